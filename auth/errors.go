@@ -1,0 +1,70 @@
+package auth
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Sentinel errors. Adapters (stores, SMS providers, user backends) translate
+// their own failures into these and wrap them with %w; the gateway maps them
+// to HTTP statuses in one place with errors.Is. Never match error text.
+var (
+	// ErrNotFound: the store has no value under the key (or it expired).
+	ErrNotFound = errors.New("not found")
+	// ErrStoreUnavailable: the store could not be reached or timed out. The
+	// gateway answers 503 and never lets a request through.
+	ErrStoreUnavailable = errors.New("store unavailable")
+	// ErrSessionNotFound: no valid session for the presented cookie.
+	ErrSessionNotFound = errors.New("session not found")
+	// ErrInvalidCredentials: unknown user, wrong password or disabled user.
+	// The three are deliberately indistinguishable.
+	ErrInvalidCredentials = errors.New("invalid credentials")
+	// ErrUserNotFound: a user backend has no such user. Never shown to clients.
+	ErrUserNotFound = errors.New("user not found")
+	// ErrOTPInvalid: the code is wrong; the challenge is still alive.
+	ErrOTPInvalid = errors.New("invalid code")
+	// ErrOTPExpired: the challenge expired, was already used, or used up its
+	// attempts. A new code must be requested.
+	ErrOTPExpired = errors.New("code expired")
+	// ErrNoChallenge: there is no pending login or step-up to send a code for.
+	ErrNoChallenge = errors.New("no pending code")
+	// ErrNoPhone: the account has no phone number to send a code to.
+	ErrNoPhone = errors.New("no phone number on the account")
+	// ErrInvalidPhone: the phone number cannot be parsed or is not allowed.
+	ErrInvalidPhone = errors.New("invalid phone number")
+	// ErrRateLimited: too many requests; see RateLimitError for Retry-After.
+	ErrRateLimited = errors.New("rate limited")
+	// ErrBanned: the user or client is banned for a while by regulation.
+	ErrBanned = errors.New("temporarily banned")
+	// ErrOverloaded: too much concurrent hashing work; try again shortly.
+	ErrOverloaded = errors.New("overloaded")
+	// ErrSMSFailed: the SMS provider failed (network, 5xx, timeout).
+	ErrSMSFailed = errors.New("sms provider failed")
+	// ErrInvalidToken: a token (assertion) failed verification.
+	ErrInvalidToken = errors.New("invalid token")
+)
+
+// RateLimitError carries how long a client must wait. It matches
+// ErrRateLimited (or ErrBanned when Banned is set) with errors.Is.
+type RateLimitError struct {
+	RetryAfter time.Duration
+	Banned     bool
+	Reason     string // e.g. "resend_cooldown", "send_quota"; for logs and metrics
+}
+
+// Error implements error.
+func (e *RateLimitError) Error() string {
+	if e.Banned {
+		return fmt.Sprintf("temporarily banned, retry after %s", e.RetryAfter)
+	}
+	return fmt.Sprintf("rate limited (%s), retry after %s", e.Reason, e.RetryAfter)
+}
+
+// Is makes errors.Is(err, ErrRateLimited) and errors.Is(err, ErrBanned) work.
+func (e *RateLimitError) Is(target error) bool {
+	if e.Banned {
+		return target == ErrBanned || target == ErrRateLimited
+	}
+	return target == ErrRateLimited
+}

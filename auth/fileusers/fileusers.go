@@ -1,0 +1,495 @@
+package fileusers
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+)
+
+const (
+	// maxFileSize bounds how much of the users file is read. A million
+	// users would not reach it; a runaway generator or a wrong path might.
+	maxFileSize = 16 << 20
+	// defaultInterval is Run's polling interval when none is given.
+	defaultInterval = 2 * time.Second
+	// racyWindow covers file systems with coarse modification times: a file
+	// modified this close to when it was last read may change again without
+	// its mtime or size changing, so it is re-read until it has been quiet
+	// for this long.
+	racyWindow = 2 * time.Second
+)
+
+// Backend serves users from a YAML file. It is safe for concurrent use.
+type Backend struct {
+	path   string
+	region string
+	log    *slog.Logger
+
+	snap atomic.Pointer[snapshot]
+
+	mu   sync.Mutex // serialises reloads; guards seen and statErr
+	seen fileState  // the file as last read, valid or not
+	// statErr records that the last poll could not read the file, so the
+	// error is logged once rather than on every poll.
+	statErr bool
+}
+
+// snapshot is one immutable version of the file with its indexes.
+type snapshot struct {
+	byName  map[string]*auth.User
+	byEmail map[string]*auth.User // lowercased email
+	byPhone map[string]*auth.User // E.164
+}
+
+// fileState identifies a version of the file on disk.
+type fileState struct {
+	info   os.FileInfo
+	sum    [sha256.Size]byte
+	readAt time.Time
+}
+
+// New loads the users file at path. Phone numbers without a country code
+// are read as numbers of defaultRegion (ISO 3166 alpha-2, "" to require
+// international format). The file must exist and be valid: otherwise the
+// error lists every problem as "FILE:LINE: message". A nil logger discards.
+func New(path, defaultRegion string, logger *slog.Logger) (*Backend, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	b := &Backend{path: path, region: defaultRegion, log: logger}
+	data, info, err := b.read()
+	if err != nil {
+		return nil, err
+	}
+	snap, err := parse(path, data, defaultRegion)
+	if err != nil {
+		return nil, err
+	}
+	b.snap.Store(snap)
+	b.seen = fileState{info: info, sum: sha256.Sum256(data), readAt: time.Now()}
+	return b, nil
+}
+
+// Lookup finds a user by username (exact), email (case-insensitive) or
+// phone number (any form NormalizePhone accepts, in the backend's default
+// region). It returns a copy the caller may modify, or auth.ErrUserNotFound.
+func (b *Backend) Lookup(ctx context.Context, login string) (*auth.User, error) {
+	s := b.snap.Load()
+	login = strings.TrimSpace(login)
+	if u, ok := s.byName[login]; ok && login != "" {
+		return clone(u), nil
+	}
+	if strings.Contains(login, "@") {
+		if u, ok := s.byEmail[strings.ToLower(login)]; ok {
+			return clone(u), nil
+		}
+		return nil, auth.ErrUserNotFound
+	}
+	if auth.LooksLikePhone(login) {
+		if phone, err := auth.NormalizePhone(login, b.region); err == nil {
+			if u, ok := s.byPhone[phone]; ok {
+				return clone(u), nil
+			}
+		}
+	}
+	return nil, auth.ErrUserNotFound
+}
+
+// Users returns the number of users currently loaded.
+func (b *Backend) Users() int { return len(b.snap.Load().byName) }
+
+// Reload reads and validates the file now, as on SIGHUP. On success the
+// new users replace the old ones; on failure the old ones stay and the
+// error lists the problems.
+func (b *Backend) Reload() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	data, info, err := b.read()
+	if err != nil {
+		return err
+	}
+	b.seen = fileState{info: info, sum: sha256.Sum256(data), readAt: time.Now()}
+	snap, err := parse(b.path, data, b.region)
+	if err != nil {
+		return err
+	}
+	b.snap.Store(snap)
+	b.log.Info("users file reloaded", "file", b.path, "users", len(snap.byName))
+	return nil
+}
+
+// Run polls the file every interval (2s when interval <= 0) until ctx ends
+// and reloads it when it changes. A change is noticed through the file's
+// identity, modification time, size and content hash, which covers editors
+// that replace the file and Kubernetes ConfigMap symlink swaps. A file that
+// fails to load is logged once and the previous users are kept.
+func (b *Backend) Run(ctx context.Context, interval time.Duration) {
+	if interval <= 0 {
+		interval = defaultInterval
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			b.poll(ctx)
+		}
+	}
+}
+
+// poll reloads the file if it changed since it was last read.
+func (b *Backend) poll(ctx context.Context) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if info, err := os.Stat(b.path); err == nil && b.unchanged(info) {
+		b.statErr = false
+		return
+	}
+	data, info, err := b.read()
+	if err != nil {
+		if !b.statErr {
+			b.log.ErrorContext(ctx, "users file unreadable; keeping the previous users",
+				"file", b.path, "users", b.Users(), "error", err)
+		}
+		b.statErr = true
+		return
+	}
+	b.statErr = false
+	sum := sha256.Sum256(data)
+	changed := sum != b.seen.sum
+	b.seen = fileState{info: info, sum: sum, readAt: time.Now()}
+	if !changed {
+		return
+	}
+	snap, err := parse(b.path, data, b.region)
+	if err != nil {
+		b.log.ErrorContext(ctx, "users file invalid; keeping the previous users",
+			"file", b.path, "users", b.Users(), "error", err)
+		return
+	}
+	b.snap.Store(snap)
+	b.log.InfoContext(ctx, "users file reloaded", "file", b.path, "users", len(snap.byName))
+}
+
+// unchanged reports whether info describes the file as last read, and the
+// last read was not so close to its modification that a same-size rewrite
+// within the file system's time granularity could have gone unnoticed.
+func (b *Backend) unchanged(info os.FileInfo) bool {
+	s := b.seen
+	if s.info == nil || !os.SameFile(info, s.info) ||
+		!info.ModTime().Equal(s.info.ModTime()) || info.Size() != s.info.Size() {
+		return false
+	}
+	return info.ModTime().Before(s.readAt.Add(-racyWindow))
+}
+
+// read returns the file's content and the FileInfo of the very file read.
+func (b *Backend) read() ([]byte, os.FileInfo, error) {
+	f, err := os.Open(b.path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("users file: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, nil, fmt.Errorf("users file: %w", err)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, nil, fmt.Errorf("users file: %w", err)
+	}
+	if len(data) > maxFileSize {
+		return nil, nil, fmt.Errorf("%s: larger than %d MiB", b.path, maxFileSize>>20)
+	}
+	return data, info, nil
+}
+
+func clone(u *auth.User) *auth.User {
+	c := *u
+	c.Groups = slices.Clone(u.Groups)
+	return &c
+}
+
+// parser collects every problem in one file.
+type parser struct {
+	path     string
+	region   string
+	problems []problem
+}
+
+// problem is one error at one line of the file.
+type problem struct {
+	line int
+	err  error
+}
+
+func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
+	p.problems = append(p.problems, problem{n.Line, fmt.Errorf("%s:%d: %s", p.path, n.Line, fmt.Sprintf(format, args...))})
+}
+
+// err returns every problem, in line order, or nil.
+func (p *parser) err() error {
+	slices.SortStableFunc(p.problems, func(a, b problem) int { return a.line - b.line })
+	errs := make([]error, len(p.problems))
+	for i, pr := range p.problems {
+		errs[i] = pr.err
+	}
+	return errors.Join(errs...)
+}
+
+// parse validates data, the content of the users file at path, and builds a
+// snapshot. Messages name the key path and never quote password hashes.
+func parse(path string, data []byte, region string) (*snapshot, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(doc.Content) == 0 {
+		return nil, fmt.Errorf("%s: the file is empty; want a \"users:\" mapping", path)
+	}
+	p := &parser{path: path, region: region}
+	root := resolve(doc.Content[0])
+	if root.Kind != yaml.MappingNode {
+		p.errorf(root, "want a mapping with a \"users:\" key")
+		return nil, p.err()
+	}
+	var users *yaml.Node
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], resolve(root.Content[i+1])
+		if k.Value == "users" {
+			users = v
+			continue
+		}
+		p.errorf(k, "unknown key %q (want \"users\")", k.Value)
+	}
+	s := &snapshot{
+		byName:  map[string]*auth.User{},
+		byEmail: map[string]*auth.User{},
+		byPhone: map[string]*auth.User{},
+	}
+	switch {
+	case users == nil:
+		p.errorf(root, "missing \"users:\" key")
+	case users.Kind == yaml.ScalarNode && users.Tag == "!!null":
+		// "users:" with nothing under it: no users.
+	case users.Kind != yaml.MappingNode:
+		p.errorf(users, "users: want a mapping of username to user")
+	default:
+		p.users(users, s)
+	}
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// users parses the users mapping into s, checking that usernames, emails
+// and phone numbers each identify one user.
+func (p *parser) users(m *yaml.Node, s *snapshot) {
+	emailLine := map[string]*yaml.Node{}
+	phoneLine := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], resolve(m.Content[i+1])
+		name := k.Value
+		if !validUsername(name) {
+			p.errorf(k, "users: %q is not a valid username (non-empty, no spaces or control characters)", name)
+			continue
+		}
+		if prev, dup := s.byName[name]; dup {
+			p.errorf(k, "users.%s: defined twice", prev.Username)
+			continue
+		}
+		u, email, phone := p.user(k, v)
+		s.byName[name] = u
+		if u.Email != "" {
+			key := strings.ToLower(u.Email)
+			if prev, dup := s.byEmail[key]; dup {
+				p.errorf(email, "users.%s.email: already used by user %s (line %d)", name, prev.Username, emailLine[key].Line)
+			} else {
+				s.byEmail[key], emailLine[key] = u, email
+			}
+		}
+		if u.Phone != "" {
+			if prev, dup := s.byPhone[u.Phone]; dup {
+				p.errorf(phone, "users.%s.phone: already used by user %s (line %d)", name, prev.Username, phoneLine[u.Phone].Line)
+			} else {
+				s.byPhone[u.Phone], phoneLine[u.Phone] = u, phone
+			}
+		}
+	}
+	// A login string is tried as a username first. A username that is also
+	// someone else's email or phone number would make that user unreachable
+	// by it, so it is refused.
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k := m.Content[i]
+		u, ok := s.byName[k.Value]
+		if !ok {
+			continue
+		}
+		if other, ok := s.byEmail[strings.ToLower(k.Value)]; ok && other != u {
+			p.errorf(k, "users.%s: username is the email of user %s", k.Value, other.Username)
+		}
+		if auth.LooksLikePhone(k.Value) {
+			if phone, err := auth.NormalizePhone(k.Value, p.region); err == nil {
+				if other, ok := s.byPhone[phone]; ok && other != u {
+					p.errorf(k, "users.%s: username is the phone number of user %s", k.Value, other.Username)
+				}
+			}
+		}
+	}
+}
+
+// user parses the mapping m of the user named by key. It returns the nodes
+// of the email and phone values for duplicate reports.
+func (p *parser) user(key, m *yaml.Node) (u *auth.User, email, phone *yaml.Node) {
+	name := key.Value
+	u = &auth.User{Username: name}
+	if m.Kind != yaml.MappingNode {
+		p.errorf(key, "users.%s: want a mapping with at least a password", name)
+		return u, key, key
+	}
+	var password *yaml.Node
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], resolve(m.Content[i+1])
+		key := "users." + name + "." + k.Value
+		switch k.Value {
+		case "display_name":
+			u.DisplayName = p.str(key, v)
+		case "email":
+			email = v
+			u.Email = p.str(key, v)
+			if u.Email != "" && !validEmail(u.Email) {
+				p.errorf(v, "%s: not an email address", key)
+			}
+		case "phone":
+			phone = v
+			if raw := p.str(key, v); raw != "" {
+				e164, err := auth.NormalizePhone(raw, p.region)
+				if err != nil {
+					p.errorf(v, "%s: %v", key, err)
+				}
+				u.Phone = e164
+			}
+		case "groups":
+			u.Groups = p.groups(key, v)
+		case "password":
+			password = v
+			u.PasswordHash = p.str(key, v)
+		case "disabled":
+			u.Disabled = p.bool(key, v)
+		case "force_two_factor":
+			u.ForceTwoFactor = p.bool(key, v)
+		default:
+			p.errorf(k, "users.%s: unknown key %q (want display_name, email, phone, groups, password, disabled or force_two_factor)", name, k.Value)
+		}
+	}
+	switch {
+	case password == nil || u.PasswordHash == "":
+		p.errorf(key, "users.%s.password: required; create one with `gatehouse hash-password`", name)
+	default:
+		if err := auth.CheckHash(u.PasswordHash); err != nil {
+			p.errorf(password, "users.%s.password: %v", name, err)
+		}
+	}
+	if email == nil {
+		email = key
+	}
+	if phone == nil {
+		phone = key
+	}
+	return u, email, phone
+}
+
+// str returns a scalar's text ("" for null). Numbers and other scalars are
+// taken as written, so an unquoted phone number works.
+func (p *parser) str(key string, n *yaml.Node) string {
+	if n.Kind != yaml.ScalarNode {
+		p.errorf(n, "%s: want a single value", key)
+		return ""
+	}
+	if n.Tag == "!!null" {
+		return ""
+	}
+	return strings.TrimSpace(n.Value)
+}
+
+func (p *parser) bool(key string, n *yaml.Node) bool {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return false
+	}
+	var b bool
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" || n.Decode(&b) != nil {
+		p.errorf(n, "%s: want true or false", key)
+	}
+	return b
+}
+
+func (p *parser) groups(key string, n *yaml.Node) []string {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(n, "%s: want a list, e.g. [\"admins\"]", key)
+		return nil
+	}
+	var out []string
+	for _, item := range n.Content {
+		item = resolve(item)
+		g := p.str(key, item)
+		switch {
+		case item.Kind != yaml.ScalarNode:
+		case g == "":
+			p.errorf(item, "%s: empty group name", key)
+		case strings.Contains(g, ","):
+			p.errorf(item, "%s: group %q contains a comma, which the groups header uses as separator", key, g)
+		default:
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// resolve follows a YAML alias to the node it names.
+func resolve(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+func validUsername(s string) bool {
+	if s == "" || len(s) > 256 {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
+func validEmail(s string) bool {
+	local, domain, ok := strings.Cut(s, "@")
+	return ok && local != "" && domain != "" && !strings.Contains(domain, "@") &&
+		!strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
+}
+
+// Interface guard.
+var _ auth.UserBackend = (*Backend)(nil)

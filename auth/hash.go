@@ -1,0 +1,349 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Argon2Params are the argon2id cost parameters used for new hashes and as
+// the bar NeedsRehash measures stored hashes against.
+type Argon2Params struct {
+	MemoryKiB   uint32
+	Iterations  uint32
+	Parallelism uint8
+}
+
+// Limits on stored hashes. A users file or a redis record is configuration
+// an attacker may have touched; these bounds keep one hostile entry from
+// pinning a CPU for minutes or exhausting memory on every login attempt.
+const (
+	argon2SaltLen = 16 // bytes of salt in new hashes
+	argon2KeyLen  = 32 // bytes of key in new hashes
+
+	maxArgon2MemoryKiB  = 4 * 1024 * 1024 // 4 GiB
+	maxArgon2Iterations = 100
+	minArgon2SaltLen    = 8
+	maxArgon2SaltLen    = 64
+	minArgon2KeyLen     = 16
+	maxArgon2KeyLen     = 64
+	maxBcryptCost       = 16
+	maxEncodedHashLen   = 512
+)
+
+// Hasher hashes and verifies passwords. The number of hashes computed at
+// once is bounded: argon2id is deliberately memory- and CPU-hungry, and an
+// unbounded burst of logins would take the process down. A Hasher is safe
+// for concurrent use.
+type Hasher struct {
+	params  Argon2Params
+	sem     chan struct{}
+	maxWait time.Duration
+	// dummy has the configured parameters, a random salt and a random key:
+	// verifying against it costs exactly what verifying a real hash does and
+	// can never succeed.
+	dummy argon2Hash
+}
+
+// NewHasher returns a Hasher that creates argon2id hashes with p and runs
+// at most maxConcurrent hashes at once (GOMAXPROCS when maxConcurrent <= 0).
+// A caller waits at most maxWait for a free slot; maxWait <= 0 means it does
+// not wait at all. Zero fields of p fall back to the defaults of DESIGN.md
+// (64 MiB, 3 iterations, 2 lanes).
+func NewHasher(p Argon2Params, maxConcurrent int, maxWait time.Duration) *Hasher {
+	if p.MemoryKiB == 0 {
+		p.MemoryKiB = 64 * 1024
+	}
+	if p.Iterations == 0 {
+		p.Iterations = 3
+	}
+	if p.Parallelism == 0 {
+		p.Parallelism = 2
+	}
+	if maxConcurrent <= 0 {
+		maxConcurrent = runtime.GOMAXPROCS(0)
+	}
+	h := &Hasher{
+		params:  p,
+		sem:     make(chan struct{}, maxConcurrent),
+		maxWait: maxWait,
+		dummy: argon2Hash{
+			memory:      p.MemoryKiB,
+			iterations:  p.Iterations,
+			parallelism: p.Parallelism,
+			salt:        make([]byte, argon2SaltLen),
+			key:         make([]byte, argon2KeyLen),
+		},
+	}
+	rand.Read(h.dummy.salt)
+	rand.Read(h.dummy.key)
+	return h
+}
+
+// Hash returns an argon2id PHC string for password:
+// $argon2id$v=19$m=65536,t=3,p=2$<salt>$<key>, with a 16-byte random salt,
+// a 32-byte key and unpadded standard base64. It returns an error wrapping
+// ErrOverloaded when no hashing slot frees up within the wait budget, or
+// the context's error when ctx ends first.
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	if err := h.acquire(ctx); err != nil {
+		return "", err
+	}
+	defer h.release()
+	a := argon2Hash{
+		memory:      h.params.MemoryKiB,
+		iterations:  h.params.Iterations,
+		parallelism: h.params.Parallelism,
+		salt:        make([]byte, argon2SaltLen),
+		key:         make([]byte, argon2KeyLen),
+	}
+	rand.Read(a.salt)
+	a.key = a.derive(password) // derive reads the key length from a.key
+	return a.String(), nil
+}
+
+// Verify reports whether password matches encoded, an argon2id PHC string
+// (any sane parameters) or a bcrypt hash ($2a$, $2b$ or $2y$). A wrong
+// password is (false, nil). A malformed or absurd hash is an error, as are
+// ErrOverloaded (no hashing slot within the wait budget) and ctx ending
+// while waiting for one.
+//
+// Like every bcrypt implementation, bcrypt hashes only see the first 72
+// bytes of the password.
+func (h *Hasher) Verify(ctx context.Context, encoded, password string) (bool, error) {
+	switch {
+	case strings.HasPrefix(encoded, "$argon2"):
+		a, err := parseArgon2id(encoded)
+		if err != nil {
+			return false, err
+		}
+		if err := h.acquire(ctx); err != nil {
+			return false, err
+		}
+		defer h.release()
+		return subtle.ConstantTimeCompare(a.key, a.derive(password)) == 1, nil
+	case isBcryptPrefix(encoded):
+		if err := checkBcrypt(encoded); err != nil {
+			return false, err
+		}
+		if err := h.acquire(ctx); err != nil {
+			return false, err
+		}
+		defer h.release()
+		err := bcrypt.CompareHashAndPassword([]byte(encoded), []byte(password))
+		if errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("malformed bcrypt hash: %w", err)
+		}
+		return true, nil
+	default:
+		return false, errUnknownHash
+	}
+}
+
+// VerifyDummy does the work of verifying password against an argon2id hash
+// with the configured parameters and throws the result away. The login flow
+// calls it for unknown users so that they take as long as known ones. It
+// takes a hashing slot like Verify, waiting the same way, and returns
+// without hashing when Verify would have failed with ErrOverloaded or a
+// context error.
+func (h *Hasher) VerifyDummy(ctx context.Context, password string) {
+	if err := h.acquire(ctx); err != nil {
+		return
+	}
+	defer h.release()
+	subtle.ConstantTimeCompare(h.dummy.key, h.dummy.derive(password))
+}
+
+// NeedsRehash reports whether encoded should be replaced by a fresh Hash of
+// the password after a successful login: true for bcrypt, for argon2id
+// with less memory, fewer iterations or fewer lanes than configured, and
+// for anything that is not a well-formed hash.
+func (h *Hasher) NeedsRehash(encoded string) bool {
+	a, err := parseArgon2id(encoded)
+	if err != nil {
+		return true
+	}
+	return a.memory < h.params.MemoryKiB ||
+		a.iterations < h.params.Iterations ||
+		a.parallelism < h.params.Parallelism
+}
+
+// CheckHash reports whether encoded is a password hash Verify accepts: a
+// well-formed argon2id PHC string within sane parameter bounds, or a bcrypt
+// $2a$/$2b$/$2y$ hash. User backends call it when loading users so that a
+// broken hash is reported at load time, not at the first login. The error
+// never contains the hash.
+func CheckHash(encoded string) error {
+	switch {
+	case strings.HasPrefix(encoded, "$argon2"):
+		_, err := parseArgon2id(encoded)
+		return err
+	case isBcryptPrefix(encoded):
+		return checkBcrypt(encoded)
+	default:
+		return errUnknownHash
+	}
+}
+
+var errUnknownHash = errors.New("unsupported password hash: want an argon2id PHC string ($argon2id$...) or bcrypt ($2a$, $2b$, $2y$)")
+
+// acquire takes a hashing slot, waiting at most maxWait and no longer than
+// ctx allows.
+func (h *Hasher) acquire(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("password hashing: %w", err)
+	}
+	select {
+	case h.sem <- struct{}{}:
+		return nil
+	default:
+	}
+	if h.maxWait <= 0 {
+		return fmt.Errorf("password hashing: all %d slots busy: %w", cap(h.sem), ErrOverloaded)
+	}
+	timer := time.NewTimer(h.maxWait)
+	defer timer.Stop()
+	select {
+	case h.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("password hashing: waiting for a slot: %w", ctx.Err())
+	case <-timer.C:
+		return fmt.Errorf("password hashing: all %d slots busy for %s: %w", cap(h.sem), h.maxWait, ErrOverloaded)
+	}
+}
+
+func (h *Hasher) release() { <-h.sem }
+
+// argon2Hash is a parsed argon2id PHC string.
+type argon2Hash struct {
+	memory      uint32
+	iterations  uint32
+	parallelism uint8
+	salt        []byte
+	key         []byte
+}
+
+// derive computes the argon2id key for password with a's parameters, salt
+// and key length.
+func (a *argon2Hash) derive(password string) []byte {
+	return argon2.IDKey([]byte(password), a.salt, a.iterations, a.memory, a.parallelism, uint32(len(a.key)))
+}
+
+// String encodes a as a PHC string.
+func (a *argon2Hash) String() string {
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
+		argon2.Version, a.memory, a.iterations, a.parallelism,
+		base64.RawStdEncoding.EncodeToString(a.salt),
+		base64.RawStdEncoding.EncodeToString(a.key))
+}
+
+// parseArgon2id parses $argon2id$v=19$m=M,t=T,p=P$SALT$KEY. The parameter
+// order is fixed as every implementation writes it; optional PHC fields
+// (keyid, data) are not supported. Error messages never quote the input.
+func parseArgon2id(encoded string) (argon2Hash, error) {
+	var a argon2Hash
+	if len(encoded) > maxEncodedHashLen {
+		return a, errors.New("malformed argon2id hash: too long")
+	}
+	parts := strings.Split(encoded, "$")
+	// "", "argon2id", "v=19", "m=..,t=..,p=..", salt, key
+	if len(parts) != 6 || parts[0] != "" {
+		return a, errors.New("malformed argon2id hash: want $argon2id$v=19$m=M,t=T,p=P$SALT$HASH")
+	}
+	if parts[1] != "argon2id" {
+		return a, errors.New("unsupported argon2 variant: only argon2id is accepted")
+	}
+	if parts[2] != "v="+strconv.Itoa(argon2.Version) {
+		return a, errors.New("unsupported argon2id version: want v=19")
+	}
+	params := strings.Split(parts[3], ",")
+	if len(params) != 3 {
+		return a, errors.New("malformed argon2id hash: want parameters m=M,t=T,p=P")
+	}
+	var err error
+	if a.memory, err = parseParam(params[0], "m", 32); err != nil {
+		return a, err
+	}
+	if a.iterations, err = parseParam(params[1], "t", 32); err != nil {
+		return a, err
+	}
+	p, err := parseParam(params[2], "p", 8)
+	if err != nil {
+		return a, err
+	}
+	a.parallelism = uint8(p)
+	switch {
+	case a.parallelism < 1:
+		return a, errors.New("malformed argon2id hash: parallelism p must be at least 1")
+	case a.iterations < 1 || a.iterations > maxArgon2Iterations:
+		return a, fmt.Errorf("argon2id hash rejected: iterations t must be 1..%d", maxArgon2Iterations)
+	case a.memory < 8*uint32(a.parallelism) || a.memory > maxArgon2MemoryKiB:
+		return a, fmt.Errorf("argon2id hash rejected: memory m must be 8*p..%d KiB", maxArgon2MemoryKiB)
+	}
+	if a.salt, err = decodeB64(parts[4]); err != nil || len(a.salt) < minArgon2SaltLen || len(a.salt) > maxArgon2SaltLen {
+		return a, fmt.Errorf("malformed argon2id hash: salt must be %d..%d bytes of unpadded base64", minArgon2SaltLen, maxArgon2SaltLen)
+	}
+	if a.key, err = decodeB64(parts[5]); err != nil || len(a.key) < minArgon2KeyLen || len(a.key) > maxArgon2KeyLen {
+		return a, fmt.Errorf("malformed argon2id hash: hash must be %d..%d bytes of unpadded base64", minArgon2KeyLen, maxArgon2KeyLen)
+	}
+	return a, nil
+}
+
+func parseParam(s, name string, bits int) (uint32, error) {
+	v, ok := strings.CutPrefix(s, name+"=")
+	if !ok {
+		return 0, fmt.Errorf("malformed argon2id hash: want parameter %s=", name)
+	}
+	n, err := strconv.ParseUint(v, 10, bits)
+	if err != nil {
+		return 0, fmt.Errorf("malformed argon2id hash: parameter %s is not a number in range", name)
+	}
+	return uint32(n), nil
+}
+
+// decodeB64 decodes PHC base64: standard alphabet without padding. Padding
+// written by lenient encoders is tolerated.
+func decodeB64(s string) ([]byte, error) {
+	return base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
+}
+
+func isBcryptPrefix(s string) bool {
+	return strings.HasPrefix(s, "$2a$") || strings.HasPrefix(s, "$2b$") || strings.HasPrefix(s, "$2y$")
+}
+
+// checkBcrypt validates the shape of a bcrypt hash: $2x$CC$ followed by 53
+// characters of bcrypt base64, with cost CC in 4..maxBcryptCost.
+func checkBcrypt(s string) error {
+	const bcryptLen = 60
+	if len(s) != bcryptLen || s[6] != '$' {
+		return errors.New("malformed bcrypt hash: want $2b$CC$ followed by 53 characters")
+	}
+	cost, err := strconv.Atoi(s[4:6])
+	if err != nil || cost < bcrypt.MinCost {
+		return errors.New("malformed bcrypt hash: bad cost")
+	}
+	if cost > maxBcryptCost {
+		return fmt.Errorf("bcrypt hash rejected: cost %d is above the limit of %d", cost, maxBcryptCost)
+	}
+	for i := 7; i < len(s); i++ {
+		c := s[i]
+		if !(c == '.' || c == '/' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return errors.New("malformed bcrypt hash: invalid character")
+		}
+	}
+	return nil
+}

@@ -1,0 +1,69 @@
+package memstore
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/auth/storetest"
+)
+
+// held counts the keys the store holds, live or expired.
+func (s *Store) held() int {
+	n := 0
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		n += len(sh.m)
+		sh.mu.Unlock()
+	}
+	return n
+}
+
+// TestExpiredKeysDoNotAccumulate checks that, without anyone reading the
+// expired keys, ordinary writes reclaim them.
+func TestExpiredKeysDoNotAccumulate(t *testing.T) {
+	clock := storetest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	s := New(clock)
+	ctx := t.Context()
+
+	// Many generations of short-lived keys (think OTP challenges): each
+	// generation expires before the next is written.
+	const perGeneration, generations = 2000, 20
+	for g := range generations {
+		for i := range perGeneration {
+			key := fmt.Sprintf("otp:%d:%d", g, i)
+			if err := s.Set(ctx, key, []byte("v"), time.Minute); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clock.Advance(2 * time.Minute)
+	}
+	// Without sweeping the store would hold every key ever written.
+	if got, limit := s.held(), 2*perGeneration; got > limit {
+		t.Fatalf("store holds %d keys after %d generations of %d expired keys, want at most %d",
+			got, generations, perGeneration, limit)
+	}
+}
+
+// TestSweepKeepsLiveKeys checks that sweeping never drops a live key.
+func TestSweepKeepsLiveKeys(t *testing.T) {
+	clock := storetest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	s := New(clock)
+	ctx := t.Context()
+	const n = 5000
+	for i := range n {
+		if err := s.Set(ctx, fmt.Sprintf("live:%d", i), []byte("v"), time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Set(ctx, fmt.Sprintf("dead:%d", i), []byte("v"), time.Second); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Millisecond)
+	}
+	for i := range n {
+		if _, err := s.Get(ctx, fmt.Sprintf("live:%d", i)); err != nil {
+			t.Fatalf("Get(live:%d): %v", i, err)
+		}
+	}
+}

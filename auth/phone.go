@@ -1,0 +1,191 @@
+package auth
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// maxPhoneInput bounds what is handed to the phone number parser. The
+// longest E.164 number has 15 digits; 64 characters leave room for any
+// amount of human punctuation.
+const maxPhoneInput = 64
+
+// NormalizePhone parses a phone number as a person would type it and
+// returns it in E.164 form ("+12015550100"). Spaces, dashes, dots, slashes
+// and parentheses are ignored; an international number may start with + or
+// 00; a national number ("(201) 555-0100") is read as a number of
+// defaultRegion (ISO 3166 alpha-2, e.g. "US"), and when defaultRegion is ""
+// the number must start with + or 00. Letters and extensions are refused.
+//
+// The number must be valid under libphonenumber's rules, not merely
+// plausible. Errors wrap ErrInvalidPhone and carry a message fit to show the
+// person who typed it; they never repeat the number, so they can be logged.
+func NormalizePhone(input, defaultRegion string) (string, error) {
+	s := strings.TrimSpace(input)
+	if s == "" {
+		return "", phoneError("the phone number is empty")
+	}
+	if len(s) > maxPhoneInput {
+		return "", phoneError("the phone number is too long")
+	}
+	digits := 0
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '+' && i == 0:
+		case isPhonePunct(r):
+		default:
+			return "", phoneError("a phone number may only contain digits, spaces, dashes, dots, parentheses and a leading +")
+		}
+	}
+	if digits == 0 {
+		return "", phoneError("the phone number has no digits")
+	}
+	international := strings.HasPrefix(s, "+")
+	if !international {
+		// "00" is the international call prefix in most of the world. The
+		// parser only knows that for regions where it is the local prefix,
+		// and not at all without a region, so rewrite it here. No national
+		// number starts with 00.
+		if rest, ok := strings.CutPrefix(stripPhonePunct(s), "00"); ok {
+			s, international = "+"+rest, true
+		}
+	}
+	region := strings.ToUpper(strings.TrimSpace(defaultRegion))
+	if !international && region == "" {
+		return "", phoneError("enter the number in international format, starting with + and the country code")
+	}
+	num, err := phonenumbers.Parse(stripPhonePunct(s), region)
+	if err != nil {
+		if !international {
+			return "", phoneError("this is not a phone number; enter it in international format, starting with + and the country code")
+		}
+		return "", phoneError("this is not a phone number")
+	}
+	if num.GetExtension() != "" {
+		return "", phoneError("phone extensions cannot receive text messages")
+	}
+	switch phonenumbers.IsPossibleNumberWithReason(num) {
+	case phonenumbers.INVALID_COUNTRY_CODE:
+		return "", phoneError("the country code is not valid")
+	case phonenumbers.TOO_SHORT:
+		return "", phoneError("the phone number is too short")
+	case phonenumbers.TOO_LONG:
+		return "", phoneError("the phone number is too long")
+	}
+	if !phonenumbers.IsValidNumber(num) {
+		return "", phoneError("this is not a valid phone number")
+	}
+	return phonenumbers.Format(num, phonenumbers.E164), nil
+}
+
+func phoneError(msg string) error {
+	return fmt.Errorf("%w: %s", ErrInvalidPhone, msg)
+}
+
+// PhoneCountry returns the ISO 3166 alpha-2 region of an E.164 number
+// ("US" for "+12015550100"), or "" when it cannot be told.
+func PhoneCountry(e164 string) string {
+	num, err := phonenumbers.Parse(e164, "")
+	if err != nil {
+		return ""
+	}
+	region := phonenumbers.GetRegionCodeForNumber(num)
+	if region == "ZZ" { // libphonenumber's "unknown region"
+		return ""
+	}
+	return region
+}
+
+// MaskPhone hides all but the country code and the last four digits of an
+// E.164 number, for display and logs: "+12015550100" becomes
+// "+1 ••• ••• 0100" and "+33612345678" becomes "+33 ••• •• 5678". Input
+// that is not a parseable number is masked the same way without a country
+// code. It returns "" for "".
+func MaskPhone(e164 string) string {
+	var digits strings.Builder
+	for _, r := range e164 {
+		if r >= '0' && r <= '9' {
+			digits.WriteRune(r)
+		}
+	}
+	all := digits.String()
+	if all == "" {
+		if e164 == "" {
+			return ""
+		}
+		return "••••"
+	}
+	prefix, rest := "", all
+	if num, err := phonenumbers.Parse(e164, ""); err == nil {
+		cc := strconv.Itoa(int(num.GetCountryCode()))
+		if after, ok := strings.CutPrefix(all, cc); ok {
+			prefix, rest = "+"+cc+" ", after
+		}
+	}
+	if len(rest) <= 4 {
+		return prefix + strings.Repeat("•", len(rest))
+	}
+	return prefix + bulletGroups(len(rest)-4) + " " + rest[len(rest)-4:]
+}
+
+// bulletGroups writes n bullets in groups of three, folding a lone
+// leftover bullet into the last group ("•••", "••• ••", "••• ••••").
+func bulletGroups(n int) string {
+	var groups []string
+	for n > 0 {
+		size := 3
+		if n < 3 || n == 4 {
+			size = n
+		}
+		groups = append(groups, strings.Repeat("•", size))
+		n -= size
+	}
+	return strings.Join(groups, " ")
+}
+
+// LooksLikePhone reports whether a login string should be treated as a
+// phone number rather than a username or email: it has no @, consists only
+// of digits and phone punctuation after an optional leading +, and has at
+// least seven digits (or starts with + and has at least one).
+func LooksLikePhone(s string) bool {
+	s = strings.TrimSpace(s)
+	plus := strings.HasPrefix(s, "+")
+	digits := 0
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '+' && i == 0:
+		case isPhonePunct(r):
+		default:
+			return false
+		}
+	}
+	return digits >= 7 || plus && digits >= 1
+}
+
+// isPhonePunct reports whether r is punctuation people put in phone
+// numbers: spaces, dashes (including typographic ones), dots, slashes and
+// parentheses.
+func isPhonePunct(r rune) bool {
+	switch r {
+	case '-', '.', '/', '(', ')':
+		return true
+	}
+	return unicode.IsSpace(r) || unicode.Is(unicode.Pd, r)
+}
+
+func stripPhonePunct(s string) string {
+	return strings.Map(func(r rune) rune {
+		if isPhonePunct(r) {
+			return -1
+		}
+		return r
+	}, s)
+}

@@ -1,0 +1,280 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Authentication methods a session can carry.
+const (
+	MethodPassword = "pwd"
+	MethodSMS      = "sms"
+)
+
+// Proof is one method the person proved, and when.
+type Proof struct {
+	Method string `json:"m"`
+	At     int64  `json:"t"` // unix seconds
+}
+
+// Pending is a login or step-up waiting for a code.
+type Pending struct {
+	User      string `json:"u,omitempty"`  // "" for an unknown phone: the code can never succeed
+	Challenge string `json:"c,omitempty"`  // OTP challenge id
+	Purpose   string `json:"k,omitempty"`  // "login"
+	Remember  bool   `json:"r,omitempty"`  // remember-me asked at the password step
+	Phone     string `json:"ph,omitempty"` // E.164 destination (shown masked)
+}
+
+// Session is what the store keeps per cookie. The id itself is never
+// stored: the store key is a hash of it.
+type Session struct {
+	ID       string   `json:"-"`
+	User     string   `json:"u,omitempty"`
+	Proofs   []Proof  `json:"p,omitempty"`
+	Created  int64    `json:"c"`            // unix seconds
+	Expires  int64    `json:"e"`            // absolute deadline, unix seconds
+	Remember bool     `json:"r,omitempty"`  // lives RememberMe, no idle timeout
+	Pending  *Pending `json:"pd,omitempty"` // code expected
+	IP       string   `json:"ip,omitempty"` // client at login, for the account page
+	Agent    string   `json:"ua,omitempty"` // user agent at login (truncated)
+}
+
+// Authenticated reports whether the session has proved anything.
+func (s *Session) Authenticated() bool { return s.User != "" && len(s.Proofs) > 0 }
+
+// Has reports whether method was proved, and no earlier than notBefore
+// (zero time = any age).
+func (s *Session) Has(method string, notBefore time.Time) bool {
+	for _, p := range s.Proofs {
+		if p.Method == method {
+			return notBefore.IsZero() || p.At >= notBefore.Unix()
+		}
+	}
+	return false
+}
+
+// Methods returns the proved methods in canonical order (pwd, sms).
+func (s *Session) Methods() []string {
+	out := make([]string, 0, 2)
+	for _, m := range []string{MethodPassword, MethodSMS} {
+		if s.Has(m, time.Time{}) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// ExpiresAt is the absolute deadline.
+func (s *Session) ExpiresAt() time.Time { return time.Unix(s.Expires, 0) }
+
+// SessionConfig are the lifetimes (config.Session, resolved).
+type SessionConfig struct {
+	IdleTimeout     time.Duration
+	AbsoluteTimeout time.Duration
+	RememberMe      time.Duration // 0 disables remember-me
+}
+
+// Sessions creates, loads, rotates and deletes sessions in a KV store.
+// Ids are 256-bit random values; the store key is "s:" + SHA-256(id), so a
+// store dump reveals no usable cookie. Idle expiry is the key's TTL, slid
+// forward with Expire at most once per IdleTimeout/10 per session and
+// process (never a rewrite, so a rotated-away session cannot come back).
+type Sessions struct {
+	kv    KV
+	cfg   SessionConfig
+	clock Clock
+	log   *slog.Logger
+
+	mu        sync.Mutex
+	refreshed map[string]int64 // store key → unix nanos of next allowed refresh
+	sweepAt   int64
+}
+
+// NewSessions returns a session manager over kv.
+func NewSessions(kv KV, cfg SessionConfig, clock Clock, log *slog.Logger) *Sessions {
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Sessions{kv: kv, cfg: cfg, clock: clock, log: log, refreshed: make(map[string]int64)}
+}
+
+// Config returns the lifetimes the manager runs with.
+func (m *Sessions) Config() SessionConfig { return m.cfg }
+
+// New returns a fresh, unsaved session with a new id.
+func (m *Sessions) New() (*Session, error) {
+	id, err := RandomToken(32)
+	if err != nil {
+		return nil, err
+	}
+	now := m.clock.Now()
+	return &Session{ID: id, Created: now.Unix(), Expires: now.Add(m.cfg.AbsoluteTimeout).Unix()}, nil
+}
+
+// Load returns the session for cookie value id, or ErrSessionNotFound.
+// Store failures wrap ErrStoreUnavailable. It refreshes the idle expiry
+// when due.
+func (m *Sessions) Load(ctx context.Context, id string) (*Session, error) {
+	if len(id) != 43 { // 32 bytes, raw base64url
+		return nil, ErrSessionNotFound
+	}
+	key := sessionKey(id)
+	data, err := m.kv.Get(ctx, key)
+	if errors.Is(err, ErrNotFound) {
+		return nil, ErrSessionNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("session: load: %w", err)
+	}
+	s := new(Session)
+	if err := json.Unmarshal(data, s); err != nil {
+		m.log.WarnContext(ctx, "session: corrupt entry dropped", "error", err)
+		return nil, ErrSessionNotFound
+	}
+	now := m.clock.Now()
+	if now.Unix() >= s.Expires {
+		return nil, ErrSessionNotFound
+	}
+	s.ID = id
+	if !s.Remember && m.refreshDue(key, now) {
+		if _, err := m.kv.Expire(ctx, key, m.ttl(s, now)); err != nil {
+			m.log.WarnContext(ctx, "session: idle refresh failed", "error", err)
+		}
+	}
+	return s, nil
+}
+
+// Save writes the session under its current id.
+func (m *Sessions) Save(ctx context.Context, s *Session) error {
+	now := m.clock.Now()
+	data, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("session: encode: %w", err)
+	}
+	key := sessionKey(s.ID)
+	if err := m.kv.Set(ctx, key, data, m.ttl(s, now)); err != nil {
+		return fmt.Errorf("session: save: %w", err)
+	}
+	m.markRefreshed(key, now)
+	return nil
+}
+
+// Rotate gives the session a new id, saves it and deletes the old entry.
+// Call it whenever the proved methods change (fixation defence).
+func (m *Sessions) Rotate(ctx context.Context, s *Session) error {
+	old := s.ID
+	id, err := RandomToken(32)
+	if err != nil {
+		return err
+	}
+	s.ID = id
+	if err := m.Save(ctx, s); err != nil {
+		s.ID = old
+		return err
+	}
+	if old != "" {
+		if err := m.Delete(ctx, old); err != nil {
+			m.log.WarnContext(ctx, "session: old id not deleted after rotation", "error", err)
+		}
+	}
+	return nil
+}
+
+// AddProof records that method was proved now, for user, and rotates the
+// id. Proving a method for another user than the session's replaces the
+// session's proofs (a new login, not a step-up).
+func (m *Sessions) AddProof(ctx context.Context, s *Session, user, method string, remember bool) error {
+	now := m.clock.Now()
+	if s.User != user {
+		s.Proofs = nil
+		s.User = user
+		s.Created = now.Unix()
+		s.Expires = now.Add(m.cfg.AbsoluteTimeout).Unix()
+		s.Remember = false
+	}
+	s.Proofs = slices.DeleteFunc(s.Proofs, func(p Proof) bool { return p.Method == method })
+	s.Proofs = append(s.Proofs, Proof{Method: method, At: now.Unix()})
+	if remember && m.cfg.RememberMe > 0 && !s.Remember {
+		s.Remember = true
+		s.Expires = now.Add(m.cfg.RememberMe).Unix()
+	}
+	return m.Rotate(ctx, s)
+}
+
+// Delete removes the session with cookie value id.
+func (m *Sessions) Delete(ctx context.Context, id string) error {
+	key := sessionKey(id)
+	m.mu.Lock()
+	delete(m.refreshed, key)
+	m.mu.Unlock()
+	if _, err := m.kv.Delete(ctx, key); err != nil {
+		return fmt.Errorf("session: delete: %w", err)
+	}
+	return nil
+}
+
+// MaxAge is how long the cookie should live: 0 for a browser-session
+// cookie, the remaining lifetime for a remembered session.
+func (m *Sessions) MaxAge(s *Session) time.Duration {
+	if !s.Remember {
+		return 0
+	}
+	return s.ExpiresAt().Sub(m.clock.Now()).Round(time.Second)
+}
+
+func (m *Sessions) ttl(s *Session, now time.Time) time.Duration {
+	left := time.Unix(s.Expires, 0).Sub(now)
+	if !s.Remember && m.cfg.IdleTimeout > 0 && m.cfg.IdleTimeout < left {
+		left = m.cfg.IdleTimeout
+	}
+	if left < time.Second {
+		left = time.Second
+	}
+	return left
+}
+
+func (m *Sessions) refreshDue(key string, now time.Time) bool {
+	n := now.UnixNano()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if next, ok := m.refreshed[key]; ok && n < next {
+		return false
+	}
+	m.refreshed[key] = n + int64(m.cfg.IdleTimeout/10)
+	m.sweepLocked(n)
+	return true
+}
+
+func (m *Sessions) markRefreshed(key string, now time.Time) {
+	n := now.UnixNano()
+	m.mu.Lock()
+	m.refreshed[key] = n + int64(m.cfg.IdleTimeout/10)
+	m.sweepLocked(n)
+	m.mu.Unlock()
+}
+
+// sweepLocked drops memo entries that are due anyway, at most once per
+// refresh interval, so the map stays the size of the active sessions.
+func (m *Sessions) sweepLocked(now int64) {
+	if now < m.sweepAt {
+		return
+	}
+	m.sweepAt = now + int64(m.cfg.IdleTimeout/10)
+	for k, next := range m.refreshed {
+		if next <= now {
+			delete(m.refreshed, k)
+		}
+	}
+}
+
+func sessionKey(id string) string { return "s:" + hashKey(id) }

@@ -1,0 +1,528 @@
+package auth
+
+import (
+	"crypto/ecdh"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// MaxAssertionSize is the largest assertion VerifyAssertion looks at. Real
+// assertions are well under 2 KiB; anything bigger is refused unparsed.
+const MaxAssertionSize = 8 << 10
+
+// verifyLeeway is the clock skew tolerated between the gateway and an
+// upstream verifying its assertions.
+const verifyLeeway = 5 * time.Second
+
+// GenerateKeyPEM returns a new Ed25519 private key as a PKCS#8
+// "PRIVATE KEY" PEM block, the format LoadSigningKey reads.
+func GenerateKeyPEM() ([]byte, error) {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("generate Ed25519 key: %w", err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return nil, fmt.Errorf("encode Ed25519 key: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+}
+
+// WriteKeyFile writes a new signing key to path with mode 0600. It never
+// overwrites: if path exists it fails with an error wrapping fs.ErrExist,
+// because replacing a signing key invalidates every assertion in flight and
+// every upstream's cached JWKS.
+func WriteKeyFile(path string) error {
+	data, err := GenerateKeyPEM()
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%s already exists; refusing to overwrite a signing key (move it away first, and list it in identity.previous_key_files to rotate): %w", path, fs.ErrExist)
+	}
+	if err != nil {
+		return fmt.Errorf("write signing key: %w", err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return fmt.Errorf("write signing key %s: %w", path, err)
+	}
+	return nil
+}
+
+// LoadSigningKey reads the Ed25519 private key in path (PKCS#8 PEM, as
+// written by `gatehouse keygen`). A missing file is an error wrapping
+// fs.ErrNotExist that tells the operator how to create one.
+func LoadSigningKey(path string) (ed25519.PrivateKey, error) {
+	key, err := loadKeyFile(path)
+	if err != nil {
+		return nil, err
+	}
+	priv, ok := key.(ed25519.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("signing key %s: is a public key; the signing key must be the private key written by `gatehouse keygen`", path)
+	}
+	return priv, nil
+}
+
+// LoadPublicKey reads an Ed25519 key for verification only, as listed in
+// identity.previous_key_files: either a private key PEM (the retired
+// signing key itself) or a "PUBLIC KEY" PEM.
+func LoadPublicKey(path string) (ed25519.PublicKey, error) {
+	key, err := loadKeyFile(path)
+	if err != nil {
+		return nil, err
+	}
+	switch k := key.(type) {
+	case ed25519.PrivateKey:
+		return k.Public().(ed25519.PublicKey), nil
+	case ed25519.PublicKey:
+		return k, nil
+	}
+	return nil, fmt.Errorf("key %s: unexpected key type %T", path, key) // unreachable: loadKeyFile checks
+}
+
+// loadKeyFile reads path and returns the first key PEM block in it as an
+// ed25519.PrivateKey or ed25519.PublicKey.
+func loadKeyFile(path string) (any, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("key file %s does not exist; create one with `gatehouse keygen -o %s`: %w", path, path, fs.ErrNotExist)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read key file: %w", err)
+	}
+	for rest := data; ; {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			return nil, fmt.Errorf("key file %s: no PEM key found; create one with `gatehouse keygen -o PATH`", path)
+		}
+		switch block.Type {
+		case "PRIVATE KEY":
+			key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+			if err != nil {
+				return nil, fmt.Errorf("key file %s: malformed PKCS#8 private key: %w", path, err)
+			}
+			if k, ok := key.(ed25519.PrivateKey); ok {
+				return k, nil
+			}
+			return nil, fmt.Errorf("key file %s: is a %s key; Gatehouse signs with Ed25519 (create one with `gatehouse keygen -o PATH`)", path, keyTypeName(key))
+		case "PUBLIC KEY":
+			key, err := x509.ParsePKIXPublicKey(block.Bytes)
+			if err != nil {
+				return nil, fmt.Errorf("key file %s: malformed public key: %w", path, err)
+			}
+			if k, ok := key.(ed25519.PublicKey); ok {
+				return k, nil
+			}
+			return nil, fmt.Errorf("key file %s: is a %s key; Gatehouse signs with Ed25519", path, keyTypeName(key))
+		case "RSA PRIVATE KEY", "EC PRIVATE KEY", "OPENSSH PRIVATE KEY", "ENCRYPTED PRIVATE KEY":
+			return nil, fmt.Errorf("key file %s: holds an unsupported %q; Gatehouse needs an unencrypted PKCS#8 Ed25519 key (create one with `gatehouse keygen -o PATH`)", path, block.Type)
+		}
+		// Other blocks (certificates, parameters) are skipped.
+	}
+}
+
+func keyTypeName(key any) string {
+	switch key.(type) {
+	case *rsa.PrivateKey, *rsa.PublicKey:
+		return "RSA"
+	case *ecdsa.PrivateKey, *ecdsa.PublicKey:
+		return "ECDSA"
+	case *ecdh.PrivateKey, *ecdh.PublicKey:
+		return "X25519/ECDH"
+	}
+	return fmt.Sprintf("%T", key)
+}
+
+// Assertion is who a request is from, as vouched for to one upstream.
+type Assertion struct {
+	// Subject is the username ("sub").
+	Subject string
+	// Audience is the route name ("aud").
+	Audience string
+	Email    string
+	Name     string
+	Groups   []string
+	// AMR lists the proved methods, "pwd" and/or "sms".
+	AMR []string
+}
+
+// Signer signs X-Auth-Assertion tokens with an Ed25519 key and publishes
+// the public keys as a JWKS. It is immutable and safe for concurrent use.
+type Signer struct {
+	key    ed25519.PrivateKey
+	kid    string
+	issuer string
+	ttl    time.Duration
+	clock  Clock
+	// header is the encoded JOSE header followed by ".".
+	header []byte
+	jwks   []byte
+	keys   map[string]ed25519.PublicKey
+}
+
+// NewSigner returns a Signer that signs with key for issuer (public_url);
+// tokens live for ttl (rounded up to whole seconds; 60s when ttl <= 0).
+// previous are retired public keys still published in JWKS during a
+// rotation. A nil clock means the system clock.
+func NewSigner(key ed25519.PrivateKey, issuer string, ttl time.Duration, clock Clock, previous ...ed25519.PublicKey) *Signer {
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	if ttl <= 0 {
+		ttl = time.Minute
+	}
+	pub := key.Public().(ed25519.PublicKey)
+	s := &Signer{
+		key:    key,
+		kid:    Thumbprint(pub),
+		issuer: issuer,
+		ttl:    ttl,
+		clock:  clock,
+		keys:   map[string]ed25519.PublicKey{},
+	}
+
+	hdr, _ := json.Marshal(struct {
+		Alg string `json:"alg"`
+		Typ string `json:"typ"`
+		Kid string `json:"kid"`
+	}{"EdDSA", "JWT", s.kid})
+	s.header = base64.RawURLEncoding.AppendEncode(nil, hdr)
+	s.header = append(s.header, '.')
+
+	type jwk struct {
+		Kty string `json:"kty"`
+		Crv string `json:"crv"`
+		X   string `json:"x"`
+		Kid string `json:"kid"`
+		Alg string `json:"alg"`
+		Use string `json:"use"`
+	}
+	var set struct {
+		Keys []jwk `json:"keys"`
+	}
+	for _, k := range append([]ed25519.PublicKey{pub}, previous...) {
+		kid := Thumbprint(k)
+		if _, dup := s.keys[kid]; dup || len(k) != ed25519.PublicKeySize {
+			continue
+		}
+		s.keys[kid] = k
+		set.Keys = append(set.Keys, jwk{"OKP", "Ed25519", base64.RawURLEncoding.EncodeToString(k), kid, "EdDSA", "sig"})
+	}
+	s.jwks, _ = json.Marshal(set)
+	return s
+}
+
+// Thumbprint returns the RFC 7638 JWK thumbprint of an Ed25519 public key:
+// the base64url SHA-256 of {"crv":"Ed25519","kty":"OKP","x":"..."}. It is
+// the key id ("kid") of assertions and JWKS entries.
+func Thumbprint(pub ed25519.PublicKey) string {
+	canon := `{"crv":"Ed25519","kty":"OKP","x":"` + base64.RawURLEncoding.EncodeToString(pub) + `"}`
+	sum := sha256.Sum256([]byte(canon))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// KeyID returns the kid of the current signing key.
+func (s *Signer) KeyID() string { return s.kid }
+
+// Keys returns the published public keys by kid (current and previous), in
+// the form VerifyAssertion takes. The map is a copy.
+func (s *Signer) Keys() map[string]ed25519.PublicKey {
+	m := make(map[string]ed25519.PublicKey, len(s.keys))
+	for kid, k := range s.keys {
+		m[kid] = k
+	}
+	return m
+}
+
+// JWKS returns the JSON Web Key Set served at /jwks.json: the current key
+// first, then the previous ones. The caller must not modify the slice.
+func (s *Signer) JWKS() []byte { return s.jwks }
+
+// DeriveKey returns a 32-byte key for purpose, derived with HKDF-SHA256
+// from the signing key. Every replica that shares the signing key derives
+// the same key, and keys for different purposes are independent.
+func (s *Signer) DeriveKey(purpose string) []byte {
+	k, err := hkdf.Key(sha256.New, s.key.Seed(), nil, "gatehouse "+purpose, 32)
+	if err != nil {
+		panic("auth: hkdf: " + err.Error()) // only for lengths > 255*32
+	}
+	return k
+}
+
+// Sign returns a signed assertion for a and when it expires. The header is
+// {"alg":"EdDSA","typ":"JWT","kid":...}; the claims are iss, sub, aud (a
+// single string), iat, exp (iat + ttl), jti, amr, email, name and groups,
+// with amr and groups always arrays.
+//
+// The claims JSON is written by hand rather than through encoding/json:
+// Sign runs for every proxied request that misses the token cache.
+func (s *Signer) Sign(a Assertion) (token string, expiresAt time.Time, err error) {
+	var jti [16]byte
+	if _, err := rand.Read(jti[:]); err != nil {
+		return "", time.Time{}, fmt.Errorf("sign assertion: %w", err)
+	}
+	iat := s.clock.Now().Unix()
+	exp := iat + int64((s.ttl+time.Second-1)/time.Second)
+
+	p := make([]byte, 0, 256)
+	p = append(p, `{"iss":`...)
+	p = appendJSONString(p, s.issuer)
+	p = append(p, `,"sub":`...)
+	p = appendJSONString(p, a.Subject)
+	p = append(p, `,"aud":`...)
+	p = appendJSONString(p, a.Audience)
+	p = append(p, `,"iat":`...)
+	p = strconv.AppendInt(p, iat, 10)
+	p = append(p, `,"exp":`...)
+	p = strconv.AppendInt(p, exp, 10)
+	p = append(p, `,"jti":"`...)
+	p = base64.RawURLEncoding.AppendEncode(p, jti[:])
+	p = append(p, `","amr":`...)
+	p = appendJSONStrings(p, a.AMR)
+	p = append(p, `,"email":`...)
+	p = appendJSONString(p, a.Email)
+	p = append(p, `,"name":`...)
+	p = appendJSONString(p, a.Name)
+	p = append(p, `,"groups":`...)
+	p = appendJSONStrings(p, a.Groups)
+	p = append(p, '}')
+
+	n := len(s.header) + base64.RawURLEncoding.EncodedLen(len(p))
+	buf := make([]byte, 0, n+1+base64.RawURLEncoding.EncodedLen(ed25519.SignatureSize))
+	buf = append(buf, s.header...)
+	buf = base64.RawURLEncoding.AppendEncode(buf, p)
+	sig := ed25519.Sign(s.key, buf)
+	buf = append(buf, '.')
+	buf = base64.RawURLEncoding.AppendEncode(buf, sig)
+	return string(buf), time.Unix(exp, 0), nil
+}
+
+// appendJSONStrings appends ss as a JSON array; nil becomes [].
+func appendJSONStrings(dst []byte, ss []string) []byte {
+	dst = append(dst, '[')
+	for i, s := range ss {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSONString(dst, s)
+	}
+	return append(dst, ']')
+}
+
+// appendJSONString appends s as a JSON string with the escaping of
+// encoding/json: control characters, quote, backslash, <, >, & and
+// U+2028/U+2029 are escaped, invalid UTF-8 becomes U+FFFD.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '"', '\\':
+				dst = append(dst, '\\', b)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// AssertionClaims is a verified assertion.
+type AssertionClaims struct {
+	// Subject is the username.
+	Subject string
+	// Audience is the audience the token was verified for (the route name).
+	Audience  string
+	Email     string
+	Name      string
+	Groups    []string
+	AMR       []string
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+	// ID is the token's unique jti.
+	ID string
+}
+
+// assertionJWT is the wire form of the claims, for parsing.
+type assertionJWT struct {
+	jwt.RegisteredClaims
+	Email  string   `json:"email"`
+	Name   string   `json:"name"`
+	Groups []string `json:"groups"`
+	AMR    []string `json:"amr"`
+}
+
+// ParseJWKS parses a JSON Web Key Set as served by the gateway at
+// /jwks.json into keys by kid. Every key must be an Ed25519 OKP key for
+// signatures; anything else (RSA, EC, a 31-byte x, alg other than EdDSA,
+// duplicate kids) makes the whole set an error, because the gateway never
+// publishes such keys. A key without kid gets its RFC 7638 thumbprint.
+func ParseJWKS(data []byte) (map[string]ed25519.PublicKey, error) {
+	var set struct {
+		Keys []struct {
+			Kty string `json:"kty"`
+			Crv string `json:"crv"`
+			X   string `json:"x"`
+			Kid string `json:"kid"`
+			Alg string `json:"alg"`
+			Use string `json:"use"`
+		} `json:"keys"`
+	}
+	if err := json.Unmarshal(data, &set); err != nil {
+		return nil, fmt.Errorf("parse JWKS: %w", err)
+	}
+	if len(set.Keys) == 0 {
+		return nil, errors.New("parse JWKS: no keys")
+	}
+	keys := make(map[string]ed25519.PublicKey, len(set.Keys))
+	for i, k := range set.Keys {
+		if k.Kty != "OKP" || k.Crv != "Ed25519" {
+			return nil, fmt.Errorf("parse JWKS: key %d: kty %q crv %q, want OKP Ed25519", i, k.Kty, k.Crv)
+		}
+		if k.Alg != "" && k.Alg != "EdDSA" {
+			return nil, fmt.Errorf("parse JWKS: key %d: alg %q, want EdDSA", i, k.Alg)
+		}
+		if k.Use != "" && k.Use != "sig" {
+			return nil, fmt.Errorf("parse JWKS: key %d: use %q, want sig", i, k.Use)
+		}
+		x, err := base64.RawURLEncoding.Strict().DecodeString(k.X)
+		if err != nil || len(x) != ed25519.PublicKeySize {
+			return nil, fmt.Errorf("parse JWKS: key %d: x must be %d bytes of unpadded base64url", i, ed25519.PublicKeySize)
+		}
+		kid := k.Kid
+		if kid == "" {
+			kid = Thumbprint(x)
+		}
+		if _, dup := keys[kid]; dup {
+			return nil, fmt.Errorf("parse JWKS: key %d: duplicate kid %q", i, kid)
+		}
+		keys[kid] = ed25519.PublicKey(x)
+	}
+	return keys, nil
+}
+
+// VerifyAssertion verifies an X-Auth-Assertion token against keys (by kid,
+// as returned by ParseJWKS or Signer.Keys) and returns its claims. The
+// token must be EdDSA-signed by the key its kid names, be issued by issuer
+// for audience (both required), carry sub, iat and exp, and be unexpired at
+// now() with 5 seconds of leeway; now may be nil for the system clock.
+// Keys embedded in the token header (jwk, jku, x5u, x5c) are never used.
+// Every failure wraps ErrInvalidToken.
+func VerifyAssertion(token string, keys map[string]ed25519.PublicKey, issuer, audience string, now func() time.Time) (*AssertionClaims, error) {
+	if issuer == "" || audience == "" {
+		return nil, fmt.Errorf("%w: verifier needs an issuer and an audience", ErrInvalidToken)
+	}
+	if len(token) > MaxAssertionSize {
+		return nil, fmt.Errorf("%w: token is larger than %d bytes", ErrInvalidToken, MaxAssertionSize)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	parser := jwt.NewParser(
+		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
+		jwt.WithIssuer(issuer),
+		jwt.WithAudience(audience),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(verifyLeeway),
+		jwt.WithTimeFunc(now),
+		jwt.WithStrictDecoding(),
+	)
+	var c assertionJWT
+	_, err := parser.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
+		if _, ok := t.Header["crit"]; ok {
+			return nil, errors.New("critical header extensions are not supported")
+		}
+		kid, _ := t.Header["kid"].(string)
+		if kid == "" {
+			return nil, errors.New("token has no kid")
+		}
+		key, ok := keys[kid]
+		if !ok {
+			return nil, errors.New("unknown kid")
+		}
+		return key, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	}
+	if c.IssuedAt == nil {
+		return nil, fmt.Errorf("%w: token has no iat", ErrInvalidToken)
+	}
+	if c.Subject == "" {
+		return nil, fmt.Errorf("%w: token has no sub", ErrInvalidToken)
+	}
+	return &AssertionClaims{
+		Subject:   c.Subject,
+		Audience:  audience,
+		Email:     c.Email,
+		Name:      c.Name,
+		Groups:    c.Groups,
+		AMR:       c.AMR,
+		IssuedAt:  c.IssuedAt.Time,
+		ExpiresAt: c.ExpiresAt.Time,
+		ID:        c.ID,
+	}, nil
+}

@@ -1,0 +1,48 @@
+package auth
+
+import (
+	"context"
+	"time"
+)
+
+// KV is the byte-level key/value part of the store that sessions and OTP
+// challenges use. Keys are relative: implementations prepend key_prefix.
+// Every value has a TTL; nothing lives forever.
+//
+// Errors: ErrNotFound for a missing key, ErrStoreUnavailable (wrapped) when
+// the store cannot be reached or an operation times out.
+type KV interface {
+	// Get returns the value under key, or ErrNotFound.
+	Get(ctx context.Context, key string) ([]byte, error)
+	// Set stores value under key for ttl (ttl > 0).
+	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
+	// Delete removes key and reports whether it existed. Of several
+	// concurrent Deletes of one key exactly one reports true, which makes
+	// Delete the single-use primitive for codes.
+	Delete(ctx context.Context, key string) (bool, error)
+	// Expire sets a new TTL on an existing key; false if the key is missing.
+	Expire(ctx context.Context, key string, ttl time.Duration) (bool, error)
+}
+
+// Counter is the fixed-window counter part of the store used for attempts,
+// quotas and regulation.
+type Counter interface {
+	// Incr adds one to the counter under key and returns the new value. The
+	// first increment starts a window of length window (the key's TTL);
+	// later increments do not extend it.
+	Incr(ctx context.Context, key string, window time.Duration) (int64, error)
+	// TTL returns the remaining lifetime of key, or ErrNotFound.
+	TTL(ctx context.Context, key string) (time.Duration, error)
+}
+
+// Store is everything a state store implementation provides. memstore and
+// redisstore implement it and pass the same conformance suite (storetest).
+type Store interface {
+	KV
+	Counter
+	// SetNX stores value under key only if the key does not exist and
+	// reports whether it did so.
+	SetNX(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error)
+	// Ping reports whether the store is reachable (ErrStoreUnavailable if not).
+	Ping(ctx context.Context) error
+}

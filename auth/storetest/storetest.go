@@ -1,0 +1,544 @@
+package storetest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+)
+
+// Durations the suite works with. They are short so that a store on real
+// time (Redis, where wait sleeps) runs the suite in a couple of seconds,
+// and long enough that an operation never takes a TTL's worth of time.
+const (
+	// shortTTL is the lifetime of keys that are meant to expire.
+	shortTTL = 250 * time.Millisecond
+	// margin is how long past an expiry the suite waits before it
+	// expects the key to be gone.
+	margin = 100 * time.Millisecond
+	// longTTL is the lifetime of keys that must outlive the test.
+	longTTL = 10 * time.Minute
+	// slack bounds how far a reported TTL may lag behind the TTL set,
+	// for stores on real time.
+	slack = 5 * time.Second
+)
+
+// Run runs the conformance suite against the stores newStore returns.
+// newStore is called once per subtest; wait(t, d) must move the store's
+// time forward by at least d (advance a fake clock, or sleep).
+func Run(t *testing.T, newStore func(t *testing.T) auth.Store, wait func(t *testing.T, d time.Duration)) {
+	s := suite{newStore: newStore, wait: wait}
+	tests := []struct {
+		name string
+		fn   func(t *testing.T)
+	}{
+		{"GetMissing", s.getMissing},
+		{"SetGetRoundTrip", s.setGetRoundTrip},
+		{"Overwrite", s.overwrite},
+		{"ValueIsolation", s.valueIsolation},
+		{"SetExpires", s.setExpires},
+		{"NonPositiveTTLRejected", s.nonPositiveTTL},
+		{"Delete", s.deleteKey},
+		{"DeleteConcurrentExactlyOneWins", s.deleteConcurrent},
+		{"SetNX", s.setNX},
+		{"SetNXConcurrentExactlyOneWins", s.setNXConcurrent},
+		{"SetNXExpires", s.setNXExpires},
+		{"Incr", s.incr},
+		{"IncrConcurrent", s.incrConcurrent},
+		{"IncrWindow", s.incrWindow},
+		{"Expire", s.expire},
+		{"TTL", s.ttl},
+		{"OddKeys", s.oddKeys},
+		{"Ping", s.ping},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, tt.fn)
+	}
+}
+
+type suite struct {
+	newStore func(t *testing.T) auth.Store
+	wait     func(t *testing.T, d time.Duration)
+}
+
+func (s suite) getMissing(t *testing.T) {
+	st, ctx := s.newStore(t), t.Context()
+	got, err := st.Get(ctx, "missing")
+	if !errors.Is(err, auth.ErrNotFound) {
+		t.Fatalf("Get(missing) error = %v, want ErrNotFound", err)
+	}
+	if got != nil {
+		t.Errorf("Get(missing) value = %q, want nil", got)
+	}
+}
+
+func (s suite) setGetRoundTrip(t *testing.T) {
+	st := s.newStore(t)
+	big := make([]byte, 1<<20)
+	for i := range big {
+		big[i] = byte(i * 7)
+	}
+	tests := []struct {
+		name  string
+		value []byte
+	}{
+		{"text", []byte("hello")},
+		{"binary", []byte{0, 1, 2, 0xff, '\r', '\n', 0}},
+		{"empty", []byte{}},
+		{"nil", nil},
+		{"one MiB", big},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			key := "roundtrip:" + tt.name
+			mustSet(t, st, key, tt.value, longTTL)
+			got := mustGet(t, st, key)
+			if !bytes.Equal(got, tt.value) {
+				t.Errorf("Get = %d bytes, want the %d bytes set", len(got), len(tt.value))
+			}
+		})
+	}
+}
+
+func (s suite) overwrite(t *testing.T) {
+	st, ctx := s.newStore(t), t.Context()
+	mustSet(t, st, "k", []byte("first"), longTTL)
+	mustSet(t, st, "k", []byte("second"), longTTL)
+	if got := mustGet(t, st, "k"); string(got) != "second" {
+		t.Errorf("Get after overwrite = %q, want %q", got, "second")
+	}
+
+	// Overwriting replaces the TTL in both directions.
+	mustSet(t, st, "longer", []byte("v"), shortTTL)
+	mustSet(t, st, "longer", []byte("v2"), longTTL)
+	mustSet(t, st, "shorter", []byte("v"), longTTL)
+	mustSet(t, st, "shorter", []byte("v2"), shortTTL)
+	s.wait(t, shortTTL+margin)
+	if got := mustGet(t, st, "longer"); string(got) != "v2" {
+		t.Errorf("Get(longer) = %q, want %q", got, "v2")
+	}
+	if _, err := st.Get(ctx, "shorter"); !errors.Is(err, auth.ErrNotFound) {
+		t.Errorf("Get(shorter) after its new TTL error = %v, want ErrNotFound", err)
+	}
+}
+
+func (s suite) valueIsolation(t *testing.T) {
+	st, ctx := s.newStore(t), t.Context()
+
+	in := []byte("original")
+	mustSet(t, st, "set", in, longTTL)
+	copy(in, "XXXXXXXX")
+	if got := mustGet(t, st, "set"); string(got) != "original" {
+		t.Errorf("after mutating the slice passed to Set, Get = %q, want %q", got, "original")
+	}
+
+	out := mustGet(t, st, "set")
+	copy(out, "YYYYYYYY")
+	if got := mustGet(t, st, "set"); string(got) != "original" {
+		t.Errorf("after mutating the slice Get returned, Get = %q, want %q", got, "original")
+	}
+
+	nx := []byte("nx-value")
+	if ok, err := st.SetNX(ctx, "setnx", nx, longTTL); err != nil || !ok {
+		t.Fatalf("SetNX = %v, %v; want true, nil", ok, err)
+	}
+	copy(nx, "ZZZZZZZZ")
+	if got := mustGet(t, st, "setnx"); string(got) != "nx-value" {
+		t.Errorf("after mutating the slice passed to SetNX, Get = %q, want %q", got, "nx-value")
+	}
+}
+
+func (s suite) setExpires(t *testing.T) {
+	st, ctx := s.newStore(t), t.Context()
+	mustSet(t, st, "k", []byte("v"), shortTTL)
+	if got := mustGet(t, st, "k"); string(got) != "v" {
+		t.Fatalf("Get before expiry = %q, want %q", got, "v")
+	}
+	s.wait(t, shortTTL+margin)
+	expectGone(t, st, "k")
+	// An expired key is gone for every operation, not only Get.
+	if ok, err := st.Delete(ctx, "k"); err != nil || ok {
+		t.Errorf("Delete(expired) = %v, %v; want false, nil", ok, err)
+	}
+	if ok, err := st.Expire(ctx, "k", longTTL); err != nil || ok {
+		t.Errorf("Expire(expired) = %v, %v; want false, nil", ok, err)
+	}
+	if ok, err := st.SetNX(ctx, "k", []byte("new"), longTTL); err != nil || !ok {
+		t.Errorf("SetNX(expired) = %v, %v; want true, nil", ok, err)
+	}
+}
+
+func (s suite) nonPositiveTTL(t *testing.T) {
+	st, ctx := s.newStore(t), t.Context()
+	for _, ttl := range []time.Duration{0, -time.Second} {
+		t.Run(ttl.String(), func(t *testing.T) {
+			if err := st.Set(ctx, "set", []byte("v"), ttl); err == nil {
+				t.Error("Set with non-positive TTL succeeded, want an error")
+			}
+			expectGone(t, st, "set")
+			if _, err := st.SetNX(ctx, "setnx", []byte("v"), ttl); err == nil {
+				t.Error("SetNX with non-positive TTL succeeded, want an error")
+			}
+			expectGone(t, st, "setnx")
+			if _, err := st.Incr(ctx, "incr", ttl); err == nil {
+				t.Error("Incr with non-positive window succeeded, want an error")
+			}
+			expectGone(t, st, "incr")
+
+			mustSet(t, st, "expire", []byte("v"), longTTL)
+			if _, err := st.Expire(ctx, "expire", ttl); err == nil {
+				t.Error("Expire with non-positive TTL succeeded, want an error")
+			}
+			if got := mustGet(t, st, "expire"); string(got) != "v" {
+				t.Errorf("after a rejected Expire, Get = %q, want %q", got, "v")
+			}
+		})
+	}
+}
+
+func (s suite) deleteKey(t *testing.T) {
+	st, ctx := s.newStore(t), t.Context()
+	if ok, err := st.Delete(ctx, "k"); err != nil || ok {
+		t.Errorf("Delete(missing) = %v, %v; want false, nil", ok, err)
+	}
+	mustSet(t, st, "k", []byte("v"), longTTL)
+	mustSet(t, st, "other", []byte("v"), longTTL)
+	if ok, err := st.Delete(ctx, "k"); err != nil || !ok {
+		t.Errorf("Delete(present) = %v, %v; want true, nil", ok, err)
+	}
+	expectGone(t, st, "k")
+	if ok, err := st.Delete(ctx, "k"); err != nil || ok {
+		t.Errorf("second Delete = %v, %v; want false, nil", ok, err)
+	}
+	if got := mustGet(t, st, "other"); string(got) != "v" {
+		t.Errorf("Delete removed another key: Get(other) = %q", got)
+	}
+}
+
+func (s suite) deleteConcurrent(t *testing.T) {
+	st, ctx := s.newStore(t), t.Context()
+	const n = 50
+	for round := range 5 {
+		key := fmt.Sprintf("code:%d", round)
+		mustSet(t, st, key, []byte("123456"), longTTL)
+		results := concurrently(n, func(int) (bool, error) { return st.Delete(ctx, key) })
+		if wins := countTrue(t, results); wins != 1 {
+			t.Errorf("round %d: %d of %d concurrent Deletes reported true, want exactly 1", round, wins, n)
+		}
+	}
+}
+
+func (s suite) setNX(t *testing.T) {
+	st, ctx := s.newStore(t), t.Context()
+	if ok, err := st.SetNX(ctx, "k", []byte("first"), longTTL); err != nil || !ok {
+		t.Fatalf("first SetNX = %v, %v; want true, nil", ok, err)
+	}
+	if ok, err := st.SetNX(ctx, "k", []byte("second"), longTTL); err != nil || ok {
+		t.Errorf("second SetNX = %v, %v; want false, nil", ok, err)
+	}
+	if got := mustGet(t, st, "k"); string(got) != "first" {
+		t.Errorf("Get after losing SetNX = %q, want %q", got, "first")
+	}
+	if _, err := st.Delete(ctx, "k"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := st.SetNX(ctx, "k", []byte("third"), longTTL); err != nil || !ok {
+		t.Errorf("SetNX after Delete = %v, %v; want true, nil", ok, err)
+	}
+
+	mustSet(t, st, "plain", []byte("v"), longTTL)
+	if ok, err := st.SetNX(ctx, "plain", []byte("w"), longTTL); err != nil || ok {
+		t.Errorf("SetNX over a Set key = %v, %v; want false, nil", ok, err)
+	}
+}
+
+func (s suite) setNXConcurrent(t *testing.T) {
+	st, ctx := s.newStore(t), t.Context()
+	const n = 50
+	results := concurrently(n, func(i int) (bool, error) {
+		return st.SetNX(ctx, "lock", fmt.Appendf(nil, "owner-%d", i), longTTL)
+	})
+	if wins := countTrue(t, results); wins != 1 {
+		t.Fatalf("%d of %d concurrent SetNX reported true, want exactly 1", wins, n)
+	}
+	winner := slices.IndexFunc(results, func(r result[bool]) bool { return r.v })
+	want := fmt.Sprintf("owner-%d", winner)
+	if got := mustGet(t, st, "lock"); string(got) != want {
+		t.Errorf("stored value = %q, want the winner's %q", got, want)
+	}
+}
+
+func (s suite) setNXExpires(t *testing.T) {
+	st, ctx := s.newStore(t), t.Context()
+	if ok, err := st.SetNX(ctx, "k", []byte("v"), shortTTL); err != nil || !ok {
+		t.Fatalf("SetNX = %v, %v; want true, nil", ok, err)
+	}
+	if ok, err := st.SetNX(ctx, "k", []byte("v"), shortTTL); err != nil || ok {
+		t.Fatalf("SetNX while present = %v, %v; want false, nil", ok, err)
+	}
+	s.wait(t, shortTTL+margin)
+	expectGone(t, st, "k")
+	if ok, err := st.SetNX(ctx, "k", []byte("v"), shortTTL); err != nil || !ok {
+		t.Errorf("SetNX after expiry = %v, %v; want true, nil", ok, err)
+	}
+}
+
+func (s suite) incr(t *testing.T) {
+	st, ctx := s.newStore(t), t.Context()
+	for want := int64(1); want <= 5; want++ {
+		got, err := st.Incr(ctx, "c", longTTL)
+		if err != nil {
+			t.Fatalf("Incr #%d: %v", want, err)
+		}
+		if got != want {
+			t.Fatalf("Incr #%d = %d, want %d", want, got, want)
+		}
+	}
+	if got, err := st.Incr(ctx, "other", longTTL); err != nil || got != 1 {
+		t.Errorf("Incr(other) = %d, %v; want 1, nil", got, err)
+	}
+}
+
+func (s suite) incrConcurrent(t *testing.T) {
+	st, ctx := s.newStore(t), t.Context()
+	const n = 100
+	results := concurrently(n, func(int) (int64, error) { return st.Incr(ctx, "c", longTTL) })
+	got := make([]int64, 0, n)
+	for _, r := range results {
+		if r.err != nil {
+			t.Fatalf("Incr: %v", r.err)
+		}
+		got = append(got, r.v)
+	}
+	slices.Sort(got)
+	for i, v := range got {
+		if v != int64(i+1) {
+			t.Fatalf("%d concurrent Incr returned %v, want each of 1..%d once", n, got, n)
+		}
+	}
+}
+
+func (s suite) incrWindow(t *testing.T) {
+	st, ctx := s.newStore(t), t.Context()
+	const window = 2 * shortTTL
+	incr := func(want int64) {
+		t.Helper()
+		got, err := st.Incr(ctx, "c", window)
+		if err != nil || got != want {
+			t.Fatalf("Incr = %d, %v; want %d, nil", got, err, want)
+		}
+	}
+	incr(1)
+	incr(2)
+	expectTTL(t, st, "c", window-slack, window)
+
+	s.wait(t, window/2)
+	incr(3)
+	// Later increments do not extend the window.
+	expectTTL(t, st, "c", 1, window-window/2)
+
+	s.wait(t, window/2+margin)
+	// The window is over: the counter starts again, with a fresh window.
+	incr(1)
+	expectTTL(t, st, "c", window/2, window)
+}
+
+func (s suite) expire(t *testing.T) {
+	st, ctx := s.newStore(t), t.Context()
+	if ok, err := st.Expire(ctx, "missing", longTTL); err != nil || ok {
+		t.Errorf("Expire(missing) = %v, %v; want false, nil", ok, err)
+	}
+	expectGone(t, st, "missing")
+
+	// Extending: the key outlives its original TTL, value intact.
+	mustSet(t, st, "extend", []byte("v"), shortTTL)
+	if ok, err := st.Expire(ctx, "extend", longTTL); err != nil || !ok {
+		t.Fatalf("Expire(present) = %v, %v; want true, nil", ok, err)
+	}
+	// Shortening: the key dies at its new TTL.
+	mustSet(t, st, "shorten", []byte("v"), longTTL)
+	if ok, err := st.Expire(ctx, "shorten", shortTTL); err != nil || !ok {
+		t.Fatalf("Expire(present) = %v, %v; want true, nil", ok, err)
+	}
+	// A counter's window can be changed the same way.
+	if _, err := st.Incr(ctx, "counter", longTTL); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := st.Expire(ctx, "counter", shortTTL); err != nil || !ok {
+		t.Fatalf("Expire(counter) = %v, %v; want true, nil", ok, err)
+	}
+
+	s.wait(t, shortTTL+margin)
+	if got := mustGet(t, st, "extend"); string(got) != "v" {
+		t.Errorf("Get(extend) = %q, want %q", got, "v")
+	}
+	expectTTL(t, st, "extend", longTTL-slack, longTTL)
+	expectGone(t, st, "shorten")
+	if got, err := st.Incr(ctx, "counter", longTTL); err != nil || got != 1 {
+		t.Errorf("Incr after the shortened window = %d, %v; want 1, nil", got, err)
+	}
+}
+
+func (s suite) ttl(t *testing.T) {
+	st, ctx := s.newStore(t), t.Context()
+	if _, err := st.TTL(ctx, "missing"); !errors.Is(err, auth.ErrNotFound) {
+		t.Errorf("TTL(missing) error = %v, want ErrNotFound", err)
+	}
+	mustSet(t, st, "set", []byte("v"), longTTL)
+	expectTTL(t, st, "set", longTTL-slack, longTTL)
+
+	if ok, err := st.SetNX(ctx, "setnx", []byte("v"), time.Minute); err != nil || !ok {
+		t.Fatalf("SetNX = %v, %v", ok, err)
+	}
+	expectTTL(t, st, "setnx", time.Minute-slack, time.Minute)
+
+	if _, err := st.Incr(ctx, "incr", 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	expectTTL(t, st, "incr", 30*time.Second-slack, 30*time.Second)
+
+	// Sub-millisecond precision is not required, but a short TTL is not
+	// rounded away.
+	mustSet(t, st, "short", []byte("v"), shortTTL)
+	expectTTL(t, st, "short", 1, shortTTL)
+	s.wait(t, shortTTL+margin)
+	if _, err := st.TTL(ctx, "short"); !errors.Is(err, auth.ErrNotFound) {
+		t.Errorf("TTL(expired) error = %v, want ErrNotFound", err)
+	}
+}
+
+func (s suite) oddKeys(t *testing.T) {
+	st, ctx := s.newStore(t), t.Context()
+	keys := []string{
+		"with space",
+		"with  two spaces",
+		"ünïcödé/ключ/鍵/🔑",
+		"{tag}:session",
+		"{tag}:session:",
+		"a:b:c",
+		"a_b_c",
+		"tab\there",
+		"newline\r\nSET injected 1",
+		"nul\x00byte",
+		"*?[glob]",
+		"",
+	}
+	for i, key := range keys {
+		mustSet(t, st, key, fmt.Appendf(nil, "value-%d", i), longTTL)
+	}
+	for i, key := range keys {
+		want := fmt.Sprintf("value-%d", i)
+		if got := mustGet(t, st, key); string(got) != want {
+			t.Errorf("Get(%q) = %q, want %q", key, got, want)
+		}
+	}
+	if _, err := st.Get(ctx, "injected"); !errors.Is(err, auth.ErrNotFound) {
+		t.Errorf("a key with CRLF created another key: Get(injected) error = %v", err)
+	}
+	if ok, err := st.Delete(ctx, keys[0]); err != nil || !ok {
+		t.Fatalf("Delete(%q) = %v, %v; want true, nil", keys[0], ok, err)
+	}
+	for i, key := range keys[1:] {
+		want := fmt.Sprintf("value-%d", i+1)
+		if got := mustGet(t, st, key); string(got) != want {
+			t.Errorf("after deleting %q, Get(%q) = %q, want %q", keys[0], key, got, want)
+		}
+	}
+	for _, key := range keys {
+		if _, err := st.Incr(ctx, "n:"+key, longTTL); err != nil {
+			t.Errorf("Incr(%q): %v", "n:"+key, err)
+		}
+	}
+}
+
+func (s suite) ping(t *testing.T) {
+	st := s.newStore(t)
+	if err := st.Ping(t.Context()); err != nil {
+		t.Errorf("Ping = %v, want nil", err)
+	}
+}
+
+// mustSet stores value or fails the test.
+func mustSet(t *testing.T, st auth.Store, key string, value []byte, ttl time.Duration) {
+	t.Helper()
+	if err := st.Set(t.Context(), key, value, ttl); err != nil {
+		t.Fatalf("Set(%q): %v", key, err)
+	}
+}
+
+// mustGet returns the value under key or fails the test.
+func mustGet(t *testing.T, st auth.Store, key string) []byte {
+	t.Helper()
+	v, err := st.Get(t.Context(), key)
+	if err != nil {
+		t.Fatalf("Get(%q): %v", key, err)
+	}
+	return v
+}
+
+// expectGone checks that Get and TTL report key as missing.
+func expectGone(t *testing.T, st auth.Store, key string) {
+	t.Helper()
+	if v, err := st.Get(t.Context(), key); !errors.Is(err, auth.ErrNotFound) {
+		t.Errorf("Get(%q) = %q, %v; want ErrNotFound", key, v, err)
+	}
+	if d, err := st.TTL(t.Context(), key); !errors.Is(err, auth.ErrNotFound) {
+		t.Errorf("TTL(%q) = %v, %v; want ErrNotFound", key, d, err)
+	}
+}
+
+// expectTTL checks that the remaining lifetime of key is within [lo, hi].
+func expectTTL(t *testing.T, st auth.Store, key string, lo, hi time.Duration) {
+	t.Helper()
+	d, err := st.TTL(t.Context(), key)
+	if err != nil {
+		t.Fatalf("TTL(%q): %v", key, err)
+	}
+	if d < lo || d > hi {
+		t.Errorf("TTL(%q) = %v, want within [%v, %v]", key, d, lo, hi)
+	}
+}
+
+// result is the outcome of one call in concurrently.
+type result[T any] struct {
+	v   T
+	err error
+}
+
+// concurrently calls fn(0..n-1) from n goroutines released at once and
+// returns the results by index.
+func concurrently[T any](n int, fn func(i int) (T, error)) []result[T] {
+	results := make([]result[T], n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			v, err := fn(i)
+			results[i] = result[T]{v, err}
+		})
+	}
+	close(start)
+	wg.Wait()
+	return results
+}
+
+// countTrue counts the true results and fails the test on any error.
+func countTrue(t *testing.T, results []result[bool]) int {
+	t.Helper()
+	n := 0
+	for _, r := range results {
+		if r.err != nil {
+			t.Fatalf("concurrent call: %v", r.err)
+		}
+		if r.v {
+			n++
+		}
+	}
+	return n
+}

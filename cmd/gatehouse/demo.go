@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/config"
+	"github.com/gatehouse-auth/gatehouse/internal/demoapp"
+)
+
+// demoPassword is the password of the demo users. The demo listens on
+// loopback only unless told otherwise.
+const demoPassword = "gatehouse-demo"
+
+// cmdDemo runs a self-contained demo: memory store, console SMS on the
+// terminal, a throwaway signing key, two users and a built-in upstream that
+// shows (and verifies) the identity it receives.
+func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("demo", stderr)
+	listen := fs.String("listen", "127.0.0.1:8080", "address of the gateway")
+	smsFile := fs.String("sms-file", "", "also append console SMS as JSON lines to this file")
+	verbose := fs.Bool("v", false, "log requests and audit events (JSON) to standard error")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelInfo
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("demo: listen on %s: %w (try -listen 127.0.0.1:8081)", *listen, err)
+	}
+	appLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	adminLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		ln.Close()
+		appLn.Close()
+		return err
+	}
+	dir, err := os.MkdirTemp("", "gatehouse-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	base := "http://" + ln.Addr().String()
+	cfg, err := demoConfig(ctx, dir, base, "http://"+appLn.Addr().String())
+	if err != nil {
+		return err
+	}
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return err
+	}
+	sender := auth.NewConsoleSender(*smsFile, stdout, nil)
+	var s auth.Sender = &teeSender{out: stdout, next: sender}
+	if *smsFile == "" {
+		s = &teeSender{out: stdout}
+	}
+	a, err := build(ctx, cfg, log, overrides{signingKey: key, sender: s})
+	if err != nil {
+		return err
+	}
+	defer a.close()
+
+	h := cfg.Identity.Headers
+	app := demoapp.New(base+cfg.Server.PortalPrefix+"/jwks.json", cfg.Server.PublicURL,
+		[]string{"demo", "demo-admin"}, h.User, h.Assertion,
+		[]string{h.User, h.Email, h.Name, h.Groups, h.Methods, h.Assertion})
+	appSrv := &http.Server{Handler: app, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = appSrv.Serve(appLn) }()
+	defer appSrv.Close()
+
+	fmt.Fprintf(stdout, `
+Gatehouse demo is running (memory store, console SMS, demo app behind the gateway).
+
+  Open     %s/            the demo app: password + SMS code
+           %s/admin/      admins only, code no older than 10 minutes
+           %s/public/     no login
+  Users    alice / %s    admin, phone +1 201 555 0100
+           bob   / %s    not an admin, phone +1 201 555 0101
+  Codes    are printed below when sent (console SMS sender)
+  API      curl -c jar -H 'Content-Type: application/json' -d '{"username":"alice","password":"%s"}' %s/_gatehouse/api/login
+  Admin    http://%s/metrics
+
+Press Ctrl-C to stop.
+
+`, base, base, base, demoPassword, demoPassword, demoPassword, base, adminLn.Addr())
+	return a.serve(ctx, ln, adminLn)
+}
+
+// teeSender prints each SMS readably on the terminal, then hands it on.
+type teeSender struct {
+	out  io.Writer
+	next auth.Sender
+}
+
+// Send implements auth.Sender.
+func (t *teeSender) Send(ctx context.Context, m auth.Message) error {
+	fmt.Fprintf(t.out, "SMS to %s: %s\n", m.To, m.Body)
+	if t.next != nil {
+		return t.next.Send(ctx, m)
+	}
+	return nil
+}
+
+// demoConfig writes the demo users file and returns the demo configuration.
+func demoConfig(ctx context.Context, dir, base, upstream string) (*config.Config, error) {
+	cfg := config.Default()
+	cfg.File = "demo"
+	cfg.Server.PublicURL = base
+	cfg.Server.AdminListen = "127.0.0.1:0"
+	cfg.Session.Secure = false
+	cfg.Identity.SigningKeyFile = filepath.Join(dir, "unused.key")
+	cfg.Users.File = filepath.Join(dir, "users.yaml")
+	cfg.Routes = []config.Route{
+		{Name: "demo", Host: "*", PathPrefix: "/", Upstream: upstream, Policy: "two_factor"},
+		{Name: "demo-admin", Host: "*", PathPrefix: "/admin", Upstream: upstream, Policy: "two_factor", Groups: []string{"admins"}, MaxAuthAge: 10 * time.Minute},
+		{Name: "demo-public", Host: "*", PathPrefix: "/public", Upstream: upstream, Policy: "bypass"},
+	}
+	p := cfg.Hashing.Argon2id
+	h := auth.NewHasher(auth.Argon2Params{MemoryKiB: p.MemoryKiB, Iterations: p.Iterations, Parallelism: p.Parallelism}, 1, time.Minute)
+	hash, err := h.Hash(ctx, demoPassword)
+	if err != nil {
+		return nil, err
+	}
+	users := fmt.Sprintf(`users:
+  alice:
+    display_name: "Alice Example"
+    email: "alice@example.com"
+    phone: "+12015550100"
+    groups: ["admins"]
+    password: %q
+  bob:
+    display_name: "Bob Example"
+    email: "bob@example.com"
+    phone: "+12015550101"
+    groups: ["staff"]
+    password: %q
+`, hash, hash)
+	if err := os.WriteFile(cfg.Users.File, []byte(users), 0o600); err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("demo config: %w", err)
+	}
+	return cfg, nil
+}

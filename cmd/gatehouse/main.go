@@ -1,0 +1,93 @@
+// Command gatehouse is the Gatehouse authentication gateway: it proxies
+// apps or answers forward-auth, after a password and/or an SMS code.
+//
+// This package only wires: it loads the configuration, builds the store,
+// senders, signer and HTTP server, and runs them until a signal arrives.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `Usage: gatehouse <command> [flags]
+
+Commands:
+  serve  [-c gateway.yaml]     run the gateway (default command)
+  demo   [-listen ADDR]        run a self-contained demo (memory store, console SMS, demo app)
+  check-config [-c FILE]       validate the configuration; print FILE:LINE: message per problem
+  hash-password [-c FILE]      read a password on stdin, print an argon2id PHC string
+  keygen [-o FILE]             write a new Ed25519 signing key (PEM, mode 0600)
+  version                      print the version
+
+-c defaults to $GATEHOUSE_CONFIG, then ./gateway.yaml.
+`
+
+// errUsage means the command line was wrong; usage has been printed.
+var errUsage = errors.New("usage")
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes one command and returns the process exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = cmdServe(ctx, args, stderr)
+	case "demo":
+		err = cmdDemo(ctx, args, stdout, stderr)
+	case "check-config":
+		err = cmdCheckConfig(ctx, args, stdout, stderr)
+	case "hash-password":
+		err = cmdHashPassword(ctx, args, stdin, stdout, stderr)
+	case "keygen":
+		err = cmdKeygen(args, stdout, stderr)
+	case "version", "-version", "--version":
+		fmt.Fprintln(stdout, "gatehouse", version)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "gatehouse: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	case errors.Is(err, errProblems):
+		return 1
+	default:
+		fmt.Fprintln(stderr, "gatehouse:", err)
+		return 1
+	}
+}
+
+// configPath resolves -c: the flag, then $GATEHOUSE_CONFIG, then ./gateway.yaml.
+func configPath(flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if env := os.Getenv("GATEHOUSE_CONFIG"); env != "" {
+		return env
+	}
+	return "gateway.yaml"
+}

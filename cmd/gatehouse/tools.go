@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bufio"
+	"crypto/ed25519"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/auth/fileusers"
+	"github.com/gatehouse-auth/gatehouse/config"
+)
+
+// errProblems means problems were already printed; exit 1 quietly.
+var errProblems = errors.New("problems reported")
+
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("gatehouse "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errUsage
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return errUsage
+	}
+	return nil
+}
+
+// loadConfig loads and validates the configuration.
+func loadConfig(path string) (*config.Config, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// printProblems prints one line per joined error.
+func printProblems(w io.Writer, err error) {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			printProblems(w, e)
+		}
+		return
+	}
+	fmt.Fprintln(w, err)
+}
+
+// cmdCheckConfig validates the file, then checks that what it points at
+// (signing keys, users file) can be loaded. Exit 1 on any problem.
+func cmdCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("check-config", stderr)
+	c := fs.String("c", "", "configuration file")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	path := configPath(*c)
+	cfg, err := loadConfig(path)
+	if err != nil {
+		printProblems(stdout, err)
+		return errProblems
+	}
+	var problems []error
+	if _, err := auth.LoadSigningKey(cfg.Identity.SigningKeyFile); err != nil {
+		problems = append(problems, fmt.Errorf("%s:%d: identity.signing_key_file: %w", path, cfg.Line("identity.signing_key_file"), err))
+	}
+	for i, f := range cfg.Identity.PreviousKeyFiles {
+		if _, err := auth.LoadPublicKey(f); err != nil {
+			key := fmt.Sprintf("identity.previous_key_files.%d", i)
+			problems = append(problems, fmt.Errorf("%s:%d: %s: %w", path, cfg.Line(key), key, err))
+		}
+	}
+	if cfg.Users.Backend == "file" {
+		if _, err := fileusers.New(cfg.Users.File, "", nil); err != nil {
+			problems = append(problems, fmt.Errorf("%s:%d: users.file: %w", path, cfg.Line("users.file"), err))
+		}
+	}
+	if len(problems) > 0 {
+		printProblems(stdout, errors.Join(problems...))
+		return errProblems
+	}
+	fmt.Fprintf(stdout, "%s: OK (%d routes)\n", path, len(cfg.Routes))
+	return nil
+}
+
+// cmdHashPassword reads one password from stdin (one trailing newline
+// ignored) and prints its argon2id PHC string with the configured (or
+// default) parameters.
+func cmdHashPassword(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlags("hash-password", stderr)
+	c := fs.String("c", "", "configuration file for the argon2id parameters (default: built-in defaults)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	params := config.Default().Hashing.Argon2id
+	if *c != "" {
+		cfg, err := loadConfig(*c)
+		if err != nil {
+			printProblems(stderr, err)
+			return errProblems
+		}
+		params = cfg.Hashing.Argon2id
+	}
+	pw, err := readPassword(stdin)
+	if err != nil {
+		return err
+	}
+	h := auth.NewHasher(auth.Argon2Params{MemoryKiB: params.MemoryKiB, Iterations: params.Iterations, Parallelism: params.Parallelism}, 1, time.Minute)
+	enc, err := h.Hash(ctx, pw)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, enc)
+	return nil
+}
+
+// readPassword reads everything up to EOF, dropping one trailing newline
+// (\n or \r\n). An empty password is refused.
+func readPassword(r io.Reader) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(bufio.NewReader(r), 4097))
+	if err != nil {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	if len(b) > 4096 {
+		return "", errors.New("password too long (over 4096 bytes)")
+	}
+	s := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+	if s == "" {
+		return "", errors.New("empty password on standard input")
+	}
+	return s, nil
+}
+
+// cmdKeygen writes a new signing key.
+func cmdKeygen(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("keygen", stderr)
+	o := fs.String("o", "gatehouse.key", "output file (refuses to overwrite)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := auth.WriteKeyFile(*o); err != nil {
+		return err
+	}
+	key, err := auth.LoadSigningKey(*o)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s (kid %s)\n", *o, auth.Thumbprint(key.Public().(ed25519.PublicKey)))
+	return nil
+}

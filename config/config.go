@@ -1,0 +1,212 @@
+package config
+
+import "time"
+
+// Config is the whole gateway.yaml. Field names follow the YAML keys; see
+// DESIGN.md for the meaning of each key. Secrets given as `<key>_file` are
+// read by Load into the plain field and the *File field keeps the path.
+type Config struct {
+	Server     Server     `yaml:"server"`
+	Store      Store      `yaml:"store"`
+	Session    Session    `yaml:"session"`
+	Users      Users      `yaml:"users"`
+	Hashing    Hashing    `yaml:"hashing"`
+	OTP        OTP        `yaml:"otp"`
+	SMS        SMS        `yaml:"sms"`
+	Regulation Regulation `yaml:"regulation"`
+	Identity   Identity   `yaml:"identity"`
+	Routes     []Route    `yaml:"routes"`
+
+	// File is the path the configuration was loaded from ("" for Default()).
+	File string `yaml:"-"`
+	// lines maps a dotted key path ("session.idle_timeout", "routes.0.host")
+	// to the line it was written on, for error messages.
+	lines map[string]int
+}
+
+// Server holds the listeners and HTTP server settings.
+type Server struct {
+	Listen         string   `yaml:"listen"`
+	PublicURL      string   `yaml:"public_url"`
+	PortalPrefix   string   `yaml:"portal_prefix"`
+	AdminListen    string   `yaml:"admin_listen"`
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	TLS            TLS      `yaml:"tls"`
+	Timeouts       Timeouts `yaml:"timeouts"`
+}
+
+// TLS enables the built-in TLS listener when both files are set.
+type TLS struct {
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+}
+
+// Timeouts are the http.Server timeouts plus the graceful shutdown budget.
+type Timeouts struct {
+	ReadHeader time.Duration `yaml:"read_header"`
+	Read       time.Duration `yaml:"read"`
+	Write      time.Duration `yaml:"write"`
+	Idle       time.Duration `yaml:"idle"`
+	Shutdown   time.Duration `yaml:"shutdown"`
+}
+
+// Store selects where sessions, challenges, counters and redis users live.
+type Store struct {
+	Driver    string `yaml:"driver"`
+	KeyPrefix string `yaml:"key_prefix"`
+	Redis     Redis  `yaml:"redis"`
+}
+
+// Redis configures the go-redis UniversalClient.
+type Redis struct {
+	Addrs        []string      `yaml:"addrs"`
+	MasterName   string        `yaml:"master_name"`
+	Username     string        `yaml:"username"`
+	Password     string        `yaml:"password"`
+	PasswordFile string        `yaml:"password_file"`
+	DB           int           `yaml:"db"`
+	TLS          bool          `yaml:"tls"`
+	DialTimeout  time.Duration `yaml:"dial_timeout"`
+	OpTimeout    time.Duration `yaml:"op_timeout"`
+}
+
+// Session configures the session cookie and lifetimes.
+type Session struct {
+	CookieName      string        `yaml:"cookie_name"`
+	CookieDomain    string        `yaml:"cookie_domain"`
+	Secure          bool          `yaml:"secure"`
+	SameSite        string        `yaml:"same_site"`
+	IdleTimeout     time.Duration `yaml:"idle_timeout"`
+	AbsoluteTimeout time.Duration `yaml:"absolute_timeout"`
+	RememberMe      time.Duration `yaml:"remember_me"`
+}
+
+// Users selects the user backend.
+type Users struct {
+	Backend        string         `yaml:"backend"`
+	File           string         `yaml:"file"`
+	Signup         Signup         `yaml:"signup"`
+	PasswordPolicy PasswordPolicy `yaml:"password_policy"`
+}
+
+// Signup controls self-service registration (redis backend only).
+type Signup struct {
+	Enabled bool `yaml:"enabled"`
+}
+
+// PasswordPolicy bounds new passwords.
+type PasswordPolicy struct {
+	MinLength int `yaml:"min_length"`
+	MaxLength int `yaml:"max_length"`
+}
+
+// Hashing configures password hashing.
+type Hashing struct {
+	Argon2id      Argon2id `yaml:"argon2id"`
+	MaxConcurrent int      `yaml:"max_concurrent"`
+}
+
+// Argon2id holds the argon2id cost parameters for new hashes.
+type Argon2id struct {
+	MemoryKiB   uint32 `yaml:"memory_kib"`
+	Iterations  uint32 `yaml:"iterations"`
+	Parallelism uint8  `yaml:"parallelism"`
+}
+
+// OTP configures one-time codes sent by SMS.
+type OTP struct {
+	Length           int           `yaml:"length"`
+	TTL              time.Duration `yaml:"ttl"`
+	MaxAttempts      int           `yaml:"max_attempts"`
+	ResendCooldown   time.Duration `yaml:"resend_cooldown"`
+	MaxSends         MaxSends      `yaml:"max_sends"`
+	AllowedCountries []string      `yaml:"allowed_countries"`
+	Message          string        `yaml:"message"`
+}
+
+// MaxSends is a per-phone-number send quota.
+type MaxSends struct {
+	Count  int           `yaml:"count"`
+	Window time.Duration `yaml:"window"`
+}
+
+// SMS selects and configures the SMS provider.
+type SMS struct {
+	Provider string        `yaml:"provider"`
+	Timeout  time.Duration `yaml:"timeout"`
+	Console  Console       `yaml:"console"`
+	Twilio   Twilio        `yaml:"twilio"`
+	Sinch    Sinch         `yaml:"sinch"`
+	Webhook  Webhook       `yaml:"webhook"`
+}
+
+// Console is the development sender.
+type Console struct {
+	File string `yaml:"file"`
+}
+
+// Twilio configures twilio_messaging and twilio_verify.
+type Twilio struct {
+	AccountSID          string `yaml:"account_sid"`
+	AuthToken           string `yaml:"auth_token"`
+	AuthTokenFile       string `yaml:"auth_token_file"`
+	From                string `yaml:"from"`
+	MessagingServiceSID string `yaml:"messaging_service_sid"`
+	VerifyServiceSID    string `yaml:"verify_service_sid"`
+	BaseURL             string `yaml:"base_url"`
+}
+
+// Sinch configures the Sinch Verification API.
+type Sinch struct {
+	KeyID         string `yaml:"key_id"`
+	KeySecret     string `yaml:"key_secret"`
+	KeySecretFile string `yaml:"key_secret_file"`
+	BaseURL       string `yaml:"base_url"`
+}
+
+// Webhook configures the signed webhook sender.
+type Webhook struct {
+	URL        string `yaml:"url"`
+	Secret     string `yaml:"secret"`
+	SecretFile string `yaml:"secret_file"`
+}
+
+// Regulation configures brute-force bans.
+type Regulation struct {
+	MaxFailures int           `yaml:"max_failures"`
+	FindTime    time.Duration `yaml:"find_time"`
+	BanTime     time.Duration `yaml:"ban_time"`
+}
+
+// Identity configures the signed assertion and identity headers.
+type Identity struct {
+	SigningKeyFile   string        `yaml:"signing_key_file"`
+	PreviousKeyFiles []string      `yaml:"previous_key_files"`
+	AssertionTTL     time.Duration `yaml:"assertion_ttl"`
+	Headers          Headers       `yaml:"headers"`
+}
+
+// Headers names the identity headers; "" means the header is not sent.
+type Headers struct {
+	User      string `yaml:"user"`
+	Email     string `yaml:"email"`
+	Name      string `yaml:"name"`
+	Groups    string `yaml:"groups"`
+	Phone     string `yaml:"phone"`
+	Methods   string `yaml:"methods"`
+	Assertion string `yaml:"assertion"`
+}
+
+// Route maps a host and path prefix to an upstream with a policy.
+type Route struct {
+	Name         string        `yaml:"name"`
+	Host         string        `yaml:"host"`
+	PathPrefix   string        `yaml:"path_prefix"`
+	Upstream     string        `yaml:"upstream"`
+	Policy       string        `yaml:"policy"`
+	Groups       []string      `yaml:"groups"`
+	Methods      []string      `yaml:"methods"`
+	BypassPaths  []string      `yaml:"bypass_paths"`
+	MaxAuthAge   time.Duration `yaml:"max_auth_age"`
+	PreserveHost bool          `yaml:"preserve_host"`
+}

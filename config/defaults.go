@@ -1,0 +1,90 @@
+package config
+
+import "time"
+
+// DefaultOTPMessage is the SMS text used when otp.message is not set. The
+// template sees .App, .Code and .Minutes.
+const DefaultOTPMessage = "Your {{.App}} code is {{.Code}}. It expires in {{.Minutes}} minutes."
+
+// DefaultPathPrefix is the path_prefix of a route that does not set one.
+const DefaultPathPrefix = "/"
+
+// Default returns a configuration holding every default documented in
+// DESIGN.md. It has no routes and no public_url, so it does not pass
+// Validate until public_url is set. Each call returns a fresh value that the
+// caller may modify.
+func Default() *Config {
+	return &Config{
+		Server: Server{
+			Listen:         ":8080",
+			PublicURL:      "",
+			PortalPrefix:   "/_gatehouse",
+			AdminListen:    "127.0.0.1:9090",
+			TrustedProxies: []string{"127.0.0.1/32", "::1/128"},
+			Timeouts: Timeouts{
+				ReadHeader: 10 * time.Second,
+				Read:       30 * time.Second,
+				Write:      60 * time.Second,
+				Idle:       120 * time.Second,
+				Shutdown:   20 * time.Second,
+			},
+		},
+		Store: Store{
+			Driver:    "memory",
+			KeyPrefix: "gatehouse:",
+			Redis: Redis{
+				Addrs:       []string{"127.0.0.1:6379"},
+				DialTimeout: 2 * time.Second,
+				OpTimeout:   500 * time.Millisecond,
+			},
+		},
+		Session: Session{
+			CookieName:      "gatehouse_session",
+			Secure:          true,
+			SameSite:        "lax",
+			IdleTimeout:     30 * time.Minute,
+			AbsoluteTimeout: 12 * time.Hour,
+			RememberMe:      720 * time.Hour,
+		},
+		Users: Users{
+			Backend:        "file",
+			File:           "users.yaml",
+			PasswordPolicy: PasswordPolicy{MinLength: 8, MaxLength: 128},
+		},
+		Hashing: Hashing{
+			Argon2id:      Argon2id{MemoryKiB: 64 * 1024, Iterations: 3, Parallelism: 2},
+			MaxConcurrent: 4,
+		},
+		OTP: OTP{
+			Length:         6,
+			TTL:            5 * time.Minute,
+			MaxAttempts:    5,
+			ResendCooldown: 30 * time.Second,
+			MaxSends:       MaxSends{Count: 5, Window: time.Hour},
+			Message:        DefaultOTPMessage,
+		},
+		SMS: SMS{
+			Provider: "console",
+			Timeout:  10 * time.Second,
+			Sinch:    Sinch{BaseURL: "https://verification.api.sinch.com"},
+		},
+		Regulation: Regulation{
+			MaxFailures: 5,
+			FindTime:    10 * time.Minute,
+			BanTime:     15 * time.Minute,
+		},
+		Identity: Identity{
+			SigningKeyFile: "gatehouse.key",
+			AssertionTTL:   60 * time.Second,
+			Headers: Headers{
+				User:      "X-Auth-User",
+				Email:     "X-Auth-Email",
+				Name:      "X-Auth-Name",
+				Groups:    "X-Auth-Groups",
+				Phone:     "",
+				Methods:   "X-Auth-Methods",
+				Assertion: "X-Auth-Assertion",
+			},
+		},
+	}
+}

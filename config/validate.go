@@ -1,0 +1,668 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"net/url"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Allowed values of the enumerated keys.
+var (
+	storeDrivers  = []string{"memory", "redis"}
+	userBackends  = []string{"file", "redis"}
+	sameSites     = []string{"lax", "strict", "none"}
+	smsProviders  = []string{"console", "twilio_messaging", "twilio_verify", "sinch", "webhook"}
+	routePolicies = []string{"bypass", "password", "sms", "two_factor", "deny"}
+)
+
+var (
+	twilioAccountSID   = regexp.MustCompile(`^AC[0-9a-fA-F]{32}$`)
+	twilioMessagingSID = regexp.MustCompile(`^MG[0-9a-fA-F]{32}$`)
+	twilioVerifySID    = regexp.MustCompile(`^VA[0-9a-fA-F]{32}$`)
+	e164               = regexp.MustCompile(`^\+[1-9]\d{6,14}$`)
+)
+
+// reservedHeaders may not be used as identity headers: the gateway deletes
+// identity headers from every request, and these carry the request itself,
+// its credentials, or what proxies tell each other. Keys are normalised
+// with normHeader.
+var reservedHeaders = map[string]bool{
+	"host": true, "cookie": true, "set-cookie": true, "authorization": true,
+	"proxy-authorization": true, "proxy-authenticate": true, "www-authenticate": true,
+	"connection": true, "keep-alive": true, "proxy-connection": true, "te": true,
+	"trailer": true, "transfer-encoding": true, "upgrade": true,
+	"content-length": true, "content-type": true, "content-encoding": true,
+	"location": true, "forwarded": true, "x-forwarded-for": true,
+	"x-forwarded-host": true, "x-forwarded-proto": true, "x-forwarded-port": true,
+	"x-forwarded-uri": true, "x-forwarded-method": true, "x-original-url": true,
+	"x-original-method": true, "x-real-ip": true, "x-request-id": true,
+}
+
+// Bounds that are part of the contract.
+const (
+	maxPasswordLength = 1024
+	minOTPLength      = 6
+	maxOTPLength      = 10
+	minAssertionTTL   = time.Second
+	maxAssertionTTL   = time.Hour
+	// maxOTPMessage bounds the rendered SMS text: ten concatenated
+	// segments.
+	maxOTPMessage = 1530
+)
+
+// Validate checks every value of the configuration and returns all the
+// problems found, joined with errors.Join, each a *Problem printed as
+// "FILE:LINE: key.path: message" (the line of the key, else of its nearest
+// parent in the file, else none). It does no I/O and changes nothing, so it
+// may be called on any Config, including one built from Default.
+func (c *Config) Validate() error {
+	v := &validator{c: c, ps: newProblems(c.File)}
+	v.server()
+	v.store()
+	v.session()
+	v.users()
+	v.hashing()
+	v.otp()
+	v.sms()
+	v.regulation()
+	v.identity()
+	v.routes()
+	return v.ps.err()
+}
+
+type validator struct {
+	c  *Config
+	ps *problems
+}
+
+func (v *validator) add(key, format string, args ...any) {
+	v.ps.at(v.c.lineOf(key), key, format, args...)
+}
+
+func (v *validator) oneOf(key, value string, allowed []string) bool {
+	for _, a := range allowed {
+		if value == a {
+			return true
+		}
+	}
+	if value == "" {
+		v.add(key, "required: one of %s", strings.Join(allowed, ", "))
+	} else {
+		v.add(key, "must be one of %s, not %q", strings.Join(allowed, ", "), value)
+	}
+	return false
+}
+
+func (v *validator) positive(key string, d time.Duration) {
+	if d <= 0 {
+		v.add(key, "must be greater than 0 (it is %s)", d)
+	}
+}
+
+func (v *validator) atLeast(key string, n, least int) {
+	if n < least {
+		v.add(key, "must be at least %d (it is %d)", least, n)
+	}
+}
+
+func (v *validator) hostPort(key, value string) {
+	if value == "" {
+		v.add(key, "required: host:port, e.g. \":8080\" or \"127.0.0.1:8080\"")
+		return
+	}
+	_, port, err := net.SplitHostPort(value)
+	if err == nil {
+		_, err = strconv.ParseUint(port, 10, 16)
+	}
+	if err != nil {
+		v.add(key, "%q is not host:port, e.g. \":8080\" or \"127.0.0.1:8080\"", value)
+	}
+}
+
+// httpURL checks an absolute http or https URL with a host. It does not
+// quote the value, which may carry credentials.
+func (v *validator) httpURL(key, value string) (*url.URL, bool) {
+	u, err := url.Parse(value)
+	switch {
+	case err != nil:
+		v.add(key, "not a valid URL")
+	case u.Scheme != "http" && u.Scheme != "https":
+		v.add(key, "must be an absolute http:// or https:// URL")
+	case u.Host == "" || u.Hostname() == "":
+		v.add(key, "must name a host, as in https://host.example.com")
+	case u.User != nil:
+		v.add(key, "must not contain user:password@")
+	case u.Fragment != "" || strings.Contains(value, "#"):
+		v.add(key, "must not contain a #fragment")
+	default:
+		return u, true
+	}
+	return nil, false
+}
+
+func (v *validator) server() {
+	s := v.c.Server
+	v.hostPort("server.listen", s.Listen)
+	if s.AdminListen != "" {
+		v.hostPort("server.admin_listen", s.AdminListen)
+		if s.AdminListen == s.Listen {
+			v.add("server.admin_listen", "must differ from server.listen")
+		}
+	}
+
+	if s.PublicURL == "" {
+		v.add("server.public_url", `required: the URL the portal is reached at, e.g. "https://auth.example.com"`)
+	} else if u, ok := v.httpURL("server.public_url", s.PublicURL); ok {
+		if u.Path != "" && u.Path != "/" {
+			v.add("server.public_url", "must not have a path (the portal lives under server.portal_prefix)")
+		}
+		if u.RawQuery != "" || u.ForceQuery {
+			v.add("server.public_url", "must not have a ?query")
+		}
+	}
+
+	p := s.PortalPrefix
+	switch {
+	case !strings.HasPrefix(p, "/"):
+		v.add("server.portal_prefix", "%q must start with \"/\", e.g. \"/_gatehouse\"", p)
+	case p == "/":
+		v.add("server.portal_prefix", "must not be \"/\": the portal needs a path of its own, e.g. \"/_gatehouse\"")
+	case strings.HasSuffix(p, "/"):
+		v.add("server.portal_prefix", "%q must not end with \"/\"", p)
+	case path.Clean(p) != p || strings.ContainsAny(p, "?#%\\ \t"):
+		v.add("server.portal_prefix", "%q must be a plain path such as \"/_gatehouse\"", p)
+	}
+
+	for i, tp := range s.TrustedProxies {
+		if _, ok := parseProxy(tp); !ok {
+			v.add(fmt.Sprintf("server.trusted_proxies.%d", i), "%q is not an IP address or CIDR prefix such as \"10.0.0.0/8\"", tp)
+		}
+	}
+
+	switch {
+	case s.TLS.CertFile != "" && s.TLS.KeyFile == "":
+		v.add("server.tls.key_file", "required when cert_file is set")
+	case s.TLS.CertFile == "" && s.TLS.KeyFile != "":
+		v.add("server.tls.cert_file", "required when key_file is set")
+	}
+
+	t := s.Timeouts
+	v.positive("server.timeouts.read_header", t.ReadHeader)
+	v.positive("server.timeouts.read", t.Read)
+	v.positive("server.timeouts.write", t.Write)
+	v.positive("server.timeouts.idle", t.Idle)
+	v.positive("server.timeouts.shutdown", t.Shutdown)
+}
+
+func (v *validator) store() {
+	s := v.c.Store
+	if !v.oneOf("store.driver", s.Driver, storeDrivers) || s.Driver != "redis" {
+		return
+	}
+	r := s.Redis
+	if len(r.Addrs) == 0 {
+		v.add("store.redis.addrs", "required when store.driver is redis, e.g. [\"127.0.0.1:6379\"]")
+	}
+	for i, a := range r.Addrs {
+		v.hostPort(fmt.Sprintf("store.redis.addrs.%d", i), a)
+	}
+	if r.DB < 0 {
+		v.add("store.redis.db", "must be 0 or more (it is %d)", r.DB)
+	} else if r.DB != 0 && len(r.Addrs) > 1 && r.MasterName == "" {
+		v.add("store.redis.db", "must be 0 for a redis cluster (several addrs and no master_name)")
+	}
+	v.positive("store.redis.dial_timeout", r.DialTimeout)
+	v.positive("store.redis.op_timeout", r.OpTimeout)
+}
+
+func (v *validator) session() {
+	s := v.c.Session
+	switch {
+	case s.CookieName == "":
+		v.add("session.cookie_name", "required")
+	case !isToken(s.CookieName):
+		v.add("session.cookie_name", "%q is not a valid cookie name (letters, digits and !#$%%&'*+-.^_`|~ only)", s.CookieName)
+	case strings.HasPrefix(s.CookieName, "__Host-") && (!s.Secure || s.CookieDomain != ""):
+		v.add("session.cookie_name", "a __Host- cookie needs secure: true and no cookie_domain")
+	case strings.HasPrefix(s.CookieName, "__Secure-") && !s.Secure:
+		v.add("session.cookie_name", "a __Secure- cookie needs secure: true")
+	}
+
+	if s.CookieDomain != "" {
+		domain := strings.ToLower(strings.TrimPrefix(s.CookieDomain, "."))
+		if !isHostname(domain) {
+			v.add("session.cookie_domain", "%q is not a domain name such as \"example.com\"", s.CookieDomain)
+		} else if u, err := url.Parse(v.c.Server.PublicURL); err == nil && u.Hostname() != "" {
+			host := strings.ToLower(u.Hostname())
+			if host != domain && !strings.HasSuffix(host, "."+domain) {
+				v.add("session.cookie_domain", "%q does not cover the host of server.public_url (%s): browsers would refuse the cookie", s.CookieDomain, host)
+			}
+		}
+	}
+
+	if v.oneOf("session.same_site", s.SameSite, sameSites) && s.SameSite == "none" && !s.Secure {
+		v.add("session.same_site", "none needs secure: true (browsers drop SameSite=None cookies that are not Secure)")
+	}
+	v.positive("session.idle_timeout", s.IdleTimeout)
+	if s.AbsoluteTimeout < s.IdleTimeout {
+		v.add("session.absolute_timeout", "must be at least idle_timeout (%s), it is %s", s.IdleTimeout, s.AbsoluteTimeout)
+	}
+	if s.RememberMe < 0 {
+		v.add("session.remember_me", "must be 0 (disabled) or more, it is %s", s.RememberMe)
+	}
+}
+
+func (v *validator) users() {
+	u := v.c.Users
+	if v.oneOf("users.backend", u.Backend, userBackends) {
+		switch {
+		case u.Backend == "file" && u.File == "":
+			v.add("users.file", "required when users.backend is file")
+		case u.Backend == "redis" && v.c.Store.Driver != "redis":
+			v.add("users.backend", "redis needs store.driver: redis")
+		}
+	}
+	if u.Signup.Enabled && u.Backend != "redis" {
+		v.add("users.signup.enabled", "signup needs users.backend: redis")
+	}
+	p := u.PasswordPolicy
+	v.atLeast("users.password_policy.min_length", p.MinLength, 1)
+	switch {
+	case p.MaxLength > maxPasswordLength:
+		v.add("users.password_policy.max_length", "must be at most %d (it is %d)", maxPasswordLength, p.MaxLength)
+	case p.MaxLength < p.MinLength:
+		v.add("users.password_policy.max_length", "must be at least min_length (%d), it is %d", p.MinLength, p.MaxLength)
+	}
+}
+
+func (v *validator) hashing() {
+	h := v.c.Hashing
+	a := h.Argon2id
+	v.atLeast("hashing.argon2id.parallelism", int(a.Parallelism), 1)
+	v.atLeast("hashing.argon2id.iterations", int(a.Iterations), 1)
+	if uint64(a.MemoryKiB) < 8*uint64(max(a.Parallelism, 1)) {
+		v.add("hashing.argon2id.memory_kib", "must be at least 8 × parallelism (%d), it is %d", 8*int(max(a.Parallelism, 1)), a.MemoryKiB)
+	}
+	v.atLeast("hashing.max_concurrent", h.MaxConcurrent, 1)
+}
+
+func (v *validator) otp() {
+	o := v.c.OTP
+	if o.Length < minOTPLength || o.Length > maxOTPLength {
+		v.add("otp.length", "must be from %d to %d digits (it is %d)", minOTPLength, maxOTPLength, o.Length)
+	}
+	v.positive("otp.ttl", o.TTL)
+	v.atLeast("otp.max_attempts", o.MaxAttempts, 1)
+	switch {
+	case o.ResendCooldown < 0:
+		v.add("otp.resend_cooldown", "must be 0 or more, it is %s", o.ResendCooldown)
+	case o.TTL > 0 && o.ResendCooldown >= o.TTL:
+		v.add("otp.resend_cooldown", "must be shorter than otp.ttl (%s), it is %s", o.TTL, o.ResendCooldown)
+	}
+	v.atLeast("otp.max_sends.count", o.MaxSends.Count, 1)
+	v.positive("otp.max_sends.window", o.MaxSends.Window)
+
+	regions := phonenumbers.GetSupportedRegions()
+	for i, cc := range o.AllowedCountries {
+		key := fmt.Sprintf("otp.allowed_countries.%d", i)
+		upper := strings.ToUpper(cc)
+		switch {
+		case len(cc) != 2 || !isASCIILetters(cc):
+			v.add(key, "%q is not an ISO 3166 alpha-2 country code (two letters, e.g. \"US\")", cc)
+		case cc != upper:
+			v.add(key, "%q must be upper-case: %q", cc, upper)
+		case cc == "UK":
+			v.add(key, "\"UK\" is not an ISO 3166 alpha-2 country code: the United Kingdom is \"GB\"")
+		case !regions[cc]:
+			v.add(key, "%q is not a known ISO 3166 alpha-2 country code", cc)
+		}
+	}
+	v.otpMessage(o.Message, o.Length)
+}
+
+// otpMessage checks that the SMS template renders with the fields the
+// sender provides and shows the code.
+func (v *validator) otpMessage(msg string, length int) {
+	const key = "otp.message"
+	if msg == "" {
+		v.add(key, "required: a text/template using {{.Code}}")
+		return
+	}
+	tmpl, err := template.New("message").Option("missingkey=error").Parse(msg)
+	if err != nil {
+		v.add(key, "not a valid template: %v", err)
+		return
+	}
+	code := "9081726354"[:max(min(length, maxOTPLength), 1)]
+	data := map[string]any{"App": "Gatehouse", "Code": code, "Minutes": 5}
+	var out strings.Builder
+	if err := tmpl.Execute(&limitedWriter{w: &out, n: maxOTPMessage}, data); err != nil {
+		if errors.Is(err, errTooLong) {
+			v.add(key, "renders to more than %d characters", maxOTPMessage)
+		} else {
+			v.add(key, "cannot be rendered with .App, .Code and .Minutes: %v", err)
+		}
+		return
+	}
+	if !strings.Contains(out.String(), code) {
+		v.add(key, "must show the code with {{.Code}}")
+	}
+}
+
+var errTooLong = errors.New("output too long")
+
+// limitedWriter fails once more than n bytes are written.
+type limitedWriter struct {
+	w io.Writer
+	n int
+}
+
+func (l *limitedWriter) Write(p []byte) (int, error) {
+	if len(p) > l.n {
+		return 0, errTooLong
+	}
+	l.n -= len(p)
+	return l.w.Write(p)
+}
+
+func (v *validator) sms() {
+	s := v.c.SMS
+	v.positive("sms.timeout", s.Timeout)
+	if !v.oneOf("sms.provider", s.Provider, smsProviders) {
+		return
+	}
+	switch s.Provider {
+	case "twilio_messaging", "twilio_verify":
+		t := s.Twilio
+		switch {
+		case t.AccountSID == "":
+			v.add("sms.twilio.account_sid", "required for provider %s", s.Provider)
+		case !twilioAccountSID.MatchString(t.AccountSID):
+			v.add("sms.twilio.account_sid", "must be \"AC\" followed by 32 hexadecimal digits")
+		}
+		if t.AuthToken == "" {
+			v.add("sms.twilio.auth_token", "required for provider %s (or auth_token_file)", s.Provider)
+		}
+		if t.BaseURL != "" {
+			v.httpURL("sms.twilio.base_url", t.BaseURL)
+		}
+		if s.Provider == "twilio_verify" {
+			switch {
+			case t.VerifyServiceSID == "":
+				v.add("sms.twilio.verify_service_sid", "required for provider twilio_verify")
+			case !twilioVerifySID.MatchString(t.VerifyServiceSID):
+				v.add("sms.twilio.verify_service_sid", "must be \"VA\" followed by 32 hexadecimal digits")
+			}
+			break
+		}
+		if t.From == "" && t.MessagingServiceSID == "" {
+			v.add("sms.twilio", "provider twilio_messaging needs from or messaging_service_sid")
+		}
+		if t.From != "" && !e164.MatchString(t.From) {
+			v.add("sms.twilio.from", "%q is not an E.164 number such as \"+12015550100\"", t.From)
+		}
+		if t.MessagingServiceSID != "" && !twilioMessagingSID.MatchString(t.MessagingServiceSID) {
+			v.add("sms.twilio.messaging_service_sid", "must be \"MG\" followed by 32 hexadecimal digits")
+		}
+	case "sinch":
+		if s.Sinch.KeyID == "" {
+			v.add("sms.sinch.key_id", "required for provider sinch")
+		}
+		if s.Sinch.KeySecret == "" {
+			v.add("sms.sinch.key_secret", "required for provider sinch (or key_secret_file)")
+		}
+		if s.Sinch.BaseURL != "" {
+			v.httpURL("sms.sinch.base_url", s.Sinch.BaseURL)
+		}
+	case "webhook":
+		if s.Webhook.URL == "" {
+			v.add("sms.webhook.url", "required for provider webhook")
+		} else {
+			v.httpURL("sms.webhook.url", s.Webhook.URL)
+		}
+		if s.Webhook.Secret == "" {
+			v.add("sms.webhook.secret", "required for provider webhook (or secret_file)")
+		}
+	}
+}
+
+func (v *validator) regulation() {
+	r := v.c.Regulation
+	v.atLeast("regulation.max_failures", r.MaxFailures, 1)
+	v.positive("regulation.find_time", r.FindTime)
+	v.positive("regulation.ban_time", r.BanTime)
+}
+
+func (v *validator) identity() {
+	id := v.c.Identity
+	if id.SigningKeyFile == "" {
+		v.add("identity.signing_key_file", "required (create one with `gatehouse keygen`)")
+	}
+	for i, f := range id.PreviousKeyFiles {
+		if f == "" {
+			v.add(fmt.Sprintf("identity.previous_key_files.%d", i), "must not be empty")
+		}
+	}
+	if id.AssertionTTL < minAssertionTTL || id.AssertionTTL > maxAssertionTTL {
+		v.add("identity.assertion_ttl", "must be from %s to %s (it is %s)", minAssertionTTL, maxAssertionTTL, id.AssertionTTL)
+	}
+
+	h := id.Headers
+	headers := []struct {
+		key, value string
+		required   bool
+	}{
+		{"user", h.User, true},
+		{"email", h.Email, false},
+		{"name", h.Name, false},
+		{"groups", h.Groups, false},
+		{"phone", h.Phone, false},
+		{"methods", h.Methods, false},
+		{"assertion", h.Assertion, true},
+	}
+	used := map[string]string{}
+	for _, hd := range headers {
+		key := "identity.headers." + hd.key
+		switch {
+		case hd.value == "":
+			if hd.required {
+				v.add(key, "required")
+			}
+			continue
+		case !isToken(hd.value):
+			v.add(key, "%q is not a valid header name", hd.value)
+			continue
+		case reservedHeaders[normHeader(hd.value)]:
+			v.add(key, "%q is reserved for HTTP itself or for proxies; choose a name such as \"X-Auth-User\"", hd.value)
+			continue
+		}
+		norm := normHeader(hd.value)
+		if other, dup := used[norm]; dup {
+			v.add(key, "%q is the same header as %s (names are compared ignoring case, and \"_\" counts as \"-\")", hd.value, other)
+			continue
+		}
+		used[norm] = key
+	}
+}
+
+func (v *validator) routes() {
+	names := map[string]int{}
+	type place struct{ host, prefix string }
+	places := map[place]int{}
+	for i, r := range v.c.Routes {
+		p := fmt.Sprintf("routes.%d", i)
+
+		if r.Name == "" {
+			v.add(p+".name", "required: a unique name, also the assertion's audience")
+		} else if first, dup := names[r.Name]; dup {
+			v.add(p+".name", "%q is already the name of routes.%d", r.Name, first)
+		} else {
+			names[r.Name] = i
+		}
+
+		hostOK := v.routeHost(p+".host", r.Host)
+		prefixOK := true
+		switch {
+		case !strings.HasPrefix(r.PathPrefix, "/"):
+			v.add(p+".path_prefix", "%q must start with \"/\"", r.PathPrefix)
+			prefixOK = false
+		case strings.ContainsAny(r.PathPrefix, "?#"):
+			v.add(p+".path_prefix", "%q must be a path, without ? or #", r.PathPrefix)
+			prefixOK = false
+		}
+		if hostOK && prefixOK {
+			at := place{strings.ToLower(r.Host), r.PathPrefix}
+			if first, dup := places[at]; dup {
+				v.add(p, "routes.%d already has host %q and path_prefix %q", first, r.Host, r.PathPrefix)
+			} else {
+				places[at] = i
+			}
+		}
+
+		if v.oneOf(p+".policy", r.Policy, routePolicies) && r.Policy != "deny" && r.Upstream == "" {
+			v.add(p+".upstream", "required unless policy is deny, e.g. \"http://127.0.0.1:9001\"")
+		}
+		if r.Upstream != "" {
+			v.httpURL(p+".upstream", r.Upstream)
+		}
+		for j, g := range r.Groups {
+			if strings.TrimSpace(g) == "" {
+				v.add(fmt.Sprintf("%s.groups.%d", p, j), "must not be empty")
+			}
+		}
+		for j, m := range r.Methods {
+			key := fmt.Sprintf("%s.methods.%d", p, j)
+			switch {
+			case !isToken(m):
+				v.add(key, "%q is not an HTTP method", m)
+			case m != strings.ToUpper(m):
+				v.add(key, "%q must be upper-case: %q", m, strings.ToUpper(m))
+			}
+		}
+		for j, b := range r.BypassPaths {
+			if !strings.HasPrefix(b, "/") {
+				v.add(fmt.Sprintf("%s.bypass_paths.%d", p, j), "%q must start with \"/\"", b)
+			}
+		}
+		if r.MaxAuthAge < 0 {
+			v.add(p+".max_auth_age", "must be 0 (no limit) or more, it is %s", r.MaxAuthAge)
+		}
+	}
+}
+
+// routeHost checks a route host: a host name, "*.domain" or "*".
+func (v *validator) routeHost(key, host string) bool {
+	name := strings.TrimPrefix(host, "*.")
+	switch {
+	case host == "":
+		v.add(key, "required: a host name such as \"app.example.com\", \"*.example.com\" or \"*\" for any host")
+	case host == "*":
+		return true
+	case strings.Contains(host, "://") || strings.Contains(host, "/"):
+		v.add(key, "%q must be a host name, not a URL", host)
+	case strings.Contains(host, ":"):
+		v.add(key, "%q must be a host name without a port", host)
+	case !isHostname(strings.ToLower(name)):
+		v.add(key, "%q is not a host name such as \"app.example.com\", \"*.example.com\" or \"*\"", host)
+	default:
+		return true
+	}
+	return false
+}
+
+// TrustedProxyPrefixes returns server.trusted_proxies as prefixes, a bare
+// address becoming a /32 or /128. Entries that do not parse are left out,
+// so call it on a configuration that passed Validate.
+func (c *Config) TrustedProxyPrefixes() []netip.Prefix {
+	prefixes := make([]netip.Prefix, 0, len(c.Server.TrustedProxies))
+	for _, s := range c.Server.TrustedProxies {
+		if p, ok := parseProxy(s); ok {
+			prefixes = append(prefixes, p)
+		}
+	}
+	return prefixes
+}
+
+// parseProxy parses an address or CIDR prefix into a masked prefix.
+func parseProxy(s string) (netip.Prefix, bool) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, false
+		}
+		return p.Masked(), true
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil || a.Zone() != "" {
+		return netip.Prefix{}, false
+	}
+	return netip.PrefixFrom(a, a.BitLen()), true
+}
+
+// isToken reports whether s is an RFC 9110 token, the syntax of header
+// names, cookie names and methods.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !isTokenChar(c) {
+			return false
+		}
+	}
+	return true
+}
+
+func isTokenChar(c byte) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
+// normHeader folds a header name for comparison: case is ignored, and "_"
+// counts as "-" because some proxies translate one into the other.
+func normHeader(s string) string {
+	return strings.ReplaceAll(strings.ToLower(s), "_", "-")
+}
+
+// isHostname reports whether s (lower-case) is a DNS name or IPv4 address:
+// dot-separated labels of letters, digits, "-" and "_", each 1 to 63
+// characters and not starting or ending with "-".
+func isHostname(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range []byte(label) {
+			if c != '-' && c != '_' && (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func isASCIILetters(s string) bool {
+	for _, c := range []byte(s) {
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,81 @@
+package gateway
+
+import (
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+)
+
+// assertionCache reuses a signed assertion per (session, route, identity)
+// for the first three quarters of its lifetime, so signing is not paid on
+// every request while upstreams always get at least a quarter of the TTL.
+type assertionCache struct {
+	signer *auth.Signer
+	ttl    time.Duration
+	clock  auth.Clock
+
+	mu      sync.Mutex
+	entries map[string]cachedAssertion
+	sweepAt time.Time
+}
+
+type cachedAssertion struct {
+	token   string
+	renewAt time.Time
+}
+
+// maxAssertionEntries bounds the cache; past it, expired entries are swept
+// and, if still full, the cache starts over.
+const maxAssertionEntries = 100_000
+
+func newAssertionCache(signer *auth.Signer, ttl time.Duration, clock auth.Clock) *assertionCache {
+	return &assertionCache{signer: signer, ttl: ttl, clock: clock, entries: make(map[string]cachedAssertion)}
+}
+
+// get returns a valid assertion for sess on route, signing when needed.
+func (a *assertionCache) get(sess *auth.Session, routeName string, u *auth.User, methods []string) (string, error) {
+	var b strings.Builder
+	b.Grow(len(sess.ID) + len(routeName) + len(u.Username) + 16)
+	b.WriteString(sess.ID)
+	b.WriteByte(0)
+	b.WriteString(routeName)
+	b.WriteByte(0)
+	b.WriteString(strings.Join(methods, ","))
+	key := b.String()
+	now := a.clock.Now()
+
+	a.mu.Lock()
+	e, ok := a.entries[key]
+	a.mu.Unlock()
+	if ok && now.Before(e.renewAt) {
+		return e.token, nil
+	}
+	tok, _, err := a.signer.Sign(auth.Assertion{
+		Subject:  u.Username,
+		Audience: routeName,
+		Email:    u.Email,
+		Name:     u.DisplayName,
+		Groups:   u.Groups,
+		AMR:      methods,
+	})
+	if err != nil {
+		return "", err
+	}
+	a.mu.Lock()
+	if len(a.entries) >= maxAssertionEntries && now.After(a.sweepAt) {
+		for k, v := range a.entries {
+			if !now.Before(v.renewAt) {
+				delete(a.entries, k)
+			}
+		}
+		a.sweepAt = now.Add(a.ttl / 4)
+		if len(a.entries) >= maxAssertionEntries {
+			a.entries = make(map[string]cachedAssertion)
+		}
+	}
+	a.entries[key] = cachedAssertion{token: tok, renewAt: now.Add(a.ttl * 3 / 4)}
+	a.mu.Unlock()
+	return tok, nil
+}

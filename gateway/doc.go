@@ -1,0 +1,10 @@
+// Package gateway is the HTTP side of Gatehouse: route matching and
+// policies, the reverse proxy, identity headers, the login portal (HTML and
+// JSON), forward-auth endpoints and the admin listener. It holds no
+// authentication logic of its own; that lives in package auth.
+//
+// Files are split by concern: server.go wires the gin engine, routes.go
+// matches requests, policy.go decides, headers.go strips and sets identity
+// headers, proxy.go forwards, portal.go and api.go serve the login flows,
+// redirect.go validates rd targets, errors.go maps errors to statuses.
+package gateway

@@ -1,0 +1,135 @@
+package gateway
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+// original is the request a front door asks about.
+type original struct {
+	method string
+	url    *url.URL
+	host   string // normalised
+	path   string // cleaned
+}
+
+// originalFromNginx reads X-Original-URL and X-Original-Method.
+func originalFromNginx(r *http.Request) (*original, bool) {
+	u, err := url.Parse(r.Header.Get("X-Original-URL"))
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, false
+	}
+	m := r.Header.Get("X-Original-Method")
+	if m == "" {
+		m = http.MethodGet
+	}
+	return newOriginal(m, u)
+}
+
+// originalFromForwarded reads X-Forwarded-Proto/Host/Uri/Method (Traefik,
+// Caddy).
+func originalFromForwarded(r *http.Request) (*original, bool) {
+	proto, host := r.Header.Get("X-Forwarded-Proto"), r.Header.Get("X-Forwarded-Host")
+	if proto != "http" && proto != "https" || host == "" {
+		return nil, false
+	}
+	uri := r.Header.Get("X-Forwarded-Uri")
+	if uri == "" {
+		uri = "/"
+	}
+	if !strings.HasPrefix(uri, "/") {
+		return nil, false
+	}
+	u, err := url.Parse(proto + "://" + host + uri)
+	if err != nil || u.Host == "" {
+		return nil, false
+	}
+	m := r.Header.Get("X-Forwarded-Method")
+	if m == "" {
+		m = http.MethodGet
+	}
+	return newOriginal(m, u)
+}
+
+func newOriginal(method string, u *url.URL) (*original, bool) {
+	if strings.Contains(strings.ToLower(u.EscapedPath()), "%2f") || strings.ContainsAny(u.Path, "\\\x00") {
+		return nil, false
+	}
+	return &original{method: strings.ToUpper(method), url: u, host: normalizeHost(u.Host), path: cleanPath(u.Path)}, true
+}
+
+// authRequest is GET /authz/auth-request (nginx auth_request): 200, 401,
+// 403 or 503, never a redirect (nginx turns 401 into one).
+func (s *Server) authRequest(c *gin.Context) {
+	s.authorize(c, originalFromNginx, false)
+}
+
+// forwardAuth is GET /authz/forward-auth (Traefik ForwardAuth, Caddy
+// forward_auth): like auth-request, but browser GETs without a session
+// get a 302 to the portal.
+func (s *Server) forwardAuth(c *gin.Context) {
+	s.authorize(c, originalFromForwarded, true)
+}
+
+func (s *Server) authorize(c *gin.Context, read func(*http.Request) (*original, bool), redirect bool) {
+	noStore(c)
+	if !s.peerTrusted(c.Request) {
+		s.metrics.requests.WithLabelValues("", "untrusted_peer").Inc()
+		s.apiFail(c, errUnauthenticated)
+		return
+	}
+	o, ok := read(c.Request)
+	if !ok {
+		s.apiFail(c, errUnauthenticated)
+		return
+	}
+	rt := s.routes().match(o.host, o.path, o.method)
+	if rt == nil {
+		s.metrics.requests.WithLabelValues("", "no_route").Inc()
+		s.apiFail(c, errForbidden)
+		return
+	}
+	if rt.policy == PolicyBypass || rt.isBypassed(o.path) {
+		s.metrics.requests.WithLabelValues(rt.name, "bypass").Inc()
+		s.headers.set(c.Writer.Header(), identity{}, true)
+		c.Status(http.StatusOK)
+		return
+	}
+	sess, u, err := s.currentUser(c)
+	if err != nil {
+		s.metrics.requests.WithLabelValues(rt.name, "error").Inc()
+		s.apiFail(c, err)
+		return
+	}
+	d := decide(rt, sess, u, s.now())
+	switch d.verdict {
+	case allow:
+		id, err := s.identityFor(d, rt.name)
+		if err != nil {
+			s.apiFail(c, err)
+			return
+		}
+		s.metrics.requests.WithLabelValues(rt.name, "allow").Inc()
+		s.headers.set(c.Writer.Header(), id, true)
+		c.Status(http.StatusOK)
+	case forbidden:
+		s.metrics.requests.WithLabelValues(rt.name, "forbidden").Inc()
+		s.apiFail(c, errForbidden)
+	default:
+		s.metrics.requests.WithLabelValues(rt.name, "login").Inc()
+		if redirect && o.method == http.MethodGet && wantsHTML(c.Request) {
+			login := strings.TrimSuffix(s.publicURL.String(), "/") + s.prefix + "/login?rd=" + url.QueryEscape(o.url.String())
+			c.Redirect(http.StatusFound, login)
+			c.Abort()
+			return
+		}
+		if d.session != nil && d.session.Authenticated() {
+			s.apiFail(c, errStepUp)
+			return
+		}
+		s.apiFail(c, errUnauthenticated)
+	}
+}

@@ -1,0 +1,219 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// defaultTransport is the upstream transport: bounded dial, TLS handshake
+// and response-header waits, so a dead or hung upstream answers 502/504
+// instead of hanging the client.
+func defaultTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = 5 * time.Second
+	t.ResponseHeaderTimeout = 30 * time.Second
+	t.MaxIdleConnsPerHost = 256
+	t.IdleConnTimeout = 90 * time.Second
+	return t
+}
+
+// forwardState travels from the handler to Rewrite in the request context.
+type forwardState struct {
+	path     string   // cleaned path, the one the policy approved
+	identity identity // empty for bypass
+	withID   bool
+}
+
+type forwardKey struct{}
+
+// newProxy builds the ReverseProxy for one route. It uses Rewrite, never
+// Director: hop-by-hop headers (including anything a client lists in
+// Connection) are removed before Rewrite runs, so nothing a client sends
+// can delete the identity headers set here.
+func (s *Server) newProxy(r *route) *httputil.ReverseProxy {
+	return &httputil.ReverseProxy{
+		Rewrite:   func(pr *httputil.ProxyRequest) { s.rewrite(pr, r) },
+		Transport: s.transport,
+		ErrorHandler: func(w http.ResponseWriter, req *http.Request, err error) {
+			s.proxyError(w, req, r, err)
+		},
+		ErrorLog: nil,
+	}
+}
+
+func (s *Server) rewrite(pr *httputil.ProxyRequest, r *route) {
+	st, _ := pr.In.Context().Value(forwardKey{}).(*forwardState)
+	target := r.upstream
+	pr.Out.URL.Scheme = target.Scheme
+	pr.Out.URL.Host = target.Host
+	p := "/"
+	if st != nil {
+		p = st.path
+	}
+	pr.Out.URL.Path = joinPath(target.Path, p)
+	pr.Out.URL.RawPath = ""
+	if target.RawQuery != "" && pr.Out.URL.RawQuery != "" {
+		pr.Out.URL.RawQuery = target.RawQuery + "&" + pr.Out.URL.RawQuery
+	} else if target.RawQuery != "" {
+		pr.Out.URL.RawQuery = target.RawQuery
+	}
+	if r.preserve {
+		pr.Out.Host = pr.In.Host
+	} else {
+		pr.Out.Host = ""
+	}
+
+	// X-Forwarded-*: keep a trusted proxy's chain, else start fresh.
+	trusted := s.peerTrusted(pr.In)
+	if trusted {
+		if xff := pr.In.Header["X-Forwarded-For"]; len(xff) > 0 {
+			pr.Out.Header["X-Forwarded-For"] = append([]string(nil), xff...)
+		}
+	}
+	pr.SetXForwarded()
+	if trusted {
+		if v := pr.In.Header.Get("X-Forwarded-Proto"); v == "http" || v == "https" {
+			pr.Out.Header.Set("X-Forwarded-Proto", v)
+		}
+		if v := pr.In.Header.Get("X-Forwarded-Host"); v != "" {
+			pr.Out.Header.Set("X-Forwarded-Host", v)
+		}
+	}
+
+	s.headers.strip(pr.Out.Header)
+	removeCookie(pr.Out.Header, s.cfg.Session.CookieName)
+	if st != nil && st.withID {
+		s.headers.set(pr.Out.Header, st.identity, false)
+	}
+}
+
+// joinPath appends the request path to the upstream's base path.
+func joinPath(base, p string) string {
+	if base == "" || base == "/" {
+		return p
+	}
+	return strings.TrimSuffix(base, "/") + p
+}
+
+func (s *Server) proxyError(w http.ResponseWriter, req *http.Request, r *route, err error) {
+	mapped := proxyErrorStatus(err)
+	if errors.Is(mapped, context.Canceled) {
+		s.log.DebugContext(req.Context(), "client went away", "route", r.name)
+		w.WriteHeader(499)
+		return
+	}
+	s.log.WarnContext(req.Context(), "upstream failed", "route", r.name, "upstream", r.upstream.Host, "error", err)
+	s.metrics.upstreamErrors.WithLabelValues(r.name).Inc()
+	e := classify(mapped)
+	w.Header().Set("Cache-Control", "no-store")
+	if wantsHTML(req) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(e.Status)
+		_ = s.tmpl.ExecuteTemplate(w, "error.html", s.errorData(e))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(e.Status)
+	_, _ = w.Write(jsonErrorBody(e))
+}
+
+// serveProxy handles every request outside the portal prefix: match a
+// route, apply its policy, forward or refuse.
+func (s *Server) serveProxy(c *gin.Context) {
+	req := c.Request
+	if badRawPath(req) {
+		s.fail(c, errBadPath)
+		return
+	}
+	p := cleanPath(req.URL.Path)
+	host := normalizeHost(req.Host)
+	rt := s.routes().match(host, p, req.Method)
+	if rt == nil {
+		s.metrics.requests.WithLabelValues("", "no_route").Inc()
+		s.fail(c, errNoRoute)
+		return
+	}
+	st := &forwardState{path: p}
+	if rt.policy == PolicyBypass || rt.isBypassed(p) {
+		s.metrics.requests.WithLabelValues(rt.name, "bypass").Inc()
+		s.forward(c, rt, st)
+		return
+	}
+	sess, u, err := s.currentUser(c)
+	if err != nil {
+		s.metrics.requests.WithLabelValues(rt.name, "error").Inc()
+		s.fail(c, err) // store down: 503, never open
+		return
+	}
+	d := decide(rt, sess, u, s.now())
+	switch d.verdict {
+	case allow:
+		id, err := s.identityFor(d, rt.name)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		st.identity, st.withID = id, true
+		s.metrics.requests.WithLabelValues(rt.name, "allow").Inc()
+		s.forward(c, rt, st)
+	case forbidden:
+		s.metrics.requests.WithLabelValues(rt.name, "forbidden").Inc()
+		s.fail(c, errForbidden)
+	default:
+		s.metrics.requests.WithLabelValues(rt.name, "login").Inc()
+		if isNavigation(req) {
+			rd := p
+			if req.URL.RawQuery != "" {
+				rd += "?" + req.URL.RawQuery
+			}
+			noStore(c)
+			c.Redirect(http.StatusFound, s.prefix+"/login?rd="+url.QueryEscape(rd))
+			c.Abort()
+			return
+		}
+		if d.session != nil && d.session.Authenticated() {
+			s.fail(c, errStepUp)
+			return
+		}
+		s.fail(c, errUnauthenticated)
+	}
+}
+
+// isNavigation reports a browser page load (GET/HEAD asking for HTML).
+func isNavigation(r *http.Request) bool {
+	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && wantsHTML(r)
+}
+
+// identityFor builds the identity (with a signed assertion) for an allowed
+// decision on route.
+func (s *Server) identityFor(d decision, routeName string) (identity, error) {
+	methods := d.session.Methods()
+	tok, err := s.asserts.get(d.session, routeName, d.user, methods)
+	if err != nil {
+		return identity{}, err
+	}
+	return identity{
+		user:      d.user.Username,
+		email:     d.user.Email,
+		name:      d.user.DisplayName,
+		phone:     d.user.Phone,
+		groups:    d.user.Groups,
+		methods:   methods,
+		assertion: tok,
+	}, nil
+}
+
+func (s *Server) forward(c *gin.Context, rt *route, st *forwardState) {
+	ctx := context.WithValue(c.Request.Context(), forwardKey{}, st)
+	rt.proxy.ServeHTTP(c.Writer, c.Request.WithContext(ctx))
+	c.Abort()
+}

@@ -1,0 +1,207 @@
+package gateway
+
+import (
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/config"
+)
+
+// Policies a route can have.
+const (
+	PolicyBypass    = "bypass"
+	PolicyPassword  = "password"
+	PolicySMS       = "sms"
+	PolicyTwoFactor = "two_factor"
+	PolicyDeny      = "deny"
+)
+
+// route is one configured route, compiled for matching.
+type route struct {
+	name       string
+	hostExact  string // lower-case host, or ""
+	hostSuffix string // ".example.com" for "*.example.com"
+	anyHost    bool   // "*"
+	prefix     string
+	methods    map[string]bool // nil = all
+	bypass     []string
+	policy     string
+	groups     []string
+	maxAuthAge time.Duration
+	upstream   *url.URL
+	proxy      *httputil.ReverseProxy
+	preserve   bool
+}
+
+// table is the compiled route list, most specific first.
+type table struct {
+	routes []*route
+}
+
+func compileRoutes(rs []config.Route) (*table, error) {
+	t := &table{}
+	for _, r := range rs {
+		u, err := url.Parse(r.Upstream)
+		if err != nil {
+			return nil, err
+		}
+		cr := &route{
+			name:       r.Name,
+			prefix:     r.PathPrefix,
+			bypass:     r.BypassPaths,
+			policy:     r.Policy,
+			groups:     r.Groups,
+			maxAuthAge: r.MaxAuthAge,
+			upstream:   u,
+			preserve:   r.PreserveHost,
+		}
+		if cr.prefix == "" {
+			cr.prefix = "/"
+		}
+		h := strings.ToLower(strings.TrimSuffix(r.Host, "."))
+		switch {
+		case h == "*":
+			cr.anyHost = true
+		case strings.HasPrefix(h, "*."):
+			cr.hostSuffix = h[1:]
+		default:
+			cr.hostExact = h
+		}
+		if len(r.Methods) > 0 {
+			cr.methods = make(map[string]bool, len(r.Methods))
+			for _, m := range r.Methods {
+				cr.methods[strings.ToUpper(m)] = true
+			}
+		}
+		t.routes = append(t.routes, cr)
+	}
+	// Most specific host first (exact, then longer wildcard suffixes, then
+	// any), then longest path prefix.
+	sort.SliceStable(t.routes, func(i, j int) bool {
+		a, b := t.routes[i], t.routes[j]
+		if sa, sb := a.hostRank(), b.hostRank(); sa != sb {
+			return sa > sb
+		}
+		return len(a.prefix) > len(b.prefix)
+	})
+	return t, nil
+}
+
+func (r *route) hostRank() int {
+	switch {
+	case r.hostExact != "":
+		return 1 << 20
+	case r.hostSuffix != "":
+		return len(r.hostSuffix)
+	default:
+		return 0
+	}
+}
+
+func (r *route) matchHost(host string) bool {
+	switch {
+	case r.anyHost:
+		return true
+	case r.hostSuffix != "":
+		return len(host) > len(r.hostSuffix) && strings.HasSuffix(host, r.hostSuffix)
+	default:
+		return host == r.hostExact
+	}
+}
+
+// match returns the route for host (normalised) and path (cleaned), or nil.
+// Routes are tried most specific host first (exact, longer wildcard, "*"),
+// and within a host by longest path prefix; the first whose path prefix and
+// methods fit wins.
+func (t *table) match(host, p, method string) *route {
+	for _, r := range t.routes {
+		if !r.matchHost(host) {
+			continue
+		}
+		if !pathHasPrefix(p, r.prefix) {
+			continue
+		}
+		if r.methods != nil && !r.methods[method] {
+			continue
+		}
+		return r
+	}
+	return nil
+}
+
+// hostMatchesAny reports whether host is the host of a route (exact or
+// wildcard; "*" routes do not count, so they cannot widen redirects).
+func (t *table) hostMatchesAny(host string) bool {
+	for _, r := range t.routes {
+		if !r.anyHost && r.matchHost(host) {
+			return true
+		}
+	}
+	return false
+}
+
+// isBypassed reports whether p is under one of the route's bypass_paths.
+func (r *route) isBypassed(p string) bool {
+	for _, b := range r.bypass {
+		if pathHasPrefix(p, b) {
+			return true
+		}
+	}
+	return false
+}
+
+// pathHasPrefix matches whole segments: "/admin" matches "/admin" and
+// "/admin/x" but not "/administrator"; a prefix ending in "/" matches
+// everything below it.
+func pathHasPrefix(p, prefix string) bool {
+	if prefix == "/" || prefix == "" {
+		return true
+	}
+	if !strings.HasPrefix(p, prefix) {
+		return false
+	}
+	return len(p) == len(prefix) || prefix[len(prefix)-1] == '/' || p[len(prefix)] == '/'
+}
+
+// normalizeHost lower-cases host and strips a port and a trailing dot.
+func normalizeHost(h string) string {
+	if host, _, err := net.SplitHostPort(h); err == nil {
+		h = host
+	}
+	h = strings.TrimSuffix(strings.ToLower(h), ".")
+	return strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
+}
+
+// cleanPath returns the canonical form of a request path: rooted, with
+// "." and ".." resolved and duplicate slashes folded, keeping a trailing
+// slash. Routes are matched on this path and it is what is forwarded.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c
+}
+
+// badRawPath reports encoded characters that would let the upstream see a
+// different path than the one matched: encoded slash, backslash, or NUL.
+func badRawPath(r *http.Request) bool {
+	raw := strings.ToLower(r.URL.RawPath)
+	if raw == "" {
+		raw = strings.ToLower(r.URL.EscapedPath())
+	}
+	return strings.Contains(raw, "%2f") || strings.Contains(raw, "%5c") || strings.Contains(raw, "%00") ||
+		strings.ContainsRune(r.URL.Path, '\\') || strings.ContainsRune(r.URL.Path, 0)
+}

@@ -1,0 +1,277 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/config"
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Pinger is what readiness needs of the store.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Options are the collaborators a Server is built from. cmd/gatehouse
+// builds them from the configuration.
+type Options struct {
+	Config   *config.Config
+	Sessions *auth.Sessions
+	OTP      *auth.OTP
+	Auth     *auth.Authenticator
+	Signer   *auth.Signer
+	Store    Pinger
+	Logger   *slog.Logger
+	Clock    auth.Clock
+	// Registerer receives the gateway's metrics; nil uses a private registry.
+	Registerer prometheus.Registerer
+	// Transport is the base round tripper for upstreams; nil clones
+	// http.DefaultTransport with bounded dial and header timeouts.
+	Transport *http.Transport
+}
+
+// Server is the gateway's HTTP front: proxy, portal, API and forward-auth.
+type Server struct {
+	cfg       *config.Config
+	sessions  *auth.Sessions
+	otp       *auth.OTP
+	authn     *auth.Authenticator
+	users     auth.UserBackend
+	signer    *auth.Signer
+	store     Pinger
+	log       *slog.Logger
+	clock     auth.Clock
+	publicURL *url.URL
+	prefix    string
+	headers   *identityHeaders
+	trusted   []netip.Prefix
+	table     atomic.Pointer[table]
+	tmpl      *template.Template
+	metrics   *metrics
+	asserts   *assertionCache
+	transport *http.Transport
+	engine    *gin.Engine
+}
+
+// maxFormBody caps portal and API request bodies.
+const maxFormBody = 64 << 10
+
+// New builds the gateway from opts.
+func New(opts Options) (*Server, error) {
+	cfg := opts.Config
+	if cfg == nil || opts.Sessions == nil || opts.OTP == nil || opts.Auth == nil || opts.Signer == nil || opts.Store == nil {
+		return nil, errors.New("gateway: missing collaborator")
+	}
+	s := &Server{
+		cfg:      cfg,
+		sessions: opts.Sessions,
+		otp:      opts.OTP,
+		authn:    opts.Auth,
+		users:    opts.Auth.Users(),
+		signer:   opts.Signer,
+		store:    opts.Store,
+		log:      opts.Logger,
+		clock:    opts.Clock,
+		prefix:   cfg.Server.PortalPrefix,
+		headers:  newIdentityHeaders(cfg.Identity.Headers),
+		trusted:  cfg.TrustedProxyPrefixes(),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.clock == nil {
+		s.clock = auth.SystemClock{}
+	}
+	var err error
+	if s.publicURL, err = url.Parse(cfg.Server.PublicURL); err != nil {
+		return nil, fmt.Errorf("gateway: public_url: %w", err)
+	}
+	s.transport = opts.Transport
+	if s.transport == nil {
+		s.transport = defaultTransport()
+	}
+	if s.tmpl, err = parseTemplates(); err != nil {
+		return nil, err
+	}
+	reg := opts.Registerer
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	if s.metrics, err = newMetrics(reg); err != nil {
+		return nil, err
+	}
+	s.asserts = newAssertionCache(s.signer, cfg.Identity.AssertionTTL, s.clock)
+	if err := s.SetRoutes(cfg.Routes); err != nil {
+		return nil, err
+	}
+	s.engine, err = s.buildEngine()
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// SetRoutes compiles and installs a new route table; requests in flight
+// keep the table they started with.
+func (s *Server) SetRoutes(rs []config.Route) error {
+	t, err := compileRoutes(rs)
+	if err != nil {
+		return fmt.Errorf("gateway: routes: %w", err)
+	}
+	for _, r := range t.routes {
+		r.proxy = s.newProxy(r)
+	}
+	s.table.Store(t)
+	return nil
+}
+
+func (s *Server) routes() *table { return s.table.Load() }
+
+// Handler is the main listener's handler.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+func (s *Server) buildEngine() (*gin.Engine, error) {
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.ContextWithFallback = true
+	e.RedirectTrailingSlash = false
+	e.RedirectFixedPath = false
+	e.HandleMethodNotAllowed = false
+	e.RemoveExtraSlash = false
+	e.UseRawPath = false
+	e.RemoteIPHeaders = []string{"X-Forwarded-For"}
+	if err := e.SetTrustedProxies(s.cfg.Server.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("gateway: trusted_proxies: %w", err)
+	}
+	e.Use(s.recoverer, s.requestID, s.stripIdentity)
+
+	p := e.Group(s.prefix)
+	p.GET("/login", s.loginPage)
+	p.POST("/login", s.limitBody, s.loginSubmit)
+	p.GET("/otp", s.otpPage)
+	p.POST("/otp", s.limitBody, s.otpSubmit)
+	p.POST("/otp/resend", s.limitBody, s.otpResendSubmit)
+	p.GET("/logout", s.logoutPage)
+	p.POST("/logout", s.limitBody, s.logoutSubmit)
+	p.GET("/static/style.css", s.styleCSS)
+	p.GET("/jwks.json", s.jwks)
+
+	api := p.Group("/api")
+	api.POST("/login", s.limitBody, s.requireJSON, s.apiLogin)
+	api.POST("/otp", s.limitBody, s.requireJSON, s.apiOTP)
+	api.POST("/otp/resend", s.limitBody, s.requireJSON, s.apiOTPResend)
+	api.POST("/sms/start", s.limitBody, s.requireJSON, s.apiSMSStart)
+	api.POST("/logout", s.limitBody, s.apiLogout)
+	api.GET("/session", s.apiSession)
+
+	p.GET("/authz/auth-request", s.authRequest)
+	p.GET("/authz/forward-auth", s.forwardAuth)
+
+	e.NoRoute(s.serveProxy)
+	return e, nil
+}
+
+// recoverer turns a panic into a 500 without leaking anything.
+func (s *Server) recoverer(c *gin.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.ErrorContext(c.Request.Context(), "panic in handler", "panic", fmt.Sprint(v))
+			if !c.Writer.Written() {
+				writeJSONError(c, classify(errors.New("panic")))
+			}
+		}
+	}()
+	c.Next()
+}
+
+type ctxKey int
+
+const requestIDKey ctxKey = iota
+
+// requestID keeps a sane incoming X-Request-Id from a trusted proxy or
+// makes one, and puts it in the context and the response.
+func (s *Server) requestID(c *gin.Context) {
+	id := c.GetHeader("X-Request-Id")
+	if id == "" || len(id) > 128 || !s.peerTrusted(c.Request) || strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r > '~' }) {
+		id, _ = auth.RandomToken(12)
+	}
+	c.Request.Header.Set("X-Request-Id", id)
+	c.Header("X-Request-Id", id)
+	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestIDKey, id))
+	c.Next()
+}
+
+// stripIdentity deletes client-sent identity headers before anything else
+// looks at the request, on every path.
+func (s *Server) stripIdentity(c *gin.Context) {
+	s.headers.strip(c.Request.Header)
+	c.Next()
+}
+
+// limitBody caps the body and rejects oversize declared lengths at once.
+func (s *Server) limitBody(c *gin.Context) {
+	if c.Request.ContentLength > maxFormBody {
+		s.fail(c, errBodyTooLarge)
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxFormBody)
+	c.Next()
+}
+
+// requireJSON refuses JSON endpoints posted as forms (a CSRF vector).
+func (s *Server) requireJSON(c *gin.Context) {
+	ct := c.ContentType()
+	if ct != "application/json" {
+		s.apiFail(c, errNeedJSON)
+		return
+	}
+	c.Next()
+}
+
+// peerTrusted reports whether the direct peer is a trusted proxy.
+func (s *Server) peerTrusted(r *http.Request) bool {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := ap.Addr().Unmap()
+	for _, p := range s.trusted {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// wantsHTML reports whether the client is a browser navigating.
+func wantsHTML(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+// fail answers with err as an HTML page for browsers, JSON otherwise.
+func (s *Server) fail(c *gin.Context, err error) {
+	e := classify(err)
+	s.logIfServerError(c, e, err)
+	if wantsHTML(c.Request) {
+		s.renderError(c, e)
+		return
+	}
+	writeJSONError(c, e)
+}
+
+func (s *Server) now() time.Time { return s.clock.Now() }

@@ -1,0 +1,99 @@
+package gateway
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gin-gonic/gin"
+)
+
+// maxCookieValue bounds the cookie we read; ours is 43 characters.
+const maxCookieValue = 64
+
+// cookieValue returns the session cookie's value, or "".
+func (s *Server) cookieValue(r *http.Request) string {
+	ck, err := r.Cookie(s.cfg.Session.CookieName)
+	if err != nil || len(ck.Value) > maxCookieValue {
+		return ""
+	}
+	return ck.Value
+}
+
+// loadSession returns the request's session or nil when there is none.
+// It returns an error only when the store failed: callers fail closed.
+func (s *Server) loadSession(c *gin.Context) (*auth.Session, error) {
+	id := s.cookieValue(c.Request)
+	if id == "" {
+		return nil, nil
+	}
+	sess, err := s.sessions.Load(c.Request.Context(), id)
+	if errors.Is(err, auth.ErrSessionNotFound) {
+		return nil, nil
+	}
+	return sess, err
+}
+
+// currentUser returns the session and its user when the session is
+// authenticated and the user still exists and is enabled.
+func (s *Server) currentUser(c *gin.Context) (*auth.Session, *auth.User, error) {
+	sess, err := s.loadSession(c)
+	if err != nil || sess == nil || !sess.Authenticated() {
+		return sess, nil, err
+	}
+	u, err := s.users.Lookup(c.Request.Context(), sess.User)
+	if errors.Is(err, auth.ErrUserNotFound) {
+		return sess, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if u.Disabled || u.Username != sess.User {
+		return sess, nil, nil
+	}
+	return sess, u, nil
+}
+
+// setSessionCookie writes the cookie for sess.
+func (s *Server) setSessionCookie(c *gin.Context, sess *auth.Session) {
+	ck := s.baseCookie()
+	ck.Value = sess.ID
+	if age := s.sessions.MaxAge(sess); age > 0 {
+		ck.MaxAge = int(age.Seconds())
+	}
+	http.SetCookie(c.Writer, ck)
+}
+
+// clearSessionCookie tells the browser to drop the cookie.
+func (s *Server) clearSessionCookie(c *gin.Context) {
+	ck := s.baseCookie()
+	ck.MaxAge = -1
+	http.SetCookie(c.Writer, ck)
+}
+
+func (s *Server) baseCookie() *http.Cookie {
+	ck := &http.Cookie{
+		Name:     s.cfg.Session.CookieName,
+		Path:     "/",
+		Domain:   s.cfg.Session.CookieDomain,
+		Secure:   s.cfg.Session.Secure,
+		HttpOnly: true,
+	}
+	switch strings.ToLower(s.cfg.Session.SameSite) {
+	case "strict":
+		ck.SameSite = http.SameSiteStrictMode
+	case "none":
+		ck.SameSite = http.SameSiteNoneMode
+	default:
+		ck.SameSite = http.SameSiteLaxMode
+	}
+	return ck
+}
+
+// noStore marks a response as not cacheable (anything with a session or
+// code).
+func noStore(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	c.Header("Pragma", "no-cache")
+}
