@@ -541,12 +541,21 @@ func BenchmarkSign(b *testing.B) {
 
 func FuzzVerifyAssertion(f *testing.F) {
 	seed, _ := base64.RawURLEncoding.DecodeString("nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A")
-	s := auth.NewSigner(ed25519.NewKeyFromSeed(seed), testIssuer, time.Minute, &fakeClock{now: t0})
-	valid, _, err := s.Sign(testAssertion())
+	key := ed25519.NewKeyFromSeed(seed)
+	s := auth.NewSigner(key, testIssuer, time.Minute, &fakeClock{now: t0})
+	keys := s.Keys()
+	// The one valid token is built deterministically (fixed jti; Ed25519
+	// signatures are deterministic), because every fuzz worker process
+	// runs this setup and must agree on it.
+	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, jwt.MapClaims{
+		"iss": testIssuer, "aud": testAudience, "sub": "alice", "iat": t0.Unix(),
+		"exp": t0.Add(time.Minute).Unix(), "jti": "fuzz", "amr": []string{"pwd"}, "groups": []string{},
+	})
+	tok.Header["kid"] = s.KeyID()
+	valid, err := tok.SignedString(key)
 	if err != nil {
 		f.Fatal(err)
 	}
-	keys := s.Keys()
 	parts := strings.Split(valid, ".")
 	f.Add(valid)
 	f.Add(parts[0] + "." + parts[1] + ".")

@@ -20,7 +20,7 @@ const (
 	numShards = 32
 	// sweepSample is how many keys of a shard each write inspects for
 	// expiry.
-	sweepSample = 16
+	sweepSample = 8
 )
 
 // errNonPositiveTTL is returned when a TTL or window is not positive.

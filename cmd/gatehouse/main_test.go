@@ -1,0 +1,257 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+)
+
+func runCmd(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestVersionAndUsage(t *testing.T) {
+	if code, out, _ := runCmd(t, "", "version"); code != 0 || !strings.HasPrefix(out, "gatehouse ") {
+		t.Fatalf("version: %d %q", code, out)
+	}
+	if code, _, errOut := runCmd(t, "", "frobnicate"); code != 2 || !strings.Contains(errOut, "unknown command") {
+		t.Fatalf("unknown command: %d %q", code, errOut)
+	}
+}
+
+func TestHashPassword(t *testing.T) {
+	for _, in := range []string{"s3cret pass\n", "s3cret pass\r\n", "s3cret pass"} {
+		code, out, errOut := runCmd(t, in, "hash-password")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		enc := strings.TrimSpace(out)
+		if !strings.HasPrefix(enc, "$argon2id$v=19$m=65536,t=3,p=2$") {
+			t.Fatalf("not a default-parameter argon2id PHC string: %q", enc)
+		}
+		h := auth.NewHasher(auth.Argon2Params{MemoryKiB: 65536, Iterations: 3, Parallelism: 2}, 1, time.Minute)
+		if ok, err := h.Verify(context.Background(), enc, "s3cret pass"); !ok || err != nil {
+			t.Fatalf("hash of %q does not verify: %v", in, err)
+		}
+	}
+	if code, _, _ := runCmd(t, "\n", "hash-password"); code == 0 {
+		t.Fatal("empty password accepted")
+	}
+}
+
+func TestKeygen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "k.pem")
+	code, out, errOut := runCmd(t, "", "keygen", "-o", path)
+	if code != 0 || !strings.Contains(out, "kid ") {
+		t.Fatalf("keygen: %d %q %q", code, out, errOut)
+	}
+	st, err := os.Stat(path)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("key file mode = %v, %v", st.Mode(), err)
+	}
+	if _, err := auth.LoadSigningKey(path); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(path)
+	if code, _, _ := runCmd(t, "", "keygen", "-o", path); code == 0 {
+		t.Fatal("keygen overwrote an existing key")
+	}
+	after, _ := os.ReadFile(path)
+	if !bytes.Equal(before, after) {
+		t.Fatal("existing key changed")
+	}
+}
+
+func TestCheckConfig(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "gatehouse.key")
+	if code, _, e := runCmd(t, "", "keygen", "-o", key); code != 0 {
+		t.Fatal(e)
+	}
+	users := filepath.Join(dir, "users.yaml")
+	os.WriteFile(users, []byte("users:\n  alice:\n    password: \"$2a$04$abcdefghijklmnopqrstuuK0pKk7G2n2nYEAm1aUO5mB8S0bm4v5a\"\n    phone: \"+12015550100\"\n"), 0o600)
+	good := fmt.Sprintf(`server:
+  public_url: "https://auth.example.com"
+users:
+  file: %q
+identity:
+  signing_key_file: %q
+routes:
+  - name: crm
+    host: crm.example.com
+    upstream: "http://127.0.0.1:9001"
+    policy: two_factor
+`, users, key)
+	goodPath := filepath.Join(dir, "good.yaml")
+	os.WriteFile(goodPath, []byte(good), 0o600)
+	if code, out, errOut := runCmd(t, "", "check-config", "-c", goodPath); code != 0 {
+		t.Fatalf("good config: exit %d\n%s%s", code, out, errOut)
+	}
+
+	bad := `server:
+  public_url: "https://auth.example.com"
+  listen: ":8080"
+sesion:
+  idle_timeout: 5m
+otp:
+  length: 4
+routes:
+  - name: crm
+    host: crm.example.com
+    upstream: "http://127.0.0.1:9001"
+    policy: sometimes
+`
+	badPath := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(badPath, []byte(bad), 0o600)
+	code, out, _ := runCmd(t, "", "check-config", "-c", badPath)
+	if code != 1 {
+		t.Fatalf("bad config: exit %d, want 1\n%s", code, out)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	re := regexp.MustCompile(`^` + regexp.QuoteMeta(badPath) + `:(\d+): `)
+	wantLines := map[string]bool{"4": false}
+	for _, l := range lines {
+		m := re.FindStringSubmatch(l)
+		if m == nil {
+			t.Errorf("line %q is not FILE:LINE: message", l)
+			continue
+		}
+		if _, ok := wantLines[m[1]]; ok {
+			wantLines[m[1]] = true
+		}
+	}
+	if !wantLines["4"] {
+		t.Errorf("unknown key on line 4 not reported:\n%s", out)
+	}
+	t.Setenv("GATEHOUSE_CONFIG", goodPath)
+	if code, _, _ := runCmd(t, "", "check-config"); code != 0 {
+		t.Fatal("$GATEHOUSE_CONFIG not used")
+	}
+}
+
+func TestExampleConfigPasses(t *testing.T) {
+	// The root gateway.yaml is the documented example: it must validate.
+	cfg, err := loadConfig("../../gateway.yaml")
+	if err != nil {
+		t.Fatalf("gateway.yaml does not validate:\n%v", err)
+	}
+	if len(cfg.Routes) == 0 {
+		t.Fatal("example has no routes")
+	}
+}
+
+// syncBuffer is a goroutine-safe output capture.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestDemo runs the README's first command and logs in as a new user would:
+// password, code read from the terminal, then the demo app, which must
+// report a verified assertion.
+func TestDemo(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"demo", "-listen", addr}, strings.NewReader(""), out, io.Discard) }()
+	defer func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("demo exited %d after interrupt", code)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("demo did not stop")
+		}
+	}()
+	base := "http://" + addr
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(out.String(), "Press Ctrl-C") {
+		if time.Now().After(deadline) {
+			t.Fatalf("demo did not start:\n%s", out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(out.String(), "alice / "+demoPassword) {
+		t.Fatalf("credentials not printed:\n%s", out.String())
+	}
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+
+	post := func(path, body string) map[string]any {
+		t.Helper()
+		resp, err := client.Post(base+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		json.NewDecoder(resp.Body).Decode(&m)
+		if resp.StatusCode != 200 {
+			t.Fatalf("POST %s: %d %v", path, resp.StatusCode, m)
+		}
+		return m
+	}
+	if m := post("/_gatehouse/api/login", `{"username":"alice","password":"`+demoPassword+`"}`); m["status"] != "otp_required" {
+		t.Fatalf("login: %v", m)
+	}
+	code := ""
+	sc := bufio.NewScanner(strings.NewReader(out.String()))
+	for sc.Scan() {
+		if m := regexp.MustCompile(`^SMS to \+12015550100: .* code is (\d{6})`).FindStringSubmatch(sc.Text()); m != nil {
+			code = m[1]
+		}
+	}
+	if code == "" {
+		t.Fatalf("no code on the terminal:\n%s", out.String())
+	}
+	if m := post("/_gatehouse/api/otp", `{"code":"`+code+`"}`); m["status"] != "authenticated" {
+		t.Fatalf("otp: %v", m)
+	}
+	resp, err := client.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "Hello, alice") || !strings.Contains(string(page), "✔ The X-Auth-Assertion verified") {
+		t.Fatalf("demo app page (%d):\n%s", resp.StatusCode, page)
+	}
+}
