@@ -157,14 +157,15 @@ func (h *Hasher) Verify(ctx context.Context, encoded, password string) (bool, er
 // with the configured parameters and throws the result away. The login flow
 // calls it for unknown users so that they take as long as known ones. It
 // takes a hashing slot like Verify, waiting the same way, and returns
-// without hashing when Verify would have failed with ErrOverloaded or a
-// context error.
-func (h *Hasher) VerifyDummy(ctx context.Context, password string) {
+// the same error Verify would have returned (ErrOverloaded or a context
+// error), so that overload answers do not tell known users from unknown.
+func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
 	if err := h.acquire(ctx); err != nil {
-		return
+		return err
 	}
 	defer h.release()
 	subtle.ConstantTimeCompare(h.dummy.key, h.dummy.derive(password))
+	return nil
 }
 
 // NeedsRehash reports whether encoded should be replaced by a fresh Hash of

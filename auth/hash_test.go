@@ -222,7 +222,9 @@ func TestHasherOverload(t *testing.T) {
 			t.Errorf("Hash error = %v, want ErrOverloaded", err)
 		}
 		start := time.Now()
-		h.VerifyDummy(context.Background(), "pw")
+		if err := h.VerifyDummy(context.Background(), "pw"); !errors.Is(err, ErrOverloaded) {
+			t.Errorf("VerifyDummy error = %v, want ErrOverloaded like Verify", err)
+		}
 		if waited := time.Since(start); waited < maxWait {
 			t.Errorf("VerifyDummy returned after %s; it should wait for a slot like Verify (%s)", waited, maxWait)
 		}

@@ -14,7 +14,7 @@ type PasswordChecker interface {
 	Verify(ctx context.Context, encoded, password string) (bool, error)
 	// VerifyDummy does the work of one verification and discards it, so
 	// unknown users cost the same time as known ones.
-	VerifyDummy(ctx context.Context, password string)
+	VerifyDummy(ctx context.Context, password string) error
 }
 
 // Authenticator checks first factors. Unknown users, wrong passwords and
@@ -42,13 +42,11 @@ func (a *Authenticator) Users() UserBackend { return a.users }
 // ErrOverloaded, or a backend failure (ErrStoreUnavailable).
 func (a *Authenticator) CheckPassword(ctx context.Context, login, password string) (*User, error) {
 	if login == "" || password == "" {
-		a.hasher.VerifyDummy(ctx, password)
-		return nil, ErrInvalidCredentials
+		return nil, a.dummy(ctx, password)
 	}
 	u, err := a.users.Lookup(ctx, login)
 	if errors.Is(err, ErrUserNotFound) {
-		a.hasher.VerifyDummy(ctx, password)
-		return nil, ErrInvalidCredentials
+		return nil, a.dummy(ctx, password)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("login: lookup: %w", err)
@@ -65,4 +63,13 @@ func (a *Authenticator) CheckPassword(ctx context.Context, login, password strin
 		return nil, ErrInvalidCredentials
 	}
 	return u, nil
+}
+
+// dummy spends a verification's work for a login that cannot succeed and
+// fails it the way a real one would (overload included).
+func (a *Authenticator) dummy(ctx context.Context, password string) error {
+	if err := a.hasher.VerifyDummy(ctx, password); errors.Is(err, ErrOverloaded) {
+		return err
+	}
+	return ErrInvalidCredentials
 }

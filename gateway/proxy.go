@@ -135,6 +135,12 @@ func (s *Server) serveProxy(c *gin.Context) {
 		return
 	}
 	p := cleanPath(req.URL.Path)
+	if pathHasPrefix(p, s.prefix) {
+		// The portal prefix is reserved on every host: an unknown portal
+		// path or method is never proxied.
+		s.fail(c, errNoRoute)
+		return
+	}
 	host := normalizeHost(req.Host)
 	rt := s.routes().match(host, p, req.Method)
 	if rt == nil {
