@@ -73,13 +73,24 @@ func (s *Server) ensureSession(c *gin.Context) (*auth.Session, error) {
 // target route needs a code, it sends one and returns its info.
 func (s *Server) passwordLogin(c *gin.Context, login, password string, remember bool, rd string) (*auth.Session, *otpInfo, error) {
 	ctx := c.Request.Context()
+	if err := s.checkBan(c, login); err != nil {
+		return nil, nil, err
+	}
 	u, err := s.authn.CheckPassword(ctx, login, password)
 	if err != nil {
 		if errors.Is(err, auth.ErrInvalidCredentials) {
 			s.audit(c, "login_failed", "", "", "reason", "invalid_credentials")
 			s.metrics.logins.WithLabelValues("failed").Inc()
+			if rerr := s.recordFailure(c, login); rerr != nil {
+				return nil, nil, rerr
+			}
 		}
 		return nil, nil, err
+	}
+	if s.reg != nil {
+		if err := s.reg.Succeed(ctx, login); err != nil {
+			return nil, nil, err
+		}
 	}
 	sess, err := s.ensureSession(c)
 	if err != nil {
@@ -140,12 +151,20 @@ func (s *Server) verifyCode(c *gin.Context, code string) (*auth.Session, error) 
 	if sess == nil || sess.Pending == nil {
 		return nil, auth.ErrNoChallenge
 	}
+	if err := s.checkBan(c, sess.Pending.User); err != nil {
+		return nil, err
+	}
 	ch, err := s.otp.Verify(ctx, sess.Pending.Challenge, normalizeCode(code))
 	switch {
 	case err == nil:
 	case errors.Is(err, auth.ErrOTPInvalid), errors.Is(err, auth.ErrOTPExpired):
 		s.audit(c, "otp_failed", sess.Pending.User, "", "reason", classify(err).Code)
 		s.metrics.otp.WithLabelValues("failed").Inc()
+		if errors.Is(err, auth.ErrOTPInvalid) {
+			if rerr := s.recordFailure(c, sess.Pending.User); rerr != nil {
+				return nil, rerr
+			}
+		}
 		return nil, err
 	default:
 		return nil, err
@@ -250,6 +269,32 @@ func (s *Server) startDecoy(c *gin.Context, sess *auth.Session, phone string, re
 		return nil, nil, err
 	}
 	return sess, s.otpInfoFor(ch), nil
+}
+
+// checkBan refuses a banned user or client (429 + Retry-After), before any
+// password or code is looked at.
+func (s *Server) checkBan(c *gin.Context, user string) error {
+	if s.reg == nil {
+		return nil
+	}
+	err := s.reg.Check(c.Request.Context(), user, c.ClientIP())
+	if errors.Is(err, auth.ErrBanned) {
+		s.audit(c, "login_failed", user, "", "reason", "banned")
+	}
+	return err
+}
+
+// recordFailure counts a failed password or code and audits a new ban.
+func (s *Server) recordFailure(c *gin.Context, user string) error {
+	if s.reg == nil {
+		return nil
+	}
+	banned, err := s.reg.Fail(c.Request.Context(), user, c.ClientIP())
+	if banned {
+		s.audit(c, "banned", user, "")
+		s.metrics.bans.Inc()
+	}
+	return err
 }
 
 // logout deletes the session everywhere and any pending code.

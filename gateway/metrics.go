@@ -10,6 +10,7 @@ type metrics struct {
 	logins         *prometheus.CounterVec // result
 	otp            *prometheus.CounterVec // event
 	upstreamErrors *prometheus.CounterVec // route
+	bans           prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -26,8 +27,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		upstreamErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gatehouse_upstream_errors_total", Help: "Upstream failures (502/504) by route.",
 		}, []string{"route"}),
+		bans: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "gatehouse_bans_total", Help: "Users or client IPs banned by regulation.",
+		}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.logins, m.otp, m.upstreamErrors} {
+	for _, c := range []prometheus.Collector{m.requests, m.logins, m.otp, m.upstreamErrors, m.bans} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

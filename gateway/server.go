@@ -32,9 +32,11 @@ type Options struct {
 	OTP      *auth.OTP
 	Auth     *auth.Authenticator
 	Signer   *auth.Signer
-	Store    Pinger
-	Logger   *slog.Logger
-	Clock    auth.Clock
+	// Regulator bans after repeated failures; nil disables regulation.
+	Regulator *auth.Regulator
+	Store     Pinger
+	Logger    *slog.Logger
+	Clock     auth.Clock
 	// Registerer receives the gateway's metrics; nil uses a private registry.
 	Registerer prometheus.Registerer
 	// Transport is the base round tripper for upstreams; nil clones
@@ -50,6 +52,7 @@ type Server struct {
 	authn     *auth.Authenticator
 	users     auth.UserBackend
 	signer    *auth.Signer
+	reg       *auth.Regulator
 	store     Pinger
 	log       *slog.Logger
 	clock     auth.Clock
@@ -81,6 +84,7 @@ func New(opts Options) (*Server, error) {
 		authn:    opts.Auth,
 		users:    opts.Auth.Users(),
 		signer:   opts.Signer,
+		reg:      opts.Regulator,
 		store:    opts.Store,
 		log:      opts.Logger,
 		clock:    opts.Clock,

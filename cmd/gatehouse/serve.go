@@ -144,11 +144,16 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 	hasher := auth.NewHasher(auth.Argon2Params{MemoryKiB: p.MemoryKiB, Iterations: p.Iterations, Parallelism: p.Parallelism}, cfg.Hashing.MaxConcurrent, hashWait)
 
 	a.gateway, err = gateway.New(gateway.Options{
-		Config:     cfg,
-		Sessions:   sessions,
-		OTP:        otp,
-		Auth:       auth.NewAuthenticator(users, hasher, log),
-		Signer:     signer,
+		Config:   cfg,
+		Sessions: sessions,
+		OTP:      otp,
+		Auth:     auth.NewAuthenticator(users, hasher, log),
+		Signer:   signer,
+		Regulator: auth.NewRegulator(a.store, auth.RegulationConfig{
+			MaxFailures: cfg.Regulation.MaxFailures,
+			FindTime:    cfg.Regulation.FindTime,
+			BanTime:     cfg.Regulation.BanTime,
+		}),
 		Store:      a.store,
 		Logger:     log,
 		Clock:      clock,
