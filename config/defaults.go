@@ -10,14 +10,14 @@ const DefaultOTPMessage = "Your {{.App}} code is {{.Code}}. It expires in {{.Min
 const DefaultPathPrefix = "/"
 
 // Default returns a configuration holding every default documented in
-// DESIGN.md. It has no routes and no public_url, so it does not pass
-// Validate until public_url is set. Each call returns a fresh value that the
-// caller may modify.
+// DESIGN.md (public_url included: the contract's default is
+// "https://auth.example.com"). It has no routes. Each call returns a fresh
+// value that the caller may modify.
 func Default() *Config {
 	return &Config{
 		Server: Server{
 			Listen:         ":8080",
-			PublicURL:      "",
+			PublicURL:      "https://auth.example.com",
 			PortalPrefix:   "/_gatehouse",
 			AdminListen:    "127.0.0.1:9090",
 			TrustedProxies: []string{"127.0.0.1/32", "::1/128"},

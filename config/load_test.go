@@ -301,6 +301,49 @@ routes:
 	}
 }
 
+func TestParseMergeList(t *testing.T) {
+	cfg := mustParse(t, `
+routes:
+  - &base
+    name: base
+    host: a.example.com
+    upstream: http://a
+    policy: password
+  - &strict
+    name: strict
+    policy: two_factor
+    max_auth_age: 5m
+  - <<: [*strict, *base]
+    name: merged
+`)
+	got := cfg.Routes[2]
+	if got.Name != "merged" || got.Policy != "two_factor" || got.Host != "a.example.com" || got.MaxAuthAge != 5*time.Minute {
+		t.Errorf("merged route = %+v (earlier mappings in a merge list must win)", got)
+	}
+}
+
+// TestParseAliasExpansionIsBounded checks that a small file cannot expand
+// through aliases into work without end.
+func TestParseAliasExpansionIsBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("routes:\n  - &r {name: a, host: a.example.com, groups: [x, y, z], methods: [GET]}\n")
+	b.WriteString("  - <<: *r\n    name: b\n")
+	for range 50_000 {
+		b.WriteString("  - *r\n")
+	}
+	start := time.Now()
+	cfg, err := config.Parse("gateway.yaml", []byte(b.String()), noEnv)
+	if cfg != nil || err == nil {
+		t.Fatalf("Parse accepted %d aliased routes", 50_000)
+	}
+	if elapsed := time.Since(start); elapsed > 10*time.Second {
+		t.Errorf("Parse took %s", elapsed)
+	}
+	if ps := config.Problems(err); len(ps) != 1 {
+		t.Errorf("got %d problems, want 1", len(ps))
+	}
+}
+
 func TestLine(t *testing.T) {
 	cfg := mustParse(t, `server:
   listen: ":8080"

@@ -19,7 +19,8 @@ type Problem struct {
 	// Line is the 1-based line the problem is on, or 0 when unknown.
 	Line int
 	// Key is the dotted key path ("session.idle_timeout", "routes.1.host")
-	// the problem is about; "" when it is about the file as a whole.
+	// the problem is about; for an unknown key, the path of the mapping it
+	// was found in. "" when the problem is about the top level.
 	Key string
 	// Message says what is wrong. It never contains a secret value.
 	Message string

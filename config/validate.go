@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
@@ -91,10 +92,8 @@ func (v *validator) add(key, format string, args ...any) {
 }
 
 func (v *validator) oneOf(key, value string, allowed []string) bool {
-	for _, a := range allowed {
-		if value == a {
-			return true
-		}
+	if slices.Contains(allowed, value) {
+		return true
 	}
 	if value == "" {
 		v.add(key, "required: one of %s", strings.Join(allowed, ", "))
@@ -249,6 +248,10 @@ func (v *validator) session() {
 				v.add("session.cookie_domain", "%q does not cover the host of server.public_url (%s): browsers would refuse the cookie", s.CookieDomain, host)
 			}
 		}
+	}
+
+	if u, err := url.Parse(v.c.Server.PublicURL); err == nil && u.Scheme == "http" && s.Secure && !isLoopback(u.Hostname()) {
+		v.add("session.secure", "true, but server.public_url is http://: browsers would not send the cookie back (use https, or secure: false for development)")
 	}
 
 	if v.oneOf("session.same_site", s.SameSite, sameSites) && s.SameSite == "none" && !s.Secure {
@@ -498,7 +501,9 @@ func (v *validator) identity() {
 
 func (v *validator) routes() {
 	names := map[string]int{}
-	type place struct{ host, prefix string }
+	// Two routes may share a host and path prefix only when their methods
+	// lists are both set and do not overlap (GET to one, POST to another).
+	type place struct{ host, prefix, method string }
 	places := map[place]int{}
 	for i, r := range v.c.Routes {
 		p := fmt.Sprintf("routes.%d", i)
@@ -522,11 +527,30 @@ func (v *validator) routes() {
 			prefixOK = false
 		}
 		if hostOK && prefixOK {
-			at := place{strings.ToLower(r.Host), r.PathPrefix}
-			if first, dup := places[at]; dup {
-				v.add(p, "routes.%d already has host %q and path_prefix %q", first, r.Host, r.PathPrefix)
-			} else {
-				places[at] = i
+			host := strings.ToLower(r.Host)
+			methods := r.Methods
+			if len(methods) == 0 {
+				methods = []string{"*"}
+			}
+			for _, m := range methods {
+				m = strings.ToUpper(m)
+				first, dup := places[place{host, r.PathPrefix, m}]
+				if !dup && m != "*" {
+					first, dup = places[place{host, r.PathPrefix, "*"}]
+				}
+				if !dup && m == "*" {
+					for at, j := range places {
+						if at.host == host && at.prefix == r.PathPrefix {
+							first, dup = j, true
+							break
+						}
+					}
+				}
+				if dup {
+					v.add(p, "routes.%d already has host %q and path_prefix %q for these methods", first, r.Host, r.PathPrefix)
+					break
+				}
+				places[place{host, r.PathPrefix, m}] = i
 			}
 		}
 
@@ -665,4 +689,14 @@ func isASCIILetters(s string) bool {
 		}
 	}
 	return true
+}
+
+// isLoopback reports whether host is localhost or a loopback address,
+// where browsers accept Secure cookies over plain http.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.IsLoopback()
 }

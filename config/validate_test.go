@@ -59,7 +59,7 @@ func TestValidateRules(t *testing.T) {
 		{"public_url with path", fn(func(c *config.Config) { c.Server.PublicURL = "https://auth.example.com/portal" }), []string{"server.public_url"}},
 		{"public_url with query", fn(func(c *config.Config) { c.Server.PublicURL = "https://auth.example.com/?a=b" }), []string{"server.public_url"}},
 		{"public_url with fragment", fn(func(c *config.Config) { c.Server.PublicURL = "https://auth.example.com/#top" }), []string{"server.public_url"}},
-		{"public_url with slash and port", fn(func(c *config.Config) { c.Server.PublicURL = "http://localhost:8080/" }), nil},
+		{"public_url with slash and port", fn(func(c *config.Config) { c.Server.PublicURL = "https://auth.example.com:8443/" }), nil},
 		{"portal_prefix relative", fn(func(c *config.Config) { c.Server.PortalPrefix = "_gatehouse" }), []string{"server.portal_prefix"}},
 		{"portal_prefix root", fn(func(c *config.Config) { c.Server.PortalPrefix = "/" }), []string{"server.portal_prefix"}},
 		{"portal_prefix trailing slash", fn(func(c *config.Config) { c.Server.PortalPrefix = "/_gatehouse/" }), []string{"server.portal_prefix"}},
@@ -115,6 +115,10 @@ func TestValidateRules(t *testing.T) {
 		{"same_site none insecure", fn(func(c *config.Config) { c.Session.SameSite = "none"; c.Session.Secure = false }), []string{"session.same_site"}},
 		{"same_site none secure", fn(func(c *config.Config) { c.Session.SameSite = "none" }), nil},
 		{"same_site strict insecure", fn(func(c *config.Config) { c.Session.SameSite = "strict"; c.Session.Secure = false }), nil},
+		{"secure cookie over http", fn(func(c *config.Config) { c.Server.PublicURL = "http://auth.example.com" }), []string{"session.secure"}},
+		{"insecure cookie over http", fn(func(c *config.Config) { c.Server.PublicURL = "http://auth.example.com"; c.Session.Secure = false }), nil},
+		{"secure cookie over http on loopback", fn(func(c *config.Config) { c.Server.PublicURL = "http://127.0.0.1:8080" }), nil},
+		{"secure cookie over http on localhost", fn(func(c *config.Config) { c.Server.PublicURL = "http://localhost:8080" }), nil},
 		{"idle_timeout zero", fn(func(c *config.Config) { c.Session.IdleTimeout = 0 }), []string{"session.idle_timeout"}},
 		{"absolute below idle", fn(func(c *config.Config) { c.Session.AbsoluteTimeout = 10 * time.Minute }), []string{"session.absolute_timeout"}},
 		{"absolute equal idle", fn(func(c *config.Config) { c.Session.AbsoluteTimeout = c.Session.IdleTimeout }), nil},
@@ -132,12 +136,18 @@ func TestValidateRules(t *testing.T) {
 		{"max below min", fn(func(c *config.Config) { c.Users.PasswordPolicy = config.PasswordPolicy{MinLength: 10, MaxLength: 9} }),
 			[]string{"users.password_policy.max_length"}},
 		{"max too large", fn(func(c *config.Config) { c.Users.PasswordPolicy.MaxLength = 1025 }), []string{"users.password_policy.max_length"}},
-		{"min equal max at the limit", fn(func(c *config.Config) { c.Users.PasswordPolicy = config.PasswordPolicy{MinLength: 1024, MaxLength: 1024} }), nil},
+		{"min equal max at the limit", fn(func(c *config.Config) {
+			c.Users.PasswordPolicy = config.PasswordPolicy{MinLength: 1024, MaxLength: 1024}
+		}), nil},
 
 		// hashing
-		{"argon2 memory below 8 × parallelism", fn(func(c *config.Config) { c.Hashing.Argon2id = config.Argon2id{MemoryKiB: 15, Iterations: 1, Parallelism: 2} }),
+		{"argon2 memory below 8 × parallelism", fn(func(c *config.Config) {
+			c.Hashing.Argon2id = config.Argon2id{MemoryKiB: 15, Iterations: 1, Parallelism: 2}
+		}),
 			[]string{"hashing.argon2id.memory_kib"}},
-		{"argon2 memory at 8 × parallelism", fn(func(c *config.Config) { c.Hashing.Argon2id = config.Argon2id{MemoryKiB: 16, Iterations: 1, Parallelism: 2} }), nil},
+		{"argon2 memory at 8 × parallelism", fn(func(c *config.Config) {
+			c.Hashing.Argon2id = config.Argon2id{MemoryKiB: 16, Iterations: 1, Parallelism: 2}
+		}), nil},
 		{"argon2 iterations zero", fn(func(c *config.Config) { c.Hashing.Argon2id.Iterations = 0 }), []string{"hashing.argon2id.iterations"}},
 		{"argon2 parallelism zero", fn(func(c *config.Config) { c.Hashing.Argon2id.Parallelism = 0 }), []string{"hashing.argon2id.parallelism"}},
 		{"max_concurrent zero", fn(func(c *config.Config) { c.Hashing.MaxConcurrent = 0 }), []string{"hashing.max_concurrent"}},
@@ -317,7 +327,9 @@ routes:
 }
 
 func TestValidateWithoutFile(t *testing.T) {
-	err := config.Default().Validate()
+	cfg := config.Default()
+	cfg.Server.PublicURL = ""
+	err := cfg.Validate()
 	want := `config: server.public_url: required: the URL the portal is reached at, e.g. "https://auth.example.com"`
 	if err == nil || err.Error() != want {
 		t.Fatalf("Validate = %v, want %s", err, want)
@@ -372,5 +384,31 @@ func TestTrustedProxyPrefixes(t *testing.T) {
 	}
 	if got := config.Default().TrustedProxyPrefixes(); !got[0].Contains(netip.MustParseAddr("127.0.0.1")) || !got[1].Contains(netip.IPv6Loopback()) {
 		t.Fatalf("default prefixes %v do not cover loopback", got)
+	}
+}
+
+func TestRoutesMaySplitOnePathByMethod(t *testing.T) {
+	route := func(name string, methods ...string) config.Route {
+		return config.Route{Name: name, Host: "crm.example.com", PathPrefix: "/api", Upstream: "http://127.0.0.1:9001", Policy: "password", Methods: methods}
+	}
+	for _, tc := range []struct {
+		name   string
+		routes []config.Route
+		ok     bool
+	}{
+		{"disjoint methods", []config.Route{route("r", "GET"), route("w", "POST", "PUT")}, true},
+		{"overlapping methods", []config.Route{route("r", "GET", "POST"), route("w", "post")}, false},
+		{"all methods then some", []config.Route{route("all"), route("w", "POST")}, false},
+		{"some methods then all", []config.Route{route("w", "POST"), route("all")}, false},
+		{"both all", []config.Route{route("a"), route("b")}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := config.Default()
+			cfg.Routes = tc.routes
+			err := cfg.Validate()
+			if (err == nil) != tc.ok {
+				t.Fatalf("Validate = %v, want ok=%v", err, tc.ok)
+			}
+		})
 	}
 }

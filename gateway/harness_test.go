@@ -45,8 +45,13 @@ const (
 	roHost     = "ro.example.com"     // bypass, GET and HEAD only
 	deadHost   = "dead.example.com"   // bypass, upstream on a closed port
 
-	adminMaxAge = 10 * time.Minute
+	adminMaxAge  = 10 * time.Minute
+	cookieDomain = "example.com"
 )
+
+// cookieURL is where the client's cookie jar is read and seeded (the jar
+// keys cookies by the request's Host, as a browser does).
+var cookieURL = &url.URL{Scheme: "http", Host: appHost, Path: "/"}
 
 // testUser is one account of the users file.
 type testUser struct {
@@ -350,7 +355,8 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 
 	cfg := config.Default()
 	cfg.Server.PublicURL = publicURL
-	cfg.Session.Secure = false // plain-http test server
+	cfg.Session.Secure = false              // plain-http test server
+	cfg.Session.CookieDomain = cookieDomain // one sign-in for every test host
 	cfg.Users.File = usersPath
 	cfg.Routes = baseRoutes(h.up.srv.URL, closedPortURL(t))
 	if o.edit != nil {
@@ -395,11 +401,16 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 		RememberMe:      cfg.Session.RememberMe,
 	}, h.clock, nil)
 	h.gw, err = gateway.New(gateway.Options{
-		Config:     cfg,
-		Sessions:   sessions,
-		OTP:        otp,
-		Auth:       auth.NewAuthenticator(users, testHasher, nil),
-		Signer:     signer,
+		Config:   cfg,
+		Sessions: sessions,
+		OTP:      otp,
+		Auth:     auth.NewAuthenticator(users, testHasher, nil),
+		Signer:   signer,
+		Regulator: auth.NewRegulator(h.store, auth.RegulationConfig{
+			MaxFailures: cfg.Regulation.MaxFailures,
+			FindTime:    cfg.Regulation.FindTime,
+			BanTime:     cfg.Regulation.BanTime,
+		}),
 		Store:      h.store,
 		Clock:      h.clock,
 		Registerer: h.registry,
@@ -439,15 +450,13 @@ func (h *harness) newClient(t *testing.T) *client {
 func (h *harness) clientWithCookie(t *testing.T, value string) *client {
 	t.Helper()
 	c := h.newClient(t)
-	u, _ := url.Parse(h.srv.URL)
-	c.jar.SetCookies(u, []*http.Cookie{{Name: h.cfg.Session.CookieName, Value: value, Path: "/"}})
+	c.jar.SetCookies(cookieURL, []*http.Cookie{{Name: h.cfg.Session.CookieName, Value: value, Path: "/", Domain: cookieDomain}})
 	return c
 }
 
 // cookie returns the session cookie the client holds ("" if none).
 func (c *client) cookie() string {
-	u, _ := url.Parse(c.h.srv.URL)
-	for _, ck := range c.jar.Cookies(u) {
+	for _, ck := range c.jar.Cookies(cookieURL) {
 		if ck.Name == c.h.cfg.Session.CookieName {
 			return ck.Value
 		}
