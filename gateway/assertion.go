@@ -36,13 +36,23 @@ func newAssertionCache(signer *auth.Signer, ttl time.Duration, clock auth.Clock)
 
 // get returns a valid assertion for sess on route, signing when needed.
 func (a *assertionCache) get(sess *auth.Session, routeName string, u *auth.User, methods []string) (string, error) {
+	// The key covers everything the token asserts, so a changed user
+	// (groups, email, name after a users.yaml reload) gets a new token.
 	var b strings.Builder
-	b.Grow(len(sess.ID) + len(routeName) + len(u.Username) + 16)
-	b.WriteString(sess.ID)
+	b.Grow(len(sess.ID) + len(routeName) + len(u.Username) + len(u.Email) + len(u.DisplayName) + 32)
+	for _, part := range []string{sess.ID, routeName, u.Username, u.Email, u.DisplayName} {
+		b.WriteString(part)
+		b.WriteByte(0)
+	}
+	for _, g := range u.Groups {
+		b.WriteString(g)
+		b.WriteByte(',')
+	}
 	b.WriteByte(0)
-	b.WriteString(routeName)
-	b.WriteByte(0)
-	b.WriteString(strings.Join(methods, ","))
+	for _, m := range methods {
+		b.WriteString(m)
+		b.WriteByte(',')
+	}
 	key := b.String()
 	now := a.clock.Now()
 

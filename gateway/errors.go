@@ -19,6 +19,7 @@ var (
 	errNeedJSON        = errors.New("content type must be application/json")
 	errUnauthenticated = errors.New("not authenticated")
 	errStepUp          = errors.New("step-up required")
+	errReauth          = errors.New("password proof required")
 	errForbidden       = errors.New("forbidden")
 	errNoRoute         = errors.New("no route")
 	errBadPath         = errors.New("bad path")
@@ -52,6 +53,7 @@ var errorTable = []struct {
 	{auth.ErrSessionNotFound, apiError{http.StatusUnauthorized, "unauthenticated", "Sign in first.", 0}},
 	{errUnauthenticated, apiError{http.StatusUnauthorized, "unauthenticated", "Sign in first.", 0}},
 	{errStepUp, apiError{http.StatusUnauthorized, "step_up_required", "This needs another proof of identity: request a code.", 0}},
+	{errReauth, apiError{http.StatusUnauthorized, "step_up_required", "This needs your password again: sign in.", 0}},
 	{errForbidden, apiError{http.StatusForbidden, "forbidden", "You do not have access to this page.", 0}},
 	{errNoRoute, apiError{http.StatusNotFound, "no_route", "Nothing is served at this address.", 0}},
 	{errBadPath, apiError{http.StatusBadRequest, "bad_path", "The request path is not allowed.", 0}},

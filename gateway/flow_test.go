@@ -164,12 +164,29 @@ func TestHTMLLoginThroughProxy(t *testing.T) {
 	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 		t.Errorf("login page Content-Type = %q", ct)
 	}
+	// The page cannot be framed (clickjacking) or cached.
+	if got := r.header.Get("X-Frame-Options"); got != "DENY" {
+		t.Errorf("X-Frame-Options = %q, want DENY", got)
+	}
+	if got := r.header.Get("Content-Security-Policy"); !strings.Contains(got, "frame-ancestors 'none'") {
+		t.Errorf("Content-Security-Policy = %q, want frame-ancestors 'none'", got)
+	}
+	if got := r.header.Get("Cache-Control"); !strings.Contains(got, "no-store") {
+		t.Errorf("login page Cache-Control = %q", got)
+	}
+	css := c.browse(crmHost, prefix+"/static/style.css")
+	if css.status != http.StatusOK || !strings.HasPrefix(css.header.Get("Content-Type"), "text/css") {
+		t.Errorf("stylesheet: %d %q", css.status, css.header.Get("Content-Type"))
+	}
 
 	// Wrong password: the page again, with the message, and no cookie.
 	r = c.form(crmHost, "/login", url.Values{"username": {"alice"}, "password": {"nope"}, "rd": {rd}})
 	r.wantStatus(t, http.StatusUnauthorized)
 	if !strings.Contains(string(r.body), "Wrong username or password.") || !strings.Contains(string(r.body), `name="password"`) {
 		t.Errorf("wrong password page:\n%s", r.body)
+	}
+	if c.cookie() != "" {
+		t.Error("a wrong password set a session cookie")
 	}
 
 	r = c.form(crmHost, "/login", url.Values{"username": {alice.email}, "password": {alice.password}, "rd": {rd}})

@@ -3,8 +3,10 @@ package gateway
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
+	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gin-gonic/gin"
 )
 
@@ -127,6 +129,10 @@ func (s *Server) authorize(c *gin.Context, read func(*http.Request) (*original, 
 			return
 		}
 		if d.session != nil && d.session.Authenticated() {
+			if slices.Contains(d.missing, auth.MethodPassword) {
+				s.apiFail(c, errReauth)
+				return
+			}
 			s.apiFail(c, errStepUp)
 			return
 		}

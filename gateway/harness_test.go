@@ -103,8 +103,8 @@ func usersFile(t *testing.T) []byte {
 
 // seenRequest is what the upstream received.
 type seenRequest struct {
-	Method, Host, Path, RawQuery, RemoteAddr string
-	Header                                   http.Header
+	Method, Host, Path, RawQuery string
+	Header                       http.Header
 }
 
 // upstream is an application behind the gateway that records every
@@ -122,7 +122,7 @@ func newUpstream(t *testing.T) *upstream {
 		u.mu.Lock()
 		u.reqs = append(u.reqs, seenRequest{
 			Method: r.Method, Host: r.Host, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
-			RemoteAddr: r.RemoteAddr, Header: r.Header.Clone(),
+			Header: r.Header.Clone(),
 		})
 		u.mu.Unlock()
 		w.Header().Set("Content-Type", "text/plain")
@@ -281,7 +281,6 @@ var _ auth.Store = (*switchStore)(nil)
 // harness is one gateway wired as cmd/gatehouse does, with test
 // collaborators.
 type harness struct {
-	t        *testing.T
 	cfg      *config.Config
 	gw       *gateway.Server
 	srv      *httptest.Server
@@ -326,6 +325,10 @@ func closedPortURL(t *testing.T) string {
 	return "http://" + addr
 }
 
+// newHarness builds a gateway the way cmd/gatehouse's build does, with a
+// recording upstream, a fake clock, a memory store (unless setup gives
+// another), a console SMS sender the test reads codes from, cheap argon2id
+// hashes and a fresh Ed25519 key, and serves it on a local test server.
 func newHarness(t *testing.T, opts ...setup) *harness {
 	t.Helper()
 	var o setup
@@ -341,7 +344,6 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 		}
 	}
 	h := &harness{
-		t:        t,
 		up:       newUpstream(t),
 		sms:      &smsBox{},
 		clock:    storetest.NewClock(time.Now().Truncate(time.Second)),
@@ -625,7 +627,7 @@ func (r reply) wantStatus(t *testing.T, status int) {
 	}
 }
 
-// newestJWKS fetches and parses the gateway's public keys.
+// jwks fetches and parses the gateway's public keys.
 func (h *harness) jwks(t *testing.T) map[string]ed25519.PublicKey {
 	t.Helper()
 	r := h.newClient(t).get(crmHost, prefix+"/jwks.json")

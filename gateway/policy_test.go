@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -93,8 +94,13 @@ func TestPolicies(t *testing.T) {
 			if seen.Header.Get("X-Auth-User") != "alice" || seen.Header.Get("X-Auth-Methods") != "sms" {
 				t.Errorf("upstream identity %v", identityValues(seen.Header))
 			}
-			// An SMS proof is not a password.
-			c.get(appHost, "/").wantError(t, http.StatusUnauthorized, "step_up_required")
+			// An SMS proof is not a password: the client is told to sign in
+			// with the password, not to ask for another code.
+			r = c.get(appHost, "/")
+			r.wantError(t, http.StatusUnauthorized, "step_up_required")
+			if msg := r.jsonMap(t)["error"].(map[string]any)["message"].(string); !strings.Contains(msg, "password") {
+				t.Errorf("step-up message for a missing password = %q", msg)
+			}
 
 			// An unknown number: the same answer, but no SMS and no way in.
 			sent := h.sms.count(t)
@@ -115,6 +121,13 @@ func TestPolicies(t *testing.T) {
 				other.api(smsHost, "otp", map[string]string{"code": code}).wantError(t, http.StatusUnauthorized, "invalid_code")
 			}
 			other.get(smsHost, "/").wantError(t, http.StatusUnauthorized, "unauthenticated")
+
+			// A disabled account's number is treated as unknown.
+			r = h.newClient(t).api(smsHost, "sms/start", map[string]string{"phone": dave.phone})
+			r.wantStatus(t, http.StatusOK)
+			if !sameKeys(r.jsonMap(t)["otp"], known["otp"]) || h.sms.count(t) != sent {
+				t.Errorf("disabled user's phone: %s, %d SMS sent", r.body, h.sms.count(t)-sent)
+			}
 		}},
 		{"two_factor steps up a password session without a new login", func(t *testing.T, h *harness) {
 			c := h.newClient(t)
@@ -140,6 +153,40 @@ func TestPolicies(t *testing.T) {
 			c.get(appHost, "/secure/report").wantStatus(t, http.StatusOK)
 			if got := h.up.last(t).Header.Get("X-Auth-Methods"); got != "pwd,sms" {
 				t.Errorf("methods after step-up %q", got)
+			}
+		}},
+		{"two_factor step-up through the pages", func(t *testing.T, h *harness) {
+			c := h.newClient(t)
+			r := c.form(appHost, "/login", url.Values{"username": {"alice"}, "password": {alice.password}, "rd": {"/"}})
+			r.wantStatus(t, http.StatusSeeOther)
+			r = c.browse(appHost, "/secure/report?id=3")
+			r.wantStatus(t, http.StatusFound)
+			r = c.browse(appHost, r.header.Get("Location"))
+			r.wantStatus(t, http.StatusOK)
+			if !strings.Contains(string(r.body), `action="`+prefix+`/otp/resend"`) {
+				t.Fatalf("step-up page:\n%s", r.body)
+			}
+			r = c.form(appHost, "/otp/resend", url.Values{"rd": {"/secure/report?id=3"}})
+			r.wantStatus(t, http.StatusSeeOther)
+			if got, want := r.header.Get("Location"), prefix+"/otp?rd="+url.QueryEscape("/secure/report?id=3"); got != want {
+				t.Fatalf("after resend Location = %q, want %q", got, want)
+			}
+			r = c.form(appHost, "/otp", url.Values{"code": {h.sms.code(t, alice.phone)}, "rd": {"/secure/report?id=3"}})
+			r.wantStatus(t, http.StatusSeeOther)
+			if got := r.header.Get("Location"); got != "/secure/report?id=3" {
+				t.Fatalf("after code Location = %q", got)
+			}
+			c.browse(appHost, "/secure/report?id=3").wantStatus(t, http.StatusOK)
+		}},
+		{"login with the phone number or email as the name", func(t *testing.T, h *harness) {
+			for _, login := range []string{"+1 (201) 555-0101", "+12015550101", "BOB@example.com"} {
+				c := h.newClient(t)
+				r := c.api(appHost, "login", map[string]string{"username": login, "password": bob.password})
+				r.wantStatus(t, http.StatusOK)
+				c.get(appHost, "/").wantStatus(t, http.StatusOK)
+				if got := h.up.last(t).Header.Get("X-Auth-User"); got != "bob" {
+					t.Errorf("%s signed in as %q", login, got)
+				}
 			}
 		}},
 		{"groups refuse a signed-in non-member", func(t *testing.T, h *harness) {

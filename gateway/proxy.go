@@ -3,13 +3,16 @@ package gateway
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gin-gonic/gin"
 )
 
@@ -46,7 +49,7 @@ func (s *Server) newProxy(r *route) *httputil.ReverseProxy {
 		ErrorHandler: func(w http.ResponseWriter, req *http.Request, err error) {
 			s.proxyError(w, req, r, err)
 		},
-		ErrorLog: nil,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 }
 
@@ -187,6 +190,10 @@ func (s *Server) serveProxy(c *gin.Context) {
 			return
 		}
 		if d.session != nil && d.session.Authenticated() {
+			if slices.Contains(d.missing, auth.MethodPassword) {
+				s.fail(c, errReauth)
+				return
+			}
 			s.fail(c, errStepUp)
 			return
 		}

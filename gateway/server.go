@@ -254,6 +254,14 @@ func (s *Server) limitBody(c *gin.Context) {
 		return
 	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxFormBody)
+	// Read form bodies here: gin's PostForm drops the error of a body that
+	// turns out too large (sent without Content-Length) and reads an empty
+	// form. ParseForm leaves other bodies (JSON) unread.
+	var mbe *http.MaxBytesError
+	if err := c.Request.ParseForm(); errors.As(err, &mbe) {
+		s.fail(c, errBodyTooLarge)
+		return
+	}
 	c.Next()
 }
 

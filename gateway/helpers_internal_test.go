@@ -1,0 +1,365 @@
+package gateway
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse-auth/gatehouse/config"
+)
+
+func TestCleanPath(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", "/"},
+		{"/", "/"},
+		{"a/b", "/a/b"},
+		{"/a/b", "/a/b"},
+		{"/a/b/", "/a/b/"},
+		{"/a/../b", "/b"},
+		{"/a/b/..", "/a"},
+		{"/a/b/../", "/a/"},
+		{"/../../etc/passwd", "/etc/passwd"},
+		{"..", "/"},
+		{"/..", "/"},
+		{"/../", "/"},
+		{"//a//b//", "/a/b/"},
+		{"/a/./b/.", "/a/b"},
+		{"/./", "/"},
+		{"/static/../admin", "/admin"},
+		{"/admin/.", "/admin"},
+		{"/admin/./", "/admin/"},
+		{"/a/%2e%2e/b", "/a/%2e%2e/b"}, // still encoded: not a dot segment here (the server decodes first)
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := cleanPath(tt.in); got != tt.want {
+				t.Errorf("cleanPath(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzCleanPath(f *testing.F) {
+	for _, s := range []string{"", "/", "/a/../b", "//x//", "/./.", "a/..", "/a/b/../../..", "/.../", "/a/.b/..c/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		got := cleanPath(in)
+		if !strings.HasPrefix(got, "/") {
+			t.Fatalf("cleanPath(%q) = %q: not rooted", in, got)
+		}
+		for _, bad := range []string{"/../", "/./", "//"} {
+			if strings.Contains(got, bad) {
+				t.Fatalf("cleanPath(%q) = %q: contains %q", in, got, bad)
+			}
+		}
+		if strings.HasSuffix(got, "/..") || strings.HasSuffix(got, "/.") {
+			t.Fatalf("cleanPath(%q) = %q: ends in a dot segment", in, got)
+		}
+		if again := cleanPath(got); again != got {
+			t.Fatalf("cleanPath is not idempotent: %q -> %q -> %q", in, got, again)
+		}
+	})
+}
+
+func TestNormalizeHost(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"app.example.com", "app.example.com"},
+		{"APP.Example.COM", "app.example.com"},
+		{"app.example.com:8080", "app.example.com"},
+		{"app.example.com.", "app.example.com"},
+		{"App.Example.Com.:443", "app.example.com"},
+		{"[::1]:8080", "::1"},
+		{"[::1]", "::1"},
+		{"127.0.0.1:80", "127.0.0.1"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := normalizeHost(tt.in); got != tt.want {
+			t.Errorf("normalizeHost(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func mustTable(t testing.TB, rs []config.Route) *table {
+	t.Helper()
+	for i := range rs {
+		if rs[i].Upstream == "" {
+			rs[i].Upstream = "http://127.0.0.1:9"
+		}
+		if rs[i].Policy == "" {
+			rs[i].Policy = PolicyPassword
+		}
+	}
+	tab, err := compileRoutes(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tab
+}
+
+func TestRouteMatch(t *testing.T) {
+	tab := mustTable(t, []config.Route{
+		{Name: "any", Host: "*", PathPrefix: "/"},
+		{Name: "wild", Host: "*.example.com", PathPrefix: "/"},
+		{Name: "wild-deep", Host: "*.a.example.com", PathPrefix: "/"},
+		{Name: "wild-admin", Host: "*.example.com", PathPrefix: "/admin"},
+		{Name: "app", Host: "app.example.com", PathPrefix: "/"},
+		{Name: "app-admin", Host: "App.Example.com", PathPrefix: "/admin"},
+		{Name: "app-api", Host: "app.example.com", PathPrefix: "/api/"},
+		{Name: "app-upload", Host: "app.example.com", PathPrefix: "/upload", Methods: []string{"POST", "PUT"}},
+		{Name: "trailing-dot", Host: "dot.example.org.", PathPrefix: "/"},
+	})
+	tests := []struct {
+		host, path, method, want string
+	}{
+		// Exact host beats wildcard beats "*".
+		{"app.example.com", "/", "GET", "app"},
+		{"other.example.com", "/", "GET", "wild"},
+		{"x.y.example.com", "/", "GET", "wild"},
+		{"x.a.example.com", "/", "GET", "wild-deep"},
+		{"a.example.com", "/", "GET", "wild"}, // "*.a.example.com" needs a label before .a
+		{"example.com", "/", "GET", "any"},    // "*.example.com" is not the apex
+		{"attackerexample.com", "/", "GET", "any"},
+		{"app.example.com.evil.net", "/", "GET", "any"},
+		{"dot.example.org", "/", "GET", "trailing-dot"},
+		// Longest prefix within a host, on segment boundaries.
+		{"app.example.com", "/admin", "GET", "app-admin"},
+		{"app.example.com", "/admin/", "GET", "app-admin"},
+		{"app.example.com", "/admin/users", "GET", "app-admin"},
+		{"app.example.com", "/administrator", "GET", "app"},
+		{"app.example.com", "/admin.php", "GET", "app"},
+		{"app.example.com", "/api/v1", "GET", "app-api"},
+		{"app.example.com", "/api", "GET", "app"},
+		{"app.example.com", "/apiv2", "GET", "app"},
+		{"other.example.com", "/admin/x", "GET", "wild-admin"},
+		{"other.example.com", "/administrator", "GET", "wild"},
+		// A more specific host wins even with a shorter prefix.
+		{"app.example.com", "/admin", "GET", "app-admin"},
+		// Methods.
+		{"app.example.com", "/upload", "POST", "app-upload"},
+		{"app.example.com", "/upload/file", "PUT", "app-upload"},
+		{"app.example.com", "/upload", "GET", "app"},
+		{"app.example.com", "/upload", "DELETE", "app"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.host+tt.path, func(t *testing.T) {
+			r := tab.match(tt.host, tt.path, tt.method)
+			got := "<nil>"
+			if r != nil {
+				got = r.name
+			}
+			if got != tt.want {
+				t.Errorf("match = %s, want %s", got, tt.want)
+			}
+		})
+	}
+
+	t.Run("no catch-all", func(t *testing.T) {
+		tab := mustTable(t, []config.Route{
+			{Name: "app", Host: "app.example.com", PathPrefix: "/app"},
+			{Name: "get-only", Host: "ro.example.com", PathPrefix: "/", Methods: []string{"GET"}},
+		})
+		for _, q := range []struct{ host, path, method string }{
+			{"app.example.com", "/", "GET"},
+			{"app.example.com", "/apple", "GET"},
+			{"other.example.com", "/app", "GET"},
+			{"ro.example.com", "/", "POST"},
+		} {
+			if r := tab.match(q.host, q.path, q.method); r != nil {
+				t.Errorf("%s %s%s matched %s, want none", q.method, q.host, q.path, r.name)
+			}
+		}
+	})
+}
+
+func TestBypassPaths(t *testing.T) {
+	r := &route{bypass: []string{"/health", "/static/", "/public/docs"}}
+	tests := []struct {
+		path string
+		want bool
+	}{
+		{"/health", true},
+		{"/health/live", true},
+		{"/healthz", false},
+		{"/static/app.js", true},
+		{"/static", false},
+		{"/staticfiles", false},
+		{"/public/docs", true},
+		{"/public/docs/a", true},
+		{"/public/docsx", false},
+		{"/public", false},
+		{"/", false},
+	}
+	for _, tt := range tests {
+		if got := r.isBypassed(tt.path); got != tt.want {
+			t.Errorf("isBypassed(%q) = %t, want %t", tt.path, got, tt.want)
+		}
+	}
+}
+
+func TestRemoveCookie(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []string
+		want []string // nil: no Cookie header
+	}{
+		{"only ours", []string{"gatehouse_session=abc"}, nil},
+		{"ours among others", []string{"a=1; gatehouse_session=abc; b=2"}, []string{"a=1; b=2"}},
+		{"several lines", []string{"a=1", "gatehouse_session=abc", "b=2"}, []string{"a=1; b=2"}},
+		{"twice", []string{"gatehouse_session=x; gatehouse_session=y; c=3"}, []string{"c=3"}},
+		{"similar names kept", []string{"gatehouse_session2=k; my_gatehouse_session=k"}, []string{"gatehouse_session2=k; my_gatehouse_session=k"}},
+		{"spaces", []string{" gatehouse_session = abc ;a=1"}, []string{"a=1"}},
+		{"none", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := http.Header{}
+			if tt.in != nil {
+				h["Cookie"] = tt.in
+			}
+			removeCookie(h, "gatehouse_session")
+			got, ok := h["Cookie"]
+			if tt.want == nil {
+				if ok {
+					t.Errorf("Cookie = %q, want none", got)
+				}
+				return
+			}
+			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+				t.Errorf("Cookie = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// redirectServer is just enough of a Server for safeRedirect: public_url
+// https://auth.example.net and routes app.example.org, *.example.com and a
+// catch-all "*" (which must not widen redirects).
+func redirectServer(t testing.TB) *Server {
+	t.Helper()
+	s := &Server{}
+	var err error
+	if s.publicURL, err = url.Parse("https://auth.example.net"); err != nil {
+		t.Fatal(err)
+	}
+	s.table.Store(mustTable(t, []config.Route{
+		{Name: "app", Host: "app.example.org", PathPrefix: "/"},
+		{Name: "wild", Host: "*.example.com", PathPrefix: "/"},
+		{Name: "any", Host: "*", PathPrefix: "/"},
+	}))
+	return s
+}
+
+func TestSafeRedirect(t *testing.T) {
+	s := redirectServer(t)
+	tests := []struct {
+		name, rd, want string
+	}{
+		// Kept.
+		{"relative path", "/dashboard", "/dashboard"},
+		{"relative path with query and fragment", "/inbox?folder=a&page=2#top", "/inbox?folder=a&page=2#top"},
+		{"encoded slashes stay a local path", "/%2F%2Fevil.com", "/%2F%2Fevil.com"},
+		{"encoded backslash stays a local path", "/%5Cevil.com", "/%5Cevil.com"},
+		{"public_url host", "https://auth.example.net/account", "https://auth.example.net/account"},
+		{"exact route host", "https://app.example.org/x?y=1", "https://app.example.org/x?y=1"},
+		{"wildcard route host", "https://crm.example.com/deals", "https://crm.example.com/deals"},
+		{"deep wildcard host", "https://a.b.example.com/", "https://a.b.example.com/"},
+		{"mixed-case allowed host", "https://APP.Example.ORG/x", "https://APP.Example.ORG/x"},
+		{"upper-case scheme", "HTTPS://app.example.org/x", "https://app.example.org/x"},
+		{"allowed host with port", "https://app.example.org:8443/x", "https://app.example.org:8443/x"},
+		// Refused.
+		{"empty", "", "/"},
+		{"protocol-relative", "//evil.com/x", "/"},
+		{"protocol-relative to allowed host", "//app.example.org/x", "/"},
+		{"slash backslash", "/\\evil.com", "/"},
+		{"backslashes", "\\\\evil.com", "/"},
+		{"backslash in absolute URL", "https://app.example.org\\@evil.com", "/"},
+		{"http: opaque", "http:evil.com", "/"},
+		{"https: opaque", "https:evil.com", "/"},
+		{"https: opaque path", "https:/evil.com", "/"},
+		{"userinfo on allowed host", "https://user@app.example.org/", "/"},
+		{"userinfo pointing elsewhere", "https://app.example.org@evil.com/", "/"},
+		{"userinfo with password", "https://user:pass@evil.com/", "/"},
+		{"allowed host as a prefix of another", "https://evil.example.com.attacker.net/", "/"},
+		{"suffix without the dot", "https://attackerexample.com/", "/"},
+		{"wildcard apex", "https://example.com/", "/"},
+		{"exact host as a suffix", "https://evilapp.example.org/", "/"},
+		{"other host", "https://evil.com/", "/"},
+		{"catch-all route does not widen", "https://anything.net/", "/"},
+		{"javascript", "javascript:alert(1)", "/"},
+		{"javascript upper case", "JavaScript:alert(document.cookie)", "/"},
+		{"javascript with slashes", "javascript://app.example.org/%0Aalert(1)", "/"},
+		{"data", "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==", "/"},
+		{"vbscript", "vbscript:msgbox", "/"},
+		{"tab in path", "/\t/evil.com", "/"},
+		{"newline in path", "/\n/evil.com", "/"},
+		{"carriage return in host", "https://app.example.org\r.evil.com/", "/"},
+		{"leading space", " /dashboard", "/"},
+		{"leading space before slashes", " //evil.com", "/"},
+		{"NUL", "/a\x00b", "/"},
+		{"DEL", "/a\x7fb", "/"},
+		{"wrong scheme", "http://app.example.org/", "/"},
+		{"ftp", "ftp://app.example.org/", "/"},
+		{"triple slash", "https:///evil.com", "/"},
+		{"fragment trick", "https://evil.com#@app.example.org", "/"},
+		{"query trick", "https://evil.com?@app.example.org", "/"},
+		{"encoded host", "https://evil.com%2F.example.com/", "/"},
+		{"bad port", "https://app.example.org:evil.com/", "/"},
+		{"relative without slash", "evil.com", "/"},
+		{"encoded without leading slash", "%2F%2Fevil.com", "/"},
+		{"ip address", "https://127.0.0.1/", "/"},
+		{"too long", "/" + strings.Repeat("a", 5000), "/"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := s.safeRedirect(tt.rd); got != tt.want {
+				t.Errorf("safeRedirect(%q) = %q, want %q", tt.rd, got, tt.want)
+			}
+		})
+	}
+}
+
+// redirectAllowedHost is the fuzz oracle: written apart from the gateway's
+// matcher, from the configuration of redirectServer.
+func redirectAllowedHost(host string) bool {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	return host == "auth.example.net" || host == "app.example.org" ||
+		(strings.HasSuffix(host, ".example.com") && len(host) > len(".example.com"))
+}
+
+func FuzzSafeRedirect(f *testing.F) {
+	for _, s := range []string{
+		"/", "/a?b=c#d", "//evil.com", "/\\evil.com", "\\\\evil.com", "http:evil.com", "https://user@evil.com",
+		"https://app.example.org/x", "https://x.example.com", "https://attackerexample.com", "javascript:alert(1)",
+		"data:,x", "/\t/evil.com", "%2F%2Fevil.com", "/%2F%2Fevil.com", "HTTPS://APP.EXAMPLE.ORG", "https://evil.com#@app.example.org",
+	} {
+		f.Add(s)
+	}
+	s := redirectServer(f)
+	f.Fuzz(func(t *testing.T, rd string) {
+		got := s.safeRedirect(rd)
+		if got == "/" {
+			return
+		}
+		for i := 0; i < len(got); i++ {
+			if c := got[i]; c < 0x20 || c == 0x7f || c == '\\' {
+				t.Fatalf("safeRedirect(%q) = %q: contains byte %#x", rd, got, c)
+			}
+		}
+		u, err := url.Parse(got)
+		if err != nil {
+			t.Fatalf("safeRedirect(%q) = %q: does not parse: %v", rd, got, err)
+		}
+		if strings.HasPrefix(got, "/") {
+			if strings.HasPrefix(got, "//") || u.Scheme != "" || u.Host != "" || u.User != nil {
+				t.Fatalf("safeRedirect(%q) = %q: a path that leaves the host", rd, got)
+			}
+			return
+		}
+		if u.Scheme != "https" || u.User != nil || u.Opaque != "" || !redirectAllowedHost(u.Hostname()) {
+			t.Fatalf("safeRedirect(%q) = %q: absolute URL to a host that is not allowed (%q)", rd, got, u.Hostname())
+		}
+	})
+}
