@@ -54,6 +54,7 @@ var errorTable = []struct {
 	{errUnauthenticated, apiError{http.StatusUnauthorized, "unauthenticated", "Sign in first.", 0}},
 	{errStepUp, apiError{http.StatusUnauthorized, "step_up_required", "This needs another proof of identity: request a code.", 0}},
 	{errReauth, apiError{http.StatusUnauthorized, "step_up_required", "This needs your password again: sign in.", 0}},
+	{errCSRF, apiError{http.StatusForbidden, "csrf_failed", "This form has expired or came from another site. Go back, reload the page and try again.", 0}},
 	{errForbidden, apiError{http.StatusForbidden, "forbidden", "You do not have access to this page.", 0}},
 	{errNoRoute, apiError{http.StatusNotFound, "no_route", "Nothing is served at this address.", 0}},
 	{errBadPath, apiError{http.StatusBadRequest, "bad_path", "The request path is not allowed.", 0}},

@@ -541,11 +541,44 @@ func (c *client) api(host, endpoint string, v any) reply {
 	return c.do(request{method: http.MethodPost, host: host, path: prefix + "/api/" + endpoint, body: body, contentType: "application/json", accept: "application/json"})
 }
 
-// form posts vals as a browser form to the portal path on host.
+// form posts vals as a browser form to the portal path on host, with the
+// CSRF token a browser would have from the page (unless vals has one).
 func (c *client) form(host, path string, vals url.Values) reply {
+	c.t.Helper()
+	if !vals.Has("csrf") {
+		vals = cloneValues(vals)
+		vals.Set("csrf", c.csrfToken(host))
+	}
+	return c.formRaw(host, path, vals)
+}
+
+// formRaw posts vals exactly as given (no CSRF token added).
+func (c *client) formRaw(host, path string, vals url.Values) reply {
 	c.t.Helper()
 	return c.do(request{method: http.MethodPost, host: host, path: prefix + path, body: strings.NewReader(vals.Encode()),
 		contentType: "application/x-www-form-urlencoded", accept: htmlAccept})
+}
+
+var csrfInput = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// csrfToken loads a portal page with a form, as a browser would before
+// posting, and returns its CSRF token.
+func (c *client) csrfToken(host string) string {
+	c.t.Helper()
+	r := c.browse(host, prefix+"/logout")
+	m := csrfInput.FindSubmatch(r.body)
+	if m == nil {
+		c.t.Fatalf("no csrf field on the logout page (%d):\n%s", r.status, r.body)
+	}
+	return string(m[1])
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
 }
 
 // login posts the password step.

@@ -363,3 +363,31 @@ func FuzzSafeRedirect(f *testing.F) {
 		}
 	})
 }
+
+// TestMatchPathParameters pins the servlet path-parameter tricks: what a
+// Tomcat-style upstream would serve is what the policy sees.
+func TestMatchPathParameters(t *testing.T) {
+	routes, err := compileRoutes([]config.Route{
+		{Name: "root", Host: "app.example.com", PathPrefix: "/", Upstream: "http://127.0.0.1:1", Policy: PolicyBypass},
+		{Name: "admin", Host: "app.example.com", PathPrefix: "/admin", Upstream: "http://127.0.0.1:1", Policy: PolicyDeny},
+		{Name: "public", Host: "app.example.com", PathPrefix: "/public", Upstream: "http://127.0.0.1:1", Policy: PolicyBypass},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ path, want string }{
+		{"/admin;jsessionid=abc", "admin"},
+		{"/admin;x/users", "admin"},
+		{"/public/..;/admin", "admin"},
+		{"/public/..;x=1/admin/", "admin"},
+		{"/public;/../admin", "admin"},
+		{"/public/page;v=2", "public"},
+		{"/;/admin", "admin"},
+		{"/adminx;y", "root"},
+	} {
+		got := routes.match("app.example.com", cleanPath(tc.path), "GET")
+		if got == nil || got.name != tc.want {
+			t.Errorf("match(%q) = %v, want %s", tc.path, got, tc.want)
+		}
+	}
+}

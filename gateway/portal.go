@@ -33,6 +33,7 @@ type pageData struct {
 	CodeLength int
 	RememberMe bool // offer the box
 	Status     int
+	CSRF       string // token for the hidden csrf field of every form
 }
 
 func (s *Server) page(title string) pageData {
@@ -45,10 +46,8 @@ func (s *Server) page(title string) pageData {
 }
 
 func (s *Server) render(c *gin.Context, status int, name string, d pageData) {
+	d.CSRF = s.csrfToken(c)
 	noStore(c)
-	c.Header("X-Content-Type-Options", "nosniff")
-	c.Header("X-Frame-Options", "DENY")
-	c.Header("Referrer-Policy", "no-referrer")
 	c.Header("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Status(status)

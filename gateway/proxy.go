@@ -93,7 +93,8 @@ func (s *Server) rewrite(pr *httputil.ProxyRequest, r *route) {
 	}
 
 	s.headers.strip(pr.Out.Header)
-	removeCookie(pr.Out.Header, s.cfg.Session.CookieName)
+	removeCookie(pr.Out.Header, s.sessionCookieName())
+	removeCookie(pr.Out.Header, s.csrfCookieName())
 	if st != nil && st.withID {
 		s.headers.set(pr.Out.Header, st.identity, false)
 	}

@@ -120,6 +120,7 @@ func (r *route) matchHost(host string) bool {
 // and within a host by longest path prefix; the first whose path prefix and
 // methods fit wins.
 func (t *table) match(host, p, method string) *route {
+	p = matchPath(p)
 	for _, r := range t.routes {
 		if !r.matchHost(host) {
 			continue
@@ -148,6 +149,7 @@ func (t *table) hostMatchesAny(host string) bool {
 
 // isBypassed reports whether p is under one of the route's bypass_paths.
 func (r *route) isBypassed(p string) bool {
+	p = matchPath(p)
 	for _, b := range r.bypass {
 		if pathHasPrefix(p, b) {
 			return true
@@ -193,6 +195,24 @@ func cleanPath(p string) string {
 		c += "/"
 	}
 	return c
+}
+
+// matchPath is the path routes are matched on: the cleaned path with any
+// ";parameters" removed from each segment and cleaned again. Servlet
+// containers ignore path parameters ("/admin;x=1" is "/admin", "/a/..;/b"
+// is "/b"), so matching must see what such an upstream will serve, while
+// the cleaned path itself is what is forwarded.
+func matchPath(p string) string {
+	if strings.IndexByte(p, ';') < 0 {
+		return p
+	}
+	segs := strings.Split(p, "/")
+	for i, seg := range segs {
+		if j := strings.IndexByte(seg, ';'); j >= 0 {
+			segs[i] = seg[:j]
+		}
+	}
+	return cleanPath(strings.Join(segs, "/"))
 }
 
 // badRawPath reports encoded characters that would let the upstream see a

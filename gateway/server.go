@@ -63,6 +63,7 @@ type Server struct {
 	table     atomic.Pointer[table]
 	tmpl      *template.Template
 	metrics   *metrics
+	csrfKey   []byte
 	asserts   *assertionCache
 	transport *http.Transport
 	engine    *gin.Engine
@@ -116,6 +117,7 @@ func New(opts Options) (*Server, error) {
 	if s.metrics, err = newMetrics(reg); err != nil {
 		return nil, err
 	}
+	s.csrfKey = s.signer.DeriveKey("csrf")
 	s.asserts = newAssertionCache(s.signer, cfg.Identity.AssertionTTL, s.clock)
 	if err := s.SetRoutes(cfg.Routes); err != nil {
 		return nil, err
@@ -161,14 +163,14 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	}
 	e.Use(s.recoverer, s.requestID, s.accessLog, s.stripIdentity)
 
-	p := e.Group(s.prefix)
+	p := e.Group(s.prefix, s.securityHeaders)
 	p.GET("/login", s.loginPage)
-	p.POST("/login", s.limitBody, s.loginSubmit)
+	p.POST("/login", s.limitBody, s.checkCSRF, s.loginSubmit)
 	p.GET("/otp", s.otpPage)
-	p.POST("/otp", s.limitBody, s.otpSubmit)
-	p.POST("/otp/resend", s.limitBody, s.otpResendSubmit)
+	p.POST("/otp", s.limitBody, s.checkCSRF, s.otpSubmit)
+	p.POST("/otp/resend", s.limitBody, s.checkCSRF, s.otpResendSubmit)
 	p.GET("/logout", s.logoutPage)
-	p.POST("/logout", s.limitBody, s.logoutSubmit)
+	p.POST("/logout", s.limitBody, s.checkCSRF, s.logoutSubmit)
 	p.GET("/static/style.css", s.styleCSS)
 	p.GET("/jwks.json", s.jwks)
 
@@ -245,6 +247,27 @@ func (s *Server) accessLog(c *gin.Context) {
 func (s *Server) stripIdentity(c *gin.Context) {
 	s.headers.strip(c.Request.Header)
 	c.Next()
+}
+
+// securityHeaders are sent on every portal response (pages and API).
+func (s *Server) securityHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	if s.requestIsHTTPS(c.Request) {
+		h.Set("Strict-Transport-Security", "max-age=31536000")
+	}
+	c.Next()
+}
+
+// requestIsHTTPS reports whether the client reached us over https: TLS
+// here, or a trusted proxy saying so.
+func (s *Server) requestIsHTTPS(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	return s.peerTrusted(r) && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
 // limitBody caps the body and rejects oversize declared lengths at once.

@@ -9,12 +9,24 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
+// sessionCookieName is the configured name, with the __Host- prefix when
+// the cookie is Secure and host-only: browsers then refuse it from a
+// sibling subdomain or over plain http, so it cannot be planted (fixation
+// by cookie tossing) or shadowed.
+func (s *Server) sessionCookieName() string {
+	name := s.cfg.Session.CookieName
+	if s.cfg.Session.Secure && s.cfg.Session.CookieDomain == "" && !strings.HasPrefix(name, "__") {
+		return "__Host-" + name
+	}
+	return name
+}
+
 // maxCookieValue bounds the cookie we read; ours is 43 characters.
 const maxCookieValue = 64
 
 // cookieValue returns the session cookie's value, or "".
 func (s *Server) cookieValue(r *http.Request) string {
-	ck, err := r.Cookie(s.cfg.Session.CookieName)
+	ck, err := r.Cookie(s.sessionCookieName())
 	if err != nil || len(ck.Value) > maxCookieValue {
 		return ""
 	}
@@ -74,7 +86,7 @@ func (s *Server) clearSessionCookie(c *gin.Context) {
 
 func (s *Server) baseCookie() *http.Cookie {
 	ck := &http.Cookie{
-		Name:     s.cfg.Session.CookieName,
+		Name:     s.sessionCookieName(),
 		Path:     "/",
 		Domain:   s.cfg.Session.CookieDomain,
 		Secure:   s.cfg.Session.Secure,

@@ -148,7 +148,7 @@ code{font-size:.9em}button{padding:.5rem 1rem}
 <h2>Headers the app received</h2>
 <table>{{range .Headers}}<tr><th>{{.Name}}</th><td><code>{{.Value}}</code></td></tr>{{end}}</table>
 <p><a href="/admin/">Admin area</a> (group <code>admins</code>, fresh code within 10 minutes) · <a href="/public/">Public page</a> (no login)</p>
-<form method="post" action="{{.Logout}}"><button type="submit">Sign out</button></form>
+<p><a href="{{.Logout}}">Sign out</a></p>
 </body></html>`))
 
 // ServeHTTP renders the identity the request carries.
