@@ -46,3 +46,21 @@ type Store interface {
 	// Ping reports whether the store is reachable (ErrStoreUnavailable if not).
 	Ping(ctx context.Context) error
 }
+
+// SetStore keeps small sets of strings (the session ids of one user, the
+// usernames of a user backend). Like every key, a set has a TTL.
+type SetStore interface {
+	// SAdd adds member to the set under key and makes the key live at
+	// least ttl from now (a longer remaining TTL is kept).
+	SAdd(ctx context.Context, key, member string, ttl time.Duration) error
+	// SRem removes member from the set; removing the last member removes
+	// the key.
+	SRem(ctx context.Context, key, member string) error
+	// SMembers returns the members in no particular order (none for a
+	// missing key).
+	SMembers(ctx context.Context, key string) ([]string, error)
+}
+
+// Forever is the TTL of records that must not expire (user accounts): a
+// century, since every store key has a TTL.
+const Forever = 100 * 365 * 24 * time.Hour

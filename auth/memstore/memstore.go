@@ -47,7 +47,8 @@ type shard struct {
 // Redis does.
 type entry struct {
 	val []byte
-	exp int64 // expiry, in nanoseconds since Store.base
+	set map[string]struct{} // members, for keys written by SAdd
+	exp int64               // expiry, in nanoseconds since Store.base
 }
 
 var _ auth.Store = (*Store)(nil)

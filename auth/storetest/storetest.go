@@ -55,6 +55,9 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.Store, wait func(t *test
 		{"TTL", s.ttl},
 		{"OddKeys", s.oddKeys},
 		{"Ping", s.ping},
+		{"Sets", s.sets},
+		{"SetsConcurrent", s.setsConcurrent},
+		{"SetsExpire", s.setsExpire},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, tt.fn)
