@@ -1,0 +1,170 @@
+package auth
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// Account errors.
+var (
+	// ErrExists: a username, email or phone number is already taken.
+	ErrExists = errors.New("already exists")
+	// ErrInvalidInput: one or more fields are invalid; see FieldErrors.
+	ErrInvalidInput = errors.New("invalid input")
+)
+
+// ConflictError names the field that is already taken. It matches
+// ErrExists.
+type ConflictError struct{ Field string }
+
+// Error implements error.
+func (e *ConflictError) Error() string { return e.Field + " already registered" }
+
+// Is makes errors.Is(err, ErrExists) work.
+func (e *ConflictError) Is(target error) bool { return target == ErrExists }
+
+// FieldErrors maps a field name to what is wrong with it. It matches
+// ErrInvalidInput.
+type FieldErrors map[string]string
+
+// Error implements error, listing fields in order.
+func (f FieldErrors) Error() string {
+	keys := make([]string, 0, len(f))
+	for k := range f {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + ": " + f[k]
+	}
+	return "invalid input: " + strings.Join(parts, "; ")
+}
+
+// Is makes errors.Is(err, ErrInvalidInput) work.
+func (f FieldErrors) Is(target error) bool { return target == ErrInvalidInput }
+
+// UserRegistry is a user backend that can create and change accounts (the
+// store-backed "redis" backend). The file backend is read-only.
+type UserRegistry interface {
+	UserBackend
+	// Reserve creates u as a pending account that Lookup does not see,
+	// claiming its username, email and phone for ttl. Returns a
+	// *ConflictError when one is taken.
+	Reserve(ctx context.Context, u *User, ttl time.Duration) error
+	// Pending returns a pending account, or ErrUserNotFound.
+	Pending(ctx context.Context, username string) (*User, error)
+	// Activate makes a pending account a real one, for good.
+	Activate(ctx context.Context, username string) error
+	// Release deletes a pending account and frees its claims.
+	Release(ctx context.Context, username string) error
+	// SetPassword replaces the user's password hash.
+	SetPassword(ctx context.Context, username, hash string) error
+}
+
+var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,62}[a-z0-9]$`)
+
+// NewAccount is what a person signs up with.
+type NewAccount struct {
+	Username, Email, Password, Phone, Name string
+}
+
+// ValidateAccount checks a sign-up and returns the normalised user (phone
+// in E.164, email and username lower-cased) or FieldErrors naming every
+// bad field.
+func ValidateAccount(in NewAccount, policy PasswordPolicy, defaultRegion string) (*User, error) {
+	errs := FieldErrors{}
+	u := &User{
+		Username:    strings.ToLower(strings.TrimSpace(in.Username)),
+		Email:       strings.ToLower(strings.TrimSpace(in.Email)),
+		DisplayName: strings.TrimSpace(in.Name),
+	}
+	if !usernameRE.MatchString(u.Username) {
+		errs["username"] = "Use 3 to 64 letters, digits, dots, dashes or underscores, starting and ending with a letter or digit."
+	}
+	if u.Email == "" {
+		errs["email"] = "Enter your email address."
+	} else if a, err := mail.ParseAddress(u.Email); err != nil || a.Address != u.Email || !strings.Contains(u.Email, ".") || len(u.Email) > 254 {
+		errs["email"] = "Enter a valid email address, like name@example.com."
+	}
+	if p, err := NormalizePhone(in.Phone, defaultRegion); err != nil {
+		errs["phone"] = "Enter a valid mobile number with its country code, like +1 201 555 0100."
+	} else {
+		u.Phone = p
+	}
+	if utf8.RuneCountInString(u.DisplayName) > 100 || strings.ContainsFunc(u.DisplayName, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		errs["name"] = "Use at most 100 characters, on one line."
+	}
+	if msg := policy.Problem(in.Password, u); msg != "" {
+		errs["password"] = msg
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return u, nil
+}
+
+// PasswordPolicy is what new passwords must satisfy.
+type PasswordPolicy struct {
+	MinLength, MaxLength int // in characters; never truncated
+}
+
+// Problem returns what is wrong with password for u, or "".
+func (p PasswordPolicy) Problem(password string, u *User) string {
+	n := utf8.RuneCountInString(password)
+	switch {
+	case n < p.MinLength:
+		return fmt.Sprintf("Use at least %d characters.", p.MinLength)
+	case p.MaxLength > 0 && n > p.MaxLength:
+		return fmt.Sprintf("Use at most %d characters.", p.MaxLength)
+	}
+	lower := strings.ToLower(password)
+	if u != nil {
+		for _, v := range []string{u.Username, u.Email, u.Phone, strings.TrimPrefix(u.Phone, "+")} {
+			if v != "" && lower == strings.ToLower(v) {
+				return "Do not use your username, email or phone number as your password."
+			}
+		}
+	}
+	if IsCommonPassword(password) {
+		return "This password is among the most common ones attackers try first. Choose another."
+	}
+	return ""
+}
+
+//go:embed commonpasswords.txt
+var commonPasswordsFile []byte
+
+var (
+	commonOnce      sync.Once
+	commonPasswords map[string]struct{}
+)
+
+// IsCommonPassword reports whether password (case-insensitively) is in the
+// bundled list of the 10,000 most common breached passwords.
+func IsCommonPassword(password string) bool {
+	commonOnce.Do(func() {
+		commonPasswords = make(map[string]struct{}, 10000)
+		sc := bufio.NewScanner(bytes.NewReader(commonPasswordsFile))
+		for sc.Scan() {
+			line := sc.Text()
+			if line == "" || strings.HasPrefix(line, "# ") {
+				continue
+			}
+			commonPasswords[strings.ToLower(line)] = struct{}{}
+		}
+	})
+	_, ok := commonPasswords[strings.ToLower(password)]
+	return ok
+}

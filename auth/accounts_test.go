@@ -1,0 +1,55 @@
+package auth_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+)
+
+func TestPasswordPolicy(t *testing.T) {
+	p := auth.PasswordPolicy{MinLength: 8, MaxLength: 64}
+	u := &auth.User{Username: "alice", Email: "alice@example.com", Phone: "+12015550100"}
+	for _, tc := range []struct {
+		pw, want string // want: a word of the problem, "" = accepted
+	}{
+		{"short", "at least 8"},
+		{"ünïcödé", "at least 8"}, // 7 characters, 11 bytes: characters count
+		{strings.Repeat("x", 65), "at most 64"},
+		{"password", "common"},
+		{"PassWord1", "common"},
+		{"qwertyuiop", "common"},
+		{"Alice@Example.com", "username, email"},
+		{"+12015550100", "username, email"},
+		{"12015550100", "username, email"},
+		{"correct horse battery staple", ""},
+		{strings.Repeat("é", 64), ""}, // long in bytes, not truncated or refused
+	} {
+		got := p.Problem(tc.pw, u)
+		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+			t.Errorf("Problem(%q) = %q, want %q", tc.pw, got, tc.want)
+		}
+	}
+	if !auth.IsCommonPassword("123456") || auth.IsCommonPassword("gatehouse-demo-unusual-9") {
+		t.Error("common password list not loaded as expected")
+	}
+}
+
+func TestValidateAccount(t *testing.T) {
+	p := auth.PasswordPolicy{MinLength: 8, MaxLength: 128}
+	u, err := auth.ValidateAccount(auth.NewAccount{Username: " Erin ", Email: "Erin@Example.com", Password: "a fine long passphrase", Phone: "+1 (201) 555-0142", Name: "Erin E"}, p, "")
+	if err != nil || u.Username != "erin" || u.Email != "erin@example.com" || u.Phone != "+12015550142" {
+		t.Fatalf("ValidateAccount = %+v, %v", u, err)
+	}
+	_, err = auth.ValidateAccount(auth.NewAccount{Username: "x", Email: "not-an-email", Password: "123456", Phone: "555", Name: "two\nlines"}, p, "")
+	var fe auth.FieldErrors
+	if !errors.As(err, &fe) || !errors.Is(err, auth.ErrInvalidInput) {
+		t.Fatalf("err = %v, want FieldErrors", err)
+	}
+	for _, f := range []string{"username", "email", "password", "phone", "name"} {
+		if fe[f] == "" {
+			t.Errorf("no error for field %s: %v", f, fe)
+		}
+	}
+}

@@ -1,0 +1,375 @@
+package storeusers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+)
+
+// Store is what the backend needs of the state store.
+type Store interface {
+	auth.Store
+	auth.SetStore
+}
+
+// Backend keeps users in a Store. Keys: "user:r:<username>" holds the
+// record, "user:e:<email>" and "user:p:<phone>" point at the username,
+// "user:all" lists usernames. Uniqueness is enforced by claiming each key
+// with SetNX; a failed claim releases the ones already taken, so two
+// concurrent sign-ups for one email never both succeed and neither leaves
+// half an account behind.
+type Backend struct {
+	st     Store
+	region string
+}
+
+var _ auth.UserRegistry = (*Backend)(nil)
+
+// New returns a backend over st. defaultRegion is used to read phone
+// numbers typed without a country code ("" = they must have one).
+func New(st Store, defaultRegion string) *Backend {
+	return &Backend{st: st, region: defaultRegion}
+}
+
+// record is the stored form of a user.
+type record struct {
+	Username       string   `json:"username"`
+	DisplayName    string   `json:"name,omitempty"`
+	Email          string   `json:"email,omitempty"`
+	Phone          string   `json:"phone,omitempty"`
+	Groups         []string `json:"groups,omitempty"`
+	Password       string   `json:"password"`
+	Disabled       bool     `json:"disabled,omitempty"`
+	ForceTwoFactor bool     `json:"force_two_factor,omitempty"`
+	Pending        bool     `json:"pending,omitempty"`
+	Created        int64    `json:"created"`
+}
+
+func (r *record) user() *auth.User {
+	return &auth.User{
+		Username: r.Username, DisplayName: r.DisplayName, Email: r.Email, Phone: r.Phone,
+		Groups: append([]string(nil), r.Groups...), PasswordHash: r.Password,
+		Disabled: r.Disabled, ForceTwoFactor: r.ForceTwoFactor,
+	}
+}
+
+func fromUser(u *auth.User, pending bool) *record {
+	return &record{
+		Username: u.Username, DisplayName: u.DisplayName, Email: strings.ToLower(u.Email), Phone: u.Phone,
+		Groups: append([]string(nil), u.Groups...), Password: u.PasswordHash,
+		Disabled: u.Disabled, ForceTwoFactor: u.ForceTwoFactor, Pending: pending, Created: time.Now().Unix(),
+	}
+}
+
+func recKey(username string) string { return "user:r:" + strings.ToLower(username) }
+func emailKey(email string) string  { return "user:e:" + strings.ToLower(email) }
+func phoneKey(phone string) string  { return "user:p:" + phone }
+
+const allKey = "user:all"
+
+// Lookup finds an active user by username, email or phone number.
+func (b *Backend) Lookup(ctx context.Context, login string) (*auth.User, error) {
+	r, err := b.find(ctx, login)
+	if err != nil {
+		return nil, err
+	}
+	if r.Pending {
+		return nil, auth.ErrUserNotFound
+	}
+	return r.user(), nil
+}
+
+func (b *Backend) find(ctx context.Context, login string) (*record, error) {
+	login = strings.TrimSpace(login)
+	if login == "" {
+		return nil, auth.ErrUserNotFound
+	}
+	username := login
+	var idx string
+	switch {
+	case strings.Contains(login, "@"):
+		idx = emailKey(login)
+	case auth.LooksLikePhone(login):
+		p, err := auth.NormalizePhone(login, b.region)
+		if err != nil {
+			return nil, auth.ErrUserNotFound
+		}
+		idx = phoneKey(p)
+	}
+	if idx != "" {
+		v, err := b.st.Get(ctx, idx)
+		if errors.Is(err, auth.ErrNotFound) {
+			return nil, auth.ErrUserNotFound
+		}
+		if err != nil {
+			return nil, fmt.Errorf("storeusers: lookup: %w", err)
+		}
+		username = string(v)
+	}
+	return b.get(ctx, username)
+}
+
+func (b *Backend) get(ctx context.Context, username string) (*record, error) {
+	v, err := b.st.Get(ctx, recKey(username))
+	if errors.Is(err, auth.ErrNotFound) {
+		return nil, auth.ErrUserNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storeusers: get: %w", err)
+	}
+	var r record
+	if err := json.Unmarshal(v, &r); err != nil {
+		return nil, fmt.Errorf("storeusers: corrupt record for %q: %w", username, err)
+	}
+	return &r, nil
+}
+
+func (b *Backend) put(ctx context.Context, r *record, ttl time.Duration) error {
+	v, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	if err := b.st.Set(ctx, recKey(r.Username), v, ttl); err != nil {
+		return fmt.Errorf("storeusers: save: %w", err)
+	}
+	return nil
+}
+
+// claims are the keys a record owns besides its own.
+func claims(r *record) [][2]string {
+	var out [][2]string
+	if r.Email != "" {
+		out = append(out, [2]string{"email", emailKey(r.Email)})
+	}
+	if r.Phone != "" {
+		out = append(out, [2]string{"phone", phoneKey(r.Phone)})
+	}
+	return out
+}
+
+// create claims the record's username, email and phone for ttl and writes
+// it. On a conflict it releases what it claimed and returns a
+// *auth.ConflictError.
+func (b *Backend) create(ctx context.Context, r *record, ttl time.Duration) error {
+	v, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	ok, err := b.st.SetNX(ctx, recKey(r.Username), v, ttl)
+	if err != nil {
+		return fmt.Errorf("storeusers: claim username: %w", err)
+	}
+	if !ok {
+		return &auth.ConflictError{Field: "username"}
+	}
+	taken := []string{recKey(r.Username)}
+	release := func() {
+		for _, k := range taken {
+			_, _ = b.st.Delete(context.WithoutCancel(ctx), k)
+		}
+	}
+	for _, c := range claims(r) {
+		ok, err := b.st.SetNX(ctx, c[1], []byte(r.Username), ttl)
+		if err != nil {
+			release()
+			return fmt.Errorf("storeusers: claim %s: %w", c[0], err)
+		}
+		if !ok {
+			release()
+			return &auth.ConflictError{Field: c[0]}
+		}
+		taken = append(taken, c[1])
+	}
+	if err := b.st.SAdd(ctx, allKey, r.Username, auth.Forever); err != nil {
+		release()
+		return fmt.Errorf("storeusers: index: %w", err)
+	}
+	return nil
+}
+
+// Add creates an active account (the CLI's `user add`).
+func (b *Backend) Add(ctx context.Context, u *auth.User) error {
+	if err := validUser(u); err != nil {
+		return err
+	}
+	return b.create(ctx, fromUser(u, false), auth.Forever)
+}
+
+// Reserve creates a pending sign-up that expires after ttl unless
+// activated.
+func (b *Backend) Reserve(ctx context.Context, u *auth.User, ttl time.Duration) error {
+	if err := validUser(u); err != nil {
+		return err
+	}
+	return b.create(ctx, fromUser(u, true), ttl)
+}
+
+// Pending returns a pending (unverified) account.
+func (b *Backend) Pending(ctx context.Context, username string) (*auth.User, error) {
+	r, err := b.get(ctx, username)
+	if err != nil {
+		return nil, err
+	}
+	if !r.Pending {
+		return nil, auth.ErrUserNotFound
+	}
+	return r.user(), nil
+}
+
+// Activate makes a pending account permanent.
+func (b *Backend) Activate(ctx context.Context, username string) error {
+	r, err := b.get(ctx, username)
+	if err != nil {
+		return err
+	}
+	r.Pending = false
+	if err := b.put(ctx, r, auth.Forever); err != nil {
+		return err
+	}
+	for _, c := range claims(r) {
+		if _, err := b.st.Expire(ctx, c[1], auth.Forever); err != nil {
+			return fmt.Errorf("storeusers: keep %s: %w", c[0], err)
+		}
+	}
+	return nil
+}
+
+// Release deletes a pending account and its claims.
+func (b *Backend) Release(ctx context.Context, username string) error {
+	r, err := b.get(ctx, username)
+	if errors.Is(err, auth.ErrUserNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !r.Pending {
+		return nil
+	}
+	return b.remove(ctx, r)
+}
+
+// Delete removes an account for good.
+func (b *Backend) Delete(ctx context.Context, username string) error {
+	r, err := b.get(ctx, username)
+	if err != nil {
+		return err
+	}
+	return b.remove(ctx, r)
+}
+
+func (b *Backend) remove(ctx context.Context, r *record) error {
+	for _, c := range claims(r) {
+		if _, err := b.st.Delete(ctx, c[1]); err != nil {
+			return fmt.Errorf("storeusers: delete %s: %w", c[0], err)
+		}
+	}
+	if _, err := b.st.Delete(ctx, recKey(r.Username)); err != nil {
+		return fmt.Errorf("storeusers: delete: %w", err)
+	}
+	return b.st.SRem(ctx, allKey, r.Username)
+}
+
+// SetPassword replaces an active user's password hash.
+func (b *Backend) SetPassword(ctx context.Context, username, hash string) error {
+	return b.update(ctx, username, func(r *record) error { r.Password = hash; return nil })
+}
+
+// SetDisabled disables or enables an account.
+func (b *Backend) SetDisabled(ctx context.Context, username string, disabled bool) error {
+	return b.update(ctx, username, func(r *record) error { r.Disabled = disabled; return nil })
+}
+
+// SetPhone moves an account to a new phone number (E.164), which must not
+// belong to another account.
+func (b *Backend) SetPhone(ctx context.Context, username, phone string) error {
+	r, err := b.get(ctx, username)
+	if err != nil {
+		return err
+	}
+	if r.Phone == phone {
+		return nil
+	}
+	if phone != "" {
+		ok, err := b.st.SetNX(ctx, phoneKey(phone), []byte(r.Username), auth.Forever)
+		if err != nil {
+			return fmt.Errorf("storeusers: claim phone: %w", err)
+		}
+		if !ok {
+			return &auth.ConflictError{Field: "phone"}
+		}
+	}
+	old := r.Phone
+	r.Phone = phone
+	if err := b.put(ctx, r, auth.Forever); err != nil {
+		return err
+	}
+	if old != "" {
+		if _, err := b.st.Delete(ctx, phoneKey(old)); err != nil {
+			return fmt.Errorf("storeusers: release old phone: %w", err)
+		}
+	}
+	return nil
+}
+
+func (b *Backend) update(ctx context.Context, username string, f func(*record) error) error {
+	r, err := b.get(ctx, username)
+	if err != nil {
+		return err
+	}
+	if r.Pending {
+		return auth.ErrUserNotFound
+	}
+	if err := f(r); err != nil {
+		return err
+	}
+	return b.put(ctx, r, auth.Forever)
+}
+
+// List returns the active users, sorted by username.
+func (b *Backend) List(ctx context.Context) ([]*auth.User, error) {
+	names, err := b.st.SMembers(ctx, allKey)
+	if err != nil {
+		return nil, fmt.Errorf("storeusers: list: %w", err)
+	}
+	sort.Strings(names)
+	var out []*auth.User
+	for _, n := range names {
+		r, err := b.get(ctx, n)
+		if errors.Is(err, auth.ErrUserNotFound) {
+			_ = b.st.SRem(ctx, allKey, n) // an expired sign-up
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !r.Pending {
+			out = append(out, r.user())
+		}
+	}
+	return out, nil
+}
+
+func validUser(u *auth.User) error {
+	errs := auth.FieldErrors{}
+	if u.Username == "" || strings.ContainsAny(u.Username, " \t\r\n@") {
+		errs["username"] = "required, without spaces or @"
+	}
+	if u.PasswordHash != "" {
+		if err := auth.CheckHash(u.PasswordHash); err != nil {
+			errs["password"] = "not a usable argon2id or bcrypt hash"
+		}
+	} else {
+		errs["password"] = "required"
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
