@@ -62,7 +62,40 @@ func (a *Authenticator) CheckPassword(ctx context.Context, login, password strin
 	if !ok || u.Disabled {
 		return nil, ErrInvalidCredentials
 	}
+	a.rehash(ctx, u, password)
 	return u, nil
+}
+
+// rehasher is the part of Hasher that upgrades stored hashes.
+type rehasher interface {
+	NeedsRehash(encoded string) bool
+	Hash(ctx context.Context, password string) (string, error)
+}
+
+// passwordSetter is a user backend that can store a new hash.
+type passwordSetter interface {
+	SetPassword(ctx context.Context, username, hash string) error
+}
+
+// rehash replaces a bcrypt hash, or an argon2id hash weaker than
+// configured, after a successful login, when the backend can store it.
+// Failures are logged and do not fail the login.
+func (a *Authenticator) rehash(ctx context.Context, u *User, password string) {
+	rh, ok1 := a.hasher.(rehasher)
+	ps, ok2 := a.users.(passwordSetter)
+	if !ok1 || !ok2 || !rh.NeedsRehash(u.PasswordHash) {
+		return
+	}
+	enc, err := rh.Hash(ctx, password)
+	if err == nil {
+		err = ps.SetPassword(ctx, u.Username, enc)
+	}
+	if err != nil {
+		a.log.WarnContext(ctx, "login: password rehash failed", "user", u.Username, "error", err)
+		return
+	}
+	u.PasswordHash = enc
+	a.log.InfoContext(ctx, "login: password hash upgraded", "user", u.Username)
 }
 
 // dummy spends a verification's work for a login that cannot succeed and

@@ -88,6 +88,7 @@ type SessionConfig struct {
 // process (never a rewrite, so a rotated-away session cannot come back).
 type Sessions struct {
 	kv    KV
+	sets  SetStore // per-user index of sessions; nil when kv has no sets
 	cfg   SessionConfig
 	clock Clock
 	log   *slog.Logger
@@ -105,7 +106,9 @@ func NewSessions(kv KV, cfg SessionConfig, clock Clock, log *slog.Logger) *Sessi
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Sessions{kv: kv, cfg: cfg, clock: clock, log: log, refreshed: make(map[string]int64)}
+	m := &Sessions{kv: kv, cfg: cfg, clock: clock, log: log, refreshed: make(map[string]int64)}
+	m.sets, _ = kv.(SetStore)
+	return m
 }
 
 // Config returns the lifetimes the manager runs with.
@@ -166,8 +169,128 @@ func (m *Sessions) Save(ctx context.Context, s *Session) error {
 		return fmt.Errorf("session: save: %w", err)
 	}
 	m.markRefreshed(key, now)
+	if m.sets != nil && s.Authenticated() {
+		// The index outlives any of the user's sessions; stale members are
+		// dropped when the index is read.
+		life := max(m.cfg.AbsoluteTimeout, m.cfg.RememberMe)
+		if err := m.sets.SAdd(ctx, userSessionsKey(s.User), key, life); err != nil {
+			return fmt.Errorf("session: index: %w", err)
+		}
+	}
 	return nil
 }
+
+// SessionInfo describes one of a user's sessions for the account page.
+type SessionInfo struct {
+	Handle   string // opaque, for RevokeOne; not the session id
+	Created  time.Time
+	LastSeen time.Time // approximate: from the idle expiry
+	IP       string
+	Agent    string
+	Methods  []string
+	Current  bool
+}
+
+// ListUser returns user's live sessions, newest first; current marks the
+// caller's own (by cookie value).
+func (m *Sessions) ListUser(ctx context.Context, user, current string) ([]SessionInfo, error) {
+	if m.sets == nil {
+		return nil, nil
+	}
+	idx := userSessionsKey(user)
+	keys, err := m.sets.SMembers(ctx, idx)
+	if err != nil {
+		return nil, fmt.Errorf("session: list: %w", err)
+	}
+	now := m.clock.Now()
+	var out []SessionInfo
+	for _, key := range keys {
+		data, err := m.kv.Get(ctx, key)
+		if errors.Is(err, ErrNotFound) {
+			_ = m.sets.SRem(ctx, idx, key)
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("session: list: %w", err)
+		}
+		var s Session
+		if json.Unmarshal(data, &s) != nil || s.User != user || now.Unix() >= s.Expires {
+			continue
+		}
+		info := SessionInfo{Handle: key, Created: time.Unix(s.Created, 0), IP: s.IP, Agent: s.Agent, Methods: s.Methods(), LastSeen: time.Unix(s.Created, 0)}
+		for _, p := range s.Proofs {
+			if t := time.Unix(p.At, 0); t.After(info.LastSeen) {
+				info.LastSeen = t
+			}
+		}
+		if c, ok := m.kv.(Counter); ok && !s.Remember {
+			if ttl, err := c.TTL(ctx, key); err == nil && m.cfg.IdleTimeout > ttl {
+				if seen := now.Add(ttl - m.cfg.IdleTimeout); seen.After(info.LastSeen) {
+					info.LastSeen = seen
+				}
+			}
+		}
+		info.Current = current != "" && key == sessionKey(current)
+		out = append(out, info)
+	}
+	slices.SortFunc(out, func(a, b SessionInfo) int { return b.Created.Compare(a.Created) })
+	return out, nil
+}
+
+// RevokeOne deletes one of user's sessions by its handle; handles of other
+// users' sessions are refused (false).
+func (m *Sessions) RevokeOne(ctx context.Context, user, handle string) (bool, error) {
+	if m.sets == nil {
+		return false, nil
+	}
+	keys, err := m.sets.SMembers(ctx, userSessionsKey(user))
+	if err != nil {
+		return false, fmt.Errorf("session: revoke: %w", err)
+	}
+	if !slices.Contains(keys, handle) {
+		return false, nil
+	}
+	if _, err := m.kv.Delete(ctx, handle); err != nil {
+		return false, fmt.Errorf("session: revoke: %w", err)
+	}
+	return true, m.sets.SRem(ctx, userSessionsKey(user), handle)
+}
+
+// RevokeUser deletes every session of user except the one with cookie
+// value except ("" = all) and returns how many it ended.
+func (m *Sessions) RevokeUser(ctx context.Context, user, except string) (int, error) {
+	if m.sets == nil {
+		return 0, nil
+	}
+	idx := userSessionsKey(user)
+	keys, err := m.sets.SMembers(ctx, idx)
+	if err != nil {
+		return 0, fmt.Errorf("session: revoke: %w", err)
+	}
+	keep := ""
+	if except != "" {
+		keep = sessionKey(except)
+	}
+	n := 0
+	for _, key := range keys {
+		if key == keep {
+			continue
+		}
+		ok, err := m.kv.Delete(ctx, key)
+		if err != nil {
+			return n, fmt.Errorf("session: revoke: %w", err)
+		}
+		if ok {
+			n++
+		}
+		if err := m.sets.SRem(ctx, idx, key); err != nil {
+			return n, fmt.Errorf("session: revoke: %w", err)
+		}
+	}
+	return n, nil
+}
+
+func userSessionsKey(user string) string { return "su:" + hashKey(user) }
 
 // Rotate gives the session a new id, saves it and deletes the old entry.
 // Call it whenever the proved methods change (fixation defence).

@@ -214,3 +214,55 @@ func TestSessionDeleteAndNoResurrection(t *testing.T) {
 		t.Fatal("deleted session loads")
 	}
 }
+
+func TestSessionIndexPerUser(t *testing.T) {
+	ctx := context.Background()
+	clock := storetest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	m := auth.NewSessions(memstore.New(clock), auth.SessionConfig{IdleTimeout: 30 * time.Minute, AbsoluteTimeout: 12 * time.Hour}, clock, nil)
+	a1 := login(t, m, "alice", false)
+	clock.Advance(time.Minute)
+	a2 := login(t, m, "alice", false)
+	a3 := login(t, m, "alice", false)
+	b1 := login(t, m, "bob", false)
+	// Step-up rotates: the index must follow the new id.
+	if err := m.AddProof(ctx, a3, "alice", auth.MethodSMS, false); err != nil {
+		t.Fatal(err)
+	}
+	list, err := m.ListUser(ctx, "alice", a2.ID)
+	if err != nil || len(list) != 3 {
+		t.Fatalf("ListUser = %d sessions, %v; want 3", len(list), err)
+	}
+	current := 0
+	for _, s := range list {
+		if s.Current {
+			current++
+		}
+	}
+	if current != 1 {
+		t.Errorf("%d sessions marked current", current)
+	}
+	if ok, _ := m.RevokeOne(ctx, "bob", list[0].Handle); ok {
+		t.Fatal("bob revoked alice's session")
+	}
+	n, err := m.RevokeUser(ctx, "alice", a2.ID)
+	if err != nil || n != 2 {
+		t.Fatalf("RevokeUser = %d, %v; want 2", n, err)
+	}
+	for _, s := range []*auth.Session{a1, a3} {
+		if _, err := m.Load(ctx, s.ID); !errors.Is(err, auth.ErrSessionNotFound) {
+			t.Errorf("revoked session %s still loads", s.User)
+		}
+	}
+	for _, s := range []*auth.Session{a2, b1} {
+		if _, err := m.Load(ctx, s.ID); err != nil {
+			t.Errorf("kept session of %s lost: %v", s.User, err)
+		}
+	}
+	list, _ = m.ListUser(ctx, "alice", "")
+	if ok, err := m.RevokeOne(ctx, "alice", list[0].Handle); !ok || err != nil {
+		t.Fatalf("RevokeOne = %v, %v", ok, err)
+	}
+	if _, err := m.Load(ctx, a2.ID); !errors.Is(err, auth.ErrSessionNotFound) {
+		t.Error("RevokeOne did not end the session")
+	}
+}
