@@ -14,11 +14,12 @@ build:
 demo:
 	$(GO) run ./cmd/gatehouse demo
 
-# Every test: installs redis-server if missing, vets, runs the race-enabled
-# suite (integration tests start private Redis instances on free ports),
+# Every test: installs redis-server, nginx and caddy if missing, vets, runs
+# the race-enabled suite (integration tests start private Redis instances,
+# and nginx and Caddy with the configs in deploy/, on free loopback ports),
 # then runs each fuzz target briefly.
 test:
-	./scripts/ensure-deps.sh
+	./scripts/ensure-deps.sh nginx caddy
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 -timeout 15m $(PKGS)
 	$(MAKE) fuzz FUZZTIME=10s

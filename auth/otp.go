@@ -11,7 +11,10 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	mrand "math/rand/v2"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"text/template"
 	"time"
 )
@@ -25,11 +28,51 @@ type OTPConfig struct {
 	ResendCooldown time.Duration // minimum gap between sends of one challenge
 	MaxSends       int           // sends per phone number per SendWindow
 	SendWindow     time.Duration
+	// MaxSendsPerIP bounds sends (decoys included) per client IP per
+	// IPSendWindow; 0 disables the per-IP quota. The IP comes from the
+	// Requester in the context.
+	MaxSendsPerIP int
+	IPSendWindow  time.Duration
+	// AllowedCountries are the ISO 3166 alpha-2 regions (upper-case) codes
+	// may be sent to; empty allows every country.
+	AllowedCountries []string
+	// WebOTPDomain, when set, appends the origin-bound line
+	// "@domain #code" to each message so browsers can offer to fill in the
+	// code on that site only. The Requester's Host, when set, replaces it.
+	WebOTPDomain string
 	// MaxAccountFailures bounds wrong codes per account per hour, across
 	// resends and restarted logins (0 = 100).
 	MaxAccountFailures int
 	Message            *template.Template // otp.message
 }
+
+// Requester is who asked for a code, as the gateway saw the request.
+type Requester struct {
+	// IP is the client address, for the per-IP send quota ("" skips it).
+	IP string
+	// Host is the host of the page the code will be typed on, already
+	// checked to be one of the gateway's own hosts: the origin of the
+	// WebOTP line. "" uses OTPConfig.WebOTPDomain.
+	Host string
+}
+
+type requesterKey struct{}
+
+// WithRequester returns a context carrying r for OTP's Start, StartDecoy
+// and Resend.
+func WithRequester(ctx context.Context, r Requester) context.Context {
+	return context.WithValue(ctx, requesterKey{}, r)
+}
+
+// RequesterFrom returns the Requester in ctx, or the zero Requester.
+func RequesterFrom(ctx context.Context) Requester {
+	r, _ := ctx.Value(requesterKey{}).(Requester)
+	return r
+}
+
+// ErrCountryNotAllowed: the phone number is in a country outside
+// otp.allowed_countries. It matches ErrInvalidPhone as well.
+var ErrCountryNotAllowed = fmt.Errorf("%w: country not allowed", ErrInvalidPhone)
 
 // Challenge is one code sent to one phone for one user. Only a keyed hash
 // of the code is stored.
@@ -38,9 +81,12 @@ type Challenge struct {
 	User     string `json:"u"`
 	Phone    string `json:"p"`
 	Purpose  string `json:"k"`
-	CodeHash []byte `json:"h"`
-	SentAt   int64  `json:"s"` // unix nanos of the last send
-	Expires  int64  `json:"e"` // unix nanos
+	CodeHash []byte `json:"h,omitempty"` // local codes and decoys
+	// Ref is the provider's verification reference when the provider
+	// made the code (CodeChecker); "" when Gatehouse did.
+	Ref     string `json:"r,omitempty"`
+	SentAt  int64  `json:"s"` // unix nanos of the last send
+	Expires int64  `json:"e"` // unix nanos
 }
 
 // ExpiresAt is when the code stops working.
@@ -50,13 +96,27 @@ func (c *Challenge) ExpiresAt() time.Time { return time.Unix(0, c.Expires) }
 // modulo bias, are stored only as HMAC-SHA256(key, id|code), die after TTL or
 // MaxAttempts wrong tries, and succeed at most once even under concurrent
 // submits (the challenge key is deleted, and only one Delete wins).
+//
+// When the sender is a CodeChecker the provider makes and checks the code
+// instead; everything else (TTL, attempts, cooldown, quotas, single use)
+// is still enforced here.
+//
+// Before anything is sent, the number must be in AllowedCountries and the
+// per-IP and per-phone send quotas must allow it. A send that failed for
+// certain (the provider refused it or could not be reached) gives its
+// quota back, so an outage does not lock people out once it is over; one
+// that may have gone out (a timeout) does not.
 type OTP struct {
-	store  Store
-	sender Sender
-	key    []byte
-	cfg    OTPConfig
-	clock  Clock
-	log    *slog.Logger
+	store   Store
+	sender  Sender
+	checker CodeChecker // nil: codes are made and checked here
+	key     []byte
+	cfg     OTPConfig
+	clock   Clock
+	log     *slog.Logger
+	// sendLatency and checkLatency track how long real provider calls
+	// take, so that decoys (which call nothing) take about as long.
+	sendLatency, checkLatency latency
 }
 
 // NewOTP returns the code service. key keys the code hashes and must be the
@@ -71,38 +131,56 @@ func NewOTP(store Store, sender Sender, key []byte, cfg OTPConfig, clock Clock, 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &OTP{store: store, sender: sender, key: key, cfg: cfg, clock: clock, log: log}
+	for i, c := range cfg.AllowedCountries {
+		cfg.AllowedCountries[i] = strings.ToUpper(c)
+	}
+	checker, _ := sender.(CodeChecker)
+	return &OTP{store: store, sender: sender, checker: checker, key: key, cfg: cfg, clock: clock, log: log}
 }
 
 // Config returns the settings the service runs with.
 func (o *OTP) Config() OTPConfig { return o.cfg }
 
 // Start creates a challenge for user and sends a new code to phone. It
-// enforces the per-phone send quota (RateLimitError). When the provider
-// fails, nothing is left behind and the error wraps ErrSMSFailed.
+// refuses a number outside AllowedCountries (ErrCountryNotAllowed) and
+// enforces the per-IP and per-phone send quotas (RateLimitError). When the
+// provider fails, nothing is left behind and the error wraps ErrSMSFailed
+// (or ErrInvalidPhone when the provider refused the number). The
+// Requester in ctx gives the client IP and the WebOTP host.
 func (o *OTP) Start(ctx context.Context, user, phone, purpose string) (*Challenge, error) {
 	if phone == "" {
 		return nil, ErrNoPhone
 	}
-	if err := o.takeQuota(ctx, phone); err != nil {
-		return nil, err
-	}
-	return o.issue(ctx, &Challenge{User: user, Phone: phone, Purpose: purpose})
+	return o.start(ctx, &Challenge{User: user, Phone: phone, Purpose: purpose})
 }
 
 // StartDecoy records a challenge for phone that belongs to no user: it
-// takes the send quota and answers Verify like a real one, but nothing is
+// takes the send quotas and answers Verify like a real one, but nothing is
 // sent and it can never sign anyone in. It keeps unknown numbers
-// indistinguishable from known ones.
+// indistinguishable from known ones, down to the time a send takes.
 func (o *OTP) StartDecoy(ctx context.Context, phone, purpose string) (*Challenge, error) {
-	if err := o.takeQuota(ctx, phone); err != nil {
+	return o.start(ctx, &Challenge{Phone: phone, Purpose: purpose})
+}
+
+func (o *OTP) start(ctx context.Context, ch *Challenge) (*Challenge, error) {
+	if err := o.countryAllowed(ch.Phone); err != nil {
 		return nil, err
 	}
-	return o.issue(ctx, &Challenge{Phone: phone, Purpose: purpose})
+	refund, err := o.takeQuotas(ctx, ch.Phone)
+	if err != nil {
+		return nil, err
+	}
+	out, err := o.issue(ctx, ch)
+	if err != nil {
+		o.refundIfUnsent(ctx, err, refund)
+		return nil, err
+	}
+	return out, nil
 }
 
 // Resend replaces the challenge id with a fresh one and a new code (the old
-// code stops working), honouring the resend cooldown and the send quota.
+// code stops working), honouring the resend cooldown and the send quotas.
+// When the send fails the old challenge stays as it was.
 func (o *OTP) Resend(ctx context.Context, id string) (*Challenge, error) {
 	old, err := o.load(ctx, id)
 	if err != nil {
@@ -112,11 +190,16 @@ func (o *OTP) Resend(ctx context.Context, id string) (*Challenge, error) {
 	if wait := time.Unix(0, old.SentAt).Add(o.cfg.ResendCooldown).Sub(now); wait > 0 {
 		return nil, &RateLimitError{RetryAfter: wait, Reason: "resend_cooldown"}
 	}
-	if err := o.takeQuota(ctx, old.Phone); err != nil {
+	if err := o.countryAllowed(old.Phone); err != nil {
+		return nil, err
+	}
+	refund, err := o.takeQuotas(ctx, old.Phone)
+	if err != nil {
 		return nil, err
 	}
 	ch, err := o.issue(ctx, &Challenge{User: old.User, Phone: old.Phone, Purpose: old.Purpose})
 	if err != nil {
+		o.refundIfUnsent(ctx, err, refund)
 		return nil, err
 	}
 	if _, err := o.store.Delete(ctx, challengeKey(id)); err != nil {
@@ -143,7 +226,8 @@ func (o *OTP) ResendIn(ch *Challenge) time.Duration {
 // success (and the challenge is gone), ErrOTPInvalid for a wrong code while
 // attempts remain, ErrOTPExpired when the challenge is expired, used or out
 // of attempts, and a RateLimitError when the account has too many recent
-// wrong codes.
+// wrong codes. For provider-made codes an unreachable provider is
+// ErrSMSFailed; the attempt still counts.
 func (o *OTP) Verify(ctx context.Context, id, code string) (*Challenge, error) {
 	ch, err := o.load(ctx, id)
 	if err != nil {
@@ -157,16 +241,22 @@ func (o *OTP) Verify(ctx context.Context, id, code string) (*Challenge, error) {
 		return nil, fmt.Errorf("otp: count attempt: %w", err)
 	}
 	if n > int64(o.cfg.MaxAttempts) {
-		o.kill(ctx, id)
+		o.killAndCancel(ctx, ch)
 		return nil, fmt.Errorf("otp: attempts used up: %w", ErrOTPExpired)
 	}
-	want := o.hash(id, code)
-	if !hmac.Equal(want, ch.CodeHash) {
+	right, err := o.check(ctx, ch, code)
+	if err != nil {
+		if errors.Is(err, ErrOTPExpired) {
+			o.killAndCancel(ctx, ch)
+		}
+		return nil, err
+	}
+	if !right {
 		if _, err := o.store.Incr(ctx, accountFailKey(ch.User), time.Hour); err != nil {
 			return nil, fmt.Errorf("otp: count failure: %w", err)
 		}
 		if n >= int64(o.cfg.MaxAttempts) {
-			o.kill(ctx, id)
+			o.killAndCancel(ctx, ch)
 			return nil, fmt.Errorf("otp: last attempt failed: %w", ErrOTPExpired)
 		}
 		return nil, ErrOTPInvalid
@@ -182,6 +272,41 @@ func (o *OTP) Verify(ctx context.Context, id, code string) (*Challenge, error) {
 	return ch, nil
 }
 
+// check compares code with the challenge's: locally, or by asking the
+// provider that made it. Decoys take about as long as a provider check.
+func (o *OTP) check(ctx context.Context, ch *Challenge, code string) (bool, error) {
+	if ch.Ref == "" || o.checker == nil {
+		if o.checker != nil {
+			o.checkLatency.wait(ctx)
+		}
+		return hmac.Equal(o.hash(ch.ID, code), ch.CodeHash), nil
+	}
+	if !plausibleCode(code) {
+		return false, nil // not worth a provider call
+	}
+	start := time.Now()
+	right, err := o.checker.CheckCode(ctx, ch.Ref, ch.Phone, code)
+	if err != nil {
+		return false, fmt.Errorf("otp: check code: %w", err)
+	}
+	o.checkLatency.observe(time.Since(start))
+	return right, nil
+}
+
+// plausibleCode reports whether code could be a provider's code: 4 to 10
+// digits (providers choose their own length).
+func plausibleCode(code string) bool {
+	if len(code) < 4 || len(code) > 10 {
+		return false
+	}
+	for i := 0; i < len(code); i++ {
+		if code[i] < '0' || code[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // Cancel deletes a challenge (logout, abandoned login).
 func (o *OTP) Cancel(ctx context.Context, id string) {
 	o.kill(ctx, id)
@@ -191,6 +316,31 @@ func (o *OTP) kill(ctx context.Context, id string) {
 	if _, err := o.store.Delete(ctx, challengeKey(id)); err != nil {
 		o.log.WarnContext(ctx, "otp: could not delete challenge", "error", err)
 	}
+}
+
+// killAndCancel deletes a challenge that can no longer succeed and, for a
+// provider-made code, cancels the provider's verification so that the
+// next code is a fresh one rather than refused for spent attempts.
+func (o *OTP) killAndCancel(ctx context.Context, ch *Challenge) {
+	o.kill(ctx, ch.ID)
+	c, ok := o.checker.(VerificationCanceler)
+	if !ok || ch.Ref == "" {
+		return
+	}
+	if err := c.CancelVerification(ctx, ch.Ref); err != nil {
+		o.log.WarnContext(ctx, "otp: could not cancel the provider's verification", "error", err)
+	}
+}
+
+// countryAllowed refuses numbers outside AllowedCountries.
+func (o *OTP) countryAllowed(phone string) error {
+	if len(o.cfg.AllowedCountries) == 0 {
+		return nil
+	}
+	if !slices.Contains(o.cfg.AllowedCountries, PhoneCountry(phone)) {
+		return ErrCountryNotAllowed
+	}
+	return nil
 }
 
 func (o *OTP) accountAllowed(ctx context.Context, user string) error {
@@ -216,77 +366,203 @@ func (o *OTP) accountAllowed(ctx context.Context, user string) error {
 	return &RateLimitError{RetryAfter: ttl, Reason: "account_code_failures"}
 }
 
-func (o *OTP) takeQuota(ctx context.Context, phone string) error {
-	if o.cfg.MaxSends <= 0 {
-		return nil
+// takeQuotas reserves one send on the client IP's quota and on the
+// phone's. It returns a function that gives both back.
+func (o *OTP) takeQuotas(ctx context.Context, phone string) (refund func(context.Context), err error) {
+	var keys []string
+	if ip := RequesterFrom(ctx).IP; ip != "" && o.cfg.MaxSendsPerIP > 0 {
+		if err := o.reserve(ctx, ipQuotaKey(ip), o.cfg.MaxSendsPerIP, o.cfg.IPSendWindow, "ip_send_quota"); err != nil {
+			return nil, err
+		}
+		keys = append(keys, ipQuotaKey(ip))
 	}
-	key := sendQuotaKey(phone)
-	n, err := o.store.Incr(ctx, key, o.cfg.SendWindow)
+	if o.cfg.MaxSends > 0 {
+		if err := o.reserve(ctx, sendQuotaKey(phone), o.cfg.MaxSends, o.cfg.SendWindow, "send_quota"); err != nil {
+			for _, k := range keys {
+				o.release(ctx, k)
+			}
+			return nil, err
+		}
+		keys = append(keys, sendQuotaKey(phone))
+	}
+	return func(ctx context.Context) {
+		for _, k := range keys {
+			o.release(ctx, k)
+		}
+	}, nil
+}
+
+// reserve takes one unit of the fixed-window quota under key. The store's
+// counters only go up, so a reservation given back is counted under
+// key+":r" (expiring with the window) and subtracted: the quota counts
+// sends that went out (or may have), not attempts. Concurrent requests
+// cannot overshoot it, because each increments before it checks.
+func (o *OTP) reserve(ctx context.Context, key string, limit int, window time.Duration, reason string) error {
+	n, err := o.store.Incr(ctx, key, window)
 	if err != nil {
 		return fmt.Errorf("otp: send quota: %w", err)
 	}
-	if n <= int64(o.cfg.MaxSends) {
+	if n <= int64(limit) {
 		return nil
 	}
-	ttl, err := o.store.TTL(ctx, key)
+	given, err := o.count(ctx, refundKey(key))
 	if err != nil {
-		ttl = o.cfg.SendWindow
+		return fmt.Errorf("otp: send quota: %w", err)
 	}
-	return &RateLimitError{RetryAfter: ttl, Reason: "send_quota"}
+	if n-given <= int64(limit) {
+		return nil
+	}
+	o.release(ctx, key) // a refused request is not a send either
+	ttl, err := o.store.TTL(ctx, key)
+	if err != nil || ttl <= 0 {
+		ttl = window
+	}
+	return &RateLimitError{RetryAfter: ttl, Reason: reason}
 }
 
+// release gives back one unit of the quota under key.
+func (o *OTP) release(ctx context.Context, key string) {
+	ttl, err := o.store.TTL(ctx, key)
+	if err == nil && ttl > 0 {
+		_, err = o.store.Incr(ctx, refundKey(key), ttl)
+	}
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		o.log.WarnContext(ctx, "otp: could not give back a send quota", "error", err)
+	}
+}
+
+// refundIfUnsent gives the quotas back when err shows that no message went
+// out: the provider was down or refused the request for its own reasons
+// (ErrSMSFailed, not a timeout), or nothing was sent at all. A number the
+// provider rejected (ErrInvalidPhone) keeps its cost, so that probing
+// numbers is still limited.
+func (o *OTP) refundIfUnsent(ctx context.Context, err error, refund func(context.Context)) {
+	var ue *unsentError
+	switch {
+	case errors.As(err, &ue):
+	case errors.Is(err, ErrSMSFailed) && !DeliveryUncertain(err):
+	default:
+		return
+	}
+	refund(ctx)
+}
+
+// unsentError marks a failure before anything was handed to the provider.
+type unsentError struct{ err error }
+
+func (e *unsentError) Error() string { return e.err.Error() }
+func (e *unsentError) Unwrap() error { return e.err }
+
+func (o *OTP) count(ctx context.Context, key string) (int64, error) {
+	b, err := o.store.Get(ctx, key)
+	if errors.Is(err, ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	fmt.Sscan(string(b), &n)
+	return n, nil
+}
+
+// issue makes the challenge, stores it and sends its code: a local code
+// through Send, or a provider's through StartVerification. A challenge is
+// stored only once its code is on the way (a local one just before, and
+// deleted again when the send fails), so a failure leaves nothing behind.
+// Decoys send nothing but take about as long as a send.
 func (o *OTP) issue(ctx context.Context, ch *Challenge) (*Challenge, error) {
 	id, err := RandomToken(16)
 	if err != nil {
-		return nil, err
-	}
-	code, err := GenerateCode(o.cfg.Length)
-	if err != nil {
-		return nil, err
+		return nil, &unsentError{err}
 	}
 	now := o.clock.Now()
 	ch.ID = id
-	ch.CodeHash = o.hash(id, code)
 	ch.SentAt = now.UnixNano()
 	ch.Expires = now.Add(o.cfg.TTL).UnixNano()
-	data, err := json.Marshal(ch)
-	if err != nil {
-		return nil, err
+	msg := Message{To: ch.Phone, ExpiresAt: ch.ExpiresAt()}
+
+	if ch.User != "" && o.checker != nil {
+		start := time.Now()
+		ref, err := o.checker.StartVerification(ctx, msg)
+		if err != nil {
+			return nil, fmt.Errorf("otp: send: %w", err)
+		}
+		o.sendLatency.observe(time.Since(start))
+		ch.Ref = ref
+		if err := o.save(ctx, ch); err != nil {
+			return nil, err
+		}
+		return ch, nil
 	}
-	if err := o.store.Set(ctx, challengeKey(id), data, o.cfg.TTL); err != nil {
-		return nil, fmt.Errorf("otp: save challenge: %w", err)
-	}
-	body, err := o.render(code)
+
+	code, err := GenerateCode(o.cfg.Length)
 	if err != nil {
-		o.kill(ctx, id)
-		return nil, err
+		return nil, &unsentError{err}
+	}
+	ch.CodeHash = o.hash(id, code)
+	body, err := o.render(ctx, code)
+	if err != nil {
+		return nil, &unsentError{err}
+	}
+	if err := o.save(ctx, ch); err != nil {
+		return nil, &unsentError{err}
 	}
 	if ch.User == "" {
+		o.sendLatency.wait(ctx)
 		return ch, nil // decoy: nothing to send
 	}
-	msg := Message{To: ch.Phone, Code: code, Body: body, ExpiresAt: ch.ExpiresAt()}
+	msg.Code, msg.Body = code, body
+	start := time.Now()
 	if err := o.sender.Send(ctx, msg); err != nil {
 		o.kill(ctx, id)
 		return nil, fmt.Errorf("otp: send: %w", err)
 	}
+	o.sendLatency.observe(time.Since(start))
 	return ch, nil
 }
 
-func (o *OTP) render(code string) (string, error) {
-	if o.cfg.Message == nil {
-		return code, nil
+func (o *OTP) save(ctx context.Context, ch *Challenge) error {
+	data, err := json.Marshal(ch)
+	if err != nil {
+		return err
 	}
+	if err := o.store.Set(ctx, challengeKey(ch.ID), data, o.cfg.TTL); err != nil {
+		return fmt.Errorf("otp: save challenge: %w", err)
+	}
+	return nil
+}
+
+// render fills in otp.message and, when WebOTP is on, appends the
+// origin-bound line "@host #code" that browsers match against the page.
+func (o *OTP) render(ctx context.Context, code string) (string, error) {
 	var b strings.Builder
+	if o.cfg.Message == nil {
+		b.WriteString(code)
+	} else if err := o.renderTemplate(&b, code); err != nil {
+		return "", err
+	}
+	if o.cfg.WebOTPDomain != "" {
+		host := RequesterFrom(ctx).Host
+		if host == "" {
+			host = o.cfg.WebOTPDomain
+		}
+		fmt.Fprintf(&b, "\n\n@%s #%s", host, code)
+	}
+	return b.String(), nil
+}
+
+func (o *OTP) renderTemplate(b *strings.Builder, code string) error {
 	minutes := int((o.cfg.TTL + time.Minute - 1) / time.Minute)
-	err := o.cfg.Message.Execute(&b, struct {
+	err := o.cfg.Message.Execute(b, struct {
 		App     string
 		Code    string
 		Minutes int
 	}{o.cfg.App, code, minutes})
 	if err != nil {
-		return "", fmt.Errorf("otp: render message: %w", err)
+		return fmt.Errorf("otp: render message: %w", err)
 	}
-	return b.String(), nil
+	return nil
 }
 
 func (o *OTP) load(ctx context.Context, id string) (*Challenge, error) {
@@ -348,7 +624,39 @@ func hashKey(s string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
+// latency is a moving average of how long provider calls take.
+type latency struct{ avg atomic.Int64 } // nanoseconds
+
+// maxDecoyWait bounds how long a decoy imitates a provider call.
+const maxDecoyWait = 3 * time.Second
+
+func (l *latency) observe(d time.Duration) {
+	old := l.avg.Load()
+	if old == 0 {
+		l.avg.Store(int64(d))
+		return
+	}
+	l.avg.Store((7*old + int64(d)) / 8)
+}
+
+// wait sleeps about as long as the average call (±25%), or until ctx ends.
+func (l *latency) wait(ctx context.Context) {
+	avg := time.Duration(l.avg.Load())
+	if avg <= 0 {
+		return
+	}
+	d := min(avg*3/4+time.Duration(mrand.Int64N(int64(avg)/2+1)), maxDecoyWait)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
 func challengeKey(id string) string     { return "otp:{" + id + "}:c" }
 func attemptsKey(id string) string      { return "otp:{" + id + "}:n" }
 func sendQuotaKey(phone string) string  { return "otp:q:" + hashKey(phone) }
+func ipQuotaKey(ip string) string       { return "otp:qi:" + hashKey(ip) }
+func refundKey(quota string) string     { return quota + ":r" }
 func accountFailKey(user string) string { return "otp:f:" + hashKey(user) }

@@ -3,8 +3,10 @@ package auth
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"sync"
 	"time"
@@ -23,6 +25,47 @@ type Message struct {
 // ErrInvalidPhone when the provider rejected the number.
 type Sender interface {
 	Send(ctx context.Context, msg Message) error
+}
+
+// CodeChecker is implemented by senders whose provider makes, sends and
+// checks the code itself (Twilio Verify, Sinch Verification). When the
+// sender given to NewOTP implements it, OTP calls StartVerification
+// instead of Send and asks CheckCode whether a code is right, while still
+// enforcing its own TTL, attempts, cooldown, quotas and single use.
+type CodeChecker interface {
+	// StartVerification asks the provider to text a code of its own to
+	// msg.To (msg.Code and msg.Body are not used) and returns the
+	// provider's reference for the verification. Errors are those of
+	// Sender.Send, plus RateLimitError when the provider refuses to send
+	// to that number again so soon.
+	StartVerification(ctx context.Context, msg Message) (ref string, err error)
+	// CheckCode reports whether code is right for the verification ref,
+	// which was sent to the E.164 number to. A wrong code is (false, nil).
+	// An error wraps ErrOTPExpired when the verification can no longer
+	// succeed (expired, already approved, out of provider attempts), and
+	// ErrSMSFailed when the provider failed.
+	CheckCode(ctx context.Context, ref, to, code string) (bool, error)
+}
+
+// VerificationCanceler is implemented by CodeCheckers whose provider can
+// cancel a pending verification, so that the next one starts afresh
+// instead of being refused for the attempts the dead one used up.
+type VerificationCanceler interface {
+	// CancelVerification cancels the verification ref. Canceling one that
+	// is already gone is not an error worth acting on.
+	CancelVerification(ctx context.Context, ref string) error
+}
+
+// DeliveryUncertain reports whether a failed send may nevertheless have
+// reached the provider and cost a message: the request timed out or was
+// canceled while in flight. OTP refunds the send quotas only for failures
+// that are certain.
+func DeliveryUncertain(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // ConsoleSender is the development sender: it writes each message as one

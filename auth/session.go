@@ -42,6 +42,7 @@ type Session struct {
 	Expires  int64    `json:"e"`            // absolute deadline, unix seconds
 	Remember bool     `json:"r,omitempty"`  // lives RememberMe, no idle timeout
 	Pending  *Pending `json:"pd,omitempty"` // code expected
+	Change   *Pending `json:"pc,omitempty"` // phone change awaiting its code
 	IP       string   `json:"ip,omitempty"` // client at login, for the account page
 	Agent    string   `json:"ua,omitempty"` // user agent at login (truncated)
 }
@@ -401,3 +402,7 @@ func (m *Sessions) sweepLocked(now int64) {
 }
 
 func sessionKey(id string) string { return "s:" + hashKey(id) }
+
+// SessionHandle is the opaque handle ListUser reports for the session with
+// cookie value id (a hash: it cannot be used as a cookie).
+func SessionHandle(id string) string { return sessionKey(id) }

@@ -115,16 +115,24 @@ type Argon2id struct {
 
 // OTP configures one-time codes sent by SMS.
 type OTP struct {
-	Length           int           `yaml:"length"`
-	TTL              time.Duration `yaml:"ttl"`
-	MaxAttempts      int           `yaml:"max_attempts"`
-	ResendCooldown   time.Duration `yaml:"resend_cooldown"`
-	MaxSends         MaxSends      `yaml:"max_sends"`
-	AllowedCountries []string      `yaml:"allowed_countries"`
-	Message          string        `yaml:"message"`
+	Length         int           `yaml:"length"`
+	TTL            time.Duration `yaml:"ttl"`
+	MaxAttempts    int           `yaml:"max_attempts"`
+	ResendCooldown time.Duration `yaml:"resend_cooldown"`
+	MaxSends       MaxSends      `yaml:"max_sends"`
+	// MaxSendsPerIP is the send quota per client IP (count 0 disables it).
+	MaxSendsPerIP    MaxSends `yaml:"max_sends_per_ip"`
+	AllowedCountries []string `yaml:"allowed_countries"`
+	// DefaultRegion (ISO 3166 alpha-2) is the country of phone numbers
+	// typed without + or 00; "" requires international numbers.
+	DefaultRegion string `yaml:"default_region"`
+	Message       string `yaml:"message"`
+	// WebOTP appends the origin-bound line "@host #code" to the message.
+	WebOTP bool `yaml:"webotp"`
 }
 
-// MaxSends is a per-phone-number send quota.
+// MaxSends is a send quota: count sends per window (per phone number for
+// max_sends, per client IP for max_sends_per_ip).
 type MaxSends struct {
 	Count  int           `yaml:"count"`
 	Window time.Duration `yaml:"window"`
@@ -209,4 +217,15 @@ type Route struct {
 	BypassPaths  []string      `yaml:"bypass_paths"`
 	MaxAuthAge   time.Duration `yaml:"max_auth_age"`
 	PreserveHost bool          `yaml:"preserve_host"`
+	Timeouts     RouteTimeouts `yaml:"timeouts"`
+}
+
+// RouteTimeouts bound the calls to a route's upstream; zero means the
+// default (DefaultDialTimeout, DefaultResponseTimeout).
+type RouteTimeouts struct {
+	// Dial bounds connecting to the upstream (TCP and TLS handshake).
+	Dial time.Duration `yaml:"dial"`
+	// Response bounds the wait for the upstream's response headers once
+	// the request is sent; the body may then stream for longer.
+	Response time.Duration `yaml:"response"`
 }

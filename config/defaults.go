@@ -9,6 +9,12 @@ const DefaultOTPMessage = "Your {{.App}} code is {{.Code}}. It expires in {{.Min
 // DefaultPathPrefix is the path_prefix of a route that does not set one.
 const DefaultPathPrefix = "/"
 
+// Upstream timeouts of a route that does not set routes[].timeouts.
+const (
+	DefaultDialTimeout     = 5 * time.Second
+	DefaultResponseTimeout = 30 * time.Second
+)
+
 // Default returns a configuration holding every default documented in
 // DESIGN.md (public_url included: the contract's default is
 // "https://auth.example.com"). It has no routes. Each call returns a fresh
@@ -61,6 +67,7 @@ func Default() *Config {
 			MaxAttempts:    5,
 			ResendCooldown: 30 * time.Second,
 			MaxSends:       MaxSends{Count: 5, Window: time.Hour},
+			MaxSendsPerIP:  MaxSends{Count: 50, Window: time.Hour},
 			Message:        DefaultOTPMessage,
 		},
 		SMS: SMS{

@@ -57,8 +57,11 @@ otp:
   max_attempts: 3
   resend_cooldown: 1m
   max_sends: { count: 3, window: 24h }
+  max_sends_per_ip: { count: 40, window: 2h }
   allowed_countries: ["US", "CA"]
+  default_region: "CA"
   message: "{{.Code}} is your code"
+  webotp: true
 sms:
   provider: twilio_verify
   timeout: 5s
@@ -138,8 +141,11 @@ func fullConfig() *config.Config {
 		OTP: config.OTP{
 			Length: 8, TTL: 10 * time.Minute, MaxAttempts: 3, ResendCooldown: time.Minute,
 			MaxSends:         config.MaxSends{Count: 3, Window: 24 * time.Hour},
+			MaxSendsPerIP:    config.MaxSends{Count: 40, Window: 2 * time.Hour},
 			AllowedCountries: []string{"US", "CA"},
+			DefaultRegion:    "CA",
 			Message:          "{{.Code}} is your code",
+			WebOTP:           true,
 		},
 		SMS: config.SMS{
 			Provider: "twilio_verify",

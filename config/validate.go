@@ -223,6 +223,9 @@ func (v *validator) store() {
 	}
 	v.positive("store.redis.dial_timeout", r.DialTimeout)
 	v.positive("store.redis.op_timeout", r.OpTimeout)
+	if len(r.Addrs) > 1 && r.MasterName == "" && strings.ContainsAny(s.KeyPrefix, "{}") {
+		v.add("store.key_prefix", "%q must not contain { or } with a redis cluster: a hash tag in the prefix puts every key on one node", s.KeyPrefix)
+	}
 }
 
 func (v *validator) session() {
@@ -269,11 +272,10 @@ func (v *validator) session() {
 func (v *validator) users() {
 	u := v.c.Users
 	if v.oneOf("users.backend", u.Backend, userBackends) {
-		switch {
-		case u.Backend == "file" && u.File == "":
+		// users.backend: redis keeps accounts in the configured store:
+		// Redis in production, or memory for a demo (gone on restart).
+		if u.Backend == "file" && u.File == "" {
 			v.add("users.file", "required when users.backend is file")
-		case u.Backend == "redis" && v.c.Store.Driver != "redis":
-			v.add("users.backend", "redis needs store.driver: redis")
 		}
 	}
 	if u.Signup.Enabled && u.Backend != "redis" {
@@ -315,23 +317,39 @@ func (v *validator) otp() {
 	}
 	v.atLeast("otp.max_sends.count", o.MaxSends.Count, 1)
 	v.positive("otp.max_sends.window", o.MaxSends.Window)
+	switch {
+	case o.MaxSendsPerIP.Count < 0:
+		v.add("otp.max_sends_per_ip.count", "must be 0 (no per-IP quota) or more, it is %d", o.MaxSendsPerIP.Count)
+	case o.MaxSendsPerIP.Count > 0:
+		v.positive("otp.max_sends_per_ip.window", o.MaxSendsPerIP.Window)
+	}
 
-	regions := phonenumbers.GetSupportedRegions()
 	for i, cc := range o.AllowedCountries {
-		key := fmt.Sprintf("otp.allowed_countries.%d", i)
-		upper := strings.ToUpper(cc)
-		switch {
-		case len(cc) != 2 || !isASCIILetters(cc):
-			v.add(key, "%q is not an ISO 3166 alpha-2 country code (two letters, e.g. \"US\")", cc)
-		case cc != upper:
-			v.add(key, "%q must be upper-case: %q", cc, upper)
-		case cc == "UK":
-			v.add(key, "\"UK\" is not an ISO 3166 alpha-2 country code: the United Kingdom is \"GB\"")
-		case !regions[cc]:
-			v.add(key, "%q is not a known ISO 3166 alpha-2 country code", cc)
-		}
+		v.region(fmt.Sprintf("otp.allowed_countries.%d", i), cc)
+	}
+	if o.DefaultRegion != "" && v.region("otp.default_region", o.DefaultRegion) &&
+		len(o.AllowedCountries) > 0 && !slices.Contains(o.AllowedCountries, o.DefaultRegion) {
+		v.add("otp.default_region", "%q is not in otp.allowed_countries: numbers typed without a country code could never get a code", o.DefaultRegion)
 	}
 	v.otpMessage(o.Message, o.Length)
+}
+
+// region checks an ISO 3166 alpha-2 code that libphonenumber knows.
+func (v *validator) region(key, cc string) bool {
+	upper := strings.ToUpper(cc)
+	switch {
+	case len(cc) != 2 || !isASCIILetters(cc):
+		v.add(key, "%q is not an ISO 3166 alpha-2 country code (two letters, e.g. \"US\")", cc)
+	case cc != upper:
+		v.add(key, "%q must be upper-case: %q", cc, upper)
+	case cc == "UK":
+		v.add(key, "\"UK\" is not an ISO 3166 alpha-2 country code: the United Kingdom is \"GB\"")
+	case !phonenumbers.GetSupportedRegions()[cc]:
+		v.add(key, "%q is not a known ISO 3166 alpha-2 country code", cc)
+	default:
+		return true
+	}
+	return false
 }
 
 // otpMessage checks that the SMS template renders with the fields the
@@ -382,6 +400,9 @@ func (l *limitedWriter) Write(p []byte) (int, error) {
 func (v *validator) sms() {
 	s := v.c.SMS
 	v.positive("sms.timeout", s.Timeout)
+	if w := v.c.Server.Timeouts.Write; s.Timeout > 0 && w > 0 && s.Timeout >= w {
+		v.add("sms.timeout", "must be shorter than server.timeouts.write (%s): a slow provider would cut the answer off, it is %s", w, s.Timeout)
+	}
 	if !v.oneOf("sms.provider", s.Provider, smsProviders) {
 		return
 	}
@@ -394,8 +415,11 @@ func (v *validator) sms() {
 		case !twilioAccountSID.MatchString(t.AccountSID):
 			v.add("sms.twilio.account_sid", "must be \"AC\" followed by 32 hexadecimal digits")
 		}
-		if t.AuthToken == "" {
+		switch {
+		case t.AuthToken == "":
 			v.add("sms.twilio.auth_token", "required for provider %s (or auth_token_file)", s.Provider)
+		case !isAlphanumeric(t.AuthToken):
+			v.add("sms.twilio.auth_token", "must be letters and digits only (a Twilio auth token is 32 hexadecimal characters)")
 		}
 		if t.BaseURL != "" {
 			v.httpURL("sms.twilio.base_url", t.BaseURL)
@@ -419,11 +443,17 @@ func (v *validator) sms() {
 			v.add("sms.twilio.messaging_service_sid", "must be \"MG\" followed by 32 hexadecimal digits")
 		}
 	case "sinch":
-		if s.Sinch.KeyID == "" {
+		switch {
+		case s.Sinch.KeyID == "":
 			v.add("sms.sinch.key_id", "required for provider sinch")
+		case strings.ContainsFunc(s.Sinch.KeyID, func(r rune) bool { return r == ':' || r <= ' ' || r == 0x7f }):
+			v.add("sms.sinch.key_id", "must not contain \":\", spaces or control characters (it is the application key, a UUID)")
 		}
-		if s.Sinch.KeySecret == "" {
+		switch {
+		case s.Sinch.KeySecret == "":
 			v.add("sms.sinch.key_secret", "required for provider sinch (or key_secret_file)")
+		case strings.ContainsFunc(s.Sinch.KeySecret, func(r rune) bool { return r <= ' ' || r == 0x7f }):
+			v.add("sms.sinch.key_secret", "must not contain spaces or control characters (it is the application secret, base64)")
 		}
 		if s.Sinch.BaseURL != "" {
 			v.httpURL("sms.sinch.base_url", s.Sinch.BaseURL)
@@ -582,6 +612,21 @@ func (v *validator) routes() {
 		if r.MaxAuthAge < 0 {
 			v.add(p+".max_auth_age", "must be 0 (no limit) or more, it is %s", r.MaxAuthAge)
 		}
+		v.routeTimeouts(p+".timeouts", r.Timeouts)
+	}
+}
+
+// routeTimeouts checks a route's upstream timeouts: 0 is the default,
+// and waiting for response headers longer than server.timeouts.write is
+// pointless, since the client's response is cut off at that point.
+func (v *validator) routeTimeouts(key string, t RouteTimeouts) {
+	if t.Dial < 0 {
+		v.add(key+".dial", "must be 0 (the default, %s) or more, it is %s", DefaultDialTimeout, t.Dial)
+	}
+	if t.Response < 0 {
+		v.add(key+".response", "must be 0 (the default, %s) or more, it is %s", DefaultResponseTimeout, t.Response)
+	} else if w := v.c.Server.Timeouts.Write; t.Response > 0 && w > 0 && t.Response >= w {
+		v.add(key+".response", "%s must be shorter than server.timeouts.write (%s), which ends the response first", t.Response, w)
 	}
 }
 
@@ -677,6 +722,15 @@ func isHostname(s string) bool {
 			if c != '-' && c != '_' && (c < 'a' || c > 'z') && (c < '0' || c > '9') {
 				return false
 			}
+		}
+	}
+	return true
+}
+
+func isAlphanumeric(s string) bool {
+	for _, c := range []byte(s) {
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
+			return false
 		}
 	}
 	return true

@@ -94,6 +94,11 @@ func TestValidateRules(t *testing.T) {
 			c.Store.Redis.MasterName = "mymaster"
 			c.Store.Redis.DB = 2
 		}), nil},
+		{"redis cluster hash tag in key_prefix", fn(withRedis, func(c *config.Config) {
+			c.Store.Redis.Addrs = []string{"a:6379", "b:6379"}
+			c.Store.KeyPrefix = "{gatehouse}:"
+		}), []string{"store.key_prefix"}},
+		{"redis standalone hash tag in key_prefix", fn(withRedis, func(c *config.Config) { c.Store.KeyPrefix = "{gatehouse}:" }), nil},
 		{"redis section unused by memory", fn(func(c *config.Config) { c.Store.Redis.Addrs = nil; c.Store.Redis.OpTimeout = 0 }), nil},
 
 		// session
@@ -128,7 +133,7 @@ func TestValidateRules(t *testing.T) {
 		// users
 		{"backend unknown", fn(func(c *config.Config) { c.Users.Backend = "ldap" }), []string{"users.backend"}},
 		{"file backend without file", fn(func(c *config.Config) { c.Users.File = "" }), []string{"users.file"}},
-		{"redis backend on memory store", fn(func(c *config.Config) { c.Users.Backend = "redis" }), []string{"users.backend"}},
+		{"redis backend on memory store (demo)", fn(func(c *config.Config) { c.Users.Backend = "redis" }), nil},
 		{"redis backend on redis store", fn(withRedis, func(c *config.Config) { c.Users.Backend = "redis"; c.Users.File = "" }), nil},
 		{"signup with file backend", fn(func(c *config.Config) { c.Users.Signup.Enabled = true }), []string{"users.signup.enabled"}},
 		{"signup with redis backend", fn(withRedis, func(c *config.Config) { c.Users.Backend = "redis"; c.Users.Signup.Enabled = true }), nil},
@@ -165,6 +170,14 @@ func TestValidateRules(t *testing.T) {
 		{"countries fine", fn(func(c *config.Config) { c.OTP.AllowedCountries = []string{"US", "GB", "DE"} }), nil},
 		{"countries", fn(func(c *config.Config) { c.OTP.AllowedCountries = []string{"US", "us", "USA", "UK", "XX", "", "é"} }),
 			[]string{"otp.allowed_countries.1", "otp.allowed_countries.2", "otp.allowed_countries.3", "otp.allowed_countries.4", "otp.allowed_countries.5", "otp.allowed_countries.6"}},
+		{"max_sends_per_ip off", fn(func(c *config.Config) { c.OTP.MaxSendsPerIP = config.MaxSends{} }), nil},
+		{"max_sends_per_ip negative", fn(func(c *config.Config) { c.OTP.MaxSendsPerIP.Count = -1 }), []string{"otp.max_sends_per_ip.count"}},
+		{"max_sends_per_ip without window", fn(func(c *config.Config) { c.OTP.MaxSendsPerIP.Window = 0 }), []string{"otp.max_sends_per_ip.window"}},
+		{"default_region fine", fn(func(c *config.Config) { c.OTP.DefaultRegion = "FR" }), nil},
+		{"default_region bad", fn(func(c *config.Config) { c.OTP.DefaultRegion = "uk" }), []string{"otp.default_region"}},
+		{"default_region not allowed", fn(func(c *config.Config) { c.OTP.DefaultRegion = "FR"; c.OTP.AllowedCountries = []string{"US"} }),
+			[]string{"otp.default_region"}},
+		{"default_region allowed", fn(func(c *config.Config) { c.OTP.DefaultRegion = "US"; c.OTP.AllowedCountries = []string{"US"} }), nil},
 		{"message empty", fn(func(c *config.Config) { c.OTP.Message = "" }), []string{"otp.message"}},
 		{"message unparsable", fn(func(c *config.Config) { c.OTP.Message = "code {{.Code" }), []string{"otp.message"}},
 		{"message unknown field", fn(func(c *config.Config) { c.OTP.Message = "code {{.Cod}}" }), []string{"otp.message"}},
@@ -175,6 +188,13 @@ func TestValidateRules(t *testing.T) {
 		// sms
 		{"provider unknown", fn(func(c *config.Config) { c.SMS.Provider = "pigeon" }), []string{"sms.provider"}},
 		{"sms timeout zero", fn(func(c *config.Config) { c.SMS.Timeout = 0 }), []string{"sms.timeout"}},
+		{"sms timeout beyond the write timeout", fn(func(c *config.Config) { c.SMS.Timeout = c.Server.Timeouts.Write }), []string{"sms.timeout"}},
+		{"twilio token not alphanumeric", fn(withTwilio("twilio_messaging"), func(c *config.Config) { c.SMS.Twilio.AuthToken = "tok en\n" }),
+			[]string{"sms.twilio.auth_token"}},
+		{"sinch credentials malformed", fn(func(c *config.Config) {
+			c.SMS.Provider = "sinch"
+			c.SMS.Sinch = config.Sinch{KeyID: "key:id", KeySecret: "sec ret"}
+		}), []string{"sms.sinch.key_id", "sms.sinch.key_secret"}},
 		{"twilio_messaging fine", fn(withTwilio("twilio_messaging")), nil},
 		{"twilio_messaging with service only", fn(withTwilio("twilio_messaging"), func(c *config.Config) {
 			c.SMS.Twilio.From = ""
@@ -272,6 +292,15 @@ func TestValidateRules(t *testing.T) {
 			[]string{"routes.0.methods.1", "routes.0.methods.2"}},
 		{"route bypass_paths", fn(func(c *config.Config) { c.Routes[0].BypassPaths = []string{"/static/", "health"} }), []string{"routes.0.bypass_paths.1"}},
 		{"route max_auth_age negative", fn(func(c *config.Config) { c.Routes[0].MaxAuthAge = -time.Minute }), []string{"routes.0.max_auth_age"}},
+		{"route timeouts", fn(func(c *config.Config) {
+			c.Routes[0].Timeouts = config.RouteTimeouts{Dial: time.Second, Response: 45 * time.Second}
+		}), nil},
+		{"route timeouts negative", fn(func(c *config.Config) { c.Routes[0].Timeouts = config.RouteTimeouts{Dial: -1, Response: -1} }),
+			[]string{"routes.0.timeouts.dial", "routes.0.timeouts.response"}},
+		{"route response timeout beyond the write timeout", fn(func(c *config.Config) {
+			c.Server.Timeouts.Write = 20 * time.Second
+			c.Routes[0].Timeouts.Response = 20 * time.Second
+		}), []string{"routes.0.timeouts.response"}},
 		{"routes same host and prefix", fn(addRoute(config.Route{Name: "b", Host: "APP.example.com", PathPrefix: "/", Upstream: "http://b", Policy: "bypass"})),
 			[]string{"routes.1"}},
 		{"routes same host other prefix", fn(addRoute(config.Route{Name: "b", Host: "app.example.com", PathPrefix: "/b", Upstream: "http://b", Policy: "bypass"})), nil},

@@ -57,7 +57,7 @@ func TestAdminEndpoints(t *testing.T) {
 		`gatehouse_requests_total{decision="allow",route="crm"} 1`,
 		`gatehouse_requests_total{decision="bypass",route="public"} 1`,
 		`gatehouse_requests_total{decision="no_route",route=""} 1`,
-		`gatehouse_upstream_errors_total{route="dead"} 1`,
+		`gatehouse_upstream_errors_total{code="upstream_unavailable",route="dead"} 1`,
 		`gatehouse_otp_total{event="sent"} 1`,
 		`gatehouse_otp_total{event="verified"} 1`,
 	} {

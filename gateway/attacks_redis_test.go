@@ -1,6 +1,8 @@
 package gateway_test
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
 	"net/http"
 	"net/url"
 	"strings"
@@ -33,8 +35,9 @@ func redisSetup(addr string) setup {
 func TestAttacksAgainstRedis(t *testing.T) {
 	t.Parallel()
 	srv := testredis.NewServer(t)
-	a := newHarness(t, redisSetup(srv.Addr))
-	b := newHarness(t, redisSetup(srv.Addr))
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	a := newHarness(t, redisSetup(srv.Addr), setup{key: key})
+	b := newHarness(t, redisSetup(srv.Addr), setup{key: key})
 
 	t.Run("brute force is banned on every replica", func(t *testing.T) {
 		attacker := a.newClient(t)

@@ -34,6 +34,7 @@ type apiError struct {
 	Code       string `json:"code"`
 	Message    string `json:"message"`
 	retryAfter time.Duration
+	Fields     map[string]string `json:"fields,omitempty"` // per-field problems (400 invalid_input, 409)
 }
 
 // errorTable maps sentinels to what clients see, first match wins. It is
@@ -42,31 +43,36 @@ var errorTable = []struct {
 	err error
 	out apiError
 }{
-	{auth.ErrBanned, apiError{http.StatusTooManyRequests, "banned", "Too many failed attempts. Try again later.", 0}},
-	{auth.ErrRateLimited, apiError{http.StatusTooManyRequests, "rate_limited", "Too many requests. Try again later.", 0}},
-	{auth.ErrInvalidCredentials, apiError{http.StatusUnauthorized, "invalid_credentials", "Wrong username or password.", 0}},
-	{auth.ErrOTPInvalid, apiError{http.StatusUnauthorized, "invalid_code", "That code is not right. Check the SMS and try again.", 0}},
-	{auth.ErrOTPExpired, apiError{http.StatusGone, "code_expired", "That code has expired or was already used. Ask for a new one.", 0}},
-	{auth.ErrNoChallenge, apiError{http.StatusBadRequest, "no_pending_code", "There is no code waiting to be entered. Sign in again.", 0}},
-	{auth.ErrNoPhone, apiError{http.StatusForbidden, "no_phone", "Your account has no phone number for codes. Ask an administrator.", 0}},
-	{auth.ErrInvalidPhone, apiError{http.StatusBadRequest, "invalid_phone", "That phone number is not valid.", 0}},
-	{auth.ErrSessionNotFound, apiError{http.StatusUnauthorized, "unauthenticated", "Sign in first.", 0}},
-	{errUnauthenticated, apiError{http.StatusUnauthorized, "unauthenticated", "Sign in first.", 0}},
-	{errStepUp, apiError{http.StatusUnauthorized, "step_up_required", "This needs another proof of identity: request a code.", 0}},
-	{errReauth, apiError{http.StatusUnauthorized, "step_up_required", "This needs your password again: sign in.", 0}},
-	{errCSRF, apiError{http.StatusForbidden, "csrf_failed", "This form has expired or came from another site. Go back, reload the page and try again.", 0}},
-	{errForbidden, apiError{http.StatusForbidden, "forbidden", "You do not have access to this page.", 0}},
-	{errNoRoute, apiError{http.StatusNotFound, "no_route", "Nothing is served at this address.", 0}},
-	{errBadPath, apiError{http.StatusBadRequest, "bad_path", "The request path is not allowed.", 0}},
-	{errBodyTooLarge, apiError{http.StatusRequestEntityTooLarge, "body_too_large", "The request body is too large.", 0}},
-	{errNeedJSON, apiError{http.StatusUnsupportedMediaType, "unsupported_media_type", "Send JSON with Content-Type: application/json.", 0}},
-	{errBadRequest, apiError{http.StatusBadRequest, "bad_request", "The request is malformed.", 0}},
-	{errSignupDisabled, apiError{http.StatusNotFound, "signup_disabled", "Sign-up is not enabled.", 0}},
-	{auth.ErrSMSFailed, apiError{http.StatusBadGateway, "sms_failed", "The code could not be sent. Try again in a moment.", 0}},
-	{errUpstreamTimeout, apiError{http.StatusGatewayTimeout, "upstream_timeout", "The application did not answer in time.", 0}},
-	{errUpstream, apiError{http.StatusBadGateway, "upstream_unavailable", "The application is not reachable right now.", 0}},
-	{auth.ErrOverloaded, apiError{http.StatusServiceUnavailable, "overloaded", "The service is busy. Try again in a moment.", 0}},
-	{auth.ErrStoreUnavailable, apiError{http.StatusServiceUnavailable, "store_unavailable", "The service is temporarily unavailable.", 0}},
+	{auth.ErrBanned, newAPIError(http.StatusTooManyRequests, "banned", "Too many failed attempts. Try again later.")},
+	{auth.ErrRateLimited, newAPIError(http.StatusTooManyRequests, "rate_limited", "Too many requests. Try again later.")},
+	{auth.ErrInvalidCredentials, newAPIError(http.StatusUnauthorized, "invalid_credentials", "Wrong username or password.")},
+	{auth.ErrOTPInvalid, newAPIError(http.StatusUnauthorized, "invalid_code", "That code is not right. Check the SMS and try again.")},
+	{auth.ErrOTPExpired, newAPIError(http.StatusGone, "code_expired", "That code has expired or was already used. Ask for a new one.")},
+	{auth.ErrNoChallenge, newAPIError(http.StatusBadRequest, "no_pending_code", "There is no code waiting to be entered. Sign in again.")},
+	{auth.ErrNoPhone, newAPIError(http.StatusForbidden, "no_phone", "Your account has no phone number for codes. Ask an administrator.")},
+	{auth.ErrCountryNotAllowed, newAPIError(http.StatusBadRequest, "country_not_allowed", "Codes cannot be sent to phone numbers in this country.")},
+	{auth.ErrInvalidPhone, newAPIError(http.StatusBadRequest, "invalid_phone", "That phone number is not valid.")},
+	{auth.ErrSessionNotFound, newAPIError(http.StatusUnauthorized, "unauthenticated", "Sign in first.")},
+	{errUnauthenticated, newAPIError(http.StatusUnauthorized, "unauthenticated", "Sign in first.")},
+	{errStepUp, newAPIError(http.StatusUnauthorized, "step_up_required", "This needs another proof of identity: request a code.")},
+	{errReauth, newAPIError(http.StatusUnauthorized, "step_up_required", "This needs your password again: sign in.")},
+	{errCSRF, newAPIError(http.StatusForbidden, "csrf_failed", "This form has expired or came from another site. Go back, reload the page and try again.")},
+	{errForbidden, newAPIError(http.StatusForbidden, "forbidden", "You do not have access to this page.")},
+	{errNoRoute, newAPIError(http.StatusNotFound, "no_route", "Nothing is served at this address.")},
+	{errBadPath, newAPIError(http.StatusBadRequest, "bad_path", "The request path is not allowed.")},
+	{errBodyTooLarge, newAPIError(http.StatusRequestEntityTooLarge, "body_too_large", "The request body is too large.")},
+	{errNeedJSON, newAPIError(http.StatusUnsupportedMediaType, "unsupported_media_type", "Send JSON with Content-Type: application/json.")},
+	{errBadRequest, newAPIError(http.StatusBadRequest, "bad_request", "The request is malformed.")},
+	{errResetUnavailable, newAPIError(http.StatusNotFound, "reset_unavailable", "Password reset is not available here. Ask an administrator.")},
+	{errAccountUnavailable, newAPIError(http.StatusNotFound, "account_unavailable", "Account changes are not available here. Ask an administrator.")},
+	{auth.ErrExists, newAPIError(http.StatusConflict, "already_exists", "That is already registered.")},
+	{auth.ErrInvalidInput, newAPIError(http.StatusBadRequest, "invalid_input", "Some fields need another look.")},
+	{errSignupDisabled, newAPIError(http.StatusNotFound, "signup_disabled", "Sign-up is not enabled.")},
+	{auth.ErrSMSFailed, newAPIError(http.StatusBadGateway, "sms_failed", "The code could not be sent. Try again in a moment.")},
+	{errUpstreamTimeout, newAPIError(http.StatusGatewayTimeout, "upstream_timeout", "The application did not answer in time.")},
+	{errUpstream, newAPIError(http.StatusBadGateway, "upstream_unavailable", "The application is not reachable right now.")},
+	{auth.ErrOverloaded, newAPIError(http.StatusServiceUnavailable, "overloaded", "The service is busy. Try again in a moment.")},
+	{auth.ErrStoreUnavailable, newAPIError(http.StatusServiceUnavailable, "store_unavailable", "The service is temporarily unavailable.")},
 }
 
 // classify turns any error into what the client sees. Unknown errors become
@@ -82,6 +88,20 @@ func classify(err error) apiError {
 			var rl *auth.RateLimitError
 			if errors.As(err, &rl) {
 				out.retryAfter = rl.RetryAfter
+			}
+			var fe auth.FieldErrors
+			if errors.As(err, &fe) {
+				out.Fields = fe
+				if len(fe) == 1 {
+					for _, msg := range fe {
+						out.Message = msg
+					}
+				}
+			}
+			var ce *auth.ConflictError
+			if errors.As(err, &ce) {
+				out.Fields = map[string]string{ce.Field: "already registered"}
+				out.Message = "That " + ce.Field + " is already registered."
 			}
 			return out
 		}
@@ -128,4 +148,8 @@ func proxyErrorStatus(err error) error {
 
 func writeRetryAfter(c *gin.Context, d time.Duration) {
 	c.Header("Retry-After", strconv.Itoa(int((d+time.Second-1)/time.Second)))
+}
+
+func newAPIError(status int, code, message string) apiError {
+	return apiError{Status: status, Code: code, Message: message}
 }

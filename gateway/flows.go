@@ -106,23 +106,24 @@ func (s *Server) passwordLogin(c *gin.Context, login, password string, remember 
 		s.audit(c, "login_succeeded", u.Username, "", "methods", "pwd")
 		return sess, nil, nil
 	}
-	info, err := s.startCode(c, sess, u.Username, u.Phone, remember)
+	info, err := s.startCode(c, sess, u.Username, u.Phone, remember, purposeLogin)
 	return sess, info, err
 }
 
 // startCode sends a code to phone for user and records it as pending in
 // sess (saved). The session is saved even when sending fails, so the
 // password proof is not lost and the person can ask again.
-func (s *Server) startCode(c *gin.Context, sess *auth.Session, user, phone string, remember bool) (*otpInfo, error) {
+func (s *Server) startCode(c *gin.Context, sess *auth.Session, user, phone string, remember bool, purpose string) (*otpInfo, error) {
 	ctx := c.Request.Context()
-	ch, err := s.otp.Start(ctx, user, phone, purposeLogin)
+	ch, err := s.otp.Start(ctx, user, phone, purpose)
 	if err != nil {
+		s.audit(c, "otp_send_failed", user, phone, "reason", classify(err).Code)
 		if serr := s.sessions.Save(ctx, sess); serr != nil {
 			return nil, serr
 		}
 		return nil, err
 	}
-	sess.Pending = &auth.Pending{User: user, Challenge: ch.ID, Purpose: purposeLogin, Remember: remember, Phone: phone}
+	sess.Pending = &auth.Pending{User: user, Challenge: ch.ID, Purpose: purpose, Remember: remember, Phone: phone}
 	if err := s.sessions.Save(ctx, sess); err != nil {
 		s.otp.Cancel(ctx, ch.ID)
 		return nil, err
@@ -173,8 +174,13 @@ func (s *Server) verifyCode(c *gin.Context, code string) (*auth.Session, error) 
 		// A decoy challenge (unknown phone): never signs anyone in.
 		return nil, auth.ErrOTPInvalid
 	}
-	remember := sess.Pending.Remember
+	remember, purpose := sess.Pending.Remember, sess.Pending.Purpose
 	sess.Pending = nil
+	if purpose == purposeSignup {
+		if err := s.finishSignup(c, sess, ch); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.sessions.AddProof(ctx, sess, ch.User, auth.MethodSMS, remember); err != nil {
 		return nil, err
 	}
@@ -217,17 +223,22 @@ func (s *Server) resendCode(c *gin.Context) (*auth.Session, *otpInfo, error) {
 		if p.User == "" {
 			return s.startDecoy(c, sess, p.Phone, p.Remember)
 		}
-		pu, err := s.users.Lookup(ctx, p.User)
+		var pu *auth.User
+		if p.Purpose == purposeSignup && s.registry != nil {
+			pu, err = s.registry.Pending(ctx, p.User)
+		} else {
+			pu, err = s.users.Lookup(ctx, p.User)
+		}
 		if err != nil {
 			return nil, nil, err
 		}
-		info, err := s.startCode(c, sess, pu.Username, pu.Phone, p.Remember)
+		info, err := s.startCode(c, sess, pu.Username, pu.Phone, p.Remember, p.Purpose)
 		return sess, info, err
 	}
 	if u == nil {
 		return nil, nil, auth.ErrNoChallenge
 	}
-	info, err := s.startCode(c, sess, u.Username, u.Phone, sess.Remember)
+	info, err := s.startCode(c, sess, u.Username, u.Phone, sess.Remember, purposeLogin)
 	return sess, info, err
 }
 
@@ -236,7 +247,7 @@ func (s *Server) resendCode(c *gin.Context) (*auth.Session, *otpInfo, error) {
 // to them.
 func (s *Server) smsStart(c *gin.Context, phone string, remember bool) (*auth.Session, *otpInfo, error) {
 	ctx := c.Request.Context()
-	e164, err := auth.NormalizePhone(phone, "")
+	e164, err := auth.NormalizePhone(phone, s.region)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -252,7 +263,7 @@ func (s *Server) smsStart(c *gin.Context, phone string, remember bool) (*auth.Se
 	if u == nil || u.Disabled || u.Phone != e164 {
 		return s.startDecoy(c, sess, e164, remember)
 	}
-	info, err := s.startCode(c, sess, u.Username, u.Phone, remember)
+	info, err := s.startCode(c, sess, u.Username, u.Phone, remember, purposeLogin)
 	return sess, info, err
 }
 
@@ -334,6 +345,7 @@ func (s *Server) audit(c *gin.Context, event, user, phone string, kv ...any) {
 		args = append(args, "request_id", id)
 	}
 	s.log.InfoContext(c.Request.Context(), "audit", append(args, kv...)...)
+	s.metrics.auditEvent(event, auditReason(kv))
 }
 
 func joinMethods(m []string) string {

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gin-gonic/gin"
@@ -64,7 +65,9 @@ func newOriginal(method string, u *url.URL) (*original, bool) {
 }
 
 // authRequest is GET /authz/auth-request (nginx auth_request): 200, 401,
-// 403 or 503, never a redirect (nginx turns 401 into one).
+// 403 or 503, never a redirect. A 401 for a browser GET carries the
+// portal's login URL in Location, for nginx to redirect to (nginx only
+// passes 2xx, 401 and 403 on from an auth subrequest).
 func (s *Server) authRequest(c *gin.Context) {
 	s.authorize(c, originalFromNginx, false)
 }
@@ -100,13 +103,19 @@ func (s *Server) authorize(c *gin.Context, read func(*http.Request) (*original, 
 		c.Status(http.StatusOK)
 		return
 	}
+	begin, observe := time.Now(), s.metrics.decideNginx
+	if redirect {
+		observe = s.metrics.decideFwd
+	}
 	sess, u, err := s.currentUser(c)
 	if err != nil {
+		observe.Observe(since(begin))
 		s.metrics.requests.WithLabelValues(rt.name, "error").Inc()
 		s.apiFail(c, err)
 		return
 	}
 	d := decide(rt, sess, u, s.now())
+	observe.Observe(since(begin))
 	switch d.verdict {
 	case allow:
 		id, err := s.identityFor(d, rt.name)
@@ -122,11 +131,16 @@ func (s *Server) authorize(c *gin.Context, read func(*http.Request) (*original, 
 		s.apiFail(c, errForbidden)
 	default:
 		s.metrics.requests.WithLabelValues(rt.name, "login").Inc()
-		if redirect && o.method == http.MethodGet && wantsHTML(c.Request) {
-			login := strings.TrimSuffix(s.publicURL.String(), "/") + s.prefix + "/login?rd=" + url.QueryEscape(o.url.String())
-			c.Redirect(http.StatusFound, login)
-			c.Abort()
-			return
+		if o.method == http.MethodGet && wantsHTML(c.Request) {
+			login := s.portalLoginURL(o.url)
+			if redirect {
+				c.Redirect(http.StatusFound, login)
+				c.Abort()
+				return
+			}
+			// nginx cannot build a URL-encoded rd itself: the 401 carries
+			// the login URL, which its error_page turns into a redirect.
+			c.Header("Location", login)
 		}
 		if d.session != nil && d.session.Authenticated() {
 			if slices.Contains(d.missing, auth.MethodPassword) {
@@ -138,4 +152,10 @@ func (s *Server) authorize(c *gin.Context, read func(*http.Request) (*original, 
 		}
 		s.apiFail(c, errUnauthenticated)
 	}
+}
+
+// portalLoginURL is the portal's login page on public_url, with rd set to
+// the original URL the person was going to.
+func (s *Server) portalLoginURL(original *url.URL) string {
+	return strings.TrimSuffix(s.publicURL.String(), "/") + s.prefix + "/login?rd=" + url.QueryEscape(original.String())
 }

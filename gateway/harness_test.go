@@ -27,6 +27,7 @@ import (
 	"github.com/gatehouse-auth/gatehouse/auth/fileusers"
 	"github.com/gatehouse-auth/gatehouse/auth/memstore"
 	"github.com/gatehouse-auth/gatehouse/auth/storetest"
+	"github.com/gatehouse-auth/gatehouse/auth/storeusers"
 	"github.com/gatehouse-auth/gatehouse/config"
 	"github.com/gatehouse-auth/gatehouse/gateway"
 	"github.com/prometheus/client_golang/prometheus"
@@ -220,6 +221,29 @@ type switchStore struct {
 
 var errDown = fmt.Errorf("fake store: connection refused: %w", auth.ErrStoreUnavailable)
 
+func (s *switchStore) sets() auth.SetStore { return s.Store.(auth.SetStore) }
+
+func (s *switchStore) SAdd(ctx context.Context, key, member string, ttl time.Duration) error {
+	if s.down.Load() {
+		return errDown
+	}
+	return s.sets().SAdd(ctx, key, member, ttl)
+}
+
+func (s *switchStore) SRem(ctx context.Context, key, member string) error {
+	if s.down.Load() {
+		return errDown
+	}
+	return s.sets().SRem(ctx, key, member)
+}
+
+func (s *switchStore) SMembers(ctx context.Context, key string) ([]string, error) {
+	if s.down.Load() {
+		return nil, errDown
+	}
+	return s.sets().SMembers(ctx, key)
+}
+
 func (s *switchStore) Get(ctx context.Context, key string) ([]byte, error) {
 	if s.down.Load() {
 		return nil, errDown
@@ -289,6 +313,7 @@ type harness struct {
 	clock    *storetest.Clock
 	store    *switchStore
 	registry *prometheus.Registry
+	users    *storeusers.Backend // with users.backend: redis
 }
 
 // setup adjusts a harness before the gateway is built.
@@ -296,6 +321,7 @@ type setup struct {
 	transport *http.Transport
 	store     func(t *testing.T) auth.Store // nil: memstore on the fake clock
 	edit      func(cfg *config.Config, upstreamURL string)
+	key       ed25519.PrivateKey // signing key; replicas of one deployment share it
 }
 
 // baseRoutes are the routes every harness has.
@@ -342,6 +368,9 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 		if x.edit != nil {
 			o.edit = x.edit
 		}
+		if x.key != nil {
+			o.key = x.key
+		}
 	}
 	h := &harness{
 		up:       newUpstream(t),
@@ -377,11 +406,35 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 	}
 	h.store = &switchStore{Store: inner}
 
-	users, err := fileusers.New(cfg.Users.File, "", nil)
-	if err != nil {
-		t.Fatal(err)
+	var users auth.UserBackend
+	var registry *storeusers.Backend
+	if cfg.Users.Backend == "redis" {
+		// Accounts in the store, seeded with the same people.
+		registry = storeusers.New(h.store, "")
+		for _, u := range allUsers {
+			hash, err := testHasher.Hash(context.Background(), u.password)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := registry.Add(context.Background(), &auth.User{Username: u.name, Email: u.email, Phone: u.phone, DisplayName: u.display,
+				Groups: u.groups, PasswordHash: hash, Disabled: u.disabled, ForceTwoFactor: u.forceTwoFactor}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		users = registry
+		h.users = registry
+	} else {
+		fu, err := fileusers.New(cfg.Users.File, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		users = fu
 	}
-	_, key, err := ed25519.GenerateKey(rand.Reader)
+	var err error
+	key := o.key
+	if key == nil {
+		_, key, err = ed25519.GenerateKey(rand.Reader)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -402,7 +455,7 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 		AbsoluteTimeout: cfg.Session.AbsoluteTimeout,
 		RememberMe:      cfg.Session.RememberMe,
 	}, h.clock, nil)
-	h.gw, err = gateway.New(gateway.Options{
+	gopts := gateway.Options{
 		Config:   cfg,
 		Sessions: sessions,
 		OTP:      otp,
@@ -417,7 +470,13 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 		Clock:      h.clock,
 		Registerer: h.registry,
 		Transport:  o.transport,
-	})
+		Hasher:     testHasher,
+		KV:         h.store,
+	}
+	if registry != nil {
+		gopts.Registry = registry
+	}
+	h.gw, err = gateway.New(gopts)
 	if err != nil {
 		t.Fatalf("gateway.New: %v", err)
 	}
@@ -618,7 +677,8 @@ func (r reply) jsonMap(t *testing.T) map[string]any {
 var snakeCase = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
 
 // errorCode checks that the reply is exactly the contract's JSON error
-// {"error":{"code","message"}} and returns the code.
+// {"error":{"code","message"}} (plus "fields" on 400/409) and returns the
+// code.
 func (r reply) errorCode(t *testing.T) string {
 	t.Helper()
 	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
@@ -632,7 +692,18 @@ func (r reply) errorCode(t *testing.T) string {
 		t.Fatalf("error body must have exactly the key \"error\": %s", r.body)
 	}
 	var inner map[string]any
-	if err := json.Unmarshal(top["error"], &inner); err != nil || len(inner) != 2 {
+	if err := json.Unmarshal(top["error"], &inner); err != nil {
+		t.Fatalf("\"error\" must be an object: %s", r.body)
+	}
+	// "fields" is the one addition, naming the bad fields of a 400 or the
+	// taken one of a 409.
+	if f, ok := inner["fields"]; ok {
+		if _, isMap := f.(map[string]any); !isMap || (r.status != http.StatusBadRequest && r.status != http.StatusConflict) {
+			t.Fatalf("unexpected \"fields\" in %s", r.body)
+		}
+		delete(inner, "fields")
+	}
+	if len(inner) != 2 {
 		t.Fatalf("\"error\" must be an object with exactly code and message: %s", r.body)
 	}
 	code, _ := inner["code"].(string)

@@ -34,6 +34,16 @@ type pageData struct {
 	RememberMe bool // offer the box
 	Status     int
 	CSRF       string // token for the hidden csrf field of every form
+
+	Fields   map[string]string // per-field problems
+	Form     map[string]string // values to put back in a form
+	Email    string
+	Name     string
+	NewPhone string // masked, during a phone change
+	CanEdit  bool   // the user backend accepts changes
+	Sessions []auth.SessionInfo
+	Signup   bool // sign-up is offered
+	Reset    bool // password reset is offered
 }
 
 func (s *Server) page(title string) pageData {
@@ -42,6 +52,8 @@ func (s *Server) page(title string) pageData {
 		Prefix:     s.prefix,
 		CodeLength: s.otp.Config().Length,
 		RememberMe: s.sessions.Config().RememberMe > 0,
+		Signup:     s.cfg.Users.Signup.Enabled && s.registry != nil,
+		Reset:      s.registry != nil,
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -15,19 +14,6 @@ import (
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gin-gonic/gin"
 )
-
-// defaultTransport is the upstream transport: bounded dial, TLS handshake
-// and response-header waits, so a dead or hung upstream answers 502/504
-// instead of hanging the client.
-func defaultTransport() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.DialContext = (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext
-	t.TLSHandshakeTimeout = 5 * time.Second
-	t.ResponseHeaderTimeout = 30 * time.Second
-	t.MaxIdleConnsPerHost = 256
-	t.IdleConnTimeout = 90 * time.Second
-	return t
-}
 
 // forwardState travels from the handler to Rewrite in the request context.
 type forwardState struct {
@@ -42,14 +28,55 @@ type forwardKey struct{}
 // Director: hop-by-hop headers (including anything a client lists in
 // Connection) are removed before Rewrite runs, so nothing a client sends
 // can delete the identity headers set here.
-func (s *Server) newProxy(r *route) *httputil.ReverseProxy {
+//
+// Its transport bounds the dial and the wait for response headers with
+// the route's timeouts, records the upstream's latency, and refuses at
+// once (502) while the upstream is marked down.
+func (s *Server) newProxy(r *route, t http.RoundTripper) *httputil.ReverseProxy {
 	return &httputil.ReverseProxy{
-		Rewrite:   func(pr *httputil.ProxyRequest) { s.rewrite(pr, r) },
-		Transport: s.transport,
+		Rewrite: func(pr *httputil.ProxyRequest) { s.rewrite(pr, r) },
+		Transport: &upstreamTransport{
+			next:   t,
+			health: s.health.get(r.upstream.Scheme + "://" + r.upstream.Host),
+			route:  r,
+			server: s,
+		},
 		ErrorHandler: func(w http.ResponseWriter, req *http.Request, err error) {
 			s.proxyError(w, req, r, err)
 		},
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// prepareRoutes gives every route of t its series and its proxy, and
+// returns the transports made for it (to close when t is retired).
+func (s *Server) prepareRoutes(t *table) []*http.Transport {
+	ts := newTransports(s.transport)
+	for _, r := range t.routes {
+		r.m = s.metrics.forRoute(r.name)
+		r.proxy = s.newProxy(r, ts.get(r.timeouts))
+	}
+	return ts.all
+}
+
+// retireRoutes releases what the replaced table old held: idle upstream
+// connections of its own transports (requests in flight finish first) and
+// the series of routes the new table cur no longer has.
+func (s *Server) retireRoutes(old, cur *table) {
+	if old == nil {
+		return
+	}
+	for _, t := range old.transports {
+		t.CloseIdleConnections()
+	}
+	names := make(map[string]bool, len(cur.routes))
+	for _, r := range cur.routes {
+		names[r.name] = true
+	}
+	for _, r := range old.routes {
+		if !names[r.name] {
+			s.metrics.forget(r.name)
+		}
 	}
 }
 
@@ -115,9 +142,15 @@ func (s *Server) proxyError(w http.ResponseWriter, req *http.Request, r *route, 
 		w.WriteHeader(499)
 		return
 	}
-	s.log.WarnContext(req.Context(), "upstream failed", "route", r.name, "upstream", r.upstream.Host, "error", err)
-	s.metrics.upstreamErrors.WithLabelValues(r.name).Inc()
+	if !errors.Is(err, errUpstreamDown) {
+		s.log.WarnContext(req.Context(), "upstream failed", "route", r.name, "upstream", r.upstream.Host, "error", err)
+	}
 	e := classify(mapped)
+	if errors.Is(mapped, errUpstreamTimeout) {
+		r.m.timeout.Inc()
+	} else {
+		r.m.unavailable.Inc()
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	if wantsHTML(req) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -148,23 +181,26 @@ func (s *Server) serveProxy(c *gin.Context) {
 	host := normalizeHost(req.Host)
 	rt := s.routes().match(host, p, req.Method)
 	if rt == nil {
-		s.metrics.requests.WithLabelValues("", "no_route").Inc()
+		s.metrics.noRoute.Inc()
 		s.fail(c, errNoRoute)
 		return
 	}
 	st := &forwardState{path: p}
 	if rt.policy == PolicyBypass || rt.isBypassed(p) {
-		s.metrics.requests.WithLabelValues(rt.name, "bypass").Inc()
+		rt.m.bypass.Inc()
 		s.forward(c, rt, st)
 		return
 	}
+	begin := time.Now()
 	sess, u, err := s.currentUser(c)
 	if err != nil {
-		s.metrics.requests.WithLabelValues(rt.name, "error").Inc()
+		s.metrics.decideProxy.Observe(since(begin))
+		rt.m.errors.Inc()
 		s.fail(c, err) // store down: 503, never open
 		return
 	}
 	d := decide(rt, sess, u, s.now())
+	s.metrics.decideProxy.Observe(since(begin))
 	switch d.verdict {
 	case allow:
 		id, err := s.identityFor(d, rt.name)
@@ -173,13 +209,13 @@ func (s *Server) serveProxy(c *gin.Context) {
 			return
 		}
 		st.identity, st.withID = id, true
-		s.metrics.requests.WithLabelValues(rt.name, "allow").Inc()
+		rt.m.allow.Inc()
 		s.forward(c, rt, st)
 	case forbidden:
-		s.metrics.requests.WithLabelValues(rt.name, "forbidden").Inc()
+		rt.m.forbidden.Inc()
 		s.fail(c, errForbidden)
 	default:
-		s.metrics.requests.WithLabelValues(rt.name, "login").Inc()
+		rt.m.login.Inc()
 		if isNavigation(req) {
 			rd := p
 			if req.URL.RawQuery != "" {
@@ -230,4 +266,16 @@ func (s *Server) forward(c *gin.Context, rt *route, st *forwardState) {
 	ctx := context.WithValue(c.Request.Context(), forwardKey{}, st)
 	rt.proxy.ServeHTTP(c.Writer, c.Request.WithContext(ctx))
 	c.Abort()
+}
+
+// CloseIdleConnections closes the idle upstream connections of the server's
+// transports; requests in flight finish normally. Call it on a Server a
+// reload replaced.
+func (s *Server) CloseIdleConnections() {
+	s.transport.CloseIdleConnections()
+	if t := s.routes(); t != nil {
+		for _, tr := range t.transports {
+			tr.CloseIdleConnections()
+		}
+	}
 }

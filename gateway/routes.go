@@ -37,11 +37,14 @@ type route struct {
 	upstream   *url.URL
 	proxy      *httputil.ReverseProxy
 	preserve   bool
+	timeouts   config.RouteTimeouts // resolved: never zero
+	m          *routeMetrics        // set by SetRoutes
 }
 
 // table is the compiled route list, most specific first.
 type table struct {
-	routes []*route
+	routes     []*route
+	transports []*http.Transport // made for this table's routes; see prepareRoutes
 }
 
 func compileRoutes(rs []config.Route) (*table, error) {
@@ -60,6 +63,7 @@ func compileRoutes(rs []config.Route) (*table, error) {
 			maxAuthAge: r.MaxAuthAge,
 			upstream:   u,
 			preserve:   r.PreserveHost,
+			timeouts:   resolveTimeouts(r.Timeouts),
 		}
 		if cr.prefix == "" {
 			cr.prefix = "/"

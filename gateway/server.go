@@ -34,9 +34,16 @@ type Options struct {
 	Signer   *auth.Signer
 	// Regulator bans after repeated failures; nil disables regulation.
 	Regulator *auth.Regulator
-	Store     Pinger
-	Logger    *slog.Logger
-	Clock     auth.Clock
+	// Registry is the writable user backend (users.backend: redis): sign-up,
+	// password reset and the account page need it. nil with the file backend.
+	Registry auth.UserRegistry
+	// Hasher hashes new passwords (sign-up, reset, account page).
+	Hasher Hasher
+	// KV keeps pending password resets.
+	KV     auth.KV
+	Store  Pinger
+	Logger *slog.Logger
+	Clock  auth.Clock
 	// Registerer receives the gateway's metrics; nil uses a private registry.
 	Registerer prometheus.Registerer
 	// Transport is the base round tripper for upstreams; nil clones
@@ -53,6 +60,11 @@ type Server struct {
 	users     auth.UserBackend
 	signer    *auth.Signer
 	reg       *auth.Regulator
+	registry  auth.UserRegistry
+	hasher    Hasher
+	kv        auth.KV
+	policy    auth.PasswordPolicy
+	region    string
 	store     Pinger
 	log       *slog.Logger
 	clock     auth.Clock
@@ -66,6 +78,7 @@ type Server struct {
 	csrfKey   []byte
 	asserts   *assertionCache
 	transport *http.Transport
+	health    healthTable // passive health of upstreams
 	engine    *gin.Engine
 }
 
@@ -78,6 +91,9 @@ func New(opts Options) (*Server, error) {
 	if cfg == nil || opts.Sessions == nil || opts.OTP == nil || opts.Auth == nil || opts.Signer == nil || opts.Store == nil {
 		return nil, errors.New("gateway: missing collaborator")
 	}
+	if opts.Registry != nil && (opts.Hasher == nil || opts.KV == nil) {
+		return nil, errors.New("gateway: a user registry needs a Hasher and a KV")
+	}
 	s := &Server{
 		cfg:      cfg,
 		sessions: opts.Sessions,
@@ -86,6 +102,11 @@ func New(opts Options) (*Server, error) {
 		users:    opts.Auth.Users(),
 		signer:   opts.Signer,
 		reg:      opts.Regulator,
+		registry: opts.Registry,
+		hasher:   opts.Hasher,
+		kv:       opts.KV,
+		policy:   auth.PasswordPolicy{MinLength: cfg.Users.PasswordPolicy.MinLength, MaxLength: cfg.Users.PasswordPolicy.MaxLength},
+		region:   cfg.OTP.DefaultRegion,
 		store:    opts.Store,
 		log:      opts.Logger,
 		clock:    opts.Clock,
@@ -136,10 +157,8 @@ func (s *Server) SetRoutes(rs []config.Route) error {
 	if err != nil {
 		return fmt.Errorf("gateway: routes: %w", err)
 	}
-	for _, r := range t.routes {
-		r.proxy = s.newProxy(r)
-	}
-	s.table.Store(t)
+	t.transports = s.prepareRoutes(t)
+	s.retireRoutes(s.table.Swap(t), t)
 	return nil
 }
 
@@ -163,7 +182,7 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	}
 	e.Use(s.recoverer, s.requestID, s.accessLog, s.stripIdentity)
 
-	p := e.Group(s.prefix, s.securityHeaders)
+	p := e.Group(s.prefix, s.securityHeaders, s.otpRequester)
 	p.GET("/login", s.loginPage)
 	p.POST("/login", s.limitBody, s.checkCSRF, s.loginSubmit)
 	p.GET("/otp", s.otpPage)
@@ -171,6 +190,15 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	p.POST("/otp/resend", s.limitBody, s.checkCSRF, s.otpResendSubmit)
 	p.GET("/logout", s.logoutPage)
 	p.POST("/logout", s.limitBody, s.checkCSRF, s.logoutSubmit)
+	p.GET("/signup", s.signupPage)
+	p.POST("/signup", s.limitBody, s.checkCSRF, s.signupSubmit)
+	p.GET("/reset", s.resetPage)
+	p.POST("/reset", s.limitBody, s.checkCSRF, s.resetSubmit)
+	p.GET("/account", s.accountPage)
+	p.POST("/account/password", s.limitBody, s.checkCSRF, s.accountPassword)
+	p.POST("/account/phone", s.limitBody, s.checkCSRF, s.accountPhone)
+	p.POST("/account/phone/verify", s.limitBody, s.checkCSRF, s.accountPhoneVerify)
+	p.POST("/account/sessions/revoke", s.limitBody, s.checkCSRF, s.accountRevoke)
 	p.GET("/static/style.css", s.styleCSS)
 	p.GET("/jwks.json", s.jwks)
 
@@ -179,6 +207,8 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	api.POST("/otp", s.limitBody, s.requireJSON, s.apiOTP)
 	api.POST("/otp/resend", s.limitBody, s.requireJSON, s.apiOTPResend)
 	api.POST("/sms/start", s.limitBody, s.requireJSON, s.apiSMSStart)
+	api.POST("/signup", s.limitBody, s.requireJSON, s.apiSignup)
+	api.POST("/reset", s.limitBody, s.requireJSON, s.apiReset)
 	api.POST("/logout", s.limitBody, s.apiLogout)
 	api.GET("/session", s.apiSession)
 

@@ -8,6 +8,15 @@
 // key is auth.ErrNotFound; every other failure, timeouts included, wraps
 // auth.ErrStoreUnavailable, on which the gateway fails closed.
 //
+// Cluster safety: every operation touches exactly one key (the counter's
+// Lua script included: KEYS[1] only), so no command can fail with
+// CROSSSLOT and keys spread over all masters. Keys that belong together
+// still share a hash tag where it is free to do so (an OTP challenge and
+// its attempt counter: "otp:{id}:c", "otp:{id}:n"), so a future
+// multi-key script over them stays possible. A key_prefix containing
+// "{...}" would pin every key to one slot, and so to one master: keep
+// braces out of it.
+//
 // go-redis retries a command after a network error (MaxRetries, within the
 // same timeout). A retried write whose first attempt did reach Redis can
 // only make the answer more conservative: SetNX and Delete report false,

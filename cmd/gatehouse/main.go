@@ -26,6 +26,7 @@ Commands:
   check-config [-c FILE]       validate the configuration; print FILE:LINE: message per problem
   hash-password [-c FILE]      read a password on stdin, print an argon2id PHC string
   keygen [-o FILE]             write a new Ed25519 signing key (PEM, mode 0600)
+  user add|list|show|delete|set-phone|set-password|disable|enable   manage accounts (users.backend: redis)
   version                      print the version
 
 -c defaults to $GATEHOUSE_CONFIG, then ./gateway.yaml.
@@ -60,6 +61,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdHashPassword(ctx, args, stdin, stdout, stderr)
 	case "keygen":
 		err = cmdKeygen(args, stdout, stderr)
+	case "user":
+		err = cmdUser(ctx, args, stdin, stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "gatehouse", version)
 	case "help", "-h", "-help", "--help":

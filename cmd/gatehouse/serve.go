@@ -3,20 +3,26 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
+	"os/signal"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"text/template"
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/auth/fileusers"
+	"github.com/gatehouse-auth/gatehouse/auth/instrumented"
 	"github.com/gatehouse-auth/gatehouse/auth/memstore"
 	"github.com/gatehouse-auth/gatehouse/auth/redisstore"
+	"github.com/gatehouse-auth/gatehouse/auth/sms"
+	"github.com/gatehouse-auth/gatehouse/auth/storeusers"
 	"github.com/gatehouse-auth/gatehouse/config"
 	"github.com/gatehouse-auth/gatehouse/gateway"
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,15 +32,38 @@ import (
 // hashWait is how long a login waits for a hashing slot before 503.
 const hashWait = 2 * time.Second
 
-// app is everything built from one configuration.
+// app is the running gateway: what lives as long as the process (store,
+// metrics registry, admin handler) and the current generation, everything
+// built from one configuration, which a reload replaces.
 type app struct {
-	cfg      *config.Config
+	cfg      *config.Config // as started: listeners, TLS on/off, store
 	log      *slog.Logger
 	store    auth.Store
 	closers  []func() error
-	users    *fileusers.Backend
-	gateway  *gateway.Server
 	registry *prometheus.Registry
+	admin    *gateway.Admin
+	ov       overrides
+	sms      *sms.Metrics
+	reloads  reloadMetrics
+
+	// configPath is the file reloads read ("" disables reloading), hup
+	// delivers SIGHUP.
+	configPath string
+	hup        <-chan os.Signal
+
+	mu      sync.Mutex // serialises reloads
+	current atomic.Pointer[generation]
+}
+
+// generation is everything built from one configuration: the users, the
+// auth services and the gateway. Requests that started on a generation
+// finish on it after a reload.
+type generation struct {
+	cfg       *config.Config
+	fileUsers *fileusers.Backend // nil with the redis backend
+	gateway   *gateway.Server
+	cert      *tls.Certificate // server.tls, nil without TLS
+	stop      context.CancelFunc
 }
 
 // overrides replace parts of the configuration-driven build (the demo and
@@ -50,27 +79,48 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	cfg, err := loadConfig(configPath(*c))
+	log := newLogger(stderr)
+	path := configPath(*c)
+	cfg, err := loadConfig(path)
 	if err != nil {
 		printProblems(stderr, err)
 		return errProblems
 	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	a, err := build(ctx, cfg, log, overrides{})
 	if err != nil {
 		return err
 	}
 	defer a.close()
+	a.configPath, a.hup = path, hup
 	return a.serve(ctx, nil, nil)
 }
 
-// build makes the store, users, hasher, signer, sender, OTP and session
-// services and the gateway from cfg.
-func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrides) (*app, error) {
-	a := &app{cfg: cfg, log: log, registry: prometheus.NewRegistry()}
-	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	clock := auth.SystemClock{}
+// newLogger is the JSON logger of serve: every line a request causes
+// carries its request_id.
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(gateway.NewLogHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo})))
+}
 
+// build makes what lives as long as the process (store, registry, admin
+// handler) and the first generation from cfg.
+func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrides) (*app, error) {
+	a := &app{cfg: cfg, log: log, registry: prometheus.NewRegistry(), ov: ov}
+	a.registry.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	var err error
+	if a.reloads, err = newReloadMetrics(a.registry); err != nil {
+		return nil, err
+	}
+	if a.sms, err = sms.NewMetrics(a.registry); err != nil {
+		return nil, err
+	}
+
+	var store auth.Store
 	switch cfg.Store.Driver {
 	case "redis":
 		client, err := redisstore.NewClient(cfg.Store.Redis)
@@ -78,28 +128,61 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 			return nil, err
 		}
 		a.closers = append(a.closers, client.Close)
-		a.store = redisstore.New(client, cfg.Store.KeyPrefix, cfg.Store.Redis.OpTimeout)
+		store = redisstore.New(client, cfg.Store.KeyPrefix, cfg.Store.Redis.OpTimeout)
 		pctx, cancel := context.WithTimeout(ctx, cfg.Store.Redis.DialTimeout+cfg.Store.Redis.OpTimeout)
-		if err := a.store.Ping(pctx); err != nil {
+		if err := store.Ping(pctx); err != nil {
 			// Not fatal: requests fail closed with 503 and /readyz says so
 			// until Redis answers.
 			log.Warn("redis not reachable at startup; serving 503 until it is", "error", err)
 		}
 		cancel()
 	default:
-		a.store = memstore.New(clock)
+		store = memstore.New(auth.SystemClock{})
 	}
-
-	if cfg.Users.Backend != "file" {
-		return nil, fmt.Errorf("users.backend %q is not available in this build; use \"file\"", cfg.Users.Backend)
-	}
-	users, err := fileusers.New(cfg.Users.File, "", log)
-	if err != nil {
+	if a.store, err = instrumented.NewStore(store, a.registry); err != nil {
 		return nil, err
 	}
-	a.users = users
+	a.admin = gateway.NewAdmin(a.store, a.registry, log)
 
-	key := ov.signingKey
+	g, err := a.newGeneration(ctx, cfg)
+	if err != nil {
+		a.close()
+		return nil, err
+	}
+	a.current.Store(g)
+	return a, nil
+}
+
+// newGeneration builds the users, hasher, signer, sender, OTP and session
+// services and the gateway from cfg, on the app's store and registry. It
+// starts nothing: see start.
+func (a *app) newGeneration(ctx context.Context, cfg *config.Config) (*generation, error) {
+	g := &generation{cfg: cfg}
+	clock := auth.SystemClock{}
+	log := a.log
+
+	var (
+		users    auth.UserBackend
+		registry auth.UserRegistry
+	)
+	switch cfg.Users.Backend {
+	case "redis":
+		st, ok := a.store.(storeusers.Store)
+		if !ok {
+			return nil, errors.New("users.backend redis: the store does not keep sets")
+		}
+		r := storeusers.New(st, cfg.OTP.DefaultRegion)
+		users, registry = r, r
+	default:
+		fu, err := fileusers.New(cfg.Users.File, cfg.OTP.DefaultRegion, a.log)
+		if err != nil {
+			return nil, err
+		}
+		g.fileUsers, users = fu, fu
+	}
+	var err error
+
+	key := a.ov.signingKey
 	if key == nil {
 		if key, err = auth.LoadSigningKey(cfg.Identity.SigningKeyFile); err != nil {
 			return nil, err
@@ -115,26 +198,20 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 	}
 	signer := auth.NewSigner(key, cfg.Server.PublicURL, cfg.Identity.AssertionTTL, clock, previous...)
 
-	sender := ov.sender
+	sender := a.ov.sender
 	if sender == nil {
 		if sender, err = newSender(cfg); err != nil {
 			return nil, err
 		}
 	}
+	sender = sms.Instrument(sender, cfg.SMS.Provider, a.sms, log)
 	msg, err := template.New("otp").Parse(cfg.OTP.Message)
 	if err != nil {
 		return nil, fmt.Errorf("otp.message: %w", err)
 	}
-	otp := auth.NewOTP(a.store, sender, signer.DeriveKey("otp"), auth.OTPConfig{
-		App:            "Gatehouse",
-		Length:         cfg.OTP.Length,
-		TTL:            cfg.OTP.TTL,
-		MaxAttempts:    cfg.OTP.MaxAttempts,
-		ResendCooldown: cfg.OTP.ResendCooldown,
-		MaxSends:       cfg.OTP.MaxSends.Count,
-		SendWindow:     cfg.OTP.MaxSends.Window,
-		Message:        msg,
-	}, clock, log)
+	ocfg := otpConfig(cfg)
+	ocfg.Message = msg
+	otp := auth.NewOTP(a.store, sender, signer.DeriveKey("otp"), ocfg, clock, log)
 	sessions := auth.NewSessions(a.store, auth.SessionConfig{
 		IdleTimeout:     cfg.Session.IdleTimeout,
 		AbsoluteTimeout: cfg.Session.AbsoluteTimeout,
@@ -143,12 +220,15 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 	p := cfg.Hashing.Argon2id
 	hasher := auth.NewHasher(auth.Argon2Params{MemoryKiB: p.MemoryKiB, Iterations: p.Iterations, Parallelism: p.Parallelism}, cfg.Hashing.MaxConcurrent, hashWait)
 
-	a.gateway, err = gateway.New(gateway.Options{
+	g.gateway, err = gateway.New(gateway.Options{
 		Config:   cfg,
 		Sessions: sessions,
 		OTP:      otp,
 		Auth:     auth.NewAuthenticator(users, hasher, log),
 		Signer:   signer,
+		Registry: registry,
+		Hasher:   hasher,
+		KV:       a.store,
 		Regulator: auth.NewRegulator(a.store, auth.RegulationConfig{
 			MaxFailures: cfg.Regulation.MaxFailures,
 			FindTime:    cfg.Regulation.FindTime,
@@ -162,93 +242,12 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 	if err != nil {
 		return nil, err
 	}
-	return a, nil
-}
-
-// newSender builds the configured SMS sender.
-func newSender(cfg *config.Config) (auth.Sender, error) {
-	switch cfg.SMS.Provider {
-	case "console":
-		return auth.NewConsoleSender(cfg.SMS.Console.File, os.Stderr, nil), nil
-	default:
-		return nil, fmt.Errorf("sms.provider %q is not available in this build; use \"console\"", cfg.SMS.Provider)
-	}
-}
-
-func (a *app) close() {
-	for _, c := range a.closers {
-		_ = c()
-	}
-}
-
-// serve runs the main and admin listeners until ctx ends, then shuts down
-// gracefully within server.timeouts.shutdown. ln and adminLn may be given
-// (tests, demo); otherwise the configured addresses are listened on.
-func (a *app) serve(ctx context.Context, ln, adminLn net.Listener) error {
-	cfg := a.cfg
-	var err error
-	if ln == nil {
-		if ln, err = net.Listen("tcp", cfg.Server.Listen); err != nil {
-			return fmt.Errorf("listen %s: %w", cfg.Server.Listen, err)
+	if cfg.Server.TLS.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.Server.TLS.CertFile, cfg.Server.TLS.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("server.tls: %w", err)
 		}
+		g.cert = &cert
 	}
-	if adminLn == nil && cfg.Server.AdminListen != "" {
-		if adminLn, err = net.Listen("tcp", cfg.Server.AdminListen); err != nil {
-			ln.Close()
-			return fmt.Errorf("admin_listen %s: %w", cfg.Server.AdminListen, err)
-		}
-	}
-	t := cfg.Server.Timeouts
-	errLog := slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)
-	main := &http.Server{
-		Handler:           a.gateway.Handler(),
-		ReadHeaderTimeout: t.ReadHeader,
-		ReadTimeout:       t.Read,
-		WriteTimeout:      t.Write,
-		IdleTimeout:       t.Idle,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          errLog,
-	}
-	servers := []*http.Server{main}
-	errc := make(chan error, 2)
-
-	go a.users.Run(ctx, 2*time.Second)
-	go func() {
-		if cfg.Server.TLS.CertFile != "" {
-			errc <- main.ServeTLS(ln, cfg.Server.TLS.CertFile, cfg.Server.TLS.KeyFile)
-			return
-		}
-		errc <- main.Serve(ln)
-	}()
-	a.log.Info("gatehouse listening", "addr", ln.Addr().String(), "version", version, "routes", len(cfg.Routes), "store", cfg.Store.Driver)
-	if adminLn != nil {
-		admin := &http.Server{
-			Handler:           a.gateway.AdminHandler(a.registry),
-			ReadHeaderTimeout: t.ReadHeader,
-			ReadTimeout:       t.Read,
-			WriteTimeout:      t.Write,
-			ErrorLog:          errLog,
-		}
-		servers = append(servers, admin)
-		go func() { errc <- admin.Serve(adminLn) }()
-		a.log.Info("admin listening", "addr", adminLn.Addr().String())
-	}
-
-	select {
-	case err := <-errc:
-		if !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-	case <-ctx.Done():
-	}
-	a.log.Info("shutting down", "grace", t.Shutdown.String())
-	sctx, cancel := context.WithTimeout(context.Background(), t.Shutdown)
-	defer cancel()
-	var errs []error
-	for _, s := range servers {
-		if err := s.Shutdown(sctx); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return g, nil
 }

@@ -87,7 +87,7 @@ func cmdCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) 
 		}
 	}
 	if cfg.Users.Backend == "file" {
-		if _, err := fileusers.New(cfg.Users.File, "", nil); err != nil {
+		if _, err := fileusers.New(cfg.Users.File, cfg.OTP.DefaultRegion, nil); err != nil {
 			problems = append(problems, fmt.Errorf("%s:%d: users.file: %w", path, cfg.Line("users.file"), err))
 		}
 	}

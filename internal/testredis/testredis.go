@@ -41,7 +41,11 @@ type Server struct {
 	bin  string
 	dir  string
 	port int
-	proc *process // nil while stopped
+	// args returns the command line (after the binary) that starts the
+	// server on port; nil means a plain standalone server.
+	args   func(port int) ([]string, error)
+	proc   *process // nil while stopped
+	paused bool
 }
 
 // process is one run of redis-server.
@@ -63,14 +67,18 @@ func Start(tb testing.TB) string {
 // ends. It skips tb (fails it in CI) if redis-server is not installed.
 func NewServer(tb testing.TB) *Server {
 	tb.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			tb.Fatal(notInstalled)
-		}
-		tb.Skip(notInstalled)
-	}
+	return newServer(tb, nil)
+}
+
+// newServer starts a server whose command line args builds (nil: a
+// standalone server).
+func newServer(tb testing.TB, args func(s *Server, port int) ([]string, error)) *Server {
+	tb.Helper()
+	bin := lookPath(tb, "redis-server")
 	s := &Server{tb: tb, bin: bin, dir: tb.TempDir()}
+	if args != nil {
+		s.args = func(port int) ([]string, error) { return args(s, port) }
+	}
 	tb.Cleanup(s.stop)
 
 	var lastErr error
@@ -87,6 +95,61 @@ func NewServer(tb testing.TB) *Server {
 	}
 	tb.Fatalf("testredis: %v", lastErr)
 	return nil
+}
+
+// lookPath finds a Redis program or skips tb (fails it in CI).
+func lookPath(tb testing.TB, name string) string {
+	tb.Helper()
+	bin, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			tb.Fatal(notInstalled)
+		}
+		tb.Skip(notInstalled)
+	}
+	return bin
+}
+
+// Dir is the server's working directory (its log files, and nodes.conf
+// or sentinel.conf for cluster nodes and sentinels).
+func (s *Server) Dir() string { return s.dir }
+
+// Kill ends the server with SIGKILL, like a crash: no shutdown, clients
+// see their connections reset. Restart brings it back on the same port.
+func (s *Server) Kill() {
+	s.tb.Helper()
+	if s.proc == nil {
+		return
+	}
+	_ = s.proc.cmd.Process.Kill()
+	<-s.proc.done
+	s.proc, s.paused = nil, false
+}
+
+// Pause freezes the server with SIGSTOP: connections stay open and
+// commands are accepted by the kernel but never answered, like a hung
+// host. Resume continues it.
+func (s *Server) Pause() {
+	s.tb.Helper()
+	if s.proc == nil || s.paused {
+		return
+	}
+	if err := s.proc.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		s.tb.Fatalf("testredis: pause: %v", err)
+	}
+	s.paused = true
+}
+
+// Resume continues a paused server.
+func (s *Server) Resume() {
+	s.tb.Helper()
+	if s.proc == nil || !s.paused {
+		return
+	}
+	if err := s.proc.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		s.tb.Fatalf("testredis: resume: %v", err)
+	}
+	s.paused = false
 }
 
 // Stop stops the server; its port refuses connections until Restart.
@@ -119,15 +182,13 @@ func (s *Server) start() error {
 	}
 	defer out.Close() // the child keeps its own descriptor
 
-	cmd := exec.Command(s.bin,
-		"--port", strconv.Itoa(s.port),
-		"--bind", "127.0.0.1",
-		"--save", "",
-		"--appendonly", "no",
-		"--dir", s.dir,
-		"--daemonize", "no",
-		"--loglevel", "warning",
-	)
+	args := s.standaloneArgs()
+	if s.args != nil {
+		if args, err = s.args(s.port); err != nil {
+			return err
+		}
+	}
+	cmd := exec.Command(s.bin, args...)
 	cmd.Stdout = out
 	cmd.Stderr = out
 	cmd.SysProcAttr = sysProcAttr()
@@ -148,10 +209,31 @@ func (s *Server) start() error {
 	return nil
 }
 
+// standaloneArgs is the command line of a private standalone server on
+// s.port that keeps nothing on disk.
+func (s *Server) standaloneArgs() []string {
+	return []string{
+		"--port", strconv.Itoa(s.port),
+		"--bind", "127.0.0.1",
+		"--save", "",
+		"--appendonly", "no",
+		"--dir", s.dir,
+		"--daemonize", "no",
+		"--loglevel", "warning",
+		// A new replica gets its first sync at once, not after the
+		// default five seconds spent waiting for more replicas.
+		"--repl-diskless-sync-delay", "0",
+	}
+}
+
 // stop ends the running process, if any.
 func (s *Server) stop() {
 	if s.proc == nil {
 		return
+	}
+	if s.paused {
+		_ = s.proc.cmd.Process.Signal(syscall.SIGCONT)
+		s.paused = false
 	}
 	s.proc.kill()
 	s.proc = nil

@@ -2,6 +2,7 @@ package testredis_test
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"runtime"
 	"strings"
@@ -138,5 +139,99 @@ func TestMissingRedisServer(t *testing.T) {
 				t.Errorf("message %q does not say how to install redis-server", msg)
 			}
 		})
+	}
+}
+
+func TestKillPauseResume(t *testing.T) {
+	s := testredis.NewServer(t)
+	s.Pause()
+	if err := ping(s.Addr); err == nil {
+		t.Fatal("a paused server answers PING")
+	}
+	s.Resume()
+	if err := ping(s.Addr); err != nil {
+		t.Fatalf("PING after Resume: %v", err)
+	}
+	s.Kill()
+	if err := ping(s.Addr); err == nil {
+		t.Fatal("server answers PING after Kill")
+	}
+	s.Restart()
+	if err := ping(s.Addr); err != nil {
+		t.Fatalf("PING after Restart: %v", err)
+	}
+	s.Pause() // cleanup must end a paused server too
+}
+
+func TestCluster(t *testing.T) {
+	t.Parallel()
+	c := testredis.NewCluster(t, 3)
+	if len(c.Addrs) != 3 || len(c.Nodes) != 3 {
+		t.Fatalf("cluster of %d addresses, %d nodes; want 3", len(c.Addrs), len(c.Nodes))
+	}
+	// Each key is accepted by exactly the node owning its slot; the others
+	// answer MOVED. Thirty keys land on every node.
+	for i := range 30 {
+		key := fmt.Sprintf("key-%d", i)
+		owners := 0
+		for _, addr := range c.Addrs {
+			if _, err := testredis.Do(addr, "SET", key, "v"); err == nil {
+				owners++
+			} else if !strings.HasPrefix(err.Error(), "MOVED ") {
+				t.Fatalf("SET %s on %s: %v", key, addr, err)
+			}
+		}
+		if owners != 1 {
+			t.Fatalf("%s accepted by %d nodes, want 1", key, owners)
+		}
+	}
+	var total int64
+	for i, n := range c.KeysPerNode(t) {
+		if n == 0 {
+			t.Errorf("node %s holds no key", c.Addrs[i])
+		}
+		total += n
+	}
+	if total != 30 {
+		t.Errorf("nodes hold %d keys, want 30", total)
+	}
+
+	c.Nodes[0].Kill()
+	c.Nodes[0].Restart()
+	if err := c.WaitOK(20 * time.Second); err != nil {
+		t.Fatalf("cluster after a node restart: %v", err)
+	}
+}
+
+func TestSentinelFailover(t *testing.T) {
+	t.Parallel()
+	s := testredis.NewSentinel(t)
+	if len(s.Addrs) != 3 || s.MasterName == "" {
+		t.Fatalf("sentinel setup: addrs %v, master name %q", s.Addrs, s.MasterName)
+	}
+	if m, err := s.Master(); err != nil || m != s.Data[0].Addr {
+		t.Fatalf("Master() = %q, %v; want %s", m, err, s.Data[0].Addr)
+	}
+	if _, err := testredis.Do(s.Data[0].Addr, "SET", "k", "before"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := testredis.Do(s.Data[1].Addr, "SET", "k", "x"); err == nil {
+		t.Fatal("the replica accepted a write")
+	}
+	if err := s.WaitSynced(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Failover(t); got != s.Data[1].Addr {
+		t.Fatalf("new master %s, want the replica %s", got, s.Data[1].Addr)
+	}
+	if s.MasterServer(t) != s.Data[1] {
+		t.Fatal("MasterServer is not the promoted replica")
+	}
+	v, err := testredis.Do(s.Data[1].Addr, "GET", "k")
+	if err != nil || v != "before" {
+		t.Fatalf("GET on the new master = %v, %v; want the replicated value", v, err)
+	}
+	if _, err := testredis.Do(s.Data[1].Addr, "SET", "k", "after"); err != nil {
+		t.Fatalf("the new master refuses writes: %v", err)
 	}
 }

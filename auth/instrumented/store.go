@@ -1,0 +1,186 @@
+package instrumented
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+)
+
+// storeBuckets span a local Redis round trip (a fraction of a
+// millisecond) to the largest sensible op_timeout.
+var storeBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}
+
+// Store operations, the values of the "op" label.
+const (
+	opGet      = "get"
+	opSet      = "set"
+	opSetNX    = "setnx"
+	opDelete   = "delete"
+	opExpire   = "expire"
+	opIncr     = "incr"
+	opTTL      = "ttl"
+	opPing     = "ping"
+	opSAdd     = "sadd"
+	opSRem     = "srem"
+	opSMembers = "smembers"
+)
+
+// opMetrics are the pre-resolved series of one operation.
+type opMetrics struct {
+	duration prometheus.Observer
+	errors   prometheus.Counter
+}
+
+// observe records one call that began at begin and ended with err. A
+// missing key is an answer, not an error.
+func (m *opMetrics) observe(begin time.Time, err error) {
+	m.duration.Observe(time.Since(begin).Seconds())
+	if err != nil && !errors.Is(err, auth.ErrNotFound) {
+		m.errors.Inc()
+	}
+}
+
+// Store is an auth.Store that records gatehouse_store_duration_seconds and
+// gatehouse_store_errors_total per operation.
+type Store struct {
+	next                                          auth.Store
+	get, set, setNX, del, expire, incr, ttl, ping *opMetrics
+}
+
+// setStore is a Store over a store that also keeps sets.
+type setStore struct {
+	*Store
+	sets                 auth.SetStore
+	sadd, srem, smembers *opMetrics
+}
+
+// NewStore returns next wrapped in a Store that records its calls in
+// reg. The result implements auth.SetStore exactly when next does. It
+// fails if reg already holds the store series (one store per registry).
+func NewStore(next auth.Store, reg prometheus.Registerer) (auth.Store, error) {
+	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "gatehouse_store_duration_seconds",
+		Help:    "Time taken by state store calls (sessions, codes, counters), by operation.",
+		Buckets: storeBuckets,
+	}, []string{"op"})
+	errs := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "gatehouse_store_errors_total",
+		Help: "State store calls that failed (unreachable, timed out), by operation. A missing key is not an error.",
+	}, []string{"op"})
+	if err := reg.Register(duration); err != nil {
+		return nil, err
+	}
+	if err := reg.Register(errs); err != nil {
+		return nil, err
+	}
+	op := func(name string) *opMetrics {
+		return &opMetrics{duration: duration.WithLabelValues(name), errors: errs.WithLabelValues(name)}
+	}
+	s := &Store{
+		next: next, get: op(opGet), set: op(opSet), setNX: op(opSetNX), del: op(opDelete),
+		expire: op(opExpire), incr: op(opIncr), ttl: op(opTTL), ping: op(opPing),
+	}
+	if sets, ok := next.(auth.SetStore); ok {
+		return &setStore{Store: s, sets: sets, sadd: op(opSAdd), srem: op(opSRem), smembers: op(opSMembers)}, nil
+	}
+	return s, nil
+}
+
+// Get implements auth.KV.
+func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
+	begin := time.Now()
+	v, err := s.next.Get(ctx, key)
+	s.get.observe(begin, err)
+	return v, err
+}
+
+// Set implements auth.KV.
+func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	begin := time.Now()
+	err := s.next.Set(ctx, key, value, ttl)
+	s.set.observe(begin, err)
+	return err
+}
+
+// Delete implements auth.KV.
+func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
+	begin := time.Now()
+	ok, err := s.next.Delete(ctx, key)
+	s.del.observe(begin, err)
+	return ok, err
+}
+
+// Expire implements auth.KV.
+func (s *Store) Expire(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	begin := time.Now()
+	ok, err := s.next.Expire(ctx, key, ttl)
+	s.expire.observe(begin, err)
+	return ok, err
+}
+
+// Incr implements auth.Counter.
+func (s *Store) Incr(ctx context.Context, key string, window time.Duration) (int64, error) {
+	begin := time.Now()
+	n, err := s.next.Incr(ctx, key, window)
+	s.incr.observe(begin, err)
+	return n, err
+}
+
+// TTL implements auth.Counter.
+func (s *Store) TTL(ctx context.Context, key string) (time.Duration, error) {
+	begin := time.Now()
+	d, err := s.next.TTL(ctx, key)
+	s.ttl.observe(begin, err)
+	return d, err
+}
+
+// SetNX implements auth.Store.
+func (s *Store) SetNX(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	begin := time.Now()
+	ok, err := s.next.SetNX(ctx, key, value, ttl)
+	s.setNX.observe(begin, err)
+	return ok, err
+}
+
+// Ping implements auth.Store.
+func (s *Store) Ping(ctx context.Context) error {
+	begin := time.Now()
+	err := s.next.Ping(ctx)
+	s.ping.observe(begin, err)
+	return err
+}
+
+// SAdd implements auth.SetStore.
+func (s *setStore) SAdd(ctx context.Context, key, member string, ttl time.Duration) error {
+	begin := time.Now()
+	err := s.sets.SAdd(ctx, key, member, ttl)
+	s.sadd.observe(begin, err)
+	return err
+}
+
+// SRem implements auth.SetStore.
+func (s *setStore) SRem(ctx context.Context, key, member string) error {
+	begin := time.Now()
+	err := s.sets.SRem(ctx, key, member)
+	s.srem.observe(begin, err)
+	return err
+}
+
+// SMembers implements auth.SetStore.
+func (s *setStore) SMembers(ctx context.Context, key string) ([]string, error) {
+	begin := time.Now()
+	v, err := s.sets.SMembers(ctx, key)
+	s.smembers.observe(begin, err)
+	return v, err
+}
+
+// Interface guards.
+var (
+	_ auth.Store    = (*Store)(nil)
+	_ auth.Store    = (*setStore)(nil)
+	_ auth.SetStore = (*setStore)(nil)
+)

@@ -1,0 +1,71 @@
+package sms
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// Error is a failed provider call, holding only what is safe to log: the
+// provider, the operation, the HTTP status, the provider's error code and
+// a detail that carries no phone number, code or credential.
+//
+// It matches one auth sentinel with errors.Is (ErrInvalidPhone,
+// ErrRateLimited, ErrOTPExpired or ErrSMSFailed; see the package doc),
+// and the transport error, if any, so that auth.DeliveryUncertain can
+// tell a timeout.
+type Error struct {
+	Provider string // "twilio", "sinch", "webhook"
+	Op       string // "send", "check", "cancel"
+	Status   int    // HTTP status; 0 when no answer came back
+	Code     int    // the provider's error code; 0 when none
+	Detail   string // safe detail: a status name or a documentation link
+
+	kind  error // the auth sentinel (or *auth.RateLimitError)
+	cause error // the transport error, if any
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s", e.Provider, e.Op)
+	if e.Status != 0 {
+		fmt.Fprintf(&b, ": HTTP %d", e.Status)
+	}
+	if e.Code != 0 {
+		fmt.Fprintf(&b, ", error %d", e.Code)
+	}
+	if e.Detail != "" {
+		fmt.Fprintf(&b, " (%s)", e.Detail)
+	}
+	if e.cause != nil {
+		fmt.Fprintf(&b, ": %v", e.cause)
+	}
+	if e.kind != nil {
+		fmt.Fprintf(&b, ": %v", e.kind)
+	}
+	return b.String()
+}
+
+// Unwrap returns the sentinel and the transport error.
+func (e *Error) Unwrap() []error {
+	out := make([]error, 0, 2)
+	if e.kind != nil {
+		out = append(out, e.kind)
+	}
+	if e.cause != nil {
+		out = append(out, e.cause)
+	}
+	return out
+}
+
+// transportError strips the URL from a *url.Error: a webhook URL may hold
+// a token, and the rest of the message says what went wrong.
+func transportError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}

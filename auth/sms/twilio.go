@@ -1,0 +1,341 @@
+package sms
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sync/atomic"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+	twclient "github.com/twilio/twilio-go/client"
+	twapi "github.com/twilio/twilio-go/rest/api/v2010"
+	twverify "github.com/twilio/twilio-go/rest/verify/v2"
+)
+
+// TwilioConfig configures TwilioMessaging and TwilioVerify (sms.twilio).
+type TwilioConfig struct {
+	AccountSID string // "AC" + 32 hex digits
+	AuthToken  string
+	// From or MessagingServiceSID send the messages of TwilioMessaging
+	// (both may be set: the service then sends from From).
+	From                string
+	MessagingServiceSID string
+	// VerifyServiceSID is TwilioVerify's service ("VA" + 32 hex digits).
+	VerifyServiceSID string
+	// BaseURL replaces the origin of every API call: a regional edge such
+	// as "https://api.dublin.ie1.twilio.com" for Messaging, or a test
+	// server. "" keeps the SDK's https://api.twilio.com (Messaging) and
+	// https://verify.twilio.com (Verify).
+	BaseURL string
+	// Timeout bounds each API call (DefaultTimeout when 0).
+	Timeout time.Duration
+	// Transport carries the calls; nil uses a fresh transport.
+	Transport http.RoundTripper
+}
+
+var twilioToken = regexp.MustCompile(`^[0-9A-Za-z]+$`)
+
+// twilioConn is what both Twilio providers share: credentials, origin and
+// the per-call HTTP plumbing around twilio-go.
+type twilioConn struct {
+	sid, token string
+	base       *url.URL // nil: the SDK's own origin
+	timeout    time.Duration
+	transport  http.RoundTripper
+}
+
+func newTwilioConn(cfg TwilioConfig) (*twilioConn, error) {
+	if cfg.AccountSID == "" || cfg.AuthToken == "" {
+		return nil, errors.New("sms: twilio needs account_sid and auth_token")
+	}
+	// twilio-go refuses to send credentials that are not alphanumeric;
+	// say so now rather than on every send.
+	if !twilioToken.MatchString(cfg.AccountSID) || !twilioToken.MatchString(cfg.AuthToken) {
+		return nil, errors.New("sms: twilio account_sid and auth_token must be letters and digits only")
+	}
+	c := &twilioConn{sid: cfg.AccountSID, token: cfg.AuthToken, timeout: orDefault(cfg.Timeout), transport: cfg.Transport}
+	if c.transport == nil {
+		c.transport = newTransport()
+	}
+	if cfg.BaseURL != "" {
+		u, err := parseBase("sms.twilio.base_url", cfg.BaseURL)
+		if err != nil {
+			return nil, err
+		}
+		c.base = u
+	}
+	return c, nil
+}
+
+// handler returns a twilio-go request handler whose calls run under ctx
+// (twilio-go takes no context: the transport puts it on each request) and
+// go to the configured origin, and the recorder of the last HTTP status.
+func (c *twilioConn) handler(ctx context.Context) (*twclient.RequestHandler, *twilioTransport) {
+	rt := &twilioTransport{ctx: ctx, base: c.base, next: c.transport}
+	cl := &twclient.Client{
+		Credentials: twclient.NewCredentials(c.sid, c.token),
+		HTTPClient:  newClient(rt, c.timeout),
+	}
+	cl.SetAccountSid(c.sid)
+	// A RequestHandler built by hand does not read TWILIO_EDGE and
+	// TWILIO_REGION from the environment: the configuration decides.
+	return &twclient.RequestHandler{Client: cl}, rt
+}
+
+// twilioTransport binds twilio-go's requests to a context, points them at
+// the configured origin and remembers the last status code.
+type twilioTransport struct {
+	ctx    context.Context
+	base   *url.URL
+	next   http.RoundTripper
+	status atomic.Int32
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *twilioTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	out := r.Clone(t.ctx)
+	if t.base != nil {
+		out.URL.Scheme = t.base.Scheme
+		out.URL.Host = t.base.Host
+		out.URL.Path = t.base.Path + r.URL.Path
+		out.URL.RawPath = ""
+		out.Host = t.base.Host
+	}
+	resp, err := t.next.RoundTrip(out)
+	if resp != nil {
+		t.status.Store(int32(resp.StatusCode))
+	}
+	return resp, err
+}
+
+// twilioRetry is how long Twilio Verify refuses new sends to a number
+// after too many: until the pending verification expires.
+const twilioRetry = 10 * time.Minute
+
+// twilioError turns what twilio-go returned into an *Error. op is "send",
+// "check" or "cancel".
+func twilioError(op string, err error, rt *twilioTransport) *Error {
+	e := &Error{Provider: "twilio", Op: op, Status: int(rt.status.Load())}
+	var te *twclient.TwilioRestError
+	if !errors.As(err, &te) {
+		// Network failure, timeout, or an answer that was not Twilio's
+		// JSON (a proxy's error page).
+		e.cause = transportError(err)
+		e.kind = auth.ErrSMSFailed
+		return e
+	}
+	e.Status, e.Code, e.Detail = te.Status, te.Code, te.MoreInfo
+	switch te.Code {
+	case 21211, // invalid 'To' number
+		21214, // 'To' number cannot be reached
+		21217, // phone number does not appear to be valid
+		21265, // 'To' number cannot be a short code
+		21401, // invalid phone number
+		21407, // this number is not supported
+		21408, // no permission to send to this region (geo permissions)
+		21610, // the recipient replied STOP
+		21612, // cannot route to this number
+		21614, // 'To' number is not a mobile number
+		60200, // Verify: invalid parameter (the number, on a send)
+		60205, // Verify: SMS not supported by landline
+		60410, // Verify: prefix blocked by Fraud Guard
+		60605: // Verify: geo permissions block this country
+		e.kind = auth.ErrInvalidPhone
+	case 60203: // Verify: max send attempts
+		e.kind = &auth.RateLimitError{RetryAfter: twilioRetry, Reason: "provider_send_limit"}
+	case 60212: // Verify: too many concurrent requests for this number
+		e.kind = &auth.RateLimitError{RetryAfter: time.Minute, Reason: "provider_concurrency"}
+	case 60202: // Verify: max check attempts
+		if op == "check" {
+			e.kind = auth.ErrOTPExpired
+		} else {
+			e.kind = &auth.RateLimitError{RetryAfter: twilioRetry, Reason: "provider_send_limit"}
+		}
+	case 20404: // not found
+		if op == "send" {
+			e.kind = auth.ErrSMSFailed // the service or account is wrong
+		} else {
+			e.kind = auth.ErrOTPExpired // expired, approved or canceled
+		}
+	default:
+		// 20003 bad credentials, 21606 bad From, 20429 too many requests,
+		// 5xx: nothing the person can fix.
+		e.kind = auth.ErrSMSFailed
+	}
+	return e
+}
+
+// TwilioMessaging sends the code Gatehouse made, in the text of
+// otp.message, through Twilio Programmable Messaging.
+type TwilioMessaging struct {
+	conn          *twilioConn
+	from, service string
+}
+
+// NewTwilioMessaging returns the twilio_messaging provider. cfg needs the
+// account SID, the auth token and From or MessagingServiceSID.
+func NewTwilioMessaging(cfg TwilioConfig) (*TwilioMessaging, error) {
+	if cfg.From == "" && cfg.MessagingServiceSID == "" {
+		return nil, errors.New("sms: twilio_messaging needs from or messaging_service_sid")
+	}
+	c, err := newTwilioConn(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &TwilioMessaging{conn: c, from: cfg.From, service: cfg.MessagingServiceSID}, nil
+}
+
+// Send creates one message to msg.To with msg.Body.
+func (t *TwilioMessaging) Send(ctx context.Context, msg auth.Message) error {
+	ctx, cancel, err := callContext(ctx, t.conn.timeout)
+	if err != nil {
+		return &Error{Provider: "twilio", Op: "send", kind: auth.ErrSMSFailed, cause: err}
+	}
+	defer cancel()
+	h, rt := t.conn.handler(ctx)
+	params := &twapi.CreateMessageParams{}
+	params.SetTo(msg.To).SetBody(msg.Body)
+	if t.from != "" {
+		params.SetFrom(t.from)
+	}
+	if t.service != "" {
+		params.SetMessagingServiceSid(t.service)
+	}
+	m, err := twapi.NewApiService(h).CreateMessage(params)
+	if err != nil {
+		return twilioError("send", err, rt)
+	}
+	if m.Status != nil {
+		switch *m.Status {
+		case "failed", "undelivered", "canceled":
+			e := &Error{Provider: "twilio", Op: "send", Status: int(rt.status.Load()), Detail: "message " + *m.Status, kind: auth.ErrSMSFailed}
+			if m.ErrorCode != nil {
+				e.Code = *m.ErrorCode
+			}
+			return e
+		}
+	}
+	return nil
+}
+
+// TwilioVerify has Twilio Verify make, send and check the code. Gatehouse
+// still enforces its own TTL, attempts, cooldown and quotas.
+type TwilioVerify struct {
+	conn    *twilioConn
+	service string
+}
+
+// NewTwilioVerify returns the twilio_verify provider. cfg needs the
+// account SID, the auth token and VerifyServiceSID.
+func NewTwilioVerify(cfg TwilioConfig) (*TwilioVerify, error) {
+	if cfg.VerifyServiceSID == "" {
+		return nil, errors.New("sms: twilio_verify needs verify_service_sid")
+	}
+	c, err := newTwilioConn(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &TwilioVerify{conn: c, service: cfg.VerifyServiceSID}, nil
+}
+
+// Send starts a verification, like StartVerification.
+func (t *TwilioVerify) Send(ctx context.Context, msg auth.Message) error {
+	_, err := t.StartVerification(ctx, msg)
+	return err
+}
+
+// StartVerification creates a verification on channel sms for msg.To and
+// returns its SID. Within its ten minutes Twilio answers a new one for the
+// same number with the pending verification (and the same code).
+func (t *TwilioVerify) StartVerification(ctx context.Context, msg auth.Message) (string, error) {
+	ctx, cancel, err := callContext(ctx, t.conn.timeout)
+	if err != nil {
+		return "", &Error{Provider: "twilio", Op: "send", kind: auth.ErrSMSFailed, cause: err}
+	}
+	defer cancel()
+	h, rt := t.conn.handler(ctx)
+	params := &twverify.CreateVerificationParams{}
+	params.SetTo(msg.To).SetChannel("sms")
+	v, err := twverify.NewApiService(h).CreateVerification(t.service, params)
+	if err != nil {
+		return "", twilioError("send", err, rt)
+	}
+	if v.Sid == nil || *v.Sid == "" {
+		return "", &Error{Provider: "twilio", Op: "send", Status: int(rt.status.Load()), Detail: "verification without sid", kind: auth.ErrSMSFailed}
+	}
+	return *v.Sid, nil
+}
+
+// CheckCode checks code for the pending verification of to. The check
+// names the number rather than the SID: Twilio keeps one pending
+// verification per number and service, and that works with every
+// verification a resend may have reused.
+func (t *TwilioVerify) CheckCode(ctx context.Context, ref, to, code string) (bool, error) {
+	ctx, cancel, err := callContext(ctx, t.conn.timeout)
+	if err != nil {
+		return false, &Error{Provider: "twilio", Op: "check", kind: auth.ErrSMSFailed, cause: err}
+	}
+	defer cancel()
+	h, rt := t.conn.handler(ctx)
+	params := &twverify.CreateVerificationCheckParams{}
+	params.SetTo(to).SetCode(code)
+	v, err := twverify.NewApiService(h).CreateVerificationCheck(t.service, params)
+	if err != nil {
+		var te *twclient.TwilioRestError
+		if errors.As(err, &te) && te.Code == 60200 {
+			return false, nil // Twilio found the code malformed: a wrong code
+		}
+		return false, twilioError("check", err, rt)
+	}
+	status := ""
+	if v.Status != nil {
+		status = *v.Status
+	}
+	switch status {
+	case "approved":
+		return v.Valid == nil || *v.Valid, nil
+	case "pending":
+		return false, nil
+	default: // canceled, expired, failed, max_attempts_reached, deleted
+		return false, &Error{Provider: "twilio", Op: "check", Status: int(rt.status.Load()), Detail: "verification " + status, kind: auth.ErrOTPExpired}
+	}
+}
+
+// CancelVerification sets the verification ref to canceled, so the next
+// verification for its number starts afresh. One already gone is fine.
+func (t *TwilioVerify) CancelVerification(ctx context.Context, ref string) error {
+	ctx, cancel, err := callContext(ctx, t.conn.timeout)
+	if err != nil {
+		return &Error{Provider: "twilio", Op: "cancel", kind: auth.ErrSMSFailed, cause: err}
+	}
+	defer cancel()
+	h, rt := t.conn.handler(ctx)
+	params := &twverify.UpdateVerificationParams{}
+	params.SetStatus("canceled")
+	if _, err := twverify.NewApiService(h).UpdateVerification(t.service, ref, params); err != nil {
+		e := twilioError("cancel", err, rt)
+		if errors.Is(e, auth.ErrOTPExpired) {
+			return nil
+		}
+		return e
+	}
+	return nil
+}
+
+// String names the provider in logs.
+func (t *TwilioVerify) String() string { return "twilio_verify" }
+
+// String names the provider in logs.
+func (t *TwilioMessaging) String() string { return "twilio_messaging" }
+
+var (
+	_ auth.Sender               = (*TwilioMessaging)(nil)
+	_ auth.Sender               = (*TwilioVerify)(nil)
+	_ auth.CodeChecker          = (*TwilioVerify)(nil)
+	_ auth.VerificationCanceler = (*TwilioVerify)(nil)
+	_ fmt.Stringer              = (*TwilioVerify)(nil)
+)

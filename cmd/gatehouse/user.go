@@ -1,0 +1,220 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/auth/redisstore"
+	"github.com/gatehouse-auth/gatehouse/auth/storeusers"
+	"github.com/gatehouse-auth/gatehouse/config"
+	"golang.org/x/term"
+)
+
+const userUsage = `Usage: gatehouse user <command> [-c gateway.yaml] [flags] [args]
+
+Commands (users.backend: redis; accounts live in the configured Redis):
+  add [--email E] [--phone P] [--name N] [--groups a,b] [--force-2fa] USERNAME
+                             create an account; password on stdin (prompted without echo on a terminal)
+  list                       list accounts
+  show USERNAME              show one account
+  delete USERNAME            delete an account
+  set-phone USERNAME PHONE   change the phone number
+  set-password USERNAME      change the password (stdin, as for add)
+  disable USERNAME           refuse the account's logins
+  enable USERNAME            allow them again
+`
+
+// cmdUser manages accounts of the redis user backend.
+func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		fmt.Fprint(stderr, userUsage)
+		return errUsage
+	}
+	sub, args := args[0], args[1:]
+	fs := newFlags("user "+sub, stderr)
+	c := fs.String("c", "", "configuration file")
+	email := fs.String("email", "", "email address (add)")
+	phone := fs.String("phone", "", "mobile number, international form (add)")
+	name := fs.String("name", "", "display name (add)")
+	groups := fs.String("groups", "", "comma-separated groups (add)")
+	force := fs.Bool("force-2fa", false, "always require password and code (add)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	want := map[string]int{"add": 1, "list": 0, "show": 1, "delete": 1, "set-phone": 2, "set-password": 1, "disable": 1, "enable": 1}
+	n, ok := want[sub]
+	if !ok {
+		fmt.Fprintf(stderr, "gatehouse user: unknown command %q\n\n%s", sub, userUsage)
+		return errUsage
+	}
+	if fs.NArg() != n {
+		fmt.Fprintf(stderr, "gatehouse user %s: want %d argument(s), got %d\n\n%s", sub, n, fs.NArg(), userUsage)
+		return errUsage
+	}
+	cfg, err := loadConfig(configPath(*c))
+	if err != nil {
+		printProblems(stderr, err)
+		return errProblems
+	}
+	users, closeStore, err := openUserStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	p := cfg.Hashing.Argon2id
+	hasher := auth.NewHasher(auth.Argon2Params{MemoryKiB: p.MemoryKiB, Iterations: p.Iterations, Parallelism: p.Parallelism}, 1, time.Minute)
+	policy := auth.PasswordPolicy{MinLength: cfg.Users.PasswordPolicy.MinLength, MaxLength: cfg.Users.PasswordPolicy.MaxLength}
+	arg := fs.Arg(0)
+
+	newHash := func(u *auth.User) (string, error) {
+		pw, err := readNewPassword(stdin, stderr)
+		if err != nil {
+			return "", err
+		}
+		if msg := policy.Problem(pw, u); msg != "" {
+			return "", fmt.Errorf("password refused: %s", msg)
+		}
+		return hasher.Hash(ctx, pw)
+	}
+
+	switch sub {
+	case "add":
+		u := &auth.User{Username: arg, Email: strings.ToLower(strings.TrimSpace(*email)), DisplayName: *name, ForceTwoFactor: *force}
+		if *phone != "" {
+			if u.Phone, err = auth.NormalizePhone(*phone, ""); err != nil {
+				return err
+			}
+		}
+		for _, g := range strings.Split(*groups, ",") {
+			if g = strings.TrimSpace(g); g != "" {
+				u.Groups = append(u.Groups, g)
+			}
+		}
+		if u.PasswordHash, err = newHash(u); err != nil {
+			return err
+		}
+		if err := users.Add(ctx, u); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "added %s\n", u.Username)
+	case "list":
+		list, err := users.List(ctx)
+		if err != nil {
+			return err
+		}
+		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "USERNAME\tNAME\tEMAIL\tPHONE\tGROUPS\tFLAGS")
+		for _, u := range list {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Username, u.DisplayName, u.Email, u.Phone, strings.Join(u.Groups, ","), userFlags(u))
+		}
+		return w.Flush()
+	case "show":
+		u, err := users.Lookup(ctx, arg)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "username: %s\nname: %s\nemail: %s\nphone: %s\ngroups: %s\nflags: %s\n",
+			u.Username, u.DisplayName, u.Email, u.Phone, strings.Join(u.Groups, ","), userFlags(u))
+	case "delete":
+		if err := users.Delete(ctx, arg); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "deleted %s\n", arg)
+	case "set-phone":
+		e164, err := auth.NormalizePhone(fs.Arg(1), "")
+		if err != nil {
+			return err
+		}
+		if err := users.SetPhone(ctx, arg, e164); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s now has phone %s\n", arg, e164)
+	case "set-password":
+		u, err := users.Lookup(ctx, arg)
+		if err != nil {
+			return err
+		}
+		hash, err := newHash(u)
+		if err != nil {
+			return err
+		}
+		if err := users.SetPassword(ctx, u.Username, hash); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "password of %s changed\n", u.Username)
+	case "disable", "enable":
+		if err := users.SetDisabled(ctx, arg, sub == "disable"); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%sd %s\n", sub, arg)
+	}
+	return nil
+}
+
+func userFlags(u *auth.User) string {
+	var f []string
+	if u.Disabled {
+		f = append(f, "disabled")
+	}
+	if u.ForceTwoFactor {
+		f = append(f, "force-2fa")
+	}
+	if u.Phone == "" {
+		f = append(f, "no-phone")
+	}
+	return strings.Join(f, ",")
+}
+
+// openUserStore connects to the configured Redis for the user backend.
+func openUserStore(cfg *config.Config) (*storeusers.Backend, func(), error) {
+	if cfg.Users.Backend != "redis" {
+		return nil, nil, errors.New("gatehouse user manages users.backend: redis; with the file backend, edit users.yaml (gatehouse hash-password makes the hashes)")
+	}
+	if cfg.Store.Driver != "redis" {
+		return nil, nil, errors.New("gatehouse user needs store.driver: redis: a memory store lives inside one gatehouse process only")
+	}
+	client, err := redisstore.NewClient(cfg.Store.Redis)
+	if err != nil {
+		return nil, nil, err
+	}
+	st := redisstore.New(client, cfg.Store.KeyPrefix, cfg.Store.Redis.OpTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.Store.Redis.DialTimeout+cfg.Store.Redis.OpTimeout)
+	defer cancel()
+	if err := st.Ping(ctx); err != nil {
+		client.Close()
+		return nil, nil, fmt.Errorf("redis: %w", err)
+	}
+	return storeusers.New(st, ""), func() { client.Close() }, nil
+}
+
+// readNewPassword reads a password: prompted twice without echo when
+// stdin is a terminal, else one line from stdin.
+func readNewPassword(stdin io.Reader, stderr io.Writer) (string, error) {
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(stderr, "Password: ")
+		a, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprint(stderr, "Again: ")
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return "", err
+		}
+		if string(a) != string(b) {
+			return "", errors.New("the passwords do not match")
+		}
+		return string(a), nil
+	}
+	return readPassword(stdin)
+}
+

@@ -1,0 +1,229 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gin-gonic/gin"
+)
+
+// Code purposes besides login.
+const (
+	purposeSignup      = "signup"
+	purposeReset       = "reset"
+	purposePhoneChange = "phone_change"
+)
+
+var (
+	errResetUnavailable   = errors.New("password reset needs the redis user backend")
+	errAccountUnavailable = errors.New("account changes need the redis user backend")
+)
+
+// Hasher makes password hashes for new passwords.
+type Hasher interface {
+	Hash(ctx context.Context, password string) (string, error)
+}
+
+// signup reserves a new account and sends a code to its phone; the
+// account becomes active when the code is verified with the same cookie.
+func (s *Server) signup(c *gin.Context, in auth.NewAccount) (*auth.Session, *otpInfo, error) {
+	ctx := c.Request.Context()
+	if !s.cfg.Users.Signup.Enabled || s.registry == nil {
+		return nil, nil, errSignupDisabled
+	}
+	u, err := auth.ValidateAccount(in, s.policy, s.region)
+	if err != nil {
+		return nil, nil, err
+	}
+	if u.PasswordHash, err = s.hasher.Hash(ctx, in.Password); err != nil {
+		return nil, nil, err
+	}
+	// The reservation outlives a few resends; unverified, it expires.
+	if err := s.registry.Reserve(ctx, u, 3*s.cfg.OTP.TTL); err != nil {
+		return nil, nil, err
+	}
+	sess, err := s.ensureSession(c)
+	if err != nil {
+		_ = s.registry.Release(context.WithoutCancel(ctx), u.Username)
+		return nil, nil, err
+	}
+	s.cancelPending(ctx, sess)
+	sess.IP, sess.Agent = c.ClientIP(), truncate(c.Request.UserAgent(), 200)
+	info, err := s.startCode(c, sess, u.Username, u.Phone, false, purposeSignup)
+	if err != nil {
+		_ = s.registry.Release(context.WithoutCancel(ctx), u.Username)
+		return nil, nil, err
+	}
+	return sess, info, nil
+}
+
+// finishSignup activates the account whose code was just verified and
+// records its password proof (the sms proof follows in verifyCode).
+func (s *Server) finishSignup(c *gin.Context, sess *auth.Session, ch *auth.Challenge) error {
+	ctx := c.Request.Context()
+	if s.registry == nil {
+		return errSignupDisabled
+	}
+	if err := s.registry.Activate(ctx, ch.User); err != nil {
+		return err
+	}
+	s.audit(c, "signup", ch.User, ch.Phone)
+	return s.sessions.AddProof(ctx, sess, ch.User, auth.MethodPassword, false)
+}
+
+// resetKey names the pending reset of a login (its username when the
+// account exists, else the login as typed, so both behave alike).
+func resetKey(id string) string { return "reset:" + strings.ToLower(id) }
+
+// resetStart sends a reset code to the account's phone. Unknown accounts
+// get the same answer and a decoy that sends nothing.
+func (s *Server) resetStart(c *gin.Context, login string) error {
+	ctx := c.Request.Context()
+	if s.registry == nil {
+		return errResetUnavailable
+	}
+	login = strings.TrimSpace(login)
+	if login == "" {
+		return auth.FieldErrors{"username": "Enter your username, email or phone number."}
+	}
+	id := login
+	u, err := s.users.Lookup(ctx, login)
+	if err != nil && !errors.Is(err, auth.ErrUserNotFound) {
+		return err
+	}
+	var ch *auth.Challenge
+	if u != nil && !u.Disabled && u.Phone != "" {
+		id = u.Username
+		ch, err = s.otp.Start(ctx, u.Username, u.Phone, purposeReset)
+		if err == nil {
+			s.audit(c, "otp_sent", u.Username, u.Phone, "purpose", purposeReset)
+		}
+	} else {
+		ch, err = s.otp.StartDecoy(ctx, "reset:"+strings.ToLower(login), purposeReset)
+	}
+	if err != nil {
+		return err
+	}
+	return s.kv.Set(ctx, resetKey(id), []byte(ch.ID), s.cfg.OTP.TTL)
+}
+
+// resetFinish checks the code and sets the new password, ending every
+// other session of the account.
+func (s *Server) resetFinish(c *gin.Context, login, code, password string) error {
+	ctx := c.Request.Context()
+	if s.registry == nil {
+		return errResetUnavailable
+	}
+	login = strings.TrimSpace(login)
+	id, target := login, &auth.User{Username: login}
+	u, err := s.users.Lookup(ctx, login)
+	if err != nil && !errors.Is(err, auth.ErrUserNotFound) {
+		return err
+	}
+	if u != nil {
+		id, target = u.Username, u
+	}
+	if msg := s.policy.Problem(password, target); msg != "" {
+		return auth.FieldErrors{"password": msg}
+	}
+	if err := s.checkBan(c, id); err != nil {
+		return err
+	}
+	chID, err := s.kv.Get(ctx, resetKey(id))
+	if errors.Is(err, auth.ErrNotFound) {
+		return auth.ErrOTPExpired
+	}
+	if err != nil {
+		return err
+	}
+	ch, err := s.otp.Verify(ctx, string(chID), normalizeCode(code))
+	if errors.Is(err, auth.ErrOTPInvalid) {
+		if rerr := s.recordFailure(c, id); rerr != nil {
+			return rerr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if ch.User == "" || u == nil || ch.User != u.Username {
+		return auth.ErrOTPInvalid
+	}
+	hash, err := s.hasher.Hash(ctx, password)
+	if err != nil {
+		return err
+	}
+	if err := s.registry.SetPassword(ctx, u.Username, hash); err != nil {
+		return err
+	}
+	_, _ = s.kv.Delete(ctx, resetKey(id))
+	n, err := s.sessions.RevokeUser(ctx, u.Username, s.cookieValue(c.Request))
+	if err != nil {
+		return err
+	}
+	s.audit(c, "password_reset", u.Username, u.Phone, "sessions_revoked", n)
+	return nil
+}
+
+// apiSignup is POST /api/signup.
+func (s *Server) apiSignup(c *gin.Context) {
+	var req struct {
+		Username string `json:"username"`
+		Email    string `json:"email"`
+		Password string `json:"password"`
+		Phone    string `json:"phone"`
+		Name     string `json:"name"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	sess, info, err := s.signup(c, auth.NewAccount{Username: req.Username, Email: req.Email, Password: req.Password, Phone: req.Phone, Name: req.Name})
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	s.writeAuthResult(c, http.StatusCreated, sess, info)
+}
+
+// apiReset is POST /api/reset: {"username"} sends a code; {"username",
+// "code","password"} sets the new password.
+func (s *Server) apiReset(c *gin.Context) {
+	var req struct {
+		Username string `json:"username"`
+		Email    string `json:"email"`
+		Phone    string `json:"phone"`
+		Code     string `json:"code"`
+		Password string `json:"password"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	login := firstNonEmpty(req.Username, req.Email, req.Phone)
+	noStore(c)
+	if req.Code == "" && req.Password == "" {
+		if err := s.resetStart(c, login); err != nil {
+			s.apiFail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"status": "code_sent", "expires_in": int(s.cfg.OTP.TTL.Seconds())})
+		return
+	}
+	if err := s.resetFinish(c, login, req.Code, req.Password); err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "password_reset"})
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if strings.TrimSpace(v) != "" {
+			return v
+		}
+	}
+	return ""
+}

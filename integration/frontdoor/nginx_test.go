@@ -1,0 +1,106 @@
+package frontdoor_test
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestNginx runs nginx with deploy/nginx/gatehouse.conf and its snippets,
+// changed only in listen addresses, upstream addresses and file paths, in
+// front of Gatehouse (auth_request) and the app, over TLS with Secure
+// cookies as in production.
+func TestNginx(t *testing.T) {
+	t.Parallel()
+	nginx := requireTool(t, "nginx")
+	bin := gatehouseBinary(t)
+	dir := t.TempDir()
+	roots := testCert(t, dir)
+	httpsAddr, httpAddr := freeAddr(t), freeAddr(t)
+	port := portOf(t, httpsAddr)
+	a := newApp(t)
+	gh := startGatehouse(t, bin, "https://auth.example.com:"+port, "http://"+a.addr())
+
+	snippets := filepath.Join(dir, "snippets")
+	for _, name := range []string{"gatehouse-authz.conf", "gatehouse-protect.conf"} {
+		writeFile(t, filepath.Join(snippets, name), readRepoFile(t, "deploy/nginx/snippets/"+name))
+	}
+	conf := render(t, "deploy/nginx/gatehouse.conf", readRepoFile(t, "deploy/nginx/gatehouse.conf"),
+		"listen 443 ssl;", "listen "+httpsAddr+" ssl;",
+		"listen 80;", "listen "+httpAddr+";",
+		"server 127.0.0.1:8080;", "server "+gh.addr+";",
+		"server 127.0.0.1:9001;", "server "+a.addr()+";",
+		"/etc/ssl/gatehouse/", dir+"/",
+		"/etc/nginx/snippets/", snippets+"/",
+	)
+	writeFile(t, filepath.Join(dir, "gatehouse.conf"), conf)
+	// The main file is the test's own: what a distribution's nginx.conf
+	// provides, with every path inside the test's directory. One process
+	// (no master), so nothing switches users and it runs without root.
+	main := fmt.Sprintf(`daemon off;
+master_process off;
+worker_processes 1;
+pid %[1]s/nginx.pid;
+error_log %[1]s/error.log info;
+events { worker_connections 256; }
+http {
+    access_log %[1]s/access.log;
+    client_body_temp_path %[1]s/tmp/body;
+    proxy_temp_path %[1]s/tmp/proxy;
+    fastcgi_temp_path %[1]s/tmp/fastcgi;
+    uwsgi_temp_path %[1]s/tmp/uwsgi;
+    scgi_temp_path %[1]s/tmp/scgi;
+    include %[1]s/gatehouse.conf;
+}
+`, dir)
+	mainFile := filepath.Join(dir, "nginx.conf")
+	writeFile(t, mainFile, main)
+	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{nginx, "-p", dir, "-c", mainFile, "-e", filepath.Join(dir, "error.log")}
+	if out, err := exec.Command(args[0], append(args[1:], "-t")...).CombinedOutput(); err != nil {
+		t.Fatalf("nginx -t with the rendered deploy/nginx config: %v\n%s", err, out)
+	}
+	p := startProc(t, "nginx", filepath.Join(dir, "nginx.out"), nil, args...)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("--- nginx error.log:\n%s", tail(filepath.Join(dir, "error.log"), 30))
+		}
+	})
+	waitFor(t, p, "nginx", 10*time.Second, func() error {
+		c, err := net.DialTimeout("tcp", httpsAddr, time.Second)
+		if err == nil {
+			c.Close()
+		}
+		return err
+	})
+
+	w := &world{gh: gh, app: a, roots: roots,
+		authURL: "https://auth.example.com:" + port,
+		appURL:  "https://app.example.com:" + port,
+	}
+	exercise(t, w)
+
+	t.Run("plain http is sent to https", func(t *testing.T) {
+		b := newBrowser(t, roots)
+		httpURL := "http://app.example.com:" + portOf(t, httpAddr) + "/deals?id=1"
+		p := b.get(httpURL, nil)
+		p.wantStatus(t, http.StatusMovedPermanently)
+		if loc := p.header.Get("Location"); !strings.HasPrefix(loc, "https://app.example.com") || !strings.HasSuffix(loc, "/deals?id=1") {
+			t.Errorf("Location %q", loc)
+		}
+	})
+	t.Run("the auth-request endpoint is not reachable from outside", func(t *testing.T) {
+		b := newBrowser(t, roots)
+		p := b.get(w.authURL+"/_gatehouse/authz/auth-request", http.Header{"X-Original-Url": {w.appURL + "/public/x"}})
+		p.wantStatus(t, http.StatusNotFound)
+		b.get(w.appURL+"/_gatehouse_authz", nil).wantStatus(t, http.StatusNotFound)
+	})
+}

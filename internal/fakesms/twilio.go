@@ -1,0 +1,425 @@
+package fakesms
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+)
+
+// verifyTTL is how long a Twilio Verify or Sinch verification stays
+// pending, and verifyMaxSends and verifyMaxChecks are Twilio's per
+// verification limits.
+const (
+	verifyTTL       = 10 * time.Minute
+	verifyMaxSends  = 5
+	verifyMaxChecks = 5
+)
+
+// TwilioOptions shape a fake Twilio account.
+type TwilioOptions struct {
+	// Now is the fake's clock (verification expiry); nil is time.Now.
+	Now func() time.Time
+	// From lists the numbers the account may send from; empty accepts
+	// any valid number.
+	From []string
+	// Landlines are numbers Twilio finds are not mobiles: 21614 from
+	// Messaging, 60205 from Verify.
+	Landlines []string
+	// BlockedCountries are ISO regions without geo permission: 21408
+	// from Messaging, 60605 from Verify.
+	BlockedCountries []string
+	// CodeLength is the length of Verify's codes (default 6).
+	CodeLength int
+}
+
+// TwilioMessage is one message created through the Messages API.
+type TwilioMessage struct {
+	SID, To, From, MessagingServiceSID, Body string
+	At                                       time.Time
+}
+
+// TwilioVerification is one Verify verification.
+type TwilioVerification struct {
+	SID, To, Channel, Code string
+	Status                 string // pending, approved, canceled
+	Sends, Checks          int
+	Created                time.Time
+}
+
+// Twilio is a fake of Twilio's Programmable Messaging and Verify v2 APIs
+// on one origin (point sms.twilio.base_url at URL).
+type Twilio struct {
+	base
+	// URL is the fake's origin, e.g. "http://127.0.0.1:41234".
+	URL string
+	// AccountSID and AuthToken are the credentials it accepts.
+	AccountSID, AuthToken string
+	// MessagingServiceSID and VerifyServiceSID are the account's services.
+	MessagingServiceSID, VerifyServiceSID string
+
+	opts          TwilioOptions
+	now           func() time.Time
+	messages      []TwilioMessage
+	verifications []*TwilioVerification
+}
+
+// NewTwilio starts a fake Twilio with fresh credentials and services,
+// stopped when tb ends.
+func NewTwilio(tb testing.TB, opts TwilioOptions) *Twilio {
+	tb.Helper()
+	if opts.CodeLength == 0 {
+		opts.CodeLength = 6
+	}
+	t := &Twilio{
+		AccountSID:          "AC" + hexID(),
+		AuthToken:           hexID(),
+		MessagingServiceSID: "MG" + hexID(),
+		VerifyServiceSID:    "VA" + hexID(),
+		opts:                opts,
+		now:                 orNow(opts.Now),
+	}
+	srv := httptest.NewServer(t)
+	tb.Cleanup(srv.Close)
+	t.URL = srv.URL
+	return t
+}
+
+// hexID returns 32 random hex digits, the body of a Twilio SID.
+func hexID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Messages returns the messages created so far.
+func (t *Twilio) Messages() []TwilioMessage {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return slices.Clone(t.messages)
+}
+
+// Verifications returns the verifications started so far.
+func (t *Twilio) Verifications() []TwilioVerification {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]TwilioVerification, len(t.verifications))
+	for i, v := range t.verifications {
+		out[i] = *v
+	}
+	return out
+}
+
+// Code returns the code of the newest verification of to ("" if none).
+func (t *Twilio) Code(to string) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i := len(t.verifications) - 1; i >= 0; i-- {
+		if t.verifications[i].To == to {
+			return t.verifications[i].Code
+		}
+	}
+	return ""
+}
+
+// twilioErr is Twilio's error body.
+type twilioErr struct {
+	Code     int    `json:"code"`
+	Message  string `json:"message"`
+	MoreInfo string `json:"more_info"`
+	Status   int    `json:"status"`
+	Detail   string `json:"detail,omitempty"`
+}
+
+func twilioError(status, code int, format string, args ...any) twilioErr {
+	return twilioErr{Code: code, Message: fmt.Sprintf(format, args...), MoreInfo: fmt.Sprintf("https://www.twilio.com/docs/errors/%d", code), Status: status}
+}
+
+func (t *Twilio) fail(w http.ResponseWriter, status, code int, format string, args ...any) {
+	writeJSON(w, status, twilioError(status, code, format, args...))
+}
+
+// ServeHTTP implements http.Handler.
+func (t *Twilio) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	t.serve(w, r, t.route, func(f Failure) any {
+		msg := f.Message
+		if msg == "" {
+			msg = http.StatusText(f.Status)
+		}
+		return twilioError(f.Status, f.Code, "%s", msg)
+	})
+}
+
+func (t *Twilio) route(w http.ResponseWriter, r *http.Request) {
+	user, pass, ok := r.BasicAuth()
+	if !ok || subtle.ConstantTimeCompare([]byte(user), []byte(t.AccountSID)) != 1 || subtle.ConstantTimeCompare([]byte(pass), []byte(t.AuthToken)) != 1 {
+		w.Header().Set("WWW-Authenticate", `Basic realm="Twilio API"`)
+		e := twilioError(http.StatusUnauthorized, 20003, "Authenticate")
+		e.Detail = "Your AccountSid or AuthToken was incorrect."
+		writeJSON(w, http.StatusUnauthorized, e)
+		return
+	}
+	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	notFound := func() {
+		t.fail(w, http.StatusNotFound, 20404, "The requested resource %s was not found", r.URL.Path)
+	}
+	if r.Method != http.MethodPost {
+		t.fail(w, http.StatusMethodNotAllowed, 20004, "Method not allowed")
+		return
+	}
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/x-www-form-urlencoded" {
+		t.fail(w, http.StatusBadRequest, 20001, "Content-Type must be application/x-www-form-urlencoded")
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		t.fail(w, http.StatusBadRequest, 20001, "Could not parse the request body")
+		return
+	}
+	switch {
+	case len(parts) == 4 && parts[0] == "2010-04-01" && parts[1] == "Accounts" && parts[3] == "Messages.json":
+		if parts[2] != t.AccountSID {
+			notFound()
+			return
+		}
+		t.createMessage(w, r)
+	case len(parts) >= 4 && parts[0] == "v2" && parts[1] == "Services":
+		if parts[2] != t.VerifyServiceSID {
+			notFound()
+			return
+		}
+		switch {
+		case len(parts) == 4 && parts[3] == "Verifications":
+			t.createVerification(w, r)
+		case len(parts) == 4 && parts[3] == "VerificationCheck":
+			t.checkVerification(w, r)
+		case len(parts) == 5 && parts[3] == "Verifications":
+			t.updateVerification(w, r, parts[4])
+		default:
+			notFound()
+		}
+	default:
+		notFound()
+	}
+}
+
+// checkTo validates a destination like Twilio: 0 when it is fine, else
+// the status and code to answer.
+func (t *Twilio) checkTo(to string, invalid, landline, blocked int) (int, int, string) {
+	region, ok := validNumber(to)
+	switch {
+	case !ok:
+		return http.StatusBadRequest, invalid, fmt.Sprintf("The 'To' number %s is not a valid phone number.", to)
+	case numberSet(t.opts.Landlines).has(to):
+		return http.StatusBadRequest, landline, "'To' number is not a valid mobile number"
+	case numberSet(t.opts.BlockedCountries).has(region):
+		return http.StatusBadRequest, blocked, fmt.Sprintf("Permission to send an SMS has not been enabled for the region indicated by the 'To' number: %s.", to)
+	}
+	return 0, 0, ""
+}
+
+func (t *Twilio) createMessage(w http.ResponseWriter, r *http.Request) {
+	to, from, service, body := r.PostForm.Get("To"), r.PostForm.Get("From"), r.PostForm.Get("MessagingServiceSid"), r.PostForm.Get("Body")
+	switch {
+	case to == "":
+		t.fail(w, http.StatusBadRequest, 21604, "A 'To' phone number is required.")
+		return
+	case from == "" && service == "":
+		t.fail(w, http.StatusBadRequest, 21603, "A 'From' phone number is required.")
+		return
+	case service != "" && service != t.MessagingServiceSID:
+		t.fail(w, http.StatusBadRequest, 21705, "The Messaging Service Sid %s is invalid.", service)
+		return
+	case from != "" && len(t.opts.From) > 0 && !numberSet(t.opts.From).has(from):
+		t.fail(w, http.StatusBadRequest, 21606, "The From phone number %s is not a valid, SMS-capable inbound phone number or short code for your account.", from)
+		return
+	case body == "":
+		t.fail(w, http.StatusBadRequest, 21602, "Message body is required.")
+		return
+	case len([]rune(body)) > 1600:
+		t.fail(w, http.StatusBadRequest, 21617, "The concatenated message body exceeds the 1600 character limit.")
+		return
+	}
+	if status, code, msg := t.checkTo(to, 21211, 21614, 21408); status != 0 {
+		t.fail(w, status, code, "%s", msg)
+		return
+	}
+	now := t.now().UTC()
+	m := TwilioMessage{SID: "SM" + hexID(), To: to, From: from, MessagingServiceSID: service, Body: body, At: now}
+	t.mu.Lock()
+	t.messages = append(t.messages, m)
+	t.mu.Unlock()
+	status := "queued"
+	var svc any
+	if service != "" {
+		status, svc = "accepted", service
+	}
+	var fromOut any = from
+	if from == "" {
+		fromOut = nil
+	}
+	date := now.Format(time.RFC1123Z)
+	uri := fmt.Sprintf("/2010-04-01/Accounts/%s/Messages/%s.json", t.AccountSID, m.SID)
+	writeJSON(w, http.StatusCreated, map[string]any{
+		"account_sid": t.AccountSID, "api_version": "2010-04-01", "body": body,
+		"date_created": date, "date_sent": nil, "date_updated": date,
+		"direction": "outbound-api", "error_code": nil, "error_message": nil,
+		"from": fromOut, "messaging_service_sid": svc, "num_media": "0",
+		"num_segments": fmt.Sprint(segments(body)), "price": nil, "price_unit": "USD",
+		"sid": m.SID, "status": status, "to": to, "uri": uri,
+		"subresource_uris": map[string]string{"media": strings.TrimSuffix(uri, ".json") + "/Media.json"},
+	})
+}
+
+// segments estimates how many SMS a body takes (GSM-7 or UCS-2).
+func segments(body string) int {
+	n, per := len([]rune(body)), 153
+	for _, r := range body {
+		if r > 127 {
+			per = 67
+			break
+		}
+	}
+	if (per == 153 && n <= 160) || (per == 67 && n <= 70) {
+		return 1
+	}
+	return (n + per - 1) / per
+}
+
+// pending returns the live pending verification for to, if any. Callers
+// hold t.mu.
+func (t *Twilio) pending(to string) *TwilioVerification {
+	for i := len(t.verifications) - 1; i >= 0; i-- {
+		v := t.verifications[i]
+		if v.To == to && v.Status == "pending" && t.now().Before(v.Created.Add(verifyTTL)) {
+			return v
+		}
+	}
+	return nil
+}
+
+func (t *Twilio) verificationJSON(v *TwilioVerification) map[string]any {
+	now := t.now().UTC().Format(time.RFC3339)
+	return map[string]any{
+		"sid": v.SID, "service_sid": t.VerifyServiceSID, "account_sid": t.AccountSID,
+		"to": v.To, "channel": v.Channel, "status": v.Status, "valid": v.Status == "approved",
+		"lookup": map[string]any{}, "amount": nil, "payee": nil,
+		"date_created": v.Created.UTC().Format(time.RFC3339), "date_updated": now,
+		"url": fmt.Sprintf("%s/v2/Services/%s/Verifications/%s", t.URL, t.VerifyServiceSID, v.SID),
+	}
+}
+
+func (t *Twilio) createVerification(w http.ResponseWriter, r *http.Request) {
+	to, channel := r.PostForm.Get("To"), r.PostForm.Get("Channel")
+	if to == "" {
+		t.fail(w, http.StatusBadRequest, 60200, "Invalid parameter `To`: ")
+		return
+	}
+	if channel != "sms" {
+		t.fail(w, http.StatusBadRequest, 60200, "Invalid parameter: Channel")
+		return
+	}
+	if status, code, msg := t.checkTo(to, 60200, 60205, 60605); status != 0 {
+		if code == 60200 {
+			msg = "Invalid parameter `To`: " + to
+		}
+		if code == 60205 {
+			msg = "SMS is not supported by landline phone number"
+		}
+		t.fail(w, status, code, "%s", msg)
+		return
+	}
+	t.mu.Lock()
+	v := t.pending(to)
+	if v == nil {
+		code, _ := auth.GenerateCode(t.opts.CodeLength)
+		v = &TwilioVerification{SID: "VE" + hexID(), To: to, Channel: channel, Code: code, Status: "pending", Created: t.now()}
+		t.verifications = append(t.verifications, v)
+	}
+	v.Sends++
+	if v.Sends > verifyMaxSends {
+		v.Sends--
+		t.mu.Unlock()
+		t.fail(w, http.StatusTooManyRequests, 60203, "Max send attempts reached")
+		return
+	}
+	out := t.verificationJSON(v)
+	t.mu.Unlock()
+	out["send_code_attempts"] = []map[string]any{{"time": t.now().UTC().Format(time.RFC3339), "channel": "SMS", "attempt_sid": "VL" + hexID()}}
+	writeJSON(w, http.StatusCreated, out)
+}
+
+func (t *Twilio) checkVerification(w http.ResponseWriter, r *http.Request) {
+	code, to, sid := r.PostForm.Get("Code"), r.PostForm.Get("To"), r.PostForm.Get("VerificationSid")
+	if code == "" {
+		t.fail(w, http.StatusBadRequest, 60200, "Invalid parameter: Code")
+		return
+	}
+	if to == "" && sid == "" {
+		t.fail(w, http.StatusBadRequest, 60200, "Either a 'To' number or 'VerificationSid' must be specified")
+		return
+	}
+	t.mu.Lock()
+	var v *TwilioVerification
+	if sid != "" {
+		for _, x := range t.verifications {
+			if x.SID == sid && x.Status == "pending" && t.now().Before(x.Created.Add(verifyTTL)) && (to == "" || x.To == to) {
+				v = x
+			}
+		}
+	} else {
+		v = t.pending(to)
+	}
+	if v == nil {
+		t.mu.Unlock()
+		t.fail(w, http.StatusNotFound, 20404, "The requested resource /Services/%s/VerificationCheck was not found", t.VerifyServiceSID)
+		return
+	}
+	if v.Checks >= verifyMaxChecks {
+		t.mu.Unlock()
+		t.fail(w, http.StatusTooManyRequests, 60202, "Max check attempts reached")
+		return
+	}
+	v.Checks++
+	if subtle.ConstantTimeCompare([]byte(code), []byte(v.Code)) == 1 {
+		v.Status = "approved"
+	}
+	out := t.verificationJSON(v)
+	t.mu.Unlock()
+	delete(out, "lookup")
+	delete(out, "url")
+	out["sna_attempts_error_codes"] = []any{}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (t *Twilio) updateVerification(w http.ResponseWriter, r *http.Request, sid string) {
+	status := r.PostForm.Get("Status")
+	if status != "canceled" && status != "approved" {
+		t.fail(w, http.StatusBadRequest, 60200, "Invalid parameter: Status")
+		return
+	}
+	t.mu.Lock()
+	var v *TwilioVerification
+	for _, x := range t.verifications {
+		if x.SID == sid && x.Status == "pending" && t.now().Before(x.Created.Add(verifyTTL)) {
+			v = x
+		}
+	}
+	if v == nil {
+		t.mu.Unlock()
+		t.fail(w, http.StatusNotFound, 20404, "The requested resource /Services/%s/Verifications/%s was not found", t.VerifyServiceSID, sid)
+		return
+	}
+	v.Status = status
+	out := t.verificationJSON(v)
+	t.mu.Unlock()
+	writeJSON(w, http.StatusOK, out)
+}
