@@ -79,6 +79,9 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer a.close()
+	if err := seedDemoUsers(ctx, a, cfg); err != nil {
+		return err
+	}
 
 	h := cfg.Identity.Headers
 	app := demoapp.New(base+cfg.Server.PortalPrefix+"/jwks.json", cfg.Server.PublicURL,
@@ -94,6 +97,8 @@ Gatehouse demo is running (memory store, console SMS, demo app behind the gatewa
   Open     %s/            the demo app: password + SMS code
            %s/admin/      admins only, code no older than 10 minutes
            %s/public/     no login
+           %s/_gatehouse/signup    create your own account (its code is printed here)
+           %s/_gatehouse/account   your sessions, password and phone
   Users    alice / %s    admin, phone +1 201 555 0100
            bob   / %s    not an admin, phone +1 201 555 0101
   Codes    are printed below when sent (console SMS sender)
@@ -102,7 +107,7 @@ Gatehouse demo is running (memory store, console SMS, demo app behind the gatewa
 
 Press Ctrl-C to stop.
 
-`, base, base, base, demoPassword, demoPassword, demoPassword, base, adminLn.Addr())
+`, base, base, base, base, base, demoPassword, demoPassword, demoPassword, base, adminLn.Addr())
 	return a.serve(ctx, ln, adminLn)
 }
 
@@ -129,37 +134,36 @@ func demoConfig(ctx context.Context, dir, base, upstream string) (*config.Config
 	cfg.Server.AdminListen = "127.0.0.1:0"
 	cfg.Session.Secure = false
 	cfg.Identity.SigningKeyFile = filepath.Join(dir, "unused.key")
-	cfg.Users.File = filepath.Join(dir, "users.yaml")
+	// Accounts live in the memory store, so the demo can show sign-up and
+	// password reset; alice and bob are created at start.
+	cfg.Users.Backend = "redis"
+	cfg.Users.Signup.Enabled = true
 	cfg.Routes = []config.Route{
 		{Name: "demo", Host: "*", PathPrefix: "/", Upstream: upstream, Policy: "two_factor"},
 		{Name: "demo-admin", Host: "*", PathPrefix: "/admin", Upstream: upstream, Policy: "two_factor", Groups: []string{"admins"}, MaxAuthAge: 10 * time.Minute},
 		{Name: "demo-public", Host: "*", PathPrefix: "/public", Upstream: upstream, Policy: "bypass"},
 	}
-	p := cfg.Hashing.Argon2id
-	h := auth.NewHasher(auth.Argon2Params{MemoryKiB: p.MemoryKiB, Iterations: p.Iterations, Parallelism: p.Parallelism}, 1, time.Minute)
-	hash, err := h.Hash(ctx, demoPassword)
-	if err != nil {
-		return nil, err
-	}
-	users := fmt.Sprintf(`users:
-  alice:
-    display_name: "Alice Example"
-    email: "alice@example.com"
-    phone: "+12015550100"
-    groups: ["admins"]
-    password: %q
-  bob:
-    display_name: "Bob Example"
-    email: "bob@example.com"
-    phone: "+12015550101"
-    groups: ["staff"]
-    password: %q
-`, hash, hash)
-	if err := os.WriteFile(cfg.Users.File, []byte(users), 0o600); err != nil {
-		return nil, err
-	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("demo config: %w", err)
 	}
 	return cfg, nil
+}
+
+// seedDemoUsers creates alice (admin) and bob in the demo's account store.
+func seedDemoUsers(ctx context.Context, a *app, cfg *config.Config) error {
+	p := cfg.Hashing.Argon2id
+	h := auth.NewHasher(auth.Argon2Params{MemoryKiB: p.MemoryKiB, Iterations: p.Iterations, Parallelism: p.Parallelism}, 1, time.Minute)
+	hash, err := h.Hash(ctx, demoPassword)
+	if err != nil {
+		return err
+	}
+	for _, u := range []*auth.User{
+		{Username: "alice", DisplayName: "Alice Example", Email: "alice@example.com", Phone: "+12015550100", Groups: []string{"admins"}, PasswordHash: hash},
+		{Username: "bob", DisplayName: "Bob Example", Email: "bob@example.com", Phone: "+12015550101", Groups: []string{"staff"}, PasswordHash: hash},
+	} {
+		if err := a.current.Load().accounts.Add(ctx, u); err != nil {
+			return fmt.Errorf("demo user %s: %w", u.Username, err)
+		}
+	}
+	return nil
 }

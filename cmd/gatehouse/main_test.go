@@ -245,7 +245,28 @@ func TestDemo(t *testing.T) {
 	if m := post("/_gatehouse/api/otp", `{"code":"`+code+`"}`); m["status"] != "authenticated" {
 		t.Fatalf("otp: %v", m)
 	}
-	resp, err := client.Get(base + "/")
+	// Sign-up works in the demo too: a new person, a code on the terminal.
+	jar2, _ := cookiejar.New(nil)
+	newcomer := &http.Client{Jar: jar2, Timeout: 10 * time.Second}
+	resp, err := newcomer.Post(base+"/_gatehouse/api/signup", "application/json",
+		strings.NewReader(`{"username":"zoe","email":"zoe@example.com","password":"zoe has a long passphrase","phone":"+1 201 555 0199","name":"Zoe"}`))
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("demo sign-up: %v %v", resp.Status, err)
+	}
+	resp.Body.Close()
+	var zcode string
+	for _, line := range strings.Split(out.String(), "\n") {
+		if m := regexp.MustCompile(`^SMS to \+12015550199: .* code is (\d{6})`).FindStringSubmatch(line); m != nil {
+			zcode = m[1]
+		}
+	}
+	resp, err = newcomer.Post(base+"/_gatehouse/api/otp", "application/json", strings.NewReader(`{"code":"`+zcode+`"}`))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("demo sign-up code %q: %v %v", zcode, resp.Status, err)
+	}
+	resp.Body.Close()
+
+	resp, err = client.Get(base + "/")
 	if err != nil {
 		t.Fatal(err)
 	}

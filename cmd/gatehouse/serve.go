@@ -60,7 +60,8 @@ type app struct {
 // finish on it after a reload.
 type generation struct {
 	cfg       *config.Config
-	fileUsers *fileusers.Backend // nil with the redis backend
+	fileUsers *fileusers.Backend  // nil with the redis backend
+	accounts  *storeusers.Backend // nil with the file backend
 	gateway   *gateway.Server
 	cert      *tls.Certificate // server.tls, nil without TLS
 	stop      context.CancelFunc
@@ -172,7 +173,7 @@ func (a *app) newGeneration(ctx context.Context, cfg *config.Config) (*generatio
 			return nil, errors.New("users.backend redis: the store does not keep sets")
 		}
 		r := storeusers.New(st, cfg.OTP.DefaultRegion)
-		users, registry = r, r
+		users, registry, g.accounts = r, r, r
 	default:
 		fu, err := fileusers.New(cfg.Users.File, cfg.OTP.DefaultRegion, a.log)
 		if err != nil {

@@ -217,4 +217,3 @@ func readNewPassword(stdin io.Reader, stderr io.Writer) (string, error) {
 	}
 	return readPassword(stdin)
 }
-
