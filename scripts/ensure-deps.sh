@@ -3,6 +3,8 @@
 # redis-server (store conformance and integration tests). Runs apt-get update
 # once, only if something has to be installed.
 set -euo pipefail
+# Debian puts nginx and redis-server in /usr/sbin, which a non-root PATH may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 for pkg in "$@"; do

@@ -113,9 +113,14 @@ func gatehouseBinary(t *testing.T) string {
 // turns into a silent skip there.
 func requireTool(t *testing.T, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
+	if p, err := exec.LookPath(name); err == nil {
 		return p
+	}
+	// Debian installs nginx in /usr/sbin, which is not on every user's PATH.
+	for _, dir := range []string{"/usr/sbin", "/usr/local/sbin"} {
+		if p := filepath.Join(dir, name); isExecutable(p) {
+			return p
+		}
 	}
 	msg := fmt.Sprintf("%s is not installed (./scripts/ensure-deps.sh nginx caddy installs it)", name)
 	if os.Getenv("CI") != "" {
@@ -123,6 +128,11 @@ func requireTool(t *testing.T, name string) string {
 	}
 	t.Skip(msg)
 	return ""
+}
+
+func isExecutable(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
 }
 
 // freeAddr returns a loopback address nothing listens on right now.
