@@ -14,12 +14,12 @@ build:
 demo:
 	$(GO) run ./cmd/gatehouse demo
 
-# Every test: installs redis-server, nginx and caddy if missing, vets, runs
+# Every test: installs redis-server, nginx, caddy and chromium if missing, vets, runs
 # the race-enabled suite (integration tests start private Redis instances,
-# and nginx and Caddy with the configs in deploy/, on free loopback ports),
-# then runs each fuzz target briefly.
+# nginx and Caddy with the configs in deploy/, and headless Chromium against
+# the portal, on free loopback ports), then runs each fuzz target briefly.
 test:
-	./scripts/ensure-deps.sh nginx caddy
+	./scripts/ensure-deps.sh nginx caddy chromium
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 -timeout 15m $(PKGS)
 	$(MAKE) fuzz FUZZTIME=10s
@@ -30,6 +30,12 @@ test-short:
 FUZZTIME ?= 20s
 fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
+
+# The performance benchmark (docs/performance.md): about 8 minutes; writes
+# bench/results/latest.md. BENCHFLAGS go to bench/cmd/gatebench.
+BENCHFLAGS ?=
+bench:
+	./scripts/bench.sh $(BENCHFLAGS)
 
 clean:
 	rm -rf bin

@@ -55,6 +55,44 @@ func (f FieldErrors) Error() string {
 // Is makes errors.Is(err, ErrInvalidInput) work.
 func (f FieldErrors) Is(target error) bool { return target == ErrInvalidInput }
 
+// Problem is one thing wrong with one input, as a person should read it:
+// ID is a stable message id (a portal looks it up in its message
+// catalogue to show it in another language), N the number the message
+// mentions (a length), and Text the English message.
+type Problem struct {
+	ID   string
+	N    int
+	Text string
+}
+
+// InputError is FieldErrors with a Problem per field. It unwraps to its
+// FieldErrors, so errors.As(err, &fieldErrors) and
+// errors.Is(err, ErrInvalidInput) work on it as on FieldErrors.
+type InputError struct {
+	// Problems maps a field name to its problem.
+	Problems map[string]Problem
+}
+
+// FieldProblem returns an InputError for one field.
+func FieldProblem(field, id, text string) *InputError {
+	return &InputError{Problems: map[string]Problem{field: {ID: id, Text: text}}}
+}
+
+// Fields returns the English message of each field.
+func (e *InputError) Fields() FieldErrors {
+	out := make(FieldErrors, len(e.Problems))
+	for f, p := range e.Problems {
+		out[f] = p.Text
+	}
+	return out
+}
+
+// Error implements error.
+func (e *InputError) Error() string { return e.Fields().Error() }
+
+// Unwrap returns the FieldErrors.
+func (e *InputError) Unwrap() error { return e.Fields() }
+
 // UserRegistry is a user backend that can create and change accounts (the
 // store-backed "redis" backend). The file backend is read-only.
 type UserRegistry interface {
@@ -81,38 +119,52 @@ type NewAccount struct {
 }
 
 // ValidateAccount checks a sign-up and returns the normalised user (phone
-// in E.164, email and username lower-cased) or FieldErrors naming every
-// bad field.
+// in E.164, email and username lower-cased) or an *InputError (which
+// unwraps to FieldErrors) naming every bad field.
 func ValidateAccount(in NewAccount, policy PasswordPolicy, defaultRegion string) (*User, error) {
-	errs := FieldErrors{}
+	errs := map[string]Problem{}
 	u := &User{
 		Username:    strings.ToLower(strings.TrimSpace(in.Username)),
 		Email:       strings.ToLower(strings.TrimSpace(in.Email)),
 		DisplayName: strings.TrimSpace(in.Name),
 	}
 	if !usernameRE.MatchString(u.Username) {
-		errs["username"] = "Use 3 to 64 letters, digits, dots, dashes or underscores, starting and ending with a letter or digit."
+		errs["username"] = Problem{ID: "field.username.format", Text: "Use 3 to 64 letters, digits, dots, dashes or underscores, starting and ending with a letter or digit."}
 	}
 	if u.Email == "" {
-		errs["email"] = "Enter your email address."
+		errs["email"] = Problem{ID: "field.email.required", Text: "Enter your email address."}
 	} else if a, err := mail.ParseAddress(u.Email); err != nil || a.Address != u.Email || !strings.Contains(u.Email, ".") || len(u.Email) > 254 {
-		errs["email"] = "Enter a valid email address, like name@example.com."
+		errs["email"] = Problem{ID: "field.email.invalid", Text: "Enter a valid email address, like name@example.com."}
 	}
 	if p, err := NormalizePhone(in.Phone, defaultRegion); err != nil {
-		errs["phone"] = "Enter a valid mobile number with its country code, like +1 201 555 0100."
+		errs["phone"] = PhoneProblem(err)
 	} else {
 		u.Phone = p
 	}
 	if utf8.RuneCountInString(u.DisplayName) > 100 || strings.ContainsFunc(u.DisplayName, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		errs["name"] = "Use at most 100 characters, on one line."
+		errs["name"] = Problem{ID: "field.name.format", Text: "Use at most 100 characters, on one line."}
 	}
-	if msg := policy.Problem(in.Password, u); msg != "" {
-		errs["password"] = msg
+	if p := policy.Check(in.Password, u); p.ID != "" {
+		errs["password"] = p
 	}
 	if len(errs) > 0 {
-		return nil, errs
+		return nil, &InputError{Problems: errs}
 	}
 	return u, nil
+}
+
+// PhoneProblem turns an error of NormalizePhone into a Problem whose ID is
+// "phone." and the reason ("phone.too_short").
+func PhoneProblem(err error) Problem {
+	var pe *PhoneError
+	if errors.As(err, &pe) {
+		text := pe.Message
+		if text != "" {
+			text = strings.ToUpper(text[:1]) + text[1:] + "."
+		}
+		return Problem{ID: "phone." + pe.Reason, Text: text}
+	}
+	return Problem{ID: "phone." + PhoneInvalid, Text: "Enter a valid mobile number with its country code, like +1 201 555 0100."}
 }
 
 // PasswordPolicy is what new passwords must satisfy.
@@ -120,27 +172,34 @@ type PasswordPolicy struct {
 	MinLength, MaxLength int // in characters; never truncated
 }
 
-// Problem returns what is wrong with password for u, or "".
+// Problem returns what is wrong with password for u, in English, or "".
 func (p PasswordPolicy) Problem(password string, u *User) string {
+	return p.Check(password, u).Text
+}
+
+// Check returns what is wrong with password for u; a zero Problem (ID "")
+// when nothing is. The ids are password.too_short and password.too_long
+// (N is the bound), password.personal and password.common.
+func (p PasswordPolicy) Check(password string, u *User) Problem {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case n < p.MinLength:
-		return fmt.Sprintf("Use at least %d characters.", p.MinLength)
+		return Problem{ID: "password.too_short", N: p.MinLength, Text: fmt.Sprintf("Use at least %d characters.", p.MinLength)}
 	case p.MaxLength > 0 && n > p.MaxLength:
-		return fmt.Sprintf("Use at most %d characters.", p.MaxLength)
+		return Problem{ID: "password.too_long", N: p.MaxLength, Text: fmt.Sprintf("Use at most %d characters.", p.MaxLength)}
 	}
 	lower := strings.ToLower(password)
 	if u != nil {
 		for _, v := range []string{u.Username, u.Email, u.Phone, strings.TrimPrefix(u.Phone, "+")} {
 			if v != "" && lower == strings.ToLower(v) {
-				return "Do not use your username, email or phone number as your password."
+				return Problem{ID: "password.personal", Text: "Do not use your username, email or phone number as your password."}
 			}
 		}
 	}
 	if IsCommonPassword(password) {
-		return "This password is among the most common ones attackers try first. Choose another."
+		return Problem{ID: "password.common", Text: "This password is among the most common ones attackers try first. Choose another."}
 	}
-	return ""
+	return Problem{}
 }
 
 //go:embed commonpasswords.txt

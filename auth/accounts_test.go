@@ -52,4 +52,30 @@ func TestValidateAccount(t *testing.T) {
 			t.Errorf("no error for field %s: %v", f, fe)
 		}
 	}
+	// Each problem also has a message id, for pages in other languages.
+	var ie *auth.InputError
+	if !errors.As(err, &ie) {
+		t.Fatalf("err = %T, want *InputError", err)
+	}
+	for f, id := range map[string]string{"username": "field.username.format", "email": "field.email.invalid", "password": "password.too_short", "phone": "phone.needs_country_code", "name": "field.name.format"} {
+		if got := ie.Problems[f]; got.ID != id || got.Text != fe[f] {
+			t.Errorf("problem of %s = %+v, want id %s and the text %q", f, got, id, fe[f])
+		}
+	}
+}
+
+func TestPasswordPolicyCheck(t *testing.T) {
+	p := auth.PasswordPolicy{MinLength: 10, MaxLength: 20}
+	u := &auth.User{Username: "alice"}
+	for pw, want := range map[string]auth.Problem{
+		"short":                   {ID: "password.too_short", N: 10, Text: "Use at least 10 characters."},
+		"a very long one, really": {ID: "password.too_long", N: 20, Text: "Use at most 20 characters."},
+		"ALICE":                   {ID: "password.too_short", N: 10, Text: "Use at least 10 characters."},
+		"1234567890":              {ID: "password.common", Text: p.Problem("1234567890", u)},
+		"correct horse":           {},
+	} {
+		if got := p.Check(pw, u); got != want {
+			t.Errorf("Check(%q) = %+v, want %+v", pw, got, want)
+		}
+	}
 }

@@ -53,6 +53,8 @@ type Hasher struct {
 	// verifying against it costs exactly what verifying a real hash does and
 	// can never succeed.
 	dummy argon2Hash
+	// deriver computes argon2id keys elsewhere; nil computes them here.
+	deriver Argon2Deriver
 }
 
 // NewHasher returns a Hasher that creates argon2id hashes with p and runs
@@ -108,7 +110,11 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 		key:         make([]byte, argon2KeyLen),
 	}
 	rand.Read(a.salt)
-	a.key = a.derive(password) // derive reads the key length from a.key
+	key, err := h.argon2Key(ctx, &a, password) // reads the key length from a.key
+	if err != nil {
+		return "", err
+	}
+	a.key = key
 	return a.String(), nil
 }
 
@@ -131,7 +137,11 @@ func (h *Hasher) Verify(ctx context.Context, encoded, password string) (bool, er
 			return false, err
 		}
 		defer h.release()
-		return subtle.ConstantTimeCompare(a.key, a.derive(password)) == 1, nil
+		key, err := h.argon2Key(ctx, &a, password)
+		if err != nil {
+			return false, err
+		}
+		return subtle.ConstantTimeCompare(a.key, key) == 1, nil
 	case isBcryptPrefix(encoded):
 		if err := checkBcrypt(encoded); err != nil {
 			return false, err
@@ -164,7 +174,11 @@ func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
 		return err
 	}
 	defer h.release()
-	subtle.ConstantTimeCompare(h.dummy.key, h.dummy.derive(password))
+	key, err := h.argon2Key(ctx, &h.dummy, password)
+	if err != nil {
+		return err
+	}
+	subtle.ConstantTimeCompare(h.dummy.key, key)
 	return nil
 }
 

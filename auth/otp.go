@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"math/big"
 	mrand "math/rand/v2"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -49,6 +50,7 @@ type OTPConfig struct {
 // Requester is who asked for a code, as the gateway saw the request.
 type Requester struct {
 	// IP is the client address, for the per-IP send quota ("" skips it).
+	// IPv6 clients are counted by /64.
 	IP string
 	// Host is the host of the page the code will be typed on, already
 	// checked to be one of the gateway's own hosts: the origin of the
@@ -131,6 +133,7 @@ func NewOTP(store Store, sender Sender, key []byte, cfg OTPConfig, clock Clock, 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	cfg.AllowedCountries = slices.Clone(cfg.AllowedCountries)
 	for i, c := range cfg.AllowedCountries {
 		cfg.AllowedCountries[i] = strings.ToUpper(c)
 	}
@@ -140,6 +143,15 @@ func NewOTP(store Store, sender Sender, key []byte, cfg OTPConfig, clock Clock, 
 
 // Config returns the settings the service runs with.
 func (o *OTP) Config() OTPConfig { return o.cfg }
+
+// CodeLength is the number of digits of the codes people receive, or 0
+// when the provider makes them (its own length, not otp.length).
+func (o *OTP) CodeLength() int {
+	if o.checker != nil {
+		return 0
+	}
+	return o.cfg.Length
+}
 
 // Start creates a challenge for user and sends a new code to phone. It
 // refuses a number outside AllowedCountries (ErrCountryNotAllowed) and
@@ -163,8 +175,12 @@ func (o *OTP) StartDecoy(ctx context.Context, phone, purpose string) (*Challenge
 }
 
 func (o *OTP) start(ctx context.Context, ch *Challenge) (*Challenge, error) {
-	if err := o.countryAllowed(ch.Phone); err != nil {
-		return nil, err
+	// A decoy may stand for something that is not a number at all (a
+	// password reset for an unknown name): only numbers have a country.
+	if ch.User != "" || PhoneCountry(ch.Phone) != "" {
+		if err := o.countryAllowed(ch.Phone); err != nil {
+			return nil, err
+		}
 	}
 	refund, err := o.takeQuotas(ctx, ch.Phone)
 	if err != nil {
@@ -393,10 +409,10 @@ func (o *OTP) takeQuotas(ctx context.Context, phone string) (refund func(context
 }
 
 // reserve takes one unit of the fixed-window quota under key. The store's
-// counters only go up, so a reservation given back is counted under
-// key+":r" (expiring with the window) and subtracted: the quota counts
-// sends that went out (or may have), not attempts. Concurrent requests
-// cannot overshoot it, because each increments before it checks.
+// counters only go up, so a unit given back by a send that surely failed
+// is counted under key+":r" (expiring with the window) and subtracted.
+// Concurrent requests cannot overshoot the limit, because each increments
+// before it checks and refused requests keep their increment.
 func (o *OTP) reserve(ctx context.Context, key string, limit int, window time.Duration, reason string) error {
 	n, err := o.store.Incr(ctx, key, window)
 	if err != nil {
@@ -412,7 +428,10 @@ func (o *OTP) reserve(ctx context.Context, key string, limit int, window time.Du
 	if n-given <= int64(limit) {
 		return nil
 	}
-	o.release(ctx, key) // a refused request is not a send either
+	// A refused request keeps its increment: giving it back here would let
+	// a request that incremented earlier, but checks later, see the
+	// refund and slip past the limit. Over the limit, everything is
+	// refused until the window ends (or failed sends give units back).
 	ttl, err := o.store.TTL(ctx, key)
 	if err != nil || ttl <= 0 {
 		ttl = window
@@ -624,6 +643,21 @@ func hashKey(s string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
+// clientNet is what the per-IP quota counts: the address, or for IPv6
+// its /64, which one subscriber usually has whole (counting single
+// addresses would let a client rotate through 2^64 of them).
+func clientNet(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	return netip.PrefixFrom(a, 64).Masked().String()
+}
+
 // latency is a moving average of how long provider calls take.
 type latency struct{ avg atomic.Int64 } // nanoseconds
 
@@ -657,6 +691,6 @@ func (l *latency) wait(ctx context.Context) {
 func challengeKey(id string) string     { return "otp:{" + id + "}:c" }
 func attemptsKey(id string) string      { return "otp:{" + id + "}:n" }
 func sendQuotaKey(phone string) string  { return "otp:q:" + hashKey(phone) }
-func ipQuotaKey(ip string) string       { return "otp:qi:" + hashKey(ip) }
+func ipQuotaKey(ip string) string       { return "otp:qi:" + hashKey(clientNet(ip)) }
 func refundKey(quota string) string     { return quota + ":r" }
 func accountFailKey(user string) string { return "otp:f:" + hashKey(user) }

@@ -1,7 +1,7 @@
 package auth
 
 import (
-	"fmt"
+	"errors"
 	"strconv"
 	"strings"
 	"unicode"
@@ -27,10 +27,10 @@ const maxPhoneInput = 64
 func NormalizePhone(input, defaultRegion string) (string, error) {
 	s := strings.TrimSpace(input)
 	if s == "" {
-		return "", phoneError("the phone number is empty")
+		return "", phoneError(PhoneEmpty, "the phone number is empty")
 	}
 	if len(s) > maxPhoneInput {
-		return "", phoneError("the phone number is too long")
+		return "", phoneError(PhoneTooLong, "the phone number is too long")
 	}
 	digits := 0
 	for i, r := range s {
@@ -40,11 +40,11 @@ func NormalizePhone(input, defaultRegion string) (string, error) {
 		case r == '+' && i == 0:
 		case isPhonePunct(r):
 		default:
-			return "", phoneError("a phone number may only contain digits, spaces, dashes, dots, parentheses and a leading +")
+			return "", phoneError(PhoneBadCharacters, "a phone number may only contain digits, spaces, dashes, dots, parentheses and a leading +")
 		}
 	}
 	if digits == 0 {
-		return "", phoneError("the phone number has no digits")
+		return "", phoneError(PhoneNoDigits, "the phone number has no digits")
 	}
 	international := strings.HasPrefix(s, "+")
 	if !international {
@@ -58,34 +58,71 @@ func NormalizePhone(input, defaultRegion string) (string, error) {
 	}
 	region := strings.ToUpper(strings.TrimSpace(defaultRegion))
 	if !international && region == "" {
-		return "", phoneError("enter the number in international format, starting with + and the country code")
+		return "", phoneError(PhoneNeedsCountryCode, "enter the number in international format, starting with + and the country code")
 	}
 	num, err := phonenumbers.Parse(stripPhonePunct(s), region)
 	if err != nil {
-		if !international {
-			return "", phoneError("this is not a phone number; enter it in international format, starting with + and the country code")
+		switch {
+		case !international:
+			return "", phoneError(PhoneNotANumber, "this is not a phone number; enter it in international format, starting with + and the country code")
+		case errors.Is(err, phonenumbers.ErrInvalidCountryCode):
+			return "", phoneError(PhoneBadCountryCode, "the country code is not valid")
+		case errors.Is(err, phonenumbers.ErrNumTooLong):
+			return "", phoneError(PhoneTooLong, "the phone number is too long")
+		case errors.Is(err, phonenumbers.ErrTooShortNSN):
+			return "", phoneError(PhoneTooShort, "the phone number is too short")
 		}
-		return "", phoneError("this is not a phone number")
+		return "", phoneError(PhoneNotANumber, "this is not a phone number")
 	}
 	if num.GetExtension() != "" {
-		return "", phoneError("phone extensions cannot receive text messages")
+		return "", phoneError(PhoneExtension, "phone extensions cannot receive text messages")
 	}
 	switch phonenumbers.IsPossibleNumberWithReason(num) {
 	case phonenumbers.INVALID_COUNTRY_CODE:
-		return "", phoneError("the country code is not valid")
+		return "", phoneError(PhoneBadCountryCode, "the country code is not valid")
 	case phonenumbers.TOO_SHORT:
-		return "", phoneError("the phone number is too short")
+		return "", phoneError(PhoneTooShort, "the phone number is too short")
 	case phonenumbers.TOO_LONG:
-		return "", phoneError("the phone number is too long")
+		return "", phoneError(PhoneTooLong, "the phone number is too long")
 	}
 	if !phonenumbers.IsValidNumber(num) {
-		return "", phoneError("this is not a valid phone number")
+		return "", phoneError(PhoneInvalid, "this is not a valid phone number")
 	}
 	return phonenumbers.Format(num, phonenumbers.E164), nil
 }
 
-func phoneError(msg string) error {
-	return fmt.Errorf("%w: %s", ErrInvalidPhone, msg)
+// Reasons a phone number is refused (PhoneError.Reason). They are stable
+// identifiers, fit to pick a translated message.
+const (
+	PhoneEmpty            = "empty"
+	PhoneTooLong          = "too_long"
+	PhoneTooShort         = "too_short"
+	PhoneBadCharacters    = "bad_characters"
+	PhoneNoDigits         = "no_digits"
+	PhoneNeedsCountryCode = "needs_country_code"
+	PhoneNotANumber       = "not_a_number"
+	PhoneExtension        = "extension"
+	PhoneBadCountryCode   = "bad_country_code"
+	PhoneInvalid          = "invalid"
+)
+
+// PhoneError says why NormalizePhone refused a number. It matches
+// ErrInvalidPhone and never contains the number.
+type PhoneError struct {
+	// Reason is one of the Phone* reason constants.
+	Reason string
+	// Message is the English explanation, in lower case.
+	Message string
+}
+
+// Error implements error.
+func (e *PhoneError) Error() string { return ErrInvalidPhone.Error() + ": " + e.Message }
+
+// Unwrap makes errors.Is(err, ErrInvalidPhone) work.
+func (e *PhoneError) Unwrap() error { return ErrInvalidPhone }
+
+func phoneError(reason, msg string) error {
+	return &PhoneError{Reason: reason, Message: msg}
 }
 
 // PhoneCountry returns the ISO 3166 alpha-2 region of an E.164 number

@@ -55,28 +55,36 @@ func TestNormalizePhoneRejects(t *testing.T) {
 		name   string
 		input  string
 		region string
+		reason string // what the person is told is wrong
 	}{
-		{"Empty", "", "US"},
-		{"Blank", "   ", "US"},
-		{"Word", "hello", "US"},
-		{"Email", "alice@example.com", "US"},
-		{"Letters", "+1 800 FLOWERS", ""},
-		{"Extension", "+1 201 555 0100 ext 5", ""},
-		{"NationalWithoutRegion", "201 555 0100", ""},
-		{"TooShort", "+1 201", ""},
-		{"TooLong", "+1 201 555 0100 1234 5678", ""},
-		{"UnknownCountryCode", "+999 1234 5678", ""},
-		{"InvalidUSExchange", "+1 201 155 0100", ""},
-		{"InvalidFR", "+33 0 12 34 56 78", ""},
-		{"PlusInTheMiddle", "1+2015550100", "US"},
-		{"OnlyPunctuation", "+ - ( )", "US"},
-		{"HugeInput", "+1" + strings.Repeat(" ", 100) + "2015550100", ""},
+		{"Empty", "", "US", auth.PhoneEmpty},
+		{"Blank", "   ", "US", auth.PhoneEmpty},
+		{"Word", "hello", "US", auth.PhoneBadCharacters},
+		{"Email", "alice@example.com", "US", auth.PhoneBadCharacters},
+		{"Letters", "+1 800 FLOWERS", "", auth.PhoneBadCharacters},
+		{"Extension", "+1 201 555 0100 ext 5", "", auth.PhoneBadCharacters},
+		{"NationalWithoutRegion", "201 555 0100", "", auth.PhoneNeedsCountryCode},
+		{"TooShort", "+1 201", "", auth.PhoneTooShort},
+		{"TooLong", "+1 201 555 0100 1234 5678", "", auth.PhoneTooLong},
+		{"UnknownCountryCode", "+999 1234 5678", "", auth.PhoneBadCountryCode},
+		{"InvalidUSExchange", "+1 201 155 0100", "", auth.PhoneInvalid},
+		{"InvalidFR", "+33 0 12 34 56 78", "", auth.PhoneInvalid},
+		{"PlusInTheMiddle", "1+2015550100", "US", auth.PhoneBadCharacters},
+		{"OnlyPunctuation", "+ - ( )", "US", auth.PhoneNoDigits},
+		{"HugeInput", "+1" + strings.Repeat(" ", 100) + "2015550100", "", auth.PhoneTooLong},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := auth.NormalizePhone(tt.input, tt.region)
 			if !errors.Is(err, auth.ErrInvalidPhone) {
 				t.Fatalf("NormalizePhone(%q, %q) = %q, %v; want ErrInvalidPhone", tt.input, tt.region, got, err)
+			}
+			var pe *auth.PhoneError
+			if !errors.As(err, &pe) || pe.Reason != tt.reason {
+				t.Errorf("NormalizePhone(%q, %q): %v, want reason %q", tt.input, tt.region, err, tt.reason)
+			}
+			if p := auth.PhoneProblem(err); p.ID != "phone."+tt.reason || p.Text == "" {
+				t.Errorf("PhoneProblem = %+v, want id phone.%s and a text", p, tt.reason)
 			}
 			if digits := strings.Map(keepDigits, tt.input); len(digits) >= 6 && strings.Contains(err.Error(), digits) {
 				t.Errorf("error %q repeats the number", err)

@@ -2,6 +2,8 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -140,8 +142,8 @@ func (m *Sessions) Load(ctx context.Context, id string) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session: load: %w", err)
 	}
-	s := new(Session)
-	if err := json.Unmarshal(data, s); err != nil {
+	s, err := decodeSession(data)
+	if err != nil {
 		m.log.WarnContext(ctx, "session: corrupt entry dropped", "error", err)
 		return nil, ErrSessionNotFound
 	}
@@ -401,7 +403,15 @@ func (m *Sessions) sweepLocked(now int64) {
 	}
 }
 
-func sessionKey(id string) string { return "s:" + hashKey(id) }
+// sessionKey is "s:" + hashKey(id), built in one allocation: it runs on
+// every check.
+func sessionKey(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	var b [2 + 43]byte // 43: raw base64url of 32 bytes
+	copy(b[:], "s:")
+	base64.RawURLEncoding.Encode(b[2:], sum[:])
+	return string(b[:])
+}
 
 // SessionHandle is the opaque handle ListUser reports for the session with
 // cookie value id (a hash: it cannot be used as a cookie).

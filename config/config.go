@@ -15,6 +15,7 @@ type Config struct {
 	SMS        SMS        `yaml:"sms"`
 	Regulation Regulation `yaml:"regulation"`
 	Identity   Identity   `yaml:"identity"`
+	Portal     Portal     `yaml:"portal"`
 	Routes     []Route    `yaml:"routes"`
 
 	// File is the path the configuration was loaded from ("" for Default()).
@@ -203,6 +204,25 @@ type Headers struct {
 	Phone     string `yaml:"phone"`
 	Methods   string `yaml:"methods"`
 	Assertion string `yaml:"assertion"`
+}
+
+// Portal brands the login pages: name, logo, colour and wording.
+type Portal struct {
+	// AppName is shown in the page header and title and is the {{.App}}
+	// of the SMS text.
+	AppName string `yaml:"app_name"`
+	// LogoURL is an image shown beside the name: an absolute https URL or
+	// a path on the gateway's hosts. At most one of LogoURL and LogoFile.
+	LogoURL string `yaml:"logo_url"`
+	// LogoFile is a local image (.svg, .png, .jpg, .jpeg, .gif, .webp or
+	// .ico) the gateway serves itself under the portal prefix.
+	LogoFile string `yaml:"logo_file"`
+	// PrimaryColor is the colour of buttons and links, "#rrggbb" or
+	// "#rgb"; text colours that keep WCAG AA contrast are derived from it.
+	PrimaryColor string `yaml:"primary_color"`
+	// MessagesFile is a YAML file of message id: text that overrides or
+	// translates the built-in English texts of the pages.
+	MessagesFile string `yaml:"messages_file"`
 }
 
 // Route maps a host and path prefix to an upstream with a policy.

@@ -6,6 +6,13 @@ import "time"
 // template sees .App, .Code and .Minutes.
 const DefaultOTPMessage = "Your {{.App}} code is {{.Code}}. It expires in {{.Minutes}} minutes."
 
+// Portal defaults: the name on the login pages (and in the SMS text) and
+// the colour of their buttons and links.
+const (
+	DefaultAppName      = "Gatehouse"
+	DefaultPrimaryColor = "#0b5cad"
+)
+
 // DefaultPathPrefix is the path_prefix of a route that does not set one.
 const DefaultPathPrefix = "/"
 
@@ -79,6 +86,10 @@ func Default() *Config {
 			MaxFailures: 5,
 			FindTime:    10 * time.Minute,
 			BanTime:     15 * time.Minute,
+		},
+		Portal: Portal{
+			AppName:      DefaultAppName,
+			PrimaryColor: DefaultPrimaryColor,
 		},
 		Identity: Identity{
 			SigningKeyFile: "gatehouse.key",

@@ -81,6 +81,11 @@ func TestDefault(t *testing.T) {
 		{"identity.headers.phone", ""},
 		{"identity.headers.methods", "X-Auth-Methods"},
 		{"identity.headers.assertion", "X-Auth-Assertion"},
+		{"portal.app_name", "Gatehouse"},
+		{"portal.logo_url", ""},
+		{"portal.logo_file", ""},
+		{"portal.primary_color", "#0b5cad"},
+		{"portal.messages_file", ""},
 		{"routes", []config.Route(nil)},
 	}
 	for _, tt := range tests {

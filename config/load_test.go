@@ -88,6 +88,12 @@ identity:
     phone: "Remote-Phone"
     methods: ""
     assertion: "Remote-Assertion"
+portal:
+  app_name: "Acme CRM"
+  logo_url: "https://cdn.example.org/acme.svg"
+  logo_file: ""
+  primary_color: "#c2410c"
+  messages_file: "/etc/gatehouse/fr.yaml"
 routes:
   - name: crm
     host: "crm.example.org"
@@ -169,6 +175,7 @@ func fullConfig() *config.Config {
 			Headers: config.Headers{User: "Remote-User", Email: "Remote-Email", Name: "Remote-Name",
 				Groups: "Remote-Groups", Phone: "Remote-Phone", Methods: "", Assertion: "Remote-Assertion"},
 		},
+		Portal: config.Portal{AppName: "Acme CRM", LogoURL: "https://cdn.example.org/acme.svg", PrimaryColor: "#c2410c", MessagesFile: "/etc/gatehouse/fr.yaml"},
 		Routes: []config.Route{
 			{
 				Name: "crm", Host: "crm.example.org", PathPrefix: "/app", Upstream: "http://crm:9001",

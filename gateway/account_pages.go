@@ -14,11 +14,10 @@ import (
 func (s *Server) formError(c *gin.Context, d *pageData, err error) int {
 	e := classify(err)
 	s.logIfServerError(c, e, err)
-	d.Error, d.Fields = e.Message, e.Fields
 	if e.retryAfter > 0 {
 		writeRetryAfter(c, e.retryAfter)
 	}
-	return e.Status
+	return s.setError(d, err)
 }
 
 // signupPage is GET /signup.
@@ -27,7 +26,7 @@ func (s *Server) signupPage(c *gin.Context) {
 		s.fail(c, errSignupDisabled)
 		return
 	}
-	d := s.page("Create your account")
+	d := s.page("signup.title")
 	d.RD = s.rdParam(c)
 	s.render(c, http.StatusOK, "signup.html", d)
 }
@@ -45,7 +44,7 @@ func (s *Server) signupSubmit(c *gin.Context) {
 			s.fail(c, err)
 			return
 		}
-		d := s.page("Create your account")
+		d := s.page("signup.title")
 		d.RD = rd
 		d.Form = map[string]string{"username": in.Username, "email": in.Email, "phone": in.Phone, "name": in.Name}
 		status := s.formError(c, &d, err)
@@ -63,7 +62,8 @@ func (s *Server) resetPage(c *gin.Context) {
 		s.fail(c, errResetUnavailable)
 		return
 	}
-	d := s.page("Reset your password")
+	d := s.page("reset.title")
+	d.RD = s.rdParam(c)
 	d.Username = c.Query("u")
 	if d.Username != "" {
 		d.Mode = "code"
@@ -74,25 +74,34 @@ func (s *Server) resetPage(c *gin.Context) {
 // resetSubmit is POST /reset, for both steps.
 func (s *Server) resetSubmit(c *gin.Context) {
 	login := c.PostForm("username")
-	d := s.page("Reset your password")
+	d := s.page("reset.title")
 	d.Username = login
+	d.RD = s.rdParam(c)
 	if c.PostForm("code") == "" && c.PostForm("password") == "" {
 		if err := s.resetStart(c, login); err != nil {
 			status := s.formError(c, &d, err)
 			s.render(c, status, "reset.html", d)
 			return
 		}
+		q := url.Values{"u": {login}}
+		if d.RD != "" {
+			q.Set("rd", d.RD)
+		}
 		noStore(c)
-		c.Redirect(http.StatusSeeOther, s.prefix+"/reset?u="+url.QueryEscape(login))
+		c.Redirect(http.StatusSeeOther, s.prefix+"/reset?"+q.Encode())
 		return
 	}
 	d.Mode = "code"
 	if err := s.resetFinish(c, login, c.PostForm("code"), c.PostForm("password")); err != nil {
+		if errors.Is(err, auth.ErrInvalidInput) {
+			// The code was not used up: keep it for the next try.
+			d.Form = map[string]string{"code": c.PostForm("code")}
+		}
 		status := s.formError(c, &d, err)
 		s.render(c, status, "reset.html", d)
 		return
 	}
-	d.Mode, d.Info = "done", "Your password has been changed and every other session signed out. Sign in with the new password."
+	d.Mode, d.Title, d.Info = "done", "reset.done_title", s.t("reset.done")
 	s.render(c, http.StatusOK, "reset.html", d)
 }
 
@@ -115,7 +124,7 @@ func (s *Server) accountUser(c *gin.Context) (*auth.Session, *auth.User) {
 
 // renderAccount shows the account page with its sessions list.
 func (s *Server) renderAccount(c *gin.Context, status int, sess *auth.Session, u *auth.User, d pageData) {
-	d.Title = "Your account"
+	d.Title = "account.title"
 	d.Username, d.Email, d.Name = u.Username, u.Email, u.DisplayName
 	d.Phone = auth.MaskPhone(u.Phone)
 	d.CanEdit = s.registry != nil
@@ -128,7 +137,10 @@ func (s *Server) renderAccount(c *gin.Context, status int, sess *auth.Session, u
 		s.fail(c, err)
 		return
 	}
-	d.Sessions = list
+	d.Sessions = make([]sessionView, len(list))
+	for i, si := range list {
+		d.Sessions[i] = sessionView{SessionInfo: si, Device: s.deviceName(si.Agent)}
+	}
 	s.render(c, status, "account.html", d)
 }
 
@@ -138,7 +150,7 @@ func (s *Server) accountPage(c *gin.Context) {
 	if u == nil {
 		return
 	}
-	s.renderAccount(c, http.StatusOK, sess, u, s.page("Your account"))
+	s.renderAccount(c, http.StatusOK, sess, u, s.page("account.title"))
 }
 
 // accountPassword is POST /account/password: current and new password.
@@ -147,14 +159,14 @@ func (s *Server) accountPassword(c *gin.Context) {
 	if u == nil {
 		return
 	}
-	d := s.page("Your account")
+	d := s.page("account.title")
 	err := s.changePassword(c, sess, u, c.PostForm("current"), c.PostForm("password"))
 	if err != nil {
 		status := s.formError(c, &d, err)
 		s.renderAccount(c, status, sess, u, d)
 		return
 	}
-	d.Info = "Password changed. Your other sessions have been signed out."
+	d.Info = s.t("account.password_done")
 	s.renderAccount(c, http.StatusOK, sess, u, d)
 }
 
@@ -171,12 +183,12 @@ func (s *Server) changePassword(c *gin.Context, sess *auth.Session, u *auth.User
 			if rerr := s.recordFailure(c, u.Username); rerr != nil {
 				return rerr
 			}
-			return auth.FieldErrors{"current": "That is not your current password."}
+			return auth.FieldProblem("current", "field.current.wrong", "That is not your current password.")
 		}
 		return err
 	}
-	if msg := s.policy.Problem(password, u); msg != "" {
-		return auth.FieldErrors{"password": msg}
+	if p := s.policy.Check(password, u); p.ID != "" {
+		return &auth.InputError{Problems: map[string]auth.Problem{"password": p}}
 	}
 	hash, err := s.hasher.Hash(ctx, password)
 	if err != nil {
@@ -204,13 +216,14 @@ func (s *Server) accountPhone(c *gin.Context) {
 	if u == nil {
 		return
 	}
-	d := s.page("Your account")
+	d := s.page("account.title")
 	if err := s.startPhoneChange(c, sess, u, c.PostForm("phone")); err != nil {
+		d.Form = map[string]string{"phone": c.PostForm("phone")}
 		status := s.formError(c, &d, err)
 		s.renderAccount(c, status, sess, u, d)
 		return
 	}
-	d.Info = "We sent a code to the new number. Enter it below to confirm."
+	d.Info = s.t("account.phone_sent")
 	s.renderAccount(c, http.StatusOK, sess, u, d)
 }
 
@@ -221,10 +234,10 @@ func (s *Server) startPhoneChange(c *gin.Context, sess *auth.Session, u *auth.Us
 	}
 	e164, err := auth.NormalizePhone(phone, s.region)
 	if err != nil {
-		return auth.FieldErrors{"phone": "Enter a valid mobile number with its country code, like +1 201 555 0100."}
+		return &auth.InputError{Problems: map[string]auth.Problem{"phone": auth.PhoneProblem(err)}}
 	}
 	if e164 == u.Phone {
-		return auth.FieldErrors{"phone": "That is already your number."}
+		return auth.FieldProblem("phone", "field.phone.same", "That is already your number.")
 	}
 	if other, err := s.users.Lookup(ctx, e164); err == nil && other.Username != u.Username {
 		return &auth.ConflictError{Field: "phone"}
@@ -249,7 +262,7 @@ func (s *Server) accountPhoneVerify(c *gin.Context) {
 	if u == nil {
 		return
 	}
-	d := s.page("Your account")
+	d := s.page("account.title")
 	if err := s.finishPhoneChange(c, sess, u, c.PostForm("code")); err != nil {
 		status := s.formError(c, &d, err)
 		s.renderAccount(c, status, sess, u, d)
@@ -260,7 +273,7 @@ func (s *Server) accountPhoneVerify(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	d.Info = "Your phone number has been changed."
+	d.Info = s.t("account.phone_done")
 	s.renderAccount(c, http.StatusOK, sess, fresh, d)
 }
 

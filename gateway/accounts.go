@@ -87,7 +87,7 @@ func (s *Server) resetStart(c *gin.Context, login string) error {
 	}
 	login = strings.TrimSpace(login)
 	if login == "" {
-		return auth.FieldErrors{"username": "Enter your username, email or phone number."}
+		return auth.FieldProblem("username", "field.username.required", "Enter your username, email or phone number.")
 	}
 	id := login
 	u, err := s.users.Lookup(ctx, login)
@@ -126,8 +126,8 @@ func (s *Server) resetFinish(c *gin.Context, login, code, password string) error
 	if u != nil {
 		id, target = u.Username, u
 	}
-	if msg := s.policy.Problem(password, target); msg != "" {
-		return auth.FieldErrors{"password": msg}
+	if p := s.policy.Check(password, target); p.ID != "" {
+		return &auth.InputError{Problems: map[string]auth.Problem{"password": p}}
 	}
 	if err := s.checkBan(c, id); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -8,21 +9,35 @@ import (
 	"github.com/gatehouse-auth/gatehouse/auth"
 )
 
-// assertionCache reuses a signed assertion per (session, route, identity)
-// for the first three quarters of its lifetime, so signing is not paid on
-// every request while upstreams always get at least a quarter of the TTL.
+// assertionCache reuses a signed assertion per (route, user, proved
+// methods) for the first three quarters of its lifetime, so signing is not
+// paid on every request while upstreams always get at least a quarter of
+// the TTL. An assertion says nothing about the session it was made for, so
+// a person's sessions (laptop, phone) share it and the cache grows with
+// the people active, not with their sessions. An entry is only reused
+// while everything it asserts (email, name, groups; the phone header too)
+// is still what the user record says, so a changed user (a users.yaml
+// reload) gets a new token at once. A hit allocates nothing: the entry
+// holds the whole identity, its header values already joined.
 type assertionCache struct {
 	signer *auth.Signer
 	ttl    time.Duration
 	clock  auth.Clock
 
-	mu      sync.Mutex
-	entries map[string]cachedAssertion
+	mu      sync.RWMutex
+	entries map[assertionKey]*cachedAssertion
 	sweepAt time.Time
 }
 
+// assertionKey is what an assertion is for: a route (its audience), a
+// user and the methods the session proved (its amr).
+type assertionKey struct {
+	route, user, methods string
+}
+
 type cachedAssertion struct {
-	token   string
+	id      identity
+	groups  []string // the user's groups as asserted, to compare
 	renewAt time.Time
 }
 
@@ -31,47 +46,72 @@ type cachedAssertion struct {
 const maxAssertionEntries = 100_000
 
 func newAssertionCache(signer *auth.Signer, ttl time.Duration, clock auth.Clock) *assertionCache {
-	return &assertionCache{signer: signer, ttl: ttl, clock: clock, entries: make(map[string]cachedAssertion)}
+	return &assertionCache{signer: signer, ttl: ttl, clock: clock, entries: make(map[assertionKey]*cachedAssertion)}
 }
 
-// get returns a valid assertion for sess on route, signing when needed.
-func (a *assertionCache) get(sess *auth.Session, routeName string, u *auth.User, methods []string) (string, error) {
-	// The key covers everything the token asserts, so a changed user
-	// (groups, email, name after a users.yaml reload) gets a new token.
-	var b strings.Builder
-	b.Grow(len(sess.ID) + len(routeName) + len(u.Username) + len(u.Email) + len(u.DisplayName) + 32)
-	for _, part := range []string{sess.ID, routeName, u.Username, u.Email, u.DisplayName} {
-		b.WriteString(part)
-		b.WriteByte(0)
-	}
-	for _, g := range u.Groups {
-		b.WriteString(g)
-		b.WriteByte(',')
-	}
-	b.WriteByte(0)
-	for _, m := range methods {
-		b.WriteString(m)
-		b.WriteByte(',')
-	}
-	key := b.String()
-	now := a.clock.Now()
+// methodSets are the possible proved-method lists, by bit mask (pwd 1,
+// sms 2), in canonical order, with their header form. They are shared and
+// must not be modified.
+var methodSets = [4]struct {
+	list   []string
+	joined string
+}{
+	{nil, ""},
+	{[]string{auth.MethodPassword}, auth.MethodPassword},
+	{[]string{auth.MethodSMS}, auth.MethodSMS},
+	{[]string{auth.MethodPassword, auth.MethodSMS}, auth.MethodPassword + "," + auth.MethodSMS},
+}
 
-	a.mu.Lock()
-	e, ok := a.entries[key]
-	a.mu.Unlock()
-	if ok && now.Before(e.renewAt) {
-		return e.token, nil
+// sessionMethods returns what Session.Methods returns, as a shared list
+// and its comma-joined form, without allocating.
+func sessionMethods(s *auth.Session) ([]string, string) {
+	i := 0
+	if s.Has(auth.MethodPassword, time.Time{}) {
+		i |= 1
+	}
+	if s.Has(auth.MethodSMS, time.Time{}) {
+		i |= 2
+	}
+	return methodSets[i].list, methodSets[i].joined
+}
+
+// identity returns the identity headers, with a valid signed assertion,
+// for user u of session sess on route, signing only when needed. The
+// session only contributes its proved methods.
+func (a *assertionCache) identity(sess *auth.Session, route string, u *auth.User) (identity, error) {
+	amr, methods := sessionMethods(sess)
+	now := a.clock.Now()
+	key := assertionKey{route, u.Username, methods}
+
+	a.mu.RLock()
+	e := a.entries[key]
+	a.mu.RUnlock()
+	if e != nil && now.Before(e.renewAt) && e.id.email == u.Email && e.id.name == u.DisplayName && e.id.phone == u.Phone && slices.Equal(e.groups, u.Groups) {
+		return e.id, nil
 	}
 	tok, _, err := a.signer.Sign(auth.Assertion{
 		Subject:  u.Username,
-		Audience: routeName,
+		Audience: route,
 		Email:    u.Email,
 		Name:     u.DisplayName,
 		Groups:   u.Groups,
-		AMR:      methods,
+		AMR:      amr,
 	})
 	if err != nil {
-		return "", err
+		return identity{}, err
+	}
+	e = &cachedAssertion{
+		id: identity{
+			user:      u.Username,
+			email:     u.Email,
+			name:      u.DisplayName,
+			phone:     u.Phone,
+			groups:    strings.Join(u.Groups, ","),
+			methods:   methods,
+			assertion: tok,
+		},
+		groups:  slices.Clone(u.Groups),
+		renewAt: now.Add(a.ttl * 3 / 4),
 	}
 	a.mu.Lock()
 	if len(a.entries) >= maxAssertionEntries && now.After(a.sweepAt) {
@@ -82,10 +122,10 @@ func (a *assertionCache) get(sess *auth.Session, routeName string, u *auth.User,
 		}
 		a.sweepAt = now.Add(a.ttl / 4)
 		if len(a.entries) >= maxAssertionEntries {
-			a.entries = make(map[string]cachedAssertion)
+			a.entries = make(map[assertionKey]*cachedAssertion)
 		}
 	}
-	a.entries[key] = cachedAssertion{token: tok, renewAt: now.Add(a.ttl * 3 / 4)}
+	a.entries[key] = e
 	a.mu.Unlock()
-	return tok, nil
+	return e.id, nil
 }

@@ -7,4 +7,8 @@
 // matches requests, policy.go decides, headers.go strips and sets identity
 // headers, proxy.go forwards, portal.go and api.go serve the login flows,
 // redirect.go validates rd targets, errors.go maps errors to statuses.
+// The portal's pages are templates/*.html with one stylesheet and one
+// small script (portal_assets.go serves them and sets the page policy),
+// their texts come from a message catalogue (messages.go,
+// messages/en.yaml) and their colours from the brand colour (theme.go).
 package gateway

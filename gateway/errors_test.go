@@ -141,11 +141,9 @@ func TestUpstreamFailures(t *testing.T) {
 		}))
 		t.Cleanup(slow.Close)
 		t.Cleanup(func() { close(release) }) // runs first: lets the handler return
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.ResponseHeaderTimeout = 300 * time.Millisecond
-		t.Cleanup(tr.CloseIdleConnections)
-		h := newHarness(t, setup{transport: tr, edit: func(cfg *config.Config, _ string) {
-			cfg.Routes = append(cfg.Routes, config.Route{Name: "slow", Host: "slow.example.com", PathPrefix: "/", Upstream: slow.URL, Policy: "bypass"})
+		h := newHarness(t, setup{edit: func(cfg *config.Config, _ string) {
+			cfg.Routes = append(cfg.Routes, config.Route{Name: "slow", Host: "slow.example.com", PathPrefix: "/", Upstream: slow.URL, Policy: "bypass",
+				Timeouts: config.RouteTimeouts{Response: 300 * time.Millisecond}})
 		}})
 		c := h.newClient(t)
 		start := time.Now()

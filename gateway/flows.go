@@ -71,8 +71,9 @@ func (s *Server) ensureSession(c *gin.Context) (*auth.Session, error) {
 
 // passwordLogin checks the password and signs in with {pwd}; when the
 // target route needs a code, it sends one and returns its info.
-func (s *Server) passwordLogin(c *gin.Context, login, password string, remember bool, rd string) (*auth.Session, *otpInfo, error) {
+func (s *Server) passwordLogin(c *gin.Context, login, password string, remember bool, rd string) (_ *auth.Session, _ *otpInfo, err error) {
 	ctx := c.Request.Context()
+	defer s.slowRefusal(ctx, s.now(), &err)
 	if err := s.checkBan(c, login); err != nil {
 		return nil, nil, err
 	}
@@ -256,6 +257,7 @@ func (s *Server) smsStart(c *gin.Context, phone string, remember bool) (*auth.Se
 		return nil, nil, err
 	}
 	s.cancelPending(ctx, sess)
+	sess.IP, sess.Agent = c.ClientIP(), truncate(c.Request.UserAgent(), 200)
 	u, err := s.users.Lookup(ctx, e164)
 	if err != nil && !errors.Is(err, auth.ErrUserNotFound) {
 		return nil, nil, err

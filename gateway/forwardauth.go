@@ -21,11 +21,11 @@ type original struct {
 
 // originalFromNginx reads X-Original-URL and X-Original-Method.
 func originalFromNginx(r *http.Request) (*original, bool) {
-	u, err := url.Parse(r.Header.Get("X-Original-URL"))
+	u, err := url.Parse(header(r.Header, "X-Original-Url"))
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return nil, false
 	}
-	m := r.Header.Get("X-Original-Method")
+	m := header(r.Header, "X-Original-Method")
 	if m == "" {
 		m = http.MethodGet
 	}
@@ -35,11 +35,11 @@ func originalFromNginx(r *http.Request) (*original, bool) {
 // originalFromForwarded reads X-Forwarded-Proto/Host/Uri/Method (Traefik,
 // Caddy).
 func originalFromForwarded(r *http.Request) (*original, bool) {
-	proto, host := r.Header.Get("X-Forwarded-Proto"), r.Header.Get("X-Forwarded-Host")
+	proto, host := header(r.Header, "X-Forwarded-Proto"), header(r.Header, "X-Forwarded-Host")
 	if proto != "http" && proto != "https" || host == "" {
 		return nil, false
 	}
-	uri := r.Header.Get("X-Forwarded-Uri")
+	uri := header(r.Header, "X-Forwarded-Uri")
 	if uri == "" {
 		uri = "/"
 	}
@@ -50,7 +50,7 @@ func originalFromForwarded(r *http.Request) (*original, bool) {
 	if err != nil || u.Host == "" {
 		return nil, false
 	}
-	m := r.Header.Get("X-Forwarded-Method")
+	m := header(r.Header, "X-Forwarded-Method")
 	if m == "" {
 		m = http.MethodGet
 	}
@@ -91,14 +91,24 @@ func (s *Server) authorize(c *gin.Context, read func(*http.Request) (*original, 
 		s.apiFail(c, errUnauthenticated)
 		return
 	}
+	if s.isPortal(o) {
+		// The portal itself, put behind forward-auth by mistake (a wildcard
+		// route or middleware covering public_url's host): it must stay
+		// reachable without a session, or the login page would redirect to
+		// itself forever.
+		s.metrics.requests.WithLabelValues("", "portal").Inc()
+		s.headers.set(c.Writer.Header(), identity{}, true)
+		c.Status(http.StatusOK)
+		return
+	}
 	rt := s.routes().match(o.host, o.path, o.method)
 	if rt == nil {
-		s.metrics.requests.WithLabelValues("", "no_route").Inc()
+		s.metrics.noRoute.Inc()
 		s.apiFail(c, errForbidden)
 		return
 	}
 	if rt.policy == PolicyBypass || rt.isBypassed(o.path) {
-		s.metrics.requests.WithLabelValues(rt.name, "bypass").Inc()
+		rt.m.bypass.Inc()
 		s.headers.set(c.Writer.Header(), identity{}, true)
 		c.Status(http.StatusOK)
 		return
@@ -110,7 +120,7 @@ func (s *Server) authorize(c *gin.Context, read func(*http.Request) (*original, 
 	sess, u, err := s.currentUser(c)
 	if err != nil {
 		observe.Observe(since(begin))
-		s.metrics.requests.WithLabelValues(rt.name, "error").Inc()
+		rt.m.errors.Inc()
 		s.apiFail(c, err)
 		return
 	}
@@ -123,14 +133,14 @@ func (s *Server) authorize(c *gin.Context, read func(*http.Request) (*original, 
 			s.apiFail(c, err)
 			return
 		}
-		s.metrics.requests.WithLabelValues(rt.name, "allow").Inc()
+		rt.m.allow.Inc()
 		s.headers.set(c.Writer.Header(), id, true)
 		c.Status(http.StatusOK)
 	case forbidden:
-		s.metrics.requests.WithLabelValues(rt.name, "forbidden").Inc()
+		rt.m.forbidden.Inc()
 		s.apiFail(c, errForbidden)
 	default:
-		s.metrics.requests.WithLabelValues(rt.name, "login").Inc()
+		rt.m.login.Inc()
 		if o.method == http.MethodGet && wantsHTML(c.Request) {
 			login := s.portalLoginURL(o.url)
 			if redirect {
@@ -158,4 +168,9 @@ func (s *Server) authorize(c *gin.Context, read func(*http.Request) (*original, 
 // the original URL the person was going to.
 func (s *Server) portalLoginURL(original *url.URL) string {
 	return strings.TrimSuffix(s.publicURL.String(), "/") + s.prefix + "/login?rd=" + url.QueryEscape(original.String())
+}
+
+// isPortal reports whether o is a page of the portal on public_url's host.
+func (s *Server) isPortal(o *original) bool {
+	return o.host == normalizeHost(s.publicURL.Host) && pathHasPrefix(o.path, s.prefix)
 }

@@ -10,19 +10,31 @@ import (
 // identityHeaders knows the configured identity header names and strips
 // every variant of them (any case, '_' for '-') from requests.
 type identityHeaders struct {
-	cfg        config.Headers
-	normalized map[string]bool // lower-case, '-' form
-	all        []string        // canonical names of configured headers
+	// canon are the configured names in canonical form, in the order of
+	// identity's fields; "" for a header that is not sent.
+	canon [numIdentityHeaders]string
+	// normalized are the configured names lower-cased with '-' for '_',
+	// and byLen marks their lengths, so strip only compares names that
+	// can match.
+	normalized []string
+	byLen      [256]bool
 }
 
+// numIdentityHeaders is the number of identity headers: user, email,
+// name, groups, phone, methods, assertion.
+const numIdentityHeaders = 7
+
 func newIdentityHeaders(h config.Headers) *identityHeaders {
-	ih := &identityHeaders{cfg: h, normalized: map[string]bool{}}
-	for _, name := range []string{h.User, h.Email, h.Name, h.Groups, h.Phone, h.Methods, h.Assertion} {
+	ih := &identityHeaders{}
+	for i, name := range [numIdentityHeaders]string{h.User, h.Email, h.Name, h.Groups, h.Phone, h.Methods, h.Assertion} {
 		if name == "" {
 			continue
 		}
-		ih.normalized[normalizeHeaderName(name)] = true
-		ih.all = append(ih.all, http.CanonicalHeaderKey(name))
+		ih.canon[i] = http.CanonicalHeaderKey(name)
+		ih.normalized = append(ih.normalized, normalizeHeaderName(name))
+		if len(name) < len(ih.byLen) {
+			ih.byLen[len(name)] = true
+		}
 	}
 	return ih
 }
@@ -32,19 +44,52 @@ func normalizeHeaderName(name string) string {
 }
 
 // strip deletes every incoming header that is, or could be read by some
-// server as, one of our identity headers.
+// server as, one of our identity headers. It allocates nothing.
 func (ih *identityHeaders) strip(h http.Header) {
 	for name := range h {
-		if ih.normalized[normalizeHeaderName(name)] {
+		if ih.isIdentity(name) {
 			delete(h, name)
 		}
 	}
 }
 
-// identity is what is asserted about an authorised request.
+// isIdentity reports whether name is a configured identity header in any
+// case, with '_' standing for '-'.
+func (ih *identityHeaders) isIdentity(name string) bool {
+	if len(name) >= len(ih.byLen) || !ih.byLen[len(name)] {
+		return false
+	}
+	for _, n := range ih.normalized {
+		if len(n) == len(name) && normalizedEqual(name, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// normalizedEqual reports whether name, lower-cased with '-' for '_',
+// equals norm (same length).
+func normalizedEqual(name, norm string) bool {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		case c == '_':
+			c = '-'
+		}
+		if c != norm[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// identity is what is asserted about an authorised request, as header
+// values: groups and methods are comma-separated.
 type identity struct {
 	user, email, name, phone string
-	groups, methods          []string
+	groups, methods          string
 	assertion                string
 }
 
@@ -52,19 +97,18 @@ type identity struct {
 // unknown are still written, empty, so that a front door copying them can
 // never pass a client's copy through.
 func (ih *identityHeaders) set(h http.Header, id identity, always bool) {
-	put := func(name, value string) {
-		if name == "" || (value == "" && !always) {
-			return
+	vals := [numIdentityHeaders]string{id.user, id.email, sanitizeHeaderValue(id.name), id.groups, id.phone, id.methods, id.assertion}
+	// One backing array for every header's value slice; each slice has
+	// its own capacity of one, so an Add on one header cannot write into
+	// another's.
+	buf := make([]string, numIdentityHeaders)
+	for i, name := range ih.canon {
+		if name == "" || (vals[i] == "" && !always) {
+			continue
 		}
-		h[http.CanonicalHeaderKey(name)] = []string{value}
+		buf[i] = vals[i]
+		h[name] = buf[i : i+1 : i+1]
 	}
-	put(ih.cfg.User, id.user)
-	put(ih.cfg.Email, id.email)
-	put(ih.cfg.Name, sanitizeHeaderValue(id.name))
-	put(ih.cfg.Groups, strings.Join(id.groups, ","))
-	put(ih.cfg.Phone, id.phone)
-	put(ih.cfg.Methods, strings.Join(id.methods, ","))
-	put(ih.cfg.Assertion, id.assertion)
 }
 
 // sanitizeHeaderValue drops control characters so a display name cannot
@@ -88,10 +132,11 @@ func removeCookie(h http.Header, name string) {
 	if len(lines) == 0 {
 		return
 	}
-	var kept []string
+	var b strings.Builder
 	for _, line := range lines {
-		var parts []string
-		for _, part := range strings.Split(line, ";") {
+		for line != "" {
+			var part string
+			part, line, _ = strings.Cut(line, ";")
 			p := strings.TrimSpace(part)
 			if p == "" {
 				continue
@@ -100,15 +145,17 @@ func removeCookie(h http.Header, name string) {
 			if strings.TrimSpace(k) == name {
 				continue
 			}
-			parts = append(parts, p)
-		}
-		if len(parts) > 0 {
-			kept = append(kept, strings.Join(parts, "; "))
+			if b.Len() == 0 {
+				b.Grow(len(lines[0]))
+			} else {
+				b.WriteString("; ")
+			}
+			b.WriteString(p)
 		}
 	}
-	if len(kept) == 0 {
+	if b.Len() == 0 {
 		delete(h, "Cookie")
 		return
 	}
-	h["Cookie"] = []string{strings.Join(kept, "; ")}
+	h["Cookie"] = []string{b.String()}
 }

@@ -44,7 +44,8 @@ func (s *Server) newProxy(r *route, t http.RoundTripper) *httputil.ReverseProxy 
 		ErrorHandler: func(w http.ResponseWriter, req *http.Request, err error) {
 			s.proxyError(w, req, r, err)
 		},
-		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ErrorLog:   slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BufferPool: proxyBuffers,
 	}
 }
 
@@ -153,9 +154,7 @@ func (s *Server) proxyError(w http.ResponseWriter, req *http.Request, r *route, 
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	if wantsHTML(req) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.WriteHeader(e.Status)
-		_ = s.tmpl.ExecuteTemplate(w, "error.html", s.errorData(e))
+		s.writeErrorPage(w, req, e)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -246,20 +245,7 @@ func isNavigation(r *http.Request) bool {
 // identityFor builds the identity (with a signed assertion) for an allowed
 // decision on route.
 func (s *Server) identityFor(d decision, routeName string) (identity, error) {
-	methods := d.session.Methods()
-	tok, err := s.asserts.get(d.session, routeName, d.user, methods)
-	if err != nil {
-		return identity{}, err
-	}
-	return identity{
-		user:      d.user.Username,
-		email:     d.user.Email,
-		name:      d.user.DisplayName,
-		phone:     d.user.Phone,
-		groups:    d.user.Groups,
-		methods:   methods,
-		assertion: tok,
-	}, nil
+	return s.asserts.identity(d.session, routeName, d.user)
 }
 
 func (s *Server) forward(c *gin.Context, rt *route, st *forwardState) {
@@ -268,14 +254,13 @@ func (s *Server) forward(c *gin.Context, rt *route, st *forwardState) {
 	c.Abort()
 }
 
-// CloseIdleConnections closes the idle upstream connections of the server's
-// transports; requests in flight finish normally. Call it on a Server a
-// reload replaced.
-func (s *Server) CloseIdleConnections() {
+// Retire releases what s holds once next has replaced it (a
+// configuration reload): the idle upstream connections of its transports,
+// and the metric series of routes next does not have. Requests still in
+// flight on s finish normally.
+func (s *Server) Retire(next *Server) {
 	s.transport.CloseIdleConnections()
 	if t := s.routes(); t != nil {
-		for _, tr := range t.transports {
-			tr.CloseIdleConnections()
-		}
+		s.retireRoutes(t, next.routes())
 	}
 }

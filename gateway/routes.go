@@ -177,8 +177,10 @@ func pathHasPrefix(p, prefix string) bool {
 
 // normalizeHost lower-cases host and strips a port and a trailing dot.
 func normalizeHost(h string) string {
-	if host, _, err := net.SplitHostPort(h); err == nil {
-		h = host
+	if strings.IndexByte(h, ':') >= 0 { // SplitHostPort fails (and allocates) without one
+		if host, _, err := net.SplitHostPort(h); err == nil {
+			h = host
+		}
 	}
 	h = strings.TrimSuffix(strings.ToLower(h), ".")
 	return strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -45,10 +44,18 @@ type Options struct {
 	Logger *slog.Logger
 	Clock  auth.Clock
 	// Registerer receives the gateway's metrics; nil uses a private registry.
+	// A configuration reload builds a new Server on the same Registerer, so
+	// every series is registered with register (reuse what is there).
 	Registerer prometheus.Registerer
-	// Transport is the base round tripper for upstreams; nil clones
-	// http.DefaultTransport with bounded dial and header timeouts.
+	// Transport is the base of the upstream transports: each route gets a
+	// clone bounded by its timeouts (routes[].timeouts). nil clones
+	// http.DefaultTransport.
 	Transport *http.Transport
+	// RefusedLoginDelay is the least time a refused password attempt
+	// (wrong password, ban, overload) takes to answer, so that a flood of
+	// wrong passwords runs at a bounded rate per connection; 0 answers at
+	// once (tests). cmd/gatehouse uses DefaultRefusedLoginDelay.
+	RefusedLoginDelay time.Duration
 }
 
 // Server is the gateway's HTTP front: proxy, portal, API and forward-auth.
@@ -73,13 +80,17 @@ type Server struct {
 	headers   *identityHeaders
 	trusted   []netip.Prefix
 	table     atomic.Pointer[table]
-	tmpl      *template.Template
+	portal    *portal // the login pages: templates, messages, theme, assets
 	metrics   *metrics
 	csrfKey   []byte
 	asserts   *assertionCache
 	transport *http.Transport
-	health    healthTable // passive health of upstreams
-	engine    *gin.Engine
+	// refusedDelay is Options.RefusedLoginDelay.
+	refusedDelay time.Duration
+	health       healthTable // passive health of upstreams
+	engine       *gin.Engine
+	// cookieName is sessionCookieName(), computed once.
+	cookieName string
 }
 
 // maxFormBody caps portal and API request bodies.
@@ -128,7 +139,7 @@ func New(opts Options) (*Server, error) {
 	if s.transport == nil {
 		s.transport = defaultTransport()
 	}
-	if s.tmpl, err = parseTemplates(); err != nil {
+	if s.portal, err = newPortal(cfg); err != nil {
 		return nil, err
 	}
 	reg := opts.Registerer
@@ -139,6 +150,8 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.csrfKey = s.signer.DeriveKey("csrf")
+	s.cookieName = s.sessionCookieName()
+	s.refusedDelay = opts.RefusedLoginDelay
 	s.asserts = newAssertionCache(s.signer, cfg.Identity.AssertionTTL, s.clock)
 	if err := s.SetRoutes(cfg.Routes); err != nil {
 		return nil, err
@@ -200,6 +213,8 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	p.POST("/account/phone/verify", s.limitBody, s.checkCSRF, s.accountPhoneVerify)
 	p.POST("/account/sessions/revoke", s.limitBody, s.checkCSRF, s.accountRevoke)
 	p.GET("/static/style.css", s.styleCSS)
+	p.GET("/static/portal.js", s.portalJS)
+	p.GET("/static/logo", s.logoFile)
 	p.GET("/jwks.json", s.jwks)
 
 	api := p.Group("/api")
@@ -212,8 +227,12 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	api.POST("/logout", s.limitBody, s.apiLogout)
 	api.GET("/session", s.apiSession)
 
-	p.GET("/authz/auth-request", s.authRequest)
-	p.GET("/authz/forward-auth", s.forwardAuth)
+	// The forward-auth targets run for every request a front door lets
+	// through: only what a check needs (no code requester: checks never
+	// send codes).
+	authz := e.Group(s.prefix+"/authz", s.authzHeaders)
+	authz.GET("/auth-request", s.authRequest)
+	authz.GET("/forward-auth", s.forwardAuth)
 
 	e.NoRoute(s.serveProxy)
 	return e, nil
@@ -244,10 +263,11 @@ const requestIDKey ctxKey = iota
 func (s *Server) requestID(c *gin.Context) {
 	id := c.GetHeader("X-Request-Id")
 	if id == "" || len(id) > 128 || !s.peerTrusted(c.Request) || strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r > '~' }) {
-		id, _ = auth.RandomToken(12)
+		id = newRequestID()
 	}
-	c.Request.Header.Set("X-Request-Id", id)
-	c.Header("X-Request-Id", id)
+	v := []string{id}
+	c.Request.Header["X-Request-Id"] = v
+	c.Writer.Header()["X-Request-Id"] = v
 	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestIDKey, id))
 	c.Next()
 }
@@ -261,7 +281,16 @@ func (s *Server) accessLog(c *gin.Context) {
 	}
 	start := time.Now()
 	c.Next()
-	s.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
+	level := slog.LevelInfo
+	if c.Writer.Status() < 300 && s.isAuthzCheck(c) {
+		// The front door that asked logs the request itself; an allowed
+		// check is logged only at debug level (refusals stay at info).
+		level = slog.LevelDebug
+		if !s.log.Enabled(c.Request.Context(), level) {
+			return
+		}
+	}
+	s.log.LogAttrs(c.Request.Context(), level, "request",
 		slog.String("request_id", c.Writer.Header().Get("X-Request-Id")),
 		slog.String("method", c.Request.Method),
 		slog.String("host", c.Request.Host),
@@ -270,6 +299,12 @@ func (s *Server) accessLog(c *gin.Context) {
 		slog.Duration("duration", time.Since(start)),
 		slog.String("client_ip", c.ClientIP()),
 	)
+}
+
+// isAuthzCheck reports whether c was handled by a forward-auth target.
+func (s *Server) isAuthzCheck(c *gin.Context) bool {
+	p := c.FullPath()
+	return strings.HasPrefix(p, s.prefix) && strings.HasPrefix(p[len(s.prefix):], "/authz/")
 }
 
 // stripIdentity deletes client-sent identity headers before anything else
@@ -282,11 +317,11 @@ func (s *Server) stripIdentity(c *gin.Context) {
 // securityHeaders are sent on every portal response (pages and API).
 func (s *Server) securityHeaders(c *gin.Context) {
 	h := c.Writer.Header()
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Frame-Options", "DENY")
+	h["X-Content-Type-Options"] = valNosniff
+	h["Referrer-Policy"] = valNoReferrer
+	h["X-Frame-Options"] = valDeny
 	if s.requestIsHTTPS(c.Request) {
-		h.Set("Strict-Transport-Security", "max-age=31536000")
+		h["Strict-Transport-Security"] = valHSTS
 	}
 	c.Next()
 }

@@ -14,6 +14,9 @@ import (
 // sibling subdomain or over plain http, so it cannot be planted (fixation
 // by cookie tossing) or shadowed.
 func (s *Server) sessionCookieName() string {
+	if s.cookieName != "" {
+		return s.cookieName
+	}
 	name := s.cfg.Session.CookieName
 	if s.cfg.Session.Secure && s.cfg.Session.CookieDomain == "" && !strings.HasPrefix(name, "__") {
 		return "__Host-" + name
@@ -26,11 +29,11 @@ const maxCookieValue = 64
 
 // cookieValue returns the session cookie's value, or "".
 func (s *Server) cookieValue(r *http.Request) string {
-	ck, err := r.Cookie(s.sessionCookieName())
-	if err != nil || len(ck.Value) > maxCookieValue {
+	v, ok := cookieNamed(r.Header, s.sessionCookieName())
+	if !ok || len(v) > maxCookieValue {
 		return ""
 	}
-	return ck.Value
+	return v
 }
 
 // loadSession returns the request's session or nil when there is none.
@@ -106,6 +109,7 @@ func (s *Server) baseCookie() *http.Cookie {
 // noStore marks a response as not cacheable (anything with a session or
 // code).
 func noStore(c *gin.Context) {
-	c.Header("Cache-Control", "no-store")
-	c.Header("Pragma", "no-cache")
+	h := c.Writer.Header()
+	h["Cache-Control"] = valNoStore
+	h["Pragma"] = valNoCache
 }

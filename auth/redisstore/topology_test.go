@@ -217,4 +217,3 @@ func waitFor(t *testing.T, timeout time.Duration, fn func() error) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
-

@@ -2,7 +2,6 @@ package sms
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -83,10 +82,4 @@ func callContext(ctx context.Context, timeout time.Duration) (context.Context, c
 	}
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	return cctx, cancel, nil
-}
-
-// isTimeout reports whether err is a deadline or network timeout.
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }

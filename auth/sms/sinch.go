@@ -181,7 +181,7 @@ func (s *Sinch) call(ctx context.Context, op, method, path string, body []byte, 
 		return 0, &Error{Provider: "sinch", Op: op, kind: auth.ErrSMSFailed, cause: err}
 	}
 	req.Header.Set("Authorization", s.auth)
-	req.Header.Set("Content-Type", "application/json; charset=UTF-8")
+	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", userAgent)
 	resp, err := s.client.Do(req)

@@ -1,12 +1,16 @@
 package sms
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -87,12 +91,15 @@ func (c *twilioConn) handler(ctx context.Context) (*twclient.RequestHandler, *tw
 }
 
 // twilioTransport binds twilio-go's requests to a context, points them at
-// the configured origin and remembers the last status code.
+// the configured origin, and remembers the last status code and the body
+// of the last 2xx answer.
 type twilioTransport struct {
 	ctx    context.Context
 	base   *url.URL
 	next   http.RoundTripper
 	status atomic.Int32
+	mu     sync.Mutex
+	body   []byte
 }
 
 // RoundTrip implements http.RoundTripper.
@@ -106,10 +113,45 @@ func (t *twilioTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		out.Host = t.base.Host
 	}
 	resp, err := t.next.RoundTrip(out)
-	if resp != nil {
-		t.status.Store(int32(resp.StatusCode))
+	if err != nil {
+		return nil, err
 	}
-	return resp, err
+	t.status.Store(int32(resp.StatusCode))
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		b, rerr := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+		resp.Body.Close()
+		if rerr != nil {
+			return nil, rerr
+		}
+		t.mu.Lock()
+		t.body = b
+		t.mu.Unlock()
+		resp.Body = io.NopCloser(bytes.NewReader(b))
+	}
+	return resp, nil
+}
+
+// accepted returns the fields of a 2xx answer the SDK could not decode
+// (a field of an unexpected type): Twilio did what was asked, and
+// reporting a failure would make the person ask again for a second SMS.
+// It returns nil when the last answer was not a 2xx JSON object.
+func (t *twilioTransport) accepted() map[string]any {
+	if s := t.status.Load(); s < 200 || s >= 300 {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var m map[string]any
+	if json.Unmarshal(t.body, &m) != nil {
+		return nil
+	}
+	return m
+}
+
+// str returns m[key] if it is a string.
+func str(m map[string]any, key string) string {
+	s, _ := m[key].(string)
+	return s
 }
 
 // twilioRetry is how long Twilio Verify refuses new sends to a number
@@ -128,7 +170,10 @@ func twilioError(op string, err error, rt *twilioTransport) *Error {
 		e.kind = auth.ErrSMSFailed
 		return e
 	}
-	e.Status, e.Code, e.Detail = te.Status, te.Code, te.MoreInfo
+	e.Code, e.Detail = te.Code, te.MoreInfo
+	if te.Status != 0 {
+		e.Status = te.Status
+	}
 	switch te.Code {
 	case 21211, // invalid 'To' number
 		21214, // 'To' number cannot be reached
@@ -207,7 +252,12 @@ func (t *TwilioMessaging) Send(ctx context.Context, msg auth.Message) error {
 	}
 	m, err := twapi.NewApiService(h).CreateMessage(params)
 	if err != nil {
-		return twilioError("send", err, rt)
+		if ans := rt.accepted(); ans != nil {
+			status := str(ans, "status")
+			m = &twapi.ApiV2010Message{Status: &status}
+		} else {
+			return twilioError("send", err, rt)
+		}
 	}
 	if m.Status != nil {
 		switch *m.Status {
@@ -262,7 +312,12 @@ func (t *TwilioVerify) StartVerification(ctx context.Context, msg auth.Message) 
 	params.SetTo(msg.To).SetChannel("sms")
 	v, err := twverify.NewApiService(h).CreateVerification(t.service, params)
 	if err != nil {
-		return "", twilioError("send", err, rt)
+		ans := rt.accepted()
+		if ans == nil {
+			return "", twilioError("send", err, rt)
+		}
+		sid := str(ans, "sid")
+		v = &twverify.VerifyV2Verification{Sid: &sid}
 	}
 	if v.Sid == nil || *v.Sid == "" {
 		return "", &Error{Provider: "twilio", Op: "send", Status: int(rt.status.Load()), Detail: "verification without sid", kind: auth.ErrSMSFailed}
@@ -289,7 +344,13 @@ func (t *TwilioVerify) CheckCode(ctx context.Context, ref, to, code string) (boo
 		if errors.As(err, &te) && te.Code == 60200 {
 			return false, nil // Twilio found the code malformed: a wrong code
 		}
-		return false, twilioError("check", err, rt)
+		ans := rt.accepted()
+		if ans == nil {
+			return false, twilioError("check", err, rt)
+		}
+		status := str(ans, "status")
+		valid, _ := ans["valid"].(bool)
+		v = &twverify.VerifyV2VerificationCheck{Status: &status, Valid: &valid}
 	}
 	status := ""
 	if v.Status != nil {

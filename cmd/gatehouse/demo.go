@@ -138,6 +138,8 @@ func demoConfig(ctx context.Context, dir, base, upstream string) (*config.Config
 	// password reset; alice and bob are created at start.
 	cfg.Users.Backend = "redis"
 	cfg.Users.Signup.Enabled = true
+	// The demo's numbers are American: (201) 555-0199 works as typed.
+	cfg.OTP.DefaultRegion = "US"
 	cfg.Routes = []config.Route{
 		{Name: "demo", Host: "*", PathPrefix: "/", Upstream: upstream, Policy: "two_factor"},
 		{Name: "demo-admin", Host: "*", PathPrefix: "/admin", Upstream: upstream, Policy: "two_factor", Groups: []string{"admins"}, MaxAuthAge: 10 * time.Minute},

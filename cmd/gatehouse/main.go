@@ -13,6 +13,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/gatehouse-auth/gatehouse/internal/hashworker"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -55,6 +57,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdServe(ctx, args, stderr)
 	case "demo":
 		err = cmdDemo(ctx, args, stdout, stderr)
+	case "hash-worker": // internal: serve's low-priority password hashing
+		err = hashworker.Serve(stdin, stdout)
 	case "check-config":
 		err = cmdCheckConfig(ctx, args, stdout, stderr)
 	case "hash-password":

@@ -145,6 +145,19 @@ routes:
 	if code, _, _ := runCmd(t, "", "check-config"); code != 0 {
 		t.Fatal("$GATEHOUSE_CONFIG not used")
 	}
+
+	// The portal's files are loaded as at startup: a translation with a
+	// mistyped id, a logo that is not there.
+	messages := filepath.Join(dir, "fr.yaml")
+	os.WriteFile(messages, []byte("lang: fr\nlogin.titel: Connexion\n"), 0o600)
+	portalPath := filepath.Join(dir, "portal.yaml")
+	os.WriteFile(portalPath, []byte(good+fmt.Sprintf("portal:\n  messages_file: %q\n  logo_file: %q\n", messages, filepath.Join(dir, "logo.svg"))), 0o600)
+	code, out, _ = runCmd(t, "", "check-config", "-c", portalPath)
+	for _, want := range []string{portalPath + ":13: portal.messages_file: " + messages + `:2: unknown message id "login.titel"`, portalPath + ":14: portal.logo_file: "} {
+		if code != 1 || !strings.Contains(out, want) {
+			t.Errorf("portal files: exit %d, output lacks %q:\n%s", code, want, out)
+		}
+	}
 }
 
 func TestExampleConfigPasses(t *testing.T) {

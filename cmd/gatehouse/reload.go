@@ -25,11 +25,12 @@ const configPoll = 2 * time.Second
 // adminShutdown bounds the admin listener's shutdown, after the main one.
 const adminShutdown = 2 * time.Second
 
-// reloadMetrics count configuration reloads.
+// reloadMetrics count configuration reloads, and the requests in flight.
 type reloadMetrics struct {
 	ok, failed prometheus.Counter
 	success    prometheus.Gauge // 1 if the last reload succeeded
 	at         prometheus.Gauge // unix time of the last successful load
+	inflight   prometheus.Gauge // requests on the main listener
 }
 
 func newReloadMetrics(reg prometheus.Registerer) (reloadMetrics, error) {
@@ -48,11 +49,15 @@ func newReloadMetrics(reg prometheus.Registerer) (reloadMetrics, error) {
 			Name: "gatehouse_config_last_reload_success_timestamp_seconds",
 			Help: "Unix time the serving configuration was loaded.",
 		}),
+		inflight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "gatehouse_http_requests_in_flight",
+			Help: "Requests being served on the main listener (portal, API, forward-auth and proxied).",
+		}),
 	}
 	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "gatehouse_build_info", Help: "Always 1; the version label is the gatehouse version.",
 	}, []string{"version"})
-	for _, c := range []prometheus.Collector{reloads, m.success, m.at, info} {
+	for _, c := range []prometheus.Collector{reloads, m.success, m.at, m.inflight, info} {
 		if err := reg.Register(c); err != nil {
 			return m, err
 		}
@@ -104,6 +109,8 @@ func (a *app) serve(ctx context.Context, ln, adminLn net.Listener) error {
 	main := &http.Server{
 		// Each request runs on the generation current when it arrives.
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			a.reloads.inflight.Inc()
+			defer a.reloads.inflight.Dec()
 			a.current.Load().gateway.Handler().ServeHTTP(w, r)
 		}),
 		ReadHeaderTimeout: t.ReadHeader,
@@ -252,7 +259,7 @@ func (a *app) reload(ctx context.Context) error {
 			if old.stop != nil {
 				old.stop()
 			}
-			old.gateway.CloseIdleConnections()
+			old.gateway.Retire(g.gateway)
 			a.reloads.ok.Inc()
 			a.reloads.success.Set(1)
 			a.reloads.at.SetToCurrentTime()

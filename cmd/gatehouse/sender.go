@@ -47,11 +47,16 @@ func newSender(cfg *config.Config) (auth.Sender, error) {
 	return s, nil
 }
 
-// otpConfig is the code service's configuration from cfg.
+// otpConfig is the code service's configuration from cfg (without the
+// parsed message template). {{.App}} is portal.app_name.
 func otpConfig(cfg *config.Config) auth.OTPConfig {
 	o := cfg.OTP
+	app := cfg.Portal.AppName
+	if app == "" {
+		app = config.DefaultAppName
+	}
 	return auth.OTPConfig{
-		App:              "Gatehouse",
+		App:              app,
 		Length:           o.Length,
 		TTL:              o.TTL,
 		MaxAttempts:      o.MaxAttempts,

@@ -9,10 +9,12 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"os/signal"
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"testing"
 	"text/template"
 	"time"
 
@@ -25,6 +27,8 @@ import (
 	"github.com/gatehouse-auth/gatehouse/auth/storeusers"
 	"github.com/gatehouse-auth/gatehouse/config"
 	"github.com/gatehouse-auth/gatehouse/gateway"
+	"github.com/gatehouse-auth/gatehouse/internal/hashworker"
+	"github.com/gatehouse-auth/gatehouse/internal/logsink"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -80,7 +84,11 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	log := newLogger(stderr)
+	// One write system call per batch of lines, not per line: a busy
+	// gateway logs a line per request.
+	sink := logsink.New(stderr)
+	defer sink.Close()
+	log := newLogger(sink)
 	path := configPath(*c)
 	cfg, err := loadConfig(path)
 	if err != nil {
@@ -97,6 +105,25 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	defer a.close()
 	a.configPath, a.hup = path, hup
 	return a.serve(ctx, nil, nil)
+}
+
+// startHashWorker starts the low-priority process that computes password
+// hashes (internal/hashworker), or returns nil inside a test binary, which
+// cannot be re-run as one.
+func startHashWorker(log *slog.Logger) *hashworker.Client {
+	if testing.Testing() {
+		return nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		log.Warn("password hashing stays in the gateway process", "error", err)
+		return nil
+	}
+	return hashworker.New(func() *exec.Cmd {
+		cmd := exec.Command(exe, "hash-worker")
+		cmd.Stderr = os.Stderr
+		return cmd
+	}, log)
 }
 
 // newLogger is the JSON logger of serve: every line a request causes
@@ -124,6 +151,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 	var store auth.Store
 	switch cfg.Store.Driver {
 	case "redis":
+		useRedisLogger(log)
 		client, err := redisstore.NewClient(cfg.Store.Redis)
 		if err != nil {
 			return nil, err
@@ -220,6 +248,10 @@ func (a *app) newGeneration(ctx context.Context, cfg *config.Config) (*generatio
 	}, clock, log)
 	p := cfg.Hashing.Argon2id
 	hasher := auth.NewHasher(auth.Argon2Params{MemoryKiB: p.MemoryKiB, Iterations: p.Iterations, Parallelism: p.Parallelism}, cfg.Hashing.MaxConcurrent, hashWait)
+	if w := startHashWorker(log); w != nil {
+		hasher.SetDeriver(w)
+		a.closers = append(a.closers, w.Close)
+	}
 
 	g.gateway, err = gateway.New(gateway.Options{
 		Config:   cfg,
@@ -239,6 +271,9 @@ func (a *app) newGeneration(ctx context.Context, cfg *config.Config) (*generatio
 		Logger:     log,
 		Clock:      clock,
 		Registerer: a.registry,
+		// A flood of wrong passwords gets one answer a second per
+		// connection, not as many as refusing can serve.
+		RefusedLoginDelay: gateway.DefaultRefusedLoginDelay,
 	})
 	if err != nil {
 		return nil, err

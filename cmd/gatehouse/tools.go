@@ -14,6 +14,7 @@ import (
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/auth/fileusers"
 	"github.com/gatehouse-auth/gatehouse/config"
+	"github.com/gatehouse-auth/gatehouse/gateway"
 )
 
 // errProblems means problems were already printed; exit 1 quietly.
@@ -63,7 +64,8 @@ func printProblems(w io.Writer, err error) {
 }
 
 // cmdCheckConfig validates the file, then checks that what it points at
-// (signing keys, users file) can be loaded. Exit 1 on any problem.
+// (signing keys, users file, portal logo and messages) can be loaded.
+// Exit 1 on any problem.
 func cmdCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("check-config", stderr)
 	c := fs.String("c", "", "configuration file")
@@ -89,6 +91,12 @@ func cmdCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) 
 	if cfg.Users.Backend == "file" {
 		if _, err := fileusers.New(cfg.Users.File, cfg.OTP.DefaultRegion, nil); err != nil {
 			problems = append(problems, fmt.Errorf("%s:%d: users.file: %w", path, cfg.Line("users.file"), err))
+		}
+	}
+	portal := gateway.CheckPortal(cfg)
+	for _, key := range []string{"portal.messages_file", "portal.logo_file"} {
+		if err := portal[key]; err != nil {
+			problems = append(problems, fmt.Errorf("%s:%d: %w", path, cfg.Line(key), err))
 		}
 	}
 	if len(problems) > 0 {

@@ -130,6 +130,7 @@ type view struct {
 	Claims   *auth.AssertionClaims
 	Path     string
 	Logout   string
+	Account  string
 }
 
 var page = template.Must(template.New("demo").Parse(`<!doctype html>
@@ -137,7 +138,9 @@ var page = template.Must(template.New("demo").Parse(`<!doctype html>
 <title>Demo app behind Gatehouse</title>
 <style>
 body{font:1rem/1.5 system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}
-table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #d0d7de;padding:.4rem;text-align:left;vertical-align:top;word-break:break-all}
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #d0d7de;padding:.4rem;text-align:left;vertical-align:top}
+th{white-space:nowrap;font-size:.9rem}td{word-break:break-all}
+@media (max-width:40rem){tr,th,td{display:block}th{border:0;padding-bottom:0}}
 .ok{background:#e8f3ec;padding:.75rem;border-radius:8px}.bad{background:#fdecea;color:#b3261e;padding:.75rem;border-radius:8px}
 code{font-size:.9em}button{padding:.5rem 1rem}
 </style></head><body>
@@ -148,12 +151,12 @@ code{font-size:.9em}button{padding:.5rem 1rem}
 <h2>Headers the app received</h2>
 <table>{{range .Headers}}<tr><th>{{.Name}}</th><td><code>{{.Value}}</code></td></tr>{{end}}</table>
 <p><a href="/admin/">Admin area</a> (group <code>admins</code>, fresh code within 10 minutes) · <a href="/public/">Public page</a> (no login)</p>
-<p><a href="{{.Logout}}">Sign out</a></p>
+<p><a href="{{.Account}}">Your account</a> (sessions, password, phone) · <a href="{{.Logout}}">Sign out</a></p>
 </body></html>`))
 
 // ServeHTTP renders the identity the request carries.
 func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	v := view{User: r.Header.Get(a.user), Path: r.URL.Path, Logout: "/_gatehouse/logout"}
+	v := view{User: r.Header.Get(a.user), Path: r.URL.Path, Logout: "/_gatehouse/logout", Account: "/_gatehouse/account"}
 	for _, h := range a.shown {
 		if val := r.Header.Get(h); val != "" || slices.Contains([]string{a.user}, h) {
 			v.Headers = append(v.Headers, row{h, val})

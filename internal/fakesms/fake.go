@@ -1,7 +1,9 @@
 package fakesms
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -124,6 +126,10 @@ func (b *base) serve(w http.ResponseWriter, r *http.Request, next http.HandlerFu
 		return
 	}
 	if f.Delay > 0 {
+		// Read the body first: the server notices a client hanging up
+		// only once the request body is consumed.
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		t := time.NewTimer(f.Delay)
 		select {
 		case <-t.C:

@@ -89,6 +89,8 @@ func render(o options, r *series, mem *memReport, took time.Duration) string {
 		{what: "forward-auth (memory) ÷ plain Go", want: "≥ 0.80", values: r.ratios("fa-memory", "plain", rps), ok: atLeast(0.80)},
 		{what: "proxy mode ÷ bare ReverseProxy", want: "≥ 0.85", values: r.ratios("proxy", "bare-proxy", rps), ok: atLeast(0.85)},
 		{what: "proxy mode p99 ÷ bare ReverseProxy p99", want: "≤ 1.5", values: r.ratios("proxy", "bare-proxy", p99), ok: atMost(1.5)},
+		{what: "proxy mode (memory store) ÷ bare ReverseProxy", want: "≥ 0.85", values: r.ratios("proxy-memory", "bare-proxy", rps), ok: atLeast(0.85)},
+		{what: "proxy mode (memory store) p99 ÷ bare p99", want: "≤ 1.5", values: r.ratios("proxy-memory", "bare-proxy", p99), ok: atMost(1.5)},
 		{what: "forward-auth during one-account flood ÷ without", want: "≥ 0.80", values: r.ratios("flood-one", "fa-redis", rps), ok: atLeast(0.80)},
 		{what: "forward-auth during spraying flood ÷ without", want: "≥ 0.80", values: r.ratios("flood-spray", "fa-redis", rps), ok: atLeast(0.80)},
 		{what: "one-GET floor ÷ plain Go", want: "(≈ 0.54)", values: r.ratios("floor", "plain", rps)},
@@ -111,6 +113,26 @@ func render(o options, r *series, mem *memReport, took time.Duration) string {
 			}
 		}
 		fmt.Fprintf(&b, "| %s | %s | %.2f%s | %s | %s |\n", t.what, t.want, median(t.values), t.unit, strings.Join(each, ", "), met)
+	}
+
+	if _, ok := r.byKey["fa-redis-before"]; ok {
+		b.WriteString("\n### Before and after, same run\n\n")
+		b.WriteString("| scenario | before req/s | after req/s | after ÷ before | before CPU µs/req | after CPU µs/req |\n| --- | ---: | ---: | ---: | ---: | ---: |\n")
+		for _, k := range []string{"fa-redis", "fa-memory", "proxy", "flood-one"} {
+			bv, av := r.values(k+"-before", rps), r.values(k, rps)
+			if len(bv) == 0 || len(av) == 0 {
+				continue
+			}
+			label := k
+			for _, sc := range r.order {
+				if sc.key == k {
+					label = sc.label
+				}
+			}
+			fmt.Fprintf(&b, "| %s | %.0f | %.0f | %.2f | %.1f | %.1f |\n", label, median(bv), median(av),
+				median(r.ratios(k, k+"-before", rps)),
+				median(r.values(k+"-before", sample.CPUPerReq)), median(r.values(k, sample.CPUPerReq)))
+		}
 	}
 
 	for _, key := range []string{"flood-one", "flood-spray"} {

@@ -1,0 +1,39 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+)
+
+// Argon2Deriver computes argon2id keys somewhere other than the calling
+// goroutine: cmd/gatehouse hands the Hasher one that runs them in a
+// low-priority child process, so that a flood of logins cannot take CPU
+// from signed-in traffic.
+type Argon2Deriver interface {
+	// Argon2Key returns argon2.IDKey(password, salt, iterations,
+	// memoryKiB, parallelism, keyLen). Errors: ctx's when it ends first,
+	// or the deriver's failure.
+	Argon2Key(ctx context.Context, password, salt []byte, iterations, memoryKiB uint32, parallelism uint8, keyLen uint32) ([]byte, error)
+}
+
+// SetDeriver makes h compute argon2id keys with d (nil: in the calling
+// goroutine, the default). Call it before h is used. The concurrency
+// limit and waiting rules stay h's.
+func (h *Hasher) SetDeriver(d Argon2Deriver) { h.deriver = d }
+
+// argon2Key computes a's key for password, with the deriver if there is
+// one. A deriver failure wraps ErrOverloaded (the login is refused as
+// under overload, never treated as a wrong password).
+func (h *Hasher) argon2Key(ctx context.Context, a *argon2Hash, password string) ([]byte, error) {
+	if h.deriver == nil {
+		return a.derive(password), nil
+	}
+	k, err := h.deriver.Argon2Key(ctx, []byte(password), a.salt, a.iterations, a.memory, a.parallelism, uint32(len(a.key)))
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("password hashing: %w", ctx.Err())
+		}
+		return nil, fmt.Errorf("password hashing: %w: %w", ErrOverloaded, err)
+	}
+	return k, nil
+}

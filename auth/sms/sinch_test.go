@@ -1,0 +1,144 @@
+package sms_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/auth/sms"
+	"github.com/gatehouse-auth/gatehouse/internal/fakesms"
+)
+
+func newFakeSinch(t *testing.T, now func() time.Time) (*fakesms.Sinch, sms.SinchConfig) {
+	f := fakesms.NewSinch(t, fakesms.SinchOptions{Now: now, BlockedCountries: []string{"FR"}, Unroutable: []string{landline}})
+	return f, sms.SinchConfig{KeyID: f.KeyID, KeySecret: f.KeySecret, BaseURL: f.URL, Timeout: 5 * time.Second}
+}
+
+func TestSinchFlow(t *testing.T) {
+	ctx := context.Background()
+	f, cfg := newFakeSinch(t, nil)
+	p, err := sms.NewSinch(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := p.StartVerification(ctx, auth.Message{To: alicePhone})
+	if err != nil {
+		t.Fatalf("StartVerification: %v", err)
+	}
+	vs := f.Verifications()
+	if len(vs) != 1 || vs[0].ID != ref || vs[0].Number != alicePhone || vs[0].Status != "PENDING" {
+		t.Fatalf("ref %q, verifications %+v", ref, vs)
+	}
+	code := f.Code(alicePhone)
+	if ok, err := p.CheckCode(ctx, ref, alicePhone, wrongCode(code)); ok || err != nil {
+		t.Fatalf("wrong code: %v, %v", ok, err)
+	}
+	if ok, err := p.CheckCode(ctx, ref, alicePhone, code); !ok || err != nil {
+		t.Fatalf("right code: %v, %v", ok, err)
+	}
+	if _, err := p.CheckCode(ctx, "no-such-id", alicePhone, code); !errors.Is(err, auth.ErrOTPExpired) {
+		t.Fatalf("unknown verification: %v, want ErrOTPExpired", err)
+	}
+}
+
+func TestSinchVerificationEnds(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	clock := func() time.Time { return now }
+	f, cfg := newFakeSinch(t, clock)
+	p, _ := sms.NewSinch(cfg)
+
+	t.Run("expired", func(t *testing.T) {
+		ref, err := p.StartVerification(ctx, auth.Message{To: alicePhone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := f.Code(alicePhone)
+		now = now.Add(11 * time.Minute)
+		_, err = p.CheckCode(ctx, ref, alicePhone, code)
+		wantKind(t, err, auth.ErrOTPExpired)
+	})
+	t.Run("aborted by a newer verification", func(t *testing.T) {
+		old, err := p.StartVerification(ctx, auth.Message{To: alicePhone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := f.Code(alicePhone)
+		if _, err := p.StartVerification(ctx, auth.Message{To: alicePhone}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = p.CheckCode(ctx, old, alicePhone, code)
+		wantKind(t, err, auth.ErrOTPExpired)
+	})
+}
+
+func TestSinchFailures(t *testing.T) {
+	ctx := context.Background()
+	f, good := newFakeSinch(t, nil)
+	tests := []struct {
+		name string
+		to   string
+		edit func(*sms.SinchConfig)
+		fail *fakesms.Failure
+		want error
+		code int
+	}{
+		{name: "wrong secret", to: alicePhone, edit: func(c *sms.SinchConfig) { c.KeySecret = "d3JvbmcgcGFzc3dvcmQ=" }, want: auth.ErrSMSFailed, code: 40107},
+		{name: "invalid number", to: "+1555", want: auth.ErrInvalidPhone, code: 40001},
+		{name: "blocked country", to: frPhone, want: auth.ErrInvalidPhone, code: 40300},
+		{name: "no route", to: landline, want: auth.ErrInvalidPhone, code: 42201},
+		{name: "too quickly", to: alicePhone, fail: &fakesms.Failure{Status: 429, Code: 42901, Message: "Cannot initiate verification to the same number too quickly.", Header: http.Header{"Retry-After": {"45"}}}, want: auth.ErrRateLimited, code: 42901},
+		{name: "account rate", to: alicePhone, fail: &fakesms.Failure{Status: 429, Code: 42900, Message: "Request capacity exceeded."}, want: auth.ErrSMSFailed, code: 42900},
+		{name: "no credit", to: alicePhone, fail: &fakesms.Failure{Status: 402, Code: 40200, Message: "Not enough credit."}, want: auth.ErrSMSFailed, code: 40200},
+		{name: "500", to: alicePhone, fail: &fakesms.Failure{Status: 500, Code: 50000, Message: "Internal server error."}, want: auth.ErrSMSFailed, code: 50000},
+		{name: "503 not JSON", to: alicePhone, fail: &fakesms.Failure{Status: 503, Body: "<html>down</html>"}, want: auth.ErrSMSFailed},
+		{name: "timeout", to: alicePhone, edit: func(c *sms.SinchConfig) { c.Timeout = shortTimeout }, fail: &fakesms.Failure{Delay: 10 * time.Second}, want: auth.ErrSMSFailed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := good
+			if tt.edit != nil {
+				tt.edit(&cfg)
+			}
+			p, err := sms.NewSinch(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.fail != nil {
+				f.FailNext(*tt.fail)
+			}
+			start := time.Now()
+			_, err = p.StartVerification(ctx, auth.Message{To: tt.to})
+			wantKind(t, err, tt.want, cfg.KeySecret)
+			var e *sms.Error
+			if !errors.As(err, &e) || e.Code != tt.code {
+				t.Fatalf("err = %#v, want code %d", err, tt.code)
+			}
+			if time.Since(start) > cfg.Timeout+time.Second {
+				t.Fatalf("took %s with a timeout of %s", time.Since(start), cfg.Timeout)
+			}
+		})
+	}
+	t.Run("retry-after is kept", func(t *testing.T) {
+		p, _ := sms.NewSinch(good)
+		f.FailNext(fakesms.Failure{Status: 429, Code: 42901, Header: http.Header{"Retry-After": {"45"}}})
+		_, err := p.StartVerification(ctx, auth.Message{To: alicePhone})
+		var rl *auth.RateLimitError
+		if !errors.As(err, &rl) || rl.RetryAfter != 45*time.Second {
+			t.Fatalf("err = %v, want a RateLimitError of 45s", err)
+		}
+	})
+	t.Run("report fails when Sinch does", func(t *testing.T) {
+		p, _ := sms.NewSinch(good)
+		ref, err := p.StartVerification(ctx, auth.Message{To: "+12015550103"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.FailNext(fakesms.Failure{Status: 503, Code: 50300, Message: "Service is temporarily unavailable, please try again later."})
+		_, err = p.CheckCode(ctx, ref, "+12015550103", "1234")
+		wantKind(t, err, auth.ErrSMSFailed)
+	})
+}

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+)
+
+// reloadWorld is a configuration file for serve, with its users and key.
+type reloadWorld struct {
+	dir, path, users, key, upstream string
+}
+
+func newReloadWorld(t *testing.T) *reloadWorld {
+	t.Helper()
+	dir := t.TempDir()
+	w := &reloadWorld{dir: dir, path: filepath.Join(dir, "gateway.yaml"), users: filepath.Join(dir, "users.yaml"), key: filepath.Join(dir, "k.pem")}
+	if err := auth.WriteKeyFile(w.key); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(w.users, []byte("users: {}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	up := &http.Server{Handler: http.HandlerFunc(func(rw http.ResponseWriter, _ *http.Request) { io.WriteString(rw, "app") })}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go up.Serve(ln)
+	t.Cleanup(func() { up.Close() })
+	w.upstream = "http://" + ln.Addr().String()
+	return w
+}
+
+// write writes a configuration whose only route is a bypass route at
+// prefix, with extra appended.
+func (w *reloadWorld) write(t *testing.T, prefix, extra string) {
+	t.Helper()
+	text := fmt.Sprintf(`server:
+  listen: "127.0.0.1:0"
+  admin_listen: ""
+  public_url: "http://gatehouse.test"
+session:
+  secure: false
+users:
+  file: %q
+identity:
+  signing_key_file: %q
+routes:
+  - name: r
+    host: "*"
+    path_prefix: %q
+    upstream: %q
+    policy: bypass
+%s`, w.users, w.key, prefix, w.upstream, extra)
+	if err := os.WriteFile(w.path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestReloadInProcess drives the reload code under the race detector: a
+// good file replaces the routes, a bad one is rejected and the old routes
+// keep serving, and a restart-only change is reported and not applied.
+func TestReloadInProcess(t *testing.T) {
+	w := newReloadWorld(t)
+	w.write(t, "/one", "")
+	cfg, err := loadConfig(w.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	a, err := build(t.Context(), cfg, log, overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	hup := make(chan os.Signal, 1)
+	a.configPath, a.hup = w.path, hup
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.serve(ctx, ln, nil) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	base := "http://" + ln.Addr().String()
+	status := func(path string) int {
+		t.Helper()
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	reload := func(wantMsg string) {
+		t.Helper()
+		before := strings.Count(logs.String(), wantMsg)
+		hup <- syscall.SIGHUP
+		deadline := time.Now().Add(5 * time.Second)
+		for strings.Count(logs.String(), wantMsg) == before {
+			if time.Now().After(deadline) {
+				t.Fatalf("no %q after SIGHUP:\n%s", wantMsg, logs.String())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if status("/one") != http.StatusOK || status("/two") != http.StatusNotFound {
+		t.Fatal("initial routes not served")
+	}
+
+	w.write(t, "/two", "")
+	reload("configuration reloaded")
+	if status("/one") != http.StatusNotFound || status("/two") != http.StatusOK {
+		t.Error("the reload did not replace the routes")
+	}
+
+	w.write(t, "/three", "bogus: true\n")
+	reload("configuration reload rejected")
+	if status("/two") != http.StatusOK || status("/three") != http.StatusNotFound {
+		t.Error("a rejected reload changed the routes")
+	}
+
+	w.write(t, "/four", "store:\n  key_prefix: \"other:\"\n")
+	reload("configuration reloaded")
+	if !strings.Contains(logs.String(), "configuration changes that need a restart are not applied") {
+		t.Errorf("no restart-only warning:\n%s", logs.String())
+	}
+	if status("/four") != http.StatusOK {
+		t.Error("the reload with a restart-only change did not apply the rest")
+	}
+	if got := a.current.Load().cfg.Store.KeyPrefix; got != cfg.Store.KeyPrefix {
+		t.Errorf("store.key_prefix changed by a reload to %q", got)
+	}
+	if !bytes.Contains([]byte(logs.String()), []byte(`"keys":"store"`)) {
+		t.Errorf("the restart-only warning does not name store:\n%s", logs.String())
+	}
+}

@@ -1,0 +1,440 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/internal/fakesms"
+)
+
+// These tests run `gatehouse serve` from a configuration file against the
+// fake providers of internal/fakesms, the way an operator would run it
+// against Twilio or Sinch: the real SDK and HTTP clients, pointed at the
+// fakes through sms.twilio.base_url and sms.sinch.base_url.
+
+const (
+	smsAlicePhone = "+12015550100"
+	smsBobPhone   = "+12015550111" // a landline, as far as the fakes know
+	smsPassword   = "correct horse battery"
+)
+
+// smsWorld is one running gateway with its upstream.
+type smsWorld struct {
+	base, admin string
+	stderr      *syncBuffer
+}
+
+// smsFreeAddr returns a loopback address nothing listens on.
+func smsFreeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startSMSGateway writes a configuration with the sms section smsYAML (and
+// otpYAML under otp:), starts `gatehouse serve` on it and waits until it
+// answers.
+func startSMSGateway(t *testing.T, smsYAML, otpYAML string) *smsWorld {
+	t.Helper()
+	dir := t.TempDir()
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "hello %s", r.Header.Get("X-Auth-User"))
+	}))
+	t.Cleanup(up.Close)
+
+	h := auth.NewHasher(auth.Argon2Params{MemoryKiB: 1024, Iterations: 1, Parallelism: 1}, 2, time.Minute)
+	hash, err := h.Hash(context.Background(), smsPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := fmt.Sprintf("users:\n  alice:\n    phone: %q\n    password: %q\n  bob:\n    phone: %q\n    password: %q\n", smsAlicePhone, hash, smsBobPhone, hash)
+	smsMust(t, os.WriteFile(filepath.Join(dir, "users.yaml"), []byte(users), 0o600))
+	key := filepath.Join(dir, "gatehouse.key")
+	if code, _, e := runCmd(t, "", "keygen", "-o", key); code != 0 {
+		t.Fatal(e)
+	}
+	listen, admin := smsFreeAddr(t), smsFreeAddr(t)
+	cfg := fmt.Sprintf(`server:
+  listen: %q
+  admin_listen: %q
+  public_url: "http://%s"
+session:
+  secure: false
+users:
+  file: %q
+hashing:
+  argon2id: { memory_kib: 1024, iterations: 1, parallelism: 1 }
+otp:
+%s
+sms:
+%s
+identity:
+  signing_key_file: %q
+routes:
+  - name: app
+    host: "127.0.0.1"
+    upstream: %q
+    policy: two_factor
+  - name: crm
+    host: "crm.example.com"
+    upstream: %q
+    policy: two_factor
+`, listen, admin, listen, filepath.Join(dir, "users.yaml"), smsIndent(otpYAML), smsIndent(smsYAML), key, up.URL, up.URL)
+	path := filepath.Join(dir, "gateway.yaml")
+	smsMust(t, os.WriteFile(path, []byte(cfg), 0o600))
+	if code, out, e := runCmd(t, "", "check-config", "-c", path); code != 0 {
+		t.Fatalf("check-config: %s%s\n%s", out, e, cfg)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &smsWorld{base: "http://" + listen, admin: "http://" + admin, stderr: &syncBuffer{}}
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"serve", "-c", path}, strings.NewReader(""), io.Discard, w.stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Error("gatehouse serve did not stop")
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(w.admin + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return w
+			}
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("gatehouse serve exited %d:\n%s", code, w.stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gatehouse serve did not get ready:\n%s", w.stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func smsIndent(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "  length: 6"
+	}
+	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
+}
+
+func smsMust(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// smsClient is one browser-less client of the gateway.
+type smsClient struct {
+	t  *testing.T
+	w  *smsWorld
+	hc *http.Client
+}
+
+func (w *smsWorld) client(t *testing.T) *smsClient {
+	jar, _ := cookiejar.New(nil)
+	return &smsClient{t: t, w: w, hc: &http.Client{Jar: jar, Timeout: 20 * time.Second}}
+}
+
+// api posts v to /_gatehouse/api/<endpoint> and returns the status and
+// the decoded body.
+func (c *smsClient) api(endpoint string, v any) (int, map[string]any) {
+	c.t.Helper()
+	b, _ := json.Marshal(v)
+	resp, err := c.hc.Post(c.w.base+"/_gatehouse/api/"+endpoint, "application/json", bytes.NewReader(b))
+	if err != nil {
+		c.t.Fatalf("POST %s: %v", endpoint, err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	json.NewDecoder(resp.Body).Decode(&m)
+	return resp.StatusCode, m
+}
+
+func (c *smsClient) login(user string) (int, map[string]any) {
+	c.t.Helper()
+	return c.api("login", map[string]string{"username": user, "password": smsPassword})
+}
+
+// smsWantError checks a contract error: status and code.
+func smsWantError(t *testing.T, status int, body map[string]any, wantStatus int, wantCode string) {
+	t.Helper()
+	e, _ := body["error"].(map[string]any)
+	if status != wantStatus || e["code"] != wantCode {
+		t.Fatalf("got %d %v, want %d %s", status, body, wantStatus, wantCode)
+	}
+}
+
+func (c *smsClient) app() (int, string) {
+	c.t.Helper()
+	resp, err := c.hc.Get(c.w.base + "/")
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// metric returns the metrics page of the admin listener.
+func (w *smsWorld) metrics(t *testing.T) string {
+	t.Helper()
+	resp, err := http.Get(w.admin + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+var messageCode = regexp.MustCompile(`code is (\d{6})\.`)
+
+// TestSMSLoginThroughEachProvider signs in with password and code through
+// every provider, each against its fake: the code is the one the provider
+// delivered, a wrong one is refused, and the metrics count the send.
+func TestSMSLoginThroughEachProvider(t *testing.T) {
+	twilio := fakesms.NewTwilio(t, fakesms.TwilioOptions{From: []string{"+12015550199"}})
+	sinch := fakesms.NewSinch(t, fakesms.SinchOptions{})
+	hook := fakesms.NewWebhook(t, nil)
+	lastMessage := func(t *testing.T) string {
+		ms := twilio.Messages()
+		if len(ms) == 0 {
+			t.Fatal("Twilio got no message")
+		}
+		m := messageCode.FindStringSubmatch(ms[len(ms)-1].Body)
+		if m == nil || ms[len(ms)-1].To != smsAlicePhone {
+			t.Fatalf("message %+v", ms[len(ms)-1])
+		}
+		return m[1]
+	}
+	tests := []struct {
+		provider string
+		sms      string
+		code     func(t *testing.T) string
+	}{
+		{"twilio_messaging", fmt.Sprintf("provider: twilio_messaging\ntwilio:\n  account_sid: %s\n  auth_token: %s\n  from: \"+12015550199\"\n  base_url: %s",
+			twilio.AccountSID, twilio.AuthToken, twilio.URL), lastMessage},
+		{"twilio_verify", fmt.Sprintf("provider: twilio_verify\ntwilio:\n  account_sid: %s\n  auth_token: %s\n  verify_service_sid: %s\n  base_url: %s",
+			twilio.AccountSID, twilio.AuthToken, twilio.VerifyServiceSID, twilio.URL), func(*testing.T) string { return twilio.Code(smsAlicePhone) }},
+		{"sinch", fmt.Sprintf("provider: sinch\nsinch:\n  key_id: %s\n  key_secret: %q\n  base_url: %s", sinch.KeyID, sinch.KeySecret, sinch.URL),
+			func(*testing.T) string { return sinch.Code(smsAlicePhone) }},
+		{"webhook", fmt.Sprintf("provider: webhook\nwebhook:\n  url: %s\n  secret: %s", hook.URL, hook.Secret), func(t *testing.T) string {
+			ds := hook.Deliveries()
+			if len(ds) == 0 {
+				t.Fatal("the webhook got nothing")
+			}
+			return ds[len(ds)-1].Payload.Code
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.provider, func(t *testing.T) {
+			w := startSMSGateway(t, tt.sms, "")
+			c := w.client(t)
+			status, body := c.login("alice")
+			if status != http.StatusOK || body["status"] != "otp_required" {
+				t.Fatalf("login: %d %v", status, body)
+			}
+			code := tt.code(t)
+			if code == "" {
+				t.Fatal("no code reached the provider")
+			}
+			wrong := strings.Repeat("9", len(code))
+			if wrong == code {
+				wrong = strings.Repeat("8", len(code))
+			}
+			status, body = c.api("otp", map[string]string{"code": wrong})
+			smsWantError(t, status, body, http.StatusUnauthorized, "invalid_code")
+			if status, body = c.api("otp", map[string]string{"code": code}); status != http.StatusOK || body["status"] != "authenticated" {
+				t.Fatalf("right code: %d %v", status, body)
+			}
+			if status, page := c.app(); status != http.StatusOK || page != "hello alice" {
+				t.Fatalf("app: %d %q", status, page)
+			}
+			if m := w.metrics(t); !strings.Contains(m, `gatehouse_sms_sent_total{provider="`+tt.provider+`"} 1`) {
+				t.Fatalf("metrics do not count the send:\n%s", smsGrep(m, "gatehouse_sms"))
+			}
+			if strings.Contains(w.stderr.String(), code) {
+				t.Fatal("the code is in the logs")
+			}
+		})
+	}
+}
+
+// TestSMSProviderFailures runs twilio_messaging against a failing fake:
+// the person gets the contract's errors, nothing is left half done, and
+// asking again works once the provider is back.
+func TestSMSProviderFailures(t *testing.T) {
+	twilio := fakesms.NewTwilio(t, fakesms.TwilioOptions{Landlines: []string{smsBobPhone}})
+	w := startSMSGateway(t, fmt.Sprintf("provider: twilio_messaging\ntimeout: 1s\ntwilio:\n  account_sid: %s\n  auth_token: %s\n  from: \"+12015550199\"\n  base_url: %s",
+		twilio.AccountSID, twilio.AuthToken, twilio.URL), "max_sends: { count: 2, window: 1h }\nallowed_countries: [\"US\"]")
+
+	t.Run("5xx is 502 and a retry sends once", func(t *testing.T) {
+		c := w.client(t)
+		twilio.FailNext(fakesms.Failure{Status: 500, Code: 20500, Message: "Internal Server Error"},
+			fakesms.Failure{Status: 503, Body: "<html>down</html>"})
+		status, body := c.login("alice")
+		smsWantError(t, status, body, http.StatusBadGateway, "sms_failed")
+		status, body = c.api("otp/resend", nil)
+		smsWantError(t, status, body, http.StatusBadGateway, "sms_failed")
+		if status, body = c.api("otp", map[string]string{"code": "123456"}); status != http.StatusBadRequest {
+			t.Fatalf("a failed send left a code to enter: %d %v", status, body)
+		}
+		// Two failures did not use up the quota of two sends.
+		before := len(twilio.Messages())
+		if status, body = c.api("otp/resend", nil); status != http.StatusOK {
+			t.Fatalf("resend once Twilio is back: %d %v", status, body)
+		}
+		if n := len(twilio.Messages()) - before; n != 1 {
+			t.Fatalf("%d messages for one resend", n)
+		}
+		code := messageCode.FindStringSubmatch(twilio.Messages()[before].Body)[1]
+		if status, body = c.api("otp", map[string]string{"code": code}); status != http.StatusOK {
+			t.Fatalf("code: %d %v", status, body)
+		}
+	})
+	t.Run("timeout is 502 within sms.timeout", func(t *testing.T) {
+		c := w.client(t)
+		twilio.FailNext(fakesms.Failure{Delay: 30 * time.Second})
+		start := time.Now()
+		status, body := c.login("alice")
+		smsWantError(t, status, body, http.StatusBadGateway, "sms_failed")
+		if d := time.Since(start); d > 5*time.Second {
+			t.Fatalf("login took %s with sms.timeout 1s", d)
+		}
+	})
+	t.Run("a number Twilio refuses is 400", func(t *testing.T) {
+		status, body := w.client(t).login("bob")
+		smsWantError(t, status, body, http.StatusBadRequest, "invalid_phone")
+	})
+	t.Run("a country outside allowed_countries is 400 before anything is sent", func(t *testing.T) {
+		before := len(twilio.Requests())
+		status, body := w.client(t).api("sms/start", map[string]string{"phone": "+33 6 12 34 56 78"})
+		smsWantError(t, status, body, http.StatusBadRequest, "country_not_allowed")
+		if len(twilio.Requests()) != before {
+			t.Fatal("Twilio was called for a country that is not allowed")
+		}
+	})
+	t.Run("wrong credentials are 502 and logged without secrets", func(t *testing.T) {
+		c := w.client(t)
+		twilio.FailNext(fakesms.Failure{Status: 401, Code: 20003, Message: "Authenticate"})
+		status, body := c.login("bob")
+		smsWantError(t, status, body, http.StatusBadGateway, "sms_failed")
+		logs := w.stderr.String()
+		if !strings.Contains(logs, "20003") || strings.Contains(logs, twilio.AuthToken) || strings.Contains(logs, smsAlicePhone) || strings.Contains(logs, smsBobPhone) {
+			t.Fatalf("logs must name the error, never the token or the number:\n%s", smsGrep(logs, "20003"))
+		}
+	})
+}
+
+// TestSMSResendCooldownAndQuota checks Retry-After on the cooldown and on
+// the per-phone quota with a real provider.
+func TestSMSResendCooldownAndQuota(t *testing.T) {
+	twilio := fakesms.NewTwilio(t, fakesms.TwilioOptions{})
+	w := startSMSGateway(t, fmt.Sprintf("provider: twilio_verify\ntwilio:\n  account_sid: %s\n  auth_token: %s\n  verify_service_sid: %s\n  base_url: %s",
+		twilio.AccountSID, twilio.AuthToken, twilio.VerifyServiceSID, twilio.URL), "resend_cooldown: 30s\nmax_sends: { count: 2, window: 1h }")
+	c := w.client(t)
+	if status, body := c.login("alice"); status != http.StatusOK {
+		t.Fatalf("login: %d %v", status, body)
+	}
+	b, _ := json.Marshal(nil)
+	resp, err := c.hc.Post(w.base+"/_gatehouse/api/otp/resend", "application/json", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("resend within the cooldown: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	// A second login is the second send; the third is over the quota.
+	if status, body := w.client(t).login("alice"); status != http.StatusOK {
+		t.Fatalf("second login: %d %v", status, body)
+	}
+	status, body := w.client(t).login("alice")
+	smsWantError(t, status, body, http.StatusTooManyRequests, "rate_limited")
+	if n := len(twilio.Verifications()); n != 1 {
+		t.Fatalf("%d verifications, want 1 (Twilio reuses the pending one)", n)
+	}
+}
+
+// TestSMSWebOTPLine checks the origin-bound line of otp.webotp: it names
+// the host the person signs in on when that is one of the gateway's, and
+// public_url's host for any other Host header.
+func TestSMSWebOTPLine(t *testing.T) {
+	twilio := fakesms.NewTwilio(t, fakesms.TwilioOptions{})
+	w := startSMSGateway(t, fmt.Sprintf("provider: twilio_messaging\ntwilio:\n  account_sid: %s\n  auth_token: %s\n  from: \"+12015550199\"\n  base_url: %s",
+		twilio.AccountSID, twilio.AuthToken, twilio.URL), "webotp: true\nmax_sends: { count: 10, window: 1h }")
+	tests := []struct{ host, want string }{
+		{"crm.example.com", "@crm.example.com #"},
+		{"evil.example.net", "@127.0.0.1 #"},
+		{"", "@127.0.0.1 #"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.host, func(t *testing.T) {
+			c := w.client(t)
+			req, _ := http.NewRequest(http.MethodPost, w.base+"/_gatehouse/api/login", strings.NewReader(`{"username":"alice","password":"`+smsPassword+`","rd":"http://crm.example.com/"}`))
+			req.Header.Set("Content-Type", "application/json")
+			if tt.host != "" {
+				req.Host = tt.host
+			}
+			before := len(twilio.Messages())
+			resp, err := c.hc.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("login: %d", resp.StatusCode)
+			}
+			ms := twilio.Messages()
+			if len(ms) != before+1 {
+				t.Fatalf("%d messages sent, want 1", len(ms)-before)
+			}
+			body := ms[len(ms)-1].Body
+			code := messageCode.FindStringSubmatch(body)
+			lines := strings.Split(body, "\n")
+			if code == nil || lines[len(lines)-1] != tt.want+code[1] {
+				t.Fatalf("message %q, want it to end with %q", body, tt.want+"<code>")
+			}
+		})
+	}
+}
+
+// smsGrep returns the lines of s that contain sub.
+func smsGrep(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}

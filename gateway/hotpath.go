@@ -1,0 +1,168 @@
+package gateway
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"math/rand/v2"
+	"net/http"
+	"net/textproto"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gin-gonic/gin"
+)
+
+// Helpers for the per-request path (every forward-auth check, every
+// proxied request): each does what a general-purpose call would, without
+// allocating. docs/performance.md says what each one bought.
+
+// Constant response header values, shared by every response. Each slice
+// has length and capacity one, so an Add on the header allocates a new
+// array instead of writing into the shared one; nothing in net/http or gin
+// writes into a header value slice in place.
+var (
+	valNoStore    = []string{"no-store"}
+	valNoCache    = []string{"no-cache"}
+	valNosniff    = []string{"nosniff"}
+	valNoReferrer = []string{"no-referrer"}
+	valDeny       = []string{"DENY"}
+	valHSTS       = []string{"max-age=31536000"}
+)
+
+// header returns the first value of key in h, like h.Get, without
+// canonicalising key: key must already be canonical ("X-Original-Url",
+// not "X-Original-URL").
+func header(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// authzHeaders is securityHeaders for the forward-auth targets. A refusal
+// (401, 403, 302, 503), which a front door may pass on to the browser,
+// keeps them. An allowed check's bodiless 2xx, which only the front door
+// reads (copying just the identity headers it is told to), goes without
+// them and without the HTTP/1.0 Pragma: five headers fewer to build, copy
+// and send on the answer to every request a front door lets through.
+func (s *Server) authzHeaders(c *gin.Context) {
+	s.securityHeaders(c) // runs the handler
+	if c.Writer.Written() || c.Writer.Status() >= http.StatusMultipleChoices {
+		return
+	}
+	h := c.Writer.Header()
+	for _, k := range [...]string{"X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options", "Strict-Transport-Security", "Pragma"} {
+		delete(h, k)
+	}
+}
+
+// DefaultRefusedLoginDelay is the RefusedLoginDelay cmd/gatehouse uses: a
+// connection that keeps sending wrong passwords gets at most one answer a
+// second, however cheap refusing it is (a banned name costs no hashing,
+// so without a floor 200 connections could ask thousands of times a
+// second and crowd out signed-in traffic).
+const DefaultRefusedLoginDelay = time.Second
+
+// slowRefusal holds a refused password attempt (*err is wrong
+// credentials, a ban or overload) until RefusedLoginDelay has passed since
+// start, or the client has gone. It spends no CPU while it waits.
+func (s *Server) slowRefusal(ctx context.Context, start time.Time, err *error) {
+	if s.refusedDelay <= 0 || *err == nil {
+		return
+	}
+	if !errors.Is(*err, auth.ErrInvalidCredentials) && !errors.Is(*err, auth.ErrBanned) &&
+		!errors.Is(*err, auth.ErrRateLimited) && !errors.Is(*err, auth.ErrOverloaded) {
+		return
+	}
+	wait := s.refusedDelay - s.now().Sub(start)
+	if wait <= 0 {
+		return
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// newRequestID returns a fresh request id: 16 base64url characters of 96
+// random bits, like the 12-byte random token it replaced, but from the
+// runtime's per-thread generator rather than the system's CSPRNG (request
+// ids are correlation handles, not secrets).
+func newRequestID() string {
+	var raw [12]byte
+	binary.LittleEndian.PutUint64(raw[:8], rand.Uint64())
+	binary.LittleEndian.PutUint32(raw[8:], rand.Uint32())
+	var out [16]byte
+	base64.RawURLEncoding.Encode(out[:], raw[:])
+	return string(out[:])
+}
+
+// cookieNamed returns the value of the first cookie called name in h's
+// Cookie lines, parsed as net/http's Request.Cookie parses it (name
+// trimmed, value trimmed of spaces and one pair of double quotes, invalid
+// values skipped), without building every cookie.
+func cookieNamed(h http.Header, name string) (string, bool) {
+	for _, line := range h["Cookie"] {
+		line = textproto.TrimString(line)
+		for line != "" {
+			var part string
+			part, line, _ = strings.Cut(line, ";")
+			part = textproto.TrimString(part)
+			k, v, _ := strings.Cut(part, "=")
+			if textproto.TrimString(k) != name || name == "" {
+				continue
+			}
+			if v, ok := cookieValueOf(v); ok {
+				return v, true
+			}
+		}
+	}
+	return "", false
+}
+
+// cookieValueOf is net/http's parseCookieValue with double quotes allowed.
+func cookieValueOf(raw string) (string, bool) {
+	if len(raw) > 1 && raw[0] == '"' && raw[len(raw)-1] == '"' {
+		raw = raw[1 : len(raw)-1]
+	}
+	for i := 0; i < len(raw); i++ {
+		if b := raw[i]; b < 0x20 || b >= 0x7f || b == '"' || b == ';' || b == '\\' {
+			return "", false
+		}
+	}
+	return raw, true
+}
+
+// proxyBuffers lends the reverse proxies their 32 KiB copy buffers:
+// without a pool, httputil.ReverseProxy allocates one per request, which
+// is most of what a proxied request allocates.
+var proxyBuffers = &bufferPool{}
+
+// bufferPool is an httputil.BufferPool over sync.Pool.
+type bufferPool struct{ p sync.Pool }
+
+// proxyBufferSize is the size httputil.ReverseProxy uses without a pool.
+const proxyBufferSize = 32 << 10
+
+// Get returns a buffer of proxyBufferSize bytes.
+func (b *bufferPool) Get() []byte {
+	if v, ok := b.p.Get().(*[]byte); ok {
+		return *v
+	}
+	return make([]byte, proxyBufferSize)
+}
+
+// Put returns buf to the pool.
+func (b *bufferPool) Put(buf []byte) {
+	if cap(buf) != proxyBufferSize {
+		return
+	}
+	buf = buf[:proxyBufferSize]
+	b.p.Put(&buf)
+}

@@ -1,0 +1,194 @@
+// Gatehouse portal: small enhancements. Every page works without them.
+(function () {
+  'use strict';
+  var doc = document;
+
+  function all(sel, root) {
+    return Array.prototype.slice.call((root || doc).querySelectorAll(sel));
+  }
+  function fill(tpl, name, value) {
+    return tpl.split('{' + name + '}').join(value);
+  }
+  function clock(s) {
+    var m = Math.floor(s / 60), r = s % 60;
+    return m + ':' + (r < 10 ? '0' : '') + r;
+  }
+  function submit(form) {
+    if (form.requestSubmit) {
+      form.requestSubmit();
+    } else {
+      form.submit();
+    }
+  }
+  // countdown calls tick with the whole seconds left, now and each time
+  // that number changes, down to 0. It follows the wall clock, so a phone
+  // that slept does not stretch the wait.
+  function countdown(seconds, tick) {
+    var end = Date.now() + seconds * 1000;
+    (function step() {
+      var ms = end - Date.now();
+      var left = Math.max(0, Math.ceil(ms / 1000));
+      tick(left);
+      if (left > 0) {
+        setTimeout(step, (ms % 1000 || 1000) + 15);
+      }
+    })();
+  }
+
+  // Back to exactly the page first asked for: a #fragment never reaches
+  // the server, but the browser keeps it through the redirect to this page.
+  if (location.hash && location.hash.length < 512) {
+    all('input[name=rd]').forEach(function (rd) {
+      if (rd.value && rd.value.indexOf('#') < 0) {
+        rd.value += location.hash;
+      }
+    });
+  }
+
+  // Forms are sent once: a second click while the first is on its way
+  // would only show an error.
+  all('form[data-once]').forEach(function (form) {
+    form.addEventListener('submit', function (e) {
+      if (form.dataset.busy) {
+        e.preventDefault();
+        return;
+      }
+      form.dataset.busy = '1';
+      setTimeout(function () {
+        all('button[type=submit]', form).forEach(function (b) {
+          b.setAttribute('aria-disabled', 'true');
+          b.classList.add('busy');
+        });
+      }, 0);
+    });
+  });
+  window.addEventListener('pageshow', function () {
+    all('form[data-busy]').forEach(function (form) {
+      delete form.dataset.busy;
+      all('button.busy', form).forEach(function (b) {
+        b.removeAttribute('aria-disabled');
+        b.classList.remove('busy');
+      });
+    });
+  });
+
+  // Code fields: digits only, and a whole code pasted or filled in by the
+  // phone (SMS autofill, WebOTP) is sent at once.
+  function digits(s) {
+    // Full-width digits (some keyboards) count as digits.
+    return s.replace(/[\uff10-\uff19]/g, function (c) {
+      return String.fromCharCode(c.charCodeAt(0) - 0xfee0);
+    }).replace(/\D+/g, '');
+  }
+  all('input[data-code-length]').forEach(function (input) {
+    // 0: the SMS provider picks the length (4 to 10 digits); no auto-submit.
+    var n = parseInt(input.dataset.codeLength, 10) || 0;
+    var max = n || 10;
+    var form = input.form;
+    function done() {
+      if (n && input.value.length === n && form && !form.dataset.busy) {
+        submit(form);
+      }
+    }
+    input.addEventListener('paste', function (e) {
+      var text = (e.clipboardData || window.clipboardData).getData('text') || '';
+      // The whole SMS may be pasted: pick the run of digits that is a code.
+      var runs = text.match(/\d(?:[ \-\u00a0]?\d)*/g) || [];
+      var code = '';
+      for (var i = 0; i < runs.length; i++) {
+        var d = digits(runs[i]);
+        if (n ? d.length === n : d.length >= 4 && d.length <= 10) {
+          code = d;
+          break;
+        }
+      }
+      if (!code) {
+        code = digits(text).slice(0, max);
+      }
+      e.preventDefault();
+      input.value = code;
+      done();
+    });
+    input.addEventListener('input', function (e) {
+      var before = input.value;
+      var clean = digits(before).slice(0, max);
+      if (clean !== before) {
+        input.value = clean;
+      }
+      // Typed digit by digit, the person presses Verify; filled in at once
+      // (autofill), it goes by itself.
+      if (!e.inputType || e.inputType === 'insertReplacementText' || e.inputType === 'insertFromPaste') {
+        done();
+      }
+    });
+  });
+
+  // WebOTP: browsers that support it offer the code of the SMS as it
+  // arrives (the message must end with "@host #code", otp.webotp).
+  var otpInput = doc.querySelector('input[data-webotp]');
+  if (otpInput && 'OTPCredential' in window && navigator.credentials) {
+    var ac = new AbortController();
+    if (otpInput.form) {
+      otpInput.form.addEventListener('submit', function () { ac.abort(); });
+    }
+    navigator.credentials.get({ otp: { transport: ['sms'] }, signal: ac.signal }).then(function (otp) {
+      if (otp && otp.code) {
+        otpInput.value = digits(otp.code);
+        if (otpInput.form && !otpInput.form.dataset.busy) {
+          submit(otpInput.form);
+        }
+      }
+    }).catch(function () {});
+  }
+
+  // The resend button waits out the cooldown, counting down.
+  all('[data-countdown]').forEach(function (btn) {
+    var wait = btn.dataset.wait, ready = btn.dataset.ready;
+    countdown(parseInt(btn.dataset.countdown, 10) || 0, function (left) {
+      if (left > 0) {
+        btn.disabled = true;
+        btn.textContent = fill(wait, 'time', clock(left));
+      } else {
+        btn.disabled = false;
+        btn.textContent = ready;
+      }
+    });
+  });
+
+  // The code's lifetime: say so when it has run out.
+  all('[data-expires-in]').forEach(function (hint) {
+    countdown(parseInt(hint.dataset.expiresIn, 10) || 0, function (left) {
+      if (left === 0) {
+        hint.textContent = hint.dataset.expired;
+        hint.classList.add('expired');
+      }
+    });
+  });
+
+  // Show or hide a password.
+  all('button[data-reveal]').forEach(function (btn) {
+    var input = doc.getElementById(btn.dataset.reveal);
+    if (!input) {
+      return;
+    }
+    btn.hidden = false;
+    btn.addEventListener('click', function () {
+      var show = input.type === 'password';
+      input.type = show ? 'text' : 'password';
+      btn.textContent = show ? btn.dataset.hide : btn.dataset.show;
+      btn.setAttribute('aria-label', show ? btn.dataset.hideLabel : btn.dataset.showLabel);
+      input.focus();
+    });
+    // Never leave a password shown when the form is sent (browsers would
+    // not offer to save it).
+    if (input.form) {
+      input.form.addEventListener('submit', function () { input.type = 'password'; });
+    }
+  });
+
+  // With several problems, the summary over the form takes the focus.
+  var summary = doc.querySelector('.alert-error[tabindex]');
+  if (summary) {
+    summary.focus();
+  }
+})();

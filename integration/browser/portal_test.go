@@ -1,0 +1,406 @@
+package browser
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// wrongCode returns a code of the same length that is not code.
+func wrongCode(code string) string {
+	b := []byte(code)
+	b[0] = '0' + (b[0]-'0'+1)%10
+	return string(b)
+}
+
+// jsString quotes s for a JavaScript expression.
+func jsString(s string) string { return jsQuote(s) }
+
+// js is an action running a script, for steps that lead to a new page.
+func js(script string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Evaluate[bool]("(function(){"+script+";return true})()")(ctx, t)
+		return err
+	})
+}
+
+// paste fires a paste of text into the input with id, as a person
+// pasting from the SMS app would.
+func paste(id, text string) chromedp.Action[chromedp.Void] {
+	return js(`var i = document.getElementById(` + jsString(id) + `); i.focus();
+var dt = new DataTransfer(); dt.setData('text/plain', ` + jsString(text) + `);
+i.dispatchEvent(new ClipboardEvent('paste', {clipboardData: dt, bubbles: true, cancelable: true}))`)
+}
+
+// webOTPStub stands in for a phone's WebOTP: the page's request is
+// recorded, and the test hands the code over with __deliverOTP(code).
+const webOTPStub = `
+window.OTPCredential = window.OTPCredential || function OTPCredential() {};
+(function () {
+  var deliver;
+  var got = new Promise(function (resolve) { deliver = resolve; });
+  window.__deliverOTP = function (code) { deliver({ type: 'otp', id: '', code: code }); };
+  Object.defineProperty(navigator, 'credentials', { configurable: true, value: {
+    get: function (opts) {
+      window.__otpRequest = JSON.stringify({ transport: opts.otp && opts.otp.transport, signal: !!opts.signal });
+      return got;
+    }
+  }});
+})();
+`
+
+// signIn signs a in through the pages: password, then the texted code.
+func (tb *tab) signIn(a account) {
+	tb.t.Helper()
+	tb.wantPath("/_gatehouse/login")
+	tb.typeIn("#username", a.username)
+	tb.typeIn("#password", a.password)
+	before := tb.g.sent(tb.t)
+	tb.click("form[action$='/login'] button[type=submit]")
+	tb.wantPath("/_gatehouse/otp")
+	code, _ := tb.g.code(tb.t, a.phone, before)
+	tb.typeIn("#code", code)
+	tb.click("form[action$='/otp'] button[type=submit]")
+}
+
+// TestPortal walks every page a person meets, in a real browser.
+func TestPortal(t *testing.T) {
+	needChromium(t)
+	b := startBrowser(t)
+	g := startGateway(t, options{})
+	alice := account{"alice", "alice@example.com", "correct horse battery", "+12015550100", "Alice Example"}
+	zoe := account{"zoe", "zoe@example.com", "zoe has a long passphrase", "+12015550199", "Zoe Example"}
+	g.signUp(t, alice)
+
+	t.Run("sign in through the proxy: wrong code, then the right one pasted, back on the page first asked for", func(t *testing.T) {
+		tb := b.newTab(t, g)
+		const target = "/reports/q3?year=2026#totals"
+		if st := tb.open(target); st != 200 {
+			t.Fatalf("login page: status %d", st)
+		}
+		tb.wantPath("/_gatehouse/login")
+		if u, _ := url.Parse(tb.location()); u.Query().Get("rd") != "/reports/q3?year=2026" {
+			t.Errorf("login page rd = %q, want the page asked for", u.Query().Get("rd"))
+		}
+		tb.wantText("Sign in to continue to Gatehouse.")
+		if got := evalJS[string](tb, "document.activeElement.id"); got != "username" {
+			t.Errorf("focus starts on %q, want the username", got)
+		}
+		tb.shot("login")
+
+		tb.typeIn("#username", alice.username)
+		tb.typeIn("#password", alice.password)
+		tb.do(chromedp.Click(chromedp.CSS("button[data-reveal=password]")))
+		if typ := evalJS[string](tb, "document.getElementById('password').type"); typ != "text" {
+			t.Errorf("Show: password input type %q, want text", typ)
+		}
+		tb.do(chromedp.Click(chromedp.CSS("button[data-reveal=password]")))
+		tb.do(chromedp.Click(chromedp.CSS("#remember_me")))
+		before := g.sent(t)
+		tb.click("form[action$='/login'] button[type=submit]")
+		tb.wantPath("/_gatehouse/otp")
+		code, n := g.code(t, alice.phone, before)
+		tb.wantText("We texted a 6-digit code to +1 ••• ••• 0100.")
+		for attr, want := range map[string]string{"autocomplete": "one-time-code", "inputmode": "numeric"} {
+			if got := evalJS[string](tb, "document.getElementById('code').getAttribute('"+attr+"')"); got != want {
+				t.Errorf("code input %s=%q, want %q", attr, got, want)
+			}
+		}
+		tb.shot("otp")
+
+		tb.typeIn("#code", wrongCode(code))
+		if st := tb.click("form[action$='/otp'] button[type=submit]"); st != 401 {
+			t.Errorf("wrong code: status %d, want 401", st)
+		}
+		tb.wantText("That code is not right. Check the SMS and try again.")
+		if got := evalJS[string](tb, "document.getElementById('code').getAttribute('aria-invalid') + ' ' + document.getElementById('code').getAttribute('aria-describedby')"); !strings.HasPrefix(got, "true form-error") {
+			t.Errorf("code input after a wrong code: aria-invalid, aria-describedby = %q, want true and the error", got)
+		}
+		tb.shot("otp-wrong-code")
+
+		// The whole SMS is pasted: the code is picked out and sent at once.
+		sms := g.messages(t)[n-1].Body
+		tb.navigate(paste("code", sms))
+		if got := tb.location(); got != g.base+target {
+			t.Fatalf("after the code: %s, want exactly %s", got, g.base+target)
+		}
+		tb.wantText("Hello, alice")
+		tb.wantText("✔ The X-Auth-Assertion verified")
+		if ck := tb.cookie("gatehouse_session"); ck == nil || ck.Session {
+			t.Errorf("\"Keep me signed in\" ticked, but the session cookie is %+v (want one that outlives the browser)", ck)
+		}
+		tb.shot("app")
+
+		// Not an admin: the admin area says so, on a page of its own.
+		if st := tb.open("/admin/"); st != 403 {
+			t.Errorf("/admin/ for a non-admin: status %d, want 403", st)
+		}
+		tb.wantText("You do not have access to this page.")
+		tb.shot("error-403")
+	})
+
+	t.Run("resend: the button counts the cooldown down, then sends a new code", func(t *testing.T) {
+		tb := b.newTab(t, g)
+		tb.open("/")
+		tb.typeIn("#username", alice.username)
+		tb.typeIn("#password", alice.password)
+		before := g.sent(t)
+		tb.click("form[action$='/login'] button[type=submit]")
+		_, n := g.code(t, alice.phone, before)
+		label := tb.text("#resend")
+		m := regexp.MustCompile(`^Send a new code in 0:0([1-5])$`).FindStringSubmatch(label)
+		if m == nil || !evalJS[bool](tb, "document.getElementById('resend').disabled") {
+			t.Fatalf("resend button %q (disabled %v), want a disabled countdown from the 5 s cooldown", label, evalJS[bool](tb, "document.getElementById('resend').disabled"))
+		}
+		tb.waitJS("the countdown to tick", "document.getElementById('resend').textContent !== "+jsString(label), 3*time.Second)
+		tb.shot("otp-countdown")
+		tb.waitJS("the resend button", "!document.getElementById('resend').disabled", 7*time.Second)
+		if got := tb.text("#resend"); got != "Send a new code" {
+			t.Errorf("after the cooldown the button says %q", got)
+		}
+		tb.click("#resend")
+		tb.wantPath("/_gatehouse/otp")
+		code, _ := g.code(t, alice.phone, n)
+		if !evalJS[bool](tb, "document.getElementById('resend').disabled") {
+			t.Error("the countdown did not start again after a resend")
+		}
+		tb.typeIn("#code", code)
+		tb.click("form[action$='/otp'] button[type=submit]")
+		tb.wantPath("/")
+		tb.wantText("Hello, alice")
+	})
+
+	t.Run("sign up with phone verification, the code arriving through WebOTP", func(t *testing.T) {
+		tb := b.newTab(t, g, webOTPStub)
+		tb.open("/")
+		tb.click("a[href*='/signup']")
+		tb.wantPath("/_gatehouse/signup")
+		tb.shot("signup")
+
+		tb.typeIn("#name", zoe.name)
+		tb.typeIn("#username", "z")
+		tb.typeIn("#email", "zoe@")
+		tb.typeIn("#phone", "555")
+		tb.typeIn("#password", "password")
+		if st := tb.click("form[action$='/signup'] button[type=submit]"); st != 400 {
+			t.Errorf("bad sign-up: status %d, want 400", st)
+		}
+		tb.wantText("Some fields need another look.")
+		for _, f := range []string{"username", "email", "phone", "password"} {
+			if got := evalJS[string](tb, "document.getElementById('"+f+"').getAttribute('aria-invalid')"); got != "true" {
+				t.Errorf("field %s not marked invalid", f)
+			}
+		}
+		if got := evalJS[string](tb, "document.activeElement.id"); got != "form-error" {
+			t.Errorf("focus on %q after errors, want the error summary", got)
+		}
+		if got := evalJS[string](tb, "document.getElementById('name').value"); got != zoe.name {
+			t.Errorf("the name typed is gone: %q", got)
+		}
+		tb.shot("signup-errors")
+
+		tb.typeIn("#username", zoe.username)
+		tb.typeIn("#email", zoe.email)
+		tb.typeIn("#phone", "(201) 555-0199") // national format: default_region US
+		tb.typeIn("#password", zoe.password)
+		before := g.sent(t)
+		tb.click("form[action$='/signup'] button[type=submit]")
+		tb.wantPath("/_gatehouse/otp")
+		tb.wantText("Confirm your phone number")
+		code, n := g.code(t, zoe.phone, before)
+		if body := g.messages(t)[n-1].Body; !strings.HasSuffix(body, "@127.0.0.1 #"+code) {
+			t.Errorf("SMS %q lacks the WebOTP line", body)
+		}
+		if got := evalJS[string](tb, "window.__otpRequest || ''"); got != `{"transport":["sms"],"signal":true}` {
+			t.Errorf("WebOTP request %q, want transport sms with an abort signal", got)
+		}
+		tb.shot("signup-code")
+		tb.navigate(js("window.__deliverOTP(" + jsString(code) + ")"))
+		tb.wantPath("/")
+		tb.wantText("Hello, zoe")
+	})
+
+	t.Run("passwordless phone login: what people type, and what is wrong with it", func(t *testing.T) {
+		tb := b.newTab(t, g)
+		tb.open("/status/")
+		tb.wantPath("/_gatehouse/login")
+		tb.wantText("Sign in with your phone")
+		tb.wantText("(201)\u00a0555\u20110123") // the example in the region's own format, on one line
+		tb.shot("phone-login")
+		tb.typeIn("#phone", "201 555 01")
+		if st := tb.click("form[action$='/login'] button[type=submit]"); st != 400 {
+			t.Errorf("short number: status %d, want 400", st)
+		}
+		tb.wantText("That number is too short.")
+		if got := evalJS[string](tb, "document.getElementById('phone').value"); got != "201 555 01" {
+			t.Errorf("the number typed is gone: %q", got)
+		}
+		tb.shot("phone-login-error")
+		tb.typeIn("#phone", "201-555-0100")
+		before := g.sent(t)
+		tb.click("form[action$='/login'] button[type=submit]")
+		tb.wantPath("/_gatehouse/otp")
+		code, _ := g.code(t, alice.phone, before)
+		tb.typeIn("#code", code)
+		tb.click("form[action$='/otp'] button[type=submit]")
+		tb.wantPath("/status/")
+		tb.wantText("Hello, alice")
+	})
+
+	t.Run("password reset, then sign in with the new password", func(t *testing.T) {
+		tb := b.newTab(t, g)
+		tb.open("/")
+		tb.click("a[href*='/reset']")
+		tb.wantPath("/_gatehouse/reset")
+		tb.shot("reset")
+		tb.typeIn("#username", zoe.username)
+		before := g.sent(t)
+		tb.click("form[action$='/reset'] button[type=submit]")
+		tb.wantText("If zoe has an account with a phone number, we texted it a code.")
+		code, _ := g.code(t, zoe.phone, before)
+		tb.typeIn("#code", code)
+		tb.typeIn("#password", "password1")
+		tb.shot("reset-code")
+		if st := tb.click("form[action$='/reset'] button.btn"); st != 400 {
+			t.Errorf("common password: status %d, want 400", st)
+		}
+		tb.wantText("among the most common")
+		if got := evalJS[string](tb, "document.getElementById('code').value"); got != code {
+			t.Errorf("the code was not kept for the next try: %q", got)
+		}
+		tb.typeIn("#password", "a brand new passphrase")
+		if st := tb.click("form[action$='/reset'] button.btn"); st != 200 {
+			t.Errorf("reset: status %d", st)
+		}
+		tb.wantText("Password changed")
+		tb.shot("reset-done")
+		tb.click("a.btn")
+		tb.signIn(account{username: zoe.username, password: "a brand new passphrase", phone: zoe.phone})
+		tb.wantPath("/")
+		tb.wantText("Hello, zoe")
+	})
+
+	t.Run("account page, then sign out everywhere", func(t *testing.T) {
+		tb := b.newTab(t, g)
+		tb.open("/_gatehouse/account")
+		tb.signIn(alice)
+		tb.wantPath("/_gatehouse/account")
+		tb.wantText("(this browser)")
+		tb.wantText("Chrome (headless) on Linux")
+		tb.shot("account")
+
+		// A new phone number, proved by a code sent to it.
+		tb.typeIn("#phone", "201 555 0150")
+		before := g.sent(t)
+		tb.click("form[action$='/account/phone'] button[type=submit]")
+		tb.wantText("We texted a code to the new number.")
+		code, _ := g.code(t, "+12015550150", before)
+		tb.typeIn("#code", code)
+		tb.click("form[action$='/account/phone/verify'] button[type=submit]")
+		tb.wantText("Your phone number has been changed.")
+		tb.wantText("+1 ••• ••• 0150")
+		if msgs := g.messages(t); !strings.Contains(msgs[len(msgs)-1].Body, "changed") || msgs[len(msgs)-1].To != alice.phone {
+			t.Errorf("the old number was not told: %+v", msgs[len(msgs)-1])
+		}
+		alice.phone = "+12015550150" // for the tests that follow
+
+		tb.open("/_gatehouse/logout")
+		tb.shot("logout")
+		tb.click("form[action$='/logout'] button[type=submit]")
+		tb.wantText("You are signed out.")
+		tb.shot("logout-done")
+		if ck := tb.cookie("gatehouse_session"); ck != nil {
+			t.Errorf("session cookie still set after sign-out: %+v", ck)
+		}
+		tb.open("/")
+		tb.wantPath("/_gatehouse/login")
+	})
+
+	t.Run("after login, the browser may go to another host of the gateway (form-action allows the redirect)", func(t *testing.T) {
+		tb := b.newTab(t, g)
+		rd := fmt.Sprintf("http://localhost:%d/welcome", g.port)
+		tb.open("/_gatehouse/login?rd=" + url.QueryEscape(rd))
+		tb.typeIn("#username", alice.username)
+		tb.typeIn("#password", alice.password)
+		tb.click("form[action$='/login'] button[type=submit]")
+		// The session cookie belongs to 127.0.0.1, so localhost asks for a
+		// login of its own: what matters is that the browser got there.
+		if u, err := url.Parse(tb.location()); err != nil || u.Hostname() != "localhost" {
+			t.Fatalf("after login the browser is at %s, want host localhost (rd %s)", tb.location(), rd)
+		}
+
+		// That login proved the password only: a two-factor page asks for
+		// the missing code alone.
+		tb.open("/")
+		tb.wantPath("/_gatehouse/login")
+		tb.wantText("Confirm it's you")
+		tb.wantText("code from your phone. We'll text one to +1 ••• ••• " + alice.phone[len(alice.phone)-4:] + ".")
+		tb.shot("step-up")
+		before := g.sent(t)
+		tb.click("form[action$='/otp/resend'] button[type=submit]")
+		code, _ := g.code(t, alice.phone, before)
+		tb.typeIn("#code", code)
+		tb.click("form[action$='/otp'] button[type=submit]")
+		tb.wantPath("/")
+		tb.wantText("Hello, alice")
+	})
+}
+
+// acmeLogo is a small SVG logo.
+const acmeLogo = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32" width="32" height="32"><circle cx="16" cy="16" r="15" fill="#c2410c"/><path d="M9 23l7-14 7 14h-4l-3-6-3 6z" fill="#fff"/></svg>`
+
+// TestBranding runs the portal with another name, logo, colour and
+// language (docs/messages/fr.yaml), all from the configuration.
+func TestBranding(t *testing.T) {
+	needChromium(t)
+	b := startBrowser(t)
+	logo := filepath.Join(t.TempDir(), "acme.svg")
+	if err := os.WriteFile(logo, []byte(acmeLogo), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The French translation shipped in docs/: a translation is a file.
+	messages, err := filepath.Abs("../../docs/messages/fr.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := startGateway(t, options{portal: fmt.Sprintf("  app_name: \"Acme CRM\"\n  logo_file: %q\n  primary_color: \"#c2410c\"\n  messages_file: %q\n", logo, messages)})
+
+	tb := b.newTab(t, g)
+	tb.open("/")
+	tb.wantPath("/_gatehouse/login")
+	for what, c := range map[string]struct{ js, want string }{
+		"language":      {"document.documentElement.lang", "fr"},
+		"heading":       {"document.querySelector('h1').textContent", "Connexion"},
+		"title":         {"document.title", "Connexion · Acme CRM"},
+		"name":          {"document.querySelector('.brand-name').textContent", "Acme CRM"},
+		"logo":          {"String(document.querySelector('img.logo').naturalWidth > 0)", "true"},
+		"button colour": {"getComputedStyle(document.querySelector('button.btn')).backgroundColor", "rgb(194, 65, 12)"},
+		"button text":   {"getComputedStyle(document.querySelector('button.btn')).color", "rgb(255, 255, 255)"},
+	} {
+		if got := evalJS[string](tb, c.js); got != c.want {
+			t.Errorf("%s: %q, want %q", what, got, c.want)
+		}
+	}
+	tb.wantText("Connectez-vous pour continuer vers Acme CRM.")
+	tb.shot("login-branded")
+	tb.colorScheme("dark")
+	if got := evalJS[string](tb, "getComputedStyle(document.body).backgroundColor"); got != "rgb(13, 17, 23)" {
+		t.Errorf("dark scheme: page background %s", got)
+	}
+	tb.shot("login-branded-dark")
+	tb.colorScheme("light")
+	tb.typeIn("#username", "nobody")
+	tb.typeIn("#password", "wrong password")
+	if st := tb.click("form[action$='/login'] button[type=submit]"); st != 401 {
+		t.Errorf("wrong password: status %d, want 401", st)
+	}
+	tb.wantText("Identifiant ou mot de passe incorrect.")
+}

@@ -1,0 +1,9 @@
+package browser
+
+import "syscall"
+
+// sysProcAttr makes the kernel kill the gateway if the test binary dies
+// without its cleanups.
+func sysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}

@@ -1,0 +1,256 @@
+package hashworker
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os/exec"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// startTimeout bounds how long a starting child may take to say hello.
+const startTimeout = 5 * time.Second
+
+// retryAfter is how long the Client computes in process after a child
+// failed to start, before it tries to start one again.
+const retryAfter = 10 * time.Second
+
+// errWorkerGone is returned to the callers whose hash was in flight when
+// the child died; the next call starts a new child.
+var errWorkerGone = errors.New("hashworker: worker process exited")
+
+// Client computes argon2id keys in a child process at the lowest CPU
+// priority, starting it when needed and again if it dies. When a child
+// cannot be started it computes in process (and logs why) rather than
+// refusing logins. It is safe for concurrent use.
+type Client struct {
+	spawn func() *exec.Cmd
+	log   *slog.Logger
+
+	mu       sync.Mutex
+	cur      *child
+	failedAt time.Time // last failed start
+	nextID   uint64
+	closed   bool
+}
+
+// child is one running worker process.
+type child struct {
+	cmd     *exec.Cmd
+	stdin   io.WriteCloser
+	wmu     sync.Mutex // serialises frames on stdin
+	mu      sync.Mutex // guards pending
+	pending map[uint64]chan *response
+	dead    chan struct{} // closed when the child's output ended
+}
+
+// New returns a Client that starts workers with spawn (typically the
+// running binary with the hash-worker command). It starts the first one
+// at once, so that a broken setup shows in the log at startup.
+func New(spawn func() *exec.Cmd, log *slog.Logger) *Client {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	c := &Client{spawn: spawn, log: log}
+	c.mu.Lock()
+	_, _ = c.childLocked()
+	c.mu.Unlock()
+	return c
+}
+
+// Argon2Key returns argon2id(password, salt, iterations, memoryKiB,
+// parallelism, keyLen), computed by the worker. It fails only when ctx
+// ends or the worker dies while computing it.
+func (c *Client) Argon2Key(ctx context.Context, password, salt []byte, iterations, memoryKiB uint32, parallelism uint8, keyLen uint32) ([]byte, error) {
+	q := &request{iterations: iterations, memoryKiB: memoryKiB, parallelism: parallelism, keyLen: keyLen, salt: salt, password: password}
+	c.mu.Lock()
+	ch, err := c.childLocked()
+	c.nextID++
+	q.id = c.nextID
+	c.mu.Unlock()
+	if err != nil || !q.valid() {
+		// No worker (or a request it would refuse): compute here.
+		return argon2.IDKey(password, salt, iterations, memoryKiB, parallelism, keyLen), nil
+	}
+	key, err := ch.call(ctx, q)
+	if errors.Is(err, errWorkerGone) {
+		// The worker died under this call (the next one starts a new
+		// one); a login must not fail for it.
+		return argon2.IDKey(password, salt, iterations, memoryKiB, parallelism, keyLen), nil
+	}
+	return key, err
+}
+
+// Close stops the worker (it exits when its input closes) and waits for
+// it. Later calls compute in process.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	c.closed = true
+	ch := c.cur
+	c.cur = nil
+	c.mu.Unlock()
+	if ch == nil {
+		return nil
+	}
+	_ = ch.stdin.Close()
+	select {
+	case <-ch.dead:
+	case <-time.After(startTimeout):
+		_ = ch.cmd.Process.Kill()
+		<-ch.dead
+	}
+	return nil
+}
+
+// childLocked returns the running child, starting one if needed. The
+// caller holds c.mu.
+func (c *Client) childLocked() (*child, error) {
+	if c.closed {
+		return nil, errors.New("hashworker: closed")
+	}
+	if c.cur != nil {
+		select {
+		case <-c.cur.dead:
+			c.cur = nil
+		default:
+			return c.cur, nil
+		}
+	}
+	if !c.failedAt.IsZero() && time.Since(c.failedAt) < retryAfter {
+		return nil, errors.New("hashworker: recently failed to start")
+	}
+	ch, err := start(c.spawn(), c.log)
+	if err != nil {
+		c.failedAt = time.Now()
+		c.log.Warn("password hashing worker did not start; hashing in the gateway process", "error", err)
+		return nil, err
+	}
+	c.failedAt = time.Time{}
+	c.cur = ch
+	return ch, nil
+}
+
+// start runs cmd, lowers its priority and waits for its hello.
+func start(cmd *exec.Cmd, log *slog.Logger) (*child, error) {
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	setDeathSignal(cmd)
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("hashworker: start: %w", err)
+	}
+	if err := lowerPriority(cmd.Process.Pid); err != nil {
+		// Still useful (memory, isolation), but say so.
+		log.Warn("password hashing worker runs at normal priority", "error", err)
+	}
+	out := bufio.NewReader(stdout)
+	got := make(chan error, 1)
+	go func() {
+		line, err := out.ReadBytes('\n')
+		if err == nil && !bytes.Equal(line, hello) {
+			err = fmt.Errorf("hashworker: unexpected greeting %q", truncate(line, 40))
+		}
+		got <- err
+	}()
+	select {
+	case err = <-got:
+	case <-time.After(startTimeout):
+		err = errors.New("hashworker: no greeting")
+	}
+	if err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return nil, err
+	}
+	ch := &child{cmd: cmd, stdin: stdin, pending: map[uint64]chan *response{}, dead: make(chan struct{})}
+	go ch.read(out)
+	return ch, nil
+}
+
+// read delivers responses until the child's output ends, then fails every
+// call still waiting.
+func (ch *child) read(out *bufio.Reader) {
+	for {
+		p, err := readResponse(out)
+		if err != nil {
+			break
+		}
+		ch.mu.Lock()
+		w, ok := ch.pending[p.id]
+		delete(ch.pending, p.id)
+		ch.mu.Unlock()
+		if ok {
+			w <- p
+		}
+	}
+	_ = ch.stdin.Close()
+	_ = ch.cmd.Wait()
+	ch.mu.Lock()
+	close(ch.dead)
+	for id, w := range ch.pending {
+		delete(ch.pending, id)
+		w <- nil
+	}
+	ch.mu.Unlock()
+}
+
+// call sends q and waits for its answer.
+func (ch *child) call(ctx context.Context, q *request) ([]byte, error) {
+	w := make(chan *response, 1)
+	ch.mu.Lock()
+	select {
+	case <-ch.dead:
+		ch.mu.Unlock()
+		return nil, errWorkerGone
+	default:
+	}
+	ch.pending[q.id] = w
+	ch.mu.Unlock()
+	frame := appendRequest(nil, q)
+	ch.wmu.Lock()
+	_, err := ch.stdin.Write(frame)
+	ch.wmu.Unlock()
+	clear(frame) // the password
+	if err != nil {
+		ch.forget(q.id)
+		return nil, fmt.Errorf("%w: %w", errWorkerGone, err)
+	}
+	select {
+	case p := <-w:
+		if p == nil {
+			return nil, errWorkerGone
+		}
+		if !p.ok {
+			return nil, errors.New("hashworker: request refused")
+		}
+		return p.key, nil
+	case <-ctx.Done():
+		ch.forget(q.id)
+		return nil, ctx.Err()
+	}
+}
+
+func (ch *child) forget(id uint64) {
+	ch.mu.Lock()
+	delete(ch.pending, id)
+	ch.mu.Unlock()
+}
+
+func truncate(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[:n]
+	}
+	return b
+}

@@ -1,0 +1,144 @@
+package hashworker
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// TestMain lets the test binary play the worker: re-run with
+// HASHWORKER_CHILD=1 it serves on its standard input and output.
+func TestMain(m *testing.M) {
+	if os.Getenv("HASHWORKER_CHILD") == "1" {
+		if err := Serve(os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func workerCmd() *exec.Cmd {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "HASHWORKER_CHILD=1")
+	cmd.Stderr = os.Stderr
+	return cmd
+}
+
+func newClient(t *testing.T, spawn func() *exec.Cmd) *Client {
+	t.Helper()
+	c := New(spawn, nil)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+type params struct {
+	t, m   uint32
+	p      uint8
+	keyLen uint32
+}
+
+func TestKeysAreArgon2id(t *testing.T) {
+	c := newClient(t, workerCmd)
+	salt := []byte("0123456789abcdef")
+	var wg sync.WaitGroup
+	for i, p := range []params{{1, 64, 1, 32}, {3, 256, 2, 32}, {2, 128, 4, 16}, {1, 8, 1, 64}} {
+		for j := range 4 {
+			wg.Go(func() {
+				pw := []byte(fmt.Sprintf("password %d/%d", i, j))
+				got, err := c.Argon2Key(context.Background(), pw, salt, p.t, p.m, p.p, p.keyLen)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if want := argon2.IDKey(pw, salt, p.t, p.m, p.p, p.keyLen); !bytes.Equal(got, want) {
+					t.Errorf("%+v %q: key differs from argon2.IDKey", p, pw)
+				}
+			})
+		}
+	}
+	wg.Wait()
+}
+
+func TestWorkerRunsAtLowestPriority(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("priority is only lowered on Linux")
+	}
+	c := newClient(t, workerCmd)
+	c.mu.Lock()
+	pid := c.cur.cmd.Process.Pid
+	c.mu.Unlock()
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
+	if nice, _ := strconv.Atoi(fields[16]); nice != 19 { // field 19: nice
+		t.Fatalf("worker nice = %d, want 19", nice)
+	}
+}
+
+func TestWorkerDeathIsSurvived(t *testing.T) {
+	c := newClient(t, workerCmd)
+	salt := []byte("saltsaltsaltsalt")
+	key := func() {
+		t.Helper()
+		got, err := c.Argon2Key(context.Background(), []byte("pw"), salt, 1, 64, 1, 32)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, argon2.IDKey([]byte("pw"), salt, 1, 64, 1, 32)) {
+			t.Fatal("wrong key")
+		}
+	}
+	key()
+	c.mu.Lock()
+	first := c.cur
+	c.mu.Unlock()
+	if err := first.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-first.dead
+	key() // a new worker
+	c.mu.Lock()
+	second := c.cur
+	c.mu.Unlock()
+	if second == nil || second == first {
+		t.Fatal("no new worker after the first one died")
+	}
+}
+
+func TestNotAWorkerFallsBackToInProcess(t *testing.T) {
+	c := newClient(t, func() *exec.Cmd { return exec.Command("sh", "-c", "echo hello; sleep 1") })
+	salt := []byte("saltsaltsaltsalt")
+	got, err := c.Argon2Key(context.Background(), []byte("pw"), salt, 1, 64, 1, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, argon2.IDKey([]byte("pw"), salt, 1, 64, 1, 32)) {
+		t.Fatal("wrong key from the in-process fallback")
+	}
+}
+
+func TestCanceledCallReturns(t *testing.T) {
+	c := newClient(t, workerCmd)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	// 16 MiB, 8 passes: far longer than the deadline.
+	_, err := c.Argon2Key(ctx, []byte("pw"), []byte("saltsaltsaltsalt"), 8, 16<<10, 1, 32)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error = %v, want the context's", err)
+	}
+}

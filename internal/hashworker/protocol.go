@@ -1,0 +1,120 @@
+package hashworker
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Limits that keep a corrupt or hostile frame from allocating much.
+const (
+	maxPassword = 4096
+	maxSalt     = 64
+	maxKey      = 128
+	maxFrame    = 4 + 8 + 4 + 4 + 1 + 4 + 2 + maxSalt + maxPassword
+)
+
+// request asks for argon2id(password, salt, iterations, memory, lanes, keyLen).
+type request struct {
+	id          uint64
+	iterations  uint32
+	memoryKiB   uint32
+	parallelism uint8
+	keyLen      uint32
+	salt        []byte
+	password    []byte
+}
+
+// response carries the key for request id, or a failure.
+type response struct {
+	id  uint64
+	ok  bool
+	key []byte
+}
+
+var errFrame = errors.New("hashworker: malformed frame")
+
+func (q *request) valid() bool {
+	return q.iterations > 0 && q.iterations <= 64 && q.memoryKiB >= 8 && q.memoryKiB <= 4<<20 &&
+		q.parallelism > 0 && q.keyLen > 0 && q.keyLen <= maxKey && len(q.salt) <= maxSalt && len(q.password) <= maxPassword
+}
+
+// appendRequest appends q's frame: a 4-byte length, then the fields.
+func appendRequest(b []byte, q *request) []byte {
+	n := 8 + 4 + 4 + 1 + 4 + 2 + len(q.salt) + len(q.password)
+	b = binary.LittleEndian.AppendUint32(b, uint32(n))
+	b = binary.LittleEndian.AppendUint64(b, q.id)
+	b = binary.LittleEndian.AppendUint32(b, q.iterations)
+	b = binary.LittleEndian.AppendUint32(b, q.memoryKiB)
+	b = append(b, q.parallelism)
+	b = binary.LittleEndian.AppendUint32(b, q.keyLen)
+	b = binary.LittleEndian.AppendUint16(b, uint16(len(q.salt)))
+	b = append(b, q.salt...)
+	return append(b, q.password...)
+}
+
+// readRequest reads one request frame.
+func readRequest(r io.Reader) (*request, error) {
+	body, err := readFrame(r)
+	if err != nil {
+		return nil, err
+	}
+	if len(body) < 23 {
+		return nil, errFrame
+	}
+	q := &request{
+		id:          binary.LittleEndian.Uint64(body[0:]),
+		iterations:  binary.LittleEndian.Uint32(body[8:]),
+		memoryKiB:   binary.LittleEndian.Uint32(body[12:]),
+		parallelism: body[16],
+		keyLen:      binary.LittleEndian.Uint32(body[17:]),
+	}
+	saltLen := int(binary.LittleEndian.Uint16(body[21:]))
+	if len(body) < 23+saltLen {
+		return nil, errFrame
+	}
+	q.salt = body[23 : 23+saltLen]
+	q.password = body[23+saltLen:]
+	return q, nil
+}
+
+// appendResponse appends p's frame.
+func appendResponse(b []byte, p *response) []byte {
+	b = binary.LittleEndian.AppendUint32(b, uint32(8+1+len(p.key)))
+	b = binary.LittleEndian.AppendUint64(b, p.id)
+	if p.ok {
+		b = append(b, 1)
+	} else {
+		b = append(b, 0)
+	}
+	return append(b, p.key...)
+}
+
+// readResponse reads one response frame.
+func readResponse(r io.Reader) (*response, error) {
+	body, err := readFrame(r)
+	if err != nil {
+		return nil, err
+	}
+	if len(body) < 9 || len(body)-9 > maxKey {
+		return nil, errFrame
+	}
+	return &response{id: binary.LittleEndian.Uint64(body), ok: body[8] == 1, key: body[9:]}, nil
+}
+
+func readFrame(r io.Reader) ([]byte, error) {
+	var hdr [4]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		return nil, err
+	}
+	n := binary.LittleEndian.Uint32(hdr[:])
+	if n > maxFrame {
+		return nil, fmt.Errorf("%w: %d bytes", errFrame, n)
+	}
+	body := make([]byte, n)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return nil, err
+	}
+	return body, nil
+}
