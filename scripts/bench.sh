@@ -13,11 +13,13 @@ make --no-print-directory build
 "$GO" build -o bin/benchsrv ./bench/cmd/benchsrv
 "$GO" build -o bin/gatebench ./bench/cmd/gatebench
 mkdir -p bench/results
+gobench="$(mktemp)"
+trap 'rm -f "$gobench"' EXIT
 
 echo "== Go benchmarks of the hot path (-benchmem)"
 "$GO" test -run '^$' -benchmem -benchtime 1s \
   -bench 'ForwardAuth|RouteMatch|SessionLoad|IdentityHeaders|Assertion|Proxy|DecodeSession' \
-  ./gateway/ ./auth/ | tee bench/results/gobench.txt
+  ./gateway/ ./auth/ | tee "$gobench"
 
 echo "== wrk series"
 ./bin/gatebench -gatehouse bin/gatehouse -benchsrv bin/benchsrv -o bench/results/latest.md "$@"
@@ -26,7 +28,7 @@ echo "== wrk series"
   echo "## Go benchmarks (same run)"
   echo
   echo '```'
-  grep -E '^(Benchmark|goos|goarch|cpu)' bench/results/gobench.txt
+  grep -E '^(Benchmark|goos|goarch|cpu)' "$gobench"
   echo '```'
 } >> bench/results/latest.md
 echo "wrote bench/results/latest.md"

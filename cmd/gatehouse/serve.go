@@ -49,6 +49,9 @@ type app struct {
 	ov       overrides
 	sms      *sms.Metrics
 	reloads  reloadMetrics
+	// hashWorker computes password hashes at low priority for every
+	// generation; nil in tests (hashing then stays in process).
+	hashWorker *hashworker.Client
 
 	// configPath is the file reloads read ("" disables reloading), hup
 	// delivers SIGHUP.
@@ -172,6 +175,9 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 		return nil, err
 	}
 	a.admin = gateway.NewAdmin(a.store, a.registry, log)
+	if a.hashWorker = startHashWorker(log); a.hashWorker != nil {
+		a.closers = append(a.closers, a.hashWorker.Close)
+	}
 
 	g, err := a.newGeneration(ctx, cfg)
 	if err != nil {
@@ -248,9 +254,8 @@ func (a *app) newGeneration(ctx context.Context, cfg *config.Config) (*generatio
 	}, clock, log)
 	p := cfg.Hashing.Argon2id
 	hasher := auth.NewHasher(auth.Argon2Params{MemoryKiB: p.MemoryKiB, Iterations: p.Iterations, Parallelism: p.Parallelism}, cfg.Hashing.MaxConcurrent, hashWait)
-	if w := startHashWorker(log); w != nil {
-		hasher.SetDeriver(w)
-		a.closers = append(a.closers, w.Close)
+	if a.hashWorker != nil {
+		hasher.SetDeriver(a.hashWorker)
 	}
 
 	g.gateway, err = gateway.New(gateway.Options{
