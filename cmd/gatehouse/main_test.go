@@ -160,6 +160,25 @@ routes:
 	}
 }
 
+// TestExampleConfigPassesCheckConfig runs `check-config` on the root
+// example as a new user would in a fresh clone: the files it points at
+// (key, users) do not exist yet, which is a warning, not a failure; a file
+// that exists but is unusable is a failure.
+func TestExampleConfigPassesCheckConfig(t *testing.T) {
+	code, out, errOut := runCmd(t, "", "check-config", "-c", "../../gateway.yaml")
+	if code != 0 || !strings.Contains(out, "OK") || !strings.Contains(out, "warning: identity.signing_key_file") {
+		t.Fatalf("check-config on the example: exit %d\n%s%s", code, out, errOut)
+	}
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	notKey := filepath.Join(dir, "not-a-key")
+	os.WriteFile(notKey, []byte("hello"), 0o600)
+	os.WriteFile(bad, []byte("identity:\n  signing_key_file: "+notKey+"\n"), 0o600)
+	if code, out, _ := runCmd(t, "", "check-config", "-c", bad); code != 1 || !strings.Contains(out, "bad.yaml:2: identity.signing_key_file") {
+		t.Fatalf("an unusable key file: exit %d\n%s", code, out)
+	}
+}
+
 func TestExampleConfigPasses(t *testing.T) {
 	// The root gateway.yaml is the documented example: it must validate.
 	cfg, err := loadConfig("../../gateway.yaml")

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"strings"
 	"time"
 
@@ -78,9 +79,21 @@ func cmdCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) 
 		printProblems(stdout, err)
 		return errProblems
 	}
-	var problems []error
+	// A referenced file that does not exist yet (a key or users file
+	// mounted at deploy time, say) is a warning: the configuration itself
+	// is sound, and serve will refuse to start without it. A file that
+	// exists but cannot be used is a problem.
+	var problems, warnings []error
+	note := func(err error, key string) {
+		e := fmt.Errorf("%s:%d: %s: %w", path, cfg.Line(key), key, err)
+		if errors.Is(err, iofs.ErrNotExist) {
+			warnings = append(warnings, fmt.Errorf("%s:%d: warning: %s: %w (serve needs it)", path, cfg.Line(key), key, err))
+			return
+		}
+		problems = append(problems, e)
+	}
 	if _, err := auth.LoadSigningKey(cfg.Identity.SigningKeyFile); err != nil {
-		problems = append(problems, fmt.Errorf("%s:%d: identity.signing_key_file: %w", path, cfg.Line("identity.signing_key_file"), err))
+		note(err, "identity.signing_key_file")
 	}
 	for i, f := range cfg.Identity.PreviousKeyFiles {
 		if _, err := auth.LoadPublicKey(f); err != nil {
@@ -90,7 +103,7 @@ func cmdCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if cfg.Users.Backend == "file" {
 		if _, err := fileusers.New(cfg.Users.File, cfg.OTP.DefaultRegion, nil); err != nil {
-			problems = append(problems, fmt.Errorf("%s:%d: users.file: %w", path, cfg.Line("users.file"), err))
+			note(err, "users.file")
 		}
 	}
 	portal := gateway.CheckPortal(cfg)
@@ -98,6 +111,9 @@ func cmdCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) 
 		if err := portal[key]; err != nil {
 			problems = append(problems, fmt.Errorf("%s:%d: %w", path, cfg.Line(key), err))
 		}
+	}
+	if len(warnings) > 0 {
+		printProblems(stdout, errors.Join(warnings...))
 	}
 	if len(problems) > 0 {
 		printProblems(stdout, errors.Join(problems...))
