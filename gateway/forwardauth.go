@@ -3,11 +3,9 @@ package gateway
 import (
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
-	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gin-gonic/gin"
 )
 
@@ -152,15 +150,7 @@ func (s *Server) authorize(c *gin.Context, read func(*http.Request) (*original, 
 			// the login URL, which its error_page turns into a redirect.
 			c.Header("Location", login)
 		}
-		if d.session != nil && d.session.Authenticated() {
-			if slices.Contains(d.missing, auth.MethodPassword) {
-				s.apiFail(c, errReauth)
-				return
-			}
-			s.apiFail(c, errStepUp)
-			return
-		}
-		s.apiFail(c, errUnauthenticated)
+		s.apiFail(c, d.loginError())
 	}
 }
 

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"slices"
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
@@ -73,4 +74,17 @@ func decide(r *route, s *auth.Session, u *auth.User, now time.Time) decision {
 		return decision{verdict: needLogin, missing: missing, user: u, session: s}
 	}
 	return decision{verdict: allow, user: u, session: s}
+}
+
+// loginError is what a client that must (re)authenticate is told: not
+// signed in at all, a password needed again, or a code to request.
+func (d decision) loginError() error {
+	switch {
+	case d.session == nil || !d.session.Authenticated():
+		return errUnauthenticated
+	case slices.Contains(d.missing, auth.MethodPassword):
+		return errReauth
+	default:
+		return errStepUp
+	}
 }

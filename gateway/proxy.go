@@ -7,11 +7,9 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
-	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gin-gonic/gin"
 )
 
@@ -225,15 +223,7 @@ func (s *Server) serveProxy(c *gin.Context) {
 			c.Abort()
 			return
 		}
-		if d.session != nil && d.session.Authenticated() {
-			if slices.Contains(d.missing, auth.MethodPassword) {
-				s.fail(c, errReauth)
-				return
-			}
-			s.fail(c, errStepUp)
-			return
-		}
-		s.fail(c, errUnauthenticated)
+		s.fail(c, d.loginError())
 	}
 }
 
