@@ -220,3 +220,27 @@ func TestStoreDown(t *testing.T) {
 		t.Errorf("/readyz = %d after the store came back", got)
 	}
 }
+
+// TestBodilessAndCrossOriginAPI: endpoints that need no input accept a
+// POST without a body or Content-Type; a cross-site page cannot call the
+// JSON API at all.
+func TestBodilessAndCrossOriginAPI(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	c := h.newClient(t)
+	c.signIn(appHost, bob) // password only
+	r := c.do(request{method: http.MethodPost, host: crmHost, path: prefix + "/api/otp/resend", accept: "application/json"})
+	r.wantStatus(t, http.StatusOK)
+	if h.sms.code(t, bob.phone) == "" {
+		t.Fatal("no step-up code sent")
+	}
+	for _, path := range []string{"/api/otp/resend", "/api/logout", "/api/login"} {
+		r := c.do(request{method: http.MethodPost, host: crmHost, path: prefix + path, body: strings.NewReader(`{}`),
+			contentType: "application/json", header: http.Header{"Origin": {"https://evil.example.net"}}})
+		r.wantError(t, http.StatusForbidden, "csrf_failed")
+	}
+	c.do(request{method: http.MethodPost, host: crmHost, path: prefix + "/api/login", accept: "application/json"}).
+		wantError(t, http.StatusBadRequest, "bad_request")
+	c.do(request{method: http.MethodPost, host: crmHost, path: prefix + "/api/logout", accept: "application/json"}).wantStatus(t, http.StatusOK)
+	c.get(appHost, "/").wantError(t, http.StatusUnauthorized, "unauthenticated")
+}

@@ -224,7 +224,7 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	api.POST("/sms/start", s.limitBody, s.requireJSON, s.apiSMSStart)
 	api.POST("/signup", s.limitBody, s.requireJSON, s.apiSignup)
 	api.POST("/reset", s.limitBody, s.requireJSON, s.apiReset)
-	api.POST("/logout", s.limitBody, s.apiLogout)
+	api.POST("/logout", s.limitBody, s.requireJSON, s.apiLogout)
 	api.GET("/session", s.apiSession)
 
 	// The forward-auth targets run for every request a front door lets
@@ -355,12 +355,23 @@ func (s *Server) limitBody(c *gin.Context) {
 
 // requireJSON refuses JSON endpoints posted as forms (a CSRF vector).
 func (s *Server) requireJSON(c *gin.Context) {
-	ct := c.ContentType()
-	if ct != "application/json" {
+	if s.foreignOrigin(c.Request) {
+		s.apiFail(c, errCSRF)
+		return
+	}
+	if c.ContentType() != "application/json" && !bodiless(c.Request) {
 		s.apiFail(c, errNeedJSON)
 		return
 	}
 	c.Next()
+}
+
+// bodiless reports a POST with no body and no Content-Type, which the
+// endpoints that need no input (resend, logout) accept: a cross-site page
+// cannot use it against them, since the Origin check and SameSite cookies
+// stand in the way, and it spares clients an empty JSON object.
+func bodiless(r *http.Request) bool {
+	return r.ContentLength == 0 && r.Header.Get("Content-Type") == ""
 }
 
 // peerTrusted reports whether the direct peer is a trusted proxy.
