@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/internal/demoapp"
+	"github.com/gatehouse-auth/gatehouse/internal/testbin"
 )
 
 // binary is the gatehouse binary TestMain builds.
@@ -28,26 +29,7 @@ func TestMain(m *testing.M) {
 		// Every test skips (or fails in CI) at once: no need to build.
 		os.Exit(m.Run())
 	}
-	dir, err := os.MkdirTemp("", "gatehouse-browser-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, "gatehouse")
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "browser tests need the go command on PATH:", err)
-		os.Exit(1)
-	}
-	out, err := exec.Command(gobin, "build", "-o", binary, "github.com/gatehouse-auth/gatehouse/cmd/gatehouse").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "go build ./cmd/gatehouse: %v\n%s", err, out)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	testbin.Main(m, &binary)
 }
 
 // gateway is a running gatehouse serve with its upstream and SMS file.

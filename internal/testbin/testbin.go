@@ -1,0 +1,40 @@
+// Package testbin builds the gatehouse binary once for a test package
+// whose tests run it as a user would (the integration suites).
+package testbin
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// Main builds cmd/gatehouse into a temporary directory, runs the tests
+// with the binary's path in *binary, removes the directory and exits. Use
+// it as the whole body of TestMain. A build failure exits 1 with the
+// compiler's output.
+func Main(m *testing.M, binary *string) {
+	os.Exit(run(m, binary))
+}
+
+func run(m *testing.M, binary *string) int {
+	dir, err := os.MkdirTemp("", "gatehouse-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	*binary = filepath.Join(dir, "gatehouse")
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "these tests build cmd/gatehouse and need the go command on PATH:", err)
+		return 1
+	}
+	out, err := exec.Command(gobin, "build", "-o", *binary, "github.com/gatehouse-auth/gatehouse/cmd/gatehouse").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "go build ./cmd/gatehouse: %v\n%s", err, out)
+		return 1
+	}
+	return m.Run()
+}
