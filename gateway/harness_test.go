@@ -322,6 +322,7 @@ type setup struct {
 	store     func(t *testing.T) auth.Store // nil: memstore on the fake clock
 	edit      func(cfg *config.Config, upstreamURL string)
 	key       ed25519.PrivateKey // signing key; replicas of one deployment share it
+	sender    auth.Sender        // nil: the console sender writing to h.sms
 }
 
 // baseRoutes are the routes every harness has.
@@ -370,6 +371,9 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 		}
 		if x.key != nil {
 			o.key = x.key
+		}
+		if x.sender != nil {
+			o.sender = x.sender
 		}
 	}
 	h := &harness{
@@ -440,7 +444,11 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 	}
 	signer := auth.NewSigner(key, cfg.Server.PublicURL, cfg.Identity.AssertionTTL, h.clock)
 	msg := template.Must(template.New("otp").Parse(cfg.OTP.Message))
-	otp := auth.NewOTP(h.store, auth.NewConsoleSender("", h.sms, h.clock), signer.DeriveKey("otp"), auth.OTPConfig{
+	var sender auth.Sender = auth.NewConsoleSender("", h.sms, h.clock)
+	if o.sender != nil {
+		sender = o.sender
+	}
+	otp := auth.NewOTP(h.store, sender, signer.DeriveKey("otp"), auth.OTPConfig{
 		App:            "Gatehouse",
 		Length:         cfg.OTP.Length,
 		TTL:            cfg.OTP.TTL,
