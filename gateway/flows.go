@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
@@ -186,7 +187,7 @@ func (s *Server) verifyCode(c *gin.Context, code string) (*auth.Session, error) 
 		return nil, err
 	}
 	s.audit(c, "otp_verified", ch.User, ch.Phone)
-	s.audit(c, "login_succeeded", ch.User, ch.Phone, "methods", joinMethods(sess.Methods()))
+	s.audit(c, "login_succeeded", ch.User, ch.Phone, "methods", strings.Join(sess.Methods(), ","))
 	s.metrics.otp.WithLabelValues("verified").Inc()
 	return sess, nil
 }
@@ -348,17 +349,6 @@ func (s *Server) audit(c *gin.Context, event, user, phone string, kv ...any) {
 	}
 	s.log.InfoContext(c.Request.Context(), "audit", append(args, kv...)...)
 	s.metrics.auditEvent(event, auditReason(kv))
-}
-
-func joinMethods(m []string) string {
-	out := ""
-	for i, v := range m {
-		if i > 0 {
-			out += ","
-		}
-		out += v
-	}
-	return out
 }
 
 func truncate(s string, n int) string {

@@ -21,13 +21,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/internal/testbin"
 )
 
 // The people of the test world. Their phone numbers are in the fictional
@@ -43,20 +43,10 @@ var (
 	bob   = person{name: "bob", password: "bob-front-door-pw", phone: "+12015550101", email: "bob@example.com", display: "Bob Builder", groups: []string{"staff"}}
 )
 
-var (
-	buildOnce sync.Once
-	buildDir  string
-	buildBin  string
-	buildErr  error
-)
+// buildBin is the gatehouse binary TestMain builds, as a user would.
+var buildBin string
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testbin.Main(m, &buildBin) }
 
 // repoRoot is the repository's top directory (deploy/ and cmd/ live there).
 func repoRoot(t testing.TB) string {
@@ -81,29 +71,9 @@ func readRepoFile(t testing.TB, rel string) string {
 	return string(b)
 }
 
-// gatehouseBinary builds cmd/gatehouse once per test binary, as a user
-// would (go build), and returns its path.
+// gatehouseBinary returns the path of the binary TestMain built.
 func gatehouseBinary(t *testing.T) string {
 	t.Helper()
-	root := repoRoot(t)
-	buildOnce.Do(func() {
-		goTool, err := exec.LookPath("go")
-		if err != nil {
-			goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
-		}
-		if buildDir, buildErr = os.MkdirTemp("", "gatehouse-frontdoor-"); buildErr != nil {
-			return
-		}
-		buildBin = filepath.Join(buildDir, "gatehouse")
-		cmd := exec.Command(goTool, "build", "-o", buildBin, "./cmd/gatehouse")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ./cmd/gatehouse: %w\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
 	return buildBin
 }
 
