@@ -153,11 +153,25 @@ func (m *Sessions) Load(ctx context.Context, id string) (*Session, error) {
 	}
 	s.ID = id
 	if !s.Remember && m.refreshDue(key, now) {
-		if _, err := m.kv.Expire(ctx, key, m.ttl(s, now)); err != nil {
+		alive, err := m.kv.Expire(ctx, key, m.ttl(s, now))
+		switch {
+		case err != nil:
 			m.log.WarnContext(ctx, "session: idle refresh failed", "error", err)
+		case !alive:
+			// Gone from the store since it was read (logged out, or idle
+			// expired while a cache still held it).
+			m.forget(key)
+			return nil, ErrSessionNotFound
 		}
 	}
 	return s, nil
+}
+
+// forget drops the idle-refresh memo of the session under key.
+func (m *Sessions) forget(key string) {
+	m.mu.Lock()
+	delete(m.refreshed, key)
+	m.mu.Unlock()
 }
 
 // Save writes the session under its current id.
@@ -340,9 +354,7 @@ func (m *Sessions) AddProof(ctx context.Context, s *Session, user, method string
 // Delete removes the session with cookie value id.
 func (m *Sessions) Delete(ctx context.Context, id string) error {
 	key := sessionKey(id)
-	m.mu.Lock()
-	delete(m.refreshed, key)
-	m.mu.Unlock()
+	m.forget(key)
 	if _, err := m.kv.Delete(ctx, key); err != nil {
 		return fmt.Errorf("session: delete: %w", err)
 	}
@@ -403,13 +415,17 @@ func (m *Sessions) sweepLocked(now int64) {
 	}
 }
 
-// sessionKey is "s:" + hashKey(id), built in one allocation: it runs on
-// every check.
+// SessionKeyPrefix starts the store key of every session: a store may
+// treat keys under it specially (redisstore caches their reads).
+const SessionKeyPrefix = "s:"
+
+// sessionKey is SessionKeyPrefix + hashKey(id), built in one allocation:
+// it runs on every check.
 func sessionKey(id string) string {
 	sum := sha256.Sum256([]byte(id))
-	var b [2 + 43]byte // 43: raw base64url of 32 bytes
-	copy(b[:], "s:")
-	base64.RawURLEncoding.Encode(b[2:], sum[:])
+	var b [len(SessionKeyPrefix) + 43]byte // 43: raw base64url of 32 bytes
+	copy(b[:], SessionKeyPrefix)
+	base64.RawURLEncoding.Encode(b[len(SessionKeyPrefix):], sum[:])
 	return string(b[:])
 }
 

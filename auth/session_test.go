@@ -266,3 +266,39 @@ func TestSessionIndexPerUser(t *testing.T) {
 		t.Error("RevokeOne did not end the session")
 	}
 }
+
+// staleKV answers Get with what it read first, like a cache that has not
+// yet heard that the key changed.
+type staleKV struct {
+	auth.KV
+	held map[string][]byte
+}
+
+func (s *staleKV) Get(ctx context.Context, k string) ([]byte, error) {
+	if v, ok := s.held[k]; ok {
+		return v, nil
+	}
+	v, err := s.KV.Get(ctx, k)
+	if err == nil {
+		s.held[k] = v
+	}
+	return v, err
+}
+
+func TestSessionGoneFromTheStoreIsNotRevivedByAStaleRead(t *testing.T) {
+	ctx := context.Background()
+	clock := storetest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	store := memstore.New(clock)
+	kv := &staleKV{KV: store, held: map[string][]byte{}}
+	m := auth.NewSessions(kv, auth.SessionConfig{IdleTimeout: 30 * time.Minute, AbsoluteTimeout: 12 * time.Hour}, clock, nil)
+	s := login(t, m, "alice", false)
+	if _, err := m.Load(ctx, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	// The session idles out in the store while the stale reader still
+	// holds it: the next idle refresh finds the key gone.
+	clock.Advance(31 * time.Minute)
+	if _, err := m.Load(ctx, s.ID); !errors.Is(err, auth.ErrSessionNotFound) {
+		t.Fatalf("Load of a session the store no longer has = %v, want ErrSessionNotFound", err)
+	}
+}

@@ -69,6 +69,17 @@ type Redis struct {
 	TLS          bool          `yaml:"tls"`
 	DialTimeout  time.Duration `yaml:"dial_timeout"`
 	OpTimeout    time.Duration `yaml:"op_timeout"`
+	ClientCache  ClientCache   `yaml:"client_cache"`
+}
+
+// ClientCache configures the process-local cache of session and user
+// record reads, kept coherent by Redis's server-assisted invalidation
+// (CLIENT TRACKING). It applies to a standalone server only; with a
+// cluster or Sentinel every read goes to Redis.
+type ClientCache struct {
+	Enabled    bool          `yaml:"enabled"`
+	MaxEntries int           `yaml:"max_entries"` // entries held at most
+	MaxAge     time.Duration `yaml:"max_age"`     // longest an entry is served without asking Redis
 }
 
 // Session configures the session cookie and lifetimes.

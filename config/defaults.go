@@ -49,6 +49,7 @@ func Default() *Config {
 				Addrs:       []string{"127.0.0.1:6379"},
 				DialTimeout: 2 * time.Second,
 				OpTimeout:   500 * time.Millisecond,
+				ClientCache: ClientCache{Enabled: true, MaxEntries: 10000, MaxAge: 10 * time.Second},
 			},
 		},
 		Session: Session{

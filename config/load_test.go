@@ -35,6 +35,7 @@ store:
     tls: true
     dial_timeout: 1s
     op_timeout: 250ms
+    client_cache: { enabled: false, max_entries: 500, max_age: 3s }
 session:
   cookie_name: "__Host-gh"
   cookie_domain: ""
@@ -130,6 +131,7 @@ func fullConfig() *config.Config {
 				Addrs: []string{"redis-1:26379", "redis-2:26379"}, MasterName: "mymaster",
 				Username: "gatehouse", Password: "hunter2", DB: 3, TLS: true,
 				DialTimeout: time.Second, OpTimeout: 250 * time.Millisecond,
+				ClientCache: config.ClientCache{Enabled: false, MaxEntries: 500, MaxAge: 3 * time.Second},
 			},
 		},
 		Session: config.Session{

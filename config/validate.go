@@ -233,6 +233,12 @@ func (v *validator) store() {
 	}
 	v.positive("store.redis.dial_timeout", r.DialTimeout)
 	v.positive("store.redis.op_timeout", r.OpTimeout)
+	if r.ClientCache.Enabled {
+		if r.ClientCache.MaxEntries <= 0 {
+			v.add("store.redis.client_cache.max_entries", "must be positive when the client cache is enabled (it is %d)", r.ClientCache.MaxEntries)
+		}
+		v.positive("store.redis.client_cache.max_age", r.ClientCache.MaxAge)
+	}
 	if len(r.Addrs) > 1 && r.MasterName == "" && strings.ContainsAny(s.KeyPrefix, "{}") {
 		v.add("store.key_prefix", "%q must not contain { or } with a redis cluster: a hash tag in the prefix puts every key on one node", s.KeyPrefix)
 	}

@@ -85,6 +85,13 @@ func TestValidateRules(t *testing.T) {
 		{"redis timeouts", fn(withRedis, func(c *config.Config) { c.Store.Redis.OpTimeout = 0; c.Store.Redis.DialTimeout = 0 }),
 			[]string{"store.redis.dial_timeout", "store.redis.op_timeout"}},
 		{"redis negative db", fn(withRedis, func(c *config.Config) { c.Store.Redis.DB = -1 }), []string{"store.redis.db"}},
+		{"redis client cache bounds", fn(withRedis, func(c *config.Config) {
+			c.Store.Redis.ClientCache.MaxEntries = 0
+			c.Store.Redis.ClientCache.MaxAge = -time.Second
+		}), []string{"store.redis.client_cache.max_entries", "store.redis.client_cache.max_age"}},
+		{"redis client cache off ignores bounds", fn(withRedis, func(c *config.Config) {
+			c.Store.Redis.ClientCache = config.ClientCache{}
+		}), nil},
 		{"redis cluster db", fn(withRedis, func(c *config.Config) {
 			c.Store.Redis.Addrs = []string{"a:6379", "b:6379"}
 			c.Store.Redis.DB = 2

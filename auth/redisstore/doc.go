@@ -21,4 +21,13 @@
 // same timeout). A retried write whose first attempt did reach Redis can
 // only make the answer more conservative: SetNX and Delete report false,
 // Incr counts twice.
+//
+// Client-side cache (EnableCache, standalone servers): reads of chosen
+// key prefixes (sessions, user records) are kept in process memory and
+// dropped when Redis's server-assisted invalidation says the key changed.
+// A dedicated connection in RESP3 (resp3.go: go-redis has no API for a
+// connection that only waits for pushes) runs `CLIENT TRACKING ON BCAST
+// PREFIX …` and a heartbeat (tracking.go); the cache (cache.go) serves
+// only while that heartbeat is fresh, never past a key's TTL, and refuses
+// to keep a value whose fetch raced an invalidation.
 package redisstore

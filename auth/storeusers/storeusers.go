@@ -67,7 +67,11 @@ func fromUser(u *auth.User, pending bool) *record {
 	}
 }
 
-func recKey(username string) string { return "user:r:" + strings.ToLower(username) }
+// RecordKeyPrefix starts the store key of every user record, which the
+// gateway reads on every request: a store may cache reads under it.
+const RecordKeyPrefix = "user:r:"
+
+func recKey(username string) string { return RecordKeyPrefix + strings.ToLower(username) }
 func emailKey(email string) string  { return "user:e:" + strings.ToLower(email) }
 func phoneKey(phone string) string  { return "user:p:" + phone }
 

@@ -160,7 +160,12 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 			return nil, err
 		}
 		a.closers = append(a.closers, client.Close)
-		store = redisstore.New(client, cfg.Store.KeyPrefix, cfg.Store.Redis.OpTimeout)
+		rs := redisstore.New(client, cfg.Store.KeyPrefix, cfg.Store.Redis.OpTimeout)
+		if err := enableClientCache(rs, cfg.Store.Redis, a.registry, log); err != nil {
+			return nil, err
+		}
+		a.closers = append(a.closers, rs.Close)
+		store = rs
 		pctx, cancel := context.WithTimeout(ctx, cfg.Store.Redis.DialTimeout+cfg.Store.Redis.OpTimeout)
 		if err := store.Ping(pctx); err != nil {
 			// Not fatal: requests fail closed with 503 and /readyz says so

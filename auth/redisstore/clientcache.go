@@ -1,0 +1,196 @@
+package redisstore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// CacheOptions configure the client-side cache (Store.EnableCache).
+type CacheOptions struct {
+	// Prefixes are the key prefixes (after the store's own prefix) whose
+	// values are cached: keys read on every request and rarely written,
+	// such as sessions.
+	Prefixes []string
+	// MaxEntries bounds the cache (DefaultCacheEntries if not positive).
+	MaxEntries int
+	// MaxAge bounds how long any entry is served without asking Redis
+	// again, whatever the invalidations say (DefaultCacheMaxAge if not
+	// positive). It is a backstop: invalidation is what keeps entries
+	// fresh.
+	MaxAge time.Duration
+	// Logger receives tracking connection events; nil discards them.
+	Logger *slog.Logger
+}
+
+// Defaults for CacheOptions.
+const (
+	DefaultCacheEntries = 10000
+	DefaultCacheMaxAge  = 10 * time.Second
+)
+
+// ErrCacheUnsupported is returned by EnableCache for a client other than
+// a single standalone server: tracking one connection cannot cover a
+// cluster's masters or follow a Sentinel failover.
+var ErrCacheUnsupported = errors.New("redisstore: the client-side cache needs a standalone redis server")
+
+// EnableCache turns on the client-side cache: GETs of keys under
+// opts.Prefixes are answered from process memory when the same key was
+// read before, and Redis's server-assisted invalidation (CLIENT TRACKING
+// in broadcast mode, on a connection of its own) drops an entry as soon
+// as anything changes the key in Redis: a write from this or any other
+// process, an expiry, an eviction. An entry also never outlives the key's
+// TTL as read, nor opts.MaxAge. While the tracking connection is down, or
+// Redis has not answered a heartbeat sent within half the op timeout,
+// nothing is served from the cache and reads go to Redis (and fail closed
+// with it).
+//
+// It starts the tracking goroutine, which runs until Close, and must be
+// called before the store is used. A refusal by Redis (version before
+// 6, an ACL without CLIENT TRACKING) is logged and leaves reads uncached.
+func (s *Store) EnableCache(opts CacheOptions) error {
+	c, ok := s.client.(*redis.Client)
+	if !ok {
+		return ErrCacheUnsupported
+	}
+	if len(opts.Prefixes) == 0 {
+		return errors.New("redisstore: client cache: no prefixes")
+	}
+	if opts.MaxEntries <= 0 {
+		opts.MaxEntries = DefaultCacheEntries
+	}
+	if opts.MaxAge <= 0 {
+		opts.MaxAge = DefaultCacheMaxAge
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	o := c.Options()
+	full := make([]string, len(opts.Prefixes))
+	for i, p := range opts.Prefixes {
+		full[i] = s.prefix + p
+	}
+	s.cached = append([]string(nil), opts.Prefixes...)
+	s.cache = newLocalCache(opts.MaxEntries, opts.MaxAge)
+	ctx, stop := context.WithCancel(context.Background())
+	s.tracker = &tracker{
+		dial: func(ctx context.Context) (net.Conn, error) {
+			return o.Dialer(ctx, o.Network, o.Addr)
+		},
+		hello:     helloArgs(o.Username, o.Password),
+		prefixes:  full,
+		strip:     s.prefix,
+		cache:     s.cache,
+		opTimeout: s.opTimeout,
+		window:    s.opTimeout / 2,
+		heartbeat: heartbeatFor(s.opTimeout / 2),
+		log:       log,
+		stop:      stop,
+		done:      make(chan struct{}),
+	}
+	go s.tracker.run(ctx)
+	return nil
+}
+
+// heartbeatFor pings four times per window, so that one late answer does
+// not stop the cache, within 5 ms to 1 s.
+func heartbeatFor(window time.Duration) time.Duration {
+	return min(max(window/4, 5*time.Millisecond), time.Second)
+}
+
+// Close stops the client-side cache's tracking connection, if any. The
+// store keeps working, uncached. It does not close the go-redis client.
+func (s *Store) Close() error {
+	if s.tracker != nil {
+		s.tracker.close()
+	}
+	return nil
+}
+
+// CacheStats are the client-side cache's counters since EnableCache.
+type CacheStats struct {
+	Hits, Misses  uint64 // reads answered from memory / from Redis
+	Invalidations uint64 // keys dropped by a push or a write of ours
+	Flushes       uint64 // whole-cache drops (tracking lost or regained)
+	Entries       int    // entries held now
+	Tracking      bool   // the tracking connection is up
+}
+
+// CacheStats returns the cache's counters; false if it is not enabled.
+func (s *Store) CacheStats() (CacheStats, bool) {
+	if s.cache == nil {
+		return CacheStats{}, false
+	}
+	return CacheStats{
+		Hits:          s.cache.hits.Load(),
+		Misses:        s.cache.misses.Load(),
+		Invalidations: s.cache.invalidations.Load(),
+		Flushes:       s.cache.flushes.Load(),
+		Entries:       s.cache.len(),
+		Tracking:      s.tracker.tracking.Load(),
+	}, true
+}
+
+// cacheable reports whether key's value may be cached.
+func (s *Store) cacheable(key string) bool {
+	if s.cache == nil {
+		return false
+	}
+	for _, p := range s.cached {
+		if strings.HasPrefix(key, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// getCached is Get for a cacheable key.
+func (s *Store) getCached(ctx context.Context, key string) ([]byte, error) {
+	healthy := s.tracker.healthy()
+	if healthy {
+		if v, ok := s.cache.get(key); ok {
+			return v, nil
+		}
+	}
+	ticket := s.cache.reserve(key)
+	ctx, cancel := context.WithTimeout(ctx, s.opTimeout)
+	defer cancel()
+	pipe := s.client.Pipeline()
+	get := pipe.Get(ctx, s.prefix+key)
+	pttl := pipe.PTTL(ctx, s.prefix+key)
+	_, _ = pipe.Exec(ctx)
+	v, err := get.Bytes()
+	if err != nil {
+		return nil, fail("get", err)
+	}
+	// PTTL's -1 (no expiry: not written by this store) and -2 (gone since
+	// the GET: cannot happen in one pipeline, but then do not keep it)
+	// come through as nanoseconds.
+	if ttl, err := pttl.Result(); err == nil && healthy && s.tracker.healthy() {
+		switch ttl {
+		case -1:
+			ttl = NoExpiry
+		case -2:
+			ttl = 0
+		}
+		s.cache.fill(ticket, key, bytes.Clone(v), ttl)
+	}
+	return v, nil
+}
+
+// wrote drops key from the cache after this process changed it (or may
+// have: a write that failed may still have reached Redis), so that a read
+// here never returns what was there before. The tracking push that
+// follows does the same for every other process.
+func (s *Store) wrote(key string) {
+	if s.cacheable(key) {
+		s.cache.invalidate(key)
+	}
+}
