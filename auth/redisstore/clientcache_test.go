@@ -361,3 +361,36 @@ func TestCacheNeedsAStandaloneServer(t *testing.T) {
 		t.Fatalf("EnableCache on a cluster = %v, want ErrCacheUnsupported", err)
 	}
 }
+
+// BenchmarkStoreGet reads one session-sized value: from Redis every time,
+// and through the client cache (hits).
+func BenchmarkStoreGet(b *testing.B) {
+	addr := testredis.Start(b)
+	value := bytes.Repeat([]byte("s"), 220)
+	for _, bc := range []struct {
+		name   string
+		cached bool
+	}{{"redis", false}, {"cached", true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			var st *redisstore.Store
+			if bc.cached {
+				st = cachedStore(b, addr, "c:", time.Second)
+			} else {
+				st = redisstore.New(newClient(b, addr, time.Second), "gh:", time.Second)
+			}
+			ctx := b.Context()
+			if err := st.Set(ctx, "c:bench", value, time.Hour); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := st.Get(ctx, "c:bench"); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
