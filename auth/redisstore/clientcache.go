@@ -35,6 +35,11 @@ const (
 	DefaultCacheMaxAge  = 10 * time.Second
 )
 
+// sentinelClientAddr is the Addr go-redis gives the *redis.Client it
+// builds for a Sentinel-managed master: its connections follow failovers,
+// which one tracking connection cannot.
+const sentinelClientAddr = "FailoverClient"
+
 // ErrCacheUnsupported is returned by EnableCache for a client other than
 // a single standalone server: tracking one connection cannot cover a
 // cluster's masters or follow a Sentinel failover.
@@ -56,7 +61,7 @@ var ErrCacheUnsupported = errors.New("redisstore: the client-side cache needs a 
 // 6, an ACL without CLIENT TRACKING) is logged and leaves reads uncached.
 func (s *Store) EnableCache(opts CacheOptions) error {
 	c, ok := s.client.(*redis.Client)
-	if !ok {
+	if !ok || c.Options().Addr == sentinelClientAddr {
 		return ErrCacheUnsupported
 	}
 	if len(opts.Prefixes) == 0 {

@@ -360,6 +360,12 @@ func TestCacheNeedsAStandaloneServer(t *testing.T) {
 	if err := st.EnableCache(redisstore.CacheOptions{Prefixes: []string{"s:"}}); !errors.Is(err, redisstore.ErrCacheUnsupported) {
 		t.Fatalf("EnableCache on a cluster = %v, want ErrCacheUnsupported", err)
 	}
+	fc := redis.NewFailoverClient(&redis.FailoverOptions{MasterName: "m", SentinelAddrs: []string{"127.0.0.1:1"}})
+	t.Cleanup(func() { _ = fc.Close() })
+	st = redisstore.New(fc, "gh:", time.Second)
+	if err := st.EnableCache(redisstore.CacheOptions{Prefixes: []string{"s:"}}); !errors.Is(err, redisstore.ErrCacheUnsupported) {
+		t.Fatalf("EnableCache with Sentinel = %v, want ErrCacheUnsupported", err)
+	}
 }
 
 // BenchmarkStoreGet reads one session-sized value: from Redis every time,
