@@ -5,8 +5,10 @@
 //
 // Files are split by concern: server.go wires the gin engine, routes.go
 // matches requests, policy.go decides, headers.go strips and sets identity
-// headers, proxy.go forwards, portal.go and api.go serve the login flows,
-// redirect.go validates rd targets, errors.go maps errors to statuses.
+// headers, proxy.go forwards, authz.go and forwardauth.go answer front
+// doors' forward-auth checks (original.go reads what they ask about),
+// portal.go and api.go serve the login flows, redirect.go validates rd
+// targets, errors.go maps errors to statuses.
 // The portal's pages are templates/*.html with one stylesheet and one
 // small script (portal_assets.go serves them and sets the page policy),
 // their texts come from a message catalogue (messages.go,

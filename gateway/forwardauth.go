@@ -9,117 +9,64 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// original is the request a front door asks about.
-type original struct {
-	method string
-	url    *url.URL
-	host   string // normalised
-	path   string // cleaned
-}
-
-// originalFromNginx reads X-Original-URL and X-Original-Method.
-func originalFromNginx(r *http.Request) (*original, bool) {
-	u, err := url.Parse(header(r.Header, "X-Original-Url"))
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, false
-	}
-	m := header(r.Header, "X-Original-Method")
-	if m == "" {
-		m = http.MethodGet
-	}
-	return newOriginal(m, u)
-}
-
-// originalFromForwarded reads X-Forwarded-Proto/Host/Uri/Method (Traefik,
-// Caddy).
-func originalFromForwarded(r *http.Request) (*original, bool) {
-	proto, host := header(r.Header, "X-Forwarded-Proto"), header(r.Header, "X-Forwarded-Host")
-	if proto != "http" && proto != "https" || host == "" {
-		return nil, false
-	}
-	uri := header(r.Header, "X-Forwarded-Uri")
-	if uri == "" {
-		uri = "/"
-	}
-	if !strings.HasPrefix(uri, "/") {
-		return nil, false
-	}
-	u, err := url.Parse(proto + "://" + host + uri)
-	if err != nil || u.Host == "" {
-		return nil, false
-	}
-	m := header(r.Header, "X-Forwarded-Method")
-	if m == "" {
-		m = http.MethodGet
-	}
-	return newOriginal(m, u)
-}
-
-func newOriginal(method string, u *url.URL) (*original, bool) {
-	if strings.Contains(strings.ToLower(u.EscapedPath()), "%2f") || strings.ContainsAny(u.Path, "\\\x00") {
-		return nil, false
-	}
-	return &original{method: strings.ToUpper(method), url: u, host: normalizeHost(u.Host), path: cleanPath(u.Path)}, true
-}
-
 // authRequest is GET /authz/auth-request (nginx auth_request): 200, 401,
 // 403 or 503, never a redirect. A 401 for a browser GET carries the
 // portal's login URL in Location, for nginx to redirect to (nginx only
 // passes 2xx, 401 and 403 on from an auth subrequest).
 func (s *Server) authRequest(c *gin.Context) {
-	s.authorize(c, originalFromNginx, false)
+	s.serveAuthz(c, originalFromNginx, false)
 }
 
 // forwardAuth is GET /authz/forward-auth (Traefik ForwardAuth, Caddy
 // forward_auth): like auth-request, but browser GETs without a session
 // get a 302 to the portal.
 func (s *Server) forwardAuth(c *gin.Context) {
-	s.authorize(c, originalFromForwarded, true)
+	s.serveAuthz(c, originalFromForwarded, true)
 }
 
-func (s *Server) authorize(c *gin.Context, read func(*http.Request) (*original, bool), redirect bool) {
-	noStore(c)
-	if !s.peerTrusted(c.Request) {
+// authorize answers check ck: whether the request a front door asks about
+// (read from c's request) may through, and as whom. redirect sends
+// browsers without a session to the portal with a 302 instead of a 401.
+func (s *Server) authorize(c *gin.Context, ck *authzCheck, read func(*http.Request) (original, bool), redirect bool) {
+	if !ck.trusted {
 		s.metrics.requests.WithLabelValues("", "untrusted_peer").Inc()
-		s.apiFail(c, errUnauthenticated)
+		s.refuse(c, ck, errUnauthenticated)
 		return
 	}
 	o, ok := read(c.Request)
 	if !ok {
-		s.apiFail(c, errUnauthenticated)
+		s.refuse(c, ck, errUnauthenticated)
 		return
 	}
-	if s.isPortal(o) {
+	if s.isPortal(&o) {
 		// The portal itself, put behind forward-auth by mistake (a wildcard
 		// route or middleware covering public_url's host): it must stay
 		// reachable without a session, or the login page would redirect to
 		// itself forever.
 		s.metrics.requests.WithLabelValues("", "portal").Inc()
-		s.headers.set(c.Writer.Header(), identity{}, true)
-		c.Status(http.StatusOK)
+		s.pass(c, ck, identity{})
 		return
 	}
 	rt := s.routes().match(o.host, o.path, o.method)
 	if rt == nil {
 		s.metrics.noRoute.Inc()
-		s.apiFail(c, errForbidden)
+		s.refuse(c, ck, errForbidden)
 		return
 	}
 	if rt.policy == PolicyBypass || rt.isBypassed(o.path) {
 		rt.m.bypass.Inc()
-		s.headers.set(c.Writer.Header(), identity{}, true)
-		c.Status(http.StatusOK)
+		s.pass(c, ck, identity{})
 		return
 	}
 	begin, observe := time.Now(), s.metrics.decideNginx
 	if redirect {
 		observe = s.metrics.decideFwd
 	}
-	sess, u, err := s.currentUser(c)
+	sess, u, err := s.userOf(&ck.ctx, c.Request)
 	if err != nil {
 		observe.Observe(since(begin))
 		rt.m.errors.Inc()
-		s.apiFail(c, err)
+		s.refuse(c, ck, err)
 		return
 	}
 	d := decide(rt, sess, u, s.now())
@@ -128,19 +75,19 @@ func (s *Server) authorize(c *gin.Context, read func(*http.Request) (*original, 
 	case allow:
 		id, err := s.identityFor(d, rt.name)
 		if err != nil {
-			s.apiFail(c, err)
+			s.refuse(c, ck, err)
 			return
 		}
 		rt.m.allow.Inc()
-		s.headers.set(c.Writer.Header(), id, true)
-		c.Status(http.StatusOK)
+		s.pass(c, ck, id)
 	case forbidden:
 		rt.m.forbidden.Inc()
-		s.apiFail(c, errForbidden)
+		s.refuse(c, ck, errForbidden)
 	default:
 		rt.m.login.Inc()
+		s.refusing(c, ck)
 		if o.method == http.MethodGet && wantsHTML(c.Request) {
-			login := s.portalLoginURL(o.url)
+			login := s.portalLoginURL(o.URL())
 			if redirect {
 				c.Redirect(http.StatusFound, login)
 				c.Abort()
@@ -152,6 +99,32 @@ func (s *Server) authorize(c *gin.Context, read func(*http.Request) (*original, 
 		}
 		s.apiFail(c, d.loginError())
 	}
+}
+
+// pass answers an allowed check: 200 with the identity headers (every
+// one, empty if unknown) and no-store. Only the front door reads it,
+// copying just the identity headers it is told to, so it goes without the
+// browser security headers and Pragma that refusals carry.
+func (s *Server) pass(c *gin.Context, ck *authzCheck, id identity) {
+	h := c.Writer.Header()
+	h["Cache-Control"] = valNoStore
+	s.headers.setIn(h, id, true, &ck.values)
+	c.Status(http.StatusOK)
+}
+
+// refuse answers a refused check with err as the contract's JSON error.
+func (s *Server) refuse(c *gin.Context, ck *authzCheck, err error) {
+	s.refusing(c, ck)
+	s.apiFail(c, err)
+}
+
+// refusing prepares c for a refusal, which a front door may pass on to
+// the browser: the portal's security headers and no-store, and the
+// request's context carrying its id, for whatever logs from here on.
+func (s *Server) refusing(c *gin.Context, ck *authzCheck) {
+	s.setSecurityHeaders(c)
+	noStore(c)
+	c.Request = c.Request.WithContext(&ck.ctx)
 }
 
 // portalLoginURL is the portal's login page on public_url, with rd set to

@@ -97,11 +97,15 @@ type identity struct {
 // unknown are still written, empty, so that a front door copying them can
 // never pass a client's copy through.
 func (ih *identityHeaders) set(h http.Header, id identity, always bool) {
+	ih.setIn(h, id, always, new([numIdentityHeaders]string))
+}
+
+// setIn is set with buf as the backing array of the header values: one
+// array for every header's value slice, each slice with its own capacity
+// of one, so an Add on one header cannot write into another's. buf must
+// not be used for anything else while h is in use.
+func (ih *identityHeaders) setIn(h http.Header, id identity, always bool, buf *[numIdentityHeaders]string) {
 	vals := [numIdentityHeaders]string{id.user, id.email, sanitizeHeaderValue(id.name), id.groups, id.phone, id.methods, id.assertion}
-	// One backing array for every header's value slice; each slice has
-	// its own capacity of one, so an Add on one header cannot write into
-	// another's.
-	buf := make([]string, numIdentityHeaders)
 	for i, name := range ih.canon {
 		if name == "" || (vals[i] == "" && !always) {
 			continue

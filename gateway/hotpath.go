@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
-	"github.com/gin-gonic/gin"
 )
 
 // Helpers for the per-request path (every forward-auth check, every
@@ -41,23 +40,6 @@ func header(h http.Header, key string) string {
 		return v[0]
 	}
 	return ""
-}
-
-// authzHeaders is securityHeaders for the forward-auth targets. A refusal
-// (401, 403, 302, 503), which a front door may pass on to the browser,
-// keeps them. An allowed check's bodiless 2xx, which only the front door
-// reads (copying just the identity headers it is told to), goes without
-// them and without the HTTP/1.0 Pragma: five headers fewer to build, copy
-// and send on the answer to every request a front door lets through.
-func (s *Server) authzHeaders(c *gin.Context) {
-	s.securityHeaders(c) // runs the handler
-	if c.Writer.Written() || c.Writer.Status() >= http.StatusMultipleChoices {
-		return
-	}
-	h := c.Writer.Header()
-	for _, k := range [...]string{"X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options", "Strict-Transport-Security", "Pragma"} {
-		delete(h, k)
-	}
 }
 
 // DefaultRefusedLoginDelay is the RefusedLoginDelay cmd/gatehouse uses: a

@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/auth/memstore"
 	"github.com/gatehouse-auth/gatehouse/config"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // These benchmarks cover the pieces of the per-request hot path and the
@@ -73,6 +74,7 @@ type hotSetup struct {
 	log      *slog.Logger
 	upstream string
 	refused  time.Duration // RefusedLoginDelay
+	reg      prometheus.Registerer
 }
 
 // hotServer is a gateway with one signed-in two-factor session of alice.
@@ -116,11 +118,11 @@ func newHotServer(tb testing.TB, o hotSetup) *hotServer {
 	}, o.clock, nil)
 	sessions := auth.NewSessions(o.store, auth.SessionConfig{
 		IdleTimeout: cfg.Session.IdleTimeout, AbsoluteTimeout: cfg.Session.AbsoluteTimeout, RememberMe: cfg.Session.RememberMe,
-	}, o.clock, nil)
+	}, o.clock, o.log)
 	cheap := auth.NewHasher(auth.Argon2Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1}, 4, time.Second)
 	s, err := New(Options{
 		Config: cfg, Sessions: sessions, OTP: otp, Auth: auth.NewAuthenticator(users, cheap, nil),
-		Signer: signer, Store: o.store, Logger: o.log, Clock: o.clock, RefusedLoginDelay: o.refused,
+		Signer: signer, Store: o.store, Logger: o.log, Clock: o.clock, RefusedLoginDelay: o.refused, Registerer: o.reg,
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -201,6 +203,71 @@ func BenchmarkForwardAuth(b *testing.B) {
 			}
 		})
 	}
+}
+
+// netHTTPWriter is a ResponseWriter that does what net/http's does with
+// the header map: the handler gets a fresh one per request, and
+// WriteHeader copies it (net/http snapshots the header of a handler that
+// asked for it).
+type netHTTPWriter struct {
+	h    http.Header
+	sent http.Header
+	code int
+}
+
+func (w *netHTTPWriter) Header() http.Header         { return w.h }
+func (w *netHTTPWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w *netHTTPWriter) WriteHeader(code int)        { w.code, w.sent = code, w.h.Clone() }
+
+// BenchmarkForwardAuthFresh is BenchmarkForwardAuth with what a real
+// request brings: no request id yet, a new response header map, and
+// net/http's copy of it. "reference" is the chain the forward-auth
+// targets had before their lean one (authz_reference_test.go).
+func BenchmarkForwardAuthFresh(b *testing.B) {
+	s, cookie := benchServer(b, nil)
+	for _, tc := range []struct {
+		name string
+		h    http.Handler
+	}{
+		{"lean", s.Handler()},
+		{"reference", referenceEngine(s)},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			req := forwardAuthRequest(s, cookie)
+			b.ReportAllocs()
+			for b.Loop() {
+				delete(req.Header, "X-Request-Id")
+				w := &netHTTPWriter{h: http.Header{}}
+				tc.h.ServeHTTP(w, req)
+				if w.code != http.StatusOK {
+					b.Fatalf("status %d, want 200", w.code)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkOriginal reads Traefik's X-Forwarded-* as the forward-auth
+// target does ("plain": without url.Parse) and as it did ("url.Parse").
+func BenchmarkOriginal(b *testing.B) {
+	s, cookie := benchServer(b, nil)
+	r := forwardAuthRequest(s, cookie)
+	b.Run("plain", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, ok := originalFromForwarded(r); !ok {
+				b.Fatal("refused")
+			}
+		}
+	})
+	b.Run("url.Parse", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, ok := refOriginalFromForwarded(r); !ok {
+				b.Fatal("refused")
+			}
+		}
+	})
 }
 
 func BenchmarkRouteMatch(b *testing.B) {

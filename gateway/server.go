@@ -193,6 +193,12 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	if err := e.SetTrustedProxies(s.cfg.Server.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("gateway: trusted_proxies: %w", err)
 	}
+	// The forward-auth targets answer for every request a front door lets
+	// through. Registered before the global middleware, they run one
+	// handler that does its work itself, for less (authz.go).
+	e.GET(s.prefix+"/authz/auth-request", s.authRequest)
+	e.GET(s.prefix+"/authz/forward-auth", s.forwardAuth)
+
 	e.Use(s.recoverer, s.requestID, s.accessLog, s.stripIdentity)
 
 	p := e.Group(s.prefix, s.securityHeaders, s.otpRequester)
@@ -227,13 +233,6 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	api.POST("/logout", s.limitBody, s.requireJSON, s.apiLogout)
 	api.GET("/session", s.apiSession)
 
-	// The forward-auth targets run for every request a front door lets
-	// through: only what a check needs (no code requester: checks never
-	// send codes).
-	authz := e.Group(s.prefix+"/authz", s.authzHeaders)
-	authz.GET("/auth-request", s.authRequest)
-	authz.GET("/forward-auth", s.forwardAuth)
-
 	e.NoRoute(s.serveProxy)
 	return e, nil
 }
@@ -242,16 +241,23 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 func (s *Server) recoverer(c *gin.Context) {
 	defer func() {
 		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler {
-				panic(v)
-			}
-			s.log.ErrorContext(c.Request.Context(), "panic in handler", "panic", fmt.Sprint(v))
-			if !c.Writer.Written() {
-				writeJSONError(c, classify(errors.New("panic")))
-			}
+			s.recovered(c, c.Request.Context(), v)
 		}
 	}()
 	c.Next()
+}
+
+// recovered answers the panic v of c's handler: a 500 without details,
+// unless the response is under way; the panic is logged with ctx.
+// http.ErrAbortHandler panics on, for net/http to drop the connection.
+func (s *Server) recovered(c *gin.Context, ctx context.Context, v any) {
+	if v == http.ErrAbortHandler {
+		panic(v)
+	}
+	s.log.ErrorContext(ctx, "panic in handler", "panic", fmt.Sprint(v))
+	if !c.Writer.Written() {
+		writeJSONError(c, classify(errors.New("panic")))
+	}
 }
 
 type ctxKey int
@@ -261,15 +267,22 @@ const requestIDKey ctxKey = iota
 // requestID keeps a sane incoming X-Request-Id from a trusted proxy or
 // makes one, and puts it in the context and the response.
 func (s *Server) requestID(c *gin.Context) {
-	id := c.GetHeader("X-Request-Id")
-	if id == "" || len(id) > 128 || !s.peerTrusted(c.Request) || strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r > '~' }) {
-		id = newRequestID()
-	}
+	id := requestIDFor(c.Request, s.peerTrusted)
 	v := []string{id}
 	c.Request.Header["X-Request-Id"] = v
 	c.Writer.Header()["X-Request-Id"] = v
 	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestIDKey, id))
 	c.Next()
+}
+
+// requestIDFor returns r's request id: its X-Request-Id if r comes from a
+// trusted proxy (trusted(r)) and the id is sane, else a new one.
+func requestIDFor(r *http.Request, trusted func(*http.Request) bool) string {
+	id := header(r.Header, "X-Request-Id")
+	if id == "" || len(id) > 128 || !trusted(r) || strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r > '~' }) {
+		return newRequestID()
+	}
+	return id
 }
 
 // accessLog writes one structured line per request: never the query
@@ -281,16 +294,13 @@ func (s *Server) accessLog(c *gin.Context) {
 	}
 	start := time.Now()
 	c.Next()
-	level := slog.LevelInfo
-	if c.Writer.Status() < 300 && s.isAuthzCheck(c) {
-		// The front door that asked logs the request itself; an allowed
-		// check is logged only at debug level (refusals stay at info).
-		level = slog.LevelDebug
-		if !s.log.Enabled(c.Request.Context(), level) {
-			return
-		}
-	}
-	s.log.LogAttrs(c.Request.Context(), level, "request",
+	s.logRequest(c, c.Request.Context(), slog.LevelInfo, start)
+}
+
+// logRequest writes the access log line of c's request, which started at
+// start, at level with ctx.
+func (s *Server) logRequest(c *gin.Context, ctx context.Context, level slog.Level, start time.Time) {
+	s.log.LogAttrs(ctx, level, "request",
 		slog.String("request_id", c.Writer.Header().Get("X-Request-Id")),
 		slog.String("method", c.Request.Method),
 		slog.String("host", c.Request.Host),
@@ -299,12 +309,6 @@ func (s *Server) accessLog(c *gin.Context) {
 		slog.Duration("duration", time.Since(start)),
 		slog.String("client_ip", c.ClientIP()),
 	)
-}
-
-// isAuthzCheck reports whether c was handled by a forward-auth target.
-func (s *Server) isAuthzCheck(c *gin.Context) bool {
-	p := c.FullPath()
-	return strings.HasPrefix(p, s.prefix) && strings.HasPrefix(p[len(s.prefix):], "/authz/")
 }
 
 // stripIdentity deletes client-sent identity headers before anything else
@@ -316,6 +320,12 @@ func (s *Server) stripIdentity(c *gin.Context) {
 
 // securityHeaders are sent on every portal response (pages and API).
 func (s *Server) securityHeaders(c *gin.Context) {
+	s.setSecurityHeaders(c)
+	c.Next()
+}
+
+// setSecurityHeaders sets the headers of securityHeaders on c's response.
+func (s *Server) setSecurityHeaders(c *gin.Context) {
 	h := c.Writer.Header()
 	h["X-Content-Type-Options"] = valNosniff
 	h["Referrer-Policy"] = valNoReferrer
@@ -323,7 +333,6 @@ func (s *Server) securityHeaders(c *gin.Context) {
 	if s.requestIsHTTPS(c.Request) {
 		h["Strict-Transport-Security"] = valHSTS
 	}
-	c.Next()
 }
 
 // requestIsHTTPS reports whether the client reached us over https: TLS

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -39,11 +40,16 @@ func (s *Server) cookieValue(r *http.Request) string {
 // loadSession returns the request's session or nil when there is none.
 // It returns an error only when the store failed: callers fail closed.
 func (s *Server) loadSession(c *gin.Context) (*auth.Session, error) {
-	id := s.cookieValue(c.Request)
+	return s.sessionOf(c.Request.Context(), c.Request)
+}
+
+// sessionOf is loadSession for r, with ctx for the store and its logs.
+func (s *Server) sessionOf(ctx context.Context, r *http.Request) (*auth.Session, error) {
+	id := s.cookieValue(r)
 	if id == "" {
 		return nil, nil
 	}
-	sess, err := s.sessions.Load(c.Request.Context(), id)
+	sess, err := s.sessions.Load(ctx, id)
 	if errors.Is(err, auth.ErrSessionNotFound) {
 		return nil, nil
 	}
@@ -53,11 +59,17 @@ func (s *Server) loadSession(c *gin.Context) (*auth.Session, error) {
 // currentUser returns the session and its user when the session is
 // authenticated and the user still exists and is enabled.
 func (s *Server) currentUser(c *gin.Context) (*auth.Session, *auth.User, error) {
-	sess, err := s.loadSession(c)
+	return s.userOf(c.Request.Context(), c.Request)
+}
+
+// userOf is currentUser for r, with ctx for the store, the user backend
+// and their logs.
+func (s *Server) userOf(ctx context.Context, r *http.Request) (*auth.Session, *auth.User, error) {
+	sess, err := s.sessionOf(ctx, r)
 	if err != nil || sess == nil || !sess.Authenticated() {
 		return sess, nil, err
 	}
-	u, err := s.users.Lookup(c.Request.Context(), sess.User)
+	u, err := s.users.Lookup(ctx, sess.User)
 	if errors.Is(err, auth.ErrUserNotFound) {
 		return sess, nil, nil
 	}
