@@ -3,16 +3,22 @@ GO       ?= go
 PKGS     := ./...
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X main.version=$(VERSION)
+# Build tags of every gatehouse build: here, the Dockerfile and
+# internal/testbin (which checks that the three agree). nomsgpack leaves
+# gin's MessagePack codec (github.com/ugorji/go) out: nothing here speaks
+# MessagePack, and without it the binary is 6.5 MB smaller and its RSS
+# about 1.5 MiB lower.
+TAGS     := nomsgpack
 
 .PHONY: all build demo test test-short fuzz vet bench clean
 
 all: build
 
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/gatehouse ./cmd/gatehouse
+	CGO_ENABLED=0 $(GO) build -trimpath -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o bin/gatehouse ./cmd/gatehouse
 
 demo:
-	$(GO) run ./cmd/gatehouse demo
+	$(GO) run -tags '$(TAGS)' ./cmd/gatehouse demo
 
 # Every test: installs redis-server, nginx, caddy and chromium if missing, vets, runs
 # the race-enabled suite (integration tests start private Redis instances,
@@ -20,12 +26,12 @@ demo:
 # the portal, on free loopback ports), then runs each fuzz target briefly.
 test:
 	./scripts/ensure-deps.sh nginx caddy chromium
-	$(GO) vet $(PKGS)
-	$(GO) test -race -count=1 -timeout 15m $(PKGS)
+	$(GO) vet -tags '$(TAGS)' $(PKGS)
+	$(GO) test -tags '$(TAGS)' -race -count=1 -timeout 15m $(PKGS)
 	$(MAKE) fuzz FUZZTIME=10s
 
 test-short:
-	$(GO) test -short -count=1 $(PKGS)
+	$(GO) test -tags '$(TAGS)' -short -count=1 $(PKGS)
 
 FUZZTIME ?= 20s
 fuzz:

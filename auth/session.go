@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"slices"
 	"sync"
@@ -97,7 +98,8 @@ type Sessions struct {
 	log   *slog.Logger
 
 	mu        sync.Mutex
-	refreshed map[string]int64 // store key → unix nanos of next allowed refresh
+	seed      maphash.Seed
+	refreshed map[uint64]int64 // memoKey(store key) → unix nanos of next allowed refresh
 	sweepAt   int64
 }
 
@@ -109,7 +111,7 @@ func NewSessions(kv KV, cfg SessionConfig, clock Clock, log *slog.Logger) *Sessi
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	m := &Sessions{kv: kv, cfg: cfg, clock: clock, log: log, refreshed: make(map[string]int64)}
+	m := &Sessions{kv: kv, cfg: cfg, clock: clock, log: log, seed: maphash.MakeSeed(), refreshed: make(map[uint64]int64)}
 	m.sets, _ = kv.(SetStore)
 	return m
 }
@@ -167,10 +169,16 @@ func (m *Sessions) Load(ctx context.Context, id string) (*Session, error) {
 	return s, nil
 }
 
+// memoKey is the idle-refresh memo's key for a session's store key: a
+// 64-bit keyed hash, a quarter of the memory of the key itself. Two
+// sessions colliding (about one chance in thirty million among a million
+// sessions) would only share a refresh schedule.
+func (m *Sessions) memoKey(key string) uint64 { return maphash.String(m.seed, key) }
+
 // forget drops the idle-refresh memo of the session under key.
 func (m *Sessions) forget(key string) {
 	m.mu.Lock()
-	delete(m.refreshed, key)
+	delete(m.refreshed, m.memoKey(key))
 	m.mu.Unlock()
 }
 
@@ -385,10 +393,11 @@ func (m *Sessions) refreshDue(key string, now time.Time) bool {
 	n := now.UnixNano()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if next, ok := m.refreshed[key]; ok && n < next {
+	k := m.memoKey(key)
+	if next, ok := m.refreshed[k]; ok && n < next {
 		return false
 	}
-	m.refreshed[key] = n + int64(m.cfg.IdleTimeout/10)
+	m.refreshed[k] = n + int64(m.cfg.IdleTimeout/10)
 	m.sweepLocked(n)
 	return true
 }
@@ -396,7 +405,7 @@ func (m *Sessions) refreshDue(key string, now time.Time) bool {
 func (m *Sessions) markRefreshed(key string, now time.Time) {
 	n := now.UnixNano()
 	m.mu.Lock()
-	m.refreshed[key] = n + int64(m.cfg.IdleTimeout/10)
+	m.refreshed[m.memoKey(key)] = n + int64(m.cfg.IdleTimeout/10)
 	m.sweepLocked(n)
 	m.mu.Unlock()
 }

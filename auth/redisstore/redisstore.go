@@ -18,6 +18,9 @@ import (
 // DefaultOpTimeout is the per-call timeout used when none is configured.
 const DefaultOpTimeout = 500 * time.Millisecond
 
+// connBufferSize is the read and write buffer of each Redis connection.
+const connBufferSize = 4 << 10
+
 // NoExpiry is what TTL reports for a key that exists but has no expiry.
 // The Store never writes such keys; one can only come from outside.
 const NoExpiry = time.Duration(math.MaxInt64)
@@ -97,6 +100,15 @@ func NewClient(cfg config.Redis) (redis.UniversalClient, error) {
 		// gateway, and waiting longer than a call may take is pointless.
 		PoolSize:    max(20, 10*runtime.GOMAXPROCS(0)),
 		PoolTimeout: opTimeout,
+		// Values are a few hundred bytes: 4 KiB buffers still read and
+		// write each command in one go (longer replies are read whole
+		// anyway). go-redis's defaults, 32 KiB per pooled connection and
+		// 128 KiB per pipeline connection, each way, made up a fifth of
+		// the gateway's memory under load.
+		ReadBufferSize:          connBufferSize,
+		WriteBufferSize:         connBufferSize,
+		PipelineReadBufferSize:  connBufferSize,
+		PipelineWriteBufferSize: connBufferSize,
 	}
 	if cfg.TLS {
 		opts.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}

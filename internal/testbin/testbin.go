@@ -10,6 +10,11 @@ import (
 	"testing"
 )
 
+// BuildTags are the build tags of the binary under test: those of make
+// build (TAGS in the Makefile) and of the Dockerfile, so that the suites
+// test what ships. TestBuildTagsAgree keeps the three in step.
+const BuildTags = "nomsgpack"
+
 // Main builds cmd/gatehouse into a temporary directory, runs the tests
 // with the binary's path in *binary, removes the directory and exits. Use
 // it as the whole body of TestMain. A build failure exits 1 with the
@@ -31,7 +36,7 @@ func run(m *testing.M, binary *string) int {
 		fmt.Fprintln(os.Stderr, "these tests build cmd/gatehouse and need the go command on PATH:", err)
 		return 1
 	}
-	out, err := exec.Command(gobin, "build", "-o", *binary, "github.com/gatehouse-auth/gatehouse/cmd/gatehouse").CombinedOutput()
+	out, err := exec.Command(gobin, "build", "-tags", BuildTags, "-o", *binary, "github.com/gatehouse-auth/gatehouse/cmd/gatehouse").CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "go build ./cmd/gatehouse: %v\n%s", err, out)
 		return 1
