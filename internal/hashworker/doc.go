@@ -6,7 +6,8 @@
 // and addresses so that regulation does not stop it) keeps every hashing
 // slot busy. Inside the gateway's process those hashes compete with the
 // requests of people already signed in, whom Go's scheduler cannot favour.
-// In a child process at nice 19 they only get the CPU the gateway leaves
+// In a child process whose every thread runs under SCHED_IDLE (nice 19
+// where that is refused) they only get the CPU the gateway leaves
 // idle: signed-in traffic keeps its throughput and logins slow down
 // instead. The argon2id work buffers (64 MiB each by default) live in the
 // child too, so logins no longer inflate the gateway's own memory.
