@@ -24,15 +24,8 @@ import (
 // referenceEngine is a gin engine serving the forward-auth targets the
 // old way, and everything else as s does.
 func referenceEngine(s *Server) *gin.Engine {
-	e := gin.New()
-	e.ContextWithFallback = true
-	e.RedirectTrailingSlash = false
-	e.RedirectFixedPath = false
-	e.HandleMethodNotAllowed = false
-	e.RemoveExtraSlash = false
-	e.UseRawPath = false
-	e.RemoteIPHeaders = []string{"X-Forwarded-For"}
-	if err := e.SetTrustedProxies(s.cfg.Server.TrustedProxies); err != nil {
+	e, err := s.newEngine()
+	if err != nil {
 		panic(err)
 	}
 	e.Use(s.recoverer, refRequestID(s), refAccessLog(s), s.stripIdentity)

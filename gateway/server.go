@@ -180,7 +180,10 @@ func (s *Server) routes() *table { return s.table.Load() }
 // Handler is the main listener's handler.
 func (s *Server) Handler() http.Handler { return s.engine }
 
-func (s *Server) buildEngine() (*gin.Engine, error) {
+// newEngine is a gin engine that routes paths exactly as they come (no
+// redirects, no path fixing) and takes client addresses from
+// X-Forwarded-For only when the peer is one of the trusted proxies.
+func (s *Server) newEngine() (*gin.Engine, error) {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.ContextWithFallback = true
@@ -192,6 +195,14 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	e.RemoteIPHeaders = []string{"X-Forwarded-For"}
 	if err := e.SetTrustedProxies(s.cfg.Server.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("gateway: trusted_proxies: %w", err)
+	}
+	return e, nil
+}
+
+func (s *Server) buildEngine() (*gin.Engine, error) {
+	e, err := s.newEngine()
+	if err != nil {
+		return nil, err
 	}
 	// The forward-auth targets answer for every request a front door lets
 	// through. Registered before the global middleware, they run one

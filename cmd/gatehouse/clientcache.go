@@ -33,35 +33,43 @@ func enableClientCache(st *redisstore.Store, cfg config.Redis, reg prometheus.Re
 	if err != nil {
 		return err
 	}
-	stat := func(f func(redisstore.CacheStats) float64) func() float64 {
-		return func() float64 {
-			s, _ := st.CacheStats()
-			return f(s)
+	b2f := func(b bool) float64 {
+		if b {
+			return 1
 		}
+		return 0
 	}
-	return errors.Join(
-		reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "gatehouse_store_cache_hits_total", Help: "Store reads answered from the client-side cache.",
-		}, stat(func(s redisstore.CacheStats) float64 { return float64(s.Hits) }))),
-		reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "gatehouse_store_cache_misses_total", Help: "Cacheable store reads that went to Redis.",
-		}, stat(func(s redisstore.CacheStats) float64 { return float64(s.Misses) }))),
-		reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "gatehouse_store_cache_invalidations_total", Help: "Cache entries dropped because the key changed.",
-		}, stat(func(s redisstore.CacheStats) float64 { return float64(s.Invalidations) }))),
-		reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "gatehouse_store_cache_flushes_total", Help: "Whole-cache drops (tracking connection lost or regained).",
-		}, stat(func(s redisstore.CacheStats) float64 { return float64(s.Flushes) }))),
-		reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "gatehouse_store_cache_entries", Help: "Entries in the client-side cache.",
-		}, stat(func(s redisstore.CacheStats) float64 { return float64(s.Entries) }))),
-		reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "gatehouse_store_cache_tracking", Help: "1 while the cache's invalidation connection to Redis is up.",
-		}, stat(func(s redisstore.CacheStats) float64 {
-			if s.Tracking {
-				return 1
-			}
-			return 0
-		}))),
-	)
+	series := []struct {
+		name, help string
+		counter    bool
+		value      func(redisstore.CacheStats) float64
+	}{
+		{"gatehouse_store_cache_hits_total", "Store reads answered from the client-side cache.", true,
+			func(s redisstore.CacheStats) float64 { return float64(s.Hits) }},
+		{"gatehouse_store_cache_misses_total", "Cacheable store reads that went to Redis.", true,
+			func(s redisstore.CacheStats) float64 { return float64(s.Misses) }},
+		{"gatehouse_store_cache_invalidations_total", "Cache entries dropped because the key changed.", true,
+			func(s redisstore.CacheStats) float64 { return float64(s.Invalidations) }},
+		{"gatehouse_store_cache_flushes_total", "Whole-cache drops (tracking connection lost or regained).", true,
+			func(s redisstore.CacheStats) float64 { return float64(s.Flushes) }},
+		{"gatehouse_store_cache_entries", "Entries in the client-side cache.", false,
+			func(s redisstore.CacheStats) float64 { return float64(s.Entries) }},
+		{"gatehouse_store_cache_tracking", "1 while the cache's invalidation connection to Redis is up.", false,
+			func(s redisstore.CacheStats) float64 { return b2f(s.Tracking) }},
+	}
+	var errs []error
+	for _, m := range series {
+		f := func() float64 {
+			s, _ := st.CacheStats()
+			return m.value(s)
+		}
+		var c prometheus.Collector
+		if m.counter {
+			c = prometheus.NewCounterFunc(prometheus.CounterOpts{Name: m.name, Help: m.help}, f)
+		} else {
+			c = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: m.name, Help: m.help}, f)
+		}
+		errs = append(errs, reg.Register(c))
+	}
+	return errors.Join(errs...)
 }

@@ -32,6 +32,20 @@ func TestReplicasBehaveAsOne(t *testing.T) {
 				t.Errorf("app got X-Request-Id %q, the client %q", s.RequestID, r.header.Get("X-Request-Id"))
 			}
 		}
+		// A few more requests and each replica answers this session from
+		// its client cache (each replica's first request slid the idle
+		// expiry, which Redis announces to every cache): the logout below
+		// must still end it on all of them at once.
+		for range 2 {
+			for _, p := range all {
+				want(t, "another request on "+p.name, u.get(p, "/reports"), http.StatusOK, "")
+			}
+		}
+		for _, p := range all {
+			if hits := p.metric(t, "gatehouse_store_cache_hits_total"); hits == 0 {
+				t.Errorf("%s: no client cache hit after three requests with one session", p.name)
+			}
+		}
 		cookie := u.cookie
 		want(t, "logout on c", u.api(c, "logout", nil), http.StatusOK, "")
 		stale := newClient(t, "192.0.2.10")
