@@ -14,7 +14,9 @@ import (
 // is dropped on the server's invalidation push, on this process's own
 // writes, when its key's TTL runs out and after maxAge whatever happens.
 type localCache struct {
-	seed     maphash.Seed
+	seed  maphash.Seed // the key's hash: shard and map key
+	check maphash.Seed // a second hash, to tell keys apart
+
 	shards   [cacheShards]cacheShard
 	perShard int           // entries a shard holds before evicting
 	maxAge   time.Duration // backstop on any entry's life
@@ -35,12 +37,16 @@ const cacheShards = 16
 type cacheShard struct {
 	mu      sync.Mutex
 	gen     uint64
-	entries map[string]cacheEntry
+	entries map[uint64]cacheEntry // by the key's hash
 }
 
 // cacheEntry is one cached value and the monotonic instant it stops being
-// served.
+// served. The key itself is not kept (a session key is a fifth of its
+// value's size): entries are found by the key's 64-bit hash and told
+// apart by a second, independent one; two keys would have to collide on
+// both, 128 bits, to be confused.
 type cacheEntry struct {
+	check    uint64
 	value    []byte
 	deadline int64 // nanoseconds on the cache's monotonic clock
 }
@@ -48,6 +54,7 @@ type cacheEntry struct {
 // cacheTicket is what a fetch carries from reserve to fill.
 type cacheTicket struct {
 	shard *cacheShard
+	hash  uint64
 	gen   uint64
 	epoch uint64
 	start int64
@@ -60,26 +67,31 @@ var monoBase = time.Now()
 func monoNow() int64 { return int64(time.Since(monoBase)) }
 
 func newLocalCache(maxEntries int, maxAge time.Duration) *localCache {
-	c := &localCache{seed: maphash.MakeSeed(), perShard: max(1, maxEntries/cacheShards), maxAge: maxAge}
+	c := &localCache{seed: maphash.MakeSeed(), check: maphash.MakeSeed(), perShard: max(1, maxEntries/cacheShards), maxAge: maxAge}
 	for i := range c.shards {
-		c.shards[i].entries = make(map[string]cacheEntry)
+		c.shards[i].entries = make(map[uint64]cacheEntry)
 	}
 	return c
 }
 
-func (c *localCache) shard(key string) *cacheShard {
-	return &c.shards[maphash.String(c.seed, key)&(cacheShards-1)]
+// locate returns key's shard and hash.
+func (c *localCache) locate(key string) (*cacheShard, uint64) {
+	h := maphash.String(c.seed, key)
+	return &c.shards[h&(cacheShards-1)], h
 }
 
 // get returns a copy of the live value under key. The copy keeps callers
 // from writing into the cache.
 func (c *localCache) get(key string) ([]byte, bool) {
-	sh := c.shard(key)
+	sh, h := c.locate(key)
+	check := maphash.String(c.check, key)
 	now := monoNow()
 	sh.mu.Lock()
-	e, ok := sh.entries[key]
-	if ok && now >= e.deadline {
-		delete(sh.entries, key)
+	e, ok := sh.entries[h]
+	if ok && e.check != check {
+		ok = false
+	} else if ok && now >= e.deadline {
+		delete(sh.entries, h)
 		ok = false
 	}
 	sh.mu.Unlock()
@@ -94,8 +106,8 @@ func (c *localCache) get(key string) ([]byte, bool) {
 // reserve starts a fetch of key: the ticket records the shard's
 // invalidation count and the epoch before the read goes to Redis.
 func (c *localCache) reserve(key string) cacheTicket {
-	sh := c.shard(key)
-	t := cacheTicket{shard: sh, epoch: c.epoch.Load(), start: monoNow()}
+	sh, h := c.locate(key)
+	t := cacheTicket{shard: sh, hash: h, epoch: c.epoch.Load(), start: monoNow()}
 	sh.mu.Lock()
 	t.gen = sh.gen
 	sh.mu.Unlock()
@@ -117,10 +129,10 @@ func (c *localCache) fill(t cacheTicket, key string, value []byte, ttl time.Dura
 	if sh.gen != t.gen || c.epoch.Load() != t.epoch {
 		return
 	}
-	if _, ok := sh.entries[key]; !ok && len(sh.entries) >= c.perShard {
+	if _, ok := sh.entries[t.hash]; !ok && len(sh.entries) >= c.perShard {
 		sh.evictLocked(monoNow())
 	}
-	sh.entries[key] = cacheEntry{value: value, deadline: t.start + int64(life)}
+	sh.entries[t.hash] = cacheEntry{check: maphash.String(c.check, key), value: value, deadline: t.start + int64(life)}
 }
 
 // evictLocked makes room: expired entries go first, and if none had
@@ -146,10 +158,10 @@ func (sh *cacheShard) evictLocked(now int64) {
 // under way.
 func (c *localCache) invalidate(key string) {
 	c.invalidations.Add(1)
-	sh := c.shard(key)
+	sh, h := c.locate(key)
 	sh.mu.Lock()
 	sh.gen++
-	delete(sh.entries, key)
+	delete(sh.entries, h)
 	sh.mu.Unlock()
 }
 
