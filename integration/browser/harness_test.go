@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sync"
 	"testing"
 	"time"
 
@@ -38,7 +37,7 @@ type gateway struct {
 	port    int
 	smsFile string
 	dir     string
-	log     *lockedBuffer
+	proc    *testbin.Proc
 }
 
 // options change the test configuration.
@@ -60,7 +59,6 @@ func startGateway(t *testing.T, o options) *gateway {
 		port:    port,
 		smsFile: filepath.Join(dir, "sms.jsonl"),
 		dir:     dir,
-		log:     &lockedBuffer{},
 	}
 	app := demoapp.New(g.base+"/_gatehouse/jwks.json", g.base, []string{"app", "admin", "status", "other-host"},
 		"X-Auth-User", "X-Auth-Assertion", []string{"X-Auth-User", "X-Auth-Email", "X-Auth-Name", "X-Auth-Groups", "X-Auth-Methods", "X-Auth-Assertion"})
@@ -114,16 +112,14 @@ portal:
 	}
 	cmd := exec.Command(binary, "serve", "-c", cfgFile)
 	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = g.log, g.log
-	cmd.SysProcAttr = sysProcAttr()
-	if err := cmd.Start(); err != nil {
+	var err error
+	if g.proc, err = testbin.Start(cmd, filepath.Join(dir, "gatehouse.log")); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		g.proc.Stop(os.Kill, 0)
 		if t.Failed() {
-			t.Logf("gateway log:\n%s", g.log.String())
+			t.Logf("gateway log:\n%s", g.proc.Tail(200))
 		}
 	})
 	deadline := time.Now().Add(15 * time.Second)
@@ -136,7 +132,7 @@ portal:
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("gateway did not start: %v\n%s", err, g.log.String())
+			t.Fatalf("gateway did not start: %v\n%s", err, g.proc.Tail(200))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -238,24 +234,6 @@ func (g *gateway) signUp(t *testing.T, a account) {
 	post("signup", map[string]string{"username": a.username, "email": a.email, "password": a.password, "phone": a.phone, "name": a.name}, http.StatusCreated)
 	code, _ := g.code(t, a.phone, before)
 	post("otp", map[string]string{"code": code}, http.StatusOK)
-}
-
-// lockedBuffer is a bytes.Buffer safe for the process's two writers.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // findChromium returns the browser to drive: $CHROMIUM, else the first of

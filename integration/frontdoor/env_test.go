@@ -157,77 +157,25 @@ func writeFile(t *testing.T, path, text string) {
 // its log shown, if the test failed) when the test ends.
 type proc struct {
 	name string
-	cmd  *exec.Cmd
-	log  string
-	done chan struct{}
-	err  error
+	*testbin.Proc
 }
 
 func startProc(t *testing.T, name, logPath string, env []string, args ...string) *proc {
 	t.Helper()
-	out, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Stdout, cmd.Stderr = out, out
 	cmd.Env = append(os.Environ(), env...)
-	cmd.SysProcAttr = sysProcAttr()
-	if err := cmd.Start(); err != nil {
-		out.Close()
+	tp, err := testbin.Start(cmd, logPath)
+	if err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
-	p := &proc{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
-	go func() {
-		p.err = cmd.Wait()
-		out.Close()
-		close(p.done)
-	}()
+	p := &proc{name: name, Proc: tp}
 	t.Cleanup(func() {
-		p.stop()
+		p.Stop(os.Interrupt, 5*time.Second)
 		if t.Failed() {
-			t.Logf("--- %s log (%s), last lines:\n%s", name, logPath, tail(logPath, 40))
+			t.Logf("--- %s log (%s), last lines:\n%s", name, logPath, p.Tail(40))
 		}
 	})
 	return p
-}
-
-// stop asks the process to exit, then kills it after a grace period.
-func (p *proc) stop() {
-	select {
-	case <-p.done:
-		return
-	default:
-	}
-	_ = p.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-p.done:
-	case <-time.After(5 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
-}
-
-// exited reports whether the process has ended.
-func (p *proc) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
-func tail(path string, n int) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err.Error()
-	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 // waitFor polls ready until it returns nil, the process dies, or the
@@ -240,8 +188,8 @@ func waitFor(t *testing.T, p *proc, what string, timeout time.Duration, ready fu
 		if err = ready(); err == nil {
 			return
 		}
-		if p != nil && p.exited() {
-			t.Fatalf("%s exited before %s: %v\n%s", p.name, what, p.err, tail(p.log, 40))
+		if p != nil && p.Exited() {
+			t.Fatalf("%s exited before %s: %v\n%s", p.name, what, p.Err(), p.Tail(40))
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%s not ready after %s: %v", what, timeout, err)

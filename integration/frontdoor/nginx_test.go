@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gatehouse-auth/gatehouse/internal/testbin"
 )
 
 // TestNginx runs nginx with deploy/nginx/gatehouse.conf and its snippets,
@@ -71,7 +73,7 @@ http {
 	p := startProc(t, "nginx", filepath.Join(dir, "nginx.out"), nil, args...)
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("--- nginx error.log:\n%s", tail(filepath.Join(dir, "error.log"), 30))
+			t.Logf("--- nginx error.log:\n%s", testbin.Tail(filepath.Join(dir, "error.log"), 30))
 		}
 	})
 	waitFor(t, p, "nginx", 10*time.Second, func() error {

@@ -208,10 +208,7 @@ type proc struct {
 	listen  string // the configured addresses
 	adminAt string
 	cfgPath string
-	logPath string
-	cmd     *exec.Cmd
-	done    chan struct{}
-	state   *os.ProcessState
+	*testbin.Proc
 }
 
 // start runs a gateway process of w and waits until it answers /healthz.
@@ -234,35 +231,23 @@ func (w *world) tryStart(t *testing.T, name string) (*proc, error) {
 	listen, admin := freeAddr(t), freeAddr(t)
 	p := &proc{
 		t: t, name: name, base: "http://" + listen, admin: "http://" + admin, listen: listen, adminAt: admin,
-		cfgPath: filepath.Join(w.dir, name+".yaml"), logPath: filepath.Join(w.dir, name+".log"),
-		done: make(chan struct{}),
+		cfgPath: filepath.Join(w.dir, name+".yaml"),
 	}
 	if err := os.WriteFile(p.cfgPath, []byte(w.config(listen, admin)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	logf, err := os.Create(p.logPath)
-	if err != nil {
+	cmd := exec.Command(binary, "serve", "-c", p.cfgPath)
+	cmd.Dir = w.dir
+	var err error
+	if p.Proc, err = testbin.Start(cmd, filepath.Join(w.dir, name+".log")); err != nil {
 		t.Fatal(err)
 	}
-	defer logf.Close()
-	p.cmd = exec.Command(binary, "serve", "-c", p.cfgPath)
-	p.cmd.Dir = w.dir
-	p.cmd.Stdout, p.cmd.Stderr = logf, logf
-	p.cmd.SysProcAttr = sysProcAttr()
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		_ = p.cmd.Wait()
-		p.state = p.cmd.ProcessState
-		close(p.done)
-	}()
 	t.Cleanup(p.stop)
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
-		case <-p.done:
-			return nil, fmt.Errorf("exited at start: %s\n%s", p.state, p.logText())
+		case <-p.Done():
+			return nil, fmt.Errorf("exited at start: %s\n%s", p.Cmd.ProcessState, p.logText())
 		default:
 		}
 		if resp, err := http.Get(p.admin + "/healthz"); err == nil {
@@ -299,25 +284,12 @@ func (p *proc) countLogs(t *testing.T, msg string) int {
 }
 
 // stop ends the process if it still runs.
-func (p *proc) stop() {
-	select {
-	case <-p.done:
-		return
-	default:
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(10 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
-}
+func (p *proc) stop() { p.Stop(syscall.SIGTERM, 10*time.Second) }
 
 // signal sends sig to the process.
 func (p *proc) signal(sig os.Signal) {
 	p.t.Helper()
-	if err := p.cmd.Process.Signal(sig); err != nil {
+	if err := p.Cmd.Process.Signal(sig); err != nil {
 		p.t.Fatalf("signal %s to %s: %v", sig, p.name, err)
 	}
 }
@@ -325,8 +297,8 @@ func (p *proc) signal(sig os.Signal) {
 // waitExit waits for the process to exit and returns its exit code.
 func (p *proc) waitExit(timeout time.Duration) (int, bool) {
 	select {
-	case <-p.done:
-		return p.state.ExitCode(), true
+	case <-p.Done():
+		return p.Cmd.ProcessState.ExitCode(), true
 	case <-time.After(timeout):
 		return 0, false
 	}
@@ -334,7 +306,7 @@ func (p *proc) waitExit(timeout time.Duration) (int, bool) {
 
 // logText is everything the process logged.
 func (p *proc) logText() string {
-	b, _ := os.ReadFile(p.logPath)
+	b, _ := os.ReadFile(p.Log)
 	return string(b)
 }
 

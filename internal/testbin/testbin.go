@@ -1,5 +1,6 @@
 // Package testbin builds the gatehouse binary once for a test package
-// whose tests run it as a user would (the integration suites).
+// whose tests run it as a user would (the integration suites), and starts
+// and stops the processes those suites run (Start, Proc).
 package testbin
 
 import (

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package frontdoor_test
+package testbin
 
 import "syscall"
 

@@ -1,8 +1,8 @@
-package browser
+package testbin
 
 import "syscall"
 
-// sysProcAttr makes the kernel kill the gateway if the test binary dies
+// sysProcAttr makes the kernel kill the process if the test binary dies
 // without its cleanups.
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
