@@ -55,6 +55,9 @@ type Hasher struct {
 	dummy argon2Hash
 	// deriver computes argon2id keys elsewhere; nil computes them here.
 	deriver Argon2Deriver
+	// times holds recent real derivation times, which dummy
+	// verifications stand in for (see hashtimes.go).
+	times hashTimes
 }
 
 // NewHasher returns a Hasher that creates argon2id hashes with p and runs
@@ -110,7 +113,7 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 		key:         make([]byte, argon2KeyLen),
 	}
 	rand.Read(a.salt)
-	key, err := h.argon2Key(ctx, &a, password) // reads the key length from a.key
+	key, err := h.timedKey(ctx, &a, password) // reads the key length from a.key
 	if err != nil {
 		return "", err
 	}
@@ -137,7 +140,7 @@ func (h *Hasher) Verify(ctx context.Context, encoded, password string) (bool, er
 			return false, err
 		}
 		defer h.release()
-		key, err := h.argon2Key(ctx, &a, password)
+		key, err := h.timedKey(ctx, &a, password)
 		if err != nil {
 			return false, err
 		}
@@ -163,23 +166,42 @@ func (h *Hasher) Verify(ctx context.Context, encoded, password string) (bool, er
 	}
 }
 
-// VerifyDummy does the work of verifying password against an argon2id hash
-// with the configured parameters and throws the result away. The login flow
-// calls it for unknown users so that they take as long as known ones. It
-// takes a hashing slot like Verify, waiting the same way, and returns
-// the same error Verify would have returned (ErrOverloaded or a context
-// error), so that overload answers do not tell known users from unknown.
+// VerifyDummy stands in for verifying password against an argon2id hash
+// with the configured parameters; the login flow calls it for unknown
+// users so that they take as long as known ones. It takes a hashing slot
+// like Verify, waiting the same way, and returns the same error Verify
+// would have returned (ErrOverloaded or a context error), so that
+// overload answers do not tell known users from unknown. Holding the
+// slot, it either derives a key against a random hash and throws it away,
+// or, once real derivations have been timed, waits as long as a recent
+// one took without working (see hashtimes.go): the time is the same, the
+// CPU is not spent.
 func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
 	if err := h.acquire(ctx); err != nil {
 		return err
 	}
 	defer h.release()
-	key, err := h.argon2Key(ctx, &h.dummy, password)
+	if d, ok := h.times.standIn(); ok {
+		return hold(ctx, d)
+	}
+	key, err := h.timedKey(ctx, &h.dummy, password)
 	if err != nil {
 		return err
 	}
 	subtle.ConstantTimeCompare(h.dummy.key, key)
 	return nil
+}
+
+// timedKey is argon2Key, recording the time it took when a has the
+// configured parameters (the times dummy verifications stand in for).
+func (h *Hasher) timedKey(ctx context.Context, a *argon2Hash, password string) ([]byte, error) {
+	start := time.Now()
+	key, err := h.argon2Key(ctx, a, password)
+	if err == nil && a.memory == h.params.MemoryKiB && a.iterations == h.params.Iterations &&
+		a.parallelism == h.params.Parallelism {
+		h.times.observe(time.Since(start))
+	}
+	return key, err
 }
 
 // NeedsRehash reports whether encoded should be replaced by a fresh Hash of
