@@ -208,6 +208,20 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// waitFor returns the output once it contains sub, or what there is after
+// timeout: serve's log sink writes in batches, so a line can land just
+// after the response that caused it.
+func (s *syncBuffer) waitFor(sub string, timeout time.Duration) string {
+	deadline := time.Now().Add(timeout)
+	for {
+		out := s.String()
+		if strings.Contains(out, sub) || time.Now().After(deadline) {
+			return out
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // TestDemo runs the README's first command and logs in as a new user would:
 // password, code read from the terminal, then the demo app, which must
 // report a verified assertion.

@@ -348,7 +348,7 @@ func TestSMSProviderFailures(t *testing.T) {
 		twilio.FailNext(fakesms.Failure{Status: 401, Code: 20003, Message: "Authenticate"})
 		status, body := c.login("bob")
 		smsWantError(t, status, body, http.StatusBadGateway, "sms_failed")
-		logs := w.stderr.String()
+		logs := w.stderr.waitFor("20003", 5*time.Second)
 		if !strings.Contains(logs, "20003") || strings.Contains(logs, twilio.AuthToken) || strings.Contains(logs, smsAlicePhone) || strings.Contains(logs, smsBobPhone) {
 			t.Fatalf("logs must name the error, never the token or the number:\n%s", smsGrep(logs, "20003"))
 		}

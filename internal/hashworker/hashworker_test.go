@@ -158,3 +158,84 @@ func TestCanceledCallReturns(t *testing.T) {
 		t.Fatalf("error = %v, want the context's", err)
 	}
 }
+
+// rssAnon returns the anonymous resident memory of process pid.
+func rssAnon(t *testing.T, pid int) int64 {
+	t.Helper()
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.SplitSeq(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "RssAnon:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return kb << 10
+		}
+	}
+	t.Fatal("no RssAnon in /proc/PID/status")
+	return 0
+}
+
+func TestWorkerReturnsMemoryWhenIdle(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc")
+	}
+	c := newClient(t, workerCmd)
+	const memKiB = 64 * 1024 // the default hashing.memory_kib
+	if _, err := c.Argon2Key(context.Background(), []byte("pw"), []byte("saltsaltsaltsalt"), 1, memKiB, 1, 32); err != nil {
+		t.Fatal(err)
+	}
+	c.mu.Lock()
+	pid := c.cur.cmd.Process.Pid
+	c.mu.Unlock()
+	busy := rssAnon(t, pid)
+	if busy < memKiB<<10*9/10 {
+		t.Fatalf("right after a %d MiB hash the worker holds %d MiB; the test cannot show a release", memKiB>>10, busy>>20)
+	}
+	deadline := time.Now().Add(idleRelease + 15*time.Second)
+	for {
+		held := rssAnon(t, pid)
+		// The hash's memory, most of it, must go back (the race
+		// detector's shadow of it stays, so compare with the busy figure).
+		if busy-held > memKiB<<10*3/4 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("idle worker still holds %d MiB of anonymous memory %s after its last hash", held>>20, idleRelease+15*time.Second)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestReleaseWaitsForTheLastHash(t *testing.T) {
+	fired := make(chan struct{}, 10)
+	r := &releaser{after: 20 * time.Millisecond, release: func() { fired <- struct{}{} }}
+	r.start()
+	r.start()
+	r.done()
+	select {
+	case <-fired:
+		t.Fatal("released while a hash was still running")
+	case <-time.After(100 * time.Millisecond):
+	}
+	r.done()
+	select {
+	case <-fired:
+	case <-time.After(5 * time.Second):
+		t.Fatal("not released after the last hash ended")
+	}
+	// A hash starting before the delay is over cancels the release.
+	r.start()
+	r.done()
+	r.start()
+	select {
+	case <-fired:
+		t.Fatal("released while a hash was running")
+	case <-time.After(100 * time.Millisecond):
+	}
+	r.done()
+	r.stop()
+}

@@ -19,6 +19,7 @@ type memReport struct {
 	rssIdle      int64 // fresh gatehouse (Redis store), one session used
 	rssActive    int64 // after serving every one of the sessions
 	peakActive   int64
+	workerRSS    int64 // its hash-worker child, idle, after rssActive
 	rps          float64
 	errors       int64
 	seriesRSS    int64 // the gatehouse that ran the series, floods included
@@ -95,6 +96,9 @@ func measureMemory(ctx context.Context, e *env, o options) (*memReport, error) {
 	}
 	m.rps, m.errors = r.RPS(), r.errors()
 	if m.rssActive, m.peakActive, err = p.rss(); err != nil {
+		return nil, err
+	}
+	if m.workerRSS, err = p.childrenRSS(); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(os.Stderr, "gatebench: %d sessions: %.0f req/s, RSS %.1f MiB (peak %.1f MiB)\n",

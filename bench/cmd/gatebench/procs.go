@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -157,8 +158,42 @@ func (p *proc) cpuTime() (time.Duration, error) {
 }
 
 // rss returns the process's resident set size and its peak, in bytes.
-func (p *proc) rss() (cur, peak int64, err error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+func (p *proc) rss() (cur, peak int64, err error) { return pidRSS(p.cmd.Process.Pid) }
+
+// childrenRSS returns the summed current RSS of p's child processes
+// (gatehouse's hash-worker).
+func (p *proc) childrenRSS() (int64, error) {
+	// Each thread lists the children it forked.
+	files, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", p.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	var children []string
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return 0, err
+		}
+		children = append(children, strings.Fields(string(data))...)
+	}
+	var sum int64
+	for _, f := range children {
+		child, err := strconv.Atoi(f)
+		if err != nil {
+			return 0, err
+		}
+		cur, _, err := pidRSS(child)
+		if err != nil {
+			return 0, err
+		}
+		sum += cur
+	}
+	return sum, nil
+}
+
+// pidRSS returns VmRSS and VmHWM of process pid.
+func pidRSS(pid int) (cur, peak int64, err error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, 0, err
 	}
