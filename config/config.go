@@ -34,6 +34,10 @@ type Server struct {
 	TrustedProxies []string `yaml:"trusted_proxies"`
 	TLS            TLS      `yaml:"tls"`
 	Timeouts       Timeouts `yaml:"timeouts"`
+	// FastAuthz answers the forward-auth targets' simplest requests
+	// without net/http's per-request machinery (internal/h1fast); false
+	// leaves every request to net/http. Plain-text listener only.
+	FastAuthz bool `yaml:"fast_authz"`
 }
 
 // TLS enables the built-in TLS listener when both files are set.

@@ -41,6 +41,7 @@ func Default() *Config {
 				Idle:       120 * time.Second,
 				Shutdown:   20 * time.Second,
 			},
+			FastAuthz: true,
 		},
 		Store: Store{
 			Driver:    "memory",

@@ -23,6 +23,7 @@ server:
   trusted_proxies: ["10.0.0.0/8", "192.168.1.1"]
   tls: { cert_file: "/tls/cert.pem", key_file: "/tls/key.pem" }
   timeouts: { read_header: 5s, read: 15s, write: 45s, idle: 90s, shutdown: 1m }
+  fast_authz: false
 store:
   driver: redis
   key_prefix: "gh:"
@@ -123,6 +124,7 @@ func fullConfig() *config.Config {
 			TLS:            config.TLS{CertFile: "/tls/cert.pem", KeyFile: "/tls/key.pem"},
 			Timeouts: config.Timeouts{ReadHeader: 5 * time.Second, Read: 15 * time.Second,
 				Write: 45 * time.Second, Idle: 90 * time.Second, Shutdown: time.Minute},
+			FastAuthz: false,
 		},
 		Store: config.Store{
 			Driver:    "redis",

@@ -27,6 +27,7 @@ import (
 	"github.com/gatehouse-auth/gatehouse/auth/storeusers"
 	"github.com/gatehouse-auth/gatehouse/config"
 	"github.com/gatehouse-auth/gatehouse/gateway"
+	"github.com/gatehouse-auth/gatehouse/internal/h1fast"
 	"github.com/gatehouse-auth/gatehouse/internal/hashworker"
 	"github.com/gatehouse-auth/gatehouse/internal/logsink"
 	"github.com/prometheus/client_golang/prometheus"
@@ -49,6 +50,9 @@ type app struct {
 	ov       overrides
 	sms      *sms.Metrics
 	reloads  reloadMetrics
+	// front answers forward-auth checks on the main listener; nil until
+	// serve starts it, and when server.fast_authz is off or TLS is on.
+	front atomic.Pointer[h1fast.Front]
 	// hashWorker computes password hashes at low priority for every
 	// generation; nil in tests (hashing then stays in process).
 	hashWorker *hashworker.Client
@@ -145,6 +149,9 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 	)
 	var err error
 	if a.reloads, err = newReloadMetrics(a.registry); err != nil {
+		return nil, err
+	}
+	if err := a.registerFrontMetrics(); err != nil {
 		return nil, err
 	}
 	if a.sms, err = sms.NewMetrics(a.registry); err != nil {

@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -240,8 +241,34 @@ func testCert(t *testing.T, dir string) *x509.CertPool {
 // gatehouse is a running gatehouse binary configured with deploy/gateway.yaml.
 type gatehouse struct {
 	addr      string // server.listen
+	adminAddr string // server.admin_listen
 	publicURL string
 	smsFile   string
+}
+
+// metric returns the value of an unlabelled metric on the admin listener.
+func (g *gatehouse) metric(t *testing.T, name string) float64 {
+	t.Helper()
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get("http://" + g.adminAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.SplitSeq(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("metric %s: %q", name, line)
+			}
+			return f
+		}
+	}
+	t.Fatalf("no metric %s on /metrics", name)
+	return 0
 }
 
 // testHasher makes cheap argon2id hashes: the binary verifies them with
@@ -256,6 +283,7 @@ func startGatehouse(t *testing.T, bin, publicURL, appURL string) *gatehouse {
 	dir := t.TempDir()
 	g := &gatehouse{addr: freeAddr(t), publicURL: publicURL, smsFile: filepath.Join(dir, "sms.jsonl")}
 	adminAddr := freeAddr(t)
+	g.adminAddr = adminAddr
 	keyFile := filepath.Join(dir, "gatehouse.key")
 	if out, err := exec.Command(bin, "keygen", "-o", keyFile).CombinedOutput(); err != nil {
 		t.Fatalf("gatehouse keygen: %v\n%s", err, out)

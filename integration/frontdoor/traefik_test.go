@@ -166,8 +166,11 @@ func newTraefik(t *testing.T, cfg *traefikDynamic) *traefik {
 		hostname = "localhost"
 	}
 	tr := &traefik{t: t, cfg: cfg, hostname: hostname, client: &http.Client{
-		// Like Traefik's ForwardAuth client: never follow redirects.
+		// Like Traefik's ForwardAuth client: never follow redirects, and
+		// connections of its own (the services proxy through their
+		// servers transport, not this one).
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Transport:     http.DefaultTransport.(*http.Transport).Clone(),
 	}}
 	for name, r := range cfg.HTTP.Routers {
 		h := tr.service(r.Service)
