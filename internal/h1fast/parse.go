@@ -87,7 +87,8 @@ func parse(head string, fast func(string) bool) (*request, bool) {
 			break
 		}
 		name, value, ok := strings.Cut(line, ":")
-		if !ok || !httpguts.ValidHeaderFieldName(name) || strings.ContainsAny(line, "\r\n") {
+		if !ok || !httpguts.ValidHeaderFieldName(name) ||
+			strings.IndexByte(line, '\r') >= 0 || strings.IndexByte(line, '\n') >= 0 {
 			return nil, false // also: a folded line (leading space), a bare CR or LF
 		}
 		value = textproto.TrimString(value)
