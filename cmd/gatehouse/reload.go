@@ -143,6 +143,7 @@ func (a *app) serve(ctx context.Context, ln, adminLn net.Listener) error {
 		front = h1fast.New(ln, h1fast.Config{
 			Handler:           main.Handler,
 			Fast:              func(path string) bool { return a.current.Load().gateway.IsAuthzPath(path) },
+			ReadTimeout:       t.Read,
 			ReadHeaderTimeout: t.ReadHeader,
 			WriteTimeout:      t.Write,
 			IdleTimeout:       t.Idle,

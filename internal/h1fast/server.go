@@ -2,6 +2,7 @@ package h1fast
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -68,11 +69,12 @@ type Config struct {
 	// Fast reports whether GET requests for path (exactly as sent, never
 	// with escapes) may be answered by the front.
 	Fast func(path string) bool
-	// ReadHeaderTimeout, WriteTimeout and IdleTimeout are the
-	// http.Server's. The front refreshes its deadlines when less than
-	// half of them is left, so a request may get between half of and the
-	// whole timeout.
-	ReadHeaderTimeout, WriteTimeout, IdleTimeout time.Duration
+	// The http.Server's timeouts, with its fallbacks: a zero
+	// ReadHeaderTimeout or IdleTimeout means ReadTimeout. The front
+	// refreshes its idle and write deadlines when less than half of them
+	// is left, so a request may get between half of and the whole
+	// timeout.
+	ReadTimeout, ReadHeaderTimeout, WriteTimeout, IdleTimeout time.Duration
 	// Log receives handler panics; nil discards them.
 	Log *slog.Logger
 }
@@ -85,9 +87,9 @@ func New(ln net.Listener, cfg Config) *Front {
 		handler:    cfg.Handler,
 		fast:       cfg.Fast,
 		log:        cfg.Log,
-		readHeader: cfg.ReadHeaderTimeout,
+		readHeader: cmp.Or(cfg.ReadHeaderTimeout, cfg.ReadTimeout),
 		write:      cfg.WriteTimeout,
-		idle:       cfg.IdleTimeout,
+		idle:       cmp.Or(cfg.IdleTimeout, cfg.ReadTimeout),
 		inner:      ln,
 		handoff:    make(chan net.Conn),
 		done:       make(chan struct{}),

@@ -336,3 +336,16 @@ func TestFrontClose(t *testing.T) {
 		t.Error("the listener still accepts after Shutdown")
 	}
 }
+
+func TestTimeoutFallbacks(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := New(ln, Config{Handler: http.NotFoundHandler(), Fast: fastPath, ReadTimeout: 7 * time.Second, WriteTimeout: time.Second})
+	defer f.Close()
+	// As in net/http: no header or idle timeout means the read timeout.
+	if f.readHeader != 7*time.Second || f.idle != 7*time.Second || f.write != time.Second {
+		t.Errorf("header %s, idle %s, write %s; want 7s, 7s, 1s", f.readHeader, f.idle, f.write)
+	}
+}
