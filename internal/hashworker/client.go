@@ -22,6 +22,11 @@ const startTimeout = 5 * time.Second
 // failed to start, before it tries to start one again.
 const retryAfter = 10 * time.Second
 
+// idleExit is how long a worker may go without a hash before the Client
+// lets it exit; the next hash starts a new one (a few tens of
+// milliseconds). A gateway with no logins under way holds no worker.
+const idleExit = 10 * time.Second
+
 // errWorkerGone is returned to the callers whose hash was in flight when
 // the child died; the next call starts a new child.
 var errWorkerGone = errors.New("hashworker: worker process exited")
@@ -39,6 +44,9 @@ type Client struct {
 	failedAt time.Time // last failed start
 	nextID   uint64
 	closed   bool
+	inFlight int           // calls under way
+	idle     time.Duration // idleExit; shorter in tests
+	retire   *time.Timer   // stops cur after idle with nothing in flight
 }
 
 // child is one running worker process.
@@ -58,9 +66,11 @@ func New(spawn func() *exec.Cmd, log *slog.Logger) *Client {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{spawn: spawn, log: log}
+	c := &Client{spawn: spawn, log: log, idle: idleExit}
 	c.mu.Lock()
-	_, _ = c.childLocked()
+	if _, err := c.childLocked(); err == nil {
+		c.armLocked()
+	}
 	c.mu.Unlock()
 	return c
 }
@@ -74,7 +84,18 @@ func (c *Client) Argon2Key(ctx context.Context, password, salt []byte, iteration
 	ch, err := c.childLocked()
 	c.nextID++
 	q.id = c.nextID
+	c.inFlight++
+	if c.retire != nil {
+		c.retire.Stop()
+	}
 	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		if c.inFlight--; c.inFlight == 0 {
+			c.armLocked()
+		}
+		c.mu.Unlock()
+	}()
 	if err != nil || !q.valid() {
 		// No worker (or a request it would refuse): compute here.
 		return argon2.IDKey(password, salt, iterations, memoryKiB, parallelism, keyLen), nil
@@ -88,6 +109,33 @@ func (c *Client) Argon2Key(ctx context.Context, password, salt []byte, iteration
 	return key, err
 }
 
+// armLocked schedules the running worker's exit after c.idle without a
+// call. The caller holds c.mu.
+func (c *Client) armLocked() {
+	if c.cur == nil {
+		return
+	}
+	if c.retire == nil {
+		c.retire = time.AfterFunc(c.idle, c.retireIdle)
+		return
+	}
+	c.retire.Reset(c.idle)
+}
+
+// retireIdle lets the worker exit (its input closes) if still nothing is
+// in flight; the next call starts a new one.
+func (c *Client) retireIdle() {
+	c.mu.Lock()
+	ch := c.cur
+	if c.inFlight > 0 || ch == nil {
+		c.mu.Unlock()
+		return
+	}
+	c.cur = nil
+	c.mu.Unlock()
+	_ = ch.stdin.Close()
+}
+
 // Close stops the worker (it exits when its input closes) and waits for
 // it. Later calls compute in process.
 func (c *Client) Close() error {
@@ -95,6 +143,9 @@ func (c *Client) Close() error {
 	c.closed = true
 	ch := c.cur
 	c.cur = nil
+	if c.retire != nil {
+		c.retire.Stop()
+	}
 	c.mu.Unlock()
 	if ch == nil {
 		return nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"runtime"
@@ -238,4 +239,58 @@ func TestReleaseWaitsForTheLastHash(t *testing.T) {
 	}
 	r.done()
 	r.stop()
+}
+
+func TestIdleWorkerExitsAndComesBack(t *testing.T) {
+	var logs bytes.Buffer
+	c := New(workerCmd, slog.New(slog.NewTextHandler(&logs, nil)))
+	t.Cleanup(func() { c.Close() })
+	c.mu.Lock()
+	c.idle = 300 * time.Millisecond
+	c.armLocked()
+	first := c.cur
+	c.mu.Unlock()
+	if first == nil {
+		t.Fatal("no worker at start")
+	}
+	// Unused, the worker exits after the idle time.
+	select {
+	case <-first.dead:
+	case <-time.After(10 * time.Second):
+		t.Fatal("an idle worker is still running")
+	}
+	if state := first.cmd.ProcessState; state == nil || !state.Success() {
+		t.Errorf("the idle worker ended with %v; want a clean exit", state)
+	}
+	// The next hash starts a new one, and is right.
+	salt := []byte("saltsaltsaltsalt")
+	key, err := c.Argon2Key(context.Background(), []byte("pw"), salt, 1, 64, 1, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := argon2.IDKey([]byte("pw"), salt, 1, 64, 1, 32); !bytes.Equal(key, want) {
+		t.Error("wrong key from the restarted worker")
+	}
+	c.mu.Lock()
+	second := c.cur
+	c.mu.Unlock()
+	if second == nil || second == first {
+		t.Fatal("the hash did not start a new worker")
+	}
+	// A hash in flight keeps it: calls spaced closer than the idle time.
+	for range 4 {
+		time.Sleep(100 * time.Millisecond)
+		if _, err := c.Argon2Key(context.Background(), []byte("pw"), salt, 1, 64, 1, 32); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.mu.Lock()
+	kept := c.cur == second
+	c.mu.Unlock()
+	if !kept {
+		t.Error("a worker in regular use was retired")
+	}
+	if strings.Contains(logs.String(), "WARN") {
+		t.Errorf("an idle exit was logged as a problem:\n%s", logs.String())
+	}
 }

@@ -19,7 +19,7 @@ type memReport struct {
 	rssIdle      int64 // fresh gatehouse (Redis store), one session used
 	rssActive    int64 // after serving every one of the sessions
 	peakActive   int64
-	workerRSS    int64 // its hash-worker child, idle, after rssActive
+	workerRSS    int64 // its hash-worker child after rssActive (0: none running)
 	rps          float64
 	errors       int64
 	seriesRSS    int64 // the gatehouse that ran the series, floods included

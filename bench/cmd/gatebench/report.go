@@ -160,7 +160,11 @@ func render(o options, r *series, mem *memReport, took time.Duration) string {
 		fmt.Fprintf(&b, "| RSS, fresh gatehouse (Redis store), one session in use | %.1f MiB |\n", mib(mem.rssIdle))
 		fmt.Fprintf(&b, "| RSS after %d s with %d active sessions in Redis (%.0f req/s, %d errors) | %.1f MiB (peak %.1f MiB) |\n",
 			int(o.duration/time.Second), mem.sessions, mem.rps, mem.errors, mib(mem.rssActive), mib(mem.peakActive))
-		fmt.Fprintf(&b, "| RSS of its hash-worker child process, idle (not in the figure above) | %.1f MiB |\n", mib(mem.workerRSS))
+		worker := "none running (it exits after 10 s without a hash)"
+		if mem.workerRSS > 0 {
+			worker = fmt.Sprintf("%.1f MiB", mib(mem.workerRSS))
+		}
+		fmt.Fprintf(&b, "| RSS of its hash-worker child process (not in the figure above) | %s |\n", worker)
 		fmt.Fprintf(&b, "| RSS of the gatehouse that ran the series, floods included | %.1f MiB (peak %.1f MiB) |\n", mib(mem.seriesRSS), mib(mem.seriesPeak))
 		fmt.Fprintf(&b, "| memory store, Go heap per signed-in session | %.0f bytes |\n", mem.memstoreCost)
 		met := "no"
