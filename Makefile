@@ -28,12 +28,12 @@ test:
 	./scripts/ensure-deps.sh nginx caddy chromium
 	$(GO) vet -tags '$(TAGS)' $(PKGS)
 	$(GO) test -tags '$(TAGS)' -race -count=1 -timeout 15m $(PKGS)
-	$(MAKE) fuzz FUZZTIME=10s
+	$(MAKE) fuzz FUZZTIME=20000x
 
 test-short:
 	$(GO) test -tags '$(TAGS)' -short -count=1 $(PKGS)
 
-FUZZTIME ?= 20s
+FUZZTIME ?= 50000x
 fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
 
