@@ -147,21 +147,31 @@ func (f *Front) Wait(ctx context.Context) error {
 	return nil
 }
 
+// acceptLoop accepts connections until the listener is closed. Other
+// accept errors (out of file descriptors, for one) are retried with a
+// growing pause, as net/http does, so the front recovers when they pass.
 func (f *Front) acceptLoop() {
+	var pause time.Duration
 	for {
 		nc, err := f.inner.Accept()
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				time.Sleep(5 * time.Millisecond)
-				continue
+			if errors.Is(err, net.ErrClosed) {
+				f.closing.Do(func() {
+					f.acceptE = err
+					close(f.done)
+				})
+				return
 			}
-			f.closing.Do(func() {
-				f.acceptE = err
-				close(f.done)
-			})
-			return
+			pause = min(max(2*pause, 5*time.Millisecond), time.Second)
+			f.log.Warn("h1fast: accept error; retrying", "error", err, "in", pause.String())
+			select {
+			case <-time.After(pause):
+			case <-f.done:
+				return
+			}
+			continue
 		}
+		pause = 0
 		go f.serve(nc)
 	}
 }

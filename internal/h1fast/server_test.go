@@ -349,3 +349,33 @@ func TestTimeoutFallbacks(t *testing.T) {
 		t.Errorf("header %s, idle %s, write %s; want 7s, 7s, 1s", f.readHeader, f.idle, f.write)
 	}
 }
+
+// flakyListener fails its first Accept calls with a non-closed error, as
+// a listener out of file descriptors does.
+type flakyListener struct {
+	net.Listener
+	fails atomic.Int64
+}
+
+func (l *flakyListener) Accept() (net.Conn, error) {
+	if l.fails.Add(-1) >= 0 {
+		return nil, errors.New("accept: too many open files")
+	}
+	return l.Listener.Accept()
+}
+
+func TestFrontSurvivesAcceptErrors(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl := &flakyListener{Listener: ln}
+	fl.fails.Store(3)
+	f := New(fl, Config{Handler: http.HandlerFunc(echo), Fast: fastPath, IdleTimeout: time.Second})
+	srv := &http.Server{Handler: http.HandlerFunc(echo)}
+	go srv.Serve(f)
+	defer srv.Close()
+	if got := exchange(t, ln.Addr().String(), fastGet+"Connection: close\r\n\r\n", 5*time.Second); !strings.Contains(got, "200 OK") {
+		t.Fatalf("after accept errors the front answered %q", got)
+	}
+}
