@@ -171,9 +171,15 @@ type Console struct {
 
 // Twilio configures twilio_messaging and twilio_verify.
 type Twilio struct {
-	AccountSID          string `yaml:"account_sid"`
-	AuthToken           string `yaml:"auth_token"`
-	AuthTokenFile       string `yaml:"auth_token_file"`
+	AccountSID    string `yaml:"account_sid"`
+	AuthToken     string `yaml:"auth_token"`
+	AuthTokenFile string `yaml:"auth_token_file"`
+	// APIKeySID and APIKeySecret authenticate with a Twilio API key
+	// ("SK…") instead of the account's auth token; the account SID still
+	// names the account.
+	APIKeySID           string `yaml:"api_key_sid"`
+	APIKeySecret        string `yaml:"api_key_secret"`
+	APIKeySecretFile    string `yaml:"api_key_secret_file"`
 	From                string `yaml:"from"`
 	MessagingServiceSID string `yaml:"messaging_service_sid"`
 	VerifyServiceSID    string `yaml:"verify_service_sid"`

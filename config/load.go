@@ -504,6 +504,7 @@ func (c *Config) secrets() []secret {
 	return []secret{
 		{"store.redis.password", &c.Store.Redis.Password, &c.Store.Redis.PasswordFile},
 		{"sms.twilio.auth_token", &c.SMS.Twilio.AuthToken, &c.SMS.Twilio.AuthTokenFile},
+		{"sms.twilio.api_key_secret", &c.SMS.Twilio.APIKeySecret, &c.SMS.Twilio.APIKeySecretFile},
 		{"sms.sinch.key_secret", &c.SMS.Sinch.KeySecret, &c.SMS.Sinch.KeySecretFile},
 		{"sms.webhook.secret", &c.SMS.Webhook.Secret, &c.SMS.Webhook.SecretFile},
 	}

@@ -33,6 +33,7 @@ var (
 	twilioAccountSID   = regexp.MustCompile(`^AC[0-9a-fA-F]{32}$`)
 	twilioMessagingSID = regexp.MustCompile(`^MG[0-9a-fA-F]{32}$`)
 	twilioVerifySID    = regexp.MustCompile(`^VA[0-9a-fA-F]{32}$`)
+	twilioAPIKeySID    = regexp.MustCompile(`^SK[0-9a-fA-F]{32}$`)
 	e164               = regexp.MustCompile(`^\+[1-9]\d{6,14}$`)
 	hexColor           = regexp.MustCompile(`^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
 )
@@ -431,9 +432,25 @@ func (v *validator) sms() {
 		case !twilioAccountSID.MatchString(t.AccountSID):
 			v.add("sms.twilio.account_sid", "must be \"AC\" followed by 32 hexadecimal digits")
 		}
+		apiKey := t.APIKeySID != "" || t.APIKeySecret != ""
 		switch {
+		case apiKey && t.AuthToken != "":
+			v.add("sms.twilio.auth_token", "set either auth_token or api_key_sid and api_key_secret, not both")
+		case apiKey:
+			switch {
+			case t.APIKeySID == "":
+				v.add("sms.twilio.api_key_sid", "required with api_key_secret")
+			case !twilioAPIKeySID.MatchString(t.APIKeySID):
+				v.add("sms.twilio.api_key_sid", "must be \"SK\" followed by 32 hexadecimal digits")
+			}
+			switch {
+			case t.APIKeySecret == "":
+				v.add("sms.twilio.api_key_secret", "required with api_key_sid (or api_key_secret_file)")
+			case !isAlphanumeric(t.APIKeySecret):
+				v.add("sms.twilio.api_key_secret", "must be letters and digits only (a Twilio API key secret is 32 characters)")
+			}
 		case t.AuthToken == "":
-			v.add("sms.twilio.auth_token", "required for provider %s (or auth_token_file)", s.Provider)
+			v.add("sms.twilio.auth_token", "required for provider %s (or auth_token_file, or an API key: api_key_sid and api_key_secret)", s.Provider)
 		case !isAlphanumeric(t.AuthToken):
 			v.add("sms.twilio.auth_token", "must be letters and digits only (a Twilio auth token is 32 hexadecimal characters)")
 		}

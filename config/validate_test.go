@@ -216,6 +216,24 @@ func TestValidateRules(t *testing.T) {
 			c.SMS.Twilio.BaseURL = "api.twilio.com"
 		}), []string{"sms.twilio.account_sid", "sms.twilio.base_url", "sms.twilio.from", "sms.twilio.messaging_service_sid"}},
 		{"twilio_verify fine", fn(withTwilio("twilio_verify"), func(c *config.Config) { c.SMS.Twilio.From = "" }), nil},
+		{"twilio API key fine", fn(withTwilio("twilio_messaging"), func(c *config.Config) {
+			c.SMS.Twilio.AuthToken = ""
+			c.SMS.Twilio.APIKeySID = "SK0123456789abcdef0123456789abcdef"
+			c.SMS.Twilio.APIKeySecret = "secret0123"
+		}), nil},
+		{"twilio API key and auth token", fn(withTwilio("twilio_verify"), func(c *config.Config) {
+			c.SMS.Twilio.APIKeySID = "SK0123456789abcdef0123456789abcdef"
+			c.SMS.Twilio.APIKeySecret = "secret0123"
+		}), []string{"sms.twilio.auth_token"}},
+		{"twilio API key half given", fn(withTwilio("twilio_messaging"), func(c *config.Config) {
+			c.SMS.Twilio.AuthToken = ""
+			c.SMS.Twilio.APIKeySID = "SK0123456789abcdef0123456789abcdef"
+		}), []string{"sms.twilio.api_key_secret"}},
+		{"twilio API key malformed", fn(withTwilio("twilio_messaging"), func(c *config.Config) {
+			c.SMS.Twilio.AuthToken = ""
+			c.SMS.Twilio.APIKeySID = "AC0123456789abcdef0123456789abcdef"
+			c.SMS.Twilio.APIKeySecret = "sec ret"
+		}), []string{"sms.twilio.api_key_sid", "sms.twilio.api_key_secret"}},
 		{"twilio_verify without service", fn(withTwilio("twilio_verify"), func(c *config.Config) { c.SMS.Twilio.VerifyServiceSID = "" }),
 			[]string{"sms.twilio.verify_service_sid"}},
 		{"twilio_verify bad service", fn(withTwilio("twilio_verify"), func(c *config.Config) { c.SMS.Twilio.VerifyServiceSID = "MG0123456789abcdef0123456789abcdef" }),

@@ -23,7 +23,11 @@ import (
 // TwilioConfig configures TwilioMessaging and TwilioVerify (sms.twilio).
 type TwilioConfig struct {
 	AccountSID string // "AC" + 32 hex digits
-	AuthToken  string
+	// AuthToken, or APIKeySID ("SK" + 32 hex digits) and APIKeySecret,
+	// authenticate the calls; the account SID names the account either
+	// way.
+	AuthToken               string
+	APIKeySID, APIKeySecret string
 	// From or MessagingServiceSID send the messages of TwilioMessaging
 	// (both may be set: the service then sends from From).
 	From                string
@@ -46,22 +50,30 @@ var twilioToken = regexp.MustCompile(`^[0-9A-Za-z]+$`)
 // twilioConn is what both Twilio providers share: credentials, origin and
 // the per-call HTTP plumbing around twilio-go.
 type twilioConn struct {
-	sid, token string
+	sid        string   // the account
+	user, pass string   // Basic credentials: the account and its token, or an API key
 	base       *url.URL // nil: the SDK's own origin
 	timeout    time.Duration
 	transport  http.RoundTripper
 }
 
 func newTwilioConn(cfg TwilioConfig) (*twilioConn, error) {
-	if cfg.AccountSID == "" || cfg.AuthToken == "" {
-		return nil, errors.New("sms: twilio needs account_sid and auth_token")
+	user, pass := cfg.AccountSID, cfg.AuthToken
+	if cfg.APIKeySID != "" || cfg.APIKeySecret != "" {
+		if cfg.AuthToken != "" {
+			return nil, errors.New("sms: twilio takes auth_token or an API key, not both")
+		}
+		user, pass = cfg.APIKeySID, cfg.APIKeySecret
+	}
+	if cfg.AccountSID == "" || user == "" || pass == "" {
+		return nil, errors.New("sms: twilio needs account_sid and auth_token (or api_key_sid and api_key_secret)")
 	}
 	// twilio-go refuses to send credentials that are not alphanumeric;
 	// say so now rather than on every send.
-	if !twilioToken.MatchString(cfg.AccountSID) || !twilioToken.MatchString(cfg.AuthToken) {
-		return nil, errors.New("sms: twilio account_sid and auth_token must be letters and digits only")
+	if !twilioToken.MatchString(cfg.AccountSID) || !twilioToken.MatchString(user) || !twilioToken.MatchString(pass) {
+		return nil, errors.New("sms: twilio account_sid and credentials must be letters and digits only")
 	}
-	c := &twilioConn{sid: cfg.AccountSID, token: cfg.AuthToken, timeout: orDefault(cfg.Timeout), transport: cfg.Transport}
+	c := &twilioConn{sid: cfg.AccountSID, user: user, pass: pass, timeout: orDefault(cfg.Timeout), transport: cfg.Transport}
 	if c.transport == nil {
 		c.transport = newTransport()
 	}
@@ -81,7 +93,7 @@ func newTwilioConn(cfg TwilioConfig) (*twilioConn, error) {
 func (c *twilioConn) handler(ctx context.Context) (*twclient.RequestHandler, *twilioTransport) {
 	rt := &twilioTransport{ctx: ctx, base: c.base, next: c.transport}
 	cl := &twclient.Client{
-		Credentials: twclient.NewCredentials(c.sid, c.token),
+		Credentials: twclient.NewCredentials(c.user, c.pass),
 		HTTPClient:  newClient(rt, c.timeout),
 	}
 	cl.SetAccountSid(c.sid)

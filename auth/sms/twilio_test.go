@@ -415,3 +415,50 @@ func TestTwilioToleratesOddSuccessBodies(t *testing.T) {
 		t.Fatalf("right code: %v, %v", ok, err)
 	}
 }
+
+// TestTwilioAPIKey sends and verifies with an API key instead of the auth
+// token: the key's SID and secret authenticate, the account SID still
+// names the account in the paths.
+func TestTwilioAPIKey(t *testing.T) {
+	ctx := context.Background()
+	f := newFakeTwilio(t)
+	withKey := func(secret string) sms.TwilioConfig {
+		cfg := twilioConfig(f)
+		cfg.AuthToken, cfg.APIKeySID, cfg.APIKeySecret = "", f.APIKeySID, secret
+		return cfg
+	}
+	m, err := sms.NewTwilioMessaging(withKey(f.APIKeySecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Send(ctx, auth.Message{To: alicePhone, Code: "123456", Body: "code 123456"}); err != nil {
+		t.Fatalf("Send with an API key: %v", err)
+	}
+	if n := len(f.Messages()); n != 1 {
+		t.Fatalf("%d messages at the fake, want 1", n)
+	}
+	v, err := sms.NewTwilioVerify(withKey(f.APIKeySecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := v.StartVerification(ctx, auth.Message{To: alicePhone})
+	if err != nil {
+		t.Fatalf("StartVerification with an API key: %v", err)
+	}
+	if ok, err := v.CheckCode(ctx, ref, alicePhone, f.Code(alicePhone)); !ok || err != nil {
+		t.Fatalf("CheckCode with an API key: %v, %v", ok, err)
+	}
+
+	wrong, err := sms.NewTwilioMessaging(withKey("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = wrong.Send(ctx, auth.Message{To: alicePhone, Code: "123456", Body: "code 123456"})
+	wantKind(t, err, auth.ErrSMSFailed, f.APIKeySecret)
+
+	both := withKey(f.APIKeySecret)
+	both.AuthToken = f.AuthToken
+	if _, err := sms.NewTwilioMessaging(both); err == nil {
+		t.Error("an auth token and an API key together were accepted")
+	}
+}

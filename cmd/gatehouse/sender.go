@@ -17,6 +17,8 @@ func newSender(cfg *config.Config) (auth.Sender, error) {
 	tw := sms.TwilioConfig{
 		AccountSID:          c.Twilio.AccountSID,
 		AuthToken:           c.Twilio.AuthToken,
+		APIKeySID:           c.Twilio.APIKeySID,
+		APIKeySecret:        c.Twilio.APIKeySecret,
 		From:                c.Twilio.From,
 		MessagingServiceSID: c.Twilio.MessagingServiceSID,
 		VerifyServiceSID:    c.Twilio.VerifyServiceSID,

@@ -236,6 +236,12 @@ func TestSMSLoginThroughEachProvider(t *testing.T) {
 		}
 		return m[1]
 	}
+	// twilio_verify authenticates with an API key whose secret is in a
+	// file; twilio_messaging with the auth token.
+	keyFile := filepath.Join(t.TempDir(), "twilio_key_secret")
+	if err := os.WriteFile(keyFile, []byte(twilio.APIKeySecret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		provider string
 		sms      string
@@ -243,8 +249,8 @@ func TestSMSLoginThroughEachProvider(t *testing.T) {
 	}{
 		{"twilio_messaging", fmt.Sprintf("provider: twilio_messaging\ntwilio:\n  account_sid: %s\n  auth_token: %s\n  from: \"+12015550199\"\n  base_url: %s",
 			twilio.AccountSID, twilio.AuthToken, twilio.URL), lastMessage},
-		{"twilio_verify", fmt.Sprintf("provider: twilio_verify\ntwilio:\n  account_sid: %s\n  auth_token: %s\n  verify_service_sid: %s\n  base_url: %s",
-			twilio.AccountSID, twilio.AuthToken, twilio.VerifyServiceSID, twilio.URL), func(*testing.T) string { return twilio.Code(smsAlicePhone) }},
+		{"twilio_verify", fmt.Sprintf("provider: twilio_verify\ntwilio:\n  account_sid: %s\n  api_key_sid: %s\n  api_key_secret_file: %s\n  verify_service_sid: %s\n  base_url: %s",
+			twilio.AccountSID, twilio.APIKeySID, keyFile, twilio.VerifyServiceSID, twilio.URL), func(*testing.T) string { return twilio.Code(smsAlicePhone) }},
 		{"sinch", fmt.Sprintf("provider: sinch\nsinch:\n  key_id: %s\n  key_secret: %q\n  base_url: %s", sinch.KeyID, sinch.KeySecret, sinch.URL),
 			func(*testing.T) string { return sinch.Code(smsAlicePhone) }},
 		{"webhook", fmt.Sprintf("provider: webhook\nwebhook:\n  url: %s\n  secret: %s", hook.URL, hook.Secret), func(t *testing.T) string {

@@ -62,8 +62,12 @@ type Twilio struct {
 	base
 	// URL is the fake's origin, e.g. "http://127.0.0.1:41234".
 	URL string
-	// AccountSID and AuthToken are the credentials it accepts.
-	AccountSID, AuthToken string
+	// AccountSID and AuthToken are the credentials it accepts, and so are
+	// APIKeySID and APIKeySecret, an API key of the account (Twilio's
+	// recommended credential: HTTP Basic with the key's SID and secret,
+	// the account's SID still in the paths).
+	AccountSID, AuthToken   string
+	APIKeySID, APIKeySecret string
 	// MessagingServiceSID and VerifyServiceSID are the account's services.
 	MessagingServiceSID, VerifyServiceSID string
 
@@ -83,6 +87,8 @@ func NewTwilio(tb testing.TB, opts TwilioOptions) *Twilio {
 	t := &Twilio{
 		AccountSID:          "AC" + hexID(),
 		AuthToken:           hexID(),
+		APIKeySID:           "SK" + hexID(),
+		APIKeySecret:        hexID(),
 		MessagingServiceSID: "MG" + hexID(),
 		VerifyServiceSID:    "VA" + hexID(),
 		opts:                opts,
@@ -161,7 +167,10 @@ func (t *Twilio) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (t *Twilio) route(w http.ResponseWriter, r *http.Request) {
 	user, pass, ok := r.BasicAuth()
-	if !ok || subtle.ConstantTimeCompare([]byte(user), []byte(t.AccountSID)) != 1 || subtle.ConstantTimeCompare([]byte(pass), []byte(t.AuthToken)) != 1 {
+	match := func(u, p string) bool {
+		return subtle.ConstantTimeCompare([]byte(user), []byte(u)) == 1 && subtle.ConstantTimeCompare([]byte(pass), []byte(p)) == 1
+	}
+	if !ok || !match(t.AccountSID, t.AuthToken) && !match(t.APIKeySID, t.APIKeySecret) {
 		w.Header().Set("WWW-Authenticate", `Basic realm="Twilio API"`)
 		e := twilioError(http.StatusUnauthorized, 20003, "Authenticate")
 		e.Detail = "Your AccountSid or AuthToken was incorrect."
