@@ -188,6 +188,10 @@ type Twilio struct {
 
 // Sinch configures the Sinch Verification API.
 type Sinch struct {
+	// Auth is how calls are authenticated: "signed" (Sinch's application
+	// signed requests, HMAC-SHA256 with the base64-decoded secret; the
+	// default) or "basic" (the key and secret as HTTP Basic credentials).
+	Auth          string `yaml:"auth"`
 	KeyID         string `yaml:"key_id"`
 	KeySecret     string `yaml:"key_secret"`
 	KeySecretFile string `yaml:"key_secret_file"`

@@ -82,7 +82,7 @@ func Default() *Config {
 		SMS: SMS{
 			Provider: "console",
 			Timeout:  10 * time.Second,
-			Sinch:    Sinch{BaseURL: "https://verification.api.sinch.com"},
+			Sinch:    Sinch{Auth: "signed", BaseURL: "https://verification.api.sinch.com"},
 		},
 		Regulation: Regulation{
 			MaxFailures: 5,

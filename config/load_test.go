@@ -75,7 +75,7 @@ sms:
     messaging_service_sid: "MG0123456789abcdef0123456789abcdef"
     verify_service_sid: "VA0123456789abcdef0123456789abcdef"
     base_url: "http://127.0.0.1:7000"
-  sinch: { key_id: "kid", key_secret: "ks", base_url: "https://eu.sinch.example" }
+  sinch: { auth: basic, key_id: "kid", key_secret: "ks", base_url: "https://eu.sinch.example" }
   webhook: { url: "https://sms.internal/send", secret: "whs" }
 regulation: { max_failures: 10, find_time: 5m, ban_time: 1h }
 identity:
@@ -168,7 +168,7 @@ func fullConfig() *config.Config {
 				VerifyServiceSID:    "VA0123456789abcdef0123456789abcdef",
 				BaseURL:             "http://127.0.0.1:7000",
 			},
-			Sinch:   config.Sinch{KeyID: "kid", KeySecret: "ks", BaseURL: "https://eu.sinch.example"},
+			Sinch:   config.Sinch{Auth: "basic", KeyID: "kid", KeySecret: "ks", BaseURL: "https://eu.sinch.example"},
 			Webhook: config.Webhook{URL: "https://sms.internal/send", Secret: "whs"},
 		},
 		Regulation: config.Regulation{MaxFailures: 10, FindTime: 5 * time.Minute, BanTime: time.Hour},

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -487,7 +488,10 @@ func (v *validator) sms() {
 			v.add("sms.sinch.key_secret", "required for provider sinch (or key_secret_file)")
 		case strings.ContainsFunc(s.Sinch.KeySecret, func(r rune) bool { return r <= ' ' || r == 0x7f }):
 			v.add("sms.sinch.key_secret", "must not contain spaces or control characters (it is the application secret, base64)")
+		case s.Sinch.Auth == "signed" && !isBase64(s.Sinch.KeySecret):
+			v.add("sms.sinch.key_secret", "must be base64 (the application secret as the Sinch dashboard shows it): signed requests use its decoded bytes")
 		}
+		v.oneOf("sms.sinch.auth", s.Sinch.Auth, []string{"signed", "basic"})
 		if s.Sinch.BaseURL != "" {
 			v.httpURL("sms.sinch.base_url", s.Sinch.BaseURL)
 		}
@@ -816,4 +820,13 @@ func isLoopback(host string) bool {
 	}
 	a, err := netip.ParseAddr(host)
 	return err == nil && a.IsLoopback()
+}
+
+// isBase64 reports whether s is standard base64, padded or not.
+func isBase64(s string) bool {
+	_, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		_, err = base64.RawStdEncoding.DecodeString(s)
+	}
+	return err == nil && s != ""
 }

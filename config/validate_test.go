@@ -200,7 +200,7 @@ func TestValidateRules(t *testing.T) {
 			[]string{"sms.twilio.auth_token"}},
 		{"sinch credentials malformed", fn(func(c *config.Config) {
 			c.SMS.Provider = "sinch"
-			c.SMS.Sinch = config.Sinch{KeyID: "key:id", KeySecret: "sec ret"}
+			c.SMS.Sinch = config.Sinch{Auth: "signed", KeyID: "key:id", KeySecret: "sec ret"}
 		}), []string{"sms.sinch.key_id", "sms.sinch.key_secret"}},
 		{"twilio_messaging fine", fn(withTwilio("twilio_messaging")), nil},
 		{"twilio_messaging with service only", fn(withTwilio("twilio_messaging"), func(c *config.Config) {
@@ -241,9 +241,19 @@ func TestValidateRules(t *testing.T) {
 		{"sinch empty", fn(func(c *config.Config) { c.SMS.Provider = "sinch" }), []string{"sms.sinch.key_id", "sms.sinch.key_secret"}},
 		{"sinch bad base_url", fn(func(c *config.Config) {
 			c.SMS.Provider = "sinch"
-			c.SMS.Sinch = config.Sinch{KeyID: "k", KeySecret: "s", BaseURL: "ftp://sinch"}
+			c.SMS.Sinch = config.Sinch{Auth: "basic", KeyID: "k", KeySecret: "s", BaseURL: "ftp://sinch"}
 		}), []string{"sms.sinch.base_url"}},
-		{"sinch fine", fn(func(c *config.Config) { c.SMS.Provider = "sinch"; c.SMS.Sinch.KeyID = "k"; c.SMS.Sinch.KeySecret = "s" }), nil},
+		{"sinch fine", fn(func(c *config.Config) { c.SMS.Provider = "sinch"; c.SMS.Sinch.KeyID = "k"; c.SMS.Sinch.KeySecret = "BeIukql3pTKJ8RGL5zo0DA==" }), nil},
+		{"sinch signed needs a base64 secret", fn(func(c *config.Config) { c.SMS.Provider = "sinch"; c.SMS.Sinch.KeyID = "k"; c.SMS.Sinch.KeySecret = "not*base64" }),
+			[]string{"sms.sinch.key_secret"}},
+		{"sinch basic takes any secret", fn(func(c *config.Config) {
+			c.SMS.Provider = "sinch"
+			c.SMS.Sinch.Auth, c.SMS.Sinch.KeyID, c.SMS.Sinch.KeySecret = "basic", "k", "not*base64"
+		}), nil},
+		{"sinch unknown auth", fn(func(c *config.Config) {
+			c.SMS.Provider = "sinch"
+			c.SMS.Sinch.Auth, c.SMS.Sinch.KeyID, c.SMS.Sinch.KeySecret = "hmac", "k", "BeIukql3pTKJ8RGL5zo0DA=="
+		}), []string{"sms.sinch.auth"}},
 		{"webhook empty", fn(func(c *config.Config) { c.SMS.Provider = "webhook" }), []string{"sms.webhook.url", "sms.webhook.secret"}},
 		{"webhook url with credentials", fn(func(c *config.Config) {
 			c.SMS.Provider = "webhook"

@@ -2,8 +2,12 @@ package sms_test
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,6 +91,10 @@ func TestSinchFailures(t *testing.T) {
 		code int
 	}{
 		{name: "wrong secret", to: alicePhone, edit: func(c *sms.SinchConfig) { c.KeySecret = "d3JvbmcgcGFzc3dvcmQ=" }, want: auth.ErrSMSFailed, code: 40107},
+		{name: "wrong secret, basic", to: alicePhone, edit: func(c *sms.SinchConfig) { c.KeySecret, c.Basic = "d3JvbmcgcGFzc3dvcmQ=", true }, want: auth.ErrSMSFailed, code: 40107},
+		{name: "clock 20 minutes slow", to: alicePhone, edit: func(c *sms.SinchConfig) {
+			c.Now = func() time.Time { return time.Now().Add(-20 * time.Minute) }
+		}, want: auth.ErrSMSFailed, code: 40107},
 		{name: "invalid number", to: "+1555", want: auth.ErrInvalidPhone, code: 40001},
 		{name: "blocked country", to: frPhone, want: auth.ErrInvalidPhone, code: 40300},
 		{name: "no route", to: landline, want: auth.ErrInvalidPhone, code: 42201},
@@ -141,4 +149,66 @@ func TestSinchFailures(t *testing.T) {
 		_, err = p.CheckCode(ctx, ref, "+12015550103", "1234")
 		wantKind(t, err, auth.ErrSMSFailed)
 	})
+}
+
+// TestSinchSignatureKnownAnswer signs the example of Sinch's callback
+// signing documentation: same algorithm, published inputs. The page shows
+// the body digest in full and the start of the signature.
+func TestSinchSignatureKnownAnswer(t *testing.T) {
+	secret, err := base64.StdEncoding.DecodeString("BeIukql3pTKJ8RGL5zo0DA==")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{"event":"ace","callid":"822aa4b7-05b4-4d83-87c7-1f835ee0b6f6_257","timestamp":"2014-09-24T10:59:41Z","version":1}`)
+	if sum := md5.Sum(body); base64.StdEncoding.EncodeToString(sum[:]) != "REWF+X220L4/Gw1spXOU7g==" {
+		t.Fatal("the example body is not the documented one")
+	}
+	sig := sms.SinchSignature(secret, "POST", body, "application/json", "2014-09-24T10:59:41Z", "/sinch/callback/ace")
+	if !strings.HasPrefix(sig, "Tg6fMyo8mj9pYfWQ9") {
+		t.Errorf("signature %q; Sinch's documentation gives Tg6fMyo8mj9pYfWQ9…", sig)
+	}
+}
+
+// authRecorder remembers the scheme of each request's Authorization.
+type authRecorder struct {
+	schemes []string
+	next    http.RoundTripper
+}
+
+func (a *authRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	scheme, _, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	a.schemes = append(a.schemes, scheme+" x-timestamp="+fmt.Sprint(r.Header.Get("X-Timestamp") != ""))
+	return a.next.RoundTrip(r)
+}
+
+func TestSinchSignsUnlessBasic(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		basic bool
+		want  string
+	}{
+		{false, "Application x-timestamp=true"},
+		{true, "Basic x-timestamp=false"},
+	} {
+		_, cfg := newFakeSinch(t, nil)
+		rec := &authRecorder{next: http.DefaultTransport}
+		cfg.Basic, cfg.Transport = tc.basic, rec
+		p, err := sms.NewSinch(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, err := p.StartVerification(ctx, auth.Message{To: alicePhone})
+		if err != nil {
+			t.Fatalf("basic %v: %v", tc.basic, err)
+		}
+		if _, err := p.CheckCode(ctx, ref, alicePhone, "0000"); err != nil {
+			t.Fatalf("basic %v: check: %v", tc.basic, err)
+		}
+		if len(rec.schemes) != 2 || rec.schemes[0] != tc.want || rec.schemes[1] != tc.want {
+			t.Errorf("basic %v: requests authorized as %v, want %q", tc.basic, rec.schemes, tc.want)
+		}
+	}
+	if _, err := sms.NewSinch(sms.SinchConfig{KeyID: "k", KeySecret: "not*base64"}); err == nil {
+		t.Error("a secret that is not base64 was accepted for signing")
+	}
 }

@@ -37,7 +37,7 @@ func newSender(cfg *config.Config) (auth.Sender, error) {
 	case "twilio_verify":
 		s, err = sms.NewTwilioVerify(tw)
 	case "sinch":
-		s, err = sms.NewSinch(sms.SinchConfig{KeyID: c.Sinch.KeyID, KeySecret: c.Sinch.KeySecret, BaseURL: c.Sinch.BaseURL, Timeout: c.Timeout})
+		s, err = sms.NewSinch(sms.SinchConfig{KeyID: c.Sinch.KeyID, KeySecret: c.Sinch.KeySecret, Basic: c.Sinch.Auth == "basic", BaseURL: c.Sinch.BaseURL, Timeout: c.Timeout})
 	case "webhook":
 		s, err = sms.NewWebhook(sms.WebhookConfig{URL: c.Webhook.URL, Secret: c.Webhook.Secret, Timeout: c.Timeout})
 	default:

@@ -1,10 +1,15 @@
 package fakesms
 
 import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/md5"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"net/http/httptest"
@@ -40,8 +45,9 @@ type SinchVerification struct {
 	Created          time.Time
 }
 
-// Sinch is a fake of the Sinch Verification API, SMS method, with Basic
-// key:secret authentication (point sms.sinch.base_url at URL).
+// Sinch is a fake of the Sinch Verification API, SMS method, that takes
+// application signed requests and Basic key:secret credentials (point
+// sms.sinch.base_url at URL).
 type Sinch struct {
 	base
 	// URL is the fake's origin.
@@ -125,13 +131,20 @@ const sinchPrefix = "/verification/v1/verifications"
 
 func (s *Sinch) route(w http.ResponseWriter, r *http.Request) {
 	authz := r.Header.Get("Authorization")
-	if !strings.HasPrefix(authz, "Basic ") {
+	switch {
+	case strings.HasPrefix(authz, "Basic "):
+		key, secret, _ := r.BasicAuth()
+		if subtle.ConstantTimeCompare([]byte(key), []byte(s.KeyID)) != 1 || subtle.ConstantTimeCompare([]byte(secret), []byte(s.KeySecret)) != 1 {
+			s.fail(w, http.StatusUnauthorized, 40107, "Invalid authorization.")
+			return
+		}
+	case strings.HasPrefix(authz, "Application "):
+		if msg := s.checkSignature(r, strings.TrimPrefix(authz, "Application ")); msg != "" {
+			s.fail(w, http.StatusUnauthorized, 40107, "%s", msg)
+			return
+		}
+	default:
 		s.fail(w, http.StatusUnauthorized, 40100, "Invalid authorization header.")
-		return
-	}
-	key, secret, _ := r.BasicAuth()
-	if subtle.ConstantTimeCompare([]byte(key), []byte(s.KeyID)) != 1 || subtle.ConstantTimeCompare([]byte(secret), []byte(s.KeySecret)) != 1 {
-		s.fail(w, http.StatusUnauthorized, 40107, "Invalid authorization.")
 		return
 	}
 	path := r.URL.Path
@@ -305,4 +318,47 @@ func (s *Sinch) status(w http.ResponseWriter, id string) {
 	out := s.result(v, v.Status, v.Reason)
 	out["identity"] = map[string]string{"type": "number", "endpoint": v.Number}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// checkSignature checks an application signed request whose Authorization
+// header, after "Application ", is cred ("key:signature"), the way the
+// Verification API does: the key is the application's, x-timestamp is an
+// ISO 8601 UTC time within 15 minutes of now, and the signature is
+// Base64(HMAC-SHA256(Base64-Decode(secret), method LF Base64(MD5(body)) LF
+// Content-Type LF "x-timestamp:"ts LF path)). It returns "" when all
+// holds, else the complaint. The body is read and put back.
+func (s *Sinch) checkSignature(r *http.Request, cred string) string {
+	key, sig, ok := strings.Cut(cred, ":")
+	if !ok || subtle.ConstantTimeCompare([]byte(key), []byte(s.KeyID)) != 1 {
+		return "Invalid application key."
+	}
+	ts := r.Header.Get("X-Timestamp")
+	at, err := time.Parse(time.RFC3339, ts)
+	if err != nil {
+		return "Invalid or missing x-timestamp header."
+	}
+	if d := s.now().Sub(at); d > 15*time.Minute || d < -15*time.Minute {
+		return "Request timestamp is too far from the current time."
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		return "Unreadable body."
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	secret, err := base64.StdEncoding.DecodeString(s.KeySecret)
+	if err != nil {
+		return "Application secret is not base64."
+	}
+	digest := ""
+	if len(body) > 0 {
+		sum := md5.Sum(body)
+		digest = base64.StdEncoding.EncodeToString(sum[:])
+	}
+	mac := hmac.New(sha256.New, secret)
+	fmt.Fprintf(mac, "%s\n%s\n%s\nx-timestamp:%s\n%s", r.Method, digest, r.Header.Get("Content-Type"), ts, r.URL.EscapedPath())
+	want := base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	if subtle.ConstantTimeCompare([]byte(sig), []byte(want)) != 1 {
+		return "Invalid signature."
+	}
+	return ""
 }
