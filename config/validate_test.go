@@ -243,8 +243,16 @@ func TestValidateRules(t *testing.T) {
 			c.SMS.Provider = "sinch"
 			c.SMS.Sinch = config.Sinch{Auth: "basic", KeyID: "k", KeySecret: "s", BaseURL: "ftp://sinch"}
 		}), []string{"sms.sinch.base_url"}},
-		{"sinch fine", fn(func(c *config.Config) { c.SMS.Provider = "sinch"; c.SMS.Sinch.KeyID = "k"; c.SMS.Sinch.KeySecret = "BeIukql3pTKJ8RGL5zo0DA==" }), nil},
-		{"sinch signed needs a base64 secret", fn(func(c *config.Config) { c.SMS.Provider = "sinch"; c.SMS.Sinch.KeyID = "k"; c.SMS.Sinch.KeySecret = "not*base64" }),
+		{"sinch fine", fn(func(c *config.Config) {
+			c.SMS.Provider = "sinch"
+			c.SMS.Sinch.KeyID = "k"
+			c.SMS.Sinch.KeySecret = "BeIukql3pTKJ8RGL5zo0DA=="
+		}), nil},
+		{"sinch signed needs a base64 secret", fn(func(c *config.Config) {
+			c.SMS.Provider = "sinch"
+			c.SMS.Sinch.KeyID = "k"
+			c.SMS.Sinch.KeySecret = "not*base64"
+		}),
 			[]string{"sms.sinch.key_secret"}},
 		{"sinch basic takes any secret", fn(func(c *config.Config) {
 			c.SMS.Provider = "sinch"
