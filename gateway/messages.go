@@ -207,16 +207,33 @@ func fill(msg string, args []any) string {
 	})
 }
 
-// Markers around an emphasised argument while a message is escaped.
+// Markers around an emphasised argument, and around a time and its
+// machine-readable form, while a message is escaped.
 const (
 	strongOpen  = "\x02"
 	strongClose = "\x03"
+	timeOpen    = "\x04"
+	timeMid     = "\x05"
+	timeClose   = "\x06"
 )
 
-var dropMarkers = strings.NewReplacer(strongOpen, "", strongClose, "")
+var (
+	dropMarkers = strings.NewReplacer(strongOpen, "", strongClose, "", timeOpen, "", timeMid, "", timeClose, "")
+	putMarkup   = strings.NewReplacer(strongOpen, "<strong>", strongClose, "</strong>",
+		timeOpen, `<time datetime="`, timeMid, `">`, timeClose, "</time>")
+)
+
+// stamp is a time for people: the server writes it in UTC and the
+// portal's script rewrites it in the reader's own time zone, from the
+// machine-readable form it carries (a <time datetime> element).
+type stamp struct {
+	iso  string // RFC 3339, UTC
+	text string // for people, UTC
+}
 
 // html is text, escaped, with the arguments whose name is marked with a
-// leading "*" emphasised with <strong>: {{th "otp.lead" "*phone" .Phone}}.
+// leading "*" emphasised with <strong> ({{th "otp.lead" "*phone" .Phone}})
+// and stamp arguments as <time> elements.
 func (c *catalog) html(id string, args ...any) template.HTML {
 	marked := make([]any, len(args))
 	for i := range args {
@@ -224,9 +241,15 @@ func (c *catalog) html(id string, args ...any) template.HTML {
 		if i%2 == 0 {
 			continue
 		}
+		switch v := args[i].(type) {
+		case stamp:
+			marked[i] = timeOpen + dropMarkers.Replace(v.iso) + timeMid + dropMarkers.Replace(v.text) + timeClose
+		default:
+			marked[i] = dropMarkers.Replace(fmt.Sprint(v))
+		}
 		if name, ok := args[i-1].(string); ok && strings.HasPrefix(name, "*") {
 			marked[i-1] = name[1:]
-			marked[i] = strongOpen + dropMarkers.Replace(fmt.Sprint(args[i])) + strongClose
+			marked[i] = strongOpen + marked[i].(string) + strongClose
 		}
 	}
 	msg, ok := c.msgs[id]
@@ -234,6 +257,5 @@ func (c *catalog) html(id string, args ...any) template.HTML {
 		msg = id
 	}
 	out := template.HTMLEscapeString(fill(dropMarkers.Replace(msg), marked))
-	out = strings.NewReplacer(strongOpen, "<strong>", strongClose, "</strong>").Replace(out)
-	return template.HTML(out)
+	return template.HTML(putMarkup.Replace(out))
 }

@@ -52,6 +52,11 @@ func TestCatalogText(t *testing.T) {
 			"If <strong>&lt;b&gt;eve&lt;/b&gt;</strong> has an account &lt;really&gt;"},
 		{"html leaves unmarked arguments plain", string(c.html("args", "length", 6, "*phone", "+1")), "We texted a 6-digit code to <strong>+1</strong>."},
 		{"markers in arguments cannot forge tags", string(c.html("html", "*user", "\x03<i>\x02")), "If <strong>&lt;i&gt;</strong> has an account &lt;really&gt;"},
+		{"nor in unmarked ones", string(c.html("html", "user", "\x02\x04x\x05y\x06")), "If xy has an account &lt;really&gt;"},
+		{"a stamp is a time element", string(c.html("html", "user", stamp{iso: "2026-11-22T05:30:00Z", text: "22 Nov 2026, 05:30 UTC"})),
+			`If <time datetime="2026-11-22T05:30:00Z">22 Nov 2026, 05:30 UTC</time> has an account &lt;really&gt;`},
+		{"a stamp cannot carry markup", string(c.html("html", "user", stamp{iso: `x"><script>`, text: "<b>"})),
+			`If <time datetime="x&#34;&gt;&lt;script&gt;">&lt;b&gt;</time> has an account &lt;really&gt;`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -198,9 +198,12 @@ func parseTemplates(msg *catalog) (*template.Template, error) {
 		"clock": func(sec int) string { return fmt.Sprintf("%d:%02d", sec/60, sec%60) },
 		// minutes rounds seconds up to whole minutes.
 		"minutes": func(sec int) int { return (sec + 59) / 60 },
-		// datetime formats a time for people, in UTC (the page's script
-		// shows it in the reader's own time zone).
-		"datetime": func(t time.Time) string { return t.UTC().Format(msg.text("datetime")) },
+		// datetime formats a time for people, in UTC; as an argument of
+		// th it becomes a <time> element, which the page's script shows
+		// in the reader's own time zone.
+		"datetime": func(t time.Time) stamp {
+			return stamp{iso: t.UTC().Format(time.RFC3339), text: t.UTC().Format(msg.text("datetime"))}
+		},
 	}).ParseFS(templateFS, "templates/*.html")
 }
 

@@ -186,6 +186,22 @@
     }
   });
 
+  // Times come written in UTC; show them in the reader's own time zone
+  // and language (the UTC text stays as the tooltip).
+  all('time[datetime]').forEach(function (el) {
+    var d = new Date(el.getAttribute('datetime'));
+    if (isNaN(d.getTime())) {
+      return;
+    }
+    try {
+      var text = d.toLocaleString(doc.documentElement.lang || undefined, { dateStyle: 'medium', timeStyle: 'short' });
+      el.title = el.textContent;
+      el.textContent = text;
+    } catch (e) {
+      // An old browser without these options keeps the UTC text.
+    }
+  });
+
   // With several problems, the summary over the form takes the focus.
   var summary = doc.querySelector('.alert-error[tabindex]');
   if (summary) {

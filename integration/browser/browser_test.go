@@ -301,6 +301,15 @@ func (tb *tab) colorScheme(scheme string) {
 	}))
 }
 
+// timezone makes the page's clock run in the IANA zone tz.
+func (tb *tab) timezone(tz string) {
+	tb.t.Helper()
+	tb.do(chromedp.Func(func(ctx context.Context, target *chromedp.Target) error {
+		_, err := cdp.Call(ctx, target, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: tz})
+		return err
+	}))
+}
+
 // cookie returns the named cookie of the gateway's origin, or nil.
 func (tb *tab) cookie(name string) *network.Cookie {
 	tb.t.Helper()

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	_ "time/tzdata" // Asia/Tokyo without the system's zone files
 
 	"github.com/chromedp/chromedp"
 )
@@ -290,12 +291,33 @@ func TestPortal(t *testing.T) {
 
 	t.Run("account page, then sign out everywhere", func(t *testing.T) {
 		tb := b.newTab(t, g)
+		tb.timezone("Asia/Tokyo")
 		tb.open("/_gatehouse/account")
 		tb.signIn(alice)
 		tb.wantPath("/_gatehouse/account")
 		tb.wantText("(this browser)")
 		tb.wantText("Chrome (headless) on Linux")
 		tb.shot("account")
+
+		// Session times are sent in UTC and shown in the reader's zone.
+		stamp := evalJS[[]string](tb, `(function () { var e = document.querySelector('time[datetime]'); return e ? [e.getAttribute('datetime'), e.textContent, e.title] : []; })()`)
+		if len(stamp) != 3 {
+			t.Fatal("the account page shows no <time> for its sessions")
+		}
+		at, err := time.Parse(time.RFC3339, stamp[0])
+		if err != nil {
+			t.Fatalf("datetime %q: %v", stamp[0], err)
+		}
+		tokyo, err := time.LoadLocation("Asia/Tokyo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := at.In(tokyo).Format("3:04 PM"); !strings.Contains(stamp[1], want) {
+			t.Errorf("a session time reads %q in Tokyo; want the local %s (UTC: %q)", stamp[1], want, stamp[2])
+		}
+		if !strings.HasSuffix(stamp[2], "UTC") {
+			t.Errorf("the UTC time is not kept as the tooltip: %q", stamp[2])
+		}
 
 		// A new phone number, proved by a code sent to it.
 		tb.typeIn("#phone", "201 555 0150")
