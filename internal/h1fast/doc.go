@@ -23,4 +23,11 @@
 // client sent from that request on and answers it as it always would.
 // Since the front never accepts a request with a body, it can never
 // disagree with net/http about where a request ends.
+//
+// A connection reuses one http.Request, its URL and its Header map for
+// each request it answers (only the head's text is allocated anew), so
+// the handler must not keep the request, its URL or its Header after
+// ServeHTTP returns, nor hand them to a goroutine that outlives it. The
+// gateway's handlers keep nothing (the race detector would see a
+// handler that did, in the front's and the gateway's tests).
 package h1fast

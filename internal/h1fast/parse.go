@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/textproto"
+	"slices"
 	"strings"
 
 	"golang.org/x/net/http/httpguts"
@@ -17,6 +18,9 @@ type request struct {
 	host   string
 	header http.Header
 	close  bool // Connection: close
+	// values backs the header's values; header and values are reused
+	// for each request of a connection.
+	values []string
 }
 
 // headEnd returns the length of the head at the start of buf (request
@@ -44,42 +48,44 @@ func headEnd(buf []byte) int {
 // parse parses head, the text of a complete head ending in CRLF CRLF, and
 // reports whether the front may answer it: see the package comment for
 // what qualifies. Header keys and values are substrings of head.
-func parse(head string, fast func(string) bool) (*request, bool) {
+func parse(head string, fast func(string) bool, q *request) bool {
 	line, rest, ok := strings.Cut(head, "\r\n")
 	if !ok {
-		return nil, false
+		return false
 	}
 	target, ok := strings.CutPrefix(line, "GET ")
 	if !ok {
-		return nil, false
+		return false
 	}
 	target, ok = strings.CutSuffix(target, " HTTP/1.1")
 	if !ok || target == "" || target[0] != '/' {
-		return nil, false
+		return false
 	}
 	for i := 0; i < len(target); i++ {
 		// Printable ASCII without '#' and without the space: no escapes
 		// to interpret differently, nothing net/http would refuse.
 		if c := target[i]; c <= ' ' || c >= 0x7f || c == '#' {
-			return nil, false
+			return false
 		}
 	}
-	q := &request{target: target, path: target}
+	h, values := q.header, q.values[:0]
+	clear(h)
+	*q = request{target: target, path: target, header: h}
 	if p, query, found := strings.Cut(target, "?"); found {
 		q.path, q.query = p, query
 	}
 	if strings.IndexByte(q.path, '%') >= 0 || !fast(q.path) {
-		return nil, false
+		return false
 	}
 
 	// Header lines: count them first, so that their values share one
 	// backing array, as net/textproto does.
-	n := strings.Count(rest, "\r\n") - 1
+	n := strings.Count(rest, "\n") - 1
 	if n < 1 {
-		return nil, false // no Host
+		return false // no Host
 	}
-	values := make([]string, n)
-	q.header = make(http.Header, n)
+	values = slices.Grow(values, n)[:n]
+	q.values = values
 	hosts := 0
 	for i := 0; ; i++ {
 		line, rest, _ = strings.Cut(rest, "\r\n")
@@ -89,22 +95,22 @@ func parse(head string, fast func(string) bool) (*request, bool) {
 		name, value, ok := strings.Cut(line, ":")
 		if !ok || !httpguts.ValidHeaderFieldName(name) ||
 			strings.IndexByte(line, '\r') >= 0 || strings.IndexByte(line, '\n') >= 0 {
-			return nil, false // also: a folded line (leading space), a bare CR or LF
+			return false // also: a folded line (leading space), a bare CR or LF
 		}
 		value = textproto.TrimString(value)
 		if !httpguts.ValidHeaderFieldValue(value) {
-			return nil, false
+			return false
 		}
 		key := textproto.CanonicalMIMEHeaderKey(name)
 		switch key {
 		case "Host":
 			if hosts++; hosts > 1 || !httpguts.ValidHostHeader(value) {
-				return nil, false
+				return false
 			}
 			q.host = value
 			continue // net/http moves Host out of the header map
 		case "Content-Length", "Transfer-Encoding", "Expect", "Upgrade", "Te", "Trailer":
-			return nil, false
+			return false
 		case "Connection":
 			for tok := range strings.SplitSeq(value, ",") {
 				switch strings.ToLower(textproto.TrimString(tok)) {
@@ -112,7 +118,7 @@ func parse(head string, fast func(string) bool) (*request, bool) {
 					q.close = true
 				case "keep-alive", "":
 				default:
-					return nil, false
+					return false
 				}
 			}
 		}
@@ -124,7 +130,7 @@ func parse(head string, fast func(string) bool) (*request, bool) {
 		}
 	}
 	if hosts != 1 {
-		return nil, false
+		return false
 	}
-	return q, true
+	return true
 }

@@ -46,7 +46,7 @@ func TestParse(t *testing.T) {
 		"GET /_fast HTTP/1.1\r\nHost: a\r\nX_Under_Score: 1\r\n\r\n",
 	}
 	for _, head := range accepted {
-		q, ok := parse(head, fastPath)
+		q, ok := parseFresh(head)
 		if !ok {
 			t.Errorf("front refused a plain request:\n%q", head)
 			continue
@@ -88,7 +88,7 @@ func TestParse(t *testing.T) {
 		"bad name":                 "GET /_fast HTTP/1.1\r\nHost: a\r\nX(y): b\r\n\r\n",
 	}
 	for name, head := range refused {
-		if q, ok := parse(head, fastPath); ok {
+		if q, ok := parseFresh(head); ok {
 			t.Errorf("%s: front would answer %q as %+v", name, head, q)
 		}
 	}
@@ -114,9 +114,14 @@ func TestHeadEnd(t *testing.T) {
 	}
 }
 
+// dirtyHead is parsed before each fuzz input, into the same request.
+const dirtyHead = "GET /_fast?stale=1 HTTP/1.1\r\nHost: stale\r\nCookie: stale=1\r\nCookie: again\r\n" +
+	"X-Forwarded-Uri: /stale\r\nX-A: 1\r\nX-B: 2\r\nX-C: 3\r\nConnection: close\r\n\r\n"
+
 // FuzzParse holds the front's parser to net/http's: whatever head the
 // front accepts, net/http must read as the same bodiless GET with the
-// same target, host, headers and Connection: close.
+// same target, host, headers and Connection: close, even when parsed into
+// a request reused from an earlier one.
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"GET /_fast HTTP/1.1\r\nHost: a\r\n\r\n",
@@ -132,10 +137,32 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		head = head[:end]
-		q, ok := parse(head, fastPath)
-		if !ok {
+		// Into a request that already served one, as on a connection:
+		// nothing of the earlier request may show through.
+		q, _ := parseFresh(dirtyHead)
+		if !parse(head, fastPath, q) {
 			return
 		}
 		checkAgainstNetHTTP(t, head, q)
 	})
+}
+
+// parseFresh parses head into a new request, as a new connection does.
+func parseFresh(head string) (*request, bool) {
+	q := &request{header: make(http.Header)}
+	ok := parse(head, fastPath, q)
+	return q, ok
+}
+
+// TestParseReusesWithoutLeaks parses a second head into the request of
+// the first, as the next request of a connection does: nothing of the
+// first may remain.
+func TestParseReusesWithoutLeaks(t *testing.T) {
+	q := &request{header: make(http.Header)}
+	first := "GET /_fast?a=1 HTTP/1.1\r\nHost: one\r\nCookie: s=1\r\nX-Forwarded-Uri: /secret\r\nConnection: close\r\n\r\n"
+	second := "GET /_fast HTTP/1.1\r\nHost: two\r\nCookie: s=2\r\n\r\n"
+	if !parse(first, fastPath, q) || !parse(second, fastPath, q) {
+		t.Fatal("refused")
+	}
+	checkAgainstNetHTTP(t, second, q)
 }

@@ -60,7 +60,8 @@ func (f *Front) Stats() Stats {
 // Config configures a Front.
 type Config struct {
 	// Handler answers the requests the front takes (the same handler the
-	// http.Server has).
+	// http.Server has). It must not keep the request, its URL or its
+	// Header after it returns: the connection reuses them.
 	Handler http.Handler
 	// Fast reports whether GET requests for path (exactly as sent, never
 	// with escapes) may be answered by the front.
@@ -185,6 +186,12 @@ type conn struct {
 	remote string
 	w      responseWriter
 	out    []byte
+	// The request being answered, reused for each request of the
+	// connection (see the package comment: handlers must not keep it).
+	q    request
+	req  http.Request
+	url  url.URL
+	base http.Request // no fields but the connection's context
 	// Deadlines currently set on nc (zero: none).
 	readBy, writeBy time.Time
 }
@@ -194,9 +201,11 @@ type conn struct {
 func (f *Front) serve(nc net.Conn) {
 	c := &conn{f: f, nc: nc, br: bufio.NewReaderSize(nc, bufSize), remote: nc.RemoteAddr().String()}
 	c.w.header = make(http.Header, 8)
+	c.q.header = make(http.Header, 16)
 	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), http.LocalAddrContextKey, nc.LocalAddr()))
 	defer cancel()
 	c.ctx = ctx
+	c.base = *(&http.Request{}).WithContext(ctx)
 	defer f.untrack(c)
 	for {
 		if !f.track(c, true) {
@@ -265,8 +274,8 @@ func (c *conn) head() (q *request, n int, ok bool) {
 		buf, _ := c.br.Peek(c.br.Buffered())
 		switch end := headEnd(buf); {
 		case end > 0:
-			q, ok := parse(string(buf[:end]), c.f.fast)
-			return q, end, ok
+			ok := parse(string(buf[:end]), c.f.fast, &c.q)
+			return &c.q, end, ok
 		case end < 0 || len(buf) == bufSize:
 			return nil, 0, false
 		}
@@ -375,19 +384,18 @@ func (p *prefixConn) Read(b []byte) (int, error) {
 // answer runs the handler on q (whose head is n bytes long) and writes
 // the response. It reports whether the connection stays open.
 func (c *conn) answer(q *request, n int) (keep bool) {
-	r := (&http.Request{
-		Method:     http.MethodGet,
-		URL:        &url.URL{Path: q.path, RawQuery: q.query},
-		Proto:      "HTTP/1.1",
-		ProtoMajor: 1,
-		ProtoMinor: 1,
-		Header:     q.header,
-		Body:       http.NoBody,
-		Host:       q.host,
-		RemoteAddr: c.remote,
-		RequestURI: q.target,
-		Close:      q.close,
-	}).WithContext(c.ctx)
+	c.url = url.URL{Path: q.path, RawQuery: q.query}
+	r := &c.req
+	*r = c.base // the context
+	r.Method = http.MethodGet
+	r.URL = &c.url
+	r.Proto, r.ProtoMajor, r.ProtoMinor = "HTTP/1.1", 1, 1
+	r.Header = q.header
+	r.Body = http.NoBody
+	r.Host = q.host
+	r.RemoteAddr = c.remote
+	r.RequestURI = q.target
+	r.Close = q.close
 	_, _ = c.br.Discard(n)
 
 	w := &c.w
