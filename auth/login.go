@@ -12,14 +12,15 @@ type PasswordChecker interface {
 	// Verify reports whether password matches encoded; errors wrap
 	// ErrOverloaded when hashing capacity is exhausted.
 	Verify(ctx context.Context, encoded, password string) (bool, error)
-	// VerifyDummy does the work of one verification and discards it, so
-	// unknown users cost the same time as known ones.
+	// VerifyDummy takes as long as one verification (holding a hashing
+	// slot like one) and can never succeed, so unknown users cost the
+	// same time as known ones.
 	VerifyDummy(ctx context.Context, password string) error
 }
 
 // Authenticator checks first factors. Unknown users, wrong passwords and
-// disabled users all return ErrInvalidCredentials after the same hashing
-// work.
+// disabled users all return ErrInvalidCredentials after the same time in
+// a hashing slot.
 type Authenticator struct {
 	users  UserBackend
 	hasher PasswordChecker
@@ -98,7 +99,7 @@ func (a *Authenticator) rehash(ctx context.Context, u *User, password string) {
 	a.log.InfoContext(ctx, "login: password hash upgraded", "user", u.Username)
 }
 
-// dummy spends a verification's work for a login that cannot succeed and
+// dummy takes a verification's time for a login that cannot succeed and
 // fails it the way a real one would (overload included).
 func (a *Authenticator) dummy(ctx context.Context, password string) error {
 	if err := a.hasher.VerifyDummy(ctx, password); errors.Is(err, ErrOverloaded) {
