@@ -44,7 +44,7 @@ type authzCheck struct {
 
 // serveAuthz serves a forward-auth target: read reads the original
 // request from the front door's headers, redirect is authorize's.
-func (s *Server) serveAuthz(c *gin.Context, read func(*http.Request) (original, bool), redirect bool) {
+func (s *Server) serveAuthz(c *gin.Context, read func(*http.Request) (original, error), redirect bool) {
 	r := c.Request
 	ck := &authzCheck{trusted: s.peerTrusted(r)}
 	ck.ctx = requestCtx{Context: r.Context(), id: requestIDFor(r, func(*http.Request) bool { return ck.trusted })}

@@ -97,54 +97,10 @@ func refAuthzHeaders(s *Server) gin.HandlerFunc {
 	}
 }
 
-type refOriginal struct {
-	method string
-	url    *url.URL
-	host   string
-	path   string
-}
-
-func refOriginalFromNginx(r *http.Request) (*refOriginal, bool) {
-	u, err := url.Parse(header(r.Header, "X-Original-Url"))
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, false
-	}
-	m := header(r.Header, "X-Original-Method")
-	if m == "" {
-		m = http.MethodGet
-	}
-	return refNewOriginal(m, u)
-}
-
-func refOriginalFromForwarded(r *http.Request) (*refOriginal, bool) {
-	proto, host := header(r.Header, "X-Forwarded-Proto"), header(r.Header, "X-Forwarded-Host")
-	if proto != "http" && proto != "https" || host == "" {
-		return nil, false
-	}
-	uri := header(r.Header, "X-Forwarded-Uri")
-	if uri == "" {
-		uri = "/"
-	}
-	if !strings.HasPrefix(uri, "/") {
-		return nil, false
-	}
-	u, err := url.Parse(proto + "://" + host + uri)
-	if err != nil || u.Host == "" {
-		return nil, false
-	}
-	m := header(r.Header, "X-Forwarded-Method")
-	if m == "" {
-		m = http.MethodGet
-	}
-	return refNewOriginal(m, u)
-}
-
-func refNewOriginal(method string, u *url.URL) (*refOriginal, bool) {
-	if strings.Contains(strings.ToLower(u.EscapedPath()), "%2f") || strings.ContainsAny(u.Path, "\\\x00") {
-		return nil, false
-	}
-	return &refOriginal{method: strings.ToUpper(method), url: u, host: normalizeHost(u.Host), path: cleanPath(u.Path)}, true
-}
+// The reference reads originals with the production readers: what it
+// holds the lean chain to is the chain around them.
+func refOriginalFromNginx(r *http.Request) (original, error)     { return originalFromNginx(r) }
+func refOriginalFromForwarded(r *http.Request) (original, error) { return originalFromForwarded(r) }
 
 func refCurrentUser(s *Server, c *gin.Context) (*auth.Session, *auth.User, error) {
 	var sess *auth.Session
@@ -171,31 +127,46 @@ func refCurrentUser(s *Server, c *gin.Context) (*auth.Session, *auth.User, error
 	return sess, u, nil
 }
 
-func refAuthorize(s *Server, c *gin.Context, read func(*http.Request) (*refOriginal, bool), redirect bool) {
+func refAuthorize(s *Server, c *gin.Context, read func(*http.Request) (original, error), redirect bool) {
 	noStore(c)
 	if !s.peerTrusted(c.Request) {
 		s.metrics.requests.WithLabelValues("", "untrusted_peer").Inc()
 		s.apiFail(c, errUnauthenticated)
 		return
 	}
-	o, ok := read(c.Request)
-	if !ok {
-		s.apiFail(c, errUnauthenticated)
+	o, err := read(c.Request)
+	portal := false
+	if err == nil {
+		portal, err = o.path.under(s.prefix)
+		portal = portal && o.host == normalizeHost(s.publicURL.Host)
+	}
+	var rt *route
+	var bypassed bool
+	if err == nil && !portal {
+		rt, bypassed, err = s.routes().resolve(o.host, &o.path, o.method)
+	}
+	if err != nil {
+		if errors.Is(err, errBadPath) {
+			s.metrics.requests.WithLabelValues("", "bad_path").Inc()
+			if !redirect {
+				err = errBadPathSubrequest
+			}
+		}
+		s.apiFail(c, err)
 		return
 	}
-	if o.host == normalizeHost(s.publicURL.Host) && pathHasPrefix(o.path, s.prefix) {
+	if portal {
 		s.metrics.requests.WithLabelValues("", "portal").Inc()
 		s.headers.set(c.Writer.Header(), identity{}, true)
 		c.Status(http.StatusOK)
 		return
 	}
-	rt := s.routes().match(o.host, o.path, o.method)
 	if rt == nil {
 		s.metrics.noRoute.Inc()
 		s.apiFail(c, errForbidden)
 		return
 	}
-	if rt.policy == PolicyBypass || rt.isBypassed(o.path) {
+	if bypassed {
 		rt.m.bypass.Inc()
 		s.headers.set(c.Writer.Header(), identity{}, true)
 		c.Status(http.StatusOK)
@@ -230,7 +201,7 @@ func refAuthorize(s *Server, c *gin.Context, read func(*http.Request) (*refOrigi
 	default:
 		rt.m.login.Inc()
 		if o.method == http.MethodGet && wantsHTML(c.Request) {
-			login := strings.TrimSuffix(s.publicURL.String(), "/") + s.prefix + "/login?rd=" + url.QueryEscape(o.url.String())
+			login := strings.TrimSuffix(s.publicURL.String(), "/") + s.prefix + "/login?rd=" + url.QueryEscape(o.URL())
 			if redirect {
 				c.Redirect(http.StatusFound, login)
 				c.Abort()

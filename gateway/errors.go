@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strconv"
@@ -23,9 +24,12 @@ var (
 	errForbidden       = errors.New("forbidden")
 	errNoRoute         = errors.New("no route")
 	errBadPath         = errors.New("bad path")
-	errUpstream        = errors.New("upstream unavailable")
-	errUpstreamTimeout = errors.New("upstream timeout")
-	errSignupDisabled  = errors.New("sign-up disabled")
+	// errBadPathSubrequest is errBadPath answered to nginx's auth_request,
+	// which turns any status but 2xx, 401 and 403 into a 500.
+	errBadPathSubrequest = fmt.Errorf("%w (auth subrequest)", errBadPath)
+	errUpstream          = errors.New("upstream unavailable")
+	errUpstreamTimeout   = errors.New("upstream timeout")
+	errSignupDisabled    = errors.New("sign-up disabled")
 )
 
 // apiError is what a client sees: status, stable code, human message.
@@ -59,6 +63,7 @@ var errorTable = []struct {
 	{errCSRF, newAPIError(http.StatusForbidden, "csrf_failed", "This form has expired or came from another site. Go back, reload the page and try again.")},
 	{errForbidden, newAPIError(http.StatusForbidden, "forbidden", "You do not have access to this page.")},
 	{errNoRoute, newAPIError(http.StatusNotFound, "no_route", "Nothing is served at this address.")},
+	{errBadPathSubrequest, newAPIError(http.StatusForbidden, "bad_path", "The request path is not allowed.")},
 	{errBadPath, newAPIError(http.StatusBadRequest, "bad_path", "The request path is not allowed.")},
 	{errBodyTooLarge, newAPIError(http.StatusRequestEntityTooLarge, "body_too_large", "The request body is too large.")},
 	{errNeedJSON, newAPIError(http.StatusUnsupportedMediaType, "unsupported_media_type", "Send JSON with Content-Type: application/json.")},

@@ -31,11 +31,19 @@ func (s *Server) targetRoute(c *gin.Context, rd string) *route {
 				host = normalizeHost(u.Host)
 			}
 			if u.Path != "" {
-				p = cleanPath(u.Path)
+				p = u.EscapedPath()
 			}
 		}
 	}
-	return s.routes().match(host, p, "GET")
+	rp, err := readPath(p)
+	if err != nil {
+		return nil // the front door refuses it anyway
+	}
+	rt, _, err := s.routes().resolve(host, &rp, "GET")
+	if err != nil {
+		return nil
+	}
+	return rt
 }
 
 // codeNeeded reports whether, after the proofs in sess, user must still

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -27,33 +28,40 @@ func (s *Server) forwardAuth(c *gin.Context) {
 // authorize answers check ck: whether the request a front door asks about
 // (read from c's request) may through, and as whom. redirect sends
 // browsers without a session to the portal with a 302 instead of a 401.
-func (s *Server) authorize(c *gin.Context, ck *authzCheck, read func(*http.Request) (original, bool), redirect bool) {
+func (s *Server) authorize(c *gin.Context, ck *authzCheck, read func(*http.Request) (original, error), redirect bool) {
 	if !ck.trusted {
 		s.metrics.requests.WithLabelValues("", "untrusted_peer").Inc()
 		s.refuse(c, ck, errUnauthenticated)
 		return
 	}
-	o, ok := read(c.Request)
-	if !ok {
-		s.refuse(c, ck, errUnauthenticated)
+	o, err := read(c.Request)
+	if err == nil {
+		err = s.authorizePortal(c, ck, &o)
+	}
+	if errors.Is(err, errPortalPassed) {
 		return
 	}
-	if s.isPortal(&o) {
-		// The portal itself, put behind forward-auth by mistake (a wildcard
-		// route or middleware covering public_url's host): it must stay
-		// reachable without a session, or the login page would redirect to
-		// itself forever.
-		s.metrics.requests.WithLabelValues("", "portal").Inc()
-		s.pass(c, ck, identity{})
+	var rt *route
+	var bypassed bool
+	if err == nil {
+		rt, bypassed, err = s.routes().resolve(o.host, &o.path, o.method)
+	}
+	if err != nil {
+		if errors.Is(err, errBadPath) {
+			s.metrics.requests.WithLabelValues("", "bad_path").Inc()
+			if !redirect {
+				err = errBadPathSubrequest // nginx turns a 400 from auth_request into a 500
+			}
+		}
+		s.refuse(c, ck, err)
 		return
 	}
-	rt := s.routes().match(o.host, o.path, o.method)
 	if rt == nil {
 		s.metrics.noRoute.Inc()
 		s.refuse(c, ck, errForbidden)
 		return
 	}
-	if rt.policy == PolicyBypass || rt.isBypassed(o.path) {
+	if bypassed {
 		rt.m.bypass.Inc()
 		s.pass(c, ck, identity{})
 		return
@@ -129,11 +137,26 @@ func (s *Server) refusing(c *gin.Context, ck *authzCheck) {
 
 // portalLoginURL is the portal's login page on public_url, with rd set to
 // the original URL the person was going to.
-func (s *Server) portalLoginURL(original *url.URL) string {
-	return strings.TrimSuffix(s.publicURL.String(), "/") + s.prefix + "/login?rd=" + url.QueryEscape(original.String())
+func (s *Server) portalLoginURL(original string) string {
+	return strings.TrimSuffix(s.publicURL.String(), "/") + s.prefix + "/login?rd=" + url.QueryEscape(original)
 }
 
-// isPortal reports whether o is a page of the portal on public_url's host.
-func (s *Server) isPortal(o *original) bool {
-	return o.host == normalizeHost(s.publicURL.Host) && pathHasPrefix(o.path, s.prefix)
+// errPortalPassed says authorizePortal answered the check.
+var errPortalPassed = errors.New("portal passed")
+
+// authorizePortal passes a check for a page of the portal on public_url's
+// host (answering it, and returning errPortalPassed): the portal put
+// behind forward-auth by mistake (a wildcard route or middleware covering
+// public_url's host) must stay reachable without a session, or the login
+// page would redirect to itself forever. On every host, a path that some
+// readings put under portal_prefix and others not is refused
+// (docs/contract.md, "Request paths").
+func (s *Server) authorizePortal(c *gin.Context, ck *authzCheck, o *original) error {
+	in, err := o.path.under(s.prefix)
+	if err != nil || !in || o.host != normalizeHost(s.publicURL.Host) {
+		return err
+	}
+	s.metrics.requests.WithLabelValues("", "portal").Inc()
+	s.pass(c, ck, identity{})
+	return errPortalPassed
 }

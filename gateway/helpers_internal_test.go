@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -8,60 +9,6 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse/config"
 )
-
-func TestCleanPath(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"", "/"},
-		{"/", "/"},
-		{"a/b", "/a/b"},
-		{"/a/b", "/a/b"},
-		{"/a/b/", "/a/b/"},
-		{"/a/../b", "/b"},
-		{"/a/b/..", "/a"},
-		{"/a/b/../", "/a/"},
-		{"/../../etc/passwd", "/etc/passwd"},
-		{"..", "/"},
-		{"/..", "/"},
-		{"/../", "/"},
-		{"//a//b//", "/a/b/"},
-		{"/a/./b/.", "/a/b"},
-		{"/./", "/"},
-		{"/static/../admin", "/admin"},
-		{"/admin/.", "/admin"},
-		{"/admin/./", "/admin/"},
-		{"/a/%2e%2e/b", "/a/%2e%2e/b"}, // still encoded: not a dot segment here (the server decodes first)
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			if got := cleanPath(tt.in); got != tt.want {
-				t.Errorf("cleanPath(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-		})
-	}
-}
-
-func FuzzCleanPath(f *testing.F) {
-	for _, s := range []string{"", "/", "/a/../b", "//x//", "/./.", "a/..", "/a/b/../../..", "/.../", "/a/.b/..c/"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, in string) {
-		got := cleanPath(in)
-		if !strings.HasPrefix(got, "/") {
-			t.Fatalf("cleanPath(%q) = %q: not rooted", in, got)
-		}
-		for _, bad := range []string{"/../", "/./", "//"} {
-			if strings.Contains(got, bad) {
-				t.Fatalf("cleanPath(%q) = %q: contains %q", in, got, bad)
-			}
-		}
-		if strings.HasSuffix(got, "/..") || strings.HasSuffix(got, "/.") {
-			t.Fatalf("cleanPath(%q) = %q: ends in a dot segment", in, got)
-		}
-		if again := cleanPath(got); again != got {
-			t.Fatalf("cleanPath is not idempotent: %q -> %q -> %q", in, got, again)
-		}
-	})
-}
 
 func TestNormalizeHost(t *testing.T) {
 	tests := []struct{ in, want string }{
@@ -364,30 +311,49 @@ func FuzzSafeRedirect(f *testing.F) {
 	})
 }
 
-// TestMatchPathParameters pins the servlet path-parameter tricks: what a
-// Tomcat-style upstream would serve is what the policy sees.
-func TestMatchPathParameters(t *testing.T) {
+// TestResolvePathParameters pins the servlet path-parameter tricks: a
+// path whose readings with and without ";parameters" lead to different
+// routes is refused; one they agree on is served by that route.
+func TestResolvePathParameters(t *testing.T) {
 	routes, err := compileRoutes([]config.Route{
 		{Name: "root", Host: "app.example.com", PathPrefix: "/", Upstream: "http://127.0.0.1:1", Policy: PolicyBypass},
-		{Name: "admin", Host: "app.example.com", PathPrefix: "/admin", Upstream: "http://127.0.0.1:1", Policy: PolicyDeny},
+		{Name: "admin", Host: "app.example.com", PathPrefix: "/admin", Upstream: "http://127.0.0.1:1", Policy: PolicyDeny, BypassPaths: []string{"/admin/static"}},
 		{Name: "public", Host: "app.example.com", PathPrefix: "/public", Upstream: "http://127.0.0.1:1", Policy: PolicyBypass},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ path, want string }{
-		{"/admin;jsessionid=abc", "admin"},
-		{"/admin;x/users", "admin"},
-		{"/public/..;/admin", "admin"},
-		{"/public/..;x=1/admin/", "admin"},
-		{"/public;/../admin", "admin"},
+		{"/admin;jsessionid=abc", "bad_path"},
+		{"/admin;x/users", "bad_path"},
+		{"/public/..;/admin", "bad_path"},
+		{"/public/..;x=1/admin/", "bad_path"},
+		{"/public;/../admin", "bad_path"},
+		{"/;/admin", "bad_path"},
+		{"/admin/static;x/secret", "bad_path"}, // bypassed to a servlet, not to a literal reader
+		{"/admin/x;jsessionid=1", "admin"},
 		{"/public/page;v=2", "public"},
-		{"/;/admin", "admin"},
 		{"/adminx;y", "root"},
+		{"/admin/static/app.css;v=3", "admin (bypassed)"},
 	} {
-		got := routes.match("app.example.com", cleanPath(tc.path), "GET")
-		if got == nil || got.name != tc.want {
-			t.Errorf("match(%q) = %v, want %s", tc.path, got, tc.want)
+		rp, err := readPath(tc.path)
+		got := "bad_path"
+		if err == nil {
+			var rt *route
+			var bypassed bool
+			rt, bypassed, err = routes.resolve("app.example.com", &rp, "GET")
+			if err == nil {
+				got = rt.name
+				if bypassed && rt.policy != PolicyBypass {
+					got += " (bypassed)"
+				}
+			}
+		}
+		if err != nil && !errors.Is(err, errBadPath) {
+			t.Fatalf("%q: %v", tc.path, err)
+		}
+		if got != tc.want {
+			t.Errorf("resolve(%q) = %s, want %s", tc.path, got, tc.want)
 		}
 	}
 }

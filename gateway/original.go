@@ -6,140 +6,86 @@ import (
 	"strings"
 )
 
-// original is the request a front door asks about.
+// original is the request a front door asks about, read from the headers
+// it sent: the decision is made on its path exactly as the front door
+// will pass it to the app (docs/contract.md, "Request paths").
 type original struct {
-	method string
-	host   string // normalised
-	path   string // cleaned
-	// The URL as the front door sent it: parsed (u), or, when it was
-	// plain enough to be read without url.Parse, its three parts, which
-	// URL parses on demand (only a refusal needs the whole URL).
-	u                      *url.URL
-	scheme, authority, uri string
+	method    string
+	scheme    string
+	authority string // host[:port] as the front door sent it
+	host      string // normalised
+	uri       string // the request target: raw path and query
+	path      reqPath
 }
 
-// URL returns the original URL.
-func (o *original) URL() *url.URL {
-	if o.u == nil {
-		// plainURL vouched that this parses, to Host authority and Path
-		// the path part of uri.
-		o.u, _ = url.Parse(o.scheme + "://" + o.authority + o.uri)
-	}
-	return o.u
-}
+// URL returns the original URL as the front door described it.
+func (o *original) URL() string { return o.scheme + "://" + o.authority + o.uri }
 
-// originalFromNginx reads X-Original-URL and X-Original-Method.
-func originalFromNginx(r *http.Request) (original, bool) {
+// originalFromNginx reads X-Original-URL ($scheme://$host$request_uri)
+// and X-Original-Method.
+func originalFromNginx(r *http.Request) (original, error) {
 	raw := header(r.Header, "X-Original-Url")
-	m := header(r.Header, "X-Original-Method")
-	if m == "" {
-		m = http.MethodGet
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return original{}, errUnauthenticated
 	}
-	if scheme, rest, ok := strings.Cut(raw, "://"); ok && (scheme == "http" || scheme == "https") {
-		if i := strings.IndexByte(rest, '/'); i > 0 {
-			if o, ok := plainOriginal(m, scheme, rest[:i], rest[i:]); ok {
-				return o, true
-			}
-		}
+	authority, uri := rest, "/"
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		authority, uri = rest[:i], rest[i:]
 	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return original{}, false
-	}
-	return newOriginal(m, u)
+	return newOriginal(header(r.Header, "X-Original-Method"), scheme, authority, uri)
 }
 
 // originalFromForwarded reads X-Forwarded-Proto/Host/Uri/Method (Traefik,
 // Caddy).
-func originalFromForwarded(r *http.Request) (original, bool) {
-	proto, host := header(r.Header, "X-Forwarded-Proto"), header(r.Header, "X-Forwarded-Host")
-	if proto != "http" && proto != "https" || host == "" {
-		return original{}, false
-	}
+func originalFromForwarded(r *http.Request) (original, error) {
 	uri := header(r.Header, "X-Forwarded-Uri")
 	if uri == "" {
 		uri = "/"
 	}
-	if !strings.HasPrefix(uri, "/") {
-		return original{}, false
-	}
-	m := header(r.Header, "X-Forwarded-Method")
-	if m == "" {
-		m = http.MethodGet
-	}
-	if o, ok := plainOriginal(m, proto, host, uri); ok {
-		return o, true
-	}
-	u, err := url.Parse(proto + "://" + host + uri)
-	if err != nil || u.Host == "" {
-		return original{}, false
-	}
-	return newOriginal(m, u)
+	return newOriginal(header(r.Header, "X-Forwarded-Method"), header(r.Header, "X-Forwarded-Proto"), header(r.Header, "X-Forwarded-Host"), uri)
 }
 
-// newOriginal is the original request for method and parsed URL u, or
-// false when u's path is refused (encoded slash, backslash, NUL).
-func newOriginal(method string, u *url.URL) (original, bool) {
-	if strings.Contains(strings.ToLower(u.EscapedPath()), "%2f") || strings.ContainsAny(u.Path, "\\\x00") {
-		return original{}, false
+// newOriginal checks and reads the parts of an original request. Missing
+// or malformed scheme, host or method are errUnauthenticated (the front
+// door is misconfigured: refuse); a path readers could read differently
+// is errBadPath.
+func newOriginal(method, scheme, authority, uri string) (original, error) {
+	if method == "" {
+		method = http.MethodGet
 	}
-	return original{method: strings.ToUpper(method), u: u, host: normalizeHost(u.Host), path: cleanPath(u.Path)}, true
-}
-
-// plainOriginal is newOriginal(method, url.Parse(scheme+"://"+authority+uri))
-// for the URLs front doors send almost always, read without building and
-// parsing the string: it reports false, and the caller parses, for
-// anything else. FuzzPlainOriginal holds it to url.Parse.
-func plainOriginal(method, scheme, authority, uri string) (original, bool) {
-	p, ok := plainURL(authority, uri)
-	if !ok {
-		return original{}, false
+	if scheme != "http" && scheme != "https" || !validAuthority(scheme, authority) || !validMethod(method) {
+		return original{}, errUnauthenticated
+	}
+	p, err := readPath(rawRequestPath(uri))
+	if err != nil {
+		return original{}, err
 	}
 	return original{
-		method: strings.ToUpper(method), host: normalizeHost(authority), path: cleanPath(p),
-		scheme: scheme, authority: authority, uri: uri,
-	}, true
+		method: strings.ToUpper(method), scheme: scheme, authority: authority,
+		host: normalizeHost(authority), uri: uri, path: p,
+	}, nil
 }
 
-// plainURL reports whether an http(s) URL with this authority and uri
-// (which starts with '/') is plain: the authority a host name of letters,
-// digits, '.', '-' and '_' with an optional numeric port, and the uri
-// printable ASCII without '#', with neither '%' nor '\' before its query.
-// url.Parse accepts such a URL with Host authority and Path the part of
-// uri before '?', which it returns; every check on the path newOriginal
-// makes passes.
-func plainURL(authority, uri string) (path string, ok bool) {
-	host, port, _ := strings.Cut(authority, ":")
-	if host == "" || len(uri) == 0 || uri[0] != '/' {
-		return "", false
+// validAuthority reports whether authority is a bare host[:port], as
+// net/url reads it (no userinfo, path, query or fragment).
+func validAuthority(scheme, authority string) bool {
+	if authority == "" || strings.ContainsAny(authority, "@/?#\\ ") {
+		return false
 	}
-	for i := 0; i < len(host); i++ {
-		if c := host[i]; !isAlnum(c) && c != '.' && c != '-' && c != '_' {
-			return "", false
-		}
-	}
-	for i := 0; i < len(port); i++ {
-		if c := port[i]; c < '0' || c > '9' {
-			return "", false
-		}
-	}
-	path = uri
-	inPath := true
-	for i := 0; i < len(uri); i++ {
-		switch c := uri[i]; {
-		case c <= ' ' || c >= 0x7f || c == '#':
-			return "", false
-		case !inPath:
-		case c == '%' || c == '\\':
-			return "", false
-		case c == '?':
-			path, inPath = uri[:i], false
-		}
-	}
-	return path, true
+	u, err := url.Parse(scheme + "://" + authority)
+	return err == nil && u.Host == authority && u.Hostname() != ""
 }
 
-// isAlnum reports an ASCII letter or digit.
-func isAlnum(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+// validMethod reports an HTTP token of letters.
+func validMethod(m string) bool {
+	if len(m) > 16 {
+		return false
+	}
+	for i := 0; i < len(m); i++ {
+		if c := m[i] | 0x20; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
 }

@@ -44,8 +44,11 @@ func TestPolicies(t *testing.T) {
 				}
 			}
 			before := h.up.count()
-			for _, p := range []string{"/healthz", "/static", "/staticfiles/x", "/static/../secure/x", "/health/../admin"} {
+			for _, p := range []string{"/healthz", "/static", "/staticfiles/x"} {
 				c.get(appHost, p).wantError(t, http.StatusUnauthorized, "unauthenticated")
+			}
+			for _, p := range []string{"/static/../secure/x", "/health/../admin", "/static;/../secure/x", "/health;x/y"} {
+				c.get(appHost, p).wantError(t, http.StatusBadRequest, "bad_path")
 			}
 			if h.up.count() != before {
 				t.Error("a path outside bypass_paths reached the upstream without login")

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -15,7 +16,7 @@ import (
 
 // forwardState travels from the handler to Rewrite in the request context.
 type forwardState struct {
-	path     string   // cleaned path, the one the policy approved
+	path     string   // the decoded path the policy approved (reqPath.path)
 	identity identity // empty for bypass
 	withID   bool
 }
@@ -164,26 +165,31 @@ func (s *Server) proxyError(w http.ResponseWriter, req *http.Request, r *route, 
 // route, apply its policy, forward or refuse.
 func (s *Server) serveProxy(c *gin.Context) {
 	req := c.Request
-	if badRawPath(req) {
-		s.fail(c, errBadPath)
+	rp, err := readPath(rawRequestPath(requestTarget(req)))
+	if err != nil {
+		s.fail(c, err)
 		return
 	}
-	p := cleanPath(req.URL.Path)
-	if pathHasPrefix(p, s.prefix) {
+	if in, err := rp.under(s.prefix); in || err != nil {
 		// The portal prefix is reserved on every host: an unknown portal
 		// path or method is never proxied.
-		s.fail(c, errNoRoute)
+		s.fail(c, cmp.Or(err, errNoRoute))
 		return
 	}
+	p := rp.path
 	host := normalizeHost(req.Host)
-	rt := s.routes().match(host, p, req.Method)
+	rt, bypassed, err := s.routes().resolve(host, &rp, req.Method)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	if rt == nil {
 		s.metrics.noRoute.Inc()
 		s.fail(c, errNoRoute)
 		return
 	}
 	st := &forwardState{path: p}
-	if rt.policy == PolicyBypass || rt.isBypassed(p) {
+	if bypassed {
 		rt.m.bypass.Inc()
 		s.forward(c, rt, st)
 		return

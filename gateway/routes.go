@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"path"
 	"sort"
 	"strings"
 	"time"
@@ -119,12 +118,11 @@ func (r *route) matchHost(host string) bool {
 	}
 }
 
-// match returns the route for host (normalised) and path (cleaned), or nil.
-// Routes are tried most specific host first (exact, longer wildcard, "*"),
-// and within a host by longest path prefix; the first whose path prefix and
-// methods fit wins.
+// match returns the route for host (normalised) and one reading of the
+// path, or nil. Routes are tried most specific host first (exact, longer
+// wildcard, "*"), and within a host by longest path prefix; the first
+// whose path prefix and methods fit wins.
 func (t *table) match(host, p, method string) *route {
-	p = matchPath(p)
 	for _, r := range t.routes {
 		if !r.matchHost(host) {
 			continue
@@ -140,6 +138,22 @@ func (t *table) match(host, p, method string) *route {
 	return nil
 }
 
+// resolve returns the route for host and every reading of rp, and whether
+// the path is bypassed; a path whose readings lead to different routes or
+// bypass decisions is refused with errBadPath (docs/contract.md, "Request
+// paths"). A nil route with a nil error means no route covers it.
+func (t *table) resolve(host string, rp *reqPath, method string) (*route, bool, error) {
+	rt := t.match(host, rp.path, method)
+	bypassed := rt != nil && (rt.policy == PolicyBypass || rt.isBypassed(rp.path))
+	for _, alt := range rp.alts {
+		other := t.match(host, alt, method)
+		if other != rt || other != nil && (other.policy == PolicyBypass || other.isBypassed(alt)) != bypassed {
+			return nil, false, errBadPath
+		}
+	}
+	return rt, bypassed, nil
+}
+
 // hostMatchesAny reports whether host is the host of a route (exact or
 // wildcard; "*" routes do not count, so they cannot widen redirects).
 func (t *table) hostMatchesAny(host string) bool {
@@ -153,7 +167,6 @@ func (t *table) hostMatchesAny(host string) bool {
 
 // isBypassed reports whether p is under one of the route's bypass_paths.
 func (r *route) isBypassed(p string) bool {
-	p = matchPath(p)
 	for _, b := range r.bypass {
 		if pathHasPrefix(p, b) {
 			return true
@@ -184,50 +197,4 @@ func normalizeHost(h string) string {
 	}
 	h = strings.TrimSuffix(strings.ToLower(h), ".")
 	return strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
-}
-
-// cleanPath returns the canonical form of a request path: rooted, with
-// "." and ".." resolved and duplicate slashes folded, keeping a trailing
-// slash. Routes are matched on this path and it is what is forwarded.
-func cleanPath(p string) string {
-	if p == "" {
-		return "/"
-	}
-	if p[0] != '/' {
-		p = "/" + p
-	}
-	c := path.Clean(p)
-	if strings.HasSuffix(p, "/") && c != "/" {
-		c += "/"
-	}
-	return c
-}
-
-// matchPath is the path routes are matched on: the cleaned path with any
-// ";parameters" removed from each segment and cleaned again. Servlet
-// containers ignore path parameters ("/admin;x=1" is "/admin", "/a/..;/b"
-// is "/b"), so matching must see what such an upstream will serve, while
-// the cleaned path itself is what is forwarded.
-func matchPath(p string) string {
-	if strings.IndexByte(p, ';') < 0 {
-		return p
-	}
-	segs := strings.Split(p, "/")
-	for i, seg := range segs {
-		if j := strings.IndexByte(seg, ';'); j >= 0 {
-			segs[i] = seg[:j]
-		}
-	}
-	return cleanPath(strings.Join(segs, "/"))
-}
-
-// badRawPath reports encoded characters that would let the upstream see a
-// different path than the one matched: encoded slash, backslash, or NUL.
-func badRawPath(r *http.Request) bool {
-	raw := strings.ToLower(r.URL.RawPath)
-	if raw == "" {
-		raw = strings.ToLower(r.URL.EscapedPath())
-	}
-	return strings.Contains(raw, "%2f") || strings.Contains(raw, "%5c") || strings.Contains(raw, "%00") ||
-		strings.ContainsRune(r.URL.Path, '\\') || strings.ContainsRune(r.URL.Path, 0)
 }

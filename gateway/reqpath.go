@@ -1,0 +1,201 @@
+package gateway
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// reqPath is a request path as every decision reads it: proxy mode, both
+// forward-auth endpoints and the portal exemption (docs/contract.md,
+// "Request paths"). It is the one place that decides which paths are too
+// ambiguous to decide on.
+type reqPath struct {
+	// path is the path decoded once. Routes match it and proxy mode
+	// forwards it (re-encoded by net/url), so the upstream receives the
+	// path the decision was made on.
+	path string
+	// alts are the other ways an application may read the same request
+	// target: as it came (not decoded), and with ";parameters" dropped
+	// from each segment (servlet containers), each only when it differs
+	// from path. Every reading must lead to the same decision, or the
+	// request is refused with bad_path.
+	alts []string
+}
+
+// readPath reads the path part of a request target exactly as the client
+// sent it (before the query). It refuses with errBadPath any path that
+// readers could read differently:
+//
+//   - a "." or ".." segment, also once ";parameters" are dropped ("..;",
+//     "..;x=1", ".;"), whether spelled plainly or percent-encoded at any
+//     depth;
+//   - an empty segment ("//") and a segment that is only a parameter;
+//   - an encoded slash or backslash, a backslash, and a '%', '?' or '#'
+//     left after decoding once (double encoding, or a delimiter moved
+//     into the path);
+//   - control bytes (NUL included), invalid or overlong UTF-8, a segment
+//     that starts or ends with a space, and characters that Unicode
+//     compatibility folding turns into ASCII (fullwidth dots, slashes
+//     and letters);
+//   - a target that does not start with '/'.
+func readPath(raw string) (reqPath, error) {
+	if raw == "" || raw[0] != '/' {
+		return reqPath{}, errBadPath
+	}
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; {
+		case c < 0x20 || c == 0x7f || c == '\\' || c == '#':
+			return reqPath{}, errBadPath
+		case c == '%' && i+2 < len(raw) && (raw[i+1] == '2' && (raw[i+2]|0x20) == 'f' || raw[i+1] == '5' && (raw[i+2]|0x20) == 'c'):
+			return reqPath{}, errBadPath // encoded '/' or '\'
+		}
+	}
+	decoded, err := url.PathUnescape(raw)
+	if err != nil {
+		return reqPath{}, errBadPath
+	}
+	if err := checkDecoded(decoded); err != nil {
+		return reqPath{}, err
+	}
+	rp := reqPath{path: decoded}
+	bare, err := dropParams(decoded)
+	if err != nil {
+		return reqPath{}, err
+	}
+	rp.addAlt(bare)
+	if raw != decoded {
+		rawBare, err := dropParams(raw)
+		if err != nil {
+			return reqPath{}, err
+		}
+		rp.addAlt(raw)
+		rp.addAlt(rawBare)
+	}
+	return rp, nil
+}
+
+// addAlt records reading p unless it is already known.
+func (rp *reqPath) addAlt(p string) {
+	if p == rp.path {
+		return
+	}
+	for _, a := range rp.alts {
+		if a == p {
+			return
+		}
+	}
+	rp.alts = append(rp.alts, p)
+}
+
+// readings returns every reading of the path, the decoded one first.
+func (rp *reqPath) readings() []string {
+	return append([]string{rp.path}, rp.alts...)
+}
+
+// checkDecoded refuses a decoded path that still holds something readers
+// disagree on.
+func checkDecoded(p string) error {
+	ascii := true
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case c < 0x20 || c == 0x7f || c == '\\' || c == '%' || c == '?' || c == '#':
+			return errBadPath
+		case c >= 0x80:
+			ascii = false
+		}
+	}
+	if ascii {
+		return nil
+	}
+	if !utf8.ValidString(p) {
+		return errBadPath // overlong forms (%c0%ae) are invalid UTF-8
+	}
+	for _, r := range p {
+		if r < utf8.RuneSelf {
+			continue
+		}
+		// A character that compatibility folding (NFKC, as IIS and some
+		// frameworks apply) turns into ASCII could become '.', '/' or a
+		// letter of a protected prefix for another reader.
+		folded := norm.NFKC.String(string(r))
+		for i := 0; i < len(folded); i++ {
+			if folded[i] < utf8.RuneSelf {
+				return errBadPath
+			}
+		}
+	}
+	return nil
+}
+
+// dropParams returns p with ";parameters" dropped from every segment, as
+// a servlet container reads it, and refuses dot segments, empty segments
+// and parameter-only segments in p (p is the decoded or the raw path).
+func dropParams(p string) (string, error) {
+	segs := strings.Split(p[1:], "/")
+	changed := false
+	for i, seg := range segs {
+		base := seg
+		if j := strings.IndexByte(seg, ';'); j >= 0 {
+			base, changed = seg[:j], true
+		}
+		switch {
+		case base == "." || base == "..":
+			return "", errBadPath
+		case base == "" && (seg != "" || i < len(segs)-1):
+			return "", errBadPath // "//", or a segment that is only ";x"
+		case strings.TrimSpace(base) != base:
+			return "", errBadPath // Spring trims segments (CVE-2016-5007)
+		}
+		segs[i] = base
+	}
+	if !changed {
+		return p, nil
+	}
+	return "/" + strings.Join(segs, "/"), nil
+}
+
+// under reports whether every reading of rp is under prefix (whole
+// segments), and refuses a path that some readings put under it and
+// others not.
+func (rp *reqPath) under(prefix string) (bool, error) {
+	in := pathHasPrefix(rp.path, prefix)
+	for _, a := range rp.alts {
+		if pathHasPrefix(a, prefix) != in {
+			return false, errBadPath
+		}
+	}
+	return in, nil
+}
+
+// requestTarget is the request target of r as it came on the request
+// line (r.RequestURI), or, for a request built in-process without one,
+// its URL's escaped path and query.
+func requestTarget(r *http.Request) string {
+	if r.RequestURI != "" {
+		return r.RequestURI
+	}
+	return r.URL.RequestURI()
+}
+
+// rawRequestPath is the path part of a request target as it came on the
+// request line: origin form ("/a/b?q") or absolute form
+// ("http://host/a/b?q").
+func rawRequestPath(target string) string {
+	if !strings.HasPrefix(target, "/") {
+		if _, rest, ok := strings.Cut(target, "://"); ok {
+			if i := strings.IndexByte(rest, '/'); i >= 0 {
+				target = rest[i:]
+			} else {
+				target = "/"
+			}
+		}
+	}
+	if i := strings.IndexByte(target, '?'); i >= 0 {
+		target = target[:i]
+	}
+	return target
+}

@@ -1,0 +1,203 @@
+package pathcorpus
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path"
+	"strings"
+	"sync"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// The app's handlers, and what a router reaches when it serves none.
+const (
+	Public = "public" // under /public: bypassed, anyone may reach it
+	Admin  = "admin"  // under /admin: admins only
+	App    = "app"    // everything else: signed-in people
+	None   = ""       // a redirect, a refusal or a 404: no handler ran
+)
+
+// Router is one way an application reads a request's path.
+type Router struct {
+	Name string
+	// Route returns the handler the router serves r with, or None.
+	Route func(r *http.Request) string
+}
+
+// Routers are the three readers the property is checked against:
+//
+//   - servemux: Go's http.ServeMux (decodes, redirects unclean paths);
+//   - prefix: a literal prefix router, as many Node and Python routers
+//     are: the raw path, no decoding, ';' an ordinary character;
+//   - servlet: a lenient servlet container: ";parameters" dropped from
+//     each raw segment, then decoded (encoded slashes and backslashes
+//     allowed, overlong UTF-8 dots read as dots, compatibility
+//     characters folded), then "." and ".." resolved.
+var Routers = []Router{
+	{Name: "servemux", Route: serveMux},
+	{Name: "prefix", Route: prefixRouter},
+	{Name: "servlet", Route: servletRouter},
+}
+
+var (
+	muxOnce sync.Once
+	mux     *http.ServeMux
+)
+
+func serveMux(r *http.Request) string {
+	muxOnce.Do(func() {
+		mux = http.NewServeMux()
+		for pattern, name := range map[string]string{"/public/": Public, "/admin/": Admin, "/": App} {
+			mux.HandleFunc(pattern, func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(name)) })
+		}
+	})
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, r.Clone(r.Context()))
+	if rec.Code != http.StatusOK {
+		return None
+	}
+	return rec.Body.String()
+}
+
+// rawPath is the path part of the request target as it came.
+func rawPath(r *http.Request) string {
+	p := r.RequestURI
+	if p == "" {
+		p = r.URL.RequestURI()
+	}
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		p = p[:i]
+	}
+	return p
+}
+
+func prefixRouter(r *http.Request) string {
+	return byPrefix(rawPath(r))
+}
+
+// byPrefix is the handler for a path by whole-segment prefix.
+func byPrefix(p string) string {
+	under := func(prefix string) bool { return p == prefix || strings.HasPrefix(p, prefix+"/") }
+	switch {
+	case under("/public"):
+		return Public
+	case under("/admin"):
+		return Admin
+	default:
+		return App
+	}
+}
+
+func servletRouter(r *http.Request) string {
+	segs := strings.Split(rawPath(r), "/")
+	for i, s := range segs {
+		if j := strings.IndexByte(s, ';'); j >= 0 {
+			segs[i] = s[:j]
+		}
+	}
+	p, err := url.PathUnescape(strings.Join(segs, "/"))
+	if err != nil {
+		return None
+	}
+	p = strings.NewReplacer("\xc0\xae", ".", "\xe0\x80\xae", ".", "\xc0\xaf", "/", "\\", "/").Replace(p)
+	p = norm.NFKC.String(p)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	// Above the root is a 400 in a servlet container.
+	depth := 0
+	for _, s := range strings.Split(p, "/") {
+		switch s {
+		case "", ".":
+		case "..":
+			depth--
+		default:
+			depth++
+		}
+		if depth < 0 {
+			return None
+		}
+	}
+	return byPrefix(path.Clean(p))
+}
+
+// Hit is one request as the app received it, and the handler each router
+// reads it as.
+type Hit struct {
+	Target   string            // the request target as received
+	User     string            // the X-Auth-User header the app got
+	Handlers map[string]string // router name -> handler
+}
+
+// Reached returns the protected handlers the hit reached (router: handler)
+// other than those in allowed.
+func (h Hit) Reached(allowed ...string) []string {
+	var out []string
+	for _, rt := range Routers {
+		got := h.Handlers[rt.Name]
+		if got == None || contains(allowed, got) {
+			continue
+		}
+		out = append(out, rt.Name+": "+got)
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Upstream is the app behind the gateway: it answers 200 to everything
+// and records, for each request, which handler each router would run.
+type Upstream struct {
+	mu   sync.Mutex
+	hits []Hit
+}
+
+// ServeHTTP records the hit.
+func (u *Upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := Hit{Target: r.RequestURI, User: r.Header.Get("X-Auth-User"), Handlers: map[string]string{}}
+	for _, rt := range Routers {
+		h.Handlers[rt.Name] = rt.Route(r)
+	}
+	u.mu.Lock()
+	u.hits = append(u.hits, h)
+	u.mu.Unlock()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("reached the app\n"))
+}
+
+// Take returns the hits recorded since the last Take and forgets them.
+func (u *Upstream) Take() []Hit {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	out := u.hits
+	u.hits = nil
+	return out
+}
+
+// Classify returns the handler each router reaches for a request with
+// this request target, as a Go server would hand it to the app (a target
+// net/http refuses reaches no handler).
+func Classify(target string) map[string]string {
+	out := make(map[string]string, len(Routers))
+	u, err := url.ParseRequestURI(target)
+	if err != nil {
+		for _, rt := range Routers {
+			out[rt.Name] = None
+		}
+		return out
+	}
+	r := &http.Request{Method: http.MethodGet, URL: u, RequestURI: target, Header: http.Header{}, Host: "app.example.com"}
+	for _, rt := range Routers {
+		out[rt.Name] = rt.Route(r)
+	}
+	return out
+}
