@@ -34,9 +34,10 @@ type Server struct {
 	TrustedProxies []string `yaml:"trusted_proxies"`
 	TLS            TLS      `yaml:"tls"`
 	Timeouts       Timeouts `yaml:"timeouts"`
-	// FastAuthz answers the forward-auth targets' simplest requests
-	// without net/http's per-request machinery (internal/h1fast); false
-	// leaves every request to net/http. Plain-text listener only.
+	// FastAuthz is deprecated and ignored (docs/contract.md, "Deprecated
+	// keys"): the fast front it switched was removed. Accepted for one
+	// release so that existing files still load; Validate warns when a
+	// file sets it.
 	FastAuthz bool `yaml:"fast_authz"`
 }
 
@@ -120,6 +121,10 @@ type PasswordPolicy struct {
 type Hashing struct {
 	Argon2id      Argon2id `yaml:"argon2id"`
 	MaxConcurrent int      `yaml:"max_concurrent"`
+	// Worker computes hashes in a child process at the lowest CPU
+	// priority (docs/contract.md, "Hashing"), so a login flood does not
+	// slow signed-in traffic; false hashes in the gateway process.
+	Worker bool `yaml:"worker"`
 }
 
 // Argon2id holds the argon2id cost parameters for new hashes.

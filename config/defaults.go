@@ -41,7 +41,6 @@ func Default() *Config {
 				Idle:       120 * time.Second,
 				Shutdown:   20 * time.Second,
 			},
-			FastAuthz: true,
 		},
 		Store: Store{
 			Driver:    "memory",
@@ -69,6 +68,7 @@ func Default() *Config {
 		Hashing: Hashing{
 			Argon2id:      Argon2id{MemoryKiB: 64 * 1024, Iterations: 3, Parallelism: 2},
 			MaxConcurrent: 4,
+			Worker:        true,
 		},
 		OTP: OTP{
 			Length:         6,

@@ -53,6 +53,7 @@ users:
 hashing:
   argon2id: { memory_kib: 131072, iterations: 4, parallelism: 1 }
   max_concurrent: 8
+  worker: false
 otp:
   length: 8
   ttl: 10m

@@ -180,15 +180,6 @@ func (s *Server) routes() *table { return s.table.Load() }
 // Handler is the main listener's handler.
 func (s *Server) Handler() http.Handler { return s.engine }
 
-// IsAuthzPath reports whether path is one of the forward-auth targets
-// (auth-request, forward-auth), exactly as routed: the requests a
-// dedicated fast front may hand to Handler without net/http
-// (internal/h1fast).
-func (s *Server) IsAuthzPath(path string) bool {
-	rest, ok := strings.CutPrefix(path, s.prefix)
-	return ok && (rest == "/authz/forward-auth" || rest == "/authz/auth-request")
-}
-
 // newEngine is a gin engine that routes paths exactly as they come (no
 // redirects, no path fixing) and takes client addresses from
 // X-Forwarded-For only when the peer is one of the trusted proxies.

@@ -19,7 +19,7 @@ trap 'rm -f "$gobench"' EXIT
 echo "== Go benchmarks of the hot path (-benchmem)"
 "$GO" test -run '^$' -benchmem -benchtime 1s \
   -bench 'ForwardAuth|RouteMatch|SessionLoad|IdentityHeaders|Assertion|Proxy|DecodeSession|StoreGet|Front' \
-  ./gateway/ ./auth/ ./auth/redisstore/ ./internal/h1fast/ | tee "$gobench"
+  ./gateway/ ./auth/ ./auth/redisstore/ | tee "$gobench"
 
 echo "== wrk series"
 ./bin/gatebench -gatehouse bin/gatehouse -benchsrv bin/benchsrv -o bench/results/latest.md "$@"

@@ -14,7 +14,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/gatehouse-auth/gatehouse/internal/exetrim"
 	"github.com/gatehouse-auth/gatehouse/internal/hashworker"
 )
 
@@ -59,7 +58,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "demo":
 		err = cmdDemo(ctx, args, stdout, stderr)
 	case "hash-worker": // internal: serve's low-priority password hashing
-		_, _ = exetrim.Release() // start-up is over; only hashing remains
 		err = hashworker.Serve(stdin, stdout)
 	case "check-config":
 		err = cmdCheckConfig(ctx, args, stdout, stderr)

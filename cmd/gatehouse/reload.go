@@ -16,8 +16,6 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/config"
-	"github.com/gatehouse-auth/gatehouse/internal/exetrim"
-	"github.com/gatehouse-auth/gatehouse/internal/h1fast"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -135,23 +133,6 @@ func (a *app) serve(ctx context.Context, ln, adminLn net.Listener) error {
 	}
 	errc := make(chan error, 2)
 	a.current.Load().start(ctx)
-	var front *h1fast.Front
-	if !tlsOn && cfg.Server.FastAuthz {
-		// The forward-auth targets' requests are answered without
-		// net/http's per-request machinery; any other connection goes to
-		// main as it is.
-		front = h1fast.New(ln, h1fast.Config{
-			Handler:           main.Handler,
-			Fast:              func(path string) bool { return a.current.Load().gateway.IsAuthzPath(path) },
-			ReadTimeout:       t.Read,
-			ReadHeaderTimeout: t.ReadHeader,
-			WriteTimeout:      t.Write,
-			IdleTimeout:       t.Idle,
-			Log:               a.log,
-		})
-		ln = front
-		a.front.Store(front)
-	}
 	go func() {
 		if tlsOn {
 			errc <- main.ServeTLS(ln, "", "")
@@ -172,7 +153,6 @@ func (a *app) serve(ctx context.Context, ln, adminLn net.Listener) error {
 		go func() { errc <- admin.Serve(adminLn) }()
 		a.log.Info("admin listening", "addr", adminLn.Addr().String())
 	}
-	a.releaseStartupPages("start")
 	watchDone := make(chan struct{})
 	wctx, stopWatching := context.WithCancel(ctx)
 	go func() {
@@ -190,7 +170,7 @@ func (a *app) serve(ctx context.Context, ln, adminLn net.Listener) error {
 	}
 	stopWatching()
 	<-watchDone
-	a.shutdown(main, front, admin)
+	a.shutdown(main, admin)
 	if g := a.current.Load(); g.stop != nil {
 		g.stop()
 	}
@@ -200,18 +180,14 @@ func (a *app) serve(ctx context.Context, ln, adminLn net.Listener) error {
 // shutdown drains the main server within server.timeouts.shutdown (of the
 // current configuration), closing what is still open after that, then
 // stops the admin server.
-func (a *app) shutdown(main *http.Server, front *h1fast.Front, admin *http.Server) {
+func (a *app) shutdown(main *http.Server, admin *http.Server) {
 	a.admin.SetDraining()
 	grace := a.current.Load().cfg.Server.Timeouts.Shutdown
 	a.log.Info("shutting down: no new connections, finishing requests in flight", "grace", grace.String())
 	begin := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	err := main.Shutdown(ctx) // closes front too
-	if err == nil && front != nil {
-		err = front.Wait(ctx)
-	}
-	if err != nil {
+	if err := main.Shutdown(ctx); err != nil {
 		a.log.Warn("shutdown grace expired; closing the connections still open", "grace", grace.String(), "error", err)
 		_ = main.Close()
 	} else {
@@ -288,7 +264,6 @@ func (a *app) reload(ctx context.Context) error {
 			a.reloads.success.Set(1)
 			a.reloads.at.SetToCurrentTime()
 			a.log.Info("configuration reloaded", "file", a.configPath, "routes", len(cfg.Routes))
-			a.releaseStartupPages("reload")
 			return nil
 		}
 	}
@@ -327,7 +302,6 @@ func (a *app) warnRestartOnly(cfg *config.Config) {
 	keep("server.listen", cfg.Server.Listen != run.Server.Listen, func() { cfg.Server.Listen = run.Server.Listen })
 	keep("server.admin_listen", cfg.Server.AdminListen != run.Server.AdminListen, func() { cfg.Server.AdminListen = run.Server.AdminListen })
 	keep("server.tls", (cfg.Server.TLS.CertFile != "") != (run.Server.TLS.CertFile != ""), func() { cfg.Server.TLS = run.Server.TLS })
-	keep("server.fast_authz", cfg.Server.FastAuthz != run.Server.FastAuthz, func() { cfg.Server.FastAuthz = run.Server.FastAuthz })
 	shutdown := cfg.Server.Timeouts.Shutdown
 	rt, ct := run.Server.Timeouts, cfg.Server.Timeouts
 	rt.Shutdown, ct.Shutdown = 0, 0
@@ -335,6 +309,7 @@ func (a *app) warnRestartOnly(cfg *config.Config) {
 		cfg.Server.Timeouts = run.Server.Timeouts
 		cfg.Server.Timeouts.Shutdown = shutdown
 	})
+	keep("hashing.worker", cfg.Hashing.Worker != run.Hashing.Worker, func() { cfg.Hashing.Worker = run.Hashing.Worker })
 	keep("store", !reflect.DeepEqual(cfg.Store, run.Store), func() { cfg.Store = run.Store })
 	if len(keys) > 0 {
 		a.log.Warn("configuration changes that need a restart are not applied", "keys", strings.Join(keys, ", "))
@@ -345,45 +320,4 @@ func (a *app) warnRestartOnly(cfg *config.Config) {
 // failures, accept errors) to the structured log as warnings.
 func newErrorLog(log *slog.Logger) *stdlog.Logger {
 	return slog.NewLogLogger(log.Handler(), slog.LevelWarn)
-}
-
-// releaseStartupPages gives back the pages of the executable that start-up
-// or a reload touched and serving does not (internal/exetrim): about two
-// thirds of the file-backed resident memory.
-func (a *app) releaseStartupPages(after string) {
-	n, err := exetrim.Release()
-	if err != nil {
-		a.log.Warn("start-up pages of the executable kept", "error", err)
-		return
-	}
-	a.log.Debug("start-up pages of the executable released", "after", after, "kib", n>>10)
-}
-
-// registerFrontMetrics exports the fast front's counts: an operator can see
-// whether the front door's checks take the fast path (an nginx left at
-// proxy_http_version 1.0, for one, never does).
-func (a *app) registerFrontMetrics() error {
-	stat := func(pick func(h1fast.Stats) int64) func() float64 {
-		return func() float64 {
-			if f := a.front.Load(); f != nil {
-				return float64(pick(f.Stats()))
-			}
-			return 0
-		}
-	}
-	for _, c := range []prometheus.Collector{
-		prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "gatehouse_fast_authz_requests_total",
-			Help: "Forward-auth checks answered without net/http (server.fast_authz).",
-		}, stat(func(s h1fast.Stats) int64 { return s.Answered })),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "gatehouse_fast_authz_handoffs_total",
-			Help: "Connections on the main listener passed to net/http because a request on them did not qualify for the fast path.",
-		}, stat(func(s h1fast.Stats) int64 { return s.HandedOff })),
-	} {
-		if err := a.registry.Register(c); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -14,7 +14,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
-	"testing"
 	"text/template"
 	"time"
 
@@ -27,9 +26,7 @@ import (
 	"github.com/gatehouse-auth/gatehouse/auth/storeusers"
 	"github.com/gatehouse-auth/gatehouse/config"
 	"github.com/gatehouse-auth/gatehouse/gateway"
-	"github.com/gatehouse-auth/gatehouse/internal/h1fast"
 	"github.com/gatehouse-auth/gatehouse/internal/hashworker"
-	"github.com/gatehouse-auth/gatehouse/internal/logsink"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -50,9 +47,6 @@ type app struct {
 	ov       overrides
 	sms      *sms.Metrics
 	reloads  reloadMetrics
-	// front answers forward-auth checks on the main listener; nil until
-	// serve starts it, and when server.fast_authz is off or TLS is on.
-	front atomic.Pointer[h1fast.Front]
 	// hashWorker computes password hashes at low priority for every
 	// generation; nil in tests (hashing then stays in process).
 	hashWorker *hashworker.Client
@@ -91,11 +85,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	// One write system call per batch of lines, not per line: a busy
-	// gateway logs a line per request.
-	sink := logsink.New(stderr)
-	defer sink.Close()
-	log := newLogger(sink)
+	log := newLogger(stderr)
 	path := configPath(*c)
 	cfg, err := loadConfig(path)
 	if err != nil {
@@ -115,10 +105,9 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 }
 
 // startHashWorker starts the low-priority process that computes password
-// hashes (internal/hashworker), or returns nil inside a test binary, which
-// cannot be re-run as one.
-func startHashWorker(log *slog.Logger) *hashworker.Client {
-	if testing.Testing() {
+// hashes (internal/hashworker), or returns nil when hashing.worker is off.
+func startHashWorker(cfg *config.Config, log *slog.Logger) *hashworker.Client {
+	if !cfg.Hashing.Worker {
 		return nil
 	}
 	exe, err := os.Executable()
@@ -149,9 +138,6 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 	)
 	var err error
 	if a.reloads, err = newReloadMetrics(a.registry); err != nil {
-		return nil, err
-	}
-	if err := a.registerFrontMetrics(); err != nil {
 		return nil, err
 	}
 	if a.sms, err = sms.NewMetrics(a.registry); err != nil {
@@ -187,7 +173,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 		return nil, err
 	}
 	a.admin = gateway.NewAdmin(a.store, a.registry, log)
-	if a.hashWorker = startHashWorker(log); a.hashWorker != nil {
+	if a.hashWorker = startHashWorker(cfg, log); a.hashWorker != nil {
 		a.closers = append(a.closers, a.hashWorker.Close)
 	}
 

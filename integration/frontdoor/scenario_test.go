@@ -221,15 +221,6 @@ func exercise(t *testing.T, w *world) {
 			t.Errorf("%d requests reached the app after logout", n-before)
 		}
 	})
-
-	t.Run("the front door's checks took the fast path", func(t *testing.T) {
-		// server.fast_authz is on by default: the checks
-		// above, made by the real front door over keep-alive HTTP/1.1,
-		// must have been answered without net/http.
-		if n := w.gh.metric(t, "gatehouse_fast_authz_requests_total"); n < 5 {
-			t.Errorf("gatehouse_fast_authz_requests_total = %v after the whole scenario", n)
-		}
-	})
 }
 
 func setSessionCookie(t *testing.T, b *browser, rawURL, value string) {
