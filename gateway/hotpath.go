@@ -6,9 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"math/rand/v2"
-	"net/http"
-	"net/textproto"
-	"strings"
 	"sync"
 	"time"
 
@@ -31,16 +28,6 @@ var (
 	valDeny       = []string{"DENY"}
 	valHSTS       = []string{"max-age=31536000"}
 )
-
-// header returns the first value of key in h, like h.Get, without
-// canonicalising key: key must already be canonical ("X-Original-Url",
-// not "X-Original-URL").
-func header(h http.Header, key string) string {
-	if v := h[key]; len(v) > 0 {
-		return v[0]
-	}
-	return ""
-}
 
 // DefaultRefusedLoginDelay is the RefusedLoginDelay cmd/gatehouse uses: a
 // connection that keeps sending wrong passwords gets at most one answer a
@@ -83,42 +70,6 @@ func newRequestID() string {
 	var out [16]byte
 	base64.RawURLEncoding.Encode(out[:], raw[:])
 	return string(out[:])
-}
-
-// cookieNamed returns the value of the first cookie called name in h's
-// Cookie lines, parsed as net/http's Request.Cookie parses it (name
-// trimmed, value trimmed of spaces and one pair of double quotes, invalid
-// values skipped), without building every cookie.
-func cookieNamed(h http.Header, name string) (string, bool) {
-	for _, line := range h["Cookie"] {
-		line = textproto.TrimString(line)
-		for line != "" {
-			var part string
-			part, line, _ = strings.Cut(line, ";")
-			part = textproto.TrimString(part)
-			k, v, _ := strings.Cut(part, "=")
-			if textproto.TrimString(k) != name || name == "" {
-				continue
-			}
-			if v, ok := cookieValueOf(v); ok {
-				return v, true
-			}
-		}
-	}
-	return "", false
-}
-
-// cookieValueOf is net/http's parseCookieValue with double quotes allowed.
-func cookieValueOf(raw string) (string, bool) {
-	if len(raw) > 1 && raw[0] == '"' && raw[len(raw)-1] == '"' {
-		raw = raw[1 : len(raw)-1]
-	}
-	for i := 0; i < len(raw); i++ {
-		if b := raw[i]; b < 0x20 || b >= 0x7f || b == '"' || b == ';' || b == '\\' {
-			return "", false
-		}
-	}
-	return raw, true
 }
 
 // proxyBuffers lends the reverse proxies their 32 KiB copy buffers:

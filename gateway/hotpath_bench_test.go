@@ -221,16 +221,14 @@ func (w *netHTTPWriter) WriteHeader(code int)        { w.code, w.sent = code, w.
 
 // BenchmarkForwardAuthFresh is BenchmarkForwardAuth with what a real
 // request brings: no request id yet, a new response header map, and
-// net/http's copy of it. "reference" is the chain the forward-auth
-// targets had before their lean one (authz_reference_test.go).
+// net/http's copy of it.
 func BenchmarkForwardAuthFresh(b *testing.B) {
 	s, cookie := benchServer(b, nil)
 	for _, tc := range []struct {
 		name string
 		h    http.Handler
 	}{
-		{"lean", s.Handler()},
-		{"reference", referenceEngine(s)},
+		{"chain", s.Handler()},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			req := forwardAuthRequest(s, cookie)

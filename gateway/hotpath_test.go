@@ -251,69 +251,6 @@ func TestAssertionReuse(t *testing.T) {
 	})
 }
 
-func TestCookieNamedMatchesNetHTTP(t *testing.T) {
-	for _, lines := range [][]string{
-		{"gh=abc"},
-		{"a=1; gh=abc; b=2"},
-		{"gh=first; gh=second"},
-		{"a=1", "gh=second-line"},
-		{` gh = "quoted" `},
-		{`gh="unbalanced`},
-		{"gh=bad\\value; gh=good"},
-		{"gh=with space"},
-		{"gh="},
-		{"gh"},
-		{"ghx=1; xgh=2"},
-		{"GH=upper"},
-		{";;; gh=after-empties;;"},
-		{"gh=\x7f"},
-		{},
-	} {
-		t.Run(strings.Join(lines, "|"), func(t *testing.T) {
-			checkCookieNamed(t, lines, "gh")
-		})
-	}
-}
-
-func checkCookieNamed(t *testing.T, lines []string, name string) {
-	t.Helper()
-	r := &http.Request{Header: http.Header{}}
-	if lines != nil {
-		r.Header["Cookie"] = lines
-	}
-	want, err := r.Cookie(name)
-	got, ok := cookieNamed(r.Header, name)
-	if ok != (err == nil) || (ok && got != want.Value) {
-		t.Fatalf("cookieNamed(%q, %q) = %q, %v; net/http gives %v, %v", lines, name, got, ok, want, err)
-	}
-}
-
-func FuzzCookieNamed(f *testing.F) {
-	f.Add("a=1; gh=abc; b=2", "gh")
-	f.Add(`gh="x"`, "gh")
-	f.Add("gh=a\\b; gh=c", "gh")
-	f.Fuzz(func(t *testing.T, line, name string) {
-		if !isCookieName(name) {
-			return // net/http skips invalid names; the gateway's is fixed and valid
-		}
-		checkCookieNamed(t, []string{line}, name)
-	})
-}
-
-// isCookieName reports an RFC 6265 token (what net/http accepts as a name).
-func isCookieName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?={}`, c) >= 0 {
-			return false
-		}
-	}
-	return true
-}
-
 func TestIdentityHeaderVariantsStripped(t *testing.T) {
 	h := newHotServer(t, hotSetup{})
 	ih := h.srv.headers
@@ -368,15 +305,6 @@ func TestRequestIDs(t *testing.T) {
 			t.Fatalf("request id %q repeated", id)
 		}
 		seen[id] = true
-	}
-}
-
-func TestHeaderKeysCanonical(t *testing.T) {
-	// header() skips canonicalisation: its callers must pass canonical keys.
-	for _, k := range []string{"X-Original-Url", "X-Original-Method", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Uri", "X-Forwarded-Method", "X-Request-Id", "Cache-Control", "Pragma", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options", "Strict-Transport-Security"} {
-		if c := http.CanonicalHeaderKey(k); c != k {
-			t.Errorf("%q is used as a header key but the canonical form is %q", k, c)
-		}
 	}
 }
 

@@ -12,25 +12,6 @@ func RequestID(ctx context.Context) string {
 	return id
 }
 
-// requestCtx is a request's context with its request id: what
-// context.WithValue(parent, requestIDKey, id) gives, as a plain value.
-// The forward-auth targets keep it inside their per-request state instead
-// of allocating it, and pass it to what they call instead of copying the
-// request to attach it (authz.go).
-type requestCtx struct {
-	context.Context
-	id string
-}
-
-// Value returns the request id for requestIDKey and asks the parent
-// context for any other key.
-func (c *requestCtx) Value(key any) any {
-	if key == requestIDKey {
-		return c.id
-	}
-	return c.Context.Value(key)
-}
-
 // requestIDHandler adds request_id to every record logged with the
 // context of a request, unless the record already has one.
 type requestIDHandler struct {

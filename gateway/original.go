@@ -24,26 +24,29 @@ func (o *original) URL() string { return o.scheme + "://" + o.authority + o.uri 
 // originalFromNginx reads X-Original-URL ($scheme://$host$request_uri)
 // and X-Original-Method.
 func originalFromNginx(r *http.Request) (original, error) {
-	raw := header(r.Header, "X-Original-Url")
+	raw := r.Header.Get("X-Original-Url")
 	scheme, rest, ok := strings.Cut(raw, "://")
 	if !ok {
 		return original{}, errUnauthenticated
 	}
 	authority, uri := rest, "/"
-	if i := strings.IndexByte(rest, '/'); i >= 0 {
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
 		authority, uri = rest[:i], rest[i:]
+		if uri[0] != '/' {
+			uri = "/" + uri // "https://host?x" is "https://host/?x"
+		}
 	}
-	return newOriginal(header(r.Header, "X-Original-Method"), scheme, authority, uri)
+	return newOriginal(r.Header.Get("X-Original-Method"), scheme, authority, uri)
 }
 
 // originalFromForwarded reads X-Forwarded-Proto/Host/Uri/Method (Traefik,
 // Caddy).
 func originalFromForwarded(r *http.Request) (original, error) {
-	uri := header(r.Header, "X-Forwarded-Uri")
+	uri := r.Header.Get("X-Forwarded-Uri")
 	if uri == "" {
 		uri = "/"
 	}
-	return newOriginal(header(r.Header, "X-Forwarded-Method"), header(r.Header, "X-Forwarded-Proto"), header(r.Header, "X-Forwarded-Host"), uri)
+	return newOriginal(r.Header.Get("X-Forwarded-Method"), r.Header.Get("X-Forwarded-Proto"), r.Header.Get("X-Forwarded-Host"), uri)
 }
 
 // newOriginal checks and reads the parts of an original request. Missing
@@ -54,6 +57,7 @@ func newOriginal(method, scheme, authority, uri string) (original, error) {
 	if method == "" {
 		method = http.MethodGet
 	}
+	scheme = strings.ToLower(scheme)
 	if scheme != "http" && scheme != "https" || !validAuthority(scheme, authority) || !validMethod(method) {
 		return original{}, errUnauthenticated
 	}

@@ -9,7 +9,6 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 )
@@ -161,76 +160,44 @@ func (s *Server) proxyError(w http.ResponseWriter, req *http.Request, r *route, 
 	_, _ = w.Write(jsonErrorBody(e))
 }
 
-// serveProxy handles every request outside the portal prefix: match a
-// route, apply its policy, forward or refuse.
+// serveProxy handles every request outside the portal prefix: the proxy
+// surface over check. Its error writer is fail (an HTML page for
+// browsers, the JSON error otherwise); a browser page load that must sign
+// in is redirected to the portal.
 func (s *Server) serveProxy(c *gin.Context) {
+	if err := s.proxy(c); err != nil {
+		s.fail(c, err)
+	}
+}
+
+// proxy decides on c's request and forwards it, or returns why not.
+func (s *Server) proxy(c *gin.Context) error {
 	req := c.Request
 	rp, err := readPath(rawRequestPath(requestTarget(req)))
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	if in, err := rp.under(s.prefix); in || err != nil {
 		// The portal prefix is reserved on every host: an unknown portal
 		// path or method is never proxied.
-		s.fail(c, cmp.Or(err, errNoRoute))
-		return
+		return cmp.Or(err, errNoRoute)
 	}
-	p := rp.path
-	host := normalizeHost(req.Host)
-	rt, bypassed, err := s.routes().resolve(host, &rp, req.Method)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if rt == nil {
-		s.metrics.noRoute.Inc()
-		s.fail(c, errNoRoute)
-		return
-	}
-	st := &forwardState{path: p}
-	if bypassed {
-		rt.m.bypass.Inc()
-		s.forward(c, rt, st)
-		return
-	}
-	begin := time.Now()
-	sess, u, err := s.currentUser(c)
-	if err != nil {
-		s.metrics.decideProxy.Observe(since(begin))
-		rt.m.errors.Inc()
-		s.fail(c, err) // store down: 503, never open
-		return
-	}
-	d := decide(rt, sess, u, s.now())
-	s.metrics.decideProxy.Observe(since(begin))
-	switch d.verdict {
-	case allow:
-		id, err := s.identityFor(d, rt.name)
-		if err != nil {
-			s.fail(c, err)
-			return
+	ok, err := s.check(req.Context(), req, target{host: normalizeHost(req.Host), path: rp, method: req.Method}, s.metrics.decideProxy)
+	if isLoginError(err) && isNavigation(req) {
+		rd := rp.path
+		if req.URL.RawQuery != "" {
+			rd += "?" + req.URL.RawQuery
 		}
-		st.identity, st.withID = id, true
-		rt.m.allow.Inc()
-		s.forward(c, rt, st)
-	case forbidden:
-		rt.m.forbidden.Inc()
-		s.fail(c, errForbidden)
-	default:
-		rt.m.login.Inc()
-		if isNavigation(req) {
-			rd := p
-			if req.URL.RawQuery != "" {
-				rd += "?" + req.URL.RawQuery
-			}
-			noStore(c)
-			c.Redirect(http.StatusFound, s.prefix+"/login?rd="+url.QueryEscape(rd))
-			c.Abort()
-			return
-		}
-		s.fail(c, d.loginError())
+		noStore(c)
+		c.Redirect(http.StatusFound, s.prefix+"/login?rd="+url.QueryEscape(rd))
+		c.Abort()
+		return nil
 	}
+	if err != nil {
+		return err
+	}
+	s.forward(c, ok.route, &forwardState{path: rp.path, identity: ok.id, withID: ok.withID})
+	return nil
 }
 
 // isNavigation reports a browser page load (GET/HEAD asking for HTML).

@@ -204,13 +204,11 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The forward-auth targets answer for every request a front door lets
-	// through. Registered before the global middleware, they run one
-	// handler that does its work itself, for less (authz.go).
+	// The recoverer runs inside the access log, so a panic's 500 is
+	// logged like any answer.
+	e.Use(s.requestID, s.accessLog, s.recoverer, s.stripIdentity)
 	e.GET(s.prefix+"/authz/auth-request", s.authRequest)
 	e.GET(s.prefix+"/authz/forward-auth", s.forwardAuth)
-
-	e.Use(s.recoverer, s.requestID, s.accessLog, s.stripIdentity)
 
 	p := e.Group(s.prefix, s.securityHeaders, s.otpRequester)
 	p.GET("/login", s.loginPage)
@@ -267,6 +265,8 @@ func (s *Server) recovered(c *gin.Context, ctx context.Context, v any) {
 	}
 	s.log.ErrorContext(ctx, "panic in handler", "panic", fmt.Sprint(v))
 	if !c.Writer.Written() {
+		s.setSecurityHeaders(c)
+		noStore(c)
 		writeJSONError(c, classify(errors.New("panic")))
 	}
 }
@@ -289,7 +289,7 @@ func (s *Server) requestID(c *gin.Context) {
 // requestIDFor returns r's request id: its X-Request-Id if r comes from a
 // trusted proxy (trusted(r)) and the id is sane, else a new one.
 func requestIDFor(r *http.Request, trusted func(*http.Request) bool) string {
-	id := header(r.Header, "X-Request-Id")
+	id := r.Header.Get("X-Request-Id")
 	if id == "" || len(id) > 128 || !trusted(r) || strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r > '~' }) {
 		return newRequestID()
 	}
@@ -305,7 +305,11 @@ func (s *Server) accessLog(c *gin.Context) {
 	}
 	start := time.Now()
 	c.Next()
-	s.logRequest(c, c.Request.Context(), slog.LevelInfo, start)
+	level := slog.LevelInfo
+	if c.GetBool(quietWhenAllowed) && c.Writer.Status() < http.StatusMultipleChoices {
+		level = slog.LevelDebug
+	}
+	s.logRequest(c, c.Request.Context(), level, start)
 }
 
 // logRequest writes the access log line of c's request, which started at

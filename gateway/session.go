@@ -30,11 +30,11 @@ const maxCookieValue = 64
 
 // cookieValue returns the session cookie's value, or "".
 func (s *Server) cookieValue(r *http.Request) string {
-	v, ok := cookieNamed(r.Header, s.sessionCookieName())
-	if !ok || len(v) > maxCookieValue {
+	ck, err := r.Cookie(s.sessionCookieName())
+	if err != nil || len(ck.Value) > maxCookieValue {
 		return ""
 	}
-	return v
+	return ck.Value
 }
 
 // loadSession returns the request's session or nil when there is none.

@@ -1,0 +1,77 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// target is a request to decide on: the host it is for, its path (every
+// reading, see reqPath) and its method.
+type target struct {
+	host   string // normalised
+	path   reqPath
+	method string
+}
+
+// verdictOK is an allowed request: its route, and the identity to send
+// with it (none for a bypassed path or route).
+type verdictOK struct {
+	route  *route
+	id     identity
+	withID bool
+}
+
+// check is the one decision proxy mode and both forward-auth endpoints
+// make about a request (docs/contract.md, "Request paths", "Policies"):
+// the route for every reading of the path, then the route's policy
+// applied to r's session. It returns errBadPath, errNoRoute,
+// errForbidden, a store error (fail closed) or a login error (see
+// isLoginError); observe times the session check.
+func (s *Server) check(ctx context.Context, r *http.Request, t target, observe prometheus.Observer) (verdictOK, error) {
+	rt, bypassed, err := s.routes().resolve(t.host, &t.path, t.method)
+	if err != nil {
+		return verdictOK{}, err
+	}
+	if rt == nil {
+		s.metrics.noRoute.Inc()
+		return verdictOK{}, errNoRoute
+	}
+	if bypassed {
+		rt.m.bypass.Inc()
+		return verdictOK{route: rt}, nil
+	}
+	begin := time.Now()
+	sess, u, err := s.userOf(ctx, r)
+	if err != nil {
+		observe.Observe(since(begin))
+		rt.m.errors.Inc()
+		return verdictOK{}, err
+	}
+	d := decide(rt, sess, u, s.now())
+	observe.Observe(since(begin))
+	switch d.verdict {
+	case allow:
+		id, err := s.identityFor(d, rt.name)
+		if err != nil {
+			return verdictOK{}, err
+		}
+		rt.m.allow.Inc()
+		return verdictOK{route: rt, id: id, withID: true}, nil
+	case forbidden:
+		rt.m.forbidden.Inc()
+		return verdictOK{}, errForbidden
+	default:
+		rt.m.login.Inc()
+		return verdictOK{}, d.loginError()
+	}
+}
+
+// isLoginError reports a refusal the person can fix by signing in or
+// proving a method again: browsers are sent to the portal for it.
+func isLoginError(err error) bool {
+	return errors.Is(err, errUnauthenticated) || errors.Is(err, errStepUp) || errors.Is(err, errReauth)
+}
