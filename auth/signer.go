@@ -16,9 +16,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -182,8 +180,6 @@ type Signer struct {
 	issuer string
 	ttl    time.Duration
 	clock  Clock
-	// header is the encoded JOSE header followed by ".".
-	header []byte
 	jwks   []byte
 	keys   map[string]ed25519.PublicKey
 }
@@ -208,14 +204,6 @@ func NewSigner(key ed25519.PrivateKey, issuer string, ttl time.Duration, clock C
 		clock:  clock,
 		keys:   map[string]ed25519.PublicKey{},
 	}
-
-	hdr, _ := json.Marshal(struct {
-		Alg string `json:"alg"`
-		Typ string `json:"typ"`
-		Kid string `json:"kid"`
-	}{"EdDSA", "JWT", s.kid})
-	s.header = base64.RawURLEncoding.AppendEncode(nil, hdr)
-	s.header = append(s.header, '.')
 
 	type jwk struct {
 		Kty string `json:"kty"`
@@ -280,10 +268,7 @@ func (s *Signer) DeriveKey(purpose string) []byte {
 // Sign returns a signed assertion for a and when it expires. The header is
 // {"alg":"EdDSA","typ":"JWT","kid":...}; the claims are iss, sub, aud (a
 // single string), iat, exp (iat + ttl), jti, amr, email, name and groups,
-// with amr and groups always arrays.
-//
-// The claims JSON is written by hand rather than through encoding/json:
-// Sign runs for every proxied request that misses the token cache.
+// with amr and groups always arrays (docs/contract.md, "Identity").
 func (s *Signer) Sign(a Assertion) (token string, expiresAt time.Time, err error) {
 	var jti [16]byte
 	if _, err := rand.Read(jti[:]); err != nil {
@@ -291,102 +276,32 @@ func (s *Signer) Sign(a Assertion) (token string, expiresAt time.Time, err error
 	}
 	iat := s.clock.Now().Unix()
 	exp := iat + int64((s.ttl+time.Second-1)/time.Second)
-
-	p := make([]byte, 0, 256)
-	p = append(p, `{"iss":`...)
-	p = appendJSONString(p, s.issuer)
-	p = append(p, `,"sub":`...)
-	p = appendJSONString(p, a.Subject)
-	p = append(p, `,"aud":`...)
-	p = appendJSONString(p, a.Audience)
-	p = append(p, `,"iat":`...)
-	p = strconv.AppendInt(p, iat, 10)
-	p = append(p, `,"exp":`...)
-	p = strconv.AppendInt(p, exp, 10)
-	p = append(p, `,"jti":"`...)
-	p = base64.RawURLEncoding.AppendEncode(p, jti[:])
-	p = append(p, `","amr":`...)
-	p = appendJSONStrings(p, a.AMR)
-	p = append(p, `,"email":`...)
-	p = appendJSONString(p, a.Email)
-	p = append(p, `,"name":`...)
-	p = appendJSONString(p, a.Name)
-	p = append(p, `,"groups":`...)
-	p = appendJSONStrings(p, a.Groups)
-	p = append(p, '}')
-
-	n := len(s.header) + base64.RawURLEncoding.EncodedLen(len(p))
-	buf := make([]byte, 0, n+1+base64.RawURLEncoding.EncodedLen(ed25519.SignatureSize))
-	buf = append(buf, s.header...)
-	buf = base64.RawURLEncoding.AppendEncode(buf, p)
-	sig := ed25519.Sign(s.key, buf)
-	buf = append(buf, '.')
-	buf = base64.RawURLEncoding.AppendEncode(buf, sig)
-	return string(buf), time.Unix(exp, 0), nil
+	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, jwt.MapClaims{
+		"iss":    s.issuer,
+		"sub":    a.Subject,
+		"aud":    a.Audience, // a string, not jwt.ClaimStrings' one-element array
+		"iat":    iat,
+		"exp":    exp,
+		"jti":    base64.RawURLEncoding.EncodeToString(jti[:]),
+		"amr":    orEmpty(a.AMR),
+		"email":  a.Email,
+		"name":   a.Name,
+		"groups": orEmpty(a.Groups),
+	})
+	t.Header["kid"] = s.kid
+	token, err = t.SignedString(s.key)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("sign assertion: %w", err)
+	}
+	return token, time.Unix(exp, 0), nil
 }
 
-// appendJSONStrings appends ss as a JSON array; nil becomes [].
-func appendJSONStrings(dst []byte, ss []string) []byte {
-	dst = append(dst, '[')
-	for i, s := range ss {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = appendJSONString(dst, s)
+// orEmpty returns ss, or an empty list for nil (a JSON [] rather than null).
+func orEmpty(ss []string) []string {
+	if ss == nil {
+		return []string{}
 	}
-	return append(dst, ']')
-}
-
-// appendJSONString appends s as a JSON string with the escaping of
-// encoding/json: control characters, quote, backslash, <, >, & and
-// U+2028/U+2029 are escaped, invalid UTF-8 becomes U+FFFD.
-func appendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		b := s[i]
-		if b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '"', '\\':
-				dst = append(dst, '\\', b)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	return ss
 }
 
 // AssertionClaims is a verified assertion.
