@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/gatehouse-auth/gatehouse/auth"
 	"log/slog"
 	"net"
 	"strings"
@@ -12,7 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// CacheOptions configure the client-side cache (Store.EnableCache).
+// CacheOptions configure the client-side cache (NewCached).
 type CacheOptions struct {
 	// Prefixes are the key prefixes (after the store's own prefix) whose
 	// values are cached: keys read on every request and rarely written,
@@ -45,27 +46,39 @@ const sentinelClientAddr = "FailoverClient"
 // cluster's masters or follow a Sentinel failover.
 var ErrCacheUnsupported = errors.New("redisstore: the client-side cache needs a standalone redis server")
 
-// EnableCache turns on the client-side cache: GETs of keys under
-// opts.Prefixes are answered from process memory when the same key was
-// read before, and Redis's server-assisted invalidation (CLIENT TRACKING
-// in broadcast mode, on a connection of its own) drops an entry as soon
-// as anything changes the key in Redis: a write from this or any other
-// process, an expiry, an eviction. An entry also never outlives the key's
-// TTL as read, nor opts.MaxAge. While the tracking connection is down, or
-// Redis has not answered a heartbeat sent within half the op timeout,
-// nothing is served from the cache and reads go to Redis (and fail closed
-// with it).
-//
-// It starts the tracking goroutine, which runs until Close, and must be
-// called before the store is used. A refusal by Redis (version before
-// 6, an ACL without CLIENT TRACKING) is logged and leaves reads uncached.
-func (s *Store) EnableCache(opts CacheOptions) error {
-	c, ok := s.client.(*redis.Client)
+// Cached is a Store with a client-side cache of reads (docs/contract.md,
+// "Client-side cache of session reads"): GETs of keys under the
+// configured prefixes are answered from process memory when the same key
+// was read before, and Redis's server-assisted invalidation (CLIENT
+// TRACKING in broadcast mode, on a connection of its own) drops an entry
+// as soon as anything changes the key in Redis: a write from this or any
+// other process, an expiry, an eviction. An entry also never outlives the
+// key's TTL as read, nor MaxAge. While the tracking connection is down,
+// or Redis has not answered a heartbeat sent within half the op timeout,
+// nothing is served from the cache and reads go to Redis (and fail
+// closed with it). Every other call goes to the Store; writes of this
+// process also drop the key from its cache.
+type Cached struct {
+	*Store
+	cache   *localCache
+	tracker *tracker
+	cached  []string // key prefixes whose values are cached
+}
+
+var _ auth.Store = (*Cached)(nil)
+
+// NewCached returns st with the client-side cache, and starts its
+// tracking goroutine, which runs until Close. A refusal by Redis (version
+// before 6, an ACL without CLIENT TRACKING) is logged and leaves reads
+// uncached; a client other than one standalone server is
+// ErrCacheUnsupported.
+func NewCached(st *Store, opts CacheOptions) (*Cached, error) {
+	c, ok := st.client.(*redis.Client)
 	if !ok || c.Options().Addr == sentinelClientAddr {
-		return ErrCacheUnsupported
+		return nil, ErrCacheUnsupported
 	}
 	if len(opts.Prefixes) == 0 {
-		return errors.New("redisstore: client cache: no prefixes")
+		return nil, errors.New("redisstore: client cache: no prefixes")
 	}
 	if opts.MaxEntries <= 0 {
 		opts.MaxEntries = DefaultCacheEntries
@@ -80,10 +93,9 @@ func (s *Store) EnableCache(opts CacheOptions) error {
 	o := c.Options()
 	full := make([]string, len(opts.Prefixes))
 	for i, p := range opts.Prefixes {
-		full[i] = s.prefix + p
+		full[i] = st.prefix + p
 	}
-	s.cached = append([]string(nil), opts.Prefixes...)
-	s.cache = newLocalCache(opts.MaxEntries, opts.MaxAge)
+	s := &Cached{Store: st, cached: append([]string(nil), opts.Prefixes...), cache: newLocalCache(opts.MaxEntries, opts.MaxAge)}
 	ctx, stop := context.WithCancel(context.Background())
 	s.tracker = &tracker{
 		dial: func(ctx context.Context) (net.Conn, error) {
@@ -91,17 +103,17 @@ func (s *Store) EnableCache(opts CacheOptions) error {
 		},
 		hello:     helloArgs(o.Username, o.Password),
 		prefixes:  full,
-		strip:     s.prefix,
+		strip:     st.prefix,
 		cache:     s.cache,
-		opTimeout: s.opTimeout,
-		window:    s.opTimeout / 2,
-		heartbeat: heartbeatFor(s.opTimeout / 2),
+		opTimeout: st.opTimeout,
+		window:    st.opTimeout / 2,
+		heartbeat: heartbeatFor(st.opTimeout / 2),
 		log:       log,
 		stop:      stop,
 		done:      make(chan struct{}),
 	}
 	go s.tracker.run(ctx)
-	return nil
+	return s, nil
 }
 
 // heartbeatFor pings four times per window, so that one late answer does
@@ -110,16 +122,14 @@ func heartbeatFor(window time.Duration) time.Duration {
 	return min(max(window/4, 5*time.Millisecond), time.Second)
 }
 
-// Close stops the client-side cache's tracking connection, if any. The
-// store keeps working, uncached. It does not close the go-redis client.
-func (s *Store) Close() error {
-	if s.tracker != nil {
-		s.tracker.close()
-	}
+// Close stops the tracking connection. The store keeps working,
+// uncached. It does not close the go-redis client.
+func (s *Cached) Close() error {
+	s.tracker.close()
 	return nil
 }
 
-// CacheStats are the client-side cache's counters since EnableCache.
+// CacheStats are the client-side cache's counters since NewCached.
 type CacheStats struct {
 	Hits, Misses  uint64 // reads answered from memory / from Redis
 	Invalidations uint64 // keys dropped by a push or a write of ours
@@ -128,11 +138,8 @@ type CacheStats struct {
 	Tracking      bool   // the tracking connection is up
 }
 
-// CacheStats returns the cache's counters; false if it is not enabled.
-func (s *Store) CacheStats() (CacheStats, bool) {
-	if s.cache == nil {
-		return CacheStats{}, false
-	}
+// CacheStats returns the cache's counters.
+func (s *Cached) CacheStats() CacheStats {
 	return CacheStats{
 		Hits:          s.cache.hits.Load(),
 		Misses:        s.cache.misses.Load(),
@@ -140,14 +147,11 @@ func (s *Store) CacheStats() (CacheStats, bool) {
 		Flushes:       s.cache.flushes.Load(),
 		Entries:       s.cache.len(),
 		Tracking:      s.tracker.tracking.Load(),
-	}, true
+	}
 }
 
 // cacheable reports whether key's value may be cached.
-func (s *Store) cacheable(key string) bool {
-	if s.cache == nil {
-		return false
-	}
+func (s *Cached) cacheable(key string) bool {
 	for _, p := range s.cached {
 		if strings.HasPrefix(key, p) {
 			return true
@@ -156,8 +160,12 @@ func (s *Store) cacheable(key string) bool {
 	return false
 }
 
-// getCached is Get for a cacheable key.
-func (s *Store) getCached(ctx context.Context, key string) ([]byte, error) {
+// Get returns the value under key, or auth.ErrNotFound: from the cache
+// when key is cacheable, was read before and tracking is healthy.
+func (s *Cached) Get(ctx context.Context, key string) ([]byte, error) {
+	if !s.cacheable(key) {
+		return s.Store.Get(ctx, key)
+	}
 	healthy := s.tracker.healthy()
 	if healthy {
 		if v, ok := s.cache.get(key); ok {
@@ -194,8 +202,38 @@ func (s *Store) getCached(ctx context.Context, key string) ([]byte, error) {
 // have: a write that failed may still have reached Redis), so that a read
 // here never returns what was there before. The tracking push that
 // follows does the same for every other process.
-func (s *Store) wrote(key string) {
+func (s *Cached) wrote(key string) {
 	if s.cacheable(key) {
 		s.cache.invalidate(key)
 	}
+}
+
+// Set is Store.Set, then drops key from this process's cache.
+func (s *Cached) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	defer s.wrote(key)
+	return s.Store.Set(ctx, key, value, ttl)
+}
+
+// SetNX is Store.SetNX, then drops key from this process's cache.
+func (s *Cached) SetNX(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	defer s.wrote(key)
+	return s.Store.SetNX(ctx, key, value, ttl)
+}
+
+// Delete is Store.Delete, then drops key from this process's cache.
+func (s *Cached) Delete(ctx context.Context, key string) (bool, error) {
+	defer s.wrote(key)
+	return s.Store.Delete(ctx, key)
+}
+
+// Expire is Store.Expire, then drops key from this process's cache.
+func (s *Cached) Expire(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	defer s.wrote(key)
+	return s.Store.Expire(ctx, key, ttl)
+}
+
+// Incr is Store.Incr, then drops key from this process's cache.
+func (s *Cached) Incr(ctx context.Context, key string, window time.Duration) (int64, error) {
+	defer s.wrote(key)
+	return s.Store.Incr(ctx, key, window)
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,10 +23,10 @@ import (
 // cachedStore returns a store on addr with the client cache on for keys
 // under "c:" (or everything, for prefix ""), once its tracking connection
 // is up. It is closed when t ends.
-func cachedStore(t testing.TB, addr, prefix string, opTimeout time.Duration) *redisstore.Store {
+func cachedStore(t testing.TB, addr, prefix string, opTimeout time.Duration) *redisstore.Cached {
 	t.Helper()
-	st := redisstore.New(newClient(t, addr, opTimeout), "gh:", opTimeout)
-	if err := st.EnableCache(redisstore.CacheOptions{Prefixes: []string{prefix}}); err != nil {
+	st, err := redisstore.NewCached(redisstore.New(newClient(t, addr, opTimeout), "gh:", opTimeout), redisstore.CacheOptions{Prefixes: []string{prefix}})
+	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
@@ -33,14 +35,11 @@ func cachedStore(t testing.TB, addr, prefix string, opTimeout time.Duration) *re
 }
 
 // waitTracking waits until the cache's tracking connection is up (or down).
-func waitTracking(t testing.TB, st *redisstore.Store, up bool) {
+func waitTracking(t testing.TB, st *redisstore.Cached, up bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		s, ok := st.CacheStats()
-		if !ok {
-			t.Fatal("cache not enabled")
-		}
+		s := st.CacheStats()
 		if s.Tracking == up {
 			return
 		}
@@ -93,8 +92,8 @@ func TestConformanceWithClientCache(t *testing.T) {
 			// Every key cacheable: the whole contract must hold through the
 			// cache.
 			client := newClient(t, addr, time.Second)
-			st := redisstore.New(client, fmt.Sprintf("cc:%d:", n.Add(1)), time.Second)
-			if err := st.EnableCache(redisstore.CacheOptions{Prefixes: []string{""}}); err != nil {
+			st, err := redisstore.NewCached(redisstore.New(client, fmt.Sprintf("cc:%d:", n.Add(1)), time.Second), redisstore.CacheOptions{Prefixes: []string{""}})
+			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { _ = st.Close() })
@@ -137,7 +136,7 @@ func TestCacheAnswersRepeatedReadsWithoutRedis(t *testing.T) {
 	if v, _ := st.Get(ctx, "c:1"); string(v) != "v-c:1" {
 		t.Errorf("after the caller scribbled on its copy, Get = %q", v)
 	}
-	if s, _ := st.CacheStats(); s.Hits < 50 || s.Entries != 1 {
+	if s := st.CacheStats(); s.Hits < 50 || s.Entries != 1 {
 		t.Errorf("stats = %+v, want ≥ 50 hits and 1 entry", s)
 	}
 }
@@ -321,7 +320,7 @@ func TestCacheForgetsWhatARestartedRedisLost(t *testing.T) {
 		_, err := st.Get(ctx, "c:s")
 		return errors.Is(err, auth.ErrNotFound)
 	})
-	if s, _ := st.CacheStats(); s.Flushes == 0 {
+	if s := st.CacheStats(); s.Flushes == 0 {
 		t.Errorf("stats = %+v, want a flush", s)
 	}
 }
@@ -334,37 +333,65 @@ func TestCacheOffWhenRedisRefusesTracking(t *testing.T) {
 	}
 	client := redis.NewClient(&redis.Options{Addr: addr, Username: "notrack", Password: "pw"})
 	t.Cleanup(func() { _ = client.Close() })
-	st := redisstore.New(client, "gh:", time.Second)
-	if err := st.EnableCache(redisstore.CacheOptions{Prefixes: []string{"c:"}}); err != nil {
+	logs := &syncBuffer{}
+	st, err := redisstore.NewCached(redisstore.New(client, "gh:", time.Second), redisstore.CacheOptions{
+		Prefixes: []string{"c:"},
+		Logger:   slog.New(slog.NewTextHandler(logs, nil)),
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
+	// Wait for Redis's refusal to reach the tracker: only then does the
+	// test show that a refused cache serves nothing.
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(logs.String(), "redis client cache: off") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no refusal logged after 5s:\n%s", logs.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	if err := st.Set(ctx, "c:k", []byte("v"), time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond) // the refusal
 	for range 3 {
 		if v, err := st.Get(ctx, "c:k"); err != nil || string(v) != "v" {
 			t.Fatalf("Get = %q, %v", v, err)
 		}
 	}
-	if s, _ := st.CacheStats(); s.Tracking || s.Hits != 0 || s.Entries != 0 {
+	if s := st.CacheStats(); s.Tracking || s.Hits != 0 || s.Entries != 0 {
 		t.Errorf("stats = %+v, want no tracking, no hits, nothing kept", s)
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger and a reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func TestCacheNeedsAStandaloneServer(t *testing.T) {
 	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{"127.0.0.1:1", "127.0.0.1:2"}})
 	t.Cleanup(func() { _ = cc.Close() })
-	st := redisstore.New(cc, "gh:", time.Second)
-	if err := st.EnableCache(redisstore.CacheOptions{Prefixes: []string{"s:"}}); !errors.Is(err, redisstore.ErrCacheUnsupported) {
-		t.Fatalf("EnableCache on a cluster = %v, want ErrCacheUnsupported", err)
+	if _, err := redisstore.NewCached(redisstore.New(cc, "gh:", time.Second), redisstore.CacheOptions{Prefixes: []string{"s:"}}); !errors.Is(err, redisstore.ErrCacheUnsupported) {
+		t.Fatalf("NewCached on a cluster = %v, want ErrCacheUnsupported", err)
 	}
 	fc := redis.NewFailoverClient(&redis.FailoverOptions{MasterName: "m", SentinelAddrs: []string{"127.0.0.1:1"}})
 	t.Cleanup(func() { _ = fc.Close() })
-	st = redisstore.New(fc, "gh:", time.Second)
-	if err := st.EnableCache(redisstore.CacheOptions{Prefixes: []string{"s:"}}); !errors.Is(err, redisstore.ErrCacheUnsupported) {
-		t.Fatalf("EnableCache with Sentinel = %v, want ErrCacheUnsupported", err)
+	if _, err := redisstore.NewCached(redisstore.New(fc, "gh:", time.Second), redisstore.CacheOptions{Prefixes: []string{"s:"}}); !errors.Is(err, redisstore.ErrCacheUnsupported) {
+		t.Fatalf("NewCached with Sentinel = %v, want ErrCacheUnsupported", err)
 	}
 }
 
@@ -378,7 +405,7 @@ func BenchmarkStoreGet(b *testing.B) {
 		cached bool
 	}{{"redis", false}, {"cached", true}} {
 		b.Run(bc.name, func(b *testing.B) {
-			var st *redisstore.Store
+			var st auth.Store
 			if bc.cached {
 				st = cachedStore(b, addr, "c:", time.Second)
 			} else {

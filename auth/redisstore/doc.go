@@ -22,7 +22,7 @@
 // only make the answer more conservative: SetNX and Delete report false,
 // Incr counts twice.
 //
-// Client-side cache (EnableCache, standalone servers): reads of chosen
+// Client-side cache (Cached, a decorator over Store; standalone servers): reads of chosen
 // key prefixes (sessions, user records) are kept in process memory and
 // dropped when Redis's server-assisted invalidation says the key changed.
 // A dedicated connection in RESP3 (resp3.go: go-redis has no API for a

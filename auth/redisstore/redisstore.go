@@ -47,11 +47,6 @@ type Store struct {
 	client    redis.UniversalClient
 	prefix    string
 	opTimeout time.Duration
-
-	// The client-side cache (EnableCache); nil when off.
-	cache   *localCache
-	tracker *tracker
-	cached  []string // key prefixes whose values are cached
 }
 
 var _ auth.Store = (*Store)(nil)
@@ -118,9 +113,6 @@ func NewClient(cfg config.Redis) (redis.UniversalClient, error) {
 
 // Get returns the value under key, or auth.ErrNotFound.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
-	if s.cacheable(key) {
-		return s.getCached(ctx, key)
-	}
 	ctx, cancel := context.WithTimeout(ctx, s.opTimeout)
 	defer cancel()
 	v, err := s.client.Get(ctx, s.prefix+key).Bytes()
@@ -136,7 +128,6 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 	if ttl <= 0 {
 		return fmt.Errorf("redisstore: set: %w", errNonPositiveTTL)
 	}
-	defer s.wrote(key)
 	ctx, cancel := context.WithTimeout(ctx, s.opTimeout)
 	defer cancel()
 	if err := s.client.Set(ctx, s.prefix+key, value, ceilMillis(ttl)).Err(); err != nil {
@@ -151,7 +142,6 @@ func (s *Store) SetNX(ctx context.Context, key string, value []byte, ttl time.Du
 	if ttl <= 0 {
 		return false, fmt.Errorf("redisstore: setnx: %w", errNonPositiveTTL)
 	}
-	defer s.wrote(key)
 	ctx, cancel := context.WithTimeout(ctx, s.opTimeout)
 	defer cancel()
 	ok, err := s.client.SetNX(ctx, s.prefix+key, value, ceilMillis(ttl)).Result()
@@ -164,7 +154,6 @@ func (s *Store) SetNX(ctx context.Context, key string, value []byte, ttl time.Du
 // Delete removes key and reports whether it existed. Of concurrent
 // Deletes of one key exactly one reports true.
 func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
-	defer s.wrote(key)
 	ctx, cancel := context.WithTimeout(ctx, s.opTimeout)
 	defer cancel()
 	n, err := s.client.Del(ctx, s.prefix+key).Result()
@@ -181,7 +170,6 @@ func (s *Store) Expire(ctx context.Context, key string, ttl time.Duration) (bool
 	if ttl <= 0 {
 		return false, fmt.Errorf("redisstore: expire: %w", errNonPositiveTTL)
 	}
-	defer s.wrote(key)
 	ctx, cancel := context.WithTimeout(ctx, s.opTimeout)
 	defer cancel()
 	ok, err := s.client.PExpire(ctx, s.prefix+key, ceilMillis(ttl)).Result()
@@ -198,7 +186,6 @@ func (s *Store) Incr(ctx context.Context, key string, window time.Duration) (int
 	if window <= 0 {
 		return 0, fmt.Errorf("redisstore: incr: %w", errNonPositiveTTL)
 	}
-	defer s.wrote(key)
 	ctx, cancel := context.WithTimeout(ctx, s.opTimeout)
 	defer cancel()
 	n, err := incrScript.Run(ctx, s.client, []string{s.prefix + key}, ceilMillis(window).Milliseconds()).Int64()

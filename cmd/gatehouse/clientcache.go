@@ -12,15 +12,17 @@ import (
 	"github.com/gatehouse-auth/gatehouse/config"
 )
 
-// enableClientCache turns on store.redis.client_cache for a standalone
-// server (sessions and user records, the reads every request makes) and
-// exports its counters. A cluster or Sentinel runs uncached.
-func enableClientCache(st *redisstore.Store, cfg config.Redis, reg prometheus.Registerer, log *slog.Logger) error {
+// withClientCache returns st with store.redis.client_cache on a
+// standalone server (sessions and user records, the reads every request
+// makes), exporting its counters, and the cache's Close; st itself when
+// the cache is off or the server is a cluster or Sentinel.
+func withClientCache(st *redisstore.Store, cfg config.Redis, reg prometheus.Registerer, log *slog.Logger) (auth.Store, func() error, error) {
+	none := func() error { return nil }
 	cc := cfg.ClientCache
 	if !cc.Enabled {
-		return nil
+		return st, none, nil
 	}
-	err := st.EnableCache(redisstore.CacheOptions{
+	cached, err := redisstore.NewCached(st, redisstore.CacheOptions{
 		Prefixes:   []string{auth.SessionKeyPrefix, storeusers.RecordKeyPrefix},
 		MaxEntries: cc.MaxEntries,
 		MaxAge:     cc.MaxAge,
@@ -28,10 +30,10 @@ func enableClientCache(st *redisstore.Store, cfg config.Redis, reg prometheus.Re
 	})
 	if errors.Is(err, redisstore.ErrCacheUnsupported) {
 		log.Info("redis client cache: off (it needs a standalone server, not a cluster or Sentinel)")
-		return nil
+		return st, none, nil
 	}
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	b2f := func(b bool) float64 {
 		if b {
@@ -60,8 +62,7 @@ func enableClientCache(st *redisstore.Store, cfg config.Redis, reg prometheus.Re
 	var errs []error
 	for _, m := range series {
 		f := func() float64 {
-			s, _ := st.CacheStats()
-			return m.value(s)
+			return m.value(cached.CacheStats())
 		}
 		var c prometheus.Collector
 		if m.counter {
@@ -71,5 +72,9 @@ func enableClientCache(st *redisstore.Store, cfg config.Redis, reg prometheus.Re
 		}
 		errs = append(errs, reg.Register(c))
 	}
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		_ = cached.Close()
+		return nil, nil, err
+	}
+	return cached, cached.Close, nil
 }

@@ -154,11 +154,12 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 		}
 		a.closers = append(a.closers, client.Close)
 		rs := redisstore.New(client, cfg.Store.KeyPrefix, cfg.Store.Redis.OpTimeout)
-		if err := enableClientCache(rs, cfg.Store.Redis, a.registry, log); err != nil {
+		cached, closeCache, err := withClientCache(rs, cfg.Store.Redis, a.registry, log)
+		if err != nil {
 			return nil, err
 		}
-		a.closers = append(a.closers, rs.Close)
-		store = rs
+		a.closers = append(a.closers, closeCache)
+		store = cached
 		pctx, cancel := context.WithTimeout(ctx, cfg.Store.Redis.DialTimeout+cfg.Store.Redis.OpTimeout)
 		if err := store.Ping(pctx); err != nil {
 			// Not fatal: requests fail closed with 503 and /readyz says so
