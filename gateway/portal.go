@@ -318,11 +318,7 @@ func (s *Server) loginSubmit(c *gin.Context) {
 		s.setSessionCookie(c, sess)
 	}
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			err = errBodyTooLarge
-		}
-		e := classify(err)
+		e := classify(err) // a body over the limit was refused by limitBody already
 		s.logIfServerError(c, e, err)
 		if sess != nil && errors.Is(err, auth.ErrSMSFailed) {
 			// Password proved, code not sent: let them retry from the code page.

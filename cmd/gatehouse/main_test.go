@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
@@ -226,16 +225,14 @@ func (s *syncBuffer) waitFor(sub string, timeout time.Duration) string {
 // password, code read from the terminal, then the demo app, which must
 // report a verified assertion.
 func TestDemo(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"demo", "-listen", addr}, strings.NewReader(""), out, io.Discard) }()
+	// Port 0: the demo picks a free port and prints its address (no race
+	// with another process for a port chosen in advance).
+	go func() {
+		done <- run(ctx, []string{"demo", "-listen", "127.0.0.1:0"}, strings.NewReader(""), out, io.Discard)
+	}()
 	defer func() {
 		cancel()
 		select {
@@ -247,7 +244,6 @@ func TestDemo(t *testing.T) {
 			t.Error("demo did not stop")
 		}
 	}()
-	base := "http://" + addr
 	deadline := time.Now().Add(30 * time.Second)
 	for !strings.Contains(out.String(), "Press Ctrl-C") {
 		if time.Now().After(deadline) {
@@ -255,6 +251,11 @@ func TestDemo(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	m := regexp.MustCompile(`Open\s+(http://127\.0\.0\.1:[0-9]+)/`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("the demo's address is not printed:\n%s", out.String())
+	}
+	base := m[1]
 	if !strings.Contains(out.String(), "alice / "+demoPassword) {
 		t.Fatalf("credentials not printed:\n%s", out.String())
 	}

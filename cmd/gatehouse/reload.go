@@ -3,13 +3,7 @@ package main
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/tls"
 	"errors"
-	"fmt"
-	stdlog "log"
-	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"reflect"
 	"strings"
@@ -68,141 +62,6 @@ func newReloadMetrics(reg prometheus.Registerer) (reloadMetrics, error) {
 	return m, nil
 }
 
-// close releases the store client.
-func (a *app) close() {
-	for _, c := range a.closers {
-		_ = c()
-	}
-}
-
-// start runs the generation's background work (the users file watcher)
-// until its stop is called or ctx ends.
-func (g *generation) start(ctx context.Context) {
-	ctx, g.stop = context.WithCancel(ctx)
-	if g.fileUsers != nil {
-		go g.fileUsers.Run(ctx, 2*time.Second)
-	}
-}
-
-// serve runs the main and admin listeners until ctx ends, reloading the
-// configuration on SIGHUP and when its file changes, then shuts down
-// gracefully: /readyz turns 503, the listeners stop accepting, and
-// requests in flight get server.timeouts.shutdown to finish before their
-// connections are closed. ln and adminLn may be given (tests, demo);
-// otherwise the configured addresses are listened on.
-func (a *app) serve(ctx context.Context, ln, adminLn net.Listener) error {
-	cfg := a.cfg
-	var err error
-	if ln == nil {
-		if ln, err = net.Listen("tcp", cfg.Server.Listen); err != nil {
-			return fmt.Errorf("listen %s: %w", cfg.Server.Listen, err)
-		}
-	}
-	if adminLn == nil && cfg.Server.AdminListen != "" {
-		if adminLn, err = net.Listen("tcp", cfg.Server.AdminListen); err != nil {
-			ln.Close()
-			return fmt.Errorf("admin_listen %s: %w", cfg.Server.AdminListen, err)
-		}
-	}
-	t := cfg.Server.Timeouts
-	errLog := newErrorLog(a.log)
-	main := &http.Server{
-		// Each request runs on the generation current when it arrives.
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			a.reloads.inflight.Inc()
-			defer a.reloads.inflight.Dec()
-			a.current.Load().gateway.Handler().ServeHTTP(w, r)
-		}),
-		ReadHeaderTimeout: t.ReadHeader,
-		ReadTimeout:       t.Read,
-		WriteTimeout:      t.Write,
-		IdleTimeout:       t.Idle,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          errLog,
-	}
-	tlsOn := cfg.Server.TLS.CertFile != ""
-	if tlsOn {
-		// The certificate is the current generation's: a reload picks up
-		// renewed files.
-		main.TLSConfig = &tls.Config{
-			MinVersion: tls.VersionTLS12,
-			GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
-				return a.current.Load().cert, nil
-			},
-		}
-	}
-	errc := make(chan error, 2)
-	a.current.Load().start(ctx)
-	go func() {
-		if tlsOn {
-			errc <- main.ServeTLS(ln, "", "")
-			return
-		}
-		errc <- main.Serve(ln)
-	}()
-	a.log.Info("gatehouse listening", "addr", ln.Addr().String(), "version", version, "routes", len(cfg.Routes), "store", cfg.Store.Driver)
-	var admin *http.Server
-	if adminLn != nil {
-		admin = &http.Server{
-			Handler:           a.admin,
-			ReadHeaderTimeout: t.ReadHeader,
-			ReadTimeout:       t.Read,
-			WriteTimeout:      t.Write,
-			ErrorLog:          errLog,
-		}
-		go func() { errc <- admin.Serve(adminLn) }()
-		a.log.Info("admin listening", "addr", adminLn.Addr().String())
-	}
-	watchDone := make(chan struct{})
-	wctx, stopWatching := context.WithCancel(ctx)
-	go func() {
-		defer close(watchDone)
-		a.watchConfig(wctx)
-	}()
-
-	var serveErr error
-	select {
-	case err := <-errc:
-		if !errors.Is(err, http.ErrServerClosed) {
-			serveErr = err
-		}
-	case <-ctx.Done():
-	}
-	stopWatching()
-	<-watchDone
-	a.shutdown(main, admin)
-	if g := a.current.Load(); g.stop != nil {
-		g.stop()
-	}
-	return serveErr
-}
-
-// shutdown drains the main server within server.timeouts.shutdown (of the
-// current configuration), closing what is still open after that, then
-// stops the admin server.
-func (a *app) shutdown(main *http.Server, admin *http.Server) {
-	a.admin.SetDraining()
-	grace := a.current.Load().cfg.Server.Timeouts.Shutdown
-	a.log.Info("shutting down: no new connections, finishing requests in flight", "grace", grace.String())
-	begin := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), grace)
-	defer cancel()
-	if err := main.Shutdown(ctx); err != nil {
-		a.log.Warn("shutdown grace expired; closing the connections still open", "grace", grace.String(), "error", err)
-		_ = main.Close()
-	} else {
-		a.log.Info("requests in flight finished", "took", time.Since(begin).Round(time.Millisecond).String())
-	}
-	if admin != nil {
-		actx, acancel := context.WithTimeout(context.Background(), adminShutdown)
-		defer acancel()
-		if err := admin.Shutdown(actx); err != nil {
-			_ = admin.Close()
-		}
-	}
-	a.log.Info("stopped")
-}
-
 // watchConfig reloads the configuration on SIGHUP and when the file's
 // content changes, until ctx ends.
 func (a *app) watchConfig(ctx context.Context) {
@@ -251,7 +110,7 @@ func (a *app) reload(ctx context.Context) error {
 	defer a.mu.Unlock()
 	cfg, err := loadConfig(a.configPath)
 	if err == nil {
-		a.warnRestartOnly(cfg)
+		cfg = a.keepRestartOnly(cfg)
 		var g *generation
 		if g, err = a.newGeneration(ctx, cfg); err == nil {
 			g.start(ctx)
@@ -287,11 +146,14 @@ func problemList(err error) []string {
 	return []string{err.Error()}
 }
 
-// warnRestartOnly gives cfg the running values of the settings a reload
-// cannot change (listeners, TLS on or off, HTTP server timeouts other than
-// shutdown, the store) and logs those that differed.
-func (a *app) warnRestartOnly(cfg *config.Config) {
+// keepRestartOnly returns a copy of next with the running values of the
+// settings a reload cannot change (listeners, TLS on or off, HTTP server
+// timeouts other than shutdown, the hash worker, the store), and logs
+// those that differed. next itself is not changed.
+func (a *app) keepRestartOnly(next *config.Config) *config.Config {
 	run := a.cfg
+	c := *next
+	cfg := &c
 	var keys []string
 	keep := func(key string, differ bool, restore func()) {
 		if differ {
@@ -314,10 +176,6 @@ func (a *app) warnRestartOnly(cfg *config.Config) {
 	if len(keys) > 0 {
 		a.log.Warn("configuration changes that need a restart are not applied", "keys", strings.Join(keys, ", "))
 	}
+	return cfg
 }
 
-// newErrorLog routes net/http's own error messages (TLS handshake
-// failures, accept errors) to the structured log as warnings.
-func newErrorLog(log *slog.Logger) *stdlog.Logger {
-	return slog.NewLogLogger(log.Handler(), slog.LevelWarn)
-}
