@@ -178,4 +178,3 @@ func (a *app) keepRestartOnly(next *config.Config) *config.Config {
 	}
 	return cfg
 }
-
