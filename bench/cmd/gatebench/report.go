@@ -83,10 +83,13 @@ func render(o options, r *series, mem *memReport, took time.Duration) string {
 	}
 
 	targets := []target{
-		{what: "forward-auth (Redis) ÷ plain Go", want: "≥ 0.50", values: r.ratios("fa-redis", "plain", rps), ok: atLeast(0.50)},
-		{what: "forward-auth (Redis) ÷ one-GET floor", want: "≥ 0.90", values: r.ratios("fa-redis", "floor", rps), ok: atLeast(0.90)},
-		{what: "forward-auth (Redis) server CPU", want: "≤ 35 µs", values: r.values("fa-redis", sample.CPUPerReq), ok: atMost(35), unit: " µs"},
-		{what: "forward-auth (memory) ÷ plain Go", want: "≥ 0.80", values: r.ratios("fa-memory", "plain", rps), ok: atLeast(0.80)},
+		// Targets as user outcomes (docs/performance.md): a check costs a
+		// fraction of what the app's own request costs, and a login flood
+		// does not slow signed-in people.
+		{what: "forward-auth (Redis) ÷ plain Go", want: "≥ 0.60", values: r.ratios("fa-redis", "plain", rps), ok: atLeast(0.60)},
+		{what: "forward-auth (Redis) p99 ÷ plain Go p99", want: "≤ 2", values: r.ratios("fa-redis", "plain", p99), ok: atMost(2)},
+		{what: "forward-auth (Redis) server CPU", want: "≤ 45 µs", values: r.values("fa-redis", sample.CPUPerReq), ok: atMost(45), unit: " µs"},
+		{what: "forward-auth (memory) ÷ plain Go", want: "≥ 0.65", values: r.ratios("fa-memory", "plain", rps), ok: atLeast(0.65)},
 		{what: "proxy mode ÷ bare ReverseProxy", want: "≥ 0.85", values: r.ratios("proxy", "bare-proxy", rps), ok: atLeast(0.85)},
 		{what: "proxy mode p99 ÷ bare ReverseProxy p99", want: "≤ 1.5", values: r.ratios("proxy", "bare-proxy", p99), ok: atMost(1.5)},
 		{what: "proxy mode (memory store) ÷ bare ReverseProxy", want: "≥ 0.85", values: r.ratios("proxy-memory", "bare-proxy", rps), ok: atLeast(0.85)},
