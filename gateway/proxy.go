@@ -119,6 +119,7 @@ func (s *Server) rewrite(pr *httputil.ProxyRequest, r *route) {
 	}
 
 	s.headers.strip(pr.Out.Header)
+	sanitizeUpgrade(pr.In.Method, pr.Out.Header)
 	removeCookie(pr.Out.Header, s.sessionCookieName())
 	removeCookie(pr.Out.Header, s.csrfCookieName())
 	if st != nil && st.withID {

@@ -313,6 +313,7 @@ func (s *Server) accessLog(c *gin.Context) {
 		return
 	}
 	start := time.Now()
+	watchUpgrade(c) // a WebSocket is logged as 101, when it ends
 	c.Next()
 	s.logRequest(c, c.Request.Context(), slog.LevelInfo, start)
 }
