@@ -89,6 +89,8 @@ type Server struct {
 	refusedDelay time.Duration
 	health       healthTable // passive health of upstreams
 	engine       *gin.Engine
+	// handler is serveFramed, made once: what Handler returns.
+	handler http.Handler
 	// cookieName is sessionCookieName(), computed once.
 	cookieName string
 }
@@ -160,6 +162,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.handler = http.HandlerFunc(s.serveFramed)
 	return s, nil
 }
 
@@ -177,8 +180,10 @@ func (s *Server) SetRoutes(rs []config.Route) error {
 
 func (s *Server) routes() *table { return s.table.Load() }
 
-// Handler is the main listener's handler.
-func (s *Server) Handler() http.Handler { return s.engine }
+// Handler is the main listener's handler. Serve it with an http.Server
+// set up by framing.Configure on a framing.Listen listener, so that it
+// can refuse requests framed twice (internal/framing).
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // IsAuthzPath reports whether path is one of the forward-auth targets
 // (auth-request, forward-auth), exactly as routed: the requests a

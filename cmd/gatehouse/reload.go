@@ -17,6 +17,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse/config"
 	"github.com/gatehouse-auth/gatehouse/internal/exetrim"
+	"github.com/gatehouse-auth/gatehouse/internal/framing"
 	"github.com/gatehouse-auth/gatehouse/internal/h1fast"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -151,6 +152,13 @@ func (a *app) serve(ctx context.Context, ln, adminLn net.Listener) error {
 		})
 		ln = front
 		a.front.Store(front)
+	}
+	if !tlsOn {
+		// Every request net/http reads is checked for a head with both
+		// Content-Length and Transfer-Encoding (refused, connection
+		// closed); TLS bytes cannot be scanned (docs/contract.md).
+		ln = framing.Listen(ln)
+		framing.Configure(main)
 	}
 	go func() {
 		if tlsOn {

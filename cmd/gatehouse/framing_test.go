@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestServeRefusesAmbiguousFraming runs `serve` (its real listener: the
+// fast forward-auth front, then net/http) and sends, on raw connections,
+// a request with both Content-Length and Transfer-Encoding followed by a
+// request smuggled in its body: the first is answered 400 and the
+// connection closed, and the upstream sees neither. A chunked request is
+// served, and its connection closed after the answer.
+func TestServeRefusesAmbiguousFraming(t *testing.T) {
+	var hits atomic.Int32
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		io.Copy(io.Discard, r.Body)
+		fmt.Fprint(w, "upstream")
+	}))
+	defer up.Close()
+
+	dir := t.TempDir()
+	key := filepath.Join(dir, "gatehouse.key")
+	if code, _, e := runCmd(t, "", "keygen", "-o", key); code != 0 {
+		t.Fatal(e)
+	}
+	users := filepath.Join(dir, "users.yaml")
+	os.WriteFile(users, []byte("users: {}\n"), 0o600)
+	addr := freeAddr(t)
+	cfg := filepath.Join(dir, "gateway.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf(`server:
+  listen: %q
+  public_url: "http://127.0.0.1"
+  admin_listen: ""
+session:
+  secure: false
+users:
+  file: %q
+identity:
+  signing_key_file: %q
+routes:
+  - name: app
+    host: app.example.com
+    upstream: %q
+    policy: bypass
+`, addr, users, key, up.URL)), 0o600)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	errOut := &syncBuffer{}
+	go func() { done <- run(ctx, []string{"serve", "-c", cfg}, strings.NewReader(""), io.Discard, errOut) }()
+	defer func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("serve exited %d", code)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("serve did not stop")
+		}
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/_gatehouse/jwks.json")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not start: %v\n%s", err, errOut.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	smuggled := "GET /smuggled HTTP/1.1\r\nHost: app.example.com\r\n\r\n"
+	for _, tc := range []struct {
+		name, stream string
+		status       int
+		hits         int32
+	}{
+		{"CL.TE", "POST /a HTTP/1.1\r\nHost: app.example.com\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + smuggled, 400, 0},
+		{"after a clean request", "GET /1 HTTP/1.1\r\nHost: app.example.com\r\n\r\nPOST /a HTTP/1.1\r\nHost: app.example.com\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n" + smuggled, 400, 1},
+		{"chunked, last on its connection", "POST /c HTTP/1.1\r\nHost: app.example.com\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n" + smuggled, 200, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hits.Store(0)
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			io.WriteString(c, tc.stream)
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			br := bufio.NewReader(c)
+			var last *http.Response
+			var body string
+			for {
+				resp, err := http.ReadResponse(br, nil)
+				if err != nil {
+					if ne, ok := err.(net.Error); ok && ne.Timeout() {
+						t.Fatalf("the connection stayed open after %v", last)
+					}
+					break // closed: nothing more is read from it
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				last, body = resp, string(b)
+			}
+			if last == nil || last.StatusCode != tc.status {
+				t.Fatalf("last answer %v %q, want %d", last, body, tc.status)
+			}
+			if tc.status == 400 && !strings.Contains(body, `"code":"bad_request"`) {
+				t.Errorf("400 body %q", body)
+			}
+			if got := hits.Load(); got != tc.hits {
+				t.Errorf("the upstream got %d requests, want %d", got, tc.hits)
+			}
+		})
+	}
+	if out := errOut.waitFor("both Content-Length and Transfer-Encoding", 2*time.Second); !strings.Contains(out, "both Content-Length and Transfer-Encoding") {
+		t.Errorf("no log line for the refusal:\n%s", out)
+	}
+}

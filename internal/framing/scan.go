@@ -1,0 +1,272 @@
+package framing
+
+import (
+	"bytes"
+	"math"
+)
+
+// maxLine bounds the part of a head line the scanner keeps: net/http
+// refuses heads longer than MaxHeaderBytes (64 KiB in Gatehouse) anyway. A
+// longer request line, or a longer Content-Length or Transfer-Encoding
+// line, ends the watch.
+const maxLine = 64 << 10
+
+// scanner states.
+const (
+	inHead  = iota // reading the lines of a head
+	inBody         // skipping a body framed by Content-Length
+	stopped        // no longer following the connection
+)
+
+// Which framing field the previous header line was, to catch a folded
+// (obs-fold) continuation of it, which net/http would join to its value.
+const (
+	fieldOther = iota
+	fieldLength
+	fieldEncoding
+)
+
+// scanner follows the request heads of one HTTP/1.x connection as bytes
+// arrive, framing bodies as net/http does (http.ReadRequest): by
+// Transfer-Encoding when the version is 1.1 or later, else by
+// Content-Length, else empty.
+type scanner struct {
+	state     int
+	remaining int64  // body bytes left to skip (inBody)
+	line      []byte // the current line, at most maxLine bytes
+	long      bool   // the current line is longer than maxLine
+	heads     int64  // heads completed before the current one
+
+	// The current head.
+	started  bool // its request line has been read
+	minor    int  // HTTP/1.minor
+	unsure   bool // something the scanner does not follow exactly
+	last     int  // field of the previous header line
+	lengths  int  // Content-Length lines
+	length   [20]byte
+	lenLen   int  // bytes of length in use: the first value, trimmed
+	encoding bool // a Transfer-Encoding line
+
+	// Results, for the head whose index is given (-1: none yet).
+	ambiguousAt int64 // the head with both fields: the stream ends after it
+	stoppedAt   int64 // the head after which the scanner stopped
+}
+
+func newScanner() *scanner {
+	return &scanner{ambiguousAt: -1, stoppedAt: -1}
+}
+
+// feed scans p, the next bytes of the connection, and returns how many of
+// them may be delivered: all of them, or, when a head with both framing
+// fields ends in p, only those up to the end of that head (cut is then
+// true, and nothing after it may be delivered).
+func (s *scanner) feed(p []byte) (n int, cut bool) {
+	for i := 0; i < len(p); {
+		switch s.state {
+		case stopped:
+			return len(p), false
+		case inBody:
+			skip := int64(len(p) - i)
+			if skip > s.remaining {
+				skip = s.remaining
+			}
+			i += int(skip)
+			if s.remaining -= skip; s.remaining == 0 {
+				s.state = inHead
+			}
+		default:
+			j := bytes.IndexByte(p[i:], '\n')
+			if j < 0 {
+				s.keep(p[i:])
+				return len(p), false
+			}
+			s.keep(p[i : i+j])
+			i += j + 1
+			if s.endLine() && s.endHead() {
+				return i, true
+			}
+		}
+	}
+	return len(p), false
+}
+
+// keep appends b to the current line, up to maxLine bytes.
+func (s *scanner) keep(b []byte) {
+	if room := maxLine - len(s.line); len(b) > room {
+		b = b[:room]
+		s.long = true
+	}
+	s.line = append(s.line, b...)
+}
+
+// endLine handles the line just completed (its "\n" consumed) and reports
+// whether it was the empty line that ends the head.
+func (s *scanner) endLine() (headDone bool) {
+	line, long := s.line, s.long
+	s.line, s.long = s.line[:0], false
+	// bufio.Reader.ReadLine, under textproto, drops "\n" and one "\r".
+	if !long && len(line) > 0 && line[len(line)-1] == '\r' {
+		line = line[:len(line)-1]
+	}
+	switch {
+	case !s.started:
+		s.started = true
+		s.requestLine(line, long)
+		return false
+	case len(line) == 0 && !long:
+		return true
+	case line[0] == ' ' || line[0] == '\t':
+		// A folded line: net/http joins it to the previous value.
+		if s.last != fieldOther {
+			s.unsure = true
+		}
+		return false
+	}
+	s.last = fieldOther
+	colon := bytes.IndexByte(line, ':')
+	if colon < 0 {
+		s.unsure = true // net/http refuses the head
+		return false
+	}
+	switch name := line[:colon]; {
+	case equalFold(name, "content-length"):
+		s.last = fieldLength
+		s.contentLength(line[colon+1:], long)
+	case equalFold(name, "transfer-encoding"):
+		s.last = fieldEncoding
+		s.encoding = true
+	}
+	return false
+}
+
+// requestLine reads the version of "METHOD SP TARGET SP VERSION", cut as
+// http.ReadRequest cuts it.
+func (s *scanner) requestLine(line []byte, long bool) {
+	_, rest, ok1 := bytes.Cut(line, []byte(" "))
+	_, proto, ok2 := bytes.Cut(rest, []byte(" "))
+	major, minor, ok := parseVersion(proto)
+	if long || !ok1 || !ok2 || !ok || major != 1 {
+		// net/http refuses it, or switches protocols ("PRI * HTTP/2.0")
+		// and closes after it.
+		s.unsure = true
+		return
+	}
+	s.minor = minor
+}
+
+// contentLength records a Content-Length value as net/http reads it:
+// trimmed, decimal digits within 63 bits, and every line the same text.
+func (s *scanner) contentLength(v []byte, long bool) {
+	v = trim(v)
+	s.lengths++
+	switch {
+	case long || len(v) == 0 || len(v) > len(s.length):
+		s.unsure = true
+	case s.lengths == 1:
+		s.lenLen = copy(s.length[:], v)
+	case !bytes.Equal(s.length[:s.lenLen], v):
+		s.unsure = true // net/http refuses differing values
+	}
+}
+
+// endHead decides what follows the head just completed and reports
+// whether it has both framing fields (the stream is cut after it).
+func (s *scanner) endHead() (cut bool) {
+	index := s.heads
+	s.heads++
+	s.state = inHead
+	defer s.resetHead()
+	if s.lengths > 0 && s.encoding {
+		s.ambiguousAt = index
+		s.stop(index)
+		return true
+	}
+	if s.unsure || (s.encoding && s.minor >= 1) {
+		// Refused, or chunked: net/http reads a body the scanner does not
+		// decode. (HTTP/1.0 ignores Transfer-Encoding.)
+		s.stop(index)
+		return false
+	}
+	if s.lengths > 0 {
+		n, ok := parseLength(s.length[:s.lenLen])
+		if !ok {
+			s.stop(index) // net/http refuses it
+			return false
+		}
+		if n > 0 {
+			s.state, s.remaining = inBody, n
+		}
+	}
+	return false
+}
+
+// parseLength is strconv.ParseUint(v, 10, 63), as net/http parses
+// Content-Length, without allocating.
+func parseLength(v []byte) (int64, bool) {
+	if len(v) == 0 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if n > (math.MaxInt64-d)/10 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	return int64(n), true
+}
+
+// stop ends the watch after the head with the given index.
+func (s *scanner) stop(index int64) {
+	s.state = stopped
+	s.stoppedAt = index
+	s.line = nil
+}
+
+func (s *scanner) resetHead() {
+	s.started, s.minor, s.unsure, s.last = false, 0, false, fieldOther
+	s.lengths, s.lenLen, s.encoding = 0, 0, false
+}
+
+// parseVersion is http.ParseHTTPVersion on bytes.
+func parseVersion(v []byte) (major, minor int, ok bool) {
+	if len(v) != len("HTTP/1.1") || string(v[:5]) != "HTTP/" || v[6] != '.' ||
+		v[5] < '0' || v[5] > '9' || v[7] < '0' || v[7] > '9' {
+		return 0, 0, false
+	}
+	return int(v[5] - '0'), int(v[7] - '0'), true
+}
+
+// trim is textproto.TrimString on bytes: ASCII space, tab, CR and LF off
+// both ends.
+func trim(b []byte) []byte {
+	isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+	for len(b) > 0 && isSpace(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && isSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// equalFold reports whether b, in any ASCII case, is lower (lower-case).
+func equalFold(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i := range len(b) {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
