@@ -28,6 +28,7 @@ var (
 	sameSites     = []string{"lax", "strict", "none"}
 	smsProviders  = []string{"console", "twilio_messaging", "twilio_verify", "sinch", "webhook"}
 	routePolicies = []string{"bypass", "password", "sms", "two_factor", "deny"}
+	routeCaches   = []string{RouteCacheNoStore, RouteCacheAllow}
 )
 
 var (
@@ -675,6 +676,9 @@ func (v *validator) routes() {
 			if !strings.HasPrefix(b, "/") {
 				v.add(fmt.Sprintf("%s.bypass_paths.%d", p, j), "%q must start with \"/\"", b)
 			}
+		}
+		if r.Cache != "" {
+			v.oneOf(p+".cache", r.Cache, routeCaches)
 		}
 		if r.MaxAuthAge < 0 {
 			v.add(p+".max_auth_age", "must be 0 (no limit) or more, it is %s", r.MaxAuthAge)

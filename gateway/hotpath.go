@@ -30,6 +30,7 @@ var (
 	valNoReferrer = []string{"no-referrer"}
 	valDeny       = []string{"DENY"}
 	valHSTS       = []string{"max-age=31536000"}
+	valClearCache = []string{`"cache"`}
 )
 
 // header returns the first value of key in h, like h.Get, without

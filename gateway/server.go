@@ -174,6 +174,7 @@ func (s *Server) SetRoutes(rs []config.Route) error {
 		return fmt.Errorf("gateway: routes: %w", err)
 	}
 	t.transports = s.prepareRoutes(t)
+	applyCachePolicies(t, rs)
 	s.retireRoutes(s.table.Swap(t), t)
 	return nil
 }
