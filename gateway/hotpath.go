@@ -30,7 +30,9 @@ var (
 	valNoReferrer = []string{"no-referrer"}
 	valDeny       = []string{"DENY"}
 	valHSTS       = []string{"max-age=31536000"}
-	valClearCache = []string{`"cache"`}
+	// valHSTSSubdomains is HSTS when session.cookie_domain is set.
+	valHSTSSubdomains = []string{"max-age=31536000; includeSubDomains"}
+	valClearCache     = []string{`"cache"`}
 )
 
 // header returns the first value of key in h, like h.Get, without

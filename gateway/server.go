@@ -93,6 +93,9 @@ type Server struct {
 	handler http.Handler
 	// cookieName is sessionCookieName(), computed once.
 	cookieName string
+	// hsts is the Strict-Transport-Security value: with includeSubDomains
+	// when the session cookie is shared with a domain's subdomains.
+	hsts []string
 }
 
 // maxFormBody caps portal and API request bodies.
@@ -153,6 +156,12 @@ func New(opts Options) (*Server, error) {
 	}
 	s.csrfKey = s.signer.DeriveKey("csrf")
 	s.cookieName = s.sessionCookieName()
+	s.hsts = valHSTS
+	if cfg.Session.CookieDomain != "" {
+		// A subdomain reached over plain http could plant or read cookies
+		// for the whole domain (docs/contract.md).
+		s.hsts = valHSTSSubdomains
+	}
 	s.refusedDelay = opts.RefusedLoginDelay
 	s.asserts = newAssertionCache(s.signer, cfg.Identity.AssertionTTL, s.clock)
 	if err := s.SetRoutes(cfg.Routes); err != nil {
@@ -358,7 +367,7 @@ func (s *Server) setSecurityHeaders(c *gin.Context) {
 	h["Referrer-Policy"] = valNoReferrer
 	h["X-Frame-Options"] = valDeny
 	if s.requestIsHTTPS(c.Request) {
-		h["Strict-Transport-Security"] = valHSTS
+		h["Strict-Transport-Security"] = s.hsts
 	}
 }
 
@@ -389,9 +398,12 @@ func (s *Server) limitBody(c *gin.Context) {
 	c.Next()
 }
 
-// requireJSON refuses JSON endpoints posted as forms (a CSRF vector).
+// requireJSON refuses JSON endpoints posted as forms (a CSRF vector), and
+// calls from another origin or an opaque one ("Origin: null": a sandboxed
+// frame, a data: or file: page), which the portal's own script never
+// makes: fetch sends its real origin.
 func (s *Server) requireJSON(c *gin.Context) {
-	if s.foreignOrigin(c.Request) {
+	if s.foreignOrigin(c.Request) || opaqueOrigin(c.Request) {
 		s.apiFail(c, errCSRF)
 		return
 	}
