@@ -281,8 +281,9 @@ func fileSum(path string) ([sha256.Size]byte, error) {
 func (a *app) reload(ctx context.Context) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	cfg, err := loadConfig(a.configPath)
+	cfg, warnings, err := checkConfig(a.configPath)
 	if err == nil {
+		logWarnings(a.log, warnings)
 		a.warnRestartOnly(cfg)
 		var g *generation
 		if g, err = a.newGeneration(ctx, cfg); err == nil {
