@@ -140,12 +140,9 @@ func (c *conn) ReadFrom(r io.Reader) (int64, error) {
 // request whose framing a proxy in front could read otherwise (chunked,
 // or HTTP/1.0 with a body), so that nothing is read after it.
 func Next(r *http.Request) Verdict {
-	if r.ProtoMajor != 1 {
-		return Clean
-	}
 	c, ok := r.Context().Value(connKey{}).(*conn)
 	if !ok {
-		if len(r.TransferEncoding) > 0 || (r.ProtoMinor == 0 && r.ContentLength != 0) {
+		if r.ProtoMajor == 1 && (len(r.TransferEncoding) > 0 || (r.ProtoMinor == 0 && r.ContentLength != 0)) {
 			return Last
 		}
 		return Clean

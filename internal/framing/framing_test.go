@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -144,6 +145,12 @@ func TestAmbiguousFraming(t *testing.T) {
 			nil, []int{400}, true},
 		{"a folded length is refused by net/http", "POST /1 HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n 2\r\n\r\nab" + smuggled,
 			nil, []int{400}, true},
+		{"long lines", "GET /" + strings.Repeat("a", 8000) + " HTTP/1.1\r\nHost: x\r\nCookie: " + strings.Repeat("c=1; ", 900) + "\r\nX-" + strings.Repeat("Long", 30) + ": 1\r\nContent-Length:                 3\r\n\r\nabcGET /2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+			[]served{{"/" + strings.Repeat("a", 8000), C}, {"/2", C}}, []int{200, 200}, true},
+		{"a padded length line is not followed", "POST /1 HTTP/1.1\r\nHost: x\r\nContent-Length: " + strings.Repeat(" ", 60) + "3\r\n\r\nabc" + smuggled,
+			[]served{{"/1", L}}, []int{200}, true},
+		{"PRI is the connection's last", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+			[]served{{"*", L}}, []int{200}, true},
 		{"keep-alive goes on", "GET /1 HTTP/1.1\r\nHost: x\r\n\r\n",
 			[]served{{"/1", C}}, []int{200}, false},
 	}

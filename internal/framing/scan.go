@@ -5,11 +5,12 @@ import (
 	"math"
 )
 
-// maxLine bounds the part of a head line the scanner keeps: net/http
-// refuses heads longer than MaxHeaderBytes (64 KiB in Gatehouse) anyway. A
-// longer request line, or a longer Content-Length or Transfer-Encoding
-// line, ends the watch.
-const maxLine = 64 << 10
+// keepLine is how much of a header line the scanner keeps: enough for
+// "Transfer-Encoding:" or "Content-Length:" and a length of up to 20
+// digits, with some blanks. A Content-Length or Transfer-Encoding line
+// longer than that ends the watch; other lines only need their name's
+// start. So a connection's scanner never grows.
+const keepLine = 64
 
 // scanner states.
 const (
@@ -32,10 +33,21 @@ const (
 // Content-Length, else empty.
 type scanner struct {
 	state     int
-	remaining int64  // body bytes left to skip (inBody)
-	line      []byte // the current line, at most maxLine bytes
-	long      bool   // the current line is longer than maxLine
-	heads     int64  // heads completed before the current one
+	remaining int64 // body bytes left to skip (inBody)
+	heads     int64 // heads completed before the current one
+
+	// The current header line: its first keepLine bytes, and whether it
+	// had more.
+	line [keepLine]byte
+	n    int
+	long bool
+
+	// The request line: its spaces, and what follows the second one (the
+	// version, as http.ReadRequest cuts it), up to a byte more than a
+	// version with its CR.
+	spaces   int
+	proto    [len("HTTP/1.1\r") + 1]byte
+	protoLen int
 
 	// The current head.
 	started  bool // its request line has been read
@@ -90,30 +102,45 @@ func (s *scanner) feed(p []byte) (n int, cut bool) {
 	return len(p), false
 }
 
-// keep appends b to the current line, up to maxLine bytes.
+// keep adds b to the current line: the request line is reduced to its
+// spaces and version as it comes, a header line to its first keepLine
+// bytes.
 func (s *scanner) keep(b []byte) {
-	if room := maxLine - len(s.line); len(b) > room {
+	if !s.started {
+		for _, c := range b {
+			switch {
+			case c == ' ':
+				s.spaces++
+			case s.spaces == 2 && s.protoLen < len(s.proto):
+				s.proto[s.protoLen] = c
+				s.protoLen++
+			}
+		}
+		return
+	}
+	if room := len(s.line) - s.n; len(b) > room {
 		b = b[:room]
 		s.long = true
 	}
-	s.line = append(s.line, b...)
+	s.n += copy(s.line[s.n:], b)
 }
 
 // endLine handles the line just completed (its "\n" consumed) and reports
 // whether it was the empty line that ends the head.
 func (s *scanner) endLine() (headDone bool) {
-	line, long := s.line, s.long
-	s.line, s.long = s.line[:0], false
+	if !s.started {
+		s.started = true
+		s.requestLine()
+		return false
+	}
+	line, long := s.line[:s.n], s.long
+	s.n, s.long = 0, false
 	// bufio.Reader.ReadLine, under textproto, drops "\n" and one "\r".
 	if !long && len(line) > 0 && line[len(line)-1] == '\r' {
 		line = line[:len(line)-1]
 	}
 	switch {
-	case !s.started:
-		s.started = true
-		s.requestLine(line, long)
-		return false
-	case len(line) == 0 && !long:
+	case len(line) == 0:
 		return true
 	case line[0] == ' ' || line[0] == '\t':
 		// A folded line: net/http joins it to the previous value.
@@ -125,7 +152,8 @@ func (s *scanner) endLine() (headDone bool) {
 	s.last = fieldOther
 	colon := bytes.IndexByte(line, ':')
 	if colon < 0 {
-		s.unsure = true // net/http refuses the head
+		// A name longer than what is kept (not a framing field), or no
+		// colon at all (net/http refuses the head).
 		return false
 	}
 	switch name := line[:colon]; {
@@ -139,13 +167,16 @@ func (s *scanner) endLine() (headDone bool) {
 	return false
 }
 
-// requestLine reads the version of "METHOD SP TARGET SP VERSION", cut as
-// http.ReadRequest cuts it.
-func (s *scanner) requestLine(line []byte, long bool) {
-	_, rest, ok1 := bytes.Cut(line, []byte(" "))
-	_, proto, ok2 := bytes.Cut(rest, []byte(" "))
+// requestLine checks the version of the request line just read, "METHOD
+// SP TARGET SP VERSION" cut at its first two spaces as http.ReadRequest
+// cuts it.
+func (s *scanner) requestLine() {
+	proto := s.proto[:s.protoLen]
+	if len(proto) > 0 && proto[len(proto)-1] == '\r' {
+		proto = proto[:len(proto)-1]
+	}
 	major, minor, ok := parseVersion(proto)
-	if long || !ok1 || !ok2 || !ok || major != 1 {
+	if s.spaces != 2 || !ok || major != 1 {
 		// net/http refuses it, or switches protocols ("PRI * HTTP/2.0")
 		// and closes after it.
 		s.unsure = true
@@ -224,11 +255,11 @@ func parseLength(v []byte) (int64, bool) {
 func (s *scanner) stop(index int64) {
 	s.state = stopped
 	s.stoppedAt = index
-	s.line = nil
 }
 
 func (s *scanner) resetHead() {
 	s.started, s.minor, s.unsure, s.last = false, 0, false, fieldOther
+	s.spaces, s.protoLen = 0, 0
 	s.lengths, s.lenLen, s.encoding = 0, 0, false
 }
 
