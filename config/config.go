@@ -268,7 +268,21 @@ type Route struct {
 	MaxAuthAge   time.Duration `yaml:"max_auth_age"`
 	PreserveHost bool          `yaml:"preserve_host"`
 	Timeouts     RouteTimeouts `yaml:"timeouts"`
+	// Cache is what the gateway does to the cacheability of the answers
+	// it forwards to signed-in requests: RouteCacheNoStore (the default,
+	// "" too) or RouteCacheAllow.
+	Cache string `yaml:"cache"`
 }
+
+// Values of routes[].cache.
+const (
+	// RouteCacheNoStore marks every answer to a request sent with an
+	// identity "Cache-Control: no-store", whatever the upstream said: it
+	// is private to the person signed in.
+	RouteCacheNoStore = "no-store"
+	// RouteCacheAllow keeps the upstream's caching headers.
+	RouteCacheAllow = "allow"
+)
 
 // RouteTimeouts bound the calls to a route's upstream; zero means the
 // default (DefaultDialTimeout, DefaultResponseTimeout).

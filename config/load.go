@@ -77,6 +77,9 @@ func parse(name string, data []byte, lookupEnv func(string) (string, bool), read
 		if cfg.Routes[i].PathPrefix == "" {
 			cfg.Routes[i].PathPrefix = DefaultPathPrefix
 		}
+		if cfg.Routes[i].Cache == "" {
+			cfg.Routes[i].Cache = RouteCacheNoStore
+		}
 	}
 	cfg.readSecrets(ps, readFile)
 	if err := ps.err(); err != nil {

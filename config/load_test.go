@@ -112,6 +112,7 @@ routes:
     host: "*.docs.example.org"
     upstream: "https://docs.internal"
     policy: bypass
+    cache: allow
 `
 
 func fullConfig() *config.Config {
@@ -186,8 +187,9 @@ func fullConfig() *config.Config {
 				Name: "crm", Host: "crm.example.org", PathPrefix: "/app", Upstream: "http://crm:9001",
 				Policy: "two_factor", Groups: []string{"sales"}, Methods: []string{"GET", "POST"},
 				BypassPaths: []string{"/app/static/"}, MaxAuthAge: 10 * time.Minute, PreserveHost: true,
+				Cache: config.RouteCacheNoStore,
 			},
-			{Name: "docs", Host: "*.docs.example.org", PathPrefix: "/", Upstream: "https://docs.internal", Policy: "bypass"},
+			{Name: "docs", Host: "*.docs.example.org", PathPrefix: "/", Upstream: "https://docs.internal", Policy: "bypass", Cache: config.RouteCacheAllow},
 		},
 	}
 }

@@ -24,10 +24,15 @@ type Problem struct {
 	Key string
 	// Message says what is wrong. It never contains a secret value.
 	Message string
+	// Warning marks a value that is valid but weaker than the standards
+	// Gatehouse follows (ASVS, NIST SP 800-63B) advise: Check returns
+	// warnings apart from problems, and they do not fail a check.
+	Warning bool
 }
 
 // Error formats the problem as "FILE:LINE: key.path: message", leaving out
-// the line when it is unknown and the key when there is none.
+// the line when it is unknown and the key when there is none; a warning is
+// "FILE:LINE: warning: key.path: message".
 func (p *Problem) Error() string {
 	var b strings.Builder
 	b.WriteString(p.File)
@@ -35,6 +40,9 @@ func (p *Problem) Error() string {
 		fmt.Fprintf(&b, ":%d", p.Line)
 	}
 	b.WriteString(": ")
+	if p.Warning {
+		b.WriteString("warning: ")
+	}
 	if p.Key != "" {
 		b.WriteString(p.Key)
 		b.WriteString(": ")
@@ -43,10 +51,12 @@ func (p *Problem) Error() string {
 	return b.String()
 }
 
-// problems collects the problems of one Parse or Validate call.
+// problems collects the problems, and the warnings, of one Parse or
+// Validate call.
 type problems struct {
-	file string
-	list []*Problem
+	file     string
+	list     []*Problem
+	warnings []*Problem
 }
 
 func newProblems(file string) *problems {
@@ -66,13 +76,21 @@ func (ps *problems) at(line int, key, format string, args ...any) {
 	})
 }
 
-// err returns every problem joined, in file order (problems without a line
-// last, in the order they were found), or nil when there is none.
-func (ps *problems) err() error {
-	if len(ps.list) == 0 {
-		return nil
-	}
-	sorted := slices.Clone(ps.list)
+// warnAt records a warning on a known line (0 for none).
+func (ps *problems) warnAt(line int, key, format string, args ...any) {
+	ps.warnings = append(ps.warnings, &Problem{
+		File:    ps.file,
+		Line:    line,
+		Key:     key,
+		Message: fmt.Sprintf(format, args...),
+		Warning: true,
+	})
+}
+
+// inFileOrder returns list sorted by line, those without a line last, in
+// the order they were found.
+func inFileOrder(list []*Problem) []*Problem {
+	sorted := slices.Clone(list)
 	slices.SortStableFunc(sorted, func(a, b *Problem) int {
 		switch {
 		case a.Line == b.Line:
@@ -84,6 +102,16 @@ func (ps *problems) err() error {
 		}
 		return cmp.Compare(a.Line, b.Line)
 	})
+	return sorted
+}
+
+// err returns every problem joined, in file order (problems without a line
+// last, in the order they were found), or nil when there is none.
+func (ps *problems) err() error {
+	if len(ps.list) == 0 {
+		return nil
+	}
+	sorted := inFileOrder(ps.list)
 	errs := make([]error, len(sorted))
 	for i, p := range sorted {
 		errs[i] = p

@@ -28,6 +28,7 @@ var (
 	sameSites     = []string{"lax", "strict", "none"}
 	smsProviders  = []string{"console", "twilio_messaging", "twilio_verify", "sinch", "webhook"}
 	routePolicies = []string{"bypass", "password", "sms", "two_factor", "deny"}
+	routeCaches   = []string{RouteCacheNoStore, RouteCacheAllow}
 )
 
 var (
@@ -47,8 +48,9 @@ const maxAppName = 60
 
 // reservedHeaders may not be used as identity headers: the gateway deletes
 // identity headers from every request, and these carry the request itself,
-// its credentials, or what proxies tell each other. Keys are normalised
-// with normHeader.
+// its credentials, what browsers say about it (Origin, which the CSRF
+// checks read; every Sec- header, see reservedHeader), or what proxies
+// tell each other. Keys are normalised with normHeader.
 var reservedHeaders = map[string]bool{
 	"host": true, "cookie": true, "set-cookie": true, "authorization": true,
 	"proxy-authorization": true, "proxy-authenticate": true, "www-authenticate": true,
@@ -59,11 +61,13 @@ var reservedHeaders = map[string]bool{
 	"x-forwarded-host": true, "x-forwarded-proto": true, "x-forwarded-port": true,
 	"x-forwarded-uri": true, "x-forwarded-method": true, "x-original-url": true,
 	"x-original-method": true, "x-real-ip": true, "x-request-id": true,
+	"origin": true, "http2-settings": true,
 }
 
 // Bounds that are part of the contract.
 const (
 	maxPasswordLength = 1024
+	minPasswordLength = 8
 	minOTPLength      = 6
 	maxOTPLength      = 10
 	minAssertionTTL   = time.Second
@@ -77,8 +81,19 @@ const (
 // problems found, joined with errors.Join, each a *Problem printed as
 // "FILE:LINE: key.path: message" (the line of the key, else of its nearest
 // parent in the file, else none). It does no I/O and changes nothing, so it
-// may be called on any Config, including one built from Default.
+// may be called on any Config, including one built from Default. Check
+// also returns the warnings.
 func (c *Config) Validate() error {
+	_, err := c.Check()
+	return err
+}
+
+// Check is Validate that also returns the warnings, in file order: values
+// that are valid but beyond what ASVS or NIST SP 800-63B advise (a code
+// valid for more than ten minutes, say). Warnings are *Problems with
+// Warning set; they are never part of err. Like Validate, Check does no
+// I/O and changes nothing.
+func (c *Config) Check() (warnings []*Problem, err error) {
 	v := &validator{c: c, ps: newProblems(c.File)}
 	v.server()
 	v.store()
@@ -91,7 +106,8 @@ func (c *Config) Validate() error {
 	v.identity()
 	v.portal()
 	v.routes()
-	return v.ps.err()
+	v.hardening()
+	return inFileOrder(v.ps.warnings), v.ps.err()
 }
 
 type validator struct {
@@ -101,6 +117,11 @@ type validator struct {
 
 func (v *validator) add(key, format string, args ...any) {
 	v.ps.at(v.c.lineOf(key), key, format, args...)
+}
+
+// warn records a warning about key (see Check).
+func (v *validator) warn(key, format string, args ...any) {
+	v.ps.warnAt(v.c.lineOf(key), key, format, args...)
 }
 
 func (v *validator) oneOf(key, value string, allowed []string) bool {
@@ -300,7 +321,9 @@ func (v *validator) users() {
 		v.add("users.signup.enabled", "signup needs users.backend: redis")
 	}
 	p := u.PasswordPolicy
-	v.atLeast("users.password_policy.min_length", p.MinLength, 1)
+	if p.MinLength < minPasswordLength {
+		v.add("users.password_policy.min_length", "must be at least %d (NIST SP 800-63B §5.1.1.2: memorized secrets SHALL be at least 8 characters), it is %d", minPasswordLength, p.MinLength)
+	}
 	switch {
 	case p.MaxLength > maxPasswordLength:
 		v.add("users.password_policy.max_length", "must be at most %d (it is %d)", maxPasswordLength, p.MaxLength)
@@ -583,8 +606,8 @@ func (v *validator) identity() {
 		case !isToken(hd.value):
 			v.add(key, "%q is not a valid header name", hd.value)
 			continue
-		case reservedHeaders[normHeader(hd.value)]:
-			v.add(key, "%q is reserved for HTTP itself or for proxies; choose a name such as \"X-Auth-User\"", hd.value)
+		case reservedHeader(normHeader(hd.value)):
+			v.add(key, "%q is reserved for HTTP itself, browsers or proxies (identity headers are deleted from every request, so the gateway would lose it); choose a name such as \"X-Auth-User\"", hd.value)
 			continue
 		}
 		norm := normHeader(hd.value)
@@ -675,6 +698,9 @@ func (v *validator) routes() {
 			if !strings.HasPrefix(b, "/") {
 				v.add(fmt.Sprintf("%s.bypass_paths.%d", p, j), "%q must start with \"/\"", b)
 			}
+		}
+		if r.Cache != "" {
+			v.oneOf(p+".cache", r.Cache, routeCaches)
 		}
 		if r.MaxAuthAge < 0 {
 			v.add(p+".max_auth_age", "must be 0 (no limit) or more, it is %s", r.MaxAuthAge)

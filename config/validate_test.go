@@ -342,6 +342,9 @@ func TestValidateRules(t *testing.T) {
 		{"route upstream with path", fn(func(c *config.Config) { c.Routes[0].Upstream = "https://backend:8443/app/" }), nil},
 		{"route policy missing", fn(func(c *config.Config) { c.Routes[0].Policy = "" }), []string{"routes.0.policy"}},
 		{"route policy unknown", fn(func(c *config.Config) { c.Routes[0].Policy = "2fa" }), []string{"routes.0.policy"}},
+		{"route cache allow", fn(func(c *config.Config) { c.Routes[0].Cache = config.RouteCacheAllow }), nil},
+		{"route cache no-store", fn(func(c *config.Config) { c.Routes[0].Cache = config.RouteCacheNoStore }), nil},
+		{"route cache unknown", fn(func(c *config.Config) { c.Routes[0].Cache = "public" }), []string{"routes.0.cache"}},
 		{"route policies", fn(func(c *config.Config) {
 			for _, p := range []string{"bypass", "sms", "two_factor", "deny"} {
 				c.Routes = append(c.Routes, config.Route{Name: p, Host: "app.example.com", PathPrefix: "/" + p,

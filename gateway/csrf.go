@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gin-gonic/gin"
@@ -85,6 +86,18 @@ func (s *Server) checkCSRF(c *gin.Context) {
 func (s *Server) csrfFail(c *gin.Context) {
 	s.log.InfoContext(c.Request.Context(), "form refused: csrf check failed", "path", c.Request.URL.Path, "ip", c.ClientIP())
 	s.fail(c, errCSRF)
+}
+
+// opaqueOrigin reports a request whose Origin is "null". Portal forms may
+// send it legitimately (a form post from a page with Referrer-Policy:
+// no-referrer has an opaque origin), so only the JSON API refuses it.
+func opaqueOrigin(r *http.Request) bool {
+	for _, v := range r.Header["Origin"] {
+		if strings.EqualFold(strings.TrimSpace(v), "null") {
+			return true
+		}
+	}
+	return false
 }
 
 // foreignOrigin reports a browser request sent by a page of another host

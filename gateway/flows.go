@@ -327,6 +327,9 @@ func (s *Server) logout(c *gin.Context) error {
 		return err
 	}
 	s.clearSessionCookie(c)
+	// The browser drops what it cached of this origin, so Back cannot
+	// show the signed-out person's pages (docs/contract.md).
+	c.Writer.Header()["Clear-Site-Data"] = valClearCache
 	if sess == nil {
 		return nil
 	}

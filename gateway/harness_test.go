@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -323,6 +324,7 @@ type setup struct {
 	edit      func(cfg *config.Config, upstreamURL string)
 	key       ed25519.PrivateKey // signing key; replicas of one deployment share it
 	sender    auth.Sender        // nil: the console sender writing to h.sms
+	logger    *slog.Logger       // nil: logs are discarded
 }
 
 // baseRoutes are the routes every harness has.
@@ -374,6 +376,9 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 		}
 		if x.sender != nil {
 			o.sender = x.sender
+		}
+		if x.logger != nil {
+			o.logger = x.logger
 		}
 	}
 	h := &harness{
@@ -480,6 +485,7 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 		Transport:  o.transport,
 		Hasher:     testHasher,
 		KV:         h.store,
+		Logger:     o.logger,
 	}
 	if registry != nil {
 		gopts.Registry = registry

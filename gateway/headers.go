@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gatehouse-auth/gatehouse/config"
@@ -129,9 +130,9 @@ func sanitizeHeaderValue(v string) string {
 	}, v)
 }
 
-// removeCookie deletes the cookie named name from the Cookie headers of h,
-// keeping every other cookie as sent.
-func removeCookie(h http.Header, name string) {
+// removeCookie deletes the cookies named one of names from the Cookie
+// headers of h, keeping every other cookie as sent.
+func removeCookie(h http.Header, names ...string) {
 	lines := h["Cookie"]
 	if len(lines) == 0 {
 		return
@@ -146,7 +147,7 @@ func removeCookie(h http.Header, name string) {
 				continue
 			}
 			k, _, _ := strings.Cut(p, "=")
-			if strings.TrimSpace(k) == name {
+			if slices.Contains(names, strings.TrimSpace(k)) {
 				continue
 			}
 			if b.Len() == 0 {

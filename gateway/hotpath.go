@@ -27,6 +27,9 @@ var (
 	valNoReferrer = []string{"no-referrer"}
 	valDeny       = []string{"DENY"}
 	valHSTS       = []string{"max-age=31536000"}
+	// valHSTSSubdomains is HSTS when session.cookie_domain is set.
+	valHSTSSubdomains = []string{"max-age=31536000; includeSubDomains"}
+	valClearCache     = []string{`"cache"`}
 )
 
 // DefaultRefusedLoginDelay is the RefusedLoginDelay cmd/gatehouse uses: a

@@ -119,7 +119,10 @@ func (s *Server) rewrite(pr *httputil.ProxyRequest, r *route) {
 	}
 
 	s.headers.strip(pr.Out.Header)
-	removeCookie(pr.Out.Header, s.sessionCookieName())
+	sanitizeUpgrade(pr.In.Method, pr.Out.Header)
+	// Under the configured name too: a browser may still hold the cookie
+	// from before the name was prefixed.
+	removeCookie(pr.Out.Header, s.sessionCookieName(), s.cfg.Session.CookieName)
 	removeCookie(pr.Out.Header, s.csrfCookieName())
 	if st != nil && st.withID {
 		s.headers.set(pr.Out.Header, st.identity, false)

@@ -89,8 +89,13 @@ type Server struct {
 	refusedDelay time.Duration
 	health       healthTable // passive health of upstreams
 	engine       *gin.Engine
+	// handler is serveMain, made once: what Handler returns.
+	handler http.Handler
 	// cookieName is sessionCookieName(), computed once.
 	cookieName string
+	// hsts is the Strict-Transport-Security value: with includeSubDomains
+	// when the session cookie is shared with a domain's subdomains.
+	hsts []string
 }
 
 // maxFormBody caps portal and API request bodies.
@@ -151,6 +156,12 @@ func New(opts Options) (*Server, error) {
 	}
 	s.csrfKey = s.signer.DeriveKey("csrf")
 	s.cookieName = s.sessionCookieName()
+	s.hsts = valHSTS
+	if cfg.Session.CookieDomain != "" {
+		// A subdomain reached over plain http could plant or read cookies
+		// for the whole domain (docs/contract.md).
+		s.hsts = valHSTSSubdomains
+	}
 	s.refusedDelay = opts.RefusedLoginDelay
 	s.asserts = newAssertionCache(s.signer, cfg.Identity.AssertionTTL, s.clock)
 	if err := s.SetRoutes(cfg.Routes); err != nil {
@@ -160,6 +171,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.handler = http.HandlerFunc(s.serveMain)
 	return s, nil
 }
 
@@ -171,6 +183,7 @@ func (s *Server) SetRoutes(rs []config.Route) error {
 		return fmt.Errorf("gateway: routes: %w", err)
 	}
 	t.transports = s.prepareRoutes(t)
+	applyCachePolicies(t, rs)
 	s.retireRoutes(s.table.Swap(t), t)
 	return nil
 }
@@ -178,7 +191,7 @@ func (s *Server) SetRoutes(rs []config.Route) error {
 func (s *Server) routes() *table { return s.table.Load() }
 
 // Handler is the main listener's handler.
-func (s *Server) Handler() http.Handler { return s.engine }
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // newEngine is a gin engine that routes paths exactly as they come (no
 // redirects, no path fixing) and takes client addresses from
@@ -304,6 +317,7 @@ func (s *Server) accessLog(c *gin.Context) {
 		return
 	}
 	start := time.Now()
+	watchUpgrade(c) // a WebSocket is logged as 101, when it ends
 	c.Next()
 	level := slog.LevelInfo
 	if c.GetBool(quietWhenAllowed) && c.Writer.Status() < http.StatusMultipleChoices {
@@ -346,7 +360,7 @@ func (s *Server) setSecurityHeaders(c *gin.Context) {
 	h["Referrer-Policy"] = valNoReferrer
 	h["X-Frame-Options"] = valDeny
 	if s.requestIsHTTPS(c.Request) {
-		h["Strict-Transport-Security"] = valHSTS
+		h["Strict-Transport-Security"] = s.hsts
 	}
 }
 
@@ -377,9 +391,12 @@ func (s *Server) limitBody(c *gin.Context) {
 	c.Next()
 }
 
-// requireJSON refuses JSON endpoints posted as forms (a CSRF vector).
+// requireJSON refuses JSON endpoints posted as forms (a CSRF vector), and
+// calls from another origin or an opaque one ("Origin: null": a sandboxed
+// frame, a data: or file: page), which the portal's own script never
+// makes: fetch sends its real origin.
 func (s *Server) requireJSON(c *gin.Context) {
-	if s.foreignOrigin(c.Request) {
+	if s.foreignOrigin(c.Request) || opaqueOrigin(c.Request) {
 		s.apiFail(c, errCSRF)
 		return
 	}

@@ -10,19 +10,25 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// sessionCookieName is the configured name, with the __Host- prefix when
-// the cookie is Secure and host-only: browsers then refuse it from a
-// sibling subdomain or over plain http, so it cannot be planted (fixation
-// by cookie tossing) or shadowed.
+// sessionCookieName is the configured name with a prefix when the cookie
+// is Secure and the name has none of its own ("__..."): __Host- for a
+// host-only cookie, which browsers then refuse from a sibling subdomain or
+// over plain http, so it cannot be planted (fixation by cookie tossing) or
+// shadowed; __Secure- for a cookie_domain cookie, which browsers refuse
+// from a plain-http response (docs/contract.md, "Session cookie names").
 func (s *Server) sessionCookieName() string {
 	if s.cookieName != "" {
 		return s.cookieName
 	}
 	name := s.cfg.Session.CookieName
-	if s.cfg.Session.Secure && s.cfg.Session.CookieDomain == "" && !strings.HasPrefix(name, "__") {
+	switch {
+	case !s.cfg.Session.Secure || strings.HasPrefix(name, "__"):
+		return name
+	case s.cfg.Session.CookieDomain == "":
 		return "__Host-" + name
+	default:
+		return "__Secure-" + name
 	}
-	return name
 }
 
 // maxCookieValue bounds the cookie we read; ours is 43 characters.

@@ -108,8 +108,9 @@ func fileSum(path string) ([sha256.Size]byte, error) {
 func (a *app) reload(ctx context.Context) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	cfg, err := loadConfig(a.configPath)
+	cfg, warnings, err := checkConfig(a.configPath)
 	if err == nil {
+		logWarnings(a.log, warnings)
 		cfg = a.keepRestartOnly(cfg)
 		var g *generation
 		if g, err = a.newGeneration(ctx, cfg); err == nil {

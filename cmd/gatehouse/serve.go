@@ -87,11 +87,13 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log := newLogger(stderr)
 	path := configPath(*c)
-	cfg, err := loadConfig(path)
+	cfg, warnings, err := checkConfig(path)
 	if err != nil {
+		printWarnings(stderr, warnings)
 		printProblems(stderr, err)
 		return errProblems
 	}
+	logWarnings(log, warnings)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)

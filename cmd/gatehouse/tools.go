@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	iofs "io/fs"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -43,14 +44,36 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 
 // loadConfig loads and validates the configuration.
 func loadConfig(path string) (*config.Config, error) {
+	cfg, _, err := checkConfig(path)
+	return cfg, err
+}
+
+// checkConfig loads and validates the configuration, and returns its
+// warnings (config.Check) too, also when it has problems.
+func checkConfig(path string) (*config.Config, []*config.Problem, error) {
 	cfg, err := config.Load(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := cfg.Validate(); err != nil {
-		return nil, err
+	warnings, err := cfg.Check()
+	if err != nil {
+		return nil, warnings, err
 	}
-	return cfg, nil
+	return cfg, warnings, nil
+}
+
+// printWarnings prints one line per warning.
+func printWarnings(w io.Writer, warnings []*config.Problem) {
+	for _, p := range warnings {
+		fmt.Fprintln(w, p)
+	}
+}
+
+// logWarnings logs the configuration's warnings, one line each.
+func logWarnings(log *slog.Logger, warnings []*config.Problem) {
+	for _, w := range warnings {
+		log.Warn("configuration warning", "file", w.File, "line", w.Line, "key", w.Key, "warning", w.Message)
+	}
 }
 
 // printProblems prints one line per joined error.
@@ -74,16 +97,21 @@ func cmdCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	path := configPath(*c)
-	cfg, err := loadConfig(path)
+	cfg, weak, err := checkConfig(path)
 	if err != nil {
+		printWarnings(stdout, weak)
 		printProblems(stdout, err)
 		return errProblems
 	}
 	// A referenced file that does not exist yet (a key or users file
 	// mounted at deploy time, say) is a warning: the configuration itself
 	// is sound, and serve will refuse to start without it. A file that
-	// exists but cannot be used is a problem.
+	// exists but cannot be used is a problem. Values beyond what ASVS and
+	// NIST advise are warnings too.
 	var problems, warnings []error
+	for _, w := range weak {
+		warnings = append(warnings, w)
+	}
 	note := func(err error, key string) {
 		e := fmt.Errorf("%s:%d: %s: %w", path, cfg.Line(key), key, err)
 		if errors.Is(err, iofs.ErrNotExist) {

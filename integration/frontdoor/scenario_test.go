@@ -14,8 +14,10 @@ import (
 	"github.com/gatehouse-auth/gatehouse/auth"
 )
 
-// sessionCookie is session.cookie_name (the default, kept by deploy/gateway.yaml).
-const sessionCookie = "gatehouse_session"
+// sessionCookie is the session cookie's name on the wire: session.cookie_name
+// (the default, kept by deploy/gateway.yaml) with the __Secure- prefix, since
+// deploy/gateway.yaml shares it through session.cookie_domain over https.
+const sessionCookie = "__Secure-gatehouse_session"
 
 // world is one front door with Gatehouse and the app behind it.
 type world struct {

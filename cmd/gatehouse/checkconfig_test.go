@@ -1,0 +1,129 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestCheckConfigHardening runs `check-config` on configurations with
+// values beyond what ASVS and NIST advise (warnings: exit 0, one
+// "FILE:LINE: warning: key: why" line each, then OK) and with values that
+// break the security model (problems: exit 1).
+func TestCheckConfigHardening(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "gatehouse.key")
+	if code, _, e := runCmd(t, "", "keygen", "-o", key); code != 0 {
+		t.Fatal(e)
+	}
+	users := filepath.Join(dir, "users.yaml")
+	os.WriteFile(users, []byte("users: {}\n"), 0o600)
+	write := func(name, body string) string {
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, []byte(fmt.Sprintf("users:\n  file: %q\nidentity:\n  signing_key_file: %q\n", users, key)+body), 0o600)
+		return path
+	}
+	const route = `routes:
+  - name: app
+    host: app.example.com
+    upstream: "http://127.0.0.1:9001"
+    policy: password
+`
+
+	weak := write("weak.yaml", `server:
+  public_url: "https://auth.example.com"
+otp:
+  ttl: 15m
+  max_attempts: 20
+regulation:
+  max_failures: 1000
+session:
+  remember_me: 2160h
+`+route)
+	code, out, errOut := runCmd(t, "", "check-config", "-c", weak)
+	if code != 0 {
+		t.Fatalf("warnings only: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		weak + ":8: warning: otp.ttl: ",
+		weak + ":9: warning: otp.max_attempts: ",
+		weak + ":11: warning: regulation.max_failures: ",
+		weak + ":13: warning: session.remember_me: ",
+		weak + ": OK (1 routes)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if n := strings.Count(out, "warning:"); n != 4 {
+		t.Errorf("%d warnings, want 4:\n%s", n, out)
+	}
+
+	broken := filepath.Join(dir, "broken.yaml")
+	os.WriteFile(broken, []byte(fmt.Sprintf(`server:
+  public_url: "https://auth.example.com"
+  trusted_proxies: ["0.0.0.0/0"]
+session:
+  cookie_domain: "com"
+users:
+  file: %q
+  password_policy: { min_length: 6 }
+identity:
+  signing_key_file: %q
+  headers: { name: "Origin", groups: "Sec-Fetch-User" }
+sms:
+  provider: webhook
+  webhook: { url: "http://169.254.169.254/latest", secret: "s" }
+otp:
+  ttl: 20m
+`, users, key)+route), 0o600)
+	code, out, _ = runCmd(t, "", "check-config", "-c", broken)
+	if code != 1 {
+		t.Fatalf("refused values: exit %d, want 1\n%s", code, out)
+	}
+	line := regexp.MustCompile(`^` + regexp.QuoteMeta(broken) + `:\d+: (warning: )?[a-z_.0-9]+: .+$`)
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if !line.MatchString(l) {
+			t.Errorf("line %q is not FILE:LINE: [warning: ]key: message", l)
+		}
+	}
+	for _, key := range []string{
+		"server.trusted_proxies.0", "session.cookie_domain", "users.password_policy.min_length",
+		"identity.headers.name", "identity.headers.groups", "sms.webhook.url",
+	} {
+		if !regexp.MustCompile(regexp.QuoteMeta(broken) + `:\d+: ` + regexp.QuoteMeta(key) + `: `).MatchString(out) {
+			t.Errorf("no problem reported for %s:\n%s", key, out)
+		}
+	}
+	if !strings.Contains(out, "warning: otp.ttl: ") {
+		t.Errorf("the warning is not printed with the problems:\n%s", out)
+	}
+}
+
+// TestServeLogsConfigWarnings checks that `serve` starts with a
+// configuration that has only warnings, and logs each of them.
+func TestServeLogsConfigWarnings(t *testing.T) {
+	_, stderr := startServe(t, func(addr, users, key string) string {
+		return fmt.Sprintf(`server:
+  listen: %q
+  public_url: "http://127.0.0.1"
+  admin_listen: ""
+session:
+  secure: false
+users:
+  file: %q
+identity:
+  signing_key_file: %q
+otp:
+  ttl: 30m
+`, addr, users, key)
+	})
+	out := stderr.waitFor(`"key":"otp.ttl"`, 2*time.Second)
+	if !strings.Contains(out, `"msg":"configuration warning"`) || !strings.Contains(out, `"key":"otp.ttl"`) {
+		t.Fatalf("no warning logged at start:\n%s", out)
+	}
+}

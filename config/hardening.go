@@ -1,0 +1,157 @@
+package config
+
+import (
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/net/publicsuffix"
+)
+
+// Limits beyond which a valid value is a warning (docs/contract.md,
+// "check-config"): what NIST SP 800-63B allows or advises.
+const (
+	// maxOTPTTL: an out-of-band secret SHALL be valid for at most 10
+	// minutes (§5.1.3.2).
+	maxOTPTTL = 10 * time.Minute
+	// maxOTPAttempts: wrong codes per challenge; more makes a guess
+	// likelier than a 6-digit code is meant to allow.
+	maxOTPAttempts = 10
+	// maxFailures: consecutive failed attempts SHALL be limited to no
+	// more than 100 (§5.2.2).
+	maxFailures = 100
+	// maxSessionLifetime: reauthentication at least every 30 days, even
+	// at AAL1 (§7.2, §4.1.3).
+	maxSessionLifetime = 30 * 24 * time.Hour
+)
+
+// reservedHeader reports whether the normalised header name may not be an
+// identity header: reservedHeaders, and every Sec- header (fetch metadata
+// and the like, which browsers alone may send).
+func reservedHeader(norm string) bool {
+	return reservedHeaders[norm] || strings.HasPrefix(norm, "sec-")
+}
+
+// hardening checks values that are valid in form but unsafe: problems for
+// those that break the security model, warnings for those beyond the
+// numbers of ASVS and NIST SP 800-63B.
+func (v *validator) hardening() {
+	v.trustedProxiesNotAll()
+	v.cookieDomainNotPublic()
+	v.notLinkLocal("sms.webhook.url", v.c.SMS.Webhook.URL, v.c.SMS.Provider == "webhook")
+	v.notLinkLocal("sms.twilio.base_url", v.c.SMS.Twilio.BaseURL, strings.HasPrefix(v.c.SMS.Provider, "twilio_"))
+	v.notLinkLocal("sms.sinch.base_url", v.c.SMS.Sinch.BaseURL, v.c.SMS.Provider == "sinch")
+
+	if v.c.Line("server.fast_authz") > 0 {
+		v.warn("server.fast_authz", "is deprecated and ignored: the fast front was removed, every request is read by net/http; delete the key")
+	}
+	if o := v.c.OTP; o.TTL > maxOTPTTL {
+		v.warn("otp.ttl", "%s is longer than %s: NIST SP 800-63B §5.1.3.2 allows an SMS code at most 10 minutes", o.TTL, maxOTPTTL)
+	}
+	if n := v.c.OTP.MaxAttempts; n > maxOTPAttempts {
+		v.warn("otp.max_attempts", "%d wrong codes per challenge is more than %d: each code is easier to guess", n, maxOTPAttempts)
+	}
+	if n := v.c.Regulation.MaxFailures; n > maxFailures {
+		v.warn("regulation.max_failures", "%d is more than %d: NIST SP 800-63B §5.2.2 limits consecutive failed attempts to 100", n, maxFailures)
+	}
+	s := v.c.Session
+	for _, l := range []struct {
+		key string
+		d   time.Duration
+	}{
+		{"session.idle_timeout", s.IdleTimeout},
+		{"session.absolute_timeout", s.AbsoluteTimeout},
+		{"session.remember_me", s.RememberMe},
+	} {
+		if l.d > maxSessionLifetime {
+			v.warn(l.key, "%s is longer than 30 days (720h): NIST SP 800-63B asks for a new sign-in at least every 30 days", l.d)
+		}
+	}
+}
+
+// trustedProxiesNotAll refuses a trusted_proxies entry that covers every
+// address: every client could then set X-Forwarded-For (its address for
+// bans) and the forward-auth headers (the request being authorised).
+func (v *validator) trustedProxiesNotAll() {
+	for i, tp := range v.c.Server.TrustedProxies {
+		p, ok := parseProxy(tp)
+		if !ok {
+			continue // reported by server()
+		}
+		if p.Bits() == 0 || (p.Addr().Is4In6() && p.Bits() <= 96) {
+			v.add("server.trusted_proxies."+strconv.Itoa(i),
+				"%q trusts every client: anyone could forge X-Forwarded-For (their address for bans) and the forward-auth headers; list your front proxies' addresses", tp)
+		}
+	}
+}
+
+// cookieDomainNotPublic refuses a cookie_domain that is a public suffix
+// ("com", "co.uk", "github.io"): browsers refuse the cookie, or, worse,
+// every site under it could read and set the session.
+func (v *validator) cookieDomainNotPublic() {
+	d := strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(v.c.Session.CookieDomain, "."), "."))
+	if d == "" || !isHostname(d) {
+		return
+	}
+	if suffix, icann := publicsuffix.PublicSuffix(d); suffix == d && (icann || strings.Contains(suffix, ".")) {
+		v.add("session.cookie_domain", "%q is a public suffix: every site under it would share the session cookie (browsers refuse it); use your own domain, such as \"example.com\"", v.c.Session.CookieDomain)
+	}
+}
+
+// notLinkLocal refuses a provider URL (when used) whose host is a
+// link-local address in any spelling: 169.254.169.254 and fe80::/10 are
+// where clouds serve instance metadata and credentials, and the gateway
+// would post phone numbers and codes there (SSRF). Host names are not
+// resolved (Check does no I/O); loopback is allowed.
+func (v *validator) notLinkLocal(key, raw string, used bool) {
+	if !used || raw == "" {
+		return
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return // reported by sms()
+	}
+	if a, ok := hostAddr(u.Hostname()); ok && a.IsLinkLocalUnicast() {
+		v.add(key, "points at the link-local address %s (cloud instance metadata): refused", a)
+	}
+}
+
+// hostAddr returns the address a URL host names literally: an IP address
+// (IPv4-mapped IPv6 unmapped, a trailing dot ignored), or an IPv4 address
+// in one of the numeric forms C resolvers accept (inet_aton: "2852039166",
+// "0xa9fea9fe", "0251.0376.0251.0376", "169.254.43518").
+func hostAddr(host string) (netip.Addr, bool) {
+	host = strings.TrimSuffix(host, ".")
+	if a, err := netip.ParseAddr(host); err == nil {
+		return a.Unmap(), true
+	}
+	parts := strings.Split(host, ".")
+	if len(parts) > 4 {
+		return netip.Addr{}, false
+	}
+	var nums []uint64
+	for _, p := range parts {
+		n, err := strconv.ParseUint(p, 0, 32)
+		if err != nil || p == "" || strings.Contains(p, "_") {
+			return netip.Addr{}, false
+		}
+		nums = append(nums, n)
+	}
+	// Every part but the last is one byte; the last fills the rest.
+	var ip uint64
+	for _, n := range nums[:len(nums)-1] {
+		if n > 0xff {
+			return netip.Addr{}, false
+		}
+		ip = ip<<8 | n
+	}
+	rest := 8 * uint(5-len(nums))
+	last := nums[len(nums)-1]
+	if last >= 1<<rest {
+		return netip.Addr{}, false
+	}
+	ip = ip<<rest | last
+	return netip.AddrFrom4([4]byte{byte(ip >> 24), byte(ip >> 16), byte(ip >> 8), byte(ip)}), true
+}

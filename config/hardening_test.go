@@ -1,0 +1,187 @@
+package config_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/config"
+)
+
+func withWebhook(url string) func(c *config.Config) {
+	return func(c *config.Config) {
+		c.SMS.Provider = "webhook"
+		c.SMS.Webhook.URL = url
+		c.SMS.Webhook.Secret = "s3cret"
+	}
+}
+
+// TestCheckHardening checks the values Check refuses because they break
+// the security model, and those it only warns about because they go
+// beyond what ASVS and NIST SP 800-63B allow or advise.
+func TestCheckHardening(t *testing.T) {
+	tests := []struct {
+		name     string
+		change   []func(c *config.Config)
+		problems []string // keys refused
+		warnings []string // keys warned about
+	}{
+		{"defaults", nil, nil, nil},
+
+		// Refused.
+		{"trusted_proxies every IPv4", fn(func(c *config.Config) { c.Server.TrustedProxies = []string{"10.0.0.0/8", "0.0.0.0/0"} }),
+			[]string{"server.trusted_proxies.1"}, nil},
+		{"trusted_proxies every IPv6", fn(func(c *config.Config) { c.Server.TrustedProxies = []string{"::/0"} }),
+			[]string{"server.trusted_proxies.0"}, nil},
+		{"trusted_proxies every mapped IPv4", fn(func(c *config.Config) { c.Server.TrustedProxies = []string{"::ffff:0.0.0.0/96"} }),
+			[]string{"server.trusted_proxies.0"}, nil},
+		{"trusted_proxies a private network", fn(func(c *config.Config) { c.Server.TrustedProxies = []string{"10.0.0.0/8", "fd00::/8"} }), nil, nil},
+		{"identity header Origin", fn(func(c *config.Config) { c.Identity.Headers.Name = "Origin" }), []string{"identity.headers.name"}, nil},
+		{"identity header Sec-*", fn(func(c *config.Config) {
+			c.Identity.Headers.Groups = "Sec-Fetch-Site"
+			c.Identity.Headers.Phone = "sec_gpc"
+		}), []string{"identity.headers.groups", "identity.headers.phone"}, nil},
+		{"identity headers of the request itself", fn(func(c *config.Config) {
+			c.Identity.Headers.User = "Cookie"
+			c.Identity.Headers.Email = "host"
+			c.Identity.Headers.Name = "Authorization"
+			c.Identity.Headers.Groups = "Content-Length"
+			c.Identity.Headers.Phone = "Transfer_Encoding"
+			c.Identity.Headers.Methods = "Connection"
+		}), []string{"identity.headers.user", "identity.headers.email", "identity.headers.name", "identity.headers.groups", "identity.headers.phone", "identity.headers.methods"}, nil},
+		{"identity header that merely contains sec", fn(func(c *config.Config) { c.Identity.Headers.Groups = "X-Sec-Groups" }), nil, nil},
+		{"min_length below 8", fn(func(c *config.Config) { c.Users.PasswordPolicy.MinLength = 7 }), []string{"users.password_policy.min_length"}, nil},
+		{"min_length 8", fn(func(c *config.Config) { c.Users.PasswordPolicy.MinLength = 8 }), nil, nil},
+		{"cookie_domain a public suffix", fn(func(c *config.Config) {
+			c.Server.PublicURL = "https://auth.example.co.uk"
+			c.Session.CookieDomain = "co.uk"
+		}), []string{"session.cookie_domain"}, nil},
+		{"cookie_domain a top-level domain", fn(func(c *config.Config) { c.Session.CookieDomain = ".COM" }), []string{"session.cookie_domain"}, nil},
+		{"cookie_domain a private public suffix", fn(func(c *config.Config) {
+			c.Server.PublicURL = "https://auth.github.io"
+			c.Session.CookieDomain = "github.io"
+		}), []string{"session.cookie_domain"}, nil},
+		{"cookie_domain a registrable domain", fn(func(c *config.Config) {
+			c.Server.PublicURL = "https://auth.example.co.uk"
+			c.Session.CookieDomain = "example.co.uk"
+		}), nil, nil},
+		{"webhook on instance metadata", fn(withWebhook("http://169.254.169.254/latest/meta-data/")), []string{"sms.webhook.url"}, nil},
+		{"webhook on IPv6 link-local", fn(withWebhook("http://[fe80::a9fe:a9fe%25eth0]:8080/sms")), []string{"sms.webhook.url"}, nil},
+		{"webhook on mapped link-local", fn(withWebhook("http://[::ffff:169.254.169.254]/")), []string{"sms.webhook.url"}, nil},
+		{"webhook on link-local, decimal", fn(withWebhook("http://2852039166/")), []string{"sms.webhook.url"}, nil},
+		{"webhook on link-local, hex", fn(withWebhook("http://0xa9fea9fe./")), []string{"sms.webhook.url"}, nil},
+		{"webhook on link-local, octal parts", fn(withWebhook("http://0251.0376.0251.0376/")), []string{"sms.webhook.url"}, nil},
+		{"webhook on link-local, short form", fn(withWebhook("http://169.254.43518/")), []string{"sms.webhook.url"}, nil},
+		{"webhook on loopback", fn(withWebhook("http://127.0.0.1:9000/sms")), nil, nil},
+		{"webhook on a name", fn(withWebhook("https://sms.example.com/hook")), nil, nil},
+		{"twilio base_url on link-local", fn(withTwilio("twilio_messaging"), func(c *config.Config) { c.SMS.Twilio.BaseURL = "http://169.254.0.1" }),
+			[]string{"sms.twilio.base_url"}, nil},
+		{"unused webhook URL", fn(func(c *config.Config) { c.SMS.Webhook.URL = "http://169.254.169.254/" }), nil, nil},
+
+		// Warned about.
+		{"otp.ttl over 10 minutes", fn(func(c *config.Config) { c.OTP.TTL = 11 * time.Minute }), nil, []string{"otp.ttl"}},
+		{"otp.ttl 10 minutes", fn(func(c *config.Config) { c.OTP.TTL = 10 * time.Minute }), nil, nil},
+		{"otp.max_attempts over 10", fn(func(c *config.Config) { c.OTP.MaxAttempts = 11 }), nil, []string{"otp.max_attempts"}},
+		{"regulation.max_failures over 100", fn(func(c *config.Config) { c.Regulation.MaxFailures = 101 }), nil, []string{"regulation.max_failures"}},
+		{"regulation.max_failures 100", fn(func(c *config.Config) { c.Regulation.MaxFailures = 100 }), nil, nil},
+		{"session lifetimes over 30 days", fn(func(c *config.Config) {
+			c.Session.IdleTimeout = 31 * 24 * time.Hour
+			c.Session.AbsoluteTimeout = 90 * 24 * time.Hour
+			c.Session.RememberMe = 721 * time.Hour
+		}), nil, []string{"session.idle_timeout", "session.absolute_timeout", "session.remember_me"}},
+		{"remember_me 30 days", fn(func(c *config.Config) { c.Session.RememberMe = 720 * time.Hour }), nil, nil},
+		{"problems and warnings at once", fn(func(c *config.Config) {
+			c.OTP.TTL = time.Hour
+			c.Server.TrustedProxies = []string{"0.0.0.0/0"}
+		}), []string{"server.trusted_proxies.0"}, []string{"otp.ttl"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := validConfig()
+			for _, change := range tt.change {
+				change(cfg)
+			}
+			warnings, err := cfg.Check()
+			if got := keys(err); !equal(got, tt.problems) {
+				t.Errorf("problems at %q, want %q\n%v", got, tt.problems, err)
+			}
+			var got []string
+			for _, w := range warnings {
+				if !w.Warning {
+					t.Errorf("warning without Warning set: %v", w)
+				}
+				got = append(got, w.Key)
+			}
+			if !equal(got, tt.warnings) {
+				t.Errorf("warnings at %q, want %q\n%v", got, tt.warnings, warnings)
+			}
+			if verr := cfg.Validate(); (verr == nil) != (err == nil) {
+				t.Errorf("Validate and Check disagree: %v / %v", verr, err)
+			}
+		})
+	}
+}
+
+// TestCheckWarningsHaveLines checks how a warning prints: the file, the
+// key's line, "warning:", the key and the reason, never failing the
+// check.
+func TestCheckWarningsHaveLines(t *testing.T) {
+	src := `server:
+  public_url: "https://auth.example.com"
+otp:
+  ttl: 15m
+regulation:
+  max_failures: 500
+routes:
+  - name: app
+    host: app.example.com
+    upstream: http://127.0.0.1:9001
+    policy: password
+`
+	cfg, err := config.Parse("gateway.yaml", []byte(src), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	warnings, err := cfg.Check()
+	if err != nil {
+		t.Fatalf("warnings only, yet: %v", err)
+	}
+	var lines []string
+	for _, w := range warnings {
+		lines = append(lines, w.Error())
+	}
+	want := []string{
+		"gateway.yaml:4: warning: otp.ttl: 15m0s is longer than 10m0s: NIST SP 800-63B §5.1.3.2 allows an SMS code at most 10 minutes",
+		"gateway.yaml:6: warning: regulation.max_failures: 500 is more than 100: NIST SP 800-63B §5.2.2 limits consecutive failed attempts to 100",
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("got\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestFastAuthzDeprecated: a file that still sets server.fast_authz loads,
+// with a warning naming the key; one without it gets no warning.
+func TestFastAuthzDeprecated(t *testing.T) {
+	for _, tc := range []struct {
+		yaml string
+		warn bool
+	}{
+		{"server:\n  public_url: \"https://auth.example.com\"\n  fast_authz: true\n", true},
+		{"server:\n  public_url: \"https://auth.example.com\"\n", false},
+	} {
+		cfg, err := config.Parse("gateway.yaml", []byte(tc.yaml), noEnv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		warnings, _ := cfg.Check()
+		found := false
+		for _, w := range warnings {
+			if strings.Contains(w.Error(), "server.fast_authz") && strings.Contains(w.Error(), "deprecated") {
+				found = true
+			}
+		}
+		if found != tc.warn {
+			t.Errorf("%q: deprecation warning %t, want %t (warnings %v)", tc.yaml, found, tc.warn, warnings)
+		}
+	}
+}

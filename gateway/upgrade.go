@@ -1,0 +1,72 @@
+package gateway
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Protocol upgrades in proxy mode (docs/contract.md, "WebSocket
+// proxying"): httputil.ReverseProxy forwards any Upgrade a client asks
+// for. An upstream that accepts "Upgrade: h2c" (or reads HTTP2-Settings)
+// would speak HTTP/2 on the connection from then on, and every later
+// request on it would reach the upstream without passing the gateway's
+// checks. Only WebSocket is let through.
+
+// sanitizeUpgrade removes from the outgoing request h any protocol upgrade
+// other than a WebSocket handshake (a GET whose Upgrade is exactly
+// "websocket", in any case), and always HTTP2-Settings. It runs in
+// Rewrite, after ReverseProxy has reduced Connection to "Upgrade" for a
+// request that asked for one.
+func sanitizeUpgrade(method string, h http.Header) {
+	delete(h, "Http2-Settings")
+	up, ok := h["Upgrade"]
+	if !ok {
+		return
+	}
+	if method == http.MethodGet && len(up) == 1 && strings.EqualFold(strings.TrimSpace(up[0]), "websocket") {
+		return
+	}
+	delete(h, "Upgrade")
+	delete(h, "Connection")
+}
+
+// upgradeWriter records that the connection was taken over for a
+// switched protocol. ReverseProxy writes the upstream's 101 on the
+// hijacked connection itself, so gin never sees the status and would
+// report its default: the access log reads Status from here instead.
+type upgradeWriter struct {
+	gin.ResponseWriter
+	switched bool
+}
+
+// Hijack hands the connection over and records the switch.
+func (w *upgradeWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := w.ResponseWriter.Hijack()
+	if err == nil {
+		w.switched = true
+	}
+	return conn, brw, err
+}
+
+// Status is 101 once the connection was hijacked for a switched protocol.
+func (w *upgradeWriter) Status() int {
+	if w.switched {
+		return http.StatusSwitchingProtocols
+	}
+	return w.ResponseWriter.Status()
+}
+
+// Unwrap returns the underlying writer, for http.ResponseController.
+func (w *upgradeWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// watchUpgrade makes c's writer an upgradeWriter when the request asks for
+// a protocol switch; other requests keep gin's writer (no allocation).
+func watchUpgrade(c *gin.Context) {
+	if _, ok := c.Request.Header["Upgrade"]; ok {
+		c.Writer = &upgradeWriter{ResponseWriter: c.Writer}
+	}
+}
