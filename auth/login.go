@@ -52,6 +52,17 @@ func (a *Authenticator) CheckPassword(ctx context.Context, login, password strin
 	if err != nil {
 		return nil, fmt.Errorf("login: lookup: %w", err)
 	}
+	return a.VerifyUser(ctx, u, password)
+}
+
+// VerifyUser is CheckPassword for an account already looked up (with
+// ResolveLogin, so that bans can be checked on its subject first): u nil
+// stands for an unknown login and takes a verification's time like one.
+// It returns u when password is its password and it is not disabled.
+func (a *Authenticator) VerifyUser(ctx context.Context, u *User, password string) (*User, error) {
+	if u == nil || password == "" {
+		return nil, a.dummy(ctx, password)
+	}
 	ok, err := a.hasher.Verify(ctx, u.PasswordHash, password)
 	if errors.Is(err, ErrOverloaded) {
 		return nil, err

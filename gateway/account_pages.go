@@ -286,6 +286,9 @@ func (s *Server) finishPhoneChange(c *gin.Context, sess *auth.Session, u *auth.U
 	if sess.Change == nil {
 		return auth.ErrNoChallenge
 	}
+	if err := s.checkBan(c, u.Username); err != nil {
+		return err
+	}
 	ch, err := s.otp.Verify(ctx, sess.Change.Challenge, normalizeCode(code))
 	if errors.Is(err, auth.ErrOTPInvalid) {
 		if rerr := s.recordFailure(c, u.Username); rerr != nil {

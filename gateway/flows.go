@@ -71,26 +71,32 @@ func (s *Server) ensureSession(c *gin.Context) (*auth.Session, error) {
 }
 
 // passwordLogin checks the password and signs in with {pwd}; when the
-// target route needs a code, it sends one and returns its info.
+// target route needs a code, it sends one and returns its info. Bans and
+// failures count against the account the login resolves to, however it
+// was spelled (docs/contract.md, "Regulation").
 func (s *Server) passwordLogin(c *gin.Context, login, password string, remember bool, rd string) (_ *auth.Session, _ *otpInfo, err error) {
 	ctx := c.Request.Context()
 	defer s.slowRefusal(ctx, s.now(), &err)
-	if err := s.checkBan(c, login); err != nil {
+	u, subject, err := auth.ResolveLogin(ctx, s.users, login, s.region)
+	if err != nil {
 		return nil, nil, err
 	}
-	u, err := s.authn.CheckPassword(ctx, login, password)
+	if err := s.checkBan(c, subject); err != nil {
+		return nil, nil, err
+	}
+	u, err = s.authn.VerifyUser(ctx, u, password)
 	if err != nil {
 		if errors.Is(err, auth.ErrInvalidCredentials) {
 			s.audit(c, "login_failed", "", "", "reason", "invalid_credentials")
 			s.metrics.logins.WithLabelValues("failed").Inc()
-			if rerr := s.recordFailure(c, login); rerr != nil {
+			if rerr := s.recordFailure(c, subject); rerr != nil {
 				return nil, nil, rerr
 			}
 		}
 		return nil, nil, err
 	}
 	if s.reg != nil {
-		if err := s.reg.Succeed(ctx, login); err != nil {
+		if err := s.reg.Succeed(ctx, subject); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -105,6 +111,9 @@ func (s *Server) passwordLogin(c *gin.Context, login, password string, remember 
 	}
 	s.metrics.logins.WithLabelValues("password").Inc()
 	if !s.codeNeeded(sess, u, s.targetRoute(c, rd)) {
+		if err := s.signedIn(ctx, u.Username); err != nil {
+			return nil, nil, err
+		}
 		s.audit(c, "login_succeeded", u.Username, "", "methods", "pwd")
 		return sess, nil, nil
 	}
@@ -154,7 +163,10 @@ func (s *Server) verifyCode(c *gin.Context, code string) (*auth.Session, error) 
 	if sess == nil || sess.Pending == nil {
 		return nil, auth.ErrNoChallenge
 	}
-	if err := s.checkBan(c, sess.Pending.User); err != nil {
+	// A decoy (unknown number) counts against the number, as the account
+	// would: bans must not tell them apart.
+	subject := auth.Subject(sess.Pending.User, sess.Pending.Phone, s.region)
+	if err := s.checkBan(c, subject); err != nil {
 		return nil, err
 	}
 	ch, err := s.otp.Verify(ctx, sess.Pending.Challenge, normalizeCode(code))
@@ -164,7 +176,7 @@ func (s *Server) verifyCode(c *gin.Context, code string) (*auth.Session, error) 
 		s.audit(c, "otp_failed", sess.Pending.User, "", "reason", classify(err).Code)
 		s.metrics.otp.WithLabelValues("failed").Inc()
 		if errors.Is(err, auth.ErrOTPInvalid) {
-			if rerr := s.recordFailure(c, sess.Pending.User); rerr != nil {
+			if rerr := s.recordFailure(c, subject); rerr != nil {
 				return nil, rerr
 			}
 		}
@@ -184,6 +196,9 @@ func (s *Server) verifyCode(c *gin.Context, code string) (*auth.Session, error) 
 		}
 	}
 	if err := s.sessions.AddProof(ctx, sess, ch.User, auth.MethodSMS, remember); err != nil {
+		return nil, err
+	}
+	if err := s.signedIn(ctx, ch.User); err != nil {
 		return nil, err
 	}
 	s.audit(c, "otp_verified", ch.User, ch.Phone)
@@ -285,30 +300,54 @@ func (s *Server) startDecoy(c *gin.Context, sess *auth.Session, phone string, re
 	return sess, s.otpInfoFor(ch), nil
 }
 
-// checkBan refuses a banned user or client (429 + Retry-After), before any
-// password or code is looked at.
-func (s *Server) checkBan(c *gin.Context, user string) error {
+// checkBan refuses a banned or locked subject (auth.Subject) or a banned
+// client (429 + Retry-After), before any password or code is looked at.
+func (s *Server) checkBan(c *gin.Context, subject string) error {
 	if s.reg == nil {
 		return nil
 	}
-	err := s.reg.Check(c.Request.Context(), user, c.ClientIP())
-	if errors.Is(err, auth.ErrBanned) {
-		s.audit(c, "login_failed", user, "", "reason", "banned")
+	err := s.reg.Check(c.Request.Context(), subject, c.ClientIP())
+	var rl *auth.RateLimitError
+	if errors.As(err, &rl) && rl.Banned {
+		s.audit(c, "login_failed", auditSubject(subject), "", "reason", rl.Reason)
 	}
 	return err
 }
 
-// recordFailure counts a failed password or code and audits a new ban.
-func (s *Server) recordFailure(c *gin.Context, user string) error {
+// recordFailure counts a failed password or code against subject and the
+// client, and audits a new ban or lock.
+func (s *Server) recordFailure(c *gin.Context, subject string) error {
 	if s.reg == nil {
 		return nil
 	}
-	banned, err := s.reg.Fail(c.Request.Context(), user, c.ClientIP())
-	if banned {
-		s.audit(c, "banned", user, "")
+	p, err := s.reg.Fail(c.Request.Context(), subject, c.ClientIP())
+	if p.Banned {
+		s.audit(c, "banned", auditSubject(subject), "")
+		s.metrics.bans.Inc()
+	}
+	if p.Locked {
+		s.audit(c, "banned", auditSubject(subject), "", "reason", auth.ReasonLocked)
 		s.metrics.bans.Inc()
 	}
 	return err
+}
+
+// auditSubject is a regulation subject fit for the logs: the subject of
+// an unknown phone number is the number, which is masked like any other.
+func auditSubject(subject string) string {
+	if strings.HasPrefix(subject, "+") && auth.LooksLikePhone(subject) {
+		return auth.MaskPhone(subject)
+	}
+	return subject
+}
+
+// signedIn tells regulation that user completed a sign-in: the failures
+// against the account are forgotten, its run towards a lock included.
+func (s *Server) signedIn(ctx context.Context, user string) error {
+	if s.reg == nil {
+		return nil
+	}
+	return s.reg.SignedIn(ctx, user)
 }
 
 // logout deletes the session everywhere and any pending code.
