@@ -60,18 +60,23 @@ func (s *Server) signup(c *gin.Context, in auth.NewAccount) (*auth.Session, *otp
 	return sess, info, nil
 }
 
-// finishSignup activates the account whose code was just verified and
-// records its password proof (the sms proof follows in verifyCode).
-func (s *Server) finishSignup(c *gin.Context, sess *auth.Session, ch *auth.Challenge) error {
+// finishSignup activates the account whose code was just verified,
+// records its password proof (the sms proof follows in verifyCode) and
+// returns the account.
+func (s *Server) finishSignup(c *gin.Context, sess *auth.Session, ch *auth.Challenge) (*auth.User, error) {
 	ctx := c.Request.Context()
 	if s.registry == nil {
-		return errSignupDisabled
+		return nil, errSignupDisabled
 	}
 	if err := s.registry.Activate(ctx, ch.User); err != nil {
-		return err
+		return nil, err
 	}
 	s.audit(c, "signup", ch.User, ch.Phone)
-	return s.sessions.AddProof(ctx, sess, ch.User, auth.MethodPassword, false)
+	u, err := s.users.Lookup(ctx, ch.User)
+	if err != nil {
+		return nil, err
+	}
+	return u, s.sessions.AddProof(ctx, sess, u, auth.MethodPassword, false)
 }
 
 // resetKey names the pending reset of a login: by its regulation subject
@@ -150,6 +155,16 @@ func (s *Server) resetFinish(c *gin.Context, login, code, password string) error
 	if ch.User == "" || u == nil || ch.User != u.Username {
 		return auth.ErrOTPInvalid
 	}
+	// The browser's own session, when it is a valid one of this account,
+	// survives the reset (re-issued under the new credentials); every
+	// other session ends.
+	cur, err := s.loadSession(c)
+	if err != nil {
+		return err
+	}
+	if cur != nil && (!cur.Authenticated() || cur.User != u.Username || cur.Gen != u.Generation) {
+		cur = nil
+	}
 	hash, err := s.hasher.Hash(ctx, password)
 	if err != nil {
 		return err
@@ -161,7 +176,14 @@ func (s *Server) resetFinish(c *gin.Context, login, code, password string) error
 	if err := s.signedIn(ctx, subject); err != nil {
 		return err
 	}
-	n, err := s.sessions.RevokeUser(ctx, u.Username, s.cookieValue(c.Request))
+	keep := ""
+	if cur != nil {
+		if err := s.restamp(c, cur, u.Username); err != nil {
+			return err
+		}
+		keep = cur.ID
+	}
+	n, err := s.sessions.RevokeUser(ctx, u.Username, keep)
 	if err != nil {
 		return err
 	}

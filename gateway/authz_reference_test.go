@@ -160,13 +160,13 @@ func refCurrentUser(s *Server, c *gin.Context) (*auth.Session, *auth.User, error
 	}
 	u, err := s.users.Lookup(c.Request.Context(), sess.User)
 	if errors.Is(err, auth.ErrUserNotFound) {
-		return sess, nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
 		return nil, nil, err
 	}
-	if u.Disabled || u.Username != sess.User {
-		return sess, nil, nil
+	if u.Disabled || u.Username != sess.User || sess.Gen != u.Generation {
+		return nil, nil, nil // signed out (docs/contract.md, "Sessions end when credentials change")
 	}
 	return sess, u, nil
 }

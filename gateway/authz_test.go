@@ -90,6 +90,7 @@ func TestAuthzMatchesReference(t *testing.T) {
 	h.users["bob"] = &auth.User{Username: "bob", Email: "bob@example.com", Groups: []string{"staff"}}
 	h.users["carol"] = &auth.User{Username: "carol", Disabled: true}
 	h.users["broken"] = &auth.User{Username: "broken"}
+	h.users["erin"] = &auth.User{Username: "erin", Email: "erin@example.com", Generation: "before-a-password-change"}
 	now := time.Now().Unix()
 	session := func(user string, proofs ...auth.Proof) string {
 		sess, err := h.sessions.New()
@@ -97,6 +98,9 @@ func TestAuthzMatchesReference(t *testing.T) {
 			t.Fatal(err)
 		}
 		sess.User, sess.Proofs = user, proofs
+		if u, ok := h.users[user]; ok {
+			sess.Gen = u.Generation
+		}
 		if err := h.sessions.Save(context.Background(), sess); err != nil {
 			t.Fatal(err)
 		}
@@ -106,6 +110,8 @@ func TestAuthzMatchesReference(t *testing.T) {
 	oldPwd, oldSMS := auth.Proof{Method: auth.MethodPassword, At: now - 3600}, auth.Proof{Method: auth.MethodSMS, At: now - 3600}
 	alice, pwdOnly, stale := h.cookie, session("alice", pwd), session("alice", oldPwd, oldSMS)
 	bob, carol, gone, broken, pending := session("bob", pwd, sms), session("carol", pwd, sms), session("dave", pwd, sms), session("broken", pwd, sms), session("")
+	changed := session("erin", pwd, sms)
+	h.users["erin"].Generation = "after-a-password-change"
 
 	fwd := func(proto, host, uri string, more ...string) http.Header {
 		hd := http.Header{"X-Forwarded-Proto": {proto}, "X-Forwarded-Host": {host}, "X-Forwarded-Uri": {uri}}
@@ -148,6 +154,8 @@ func TestAuthzMatchesReference(t *testing.T) {
 		{name: "forbidden by group", header: fwd("https", "crm.example.com", "/admin/"), cookie: bob},
 		{name: "disabled user", header: app(html...), cookie: carol},
 		{name: "deleted user", header: app(), cookie: gone},
+		{name: "credentials changed", header: app(), cookie: changed},
+		{name: "credentials changed, browser", header: app(html...), cookie: changed},
 		{name: "user backend down", header: app(), cookie: broken},
 		{name: "unknown session", header: app(), cookie: strings.Repeat("x", 43)},
 		{name: "store down", header: app(), cookie: alice, fault: "down"},

@@ -106,7 +106,7 @@ func (s *Server) passwordLogin(c *gin.Context, login, password string, remember 
 	}
 	s.cancelPending(ctx, sess)
 	sess.IP, sess.Agent = c.ClientIP(), truncate(c.Request.UserAgent(), 200)
-	if err := s.sessions.AddProof(ctx, sess, u.Username, auth.MethodPassword, remember); err != nil {
+	if err := s.sessions.AddProof(ctx, sess, u, auth.MethodPassword, remember); err != nil {
 		return nil, nil, err
 	}
 	s.metrics.logins.WithLabelValues("password").Inc()
@@ -190,12 +190,24 @@ func (s *Server) verifyCode(c *gin.Context, code string) (*auth.Session, error) 
 	}
 	remember, purpose := sess.Pending.Remember, sess.Pending.Purpose
 	sess.Pending = nil
+	var u *auth.User
 	if purpose == purposeSignup {
-		if err := s.finishSignup(c, sess, ch); err != nil {
-			return nil, err
-		}
+		u, err = s.finishSignup(c, sess, ch)
+	} else {
+		u, err = s.users.Lookup(ctx, ch.User)
 	}
-	if err := s.sessions.AddProof(ctx, sess, ch.User, auth.MethodSMS, remember); err != nil {
+	switch {
+	case errors.Is(err, auth.ErrUserNotFound):
+		return nil, auth.ErrOTPInvalid // the account went away meanwhile
+	case err != nil:
+		return nil, err
+	case u.Disabled:
+		return nil, auth.ErrOTPInvalid
+	}
+	// Under the account's credential generation now: if it changed since
+	// the password step, that proof is dropped (docs/contract.md,
+	// "Sessions end when credentials change").
+	if err := s.sessions.AddProof(ctx, sess, u, auth.MethodSMS, remember); err != nil {
 		return nil, err
 	}
 	if err := s.signedIn(ctx, ch.User); err != nil {
@@ -298,56 +310,6 @@ func (s *Server) startDecoy(c *gin.Context, sess *auth.Session, phone string, re
 		return nil, nil, err
 	}
 	return sess, s.otpInfoFor(ch), nil
-}
-
-// checkBan refuses a banned or locked subject (auth.Subject) or a banned
-// client (429 + Retry-After), before any password or code is looked at.
-func (s *Server) checkBan(c *gin.Context, subject string) error {
-	if s.reg == nil {
-		return nil
-	}
-	err := s.reg.Check(c.Request.Context(), subject, c.ClientIP())
-	var rl *auth.RateLimitError
-	if errors.As(err, &rl) && rl.Banned {
-		s.audit(c, "login_failed", auditSubject(subject), "", "reason", rl.Reason)
-	}
-	return err
-}
-
-// recordFailure counts a failed password or code against subject and the
-// client, and audits a new ban or lock.
-func (s *Server) recordFailure(c *gin.Context, subject string) error {
-	if s.reg == nil {
-		return nil
-	}
-	p, err := s.reg.Fail(c.Request.Context(), subject, c.ClientIP())
-	if p.Banned {
-		s.audit(c, "banned", auditSubject(subject), "")
-		s.metrics.bans.Inc()
-	}
-	if p.Locked {
-		s.audit(c, "banned", auditSubject(subject), "", "reason", auth.ReasonLocked)
-		s.metrics.bans.Inc()
-	}
-	return err
-}
-
-// auditSubject is a regulation subject fit for the logs: the subject of
-// an unknown phone number is the number, which is masked like any other.
-func auditSubject(subject string) string {
-	if strings.HasPrefix(subject, "+") && auth.LooksLikePhone(subject) {
-		return auth.MaskPhone(subject)
-	}
-	return subject
-}
-
-// signedIn tells regulation that user completed a sign-in: the failures
-// against the account are forgotten, its run towards a lock included.
-func (s *Server) signedIn(ctx context.Context, user string) error {
-	if s.reg == nil {
-		return nil
-	}
-	return s.reg.SignedIn(ctx, user)
 }
 
 // logout deletes the session everywhere and any pending code.

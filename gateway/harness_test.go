@@ -314,6 +314,7 @@ type harness struct {
 	store    *switchStore
 	registry *prometheus.Registry
 	users    *storeusers.Backend // with users.backend: redis
+	files    *fileusers.Backend  // with users.backend: file
 }
 
 // setup adjusts a harness before the gateway is built.
@@ -432,7 +433,7 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 		if err != nil {
 			t.Fatal(err)
 		}
-		users = fu
+		users, h.files = fu, fu
 	}
 	var err error
 	key := o.key

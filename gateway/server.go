@@ -160,6 +160,9 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if n, ok := s.users.(auth.DisableNotifier); ok {
+		n.OnDisabled(s.revokeDisabled)
+	}
 	return s, nil
 }
 
