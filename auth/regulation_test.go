@@ -22,16 +22,22 @@ type regWorld struct {
 	wait func(time.Duration)
 }
 
-// regulationStores runs scenario on the memory store (fake clock, the
-// default settings) and on a real Redis (real time, so short windows and
-// a short run to the lock).
-func regulationStores(t *testing.T, scenario func(t *testing.T, w regWorld)) {
+// regulationStores runs every scenario on the memory store (fake clock,
+// the default settings) and on one real Redis, each scenario under its
+// own key prefix (real time, so short windows and a short run to the
+// lock).
+func regulationStores(t *testing.T, scenarios map[string]func(t *testing.T, w regWorld)) {
 	t.Run("memory", func(t *testing.T) {
 		t.Parallel()
-		clock := storetest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
-		cfg := auth.RegulationConfig{MaxFailures: 5, FindTime: 10 * time.Minute, BanTime: 15 * time.Minute,
-			MaxAccountFailures: 100, AccountLockTime: 24 * time.Hour}
-		scenario(t, regWorld{auth.NewRegulator(memstore.New(clock), cfg), cfg, clock.Advance})
+		for name, scenario := range scenarios {
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				clock := storetest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+				cfg := auth.RegulationConfig{MaxFailures: 5, FindTime: 10 * time.Minute, BanTime: 15 * time.Minute,
+					MaxAccountFailures: 100, AccountLockTime: 24 * time.Hour}
+				scenario(t, regWorld{auth.NewRegulator(memstore.New(clock), cfg), cfg, clock.Advance})
+			})
+		}
 	})
 	t.Run("redis", func(t *testing.T) {
 		t.Parallel()
@@ -41,9 +47,17 @@ func regulationStores(t *testing.T, scenario func(t *testing.T, w regWorld)) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { client.Close() })
-		cfg := auth.RegulationConfig{MaxFailures: 3, FindTime: 300 * time.Millisecond, BanTime: 300 * time.Millisecond,
-			MaxAccountFailures: 7, AccountLockTime: 1500 * time.Millisecond}
-		scenario(t, regWorld{auth.NewRegulator(redisstore.New(client, "t:", time.Second), cfg), cfg, time.Sleep})
+		i := 0
+		for name, scenario := range scenarios {
+			i++
+			prefix := fmt.Sprintf("t%d:", i)
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				cfg := auth.RegulationConfig{MaxFailures: 3, FindTime: time.Second, BanTime: time.Second,
+					MaxAccountFailures: 7, AccountLockTime: 2500 * time.Millisecond}
+				scenario(t, regWorld{auth.NewRegulator(redisstore.New(client, prefix, time.Second), cfg), cfg, time.Sleep})
+			})
+		}
 	})
 }
 
@@ -99,11 +113,8 @@ func (w regWorld) slowRun(t *testing.T, n int, subject string) auth.Penalty {
 
 func TestRegulator(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name     string
-		scenario func(t *testing.T, w regWorld)
-	}{
-		{"a subject is banned at max_failures from any address, for ban_time", func(t *testing.T, w regWorld) {
+	regulationStores(t, map[string]func(t *testing.T, w regWorld){
+		"a subject is banned at max_failures from any address, for ban_time": func(t *testing.T, w regWorld) {
 			w.fail(t, w.cfg.MaxFailures-1, "alice", "192.0.2.1")
 			w.want(t, "alice", "192.0.2.1", "")
 			if p := w.fail(t, 1, "alice", "198.51.100.9"); !p.Banned || p.Locked {
@@ -116,15 +127,15 @@ func TestRegulator(t *testing.T) {
 			w.want(t, "bob", "192.0.2.1", "")
 			w.wait(w.cfg.BanTime + w.cfg.BanTime/10)
 			w.want(t, "alice", "192.0.2.1", "")
-		}},
-		{"failures older than find_time do not add up", func(t *testing.T, w regWorld) {
+		},
+		"failures older than find_time do not add up": func(t *testing.T, w regWorld) {
 			w.fail(t, w.cfg.MaxFailures-1, "carol", "")
 			w.wait(w.cfg.FindTime + w.cfg.FindTime/10)
 			if p := w.fail(t, 1, "carol", ""); p.Banned {
 				t.Fatal("failures older than find_time counted")
 			}
-		}},
-		{"a right proof clears the find_time count", func(t *testing.T, w regWorld) {
+		},
+		"a right proof clears the find_time count": func(t *testing.T, w regWorld) {
 			w.fail(t, w.cfg.MaxFailures-1, "dave", "")
 			if err := w.r.Succeed(context.Background(), "dave"); err != nil {
 				t.Fatal(err)
@@ -132,8 +143,8 @@ func TestRegulator(t *testing.T) {
 			if p := w.fail(t, 1, "dave", ""); p.Banned {
 				t.Fatal("count not reset by success")
 			}
-		}},
-		{"a client spraying many names is banned at IPFactor × max_failures", func(t *testing.T, w regWorld) {
+		},
+		"a client spraying many names is banned at IPFactor × max_failures": func(t *testing.T, w regWorld) {
 			limit := w.cfg.MaxFailures * auth.IPFactor
 			for i := range limit - 1 {
 				w.fail(t, 1, fmt.Sprint("u", i), "203.0.113.5")
@@ -143,16 +154,16 @@ func TestRegulator(t *testing.T) {
 			w.want(t, "someone-else", "203.0.113.5", auth.ReasonBanned)
 			w.want(t, "someone-else", "::ffff:203.0.113.5", auth.ReasonBanned) // the same address, IPv4-mapped
 			w.want(t, "someone-else", "203.0.113.6", "")                       // IPv4 addresses count one by one
-		}},
-		{"an IPv6 client is counted by its /64", func(t *testing.T, w regWorld) {
+		},
+		"an IPv6 client is counted by its /64": func(t *testing.T, w regWorld) {
 			limit := w.cfg.MaxFailures * auth.IPFactor
 			for i := range limit {
 				w.fail(t, 1, fmt.Sprint("v", i), fmt.Sprintf("2001:db8:1:2:%x::%x", i, i+1))
 			}
 			w.want(t, "someone-else", "2001:db8:1:2:ffff:ffff:ffff:ffff", auth.ReasonBanned)
 			w.want(t, "someone-else", "2001:db8:1:3::1", "")
-		}},
-		{"a slow run of max_account_failures locks the subject for account_lock_time", func(t *testing.T, w regWorld) {
+		},
+		"a slow run of max_account_failures locks the subject for account_lock_time": func(t *testing.T, w regWorld) {
 			p := w.slowRun(t, w.cfg.MaxAccountFailures-1, "erin")
 			if p.Locked {
 				t.Fatal("locked before max_account_failures")
@@ -170,8 +181,8 @@ func TestRegulator(t *testing.T) {
 			w.want(t, "erin", "", auth.ReasonLocked) // still, past every ban
 			w.wait(w.cfg.AccountLockTime/2 + w.cfg.AccountLockTime/10)
 			w.want(t, "erin", "", "")
-		}},
-		{"a right proof does not end the run; a completed sign-in does", func(t *testing.T, w regWorld) {
+		},
+		"a right proof does not end the run; a completed sign-in does": func(t *testing.T, w regWorld) {
 			ctx := context.Background()
 			w.slowRun(t, w.cfg.MaxAccountFailures-1, "gina")
 			if err := w.r.Succeed(ctx, "gina"); err != nil { // the password, say, before a wrong code
@@ -188,8 +199,8 @@ func TestRegulator(t *testing.T) {
 				t.Fatal("failures before a completed sign-in still counted")
 			}
 			w.want(t, "hugo", "", "")
-		}},
-		{"the run slides: only a quiet account_lock_time forgets it", func(t *testing.T, w regWorld) {
+		},
+		"the run slides: only a quiet account_lock_time forgets it": func(t *testing.T, w regWorld) {
 			gap := w.cfg.AccountLockTime * 6 / 10
 			for range w.cfg.MaxAccountFailures - 1 {
 				w.fail(t, 1, "ivan", "")
@@ -203,12 +214,6 @@ func TestRegulator(t *testing.T) {
 			if p := w.fail(t, 1, "judy", ""); p.Locked || p.Banned {
 				t.Fatalf("a run older than a quiet account_lock_time still counted: %+v", p)
 			}
-		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			regulationStores(t, tt.scenario)
-		})
-	}
+		},
+	})
 }
