@@ -52,6 +52,17 @@ func (a *Authenticator) CheckPassword(ctx context.Context, login, password strin
 	if err != nil {
 		return nil, fmt.Errorf("login: lookup: %w", err)
 	}
+	return a.VerifyUser(ctx, u, password)
+}
+
+// VerifyUser is CheckPassword for an account already looked up (with
+// ResolveLogin, so that bans can be checked on its subject first): u nil
+// stands for an unknown login and takes a verification's time like one.
+// It returns u when password is its password and it is not disabled.
+func (a *Authenticator) VerifyUser(ctx context.Context, u *User, password string) (*User, error) {
+	if u == nil || password == "" {
+		return nil, a.dummy(ctx, password)
+	}
 	ok, err := a.hasher.Verify(ctx, u.PasswordHash, password)
 	if errors.Is(err, ErrOverloaded) {
 		return nil, err
@@ -73,23 +84,25 @@ type rehasher interface {
 	Hash(ctx context.Context, password string) (string, error)
 }
 
-// passwordSetter is a user backend that can store a new hash.
-type passwordSetter interface {
-	SetPassword(ctx context.Context, username, hash string) error
+// hashUpgrader is a user backend that can store a stronger hash of the
+// same password without ending the account's sessions.
+type hashUpgrader interface {
+	UpgradeHash(ctx context.Context, username, old, hash string) error
 }
 
 // rehash replaces a bcrypt hash, or an argon2id hash weaker than
 // configured, after a successful login, when the backend can store it.
-// Failures are logged and do not fail the login.
+// The password is the same, so the credential generation is kept
+// (sessions live on). Failures are logged and do not fail the login.
 func (a *Authenticator) rehash(ctx context.Context, u *User, password string) {
 	rh, ok1 := a.hasher.(rehasher)
-	ps, ok2 := a.users.(passwordSetter)
+	hu, ok2 := a.users.(hashUpgrader)
 	if !ok1 || !ok2 || !rh.NeedsRehash(u.PasswordHash) {
 		return
 	}
 	enc, err := rh.Hash(ctx, password)
 	if err == nil {
-		err = ps.SetPassword(ctx, u.Username, enc)
+		err = hu.UpgradeHash(ctx, u.Username, u.PasswordHash, enc)
 	}
 	if err != nil {
 		a.log.WarnContext(ctx, "login: password rehash failed", "user", u.Username, "error", err)

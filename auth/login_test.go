@@ -25,7 +25,8 @@ func TestLoginRehashesWeakHashes(t *testing.T) {
 	if _, err := a.CheckPassword(ctx, "erin", "wrong"); !errors.Is(err, auth.ErrInvalidCredentials) {
 		t.Fatalf("wrong password: %v", err)
 	}
-	if u, _ := users.Lookup(ctx, "erin"); u.PasswordHash != string(old) {
+	first, _ := users.Lookup(ctx, "erin")
+	if first.PasswordHash != string(old) {
 		t.Fatal("a failed login changed the hash")
 	}
 	if _, err := a.CheckPassword(ctx, "erin@example.com", "a fine passphrase"); err != nil {
@@ -34,6 +35,9 @@ func TestLoginRehashesWeakHashes(t *testing.T) {
 	u, _ := users.Lookup(ctx, "erin")
 	if !strings.HasPrefix(u.PasswordHash, "$argon2id$v=19$m=1024,t=1,p=1$") {
 		t.Fatalf("bcrypt hash not upgraded: %s", u.PasswordHash[:10])
+	}
+	if u.Generation != first.Generation {
+		t.Fatal("upgrading the hash of the same password changed the credential generation (and so ended the sessions)")
 	}
 	if _, err := a.CheckPassword(ctx, "erin", "a fine passphrase"); err != nil {
 		t.Fatalf("login after rehash: %v", err)

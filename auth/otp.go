@@ -643,9 +643,10 @@ func hashKey(s string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
-// clientNet is what the per-IP quota counts: the address, or for IPv6
-// its /64, which one subscriber usually has whole (counting single
-// addresses would let a client rotate through 2^64 of them).
+// clientNet is what per-client limits (the per-IP send quota, the
+// client's regulation ban) count: the address, or for IPv6 its /64, which
+// one subscriber usually has whole (counting single addresses would let a
+// client rotate through 2^64 of them).
 func clientNet(ip string) string {
 	a, err := netip.ParseAddr(ip)
 	if err != nil {

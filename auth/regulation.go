@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -13,11 +12,25 @@ type RegulationConfig struct {
 	MaxFailures int           // failures within FindTime that trigger a ban
 	FindTime    time.Duration // counting window
 	BanTime     time.Duration // how long a ban lasts
+	// MaxAccountFailures is how many failures in a row lock a subject
+	// (0 = 100); AccountLockTime both how long failures are remembered
+	// after the latest one and how long a lock lasts (0 = 24h).
+	MaxAccountFailures int
+	AccountLockTime    time.Duration
 }
 
-// Regulator bans users and client IPs after repeated failed passwords or
-// codes. Counters and bans live in the store, so every replica sees them.
-// A ban holds even against the right password.
+// Defaults of RegulationConfig's account lock.
+const (
+	DefaultMaxAccountFailures = 100
+	DefaultAccountLockTime    = 24 * time.Hour
+)
+
+// Regulator bans subjects (docs/contract.md, "Regulation": an account, or
+// the normalised spelling of an unknown name; see Subject) and client
+// networks after repeated failed passwords or codes, and locks a subject
+// that failed MaxAccountFailures times in a row however slowly. Counters,
+// bans and locks live in the store, so every replica sees them. A ban or
+// lock holds even against the right password.
 type Regulator struct {
 	store Store
 	cfg   RegulationConfig
@@ -25,6 +38,12 @@ type Regulator struct {
 
 // NewRegulator returns a regulator over store.
 func NewRegulator(store Store, cfg RegulationConfig) *Regulator {
+	if cfg.MaxAccountFailures <= 0 {
+		cfg.MaxAccountFailures = DefaultMaxAccountFailures
+	}
+	if cfg.AccountLockTime <= 0 {
+		cfg.AccountLockTime = DefaultAccountLockTime
+	}
 	return &Regulator{store: store, cfg: cfg}
 }
 
@@ -34,69 +53,153 @@ func NewRegulator(store Store, cfg RegulationConfig) *Regulator {
 // spraying), while a single account is protected at max_failures.
 const IPFactor = 10
 
-// subjects are the counters a failure feeds: the login name (whether or
-// not such a user exists, so bans do not reveal accounts) and the client IP.
-func subjects(user, ip string) []string {
-	var out []string
-	if user != "" {
-		out = append(out, "u:"+hashKey(strings.ToLower(user)))
+// Reasons a RateLimitError from Check gives.
+const (
+	ReasonBanned = "banned" // a ban of max_failures in find_time (subject or client)
+	ReasonLocked = "locked" // the subject's lock of max_account_failures in a row
+)
+
+// subjectKey and ipKey name a subject's and a client's counters: the
+// subject as Subject gives it, the client by clientNet (an IPv6 client
+// owns its whole /64).
+func subjectKey(subject string) string { return "u:" + hashKey(subject) }
+func ipKey(ip string) string           { return "ip:" + hashKey(clientNet(ip)) }
+
+// check is one key Check reads the TTL of, and what its presence means.
+type check struct{ key, reason string }
+
+// checks are what Check reads, in order: the subject's lock and ban, the
+// client's ban.
+func checks(subject, ip string) []check {
+	out := make([]check, 0, 3)
+	if subject != "" {
+		out = append(out, check{"reg:lock:" + subjectKey(subject), ReasonLocked}, check{"reg:ban:" + subjectKey(subject), ReasonBanned})
 	}
 	if ip != "" {
-		out = append(out, "ip:"+hashKey(ip))
+		out = append(out, check{"reg:ban:" + ipKey(ip), ReasonBanned})
 	}
 	return out
 }
 
-// Check returns a banned RateLimitError (errors.Is ErrBanned) when user or
-// ip is banned, nil otherwise. Store failures are returned: callers fail
-// closed.
-func (r *Regulator) Check(ctx context.Context, user, ip string) error {
-	for _, s := range subjects(user, ip) {
-		ttl, err := r.store.TTL(ctx, "reg:ban:"+s)
+// Check returns a RateLimitError matching ErrBanned (Reason ReasonLocked
+// or ReasonBanned) when subject is locked or banned or ip is banned, nil
+// otherwise. Store failures are returned: callers fail closed.
+func (r *Regulator) Check(ctx context.Context, subject, ip string) error {
+	for _, c := range checks(subject, ip) {
+		ttl, err := r.store.TTL(ctx, c.key)
 		if errors.Is(err, ErrNotFound) {
 			continue
 		}
 		if err != nil {
 			return fmt.Errorf("regulation: check: %w", err)
 		}
-		return &RateLimitError{RetryAfter: ttl, Banned: true, Reason: "banned"}
+		return &RateLimitError{RetryAfter: ttl, Banned: true, Reason: c.reason}
 	}
 	return nil
 }
 
-// Fail records a failure for user and ip and reports whether it caused a
-// new ban.
-func (r *Regulator) Fail(ctx context.Context, user, ip string) (bool, error) {
-	banned := false
-	for _, s := range subjects(user, ip) {
-		n, err := r.store.Incr(ctx, "reg:n:"+s, r.cfg.FindTime)
-		if err != nil {
-			return banned, fmt.Errorf("regulation: count: %w", err)
-		}
-		limit := int64(r.cfg.MaxFailures)
-		if strings.HasPrefix(s, "ip:") {
-			limit *= IPFactor
-		}
-		if n < limit {
-			continue
-		}
-		won, err := r.store.SetNX(ctx, "reg:ban:"+s, []byte{'1'}, r.cfg.BanTime)
-		if err != nil {
-			return banned, fmt.Errorf("regulation: ban: %w", err)
-		}
-		if _, err := r.store.Delete(ctx, "reg:n:"+s); err != nil {
-			return banned, fmt.Errorf("regulation: reset: %w", err)
-		}
-		banned = banned || won
-	}
-	return banned, nil
+// Penalty is what one failure caused.
+type Penalty struct {
+	Banned bool // the subject or the client was banned now
+	Locked bool // the subject was locked now
 }
 
-// Succeed clears the user's failure count after a successful proof. The
-// IP's count is kept: one good account must not launder a sprayer's IP.
-func (r *Regulator) Succeed(ctx context.Context, user string) error {
-	for _, s := range subjects(user, "") {
-		if _, err := r.store.Delete(ctx, "reg:n:"+s); err != nil {
+// Fail records a failed password or code against subject and ip.
+func (r *Regulator) Fail(ctx context.Context, subject, ip string) (Penalty, error) {
+	var p Penalty
+	if subject != "" {
+		banned, err := r.count(ctx, subjectKey(subject), r.cfg.MaxFailures)
+		if err != nil {
+			return p, err
+		}
+		p.Banned = banned
+		if p.Locked, err = r.countInARow(ctx, subjectKey(subject)); err != nil {
+			return p, err
+		}
+	}
+	if ip != "" {
+		banned, err := r.count(ctx, ipKey(ip), r.cfg.MaxFailures*IPFactor)
+		if err != nil {
+			return p, err
+		}
+		p.Banned = p.Banned || banned
+	}
+	return p, nil
+}
+
+// count adds a failure to s's find_time window and bans s for ban_time
+// when it reaches limit. It reports whether it banned s.
+func (r *Regulator) count(ctx context.Context, s string, limit int) (bool, error) {
+	n, err := r.store.Incr(ctx, "reg:n:"+s, r.cfg.FindTime)
+	if err != nil {
+		return false, fmt.Errorf("regulation: count: %w", err)
+	}
+	if n < int64(limit) {
+		return false, nil
+	}
+	won, err := r.store.SetNX(ctx, "reg:ban:"+s, []byte{'1'}, r.cfg.BanTime)
+	if err != nil {
+		return false, fmt.Errorf("regulation: ban: %w", err)
+	}
+	if _, err := r.store.Delete(ctx, "reg:n:"+s); err != nil {
+		return false, fmt.Errorf("regulation: reset: %w", err)
+	}
+	return won, nil
+}
+
+// countInARow adds a failure to s's run of failures, which is forgotten
+// only account_lock_time after its latest failure (or by SignedIn), and
+// locks s for account_lock_time when the run reaches
+// max_account_failures. It reports whether it locked s.
+func (r *Regulator) countInARow(ctx context.Context, s string) (bool, error) {
+	key := "reg:a:" + s
+	n, err := r.store.Incr(ctx, key, r.cfg.AccountLockTime)
+	if err != nil {
+		return false, fmt.Errorf("regulation: count: %w", err)
+	}
+	if n < int64(r.cfg.MaxAccountFailures) {
+		// Incr's window runs from the first failure: slide it, so that
+		// only a quiet account_lock_time forgets the run.
+		if n > 1 {
+			if _, err := r.store.Expire(ctx, key, r.cfg.AccountLockTime); err != nil {
+				return false, fmt.Errorf("regulation: count: %w", err)
+			}
+		}
+		return false, nil
+	}
+	won, err := r.store.SetNX(ctx, "reg:lock:"+s, []byte{'1'}, r.cfg.AccountLockTime)
+	if err != nil {
+		return false, fmt.Errorf("regulation: lock: %w", err)
+	}
+	if _, err := r.store.Delete(ctx, key); err != nil {
+		return false, fmt.Errorf("regulation: reset: %w", err)
+	}
+	return won, nil
+}
+
+// Succeed clears subject's find_time count after a successful proof (a
+// right password or code). The run towards a lock is kept until SignedIn,
+// and the IP's count is kept: one good account must not launder a
+// sprayer's IP.
+func (r *Regulator) Succeed(ctx context.Context, subject string) error {
+	if subject == "" {
+		return nil
+	}
+	if _, err := r.store.Delete(ctx, "reg:n:"+subjectKey(subject)); err != nil {
+		return fmt.Errorf("regulation: reset: %w", err)
+	}
+	return nil
+}
+
+// SignedIn forgets subject's failures, its run towards a lock included,
+// after a completed sign-in (every proof the login asked for) or a
+// completed password reset.
+func (r *Regulator) SignedIn(ctx context.Context, subject string) error {
+	if subject == "" {
+		return nil
+	}
+	for _, key := range []string{"reg:n:" + subjectKey(subject), "reg:a:" + subjectKey(subject)} {
+		if _, err := r.store.Delete(ctx, key); err != nil {
 			return fmt.Errorf("regulation: reset: %w", err)
 		}
 	}

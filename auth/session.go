@@ -48,6 +48,10 @@ type Session struct {
 	Change   *Pending `json:"pc,omitempty"` // phone change awaiting its code
 	IP       string   `json:"ip,omitempty"` // client at login, for the account page
 	Agent    string   `json:"ua,omitempty"` // user agent at login (truncated)
+	// Gen is the user's credential generation (User.Generation) when the
+	// proofs were made; a session whose Gen is no longer the user's is
+	// refused (docs/contract.md, "Sessions end when credentials change").
+	Gen string `json:"g,omitempty"`
 }
 
 // Authenticated reports whether the session has proved anything.
@@ -205,118 +209,6 @@ func (m *Sessions) Save(ctx context.Context, s *Session) error {
 	return nil
 }
 
-// SessionInfo describes one of a user's sessions for the account page.
-type SessionInfo struct {
-	Handle   string // opaque, for RevokeOne; not the session id
-	Created  time.Time
-	LastSeen time.Time // approximate: from the idle expiry
-	IP       string
-	Agent    string
-	Methods  []string
-	Current  bool
-}
-
-// ListUser returns user's live sessions, newest first; current marks the
-// caller's own (by cookie value).
-func (m *Sessions) ListUser(ctx context.Context, user, current string) ([]SessionInfo, error) {
-	if m.sets == nil {
-		return nil, nil
-	}
-	idx := userSessionsKey(user)
-	keys, err := m.sets.SMembers(ctx, idx)
-	if err != nil {
-		return nil, fmt.Errorf("session: list: %w", err)
-	}
-	now := m.clock.Now()
-	var out []SessionInfo
-	for _, key := range keys {
-		data, err := m.kv.Get(ctx, key)
-		if errors.Is(err, ErrNotFound) {
-			_ = m.sets.SRem(ctx, idx, key)
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("session: list: %w", err)
-		}
-		var s Session
-		if json.Unmarshal(data, &s) != nil || s.User != user || now.Unix() >= s.Expires {
-			continue
-		}
-		info := SessionInfo{Handle: key, Created: time.Unix(s.Created, 0), IP: s.IP, Agent: s.Agent, Methods: s.Methods(), LastSeen: time.Unix(s.Created, 0)}
-		for _, p := range s.Proofs {
-			if t := time.Unix(p.At, 0); t.After(info.LastSeen) {
-				info.LastSeen = t
-			}
-		}
-		if c, ok := m.kv.(Counter); ok && !s.Remember {
-			if ttl, err := c.TTL(ctx, key); err == nil && m.cfg.IdleTimeout > ttl {
-				if seen := now.Add(ttl - m.cfg.IdleTimeout); seen.After(info.LastSeen) {
-					info.LastSeen = seen
-				}
-			}
-		}
-		info.Current = current != "" && key == sessionKey(current)
-		out = append(out, info)
-	}
-	slices.SortFunc(out, func(a, b SessionInfo) int { return b.Created.Compare(a.Created) })
-	return out, nil
-}
-
-// RevokeOne deletes one of user's sessions by its handle; handles of other
-// users' sessions are refused (false).
-func (m *Sessions) RevokeOne(ctx context.Context, user, handle string) (bool, error) {
-	if m.sets == nil {
-		return false, nil
-	}
-	keys, err := m.sets.SMembers(ctx, userSessionsKey(user))
-	if err != nil {
-		return false, fmt.Errorf("session: revoke: %w", err)
-	}
-	if !slices.Contains(keys, handle) {
-		return false, nil
-	}
-	if _, err := m.kv.Delete(ctx, handle); err != nil {
-		return false, fmt.Errorf("session: revoke: %w", err)
-	}
-	return true, m.sets.SRem(ctx, userSessionsKey(user), handle)
-}
-
-// RevokeUser deletes every session of user except the one with cookie
-// value except ("" = all) and returns how many it ended.
-func (m *Sessions) RevokeUser(ctx context.Context, user, except string) (int, error) {
-	if m.sets == nil {
-		return 0, nil
-	}
-	idx := userSessionsKey(user)
-	keys, err := m.sets.SMembers(ctx, idx)
-	if err != nil {
-		return 0, fmt.Errorf("session: revoke: %w", err)
-	}
-	keep := ""
-	if except != "" {
-		keep = sessionKey(except)
-	}
-	n := 0
-	for _, key := range keys {
-		if key == keep {
-			continue
-		}
-		ok, err := m.kv.Delete(ctx, key)
-		if err != nil {
-			return n, fmt.Errorf("session: revoke: %w", err)
-		}
-		if ok {
-			n++
-		}
-		if err := m.sets.SRem(ctx, idx, key); err != nil {
-			return n, fmt.Errorf("session: revoke: %w", err)
-		}
-	}
-	return n, nil
-}
-
-func userSessionsKey(user string) string { return "su:" + hashKey(user) }
-
 // Rotate gives the session a new id, saves it and deletes the old entry.
 // Call it whenever the proved methods change (fixation defence).
 func (m *Sessions) Rotate(ctx context.Context, s *Session) error {
@@ -338,14 +230,16 @@ func (m *Sessions) Rotate(ctx context.Context, s *Session) error {
 	return nil
 }
 
-// AddProof records that method was proved now, for user, and rotates the
-// id. Proving a method for another user than the session's replaces the
-// session's proofs (a new login, not a step-up).
-func (m *Sessions) AddProof(ctx context.Context, s *Session, user, method string, remember bool) error {
+// AddProof records that method was proved now, by u, and rotates the id.
+// Proving a method for another user than the session's, or under another
+// credential generation (the password, phone or disabled flag changed
+// since), replaces the session's proofs: a new login, not a step-up.
+func (m *Sessions) AddProof(ctx context.Context, s *Session, u *User, method string, remember bool) error {
 	now := m.clock.Now()
-	if s.User != user {
+	if s.User != u.Username || s.Gen != u.Generation {
 		s.Proofs = nil
-		s.User = user
+		s.User = u.Username
+		s.Gen = u.Generation
 		s.Created = now.Unix()
 		s.Expires = now.Add(m.cfg.AbsoluteTimeout).Unix()
 		s.Remember = false
@@ -356,6 +250,18 @@ func (m *Sessions) AddProof(ctx context.Context, s *Session, user, method string
 		s.Remember = true
 		s.Expires = now.Add(m.cfg.RememberMe).Unix()
 	}
+	return m.Rotate(ctx, s)
+}
+
+// Restamp re-issues s, a session of u that was valid until a credential
+// change it made itself (the account page's password or phone change, a
+// password reset), under u's new credential generation: it keeps its proofs, gets a new id
+// (the old one, and any stolen copy of it, dies) and is saved.
+func (m *Sessions) Restamp(ctx context.Context, s *Session, u *User) error {
+	if s.User != u.Username {
+		return fmt.Errorf("session: restamp for another user: %w", ErrSessionNotFound)
+	}
+	s.Gen = u.Generation
 	return m.Rotate(ctx, s)
 }
 

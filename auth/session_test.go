@@ -39,13 +39,16 @@ func newSessions(t *testing.T) (*auth.Sessions, *countingKV, *storetest.Clock) {
 	return auth.NewSessions(kv, auth.SessionConfig{IdleTimeout: 30 * time.Minute, AbsoluteTimeout: 12 * time.Hour, RememberMe: 720 * time.Hour}, clock, nil), kv, clock
 }
 
+// account is the user name, in its first credential generation.
+func account(name string) *auth.User { return &auth.User{Username: name, Generation: "gen-1"} }
+
 func login(t *testing.T, m *auth.Sessions, user string, remember bool) *auth.Session {
 	t.Helper()
 	s, err := m.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.AddProof(context.Background(), s, user, auth.MethodPassword, remember); err != nil {
+	if err := m.AddProof(context.Background(), s, account(user), auth.MethodPassword, remember); err != nil {
 		t.Fatal(err)
 	}
 	return s
@@ -78,7 +81,7 @@ func TestSessionLoadAndRotate(t *testing.T) {
 	if err := m.Save(ctx, s); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.AddProof(ctx, s, "alice", auth.MethodPassword, false); err != nil {
+	if err := m.AddProof(ctx, s, account("alice"), auth.MethodPassword, false); err != nil {
 		t.Fatal(err)
 	}
 	if s.ID == preLogin {
@@ -88,7 +91,7 @@ func TestSessionLoadAndRotate(t *testing.T) {
 		t.Fatalf("pre-login id still loads: %v", err)
 	}
 	afterPwd := s.ID
-	if err := m.AddProof(ctx, s, "alice", auth.MethodSMS, false); err != nil {
+	if err := m.AddProof(ctx, s, account("alice"), auth.MethodSMS, false); err != nil {
 		t.Fatal(err)
 	}
 	if s.ID == afterPwd {
@@ -105,7 +108,7 @@ func TestSessionLoadAndRotate(t *testing.T) {
 		t.Fatalf("loaded %+v, methods %v", got, got.Methods())
 	}
 	// Proving a method as another user starts a new login, not a step-up.
-	if err := m.AddProof(ctx, got, "bob", auth.MethodPassword, false); err != nil {
+	if err := m.AddProof(ctx, got, account("bob"), auth.MethodPassword, false); err != nil {
 		t.Fatal(err)
 	}
 	if got.User != "bob" || got.Has(auth.MethodSMS, time.Time{}) {
@@ -225,10 +228,10 @@ func TestSessionIndexPerUser(t *testing.T) {
 	a3 := login(t, m, "alice", false)
 	b1 := login(t, m, "bob", false)
 	// Step-up rotates: the index must follow the new id.
-	if err := m.AddProof(ctx, a3, "alice", auth.MethodSMS, false); err != nil {
+	if err := m.AddProof(ctx, a3, account("alice"), auth.MethodSMS, false); err != nil {
 		t.Fatal(err)
 	}
-	list, err := m.ListUser(ctx, "alice", a2.ID)
+	list, err := m.ListUser(ctx, account("alice"), a2.ID)
 	if err != nil || len(list) != 3 {
 		t.Fatalf("ListUser = %d sessions, %v; want 3", len(list), err)
 	}
@@ -258,12 +261,70 @@ func TestSessionIndexPerUser(t *testing.T) {
 			t.Errorf("kept session of %s lost: %v", s.User, err)
 		}
 	}
-	list, _ = m.ListUser(ctx, "alice", "")
+	list, _ = m.ListUser(ctx, account("alice"), "")
 	if ok, err := m.RevokeOne(ctx, "alice", list[0].Handle); !ok || err != nil {
 		t.Fatalf("RevokeOne = %v, %v", ok, err)
 	}
 	if _, err := m.Load(ctx, a2.ID); !errors.Is(err, auth.ErrSessionNotFound) {
 		t.Error("RevokeOne did not end the session")
+	}
+}
+
+// TestSessionsFollowTheCredentialGeneration checks the binding of a
+// session to its user's credential generation: a proof under a new one
+// starts the session over, Restamp carries a session into the new one
+// under a new id, and the account page's list leaves out the dead.
+func TestSessionsFollowTheCredentialGeneration(t *testing.T) {
+	ctx := context.Background()
+	clock := storetest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	m := auth.NewSessions(memstore.New(clock), auth.SessionConfig{IdleTimeout: 30 * time.Minute, AbsoluteTimeout: 12 * time.Hour, RememberMe: 720 * time.Hour}, clock, nil)
+	old := login(t, m, "alice", true)
+	if old.Gen != "gen-1" {
+		t.Fatalf("Gen = %q, want the user's generation", old.Gen)
+	}
+	other := login(t, m, "alice", false)
+	changed := &auth.User{Username: "alice", Generation: "gen-2"}
+
+	// A step-up under the new generation is a new login: the old
+	// password proof and remember-me do not carry over.
+	stale, err := m.Load(ctx, old.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.AddProof(ctx, stale, changed, auth.MethodSMS, false); err != nil {
+		t.Fatal(err)
+	}
+	if stale.Gen != "gen-2" || stale.Has(auth.MethodPassword, time.Time{}) || stale.Remember {
+		t.Fatalf("proof under a new generation kept the old proofs: %+v", stale)
+	}
+
+	// Restamp keeps the proofs, changes the id and kills the old one.
+	before := other.ID
+	if err := m.Restamp(ctx, other, changed); err != nil {
+		t.Fatal(err)
+	}
+	if other.ID == before || other.Gen != "gen-2" || !other.Has(auth.MethodPassword, time.Time{}) {
+		t.Fatalf("Restamp = %+v", other)
+	}
+	if _, err := m.Load(ctx, before); !errors.Is(err, auth.ErrSessionNotFound) {
+		t.Error("the id before Restamp still loads")
+	}
+	if err := m.Restamp(ctx, other, account("bob")); err == nil {
+		t.Error("Restamp moved alice's session to bob")
+	}
+
+	left := login(t, m, "alice", false) // still gen-1: dead for the list
+	list, err := m.ListUser(ctx, changed, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 {
+		t.Fatalf("ListUser under gen-2 = %d sessions, want 2 (not %s)", len(list), left.User)
+	}
+	for _, si := range list {
+		if si.Handle == auth.SessionHandle(left.ID) {
+			t.Error("a session of the old generation is listed")
+		}
 	}
 }
 

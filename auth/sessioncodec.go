@@ -31,7 +31,7 @@ type sessionParser struct {
 	b   []byte
 	i   int
 	ok  bool
-	key [10]bool // keys seen, to send duplicates to encoding/json
+	key [10]bool // keys seen (one per Session field), to send duplicates to encoding/json
 }
 
 // fastSession parses data into s and reports whether it could.
@@ -66,6 +66,9 @@ func fastSession(data []byte, s *Session) bool {
 		case "ua":
 			p.once(8)
 			s.Agent = p.str()
+		case "g":
+			p.once(9)
+			s.Gen = p.str()
 		default:
 			p.ok = false
 		}

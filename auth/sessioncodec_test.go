@@ -17,6 +17,7 @@ func sampleSessions() []Session {
 			Proofs:  []Proof{{Method: MethodPassword, At: 1700000000}, {Method: MethodSMS, At: 1700000060}},
 			Created: 1700000000, Expires: 1700043200,
 			IP: "203.0.113.7", Agent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0",
+			Gen: "q3mT0w5bX2yVn8Kc",
 		},
 		{
 			User: "bob", Proofs: []Proof{{Method: MethodPassword, At: 1}}, Created: -5, Expires: 9223372036854775807,
@@ -46,6 +47,9 @@ func TestDecodeSessionMatchesEncodingJSON(t *testing.T) {
 		`{"u":"alice","c":1,"e":2}`,
 		` {"u":"alice","c":1,"e":2}`,
 		`{"U":"alice","C":1,"E":2}`,
+		`{"u":"alice","g":"a","g":"b","c":1,"e":2}`,
+		`{"u":"alice","g":null,"c":1,"e":2}`,
+		`{"u":"alice","G":"x","c":1,"e":2}`,
 		`{"u":"al\u0069ce","c":1,"e":2}`,
 		`{"u":"a","u":"b","c":1,"e":2}`,
 		`{"u":"alice","x":[1,2,{"y":null}],"c":1,"e":2}`,
@@ -94,6 +98,33 @@ func TestFastPathTakesWhatTheGatewayWrites(t *testing.T) {
 		if !fastSession(data, &got) {
 			t.Errorf("fast path refused %s", data)
 		}
+	}
+}
+
+// TestSampleSessionsCoverEveryField keeps the samples the fast path is
+// held to complete: every stored field of Session is set in one of them,
+// so a new field without a case in fastSession fails
+// TestFastPathTakesWhatTheGatewayWrites.
+func TestSampleSessionsCoverEveryField(t *testing.T) {
+	typ := reflect.TypeFor[Session]()
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		if f.Tag.Get("json") == "-" {
+			continue
+		}
+		covered := false
+		for _, s := range sampleSessions()[:5] {
+			if !reflect.ValueOf(s).Field(i).IsZero() {
+				covered = true
+			}
+		}
+		if !covered {
+			t.Errorf("no sample session the fast path must take sets Session.%s", f.Name)
+		}
+	}
+	var p sessionParser
+	if n := typ.NumField() - 1; len(p.key) != n { // ID is not stored
+		t.Errorf("sessionParser tracks %d keys, Session stores %d fields", len(p.key), n)
 	}
 }
 

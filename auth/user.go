@@ -1,6 +1,11 @@
 package auth
 
-import "context"
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"strconv"
+)
 
 // User is an account as the gateway sees it, whatever the backend.
 type User struct {
@@ -12,6 +17,30 @@ type User struct {
 	PasswordHash   string // argon2id PHC string or bcrypt $2a$/$2b$/$2y$
 	Disabled       bool
 	ForceTwoFactor bool
+	// Generation is the account's credential generation, set by the
+	// backend: it changes whenever the password, the phone number or the
+	// disabled flag changes (docs/contract.md, "Sessions end when
+	// credentials change"). A session records it at sign-in and is
+	// refused once it differs, so comparing it is all a check costs. ""
+	// when the backend keeps none.
+	Generation string
+}
+
+// CredentialGeneration derives a credential generation from u's password
+// hash, phone number and disabled flag: a short SHA-256 that any change of
+// them changes. Backends compute it once per record, never per request.
+// It need not be keyed: the password hash in it carries a random salt, so
+// the result tells nothing about the password or the number.
+func CredentialGeneration(u *User) string {
+	h := sha256.New()
+	h.Write([]byte("gatehouse credential generation v1\x00"))
+	h.Write([]byte(u.PasswordHash))
+	h.Write([]byte{0})
+	h.Write([]byte(u.Phone))
+	h.Write([]byte{0})
+	h.Write([]byte(strconv.FormatBool(u.Disabled)))
+	sum := h.Sum(nil)
+	return base64.RawURLEncoding.EncodeToString(sum[:12])
 }
 
 // InGroup reports whether the user is a member of any of groups.
@@ -32,4 +61,13 @@ type UserBackend interface {
 	// number (any common form, normalised to E.164). Returns ErrUserNotFound
 	// when there is no such user; other errors mean the backend failed.
 	Lookup(ctx context.Context, login string) (*User, error)
+}
+
+// DisableNotifier is a user backend whose accounts can be disabled behind
+// the gateway's back (the file backend: its file is edited) and that says
+// when it finds some, so that their sessions can be ended for good.
+type DisableNotifier interface {
+	// OnDisabled registers f to be told the usernames of accounts found
+	// disabled.
+	OnDisabled(f func(ctx context.Context, usernames []string))
 }

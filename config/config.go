@@ -210,11 +210,16 @@ type Webhook struct {
 	SecretFile string `yaml:"secret_file"`
 }
 
-// Regulation configures brute-force bans.
+// Regulation configures brute-force bans and the account lock.
 type Regulation struct {
 	MaxFailures int           `yaml:"max_failures"`
 	FindTime    time.Duration `yaml:"find_time"`
 	BanTime     time.Duration `yaml:"ban_time"`
+	// MaxAccountFailures failures in a row, however slow, lock the
+	// account for AccountLockTime; a run is forgotten after a quiet
+	// AccountLockTime or a completed sign-in.
+	MaxAccountFailures int           `yaml:"max_account_failures"`
+	AccountLockTime    time.Duration `yaml:"account_lock_time"`
 }
 
 // Identity configures the signed assertion and identity headers.

@@ -85,9 +85,11 @@ func Default() *Config {
 			Sinch:    Sinch{Auth: "signed", BaseURL: "https://verification.api.sinch.com"},
 		},
 		Regulation: Regulation{
-			MaxFailures: 5,
-			FindTime:    10 * time.Minute,
-			BanTime:     15 * time.Minute,
+			MaxFailures:        5,
+			FindTime:           10 * time.Minute,
+			BanTime:            15 * time.Minute,
+			MaxAccountFailures: 100,
+			AccountLockTime:    24 * time.Hour,
 		},
 		Portal: Portal{
 			AppName:      DefaultAppName,

@@ -74,6 +74,8 @@ func TestDefault(t *testing.T) {
 		{"regulation.max_failures", 5},
 		{"regulation.find_time", 10 * time.Minute},
 		{"regulation.ban_time", 15 * time.Minute},
+		{"regulation.max_account_failures", 100},
+		{"regulation.account_lock_time", 24 * time.Hour},
 		{"identity.signing_key_file", "gatehouse.key"},
 		{"identity.previous_key_files", []string(nil)},
 		{"identity.assertion_ttl", 60 * time.Second},

@@ -78,7 +78,7 @@ sms:
     base_url: "http://127.0.0.1:7000"
   sinch: { auth: basic, key_id: "kid", key_secret: "ks", base_url: "https://eu.sinch.example" }
   webhook: { url: "https://sms.internal/send", secret: "whs" }
-regulation: { max_failures: 10, find_time: 5m, ban_time: 1h }
+regulation: { max_failures: 10, find_time: 5m, ban_time: 1h, max_account_failures: 50, account_lock_time: 48h }
 identity:
   signing_key_file: "/keys/current.pem"
   previous_key_files: ["/keys/old.pem"]
@@ -173,7 +173,7 @@ func fullConfig() *config.Config {
 			Sinch:   config.Sinch{Auth: "basic", KeyID: "kid", KeySecret: "ks", BaseURL: "https://eu.sinch.example"},
 			Webhook: config.Webhook{URL: "https://sms.internal/send", Secret: "whs"},
 		},
-		Regulation: config.Regulation{MaxFailures: 10, FindTime: 5 * time.Minute, BanTime: time.Hour},
+		Regulation: config.Regulation{MaxFailures: 10, FindTime: 5 * time.Minute, BanTime: time.Hour, MaxAccountFailures: 50, AccountLockTime: 48 * time.Hour},
 		Identity: config.Identity{
 			SigningKeyFile:   "/keys/current.pem",
 			PreviousKeyFiles: []string{"/keys/old.pem"},

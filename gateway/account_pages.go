@@ -132,7 +132,7 @@ func (s *Server) renderAccount(c *gin.Context, status int, sess *auth.Session, u
 		d.Mode = "verify_phone"
 		d.NewPhone = auth.MaskPhone(sess.Change.Phone)
 	}
-	list, err := s.sessions.ListUser(c.Request.Context(), u.Username, sess.ID)
+	list, err := s.sessions.ListUser(c.Request.Context(), u, sess.ID)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -166,8 +166,13 @@ func (s *Server) accountPassword(c *gin.Context) {
 		s.renderAccount(c, status, sess, u, d)
 		return
 	}
+	fresh, err := s.users.Lookup(c.Request.Context(), u.Username)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	d.Info = s.t("account.password_done")
-	s.renderAccount(c, http.StatusOK, sess, u, d)
+	s.renderAccount(c, http.StatusOK, sess, fresh, d)
 }
 
 func (s *Server) changePassword(c *gin.Context, sess *auth.Session, u *auth.User, current, password string) error {
@@ -195,6 +200,12 @@ func (s *Server) changePassword(c *gin.Context, sess *auth.Session, u *auth.User
 		return err
 	}
 	if err := s.registry.SetPassword(ctx, u.Username, hash); err != nil {
+		return err
+	}
+	// This session stays signed in, under a new id and the new
+	// credentials; every other one ends (docs/contract.md, "Sessions end
+	// when credentials change").
+	if err := s.restamp(c, sess, u.Username); err != nil {
 		return err
 	}
 	n, err := s.sessions.RevokeUser(ctx, u.Username, sess.ID)
@@ -286,6 +297,9 @@ func (s *Server) finishPhoneChange(c *gin.Context, sess *auth.Session, u *auth.U
 	if sess.Change == nil {
 		return auth.ErrNoChallenge
 	}
+	if err := s.checkBan(c, u.Username); err != nil {
+		return err
+	}
 	ch, err := s.otp.Verify(ctx, sess.Change.Challenge, normalizeCode(code))
 	if errors.Is(err, auth.ErrOTPInvalid) {
 		if rerr := s.recordFailure(c, u.Username); rerr != nil {
@@ -305,8 +319,13 @@ func (s *Server) finishPhoneChange(c *gin.Context, sess *auth.Session, u *auth.U
 	if err := ps.SetPhone(ctx, u.Username, ch.Phone); err != nil {
 		return err
 	}
+	// As for a password change: this session stays, the others end.
 	sess.Change = nil
-	if err := s.sessions.Save(ctx, sess); err != nil {
+	if err := s.restamp(c, sess, u.Username); err != nil {
+		return err
+	}
+	n, err := s.sessions.RevokeUser(ctx, u.Username, sess.ID)
+	if err != nil {
 		return err
 	}
 	if u.Phone != "" {
@@ -316,7 +335,7 @@ func (s *Server) finishPhoneChange(c *gin.Context, sess *auth.Session, u *auth.U
 			s.log.WarnContext(ctx, "account: old phone not notified", "user", u.Username, "error", err)
 		}
 	}
-	s.audit(c, "phone_changed", u.Username, ch.Phone)
+	s.audit(c, "phone_changed", u.Username, ch.Phone, "sessions_revoked", n)
 	return nil
 }
 

@@ -60,23 +60,29 @@ func (s *Server) signup(c *gin.Context, in auth.NewAccount) (*auth.Session, *otp
 	return sess, info, nil
 }
 
-// finishSignup activates the account whose code was just verified and
-// records its password proof (the sms proof follows in verifyCode).
-func (s *Server) finishSignup(c *gin.Context, sess *auth.Session, ch *auth.Challenge) error {
+// finishSignup activates the account whose code was just verified,
+// records its password proof (the sms proof follows in verifyCode) and
+// returns the account.
+func (s *Server) finishSignup(c *gin.Context, sess *auth.Session, ch *auth.Challenge) (*auth.User, error) {
 	ctx := c.Request.Context()
 	if s.registry == nil {
-		return errSignupDisabled
+		return nil, errSignupDisabled
 	}
 	if err := s.registry.Activate(ctx, ch.User); err != nil {
-		return err
+		return nil, err
 	}
 	s.audit(c, "signup", ch.User, ch.Phone)
-	return s.sessions.AddProof(ctx, sess, ch.User, auth.MethodPassword, false)
+	u, err := s.users.Lookup(ctx, ch.User)
+	if err != nil {
+		return nil, err
+	}
+	return u, s.sessions.AddProof(ctx, sess, u, auth.MethodPassword, false)
 }
 
-// resetKey names the pending reset of a login (its username when the
-// account exists, else the login as typed, so both behave alike).
-func resetKey(id string) string { return "reset:" + strings.ToLower(id) }
+// resetKey names the pending reset of a login: by its regulation subject
+// (auth.Subject), so that every spelling of one account, or of one
+// unknown name, is one pending reset, and both behave alike.
+func resetKey(subject string) string { return "reset:" + subject }
 
 // resetStart sends a reset code to the account's phone. Unknown accounts
 // get the same answer and a decoy that sends nothing.
@@ -89,25 +95,23 @@ func (s *Server) resetStart(c *gin.Context, login string) error {
 	if login == "" {
 		return auth.FieldProblem("username", "field.username.required", "Enter your username, email or phone number.")
 	}
-	id := login
-	u, err := s.users.Lookup(ctx, login)
-	if err != nil && !errors.Is(err, auth.ErrUserNotFound) {
+	u, subject, err := auth.ResolveLogin(ctx, s.users, login, s.region)
+	if err != nil {
 		return err
 	}
 	var ch *auth.Challenge
 	if u != nil && !u.Disabled && u.Phone != "" {
-		id = u.Username
 		ch, err = s.otp.Start(ctx, u.Username, u.Phone, purposeReset)
 		if err == nil {
 			s.audit(c, "otp_sent", u.Username, u.Phone, "purpose", purposeReset)
 		}
 	} else {
-		ch, err = s.otp.StartDecoy(ctx, "reset:"+strings.ToLower(login), purposeReset)
+		ch, err = s.otp.StartDecoy(ctx, "reset:"+subject, purposeReset)
 	}
 	if err != nil {
 		return err
 	}
-	return s.kv.Set(ctx, resetKey(id), []byte(ch.ID), s.cfg.OTP.TTL)
+	return s.kv.Set(ctx, resetKey(subject), []byte(ch.ID), s.cfg.OTP.TTL)
 }
 
 // resetFinish checks the code and sets the new password, ending every
@@ -118,21 +122,21 @@ func (s *Server) resetFinish(c *gin.Context, login, code, password string) error
 		return errResetUnavailable
 	}
 	login = strings.TrimSpace(login)
-	id, target := login, &auth.User{Username: login}
-	u, err := s.users.Lookup(ctx, login)
-	if err != nil && !errors.Is(err, auth.ErrUserNotFound) {
+	u, subject, err := auth.ResolveLogin(ctx, s.users, login, s.region)
+	if err != nil {
 		return err
 	}
-	if u != nil {
-		id, target = u.Username, u
+	target := u
+	if target == nil {
+		target = &auth.User{Username: login}
 	}
 	if p := s.policy.Check(password, target); p.ID != "" {
 		return &auth.InputError{Problems: map[string]auth.Problem{"password": p}}
 	}
-	if err := s.checkBan(c, id); err != nil {
+	if err := s.checkBan(c, subject); err != nil {
 		return err
 	}
-	chID, err := s.kv.Get(ctx, resetKey(id))
+	chID, err := s.kv.Get(ctx, resetKey(subject))
 	if errors.Is(err, auth.ErrNotFound) {
 		return auth.ErrOTPExpired
 	}
@@ -141,7 +145,7 @@ func (s *Server) resetFinish(c *gin.Context, login, code, password string) error
 	}
 	ch, err := s.otp.Verify(ctx, string(chID), normalizeCode(code))
 	if errors.Is(err, auth.ErrOTPInvalid) {
-		if rerr := s.recordFailure(c, id); rerr != nil {
+		if rerr := s.recordFailure(c, subject); rerr != nil {
 			return rerr
 		}
 	}
@@ -151,6 +155,16 @@ func (s *Server) resetFinish(c *gin.Context, login, code, password string) error
 	if ch.User == "" || u == nil || ch.User != u.Username {
 		return auth.ErrOTPInvalid
 	}
+	// The browser's own session, when it is a valid one of this account,
+	// survives the reset (re-issued under the new credentials); every
+	// other session ends.
+	cur, err := s.loadSession(c)
+	if err != nil {
+		return err
+	}
+	if cur != nil && (!cur.Authenticated() || cur.User != u.Username || cur.Gen != u.Generation) {
+		cur = nil
+	}
 	hash, err := s.hasher.Hash(ctx, password)
 	if err != nil {
 		return err
@@ -158,8 +172,18 @@ func (s *Server) resetFinish(c *gin.Context, login, code, password string) error
 	if err := s.registry.SetPassword(ctx, u.Username, hash); err != nil {
 		return err
 	}
-	_, _ = s.kv.Delete(ctx, resetKey(id))
-	n, err := s.sessions.RevokeUser(ctx, u.Username, s.cookieValue(c.Request))
+	_, _ = s.kv.Delete(ctx, resetKey(subject))
+	if err := s.signedIn(ctx, subject); err != nil {
+		return err
+	}
+	keep := ""
+	if cur != nil {
+		if err := s.restamp(c, cur, u.Username); err != nil {
+			return err
+		}
+		keep = cur.ID
+	}
+	n, err := s.sessions.RevokeUser(ctx, u.Username, keep)
 	if err != nil {
 		return err
 	}

@@ -95,6 +95,7 @@ func TestAuthzOutcomes(t *testing.T) {
 	h.users["bob"] = &auth.User{Username: "bob", Email: "bob@example.com", Groups: []string{"staff"}}
 	h.users["carol"] = &auth.User{Username: "carol", Disabled: true}
 	h.users["broken"] = &auth.User{Username: "broken"}
+	h.users["erin"] = &auth.User{Username: "erin", Email: "erin@example.com", Generation: "before-a-password-change"}
 	now := time.Now().Unix()
 	session := func(user string, proofs ...auth.Proof) string {
 		sess, err := h.sessions.New()
@@ -102,6 +103,9 @@ func TestAuthzOutcomes(t *testing.T) {
 			t.Fatal(err)
 		}
 		sess.User, sess.Proofs = user, proofs
+		if u, ok := h.users[user]; ok {
+			sess.Gen = u.Generation
+		}
 		if err := h.sessions.Save(context.Background(), sess); err != nil {
 			t.Fatal(err)
 		}
@@ -111,6 +115,8 @@ func TestAuthzOutcomes(t *testing.T) {
 	oldPwd, oldSMS := auth.Proof{Method: auth.MethodPassword, At: now - 3600}, auth.Proof{Method: auth.MethodSMS, At: now - 3600}
 	alice, pwdOnly, stale := h.cookie, session("alice", pwd), session("alice", oldPwd, oldSMS)
 	bob, carol, gone, broken, pending := session("bob", pwd, sms), session("carol", pwd, sms), session("dave", pwd, sms), session("broken", pwd, sms), session("")
+	changed := session("erin", pwd, sms)
+	h.users["erin"].Generation = "after-a-password-change"
 
 	fwd := func(proto, host, uri string, more ...string) http.Header {
 		hd := http.Header{"X-Forwarded-Proto": {proto}, "X-Forwarded-Host": {host}, "X-Forwarded-Uri": {uri}}
@@ -155,6 +161,8 @@ func TestAuthzOutcomes(t *testing.T) {
 		{name: "forbidden by group", header: fwd("https", "crm.example.com", "/admin/"), cookie: bob, want: 403},
 		{name: "disabled user", header: app(html...), cookie: carol, want: 302, location: "login"},
 		{name: "deleted user", header: app(), cookie: gone, want: 401},
+		{name: "credentials changed", header: app(), cookie: changed, want: 401},
+		{name: "credentials changed, browser", header: app(html...), cookie: changed, want: 302, location: "login"},
 		{name: "user backend down", header: app(), cookie: broken, want: 500},
 		{name: "unknown session", header: app(), cookie: strings.Repeat("x", 43), want: 401},
 		{name: "store down", header: app(), cookie: alice, fault: "down", want: 503},

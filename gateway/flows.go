@@ -79,26 +79,32 @@ func (s *Server) ensureSession(c *gin.Context) (*auth.Session, error) {
 }
 
 // passwordLogin checks the password and signs in with {pwd}; when the
-// target route needs a code, it sends one and returns its info.
+// target route needs a code, it sends one and returns its info. Bans and
+// failures count against the account the login resolves to, however it
+// was spelled (docs/contract.md, "Regulation").
 func (s *Server) passwordLogin(c *gin.Context, login, password string, remember bool, rd string) (_ *auth.Session, _ *otpInfo, err error) {
 	ctx := c.Request.Context()
 	defer s.slowRefusal(ctx, s.now(), &err)
-	if err := s.checkBan(c, login); err != nil {
+	u, subject, err := auth.ResolveLogin(ctx, s.users, login, s.region)
+	if err != nil {
 		return nil, nil, err
 	}
-	u, err := s.authn.CheckPassword(ctx, login, password)
+	if err := s.checkBan(c, subject); err != nil {
+		return nil, nil, err
+	}
+	u, err = s.authn.VerifyUser(ctx, u, password)
 	if err != nil {
 		if errors.Is(err, auth.ErrInvalidCredentials) {
 			s.audit(c, "login_failed", "", "", "reason", "invalid_credentials")
 			s.metrics.logins.WithLabelValues("failed").Inc()
-			if rerr := s.recordFailure(c, login); rerr != nil {
+			if rerr := s.recordFailure(c, subject); rerr != nil {
 				return nil, nil, rerr
 			}
 		}
 		return nil, nil, err
 	}
 	if s.reg != nil {
-		if err := s.reg.Succeed(ctx, login); err != nil {
+		if err := s.reg.Succeed(ctx, subject); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -108,11 +114,14 @@ func (s *Server) passwordLogin(c *gin.Context, login, password string, remember 
 	}
 	s.cancelPending(ctx, sess)
 	sess.IP, sess.Agent = c.ClientIP(), truncate(c.Request.UserAgent(), 200)
-	if err := s.sessions.AddProof(ctx, sess, u.Username, auth.MethodPassword, remember); err != nil {
+	if err := s.sessions.AddProof(ctx, sess, u, auth.MethodPassword, remember); err != nil {
 		return nil, nil, err
 	}
 	s.metrics.logins.WithLabelValues("password").Inc()
 	if !s.codeNeeded(sess, u, s.targetRoute(c, rd)) {
+		if err := s.signedIn(ctx, u.Username); err != nil {
+			return nil, nil, err
+		}
 		s.audit(c, "login_succeeded", u.Username, "", "methods", "pwd")
 		return sess, nil, nil
 	}
@@ -162,7 +171,10 @@ func (s *Server) verifyCode(c *gin.Context, code string) (*auth.Session, error) 
 	if sess == nil || sess.Pending == nil {
 		return nil, auth.ErrNoChallenge
 	}
-	if err := s.checkBan(c, sess.Pending.User); err != nil {
+	// A decoy (unknown number) counts against the number, as the account
+	// would: bans must not tell them apart.
+	subject := auth.Subject(sess.Pending.User, sess.Pending.Phone, s.region)
+	if err := s.checkBan(c, subject); err != nil {
 		return nil, err
 	}
 	ch, err := s.otp.Verify(ctx, sess.Pending.Challenge, normalizeCode(code))
@@ -172,7 +184,7 @@ func (s *Server) verifyCode(c *gin.Context, code string) (*auth.Session, error) 
 		s.audit(c, "otp_failed", sess.Pending.User, "", "reason", classify(err).Code)
 		s.metrics.otp.WithLabelValues("failed").Inc()
 		if errors.Is(err, auth.ErrOTPInvalid) {
-			if rerr := s.recordFailure(c, sess.Pending.User); rerr != nil {
+			if rerr := s.recordFailure(c, subject); rerr != nil {
 				return nil, rerr
 			}
 		}
@@ -186,12 +198,27 @@ func (s *Server) verifyCode(c *gin.Context, code string) (*auth.Session, error) 
 	}
 	remember, purpose := sess.Pending.Remember, sess.Pending.Purpose
 	sess.Pending = nil
+	var u *auth.User
 	if purpose == purposeSignup {
-		if err := s.finishSignup(c, sess, ch); err != nil {
-			return nil, err
-		}
+		u, err = s.finishSignup(c, sess, ch)
+	} else {
+		u, err = s.users.Lookup(ctx, ch.User)
 	}
-	if err := s.sessions.AddProof(ctx, sess, ch.User, auth.MethodSMS, remember); err != nil {
+	switch {
+	case errors.Is(err, auth.ErrUserNotFound):
+		return nil, auth.ErrOTPInvalid // the account went away meanwhile
+	case err != nil:
+		return nil, err
+	case u.Disabled:
+		return nil, auth.ErrOTPInvalid
+	}
+	// Under the account's credential generation now: if it changed since
+	// the password step, that proof is dropped (docs/contract.md,
+	// "Sessions end when credentials change").
+	if err := s.sessions.AddProof(ctx, sess, u, auth.MethodSMS, remember); err != nil {
+		return nil, err
+	}
+	if err := s.signedIn(ctx, ch.User); err != nil {
 		return nil, err
 	}
 	s.audit(c, "otp_verified", ch.User, ch.Phone)
@@ -291,32 +318,6 @@ func (s *Server) startDecoy(c *gin.Context, sess *auth.Session, phone string, re
 		return nil, nil, err
 	}
 	return sess, s.otpInfoFor(ch), nil
-}
-
-// checkBan refuses a banned user or client (429 + Retry-After), before any
-// password or code is looked at.
-func (s *Server) checkBan(c *gin.Context, user string) error {
-	if s.reg == nil {
-		return nil
-	}
-	err := s.reg.Check(c.Request.Context(), user, c.ClientIP())
-	if errors.Is(err, auth.ErrBanned) {
-		s.audit(c, "login_failed", user, "", "reason", "banned")
-	}
-	return err
-}
-
-// recordFailure counts a failed password or code and audits a new ban.
-func (s *Server) recordFailure(c *gin.Context, user string) error {
-	if s.reg == nil {
-		return nil
-	}
-	banned, err := s.reg.Fail(c.Request.Context(), user, c.ClientIP())
-	if banned {
-		s.audit(c, "banned", user, "")
-		s.metrics.bans.Inc()
-	}
-	return err
 }
 
 // logout deletes the session everywhere and any pending code.

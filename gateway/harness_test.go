@@ -315,6 +315,7 @@ type harness struct {
 	store    *switchStore
 	registry *prometheus.Registry
 	users    *storeusers.Backend // with users.backend: redis
+	files    *fileusers.Backend  // with users.backend: file
 }
 
 // setup adjusts a harness before the gateway is built.
@@ -437,7 +438,7 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 		if err != nil {
 			t.Fatal(err)
 		}
-		users = fu
+		users, h.files = fu, fu
 	}
 	var err error
 	key := o.key
@@ -475,9 +476,11 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 		Auth:     auth.NewAuthenticator(users, testHasher, nil),
 		Signer:   signer,
 		Regulator: auth.NewRegulator(h.store, auth.RegulationConfig{
-			MaxFailures: cfg.Regulation.MaxFailures,
-			FindTime:    cfg.Regulation.FindTime,
-			BanTime:     cfg.Regulation.BanTime,
+			MaxFailures:        cfg.Regulation.MaxFailures,
+			FindTime:           cfg.Regulation.FindTime,
+			BanTime:            cfg.Regulation.BanTime,
+			MaxAccountFailures: cfg.Regulation.MaxAccountFailures,
+			AccountLockTime:    cfg.Regulation.AccountLockTime,
 		}),
 		Store:      h.store,
 		Clock:      h.clock,

@@ -110,7 +110,7 @@ func newHotServer(tb testing.TB, o hotSetup) *hotServer {
 	signer := auth.NewSigner(key, cfg.Server.PublicURL, cfg.Identity.AssertionTTL, o.clock)
 	users := benchUsers{"alice": {
 		Username: "alice", DisplayName: "Alice Example", Email: "alice@example.com",
-		Phone: "+12015550100", Groups: []string{"staff", "admins"},
+		Phone: "+12015550100", Groups: []string{"staff", "admins"}, Generation: "q3mT0w5bX2yVn8Kc",
 	}}
 	otp := auth.NewOTP(o.store, auth.NewConsoleSender("", io.Discard, o.clock), signer.DeriveKey("otp"), auth.OTPConfig{
 		App: "Gatehouse", Length: 6, TTL: 5 * time.Minute, MaxAttempts: 5, ResendCooldown: 30 * time.Second,
@@ -141,6 +141,9 @@ func (h *hotServer) signIn(tb testing.TB, user string) string {
 	}
 	now := h.srv.now().Unix()
 	sess.User = user
+	if u, ok := h.users[user]; ok {
+		sess.Gen = u.Generation
+	}
 	sess.Proofs = []auth.Proof{{Method: auth.MethodPassword, At: now}, {Method: auth.MethodSMS, At: now}}
 	sess.IP, sess.Agent = "203.0.113.7", "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"
 	if err := h.sessions.Save(context.Background(), sess); err != nil {

@@ -2,15 +2,18 @@ package gateway
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 )
 
 // safeRedirect returns rd if it is a safe place to send the browser after
 // login, else "/". Safe means: a path on the current host (not "//host" or
-// "/\host"), or an absolute URL with the public_url's scheme whose host is
-// public_url's host or a configured route host (exact or wildcard at a dot
-// boundary). Userinfo, control characters, backslashes and other schemes
-// are refused.
+// "/\host"), or an absolute URL with the public_url's scheme whose host
+// and port are allowed (docs/contract.md, "Redirect targets"):
+// public_url's host on public_url's port, or a configured route host
+// (exact or wildcard at a dot boundary) on the scheme's default port or
+// public_url's port. Userinfo, control characters, backslashes and other
+// schemes are refused.
 func (s *Server) safeRedirect(rd string) string {
 	if rd == "" || len(rd) > 4096 {
 		return "/"
@@ -37,9 +40,40 @@ func (s *Server) safeRedirect(rd string) string {
 	if u.Scheme != s.publicURL.Scheme {
 		return "/"
 	}
+	port, ok := urlPort(u)
+	if !ok {
+		return "/"
+	}
+	publicPort, _ := urlPort(s.publicURL)
 	host := normalizeHost(u.Host)
-	if host != normalizeHost(s.publicURL.Host) && !s.routes().hostMatchesAny(host) {
+	switch {
+	case host == normalizeHost(s.publicURL.Host) && port == publicPort:
+	case (port == defaultPort(u.Scheme) || port == publicPort) && s.routes().hostMatchesAny(host):
+	default:
 		return "/"
 	}
 	return u.String()
+}
+
+// urlPort returns the port u's browser would connect to: the explicit one
+// read as a browser reads it (decimal, leading zeros allowed), or the
+// scheme's default. ok is false for a port no browser would accept.
+func urlPort(u *url.URL) (port int, ok bool) {
+	p := u.Port()
+	if p == "" {
+		return defaultPort(u.Scheme), true
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil || n < 0 || n > 65535 {
+		return 0, false
+	}
+	return n, true
+}
+
+// defaultPort is the port of an http or https URL without one.
+func defaultPort(scheme string) int {
+	if strings.EqualFold(scheme, "http") {
+		return 80
+	}
+	return 443
 }

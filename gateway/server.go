@@ -172,6 +172,9 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.handler = http.HandlerFunc(s.serveMain)
+	if n, ok := s.users.(auth.DisableNotifier); ok {
+		n.OnDisabled(s.revokeDisabled)
+	}
 	return s, nil
 }
 

@@ -63,29 +63,66 @@ func (s *Server) sessionOf(ctx context.Context, r *http.Request) (*auth.Session,
 }
 
 // currentUser returns the session and its user when the session is
-// authenticated and the user still exists and is enabled.
+// authenticated and the user still exists, is enabled and has the
+// credentials the session was made with.
 func (s *Server) currentUser(c *gin.Context) (*auth.Session, *auth.User, error) {
 	return s.userOf(c.Request.Context(), c.Request)
 }
 
 // userOf is currentUser for r, with ctx for the store, the user backend
-// and their logs.
+// and their logs. A session whose user is gone or disabled, or whose
+// credential generation is not the user's any more (docs/contract.md,
+// "Sessions end when credentials change"), is signed out: nil. The check
+// is a string comparison: backends compute generations once per record.
 func (s *Server) userOf(ctx context.Context, r *http.Request) (*auth.Session, *auth.User, error) {
 	sess, err := s.sessionOf(ctx, r)
 	if err != nil || sess == nil || !sess.Authenticated() {
 		return sess, nil, err
 	}
 	u, err := s.users.Lookup(ctx, sess.User)
-	if errors.Is(err, auth.ErrUserNotFound) {
-		return sess, nil, nil
-	}
-	if err != nil {
+	switch {
+	case errors.Is(err, auth.ErrUserNotFound):
+		return nil, nil, nil
+	case err != nil:
 		return nil, nil, err
-	}
-	if u.Disabled || u.Username != sess.User {
-		return sess, nil, nil
+	case u.Disabled || u.Username != sess.User || sess.Gen != u.Generation:
+		return nil, nil, nil
 	}
 	return sess, u, nil
+}
+
+// revokeDisabled ends every session of accounts the user backend found
+// disabled (auth.DisableNotifier), so that enabling one again does not
+// bring its sessions back.
+func (s *Server) revokeDisabled(ctx context.Context, usernames []string) {
+	for _, name := range usernames {
+		n, err := s.sessions.RevokeUser(ctx, name, "")
+		if err != nil {
+			s.log.WarnContext(ctx, "sessions of a disabled account not ended", "user", name, "error", err)
+			continue
+		}
+		if n > 0 {
+			s.log.InfoContext(ctx, "sessions of a disabled account ended", "user", name, "sessions", n)
+		}
+	}
+}
+
+// restamp carries sess, which was valid for username until the credential
+// change this request just made, into the account's new credential
+// generation under a new id, and sets the cookie for it: the person who
+// made the change stays signed in, every other session of the account
+// (and any copy of this one's old cookie) is over.
+func (s *Server) restamp(c *gin.Context, sess *auth.Session, username string) error {
+	ctx := c.Request.Context()
+	u, err := s.users.Lookup(ctx, username)
+	if err != nil {
+		return err
+	}
+	if err := s.sessions.Restamp(ctx, sess, u); err != nil {
+		return err
+	}
+	s.setSessionCookie(c, sess)
+	return nil
 }
 
 // setSessionCookie writes the cookie for sess.

@@ -3,7 +3,6 @@ package fileusers
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,9 +12,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 )
@@ -40,6 +36,8 @@ type Backend struct {
 	log    *slog.Logger
 
 	snap atomic.Pointer[snapshot]
+	// onDisabled is told about accounts found disabled (OnDisabled).
+	onDisabled atomic.Pointer[func(ctx context.Context, usernames []string)]
 
 	mu   sync.Mutex // serialises reloads; guards seen and statErr
 	seen fileState  // the file as last read, valid or not
@@ -112,24 +110,65 @@ func (b *Backend) Lookup(ctx context.Context, login string) (*auth.User, error) 
 // Users returns the number of users currently loaded.
 func (b *Backend) Users() int { return len(b.snap.Load().byName) }
 
+// OnDisabled registers f (replacing any earlier one) to be told about
+// accounts found disabled: every disabled account when Run starts, and
+// after each reload (Run's or Reload's) the accounts the new file disables
+// that the previous one did not. The gateway ends their sessions, so that
+// enabling an account again does not bring its old sessions back
+// (docs/contract.md, "Sessions end when credentials change"). f runs once
+// the new users are in place, on the goroutine that loaded them.
+func (b *Backend) OnDisabled(f func(ctx context.Context, usernames []string)) {
+	b.onDisabled.Store(&f)
+}
+
+// notify tells the OnDisabled function about usernames, if any.
+func (b *Backend) notify(ctx context.Context, usernames []string) {
+	if f := b.onDisabled.Load(); f != nil && len(usernames) > 0 {
+		(*f)(ctx, usernames)
+	}
+}
+
+// install makes snap the current users and returns the accounts it
+// disables that the previous ones did not.
+func (b *Backend) install(snap *snapshot) []string {
+	old := b.snap.Swap(snap)
+	var out []string
+	for name, u := range snap.byName {
+		if prev, ok := old.byName[name]; u.Disabled && (!ok || !prev.Disabled) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // Reload reads and validates the file now, as on SIGHUP. On success the
 // new users replace the old ones; on failure the old ones stay and the
 // error lists the problems.
 func (b *Backend) Reload() error {
+	disabled, err := b.reload()
+	if err != nil {
+		return err
+	}
+	b.notify(context.Background(), disabled)
+	return nil
+}
+
+func (b *Backend) reload() ([]string, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	data, info, err := b.read()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	b.seen = fileState{info: info, sum: sha256.Sum256(data), readAt: time.Now()}
 	snap, err := parse(b.path, data, b.region)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	b.snap.Store(snap)
+	disabled := b.install(snap)
 	b.log.Info("users file reloaded", "file", b.path, "users", len(snap.byName))
-	return nil
+	return disabled, nil
 }
 
 // Run polls the file every interval (2s when interval <= 0) until ctx ends
@@ -141,6 +180,14 @@ func (b *Backend) Run(ctx context.Context, interval time.Duration) {
 	if interval <= 0 {
 		interval = defaultInterval
 	}
+	var disabled []string
+	for name, u := range b.snap.Load().byName {
+		if u.Disabled {
+			disabled = append(disabled, name)
+		}
+	}
+	slices.Sort(disabled)
+	b.notify(ctx, disabled)
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -148,18 +195,19 @@ func (b *Backend) Run(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			b.poll(ctx)
+			b.notify(ctx, b.poll(ctx))
 		}
 	}
 }
 
-// poll reloads the file if it changed since it was last read.
-func (b *Backend) poll(ctx context.Context) {
+// poll reloads the file if it changed since it was last read, and returns
+// the accounts the reload disabled.
+func (b *Backend) poll(ctx context.Context) []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if info, err := os.Stat(b.path); err == nil && b.unchanged(info) {
 		b.statErr = false
-		return
+		return nil
 	}
 	data, info, err := b.read()
 	if err != nil {
@@ -168,23 +216,24 @@ func (b *Backend) poll(ctx context.Context) {
 				"file", b.path, "users", b.Users(), "error", err)
 		}
 		b.statErr = true
-		return
+		return nil
 	}
 	b.statErr = false
 	sum := sha256.Sum256(data)
 	changed := sum != b.seen.sum
 	b.seen = fileState{info: info, sum: sum, readAt: time.Now()}
 	if !changed {
-		return
+		return nil
 	}
 	snap, err := parse(b.path, data, b.region)
 	if err != nil {
 		b.log.ErrorContext(ctx, "users file invalid; keeping the previous users",
 			"file", b.path, "users", b.Users(), "error", err)
-		return
+		return nil
 	}
-	b.snap.Store(snap)
+	disabled := b.install(snap)
 	b.log.InfoContext(ctx, "users file reloaded", "file", b.path, "users", len(snap.byName))
+	return disabled
 }
 
 // unchanged reports whether info describes the file as last read, and the
@@ -226,270 +275,8 @@ func clone(u *auth.User) *auth.User {
 	return &c
 }
 
-// parser collects every problem in one file.
-type parser struct {
-	path     string
-	region   string
-	problems []problem
-}
-
-// problem is one error at one line of the file.
-type problem struct {
-	line int
-	err  error
-}
-
-func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
-	p.problems = append(p.problems, problem{n.Line, fmt.Errorf("%s:%d: %s", p.path, n.Line, fmt.Sprintf(format, args...))})
-}
-
-// err returns every problem, in line order, or nil.
-func (p *parser) err() error {
-	slices.SortStableFunc(p.problems, func(a, b problem) int { return a.line - b.line })
-	errs := make([]error, len(p.problems))
-	for i, pr := range p.problems {
-		errs[i] = pr.err
-	}
-	return errors.Join(errs...)
-}
-
-// parse validates data, the content of the users file at path, and builds a
-// snapshot. Messages name the key path and never quote password hashes.
-func parse(path string, data []byte, region string) (*snapshot, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(doc.Content) == 0 {
-		return nil, fmt.Errorf("%s: the file is empty; want a \"users:\" mapping", path)
-	}
-	p := &parser{path: path, region: region}
-	root := resolve(doc.Content[0])
-	if root.Kind != yaml.MappingNode {
-		p.errorf(root, "want a mapping with a \"users:\" key")
-		return nil, p.err()
-	}
-	var users *yaml.Node
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, v := root.Content[i], resolve(root.Content[i+1])
-		if k.Value == "users" {
-			users = v
-			continue
-		}
-		p.errorf(k, "unknown key %q (want \"users\")", k.Value)
-	}
-	s := &snapshot{
-		byName:  map[string]*auth.User{},
-		byEmail: map[string]*auth.User{},
-		byPhone: map[string]*auth.User{},
-	}
-	switch {
-	case users == nil:
-		p.errorf(root, "missing \"users:\" key")
-	case users.Kind == yaml.ScalarNode && users.Tag == "!!null":
-		// "users:" with nothing under it: no users.
-	case users.Kind != yaml.MappingNode:
-		p.errorf(users, "users: want a mapping of username to user")
-	default:
-		p.users(users, s)
-	}
-	if err := p.err(); err != nil {
-		return nil, err
-	}
-	return s, nil
-}
-
-// users parses the users mapping into s, checking that usernames, emails
-// and phone numbers each identify one user.
-func (p *parser) users(m *yaml.Node, s *snapshot) {
-	emailLine := map[string]*yaml.Node{}
-	phoneLine := map[string]*yaml.Node{}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		k, v := m.Content[i], resolve(m.Content[i+1])
-		name := k.Value
-		if !validUsername(name) {
-			p.errorf(k, "users: %q is not a valid username (non-empty, no spaces or control characters)", name)
-			continue
-		}
-		if prev, dup := s.byName[name]; dup {
-			p.errorf(k, "users.%s: defined twice", prev.Username)
-			continue
-		}
-		u, email, phone := p.user(k, v)
-		s.byName[name] = u
-		if u.Email != "" {
-			key := strings.ToLower(u.Email)
-			if prev, dup := s.byEmail[key]; dup {
-				p.errorf(email, "users.%s.email: already used by user %s (line %d)", name, prev.Username, emailLine[key].Line)
-			} else {
-				s.byEmail[key], emailLine[key] = u, email
-			}
-		}
-		if u.Phone != "" {
-			if prev, dup := s.byPhone[u.Phone]; dup {
-				p.errorf(phone, "users.%s.phone: already used by user %s (line %d)", name, prev.Username, phoneLine[u.Phone].Line)
-			} else {
-				s.byPhone[u.Phone], phoneLine[u.Phone] = u, phone
-			}
-		}
-	}
-	// A login string is tried as a username first. A username that is also
-	// someone else's email or phone number would make that user unreachable
-	// by it, so it is refused.
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		k := m.Content[i]
-		u, ok := s.byName[k.Value]
-		if !ok {
-			continue
-		}
-		if other, ok := s.byEmail[strings.ToLower(k.Value)]; ok && other != u {
-			p.errorf(k, "users.%s: username is the email of user %s", k.Value, other.Username)
-		}
-		if auth.LooksLikePhone(k.Value) {
-			if phone, err := auth.NormalizePhone(k.Value, p.region); err == nil {
-				if other, ok := s.byPhone[phone]; ok && other != u {
-					p.errorf(k, "users.%s: username is the phone number of user %s", k.Value, other.Username)
-				}
-			}
-		}
-	}
-}
-
-// user parses the mapping m of the user named by key. It returns the nodes
-// of the email and phone values for duplicate reports.
-func (p *parser) user(key, m *yaml.Node) (u *auth.User, email, phone *yaml.Node) {
-	name := key.Value
-	u = &auth.User{Username: name}
-	if m.Kind != yaml.MappingNode {
-		p.errorf(key, "users.%s: want a mapping with at least a password", name)
-		return u, key, key
-	}
-	var password *yaml.Node
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		k, v := m.Content[i], resolve(m.Content[i+1])
-		key := "users." + name + "." + k.Value
-		switch k.Value {
-		case "display_name":
-			u.DisplayName = p.str(key, v)
-		case "email":
-			email = v
-			u.Email = p.str(key, v)
-			if u.Email != "" && !validEmail(u.Email) {
-				p.errorf(v, "%s: not an email address", key)
-			}
-		case "phone":
-			phone = v
-			if raw := p.str(key, v); raw != "" {
-				e164, err := auth.NormalizePhone(raw, p.region)
-				if err != nil {
-					p.errorf(v, "%s: %v", key, err)
-				}
-				u.Phone = e164
-			}
-		case "groups":
-			u.Groups = p.groups(key, v)
-		case "password":
-			password = v
-			u.PasswordHash = p.str(key, v)
-		case "disabled":
-			u.Disabled = p.bool(key, v)
-		case "force_two_factor":
-			u.ForceTwoFactor = p.bool(key, v)
-		default:
-			p.errorf(k, "users.%s: unknown key %q (want display_name, email, phone, groups, password, disabled or force_two_factor)", name, k.Value)
-		}
-	}
-	switch {
-	case password == nil || u.PasswordHash == "":
-		p.errorf(key, "users.%s.password: required; create one with `gatehouse hash-password`", name)
-	default:
-		if err := auth.CheckHash(u.PasswordHash); err != nil {
-			p.errorf(password, "users.%s.password: %v", name, err)
-		}
-	}
-	if email == nil {
-		email = key
-	}
-	if phone == nil {
-		phone = key
-	}
-	return u, email, phone
-}
-
-// str returns a scalar's text ("" for null). Numbers and other scalars are
-// taken as written, so an unquoted phone number works.
-func (p *parser) str(key string, n *yaml.Node) string {
-	if n.Kind != yaml.ScalarNode {
-		p.errorf(n, "%s: want a single value", key)
-		return ""
-	}
-	if n.Tag == "!!null" {
-		return ""
-	}
-	return strings.TrimSpace(n.Value)
-}
-
-func (p *parser) bool(key string, n *yaml.Node) bool {
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-		return false
-	}
-	var b bool
-	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" || n.Decode(&b) != nil {
-		p.errorf(n, "%s: want true or false", key)
-	}
-	return b
-}
-
-func (p *parser) groups(key string, n *yaml.Node) []string {
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-		return nil
-	}
-	if n.Kind != yaml.SequenceNode {
-		p.errorf(n, "%s: want a list, e.g. [\"admins\"]", key)
-		return nil
-	}
-	var out []string
-	for _, item := range n.Content {
-		item = resolve(item)
-		g := p.str(key, item)
-		switch {
-		case item.Kind != yaml.ScalarNode:
-		case g == "":
-			p.errorf(item, "%s: empty group name", key)
-		case strings.Contains(g, ","):
-			p.errorf(item, "%s: group %q contains a comma, which the groups header uses as separator", key, g)
-		default:
-			out = append(out, g)
-		}
-	}
-	return out
-}
-
-// resolve follows a YAML alias to the node it names.
-func resolve(n *yaml.Node) *yaml.Node {
-	for n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
-	return n
-}
-
-func validUsername(s string) bool {
-	if s == "" || len(s) > 256 {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsSpace(r) || unicode.IsControl(r) {
-			return false
-		}
-	}
-	return true
-}
-
-func validEmail(s string) bool {
-	local, domain, ok := strings.Cut(s, "@")
-	return ok && local != "" && domain != "" && !strings.Contains(domain, "@") &&
-		!strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
-}
-
-// Interface guard.
-var _ auth.UserBackend = (*Backend)(nil)
+// Interface guards.
+var (
+	_ auth.UserBackend     = (*Backend)(nil)
+	_ auth.DisableNotifier = (*Backend)(nil)
+)

@@ -49,22 +49,51 @@ type record struct {
 	ForceTwoFactor bool     `json:"force_two_factor,omitempty"`
 	Pending        bool     `json:"pending,omitempty"`
 	Created        int64    `json:"created"`
+	// Generation is the credential generation (auth.User.Generation): a
+	// new random value whenever the password, phone or disabled flag is
+	// set, so that even setting one back to what it was ends the sessions
+	// made in between. Records written before it existed have none and
+	// get one derived from their content (generation).
+	Generation string `json:"cg,omitempty"`
 }
 
 func (r *record) user() *auth.User {
 	return &auth.User{
 		Username: r.Username, DisplayName: r.DisplayName, Email: r.Email, Phone: r.Phone,
 		Groups: append([]string(nil), r.Groups...), PasswordHash: r.Password,
-		Disabled: r.Disabled, ForceTwoFactor: r.ForceTwoFactor,
+		Disabled: r.Disabled, ForceTwoFactor: r.ForceTwoFactor, Generation: r.generation(),
 	}
 }
 
-func fromUser(u *auth.User, pending bool) *record {
-	return &record{
+// generation is the record's credential generation: the stored one, or
+// for a record written before generations were stored, one derived from
+// its password, phone and disabled flag (until its next change stores
+// one).
+func (r *record) generation() string {
+	if r.Generation != "" {
+		return r.Generation
+	}
+	return auth.CredentialGeneration(&auth.User{PasswordHash: r.Password, Phone: r.Phone, Disabled: r.Disabled})
+}
+
+// newGeneration gives the record a new credential generation, ending the
+// sessions made under the old one.
+func (r *record) newGeneration() error {
+	g, err := auth.RandomToken(12)
+	if err != nil {
+		return fmt.Errorf("storeusers: credential generation: %w", err)
+	}
+	r.Generation = g
+	return nil
+}
+
+func fromUser(u *auth.User, pending bool) (*record, error) {
+	r := &record{
 		Username: u.Username, DisplayName: u.DisplayName, Email: strings.ToLower(u.Email), Phone: u.Phone,
 		Groups: append([]string(nil), u.Groups...), Password: u.PasswordHash,
 		Disabled: u.Disabled, ForceTwoFactor: u.ForceTwoFactor, Pending: pending, Created: time.Now().Unix(),
 	}
+	return r, r.newGeneration()
 }
 
 // RecordKeyPrefix starts the store key of every user record, which the
@@ -202,7 +231,11 @@ func (b *Backend) Add(ctx context.Context, u *auth.User) error {
 	if err := validUser(u); err != nil {
 		return err
 	}
-	return b.create(ctx, fromUser(u, false), auth.Forever)
+	r, err := fromUser(u, false)
+	if err != nil {
+		return err
+	}
+	return b.create(ctx, r, auth.Forever)
 }
 
 // Reserve creates a pending sign-up that expires after ttl unless
@@ -211,7 +244,11 @@ func (b *Backend) Reserve(ctx context.Context, u *auth.User, ttl time.Duration) 
 	if err := validUser(u); err != nil {
 		return err
 	}
-	return b.create(ctx, fromUser(u, true), ttl)
+	r, err := fromUser(u, true)
+	if err != nil {
+		return err
+	}
+	return b.create(ctx, r, ttl)
 }
 
 // Pending returns a pending (unverified) account.
@@ -278,62 +315,6 @@ func (b *Backend) remove(ctx context.Context, r *record) error {
 		return fmt.Errorf("storeusers: delete: %w", err)
 	}
 	return b.st.SRem(ctx, allKey, r.Username)
-}
-
-// SetPassword replaces an active user's password hash.
-func (b *Backend) SetPassword(ctx context.Context, username, hash string) error {
-	return b.update(ctx, username, func(r *record) error { r.Password = hash; return nil })
-}
-
-// SetDisabled disables or enables an account.
-func (b *Backend) SetDisabled(ctx context.Context, username string, disabled bool) error {
-	return b.update(ctx, username, func(r *record) error { r.Disabled = disabled; return nil })
-}
-
-// SetPhone moves an account to a new phone number (E.164), which must not
-// belong to another account.
-func (b *Backend) SetPhone(ctx context.Context, username, phone string) error {
-	r, err := b.get(ctx, username)
-	if err != nil {
-		return err
-	}
-	if r.Phone == phone {
-		return nil
-	}
-	if phone != "" {
-		ok, err := b.st.SetNX(ctx, phoneKey(phone), []byte(r.Username), auth.Forever)
-		if err != nil {
-			return fmt.Errorf("storeusers: claim phone: %w", err)
-		}
-		if !ok {
-			return &auth.ConflictError{Field: "phone"}
-		}
-	}
-	old := r.Phone
-	r.Phone = phone
-	if err := b.put(ctx, r, auth.Forever); err != nil {
-		return err
-	}
-	if old != "" {
-		if _, err := b.st.Delete(ctx, phoneKey(old)); err != nil {
-			return fmt.Errorf("storeusers: release old phone: %w", err)
-		}
-	}
-	return nil
-}
-
-func (b *Backend) update(ctx context.Context, username string, f func(*record) error) error {
-	r, err := b.get(ctx, username)
-	if err != nil {
-		return err
-	}
-	if r.Pending {
-		return auth.ErrUserNotFound
-	}
-	if err := f(r); err != nil {
-		return err
-	}
-	return b.put(ctx, r, auth.Forever)
 }
 
 // List returns the active users, sorted by username.

@@ -1,0 +1,128 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// The per-user index of sessions ("su:" + hash of the username, in a
+// SetStore): the account page's list, one revocation, and "sign out
+// everywhere else".
+
+// SessionInfo describes one of a user's sessions for the account page.
+type SessionInfo struct {
+	Handle   string // opaque, for RevokeOne; not the session id
+	Created  time.Time
+	LastSeen time.Time // approximate: from the idle expiry
+	IP       string
+	Agent    string
+	Methods  []string
+	Current  bool
+}
+
+// ListUser returns the live sessions of u, newest first; current marks
+// the caller's own (by cookie value). Sessions made under another
+// credential generation than u's are dead and left out.
+func (m *Sessions) ListUser(ctx context.Context, u *User, current string) ([]SessionInfo, error) {
+	user := u.Username
+	if m.sets == nil {
+		return nil, nil
+	}
+	idx := userSessionsKey(user)
+	keys, err := m.sets.SMembers(ctx, idx)
+	if err != nil {
+		return nil, fmt.Errorf("session: list: %w", err)
+	}
+	now := m.clock.Now()
+	var out []SessionInfo
+	for _, key := range keys {
+		data, err := m.kv.Get(ctx, key)
+		if errors.Is(err, ErrNotFound) {
+			_ = m.sets.SRem(ctx, idx, key)
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("session: list: %w", err)
+		}
+		var s Session
+		if json.Unmarshal(data, &s) != nil || s.User != user || s.Gen != u.Generation || now.Unix() >= s.Expires {
+			continue
+		}
+		info := SessionInfo{Handle: key, Created: time.Unix(s.Created, 0), IP: s.IP, Agent: s.Agent, Methods: s.Methods(), LastSeen: time.Unix(s.Created, 0)}
+		for _, p := range s.Proofs {
+			if t := time.Unix(p.At, 0); t.After(info.LastSeen) {
+				info.LastSeen = t
+			}
+		}
+		if c, ok := m.kv.(Counter); ok && !s.Remember {
+			if ttl, err := c.TTL(ctx, key); err == nil && m.cfg.IdleTimeout > ttl {
+				if seen := now.Add(ttl - m.cfg.IdleTimeout); seen.After(info.LastSeen) {
+					info.LastSeen = seen
+				}
+			}
+		}
+		info.Current = current != "" && key == sessionKey(current)
+		out = append(out, info)
+	}
+	slices.SortFunc(out, func(a, b SessionInfo) int { return b.Created.Compare(a.Created) })
+	return out, nil
+}
+
+// RevokeOne deletes one of user's sessions by its handle; handles of other
+// users' sessions are refused (false).
+func (m *Sessions) RevokeOne(ctx context.Context, user, handle string) (bool, error) {
+	if m.sets == nil {
+		return false, nil
+	}
+	keys, err := m.sets.SMembers(ctx, userSessionsKey(user))
+	if err != nil {
+		return false, fmt.Errorf("session: revoke: %w", err)
+	}
+	if !slices.Contains(keys, handle) {
+		return false, nil
+	}
+	if _, err := m.kv.Delete(ctx, handle); err != nil {
+		return false, fmt.Errorf("session: revoke: %w", err)
+	}
+	return true, m.sets.SRem(ctx, userSessionsKey(user), handle)
+}
+
+// RevokeUser deletes every session of user except the one with cookie
+// value except ("" = all) and returns how many it ended.
+func (m *Sessions) RevokeUser(ctx context.Context, user, except string) (int, error) {
+	if m.sets == nil {
+		return 0, nil
+	}
+	idx := userSessionsKey(user)
+	keys, err := m.sets.SMembers(ctx, idx)
+	if err != nil {
+		return 0, fmt.Errorf("session: revoke: %w", err)
+	}
+	keep := ""
+	if except != "" {
+		keep = sessionKey(except)
+	}
+	n := 0
+	for _, key := range keys {
+		if key == keep {
+			continue
+		}
+		ok, err := m.kv.Delete(ctx, key)
+		if err != nil {
+			return n, fmt.Errorf("session: revoke: %w", err)
+		}
+		if ok {
+			n++
+		}
+		if err := m.sets.SRem(ctx, idx, key); err != nil {
+			return n, fmt.Errorf("session: revoke: %w", err)
+		}
+	}
+	return n, nil
+}
+
+func userSessionsKey(user string) string { return "su:" + hashKey(user) }

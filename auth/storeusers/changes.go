@@ -1,0 +1,99 @@
+package storeusers
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+)
+
+// Changes to an active account: each change of the password, phone or
+// disabled flag gives it a new credential generation, which ends the
+// sessions made before (docs/contract.md, "Sessions end when credentials
+// change").
+
+// SetPassword replaces an active user's password hash, ending the
+// sessions made with the old one (a new credential generation).
+func (b *Backend) SetPassword(ctx context.Context, username, hash string) error {
+	return b.update(ctx, username, func(r *record) error {
+		r.Password = hash
+		return r.newGeneration()
+	})
+}
+
+// UpgradeHash replaces the hash of a password that did not change (a
+// stronger hash of it, after a login), keeping the credential generation:
+// sessions are not ended. It does nothing when the stored hash is no
+// longer old (the password changed meanwhile).
+func (b *Backend) UpgradeHash(ctx context.Context, username, old, hash string) error {
+	return b.update(ctx, username, func(r *record) error {
+		if r.Password != old {
+			return nil
+		}
+		r.Generation = r.generation() // a derived one must not change with the hash
+		r.Password = hash
+		return nil
+	})
+}
+
+// SetDisabled disables or enables an account; a change ends its sessions
+// (a new credential generation), and they stay ended when it is enabled
+// again.
+func (b *Backend) SetDisabled(ctx context.Context, username string, disabled bool) error {
+	return b.update(ctx, username, func(r *record) error {
+		if r.Disabled == disabled {
+			return nil
+		}
+		r.Disabled = disabled
+		return r.newGeneration()
+	})
+}
+
+// SetPhone moves an account to a new phone number (E.164), which must not
+// belong to another account.
+func (b *Backend) SetPhone(ctx context.Context, username, phone string) error {
+	r, err := b.get(ctx, username)
+	if err != nil {
+		return err
+	}
+	if r.Phone == phone {
+		return nil
+	}
+	if phone != "" {
+		ok, err := b.st.SetNX(ctx, phoneKey(phone), []byte(r.Username), auth.Forever)
+		if err != nil {
+			return fmt.Errorf("storeusers: claim phone: %w", err)
+		}
+		if !ok {
+			return &auth.ConflictError{Field: "phone"}
+		}
+	}
+	old := r.Phone
+	r.Phone = phone
+	if err := r.newGeneration(); err != nil {
+		return err
+	}
+	if err := b.put(ctx, r, auth.Forever); err != nil {
+		return err
+	}
+	if old != "" {
+		if _, err := b.st.Delete(ctx, phoneKey(old)); err != nil {
+			return fmt.Errorf("storeusers: release old phone: %w", err)
+		}
+	}
+	return nil
+}
+
+func (b *Backend) update(ctx context.Context, username string, f func(*record) error) error {
+	r, err := b.get(ctx, username)
+	if err != nil {
+		return err
+	}
+	if r.Pending {
+		return auth.ErrUserNotFound
+	}
+	if err := f(r); err != nil {
+		return err
+	}
+	return b.put(ctx, r, auth.Forever)
+}
