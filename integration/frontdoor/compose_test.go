@@ -341,6 +341,9 @@ func checkTraefikLabels(t *testing.T, file string, labels map[string]string, add
 	if got := labels[fa+"trustforwardheader"]; got != "false" {
 		t.Errorf("%s: forwardauth.trustforwardheader %q, want \"false\"", file, got)
 	}
+	if got := labels[fa+"maxresponsebodysize"]; got != "65536" {
+		t.Errorf("%s: forwardauth.maxresponsebodysize %q, want \"65536\" (as deploy/traefik/dynamic.yml)", file, got)
+	}
 	want := headerNames(h)
 	if got := strings.Split(labels[fa+"authresponseheaders"], ","); !slices.Equal(got, want) {
 		t.Errorf("%s: authresponseheaders %q, want every identity header %q", file, got, want)

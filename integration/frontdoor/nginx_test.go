@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -52,7 +53,8 @@ pid %[1]s/nginx.pid;
 error_log %[1]s/error.log info;
 events { worker_connections 256; }
 http {
-    access_log %[1]s/access.log;
+    log_format gatehouse_test '$request_id $status "$request"';
+    access_log %[1]s/access.log gatehouse_test;
     client_body_temp_path %[1]s/tmp/body;
     proxy_temp_path %[1]s/tmp/proxy;
     fastcgi_temp_path %[1]s/tmp/fastcgi;
@@ -84,20 +86,12 @@ http {
 		return err
 	})
 
-	w := &world{gh: gh, app: a, roots: roots,
-		authURL: "https://auth.example.com:" + port,
-		appURL:  "https://app.example.com:" + port,
-	}
+	t.Logf("front door: %s", versionOf(t, nginx, "-v"))
+	w := newWorld(t, "nginx", gh, a, httpsAddr, roots)
 	exercise(t, w)
 
 	t.Run("plain http is sent to https", func(t *testing.T) {
-		b := newBrowser(t, roots)
-		httpURL := "http://app.example.com:" + portOf(t, httpAddr) + "/deals?id=1"
-		p := b.get(httpURL, nil)
-		p.wantStatus(t, http.StatusMovedPermanently)
-		if loc := p.header.Get("Location"); !strings.HasPrefix(loc, "https://app.example.com") || !strings.HasSuffix(loc, "/deals?id=1") {
-			t.Errorf("Location %q", loc)
-		}
+		checkHTTPRedirect(t, w, httpAddr)
 	})
 	t.Run("the auth-request endpoint is not reachable from outside", func(t *testing.T) {
 		b := newBrowser(t, roots)
@@ -105,4 +99,85 @@ http {
 		p.wantStatus(t, http.StatusNotFound)
 		b.get(w.appURL+"/_gatehouse_authz", nil).wantStatus(t, http.StatusNotFound)
 	})
+	bobB := signInBoth(t, w, bob)
+	t.Run("the request id is nginx's, not the client's", func(t *testing.T) {
+		checkNginxRequestID(t, w, bobB, filepath.Join(dir, "access.log"))
+	})
+	checkAfterLogin(t, w, bobB)
+}
+
+// checkNginxRequestID sends requests with a client's own X-Request-Id:
+// Gatehouse keeps the id of a trusted proxy (docs/contract.md, "Logs"),
+// so the snippets must send nginx's $request_id instead, to Gatehouse and
+// to the app, or clients could forge the ids in every log.
+func checkNginxRequestID(t *testing.T, w *world, b *browser, accessLog string) {
+	const forged = "forged-by-the-client"
+	for _, tc := range []struct {
+		name   string
+		b      *browser
+		path   string
+		status int
+	}{
+		{"allowed", b, "/deals/request-id-allowed", http.StatusOK},
+		{"refused", newBrowser(t, w.roots), "/deals/request-id-refused", http.StatusUnauthorized},
+	} {
+		before := w.app.count()
+		tc.b.get(w.appURL+tc.path, http.Header{"Accept": {"application/json"}, "X-Request-Id": {forged}}).wantStatus(t, tc.status)
+		id := nginxRequestID(t, accessLog, tc.path)
+		if id == forged || !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(id) {
+			t.Fatalf("%s: nginx logged request id %q", tc.name, id)
+		}
+		if tc.status == http.StatusOK {
+			if w.app.count() != before+1 {
+				t.Fatalf("%s: the request did not reach the app", tc.name)
+			}
+			if got := w.app.last(t).Header.Values("X-Request-Id"); len(got) != 1 || got[0] != id {
+				t.Errorf("%s: the app got X-Request-Id %q, want nginx's %q", tc.name, got, id)
+			}
+			continue
+		}
+		// Gatehouse logs refused checks, with the id it was given (the
+		// line is written once the answer is sent: wait for it).
+		var log []byte
+		for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			var err error
+			if log, err = os.ReadFile(w.gh.proc.Log); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(log), `"request_id":"`+id+`"`) || time.Now().After(deadline) {
+				break
+			}
+		}
+		if strings.Contains(string(log), forged) {
+			t.Errorf("%s: Gatehouse logged the client's request id", tc.name)
+		}
+		if !strings.Contains(string(log), `"request_id":"`+id+`"`) {
+			t.Errorf("%s: Gatehouse did not log nginx's request id %s", tc.name, id)
+		}
+	}
+}
+
+// nginxRequestID returns the $request_id nginx logged for the last
+// request of path (the test's log_format: "$request_id $status $request").
+func nginxRequestID(t *testing.T, accessLog, path string) string {
+	t.Helper()
+	// nginx writes the line once the answer is sent: wait for it.
+	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		b, err := os.ReadFile(accessLog)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := ""
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if f := strings.Fields(line); len(f) >= 4 && f[3] == path {
+				id = f[0]
+			}
+		}
+		if id != "" {
+			return id
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nginx logged no request for %s", path)
+		}
+	}
 }
