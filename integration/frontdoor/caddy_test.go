@@ -79,7 +79,7 @@ func TestCaddy(t *testing.T) {
 			"X-Forwarded-Host": {"app.example.com"}, "X-Forwarded-Uri": {"/public/x"}, "X-Forwarded-Proto": {"https"}})
 		p.wantStatus(t, http.StatusNotFound)
 	})
-	checkAfterLogin(t, w, signInBoth(t, w, bob))
+	checkAfterLogin(t, w, signInBoth(t, w, bob), nil)
 }
 
 // withoutGlobalOptions removes the Caddyfile's global options block (the

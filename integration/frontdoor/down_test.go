@@ -48,8 +48,10 @@ func checkGatehouseDown(t *testing.T, w *world, signedIn *browser) {
 
 // checkAfterLogin runs the checks every front door shares once the login
 // scenario (exercise) has passed, with bob signed in with both factors
-// (signInBoth); the last one stops Gatehouse.
-func checkAfterLogin(t *testing.T, w *world, bobB *browser) {
+// (signInBoth); the last one stops Gatehouse. frontDoorID is
+// checkRequestID's.
+func checkAfterLogin(t *testing.T, w *world, bobB *browser, frontDoorID func(t *testing.T, path string) string) {
+	t.Run("request ids are the front door's or Gatehouse's, never the client's", func(t *testing.T) { checkRequestID(t, w, bobB, frontDoorID) })
 	t.Run("the path corpus reaches no handler it may not", func(t *testing.T) { checkPathCorpus(t, w, bobB) })
 	t.Run("absolute-form request lines are decided for the host routed to", func(t *testing.T) { checkAbsoluteForm(t, w, bobB) })
 	t.Run("with Gatehouse down the front door fails closed", func(t *testing.T) { checkGatehouseDown(t, w, bobB) })

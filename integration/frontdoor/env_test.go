@@ -228,7 +228,6 @@ func testCert(t *testing.T, dir string) *x509.CertPool {
 	return pool
 }
 
-
 // readPEMPool reads a PEM certificate file into a pool.
 func readPEMPool(path string) (*x509.CertPool, error) {
 	b, err := os.ReadFile(path)

@@ -1,6 +1,7 @@
 package frontdoor_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -78,7 +79,7 @@ func TestTraefik(t *testing.T) {
 		`address: ":443"`, fmt.Sprintf("address: %q", httpsAddr),
 		"filename: /etc/traefik/dynamic.yml", fmt.Sprintf("filename: %q", dynFile),
 	)
-	static += "\n# Added by the test.\nglobal:\n  checkNewVersion: false\n  sendAnonymousUsage: false\nlog:\n  level: INFO\n"
+	static += "\n# Added by the test.\nglobal:\n  checkNewVersion: false\n  sendAnonymousUsage: false\nlog:\n  level: INFO\n  format: json\n"
 	staticFile := filepath.Join(dir, "traefik.yml")
 	writeFile(t, staticFile, static)
 
@@ -109,12 +110,16 @@ func TestTraefik(t *testing.T) {
 	})
 	t.Run("Traefik logged no configuration problem", func(t *testing.T) {
 		for _, line := range strings.Split(p.Tail(1000), "\n") {
-			if strings.Contains(line, " WRN ") || strings.Contains(line, " ERR ") || strings.Contains(line, `"level":"warn`) || strings.Contains(line, `"level":"error`) {
-				t.Errorf("traefik: %s", line)
+			var l struct{ Level, Message string }
+			if json.Unmarshal([]byte(line), &l) != nil || l.Level != "warn" && l.Level != "error" && l.Level != "fatal" ||
+				// Logged at every start by Traefik v3.6, whatever the configuration.
+				strings.HasPrefix(l.Message, "Traefik can reject some encoded characters") {
+				continue
 			}
+			t.Errorf("traefik: %s", line)
 		}
 	})
-	checkAfterLogin(t, w, signInBoth(t, w, bob))
+	checkAfterLogin(t, w, signInBoth(t, w, bob), nil)
 }
 
 // withoutYAMLKey removes a top-level key and its block from a YAML text.
