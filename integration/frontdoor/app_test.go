@@ -19,6 +19,7 @@ type seen struct {
 	Header                       http.Header
 	BodyLen                      int64
 	BodySum                      [sha256.Size]byte
+	BodyErr                      error // reading the body failed (the front door gave up mid-body)
 }
 
 // app is the protected application: it records what reaches it, and
@@ -37,9 +38,9 @@ func newApp(t *testing.T) *app {
 	a := &app{}
 	a.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := sha256.New()
-		n, _ := io.Copy(h, r.Body)
+		n, err := io.Copy(h, r.Body)
 		s := seen{Method: r.Method, Host: r.Host, Path: r.URL.Path, RawQuery: r.URL.RawQuery, RequestURI: r.RequestURI,
-			Header: r.Header.Clone(), BodyLen: n}
+			Header: r.Header.Clone(), BodyLen: n, BodyErr: err}
 		h.Sum(s.BodySum[:0])
 		a.mu.Lock()
 		a.reqs = append(a.reqs, s)
