@@ -20,14 +20,17 @@ build:
 demo:
 	$(GO) run -tags '$(TAGS)' ./cmd/gatehouse demo
 
-# Every test: installs redis-server, nginx, caddy and chromium if missing, vets, runs
-# the race-enabled suite (integration tests start private Redis instances,
-# nginx and Caddy with the configs in deploy/, and headless Chromium against
-# the portal, on free loopback ports), then runs each fuzz target briefly.
+# Every test: installs redis-server, nginx, caddy and chromium if missing,
+# builds Traefik once per machine (scripts/traefik.sh: 5 to 15 minutes the
+# first time, then cached), vets, runs the race-enabled suite (integration
+# tests start private Redis instances, nginx, Caddy and Traefik with the
+# configs in deploy/, and headless Chromium against the portal, on free
+# loopback ports), then runs each fuzz target briefly.
 test:
 	./scripts/ensure-deps.sh nginx caddy chromium
-	$(GO) vet -tags '$(TAGS)' $(PKGS)
-	$(GO) test -tags '$(TAGS)' -race -count=1 -timeout 15m $(PKGS)
+	traefik=$$(GO='$(GO)' ./scripts/traefik.sh) && \
+	$(GO) vet -tags '$(TAGS)' $(PKGS) && \
+	GATEHOUSE_TRAEFIK="$$traefik" $(GO) test -tags '$(TAGS)' -race -count=1 -timeout 15m $(PKGS)
 	$(MAKE) fuzz FUZZTIME=20000x
 
 test-short:

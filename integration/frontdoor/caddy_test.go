@@ -66,18 +66,20 @@ func TestCaddy(t *testing.T) {
 		return nil
 	})
 
-	w := &world{gh: gh, app: a, roots: roots,
-		authURL: "https://auth.example.com:" + port,
-		appURL:  "https://app.example.com:" + port,
-	}
+	t.Logf("front door: caddy %s", versionOf(t, caddy, "version"))
+	w := newWorld(t, "caddy", gh, a, httpsAddr, roots)
 	exercise(t, w)
 
+	t.Run("plain http is sent to https", func(t *testing.T) {
+		checkHTTPRedirect(t, w, httpAddr)
+	})
 	t.Run("the forward-auth endpoint is not reachable from outside", func(t *testing.T) {
 		b := newBrowser(t, roots)
 		p := b.get(w.authURL+"/_gatehouse/authz/forward-auth", http.Header{
 			"X-Forwarded-Host": {"app.example.com"}, "X-Forwarded-Uri": {"/public/x"}, "X-Forwarded-Proto": {"https"}})
 		p.wantStatus(t, http.StatusNotFound)
 	})
+	checkAfterLogin(t, w, signInBoth(t, w, bob), nil)
 }
 
 // withoutGlobalOptions removes the Caddyfile's global options block (the

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -52,7 +53,8 @@ pid %[1]s/nginx.pid;
 error_log %[1]s/error.log info;
 events { worker_connections 256; }
 http {
-    access_log %[1]s/access.log;
+    log_format gatehouse_test '$request_id $status "$request"';
+    access_log %[1]s/access.log gatehouse_test;
     client_body_temp_path %[1]s/tmp/body;
     proxy_temp_path %[1]s/tmp/proxy;
     fastcgi_temp_path %[1]s/tmp/fastcgi;
@@ -84,20 +86,12 @@ http {
 		return err
 	})
 
-	w := &world{gh: gh, app: a, roots: roots,
-		authURL: "https://auth.example.com:" + port,
-		appURL:  "https://app.example.com:" + port,
-	}
+	t.Logf("front door: %s", versionOf(t, nginx, "-v"))
+	w := newWorld(t, "nginx", gh, a, httpsAddr, roots)
 	exercise(t, w)
 
 	t.Run("plain http is sent to https", func(t *testing.T) {
-		b := newBrowser(t, roots)
-		httpURL := "http://app.example.com:" + portOf(t, httpAddr) + "/deals?id=1"
-		p := b.get(httpURL, nil)
-		p.wantStatus(t, http.StatusMovedPermanently)
-		if loc := p.header.Get("Location"); !strings.HasPrefix(loc, "https://app.example.com") || !strings.HasSuffix(loc, "/deals?id=1") {
-			t.Errorf("Location %q", loc)
-		}
+		checkHTTPRedirect(t, w, httpAddr)
 	})
 	t.Run("the auth-request endpoint is not reachable from outside", func(t *testing.T) {
 		b := newBrowser(t, roots)
@@ -105,4 +99,38 @@ http {
 		p.wantStatus(t, http.StatusNotFound)
 		b.get(w.appURL+"/_gatehouse_authz", nil).wantStatus(t, http.StatusNotFound)
 	})
+	accessLog := filepath.Join(dir, "access.log")
+	checkAfterLogin(t, w, signInBoth(t, w, bob), func(t *testing.T, path string) string {
+		id := nginxRequestID(t, accessLog, path)
+		if !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(id) {
+			t.Fatalf("nginx logged request id %q for %s", id, path)
+		}
+		return id
+	})
+}
+
+// nginxRequestID returns the $request_id nginx logged for the last
+// request of path (the request id the snippets send to Gatehouse and the
+// app) (the test's log_format: "$request_id $status $request").
+func nginxRequestID(t *testing.T, accessLog, path string) string {
+	t.Helper()
+	// nginx writes the line once the answer is sent: wait for it.
+	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		b, err := os.ReadFile(accessLog)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := ""
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if f := strings.Fields(line); len(f) >= 4 && f[3] == path {
+				id = f[0]
+			}
+		}
+		if id != "" {
+			return id
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nginx logged no request for %s", path)
+		}
+	}
 }

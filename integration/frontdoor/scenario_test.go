@@ -21,11 +21,24 @@ const sessionCookie = "__Secure-gatehouse_session"
 
 // world is one front door with Gatehouse and the app behind it.
 type world struct {
+	name    string // the front door: nginx, caddy, traefik
 	gh      *gatehouse
 	app     *app
+	tlsAddr string // the front door's https listener
+	port    string // its port
 	authURL string // https://auth.example.com:PORT, the portal through the front door
 	appURL  string // https://app.example.com:PORT, the app through the front door
 	roots   *x509.CertPool
+}
+
+// newWorld describes the front door name serving https on tlsAddr.
+func newWorld(t *testing.T, name string, gh *gatehouse, a *app, tlsAddr string, roots *x509.CertPool) *world {
+	t.Helper()
+	port := portOf(t, tlsAddr)
+	return &world{name: name, gh: gh, app: a, tlsAddr: tlsAddr, port: port, roots: roots,
+		authURL: "https://auth.example.com:" + port,
+		appURL:  "https://app.example.com:" + port,
+	}
 }
 
 // identityHeaders are deploy/gateway.yaml's identity headers.
@@ -205,6 +218,10 @@ func exercise(t *testing.T, w *world) {
 		if claims.Subject != alice.name {
 			t.Errorf("admin assertion for %q", claims.Subject)
 		}
+	})
+
+	t.Run("signed-in POST and PUT bodies reach the app intact", func(t *testing.T) {
+		checkBodies(t, w, aliceB)
 	})
 
 	t.Run("logout ends access through the front door", func(t *testing.T) {

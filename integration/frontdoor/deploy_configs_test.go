@@ -1,0 +1,162 @@
+package frontdoor_test
+
+import (
+	"fmt"
+	"net"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse-auth/gatehouse/config"
+	"gopkg.in/yaml.v3"
+)
+
+// checkTraefikLabels checks the gatehouse middlewares defined by labels.
+func checkTraefikLabels(t *testing.T, file string, labels map[string]string, address string, h config.Headers) {
+	t.Helper()
+	const fa = "traefik.http.middlewares.gatehouse-auth.forwardauth."
+	if got := labels[fa+"address"]; got != address {
+		t.Errorf("%s: forwardauth.address %q, want %q", file, got, address)
+	}
+	if got := labels[fa+"trustforwardheader"]; got != "false" {
+		t.Errorf("%s: forwardauth.trustforwardheader %q, want \"false\"", file, got)
+	}
+	if got := labels[fa+"maxresponsebodysize"]; got != "65536" {
+		t.Errorf("%s: forwardauth.maxresponsebodysize %q, want \"65536\" (as deploy/traefik/dynamic.yml)", file, got)
+	}
+	want := headerNames(h)
+	if got := strings.Split(labels[fa+"authresponseheaders"], ","); !slices.Equal(got, append(want, "X-Request-Id")) {
+		t.Errorf("%s: authresponseheaders %q, want every identity header %q and X-Request-Id", file, got, want)
+	}
+	if v, ok := labels["traefik.http.middlewares.gatehouse-strip.headers.customrequestheaders.X-Request-Id"]; !ok || v != "" {
+		t.Errorf("%s: gatehouse-strip does not delete X-Request-Id", file)
+	}
+	if got := labels["traefik.http.routers.gatehouse.middlewares"]; got != "gatehouse-strip" {
+		t.Errorf("%s: the portal router's middlewares are %q, want gatehouse-strip (a client's X-Request-Id)", file, got)
+	}
+	for _, name := range want {
+		for _, spelling := range []string{name, strings.ReplaceAll(name, "-", "_")} {
+			if v, ok := labels["traefik.http.middlewares.gatehouse-strip.headers.customrequestheaders."+spelling]; !ok || v != "" {
+				t.Errorf("%s: gatehouse-strip does not delete %s", file, spelling)
+			}
+		}
+	}
+	if got := labels["traefik.http.middlewares.gatehouse.chain.middlewares"]; got != "gatehouse-strip,gatehouse-auth" {
+		t.Errorf("%s: the gatehouse chain is %q", file, got)
+	}
+}
+
+// headerNames lists the configured identity headers in configuration order.
+func headerNames(h config.Headers) []string {
+	var out []string
+	for _, n := range []string{h.User, h.Email, h.Name, h.Groups, h.Phone, h.Methods, h.Assertion} {
+		if n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func TestTraefikDockerLabelsExample(t *testing.T) {
+	t.Parallel()
+	var f struct {
+		Services map[string]struct {
+			Labels map[string]string `yaml:"labels"`
+		} `yaml:"services"`
+	}
+	if err := yaml.Unmarshal([]byte(readRepoFile(t, "deploy/traefik/docker-labels.yml")), &f); err != nil {
+		t.Fatal(err)
+	}
+	cfg := loadDeployGateway(t)
+	_, port, _ := net.SplitHostPort(cfg.Server.Listen)
+	gh := f.Services["gatehouse"].Labels
+	checkTraefikLabels(t, "deploy/traefik/docker-labels.yml", gh, "http://gatehouse:"+port+cfg.Server.PortalPrefix+"/authz/forward-auth", cfg.Identity.Headers)
+	if got := gh["traefik.http.services.gatehouse.loadbalancer.server.port"]; got != port {
+		t.Errorf("the portal service port %q, server.listen is on %s", got, port)
+	}
+	if got := f.Services["app"].Labels["traefik.http.routers.app.middlewares"]; got != "gatehouse@docker" {
+		t.Errorf("the app router's middlewares are %q", got)
+	}
+}
+
+// loadDeployGateway parses deploy/gateway.yaml and validates it.
+func loadDeployGateway(t *testing.T) *config.Config {
+	t.Helper()
+	cfg, err := config.Parse("deploy/gateway.yaml", []byte(readRepoFile(t, "deploy/gateway.yaml")), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("deploy/gateway.yaml: %v", err)
+	}
+	return cfg
+}
+
+// TestDeployConfigsCopyEveryIdentityHeader checks that each front door
+// config passes on, and strips from clients, exactly the identity headers
+// deploy/gateway.yaml configures: a header added there but forgotten in a
+// front door would either not reach apps or, worse, be forgeable.
+func TestDeployConfigsCopyEveryIdentityHeader(t *testing.T) {
+	t.Parallel()
+	cfg := loadDeployGateway(t)
+	names := headerNames(cfg.Identity.Headers)
+
+	t.Run("nginx", func(t *testing.T) {
+		protect := readRepoFile(t, "deploy/nginx/snippets/gatehouse-protect.conf")
+		for _, n := range names {
+			v := regexp.MustCompile(`(?m)^auth_request_set\s+\$(\w+)\s+\$upstream_http_` + strings.ToLower(strings.ReplaceAll(n, "-", "_")) + `;`).FindStringSubmatch(protect)
+			if v == nil {
+				t.Errorf("no auth_request_set for %s", n)
+				continue
+			}
+			if !regexp.MustCompile(`(?m)^proxy_set_header\s+` + regexp.QuoteMeta(n) + `\s+\$` + v[1] + `;`).MatchString(protect) {
+				t.Errorf("no proxy_set_header %s $%s", n, v[1])
+			}
+		}
+	})
+	t.Run("caddy", func(t *testing.T) {
+		caddyfile := readRepoFile(t, "deploy/caddy/Caddyfile")
+		m := regexp.MustCompile(`(?m)^\s*copy_headers (.*)$`).FindStringSubmatch(caddyfile)
+		if m == nil || !slices.Equal(strings.Fields(m[1]), names) {
+			t.Errorf("copy_headers %v, want %q", m, names)
+		}
+		for _, n := range names {
+			for _, spelling := range []string{n, strings.ReplaceAll(n, "-", "_")} {
+				if !regexp.MustCompile(`(?m)^\s*request_header -` + regexp.QuoteMeta(spelling) + `\s*$`).MatchString(caddyfile) {
+					t.Errorf("the client's %s is not deleted", spelling)
+				}
+			}
+		}
+		if n := len(regexp.MustCompile(`(?m)^\s*request_header X-Request-Id \{http\.request\.uuid\}\s*$`).FindAllString(caddyfile, -1)); n != 2 {
+			t.Errorf("%d request_header X-Request-Id {http.request.uuid} lines, want 2 (the app's and the portal's site)", n)
+		}
+	})
+	t.Run("traefik", func(t *testing.T) {
+		dyn := parseTraefikDynamic(t, readRepoFile(t, "deploy/traefik/dynamic.yml"))
+		fa := dyn.HTTP.Middlewares["gatehouse-auth"].ForwardAuth
+		if fa == nil || !slices.Equal(fa.AuthResponseHeaders, append(names[:len(names):len(names)], "X-Request-Id")) {
+			t.Fatalf("authResponseHeaders %v, want %q and X-Request-Id", fa, names)
+		}
+		if want := fmt.Sprintf("http://%s%s/authz/forward-auth", cfg.Server.Listen, cfg.Server.PortalPrefix); fa.Address != want {
+			t.Errorf("forwardAuth address %q, want %q (server.listen)", fa.Address, want)
+		}
+		strip := dyn.HTTP.Middlewares["gatehouse-strip"].Headers
+		if strip == nil {
+			t.Fatal("no gatehouse-strip headers middleware")
+		}
+		for _, n := range names {
+			for _, spelling := range []string{n, strings.ReplaceAll(n, "-", "_")} {
+				if v, ok := strip.CustomRequestHeaders[spelling]; !ok || v != "" {
+					t.Errorf("gatehouse-strip does not delete %s", spelling)
+				}
+			}
+		}
+		if v, ok := strip.CustomRequestHeaders["X-Request-Id"]; !ok || v != "" {
+			t.Error("gatehouse-strip does not delete X-Request-Id")
+		}
+		if r := dyn.HTTP.Routers["gatehouse"]; !slices.Equal(r.Middlewares, []string{"gatehouse-strip"}) {
+			t.Errorf("the portal router's middlewares are %q, want [gatehouse-strip] (a client's X-Request-Id)", r.Middlewares)
+		}
+	})
+}
