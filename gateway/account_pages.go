@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -23,7 +22,7 @@ func (s *Server) formError(c *gin.Context, d *pageData, err error) int {
 // signupPage is GET /signup.
 func (s *Server) signupPage(c *gin.Context) {
 	if !s.cfg.Users.Signup.Enabled || s.registry == nil {
-		s.fail(c, errSignupDisabled)
+		s.fail(c, auth.ErrSignupDisabled)
 		return
 	}
 	d := s.page("signup.title")
@@ -40,7 +39,7 @@ func (s *Server) signupSubmit(c *gin.Context) {
 	rd := s.rdParam(c)
 	sess, _, err := s.signup(c, in)
 	if err != nil {
-		if errors.Is(err, errSignupDisabled) {
+		if errors.Is(err, auth.ErrSignupDisabled) {
 			s.fail(c, err)
 			return
 		}
@@ -59,7 +58,7 @@ func (s *Server) signupSubmit(c *gin.Context) {
 // password) when ?u= is set.
 func (s *Server) resetPage(c *gin.Context) {
 	if s.registry == nil {
-		s.fail(c, errResetUnavailable)
+		s.fail(c, auth.ErrResetUnavailable)
 		return
 	}
 	d := s.page("reset.title")
@@ -175,50 +174,14 @@ func (s *Server) accountPassword(c *gin.Context) {
 	s.renderAccount(c, http.StatusOK, sess, fresh, d)
 }
 
+// changePassword changes the password of u, signed in with sess, which
+// stays signed in under a new id.
 func (s *Server) changePassword(c *gin.Context, sess *auth.Session, u *auth.User, current, password string) error {
-	ctx := c.Request.Context()
-	if s.registry == nil {
-		return errAccountUnavailable
+	st, err := s.login.ChangePassword(c.Request.Context(), s.client(c), sess, u, current, password)
+	if err == nil {
+		s.setSessionCookie(c, st.Session)
 	}
-	if err := s.checkBan(c, u.Username); err != nil {
-		return err
-	}
-	if _, err := s.authn.CheckPassword(ctx, u.Username, current); err != nil {
-		if errors.Is(err, auth.ErrInvalidCredentials) {
-			if rerr := s.recordFailure(c, u.Username); rerr != nil {
-				return rerr
-			}
-			return auth.FieldProblem("current", "field.current.wrong", "That is not your current password.")
-		}
-		return err
-	}
-	if p := s.policy.Check(password, u); p.ID != "" {
-		return &auth.InputError{Problems: map[string]auth.Problem{"password": p}}
-	}
-	hash, err := s.hasher.Hash(ctx, password)
-	if err != nil {
-		return err
-	}
-	if err := s.registry.SetPassword(ctx, u.Username, hash); err != nil {
-		return err
-	}
-	// This session stays signed in, under a new id and the new
-	// credentials; every other one ends (docs/contract.md, "Sessions end
-	// when credentials change").
-	if err := s.restamp(c, sess, u.Username); err != nil {
-		return err
-	}
-	n, err := s.sessions.RevokeUser(ctx, u.Username, sess.ID)
-	if err != nil {
-		return err
-	}
-	s.audit(c, "password_changed", u.Username, "", "sessions_revoked", n)
-	return nil
-}
-
-// phoneSetter is a registry that can move an account to a new number.
-type phoneSetter interface {
-	SetPhone(ctx context.Context, username, phone string) error
+	return err
 }
 
 // accountPhone is POST /account/phone: send a code to the new number.
@@ -238,33 +201,10 @@ func (s *Server) accountPhone(c *gin.Context) {
 	s.renderAccount(c, http.StatusOK, sess, u, d)
 }
 
+// startPhoneChange sends a code to u's new number.
 func (s *Server) startPhoneChange(c *gin.Context, sess *auth.Session, u *auth.User, phone string) error {
-	ctx := c.Request.Context()
-	if _, ok := s.registry.(phoneSetter); !ok {
-		return errAccountUnavailable
-	}
-	e164, err := auth.NormalizePhone(phone, s.region)
-	if err != nil {
-		return &auth.InputError{Problems: map[string]auth.Problem{"phone": auth.PhoneProblem(err)}}
-	}
-	if e164 == u.Phone {
-		return auth.FieldProblem("phone", "field.phone.same", "That is already your number.")
-	}
-	if other, err := s.users.Lookup(ctx, e164); err == nil && other.Username != u.Username {
-		return &auth.ConflictError{Field: "phone"}
-	} else if err != nil && !errors.Is(err, auth.ErrUserNotFound) {
-		return err
-	}
-	if sess.Change != nil {
-		s.otp.Cancel(ctx, sess.Change.Challenge)
-	}
-	ch, err := s.otp.Start(ctx, u.Username, e164, purposePhoneChange)
-	if err != nil {
-		return err
-	}
-	sess.Change = &auth.Pending{User: u.Username, Challenge: ch.ID, Purpose: purposePhoneChange, Phone: e164}
-	s.audit(c, "otp_sent", u.Username, e164, "purpose", purposePhoneChange)
-	return s.sessions.Save(ctx, sess)
+	_, err := s.login.PhoneChangeStart(c.Request.Context(), s.client(c), sess, u, phone)
+	return err
 }
 
 // accountPhoneVerify is POST /account/phone/verify.
@@ -288,55 +228,14 @@ func (s *Server) accountPhoneVerify(c *gin.Context) {
 	s.renderAccount(c, http.StatusOK, sess, fresh, d)
 }
 
+// finishPhoneChange moves u to the number its code was sent to; sess
+// stays signed in under a new id.
 func (s *Server) finishPhoneChange(c *gin.Context, sess *auth.Session, u *auth.User, code string) error {
-	ctx := c.Request.Context()
-	ps, ok := s.registry.(phoneSetter)
-	if !ok {
-		return errAccountUnavailable
+	st, err := s.login.PhoneChangeFinish(c.Request.Context(), s.client(c), sess, u, code)
+	if err == nil {
+		s.setSessionCookie(c, st.Session)
 	}
-	if sess.Change == nil {
-		return auth.ErrNoChallenge
-	}
-	if err := s.checkBan(c, u.Username); err != nil {
-		return err
-	}
-	ch, err := s.otp.Verify(ctx, sess.Change.Challenge, normalizeCode(code))
-	if errors.Is(err, auth.ErrOTPInvalid) {
-		if rerr := s.recordFailure(c, u.Username); rerr != nil {
-			return rerr
-		}
-	}
-	if errors.Is(err, auth.ErrOTPExpired) {
-		sess.Change = nil
-		_ = s.sessions.Save(ctx, sess)
-	}
-	if err != nil {
-		return err
-	}
-	if ch.User != u.Username {
-		return auth.ErrOTPInvalid
-	}
-	if err := ps.SetPhone(ctx, u.Username, ch.Phone); err != nil {
-		return err
-	}
-	// As for a password change: this session stays, the others end.
-	sess.Change = nil
-	if err := s.restamp(c, sess, u.Username); err != nil {
-		return err
-	}
-	n, err := s.sessions.RevokeUser(ctx, u.Username, sess.ID)
-	if err != nil {
-		return err
-	}
-	if u.Phone != "" {
-		// Tell the old number, so a hijacker's change does not go unseen.
-		msg := "The phone number of your account " + u.Username + " was just changed to " + auth.MaskPhone(ch.Phone) + ". If this was not you, contact your administrator now."
-		if err := s.otp.Notify(ctx, u.Phone, msg); err != nil {
-			s.log.WarnContext(ctx, "account: old phone not notified", "user", u.Username, "error", err)
-		}
-	}
-	s.audit(c, "phone_changed", u.Username, ch.Phone, "sessions_revoked", n)
-	return nil
+	return err
 }
 
 // accountRevoke is POST /account/sessions/revoke.

@@ -29,7 +29,6 @@ var (
 	errBadPathSubrequest = fmt.Errorf("%w (auth subrequest)", errBadPath)
 	errUpstream          = errors.New("upstream unavailable")
 	errUpstreamTimeout   = errors.New("upstream timeout")
-	errSignupDisabled    = errors.New("sign-up disabled")
 )
 
 // apiError is what a client sees: status, stable code, human message.
@@ -68,11 +67,11 @@ var errorTable = []struct {
 	{errBodyTooLarge, newAPIError(http.StatusRequestEntityTooLarge, "body_too_large", "The request body is too large.")},
 	{errNeedJSON, newAPIError(http.StatusUnsupportedMediaType, "unsupported_media_type", "Send JSON with Content-Type: application/json.")},
 	{errBadRequest, newAPIError(http.StatusBadRequest, "bad_request", "The request is malformed.")},
-	{errResetUnavailable, newAPIError(http.StatusNotFound, "reset_unavailable", "Password reset is not available here. Ask an administrator.")},
-	{errAccountUnavailable, newAPIError(http.StatusNotFound, "account_unavailable", "Account changes are not available here. Ask an administrator.")},
+	{auth.ErrResetUnavailable, newAPIError(http.StatusNotFound, "reset_unavailable", "Password reset is not available here. Ask an administrator.")},
+	{auth.ErrAccountUnavailable, newAPIError(http.StatusNotFound, "account_unavailable", "Account changes are not available here. Ask an administrator.")},
 	{auth.ErrExists, newAPIError(http.StatusConflict, "already_exists", "That is already registered.")},
 	{auth.ErrInvalidInput, newAPIError(http.StatusBadRequest, "invalid_input", "Some fields need another look.")},
-	{errSignupDisabled, newAPIError(http.StatusNotFound, "signup_disabled", "Sign-up is not enabled.")},
+	{auth.ErrSignupDisabled, newAPIError(http.StatusNotFound, "signup_disabled", "Sign-up is not enabled.")},
 	{auth.ErrSMSFailed, newAPIError(http.StatusBadGateway, "sms_failed", "The code could not be sent. Try again in a moment.")},
 	{errUpstreamTimeout, newAPIError(http.StatusGatewayTimeout, "upstream_timeout", "The application did not answer in time.")},
 	{errUpstream, newAPIError(http.StatusBadGateway, "upstream_unavailable", "The application is not reachable right now.")},

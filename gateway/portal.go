@@ -398,7 +398,7 @@ func (s *Server) renderOTP(c *gin.Context, status int, sess *auth.Session, rd st
 		s.setError(&d, err)
 	}
 	d.Purpose = sess.Pending.Purpose
-	if d.Purpose == purposeSignup {
+	if d.Purpose == auth.PurposeSignup {
 		d.Title = "otp.title_signup"
 	}
 	d.Phone = auth.MaskPhone(sess.Pending.Phone)

@@ -63,13 +63,9 @@ type Server struct {
 	cfg       *config.Config
 	sessions  *auth.Sessions
 	otp       *auth.OTP
-	authn     *auth.Authenticator
 	users     auth.UserBackend
 	signer    *auth.Signer
-	reg       *auth.Regulator
 	registry  auth.UserRegistry
-	hasher    Hasher
-	kv        auth.KV
 	policy    auth.PasswordPolicy
 	region    string
 	store     Pinger
@@ -79,6 +75,7 @@ type Server struct {
 	prefix    string
 	headers   *identityHeaders
 	trusted   []netip.Prefix
+	login     *auth.Login // every login, sign-up, reset and account change
 	table     atomic.Pointer[table]
 	portal    *portal // the login pages: templates, messages, theme, assets
 	metrics   *metrics
@@ -114,13 +111,9 @@ func New(opts Options) (*Server, error) {
 		cfg:      cfg,
 		sessions: opts.Sessions,
 		otp:      opts.OTP,
-		authn:    opts.Auth,
 		users:    opts.Auth.Users(),
 		signer:   opts.Signer,
-		reg:      opts.Regulator,
 		registry: opts.Registry,
-		hasher:   opts.Hasher,
-		kv:       opts.KV,
 		policy:   auth.PasswordPolicy{MinLength: cfg.Users.PasswordPolicy.MinLength, MaxLength: cfg.Users.PasswordPolicy.MaxLength},
 		region:   cfg.OTP.DefaultRegion,
 		store:    opts.Store,
@@ -133,6 +126,12 @@ func New(opts Options) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	s.login = auth.NewLogin(auth.LoginDeps{
+		Users: s.users, Authn: opts.Auth, Sessions: opts.Sessions, OTP: opts.OTP,
+		Regulator: opts.Regulator, Registry: opts.Registry, Hasher: opts.Hasher, KV: opts.KV,
+		Policy: s.policy, Signup: cfg.Users.Signup.Enabled, Region: s.region,
+		Observer: loginObserver{s}, Logger: s.log,
+	})
 	if s.clock == nil {
 		s.clock = auth.SystemClock{}
 	}

@@ -57,3 +57,11 @@ func (s *Server) deviceName(ua string) string {
 	}
 	return s.t("account.unknown_device")
 }
+
+// truncate cuts s to at most n bytes.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

@@ -1,0 +1,426 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+// Code purposes: what a challenge, once verified, is for.
+const (
+	PurposeLogin       = "login"
+	PurposeSignup      = "signup"
+	PurposeReset       = "reset"
+	PurposePhoneChange = "phone_change"
+)
+
+// Client is who a login step comes from: the address (from trusted hops
+// only) and the user agent, kept on the session for the account page.
+type Client struct {
+	IP        string
+	UserAgent string
+}
+
+// Event is an audit event of the login service (docs/contract.md, "Audit
+// events"). Phone is in E.164; whoever records it masks it.
+type Event struct {
+	Name  string // login_failed, login_succeeded, otp_sent, …
+	User  string
+	Phone string
+	Attrs []any // key/value pairs: reason, methods, purpose, …
+	// Err is the error the event is about, if any: the observer names it
+	// as the event's reason, with the code clients see for it.
+	Err error
+}
+
+// Observer receives the login service's audit events and counts: the
+// gateway logs and counts them. Every method must be cheap and safe for
+// concurrent use.
+type Observer interface {
+	// Audit records an audit event of client c.
+	Audit(ctx context.Context, c Client, e Event)
+	// Password counts a password step: "password" (accepted) or "failed".
+	Password(result string)
+	// Code counts a code event: "sent", "failed" or "verified".
+	Code(event string)
+	// Ban counts a new ban or lock.
+	Ban()
+}
+
+// PasswordHasher makes hashes of new passwords.
+type PasswordHasher interface {
+	Hash(ctx context.Context, password string) (string, error)
+}
+
+// PhoneSetter is a registry that can move an account to a new number.
+type PhoneSetter interface {
+	SetPhone(ctx context.Context, username, phone string) error
+}
+
+// Errors of the login service.
+var (
+	// ErrSignupDisabled: sign-up is off, or the user backend cannot
+	// create accounts.
+	ErrSignupDisabled = errors.New("sign-up disabled")
+	// ErrResetUnavailable: password reset needs the redis user backend.
+	ErrResetUnavailable = errors.New("password reset needs the redis user backend")
+	// ErrAccountUnavailable: account changes need the redis user backend.
+	ErrAccountUnavailable = errors.New("account changes need the redis user backend")
+)
+
+// LoginDeps are what the login service is built from.
+type LoginDeps struct {
+	Users    UserBackend
+	Authn    *Authenticator
+	Sessions *Sessions
+	OTP      *OTP
+	// Regulator bans after repeated failures; nil disables regulation.
+	Regulator *Regulator
+	// Registry is the writable user backend (sign-up, reset, account
+	// changes); nil with the file backend.
+	Registry UserRegistry
+	// Hasher hashes new passwords; needed with a Registry.
+	Hasher PasswordHasher
+	// KV keeps pending password resets; needed with a Registry.
+	KV     KV
+	Policy PasswordPolicy
+	// Signup enables sign-up (users.signup.enabled).
+	Signup bool
+	// Region is the default region of phone numbers (otp.default_region).
+	Region   string
+	Observer Observer // nil: none
+	Logger   *slog.Logger
+}
+
+// Login is the login service (docs/contract.md, "Login flows"): every
+// step of signing in (password, code, resend, passwordless start), of
+// sign-up and reset, and of the account page's credential changes, with
+// no HTTP. Each step takes the client's current session (nil when it has
+// none), who the client is and what it sent, and returns the session the
+// client must hold from now on (Step.Session, nil to leave it as it is)
+// and the code sent, if one was. Each rule lives here once: a ban is
+// checked before any password or code is looked at, every failure counts
+// against the account the login resolves to and the client, a decoy
+// never signs anyone in.
+type Login struct {
+	d   LoginDeps
+	obs Observer
+	log *slog.Logger
+}
+
+// NewLogin returns the login service over d.
+func NewLogin(d LoginDeps) *Login {
+	l := &Login{d: d, obs: d.Observer, log: d.Logger}
+	if l.obs == nil {
+		l.obs = noObserver{}
+	}
+	if l.log == nil {
+		l.log = slog.New(slog.DiscardHandler)
+	}
+	return l
+}
+
+// Step is the outcome of a login step.
+type Step struct {
+	// Session is the session the client holds from now on (its cookie),
+	// or nil to leave the client's as it is.
+	Session *Session
+	// Code is the challenge of a code just sent (or started, for a
+	// decoy), nil when none was.
+	Code *Challenge
+}
+
+// NeedsCode reports whether the person signing in as u with session sess
+// must still prove a code for where they are going: the gateway's route
+// policy, or force_two_factor.
+type NeedsCode func(sess *Session, u *User) bool
+
+// PasswordIn is a password step.
+type PasswordIn struct {
+	Login, Password string
+	Remember        bool
+	NeedsCode       NeedsCode
+}
+
+// Password checks the password and signs in with {pwd}; when in.NeedsCode
+// says so, it sends a code and returns its challenge. Bans and failures
+// count against the account the login resolves to, however it was
+// spelled (docs/contract.md, "Regulation").
+func (l *Login) Password(ctx context.Context, c Client, sess *Session, in PasswordIn) (Step, error) {
+	u, subject, err := ResolveLogin(ctx, l.d.Users, in.Login, l.d.Region)
+	if err != nil {
+		return Step{}, err
+	}
+	if err := l.checkBan(ctx, c, subject); err != nil {
+		return Step{}, err
+	}
+	u, err = l.d.Authn.VerifyUser(ctx, u, in.Password)
+	if err != nil {
+		if errors.Is(err, ErrInvalidCredentials) {
+			l.obs.Audit(ctx, c, Event{Name: "login_failed", Attrs: []any{"reason", "invalid_credentials"}})
+			l.obs.Password("failed")
+			if rerr := l.recordFailure(ctx, c, subject); rerr != nil {
+				return Step{}, rerr
+			}
+		}
+		return Step{}, err
+	}
+	if l.d.Regulator != nil {
+		if err := l.d.Regulator.Succeed(ctx, subject); err != nil {
+			return Step{}, err
+		}
+	}
+	if sess, err = l.begin(ctx, c, sess); err != nil {
+		return Step{}, err
+	}
+	if err := l.d.Sessions.AddProof(ctx, sess, u, MethodPassword, in.Remember); err != nil {
+		return Step{}, err
+	}
+	l.obs.Password("password")
+	if in.NeedsCode == nil || !in.NeedsCode(sess, u) {
+		if err := l.signedIn(ctx, u.Username); err != nil {
+			return Step{}, err
+		}
+		l.obs.Audit(ctx, c, Event{Name: "login_succeeded", User: u.Username, Attrs: []any{"methods", "pwd"}})
+		return Step{Session: sess}, nil
+	}
+	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, in.Remember, PurposeLogin)
+	return Step{Session: sess, Code: ch}, err
+}
+
+// begin returns the session a new login step works on: the client's own
+// (a step-up keeps its proofs), or a new one, with any code it was
+// waiting for cancelled and the client recorded.
+func (l *Login) begin(ctx context.Context, c Client, sess *Session) (*Session, error) {
+	if sess == nil {
+		var err error
+		if sess, err = l.d.Sessions.New(); err != nil {
+			return nil, err
+		}
+	}
+	l.cancelPending(ctx, sess)
+	sess.IP, sess.Agent = c.IP, truncate(c.UserAgent, 200)
+	return sess, nil
+}
+
+// startCode sends a code to phone for user and records it as pending in
+// sess (saved). The session is saved even when sending fails, so the
+// password proof is not lost and the person can ask again.
+func (l *Login) startCode(ctx context.Context, c Client, sess *Session, user, phone string, remember bool, purpose string) (*Challenge, error) {
+	ch, err := l.d.OTP.Start(ctx, user, phone, purpose)
+	if err != nil {
+		l.obs.Audit(ctx, c, Event{Name: "otp_send_failed", User: user, Phone: phone, Err: err})
+		if serr := l.d.Sessions.Save(ctx, sess); serr != nil {
+			return nil, serr
+		}
+		return nil, err
+	}
+	sess.Pending = &Pending{User: user, Challenge: ch.ID, Purpose: purpose, Remember: remember, Phone: phone}
+	if err := l.d.Sessions.Save(ctx, sess); err != nil {
+		l.d.OTP.Cancel(ctx, ch.ID)
+		return nil, err
+	}
+	l.obs.Audit(ctx, c, Event{Name: "otp_sent", User: user, Phone: phone})
+	l.obs.Code("sent")
+	return ch, nil
+}
+
+// VerifyCode checks code against the session's pending challenge and, on
+// success, adds the sms proof (activating the account first when the
+// code was a sign-up's) and rotates the session id.
+func (l *Login) VerifyCode(ctx context.Context, c Client, sess *Session, code string) (Step, error) {
+	if sess == nil || sess.Pending == nil {
+		return Step{}, ErrNoChallenge
+	}
+	// A decoy (unknown number) counts against the number, as the account
+	// would: bans must not tell them apart.
+	subject := Subject(sess.Pending.User, sess.Pending.Phone, l.d.Region)
+	if err := l.checkBan(ctx, c, subject); err != nil {
+		return Step{}, err
+	}
+	ch, err := l.d.OTP.Verify(ctx, sess.Pending.Challenge, NormalizeCode(code))
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrOTPInvalid), errors.Is(err, ErrOTPExpired):
+		l.obs.Audit(ctx, c, Event{Name: "otp_failed", User: sess.Pending.User, Err: err})
+		l.obs.Code("failed")
+		if errors.Is(err, ErrOTPInvalid) {
+			if rerr := l.recordFailure(ctx, c, subject); rerr != nil {
+				return Step{}, rerr
+			}
+		}
+		return Step{}, err
+	default:
+		return Step{}, err
+	}
+	if ch.User == "" || ch.User != sess.Pending.User {
+		// A decoy challenge (unknown phone): never signs anyone in.
+		return Step{}, ErrOTPInvalid
+	}
+	remember, purpose := sess.Pending.Remember, sess.Pending.Purpose
+	sess.Pending = nil
+	var u *User
+	if purpose == PurposeSignup {
+		u, err = l.finishSignup(ctx, c, sess, ch)
+	} else {
+		u, err = l.d.Users.Lookup(ctx, ch.User)
+	}
+	switch {
+	case errors.Is(err, ErrUserNotFound):
+		return Step{}, ErrOTPInvalid // the account went away meanwhile
+	case err != nil:
+		return Step{}, err
+	case u.Disabled:
+		return Step{}, ErrOTPInvalid
+	}
+	// Under the account's credential generation now: if it changed since
+	// the password step, that proof is dropped (docs/contract.md,
+	// "Sessions end when credentials change").
+	if err := l.d.Sessions.AddProof(ctx, sess, u, MethodSMS, remember); err != nil {
+		return Step{}, err
+	}
+	if err := l.signedIn(ctx, ch.User); err != nil {
+		return Step{}, err
+	}
+	l.obs.Audit(ctx, c, Event{Name: "otp_verified", User: ch.User, Phone: ch.Phone})
+	l.obs.Audit(ctx, c, Event{Name: "login_succeeded", User: ch.User, Phone: ch.Phone, Attrs: []any{"methods", strings.Join(sess.Methods(), ",")}})
+	l.obs.Code("verified")
+	return Step{Session: sess}, nil
+}
+
+// Resend sends a new code for the session's pending login (a fresh
+// challenge if the old one died), or starts a step-up for the signed-in
+// user u of sess (nil when the session is not signed in).
+func (l *Login) Resend(ctx context.Context, c Client, sess *Session, u *User) (Step, error) {
+	if sess == nil {
+		return Step{}, ErrNoChallenge
+	}
+	if p := sess.Pending; p != nil {
+		ch, err := l.d.OTP.Resend(ctx, p.Challenge)
+		if err == nil {
+			p.Challenge = ch.ID
+			if err := l.d.Sessions.Save(ctx, sess); err != nil {
+				return Step{}, err
+			}
+			if ch.User != "" {
+				l.obs.Audit(ctx, c, Event{Name: "otp_sent", User: ch.User, Phone: ch.Phone, Attrs: []any{"resend", "true"}})
+				l.obs.Code("sent")
+			}
+			return Step{Session: sess, Code: ch}, nil
+		}
+		if !errors.Is(err, ErrOTPExpired) {
+			return Step{}, err
+		}
+		// The challenge died (expired or out of attempts): start over for
+		// the same person.
+		sess.Pending = nil
+		if p.User == "" {
+			return l.startDecoy(ctx, sess, p.Phone, p.Remember)
+		}
+		var pu *User
+		if p.Purpose == PurposeSignup && l.d.Registry != nil {
+			pu, err = l.d.Registry.Pending(ctx, p.User)
+		} else {
+			pu, err = l.d.Users.Lookup(ctx, p.User)
+		}
+		if err != nil {
+			return Step{}, err
+		}
+		ch, err = l.startCode(ctx, c, sess, pu.Username, pu.Phone, p.Remember, p.Purpose)
+		return Step{Session: sess, Code: ch}, err
+	}
+	if u == nil {
+		return Step{}, ErrNoChallenge
+	}
+	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, sess.Remember, PurposeLogin)
+	return Step{Session: sess, Code: ch}, err
+}
+
+// Passwordless begins a passwordless login for phone. Unknown numbers get
+// the same answer and a decoy challenge that can never succeed; no SMS is
+// sent to them.
+func (l *Login) Passwordless(ctx context.Context, c Client, sess *Session, phone string, remember bool) (Step, error) {
+	e164, err := NormalizePhone(phone, l.d.Region)
+	if err != nil {
+		return Step{}, err
+	}
+	if sess, err = l.begin(ctx, c, sess); err != nil {
+		return Step{}, err
+	}
+	u, err := l.d.Users.Lookup(ctx, e164)
+	if err != nil && !errors.Is(err, ErrUserNotFound) {
+		return Step{}, err
+	}
+	if u == nil || u.Disabled || u.Phone != e164 {
+		return l.startDecoy(ctx, sess, e164, remember)
+	}
+	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, remember, PurposeLogin)
+	return Step{Session: sess, Code: ch}, err
+}
+
+// startDecoy records a challenge for an unknown phone that looks and
+// counts like a real one but sends nothing and can never succeed.
+func (l *Login) startDecoy(ctx context.Context, sess *Session, phone string, remember bool) (Step, error) {
+	ch, err := l.d.OTP.StartDecoy(ctx, phone, PurposeLogin)
+	if err != nil {
+		return Step{}, err
+	}
+	sess.Pending = &Pending{Challenge: ch.ID, Purpose: PurposeLogin, Remember: remember, Phone: phone}
+	if err := l.d.Sessions.Save(ctx, sess); err != nil {
+		return Step{}, err
+	}
+	return Step{Session: sess, Code: ch}, nil
+}
+
+// Logout deletes sess (nil: nothing to do) everywhere, with any pending
+// code.
+func (l *Login) Logout(ctx context.Context, c Client, sess *Session) error {
+	if sess == nil {
+		return nil
+	}
+	l.cancelPending(ctx, sess)
+	if err := l.d.Sessions.Delete(ctx, sess.ID); err != nil {
+		return err
+	}
+	l.obs.Audit(ctx, c, Event{Name: "logout", User: sess.User})
+	return nil
+}
+
+// cancelPending drops the code sess was waiting for.
+func (l *Login) cancelPending(ctx context.Context, sess *Session) {
+	if sess.Pending != nil {
+		l.d.OTP.Cancel(ctx, sess.Pending.Challenge)
+		sess.Pending = nil
+	}
+}
+
+// CodeTTL is how long a code lives (otp.ttl).
+func (l *Login) CodeTTL() time.Duration { return l.d.OTP.Config().TTL }
+
+// NormalizeCode drops the spaces and dashes people type or paste in codes.
+func NormalizeCode(code string) string {
+	out := make([]byte, 0, len(code))
+	for i := 0; i < len(code); i++ {
+		if c := code[i]; c != ' ' && c != '-' && c != '\t' {
+			out = append(out, c)
+		}
+	}
+	return string(out)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// noObserver records nothing.
+type noObserver struct{}
+
+func (noObserver) Audit(context.Context, Client, Event) {}
+func (noObserver) Password(string)                      {}
+func (noObserver) Code(string)                          {}
+func (noObserver) Ban()                                 {}

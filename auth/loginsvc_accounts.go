@@ -1,0 +1,347 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"strings"
+)
+
+// SignUp reserves a new account and sends a code to its phone; the
+// account becomes active when the code is verified (VerifyCode) with the
+// session returned.
+func (l *Login) SignUp(ctx context.Context, c Client, sess *Session, in NewAccount) (Step, error) {
+	if !l.d.Signup || l.d.Registry == nil {
+		return Step{}, ErrSignupDisabled
+	}
+	u, err := ValidateAccount(in, l.d.Policy, l.d.Region)
+	if err != nil {
+		return Step{}, err
+	}
+	if u.PasswordHash, err = l.d.Hasher.Hash(ctx, in.Password); err != nil {
+		return Step{}, err
+	}
+	// The reservation outlives a few resends; unverified, it expires.
+	if err := l.d.Registry.Reserve(ctx, u, 3*l.CodeTTL()); err != nil {
+		return Step{}, err
+	}
+	release := func() { _ = l.d.Registry.Release(context.WithoutCancel(ctx), u.Username) }
+	if sess, err = l.begin(ctx, c, sess); err != nil {
+		release()
+		return Step{}, err
+	}
+	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, false, PurposeSignup)
+	if err != nil {
+		release()
+		return Step{}, err
+	}
+	return Step{Session: sess, Code: ch}, nil
+}
+
+// finishSignup activates the account whose code was just verified,
+// records its password proof (the sms proof follows in VerifyCode) and
+// returns the account.
+func (l *Login) finishSignup(ctx context.Context, c Client, sess *Session, ch *Challenge) (*User, error) {
+	if l.d.Registry == nil {
+		return nil, ErrSignupDisabled
+	}
+	if err := l.d.Registry.Activate(ctx, ch.User); err != nil {
+		return nil, err
+	}
+	l.obs.Audit(ctx, c, Event{Name: "signup", User: ch.User, Phone: ch.Phone})
+	u, err := l.d.Users.Lookup(ctx, ch.User)
+	if err != nil {
+		return nil, err
+	}
+	return u, l.d.Sessions.AddProof(ctx, sess, u, MethodPassword, false)
+}
+
+// resetKey names the pending reset of a login: by its regulation subject
+// (Subject), so that every spelling of one account, or of one unknown
+// name, is one pending reset, and both behave alike.
+func resetKey(subject string) string { return "reset:" + subject }
+
+// ResetStart sends a reset code to the account's phone. Unknown accounts
+// get the same answer and a decoy that sends nothing.
+func (l *Login) ResetStart(ctx context.Context, c Client, login string) error {
+	if l.d.Registry == nil {
+		return ErrResetUnavailable
+	}
+	login = strings.TrimSpace(login)
+	if login == "" {
+		return FieldProblem("username", "field.username.required", "Enter your username, email or phone number.")
+	}
+	u, subject, err := ResolveLogin(ctx, l.d.Users, login, l.d.Region)
+	if err != nil {
+		return err
+	}
+	var ch *Challenge
+	if u != nil && !u.Disabled && u.Phone != "" {
+		ch, err = l.d.OTP.Start(ctx, u.Username, u.Phone, PurposeReset)
+		if err == nil {
+			l.obs.Audit(ctx, c, Event{Name: "otp_sent", User: u.Username, Phone: u.Phone, Attrs: []any{"purpose", PurposeReset}})
+		}
+	} else {
+		ch, err = l.d.OTP.StartDecoy(ctx, "reset:"+subject, PurposeReset)
+	}
+	if err != nil {
+		return err
+	}
+	return l.d.KV.Set(ctx, resetKey(subject), []byte(ch.ID), l.CodeTTL())
+}
+
+// ResetIn is the second step of a password reset.
+type ResetIn struct {
+	Login, Code, Password string
+}
+
+// ResetFinish checks the code and sets the new password, ending every
+// other session of the account. The client's own session sess, when it
+// is a valid one of this account, survives under the new credentials and
+// is returned in Step.Session.
+func (l *Login) ResetFinish(ctx context.Context, c Client, sess *Session, in ResetIn) (Step, error) {
+	if l.d.Registry == nil {
+		return Step{}, ErrResetUnavailable
+	}
+	login := strings.TrimSpace(in.Login)
+	u, subject, err := ResolveLogin(ctx, l.d.Users, login, l.d.Region)
+	if err != nil {
+		return Step{}, err
+	}
+	target := u
+	if target == nil {
+		target = &User{Username: login}
+	}
+	if p := l.d.Policy.Check(in.Password, target); p.ID != "" {
+		return Step{}, &InputError{Problems: map[string]Problem{"password": p}}
+	}
+	if err := l.checkBan(ctx, c, subject); err != nil {
+		return Step{}, err
+	}
+	chID, err := l.d.KV.Get(ctx, resetKey(subject))
+	if errors.Is(err, ErrNotFound) {
+		return Step{}, ErrOTPExpired
+	}
+	if err != nil {
+		return Step{}, err
+	}
+	ch, err := l.d.OTP.Verify(ctx, string(chID), NormalizeCode(in.Code))
+	if errors.Is(err, ErrOTPInvalid) {
+		if rerr := l.recordFailure(ctx, c, subject); rerr != nil {
+			return Step{}, rerr
+		}
+	}
+	if err != nil {
+		return Step{}, err
+	}
+	if ch.User == "" || u == nil || ch.User != u.Username {
+		return Step{}, ErrOTPInvalid
+	}
+	if sess != nil && (!sess.Authenticated() || sess.User != u.Username || sess.Gen != u.Generation) {
+		sess = nil
+	}
+	hash, err := l.d.Hasher.Hash(ctx, in.Password)
+	if err != nil {
+		return Step{}, err
+	}
+	if err := l.d.Registry.SetPassword(ctx, u.Username, hash); err != nil {
+		return Step{}, err
+	}
+	_, _ = l.d.KV.Delete(ctx, resetKey(subject))
+	if err := l.signedIn(ctx, subject); err != nil {
+		return Step{}, err
+	}
+	n, err := l.keepOnly(ctx, sess, u.Username)
+	if err != nil {
+		return Step{}, err
+	}
+	l.obs.Audit(ctx, c, Event{Name: "password_reset", User: u.Username, Phone: u.Phone, Attrs: []any{"sessions_revoked", n}})
+	return Step{Session: sess}, nil
+}
+
+// keepOnly carries sess (nil: none), which was valid for username until
+// the credential change just made, into the account's new credential
+// generation under a new id, and ends every other session of the account
+// (docs/contract.md, "Sessions end when credentials change"). It returns
+// how many ended.
+func (l *Login) keepOnly(ctx context.Context, sess *Session, username string) (int, error) {
+	keep := ""
+	if sess != nil {
+		u, err := l.d.Users.Lookup(ctx, username)
+		if err != nil {
+			return 0, err
+		}
+		if err := l.d.Sessions.Restamp(ctx, sess, u); err != nil {
+			return 0, err
+		}
+		keep = sess.ID
+	}
+	return l.d.Sessions.RevokeUser(ctx, username, keep)
+}
+
+// ChangePassword is the account page's password change for the signed-in
+// user u of sess: the current password, then the new one. sess stays
+// signed in (returned under its new id), every other session ends.
+func (l *Login) ChangePassword(ctx context.Context, c Client, sess *Session, u *User, current, password string) (Step, error) {
+	if l.d.Registry == nil {
+		return Step{}, ErrAccountUnavailable
+	}
+	if err := l.checkBan(ctx, c, u.Username); err != nil {
+		return Step{}, err
+	}
+	if _, err := l.d.Authn.CheckPassword(ctx, u.Username, current); err != nil {
+		if errors.Is(err, ErrInvalidCredentials) {
+			if rerr := l.recordFailure(ctx, c, u.Username); rerr != nil {
+				return Step{}, rerr
+			}
+			return Step{}, FieldProblem("current", "field.current.wrong", "That is not your current password.")
+		}
+		return Step{}, err
+	}
+	if p := l.d.Policy.Check(password, u); p.ID != "" {
+		return Step{}, &InputError{Problems: map[string]Problem{"password": p}}
+	}
+	hash, err := l.d.Hasher.Hash(ctx, password)
+	if err != nil {
+		return Step{}, err
+	}
+	if err := l.d.Registry.SetPassword(ctx, u.Username, hash); err != nil {
+		return Step{}, err
+	}
+	n, err := l.keepOnly(ctx, sess, u.Username)
+	if err != nil {
+		return Step{}, err
+	}
+	l.obs.Audit(ctx, c, Event{Name: "password_changed", User: u.Username, Attrs: []any{"sessions_revoked", n}})
+	return Step{Session: sess}, nil
+}
+
+// PhoneChangeStart sends a code to the new number of the signed-in user
+// u of sess, recorded in sess as the change in progress.
+func (l *Login) PhoneChangeStart(ctx context.Context, c Client, sess *Session, u *User, phone string) (Step, error) {
+	if _, ok := l.d.Registry.(PhoneSetter); !ok {
+		return Step{}, ErrAccountUnavailable
+	}
+	e164, err := NormalizePhone(phone, l.d.Region)
+	if err != nil {
+		return Step{}, &InputError{Problems: map[string]Problem{"phone": PhoneProblem(err)}}
+	}
+	if e164 == u.Phone {
+		return Step{}, FieldProblem("phone", "field.phone.same", "That is already your number.")
+	}
+	if other, err := l.d.Users.Lookup(ctx, e164); err == nil && other.Username != u.Username {
+		return Step{}, &ConflictError{Field: "phone"}
+	} else if err != nil && !errors.Is(err, ErrUserNotFound) {
+		return Step{}, err
+	}
+	if sess.Change != nil {
+		l.d.OTP.Cancel(ctx, sess.Change.Challenge)
+	}
+	ch, err := l.d.OTP.Start(ctx, u.Username, e164, PurposePhoneChange)
+	if err != nil {
+		return Step{}, err
+	}
+	sess.Change = &Pending{User: u.Username, Challenge: ch.ID, Purpose: PurposePhoneChange, Phone: e164}
+	l.obs.Audit(ctx, c, Event{Name: "otp_sent", User: u.Username, Phone: e164, Attrs: []any{"purpose", PurposePhoneChange}})
+	return Step{Code: ch}, l.d.Sessions.Save(ctx, sess)
+}
+
+// PhoneChangeFinish checks the code sent to the new number and moves the
+// account to it. As for a password change, sess stays signed in
+// (returned under its new id) and every other session ends; the old
+// number is told.
+func (l *Login) PhoneChangeFinish(ctx context.Context, c Client, sess *Session, u *User, code string) (Step, error) {
+	ps, ok := l.d.Registry.(PhoneSetter)
+	if !ok {
+		return Step{}, ErrAccountUnavailable
+	}
+	if sess.Change == nil {
+		return Step{}, ErrNoChallenge
+	}
+	if err := l.checkBan(ctx, c, u.Username); err != nil {
+		return Step{}, err
+	}
+	ch, err := l.d.OTP.Verify(ctx, sess.Change.Challenge, NormalizeCode(code))
+	if errors.Is(err, ErrOTPInvalid) {
+		if rerr := l.recordFailure(ctx, c, u.Username); rerr != nil {
+			return Step{}, rerr
+		}
+	}
+	if errors.Is(err, ErrOTPExpired) {
+		sess.Change = nil
+		_ = l.d.Sessions.Save(ctx, sess)
+	}
+	if err != nil {
+		return Step{}, err
+	}
+	if ch.User != u.Username {
+		return Step{}, ErrOTPInvalid
+	}
+	if err := ps.SetPhone(ctx, u.Username, ch.Phone); err != nil {
+		return Step{}, err
+	}
+	sess.Change = nil
+	n, err := l.keepOnly(ctx, sess, u.Username)
+	if err != nil {
+		return Step{}, err
+	}
+	if u.Phone != "" {
+		// Tell the old number, so a hijacker's change does not go unseen.
+		msg := "The phone number of your account " + u.Username + " was just changed to " + MaskPhone(ch.Phone) + ". If this was not you, contact your administrator now."
+		if err := l.d.OTP.Notify(ctx, u.Phone, msg); err != nil {
+			l.log.WarnContext(ctx, "account: old phone not notified", "user", u.Username, "error", err)
+		}
+	}
+	l.obs.Audit(ctx, c, Event{Name: "phone_changed", User: u.Username, Phone: ch.Phone, Attrs: []any{"sessions_revoked", n}})
+	return Step{Session: sess}, nil
+}
+
+// checkBan refuses a banned or locked subject (Subject) or a banned
+// client (a RateLimitError), before any password or code is looked at
+// (docs/contract.md, "Regulation").
+func (l *Login) checkBan(ctx context.Context, c Client, subject string) error {
+	if l.d.Regulator == nil {
+		return nil
+	}
+	err := l.d.Regulator.Check(ctx, subject, c.IP)
+	var rl *RateLimitError
+	if errors.As(err, &rl) && rl.Banned {
+		l.obs.Audit(ctx, c, Event{Name: "login_failed", User: auditSubject(subject), Attrs: []any{"reason", rl.Reason}})
+	}
+	return err
+}
+
+// recordFailure counts a failed password or code against subject and the
+// client, and audits a new ban or lock.
+func (l *Login) recordFailure(ctx context.Context, c Client, subject string) error {
+	if l.d.Regulator == nil {
+		return nil
+	}
+	p, err := l.d.Regulator.Fail(ctx, subject, c.IP)
+	if p.Banned {
+		l.obs.Audit(ctx, c, Event{Name: "banned", User: auditSubject(subject)})
+		l.obs.Ban()
+	}
+	if p.Locked {
+		l.obs.Audit(ctx, c, Event{Name: "banned", User: auditSubject(subject), Attrs: []any{"reason", ReasonLocked}})
+		l.obs.Ban()
+	}
+	return err
+}
+
+// auditSubject is a regulation subject fit for the logs: the subject of
+// an unknown phone number is the number, which is masked like any other.
+func auditSubject(subject string) string {
+	if strings.HasPrefix(subject, "+") && LooksLikePhone(subject) {
+		return MaskPhone(subject)
+	}
+	return subject
+}
+
+// signedIn tells regulation that user completed a sign-in: the failures
+// against the account are forgotten, its run towards a lock included.
+func (l *Login) signedIn(ctx context.Context, user string) error {
+	if l.d.Regulator == nil {
+		return nil
+	}
+	return l.d.Regulator.SignedIn(ctx, user)
+}
