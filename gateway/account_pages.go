@@ -10,7 +10,7 @@ import (
 )
 
 // formError fills d with err for a page: message, field problems, status.
-func (s *Server) formError(c *gin.Context, d *pageData, err error) int {
+func (s *pagesSurface) formError(c *gin.Context, d *pageData, err error) int {
 	e := classify(err)
 	s.logIfServerError(c, e, err)
 	if e.retryAfter > 0 {
@@ -20,7 +20,7 @@ func (s *Server) formError(c *gin.Context, d *pageData, err error) int {
 }
 
 // signupPage is GET /signup.
-func (s *Server) signupPage(c *gin.Context) {
+func (s *pagesSurface) signupPage(c *gin.Context) {
 	if !s.cfg.Users.Signup.Enabled || s.registry == nil {
 		s.fail(c, auth.ErrSignupDisabled)
 		return
@@ -31,7 +31,7 @@ func (s *Server) signupPage(c *gin.Context) {
 }
 
 // signupSubmit is POST /signup.
-func (s *Server) signupSubmit(c *gin.Context) {
+func (s *pagesSurface) signupSubmit(c *gin.Context) {
 	in := auth.NewAccount{
 		Username: c.PostForm("username"), Email: c.PostForm("email"), Password: c.PostForm("password"),
 		Phone: c.PostForm("phone"), Name: c.PostForm("name"),
@@ -56,7 +56,7 @@ func (s *Server) signupSubmit(c *gin.Context) {
 
 // resetPage is GET /reset: step one (who), or step two (code and new
 // password) when ?u= is set.
-func (s *Server) resetPage(c *gin.Context) {
+func (s *pagesSurface) resetPage(c *gin.Context) {
 	if s.registry == nil {
 		s.fail(c, auth.ErrResetUnavailable)
 		return
@@ -71,7 +71,7 @@ func (s *Server) resetPage(c *gin.Context) {
 }
 
 // resetSubmit is POST /reset, for both steps.
-func (s *Server) resetSubmit(c *gin.Context) {
+func (s *pagesSurface) resetSubmit(c *gin.Context) {
 	login := c.PostForm("username")
 	d := s.page("reset.title")
 	d.Username = login
@@ -106,7 +106,7 @@ func (s *Server) resetSubmit(c *gin.Context) {
 
 // accountUser returns the signed-in session and user, or redirects to the
 // login page and returns nil.
-func (s *Server) accountUser(c *gin.Context) (*auth.Session, *auth.User) {
+func (s *pagesSurface) accountUser(c *gin.Context) (*auth.Session, *auth.User) {
 	sess, u, err := s.currentUser(c)
 	if err != nil {
 		s.fail(c, err)
@@ -122,7 +122,7 @@ func (s *Server) accountUser(c *gin.Context) (*auth.Session, *auth.User) {
 }
 
 // renderAccount shows the account page with its sessions list.
-func (s *Server) renderAccount(c *gin.Context, status int, sess *auth.Session, u *auth.User, d pageData) {
+func (s *pagesSurface) renderAccount(c *gin.Context, status int, sess *auth.Session, u *auth.User, d pageData) {
 	d.Title = "account.title"
 	d.Username, d.Email, d.Name = u.Username, u.Email, u.DisplayName
 	d.Phone = auth.MaskPhone(u.Phone)
@@ -144,7 +144,7 @@ func (s *Server) renderAccount(c *gin.Context, status int, sess *auth.Session, u
 }
 
 // accountPage is GET /account.
-func (s *Server) accountPage(c *gin.Context) {
+func (s *pagesSurface) accountPage(c *gin.Context) {
 	sess, u := s.accountUser(c)
 	if u == nil {
 		return
@@ -153,7 +153,7 @@ func (s *Server) accountPage(c *gin.Context) {
 }
 
 // accountPassword is POST /account/password: current and new password.
-func (s *Server) accountPassword(c *gin.Context) {
+func (s *pagesSurface) accountPassword(c *gin.Context) {
 	sess, u := s.accountUser(c)
 	if u == nil {
 		return
@@ -176,7 +176,7 @@ func (s *Server) accountPassword(c *gin.Context) {
 
 // changePassword changes the password of u, signed in with sess, which
 // stays signed in under a new id.
-func (s *Server) changePassword(c *gin.Context, sess *auth.Session, u *auth.User, current, password string) error {
+func (s *pagesSurface) changePassword(c *gin.Context, sess *auth.Session, u *auth.User, current, password string) error {
 	st, err := s.login.ChangePassword(c.Request.Context(), s.client(c), sess, u, current, password)
 	if err == nil {
 		s.setSessionCookie(c, st.Session)
@@ -185,7 +185,7 @@ func (s *Server) changePassword(c *gin.Context, sess *auth.Session, u *auth.User
 }
 
 // accountPhone is POST /account/phone: send a code to the new number.
-func (s *Server) accountPhone(c *gin.Context) {
+func (s *pagesSurface) accountPhone(c *gin.Context) {
 	sess, u := s.accountUser(c)
 	if u == nil {
 		return
@@ -202,13 +202,13 @@ func (s *Server) accountPhone(c *gin.Context) {
 }
 
 // startPhoneChange sends a code to u's new number.
-func (s *Server) startPhoneChange(c *gin.Context, sess *auth.Session, u *auth.User, phone string) error {
+func (s *pagesSurface) startPhoneChange(c *gin.Context, sess *auth.Session, u *auth.User, phone string) error {
 	_, err := s.login.PhoneChangeStart(c.Request.Context(), s.client(c), sess, u, phone)
 	return err
 }
 
 // accountPhoneVerify is POST /account/phone/verify.
-func (s *Server) accountPhoneVerify(c *gin.Context) {
+func (s *pagesSurface) accountPhoneVerify(c *gin.Context) {
 	sess, u := s.accountUser(c)
 	if u == nil {
 		return
@@ -230,7 +230,7 @@ func (s *Server) accountPhoneVerify(c *gin.Context) {
 
 // finishPhoneChange moves u to the number its code was sent to; sess
 // stays signed in under a new id.
-func (s *Server) finishPhoneChange(c *gin.Context, sess *auth.Session, u *auth.User, code string) error {
+func (s *pagesSurface) finishPhoneChange(c *gin.Context, sess *auth.Session, u *auth.User, code string) error {
 	st, err := s.login.PhoneChangeFinish(c.Request.Context(), s.client(c), sess, u, code)
 	if err == nil {
 		s.setSessionCookie(c, st.Session)
@@ -239,7 +239,7 @@ func (s *Server) finishPhoneChange(c *gin.Context, sess *auth.Session, u *auth.U
 }
 
 // accountRevoke is POST /account/sessions/revoke.
-func (s *Server) accountRevoke(c *gin.Context) {
+func (s *pagesSurface) accountRevoke(c *gin.Context) {
 	sess, u := s.accountUser(c)
 	if u == nil {
 		return

@@ -13,7 +13,7 @@ type Hasher = auth.PasswordHasher
 
 // signup reserves a new account and sends a code to its phone; the
 // account becomes active when the code is verified with the same cookie.
-func (s *Server) signup(c *gin.Context, in auth.NewAccount) (*auth.Session, *otpInfo, error) {
+func (s *core) signup(c *gin.Context, in auth.NewAccount) (*auth.Session, *otpInfo, error) {
 	sess, err := s.loadSession(c)
 	if err != nil {
 		return nil, nil, err
@@ -24,13 +24,13 @@ func (s *Server) signup(c *gin.Context, in auth.NewAccount) (*auth.Session, *otp
 
 // resetStart sends a reset code to the account's phone (a decoy for an
 // unknown one).
-func (s *Server) resetStart(c *gin.Context, login string) error {
+func (s *core) resetStart(c *gin.Context, login string) error {
 	return s.login.ResetStart(c.Request.Context(), s.client(c), login)
 }
 
 // resetFinish checks the code and sets the new password; the browser's
 // own session of the account, if any, stays signed in under a new id.
-func (s *Server) resetFinish(c *gin.Context, login, code, password string) error {
+func (s *core) resetFinish(c *gin.Context, login, code, password string) error {
 	sess, err := s.loadSession(c)
 	if err != nil {
 		return err
@@ -46,7 +46,7 @@ func (s *Server) resetFinish(c *gin.Context, login, code, password string) error
 }
 
 // apiSignup is POST /api/signup.
-func (s *Server) apiSignup(c *gin.Context) {
+func (s *apiSurface) apiSignup(c *gin.Context) {
 	var req struct {
 		Username string `json:"username"`
 		Email    string `json:"email"`
@@ -68,7 +68,7 @@ func (s *Server) apiSignup(c *gin.Context) {
 
 // apiReset is POST /api/reset: {"username"} sends a code; {"username",
 // "code","password"} sets the new password.
-func (s *Server) apiReset(c *gin.Context) {
+func (s *apiSurface) apiReset(c *gin.Context) {
 	var req struct {
 		Username string `json:"username"`
 		Email    string `json:"email"`

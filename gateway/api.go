@@ -28,7 +28,7 @@ func decodeJSON(c *gin.Context, v any) error {
 }
 
 // writeAuthResult answers a login step: authenticated, or a code is needed.
-func (s *Server) writeAuthResult(c *gin.Context, status int, sess *auth.Session, info *otpInfo) {
+func (s *apiSurface) writeAuthResult(c *gin.Context, status int, sess *auth.Session, info *otpInfo) {
 	if sess != nil {
 		s.setSessionCookie(c, sess)
 	}
@@ -41,7 +41,7 @@ func (s *Server) writeAuthResult(c *gin.Context, status int, sess *auth.Session,
 }
 
 // apiLogin is POST /api/login.
-func (s *Server) apiLogin(c *gin.Context) {
+func (s *apiSurface) apiLogin(c *gin.Context) {
 	var req struct {
 		Username   string `json:"username"`
 		Password   string `json:"password"`
@@ -71,7 +71,7 @@ func (s *Server) apiLogin(c *gin.Context) {
 }
 
 // apiOTP is POST /api/otp.
-func (s *Server) apiOTP(c *gin.Context) {
+func (s *apiSurface) apiOTP(c *gin.Context) {
 	var req struct {
 		Code string `json:"code"`
 	}
@@ -88,7 +88,7 @@ func (s *Server) apiOTP(c *gin.Context) {
 }
 
 // apiOTPResend is POST /api/otp/resend.
-func (s *Server) apiOTPResend(c *gin.Context) {
+func (s *apiSurface) apiOTPResend(c *gin.Context) {
 	sess, info, err := s.resendCode(c)
 	if err != nil {
 		s.apiFail(c, err)
@@ -100,7 +100,7 @@ func (s *Server) apiOTPResend(c *gin.Context) {
 }
 
 // apiSMSStart is POST /api/sms/start (passwordless login).
-func (s *Server) apiSMSStart(c *gin.Context) {
+func (s *apiSurface) apiSMSStart(c *gin.Context) {
 	var req struct {
 		Phone      string `json:"phone"`
 		RememberMe bool   `json:"remember_me"`
@@ -118,7 +118,7 @@ func (s *Server) apiSMSStart(c *gin.Context) {
 }
 
 // apiLogout is POST /api/logout.
-func (s *Server) apiLogout(c *gin.Context) {
+func (s *apiSurface) apiLogout(c *gin.Context) {
 	if err := s.logout(c); err != nil {
 		s.apiFail(c, err)
 		return
@@ -128,7 +128,7 @@ func (s *Server) apiLogout(c *gin.Context) {
 }
 
 // apiSession is GET /api/session.
-func (s *Server) apiSession(c *gin.Context) {
+func (s *apiSurface) apiSession(c *gin.Context) {
 	sess, u, err := s.currentUser(c)
 	if err != nil {
 		s.apiFail(c, err)
@@ -154,7 +154,7 @@ func (s *Server) apiSession(c *gin.Context) {
 }
 
 // jwks serves the public keys for X-Auth-Assertion.
-func (s *Server) jwks(c *gin.Context) {
+func (s *apiSurface) jwks(c *gin.Context) {
 	c.Header("Cache-Control", "public, max-age=300")
 	c.Data(http.StatusOK, "application/json", s.signer.JWKS())
 }

@@ -9,13 +9,13 @@ import (
 
 // audit writes an audit event of c's request (docs/contract.md, "Audit
 // events"): user, masked phone and client IP, never a secret.
-func (s *Server) audit(c *gin.Context, event, user, phone string, kv ...any) {
+func (s *core) audit(c *gin.Context, event, user, phone string, kv ...any) {
 	s.auditEvent(c.Request.Context(), c.ClientIP(), auth.Event{Name: event, User: user, Phone: phone, Attrs: kv})
 }
 
 // auditEvent logs e for a client at ip and counts it; an event about an
 // error names it by the code clients see for it (the error table).
-func (s *Server) auditEvent(ctx context.Context, ip string, e auth.Event) {
+func (s *core) auditEvent(ctx context.Context, ip string, e auth.Event) {
 	args := []any{"event", e.Name, "user", e.User, "ip", ip}
 	if e.Phone != "" {
 		args = append(args, "phone", auth.MaskPhone(e.Phone))
@@ -33,7 +33,7 @@ func (s *Server) auditEvent(ctx context.Context, ip string, e auth.Event) {
 
 // loginObserver gives the login service's events and counts to the
 // gateway's log and metrics.
-type loginObserver struct{ s *Server }
+type loginObserver struct{ s *core }
 
 var _ auth.Observer = loginObserver{}
 

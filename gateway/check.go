@@ -31,7 +31,7 @@ type verdictOK struct {
 // applied to r's session. It returns errBadPath, errNoRoute,
 // errForbidden, a store error (fail closed) or a login error (see
 // isLoginError); observe times the session check.
-func (s *Server) check(ctx context.Context, r *http.Request, t target, observe prometheus.Observer) (verdictOK, error) {
+func (s *core) check(ctx context.Context, r *http.Request, t target, observe prometheus.Observer) (verdictOK, error) {
 	rt, bypassed, err := s.routes().resolve(t.host, &t.path, t.method)
 	if err != nil {
 		return verdictOK{}, err

@@ -27,7 +27,7 @@ const csrfField = "csrf"
 // defence in depth. JSON endpoints are protected by requiring
 // Content-Type: application/json, which a cross-site form cannot send.
 
-func (s *Server) csrfCookieName() string {
+func (s *core) csrfCookieName() string {
 	name := s.cfg.Session.CookieName + "_csrf"
 	if s.cfg.Session.Secure {
 		return "__Host-" + name // host-only, Secure, Path=/
@@ -35,7 +35,7 @@ func (s *Server) csrfCookieName() string {
 	return name
 }
 
-func (s *Server) csrfTokenFor(value string) string {
+func (s *core) csrfTokenFor(value string) string {
 	m := hmac.New(sha256.New, s.csrfKey)
 	m.Write([]byte(value))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
@@ -43,7 +43,7 @@ func (s *Server) csrfTokenFor(value string) string {
 
 // csrfToken returns the token for this browser's forms, setting the
 // cookie when the browser has none yet.
-func (s *Server) csrfToken(c *gin.Context) string {
+func (s *core) csrfToken(c *gin.Context) string {
 	if ck, err := c.Request.Cookie(s.csrfCookieName()); err == nil && len(ck.Value) == 43 {
 		return s.csrfTokenFor(ck.Value)
 	}
@@ -68,7 +68,7 @@ func (s *Server) csrfToken(c *gin.Context) string {
 
 // checkCSRF refuses a form post whose token does not match the cookie, or
 // whose Origin is another site, before any work is done.
-func (s *Server) checkCSRF(c *gin.Context) {
+func (s *core) checkCSRF(c *gin.Context) {
 	if s.foreignOrigin(c.Request) {
 		s.csrfFail(c)
 		return
@@ -83,7 +83,7 @@ func (s *Server) checkCSRF(c *gin.Context) {
 	c.Next()
 }
 
-func (s *Server) csrfFail(c *gin.Context) {
+func (s *core) csrfFail(c *gin.Context) {
 	s.log.InfoContext(c.Request.Context(), "form refused: csrf check failed", "path", c.Request.URL.Path, "ip", c.ClientIP())
 	s.fail(c, errCSRF)
 }
@@ -102,7 +102,7 @@ func opaqueOrigin(r *http.Request) bool {
 
 // foreignOrigin reports a browser request sent by a page of another host
 // (browsers send Origin on every cross-site POST).
-func (s *Server) foreignOrigin(r *http.Request) bool {
+func (s *core) foreignOrigin(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" || origin == "null" {
 		return false

@@ -123,14 +123,14 @@ func writeJSONError(c *gin.Context, e apiError) {
 }
 
 // logIfServerError logs 5xx causes (without secrets) with the request id.
-func (s *Server) logIfServerError(c *gin.Context, e apiError, err error) {
+func (s *core) logIfServerError(c *gin.Context, e apiError, err error) {
 	if e.Status >= 500 {
 		s.log.ErrorContext(c.Request.Context(), "request failed", "status", e.Status, "code", e.Code, "error", err)
 	}
 }
 
 // apiFail answers a JSON endpoint with err.
-func (s *Server) apiFail(c *gin.Context, err error) {
+func (s *core) apiFail(c *gin.Context, err error) {
 	e := classify(err)
 	s.logIfServerError(c, e, err)
 	writeJSONError(c, e)

@@ -17,7 +17,7 @@ type otpInfo struct {
 
 // targetRoute returns the route a login is for: that of rd (already
 // validated), or else of the request's own host.
-func (s *Server) targetRoute(c *gin.Context, rd string) *route {
+func (s *core) targetRoute(c *gin.Context, rd string) *route {
 	host, p := normalizeHost(c.Request.Host), "/"
 	if rd != "" {
 		if u, err := url.Parse(rd); err == nil {
@@ -42,7 +42,7 @@ func (s *Server) targetRoute(c *gin.Context, rd string) *route {
 
 // codeNeeded reports whether, after the proofs in sess, user must still
 // prove sms for the target route (or because of force_two_factor).
-func (s *Server) codeNeeded(sess *auth.Session, u *auth.User, rt *route) bool {
+func (s *core) codeNeeded(sess *auth.Session, u *auth.User, rt *route) bool {
 	policy := PolicyPassword
 	var maxAge time.Duration
 	if rt != nil {
@@ -61,14 +61,14 @@ func (s *Server) codeNeeded(sess *auth.Session, u *auth.User, rt *route) bool {
 }
 
 // client is who a request comes from, for the login service.
-func (s *Server) client(c *gin.Context) auth.Client {
+func (s *core) client(c *gin.Context) auth.Client {
 	return auth.Client{IP: c.ClientIP(), UserAgent: c.Request.UserAgent()}
 }
 
 // passwordLogin is the password step for the request's session (a new one
 // when it has none): the login service decides, the target route (rd's)
 // says whether a code is needed. A refusal is held to RefusedLoginDelay.
-func (s *Server) passwordLogin(c *gin.Context, login, password string, remember bool, rd string) (_ *auth.Session, _ *otpInfo, err error) {
+func (s *core) passwordLogin(c *gin.Context, login, password string, remember bool, rd string) (_ *auth.Session, _ *otpInfo, err error) {
 	ctx := c.Request.Context()
 	defer s.slowRefusal(ctx, s.now(), &err)
 	sess, err := s.loadSession(c)
@@ -84,7 +84,7 @@ func (s *Server) passwordLogin(c *gin.Context, login, password string, remember 
 }
 
 // otpInfoFor is what a client is told of a code sent (nil: none).
-func (s *Server) otpInfoFor(ch *auth.Challenge) *otpInfo {
+func (s *core) otpInfoFor(ch *auth.Challenge) *otpInfo {
 	if ch == nil {
 		return nil
 	}
@@ -96,7 +96,7 @@ func (s *Server) otpInfoFor(ch *auth.Challenge) *otpInfo {
 }
 
 // verifyCode checks code against the request session's pending challenge.
-func (s *Server) verifyCode(c *gin.Context, code string) (*auth.Session, error) {
+func (s *core) verifyCode(c *gin.Context, code string) (*auth.Session, error) {
 	sess, err := s.loadSession(c)
 	if err != nil {
 		return nil, err
@@ -107,7 +107,7 @@ func (s *Server) verifyCode(c *gin.Context, code string) (*auth.Session, error) 
 
 // resendCode sends a new code for the request session's pending login, or
 // starts a step-up for its signed-in user.
-func (s *Server) resendCode(c *gin.Context) (*auth.Session, *otpInfo, error) {
+func (s *core) resendCode(c *gin.Context) (*auth.Session, *otpInfo, error) {
 	sess, u, err := s.currentUser(c)
 	if err != nil {
 		return nil, nil, err
@@ -117,7 +117,7 @@ func (s *Server) resendCode(c *gin.Context) (*auth.Session, *otpInfo, error) {
 }
 
 // smsStart begins a passwordless login for phone.
-func (s *Server) smsStart(c *gin.Context, phone string, remember bool) (*auth.Session, *otpInfo, error) {
+func (s *core) smsStart(c *gin.Context, phone string, remember bool) (*auth.Session, *otpInfo, error) {
 	sess, err := s.loadSession(c)
 	if err != nil {
 		return nil, nil, err
@@ -129,7 +129,7 @@ func (s *Server) smsStart(c *gin.Context, phone string, remember bool) (*auth.Se
 // logout deletes the session everywhere and any pending code, and tells
 // the browser to drop the cookie and what it cached of this origin, so
 // Back cannot show the signed-out person's pages (docs/contract.md).
-func (s *Server) logout(c *gin.Context) error {
+func (s *core) logout(c *gin.Context) error {
 	sess, err := s.loadSession(c)
 	if err != nil {
 		return err

@@ -14,14 +14,14 @@ import (
 // 403 or 503, never a redirect. A 401 for a browser GET carries the
 // portal's login URL in Location, for nginx to redirect to (nginx only
 // passes 2xx, 401 and 403 on from an auth subrequest).
-func (s *Server) authRequest(c *gin.Context) {
+func (s *authzSurface) authRequest(c *gin.Context) {
 	s.authorize(c, originalFromNginx, false, s.metrics.decideNginx)
 }
 
 // forwardAuth is GET /authz/forward-auth (Traefik ForwardAuth, Caddy
 // forward_auth): like auth-request, but browser GETs without a session
 // get a 302 to the portal.
-func (s *Server) forwardAuth(c *gin.Context) {
+func (s *authzSurface) forwardAuth(c *gin.Context) {
 	s.authorize(c, originalFromForwarded, true, s.metrics.decideFwd)
 }
 
@@ -33,7 +33,7 @@ const quietWhenAllowed = "gatehouse.quiet-when-allowed"
 // from c's request by read) may through, and as whom: the forward-auth
 // surface over check. redirect sends browsers without a session to the
 // portal with a 302 instead of a 401.
-func (s *Server) authorize(c *gin.Context, read func(*http.Request) (original, error), redirect bool, observe prometheus.Observer) {
+func (s *authzSurface) authorize(c *gin.Context, read func(*http.Request) (original, error), redirect bool, observe prometheus.Observer) {
 	c.Set(quietWhenAllowed, true)
 	o, err := s.readOriginal(c, read)
 	if errors.Is(err, errPortal) {
@@ -61,7 +61,7 @@ var errPortal = errors.New("portal page")
 // session, or the login page would redirect to itself forever. On every
 // host, a path that some readings put under portal_prefix and others not
 // is errBadPath (docs/contract.md, "Request paths").
-func (s *Server) readOriginal(c *gin.Context, read func(*http.Request) (original, error)) (original, error) {
+func (s *authzSurface) readOriginal(c *gin.Context, read func(*http.Request) (original, error)) (original, error) {
 	if !s.peerTrusted(c.Request) {
 		s.metrics.requests.WithLabelValues("", "untrusted_peer").Inc()
 		return original{}, errUnauthenticated
@@ -85,7 +85,7 @@ func (s *Server) readOriginal(c *gin.Context, read func(*http.Request) (original
 // one, empty if unknown) and no-store. Only the front door reads it,
 // copying just the identity headers it is told to, so it goes without the
 // browser security headers that refusals carry.
-func (s *Server) pass(c *gin.Context, id identity) {
+func (s *authzSurface) pass(c *gin.Context, id identity) {
 	h := c.Writer.Header()
 	h.Set("Cache-Control", "no-store")
 	s.headers.set(h, id, true)
@@ -98,7 +98,7 @@ func (s *Server) pass(c *gin.Context, id identity) {
 // in is sent to the portal (302) or told where it is (Location on the
 // 401, for nginx). A host and path no route covers is 403: nginx only
 // understands 2xx, 401 and 403 from an auth subrequest.
-func (s *Server) authzFail(c *gin.Context, o *original, err error, redirect bool) {
+func (s *authzSurface) authzFail(c *gin.Context, o *original, err error, redirect bool) {
 	switch {
 	case errors.Is(err, errNoRoute):
 		err = errForbidden
@@ -126,6 +126,6 @@ func (s *Server) authzFail(c *gin.Context, o *original, err error, redirect bool
 
 // portalLoginURL is the portal's login page on public_url, with rd set to
 // the original URL the person was going to.
-func (s *Server) portalLoginURL(original string) string {
+func (s *core) portalLoginURL(original string) string {
 	return strings.TrimSuffix(s.publicURL.String(), "/") + s.prefix + "/login?rd=" + url.QueryEscape(original)
 }

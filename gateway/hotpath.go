@@ -42,7 +42,7 @@ const DefaultRefusedLoginDelay = time.Second
 // slowRefusal holds a refused password attempt (*err is wrong
 // credentials, a ban or overload) until RefusedLoginDelay has passed since
 // start, or the client has gone. It spends no CPU while it waits.
-func (s *Server) slowRefusal(ctx context.Context, start time.Time, err *error) {
+func (s *core) slowRefusal(ctx context.Context, start time.Time, err *error) {
 	if s.refusedDelay <= 0 || *err == nil {
 		return
 	}

@@ -11,7 +11,7 @@ import (
 // the request's only when it is public_url's host or a route's (exact or
 // wildcard, as for redirects): anything else falls back to public_url's,
 // so a forged Host header can never bind a code to another site.
-func (s *Server) otpRequester(c *gin.Context) {
+func (s *core) otpRequester(c *gin.Context) {
 	c.Request = c.Request.WithContext(auth.WithRequester(c.Request.Context(), auth.Requester{
 		IP:   c.ClientIP(),
 		Host: s.codeHost(c.Request.Host),
@@ -21,7 +21,7 @@ func (s *Server) otpRequester(c *gin.Context) {
 
 // codeHost returns host when it is one of the gateway's own, else
 // public_url's host.
-func (s *Server) codeHost(host string) string {
+func (s *core) codeHost(host string) string {
 	h := normalizeHost(host)
 	public := normalizeHost(s.publicURL.Host)
 	if h == public || (h != "" && s.routes().hostMatchesAny(h)) {

@@ -4,10 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gin-gonic/gin"
@@ -71,27 +68,6 @@ type sessionView struct {
 // fieldOrder is the order fields appear in on the portal's forms.
 var fieldOrder = []string{"name", "username", "email", "phone", "current", "password", "code"}
 
-func (s *Server) page(title string) pageData {
-	remember := s.sessions.Config().RememberMe
-	d := pageData{
-		Title:         title,
-		Brand:         s.portal.brand,
-		Prefix:        s.prefix,
-		CodeLength:    s.otp.CodeLength(), // 0: the SMS provider picks the length
-		RememberMe:    remember > 0,
-		RememberHours: int(remember.Round(time.Hour) / time.Hour),
-		MinPassword:   s.policy.MinLength,
-		Signup:        s.cfg.Users.Signup.Enabled && s.registry != nil,
-		Reset:         s.registry != nil,
-		WebOTP:        s.cfg.OTP.WebOTP,
-	}
-	if remember >= 48*time.Hour {
-		d.RememberDays = int(remember.Round(24*time.Hour) / (24 * time.Hour))
-	}
-	d.PhoneExample, d.PhoneNational = phoneExample(s.region)
-	return d
-}
-
 // phoneExample returns a mobile number of region as its people write it,
 // or an international example when there is no default region.
 func phoneExample(region string) (string, bool) {
@@ -109,104 +85,6 @@ func unbreakable(s string) string {
 	return strings.NewReplacer(" ", "\u00a0", "-", "\u2011").Replace(s)
 }
 
-// t returns a message of the portal's catalogue.
-func (s *Server) t(id string, args ...any) string { return s.portal.msg.text(id, args...) }
-
-func (s *Server) render(c *gin.Context, status int, name string, d pageData) {
-	d.CSRF = s.csrfToken(c)
-	d.RequestID = c.Writer.Header().Get("X-Request-Id")
-	noStore(c)
-	c.Header("Content-Security-Policy", s.csp())
-	c.Header("Content-Type", "text/html; charset=utf-8")
-	c.Status(status)
-	if err := s.portal.tmpl.ExecuteTemplate(c.Writer, name, d); err != nil {
-		s.log.ErrorContext(c.Request.Context(), "render page", "page", name, "error", err)
-	}
-	c.Abort()
-}
-
-// setError puts err on a page: the message over the form, or the message
-// of each bad field next to it (with a summary over the form when there
-// are several), in the portal's language. It returns the status.
-func (s *Server) setError(d *pageData, err error) int {
-	e := classify(err)
-	d.Error, d.Fields = s.errorText(e), nil
-	var (
-		ie *auth.InputError
-		pe *auth.PhoneError
-		ce *auth.ConflictError
-	)
-	switch {
-	case errors.As(err, &ie):
-		d.Fields = map[string]string{}
-		for f, p := range ie.Problems {
-			d.Fields[f] = s.problemText(p)
-		}
-	case errors.As(err, &ce):
-		d.Fields = map[string]string{ce.Field: s.textOr("conflict."+ce.Field, e.Message)}
-	case errors.As(err, &pe):
-		d.Fields = map[string]string{"phone": s.textOr("phone."+pe.Reason, e.Message)}
-	case len(e.Fields) > 0:
-		d.Fields = e.Fields
-	}
-	switch len(d.Fields) {
-	case 0:
-	case 1:
-		d.Error = "" // shown next to its field
-	default:
-		d.Errors = nil
-		for _, f := range fieldOrder {
-			if msg, ok := d.Fields[f]; ok {
-				d.Errors = append(d.Errors, fieldError{f, msg})
-			}
-		}
-		var rest []string
-		for f := range d.Fields {
-			if !slices.Contains(fieldOrder, f) {
-				rest = append(rest, f)
-			}
-		}
-		slices.Sort(rest)
-		for _, f := range rest {
-			d.Errors = append(d.Errors, fieldError{f, d.Fields[f]})
-		}
-	}
-	return e.Status
-}
-
-// errorText is the page text of an API error: the catalogue's
-// error.<code>, else the JSON message.
-func (s *Server) errorText(e apiError) string { return s.textOr("error."+e.Code, e.Message) }
-
-func (s *Server) textOr(id, fallback string) string {
-	if s.portal.msg.has(id) {
-		return s.t(id)
-	}
-	return fallback
-}
-
-func (s *Server) problemText(p auth.Problem) string {
-	if s.portal.msg.has(p.ID) {
-		return s.t(p.ID, "n", p.N)
-	}
-	return p.Text
-}
-
-func (s *Server) errorData(e apiError) pageData {
-	title := "error.title"
-	switch {
-	case e.Code == "csrf_failed":
-		title = "error.title_csrf"
-	case e.Status == http.StatusForbidden, e.Status == http.StatusNotFound, e.Status == http.StatusTooManyRequests:
-		title = "error.title_" + strconv.Itoa(e.Status)
-	case e.Status >= 500:
-		title = "error.title_5xx"
-	}
-	d := s.page(title)
-	d.Error, d.Status, d.Code = s.errorText(e), e.Status, e.Code
-	return d
-}
-
 // retryURL is where "Try again" leads: the same address, for a GET.
 func retryURL(r *http.Request) string {
 	if r.Method != http.MethodGet {
@@ -215,32 +93,8 @@ func retryURL(r *http.Request) string {
 	return r.URL.RequestURI()
 }
 
-// writeErrorPage writes the error page outside gin (the proxy's error
-// handler); it has no form, so no CSRF token.
-func (s *Server) writeErrorPage(w http.ResponseWriter, r *http.Request, e apiError) {
-	d := s.errorData(e)
-	d.RequestID = r.Header.Get("X-Request-Id")
-	d.Retry = retryURL(r)
-	h := w.Header()
-	h.Set("Content-Security-Policy", s.csp())
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(e.Status)
-	if err := s.portal.tmpl.ExecuteTemplate(w, "error.html", d); err != nil {
-		s.log.ErrorContext(r.Context(), "render page", "page", "error.html", "error", err)
-	}
-}
-
-func (s *Server) renderError(c *gin.Context, e apiError) {
-	if e.retryAfter > 0 {
-		writeRetryAfter(c, e.retryAfter)
-	}
-	d := s.errorData(e)
-	d.Retry = retryURL(c.Request)
-	s.render(c, e.Status, "error.html", d)
-}
-
 // rdParam returns the validated rd of a request (query or form).
-func (s *Server) rdParam(c *gin.Context) string {
+func (s *core) rdParam(c *gin.Context) string {
 	rd := c.PostForm("rd")
 	if rd == "" {
 		rd = c.Query("rd")
@@ -260,7 +114,7 @@ func orRoot(rd string) string {
 
 // loginPage is GET /login: the password form, the phone form for sms
 // routes, or a step-up prompt for a signed-in session lacking a method.
-func (s *Server) loginPage(c *gin.Context) {
+func (s *pagesSurface) loginPage(c *gin.Context) {
 	rd := s.rdParam(c)
 	sess, u, err := s.currentUser(c)
 	if err != nil {
@@ -298,7 +152,7 @@ func (s *Server) loginPage(c *gin.Context) {
 }
 
 // loginSubmit is POST /login: password, or phone for passwordless.
-func (s *Server) loginSubmit(c *gin.Context) {
+func (s *pagesSurface) loginSubmit(c *gin.Context) {
 	rd := s.rdParam(c)
 	remember := c.PostForm("remember_me") != ""
 	var (
@@ -347,7 +201,7 @@ func (s *Server) loginSubmit(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, orRoot(rd))
 }
 
-func (s *Server) redirectOTP(c *gin.Context, rd, errMsg string) {
+func (s *pagesSurface) redirectOTP(c *gin.Context, rd, errMsg string) {
 	q := url.Values{}
 	if rd != "" {
 		q.Set("rd", rd)
@@ -364,7 +218,7 @@ func (s *Server) redirectOTP(c *gin.Context, rd, errMsg string) {
 }
 
 // otpPage is GET /otp: the code form for the pending login.
-func (s *Server) otpPage(c *gin.Context) {
+func (s *pagesSurface) otpPage(c *gin.Context) {
 	rd := s.rdParam(c)
 	sess, err := s.loadSession(c)
 	if err != nil {
@@ -391,7 +245,7 @@ func (s *Server) otpPage(c *gin.Context) {
 
 // renderOTP shows the code form for sess's pending code, with err (if
 // any) over it.
-func (s *Server) renderOTP(c *gin.Context, status int, sess *auth.Session, rd string, err error) {
+func (s *pagesSurface) renderOTP(c *gin.Context, status int, sess *auth.Session, rd string, err error) {
 	d := s.page("otp.title")
 	d.RD = rd
 	if err != nil {
@@ -410,7 +264,7 @@ func (s *Server) renderOTP(c *gin.Context, status int, sess *auth.Session, rd st
 }
 
 // otpSubmit is POST /otp.
-func (s *Server) otpSubmit(c *gin.Context) {
+func (s *pagesSurface) otpSubmit(c *gin.Context) {
 	rd := s.rdParam(c)
 	sess, err := s.verifyCode(c, c.PostForm("code"))
 	if err != nil {
@@ -433,7 +287,7 @@ func (s *Server) otpSubmit(c *gin.Context) {
 }
 
 // otpResendSubmit is POST /otp/resend (also starts a step-up).
-func (s *Server) otpResendSubmit(c *gin.Context) {
+func (s *pagesSurface) otpResendSubmit(c *gin.Context) {
 	rd := s.rdParam(c)
 	sess, _, err := s.resendCode(c)
 	if err != nil {
@@ -456,14 +310,14 @@ func (s *Server) otpResendSubmit(c *gin.Context) {
 
 // logoutPage is GET /logout: a confirmation form (logging out on GET would
 // let any page log people out).
-func (s *Server) logoutPage(c *gin.Context) {
+func (s *pagesSurface) logoutPage(c *gin.Context) {
 	d := s.page("logout.title")
 	d.RD = s.rdParam(c)
 	s.render(c, http.StatusOK, "logout.html", d)
 }
 
 // logoutSubmit is POST /logout.
-func (s *Server) logoutSubmit(c *gin.Context) {
+func (s *pagesSurface) logoutSubmit(c *gin.Context) {
 	if err := s.logout(c); err != nil {
 		s.fail(c, err)
 		return

@@ -212,7 +212,7 @@ func parseTemplates(msg *catalog) (*template.Template, error) {
 // itself, forms posted only to the portal. Browsers also apply form-action
 // to the redirect that follows a form post, so it allows the hosts a login
 // may send the browser back to (the same ones safeRedirect accepts).
-func (s *Server) csp() string {
+func (s *core) csp() string {
 	var b strings.Builder
 	b.WriteString("default-src 'none'; script-src 'self'; style-src 'self'; img-src ")
 	b.WriteString(s.portal.imgSrc)
@@ -263,14 +263,14 @@ func serveAsset(c *gin.Context, a *asset) {
 }
 
 // styleCSS serves the portal's stylesheet (theme colours included).
-func (s *Server) styleCSS(c *gin.Context) { serveAsset(c, s.portal.css) }
+func (s *pagesSurface) styleCSS(c *gin.Context) { serveAsset(c, s.portal.css) }
 
 // portalJS serves the portal's script.
-func (s *Server) portalJS(c *gin.Context) { serveAsset(c, s.portal.js) }
+func (s *pagesSurface) portalJS(c *gin.Context) { serveAsset(c, s.portal.js) }
 
 // logoFile serves portal.logo_file. An SVG opened on its own could run
 // scripts on the portal's origin, so it is sandboxed.
-func (s *Server) logoFile(c *gin.Context) {
+func (s *pagesSurface) logoFile(c *gin.Context) {
 	c.Header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
 	serveAsset(c, s.portal.logo)
 }

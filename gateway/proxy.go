@@ -30,14 +30,14 @@ type forwardKey struct{}
 // Its transport bounds the dial and the wait for response headers with
 // the route's timeouts, records the upstream's latency, and refuses at
 // once (502) while the upstream is marked down.
-func (s *Server) newProxy(r *route, t http.RoundTripper) *httputil.ReverseProxy {
+func (s *proxySurface) newProxy(r *route, t http.RoundTripper) *httputil.ReverseProxy {
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) { s.rewrite(pr, r) },
 		Transport: &upstreamTransport{
 			next:   t,
 			health: s.health.get(r.upstream.Scheme + "://" + r.upstream.Host),
 			route:  r,
-			server: s,
+			server: s.core,
 		},
 		ErrorHandler: func(w http.ResponseWriter, req *http.Request, err error) {
 			s.proxyError(w, req, r, err)
@@ -49,7 +49,7 @@ func (s *Server) newProxy(r *route, t http.RoundTripper) *httputil.ReverseProxy 
 
 // prepareRoutes gives every route of t its series and its proxy, and
 // returns the transports made for it (to close when t is retired).
-func (s *Server) prepareRoutes(t *table) []*http.Transport {
+func (s *proxySurface) prepareRoutes(t *table) []*http.Transport {
 	ts := newTransports(s.transport)
 	for _, r := range t.routes {
 		r.m = s.metrics.forRoute(r.name)
@@ -61,7 +61,7 @@ func (s *Server) prepareRoutes(t *table) []*http.Transport {
 // retireRoutes releases what the replaced table old held: idle upstream
 // connections of its own transports (requests in flight finish first) and
 // the series of routes the new table cur no longer has.
-func (s *Server) retireRoutes(old, cur *table) {
+func (s *proxySurface) retireRoutes(old, cur *table) {
 	if old == nil {
 		return
 	}
@@ -79,7 +79,7 @@ func (s *Server) retireRoutes(old, cur *table) {
 	}
 }
 
-func (s *Server) rewrite(pr *httputil.ProxyRequest, r *route) {
+func (s *proxySurface) rewrite(pr *httputil.ProxyRequest, r *route) {
 	st, _ := pr.In.Context().Value(forwardKey{}).(*forwardState)
 	target := r.upstream
 	pr.Out.URL.Scheme = target.Scheme
@@ -137,7 +137,7 @@ func joinPath(base, p string) string {
 	return strings.TrimSuffix(base, "/") + p
 }
 
-func (s *Server) proxyError(w http.ResponseWriter, req *http.Request, r *route, err error) {
+func (s *proxySurface) proxyError(w http.ResponseWriter, req *http.Request, r *route, err error) {
 	mapped := proxyErrorStatus(err)
 	if errors.Is(mapped, context.Canceled) {
 		s.log.DebugContext(req.Context(), "client went away", "route", r.name)
@@ -167,14 +167,14 @@ func (s *Server) proxyError(w http.ResponseWriter, req *http.Request, r *route, 
 // surface over check. Its error writer is fail (an HTML page for
 // browsers, the JSON error otherwise); a browser page load that must sign
 // in is redirected to the portal.
-func (s *Server) serveProxy(c *gin.Context) {
+func (s *proxySurface) serveProxy(c *gin.Context) {
 	if err := s.proxy(c); err != nil {
 		s.fail(c, err)
 	}
 }
 
 // proxy decides on c's request and forwards it, or returns why not.
-func (s *Server) proxy(c *gin.Context) error {
+func (s *proxySurface) proxy(c *gin.Context) error {
 	req := c.Request
 	rp, err := readPath(rawRequestPath(requestTarget(req)))
 	if err != nil {
@@ -210,11 +210,11 @@ func isNavigation(r *http.Request) bool {
 
 // identityFor builds the identity (with a signed assertion) for an allowed
 // decision on route.
-func (s *Server) identityFor(d decision, routeName string) (identity, error) {
+func (s *core) identityFor(d decision, routeName string) (identity, error) {
 	return s.asserts.identity(d.session, routeName, d.user)
 }
 
-func (s *Server) forward(c *gin.Context, rt *route, st *forwardState) {
+func (s *proxySurface) forward(c *gin.Context, rt *route, st *forwardState) {
 	ctx := context.WithValue(c.Request.Context(), forwardKey{}, st)
 	rt.proxy.ServeHTTP(c.Writer, c.Request.WithContext(ctx))
 	c.Abort()
@@ -227,6 +227,6 @@ func (s *Server) forward(c *gin.Context, rt *route, st *forwardState) {
 func (s *Server) Retire(next *Server) {
 	s.transport.CloseIdleConnections()
 	if t := s.routes(); t != nil {
-		s.retireRoutes(t, next.routes())
+		s.proxy.retireRoutes(t, next.routes())
 	}
 }

@@ -14,7 +14,7 @@ import (
 // (exact or wildcard at a dot boundary) on the scheme's default port or
 // public_url's port. Userinfo, control characters, backslashes and other
 // schemes are refused.
-func (s *Server) safeRedirect(rd string) string {
+func (s *core) safeRedirect(rd string) string {
 	if rd == "" || len(rd) > 4096 {
 		return "/"
 	}

@@ -14,7 +14,7 @@ import (
 // catch-all "*" (which must not widen redirects).
 func redirectServer(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{}
+	s := &Server{core: &core{}}
 	var err error
 	if s.publicURL, err = url.Parse("https://auth.example.net"); err != nil {
 		t.Fatal(err)
@@ -112,7 +112,7 @@ func TestSafeRedirect(t *testing.T) {
 // its own, as in development: public_url's host only on that port, route
 // hosts on it or on the scheme's default port.
 func TestSafeRedirectPorts(t *testing.T) {
-	s := &Server{}
+	s := &Server{core: &core{}}
 	var err error
 	if s.publicURL, err = url.Parse("http://127.0.0.1:8080"); err != nil {
 		t.Fatal(err)

@@ -58,8 +58,11 @@ type Options struct {
 	RefusedLoginDelay time.Duration
 }
 
-// Server is the gateway's HTTP front: proxy, portal, API and forward-auth.
-type Server struct {
+// core is what the gateway's four surfaces share: the configuration, the
+// auth services (the login service among them), the route table and the
+// one check proxy mode and forward-auth make (check.go), the session
+// cookie, the error writers and the portal's look.
+type core struct {
 	cfg       *config.Config
 	sessions  *auth.Sessions
 	otp       *auth.OTP
@@ -85,15 +88,43 @@ type Server struct {
 	// refusedDelay is Options.RefusedLoginDelay.
 	refusedDelay time.Duration
 	health       healthTable // passive health of upstreams
-	engine       *gin.Engine
-	// handler is serveMain, made once: what Handler returns.
-	handler http.Handler
 	// cookieName is sessionCookieName(), computed once.
 	cookieName string
 	// hsts is the Strict-Transport-Security value: with includeSubDomains
 	// when the session cookie is shared with a domain's subdomains.
 	hsts []string
 }
+
+// Server is the gateway's HTTP front: four thin surfaces over core (proxy
+// mode, forward-auth, the portal's pages and the JSON API), routed by one
+// gin engine.
+type Server struct {
+	*core
+	proxy *proxySurface
+	authz *authzSurface
+	pages *pagesSurface
+	api   *apiSurface
+
+	engine *gin.Engine
+	// handler is serveMain, made once: what Handler returns.
+	handler http.Handler
+}
+
+// proxySurface is proxy mode: every request outside the portal prefix,
+// checked and forwarded to its route's upstream (docs/contract.md, "Proxy
+// mode").
+type proxySurface struct{ *core }
+
+// authzSurface answers the front doors' forward-auth checks
+// (docs/contract.md, "Forward-auth protocol").
+type authzSurface struct{ *core }
+
+// pagesSurface is the portal's HTML pages: sign-in, code, sign-up, reset,
+// account, logout.
+type pagesSurface struct{ *core }
+
+// apiSurface is the portal's JSON API.
+type apiSurface struct{ *core }
 
 // maxFormBody caps portal and API request bodies.
 const maxFormBody = 64 << 10
@@ -107,7 +138,7 @@ func New(opts Options) (*Server, error) {
 	if opts.Registry != nil && (opts.Hasher == nil || opts.KV == nil) {
 		return nil, errors.New("gateway: a user registry needs a Hasher and a KV")
 	}
-	s := &Server{
+	s := &Server{core: &core{
 		cfg:      cfg,
 		sessions: opts.Sessions,
 		otp:      opts.OTP,
@@ -122,7 +153,9 @@ func New(opts Options) (*Server, error) {
 		prefix:   cfg.Server.PortalPrefix,
 		headers:  newIdentityHeaders(cfg.Identity.Headers),
 		trusted:  cfg.TrustedProxyPrefixes(),
-	}
+	}}
+	s.proxy, s.authz = &proxySurface{s.core}, &authzSurface{s.core}
+	s.pages, s.api = &pagesSurface{s.core}, &apiSurface{s.core}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -130,7 +163,7 @@ func New(opts Options) (*Server, error) {
 		Users: s.users, Authn: opts.Auth, Sessions: opts.Sessions, OTP: opts.OTP,
 		Regulator: opts.Regulator, Registry: opts.Registry, Hasher: opts.Hasher, KV: opts.KV,
 		Policy: s.policy, Signup: cfg.Users.Signup.Enabled, Region: s.region,
-		Observer: loginObserver{s}, Logger: s.log,
+		Observer: loginObserver{s.core}, Logger: s.log,
 	})
 	if s.clock == nil {
 		s.clock = auth.SystemClock{}
@@ -184,13 +217,13 @@ func (s *Server) SetRoutes(rs []config.Route) error {
 	if err != nil {
 		return fmt.Errorf("gateway: routes: %w", err)
 	}
-	t.transports = s.prepareRoutes(t)
+	t.transports = s.proxy.prepareRoutes(t)
 	applyCachePolicies(t, rs)
-	s.retireRoutes(s.table.Swap(t), t)
+	s.proxy.retireRoutes(s.table.Swap(t), t)
 	return nil
 }
 
-func (s *Server) routes() *table { return s.table.Load() }
+func (s *core) routes() *table { return s.table.Load() }
 
 // Handler is the main listener's handler.
 func (s *Server) Handler() http.Handler { return s.handler }
@@ -222,84 +255,48 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	// The recoverer runs inside the access log, so a panic's 500 is
 	// logged like any answer.
 	e.Use(s.requestID, s.accessLog, s.recoverer, s.stripIdentity)
-	e.GET(s.prefix+"/authz/auth-request", s.authRequest)
-	e.GET(s.prefix+"/authz/forward-auth", s.forwardAuth)
+	e.GET(s.prefix+"/authz/auth-request", s.authz.authRequest)
+	e.GET(s.prefix+"/authz/forward-auth", s.authz.forwardAuth)
 
 	p := e.Group(s.prefix, s.securityHeaders, s.otpRequester)
-	p.GET("/login", s.loginPage)
-	p.POST("/login", s.limitBody, s.checkCSRF, s.loginSubmit)
-	p.GET("/otp", s.otpPage)
-	p.POST("/otp", s.limitBody, s.checkCSRF, s.otpSubmit)
-	p.POST("/otp/resend", s.limitBody, s.checkCSRF, s.otpResendSubmit)
-	p.GET("/logout", s.logoutPage)
-	p.POST("/logout", s.limitBody, s.checkCSRF, s.logoutSubmit)
-	p.GET("/signup", s.signupPage)
-	p.POST("/signup", s.limitBody, s.checkCSRF, s.signupSubmit)
-	p.GET("/reset", s.resetPage)
-	p.POST("/reset", s.limitBody, s.checkCSRF, s.resetSubmit)
-	p.GET("/account", s.accountPage)
-	p.POST("/account/password", s.limitBody, s.checkCSRF, s.accountPassword)
-	p.POST("/account/phone", s.limitBody, s.checkCSRF, s.accountPhone)
-	p.POST("/account/phone/verify", s.limitBody, s.checkCSRF, s.accountPhoneVerify)
-	p.POST("/account/sessions/revoke", s.limitBody, s.checkCSRF, s.accountRevoke)
-	p.GET("/static/style.css", s.styleCSS)
-	p.GET("/static/portal.js", s.portalJS)
-	p.GET("/static/logo", s.logoFile)
-	p.GET("/jwks.json", s.jwks)
+	p.GET("/login", s.pages.loginPage)
+	p.POST("/login", s.limitBody, s.checkCSRF, s.pages.loginSubmit)
+	p.GET("/otp", s.pages.otpPage)
+	p.POST("/otp", s.limitBody, s.checkCSRF, s.pages.otpSubmit)
+	p.POST("/otp/resend", s.limitBody, s.checkCSRF, s.pages.otpResendSubmit)
+	p.GET("/logout", s.pages.logoutPage)
+	p.POST("/logout", s.limitBody, s.checkCSRF, s.pages.logoutSubmit)
+	p.GET("/signup", s.pages.signupPage)
+	p.POST("/signup", s.limitBody, s.checkCSRF, s.pages.signupSubmit)
+	p.GET("/reset", s.pages.resetPage)
+	p.POST("/reset", s.limitBody, s.checkCSRF, s.pages.resetSubmit)
+	p.GET("/account", s.pages.accountPage)
+	p.POST("/account/password", s.limitBody, s.checkCSRF, s.pages.accountPassword)
+	p.POST("/account/phone", s.limitBody, s.checkCSRF, s.pages.accountPhone)
+	p.POST("/account/phone/verify", s.limitBody, s.checkCSRF, s.pages.accountPhoneVerify)
+	p.POST("/account/sessions/revoke", s.limitBody, s.checkCSRF, s.pages.accountRevoke)
+	p.GET("/static/style.css", s.pages.styleCSS)
+	p.GET("/static/portal.js", s.pages.portalJS)
+	p.GET("/static/logo", s.pages.logoFile)
+	p.GET("/jwks.json", s.api.jwks)
 
 	api := p.Group("/api")
-	api.POST("/login", s.limitBody, s.requireJSON, s.apiLogin)
-	api.POST("/otp", s.limitBody, s.requireJSON, s.apiOTP)
-	api.POST("/otp/resend", s.limitBody, s.requireJSON, s.apiOTPResend)
-	api.POST("/sms/start", s.limitBody, s.requireJSON, s.apiSMSStart)
-	api.POST("/signup", s.limitBody, s.requireJSON, s.apiSignup)
-	api.POST("/reset", s.limitBody, s.requireJSON, s.apiReset)
-	api.POST("/logout", s.limitBody, s.requireJSON, s.apiLogout)
-	api.GET("/session", s.apiSession)
+	api.POST("/login", s.limitBody, s.requireJSON, s.api.apiLogin)
+	api.POST("/otp", s.limitBody, s.requireJSON, s.api.apiOTP)
+	api.POST("/otp/resend", s.limitBody, s.requireJSON, s.api.apiOTPResend)
+	api.POST("/sms/start", s.limitBody, s.requireJSON, s.api.apiSMSStart)
+	api.POST("/signup", s.limitBody, s.requireJSON, s.api.apiSignup)
+	api.POST("/reset", s.limitBody, s.requireJSON, s.api.apiReset)
+	api.POST("/logout", s.limitBody, s.requireJSON, s.api.apiLogout)
+	api.GET("/session", s.api.apiSession)
 
-	e.NoRoute(s.serveProxy)
+	e.NoRoute(s.proxy.serveProxy)
 	return e, nil
-}
-
-// recoverer turns a panic into a 500 without leaking anything.
-func (s *Server) recoverer(c *gin.Context) {
-	defer func() {
-		if v := recover(); v != nil {
-			s.recovered(c, c.Request.Context(), v)
-		}
-	}()
-	c.Next()
-}
-
-// recovered answers the panic v of c's handler: a 500 without details,
-// unless the response is under way; the panic is logged with ctx.
-// http.ErrAbortHandler panics on, for net/http to drop the connection.
-func (s *Server) recovered(c *gin.Context, ctx context.Context, v any) {
-	if v == http.ErrAbortHandler {
-		panic(v)
-	}
-	s.log.ErrorContext(ctx, "panic in handler", "panic", fmt.Sprint(v))
-	if !c.Writer.Written() {
-		s.setSecurityHeaders(c)
-		noStore(c)
-		writeJSONError(c, classify(errors.New("panic")))
-	}
 }
 
 type ctxKey int
 
 const requestIDKey ctxKey = iota
-
-// requestID keeps a sane incoming X-Request-Id from a trusted proxy or
-// makes one, and puts it in the context and the response.
-func (s *Server) requestID(c *gin.Context) {
-	id := requestIDFor(c.Request, s.peerTrusted)
-	v := []string{id}
-	c.Request.Header["X-Request-Id"] = v
-	c.Writer.Header()["X-Request-Id"] = v
-	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestIDKey, id))
-	c.Next()
-}
 
 // requestIDFor returns r's request id: its X-Request-Id if r comes from a
 // trusted proxy (trusted(r)) and the id is sane, else a new one.
@@ -311,104 +308,6 @@ func requestIDFor(r *http.Request, trusted func(*http.Request) bool) string {
 	return id
 }
 
-// accessLog writes one structured line per request: never the query
-// string, cookies or bodies, which can carry codes and tokens.
-func (s *Server) accessLog(c *gin.Context) {
-	if !s.log.Enabled(c.Request.Context(), slog.LevelInfo) {
-		c.Next()
-		return
-	}
-	start := time.Now()
-	watchUpgrade(c) // a WebSocket is logged as 101, when it ends
-	c.Next()
-	level := slog.LevelInfo
-	if c.GetBool(quietWhenAllowed) && c.Writer.Status() < http.StatusMultipleChoices {
-		level = slog.LevelDebug
-	}
-	s.logRequest(c, c.Request.Context(), level, start)
-}
-
-// logRequest writes the access log line of c's request, which started at
-// start, at level with ctx.
-func (s *Server) logRequest(c *gin.Context, ctx context.Context, level slog.Level, start time.Time) {
-	s.log.LogAttrs(ctx, level, "request",
-		slog.String("request_id", c.Writer.Header().Get("X-Request-Id")),
-		slog.String("method", c.Request.Method),
-		slog.String("host", c.Request.Host),
-		slog.String("path", c.Request.URL.Path),
-		slog.Int("status", c.Writer.Status()),
-		slog.Duration("duration", time.Since(start)),
-		slog.String("client_ip", c.ClientIP()),
-	)
-}
-
-// stripIdentity deletes client-sent identity headers before anything else
-// looks at the request, on every path.
-func (s *Server) stripIdentity(c *gin.Context) {
-	s.headers.strip(c.Request.Header)
-	c.Next()
-}
-
-// securityHeaders are sent on every portal response (pages and API).
-func (s *Server) securityHeaders(c *gin.Context) {
-	s.setSecurityHeaders(c)
-	c.Next()
-}
-
-// setSecurityHeaders sets the headers of securityHeaders on c's response.
-func (s *Server) setSecurityHeaders(c *gin.Context) {
-	h := c.Writer.Header()
-	h["X-Content-Type-Options"] = valNosniff
-	h["Referrer-Policy"] = valNoReferrer
-	h["X-Frame-Options"] = valDeny
-	if s.requestIsHTTPS(c.Request) {
-		h["Strict-Transport-Security"] = s.hsts
-	}
-}
-
-// requestIsHTTPS reports whether the client reached us over https: TLS
-// here, or a trusted proxy saying so.
-func (s *Server) requestIsHTTPS(r *http.Request) bool {
-	if r.TLS != nil {
-		return true
-	}
-	return s.peerTrusted(r) && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
-}
-
-// limitBody caps the body and rejects oversize declared lengths at once.
-func (s *Server) limitBody(c *gin.Context) {
-	if c.Request.ContentLength > maxFormBody {
-		s.fail(c, errBodyTooLarge)
-		return
-	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxFormBody)
-	// Read form bodies here: gin's PostForm drops the error of a body that
-	// turns out too large (sent without Content-Length) and reads an empty
-	// form. ParseForm leaves other bodies (JSON) unread.
-	var mbe *http.MaxBytesError
-	if err := c.Request.ParseForm(); errors.As(err, &mbe) {
-		s.fail(c, errBodyTooLarge)
-		return
-	}
-	c.Next()
-}
-
-// requireJSON refuses JSON endpoints posted as forms (a CSRF vector), and
-// calls from another origin or an opaque one ("Origin: null": a sandboxed
-// frame, a data: or file: page), which the portal's own script never
-// makes: fetch sends its real origin.
-func (s *Server) requireJSON(c *gin.Context) {
-	if s.foreignOrigin(c.Request) || opaqueOrigin(c.Request) {
-		s.apiFail(c, errCSRF)
-		return
-	}
-	if c.ContentType() != "application/json" && !bodiless(c.Request) {
-		s.apiFail(c, errNeedJSON)
-		return
-	}
-	c.Next()
-}
-
 // bodiless reports a POST with no body and no Content-Type, which the
 // endpoints that need no input (resend, logout) accept: a cross-site page
 // cannot use it against them, since the Origin check and SameSite cookies
@@ -418,7 +317,7 @@ func bodiless(r *http.Request) bool {
 }
 
 // peerTrusted reports whether the direct peer is a trusted proxy.
-func (s *Server) peerTrusted(r *http.Request) bool {
+func (s *core) peerTrusted(r *http.Request) bool {
 	ap, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
 		return false
@@ -438,7 +337,7 @@ func wantsHTML(r *http.Request) bool {
 }
 
 // fail answers with err as an HTML page for browsers, JSON otherwise.
-func (s *Server) fail(c *gin.Context, err error) {
+func (s *core) fail(c *gin.Context, err error) {
 	e := classify(err)
 	s.logIfServerError(c, e, err)
 	if wantsHTML(c.Request) {
@@ -448,4 +347,4 @@ func (s *Server) fail(c *gin.Context, err error) {
 	writeJSONError(c, e)
 }
 
-func (s *Server) now() time.Time { return s.clock.Now() }
+func (s *core) now() time.Time { return s.clock.Now() }

@@ -16,7 +16,7 @@ import (
 // over plain http, so it cannot be planted (fixation by cookie tossing) or
 // shadowed; __Secure- for a cookie_domain cookie, which browsers refuse
 // from a plain-http response (docs/contract.md, "Session cookie names").
-func (s *Server) sessionCookieName() string {
+func (s *core) sessionCookieName() string {
 	if s.cookieName != "" {
 		return s.cookieName
 	}
@@ -35,7 +35,7 @@ func (s *Server) sessionCookieName() string {
 const maxCookieValue = 64
 
 // cookieValue returns the session cookie's value, or "".
-func (s *Server) cookieValue(r *http.Request) string {
+func (s *core) cookieValue(r *http.Request) string {
 	ck, err := r.Cookie(s.sessionCookieName())
 	if err != nil || len(ck.Value) > maxCookieValue {
 		return ""
@@ -45,12 +45,12 @@ func (s *Server) cookieValue(r *http.Request) string {
 
 // loadSession returns the request's session or nil when there is none.
 // It returns an error only when the store failed: callers fail closed.
-func (s *Server) loadSession(c *gin.Context) (*auth.Session, error) {
+func (s *core) loadSession(c *gin.Context) (*auth.Session, error) {
 	return s.sessionOf(c.Request.Context(), c.Request)
 }
 
 // sessionOf is loadSession for r, with ctx for the store and its logs.
-func (s *Server) sessionOf(ctx context.Context, r *http.Request) (*auth.Session, error) {
+func (s *core) sessionOf(ctx context.Context, r *http.Request) (*auth.Session, error) {
 	id := s.cookieValue(r)
 	if id == "" {
 		return nil, nil
@@ -65,7 +65,7 @@ func (s *Server) sessionOf(ctx context.Context, r *http.Request) (*auth.Session,
 // currentUser returns the session and its user when the session is
 // authenticated and the user still exists, is enabled and has the
 // credentials the session was made with.
-func (s *Server) currentUser(c *gin.Context) (*auth.Session, *auth.User, error) {
+func (s *core) currentUser(c *gin.Context) (*auth.Session, *auth.User, error) {
 	return s.userOf(c.Request.Context(), c.Request)
 }
 
@@ -74,7 +74,7 @@ func (s *Server) currentUser(c *gin.Context) (*auth.Session, *auth.User, error) 
 // credential generation is not the user's any more (docs/contract.md,
 // "Sessions end when credentials change"), is signed out: nil. The check
 // is a string comparison: backends compute generations once per record.
-func (s *Server) userOf(ctx context.Context, r *http.Request) (*auth.Session, *auth.User, error) {
+func (s *core) userOf(ctx context.Context, r *http.Request) (*auth.Session, *auth.User, error) {
 	sess, err := s.sessionOf(ctx, r)
 	if err != nil || sess == nil || !sess.Authenticated() {
 		return sess, nil, err
@@ -94,7 +94,7 @@ func (s *Server) userOf(ctx context.Context, r *http.Request) (*auth.Session, *a
 // revokeDisabled ends every session of accounts the user backend found
 // disabled (auth.DisableNotifier), so that enabling one again does not
 // bring its sessions back.
-func (s *Server) revokeDisabled(ctx context.Context, usernames []string) {
+func (s *core) revokeDisabled(ctx context.Context, usernames []string) {
 	for _, name := range usernames {
 		n, err := s.sessions.RevokeUser(ctx, name, "")
 		if err != nil {
@@ -112,7 +112,7 @@ func (s *Server) revokeDisabled(ctx context.Context, usernames []string) {
 // generation under a new id, and sets the cookie for it: the person who
 // made the change stays signed in, every other session of the account
 // (and any copy of this one's old cookie) is over.
-func (s *Server) restamp(c *gin.Context, sess *auth.Session, username string) error {
+func (s *core) restamp(c *gin.Context, sess *auth.Session, username string) error {
 	ctx := c.Request.Context()
 	u, err := s.users.Lookup(ctx, username)
 	if err != nil {
@@ -126,7 +126,7 @@ func (s *Server) restamp(c *gin.Context, sess *auth.Session, username string) er
 }
 
 // setSessionCookie writes the cookie for sess.
-func (s *Server) setSessionCookie(c *gin.Context, sess *auth.Session) {
+func (s *core) setSessionCookie(c *gin.Context, sess *auth.Session) {
 	ck := s.baseCookie()
 	ck.Value = sess.ID
 	if age := s.sessions.MaxAge(sess); age > 0 {
@@ -136,13 +136,13 @@ func (s *Server) setSessionCookie(c *gin.Context, sess *auth.Session) {
 }
 
 // clearSessionCookie tells the browser to drop the cookie.
-func (s *Server) clearSessionCookie(c *gin.Context) {
+func (s *core) clearSessionCookie(c *gin.Context) {
 	ck := s.baseCookie()
 	ck.MaxAge = -1
 	http.SetCookie(c.Writer, ck)
 }
 
-func (s *Server) baseCookie() *http.Cookie {
+func (s *core) baseCookie() *http.Cookie {
 	ck := &http.Cookie{
 		Name:     s.sessionCookieName(),
 		Path:     "/",

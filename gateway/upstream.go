@@ -165,7 +165,7 @@ type upstreamTransport struct {
 	next   http.RoundTripper
 	health *upstreamHealth
 	route  *route
-	server *Server
+	server *core
 }
 
 // RoundTrip implements http.RoundTripper.

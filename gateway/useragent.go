@@ -43,7 +43,7 @@ func deviceName(ua string) (browser, system string) {
 }
 
 // deviceName describes a session's User-Agent in the portal's language.
-func (s *Server) deviceName(ua string) string {
+func (s *core) deviceName(ua string) string {
 	browser, system := deviceName(ua)
 	switch {
 	case browser != "" && system != "":

@@ -1,0 +1,150 @@
+package gateway
+
+// The middleware of the gin engine every surface sits behind (buildEngine)
+// and its helpers.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// recoverer turns a panic into a 500 without leaking anything.
+func (s *core) recoverer(c *gin.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.recovered(c, c.Request.Context(), v)
+		}
+	}()
+	c.Next()
+}
+
+// recovered answers the panic v of c's handler: a 500 without details,
+// unless the response is under way; the panic is logged with ctx.
+// http.ErrAbortHandler panics on, for net/http to drop the connection.
+func (s *core) recovered(c *gin.Context, ctx context.Context, v any) {
+	if v == http.ErrAbortHandler {
+		panic(v)
+	}
+	s.log.ErrorContext(ctx, "panic in handler", "panic", fmt.Sprint(v))
+	if !c.Writer.Written() {
+		s.setSecurityHeaders(c)
+		noStore(c)
+		writeJSONError(c, classify(errors.New("panic")))
+	}
+}
+
+// requestID keeps a sane incoming X-Request-Id from a trusted proxy or
+// makes one, and puts it in the context and the response.
+func (s *core) requestID(c *gin.Context) {
+	id := requestIDFor(c.Request, s.peerTrusted)
+	v := []string{id}
+	c.Request.Header["X-Request-Id"] = v
+	c.Writer.Header()["X-Request-Id"] = v
+	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestIDKey, id))
+	c.Next()
+}
+
+// accessLog writes one structured line per request: never the query
+// string, cookies or bodies, which can carry codes and tokens.
+func (s *core) accessLog(c *gin.Context) {
+	if !s.log.Enabled(c.Request.Context(), slog.LevelInfo) {
+		c.Next()
+		return
+	}
+	start := time.Now()
+	watchUpgrade(c) // a WebSocket is logged as 101, when it ends
+	c.Next()
+	level := slog.LevelInfo
+	if c.GetBool(quietWhenAllowed) && c.Writer.Status() < http.StatusMultipleChoices {
+		level = slog.LevelDebug
+	}
+	s.logRequest(c, c.Request.Context(), level, start)
+}
+
+// logRequest writes the access log line of c's request, which started at
+// start, at level with ctx.
+func (s *core) logRequest(c *gin.Context, ctx context.Context, level slog.Level, start time.Time) {
+	s.log.LogAttrs(ctx, level, "request",
+		slog.String("request_id", c.Writer.Header().Get("X-Request-Id")),
+		slog.String("method", c.Request.Method),
+		slog.String("host", c.Request.Host),
+		slog.String("path", c.Request.URL.Path),
+		slog.Int("status", c.Writer.Status()),
+		slog.Duration("duration", time.Since(start)),
+		slog.String("client_ip", c.ClientIP()),
+	)
+}
+
+// stripIdentity deletes client-sent identity headers before anything else
+// looks at the request, on every path.
+func (s *core) stripIdentity(c *gin.Context) {
+	s.headers.strip(c.Request.Header)
+	c.Next()
+}
+
+// securityHeaders are sent on every portal response (pages and API).
+func (s *core) securityHeaders(c *gin.Context) {
+	s.setSecurityHeaders(c)
+	c.Next()
+}
+
+// setSecurityHeaders sets the headers of securityHeaders on c's response.
+func (s *core) setSecurityHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h["X-Content-Type-Options"] = valNosniff
+	h["Referrer-Policy"] = valNoReferrer
+	h["X-Frame-Options"] = valDeny
+	if s.requestIsHTTPS(c.Request) {
+		h["Strict-Transport-Security"] = s.hsts
+	}
+}
+
+// requestIsHTTPS reports whether the client reached us over https: TLS
+// here, or a trusted proxy saying so.
+func (s *core) requestIsHTTPS(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	return s.peerTrusted(r) && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+}
+
+// limitBody caps the body and rejects oversize declared lengths at once.
+func (s *core) limitBody(c *gin.Context) {
+	if c.Request.ContentLength > maxFormBody {
+		s.fail(c, errBodyTooLarge)
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxFormBody)
+	// Read form bodies here: gin's PostForm drops the error of a body that
+	// turns out too large (sent without Content-Length) and reads an empty
+	// form. ParseForm leaves other bodies (JSON) unread.
+	var mbe *http.MaxBytesError
+	if err := c.Request.ParseForm(); errors.As(err, &mbe) {
+		s.fail(c, errBodyTooLarge)
+		return
+	}
+	c.Next()
+}
+
+// requireJSON refuses JSON endpoints posted as forms (a CSRF vector), and
+// calls from another origin or an opaque one ("Origin: null": a sandboxed
+// frame, a data: or file: page), which the portal's own script never
+// makes: fetch sends its real origin.
+func (s *core) requireJSON(c *gin.Context) {
+	if s.foreignOrigin(c.Request) || opaqueOrigin(c.Request) {
+		s.apiFail(c, errCSRF)
+		return
+	}
+	if c.ContentType() != "application/json" && !bodiless(c.Request) {
+		s.apiFail(c, errNeedJSON)
+		return
+	}
+	c.Next()
+}
