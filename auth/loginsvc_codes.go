@@ -1,0 +1,133 @@
+package auth
+
+// The login service's code steps besides the first: resend,
+// passwordless start, and logout.
+
+import (
+	"context"
+	"errors"
+)
+
+// Resend sends a new code for the session's pending login (a fresh
+// challenge if the old one died), or starts a step-up for the signed-in
+// user u of sess (nil when the session is not signed in).
+func (l *Login) Resend(ctx context.Context, c Client, sess *Session, u *User) (Step, error) {
+	if sess == nil {
+		return Step{}, ErrNoChallenge
+	}
+	if p := sess.Pending; p != nil {
+		ch, err := l.d.OTP.Resend(ctx, p.Challenge)
+		if err == nil {
+			p.Challenge = ch.ID
+			if err := l.d.Sessions.Save(ctx, sess); err != nil {
+				return Step{}, err
+			}
+			if ch.User != "" {
+				l.obs.Audit(ctx, c, Event{Name: "otp_sent", User: ch.User, Phone: ch.Phone, Attrs: []any{"resend", "true"}})
+				l.obs.Code("sent")
+			}
+			return Step{Session: sess, Code: ch}, nil
+		}
+		if !errors.Is(err, ErrOTPExpired) {
+			return Step{}, err
+		}
+		// The challenge died (expired or out of attempts): start over for
+		// the same person.
+		sess.Pending = nil
+		if p.User == "" {
+			return l.startDecoy(ctx, sess, p.Phone, p.Remember)
+		}
+		var pu *User
+		if p.Purpose == PurposeSignup && l.d.Registry != nil {
+			pu, err = l.d.Registry.Pending(ctx, p.User)
+		} else {
+			pu, err = l.d.Users.Lookup(ctx, p.User)
+		}
+		if err != nil {
+			return Step{}, err
+		}
+		ch, err = l.startCode(ctx, c, sess, pu.Username, pu.Phone, p.Remember, p.Purpose)
+		return Step{Session: sess, Code: ch}, err
+	}
+	if u == nil {
+		return Step{}, ErrNoChallenge
+	}
+	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, sess.Remember, PurposeLogin)
+	return Step{Session: sess, Code: ch}, err
+}
+
+// Passwordless begins a passwordless login for phone. Unknown numbers get
+// the same answer and a decoy challenge that can never succeed; no SMS is
+// sent to them.
+func (l *Login) Passwordless(ctx context.Context, c Client, sess *Session, phone string, remember bool) (Step, error) {
+	e164, err := NormalizePhone(phone, l.d.Region)
+	if err != nil {
+		return Step{}, err
+	}
+	if sess, err = l.begin(ctx, c, sess); err != nil {
+		return Step{}, err
+	}
+	u, err := l.d.Users.Lookup(ctx, e164)
+	if err != nil && !errors.Is(err, ErrUserNotFound) {
+		return Step{}, err
+	}
+	if u == nil || u.Disabled || u.Phone != e164 {
+		return l.startDecoy(ctx, sess, e164, remember)
+	}
+	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, remember, PurposeLogin)
+	return Step{Session: sess, Code: ch}, err
+}
+
+// startDecoy records a challenge for an unknown phone that looks and
+// counts like a real one but sends nothing and can never succeed.
+func (l *Login) startDecoy(ctx context.Context, sess *Session, phone string, remember bool) (Step, error) {
+	ch, err := l.d.OTP.StartDecoy(ctx, phone, PurposeLogin)
+	if err != nil {
+		return Step{}, err
+	}
+	sess.Pending = &Pending{Challenge: ch.ID, Purpose: PurposeLogin, Remember: remember, Phone: phone}
+	if err := l.d.Sessions.Save(ctx, sess); err != nil {
+		return Step{}, err
+	}
+	return Step{Session: sess, Code: ch}, nil
+}
+
+// Logout deletes sess (nil: nothing to do) everywhere, with any pending
+// code.
+func (l *Login) Logout(ctx context.Context, c Client, sess *Session) error {
+	if sess == nil {
+		return nil
+	}
+	l.cancelPending(ctx, sess)
+	if err := l.d.Sessions.Delete(ctx, sess.ID); err != nil {
+		return err
+	}
+	l.obs.Audit(ctx, c, Event{Name: "logout", User: sess.User})
+	return nil
+}
+
+// cancelPending drops the code sess was waiting for.
+func (l *Login) cancelPending(ctx context.Context, sess *Session) {
+	if sess.Pending != nil {
+		l.d.OTP.Cancel(ctx, sess.Pending.Challenge)
+		sess.Pending = nil
+	}
+}
+
+// NormalizeCode drops the spaces and dashes people type or paste in codes.
+func NormalizeCode(code string) string {
+	out := make([]byte, 0, len(code))
+	for i := 0; i < len(code); i++ {
+		if c := code[i]; c != ' ' && c != '-' && c != '\t' {
+			out = append(out, c)
+		}
+	}
+	return string(out)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
