@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,10 +11,6 @@ import (
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gin-gonic/gin"
 )
-
-// errCSRF: a state-changing form post without a valid token, or from
-// another origin.
-var errCSRF = errors.New("csrf check failed")
 
 // csrfField is the hidden form field carrying the token.
 const csrfField = "csrf"

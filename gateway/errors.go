@@ -31,6 +31,19 @@ var (
 	errUpstreamTimeout   = errors.New("upstream timeout")
 )
 
+// errCSRF: a state-changing form post without a valid token, or from
+// another origin.
+var errCSRF = errors.New("csrf check failed")
+
+// errPortal says the original request is for the portal itself.
+var errPortal = errors.New("portal page")
+
+// errBadMessages: the messages file is not YAML.
+var errBadMessages = errors.New("bad messages file")
+
+// errUpstreamDown is returned without dialing while an upstream is down.
+var errUpstreamDown = fmt.Errorf("%w: marked down after repeated connection failures", errUpstream)
+
 // apiError is what a client sees: status, stable code, human message.
 type apiError struct {
 	Status     int    `json:"-"`

@@ -51,9 +51,6 @@ func (s *authzSurface) authorize(c *gin.Context, read func(*http.Request) (origi
 	s.pass(c, ok.id)
 }
 
-// errPortal says the original request is for the portal itself.
-var errPortal = errors.New("portal page")
-
 // readOriginal reads the original request, from a trusted front door
 // only. A page of the portal on public_url's host is errPortal: the
 // portal put behind forward-auth by mistake (a wildcard route or

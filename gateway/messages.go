@@ -35,9 +35,6 @@ type catalog struct {
 	msgs map[string]string
 }
 
-// errBadMessages: the messages file is not YAML.
-var errBadMessages = errors.New("bad messages file")
-
 // builtinCatalog returns the parsed built-in English catalogue.
 var builtinCatalog = sync.OnceValue(func() *catalog {
 	msgs, err := parseMessages("messages/en.yaml", builtinMessages, nil)

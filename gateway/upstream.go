@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"sync"
@@ -24,9 +23,6 @@ const (
 	// downFor is how long it stays down; then one request probes it.
 	downFor = 2 * time.Second
 )
-
-// errUpstreamDown is returned without dialing while an upstream is down.
-var errUpstreamDown = fmt.Errorf("%w: marked down after repeated connection failures", errUpstream)
 
 // resolveTimeouts fills a route's zero timeouts with the defaults.
 func resolveTimeouts(t config.RouteTimeouts) config.RouteTimeouts {
