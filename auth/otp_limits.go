@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -23,20 +24,18 @@ func (o *OTP) countryAllowed(phone string) error {
 	return nil
 }
 
+// accountAllowed refuses a code for an account with MaxAccountFailures
+// wrong codes in the last hour. A counter that cannot be read refuses it
+// too (ErrStoreUnavailable).
 func (o *OTP) accountAllowed(ctx context.Context, user string) error {
 	if user == "" {
 		return nil
 	}
-	b, err := o.store.Get(ctx, accountFailKey(user))
-	if errors.Is(err, ErrNotFound) {
-		return nil
-	}
+	n, err := o.count(ctx, accountFailKey(user))
 	if err != nil {
 		return fmt.Errorf("otp: read failures: %w", err)
 	}
-	var n int
-	fmt.Sscan(string(b), &n)
-	if n < o.cfg.MaxAccountFailures {
+	if n < int64(o.cfg.MaxAccountFailures) {
 		return nil
 	}
 	ttl, err := o.store.TTL(ctx, accountFailKey(user))
@@ -136,6 +135,10 @@ type unsentError struct{ err error }
 func (e *unsentError) Error() string { return e.err.Error() }
 func (e *unsentError) Unwrap() error { return e.err }
 
+// count reads the counter under key: 0 when there is none. A value that
+// is not a count (Incr writes a decimal number, never negative) is an
+// error wrapping ErrStoreUnavailable, so that the request fails closed: read
+// as 0 it would lift the limit the counter keeps.
 func (o *OTP) count(ctx context.Context, key string) (int64, error) {
 	b, err := o.store.Get(ctx, key)
 	if errors.Is(err, ErrNotFound) {
@@ -144,7 +147,9 @@ func (o *OTP) count(ctx context.Context, key string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	var n int64
-	fmt.Sscan(string(b), &n)
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("counter holds %d bytes that are not a count: %w", len(b), ErrStoreUnavailable)
+	}
 	return n, nil
 }

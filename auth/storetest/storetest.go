@@ -51,6 +51,7 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.Store, wait func(t *test
 		{"Incr", s.incr},
 		{"IncrConcurrent", s.incrConcurrent},
 		{"IncrWindow", s.incrWindow},
+		{"IncrOnANonCount", s.incrOnANonCount},
 		{"Expire", s.expire},
 		{"TTL", s.ttl},
 		{"OddKeys", s.oddKeys},
@@ -304,6 +305,22 @@ func (s suite) incr(t *testing.T) {
 	}
 	if got, err := st.Incr(ctx, "other", longTTL); err != nil || got != 1 {
 		t.Errorf("Incr(other) = %d, %v; want 1, nil", got, err)
+	}
+}
+
+// incrOnANonCount: Incr of a key that holds something other than a count
+// fails with ErrStoreUnavailable (a 503: the request fails closed) and
+// leaves the value alone.
+func (s suite) incrOnANonCount(t *testing.T) {
+	st, ctx := s.newStore(t), t.Context()
+	if err := st.Set(ctx, "c", []byte("x"), longTTL); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := st.Incr(ctx, "c", longTTL); !errors.Is(err, auth.ErrStoreUnavailable) {
+		t.Errorf("Incr of a non-count = %d, %v; want ErrStoreUnavailable", n, err)
+	}
+	if v, err := st.Get(ctx, "c"); err != nil || string(v) != "x" {
+		t.Errorf("after Incr: Get = %q, %v; want the value untouched", v, err)
 	}
 }
 
