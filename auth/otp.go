@@ -187,14 +187,15 @@ func (o *OTP) ResendIn(ch *Challenge) time.Duration {
 // success (and the challenge is gone), ErrOTPInvalid for a wrong code while
 // attempts remain, ErrOTPExpired when the challenge is expired, used or out
 // of attempts, and a RateLimitError when the account has too many recent
-// wrong codes. For provider-made codes an unreachable provider is
+// wrong codes (a decoy's number counts as its account, so a decoy answers
+// wrong codes exactly as a real challenge does). For provider-made codes an unreachable provider is
 // ErrSMSFailed; the attempt still counts.
 func (o *OTP) Verify(ctx context.Context, id, code string) (*Challenge, error) {
 	ch, err := o.load(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if err := o.accountAllowed(ctx, ch.User); err != nil {
+	if err := o.accountAllowed(ctx, ch); err != nil {
 		return nil, err
 	}
 	n, err := o.store.Incr(ctx, attemptsKey(id), o.cfg.TTL)
@@ -213,7 +214,7 @@ func (o *OTP) Verify(ctx context.Context, id, code string) (*Challenge, error) {
 		return nil, err
 	}
 	if !right {
-		if _, err := o.store.Incr(ctx, accountFailKey(ch.User), time.Hour); err != nil {
+		if _, err := o.store.Incr(ctx, accountFailKey(ch), time.Hour); err != nil {
 			return nil, fmt.Errorf("otp: count failure: %w", err)
 		}
 		if n >= int64(o.cfg.MaxAttempts) {

@@ -24,21 +24,18 @@ func (o *OTP) countryAllowed(phone string) error {
 	return nil
 }
 
-// accountAllowed refuses a code for an account with MaxAccountFailures
-// wrong codes in the last hour. A counter that cannot be read refuses it
-// too (ErrStoreUnavailable).
-func (o *OTP) accountAllowed(ctx context.Context, user string) error {
-	if user == "" {
-		return nil
-	}
-	n, err := o.count(ctx, accountFailKey(user))
+// accountAllowed refuses a code for ch when its account (see
+// accountFailKey) had MaxAccountFailures wrong codes in the last hour. A
+// counter that cannot be read refuses it too (ErrStoreUnavailable).
+func (o *OTP) accountAllowed(ctx context.Context, ch *Challenge) error {
+	n, err := o.count(ctx, accountFailKey(ch))
 	if err != nil {
 		return fmt.Errorf("otp: read failures: %w", err)
 	}
 	if n < int64(o.cfg.MaxAccountFailures) {
 		return nil
 	}
-	ttl, err := o.store.TTL(ctx, accountFailKey(user))
+	ttl, err := o.store.TTL(ctx, accountFailKey(ch))
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("otp: read failures: %w", err)
 	}

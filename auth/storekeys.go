@@ -31,9 +31,20 @@ func clientNet(ip string) string {
 // Store keys of the code service: a challenge and its attempt counter
 // (one hash slot, see redisstore), the send quotas per phone and per
 // client with their refunds, and the wrong codes per account.
-func challengeKey(id string) string     { return "otp:{" + id + "}:c" }
-func attemptsKey(id string) string      { return "otp:{" + id + "}:n" }
-func sendQuotaKey(phone string) string  { return "otp:q:" + hashKey(phone) }
-func ipQuotaKey(ip string) string       { return "otp:qi:" + hashKey(clientNet(ip)) }
-func refundKey(quota string) string     { return quota + ":r" }
-func accountFailKey(user string) string { return "otp:f:" + hashKey(user) }
+func challengeKey(id string) string    { return "otp:{" + id + "}:c" }
+func attemptsKey(id string) string     { return "otp:{" + id + "}:n" }
+func sendQuotaKey(phone string) string { return "otp:q:" + hashKey(phone) }
+func ipQuotaKey(ip string) string      { return "otp:qi:" + hashKey(clientNet(ip)) }
+func refundKey(quota string) string    { return quota + ":r" }
+
+// accountFailKey counts the wrong codes of ch's account: its user's, or
+// for a decoy its number's (the number stands for the account it does not
+// have), so that the account cap answers a decoy as it answers a real
+// challenge. The two are kept apart by kind: a user name cannot name a
+// number's counter.
+func accountFailKey(ch *Challenge) string {
+	if ch.User == "" {
+		return "otp:f:" + hashKey("phone\x00"+ch.Phone)
+	}
+	return "otp:f:" + hashKey("user\x00"+ch.User)
+}
