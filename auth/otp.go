@@ -58,6 +58,7 @@ type OTP struct {
 	sender  Sender
 	checker CodeChecker // nil: codes are made and checked here
 	key     []byte
+	names   keyNamer // names the store keys of quotas and failures
 	cfg     OTPConfig
 	clock   Clock
 	log     *slog.Logger
@@ -66,9 +67,14 @@ type OTP struct {
 	sendLatency, checkLatency latency
 }
 
-// NewOTP returns the code service. key keys the code hashes and must be the
-// same on every replica (derive it from the signing key).
+// NewOTP returns the code service. key keys the code hashes and, through
+// a key derived from it, the names of the store keys that count sends and
+// wrong codes per phone, client and account (docs/contract.md, "Store
+// keys"). It must be the same on every replica: derive it from the
+// signing key (Signer.DeriveKey("otp")). NewOTP panics when key is
+// shorter than MinKeyLen.
 func NewOTP(store Store, sender Sender, key []byte, cfg OTPConfig, clock Clock, log *slog.Logger) *OTP {
+	key = requireKey("NewOTP", key)
 	if cfg.MaxAccountFailures == 0 {
 		cfg.MaxAccountFailures = 100
 	}
@@ -83,7 +89,7 @@ func NewOTP(store Store, sender Sender, key []byte, cfg OTPConfig, clock Clock, 
 		cfg.AllowedCountries[i] = strings.ToUpper(c)
 	}
 	checker, _ := sender.(CodeChecker)
-	return &OTP{store: store, sender: sender, checker: checker, key: key, cfg: cfg, clock: clock, log: log}
+	return &OTP{store: store, sender: sender, checker: checker, key: key, names: keyNamer{subKey(key, "otp store key names")}, cfg: cfg, clock: clock, log: log}
 }
 
 // Config returns the settings the service runs with.
@@ -214,7 +220,7 @@ func (o *OTP) Verify(ctx context.Context, id, code string) (*Challenge, error) {
 		return nil, err
 	}
 	if !right {
-		if _, err := o.store.Incr(ctx, accountFailKey(ch), time.Hour); err != nil {
+		if _, err := o.store.Incr(ctx, o.accountFailKey(ch), time.Hour); err != nil {
 			return nil, fmt.Errorf("otp: count failure: %w", err)
 		}
 		if n >= int64(o.cfg.MaxAttempts) {

@@ -28,14 +28,14 @@ func (o *OTP) countryAllowed(phone string) error {
 // accountFailKey) had MaxAccountFailures wrong codes in the last hour. A
 // counter that cannot be read refuses it too (ErrStoreUnavailable).
 func (o *OTP) accountAllowed(ctx context.Context, ch *Challenge) error {
-	n, err := o.count(ctx, accountFailKey(ch))
+	n, err := o.count(ctx, o.accountFailKey(ch))
 	if err != nil {
 		return fmt.Errorf("otp: read failures: %w", err)
 	}
 	if n < int64(o.cfg.MaxAccountFailures) {
 		return nil
 	}
-	ttl, err := o.store.TTL(ctx, accountFailKey(ch))
+	ttl, err := o.store.TTL(ctx, o.accountFailKey(ch))
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("otp: read failures: %w", err)
 	}
@@ -47,19 +47,19 @@ func (o *OTP) accountAllowed(ctx context.Context, ch *Challenge) error {
 func (o *OTP) takeQuotas(ctx context.Context, phone string) (refund func(context.Context), err error) {
 	var keys []string
 	if ip := RequesterFrom(ctx).IP; ip != "" && o.cfg.MaxSendsPerIP > 0 {
-		if err := o.reserve(ctx, ipQuotaKey(ip), o.cfg.MaxSendsPerIP, o.cfg.IPSendWindow, "ip_send_quota"); err != nil {
+		if err := o.reserve(ctx, o.ipQuotaKey(ip), o.cfg.MaxSendsPerIP, o.cfg.IPSendWindow, "ip_send_quota"); err != nil {
 			return nil, err
 		}
-		keys = append(keys, ipQuotaKey(ip))
+		keys = append(keys, o.ipQuotaKey(ip))
 	}
 	if o.cfg.MaxSends > 0 {
-		if err := o.reserve(ctx, sendQuotaKey(phone), o.cfg.MaxSends, o.cfg.SendWindow, "send_quota"); err != nil {
+		if err := o.reserve(ctx, o.sendQuotaKey(phone), o.cfg.MaxSends, o.cfg.SendWindow, "send_quota"); err != nil {
 			for _, k := range keys {
 				o.release(ctx, k)
 			}
 			return nil, err
 		}
-		keys = append(keys, sendQuotaKey(phone))
+		keys = append(keys, o.sendQuotaKey(phone))
 	}
 	return func(ctx context.Context) {
 		for _, k := range keys {
