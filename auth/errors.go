@@ -50,9 +50,9 @@ var (
 // RateLimitError carries how long a client must wait. It matches
 // ErrRateLimited (or ErrBanned when Banned is set) with errors.Is.
 type RateLimitError struct {
-	RetryAfter time.Duration
-	Banned     bool
-	Reason     string // e.g. "resend_cooldown", "send_quota"; for logs and metrics
+	RetryAfter time.Duration // how long until the client may try again (Retry-After)
+	Banned     bool          // a regulation ban or lock rather than a quota
+	Reason     string        // e.g. "resend_cooldown", "send_quota"; for logs and metrics
 }
 
 // Error implements error.

@@ -20,12 +20,12 @@ type OTPConfig struct {
 	MaxAttempts    int           // wrong codes per challenge
 	ResendCooldown time.Duration // minimum gap between sends of one challenge
 	MaxSends       int           // sends per phone number per SendWindow
-	SendWindow     time.Duration
+	SendWindow     time.Duration // the fixed window of MaxSends
 	// MaxSendsPerIP bounds sends (decoys included) per client IP per
 	// IPSendWindow; 0 disables the per-IP quota. The IP comes from the
 	// Requester in the context.
 	MaxSendsPerIP int
-	IPSendWindow  time.Duration
+	IPSendWindow  time.Duration // the fixed window of MaxSendsPerIP
 	// AllowedCountries are the ISO 3166 alpha-2 regions (upper-case) codes
 	// may be sent to; empty allows every country.
 	AllowedCountries []string

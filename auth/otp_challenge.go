@@ -17,10 +17,10 @@ import (
 // Challenge is one code sent to one phone for one user. Only a keyed hash
 // of the code is stored.
 type Challenge struct {
-	ID       string `json:"-"` // opaque id, kept in the pending session
-	User     string `json:"u"`
-	Phone    string `json:"p"`
-	Purpose  string `json:"k"`
+	ID       string `json:"-"`           // opaque id, kept in the pending session
+	User     string `json:"u"`           // "" for a decoy
+	Phone    string `json:"p"`           // E.164 destination
+	Purpose  string `json:"k"`           // what the code is for (the gateway's "login", "reset"...)
 	CodeHash []byte `json:"h,omitempty"` // local codes and decoys
 	// Ref is the provider's verification reference when the provider
 	// made the code (CodeChecker); "" when Gatehouse did.

@@ -17,13 +17,13 @@ import (
 
 // SessionInfo describes one of a user's sessions for the account page.
 type SessionInfo struct {
-	Handle   string // opaque, for RevokeOne; not the session id
-	Created  time.Time
+	Handle   string    // opaque, for RevokeOne; not the session id
+	Created  time.Time // sign-in
 	LastSeen time.Time // approximate: from the idle expiry
-	IP       string
-	Agent    string
-	Methods  []string
-	Current  bool
+	IP       string    // client at sign-in
+	Agent    string    // user agent at sign-in (truncated)
+	Methods  []string  // proved methods
+	Current  bool      // the caller's own session
 }
 
 // ListUser returns the live sessions of u, newest first; current marks
