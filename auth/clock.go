@@ -4,6 +4,7 @@ import "time"
 
 // Clock tells the time. Services take one so tests can move time forward.
 type Clock interface {
+	// Now returns the current time.
 	Now() time.Time
 }
 

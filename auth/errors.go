@@ -12,8 +12,10 @@ import (
 var (
 	// ErrNotFound: the store has no value under the key (or it expired).
 	ErrNotFound = errors.New("not found")
-	// ErrStoreUnavailable: the store could not be reached or timed out. The
-	// gateway answers 503 and never lets a request through.
+	// ErrStoreUnavailable: the store could not be reached or timed out, or
+	// a counter in it holds something other than a count (read as 0 it
+	// would lift a limit). The gateway answers 503 and never lets a
+	// request through.
 	ErrStoreUnavailable = errors.New("store unavailable")
 	// ErrSessionNotFound: no valid session for the presented cookie.
 	ErrSessionNotFound = errors.New("session not found")
@@ -48,9 +50,9 @@ var (
 // RateLimitError carries how long a client must wait. It matches
 // ErrRateLimited (or ErrBanned when Banned is set) with errors.Is.
 type RateLimitError struct {
-	RetryAfter time.Duration
-	Banned     bool
-	Reason     string // e.g. "resend_cooldown", "send_quota"; for logs and metrics
+	RetryAfter time.Duration // how long until the client may try again (Retry-After)
+	Banned     bool          // a regulation ban or lock rather than a quota
+	Reason     string        // e.g. "resend_cooldown", "send_quota"; for logs and metrics
 }
 
 // Error implements error.

@@ -19,9 +19,9 @@ import (
 // Argon2Params are the argon2id cost parameters used for new hashes and as
 // the bar NeedsRehash measures stored hashes against.
 type Argon2Params struct {
-	MemoryKiB   uint32
-	Iterations  uint32
-	Parallelism uint8
+	MemoryKiB   uint32 // memory per hash, KiB (m)
+	Iterations  uint32 // passes over the memory (t)
+	Parallelism uint8  // lanes (p)
 }
 
 // Limits on stored hashes. A users file or a redis record is configuration
@@ -63,8 +63,8 @@ type Hasher struct {
 // NewHasher returns a Hasher that creates argon2id hashes with p and runs
 // at most maxConcurrent hashes at once (GOMAXPROCS when maxConcurrent <= 0).
 // A caller waits at most maxWait for a free slot; maxWait <= 0 means it does
-// not wait at all. Zero fields of p fall back to the defaults of DESIGN.md
-// (64 MiB, 3 iterations, 2 lanes).
+// not wait at all. Zero fields of p fall back to the defaults of
+// hashing.argon2id in docs/contract.md (64 MiB, 3 iterations, 2 lanes).
 func NewHasher(p Argon2Params, maxConcurrent int, maxWait time.Duration) *Hasher {
 	if p.MemoryKiB == 0 {
 		p.MemoryKiB = 64 * 1024

@@ -19,17 +19,17 @@ const (
 // Client is who a login step comes from: the address (from trusted hops
 // only) and the user agent, kept on the session for the account page.
 type Client struct {
-	IP        string
-	UserAgent string
+	IP        string // client address, as the trusted hops give it
+	UserAgent string // User-Agent header as sent
 }
 
-// Event is an audit event of the login service (docs/contract.md, "Audit
-// events"). Phone is in E.164; whoever records it masks it.
+// Event is an audit event of the login service (docs/contract.md, "Logs
+// and audit"). Phone is in E.164; whoever records it masks it.
 type Event struct {
 	Name  string // login_failed, login_succeeded, otp_sent, …
-	User  string
-	Phone string
-	Attrs []any // key/value pairs: reason, methods, purpose, …
+	User  string // the account, "" when unknown
+	Phone string // E.164, "" when none
+	Attrs []any  // key/value pairs: reason, methods, purpose, …
 	// Err is the error the event is about, if any: the observer names it
 	// as the event's reason, with the code clients see for it.
 	Err error
@@ -51,11 +51,13 @@ type Observer interface {
 
 // PasswordHasher makes hashes of new passwords.
 type PasswordHasher interface {
+	// Hash returns the hash of password to store (a PHC string).
 	Hash(ctx context.Context, password string) (string, error)
 }
 
 // PhoneSetter is a registry that can move an account to a new number.
 type PhoneSetter interface {
+	// SetPhone gives username the number phone (E.164).
 	SetPhone(ctx context.Context, username, phone string) error
 }
 
@@ -72,10 +74,10 @@ var (
 
 // LoginDeps are what the login service is built from.
 type LoginDeps struct {
-	Users    UserBackend
-	Authn    *Authenticator
-	Sessions *Sessions
-	OTP      *OTP
+	Users    UserBackend    // finds accounts
+	Authn    *Authenticator // checks passwords
+	Sessions *Sessions      // keeps sessions
+	OTP      *OTP           // sends and checks codes
 	// Regulator bans after repeated failures; nil disables regulation.
 	Regulator *Regulator
 	// Registry is the writable user backend (sign-up, reset, account
@@ -85,13 +87,13 @@ type LoginDeps struct {
 	Hasher PasswordHasher
 	// KV keeps pending password resets; needed with a Registry.
 	KV     KV
-	Policy PasswordPolicy
+	Policy PasswordPolicy // rules for new passwords
 	// Signup enables sign-up (users.signup.enabled).
 	Signup bool
 	// Region is the default region of phone numbers (otp.default_region).
 	Region   string
-	Observer Observer // nil: none
-	Logger   *slog.Logger
+	Observer Observer     // nil: none
+	Logger   *slog.Logger // nil: discard
 }
 
 // Login is the login service (docs/contract.md, "Login flows"): every
@@ -139,9 +141,9 @@ type NeedsCode func(sess *Session, u *User) bool
 
 // PasswordIn is a password step.
 type PasswordIn struct {
-	Login, Password string
-	Remember        bool
-	NeedsCode       NeedsCode
+	Login, Password string    // as typed
+	Remember        bool      // remember-me asked
+	NeedsCode       NeedsCode // whether a code must follow
 }
 
 // Password checks the password and signs in with {pwd}; when in.NeedsCode

@@ -113,7 +113,7 @@ func newLoginWorld(t *testing.T) *loginWorld {
 	w.sessions = auth.NewSessions(store, auth.SessionConfig{IdleTimeout: time.Hour, AbsoluteTimeout: 12 * time.Hour, RememberMe: 24 * time.Hour}, clock, nil)
 	w.login = auth.NewLogin(auth.LoginDeps{
 		Users: w.users, Authn: auth.NewAuthenticator(w.users, cheapHasher, nil), Sessions: w.sessions, OTP: otp,
-		Regulator: auth.NewRegulator(store, auth.RegulationConfig{MaxFailures: 5, FindTime: time.Minute, BanTime: 5 * time.Minute}),
+		Regulator: auth.NewRegulator(store, []byte("fedcba9876543210fedcba9876543210"), auth.RegulationConfig{MaxFailures: 5, FindTime: time.Minute, BanTime: 5 * time.Minute}),
 		Registry:  w.users, Hasher: cheapHasher, KV: store,
 		Policy: auth.PasswordPolicy{MinLength: 8, MaxLength: 128}, Signup: true, Region: "US",
 		Observer: w.events,

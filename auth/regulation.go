@@ -33,18 +33,24 @@ const (
 // lock holds even against the right password.
 type Regulator struct {
 	store Store
+	names keyNamer // names the store keys of subjects and clients
 	cfg   RegulationConfig
 }
 
-// NewRegulator returns a regulator over store.
-func NewRegulator(store Store, cfg RegulationConfig) *Regulator {
+// NewRegulator returns a regulator over store. key names its store keys:
+// they carry HMACs of subjects and client networks, never the values
+// (docs/contract.md, "Store keys"). It must be the same on every replica:
+// derive it from the signing key (Signer.DeriveKey("regulation")).
+// NewRegulator panics when key is shorter than MinKeyLen.
+func NewRegulator(store Store, key []byte, cfg RegulationConfig) *Regulator {
+	names := keyNamer{requireKey("NewRegulator", key)}
 	if cfg.MaxAccountFailures <= 0 {
 		cfg.MaxAccountFailures = DefaultMaxAccountFailures
 	}
 	if cfg.AccountLockTime <= 0 {
 		cfg.AccountLockTime = DefaultAccountLockTime
 	}
-	return &Regulator{store: store, cfg: cfg}
+	return &Regulator{store: store, names: names, cfg: cfg}
 }
 
 // IPFactor multiplies max_failures for client IPs: many people can share
@@ -61,22 +67,23 @@ const (
 
 // subjectKey and ipKey name a subject's and a client's counters: the
 // subject as Subject gives it, the client by clientNet (an IPv6 client
-// owns its whole /64).
-func subjectKey(subject string) string { return "u:" + hashKey(subject) }
-func ipKey(ip string) string           { return "ip:" + hashKey(clientNet(ip)) }
+// owns its whole /64), each as an HMAC under the regulator's key.
+func (r *Regulator) subjectKey(subject string) string { return "u:" + r.names.name("subject", subject) }
+func (r *Regulator) ipKey(ip string) string           { return "ip:" + r.names.name("net", clientNet(ip)) }
 
 // check is one key Check reads the TTL of, and what its presence means.
 type check struct{ key, reason string }
 
 // checks are what Check reads, in order: the subject's lock and ban, the
 // client's ban.
-func checks(subject, ip string) []check {
+func (r *Regulator) checks(subject, ip string) []check {
 	out := make([]check, 0, 3)
 	if subject != "" {
-		out = append(out, check{"reg:lock:" + subjectKey(subject), ReasonLocked}, check{"reg:ban:" + subjectKey(subject), ReasonBanned})
+		sk := r.subjectKey(subject)
+		out = append(out, check{"reg:lock:" + sk, ReasonLocked}, check{"reg:ban:" + sk, ReasonBanned})
 	}
 	if ip != "" {
-		out = append(out, check{"reg:ban:" + ipKey(ip), ReasonBanned})
+		out = append(out, check{"reg:ban:" + r.ipKey(ip), ReasonBanned})
 	}
 	return out
 }
@@ -85,7 +92,7 @@ func checks(subject, ip string) []check {
 // or ReasonBanned) when subject is locked or banned or ip is banned, nil
 // otherwise. Store failures are returned: callers fail closed.
 func (r *Regulator) Check(ctx context.Context, subject, ip string) error {
-	for _, c := range checks(subject, ip) {
+	for _, c := range r.checks(subject, ip) {
 		ttl, err := r.store.TTL(ctx, c.key)
 		if errors.Is(err, ErrNotFound) {
 			continue
@@ -108,17 +115,18 @@ type Penalty struct {
 func (r *Regulator) Fail(ctx context.Context, subject, ip string) (Penalty, error) {
 	var p Penalty
 	if subject != "" {
-		banned, err := r.count(ctx, subjectKey(subject), r.cfg.MaxFailures)
+		sk := r.subjectKey(subject)
+		banned, err := r.count(ctx, sk, r.cfg.MaxFailures)
 		if err != nil {
 			return p, err
 		}
 		p.Banned = banned
-		if p.Locked, err = r.countInARow(ctx, subjectKey(subject)); err != nil {
+		if p.Locked, err = r.countInARow(ctx, sk); err != nil {
 			return p, err
 		}
 	}
 	if ip != "" {
-		banned, err := r.count(ctx, ipKey(ip), r.cfg.MaxFailures*IPFactor)
+		banned, err := r.count(ctx, r.ipKey(ip), r.cfg.MaxFailures*IPFactor)
 		if err != nil {
 			return p, err
 		}
@@ -185,7 +193,7 @@ func (r *Regulator) Succeed(ctx context.Context, subject string) error {
 	if subject == "" {
 		return nil
 	}
-	if _, err := r.store.Delete(ctx, "reg:n:"+subjectKey(subject)); err != nil {
+	if _, err := r.store.Delete(ctx, "reg:n:"+r.subjectKey(subject)); err != nil {
 		return fmt.Errorf("regulation: reset: %w", err)
 	}
 	return nil
@@ -198,7 +206,8 @@ func (r *Regulator) SignedIn(ctx context.Context, subject string) error {
 	if subject == "" {
 		return nil
 	}
-	for _, key := range []string{"reg:n:" + subjectKey(subject), "reg:a:" + subjectKey(subject)} {
+	sk := r.subjectKey(subject)
+	for _, key := range []string{"reg:n:" + sk, "reg:a:" + sk} {
 		if _, err := r.store.Delete(ctx, key); err != nil {
 			return fmt.Errorf("regulation: reset: %w", err)
 		}

@@ -22,6 +22,9 @@ type regWorld struct {
 	wait func(time.Duration)
 }
 
+// regKey is the deployment's key the regulators name their keys with.
+var regKey = []byte("0123456789abcdef0123456789abcdef")
+
 // regulationStores runs every scenario on the memory store (fake clock,
 // the default settings) and on one real Redis, each scenario under its
 // own key prefix (real time, so short windows and a short run to the
@@ -35,7 +38,7 @@ func regulationStores(t *testing.T, scenarios map[string]func(t *testing.T, w re
 				clock := storetest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 				cfg := auth.RegulationConfig{MaxFailures: 5, FindTime: 10 * time.Minute, BanTime: 15 * time.Minute,
 					MaxAccountFailures: 100, AccountLockTime: 24 * time.Hour}
-				scenario(t, regWorld{auth.NewRegulator(memstore.New(clock), cfg), cfg, clock.Advance})
+				scenario(t, regWorld{auth.NewRegulator(memstore.New(clock), regKey, cfg), cfg, clock.Advance})
 			})
 		}
 	})
@@ -55,7 +58,7 @@ func regulationStores(t *testing.T, scenarios map[string]func(t *testing.T, w re
 				t.Parallel()
 				cfg := auth.RegulationConfig{MaxFailures: 3, FindTime: time.Second, BanTime: time.Second,
 					MaxAccountFailures: 7, AccountLockTime: 2500 * time.Millisecond}
-				scenario(t, regWorld{auth.NewRegulator(redisstore.New(client, prefix, time.Second), cfg), cfg, time.Sleep})
+				scenario(t, regWorld{auth.NewRegulator(redisstore.New(client, prefix, time.Second), regKey, cfg), cfg, time.Sleep})
 			})
 		}
 	})

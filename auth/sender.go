@@ -24,6 +24,7 @@ type Message struct {
 // ErrSMSFailed when the provider failed (network, 5xx, timeout) and
 // ErrInvalidPhone when the provider rejected the number.
 type Sender interface {
+	// Send delivers msg.Body to msg.To, or returns why it could not.
 	Send(ctx context.Context, msg Message) error
 }
 

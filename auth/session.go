@@ -22,7 +22,7 @@ const (
 
 // Proof is one method the person proved, and when.
 type Proof struct {
-	Method string `json:"m"`
+	Method string `json:"m"` // MethodPassword or MethodSMS
 	At     int64  `json:"t"` // unix seconds
 }
 
@@ -38,9 +38,9 @@ type Pending struct {
 // Session is what the store keeps per cookie. The id itself is never
 // stored: the store key is a hash of it.
 type Session struct {
-	ID       string   `json:"-"`
-	User     string   `json:"u,omitempty"`
-	Proofs   []Proof  `json:"p,omitempty"`
+	ID       string   `json:"-"`            // the cookie value
+	User     string   `json:"u,omitempty"`  // "" before a first proof
+	Proofs   []Proof  `json:"p,omitempty"`  // what was proved, one per method
 	Created  int64    `json:"c"`            // unix seconds
 	Expires  int64    `json:"e"`            // absolute deadline, unix seconds
 	Remember bool     `json:"r,omitempty"`  // lives RememberMe, no idle timeout
@@ -84,8 +84,8 @@ func (s *Session) ExpiresAt() time.Time { return time.Unix(s.Expires, 0) }
 
 // SessionConfig are the lifetimes (config.Session, resolved).
 type SessionConfig struct {
-	IdleTimeout     time.Duration
-	AbsoluteTimeout time.Duration
+	IdleTimeout     time.Duration // a session unused this long ends
+	AbsoluteTimeout time.Duration // a session ends this long after sign-in
 	RememberMe      time.Duration // 0 disables remember-me
 }
 

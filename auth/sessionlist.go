@@ -2,6 +2,8 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,19 +11,19 @@ import (
 	"time"
 )
 
-// The per-user index of sessions ("su:" + hash of the username, in a
+// The per-user index of sessions ("su:" + SHA-256 of the username, in a
 // SetStore): the account page's list, one revocation, and "sign out
 // everywhere else".
 
 // SessionInfo describes one of a user's sessions for the account page.
 type SessionInfo struct {
-	Handle   string // opaque, for RevokeOne; not the session id
-	Created  time.Time
+	Handle   string    // opaque, for RevokeOne; not the session id
+	Created  time.Time // sign-in
 	LastSeen time.Time // approximate: from the idle expiry
-	IP       string
-	Agent    string
-	Methods  []string
-	Current  bool
+	IP       string    // client at sign-in
+	Agent    string    // user agent at sign-in (truncated)
+	Methods  []string  // proved methods
+	Current  bool      // the caller's own session
 }
 
 // ListUser returns the live sessions of u, newest first; current marks
@@ -125,4 +127,13 @@ func (m *Sessions) RevokeUser(ctx context.Context, user, except string) (int, er
 	return n, nil
 }
 
-func userSessionsKey(user string) string { return "su:" + hashKey(user) }
+// userSessionsKey names the index of user's sessions: "su:" and the
+// base64url SHA-256 of the name, which keeps key names short and free of
+// separators. It is not keyed, because it is not there to hide the name
+// (docs/contract.md, "Store keys"): the sessions it lists hold their user
+// name in clear. Keyed, it would also move with the signing key, and
+// "sign out everywhere" would then miss the sessions indexed before.
+func userSessionsKey(user string) string {
+	sum := sha256.Sum256([]byte(user))
+	return "su:" + base64.RawURLEncoding.EncodeToString(sum[:])
+}

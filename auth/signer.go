@@ -28,9 +28,9 @@ type Assertion struct {
 	Subject string
 	// Audience is the route name ("aud").
 	Audience string
-	Email    string
-	Name     string
-	Groups   []string
+	Email    string   // "email"
+	Name     string   // "name": the display name
+	Groups   []string // "groups"
 	// AMR lists the proved methods, "pwd" and/or "sms".
 	AMR []string
 }
@@ -131,7 +131,7 @@ func (s *Signer) DeriveKey(purpose string) []byte {
 // Sign returns a signed assertion for a and when it expires. The header is
 // {"alg":"EdDSA","typ":"JWT","kid":...}; the claims are iss, sub, aud (a
 // single string), iat, exp (iat + ttl), jti, amr, email, name and groups,
-// with amr and groups always arrays (docs/contract.md, "Identity").
+// with amr and groups always arrays (docs/contract.md, "Identity headers").
 func (s *Signer) Sign(a Assertion) (token string, expiresAt time.Time, err error) {
 	var jti [16]byte
 	if _, err := rand.Read(jti[:]); err != nil {
@@ -173,12 +173,12 @@ type AssertionClaims struct {
 	Subject string
 	// Audience is the audience the token was verified for (the route name).
 	Audience  string
-	Email     string
-	Name      string
-	Groups    []string
-	AMR       []string
-	IssuedAt  time.Time
-	ExpiresAt time.Time
+	Email     string    // "email"
+	Name      string    // "name"
+	Groups    []string  // "groups"
+	AMR       []string  // "amr": the proved methods
+	IssuedAt  time.Time // "iat"
+	ExpiresAt time.Time // "exp"
 	// ID is the token's unique jti.
 	ID string
 }

@@ -9,14 +9,14 @@ import (
 
 // User is an account as the gateway sees it, whatever the backend.
 type User struct {
-	Username       string
-	DisplayName    string
-	Email          string
-	Phone          string // E.164, "" when none
-	Groups         []string
-	PasswordHash   string // argon2id PHC string or bcrypt $2a$/$2b$/$2y$
-	Disabled       bool
-	ForceTwoFactor bool
+	Username       string   // the login name, unique in the backend
+	DisplayName    string   // shown in the portal and X-Auth-Name
+	Email          string   // "" when none
+	Phone          string   // E.164, "" when none
+	Groups         []string // for route policies and X-Auth-Groups
+	PasswordHash   string   // argon2id PHC string or bcrypt $2a$/$2b$/$2y$
+	Disabled       bool     // refused like a wrong password
+	ForceTwoFactor bool     // every route asks for password and code
 	// Generation is the account's credential generation, set by the
 	// backend: it changes whenever the password, the phone number or the
 	// disabled flag changes (docs/contract.md, "Sessions end when

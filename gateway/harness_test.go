@@ -475,7 +475,7 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 		OTP:      otp,
 		Auth:     auth.NewAuthenticator(users, testHasher, nil),
 		Signer:   signer,
-		Regulator: auth.NewRegulator(h.store, auth.RegulationConfig{
+		Regulator: auth.NewRegulator(h.store, signer.DeriveKey("regulation"), auth.RegulationConfig{
 			MaxFailures:        cfg.Regulation.MaxFailures,
 			FindTime:           cfg.Regulation.FindTime,
 			BanTime:            cfg.Regulation.BanTime,

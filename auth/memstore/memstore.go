@@ -143,7 +143,8 @@ func (s *Store) Expire(_ context.Context, key string, ttl time.Duration) (bool, 
 // Incr adds one to the counter under key and returns the new value. A
 // missing or expired key starts at 1 with a TTL of window; later
 // increments keep the TTL. It fails if the key holds something other than
-// a decimal integer, or if window is not positive.
+// a decimal integer (wrapping auth.ErrStoreUnavailable, as Redis does), or
+// if window is not positive.
 func (s *Store) Incr(_ context.Context, key string, window time.Duration) (int64, error) {
 	if window <= 0 {
 		return 0, fmt.Errorf("memstore: incr: %w", errNonPositiveTTL)
@@ -159,7 +160,7 @@ func (s *Store) Incr(_ context.Context, key string, window time.Duration) (int64
 	}
 	n, err := strconv.ParseInt(string(e.val), 10, 64)
 	if err != nil {
-		return 0, errors.New("memstore: incr: value is not an integer")
+		return 0, fmt.Errorf("memstore: incr: %w: value is not a count", auth.ErrStoreUnavailable)
 	}
 	if n == math.MaxInt64 {
 		return 0, errors.New("memstore: incr: counter would overflow")

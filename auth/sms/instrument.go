@@ -34,6 +34,7 @@ type Event struct {
 // Observer receives an Event after every provider call. It must be safe
 // for concurrent use and quick: it runs on the request's path.
 type Observer interface {
+	// ObserveSMS records one provider call.
 	ObserveSMS(e Event)
 }
 

@@ -268,7 +268,7 @@ func (a *app) newGeneration(ctx context.Context, cfg *config.Config) (*generatio
 		Registry: registry,
 		Hasher:   hasher,
 		KV:       a.store,
-		Regulator: auth.NewRegulator(a.store, auth.RegulationConfig{
+		Regulator: auth.NewRegulator(a.store, signer.DeriveKey("regulation"), auth.RegulationConfig{
 			MaxFailures:        cfg.Regulation.MaxFailures,
 			FindTime:           cfg.Regulation.FindTime,
 			BanTime:            cfg.Regulation.BanTime,

@@ -1,0 +1,185 @@
+package auth
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+)
+
+// Challenge is one code sent to one phone for one user. Only a keyed hash
+// of the code is stored.
+type Challenge struct {
+	ID       string `json:"-"`           // opaque id, kept in the pending session
+	User     string `json:"u"`           // "" for a decoy
+	Phone    string `json:"p"`           // E.164 destination
+	Purpose  string `json:"k"`           // what the code is for (the gateway's "login", "reset"...)
+	CodeHash []byte `json:"h,omitempty"` // local codes and decoys
+	// Ref is the provider's verification reference when the provider
+	// made the code (CodeChecker); "" when Gatehouse did.
+	Ref     string `json:"r,omitempty"`
+	SentAt  int64  `json:"s"` // unix nanos of the last send
+	Expires int64  `json:"e"` // unix nanos
+}
+
+// ExpiresAt is when the code stops working.
+func (c *Challenge) ExpiresAt() time.Time { return time.Unix(0, c.Expires) }
+
+// issue makes the challenge, stores it and sends its code: a local code
+// through Send, or a provider's through StartVerification. A challenge is
+// stored only once its code is on the way (a local one just before, and
+// deleted again when the send fails), so a failure leaves nothing behind.
+// Decoys send nothing but take about as long as a send.
+func (o *OTP) issue(ctx context.Context, ch *Challenge) (*Challenge, error) {
+	id, err := RandomToken(16)
+	if err != nil {
+		return nil, &unsentError{err}
+	}
+	now := o.clock.Now()
+	ch.ID = id
+	ch.SentAt = now.UnixNano()
+	ch.Expires = now.Add(o.cfg.TTL).UnixNano()
+	msg := Message{To: ch.Phone, ExpiresAt: ch.ExpiresAt()}
+
+	if ch.User != "" && o.checker != nil {
+		start := time.Now()
+		ref, err := o.checker.StartVerification(ctx, msg)
+		if err != nil {
+			return nil, fmt.Errorf("otp: send: %w", err)
+		}
+		o.sendLatency.observe(time.Since(start))
+		ch.Ref = ref
+		if err := o.save(ctx, ch); err != nil {
+			return nil, err
+		}
+		return ch, nil
+	}
+
+	code, err := GenerateCode(o.cfg.Length)
+	if err != nil {
+		return nil, &unsentError{err}
+	}
+	ch.CodeHash = o.hash(id, code)
+	body, err := o.render(ctx, code)
+	if err != nil {
+		return nil, &unsentError{err}
+	}
+	if err := o.save(ctx, ch); err != nil {
+		return nil, &unsentError{err}
+	}
+	if ch.User == "" {
+		o.sendLatency.wait(ctx)
+		return ch, nil // decoy: nothing to send
+	}
+	msg.Code, msg.Body = code, body
+	start := time.Now()
+	if err := o.sender.Send(ctx, msg); err != nil {
+		o.kill(ctx, id)
+		return nil, fmt.Errorf("otp: send: %w", err)
+	}
+	o.sendLatency.observe(time.Since(start))
+	return ch, nil
+}
+
+func (o *OTP) save(ctx context.Context, ch *Challenge) error {
+	data, err := json.Marshal(ch)
+	if err != nil {
+		return err
+	}
+	if err := o.store.Set(ctx, challengeKey(ch.ID), data, o.cfg.TTL); err != nil {
+		return fmt.Errorf("otp: save challenge: %w", err)
+	}
+	return nil
+}
+
+// render fills in otp.message and, when WebOTP is on, appends the
+// origin-bound line "@host #code" that browsers match against the page.
+func (o *OTP) render(ctx context.Context, code string) (string, error) {
+	var b strings.Builder
+	if o.cfg.Message == nil {
+		b.WriteString(code)
+	} else if err := o.renderTemplate(&b, code); err != nil {
+		return "", err
+	}
+	if o.cfg.WebOTPDomain != "" {
+		host := RequesterFrom(ctx).Host
+		if host == "" {
+			host = o.cfg.WebOTPDomain
+		}
+		fmt.Fprintf(&b, "\n\n@%s #%s", host, code)
+	}
+	return b.String(), nil
+}
+
+func (o *OTP) renderTemplate(b *strings.Builder, code string) error {
+	minutes := int((o.cfg.TTL + time.Minute - 1) / time.Minute)
+	err := o.cfg.Message.Execute(b, struct {
+		App     string
+		Code    string
+		Minutes int
+	}{o.cfg.App, code, minutes})
+	if err != nil {
+		return fmt.Errorf("otp: render message: %w", err)
+	}
+	return nil
+}
+
+func (o *OTP) load(ctx context.Context, id string) (*Challenge, error) {
+	if id == "" {
+		return nil, ErrNoChallenge
+	}
+	data, err := o.store.Get(ctx, challengeKey(id))
+	if errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("otp: no challenge: %w", ErrOTPExpired)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("otp: load: %w", err)
+	}
+	var ch Challenge
+	if err := json.Unmarshal(data, &ch); err != nil {
+		return nil, fmt.Errorf("otp: corrupt challenge: %w", ErrOTPExpired)
+	}
+	if !o.clock.Now().Before(ch.ExpiresAt()) {
+		return nil, fmt.Errorf("otp: expired: %w", ErrOTPExpired)
+	}
+	ch.ID = id
+	return &ch, nil
+}
+
+func (o *OTP) hash(id, code string) []byte {
+	m := hmac.New(sha256.New, o.key)
+	m.Write([]byte(id))
+	m.Write([]byte{0})
+	m.Write([]byte(code))
+	return m.Sum(nil)
+}
+
+// GenerateCode returns n random decimal digits from crypto/rand, uniformly
+// distributed (rand.Int rejects out-of-range samples: no modulo bias).
+func GenerateCode(n int) (string, error) {
+	if n < 1 || n > 18 {
+		return "", fmt.Errorf("otp: bad code length %d", n)
+	}
+	max := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil)
+	v, err := rand.Int(rand.Reader, max)
+	if err != nil {
+		return "", fmt.Errorf("otp: random: %w", err)
+	}
+	return fmt.Sprintf("%0*d", n, v), nil
+}
+
+// RandomToken returns n random bytes, base64url-encoded without padding.
+func RandomToken(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("random: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}

@@ -1,0 +1,152 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// ErrCountryNotAllowed: the phone number is in a country outside
+// otp.allowed_countries. It matches ErrInvalidPhone as well.
+var ErrCountryNotAllowed = fmt.Errorf("%w: country not allowed", ErrInvalidPhone)
+
+// countryAllowed refuses numbers outside AllowedCountries.
+func (o *OTP) countryAllowed(phone string) error {
+	if len(o.cfg.AllowedCountries) == 0 {
+		return nil
+	}
+	if !slices.Contains(o.cfg.AllowedCountries, PhoneCountry(phone)) {
+		return ErrCountryNotAllowed
+	}
+	return nil
+}
+
+// accountAllowed refuses a code for ch when its account (see
+// accountFailKey) had MaxAccountFailures wrong codes in the last hour. A
+// counter that cannot be read refuses it too (ErrStoreUnavailable).
+func (o *OTP) accountAllowed(ctx context.Context, ch *Challenge) error {
+	n, err := o.count(ctx, o.accountFailKey(ch))
+	if err != nil {
+		return fmt.Errorf("otp: read failures: %w", err)
+	}
+	if n < int64(o.cfg.MaxAccountFailures) {
+		return nil
+	}
+	ttl, err := o.store.TTL(ctx, o.accountFailKey(ch))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("otp: read failures: %w", err)
+	}
+	return &RateLimitError{RetryAfter: ttl, Reason: "account_code_failures"}
+}
+
+// takeQuotas reserves one send on the client IP's quota and on the
+// phone's. It returns a function that gives both back.
+func (o *OTP) takeQuotas(ctx context.Context, phone string) (refund func(context.Context), err error) {
+	var keys []string
+	if ip := RequesterFrom(ctx).IP; ip != "" && o.cfg.MaxSendsPerIP > 0 {
+		if err := o.reserve(ctx, o.ipQuotaKey(ip), o.cfg.MaxSendsPerIP, o.cfg.IPSendWindow, "ip_send_quota"); err != nil {
+			return nil, err
+		}
+		keys = append(keys, o.ipQuotaKey(ip))
+	}
+	if o.cfg.MaxSends > 0 {
+		if err := o.reserve(ctx, o.sendQuotaKey(phone), o.cfg.MaxSends, o.cfg.SendWindow, "send_quota"); err != nil {
+			for _, k := range keys {
+				o.release(ctx, k)
+			}
+			return nil, err
+		}
+		keys = append(keys, o.sendQuotaKey(phone))
+	}
+	return func(ctx context.Context) {
+		for _, k := range keys {
+			o.release(ctx, k)
+		}
+	}, nil
+}
+
+// reserve takes one unit of the fixed-window quota under key. The store's
+// counters only go up, so a unit given back by a send that surely failed
+// is counted under key+":r" (expiring with the window) and subtracted.
+// Concurrent requests cannot overshoot the limit, because each increments
+// before it checks and refused requests keep their increment.
+func (o *OTP) reserve(ctx context.Context, key string, limit int, window time.Duration, reason string) error {
+	n, err := o.store.Incr(ctx, key, window)
+	if err != nil {
+		return fmt.Errorf("otp: send quota: %w", err)
+	}
+	if n <= int64(limit) {
+		return nil
+	}
+	given, err := o.count(ctx, refundKey(key))
+	if err != nil {
+		return fmt.Errorf("otp: send quota: %w", err)
+	}
+	if n-given <= int64(limit) {
+		return nil
+	}
+	// A refused request keeps its increment: giving it back here would let
+	// a request that incremented earlier, but checks later, see the
+	// refund and slip past the limit. Over the limit, everything is
+	// refused until the window ends (or failed sends give units back).
+	ttl, err := o.store.TTL(ctx, key)
+	if err != nil || ttl <= 0 {
+		ttl = window
+	}
+	return &RateLimitError{RetryAfter: ttl, Reason: reason}
+}
+
+// release gives back one unit of the quota under key.
+func (o *OTP) release(ctx context.Context, key string) {
+	ttl, err := o.store.TTL(ctx, key)
+	if err == nil && ttl > 0 {
+		_, err = o.store.Incr(ctx, refundKey(key), ttl)
+	}
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		o.log.WarnContext(ctx, "otp: could not give back a send quota", "error", err)
+	}
+}
+
+// refundIfUnsent gives the quotas back when err shows that no message went
+// out: the provider was down or refused the request for its own reasons
+// (ErrSMSFailed, not a timeout), or nothing was sent at all. A number the
+// provider rejected (ErrInvalidPhone) keeps its cost, so that probing
+// numbers is still limited.
+func (o *OTP) refundIfUnsent(ctx context.Context, err error, refund func(context.Context)) {
+	var ue *unsentError
+	switch {
+	case errors.As(err, &ue):
+	case errors.Is(err, ErrSMSFailed) && !DeliveryUncertain(err):
+	default:
+		return
+	}
+	refund(ctx)
+}
+
+// unsentError marks a failure before anything was handed to the provider.
+type unsentError struct{ err error }
+
+func (e *unsentError) Error() string { return e.err.Error() }
+func (e *unsentError) Unwrap() error { return e.err }
+
+// count reads the counter under key: 0 when there is none. A value that
+// is not a count (Incr writes a decimal number, never negative) is an
+// error wrapping ErrStoreUnavailable, so that the request fails closed: read
+// as 0 it would lift the limit the counter keeps.
+func (o *OTP) count(ctx context.Context, key string) (int64, error) {
+	b, err := o.store.Get(ctx, key)
+	if errors.Is(err, ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("counter holds %d bytes that are not a count: %w", len(b), ErrStoreUnavailable)
+	}
+	return n, nil
+}

@@ -1,0 +1,92 @@
+package auth
+
+import (
+	"bytes"
+	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/netip"
+)
+
+// MinKeyLen is the shortest key NewOTP and NewRegulator accept (they
+// panic on a shorter one). Signer.DeriveKey gives 32 bytes.
+const MinKeyLen = 16
+
+// keyNamer names store keys after the personal values they count (phone
+// numbers, client networks, login names and subjects) without giving
+// those away to whoever reads the store (docs/contract.md, "Store keys"):
+// a name is HMAC-SHA256 under a per-deployment key. An unkeyed hash would
+// not do: there are about 10^10 phone numbers and 2^32 IPv4 addresses,
+// few enough to hash them all and look the names up.
+type keyNamer struct{ key []byte }
+
+// requireKey returns a copy of key, the key owner (NewOTP, NewRegulator)
+// was given, which must be the same on every replica. It panics when key
+// is shorter than MinKeyLen: a missing key must never mean unkeyed names.
+func requireKey(owner string, key []byte) []byte {
+	if len(key) < MinKeyLen {
+		panic("auth: " + owner + " needs a key of at least 16 bytes (derive it from the signing key with Signer.DeriveKey)")
+	}
+	return bytes.Clone(key)
+}
+
+// subKey derives an independent key for purpose from key (HKDF-SHA256),
+// for a service that has one key and more than one use for it.
+func subKey(key []byte, purpose string) []byte {
+	k, err := hkdf.Key(sha256.New, key, nil, "gatehouse "+purpose, 32)
+	if err != nil {
+		panic("auth: hkdf: " + err.Error()) // only for lengths > 255*32
+	}
+	return k
+}
+
+// name is the store-key form of value, a kind of thing ("phone", "net",
+// "user", "subject"...): base64url(HMAC-SHA256(key, kind NUL value)), 43
+// characters. The kind keeps a user named like a number apart from it.
+func (k keyNamer) name(kind, value string) string {
+	m := hmac.New(sha256.New, k.key)
+	m.Write([]byte(kind))
+	m.Write([]byte{0})
+	m.Write([]byte(value))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// clientNet is what per-client limits (the per-IP send quota, the
+// client's regulation ban) count: the address, or for IPv6 its /64, which
+// one subscriber usually has whole (counting single addresses would let a
+// client rotate through 2^64 of them).
+func clientNet(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	return netip.PrefixFrom(a, 64).Masked().String()
+}
+
+// Store keys of the code service: a challenge and its attempt counter
+// (one hash slot, see redisstore), named by the challenge's random id; the
+// send quotas per phone and per client with their refunds, and the wrong
+// codes per account, named by the service's keyNamer.
+func challengeKey(id string) string { return "otp:{" + id + "}:c" }
+func attemptsKey(id string) string  { return "otp:{" + id + "}:n" }
+func refundKey(quota string) string { return quota + ":r" }
+
+func (o *OTP) sendQuotaKey(phone string) string { return "otp:q:" + o.names.name("phone", phone) }
+func (o *OTP) ipQuotaKey(ip string) string      { return "otp:qi:" + o.names.name("net", clientNet(ip)) }
+
+// accountFailKey counts the wrong codes of ch's account: its user's, or
+// for a decoy its number's (the number stands for the account it does not
+// have), so that the account cap answers a decoy as it answers a real
+// challenge. The kind keeps a user name from naming a number's counter,
+// and the number's send quota from sharing its name.
+func (o *OTP) accountFailKey(ch *Challenge) string {
+	if ch.User == "" {
+		return "otp:f:" + o.names.name("decoy", ch.Phone)
+	}
+	return "otp:f:" + o.names.name("user", ch.User)
+}
