@@ -28,7 +28,7 @@ func (h *Hasher) argon2Key(ctx context.Context, a *argon2Hash, password string) 
 	if h.deriver == nil {
 		return a.derive(password), nil
 	}
-	k, err := h.deriver.Argon2Key(ctx, []byte(password), a.salt, a.iterations, a.memory, a.parallelism, uint32(len(a.key)))
+	k, err := h.deriver.Argon2Key(ctx, []byte(password), a.salt, a.iterations, a.memory, a.parallelism, uint32(len(a.key))) //nolint:gosec // a key of a stored hash: 16 to 64 bytes
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("password hashing: %w", ctx.Err())

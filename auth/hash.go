@@ -277,7 +277,7 @@ type argon2Hash struct {
 // derive computes the argon2id key for password with a's parameters, salt
 // and key length.
 func (a *argon2Hash) derive(password string) []byte {
-	return argon2.IDKey([]byte(password), a.salt, a.iterations, a.memory, a.parallelism, uint32(len(a.key)))
+	return argon2.IDKey([]byte(password), a.salt, a.iterations, a.memory, a.parallelism, uint32(len(a.key))) //nolint:gosec // a key of a stored hash: 16 to 64 bytes
 }
 
 // String encodes a as a PHC string.
@@ -322,7 +322,7 @@ func parseArgon2id(encoded string) (argon2Hash, error) {
 	if err != nil {
 		return a, err
 	}
-	a.parallelism = uint8(p)
+	a.parallelism = uint8(p) //nolint:gosec // parseParam parsed it in 8 bits
 	switch {
 	case a.parallelism < 1:
 		return a, errors.New("malformed argon2id hash: parallelism p must be at least 1")
@@ -349,7 +349,7 @@ func parseParam(s, name string, bits int) (uint32, error) {
 	if err != nil {
 		return 0, fmt.Errorf("malformed argon2id hash: parameter %s is not a number in range", name)
 	}
-	return uint32(n), nil
+	return uint32(n), nil //nolint:gosec // ParseUint held it to bits ≤ 32
 }
 
 // decodeB64 decodes PHC base64: standard alphabet without padding. Padding
@@ -378,7 +378,7 @@ func checkBcrypt(s string) error {
 	}
 	for i := 7; i < len(s); i++ {
 		c := s[i]
-		if !(c == '.' || c == '/' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+		if c != '.' && c != '/' && (c < 'A' || c > 'Z') && (c < 'a' || c > 'z') && (c < '0' || c > '9') {
 			return errors.New("malformed bcrypt hash: invalid character")
 		}
 	}

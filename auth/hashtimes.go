@@ -56,7 +56,7 @@ func (t *hashTimes) standIn() (time.Duration, bool) {
 	if t.n < minHashSamples || t.dummies%standInRefresh == 0 {
 		return 0, false
 	}
-	return t.ring[rand.IntN(t.n)], true
+	return t.ring[rand.IntN(t.n)], true //nolint:gosec // picks a recent timing to imitate: no secret depends on it
 }
 
 // hold waits d, or until ctx ends, without using CPU.

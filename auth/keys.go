@@ -39,7 +39,7 @@ func WriteKeyFile(path string) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) //nolint:gosec // the path the operator gave keygen
 	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("%s already exists; refusing to overwrite a signing key (move it away first, and list it in identity.previous_key_files to rotate): %w", path, fs.ErrExist)
 	}
@@ -54,7 +54,7 @@ func WriteKeyFile(path string) error {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(path)
+		_ = os.Remove(path) // a partial key file must not be left behind; the write error is reported
 		return fmt.Errorf("write signing key %s: %w", path, err)
 	}
 	return nil
@@ -95,7 +95,7 @@ func LoadPublicKey(path string) (ed25519.PublicKey, error) {
 // loadKeyFile reads path and returns the first key PEM block in it as an
 // ed25519.PrivateKey or ed25519.PublicKey.
 func loadKeyFile(path string) (any, error) {
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(path) //nolint:gosec // a key file named in the operator's configuration
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("key file %s does not exist; create one with `gatehouse keygen -o %s`: %w", path, path, fs.ErrNotExist)
 	}

@@ -28,7 +28,7 @@ func (l *latency) wait(ctx context.Context) {
 	if avg <= 0 {
 		return
 	}
-	d := min(avg*3/4+time.Duration(mrand.Int64N(int64(avg)/2+1)), maxDecoyWait)
+	d := min(avg*3/4+time.Duration(mrand.Int64N(int64(avg)/2+1)), maxDecoyWait) //nolint:gosec // jitter around a public average, not a secret
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

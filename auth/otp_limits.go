@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// ErrCountryNotAllowed: the phone number is in a country outside
-// otp.allowed_countries. It matches ErrInvalidPhone as well.
+// ErrCountryNotAllowed is returned for a phone number in a country
+// outside otp.allowed_countries. It matches ErrInvalidPhone as well.
 var ErrCountryNotAllowed = fmt.Errorf("%w: country not allowed", ErrInvalidPhone)
 
 // countryAllowed refuses numbers outside AllowedCountries.

@@ -254,7 +254,7 @@ func (b *Backend) read() ([]byte, os.FileInfo, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("users file: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: nothing to flush
 	info, err := f.Stat()
 	if err != nil {
 		return nil, nil, fmt.Errorf("users file: %w", err)

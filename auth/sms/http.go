@@ -69,7 +69,7 @@ func parseBase(name, raw string) (*url.URL, error) {
 
 // readBody reads at most maxResponse bytes of a response and closes it.
 func readBody(resp *http.Response) []byte {
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	return b
 }

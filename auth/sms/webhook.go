@@ -113,7 +113,7 @@ func (w *Webhook) Send(ctx context.Context, msg auth.Message) error {
 	req.Header.Set(HeaderTimestamp, ts)
 	req.Header.Set(HeaderSignature, SignWebhook(w.secret, ts, body))
 	req.Header.Set(HeaderDelivery, id)
-	resp, err := w.client.Do(req)
+	resp, err := w.client.Do(req) //nolint:bodyclose // readBody closes it
 	if err != nil {
 		return &Error{Provider: "webhook", Op: "send", kind: auth.ErrSMSFailed, cause: transportError(err)}
 	}
