@@ -10,7 +10,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 # about 1.5 MiB lower.
 TAGS     := nomsgpack
 
-.PHONY: all build demo test test-short fuzz vet bench clean
+.PHONY: all build demo test test-short lint fuzz vet bench clean
 
 all: build
 
@@ -22,7 +22,8 @@ demo:
 
 # Every test: installs redis-server, nginx, caddy and chromium if missing,
 # builds Traefik once per machine (scripts/traefik.sh: 5 to 15 minutes the
-# first time, then cached), vets, runs the race-enabled suite (integration
+# first time, then cached), vets, lints (scripts/lint.sh: any finding fails
+# the build), runs the race-enabled suite (integration
 # tests start private Redis instances, nginx, Caddy and Traefik with the
 # configs in deploy/, and headless Chromium against the portal, on free
 # loopback ports), then runs each fuzz target briefly.
@@ -30,8 +31,13 @@ test:
 	./scripts/ensure-deps.sh nginx caddy chromium
 	traefik=$$(GO='$(GO)' ./scripts/traefik.sh) && \
 	$(GO) vet -tags '$(TAGS)' $(PKGS) && \
+	GO='$(GO)' ./scripts/lint.sh && \
 	GATEHOUSE_TRAEFIK="$$traefik" $(GO) test -tags '$(TAGS)' -race -count=1 -timeout 15m $(PKGS)
 	$(MAKE) fuzz FUZZTIME=20000x
+
+# golangci-lint with .golangci.yml (built once per machine, then cached).
+lint:
+	GO='$(GO)' ./scripts/lint.sh
 
 test-short:
 	$(GO) test -tags '$(TAGS)' -short -count=1 $(PKGS)

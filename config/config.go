@@ -3,7 +3,7 @@ package config
 import "time"
 
 // Config is the whole gateway.yaml. Field names follow the YAML keys; see
-// DESIGN.md for the meaning of each key. Secrets given as `<key>_file` are
+// docs/contract.md for the meaning of each key. Secrets given as `<key>_file` are
 // read by Load into the plain field and the *File field keeps the path.
 type Config struct {
 	Server     Server     `yaml:"server"`

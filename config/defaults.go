@@ -23,7 +23,7 @@ const (
 )
 
 // Default returns a configuration holding every default documented in
-// DESIGN.md (public_url included: the contract's default is
+// docs/contract.md (public_url included: the contract's default is
 // "https://auth.example.com"). It has no routes. Each call returns a fresh
 // value that the caller may modify.
 func Default() *Config {

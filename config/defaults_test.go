@@ -8,7 +8,7 @@ import (
 	"github.com/gatehouse-auth/gatehouse/config"
 )
 
-// TestDefault pins every default listed in DESIGN.md.
+// TestDefault pins every default listed in docs/contract.md.
 func TestDefault(t *testing.T) {
 	cfg := config.Default()
 	tests := []struct {

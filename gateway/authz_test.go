@@ -304,7 +304,7 @@ func gatherCounts(t *testing.T, reg *prometheus.Registry) map[string]float64 {
 func checkAuthzReply(t *testing.T, s *Server, tc authzCase, lv slog.Level, got authzReply) {
 	t.Helper()
 	if tc.fault == "abort" {
-		if got.panic != http.ErrAbortHandler {
+		if got.panic != http.ErrAbortHandler { //nolint:errorlint // net/http matches the recovered value by identity, so the test does too
 			t.Fatalf("panic %v, want http.ErrAbortHandler passed on to net/http", got.panic)
 		}
 		return

@@ -50,7 +50,7 @@ func (s *core) csrfToken(c *gin.Context) string {
 		return ""
 	}
 	c.Set("csrf_value", value)
-	http.SetCookie(c.Writer, &http.Cookie{
+	http.SetCookie(c.Writer, &http.Cookie{ //nolint:gosec // G124: HttpOnly and SameSite=Lax; Secure is session.secure (default true; false only for plain-http development, docs/contract.md)
 		Name:     s.csrfCookieName(),
 		Value:    value,
 		Path:     "/",

@@ -64,7 +64,7 @@ func TestOversizeForms(t *testing.T) {
 	for _, path := range []string{"/login", "/otp", "/otp/resend", "/logout", "/api/logout"} {
 		for _, declared := range []bool{true, false} {
 			name := path + " without length"
-			var body io.Reader = io.MultiReader(strings.NewReader(big)) // sent chunked
+			body := io.MultiReader(strings.NewReader(big)) // sent chunked
 			if declared {
 				name, body = path+" with length", strings.NewReader(big)
 			}

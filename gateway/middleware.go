@@ -29,7 +29,10 @@ func (s *core) recoverer(c *gin.Context) {
 // unless the response is under way; the panic is logged with ctx.
 // http.ErrAbortHandler panics on, for net/http to drop the connection.
 func (s *core) recovered(c *gin.Context, ctx context.Context, v any) {
-	if v == http.ErrAbortHandler {
+	// By identity, as net/http's own recover does: a wrapped
+	// ErrAbortHandler would reach it as an ordinary panic (logged with a
+	// stack), so it is answered here like any other.
+	if v == http.ErrAbortHandler { //nolint:errorlint // v is a recovered panic value, which net/http matches by identity, not an error chain
 		panic(v)
 	}
 	s.log.ErrorContext(ctx, "panic in handler", "panic", fmt.Sprint(v))

@@ -168,7 +168,7 @@ func parseTemplates(msg *catalog) (*template.Template, error) {
 			if len(ids) > 0 {
 				b.WriteString(`aria-describedby="` + template.HTMLEscapeString(strings.Join(ids, " ")) + `"`)
 			}
-			return template.HTMLAttr(b.String())
+			return template.HTMLAttr(b.String()) //nolint:gosec // G203: literal attributes around escaped ids
 		},
 		// ferr is the error paragraph of a field, if it has a problem.
 		"ferr": func(fields map[string]string, name string) template.HTML {
@@ -176,7 +176,7 @@ func parseTemplates(msg *catalog) (*template.Template, error) {
 			if msg == "" {
 				return ""
 			}
-			return template.HTML(`<p class="field-error" id="` + template.HTMLEscapeString(name) + `-error">` +
+			return template.HTML(`<p class="field-error" id="` + template.HTMLEscapeString(name) + `-error">` + //nolint:gosec // G203: literal markup around escaped name and message
 				template.HTMLEscapeString(msg) + `</p>`)
 		},
 		// invalid is " invalid" when a field has a problem (a class).
@@ -189,7 +189,7 @@ func parseTemplates(msg *catalog) (*template.Template, error) {
 		// reveal is the show/hide button of a password input.
 		"reveal": func(id string) template.HTML {
 			e := template.HTMLEscapeString
-			return template.HTML(`<button type="button" class="reveal" data-reveal="` + e(id) + `" aria-controls="` + e(id) +
+			return template.HTML(`<button type="button" class="reveal" data-reveal="` + e(id) + `" aria-controls="` + e(id) + //nolint:gosec // G203: literal markup around escaped id and messages
 				`" data-show="` + e(msg.text("login.show_password")) + `" data-hide="` + e(msg.text("login.hide_password")) +
 				`" data-show-label="` + e(msg.text("login.show_password_label")) + `" data-hide-label="` + e(msg.text("login.hide_password_label")) +
 				`" aria-label="` + e(msg.text("login.show_password_label")) + `" hidden>` + e(msg.text("login.show_password")) + `</button>`)

@@ -91,11 +91,6 @@ func (rp *reqPath) addAlt(p string) {
 	rp.alts = append(rp.alts, p)
 }
 
-// readings returns every reading of the path, the decoded one first.
-func (rp *reqPath) readings() []string {
-	return append([]string{rp.path}, rp.alts...)
-}
-
 // checkDecoded refuses a decoded path that still holds something readers
 // disagree on.
 func checkDecoded(p string) error {

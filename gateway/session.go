@@ -107,27 +107,9 @@ func (s *core) revokeDisabled(ctx context.Context, usernames []string) {
 	}
 }
 
-// restamp carries sess, which was valid for username until the credential
-// change this request just made, into the account's new credential
-// generation under a new id, and sets the cookie for it: the person who
-// made the change stays signed in, every other session of the account
-// (and any copy of this one's old cookie) is over.
-func (s *core) restamp(c *gin.Context, sess *auth.Session, username string) error {
-	ctx := c.Request.Context()
-	u, err := s.users.Lookup(ctx, username)
-	if err != nil {
-		return err
-	}
-	if err := s.sessions.Restamp(ctx, sess, u); err != nil {
-		return err
-	}
-	s.setSessionCookie(c, sess)
-	return nil
-}
-
 // setSessionCookie writes the cookie for sess.
 func (s *core) setSessionCookie(c *gin.Context, sess *auth.Session) {
-	ck := s.baseCookie()
+	ck := s.baseCookie() //nolint:gosec // G124: Secure is session.secure (default true; false only for plain-http development, docs/contract.md), HttpOnly and SameSite set by baseCookie
 	ck.Value = sess.ID
 	if age := s.sessions.MaxAge(sess); age > 0 {
 		ck.MaxAge = int(age.Seconds())
@@ -137,13 +119,16 @@ func (s *core) setSessionCookie(c *gin.Context, sess *auth.Session) {
 
 // clearSessionCookie tells the browser to drop the cookie.
 func (s *core) clearSessionCookie(c *gin.Context) {
-	ck := s.baseCookie()
+	ck := s.baseCookie() //nolint:gosec // G124: Secure is session.secure (default true; false only for plain-http development, docs/contract.md), HttpOnly and SameSite set by baseCookie
 	ck.MaxAge = -1
 	http.SetCookie(c.Writer, ck)
 }
 
+// baseCookie is the session cookie without a value: HttpOnly, Secure as
+// session.secure says, SameSite as session.same_site says (Lax unless
+// strict or none).
 func (s *core) baseCookie() *http.Cookie {
-	ck := &http.Cookie{
+	ck := &http.Cookie{ //nolint:gosec // G124: Secure is session.secure (default true; false only for plain-http development, docs/contract.md); SameSite is set below
 		Name:     s.sessionCookieName(),
 		Path:     "/",
 		Domain:   s.cfg.Session.CookieDomain,

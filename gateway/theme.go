@@ -29,7 +29,7 @@ func parseHex(s string) (rgb, error) {
 	if err != nil {
 		return rgb{}, fmt.Errorf("colour %q: %w", s, err)
 	}
-	return rgb{uint8(v >> 16), uint8(v >> 8), uint8(v)}, nil
+	return rgb{uint8(v >> 16), uint8(v >> 8), uint8(v)}, nil //nolint:gosec // G115: six hex digits, v < 1<<24; each conversion keeps one byte on purpose
 }
 
 func mustHex(s string) rgb {

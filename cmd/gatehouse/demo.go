@@ -39,26 +39,29 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	ln, err := net.Listen("tcp", *listen)
+	// On a failed listen, those already open were never served: closing
+	// them cannot fail in a way worth reporting over the listen error.
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", *listen)
 	if err != nil {
 		return fmt.Errorf("demo: listen on %s: %w (try -listen 127.0.0.1:8081)", *listen, err)
 	}
-	appLn, err := net.Listen("tcp", "127.0.0.1:0")
+	appLn, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
-		ln.Close()
+		_ = ln.Close()
 		return err
 	}
-	adminLn, err := net.Listen("tcp", "127.0.0.1:0")
+	adminLn, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
-		ln.Close()
-		appLn.Close()
+		_ = ln.Close()
+		_ = appLn.Close()
 		return err
 	}
 	dir, err := os.MkdirTemp("", "gatehouse-demo-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }() // a throwaway directory under os.TempDir
 
 	base := "http://" + ln.Addr().String()
 	cfg, err := demoConfig(ctx, dir, base, "http://"+appLn.Addr().String())
@@ -89,9 +92,9 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		[]string{h.User, h.Email, h.Name, h.Groups, h.Methods, h.Assertion})
 	appSrv := &http.Server{Handler: app, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = appSrv.Serve(appLn) }()
-	defer appSrv.Close()
+	defer func() { _ = appSrv.Close() }() // the demo is over; nothing is left to serve
 
-	fmt.Fprintf(stdout, `
+	if _, err := fmt.Fprintf(stdout, `
 Gatehouse demo is running (memory store, console SMS, demo app behind the gateway).
 
   Open     %s/            the demo app: password + SMS code
@@ -107,7 +110,9 @@ Gatehouse demo is running (memory store, console SMS, demo app behind the gatewa
 
 Press Ctrl-C to stop.
 
-`, base, base, base, base, base, demoPassword, demoPassword, demoPassword, base, adminLn.Addr())
+`, base, base, base, base, base, demoPassword, demoPassword, demoPassword, base, adminLn.Addr()); err != nil {
+		return err
+	}
 	return a.serve(ctx, ln, adminLn)
 }
 
@@ -117,9 +122,12 @@ type teeSender struct {
 	next auth.Sender
 }
 
-// Send implements auth.Sender.
+// Send implements auth.Sender. A message it cannot print is
+// auth.ErrSMSFailed, as for auth.ConsoleSender.
 func (t *teeSender) Send(ctx context.Context, m auth.Message) error {
-	fmt.Fprintf(t.out, "SMS to %s: %s\n", m.To, m.Body)
+	if _, err := fmt.Fprintf(t.out, "SMS to %s: %s\n", m.To, m.Body); err != nil {
+		return fmt.Errorf("demo sender: %w: %w", auth.ErrSMSFailed, err)
+	}
 	if t.next != nil {
 		return t.next.Send(ctx, m)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -70,7 +71,8 @@ routes:
 			for {
 				resp, err := http.ReadResponse(br, nil)
 				if err != nil {
-					if ne, ok := err.(net.Error); ok && ne.Timeout() {
+					var ne net.Error
+					if errors.As(err, &ne) && ne.Timeout() {
 						t.Fatalf("the connection stayed open after %v", last)
 					}
 					break // closed: nothing more is read from it

@@ -37,14 +37,15 @@ func (g *generation) start(ctx context.Context) {
 func (a *app) serve(ctx context.Context, ln, adminLn net.Listener) error {
 	cfg := a.cfg
 	var err error
+	var lc net.ListenConfig
 	if ln == nil {
-		if ln, err = net.Listen("tcp", cfg.Server.Listen); err != nil {
+		if ln, err = lc.Listen(ctx, "tcp", cfg.Server.Listen); err != nil {
 			return fmt.Errorf("listen %s: %w", cfg.Server.Listen, err)
 		}
 	}
 	if adminLn == nil && cfg.Server.AdminListen != "" {
-		if adminLn, err = net.Listen("tcp", cfg.Server.AdminListen); err != nil {
-			ln.Close()
+		if adminLn, err = lc.Listen(ctx, "tcp", cfg.Server.AdminListen); err != nil {
+			_ = ln.Close() // never served; the listen error is the one to report
 			return fmt.Errorf("admin_listen %s: %w", cfg.Server.AdminListen, err)
 		}
 	}

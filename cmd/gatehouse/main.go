@@ -46,6 +46,12 @@ func main() {
 }
 
 // run executes one command and returns the process exit code.
+//
+// What a command writes to stdout is its output: a failed write fails the
+// command (exit 1), as coreutils do, so that a script never takes an
+// empty or truncated result for a success. stderr is where usage and
+// failures go; a failed write there has nowhere to be reported and is
+// dropped.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := "serve"
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
@@ -68,11 +74,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "user":
 		err = cmdUser(ctx, args, stdin, stdout, stderr)
 	case "version", "-version", "--version":
-		fmt.Fprintln(stdout, "gatehouse", version)
+		_, err = fmt.Fprintln(stdout, "gatehouse", version)
 	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
+		_, err = fmt.Fprint(stdout, usage)
 	default:
-		fmt.Fprintf(stderr, "gatehouse: unknown command %q\n\n%s", cmd, usage)
+		_, _ = fmt.Fprintf(stderr, "gatehouse: unknown command %q\n\n%s", cmd, usage)
 		return 2
 	}
 	switch {
@@ -83,7 +89,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case errors.Is(err, errProblems):
 		return 1
 	default:
-		fmt.Fprintln(stderr, "gatehouse:", err)
+		_, _ = fmt.Fprintln(stderr, "gatehouse:", err) // the exit status says it all the same
 		return 1
 	}
 }

@@ -108,7 +108,10 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 
 // startHashWorker starts the low-priority process that computes password
 // hashes (internal/hashworker), or returns nil when hashing.worker is off.
-func startHashWorker(cfg *config.Config, log *slog.Logger) *hashworker.Client {
+// The worker is not cancelled with ctx: requests still draining at
+// shutdown hash with it, and the Client's Close (in app.close) ends it by
+// closing its input.
+func startHashWorker(ctx context.Context, cfg *config.Config, log *slog.Logger) *hashworker.Client {
 	if !cfg.Hashing.Worker {
 		return nil
 	}
@@ -117,8 +120,9 @@ func startHashWorker(cfg *config.Config, log *slog.Logger) *hashworker.Client {
 		log.Warn("password hashing stays in the gateway process", "error", err)
 		return nil
 	}
+	ctx = context.WithoutCancel(ctx)
 	return hashworker.New(func() *exec.Cmd {
-		cmd := exec.Command(exe, "hash-worker")
+		cmd := exec.CommandContext(ctx, exe, "hash-worker")
 		cmd.Stderr = os.Stderr
 		return cmd
 	}, log)
@@ -176,7 +180,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 		return nil, err
 	}
 	a.admin = gateway.NewAdmin(a.store, a.registry, log)
-	if a.hashWorker = startHashWorker(cfg, log); a.hashWorker != nil {
+	if a.hashWorker = startHashWorker(ctx, cfg, log); a.hashWorker != nil {
 		a.closers = append(a.closers, a.hashWorker.Close)
 	}
 

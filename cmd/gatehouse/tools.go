@@ -36,7 +36,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return errUsage
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		_, _ = fmt.Fprintf(fs.Output(), "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0)) // stderr
 		return errUsage
 	}
 	return nil
@@ -62,10 +62,11 @@ func checkConfig(path string) (*config.Config, []*config.Problem, error) {
 	return cfg, warnings, nil
 }
 
-// printWarnings prints one line per warning.
+// printWarnings prints one line per warning. A failed write is dropped:
+// check-config's own last line, or the exit status, reports the outcome.
 func printWarnings(w io.Writer, warnings []*config.Problem) {
 	for _, p := range warnings {
-		fmt.Fprintln(w, p)
+		_, _ = fmt.Fprintln(w, p)
 	}
 }
 
@@ -76,7 +77,8 @@ func logWarnings(log *slog.Logger, warnings []*config.Problem) {
 	}
 }
 
-// printProblems prints one line per joined error.
+// printProblems prints one line per joined error. A failed write is
+// dropped: the exit status (1 with problems) reports the outcome.
 func printProblems(w io.Writer, err error) {
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		for _, e := range j.Unwrap() {
@@ -84,7 +86,7 @@ func printProblems(w io.Writer, err error) {
 		}
 		return
 	}
-	fmt.Fprintln(w, err)
+	_, _ = fmt.Fprintln(w, err)
 }
 
 // cmdCheckConfig validates the file, then checks that what it points at
@@ -147,8 +149,8 @@ func cmdCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) 
 		printProblems(stdout, errors.Join(problems...))
 		return errProblems
 	}
-	fmt.Fprintf(stdout, "%s: OK (%d routes)\n", path, len(cfg.Routes))
-	return nil
+	_, err = fmt.Fprintf(stdout, "%s: OK (%d routes)\n", path, len(cfg.Routes))
+	return err
 }
 
 // cmdHashPassword reads one password from stdin (one trailing newline
@@ -178,8 +180,8 @@ func cmdHashPassword(ctx context.Context, args []string, stdin io.Reader, stdout
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, enc)
-	return nil
+	_, err = fmt.Fprintln(stdout, enc)
+	return err
 }
 
 // readPassword reads everything up to EOF, dropping one trailing newline
@@ -213,6 +215,6 @@ func cmdKeygen(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s (kid %s)\n", *o, auth.Thumbprint(key.Public().(ed25519.PublicKey)))
-	return nil
+	_, err = fmt.Fprintf(stdout, "wrote %s (kid %s)\n", *o, auth.Thumbprint(key.Public().(ed25519.PublicKey)))
+	return err
 }

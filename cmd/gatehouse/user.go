@@ -34,7 +34,7 @@ Commands (users.backend: redis; accounts live in the configured Redis):
 // cmdUser manages accounts of the redis user backend.
 func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fmt.Fprint(stderr, userUsage)
+		_, _ = fmt.Fprint(stderr, userUsage)
 		return errUsage
 	}
 	sub, args := args[0], args[1:]
@@ -51,11 +51,11 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	want := map[string]int{"add": 1, "list": 0, "show": 1, "delete": 1, "set-phone": 2, "set-password": 1, "disable": 1, "enable": 1}
 	n, ok := want[sub]
 	if !ok {
-		fmt.Fprintf(stderr, "gatehouse user: unknown command %q\n\n%s", sub, userUsage)
+		_, _ = fmt.Fprintf(stderr, "gatehouse user: unknown command %q\n\n%s", sub, userUsage)
 		return errUsage
 	}
 	if fs.NArg() != n {
-		fmt.Fprintf(stderr, "gatehouse user %s: want %d argument(s), got %d\n\n%s", sub, n, fs.NArg(), userUsage)
+		_, _ = fmt.Fprintf(stderr, "gatehouse user %s: want %d argument(s), got %d\n\n%s", sub, n, fs.NArg(), userUsage)
 		return errUsage
 	}
 	cfg, err := loadConfig(configPath(*c))
@@ -103,16 +103,21 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		if err := users.Add(ctx, u); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "added %s\n", u.Username)
+		_, err = fmt.Fprintf(stdout, "added %s\n", u.Username)
+		return err
 	case "list":
 		list, err := users.List(ctx)
 		if err != nil {
 			return err
 		}
 		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "USERNAME\tNAME\tEMAIL\tPHONE\tGROUPS\tFLAGS")
+		if _, err := fmt.Fprintln(w, "USERNAME\tNAME\tEMAIL\tPHONE\tGROUPS\tFLAGS"); err != nil {
+			return err
+		}
 		for _, u := range list {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Username, u.DisplayName, u.Email, u.Phone, strings.Join(u.Groups, ","), userFlags(u))
+			if _, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Username, u.DisplayName, u.Email, u.Phone, strings.Join(u.Groups, ","), userFlags(u)); err != nil {
+				return err
+			}
 		}
 		return w.Flush()
 	case "show":
@@ -120,13 +125,15 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "username: %s\nname: %s\nemail: %s\nphone: %s\ngroups: %s\nflags: %s\n",
+		_, err = fmt.Fprintf(stdout, "username: %s\nname: %s\nemail: %s\nphone: %s\ngroups: %s\nflags: %s\n",
 			u.Username, u.DisplayName, u.Email, u.Phone, strings.Join(u.Groups, ","), userFlags(u))
+		return err
 	case "delete":
 		if err := users.Delete(ctx, arg); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "deleted %s\n", arg)
+		_, err = fmt.Fprintf(stdout, "deleted %s\n", arg)
+		return err
 	case "set-phone":
 		e164, err := auth.NormalizePhone(fs.Arg(1), "")
 		if err != nil {
@@ -135,7 +142,8 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		if err := users.SetPhone(ctx, arg, e164); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%s now has phone %s\n", arg, e164)
+		_, err = fmt.Fprintf(stdout, "%s now has phone %s\n", arg, e164)
+		return err
 	case "set-password":
 		u, err := users.Lookup(ctx, arg)
 		if err != nil {
@@ -148,12 +156,14 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		if err := users.SetPassword(ctx, u.Username, hash); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "password of %s changed\n", u.Username)
+		_, err = fmt.Fprintf(stdout, "password of %s changed\n", u.Username)
+		return err
 	case "disable", "enable":
 		if err := users.SetDisabled(ctx, arg, sub == "disable"); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%sd %s\n", sub, arg)
+		_, err = fmt.Fprintf(stdout, "%sd %s\n", sub, arg)
+		return err
 	}
 	return nil
 }
@@ -187,26 +197,29 @@ func openUserStore(cfg *config.Config) (*storeusers.Backend, func(), error) {
 	st := redisstore.New(client, cfg.Store.KeyPrefix, cfg.Store.Redis.OpTimeout)
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.Store.Redis.DialTimeout+cfg.Store.Redis.OpTimeout)
 	defer cancel()
+	// Closing the client only drops its idle connections: nothing to
+	// report, on failure as after the command.
 	if err := st.Ping(ctx); err != nil {
-		client.Close()
+		_ = client.Close()
 		return nil, nil, fmt.Errorf("redis: %w", err)
 	}
-	return storeusers.New(st, ""), func() { client.Close() }, nil
+	return storeusers.New(st, ""), func() { _ = client.Close() }, nil
 }
 
 // readNewPassword reads a password: prompted twice without echo when
 // stdin is a terminal, else one line from stdin.
 func readNewPassword(stdin io.Reader, stderr io.Writer) (string, error) {
 	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		fmt.Fprint(stderr, "Password: ")
+		// Prompts go to stderr, best effort.
+		_, _ = fmt.Fprint(stderr, "Password: ")
 		a, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(stderr)
+		_, _ = fmt.Fprintln(stderr)
 		if err != nil {
 			return "", err
 		}
-		fmt.Fprint(stderr, "Again: ")
+		_, _ = fmt.Fprint(stderr, "Again: ")
 		b, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(stderr)
+		_, _ = fmt.Fprintln(stderr)
 		if err != nil {
 			return "", err
 		}

@@ -5,13 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,31 +24,6 @@ type gatehouse struct {
 	publicURL string
 	smsFile   string
 	proc      *proc // the running process: a test may stop it
-}
-
-// metric returns the value of an unlabelled metric on the admin listener.
-func (g *gatehouse) metric(t *testing.T, name string) float64 {
-	t.Helper()
-	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get("http://" + g.adminAddr + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for line := range strings.SplitSeq(string(body), "\n") {
-		if v, ok := strings.CutPrefix(line, name+" "); ok {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				t.Fatalf("metric %s: %q", name, line)
-			}
-			return f
-		}
-	}
-	t.Fatalf("no metric %s on /metrics", name)
-	return 0
 }
 
 // testHasher makes cheap argon2id hashes: the binary verifies them with

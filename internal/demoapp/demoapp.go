@@ -64,7 +64,7 @@ func (a *App) keySet(ctx context.Context, kid string) (map[string]ed25519.Public
 	if err != nil {
 		return nil, fmt.Errorf("fetch JWKS: %w", err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read to the limit below; a close error loses nothing
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
 		return nil, fmt.Errorf("read JWKS: %w", err)

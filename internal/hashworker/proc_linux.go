@@ -55,7 +55,7 @@ func lowerPriority(pid int) error {
 
 func lowerThread(tid int) error {
 	var param struct{ priority int32 }
-	_, _, errno := syscall.RawSyscall(syscall.SYS_SCHED_SETSCHEDULER, uintptr(tid), schedIdle, uintptr(unsafe.Pointer(&param)))
+	_, _, errno := syscall.RawSyscall(syscall.SYS_SCHED_SETSCHEDULER, uintptr(tid), schedIdle, uintptr(unsafe.Pointer(&param))) //nolint:gosec // G103: sched_setscheduler(2) takes a struct sched_param pointer, converted in the call as unsafe.Pointer rule 4 requires
 	if errno == 0 {
 		return nil
 	}

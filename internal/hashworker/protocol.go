@@ -43,13 +43,13 @@ func (q *request) valid() bool {
 // appendRequest appends q's frame: a 4-byte length, then the fields.
 func appendRequest(b []byte, q *request) []byte {
 	n := 8 + 4 + 4 + 1 + 4 + 2 + len(q.salt) + len(q.password)
-	b = binary.LittleEndian.AppendUint32(b, uint32(n))
+	b = binary.LittleEndian.AppendUint32(b, uint32(n)) //nolint:gosec // G115: only valid requests are sent, n <= maxFrame
 	b = binary.LittleEndian.AppendUint64(b, q.id)
 	b = binary.LittleEndian.AppendUint32(b, q.iterations)
 	b = binary.LittleEndian.AppendUint32(b, q.memoryKiB)
 	b = append(b, q.parallelism)
 	b = binary.LittleEndian.AppendUint32(b, q.keyLen)
-	b = binary.LittleEndian.AppendUint16(b, uint16(len(q.salt)))
+	b = binary.LittleEndian.AppendUint16(b, uint16(len(q.salt))) //nolint:gosec // G115: only valid requests are sent, len(salt) <= maxSalt
 	b = append(b, q.salt...)
 	return append(b, q.password...)
 }
@@ -81,7 +81,7 @@ func readRequest(r io.Reader) (*request, error) {
 
 // appendResponse appends p's frame.
 func appendResponse(b []byte, p *response) []byte {
-	b = binary.LittleEndian.AppendUint32(b, uint32(8+1+len(p.key)))
+	b = binary.LittleEndian.AppendUint32(b, uint32(8+1+len(p.key))) //nolint:gosec // G115: the key is keyLen <= maxKey bytes of a valid request, or none
 	b = binary.LittleEndian.AppendUint64(b, p.id)
 	if p.ok {
 		b = append(b, 1)

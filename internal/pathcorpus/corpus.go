@@ -39,13 +39,13 @@ var Cases = []Case{
 	{"/public/x;jsessionid=abc", false, "servlet session parameter on the last segment: every reading agrees"},
 
 	// Path parameters (";") that change the route for one reader.
-	{"/admin/..;/public/x", true, "issue 13: servlet reads /public/x, Go and Node read /admin/"},
-	{"/admin/..;x=1/public/x", true, "issue 13: dot segment with a parameter"},
+	{"/admin/..;/public/x", true, "servlet reads /public/x, Go and Node read /admin/"},
+	{"/admin/..;x=1/public/x", true, "dot segment with a parameter"},
 	{"/public/..;/admin/x", true, "CVE-2020-1957 class (Shiro/Spring): ..; reaches /admin in a servlet"},
 	{"/public/.;/../admin/x", true, "dot segment with an empty parameter"},
 	{"/public/..;/..;/admin/", true, "stacked ..;"},
 	{"/public/x/..;jsessionid=1/..;/admin", true, "..; with a session parameter"},
-	{"/_gatehouse/..;/admin/secret", true, "issue 13: portal exemption read after ;params"},
+	{"/_gatehouse/..;/admin/secret", true, "portal exemption read after ;params"},
 	{"/_gatehouse;/admin/secret", true, "portal prefix with a parameter: portal to one reader, app to another"},
 	{"/admin;jsessionid=x/secret", true, "parameter moves /admin to another route for a literal reader"},
 	{"/admin;/x", true, "Tomcat/Spring: /admin;/x is /admin/x"},

@@ -38,7 +38,7 @@ func measureMemory(ctx context.Context, e *env, o options) (*memReport, error) {
 		return nil, err
 	}
 
-	addr, err := freeAddr()
+	addr, err := freeAddr(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -47,13 +47,13 @@ func measureMemory(ctx context.Context, e *env, o options) (*memReport, error) {
 	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
 		return nil, err
 	}
-	p, err := start("gatehouse-rss", addr, o.gatehouse, "serve", "-c", cfg)
+	p, err := start(ctx, "gatehouse-rss", addr, o.gatehouse, "serve", "-c", cfg)
 	if err != nil {
 		return nil, err
 	}
 	e.all = append(e.all, p)
 	defer p.stop()
-	if err := p.waitHTTP("http://"+addr+"/_gatehouse/jwks.json", 15*time.Second); err != nil {
+	if err := p.waitHTTP(ctx, "http://"+addr+"/_gatehouse/jwks.json", 15*time.Second); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(os.Stderr, "gatebench: creating %d sessions in Redis\n", o.sessions)
@@ -134,7 +134,7 @@ func memstoreCost(n int) float64 {
 	runtime.ReadMemStats(&after)
 	runtime.KeepAlive(st)
 	runtime.KeepAlive(sessions)
-	return float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(n)
+	return float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(n) //nolint:gosec // G115: heap sizes are bytes of this process, far below 1<<63
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }

@@ -51,18 +51,21 @@ func (w *headWriter) String() string {
 
 // freeAddr returns a loopback address with a port that was free a moment
 // ago.
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+func freeAddr(ctx context.Context) (string, error) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }() // never accepted on: the port is what we wanted
 	return ln.Addr().String(), nil
 }
 
 // start runs name with args; the process is killed if gatebench dies.
-func start(name, addr string, bin string, args ...string) (*proc, error) {
-	cmd := exec.Command(bin, args...)
+// When ctx ends it gets the SIGTERM stop sends.
+func start(ctx context.Context, name, addr string, bin string, args ...string) (*proc, error) {
+	cmd := exec.CommandContext(ctx, bin, args...) //nolint:gosec // G204: bin is redis-server or a binary gatebench was told to measure (-gatehouse, -benchsrv, -compare)
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	out := &headWriter{max: 64 << 10}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -73,15 +76,16 @@ func start(name, addr string, bin string, args ...string) (*proc, error) {
 }
 
 // waitTCP waits until p accepts connections.
-func (p *proc) waitTCP(timeout time.Duration) error {
+func (p *proc) waitTCP(ctx context.Context, timeout time.Duration) error {
+	d := net.Dialer{Timeout: 200 * time.Millisecond}
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		if p.cmd.ProcessState != nil {
 			break
 		}
-		c, err := net.DialTimeout("tcp", p.addr, 200*time.Millisecond)
+		c, err := d.DialContext(ctx, "tcp", p.addr)
 		if err == nil {
-			c.Close()
+			_ = c.Close() // nothing was sent: the connect was the test
 			return nil
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -90,13 +94,17 @@ func (p *proc) waitTCP(timeout time.Duration) error {
 }
 
 // waitHTTP waits until GET url answers 200.
-func (p *proc) waitHTTP(url string, timeout time.Duration) error {
+func (p *proc) waitHTTP(ctx context.Context, url string, timeout time.Duration) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
 	deadline := time.Now().Add(timeout)
 	c := &http.Client{Timeout: time.Second}
 	for time.Now().Before(deadline) {
-		resp, err := c.Get(url)
+		resp, err := c.Do(req)
 		if err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close() // unread: only the status matters
 			if resp.StatusCode == http.StatusOK {
 				return nil
 			}
@@ -170,7 +178,7 @@ func (p *proc) childrenRSS() (int64, error) {
 	}
 	var children []string
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		data, err := os.ReadFile(f) //nolint:gosec // G304: a /proc/PID/task/*/children file of our own child
 		if err != nil {
 			return 0, err
 		}
@@ -223,13 +231,13 @@ func pidRSS(pid int) (cur, peak int64, err error) {
 // redisServer starts a private, diskless redis-server on addr.
 func redisServer(ctx context.Context, dir, addr string) (*proc, error) {
 	_, port, _ := net.SplitHostPort(addr)
-	p, err := start("redis-server", addr, "redis-server",
+	p, err := start(ctx, "redis-server", addr, "redis-server",
 		"--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no",
 		"--dir", dir, "--protected-mode", "yes", "--loglevel", "warning")
 	if err != nil {
 		return nil, err
 	}
-	if err := p.waitTCP(5 * time.Second); err != nil {
+	if err := p.waitTCP(ctx, 5*time.Second); err != nil {
 		p.stop()
 		return nil, err
 	}

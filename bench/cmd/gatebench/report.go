@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -58,11 +59,11 @@ type target struct {
 	unit   string
 }
 
-func render(o options, r *series, mem *memReport, took time.Duration) string {
+func render(ctx context.Context, o options, r *series, mem *memReport, took time.Duration) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Gatehouse benchmark\n\n")
 	fmt.Fprintf(&b, "%s · %s · %d cores (%s) · %s · gatehouse %s\n\n",
-		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.Version(), runtime.NumCPU(), cpuModel(), kernel(), gitDescribe())
+		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.Version(), runtime.NumCPU(), cpuModel(), kernel(ctx), gitDescribe(ctx))
 	fmt.Fprintf(&b, "wrk, %d connections, keep-alive, 2 threads, %s per run, %d rounds of the whole series run alternately (took %s). "+
 		"req/s, p50 and p99 are the median over rounds (req/s range in brackets); server CPU is the server process's utime+stime delta from /proc ÷ requests. "+
 		"Every process shares the machine's cores with wrk.\n\n",
@@ -205,16 +206,16 @@ func cpuModel() string {
 	return "unknown CPU"
 }
 
-func kernel() string {
-	out, err := exec.Command("uname", "-sr").Output()
+func kernel(ctx context.Context) string {
+	out, err := exec.CommandContext(ctx, "uname", "-sr").Output()
 	if err != nil {
 		return runtime.GOOS
 	}
 	return strings.TrimSpace(string(out))
 }
 
-func gitDescribe() string {
-	out, err := exec.Command("git", "describe", "--tags", "--always", "--dirty").Output()
+func gitDescribe(ctx context.Context) string {
+	out, err := exec.CommandContext(ctx, "git", "describe", "--tags", "--always", "--dirty").Output()
 	if err != nil {
 		return "dev"
 	}
