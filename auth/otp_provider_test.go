@@ -95,8 +95,8 @@ func TestOTPProviderChecked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if started, _, _ := fc.counts(); started != 1 || fc.recordingSender.count() != 0 || ch.Ref != "VE1" {
-		t.Fatalf("started %d, sent %d, ref %q: want the provider to send", started, fc.recordingSender.count(), ch.Ref)
+	if started, _, _ := fc.counts(); started != 1 || fc.count() != 0 || ch.Ref != "VE1" {
+		t.Fatalf("started %d, sent %d, ref %q: want the provider to send", started, fc.count(), ch.Ref)
 	}
 	if _, err := f.otp.Verify(ctx, ch.ID, "999999"); !errors.Is(err, auth.ErrOTPInvalid) {
 		t.Fatalf("wrong code: %v", err)
