@@ -70,6 +70,9 @@ var (
 	ErrResetUnavailable = errors.New("password reset needs the redis user backend")
 	// ErrAccountUnavailable: account changes need the redis user backend.
 	ErrAccountUnavailable = errors.New("account changes need the redis user backend")
+	// ErrFreshProofNeeded: the change needs every method the account
+	// signs in with, proved within CredentialChangeAge.
+	ErrFreshProofNeeded = errors.New("fresh proof of every sign-in method needed")
 )
 
 // LoginDeps are what the login service is built from.
@@ -94,6 +97,7 @@ type LoginDeps struct {
 	Region   string
 	Observer Observer     // nil: none
 	Logger   *slog.Logger // nil: discard
+	Clock    Clock        // nil: the system clock
 }
 
 // Login is the login service (docs/contract.md, "Login flows"): every
@@ -121,8 +125,17 @@ func NewLogin(d LoginDeps) *Login {
 	if l.log == nil {
 		l.log = slog.New(slog.DiscardHandler)
 	}
+	if l.d.Clock == nil {
+		l.d.Clock = SystemClock{}
+	}
 	return l
 }
+
+// CredentialChangeAge is how recent the proofs of a session must be to
+// bind a new authenticator to its account (a phone change, NIST SP
+// 800-63B §6.1.2.3): every method the account signs in with, each proved
+// within this time (docs/contract.md, "Account page").
+const CredentialChangeAge = 10 * time.Minute
 
 // Step is the outcome of a login step.
 type Step struct {
@@ -257,9 +270,8 @@ func (l *Login) VerifyCode(ctx context.Context, c Client, sess *Session, code st
 	default:
 		return Step{}, err
 	}
-	if ch.User == "" || ch.User != sess.Pending.User {
-		// A decoy challenge (unknown phone): never signs anyone in.
-		return Step{}, ErrOTPInvalid
+	if ch.User != sess.Pending.User {
+		return Step{}, ErrOTPInvalid // not this session's challenge
 	}
 	remember, purpose := sess.Pending.Remember, sess.Pending.Purpose
 	sess.Pending = nil
@@ -291,6 +303,9 @@ func (l *Login) VerifyCode(ctx context.Context, c Client, sess *Session, code st
 	l.obs.Code("verified")
 	return Step{Session: sess}, nil
 }
+
+// now is the service's clock.
+func (l *Login) now() time.Time { return l.d.Clock.Now() }
 
 // CodeTTL is how long a code lives (otp.ttl).
 func (l *Login) CodeTTL() time.Duration { return l.d.OTP.Config().TTL }

@@ -107,11 +107,11 @@ func (l *Login) ResetFinish(ctx context.Context, c Client, sess *Session, in Res
 	if err != nil {
 		return Step{}, err
 	}
-	target := u
-	if target == nil {
-		target = &User{Username: login}
-	}
-	if p := l.d.Policy.Check(in.Password, target); p.ID != "" {
+	// Only what the password alone shows is checked before the code
+	// (length, common passwords, the name typed): checked against the
+	// account's email or phone here, it would tell anyone who typed them
+	// that they are that account's (docs/contract.md, "Password reset").
+	if p := l.d.Policy.Check(in.Password, &User{Username: login}); p.ID != "" {
 		return Step{}, &InputError{Problems: map[string]Problem{"password": p}}
 	}
 	if err := l.checkBan(ctx, c, subject); err != nil {
@@ -124,7 +124,17 @@ func (l *Login) ResetFinish(ctx context.Context, c Client, sess *Session, in Res
 	if err != nil {
 		return Step{}, err
 	}
-	ch, err := l.d.OTP.Verify(ctx, string(chID), NormalizeCode(in.Code))
+	_, err = l.d.OTP.VerifyThen(ctx, string(chID), NormalizeCode(in.Code), func(ch *Challenge) error {
+		if u == nil || ch.User != u.Username {
+			return ErrOTPInvalid
+		}
+		// The account's own data, now that the code is proved; a refusal
+		// keeps the code for another password.
+		if p := l.d.Policy.Check(in.Password, u); p.ID != "" {
+			return &InputError{Problems: map[string]Problem{"password": p}}
+		}
+		return nil
+	})
 	if errors.Is(err, ErrOTPInvalid) {
 		if rerr := l.recordFailure(ctx, c, subject); rerr != nil {
 			return Step{}, rerr
@@ -132,9 +142,6 @@ func (l *Login) ResetFinish(ctx context.Context, c Client, sess *Session, in Res
 	}
 	if err != nil {
 		return Step{}, err
-	}
-	if ch.User == "" || u == nil || ch.User != u.Username {
-		return Step{}, ErrOTPInvalid
 	}
 	if sess != nil && (!sess.Authenticated() || sess.User != u.Username || sess.Gen != u.Generation) {
 		sess = nil
@@ -220,6 +227,12 @@ func (l *Login) ChangePassword(ctx context.Context, c Client, sess *Session, u *
 func (l *Login) PhoneChangeStart(ctx context.Context, c Client, sess *Session, u *User, phone string) (Step, error) {
 	if _, ok := l.d.Registry.(PhoneSetter); !ok {
 		return Step{}, ErrAccountUnavailable
+	}
+	// Moving the phone binds a new authenticator: the password alone, or
+	// proofs from hours ago, must not do it.
+	since := l.now().Add(-CredentialChangeAge)
+	if !sess.Has(MethodPassword, since) || u.Phone != "" && !sess.Has(MethodSMS, since) {
+		return Step{}, ErrFreshProofNeeded
 	}
 	e164, err := NormalizePhone(phone, l.d.Region)
 	if err != nil {

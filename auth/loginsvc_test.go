@@ -116,7 +116,7 @@ func newLoginWorld(t *testing.T) *loginWorld {
 		Regulator: auth.NewRegulator(store, []byte("fedcba9876543210fedcba9876543210"), auth.RegulationConfig{MaxFailures: 5, FindTime: time.Minute, BanTime: 5 * time.Minute}),
 		Registry:  w.users, Hasher: cheapHasher, KV: store,
 		Policy: auth.PasswordPolicy{MinLength: 8, MaxLength: 128}, Signup: true, Region: "US",
-		Observer: w.events,
+		Observer: w.events, Clock: clock,
 	})
 	return w
 }

@@ -197,6 +197,16 @@ func (o *OTP) ResendIn(ch *Challenge) time.Duration {
 // wrong codes exactly as a real challenge does). For provider-made codes an unreachable provider is
 // ErrSMSFailed; the attempt still counts.
 func (o *OTP) Verify(ctx context.Context, id, code string) (*Challenge, error) {
+	return o.VerifyThen(ctx, id, code, nil)
+}
+
+// VerifyThen is Verify, but a right code consumes the challenge only if
+// accept (nil: always) agrees: its error is returned and the challenge
+// stays, for another try with the same code (the attempt still counts).
+// It lets a step check what only the code's holder may learn about (a
+// new password against the account's own data) after the code, without
+// making the person ask for a new one.
+func (o *OTP) VerifyThen(ctx context.Context, id, code string, accept func(*Challenge) error) (*Challenge, error) {
 	ch, err := o.load(ctx, id)
 	if err != nil {
 		return nil, err
@@ -219,7 +229,10 @@ func (o *OTP) Verify(ctx context.Context, id, code string) (*Challenge, error) {
 		}
 		return nil, err
 	}
-	if !right {
+	// A decoy's code is never right, even guessed: a decoy never signs
+	// anyone in (the one place this rule lives), and it is counted and
+	// answered like any wrong code.
+	if !right || ch.User == "" {
 		if _, err := o.store.Incr(ctx, o.accountFailKey(ch), time.Hour); err != nil {
 			return nil, fmt.Errorf("otp: count failure: %w", err)
 		}
@@ -228,6 +241,11 @@ func (o *OTP) Verify(ctx context.Context, id, code string) (*Challenge, error) {
 			return nil, fmt.Errorf("otp: last attempt failed: %w", ErrOTPExpired)
 		}
 		return nil, ErrOTPInvalid
+	}
+	if accept != nil {
+		if err := accept(ch); err != nil {
+			return nil, err
+		}
 	}
 	won, err := o.store.Delete(ctx, challengeKey(id))
 	if err != nil {

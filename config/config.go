@@ -104,6 +104,10 @@ type Users struct {
 	File           string         `yaml:"file"`
 	Signup         Signup         `yaml:"signup"`
 	PasswordPolicy PasswordPolicy `yaml:"password_policy"`
+	// Passwordless turns on sign-in with a code alone (POST /api/sms/start
+	// and the portal's phone form) on every host; without it, only where
+	// a route has the sms policy (docs/contract.md, "Policies").
+	Passwordless bool `yaml:"passwordless"`
 }
 
 // Signup controls self-service registration (redis backend only).

@@ -112,13 +112,26 @@ func (s *pagesSurface) accountUser(c *gin.Context) (*auth.Session, *auth.User) {
 		s.fail(c, err)
 		return nil, nil
 	}
-	if u == nil {
-		noStore(c)
-		c.Redirect(http.StatusSeeOther, s.prefix+"/login?rd="+url.QueryEscape(s.prefix+"/account"))
-		c.Abort()
+	if u == nil || decide(accountRoute(false), sess, u, s.now()).verdict != allow {
+		// Not signed in, or not with every method the account signs in
+		// with: a password-only session must not reach the page that
+		// moves the phone (docs/contract.md, "Account page").
+		s.toLogin(c, false)
 		return nil, nil
 	}
 	return sess, u
+}
+
+// toLogin sends the browser to the login page, back to the account page
+// after it; confirm asks for fresh proofs (auth.CredentialChangeAge).
+func (s *pagesSurface) toLogin(c *gin.Context, confirm bool) {
+	rd := s.prefix + "/account"
+	if confirm {
+		rd += "?confirm=1"
+	}
+	noStore(c)
+	c.Redirect(http.StatusSeeOther, s.prefix+"/login?rd="+url.QueryEscape(rd))
+	c.Abort()
 }
 
 // renderAccount shows the account page with its sessions list.
@@ -191,7 +204,12 @@ func (s *pagesSurface) accountPhone(c *gin.Context) {
 		return
 	}
 	d := s.page("account.title")
-	if err := s.startPhoneChange(c, sess, u, c.PostForm("phone")); err != nil {
+	err := s.startPhoneChange(c, sess, u, c.PostForm("phone"))
+	if errors.Is(err, auth.ErrFreshProofNeeded) {
+		s.toLogin(c, true) // back here once the proofs are fresh
+		return
+	}
+	if err != nil {
 		d.Form = map[string]string{"phone": c.PostForm("phone")}
 		status := s.formError(c, &d, err)
 		s.renderAccount(c, status, sess, u, d)

@@ -186,9 +186,9 @@ func TestAccountPage(t *testing.T) {
 	if r := c.browse(appHost, prefix+"/account"); r.status != http.StatusSeeOther || !strings.Contains(r.header.Get("Location"), "/login") {
 		t.Fatalf("account page without a session: %d %s", r.status, r.header.Get("Location"))
 	}
-	c.signIn(appHost, alice)
+	c.signIn(crmHost, alice) // two factors: the account page needs both
 	other := h.newClient(t)
-	other.signIn(appHost, alice)
+	other.signIn(crmHost, alice)
 	page := c.browse(appHost, prefix+"/account")
 	page.wantStatus(t, http.StatusOK)
 	if n := strings.Count(string(page.body), `name="session"`); n != 2 {
@@ -235,7 +235,7 @@ func TestAccountPage(t *testing.T) {
 	})
 	t.Run("change password ends other sessions", func(t *testing.T) {
 		third := h.newClient(t)
-		third.signIn(appHost, testUser{name: alice.name, password: alice.password, phone: "+12015550150"})
+		third.signIn(crmHost, testUser{name: alice.name, password: alice.password, phone: "+12015550150"})
 		r := c.form(appHost, "/account/password", url.Values{"current": {"wrong"}, "password": {"a fresh long passphrase"}})
 		if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "not your current password") {
 			t.Fatalf("wrong current password: %d", r.status)

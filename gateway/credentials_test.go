@@ -204,8 +204,8 @@ func TestOwnCredentialChangesKeepTheirSession(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, withAccounts)
 			c, other := h.newClient(t), h.newClient(t)
-			c.signIn(appHost, bob)
-			other.signIn(appHost, bob)
+			c.signIn(crmHost, bob) // both factors: the account page needs them
+			other.signIn(crmHost, bob)
 			before := c.cookie()
 			tt.change(t, h, c)
 			c.get(appHost, "/").wantStatus(t, http.StatusOK)

@@ -27,8 +27,10 @@ var (
 	// errBadPathSubrequest is errBadPath answered to nginx's auth_request,
 	// which turns any status but 2xx, 401 and 403 into a 500.
 	errBadPathSubrequest = fmt.Errorf("%w (auth subrequest)", errBadPath)
-	errUpstream          = errors.New("upstream unavailable")
-	errUpstreamTimeout   = errors.New("upstream timeout")
+	// errPasswordlessOff: a code-only sign-in where nothing enables it.
+	errPasswordlessOff = errors.New("passwordless sign-in not enabled")
+	errUpstream        = errors.New("upstream unavailable")
+	errUpstreamTimeout = errors.New("upstream timeout")
 )
 
 // errCSRF: a state-changing form post without a valid token, or from
@@ -71,10 +73,12 @@ var errorTable = []struct {
 	{auth.ErrSessionNotFound, newAPIError(http.StatusUnauthorized, "unauthenticated", "Sign in first.")},
 	{errUnauthenticated, newAPIError(http.StatusUnauthorized, "unauthenticated", "Sign in first.")},
 	{errStepUp, newAPIError(http.StatusUnauthorized, "step_up_required", "This needs another proof of identity: request a code.")},
+	{auth.ErrFreshProofNeeded, newAPIError(http.StatusUnauthorized, "step_up_required", "Confirm it is you first: sign in again with your password and a code.")},
 	{errReauth, newAPIError(http.StatusUnauthorized, "step_up_required", "This needs your password again: sign in.")},
 	{errCSRF, newAPIError(http.StatusForbidden, "csrf_failed", "This form has expired or came from another site. Go back, reload the page and try again.")},
 	{errForbidden, newAPIError(http.StatusForbidden, "forbidden", "You do not have access to this page.")},
 	{errNoRoute, newAPIError(http.StatusNotFound, "no_route", "Nothing is served at this address.")},
+	{errPasswordlessOff, newAPIError(http.StatusNotFound, "passwordless_disabled", "Sign-in with a code alone is not enabled here. Sign in with your password.")},
 	{errBadPathSubrequest, newAPIError(http.StatusForbidden, "bad_path", "The request path is not allowed.")},
 	{errBadPath, newAPIError(http.StatusBadRequest, "bad_path", "The request path is not allowed.")},
 	{errBodyTooLarge, newAPIError(http.StatusRequestEntityTooLarge, "body_too_large", "The request body is too large.")},

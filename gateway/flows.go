@@ -27,6 +27,10 @@ func (s *core) targetRoute(c *gin.Context, rd string) *route {
 			if u.Path != "" {
 				p = u.EscapedPath()
 			}
+			if u.Path == s.prefix+"/account" {
+				// The portal's account page, on whatever host.
+				return accountRoute(u.Query().Get("confirm") != "")
+			}
 		}
 	}
 	rp, err := readPath(p)
@@ -116,8 +120,14 @@ func (s *core) resendCode(c *gin.Context) (*auth.Session, *otpInfo, error) {
 	return st.Session, s.otpInfoFor(st.Code), err
 }
 
-// smsStart begins a passwordless login for phone.
+// smsStart begins a passwordless login for phone, where code-only sign-in
+// is enabled: users.passwordless, or a route with the sms policy. Anywhere
+// else anyone could text a code to any account's number and spend its
+// send quota (docs/contract.md, "Policies").
 func (s *core) smsStart(c *gin.Context, phone string, remember bool) (*auth.Session, *otpInfo, error) {
+	if !s.passwordless() {
+		return nil, nil, errPasswordlessOff
+	}
 	sess, err := s.loadSession(c)
 	if err != nil {
 		return nil, nil, err
@@ -137,4 +147,17 @@ func (s *core) logout(c *gin.Context) error {
 	s.clearSessionCookie(c)
 	c.Writer.Header()["Clear-Site-Data"] = valClearCache
 	return s.login.Logout(c.Request.Context(), s.client(c), sess)
+}
+
+// passwordless reports whether code-only sign-in is enabled.
+func (s *core) passwordless() bool {
+	if s.cfg.Users.Passwordless {
+		return true
+	}
+	for _, r := range s.routes().routes {
+		if r.policy == PolicySMS {
+			return true
+		}
+	}
+	return false
 }

@@ -24,11 +24,32 @@ type decision struct {
 	session *auth.Session
 }
 
+// policyAccount is the account page's own policy (not configurable):
+// every method the account signs in with, the password and, when it has a
+// phone, a code (docs/contract.md, "Account page").
+const policyAccount = "account"
+
+// accountRoute is the route of the account page; fresh asks for proofs
+// no older than auth.CredentialChangeAge, as a phone change does.
+func accountRoute(fresh bool) *route {
+	r := &route{name: "account", policy: policyAccount}
+	if fresh {
+		r.maxAuthAge = auth.CredentialChangeAge
+	}
+	return r
+}
+
 // requiredMethods returns the methods a route's policy asks of user.
 // force_two_factor users need both whatever the policy (except bypass/deny).
 func requiredMethods(policy string, u *auth.User) []string {
 	var need []string
 	switch policy {
+	case policyAccount:
+		need = []string{auth.MethodPassword}
+		if u != nil && u.Phone != "" {
+			need = append(need, auth.MethodSMS)
+		}
+		return need
 	case PolicyPassword:
 		need = []string{auth.MethodPassword}
 	case PolicySMS:

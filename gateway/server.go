@@ -159,15 +159,15 @@ func New(opts Options) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	if s.clock == nil {
+		s.clock = auth.SystemClock{}
+	}
 	s.login = auth.NewLogin(auth.LoginDeps{
 		Users: s.users, Authn: opts.Auth, Sessions: opts.Sessions, OTP: opts.OTP,
 		Regulator: opts.Regulator, Registry: opts.Registry, Hasher: opts.Hasher, KV: opts.KV,
 		Policy: s.policy, Signup: cfg.Users.Signup.Enabled, Region: s.region,
-		Observer: loginObserver{s.core}, Logger: s.log,
+		Observer: loginObserver{s.core}, Logger: s.log, Clock: s.clock,
 	})
-	if s.clock == nil {
-		s.clock = auth.SystemClock{}
-	}
 	var err error
 	if s.publicURL, err = url.Parse(cfg.Server.PublicURL); err != nil {
 		return nil, fmt.Errorf("gateway: public_url: %w", err)

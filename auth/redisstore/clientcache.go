@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/gatehouse-auth/gatehouse/auth"
 	"log/slog"
 	"net"
 	"strings"
 	"time"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
 
 	"github.com/redis/go-redis/v9"
 )

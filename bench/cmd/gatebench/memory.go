@@ -57,7 +57,7 @@ func measureMemory(ctx context.Context, e *env, o options) (*memReport, error) {
 		return nil, err
 	}
 	fmt.Fprintf(os.Stderr, "gatebench: creating %d sessions in Redis\n", o.sessions)
-	ids, err := redisSessions(ctx, e.redis.addr, o.sessions)
+	ids, err := redisSessions(ctx, e.redis.addr, o.sessions, e.cookie[e.ghRedis])
 	if err != nil {
 		return nil, err
 	}

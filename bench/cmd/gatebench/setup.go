@@ -182,12 +182,18 @@ func lastCode(smsFile string) (string, error) {
 // directly through the session manager on the Redis store, so they are
 // encoded exactly as the gateway stores them, and returns their cookie
 // values.
-func redisSessions(ctx context.Context, redisAddr string, n int) ([]string, error) {
+func redisSessions(ctx context.Context, redisAddr string, n int, like string) ([]string, error) {
 	client := redis.NewClient(&redis.Options{Addr: redisAddr})
 	defer func() { _ = client.Close() }() // only drops idle connections
 	sessions := auth.NewSessions(redisstore.New(client, keyPrefix, 0), auth.SessionConfig{
 		IdleTimeout: idleTimeout, AbsoluteTimeout: absTimeout,
 	}, nil, nil)
+	// The sessions carry the account's credential generation, as one
+	// signed in through the portal does (the session like).
+	model, err := sessions.Load(ctx, like)
+	if err != nil {
+		return nil, fmt.Errorf("the signed-in session: %w", err)
+	}
 	now := time.Now().Unix()
 	ids := make([]string, 0, n)
 	for range n {
@@ -197,7 +203,7 @@ func redisSessions(ctx context.Context, redisAddr string, n int) ([]string, erro
 		}
 		s.User = benchUser
 		s.Proofs = []auth.Proof{{Method: auth.MethodPassword, At: now}, {Method: auth.MethodSMS, At: now}}
-		s.IP, s.Agent = "127.0.0.1", "gatebench"
+		s.IP, s.Agent, s.Gen = "127.0.0.1", "gatebench", model.Gen
 		if err := sessions.Save(ctx, s); err != nil {
 			return nil, err
 		}

@@ -1,0 +1,32 @@
+package gateway_test
+
+import (
+	"net/http"
+	"testing"
+)
+
+// TestResetStepTwoIsNoOracle: without the code, step two of a reset
+// answers a new password equal to the account's email or phone exactly as
+// any other password (before, it said "do not use your email", telling
+// anyone that this email is alice's, with no code, no ban and nothing
+// counted). With the right code that password is refused, and the code
+// still works for a good one.
+func TestResetStepTwoIsNoOracle(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withAccounts)
+	c := h.newClient(t)
+	c.api(appHost, "reset", map[string]string{"username": "alice"}).wantStatus(t, http.StatusOK)
+	code := h.sms.code(t, alice.phone)
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	// Three guesses: with the two tries below, within otp.max_attempts (5)
+	// and under regulation.max_failures (5).
+	for _, guess := range []string{alice.email, alice.phone, "some unrelated passphrase"} {
+		r := h.newClient(t).api(appHost, "reset", map[string]string{"username": "alice", "code": wrong, "password": guess})
+		r.wantError(t, http.StatusUnauthorized, "invalid_code")
+	}
+	c.api(appHost, "reset", map[string]string{"username": "alice", "code": code, "password": alice.email}).wantError(t, http.StatusBadRequest, "invalid_input")
+	c.api(appHost, "reset", map[string]string{"username": "alice", "code": code, "password": "a brand new passphrase"}).wantStatus(t, http.StatusOK)
+}
