@@ -25,16 +25,11 @@ func (s *authzSurface) forwardAuth(c *gin.Context) {
 	s.authorize(c, originalFromForwarded, true, s.metrics.decideFwd)
 }
 
-// quietWhenAllowed marks a request whose access line is logged at debug
-// level when it is allowed: the front door that asked logs the request.
-const quietWhenAllowed = "gatehouse.quiet-when-allowed"
-
 // authorize answers whether the request a front door asks about (read
 // from c's request by read) may through, and as whom: the forward-auth
 // surface over check. redirect sends browsers without a session to the
 // portal with a 302 instead of a 401.
 func (s *authzSurface) authorize(c *gin.Context, read func(*http.Request) (original, error), redirect bool, observe prometheus.Observer) {
-	c.Set(quietWhenAllowed, true)
 	o, err := s.readOriginal(c, read)
 	if errors.Is(err, errPortal) {
 		s.pass(c, identity{})
@@ -125,4 +120,11 @@ func (s *authzSurface) authzFail(c *gin.Context, o *original, err error, redirec
 // the original URL the person was going to.
 func (s *core) portalLoginURL(original string) string {
 	return strings.TrimSuffix(s.publicURL.String(), "/") + s.prefix + "/login?rd=" + url.QueryEscape(original)
+}
+
+// isAuthzTarget reports whether route (a gin route pattern) is one of
+// the forward-auth endpoints.
+func (s *core) isAuthzTarget(route string) bool {
+	rest, ok := strings.CutPrefix(route, s.prefix)
+	return ok && (rest == "/authz/forward-auth" || rest == "/authz/auth-request")
 }

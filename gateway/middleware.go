@@ -65,8 +65,13 @@ func (s *core) accessLog(c *gin.Context) {
 	watchUpgrade(c) // a WebSocket is logged as 101, when it ends
 	c.Next()
 	level := slog.LevelInfo
-	if c.GetBool(quietWhenAllowed) && c.Writer.Status() < http.StatusMultipleChoices {
+	if c.Writer.Status() < http.StatusMultipleChoices && s.isAuthzTarget(c.FullPath()) {
+		// An allowed forward-auth check: the front door that asked logs
+		// the request.
 		level = slog.LevelDebug
+		if !s.log.Enabled(c.Request.Context(), level) {
+			return // not built at all: the line's values cost a check
+		}
 	}
 	s.logRequest(c, c.Request.Context(), level, start)
 }

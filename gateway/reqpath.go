@@ -130,27 +130,35 @@ func checkDecoded(p string) error {
 // a servlet container reads it, and refuses dot segments, empty segments
 // and parameter-only segments in p (p is the decoded or the raw path).
 func dropParams(p string) (string, error) {
-	segs := strings.Split(p[1:], "/")
-	changed := false
-	for i, seg := range segs {
-		base := seg
-		if j := strings.IndexByte(seg, ';'); j >= 0 {
-			base, changed = seg[:j], true
-		}
+	var b strings.Builder // used only when p has parameters
+	params := strings.IndexByte(p, ';') >= 0
+	if params {
+		b.Grow(len(p))
+	}
+	for rest := p[1:]; ; {
+		seg, next, more := strings.Cut(rest, "/")
+		base, _, _ := strings.Cut(seg, ";")
 		switch {
 		case base == "." || base == "..":
 			return "", errBadPath
-		case base == "" && (seg != "" || i < len(segs)-1):
+		case base == "" && (seg != "" || more):
 			return "", errBadPath // "//", or a segment that is only ";x"
 		case strings.TrimSpace(base) != base:
 			return "", errBadPath // Spring trims segments (CVE-2016-5007)
 		}
-		segs[i] = base
+		if params {
+			b.WriteByte('/')
+			b.WriteString(base)
+		}
+		if !more {
+			break
+		}
+		rest = next
 	}
-	if !changed {
+	if !params {
 		return p, nil
 	}
-	return "/" + strings.Join(segs, "/"), nil
+	return b.String(), nil
 }
 
 // under reports whether every reading of rp is under prefix (whole
