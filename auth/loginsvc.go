@@ -201,7 +201,7 @@ func (l *Login) Password(ctx context.Context, c Client, sess *Session, in Passwo
 		l.obs.Audit(ctx, c, Event{Name: "login_succeeded", User: u.Username, Attrs: []any{"methods", "pwd"}})
 		return Step{Session: sess}, nil
 	}
-	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, in.Remember, PurposeLogin)
+	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, in.Remember, PurposeLogin, true)
 	return Step{Session: sess, Code: ch}, err
 }
 
@@ -222,9 +222,16 @@ func (l *Login) begin(ctx context.Context, c Client, sess *Session) (*Session, e
 
 // startCode sends a code to phone for user and records it as pending in
 // sess (saved). The session is saved even when sending fails, so the
-// password proof is not lost and the person can ask again.
-func (l *Login) startCode(ctx context.Context, c Client, sess *Session, user, phone string, remember bool, purpose string) (*Challenge, error) {
-	ch, err := l.d.OTP.Start(ctx, user, phone, purpose)
+// password proof is not lost and the person can ask again. proved says
+// the code follows a proof (the right password, a signed-in session): it
+// takes the number's proved send budget, which anonymous triggers cannot
+// spend (docs/contract.md, "Send quotas").
+func (l *Login) startCode(ctx context.Context, c Client, sess *Session, user, phone string, remember bool, purpose string, proved bool) (*Challenge, error) {
+	start := l.d.OTP.Start
+	if proved {
+		start = l.d.OTP.StartProved
+	}
+	ch, err := start(ctx, user, phone, purpose)
 	if err != nil {
 		l.obs.Audit(ctx, c, Event{Name: "otp_send_failed", User: user, Phone: phone, Err: err})
 		if serr := l.d.Sessions.Save(ctx, sess); serr != nil {

@@ -29,7 +29,7 @@ func (l *Login) SignUp(ctx context.Context, c Client, sess *Session, in NewAccou
 		release()
 		return Step{}, err
 	}
-	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, false, PurposeSignup)
+	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, false, PurposeSignup, false)
 	if err != nil {
 		release()
 		return Step{}, err
@@ -249,7 +249,7 @@ func (l *Login) PhoneChangeStart(ctx context.Context, c Client, sess *Session, u
 	if sess.Change != nil {
 		l.d.OTP.Cancel(ctx, sess.Change.Challenge)
 	}
-	ch, err := l.d.OTP.Start(ctx, u.Username, e164, PurposePhoneChange)
+	ch, err := l.d.OTP.StartProved(ctx, u.Username, e164, PurposePhoneChange)
 	if err != nil {
 		return Step{}, err
 	}

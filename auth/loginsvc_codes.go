@@ -6,6 +6,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // Resend sends a new code for the session's pending login (a fresh
@@ -46,13 +47,15 @@ func (l *Login) Resend(ctx context.Context, c Client, sess *Session, u *User) (S
 		if err != nil {
 			return Step{}, err
 		}
-		ch, err = l.startCode(ctx, c, sess, pu.Username, pu.Phone, p.Remember, p.Purpose)
+		// The new challenge follows a proof when the session holds one
+		// (a password step); a passwordless or sign-up one does not.
+		ch, err = l.startCode(ctx, c, sess, pu.Username, pu.Phone, p.Remember, p.Purpose, sess.Has(MethodPassword, time.Time{}) && p.Purpose != PurposeSignup)
 		return Step{Session: sess, Code: ch}, err
 	}
 	if u == nil {
 		return Step{}, ErrNoChallenge
 	}
-	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, sess.Remember, PurposeLogin)
+	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, sess.Remember, PurposeLogin, true)
 	return Step{Session: sess, Code: ch}, err
 }
 
@@ -74,7 +77,7 @@ func (l *Login) Passwordless(ctx context.Context, c Client, sess *Session, phone
 	if u == nil || u.Disabled || u.Phone != e164 {
 		return l.startDecoy(ctx, sess, e164, remember)
 	}
-	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, remember, PurposeLogin)
+	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, remember, PurposeLogin, false)
 	return Step{Session: sess, Code: ch}, err
 }
 

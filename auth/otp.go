@@ -117,6 +117,19 @@ func (o *OTP) Start(ctx context.Context, user, phone, purpose string) (*Challeng
 	return o.start(ctx, &Challenge{User: user, Phone: phone, Purpose: purpose})
 }
 
+// StartProved is Start for a code asked for after a proof (the right
+// password, a signed-in session's step-up or phone change): its sends,
+// and its resends, take the number's proved budget, apart from the one
+// anonymous triggers spend, so that nobody can lock a person out of
+// signing in by asking for codes to their number (docs/contract.md,
+// "Send quotas").
+func (o *OTP) StartProved(ctx context.Context, user, phone, purpose string) (*Challenge, error) {
+	if phone == "" {
+		return nil, ErrNoPhone
+	}
+	return o.start(ctx, &Challenge{User: user, Phone: phone, Purpose: purpose, Proved: true})
+}
+
 // StartDecoy records a challenge for phone that belongs to no user: it
 // takes the send quotas and answers Verify like a real one, but nothing is
 // sent and it can never sign anyone in. It keeps unknown numbers
@@ -133,7 +146,7 @@ func (o *OTP) start(ctx context.Context, ch *Challenge) (*Challenge, error) {
 			return nil, err
 		}
 	}
-	refund, err := o.takeQuotas(ctx, ch.Phone)
+	refund, err := o.takeQuotas(ctx, ch.Phone, ch.Proved)
 	if err != nil {
 		return nil, err
 	}
@@ -160,11 +173,11 @@ func (o *OTP) Resend(ctx context.Context, id string) (*Challenge, error) {
 	if err := o.countryAllowed(old.Phone); err != nil {
 		return nil, err
 	}
-	refund, err := o.takeQuotas(ctx, old.Phone)
+	refund, err := o.takeQuotas(ctx, old.Phone, old.Proved)
 	if err != nil {
 		return nil, err
 	}
-	ch, err := o.issue(ctx, &Challenge{User: old.User, Phone: old.Phone, Purpose: old.Purpose})
+	ch, err := o.issue(ctx, &Challenge{User: old.User, Phone: old.Phone, Purpose: old.Purpose, Proved: old.Proved})
 	if err != nil {
 		o.refundIfUnsent(ctx, err, refund)
 		return nil, err

@@ -27,6 +27,11 @@ type Challenge struct {
 	Ref     string `json:"r,omitempty"`
 	SentAt  int64  `json:"s"` // unix nanos of the last send
 	Expires int64  `json:"e"` // unix nanos
+	// Proved says the code was asked for by someone who had already
+	// proved something (the password, or a signed-in session): its sends
+	// come from the number's own budget, which anonymous triggers
+	// (passwordless start, reset, sign-up) cannot spend.
+	Proved bool `json:"v,omitempty"`
 }
 
 // ExpiresAt is when the code stops working.

@@ -44,22 +44,28 @@ func (o *OTP) accountAllowed(ctx context.Context, ch *Challenge) error {
 
 // takeQuotas reserves one send on the client IP's quota and on the
 // phone's. It returns a function that gives both back.
-func (o *OTP) takeQuotas(ctx context.Context, phone string) (refund func(context.Context), err error) {
+func (o *OTP) takeQuotas(ctx context.Context, phone string, proved bool) (refund func(context.Context), err error) {
 	var keys []string
-	if ip := RequesterFrom(ctx).IP; ip != "" && o.cfg.MaxSendsPerIP > 0 {
+	perPhone := o.sendQuotaKey(phone)
+	if proved {
+		// Its own budget per number, of the same size: anonymous
+		// triggers cannot spend it. The person proved who they are, so
+		// their address is not what limits them.
+		perPhone = o.provedQuotaKey(phone)
+	} else if ip := RequesterFrom(ctx).IP; ip != "" && o.cfg.MaxSendsPerIP > 0 {
 		if err := o.reserve(ctx, o.ipQuotaKey(ip), o.cfg.MaxSendsPerIP, o.cfg.IPSendWindow, "ip_send_quota"); err != nil {
 			return nil, err
 		}
 		keys = append(keys, o.ipQuotaKey(ip))
 	}
 	if o.cfg.MaxSends > 0 {
-		if err := o.reserve(ctx, o.sendQuotaKey(phone), o.cfg.MaxSends, o.cfg.SendWindow, "send_quota"); err != nil {
+		if err := o.reserve(ctx, perPhone, o.cfg.MaxSends, o.cfg.SendWindow, "send_quota"); err != nil {
 			for _, k := range keys {
 				o.release(ctx, k)
 			}
 			return nil, err
 		}
-		keys = append(keys, o.sendQuotaKey(phone))
+		keys = append(keys, perPhone)
 	}
 	return func(ctx context.Context) {
 		for _, k := range keys {

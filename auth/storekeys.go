@@ -77,7 +77,10 @@ func attemptsKey(id string) string  { return "otp:{" + id + "}:n" }
 func refundKey(quota string) string { return quota + ":r" }
 
 func (o *OTP) sendQuotaKey(phone string) string { return "otp:q:" + o.names.name("phone", phone) }
-func (o *OTP) ipQuotaKey(ip string) string      { return "otp:qi:" + o.names.name("net", clientNet(ip)) }
+
+// provedQuotaKey counts the sends to phone that followed a proof.
+func (o *OTP) provedQuotaKey(phone string) string { return "otp:qp:" + o.names.name("phone", phone) }
+func (o *OTP) ipQuotaKey(ip string) string        { return "otp:qi:" + o.names.name("net", clientNet(ip)) }
 
 // accountFailKey counts the wrong codes of ch's account: its user's, or
 // for a decoy its number's (the number stands for the account it does not

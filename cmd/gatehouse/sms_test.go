@@ -80,6 +80,7 @@ session:
   secure: false
 users:
   file: %q
+  passwordless: true # the tests start code-only sign-ins too
 hashing:
   argon2id: { memory_kib: 1024, iterations: 1, parallelism: 1 }
 otp:
