@@ -89,7 +89,13 @@ type LoginDeps struct {
 	// Hasher hashes new passwords; needed with a Registry.
 	Hasher PasswordHasher
 	// KV keeps pending password resets; needed with a Registry.
-	KV     KV
+	KV KV
+	// Limits counts sign-ups per client network (SignupsPerHour); nil
+	// lifts that limit.
+	Limits Counter
+	// SignupsPerHour bounds sign-ups per client address (IPv4) or /64
+	// (IPv6) per hour; 0 means DefaultSignupsPerHour.
+	SignupsPerHour int
 	Policy PasswordPolicy // rules for new passwords
 	// Signup enables sign-up (users.signup.enabled).
 	Signup bool

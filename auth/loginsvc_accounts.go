@@ -3,7 +3,9 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"time"
 )
 
 // SignUp reserves a new account and sends a code to its phone; the
@@ -15,6 +17,15 @@ func (l *Login) SignUp(ctx context.Context, c Client, sess *Session, in NewAccou
 	}
 	u, err := ValidateAccount(in, l.d.Policy, l.d.Region)
 	if err != nil {
+		return Step{}, err
+	}
+	// Cheap refusals before the expensive hash: an account that exists
+	// already, and a client past its sign-ups for the hour (a flood of
+	// sign-ups would otherwise hold every hashing slot).
+	if err := l.notTaken(ctx, u); err != nil {
+		return Step{}, err
+	}
+	if err := l.signupAllowed(ctx, c); err != nil {
 		return Step{}, err
 	}
 	if u.PasswordHash, err = l.d.Hasher.Hash(ctx, in.Password); err != nil {
@@ -35,6 +46,49 @@ func (l *Login) SignUp(ctx context.Context, c Client, sess *Session, in NewAccou
 		return Step{}, err
 	}
 	return Step{Session: sess, Code: ch}, nil
+}
+
+// DefaultSignupsPerHour is the default of LoginDeps.SignupsPerHour.
+const DefaultSignupsPerHour = 10
+
+// notTaken refuses a sign-up whose username, email or phone an account
+// has (the reservation checks pending sign-ups too, after the hash).
+func (l *Login) notTaken(ctx context.Context, u *User) error {
+	for _, f := range []struct{ field, login string }{{"username", u.Username}, {"email", u.Email}, {"phone", u.Phone}} {
+		_, err := l.d.Users.Lookup(ctx, f.login)
+		switch {
+		case err == nil:
+			return &ConflictError{Field: f.field}
+		case !errors.Is(err, ErrUserNotFound):
+			return err
+		}
+	}
+	return nil
+}
+
+// signupAllowed counts a sign-up against the client's network and
+// refuses it past SignupsPerHour (429, Retry-After).
+func (l *Login) signupAllowed(ctx context.Context, c Client) error {
+	if l.d.Limits == nil || c.IP == "" {
+		return nil
+	}
+	limit := l.d.SignupsPerHour
+	if limit <= 0 {
+		limit = DefaultSignupsPerHour
+	}
+	key := "signup:ip:" + l.d.OTP.names.name("net", clientNet(c.IP))
+	n, err := l.d.Limits.Incr(ctx, key, time.Hour)
+	if err != nil {
+		return fmt.Errorf("sign-up limit: %w", err)
+	}
+	if n > int64(limit) {
+		ttl, err := l.d.Limits.TTL(ctx, key)
+		if err != nil {
+			ttl = time.Hour
+		}
+		return &RateLimitError{RetryAfter: ttl, Reason: "signup_quota"}
+	}
+	return nil
 }
 
 // finishSignup activates the account whose code was just verified,

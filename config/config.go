@@ -113,6 +113,9 @@ type Users struct {
 // Signup controls self-service registration (redis backend only).
 type Signup struct {
 	Enabled bool `yaml:"enabled"`
+	// PerClientPerHour bounds the sign-ups one client address (IPv4) or
+	// /64 (IPv6) may start per hour (docs/contract.md, "Sign-up").
+	PerClientPerHour int `yaml:"per_client_per_hour"`
 }
 
 // PasswordPolicy bounds new passwords.

@@ -63,6 +63,7 @@ func Default() *Config {
 		Users: Users{
 			Backend:        "file",
 			File:           "users.yaml",
+			Signup:         Signup{PerClientPerHour: 10},
 			PasswordPolicy: PasswordPolicy{MinLength: 8, MaxLength: 128},
 		},
 		Hashing: Hashing{

@@ -143,7 +143,7 @@ func fullConfig() *config.Config {
 			IdleTimeout: time.Hour, AbsoluteTimeout: 24 * time.Hour, RememberMe: 0,
 		},
 		Users: config.Users{
-			Backend: "redis", File: "", Signup: config.Signup{Enabled: true},
+			Backend: "redis", File: "", Signup: config.Signup{Enabled: true, PerClientPerHour: 10},
 			PasswordPolicy: config.PasswordPolicy{MinLength: 12, MaxLength: 256},
 		},
 		Hashing: config.Hashing{

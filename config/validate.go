@@ -320,6 +320,9 @@ func (v *validator) users() {
 	if u.Signup.Enabled && u.Backend != "redis" {
 		v.add("users.signup.enabled", "signup needs users.backend: redis")
 	}
+	if u.Signup.PerClientPerHour < 1 {
+		v.add("users.signup.per_client_per_hour", "must be at least 1, it is %d", u.Signup.PerClientPerHour)
+	}
 	p := u.PasswordPolicy
 	if p.MinLength < minPasswordLength {
 		v.add("users.password_policy.min_length", "must be at least %d (NIST SP 800-63B §5.1.1.2: memorized secrets SHALL be at least 8 characters), it is %d", minPasswordLength, p.MinLength)

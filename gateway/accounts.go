@@ -13,7 +13,10 @@ type Hasher = auth.PasswordHasher
 
 // signup reserves a new account and sends a code to its phone; the
 // account becomes active when the code is verified with the same cookie.
-func (s *core) signup(c *gin.Context, in auth.NewAccount) (*auth.Session, *otpInfo, error) {
+func (s *core) signup(c *gin.Context, in auth.NewAccount) (_ *auth.Session, _ *otpInfo, err error) {
+	// A refused sign-up is held to the floor of a refused login, so a
+	// flood of them runs at a bounded rate per connection.
+	defer s.slowAnyRefusal(c.Request.Context(), s.now(), &err)
 	sess, err := s.loadSession(c)
 	if err != nil {
 		return nil, nil, err

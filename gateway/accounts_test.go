@@ -17,6 +17,9 @@ import (
 var withAccounts = setup{edit: func(cfg *config.Config, _ string) {
 	cfg.Users.Backend = "redis"
 	cfg.Users.Signup.Enabled = true
+	// Every test client comes from 127.0.0.1; TestSignupRefusesCheaplyAndPerClient
+	// tests the per-client limit itself.
+	cfg.Users.Signup.PerClientPerHour = 1000
 }}
 
 func fields(t *testing.T, r reply) map[string]any {

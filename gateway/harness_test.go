@@ -325,6 +325,7 @@ type setup struct {
 	edit      func(cfg *config.Config, upstreamURL string)
 	key       ed25519.PrivateKey // signing key; replicas of one deployment share it
 	sender    auth.Sender        // nil: the console sender writing to h.sms
+	hasher    gateway.Hasher     // nil: testHasher
 	logger    *slog.Logger       // nil: logs are discarded
 }
 
@@ -374,6 +375,9 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 		}
 		if x.key != nil {
 			o.key = x.key
+		}
+		if x.hasher != nil {
+			o.hasher = x.hasher
 		}
 		if x.sender != nil {
 			o.sender = x.sender
@@ -486,7 +490,7 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 		Clock:      h.clock,
 		Registerer: h.registry,
 		Transport:  o.transport,
-		Hasher:     testHasher,
+		Hasher:     cmpHasher(o.hasher),
 		KV:         h.store,
 		Logger:     o.logger,
 	}
@@ -790,4 +794,12 @@ func identityValues(h http.Header) map[string][]string {
 		}
 	}
 	return out
+}
+
+// cmpHasher is h, or testHasher when h is nil.
+func cmpHasher(h gateway.Hasher) gateway.Hasher {
+	if h == nil {
+		return testHasher
+	}
+	return h
 }

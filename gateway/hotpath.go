@@ -43,15 +43,28 @@ const DefaultRefusedLoginDelay = time.Second
 // credentials, a ban or overload) until RefusedLoginDelay has passed since
 // start, or the client has gone. It spends no CPU while it waits.
 func (s *core) slowRefusal(ctx context.Context, start time.Time, err *error) {
-	if s.refusedDelay <= 0 || *err == nil {
+	if *err == nil {
 		return
 	}
 	if !errors.Is(*err, auth.ErrInvalidCredentials) && !errors.Is(*err, auth.ErrBanned) &&
 		!errors.Is(*err, auth.ErrRateLimited) && !errors.Is(*err, auth.ErrOverloaded) {
 		return
 	}
+	s.holdUntilFloor(ctx, start)
+}
+
+// slowAnyRefusal is slowRefusal for every error (a refused sign-up).
+func (s *core) slowAnyRefusal(ctx context.Context, start time.Time, err *error) {
+	if *err != nil {
+		s.holdUntilFloor(ctx, start)
+	}
+}
+
+// holdUntilFloor waits until RefusedLoginDelay has passed since start, or
+// the client has gone. It spends no CPU while it waits.
+func (s *core) holdUntilFloor(ctx context.Context, start time.Time) {
 	wait := s.refusedDelay - s.now().Sub(start)
-	if wait <= 0 {
+	if s.refusedDelay <= 0 || wait <= 0 {
 		return
 	}
 	t := time.NewTimer(wait)

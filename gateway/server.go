@@ -162,9 +162,10 @@ func New(opts Options) (*Server, error) {
 	if s.clock == nil {
 		s.clock = auth.SystemClock{}
 	}
+	limits, _ := opts.KV.(auth.Counter) // the store: it counts sign-ups per address
 	s.login = auth.NewLogin(auth.LoginDeps{
 		Users: s.users, Authn: opts.Auth, Sessions: opts.Sessions, OTP: opts.OTP,
-		Regulator: opts.Regulator, Registry: opts.Registry, Hasher: opts.Hasher, KV: opts.KV,
+		Regulator: opts.Regulator, Registry: opts.Registry, Hasher: opts.Hasher, KV: opts.KV, Limits: limits, SignupsPerHour: cfg.Users.Signup.PerClientPerHour,
 		Policy: s.policy, Signup: cfg.Users.Signup.Enabled, Region: s.region,
 		Observer: loginObserver{s.core}, Logger: s.log, Clock: s.clock,
 	})
