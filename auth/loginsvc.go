@@ -96,7 +96,7 @@ type LoginDeps struct {
 	// SignupsPerHour bounds sign-ups per client address (IPv4) or /64
 	// (IPv6) per hour; 0 means DefaultSignupsPerHour.
 	SignupsPerHour int
-	Policy PasswordPolicy // rules for new passwords
+	Policy         PasswordPolicy // rules for new passwords
 	// Signup enables sign-up (users.signup.enabled).
 	Signup bool
 	// Region is the default region of phone numbers (otp.default_region).
