@@ -29,6 +29,9 @@ type OTPConfig struct {
 	// AllowedCountries are the ISO 3166 alpha-2 regions (upper-case) codes
 	// may be sent to; empty allows every country.
 	AllowedCountries []string
+	// AllowedNumberTypes are the kinds of number (PhoneNumberType) codes
+	// may be sent to; empty allows every kind.
+	AllowedNumberTypes []string
 	// WebOTPDomain, when set, appends the origin-bound line
 	// "@domain #code" to each message so browsers can offer to fill in the
 	// code on that site only. The Requester's Host, when set, replaces it.

@@ -13,13 +13,18 @@ import (
 // outside otp.allowed_countries. It matches ErrInvalidPhone as well.
 var ErrCountryNotAllowed = fmt.Errorf("%w: country not allowed", ErrInvalidPhone)
 
+// ErrNumberTypeNotAllowed is returned for a number whose kind (premium
+// rate, VoIP, pager, …) is outside otp.allowed_number_types: what SMS
+// pumping texts. It matches ErrInvalidPhone as well.
+var ErrNumberTypeNotAllowed = fmt.Errorf("%w: kind of number not allowed", ErrInvalidPhone)
+
 // countryAllowed refuses numbers outside AllowedCountries.
 func (o *OTP) countryAllowed(phone string) error {
-	if len(o.cfg.AllowedCountries) == 0 {
-		return nil
-	}
-	if !slices.Contains(o.cfg.AllowedCountries, PhoneCountry(phone)) {
+	if len(o.cfg.AllowedCountries) > 0 && !slices.Contains(o.cfg.AllowedCountries, PhoneCountry(phone)) {
 		return ErrCountryNotAllowed
+	}
+	if len(o.cfg.AllowedNumberTypes) > 0 && !slices.Contains(o.cfg.AllowedNumberTypes, PhoneNumberType(phone)) {
+		return ErrNumberTypeNotAllowed
 	}
 	return nil
 }

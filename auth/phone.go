@@ -2,6 +2,7 @@ package auth
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -225,4 +226,51 @@ func stripPhonePunct(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// numberTypes names libphonenumber's number types as the configuration
+// writes them (otp.allowed_number_types).
+var numberTypes = map[phonenumbers.PhoneNumberType]string{
+	phonenumbers.FIXED_LINE:           "fixed_line",
+	phonenumbers.MOBILE:               "mobile",
+	phonenumbers.FIXED_LINE_OR_MOBILE: "fixed_line_or_mobile",
+	phonenumbers.TOLL_FREE:            "toll_free",
+	phonenumbers.PREMIUM_RATE:         "premium_rate",
+	phonenumbers.SHARED_COST:          "shared_cost",
+	phonenumbers.VOIP:                 "voip",
+	phonenumbers.PERSONAL_NUMBER:      "personal_number",
+	phonenumbers.PAGER:                "pager",
+	phonenumbers.UAN:                  "uan",
+	phonenumbers.VOICEMAIL:            "voicemail",
+	phonenumbers.UNKNOWN:              "unknown",
+}
+
+// PhoneNumberType returns the kind of an E.164 number ("mobile",
+// "premium_rate", …; "unknown" when it is not a valid number).
+func PhoneNumberType(e164 string) string {
+	num, err := phonenumbers.Parse(e164, "")
+	if err != nil || !phonenumbers.IsValidNumber(num) {
+		return "unknown"
+	}
+	return numberTypes[phonenumbers.GetNumberType(num)]
+}
+
+// KnownNumberType reports whether name is one of PhoneNumberType's names.
+func KnownNumberType(name string) bool {
+	for _, n := range numberTypes {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// NumberTypes returns PhoneNumberType's names, sorted.
+func NumberTypes() []string {
+	out := make([]string, 0, len(numberTypes))
+	for _, n := range numberTypes {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
 }

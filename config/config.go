@@ -151,6 +151,10 @@ type OTP struct {
 	// MaxSendsPerIP is the send quota per client IP (count 0 disables it).
 	MaxSendsPerIP    MaxSends `yaml:"max_sends_per_ip"`
 	AllowedCountries []string `yaml:"allowed_countries"`
+	// AllowedNumberTypes are the kinds of number (libphonenumber's types:
+	// mobile, fixed_line_or_mobile, fixed_line, voip, premium_rate, …)
+	// codes may be sent to (docs/contract.md, "SMS delivery").
+	AllowedNumberTypes []string `yaml:"allowed_number_types"`
 	// DefaultRegion (ISO 3166 alpha-2) is the country of phone numbers
 	// typed without + or 00; "" requires international numbers.
 	DefaultRegion string `yaml:"default_region"`

@@ -78,6 +78,9 @@ func Default() *Config {
 			ResendCooldown: 30 * time.Second,
 			MaxSends:       MaxSends{Count: 5, Window: time.Hour},
 			MaxSendsPerIP:  MaxSends{Count: 50, Window: time.Hour},
+			// Premium-rate, shared-cost, VoIP, pager and other numbers are
+			// what SMS pumping sends to; a person's phone is a mobile.
+			AllowedNumberTypes: []string{"mobile", "fixed_line_or_mobile"},
 			Message:        DefaultOTPMessage,
 		},
 		SMS: SMS{

@@ -18,6 +18,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/nyaruka/phonenumbers"
 )
 
@@ -370,6 +371,14 @@ func (v *validator) otp() {
 
 	for i, cc := range o.AllowedCountries {
 		v.region(fmt.Sprintf("otp.allowed_countries.%d", i), cc)
+	}
+	if len(o.AllowedNumberTypes) == 0 {
+		v.add("otp.allowed_number_types", "must name at least one kind of number (mobile, fixed_line_or_mobile, …)")
+	}
+	for i, nt := range o.AllowedNumberTypes {
+		if !auth.KnownNumberType(nt) {
+			v.add(fmt.Sprintf("otp.allowed_number_types.%d", i), "%q is not a kind of number; use %s", nt, strings.Join(auth.NumberTypes(), ", "))
+		}
 	}
 	if o.DefaultRegion != "" && v.region("otp.default_region", o.DefaultRegion) &&
 		len(o.AllowedCountries) > 0 && !slices.Contains(o.AllowedCountries, o.DefaultRegion) {

@@ -175,6 +175,8 @@ func TestValidateRules(t *testing.T) {
 		{"resend_cooldown zero", fn(func(c *config.Config) { c.OTP.ResendCooldown = 0 }), nil},
 		{"max_sends", fn(func(c *config.Config) { c.OTP.MaxSends = config.MaxSends{} }), []string{"otp.max_sends.count", "otp.max_sends.window"}},
 		{"countries fine", fn(func(c *config.Config) { c.OTP.AllowedCountries = []string{"US", "GB", "DE"} }), nil},
+		{"number types", fn(func(c *config.Config) { c.OTP.AllowedNumberTypes = []string{"mobile", "satellite"} }), []string{"otp.allowed_number_types.1"}},
+		{"no number type", fn(func(c *config.Config) { c.OTP.AllowedNumberTypes = nil }), []string{"otp.allowed_number_types"}},
 		{"countries", fn(func(c *config.Config) { c.OTP.AllowedCountries = []string{"US", "us", "USA", "UK", "XX", "", "é"} }),
 			[]string{"otp.allowed_countries.1", "otp.allowed_countries.2", "otp.allowed_countries.3", "otp.allowed_countries.4", "otp.allowed_countries.5", "otp.allowed_countries.6"}},
 		{"max_sends_per_ip off", fn(func(c *config.Config) { c.OTP.MaxSendsPerIP = config.MaxSends{} }), nil},

@@ -68,6 +68,7 @@ var errorTable = []struct {
 	{auth.ErrOTPExpired, newAPIError(http.StatusGone, "code_expired", "That code has expired or was already used. Ask for a new one.")},
 	{auth.ErrNoChallenge, newAPIError(http.StatusBadRequest, "no_pending_code", "There is no code waiting to be entered. Sign in again.")},
 	{auth.ErrNoPhone, newAPIError(http.StatusForbidden, "no_phone", "Your account has no phone number for codes. Ask an administrator.")},
+	{auth.ErrNumberTypeNotAllowed, newAPIError(http.StatusBadRequest, "number_type_not_allowed", "Codes can only be sent to mobile phone numbers.")},
 	{auth.ErrCountryNotAllowed, newAPIError(http.StatusBadRequest, "country_not_allowed", "Codes cannot be sent to phone numbers in this country.")},
 	{auth.ErrInvalidPhone, newAPIError(http.StatusBadRequest, "invalid_phone", "That phone number is not valid.")},
 	{auth.ErrSessionNotFound, newAPIError(http.StatusUnauthorized, "unauthenticated", "Sign in first.")},

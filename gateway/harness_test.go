@@ -459,14 +459,15 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 		sender = o.sender
 	}
 	otp := auth.NewOTP(h.store, sender, signer.DeriveKey("otp"), auth.OTPConfig{
-		App:            "Gatehouse",
-		Length:         cfg.OTP.Length,
-		TTL:            cfg.OTP.TTL,
-		MaxAttempts:    cfg.OTP.MaxAttempts,
-		ResendCooldown: cfg.OTP.ResendCooldown,
-		MaxSends:       cfg.OTP.MaxSends.Count,
-		SendWindow:     cfg.OTP.MaxSends.Window,
-		Message:        msg,
+		App:                "Gatehouse",
+		Length:             cfg.OTP.Length,
+		TTL:                cfg.OTP.TTL,
+		MaxAttempts:        cfg.OTP.MaxAttempts,
+		ResendCooldown:     cfg.OTP.ResendCooldown,
+		MaxSends:           cfg.OTP.MaxSends.Count,
+		AllowedNumberTypes: cfg.OTP.AllowedNumberTypes,
+		SendWindow:         cfg.OTP.MaxSends.Window,
+		Message:            msg,
 	}, h.clock, nil)
 	sessions := auth.NewSessions(h.store, auth.SessionConfig{
 		IdleTimeout:     cfg.Session.IdleTimeout,
