@@ -81,7 +81,7 @@ func Default() *Config {
 			// Premium-rate, shared-cost, VoIP, pager and other numbers are
 			// what SMS pumping sends to; a person's phone is a mobile.
 			AllowedNumberTypes: []string{"mobile", "fixed_line_or_mobile"},
-			Message:        DefaultOTPMessage,
+			Message:            DefaultOTPMessage,
 		},
 		SMS: SMS{
 			Provider: "console",
