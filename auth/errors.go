@@ -10,6 +10,12 @@ import (
 // their own failures into these and wrap them with %w; the gateway maps them
 // to HTTP statuses in one place with errors.Is. Never match error text.
 var (
+	// ErrOptedOut: the number's owner asked the provider to stop texts
+	// (replied STOP); no code can reach it until they opt back in.
+	ErrOptedOut = errors.New("the number has opted out of text messages")
+	// ErrCheckFailed: the provider that made a code could not be asked
+	// whether one is right (down, timeout): nothing about the code.
+	ErrCheckFailed = errors.New("the code could not be checked")
 	// ErrNotFound: the store has no value under the key (or it expired).
 	ErrNotFound = errors.New("not found")
 	// ErrStoreUnavailable: the store could not be reached or timed out, or

@@ -149,12 +149,16 @@ func (o *OTP) start(ctx context.Context, ch *Challenge) (*Challenge, error) {
 			return nil, err
 		}
 	}
+	if err := o.providerBackedOff(ctx); err != nil {
+		return nil, err
+	}
 	refund, err := o.takeQuotas(ctx, ch.Phone, ch.Proved)
 	if err != nil {
 		return nil, err
 	}
 	out, err := o.issue(ctx, ch)
 	if err != nil {
+		o.backOffIfAsked(ctx, err)
 		o.refundIfUnsent(ctx, err, refund)
 		return nil, err
 	}
@@ -176,12 +180,16 @@ func (o *OTP) Resend(ctx context.Context, id string) (*Challenge, error) {
 	if err := o.countryAllowed(old.Phone); err != nil {
 		return nil, err
 	}
+	if err := o.providerBackedOff(ctx); err != nil {
+		return nil, err
+	}
 	refund, err := o.takeQuotas(ctx, old.Phone, old.Proved)
 	if err != nil {
 		return nil, err
 	}
 	ch, err := o.issue(ctx, &Challenge{User: old.User, Phone: old.Phone, Purpose: old.Purpose, Proved: old.Proved})
 	if err != nil {
+		o.backOffIfAsked(ctx, err)
 		o.refundIfUnsent(ctx, err, refund)
 		return nil, err
 	}
@@ -288,6 +296,11 @@ func (o *OTP) check(ctx context.Context, ch *Challenge, code string) (bool, erro
 	}
 	start := time.Now()
 	right, err := o.checker.CheckCode(ctx, ch.Ref, ch.Phone, code)
+	if errors.Is(err, ErrSMSFailed) {
+		// The provider could not answer: nothing was sent, so not "the
+		// code could not be sent".
+		return false, fmt.Errorf("otp: check code: %w: %w", ErrCheckFailed, err)
+	}
 	if err != nil {
 		return false, fmt.Errorf("otp: check code: %w", err)
 	}

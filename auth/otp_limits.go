@@ -161,3 +161,28 @@ func (o *OTP) count(ctx context.Context, key string) (int64, error) {
 	}
 	return n, nil
 }
+
+// providerBackedOff refuses a send while the provider asked for a pause,
+// without calling it (each call would only be refused again, and spend
+// the quota: eight logins made eight refused calls before).
+func (o *OTP) providerBackedOff(ctx context.Context) error {
+	ttl, err := o.store.TTL(ctx, o.backoffKey())
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil
+	case err != nil:
+		return fmt.Errorf("otp: provider back-off: %w", err)
+	}
+	return &RateLimitError{RetryAfter: ttl, Reason: "provider_rate_limited"}
+}
+
+// backOffIfAsked records the provider's pause when err is its rate limit.
+func (o *OTP) backOffIfAsked(ctx context.Context, err error) {
+	var rl *RateLimitError
+	if !errors.As(err, &rl) || rl.Reason != "provider_rate_limited" || rl.RetryAfter <= 0 {
+		return
+	}
+	if serr := o.store.Set(ctx, o.backoffKey(), []byte("1"), rl.RetryAfter); serr != nil {
+		o.log.WarnContext(ctx, "otp: provider back-off not recorded", "error", serr)
+	}
+}

@@ -93,3 +93,7 @@ func (o *OTP) accountFailKey(ch *Challenge) string {
 	}
 	return "otp:f:" + o.names.name("user", ch.User)
 }
+
+// backoffKey holds the provider's "come back later" (Twilio's 429 with
+// Retry-After): while it lives, no send is tried. Named like every key.
+func (o *OTP) backoffKey() string { return "otp:bo:" + o.names.name("provider", "backoff") }

@@ -90,6 +90,8 @@ var errorTable = []struct {
 	{auth.ErrExists, newAPIError(http.StatusConflict, "already_exists", "That is already registered.")},
 	{auth.ErrInvalidInput, newAPIError(http.StatusBadRequest, "invalid_input", "Some fields need another look.")},
 	{auth.ErrSignupDisabled, newAPIError(http.StatusNotFound, "signup_disabled", "Sign-up is not enabled.")},
+	{auth.ErrCheckFailed, newAPIError(http.StatusBadGateway, "code_check_failed", "The code could not be checked right now. Try again in a moment.")},
+	{auth.ErrOptedOut, newAPIError(http.StatusBadRequest, "opted_out", "This number has opted out of text messages. Text START to the sender to opt back in, or use another number.")},
 	{auth.ErrSMSFailed, newAPIError(http.StatusBadGateway, "sms_failed", "The code could not be sent. Try again in a moment.")},
 	{errUpstreamTimeout, newAPIError(http.StatusGatewayTimeout, "upstream_timeout", "The application did not answer in time.")},
 	{errUpstream, newAPIError(http.StatusBadGateway, "upstream_unavailable", "The application is not reachable right now.")},

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -110,8 +111,10 @@ type twilioTransport struct {
 	base   *url.URL
 	next   http.RoundTripper
 	status atomic.Int32
-	mu     sync.Mutex
-	body   []byte
+	// retryAfter is the last answer's Retry-After, in seconds (0: none).
+	retryAfter atomic.Int64
+	mu         sync.Mutex
+	body       []byte
 }
 
 // RoundTrip implements http.RoundTripper.
@@ -129,6 +132,8 @@ func (t *twilioTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	t.status.Store(int32(resp.StatusCode)) //nolint:gosec // an HTTP status: three digits
+	secs, _ := strconv.ParseInt(resp.Header.Get("Retry-After"), 10, 64)
+	t.retryAfter.Store(max(secs, 0))
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		b, rerr := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 		_ = resp.Body.Close() // fully read: a close error changes nothing
@@ -193,15 +198,23 @@ func twilioError(op string, err error, rt *twilioTransport) *Error {
 		21265, // 'To' number cannot be a short code
 		21401, // invalid phone number
 		21407, // this number is not supported
-		21408, // no permission to send to this region (geo permissions)
-		21610, // the recipient replied STOP
 		21612, // cannot route to this number
 		21614, // 'To' number is not a mobile number
 		60200, // Verify: invalid parameter (the number, on a send)
 		60205, // Verify: SMS not supported by landline
-		60410, // Verify: prefix blocked by Fraud Guard
-		60605: // Verify: geo permissions block this country
+		60410: // Verify: prefix blocked by Fraud Guard
 		e.kind = auth.ErrInvalidPhone
+	case 21408, // no permission to send to this region (geo permissions)
+		60605: // Verify: geo permissions block this country
+		e.kind = auth.ErrCountryNotAllowed
+	case 21610: // the recipient replied STOP
+		e.kind = auth.ErrOptedOut
+	case 20429: // too many requests: Twilio says when to come back
+		wait := time.Duration(rt.retryAfter.Load()) * time.Second
+		if wait <= 0 {
+			wait = time.Minute
+		}
+		e.kind = &auth.RateLimitError{RetryAfter: wait, Reason: "provider_rate_limited"}
 	case 60203: // Verify: max send attempts
 		e.kind = &auth.RateLimitError{RetryAfter: twilioRetry, Reason: "provider_send_limit"}
 	case 60212: // Verify: too many concurrent requests for this number
@@ -219,8 +232,8 @@ func twilioError(op string, err error, rt *twilioTransport) *Error {
 			e.kind = auth.ErrOTPExpired // expired, approved or canceled
 		}
 	default:
-		// 20003 bad credentials, 21606 bad From, 20429 too many requests,
-		// 5xx: nothing the person can fix.
+		// 20003 bad credentials, 21606 bad From, 5xx: nothing the person
+		// can fix.
 		e.kind = auth.ErrSMSFailed
 	}
 	return e

@@ -103,11 +103,12 @@ func TestTwilioMessagingFailures(t *testing.T) {
 		{name: "wrong auth token", to: alicePhone, edit: func(c *sms.TwilioConfig) { c.AuthToken = "0123456789abcdef0123456789abcdef" }, want: auth.ErrSMSFailed, code: 20003},
 		{name: "not a number", to: "+1555", want: auth.ErrInvalidPhone, code: 21211},
 		{name: "landline", to: landline, want: auth.ErrInvalidPhone, code: 21614},
-		{name: "country without geo permission", to: frPhone, want: auth.ErrInvalidPhone, code: 21408},
+		{name: "country without geo permission", to: frPhone, want: auth.ErrCountryNotAllowed, code: 21408},
+		{name: "opted out (replied STOP)", to: alicePhone, fail: &fakesms.Failure{Status: 400, Code: 21610, Message: "Attempt to send to unsubscribed recipient"}, want: auth.ErrOptedOut, code: 21610},
 		{name: "sender not on the account", to: alicePhone, edit: func(c *sms.TwilioConfig) { c.From = "+12015550198" }, want: auth.ErrSMSFailed, code: 21606},
 		{name: "500", to: alicePhone, fail: &fakesms.Failure{Status: 500, Code: 20500, Message: "Internal Server Error"}, want: auth.ErrSMSFailed, code: 20500},
 		{name: "503 from a proxy, not JSON", to: alicePhone, fail: &fakesms.Failure{Status: 503, Body: "<html>Service Unavailable</html>"}, want: auth.ErrSMSFailed},
-		{name: "429 too many requests", to: alicePhone, fail: &fakesms.Failure{Status: 429, Code: 20429, Message: "Too Many Requests"}, want: auth.ErrSMSFailed, code: 20429},
+		{name: "429 too many requests", to: alicePhone, fail: &fakesms.Failure{Status: 429, Code: 20429, Message: "Too Many Requests", Header: http.Header{"Retry-After": {"120"}}}, want: auth.ErrRateLimited, code: 20429},
 		{name: "connection dropped", to: alicePhone, fail: &fakesms.Failure{Drop: true}, want: auth.ErrSMSFailed},
 		{name: "timeout", to: alicePhone, fail: &fakesms.Failure{Delay: 10 * time.Second}, edit: func(c *sms.TwilioConfig) { c.Timeout = shortTimeout },
 			want: auth.ErrSMSFailed, unsure: true, maxTime: shortTimeout + time.Second},
@@ -460,5 +461,22 @@ func TestTwilioAPIKey(t *testing.T) {
 	both.AuthToken = f.AuthToken
 	if _, err := sms.NewTwilioMessaging(both); err == nil {
 		t.Error("an auth token and an API key together were accepted")
+	}
+}
+
+// TestTwilioRetryAfterKept: Twilio's 429 keeps its Retry-After, so the
+// gateway waits as long as Twilio asked (and gives the quota nothing
+// back: a refused send is not a failed one).
+func TestTwilioRetryAfterKept(t *testing.T) {
+	f := newFakeTwilio(t)
+	p, err := sms.NewTwilioMessaging(twilioConfig(f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.FailNext(fakesms.Failure{Status: 429, Code: 20429, Message: "Too Many Requests", Header: http.Header{"Retry-After": {"120"}}})
+	err = p.Send(context.Background(), auth.Message{To: alicePhone, Code: "123456", Body: "code 123456"})
+	var rl *auth.RateLimitError
+	if !errors.As(err, &rl) || rl.RetryAfter != 2*time.Minute || errors.Is(err, auth.ErrSMSFailed) {
+		t.Fatalf("err = %v, want a rate limit of Twilio's 120 s, not an SMS failure", err)
 	}
 }

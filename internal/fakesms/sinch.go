@@ -13,6 +13,7 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -107,13 +108,13 @@ func (s *Sinch) Code(number string) string {
 
 // sinchErr is Sinch's error body.
 type sinchErr struct {
-	ErrorCode int    `json:"errorCode"`
+	ErrorCode string `json:"errorCode"` // a string, as Sinch documents it
 	Message   string `json:"message"`
 	Reference string `json:"reference,omitempty"`
 }
 
 func (s *Sinch) fail(w http.ResponseWriter, status, code int, format string, args ...any) {
-	writeJSON(w, status, sinchErr{ErrorCode: code, Message: fmt.Sprintf(format, args...), Reference: hexID()})
+	writeJSON(w, status, sinchErr{ErrorCode: strconv.Itoa(code), Message: fmt.Sprintf(format, args...), Reference: hexID()})
 }
 
 // ServeHTTP implements http.Handler.
@@ -123,7 +124,7 @@ func (s *Sinch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if msg == "" {
 			msg = http.StatusText(f.Status)
 		}
-		return sinchErr{ErrorCode: f.Code, Message: msg, Reference: hexID()}
+		return sinchErr{ErrorCode: strconv.Itoa(f.Code), Message: msg, Reference: hexID()}
 	})
 }
 
