@@ -94,11 +94,11 @@ func TestSinchAnswersLikeSinch(t *testing.T) {
 	start := f.URL + "/verification/v1/verifications"
 	body := `{"identity":{"type":"number","endpoint":"+12015550100"},"method":"sms"}`
 	status, m := call(t, http.MethodPost, start, "", "", "application/json", body)
-	if status != 401 || m["errorCode"] != float64(40100) || m["message"] == "" {
+	if status != 401 || m["errorCode"] != "40100" || m["message"] == "" {
 		t.Fatalf("no credentials: %d %v", status, m)
 	}
 	status, m = call(t, http.MethodPost, start, f.KeyID, "wrong", "application/json", body)
-	if status != 401 || m["errorCode"] != float64(40107) {
+	if status != 401 || m["errorCode"] != "40107" {
 		t.Fatalf("wrong secret: %d %v", status, m)
 	}
 	status, m = call(t, http.MethodPost, start, f.KeyID, f.KeySecret, "application/json", body)
@@ -113,7 +113,7 @@ func TestSinchAnswersLikeSinch(t *testing.T) {
 	}
 	f.FailAll(&fakesms.Failure{Status: 503, Code: 50300, Message: "Service is temporarily unavailable, please try again later."})
 	for range 2 {
-		if status, m = call(t, http.MethodPost, start, f.KeyID, f.KeySecret, "application/json", body); status != 503 || m["errorCode"] != float64(50300) {
+		if status, m = call(t, http.MethodPost, start, f.KeyID, f.KeySecret, "application/json", body); status != 503 || m["errorCode"] != "50300" {
 			t.Fatalf("FailAll: %d %v", status, m)
 		}
 	}
