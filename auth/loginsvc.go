@@ -239,6 +239,7 @@ func (l *Login) startCode(ctx context.Context, c Client, sess *Session, user, ph
 	}
 	ch, err := start(ctx, user, phone, purpose)
 	if err != nil {
+		l.auditBudget(ctx, c, user, phone, err)
 		l.obs.Audit(ctx, c, Event{Name: "otp_send_failed", User: user, Phone: phone, Err: err})
 		if serr := l.d.Sessions.Save(ctx, sess); serr != nil {
 			return nil, serr
@@ -315,6 +316,14 @@ func (l *Login) VerifyCode(ctx context.Context, c Client, sess *Session, code st
 	l.obs.Audit(ctx, c, Event{Name: "login_succeeded", User: ch.User, Phone: ch.Phone, Attrs: []any{"methods", strings.Join(sess.Methods(), ",")}})
 	l.obs.Code("verified")
 	return Step{Session: sess}, nil
+}
+
+// auditBudget records an sms_budget_exhausted event when err says a cap
+// of otp.budget stopped a send (docs/contract.md, "Send quotas").
+func (l *Login) auditBudget(ctx context.Context, c Client, user, phone string, err error) {
+	if errors.Is(err, ErrBudgetExhausted) {
+		l.obs.Audit(ctx, c, Event{Name: "sms_budget_exhausted", User: user, Phone: phone, Err: err})
+	}
 }
 
 // now is the service's clock.

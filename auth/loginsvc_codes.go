@@ -36,7 +36,7 @@ func (l *Login) Resend(ctx context.Context, c Client, sess *Session, u *User) (S
 		// the same person.
 		sess.Pending = nil
 		if p.User == "" {
-			return l.startDecoy(ctx, sess, p.Phone, p.Remember)
+			return l.startDecoy(ctx, c, sess, p.Phone, p.Remember)
 		}
 		var pu *User
 		if p.Purpose == PurposeSignup && l.d.Registry != nil {
@@ -75,7 +75,7 @@ func (l *Login) Passwordless(ctx context.Context, c Client, sess *Session, phone
 		return Step{}, err
 	}
 	if u == nil || u.Disabled || u.Phone != e164 {
-		return l.startDecoy(ctx, sess, e164, remember)
+		return l.startDecoy(ctx, c, sess, e164, remember)
 	}
 	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, remember, PurposeLogin, false)
 	return Step{Session: sess, Code: ch}, err
@@ -83,9 +83,10 @@ func (l *Login) Passwordless(ctx context.Context, c Client, sess *Session, phone
 
 // startDecoy records a challenge for an unknown phone that looks and
 // counts like a real one but sends nothing and can never succeed.
-func (l *Login) startDecoy(ctx context.Context, sess *Session, phone string, remember bool) (Step, error) {
+func (l *Login) startDecoy(ctx context.Context, c Client, sess *Session, phone string, remember bool) (Step, error) {
 	ch, err := l.d.OTP.StartDecoy(ctx, phone, PurposeLogin)
 	if err != nil {
+		l.auditBudget(ctx, c, "", phone, err)
 		return Step{}, err
 	}
 	sess.Pending = &Pending{Challenge: ch.ID, Purpose: PurposeLogin, Remember: remember, Phone: phone}

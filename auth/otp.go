@@ -32,6 +32,11 @@ type OTPConfig struct {
 	// AllowedNumberTypes are the kinds of number (PhoneNumberType) codes
 	// may be sent to; empty allows every kind.
 	AllowedNumberTypes []string
+	// BudgetPerDay, BudgetPerCountryPerHour and BudgetPerPrefixPerHour
+	// cap the anonymous sends (not StartProved's) over all numbers, over
+	// a destination country and over a number prefix (the number without
+	// its last four digits); 0 turns a cap off.
+	BudgetPerDay, BudgetPerCountryPerHour, BudgetPerPrefixPerHour int
 	// WebOTPDomain, when set, appends the origin-bound line
 	// "@domain #code" to each message so browsers can offer to fill in the
 	// code on that site only. The Requester's Host, when set, replaces it.

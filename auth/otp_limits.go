@@ -13,6 +13,20 @@ import (
 // outside otp.allowed_countries. It matches ErrInvalidPhone as well.
 var ErrCountryNotAllowed = fmt.Errorf("%w: country not allowed", ErrInvalidPhone)
 
+// ErrBudgetExhausted is returned when the anonymous sends reached a cap
+// of otp.budget (per day, per country, per number prefix): no more codes
+// for anyone who has not proved something, until the window ends. It
+// wraps the RateLimitError that says when.
+var ErrBudgetExhausted = errors.New("sms budget exhausted")
+
+// phonePrefix is an E.164 number without its last four digits.
+func phonePrefix(e164 string) string {
+	if len(e164) <= 4 {
+		return e164
+	}
+	return e164[:len(e164)-4]
+}
+
 // ErrNumberTypeNotAllowed is returned for a number whose kind (premium
 // rate, VoIP, pager, …) is outside otp.allowed_number_types: what SMS
 // pumping texts. It matches ErrInvalidPhone as well.
@@ -62,6 +76,28 @@ func (o *OTP) takeQuotas(ctx context.Context, phone string, proved bool) (refund
 			return nil, err
 		}
 		keys = append(keys, o.ipQuotaKey(ip))
+	}
+	if !proved {
+		for _, b := range []struct {
+			key    string
+			limit  int
+			window time.Duration
+		}{
+			{o.budgetKey("day", ""), o.cfg.BudgetPerDay, 24 * time.Hour},
+			{o.budgetKey("country", PhoneCountry(phone)), o.cfg.BudgetPerCountryPerHour, time.Hour},
+			{o.budgetKey("prefix", phonePrefix(phone)), o.cfg.BudgetPerPrefixPerHour, time.Hour},
+		} {
+			if b.limit <= 0 {
+				continue
+			}
+			if err := o.reserve(ctx, b.key, b.limit, b.window, "sms_budget"); err != nil {
+				for _, k := range keys {
+					o.release(ctx, k)
+				}
+				return nil, fmt.Errorf("%w: %w", ErrBudgetExhausted, err)
+			}
+			keys = append(keys, b.key)
+		}
 	}
 	if o.cfg.MaxSends > 0 {
 		if err := o.reserve(ctx, perPhone, o.cfg.MaxSends, o.cfg.SendWindow, "send_quota"); err != nil {

@@ -97,3 +97,9 @@ func (o *OTP) accountFailKey(ch *Challenge) string {
 // backoffKey holds the provider's "come back later" (Twilio's 429 with
 // Retry-After): while it lives, no send is tried. Named like every key.
 func (o *OTP) backoffKey() string { return "otp:bo:" + o.names.name("provider", "backoff") }
+
+// budgetKey counts anonymous sends for one cap of otp.budget: kind is
+// "day" (over all numbers), "country" or "prefix", of value.
+func (o *OTP) budgetKey(kind, value string) string {
+	return "otp:b:" + kind + ":" + o.names.name("budget "+kind, value)
+}

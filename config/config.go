@@ -155,6 +155,10 @@ type OTP struct {
 	// mobile, fixed_line_or_mobile, fixed_line, voip, premium_rate, …)
 	// codes may be sent to (docs/contract.md, "SMS delivery").
 	AllowedNumberTypes []string `yaml:"allowed_number_types"`
+	// Budget caps the codes asked for anonymously (passwordless start,
+	// reset, sign-up), decoys included, beyond the per-number and per-IP
+	// quotas (docs/contract.md, "Send quotas").
+	Budget Budget `yaml:"budget"`
 	// DefaultRegion (ISO 3166 alpha-2) is the country of phone numbers
 	// typed without + or 00; "" requires international numbers.
 	DefaultRegion string `yaml:"default_region"`
@@ -168,6 +172,13 @@ type OTP struct {
 type MaxSends struct {
 	Count  int           `yaml:"count"`
 	Window time.Duration `yaml:"window"`
+}
+
+// Budget caps anonymous code sends over all numbers; 0 turns a cap off.
+type Budget struct {
+	PerDay            int `yaml:"per_day"`              // in all, per day
+	PerCountryPerHour int `yaml:"per_country_per_hour"` // per destination country, per hour
+	PerPrefixPerHour  int `yaml:"per_prefix_per_hour"`  // per number without its last 4 digits, per hour
 }
 
 // SMS selects and configures the SMS provider.

@@ -81,6 +81,7 @@ func Default() *Config {
 			// Premium-rate, shared-cost, VoIP, pager and other numbers are
 			// what SMS pumping sends to; a person's phone is a mobile.
 			AllowedNumberTypes: []string{"mobile", "fixed_line_or_mobile"},
+			Budget:             Budget{PerDay: 2000, PerCountryPerHour: 500, PerPrefixPerHour: 20},
 			Message:            DefaultOTPMessage,
 		},
 		SMS: SMS{

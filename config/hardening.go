@@ -44,6 +44,9 @@ func (v *validator) hardening() {
 	v.notLinkLocal("sms.twilio.base_url", v.c.SMS.Twilio.BaseURL, strings.HasPrefix(v.c.SMS.Provider, "twilio_"))
 	v.notLinkLocal("sms.sinch.base_url", v.c.SMS.Sinch.BaseURL, v.c.SMS.Provider == "sinch")
 
+	if p := v.c.SMS.Provider; p != "console" && p != "" && len(v.c.OTP.AllowedCountries) == 0 {
+		v.warn("otp.allowed_countries", "is empty with the paid provider %s: anyone can have codes texted to any country, which is how SMS pumping runs up the bill; list your people's countries", p)
+	}
 	if v.c.Line("server.fast_authz") > 0 {
 		v.warn("server.fast_authz", "is deprecated and ignored: the fast front was removed, every request is read by net/http; delete the key")
 	}

@@ -13,6 +13,7 @@ func withWebhook(url string) func(c *config.Config) {
 		c.SMS.Provider = "webhook"
 		c.SMS.Webhook.URL = url
 		c.SMS.Webhook.Secret = "s3cret"
+		c.OTP.AllowedCountries = []string{"US"} // not what these cases are about
 	}
 }
 
@@ -74,7 +75,10 @@ func TestCheckHardening(t *testing.T) {
 		{"webhook on link-local, short form", fn(withWebhook("http://169.254.43518/")), []string{"sms.webhook.url"}, nil},
 		{"webhook on loopback", fn(withWebhook("http://127.0.0.1:9000/sms")), nil, nil},
 		{"webhook on a name", fn(withWebhook("https://sms.example.com/hook")), nil, nil},
-		{"twilio base_url on link-local", fn(withTwilio("twilio_messaging"), func(c *config.Config) { c.SMS.Twilio.BaseURL = "http://169.254.0.1" }),
+		{"twilio base_url on link-local", fn(withTwilio("twilio_messaging"), func(c *config.Config) {
+			c.SMS.Twilio.BaseURL = "http://169.254.0.1"
+			c.OTP.AllowedCountries = []string{"US"}
+		}),
 			[]string{"sms.twilio.base_url"}, nil},
 		{"unused webhook URL", fn(func(c *config.Config) { c.SMS.Webhook.URL = "http://169.254.169.254/" }), nil, nil},
 
@@ -182,6 +186,38 @@ func TestFastAuthzDeprecated(t *testing.T) {
 		}
 		if found != tc.warn {
 			t.Errorf("%q: deprecation warning %t, want %t (warnings %v)", tc.yaml, found, tc.warn, warnings)
+		}
+	}
+}
+
+// TestPaidProviderWithoutCountries: a paid SMS provider with no country
+// list is a warning (SMS pumping), the console sender is not.
+func TestPaidProviderWithoutCountries(t *testing.T) {
+	for _, tc := range []struct {
+		provider  string
+		countries []string
+		warn      bool
+	}{
+		{"console", nil, false},
+		{"webhook", nil, true},
+		{"webhook", []string{"US"}, false},
+	} {
+		c := config.Default()
+		c.Server.PublicURL = "https://auth.example.com"
+		c.SMS.Provider = tc.provider
+		c.SMS.Webhook.URL, c.SMS.Webhook.Secret = "https://sms.example.com/send", "s3cret"
+		c.OTP.AllowedCountries = tc.countries
+		c.OTP.DefaultRegion = ""
+		warnings, err := c.Check()
+		if err != nil {
+			t.Fatalf("%s %v: %v", tc.provider, tc.countries, err)
+		}
+		found := false
+		for _, w := range warnings {
+			found = found || strings.Contains(w.Error(), "otp.allowed_countries")
+		}
+		if found != tc.warn {
+			t.Errorf("%s %v: warning %t, want %t (%v)", tc.provider, tc.countries, found, tc.warn, warnings)
 		}
 	}
 }

@@ -156,6 +156,7 @@ func fullConfig() *config.Config {
 			MaxSendsPerIP:      config.MaxSends{Count: 40, Window: 2 * time.Hour},
 			AllowedCountries:   []string{"US", "CA"},
 			AllowedNumberTypes: []string{"mobile", "fixed_line_or_mobile"},
+			Budget:             config.Budget{PerDay: 2000, PerCountryPerHour: 500, PerPrefixPerHour: 20},
 			DefaultRegion:      "CA",
 			Message:            "{{.Code}} is your code",
 			WebOTP:             true,

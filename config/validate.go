@@ -372,6 +372,11 @@ func (v *validator) otp() {
 	for i, cc := range o.AllowedCountries {
 		v.region(fmt.Sprintf("otp.allowed_countries.%d", i), cc)
 	}
+	for key, n := range map[string]int{"otp.budget.per_day": o.Budget.PerDay, "otp.budget.per_country_per_hour": o.Budget.PerCountryPerHour, "otp.budget.per_prefix_per_hour": o.Budget.PerPrefixPerHour} {
+		if n < 0 {
+			v.add(key, "must be 0 (no cap) or more, it is %d", n)
+		}
+	}
 	if len(o.AllowedNumberTypes) == 0 {
 		v.add("otp.allowed_number_types", "must name at least one kind of number (mobile, fixed_line_or_mobile, …)")
 	}

@@ -61,6 +61,7 @@ var errorTable = []struct {
 	err error
 	out apiError
 }{
+	{auth.ErrBudgetExhausted, newAPIError(http.StatusServiceUnavailable, "sms_budget_exhausted", "Codes cannot be sent right now. Try again later, or sign in with your password.")},
 	{auth.ErrBanned, newAPIError(http.StatusTooManyRequests, "banned", "Too many failed attempts. Try again later.")},
 	{auth.ErrRateLimited, newAPIError(http.StatusTooManyRequests, "rate_limited", "Too many requests. Try again later.")},
 	{auth.ErrInvalidCredentials, newAPIError(http.StatusUnauthorized, "invalid_credentials", "Wrong username or password.")},

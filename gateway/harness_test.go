@@ -459,15 +459,18 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 		sender = o.sender
 	}
 	otp := auth.NewOTP(h.store, sender, signer.DeriveKey("otp"), auth.OTPConfig{
-		App:                "Gatehouse",
-		Length:             cfg.OTP.Length,
-		TTL:                cfg.OTP.TTL,
-		MaxAttempts:        cfg.OTP.MaxAttempts,
-		ResendCooldown:     cfg.OTP.ResendCooldown,
-		MaxSends:           cfg.OTP.MaxSends.Count,
-		AllowedNumberTypes: cfg.OTP.AllowedNumberTypes,
-		SendWindow:         cfg.OTP.MaxSends.Window,
-		Message:            msg,
+		App:                     "Gatehouse",
+		Length:                  cfg.OTP.Length,
+		TTL:                     cfg.OTP.TTL,
+		MaxAttempts:             cfg.OTP.MaxAttempts,
+		ResendCooldown:          cfg.OTP.ResendCooldown,
+		MaxSends:                cfg.OTP.MaxSends.Count,
+		AllowedNumberTypes:      cfg.OTP.AllowedNumberTypes,
+		BudgetPerDay:            cfg.OTP.Budget.PerDay,
+		BudgetPerCountryPerHour: cfg.OTP.Budget.PerCountryPerHour,
+		BudgetPerPrefixPerHour:  cfg.OTP.Budget.PerPrefixPerHour,
+		SendWindow:              cfg.OTP.MaxSends.Window,
+		Message:                 msg,
 	}, h.clock, nil)
 	sessions := auth.NewSessions(h.store, auth.SessionConfig{
 		IdleTimeout:     cfg.Session.IdleTimeout,

@@ -58,18 +58,21 @@ func otpConfig(cfg *config.Config) auth.OTPConfig {
 		app = config.DefaultAppName
 	}
 	return auth.OTPConfig{
-		App:                app,
-		Length:             o.Length,
-		TTL:                o.TTL,
-		MaxAttempts:        o.MaxAttempts,
-		ResendCooldown:     o.ResendCooldown,
-		MaxSends:           o.MaxSends.Count,
-		SendWindow:         o.MaxSends.Window,
-		MaxSendsPerIP:      o.MaxSendsPerIP.Count,
-		IPSendWindow:       o.MaxSendsPerIP.Window,
-		AllowedCountries:   o.AllowedCountries,
-		AllowedNumberTypes: o.AllowedNumberTypes,
-		WebOTPDomain:       webOTPDomain(cfg),
+		App:                     app,
+		Length:                  o.Length,
+		TTL:                     o.TTL,
+		MaxAttempts:             o.MaxAttempts,
+		ResendCooldown:          o.ResendCooldown,
+		MaxSends:                o.MaxSends.Count,
+		SendWindow:              o.MaxSends.Window,
+		MaxSendsPerIP:           o.MaxSendsPerIP.Count,
+		IPSendWindow:            o.MaxSendsPerIP.Window,
+		AllowedCountries:        o.AllowedCountries,
+		AllowedNumberTypes:      o.AllowedNumberTypes,
+		BudgetPerDay:            o.Budget.PerDay,
+		BudgetPerCountryPerHour: o.Budget.PerCountryPerHour,
+		BudgetPerPrefixPerHour:  o.Budget.PerPrefixPerHour,
+		WebOTPDomain:            webOTPDomain(cfg),
 	}
 }
 
