@@ -194,8 +194,8 @@ func TestAuthzOutcomes(t *testing.T) {
 		{name: "request id from an untrusted peer", remote: "203.0.113.9:5000", header: app("X-Request-Id", "client-chosen"), want: 401, reqID: "new"},
 		{name: "request id too long", header: app("X-Request-Id", strings.Repeat("a", 129)), cookie: alice, want: 200, user: "alice", reqID: "new"},
 		{name: "request id with a space", header: app("X-Request-Id", "a b"), cookie: alice, want: 200, user: "alice", reqID: "new"},
-		{name: "HEAD", method: http.MethodHead, header: app(), cookie: alice, want: 404},
-		{name: "POST", method: http.MethodPost, header: app(), cookie: alice, want: 404},
+		{name: "HEAD", method: http.MethodHead, header: app(), cookie: alice, want: 405},
+		{name: "POST", method: http.MethodPost, header: app(), cookie: alice, want: 405},
 		{name: "trailing slash", path: prefix + "/authz/forward-auth/", header: app(), cookie: alice, want: 404},
 		{name: "query string", path: prefix + "/authz/forward-auth?x=1", header: app(), cookie: alice, want: 200, user: "alice"},
 	}
@@ -316,6 +316,9 @@ func checkAuthzReply(t *testing.T, s *Server, tc authzCase, lv slog.Level, got a
 		t.Fatalf("status %d, want %d (body %q)", got.status, tc.want, got.body)
 	}
 	h := got.header
+	if got.status == http.StatusMethodNotAllowed && h.Get("Allow") != "GET" {
+		t.Errorf("Allow %q, want GET", h.Get("Allow"))
+	}
 	if got.status != http.StatusNotFound && h.Get("Cache-Control") != "no-store" {
 		t.Errorf("Cache-Control %q, want no-store", h.Get("Cache-Control"))
 	}

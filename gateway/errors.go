@@ -23,7 +23,10 @@ var (
 	errReauth          = errors.New("password proof required")
 	errForbidden       = errors.New("forbidden")
 	errNoRoute         = errors.New("no route")
-	errBadPath         = errors.New("bad path")
+	// errMethodNotAllowed: a portal or API path asked with a method it
+	// does not take (gin sets Allow).
+	errMethodNotAllowed = errors.New("method not allowed")
+	errBadPath          = errors.New("bad path")
 	// errBadPathSubrequest is errBadPath answered to nginx's auth_request,
 	// which turns any status but 2xx, 401 and 403 into a 500.
 	errBadPathSubrequest = fmt.Errorf("%w (auth subrequest)", errBadPath)
@@ -80,6 +83,7 @@ var errorTable = []struct {
 	{errCSRF, newAPIError(http.StatusForbidden, "csrf_failed", "This form has expired or came from another site. Go back, reload the page and try again.")},
 	{errForbidden, newAPIError(http.StatusForbidden, "forbidden", "You do not have access to this page.")},
 	{errNoRoute, newAPIError(http.StatusNotFound, "no_route", "Nothing is served at this address.")},
+	{errMethodNotAllowed, newAPIError(http.StatusMethodNotAllowed, "method_not_allowed", "This address does not take that method; see the Allow header.")},
 	{errPasswordlessOff, newAPIError(http.StatusNotFound, "passwordless_disabled", "Sign-in with a code alone is not enabled here. Sign in with your password.")},
 	{errBadPathSubrequest, newAPIError(http.StatusForbidden, "bad_path", "The request path is not allowed.")},
 	{errBadPath, newAPIError(http.StatusBadRequest, "bad_path", "The request path is not allowed.")},

@@ -238,7 +238,8 @@ func (s *Server) newEngine() (*gin.Engine, error) {
 	e.ContextWithFallback = true
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
-	e.HandleMethodNotAllowed = false
+	// A portal or API path asked with another method: 405 with Allow.
+	e.HandleMethodNotAllowed = true
 	e.RemoveExtraSlash = false
 	e.UseRawPath = false
 	e.RemoteIPHeaders = []string{"X-Forwarded-For"}
@@ -292,6 +293,13 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	api.GET("/session", s.api.apiSession)
 
 	e.NoRoute(s.proxy.serveProxy)
+	e.NoMethod(func(c *gin.Context) {
+		// gin has set Allow; the answer is the JSON error (or the error
+		// page for a browser).
+		s.setSecurityHeaders(c)
+		noStore(c)
+		s.fail(c, errMethodNotAllowed)
+	})
 	return e, nil
 }
 

@@ -37,6 +37,9 @@ Commands:
 // errUsage means the command line was wrong; usage has been printed.
 var errUsage = errors.New("usage")
 
+// errHelp means -h was asked for; the command's usage has been printed.
+var errHelp = errors.New("help")
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -56,6 +59,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	cmd := "serve"
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
+	} else if len(args) > 0 {
+		switch args[0] {
+		case "-h", "-help", "--help", "-version", "--version":
+			// The program's own flags, not serve's.
+			cmd, args = args[0], args[1:]
+		}
 	}
 	var err error
 	switch cmd {
@@ -84,6 +93,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch {
 	case err == nil:
 		return 0
+	case errors.Is(err, errHelp):
+		return 0 // help was asked for and printed
 	case errors.Is(err, errUsage):
 		return 2
 	case errors.Is(err, errProblems):

@@ -31,12 +31,23 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return errUsage
+			return errHelp // flag printed the usage; asking for it is no error
 		}
 		return errUsage
 	}
 	if fs.NArg() > 0 {
 		_, _ = fmt.Fprintf(fs.Output(), "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0)) // stderr
+		return errUsage
+	}
+	return nil
+}
+
+// parseFlagsOnly is parseFlags for a command that takes arguments too.
+func parseFlagsOnly(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		}
 		return errUsage
 	}
 	return nil
@@ -171,7 +182,9 @@ func cmdHashPassword(ctx context.Context, args []string, stdin io.Reader, stdout
 		}
 		params = cfg.Hashing.Argon2id
 	}
-	pw, err := readPassword(stdin)
+	// On a terminal: a prompt, twice, without echo (as user add); from
+	// a pipe or file: everything up to EOF.
+	pw, err := readNewPassword(stdin, stderr)
 	if err != nil {
 		return err
 	}

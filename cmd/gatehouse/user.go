@@ -33,6 +33,10 @@ Commands (users.backend: redis; accounts live in the configured Redis):
 
 // cmdUser manages accounts of the redis user backend.
 func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		_, _ = fmt.Fprint(stdout, userUsage)
+		return errHelp
+	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		_, _ = fmt.Fprint(stderr, userUsage)
 		return errUsage
@@ -40,13 +44,18 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	sub, args := args[0], args[1:]
 	fs := newFlags("user "+sub, stderr)
 	c := fs.String("c", "", "configuration file")
-	email := fs.String("email", "", "email address (add)")
-	phone := fs.String("phone", "", "mobile number, international form (add)")
-	name := fs.String("name", "", "display name (add)")
-	groups := fs.String("groups", "", "comma-separated groups (add)")
-	force := fs.Bool("force-2fa", false, "always require password and code (add)")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	// Only add takes these: other subcommands do not list them.
+	var email, phone, name, groups *string
+	var force *bool
+	if sub == "add" {
+		email = fs.String("email", "", "email address")
+		phone = fs.String("phone", "", "mobile number, international form")
+		name = fs.String("name", "", "display name")
+		groups = fs.String("groups", "", "comma-separated groups")
+		force = fs.Bool("force-2fa", false, "always require password and code")
+	}
+	if err := parseFlagsOnly(fs, args); err != nil {
+		return err
 	}
 	want := map[string]int{"add": 1, "list": 0, "show": 1, "delete": 1, "set-phone": 2, "set-password": 1, "disable": 1, "enable": 1}
 	n, ok := want[sub]

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestHelpAndVersion: the program's own -h/--help/--version are answered
+// (before, they fell through to serve's flags and exited 2), and a
+// subcommand's -h prints its own flags and exits 0; user list does not
+// list add's flags.
+func TestHelpAndVersion(t *testing.T) {
+	for _, tc := range []struct {
+		args     []string
+		code     int
+		contains string
+		lacks    string
+	}{
+		{[]string{"--help"}, 0, "Usage: gatehouse <command>", ""},
+		{[]string{"-h"}, 0, "Usage: gatehouse <command>", ""},
+		{[]string{"--version"}, 0, "gatehouse ", ""},
+		{[]string{"check-config", "-h"}, 0, "-c", ""},
+		{[]string{"hash-password", "--help"}, 0, "-c", ""},
+		{[]string{"user", "--help"}, 0, "add", ""},
+		{[]string{"user", "list", "-h"}, 0, "-c", "force-2fa"},
+		{[]string{"user", "add", "-h"}, 0, "force-2fa", ""},
+		{[]string{"no-such-command"}, 2, "unknown command", ""},
+	} {
+		code, out, errOut := runCmd(t, "", tc.args...)
+		all := out + errOut
+		if code != tc.code || !strings.Contains(all, tc.contains) || (tc.lacks != "" && strings.Contains(all, tc.lacks)) {
+			t.Errorf("gatehouse %s: exit %d, output:\n%s\nwant exit %d with %q and without %q", strings.Join(tc.args, " "), code, all, tc.code, tc.contains, tc.lacks)
+		}
+	}
+}
