@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -30,6 +31,9 @@ func TestExampleGatewayYAML(t *testing.T) {
 	want.Routes = cfg.Routes
 	want.OTP.AllowedCountries = []string{}
 	want.Identity.PreviousKeyFiles = []string{}
+	// Relative files are relative to the example's folder.
+	want.Users.File = filepath.Join("..", want.Users.File)
+	want.Identity.SigningKeyFile = filepath.Join("..", want.Identity.SigningKeyFile)
 	sameConfig(t, cfg, want)
 
 	byName := map[string]config.Route{}

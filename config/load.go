@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -47,9 +48,12 @@ func Load(path string) (*Config, error) {
 //   - every key must be one of the documented keys;
 //   - keys the file leaves out keep their Default value, and so does a
 //     section left empty; a route without path_prefix gets "/";
-//   - secrets given as <key>_file are read from that file (relative to the
-//     working directory), trimmed of surrounding white space, and stored in
-//     the plain field; setting both is a problem.
+//   - a relative path to a file (users, keys, TLS, portal files, the
+//     console SMS file, secrets) is relative to the configuration file's
+//     folder, as nginx and Caddy read theirs (docs/contract.md);
+//   - secrets given as <key>_file are read from that file, trimmed of
+//     surrounding white space, and stored in the plain field; setting both
+//     is a problem.
 //
 // An empty document gives the defaults. Every problem found is returned at
 // once, as *Problem values joined with errors.Join; then the configuration
@@ -81,6 +85,7 @@ func parse(name string, data []byte, lookupEnv func(string) (string, bool), read
 			cfg.Routes[i].Cache = RouteCacheNoStore
 		}
 	}
+	cfg.resolvePaths()
 	cfg.readSecrets(ps, readFile)
 	if err := ps.err(); err != nil {
 		return nil, err
@@ -536,6 +541,28 @@ func (c *Config) readSecrets(ps *problems, readFile func(string) (string, error)
 			continue
 		}
 		*s.value = content
+	}
+}
+
+// resolvePaths makes every relative file path of c relative to the
+// folder of c.File (the working directory when c.File has none).
+func (c *Config) resolvePaths() {
+	dir := filepath.Dir(c.File)
+	if dir == "." || dir == "" {
+		return
+	}
+	paths := []*string{&c.Users.File, &c.Identity.SigningKeyFile, &c.Server.TLS.CertFile, &c.Server.TLS.KeyFile,
+		&c.Portal.LogoFile, &c.Portal.MessagesFile, &c.SMS.Console.File}
+	for i := range c.Identity.PreviousKeyFiles {
+		paths = append(paths, &c.Identity.PreviousKeyFiles[i])
+	}
+	for _, s := range c.secrets() {
+		paths = append(paths, s.file)
+	}
+	for _, p := range paths {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
 	}
 }
 

@@ -734,3 +734,24 @@ func TestLoad(t *testing.T) {
 		}
 	})
 }
+
+// TestRelativePathsFollowTheConfigFile: relative file paths are relative
+// to the configuration file's folder (as for nginx and Caddy, and what a
+// systemd unit started from / needs); absolute ones stay.
+func TestRelativePathsFollowTheConfigFile(t *testing.T) {
+	yml := "users:\n  file: users.yaml\nidentity:\n  signing_key_file: /abs/gatehouse.key\n  previous_key_files: [old.key]\nsms:\n  console: { file: sms/out.jsonl }\n"
+	cfg, err := config.Parse("/etc/gatehouse/gateway.yaml", []byte(yml), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for got, want := range map[string]string{
+		cfg.Users.File:                   "/etc/gatehouse/users.yaml",
+		cfg.Identity.SigningKeyFile:      "/abs/gatehouse.key",
+		cfg.Identity.PreviousKeyFiles[0]: "/etc/gatehouse/old.key",
+		cfg.SMS.Console.File:             "/etc/gatehouse/sms/out.jsonl",
+	} {
+		if got != want {
+			t.Errorf("path %q, want %q", got, want)
+		}
+	}
+}

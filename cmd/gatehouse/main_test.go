@@ -160,15 +160,47 @@ routes:
 }
 
 // TestExampleConfigPassesCheckConfig runs `check-config` on the root
-// example as a new user would in a fresh clone: the files it points at
-// (key, users) do not exist yet, which is a warning, not a failure; a file
-// that exists but is unusable is a failure.
+// example as a new user would, following README "Running it for real":
+// in a folder without the key and users file it fails, as serve would,
+// saying how to create each; with `keygen` run and users.example.yaml
+// copied and given a hash from `hash-password`, it passes; a file that
+// exists but is unusable is a failure.
 func TestExampleConfigPassesCheckConfig(t *testing.T) {
-	code, out, errOut := runCmd(t, "", "check-config", "-c", "../../gateway.yaml")
-	if code != 0 || !strings.Contains(out, "OK") || !strings.Contains(out, "warning: identity.signing_key_file") {
-		t.Fatalf("check-config on the example: exit %d\n%s%s", code, out, errOut)
-	}
 	dir := t.TempDir()
+	example := filepath.Join(dir, "gateway.yaml")
+	data, err := os.ReadFile("../../gateway.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(example, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCmd(t, "", "check-config", "-c", example)
+	for _, want := range []string{"identity.signing_key_file", "gatehouse keygen", "users.file", "users.example.yaml"} {
+		if code != 1 || !strings.Contains(out, want) {
+			t.Fatalf("check-config without key and users file: exit %d, want 1 naming %q\n%s%s", code, want, out, errOut)
+		}
+	}
+	// The README's steps, relative to the configuration's folder.
+	if code, _, e := runCmd(t, "", "keygen", "-o", filepath.Join(dir, "gatehouse.key")); code != 0 {
+		t.Fatalf("keygen: %s", e)
+	}
+	code, hash, e := runCmd(t, "a long enough password\n", "hash-password")
+	if code != 0 {
+		t.Fatalf("hash-password: %s", e)
+	}
+	users, err := os.ReadFile("../../users.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	filled := strings.Replace(string(users), "REPLACE-ME-with-the-output-of-gatehouse-hash-password", strings.TrimSpace(hash), 1)
+	if err := os.WriteFile(filepath.Join(dir, "users.yaml"), []byte(filled), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut = runCmd(t, "", "check-config", "-c", example); code != 0 || !strings.Contains(out, "OK") {
+		t.Fatalf("check-config after the README's steps: exit %d\n%s%s", code, out, errOut)
+	}
+	dir = t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
 	notKey := filepath.Join(dir, "not-a-key")
 	os.WriteFile(notKey, []byte("hello"), 0o600)

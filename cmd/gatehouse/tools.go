@@ -116,22 +116,15 @@ func cmdCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) 
 		printProblems(stdout, err)
 		return errProblems
 	}
-	// A referenced file that does not exist yet (a key or users file
-	// mounted at deploy time, say) is a warning: the configuration itself
-	// is sound, and serve will refuse to start without it. A file that
-	// exists but cannot be used is a problem. Values beyond what ASVS and
-	// NIST advise are warnings too.
+	// check-config fails whenever serve would: a referenced file that is
+	// missing or cannot be used is a problem (serve refuses to start
+	// without it). Values beyond what ASVS and NIST advise are warnings.
 	var problems, warnings []error
 	for _, w := range weak {
 		warnings = append(warnings, w)
 	}
 	note := func(err error, key string) {
-		e := fmt.Errorf("%s:%d: %s: %w", path, cfg.Line(key), key, err)
-		if errors.Is(err, iofs.ErrNotExist) {
-			warnings = append(warnings, fmt.Errorf("%s:%d: warning: %s: %w (serve needs it)", path, cfg.Line(key), key, err))
-			return
-		}
-		problems = append(problems, e)
+		problems = append(problems, fmt.Errorf("%s:%d: %s: %w", path, cfg.Line(key), key, err))
 	}
 	if _, err := auth.LoadSigningKey(cfg.Identity.SigningKeyFile); err != nil {
 		note(err, "identity.signing_key_file")
@@ -144,6 +137,9 @@ func cmdCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if cfg.Users.Backend == "file" {
 		if _, err := fileusers.New(cfg.Users.File, cfg.OTP.DefaultRegion, nil); err != nil {
+			if errors.Is(err, iofs.ErrNotExist) {
+				err = fmt.Errorf("%w; create it from users.example.yaml (cp users.example.yaml %s, then put a hash from `gatehouse hash-password` in it)", err, cfg.Users.File)
+			}
 			note(err, "users.file")
 		}
 	}
