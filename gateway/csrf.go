@@ -65,22 +65,32 @@ func (s *core) csrfToken(c *gin.Context) string {
 // whose Origin is another site, before any work is done.
 func (s *core) checkCSRF(c *gin.Context) {
 	if s.foreignOrigin(c.Request) {
-		s.csrfFail(c)
+		s.csrfFail(c, "the form was posted from another site (Origin)", errCSRF)
 		return
 	}
 	ck, err := c.Request.Cookie(s.csrfCookieName())
-	got := c.PostForm(csrfField)
-	if err != nil || len(ck.Value) != 43 || got == "" ||
-		!hmac.Equal([]byte(got), []byte(s.csrfTokenFor(ck.Value))) {
-		s.csrfFail(c)
+	if err != nil && s.cfg.Session.Secure && !s.requestIsHTTPS(c.Request) {
+		// The likeliest cause by far: the browser refused the Secure
+		// cookie the form's page set, because the page came over plain
+		// http. Say so, to the person and in the log.
+		s.csrfFail(c, "no form cookie: this page was reached over plain http, but session.secure is true, so the browser does not keep the gateway's Secure cookies; use https, or for a local try set session.secure: false and an http public_url", errCSRFInsecure)
 		return
 	}
-	c.Next()
+	got := c.PostForm(csrfField)
+	switch {
+	case err != nil:
+		s.csrfFail(c, "no form cookie (blocked cookies, or a page older than the cookie)", errCSRF)
+	case len(ck.Value) != 43 || got == "" || !hmac.Equal([]byte(got), []byte(s.csrfTokenFor(ck.Value))):
+		s.csrfFail(c, "the form's token does not match its cookie (an old page, or another site's form)", errCSRF)
+	default:
+		c.Next()
+	}
 }
 
-func (s *core) csrfFail(c *gin.Context) {
-	s.log.InfoContext(c.Request.Context(), "form refused: csrf check failed", "path", c.Request.URL.Path, "ip", c.ClientIP())
-	s.fail(c, errCSRF)
+// csrfFail refuses a form post, logging why (never the token).
+func (s *core) csrfFail(c *gin.Context, why string, err error) {
+	s.log.InfoContext(c.Request.Context(), "form refused: csrf check failed", "path", c.Request.URL.Path, "ip", c.ClientIP(), "why", why)
+	s.fail(c, err)
 }
 
 // opaqueOrigin reports a request whose Origin is "null". Portal forms may

@@ -40,6 +40,10 @@ var (
 // another origin.
 var errCSRF = errors.New("csrf check failed")
 
+// errCSRFInsecure: errCSRF because the page came over plain http while
+// session.secure is on, so the browser dropped the Secure form cookie.
+var errCSRFInsecure = fmt.Errorf("%w: secure cookies over plain http", errCSRF)
+
 // errPortal says the original request is for the portal itself.
 var errPortal = errors.New("portal page")
 
@@ -80,6 +84,7 @@ var errorTable = []struct {
 	{errStepUp, newAPIError(http.StatusUnauthorized, "step_up_required", "This needs another proof of identity: request a code.")},
 	{auth.ErrFreshProofNeeded, newAPIError(http.StatusUnauthorized, "step_up_required", "Confirm it is you first: sign in again with your password and a code.")},
 	{errReauth, newAPIError(http.StatusUnauthorized, "step_up_required", "This needs your password again: sign in.")},
+	{errCSRFInsecure, newAPIError(http.StatusForbidden, "csrf_insecure", "This page was opened over plain http, so your browser did not keep the sign-in cookies. Open it over https.")},
 	{errCSRF, newAPIError(http.StatusForbidden, "csrf_failed", "This form has expired or came from another site. Go back, reload the page and try again.")},
 	{errForbidden, newAPIError(http.StatusForbidden, "forbidden", "You do not have access to this page.")},
 	{errNoRoute, newAPIError(http.StatusNotFound, "no_route", "Nothing is served at this address.")},

@@ -85,7 +85,7 @@ func (s *core) logRequest(c *gin.Context, ctx context.Context, level slog.Level,
 		slog.String("host", c.Request.Host),
 		slog.String("path", c.Request.URL.Path),
 		slog.Int("status", c.Writer.Status()),
-		slog.Duration("duration", time.Since(start)),
+		slog.String("duration", time.Since(start).String()), // text, like every logged duration
 		slog.String("client_ip", c.ClientIP()),
 	)
 }

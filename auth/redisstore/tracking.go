@@ -68,9 +68,9 @@ func (t *tracker) run(ctx context.Context) {
 		if errors.Is(err, errTrackingRefused) {
 			// Not a network blip: ask again now and then, quietly.
 			wait = refusedRetry
-			t.log.Error("redis client cache: off, reads go to redis", "error", err, "retry_in", wait)
+			t.log.Error("redis client cache: off, reads go to redis", "error", err, "retry_in", wait.String())
 		} else {
-			t.log.Warn("redis client cache: tracking connection lost; reads go to redis until it is back", "error", err, "retry_in", wait)
+			t.log.Warn("redis client cache: tracking connection lost; reads go to redis until it is back", "error", err, "retry_in", wait.String())
 			backoff = min(2*backoff, 2*time.Second)
 		}
 		select {

@@ -88,7 +88,7 @@ func (i *instrumented) done(ctx context.Context, op, to string, outcome string, 
 		i.obs.ObserveSMS(Event{Provider: i.provider, Op: op, Outcome: outcome, Duration: d})
 	}
 	if err != nil {
-		args := []any{"provider", i.provider, "operation", op, "outcome", outcome, "duration", d, "error", err}
+		args := []any{"provider", i.provider, "operation", op, "outcome", outcome, "duration", d.String(), "error", err}
 		if to != "" {
 			args = append(args, "phone", auth.MaskPhone(to))
 		}
