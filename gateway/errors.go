@@ -44,6 +44,10 @@ var errCSRF = errors.New("csrf check failed")
 // session.secure is on, so the browser dropped the Secure form cookie.
 var errCSRFInsecure = fmt.Errorf("%w: secure cookies over plain http", errCSRF)
 
+// errForeignOrigin: errCSRF for the JSON API, whose callers are scripts
+// and pages, not forms: its Origin names another site (or none: null).
+var errForeignOrigin = fmt.Errorf("%w: foreign origin", errCSRF)
+
 // errPortal says the original request is for the portal itself.
 var errPortal = errors.New("portal page")
 
@@ -85,6 +89,7 @@ var errorTable = []struct {
 	{auth.ErrFreshProofNeeded, newAPIError(http.StatusUnauthorized, "step_up_required", "Confirm it is you first: sign in again with your password and a code.")},
 	{errReauth, newAPIError(http.StatusUnauthorized, "step_up_required", "This needs your password again: sign in.")},
 	{errCSRFInsecure, newAPIError(http.StatusForbidden, "csrf_insecure", "This page was opened over plain http, so your browser did not keep the sign-in cookies. Open it over https.")},
+	{errForeignOrigin, newAPIError(http.StatusForbidden, "csrf_failed", "The request's Origin is another site (or null): the API answers only this site's pages and clients that send no Origin.")},
 	{errCSRF, newAPIError(http.StatusForbidden, "csrf_failed", "This form has expired or came from another site. Go back, reload the page and try again.")},
 	{errForbidden, newAPIError(http.StatusForbidden, "forbidden", "You do not have access to this page.")},
 	{errNoRoute, newAPIError(http.StatusNotFound, "no_route", "Nothing is served at this address.")},
@@ -134,8 +139,8 @@ func classify(err error) apiError {
 			}
 			var ce *auth.ConflictError
 			if errors.As(err, &ce) {
-				out.Fields = map[string]string{ce.Field: "already registered"}
 				out.Message = "That " + ce.Field + " is already registered."
+				out.Fields = map[string]string{ce.Field: out.Message} // a sentence, like every field message
 			}
 			return out
 		}

@@ -147,7 +147,7 @@ func (s *core) limitBody(c *gin.Context) {
 // makes: fetch sends its real origin.
 func (s *core) requireJSON(c *gin.Context) {
 	if s.foreignOrigin(c.Request) || opaqueOrigin(c.Request) {
-		s.apiFail(c, errCSRF)
+		s.apiFail(c, errForeignOrigin)
 		return
 	}
 	if c.ContentType() != "application/json" && !bodiless(c.Request) {
