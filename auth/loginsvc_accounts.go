@@ -19,21 +19,34 @@ func (l *Login) SignUp(ctx context.Context, c Client, sess *Session, in NewAccou
 	if err != nil {
 		return Step{}, err
 	}
-	// Cheap refusals before the expensive hash: an account that exists
-	// already, and a client past its sign-ups for the hour (a flood of
-	// sign-ups would otherwise hold every hashing slot).
-	if err := l.notTaken(ctx, u); err != nil {
+	// Counted before anything about existing accounts is said, so that
+	// "that username is taken" is behind the per-client limit.
+	if err := l.signupAllowed(ctx, c); err != nil {
 		return Step{}, err
 	}
-	if err := l.signupAllowed(ctx, c); err != nil {
+	// A taken username is said at once, before the expensive hash. A
+	// taken email or phone is not: the answer is a fresh sign-up's
+	// (docs/contract.md, "Sign-up"), so the hash is made all the same.
+	taken, err := l.notTaken(ctx, u)
+	if err != nil {
 		return Step{}, err
 	}
 	if u.PasswordHash, err = l.d.Hasher.Hash(ctx, in.Password); err != nil {
 		return Step{}, err
 	}
-	// The reservation outlives a few resends; unverified, it expires.
-	if err := l.d.Registry.Reserve(ctx, u, 3*l.CodeTTL()); err != nil {
-		return Step{}, err
+	if taken == "" {
+		// The reservation outlives a few resends; unverified, it expires.
+		err := l.d.Registry.Reserve(ctx, u, 3*l.CodeTTL())
+		var ce *ConflictError
+		switch {
+		case errors.As(err, &ce) && ce.Field != "username":
+			taken = ce.Field // a pending sign-up holds it
+		case err != nil:
+			return Step{}, err
+		}
+	}
+	if taken != "" {
+		return l.signUpTaken(ctx, c, sess, u, taken)
 	}
 	release := func() { _ = l.d.Registry.Release(context.WithoutCancel(ctx), u.Username) }
 	if sess, err = l.begin(ctx, c, sess); err != nil {
@@ -51,19 +64,53 @@ func (l *Login) SignUp(ctx context.Context, c Client, sess *Session, in NewAccou
 // DefaultSignupsPerHour is the default of LoginDeps.SignupsPerHour.
 const DefaultSignupsPerHour = 10
 
-// notTaken refuses a sign-up whose username, email or phone an account
-// has (the reservation checks pending sign-ups too, after the hash).
-func (l *Login) notTaken(ctx context.Context, u *User) error {
+// notTaken refuses a sign-up whose username an account has (a
+// ConflictError), and says which of its email and phone one has ("" for
+// none). The reservation checks pending sign-ups too, after the hash.
+func (l *Login) notTaken(ctx context.Context, u *User) (string, error) {
 	for _, f := range []struct{ field, login string }{{"username", u.Username}, {"email", u.Email}, {"phone", u.Phone}} {
 		_, err := l.d.Users.Lookup(ctx, f.login)
 		switch {
+		case err == nil && f.field == "username":
+			return "", &ConflictError{Field: f.field}
 		case err == nil:
-			return &ConflictError{Field: f.field}
+			return f.field, nil
 		case !errors.Is(err, ErrUserNotFound):
-			return err
+			return "", err
 		}
 	}
-	return nil
+	return "", nil
+}
+
+// signUpTaken answers a sign-up whose email or phone (field) an account
+// already has exactly as a fresh one: a session waiting for a code. But
+// the code is a decoy that never succeeds, and the number typed gets a
+// notice instead of a code, so only the number's owner learns anything
+// (docs/contract.md, "Sign-up").
+func (l *Login) signUpTaken(ctx context.Context, c Client, sess *Session, u *User, field string) (Step, error) {
+	sess, err := l.begin(ctx, c, sess)
+	if err != nil {
+		return Step{}, err
+	}
+	ch, err := l.d.OTP.StartDecoy(ctx, u.Phone, PurposeSignup) // takes the send quotas
+	if err != nil {
+		l.auditBudget(ctx, c, "", u.Phone, err)
+		return Step{}, err
+	}
+	app := l.d.OTP.Config().App
+	notice := "Someone tried to create a " + app + " account with your phone number. If it was you, sign in (or reset your password) instead; if not, you can ignore this message."
+	if field == "email" {
+		notice = "Someone tried to create a " + app + " account with this phone number and an email address that already has an account. If it was you, sign in with that account instead."
+	}
+	if err := l.d.OTP.Notify(ctx, u.Phone, notice); err != nil {
+		l.log.WarnContext(ctx, "sign-up: notice not sent", "error", err)
+	}
+	sess.Pending = &Pending{Challenge: ch.ID, Purpose: PurposeSignup, Phone: u.Phone}
+	if err := l.d.Sessions.Save(ctx, sess); err != nil {
+		return Step{}, err
+	}
+	l.obs.Audit(ctx, c, Event{Name: "signup_taken", Phone: u.Phone, Attrs: []any{"field", field}})
+	return Step{Session: sess, Code: ch}, nil
 }
 
 // signupAllowed counts a sign-up against the client's network and

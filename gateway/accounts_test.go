@@ -51,21 +51,40 @@ func TestSignup(t *testing.T) {
 			}
 		}
 	})
-	t.Run("taken email and phone are 409", func(t *testing.T) {
-		for field, v := range map[string]string{"email": alice.email, "phone": alice.phone, "username": "alice"} {
-			in := map[string]string{}
-			for k, x := range erin {
-				in[k] = x
-			}
+	t.Run("a taken username is 409; a taken email or phone answers like a fresh sign-up", func(t *testing.T) {
+		in := map[string]string{}
+		for k, x := range erin {
+			in[k] = x
+		}
+		in["username"] = "alice"
+		r := h.newClient(t).api(crmHost, "signup", in)
+		r.wantError(t, http.StatusConflict, "already_exists")
+		if fields(t, r)["username"] == nil {
+			t.Errorf("409 for username does not name the field: %s", r.body)
+		}
+		fresh := h.newClient(t).api(crmHost, "signup", map[string]string{"username": "newbie", "email": "newbie@example.com", "password": "a long unusual passphrase", "phone": "+1 201 555 0175"})
+		fresh.wantStatus(t, http.StatusCreated)
+		for field, v := range map[string]string{"email": alice.email, "phone": alice.phone} {
+			in := map[string]string{"username": "erin-" + field, "email": "erin-" + field + "@example.com", "password": erin["password"], "phone": "+1 201 555 0176"}
 			in[field] = v
-			if field != "username" {
-				in["username"] = "erin-" + field
+			c := h.newClient(t)
+			r := c.api(crmHost, "signup", in)
+			r.wantStatus(t, http.StatusCreated)
+			if got, want := r.jsonMap(t)["status"], fresh.jsonMap(t)["status"]; got != want {
+				t.Errorf("taken %s: status %v, a fresh sign-up %v", field, got, want)
 			}
-			r := h.newClient(t).api(crmHost, "signup", in)
-			r.wantError(t, http.StatusConflict, "already_exists")
-			if fields(t, r)[field] == nil {
-				t.Errorf("409 for %s does not name the field: %s", field, r.body)
+			// The number typed gets a notice, not a code, and no code can
+			// finish this sign-up.
+			msgs := h.sms.messages(t)
+			last := msgs[len(msgs)-1]
+			to := "+12015550176"
+			if field == "phone" {
+				to = alice.phone
 			}
+			if last.To != to || !strings.Contains(last.Body, "tried to create") || codeRE.MatchString(last.Body) {
+				t.Errorf("taken %s: the last SMS is %+v, want a notice to %s", field, last, to)
+			}
+			c.api(crmHost, "otp", map[string]string{"code": "123456"}).wantError(t, http.StatusUnauthorized, "invalid_code")
 		}
 	})
 	t.Run("verified by code, then signed in", func(t *testing.T) {
@@ -111,8 +130,20 @@ func TestSignup(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		if statuses[http.StatusCreated] != 1 || statuses[http.StatusConflict] != 9 {
-			t.Fatalf("statuses %v, want one 201 and nine 409", statuses)
+		// Every one answers like a fresh sign-up (the email's owner-to-be is
+		// not told apart), but only one reserved the email: one code, nine
+		// notices.
+		if statuses[http.StatusCreated] != 10 {
+			t.Fatalf("statuses %v, want ten 201", statuses)
+		}
+		codes := 0
+		for _, m := range h.sms.messages(t) {
+			if strings.HasPrefix(m.To, "+1201555016") && len(m.To) == 12 && codeRE.MatchString(m.Body) {
+				codes++
+			}
+		}
+		if codes != 1 {
+			t.Fatalf("%d codes sent to the racers, want 1", codes)
 		}
 	})
 	t.Run("the form", func(t *testing.T) {
