@@ -263,13 +263,17 @@ func (l *Login) VerifyCode(ctx context.Context, c Client, sess *Session, code st
 	if sess == nil || sess.Pending == nil {
 		return Step{}, ErrNoChallenge
 	}
+	code, err := l.codeInput(code)
+	if err != nil {
+		return Step{}, err
+	}
 	// A decoy (unknown number) counts against the number, as the account
 	// would: bans must not tell them apart.
 	subject := Subject(sess.Pending.User, sess.Pending.Phone, l.d.Region)
 	if err := l.checkBan(ctx, c, subject); err != nil {
 		return Step{}, err
 	}
-	ch, err := l.d.OTP.Verify(ctx, sess.Pending.Challenge, NormalizeCode(code))
+	ch, err := l.d.OTP.Verify(ctx, sess.Pending.Challenge, code)
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrOTPInvalid), errors.Is(err, ErrOTPExpired):

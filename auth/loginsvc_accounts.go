@@ -225,7 +225,11 @@ func (l *Login) ResetFinish(ctx context.Context, c Client, sess *Session, in Res
 	if err != nil {
 		return Step{}, err
 	}
-	_, err = l.d.OTP.VerifyThen(ctx, string(chID), NormalizeCode(in.Code), func(ch *Challenge) error {
+	code, err := l.codeInput(in.Code)
+	if err != nil {
+		return Step{}, err
+	}
+	_, err = l.d.OTP.VerifyThen(ctx, string(chID), code, func(ch *Challenge) error {
 		if u == nil || ch.User != u.Username {
 			return ErrOTPInvalid
 		}
@@ -374,7 +378,11 @@ func (l *Login) PhoneChangeFinish(ctx context.Context, c Client, sess *Session, 
 	if err := l.checkBan(ctx, c, u.Username); err != nil {
 		return Step{}, err
 	}
-	ch, err := l.d.OTP.Verify(ctx, sess.Change.Challenge, NormalizeCode(code))
+	code, err := l.codeInput(code)
+	if err != nil {
+		return Step{}, err
+	}
+	ch, err := l.d.OTP.Verify(ctx, sess.Change.Challenge, code)
 	if errors.Is(err, ErrOTPInvalid) {
 		if rerr := l.recordFailure(ctx, c, u.Username); rerr != nil {
 			return Step{}, rerr

@@ -6,6 +6,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -116,6 +117,28 @@ func (l *Login) cancelPending(ctx context.Context, sess *Session) {
 		l.d.OTP.Cancel(ctx, sess.Pending.Challenge)
 		sess.Pending = nil
 	}
+}
+
+// codeInput is code as typed, normalised (NormalizeCode), or a field
+// problem for input that cannot be a code at all: empty, or not ASCII
+// digits. Such input is not a guess, so it uses no attempt and counts
+// against nobody (docs/contract.md, "Login flows").
+func (l *Login) codeInput(code string) (string, error) {
+	code = NormalizeCode(code)
+	digits := code != ""
+	for i := 0; i < len(code); i++ {
+		if code[i] < '0' || code[i] > '9' {
+			digits = false
+		}
+	}
+	if digits {
+		return code, nil
+	}
+	p := Problem{ID: "field.code.format", Text: "Enter the code from the text message."}
+	if n := l.d.OTP.CodeLength(); n > 0 {
+		p = Problem{ID: "field.code.digits", N: n, Text: fmt.Sprintf("Enter the %d-digit code from the text message.", n)}
+	}
+	return "", &InputError{Problems: map[string]Problem{"code": p}}
 }
 
 // NormalizeCode drops the spaces and dashes people type or paste in codes.
