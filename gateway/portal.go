@@ -227,6 +227,12 @@ func (s *pagesSurface) otpPage(c *gin.Context) {
 	}
 	if sess == nil || sess.Pending == nil {
 		if sess != nil && sess.Authenticated() {
+			// Already signed in with every method the target needs (Back
+			// after signing in): on to rd, never an offer to text a code.
+			if _, u, err := s.currentUser(c); err == nil && u != nil && !s.codeNeeded(sess, u, s.targetRoute(c, rd)) {
+				c.Redirect(http.StatusSeeOther, orRoot(rd))
+				return
+			}
 			// Password proved but the code was not sent: offer to send it.
 			d := s.page("otp.title")
 			d.RD = rd
