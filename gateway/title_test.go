@@ -33,3 +33,17 @@ func TestErrorPagesSayErrorInTheTitle(t *testing.T) {
 		t.Errorf("the page of a refused login is titled %q, want Error: first", got)
 	}
 }
+
+// TestNewPhoneIsNotAutofilled: the account page's "new mobile number"
+// field does not offer the current number (autocomplete="off").
+func TestNewPhoneIsNotAutofilled(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withAccounts)
+	c := h.newClient(t)
+	c.signIn(crmHost, alice)
+	r := c.browse(appHost, prefix+"/account")
+	r.wantStatus(t, http.StatusOK)
+	if !regexp.MustCompile(`<input id="phone" name="phone" type="tel" autocomplete="off"`).Match(r.body) {
+		t.Fatalf("the new-number field may be autofilled:\n%s", r.body)
+	}
+}
