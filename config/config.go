@@ -34,8 +34,9 @@ type Server struct {
 	TrustedProxies []string `yaml:"trusted_proxies"`
 	TLS            TLS      `yaml:"tls"`
 	Timeouts       Timeouts `yaml:"timeouts"`
-	// FastAuthz is deprecated and ignored (docs/contract.md, "Deprecated
-	// keys"): the fast front it switched was removed. Accepted for one
+	// FastAuthz is deprecated and ignored (docs/contract.md,
+	// "server.fast_authz is deprecated and ignored"): the fast front it
+	// switched was removed. Accepted for one
 	// release so that existing files still load; Validate warns when a
 	// file sets it.
 	FastAuthz bool `yaml:"fast_authz"`
@@ -129,7 +130,7 @@ type Hashing struct {
 	Argon2id      Argon2id `yaml:"argon2id"`
 	MaxConcurrent int      `yaml:"max_concurrent"`
 	// Worker computes hashes in a child process at the lowest CPU
-	// priority (docs/contract.md, "Hashing"), so a login flood does not
+	// priority (docs/contract.md, "Password hashing"), so a login flood does not
 	// slow signed-in traffic; false hashes in the gateway process.
 	Worker bool `yaml:"worker"`
 }

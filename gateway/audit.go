@@ -7,8 +7,8 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// audit writes an audit event of c's request (docs/contract.md, "Audit
-// events"): user, masked phone and client IP, never a secret.
+// audit writes an audit event of c's request (docs/contract.md, "Logs
+// and audit"): user, masked phone and client IP, never a secret.
 func (s *core) audit(c *gin.Context, event, user, phone string, kv ...any) {
 	s.auditEvent(c.Request.Context(), c.ClientIP(), auth.Event{Name: event, User: user, Phone: phone, Attrs: kv})
 }

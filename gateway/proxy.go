@@ -31,7 +31,7 @@ type forwardKey struct{}
 // the route's timeouts, records the upstream's latency, and refuses at
 // once (502) while the upstream is marked down.
 func (s *proxySurface) newProxy(r *route, t http.RoundTripper) *httputil.ReverseProxy {
-	return &httputil.ReverseProxy{
+	p := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) { s.rewrite(pr, r) },
 		Transport: &upstreamTransport{
 			next:   t,
@@ -45,6 +45,10 @@ func (s *proxySurface) newProxy(r *route, t http.RoundTripper) *httputil.Reverse
 		ErrorLog:   slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BufferPool: proxyBuffers,
 	}
+	if !r.cacheAllow {
+		p.ModifyResponse = noStoreWithIdentity
+	}
+	return p
 }
 
 // prepareRoutes gives every route of t its series and its proxy, and

@@ -36,6 +36,7 @@ type route struct {
 	upstream   *url.URL
 	proxy      *httputil.ReverseProxy
 	preserve   bool
+	cacheAllow bool                 // cache: allow (see noStoreWithIdentity)
 	timeouts   config.RouteTimeouts // resolved: never zero
 	m          *routeMetrics        // set by SetRoutes
 }
@@ -62,6 +63,7 @@ func compileRoutes(rs []config.Route) (*table, error) {
 			maxAuthAge: r.MaxAuthAge,
 			upstream:   u,
 			preserve:   r.PreserveHost,
+			cacheAllow: r.Cache == config.RouteCacheAllow,
 			timeouts:   resolveTimeouts(r.Timeouts),
 		}
 		if cr.prefix == "" {

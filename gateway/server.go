@@ -219,7 +219,6 @@ func (s *Server) SetRoutes(rs []config.Route) error {
 		return fmt.Errorf("gateway: routes: %w", err)
 	}
 	t.transports = s.proxy.prepareRoutes(t)
-	applyCachePolicies(t, rs)
 	s.proxy.retireRoutes(s.table.Swap(t), t)
 	return nil
 }

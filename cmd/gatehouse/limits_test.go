@@ -2,13 +2,8 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -28,16 +23,8 @@ func freeAddr(t *testing.T) string {
 // a client that trickles its headers is disconnected after
 // server.timeouts.read_header, and an oversized header block is refused.
 func TestSlowClientsAreCut(t *testing.T) {
-	dir := t.TempDir()
-	key := filepath.Join(dir, "gatehouse.key")
-	if code, _, e := runCmd(t, "", "keygen", "-o", key); code != 0 {
-		t.Fatal(e)
-	}
-	users := filepath.Join(dir, "users.yaml")
-	os.WriteFile(users, []byte("users: {}\n"), 0o600)
-	addr := freeAddr(t)
-	cfg := filepath.Join(dir, "gateway.yaml")
-	os.WriteFile(cfg, []byte(fmt.Sprintf(`server:
+	addr, _ := startServe(t, func(addr, users, key string) string {
+		return fmt.Sprintf(`server:
   listen: %q
   public_url: "http://127.0.0.1"
   admin_listen: ""
@@ -48,35 +35,8 @@ users:
   file: %q
 identity:
   signing_key_file: %q
-`, addr, users, key)), 0o600)
-
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	errOut := &syncBuffer{}
-	go func() { done <- run(ctx, []string{"serve", "-c", cfg}, strings.NewReader(""), io.Discard, errOut) }()
-	defer func() {
-		cancel()
-		select {
-		case code := <-done:
-			if code != 0 {
-				t.Errorf("serve exited %d", code)
-			}
-		case <-time.After(10 * time.Second):
-			t.Error("serve did not stop")
-		}
-	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/_gatehouse/jwks.json")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not start: %v\n%s", err, errOut.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+`, addr, users, key)
+	})
 
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
