@@ -99,6 +99,15 @@ type LoginDeps struct {
 	Policy         PasswordPolicy // rules for new passwords
 	// Signup enables sign-up (users.signup.enabled).
 	Signup bool
+	// Recovery keeps recovery codes; nil: none (docs/contract.md,
+	// "Recovery codes").
+	Recovery *Recovery
+	// ResetOff turns password reset off (users.reset.enabled: false).
+	ResetOff bool
+	// ResetNeedsRecovery says whether a password reset of u needs a
+	// recovery code besides the text-message code (users.reset.require);
+	// nil: never.
+	ResetNeedsRecovery func(u *User) bool
 	// Region is the default region of phone numbers (otp.default_region).
 	Region   string
 	Observer Observer     // nil: none

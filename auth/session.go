@@ -18,11 +18,14 @@ import (
 const (
 	MethodPassword = "pwd"
 	MethodSMS      = "sms"
+	// MethodRecovery is a recovery code (docs/contract.md, "Recovery
+	// codes"): it stands in for the second factor, never for the password.
+	MethodRecovery = "rc"
 )
 
 // Proof is one method the person proved, and when.
 type Proof struct {
-	Method string `json:"m"` // MethodPassword or MethodSMS
+	Method string `json:"m"` // MethodPassword, MethodSMS or MethodRecovery
 	At     int64  `json:"t"` // unix seconds
 }
 
@@ -68,10 +71,22 @@ func (s *Session) Has(method string, notBefore time.Time) bool {
 	return false
 }
 
-// Methods returns the proved methods in canonical order (pwd, sms).
+// Satisfies reports whether the session meets a policy's need for
+// method, proved no earlier than notBefore: as Has, except that a
+// recovery code stands in for the second factor (docs/contract.md,
+// "Recovery codes"). Only the login service's RecoveryCode adds one, and
+// only after the password.
+func (s *Session) Satisfies(method string, notBefore time.Time) bool {
+	if method == MethodSMS && s.Has(MethodRecovery, notBefore) {
+		return true
+	}
+	return s.Has(method, notBefore)
+}
+
+// Methods returns the proved methods in canonical order (pwd, sms, rc).
 func (s *Session) Methods() []string {
 	out := make([]string, 0, 2)
-	for _, m := range []string{MethodPassword, MethodSMS} {
+	for _, m := range []string{MethodPassword, MethodSMS, MethodRecovery} {
 		if s.Has(m, time.Time{}) {
 			out = append(out, m)
 		}

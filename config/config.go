@@ -104,6 +104,7 @@ type Users struct {
 	Backend        string         `yaml:"backend"`
 	File           string         `yaml:"file"`
 	Signup         Signup         `yaml:"signup"`
+	Reset          Reset          `yaml:"reset"`
 	PasswordPolicy PasswordPolicy `yaml:"password_policy"`
 	// Passwordless turns on sign-in with a code alone (POST /api/sms/start
 	// and the portal's phone form) on every host; without it, only where
@@ -118,6 +119,24 @@ type Signup struct {
 	// /64 (IPv6) may start per hour (docs/contract.md, "Sign-up").
 	PerClientPerHour int `yaml:"per_client_per_hour"`
 }
+
+// Reset controls password reset by text-message code (redis backend
+// only; docs/contract.md, "Password reset").
+type Reset struct {
+	// Enabled offers reset; default true.
+	Enabled bool `yaml:"enabled"`
+	// Require lists the proofs a reset needs: [sms], or [sms,
+	// recovery_code]. Empty: [sms, recovery_code] for accounts that sign
+	// in with two factors (force_two_factor, or any route whose policy is
+	// two_factor) and [sms] for the others.
+	Require []string `yaml:"require"`
+}
+
+// Reset proofs (users.reset.require).
+const (
+	ResetProofSMS          = "sms"
+	ResetProofRecoveryCode = "recovery_code"
+)
 
 // PasswordPolicy bounds new passwords.
 type PasswordPolicy struct {

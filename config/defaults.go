@@ -64,6 +64,7 @@ func Default() *Config {
 			Backend:        "file",
 			File:           "users.yaml",
 			Signup:         Signup{PerClientPerHour: 10},
+			Reset:          Reset{Enabled: true},
 			PasswordPolicy: PasswordPolicy{MinLength: 8, MaxLength: 128},
 		},
 		Hashing: Hashing{

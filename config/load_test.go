@@ -49,6 +49,7 @@ users:
   backend: redis
   file: ""
   signup: { enabled: true }
+  reset: { enabled: true, require: [sms, recovery_code] }
   password_policy: { min_length: 12, max_length: 256 }
 hashing:
   argon2id: { memory_kib: 131072, iterations: 4, parallelism: 1 }
@@ -144,6 +145,7 @@ func fullConfig() *config.Config {
 		},
 		Users: config.Users{
 			Backend: "redis", File: "", Signup: config.Signup{Enabled: true, PerClientPerHour: 10},
+			Reset:          config.Reset{Enabled: true, Require: []string{"sms", "recovery_code"}},
 			PasswordPolicy: config.PasswordPolicy{MinLength: 12, MaxLength: 256},
 		},
 		Hashing: config.Hashing{

@@ -57,7 +57,7 @@ func (s *pagesSurface) signupSubmit(c *gin.Context) {
 // resetPage is GET /reset: step one (who), or step two (code and new
 // password) when ?u= is set.
 func (s *pagesSurface) resetPage(c *gin.Context) {
-	if s.registry == nil {
+	if s.registry == nil || !s.cfg.Users.Reset.Enabled {
 		s.fail(c, auth.ErrResetUnavailable)
 		return
 	}
@@ -66,6 +66,7 @@ func (s *pagesSurface) resetPage(c *gin.Context) {
 	d.Username = c.Query("u")
 	if d.Username != "" {
 		d.Mode = "code"
+		d.AskRecovery = s.resetAsksRecovery()
 	}
 	s.render(c, http.StatusOK, "reset.html", d)
 }
@@ -91,8 +92,10 @@ func (s *pagesSurface) resetSubmit(c *gin.Context) {
 		return
 	}
 	d.Mode = "code"
-	if err := s.resetFinish(c, login, c.PostForm("code"), c.PostForm("password")); err != nil {
-		if errors.Is(err, auth.ErrInvalidInput) {
+	d.AskRecovery = s.resetAsksRecovery()
+	in := auth.ResetIn{Login: login, Code: c.PostForm("code"), Password: c.PostForm("password"), RecoveryCode: c.PostForm("recovery_code")}
+	if err := s.resetFinish(c, in); err != nil {
+		if errors.Is(err, auth.ErrInvalidInput) || errors.Is(err, auth.ErrRecoveryCodeInvalid) {
 			// The code was not used up: keep it for the next try.
 			d.Form = map[string]string{"code": c.PostForm("code")}
 		}
@@ -144,6 +147,10 @@ func (s *pagesSurface) renderAccount(c *gin.Context, status int, sess *auth.Sess
 		d.Mode = "verify_phone"
 		d.NewPhone = auth.MaskPhone(sess.Change.Phone)
 	}
+	if err := s.fillRecovery(c, &d, u); err != nil {
+		s.fail(c, err)
+		return
+	}
 	list, err := s.sessions.ListUser(c.Request.Context(), u, sess.ID)
 	if err != nil {
 		s.fail(c, err)
@@ -162,7 +169,12 @@ func (s *pagesSurface) accountPage(c *gin.Context) {
 	if u == nil {
 		return
 	}
-	s.renderAccount(c, http.StatusOK, sess, u, s.page("account.title"))
+	d := s.page("account.title")
+	d.RD = s.rdParam(c)
+	if c.Query("recovered") != "" && sess.Has(auth.MethodRecovery, s.now().Add(-auth.CredentialChangeAge)) {
+		d.Recovered = true
+	}
+	s.renderAccount(c, http.StatusOK, sess, u, d)
 }
 
 // accountPassword is POST /account/password: current and new password.

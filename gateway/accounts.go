@@ -33,12 +33,12 @@ func (s *core) resetStart(c *gin.Context, login string) error {
 
 // resetFinish checks the code and sets the new password; the browser's
 // own session of the account, if any, stays signed in under a new id.
-func (s *core) resetFinish(c *gin.Context, login, code, password string) error {
+func (s *core) resetFinish(c *gin.Context, in auth.ResetIn) error {
 	sess, err := s.loadSession(c)
 	if err != nil {
 		return err
 	}
-	st, err := s.login.ResetFinish(c.Request.Context(), s.client(c), sess, auth.ResetIn{Login: login, Code: code, Password: password})
+	st, err := s.login.ResetFinish(c.Request.Context(), s.client(c), sess, in)
 	if err != nil {
 		return err
 	}
@@ -78,6 +78,8 @@ func (s *apiSurface) apiReset(c *gin.Context) {
 		Phone    string `json:"phone"`
 		Code     string `json:"code"`
 		Password string `json:"password"`
+		// RecoveryCode: needed too when users.reset.require says so.
+		RecoveryCode string `json:"recovery_code"`
 	}
 	if err := decodeJSON(c, &req); err != nil {
 		s.apiFail(c, err)
@@ -93,7 +95,7 @@ func (s *apiSurface) apiReset(c *gin.Context) {
 		c.JSON(http.StatusOK, gin.H{"status": "code_sent", "expires_in": int(s.cfg.OTP.TTL.Seconds())})
 		return
 	}
-	if err := s.resetFinish(c, login, req.Code, req.Password); err != nil {
+	if err := s.resetFinish(c, auth.ResetIn{Login: login, Code: req.Code, Password: req.Password, RecoveryCode: req.RecoveryCode}); err != nil {
 		s.apiFail(c, err)
 		return
 	}

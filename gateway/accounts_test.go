@@ -170,13 +170,17 @@ func TestSignup(t *testing.T) {
 	})
 }
 
+// resetBySMS is a gateway whose resets need the text-message code alone
+// (users.reset.require: [sms]); TestResetNeedsTwoProofs tests the default.
+var resetBySMS = setup{edit: func(cfg *config.Config, _ string) { cfg.Users.Reset.Require = []string{"sms"} }}
+
 func TestPasswordReset(t *testing.T) {
 	t.Parallel()
 	t.Run("needs the redis backend", func(t *testing.T) {
 		h := newHarness(t)
 		h.newClient(t).api(crmHost, "reset", map[string]string{"username": "alice"}).wantError(t, http.StatusNotFound, "reset_unavailable")
 	})
-	h := newHarness(t, withAccounts)
+	h := newHarness(t, withAccounts, resetBySMS)
 	a1, a2 := h.newClient(t), h.newClient(t)
 	a1.signIn(appHost, bob)
 	a2.signIn(appHost, bob)

@@ -50,27 +50,31 @@ func newAssertionCache(signer *auth.Signer, ttl time.Duration, clock auth.Clock)
 }
 
 // methodSets are the possible proved-method lists, by bit mask (pwd 1,
-// sms 2), in canonical order, with their header form. They are shared and
-// must not be modified.
-var methodSets = [4]struct {
+// sms 2, rc 4), in canonical order, with their header form. They are
+// shared and must not be modified.
+var methodSets = func() (sets [8]struct {
 	list   []string
 	joined string
-}{
-	{nil, ""},
-	{[]string{auth.MethodPassword}, auth.MethodPassword},
-	{[]string{auth.MethodSMS}, auth.MethodSMS},
-	{[]string{auth.MethodPassword, auth.MethodSMS}, auth.MethodPassword + "," + auth.MethodSMS},
-}
+}) {
+	for i := range sets {
+		for bit, m := range []string{auth.MethodPassword, auth.MethodSMS, auth.MethodRecovery} {
+			if i&(1<<bit) != 0 {
+				sets[i].list = append(sets[i].list, m)
+			}
+		}
+		sets[i].joined = strings.Join(sets[i].list, ",")
+	}
+	return sets
+}()
 
 // sessionMethods returns what Session.Methods returns, as a shared list
 // and its comma-joined form, without allocating.
 func sessionMethods(s *auth.Session) ([]string, string) {
 	i := 0
-	if s.Has(auth.MethodPassword, time.Time{}) {
-		i |= 1
-	}
-	if s.Has(auth.MethodSMS, time.Time{}) {
-		i |= 2
+	for bit, m := range [...]string{auth.MethodPassword, auth.MethodSMS, auth.MethodRecovery} {
+		if s.Has(m, time.Time{}) {
+			i |= 1 << bit
+		}
 	}
 	return methodSets[i].list, methodSets[i].joined
 }

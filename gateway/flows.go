@@ -57,7 +57,7 @@ func (s *core) codeNeeded(sess *auth.Session, u *auth.User, rt *route) bool {
 		notBefore = s.now().Add(-maxAge)
 	}
 	for _, m := range requiredMethods(policy, u) {
-		if m == auth.MethodSMS && !sess.Has(auth.MethodSMS, notBefore) {
+		if m == auth.MethodSMS && !sess.Satisfies(auth.MethodSMS, notBefore) {
 			return true
 		}
 	}

@@ -316,6 +316,7 @@ type harness struct {
 	registry *prometheus.Registry
 	users    *storeusers.Backend // with users.backend: redis
 	files    *fileusers.Backend  // with users.backend: file
+	recovery *auth.Recovery
 }
 
 // setup adjusts a harness before the gateway is built.
@@ -327,6 +328,10 @@ type setup struct {
 	sender    auth.Sender        // nil: the console sender writing to h.sms
 	hasher    gateway.Hasher     // nil: testHasher
 	logger    *slog.Logger       // nil: logs are discarded
+	// offerRecovery leaves the seeded accounts as never offered recovery
+	// codes, so their first two-factor sign-in on the portal goes to the
+	// offer; by default they were offered (recovery_test.go tests it).
+	offerRecovery bool
 }
 
 // baseRoutes are the routes every harness has.
@@ -371,7 +376,14 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 			o.store = x.store
 		}
 		if x.edit != nil {
-			o.edit = x.edit
+			// Edits compose, in the order given.
+			prev, next := o.edit, x.edit
+			o.edit = func(cfg *config.Config, up string) {
+				if prev != nil {
+					prev(cfg, up)
+				}
+				next(cfg, up)
+			}
 		}
 		if x.key != nil {
 			o.key = x.key
@@ -385,6 +397,7 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 		if x.logger != nil {
 			o.logger = x.logger
 		}
+		o.offerRecovery = o.offerRecovery || x.offerRecovery
 	}
 	h := &harness{
 		up:       newUpstream(t),
@@ -472,6 +485,14 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 		SendWindow:              cfg.OTP.MaxSends.Window,
 		Message:                 msg,
 	}, h.clock, nil)
+	h.recovery = auth.NewRecovery(h.store, signer.DeriveKey("recovery"), h.clock)
+	if !o.offerRecovery {
+		for _, u := range allUsers {
+			if _, err := h.recovery.MarkOffered(context.Background(), u.name); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	sessions := auth.NewSessions(h.store, auth.SessionConfig{
 		IdleTimeout:     cfg.Session.IdleTimeout,
 		AbsoluteTimeout: cfg.Session.AbsoluteTimeout,
@@ -496,6 +517,7 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 		Transport:  o.transport,
 		Hasher:     cmpHasher(o.hasher),
 		KV:         h.store,
+		Recovery:   h.recovery,
 		Logger:     o.logger,
 	}
 	if registry != nil {

@@ -87,7 +87,7 @@ func decide(r *route, s *auth.Session, u *auth.User, now time.Time) decision {
 	}
 	var missing []string
 	for _, m := range requiredMethods(r.policy, u) {
-		if !s.Has(m, notBefore) {
+		if !s.Satisfies(m, notBefore) {
 			missing = append(missing, m)
 		}
 	}

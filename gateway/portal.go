@@ -54,6 +54,16 @@ type pageData struct {
 	Sessions []sessionView
 	Signup   bool // sign-up is offered
 	Reset    bool // password reset is offered
+
+	// Recovery is the account's recovery codes (nil: not kept); HasPhone
+	// says it has a phone for them to back up; Codes is a new set, shown
+	// once; AskRecovery shows the reset form's recovery code field.
+	Recovery    *auth.RecoveryStatus
+	HasPhone    bool
+	Codes       []string
+	AskRecovery bool
+	// Recovered says the person just signed in with a recovery code.
+	Recovered bool
 }
 
 // fieldError is one problem of a form, for the error summary.
@@ -66,7 +76,7 @@ type sessionView struct {
 }
 
 // fieldOrder is the order fields appear in on the portal's forms.
-var fieldOrder = []string{"name", "username", "email", "phone", "current", "password", "code"}
+var fieldOrder = []string{"name", "username", "email", "phone", "current", "password", "code", "recovery_code"}
 
 // phoneExample returns a mobile number of region as its people write it,
 // or an international example when there is no default region.
@@ -179,6 +189,17 @@ func (s *pagesSurface) loginSubmit(c *gin.Context) {
 			s.redirectOTP(c, rd, e.Message)
 			return
 		}
+		if sess != nil && errors.Is(err, auth.ErrNoPhone) {
+			// Password proved, no phone to text: a recovery code (an
+			// administrator's) is the way on.
+			q := url.Values{"e": {"no_phone"}}
+			if rd != "" {
+				q.Set("rd", rd)
+			}
+			noStore(c)
+			c.Redirect(http.StatusSeeOther, s.prefix+"/recovery?"+q.Encode())
+			return
+		}
 		d := s.page("login.title")
 		if mode == "phone" {
 			d.Title = "phone_login.title"
@@ -289,6 +310,10 @@ func (s *pagesSurface) otpSubmit(c *gin.Context) {
 	}
 	s.setSessionCookie(c, sess)
 	noStore(c)
+	if target := s.offerRecovery(c, sess, rd); target != "" {
+		c.Redirect(http.StatusSeeOther, target)
+		return
+	}
 	c.Redirect(http.StatusSeeOther, orRoot(rd))
 }
 

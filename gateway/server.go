@@ -39,10 +39,13 @@ type Options struct {
 	// Hasher hashes new passwords (sign-up, reset, account page).
 	Hasher Hasher
 	// KV keeps pending password resets.
-	KV     auth.KV
-	Store  Pinger
-	Logger *slog.Logger
-	Clock  auth.Clock
+	KV auth.KV
+	// Recovery keeps recovery codes; nil builds one over KV (when it is
+	// an auth.Store) with a key derived from the signing key.
+	Recovery *auth.Recovery
+	Store    Pinger
+	Logger   *slog.Logger
+	Clock    auth.Clock
 	// Registerer receives the gateway's metrics; nil uses a private registry.
 	// A configuration reload builds a new Server on the same Registerer, so
 	// every series is registered with register (reuse what is there).
@@ -163,10 +166,15 @@ func New(opts Options) (*Server, error) {
 		s.clock = auth.SystemClock{}
 	}
 	limits, _ := opts.KV.(auth.Counter) // the store: it counts sign-ups per address
+	recovery := opts.Recovery
+	if st, ok := opts.KV.(auth.Store); ok && recovery == nil {
+		recovery = auth.NewRecovery(st, s.signer.DeriveKey("recovery"), s.clock)
+	}
 	s.login = auth.NewLogin(auth.LoginDeps{
 		Users: s.users, Authn: opts.Auth, Sessions: opts.Sessions, OTP: opts.OTP,
 		Regulator: opts.Regulator, Registry: opts.Registry, Hasher: opts.Hasher, KV: opts.KV, Limits: limits, SignupsPerHour: cfg.Users.Signup.PerClientPerHour,
 		Policy: s.policy, Signup: cfg.Users.Signup.Enabled, Region: s.region,
+		Recovery: recovery, ResetOff: !cfg.Users.Reset.Enabled, ResetNeedsRecovery: s.resetNeedsRecovery,
 		Observer: loginObserver{s.core}, Logger: s.log, Clock: s.clock,
 	})
 	var err error
@@ -276,6 +284,10 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	p.POST("/account/phone", s.limitBody, s.checkCSRF, s.pages.accountPhone)
 	p.POST("/account/phone/verify", s.limitBody, s.checkCSRF, s.pages.accountPhoneVerify)
 	p.POST("/account/sessions/revoke", s.limitBody, s.checkCSRF, s.pages.accountRevoke)
+	p.GET("/recovery", s.pages.recoveryPage)
+	p.POST("/recovery", s.limitBody, s.checkCSRF, s.pages.recoverySubmit)
+	p.GET("/recovery-codes", s.pages.recoveryCodesPage)
+	p.POST("/recovery-codes", s.limitBody, s.checkCSRF, s.pages.recoveryCodesSubmit)
 	p.GET("/static/style.css", s.pages.styleCSS)
 	p.GET("/static/portal.js", s.pages.portalJS)
 	p.GET("/static/logo", s.pages.logoFile)
@@ -288,6 +300,9 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	api.POST("/sms/start", s.limitBody, s.requireJSON, s.api.apiSMSStart)
 	api.POST("/signup", s.limitBody, s.requireJSON, s.api.apiSignup)
 	api.POST("/reset", s.limitBody, s.requireJSON, s.api.apiReset)
+	api.POST("/recovery", s.limitBody, s.requireJSON, s.api.apiRecovery)
+	api.GET("/recovery-codes", s.api.apiRecoveryStatus)
+	api.POST("/recovery-codes", s.limitBody, s.requireJSON, s.api.apiRecoveryCodes)
 	api.POST("/logout", s.limitBody, s.requireJSON, s.api.apiLogout)
 	api.GET("/session", s.api.apiSession)
 

@@ -58,6 +58,7 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.Store, wait func(t *test
 		{"Sets", s.sets},
 		{"SetsConcurrent", s.setsConcurrent},
 		{"SetsExpire", s.setsExpire},
+		{"RecoveryCodes", s.recoveryCodes},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, tt.fn)

@@ -1,0 +1,128 @@
+package auth
+
+// The login service's recovery-code steps (docs/contract.md, "Recovery
+// codes"): signing in with one instead of the text-message code, making a
+// new set on the account page, and the offer after a first sign-in.
+
+import (
+	"context"
+	"errors"
+)
+
+// Errors of the recovery-code steps.
+var (
+	// ErrRecoveryUnavailable: the gateway was built without recovery codes.
+	ErrRecoveryUnavailable = errors.New("recovery codes are not available")
+	// ErrPasswordFirst: a recovery code follows the password, proved in
+	// this session within CredentialChangeAge; it never replaces it.
+	ErrPasswordFirst = errors.New("sign in with the password first")
+	// ErrRecoveryNeedsPhone: recovery codes back up the phone; an account
+	// without one cannot make a set.
+	ErrRecoveryNeedsPhone = errors.New("recovery codes need a phone on the account")
+)
+
+// RecoveryCode signs in the session's user with one of their recovery
+// codes (or one an administrator issued) in place of the text-message
+// code: after the password, proved in this session within
+// CredentialChangeAge. The code is spent; a wrong one counts against the
+// account and the client like a wrong text-message code.
+func (l *Login) RecoveryCode(ctx context.Context, c Client, sess *Session, code string) (Step, error) {
+	if l.d.Recovery == nil {
+		return Step{}, ErrRecoveryUnavailable
+	}
+	if sess == nil || !sess.Has(MethodPassword, l.now().Add(-CredentialChangeAge)) {
+		return Step{}, ErrPasswordFirst
+	}
+	if code == "" {
+		return Step{}, FieldProblem("recovery_code", "field.recovery_code.required", "Enter one of your recovery codes.")
+	}
+	u, err := l.d.Users.Lookup(ctx, sess.User)
+	switch {
+	case errors.Is(err, ErrUserNotFound):
+		return Step{}, ErrPasswordFirst
+	case err != nil:
+		return Step{}, err
+	case u.Disabled || u.Generation != sess.Gen:
+		return Step{}, ErrPasswordFirst // the credentials changed since the password
+	}
+	if err := l.checkBan(ctx, c, u.Username); err != nil {
+		return Step{}, err
+	}
+	issued, err := l.d.Recovery.Use(ctx, u.Username, code)
+	if errors.Is(err, ErrRecoveryCodeInvalid) {
+		l.obs.Audit(ctx, c, Event{Name: "login_failed", User: u.Username, Attrs: []any{"reason", "recovery_code_invalid"}})
+		if rerr := l.recordFailure(ctx, c, u.Username); rerr != nil {
+			return Step{}, rerr
+		}
+	}
+	if err != nil {
+		return Step{}, err
+	}
+	remember := sess.Remember
+	if sess.Pending != nil {
+		remember = remember || sess.Pending.Remember
+	}
+	l.cancelPending(ctx, sess)
+	if err := l.d.Sessions.AddProof(ctx, sess, u, MethodRecovery, remember); err != nil {
+		return Step{}, err
+	}
+	if err := l.signedIn(ctx, u.Username); err != nil {
+		return Step{}, err
+	}
+	l.auditRecoveryUse(ctx, c, u.Username, issued, "login")
+	l.obs.Audit(ctx, c, Event{Name: "login_succeeded", User: u.Username, Attrs: []any{"methods", "pwd,rc"}})
+	return Step{Session: sess}, nil
+}
+
+// auditRecoveryUse records the use of a recovery code, with how many of
+// the account's own are left.
+func (l *Login) auditRecoveryUse(ctx context.Context, c Client, user string, issued bool, purpose string) {
+	attrs := []any{"purpose", purpose, "issued", issued}
+	if st, err := l.d.Recovery.Status(ctx, user); err == nil {
+		attrs = append(attrs, "left", st.Left)
+	}
+	l.obs.Audit(ctx, c, Event{Name: "recovery_code_used", User: user, Attrs: attrs})
+}
+
+// NewRecoveryCodes makes a new set of recovery codes for the signed-in
+// user u of sess, killing the old set, and returns them to be shown once.
+// A set backs up the phone, so it binds a new authenticator: it needs the
+// password and the second factor, each proved within CredentialChangeAge
+// (NIST SP 800-63B §6.1.2.3), and an account with a phone.
+func (l *Login) NewRecoveryCodes(ctx context.Context, c Client, sess *Session, u *User) ([]string, error) {
+	if l.d.Recovery == nil {
+		return nil, ErrRecoveryUnavailable
+	}
+	if u.Phone == "" {
+		return nil, ErrRecoveryNeedsPhone
+	}
+	since := l.now().Add(-CredentialChangeAge)
+	if sess == nil || !sess.Has(MethodPassword, since) || !sess.Satisfies(MethodSMS, since) {
+		return nil, ErrFreshProofNeeded
+	}
+	codes, err := l.d.Recovery.Generate(ctx, u.Username)
+	if err != nil {
+		return nil, err
+	}
+	l.obs.Audit(ctx, c, Event{Name: "recovery_codes_created", User: u.Username})
+	return codes, nil
+}
+
+// RecoveryStatus reports the recovery codes of user.
+func (l *Login) RecoveryStatus(ctx context.Context, user string) (RecoveryStatus, error) {
+	if l.d.Recovery == nil {
+		return RecoveryStatus{}, ErrRecoveryUnavailable
+	}
+	return l.d.Recovery.Status(ctx, user)
+}
+
+// OfferRecovery reports whether the signed-in user u of sess, who has
+// just completed a two-factor sign-in, is to be offered a set of recovery
+// codes now: once per account, the first time (docs/contract.md,
+// "Recovery codes"). It records the offer.
+func (l *Login) OfferRecovery(ctx context.Context, sess *Session, u *User) (bool, error) {
+	if l.d.Recovery == nil || u == nil || u.Phone == "" || sess == nil || !sess.Has(MethodSMS, l.now().Add(-CredentialChangeAge)) {
+		return false, nil
+	}
+	return l.d.Recovery.MarkOffered(ctx, u.Username)
+}

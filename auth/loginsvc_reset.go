@@ -1,0 +1,148 @@
+package auth
+
+// The login service's password reset (docs/contract.md, "Password reset").
+
+import (
+	"context"
+	"errors"
+	"strings"
+)
+
+// resetKey names the pending reset of a login: by its regulation subject
+// (Subject), so that every spelling of one account, or of one unknown
+// name, is one pending reset, and both behave alike.
+func resetKey(subject string) string { return "reset:" + subject }
+
+// ResetStart sends a reset code to the account's phone. Unknown accounts
+// get the same answer and a decoy that sends nothing.
+func (l *Login) ResetStart(ctx context.Context, c Client, login string) error {
+	if l.d.Registry == nil || l.d.ResetOff {
+		return ErrResetUnavailable
+	}
+	login = strings.TrimSpace(login)
+	if login == "" {
+		return FieldProblem("username", "field.username.required", "Enter your username, email or phone number.")
+	}
+	u, subject, err := ResolveLogin(ctx, l.d.Users, login, l.d.Region)
+	if err != nil {
+		return err
+	}
+	var ch *Challenge
+	if u != nil && !u.Disabled && u.Phone != "" {
+		ch, err = l.d.OTP.Start(ctx, u.Username, u.Phone, PurposeReset)
+		if err == nil {
+			l.obs.Audit(ctx, c, Event{Name: "otp_sent", User: u.Username, Phone: u.Phone, Attrs: []any{"purpose", PurposeReset}})
+		}
+	} else {
+		ch, err = l.d.OTP.StartDecoy(ctx, "reset:"+subject, PurposeReset)
+	}
+	if err != nil {
+		return err
+	}
+	return l.d.KV.Set(ctx, resetKey(subject), []byte(ch.ID), l.CodeTTL())
+}
+
+// ResetIn is the second step of a password reset.
+type ResetIn struct {
+	Login, Code, Password string
+	// RecoveryCode is one of the account's recovery codes, needed besides
+	// the text-message code when ResetNeedsRecovery says so.
+	RecoveryCode string
+}
+
+// ResetFinish checks the code and sets the new password, ending every
+// other session of the account. The client's own session sess, when it
+// is a valid one of this account, survives under the new credentials and
+// is returned in Step.Session.
+func (l *Login) ResetFinish(ctx context.Context, c Client, sess *Session, in ResetIn) (Step, error) {
+	if l.d.Registry == nil || l.d.ResetOff {
+		return Step{}, ErrResetUnavailable
+	}
+	login := strings.TrimSpace(in.Login)
+	u, subject, err := ResolveLogin(ctx, l.d.Users, login, l.d.Region)
+	if err != nil {
+		return Step{}, err
+	}
+	// Only what the password alone shows is checked before the code
+	// (length, common passwords, the name typed): checked against the
+	// account's email or phone here, it would tell anyone who typed them
+	// that they are that account's (docs/contract.md, "Password reset").
+	if p := l.d.Policy.Check(in.Password, &User{Username: login}); p.ID != "" {
+		return Step{}, &InputError{Problems: map[string]Problem{"password": p}}
+	}
+	if err := l.checkBan(ctx, c, subject); err != nil {
+		return Step{}, err
+	}
+	chID, err := l.d.KV.Get(ctx, resetKey(subject))
+	if errors.Is(err, ErrNotFound) {
+		return Step{}, ErrOTPExpired
+	}
+	if err != nil {
+		return Step{}, err
+	}
+	code, err := l.codeInput(in.Code)
+	if err != nil {
+		return Step{}, err
+	}
+	_, err = l.d.OTP.VerifyThen(ctx, string(chID), code, func(ch *Challenge) error {
+		if u == nil || ch.User != u.Username {
+			return ErrOTPInvalid
+		}
+		// The account's own data, now that the code is proved; a refusal
+		// keeps the code for another password.
+		if p := l.d.Policy.Check(in.Password, u); p.ID != "" {
+			return &InputError{Problems: map[string]Problem{"password": p}}
+		}
+		return l.resetSecondProof(ctx, c, u, in.RecoveryCode)
+	})
+	if errors.Is(err, ErrOTPInvalid) || errors.Is(err, ErrRecoveryCodeInvalid) {
+		if rerr := l.recordFailure(ctx, c, subject); rerr != nil {
+			return Step{}, rerr
+		}
+	}
+	if err != nil {
+		return Step{}, err
+	}
+	if sess != nil && (!sess.Authenticated() || sess.User != u.Username || sess.Gen != u.Generation) {
+		sess = nil
+	}
+	hash, err := l.d.Hasher.Hash(ctx, in.Password)
+	if err != nil {
+		return Step{}, err
+	}
+	if err := l.d.Registry.SetPassword(ctx, u.Username, hash); err != nil {
+		return Step{}, err
+	}
+	_, _ = l.d.KV.Delete(ctx, resetKey(subject))
+	if err := l.signedIn(ctx, subject); err != nil {
+		return Step{}, err
+	}
+	n, err := l.keepOnly(ctx, sess, u.Username)
+	if err != nil {
+		return Step{}, err
+	}
+	l.obs.Audit(ctx, c, Event{Name: "password_reset", User: u.Username, Phone: u.Phone, Attrs: []any{"sessions_revoked", n}})
+	return Step{Session: sess}, nil
+}
+
+// resetSecondProof spends the recovery code a reset of u needs besides
+// the text-message code (users.reset.require): after the code, so that
+// whether an account needs one tells nobody anything, and before the
+// code is spent, so that a missing or wrong one keeps it.
+func (l *Login) resetSecondProof(ctx context.Context, c Client, u *User, code string) error {
+	if l.d.ResetNeedsRecovery == nil || !l.d.ResetNeedsRecovery(u) {
+		return nil
+	}
+	if l.d.Recovery == nil {
+		return ErrRecoveryUnavailable
+	}
+	if code == "" {
+		return FieldProblem("recovery_code", "field.recovery_code.reset", "Your account signs in with two factors: enter one of your recovery codes too.")
+	}
+	issued, err := l.d.Recovery.Use(ctx, u.Username, code)
+	if err != nil {
+		return err
+	}
+	l.auditRecoveryUse(ctx, c, u.Username, issued, PurposeReset)
+	return nil
+}

@@ -1,0 +1,292 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Recovery codes (docs/contract.md, "Recovery codes"): the way back in
+// when the phone is lost. An account has at most one set of
+// RecoveryCodeCount single-use codes, made at once and shown once; making
+// a new set kills the old one. An administrator can also issue one
+// single-use code that lives IssuedCodeTTL. A code stands in for the
+// second factor once.
+//
+// Only keyed hashes are stored, and each code is a store key of its own,
+// so that KV.Delete (of several concurrent Deletes exactly one reports
+// true) makes every code single-use without a read-modify-write. Keys are
+// named by the account's username through the deployment's keyNamer, so
+// the codes work with every user backend, the file backend included.
+type Recovery struct {
+	kv    Store
+	names keyNamer
+	clock Clock
+}
+
+// Recovery code parameters.
+const (
+	// RecoveryCodeCount is how many codes one set has.
+	RecoveryCodeCount = 10
+	// IssuedCodeTTL is how long an administrator's one-time code lives.
+	IssuedCodeTTL = 24 * time.Hour
+	// recoveryCodeLen is a code's length in symbols of recoveryAlphabet:
+	// 12 × 5 = 60 bits, shown as three groups of four.
+	recoveryCodeLen = 12
+)
+
+// recoveryAlphabet is Crockford's base32: no I, L, O or U, so a code read
+// aloud or off paper is not misread; normalizeRecovery maps the look-alikes.
+const recoveryAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// ErrRecoveryCodeInvalid is a recovery code that is not one of the
+// account's unused codes (nor an issued one still alive). It is counted
+// like a wrong code.
+var ErrRecoveryCodeInvalid = errors.New("invalid recovery code")
+
+// NewRecovery returns the recovery code service over kv. key names the
+// store keys (derive it with Signer.DeriveKey("recovery")); NewRecovery
+// panics when it is shorter than MinKeyLen.
+func NewRecovery(kv Store, key []byte, clock Clock) *Recovery {
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	return &Recovery{kv: kv, names: keyNamer{key: requireKey("NewRecovery", key)}, clock: clock}
+}
+
+// recoverySet is what the store keeps of an account's set: its random
+// batch id (part of every code's key, so an old set's codes are dead the
+// moment a new batch is recorded) and the codes' hashes, to count them.
+// Offered alone records that the set was offered and not made.
+type recoverySet struct {
+	Batch   string   `json:"b,omitempty"`
+	Hashes  []string `json:"h,omitempty"`
+	Offered bool     `json:"o,omitempty"`
+	Created int64    `json:"c,omitempty"`
+}
+
+func (r *Recovery) setKey(user string) string { return "rc:" + r.names.name("user", user) }
+
+func (r *Recovery) codeKey(user, batch, hash string) string {
+	return r.setKey(user) + ":" + batch + ":" + hash
+}
+
+func (r *Recovery) issuedKey(user, hash string) string { return r.setKey(user) + ":i:" + hash }
+
+// hash is the keyed hash of a normalized code of user: bound to the
+// account, so one account's code never names another's.
+func (r *Recovery) hash(user, code string) string { return r.names.name("recovery "+user, code) }
+
+func (r *Recovery) load(ctx context.Context, user string) (*recoverySet, error) {
+	b, err := r.kv.Get(ctx, r.setKey(user))
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var set recoverySet
+	if err := json.Unmarshal(b, &set); err != nil {
+		return nil, fmt.Errorf("recovery codes of an account: %w", ErrStoreUnavailable)
+	}
+	return &set, nil
+}
+
+// Generate makes a new set of RecoveryCodeCount codes for user and
+// returns them, formatted to be shown once. The account's previous set,
+// used or not, stops working.
+func (r *Recovery) Generate(ctx context.Context, user string) ([]string, error) {
+	old, err := r.load(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	batch, err := randomText(9)
+	if err != nil {
+		return nil, err
+	}
+	set := &recoverySet{Batch: batch, Created: r.clock.Now().Unix()}
+	codes := make([]string, RecoveryCodeCount)
+	for i := range codes {
+		code, err := newRecoveryCode()
+		if err != nil {
+			return nil, err
+		}
+		h := r.hash(user, code)
+		if err := r.kv.Set(ctx, r.codeKey(user, batch, h), []byte{1}, Forever); err != nil {
+			return nil, err
+		}
+		set.Hashes = append(set.Hashes, h)
+		codes[i] = FormatRecoveryCode(code)
+	}
+	b, err := json.Marshal(set)
+	if err != nil {
+		return nil, err
+	}
+	// Recording the batch is what switches sets: from here the old codes'
+	// keys are never looked up again; deleting them only tidies.
+	if err := r.kv.Set(ctx, r.setKey(user), b, Forever); err != nil {
+		return nil, err
+	}
+	if old != nil {
+		for _, h := range old.Hashes {
+			_, _ = r.kv.Delete(ctx, r.codeKey(user, old.Batch, h))
+		}
+	}
+	return codes, nil
+}
+
+// Issue makes one single-use code for user that lives IssuedCodeTTL, for
+// an administrator to hand over (gatehouse user issue-recovery). It does
+// not touch the account's own set.
+func (r *Recovery) Issue(ctx context.Context, user string) (string, error) {
+	code, err := newRecoveryCode()
+	if err != nil {
+		return "", err
+	}
+	if err := r.kv.Set(ctx, r.issuedKey(user, r.hash(user, code)), []byte{1}, IssuedCodeTTL); err != nil {
+		return "", err
+	}
+	return FormatRecoveryCode(code), nil
+}
+
+// Use spends code, one of user's codes or an issued one, and reports
+// whether it was issued. Anything else is ErrRecoveryCodeInvalid.
+func (r *Recovery) Use(ctx context.Context, user, code string) (issued bool, err error) {
+	norm, ok := normalizeRecovery(code)
+	if !ok {
+		return false, ErrRecoveryCodeInvalid
+	}
+	h := r.hash(user, norm)
+	set, err := r.load(ctx, user)
+	if err != nil {
+		return false, err
+	}
+	if set != nil && set.Batch != "" {
+		ok, err := r.kv.Delete(ctx, r.codeKey(user, set.Batch, h))
+		if err != nil || ok {
+			return false, err
+		}
+	}
+	ok, err = r.kv.Delete(ctx, r.issuedKey(user, h))
+	if err != nil {
+		return false, err
+	}
+	if !ok {
+		return false, ErrRecoveryCodeInvalid
+	}
+	return true, nil
+}
+
+// RecoveryStatus is what an account has of recovery codes.
+type RecoveryStatus struct {
+	Made    bool      // a set was made (it may be used up)
+	Offered bool      // a set was offered, made or not
+	Left    int       // unused codes of the set
+	Created time.Time // when the set was made
+}
+
+// Status reports user's set: whether one was made or offered, and how
+// many of its codes are left.
+func (r *Recovery) Status(ctx context.Context, user string) (RecoveryStatus, error) {
+	set, err := r.load(ctx, user)
+	if err != nil || set == nil {
+		return RecoveryStatus{}, err
+	}
+	st := RecoveryStatus{Made: set.Batch != "", Offered: true}
+	if st.Made {
+		st.Created = time.Unix(set.Created, 0)
+	}
+	for _, h := range set.Hashes {
+		_, err := r.kv.Get(ctx, r.codeKey(user, set.Batch, h))
+		switch {
+		case err == nil:
+			st.Left++
+		case !errors.Is(err, ErrNotFound):
+			return RecoveryStatus{}, err
+		}
+	}
+	return st, nil
+}
+
+// MarkOffered records that user was offered a set and declined, so the
+// offer after a sign-in is made once. It reports whether this call was
+// the one to record it (false: offered or made before).
+func (r *Recovery) MarkOffered(ctx context.Context, user string) (bool, error) {
+	b, err := json.Marshal(recoverySet{Offered: true})
+	if err != nil {
+		return false, err
+	}
+	return r.kv.SetNX(ctx, r.setKey(user), b, Forever)
+}
+
+// newRecoveryCode returns recoveryCodeLen random symbols of
+// recoveryAlphabet (5 bits each, from crypto/rand).
+func newRecoveryCode() (string, error) {
+	var b [recoveryCodeLen]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	out := make([]byte, recoveryCodeLen)
+	for i, v := range b {
+		out[i] = recoveryAlphabet[v&31] // 256 is a multiple of 32: uniform
+	}
+	return string(out), nil
+}
+
+// FormatRecoveryCode shows a normalized code as people copy it: lower
+// case, groups of four joined by hyphens.
+func FormatRecoveryCode(code string) string {
+	code = strings.ToLower(code)
+	var sb strings.Builder
+	for i := 0; i < len(code); i += 4 {
+		if i > 0 {
+			sb.WriteByte('-')
+		}
+		sb.WriteString(code[i:min(i+4, len(code))])
+	}
+	return sb.String()
+}
+
+// normalizeRecovery reads a code as typed: case, spaces and hyphens do
+// not matter, and I, L, O (and their lower case) read as 1, 1, 0.
+func normalizeRecovery(s string) (string, bool) {
+	out := make([]byte, 0, recoveryCodeLen)
+	for _, c := range []byte(strings.ToUpper(s)) {
+		switch {
+		case c == ' ' || c == '-' || c == '\t':
+			continue
+		case c == 'I' || c == 'L':
+			c = '1'
+		case c == 'O':
+			c = '0'
+		case strings.IndexByte(recoveryAlphabet, c) < 0:
+			return "", false
+		}
+		if len(out) == recoveryCodeLen {
+			return "", false
+		}
+		out = append(out, c)
+	}
+	return string(out), len(out) == recoveryCodeLen
+}
+
+// LooksLikeRecoveryCode reports whether s has a recovery code's shape
+// (and so is not a mistyped SMS code).
+func LooksLikeRecoveryCode(s string) bool {
+	_, ok := normalizeRecovery(s)
+	return ok
+}
+
+// randomText returns n random bytes in base64url.
+func randomText(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
