@@ -24,8 +24,10 @@ const usage = `Usage: gatehouse <command> [flags]
 
 Commands:
   serve  [-c gateway.yaml]     run the gateway (default command)
+         --dev [-listen ADDR]  local try over plain http on a loopback address; NOT FOR PRODUCTION
   demo   [-listen ADDR]        run a self-contained demo (memory store, console SMS, demo app)
   check-config [-c FILE]       validate the configuration; print FILE:LINE: message per problem
+               [--dev [-listen ADDR]]  as serve --dev would run it
   hash-password [-c FILE]      read a password on stdin, print an argon2id PHC string
   keygen [-o FILE]             write a new Ed25519 signing key (PEM, mode 0600)
   user add|list|show|delete|set-phone|set-password|disable|enable   manage accounts (users.backend: redis)
