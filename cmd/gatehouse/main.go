@@ -30,7 +30,7 @@ Commands:
                [--dev [-listen ADDR]]  as serve --dev would run it
   hash-password [-c FILE]      read a password on stdin, print an argon2id PHC string
   keygen [-o FILE]             write a new Ed25519 signing key (PEM, mode 0600)
-  user add|list|show|delete|set-phone|set-password|disable|enable   manage accounts (users.backend: redis)
+  user add|list|show|delete|set-phone|set-password|disable|enable   manage accounts (users.backend: redis; add also writes users.file)
   version                      print the version
 
 -c defaults to $GATEHOUSE_CONFIG, then ./gateway.yaml.

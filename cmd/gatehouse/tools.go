@@ -171,7 +171,7 @@ func cmdCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) 
 	if cfg.Users.Backend == "file" {
 		if _, err := fileusers.New(cfg.Users.File, cfg.OTP.DefaultRegion, nil); err != nil {
 			if errors.Is(err, iofs.ErrNotExist) {
-				err = fmt.Errorf("%w; create it from users.example.yaml (cp users.example.yaml %s, then put a hash from `gatehouse hash-password` in it)", err, cfg.Users.File)
+				err = fmt.Errorf("%w; create it with `gatehouse user add -c %s USERNAME`, or from users.example.yaml (cp users.example.yaml %s, then put a hash from `gatehouse hash-password` in it)", err, path, cfg.Users.File)
 			}
 			note(err, "users.file")
 		}
