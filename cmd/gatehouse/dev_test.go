@@ -119,6 +119,27 @@ func TestServeDev(t *testing.T) {
 			t.Errorf("start output lacks %q:\n%s", want, out)
 		}
 	}
+	plainCookies(t, resp)
+	// A reload (the file changed) runs in development mode too.
+	data, _ := os.ReadFile(cfg)
+	if err := os.WriteFile(cfg, append(data, "# changed\n"...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out := stderr.waitFor(`"msg":"configuration reloaded"`, 10*time.Second); !strings.Contains(out, `"msg":"configuration reloaded"`) {
+		t.Fatalf("no reload:\n%s", out)
+	}
+	resp, err := http.Get("http://" + addr + "/_gatehouse/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	plainCookies(t, resp)
+}
+
+// plainCookies fails unless resp is 200 with cookies a browser keeps over
+// plain http: not Secure, no __Host- or __Secure- name.
+func plainCookies(t *testing.T, resp *http.Response) {
+	t.Helper()
 	if resp.StatusCode != http.StatusOK || len(resp.Cookies()) == 0 {
 		t.Fatalf("login page: %d, cookies %v", resp.StatusCode, resp.Cookies())
 	}
