@@ -73,7 +73,7 @@ func (s *core) checkCSRF(c *gin.Context) {
 		// The likeliest cause by far: the browser refused the Secure
 		// cookie the form's page set, because the page came over plain
 		// http. Say so, to the person and in the log.
-		s.csrfFail(c, "no form cookie: this page was reached over plain http, but session.secure is true, so the browser does not keep the gateway's Secure cookies; use https, or for a local try set session.secure: false and an http public_url", errCSRFInsecure)
+		s.csrfFail(c, "no form cookie: this page was reached over plain http, but session.secure is true, so the browser does not keep the gateway's Secure cookies; use https, or for a local try run serve --dev, or set session.secure: false and an http public_url", errCSRFInsecure)
 		return
 	}
 	got := c.PostForm(csrfField)

@@ -49,6 +49,15 @@ func (a *app) serve(ctx context.Context, ln, adminLn net.Listener) error {
 			return fmt.Errorf("admin_listen %s: %w", cfg.Server.AdminListen, err)
 		}
 	}
+	if a.dev.on {
+		if err := checkDevListeners(ln, adminLn); err != nil {
+			_ = ln.Close() // never served
+			if adminLn != nil {
+				_ = adminLn.Close()
+			}
+			return err
+		}
+	}
 	t := cfg.Server.Timeouts
 	errLog := newErrorLog(a.log)
 	main := &http.Server{

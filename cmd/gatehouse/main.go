@@ -24,11 +24,14 @@ const usage = `Usage: gatehouse <command> [flags]
 
 Commands:
   serve  [-c gateway.yaml]     run the gateway (default command)
+         --dev [-listen ADDR]  local try over plain http on a loopback address; NOT FOR PRODUCTION
   demo   [-listen ADDR]        run a self-contained demo (memory store, console SMS, demo app)
+  demo-app [-c FILE] [-listen ADDR] [-gateway URL]   run the demo app alone, as a route's upstream
   check-config [-c FILE]       validate the configuration; print FILE:LINE: message per problem
+               [--dev [-listen ADDR]]  as serve --dev would run it
   hash-password [-c FILE]      read a password on stdin, print an argon2id PHC string
   keygen [-o FILE]             write a new Ed25519 signing key (PEM, mode 0600)
-  user add|list|show|delete|set-phone|set-password|disable|enable   manage accounts (users.backend: redis)
+  user add|list|show|delete|set-phone|set-password|disable|enable   manage accounts (users.backend: redis; add also writes users.file)
   version                      print the version
 
 -c defaults to $GATEHOUSE_CONFIG, then ./gateway.yaml.
@@ -72,6 +75,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdServe(ctx, args, stderr)
 	case "demo":
 		err = cmdDemo(ctx, args, stdout, stderr)
+	case "demo-app":
+		err = cmdDemoApp(ctx, args, stdout, stderr)
 	case "hash-worker": // internal: serve's low-priority password hashing
 		err = hashworker.Serve(stdin, stdout)
 	case "check-config":

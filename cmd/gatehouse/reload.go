@@ -108,7 +108,7 @@ func fileSum(path string) ([sha256.Size]byte, error) {
 func (a *app) reload(ctx context.Context) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	cfg, warnings, err := checkConfig(a.configPath)
+	cfg, warnings, err := checkConfig(a.configPath, a.dev)
 	if err == nil {
 		logWarnings(a.log, warnings)
 		cfg = a.keepRestartOnly(cfg)

@@ -55,6 +55,8 @@ type app struct {
 	// delivers SIGHUP.
 	configPath string
 	hup        <-chan os.Signal
+	// dev is --dev: each reload applies it again.
+	dev devMode
 
 	mu      sync.Mutex // serialises reloads
 	current atomic.Pointer[generation]
@@ -82,16 +84,24 @@ type overrides struct {
 func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := newFlags("serve", stderr)
 	c := fs.String("c", "", "configuration file")
+	devOn, listen := devFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	dev, err := newDevMode(fs, *devOn, *listen)
+	if err != nil {
 		return err
 	}
 	log := newLogger(stderr)
 	path := configPath(*c)
-	cfg, warnings, err := checkConfig(path)
+	cfg, warnings, err := checkConfig(path, dev)
 	if err != nil {
 		printWarnings(stderr, warnings)
 		printProblems(stderr, err)
 		return errProblems
+	}
+	if dev.on {
+		warnDev(stderr, log, cfg)
 	}
 	logWarnings(log, warnings)
 	hup := make(chan os.Signal, 1)
@@ -102,7 +112,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer a.close()
-	a.configPath, a.hup = path, hup
+	a.configPath, a.hup, a.dev = path, hup, dev
 	return a.serve(ctx, nil, nil)
 }
 

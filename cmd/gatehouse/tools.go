@@ -55,19 +55,47 @@ func parseFlagsOnly(fs *flag.FlagSet, args []string) error {
 
 // loadConfig loads and validates the configuration.
 func loadConfig(path string) (*config.Config, error) {
-	cfg, _, err := checkConfig(path)
+	cfg, _, err := checkConfig(path, devMode{})
 	return cfg, err
 }
 
-// checkConfig loads and validates the configuration, and returns its
-// warnings (config.Check) too, also when it has problems.
-func checkConfig(path string) (*config.Config, []*config.Problem, error) {
+// devMode is --dev and its -listen (docs/contract.md, "Development
+// mode"): never on unless asked for on the command line.
+type devMode struct {
+	on     bool
+	listen string // -listen; "" keeps server.listen
+}
+
+// devFlags adds --dev and -listen to a command's flags.
+func devFlags(fs *flag.FlagSet) (on *bool, listen *string) {
+	on = fs.Bool("dev", false, "development mode, NOT FOR PRODUCTION: plain http on a loopback address (docs/contract.md)")
+	listen = fs.String("listen", "", "with --dev: listen on this loopback address instead of server.listen, e.g. 127.0.0.1:8080")
+	return on, listen
+}
+
+// newDevMode checks the --dev flags: -listen only goes with --dev.
+func newDevMode(fs *flag.FlagSet, on bool, listen string) (devMode, error) {
+	if listen != "" && !on {
+		_, _ = fmt.Fprintf(fs.Output(), "%s: -listen goes with --dev only; set server.listen in the configuration\n", fs.Name()) // stderr
+		return devMode{}, errUsage
+	}
+	return devMode{on: on, listen: listen}, nil
+}
+
+// checkConfig loads and validates the configuration, with the changes of
+// --dev when dev is on, and returns its warnings (config.Check) too, also
+// when it has problems.
+func checkConfig(path string, dev devMode) (*config.Config, []*config.Problem, error) {
 	cfg, err := config.Load(path)
 	if err != nil {
 		return nil, nil, err
 	}
+	var devErr error
+	if dev.on {
+		cfg, devErr = cfg.Dev(dev.listen)
+	}
 	warnings, err := cfg.Check()
-	if err != nil {
+	if err = errors.Join(devErr, err); err != nil {
 		return nil, warnings, err
 	}
 	return cfg, warnings, nil
@@ -106,11 +134,16 @@ func printProblems(w io.Writer, err error) {
 func cmdCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("check-config", stderr)
 	c := fs.String("c", "", "configuration file")
+	devOn, listen := devFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	dev, err := newDevMode(fs, *devOn, *listen)
+	if err != nil {
+		return err
+	}
 	path := configPath(*c)
-	cfg, weak, err := checkConfig(path)
+	cfg, weak, err := checkConfig(path, dev)
 	if err != nil {
 		printWarnings(stdout, weak)
 		printProblems(stdout, err)
@@ -138,7 +171,7 @@ func cmdCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) 
 	if cfg.Users.Backend == "file" {
 		if _, err := fileusers.New(cfg.Users.File, cfg.OTP.DefaultRegion, nil); err != nil {
 			if errors.Is(err, iofs.ErrNotExist) {
-				err = fmt.Errorf("%w; create it from users.example.yaml (cp users.example.yaml %s, then put a hash from `gatehouse hash-password` in it)", err, cfg.Users.File)
+				err = fmt.Errorf("%w; create it with `gatehouse user add -c %s USERNAME`, or from users.example.yaml (cp users.example.yaml %s, then put a hash from `gatehouse hash-password` in it)", err, path, cfg.Users.File)
 			}
 			note(err, "users.file")
 		}
@@ -156,7 +189,11 @@ func cmdCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) 
 		printProblems(stdout, errors.Join(problems...))
 		return errProblems
 	}
-	_, err = fmt.Fprintf(stdout, "%s: OK (%d routes)\n", path, len(cfg.Routes))
+	mode := ""
+	if dev.on {
+		mode = "; --dev: " + cfg.Server.PublicURL
+	}
+	_, err = fmt.Fprintf(stdout, "%s: OK (%d routes%s)\n", path, len(cfg.Routes), mode)
 	return err
 }
 

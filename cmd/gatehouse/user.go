@@ -19,9 +19,10 @@ import (
 
 const userUsage = `Usage: gatehouse user <command> [-c gateway.yaml] [flags] [args]
 
-Commands (users.backend: redis; accounts live in the configured Redis):
+Commands (users.backend: redis, accounts in the configured Redis; add also
+works with users.backend: file, where it writes users.file, creating it):
   add [--email E] [--phone P] [--name N] [--groups a,b] [--force-2fa] USERNAME
-                             create an account; password on stdin (prompted without echo on a terminal)
+                             create an account; password on stdin (prompted twice without echo on a terminal)
   list                       list accounts
   show USERNAME              show one account
   delete USERNAME            delete an account
@@ -72,11 +73,6 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		printProblems(stderr, err)
 		return errProblems
 	}
-	users, closeStore, err := openUserStore(cfg)
-	if err != nil {
-		return err
-	}
-	defer closeStore()
 	p := cfg.Hashing.Argon2id
 	hasher := auth.NewHasher(auth.Argon2Params{MemoryKiB: p.MemoryKiB, Iterations: p.Iterations, Parallelism: p.Parallelism}, 1, time.Minute)
 	policy := auth.PasswordPolicy{MinLength: cfg.Users.PasswordPolicy.MinLength, MaxLength: cfg.Users.PasswordPolicy.MaxLength}
@@ -93,17 +89,30 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return hasher.Hash(ctx, pw)
 	}
 
-	switch sub {
-	case "add":
-		u := &auth.User{Username: arg, Email: strings.ToLower(strings.TrimSpace(*email)), DisplayName: *name, ForceTwoFactor: *force}
-		if *phone != "" {
-			if u.Phone, err = auth.NormalizePhone(*phone, ""); err != nil {
-				return err
-			}
-		}
+	var u *auth.User
+	if sub == "add" {
+		u = &auth.User{Username: arg, Email: strings.ToLower(strings.TrimSpace(*email)), DisplayName: *name, ForceTwoFactor: *force}
 		for _, g := range strings.Split(*groups, ",") {
 			if g = strings.TrimSpace(g); g != "" {
 				u.Groups = append(u.Groups, g)
+			}
+		}
+		if cfg.Users.Backend == "file" {
+			u.Phone = *phone // fileusers.Add normalises it as the gateway reads the file
+			return addFileUser(cfg, u, func() (string, error) { return newHash(u) }, stdout)
+		}
+	}
+	users, closeStore, err := openUserStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+
+	switch sub {
+	case "add":
+		if *phone != "" {
+			if u.Phone, err = auth.NormalizePhone(*phone, ""); err != nil {
+				return err
 			}
 		}
 		if u.PasswordHash, err = newHash(u); err != nil {
@@ -194,7 +203,7 @@ func userFlags(u *auth.User) string {
 // openUserStore connects to the configured Redis for the user backend.
 func openUserStore(cfg *config.Config) (*storeusers.Backend, func(), error) {
 	if cfg.Users.Backend != "redis" {
-		return nil, nil, errors.New("gatehouse user manages users.backend: redis; with the file backend, edit users.yaml (gatehouse hash-password makes the hashes)")
+		return nil, nil, errors.New("with users.backend: file, gatehouse user only adds people (gatehouse user add); for the rest edit users.yaml (gatehouse hash-password makes the hashes)")
 	}
 	if cfg.Store.Driver != "redis" {
 		return nil, nil, errors.New("gatehouse user needs store.driver: redis: a memory store lives inside one gatehouse process only")
