@@ -121,7 +121,8 @@ func (l *Login) RecoveryStatus(ctx context.Context, user string) (RecoveryStatus
 // codes now: once per account, the first time (docs/contract.md,
 // "Recovery codes"). It records the offer.
 func (l *Login) OfferRecovery(ctx context.Context, sess *Session, u *User) (bool, error) {
-	if l.d.Recovery == nil || u == nil || u.Phone == "" || sess == nil || !sess.Has(MethodSMS, l.now().Add(-CredentialChangeAge)) {
+	since := l.now().Add(-CredentialChangeAge)
+	if l.d.Recovery == nil || u == nil || u.Phone == "" || sess == nil || !sess.Has(MethodPassword, since) || !sess.Has(MethodSMS, since) {
 		return false, nil
 	}
 	return l.d.Recovery.MarkOffered(ctx, u.Username)

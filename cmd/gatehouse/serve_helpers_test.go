@@ -30,6 +30,13 @@ func startServe(t *testing.T, yaml func(addr, users, key string) string) (addr s
 	if err := os.WriteFile(cfg, []byte(yaml(addr, users, key)), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return addr, runServe(t, cfg, addr)
+}
+
+// runServe runs `serve -c cfg` until the test ends and waits until it
+// answers on addr.
+func runServe(t *testing.T, cfg, addr string) (stderr *syncBuffer) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	stderr = &syncBuffer{}
@@ -50,7 +57,7 @@ func startServe(t *testing.T, yaml func(addr, users, key string) string) (addr s
 		resp, err := http.Get("http://" + addr + "/_gatehouse/jwks.json")
 		if err == nil {
 			resp.Body.Close()
-			return addr, stderr
+			return stderr
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("serve did not start: %v\n%s", err, stderr.String())

@@ -30,6 +30,8 @@ works with users.backend: file, where it writes users.file, creating it):
   set-password USERNAME      change the password (stdin, as for add)
   disable USERNAME           refuse the account's logins
   enable USERNAME            allow them again
+  issue-recovery USERNAME    print one single-use recovery code, valid 24 h (any user backend)
+  reset-2fa USERNAME         clear the phone binding and print a one-time code as issue-recovery
 `
 
 // cmdUser manages accounts of the redis user backend.
@@ -58,7 +60,7 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
 	}
-	want := map[string]int{"add": 1, "list": 0, "show": 1, "delete": 1, "set-phone": 2, "set-password": 1, "disable": 1, "enable": 1}
+	want := map[string]int{"add": 1, "list": 0, "show": 1, "delete": 1, "set-phone": 2, "set-password": 1, "disable": 1, "enable": 1, "issue-recovery": 1, "reset-2fa": 1}
 	n, ok := want[sub]
 	if !ok {
 		_, _ = fmt.Fprintf(stderr, "gatehouse user: unknown command %q\n\n%s", sub, userUsage)
@@ -72,6 +74,9 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		printProblems(stderr, err)
 		return errProblems
+	}
+	if sub == "issue-recovery" || sub == "reset-2fa" {
+		return recoveryCommand(ctx, cfg, sub, fs.Arg(0), stdout)
 	}
 	p := cfg.Hashing.Argon2id
 	hasher := auth.NewHasher(auth.Argon2Params{MemoryKiB: p.MemoryKiB, Iterations: p.Iterations, Parallelism: p.Parallelism}, 1, time.Minute)
@@ -203,8 +208,18 @@ func userFlags(u *auth.User) string {
 // openUserStore connects to the configured Redis for the user backend.
 func openUserStore(cfg *config.Config) (*storeusers.Backend, func(), error) {
 	if cfg.Users.Backend != "redis" {
-		return nil, nil, errors.New("with users.backend: file, gatehouse user only adds people (gatehouse user add); for the rest edit users.yaml (gatehouse hash-password makes the hashes)")
+		return nil, nil, errors.New("with users.backend: file, gatehouse user only adds people (gatehouse user add) and issues recovery codes (issue-recovery); for the rest edit users.yaml (gatehouse hash-password makes the hashes)")
 	}
+	st, closeStore, err := openStore(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return storeusers.New(st, ""), closeStore, nil
+}
+
+// openStore connects to the configured Redis store and checks that it
+// answers.
+func openStore(cfg *config.Config) (*redisstore.Store, func(), error) {
 	if cfg.Store.Driver != "redis" {
 		return nil, nil, errors.New("gatehouse user needs store.driver: redis: a memory store lives inside one gatehouse process only")
 	}
@@ -221,7 +236,7 @@ func openUserStore(cfg *config.Config) (*storeusers.Backend, func(), error) {
 		_ = client.Close()
 		return nil, nil, fmt.Errorf("redis: %w", err)
 	}
-	return storeusers.New(st, ""), func() { _ = client.Close() }, nil
+	return st, func() { _ = client.Close() }, nil
 }
 
 // readNewPassword reads a password: prompted twice without echo when

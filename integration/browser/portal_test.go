@@ -80,6 +80,7 @@ func TestPortal(t *testing.T) {
 	alice := account{"alice", "alice@example.com", "correct horse battery", "+12015550100", "Alice Example"}
 	zoe := account{"zoe", "zoe@example.com", "zoe has a long passphrase", "+12015550199", "Zoe Example"}
 	g.signUp(t, alice)
+	var zoeCodes []string // zoe's recovery codes, made when she signs up
 
 	t.Run("sign in through the proxy: wrong code, then the right one pasted, back on the page first asked for", func(t *testing.T) {
 		tb := b.newTab(t, g)
@@ -130,8 +131,14 @@ func TestPortal(t *testing.T) {
 		// The whole SMS is pasted: the code is picked out and sent at once.
 		sms := g.messages(t)[n-1].Body
 		tb.navigate(paste("code", sms))
+		// alice's first two-factor sign-in: recovery codes are offered
+		// once, and "Not now" goes on to the page first asked for.
+		tb.wantPath("/_gatehouse/recovery-codes")
+		tb.wantText("If you lose your phone, a recovery code gets you in")
+		tb.shot("recovery-offer")
+		tb.click("a[href*='/reports/q3']")
 		if got := tb.location(); got != g.base+target {
-			t.Fatalf("after the code: %s, want exactly %s", got, g.base+target)
+			t.Fatalf("after the offer: %s, want exactly %s", got, g.base+target)
 		}
 		tb.wantText("Hello, alice")
 		tb.wantText("✔ The X-Auth-Assertion verified")
@@ -225,9 +232,22 @@ func TestPortal(t *testing.T) {
 		}
 		tb.shot("signup-code")
 		tb.navigate(js("window.__deliverOTP(" + jsString(code) + ")"))
+		// zoe takes the offer of recovery codes and keeps them.
+		tb.wantPath("/_gatehouse/recovery-codes")
+		tb.click("form[action$='/recovery-codes'] button[type=submit]")
+		tb.wantText("Save them now: they will not be shown again.")
+		zoeCodes = evalJS[[]string](tb, "Array.from(document.querySelectorAll('#recovery-codes code')).map(function (c) { return c.textContent })")
+		if len(zoeCodes) != 10 {
+			t.Fatalf("%d recovery codes shown, want 10: %v", len(zoeCodes), zoeCodes)
+		}
+		tb.shot("recovery-codes")
+		tb.click("a.btn")
 		tb.wantPath("/")
 		tb.wantText("Hello, zoe")
 	})
+	if len(zoeCodes) != 10 {
+		t.Fatal("zoe has no recovery codes: the tests below need them")
+	}
 
 	t.Run("passwordless phone login: what people type, and what is wrong with it", func(t *testing.T) {
 		tb := b.newTab(t, g)
@@ -278,6 +298,18 @@ func TestPortal(t *testing.T) {
 			t.Errorf("the code was not kept for the next try: %q", got)
 		}
 		tb.typeIn("#password", "a brand new passphrase")
+		// zoe signs in with two factors: the SMS code alone does not reset
+		// her password, and the code is kept while she finds a recovery code.
+		if st := tb.click("form[action$='/reset'] button.btn"); st != 400 {
+			t.Errorf("reset by the SMS code alone: status %d, want 400", st)
+		}
+		tb.wantText("enter one of your recovery codes too")
+		if got := evalJS[string](tb, "document.getElementById('code').value"); got != code {
+			t.Errorf("the code was not kept for the next try: %q", got)
+		}
+		tb.shot("reset-needs-recovery")
+		tb.typeIn("#recovery_code", zoeCodes[0])
+		tb.typeIn("#password", "a brand new passphrase")
 		if st := tb.click("form[action$='/reset'] button.btn"); st != 200 {
 			t.Errorf("reset: status %d", st)
 		}
@@ -285,6 +317,35 @@ func TestPortal(t *testing.T) {
 		tb.shot("reset-done")
 		tb.click("a.btn")
 		tb.signIn(account{username: zoe.username, password: "a brand new passphrase", phone: zoe.phone})
+		tb.wantPath("/")
+		tb.wantText("Hello, zoe")
+	})
+
+	t.Run("phone lost: a recovery code instead of the text, then the account page to bind a new one", func(t *testing.T) {
+		tb := b.newTab(t, g)
+		tb.open("/")
+		tb.typeIn("#username", zoe.username)
+		tb.typeIn("#password", "a brand new passphrase")
+		tb.click("form[action$='/login'] button[type=submit]")
+		tb.wantPath("/_gatehouse/otp")
+		tb.wantText("Lost your phone?")
+		tb.click("a[href*='/recovery']")
+		tb.wantPath("/_gatehouse/recovery")
+		tb.waitJS("focus on the recovery code field", "document.activeElement && document.activeElement.id === 'recovery_code'", 2*time.Second)
+		tb.shot("recovery")
+		tb.typeIn("#recovery_code", zoeCodes[0]) // spent by the reset
+		if st := tb.click("form[action$='/recovery'] button[type=submit]"); st != 401 {
+			t.Errorf("a spent recovery code: status %d, want 401", st)
+		}
+		tb.wantText("That recovery code is not right, or it was already used.")
+		tb.shot("recovery-wrong")
+		tb.typeIn("#recovery_code", strings.ToUpper(zoeCodes[1])) // as read off paper
+		tb.click("form[action$='/recovery'] button[type=submit]")
+		tb.wantPath("/_gatehouse/account")
+		tb.wantText("You signed in with a recovery code.")
+		tb.wantText("You have 8 of 10 recovery codes left.")
+		tb.shot("account-recovered")
+		tb.click("a[href='/']")
 		tb.wantPath("/")
 		tb.wantText("Hello, zoe")
 	})

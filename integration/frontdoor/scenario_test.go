@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/json"
+	"html"
 	"net/http"
 	"net/url"
 	"slices"
@@ -90,8 +91,16 @@ func exercise(t *testing.T, w *world) {
 		p.wantStatus(t, http.StatusOK)
 		p = aliceB.submit(p, "/_gatehouse/otp", url.Values{"code": {w.gh.code(t, alice.phone)}})
 		p.wantStatus(t, http.StatusSeeOther)
-		if got := p.location(t).String(); got != target {
-			t.Fatalf("after the code: redirect to %s, want %s", got, target)
+		// alice's first two-factor sign-in: the portal offers recovery
+		// codes once, on its own host, then lets her go on to rd.
+		offer := p.location(t)
+		if offer.Host != login.Host || offer.Path != "/_gatehouse/recovery-codes" || offer.Query().Get("rd") != target {
+			t.Fatalf("after the code: redirect to %s, want the recovery code offer with rd=%s", offer, target)
+		}
+		p = aliceB.get(offer.String(), nil)
+		p.wantStatus(t, http.StatusOK)
+		if !strings.Contains(p.body, "Not now") || !strings.Contains(p.body, `href="`+html.EscapeString(target)+`"`) {
+			t.Fatalf("the offer does not lead on to %s:\n%s", target, p.body)
 		}
 		// Single sign-on: the cookie set by the portal's host is sent to the app's.
 		if aliceB.cookie(w.appURL, sessionCookie) == "" {

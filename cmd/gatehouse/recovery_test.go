@@ -1,0 +1,128 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse-auth/gatehouse/internal/testredis"
+)
+
+var issuedCodeRe = regexp.MustCompile(`(?m)^    ([0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4})$`)
+
+// TestIssueRecoveryAndReset2FA: an administrator's one-time code from
+// `gatehouse user issue-recovery` signs the person in after the password
+// on a running gateway (file and redis user backends, one Redis store),
+// once; `reset-2fa` clears the phone and its code gets the person in to
+// bind a new one (docs/contract.md, "Recovery codes").
+func TestIssueRecoveryAndReset2FA(t *testing.T) {
+	redisAddr := testredis.Start(t)
+	for _, backend := range []string{"file", "redis"} {
+		t.Run(backend, func(t *testing.T) {
+			dir := t.TempDir()
+			key := filepath.Join(dir, "gatehouse.key")
+			if code, _, e := runCmd(t, "", "keygen", "-o", key); code != 0 {
+				t.Fatal(e)
+			}
+			users := filepath.Join(dir, "users.yaml")
+			if err := os.WriteFile(users, []byte("users: {}\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			addr := freeAddr(t)
+			cfg := filepath.Join(dir, "gateway.yaml")
+			yaml := fmt.Sprintf(`server:
+  listen: %q
+  public_url: "http://%s"
+session: { secure: false }
+store:
+  driver: redis
+  key_prefix: "rc-%s:"
+  redis: { addrs: [%q] }
+users: { backend: %s, file: %q }
+hashing: { worker: false, argon2id: { memory_kib: 1024, iterations: 1, parallelism: 1 } }
+identity: { signing_key_file: %q }
+sms: { provider: console }
+routes:
+  - { name: crm, host: %q, path_prefix: /, upstream: "http://127.0.0.1:9", policy: two_factor }
+`, addr, addr, backend, redisAddr, backend, users, key, strings.Split(addr, ":")[0])
+			if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if code, out, e := runCmd(t, "a long recovery passphrase\n", "user", "add", "-c", cfg, "--phone", "+1 201 555 0180", "ada"); code != 0 {
+				t.Fatalf("user add: %d\n%s%s", code, out, e)
+			}
+			runServe(t, cfg, addr)
+
+			issue := func(sub string) string {
+				t.Helper()
+				code, out, e := runCmd(t, "", "user", sub, "-c", cfg, "ada")
+				if code != 0 {
+					t.Fatalf("user %s: %d\n%s%s", sub, code, out, e)
+				}
+				m := issuedCodeRe.FindStringSubmatch(out)
+				if m == nil {
+					t.Fatalf("user %s printed no code:\n%s", sub, out)
+				}
+				return m[1]
+			}
+			post := func(c *http.Client, path, body string) (int, map[string]any) {
+				t.Helper()
+				resp, err := c.Post("http://"+addr+"/_gatehouse/api/"+path, "application/json", strings.NewReader(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				var m map[string]any
+				_ = json.NewDecoder(resp.Body).Decode(&m)
+				return resp.StatusCode, m
+			}
+			client := func() *http.Client {
+				jar, _ := cookiejar.New(nil)
+				return &http.Client{Jar: jar}
+			}
+			login := `{"username":"ada","password":"a long recovery passphrase"}`
+
+			code := issue("issue-recovery")
+			c := client()
+			if st, m := post(c, "login", login); st != 200 || m["status"] != "otp_required" {
+				t.Fatalf("login: %d %v", st, m)
+			}
+			if st, m := post(c, "recovery", `{"code":"`+code+`"}`); st != 200 || m["status"] != "authenticated" {
+				t.Fatalf("issued code: %d %v", st, m)
+			}
+			c2 := client()
+			post(c2, "login", login)
+			if st, _ := post(c2, "recovery", `{"code":"`+code+`"}`); st != http.StatusUnauthorized {
+				t.Fatalf("issued code twice: %d, want 401", st)
+			}
+			if code, out, e := runCmd(t, "", "user", "issue-recovery", "-c", cfg, "nobody"); code == 0 || !strings.Contains(out+e, `no account "nobody"`) {
+				t.Fatalf("issue-recovery for nobody: %d\n%s%s", code, out, e)
+			}
+
+			if backend == "file" {
+				if code, out, e := runCmd(t, "", "user", "reset-2fa", "-c", cfg, "ada"); code == 0 || !strings.Contains(out+e, "users.backend: redis") {
+					t.Fatalf("reset-2fa on the file backend: %d\n%s%s", code, out, e)
+				}
+				return
+			}
+			code = issue("reset-2fa")
+			// The old session ended with the phone binding.
+			if st, _ := post(c, "recovery-codes", `{}`); st != http.StatusUnauthorized {
+				t.Fatalf("session after reset-2fa: %d, want 401", st)
+			}
+			c3 := client()
+			if st, m := post(c3, "login", login); st != http.StatusForbidden || m["error"].(map[string]any)["code"] != "no_phone" {
+				t.Fatalf("login without a phone: %d %v", st, m)
+			}
+			if st, m := post(c3, "recovery", `{"code":"`+code+`"}`); st != 200 || m["status"] != "authenticated" {
+				t.Fatalf("reset-2fa code: %d %v", st, m)
+			}
+		})
+	}
+}
