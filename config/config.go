@@ -76,6 +76,10 @@ type Redis struct {
 	DialTimeout  time.Duration `yaml:"dial_timeout"`
 	OpTimeout    time.Duration `yaml:"op_timeout"`
 	ClientCache  ClientCache   `yaml:"client_cache"`
+	// ReplayWindow is how long the gateway keeps its security-relevant
+	// writes to write them again on a master it has not written to before
+	// (docs/contract.md, "Failover durability"); 0 keeps none.
+	ReplayWindow time.Duration `yaml:"replay_window"`
 }
 
 // ClientCache configures the process-local cache of session and user

@@ -49,7 +49,10 @@ func Default() *Config {
 				Addrs:       []string{"127.0.0.1:6379"},
 				DialTimeout: 2 * time.Second,
 				OpTimeout:   500 * time.Millisecond,
-				ClientCache: ClientCache{Enabled: true, MaxEntries: 10000, MaxAge: 10 * time.Second},
+				// Covers a crash failover with Sentinel's default
+				// down-after-milliseconds (30 s) and the failover itself.
+				ReplayWindow: 2 * time.Minute,
+				ClientCache:  ClientCache{Enabled: true, MaxEntries: 10000, MaxAge: 10 * time.Second},
 			},
 		},
 		Session: Session{

@@ -257,6 +257,9 @@ func (v *validator) store() {
 	}
 	v.positive("store.redis.dial_timeout", r.DialTimeout)
 	v.positive("store.redis.op_timeout", r.OpTimeout)
+	if r.ReplayWindow < 0 {
+		v.add("store.redis.replay_window", "must be 0 (keep nothing to replay) or more, it is %s", r.ReplayWindow)
+	}
 	if r.ClientCache.Enabled {
 		if r.ClientCache.MaxEntries <= 0 {
 			v.add("store.redis.client_cache.max_entries", "must be positive when the client cache is enabled (it is %d)", r.ClientCache.MaxEntries)

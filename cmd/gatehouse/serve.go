@@ -164,12 +164,18 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 	switch cfg.Store.Driver {
 	case "redis":
 		useRedisLogger(log)
-		client, err := redisstore.NewClient(cfg.Store.Redis)
+		var journal *redisstore.Journal
+		var opts []redisstore.ClientOption
+		if w := cfg.Store.Redis.ReplayWindow; w > 0 {
+			journal = redisstore.NewJournal(w, 0, log)
+			opts = append(opts, redisstore.WithReplay(journal))
+		}
+		client, err := redisstore.NewClient(cfg.Store.Redis, opts...)
 		if err != nil {
 			return nil, err
 		}
 		a.closers = append(a.closers, client.Close)
-		rs := redisstore.New(client, cfg.Store.KeyPrefix, cfg.Store.Redis.OpTimeout)
+		rs := redisstore.New(client, cfg.Store.KeyPrefix, cfg.Store.Redis.OpTimeout).WithJournal(journal)
 		cached, closeCache, err := withClientCache(rs, cfg.Store.Redis, a.registry, log)
 		if err != nil {
 			return nil, err
