@@ -36,6 +36,7 @@ store:
     tls: true
     dial_timeout: 1s
     op_timeout: 250ms
+    replay_window: 1m
     client_cache: { enabled: false, max_entries: 500, max_age: 3s }
 session:
   cookie_name: "__Host-gh"
@@ -135,7 +136,7 @@ func fullConfig() *config.Config {
 			Redis: config.Redis{
 				Addrs: []string{"redis-1:26379", "redis-2:26379"}, MasterName: "mymaster",
 				Username: "gatehouse", Password: "hunter2", DB: 3, TLS: true,
-				DialTimeout: time.Second, OpTimeout: 250 * time.Millisecond,
+				DialTimeout: time.Second, OpTimeout: 250 * time.Millisecond, ReplayWindow: time.Minute,
 				ClientCache: config.ClientCache{Enabled: false, MaxEntries: 500, MaxAge: 3 * time.Second},
 			},
 		},
