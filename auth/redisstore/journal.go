@@ -155,21 +155,30 @@ func (j *Journal) OnConnect(ctx context.Context, cn *redis.Conn) error {
 	if infoValue(info, "redis_mode") == "sentinel" || infoValue(info, "role") != "master" {
 		return nil
 	}
-	id := infoValue(info, "run_id")
+	return j.catchUp(ctx, cn, infoValue(info, "run_id"))
+}
+
+// pipeliner is a connection or node client that can send a pipeline.
+type pipeliner interface {
+	Pipelined(ctx context.Context, fn func(redis.Pipeliner) error) ([]redis.Cmder, error)
+}
+
+// catchUp replays on the master id (through p) what was journaled since
+// the last replay there, the whole window for a master not seen before.
+// Every new connection does it: during a failover a sentinel names the
+// promoted replica before the clients are told, so a new connection can
+// reach it while pooled ones still write to the old master.
+func (j *Journal) catchUp(ctx context.Context, p pipeliner, id string) error {
 	j.replayMu.Lock()
 	defer j.replayMu.Unlock()
 	j.mu.Lock()
 	last, known := j.masters[id]
 	j.mu.Unlock()
-	// Every new connection to a master replays what was written since the
-	// last replay there: during a failover a sentinel names the promoted
-	// replica before the clients are told, so a new connection can reach
-	// it while pooled ones still write to the old master.
 	entries, newest := j.since(last)
 	if known && len(entries) == 0 {
 		return nil
 	}
-	n, err := replay(ctx, cn, entries, j.window)
+	n, err := replay(ctx, p, entries, j.window)
 	if err != nil {
 		j.log.WarnContext(ctx, "redis: replay on a master failed; its connections are refused until one succeeds", "error", err)
 		return err
@@ -181,6 +190,78 @@ func (j *Journal) OnConnect(ctx context.Context, cn *redis.Conn) error {
 		j.log.InfoContext(ctx, "redis: a master not written to before; recent security writes replayed", "writes", n, "window", j.window.String())
 	}
 	return nil
+}
+
+// Cluster watch timing (Watch): how often masters are asked who they
+// are, and how long a new one keeps being caught up.
+const (
+	clusterWatchEvery = 200 * time.Millisecond
+	clusterWatchGrace = 5 * time.Second
+)
+
+// Watch starts WatchCluster when client is a cluster client (Sentinel
+// and standalone need none: their new masters are reached by new
+// connections only) and returns the function that stops it.
+func (j *Journal) Watch(ctx context.Context, client redis.UniversalClient) func() error {
+	cc, ok := client.(*redis.ClusterClient)
+	if !ok {
+		return func() error { return nil }
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		j.WatchCluster(ctx, cc, clusterWatchEvery, clusterWatchGrace)
+	}()
+	return func() error {
+		cancel()
+		<-done
+		return nil
+	}
+}
+
+// WatchCluster replays on cluster masters that existing connections
+// reach without a new connection (a replica promoted by a failover: the
+// client may have connected to it as a replica, to read the slot map).
+// Every interval it asks each master who it is and catches up the ones
+// not seen before, then keeps catching them up for grace, as writes to
+// the old master can still arrive until every client has the new slot
+// map. It returns when ctx ends.
+func (j *Journal) WatchCluster(ctx context.Context, cc *redis.ClusterClient, interval, grace time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	seen := map[string]time.Time{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		_ = cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+			// One connection for the question and the replay: a new
+			// connection made while catchUp holds the replay lock would
+			// wait for it in OnConnect.
+			conn := c.Conn()
+			defer func() { _ = conn.Close() }() // back to the pool; nothing to report
+			info, err := conn.Info(ctx, "server", "replication").Result()
+			if err != nil || infoValue(info, "role") != "master" {
+				return nil
+			}
+			id := infoValue(info, "run_id")
+			j.mu.Lock()
+			_, known := j.masters[id]
+			j.mu.Unlock()
+			first, ok := seen[id]
+			if !ok {
+				first = time.Now()
+				seen[id] = first
+			}
+			if known && time.Since(first) > grace {
+				return nil
+			}
+			return j.catchUp(ctx, conn, id)
+		})
+	}
 }
 
 // casSetScript sets KEYS[1] to ARGV[2] until ARGV[3] (unix ms) where it
@@ -205,7 +286,7 @@ return 0`)
 // replay writes entries again on cn, in order, and returns how many it
 // sent. In a cluster a connection reaches one node: writes of keys in
 // other slots answer MOVED and are left to that node's own replay.
-func replay(ctx context.Context, cn *redis.Conn, entries []entry, window time.Duration) (int, error) {
+func replay(ctx context.Context, cn pipeliner, entries []entry, window time.Duration) (int, error) {
 	if len(entries) == 0 {
 		return 0, nil
 	}

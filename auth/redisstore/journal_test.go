@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -124,5 +125,35 @@ func TestJournalReplaysOnANewMaster(t *testing.T) {
 	}
 	if n, _ := raw.Exists(ctx, "p:s:late").Result(); n != 0 {
 		t.Error("a logout acknowledged by the old master after the first replay is undone")
+	}
+}
+
+// BenchmarkSessionRotation is what a login step writes (a new session,
+// the old one deleted) with and without the journal, on a real Redis;
+// make bench reports the ratio (docs/performance.md).
+func BenchmarkSessionRotation(b *testing.B) {
+	addr := testredis.Start(b)
+	for _, tc := range []struct {
+		name    string
+		journal bool
+	}{{"plain", false}, {"journal", true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			st := redisstore.New(newClient(b, addr, time.Second), "bench:", time.Second)
+			if tc.journal {
+				st.WithJournal(redisstore.NewJournal(2*time.Minute, 0, nil))
+			}
+			ctx := context.Background()
+			value := make([]byte, 300)
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				key := "s:" + strconv.Itoa(i)
+				if err := st.Set(ctx, key, value, time.Hour); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := st.Delete(ctx, key); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

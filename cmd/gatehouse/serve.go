@@ -175,6 +175,9 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 			return nil, err
 		}
 		a.closers = append(a.closers, client.Close)
+		if journal != nil {
+			a.closers = append(a.closers, journal.Watch(ctx, client))
+		}
 		rs := redisstore.New(client, cfg.Store.KeyPrefix, cfg.Store.Redis.OpTimeout).WithJournal(journal)
 		cached, closeCache, err := withClientCache(rs, cfg.Store.Redis, a.registry, log)
 		if err != nil {
