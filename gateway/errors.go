@@ -72,6 +72,10 @@ var errorTable = []struct {
 	err error
 	out apiError
 }{
+	// The client went away (it hung up during a password hash, say): not
+	// the store's fault nor ours. Nobody reads the answer; the access log
+	// and metrics say 499, as for the proxy (proxyErrorStatus).
+	{context.Canceled, newAPIError(statusClientGone, "client_gone", "The client closed the request.")},
 	{auth.ErrBudgetExhausted, newAPIError(http.StatusServiceUnavailable, "sms_budget_exhausted", "Codes cannot be sent right now. Try again later, or sign in with your password.")},
 	{auth.ErrBanned, newAPIError(http.StatusTooManyRequests, "banned", "Too many failed attempts. Try again later.")},
 	{auth.ErrRateLimited, newAPIError(http.StatusTooManyRequests, "rate_limited", "Too many requests. Try again later.")},
@@ -161,8 +165,17 @@ func writeJSONError(c *gin.Context, e apiError) {
 	c.AbortWithStatusJSON(e.Status, gin.H{"error": e})
 }
 
-// logIfServerError logs 5xx causes (without secrets) with the request id.
+// statusClientGone is nginx's 499: the client closed the connection
+// before the answer.
+const statusClientGone = 499
+
+// logIfServerError logs 5xx causes (without secrets) with the request id,
+// and a client that went away as such.
 func (s *core) logIfServerError(c *gin.Context, e apiError, err error) {
+	if e.Status == statusClientGone {
+		s.log.InfoContext(c.Request.Context(), "client went away", "error", err)
+		return
+	}
 	if e.Status >= 500 {
 		s.log.ErrorContext(c.Request.Context(), "request failed", "status", e.Status, "code", e.Code, "error", err)
 	}

@@ -119,8 +119,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 // startHashWorker starts the low-priority process that computes password
 // hashes (internal/hashworker), or returns nil when hashing.worker is off.
 // The worker is not cancelled with ctx: requests still draining at
-// shutdown hash with it, and the Client's Close (in app.close) ends it by
-// closing its input.
+// shutdown hash with it, and the Client's Close (in app.close, once they
+// are done) kills it.
 func startHashWorker(ctx context.Context, cfg *config.Config, log *slog.Logger) *hashworker.Client {
 	if !cfg.Hashing.Worker {
 		return nil
