@@ -104,6 +104,7 @@ func (c *Config) Check() (warnings []*Problem, err error) {
 	v.otp()
 	v.sms()
 	v.regulation()
+	v.admin()
 	v.identity()
 	v.portal()
 	v.routes()
@@ -572,6 +573,19 @@ func (v *validator) sms() {
 			v.add("sms.webhook.secret", "required for provider webhook (or secret_file)")
 		}
 	}
+}
+
+// admin checks the admin and audit sections.
+func (v *validator) admin() {
+	a := v.c.Admin
+	if a.Enabled && strings.TrimSpace(a.Group) == "" {
+		v.add("admin.group", "required when admin.enabled is true: the group whose members may use the console")
+	}
+	v.positive("admin.max_auth_age", a.MaxAuthAge)
+	if v.c.Audit.Retain.Events < 1 {
+		v.add("audit.retain.events", "must be at least 1, it is %d", v.c.Audit.Retain.Events)
+	}
+	v.positive("audit.retain.max_age", v.c.Audit.Retain.MaxAge)
 }
 
 func (v *validator) regulation() {

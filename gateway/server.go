@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/auth/memstore"
 	"github.com/gatehouse-auth/gatehouse/config"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -43,6 +44,9 @@ type Options struct {
 	// Recovery keeps recovery codes; nil builds one over KV (when it is
 	// an auth.Store) with a key derived from the signing key.
 	Recovery *auth.Recovery
+	// AuditLog keeps audit events for the admin console; nil keeps them
+	// in memory (audit.retain).
+	AuditLog auth.AuditLog
 	Store    Pinger
 	Logger   *slog.Logger
 	Clock    auth.Clock
@@ -82,6 +86,7 @@ type core struct {
 	headers   *identityHeaders
 	trusted   []netip.Prefix
 	login     *auth.Login // every login, sign-up, reset and account change
+	auditLog  auth.AuditLog
 	table     atomic.Pointer[table]
 	portal    *portal // the login pages: templates, messages, theme, assets
 	metrics   *metrics
@@ -107,6 +112,7 @@ type Server struct {
 	authz *authzSurface
 	pages *pagesSurface
 	api   *apiSurface
+	admin *consoleSurface
 
 	engine *gin.Engine
 	// handler is serveMain, made once: what Handler returns.
@@ -170,6 +176,11 @@ func New(opts Options) (*Server, error) {
 	if st, ok := opts.KV.(auth.Store); ok && recovery == nil {
 		recovery = auth.NewRecovery(st, s.signer.DeriveKey("recovery"), s.clock)
 	}
+	s.auditLog = opts.AuditLog
+	if s.auditLog == nil {
+		s.auditLog = memstore.NewAuditLog(cfg.Audit.Retain.Events, cfg.Audit.Retain.MaxAge, s.clock)
+	}
+	s.admin = &consoleSurface{core: s.core, regulator: opts.Regulator, recovery: recovery}
 	s.login = auth.NewLogin(auth.LoginDeps{
 		Users: s.users, Authn: opts.Auth, Sessions: opts.Sessions, OTP: opts.OTP,
 		Regulator: opts.Regulator, Registry: opts.Registry, Hasher: opts.Hasher, KV: opts.KV, Limits: limits, SignupsPerHour: cfg.Users.Signup.PerClientPerHour,
@@ -305,6 +316,13 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	api.POST("/recovery-codes", s.limitBody, s.requireJSON, s.api.apiRecoveryCodes)
 	api.POST("/logout", s.limitBody, s.requireJSON, s.api.apiLogout)
 	api.GET("/session", s.api.apiSession)
+	adm := api.Group("/admin")
+	adm.GET("/users", s.admin.apiUsers)
+	adm.GET("/users/:name", s.admin.apiUser)
+	adm.POST("/users/:name/revoke", s.limitBody, s.requireJSON, s.admin.apiRevoke)
+	adm.POST("/users/:name/recovery", s.limitBody, s.requireJSON, s.admin.apiRecovery)
+	adm.POST("/users/:name/unban", s.limitBody, s.requireJSON, s.admin.apiUnban)
+	adm.GET("/audit", s.admin.apiAudit)
 
 	e.NoRoute(s.proxy.serveProxy)
 	e.NoMethod(func(c *gin.Context) {

@@ -41,6 +41,9 @@ type app struct {
 	cfg      *config.Config // as started: listeners, TLS on/off, store
 	log      *slog.Logger
 	store    auth.Store
+	// audit keeps the audit trail across reloads (Redis Stream, or a
+	// memory ring with the memory store).
+	audit auth.AuditLog
 	closers  []func() error
 	registry *prometheus.Registry
 	admin    *gateway.Admin
@@ -179,6 +182,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 			a.closers = append(a.closers, journal.Watch(ctx, client))
 		}
 		rs := redisstore.New(client, cfg.Store.KeyPrefix, cfg.Store.Redis.OpTimeout).WithJournal(journal)
+		a.audit = redisstore.NewAuditLog(client, cfg.Store.KeyPrefix, cfg.Audit.Retain.Events, cfg.Audit.Retain.MaxAge, cfg.Store.Redis.OpTimeout)
 		cached, closeCache, err := withClientCache(rs, cfg.Store.Redis, a.registry, log)
 		if err != nil {
 			return nil, err
@@ -194,6 +198,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 		cancel()
 	default:
 		store = memstore.New(auth.SystemClock{})
+		a.audit = memstore.NewAuditLog(cfg.Audit.Retain.Events, cfg.Audit.Retain.MaxAge, auth.SystemClock{})
 	}
 	if a.store, err = instrumented.NewStore(store, a.registry); err != nil {
 		return nil, err
@@ -299,6 +304,7 @@ func (a *app) newGeneration(ctx context.Context, cfg *config.Config) (*generatio
 			AccountLockTime:    cfg.Regulation.AccountLockTime,
 		}),
 		Store:      a.store,
+		AuditLog:   a.audit,
 		Logger:     log,
 		Clock:      clock,
 		Registerer: a.registry,
