@@ -335,9 +335,17 @@ func (m *Sessions) sweepLocked(now int64) {
 const SessionKeyPrefix = "s:"
 
 // sessionKey is SessionKeyPrefix + hashKey(id), built in one allocation:
-// it runs on every check.
+// it runs on every check. A cookie value (43 characters) is hashed from a
+// copy on the stack: converting a string longer than 32 bytes to a []byte
+// allocates.
 func sessionKey(id string) string {
-	sum := sha256.Sum256([]byte(id))
+	var in [64]byte
+	var sum [sha256.Size]byte
+	if len(id) <= len(in) {
+		sum = sha256.Sum256(in[:copy(in[:], id)])
+	} else {
+		sum = sha256.Sum256([]byte(id))
+	}
 	var b [len(SessionKeyPrefix) + 43]byte // 43: raw base64url of 32 bytes
 	copy(b[:], SessionKeyPrefix)
 	base64.RawURLEncoding.Encode(b[len(SessionKeyPrefix):], sum[:])
