@@ -50,8 +50,24 @@ func (s *core) requestID(c *gin.Context) {
 	v := []string{id}
 	c.Request.Header["X-Request-Id"] = v
 	c.Writer.Header()["X-Request-Id"] = v
-	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestIDKey, id))
+	c.Request = c.Request.WithContext(&requestIDContext{Context: c.Request.Context(), id: id})
 	c.Next()
+}
+
+// requestIDContext is a request's context with its id (RequestID reads
+// it): one allocation, where context.WithValue would also box the string.
+type requestIDContext struct {
+	context.Context
+	id string
+}
+
+// Value returns the requestIDContext itself for requestIDKey, and asks
+// the parent for any other key.
+func (c *requestIDContext) Value(key any) any {
+	if key == requestIDKey {
+		return c
+	}
+	return c.Context.Value(key)
 }
 
 // accessLog writes one structured line per request: never the query
