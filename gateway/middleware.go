@@ -48,8 +48,8 @@ func (s *core) recovered(c *gin.Context, ctx context.Context, v any) {
 func (s *core) requestID(c *gin.Context) {
 	id := requestIDFor(c.Request, s.peerTrusted)
 	v := []string{id}
-	c.Request.Header["X-Request-Id"] = v
-	c.Writer.Header()["X-Request-Id"] = v
+	c.Request.Header[hdrRequestID] = v
+	c.Writer.Header()[hdrRequestID] = v
 	c.Request = c.Request.WithContext(&requestIDContext{Context: c.Request.Context(), id: id})
 	c.Next()
 }

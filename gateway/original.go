@@ -24,7 +24,7 @@ func (o *original) URL() string { return o.scheme + "://" + o.authority + o.uri 
 // originalFromNginx reads X-Original-URL ($scheme://$host$request_uri)
 // and X-Original-Method.
 func originalFromNginx(r *http.Request) (original, error) {
-	raw := r.Header.Get("X-Original-Url")
+	raw := headerValue(r.Header, hdrOriginalURL)
 	scheme, rest, ok := strings.Cut(raw, "://")
 	if !ok {
 		return original{}, errUnauthenticated
@@ -36,17 +36,17 @@ func originalFromNginx(r *http.Request) (original, error) {
 			uri = "/" + uri // "https://host?x" is "https://host/?x"
 		}
 	}
-	return newOriginal(r.Header.Get("X-Original-Method"), scheme, authority, uri)
+	return newOriginal(headerValue(r.Header, hdrOriginalMethod), scheme, authority, uri)
 }
 
 // originalFromForwarded reads X-Forwarded-Proto/Host/Uri/Method (Traefik,
 // Caddy).
 func originalFromForwarded(r *http.Request) (original, error) {
-	uri := r.Header.Get("X-Forwarded-Uri")
+	uri := headerValue(r.Header, hdrForwardedURI)
 	if uri == "" {
 		uri = "/"
 	}
-	return newOriginal(r.Header.Get("X-Forwarded-Method"), r.Header.Get("X-Forwarded-Proto"), r.Header.Get("X-Forwarded-Host"), uri)
+	return newOriginal(headerValue(r.Header, hdrForwardedMethod), headerValue(r.Header, hdrForwardedProto), headerValue(r.Header, hdrForwardedHost), uri)
 }
 
 // newOriginal checks and reads the parts of an original request. Missing
