@@ -296,10 +296,9 @@ func (m *Sessions) ttl(s *Session, now time.Time) time.Duration {
 }
 
 func (m *Sessions) refreshDue(key string, now time.Time) bool {
-	n := now.UnixNano()
+	n, k := now.UnixNano(), m.memoKey(key) // hashed before taking the lock every check takes
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	k := m.memoKey(key)
 	if next, ok := m.refreshed[k]; ok && n < next {
 		return false
 	}
@@ -309,9 +308,9 @@ func (m *Sessions) refreshDue(key string, now time.Time) bool {
 }
 
 func (m *Sessions) markRefreshed(key string, now time.Time) {
-	n := now.UnixNano()
+	n, k := now.UnixNano(), m.memoKey(key)
 	m.mu.Lock()
-	m.refreshed[m.memoKey(key)] = n + int64(m.cfg.IdleTimeout/10)
+	m.refreshed[k] = n + int64(m.cfg.IdleTimeout/10)
 	m.sweepLocked(n)
 	m.mu.Unlock()
 }
