@@ -113,6 +113,7 @@ func (a *assertionCache) identity(sess *auth.Session, route string, u *auth.User
 		groups:  slices.Clone(u.Groups),
 		renewAt: now.Add(a.ttl * 3 / 4),
 	}
+	e.id.values = e.id.headerValues()
 	a.mu.Lock()
 	if len(a.entries) >= maxAssertionEntries && now.After(a.sweepAt) {
 		for k, v := range a.entries {
