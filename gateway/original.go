@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // original is the request a front door asks about, read from the headers
@@ -72,13 +74,23 @@ func newOriginal(method, scheme, authority, uri string) (original, error) {
 }
 
 // validAuthority reports whether authority is a bare host[:port], as
-// net/url reads it (no userinfo, path, query or fragment).
+// net/url reads it (no userinfo, path, query or fragment). The answer
+// depends on authority alone (scheme is http or https), so authorities
+// found valid are remembered (see validAuthorities) and later checks for
+// them skip url.Parse and its two allocations.
 func validAuthority(scheme, authority string) bool {
 	if authority == "" || strings.ContainsAny(authority, "@/?#\\ ") {
 		return false
 	}
+	if _, ok := validAuthorities.m.Load(authority); ok {
+		return true
+	}
 	u, err := url.Parse(scheme + "://" + authority)
-	return err == nil && u.Host == authority && u.Hostname() != ""
+	if err != nil || u.Host != authority || u.Hostname() == "" {
+		return false
+	}
+	validAuthorities.remember(authority)
+	return true
 }
 
 // validMethod reports an HTTP token of letters.
@@ -92,4 +104,30 @@ func validMethod(m string) bool {
 		}
 	}
 	return true
+}
+
+// validAuthorities are the authorities validAuthority accepted.
+var validAuthorities authoritySet
+
+// authoritySet remembers authorities url.Parse accepted: the hosts a
+// front door asks about, a handful in practice. Hosts come from clients,
+// so the set stops growing at maxValidAuthorities (others are then
+// checked every time).
+type authoritySet struct {
+	m sync.Map // authority → struct{}
+	n atomic.Int32
+}
+
+// maxValidAuthorities bounds an authoritySet.
+const maxValidAuthorities = 1024
+
+// remember adds authority to the set unless it is full.
+func (v *authoritySet) remember(authority string) {
+	if v.n.Add(1) > maxValidAuthorities {
+		v.n.Add(-1)
+		return
+	}
+	if _, loaded := v.m.LoadOrStore(authority, struct{}{}); loaded {
+		v.n.Add(-1)
+	}
 }
