@@ -9,7 +9,7 @@ import (
 // X-Request-Id, which upstreams receive too), or "".
 func RequestID(ctx context.Context) string {
 	if c, ok := ctx.Value(requestIDKey).(*requestIDContext); ok {
-		return c.id
+		return c.id[0]
 	}
 	return ""
 }

@@ -46,19 +46,22 @@ func (s *core) recovered(c *gin.Context, ctx context.Context, v any) {
 // requestID keeps a sane incoming X-Request-Id from a trusted proxy or
 // makes one, and puts it in the context and the response.
 func (s *core) requestID(c *gin.Context) {
-	id := requestIDFor(c.Request, s.peerTrusted)
-	v := []string{id}
+	rc := &requestIDContext{Context: c.Request.Context()}
+	rc.id[0] = requestIDFor(c.Request, s.peerTrusted)
+	v := rc.id[:] // length and capacity one: an Add allocates anew
 	c.Request.Header[hdrRequestID] = v
 	c.Writer.Header()[hdrRequestID] = v
-	c.Request = c.Request.WithContext(&requestIDContext{Context: c.Request.Context(), id: id})
+	c.Request = c.Request.WithContext(rc)
 	c.Next()
 }
 
 // requestIDContext is a request's context with its id (RequestID reads
-// it): one allocation, where context.WithValue would also box the string.
+// it). One allocation holds the context and the header value both
+// X-Request-Id headers share, where context.WithValue would also box the
+// string and the header need a slice of its own.
 type requestIDContext struct {
 	context.Context
-	id string
+	id [1]string
 }
 
 // Value returns the requestIDContext itself for requestIDKey, and asks
