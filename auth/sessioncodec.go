@@ -16,8 +16,9 @@ import (
 // value to encoding/json instead, so the result is always exactly what
 // json.Unmarshal gives (the differential fuzz test checks it).
 func decodeSession(data []byte) (*Session, error) {
-	s := new(Session)
-	if fastSession(data, s) {
+	d := new(decodedSession)
+	s := &d.s
+	if parseSession(data, s, d.proofs[:0]) {
 		return s, nil
 	}
 	*s = Session{}
@@ -25,6 +26,13 @@ func decodeSession(data []byte) (*Session, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// decodedSession is a decoded Session with room for its proofs (one per
+// method: two), allocated together.
+type decodedSession struct {
+	s      Session
+	proofs [2]Proof
 }
 
 // sessionParser reads the compact JSON of one Session; ok turns false at
@@ -38,6 +46,8 @@ type sessionParser struct {
 	// it is in b. finish copies them all in one allocation.
 	strs  [12]strValue
 	nstrs int
+	// proofBuf is where proofs appends, if not nil.
+	proofBuf []Proof
 }
 
 // strValue is a string value read but not yet copied: b[start:end] goes
@@ -48,8 +58,12 @@ type strValue struct {
 }
 
 // fastSession parses data into s and reports whether it could.
-func fastSession(data []byte, s *Session) bool {
-	p := sessionParser{b: data, ok: true}
+func fastSession(data []byte, s *Session) bool { return parseSession(data, s, nil) }
+
+// parseSession is fastSession with s.Proofs appended to proofs (nil for
+// a new slice).
+func parseSession(data []byte, s *Session, proofs []Proof) bool {
+	p := sessionParser{b: data, ok: true, proofBuf: proofs}
 	p.object(func(k []byte) {
 		switch string(k) {
 		case "u":
@@ -269,7 +283,10 @@ func (p *sessionParser) proofs() []Proof {
 	if p.next(']') {
 		return []Proof{} // encoding/json gives an empty, non-nil slice
 	}
-	out := make([]Proof, 0, 2)
+	out := p.proofBuf
+	if out == nil {
+		out = make([]Proof, 0, 2)
+	}
 	for p.ok {
 		var pr Proof
 		var seen [2]bool
