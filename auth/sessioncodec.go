@@ -9,11 +9,11 @@ import (
 // decodeSession decodes a stored session. Sessions are stored as the JSON
 // that encoding/json writes for Session, and a check decodes one on every
 // request, so the compact form json.Marshal produces is read by a small
-// dedicated parser: no reflection, and one allocation for all its
-// strings (see finish). Anything it
-// does not expect (whitespace, escapes, non-ASCII text, null, an unknown
-// or differently-cased key, a float, a duplicate key) sends the whole
-// value to encoding/json instead, so the result is always exactly what
+// dedicated parser: no reflection, one allocation for the session and its
+// proofs and one for all its strings (see finish). Anything it does not
+// expect (whitespace, escapes, non-ASCII text, null, an unknown or
+// differently-cased key, a float, a duplicate key) sends the whole value
+// to encoding/json instead, so the result is always exactly what
 // json.Unmarshal gives (the differential fuzz test checks it).
 func decodeSession(data []byte) (*Session, error) {
 	d := new(decodedSession)

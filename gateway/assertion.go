@@ -18,7 +18,8 @@ import (
 // while everything it asserts (email, name, groups; the phone header too)
 // is still what the user record says, so a changed user (a users.yaml
 // reload) gets a new token at once. A hit allocates nothing: the entry
-// holds the whole identity, its header values already joined.
+// holds the whole identity, its header values already joined, and the
+// array of header values every check it answers shares (identity.values).
 type assertionCache struct {
 	signer *auth.Signer
 	ttl    time.Duration
