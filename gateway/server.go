@@ -342,7 +342,7 @@ const requestIDKey ctxKey = iota
 // requestIDFor returns r's request id: its X-Request-Id if r comes from a
 // trusted proxy (trusted(r)) and the id is sane, else a new one.
 func requestIDFor(r *http.Request, trusted func(*http.Request) bool) string {
-	id := r.Header.Get("X-Request-Id")
+	id := headerValue(r.Header, hdrRequestID)
 	if id == "" || len(id) > 128 || !trusted(r) || strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r > '~' }) {
 		return newRequestID()
 	}
