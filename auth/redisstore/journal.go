@@ -28,11 +28,13 @@ import (
 // was written since), so a logout, a spent code or a password change
 // acknowledged before the failover holds after it.
 //
-// Replay never undoes a later write: deletes are of keys that are never
-// written again (random ids, keyed hashes); a session is written again
-// only if absent and not deleted since (a tombstone, kept for the
-// window, marks every deletion); an account record only where it still
-// holds the value it had before the change; a ban only if absent.
+// Replay only ever makes answers stricter, so the gateways' journals can
+// be replayed in any order: deletes are of keys that are never written
+// again (random ids, keyed hashes); an account record is written only
+// where it still holds the value it had before the change; a ban only if
+// absent. A session's creation is not replayed: with one gateway's login
+// replayed after another gateway's replayed logout of it, the session
+// would come back; a login lost in a failover asks to sign in again.
 type Journal struct {
 	window time.Duration
 	max    int
@@ -84,34 +86,6 @@ func NewJournal(window time.Duration, maxEntries int, log *slog.Logger) *Journal
 	}
 	return &Journal{window: window, max: maxEntries, log: log, now: time.Now, masters: map[string]uint64{}}
 }
-
-// tombstone is the key that marks a session deleted, for the window. It
-// hashes to the session key's cluster slot (the session key itself, or
-// the hash tag it already has), so one script can read both.
-func tombstone(key string) string {
-	if strings.Contains(key, "{") {
-		return key + ":gone"
-	}
-	return "{" + key + "}:gone"
-}
-
-// setSessionScript writes a session again (KEYS[1] = ARGV[1] until
-// ARGV[2] unix ms) unless it exists or its tombstone KEYS[2] says it was
-// deleted since.
-var setSessionScript = redis.NewScript(`
-if redis.call('EXISTS', KEYS[2]) == 1 then
-  return 0
-end
-local ok = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PXAT', ARGV[2])
-if ok then return 1 end
-return 0`)
-
-// delSessionScript deletes a session again and leaves its tombstone for
-// ARGV[1] milliseconds.
-var delSessionScript = redis.NewScript(`
-redis.call('DEL', KEYS[1])
-redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
-return 1`)
 
 // add records e, dropping entries older than the window or past max.
 func (j *Journal) add(e entry) {
@@ -178,7 +152,7 @@ func (j *Journal) catchUp(ctx context.Context, p pipeliner, id string) error {
 	if known && len(entries) == 0 {
 		return nil
 	}
-	n, err := replay(ctx, p, entries, j.window)
+	n, err := replay(ctx, p, entries)
 	if err != nil {
 		j.log.WarnContext(ctx, "redis: replay on a master failed; its connections are refused until one succeeds", "error", err)
 		return err
@@ -199,19 +173,31 @@ const (
 	clusterWatchGrace = 5 * time.Second
 )
 
-// Watch starts WatchCluster when client is a cluster client (Sentinel
-// and standalone need none: their new masters are reached by new
-// connections only) and returns the function that stops it.
+// Watch makes sure this gateway replays soon after a failover even when
+// it serves no request (its journal may hold the only copy of a logout
+// another gateway would otherwise accept): a cluster client runs
+// WatchCluster, any other pings every clusterWatchEvery, which opens a
+// connection (and so a replay) once the old one is gone. It returns the
+// function that stops it.
 func (j *Journal) Watch(ctx context.Context, client redis.UniversalClient) func() error {
-	cc, ok := client.(*redis.ClusterClient)
-	if !ok {
-		return func() error { return nil }
-	}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		j.WatchCluster(ctx, cc, clusterWatchEvery, clusterWatchGrace)
+		if cc, ok := client.(*redis.ClusterClient); ok {
+			j.WatchCluster(ctx, cc, clusterWatchEvery, clusterWatchGrace)
+			return
+		}
+		t := time.NewTicker(clusterWatchEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_ = client.Ping(ctx).Err() // a failure is the store's health, reported elsewhere
+			}
+		}
 	}()
 	return func() error {
 		cancel()
@@ -286,7 +272,7 @@ return 0`)
 // replay writes entries again on cn, in order, and returns how many it
 // sent. In a cluster a connection reaches one node: writes of keys in
 // other slots answer MOVED and are left to that node's own replay.
-func replay(ctx context.Context, cn pipeliner, entries []entry, window time.Duration) (int, error) {
+func replay(ctx context.Context, cn pipeliner, entries []entry) (int, error) {
 	if len(entries) == 0 {
 		return 0, nil
 	}
@@ -301,10 +287,6 @@ func replay(ctx context.Context, cn pipeliner, entries []entry, window time.Dura
 			switch e.op {
 			case opDel:
 				p.Del(ctx, e.key)
-			case opDelSession:
-				delSessionScript.Eval(ctx, p, []string{e.key, tombstone(e.key)}, window.Milliseconds())
-			case opSetSession:
-				setSessionScript.Eval(ctx, p, []string{e.key, tombstone(e.key)}, e.val, at)
 			case opSetIfAbsent:
 				p.SetArgs(ctx, e.key, e.val, redis.SetArgs{Mode: "NX", ExpireAt: e.deadline})
 			case opCASSet:
@@ -359,13 +341,11 @@ func infoValue(info, field string) string {
 	return ""
 }
 
-// journalSet records a Set of key (unprefixed) that went through: a
-// session, or an account record with the value it replaced.
+// journalSet records a Set of key (unprefixed) that went through: an
+// account record, with the value it replaced.
 func (s *Store) journalSet(key string, value, before []byte, ttl time.Duration) {
 	deadline := time.Now().Add(ttl)
 	switch auth.ClassOf(key) {
-	case auth.KeySession:
-		s.journal.add(entry{op: opSetSession, key: s.prefix + key, val: value, deadline: deadline})
 	case auth.KeyRecord:
 		s.journal.add(entry{op: opCASSet, key: s.prefix + key, val: value, before: before, deadline: deadline})
 	}

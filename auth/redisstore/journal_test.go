@@ -84,23 +84,23 @@ func TestJournalReplaysOnANewMaster(t *testing.T) {
 		t.Error("a logout acknowledged before the failover is undone: the session is back")
 	}
 	for key, want := range map[string]string{
-		"p:s:login": "new session", "p:user:r:alice": "alice-after", "p:user:r:bob": "bob-later", "p:reg:ban:x": "1",
+		"p:user:r:alice": "alice-after", "p:user:r:bob": "bob-later", "p:reg:ban:x": "1",
 	} {
 		got, err := raw.Get(ctx, key).Result()
 		if err != nil || got != want {
 			t.Errorf("%s = %q, %v; want %q", key, got, err, want)
 		}
 	}
-	for _, key := range []string{"p:otp:{c1}:c", "p:s:gone", "p:reg:n:x"} {
+	// A login is not replayed (a session would come back if its logout,
+	// journaled by another gateway, was replayed first); a counter is not
+	// either.
+	for _, key := range []string{"p:otp:{c1}:c", "p:s:gone", "p:s:login", "p:reg:n:x"} {
 		if n, _ := raw.Exists(ctx, key).Result(); n != 0 {
 			t.Errorf("%s exists after the replay", key)
 		}
 	}
 	if ok, _ := raw.SIsMember(ctx, "p:su:alice", "s:login").Result(); !ok {
-		t.Error("the session index lost the replayed session")
-	}
-	if ttl, _ := raw.PTTL(ctx, "p:s:login").Result(); ttl <= 59*time.Minute {
-		t.Errorf("replayed session TTL %v, want about an hour", ttl)
+		t.Error("the session index lost an entry")
 	}
 
 	// A master replayed to once is not replayed to again.

@@ -200,25 +200,11 @@ func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
 	return n == 1, nil
 }
 
-// deleteJournaled is Delete with the journal: a session's deletion also
-// leaves a tombstone for the journal's window, in the same round trip,
-// so that no replay brings the session back.
+// deleteJournaled is Delete with the journal.
 func (s *Store) deleteJournaled(ctx context.Context, key string) (bool, error) {
 	full := s.prefix + key
 	switch auth.ClassOf(key) {
-	case auth.KeySession:
-		var del *redis.IntCmd
-		_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			del = p.Del(ctx, full)
-			p.Set(ctx, tombstone(full), "1", ceilMillis(s.journal.window))
-			return nil
-		})
-		if err != nil {
-			return false, fail("delete", err)
-		}
-		s.journal.add(entry{op: opDelSession, key: full})
-		return del.Val() == 1, nil
-	case auth.KeyRevocable:
+	case auth.KeySession, auth.KeyRevocable:
 		n, err := s.client.Del(ctx, full).Result()
 		if err != nil {
 			return false, fail("delete", err)

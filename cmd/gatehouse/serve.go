@@ -38,12 +38,12 @@ const hashWait = 2 * time.Second
 // metrics registry, admin handler) and the current generation, everything
 // built from one configuration, which a reload replaces.
 type app struct {
-	cfg      *config.Config // as started: listeners, TLS on/off, store
-	log      *slog.Logger
-	store    auth.Store
+	cfg   *config.Config // as started: listeners, TLS on/off, store
+	log   *slog.Logger
+	store auth.Store
 	// audit keeps the audit trail across reloads (Redis Stream, or a
 	// memory ring with the memory store).
-	audit auth.AuditLog
+	audit    auth.AuditLog
 	closers  []func() error
 	registry *prometheus.Registry
 	admin    *gateway.Admin
