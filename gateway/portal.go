@@ -64,6 +64,8 @@ type pageData struct {
 	AskRecovery bool
 	// Recovered says the person just signed in with a recovery code.
 	Recovered bool
+	// Admin is what the admin console's pages show (console_pages.go).
+	Admin *adminPage
 }
 
 // fieldError is one problem of a form, for the error summary.

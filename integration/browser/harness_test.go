@@ -44,6 +44,9 @@ type gateway struct {
 type options struct {
 	// portal is the YAML of the portal section ("" = defaults).
 	portal string
+	// usersFile, when set, is a users.yaml: the file backend instead of
+	// accounts in the store (and no sign-up).
+	usersFile string
 }
 
 // startGateway writes a demo-like configuration and runs the binary on it:
@@ -81,10 +84,7 @@ store:
   driver: memory
 session:
   secure: false
-users:
-  backend: redis
-  signup: { enabled: true }
-hashing:
+%[7]shashing:
   argon2id: { memory_kib: 1024, iterations: 1, parallelism: 1 }
 otp:
   resend_cooldown: 5s
@@ -102,7 +102,7 @@ portal:
   - { name: admin, host: "*", path_prefix: "/admin", upstream: %[5]q, policy: two_factor, groups: [admins] }
   - { name: status, host: "*", path_prefix: "/status", upstream: %[5]q, policy: sms }
   - { name: other-host, host: "localhost", path_prefix: "/", upstream: %[5]q, policy: password }
-`, port, g.base, g.smsFile, key, upstream.URL, portal)
+`, port, g.base, g.smsFile, key, upstream.URL, portal, usersSection(o))
 	cfgFile := filepath.Join(dir, "gateway.yaml")
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -137,6 +137,14 @@ portal:
 		time.Sleep(50 * time.Millisecond)
 	}
 	return g
+}
+
+// usersSection is the users section of the configuration for o.
+func usersSection(o options) string {
+	if o.usersFile != "" {
+		return fmt.Sprintf("users:\n  backend: file\n  file: %q\n", o.usersFile)
+	}
+	return "users:\n  backend: redis\n  signup: { enabled: true }\n"
 }
 
 func freePort(t *testing.T) int {
