@@ -52,6 +52,10 @@ type Store struct {
 	journal *Journal
 }
 
+// Client is the go-redis client s works on (for an operator command that
+// also reads the audit stream).
+func (s *Store) Client() redis.UniversalClient { return s.client }
+
 // WithJournal makes s record its security-relevant writes in j, whose
 // OnConnect the client must run (ClientOptions.OnConnect: NewClient with
 // j). It returns s.
