@@ -23,6 +23,7 @@ type adminPage struct {
 	Audit    []auth.AuditRecord
 	Issued   string // a one-time code just issued, shown once
 	IssuedTo string
+	CanEdit  bool // accounts can be changed (users.backend: redis)
 }
 
 // adminOrRedirect returns the administrator of a page request, or
@@ -74,7 +75,7 @@ func (s *consoleSurface) consoleUser(c *gin.Context) {
 		return
 	}
 	info := ""
-	if done := c.Query("done"); done == "admin.revoked" || done == "admin.unbanned" {
+	if done := c.Query("done"); done == "admin.revoked" || done == "admin.unbanned" || done == "admin.changed" {
 		info = done // after the redirect of an action: say it was done
 	}
 	s.renderUser(c, me, info, "")
@@ -89,7 +90,8 @@ func (s *consoleSurface) renderUser(c *gin.Context, me *auth.User, info, issued 
 		return
 	}
 	d := s.page("admin.user_title")
-	a := &adminPage{Me: me.Username, Detail: detail, Audit: detail.Audit, Issued: issued, IssuedTo: detail.User.Username}
+	_, canEdit := s.registry.(accountEditor)
+	a := &adminPage{Me: me.Username, Detail: detail, Audit: detail.Audit, Issued: issued, IssuedTo: detail.User.Username, CanEdit: canEdit}
 	for _, si := range detail.Sessions {
 		a.Sessions = append(a.Sessions, sessionView{SessionInfo: si, Device: s.deviceName(si.Agent)})
 	}
@@ -140,6 +142,9 @@ func (s *consoleSurface) consoleAction(c *gin.Context) {
 		// Shown in this answer only (no-store), never in a URL.
 		s.renderUser(c, me, "admin.issued", code)
 		return
+	case "disable", "enable", "reset-phone":
+		err = s.change(c, me, u, c.Param("action"))
+		done = "admin.changed"
 	default:
 		s.fail(c, errNoRoute)
 		return

@@ -140,3 +140,38 @@ func TestAdminActions(t *testing.T) {
 		t.Error("the audit export holds a recovery code or an unmasked phone")
 	}
 }
+
+// TestAdminAccountChanges: with the redis user backend an administrator
+// disables (every session ends) and enables an account and clears a phone
+// binding; nobody can disable the last enabled administrator; with the
+// file backend accounts are read-only here.
+func TestAdminAccountChanges(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withAccounts)
+	admin := h.newClient(t)
+	admin.signIn(crmHost, alice)
+	victim := h.newClient(t)
+	victim.signIn(crmHost, bob)
+
+	admin.api(appHost, "admin/users/bob/disable", map[string]string{}).wantStatus(t, http.StatusOK)
+	victim.get(crmHost, "/").wantError(t, http.StatusUnauthorized, "unauthenticated")
+	h.newClient(t).login(appHost, bob).wantError(t, http.StatusUnauthorized, "invalid_credentials")
+	admin.api(appHost, "admin/users/bob/enable", map[string]string{}).wantStatus(t, http.StatusOK)
+	h.newClient(t).login(appHost, bob).wantStatus(t, http.StatusOK)
+
+	admin.api(appHost, "admin/users/bob/reset-phone", map[string]string{}).wantStatus(t, http.StatusOK)
+	if d := consoleGet(admin, "users/bob").jsonMap(t); d["user"].(map[string]any)["phone"] != nil {
+		t.Fatalf("bob's phone after reset-phone: %v", d["user"])
+	}
+
+	// alice is the only member of admins: she cannot disable herself.
+	admin.api(appHost, "admin/users/alice/disable", map[string]string{}).wantError(t, http.StatusConflict, "last_admin")
+	h.newClient(t).signIn(crmHost, alice)
+
+	t.Run("file backend", func(t *testing.T) {
+		h := newHarness(t)
+		admin := h.newClient(t)
+		admin.signIn(crmHost, alice)
+		admin.api(appHost, "admin/users/bob/disable", map[string]string{}).wantError(t, http.StatusNotFound, "account_unavailable")
+	})
+}
