@@ -23,8 +23,9 @@ import (
 // consoleSurface is the admin API and console pages.
 type consoleSurface struct {
 	*core
-	regulator *auth.Regulator // nil: regulation off
-	recovery  *auth.Recovery  // nil: no recovery codes
+	regulator *auth.Regulator   // nil: regulation off
+	recovery  *auth.Recovery    // nil: no recovery codes
+	tokens    *auth.AdminTokens // nil: no bearer tokens
 }
 
 // userLister is a user backend that can list its accounts (both can).
@@ -35,11 +36,36 @@ type userLister interface {
 // adminPageSize is how many users or audit records one page holds.
 const adminPageSize = 50
 
-// admin returns the administrator of the request, or the error to answer:
-// 404 when the console is off, 401 without a session, 403 outside
-// admin.group, 401 step_up_required with factors older than
-// admin.max_auth_age.
+// admin returns the administrator of an admin API request: the holder of
+// a bearer token (gatehouse admin token create), or adminSession's. A
+// request with a bearer token is judged by the token alone.
 func (s *consoleSurface) admin(c *gin.Context) (*auth.User, error) {
+	if !s.cfg.Admin.Enabled {
+		return nil, errNoRoute
+	}
+	h := c.GetHeader("Authorization")
+	if h == "" {
+		return s.adminSession(c)
+	}
+	token, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || s.tokens == nil {
+		return nil, errBadToken
+	}
+	name, err := s.tokens.Verify(c.Request.Context(), strings.TrimSpace(token))
+	if errors.Is(err, auth.ErrInvalidToken) {
+		return nil, errBadToken
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &auth.User{Username: "token:" + name}, nil
+}
+
+// adminSession returns the administrator of the request's session, or
+// the error to answer: 404 when the console is off, 401 without a
+// session, 403 outside admin.group, 401 step_up_required with factors
+// older than admin.max_auth_age.
+func (s *consoleSurface) adminSession(c *gin.Context) (*auth.User, error) {
 	a := s.cfg.Admin
 	if !a.Enabled {
 		return nil, errNoRoute

@@ -24,6 +24,10 @@ type accountEditor interface {
 // errLastAdmin: the change would leave no enabled member of admin.group.
 var errLastAdmin = errors.New("the last enabled administrator")
 
+// errBadToken: an admin API request's bearer token is malformed, unknown,
+// revoked or expired.
+var errBadToken = errors.New("invalid admin token")
+
 // change applies one account change of an administrator: "disable",
 // "enable" or "reset-phone", audited with the administrator.
 func (s *consoleSurface) change(c *gin.Context, admin, u *auth.User, what string) error {

@@ -30,7 +30,7 @@ type adminPage struct {
 // answers it: the login page (back here after it) without a session or
 // with proofs too old, the error page otherwise.
 func (s *consoleSurface) adminOrRedirect(c *gin.Context) *auth.User {
-	u, err := s.admin(c)
+	u, err := s.adminSession(c)
 	switch {
 	case err == nil:
 		return u

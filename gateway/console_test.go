@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"bufio"
+	"context"
 	"bytes"
 	"encoding/json"
 	"net/http"
@@ -174,4 +175,65 @@ func TestAdminAccountChanges(t *testing.T) {
 		admin.signIn(crmHost, alice)
 		admin.api(appHost, "admin/users/bob/disable", map[string]string{}).wantError(t, http.StatusNotFound, "account_unavailable")
 	})
+}
+
+// TestAdminBearerTokens: a token from `gatehouse admin token create`
+// reaches the admin API, and nothing else (not the portal, not the apps);
+// a wrong, revoked or expired one is 401 invalid_token, even with an
+// administrator's cookie beside it; its actions are audited as the token.
+func TestAdminBearerTokens(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	tokens := auth.NewAdminTokens(h.store, h.signer.DeriveKey("admin-token"), h.clock)
+	token, err := tokens.Create(context.Background(), "ci", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bearer := func(c *client, host, path, tok string) reply {
+		return c.do(request{host: host, path: path, accept: "application/json", header: http.Header{"Authorization": {"Bearer " + tok}}})
+	}
+	c := h.newClient(t)
+	bearer(c, appHost, prefix+"/api/admin/users", token).wantStatus(t, http.StatusOK)
+	r := c.do(request{method: http.MethodPost, host: appHost, path: prefix + "/api/admin/users/bob/unban", body: strings.NewReader(`{}`),
+		contentType: "application/json", accept: "application/json", header: http.Header{"Authorization": {"Bearer " + token}}})
+	r.wantStatus(t, http.StatusOK)
+	recs, _, err := h.recoveryAuditPage(t, "admin_unbanned")
+	if err != nil || len(recs) != 1 || recs[0].Actor != "token:ci" {
+		t.Fatalf("audit of the token's action: %+v, %v", recs, err)
+	}
+
+	// Not a session: the apps and the portal do not know it.
+	bearer(c, crmHost, "/", token).wantError(t, http.StatusUnauthorized, "unauthenticated")
+	bearer(c, appHost, prefix+"/api/session", token).wantError(t, http.StatusUnauthorized, "unauthenticated")
+
+	admin := h.newClient(t)
+	admin.signIn(crmHost, alice)
+	for _, bad := range []string{token + "x", "ghadm_ci." + strings.Repeat("A", 43), "not a token"} {
+		bearer(admin, appHost, prefix+"/api/admin/users", bad).wantError(t, http.StatusUnauthorized, "invalid_token")
+	}
+	if ok, err := tokens.Revoke(context.Background(), "ci"); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	bearer(c, appHost, prefix+"/api/admin/users", token).wantError(t, http.StatusUnauthorized, "invalid_token")
+	short, err := tokens.Create(context.Background(), "short", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Advance(2 * time.Minute)
+	bearer(c, appHost, prefix+"/api/admin/users", short).wantError(t, http.StatusUnauthorized, "invalid_token")
+}
+
+// recoveryAuditPage reads the kept audit records of event, as the admin
+// API does.
+func (h *harness) recoveryAuditPage(t *testing.T, event string) ([]auth.AuditRecord, string, error) {
+	t.Helper()
+	admin := h.newClient(t)
+	admin.signIn(crmHost, alice)
+	r := consoleGet(admin, "audit?event="+event)
+	var out struct {
+		Events []auth.AuditRecord `json:"events"`
+		Next   string             `json:"next"`
+	}
+	err := json.Unmarshal(r.body, &out)
+	return out.Events, out.Next, err
 }

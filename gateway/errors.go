@@ -99,6 +99,7 @@ var errorTable = []struct {
 	{errCSRFInsecure, newAPIError(http.StatusForbidden, "csrf_insecure", "This page was opened over plain http, so your browser did not keep the sign-in cookies. Open it over https.")},
 	{errForeignOrigin, newAPIError(http.StatusForbidden, "csrf_failed", "The request's Origin is another site (or null): the API answers only this site's pages and clients that send no Origin.")},
 	{errCSRF, newAPIError(http.StatusForbidden, "csrf_failed", "This form has expired or came from another site. Go back, reload the page and try again.")},
+	{errBadToken, newAPIError(http.StatusUnauthorized, "invalid_token", "That bearer token is not valid (unknown, revoked or expired).")},
 	{errLastAdmin, newAPIError(http.StatusConflict, "last_admin", "That would leave no enabled administrator. Make someone else an administrator first.")},
 	{errForbidden, newAPIError(http.StatusForbidden, "forbidden", "You do not have access to this page.")},
 	{errNoRoute, newAPIError(http.StatusNotFound, "no_route", "Nothing is served at this address.")},

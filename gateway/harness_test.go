@@ -317,6 +317,7 @@ type harness struct {
 	users    *storeusers.Backend // with users.backend: redis
 	files    *fileusers.Backend  // with users.backend: file
 	recovery *auth.Recovery
+	signer   *auth.Signer
 }
 
 // setup adjusts a harness before the gateway is built.
@@ -485,6 +486,7 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 		SendWindow:              cfg.OTP.MaxSends.Window,
 		Message:                 msg,
 	}, h.clock, nil)
+	h.signer = signer
 	h.recovery = auth.NewRecovery(h.store, signer.DeriveKey("recovery"), h.clock)
 	if !o.offerRecovery {
 		for _, u := range allUsers {

@@ -181,6 +181,9 @@ func New(opts Options) (*Server, error) {
 		s.auditLog = memstore.NewAuditLog(cfg.Audit.Retain.Events, cfg.Audit.Retain.MaxAge, s.clock)
 	}
 	s.admin = &consoleSurface{core: s.core, regulator: opts.Regulator, recovery: recovery}
+	if st, ok := opts.KV.(auth.Store); ok {
+		s.admin.tokens = auth.NewAdminTokens(st, s.signer.DeriveKey("admin-token"), s.clock)
+	}
 	s.login = auth.NewLogin(auth.LoginDeps{
 		Users: s.users, Authn: opts.Auth, Sessions: opts.Sessions, OTP: opts.OTP,
 		Regulator: opts.Regulator, Registry: opts.Registry, Hasher: opts.Hasher, KV: opts.KV, Limits: limits, SignupsPerHour: cfg.Users.Signup.PerClientPerHour,

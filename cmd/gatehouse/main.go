@@ -34,6 +34,7 @@ Commands:
   user add|list|show|delete|set-phone|set-password|disable|enable   manage accounts (users.backend: redis; add also writes users.file)
   user issue-recovery|reset-2fa|unban|sessions|revoke USERNAME     operator actions (store.driver: redis)
   audit tail [-f] [--user U]   print the kept audit trail as JSON lines
+  admin token create|list|revoke   bearer tokens for the admin API
   version                      print the version
 
 -c defaults to $GATEHOUSE_CONFIG, then ./gateway.yaml.
@@ -91,6 +92,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdUser(ctx, args, stdin, stdout, stderr)
 	case "audit":
 		err = cmdAudit(ctx, args, stdout, stderr)
+	case "admin":
+		err = cmdAdmin(ctx, args, stdout, stderr)
 	case "version", "-version", "--version":
 		_, err = fmt.Fprintln(stdout, "gatehouse", version)
 	case "help", "-h", "-help", "--help":

@@ -104,11 +104,7 @@ func openOps(ctx context.Context, cfg *config.Config, username string) (*ops, er
 // audit keeps an operator command's action in the audit trail, with the
 // operating-system user as the actor; a failure is reported, not fatal.
 func (d *ops) audit(ctx context.Context, event, user string) {
-	actor := "cli"
-	if name := os.Getenv("USER"); name != "" {
-		actor = "cli:" + name
-	}
-	if err := d.audits.Append(ctx, auth.AuditRecord{Event: event, User: user, Actor: actor}); err != nil {
+	if err := d.audits.Append(ctx, auth.AuditRecord{Event: event, User: user, Actor: cliActor()}); err != nil {
 		fmt.Fprintln(os.Stderr, "gatehouse: audit trail: event not kept:", err)
 	}
 }
@@ -126,4 +122,12 @@ func printRecord(w io.Writer, r auth.AuditRecord) error {
 	}
 	_, err = fmt.Fprintf(w, "%s\n", b)
 	return err
+}
+
+// cliActor names the operator of a command in the audit trail.
+func cliActor() string {
+	if name := os.Getenv("USER"); name != "" {
+		return "cli:" + name
+	}
+	return "cli"
 }

@@ -232,4 +232,38 @@ func TestOperatorCommands(t *testing.T) {
 	if code, _, _ := runCmd(t, "", "user", "unban", "-c", w.cfg, "ada@example.com"); code == 0 {
 		t.Error("unban by email, not the exact username, was accepted")
 	}
+
+	// A bearer token for scripts: created, listed, used, revoked.
+	tok := func(sub string, args ...string) string {
+		t.Helper()
+		code, out, e := runCmd(t, "", append([]string{"admin", "token", sub, "-c", w.cfg}, args...)...)
+		if code != 0 {
+			t.Fatalf("admin token %s: %d\n%s%s", sub, code, out, e)
+		}
+		return out
+	}
+	token := strings.TrimSpace(tok("create", "--name", "nightly", "--ttl", "1d"))
+	if !strings.HasPrefix(token, "ghadm_nightly.") {
+		t.Fatalf("token %q", token)
+	}
+	if out := tok("list"); !strings.Contains(out, "nightly") || strings.Contains(out, token) {
+		t.Fatalf("token list:\n%s", out)
+	}
+	get := func() int {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+w.addr+"/_gatehouse/api/admin/users", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if st := get(); st != http.StatusOK {
+		t.Fatalf("admin API with the token: %d", st)
+	}
+	tok("revoke", "nightly")
+	if st := get(); st != http.StatusUnauthorized {
+		t.Fatalf("admin API with a revoked token: %d", st)
+	}
 }

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+)
+
+const adminUsage = `Usage: gatehouse admin token <command> [-c gateway.yaml] [flags]
+
+Bearer tokens for scripts that use the admin API (store.driver: redis):
+  create --name NAME [--ttl 90d]   print a new token once (kept only as a hash)
+  list                             the tokens alive, with when they expire
+  revoke NAME                      end a token
+`
+
+// cmdAdmin is `gatehouse admin token create|list|revoke` (docs/contract.md,
+// "Admin console").
+func cmdAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+		_, _ = fmt.Fprint(stdout, adminUsage)
+		return errHelp
+	}
+	if len(args) < 2 || args[0] != "token" {
+		_, _ = fmt.Fprint(stderr, adminUsage)
+		return errUsage
+	}
+	sub := args[1]
+	fs := newFlags("admin token "+sub, stderr)
+	c := fs.String("c", "", "configuration file")
+	var name, ttl *string
+	if sub == "create" {
+		name = fs.String("name", "", "the token's name (lower-case letters, digits, dashes)")
+		ttl = fs.String("ttl", "90d", "how long it works: 90d, 12h, …")
+	}
+	if err := parseFlagsOnly(fs, args[2:]); err != nil {
+		return err
+	}
+	want := map[string]int{"create": 0, "list": 0, "revoke": 1}
+	n, ok := want[sub]
+	if !ok || fs.NArg() != n {
+		_, _ = fmt.Fprint(stderr, adminUsage)
+		return errUsage
+	}
+	cfg, err := loadConfig(configPath(*c))
+	if err != nil {
+		printProblems(stderr, err)
+		return errProblems
+	}
+	st, closeStore, err := openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	key, err := auth.LoadSigningKey(cfg.Identity.SigningKeyFile)
+	if err != nil {
+		return err
+	}
+	signer := auth.NewSigner(key, cfg.Server.PublicURL, cfg.Identity.AssertionTTL, auth.SystemClock{})
+	tokens := auth.NewAdminTokens(st, signer.DeriveKey("admin-token"), auth.SystemClock{})
+	audits := redisAuditLog(st, cfg)
+	switch sub {
+	case "create":
+		d, err := parseLifetime(*ttl)
+		if err != nil {
+			return err
+		}
+		token, err := tokens.Create(ctx, *name, d)
+		if err != nil {
+			return err
+		}
+		_ = audits.Append(ctx, auth.AuditRecord{Event: "admin_token_created", Actor: cliActor(), Attrs: map[string]string{"token": *name}})
+		_, err = fmt.Fprintf(stdout, "%s\n", token)
+		return err
+	case "list":
+		list, err := tokens.List(ctx)
+		if err != nil {
+			return err
+		}
+		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		if _, err := fmt.Fprintln(w, "NAME\tCREATED\tEXPIRES"); err != nil {
+			return err
+		}
+		for _, t := range list {
+			if _, err := fmt.Fprintf(w, "%s\t%s\t%s\n", t.Name, t.Created.UTC().Format(time.RFC3339), t.Expires.UTC().Format(time.RFC3339)); err != nil {
+				return err
+			}
+		}
+		return w.Flush()
+	default: // revoke
+		ok, err := tokens.Revoke(ctx, fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("no token %q", fs.Arg(0))
+		}
+		_ = audits.Append(ctx, auth.AuditRecord{Event: "admin_token_revoked", Actor: cliActor(), Attrs: map[string]string{"token": fs.Arg(0)}})
+		_, err = fmt.Fprintf(stdout, "token %s revoked\n", fs.Arg(0))
+		return err
+	}
+}
+
+// parseLifetime reads a duration with days allowed ("90d").
+func parseLifetime(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n <= 0 {
+			return 0, fmt.Errorf("--ttl %q: give days like 90d, or a duration like 12h", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("--ttl %q: give days like 90d, or a duration like 12h", s)
+	}
+	return d, nil
+}
