@@ -38,8 +38,8 @@ const adminTokenPrefix = "ghadm_"
 
 var tokenName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
-// ErrTokenName: a token name is 1 to 63 lower-case letters, digits and
-// dashes, starting with a letter or digit.
+// ErrTokenName is a token name that is not 1 to 63 lower-case letters, digits and
+// dashes starting with a letter or digit.
 var ErrTokenName = errors.New("a token name is 1 to 63 lower-case letters, digits and dashes")
 
 // NewAdminTokens keeps tokens in st (which must keep sets) under names

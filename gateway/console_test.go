@@ -2,8 +2,8 @@ package gateway_test
 
 import (
 	"bufio"
-	"context"
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
