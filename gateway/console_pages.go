@@ -24,6 +24,7 @@ type adminPage struct {
 	Issued   string // a one-time code just issued, shown once
 	IssuedTo string
 	CanEdit  bool // accounts can be changed (users.backend: redis)
+	Budget   []auth.BudgetUse // otp.budget's current windows
 }
 
 // adminOrRedirect returns the administrator of a page request, or
@@ -60,6 +61,10 @@ func (s *consoleSurface) consoleHome(c *gin.Context) {
 		return
 	}
 	if a.Audit, _, err = s.auditLog.Page(c.Request.Context(), auth.AuditFilter{}, "", 20); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if a.Budget, err = s.otp.BudgetUse(c.Request.Context()); err != nil {
 		s.fail(c, err)
 		return
 	}

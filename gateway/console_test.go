@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/config"
 )
 
 // consoleGet is an admin API GET on the app host.
@@ -236,4 +237,44 @@ func (h *harness) recoveryAuditPage(t *testing.T, event string) ([]auth.AuditRec
 	}
 	err := json.Unmarshal(r.body, &out)
 	return out.Events, out.Next, err
+}
+
+// TestAdminSMSBudget: the admin API says how much of otp.budget the
+// current windows used, per day and per allowed country.
+func TestAdminSMSBudget(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withAccounts, setup{edit: func(cfg *config.Config, _ string) {
+		cfg.OTP.AllowedCountries = []string{"US", "GB"}
+		cfg.OTP.Budget.PerDay = 100
+		cfg.OTP.Budget.PerCountryPerHour = 50
+	}})
+	for range 3 {
+		h.newClient(t).api(appHost, "reset", map[string]string{"username": "bob"}).wantStatus(t, http.StatusOK)
+	}
+	admin := h.newClient(t)
+	admin.signIn(crmHost, alice) // a send after a proof: not the anonymous budget
+	r := consoleGet(admin, "sms")
+	r.wantStatus(t, http.StatusOK)
+	var out struct {
+		Budget []struct {
+			Scope    string `json:"scope"`
+			Used     int    `json:"used"`
+			Limit    int    `json:"limit"`
+			ResetsIn int    `json:"resets_in"`
+		} `json:"budget"`
+	}
+	if err := json.Unmarshal(r.body, &out); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][2]int{}
+	for _, b := range out.Budget {
+		got[b.Scope] = [2]int{b.Used, b.Limit}
+		if b.Used > 0 && b.ResetsIn <= 0 {
+			t.Errorf("%s: used with no window: %+v", b.Scope, b)
+		}
+	}
+	// bob's reset codes (his number is in the US) counted; GB untouched.
+	if got["day"] != [2]int{3, 100} || got["country:US"] != [2]int{3, 50} || got["country:GB"] != [2]int{0, 50} {
+		t.Fatalf("budget use %v (%s)", got, r.body)
+	}
 }

@@ -480,6 +480,7 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 		ResendCooldown:          cfg.OTP.ResendCooldown,
 		MaxSends:                cfg.OTP.MaxSends.Count,
 		AllowedNumberTypes:      cfg.OTP.AllowedNumberTypes,
+		AllowedCountries:        cfg.OTP.AllowedCountries,
 		BudgetPerDay:            cfg.OTP.Budget.PerDay,
 		BudgetPerCountryPerHour: cfg.OTP.Budget.PerCountryPerHour,
 		BudgetPerPrefixPerHour:  cfg.OTP.Budget.PerPrefixPerHour,

@@ -329,6 +329,7 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	adm.POST("/users/:name/recovery", s.limitBody, s.requireJSON, s.admin.apiRecovery)
 	adm.POST("/users/:name/unban", s.limitBody, s.requireJSON, s.admin.apiUnban)
 	adm.GET("/audit", s.admin.apiAudit)
+	adm.GET("/sms", s.admin.apiSMS)
 	for _, action := range []string{"disable", "enable", "reset-phone"} {
 		adm.POST("/users/:name/"+action, s.limitBody, s.requireJSON, func(c *gin.Context) {
 			c.Params = append(c.Params, gin.Param{Key: "action", Value: action})
