@@ -35,6 +35,12 @@ var (
 	// ErrOTPExpired: the challenge expired, was already used, or used up its
 	// attempts. A new code must be requested.
 	ErrOTPExpired = errors.New("code expired")
+	// ErrOTPAttemptsUsed: ErrOTPExpired because the wrong code just entered
+	// was the last one the challenge allowed (errors.Is matches both).
+	ErrOTPAttemptsUsed = fmt.Errorf("%w: attempts used up", ErrOTPExpired)
+	// ErrOTPLastAttempt: ErrOTPInvalid with one attempt left on the
+	// challenge, so pages can warn (errors.Is matches both).
+	ErrOTPLastAttempt = fmt.Errorf("%w: one attempt left", ErrOTPInvalid)
 	// ErrNoChallenge: there is no pending login or step-up to send a code for.
 	ErrNoChallenge = errors.New("no pending code")
 	// ErrNoPhone: the account has no phone number to send a code to.

@@ -20,7 +20,9 @@ type pageData struct {
 	Prefix     string
 	RD         string
 	Error      string
+	ErrorLink  *pageLink // a way out of the error, shown with it
 	Info       string
+	Invalid    string // the field an Error over the form is about
 	Mode       string // login: "password", "phone" or "stepup"; otp: "" or "resend"; reset: "", "code" or "done"
 	Purpose    string // otp: what the code is for (login, signup)
 	Username   string
@@ -65,6 +67,9 @@ type pageData struct {
 	// Recovered says the person just signed in with a recovery code.
 	Recovered bool
 }
+
+// pageLink is a link of a page: where, and its text.
+type pageLink struct{ Href, Text string }
 
 // fieldError is one problem of a form, for the error summary.
 type fieldError struct{ Field, Text string }
@@ -267,16 +272,27 @@ func (s *pagesSurface) otpPage(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, s.prefix+"/login?rd="+url.QueryEscape(rd))
 		return
 	}
-	s.renderOTP(c, http.StatusOK, sess, rd, nil)
+	info := ""
+	if c.Query("sent") != "" {
+		info = s.t("otp.resent", "phone", auth.MaskPhone(sess.Pending.Phone))
+	}
+	s.renderOTP(c, http.StatusOK, sess, rd, nil, info)
 }
 
 // renderOTP shows the code form for sess's pending code, with err (if
 // any) over it.
-func (s *pagesSurface) renderOTP(c *gin.Context, status int, sess *auth.Session, rd string, err error) {
+func (s *pagesSurface) renderOTP(c *gin.Context, status int, sess *auth.Session, rd string, err error, info string) {
 	d := s.page("otp.title")
-	d.RD = rd
+	d.RD, d.Info = rd, info
 	if err != nil {
 		s.setError(&d, err)
+		if errors.Is(err, auth.ErrOTPInvalid) {
+			d.Invalid = "code" // not for a refused resend: the code was not wrong
+		}
+		if errors.Is(err, auth.ErrOTPExpired) {
+			// The code is dead: sending a new one is the way on.
+			d.Mode = "dead"
+		}
 	}
 	d.Purpose = sess.Pending.Purpose
 	if d.Purpose == auth.PurposeSignup {
@@ -305,7 +321,7 @@ func (s *pagesSurface) otpSubmit(c *gin.Context) {
 		if e.retryAfter > 0 {
 			writeRetryAfter(c, e.retryAfter)
 		}
-		s.renderOTP(c, e.Status, cur, rd, err)
+		s.renderOTP(c, e.Status, cur, rd, err, "")
 		return
 	}
 	s.setSessionCookie(c, sess)
@@ -320,6 +336,8 @@ func (s *pagesSurface) otpSubmit(c *gin.Context) {
 // otpResendSubmit is POST /otp/resend (also starts a step-up).
 func (s *pagesSurface) otpResendSubmit(c *gin.Context) {
 	rd := s.rdParam(c)
+	before, _ := s.loadSession(c)
+	resent := before != nil && before.Pending != nil // not a step-up's first code
 	sess, _, err := s.resendCode(c)
 	if err != nil {
 		e := classify(err)
@@ -329,14 +347,29 @@ func (s *pagesSurface) otpResendSubmit(c *gin.Context) {
 			if e.retryAfter > 0 {
 				writeRetryAfter(c, e.retryAfter)
 			}
-			s.renderOTP(c, e.Status, cur, rd, err)
+			s.renderOTP(c, e.Status, cur, rd, err, "")
 			return
 		}
 		s.fail(c, err)
 		return
 	}
 	s.setSessionCookie(c, sess)
+	if resent {
+		s.redirectOTPSent(c, rd)
+		return
+	}
 	s.redirectOTP(c, rd, "")
+}
+
+// redirectOTPSent is redirectOTP after a new code was sent, which the
+// code page confirms (docs/contract.md, "Portal pages").
+func (s *pagesSurface) redirectOTPSent(c *gin.Context, rd string) {
+	q := url.Values{"sent": {"1"}}
+	if rd != "" {
+		q.Set("rd", rd)
+	}
+	noStore(c)
+	c.Redirect(http.StatusSeeOther, s.prefix+"/otp?"+q.Encode())
 }
 
 // logoutPage is GET /logout: a confirmation form (logging out on GET would

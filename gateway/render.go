@@ -6,6 +6,7 @@ package gateway
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -75,6 +76,7 @@ func (s *core) setError(d *pageData, err error) int {
 	case len(e.Fields) > 0:
 		d.Fields = e.Fields
 	}
+	s.refineError(d, err, e)
 	switch len(d.Fields) {
 	case 0:
 	case 1:
@@ -98,6 +100,42 @@ func (s *core) setError(d *pageData, err error) int {
 		}
 	}
 	return e.Status
+}
+
+// refineError says more on a page than the API's message does
+// (docs/contract.md, "Portal pages"): a code's last try is warned of, a
+// code killed by wrong tries says so, and a ban says how long it lasts
+// and offers the password reset.
+func (s *core) refineError(d *pageData, err error, e apiError) {
+	switch {
+	case errors.Is(err, auth.ErrOTPAttemptsUsed):
+		d.Error = s.t("otp.attempts_used")
+	case errors.Is(err, auth.ErrOTPLastAttempt):
+		d.Error = s.t("otp.last_attempt")
+	case e.Code == "banned":
+		if e.retryAfter > 0 {
+			d.Error = s.t("error.banned_for", "wait", s.waitText(e.retryAfter))
+		}
+		if d.Reset {
+			href := d.Prefix + "/reset"
+			if d.RD != "" {
+				href += "?rd=" + url.QueryEscape(d.RD)
+			}
+			d.ErrorLink = &pageLink{Href: href, Text: s.t("error.reset_password")}
+		}
+	}
+}
+
+// waitText says a wait in whole minutes (rounded up), or hours past two.
+func (s *core) waitText(d time.Duration) string {
+	m := int((d + time.Minute - 1) / time.Minute)
+	switch {
+	case m <= 1:
+		return s.t("wait.minute")
+	case m < 120:
+		return s.t("wait.minutes", "n", m)
+	}
+	return s.t("wait.hours", "n", (m+59)/60)
 }
 
 // errorText is the page text of an API error: the catalogue's
@@ -154,5 +192,11 @@ func (s *core) renderError(c *gin.Context, e apiError) {
 	}
 	d := s.errorData(e)
 	d.Retry = retryURL(c.Request)
+	if e.Code == "forbidden" {
+		// Say who is signed in: access may need another account.
+		if _, u, err := s.currentUser(c); err == nil && u != nil {
+			d.Username = u.Username
+		}
+	}
 	s.render(c, e.Status, "error.html", d)
 }

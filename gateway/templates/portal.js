@@ -62,7 +62,14 @@
       }, 0);
     });
   });
-  window.addEventListener('pageshow', function () {
+  // A portal page brought back by Back from the browser's memory would
+  // show a state that is gone (a code form after signing in): ask the
+  // server again, which sends a signed-in person on.
+  window.addEventListener('pageshow', function (e) {
+    if (e.persisted) {
+      location.reload();
+      return;
+    }
     all('form[data-busy]').forEach(function (form) {
       delete form.dataset.busy;
       all('button.busy', form).forEach(function (b) {
@@ -177,7 +184,8 @@
       input.type = show ? 'text' : 'password';
       btn.textContent = show ? btn.dataset.hide : btn.dataset.show;
       btn.setAttribute('aria-label', show ? btn.dataset.hideLabel : btn.dataset.showLabel);
-      input.focus();
+      // The focus stays on the button: pressing it again hides the
+      // password, and Enter never sends the form half filled in.
     });
     // Never leave a password shown when the form is sent (browsers would
     // not offer to save it).
