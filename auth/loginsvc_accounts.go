@@ -253,6 +253,17 @@ func (l *Login) PhoneChangeStart(ctx context.Context, c Client, sess *Session, u
 	return Step{Code: ch}, l.d.Sessions.Save(ctx, sess)
 }
 
+// PhoneChangeCancel drops sess's phone change, if any, and its code: the
+// account keeps its number (docs/contract.md, "Account page").
+func (l *Login) PhoneChangeCancel(ctx context.Context, sess *Session) error {
+	if sess.Change == nil {
+		return nil
+	}
+	l.d.OTP.Cancel(ctx, sess.Change.Challenge)
+	sess.Change = nil
+	return l.d.Sessions.Save(ctx, sess)
+}
+
 // PhoneChangeFinish checks the code sent to the new number and moves the
 // account to it. As for a password change, sess stays signed in
 // (returned under its new id) and every other session ends; the old

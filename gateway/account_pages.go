@@ -4,9 +4,11 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gin-gonic/gin"
+	"github.com/nyaruka/phonenumbers"
 )
 
 // formError fills d with err for a page: message, field problems, status.
@@ -47,6 +49,19 @@ func (s *pagesSurface) signupSubmit(c *gin.Context) {
 		d.RD = rd
 		d.Form = map[string]string{"username": in.Username, "email": in.Email, "phone": in.Phone, "name": in.Name}
 		status := s.formError(c, &d, err)
+		switch {
+		case d.Fields["password"] != "" && in.Password == "":
+			// Passwords never come back in the form: say so rather
+			// than "Use at least 8 characters".
+			d.Fields["password"] = s.t("field.password.again")
+		case len(d.Fields) > 0 && d.Fields["password"] == "":
+			d.Form["password_again"] = "1"
+		}
+		if len(d.Fields) > 0 {
+			// One problem is summed up and focused like several: the
+			// field may be below the fold on a phone.
+			s.summarize(&d)
+		}
 		s.render(c, status, "signup.html", d)
 		return
 	}
@@ -63,12 +78,53 @@ func (s *pagesSurface) resetPage(c *gin.Context) {
 	}
 	d := s.page("reset.title")
 	d.RD = s.rdParam(c)
-	d.Username = c.Query("u")
-	if d.Username != "" {
-		d.Mode = "code"
-		d.AskRecovery = s.resetAsksRecovery()
+	switch c.Query("step") {
+	case "code":
+		if d.Username = s.resetLogin(c); d.Username != "" {
+			d.Mode = "code"
+			d.AskRecovery = s.resetAsksRecovery()
+		}
+	case "done":
+		d.Mode, d.Title, d.Info = "done", "reset.done_title", s.t("reset.done")
 	}
 	s.render(c, http.StatusOK, "reset.html", d)
+}
+
+// resetLoginTTL bounds how long the reset's second step remembers who.
+const resetLoginTTL = 30 * time.Minute
+
+// resetCookie is the cookie that carries the identifier typed at the
+// reset's first step to the second: never the URL, where it would stay
+// in the history and logs (docs/contract.md, "Portal pages").
+func (s *pagesSurface) resetCookie(value string, maxAge int) *http.Cookie {
+	ck := s.baseCookie() //nolint:gosec // G124: Secure is session.secure, HttpOnly and SameSite set by baseCookie
+	ck.Name += "_reset"
+	ck.Path = s.prefix + "/reset"
+	ck.Value, ck.MaxAge = url.QueryEscape(value), maxAge
+	return ck
+}
+
+// resetLogin is the identifier the reset's first step remembered, or "".
+func (s *pagesSurface) resetLogin(c *gin.Context) string {
+	ck, err := c.Request.Cookie(s.resetCookie("", 0).Name)
+	if err != nil {
+		return ""
+	}
+	v, err := url.QueryUnescape(ck.Value)
+	if err != nil {
+		return ""
+	}
+	return v
+}
+
+// resetRedirect ends a reset POST with a redirect to its next step.
+func (s *pagesSurface) resetRedirect(c *gin.Context, step, rd string) {
+	q := url.Values{"step": {step}}
+	if rd != "" {
+		q.Set("rd", rd)
+	}
+	noStore(c)
+	c.Redirect(http.StatusSeeOther, s.prefix+"/reset?"+q.Encode())
 }
 
 // resetSubmit is POST /reset, for both steps.
@@ -83,12 +139,8 @@ func (s *pagesSurface) resetSubmit(c *gin.Context) {
 			s.render(c, status, "reset.html", d)
 			return
 		}
-		q := url.Values{"u": {login}}
-		if d.RD != "" {
-			q.Set("rd", d.RD)
-		}
-		noStore(c)
-		c.Redirect(http.StatusSeeOther, s.prefix+"/reset?"+q.Encode())
+		http.SetCookie(c.Writer, s.resetCookie(login, int(resetLoginTTL/time.Second)))
+		s.resetRedirect(c, "code", d.RD)
 		return
 	}
 	d.Mode = "code"
@@ -103,8 +155,8 @@ func (s *pagesSurface) resetSubmit(c *gin.Context) {
 		s.render(c, status, "reset.html", d)
 		return
 	}
-	d.Mode, d.Title, d.Info = "done", "reset.done_title", s.t("reset.done")
-	s.render(c, http.StatusOK, "reset.html", d)
+	http.SetCookie(c.Writer, s.resetCookie("", -1))
+	s.resetRedirect(c, "done", d.RD)
 }
 
 // accountUser returns the signed-in session and user, or redirects to the
@@ -144,8 +196,10 @@ func (s *pagesSurface) renderAccount(c *gin.Context, status int, sess *auth.Sess
 	d.Phone = auth.MaskPhone(u.Phone)
 	d.CanEdit = s.registry != nil
 	if sess.Change != nil {
+		// The whole number: the person just typed it, and a typo must
+		// be seen to be corrected.
 		d.Mode = "verify_phone"
-		d.NewPhone = auth.MaskPhone(sess.Change.Phone)
+		d.NewPhone, d.NewPhoneE164 = unbreakable(intlPhone(sess.Change.Phone)), sess.Change.Phone
 	}
 	if err := s.fillRecovery(c, &d, u); err != nil {
 		s.fail(c, err)
@@ -163,6 +217,22 @@ func (s *pagesSurface) renderAccount(c *gin.Context, status int, sess *auth.Sess
 	s.render(c, status, "account.html", d)
 }
 
+// accountDone are the messages the account page shows after a change,
+// by the done parameter of the redirect that follows the change's POST.
+var accountDone = map[string]string{
+	"password":        "account.password_done",
+	"phone_sent":      "account.phone_sent",
+	"phone":           "account.phone_done",
+	"phone_cancelled": "account.phone_cancelled",
+}
+
+// accountRedirect ends a successful account POST with a redirect, so that
+// Reload and Back never offer to send the form again.
+func (s *pagesSurface) accountRedirect(c *gin.Context, done string) {
+	noStore(c)
+	c.Redirect(http.StatusSeeOther, s.prefix+"/account?done="+done)
+}
+
 // accountPage is GET /account.
 func (s *pagesSurface) accountPage(c *gin.Context) {
 	sess, u := s.accountUser(c)
@@ -171,6 +241,9 @@ func (s *pagesSurface) accountPage(c *gin.Context) {
 	}
 	d := s.page("account.title")
 	d.RD = s.rdParam(c)
+	if done, ok := accountDone[c.Query("done")]; ok {
+		d.Info = s.t(done)
+	}
 	if c.Query("recovered") != "" && sess.Has(auth.MethodRecovery, s.now().Add(-auth.CredentialChangeAge)) {
 		d.Recovered = true
 	}
@@ -190,13 +263,7 @@ func (s *pagesSurface) accountPassword(c *gin.Context) {
 		s.renderAccount(c, status, sess, u, d)
 		return
 	}
-	fresh, err := s.users.Lookup(c.Request.Context(), u.Username)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	d.Info = s.t("account.password_done")
-	s.renderAccount(c, http.StatusOK, sess, fresh, d)
+	s.accountRedirect(c, "password")
 }
 
 // changePassword changes the password of u, signed in with sess, which
@@ -227,8 +294,42 @@ func (s *pagesSurface) accountPhone(c *gin.Context) {
 		s.renderAccount(c, status, sess, u, d)
 		return
 	}
-	d.Info = s.t("account.phone_sent")
+	s.accountRedirect(c, "phone_sent")
+}
+
+// accountPhoneCancel is POST /account/phone/cancel: the phone change is
+// dropped; with edit set, the number form comes back with the number in
+// it, to be corrected.
+func (s *pagesSurface) accountPhoneCancel(c *gin.Context) {
+	sess, u := s.accountUser(c)
+	if u == nil {
+		return
+	}
+	number := ""
+	if sess.Change != nil {
+		number = intlPhone(sess.Change.Phone)
+	}
+	if err := s.login.PhoneChangeCancel(c.Request.Context(), sess); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if c.PostForm("edit") == "" {
+		s.accountRedirect(c, "phone_cancelled")
+		return
+	}
+	d := s.page("account.title")
+	d.Form = map[string]string{"phone": number}
+	d.Mode = "edit_phone"
 	s.renderAccount(c, http.StatusOK, sess, u, d)
+}
+
+// intlPhone writes an E.164 number as people read it ("+1 201-555-0100").
+func intlPhone(e164 string) string {
+	n, err := phonenumbers.Parse(e164, "")
+	if err != nil {
+		return e164
+	}
+	return phonenumbers.Format(n, phonenumbers.INTERNATIONAL)
 }
 
 // startPhoneChange sends a code to u's new number.
@@ -249,13 +350,7 @@ func (s *pagesSurface) accountPhoneVerify(c *gin.Context) {
 		s.renderAccount(c, status, sess, u, d)
 		return
 	}
-	fresh, err := s.users.Lookup(c.Request.Context(), u.Username)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	d.Info = s.t("account.phone_done")
-	s.renderAccount(c, http.StatusOK, sess, fresh, d)
+	s.accountRedirect(c, "phone")
 }
 
 // finishPhoneChange moves u to the number its code was sent to; sess

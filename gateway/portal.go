@@ -51,11 +51,13 @@ type pageData struct {
 	Form     map[string]string // values to put back in a form
 	Email    string
 	Name     string
-	NewPhone string // masked, during a phone change
-	CanEdit  bool   // the user backend accepts changes
-	Sessions []sessionView
-	Signup   bool // sign-up is offered
-	Reset    bool // password reset is offered
+	NewPhone string // during a phone change, the whole number as people read it
+	// NewPhoneE164 is the same number, for the form that sends a new code.
+	NewPhoneE164 string
+	CanEdit      bool // the user backend accepts changes
+	Sessions     []sessionView
+	Signup       bool // sign-up is offered
+	Reset        bool // password reset is offered
 
 	// Recovery is the account's recovery codes (nil: not kept); HasPhone
 	// says it has a phone for them to back up; Codes is a new set, shown

@@ -82,24 +82,33 @@ func (s *core) setError(d *pageData, err error) int {
 	case 1:
 		d.Error = "" // shown next to its field
 	default:
-		d.Errors = nil
-		for _, f := range fieldOrder {
-			if msg, ok := d.Fields[f]; ok {
-				d.Errors = append(d.Errors, fieldError{f, msg})
-			}
-		}
-		var rest []string
-		for f := range d.Fields {
-			if !slices.Contains(fieldOrder, f) {
-				rest = append(rest, f)
-			}
-		}
-		slices.Sort(rest)
-		for _, f := range rest {
-			d.Errors = append(d.Errors, fieldError{f, d.Fields[f]})
-		}
+		s.summarize(d)
 	}
 	return e.Status
+}
+
+// summarize lists d's field problems, in page order, for the summary over
+// the form (which takes the focus).
+func (s *core) summarize(d *pageData) {
+	d.Errors = nil
+	for _, f := range fieldOrder {
+		if msg, ok := d.Fields[f]; ok {
+			d.Errors = append(d.Errors, fieldError{f, msg})
+		}
+	}
+	var rest []string
+	for f := range d.Fields {
+		if !slices.Contains(fieldOrder, f) {
+			rest = append(rest, f)
+		}
+	}
+	slices.Sort(rest)
+	for _, f := range rest {
+		d.Errors = append(d.Errors, fieldError{f, d.Fields[f]})
+	}
+	if d.Error == "" {
+		d.Error = s.t("error.invalid_input")
+	}
 }
 
 // refineError says more on a page than the API's message does
