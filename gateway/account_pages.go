@@ -195,6 +195,12 @@ func (s *pagesSurface) renderAccount(c *gin.Context, status int, sess *auth.Sess
 	d.Username, d.Email, d.Name = u.Username, u.Email, u.DisplayName
 	d.Phone = auth.MaskPhone(u.Phone)
 	d.CanEdit = s.registry != nil
+	switch {
+	case d.RD != "":
+		d.AppURL, d.App = d.RD, s.appName(s.targetRoute(c, d.RD))
+	case s.home(c.Request) == "/":
+		d.AppURL, d.App = "/", s.appName(s.targetRoute(c, "/"))
+	}
 	if sess.Change != nil {
 		// The whole number: the person just typed it, and a typo must
 		// be seen to be corrected.
@@ -229,8 +235,12 @@ var accountDone = map[string]string{
 // accountRedirect ends a successful account POST with a redirect, so that
 // Reload and Back never offer to send the form again.
 func (s *pagesSurface) accountRedirect(c *gin.Context, done string) {
+	q := url.Values{"done": {done}}
+	if rd := s.rdParam(c); rd != "" {
+		q.Set("rd", rd)
+	}
 	noStore(c)
-	c.Redirect(http.StatusSeeOther, s.prefix+"/account?done="+done)
+	c.Redirect(http.StatusSeeOther, s.prefix+"/account?"+q.Encode())
 }
 
 // accountPage is GET /account.
@@ -257,6 +267,7 @@ func (s *pagesSurface) accountPassword(c *gin.Context) {
 		return
 	}
 	d := s.page("account.title")
+	d.RD = s.rdParam(c)
 	err := s.changePassword(c, sess, u, c.PostForm("current"), c.PostForm("password"))
 	if err != nil {
 		status := s.formError(c, &d, err)
@@ -283,6 +294,7 @@ func (s *pagesSurface) accountPhone(c *gin.Context) {
 		return
 	}
 	d := s.page("account.title")
+	d.RD = s.rdParam(c)
 	err := s.startPhoneChange(c, sess, u, c.PostForm("phone"))
 	if errors.Is(err, auth.ErrFreshProofNeeded) {
 		s.toLogin(c, true) // back here once the proofs are fresh
@@ -318,6 +330,7 @@ func (s *pagesSurface) accountPhoneCancel(c *gin.Context) {
 		return
 	}
 	d := s.page("account.title")
+	d.RD = s.rdParam(c)
 	d.Form = map[string]string{"phone": number}
 	d.Mode = "edit_phone"
 	s.renderAccount(c, http.StatusOK, sess, u, d)
@@ -345,6 +358,7 @@ func (s *pagesSurface) accountPhoneVerify(c *gin.Context) {
 		return
 	}
 	d := s.page("account.title")
+	d.RD = s.rdParam(c)
 	if err := s.finishPhoneChange(c, sess, u, c.PostForm("code")); err != nil {
 		status := s.formError(c, &d, err)
 		s.renderAccount(c, status, sess, u, d)

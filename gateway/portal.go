@@ -15,7 +15,11 @@ import (
 // message catalogue: Title is a message id, Error, Info and Fields are
 // texts already in the portal's language.
 type pageData struct {
-	Title      string // message id
+	Title string // message id
+	App   string // the app a sign-in leads to (display_name)
+	// AppURL is where the account page's link back to the app leads.
+	AppURL     string
+	Home       string // error pages: where "Go to the home page" leads
 	Brand      brand
 	Prefix     string
 	RD         string
@@ -122,13 +126,6 @@ func (s *core) rdParam(c *gin.Context) string {
 	return s.safeRedirect(rd)
 }
 
-func orRoot(rd string) string {
-	if rd == "" {
-		return "/"
-	}
-	return rd
-}
-
 // loginPage is GET /login: the password form, the phone form for sms
 // routes, or a step-up prompt for a signed-in session lacking a method.
 func (s *pagesSurface) loginPage(c *gin.Context) {
@@ -140,7 +137,7 @@ func (s *pagesSurface) loginPage(c *gin.Context) {
 	}
 	rt := s.targetRoute(c, rd)
 	d := s.page("login.title")
-	d.RD = rd
+	d.RD, d.App = rd, s.appName(rt)
 	d.Mode = "password"
 	if rt != nil && rt.policy == PolicySMS {
 		d.Mode, d.Title = "phone", "phone_login.title"
@@ -150,7 +147,7 @@ func (s *pagesSurface) loginPage(c *gin.Context) {
 			dec := decide(rt, sess, u, s.now())
 			switch dec.verdict {
 			case allow:
-				c.Redirect(http.StatusSeeOther, orRoot(rd))
+				c.Redirect(http.StatusSeeOther, s.orHome(c, rd))
 				return
 			case forbidden:
 				s.fail(c, errForbidden)
@@ -226,7 +223,7 @@ func (s *pagesSurface) loginSubmit(c *gin.Context) {
 		return
 	}
 	noStore(c)
-	c.Redirect(http.StatusSeeOther, orRoot(rd))
+	c.Redirect(http.StatusSeeOther, s.orHome(c, rd))
 }
 
 func (s *pagesSurface) redirectOTP(c *gin.Context, rd, errMsg string) {
@@ -258,7 +255,7 @@ func (s *pagesSurface) otpPage(c *gin.Context) {
 			// Already signed in with every method the target needs (Back
 			// after signing in): on to rd, never an offer to text a code.
 			if _, u, err := s.currentUser(c); err == nil && u != nil && !s.codeNeeded(sess, u, s.targetRoute(c, rd)) {
-				c.Redirect(http.StatusSeeOther, orRoot(rd))
+				c.Redirect(http.StatusSeeOther, s.orHome(c, rd))
 				return
 			}
 			// Password proved but the code was not sent: offer to send it.
@@ -332,7 +329,7 @@ func (s *pagesSurface) otpSubmit(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, target)
 		return
 	}
-	c.Redirect(http.StatusSeeOther, orRoot(rd))
+	c.Redirect(http.StatusSeeOther, s.orHome(c, rd))
 }
 
 // otpResendSubmit is POST /otp/resend (also starts a step-up).

@@ -184,6 +184,7 @@ func (s *core) errorData(e apiError) pageData {
 // handler); it has no form, so no CSRF token.
 func (s *core) writeErrorPage(w http.ResponseWriter, r *http.Request, e apiError) {
 	d := s.errorData(e)
+	d.Home = s.home(r)
 	d.RequestID = r.Header.Get("X-Request-Id")
 	d.Retry = retryURL(r)
 	h := w.Header()
@@ -200,6 +201,7 @@ func (s *core) renderError(c *gin.Context, e apiError) {
 		writeRetryAfter(c, e.retryAfter)
 	}
 	d := s.errorData(e)
+	d.Home = s.home(c.Request)
 	d.Retry = retryURL(c.Request)
 	if e.Code == "forbidden" {
 		// Say who is signed in: access may need another account.
