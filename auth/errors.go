@@ -28,6 +28,9 @@ var (
 	// ErrInvalidCredentials: unknown user, wrong password or disabled user.
 	// The three are deliberately indistinguishable.
 	ErrInvalidCredentials = errors.New("invalid credentials")
+	// ErrLastTryBeforeBan: ErrInvalidCredentials when the next failure
+	// within find_time bans the name typed (errors.Is matches both).
+	ErrLastTryBeforeBan = fmt.Errorf("%w: one try left before a ban", ErrInvalidCredentials)
 	// ErrUserNotFound: a user backend has no such user. Never shown to clients.
 	ErrUserNotFound = errors.New("user not found")
 	// ErrOTPInvalid: the code is wrong; the challenge is still alive.

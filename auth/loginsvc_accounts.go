@@ -336,8 +336,14 @@ func (l *Login) checkBan(ctx context.Context, c Client, subject string) error {
 // recordFailure counts a failed password or code against subject and the
 // client, and audits a new ban or lock.
 func (l *Login) recordFailure(ctx context.Context, c Client, subject string) error {
+	_, err := l.recordFailurePenalty(ctx, c, subject)
+	return err
+}
+
+// recordFailurePenalty is recordFailure, also saying what it caused.
+func (l *Login) recordFailurePenalty(ctx context.Context, c Client, subject string) (Penalty, error) {
 	if l.d.Regulator == nil {
-		return nil
+		return Penalty{}, nil
 	}
 	p, err := l.d.Regulator.Fail(ctx, subject, c.IP)
 	if p.Banned {
@@ -348,7 +354,7 @@ func (l *Login) recordFailure(ctx context.Context, c Client, subject string) err
 		l.obs.Audit(ctx, c, Event{Name: "banned", User: auditSubject(subject), Attrs: []any{"reason", ReasonLocked}})
 		l.obs.Ban()
 	}
-	return err
+	return p, err
 }
 
 // auditSubject is a regulation subject fit for the logs: the subject of

@@ -54,3 +54,26 @@ func TestCodePageTellsTheTruth(t *testing.T) {
 		t.Fatalf("resend too early: %d\n%s", r.status, r.body)
 	}
 }
+
+// TestLoginWarnsBeforeTheBan: the wrong password before the one that
+// bans says so, for an unknown name alike (it tells nothing); the ban
+// says how long and offers the reset (docs/contract.md, "Portal pages").
+func TestLoginWarnsBeforeTheBan(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withAccounts)
+	for _, name := range []string{"alice", "nobody-at-all"} {
+		c := h.newClient(t)
+		var r reply
+		for range 4 {
+			r = c.form(crmHost, "/login", url.Values{"username": {name}, "password": {"wrong"}})
+		}
+		if r.status != http.StatusUnauthorized || !strings.Contains(string(r.body), "One more wrong try and signing in is blocked for 15 minutes.") || !strings.Contains(string(r.body), prefix+"/reset") {
+			t.Fatalf("%s, 4th wrong password: %d\n%s", name, r.status, r.body)
+		}
+		c.form(crmHost, "/login", url.Values{"username": {name}, "password": {"wrong"}})
+		r = c.form(crmHost, "/login", url.Values{"username": {name}, "password": {"wrong"}})
+		if r.status != http.StatusTooManyRequests || !strings.Contains(string(r.body), "Try again in 15 minutes.") || !strings.Contains(string(r.body), "Reset your password") {
+			t.Fatalf("%s, banned: %d\n%s", name, r.status, r.body)
+		}
+	}
+}

@@ -18,24 +18,26 @@ type pageData struct {
 	Title string // message id
 	App   string // the app a sign-in leads to (display_name)
 	// AppURL is where the account page's link back to the app leads.
-	AppURL     string
-	Home       string // error pages: where "Go to the home page" leads
-	Brand      brand
-	Prefix     string
-	RD         string
-	Error      string
-	ErrorLink  *pageLink // a way out of the error, shown with it
-	Info       string
-	Invalid    string // the field an Error over the form is about
-	Mode       string // login: "password", "phone" or "stepup"; otp: "" or "resend"; reset: "", "code" or "done"
-	Purpose    string // otp: what the code is for (login, signup)
-	Username   string
-	Phone      string // masked
-	ResendIn   int
-	ExpiresIn  int
-	CodeLength int
-	WebOTP     bool // ask the browser for the code of an incoming SMS
-	RememberMe bool // offer the box
+	AppURL    string
+	Home      string // error pages: where "Go to the home page" leads
+	Brand     brand
+	Prefix    string
+	RD        string
+	Error     string
+	ErrorLink *pageLink // a way out of the error, shown with it
+	Info      string
+	Invalid   string // the field an Error over the form is about
+	Mode      string // login: "password", "phone" or "stepup"; otp: "" or "resend"; reset: "", "code" or "done"
+	Purpose   string // otp: what the code is for (login, signup)
+	Username  string
+	Phone     string // masked
+	ResendIn  int
+	// ResendCooldown is otp.resend_cooldown in seconds.
+	ResendCooldown int
+	ExpiresIn      int
+	CodeLength     int
+	WebOTP         bool // ask the browser for the code of an incoming SMS
+	RememberMe     bool // offer the box
 	// RememberDays and RememberHours say how long "remember me" lasts.
 	RememberDays, RememberHours int
 	MinPassword                 int

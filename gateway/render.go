@@ -18,16 +18,17 @@ import (
 func (s *core) page(title string) pageData {
 	remember := s.sessions.Config().RememberMe
 	d := pageData{
-		Title:         title,
-		Brand:         s.portal.brand,
-		Prefix:        s.prefix,
-		CodeLength:    s.otp.CodeLength(), // 0: the SMS provider picks the length
-		RememberMe:    remember > 0,
-		RememberHours: int(remember.Round(time.Hour) / time.Hour),
-		MinPassword:   s.policy.MinLength,
-		Signup:        s.cfg.Users.Signup.Enabled && s.registry != nil,
-		Reset:         s.registry != nil,
-		WebOTP:        s.cfg.OTP.WebOTP,
+		Title:          title,
+		Brand:          s.portal.brand,
+		Prefix:         s.prefix,
+		CodeLength:     s.otp.CodeLength(), // 0: the SMS provider picks the length
+		RememberMe:     remember > 0,
+		RememberHours:  int(remember.Round(time.Hour) / time.Hour),
+		MinPassword:    s.policy.MinLength,
+		Signup:         s.cfg.Users.Signup.Enabled && s.registry != nil,
+		Reset:          s.registry != nil,
+		WebOTP:         s.cfg.OTP.WebOTP,
+		ResendCooldown: int(s.cfg.OTP.ResendCooldown / time.Second),
 	}
 	if remember >= 48*time.Hour {
 		d.RememberDays = int(remember.Round(24*time.Hour) / (24 * time.Hour))
@@ -121,17 +122,33 @@ func (s *core) refineError(d *pageData, err error, e apiError) {
 		d.Error = s.t("otp.attempts_used")
 	case errors.Is(err, auth.ErrOTPLastAttempt):
 		d.Error = s.t("otp.last_attempt")
+	case e.Code == "rate_limited" && isResendCooldown(err):
+		d.Error = s.t("otp.resend_too_soon", "time", int((e.retryAfter+time.Second-1)/time.Second))
+	case errors.Is(err, auth.ErrLastTryBeforeBan):
+		d.Error = s.t("login.last_try", "wait", s.waitText(s.cfg.Regulation.BanTime))
+		s.resetLink(d)
 	case e.Code == "banned":
 		if e.retryAfter > 0 {
 			d.Error = s.t("error.banned_for", "wait", s.waitText(e.retryAfter))
 		}
-		if d.Reset {
-			href := d.Prefix + "/reset"
-			if d.RD != "" {
-				href += "?rd=" + url.QueryEscape(d.RD)
-			}
-			d.ErrorLink = &pageLink{Href: href, Text: s.t("error.reset_password")}
+		s.resetLink(d)
+	}
+}
+
+// isResendCooldown reports whether err is a code asked for again too soon.
+func isResendCooldown(err error) bool {
+	var rl *auth.RateLimitError
+	return errors.As(err, &rl) && rl.Reason == "resend_cooldown"
+}
+
+// resetLink offers the password reset with an error, when it is offered.
+func (s *core) resetLink(d *pageData) {
+	if d.Reset {
+		href := d.Prefix + "/reset"
+		if d.RD != "" {
+			href += "?rd=" + url.QueryEscape(d.RD)
 		}
+		d.ErrorLink = &pageLink{Href: href, Text: s.t("error.reset_password")}
 	}
 }
 

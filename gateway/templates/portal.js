@@ -148,9 +148,14 @@
     }).catch(function () {});
   }
 
-  // The resend button waits out the cooldown, counting down.
+  // The resend button waits out the cooldown, counting down (without the
+  // script it stays pressable, with a note of the wait), and says when
+  // it is ready in the page's live region.
+  var live = doc.getElementById('otp-live');
+  all('[data-countdown-note]').forEach(function (note) { note.hidden = true; });
   all('[data-countdown]').forEach(function (btn) {
     var wait = btn.dataset.wait, ready = btn.dataset.ready;
+    btn.removeAttribute('aria-describedby');
     countdown(parseInt(btn.dataset.countdown, 10) || 0, function (left) {
       if (left > 0) {
         btn.disabled = true;
@@ -158,6 +163,9 @@
       } else {
         btn.disabled = false;
         btn.textContent = ready;
+        if (live && btn.dataset.live) {
+          live.textContent = btn.dataset.live;
+        }
       }
     });
   });

@@ -179,11 +179,18 @@ func TestNoDeadEnds(t *testing.T) {
 		g.signUp(t, a)
 		tb := b.newTab(t, g)
 		tb.open("/reports")
-		for range 6 {
+		wrong := func() {
 			tb.typeIn("#username", a.username)
 			tb.typeIn("#password", "not the password")
 			tb.click("form[action$='/login'] button[type=submit]")
 		}
+		for range 4 {
+			wrong()
+		}
+		tb.wantText("One more wrong try and signing in is blocked for 15 minutes.")
+		tb.shot("login-last-try")
+		wrong()
+		wrong()
 		tb.wantText("Too many failed attempts. Try again in 15 minutes.")
 		tb.shot("login-locked")
 		tb.click("#form-error a")
