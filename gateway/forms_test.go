@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/gatehouse-auth/gatehouse/config"
 )
 
 // TestAccountChangesRedirect: the account page's changes answer with a
@@ -59,5 +61,45 @@ func TestSignupOneProblemIsSummedUp(t *testing.T) {
 	r = c.form(appHost, "/signup", vals)
 	if body := string(r.body); !strings.Contains(body, `id="password-error">Enter your password again.`) || strings.Contains(body, "Use at least") {
 		t.Fatalf("the emptied password: %d\n%s", r.status, body)
+	}
+}
+
+// TestResetCookieIsOneBrowsersKeep: the cookie that carries the name
+// typed from the reset's first step to the second is limited to the
+// reset's path, so with secure cookies it must be __Secure- (browsers
+// drop a __Host- cookie whose path is not /), HttpOnly and host-only.
+func TestResetCookieIsOneBrowsersKeep(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withAccounts, setup{edit: func(cfg *config.Config, _ string) { cfg.Session.Secure = true }})
+	c := h.newClient(t)
+	// The test server is plain http, where a client keeps no Secure
+	// cookie: carry the form's cookie by hand, as a browser over https.
+	page := c.browse(appHost, prefix+"/reset")
+	token := csrfInput.FindSubmatch(page.body)
+	if token == nil {
+		t.Fatalf("no csrf field:\n%s", page.body)
+	}
+	var jar []string
+	for _, ck := range (&http.Response{Header: page.header}).Cookies() {
+		jar = append(jar, ck.Name+"="+ck.Value)
+	}
+	r := c.do(request{method: http.MethodPost, host: appHost, path: prefix + "/reset", accept: htmlAccept,
+		contentType: "application/x-www-form-urlencoded", header: http.Header{"Cookie": {strings.Join(jar, "; ")}, "Origin": {"https://" + appHost}},
+		body: strings.NewReader(url.Values{"username": {"bob@example.com"}, "csrf": {string(token[1])}}.Encode())})
+	if r.status != http.StatusSeeOther || strings.Contains(r.header.Get("Location"), "bob") {
+		t.Fatalf("reset step one: %d %q\n%s", r.status, r.header.Get("Location"), r.body)
+	}
+	var found bool
+	for _, ck := range (&http.Response{Header: r.header}).Cookies() {
+		if !strings.HasSuffix(ck.Name, "_reset") {
+			continue
+		}
+		found = true
+		if !strings.HasPrefix(ck.Name, "__Secure-") || ck.Path != prefix+"/reset" || !ck.Secure || !ck.HttpOnly || ck.Domain != "" {
+			t.Errorf("reset cookie %+v: want __Secure-, path %s/reset, Secure, HttpOnly, host-only", ck, prefix)
+		}
+	}
+	if !found {
+		t.Fatalf("no reset cookie: %v", r.header["Set-Cookie"])
 	}
 }

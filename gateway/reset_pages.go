@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
@@ -37,12 +38,17 @@ const resetLoginTTL = 30 * time.Minute
 // resetCookie is the cookie that carries the identifier typed at the
 // reset's first step to the second: never the URL, where it would stay
 // in the history and logs (docs/contract.md, "Portal pages").
+// It is host-only and limited to the reset's path, so browsers refuse
+// the __Host- prefix for it: a Secure one is named __Secure-.
 func (s *pagesSurface) resetCookie(value string, maxAge int) *http.Cookie {
-	ck := s.baseCookie() //nolint:gosec // G124: Secure is session.secure, HttpOnly and SameSite set by baseCookie
-	ck.Name += "_reset"
-	ck.Path = s.prefix + "/reset"
-	ck.Value, ck.MaxAge = url.QueryEscape(value), maxAge
-	return ck
+	name := strings.TrimPrefix(strings.TrimPrefix(s.cfg.Session.CookieName, "__Host-"), "__Secure-") + "_reset"
+	if s.cfg.Session.Secure {
+		name = "__Secure-" + name
+	}
+	return &http.Cookie{ //nolint:gosec // G124: Secure is session.secure (false only for plain-http development, docs/contract.md); HttpOnly and SameSite=Lax set
+		Name: name, Value: url.QueryEscape(value), Path: s.prefix + "/reset", MaxAge: maxAge,
+		Secure: s.cfg.Session.Secure, HttpOnly: true, SameSite: http.SameSiteLaxMode,
+	}
 }
 
 // resetLogin is the identifier the reset's first step remembered, or "".
