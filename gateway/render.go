@@ -123,7 +123,11 @@ func (s *core) refineError(d *pageData, err error, e apiError) {
 	case errors.Is(err, auth.ErrOTPLastAttempt):
 		d.Error = s.t("otp.last_attempt")
 	case e.Code == "rate_limited" && isResendCooldown(err):
-		d.Error = s.t("otp.resend_too_soon", "time", int((e.retryAfter+time.Second-1)/time.Second))
+		if n := int((e.retryAfter + time.Second - 1) / time.Second); n > 1 {
+			d.Error = s.t("otp.resend_too_soon", "time", n)
+		} else {
+			d.Error = s.t("otp.resend_too_soon_one")
+		}
 	case errors.Is(err, auth.ErrLastTryBeforeBan):
 		d.Error = s.t("login.last_try", "wait", s.waitText(s.cfg.Regulation.BanTime))
 		s.resetLink(d)
