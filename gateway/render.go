@@ -107,7 +107,10 @@ func (s *core) summarize(d *pageData) {
 	for _, f := range rest {
 		d.Errors = append(d.Errors, fieldError{f, d.Fields[f]})
 	}
-	if d.Error == "" {
+	switch {
+	case len(d.Errors) == 1:
+		d.Error = s.t("error.invalid_input_one")
+	case d.Error == "":
 		d.Error = s.t("error.invalid_input")
 	}
 }

@@ -224,6 +224,9 @@ func TestNoDeadEnds(t *testing.T) {
 		if got := evalJS[string](tb, "document.activeElement.dataset.reveal || document.activeElement.id"); got != "password" || evalJS[string](tb, "document.activeElement.tagName") != "BUTTON" {
 			t.Errorf("after Show the focus is on %q (%s), want the Show button", got, evalJS[string](tb, "document.activeElement.tagName"))
 		}
+		tb.shot("login-password-shown")
+		tb.do(chromedp.Click(chromedp.CSS("button[data-reveal=password]")))
+		tb.do(chromedp.Click(chromedp.CSS("button[data-reveal=password]")))
 		tb.do(chromedp.KeyEvent("\r"))
 		time.Sleep(300 * time.Millisecond)
 		tb.wantPath("/_gatehouse/login")

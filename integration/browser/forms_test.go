@@ -99,6 +99,7 @@ func TestFormsBehaveLikeForms(t *testing.T) {
 		if got := evalJS[string](tb, "document.getElementById('phone').value"); got != "+1 201-555-0177" {
 			t.Errorf("Change number: the field holds %q, want the number to correct", got)
 		}
+		tb.shot("account-phone-correct")
 		tb.typeIn("#phone", "(201) 555-0171")
 		tb.click("form[action$='/account/phone'] button[type=submit]")
 		_, n = g.code(t, "+12015550171", n)
@@ -109,6 +110,7 @@ func TestFormsBehaveLikeForms(t *testing.T) {
 		tb.wantText("We texted a code to the new number.")
 		tb.click("form[action$='/account/phone/cancel']:not(:has(input[name=edit])) button")
 		tb.wantText("The change was cancelled: your phone number is unchanged.")
+		tb.shot("account-phone-cancelled")
 		tb.wantText(masked(a))
 		if st := tb.reload(); st != 200 {
 			t.Fatalf("reload after cancelling: status %d", st)
@@ -138,6 +140,7 @@ func TestFormsBehaveLikeForms(t *testing.T) {
 		tb.typeIn("#password", "another long passphrase")
 		tb.click("form[action$='/account/password'] button[type=submit]")
 		tb.wantText("Password changed.")
+		tb.shot("account-password-done")
 		if st := tb.reload(); st != 200 {
 			t.Fatalf("reload after the change: status %d", st)
 		}
@@ -166,6 +169,7 @@ func TestFormsBehaveLikeForms(t *testing.T) {
 		if loc, _ := url.QueryUnescape(tb.location()); strings.Contains(loc, a.email) || strings.Contains(loc, "user23") {
 			t.Errorf("the reset page's address %s holds the name typed", loc)
 		}
+		tb.shot("reset-code-no-name-in-url")
 		if got := evalJS[string](tb, "(function(){var u = document.querySelector('form input[autocomplete=username]'); return u ? u.value + ' ' + u.hidden : 'none'})()"); got != a.email+" true" {
 			t.Errorf("the new-password form's username field: %q, want a hidden one with %s", got, a.email)
 		}

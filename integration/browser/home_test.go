@@ -24,6 +24,7 @@ func TestPortalHome(t *testing.T) {
 		tb := b.newTab(t, g)
 		tb.open("/app/reports")
 		tb.wantText("Sign in to continue to Demo App.")
+		tb.shot("login-app-name")
 		tb.signIn(a)
 		tb.passOffer()
 		tb.wantPath("/app/reports")
@@ -40,8 +41,10 @@ func TestPortalHome(t *testing.T) {
 		if st := tb.open("/"); st != 404 {
 			t.Fatalf("/: status %d, want 404", st)
 		}
+		tb.shot("not-found-home")
 		tb.click("a.btn")
 		tb.wantPath("/_gatehouse/login")
+		tb.shot("login-no-rd")
 		before := g.sent(t)
 		tb.typeIn("#username", a.username)
 		tb.typeIn("#password", a.password)
