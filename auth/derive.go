@@ -23,10 +23,16 @@ func (h *Hasher) SetDeriver(d Argon2Deriver) { h.deriver = d }
 
 // argon2Key computes a's key for password, with the deriver if there is
 // one. A deriver failure wraps ErrOverloaded (the login is refused as
-// under overload, never treated as a wrong password).
+// under overload, never treated as a wrong password). When ctx ends
+// during the computation the result is ctx's error, in process as with
+// the deriver: a caller that went away gets no verdict.
 func (h *Hasher) argon2Key(ctx context.Context, a *argon2Hash, password string) ([]byte, error) {
 	if h.deriver == nil {
-		return a.derive(password), nil
+		k := a.derive(password)
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("password hashing: %w", err)
+		}
+		return k, nil
 	}
 	k, err := h.deriver.Argon2Key(ctx, []byte(password), a.salt, a.iterations, a.memory, a.parallelism, uint32(len(a.key))) //nolint:gosec // a key of a stored hash: 16 to 64 bytes
 	if err != nil {

@@ -67,6 +67,9 @@ func (a *Authenticator) VerifyUser(ctx context.Context, u *User, password string
 	if errors.Is(err, ErrOverloaded) {
 		return nil, err
 	}
+	if abandoned(err) {
+		return nil, fmt.Errorf("login: password check: %w", err)
+	}
 	if err != nil {
 		a.log.ErrorContext(ctx, "login: stored password hash unusable", "user", u.Username, "error", err)
 		return nil, ErrInvalidCredentials
@@ -113,10 +116,21 @@ func (a *Authenticator) rehash(ctx context.Context, u *User, password string) {
 }
 
 // dummy takes a verification's time for a login that cannot succeed and
-// fails it the way a real one would (overload included).
+// fails it the way a real one would (overload and abandon included).
 func (a *Authenticator) dummy(ctx context.Context, password string) error {
-	if err := a.hasher.VerifyDummy(ctx, password); errors.Is(err, ErrOverloaded) {
+	err := a.hasher.VerifyDummy(ctx, password)
+	if errors.Is(err, ErrOverloaded) {
 		return err
 	}
+	if abandoned(err) {
+		return fmt.Errorf("login: password check: %w", err)
+	}
 	return ErrInvalidCredentials
+}
+
+// abandoned reports whether err is the caller's context ending (the
+// client went away, or its deadline passed) during a password check:
+// there is no verdict, neither a wrong password nor an unusable hash.
+func abandoned(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -216,4 +217,46 @@ func (r *Regulator) SignedIn(ctx context.Context, subject string) error {
 		}
 	}
 	return nil
+}
+
+// BanStatus is what regulation holds against a subject now.
+type BanStatus struct {
+	Reason    string        // ReasonLocked or ReasonBanned; "" when free
+	Remaining time.Duration // how long it lasts still
+}
+
+// Status reports the lock or ban on subject, as Check would refuse it.
+func (r *Regulator) Status(ctx context.Context, subject string) (BanStatus, error) {
+	err := r.Check(ctx, subject, "")
+	var rl *RateLimitError
+	if errors.As(err, &rl) {
+		return BanStatus{Reason: rl.Reason, Remaining: rl.RetryAfter}, nil
+	}
+	return BanStatus{}, err
+}
+
+// Lift ends subject's lock and ban and forgets its failures (an
+// administrator's unban, docs/contract.md "Admin console"); with ip, the
+// client's ban and count too. It reports whether there was a lock or ban.
+func (r *Regulator) Lift(ctx context.Context, subject, ip string) (bool, error) {
+	var keys []string
+	if subject != "" {
+		sk := r.subjectKey(subject)
+		keys = append(keys, "reg:lock:"+sk, "reg:ban:"+sk, "reg:n:"+sk, "reg:a:"+sk)
+	}
+	if ip != "" {
+		ik := r.ipKey(ip)
+		keys = append(keys, "reg:ban:"+ik, "reg:n:"+ik)
+	}
+	lifted := false
+	for _, key := range keys {
+		ok, err := r.store.Delete(ctx, key)
+		if err != nil {
+			return lifted, fmt.Errorf("regulation: lift: %w", err)
+		}
+		if ok && (strings.HasPrefix(key, "reg:lock:") || strings.HasPrefix(key, "reg:ban:")) {
+			lifted = true
+		}
+	}
+	return lifted, nil
 }

@@ -311,10 +311,9 @@ func (m *Sessions) ttl(s *Session, now time.Time) time.Duration {
 }
 
 func (m *Sessions) refreshDue(key string, now time.Time) bool {
-	n := now.UnixNano()
+	n, k := now.UnixNano(), m.memoKey(key) // hashed before taking the lock every check takes
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	k := m.memoKey(key)
 	if next, ok := m.refreshed[k]; ok && n < next {
 		return false
 	}
@@ -324,9 +323,9 @@ func (m *Sessions) refreshDue(key string, now time.Time) bool {
 }
 
 func (m *Sessions) markRefreshed(key string, now time.Time) {
-	n := now.UnixNano()
+	n, k := now.UnixNano(), m.memoKey(key)
 	m.mu.Lock()
-	m.refreshed[m.memoKey(key)] = n + int64(m.cfg.IdleTimeout/10)
+	m.refreshed[k] = n + int64(m.cfg.IdleTimeout/10)
 	m.sweepLocked(n)
 	m.mu.Unlock()
 }
@@ -350,9 +349,17 @@ func (m *Sessions) sweepLocked(now int64) {
 const SessionKeyPrefix = "s:"
 
 // sessionKey is SessionKeyPrefix + hashKey(id), built in one allocation:
-// it runs on every check.
+// it runs on every check. A cookie value (43 characters) is hashed from a
+// copy on the stack: converting a string longer than 32 bytes to a []byte
+// allocates.
 func sessionKey(id string) string {
-	sum := sha256.Sum256([]byte(id))
+	var in [64]byte
+	var sum [sha256.Size]byte
+	if len(id) <= len(in) {
+		sum = sha256.Sum256(in[:copy(in[:], id)])
+	} else {
+		sum = sha256.Sum256([]byte(id))
+	}
 	var b [len(SessionKeyPrefix) + 43]byte // 43: raw base64url of 32 bytes
 	copy(b[:], SessionKeyPrefix)
 	base64.RawURLEncoding.Encode(b[len(SessionKeyPrefix):], sum[:])

@@ -3,19 +3,22 @@ package auth
 import (
 	"encoding/json"
 	"math"
+	"strings"
 )
 
 // decodeSession decodes a stored session. Sessions are stored as the JSON
 // that encoding/json writes for Session, and a check decodes one on every
 // request, so the compact form json.Marshal produces is read by a small
-// dedicated parser: no reflection, one allocation per string. Anything it
-// does not expect (whitespace, escapes, non-ASCII text, null, an unknown
-// or differently-cased key, a float, a duplicate key) sends the whole
-// value to encoding/json instead, so the result is always exactly what
+// dedicated parser: no reflection, one allocation for the session and its
+// proofs and one for all its strings (see finish). Anything it does not
+// expect (whitespace, escapes, non-ASCII text, null, an unknown or
+// differently-cased key, a float, a duplicate key) sends the whole value
+// to encoding/json instead, so the result is always exactly what
 // json.Unmarshal gives (the differential fuzz test checks it).
 func decodeSession(data []byte) (*Session, error) {
-	s := new(Session)
-	if fastSession(data, s) {
+	d := new(decodedSession)
+	s := &d.s
+	if parseSession(data, s, d.proofs[:0]) {
 		return s, nil
 	}
 	*s = Session{}
@@ -25,6 +28,13 @@ func decodeSession(data []byte) (*Session, error) {
 	return s, nil
 }
 
+// decodedSession is a decoded Session with room for its proofs (one per
+// method: two), allocated together.
+type decodedSession struct {
+	s      Session
+	proofs [2]Proof
+}
+
 // sessionParser reads the compact JSON of one Session; ok turns false at
 // the first surprise.
 type sessionParser struct {
@@ -32,16 +42,33 @@ type sessionParser struct {
 	i   int
 	ok  bool
 	key [10]bool // keys seen (one per Session field), to send duplicates to encoding/json
+	// strs are the string values read so far: where each goes and where
+	// it is in b. finish copies them all in one allocation.
+	strs  [12]strValue
+	nstrs int
+	// proofBuf is where proofs appends, if not nil.
+	proofBuf []Proof
+}
+
+// strValue is a string value read but not yet copied: b[start:end] goes
+// to *dst.
+type strValue struct {
+	dst        *string
+	start, end int
 }
 
 // fastSession parses data into s and reports whether it could.
-func fastSession(data []byte, s *Session) bool {
-	p := sessionParser{b: data, ok: true}
+func fastSession(data []byte, s *Session) bool { return parseSession(data, s, nil) }
+
+// parseSession is fastSession with s.Proofs appended to proofs (nil for
+// a new slice).
+func parseSession(data []byte, s *Session, proofs []Proof) bool {
+	p := sessionParser{b: data, ok: true, proofBuf: proofs}
 	p.object(func(k []byte) {
 		switch string(k) {
 		case "u":
 			p.once(0)
-			s.User = p.str()
+			p.str(&s.User)
 		case "p":
 			p.once(1)
 			s.Proofs = p.proofs()
@@ -62,18 +89,22 @@ func fastSession(data []byte, s *Session) bool {
 			s.Change = p.pending()
 		case "ip":
 			p.once(7)
-			s.IP = p.str()
+			p.str(&s.IP)
 		case "ua":
 			p.once(8)
-			s.Agent = p.str()
+			p.str(&s.Agent)
 		case "g":
 			p.once(9)
-			s.Gen = p.str()
+			p.str(&s.Gen)
 		default:
 			p.ok = false
 		}
 	})
-	return p.ok && p.i == len(p.b)
+	if !p.ok || p.i != len(p.b) {
+		return false
+	}
+	p.finish()
+	return true
 }
 
 // once fails the parse on a key's second occurrence.
@@ -123,17 +154,23 @@ func (p *sessionParser) object(field func(key []byte)) {
 // rawStr reads a string of printable ASCII without escapes and returns
 // its bytes without copying.
 func (p *sessionParser) rawStr() []byte {
+	start, end := p.span()
+	return p.b[start:end]
+}
+
+// span reads a string of printable ASCII without escapes and returns
+// where its contents start and end in b.
+func (p *sessionParser) span() (start, end int) {
 	if !p.next('"') {
 		p.ok = false
-		return nil
+		return 0, 0
 	}
-	start := p.i
+	start = p.i
 	for p.i < len(p.b) {
 		c := p.b[p.i]
 		if c == '"' {
-			v := p.b[start:p.i]
 			p.i++
-			return v
+			return start, p.i - 1
 		}
 		if c < 0x20 || c >= 0x7f || c == '\\' {
 			break // escapes and non-ASCII: encoding/json's job
@@ -141,16 +178,41 @@ func (p *sessionParser) rawStr() []byte {
 		p.i++
 	}
 	p.ok = false
-	return nil
+	return 0, 0
 }
 
-// str reads a string value and copies it.
-func (p *sessionParser) str() string {
-	v := p.rawStr()
-	if !p.ok || len(v) == 0 {
-		return ""
+// str reads a string value into *dst. The values are copied by finish,
+// all in one allocation.
+func (p *sessionParser) str(dst *string) {
+	start, end := p.span()
+	switch {
+	case !p.ok || start == end:
+		*dst = ""
+	case p.nstrs < len(p.strs):
+		p.strs[p.nstrs] = strValue{dst: dst, start: start, end: end}
+		p.nstrs++
+	default:
+		*dst = string(p.b[start:end])
 	}
-	return string(v)
+}
+
+// finish copies the string values str read into one string and points
+// each destination at its part.
+func (p *sessionParser) finish() {
+	vals := p.strs[:p.nstrs]
+	n := 0
+	for _, v := range vals {
+		n += v.end - v.start
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, v := range vals {
+		b.Write(p.b[v.start:v.end])
+	}
+	all := b.String()
+	for _, v := range vals {
+		*v.dst, all = all[:v.end-v.start], all[v.end-v.start:]
+	}
 }
 
 // method reads a proof's method, sharing the constants' memory for the
@@ -221,7 +283,10 @@ func (p *sessionParser) proofs() []Proof {
 	if p.next(']') {
 		return []Proof{} // encoding/json gives an empty, non-nil slice
 	}
-	out := make([]Proof, 0, 2)
+	out := p.proofBuf
+	if out == nil {
+		out = make([]Proof, 0, 2)
+	}
 	for p.ok {
 		var pr Proof
 		var seen [2]bool
@@ -255,19 +320,19 @@ func (p *sessionParser) pending() *Pending {
 		switch string(k) {
 		case "u":
 			i = 0
-			pd.User = p.str()
+			p.str(&pd.User)
 		case "c":
 			i = 1
-			pd.Challenge = p.str()
+			p.str(&pd.Challenge)
 		case "k":
 			i = 2
-			pd.Purpose = p.str()
+			p.str(&pd.Purpose)
 		case "r":
 			i = 3
 			pd.Remember = p.bool()
 		case "ph":
 			i = 4
-			pd.Phone = p.str()
+			p.str(&pd.Phone)
 		}
 		if i < 0 || seen[i] {
 			p.ok = false

@@ -14,6 +14,8 @@ type Config struct {
 	OTP        OTP        `yaml:"otp"`
 	SMS        SMS        `yaml:"sms"`
 	Regulation Regulation `yaml:"regulation"`
+	Admin      Admin      `yaml:"admin"`
+	Audit      Audit      `yaml:"audit"`
 	Identity   Identity   `yaml:"identity"`
 	Portal     Portal     `yaml:"portal"`
 	Routes     []Route    `yaml:"routes"`
@@ -23,6 +25,30 @@ type Config struct {
 	// lines maps a dotted key path ("session.idle_timeout", "routes.0.host")
 	// to the line it was written on, for error messages.
 	lines map[string]int
+}
+
+// Admin configures the operator console and admin API
+// (docs/contract.md, "Admin console").
+type Admin struct {
+	// Enabled serves the console and the admin API.
+	Enabled bool `yaml:"enabled"`
+	// Group is the group whose members may use them.
+	Group string `yaml:"group"`
+	// MaxAuthAge is how recent both factors of an administrator's
+	// session must be; older ones are asked to step up.
+	MaxAuthAge time.Duration `yaml:"max_auth_age"`
+}
+
+// Audit configures the audit trail that is kept, beside the log lines
+// (docs/contract.md, "Audit trail").
+type Audit struct {
+	Retain AuditRetain `yaml:"retain"`
+}
+
+// AuditRetain bounds the kept audit trail by count and by age.
+type AuditRetain struct {
+	Events int           `yaml:"events"`
+	MaxAge time.Duration `yaml:"max_age"`
 }
 
 // Server holds the listeners and HTTP server settings.
@@ -76,6 +102,10 @@ type Redis struct {
 	DialTimeout  time.Duration `yaml:"dial_timeout"`
 	OpTimeout    time.Duration `yaml:"op_timeout"`
 	ClientCache  ClientCache   `yaml:"client_cache"`
+	// ReplayWindow is how long the gateway keeps its security-relevant
+	// writes to write them again on a master it has not written to before
+	// (docs/contract.md, "Failover durability"); 0 keeps none.
+	ReplayWindow time.Duration `yaml:"replay_window"`
 }
 
 // ClientCache configures the process-local cache of session and user

@@ -49,7 +49,10 @@ func Default() *Config {
 				Addrs:       []string{"127.0.0.1:6379"},
 				DialTimeout: 2 * time.Second,
 				OpTimeout:   500 * time.Millisecond,
-				ClientCache: ClientCache{Enabled: true, MaxEntries: 10000, MaxAge: 10 * time.Second},
+				// Covers a crash failover with Sentinel's default
+				// down-after-milliseconds (30 s) and the failover itself.
+				ReplayWindow: 2 * time.Minute,
+				ClientCache:  ClientCache{Enabled: true, MaxEntries: 10000, MaxAge: 10 * time.Second},
 			},
 		},
 		Session: Session{
@@ -97,6 +100,8 @@ func Default() *Config {
 			MaxAccountFailures: 100,
 			AccountLockTime:    24 * time.Hour,
 		},
+		Admin: Admin{Enabled: true, Group: "admins", MaxAuthAge: 10 * time.Minute},
+		Audit: Audit{Retain: AuditRetain{Events: 100_000, MaxAge: 90 * 24 * time.Hour}},
 		Portal: Portal{
 			AppName:      DefaultAppName,
 			PrimaryColor: DefaultPrimaryColor,

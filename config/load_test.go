@@ -36,6 +36,7 @@ store:
     tls: true
     dial_timeout: 1s
     op_timeout: 250ms
+    replay_window: 1m
     client_cache: { enabled: false, max_entries: 500, max_age: 3s }
 session:
   cookie_name: "__Host-gh"
@@ -80,6 +81,8 @@ sms:
   sinch: { auth: basic, key_id: "kid", key_secret: "ks", base_url: "https://eu.sinch.example" }
   webhook: { url: "https://sms.internal/send", secret: "whs" }
 regulation: { max_failures: 10, find_time: 5m, ban_time: 1h, max_account_failures: 50, account_lock_time: 48h }
+admin: { enabled: true, group: ops, max_auth_age: 5m }
+audit: { retain: { events: 5000, max_age: 720h } }
 identity:
   signing_key_file: "/keys/current.pem"
   previous_key_files: ["/keys/old.pem"]
@@ -136,7 +139,7 @@ func fullConfig() *config.Config {
 			Redis: config.Redis{
 				Addrs: []string{"redis-1:26379", "redis-2:26379"}, MasterName: "mymaster",
 				Username: "gatehouse", Password: "hunter2", DB: 3, TLS: true,
-				DialTimeout: time.Second, OpTimeout: 250 * time.Millisecond,
+				DialTimeout: time.Second, OpTimeout: 250 * time.Millisecond, ReplayWindow: time.Minute,
 				ClientCache: config.ClientCache{Enabled: false, MaxEntries: 500, MaxAge: 3 * time.Second},
 			},
 		},
@@ -179,6 +182,8 @@ func fullConfig() *config.Config {
 			Webhook: config.Webhook{URL: "https://sms.internal/send", Secret: "whs"},
 		},
 		Regulation: config.Regulation{MaxFailures: 10, FindTime: 5 * time.Minute, BanTime: time.Hour, MaxAccountFailures: 50, AccountLockTime: 48 * time.Hour},
+		Admin:      config.Admin{Enabled: true, Group: "ops", MaxAuthAge: 5 * time.Minute},
+		Audit:      config.Audit{Retain: config.AuditRetain{Events: 5000, MaxAge: 720 * time.Hour}},
 		Identity: config.Identity{
 			SigningKeyFile:   "/keys/current.pem",
 			PreviousKeyFiles: []string{"/keys/old.pem"},

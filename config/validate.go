@@ -104,6 +104,7 @@ func (c *Config) Check() (warnings []*Problem, err error) {
 	v.otp()
 	v.sms()
 	v.regulation()
+	v.admin()
 	v.identity()
 	v.portal()
 	v.routes()
@@ -257,6 +258,9 @@ func (v *validator) store() {
 	}
 	v.positive("store.redis.dial_timeout", r.DialTimeout)
 	v.positive("store.redis.op_timeout", r.OpTimeout)
+	if r.ReplayWindow < 0 {
+		v.add("store.redis.replay_window", "must be 0 (keep nothing to replay) or more, it is %s", r.ReplayWindow)
+	}
 	if r.ClientCache.Enabled {
 		if r.ClientCache.MaxEntries <= 0 {
 			v.add("store.redis.client_cache.max_entries", "must be positive when the client cache is enabled (it is %d)", r.ClientCache.MaxEntries)
@@ -569,6 +573,19 @@ func (v *validator) sms() {
 			v.add("sms.webhook.secret", "required for provider webhook (or secret_file)")
 		}
 	}
+}
+
+// admin checks the admin and audit sections.
+func (v *validator) admin() {
+	a := v.c.Admin
+	if a.Enabled && strings.TrimSpace(a.Group) == "" {
+		v.add("admin.group", "required when admin.enabled is true: the group whose members may use the console")
+	}
+	v.positive("admin.max_auth_age", a.MaxAuthAge)
+	if v.c.Audit.Retain.Events < 1 {
+		v.add("audit.retain.events", "must be at least 1, it is %d", v.c.Audit.Retain.Events)
+	}
+	v.positive("audit.retain.max_age", v.c.Audit.Retain.MaxAge)
 }
 
 func (v *validator) regulation() {

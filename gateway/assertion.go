@@ -18,7 +18,8 @@ import (
 // while everything it asserts (email, name, groups; the phone header too)
 // is still what the user record says, so a changed user (a users.yaml
 // reload) gets a new token at once. A hit allocates nothing: the entry
-// holds the whole identity, its header values already joined.
+// holds the whole identity, its header values already joined, and the
+// array of header values every check it answers shares (identity.values).
 type assertionCache struct {
 	signer *auth.Signer
 	ttl    time.Duration
@@ -117,6 +118,7 @@ func (a *assertionCache) identity(sess *auth.Session, route string, u *auth.User
 		groups:  slices.Clone(u.Groups),
 		renewAt: now.Add(a.ttl * 3 / 4),
 	}
+	e.id.values = e.id.headerValues()
 	a.mu.Lock()
 	if len(a.entries) >= maxAssertionEntries && now.After(a.sweepAt) {
 		for k, v := range a.entries {

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gin-gonic/gin"
@@ -29,6 +30,38 @@ func (s *core) auditEvent(ctx context.Context, ip string, e auth.Event) {
 	}
 	s.log.InfoContext(ctx, "audit", append(args, kv...)...)
 	s.metrics.auditEvent(e.Name, auditReason(kv))
+	s.keepAudit(ctx, ip, e, kv)
+}
+
+// keepAudit appends the event to the kept audit trail (docs/contract.md,
+// "Audit trail"). A store that fails loses the record, never the request:
+// the log line above has it.
+func (s *core) keepAudit(ctx context.Context, ip string, e auth.Event, kv []any) {
+	if s.auditLog == nil {
+		return
+	}
+	r := auth.AuditRecord{Event: e.Name, User: e.User, IP: ip}
+	if e.Phone != "" {
+		r.Phone = auth.MaskPhone(e.Phone)
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			continue
+		}
+		v := fmt.Sprint(kv[i+1])
+		if k == "actor" {
+			r.Actor = v
+			continue
+		}
+		if r.Attrs == nil {
+			r.Attrs = map[string]string{}
+		}
+		r.Attrs[k] = v
+	}
+	if err := s.auditLog.Append(context.WithoutCancel(ctx), r); err != nil {
+		s.log.WarnContext(ctx, "audit trail: event not kept", "event", e.Name, "error", err)
+	}
 }
 
 // loginObserver gives the login service's events and counts to the

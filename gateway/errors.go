@@ -72,6 +72,10 @@ var errorTable = []struct {
 	err error
 	out apiError
 }{
+	// The client went away (it hung up during a password hash, say): not
+	// the store's fault nor ours. Nobody reads the answer; the access log
+	// and metrics say 499, as for the proxy (proxyErrorStatus).
+	{context.Canceled, newAPIError(statusClientGone, "client_gone", "The client closed the request.")},
 	{auth.ErrBudgetExhausted, newAPIError(http.StatusServiceUnavailable, "sms_budget_exhausted", "Codes cannot be sent right now. Try again later, or sign in with your password.")},
 	{auth.ErrBanned, newAPIError(http.StatusTooManyRequests, "banned", "Too many failed attempts. Try again later.")},
 	{auth.ErrRateLimited, newAPIError(http.StatusTooManyRequests, "rate_limited", "Too many requests. Try again later.")},
@@ -95,6 +99,7 @@ var errorTable = []struct {
 	{errCSRFInsecure, newAPIError(http.StatusForbidden, "csrf_insecure", "This page was opened over plain http, so your browser did not keep the sign-in cookies. Open it over https.")},
 	{errForeignOrigin, newAPIError(http.StatusForbidden, "csrf_failed", "The request's Origin is another site (or null): the API answers only this site's pages and clients that send no Origin.")},
 	{errCSRF, newAPIError(http.StatusForbidden, "csrf_failed", "This form has expired or came from another site. Go back, reload the page and try again.")},
+	{errLastAdmin, newAPIError(http.StatusConflict, "last_admin", "That would leave no enabled administrator. Make someone else an administrator first.")},
 	{errForbidden, newAPIError(http.StatusForbidden, "forbidden", "You do not have access to this page.")},
 	{errNoRoute, newAPIError(http.StatusNotFound, "no_route", "Nothing is served at this address.")},
 	{errMethodNotAllowed, newAPIError(http.StatusMethodNotAllowed, "method_not_allowed", "This address does not take that method; see the Allow header.")},
@@ -161,8 +166,17 @@ func writeJSONError(c *gin.Context, e apiError) {
 	c.AbortWithStatusJSON(e.Status, gin.H{"error": e})
 }
 
-// logIfServerError logs 5xx causes (without secrets) with the request id.
+// statusClientGone is nginx's 499: the client closed the connection
+// before the answer.
+const statusClientGone = 499
+
+// logIfServerError logs 5xx causes (without secrets) with the request id,
+// and a client that went away as such.
 func (s *core) logIfServerError(c *gin.Context, e apiError, err error) {
+	if e.Status == statusClientGone {
+		s.log.InfoContext(c.Request.Context(), "client went away", "error", err)
+		return
+	}
 	if e.Status >= 500 {
 		s.log.ErrorContext(c.Request.Context(), "request failed", "status", e.Status, "code", e.Code, "error", err)
 	}

@@ -79,7 +79,7 @@ func (s *authzSurface) readOriginal(c *gin.Context, read func(*http.Request) (or
 // browser security headers that refusals carry.
 func (s *authzSurface) pass(c *gin.Context, id identity) {
 	h := c.Writer.Header()
-	h.Set("Cache-Control", "no-store")
+	h["Cache-Control"] = valNoStore
 	s.headers.set(h, id, true)
 	c.Status(http.StatusOK)
 }

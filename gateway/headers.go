@@ -92,27 +92,35 @@ type identity struct {
 	user, email, name, phone string
 	groups, methods          string
 	assertion                string
+	// values are the header values (headerValues), made once for an
+	// identity the assertion cache hands out on every check; nil to make
+	// them per use. Shared: like the constant values of hotpath.go, each
+	// header gets a slice of length and capacity one, and nothing writes
+	// into a header value in place.
+	values *[numIdentityHeaders]string
+}
+
+// headerValues returns id's header values in the order of
+// identityHeaders.canon, the name with control characters dropped.
+func (id *identity) headerValues() *[numIdentityHeaders]string {
+	return &[numIdentityHeaders]string{id.user, id.email, sanitizeHeaderValue(id.name), id.groups, id.phone, id.methods, id.assertion}
 }
 
 // set writes the identity headers. With always set, headers whose value is
 // unknown are still written, empty, so that a front door copying them can
-// never pass a client's copy through.
+// never pass a client's copy through. Every header's value slice has a
+// capacity of one (an Add on one header cannot write into another's), and
+// all of them share one array: id.values, or one made here.
 func (ih *identityHeaders) set(h http.Header, id identity, always bool) {
-	ih.setIn(h, id, always, new([numIdentityHeaders]string))
-}
-
-// setIn is set with buf as the backing array of the header values: one
-// array for every header's value slice, each slice with its own capacity
-// of one, so an Add on one header cannot write into another's. buf must
-// not be used for anything else while h is in use.
-func (ih *identityHeaders) setIn(h http.Header, id identity, always bool, buf *[numIdentityHeaders]string) {
-	vals := [numIdentityHeaders]string{id.user, id.email, sanitizeHeaderValue(id.name), id.groups, id.phone, id.methods, id.assertion}
+	vals := id.values
+	if vals == nil {
+		vals = id.headerValues()
+	}
 	for i, name := range ih.canon {
 		if name == "" || (vals[i] == "" && !always) {
 			continue
 		}
-		buf[i] = vals[i]
-		h[name] = buf[i : i+1 : i+1]
+		h[name] = vals[i : i+1 : i+1]
 	}
 }
 

@@ -226,3 +226,22 @@ func TestResolvePathParameters(t *testing.T) {
 		}
 	}
 }
+
+// TestHeaderConstantsAreCanonical pins what headerValue relies on: the
+// names it reads are those net/http stores received headers under.
+func TestHeaderConstantsAreCanonical(t *testing.T) {
+	for _, k := range []string{hdrRequestID, hdrForwardedProto, hdrForwardedHost, hdrForwardedURI, hdrForwardedMethod, hdrOriginalURL, hdrOriginalMethod} {
+		if c := http.CanonicalHeaderKey(k); c != k {
+			t.Errorf("%q is not canonical (%q)", k, c)
+		}
+	}
+	h := http.Header{}
+	h.Set("x-forwarded-uri", "/a")
+	h.Add("X-Forwarded-Uri", "/b")
+	if got, want := headerValue(h, hdrForwardedURI), h.Get("x-forwarded-uri"); got != want {
+		t.Errorf("headerValue = %q, Get = %q", got, want)
+	}
+	if got := headerValue(h, hdrForwardedHost); got != "" {
+		t.Errorf("headerValue of a missing header = %q", got)
+	}
+}

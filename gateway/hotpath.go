@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math/rand/v2"
+	"net/http"
 	"sync"
 	"time"
 
@@ -31,6 +32,28 @@ var (
 	valHSTSSubdomains = []string{"max-age=31536000; includeSubDomains"}
 	valClearCache     = []string{`"cache"`}
 )
+
+// Request headers read on every check, in canonical form: headerValue
+// reads them without canonicalising the name again.
+const (
+	hdrRequestID       = "X-Request-Id"
+	hdrForwardedProto  = "X-Forwarded-Proto"
+	hdrForwardedHost   = "X-Forwarded-Host"
+	hdrForwardedURI    = "X-Forwarded-Uri"
+	hdrForwardedMethod = "X-Forwarded-Method"
+	hdrOriginalURL     = "X-Original-Url"
+	hdrOriginalMethod  = "X-Original-Method"
+)
+
+// headerValue is h.Get(key) for a key already in canonical form (one of
+// the hdr constants): net/http stores received headers under their
+// canonical names, and Get would check and canonicalise key first.
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
 
 // DefaultRefusedLoginDelay is the RefusedLoginDelay cmd/gatehouse uses: a
 // connection that keeps sending wrong passwords gets at most one answer a

@@ -367,3 +367,19 @@ func TestAllowedCheckCarriesNoBrowserHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedIdentityValuesStayIntact: allowed checks share their identity
+// header values (identity.values); adding to one response's headers must
+// not show in the next.
+func TestSharedIdentityValuesStayIntact(t *testing.T) {
+	h := newHotServer(t, hotSetup{})
+	for range 3 {
+		w := &discardWriter{h: http.Header{}}
+		h.srv.Handler().ServeHTTP(w, forwardAuthRequest(h.srv, h.cookie))
+		if got := w.h.Values("X-Auth-User"); w.code != http.StatusOK || len(got) != 1 || got[0] != "alice" {
+			t.Fatalf("status %d, X-Auth-User %q; want 200, [alice]", w.code, got)
+		}
+		w.h.Add("X-Auth-User", "mallory")
+		w.h.Add("X-Auth-Email", "mallory@example.com")
+	}
+}

@@ -8,8 +8,10 @@ import (
 // RequestID returns the id of the request ctx belongs to (the value of
 // X-Request-Id, which upstreams receive too), or "".
 func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
+	if c, ok := ctx.Value(requestIDKey).(*requestIDContext); ok {
+		return c.id[0]
+	}
+	return ""
 }
 
 // requestIDHandler adds request_id to every record logged with the

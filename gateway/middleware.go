@@ -46,12 +46,31 @@ func (s *core) recovered(c *gin.Context, ctx context.Context, v any) {
 // requestID keeps a sane incoming X-Request-Id from a trusted proxy or
 // makes one, and puts it in the context and the response.
 func (s *core) requestID(c *gin.Context) {
-	id := requestIDFor(c.Request, s.peerTrusted)
-	v := []string{id}
-	c.Request.Header["X-Request-Id"] = v
-	c.Writer.Header()["X-Request-Id"] = v
-	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestIDKey, id))
+	rc := &requestIDContext{Context: c.Request.Context()}
+	rc.id[0] = requestIDFor(c.Request, s.peerTrusted)
+	v := rc.id[:] // length and capacity one: an Add allocates anew
+	c.Request.Header[hdrRequestID] = v
+	c.Writer.Header()[hdrRequestID] = v
+	c.Request = c.Request.WithContext(rc)
 	c.Next()
+}
+
+// requestIDContext is a request's context with its id (RequestID reads
+// it). One allocation holds the context and the header value both
+// X-Request-Id headers share, where context.WithValue would also box the
+// string and the header need a slice of its own.
+type requestIDContext struct {
+	context.Context
+	id [1]string
+}
+
+// Value returns the requestIDContext itself for requestIDKey, and asks
+// the parent for any other key.
+func (c *requestIDContext) Value(key any) any {
+	if key == requestIDKey {
+		return c
+	}
+	return c.Context.Value(key)
 }
 
 // accessLog writes one structured line per request: never the query

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // original is the request a front door asks about, read from the headers
@@ -24,7 +26,7 @@ func (o *original) URL() string { return o.scheme + "://" + o.authority + o.uri 
 // originalFromNginx reads X-Original-URL ($scheme://$host$request_uri)
 // and X-Original-Method.
 func originalFromNginx(r *http.Request) (original, error) {
-	raw := r.Header.Get("X-Original-Url")
+	raw := headerValue(r.Header, hdrOriginalURL)
 	scheme, rest, ok := strings.Cut(raw, "://")
 	if !ok {
 		return original{}, errUnauthenticated
@@ -36,17 +38,17 @@ func originalFromNginx(r *http.Request) (original, error) {
 			uri = "/" + uri // "https://host?x" is "https://host/?x"
 		}
 	}
-	return newOriginal(r.Header.Get("X-Original-Method"), scheme, authority, uri)
+	return newOriginal(headerValue(r.Header, hdrOriginalMethod), scheme, authority, uri)
 }
 
 // originalFromForwarded reads X-Forwarded-Proto/Host/Uri/Method (Traefik,
 // Caddy).
 func originalFromForwarded(r *http.Request) (original, error) {
-	uri := r.Header.Get("X-Forwarded-Uri")
+	uri := headerValue(r.Header, hdrForwardedURI)
 	if uri == "" {
 		uri = "/"
 	}
-	return newOriginal(r.Header.Get("X-Forwarded-Method"), r.Header.Get("X-Forwarded-Proto"), r.Header.Get("X-Forwarded-Host"), uri)
+	return newOriginal(headerValue(r.Header, hdrForwardedMethod), headerValue(r.Header, hdrForwardedProto), headerValue(r.Header, hdrForwardedHost), uri)
 }
 
 // newOriginal checks and reads the parts of an original request. Missing
@@ -72,13 +74,23 @@ func newOriginal(method, scheme, authority, uri string) (original, error) {
 }
 
 // validAuthority reports whether authority is a bare host[:port], as
-// net/url reads it (no userinfo, path, query or fragment).
+// net/url reads it (no userinfo, path, query or fragment). The answer
+// depends on authority alone (scheme is http or https), so authorities
+// found valid are remembered (see validAuthorities) and later checks for
+// them skip url.Parse and its two allocations.
 func validAuthority(scheme, authority string) bool {
 	if authority == "" || strings.ContainsAny(authority, "@/?#\\ ") {
 		return false
 	}
+	if _, ok := validAuthorities.m.Load(authority); ok {
+		return true
+	}
 	u, err := url.Parse(scheme + "://" + authority)
-	return err == nil && u.Host == authority && u.Hostname() != ""
+	if err != nil || u.Host != authority || u.Hostname() == "" {
+		return false
+	}
+	validAuthorities.remember(authority)
+	return true
 }
 
 // validMethod reports an HTTP token of letters.
@@ -92,4 +104,30 @@ func validMethod(m string) bool {
 		}
 	}
 	return true
+}
+
+// validAuthorities are the authorities validAuthority accepted.
+var validAuthorities authoritySet
+
+// authoritySet remembers authorities url.Parse accepted: the hosts a
+// front door asks about, a handful in practice. Hosts come from clients,
+// so the set stops growing at maxValidAuthorities (others are then
+// checked every time).
+type authoritySet struct {
+	m sync.Map // authority → struct{}
+	n atomic.Int32
+}
+
+// maxValidAuthorities bounds an authoritySet.
+const maxValidAuthorities = 1024
+
+// remember adds authority to the set unless it is full.
+func (v *authoritySet) remember(authority string) {
+	if v.n.Add(1) > maxValidAuthorities {
+		v.n.Add(-1)
+		return
+	}
+	if _, loaded := v.m.LoadOrStore(authority, struct{}{}); loaded {
+		v.n.Add(-1)
+	}
 }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"testing"
 )
@@ -64,5 +65,33 @@ func TestOriginal(t *testing.T) {
 				t.Errorf("%s %q %q %q: read %s %s %s %s", name, tt.proto, tt.host, tt.uri, got.method, got.host, got.path.path, got.URL())
 			}
 		}
+	}
+}
+
+// TestValidAuthorityRemembered: remembering accepted authorities changes
+// no answer, and the set holds only accepted ones, up to its bound.
+func TestValidAuthorityRemembered(t *testing.T) {
+	for _, a := range []string{
+		"app.example.com", "app.example.com:8443", "[::1]:8080", "127.0.0.1",
+		"app.example.com:port", "user@app.example.com", "app.example.com/x", "[::1", ":8080", "a b", "%zz",
+	} {
+		_, before := validAuthorities.m.Load(a)
+		first, second := validAuthority("https", a), validAuthority("http", a)
+		if first != second {
+			t.Errorf("validAuthority(%q) = %v, then %v", a, first, second)
+		}
+		if _, in := validAuthorities.m.Load(a); in != (first || before) {
+			t.Errorf("%q remembered: %v, valid: %v", a, in, first)
+		}
+	}
+	var set authoritySet
+	for i := range maxValidAuthorities + 10 {
+		set.remember(fmt.Sprintf("host%d.example.com", i))
+	}
+	set.remember("host1.example.com")
+	n := 0
+	set.m.Range(func(any, any) bool { n++; return true })
+	if n != maxValidAuthorities || set.n.Load() != maxValidAuthorities {
+		t.Errorf("set holds %d (counted %d), want %d", n, set.n.Load(), maxValidAuthorities)
 	}
 }

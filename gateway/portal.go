@@ -74,6 +74,8 @@ type pageData struct {
 	AskRecovery bool
 	// Recovered says the person just signed in with a recovery code.
 	Recovered bool
+	// Admin is what the admin console's pages show (console_pages.go).
+	Admin *adminPage
 }
 
 // pageLink is a link of a page: where, and its text.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/auth/memstore"
 	"github.com/gatehouse-auth/gatehouse/config"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -43,6 +44,9 @@ type Options struct {
 	// Recovery keeps recovery codes; nil builds one over KV (when it is
 	// an auth.Store) with a key derived from the signing key.
 	Recovery *auth.Recovery
+	// AuditLog keeps audit events for the admin console; nil keeps them
+	// in memory (audit.retain).
+	AuditLog auth.AuditLog
 	Store    Pinger
 	Logger   *slog.Logger
 	Clock    auth.Clock
@@ -82,6 +86,7 @@ type core struct {
 	headers   *identityHeaders
 	trusted   []netip.Prefix
 	login     *auth.Login // every login, sign-up, reset and account change
+	auditLog  auth.AuditLog
 	table     atomic.Pointer[table]
 	portal    *portal // the login pages: templates, messages, theme, assets
 	metrics   *metrics
@@ -107,6 +112,7 @@ type Server struct {
 	authz *authzSurface
 	pages *pagesSurface
 	api   *apiSurface
+	admin *consoleSurface
 
 	engine *gin.Engine
 	// handler is serveMain, made once: what Handler returns.
@@ -170,6 +176,11 @@ func New(opts Options) (*Server, error) {
 	if st, ok := opts.KV.(auth.Store); ok && recovery == nil {
 		recovery = auth.NewRecovery(st, s.signer.DeriveKey("recovery"), s.clock)
 	}
+	s.auditLog = opts.AuditLog
+	if s.auditLog == nil {
+		s.auditLog = memstore.NewAuditLog(cfg.Audit.Retain.Events, cfg.Audit.Retain.MaxAge, s.clock)
+	}
+	s.admin = &consoleSurface{core: s.core, regulator: opts.Regulator, recovery: recovery}
 	s.login = auth.NewLogin(auth.LoginDeps{
 		Users: s.users, Authn: opts.Auth, Sessions: opts.Sessions, OTP: opts.OTP,
 		Regulator: opts.Regulator, Registry: opts.Registry, Hasher: opts.Hasher, KV: opts.KV, Limits: limits, SignupsPerHour: cfg.Users.Signup.PerClientPerHour,
@@ -289,6 +300,9 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	p.POST("/recovery", s.limitBody, s.checkCSRF, s.pages.recoverySubmit)
 	p.GET("/recovery-codes", s.pages.recoveryCodesPage)
 	p.POST("/recovery-codes", s.limitBody, s.checkCSRF, s.pages.recoveryCodesSubmit)
+	p.GET("/admin/", s.admin.consoleHome)
+	p.GET("/admin/users/:name", s.admin.consoleUser)
+	p.POST("/admin/users/:name/:action", s.limitBody, s.checkCSRF, s.admin.consoleAction)
 	p.GET("/static/style.css", s.pages.styleCSS)
 	p.GET("/static/portal.js", s.pages.portalJS)
 	p.GET("/static/logo", s.pages.logoFile)
@@ -306,6 +320,19 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	api.POST("/recovery-codes", s.limitBody, s.requireJSON, s.api.apiRecoveryCodes)
 	api.POST("/logout", s.limitBody, s.requireJSON, s.api.apiLogout)
 	api.GET("/session", s.api.apiSession)
+	adm := api.Group("/admin")
+	adm.GET("/users", s.admin.apiUsers)
+	adm.GET("/users/:name", s.admin.apiUser)
+	adm.POST("/users/:name/revoke", s.limitBody, s.requireJSON, s.admin.apiRevoke)
+	adm.POST("/users/:name/recovery", s.limitBody, s.requireJSON, s.admin.apiRecovery)
+	adm.POST("/users/:name/unban", s.limitBody, s.requireJSON, s.admin.apiUnban)
+	adm.GET("/audit", s.admin.apiAudit)
+	for _, action := range []string{"disable", "enable", "reset-phone"} {
+		adm.POST("/users/:name/"+action, s.limitBody, s.requireJSON, func(c *gin.Context) {
+			c.Params = append(c.Params, gin.Param{Key: "action", Value: action})
+			s.admin.apiChange(c)
+		})
+	}
 
 	e.NoRoute(s.proxy.serveProxy)
 	e.NoMethod(func(c *gin.Context) {
@@ -325,7 +352,7 @@ const requestIDKey ctxKey = iota
 // requestIDFor returns r's request id: its X-Request-Id if r comes from a
 // trusted proxy (trusted(r)) and the id is sane, else a new one.
 func requestIDFor(r *http.Request, trusted func(*http.Request) bool) string {
-	id := r.Header.Get("X-Request-Id")
+	id := headerValue(r.Header, hdrRequestID)
 	if id == "" || len(id) > 128 || !trusted(r) || strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r > '~' }) {
 		return newRequestID()
 	}

@@ -18,7 +18,7 @@ trap 'rm -f "$gobench"' EXIT
 
 echo "== Go benchmarks of the hot path (-benchmem)"
 "$GO" test -run '^$' -benchmem -benchtime 1s \
-  -bench 'ForwardAuth|RouteMatch|SessionLoad|IdentityHeaders|Assertion|Proxy|DecodeSession|StoreGet|Front' \
+  -bench 'ForwardAuth|RouteMatch|SessionLoad|IdentityHeaders|Assertion|Proxy|DecodeSession|StoreGet|Front|SessionRotation' \
   ./gateway/ ./auth/ ./auth/redisstore/ | tee "$gobench"
 
 echo "== wrk series"

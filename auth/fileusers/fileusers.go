@@ -110,6 +110,19 @@ func (b *Backend) Lookup(ctx context.Context, login string) (*auth.User, error) 
 // Users returns the number of users currently loaded.
 func (b *Backend) Users() int { return len(b.snap.Load().byName) }
 
+// List returns every account, sorted by username (the admin console's
+// list; the same shape as the redis backend's).
+func (b *Backend) List(context.Context) ([]*auth.User, error) {
+	snap := b.snap.Load()
+	out := make([]*auth.User, 0, len(snap.byName))
+	for _, u := range snap.byName {
+		c := *u
+		out = append(out, &c)
+	}
+	slices.SortFunc(out, func(a, b *auth.User) int { return strings.Compare(a.Username, b.Username) })
+	return out, nil
+}
+
 // OnDisabled registers f (replacing any earlier one) to be told about
 // accounts found disabled: every disabled account when Run starts, and
 // after each reload (Run's or Reload's) the accounts the new file disables

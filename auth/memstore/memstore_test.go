@@ -165,3 +165,7 @@ func benchKeys(n int) []string {
 	}
 	return keys
 }
+
+func TestAuditConformance(t *testing.T) {
+	storetest.RunAudit(t, func(*testing.T) auth.AuditLog { return memstore.NewAuditLog(1000, time.Hour, nil) })
+}

@@ -47,6 +47,21 @@ type Store struct {
 	client    redis.UniversalClient
 	prefix    string
 	opTimeout time.Duration
+	// journal keeps security-relevant writes for replay on a new master;
+	// nil keeps none (WithJournal).
+	journal *Journal
+}
+
+// Client is the go-redis client s works on (for an operator command that
+// also reads the audit stream).
+func (s *Store) Client() redis.UniversalClient { return s.client }
+
+// WithJournal makes s record its security-relevant writes in j, whose
+// OnConnect the client must run (ClientOptions.OnConnect: NewClient with
+// j). It returns s.
+func (s *Store) WithJournal(j *Journal) *Store {
+	s.journal = j
+	return s
 }
 
 var _ auth.Store = (*Store)(nil)
@@ -61,11 +76,21 @@ func New(client redis.UniversalClient, prefix string, opTimeout time.Duration) *
 	return &Store{client: client, prefix: prefix, opTimeout: opTimeout}
 }
 
+// ClientOption adjusts the client NewClient builds.
+type ClientOption func(*redis.UniversalOptions)
+
+// WithReplay runs j.OnConnect on every new connection of the client, so
+// that a master not seen before gets the journal's recent writes before
+// anything else (docs/contract.md, "Failover durability").
+func WithReplay(j *Journal) ClientOption {
+	return func(o *redis.UniversalOptions) { o.OnConnect = j.OnConnect }
+}
+
 // NewClient builds the go-redis client described by cfg without
-// connecting: one address is a standalone server, several a cluster, and a
-// master_name makes the addresses Sentinels. The password is expected in
-// cfg.Password (config.Load reads password_file into it).
-func NewClient(cfg config.Redis) (redis.UniversalClient, error) {
+// connecting: one address is a standalone server, several a cluster, and
+// a master_name makes the addresses Sentinels. The password is expected
+// in cfg.Password (config.Load reads password_file into it).
+func NewClient(cfg config.Redis, options ...ClientOption) (redis.UniversalClient, error) {
 	if len(cfg.Addrs) == 0 {
 		return nil, errors.New("redisstore: no redis address configured")
 	}
@@ -108,6 +133,9 @@ func NewClient(cfg config.Redis) (redis.UniversalClient, error) {
 	if cfg.TLS {
 		opts.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
+	for _, o := range options {
+		o(opts)
+	}
 	return redis.NewUniversalClient(opts), nil
 }
 
@@ -130,8 +158,15 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opTimeout)
 	defer cancel()
+	before, err := s.beforeWrite(ctx, key)
+	if err != nil {
+		return fail("set", err)
+	}
 	if err := s.client.Set(ctx, s.prefix+key, value, ceilMillis(ttl)).Err(); err != nil {
 		return fail("set", err)
+	}
+	if s.journal != nil {
+		s.journalSet(key, value, before, ttl)
 	}
 	return nil
 }
@@ -148,6 +183,9 @@ func (s *Store) SetNX(ctx context.Context, key string, value []byte, ttl time.Du
 	if err != nil {
 		return false, fail("setnx", err)
 	}
+	if ok && s.journal != nil && auth.ClassOf(key) == auth.KeyBan {
+		s.journal.add(entry{op: opSetIfAbsent, key: s.prefix + key, val: value, deadline: time.Now().Add(ttl)})
+	}
 	return ok, nil
 }
 
@@ -156,7 +194,42 @@ func (s *Store) SetNX(ctx context.Context, key string, value []byte, ttl time.Du
 func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.opTimeout)
 	defer cancel()
+	if s.journal != nil {
+		return s.deleteJournaled(ctx, key)
+	}
 	n, err := s.client.Del(ctx, s.prefix+key).Result()
+	if err != nil {
+		return false, fail("delete", err)
+	}
+	return n == 1, nil
+}
+
+// deleteJournaled is Delete with the journal.
+func (s *Store) deleteJournaled(ctx context.Context, key string) (bool, error) {
+	full := s.prefix + key
+	switch auth.ClassOf(key) {
+	case auth.KeySession, auth.KeyRevocable:
+		n, err := s.client.Del(ctx, full).Result()
+		if err != nil {
+			return false, fail("delete", err)
+		}
+		s.journal.add(entry{op: opDel, key: full})
+		return n == 1, nil
+	case auth.KeyRecord:
+		before, err := s.beforeWrite(ctx, key)
+		if err != nil {
+			return false, fail("delete", err)
+		}
+		n, err := s.client.Del(ctx, full).Result()
+		if err != nil {
+			return false, fail("delete", err)
+		}
+		if before != nil {
+			s.journal.add(entry{op: opCASDel, key: full, before: before})
+		}
+		return n == 1, nil
+	}
+	n, err := s.client.Del(ctx, full).Result()
 	if err != nil {
 		return false, fail("delete", err)
 	}

@@ -32,6 +32,9 @@ func (s *Store) SAdd(ctx context.Context, key, member string, ttl time.Duration)
 	if err := saddScript.Run(ctx, s.client, []string{s.prefix + key}, member, ceilMillis(ttl).Milliseconds()).Err(); err != nil {
 		return fail("sadd", err)
 	}
+	if s.journal != nil && auth.ClassOf(key) == auth.KeyIndex {
+		s.journal.add(entry{op: opSAdd, key: s.prefix + key, val: []byte(member), deadline: time.Now().Add(ttl)})
+	}
 	return nil
 }
 

@@ -60,13 +60,16 @@ func (a *app) serve(ctx context.Context, ln, adminLn net.Listener) error {
 	}
 	t := cfg.Server.Timeouts
 	errLog := newErrorLog(a.log)
+	ln = &onceCloseListener{Listener: ln}
+	drain := newDrainer()
 	main := &http.Server{
 		// Each request runs on the generation current when it arrives.
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Handler: drain.handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			a.reloads.inflight.Inc()
 			defer a.reloads.inflight.Dec()
 			a.current.Load().gateway.Handler().ServeHTTP(w, r)
-		}),
+		})),
+		ConnState:         drain.connState,
 		ReadHeaderTimeout: t.ReadHeader,
 		ReadTimeout:       t.Read,
 		WriteTimeout:      t.Write,
@@ -124,7 +127,7 @@ func (a *app) serve(ctx context.Context, ln, adminLn net.Listener) error {
 	}
 	stopWatching()
 	<-watchDone
-	a.shutdown(main, admin)
+	a.shutdown(main, ln, drain, admin)
 	if g := a.current.Load(); g.stop != nil {
 		g.stop()
 	}
@@ -132,15 +135,18 @@ func (a *app) serve(ctx context.Context, ln, adminLn net.Listener) error {
 }
 
 // shutdown drains the main server within server.timeouts.shutdown (of the
-// current configuration), closing what is still open after that, then
-// stops the admin server.
-func (a *app) shutdown(main *http.Server, admin *http.Server) {
+// current configuration): its listener ln closes, every request already
+// sent is answered, with Connection: close, and idle connections close
+// (see drainer). What is still open after that is closed. Then it stops
+// the admin server.
+func (a *app) shutdown(main *http.Server, ln net.Listener, drain *drainer, admin *http.Server) {
 	a.admin.SetDraining()
 	grace := a.current.Load().cfg.Server.Timeouts.Shutdown
 	a.log.Info("shutting down: no new connections, finishing requests in flight", "grace", grace.String())
 	begin := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
+	drain.drain(ctx, ln)
 	if err := main.Shutdown(ctx); err != nil {
 		a.log.Warn("shutdown grace expired; closing the connections still open", "grace", grace.String(), "error", err)
 		_ = main.Close()

@@ -32,6 +32,8 @@ Commands:
   hash-password [-c FILE]      read a password on stdin, print an argon2id PHC string
   keygen [-o FILE]             write a new Ed25519 signing key (PEM, mode 0600)
   user add|list|show|delete|set-phone|set-password|disable|enable   manage accounts (users.backend: redis; add also writes users.file)
+  user issue-recovery|reset-2fa|unban|sessions|revoke USERNAME     operator actions (store.driver: redis)
+  audit tail [-f] [--user U]   print the kept audit trail as JSON lines
   version                      print the version
 
 -c defaults to $GATEHOUSE_CONFIG, then ./gateway.yaml.
@@ -87,6 +89,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdKeygen(args, stdout, stderr)
 	case "user":
 		err = cmdUser(ctx, args, stdin, stdout, stderr)
+	case "audit":
+		err = cmdAudit(ctx, args, stdout, stderr)
 	case "version", "-version", "--version":
 		_, err = fmt.Fprintln(stdout, "gatehouse", version)
 	case "help", "-h", "-help", "--help":

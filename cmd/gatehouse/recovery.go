@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 
+	"os"
+
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/auth/fileusers"
+	"github.com/gatehouse-auth/gatehouse/auth/redisstore"
 	"github.com/gatehouse-auth/gatehouse/auth/storeusers"
 	"github.com/gatehouse-auth/gatehouse/config"
 )
@@ -18,46 +22,22 @@ import (
 // live in the store, named with a key derived from the signing key, so
 // the command needs both, whatever the user backend.
 func recoveryCommand(ctx context.Context, cfg *config.Config, sub, username string, stdout io.Writer) error {
-	st, closeStore, err := openStore(cfg)
+	d, err := openOps(ctx, cfg, username)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
-	var users auth.UserBackend
-	if cfg.Users.Backend == "redis" {
-		users = storeusers.New(st, cfg.OTP.DefaultRegion)
-	} else {
-		if users, err = fileusers.New(cfg.Users.File, cfg.OTP.DefaultRegion, nil); err != nil {
-			return err
-		}
-	}
-	u, err := users.Lookup(ctx, username)
-	if errors.Is(err, auth.ErrUserNotFound) {
-		return fmt.Errorf("no account %q", username)
-	}
-	if err != nil {
-		return err
-	}
-	if u.Username != username {
-		// Lookup also finds accounts by email and phone: the command names
-		// the account exactly, so a typo cannot reach someone else.
-		return fmt.Errorf("no account %q (that is %s's email or phone; give the username)", username, u.Username)
-	}
-	key, err := auth.LoadSigningKey(cfg.Identity.SigningKeyFile)
-	if err != nil {
-		return err
-	}
-	signer := auth.NewSigner(key, cfg.Server.PublicURL, cfg.Identity.AssertionTTL, auth.SystemClock{})
-	rec := auth.NewRecovery(st, signer.DeriveKey("recovery"), auth.SystemClock{})
-
+	defer d.close()
+	u := d.user
+	rec := auth.NewRecovery(d.store, d.signer.DeriveKey("recovery"), auth.SystemClock{})
 	if sub == "reset-2fa" {
-		reg, ok := users.(*storeusers.Backend)
+		reg, ok := d.users.(*storeusers.Backend)
 		if !ok {
 			return errors.New("reset-2fa changes the account, which needs users.backend: redis; with the file backend remove the phone from users.file, then run issue-recovery")
 		}
 		if err := reg.SetPhone(ctx, u.Username, ""); err != nil {
 			return err
 		}
+		d.audit(ctx, "admin_phone_cleared", u.Username)
 		if _, err := fmt.Fprintf(stdout, "%s has no phone now; every session of the account has ended.\n", u.Username); err != nil {
 			return err
 		}
@@ -66,7 +46,84 @@ func recoveryCommand(ctx context.Context, cfg *config.Config, sub, username stri
 	if err != nil {
 		return err
 	}
+	d.audit(ctx, "admin_recovery_issued", u.Username)
 	_, err = fmt.Fprintf(stdout, "One-time recovery code for %s (valid %s, works once, after the password):\n\n    %s\n\nGive it to the person by a channel you trust; it stands in for the text-message code.\n",
 		u.Username, auth.IssuedCodeTTL, code)
+	return err
+}
+
+// ops is what the operator commands (issue-recovery, reset-2fa, unban,
+// sessions, revoke) work with: the store, the account named exactly,
+// and the keys derived from the signing key, as the gateway derives them.
+type ops struct {
+	store  *redisstore.Store
+	audits auth.AuditLog
+	users  auth.UserBackend
+	user   *auth.User
+	signer *auth.Signer
+	close  func()
+}
+
+// openOps connects to the store and finds username (exactly: Lookup also
+// finds accounts by email and phone, and a typo must not reach someone
+// else).
+func openOps(ctx context.Context, cfg *config.Config, username string) (*ops, error) {
+	st, closeStore, err := openStore(cfg)
+	if err != nil {
+		return nil, err
+	}
+	d := &ops{store: st, close: closeStore}
+	d.audits = redisAuditLog(st, cfg)
+	if cfg.Users.Backend == "redis" {
+		d.users = storeusers.New(st, cfg.OTP.DefaultRegion)
+	} else if d.users, err = fileusers.New(cfg.Users.File, cfg.OTP.DefaultRegion, nil); err != nil {
+		closeStore()
+		return nil, err
+	}
+	u, err := d.users.Lookup(ctx, username)
+	switch {
+	case errors.Is(err, auth.ErrUserNotFound):
+		err = fmt.Errorf("no account %q", username)
+	case err == nil && u.Username != username:
+		err = fmt.Errorf("no account %q (that is %s's email or phone; give the username)", username, u.Username)
+	}
+	if err != nil {
+		closeStore()
+		return nil, err
+	}
+	d.user = u
+	key, err := auth.LoadSigningKey(cfg.Identity.SigningKeyFile)
+	if err != nil {
+		closeStore()
+		return nil, err
+	}
+	d.signer = auth.NewSigner(key, cfg.Server.PublicURL, cfg.Identity.AssertionTTL, auth.SystemClock{})
+	return d, nil
+}
+
+// audit keeps an operator command's action in the audit trail, with the
+// operating-system user as the actor; a failure is reported, not fatal.
+func (d *ops) audit(ctx context.Context, event, user string) {
+	actor := "cli"
+	if name := os.Getenv("USER"); name != "" {
+		actor = "cli:" + name
+	}
+	if err := d.audits.Append(ctx, auth.AuditRecord{Event: event, User: user, Actor: actor}); err != nil {
+		fmt.Fprintln(os.Stderr, "gatehouse: audit trail: event not kept:", err)
+	}
+}
+
+// redisAuditLog is the audit trail of the configured store.
+func redisAuditLog(st *redisstore.Store, cfg *config.Config) auth.AuditLog {
+	return redisstore.NewAuditLog(st.Client(), cfg.Store.KeyPrefix, cfg.Audit.Retain.Events, cfg.Audit.Retain.MaxAge, cfg.Store.Redis.OpTimeout)
+}
+
+// printRecord writes r as one JSON line.
+func printRecord(w io.Writer, r auth.AuditRecord) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
 	return err
 }

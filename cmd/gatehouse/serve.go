@@ -38,9 +38,12 @@ const hashWait = 2 * time.Second
 // metrics registry, admin handler) and the current generation, everything
 // built from one configuration, which a reload replaces.
 type app struct {
-	cfg      *config.Config // as started: listeners, TLS on/off, store
-	log      *slog.Logger
-	store    auth.Store
+	cfg   *config.Config // as started: listeners, TLS on/off, store
+	log   *slog.Logger
+	store auth.Store
+	// audit keeps the audit trail across reloads (Redis Stream, or a
+	// memory ring with the memory store).
+	audit    auth.AuditLog
 	closers  []func() error
 	registry *prometheus.Registry
 	admin    *gateway.Admin
@@ -119,8 +122,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 // startHashWorker starts the low-priority process that computes password
 // hashes (internal/hashworker), or returns nil when hashing.worker is off.
 // The worker is not cancelled with ctx: requests still draining at
-// shutdown hash with it, and the Client's Close (in app.close) ends it by
-// closing its input.
+// shutdown hash with it, and the Client's Close (in app.close, once they
+// are done) kills it.
 func startHashWorker(ctx context.Context, cfg *config.Config, log *slog.Logger) *hashworker.Client {
 	if !cfg.Hashing.Worker {
 		return nil
@@ -164,12 +167,22 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 	switch cfg.Store.Driver {
 	case "redis":
 		useRedisLogger(log)
-		client, err := redisstore.NewClient(cfg.Store.Redis)
+		var journal *redisstore.Journal
+		var opts []redisstore.ClientOption
+		if w := cfg.Store.Redis.ReplayWindow; w > 0 {
+			journal = redisstore.NewJournal(w, 0, log)
+			opts = append(opts, redisstore.WithReplay(journal))
+		}
+		client, err := redisstore.NewClient(cfg.Store.Redis, opts...)
 		if err != nil {
 			return nil, err
 		}
 		a.closers = append(a.closers, client.Close)
-		rs := redisstore.New(client, cfg.Store.KeyPrefix, cfg.Store.Redis.OpTimeout)
+		if journal != nil {
+			a.closers = append(a.closers, journal.Watch(ctx, client))
+		}
+		rs := redisstore.New(client, cfg.Store.KeyPrefix, cfg.Store.Redis.OpTimeout).WithJournal(journal)
+		a.audit = redisstore.NewAuditLog(client, cfg.Store.KeyPrefix, cfg.Audit.Retain.Events, cfg.Audit.Retain.MaxAge, cfg.Store.Redis.OpTimeout)
 		cached, closeCache, err := withClientCache(rs, cfg.Store.Redis, a.registry, log)
 		if err != nil {
 			return nil, err
@@ -185,6 +198,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 		cancel()
 	default:
 		store = memstore.New(auth.SystemClock{})
+		a.audit = memstore.NewAuditLog(cfg.Audit.Retain.Events, cfg.Audit.Retain.MaxAge, auth.SystemClock{})
 	}
 	if a.store, err = instrumented.NewStore(store, a.registry); err != nil {
 		return nil, err
@@ -290,6 +304,7 @@ func (a *app) newGeneration(ctx context.Context, cfg *config.Config) (*generatio
 			AccountLockTime:    cfg.Regulation.AccountLockTime,
 		}),
 		Store:      a.store,
+		AuditLog:   a.audit,
 		Logger:     log,
 		Clock:      clock,
 		Registerer: a.registry,

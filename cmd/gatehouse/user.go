@@ -32,6 +32,9 @@ works with users.backend: file, where it writes users.file, creating it):
   enable USERNAME            allow them again
   issue-recovery USERNAME    print one single-use recovery code, valid 24 h (any user backend)
   reset-2fa USERNAME         clear the phone binding and print a one-time code as issue-recovery
+  unban USERNAME             lift the account's ban or lock (any user backend)
+  sessions USERNAME          list the account's sessions (any user backend)
+  revoke USERNAME [SESSION]  end one session of the account, or all (any user backend)
 `
 
 // cmdUser manages accounts of the redis user backend.
@@ -60,11 +63,15 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
 	}
-	want := map[string]int{"add": 1, "list": 0, "show": 1, "delete": 1, "set-phone": 2, "set-password": 1, "disable": 1, "enable": 1, "issue-recovery": 1, "reset-2fa": 1}
+	want := map[string]int{"add": 1, "list": 0, "show": 1, "delete": 1, "set-phone": 2, "set-password": 1, "disable": 1, "enable": 1,
+		"issue-recovery": 1, "reset-2fa": 1, "unban": 1, "sessions": 1, "revoke": 1}
 	n, ok := want[sub]
 	if !ok {
 		_, _ = fmt.Fprintf(stderr, "gatehouse user: unknown command %q\n\n%s", sub, userUsage)
 		return errUsage
+	}
+	if sub == "revoke" && fs.NArg() == 2 {
+		n = 2 // revoke USERNAME SESSION: one session
 	}
 	if fs.NArg() != n {
 		_, _ = fmt.Fprintf(stderr, "gatehouse user %s: want %d argument(s), got %d\n\n%s", sub, n, fs.NArg(), userUsage)
@@ -75,8 +82,11 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		printProblems(stderr, err)
 		return errProblems
 	}
-	if sub == "issue-recovery" || sub == "reset-2fa" {
+	switch sub {
+	case "issue-recovery", "reset-2fa":
 		return recoveryCommand(ctx, cfg, sub, fs.Arg(0), stdout)
+	case "unban", "sessions", "revoke":
+		return opsCommand(ctx, cfg, sub, fs.Args(), stdout)
 	}
 	p := cfg.Hashing.Argon2id
 	hasher := auth.NewHasher(auth.Argon2Params{MemoryKiB: p.MemoryKiB, Iterations: p.Iterations, Parallelism: p.Parallelism}, 1, time.Minute)

@@ -49,6 +49,9 @@ type options struct {
 	// routes is the YAML of the routes list, with UPSTREAM for the demo
 	// app's address ("" = the usual four routes).
 	routes string
+	// usersFile, when set, is a users.yaml: the file backend instead of
+	// accounts in the store (and no sign-up).
+	usersFile string
 }
 
 // startGateway writes a demo-like configuration and runs the binary on it:
@@ -94,10 +97,7 @@ store:
   driver: memory
 session:
   secure: false
-users:
-  backend: redis
-  signup: { enabled: true }
-hashing:
+%[7]shashing:
   argon2id: { memory_kib: 1024, iterations: 1, parallelism: 1 }
 otp:
   resend_cooldown: 5s
@@ -111,7 +111,7 @@ identity:
   signing_key_file: %[4]q
 portal:
 %[6]sroutes:
-%[7]s`, port, g.base, g.smsFile, key, upstream.URL, portal, strings.ReplaceAll(routes, "UPSTREAM", strconv.Quote(upstream.URL)))
+%[8]s`, port, g.base, g.smsFile, key, upstream.URL, portal, usersSection(o), strings.ReplaceAll(routes, "UPSTREAM", strconv.Quote(upstream.URL)))
 	cfgFile := filepath.Join(dir, "gateway.yaml")
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -146,6 +146,14 @@ portal:
 		time.Sleep(50 * time.Millisecond)
 	}
 	return g
+}
+
+// usersSection is the users section of the configuration for o.
+func usersSection(o options) string {
+	if o.usersFile != "" {
+		return fmt.Sprintf("users:\n  backend: file\n  file: %q\n", o.usersFile)
+	}
+	return "users:\n  backend: redis\n  signup: { enabled: true }\n"
 }
 
 func freePort(t *testing.T) int {

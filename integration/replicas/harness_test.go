@@ -132,6 +132,8 @@ type world struct {
 	maxFailures int
 	maxSends    int
 	extraRoutes string
+	// replayWindow is store.redis.replay_window ("": the default).
+	replayWindow string
 }
 
 func newWorld(t *testing.T, r redisConfig) *world {
@@ -149,6 +151,14 @@ func newWorld(t *testing.T, r redisConfig) *world {
 		t.Fatal(err)
 	}
 	return w
+}
+
+// replayLine is the replay_window line of the redis section, if set.
+func (w *world) replayLine() string {
+	if w.replayWindow == "" {
+		return ""
+	}
+	return "    replay_window: " + w.replayWindow + "\n"
 }
 
 // config returns a gateway configuration listening on listen and admin.
@@ -171,7 +181,7 @@ store:
     master_name: %q
     dial_timeout: 1s
     op_timeout: %s
-session:
+%ssession:
   secure: false
 users:
   file: %q
@@ -195,7 +205,7 @@ routes:
     path_prefix: /public
     upstream: %q
     policy: bypass
-%s`, listen, admin, w.shutdown, strings.Join(addrs, ", "), w.redis.masterName, w.opTimeout,
+%s`, listen, admin, w.shutdown, strings.Join(addrs, ", "), w.redis.masterName, w.opTimeout, w.replayLine(),
 		w.users, w.maxSends, w.sms, w.maxFailures, w.key, w.app.srv.URL, w.app.srv.URL, w.extraRoutes)
 }
 

@@ -213,3 +213,34 @@ func TestIdleWorkerExitsAndComesBack(t *testing.T) {
 		t.Errorf("an idle exit was logged as a problem:\n%s", logs.String())
 	}
 }
+
+// TestCloseDoesNotWaitForAbandonedHashes: a hash whose caller gave up
+// keeps the worker busy; Close (the gateway stopping) must not wait for
+// it, at the worker's idle priority, before the process can exit.
+func TestCloseDoesNotWaitForAbandonedHashes(t *testing.T) {
+	c := New(workerCmd, nil)
+	c.mu.Lock()
+	worker := c.cur
+	c.mu.Unlock()
+	if worker == nil {
+		t.Fatal("no worker at start")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	// 64 MiB, 40 passes: seconds of work, abandoned after 50 ms.
+	if _, err := c.Argon2Key(ctx, []byte("pw"), []byte("saltsaltsaltsalt"), 40, 64<<10, 1, 32); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error = %v, want the context's", err)
+	}
+	begin := time.Now()
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(begin); took > 500*time.Millisecond {
+		t.Errorf("Close took %v: it waited for a hash nobody wants", took)
+	}
+	select {
+	case <-worker.dead:
+	case <-time.After(5 * time.Second):
+		t.Error("the worker still runs after Close")
+	}
+}

@@ -31,12 +31,20 @@ type Cluster struct {
 // redis-cli is missing.
 func NewCluster(tb testing.TB, masters int) *Cluster {
 	tb.Helper()
+	return NewClusterReplicas(tb, masters, 0)
+}
+
+// NewClusterReplicas is NewCluster with replicas replicas per master
+// (Nodes holds masters*(1+replicas) servers; which are replicas, Redis
+// decides: Replicas tells).
+func NewClusterReplicas(tb testing.TB, masters, replicas int) *Cluster {
+	tb.Helper()
 	if masters < 3 {
 		tb.Fatalf("testredis: a cluster needs at least 3 masters, not %d", masters)
 	}
 	cli := lookPath(tb, "redis-cli")
 	c := &Cluster{}
-	for range masters {
+	for range masters * (1 + replicas) {
 		bus := 0 // picked at the first start, then kept across restarts
 		n := newServer(tb, func(s *Server, port int) ([]string, error) {
 			if bus == 0 {
@@ -61,7 +69,7 @@ func NewCluster(tb testing.TB, masters int) *Cluster {
 	}
 
 	args := append([]string{"--cluster", "create"}, c.Addrs...)
-	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
+	args = append(args, "--cluster-replicas", strconv.Itoa(replicas), "--cluster-yes")
 	out, err := exec.Command(cli, args...).CombinedOutput()
 	if err != nil {
 		tb.Fatalf("testredis: redis-cli --cluster create: %v\n%s", err, out)
@@ -70,6 +78,25 @@ func NewCluster(tb testing.TB, masters int) *Cluster {
 		tb.Fatalf("testredis: %v", err)
 	}
 	return c
+}
+
+// Replicas returns the nodes that are replicas now.
+func (c *Cluster) Replicas(tb testing.TB) []*Server {
+	tb.Helper()
+	var out []*Server
+	for _, n := range c.Nodes {
+		if n.proc == nil {
+			continue
+		}
+		info, err := doString(n.Addr, "INFO", "replication")
+		if err != nil {
+			tb.Fatalf("testredis: %v", err)
+		}
+		if infoField(info, "role") == "slave" {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // WaitOK waits until every running node reports cluster_state:ok with all

@@ -48,12 +48,20 @@ type Sentinel struct {
 // redis-server is missing.
 func NewSentinel(tb testing.TB) *Sentinel {
 	tb.Helper()
+	return NewSentinelReplicas(tb, 1)
+}
+
+// NewSentinelReplicas is NewSentinel with n replicas of the master.
+func NewSentinelReplicas(tb testing.TB, n int) *Sentinel {
+	tb.Helper()
 	master := NewServer(tb)
 	_, masterPort, _ := net.SplitHostPort(master.Addr)
-	replica := newServer(tb, func(s *Server, _ int) ([]string, error) {
-		return append(s.standaloneArgs(), "--replicaof", "127.0.0.1", masterPort), nil
-	})
-	st := &Sentinel{MasterName: MasterName, Data: []*Server{master, replica}}
+	st := &Sentinel{MasterName: MasterName, Data: []*Server{master}}
+	for range n {
+		st.Data = append(st.Data, newServer(tb, func(s *Server, _ int) ([]string, error) {
+			return append(s.standaloneArgs(), "--replicaof", "127.0.0.1", masterPort), nil
+		}))
+	}
 	if err := st.WaitSynced(sentinelTimeout); err != nil {
 		tb.Fatalf("testredis: %v", err)
 	}
@@ -237,7 +245,7 @@ func (st *Sentinel) waitSentinels(timeout time.Duration) error {
 				break
 			}
 			f := fields(v)
-			if f["num-slaves"] != "1" || f["num-other-sentinels"] != strconv.Itoa(len(st.Sentinels)-1) {
+			if f["num-slaves"] != strconv.Itoa(len(st.Data)-1) || f["num-other-sentinels"] != strconv.Itoa(len(st.Sentinels)-1) {
 				ready = false
 				last = fmt.Sprintf("%s knows %s replicas and %s other sentinels", s.Addr, f["num-slaves"], f["num-other-sentinels"])
 				break

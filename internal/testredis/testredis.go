@@ -110,6 +110,22 @@ func lookPath(tb testing.TB, name string) string {
 	return bin
 }
 
+// NewAOFServer is NewServer with an append-only file written every
+// second (appendfsync everysec), as production standalone servers run:
+// Kill and Restart bring it back with what the file holds.
+func NewAOFServer(tb testing.TB) *Server {
+	tb.Helper()
+	return newServer(tb, func(s *Server, _ int) ([]string, error) {
+		args := s.standaloneArgs()
+		for i, a := range args {
+			if a == "--appendonly" {
+				args[i+1] = "yes"
+			}
+		}
+		return append(args, "--appendfsync", "everysec"), nil
+	})
+}
+
 // Dir is the server's working directory (its log files, and nodes.conf
 // or sentinel.conf for cluster nodes and sentinels).
 func (s *Server) Dir() string { return s.dir }

@@ -1,0 +1,59 @@
+package auth
+
+import (
+	"context"
+	"time"
+)
+
+// AuditRecord is one audit event as it is kept (docs/contract.md, "Audit
+// trail"): never a password, code, session id or token; the phone masked.
+type AuditRecord struct {
+	ID    string            `json:"id"` // assigned by the log, ordered by time
+	Time  time.Time         `json:"time"`
+	Event string            `json:"event"`
+	User  string            `json:"user,omitempty"`
+	IP    string            `json:"ip,omitempty"`
+	Phone string            `json:"phone,omitempty"` // masked
+	Actor string            `json:"actor,omitempty"` // the administrator who acted
+	Attrs map[string]string `json:"attrs,omitempty"` // reason, methods, purpose, …
+}
+
+// AuditFilter selects audit records; zero fields match everything.
+type AuditFilter struct {
+	User, Event, IP string
+	Since, Until    time.Time
+}
+
+// Match reports whether r passes f.
+func (f AuditFilter) Match(r *AuditRecord) bool {
+	switch {
+	case f.User != "" && r.User != f.User && r.Actor != f.User:
+		return false
+	case f.Event != "" && r.Event != f.Event:
+		return false
+	case f.IP != "" && r.IP != f.IP:
+		return false
+	case !f.Since.IsZero() && r.Time.Before(f.Since):
+		return false
+	case !f.Until.IsZero() && r.Time.After(f.Until):
+		return false
+	}
+	return true
+}
+
+// AuditLog keeps audit records for the admin console and export, capped
+// by count and age (audit.retain). memstore and redisstore implement it.
+type AuditLog interface {
+	// Append keeps r; the log sets its ID (and Time, when zero).
+	Append(ctx context.Context, r AuditRecord) error
+	// Page returns up to limit records matching f, newest first, older
+	// than cursor ("" for the newest), and the cursor of the next page
+	// ("" when there is none). A page may hold fewer than limit records
+	// and still have a next one: a page reads a bounded number of records.
+	Page(ctx context.Context, f AuditFilter, cursor string, limit int) ([]AuditRecord, string, error)
+}
+
+// AuditScanLimit bounds how many records one Page reads to fill a
+// filtered page, so that a rare filter over a million records answers in
+// bounded time; the cursor continues where it stopped.
+const AuditScanLimit = 5000

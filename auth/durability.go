@@ -1,0 +1,56 @@
+package auth
+
+import "strings"
+
+// KeyClass says what losing a write of a store key would do, for a store
+// that can lose acknowledged writes (an asynchronously replicated Redis
+// that fails over, or restarts from an AOF written every second) and
+// replays the recent ones it keeps (docs/contract.md, "Failover
+// durability"). The classes are the one place that knows it; stores only
+// ask.
+type KeyClass uint8
+
+const (
+	// KeyOther is a key whose lost write only makes answers stricter or
+	// costs a little: counters, quotas, pending sign-ups. Not replayed.
+	KeyOther KeyClass = iota
+	// KeyRevocable is a key named by a random value or a keyed hash that
+	// is never written again once deleted (a session, a code, a recovery
+	// code, a pending reset): a lost delete would bring back what was
+	// revoked or spent, so deletes are replayed as they are.
+	KeyRevocable
+	// KeySession is a session: a lost delete is a revocation undone
+	// (replayed as for KeyRevocable). A lost write is a login that asks
+	// to sign in again; it is not replayed (docs/contract.md, "Failover
+	// durability").
+	KeySession
+	// KeyIndex is a set that lists a user's sessions; adding to it again
+	// is harmless, and the account page and revoke-all need the entry.
+	KeyIndex
+	// KeyRecord is an account record: a lost write undoes a password,
+	// phone or disabled change, a lost delete brings the account back.
+	// Replayed only where the record is still what it was before, so a
+	// later change is never undone.
+	KeyRecord
+	// KeyBan is a ban or lock: a lost write lets a guesser go on. Replayed
+	// as a write-if-absent for the time it had left.
+	KeyBan
+)
+
+// ClassOf returns the class of a store key (without the store's own
+// prefix), as the auth services name them.
+func ClassOf(key string) KeyClass {
+	switch {
+	case strings.HasPrefix(key, SessionKeyPrefix):
+		return KeySession
+	case strings.HasPrefix(key, "su:"):
+		return KeyIndex
+	case strings.HasPrefix(key, "otp:{"), strings.HasPrefix(key, "rc:"), strings.HasPrefix(key, "reset:"):
+		return KeyRevocable
+	case strings.HasPrefix(key, "user:r:"):
+		return KeyRecord
+	case strings.HasPrefix(key, "reg:ban:"), strings.HasPrefix(key, "reg:lock:"):
+		return KeyBan
+	}
+	return KeyOther
+}

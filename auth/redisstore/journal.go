@@ -1,0 +1,365 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+)
+
+// Journal keeps the store's recent security-relevant writes (auth.ClassOf:
+// revocations, sessions, account records, bans) and writes them again on
+// a Redis master it has not written to before (docs/contract.md,
+// "Failover durability"). Redis replicates asynchronously: a write a
+// master acknowledged can be lost when a replica is promoted (the old
+// master keeps taking writes until the sentinels tell the clients, about
+// a second in a planned failover, and a crash loses what was not yet
+// sent), or when a standalone Redis restarts from an AOF written every
+// second. Every new connection goes through OnConnect, which asks the
+// server who it is; the first connection to a master with an unknown
+// run_id replays the journal's last window on that connection before any
+// command of the gateway can use it (and every later new connection what
+// was written since), so a logout, a spent code or a password change
+// acknowledged before the failover holds after it.
+//
+// Replay only ever makes answers stricter, so the gateways' journals can
+// be replayed in any order: deletes are of keys that are never written
+// again (random ids, keyed hashes); an account record is written only
+// where it still holds the value it had before the change; a ban only if
+// absent. A session's creation is not replayed: with one gateway's login
+// replayed after another gateway's replayed logout of it, the session
+// would come back; a login lost in a failover asks to sign in again.
+type Journal struct {
+	window time.Duration
+	max    int
+	log    *slog.Logger
+	now    func() time.Time
+
+	mu      sync.Mutex
+	entries []entry
+	seq     uint64            // of the newest entry
+	masters map[string]uint64 // run_id of a master → seq of the last entry replayed there
+
+	replayMu sync.Mutex // one replay at a time; connections wait for it
+}
+
+// Journal operations.
+const (
+	opDel         uint8 = iota + 1 // DEL key
+	opDelSession                   // DEL key, and its tombstone for the window
+	opSetSession                   // SET key val NX PXAT deadline, unless the tombstone exists
+	opSetIfAbsent                  // SET key val NX PXAT deadline
+	opCASSet                       // SET key val PXAT deadline where GET key == before (or is val already)
+	opCASDel                       // DEL key where GET key == before
+	opSAdd                         // SADD key member, PEXPIREAT deadline GT
+)
+
+// entry is one journaled write. Keys carry the store's prefix.
+type entry struct {
+	seq      uint64
+	at       time.Time
+	op       uint8
+	key      string
+	val      []byte // value, or the set member
+	before   []byte // opCASSet, opCASDel: the value the change replaced (nil: none)
+	deadline time.Time
+}
+
+// DefaultJournalEntries bounds a journal's memory: past it the oldest
+// entries go (and are logged once per replay as not kept).
+const DefaultJournalEntries = 200_000
+
+// NewJournal returns a journal that keeps window of writes (at most max
+// entries; DefaultJournalEntries when max <= 0).
+func NewJournal(window time.Duration, maxEntries int, log *slog.Logger) *Journal {
+	if maxEntries <= 0 {
+		maxEntries = DefaultJournalEntries
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Journal{window: window, max: maxEntries, log: log, now: time.Now, masters: map[string]uint64{}}
+}
+
+// add records e, dropping entries older than the window or past max.
+func (j *Journal) add(e entry) {
+	e.at = j.now()
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	cut := 0
+	for cut < len(j.entries) && (e.at.Sub(j.entries[cut].at) > j.window || len(j.entries)-cut >= j.max) {
+		cut++
+	}
+	if cut > 0 {
+		j.entries = append(j.entries[:0], j.entries[cut:]...)
+	}
+	j.seq++
+	e.seq = j.seq
+	j.entries = append(j.entries, e)
+}
+
+// since returns a copy of the entries of the last window newer than seq,
+// and the newest seq.
+func (j *Journal) since(seq uint64) ([]entry, uint64) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	from := j.now().Add(-j.window)
+	i := 0
+	for i < len(j.entries) && (j.entries[i].at.Before(from) || j.entries[i].seq <= seq) {
+		i++
+	}
+	return append([]entry(nil), j.entries[i:]...), j.seq
+}
+
+// OnConnect is the go-redis OnConnect hook (NewClient's WithJournal): on
+// a connection to a master not seen before it replays the journal there
+// first. A replay that fails fails the connection, so nothing is served
+// from that master until one succeeds (fail closed).
+func (j *Journal) OnConnect(ctx context.Context, cn *redis.Conn) error {
+	info, err := cn.Info(ctx, "server", "replication").Result()
+	if err != nil {
+		return err
+	}
+	if infoValue(info, "redis_mode") == "sentinel" || infoValue(info, "role") != "master" {
+		return nil
+	}
+	return j.catchUp(ctx, cn, infoValue(info, "run_id"))
+}
+
+// pipeliner is a connection or node client that can send a pipeline.
+type pipeliner interface {
+	Pipelined(ctx context.Context, fn func(redis.Pipeliner) error) ([]redis.Cmder, error)
+}
+
+// catchUp replays on the master id (through p) what was journaled since
+// the last replay there, the whole window for a master not seen before.
+// Every new connection does it: during a failover a sentinel names the
+// promoted replica before the clients are told, so a new connection can
+// reach it while pooled ones still write to the old master.
+func (j *Journal) catchUp(ctx context.Context, p pipeliner, id string) error {
+	j.replayMu.Lock()
+	defer j.replayMu.Unlock()
+	j.mu.Lock()
+	last, known := j.masters[id]
+	j.mu.Unlock()
+	entries, newest := j.since(last)
+	if known && len(entries) == 0 {
+		return nil
+	}
+	n, err := replay(ctx, p, entries)
+	if err != nil {
+		j.log.WarnContext(ctx, "redis: replay on a master failed; its connections are refused until one succeeds", "error", err)
+		return err
+	}
+	j.mu.Lock()
+	j.masters[id] = newest
+	j.mu.Unlock()
+	if !known && n > 0 {
+		j.log.InfoContext(ctx, "redis: a master not written to before; recent security writes replayed", "writes", n, "window", j.window.String())
+	}
+	return nil
+}
+
+// Cluster watch timing (Watch): how often masters are asked who they
+// are, and how long a new one keeps being caught up.
+const (
+	clusterWatchEvery = 200 * time.Millisecond
+	clusterWatchGrace = 5 * time.Second
+)
+
+// Watch makes sure this gateway replays soon after a failover even when
+// it serves no request (its journal may hold the only copy of a logout
+// another gateway would otherwise accept): a cluster client runs
+// WatchCluster, any other pings every clusterWatchEvery, which opens a
+// connection (and so a replay) once the old one is gone. It returns the
+// function that stops it.
+func (j *Journal) Watch(ctx context.Context, client redis.UniversalClient) func() error {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if cc, ok := client.(*redis.ClusterClient); ok {
+			j.WatchCluster(ctx, cc, clusterWatchEvery, clusterWatchGrace)
+			return
+		}
+		t := time.NewTicker(clusterWatchEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_ = client.Ping(ctx).Err() // a failure is the store's health, reported elsewhere
+			}
+		}
+	}()
+	return func() error {
+		cancel()
+		<-done
+		return nil
+	}
+}
+
+// WatchCluster replays on cluster masters that existing connections
+// reach without a new connection (a replica promoted by a failover: the
+// client may have connected to it as a replica, to read the slot map).
+// Every interval it asks each master who it is and catches up the ones
+// not seen before, then keeps catching them up for grace, as writes to
+// the old master can still arrive until every client has the new slot
+// map. It returns when ctx ends.
+func (j *Journal) WatchCluster(ctx context.Context, cc *redis.ClusterClient, interval, grace time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	seen := map[string]time.Time{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		_ = cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+			// One connection for the question and the replay: a new
+			// connection made while catchUp holds the replay lock would
+			// wait for it in OnConnect.
+			conn := c.Conn()
+			defer func() { _ = conn.Close() }() // back to the pool; nothing to report
+			info, err := conn.Info(ctx, "server", "replication").Result()
+			if err != nil || infoValue(info, "role") != "master" {
+				return nil
+			}
+			id := infoValue(info, "run_id")
+			j.mu.Lock()
+			_, known := j.masters[id]
+			j.mu.Unlock()
+			first, ok := seen[id]
+			if !ok {
+				first = time.Now()
+				seen[id] = first
+			}
+			if known && time.Since(first) > grace {
+				return nil
+			}
+			return j.catchUp(ctx, conn, id)
+		})
+	}
+}
+
+// casSetScript sets KEYS[1] to ARGV[2] until ARGV[3] (unix ms) where it
+// holds ARGV[1] (ARGV[4] = "1": absent); a key already at ARGV[2] or at
+// anything else is left alone.
+var casSetScript = redis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+local want = ARGV[4] == '1' and cur == false or cur == ARGV[1]
+if want then
+  redis.call('SET', KEYS[1], ARGV[2], 'PXAT', ARGV[3])
+  return 1
+end
+return 0`)
+
+// casDelScript deletes KEYS[1] where it holds ARGV[1].
+var casDelScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0`)
+
+// replay writes entries again on cn, in order, and returns how many it
+// sent. In a cluster a connection reaches one node: writes of keys in
+// other slots answer MOVED and are left to that node's own replay.
+func replay(ctx context.Context, cn pipeliner, entries []entry) (int, error) {
+	if len(entries) == 0 {
+		return 0, nil
+	}
+	now := time.Now()
+	sent := 0
+	cmds, err := cn.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, e := range entries {
+			if !e.deadline.IsZero() && !e.deadline.After(now) {
+				continue
+			}
+			at := e.deadline.UnixMilli()
+			switch e.op {
+			case opDel:
+				p.Del(ctx, e.key)
+			case opSetIfAbsent:
+				p.SetArgs(ctx, e.key, e.val, redis.SetArgs{Mode: "NX", ExpireAt: e.deadline})
+			case opCASSet:
+				absent := "0"
+				if e.before == nil {
+					absent = "1"
+				}
+				casSetScript.Eval(ctx, p, []string{e.key}, e.before, e.val, at, absent)
+			case opCASDel:
+				casDelScript.Eval(ctx, p, []string{e.key}, e.before)
+			case opSAdd:
+				p.SAdd(ctx, e.key, e.val)
+				p.Do(ctx, "PEXPIREAT", e.key, at, "GT")
+			}
+			sent++
+		}
+		return nil
+	})
+	if err != nil && !movedOnly(cmds) {
+		return sent, err
+	}
+	return sent, nil
+}
+
+// movedOnly reports whether every failed command of a pipeline failed
+// with MOVED or ASK (the key lives on another cluster node), which replay
+// leaves to that node.
+func movedOnly(cmds []redis.Cmder) bool {
+	for _, c := range cmds {
+		err := c.Err()
+		if err == nil || errors.Is(err, redis.Nil) {
+			continue
+		}
+		// MOVED and ASK are RESP error codes, the protocol's own way of
+		// saying where a key lives.
+		var re redis.Error
+		moved := strings.HasPrefix(err.Error(), "MOVED ") || strings.HasPrefix(err.Error(), "ASK ")
+		if !errors.As(err, &re) || !moved {
+			return false
+		}
+	}
+	return true
+}
+
+// infoValue returns field's value in an INFO reply ("" when absent).
+func infoValue(info, field string) string {
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// journalSet records a Set of key (unprefixed) that went through: an
+// account record, with the value it replaced.
+func (s *Store) journalSet(key string, value, before []byte, ttl time.Duration) {
+	deadline := time.Now().Add(ttl)
+	switch auth.ClassOf(key) {
+	case auth.KeyRecord:
+		s.journal.add(entry{op: opCASSet, key: s.prefix + key, val: value, before: before, deadline: deadline})
+	}
+}
+
+// beforeWrite reads what a write of key replaces, when the journal
+// needs it (account records only: rare writes).
+func (s *Store) beforeWrite(ctx context.Context, key string) ([]byte, error) {
+	if s.journal == nil || auth.ClassOf(key) != auth.KeyRecord {
+		return nil, nil
+	}
+	v, err := s.client.Get(ctx, s.prefix+key).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	return v, err
+}

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/config"
+)
+
+// opsCommand is `gatehouse user unban|sessions|revoke USERNAME [SESSION]`
+// (docs/contract.md, "Admin console"): the console's actions for scripts
+// and emergencies, on the configured Redis store, audited with the
+// operating-system user as the actor.
+func opsCommand(ctx context.Context, cfg *config.Config, sub string, args []string, stdout io.Writer) error {
+	d, err := openOps(ctx, cfg, args[0])
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	u := d.user
+	sessions := auth.NewSessions(d.store, auth.SessionConfig{
+		IdleTimeout: cfg.Session.IdleTimeout, AbsoluteTimeout: cfg.Session.AbsoluteTimeout, RememberMe: cfg.Session.RememberMe,
+	}, nil, nil)
+	switch sub {
+	case "unban":
+		reg := auth.NewRegulator(d.store, d.signer.DeriveKey("regulation"), auth.RegulationConfig{
+			MaxFailures: cfg.Regulation.MaxFailures, FindTime: cfg.Regulation.FindTime, BanTime: cfg.Regulation.BanTime,
+			MaxAccountFailures: cfg.Regulation.MaxAccountFailures, AccountLockTime: cfg.Regulation.AccountLockTime,
+		})
+		lifted, err := reg.Lift(ctx, u.Username, "")
+		if err != nil {
+			return err
+		}
+		d.audit(ctx, "admin_unbanned", u.Username)
+		if !lifted {
+			_, err = fmt.Fprintf(stdout, "%s was not banned; its failures are forgotten\n", u.Username)
+			return err
+		}
+		_, err = fmt.Fprintf(stdout, "the ban on %s is lifted\n", u.Username)
+		return err
+	case "sessions":
+		list, err := sessions.ListUser(ctx, u, "")
+		if err != nil {
+			return err
+		}
+		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		if _, err := fmt.Fprintln(w, "SESSION\tSIGNED IN\tLAST SEEN\tIP\tDEVICE"); err != nil {
+			return err
+		}
+		for _, s := range list {
+			if _, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", s.Handle, s.Created.UTC().Format(time.RFC3339), s.LastSeen.UTC().Format(time.RFC3339), s.IP, s.Agent); err != nil {
+				return err
+			}
+		}
+		return w.Flush()
+	case "revoke":
+		n := 0
+		if len(args) == 2 {
+			ok, err := sessions.RevokeOne(ctx, u.Username, args[1])
+			if err != nil {
+				return err
+			}
+			if ok {
+				n = 1
+			}
+		} else if n, err = sessions.RevokeUser(ctx, u.Username, ""); err != nil {
+			return err
+		}
+		d.audit(ctx, "admin_sessions_revoked", u.Username)
+		_, err = fmt.Fprintf(stdout, "%d session(s) of %s ended\n", n, u.Username)
+		return err
+	}
+	return nil
+}
+
+const auditUsage = `Usage: gatehouse audit tail [-c gateway.yaml] [-f] [--user U] [--event E] [-n N]
+
+Print the newest N (default 20) events of the kept audit trail as JSON
+lines, oldest first; -f keeps printing new ones (store.driver: redis).
+`
+
+// cmdAudit is `gatehouse audit tail`.
+func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "tail" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			_, _ = fmt.Fprint(stdout, auditUsage)
+			return errHelp
+		}
+		_, _ = fmt.Fprint(stderr, auditUsage)
+		return errUsage
+	}
+	fs := newFlags("audit tail", stderr)
+	c := fs.String("c", "", "configuration file")
+	follow := fs.Bool("f", false, "keep printing new events")
+	user := fs.String("user", "", "only this user's events (as subject or actor)")
+	event := fs.String("event", "", "only this event")
+	n := fs.Int("n", 20, "how many of the newest events to print first")
+	if err := parseFlagsOnly(fs, args[1:]); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(configPath(*c))
+	if err != nil {
+		printProblems(stderr, err)
+		return errProblems
+	}
+	st, closeStore, err := openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	log := redisAuditLog(st, cfg)
+	f := auth.AuditFilter{User: *user, Event: *event}
+	recs, _, err := log.Page(ctx, f, "", max(1, *n))
+	if err != nil {
+		return err
+	}
+	last := ""
+	for i := len(recs) - 1; i >= 0; i-- {
+		if err := printRecord(stdout, recs[i]); err != nil {
+			return err
+		}
+		last = recs[i].ID
+	}
+	for *follow {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(time.Second):
+		}
+		recs, _, err := log.Page(ctx, f, "", 1000)
+		if err != nil {
+			return err
+		}
+		for i := len(recs) - 1; i >= 0; i-- {
+			if last == "" || streamAfter(recs[i].ID, last) {
+				if err := printRecord(stdout, recs[i]); err != nil {
+					return err
+				}
+				last = recs[i].ID
+			}
+		}
+	}
+	return nil
+}
+
+// streamAfter reports whether stream id a comes after b ("ms-seq").
+func streamAfter(a, b string) bool {
+	am, as, _ := strings.Cut(a, "-")
+	bm, bs, _ := strings.Cut(b, "-")
+	ai, _ := strconv.ParseUint(am, 10, 64)
+	bi, _ := strconv.ParseUint(bm, 10, 64)
+	if ai != bi {
+		return ai > bi
+	}
+	an, _ := strconv.ParseUint(as, 10, 64)
+	bn, _ := strconv.ParseUint(bs, 10, 64)
+	return an > bn
+}

@@ -1,0 +1,363 @@
+package gateway
+
+// The admin API (docs/contract.md, "Admin console"): users, their
+// sessions, bans and recovery access, and the audit trail, under
+// portal_prefix/api/admin/, for members of admin.group with both factors
+// proved within admin.max_auth_age. Never reachable through forward-auth
+// or a proxied route: it is served under the portal prefix only.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gin-gonic/gin"
+)
+
+// consoleSurface is the admin API and console pages.
+type consoleSurface struct {
+	*core
+	regulator *auth.Regulator // nil: regulation off
+	recovery  *auth.Recovery  // nil: no recovery codes
+}
+
+// userLister is a user backend that can list its accounts (both can).
+type userLister interface {
+	List(ctx context.Context) ([]*auth.User, error)
+}
+
+// adminPageSize is how many users or audit records one page holds.
+const adminPageSize = 50
+
+// admin returns the administrator of the request, or the error to answer:
+// 404 when the console is off, 401 without a session, 403 outside
+// admin.group, 401 step_up_required with factors older than
+// admin.max_auth_age.
+func (s *consoleSurface) admin(c *gin.Context) (*auth.User, error) {
+	a := s.cfg.Admin
+	if !a.Enabled {
+		return nil, errNoRoute
+	}
+	sess, u, err := s.currentUser(c)
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return nil, errUnauthenticated
+	}
+	r := &route{name: "admin-console", policy: PolicyTwoFactor, groups: []string{a.Group}, maxAuthAge: a.MaxAuthAge}
+	switch dec := decide(r, sess, u, s.now()); dec.verdict {
+	case allow:
+		return u, nil
+	case forbidden:
+		return nil, errForbidden
+	default:
+		return nil, dec.loginError()
+	}
+}
+
+// userView is an account as the admin API shows it: the phone masked.
+type userView struct {
+	Username string   `json:"username"`
+	Name     string   `json:"name,omitempty"`
+	Email    string   `json:"email,omitempty"`
+	Phone    string   `json:"phone,omitempty"`
+	Groups   []string `json:"groups"`
+	Disabled bool     `json:"disabled,omitempty"`
+	Force2FA bool     `json:"force_two_factor,omitempty"`
+}
+
+func viewOf(u *auth.User) userView {
+	g := u.Groups
+	if g == nil {
+		g = []string{}
+	}
+	return userView{Username: u.Username, Name: u.DisplayName, Email: u.Email, Phone: auth.MaskPhone(u.Phone), Groups: g, Disabled: u.Disabled, Force2FA: u.ForceTwoFactor}
+}
+
+// searchUsers returns the accounts matching q (username, name, email or
+// phone, case-insensitive) after the username cursor, a page at a time.
+func (s *consoleSurface) searchUsers(c *gin.Context, q, cursor string) ([]userView, string, error) {
+	lister, ok := s.users.(userLister)
+	if !ok {
+		return nil, "", auth.ErrAccountUnavailable
+	}
+	all, err := lister.List(c.Request.Context())
+	if err != nil {
+		return nil, "", err
+	}
+	q = strings.ToLower(strings.TrimSpace(q))
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, q)
+	var out []userView
+	for _, u := range all {
+		if cursor != "" && u.Username <= cursor {
+			continue
+		}
+		match := q == "" || strings.Contains(strings.ToLower(u.Username), q) || strings.Contains(strings.ToLower(u.DisplayName), q) ||
+			strings.Contains(strings.ToLower(u.Email), q) || (len(digits) >= 4 && strings.Contains(u.Phone, digits))
+		if !match {
+			continue
+		}
+		if len(out) == adminPageSize {
+			return out, out[len(out)-1].Username, nil
+		}
+		out = append(out, viewOf(u))
+	}
+	return out, "", nil
+}
+
+// target returns the account an admin action is about (path :name).
+func (s *consoleSurface) target(c *gin.Context) (*auth.User, error) {
+	u, err := s.users.Lookup(c.Request.Context(), c.Param("name"))
+	if errors.Is(err, auth.ErrUserNotFound) || err == nil && u.Username != c.Param("name") {
+		return nil, errNoRoute
+	}
+	return u, err
+}
+
+// apiUsers is GET /api/admin/users?q=&cursor=.
+func (s *consoleSurface) apiUsers(c *gin.Context) {
+	if _, err := s.admin(c); err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	users, next, err := s.searchUsers(c, c.Query("q"), c.Query("cursor"))
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	noStore(c)
+	c.JSON(http.StatusOK, gin.H{"users": orEmpty(users), "next": next})
+}
+
+// apiUser is GET /api/admin/users/:name: the account, its sessions, its
+// ban, its recovery codes and its recent audit events.
+func (s *consoleSurface) apiUser(c *gin.Context) {
+	if _, err := s.admin(c); err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	d, err := s.userDetail(c)
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	noStore(c)
+	c.JSON(http.StatusOK, d)
+}
+
+// userDetail is what the API and the page show of one account.
+type userDetail struct {
+	User         userView           `json:"user"`
+	Sessions     []auth.SessionInfo `json:"sessions"`
+	Ban          *auth.BanStatus    `json:"ban,omitempty"`
+	RecoveryLeft int                `json:"recovery_codes_left"`
+	Audit        []auth.AuditRecord `json:"audit"`
+}
+
+func (s *consoleSurface) userDetail(c *gin.Context) (*userDetail, error) {
+	ctx := c.Request.Context()
+	u, err := s.target(c)
+	if err != nil {
+		return nil, err
+	}
+	d := &userDetail{User: viewOf(u), Sessions: []auth.SessionInfo{}, Audit: []auth.AuditRecord{}}
+	if d.Sessions, err = s.sessions.ListUser(ctx, u, ""); err != nil {
+		return nil, err
+	}
+	if s.regulator != nil {
+		st, err := s.regulator.Status(ctx, u.Username)
+		if err != nil {
+			return nil, err
+		}
+		if st.Reason != "" {
+			d.Ban = &st
+		}
+	}
+	if s.recovery != nil {
+		st, err := s.recovery.Status(ctx, u.Username)
+		if err != nil {
+			return nil, err
+		}
+		d.RecoveryLeft = st.Left
+	}
+	if s.auditLog != nil {
+		recs, _, err := s.auditLog.Page(ctx, auth.AuditFilter{User: u.Username}, "", 20)
+		if err != nil {
+			return nil, err
+		}
+		d.Audit = append(d.Audit, recs...)
+	}
+	return d, nil
+}
+
+// apiRevoke is POST /api/admin/users/:name/revoke {"session": handle}:
+// ends one session of the account, or every one without a handle.
+func (s *consoleSurface) apiRevoke(c *gin.Context) {
+	admin, err := s.admin(c)
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	var req struct {
+		Session string `json:"session"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	u, err := s.target(c)
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	n, err := s.revoke(c, admin, u, req.Session)
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	noStore(c)
+	c.JSON(http.StatusOK, gin.H{"sessions_revoked": n})
+}
+
+// revoke ends session handle of u (every session for ""), audited with
+// the acting admin.
+func (s *consoleSurface) revoke(c *gin.Context, admin, u *auth.User, handle string) (int, error) {
+	ctx := c.Request.Context()
+	n := 0
+	if handle == "" {
+		var err error
+		if n, err = s.sessions.RevokeUser(ctx, u.Username, ""); err != nil {
+			return 0, err
+		}
+	} else {
+		ok, err := s.sessions.RevokeOne(ctx, u.Username, handle)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			n = 1
+		}
+	}
+	s.audit(c, "admin_sessions_revoked", u.Username, "", "actor", admin.Username, "sessions_revoked", n)
+	return n, nil
+}
+
+// apiRecovery is POST /api/admin/users/:name/recovery: one single-use
+// recovery code for the account, valid auth.IssuedCodeTTL, shown once.
+func (s *consoleSurface) apiRecovery(c *gin.Context) {
+	admin, err := s.admin(c)
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	u, err := s.target(c)
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	if s.recovery == nil {
+		s.apiFail(c, auth.ErrRecoveryUnavailable)
+		return
+	}
+	code, err := s.recovery.Issue(c.Request.Context(), u.Username)
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	s.audit(c, "admin_recovery_issued", u.Username, "", "actor", admin.Username)
+	noStore(c)
+	c.JSON(http.StatusOK, gin.H{"code": code, "expires_in": int(auth.IssuedCodeTTL.Seconds())})
+}
+
+// apiUnban is POST /api/admin/users/:name/unban: lifts the account's
+// lock and ban and forgets its failures.
+func (s *consoleSurface) apiUnban(c *gin.Context) {
+	admin, err := s.admin(c)
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	u, err := s.target(c)
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	lifted := false
+	if s.regulator != nil {
+		if lifted, err = s.regulator.Lift(c.Request.Context(), u.Username, ""); err != nil {
+			s.apiFail(c, err)
+			return
+		}
+	}
+	s.audit(c, "admin_unbanned", u.Username, "", "actor", admin.Username, "lifted", lifted)
+	noStore(c)
+	c.JSON(http.StatusOK, gin.H{"lifted": lifted})
+}
+
+// apiAudit is GET /api/admin/audit?user=&event=&ip=&since=&until=&cursor=:
+// a page of the kept audit trail, newest first; with Accept:
+// application/x-ndjson, one record per line (the cursor of the next page
+// in the Audit-Next-Cursor header).
+func (s *consoleSurface) apiAudit(c *gin.Context) {
+	if _, err := s.admin(c); err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	f := auth.AuditFilter{User: c.Query("user"), Event: c.Query("event"), IP: c.Query("ip")}
+	for _, p := range []struct {
+		name string
+		to   *time.Time
+	}{{"since", &f.Since}, {"until", &f.Until}} {
+		if v := c.Query(p.name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				s.apiFail(c, auth.FieldProblem(p.name, "field.time.format", "Give a time like 2026-12-04T10:00:00Z."))
+				return
+			}
+			*p.to = t
+		}
+	}
+	limit := adminPageSize
+	if n, err := strconv.Atoi(c.Query("limit")); err == nil && n > 0 {
+		limit = min(n, 1000)
+	}
+	recs, next, err := s.auditLog.Page(c.Request.Context(), f, c.Query("cursor"), limit)
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	noStore(c)
+	if slices.Contains(strings.Split(c.GetHeader("Accept"), ","), "application/x-ndjson") {
+		c.Header("Content-Type", "application/x-ndjson")
+		c.Header("Audit-Next-Cursor", next)
+		c.Status(http.StatusOK)
+		enc := json.NewEncoder(c.Writer)
+		for _, r := range recs {
+			if err := enc.Encode(r); err != nil {
+				return // the client went away
+			}
+		}
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"events": orEmpty(recs), "next": next})
+}
+
+// orEmpty makes a nil list an empty one, for JSON.
+func orEmpty[T any](v []T) []T {
+	if v == nil {
+		return []T{}
+	}
+	return v
+}

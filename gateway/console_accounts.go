@@ -1,0 +1,106 @@
+package gateway
+
+// The admin console's account changes (docs/contract.md, "Admin
+// console"): disable, enable, clear the phone binding. They need a
+// writable user backend (users.backend: redis); with the file backend the
+// console is read-only for accounts and says so.
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gin-gonic/gin"
+)
+
+// accountEditor is the writable user backend the console changes
+// accounts through (storeusers).
+type accountEditor interface {
+	SetDisabled(ctx context.Context, username string, disabled bool) error
+	SetPhone(ctx context.Context, username, phone string) error
+}
+
+// errLastAdmin: the change would leave no enabled member of admin.group.
+var errLastAdmin = errors.New("the last enabled administrator")
+
+// change applies one account change of an administrator: "disable",
+// "enable" or "reset-phone", audited with the administrator.
+func (s *consoleSurface) change(c *gin.Context, admin, u *auth.User, what string) error {
+	ed, ok := s.registry.(accountEditor)
+	if !ok {
+		return auth.ErrAccountUnavailable
+	}
+	ctx := c.Request.Context()
+	switch what {
+	case "disable":
+		if err := s.keepAnAdmin(ctx, u); err != nil {
+			return err
+		}
+		if err := ed.SetDisabled(ctx, u.Username, true); err != nil {
+			return err
+		}
+		// The credential generation changed: every session of the
+		// account is refused from now on; the list is emptied too.
+		if _, err := s.sessions.RevokeUser(ctx, u.Username, ""); err != nil {
+			return err
+		}
+		s.audit(c, "admin_disabled", u.Username, "", "actor", admin.Username)
+	case "enable":
+		if err := ed.SetDisabled(ctx, u.Username, false); err != nil {
+			return err
+		}
+		s.audit(c, "admin_enabled", u.Username, "", "actor", admin.Username)
+	case "reset-phone":
+		if err := ed.SetPhone(ctx, u.Username, ""); err != nil {
+			return err
+		}
+		s.audit(c, "admin_phone_cleared", u.Username, "", "actor", admin.Username)
+	default:
+		return errNoRoute
+	}
+	return nil
+}
+
+// keepAnAdmin refuses to disable u when u is the last enabled member of
+// admin.group: nobody could use the console after it.
+func (s *consoleSurface) keepAnAdmin(ctx context.Context, u *auth.User) error {
+	group := []string{s.cfg.Admin.Group}
+	if u.Disabled || !u.InGroup(group) {
+		return nil
+	}
+	lister, ok := s.users.(userLister)
+	if !ok {
+		return auth.ErrAccountUnavailable
+	}
+	all, err := lister.List(ctx)
+	if err != nil {
+		return err
+	}
+	for _, o := range all {
+		if o.Username != u.Username && !o.Disabled && o.InGroup(group) {
+			return nil
+		}
+	}
+	return errLastAdmin
+}
+
+// apiChange is POST /api/admin/users/:name/{disable,enable,reset-phone}.
+func (s *consoleSurface) apiChange(c *gin.Context) {
+	admin, err := s.admin(c)
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	u, err := s.target(c)
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	if err := s.change(c, admin, u, c.Param("action")); err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	noStore(c)
+	c.JSON(http.StatusOK, gin.H{"status": "done"})
+}

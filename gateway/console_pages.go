@@ -1,0 +1,158 @@
+package gateway
+
+// The admin console's pages (docs/contract.md, "Admin console"): the
+// same actions as the admin API, as forms with the portal's CSRF token.
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gin-gonic/gin"
+)
+
+// adminPage is what the console's pages show.
+type adminPage struct {
+	Me       string        // the administrator
+	Query    string        // the search typed
+	Users    []userView    // search results
+	Next     string        // cursor of the next page of users
+	Detail   *userDetail   // one account
+	Sessions []sessionView // its sessions, with device names
+	Audit    []auth.AuditRecord
+	Issued   string // a one-time code just issued, shown once
+	IssuedTo string
+	CanEdit  bool // accounts can be changed (users.backend: redis)
+}
+
+// adminOrRedirect returns the administrator of a page request, or
+// answers it: the login page (back here after it) without a session or
+// with proofs too old, the error page otherwise.
+func (s *consoleSurface) adminOrRedirect(c *gin.Context) *auth.User {
+	u, err := s.admin(c)
+	switch {
+	case err == nil:
+		return u
+	case errors.Is(err, errUnauthenticated), errors.Is(err, errStepUp), errors.Is(err, errReauth):
+		noStore(c)
+		rd := s.prefix + "/admin/"
+		if c.Request.Method == http.MethodGet {
+			rd = c.Request.URL.RequestURI()
+		}
+		c.Redirect(http.StatusSeeOther, s.prefix+"/login?rd="+url.QueryEscape(rd))
+	default:
+		s.fail(c, err)
+	}
+	return nil
+}
+
+// consoleHome is GET /admin/: the user search and the newest events.
+func (s *consoleSurface) consoleHome(c *gin.Context) {
+	me := s.adminOrRedirect(c)
+	if me == nil {
+		return
+	}
+	a := &adminPage{Me: me.Username, Query: c.Query("q")}
+	var err error
+	if a.Users, a.Next, err = s.searchUsers(c, a.Query, c.Query("cursor")); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if a.Audit, _, err = s.auditLog.Page(c.Request.Context(), auth.AuditFilter{}, "", 20); err != nil {
+		s.fail(c, err)
+		return
+	}
+	d := s.page("admin.title")
+	d.Admin = a
+	s.render(c, http.StatusOK, "admin.html", d)
+}
+
+// consoleUser is GET /admin/users/:name.
+func (s *consoleSurface) consoleUser(c *gin.Context) {
+	me := s.adminOrRedirect(c)
+	if me == nil {
+		return
+	}
+	info := ""
+	if done := c.Query("done"); done == "admin.revoked" || done == "admin.unbanned" || done == "admin.changed" {
+		info = done // after the redirect of an action: say it was done
+	}
+	s.renderUser(c, me, info, "")
+}
+
+// renderUser shows one account, with info (a message id) over it and a
+// code just issued.
+func (s *consoleSurface) renderUser(c *gin.Context, me *auth.User, info, issued string) {
+	detail, err := s.userDetail(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	d := s.page("admin.user_title")
+	_, canEdit := s.registry.(accountEditor)
+	a := &adminPage{Me: me.Username, Detail: detail, Audit: detail.Audit, Issued: issued, IssuedTo: detail.User.Username, CanEdit: canEdit}
+	for _, si := range detail.Sessions {
+		a.Sessions = append(a.Sessions, sessionView{SessionInfo: si, Device: s.deviceName(si.Agent)})
+	}
+	d.Admin = a
+	if info != "" {
+		d.Info = s.t(info)
+	}
+	s.render(c, http.StatusOK, "admin.html", d)
+}
+
+// consoleAction is POST /admin/users/:name/{revoke,unban,recovery}.
+func (s *consoleSurface) consoleAction(c *gin.Context) {
+	me := s.adminOrRedirect(c)
+	if me == nil {
+		return
+	}
+	u, err := s.target(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	done := ""
+	switch c.Param("action") {
+	case "revoke":
+		_, err = s.revoke(c, me, u, c.PostForm("session"))
+		done = "admin.revoked"
+	case "unban":
+		var lifted bool
+		if s.regulator != nil {
+			lifted, err = s.regulator.Lift(ctx, u.Username, "")
+		}
+		if err == nil {
+			s.audit(c, "admin_unbanned", u.Username, "", "actor", me.Username, "lifted", lifted)
+		}
+		done = "admin.unbanned"
+	case "recovery":
+		if s.recovery == nil {
+			s.fail(c, auth.ErrRecoveryUnavailable)
+			return
+		}
+		code, err := s.recovery.Issue(ctx, u.Username)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		s.audit(c, "admin_recovery_issued", u.Username, "", "actor", me.Username)
+		// Shown in this answer only (no-store), never in a URL.
+		s.renderUser(c, me, "admin.issued", code)
+		return
+	case "disable", "enable", "reset-phone":
+		err = s.change(c, me, u, c.Param("action"))
+		done = "admin.changed"
+	default:
+		s.fail(c, errNoRoute)
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	noStore(c)
+	c.Redirect(http.StatusSeeOther, s.prefix+"/admin/users/"+url.PathEscape(u.Username)+"?done="+done)
+}
