@@ -28,6 +28,9 @@ var (
 	// ErrInvalidCredentials: unknown user, wrong password or disabled user.
 	// The three are deliberately indistinguishable.
 	ErrInvalidCredentials = errors.New("invalid credentials")
+	// ErrLastTryBeforeBan: ErrInvalidCredentials when the next failure
+	// within find_time bans the name typed (errors.Is matches both).
+	ErrLastTryBeforeBan = fmt.Errorf("%w: one try left before a ban", ErrInvalidCredentials)
 	// ErrUserNotFound: a user backend has no such user. Never shown to clients.
 	ErrUserNotFound = errors.New("user not found")
 	// ErrOTPInvalid: the code is wrong; the challenge is still alive.
@@ -35,6 +38,12 @@ var (
 	// ErrOTPExpired: the challenge expired, was already used, or used up its
 	// attempts. A new code must be requested.
 	ErrOTPExpired = errors.New("code expired")
+	// ErrOTPAttemptsUsed: ErrOTPExpired because the wrong code just entered
+	// was the last one the challenge allowed (errors.Is matches both).
+	ErrOTPAttemptsUsed = fmt.Errorf("%w: attempts used up", ErrOTPExpired)
+	// ErrOTPLastAttempt: ErrOTPInvalid with one attempt left on the
+	// challenge, so pages can warn (errors.Is matches both).
+	ErrOTPLastAttempt = fmt.Errorf("%w: one attempt left", ErrOTPInvalid)
 	// ErrNoChallenge: there is no pending login or step-up to send a code for.
 	ErrNoChallenge = errors.New("no pending code")
 	// ErrNoPhone: the account has no phone number to send a code to.

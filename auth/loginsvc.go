@@ -191,8 +191,13 @@ func (l *Login) Password(ctx context.Context, c Client, sess *Session, in Passwo
 		if errors.Is(err, ErrInvalidCredentials) {
 			l.obs.Audit(ctx, c, Event{Name: "login_failed", Attrs: []any{"reason", "invalid_credentials"}})
 			l.obs.Password("failed")
-			if rerr := l.recordFailure(ctx, c, subject); rerr != nil {
+			p, rerr := l.recordFailurePenalty(ctx, c, subject)
+			if rerr != nil {
 				return Step{}, rerr
+			}
+			if p.LastTry {
+				// Unknown names are counted alike: this tells nothing.
+				return Step{}, ErrLastTryBeforeBan
 			}
 		}
 		return Step{}, err

@@ -253,6 +253,17 @@ func (l *Login) PhoneChangeStart(ctx context.Context, c Client, sess *Session, u
 	return Step{Code: ch}, l.d.Sessions.Save(ctx, sess)
 }
 
+// PhoneChangeCancel drops sess's phone change, if any, and its code: the
+// account keeps its number (docs/contract.md, "Account page").
+func (l *Login) PhoneChangeCancel(ctx context.Context, sess *Session) error {
+	if sess.Change == nil {
+		return nil
+	}
+	l.d.OTP.Cancel(ctx, sess.Change.Challenge)
+	sess.Change = nil
+	return l.d.Sessions.Save(ctx, sess)
+}
+
 // PhoneChangeFinish checks the code sent to the new number and moves the
 // account to it. As for a password change, sess stays signed in
 // (returned under its new id) and every other session ends; the old
@@ -325,8 +336,14 @@ func (l *Login) checkBan(ctx context.Context, c Client, subject string) error {
 // recordFailure counts a failed password or code against subject and the
 // client, and audits a new ban or lock.
 func (l *Login) recordFailure(ctx context.Context, c Client, subject string) error {
+	_, err := l.recordFailurePenalty(ctx, c, subject)
+	return err
+}
+
+// recordFailurePenalty is recordFailure, also saying what it caused.
+func (l *Login) recordFailurePenalty(ctx context.Context, c Client, subject string) (Penalty, error) {
 	if l.d.Regulator == nil {
-		return nil
+		return Penalty{}, nil
 	}
 	p, err := l.d.Regulator.Fail(ctx, subject, c.IP)
 	if p.Banned {
@@ -337,7 +354,7 @@ func (l *Login) recordFailure(ctx context.Context, c Client, subject string) err
 		l.obs.Audit(ctx, c, Event{Name: "banned", User: auditSubject(subject), Attrs: []any{"reason", ReasonLocked}})
 		l.obs.Ban()
 	}
-	return err
+	return p, err
 }
 
 // auditSubject is a regulation subject fit for the logs: the subject of

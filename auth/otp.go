@@ -249,7 +249,7 @@ func (o *OTP) VerifyThen(ctx context.Context, id, code string, accept func(*Chal
 	}
 	if n > int64(o.cfg.MaxAttempts) {
 		o.killAndCancel(ctx, ch)
-		return nil, fmt.Errorf("otp: attempts used up: %w", ErrOTPExpired)
+		return nil, fmt.Errorf("otp: attempts used up: %w", ErrOTPAttemptsUsed)
 	}
 	right, err := o.check(ctx, ch, code)
 	if err != nil {
@@ -267,7 +267,10 @@ func (o *OTP) VerifyThen(ctx context.Context, id, code string, accept func(*Chal
 		}
 		if n >= int64(o.cfg.MaxAttempts) {
 			o.killAndCancel(ctx, ch)
-			return nil, fmt.Errorf("otp: last attempt failed: %w", ErrOTPExpired)
+			return nil, fmt.Errorf("otp: last attempt failed: %w", ErrOTPAttemptsUsed)
+		}
+		if n == int64(o.cfg.MaxAttempts)-1 {
+			return nil, ErrOTPLastAttempt
 		}
 		return nil, ErrOTPInvalid
 	}

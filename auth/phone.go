@@ -2,6 +2,7 @@ package auth
 
 import (
 	"errors"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +15,10 @@ import (
 // longest E.164 number has 15 digits; 64 characters leave room for any
 // amount of human punctuation.
 const maxPhoneInput = 64
+
+// extensionRE matches a number followed by an extension as people write
+// one: "ext. 12", "x12", "extension 12", "#12", ";ext=12".
+var extensionRE = regexp.MustCompile(`(?i)\d[\s\-.()]*(?:;\s*ext\s*=|#|(?:ext|extn|extension|x)\.?)\s*\d{1,7}\s*$`)
 
 // NormalizePhone parses a phone number as a person would type it and
 // returns it in E.164 form ("+12015550100"). Spaces, dashes, dots, slashes
@@ -32,6 +37,10 @@ func NormalizePhone(input, defaultRegion string) (string, error) {
 	}
 	if len(s) > maxPhoneInput {
 		return "", phoneError(PhoneTooLong, "the phone number is too long")
+	}
+	if extensionRE.MatchString(s) {
+		// "201-555-0100 ext. 12": say what is wrong, not "bad characters".
+		return "", phoneError(PhoneExtension, "phone extensions cannot receive text messages")
 	}
 	digits := 0
 	for i, r := range s {

@@ -110,6 +110,8 @@ func (r *Regulator) Check(ctx context.Context, subject, ip string) error {
 type Penalty struct {
 	Banned bool // the subject or the client was banned now
 	Locked bool // the subject was locked now
+	// LastTry says the subject's next failure within find_time bans it.
+	LastTry bool
 }
 
 // Fail records a failed password or code against subject and ip.
@@ -117,17 +119,18 @@ func (r *Regulator) Fail(ctx context.Context, subject, ip string) (Penalty, erro
 	var p Penalty
 	if subject != "" {
 		sk := r.subjectKey(subject)
-		banned, err := r.count(ctx, sk, r.cfg.MaxFailures)
+		banned, n, err := r.count(ctx, sk, r.cfg.MaxFailures)
 		if err != nil {
 			return p, err
 		}
 		p.Banned = banned
+		p.LastTry = !banned && n == int64(r.cfg.MaxFailures)-1
 		if p.Locked, err = r.countInARow(ctx, sk); err != nil {
 			return p, err
 		}
 	}
 	if ip != "" {
-		banned, err := r.count(ctx, r.ipKey(ip), r.cfg.MaxFailures*IPFactor)
+		banned, _, err := r.count(ctx, r.ipKey(ip), r.cfg.MaxFailures*IPFactor)
 		if err != nil {
 			return p, err
 		}
@@ -137,23 +140,23 @@ func (r *Regulator) Fail(ctx context.Context, subject, ip string) (Penalty, erro
 }
 
 // count adds a failure to s's find_time window and bans s for ban_time
-// when it reaches limit. It reports whether it banned s.
-func (r *Regulator) count(ctx context.Context, s string, limit int) (bool, error) {
+// when it reaches limit. It reports whether it banned s, and the count.
+func (r *Regulator) count(ctx context.Context, s string, limit int) (bool, int64, error) {
 	n, err := r.store.Incr(ctx, "reg:n:"+s, r.cfg.FindTime)
 	if err != nil {
-		return false, fmt.Errorf("regulation: count: %w", err)
+		return false, 0, fmt.Errorf("regulation: count: %w", err)
 	}
 	if n < int64(limit) {
-		return false, nil
+		return false, n, nil
 	}
 	won, err := r.store.SetNX(ctx, "reg:ban:"+s, []byte{'1'}, r.cfg.BanTime)
 	if err != nil {
-		return false, fmt.Errorf("regulation: ban: %w", err)
+		return false, n, fmt.Errorf("regulation: ban: %w", err)
 	}
 	if _, err := r.store.Delete(ctx, "reg:n:"+s); err != nil {
-		return false, fmt.Errorf("regulation: reset: %w", err)
+		return false, n, fmt.Errorf("regulation: reset: %w", err)
 	}
-	return won, nil
+	return won, n, nil
 }
 
 // countInARow adds a failure to s's run of failures, which is forgotten

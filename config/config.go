@@ -334,7 +334,10 @@ type Portal struct {
 
 // Route maps a host and path prefix to an upstream with a policy.
 type Route struct {
-	Name         string        `yaml:"name"`
+	Name string `yaml:"name"`
+	// DisplayName is what the portal calls the app the route serves
+	// ("Sign in to continue to Acme CRM"); "" is portal.app_name.
+	DisplayName  string        `yaml:"display_name"`
 	Host         string        `yaml:"host"`
 	PathPrefix   string        `yaml:"path_prefix"`
 	Upstream     string        `yaml:"upstream"`

@@ -103,6 +103,7 @@ portal:
   messages_file: "/etc/gatehouse/fr.yaml"
 routes:
   - name: crm
+    display_name: "Acme CRM"
     host: "crm.example.org"
     path_prefix: "/app"
     upstream: "http://crm:9001"
@@ -193,7 +194,7 @@ func fullConfig() *config.Config {
 		Portal: config.Portal{AppName: "Acme CRM", LogoURL: "https://cdn.example.org/acme.svg", PrimaryColor: "#c2410c", MessagesFile: "/etc/gatehouse/fr.yaml"},
 		Routes: []config.Route{
 			{
-				Name: "crm", Host: "crm.example.org", PathPrefix: "/app", Upstream: "http://crm:9001",
+				Name: "crm", DisplayName: "Acme CRM", Host: "crm.example.org", PathPrefix: "/app", Upstream: "http://crm:9001",
 				Policy: "two_factor", Groups: []string{"sales"}, Methods: []string{"GET", "POST"},
 				BypassPaths: []string{"/app/static/"}, MaxAuthAge: 10 * time.Minute, PreserveHost: true,
 				Cache: config.RouteCacheNoStore,

@@ -708,6 +708,10 @@ func (v *validator) routes() {
 			names[r.Name] = i
 		}
 
+		if len(r.DisplayName) > 100 || strings.ContainsFunc(r.DisplayName, unicode.IsControl) {
+			v.add(p+".display_name", "at most 100 characters, on one line")
+		}
+
 		hostOK := v.routeHost(p+".host", r.Host)
 		prefixOK := true
 		switch {

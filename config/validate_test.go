@@ -330,6 +330,8 @@ func TestValidateRules(t *testing.T) {
 		// routes
 		{"no routes", fn(func(c *config.Config) { c.Routes = nil }), nil},
 		{"route name missing", fn(func(c *config.Config) { c.Routes[0].Name = "" }), []string{"routes.0.name"}},
+		{"route display_name two lines", fn(func(c *config.Config) { c.Routes[0].DisplayName = "Acme\nCRM" }), []string{"routes.0.display_name"}},
+		{"route display_name too long", fn(func(c *config.Config) { c.Routes[0].DisplayName = strings.Repeat("x", 101) }), []string{"routes.0.display_name"}},
 		{"route name taken", fn(addRoute(config.Route{Name: "app", Host: "b.example.com", PathPrefix: "/", Upstream: "http://b", Policy: "bypass"})),
 			[]string{"routes.1.name"}},
 		{"route host missing", fn(func(c *config.Config) { c.Routes[0].Host = "" }), []string{"routes.0.host"}},

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gin-gonic/gin"
+	"github.com/nyaruka/phonenumbers"
 )
 
 // formError fills d with err for a page: message, field problems, status.
@@ -47,64 +48,24 @@ func (s *pagesSurface) signupSubmit(c *gin.Context) {
 		d.RD = rd
 		d.Form = map[string]string{"username": in.Username, "email": in.Email, "phone": in.Phone, "name": in.Name}
 		status := s.formError(c, &d, err)
+		switch {
+		case d.Fields["password"] != "" && in.Password == "":
+			// Passwords never come back in the form: say so rather
+			// than "Use at least 8 characters".
+			d.Fields["password"] = s.t("field.password.again")
+		case len(d.Fields) > 0 && d.Fields["password"] == "":
+			d.Form["password_again"] = "1"
+		}
+		if len(d.Fields) > 0 {
+			// One problem is summed up and focused like several: the
+			// field may be below the fold on a phone.
+			s.summarize(&d)
+		}
 		s.render(c, status, "signup.html", d)
 		return
 	}
 	s.setSessionCookie(c, sess)
 	s.redirectOTP(c, rd, "")
-}
-
-// resetPage is GET /reset: step one (who), or step two (code and new
-// password) when ?u= is set.
-func (s *pagesSurface) resetPage(c *gin.Context) {
-	if s.registry == nil || !s.cfg.Users.Reset.Enabled {
-		s.fail(c, auth.ErrResetUnavailable)
-		return
-	}
-	d := s.page("reset.title")
-	d.RD = s.rdParam(c)
-	d.Username = c.Query("u")
-	if d.Username != "" {
-		d.Mode = "code"
-		d.AskRecovery = s.resetAsksRecovery()
-	}
-	s.render(c, http.StatusOK, "reset.html", d)
-}
-
-// resetSubmit is POST /reset, for both steps.
-func (s *pagesSurface) resetSubmit(c *gin.Context) {
-	login := c.PostForm("username")
-	d := s.page("reset.title")
-	d.Username = login
-	d.RD = s.rdParam(c)
-	if c.PostForm("code") == "" && c.PostForm("password") == "" {
-		if err := s.resetStart(c, login); err != nil {
-			status := s.formError(c, &d, err)
-			s.render(c, status, "reset.html", d)
-			return
-		}
-		q := url.Values{"u": {login}}
-		if d.RD != "" {
-			q.Set("rd", d.RD)
-		}
-		noStore(c)
-		c.Redirect(http.StatusSeeOther, s.prefix+"/reset?"+q.Encode())
-		return
-	}
-	d.Mode = "code"
-	d.AskRecovery = s.resetAsksRecovery()
-	in := auth.ResetIn{Login: login, Code: c.PostForm("code"), Password: c.PostForm("password"), RecoveryCode: c.PostForm("recovery_code")}
-	if err := s.resetFinish(c, in); err != nil {
-		if errors.Is(err, auth.ErrInvalidInput) || errors.Is(err, auth.ErrRecoveryCodeInvalid) {
-			// The code was not used up: keep it for the next try.
-			d.Form = map[string]string{"code": c.PostForm("code")}
-		}
-		status := s.formError(c, &d, err)
-		s.render(c, status, "reset.html", d)
-		return
-	}
-	d.Mode, d.Title, d.Info = "done", "reset.done_title", s.t("reset.done")
-	s.render(c, http.StatusOK, "reset.html", d)
 }
 
 // accountUser returns the signed-in session and user, or redirects to the
@@ -143,9 +104,17 @@ func (s *pagesSurface) renderAccount(c *gin.Context, status int, sess *auth.Sess
 	d.Username, d.Email, d.Name = u.Username, u.Email, u.DisplayName
 	d.Phone = auth.MaskPhone(u.Phone)
 	d.CanEdit = s.registry != nil
+	switch {
+	case d.RD != "":
+		d.AppURL, d.App = d.RD, s.appName(s.targetRoute(c, d.RD))
+	case s.home(c.Request) == "/":
+		d.AppURL, d.App = "/", s.appName(s.targetRoute(c, "/"))
+	}
 	if sess.Change != nil {
+		// The whole number: the person just typed it, and a typo must
+		// be seen to be corrected.
 		d.Mode = "verify_phone"
-		d.NewPhone = auth.MaskPhone(sess.Change.Phone)
+		d.NewPhone, d.NewPhoneE164 = unbreakable(intlPhone(sess.Change.Phone)), sess.Change.Phone
 	}
 	if err := s.fillRecovery(c, &d, u); err != nil {
 		s.fail(c, err)
@@ -163,6 +132,26 @@ func (s *pagesSurface) renderAccount(c *gin.Context, status int, sess *auth.Sess
 	s.render(c, status, "account.html", d)
 }
 
+// accountDone are the messages the account page shows after a change,
+// by the done parameter of the redirect that follows the change's POST.
+var accountDone = map[string]string{
+	"password":        "account.password_done",
+	"phone_sent":      "account.phone_sent",
+	"phone":           "account.phone_done",
+	"phone_cancelled": "account.phone_cancelled",
+}
+
+// accountRedirect ends a successful account POST with a redirect, so that
+// Reload and Back never offer to send the form again.
+func (s *pagesSurface) accountRedirect(c *gin.Context, done string) {
+	q := url.Values{"done": {done}}
+	if rd := s.rdParam(c); rd != "" {
+		q.Set("rd", rd)
+	}
+	noStore(c)
+	c.Redirect(http.StatusSeeOther, s.prefix+"/account?"+q.Encode())
+}
+
 // accountPage is GET /account.
 func (s *pagesSurface) accountPage(c *gin.Context) {
 	sess, u := s.accountUser(c)
@@ -171,6 +160,9 @@ func (s *pagesSurface) accountPage(c *gin.Context) {
 	}
 	d := s.page("account.title")
 	d.RD = s.rdParam(c)
+	if done, ok := accountDone[c.Query("done")]; ok {
+		d.Info = s.t(done)
+	}
 	if c.Query("recovered") != "" && sess.Has(auth.MethodRecovery, s.now().Add(-auth.CredentialChangeAge)) {
 		d.Recovered = true
 	}
@@ -184,19 +176,14 @@ func (s *pagesSurface) accountPassword(c *gin.Context) {
 		return
 	}
 	d := s.page("account.title")
+	d.RD = s.rdParam(c)
 	err := s.changePassword(c, sess, u, c.PostForm("current"), c.PostForm("password"))
 	if err != nil {
 		status := s.formError(c, &d, err)
 		s.renderAccount(c, status, sess, u, d)
 		return
 	}
-	fresh, err := s.users.Lookup(c.Request.Context(), u.Username)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	d.Info = s.t("account.password_done")
-	s.renderAccount(c, http.StatusOK, sess, fresh, d)
+	s.accountRedirect(c, "password")
 }
 
 // changePassword changes the password of u, signed in with sess, which
@@ -216,6 +203,7 @@ func (s *pagesSurface) accountPhone(c *gin.Context) {
 		return
 	}
 	d := s.page("account.title")
+	d.RD = s.rdParam(c)
 	err := s.startPhoneChange(c, sess, u, c.PostForm("phone"))
 	if errors.Is(err, auth.ErrFreshProofNeeded) {
 		s.toLogin(c, true) // back here once the proofs are fresh
@@ -227,8 +215,43 @@ func (s *pagesSurface) accountPhone(c *gin.Context) {
 		s.renderAccount(c, status, sess, u, d)
 		return
 	}
-	d.Info = s.t("account.phone_sent")
+	s.accountRedirect(c, "phone_sent")
+}
+
+// accountPhoneCancel is POST /account/phone/cancel: the phone change is
+// dropped; with edit set, the number form comes back with the number in
+// it, to be corrected.
+func (s *pagesSurface) accountPhoneCancel(c *gin.Context) {
+	sess, u := s.accountUser(c)
+	if u == nil {
+		return
+	}
+	number := ""
+	if sess.Change != nil {
+		number = intlPhone(sess.Change.Phone)
+	}
+	if err := s.login.PhoneChangeCancel(c.Request.Context(), sess); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if c.PostForm("edit") == "" {
+		s.accountRedirect(c, "phone_cancelled")
+		return
+	}
+	d := s.page("account.title")
+	d.RD = s.rdParam(c)
+	d.Form = map[string]string{"phone": number}
+	d.Mode = "edit_phone"
 	s.renderAccount(c, http.StatusOK, sess, u, d)
+}
+
+// intlPhone writes an E.164 number as people read it ("+1 201-555-0100").
+func intlPhone(e164 string) string {
+	n, err := phonenumbers.Parse(e164, "")
+	if err != nil {
+		return e164
+	}
+	return phonenumbers.Format(n, phonenumbers.INTERNATIONAL)
 }
 
 // startPhoneChange sends a code to u's new number.
@@ -244,18 +267,13 @@ func (s *pagesSurface) accountPhoneVerify(c *gin.Context) {
 		return
 	}
 	d := s.page("account.title")
+	d.RD = s.rdParam(c)
 	if err := s.finishPhoneChange(c, sess, u, c.PostForm("code")); err != nil {
 		status := s.formError(c, &d, err)
 		s.renderAccount(c, status, sess, u, d)
 		return
 	}
-	fresh, err := s.users.Lookup(c.Request.Context(), u.Username)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	d.Info = s.t("account.phone_done")
-	s.renderAccount(c, http.StatusOK, sess, fresh, d)
+	s.accountRedirect(c, "phone")
 }
 
 // finishPhoneChange moves u to the number its code was sent to; sess

@@ -60,7 +60,7 @@ func TestAccountPageNeedsEveryProof(t *testing.T) {
 	t.Run("two factors, fresh", func(t *testing.T) {
 		c := h.newClient(t)
 		c.signIn(crmHost, alice)
-		c.form(appHost, "/account/phone", url.Values{"phone": {attacker}}).wantStatus(t, http.StatusOK)
+		c.form(appHost, "/account/phone", url.Values{"phone": {attacker}}).wantStatus(t, http.StatusSeeOther)
 		h.sms.code(t, attacker)
 	})
 }

@@ -259,9 +259,9 @@ func TestAccountPage(t *testing.T) {
 			t.Fatalf("taking bob's number: %d", r.status)
 		}
 		r = c.form(appHost, "/account/phone", url.Values{"phone": {"+1 201 555 0150"}})
-		r.wantStatus(t, http.StatusOK)
+		r.wantStatus(t, http.StatusSeeOther)
 		code := h.sms.code(t, "+12015550150")
-		c.form(appHost, "/account/phone/verify", url.Values{"code": {code}}).wantStatus(t, http.StatusOK)
+		c.form(appHost, "/account/phone/verify", url.Values{"code": {code}}).wantStatus(t, http.StatusSeeOther)
 		if u, err := h.users.Lookup(t.Context(), "+12015550150"); err != nil || u.Username != "alice" {
 			t.Fatalf("new phone not saved: %v %v", u, err)
 		}
@@ -278,7 +278,7 @@ func TestAccountPage(t *testing.T) {
 		if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "not your current password") {
 			t.Fatalf("wrong current password: %d", r.status)
 		}
-		c.form(appHost, "/account/password", url.Values{"current": {alice.password}, "password": {"a fresh long passphrase"}}).wantStatus(t, http.StatusOK)
+		c.form(appHost, "/account/password", url.Values{"current": {alice.password}, "password": {"a fresh long passphrase"}}).wantStatus(t, http.StatusSeeOther)
 		third.get(appHost, "/").wantError(t, http.StatusUnauthorized, "unauthenticated")
 		c.get(appHost, "/").wantStatus(t, http.StatusOK)
 	})

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"net/http"
 	"net/url"
 	"time"
 
@@ -18,6 +19,9 @@ type otpInfo struct {
 // targetRoute returns the route a login is for: that of rd (already
 // validated), or else of the request's own host.
 func (s *core) targetRoute(c *gin.Context, rd string) *route {
+	if rd == "" {
+		rd = s.home(c.Request)
+	}
 	host, p := normalizeHost(c.Request.Host), "/"
 	if rd != "" {
 		if u, err := url.Parse(rd); err == nil {
@@ -42,6 +46,36 @@ func (s *core) targetRoute(c *gin.Context, rd string) *route {
 		return nil
 	}
 	return rt
+}
+
+// home is where the portal sends a person with nowhere else to go (no
+// rd): the app at "/" of the request's host when a route serves it, else
+// the account page, which needs every method the account signs in with
+// (docs/contract.md, "Portal pages").
+func (s *core) home(r *http.Request) string {
+	if rp, err := readPath("/"); err == nil {
+		if rt, _, err := s.routes().resolve(normalizeHost(r.Host), &rp, http.MethodGet); err == nil && rt != nil && rt.policy != PolicyDeny {
+			return "/"
+		}
+	}
+	return s.prefix + "/account"
+}
+
+// orHome is rd, or home when there is none.
+func (s *core) orHome(c *gin.Context, rd string) string {
+	if rd == "" {
+		return s.home(c.Request)
+	}
+	return rd
+}
+
+// appName is what the portal calls the app of rt: its display_name, else
+// portal.app_name.
+func (s *core) appName(rt *route) string {
+	if rt != nil && rt.display != "" {
+		return rt.display
+	}
+	return s.portal.brand.AppName
 }
 
 // codeNeeded reports whether, after the proofs in sess, user must still

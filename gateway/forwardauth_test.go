@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gatehouse-auth/gatehouse/config"
@@ -186,16 +187,27 @@ func TestTraefikForwardAuth(t *testing.T) {
 		}
 		wantIdentityHeaders(t, c.traefik("https", crmHost, "/deals?id=9", "GET", htmlAccept), map[string]string{"X-Auth-Methods": "pwd,sms"})
 
-		// Without rd, on a host with no route, the password alone signs in.
+		// Without rd, on a host with no route, the portal's home is the
+		// account page: the sign-in asks for every method the account
+		// signs in with and ends there, not on a 404 (issue 19).
 		d := h.newClient(t)
 		sent := h.sms.count(t)
 		r = d.form(authHost, "/login", url.Values{"username": {"alice"}, "password": {alice.password}})
 		r.wantStatus(t, http.StatusSeeOther)
-		if got := r.header.Get("Location"); got != "/" || h.sms.count(t) != sent {
-			t.Errorf("Location %q, %d SMS sent; want / and none", got, h.sms.count(t)-sent)
+		if got := r.header.Get("Location"); got != prefix+"/otp" || h.sms.count(t) != sent+1 {
+			t.Errorf("Location %q, %d SMS sent; want the code page and one", got, h.sms.count(t)-sent)
 		}
-		d.traefik("https", crmHost, "/", "GET", "").wantError(t, http.StatusUnauthorized, "step_up_required")
-		wantIdentityHeaders(t, d.traefik("https", appHost, "/", "GET", ""), map[string]string{"X-Auth-Methods": "pwd"})
+		r = d.form(authHost, "/otp", url.Values{"code": {h.sms.code(t, alice.phone)}})
+		if got := r.header.Get("Location"); got != prefix+"/account" {
+			t.Errorf("after the code, Location %q, want the account page", got)
+		}
+		wantIdentityHeaders(t, d.traefik("https", crmHost, "/", "GET", ""), map[string]string{"X-Auth-Methods": "pwd,sms"})
+		if r := d.browse(authHost, prefix+"/login"); r.status != http.StatusSeeOther || r.header.Get("Location") != prefix+"/account" {
+			t.Errorf("the portal's login page, signed in: %d %q, want the account page", r.status, r.header.Get("Location"))
+		}
+		if r := d.browse(authHost, "/"); r.status != http.StatusNotFound || !strings.Contains(string(r.body), `href="`+prefix+`/account"`) {
+			t.Errorf("the portal host's /: %d, want a 404 leading to the account page\n%s", r.status, r.body)
+		}
 	})
 	t.Run("host normalisation", func(t *testing.T) {
 		for _, host := range []string{"CRM.EXAMPLE.COM", "crm.example.com:443", "crm.example.com.", "Crm.Example.Com.:8443"} {

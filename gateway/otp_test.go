@@ -69,10 +69,10 @@ func TestOTPResend(t *testing.T) {
 	if got := r.header.Get("Retry-After"); got != "20" {
 		t.Errorf("Retry-After = %q, want 20 (30 s cooldown, 10 s gone)", got)
 	}
-	// The form says the same.
+	// The form says the same, in words: how long to wait.
 	r = c.form(crmHost, "/otp/resend", url.Values{})
 	r.wantStatus(t, http.StatusTooManyRequests)
-	if r.header.Get("Retry-After") == "" || !strings.Contains(string(r.body), "Too many requests.") {
+	if r.header.Get("Retry-After") != "20" || !strings.Contains(string(r.body), "Wait 20 seconds before asking for a new code.") {
 		t.Errorf("resend form during cooldown: Retry-After %q\n%s", r.header.Get("Retry-After"), r.body)
 	}
 	if n := h.sms.count(t); n != 1 {

@@ -15,21 +15,29 @@ import (
 // message catalogue: Title is a message id, Error, Info and Fields are
 // texts already in the portal's language.
 type pageData struct {
-	Title      string // message id
-	Brand      brand
-	Prefix     string
-	RD         string
-	Error      string
-	Info       string
-	Mode       string // login: "password", "phone" or "stepup"; otp: "" or "resend"; reset: "", "code" or "done"
-	Purpose    string // otp: what the code is for (login, signup)
-	Username   string
-	Phone      string // masked
-	ResendIn   int
-	ExpiresIn  int
-	CodeLength int
-	WebOTP     bool // ask the browser for the code of an incoming SMS
-	RememberMe bool // offer the box
+	Title string // message id
+	App   string // the app a sign-in leads to (display_name)
+	// AppURL is where the account page's link back to the app leads.
+	AppURL    string
+	Home      string // error pages: where "Go to the home page" leads
+	Brand     brand
+	Prefix    string
+	RD        string
+	Error     string
+	ErrorLink *pageLink // a way out of the error, shown with it
+	Info      string
+	Invalid   string // the field an Error over the form is about
+	Mode      string // login: "password", "phone" or "stepup"; otp: "" or "resend"; reset: "", "code" or "done"
+	Purpose   string // otp: what the code is for (login, signup)
+	Username  string
+	Phone     string // masked
+	ResendIn  int
+	// ResendCooldown is otp.resend_cooldown in seconds.
+	ResendCooldown int
+	ExpiresIn      int
+	CodeLength     int
+	WebOTP         bool // ask the browser for the code of an incoming SMS
+	RememberMe     bool // offer the box
 	// RememberDays and RememberHours say how long "remember me" lasts.
 	RememberDays, RememberHours int
 	MinPassword                 int
@@ -49,11 +57,13 @@ type pageData struct {
 	Form     map[string]string // values to put back in a form
 	Email    string
 	Name     string
-	NewPhone string // masked, during a phone change
-	CanEdit  bool   // the user backend accepts changes
-	Sessions []sessionView
-	Signup   bool // sign-up is offered
-	Reset    bool // password reset is offered
+	NewPhone string // during a phone change, the whole number as people read it
+	// NewPhoneE164 is the same number, for the form that sends a new code.
+	NewPhoneE164 string
+	CanEdit      bool // the user backend accepts changes
+	Sessions     []sessionView
+	Signup       bool // sign-up is offered
+	Reset        bool // password reset is offered
 
 	// Recovery is the account's recovery codes (nil: not kept); HasPhone
 	// says it has a phone for them to back up; Codes is a new set, shown
@@ -67,6 +77,9 @@ type pageData struct {
 	// Admin is what the admin console's pages show (console_pages.go).
 	Admin *adminPage
 }
+
+// pageLink is a link of a page: where, and its text.
+type pageLink struct{ Href, Text string }
 
 // fieldError is one problem of a form, for the error summary.
 type fieldError struct{ Field, Text string }
@@ -117,13 +130,6 @@ func (s *core) rdParam(c *gin.Context) string {
 	return s.safeRedirect(rd)
 }
 
-func orRoot(rd string) string {
-	if rd == "" {
-		return "/"
-	}
-	return rd
-}
-
 // loginPage is GET /login: the password form, the phone form for sms
 // routes, or a step-up prompt for a signed-in session lacking a method.
 func (s *pagesSurface) loginPage(c *gin.Context) {
@@ -135,7 +141,7 @@ func (s *pagesSurface) loginPage(c *gin.Context) {
 	}
 	rt := s.targetRoute(c, rd)
 	d := s.page("login.title")
-	d.RD = rd
+	d.RD, d.App = rd, s.appName(rt)
 	d.Mode = "password"
 	if rt != nil && rt.policy == PolicySMS {
 		d.Mode, d.Title = "phone", "phone_login.title"
@@ -145,7 +151,7 @@ func (s *pagesSurface) loginPage(c *gin.Context) {
 			dec := decide(rt, sess, u, s.now())
 			switch dec.verdict {
 			case allow:
-				c.Redirect(http.StatusSeeOther, orRoot(rd))
+				c.Redirect(http.StatusSeeOther, s.orHome(c, rd))
 				return
 			case forbidden:
 				s.fail(c, errForbidden)
@@ -221,7 +227,7 @@ func (s *pagesSurface) loginSubmit(c *gin.Context) {
 		return
 	}
 	noStore(c)
-	c.Redirect(http.StatusSeeOther, orRoot(rd))
+	c.Redirect(http.StatusSeeOther, s.orHome(c, rd))
 }
 
 func (s *pagesSurface) redirectOTP(c *gin.Context, rd, errMsg string) {
@@ -253,7 +259,7 @@ func (s *pagesSurface) otpPage(c *gin.Context) {
 			// Already signed in with every method the target needs (Back
 			// after signing in): on to rd, never an offer to text a code.
 			if _, u, err := s.currentUser(c); err == nil && u != nil && !s.codeNeeded(sess, u, s.targetRoute(c, rd)) {
-				c.Redirect(http.StatusSeeOther, orRoot(rd))
+				c.Redirect(http.StatusSeeOther, s.orHome(c, rd))
 				return
 			}
 			// Password proved but the code was not sent: offer to send it.
@@ -269,16 +275,27 @@ func (s *pagesSurface) otpPage(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, s.prefix+"/login?rd="+url.QueryEscape(rd))
 		return
 	}
-	s.renderOTP(c, http.StatusOK, sess, rd, nil)
+	info := ""
+	if c.Query("sent") != "" {
+		info = s.t("otp.resent", "phone", auth.MaskPhone(sess.Pending.Phone))
+	}
+	s.renderOTP(c, http.StatusOK, sess, rd, nil, info)
 }
 
 // renderOTP shows the code form for sess's pending code, with err (if
 // any) over it.
-func (s *pagesSurface) renderOTP(c *gin.Context, status int, sess *auth.Session, rd string, err error) {
+func (s *pagesSurface) renderOTP(c *gin.Context, status int, sess *auth.Session, rd string, err error, info string) {
 	d := s.page("otp.title")
-	d.RD = rd
+	d.RD, d.Info = rd, info
 	if err != nil {
 		s.setError(&d, err)
+		if errors.Is(err, auth.ErrOTPInvalid) {
+			d.Invalid = "code" // not for a refused resend: the code was not wrong
+		}
+		if errors.Is(err, auth.ErrOTPExpired) {
+			// The code is dead: sending a new one is the way on.
+			d.Mode = "dead"
+		}
 	}
 	d.Purpose = sess.Pending.Purpose
 	if d.Purpose == auth.PurposeSignup {
@@ -307,7 +324,7 @@ func (s *pagesSurface) otpSubmit(c *gin.Context) {
 		if e.retryAfter > 0 {
 			writeRetryAfter(c, e.retryAfter)
 		}
-		s.renderOTP(c, e.Status, cur, rd, err)
+		s.renderOTP(c, e.Status, cur, rd, err, "")
 		return
 	}
 	s.setSessionCookie(c, sess)
@@ -316,12 +333,14 @@ func (s *pagesSurface) otpSubmit(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, target)
 		return
 	}
-	c.Redirect(http.StatusSeeOther, orRoot(rd))
+	c.Redirect(http.StatusSeeOther, s.orHome(c, rd))
 }
 
 // otpResendSubmit is POST /otp/resend (also starts a step-up).
 func (s *pagesSurface) otpResendSubmit(c *gin.Context) {
 	rd := s.rdParam(c)
+	before, _ := s.loadSession(c)
+	resent := before != nil && before.Pending != nil // not a step-up's first code
 	sess, _, err := s.resendCode(c)
 	if err != nil {
 		e := classify(err)
@@ -331,14 +350,29 @@ func (s *pagesSurface) otpResendSubmit(c *gin.Context) {
 			if e.retryAfter > 0 {
 				writeRetryAfter(c, e.retryAfter)
 			}
-			s.renderOTP(c, e.Status, cur, rd, err)
+			s.renderOTP(c, e.Status, cur, rd, err, "")
 			return
 		}
 		s.fail(c, err)
 		return
 	}
 	s.setSessionCookie(c, sess)
+	if resent {
+		s.redirectOTPSent(c, rd)
+		return
+	}
 	s.redirectOTP(c, rd, "")
+}
+
+// redirectOTPSent is redirectOTP after a new code was sent, which the
+// code page confirms (docs/contract.md, "Portal pages").
+func (s *pagesSurface) redirectOTPSent(c *gin.Context, rd string) {
+	q := url.Values{"sent": {"1"}}
+	if rd != "" {
+		q.Set("rd", rd)
+	}
+	noStore(c)
+	c.Redirect(http.StatusSeeOther, s.prefix+"/otp?"+q.Encode())
 }
 
 // logoutPage is GET /logout: a confirmation form (logging out on GET would

@@ -209,7 +209,8 @@ func TestPhoneProblemsOnThePage(t *testing.T) {
 	for _, tt := range []struct{ typed, want string }{
 		{"", "Enter your mobile number."},
 		{"201 555 01", "That number is too short."},
-		{"+1 201 555 0100 ext. 5", "Use only digits, spaces, dashes, dots and brackets"},
+		{"+1 201 555 0100 ext. 5", "An extension cannot receive text messages."},
+		{"+1 201 555 0100 (mobile)", "Use only digits, spaces, dashes, dots and brackets"},
 		{"+999 1234 5678", "That country code doesn't exist."},
 	} {
 		t.Run(tt.typed, func(t *testing.T) {

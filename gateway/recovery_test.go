@@ -219,8 +219,8 @@ func TestFirstPhoneNeedsASecondProof(t *testing.T) {
 		t.Fatalf("password of a phone-less account on a two-factor route: %d %s\n%s", r.status, r.header.Get("Location"), r.body)
 	}
 	owner.form(crmHost, "/recovery", url.Values{"recovery_code": {issued}}).wantStatus(t, http.StatusSeeOther)
-	owner.form(appHost, "/account/phone", url.Values{"phone": {"+1 201 555 0167"}}).wantStatus(t, http.StatusOK)
-	owner.form(appHost, "/account/phone/verify", url.Values{"code": {h.sms.code(t, "+12015550167")}}).wantStatus(t, http.StatusOK)
+	owner.form(appHost, "/account/phone", url.Values{"phone": {"+1 201 555 0167"}}).wantStatus(t, http.StatusSeeOther)
+	owner.form(appHost, "/account/phone/verify", url.Values{"code": {h.sms.code(t, "+12015550167")}}).wantStatus(t, http.StatusSeeOther)
 	u, err := h.users.Lookup(context.Background(), "erin")
 	if err != nil || u.Phone != "+12015550167" {
 		t.Fatalf("erin's phone = %v, %v", u, err)
@@ -260,7 +260,12 @@ func TestResetNeedsTwoProofs(t *testing.T) {
 	}
 
 	t.Run("page asks for it", func(t *testing.T) {
-		page := h.newClient(t).browse(appHost, prefix+"/reset?u=bob")
+		c := h.newClient(t)
+		r := c.form(appHost, "/reset", url.Values{"username": {"bob"}})
+		if loc := r.header.Get("Location"); r.status != http.StatusSeeOther || strings.Contains(loc, "bob") {
+			t.Fatalf("reset step one: %d %q, want a redirect without the name typed", r.status, loc)
+		}
+		page := c.browse(appHost, r.header.Get("Location"))
 		if !strings.Contains(string(page.body), `name="recovery_code"`) {
 			t.Fatalf("reset form lacks the recovery code field:\n%s", page.body)
 		}

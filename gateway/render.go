@@ -6,6 +6,7 @@ package gateway
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -17,16 +18,17 @@ import (
 func (s *core) page(title string) pageData {
 	remember := s.sessions.Config().RememberMe
 	d := pageData{
-		Title:         title,
-		Brand:         s.portal.brand,
-		Prefix:        s.prefix,
-		CodeLength:    s.otp.CodeLength(), // 0: the SMS provider picks the length
-		RememberMe:    remember > 0,
-		RememberHours: int(remember.Round(time.Hour) / time.Hour),
-		MinPassword:   s.policy.MinLength,
-		Signup:        s.cfg.Users.Signup.Enabled && s.registry != nil,
-		Reset:         s.registry != nil,
-		WebOTP:        s.cfg.OTP.WebOTP,
+		Title:          title,
+		Brand:          s.portal.brand,
+		Prefix:         s.prefix,
+		CodeLength:     s.otp.CodeLength(), // 0: the SMS provider picks the length
+		RememberMe:     remember > 0,
+		RememberHours:  int(remember.Round(time.Hour) / time.Hour),
+		MinPassword:    s.policy.MinLength,
+		Signup:         s.cfg.Users.Signup.Enabled && s.registry != nil,
+		Reset:          s.registry != nil,
+		WebOTP:         s.cfg.OTP.WebOTP,
+		ResendCooldown: int(s.cfg.OTP.ResendCooldown / time.Second),
 	}
 	if remember >= 48*time.Hour {
 		d.RememberDays = int(remember.Round(24*time.Hour) / (24 * time.Hour))
@@ -75,29 +77,98 @@ func (s *core) setError(d *pageData, err error) int {
 	case len(e.Fields) > 0:
 		d.Fields = e.Fields
 	}
+	s.refineError(d, err, e)
 	switch len(d.Fields) {
 	case 0:
 	case 1:
 		d.Error = "" // shown next to its field
 	default:
-		d.Errors = nil
-		for _, f := range fieldOrder {
-			if msg, ok := d.Fields[f]; ok {
-				d.Errors = append(d.Errors, fieldError{f, msg})
-			}
-		}
-		var rest []string
-		for f := range d.Fields {
-			if !slices.Contains(fieldOrder, f) {
-				rest = append(rest, f)
-			}
-		}
-		slices.Sort(rest)
-		for _, f := range rest {
-			d.Errors = append(d.Errors, fieldError{f, d.Fields[f]})
-		}
+		s.summarize(d)
 	}
 	return e.Status
+}
+
+// summarize lists d's field problems, in page order, for the summary over
+// the form (which takes the focus).
+func (s *core) summarize(d *pageData) {
+	d.Errors = nil
+	for _, f := range fieldOrder {
+		if msg, ok := d.Fields[f]; ok {
+			d.Errors = append(d.Errors, fieldError{f, msg})
+		}
+	}
+	var rest []string
+	for f := range d.Fields {
+		if !slices.Contains(fieldOrder, f) {
+			rest = append(rest, f)
+		}
+	}
+	slices.Sort(rest)
+	for _, f := range rest {
+		d.Errors = append(d.Errors, fieldError{f, d.Fields[f]})
+	}
+	switch {
+	case len(d.Errors) == 1:
+		d.Error = s.t("error.invalid_input_one")
+	case d.Error == "":
+		d.Error = s.t("error.invalid_input")
+	}
+}
+
+// refineError says more on a page than the API's message does
+// (docs/contract.md, "Portal pages"): a code's last try is warned of, a
+// code killed by wrong tries says so, and a ban says how long it lasts
+// and offers the password reset.
+func (s *core) refineError(d *pageData, err error, e apiError) {
+	switch {
+	case errors.Is(err, auth.ErrOTPAttemptsUsed):
+		d.Error = s.t("otp.attempts_used")
+	case errors.Is(err, auth.ErrOTPLastAttempt):
+		d.Error = s.t("otp.last_attempt")
+	case e.Code == "rate_limited" && isResendCooldown(err):
+		if n := int((e.retryAfter + time.Second - 1) / time.Second); n > 1 {
+			d.Error = s.t("otp.resend_too_soon", "time", n)
+		} else {
+			d.Error = s.t("otp.resend_too_soon_one")
+		}
+	case errors.Is(err, auth.ErrLastTryBeforeBan):
+		d.Error = s.t("login.last_try", "wait", s.waitText(s.cfg.Regulation.BanTime))
+		s.resetLink(d)
+	case e.Code == "banned":
+		if e.retryAfter > 0 {
+			d.Error = s.t("error.banned_for", "wait", s.waitText(e.retryAfter))
+		}
+		s.resetLink(d)
+	}
+}
+
+// isResendCooldown reports whether err is a code asked for again too soon.
+func isResendCooldown(err error) bool {
+	var rl *auth.RateLimitError
+	return errors.As(err, &rl) && rl.Reason == "resend_cooldown"
+}
+
+// resetLink offers the password reset with an error, when it is offered.
+func (s *core) resetLink(d *pageData) {
+	if d.Reset {
+		href := d.Prefix + "/reset"
+		if d.RD != "" {
+			href += "?rd=" + url.QueryEscape(d.RD)
+		}
+		d.ErrorLink = &pageLink{Href: href, Text: s.t("error.reset_password")}
+	}
+}
+
+// waitText says a wait in whole minutes (rounded up), or hours past two.
+func (s *core) waitText(d time.Duration) string {
+	m := int((d + time.Minute - 1) / time.Minute)
+	switch {
+	case m <= 1:
+		return s.t("wait.minute")
+	case m < 120:
+		return s.t("wait.minutes", "n", m)
+	}
+	return s.t("wait.hours", "n", (m+59)/60)
 }
 
 // errorText is the page text of an API error: the catalogue's
@@ -137,6 +208,7 @@ func (s *core) errorData(e apiError) pageData {
 // handler); it has no form, so no CSRF token.
 func (s *core) writeErrorPage(w http.ResponseWriter, r *http.Request, e apiError) {
 	d := s.errorData(e)
+	d.Home = s.home(r)
 	d.RequestID = r.Header.Get("X-Request-Id")
 	d.Retry = retryURL(r)
 	h := w.Header()
@@ -153,6 +225,13 @@ func (s *core) renderError(c *gin.Context, e apiError) {
 		writeRetryAfter(c, e.retryAfter)
 	}
 	d := s.errorData(e)
+	d.Home = s.home(c.Request)
 	d.Retry = retryURL(c.Request)
+	if e.Code == "forbidden" {
+		// Say who is signed in: access may need another account.
+		if _, u, err := s.currentUser(c); err == nil && u != nil {
+			d.Username = u.Username
+		}
+	}
 	s.render(c, e.Status, "error.html", d)
 }

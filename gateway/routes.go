@@ -24,6 +24,7 @@ const (
 // route is one configured route, compiled for matching.
 type route struct {
 	name       string
+	display    string // display_name: what the portal calls the app
 	hostExact  string // lower-case host, or ""
 	hostSuffix string // ".example.com" for "*.example.com"
 	anyHost    bool   // "*"
@@ -56,6 +57,7 @@ func compileRoutes(rs []config.Route) (*table, error) {
 		}
 		cr := &route{
 			name:       r.Name,
+			display:    r.DisplayName,
 			prefix:     r.PathPrefix,
 			bypass:     r.BypassPaths,
 			policy:     r.Policy,

@@ -297,6 +297,7 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	p.POST("/account/password", s.limitBody, s.checkCSRF, s.pages.accountPassword)
 	p.POST("/account/phone", s.limitBody, s.checkCSRF, s.pages.accountPhone)
 	p.POST("/account/phone/verify", s.limitBody, s.checkCSRF, s.pages.accountPhoneVerify)
+	p.POST("/account/phone/cancel", s.limitBody, s.checkCSRF, s.pages.accountPhoneCancel)
 	p.POST("/account/sessions/revoke", s.limitBody, s.checkCSRF, s.pages.accountRevoke)
 	p.GET("/recovery", s.pages.recoveryPage)
 	p.POST("/recovery", s.limitBody, s.checkCSRF, s.pages.recoverySubmit)

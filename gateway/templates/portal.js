@@ -62,7 +62,14 @@
       }, 0);
     });
   });
-  window.addEventListener('pageshow', function () {
+  // A portal page brought back by Back from the browser's memory would
+  // show a state that is gone (a code form after signing in): ask the
+  // server again, which sends a signed-in person on.
+  window.addEventListener('pageshow', function (e) {
+    if (e.persisted) {
+      location.reload();
+      return;
+    }
     all('form[data-busy]').forEach(function (form) {
       delete form.dataset.busy;
       all('button.busy', form).forEach(function (b) {
@@ -141,9 +148,14 @@
     }).catch(function () {});
   }
 
-  // The resend button waits out the cooldown, counting down.
+  // The resend button waits out the cooldown, counting down (without the
+  // script it stays pressable, with a note of the wait), and says when
+  // it is ready in the page's live region.
+  var live = doc.getElementById('otp-live');
+  all('[data-countdown-note]').forEach(function (note) { note.hidden = true; });
   all('[data-countdown]').forEach(function (btn) {
     var wait = btn.dataset.wait, ready = btn.dataset.ready;
+    btn.removeAttribute('aria-describedby');
     countdown(parseInt(btn.dataset.countdown, 10) || 0, function (left) {
       if (left > 0) {
         btn.disabled = true;
@@ -151,6 +163,9 @@
       } else {
         btn.disabled = false;
         btn.textContent = ready;
+        if (live && btn.dataset.live) {
+          live.textContent = btn.dataset.live;
+        }
       }
     });
   });
@@ -177,7 +192,8 @@
       input.type = show ? 'text' : 'password';
       btn.textContent = show ? btn.dataset.hide : btn.dataset.show;
       btn.setAttribute('aria-label', show ? btn.dataset.hideLabel : btn.dataset.showLabel);
-      input.focus();
+      // The focus stays on the button: pressing it again hides the
+      // password, and Enter never sends the form half filled in.
     });
     // Never leave a password shown when the form is sent (browsers would
     // not offer to save it).

@@ -13,6 +13,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,6 +46,9 @@ type gateway struct {
 type options struct {
 	// portal is the YAML of the portal section ("" = defaults).
 	portal string
+	// routes is the YAML of the routes list, with UPSTREAM for the demo
+	// app's address ("" = the usual four routes).
+	routes string
 	// usersFile, when set, is a users.yaml: the file backend instead of
 	// accounts in the store (and no sign-up).
 	usersFile string
@@ -72,6 +77,14 @@ func startGateway(t *testing.T, o options) *gateway {
 	if out, err := exec.Command(binary, "keygen", "-o", key).CombinedOutput(); err != nil {
 		t.Fatalf("keygen: %v\n%s", err, out)
 	}
+	routes := o.routes
+	if routes == "" {
+		routes = `  - { name: app, host: "*", path_prefix: "/", upstream: UPSTREAM, policy: two_factor }
+  - { name: admin, host: "*", path_prefix: "/admin", upstream: UPSTREAM, policy: two_factor, groups: [admins] }
+  - { name: status, host: "*", path_prefix: "/status", upstream: UPSTREAM, policy: sms }
+  - { name: other-host, host: "localhost", path_prefix: "/", upstream: UPSTREAM, policy: password }
+`
+	}
 	portal := o.portal
 	if portal == "" {
 		portal = "  app_name: \"Gatehouse\"\n"
@@ -98,11 +111,7 @@ identity:
   signing_key_file: %[4]q
 portal:
 %[6]sroutes:
-  - { name: app, host: "*", path_prefix: "/", upstream: %[5]q, policy: two_factor }
-  - { name: admin, host: "*", path_prefix: "/admin", upstream: %[5]q, policy: two_factor, groups: [admins] }
-  - { name: status, host: "*", path_prefix: "/status", upstream: %[5]q, policy: sms }
-  - { name: other-host, host: "localhost", path_prefix: "/", upstream: %[5]q, policy: password }
-`, port, g.base, g.smsFile, key, upstream.URL, portal, usersSection(o))
+%[8]s`, port, g.base, g.smsFile, key, upstream.URL, portal, usersSection(o), strings.ReplaceAll(routes, "UPSTREAM", strconv.Quote(upstream.URL)))
 	cfgFile := filepath.Join(dir, "gateway.yaml")
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"html/template"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -156,7 +157,9 @@ code{font-size:.9em}button{padding:.5rem 1rem}
 
 // ServeHTTP renders the identity the request carries.
 func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	v := view{User: r.Header.Get(a.user), Path: r.URL.Path, Logout: "/_gatehouse/logout", Account: "/_gatehouse/account"}
+	v := view{User: r.Header.Get(a.user), Path: r.URL.Path, Logout: "/_gatehouse/logout",
+		// The account page links back here.
+		Account: "/_gatehouse/account?rd=" + url.QueryEscape(r.URL.RequestURI())}
 	for _, h := range a.shown {
 		if val := r.Header.Get(h); val != "" || slices.Contains([]string{a.user}, h) {
 			v.Headers = append(v.Headers, row{h, val})
