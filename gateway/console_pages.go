@@ -23,7 +23,7 @@ type adminPage struct {
 	Audit    []auth.AuditRecord
 	Issued   string // a one-time code just issued, shown once
 	IssuedTo string
-	CanEdit  bool // accounts can be changed (users.backend: redis)
+	CanEdit  bool             // accounts can be changed (users.backend: redis)
 	Budget   []auth.BudgetUse // otp.budget's current windows
 }
 
