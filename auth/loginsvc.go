@@ -178,11 +178,11 @@ type PasswordIn struct {
 	Login, Password string    // as typed
 	Remember        bool      // remember-me asked
 	NeedsCode       NeedsCode // whether a code must follow
-	// Accepts are the second factors the target accepts (MethodSMS,
-	// MethodOTP); nil: every one. When a code must follow and the account
-	// has an authenticator app the target accepts, the app's code is
-	// asked for rather than a text sent.
-	Accepts []string
+	// Accepts returns the second factors the target accepts (MethodSMS,
+	// MethodOTP) for u; a nil func or list: every one. When a code must
+	// follow and the account has an authenticator app the target
+	// accepts, the app's code is asked for rather than a text sent.
+	Accepts func(sess *Session, u *User) []string
 }
 
 // Password checks the password and signs in with {pwd}; when in.NeedsCode
@@ -229,7 +229,11 @@ func (l *Login) Password(ctx context.Context, c Client, sess *Session, in Passwo
 		l.obs.Audit(ctx, c, Event{Name: "login_succeeded", User: u.Username, Attrs: []any{"methods", "pwd"}})
 		return Step{Session: sess}, nil
 	}
-	if app, err := l.appFirst(ctx, u, in.Accepts); err != nil || app {
+	var accepted []string
+	if in.Accepts != nil {
+		accepted = in.Accepts(sess, u)
+	}
+	if app, err := l.appFirst(ctx, u, accepted); err != nil || app {
 		return Step{Session: sess, TOTP: app}, err // the password proof is saved
 	}
 	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, in.Remember, PurposeLogin, true)

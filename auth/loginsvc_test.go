@@ -137,7 +137,7 @@ var (
 func (w *loginWorld) signIn(t *testing.T) *auth.Session {
 	t.Helper()
 	ctx := context.Background()
-	st, err := w.login.Password(ctx, client, nil, auth.PasswordIn{Login: "alice", Password: lwPassword, NeedsCode: alwaysCode, Accepts: []string{auth.MethodSMS}})
+	st, err := w.login.Password(ctx, client, nil, auth.PasswordIn{Login: "alice", Password: lwPassword, NeedsCode: alwaysCode, Accepts: smsOnly})
 	if err != nil {
 		t.Fatal(err)
 	}

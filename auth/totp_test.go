@@ -15,6 +15,9 @@ import (
 	"github.com/pquerna/otp/totp"
 )
 
+// smsOnly is the Accepts of a target that takes text-message codes only.
+func smsOnly(*auth.Session, *auth.User) []string { return []string{auth.MethodSMS} }
+
 // recordingStore is a memory store that keeps every value written, to
 // show what the store would hold at rest.
 type recordingStore struct {
@@ -79,7 +82,10 @@ func (w *loginWorld) enrolApp(t *testing.T) (string, *auth.Session) {
 // accepted second factors and returns the step.
 func (w *loginWorld) passwordStep(t *testing.T, accepted []string) auth.Step {
 	t.Helper()
-	st, err := w.login.Password(context.Background(), client, nil, auth.PasswordIn{Login: "alice", Password: lwPassword, NeedsCode: alwaysCode, Accepts: accepted})
+	st, err := w.login.Password(context.Background(), client, nil, auth.PasswordIn{
+		Login: "alice", Password: lwPassword, NeedsCode: alwaysCode,
+		Accepts: func(*auth.Session, *auth.User) []string { return accepted },
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
