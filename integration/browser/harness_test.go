@@ -44,6 +44,10 @@ type gateway struct {
 type options struct {
 	// portal is the YAML of the portal section ("" = defaults).
 	portal string
+	// totp turns authenticator apps on and adds the routes /vault
+	// (two_factor, second_factors: [otp]) and /texts (two_factor,
+	// second_factors: [sms]).
+	totp bool
 }
 
 // startGateway writes a demo-like configuration and runs the binary on it:
@@ -60,7 +64,7 @@ func startGateway(t *testing.T, o options) *gateway {
 		smsFile: filepath.Join(dir, "sms.jsonl"),
 		dir:     dir,
 	}
-	app := demoapp.New(g.base+"/_gatehouse/jwks.json", g.base, []string{"app", "admin", "status", "other-host"},
+	app := demoapp.New(g.base+"/_gatehouse/jwks.json", g.base, []string{"app", "admin", "status", "other-host", "vault", "texts"},
 		"X-Auth-User", "X-Auth-Assertion", []string{"X-Auth-User", "X-Auth-Email", "X-Auth-Name", "X-Auth-Groups", "X-Auth-Methods", "X-Auth-Assertion"})
 	upstream := httptest.NewServer(app)
 	t.Cleanup(upstream.Close)
@@ -72,6 +76,16 @@ func startGateway(t *testing.T, o options) *gateway {
 	portal := o.portal
 	if portal == "" {
 		portal = "  app_name: \"Gatehouse\"\n"
+	}
+	var totpSection, totpRoutes string
+	if o.totp {
+		keyFile := filepath.Join(dir, "totp.key")
+		if err := os.WriteFile(keyFile, []byte("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		totpSection = fmt.Sprintf("totp:\n  enabled: true\n  secret_key_file: %q\n", keyFile)
+		totpRoutes = fmt.Sprintf("  - { name: vault, host: \"*\", path_prefix: \"/vault\", upstream: %[1]q, policy: two_factor, second_factors: [otp] }\n"+
+			"  - { name: texts, host: \"*\", path_prefix: \"/texts\", upstream: %[1]q, policy: two_factor, second_factors: [sms] }\n", upstream.URL)
 	}
 	cfg := fmt.Sprintf(`server:
   listen: "127.0.0.1:%[1]d"
@@ -96,13 +110,13 @@ sms:
   console: { file: %[3]q }
 identity:
   signing_key_file: %[4]q
-portal:
+%[7]sportal:
 %[6]sroutes:
   - { name: app, host: "*", path_prefix: "/", upstream: %[5]q, policy: two_factor }
   - { name: admin, host: "*", path_prefix: "/admin", upstream: %[5]q, policy: two_factor, groups: [admins] }
   - { name: status, host: "*", path_prefix: "/status", upstream: %[5]q, policy: sms }
   - { name: other-host, host: "localhost", path_prefix: "/", upstream: %[5]q, policy: password }
-`, port, g.base, g.smsFile, key, upstream.URL, portal)
+%[8]s`, port, g.base, g.smsFile, key, upstream.URL, portal, totpSection, totpRoutes)
 	cfgFile := filepath.Join(dir, "gateway.yaml")
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
