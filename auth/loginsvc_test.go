@@ -123,6 +123,7 @@ func newLoginWorld(t *testing.T) *loginWorld {
 		Registry:  w.users, Hasher: cheapHasher, KV: store,
 		Policy: auth.PasswordPolicy{MinLength: 8, MaxLength: 128}, Signup: true, Region: "US",
 		Observer: w.events, Clock: clock, TOTP: w.totp,
+		Recovery: auth.NewRecovery(store, []byte("recovery-names-key-0123456789ab!"), clock),
 	})
 	return w
 }

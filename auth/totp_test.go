@@ -297,6 +297,14 @@ func TestTOTPEnrolNeedsFreshProofs(t *testing.T) {
 	if _, err := w.login.TOTPEnrolStart(ctx, client, fresh, u); !errors.Is(err, auth.ErrFreshProofNeeded) {
 		t.Fatalf("second enrolment: %v, want ErrFreshProofNeeded", err)
 	}
+	// Moving the phone or making recovery codes binds an authenticator
+	// too: the app's proof is needed as well.
+	if _, err := w.login.PhoneChangeStart(ctx, client, fresh, u, "+12015550177"); !errors.Is(err, auth.ErrFreshProofNeeded) {
+		t.Fatalf("phone change without the app's proof: %v, want ErrFreshProofNeeded", err)
+	}
+	if _, err := w.login.NewRecoveryCodes(ctx, client, fresh, u); !errors.Is(err, auth.ErrFreshProofNeeded) {
+		t.Fatalf("recovery codes without the app's proof: %v, want ErrFreshProofNeeded", err)
+	}
 }
 
 // hasReason reports whether an event name with reason was recorded.
