@@ -59,11 +59,14 @@ func TestTOTPInBrowser(t *testing.T) {
 		if got := strings.TrimSpace(tb.text("#totp-secret")); got != secret {
 			t.Fatalf("after a wrong code the page shows key %q, want the same %q", got, secret)
 		}
+		tb.wantText("That code is not right, or it was already used.")
+		tb.shot("totp-enrol-wrong-code")
 		tb.typeIn("#code", appCode(t, secret, time.Now()))
 		tb.click("form[action$='/account/totp/confirm'] button[type=submit]")
 		tb.wantPath("/_gatehouse/account")
 		tb.wantText("Your authenticator app is set up.")
 		tb.wantText("Remove the authenticator app")
+		tb.shot("account-totp")
 	})
 	if secret == "" {
 		t.FailNow()
