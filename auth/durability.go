@@ -51,6 +51,15 @@ func ClassOf(key string) KeyClass {
 		return KeyRecord
 	case strings.HasPrefix(key, "reg:ban:"), strings.HasPrefix(key, "reg:lock:"):
 		return KeyBan
+	case strings.HasPrefix(key, "totp:") && strings.Contains(key, ":n:"):
+		// A claimed time step of an authenticator app: lost, the code
+		// would work again within its window; replayed if absent.
+		return KeyBan
+	case strings.HasPrefix(key, "totp:"):
+		// An app's record: a lost removal brings the app back. A later
+		// enrolment reuses the name, so a replayed removal can end it
+		// too: stricter, and rare.
+		return KeyRevocable
 	}
 	return KeyOther
 }

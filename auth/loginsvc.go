@@ -102,6 +102,9 @@ type LoginDeps struct {
 	// Recovery keeps recovery codes; nil: none (docs/contract.md,
 	// "Recovery codes").
 	Recovery *Recovery
+	// TOTP keeps authenticator apps; nil: totp.enabled is off
+	// (docs/contract.md, "Authenticator apps").
+	TOTP *TOTP
 	// ResetOff turns password reset off (users.reset.enabled: false).
 	ResetOff bool
 	// ResetNeedsRecovery says whether a password reset of u needs a
@@ -160,6 +163,9 @@ type Step struct {
 	// Code is the challenge of a code just sent (or started, for a
 	// decoy), nil when none was.
 	Code *Challenge
+	// TOTP says the second factor asked next is the authenticator app's
+	// code (nothing was sent; Resend texts a code instead).
+	TOTP bool
 }
 
 // NeedsCode reports whether the person signing in as u with session sess
@@ -172,10 +178,17 @@ type PasswordIn struct {
 	Login, Password string    // as typed
 	Remember        bool      // remember-me asked
 	NeedsCode       NeedsCode // whether a code must follow
+	// Accepts returns the second factors the target accepts (MethodSMS,
+	// MethodOTP) for u; a nil func or list: every one. When a code must
+	// follow and the account has an authenticator app the target
+	// accepts, the app's code is asked for rather than a text sent.
+	Accepts func(sess *Session, u *User) []string
 }
 
 // Password checks the password and signs in with {pwd}; when in.NeedsCode
-// says so, it sends a code and returns its challenge. Bans and failures
+// says so, it asks for the authenticator app's code (Step.TOTP) when the
+// account has one in.Accepts takes, or else sends a code and returns its
+// challenge. Bans and failures
 // count against the account the login resolves to, however it was
 // spelled (docs/contract.md, "Regulation").
 func (l *Login) Password(ctx context.Context, c Client, sess *Session, in PasswordIn) (Step, error) {
@@ -220,6 +233,13 @@ func (l *Login) Password(ctx context.Context, c Client, sess *Session, in Passwo
 		}
 		l.obs.Audit(ctx, c, Event{Name: "login_succeeded", User: u.Username, Attrs: []any{"methods", "pwd"}})
 		return Step{Session: sess}, nil
+	}
+	var accepted []string
+	if in.Accepts != nil {
+		accepted = in.Accepts(sess, u)
+	}
+	if app, err := l.appFirst(ctx, u, accepted); err != nil || app {
+		return Step{Session: sess, TOTP: app}, err // the password proof is saved
 	}
 	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, in.Remember, PurposeLogin, true)
 	return Step{Session: sess, Code: ch}, err

@@ -224,10 +224,10 @@ func (l *Login) PhoneChangeStart(ctx context.Context, c Client, sess *Session, u
 	// to the current number or a recovery code; an account without a
 	// number binds its first one with a recovery code (an administrator's
 	// issued one), since the password alone would turn one stolen factor
-	// into two (docs/contract.md, "Account page").
-	since := l.now().Add(-CredentialChangeAge)
-	if !sess.Has(MethodPassword, since) || !sess.Satisfies(MethodSMS, since) {
-		return Step{}, ErrFreshProofNeeded
+	// into two (docs/contract.md, "Account page"). An account with an
+	// authenticator app proves it too.
+	if err := l.freshProofs(ctx, sess, u); err != nil {
+		return Step{}, err
 	}
 	e164, err := NormalizePhone(phone, l.d.Region)
 	if err != nil {

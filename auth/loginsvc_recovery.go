@@ -96,9 +96,8 @@ func (l *Login) NewRecoveryCodes(ctx context.Context, c Client, sess *Session, u
 	if u.Phone == "" {
 		return nil, ErrRecoveryNeedsPhone
 	}
-	since := l.now().Add(-CredentialChangeAge)
-	if sess == nil || !sess.Has(MethodPassword, since) || !sess.Satisfies(MethodSMS, since) {
-		return nil, ErrFreshProofNeeded
+	if err := l.freshProofs(ctx, sess, u); err != nil {
+		return nil, err
 	}
 	codes, err := l.d.Recovery.Generate(ctx, u.Username)
 	if err != nil {

@@ -24,6 +24,8 @@ type loginWorld struct {
 	clock    *storetest.Clock
 	sms      *codeBox
 	events   *eventLog
+	totp     *auth.TOTP
+	store    *recordingStore
 }
 
 // codeBox is a sender that keeps the messages it was given.
@@ -95,8 +97,8 @@ const (
 func newLoginWorld(t *testing.T) *loginWorld {
 	t.Helper()
 	clock := storetest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
-	store := memstore.New(clock)
-	w := &loginWorld{clock: clock, sms: &codeBox{}, events: &eventLog{}}
+	store := &recordingStore{Store: memstore.New(clock)}
+	w := &loginWorld{clock: clock, sms: &codeBox{}, events: &eventLog{}, store: store}
 	w.users = storeusers.New(store, "US")
 	hash, err := cheapHasher.Hash(context.Background(), lwPassword)
 	if err != nil {
@@ -110,13 +112,18 @@ func newLoginWorld(t *testing.T) *loginWorld {
 		MaxSends: 50, SendWindow: time.Hour,
 		Message: template.Must(template.New("m").Parse("Your {{.App}} code is {{.Code}}.")),
 	}, clock, nil)
+	var err2 error
+	if w.totp, err2 = auth.NewTOTP(store, []byte("totp-names-key-0123456789abcdef!"), []byte("0123456789abcdef0123456789abcdef"), "Acme", clock); err2 != nil {
+		t.Fatal(err2)
+	}
 	w.sessions = auth.NewSessions(store, auth.SessionConfig{IdleTimeout: time.Hour, AbsoluteTimeout: 12 * time.Hour, RememberMe: 24 * time.Hour}, clock, nil)
 	w.login = auth.NewLogin(auth.LoginDeps{
 		Users: w.users, Authn: auth.NewAuthenticator(w.users, cheapHasher, nil), Sessions: w.sessions, OTP: otp,
 		Regulator: auth.NewRegulator(store, []byte("fedcba9876543210fedcba9876543210"), auth.RegulationConfig{MaxFailures: 5, FindTime: time.Minute, BanTime: 5 * time.Minute}),
 		Registry:  w.users, Hasher: cheapHasher, KV: store,
 		Policy: auth.PasswordPolicy{MinLength: 8, MaxLength: 128}, Signup: true, Region: "US",
-		Observer: w.events, Clock: clock,
+		Observer: w.events, Clock: clock, TOTP: w.totp,
+		Recovery: auth.NewRecovery(store, []byte("recovery-names-key-0123456789ab!"), clock),
 	})
 	return w
 }
@@ -131,7 +138,7 @@ var (
 func (w *loginWorld) signIn(t *testing.T) *auth.Session {
 	t.Helper()
 	ctx := context.Background()
-	st, err := w.login.Password(ctx, client, nil, auth.PasswordIn{Login: "alice", Password: lwPassword, NeedsCode: alwaysCode})
+	st, err := w.login.Password(ctx, client, nil, auth.PasswordIn{Login: "alice", Password: lwPassword, NeedsCode: alwaysCode, Accepts: smsOnly})
 	if err != nil {
 		t.Fatal(err)
 	}

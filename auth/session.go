@@ -18,6 +18,9 @@ import (
 const (
 	MethodPassword = "pwd"
 	MethodSMS      = "sms"
+	// MethodOTP is a code from an authenticator app (TOTP, RFC 8176
+	// "otp"): a second factor, never the first.
+	MethodOTP = "otp"
 	// MethodRecovery is a recovery code (docs/contract.md, "Recovery
 	// codes"): it stands in for the second factor, never for the password.
 	MethodRecovery = "rc"
@@ -25,7 +28,7 @@ const (
 
 // Proof is one method the person proved, and when.
 type Proof struct {
-	Method string `json:"m"` // MethodPassword, MethodSMS or MethodRecovery
+	Method string `json:"m"` // MethodPassword, MethodSMS, MethodOTP or MethodRecovery
 	At     int64  `json:"t"` // unix seconds
 }
 
@@ -73,20 +76,24 @@ func (s *Session) Has(method string, notBefore time.Time) bool {
 
 // Satisfies reports whether the session meets a policy's need for
 // method, proved no earlier than notBefore: as Has, except that a
-// recovery code stands in for the second factor (docs/contract.md,
-// "Recovery codes"). Only the login service's RecoveryCode adds one, and
-// only after the password.
+// recovery code stands in for any second factor, a text-message code or
+// an authenticator app's (docs/contract.md, "Recovery codes"). Only the
+// login service's RecoveryCode adds one, and only after the password.
 func (s *Session) Satisfies(method string, notBefore time.Time) bool {
-	if method == MethodSMS && s.Has(MethodRecovery, notBefore) {
+	if (method == MethodSMS || method == MethodOTP) && s.Has(MethodRecovery, notBefore) {
 		return true
 	}
 	return s.Has(method, notBefore)
 }
 
-// Methods returns the proved methods in canonical order (pwd, sms, rc).
+// SessionMethods are the methods a session can carry, in canonical order.
+var SessionMethods = [...]string{MethodPassword, MethodSMS, MethodOTP, MethodRecovery}
+
+// Methods returns the proved methods in canonical order (pwd, sms, otp,
+// rc).
 func (s *Session) Methods() []string {
 	out := make([]string, 0, 2)
-	for _, m := range []string{MethodPassword, MethodSMS, MethodRecovery} {
+	for _, m := range SessionMethods {
 		if s.Has(m, time.Time{}) {
 			out = append(out, m)
 		}

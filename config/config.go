@@ -1,6 +1,11 @@
 package config
 
-import "time"
+import (
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"time"
+)
 
 // Config is the whole gateway.yaml. Field names follow the YAML keys; see
 // docs/contract.md for the meaning of each key. Secrets given as `<key>_file` are
@@ -12,6 +17,7 @@ type Config struct {
 	Users      Users      `yaml:"users"`
 	Hashing    Hashing    `yaml:"hashing"`
 	OTP        OTP        `yaml:"otp"`
+	TOTP       TOTP       `yaml:"totp"`
 	SMS        SMS        `yaml:"sms"`
 	Regulation Regulation `yaml:"regulation"`
 	Admin      Admin      `yaml:"admin"`
@@ -231,6 +237,37 @@ type Budget struct {
 	PerPrefixPerHour  int `yaml:"per_prefix_per_hour"`  // per number without its last 4 digits, per hour
 }
 
+// TOTP configures authenticator apps (docs/contract.md, "Authenticator
+// apps"): codes per RFC 6238 as a second factor beside text messages.
+type TOTP struct {
+	// Enabled offers authenticator apps on the account page and accepts
+	// their codes; it needs a secret key.
+	Enabled bool `yaml:"enabled"`
+	// Issuer is the name apps show beside the account; "" is
+	// portal.app_name.
+	Issuer string `yaml:"issuer"`
+	// SecretKey encrypts the apps' secrets in the store (AES-256-GCM):
+	// 32 random bytes in standard base64. Losing it loses every
+	// enrolment; changing it makes them fail to decrypt.
+	SecretKey     string `yaml:"secret_key"`
+	SecretKeyFile string `yaml:"secret_key_file"`
+}
+
+// TOTPKeyLen is the length of totp.secret_key once decoded.
+const TOTPKeyLen = 32
+
+// DecodeTOTPKey decodes totp.secret_key (standard base64, 32 bytes).
+func DecodeTOTPKey(s string) ([]byte, error) {
+	k, err := base64.StdEncoding.Strict().DecodeString(strings.TrimSpace(s))
+	if err != nil {
+		return nil, fmt.Errorf("not standard base64: %w", err)
+	}
+	if len(k) != TOTPKeyLen {
+		return nil, fmt.Errorf("decodes to %d bytes, want %d", len(k), TOTPKeyLen)
+	}
+	return k, nil
+}
+
 // SMS selects and configures the SMS provider.
 type SMS struct {
 	Provider string        `yaml:"provider"`
@@ -347,7 +384,11 @@ type Route struct {
 	BypassPaths  []string      `yaml:"bypass_paths"`
 	MaxAuthAge   time.Duration `yaml:"max_auth_age"`
 	PreserveHost bool          `yaml:"preserve_host"`
-	Timeouts     RouteTimeouts `yaml:"timeouts"`
+	// SecondFactors are the second factors a two_factor route accepts
+	// after the password ("sms", "otp"); empty: every one the account
+	// has.
+	SecondFactors []string      `yaml:"second_factors"`
+	Timeouts      RouteTimeouts `yaml:"timeouts"`
 	// Cache is what the gateway does to the cacheability of the answers
 	// it forwards to signed-in requests: RouteCacheNoStore (the default,
 	// "" too) or RouteCacheAllow.

@@ -154,7 +154,7 @@ func allKeys(t *testing.T) []string {
 // example mentions in comments rather than sets.
 func secretFileKey(key string) bool {
 	switch key {
-	case "store.redis.password_file", "sms.twilio.auth_token_file", "sms.twilio.api_key_secret_file", "sms.sinch.key_secret_file", "sms.webhook.secret_file":
+	case "store.redis.password_file", "sms.twilio.auth_token_file", "sms.twilio.api_key_secret_file", "sms.sinch.key_secret_file", "sms.webhook.secret_file", "totp.secret_key_file":
 		return true
 	}
 	return false

@@ -515,6 +515,7 @@ func (c *Config) secrets() []secret {
 		{"sms.twilio.api_key_secret", &c.SMS.Twilio.APIKeySecret, &c.SMS.Twilio.APIKeySecretFile},
 		{"sms.sinch.key_secret", &c.SMS.Sinch.KeySecret, &c.SMS.Sinch.KeySecretFile},
 		{"sms.webhook.secret", &c.SMS.Webhook.Secret, &c.SMS.Webhook.SecretFile},
+		{"totp.secret_key", &c.TOTP.SecretKey, &c.TOTP.SecretKeyFile},
 	}
 }
 

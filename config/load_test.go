@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -761,5 +762,29 @@ func TestRelativePathsFollowTheConfigFile(t *testing.T) {
 		if got != want {
 			t.Errorf("path %q, want %q", got, want)
 		}
+	}
+}
+
+// TestTOTPSecretKeyFile: totp.secret_key_file is read like every secret;
+// a key that does not decode to 32 bytes is reported at the _file key's
+// line, without showing the key.
+func TestTOTPSecretKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	good := writeFile(t, dir, "totp.key", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n")
+	bad := writeFile(t, dir, "short.key", "c2hvcnQta2V5LWxlYWs=\n")
+	cfg := mustParse(t, "totp:\n  enabled: true\n  secret_key_file: "+good+"\n")
+	if k, err := config.DecodeTOTPKey(cfg.TOTP.SecretKey); err != nil || len(k) != 32 {
+		t.Fatalf("key from the file: %d bytes, %v", len(k), err)
+	}
+	if slices.Contains(keys(cfg.Validate()), "totp.secret_key_file") {
+		t.Errorf("a good key file is reported: %v", cfg.Validate())
+	}
+	cfg = mustParse(t, "totp:\n  enabled: true\n  secret_key_file: "+bad+"\n")
+	err := cfg.Validate()
+	if !slices.Contains(locations(err), located{3, "totp.secret_key_file"}) {
+		t.Fatalf("bad key file: problems at %v, want line 3 totp.secret_key_file (%v)", locations(err), err)
+	}
+	if strings.Contains(err.Error(), "c2hvcnQta2V5LWxlYWs") {
+		t.Errorf("the error shows the key: %v", err)
 	}
 }

@@ -30,6 +30,7 @@ var (
 	smsProviders  = []string{"console", "twilio_messaging", "twilio_verify", "sinch", "webhook"}
 	routePolicies = []string{"bypass", "password", "sms", "two_factor", "deny"}
 	routeCaches   = []string{RouteCacheNoStore, RouteCacheAllow}
+	secondFactors = []string{"sms", "otp"}
 )
 
 var (
@@ -102,6 +103,7 @@ func (c *Config) Check() (warnings []*Problem, err error) {
 	v.users()
 	v.hashing()
 	v.otp()
+	v.totp()
 	v.sms()
 	v.regulation()
 	v.admin()
@@ -778,10 +780,58 @@ func (v *validator) routes() {
 		if r.Cache != "" {
 			v.oneOf(p+".cache", r.Cache, routeCaches)
 		}
+		v.routeSecondFactors(p, r)
 		if r.MaxAuthAge < 0 {
 			v.add(p+".max_auth_age", "must be 0 (no limit) or more, it is %s", r.MaxAuthAge)
 		}
 		v.routeTimeouts(p+".timeouts", r.Timeouts)
+	}
+}
+
+// totp checks the authenticator-app settings: enabled needs a key that
+// decodes to TOTPKeyLen bytes.
+func (v *validator) totp() {
+	t := v.c.TOTP
+	switch {
+	case t.SecretKey != "":
+		if _, err := DecodeTOTPKey(t.SecretKey); err != nil {
+			v.add(v.secretKey("totp.secret_key"), "%v (create one with `openssl rand -base64 32`)", err)
+		}
+	case t.Enabled:
+		v.add("totp.secret_key_file", "required when totp.enabled is true: a file holding 32 random bytes in base64 (`openssl rand -base64 32`)")
+	}
+	if strings.ContainsAny(t.Issuer, ":/?#") || utf8.RuneCountInString(t.Issuer) > maxAppName {
+		v.add("totp.issuer", "must be at most %d characters, without : / ? or #", maxAppName)
+	}
+}
+
+// secretKey is the key a secret was given under: <key>_file when it was
+// read from a file.
+func (v *validator) secretKey(key string) string {
+	if v.c.Line(key) == 0 && v.c.Line(key+"_file") != 0 {
+		return key + "_file"
+	}
+	return key
+}
+
+// routeSecondFactors checks routes[].second_factors (at p): known
+// methods, once each, on a two_factor route, otp only with totp.enabled.
+func (v *validator) routeSecondFactors(p string, r Route) {
+	if len(r.SecondFactors) > 0 && r.Policy != "two_factor" {
+		v.add(p+".second_factors", "only a two_factor route takes second factors (policy is %q)", r.Policy)
+		return
+	}
+	seen := map[string]bool{}
+	for j, m := range r.SecondFactors {
+		key := fmt.Sprintf("%s.second_factors.%d", p, j)
+		switch {
+		case !v.oneOf(key, m, secondFactors):
+		case seen[m]:
+			v.add(key, "%q is listed twice", m)
+		case m == "otp" && !v.c.TOTP.Enabled:
+			v.add(key, "\"otp\" needs totp.enabled: true")
+		}
+		seen[m] = true
 	}
 }
 

@@ -338,6 +338,26 @@ func TestValidateRules(t *testing.T) {
 		{"route host URL", fn(func(c *config.Config) { c.Routes[0].Host = "https://app.example.com" }), []string{"routes.0.host"}},
 		{"route host with port", fn(func(c *config.Config) { c.Routes[0].Host = "app.example.com:8443" }), []string{"routes.0.host"}},
 		{"route host invalid", fn(func(c *config.Config) { c.Routes[0].Host = "app..example.com" }), []string{"routes.0.host"}},
+		{"second_factors on a password route", fn(func(c *config.Config) { c.Routes[0].Policy = "password"; c.Routes[0].SecondFactors = []string{"sms"} }), []string{"routes.0.second_factors"}},
+		{"second_factors unknown", fn(func(c *config.Config) {
+			c.Routes[0].Policy = "two_factor"
+			c.Routes[0].SecondFactors = []string{"sms", "hwk"}
+		}), []string{"routes.0.second_factors.1"}},
+		{"second_factors twice", fn(func(c *config.Config) {
+			c.Routes[0].Policy = "two_factor"
+			c.Routes[0].SecondFactors = []string{"sms", "sms"}
+		}), []string{"routes.0.second_factors.1"}},
+		{"second_factors otp without totp", fn(func(c *config.Config) { c.Routes[0].Policy = "two_factor"; c.Routes[0].SecondFactors = []string{"otp"} }), []string{"routes.0.second_factors.0"}},
+		{"second_factors otp with totp", fn(func(c *config.Config) {
+			c.Routes[0].Policy = "two_factor"
+			c.Routes[0].SecondFactors = []string{"otp", "sms"}
+			c.TOTP = config.TOTP{Enabled: true, SecretKey: totpKey}
+		}), nil},
+		// totp
+		{"totp enabled without key", fn(func(c *config.Config) { c.TOTP.Enabled = true }), []string{"totp.secret_key_file"}},
+		{"totp key not base64", fn(func(c *config.Config) { c.TOTP = config.TOTP{Enabled: true, SecretKey: "not base64!"} }), []string{"totp.secret_key"}},
+		{"totp key too short", fn(func(c *config.Config) { c.TOTP = config.TOTP{Enabled: true, SecretKey: "c2hvcnQ="} }), []string{"totp.secret_key"}},
+		{"totp issuer with colon", fn(func(c *config.Config) { c.TOTP.Issuer = "Acme: CRM" }), []string{"totp.issuer"}},
 		{"route host bad wildcard", fn(func(c *config.Config) { c.Routes[0].Host = "app.*.example.com" }), []string{"routes.0.host"}},
 		{"route host wildcard", fn(func(c *config.Config) { c.Routes[0].Host = "*.example.com" }), nil},
 		{"route host any", fn(func(c *config.Config) { c.Routes[0].Host = "*" }), nil},
@@ -393,6 +413,9 @@ func TestValidateRules(t *testing.T) {
 		})
 	}
 }
+
+// totpKey is a valid totp.secret_key (32 bytes).
+const totpKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 
 func fn(fs ...func(c *config.Config)) []func(c *config.Config) { return fs }
 
@@ -465,6 +488,7 @@ func TestValidateNeverShowsSecrets(t *testing.T) {
 	cfg.Store.Redis.Password = "redispw-leak"
 	cfg.Store.Redis.Addrs = nil
 	cfg.Routes[0].Upstream = "ftp://u:upstream-leak@backend"
+	cfg.TOTP = config.TOTP{Enabled: true, SecretKey: "totp-key-leak"}
 	err := cfg.Validate()
 	if err == nil {
 		t.Fatal("Validate accepted a broken configuration")

@@ -72,11 +72,15 @@ func (s *pagesSurface) signupSubmit(c *gin.Context) {
 // login page and returns nil.
 func (s *pagesSurface) accountUser(c *gin.Context) (*auth.Session, *auth.User) {
 	sess, u, err := s.currentUser(c)
+	var rt *route
+	if err == nil {
+		rt, err = s.forUser(c.Request.Context(), accountRoute(false, false), u)
+	}
 	if err != nil {
 		s.fail(c, err)
 		return nil, nil
 	}
-	if u == nil || decide(accountRoute(false), sess, u, s.now()).verdict != allow {
+	if u == nil || decide(rt, sess, u, s.now()).verdict != allow {
 		// Not signed in, or not with every method the account signs in
 		// with: a password-only session must not reach the page that
 		// moves the phone (docs/contract.md, "Account page").
@@ -119,6 +123,16 @@ func (s *pagesSurface) renderAccount(c *gin.Context, status int, sess *auth.Sess
 	if err := s.fillRecovery(c, &d, u); err != nil {
 		s.fail(c, err)
 		return
+	}
+	if err := s.fillTOTP(c, &d, u); err != nil {
+		s.fail(c, err)
+		return
+	}
+	switch c.Query("totp") {
+	case "enrolled":
+		d.Info = s.t("account.totp_enrolled")
+	case "removed":
+		d.Info = s.t("account.totp_removed")
 	}
 	list, err := s.sessions.ListUser(c.Request.Context(), u, sess.ID)
 	if err != nil {

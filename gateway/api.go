@@ -59,12 +59,25 @@ func (s *apiSurface) apiLogin(c *gin.Context) {
 	if rd != "" {
 		rd = s.safeRedirect(rd)
 	}
-	sess, info, err := s.passwordLogin(c, req.Username, req.Password, req.RememberMe, rd)
+	sess, info, app, err := s.passwordLogin(c, req.Username, req.Password, req.RememberMe, rd)
 	if err != nil {
 		if sess != nil {
 			s.setSessionCookie(c, sess)
 		}
 		s.apiFail(c, err)
+		return
+	}
+	if app {
+		// The authenticator app's code is next (POST /api/totp); "sms"
+		// in methods: POST /api/otp/resend texts a code instead.
+		s.setSessionCookie(c, sess)
+		noStore(c)
+		u, err := s.users.Lookup(c.Request.Context(), sess.User)
+		if err != nil {
+			s.apiFail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"status": "totp_required", "methods": s.appMethods(c, sess, u, rd)})
 		return
 	}
 	s.writeAuthResult(c, http.StatusOK, sess, info)

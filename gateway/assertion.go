@@ -50,34 +50,44 @@ func newAssertionCache(signer *auth.Signer, ttl time.Duration, clock auth.Clock)
 	return &assertionCache{signer: signer, ttl: ttl, clock: clock, entries: make(map[assertionKey]*cachedAssertion)}
 }
 
-// methodSets are the possible proved-method lists, by bit mask (pwd 1,
-// sms 2, rc 4), in canonical order, with their header form. They are
-// shared and must not be modified.
-var methodSets = func() (sets [8]struct {
-	list   []string
+// amrMFA is the RFC 8176 amr value of two or more methods.
+const amrMFA = "mfa"
+
+// methodSets are the possible proved-method lists, by bit mask of
+// auth.SessionMethods (pwd 1, sms 2, otp 4, rc 8): the assertion's amr
+// (the methods in canonical order, then "mfa" when there are two or more;
+// docs/contract.md, "Identity") and the methods header (the methods
+// alone, comma-joined). They are shared and must not be modified.
+var methodSets = func() (sets [1 << len(auth.SessionMethods)]struct {
+	amr    []string
 	joined string
 }) {
 	for i := range sets {
-		for bit, m := range []string{auth.MethodPassword, auth.MethodSMS, auth.MethodRecovery} {
+		var list []string
+		for bit, m := range auth.SessionMethods {
 			if i&(1<<bit) != 0 {
-				sets[i].list = append(sets[i].list, m)
+				list = append(list, m)
 			}
 		}
-		sets[i].joined = strings.Join(sets[i].list, ",")
+		sets[i].joined = strings.Join(list, ",")
+		if len(list) >= 2 {
+			list = append(list, amrMFA)
+		}
+		sets[i].amr = list
 	}
 	return sets
 }()
 
-// sessionMethods returns what Session.Methods returns, as a shared list
-// and its comma-joined form, without allocating.
+// sessionMethods returns the amr of s's proved methods and their header
+// form (what Session.Methods returns, comma-joined), without allocating.
 func sessionMethods(s *auth.Session) ([]string, string) {
 	i := 0
-	for bit, m := range [...]string{auth.MethodPassword, auth.MethodSMS, auth.MethodRecovery} {
+	for bit, m := range auth.SessionMethods {
 		if s.Has(m, time.Time{}) {
 			i |= 1 << bit
 		}
 	}
-	return methodSets[i].list, methodSets[i].joined
+	return methodSets[i].amr, methodSets[i].joined
 }
 
 // identity returns the identity headers, with a valid signed assertion,

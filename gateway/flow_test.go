@@ -93,7 +93,7 @@ func TestJSONLoginThroughProxy(t *testing.T) {
 	}
 	claims := h.verify(t, seen.Header.Get("X-Auth-Assertion"), "crm")
 	if claims.Subject != "alice" || claims.Email != alice.email || claims.Name != alice.display ||
-		!slices.Equal(claims.AMR, []string{"pwd", "sms"}) || !slices.Equal(claims.Groups, alice.groups) {
+		!slices.Equal(claims.AMR, []string{"pwd", "sms", "mfa"}) || !slices.Equal(claims.Groups, alice.groups) {
 		t.Errorf("assertion claims = %+v", claims)
 	}
 	if exp := claims.ExpiresAt.Sub(claims.IssuedAt); exp != h.cfg.Identity.AssertionTTL {

@@ -33,7 +33,7 @@ func (s *core) targetRoute(c *gin.Context, rd string) *route {
 			}
 			if u.Path == s.prefix+"/account" {
 				// The portal's account page, on whatever host.
-				return accountRoute(u.Query().Get("confirm") != "")
+				return accountRoute(u.Query().Get("confirm") != "", false) // forUser completes it
 			}
 		}
 	}
@@ -78,26 +78,6 @@ func (s *core) appName(rt *route) string {
 	return s.portal.brand.AppName
 }
 
-// codeNeeded reports whether, after the proofs in sess, user must still
-// prove sms for the target route (or because of force_two_factor).
-func (s *core) codeNeeded(sess *auth.Session, u *auth.User, rt *route) bool {
-	policy := PolicyPassword
-	var maxAge time.Duration
-	if rt != nil {
-		policy, maxAge = rt.policy, rt.maxAuthAge
-	}
-	var notBefore time.Time
-	if maxAge > 0 {
-		notBefore = s.now().Add(-maxAge)
-	}
-	for _, m := range requiredMethods(policy, u) {
-		if m == auth.MethodSMS && !sess.Satisfies(auth.MethodSMS, notBefore) {
-			return true
-		}
-	}
-	return false
-}
-
 // client is who a request comes from, for the login service.
 func (s *core) client(c *gin.Context) auth.Client {
 	return auth.Client{IP: c.ClientIP(), UserAgent: c.Request.UserAgent()}
@@ -105,20 +85,26 @@ func (s *core) client(c *gin.Context) auth.Client {
 
 // passwordLogin is the password step for the request's session (a new one
 // when it has none): the login service decides, the target route (rd's)
-// says whether a code is needed. A refusal is held to RefusedLoginDelay.
-func (s *core) passwordLogin(c *gin.Context, login, password string, remember bool, rd string) (_ *auth.Session, _ *otpInfo, err error) {
+// says whether a second factor is needed and which. app says the
+// authenticator app's code is asked next. A refusal is held to
+// RefusedLoginDelay.
+func (s *core) passwordLogin(c *gin.Context, login, password string, remember bool, rd string) (_ *auth.Session, _ *otpInfo, app bool, err error) {
 	ctx := c.Request.Context()
 	defer s.slowRefusal(ctx, s.now(), &err)
 	sess, err := s.loadSession(c)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	rt := s.targetRoute(c, rd)
 	st, err := s.login.Password(ctx, s.client(c), sess, auth.PasswordIn{
 		Login: login, Password: password, Remember: remember,
-		NeedsCode: func(sess *auth.Session, u *auth.User) bool { return s.codeNeeded(sess, u, rt) },
+		NeedsCode: func(sess *auth.Session, u *auth.User) bool { return s.codeNeeded(ctx, sess, u, rt) },
+		Accepts: func(sess *auth.Session, u *auth.User) []string {
+			_, accepted, _ := s.secondNeeded(ctx, sess, u, rt)
+			return accepted
+		},
 	})
-	return st.Session, s.otpInfoFor(st.Code), err
+	return st.Session, s.otpInfoFor(st.Code), st.TOTP, err
 }
 
 // otpInfoFor is what a client is told of a code sent (nil: none).

@@ -75,7 +75,7 @@ func TestNginxAuthRequest(t *testing.T) {
 			"X-Auth-Groups": "admins,staff", "X-Auth-Methods": "pwd,sms",
 		})
 		claims := h.verify(t, r.header.Get("X-Auth-Assertion"), "crm")
-		if claims.Subject != "alice" || !slices.Equal(claims.AMR, []string{"pwd", "sms"}) {
+		if claims.Subject != "alice" || !slices.Equal(claims.AMR, []string{"pwd", "sms", "mfa"}) {
 			t.Errorf("claims %+v", claims)
 		}
 	})

@@ -12,7 +12,7 @@ func TestBuiltinCatalogIsComplete(t *testing.T) {
 	c := builtinCatalog()
 	// Every page text the templates ask for exists: a missing one would
 	// show its id on the page.
-	for _, name := range []string{"layout.html", "login.html", "otp.html", "signup.html", "reset.html", "account.html", "logout.html", "error.html"} {
+	for _, name := range []string{"layout.html", "login.html", "otp.html", "signup.html", "reset.html", "account.html", "logout.html", "error.html", "totp.html"} {
 		src, err := templateFS.ReadFile("templates/" + name)
 		if err != nil {
 			t.Fatal(err)

@@ -25,29 +25,49 @@ type decision struct {
 }
 
 // policyAccount is the account page's own policy (not configurable):
-// every method the account signs in with, the password and, when it has a
-// phone, a code (docs/contract.md, "Account page").
+// the password and, when the account has one, a second factor; fresh,
+// every method the account signs in with (docs/contract.md, "Account
+// page").
 const policyAccount = "account"
 
-// accountRoute is the route of the account page; fresh asks for proofs
-// no older than auth.CredentialChangeAge, as a phone change does.
-func accountRoute(fresh bool) *route {
-	r := &route{name: "account", policy: policyAccount}
+// methodSecond stands, in a decision's missing methods, for any second
+// factor the route accepts (route.second; every one when nil).
+const methodSecond = "2f"
+
+// allSecondFactors are the second factors, strongest first.
+var allSecondFactors = []string{auth.MethodOTP, auth.MethodSMS}
+
+// accountRoute is the route of the account page of an account with an
+// authenticator app or not (app); fresh asks for every method the account
+// signs in with, proved no longer than auth.CredentialChangeAge ago, as
+// binding an authenticator does.
+func accountRoute(fresh, app bool) *route {
+	r := &route{name: "account", policy: policyAccount, app: app}
 	if fresh {
 		r.maxAuthAge = auth.CredentialChangeAge
 	}
 	return r
 }
 
-// requiredMethods returns the methods a route's policy asks of user.
-// force_two_factor users need both whatever the policy (except bypass/deny).
-func requiredMethods(policy string, u *auth.User) []string {
+// requiredMethods returns the methods r's policy asks of user (methodSecond
+// for any second factor r accepts). force_two_factor users need two
+// factors whatever the policy (except bypass/deny).
+func requiredMethods(r *route, u *auth.User) []string {
 	var need []string
-	switch policy {
+	switch r.policy {
 	case policyAccount:
 		need = []string{auth.MethodPassword}
-		if u != nil && u.Phone != "" {
-			need = append(need, auth.MethodSMS)
+		phone := u != nil && u.Phone != ""
+		switch {
+		case r.maxAuthAge == 0 && (phone || r.app):
+			need = append(need, methodSecond)
+		case r.maxAuthAge > 0: // strongest first: it is asked first
+			if r.app {
+				need = append(need, auth.MethodOTP)
+			}
+			if phone {
+				need = append(need, auth.MethodSMS)
+			}
 		}
 		return need
 	case PolicyPassword:
@@ -55,14 +75,42 @@ func requiredMethods(policy string, u *auth.User) []string {
 	case PolicySMS:
 		need = []string{auth.MethodSMS}
 	case PolicyTwoFactor:
-		need = []string{auth.MethodPassword, auth.MethodSMS}
+		need = []string{auth.MethodPassword, methodSecond}
 	default:
 		return nil
 	}
 	if u != nil && u.ForceTwoFactor {
-		need = []string{auth.MethodPassword, auth.MethodSMS}
+		need = []string{auth.MethodPassword, methodSecond}
 	}
 	return need
+}
+
+// secondAccepted are the second factors r accepts, strongest first.
+func secondAccepted(r *route) []string {
+	if r.second == nil {
+		return allSecondFactors
+	}
+	out := make([]string, 0, len(r.second))
+	for _, m := range allSecondFactors {
+		if slices.Contains(r.second, m) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// satisfied reports whether s meets r's need for method m, proved no
+// earlier than notBefore.
+func satisfied(s *auth.Session, r *route, m string, notBefore time.Time) bool {
+	if m != methodSecond {
+		return s.Satisfies(m, notBefore)
+	}
+	for _, f := range secondAccepted(r) {
+		if s.Satisfies(f, notBefore) {
+			return true
+		}
+	}
+	return false
 }
 
 // decide applies r's policy to the session s of user u (both nil when
@@ -76,7 +124,7 @@ func decide(r *route, s *auth.Session, u *auth.User, now time.Time) decision {
 		return decision{verdict: allow}
 	}
 	if s == nil || u == nil || !s.Authenticated() {
-		return decision{verdict: needLogin, missing: requiredMethods(r.policy, u)}
+		return decision{verdict: needLogin, missing: requiredMethods(r, u)}
 	}
 	if len(r.groups) > 0 && !u.InGroup(r.groups) {
 		return decision{verdict: forbidden, user: u, session: s}
@@ -86,8 +134,8 @@ func decide(r *route, s *auth.Session, u *auth.User, now time.Time) decision {
 		notBefore = now.Add(-r.maxAuthAge)
 	}
 	var missing []string
-	for _, m := range requiredMethods(r.policy, u) {
-		if !s.Satisfies(m, notBefore) {
+	for _, m := range requiredMethods(r, u) {
+		if !satisfied(s, r, m, notBefore) {
 			missing = append(missing, m)
 		}
 	}

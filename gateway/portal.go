@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
@@ -76,6 +77,9 @@ type pageData struct {
 	Recovered bool
 	// Admin is what the admin console's pages show (console_pages.go).
 	Admin *adminPage
+	// TOTP is the account's authenticator app (nil: apps not enabled),
+	// or the app's code form.
+	TOTP *totpView
 }
 
 // pageLink is a link of a page: where, and its text.
@@ -139,7 +143,11 @@ func (s *pagesSurface) loginPage(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	rt := s.targetRoute(c, rd)
+	rt, err := s.forUser(c.Request.Context(), s.targetRoute(c, rd), u)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	d := s.page("login.title")
 	d.RD, d.App = rd, s.appName(rt)
 	d.Mode = "password"
@@ -157,7 +165,16 @@ func (s *pagesSurface) loginPage(c *gin.Context) {
 				s.fail(c, errForbidden)
 				return
 			}
-			if len(dec.missing) == 1 && dec.missing[0] == auth.MethodSMS {
+			if len(dec.missing) > 0 && !slices.Contains(dec.missing, auth.MethodPassword) {
+				m, err := s.stepUpMethod(c.Request.Context(), u, rt, dec.missing[0])
+				switch {
+				case err != nil:
+					s.fail(c, err)
+					return
+				case m == auth.MethodOTP:
+					s.redirectTOTP(c, rd)
+					return
+				}
 				d.Mode, d.Title = "stepup", "stepup.title"
 				d.Username, d.Phone = u.Username, auth.MaskPhone(u.Phone)
 			}
@@ -176,6 +193,7 @@ func (s *pagesSurface) loginSubmit(c *gin.Context) {
 	var (
 		sess *auth.Session
 		info *otpInfo
+		app  bool
 		err  error
 	)
 	phone, password := c.PostForm("phone"), c.PostForm("password")
@@ -184,7 +202,7 @@ func (s *pagesSurface) loginSubmit(c *gin.Context) {
 		mode = "phone"
 		sess, info, err = s.smsStart(c, phone, remember)
 	} else {
-		sess, info, err = s.passwordLogin(c, c.PostForm("username"), password, remember, rd)
+		sess, info, app, err = s.passwordLogin(c, c.PostForm("username"), password, remember, rd)
 	}
 	if sess != nil {
 		s.setSessionCookie(c, sess)
@@ -226,8 +244,22 @@ func (s *pagesSurface) loginSubmit(c *gin.Context) {
 		s.redirectOTP(c, rd, "")
 		return
 	}
+	if app {
+		s.redirectTOTP(c, rd)
+		return
+	}
 	noStore(c)
 	c.Redirect(http.StatusSeeOther, s.orHome(c, rd))
+}
+
+// redirectTOTP sends the browser to the authenticator app's code form.
+func (s *pagesSurface) redirectTOTP(c *gin.Context, rd string) {
+	target := s.prefix + "/totp"
+	if rd != "" {
+		target += "?rd=" + url.QueryEscape(rd)
+	}
+	noStore(c)
+	c.Redirect(http.StatusSeeOther, target)
 }
 
 func (s *pagesSurface) redirectOTP(c *gin.Context, rd, errMsg string) {
@@ -258,7 +290,7 @@ func (s *pagesSurface) otpPage(c *gin.Context) {
 		if sess != nil && sess.Authenticated() {
 			// Already signed in with every method the target needs (Back
 			// after signing in): on to rd, never an offer to text a code.
-			if _, u, err := s.currentUser(c); err == nil && u != nil && !s.codeNeeded(sess, u, s.targetRoute(c, rd)) {
+			if _, u, err := s.currentUser(c); err == nil && u != nil && !s.codeNeeded(c.Request.Context(), sess, u, s.targetRoute(c, rd)) {
 				c.Redirect(http.StatusSeeOther, s.orHome(c, rd))
 				return
 			}
@@ -302,6 +334,9 @@ func (s *pagesSurface) renderOTP(c *gin.Context, status int, sess *auth.Session,
 		d.Title = "otp.title_signup"
 	}
 	d.Phone = auth.MaskPhone(sess.Pending.Phone)
+	if s.appInstead(c, sess, rd) {
+		d.TOTP = &totpView{Enrolled: true}
+	}
 	if ch, err := s.otp.Peek(c.Request.Context(), sess.Pending.Challenge); err == nil {
 		info := s.otpInfoFor(ch)
 		d.ResendIn, d.ExpiresIn = info.ResendIn, info.ExpiresIn

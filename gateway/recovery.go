@@ -65,7 +65,11 @@ func (s *core) signedInForAccount(c *gin.Context) (*auth.Session, *auth.User, er
 	if u == nil {
 		return nil, nil, errUnauthenticated
 	}
-	if dec := decide(accountRoute(false), sess, u, s.now()); dec.verdict != allow {
+	rt, err := s.forUser(c.Request.Context(), accountRoute(false, false), u)
+	if err != nil {
+		return nil, nil, err
+	}
+	if dec := decide(rt, sess, u, s.now()); dec.verdict != allow {
 		return nil, nil, dec.loginError()
 	}
 	return sess, u, nil

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -34,6 +35,10 @@ type route struct {
 	policy     string
 	groups     []string
 	maxAuthAge time.Duration
+	// second are the second factors a two_factor route accepts; nil:
+	// any (routes[].second_factors).
+	second     []string
+	app        bool // account routes: the account has an authenticator app
 	upstream   *url.URL
 	proxy      *httputil.ReverseProxy
 	preserve   bool
@@ -63,6 +68,7 @@ func compileRoutes(rs []config.Route) (*table, error) {
 			policy:     r.Policy,
 			groups:     r.Groups,
 			maxAuthAge: r.MaxAuthAge,
+			second:     secondFactorsOf(r.SecondFactors),
 			upstream:   u,
 			preserve:   r.PreserveHost,
 			cacheAllow: r.Cache == config.RouteCacheAllow,
@@ -98,6 +104,15 @@ func compileRoutes(rs []config.Route) (*table, error) {
 		return len(a.prefix) > len(b.prefix)
 	})
 	return t, nil
+}
+
+// secondFactorsOf is a route's second_factors as methods: nil (any) when
+// the list is empty.
+func secondFactorsOf(list []string) []string {
+	if len(list) == 0 {
+		return nil
+	}
+	return slices.Clone(list)
 }
 
 func (r *route) hostRank() int {

@@ -184,14 +184,17 @@ func New(opts Options) (*Server, error) {
 	if st, ok := opts.KV.(auth.Store); ok {
 		s.admin.tokens = auth.NewAdminTokens(st, s.signer.DeriveKey("admin-token"), s.clock)
 	}
+	apps, err := newTOTP(cfg, opts.KV, s.signer, s.clock)
+	if err != nil {
+		return nil, err
+	}
 	s.login = auth.NewLogin(auth.LoginDeps{
 		Users: s.users, Authn: opts.Auth, Sessions: opts.Sessions, OTP: opts.OTP,
 		Regulator: opts.Regulator, Registry: opts.Registry, Hasher: opts.Hasher, KV: opts.KV, Limits: limits, SignupsPerHour: cfg.Users.Signup.PerClientPerHour,
 		Policy: s.policy, Signup: cfg.Users.Signup.Enabled, Region: s.region,
-		Recovery: recovery, ResetOff: !cfg.Users.Reset.Enabled, ResetNeedsRecovery: s.resetNeedsRecovery,
+		Recovery: recovery, TOTP: apps, ResetOff: !cfg.Users.Reset.Enabled, ResetNeedsRecovery: s.resetNeedsRecovery,
 		Observer: loginObserver{s.core}, Logger: s.log, Clock: s.clock,
 	})
-	var err error
 	if s.publicURL, err = url.Parse(cfg.Server.PublicURL); err != nil {
 		return nil, fmt.Errorf("gateway: public_url: %w", err)
 	}
@@ -299,6 +302,11 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	p.POST("/account/phone/verify", s.limitBody, s.checkCSRF, s.pages.accountPhoneVerify)
 	p.POST("/account/phone/cancel", s.limitBody, s.checkCSRF, s.pages.accountPhoneCancel)
 	p.POST("/account/sessions/revoke", s.limitBody, s.checkCSRF, s.pages.accountRevoke)
+	p.GET("/totp", s.pages.totpPage)
+	p.POST("/totp", s.limitBody, s.checkCSRF, s.pages.totpSubmit)
+	p.POST("/account/totp", s.limitBody, s.checkCSRF, s.pages.accountTOTPStart)
+	p.POST("/account/totp/confirm", s.limitBody, s.checkCSRF, s.pages.accountTOTPConfirm)
+	p.POST("/account/totp/remove", s.limitBody, s.checkCSRF, s.pages.accountTOTPRemove)
 	p.GET("/recovery", s.pages.recoveryPage)
 	p.POST("/recovery", s.limitBody, s.checkCSRF, s.pages.recoverySubmit)
 	p.GET("/recovery-codes", s.pages.recoveryCodesPage)
@@ -318,6 +326,10 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	api.POST("/sms/start", s.limitBody, s.requireJSON, s.api.apiSMSStart)
 	api.POST("/signup", s.limitBody, s.requireJSON, s.api.apiSignup)
 	api.POST("/reset", s.limitBody, s.requireJSON, s.api.apiReset)
+	api.POST("/totp", s.limitBody, s.requireJSON, s.api.apiTOTP)
+	api.GET("/totp-app", s.api.apiTOTPStatus)
+	api.POST("/totp-app", s.limitBody, s.requireJSON, s.api.apiTOTPEnrol)
+	api.POST("/totp-app/remove", s.limitBody, s.requireJSON, s.api.apiTOTPRemove)
 	api.POST("/recovery", s.limitBody, s.requireJSON, s.api.apiRecovery)
 	api.GET("/recovery-codes", s.api.apiRecoveryStatus)
 	api.POST("/recovery-codes", s.limitBody, s.requireJSON, s.api.apiRecoveryCodes)

@@ -59,6 +59,7 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.Store, wait func(t *test
 		{"SetsConcurrent", s.setsConcurrent},
 		{"SetsExpire", s.setsExpire},
 		{"RecoveryCodes", s.recoveryCodes},
+		{"AuthenticatorCodes", s.authenticatorCodes},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, tt.fn)

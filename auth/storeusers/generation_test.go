@@ -110,3 +110,12 @@ func TestCredentialGenerationOfOldRecords(t *testing.T) {
 		t.Error("a password change kept the generation")
 	}
 }
+
+// TestRecordsAreReplayedAsRecords: the failover journal knows account
+// records by this package's key prefix (docs/contract.md, "Failover
+// durability"); the two must not drift apart.
+func TestRecordsAreReplayedAsRecords(t *testing.T) {
+	if got := auth.ClassOf(storeusers.RecordKeyPrefix + "olga"); got != auth.KeyRecord {
+		t.Fatalf("ClassOf(%q) = %d, want KeyRecord", storeusers.RecordKeyPrefix+"olga", got)
+	}
+}

@@ -16,9 +16,36 @@ import (
 	"github.com/gatehouse-auth/gatehouse/config"
 )
 
+// removeApp removes username's authenticator app, if it has one, for
+// reset-2fa (docs/contract.md, "Authenticator apps"). With totp.enabled
+// off no app can be used, and none is touched.
+func removeApp(ctx context.Context, cfg *config.Config, st auth.Store, signer *auth.Signer, username string, stdout io.Writer) error {
+	if !cfg.TOTP.Enabled {
+		return nil
+	}
+	key, err := config.DecodeTOTPKey(cfg.TOTP.SecretKey)
+	if err != nil {
+		return fmt.Errorf("totp.secret_key: %w", err)
+	}
+	apps, err := auth.NewTOTP(st, signer.DeriveKey("totp"), key, "", auth.SystemClock{})
+	if err != nil {
+		return err
+	}
+	err = apps.Remove(ctx, username)
+	if errors.Is(err, auth.ErrTOTPNotEnrolled) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "Its authenticator app was removed.\n")
+	return err
+}
+
 // recoveryCommand is `gatehouse user issue-recovery|reset-2fa USERNAME`
 // (docs/contract.md, "Recovery codes"): an administrator's one-time code
-// for username, after clearing the phone binding for reset-2fa. The codes
+// for username, after clearing the phone binding and removing any
+// authenticator app for reset-2fa. The codes
 // live in the store, named with a key derived from the signing key, so
 // the command needs both, whatever the user backend.
 func recoveryCommand(ctx context.Context, cfg *config.Config, sub, username string, stdout io.Writer) error {
@@ -39,6 +66,9 @@ func recoveryCommand(ctx context.Context, cfg *config.Config, sub, username stri
 		}
 		d.audit(ctx, "admin_phone_cleared", u.Username)
 		if _, err := fmt.Fprintf(stdout, "%s has no phone now; every session of the account has ended.\n", u.Username); err != nil {
+			return err
+		}
+		if err := removeApp(ctx, cfg, d.store, d.signer, u.Username, stdout); err != nil {
 			return err
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/internal/testredis"
+	"github.com/pquerna/otp/totp"
 )
 
 var issuedCodeRe = regexp.MustCompile(`(?m)^    ([0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4})$`)
@@ -21,7 +22,8 @@ var issuedCodeRe = regexp.MustCompile(`(?m)^    ([0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z
 // `gatehouse user issue-recovery` signs the person in after the password
 // on a running gateway (file and redis user backends, one Redis store),
 // once; `reset-2fa` clears the phone and its code gets the person in to
-// bind a new one (docs/contract.md, "Recovery codes").
+// bind a new one, and removes any authenticator app (docs/contract.md,
+// "Recovery codes").
 // opsWorld is a running gateway on a Redis store with one account, ada,
 // and what a test needs to drive it and the operator commands.
 type opsWorld struct {
@@ -53,6 +55,7 @@ store:
 users: { backend: %s, file: %q }
 hashing: { worker: false, argon2id: { memory_kib: 1024, iterations: 1, parallelism: 1 } }
 identity: { signing_key_file: %q }
+totp: { enabled: true, secret_key: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" }
 sms: { provider: console }
 routes:
   - { name: crm, host: %q, path_prefix: /, upstream: "http://127.0.0.1:9", policy: two_factor }
@@ -143,6 +146,20 @@ func TestIssueRecoveryAndReset2FA(t *testing.T) {
 					t.Fatalf("reset-2fa on the file backend: %d\n%s%s", code, out, e)
 				}
 				return
+			}
+			// Signed in with password and recovery code, fresh: ada sets up
+			// an authenticator app, which reset-2fa must remove too.
+			st, m := post(c, "totp-app", `{}`)
+			secret, _ := m["secret"].(string)
+			if st != 200 || secret == "" {
+				t.Fatalf("enrol an app: %d %v", st, m)
+			}
+			appCode, err := totp.GenerateCode(secret, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st, m := post(c, "totp-app", `{"code":"`+appCode+`"}`); st != 200 {
+				t.Fatalf("confirm the app: %d %v", st, m)
 			}
 			code = issue("reset-2fa")
 			// The old session ended with the phone binding: at once where

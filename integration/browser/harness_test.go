@@ -52,6 +52,10 @@ type options struct {
 	// usersFile, when set, is a users.yaml: the file backend instead of
 	// accounts in the store (and no sign-up).
 	usersFile string
+	// totp turns authenticator apps on and adds the routes /vault
+	// (two_factor, second_factors: [otp]) and /texts (two_factor,
+	// second_factors: [sms]).
+	totp bool
 }
 
 // startGateway writes a demo-like configuration and runs the binary on it:
@@ -68,7 +72,7 @@ func startGateway(t *testing.T, o options) *gateway {
 		smsFile: filepath.Join(dir, "sms.jsonl"),
 		dir:     dir,
 	}
-	app := demoapp.New(g.base+"/_gatehouse/jwks.json", g.base, []string{"app", "admin", "status", "other-host"},
+	app := demoapp.New(g.base+"/_gatehouse/jwks.json", g.base, []string{"app", "admin", "status", "other-host", "vault", "texts"},
 		"X-Auth-User", "X-Auth-Assertion", []string{"X-Auth-User", "X-Auth-Email", "X-Auth-Name", "X-Auth-Groups", "X-Auth-Methods", "X-Auth-Assertion"})
 	upstream := httptest.NewServer(app)
 	t.Cleanup(upstream.Close)
@@ -88,6 +92,16 @@ func startGateway(t *testing.T, o options) *gateway {
 	portal := o.portal
 	if portal == "" {
 		portal = "  app_name: \"Gatehouse\"\n"
+	}
+	var totpSection, totpRoutes string
+	if o.totp {
+		keyFile := filepath.Join(dir, "totp.key")
+		if err := os.WriteFile(keyFile, []byte("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		totpSection = fmt.Sprintf("totp:\n  enabled: true\n  secret_key_file: %q\n", keyFile)
+		totpRoutes = fmt.Sprintf("  - { name: vault, host: \"*\", path_prefix: \"/vault\", upstream: %[1]q, policy: two_factor, second_factors: [otp] }\n"+
+			"  - { name: texts, host: \"*\", path_prefix: \"/texts\", upstream: %[1]q, policy: two_factor, second_factors: [sms] }\n", upstream.URL)
 	}
 	cfg := fmt.Sprintf(`server:
   listen: "127.0.0.1:%[1]d"
@@ -109,9 +123,9 @@ sms:
   console: { file: %[3]q }
 identity:
   signing_key_file: %[4]q
-portal:
+%[9]sportal:
 %[6]sroutes:
-%[8]s`, port, g.base, g.smsFile, key, upstream.URL, portal, usersSection(o), strings.ReplaceAll(routes, "UPSTREAM", strconv.Quote(upstream.URL)))
+%[8]s`, port, g.base, g.smsFile, key, upstream.URL, portal, usersSection(o), strings.ReplaceAll(routes, "UPSTREAM", strconv.Quote(upstream.URL))+totpRoutes, totpSection)
 	cfgFile := filepath.Join(dir, "gateway.yaml")
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

@@ -124,7 +124,7 @@ func exercise(t *testing.T, w *world) {
 			}
 		}
 		claims := verifyAssertion(t, w, aliceB, vals["X-Auth-Assertion"], "app")
-		if claims.Subject != alice.name || !slices.Equal(claims.AMR, []string{"pwd", "sms"}) || !slices.Equal(claims.Groups, alice.groups) {
+		if claims.Subject != alice.name || !slices.Equal(claims.AMR, []string{"pwd", "sms", "mfa"}) || !slices.Equal(claims.Groups, alice.groups) {
 			t.Errorf("assertion claims %+v", claims)
 		}
 	})

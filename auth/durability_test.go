@@ -1,0 +1,32 @@
+package auth_test
+
+import (
+	"testing"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+)
+
+// TestClassOf pins which keys the failover journal replays, by the names
+// the services really write (docs/contract.md, "Failover durability").
+func TestClassOf(t *testing.T) {
+	for key, want := range map[string]auth.KeyClass{
+		auth.SessionKeyPrefix + "abc": auth.KeySession,
+		"su:abc":                      auth.KeyIndex,
+		"otp:{id}:c":                  auth.KeyRevocable,
+		"rc:abc:batch:hash":           auth.KeyRevocable,
+		"reset:alice":                 auth.KeyRevocable,
+		"admtok:nightly":              auth.KeyRevocable,
+		"user:r:alice":                auth.KeyRecord,
+		"reg:ban:u:abc":               auth.KeyBan,
+		"reg:lock:u:abc":              auth.KeyBan,
+		"totp:abc:n:123":              auth.KeyBan,
+		"totp:abc":                    auth.KeyRevocable,
+		"reg:n:u:abc":                 auth.KeyOther,
+		"otp:q:abc":                   auth.KeyOther,
+		"signup:ip:abc":               auth.KeyOther,
+	} {
+		if got := auth.ClassOf(key); got != want {
+			t.Errorf("ClassOf(%q) = %d, want %d", key, got, want)
+		}
+	}
+}

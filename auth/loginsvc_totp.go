@@ -1,0 +1,221 @@
+package auth
+
+// The login service's authenticator-app steps (docs/contract.md,
+// "Authenticator apps"): the app's code as the second factor, setting an
+// app up on the account page and removing it.
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+)
+
+// accepts reports whether method is among accepts (nil: every method).
+func accepts(list []string, method string) bool {
+	return list == nil || slices.Contains(list, method)
+}
+
+// appFirst reports whether the second factor of u's sign-in is the
+// authenticator app's code: u has one and accepted takes it. When the
+// target takes no text-message code either, an account without an app
+// cannot go on: ErrTOTPNotEnrolled.
+func (l *Login) appFirst(ctx context.Context, u *User, accepted []string) (bool, error) {
+	enrolled := false
+	if l.d.TOTP != nil && accepts(accepted, MethodOTP) {
+		var err error
+		if enrolled, err = l.d.TOTP.Enrolled(ctx, u.Username); err != nil {
+			return false, err
+		}
+	}
+	if !enrolled && !accepts(accepted, MethodSMS) {
+		return false, ErrTOTPNotEnrolled
+	}
+	return enrolled, nil
+}
+
+// TOTPEnrolled reports whether user has an authenticator app (false when
+// totp.enabled is off).
+func (l *Login) TOTPEnrolled(ctx context.Context, user string) (bool, error) {
+	if l.d.TOTP == nil {
+		return false, nil
+	}
+	return l.d.TOTP.Enrolled(ctx, user)
+}
+
+// TOTPCode signs in the session's user with their authenticator app's
+// code, after the password (a sign-in or a step-up). A wrong, stale or
+// replayed code counts against the account and the client like a wrong
+// text-message code (docs/contract.md, "Regulation").
+func (l *Login) TOTPCode(ctx context.Context, c Client, sess *Session, code string) (Step, error) {
+	if l.d.TOTP == nil {
+		return Step{}, ErrTOTPUnavailable
+	}
+	if sess == nil || !sess.Has(MethodPassword, time.Time{}) {
+		return Step{}, ErrPasswordFirst
+	}
+	u, err := l.d.Users.Lookup(ctx, sess.User)
+	switch {
+	case errors.Is(err, ErrUserNotFound):
+		return Step{}, ErrPasswordFirst
+	case err != nil:
+		return Step{}, err
+	case u.Disabled || u.Generation != sess.Gen:
+		return Step{}, ErrPasswordFirst // the credentials changed since the password
+	}
+	if err := l.checkBan(ctx, c, u.Username); err != nil {
+		return Step{}, err
+	}
+	if code, err = l.appCodeInput(code); err != nil {
+		return Step{}, err
+	}
+	if err := l.checkApp(ctx, c, u.Username, "login", l.d.TOTP.Check(ctx, u.Username, code)); err != nil {
+		return Step{}, err
+	}
+	l.cancelPending(ctx, sess)
+	if err := l.d.Sessions.AddProof(ctx, sess, u, MethodOTP, sess.Remember); err != nil {
+		return Step{}, err
+	}
+	if err := l.signedIn(ctx, u.Username); err != nil {
+		return Step{}, err
+	}
+	l.obs.Audit(ctx, c, Event{Name: "totp_used", User: u.Username, Attrs: []any{"purpose", "login"}})
+	l.obs.Audit(ctx, c, Event{Name: "login_succeeded", User: u.Username, Attrs: []any{"methods", strings.Join(sess.Methods(), ",")}})
+	return Step{Session: sess}, nil
+}
+
+// checkApp audits and counts the outcome err of checking an app's code
+// for user: a wrong one is a failure against the account and the client.
+func (l *Login) checkApp(ctx context.Context, c Client, user, purpose string, err error) error {
+	if errors.Is(err, ErrTOTPInvalid) {
+		reason := "totp_invalid"
+		if errors.Is(err, errTOTPReplayed) {
+			reason = "totp_replayed"
+		}
+		l.obs.Audit(ctx, c, Event{Name: "login_failed", User: user, Attrs: []any{"reason", reason, "purpose", purpose}})
+		l.obs.Code("failed")
+		if rerr := l.recordFailure(ctx, c, user); rerr != nil {
+			return rerr
+		}
+		return ErrTOTPInvalid
+	}
+	return err
+}
+
+// appCodeInput is an app's code as typed, or a field problem for input
+// that cannot be one (not TOTPDigits digits): no guess, counted against
+// nobody.
+func (l *Login) appCodeInput(code string) (string, error) {
+	code = NormalizeCode(code)
+	ok := len(code) == TOTPDigits
+	for i := 0; i < len(code); i++ {
+		if code[i] < '0' || code[i] > '9' {
+			ok = false
+		}
+	}
+	if !ok {
+		return "", FieldProblem("code", "field.totp.digits", "Enter the 6-digit code from your authenticator app.")
+	}
+	return code, nil
+}
+
+// freshProofs checks that sess proved, within CredentialChangeAge, the
+// password and every second factor u signs in with (a recovery code
+// standing in for any): what binding or removing an authenticator takes
+// (NIST SP 800-63B §6.1.2.3). An account with no second factor at all
+// binds its first with a recovery code, as for a first phone
+// (docs/contract.md, "Account page").
+func (l *Login) freshProofs(ctx context.Context, sess *Session, u *User) error {
+	since := l.now().Add(-CredentialChangeAge)
+	if sess == nil || !sess.Has(MethodPassword, since) {
+		return ErrFreshProofNeeded
+	}
+	app, err := l.TOTPEnrolled(ctx, u.Username)
+	if err != nil {
+		return err
+	}
+	if (u.Phone != "" || !app) && !sess.Satisfies(MethodSMS, since) {
+		return ErrFreshProofNeeded
+	}
+	if app && !sess.Satisfies(MethodOTP, since) {
+		return ErrFreshProofNeeded
+	}
+	return nil
+}
+
+// TOTPEnrolStart makes a new secret for the signed-in user u of sess, to
+// be shown (QR code and text) and confirmed by TOTPEnrolFinish within
+// TOTPEnrolTTL. An account has one app at most.
+func (l *Login) TOTPEnrolStart(ctx context.Context, c Client, sess *Session, u *User) (*TOTPEnrolment, error) {
+	if l.d.TOTP == nil {
+		return nil, ErrTOTPUnavailable
+	}
+	if err := l.freshProofs(ctx, sess, u); err != nil {
+		return nil, err
+	}
+	if ok, err := l.d.TOTP.Enrolled(ctx, u.Username); err != nil || ok {
+		if err == nil {
+			err = ErrTOTPEnrolled
+		}
+		return nil, err
+	}
+	e, err := l.d.TOTP.Begin(ctx, u.Username)
+	if err != nil {
+		return nil, err
+	}
+	l.obs.Audit(ctx, c, Event{Name: "totp_enrol_started", User: u.Username})
+	return e, nil
+}
+
+// TOTPPending returns u's enrolment in progress (to show it again), or
+// ErrTOTPNotEnrolled.
+func (l *Login) TOTPPending(ctx context.Context, u *User) (*TOTPEnrolment, error) {
+	if l.d.TOTP == nil {
+		return nil, ErrTOTPUnavailable
+	}
+	return l.d.TOTP.Pending(ctx, u.Username)
+}
+
+// TOTPEnrolFinish confirms u's enrolment with a code from the app: the
+// secret becomes the account's and sess gains the otp proof (returned
+// under its new id). A wrong code counts like any wrong code.
+func (l *Login) TOTPEnrolFinish(ctx context.Context, c Client, sess *Session, u *User, code string) (Step, error) {
+	if l.d.TOTP == nil {
+		return Step{}, ErrTOTPUnavailable
+	}
+	if err := l.freshProofs(ctx, sess, u); err != nil {
+		return Step{}, err
+	}
+	if err := l.checkBan(ctx, c, u.Username); err != nil {
+		return Step{}, err
+	}
+	code, err := l.appCodeInput(code)
+	if err != nil {
+		return Step{}, err
+	}
+	if err := l.checkApp(ctx, c, u.Username, "enrol", l.d.TOTP.Confirm(ctx, u.Username, code)); err != nil {
+		return Step{}, err
+	}
+	l.obs.Audit(ctx, c, Event{Name: "totp_enrolled", User: u.Username})
+	if err := l.d.Sessions.AddProof(ctx, sess, u, MethodOTP, false); err != nil {
+		return Step{}, err
+	}
+	return Step{Session: sess}, nil
+}
+
+// TOTPRemove removes the authenticator app of the signed-in user u of
+// sess, which takes the same fresh proofs as setting one up.
+func (l *Login) TOTPRemove(ctx context.Context, c Client, sess *Session, u *User) error {
+	if l.d.TOTP == nil {
+		return ErrTOTPUnavailable
+	}
+	if err := l.freshProofs(ctx, sess, u); err != nil {
+		return err
+	}
+	if err := l.d.TOTP.Remove(ctx, u.Username); err != nil {
+		return err
+	}
+	l.obs.Audit(ctx, c, Event{Name: "totp_removed", User: u.Username})
+	return nil
+}

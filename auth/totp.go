@@ -1,0 +1,309 @@
+package auth
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+)
+
+// TOTP is the authenticator-app service (docs/contract.md, "Authenticator apps"):
+// TOTP per RFC 6238 with SHA-1, 6 digits and 30-second steps, the step
+// before and the step after accepted for clock drift.
+//
+// The shared secret is kept in the store encrypted with AES-256-GCM under
+// the key of totp.secret_key_file, the account's name as associated data
+// (a record moved to another account does not open). Store keys are named
+// by the deployment's keyNamer from the username, so TOTP works with every
+// user backend.
+//
+// A code is single-use: every accepted time step is claimed with SetNX,
+// and a step is accepted only when no later step of the account was
+// accepted before it. Claiming first and looking for later claims second
+// makes the accepted steps of an account strictly increasing, even for
+// concurrent attempts on several replicas.
+type TOTP struct {
+	kv     Store
+	names  keyNamer
+	aead   cipher.AEAD
+	issuer string
+	clock  Clock
+}
+
+// TOTP parameters (RFC 6238; what every authenticator app supports).
+const (
+	// TOTPPeriod is the length of a time step.
+	TOTPPeriod = 30 * time.Second
+	// TOTPDigits is the length of a code.
+	TOTPDigits = 6
+	// TOTPSkew is how many steps before and after the current one are
+	// accepted.
+	TOTPSkew = 1
+	// TOTPEnrolTTL is how long a secret shown for enrolment waits for
+	// its confirming code.
+	TOTPEnrolTTL = 15 * time.Minute
+	// TOTPKeyLen is the length of the encryption key (AES-256).
+	TOTPKeyLen = 32
+	// totpSecretSize is the secret's length in bytes (RFC 4226 §4: 160
+	// bits recommended).
+	totpSecretSize = 20
+	// totpClaimTTL outlives every step a code can be accepted for.
+	totpClaimTTL = (2*TOTPSkew + 2) * TOTPPeriod
+)
+
+// Errors of authenticator-app codes.
+var (
+	// ErrTOTPUnavailable: the gateway runs without totp.enabled.
+	ErrTOTPUnavailable = errors.New("authenticator apps are not enabled")
+	// ErrTOTPNotEnrolled: the account has no authenticator app (or no
+	// enrolment in progress, to confirm).
+	ErrTOTPNotEnrolled = errors.New("no authenticator app on the account")
+	// ErrTOTPEnrolled: the account has an authenticator app already;
+	// remove it before adding another.
+	ErrTOTPEnrolled = errors.New("an authenticator app is already set up")
+	// ErrTOTPInvalid: the code is wrong, too old or already used. A
+	// replayed code gets this answer too (and is counted as a wrong one).
+	ErrTOTPInvalid = errors.New("invalid authenticator code")
+	// errTOTPReplayed: the code's step, or a later one, was accepted
+	// already. Clients see ErrTOTPInvalid.
+	errTOTPReplayed = fmt.Errorf("%w: replayed", ErrTOTPInvalid)
+)
+
+// TOTPEnrolment is a secret waiting for its confirming code.
+type TOTPEnrolment struct {
+	Secret string // base32, as typed into an app
+	URL    string // otpauth:// URL, the QR code's content
+}
+
+// totpRecord is what the store keeps of a secret: nonce and ciphertext,
+// base64, and when it was set up.
+type totpRecord struct {
+	Box     string `json:"b"`
+	Created int64  `json:"c"`
+}
+
+// NewTOTP returns the authenticator-app service over kv. nameKey names
+// the store keys (Signer.DeriveKey("totp")); encKey (TOTPKeyLen bytes)
+// encrypts the secrets; issuer is the name apps show beside the account.
+func NewTOTP(kv Store, nameKey, encKey []byte, issuer string, clock Clock) (*TOTP, error) {
+	if len(encKey) != TOTPKeyLen {
+		return nil, fmt.Errorf("totp: the secret key must be %d bytes, not %d", TOTPKeyLen, len(encKey))
+	}
+	block, err := aes.NewCipher(encKey)
+	if err != nil {
+		return nil, fmt.Errorf("totp: %w", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, fmt.Errorf("totp: %w", err)
+	}
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	return &TOTP{kv: kv, names: keyNamer{key: requireKey("NewTOTP", nameKey)}, aead: aead, issuer: issuer, clock: clock}, nil
+}
+
+func (t *TOTP) key(user string) string        { return "totp:" + t.names.name("totp", user) }
+func (t *TOTP) pendingKey(user string) string { return t.key(user) + ":p" }
+func (t *TOTP) stepKey(user string, step int64) string {
+	return t.key(user) + ":n:" + strconv.FormatInt(step, 10)
+}
+
+// seal encrypts secret for user.
+func (t *TOTP) seal(user, secret string) ([]byte, error) {
+	nonce := make([]byte, t.aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	box := t.aead.Seal(nonce, nonce, []byte(secret), []byte("totp\x00"+user))
+	return json.Marshal(totpRecord{Box: base64.RawStdEncoding.EncodeToString(box), Created: t.clock.Now().Unix()})
+}
+
+// open loads and decrypts the secret of user under key: "" and nil when
+// there is none. A record that does not open (another key, another
+// account's record) is a store fault: nobody signs in with it.
+func (t *TOTP) open(ctx context.Context, user, key string) (string, error) {
+	b, err := t.kv.Get(ctx, key)
+	if errors.Is(err, ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	var rec totpRecord
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return "", fmt.Errorf("totp: record: %w", ErrStoreUnavailable)
+	}
+	box, err := base64.RawStdEncoding.DecodeString(rec.Box)
+	n := t.aead.NonceSize()
+	if err != nil || len(box) < n {
+		return "", fmt.Errorf("totp: record: %w", ErrStoreUnavailable)
+	}
+	secret, err := t.aead.Open(nil, box[:n], box[n:], []byte("totp\x00"+user))
+	if err != nil {
+		return "", fmt.Errorf("totp: record does not decrypt (another secret key?): %w", ErrStoreUnavailable)
+	}
+	return string(secret), nil
+}
+
+// Enrolled reports whether user has an authenticator app.
+func (t *TOTP) Enrolled(ctx context.Context, user string) (bool, error) {
+	_, err := t.kv.Get(ctx, t.key(user))
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Begin makes a new secret for user, kept TOTPEnrolTTL for Confirm, and
+// returns it to be shown. A previous enrolment in progress is replaced.
+func (t *TOTP) Begin(ctx context.Context, user string) (*TOTPEnrolment, error) {
+	key, err := totp.Generate(totp.GenerateOpts{
+		Issuer: t.issuer, AccountName: user, Period: uint(TOTPPeriod / time.Second),
+		SecretSize: totpSecretSize, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1, Rand: rand.Reader,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("totp: %w", err)
+	}
+	rec, err := t.seal(user, key.Secret())
+	if err != nil {
+		return nil, err
+	}
+	if err := t.kv.Set(ctx, t.pendingKey(user), rec, TOTPEnrolTTL); err != nil {
+		return nil, err
+	}
+	return t.enrolment(user, key.Secret())
+}
+
+// Pending returns user's enrolment in progress, or ErrTOTPNotEnrolled.
+func (t *TOTP) Pending(ctx context.Context, user string) (*TOTPEnrolment, error) {
+	secret, err := t.open(ctx, user, t.pendingKey(user))
+	if err != nil {
+		return nil, err
+	}
+	if secret == "" {
+		return nil, ErrTOTPNotEnrolled
+	}
+	return t.enrolment(user, secret)
+}
+
+// enrolment is what is shown of secret: itself and its otpauth URL
+// (the key URI format every authenticator app reads).
+func (t *TOTP) enrolment(user, secret string) (*TOTPEnrolment, error) {
+	q := url.Values{}
+	q.Set("secret", secret)
+	q.Set("issuer", t.issuer)
+	q.Set("algorithm", "SHA1")
+	q.Set("digits", strconv.Itoa(TOTPDigits))
+	q.Set("period", strconv.Itoa(int(TOTPPeriod/time.Second)))
+	u := url.URL{Scheme: "otpauth", Host: "totp", Path: "/" + t.issuer + ":" + user, RawQuery: q.Encode()}
+	return &TOTPEnrolment{Secret: secret, URL: u.String()}, nil
+}
+
+// Confirm checks code against user's enrolment in progress and, when it
+// is right, makes its secret the account's. The code's step is claimed:
+// it cannot sign in afterwards.
+func (t *TOTP) Confirm(ctx context.Context, user, code string) error {
+	secret, err := t.open(ctx, user, t.pendingKey(user))
+	if err != nil {
+		return err
+	}
+	if secret == "" {
+		return ErrTOTPNotEnrolled
+	}
+	if err := t.verify(ctx, user, secret, code); err != nil {
+		return err
+	}
+	rec, err := t.seal(user, secret)
+	if err != nil {
+		return err
+	}
+	if err := t.kv.Set(ctx, t.key(user), rec, Forever); err != nil {
+		return err
+	}
+	_, _ = t.kv.Delete(ctx, t.pendingKey(user))
+	return nil
+}
+
+// Check verifies code from user's authenticator app: ErrTOTPNotEnrolled
+// without one, ErrTOTPInvalid (or errTOTPReplayed, which is one) when the
+// code is not that of the current step or its neighbours, or its step (or
+// a later one) was accepted before.
+func (t *TOTP) Check(ctx context.Context, user, code string) error {
+	secret, err := t.open(ctx, user, t.key(user))
+	if err != nil {
+		return err
+	}
+	if secret == "" {
+		return ErrTOTPNotEnrolled
+	}
+	return t.verify(ctx, user, secret, code)
+}
+
+// Remove deletes user's authenticator app (and any enrolment in progress).
+func (t *TOTP) Remove(ctx context.Context, user string) error {
+	_, _ = t.kv.Delete(ctx, t.pendingKey(user))
+	ok, err := t.kv.Delete(ctx, t.key(user))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrTOTPNotEnrolled
+	}
+	return nil
+}
+
+// verify finds the step of code around now and claims it.
+func (t *TOTP) verify(ctx context.Context, user, secret, code string) error {
+	now := t.clock.Now().Unix() / int64(TOTPPeriod/time.Second)
+	match := int64(-1)
+	for step := now - TOTPSkew; step <= now+TOTPSkew; step++ {
+		want, err := totpCode(secret, step)
+		if err != nil {
+			return err
+		}
+		// Every candidate is compared, in constant time, so the timing
+		// does not tell which step matched.
+		if subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
+			match = step
+		}
+	}
+	if match < 0 {
+		return ErrTOTPInvalid
+	}
+	claimed, err := t.kv.SetNX(ctx, t.stepKey(user, match), []byte{1}, totpClaimTTL)
+	if err != nil {
+		return err
+	}
+	if !claimed {
+		return errTOTPReplayed
+	}
+	for later := match + 1; later <= now+TOTPSkew; later++ {
+		_, err := t.kv.Get(ctx, t.stepKey(user, later))
+		switch {
+		case err == nil:
+			return errTOTPReplayed
+		case !errors.Is(err, ErrNotFound):
+			return err
+		}
+	}
+	return nil
+}
+
+// totpCode is the code of secret (base32) for time step step.
+func totpCode(secret string, step int64) (string, error) {
+	return totp.GenerateCodeCustom(secret, time.Unix(step*int64(TOTPPeriod/time.Second), 0).UTC(), totp.ValidateOpts{
+		Period: uint(TOTPPeriod / time.Second), Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1,
+	})
+}
