@@ -22,7 +22,8 @@ demo:
 
 # Every test: installs redis-server, nginx, caddy and chromium if missing,
 # builds Traefik once per machine (scripts/traefik.sh: 5 to 15 minutes the
-# first time, then cached), vets, lints (scripts/lint.sh: any finding fails
+# first time, then cached), fetches axe-core once (scripts/axe.sh: every
+# page the browser tests capture is checked against WCAG 2.1 A/AA), vets, lints (scripts/lint.sh: any finding fails
 # the build), runs the race-enabled suite (integration
 # tests start private Redis instances, nginx, Caddy and Traefik with the
 # configs in deploy/, and headless Chromium against the portal, on free
@@ -30,9 +31,10 @@ demo:
 test:
 	./scripts/ensure-deps.sh nginx caddy chromium
 	traefik=$$(GO='$(GO)' ./scripts/traefik.sh) && \
+	axe=$$(./scripts/axe.sh) && \
 	$(GO) vet -tags '$(TAGS)' $(PKGS) && \
 	GO='$(GO)' ./scripts/lint.sh && \
-	GATEHOUSE_TRAEFIK="$$traefik" $(GO) test -tags '$(TAGS)' -race -count=1 -timeout 15m $(PKGS)
+	GATEHOUSE_TRAEFIK="$$traefik" GATEHOUSE_AXE="$$axe" $(GO) test -tags '$(TAGS)' -race -count=1 -timeout 15m $(PKGS)
 	$(MAKE) fuzz FUZZTIME=20000x
 
 # golangci-lint with .golangci.yml (built once per machine, then cached).

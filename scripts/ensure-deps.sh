@@ -13,6 +13,7 @@ for pkg in "$@"; do
     caddy) command -v caddy >/dev/null 2>&1 || need+=(caddy) ;;
     chromium) command -v chromium >/dev/null 2>&1 || need+=(chromium) ;;
     wrk) command -v wrk >/dev/null 2>&1 || need+=(wrk) ;;
+    npm) command -v npm >/dev/null 2>&1 || need+=(npm) ;;
   esac
 done
 [ ${#need[@]} -eq 0 ] && exit 0

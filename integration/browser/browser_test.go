@@ -61,6 +61,9 @@ type tab struct {
 	ctx context.Context
 	b   *browser
 	g   *gateway
+	// noJS: the page's scripts are off (noScript); axe-core, itself a
+	// script that waits on timers, cannot run there.
+	noJS bool
 }
 
 // watchScript records script errors, resources that failed to load and
@@ -262,6 +265,7 @@ func (tb *tab) audit() {
 	for _, p := range evalJS[[]string](tb, auditScript) {
 		tb.t.Errorf("%s: %s", tb.path(), p)
 	}
+	tb.axe()
 }
 
 // viewports are the sizes every page is captured at.

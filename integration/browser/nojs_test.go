@@ -16,6 +16,7 @@ import (
 // JavaScript.
 func (tb *tab) noScript() {
 	tb.t.Helper()
+	tb.noJS = true
 	tb.do(chromedp.Func(func(ctx context.Context, target *chromedp.Target) error {
 		_, err := cdp.Call(ctx, target, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
 		return err

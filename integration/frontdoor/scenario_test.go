@@ -207,10 +207,11 @@ func exercise(t *testing.T, w *world) {
 
 	t.Run("signed in but not allowed is 403; a missing method is a step-up", func(t *testing.T) {
 		bobB := newBrowser(t, w.roots)
-		// The JSON API through the front door: without rd, on the portal's
-		// host (no route), the password alone signs in.
-		if status := apiLogin(t, bobB, w.authURL, bob); status != "authenticated" {
-			t.Fatalf("bob's API login: status %q, want authenticated", status)
+		// The JSON API through the front door: without rd, a login asks
+		// for every factor the account uses; bob stops after the
+		// password, which his session now holds alone.
+		if status := apiLogin(t, bobB, w.authURL, bob); status != "otp_required" {
+			t.Fatalf("bob's API login: status %q, want otp_required", status)
 		}
 		before := w.app.count()
 		bobB.get(w.appURL+"/admin/users", nil).wantStatus(t, http.StatusForbidden)
