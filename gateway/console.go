@@ -228,33 +228,40 @@ func (s *consoleSurface) userDetail(c *gin.Context) (*userDetail, error) {
 	return d, nil
 }
 
+// adminAction is an admin API action on the account :name: do returns
+// the JSON answer. The administrator, the account and the error writer
+// are this one place's.
+func (s *consoleSurface) adminAction(do func(c *gin.Context, admin, u *auth.User) (gin.H, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		admin, err := s.admin(c)
+		var u *auth.User
+		if err == nil {
+			u, err = s.target(c)
+		}
+		var body gin.H
+		if err == nil {
+			body, err = do(c, admin, u)
+		}
+		if err != nil {
+			s.apiFail(c, err)
+			return
+		}
+		noStore(c)
+		c.JSON(http.StatusOK, body)
+	}
+}
+
 // apiRevoke is POST /api/admin/users/:name/revoke {"session": handle}:
 // ends one session of the account, or every one without a handle.
-func (s *consoleSurface) apiRevoke(c *gin.Context) {
-	admin, err := s.admin(c)
-	if err != nil {
-		s.apiFail(c, err)
-		return
-	}
+func (s *consoleSurface) apiRevoke(c *gin.Context, admin, u *auth.User) (gin.H, error) {
 	var req struct {
 		Session string `json:"session"`
 	}
 	if err := decodeJSON(c, &req); err != nil {
-		s.apiFail(c, err)
-		return
-	}
-	u, err := s.target(c)
-	if err != nil {
-		s.apiFail(c, err)
-		return
+		return nil, err
 	}
 	n, err := s.revoke(c, admin, u, req.Session)
-	if err != nil {
-		s.apiFail(c, err)
-		return
-	}
-	noStore(c)
-	c.JSON(http.StatusOK, gin.H{"sessions_revoked": n})
+	return gin.H{"sessions_revoked": n}, err
 }
 
 // revoke ends session handle of u (every session for ""), audited with
@@ -282,54 +289,44 @@ func (s *consoleSurface) revoke(c *gin.Context, admin, u *auth.User, handle stri
 
 // apiRecovery is POST /api/admin/users/:name/recovery: one single-use
 // recovery code for the account, valid auth.IssuedCodeTTL, shown once.
-func (s *consoleSurface) apiRecovery(c *gin.Context) {
-	admin, err := s.admin(c)
-	if err != nil {
-		s.apiFail(c, err)
-		return
-	}
-	u, err := s.target(c)
-	if err != nil {
-		s.apiFail(c, err)
-		return
-	}
+func (s *consoleSurface) apiRecovery(c *gin.Context, admin, u *auth.User) (gin.H, error) {
+	code, err := s.issueRecovery(c, admin, u)
+	return gin.H{"code": code, "expires_in": int(auth.IssuedCodeTTL.Seconds())}, err
+}
+
+// issueRecovery issues u a one-time recovery code, audited with admin
+// (never with the code).
+func (s *consoleSurface) issueRecovery(c *gin.Context, admin, u *auth.User) (string, error) {
 	if s.recovery == nil {
-		s.apiFail(c, auth.ErrRecoveryUnavailable)
-		return
+		return "", auth.ErrRecoveryUnavailable
 	}
 	code, err := s.recovery.Issue(c.Request.Context(), u.Username)
 	if err != nil {
-		s.apiFail(c, err)
-		return
+		return "", err
 	}
 	s.audit(c, "admin_recovery_issued", u.Username, "", "actor", admin.Username)
-	noStore(c)
-	c.JSON(http.StatusOK, gin.H{"code": code, "expires_in": int(auth.IssuedCodeTTL.Seconds())})
+	return code, nil
 }
 
 // apiUnban is POST /api/admin/users/:name/unban: lifts the account's
 // lock and ban and forgets its failures.
-func (s *consoleSurface) apiUnban(c *gin.Context) {
-	admin, err := s.admin(c)
-	if err != nil {
-		s.apiFail(c, err)
-		return
-	}
-	u, err := s.target(c)
-	if err != nil {
-		s.apiFail(c, err)
-		return
-	}
+func (s *consoleSurface) apiUnban(c *gin.Context, admin, u *auth.User) (gin.H, error) {
+	lifted, err := s.unban(c, admin, u)
+	return gin.H{"lifted": lifted}, err
+}
+
+// unban lifts u's lock and ban, audited with admin; it reports whether
+// there was one.
+func (s *consoleSurface) unban(c *gin.Context, admin, u *auth.User) (bool, error) {
 	lifted := false
 	if s.regulator != nil {
+		var err error
 		if lifted, err = s.regulator.Lift(c.Request.Context(), u.Username, ""); err != nil {
-			s.apiFail(c, err)
-			return
+			return false, err
 		}
 	}
 	s.audit(c, "admin_unbanned", u.Username, "", "actor", admin.Username, "lifted", lifted)
-	noStore(c)
-	c.JSON(http.StatusOK, gin.H{"lifted": lifted})
+	return lifted, nil
 }
 
 // apiAudit is GET /api/admin/audit?user=&event=&ip=&since=&until=&cursor=:

@@ -8,7 +8,6 @@ package gateway
 import (
 	"context"
 	"errors"
-	"net/http"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gin-gonic/gin"
@@ -90,21 +89,8 @@ func (s *consoleSurface) keepAnAdmin(ctx context.Context, u *auth.User) error {
 }
 
 // apiChange is POST /api/admin/users/:name/{disable,enable,reset-phone}.
-func (s *consoleSurface) apiChange(c *gin.Context) {
-	admin, err := s.admin(c)
-	if err != nil {
-		s.apiFail(c, err)
-		return
+func (s *consoleSurface) apiChange(what string) func(c *gin.Context, admin, u *auth.User) (gin.H, error) {
+	return func(c *gin.Context, admin, u *auth.User) (gin.H, error) {
+		return gin.H{"status": "done"}, s.change(c, admin, u, what)
 	}
-	u, err := s.target(c)
-	if err != nil {
-		s.apiFail(c, err)
-		return
-	}
-	if err := s.change(c, admin, u, c.Param("action")); err != nil {
-		s.apiFail(c, err)
-		return
-	}
-	noStore(c)
-	c.JSON(http.StatusOK, gin.H{"status": "done"})
 }

@@ -118,32 +118,20 @@ func (s *consoleSurface) consoleAction(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	ctx := c.Request.Context()
 	done := ""
 	switch c.Param("action") {
 	case "revoke":
 		_, err = s.revoke(c, me, u, c.PostForm("session"))
 		done = "admin.revoked"
 	case "unban":
-		var lifted bool
-		if s.regulator != nil {
-			lifted, err = s.regulator.Lift(ctx, u.Username, "")
-		}
-		if err == nil {
-			s.audit(c, "admin_unbanned", u.Username, "", "actor", me.Username, "lifted", lifted)
-		}
+		_, err = s.unban(c, me, u)
 		done = "admin.unbanned"
 	case "recovery":
-		if s.recovery == nil {
-			s.fail(c, auth.ErrRecoveryUnavailable)
-			return
-		}
-		code, err := s.recovery.Issue(ctx, u.Username)
+		code, err := s.issueRecovery(c, me, u)
 		if err != nil {
 			s.fail(c, err)
 			return
 		}
-		s.audit(c, "admin_recovery_issued", u.Username, "", "actor", me.Username)
 		// Shown in this answer only (no-store), never in a URL.
 		s.renderUser(c, me, "admin.issued", code)
 		return

@@ -338,17 +338,14 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	adm := api.Group("/admin")
 	adm.GET("/users", s.admin.apiUsers)
 	adm.GET("/users/:name", s.admin.apiUser)
-	adm.POST("/users/:name/revoke", s.limitBody, s.requireJSON, s.admin.apiRevoke)
-	adm.POST("/users/:name/recovery", s.limitBody, s.requireJSON, s.admin.apiRecovery)
-	adm.POST("/users/:name/unban", s.limitBody, s.requireJSON, s.admin.apiUnban)
+	adm.POST("/users/:name/revoke", s.limitBody, s.requireJSON, s.admin.adminAction(s.admin.apiRevoke))
+	adm.POST("/users/:name/recovery", s.limitBody, s.requireJSON, s.admin.adminAction(s.admin.apiRecovery))
+	adm.POST("/users/:name/unban", s.limitBody, s.requireJSON, s.admin.adminAction(s.admin.apiUnban))
+	for _, action := range []string{"disable", "enable", "reset-phone"} {
+		adm.POST("/users/:name/"+action, s.limitBody, s.requireJSON, s.admin.adminAction(s.admin.apiChange(action)))
+	}
 	adm.GET("/audit", s.admin.apiAudit)
 	adm.GET("/sms", s.admin.apiSMS)
-	for _, action := range []string{"disable", "enable", "reset-phone"} {
-		adm.POST("/users/:name/"+action, s.limitBody, s.requireJSON, func(c *gin.Context) {
-			c.Params = append(c.Params, gin.Param{Key: "action", Value: action})
-			s.admin.apiChange(c)
-		})
-	}
 
 	e.NoRoute(s.proxy.serveProxy)
 	e.NoMethod(func(c *gin.Context) {

@@ -53,16 +53,11 @@ func cmdAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		printProblems(stderr, err)
 		return errProblems
 	}
-	st, closeStore, err := openStore(cfg)
+	st, signer, closeStore, err := openStoreSigner(cfg)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	key, err := auth.LoadSigningKey(cfg.Identity.SigningKeyFile)
-	if err != nil {
-		return err
-	}
-	signer := auth.NewSigner(key, cfg.Server.PublicURL, cfg.Identity.AssertionTTL, auth.SystemClock{})
 	tokens := auth.NewAdminTokens(st, signer.DeriveKey("admin-token"), auth.SystemClock{})
 	audits := redisAuditLog(st, cfg)
 	switch sub {

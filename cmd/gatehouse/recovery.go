@@ -98,11 +98,11 @@ type ops struct {
 // finds accounts by email and phone, and a typo must not reach someone
 // else).
 func openOps(ctx context.Context, cfg *config.Config, username string) (*ops, error) {
-	st, closeStore, err := openStore(cfg)
+	st, signer, closeStore, err := openStoreSigner(cfg)
 	if err != nil {
 		return nil, err
 	}
-	d := &ops{store: st, close: closeStore}
+	d := &ops{store: st, signer: signer, close: closeStore}
 	d.audits = redisAuditLog(st, cfg)
 	if cfg.Users.Backend == "redis" {
 		d.users = storeusers.New(st, cfg.OTP.DefaultRegion)
@@ -122,13 +122,21 @@ func openOps(ctx context.Context, cfg *config.Config, username string) (*ops, er
 		return nil, err
 	}
 	d.user = u
+	return d, nil
+}
+
+// openStoreSigner connects to the configured Redis store and loads the
+// signer whose derived keys name the store's keys, as the gateway does.
+func openStoreSigner(cfg *config.Config) (*redisstore.Store, *auth.Signer, func(), error) {
 	key, err := auth.LoadSigningKey(cfg.Identity.SigningKeyFile)
 	if err != nil {
-		closeStore()
-		return nil, err
+		return nil, nil, nil, err
 	}
-	d.signer = auth.NewSigner(key, cfg.Server.PublicURL, cfg.Identity.AssertionTTL, auth.SystemClock{})
-	return d, nil
+	st, closeStore, err := openStore(cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return st, auth.NewSigner(key, cfg.Server.PublicURL, cfg.Identity.AssertionTTL, auth.SystemClock{}), closeStore, nil
 }
 
 // audit keeps an operator command's action in the audit trail, with the
