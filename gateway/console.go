@@ -308,6 +308,14 @@ func (s *consoleSurface) issueRecovery(c *gin.Context, admin, u *auth.User) (str
 	return code, nil
 }
 
+// apiRevealPhone is POST /api/admin/users/:name/reveal-phone: the
+// account's whole number, which every other answer masks; audited, so
+// that looking is seen.
+func (s *consoleSurface) apiRevealPhone(c *gin.Context, admin, u *auth.User) (gin.H, error) {
+	s.audit(c, "admin_phone_revealed", u.Username, "", "actor", admin.Username)
+	return gin.H{"phone": u.Phone}, nil
+}
+
 // apiUnban is POST /api/admin/users/:name/unban: lifts the account's
 // lock and ban and forgets its failures.
 func (s *consoleSurface) apiUnban(c *gin.Context, admin, u *auth.User) (gin.H, error) {

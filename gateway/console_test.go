@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -276,5 +277,28 @@ func TestAdminSMSBudget(t *testing.T) {
 	// bob's reset codes (his number is in the US) counted; GB untouched.
 	if got["day"] != [2]int{3, 100} || got["country:US"] != [2]int{3, 50} || got["country:GB"] != [2]int{0, 50} {
 		t.Fatalf("budget use %v (%s)", got, r.body)
+	}
+}
+
+// TestAdminRevealPhone: the whole number is shown only on asking, and
+// the asking is audited with the administrator.
+func TestAdminRevealPhone(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	admin := h.newClient(t)
+	admin.signIn(crmHost, alice)
+	if strings.Contains(string(consoleGet(admin, "users/bob").body), bob2Phone) {
+		t.Fatal("the detail shows bob's number unmasked")
+	}
+	r := admin.api(appHost, "admin/users/bob/reveal-phone", map[string]string{})
+	if r.jsonMap(t)["phone"] != bob2Phone {
+		t.Fatalf("reveal: %s", r.body)
+	}
+	recs, _, err := h.recoveryAuditPage(t, "admin_phone_revealed")
+	if err != nil || len(recs) != 1 || recs[0].Actor != "alice" || recs[0].User != "bob" {
+		t.Fatalf("audit of the reveal: %+v, %v", recs, err)
+	}
+	if strings.Contains(fmt.Sprint(recs), bob2Phone) {
+		t.Error("the audit record holds the number it revealed")
 	}
 }

@@ -341,6 +341,7 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	adm.POST("/users/:name/revoke", s.limitBody, s.requireJSON, s.admin.adminAction(s.admin.apiRevoke))
 	adm.POST("/users/:name/recovery", s.limitBody, s.requireJSON, s.admin.adminAction(s.admin.apiRecovery))
 	adm.POST("/users/:name/unban", s.limitBody, s.requireJSON, s.admin.adminAction(s.admin.apiUnban))
+	adm.POST("/users/:name/reveal-phone", s.limitBody, s.requireJSON, s.admin.adminAction(s.admin.apiRevealPhone))
 	for _, action := range []string{"disable", "enable", "reset-phone"} {
 		adm.POST("/users/:name/"+action, s.limitBody, s.requireJSON, s.admin.adminAction(s.admin.apiChange(action)))
 	}
