@@ -20,9 +20,9 @@ const (
 	// revoked or spent, so deletes are replayed as they are.
 	KeyRevocable
 	// KeySession is a session: a lost delete is a revocation undone
-	// (replayed as for KeyRevocable). A lost write is a login that asks
-	// to sign in again; it is not replayed (docs/contract.md, "Failover
-	// durability").
+	// (replayed at once, with a tombstone); a lost write is a login that
+	// vanished (replayed later, unless a tombstone says it was deleted
+	// since; docs/contract.md, "Failover durability").
 	KeySession
 	// KeyIndex is a set that lists a user's sessions; adding to it again
 	// is harmless, and the account page and revoke-all need the entry.

@@ -28,13 +28,13 @@ import (
 // was written since), so a logout, a spent code or a password change
 // acknowledged before the failover holds after it.
 //
-// Replay only ever makes answers stricter, so the gateways' journals can
-// be replayed in any order: deletes are of keys that are never written
-// again (random ids, keyed hashes); an account record is written only
-// where it still holds the value it had before the change; a ban only if
-// absent. A session's creation is not replayed: with one gateway's login
-// replayed after another gateway's replayed logout of it, the session
-// would come back; a login lost in a failover asks to sign in again.
+// What is replayed at once only makes answers stricter, so the gateways'
+// journals can be replayed in any order: deletes are of keys that are
+// never written again (random ids, keyed hashes), a session's with its
+// tombstone; an account record is written only where it still holds the
+// value it had before the change; a ban only if absent. Logins wait
+// sessionReplayDelay, until every gateway has replayed its logouts, and
+// are written only where no tombstone says the session was ended.
 type Journal struct {
 	window time.Duration
 	max    int
@@ -47,13 +47,29 @@ type Journal struct {
 	masters map[string]uint64 // run_id of a master → seq of the last entry replayed there
 
 	replayMu sync.Mutex // one replay at a time; connections wait for it
+
+	// deferred are logins to write again once every gateway has had
+	// time to replay its logouts (sessionReplayDelay), by key.
+	deferred map[string]deferredLogin
 }
+
+// deferredLogin is a session write waiting for its replay.
+type deferredLogin struct {
+	e   entry
+	due time.Time
+}
+
+// sessionReplayDelay is how long a replayed login waits: every gateway
+// pings every clusterWatchEvery, so by then each has replayed its
+// logouts (and their tombstones) to the new master, and a login is never
+// written back over a logout another gateway acknowledged.
+const sessionReplayDelay = 2 * time.Second
 
 // Journal operations.
 const (
 	opDel         uint8 = iota + 1 // DEL key
 	opDelSession                   // DEL key, and its tombstone for the window
-	opSetSession                   // SET key val NX PXAT deadline, unless the tombstone exists
+	opSetSession                   // later (sessionReplayDelay): SET key val NX PXAT deadline unless the tombstone exists
 	opSetIfAbsent                  // SET key val NX PXAT deadline
 	opCASSet                       // SET key val PXAT deadline where GET key == before (or is val already)
 	opCASDel                       // DEL key where GET key == before
@@ -84,7 +100,7 @@ func NewJournal(window time.Duration, maxEntries int, log *slog.Logger) *Journal
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Journal{window: window, max: maxEntries, log: log, now: time.Now, masters: map[string]uint64{}}
+	return &Journal{window: window, max: maxEntries, log: log, now: time.Now, masters: map[string]uint64{}, deferred: map[string]deferredLogin{}}
 }
 
 // add records e, dropping entries older than the window or past max.
@@ -132,6 +148,74 @@ func (j *Journal) OnConnect(ctx context.Context, cn *redis.Conn) error {
 	return j.catchUp(ctx, cn, infoValue(info, "run_id"))
 }
 
+// deferLogins queues the logins among entries for their delayed replay.
+func (j *Journal) deferLogins(entries []entry) {
+	due := j.now().Add(sessionReplayDelay)
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, e := range entries {
+		if e.op == opSetSession {
+			j.deferred[e.key] = deferredLogin{e: e, due: due}
+		}
+	}
+}
+
+// replayLogins writes again the deferred logins that are due, through
+// client (which routes each key to its master), and reports how many.
+func (j *Journal) replayLogins(ctx context.Context, client redis.UniversalClient) int {
+	now := j.now()
+	var due []entry
+	j.mu.Lock()
+	for k, d := range j.deferred {
+		if !d.due.After(now) {
+			due = append(due, d.e)
+			delete(j.deferred, k)
+		}
+	}
+	j.mu.Unlock()
+	n := 0
+	for _, e := range due {
+		if !e.deadline.After(now) {
+			continue
+		}
+		err := setSessionScript.Run(ctx, client, []string{e.key, tombstone(e.key)}, e.val, e.deadline.UnixMilli()).Err()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			j.log.WarnContext(ctx, "redis: a login was not written again after the failover", "error", err)
+			continue
+		}
+		n++
+	}
+	return n
+}
+
+// tombstone is the key that marks a session deleted, for the window. It
+// hashes to the session key's cluster slot (the session key itself, or
+// the hash tag it already has), so one script can read both.
+func tombstone(key string) string {
+	if strings.Contains(key, "{") {
+		return key + ":gone"
+	}
+	return "{" + key + "}:gone"
+}
+
+// setSessionScript writes a session again (KEYS[1] = ARGV[1] until
+// ARGV[2] unix ms) unless it exists or its tombstone KEYS[2] says it was
+// deleted since.
+var setSessionScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  return 0
+end
+local ok = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PXAT', ARGV[2])
+if ok then return 1 end
+return 0`)
+
+// delSessionScript deletes a session again and leaves its tombstone for
+// ARGV[1] milliseconds.
+var delSessionScript = redis.NewScript(`
+redis.call('DEL', KEYS[1])
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
+return 1`)
+
 // pipeliner is a connection or node client that can send a pipeline.
 type pipeliner interface {
 	Pipelined(ctx context.Context, fn func(redis.Pipeliner) error) ([]redis.Cmder, error)
@@ -152,7 +236,8 @@ func (j *Journal) catchUp(ctx context.Context, p pipeliner, id string) error {
 	if known && len(entries) == 0 {
 		return nil
 	}
-	n, err := replay(ctx, p, entries)
+	n, err := replay(ctx, p, entries, j.window)
+	j.deferLogins(entries)
 	if err != nil {
 		j.log.WarnContext(ctx, "redis: replay on a master failed; its connections are refused until one succeeds", "error", err)
 		return err
@@ -185,6 +270,7 @@ func (j *Journal) Watch(ctx context.Context, client redis.UniversalClient) func(
 	go func() {
 		defer close(done)
 		if cc, ok := client.(*redis.ClusterClient); ok {
+			go j.loginReplayer(ctx, client)
 			j.WatchCluster(ctx, cc, clusterWatchEvery, clusterWatchGrace)
 			return
 		}
@@ -196,6 +282,7 @@ func (j *Journal) Watch(ctx context.Context, client redis.UniversalClient) func(
 				return
 			case <-t.C:
 				_ = client.Ping(ctx).Err() // a failure is the store's health, reported elsewhere
+				j.replayLogins(ctx, client)
 			}
 		}
 	}()
@@ -203,6 +290,20 @@ func (j *Journal) Watch(ctx context.Context, client redis.UniversalClient) func(
 		cancel()
 		<-done
 		return nil
+	}
+}
+
+// loginReplayer runs replayLogins every clusterWatchEvery until ctx ends.
+func (j *Journal) loginReplayer(ctx context.Context, client redis.UniversalClient) {
+	t := time.NewTicker(clusterWatchEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			j.replayLogins(ctx, client)
+		}
 	}
 }
 
@@ -272,7 +373,7 @@ return 0`)
 // replay writes entries again on cn, in order, and returns how many it
 // sent. In a cluster a connection reaches one node: writes of keys in
 // other slots answer MOVED and are left to that node's own replay.
-func replay(ctx context.Context, cn pipeliner, entries []entry) (int, error) {
+func replay(ctx context.Context, cn pipeliner, entries []entry, window time.Duration) (int, error) {
 	if len(entries) == 0 {
 		return 0, nil
 	}
@@ -287,6 +388,10 @@ func replay(ctx context.Context, cn pipeliner, entries []entry) (int, error) {
 			switch e.op {
 			case opDel:
 				p.Del(ctx, e.key)
+			case opDelSession:
+				delSessionScript.Eval(ctx, p, []string{e.key, tombstone(e.key)}, window.Milliseconds())
+			case opSetSession:
+				continue // later: replayLogins
 			case opSetIfAbsent:
 				p.SetArgs(ctx, e.key, e.val, redis.SetArgs{Mode: "NX", ExpireAt: e.deadline})
 			case opCASSet:
@@ -346,6 +451,8 @@ func infoValue(info, field string) string {
 func (s *Store) journalSet(key string, value, before []byte, ttl time.Duration) {
 	deadline := time.Now().Add(ttl)
 	switch auth.ClassOf(key) {
+	case auth.KeySession:
+		s.journal.add(entry{op: opSetSession, key: s.prefix + key, val: value, deadline: deadline})
 	case auth.KeyRecord:
 		s.journal.add(entry{op: opCASSet, key: s.prefix + key, val: value, before: before, deadline: deadline})
 	}

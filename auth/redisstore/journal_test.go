@@ -91,9 +91,8 @@ func TestJournalReplaysOnANewMaster(t *testing.T) {
 			t.Errorf("%s = %q, %v; want %q", key, got, err, want)
 		}
 	}
-	// A login is not replayed (a session would come back if its logout,
-	// journaled by another gateway, was replayed first); a counter is not
-	// either.
+	// A login is replayed later (sessionReplayDelay), once every gateway
+	// has replayed its logouts; a counter is not replayed.
 	for _, key := range []string{"p:otp:{c1}:c", "p:s:gone", "p:s:login", "p:reg:n:x"} {
 		if n, _ := raw.Exists(ctx, key).Result(); n != 0 {
 			t.Errorf("%s exists after the replay", key)
@@ -101,6 +100,24 @@ func TestJournalReplaysOnANewMaster(t *testing.T) {
 	}
 	if ok, _ := raw.SIsMember(ctx, "p:su:alice", "s:login").Result(); !ok {
 		t.Error("the session index lost an entry")
+	}
+	stop := j.Watch(ctx, client(newAddr))
+	defer func() { _ = stop() }()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if v, err := raw.Get(ctx, "p:s:login").Result(); err == nil {
+			if v != "new session" {
+				t.Errorf("replayed login = %q", v)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a login acknowledged before the failover was not written again")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n, _ := raw.Exists(ctx, "p:s:gone").Result(); n != 0 {
+		t.Error("a login another gateway logged out after the failover came back")
 	}
 
 	// A master replayed to once is not replayed to again.

@@ -208,7 +208,21 @@ func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
 func (s *Store) deleteJournaled(ctx context.Context, key string) (bool, error) {
 	full := s.prefix + key
 	switch auth.ClassOf(key) {
-	case auth.KeySession, auth.KeyRevocable:
+	case auth.KeySession:
+		var del *redis.IntCmd
+		// One round trip; no MULTI: the tombstone only has to outlive
+		// the window, not to appear at the same instant.
+		_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+			del = p.Del(ctx, full)
+			p.Set(ctx, tombstone(full), "1", ceilMillis(s.journal.window))
+			return nil
+		})
+		if err != nil {
+			return false, fail("delete", err)
+		}
+		s.journal.add(entry{op: opDelSession, key: full})
+		return del.Val() == 1, nil
+	case auth.KeyRevocable:
 		n, err := s.client.Del(ctx, full).Result()
 		if err != nil {
 			return false, fail("delete", err)
