@@ -7,6 +7,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // Errors of the recovery-code steps.
@@ -30,20 +31,12 @@ func (l *Login) RecoveryCode(ctx context.Context, c Client, sess *Session, code 
 	if l.d.Recovery == nil {
 		return Step{}, ErrRecoveryUnavailable
 	}
-	if sess == nil || !sess.Has(MethodPassword, l.now().Add(-CredentialChangeAge)) {
-		return Step{}, ErrPasswordFirst
+	u, err := l.passwordUser(ctx, sess, l.now().Add(-CredentialChangeAge))
+	if err != nil {
+		return Step{}, err
 	}
 	if code == "" {
 		return Step{}, FieldProblem("recovery_code", "field.recovery_code.required", "Enter one of your recovery codes.")
-	}
-	u, err := l.d.Users.Lookup(ctx, sess.User)
-	switch {
-	case errors.Is(err, ErrUserNotFound):
-		return Step{}, ErrPasswordFirst
-	case err != nil:
-		return Step{}, err
-	case u.Disabled || u.Generation != sess.Gen:
-		return Step{}, ErrPasswordFirst // the credentials changed since the password
 	}
 	if err := l.checkBan(ctx, c, u.Username); err != nil {
 		return Step{}, err
@@ -72,6 +65,26 @@ func (l *Login) RecoveryCode(ctx context.Context, c Client, sess *Session, code 
 	l.auditRecoveryUse(ctx, c, u.Username, issued, "login")
 	l.obs.Audit(ctx, c, Event{Name: "login_succeeded", User: u.Username, Attrs: []any{"methods", "pwd,rc"}})
 	return Step{Session: sess}, nil
+}
+
+// passwordUser returns the account of a session that proved its password
+// no earlier than notBefore (zero: at any time), under the account's
+// current credentials; ErrPasswordFirst otherwise. A second factor is
+// only ever added on top of that proof.
+func (l *Login) passwordUser(ctx context.Context, sess *Session, notBefore time.Time) (*User, error) {
+	if sess == nil || !sess.Has(MethodPassword, notBefore) {
+		return nil, ErrPasswordFirst
+	}
+	u, err := l.d.Users.Lookup(ctx, sess.User)
+	switch {
+	case errors.Is(err, ErrUserNotFound):
+		return nil, ErrPasswordFirst
+	case err != nil:
+		return nil, err
+	case u.Disabled || u.Generation != sess.Gen:
+		return nil, ErrPasswordFirst // the credentials changed since the password
+	}
+	return u, nil
 }
 
 // auditRecoveryUse records the use of a recovery code, with how many of

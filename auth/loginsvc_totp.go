@@ -52,17 +52,9 @@ func (l *Login) TOTPCode(ctx context.Context, c Client, sess *Session, code stri
 	if l.d.TOTP == nil {
 		return Step{}, ErrTOTPUnavailable
 	}
-	if sess == nil || !sess.Has(MethodPassword, time.Time{}) {
-		return Step{}, ErrPasswordFirst
-	}
-	u, err := l.d.Users.Lookup(ctx, sess.User)
-	switch {
-	case errors.Is(err, ErrUserNotFound):
-		return Step{}, ErrPasswordFirst
-	case err != nil:
+	u, err := l.passwordUser(ctx, sess, time.Time{})
+	if err != nil {
 		return Step{}, err
-	case u.Disabled || u.Generation != sess.Gen:
-		return Step{}, ErrPasswordFirst // the credentials changed since the password
 	}
 	if err := l.checkBan(ctx, c, u.Username); err != nil {
 		return Step{}, err

@@ -30,7 +30,7 @@ func TestAdminAPIWhoMayUseIt(t *testing.T) {
 	consoleGet(h.newClient(t), "users").wantError(t, http.StatusUnauthorized, "unauthenticated")
 
 	bob := h.newClient(t)
-	bob.signIn(crmHost, bobUser()) // both factors, not an admin
+	bob.signIn(crmHost, bobAccount) // both factors, not an admin
 	consoleGet(bob, "users").wantError(t, http.StatusForbidden, "forbidden")
 
 	pwdOnly := h.newClient(t)
@@ -62,7 +62,8 @@ func TestAdminAPIWhoMayUseIt(t *testing.T) {
 // bob2Phone is bob's number as the API must never show it.
 const bob2Phone = "+12015550101"
 
-func bobUser() testUser { return bob }
+// bobAccount is bob, where a local variable shadows the name.
+var bobAccount = bob
 
 // TestAdminActions: an administrator ends another person's sessions,
 // lifts a ban, and issues one-time recovery access, each kept in the
@@ -199,7 +200,7 @@ func TestAdminBearerTokens(t *testing.T) {
 	r := c.do(request{method: http.MethodPost, host: appHost, path: prefix + "/api/admin/users/bob/unban", body: strings.NewReader(`{}`),
 		contentType: "application/json", accept: "application/json", header: http.Header{"Authorization": {"Bearer " + token}}})
 	r.wantStatus(t, http.StatusOK)
-	recs, _, err := h.recoveryAuditPage(t, "admin_unbanned")
+	recs, _, err := h.auditPage(t, "admin_unbanned")
 	if err != nil || len(recs) != 1 || recs[0].Actor != "token:ci" {
 		t.Fatalf("audit of the token's action: %+v, %v", recs, err)
 	}
@@ -225,9 +226,9 @@ func TestAdminBearerTokens(t *testing.T) {
 	bearer(c, appHost, prefix+"/api/admin/users", short).wantError(t, http.StatusUnauthorized, "invalid_token")
 }
 
-// recoveryAuditPage reads the kept audit records of event, as the admin
+// auditPage reads the kept audit records of event, as the admin
 // API does.
-func (h *harness) recoveryAuditPage(t *testing.T, event string) ([]auth.AuditRecord, string, error) {
+func (h *harness) auditPage(t *testing.T, event string) ([]auth.AuditRecord, string, error) {
 	t.Helper()
 	admin := h.newClient(t)
 	admin.signIn(crmHost, alice)
@@ -294,7 +295,7 @@ func TestAdminRevealPhone(t *testing.T) {
 	if r.jsonMap(t)["phone"] != bob2Phone {
 		t.Fatalf("reveal: %s", r.body)
 	}
-	recs, _, err := h.recoveryAuditPage(t, "admin_phone_revealed")
+	recs, _, err := h.auditPage(t, "admin_phone_revealed")
 	if err != nil || len(recs) != 1 || recs[0].Actor != "alice" || recs[0].User != "bob" {
 		t.Fatalf("audit of the reveal: %+v, %v", recs, err)
 	}
