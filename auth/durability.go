@@ -55,6 +55,16 @@ func ClassOf(key string) KeyClass {
 		// A claimed time step of an authenticator app: lost, the code
 		// would work again within its window; replayed if absent.
 		return KeyBan
+	case strings.HasPrefix(key, "pkc:"):
+		// A passkey ceremony's challenge: deleted when answered, so a
+		// lost delete would let the same answer in again.
+		return KeyRevocable
+	case strings.HasPrefix(key, "pk:"):
+		// An account's passkeys (a removal, a signature counter) and
+		// the account of a user handle: a lost write brings back a
+		// removed key or an older counter, so it is replayed where the
+		// record still holds what it held before.
+		return KeyRecord
 	case strings.HasPrefix(key, "totp:"):
 		// An app's record: a lost removal brings the app back. A later
 		// enrolment reuses the name, so a replayed removal can end it

@@ -105,6 +105,9 @@ type LoginDeps struct {
 	// TOTP keeps authenticator apps; nil: totp.enabled is off
 	// (docs/contract.md, "Authenticator apps").
 	TOTP *TOTP
+	// Passkeys keeps passkeys and security keys; nil: passkeys.enabled is
+	// off (docs/contract.md, "Passkeys").
+	Passkeys *Passkeys
 	// ResetOff turns password reset off (users.reset.enabled: false).
 	ResetOff bool
 	// ResetNeedsRecovery says whether a password reset of u needs a
@@ -166,6 +169,9 @@ type Step struct {
 	// TOTP says the second factor asked next is the authenticator app's
 	// code (nothing was sent; Resend texts a code instead).
 	TOTP bool
+	// Passkey says the second factor asked next is a passkey (nothing
+	// was sent; the app's code or a text message may be used instead).
+	Passkey bool
 }
 
 // NeedsCode reports whether the person signing in as u with session sess
@@ -186,9 +192,9 @@ type PasswordIn struct {
 }
 
 // Password checks the password and signs in with {pwd}; when in.NeedsCode
-// says so, it asks for the authenticator app's code (Step.TOTP) when the
-// account has one in.Accepts takes, or else sends a code and returns its
-// challenge. Bans and failures
+// says so, it asks for the strongest second factor the account has that
+// in.Accepts takes: a passkey (Step.Passkey), the authenticator app's
+// code (Step.TOTP), or else sends a code and returns its challenge. Bans and failures
 // count against the account the login resolves to, however it was
 // spelled (docs/contract.md, "Regulation").
 func (l *Login) Password(ctx context.Context, c Client, sess *Session, in PasswordIn) (Step, error) {
@@ -238,8 +244,10 @@ func (l *Login) Password(ctx context.Context, c Client, sess *Session, in Passwo
 	if in.Accepts != nil {
 		accepted = in.Accepts(sess, u)
 	}
-	if app, err := l.appFirst(ctx, u, accepted); err != nil || app {
-		return Step{Session: sess, TOTP: app}, err // the password proof is saved
+	switch m, err := l.StrongestSecond(ctx, u, accepted); {
+	case err != nil || m != MethodSMS:
+		// The password proof is saved.
+		return Step{Session: sess, TOTP: m == MethodOTP, Passkey: m == MethodHWK}, err
 	}
 	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, in.Remember, PurposeLogin, true)
 	return Step{Session: sess, Code: ch}, err

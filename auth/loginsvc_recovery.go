@@ -68,11 +68,12 @@ func (l *Login) RecoveryCode(ctx context.Context, c Client, sess *Session, code 
 }
 
 // passwordUser returns the account of a session that proved its password
-// no earlier than notBefore (zero: at any time), under the account's
-// current credentials; ErrPasswordFirst otherwise. A second factor is
-// only ever added on top of that proof.
+// (or a user-verified passkey, which includes it) no earlier than
+// notBefore (zero: at any time), under the account's current
+// credentials; ErrPasswordFirst otherwise. A second factor is only ever
+// added on top of that proof.
 func (l *Login) passwordUser(ctx context.Context, sess *Session, notBefore time.Time) (*User, error) {
-	if sess == nil || !sess.Has(MethodPassword, notBefore) {
+	if sess == nil || !sess.Satisfies(MethodPassword, notBefore) {
 		return nil, ErrPasswordFirst
 	}
 	u, err := l.d.Users.Lookup(ctx, sess.User)

@@ -25,6 +25,7 @@ type loginWorld struct {
 	sms      *codeBox
 	events   *eventLog
 	totp     *auth.TOTP
+	passkeys *auth.Passkeys
 	store    *recordingStore
 }
 
@@ -116,13 +117,18 @@ func newLoginWorld(t *testing.T) *loginWorld {
 	if w.totp, err2 = auth.NewTOTP(store, []byte("totp-names-key-0123456789abcdef!"), []byte("0123456789abcdef0123456789abcdef"), "Acme", clock); err2 != nil {
 		t.Fatal(err2)
 	}
+	if w.passkeys, err2 = auth.NewPasskeys(store, []byte("passkey-names-key-0123456789abc!"), auth.PasskeyConfig{
+		RPID: "auth.example.com", RPDisplayName: "Acme", Origins: []string{pkOrigin},
+	}, clock); err2 != nil {
+		t.Fatal(err2)
+	}
 	w.sessions = auth.NewSessions(store, auth.SessionConfig{IdleTimeout: time.Hour, AbsoluteTimeout: 12 * time.Hour, RememberMe: 24 * time.Hour}, clock, nil)
 	w.login = auth.NewLogin(auth.LoginDeps{
 		Users: w.users, Authn: auth.NewAuthenticator(w.users, cheapHasher, nil), Sessions: w.sessions, OTP: otp,
 		Regulator: auth.NewRegulator(store, []byte("fedcba9876543210fedcba9876543210"), auth.RegulationConfig{MaxFailures: 5, FindTime: time.Minute, BanTime: 5 * time.Minute}),
 		Registry:  w.users, Hasher: cheapHasher, KV: store,
 		Policy: auth.PasswordPolicy{MinLength: 8, MaxLength: 128}, Signup: true, Region: "US",
-		Observer: w.events, Clock: clock, TOTP: w.totp,
+		Observer: w.events, Clock: clock, TOTP: w.totp, Passkeys: w.passkeys,
 		Recovery: auth.NewRecovery(store, []byte("recovery-names-key-0123456789ab!"), clock),
 	})
 	return w

@@ -17,22 +17,31 @@ func accepts(list []string, method string) bool {
 	return list == nil || slices.Contains(list, method)
 }
 
-// appFirst reports whether the second factor of u's sign-in is the
-// authenticator app's code: u has one and accepted takes it. When the
-// target takes no text-message code either, an account without an app
-// cannot go on: ErrTOTPNotEnrolled.
-func (l *Login) appFirst(ctx context.Context, u *User, accepted []string) (bool, error) {
-	enrolled := false
-	if l.d.TOTP != nil && accepts(accepted, MethodOTP) {
-		var err error
-		if enrolled, err = l.d.TOTP.Enrolled(ctx, u.Username); err != nil {
-			return false, err
+// StrongestSecond is the second factor u is asked for where accepted
+// (nil: every one) is taken: a passkey, else the authenticator app's
+// code, else a text message, the strongest u has (docs/contract.md,
+// "Policies"). When u has none the target takes: ErrTOTPNotEnrolled
+// where it takes an app, else ErrPasskeyNotEnrolled.
+func (l *Login) StrongestSecond(ctx context.Context, u *User, accepted []string) (string, error) {
+	if l.d.Passkeys != nil && accepts(accepted, MethodHWK) {
+		ok, err := l.d.Passkeys.Enrolled(ctx, u.Username)
+		if err != nil || ok {
+			return MethodHWK, err
 		}
 	}
-	if !enrolled && !accepts(accepted, MethodSMS) {
-		return false, ErrTOTPNotEnrolled
+	if l.d.TOTP != nil && accepts(accepted, MethodOTP) {
+		ok, err := l.d.TOTP.Enrolled(ctx, u.Username)
+		if err != nil || ok {
+			return MethodOTP, err
+		}
 	}
-	return enrolled, nil
+	switch {
+	case accepts(accepted, MethodSMS):
+		return MethodSMS, nil
+	case accepts(accepted, MethodOTP):
+		return "", ErrTOTPNotEnrolled
+	}
+	return "", ErrPasskeyNotEnrolled
 }
 
 // TOTPEnrolled reports whether user has an authenticator app (false when
@@ -113,24 +122,32 @@ func (l *Login) appCodeInput(code string) (string, error) {
 }
 
 // freshProofs checks that sess proved, within CredentialChangeAge, the
-// password and every second factor u signs in with (a recovery code
-// standing in for any): what binding or removing an authenticator takes
-// (NIST SP 800-63B §6.1.2.3). An account with no second factor at all
-// binds its first with a recovery code, as for a first phone
-// (docs/contract.md, "Account page").
+// password (or a user-verified passkey, which includes it) and every
+// second factor u signs in with (a recovery code standing in for any):
+// what binding or removing an authenticator takes (NIST SP 800-63B
+// §6.1.2.3). An account with no second factor at all binds its first with
+// a recovery code, as for a first phone (docs/contract.md, "Account
+// page").
 func (l *Login) freshProofs(ctx context.Context, sess *Session, u *User) error {
 	since := l.now().Add(-CredentialChangeAge)
-	if sess == nil || !sess.Has(MethodPassword, since) {
+	if sess == nil || !sess.Satisfies(MethodPassword, since) {
 		return ErrFreshProofNeeded
 	}
 	app, err := l.TOTPEnrolled(ctx, u.Username)
 	if err != nil {
 		return err
 	}
-	if (u.Phone != "" || !app) && !sess.Satisfies(MethodSMS, since) {
+	keys, err := l.PasskeyEnrolled(ctx, u.Username)
+	if err != nil {
+		return err
+	}
+	if (u.Phone != "" || (!app && !keys)) && !sess.Satisfies(MethodSMS, since) {
 		return ErrFreshProofNeeded
 	}
 	if app && !sess.Satisfies(MethodOTP, since) {
+		return ErrFreshProofNeeded
+	}
+	if keys && !sess.Satisfies(MethodHWK, since) {
 		return ErrFreshProofNeeded
 	}
 	return nil

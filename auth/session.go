@@ -21,6 +21,11 @@ const (
 	// MethodOTP is a code from an authenticator app (TOTP, RFC 8176
 	// "otp"): a second factor, never the first.
 	MethodOTP = "otp"
+	// MethodHWK is a passkey or security key (WebAuthn, RFC 8176 "hwk";
+	// docs/contract.md, "Passkeys"): a second factor after the password,
+	// or both factors alone when the authenticator verified the user
+	// (Proof.UV).
+	MethodHWK = "hwk"
 	// MethodRecovery is a recovery code (docs/contract.md, "Recovery
 	// codes"): it stands in for the second factor, never for the password.
 	MethodRecovery = "rc"
@@ -28,8 +33,11 @@ const (
 
 // Proof is one method the person proved, and when.
 type Proof struct {
-	Method string `json:"m"` // MethodPassword, MethodSMS, MethodOTP or MethodRecovery
+	Method string `json:"m"` // MethodPassword, MethodSMS, MethodOTP, MethodHWK or MethodRecovery
 	At     int64  `json:"t"` // unix seconds
+	// UV says a MethodHWK proof was user-verified: the authenticator
+	// checked a PIN or biometric, so the proof counts as two factors.
+	UV bool `json:"v,omitempty"`
 }
 
 // Pending is a login or step-up waiting for a code.
@@ -74,23 +82,44 @@ func (s *Session) Has(method string, notBefore time.Time) bool {
 	return false
 }
 
+// HasVerifiedKey reports whether a user-verified passkey was proved, no
+// earlier than notBefore: two factors in one (docs/contract.md,
+// "Passkeys").
+func (s *Session) HasVerifiedKey(notBefore time.Time) bool {
+	for _, p := range s.Proofs {
+		if p.Method == MethodHWK {
+			return p.UV && (notBefore.IsZero() || p.At >= notBefore.Unix())
+		}
+	}
+	return false
+}
+
 // Satisfies reports whether the session meets a policy's need for
 // method, proved no earlier than notBefore: as Has, except that a
-// recovery code stands in for any second factor, a text-message code or
-// an authenticator app's (docs/contract.md, "Recovery codes"). Only the
-// login service's RecoveryCode adds one, and only after the password.
+// recovery code stands in for any second factor (a text-message code,
+// an authenticator app's code or a passkey; docs/contract.md, "Recovery
+// codes"), and a user-verified passkey stands in for the password. Only
+// the login service's RecoveryCode adds a recovery code, and only after
+// the password.
 func (s *Session) Satisfies(method string, notBefore time.Time) bool {
-	if (method == MethodSMS || method == MethodOTP) && s.Has(MethodRecovery, notBefore) {
-		return true
+	switch method {
+	case MethodSMS, MethodOTP, MethodHWK:
+		if s.Has(MethodRecovery, notBefore) {
+			return true
+		}
+	case MethodPassword:
+		if s.HasVerifiedKey(notBefore) {
+			return true
+		}
 	}
 	return s.Has(method, notBefore)
 }
 
 // SessionMethods are the methods a session can carry, in canonical order.
-var SessionMethods = [...]string{MethodPassword, MethodSMS, MethodOTP, MethodRecovery}
+var SessionMethods = [...]string{MethodPassword, MethodSMS, MethodOTP, MethodHWK, MethodRecovery}
 
 // Methods returns the proved methods in canonical order (pwd, sms, otp,
-// rc).
+// hwk, rc).
 func (s *Session) Methods() []string {
 	out := make([]string, 0, 2)
 	for _, m := range SessionMethods {
@@ -257,6 +286,15 @@ func (m *Sessions) Rotate(ctx context.Context, s *Session) error {
 // credential generation (the password, phone or disabled flag changed
 // since), replaces the session's proofs: a new login, not a step-up.
 func (m *Sessions) AddProof(ctx context.Context, s *Session, u *User, method string, remember bool) error {
+	return m.addProof(ctx, s, u, Proof{Method: method}, remember)
+}
+
+// AddKeyProof is AddProof of a passkey (MethodHWK), user-verified or not.
+func (m *Sessions) AddKeyProof(ctx context.Context, s *Session, u *User, uv, remember bool) error {
+	return m.addProof(ctx, s, u, Proof{Method: MethodHWK, UV: uv}, remember)
+}
+
+func (m *Sessions) addProof(ctx context.Context, s *Session, u *User, p Proof, remember bool) error {
 	now := m.clock.Now()
 	if s.User != u.Username || s.Gen != u.Generation {
 		s.Proofs = nil
@@ -266,8 +304,9 @@ func (m *Sessions) AddProof(ctx context.Context, s *Session, u *User, method str
 		s.Expires = now.Add(m.cfg.AbsoluteTimeout).Unix()
 		s.Remember = false
 	}
-	s.Proofs = slices.DeleteFunc(s.Proofs, func(p Proof) bool { return p.Method == method })
-	s.Proofs = append(s.Proofs, Proof{Method: method, At: now.Unix()})
+	s.Proofs = slices.DeleteFunc(s.Proofs, func(q Proof) bool { return q.Method == p.Method })
+	p.At = now.Unix()
+	s.Proofs = append(s.Proofs, p)
 	if remember && m.cfg.RememberMe > 0 && !s.Remember {
 		s.Remember = true
 		s.Expires = now.Add(m.cfg.RememberMe).Unix()

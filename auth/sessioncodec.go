@@ -289,7 +289,7 @@ func (p *sessionParser) proofs() []Proof {
 	}
 	for p.ok {
 		var pr Proof
-		var seen [2]bool
+		var seen [3]bool
 		p.object(func(k []byte) {
 			switch {
 			case string(k) == "m" && !seen[0]:
@@ -298,6 +298,9 @@ func (p *sessionParser) proofs() []Proof {
 			case string(k) == "t" && !seen[1]:
 				seen[1] = true
 				pr.At = p.int()
+			case string(k) == "v" && !seen[2]:
+				seen[2] = true
+				pr.UV = p.bool()
 			default:
 				p.ok = false
 			}

@@ -18,6 +18,7 @@ type Config struct {
 	Hashing    Hashing    `yaml:"hashing"`
 	OTP        OTP        `yaml:"otp"`
 	TOTP       TOTP       `yaml:"totp"`
+	Passkeys   Passkeys   `yaml:"passkeys"`
 	SMS        SMS        `yaml:"sms"`
 	Regulation Regulation `yaml:"regulation"`
 	Admin      Admin      `yaml:"admin"`
@@ -385,10 +386,14 @@ type Route struct {
 	MaxAuthAge   time.Duration `yaml:"max_auth_age"`
 	PreserveHost bool          `yaml:"preserve_host"`
 	// SecondFactors are the second factors a two_factor route accepts
-	// after the password ("sms", "otp"); empty: every one the account
-	// has.
-	SecondFactors []string      `yaml:"second_factors"`
-	Timeouts      RouteTimeouts `yaml:"timeouts"`
+	// after the password ("sms", "otp", "hwk"); empty: every one the
+	// account has.
+	SecondFactors []string `yaml:"second_factors"`
+	// PhishingResistant asks, on a two_factor route, for a passkey as the
+	// second factor, which no recovery code replaces (docs/contract.md,
+	// "Passkeys").
+	PhishingResistant bool          `yaml:"phishing_resistant"`
+	Timeouts          RouteTimeouts `yaml:"timeouts"`
 	// Cache is what the gateway does to the cacheability of the answers
 	// it forwards to signed-in requests: RouteCacheNoStore (the default,
 	// "" too) or RouteCacheAllow.

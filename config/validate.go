@@ -28,9 +28,9 @@ var (
 	userBackends  = []string{"file", "redis"}
 	sameSites     = []string{"lax", "strict", "none"}
 	smsProviders  = []string{"console", "twilio_messaging", "twilio_verify", "sinch", "webhook"}
-	routePolicies = []string{"bypass", "password", "sms", "two_factor", "deny"}
+	routePolicies = []string{"bypass", "password", "sms", "two_factor", "passkey", "deny"}
 	routeCaches   = []string{RouteCacheNoStore, RouteCacheAllow}
-	secondFactors = []string{"sms", "otp"}
+	secondFactors = []string{"sms", "otp", "hwk"}
 )
 
 var (
@@ -104,6 +104,7 @@ func (c *Config) Check() (warnings []*Problem, err error) {
 	v.hashing()
 	v.otp()
 	v.totp()
+	v.passkeys()
 	v.sms()
 	v.regulation()
 	v.admin()
@@ -830,8 +831,20 @@ func (v *validator) routeSecondFactors(p string, r Route) {
 			v.add(key, "%q is listed twice", m)
 		case m == "otp" && !v.c.TOTP.Enabled:
 			v.add(key, "\"otp\" needs totp.enabled: true")
+		case m == "hwk" && !v.c.Passkeys.Enabled:
+			v.add(key, "\"hwk\" needs passkeys.enabled: true")
+		case m != "hwk" && r.PhishingResistant:
+			v.add(key, "%q is not phishing-resistant: a phishing_resistant route takes only \"hwk\"", m)
 		}
 		seen[m] = true
+	}
+	switch {
+	case r.PhishingResistant && r.Policy != "two_factor":
+		v.add(p+".phishing_resistant", "only a two_factor route takes it (policy is %q; the passkey policy is phishing-resistant already)", r.Policy)
+	case r.PhishingResistant && !v.c.Passkeys.Enabled:
+		v.add(p+".phishing_resistant", "needs passkeys.enabled: true")
+	case r.Policy == "passkey" && !v.c.Passkeys.Enabled:
+		v.add(p+".policy", "\"passkey\" needs passkeys.enabled: true")
 	}
 }
 

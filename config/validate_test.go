@@ -445,7 +445,7 @@ routes:
 		`deploy/gateway.yaml:2: server.public_url: must be an absolute http:// or https:// URL`,
 		`deploy/gateway.yaml:3: session.absolute_timeout: must be at least idle_timeout (13h0m0s), it is 12h0m0s`,
 		`deploy/gateway.yaml:4: session.same_site: must be one of lax, strict, none, not "Lax"`,
-		`deploy/gateway.yaml:10: routes.0.policy: must be one of bypass, password, sms, two_factor, deny, not "magic"`,
+		`deploy/gateway.yaml:10: routes.0.policy: must be one of bypass, password, sms, two_factor, passkey, deny, not "magic"`,
 		`deploy/gateway.yaml:11: routes.1.upstream: required unless policy is deny, e.g. "http://127.0.0.1:9001"`,
 	}, "\n")
 	if err := cfg.Validate(); err == nil || err.Error() != want {

@@ -124,6 +124,10 @@ func (s *pagesSurface) renderAccount(c *gin.Context, status int, sess *auth.Sess
 		s.fail(c, err)
 		return
 	}
+	if err := s.fillPasskeys(c, &d, u); err != nil {
+		s.fail(c, err)
+		return
+	}
 	if err := s.fillTOTP(c, &d, u); err != nil {
 		s.fail(c, err)
 		return
@@ -133,6 +137,12 @@ func (s *pagesSurface) renderAccount(c *gin.Context, status int, sess *auth.Sess
 		d.Info = s.t("account.totp_enrolled")
 	case "removed":
 		d.Info = s.t("account.totp_removed")
+	}
+	switch c.Query("passkey") {
+	case "added":
+		d.Info = s.t("account.passkey_added_info")
+	case "removed":
+		d.Info = s.t("account.passkey_removed_info")
 	}
 	list, err := s.sessions.ListUser(c.Request.Context(), u, sess.ID)
 	if err != nil {

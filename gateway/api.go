@@ -59,7 +59,7 @@ func (s *apiSurface) apiLogin(c *gin.Context) {
 	if rd != "" {
 		rd = s.safeRedirect(rd)
 	}
-	sess, info, app, err := s.passwordLogin(c, req.Username, req.Password, req.RememberMe, rd)
+	sess, info, next, err := s.passwordLogin(c, req.Username, req.Password, req.RememberMe, rd)
 	if err != nil {
 		if sess != nil {
 			s.setSessionCookie(c, sess)
@@ -67,9 +67,11 @@ func (s *apiSurface) apiLogin(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	if app {
-		// The authenticator app's code is next (POST /api/totp); "sms"
-		// in methods: POST /api/otp/resend texts a code instead.
+	if next != "" {
+		// A passkey (POST /api/passkey/login/start) or the authenticator
+		// app's code (POST /api/totp) is next; methods lists the other
+		// ways, strongest first ("sms": POST /api/otp/resend texts a
+		// code instead).
 		s.setSessionCookie(c, sess)
 		noStore(c)
 		u, err := s.users.Lookup(c.Request.Context(), sess.User)
@@ -77,7 +79,11 @@ func (s *apiSurface) apiLogin(c *gin.Context) {
 			s.apiFail(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, gin.H{"status": "totp_required", "methods": s.appMethods(c, sess, u, rd)})
+		status := "totp_required"
+		if next == auth.MethodHWK {
+			status = "passkey_required"
+		}
+		c.JSON(http.StatusOK, gin.H{"status": status, "methods": s.secondChoices(c.Request.Context(), sess, u, s.targetRoute(c, rd))})
 		return
 	}
 	s.writeAuthResult(c, http.StatusOK, sess, info)

@@ -54,11 +54,13 @@ func newAssertionCache(signer *auth.Signer, ttl time.Duration, clock auth.Clock)
 const amrMFA = "mfa"
 
 // methodSets are the possible proved-method lists, by bit mask of
-// auth.SessionMethods (pwd 1, sms 2, otp 4, rc 8): the assertion's amr
-// (the methods in canonical order, then "mfa" when there are two or more;
-// docs/contract.md, "Identity") and the methods header (the methods
-// alone, comma-joined). They are shared and must not be modified.
-var methodSets = func() (sets [1 << len(auth.SessionMethods)]struct {
+// auth.SessionMethods (pwd 1, sms 2, otp 4, hwk 8, rc 16) and uvBit for a
+// user-verified passkey: the assertion's amr (the methods in canonical
+// order, then "mfa" when there are two or more, or a user-verified
+// passkey, which is two factors in one; docs/contract.md, "Identity") and
+// the methods header (the methods alone, comma-joined). They are shared
+// and must not be modified.
+var methodSets = func() (sets [2 << len(auth.SessionMethods)]struct {
 	amr    []string
 	joined string
 }) {
@@ -70,13 +72,16 @@ var methodSets = func() (sets [1 << len(auth.SessionMethods)]struct {
 			}
 		}
 		sets[i].joined = strings.Join(list, ",")
-		if len(list) >= 2 {
+		if len(list) >= 2 || i&uvBit != 0 {
 			list = append(list, amrMFA)
 		}
 		sets[i].amr = list
 	}
 	return sets
 }()
+
+// uvBit marks, in a methodSets index, a user-verified passkey.
+const uvBit = 1 << len(auth.SessionMethods)
 
 // sessionMethods returns the amr of s's proved methods and their header
 // form (what Session.Methods returns, comma-joined), without allocating.
@@ -86,6 +91,9 @@ func sessionMethods(s *auth.Session) ([]string, string) {
 		if s.Has(m, time.Time{}) {
 			i |= 1 << bit
 		}
+	}
+	if s.HasVerifiedKey(time.Time{}) {
+		i |= uvBit
 	}
 	return methodSets[i].amr, methodSets[i].joined
 }

@@ -85,15 +85,16 @@ func (s *core) client(c *gin.Context) auth.Client {
 
 // passwordLogin is the password step for the request's session (a new one
 // when it has none): the login service decides, the target route (rd's)
-// says whether a second factor is needed and which. app says the
-// authenticator app's code is asked next. A refusal is held to
-// RefusedLoginDelay.
-func (s *core) passwordLogin(c *gin.Context, login, password string, remember bool, rd string) (_ *auth.Session, _ *otpInfo, app bool, err error) {
+// says whether a second factor is needed and which. next is the second
+// factor asked next without a text sent: auth.MethodHWK (a passkey),
+// auth.MethodOTP (the authenticator app's code) or "". A refusal is held
+// to RefusedLoginDelay.
+func (s *core) passwordLogin(c *gin.Context, login, password string, remember bool, rd string) (_ *auth.Session, _ *otpInfo, next string, err error) {
 	ctx := c.Request.Context()
 	defer s.slowRefusal(ctx, s.now(), &err)
 	sess, err := s.loadSession(c)
 	if err != nil {
-		return nil, nil, false, err
+		return nil, nil, "", err
 	}
 	rt := s.targetRoute(c, rd)
 	st, err := s.login.Password(ctx, s.client(c), sess, auth.PasswordIn{
@@ -104,7 +105,13 @@ func (s *core) passwordLogin(c *gin.Context, login, password string, remember bo
 			return accepted
 		},
 	})
-	return st.Session, s.otpInfoFor(st.Code), st.TOTP, err
+	switch {
+	case st.Passkey:
+		next = auth.MethodHWK
+	case st.TOTP:
+		next = auth.MethodOTP
+	}
+	return st.Session, s.otpInfoFor(st.Code), next, err
 }
 
 // otpInfoFor is what a client is told of a code sent (nil: none).

@@ -77,6 +77,12 @@ type pageData struct {
 	// TOTP is the account's authenticator app (nil: apps not enabled),
 	// or the app's code form.
 	TOTP *totpView
+	// Passkey is the account's passkeys, or the passkey page's other
+	// ways (nil: passkeys not enabled).
+	Passkey *passkeyView
+	// PasskeyLogin shows "Sign in with a passkey" on the login page (to
+	// the portal's script, which alone can use it).
+	PasskeyLogin bool
 }
 
 // pageLink is a link of a page: where, and its text.

@@ -34,8 +34,12 @@ const policyAccount = "account"
 // factor the route accepts (route.second; every one when nil).
 const methodSecond = "2f"
 
+// methodPasskey stands, in a decision's missing methods, for a
+// user-verified passkey (the passkey policy).
+const methodPasskey = "hwk+uv"
+
 // allSecondFactors are the second factors, strongest first.
-var allSecondFactors = []string{auth.MethodOTP, auth.MethodSMS}
+var allSecondFactors = []string{auth.MethodHWK, auth.MethodOTP, auth.MethodSMS}
 
 // accountRoute is the route of the account page of an account with an
 // authenticator app or not (app); fresh asks for every method the account
@@ -59,9 +63,12 @@ func requiredMethods(r *route, u *auth.User) []string {
 		need = []string{auth.MethodPassword}
 		phone := u != nil && u.Phone != ""
 		switch {
-		case r.maxAuthAge == 0 && (phone || r.app):
+		case r.maxAuthAge == 0 && (phone || r.app || r.keys):
 			need = append(need, methodSecond)
 		case r.maxAuthAge > 0: // strongest first: it is asked first
+			if r.keys {
+				need = append(need, auth.MethodHWK)
+			}
 			if r.app {
 				need = append(need, auth.MethodOTP)
 			}
@@ -76,6 +83,8 @@ func requiredMethods(r *route, u *auth.User) []string {
 		need = []string{auth.MethodSMS}
 	case PolicyTwoFactor:
 		need = []string{auth.MethodPassword, methodSecond}
+	case PolicyPasskey:
+		return []string{methodPasskey} // two factors already
 	default:
 		return nil
 	}
@@ -85,8 +94,12 @@ func requiredMethods(r *route, u *auth.User) []string {
 	return need
 }
 
-// secondAccepted are the second factors r accepts, strongest first.
+// secondAccepted are the second factors r accepts, strongest first: a
+// phishing-resistant route takes passkeys only.
 func secondAccepted(r *route) []string {
+	if r.phishing {
+		return []string{auth.MethodHWK}
+	}
 	if r.second == nil {
 		return allSecondFactors
 	}
@@ -100,17 +113,25 @@ func secondAccepted(r *route) []string {
 }
 
 // satisfied reports whether s meets r's need for method m, proved no
-// earlier than notBefore.
+// earlier than notBefore. A recovery code stands in for any second
+// factor, except where only a passkey will do: the passkey policy and
+// phishing-resistant routes (a code can be phished).
 func satisfied(s *auth.Session, r *route, m string, notBefore time.Time) bool {
-	if m != methodSecond {
-		return s.Satisfies(m, notBefore)
-	}
-	for _, f := range secondAccepted(r) {
-		if s.Satisfies(f, notBefore) {
-			return true
+	switch m {
+	case methodPasskey:
+		return s.HasVerifiedKey(notBefore)
+	case methodSecond:
+		if r.phishing {
+			return s.Has(auth.MethodHWK, notBefore)
 		}
+		for _, f := range secondAccepted(r) {
+			if s.Satisfies(f, notBefore) {
+				return true
+			}
+		}
+		return false
 	}
-	return false
+	return s.Satisfies(m, notBefore)
 }
 
 // decide applies r's policy to the session s of user u (both nil when

@@ -50,6 +50,7 @@ func (s *pagesSurface) loginPage(c *gin.Context) {
 	if rt != nil && rt.policy == PolicySMS {
 		d.Mode, d.Title = "phone", "phone_login.title"
 	}
+	d.PasskeyLogin = s.cfg.Passkeys.Enabled
 	if u != nil {
 		if rt != nil {
 			dec := decide(rt, sess, u, s.now())
@@ -70,6 +71,9 @@ func (s *pagesSurface) loginPage(c *gin.Context) {
 				case m == auth.MethodOTP:
 					s.redirectTOTP(c, rd)
 					return
+				case m == auth.MethodHWK:
+					s.redirectPasskey(c, rd)
+					return
 				}
 				d.Mode, d.Title = "stepup", "stepup.title"
 				d.Username, d.Phone = u.Username, auth.MaskPhone(u.Phone)
@@ -89,7 +93,7 @@ func (s *pagesSurface) loginSubmit(c *gin.Context) {
 	var (
 		sess *auth.Session
 		info *otpInfo
-		app  bool
+		next string
 		err  error
 	)
 	phone, password := c.PostForm("phone"), c.PostForm("password")
@@ -98,7 +102,7 @@ func (s *pagesSurface) loginSubmit(c *gin.Context) {
 		mode = "phone"
 		sess, info, err = s.smsStart(c, phone, remember)
 	} else {
-		sess, info, app, err = s.passwordLogin(c, c.PostForm("username"), password, remember, rd)
+		sess, info, next, err = s.passwordLogin(c, c.PostForm("username"), password, remember, rd)
 	}
 	if sess != nil {
 		s.setSessionCookie(c, sess)
@@ -140,8 +144,12 @@ func (s *pagesSurface) loginSubmit(c *gin.Context) {
 		s.redirectOTP(c, rd, "")
 		return
 	}
-	if app {
+	switch next {
+	case auth.MethodOTP:
 		s.redirectTOTP(c, rd)
+		return
+	case auth.MethodHWK:
+		s.redirectPasskey(c, rd)
 		return
 	}
 	noStore(c)

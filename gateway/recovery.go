@@ -27,7 +27,7 @@ func (s *core) resetNeedsRecovery(u *auth.User) bool {
 		return true
 	}
 	for _, r := range s.routes().routes {
-		if r.policy == PolicyTwoFactor {
+		if r.policy == PolicyTwoFactor || r.policy == PolicyPasskey {
 			return true
 		}
 	}

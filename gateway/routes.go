@@ -19,7 +19,10 @@ const (
 	PolicyPassword  = "password"
 	PolicySMS       = "sms"
 	PolicyTwoFactor = "two_factor"
-	PolicyDeny      = "deny"
+	// PolicyPasskey asks for a user-verified passkey, which is two
+	// factors in one (docs/contract.md, "Passkeys").
+	PolicyPasskey = "passkey"
+	PolicyDeny    = "deny"
 )
 
 // route is one configured route, compiled for matching.
@@ -37,8 +40,12 @@ type route struct {
 	maxAuthAge time.Duration
 	// second are the second factors a two_factor route accepts; nil:
 	// any (routes[].second_factors).
-	second     []string
+	second []string
+	// phishing asks for a passkey as the second factor, with no
+	// recovery code in its place (routes[].phishing_resistant).
+	phishing   bool
 	app        bool // account routes: the account has an authenticator app
+	keys       bool // account routes: the account has a passkey
 	upstream   *url.URL
 	proxy      *httputil.ReverseProxy
 	preserve   bool
@@ -69,6 +76,7 @@ func compileRoutes(rs []config.Route) (*table, error) {
 			groups:     r.Groups,
 			maxAuthAge: r.MaxAuthAge,
 			second:     secondFactorsOf(r.SecondFactors),
+			phishing:   r.PhishingResistant,
 			upstream:   u,
 			preserve:   r.PreserveHost,
 			cacheAllow: r.Cache == config.RouteCacheAllow,

@@ -188,11 +188,15 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	keys, err := newPasskeys(cfg, opts.KV, s.signer, s.clock)
+	if err != nil {
+		return nil, err
+	}
 	s.login = auth.NewLogin(auth.LoginDeps{
 		Users: s.users, Authn: opts.Auth, Sessions: opts.Sessions, OTP: opts.OTP,
 		Regulator: opts.Regulator, Registry: opts.Registry, Hasher: opts.Hasher, KV: opts.KV, Limits: limits, SignupsPerHour: cfg.Users.Signup.PerClientPerHour,
 		Policy: s.policy, Signup: cfg.Users.Signup.Enabled, Region: s.region,
-		Recovery: recovery, TOTP: apps, ResetOff: !cfg.Users.Reset.Enabled, ResetNeedsRecovery: s.resetNeedsRecovery,
+		Recovery: recovery, TOTP: apps, Passkeys: keys, ResetOff: !cfg.Users.Reset.Enabled, ResetNeedsRecovery: s.resetNeedsRecovery,
 		Observer: loginObserver{s.core}, Logger: s.log, Clock: s.clock,
 	})
 	if s.publicURL, err = url.Parse(cfg.Server.PublicURL); err != nil {
@@ -307,6 +311,8 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	p.POST("/account/totp", s.limitBody, s.checkCSRF, s.pages.accountTOTPStart)
 	p.POST("/account/totp/confirm", s.limitBody, s.checkCSRF, s.pages.accountTOTPConfirm)
 	p.POST("/account/totp/remove", s.limitBody, s.checkCSRF, s.pages.accountTOTPRemove)
+	p.GET("/passkey", s.pages.passkeyPage)
+	p.POST("/account/passkeys/remove", s.limitBody, s.checkCSRF, s.pages.accountPasskeyRemove)
 	p.GET("/recovery", s.pages.recoveryPage)
 	p.POST("/recovery", s.limitBody, s.checkCSRF, s.pages.recoverySubmit)
 	p.GET("/recovery-codes", s.pages.recoveryCodesPage)
@@ -330,6 +336,12 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	api.GET("/totp-app", s.api.apiTOTPStatus)
 	api.POST("/totp-app", s.limitBody, s.requireJSON, s.api.apiTOTPEnrol)
 	api.POST("/totp-app/remove", s.limitBody, s.requireJSON, s.api.apiTOTPRemove)
+	api.POST("/passkey/login/start", s.limitBody, s.requireJSON, s.api.apiPasskeyLoginStart)
+	api.POST("/passkey/login", s.limitBody, s.requireJSON, s.api.apiPasskeyLogin)
+	api.GET("/passkeys", s.api.apiPasskeys)
+	api.POST("/passkeys/register/start", s.limitBody, s.requireJSON, s.api.apiPasskeyRegisterStart)
+	api.POST("/passkeys/register", s.limitBody, s.requireJSON, s.api.apiPasskeyRegister)
+	api.POST("/passkeys/remove", s.limitBody, s.requireJSON, s.api.apiPasskeyRemove)
 	api.POST("/recovery", s.limitBody, s.requireJSON, s.api.apiRecovery)
 	api.GET("/recovery-codes", s.api.apiRecoveryStatus)
 	api.POST("/recovery-codes", s.limitBody, s.requireJSON, s.api.apiRecoveryCodes)

@@ -30,6 +30,7 @@ type totpView struct {
 	Secret   string       // enrolment: the secret, as typed into an app
 	QR       template.URL // enrolment: the QR code, a data: URI of a PNG
 	SMS      bool         // the code page: a text message would do too
+	Passkey  bool         // the code page: the account's passkey would do too
 }
 
 // newTOTP is the authenticator-app service of cfg (nil when totp.enabled
@@ -54,13 +55,19 @@ func newTOTP(cfg *config.Config, kv auth.KV, signer *auth.Signer, clock auth.Clo
 }
 
 // forUser is rt as it applies to u: an account route knows whether u has
-// an authenticator app.
+// an authenticator app and passkeys.
 func (s *core) forUser(ctx context.Context, rt *route, u *auth.User) (*route, error) {
 	if rt == nil || rt.policy != policyAccount || u == nil {
 		return rt, nil
 	}
 	app, err := s.login.TOTPEnrolled(ctx, u.Username)
-	return accountRoute(rt.maxAuthAge > 0, app), err
+	if err != nil {
+		return nil, err
+	}
+	keys, err := s.login.PasskeyEnrolled(ctx, u.Username)
+	r := accountRoute(rt.maxAuthAge > 0, app)
+	r.keys = keys
+	return r, err
 }
 
 // secondNeeded reports whether, after the proofs in sess, u must still
@@ -82,8 +89,11 @@ func (s *core) secondNeeded(ctx context.Context, sess *auth.Session, u *auth.Use
 		if m == auth.MethodPassword || satisfied(sess, rt, m, notBefore) {
 			continue
 		}
-		if m == methodSecond {
+		switch m {
+		case methodSecond:
 			return true, secondAccepted(rt), nil
+		case methodPasskey:
+			return true, []string{auth.MethodHWK}, nil
 		}
 		return true, []string{m}, nil
 	}
@@ -99,23 +109,17 @@ func (s *core) codeNeeded(ctx context.Context, sess *auth.Session, u *auth.User,
 }
 
 // stepUpMethod is the method a step-up for missing method m of rt asks
-// u for: the strongest u has that rt accepts. A route that takes only
-// an app, of an account without one: ErrTOTPNotEnrolled.
+// u for: the strongest u has that rt accepts (a passkey, the app's code,
+// a text message). A route that takes only factors the account lacks:
+// ErrTOTPNotEnrolled or ErrPasskeyNotEnrolled.
 func (s *core) stepUpMethod(ctx context.Context, u *auth.User, rt *route, m string) (string, error) {
-	if m != methodSecond {
-		return m, nil
+	switch m {
+	case methodSecond:
+		return s.login.StrongestSecond(ctx, u, secondAccepted(rt))
+	case methodPasskey:
+		return s.login.StrongestSecond(ctx, u, []string{auth.MethodHWK})
 	}
-	accepted := secondAccepted(rt)
-	if slices.Contains(accepted, auth.MethodOTP) {
-		app, err := s.login.TOTPEnrolled(ctx, u.Username)
-		if err != nil || app {
-			return auth.MethodOTP, err
-		}
-	}
-	if slices.Contains(accepted, auth.MethodSMS) {
-		return auth.MethodSMS, nil
-	}
-	return "", auth.ErrTOTPNotEnrolled
+	return m, nil
 }
 
 // appInstead reports whether the person of sess, waiting for a text
@@ -188,7 +192,10 @@ func (s *pagesSurface) renderTOTP(c *gin.Context, status int, sess *auth.Session
 	if err != nil {
 		s.setError(&d, err)
 	}
-	d.TOTP = &totpView{SMS: slices.Contains(s.appMethods(c, sess, u, rd), auth.MethodSMS)}
+	d.TOTP = &totpView{
+		SMS:     slices.Contains(s.appMethods(c, sess, u, rd), auth.MethodSMS),
+		Passkey: slices.Contains(s.secondChoices(c.Request.Context(), sess, u, s.targetRoute(c, rd)), auth.MethodHWK),
+	}
 	s.render(c, status, "totp.html", d)
 }
 

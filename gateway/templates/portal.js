@@ -218,6 +218,145 @@
     }
   });
 
+  // Passkeys (WebAuthn): the ceremonies run here, over the JSON API; the
+  // pages show their passkey buttons only to this script, in a browser
+  // that has passkeys (without it the page offers the other ways).
+  function b64u(buf) {
+    var bytes = new Uint8Array(buf), s = '';
+    for (var i = 0; i < bytes.length; i++) {
+      s += String.fromCharCode(bytes[i]);
+    }
+    return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+  function unb64u(s) {
+    s = s.replace(/-/g, '+').replace(/_/g, '/');
+    while (s.length % 4) {
+      s += '=';
+    }
+    var bin = atob(s), out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) {
+      out[i] = bin.charCodeAt(i);
+    }
+    return out.buffer;
+  }
+  function ids(list) {
+    (list || []).forEach(function (c) { c.id = unb64u(c.id); });
+  }
+  function post(url, body) {
+    return fetch(url, {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'Accept': 'application/json' },
+      body: JSON.stringify(body)
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (j) {
+        if (!r.ok) {
+          var err = new Error((j.error && j.error.message) || '');
+          err.status = r.status;
+          err.code = j.error && j.error.code;
+          throw err;
+        }
+        return j;
+      });
+    });
+  }
+  function credentialJSON(cred) {
+    var r = cred.response, resp = { clientDataJSON: b64u(r.clientDataJSON) };
+    if (r.attestationObject) {
+      resp.attestationObject = b64u(r.attestationObject);
+      if (r.getTransports) {
+        resp.transports = r.getTransports();
+      }
+    } else {
+      resp.authenticatorData = b64u(r.authenticatorData);
+      resp.signature = b64u(r.signature);
+      if (r.userHandle) {
+        resp.userHandle = b64u(r.userHandle);
+      }
+    }
+    return {
+      id: cred.id, rawId: b64u(cred.rawId), type: cred.type, response: resp,
+      clientExtensionResults: cred.getClientExtensionResults ? cred.getClientExtensionResults() : {},
+      authenticatorAttachment: cred.authenticatorAttachment || undefined
+    };
+  }
+  function passkeyError(box, err) {
+    var out = box.querySelector('#passkey-error') || doc.getElementById('passkey-error');
+    if (!out) {
+      return;
+    }
+    // A refusal by the server says why; the browser's own (cancelled,
+    // timed out, no key) gets the page's sentence.
+    out.textContent = (err && err.status && err.message) || box.dataset.failed;
+    out.hidden = false;
+  }
+  var hasPasskeys = !!(window.PublicKeyCredential && navigator.credentials && window.fetch);
+  if (hasPasskeys) {
+    all('#passkey-needs-js').forEach(function (note) { note.hidden = true; });
+  }
+  all('[data-passkey-login]').forEach(function (box) {
+    if (!hasPasskeys) {
+      return;
+    }
+    box.hidden = false;
+    var btn = box.querySelector('button'), busy = false;
+    var passwordless = box.hasAttribute('data-passwordless');
+    btn.addEventListener('click', function () {
+      if (busy) {
+        return;
+      }
+      busy = true;
+      btn.setAttribute('aria-disabled', 'true');
+      post(box.dataset.api + '/passkey/login/start', { passwordless: passwordless }).then(function (opts) {
+        var pk = opts.publicKey;
+        pk.challenge = unb64u(pk.challenge);
+        ids(pk.allowCredentials);
+        return navigator.credentials.get({ publicKey: pk });
+      }).then(function (cred) {
+        return post(box.dataset.api + '/passkey/login', { passwordless: passwordless, credential: credentialJSON(cred) });
+      }).then(function () {
+        location.assign(box.dataset.next);
+      }).catch(function (err) {
+        busy = false;
+        btn.removeAttribute('aria-disabled');
+        passkeyError(box, err);
+      });
+    });
+  });
+  all('form[data-passkey-register]').forEach(function (form) {
+    if (!hasPasskeys) {
+      return;
+    }
+    form.hidden = false;
+    var busy = false;
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      if (busy) {
+        return;
+      }
+      busy = true;
+      var name = form.querySelector('input[name=name]').value;
+      post(form.dataset.api + '/passkeys/register/start', {}).then(function (opts) {
+        var pk = opts.publicKey;
+        pk.challenge = unb64u(pk.challenge);
+        pk.user.id = unb64u(pk.user.id);
+        ids(pk.excludeCredentials);
+        return navigator.credentials.create({ publicKey: pk });
+      }).then(function (cred) {
+        return post(form.dataset.api + '/passkeys/register', { name: name, credential: credentialJSON(cred) });
+      }).then(function () {
+        location.assign(form.dataset.done);
+      }).catch(function (err) {
+        busy = false;
+        if (err && err.code === 'step_up_required') {
+          // Adding a key takes fresh proofs of every factor.
+          location.assign(form.dataset.confirm);
+          return;
+        }
+        passkeyError(form, err);
+      });
+    });
+  });
+
   // With several problems, the summary over the form takes the focus.
   var summary = doc.querySelector('.alert-error[tabindex]');
   if (summary) {

@@ -1,0 +1,207 @@
+package auth
+
+// The login service's passkey steps (docs/contract.md, "Passkeys"): a
+// key as the second factor after the password, or alone (user-verified,
+// discoverable: "Sign in with a passkey"), and registering and removing
+// keys on the account page.
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/go-webauthn/webauthn/protocol"
+)
+
+// PasskeyEnrolled reports whether user has a passkey (false when
+// passkeys are off).
+func (l *Login) PasskeyEnrolled(ctx context.Context, user string) (bool, error) {
+	if l.d.Passkeys == nil {
+		return false, nil
+	}
+	return l.d.Passkeys.Enrolled(ctx, user)
+}
+
+// PasskeyList returns user's passkeys (none when passkeys are off).
+func (l *Login) PasskeyList(ctx context.Context, user string) ([]Passkey, error) {
+	if l.d.Passkeys == nil {
+		return nil, nil
+	}
+	return l.d.Passkeys.List(ctx, user)
+}
+
+// PasskeyLoginStart starts a sign-in with a passkey: after the password
+// in sess, with a key of its account; or, passwordless, with any
+// discoverable key, which must verify the user. It returns the session
+// the ceremony is bound to (a new one, saved, when the client had none)
+// and the options for navigator.credentials.get.
+func (l *Login) PasskeyLoginStart(ctx context.Context, c Client, sess *Session, passwordless bool) (Step, *protocol.CredentialAssertion, error) {
+	if l.d.Passkeys == nil {
+		return Step{}, nil, ErrPasskeysUnavailable
+	}
+	user := ""
+	if !passwordless {
+		u, err := l.passwordUser(ctx, sess, time.Time{})
+		if err != nil {
+			return Step{}, nil, err
+		}
+		user = u.Username
+	}
+	if err := l.checkBan(ctx, c, user); err != nil {
+		return Step{}, nil, err
+	}
+	if sess == nil {
+		var err error
+		if sess, err = l.d.Sessions.New(); err != nil {
+			return Step{}, nil, err
+		}
+		sess.IP, sess.Agent = c.IP, truncate(c.UserAgent, 200)
+		if err := l.d.Sessions.Save(ctx, sess); err != nil {
+			return Step{}, nil, err
+		}
+	}
+	opts, err := l.d.Passkeys.BeginLogin(ctx, sess.ID, user)
+	if err != nil {
+		return Step{}, nil, err
+	}
+	return Step{Session: sess}, opts, nil
+}
+
+// PasskeyLoginFinish checks the answer body to the sign-in sess started
+// and adds the proof hwk (user-verified or not) for the key's account.
+// A wrong answer counts against the account (when known) and the client
+// like a wrong code; a key whose signature counter went back (a cloned
+// authenticator) is refused and audited as passkey_clone_detected.
+func (l *Login) PasskeyLoginFinish(ctx context.Context, c Client, sess *Session, passwordless bool, body []byte) (Step, error) {
+	if l.d.Passkeys == nil {
+		return Step{}, ErrPasskeysUnavailable
+	}
+	if sess == nil {
+		return Step{}, ErrPasskeyCeremony
+	}
+	var u *User
+	if !passwordless {
+		var err error
+		if u, err = l.passwordUser(ctx, sess, time.Time{}); err != nil {
+			return Step{}, err
+		}
+		if err := l.checkBan(ctx, c, u.Username); err != nil {
+			return Step{}, err
+		}
+	} else if err := l.checkBan(ctx, c, ""); err != nil {
+		return Step{}, err
+	}
+	res, err := l.d.Passkeys.FinishLogin(ctx, sess.ID, passwordless, body)
+	if err != nil {
+		return Step{}, l.passkeyFailed(ctx, c, res, err)
+	}
+	if u == nil {
+		if u, err = l.d.Users.Lookup(ctx, res.User); err != nil || u.Disabled {
+			if err == nil || errors.Is(err, ErrUserNotFound) {
+				err = l.passkeyFailed(ctx, c, LoginResult{}, ErrPasskeyInvalid)
+			}
+			return Step{}, err
+		}
+		if err := l.checkBan(ctx, c, u.Username); err != nil {
+			return Step{}, err
+		}
+	}
+	remember := sess.Remember
+	if sess.Pending != nil {
+		remember = remember || sess.Pending.Remember
+	}
+	l.cancelPending(ctx, sess)
+	if err := l.d.Sessions.AddKeyProof(ctx, sess, u, res.UV, remember); err != nil {
+		return Step{}, err
+	}
+	if err := l.signedIn(ctx, u.Username); err != nil {
+		return Step{}, err
+	}
+	purpose := "login"
+	if passwordless {
+		purpose = "passwordless"
+	}
+	l.obs.Audit(ctx, c, Event{Name: "passkey_used", User: u.Username, Attrs: []any{"purpose", purpose, "key", res.Key, "uv", res.UV}})
+	l.obs.Audit(ctx, c, Event{Name: "login_succeeded", User: u.Username, Attrs: []any{"methods", strings.Join(sess.Methods(), ",")}})
+	return Step{Session: sess}, nil
+}
+
+// passkeyFailed audits and counts a refused passkey answer (res names
+// the account when it is known).
+func (l *Login) passkeyFailed(ctx context.Context, c Client, res LoginResult, err error) error {
+	if !errors.Is(err, ErrPasskeyInvalid) {
+		return err
+	}
+	reason := "passkey_invalid"
+	if errors.Is(err, ErrPasskeyCloned) {
+		reason = "passkey_cloned"
+		l.obs.Audit(ctx, c, Event{Name: "passkey_clone_detected", User: res.User, Attrs: []any{"key", res.Key}})
+	}
+	l.log.InfoContext(ctx, "passkey refused", "reason", reason, "error", err)
+	l.obs.Audit(ctx, c, Event{Name: "login_failed", User: res.User, Attrs: []any{"reason", reason}})
+	l.obs.Code("failed")
+	if rerr := l.recordFailure(ctx, c, res.User); rerr != nil {
+		return rerr
+	}
+	return ErrPasskeyInvalid
+}
+
+// PasskeyRegisterStart starts registering a new passkey for the signed-in
+// user u of sess, which takes the same fresh proofs as binding an
+// authenticator app (docs/contract.md, "Passkeys"): the options for
+// navigator.credentials.create.
+func (l *Login) PasskeyRegisterStart(ctx context.Context, c Client, sess *Session, u *User) (*protocol.CredentialCreation, error) {
+	if l.d.Passkeys == nil {
+		return nil, ErrPasskeysUnavailable
+	}
+	if err := l.freshProofs(ctx, sess, u); err != nil {
+		return nil, err
+	}
+	return l.d.Passkeys.BeginRegistration(ctx, sess.ID, u)
+}
+
+// PasskeyRegisterFinish keeps the key of the answer body under name, and
+// adds the proof hwk to sess (its id changes). A refused answer is not a
+// guess at anything: it is not counted.
+func (l *Login) PasskeyRegisterFinish(ctx context.Context, c Client, sess *Session, u *User, name string, body []byte) (Step, Passkey, error) {
+	if l.d.Passkeys == nil {
+		return Step{}, Passkey{}, ErrPasskeysUnavailable
+	}
+	if err := l.freshProofs(ctx, sess, u); err != nil {
+		return Step{}, Passkey{}, err
+	}
+	k, err := l.d.Passkeys.FinishRegistration(ctx, sess.ID, u, name, body)
+	if err != nil {
+		if errors.Is(err, ErrPasskeyInvalid) {
+			l.log.InfoContext(ctx, "passkey registration refused", "error", err)
+		}
+		return Step{}, Passkey{}, err
+	}
+	l.obs.Audit(ctx, c, Event{Name: "passkey_registered", User: u.Username, Attrs: []any{"key", k.Name}})
+	// Registering proves possession of the new key, never user
+	// verification: that is shown at its first use.
+	if !sess.Has(MethodHWK, l.now().Add(-CredentialChangeAge)) {
+		if err := l.d.Sessions.AddKeyProof(ctx, sess, u, false, false); err != nil {
+			return Step{}, k, err
+		}
+	}
+	return Step{Session: sess}, k, nil
+}
+
+// PasskeyRemove removes the passkey id of the signed-in user u of sess,
+// with the same fresh proofs as registering one.
+func (l *Login) PasskeyRemove(ctx context.Context, c Client, sess *Session, u *User, id string) error {
+	if l.d.Passkeys == nil {
+		return ErrPasskeysUnavailable
+	}
+	if err := l.freshProofs(ctx, sess, u); err != nil {
+		return err
+	}
+	k, err := l.d.Passkeys.Remove(ctx, u.Username, id)
+	if err != nil {
+		return err
+	}
+	l.obs.Audit(ctx, c, Event{Name: "passkey_removed", User: u.Username, Attrs: []any{"key", k.Name}})
+	return nil
+}

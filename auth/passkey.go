@@ -1,0 +1,504 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/webauthn"
+)
+
+// Passkeys is the passkey and security-key service (WebAuthn Level 2;
+// docs/contract.md, "Passkeys"). An account has any number of keys, each
+// with a name, when it was registered and last used.
+//
+// Store keys: the account's record ("pk:" + a keyed hash of the username,
+// so it works with every user backend) holds its random user handle and
+// its credentials; "pk:h:" + SHA-256 of a handle names the account of a
+// handle, for passwordless sign-in, without the handle or the name
+// saying anything about the other; "pkc:" + SHA-256 of a session id holds
+// that session's ceremony in progress (its challenge) for
+// PasskeyCeremonyTTL. A ceremony is finished once: the first Delete of
+// its key wins, so a challenge is never answered twice.
+type Passkeys struct {
+	kv    Store
+	names keyNamer
+	wa    *webauthn.WebAuthn
+	clock Clock
+}
+
+// PasskeyConfig is where passkeys may be used (passkeys: in the
+// configuration, resolved).
+type PasskeyConfig struct {
+	RPID          string   // the relying party id: a host name
+	RPDisplayName string   // shown by the browser when creating a key
+	Origins       []string // the pages' origins, scheme://host[:port]
+}
+
+// Passkey parameters.
+const (
+	// PasskeyCeremonyTTL is how long a challenge waits for its answer.
+	PasskeyCeremonyTTL = 5 * time.Minute
+	// MaxPasskeys bounds an account's keys.
+	MaxPasskeys = 20
+	// MaxPasskeyName bounds a key's name, in characters.
+	MaxPasskeyName = 60
+	// passkeyHandleSize is the length of a user handle (random bytes).
+	passkeyHandleSize = 32
+)
+
+// Errors of passkeys.
+var (
+	// ErrPasskeysUnavailable: the gateway runs without passkeys.enabled.
+	ErrPasskeysUnavailable = errors.New("passkeys are not enabled")
+	// ErrPasskeyNotEnrolled: the account has no passkey (and the target
+	// accepts no other second factor).
+	ErrPasskeyNotEnrolled = errors.New("no passkey on the account")
+	// ErrPasskeyNotFound: no such key on the account (to remove).
+	ErrPasskeyNotFound = errors.New("no such passkey")
+	// ErrPasskeyInvalid: the answer does not prove a key of the account
+	// for this site and challenge (another origin, a bad signature, an
+	// unknown credential, no user verification where it was asked).
+	ErrPasskeyInvalid = errors.New("invalid passkey answer")
+	// ErrPasskeyCloned: the key's signature counter went back: two
+	// authenticators hold the same key. Clients see ErrPasskeyInvalid's
+	// answer; the event is audited.
+	ErrPasskeyCloned = fmt.Errorf("%w: signature counter went back", ErrPasskeyInvalid)
+	// ErrPasskeyCeremony: no ceremony of this kind waits in the session
+	// (never started, expired, or already finished).
+	ErrPasskeyCeremony = errors.New("no passkey ceremony in progress")
+	// ErrPasskeyLimit: the account has MaxPasskeys keys already.
+	ErrPasskeyLimit = errors.New("too many passkeys on the account")
+)
+
+// Passkey is what is shown of a key.
+type Passkey struct {
+	ID       string    `json:"id"` // the credential id, base64url
+	Name     string    `json:"name"`
+	Created  time.Time `json:"created"`
+	LastUsed time.Time `json:"last_used,omitzero"`
+}
+
+// Ceremony kinds.
+const (
+	ceremonyRegister     = "register"
+	ceremonySecond       = "second"       // after the password: a key of the account
+	ceremonyPasswordless = "passwordless" // any discoverable key, user-verified
+)
+
+// passkeyRecord is what the store keeps of an account's keys.
+type passkeyRecord struct {
+	Handle []byte      `json:"h"`
+	Keys   []storedKey `json:"k,omitempty"`
+}
+
+// storedKey is one registered credential.
+type storedKey struct {
+	Name    string              `json:"n"`
+	Created int64               `json:"c"`
+	Used    int64               `json:"u,omitempty"`
+	Cred    webauthn.Credential `json:"cr"`
+}
+
+// ceremony is a challenge waiting for its answer.
+type ceremony struct {
+	Kind string               `json:"k"`
+	User string               `json:"u,omitempty"` // "" for a passwordless sign-in
+	Data webauthn.SessionData `json:"d"`
+}
+
+// NewPasskeys returns the passkey service over kv. nameKey names the
+// store keys (Signer.DeriveKey("passkey")).
+func NewPasskeys(kv Store, nameKey []byte, cfg PasskeyConfig, clock Clock) (*Passkeys, error) {
+	wa, err := webauthn.New(&webauthn.Config{
+		RPID:          cfg.RPID,
+		RPDisplayName: cfg.RPDisplayName,
+		RPOrigins:     cfg.Origins,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("passkeys: %w", err)
+	}
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	return &Passkeys{kv: kv, names: keyNamer{key: requireKey("NewPasskeys", nameKey)}, wa: wa, clock: clock}, nil
+}
+
+func (p *Passkeys) key(user string) string { return "pk:" + p.names.name("passkey", user) }
+
+func handleKey(handle []byte) string {
+	sum := sha256.Sum256(handle)
+	return "pk:h:" + hex.EncodeToString(sum[:])
+}
+
+func ceremonyKey(sessionID string) string {
+	sum := sha256.Sum256([]byte(sessionID))
+	return "pkc:" + hex.EncodeToString(sum[:])
+}
+
+// load returns user's record (empty, without a handle, when there is
+// none).
+func (p *Passkeys) load(ctx context.Context, user string) (*passkeyRecord, error) {
+	b, err := p.kv.Get(ctx, p.key(user))
+	if errors.Is(err, ErrNotFound) {
+		return &passkeyRecord{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var rec passkeyRecord
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return nil, fmt.Errorf("passkeys: record: %w", ErrStoreUnavailable)
+	}
+	return &rec, nil
+}
+
+func (p *Passkeys) save(ctx context.Context, user string, rec *passkeyRecord) error {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	return p.kv.Set(ctx, p.key(user), b, Forever)
+}
+
+// List returns user's keys, oldest first.
+func (p *Passkeys) List(ctx context.Context, user string) ([]Passkey, error) {
+	rec, err := p.load(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Passkey, 0, len(rec.Keys))
+	for _, k := range rec.Keys {
+		out = append(out, k.view())
+	}
+	return out, nil
+}
+
+func (k storedKey) view() Passkey {
+	v := Passkey{ID: base64.RawURLEncoding.EncodeToString(k.Cred.ID), Name: k.Name, Created: time.Unix(k.Created, 0).UTC()}
+	if k.Used != 0 {
+		v.LastUsed = time.Unix(k.Used, 0).UTC()
+	}
+	return v
+}
+
+// Enrolled reports whether user has a key.
+func (p *Passkeys) Enrolled(ctx context.Context, user string) (bool, error) {
+	rec, err := p.load(ctx, user)
+	return err == nil && len(rec.Keys) > 0, err
+}
+
+// waUser is an account as go-webauthn sees it.
+type waUser struct {
+	name, display string
+	rec           *passkeyRecord
+}
+
+func (u waUser) WebAuthnID() []byte          { return u.rec.Handle }
+func (u waUser) WebAuthnName() string        { return u.name }
+func (u waUser) WebAuthnDisplayName() string { return u.display }
+func (u waUser) WebAuthnCredentials() []webauthn.Credential {
+	out := make([]webauthn.Credential, 0, len(u.rec.Keys))
+	for _, k := range u.rec.Keys {
+		out = append(out, k.Cred)
+	}
+	return out
+}
+
+// begin keeps c as the ceremony of the session sessionID.
+func (p *Passkeys) begin(ctx context.Context, sessionID string, c ceremony) error {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return p.kv.Set(ctx, ceremonyKey(sessionID), b, PasskeyCeremonyTTL)
+}
+
+// take returns and ends the ceremony of kind of the session sessionID:
+// of two concurrent answers, only the one whose delete removed it goes
+// on.
+func (p *Passkeys) take(ctx context.Context, sessionID, kind string) (*ceremony, error) {
+	key := ceremonyKey(sessionID)
+	b, err := p.kv.Get(ctx, key)
+	if errors.Is(err, ErrNotFound) {
+		return nil, ErrPasskeyCeremony
+	}
+	if err != nil {
+		return nil, err
+	}
+	gone, err := p.kv.Delete(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	var c ceremony
+	if !gone || json.Unmarshal(b, &c) != nil || c.Kind != kind {
+		return nil, ErrPasskeyCeremony
+	}
+	return &c, nil
+}
+
+// BeginRegistration starts registering a new key for u in the session
+// sessionID: the options for navigator.credentials.create. A resident
+// (discoverable) key and user verification are preferred; the account's
+// keys are excluded, so one authenticator is not registered twice.
+func (p *Passkeys) BeginRegistration(ctx context.Context, sessionID string, u *User) (*protocol.CredentialCreation, error) {
+	rec, err := p.load(ctx, u.Username)
+	if err != nil {
+		return nil, err
+	}
+	if len(rec.Keys) >= MaxPasskeys {
+		return nil, ErrPasskeyLimit
+	}
+	if len(rec.Handle) == 0 {
+		rec.Handle = make([]byte, passkeyHandleSize)
+		if _, err := rand.Read(rec.Handle); err != nil {
+			return nil, err
+		}
+	}
+	wu := waUser{name: u.Username, display: displayName(u), rec: rec}
+	exclude := make([]protocol.CredentialDescriptor, 0, len(rec.Keys))
+	for _, k := range rec.Keys {
+		exclude = append(exclude, k.Cred.Descriptor())
+	}
+	creation, data, err := p.wa.BeginRegistration(wu,
+		webauthn.WithResidentKeyRequirement(protocol.ResidentKeyRequirementPreferred),
+		webauthn.WithAuthenticatorSelection(protocol.AuthenticatorSelection{
+			ResidentKey:      protocol.ResidentKeyRequirementPreferred,
+			UserVerification: protocol.VerificationPreferred,
+		}),
+		webauthn.WithExclusions(exclude),
+		webauthn.WithConveyancePreference(protocol.PreferNoAttestation),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("passkeys: %w", err)
+	}
+	// The handle travels with the ceremony: it is saved with the first key.
+	data.UserID = rec.Handle
+	if err := p.begin(ctx, sessionID, ceremony{Kind: ceremonyRegister, User: u.Username, Data: *data}); err != nil {
+		return nil, err
+	}
+	return creation, nil
+}
+
+func displayName(u *User) string {
+	if u.DisplayName != "" {
+		return u.DisplayName
+	}
+	return u.Username
+}
+
+// FinishRegistration checks the answer body (the PublicKeyCredential
+// JSON of navigator.credentials.create) to the registration the session
+// sessionID started for u, and keeps the key under name.
+func (p *Passkeys) FinishRegistration(ctx context.Context, sessionID string, u *User, name string, body []byte) (Passkey, error) {
+	c, err := p.take(ctx, sessionID, ceremonyRegister)
+	if err != nil {
+		return Passkey{}, err
+	}
+	if c.User != u.Username {
+		return Passkey{}, ErrPasskeyCeremony
+	}
+	parsed, err := protocol.ParseCredentialCreationResponseBytes(body)
+	if err != nil {
+		return Passkey{}, fmt.Errorf("%w: %w", ErrPasskeyInvalid, err)
+	}
+	rec, err := p.load(ctx, u.Username)
+	if err != nil {
+		return Passkey{}, err
+	}
+	switch {
+	case len(rec.Handle) == 0:
+		rec.Handle = c.Data.UserID
+	case !bytes.Equal(rec.Handle, c.Data.UserID):
+		return Passkey{}, ErrPasskeyCeremony // the account changed meanwhile
+	}
+	if len(rec.Keys) >= MaxPasskeys {
+		return Passkey{}, ErrPasskeyLimit
+	}
+	wu := waUser{name: u.Username, display: displayName(u), rec: rec}
+	cred, err := p.wa.CreateCredential(wu, c.Data, parsed)
+	if err != nil {
+		return Passkey{}, fmt.Errorf("%w: %w", ErrPasskeyInvalid, err)
+	}
+	for _, k := range rec.Keys {
+		if bytes.Equal(k.Cred.ID, cred.ID) {
+			return Passkey{}, fmt.Errorf("%w: registered already", ErrPasskeyInvalid)
+		}
+	}
+	k := storedKey{Name: PasskeyName(name, len(rec.Keys)+1), Created: p.clock.Now().Unix(), Cred: *cred}
+	rec.Keys = append(rec.Keys, k)
+	if err := p.kv.Set(ctx, handleKey(rec.Handle), []byte(u.Username), Forever); err != nil {
+		return Passkey{}, err
+	}
+	if err := p.save(ctx, u.Username, rec); err != nil {
+		return Passkey{}, err
+	}
+	return k.view(), nil
+}
+
+// PasskeyName is the name a key is kept under: name trimmed to one line
+// of at most MaxPasskeyName characters, or "Passkey N" when empty.
+func PasskeyName(name string, n int) string {
+	name = strings.Join(strings.Fields(name), " ")
+	if utf8.RuneCountInString(name) > MaxPasskeyName {
+		name = string([]rune(name)[:MaxPasskeyName])
+	}
+	if name == "" {
+		name = fmt.Sprintf("Passkey %d", n)
+	}
+	return name
+}
+
+// BeginLogin starts a sign-in with a key in the session sessionID: a key
+// of user's after the password (user verification preferred), or, for
+// user "", any discoverable key (passwordless: user verification
+// required). It returns the options for navigator.credentials.get.
+func (p *Passkeys) BeginLogin(ctx context.Context, sessionID, user string) (*protocol.CredentialAssertion, error) {
+	var (
+		assertion *protocol.CredentialAssertion
+		data      *webauthn.SessionData
+		c         = ceremony{Kind: ceremonyPasswordless}
+		err       error
+	)
+	if user == "" {
+		assertion, data, err = p.wa.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationRequired))
+	} else {
+		rec, lerr := p.load(ctx, user)
+		if lerr != nil {
+			return nil, lerr
+		}
+		if len(rec.Keys) == 0 {
+			return nil, ErrPasskeyNotEnrolled
+		}
+		c = ceremony{Kind: ceremonySecond, User: user}
+		assertion, data, err = p.wa.BeginLogin(waUser{name: user, rec: rec}, webauthn.WithUserVerification(protocol.VerificationPreferred))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("passkeys: %w", err)
+	}
+	c.Data = *data
+	if err := p.begin(ctx, sessionID, c); err != nil {
+		return nil, err
+	}
+	return assertion, nil
+}
+
+// LoginResult is a key's answer accepted.
+type LoginResult struct {
+	User string // the account whose key answered
+	UV   bool   // the authenticator verified the user
+	Key  string // the key's name
+}
+
+// FinishLogin checks the answer body (the PublicKeyCredential JSON of
+// navigator.credentials.get) to the sign-in the session sessionID
+// started, and records the key's use. user is "" for a passwordless
+// sign-in. A key whose signature counter did not increase is refused with
+// ErrPasskeyCloned (its record unchanged); the result names the account
+// then too, for the audit.
+func (p *Passkeys) FinishLogin(ctx context.Context, sessionID string, passwordless bool, body []byte) (LoginResult, error) {
+	kind := ceremonySecond
+	if passwordless {
+		kind = ceremonyPasswordless
+	}
+	c, err := p.take(ctx, sessionID, kind)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	parsed, err := protocol.ParseCredentialRequestResponseBytes(body)
+	if err != nil {
+		return LoginResult{}, fmt.Errorf("%w: %w", ErrPasskeyInvalid, err)
+	}
+	user := c.User
+	if passwordless {
+		if user, err = p.userOf(ctx, parsed.Response.UserHandle); err != nil {
+			return LoginResult{}, err
+		}
+	}
+	rec, err := p.load(ctx, user)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	res := LoginResult{User: user}
+	wu := waUser{name: user, rec: rec}
+	var cred *webauthn.Credential
+	if passwordless {
+		cred, err = p.wa.ValidateDiscoverableLogin(func([]byte, []byte) (webauthn.User, error) { return wu, nil }, c.Data, parsed)
+	} else {
+		cred, err = p.wa.ValidateLogin(wu, c.Data, parsed)
+	}
+	if err != nil {
+		return res, fmt.Errorf("%w: %w", ErrPasskeyInvalid, err)
+	}
+	i := slices.IndexFunc(rec.Keys, func(k storedKey) bool { return bytes.Equal(k.Cred.ID, cred.ID) })
+	if i < 0 {
+		return res, ErrPasskeyInvalid
+	}
+	res.Key = rec.Keys[i].Name
+	if cred.Authenticator.CloneWarning {
+		return res, ErrPasskeyCloned
+	}
+	res.UV = parsed.Response.AuthenticatorData.Flags.HasUserVerified()
+	rec.Keys[i].Cred = *cred
+	rec.Keys[i].Used = p.clock.Now().Unix()
+	if err := p.save(ctx, user, rec); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// userOf is the account of a user handle: ErrPasskeyInvalid for one no
+// account has.
+func (p *Passkeys) userOf(ctx context.Context, handle []byte) (string, error) {
+	if len(handle) == 0 || len(handle) > 64 {
+		return "", ErrPasskeyInvalid
+	}
+	b, err := p.kv.Get(ctx, handleKey(handle))
+	if errors.Is(err, ErrNotFound) {
+		return "", ErrPasskeyInvalid
+	}
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// Remove deletes user's key id (base64url).
+func (p *Passkeys) Remove(ctx context.Context, user, id string) (Passkey, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(id, "="))
+	if err != nil {
+		return Passkey{}, ErrPasskeyNotFound
+	}
+	rec, err := p.load(ctx, user)
+	if err != nil {
+		return Passkey{}, err
+	}
+	i := slices.IndexFunc(rec.Keys, func(k storedKey) bool { return bytes.Equal(k.Cred.ID, raw) })
+	if i < 0 {
+		return Passkey{}, ErrPasskeyNotFound
+	}
+	gone := rec.Keys[i].view()
+	rec.Keys = slices.Delete(rec.Keys, i, i+1)
+	return gone, p.save(ctx, user, rec)
+}
+
+// RemoveAll deletes every key of user (an administrator's reset).
+func (p *Passkeys) RemoveAll(ctx context.Context, user string) error {
+	rec, err := p.load(ctx, user)
+	if err != nil || len(rec.Keys) == 0 {
+		return err
+	}
+	rec.Keys = nil
+	return p.save(ctx, user, rec)
+}
