@@ -205,3 +205,21 @@ func (l *Login) PasskeyRemove(ctx context.Context, c Client, sess *Session, u *U
 	l.obs.Audit(ctx, c, Event{Name: "passkey_removed", User: u.Username, Attrs: []any{"key", k.Name}})
 	return nil
 }
+
+// RemovePasskeyOf removes user's passkey id without any proof: an
+// administrator's action (the caller authorises and audits it).
+func (l *Login) RemovePasskeyOf(ctx context.Context, user, id string) (Passkey, error) {
+	if l.d.Passkeys == nil {
+		return Passkey{}, ErrPasskeysUnavailable
+	}
+	return l.d.Passkeys.Remove(ctx, user, id)
+}
+
+// RemoveTOTPOf removes user's authenticator app without any proof: an
+// administrator's action (the caller authorises and audits it).
+func (l *Login) RemoveTOTPOf(ctx context.Context, user string) error {
+	if l.d.TOTP == nil {
+		return ErrTOTPUnavailable
+	}
+	return l.d.TOTP.Remove(ctx, user)
+}

@@ -1,0 +1,109 @@
+package gateway
+
+// The admin API's view of an account's sign-in methods (docs/contract.md,
+// "Admin console"): its phone, authenticator app and passkeys, and
+// removing an app or a passkey.
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gin-gonic/gin"
+)
+
+// methodView is one sign-in method of an account: "sms" (its phone,
+// masked), "otp" (an authenticator app) or "hwk" (one passkey).
+type methodView struct {
+	Method   string     `json:"method"`
+	Phone    string     `json:"phone,omitempty"`
+	ID       string     `json:"id,omitempty"`
+	Name     string     `json:"name,omitempty"`
+	Created  *time.Time `json:"created,omitempty"`
+	LastUsed *time.Time `json:"last_used,omitempty"`
+}
+
+// methodsOf lists u's second factors: phone, app, then each passkey.
+func (s *consoleSurface) methodsOf(ctx context.Context, u *auth.User) ([]methodView, error) {
+	out := []methodView{}
+	if u.Phone != "" {
+		out = append(out, methodView{Method: auth.MethodSMS, Phone: auth.MaskPhone(u.Phone)})
+	}
+	app, err := s.login.TOTPEnrolled(ctx, u.Username)
+	if err != nil {
+		return nil, err
+	}
+	if app {
+		out = append(out, methodView{Method: auth.MethodOTP})
+	}
+	keys, err := s.login.PasskeyList(ctx, u.Username)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		v := methodView{Method: auth.MethodHWK, ID: k.ID, Name: k.Name, Created: &k.Created}
+		if !k.LastUsed.IsZero() {
+			v.LastUsed = &k.LastUsed
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// apiUserMethods is GET /api/admin/users/:name: the account's detail
+// (apiUser) with its sign-in methods.
+func (s *consoleSurface) apiUserMethods(c *gin.Context) {
+	if _, err := s.admin(c); err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	d, err := s.userDetail(c)
+	var methods []methodView
+	if err == nil {
+		var u *auth.User
+		if u, err = s.target(c); err == nil {
+			methods, err = s.methodsOf(c.Request.Context(), u)
+		}
+	}
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	noStore(c)
+	c.JSON(http.StatusOK, struct {
+		*userDetail
+		Methods []methodView `json:"methods"`
+	}{d, methods})
+}
+
+// apiRemovePasskey is POST /api/admin/users/:name/passkeys/remove
+// {"id"}: removes one of the account's passkeys (a lost or stolen key);
+// audited admin_passkey_removed.
+func (s *consoleSurface) apiRemovePasskey(c *gin.Context, admin, u *auth.User) (gin.H, error) {
+	var req struct {
+		ID string `json:"id"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return nil, err
+	}
+	k, err := s.login.RemovePasskeyOf(c.Request.Context(), u.Username, req.ID)
+	if err != nil {
+		return nil, err
+	}
+	s.audit(c, "admin_passkey_removed", u.Username, "", "actor", admin.Username, "key", k.Name)
+	return gin.H{"status": "removed"}, nil
+}
+
+// apiRemoveTOTP is POST /api/admin/users/:name/totp/remove {}: removes
+// the account's authenticator app; audited admin_totp_removed.
+func (s *consoleSurface) apiRemoveTOTP(c *gin.Context, admin, u *auth.User) (gin.H, error) {
+	if err := decodeJSON(c, &struct{}{}); err != nil {
+		return nil, err
+	}
+	if err := s.login.RemoveTOTPOf(c.Request.Context(), u.Username); err != nil {
+		return nil, err
+	}
+	s.audit(c, "admin_totp_removed", u.Username, "", "actor", admin.Username)
+	return gin.H{"status": "removed"}, nil
+}
