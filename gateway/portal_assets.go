@@ -213,9 +213,15 @@ func parseTemplates(msg *catalog) (*template.Template, error) {
 // itself, forms posted only to the portal. Browsers also apply form-action
 // to the redirect that follows a form post, so it allows the hosts a login
 // may send the browser back to (the same ones safeRedirect accepts).
+// With passkeys on, the script may call the portal's own API
+// (connect-src 'self'), where the ceremonies run.
 func (s *core) csp() string {
 	var b strings.Builder
-	b.WriteString("default-src 'none'; script-src 'self'; style-src 'self'; img-src ")
+	b.WriteString("default-src 'none'; script-src 'self'; ")
+	if s.cfg.Passkeys.Enabled {
+		b.WriteString("connect-src 'self'; ")
+	}
+	b.WriteString("style-src 'self'; img-src ")
 	b.WriteString(s.portal.imgSrc)
 	b.WriteString("; form-action 'self'")
 	scheme := s.publicURL.Scheme

@@ -56,6 +56,12 @@ type options struct {
 	// (two_factor, second_factors: [otp]) and /texts (two_factor,
 	// second_factors: [sms]).
 	totp bool
+	// passkeys turns passkeys on, with the gateway reached as
+	// http://localhost:PORT (browsers refuse an IP address as a relying
+	// party id), and adds the routes /keys (two_factor,
+	// phishing_resistant) and /strong (policy passkey). The route of host
+	// "localhost" is left out: it would cover every page.
+	passkeys bool
 }
 
 // startGateway writes a demo-like configuration and runs the binary on it:
@@ -66,13 +72,17 @@ func startGateway(t *testing.T, o options) *gateway {
 	t.Helper()
 	dir := t.TempDir()
 	port := freePort(t)
+	host := "127.0.0.1"
+	if o.passkeys {
+		host = "localhost"
+	}
 	g := &gateway{
-		base:    fmt.Sprintf("http://127.0.0.1:%d", port),
+		base:    fmt.Sprintf("http://%s:%d", host, port),
 		port:    port,
 		smsFile: filepath.Join(dir, "sms.jsonl"),
 		dir:     dir,
 	}
-	app := demoapp.New(g.base+"/_gatehouse/jwks.json", g.base, []string{"app", "admin", "status", "other-host", "vault", "texts"},
+	app := demoapp.New(g.base+"/_gatehouse/jwks.json", g.base, []string{"app", "admin", "status", "other-host", "vault", "texts", "keys", "strong"},
 		"X-Auth-User", "X-Auth-Assertion", []string{"X-Auth-User", "X-Auth-Email", "X-Auth-Name", "X-Auth-Groups", "X-Auth-Methods", "X-Auth-Assertion"})
 	upstream := httptest.NewServer(app)
 	t.Cleanup(upstream.Close)
@@ -93,6 +103,9 @@ func startGateway(t *testing.T, o options) *gateway {
 	if portal == "" {
 		portal = "  app_name: \"Gatehouse\"\n"
 	}
+	if o.passkeys && o.routes == "" {
+		routes = strings.ReplaceAll(routes, "  - { name: other-host, host: \"localhost\", path_prefix: \"/\", upstream: UPSTREAM, policy: password }\n", "")
+	}
 	var totpSection, totpRoutes string
 	if o.totp {
 		keyFile := filepath.Join(dir, "totp.key")
@@ -102,6 +115,11 @@ func startGateway(t *testing.T, o options) *gateway {
 		totpSection = fmt.Sprintf("totp:\n  enabled: true\n  secret_key_file: %q\n", keyFile)
 		totpRoutes = fmt.Sprintf("  - { name: vault, host: \"*\", path_prefix: \"/vault\", upstream: %[1]q, policy: two_factor, second_factors: [otp] }\n"+
 			"  - { name: texts, host: \"*\", path_prefix: \"/texts\", upstream: %[1]q, policy: two_factor, second_factors: [sms] }\n", upstream.URL)
+	}
+	if o.passkeys {
+		totpSection += "passkeys:\n  enabled: true\n"
+		totpRoutes += fmt.Sprintf("  - { name: keys, host: \"*\", path_prefix: \"/keys\", upstream: %[1]q, policy: two_factor, phishing_resistant: true }\n"+
+			"  - { name: strong, host: \"*\", path_prefix: \"/strong\", upstream: %[1]q, policy: passkey }\n", upstream.URL)
 	}
 	cfg := fmt.Sprintf(`server:
   listen: "127.0.0.1:%[1]d"
