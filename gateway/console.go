@@ -167,22 +167,6 @@ func (s *consoleSurface) apiUsers(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"users": orEmpty(users), "next": next})
 }
 
-// apiUser is GET /api/admin/users/:name: the account, its sessions, its
-// ban, its recovery codes and its recent audit events.
-func (s *consoleSurface) apiUser(c *gin.Context) {
-	if _, err := s.admin(c); err != nil {
-		s.apiFail(c, err)
-		return
-	}
-	d, err := s.userDetail(c)
-	if err != nil {
-		s.apiFail(c, err)
-		return
-	}
-	noStore(c)
-	c.JSON(http.StatusOK, d)
-}
-
 // userDetail is what the API and the page show of one account.
 type userDetail struct {
 	User         userView           `json:"user"`

@@ -51,8 +51,9 @@ func (s *consoleSurface) methodsOf(ctx context.Context, u *auth.User) ([]methodV
 	return out, nil
 }
 
-// apiUserMethods is GET /api/admin/users/:name: the account's detail
-// (apiUser) with its sign-in methods.
+// apiUserMethods is GET /api/admin/users/:name: the account, its
+// sessions, its ban, its recovery codes, its recent audit events
+// (userDetail) and its sign-in methods.
 func (s *consoleSurface) apiUserMethods(c *gin.Context) {
 	if _, err := s.admin(c); err != nil {
 		s.apiFail(c, err)

@@ -118,8 +118,8 @@ func (k *Key) Create(raw []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	att := make([]byte, 16) // AAGUID: none
-	att = binary.BigEndian.AppendUint16(att, uint16(len(k.ID)))
+	att := make([]byte, 16)                                     // AAGUID: none
+	att = binary.BigEndian.AppendUint16(att, uint16(len(k.ID))) //nolint:gosec // G115: an id of 32 bytes (New)
 	att = append(att, k.ID...)
 	att = append(att, pub...)
 	ad := k.authData(o.PublicKey.RP.ID, 0x40, att)
