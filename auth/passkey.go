@@ -493,12 +493,14 @@ func (p *Passkeys) Remove(ctx context.Context, user, id string) (Passkey, error)
 	return gone, p.save(ctx, user, rec)
 }
 
-// RemoveAll deletes every key of user (an administrator's reset).
-func (p *Passkeys) RemoveAll(ctx context.Context, user string) error {
+// RemoveAll deletes every key of user (an administrator's reset) and
+// says how many there were.
+func (p *Passkeys) RemoveAll(ctx context.Context, user string) (int, error) {
 	rec, err := p.load(ctx, user)
 	if err != nil || len(rec.Keys) == 0 {
-		return err
+		return 0, err
 	}
+	n := len(rec.Keys)
 	rec.Keys = nil
-	return p.save(ctx, user, rec)
+	return n, p.save(ctx, user, rec)
 }

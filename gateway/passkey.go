@@ -72,6 +72,21 @@ func (s *core) secondChoices(ctx context.Context, sess *auth.Session, u *auth.Us
 	return out
 }
 
+// keyInstead reports whether the person of sess, waiting for a text
+// message after the password, may use a passkey instead: they have one
+// and the target of rd takes it.
+func (s *core) keyInstead(c *gin.Context, sess *auth.Session, rd string) bool {
+	if !s.cfg.Passkeys.Enabled || sess.Pending == nil || sess.Pending.Purpose != auth.PurposeLogin || sess.Pending.User == "" || !sess.Satisfies(auth.MethodPassword, time.Time{}) {
+		return false
+	}
+	ctx := c.Request.Context()
+	u, err := s.users.Lookup(ctx, sess.User)
+	if err != nil || u.Username != sess.Pending.User {
+		return false
+	}
+	return slices.Contains(s.secondChoices(ctx, sess, u, s.targetRoute(c, rd)), auth.MethodHWK)
+}
+
 // redirectPasskey sends the browser to the passkey page.
 func (s *pagesSurface) redirectPasskey(c *gin.Context, rd string) {
 	target := s.prefix + "/passkey"

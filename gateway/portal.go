@@ -241,6 +241,9 @@ func (s *pagesSurface) renderOTP(c *gin.Context, status int, sess *auth.Session,
 	if s.appInstead(c, sess, rd) {
 		d.TOTP = &totpView{Enrolled: true}
 	}
+	if s.keyInstead(c, sess, rd) {
+		d.Passkey = &passkeyView{}
+	}
 	if ch, err := s.otp.Peek(c.Request.Context(), sess.Pending.Challenge); err == nil {
 		info := s.otpInfoFor(ch)
 		d.ResendIn, d.ExpiresIn = info.ResendIn, info.ExpiresIn

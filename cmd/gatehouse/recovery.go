@@ -42,10 +42,29 @@ func removeApp(ctx context.Context, cfg *config.Config, st auth.Store, signer *a
 	return err
 }
 
+// removeKeys removes username's passkeys, for reset-2fa (docs/contract.md,
+// "Passkeys"); with passkeys.enabled off none is touched, as for apps.
+func removeKeys(ctx context.Context, cfg *config.Config, st auth.Store, signer *auth.Signer, username string, stdout io.Writer) error {
+	if !cfg.Passkeys.Enabled {
+		return nil
+	}
+	rpID, name, origins := cfg.PasskeyRP()
+	keys, err := auth.NewPasskeys(st, signer.DeriveKey("passkey"), auth.PasskeyConfig{RPID: rpID, RPDisplayName: name, Origins: origins}, auth.SystemClock{})
+	if err != nil {
+		return err
+	}
+	n, err := keys.RemoveAll(ctx, username)
+	if err != nil || n == 0 {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "Its passkeys (%d) were removed.\n", n)
+	return err
+}
+
 // recoveryCommand is `gatehouse user issue-recovery|reset-2fa USERNAME`
 // (docs/contract.md, "Recovery codes"): an administrator's one-time code
 // for username, after clearing the phone binding and removing any
-// authenticator app for reset-2fa. The codes
+// authenticator app and passkeys for reset-2fa. The codes
 // live in the store, named with a key derived from the signing key, so
 // the command needs both, whatever the user backend.
 func recoveryCommand(ctx context.Context, cfg *config.Config, sub, username string, stdout io.Writer) error {
@@ -69,6 +88,9 @@ func recoveryCommand(ctx context.Context, cfg *config.Config, sub, username stri
 			return err
 		}
 		if err := removeApp(ctx, cfg, d.store, d.signer, u.Username, stdout); err != nil {
+			return err
+		}
+		if err := removeKeys(ctx, cfg, d.store, d.signer, u.Username, stdout); err != nil {
 			return err
 		}
 	}

@@ -138,6 +138,9 @@ func TestPasskeysInBrowser(t *testing.T) {
 		tb.shot("passkey-step")
 		tb.click("#use-sms")
 		tb.wantPath("/_gatehouse/otp")
+		if !evalJS[bool](tb, "document.getElementById('use-passkey') !== null") {
+			t.Error("the text-code page does not offer the passkey back")
+		}
 		code, _ := tb.g.code(t, alice.phone, before)
 		tb.typeIn("#code", code)
 		tb.click("form[action$='/otp'] button[type=submit]")
