@@ -28,6 +28,8 @@ func sampleSessions() []Session {
 		{Pending: &Pending{Challenge: "decoy", Phone: "+447700900123"}},
 		{User: "zoë", Agent: "quote \" and \\ and \u2028", Proofs: []Proof{{Method: "future", At: -9223372036854775808}}},
 		{User: "carol", Proofs: []Proof{}},
+		{User: "dora", Proofs: []Proof{{Method: MethodHWK, At: 1700000000, UV: true}}, Created: 1700000000, Expires: 1700043200},
+		{User: "erin", Proofs: []Proof{{Method: MethodPassword, At: 1}, {Method: MethodHWK, At: 2}}, Created: 1, Expires: 2},
 	}
 }
 

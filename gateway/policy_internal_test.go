@@ -28,6 +28,11 @@ func TestDecideSecondFactors(t *testing.T) {
 	any2f := &route{policy: PolicyTwoFactor}
 	appOnly := &route{policy: PolicyTwoFactor, second: []string{auth.MethodOTP}}
 	textOnly := &route{policy: PolicyTwoFactor, second: []string{auth.MethodSMS}}
+	phishing := &route{policy: PolicyTwoFactor, phishing: true}
+	keyPolicy := &route{policy: PolicyPasskey}
+	uvKey := &auth.Session{User: "alice", Proofs: []auth.Proof{{Method: auth.MethodHWK, At: now.Unix(), UV: true}}}
+	keysAccount := accountRoute(true, false)
+	keysAccount.keys = true
 	for _, tc := range []struct {
 		name    string
 		r       *route
@@ -53,6 +58,20 @@ func TestDecideSecondFactors(t *testing.T) {
 		{"account confirm, phone and app, text only", accountRoute(true, true), alice, sess("pwd", "sms"), false, []string{"otp"}},
 		{"account confirm, phone and app, neither", accountRoute(true, true), alice, sess("pwd"), false, []string{"otp", "sms"}},
 		{"account confirm, phone and app, both", accountRoute(true, true), alice, sess("pwd", "otp", "sms"), true, nil},
+		{"two_factor, passkey after the password", any2f, alice, sess("pwd", "hwk"), true, nil},
+		{"two_factor, user-verified passkey alone", any2f, alice, uvKey, true, nil},
+		{"two_factor, passkey without user verification alone", any2f, alice, sess("hwk"), false, []string{"pwd"}},
+		{"text-only route, user-verified passkey", textOnly, alice, uvKey, false, []string{methodSecond}},
+		{"password route, user-verified passkey", &route{policy: PolicyPassword}, alice, uvKey, true, nil},
+		{"force_two_factor, user-verified passkey", &route{policy: PolicyPassword}, forced, uvKey, true, nil},
+		{"phishing-resistant, text", phishing, alice, sess("pwd", "sms"), false, []string{methodSecond}},
+		{"phishing-resistant, recovery code", phishing, alice, sess("pwd", "rc"), false, []string{methodSecond}},
+		{"phishing-resistant, passkey", phishing, alice, sess("pwd", "hwk"), true, nil},
+		{"passkey policy, user-verified", keyPolicy, alice, uvKey, true, nil},
+		{"passkey policy, password and passkey without verification", keyPolicy, alice, sess("pwd", "hwk"), false, []string{methodPasskey}},
+		{"passkey policy, password and text", keyPolicy, alice, sess("pwd", "sms"), false, []string{methodPasskey}},
+		{"account confirm, phone and keys, text only", keysAccount, alice, sess("pwd", "sms"), false, []string{"hwk"}},
+		{"account confirm, phone and keys, verified key and text", keysAccount, alice, &auth.Session{User: "alice", Proofs: []auth.Proof{{Method: "hwk", At: now.Unix(), UV: true}, {Method: "sms", At: now.Unix()}}}, true, nil},
 	} {
 		d := decide(tc.r, tc.s, tc.u, now)
 		if (d.verdict == allow) != tc.allowed || !slices.Equal(d.missing, tc.missing) {

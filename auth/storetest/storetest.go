@@ -60,6 +60,7 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.Store, wait func(t *test
 		{"SetsExpire", s.setsExpire},
 		{"RecoveryCodes", s.recoveryCodes},
 		{"AuthenticatorCodes", s.authenticatorCodes},
+		{"PasskeyCeremonies", s.passkeyCeremonies},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, tt.fn)
