@@ -269,3 +269,24 @@ func TestPasskeyRegistrationNeedsFreshProofs(t *testing.T) {
 	d.api(crmHost, "otp", map[string]string{"code": h.sms.code(t, bob.phone)}).wantStatus(t, http.StatusOK)
 	d.api(crmHost, "passkeys/register/start", map[string]string{}).wantError(t, http.StatusUnauthorized, "step_up_required")
 }
+
+// TestPasskeyForceTwoFactor: a force_two_factor account with a passkey
+// is asked for it after the password even on a password route, and the
+// key (user-verified) alone meets its rule.
+func TestPasskeyForceTwoFactor(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withPasskeys)
+	c := h.newClient(t)
+	c.signIn(crmHost, carol)
+	key := registerPasskey(t, c, "Key")
+	d := h.newClient(t)
+	r := d.login(appHost, carol)
+	r.wantStatus(t, http.StatusOK)
+	if m := r.jsonMap(t); m["status"] != "passkey_required" {
+		t.Fatalf("force_two_factor password step on a password route: %s, want passkey_required", r.body)
+	}
+	d.get(appHost, "/").wantError(t, http.StatusUnauthorized, "step_up_required")
+	e := h.newClient(t)
+	usePasskey(t, e, key, true).wantStatus(t, http.StatusOK)
+	e.get(appHost, "/").wantStatus(t, http.StatusOK)
+}
