@@ -24,6 +24,7 @@ func TestClassOf(t *testing.T) {
 		"pk:abc":                      auth.KeyRecord,
 		"pk:h:0123abcd":               auth.KeyRecord,
 		"pkc:0123abcd":                auth.KeyRevocable,
+		"passkey:ip:abc":              auth.KeyOther,
 		"reg:n:u:abc":                 auth.KeyOther,
 		"otp:q:abc":                   auth.KeyOther,
 		"signup:ip:abc":               auth.KeyOther,

@@ -8,6 +8,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -52,6 +53,11 @@ func (l *Login) PasskeyLoginStart(ctx context.Context, c Client, sess *Session, 
 		return Step{}, nil, err
 	}
 	if sess == nil {
+		// A session made for a ceremony is written to the store before
+		// anyone proved anything: bounded per client network.
+		if err := l.ceremonyAllowed(ctx, c); err != nil {
+			return Step{}, nil, err
+		}
 		var err error
 		if sess, err = l.d.Sessions.New(); err != nil {
 			return Step{}, nil, err
@@ -66,6 +72,36 @@ func (l *Login) PasskeyLoginStart(ctx context.Context, c Client, sess *Session, 
 		return Step{}, nil, err
 	}
 	return Step{Session: sess}, opts, nil
+}
+
+// PasskeyStartsPerWindow bounds the passwordless passkey starts that
+// make a new session, per client address (IPv4) or /64 (IPv6), per
+// PasskeyStartWindow.
+const (
+	PasskeyStartsPerWindow = 60
+	PasskeyStartWindow     = 10 * time.Minute
+)
+
+// ceremonyAllowed counts a passwordless start without a session against
+// the client's network, and refuses it past PasskeyStartsPerWindow (429,
+// Retry-After): each one writes a session and a challenge to the store.
+func (l *Login) ceremonyAllowed(ctx context.Context, c Client) error {
+	if l.d.Limits == nil || c.IP == "" {
+		return nil
+	}
+	key := "passkey:ip:" + l.d.OTP.names.name("net", clientNet(c.IP))
+	n, err := l.d.Limits.Incr(ctx, key, PasskeyStartWindow)
+	if err != nil {
+		return fmt.Errorf("passkey start limit: %w", err)
+	}
+	if n > PasskeyStartsPerWindow {
+		ttl, err := l.d.Limits.TTL(ctx, key)
+		if err != nil {
+			ttl = PasskeyStartWindow
+		}
+		return &RateLimitError{RetryAfter: ttl, Reason: "passkey_quota"}
+	}
+	return nil
 }
 
 // PasskeyLoginFinish checks the answer body to the sign-in sess started

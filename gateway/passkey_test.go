@@ -290,3 +290,22 @@ func TestPasskeyForceTwoFactor(t *testing.T) {
 	usePasskey(t, e, key, true).wantStatus(t, http.StatusOK)
 	e.get(appHost, "/").wantStatus(t, http.StatusOK)
 }
+
+// TestPasskeyStartsWithoutSessionBounded: every passwordless start from
+// a client without a session writes a session and a challenge to the
+// store; past 60 in 10 minutes from one network they are 429, while a
+// client that has its session goes on.
+func TestPasskeyStartsWithoutSessionBounded(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withPasskeys)
+	kept := h.newClient(t)
+	kept.api(crmHost, "passkey/login/start", map[string]bool{"passwordless": true}).wantStatus(t, http.StatusOK)
+	for range 59 {
+		h.newClient(t).api(crmHost, "passkey/login/start", map[string]bool{"passwordless": true}).wantStatus(t, http.StatusOK)
+	}
+	r := h.newClient(t).api(crmHost, "passkey/login/start", map[string]bool{"passwordless": true})
+	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "" {
+		t.Fatalf("the 61st start without a session: %d %s, want 429 with Retry-After", r.status, r.body)
+	}
+	kept.api(crmHost, "passkey/login/start", map[string]bool{"passwordless": true}).wantStatus(t, http.StatusOK)
+}

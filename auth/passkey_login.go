@@ -1,0 +1,129 @@
+package auth
+
+// Signing in with a passkey (docs/contract.md, "Passkeys"): the
+// ceremony's options and the check of the key's answer.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/webauthn"
+)
+
+// BeginLogin starts a sign-in with a key in the session sessionID: a key
+// of user's after the password (user verification preferred), or, for
+// user "", any discoverable key (passwordless: user verification
+// required). It returns the options for navigator.credentials.get.
+func (p *Passkeys) BeginLogin(ctx context.Context, sessionID, user string) (*protocol.CredentialAssertion, error) {
+	var (
+		assertion *protocol.CredentialAssertion
+		data      *webauthn.SessionData
+		c         = ceremony{Kind: ceremonyPasswordless}
+		err       error
+	)
+	if user == "" {
+		assertion, data, err = p.wa.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationRequired))
+	} else {
+		rec, lerr := p.load(ctx, user)
+		if lerr != nil {
+			return nil, lerr
+		}
+		if len(rec.Keys) == 0 {
+			return nil, ErrPasskeyNotEnrolled
+		}
+		c = ceremony{Kind: ceremonySecond, User: user}
+		assertion, data, err = p.wa.BeginLogin(waUser{name: user, rec: rec}, webauthn.WithUserVerification(protocol.VerificationPreferred))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("passkeys: %w", err)
+	}
+	c.Data = *data
+	if err := p.begin(ctx, sessionID, c); err != nil {
+		return nil, err
+	}
+	return assertion, nil
+}
+
+// LoginResult is a key's answer accepted.
+type LoginResult struct {
+	User string // the account whose key answered
+	UV   bool   // the authenticator verified the user
+	Key  string // the key's name
+}
+
+// FinishLogin checks the answer body (the PublicKeyCredential JSON of
+// navigator.credentials.get) to the sign-in the session sessionID
+// started, and records the key's use. user is "" for a passwordless
+// sign-in. A key whose signature counter did not increase is refused with
+// ErrPasskeyCloned (its record unchanged); the result names the account
+// then too, for the audit.
+func (p *Passkeys) FinishLogin(ctx context.Context, sessionID string, passwordless bool, body []byte) (LoginResult, error) {
+	kind := ceremonySecond
+	if passwordless {
+		kind = ceremonyPasswordless
+	}
+	c, err := p.take(ctx, sessionID, kind)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	parsed, err := protocol.ParseCredentialRequestResponseBytes(body)
+	if err != nil {
+		return LoginResult{}, fmt.Errorf("%w: %w", ErrPasskeyInvalid, err)
+	}
+	user := c.User
+	if passwordless {
+		if user, err = p.userOf(ctx, parsed.Response.UserHandle); err != nil {
+			return LoginResult{}, err
+		}
+	}
+	rec, err := p.load(ctx, user)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	res := LoginResult{User: user}
+	wu := waUser{name: user, rec: rec}
+	var cred *webauthn.Credential
+	if passwordless {
+		cred, err = p.wa.ValidateDiscoverableLogin(func([]byte, []byte) (webauthn.User, error) { return wu, nil }, c.Data, parsed)
+	} else {
+		cred, err = p.wa.ValidateLogin(wu, c.Data, parsed)
+	}
+	if err != nil {
+		return res, fmt.Errorf("%w: %w", ErrPasskeyInvalid, err)
+	}
+	i := slices.IndexFunc(rec.Keys, func(k storedKey) bool { return bytes.Equal(k.Cred.ID, cred.ID) })
+	if i < 0 {
+		return res, ErrPasskeyInvalid
+	}
+	res.Key = rec.Keys[i].Name
+	if cred.Authenticator.CloneWarning {
+		return res, ErrPasskeyCloned
+	}
+	res.UV = parsed.Response.AuthenticatorData.Flags.HasUserVerified()
+	rec.Keys[i].Cred = *cred
+	rec.Keys[i].Used = p.clock.Now().Unix()
+	if err := p.save(ctx, user, rec); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// userOf is the account of a user handle: ErrPasskeyInvalid for one no
+// account has.
+func (p *Passkeys) userOf(ctx context.Context, handle []byte) (string, error) {
+	if len(handle) == 0 || len(handle) > 64 {
+		return "", ErrPasskeyInvalid
+	}
+	b, err := p.kv.Get(ctx, handleKey(handle))
+	if errors.Is(err, ErrNotFound) {
+		return "", ErrPasskeyInvalid
+	}
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
