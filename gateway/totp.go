@@ -154,17 +154,6 @@ func (s *core) appLogin(c *gin.Context, code string) (_ *auth.Session, err error
 	return st.Session, err
 }
 
-// appMethods are the methods a person asked for the app's code may use
-// for the target of rd: otp, and sms when the target takes it.
-func (s *core) appMethods(c *gin.Context, sess *auth.Session, u *auth.User, rd string) []string {
-	_, accepted, err := s.secondNeeded(c.Request.Context(), sess, u, s.targetRoute(c, rd))
-	out := []string{auth.MethodOTP}
-	if err == nil && slices.Contains(accepted, auth.MethodSMS) && (u == nil || u.Phone != "") {
-		out = append(out, auth.MethodSMS)
-	}
-	return out
-}
-
 // totpPage is GET /totp: the form for the app's code, after the password
 // or for a step-up.
 func (s *pagesSurface) totpPage(c *gin.Context) {
@@ -192,10 +181,8 @@ func (s *pagesSurface) renderTOTP(c *gin.Context, status int, sess *auth.Session
 	if err != nil {
 		s.setError(&d, err)
 	}
-	d.TOTP = &totpView{
-		SMS:     slices.Contains(s.appMethods(c, sess, u, rd), auth.MethodSMS),
-		Passkey: slices.Contains(s.secondChoices(c.Request.Context(), sess, u, s.targetRoute(c, rd)), auth.MethodHWK),
-	}
+	choices := s.secondChoices(c.Request.Context(), sess, u, s.targetRoute(c, rd))
+	d.TOTP = &totpView{SMS: slices.Contains(choices, auth.MethodSMS), Passkey: slices.Contains(choices, auth.MethodHWK)}
 	s.render(c, status, "totp.html", d)
 }
 
