@@ -147,6 +147,28 @@ func TestPasskeysInBrowser(t *testing.T) {
 		tb.wantPath("/reports")
 	})
 
+	t.Run("without JavaScript the passkey page offers the other ways", func(t *testing.T) {
+		nj := b.newTab(t, g)
+		nj.noScript()
+		nj.open("/reports")
+		nj.typeIn("#username", alice.username)
+		nj.typeIn("#password", alice.password)
+		before := nj.g.sent(t)
+		nj.click("form[action$='/login'] button[type=submit]")
+		nj.wantPath("/_gatehouse/passkey")
+		nj.wantText("Passkeys need JavaScript and a recent browser.")
+		if evalJS[bool](nj, "document.getElementById('passkey-use').offsetParent !== null") {
+			t.Error("without the script the page shows a passkey button that cannot work")
+		}
+		nj.shot("passkey-step-nojs")
+		nj.click("#use-sms")
+		nj.wantPath("/_gatehouse/otp")
+		code, _ := nj.g.code(t, alice.phone, before)
+		nj.typeIn("#code", code)
+		nj.click("form[action$='/otp'] button[type=submit]")
+		nj.wantPath("/reports")
+	})
+
 	t.Run("remove the passkey", func(t *testing.T) {
 		tb.t = t
 		tb.open("/_gatehouse/account")
