@@ -56,7 +56,10 @@ func (s *core) secondChoices(ctx context.Context, sess *auth.Session, u *auth.Us
 	}
 	var out []string
 	for _, m := range accepted {
-		var has bool
+		var (
+			has bool
+			err error
+		)
 		switch m {
 		case auth.MethodHWK:
 			has, err = s.login.PasskeyEnrolled(ctx, u.Username)
