@@ -17,9 +17,10 @@ var (
 	// ErrPasswordFirst: a recovery code follows the password, proved in
 	// this session within CredentialChangeAge; it never replaces it.
 	ErrPasswordFirst = errors.New("sign in with the password first")
-	// ErrRecoveryNeedsPhone: recovery codes back up the phone; an account
-	// without one cannot make a set.
-	ErrRecoveryNeedsPhone = errors.New("recovery codes need a phone on the account")
+	// ErrRecoveryNeedsFactor: recovery codes back up a second factor (a
+	// phone, an authenticator app or a passkey); an account without one
+	// cannot make a set.
+	ErrRecoveryNeedsFactor = errors.New("recovery codes need a second factor on the account")
 )
 
 // RecoveryCode signs in the session's user with one of their recovery
@@ -100,17 +101,16 @@ func (l *Login) auditRecoveryUse(ctx context.Context, c Client, user string, iss
 
 // NewRecoveryCodes makes a new set of recovery codes for the signed-in
 // user u of sess, killing the old set, and returns them to be shown once.
-// A set backs up the phone, so it binds a new authenticator: it needs the
-// password and the second factor, each proved within CredentialChangeAge
-// (NIST SP 800-63B §6.1.2.3), and an account with a phone.
+// A set backs up the account's second factors, so it binds a new
+// authenticator: it needs the password and every second factor the
+// account has, each proved within CredentialChangeAge (NIST SP 800-63B
+// §6.1.2.3), and an account with at least one (a phone, an authenticator
+// app or a passkey).
 func (l *Login) NewRecoveryCodes(ctx context.Context, c Client, sess *Session, u *User) ([]string, error) {
 	if l.d.Recovery == nil {
 		return nil, ErrRecoveryUnavailable
 	}
-	if u.Phone == "" {
-		return nil, ErrRecoveryNeedsPhone
-	}
-	if err := l.freshProofs(ctx, sess, u); err != nil {
+	if err := l.recoveryAllowed(ctx, sess, u); err != nil {
 		return nil, err
 	}
 	codes, err := l.d.Recovery.Generate(ctx, u.Username)
@@ -131,12 +131,39 @@ func (l *Login) RecoveryStatus(ctx context.Context, user string) (RecoveryStatus
 
 // OfferRecovery reports whether the signed-in user u of sess, who has
 // just completed a two-factor sign-in, is to be offered a set of recovery
-// codes now: once per account, the first time (docs/contract.md,
-// "Recovery codes"). It records the offer.
+// codes now: once per account, the first time its session holds what
+// making a set takes, proved with its own factors rather than a recovery
+// code (docs/contract.md, "Recovery codes"). It records the offer.
 func (l *Login) OfferRecovery(ctx context.Context, sess *Session, u *User) (bool, error) {
-	since := l.now().Add(-CredentialChangeAge)
-	if l.d.Recovery == nil || u == nil || u.Phone == "" || sess == nil || !sess.Has(MethodPassword, since) || !sess.Has(MethodSMS, since) {
+	if l.d.Recovery == nil || u == nil || sess == nil || sess.Has(MethodRecovery, time.Time{}) {
 		return false, nil
 	}
+	switch err := l.recoveryAllowed(ctx, sess, u); {
+	case errors.Is(err, ErrRecoveryNeedsFactor), errors.Is(err, ErrFreshProofNeeded):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
 	return l.d.Recovery.MarkOffered(ctx, u.Username)
+}
+
+// HasSecondFactor reports whether u has a second factor for recovery
+// codes to back up: a phone, an authenticator app or a passkey.
+func (l *Login) HasSecondFactor(ctx context.Context, u *User) (bool, error) {
+	f, err := l.factorsOf(ctx, u)
+	return f.any(), err
+}
+
+// recoveryAllowed is nil when the signed-in user u of sess may make a set
+// of recovery codes now: the account has a second factor, and sess proved
+// the password and each of them within CredentialChangeAge.
+func (l *Login) recoveryAllowed(ctx context.Context, sess *Session, u *User) error {
+	f, err := l.factorsOf(ctx, u)
+	if err != nil {
+		return err
+	}
+	if !f.any() {
+		return ErrRecoveryNeedsFactor
+	}
+	return f.fresh(sess, l.now().Add(-CredentialChangeAge))
 }

@@ -129,28 +129,44 @@ func (l *Login) appCodeInput(code string) (string, error) {
 // a recovery code, as for a first phone (docs/contract.md, "Account
 // page").
 func (l *Login) freshProofs(ctx context.Context, sess *Session, u *User) error {
-	since := l.now().Add(-CredentialChangeAge)
-	if sess == nil || !sess.Satisfies(MethodPassword, since) {
-		return ErrFreshProofNeeded
-	}
-	app, err := l.TOTPEnrolled(ctx, u.Username)
+	f, err := l.factorsOf(ctx, u)
 	if err != nil {
 		return err
 	}
-	keys, err := l.PasskeyEnrolled(ctx, u.Username)
-	if err != nil {
-		return err
-	}
-	if (u.Phone != "" || (!app && !keys)) && !sess.Satisfies(MethodSMS, since) {
-		return ErrFreshProofNeeded
-	}
-	if app && !sess.Satisfies(MethodOTP, since) {
-		return ErrFreshProofNeeded
-	}
-	if keys && !sess.Satisfies(MethodHWK, since) {
+	return f.fresh(sess, l.now().Add(-CredentialChangeAge))
+}
+
+// factors are the second factors an account has enrolled.
+type factors struct{ phone, app, keys bool }
+
+// any reports whether the account has a second factor.
+func (f factors) any() bool { return f.phone || f.app || f.keys }
+
+// fresh is nil when sess proved the password and each of f since
+// notBefore; an account with no second factor needs a text code (a
+// recovery code stands in: Session.Satisfies).
+func (f factors) fresh(sess *Session, notBefore time.Time) error {
+	switch {
+	case sess == nil || !sess.Satisfies(MethodPassword, notBefore),
+		(f.phone || !f.any()) && !sess.Satisfies(MethodSMS, notBefore),
+		f.app && !sess.Satisfies(MethodOTP, notBefore),
+		f.keys && !sess.Satisfies(MethodHWK, notBefore):
 		return ErrFreshProofNeeded
 	}
 	return nil
+}
+
+// factorsOf returns the second factors u has enrolled.
+func (l *Login) factorsOf(ctx context.Context, u *User) (factors, error) {
+	app, err := l.TOTPEnrolled(ctx, u.Username)
+	if err != nil {
+		return factors{}, err
+	}
+	keys, err := l.PasskeyEnrolled(ctx, u.Username)
+	if err != nil {
+		return factors{}, err
+	}
+	return factors{phone: u.Phone != "", app: app, keys: keys}, nil
 }
 
 // TOTPEnrolStart makes a new secret for the signed-in user u of sess, to

@@ -93,7 +93,7 @@ var errorTable = []struct {
 	{auth.ErrTOTPUnavailable, newAPIError(http.StatusNotFound, "totp_unavailable", "Authenticator apps are not enabled here.")},
 	{auth.ErrRecoveryCodeInvalid, newAPIError(http.StatusUnauthorized, "invalid_recovery_code", "That recovery code is not right, or it was already used.")},
 	{auth.ErrPasswordFirst, newAPIError(http.StatusUnauthorized, "password_first", "Sign in with your password first: a recovery code only replaces the text-message code.")},
-	{auth.ErrRecoveryNeedsPhone, newAPIError(http.StatusConflict, "recovery_needs_phone", "Recovery codes back up your phone: add a phone number first.")},
+	{auth.ErrRecoveryNeedsFactor, newAPIError(http.StatusConflict, "recovery_needs_factor", "Recovery codes back up your phone, authenticator app or passkeys: add one of those first.")},
 	{auth.ErrRecoveryUnavailable, newAPIError(http.StatusNotFound, "recovery_unavailable", "Recovery codes are not available here. Ask an administrator.")},
 	{auth.ErrOTPExpired, newAPIError(http.StatusGone, "code_expired", "That code has expired or was already used. Ask for a new one.")},
 	{auth.ErrNoChallenge, newAPIError(http.StatusBadRequest, "no_pending_code", "There is no code waiting to be entered. Sign in again.")},

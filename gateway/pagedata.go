@@ -63,11 +63,12 @@ type pageData struct {
 	Signup       bool // sign-up is offered
 	Reset        bool // password reset is offered
 
-	// Recovery is the account's recovery codes (nil: not kept); HasPhone
-	// says it has a phone for them to back up; Codes is a new set, shown
+	// Recovery is the account's recovery codes (nil: not kept); HasFactor
+	// says it has a second factor (phone, app or passkey) for them to back
+	// up; Codes is a new set, shown
 	// once; AskRecovery shows the reset form's recovery code field.
 	Recovery    *auth.RecoveryStatus
-	HasPhone    bool
+	HasFactor   bool
 	Codes       []string
 	AskRecovery bool
 	// Recovered says the person just signed in with a recovery code.

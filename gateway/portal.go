@@ -56,7 +56,13 @@ func (s *pagesSurface) loginPage(c *gin.Context) {
 			dec := decide(rt, sess, u, s.now())
 			switch dec.verdict {
 			case allow:
-				c.Redirect(http.StatusSeeOther, s.orHome(c, rd))
+				// Signed in by an app, a passkey or a text: the first time,
+				// recovery codes are offered on the way.
+				target := s.offerRecovery(c, sess, rd)
+				if target == "" {
+					target = s.orHome(c, rd)
+				}
+				c.Redirect(http.StatusSeeOther, target)
 				return
 			case forbidden:
 				s.fail(c, errForbidden)

@@ -186,8 +186,8 @@ func (s *core) fillRecovery(c *gin.Context, d *pageData, u *auth.User) error {
 		return err
 	}
 	d.Recovery = &st
-	d.HasPhone = u.Phone != ""
-	return nil
+	d.HasFactor, err = s.login.HasSecondFactor(c.Request.Context(), u)
+	return err
 }
 
 // offerRecovery reports where a browser that has just completed a
