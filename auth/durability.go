@@ -45,7 +45,7 @@ func ClassOf(key string) KeyClass {
 		return KeySession
 	case strings.HasPrefix(key, "su:"):
 		return KeyIndex
-	case strings.HasPrefix(key, "otp:{"), strings.HasPrefix(key, "rc:"), strings.HasPrefix(key, "reset:"), strings.HasPrefix(key, "admtok:"):
+	case strings.HasPrefix(key, "otp:{"), strings.HasPrefix(key, "rc:"), strings.HasPrefix(key, "reset:"), strings.HasPrefix(key, "admtok:"), strings.HasPrefix(key, "spw:"):
 		return KeyRevocable
 	case strings.HasPrefix(key, "user:r:"):
 		return KeyRecord

@@ -58,6 +58,10 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.Store, wait func(t *test
 		{"Sets", s.sets},
 		{"SetsConcurrent", s.setsConcurrent},
 		{"SetsExpire", s.setsExpire},
+		{"SortedIndex", s.sortedIndex},
+		{"SortedIndexConcurrent", s.sortedIndexConcurrent},
+		{"SortedIndexExpires", s.sortedIndexExpires},
+		{"GetMany", s.getMany},
 		{"RecoveryCodes", s.recoveryCodes},
 		{"AuthenticatorCodes", s.authenticatorCodes},
 	}
