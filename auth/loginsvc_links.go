@@ -134,3 +134,20 @@ func (l *Login) setNewPassword(ctx context.Context, c Client, sess *Session, u *
 	l.obs.Audit(ctx, c, Event{Name: event, User: u.Username, Phone: u.Phone, Attrs: []any{"sessions_revoked", n}})
 	return Step{Session: sess}, nil
 }
+
+// ForgetSecondFactors deletes what an account proves its second factor
+// with besides its phone: its authenticator app and its recovery codes
+// (an administrator deleting the account; docs/contract.md, "Admin
+// console"). A one-time code an administrator issued lives out its 24
+// hours: it works only after the account's password, which is gone.
+func (l *Login) ForgetSecondFactors(ctx context.Context, user string) error {
+	if l.d.TOTP != nil {
+		if err := l.d.TOTP.Remove(ctx, user); err != nil && !errors.Is(err, ErrTOTPNotEnrolled) {
+			return err
+		}
+	}
+	if l.d.Recovery != nil {
+		return l.d.Recovery.Forget(ctx, user)
+	}
+	return nil
+}

@@ -198,6 +198,7 @@ func parseTemplates(msg *catalog) (*template.Template, error) {
 		"clock": func(sec int) string { return fmt.Sprintf("%d:%02d", sec/60, sec%60) },
 		// minutes rounds seconds up to whole minutes.
 		"minutes":   func(sec int) int { return (sec + 59) / 60 },
+		"hoursOf":   func(sec int) int { return sec / 3600 },
 		"minutesOf": func(d time.Duration) int { return int((d + time.Minute - 1) / time.Minute) },
 		// datetime formats a time for people, in UTC; as an argument of
 		// th it becomes a <time> element, which the page's script shows
