@@ -21,6 +21,8 @@ func TestClassOf(t *testing.T) {
 		"user:ix:built":               auth.KeyOther,
 		"user:g:admins":               auth.KeyOther,
 		"reg:list":                    auth.KeyOther,
+		"sx":                          auth.KeyOther,
+		"otp:st:2026-12-04:sent:US":   auth.KeyOther,
 		"user:r:alice":                auth.KeyRecord,
 		"reg:ban:u:abc":               auth.KeyBan,
 		"reg:lock:u:abc":              auth.KeyBan,

@@ -396,22 +396,6 @@ func (s *consoleSurface) apiAudit(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"events": orEmpty(recs), "next": next})
 }
 
-// apiSMS is GET /api/admin/sms: how much of each cap of otp.budget the
-// current window has used.
-func (s *consoleSurface) apiSMS(c *gin.Context) {
-	if _, err := s.admin(c); err != nil {
-		s.apiFail(c, err)
-		return
-	}
-	use, err := s.otp.BudgetUse(c.Request.Context())
-	if err != nil {
-		s.apiFail(c, err)
-		return
-	}
-	noStore(c)
-	c.JSON(http.StatusOK, gin.H{"budget": orEmpty(use)})
-}
-
 // orEmpty makes a nil list an empty one, for JSON.
 func orEmpty[T any](v []T) []T {
 	if v == nil {

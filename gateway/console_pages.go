@@ -175,6 +175,11 @@ func (s *consoleSurface) consoleAction(c *gin.Context) {
 	case "revoke":
 		_, err = s.revoke(c, me, u, c.PostForm("session"))
 		done = "admin.revoked"
+		if err == nil && c.PostForm("from") == "sessions" {
+			noStore(c)
+			c.Redirect(http.StatusSeeOther, s.prefix+"/admin/sessions?done="+done)
+			return
+		}
 	case "unban":
 		_, err = s.unban(c, me, u)
 		done = "admin.unbanned"
