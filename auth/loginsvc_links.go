@@ -151,3 +151,22 @@ func (l *Login) ForgetSecondFactors(ctx context.Context, user string) error {
 	}
 	return nil
 }
+
+// phoneProver is a user backend that records a phone number proved
+// (storeusers).
+type phoneProver interface {
+	PhoneProved(ctx context.Context, username, phone string) error
+}
+
+// phoneProved records that u's number, which an administrator gave,
+// received a code that came back: its routes stop asking for a code
+// because of it.
+func (l *Login) phoneProved(ctx context.Context, u *User, phone string) error {
+	if !u.PhoneUnproved || phone != u.Phone {
+		return nil
+	}
+	if pp, ok := l.d.Registry.(phoneProver); ok {
+		return pp.PhoneProved(ctx, u.Username, phone)
+	}
+	return nil
+}

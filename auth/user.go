@@ -18,6 +18,11 @@ type User struct {
 	PasswordHash   string   // argon2id PHC string or bcrypt $2a$/$2b$/$2y$
 	Disabled       bool     // refused like a wrong password
 	ForceTwoFactor bool     // every route asks for password and code
+	// PhoneUnproved says the phone number was given by an administrator
+	// and has not yet received a code that came back: every route asks
+	// for password and code until one does (docs/contract.md, "Admin
+	// console").
+	PhoneUnproved bool
 	// Generation is the account's credential generation, set by the
 	// backend: it changes whenever the password, the phone number or the
 	// disabled flag changes (docs/contract.md, "Sessions end when

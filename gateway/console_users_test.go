@@ -71,6 +71,33 @@ func TestAdminCreatesAnAccount(t *testing.T) {
 	})
 }
 
+// TestAdminCreatedPhoneIsProved: an account created with a phone number
+// proves it at its first sign-in, even on a password-only route; once
+// it has, that route asks for the password alone again.
+func TestAdminCreatedPhoneIsProved(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withAccounts)
+	admin := h.newClient(t)
+	admin.signIn(crmHost, alice)
+	const phone = "+12015550188"
+	r := admin.api(appHost, "admin/users", map[string]any{"username": "fay", "email": "fay@example.com", "phone": "+1 201 555 0188"})
+	r.wantStatus(t, http.StatusCreated)
+	h.newClient(t).api(appHost, "reset", map[string]string{"token": linkToken(t, r), "password": "fay-chose-a-long-one"}).wantStatus(t, http.StatusOK)
+	fay := testUser{name: "fay", password: "fay-chose-a-long-one", phone: phone}
+
+	first := h.newClient(t)
+	if st := first.login(appHost, fay).jsonMap(t)["status"]; st != "otp_required" {
+		t.Fatalf("first sign-in on a password route: %v, want otp_required (the number is unproved)", st)
+	}
+	first.get(appHost, "/").wantError(t, http.StatusUnauthorized, "step_up_required") // the password alone does not do
+	first.api(appHost, "otp", map[string]string{"code": h.sms.code(t, phone)}).wantStatus(t, http.StatusOK)
+	first.get(appHost, "/").wantStatus(t, http.StatusOK)
+	if st := h.newClient(t).login(appHost, fay).jsonMap(t)["status"]; st != "authenticated" {
+		t.Fatalf("a later sign-in on a password route: %v, want authenticated", st)
+	}
+	first.get(appHost, "/").wantStatus(t, http.StatusOK) // proving it ended no session
+}
+
 // TestAdminLifecycleWhoMayUseIt: the new actions answer a non-admin, a
 // stale proof, a bad bearer token and a foreign page as every admin
 // action does, before doing anything.

@@ -240,13 +240,15 @@ func (b *Backend) SetGroups(ctx context.Context, username string, groups []strin
 
 // Invite creates an active account without a usable password (an
 // administrator's, docs/contract.md "Admin console"): it signs in once
-// its person has set one through a set-password link.
+// its person has set one through a set-password link, and with a phone
+// number, proves it (auth.User.PhoneUnproved) at its first sign-in.
 func (b *Backend) Invite(ctx context.Context, u *auth.User) error {
 	if u.Username == "" || strings.ContainsAny(u.Username, " \t\r\n@") {
 		return auth.FieldErrors{"username": "required, without spaces or @"}
 	}
 	v := *u
 	v.PasswordHash = ""
+	v.PhoneUnproved = v.Phone != ""
 	r, err := fromUser(&v, false)
 	if err != nil {
 		return err

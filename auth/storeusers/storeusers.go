@@ -55,6 +55,7 @@ type record struct {
 	Password       string   `json:"password"` // the argon2id or bcrypt hash, never a password
 	Disabled       bool     `json:"disabled,omitempty"`
 	ForceTwoFactor bool     `json:"force_two_factor,omitempty"`
+	PhoneUnproved  bool     `json:"phone_unproved,omitempty"`
 	Pending        bool     `json:"pending,omitempty"`
 	Created        int64    `json:"created"`
 	// Generation is the credential generation (auth.User.Generation): a
@@ -69,7 +70,7 @@ func (r *record) user() *auth.User {
 	return &auth.User{
 		Username: r.Username, DisplayName: r.DisplayName, Email: r.Email, Phone: r.Phone,
 		Groups: append([]string(nil), r.Groups...), PasswordHash: r.Password,
-		Disabled: r.Disabled, ForceTwoFactor: r.ForceTwoFactor, Generation: r.generation(),
+		Disabled: r.Disabled, ForceTwoFactor: r.ForceTwoFactor, PhoneUnproved: r.PhoneUnproved && r.Phone != "", Generation: r.generation(),
 	}
 }
 
@@ -99,7 +100,7 @@ func fromUser(u *auth.User, pending bool) (*record, error) {
 	r := &record{
 		Username: u.Username, DisplayName: u.DisplayName, Email: strings.ToLower(u.Email), Phone: u.Phone,
 		Groups: append([]string(nil), u.Groups...), Password: u.PasswordHash,
-		Disabled: u.Disabled, ForceTwoFactor: u.ForceTwoFactor, Pending: pending, Created: time.Now().Unix(),
+		Disabled: u.Disabled, ForceTwoFactor: u.ForceTwoFactor, PhoneUnproved: u.PhoneUnproved, Pending: pending, Created: time.Now().Unix(),
 	}
 	return r, r.newGeneration()
 }
