@@ -37,6 +37,9 @@ func (s *Store) ZAdd(ctx context.Context, key, member string, ttl time.Duration)
 	if err := zaddScript.Run(ctx, s.client, []string{s.prefix + key}, member, ceilMillis(ttl).Milliseconds()).Err(); err != nil {
 		return fail("zadd", err)
 	}
+	if s.journal != nil && auth.ClassOf(key) == auth.KeyIndex {
+		s.journal.add(entry{op: opZAdd, key: s.prefix + key, val: []byte(member), deadline: time.Now().Add(ttl)})
+	}
 	return nil
 }
 
