@@ -20,8 +20,18 @@ func TestAdminConsolePages(t *testing.T) {
 	}
 	bobC := h.newClient(t)
 	bobC.signIn(crmHost, bob)
-	if r := bobC.browse(appHost, prefix+"/admin/"); r.status != http.StatusForbidden {
-		t.Fatalf("console for a non-admin: %d", r.status)
+	for _, p := range []string{"/admin/", "/admin/sessions", "/admin/bans", "/admin/sms"} {
+		if r := bobC.browse(appHost, prefix+p); r.status != http.StatusForbidden {
+			t.Fatalf("%s for a non-admin: %d", p, r.status)
+		}
+		if r := h.newClient(t).browse(appHost, prefix+p); r.status != http.StatusSeeOther || !strings.Contains(r.header.Get("Location"), "/login?rd=") {
+			t.Fatalf("%s without a session: %d %s", p, r.status, r.header.Get("Location"))
+		}
+	}
+	for _, p := range []string{"/admin/users", "/admin/bans/lift"} {
+		if r := bobC.form(appHost, p, url.Values{"username": {"zed"}, "email": {"zed@example.com"}, "ip": {"192.0.2.1"}}); r.status != http.StatusForbidden {
+			t.Fatalf("POST %s by a non-admin: %d", p, r.status)
+		}
 	}
 
 	admin := h.newClient(t)

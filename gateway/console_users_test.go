@@ -98,9 +98,9 @@ func TestAdminCreatedPhoneIsProved(t *testing.T) {
 	first.get(appHost, "/").wantStatus(t, http.StatusOK) // proving it ended no session
 }
 
-// TestAdminLifecycleWhoMayUseIt: the new actions answer a non-admin, a
-// stale proof, a bad bearer token and a foreign page as every admin
-// action does, before doing anything.
+// TestAdminLifecycleWhoMayUseIt: the account lifecycle, the lists and
+// lifting a ban answer a non-admin, a stale proof, a bad bearer token and
+// a foreign page as every admin endpoint does, before doing anything.
 func TestAdminLifecycleWhoMayUseIt(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, withAccounts)
@@ -108,7 +108,13 @@ func TestAdminLifecycleWhoMayUseIt(t *testing.T) {
 	bobC.signIn(crmHost, bob)
 	admin := h.newClient(t)
 	admin.signIn(crmHost, alice)
-	for _, ep := range []string{"admin/users", "admin/users/carol/groups", "admin/users/carol/force-reset", "admin/users/carol/delete"} {
+	for _, ep := range []string{"sessions", "bans", "sms"} {
+		consoleGet(bobC, ep).wantError(t, http.StatusForbidden, "forbidden")
+		admin.do(request{host: appHost, path: prefix + "/api/admin/" + ep, accept: "application/json",
+			header: http.Header{"Authorization": {"Bearer ghadm_nope.nope"}}}).wantError(t, http.StatusUnauthorized, "invalid_token")
+		consoleGet(h.newClient(t), ep).wantError(t, http.StatusUnauthorized, "unauthenticated")
+	}
+	for _, ep := range []string{"admin/users", "admin/users/carol/groups", "admin/users/carol/force-reset", "admin/users/carol/delete", "admin/bans/lift"} {
 		body := map[string]any{"username": "zed", "email": "zed@example.com", "groups": []string{"admins"}}
 		bobC.api(appHost, ep, body).wantError(t, http.StatusForbidden, "forbidden")
 		rq := request{method: http.MethodPost, host: appHost, path: prefix + "/api/" + ep, body: strings.NewReader(`{}`),
@@ -120,6 +126,7 @@ func TestAdminLifecycleWhoMayUseIt(t *testing.T) {
 	}
 	h.clock.Advance(h.cfg.Admin.MaxAuthAge + time.Second)
 	admin.api(appHost, "admin/users/carol/delete", map[string]string{}).wantError(t, http.StatusUnauthorized, "step_up_required")
+	consoleGet(admin, "sessions").wantError(t, http.StatusUnauthorized, "step_up_required")
 	// Nothing was done.
 	h.newClient(t).login(appHost, carol).wantStatus(t, http.StatusOK)
 	h.newClient(t).login(appHost, testUser{name: "zed"}).wantError(t, http.StatusUnauthorized, "invalid_credentials")
