@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/mail"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -122,6 +123,33 @@ type NewAccount struct {
 // in E.164, email and username lower-cased) or an *InputError (which
 // unwraps to FieldErrors) naming every bad field.
 func ValidateAccount(in NewAccount, policy PasswordPolicy, defaultRegion string) (*User, error) {
+	u, errs := validateProfile(in, defaultRegion, true)
+	if p := policy.Check(in.Password, u); p.ID != "" {
+		errs["password"] = p
+	}
+	if len(errs) > 0 {
+		return nil, &InputError{Problems: errs}
+	}
+	return u, nil
+}
+
+// ValidateInvite checks an account an administrator creates (no
+// password yet, the phone optional, groups) and returns the normalised
+// user or an *InputError naming every bad field.
+func ValidateInvite(in NewAccount, groups []string, defaultRegion string) (*User, error) {
+	u, errs := validateProfile(in, defaultRegion, false)
+	var err error
+	if u.Groups, err = ValidateGroups(groups); err != nil {
+		errs["groups"] = GroupsProblem
+	}
+	if len(errs) > 0 {
+		return nil, &InputError{Problems: errs}
+	}
+	return u, nil
+}
+
+// validateProfile checks what a sign-up and an invitation share.
+func validateProfile(in NewAccount, defaultRegion string, needPhone bool) (*User, map[string]Problem) {
 	errs := map[string]Problem{}
 	u := &User{
 		Username:    strings.ToLower(strings.TrimSpace(in.Username)),
@@ -136,21 +164,46 @@ func ValidateAccount(in NewAccount, policy PasswordPolicy, defaultRegion string)
 	} else if a, err := mail.ParseAddress(u.Email); err != nil || a.Address != u.Email || !strings.Contains(u.Email, ".") || len(u.Email) > 254 {
 		errs["email"] = Problem{ID: "field.email.invalid", Text: "Enter a valid email address, like name@example.com."}
 	}
-	if p, err := NormalizePhone(in.Phone, defaultRegion); err != nil {
-		errs["phone"] = PhoneProblem(err)
-	} else {
-		u.Phone = p
+	if needPhone || strings.TrimSpace(in.Phone) != "" {
+		if p, err := NormalizePhone(in.Phone, defaultRegion); err != nil {
+			errs["phone"] = PhoneProblem(err)
+		} else {
+			u.Phone = p
+		}
 	}
 	if utf8.RuneCountInString(u.DisplayName) > 100 || strings.ContainsFunc(u.DisplayName, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		errs["name"] = Problem{ID: "field.name.format", Text: "Use at most 100 characters, on one line."}
 	}
-	if p := policy.Check(in.Password, u); p.ID != "" {
-		errs["password"] = p
+	return u, errs
+}
+
+// GroupsProblem is what is wrong with a list ValidateGroups refuses.
+var GroupsProblem = Problem{ID: "field.groups.format", Text: "Name each group with letters, digits, dots, dashes or underscores (at most 64 characters; at most 32 groups)."}
+
+var groupRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// MaxGroups bounds how many groups an account may be in.
+const MaxGroups = 32
+
+// ValidateGroups checks a list of group names (letters, digits, dots,
+// dashes, underscores; at most 64 characters each, MaxGroups in all) and
+// returns it trimmed, without duplicates, in the order given.
+func ValidateGroups(groups []string) ([]string, error) {
+	out := []string{}
+	for _, g := range groups {
+		g = strings.TrimSpace(g)
+		if g == "" || slices.Contains(out, g) {
+			continue
+		}
+		if !groupRE.MatchString(g) {
+			return nil, fmt.Errorf("%q is not a group name: use letters, digits, dots, dashes or underscores (at most 64)", g)
+		}
+		out = append(out, g)
 	}
-	if len(errs) > 0 {
-		return nil, &InputError{Problems: errs}
+	if len(out) > MaxGroups {
+		return nil, fmt.Errorf("at most %d groups", MaxGroups)
 	}
-	return u, nil
+	return out, nil
 }
 
 // PhoneProblem turns an error of NormalizePhone into a Problem whose ID is

@@ -24,8 +24,10 @@ const (
 	// vanished (replayed later, unless a tombstone says it was deleted
 	// since; docs/contract.md, "Failover durability").
 	KeySession
-	// KeyIndex is a set that lists a user's sessions; adding to it again
-	// is harmless, and the account page and revoke-all need the entry.
+	// KeyIndex is a set that lists a user's sessions, or one of the
+	// console's indexes (accounts, a group's members, bans, users who
+	// signed in); adding to it again is harmless, and the account page,
+	// revoke-all and the console's lists need the entry.
 	KeyIndex
 	// KeyRecord is an account record: a lost write undoes a password,
 	// phone or disabled change, a lost delete brings the account back.
@@ -43,9 +45,9 @@ func ClassOf(key string) KeyClass {
 	switch {
 	case strings.HasPrefix(key, SessionKeyPrefix):
 		return KeySession
-	case strings.HasPrefix(key, "su:"):
+	case strings.HasPrefix(key, "su:"), key == "user:ix", strings.HasPrefix(key, "user:g:"), key == "reg:list", key == "sx":
 		return KeyIndex
-	case strings.HasPrefix(key, "otp:{"), strings.HasPrefix(key, "rc:"), strings.HasPrefix(key, "reset:"), strings.HasPrefix(key, "admtok:"):
+	case strings.HasPrefix(key, "otp:{"), strings.HasPrefix(key, "rc:"), strings.HasPrefix(key, "reset:"), strings.HasPrefix(key, "admtok:"), strings.HasPrefix(key, "spw:"):
 		return KeyRevocable
 	case strings.HasPrefix(key, "user:r:"):
 		return KeyRecord

@@ -60,6 +60,9 @@ var (
 	ErrSMSFailed = errors.New("sms provider failed")
 	// ErrInvalidToken: a token (assertion) failed verification.
 	ErrInvalidToken = errors.New("invalid token")
+	// ErrPasswordLinkInvalid: a set-password link is unknown, used,
+	// expired, or its account's credentials changed since it was made.
+	ErrPasswordLinkInvalid = errors.New("set-password link not valid")
 )
 
 // RateLimitError carries how long a client must wait. It matches

@@ -60,7 +60,10 @@ func (a *Authenticator) CheckPassword(ctx context.Context, login, password strin
 // stands for an unknown login and takes a verification's time like one.
 // It returns u when password is its password and it is not disabled.
 func (a *Authenticator) VerifyUser(ctx context.Context, u *User, password string) (*User, error) {
-	if u == nil || password == "" {
+	if u == nil || password == "" || u.PasswordHash == "" {
+		// An account without a password yet (made by an administrator,
+		// or whose password an administrator reset) is refused like a
+		// wrong password, in a verification's time.
 		return nil, a.dummy(ctx, password)
 	}
 	ok, err := a.hasher.Verify(ctx, u.PasswordHash, password)

@@ -355,6 +355,9 @@ func (l *Login) VerifyCode(ctx context.Context, c Client, sess *Session, code st
 	if err := l.d.Sessions.AddProof(ctx, sess, u, MethodSMS, remember); err != nil {
 		return Step{}, err
 	}
+	if err := l.phoneProved(ctx, u, ch.Phone); err != nil {
+		return Step{}, err
+	}
 	if err := l.signedIn(ctx, ch.User); err != nil {
 		return Step{}, err
 	}

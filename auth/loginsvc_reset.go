@@ -106,23 +106,11 @@ func (l *Login) ResetFinish(ctx context.Context, c Client, sess *Session, in Res
 	if sess != nil && (!sess.Authenticated() || sess.User != u.Username || sess.Gen != u.Generation) {
 		sess = nil
 	}
-	hash, err := l.d.Hasher.Hash(ctx, in.Password)
-	if err != nil {
-		return Step{}, err
+	step, err := l.setNewPassword(ctx, c, sess, u, subject, in.Password, "password_reset")
+	if err == nil {
+		_, _ = l.d.KV.Delete(ctx, resetKey(subject))
 	}
-	if err := l.d.Registry.SetPassword(ctx, u.Username, hash); err != nil {
-		return Step{}, err
-	}
-	_, _ = l.d.KV.Delete(ctx, resetKey(subject))
-	if err := l.signedIn(ctx, subject); err != nil {
-		return Step{}, err
-	}
-	n, err := l.keepOnly(ctx, sess, u.Username)
-	if err != nil {
-		return Step{}, err
-	}
-	l.obs.Audit(ctx, c, Event{Name: "password_reset", User: u.Username, Phone: u.Phone, Attrs: []any{"sessions_revoked", n}})
-	return Step{Session: sess}, nil
+	return step, err
 }
 
 // resetSecondProof spends the recovery code a reset of u needs besides

@@ -146,7 +146,8 @@ func (o *OTP) StartDecoy(ctx context.Context, phone, purpose string) (*Challenge
 	return o.start(ctx, &Challenge{Phone: phone, Purpose: purpose})
 }
 
-func (o *OTP) start(ctx context.Context, ch *Challenge) (*Challenge, error) {
+func (o *OTP) start(ctx context.Context, ch *Challenge) (_ *Challenge, err error) {
+	defer func() { o.tally(ctx, ch.Phone, ch.User == "", err) }()
 	// A decoy may stand for something that is not a number at all (a
 	// password reset for an unknown name): only numbers have a country.
 	if ch.User != "" || PhoneCountry(ch.Phone) != "" {
@@ -173,11 +174,12 @@ func (o *OTP) start(ctx context.Context, ch *Challenge) (*Challenge, error) {
 // Resend replaces the challenge id with a fresh one and a new code (the old
 // code stops working), honouring the resend cooldown and the send quotas.
 // When the send fails the old challenge stays as it was.
-func (o *OTP) Resend(ctx context.Context, id string) (*Challenge, error) {
+func (o *OTP) Resend(ctx context.Context, id string) (_ *Challenge, err error) {
 	old, err := o.load(ctx, id)
 	if err != nil {
 		return nil, err
 	}
+	defer func() { o.tally(ctx, old.Phone, old.User == "", err) }()
 	now := o.clock.Now()
 	if wait := time.Unix(0, old.SentAt).Add(o.cfg.ResendCooldown).Sub(now); wait > 0 {
 		return nil, &RateLimitError{RetryAfter: wait, Reason: "resend_cooldown"}

@@ -290,3 +290,20 @@ func randomText(n int) (string, error) {
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
+
+// Forget deletes user's set of recovery codes, used or not.
+func (r *Recovery) Forget(ctx context.Context, user string) error {
+	set, err := r.load(ctx, user)
+	if err != nil || set == nil {
+		return err
+	}
+	if _, err := r.kv.Delete(ctx, r.setKey(user)); err != nil {
+		return err
+	}
+	for _, h := range set.Hashes {
+		if _, err := r.kv.Delete(ctx, r.codeKey(user, set.Batch, h)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -119,18 +119,19 @@ func (r *Regulator) Fail(ctx context.Context, subject, ip string) (Penalty, erro
 	var p Penalty
 	if subject != "" {
 		sk := r.subjectKey(subject)
-		banned, n, err := r.count(ctx, sk, r.cfg.MaxFailures)
+		label := subjectLabel(subject)
+		banned, n, err := r.count(ctx, sk, label, r.cfg.MaxFailures)
 		if err != nil {
 			return p, err
 		}
 		p.Banned = banned
 		p.LastTry = !banned && n == int64(r.cfg.MaxFailures)-1
-		if p.Locked, err = r.countInARow(ctx, sk); err != nil {
+		if p.Locked, err = r.countInARow(ctx, sk, label); err != nil {
 			return p, err
 		}
 	}
 	if ip != "" {
-		banned, _, err := r.count(ctx, r.ipKey(ip), r.cfg.MaxFailures*IPFactor)
+		banned, _, err := r.count(ctx, r.ipKey(ip), addressLabel(ip), r.cfg.MaxFailures*IPFactor)
 		if err != nil {
 			return p, err
 		}
@@ -140,8 +141,9 @@ func (r *Regulator) Fail(ctx context.Context, subject, ip string) (Penalty, erro
 }
 
 // count adds a failure to s's find_time window and bans s for ban_time
-// when it reaches limit. It reports whether it banned s, and the count.
-func (r *Regulator) count(ctx context.Context, s string, limit int) (bool, int64, error) {
+// when it reaches limit; the ban's value is label, what the console's
+// list of bans shows. It reports whether it banned s, and the count.
+func (r *Regulator) count(ctx context.Context, s, label string, limit int) (bool, int64, error) {
 	n, err := r.store.Incr(ctx, "reg:n:"+s, r.cfg.FindTime)
 	if err != nil {
 		return false, 0, fmt.Errorf("regulation: count: %w", err)
@@ -149,9 +151,14 @@ func (r *Regulator) count(ctx context.Context, s string, limit int) (bool, int64
 	if n < int64(limit) {
 		return false, n, nil
 	}
-	won, err := r.store.SetNX(ctx, "reg:ban:"+s, []byte{'1'}, r.cfg.BanTime)
+	won, err := r.store.SetNX(ctx, "reg:ban:"+s, []byte(label), r.cfg.BanTime)
 	if err != nil {
 		return false, n, fmt.Errorf("regulation: ban: %w", err)
+	}
+	if won {
+		if err := r.listed(ctx, "ban:"+s, r.cfg.BanTime); err != nil {
+			return false, n, err
+		}
 	}
 	if _, err := r.store.Delete(ctx, "reg:n:"+s); err != nil {
 		return false, n, fmt.Errorf("regulation: reset: %w", err)
@@ -163,7 +170,7 @@ func (r *Regulator) count(ctx context.Context, s string, limit int) (bool, int64
 // only account_lock_time after its latest failure (or by SignedIn), and
 // locks s for account_lock_time when the run reaches
 // max_account_failures. It reports whether it locked s.
-func (r *Regulator) countInARow(ctx context.Context, s string) (bool, error) {
+func (r *Regulator) countInARow(ctx context.Context, s, label string) (bool, error) {
 	key := "reg:a:" + s
 	n, err := r.store.Incr(ctx, key, r.cfg.AccountLockTime)
 	if err != nil {
@@ -179,9 +186,14 @@ func (r *Regulator) countInARow(ctx context.Context, s string) (bool, error) {
 		}
 		return false, nil
 	}
-	won, err := r.store.SetNX(ctx, "reg:lock:"+s, []byte{'1'}, r.cfg.AccountLockTime)
+	won, err := r.store.SetNX(ctx, "reg:lock:"+s, []byte(label), r.cfg.AccountLockTime)
 	if err != nil {
 		return false, fmt.Errorf("regulation: lock: %w", err)
+	}
+	if won {
+		if err := r.listed(ctx, "lock:"+s, r.cfg.AccountLockTime); err != nil {
+			return false, err
+		}
 	}
 	if _, err := r.store.Delete(ctx, key); err != nil {
 		return false, fmt.Errorf("regulation: reset: %w", err)

@@ -256,6 +256,11 @@ func (m *Sessions) Save(ctx context.Context, s *Session) error {
 		if err := m.sets.SAdd(ctx, userSessionsKey(s.User), key, life); err != nil {
 			return fmt.Errorf("session: index: %w", err)
 		}
+		if idx, ok := m.kv.(SortedIndex); ok {
+			if err := idx.ZAdd(ctx, signedInKey, s.User, life); err != nil {
+				return fmt.Errorf("session: index: %w", err)
+			}
+		}
 	}
 	return nil
 }

@@ -64,3 +64,26 @@ type SetStore interface {
 // Forever is the TTL of records that must not expire (user accounts): a
 // century, since every store key has a TTL.
 const Forever = 100 * 365 * 24 * time.Hour
+
+// SortedIndex keeps sorted sets of strings, in byte order, read a page at
+// a time: the console's list of usernames, which must stay fast with
+// 100,000 accounts (docs/contract.md, "Admin console"). Like every key,
+// an index has a TTL.
+type SortedIndex interface {
+	// ZAdd adds member to the index under key and makes the key live at
+	// least ttl from now (a longer remaining TTL is kept).
+	ZAdd(ctx context.Context, key, member string, ttl time.Duration) error
+	// ZRem removes member from the index; removing the last member
+	// removes the key.
+	ZRem(ctx context.Context, key, member string) error
+	// ZAfter returns at most n members greater than after ("" for the
+	// first), in ascending byte order (none for a missing key).
+	ZAfter(ctx context.Context, key, after string, n int) ([]string, error)
+}
+
+// MultiGetter reads many keys in one round trip.
+type MultiGetter interface {
+	// GetMany returns the values under keys, in order: nil where a key
+	// is missing.
+	GetMany(ctx context.Context, keys []string) ([][]byte, error)
+}

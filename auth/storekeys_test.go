@@ -156,7 +156,9 @@ func TestStoreKeysHideNumbersAddressesAndNames(t *testing.T) {
 	}
 	other := storeKeysOf(t, []byte("another deployment's 32-byte key"))
 	for _, k := range other {
-		if slices.Contains(names, k) {
+		// The daily send counts are named by a day and a country: they
+		// name no one, and the console reads them by those names.
+		if slices.Contains(names, k) && !strings.HasPrefix(k, "otp:st:") {
 			t.Errorf("key %q is named the same under another key: the name is not keyed", k)
 		}
 	}

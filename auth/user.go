@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"strconv"
+	"strings"
 )
 
 // User is an account as the gateway sees it, whatever the backend.
@@ -17,6 +18,11 @@ type User struct {
 	PasswordHash   string   // argon2id PHC string or bcrypt $2a$/$2b$/$2y$
 	Disabled       bool     // refused like a wrong password
 	ForceTwoFactor bool     // every route asks for password and code
+	// PhoneUnproved says the phone number was given by an administrator
+	// and has not yet received a code that came back: every route asks
+	// for password and code until one does (docs/contract.md, "Admin
+	// console").
+	PhoneUnproved bool
 	// Generation is the account's credential generation, set by the
 	// backend: it changes whenever the password, the phone number or the
 	// disabled flag changes (docs/contract.md, "Sessions end when
@@ -70,4 +76,25 @@ type DisableNotifier interface {
 	// OnDisabled registers f to be told the usernames of accounts found
 	// disabled.
 	OnDisabled(f func(ctx context.Context, usernames []string))
+}
+
+// UserMatcher returns what the console's search matches (docs/contract.md,
+// "Admin console"): q, case-insensitively, in the username, name or
+// email, or its digits (4 or more) in the phone number. An empty q
+// matches everyone.
+func UserMatcher(q string) func(u *User) bool {
+	q = strings.ToLower(strings.TrimSpace(q))
+	if q == "" {
+		return func(*User) bool { return true }
+	}
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, q)
+	return func(u *User) bool {
+		return strings.Contains(strings.ToLower(u.Username), q) || strings.Contains(strings.ToLower(u.DisplayName), q) ||
+			strings.Contains(strings.ToLower(u.Email), q) || (len(digits) >= 4 && strings.Contains(u.Phone, digits))
+	}
 }

@@ -44,6 +44,12 @@ type Admin struct {
 	// MaxAuthAge is how recent both factors of an administrator's
 	// session must be; older ones are asked to step up.
 	MaxAuthAge time.Duration `yaml:"max_auth_age"`
+	// SMSPrices is the price of one text message by destination country
+	// (ISO 3166 alpha-2), "default" for every other: the console's
+	// estimate of what the messages sent cost. Empty: no estimate.
+	SMSPrices map[string]float64 `yaml:"sms_prices"`
+	// SMSCurrency is the prices' currency (ISO 4217, like "USD").
+	SMSCurrency string `yaml:"sms_currency"`
 }
 
 // Audit configures the audit trail that is kept, beside the log lines

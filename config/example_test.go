@@ -30,6 +30,7 @@ func TestExampleGatewayYAML(t *testing.T) {
 	want.Server.PublicURL = "https://auth.example.com"
 	want.Routes = cfg.Routes
 	want.OTP.AllowedCountries = []string{}
+	want.Admin.SMSPrices = map[string]float64{}
 	want.Identity.PreviousKeyFiles = []string{}
 	// Relative files are relative to the example's folder.
 	want.Users.File = filepath.Join("..", want.Users.File)

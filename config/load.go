@@ -201,6 +201,8 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string, depth int) {
 		default:
 			d.mapping(n, v, path, depth)
 		}
+	case v.Kind() == reflect.Map:
+		d.stringMap(n, v, path, isNull, depth)
 	case v.Kind() == reflect.Slice:
 		switch {
 		case isNull:
@@ -224,19 +226,57 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string, depth int) {
 				v.SetString(s.Value)
 			}
 		}
-	default: // bool and integers
+	default: // bool, integers and numbers
 		s, ok := d.scalar(n, path)
 		if !ok {
 			return
 		}
 		want := "!!int"
-		if v.Kind() == reflect.Bool {
+		switch {
+		case v.Kind() == reflect.Bool:
 			want = "!!bool"
+		case v.Kind() == reflect.Float64 && s.ShortTag() == "!!int":
+			want = "!!int" // "0" is a price too
+		case v.Kind() == reflect.Float64:
+			want = "!!float"
 		}
 		if s.ShortTag() != want || s.Decode(v.Addr().Interface()) != nil {
 			d.ps.at(n.Line, path, "%q is not %s", s.Value, describeType(v.Type()))
 		}
 	}
+}
+
+// stringMap decodes mapping n into the map v (string keys, keys kept as
+// written; admin.sms_prices).
+func (d *decoder) stringMap(n *yaml.Node, v reflect.Value, path string, isNull bool, depth int) {
+	switch {
+	case isNull:
+		v.Set(reflect.Zero(v.Type()))
+		return
+	case n.Kind != yaml.MappingNode:
+		d.ps.at(n.Line, path, "must be a mapping of keys, not %s", describe(n))
+		return
+	}
+	m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode || k.ShortTag() == "!!merge" {
+			d.ps.at(k.Line, path, "keys must be plain names, not %s", describe(k))
+			continue
+		}
+		if first, dup := seen[k.Value]; dup {
+			d.ps.at(k.Line, path, "key %q is already set on line %d", k.Value, first)
+			continue
+		}
+		seen[k.Value] = k.Line
+		p := joinPath(path, k.Value)
+		d.lines[p] = k.Line
+		e := reflect.New(v.Type().Elem()).Elem()
+		d.value(val, e, p, depth)
+		m.SetMapIndex(reflect.ValueOf(k.Value), e)
+	}
+	v.Set(m)
 }
 
 // mapping decodes the keys of mapping n onto the fields of struct v.
@@ -384,6 +424,8 @@ func describeType(t reflect.Type) string {
 		return "a boolean (true or false)"
 	case reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uint:
 		return fmt.Sprintf("a whole number from 0 to %d", uint64(1)<<t.Bits()-1)
+	case reflect.Float64:
+		return "a number (like 0.0079)"
 	}
 	return "a whole number"
 }

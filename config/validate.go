@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/netip"
 	"net/url"
@@ -585,6 +586,18 @@ func (v *validator) admin() {
 		v.add("admin.group", "required when admin.enabled is true: the group whose members may use the console")
 	}
 	v.positive("admin.max_auth_age", a.MaxAuthAge)
+	for cc, price := range a.SMSPrices {
+		key := "admin.sms_prices." + cc
+		if cc != "default" {
+			v.region(key, cc)
+		}
+		if price < 0 || math.IsNaN(price) || math.IsInf(price, 0) {
+			v.add(key, "must be a price of 0 or more, it is %v", price)
+		}
+	}
+	if c := a.SMSCurrency; len(c) != 3 || !isASCIILetters(c) || strings.ToUpper(c) != c {
+		v.add("admin.sms_currency", "%q is not an ISO 4217 currency code (three upper-case letters, like \"USD\")", c)
+	}
 	if v.c.Audit.Retain.Events < 1 {
 		v.add("audit.retain.events", "must be at least 1, it is %d", v.c.Audit.Retain.Events)
 	}

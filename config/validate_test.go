@@ -43,6 +43,11 @@ func TestValidateRules(t *testing.T) {
 		change []func(c *config.Config)
 		want   []string // keys of the expected problems; none for a valid change
 	}{
+		// admin
+		{"sms prices", fn(func(c *config.Config) { c.Admin.SMSPrices = map[string]float64{"US": 0.0079, "GB": 0, "default": 0.05} }), nil},
+		{"sms price negative", fn(func(c *config.Config) { c.Admin.SMSPrices = map[string]float64{"US": -1} }), []string{"admin.sms_prices.US"}},
+		{"sms price country not ISO", fn(func(c *config.Config) { c.Admin.SMSPrices = map[string]float64{"UK": 0.04, "usa": 1} }), []string{"admin.sms_prices.UK", "admin.sms_prices.usa"}},
+		{"sms currency", fn(func(c *config.Config) { c.Admin.SMSCurrency = "dollars" }), []string{"admin.sms_currency"}},
 		// server
 		{"listen empty", fn(func(c *config.Config) { c.Server.Listen = "" }), []string{"server.listen"}},
 		{"listen without port", fn(func(c *config.Config) { c.Server.Listen = "8080" }), []string{"server.listen"}},

@@ -11,7 +11,7 @@ import (
 )
 
 // formError fills d with err for a page: message, field problems, status.
-func (s *pagesSurface) formError(c *gin.Context, d *pageData, err error) int {
+func (s *core) formError(c *gin.Context, d *pageData, err error) int {
 	e := classify(err)
 	s.logIfServerError(c, e, err)
 	if e.retryAfter > 0 {

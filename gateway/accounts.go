@@ -80,6 +80,8 @@ func (s *apiSurface) apiReset(c *gin.Context) {
 		Password string `json:"password"`
 		// RecoveryCode: needed too when users.reset.require says so.
 		RecoveryCode string `json:"recovery_code"`
+		// Token: a set-password link's, instead of the rest.
+		Token string `json:"token"`
 	}
 	if err := decodeJSON(c, &req); err != nil {
 		s.apiFail(c, err)
@@ -87,6 +89,14 @@ func (s *apiSurface) apiReset(c *gin.Context) {
 	}
 	login := firstNonEmpty(req.Username, req.Email, req.Phone)
 	noStore(c)
+	if req.Token != "" {
+		if err := s.login.SetPasswordWithLink(c.Request.Context(), s.client(c), req.Token, req.Password); err != nil {
+			s.apiFail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"status": "password_set"})
+		return
+	}
 	if req.Code == "" && req.Password == "" {
 		if err := s.resetStart(c, login); err != nil {
 			s.apiFail(c, err)

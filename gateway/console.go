@@ -107,40 +107,51 @@ func viewOf(u *auth.User) userView {
 	return userView{Username: u.Username, Name: u.DisplayName, Email: u.Email, Phone: auth.MaskPhone(u.Phone), Groups: g, Disabled: u.Disabled, Force2FA: u.ForceTwoFactor}
 }
 
-// searchUsers returns the accounts matching q (username, name, email or
-// phone, case-insensitive) after the username cursor, a page at a time.
+// userPager is a user backend that reads its accounts a page at a time
+// from a sorted index (storeusers), so that a page costs the same with
+// 100,000 accounts as with ten.
+type userPager interface {
+	Search(ctx context.Context, q, after string, n int) ([]*auth.User, string, error)
+}
+
+// searchUsers returns the accounts matching q (auth.UserMatcher) after
+// the username cursor, a page at a time.
 func (s *consoleSurface) searchUsers(c *gin.Context, q, cursor string) ([]userView, string, error) {
-	lister, ok := s.users.(userLister)
-	if !ok {
-		return nil, "", auth.ErrAccountUnavailable
+	ctx := c.Request.Context()
+	var page []*auth.User
+	next := ""
+	if pager, ok := s.users.(userPager); ok {
+		var err error
+		if page, next, err = pager.Search(ctx, q, cursor, adminPageSize); err != nil {
+			return nil, "", err
+		}
+	} else {
+		// The file backend: every account is in memory already.
+		lister, ok := s.users.(userLister)
+		if !ok {
+			return nil, "", auth.ErrAccountUnavailable
+		}
+		all, err := lister.List(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		match := auth.UserMatcher(q)
+		for _, u := range all {
+			if cursor != "" && u.Username <= cursor || !match(u) {
+				continue
+			}
+			if len(page) == adminPageSize {
+				next = page[len(page)-1].Username
+				break
+			}
+			page = append(page, u)
+		}
 	}
-	all, err := lister.List(c.Request.Context())
-	if err != nil {
-		return nil, "", err
-	}
-	q = strings.ToLower(strings.TrimSpace(q))
-	digits := strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		return -1
-	}, q)
-	var out []userView
-	for _, u := range all {
-		if cursor != "" && u.Username <= cursor {
-			continue
-		}
-		match := q == "" || strings.Contains(strings.ToLower(u.Username), q) || strings.Contains(strings.ToLower(u.DisplayName), q) ||
-			strings.Contains(strings.ToLower(u.Email), q) || (len(digits) >= 4 && strings.Contains(u.Phone, digits))
-		if !match {
-			continue
-		}
-		if len(out) == adminPageSize {
-			return out, out[len(out)-1].Username, nil
-		}
+	out := make([]userView, 0, len(page))
+	for _, u := range page {
 		out = append(out, viewOf(u))
 	}
-	return out, "", nil
+	return out, next, nil
 }
 
 // target returns the account an admin action is about (path :name).
@@ -367,22 +378,6 @@ func (s *consoleSurface) apiAudit(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"events": orEmpty(recs), "next": next})
-}
-
-// apiSMS is GET /api/admin/sms: how much of each cap of otp.budget the
-// current window has used.
-func (s *consoleSurface) apiSMS(c *gin.Context) {
-	if _, err := s.admin(c); err != nil {
-		s.apiFail(c, err)
-		return
-	}
-	use, err := s.otp.BudgetUse(c.Request.Context())
-	if err != nil {
-		s.apiFail(c, err)
-		return
-	}
-	noStore(c)
-	c.JSON(http.StatusOK, gin.H{"budget": orEmpty(use)})
 }
 
 // orEmpty makes a nil list an empty one, for JSON.

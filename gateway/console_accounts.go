@@ -18,6 +18,16 @@ import (
 type accountEditor interface {
 	SetDisabled(ctx context.Context, username string, disabled bool) error
 	SetPhone(ctx context.Context, username, phone string) error
+	Invite(ctx context.Context, u *auth.User) error
+	SetGroups(ctx context.Context, username string, groups []string) error
+	ClearPassword(ctx context.Context, username string) error
+	Delete(ctx context.Context, username string) error
+}
+
+// groupLister is a user backend that lists a group's members without
+// reading every account (storeusers).
+type groupLister interface {
+	GroupMembers(ctx context.Context, group string) ([]*auth.User, error)
 }
 
 // errLastAdmin: the change would leave no enabled member of admin.group.
@@ -65,22 +75,27 @@ func (s *consoleSurface) change(c *gin.Context, admin, u *auth.User, what string
 	return nil
 }
 
-// keepAnAdmin refuses to disable u when u is the last enabled member of
-// admin.group: nobody could use the console after it.
+// keepAnAdmin refuses to disable or delete u, or take it out of
+// admin.group, when u is the last enabled member of admin.group: nobody
+// could use the console after it.
 func (s *consoleSurface) keepAnAdmin(ctx context.Context, u *auth.User) error {
 	group := []string{s.cfg.Admin.Group}
 	if u.Disabled || !u.InGroup(group) {
 		return nil
 	}
-	lister, ok := s.users.(userLister)
-	if !ok {
+	var members []*auth.User
+	var err error
+	if gl, ok := s.users.(groupLister); ok {
+		members, err = gl.GroupMembers(ctx, s.cfg.Admin.Group)
+	} else if lister, ok := s.users.(userLister); ok {
+		members, err = lister.List(ctx)
+	} else {
 		return auth.ErrAccountUnavailable
 	}
-	all, err := lister.List(ctx)
 	if err != nil {
 		return err
 	}
-	for _, o := range all {
+	for _, o := range members {
 		if o.Username != u.Username && !o.Disabled && o.InGroup(group) {
 			return nil
 		}

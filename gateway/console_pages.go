@@ -25,6 +25,9 @@ type adminPage struct {
 	IssuedTo string
 	CanEdit  bool             // accounts can be changed (users.backend: redis)
 	Budget   []auth.BudgetUse // otp.budget's current windows
+	// Link is a set-password link just made for LinkFor, shown once.
+	Link    *passwordLink
+	LinkFor string
 }
 
 // adminOrRedirect returns the administrator of a page request, or
@@ -48,13 +51,27 @@ func (s *consoleSurface) adminOrRedirect(c *gin.Context) *auth.User {
 	return nil
 }
 
-// consoleHome is GET /admin/: the user search and the newest events.
+// consoleHome is GET /admin/: the user search, the form that creates an
+// account, and the newest events.
 func (s *consoleSurface) consoleHome(c *gin.Context) {
 	me := s.adminOrRedirect(c)
 	if me == nil {
 		return
 	}
-	a := &adminPage{Me: me.Username, Query: c.Query("q")}
+	d := s.page("admin.title")
+	if c.Query("done") == "admin.deleted" {
+		d.Info = s.t("admin.deleted") // after the redirect of a delete
+	}
+	s.renderHome(c, me, d, http.StatusOK, nil)
+}
+
+// renderHome shows the console's home page on d, with a link just made.
+func (s *consoleSurface) renderHome(c *gin.Context, me *auth.User, d pageData, status int, a *adminPage) {
+	if a == nil {
+		a = &adminPage{}
+	}
+	a.Me, a.Query = me.Username, c.Query("q")
+	_, a.CanEdit = s.registry.(accountEditor)
 	var err error
 	if a.Users, a.Next, err = s.searchUsers(c, a.Query, c.Query("cursor")); err != nil {
 		s.fail(c, err)
@@ -68,9 +85,34 @@ func (s *consoleSurface) consoleHome(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	d := s.page("admin.title")
 	d.Admin = a
-	s.render(c, http.StatusOK, "admin.html", d)
+	s.render(c, status, "admin.html", d)
+}
+
+// consoleCreate is POST /admin/users: a new account, and its
+// set-password link shown once in the answer (no-store, never in a URL).
+func (s *consoleSurface) consoleCreate(c *gin.Context) {
+	me := s.adminOrRedirect(c)
+	if me == nil {
+		return
+	}
+	in := auth.NewAccount{Username: c.PostForm("username"), Email: c.PostForm("email"), Phone: c.PostForm("phone"), Name: c.PostForm("name")}
+	d := s.page("admin.title")
+	u, link, err := s.createUser(c, me, in, splitGroups(c.PostForm("groups")))
+	if err != nil {
+		var ie *auth.InputError
+		var ce *auth.ConflictError
+		if !errors.As(err, &ie) && !errors.As(err, &ce) {
+			s.fail(c, err)
+			return
+		}
+		status := s.formError(c, &d, err)
+		d.Form = map[string]string{"username": in.Username, "email": in.Email, "phone": in.Phone, "name": in.Name, "groups": c.PostForm("groups")}
+		s.renderHome(c, me, d, status, nil)
+		return
+	}
+	d.Info = s.t("admin.created", "user", u.Username)
+	s.renderHome(c, me, d, http.StatusOK, &adminPage{Link: link, LinkFor: u.Username})
 }
 
 // consoleUser is GET /admin/users/:name.
@@ -80,15 +122,21 @@ func (s *consoleSurface) consoleUser(c *gin.Context) {
 		return
 	}
 	info := ""
-	if done := c.Query("done"); done == "admin.revoked" || done == "admin.unbanned" || done == "admin.changed" {
+	if done := c.Query("done"); done == "admin.revoked" || done == "admin.unbanned" || done == "admin.changed" || done == "admin.groups_changed" {
 		info = done // after the redirect of an action: say it was done
 	}
-	s.renderUser(c, me, info, "")
+	s.renderUser(c, me, info, "", nil)
 }
 
 // renderUser shows one account, with info (a message id) over it and a
-// code just issued.
-func (s *consoleSurface) renderUser(c *gin.Context, me *auth.User, info, issued string) {
+// code or set-password link just issued.
+func (s *consoleSurface) renderUser(c *gin.Context, me *auth.User, info, issued string, link *passwordLink) {
+	s.renderUserStatus(c, me, http.StatusOK, "", info, issued, link)
+}
+
+// renderUserStatus is renderUser with a status and an error over the
+// page (a message id; "" for none).
+func (s *consoleSurface) renderUserStatus(c *gin.Context, me *auth.User, status int, errID, info, issued string, link *passwordLink) {
 	detail, err := s.userDetail(c)
 	if err != nil {
 		s.fail(c, err)
@@ -96,7 +144,7 @@ func (s *consoleSurface) renderUser(c *gin.Context, me *auth.User, info, issued 
 	}
 	d := s.page("admin.user_title")
 	_, canEdit := s.registry.(accountEditor)
-	a := &adminPage{Me: me.Username, Detail: detail, Audit: detail.Audit, Issued: issued, IssuedTo: detail.User.Username, CanEdit: canEdit}
+	a := &adminPage{Me: me.Username, Detail: detail, Audit: detail.Audit, Issued: issued, IssuedTo: detail.User.Username, CanEdit: canEdit, Link: link, LinkFor: detail.User.Username}
 	for _, si := range detail.Sessions {
 		a.Sessions = append(a.Sessions, sessionView{SessionInfo: si, Device: s.deviceName(si.Agent)})
 	}
@@ -104,10 +152,14 @@ func (s *consoleSurface) renderUser(c *gin.Context, me *auth.User, info, issued 
 	if info != "" {
 		d.Info = s.t(info)
 	}
-	s.render(c, http.StatusOK, "admin.html", d)
+	if errID != "" {
+		d.Error = s.t(errID)
+	}
+	s.render(c, status, "admin.html", d)
 }
 
-// consoleAction is POST /admin/users/:name/{revoke,unban,recovery}.
+// consoleAction is POST /admin/users/:name/{revoke,unban,recovery,
+// disable,enable,reset-phone,groups,force-reset,delete}.
 func (s *consoleSurface) consoleAction(c *gin.Context) {
 	me := s.adminOrRedirect(c)
 	if me == nil {
@@ -123,6 +175,11 @@ func (s *consoleSurface) consoleAction(c *gin.Context) {
 	case "revoke":
 		_, err = s.revoke(c, me, u, c.PostForm("session"))
 		done = "admin.revoked"
+		if err == nil && c.PostForm("from") == "sessions" {
+			noStore(c)
+			c.Redirect(http.StatusSeeOther, s.prefix+"/admin/sessions?done="+done)
+			return
+		}
 	case "unban":
 		_, err = s.unban(c, me, u)
 		done = "admin.unbanned"
@@ -133,7 +190,31 @@ func (s *consoleSurface) consoleAction(c *gin.Context) {
 			return
 		}
 		// Shown in this answer only (no-store), never in a URL.
-		s.renderUser(c, me, "admin.issued", code)
+		s.renderUser(c, me, "admin.issued", code, nil)
+		return
+	case "force-reset":
+		link, err := s.forceReset(c, me, u)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		// The link is shown in this answer only (no-store), never in a URL.
+		s.renderUser(c, me, "admin.reset_forced", "", link)
+		return
+	case "groups":
+		_, err = s.setGroups(c, me, u, splitGroups(c.PostForm("groups")))
+		done = "admin.groups_changed"
+	case "delete":
+		if c.PostForm("confirm") != u.Username {
+			s.renderUserStatus(c, me, http.StatusBadRequest, "admin.delete_confirm", "", "", nil)
+			return
+		}
+		if err := s.deleteUser(c, me, u); err != nil {
+			s.fail(c, err)
+			return
+		}
+		noStore(c)
+		c.Redirect(http.StatusSeeOther, s.prefix+"/admin/?done=admin.deleted")
 		return
 	case "disable", "enable", "reset-phone":
 		err = s.change(c, me, u, c.Param("action"))

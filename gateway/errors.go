@@ -95,6 +95,7 @@ var errorTable = []struct {
 	{auth.ErrPasswordFirst, newAPIError(http.StatusUnauthorized, "password_first", "Sign in with your password first: a recovery code only replaces the text-message code.")},
 	{auth.ErrRecoveryNeedsFactor, newAPIError(http.StatusConflict, "recovery_needs_factor", "Recovery codes back up your phone, authenticator app or passkeys: add one of those first.")},
 	{auth.ErrRecoveryUnavailable, newAPIError(http.StatusNotFound, "recovery_unavailable", "Recovery codes are not available here. Ask an administrator.")},
+	{auth.ErrPasswordLinkInvalid, newAPIError(http.StatusGone, "link_expired", "This link has expired or was already used. Ask your administrator for a new one.")},
 	{auth.ErrOTPExpired, newAPIError(http.StatusGone, "code_expired", "That code has expired or was already used. Ask for a new one.")},
 	{auth.ErrNoChallenge, newAPIError(http.StatusBadRequest, "no_pending_code", "There is no code waiting to be entered. Sign in again.")},
 	{auth.ErrNoPhone, newAPIError(http.StatusForbidden, "no_phone", "Your account has no phone number for codes. Use a recovery code, or ask an administrator for a one-time code.")},

@@ -245,6 +245,34 @@ func (s *switchStore) SMembers(ctx context.Context, key string) ([]string, error
 	return s.sets().SMembers(ctx, key)
 }
 
+func (s *switchStore) ZAdd(ctx context.Context, key, member string, ttl time.Duration) error {
+	if s.down.Load() {
+		return errDown
+	}
+	return s.Store.(auth.SortedIndex).ZAdd(ctx, key, member, ttl)
+}
+
+func (s *switchStore) ZRem(ctx context.Context, key, member string) error {
+	if s.down.Load() {
+		return errDown
+	}
+	return s.Store.(auth.SortedIndex).ZRem(ctx, key, member)
+}
+
+func (s *switchStore) ZAfter(ctx context.Context, key, after string, n int) ([]string, error) {
+	if s.down.Load() {
+		return nil, errDown
+	}
+	return s.Store.(auth.SortedIndex).ZAfter(ctx, key, after, n)
+}
+
+func (s *switchStore) GetMany(ctx context.Context, keys []string) ([][]byte, error) {
+	if s.down.Load() {
+		return nil, errDown
+	}
+	return s.Store.(auth.MultiGetter).GetMany(ctx, keys)
+}
+
 func (s *switchStore) Get(ctx context.Context, key string) ([]byte, error) {
 	if s.down.Load() {
 		return nil, errDown

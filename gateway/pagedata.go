@@ -75,6 +75,8 @@ type pageData struct {
 	Recovered bool
 	// Admin is what the admin console's pages show (console_pages.go).
 	Admin *adminPage
+	// List is a console list page (every session, the bans, the texts).
+	List *listPage
 	// TOTP is the account's authenticator app (nil: apps not enabled),
 	// or the app's code form.
 	TOTP *totpView

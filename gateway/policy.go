@@ -88,7 +88,7 @@ func requiredMethods(r *route, u *auth.User) []string {
 	default:
 		return nil
 	}
-	if u != nil && u.ForceTwoFactor {
+	if u != nil && (u.ForceTwoFactor || u.PhoneUnproved) {
 		need = []string{auth.MethodPassword, methodSecond}
 	}
 	return need

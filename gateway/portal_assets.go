@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -197,7 +198,15 @@ func parseTemplates(msg *catalog) (*template.Template, error) {
 		// clock formats seconds as m:ss.
 		"clock": func(sec int) string { return fmt.Sprintf("%d:%02d", sec/60, sec%60) },
 		// minutes rounds seconds up to whole minutes.
-		"minutes":   func(sec int) int { return (sec + 59) / 60 },
+		"minutes": func(sec int) int { return (sec + 59) / 60 },
+		"hoursOf": func(sec int) int { return sec / 3600 },
+		// money is an estimated cost: cents, or tenths of a cent below 1.
+		"money": func(v *float64) string {
+			if *v < 1 {
+				return strconv.FormatFloat(*v, 'f', 4, 64)
+			}
+			return strconv.FormatFloat(*v, 'f', 2, 64)
+		},
 		"minutesOf": func(d time.Duration) int { return int((d + time.Minute - 1) / time.Minute) },
 		// datetime formats a time for people, in UTC; as an argument of
 		// th it becomes a <time> element, which the page's script shows

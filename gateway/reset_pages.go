@@ -14,6 +14,17 @@ import (
 // resetPage is GET /reset: step one (who), or step two (code and new
 // password) when ?u= is set.
 func (s *pagesSurface) resetPage(c *gin.Context) {
+	if token := c.Query("token"); token != "" {
+		// A set-password link: the token moves to a cookie at once, out
+		// of the address bar, the history and any Referer.
+		http.SetCookie(c.Writer, s.resetCookie("_link", token, int(resetLoginTTL/time.Second)))
+		s.resetRedirect(c, "link", "")
+		return
+	}
+	if c.Query("step") == "link" {
+		s.linkPage(c, pageData{}, http.StatusOK)
+		return
+	}
 	if s.registry == nil || !s.cfg.Users.Reset.Enabled {
 		s.fail(c, auth.ErrResetUnavailable)
 		return
@@ -40,8 +51,10 @@ const resetLoginTTL = 30 * time.Minute
 // in the history and logs (docs/contract.md, "Portal pages").
 // It is host-only and limited to the reset's path, so browsers refuse
 // the __Host- prefix for it: a Secure one is named __Secure-.
-func (s *pagesSurface) resetCookie(value string, maxAge int) *http.Cookie {
-	name := strings.TrimPrefix(strings.TrimPrefix(s.cfg.Session.CookieName, "__Host-"), "__Secure-") + "_reset"
+// suffix names one of its two uses: "_reset" (the identifier), "_link"
+// (a set-password link's token).
+func (s *pagesSurface) resetCookie(suffix, value string, maxAge int) *http.Cookie {
+	name := strings.TrimPrefix(strings.TrimPrefix(s.cfg.Session.CookieName, "__Host-"), "__Secure-") + suffix
 	if s.cfg.Session.Secure {
 		name = "__Secure-" + name
 	}
@@ -53,7 +66,12 @@ func (s *pagesSurface) resetCookie(value string, maxAge int) *http.Cookie {
 
 // resetLogin is the identifier the reset's first step remembered, or "".
 func (s *pagesSurface) resetLogin(c *gin.Context) string {
-	ck, err := c.Request.Cookie(s.resetCookie("", 0).Name)
+	return s.resetCookieValue(c, "_reset")
+}
+
+// resetCookieValue is the value of the reset cookie of suffix, or "".
+func (s *pagesSurface) resetCookieValue(c *gin.Context, suffix string) string {
+	ck, err := c.Request.Cookie(s.resetCookie(suffix, "", 0).Name)
 	if err != nil {
 		return ""
 	}
@@ -76,6 +94,10 @@ func (s *pagesSurface) resetRedirect(c *gin.Context, step, rd string) {
 
 // resetSubmit is POST /reset, for both steps.
 func (s *pagesSurface) resetSubmit(c *gin.Context) {
+	if c.PostForm("link") != "" {
+		s.linkSubmit(c)
+		return
+	}
 	login := c.PostForm("username")
 	d := s.page("reset.title")
 	d.Username = login
@@ -86,7 +108,7 @@ func (s *pagesSurface) resetSubmit(c *gin.Context) {
 			s.render(c, status, "reset.html", d)
 			return
 		}
-		http.SetCookie(c.Writer, s.resetCookie(login, int(resetLoginTTL/time.Second)))
+		http.SetCookie(c.Writer, s.resetCookie("_reset", login, int(resetLoginTTL/time.Second)))
 		s.resetRedirect(c, "code", d.RD)
 		return
 	}
@@ -102,6 +124,41 @@ func (s *pagesSurface) resetSubmit(c *gin.Context) {
 		s.render(c, status, "reset.html", d)
 		return
 	}
-	http.SetCookie(c.Writer, s.resetCookie("", -1))
+	http.SetCookie(c.Writer, s.resetCookie("_reset", "", -1))
 	s.resetRedirect(c, "done", d.RD)
+}
+
+// linkPage is GET /reset?step=link: the new password for the account of
+// the set-password link in the cookie (docs/contract.md, "Admin
+// console"), or the error page for a link that no longer works.
+func (s *pagesSurface) linkPage(c *gin.Context, d pageData, status int) {
+	u, err := s.login.PasswordLinkUser(c.Request.Context(), s.resetCookieValue(c, "_link"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if d.Title == "" {
+		d = s.page("reset.link_title")
+	}
+	d.Mode, d.Username = "link", u.Username
+	s.render(c, status, "reset.html", d)
+}
+
+// linkSubmit is POST /reset with link=1: sets the password of the link's
+// account, which spends the link.
+func (s *pagesSurface) linkSubmit(c *gin.Context) {
+	err := s.login.SetPasswordWithLink(c.Request.Context(), s.client(c), s.resetCookieValue(c, "_link"), c.PostForm("password"))
+	var ie *auth.InputError
+	if errors.As(err, &ie) {
+		d := s.page("reset.link_title")
+		status := s.formError(c, &d, err)
+		s.linkPage(c, d, status)
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	http.SetCookie(c.Writer, s.resetCookie("_link", "", -1))
+	s.resetRedirect(c, "done", "")
 }

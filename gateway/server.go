@@ -361,6 +361,7 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	}
 	adm.GET("/audit", s.admin.apiAudit)
 	adm.GET("/sms", s.admin.apiSMS)
+	s.consoleRoutes(p, adm)
 
 	e.NoRoute(s.proxy.serveProxy)
 	e.NoMethod(func(c *gin.Context) {

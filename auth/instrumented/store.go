@@ -27,6 +27,10 @@ const (
 	opSAdd     = "sadd"
 	opSRem     = "srem"
 	opSMembers = "smembers"
+	opZAdd     = "zadd"
+	opZRem     = "zrem"
+	opZAfter   = "zafter"
+	opGetMany  = "getmany"
 )
 
 // opMetrics are the pre-resolved series of one operation.
@@ -85,7 +89,13 @@ func NewStore(next auth.Store, reg prometheus.Registerer) (auth.Store, error) {
 		expire: op(opExpire), incr: op(opIncr), ttl: op(opTTL), ping: op(opPing),
 	}
 	if sets, ok := next.(auth.SetStore); ok {
-		return &setStore{Store: s, sets: sets, sadd: op(opSAdd), srem: op(opSRem), smembers: op(opSMembers)}, nil
+		ss := &setStore{Store: s, sets: sets, sadd: op(opSAdd), srem: op(opSRem), smembers: op(opSMembers)}
+		idx, ok1 := next.(auth.SortedIndex)
+		mg, ok2 := next.(auth.MultiGetter)
+		if ok1 && ok2 {
+			return &indexStore{setStore: ss, idx: idx, mg: mg, zadd: op(opZAdd), zrem: op(opZRem), zafter: op(opZAfter), getMany: op(opGetMany)}, nil
+		}
+		return ss, nil
 	}
 	return s, nil
 }
@@ -178,9 +188,52 @@ func (s *setStore) SMembers(ctx context.Context, key string) ([]string, error) {
 	return v, err
 }
 
+// indexStore is a setStore over a store that also keeps sorted indexes
+// and reads many keys at once (both stores of this project).
+type indexStore struct {
+	*setStore
+	idx                         auth.SortedIndex
+	mg                          auth.MultiGetter
+	zadd, zrem, zafter, getMany *opMetrics
+}
+
+// ZAdd implements auth.SortedIndex.
+func (s *indexStore) ZAdd(ctx context.Context, key, member string, ttl time.Duration) error {
+	begin := time.Now()
+	err := s.idx.ZAdd(ctx, key, member, ttl)
+	s.zadd.observe(begin, err)
+	return err
+}
+
+// ZRem implements auth.SortedIndex.
+func (s *indexStore) ZRem(ctx context.Context, key, member string) error {
+	begin := time.Now()
+	err := s.idx.ZRem(ctx, key, member)
+	s.zrem.observe(begin, err)
+	return err
+}
+
+// ZAfter implements auth.SortedIndex.
+func (s *indexStore) ZAfter(ctx context.Context, key, after string, n int) ([]string, error) {
+	begin := time.Now()
+	v, err := s.idx.ZAfter(ctx, key, after, n)
+	s.zafter.observe(begin, err)
+	return v, err
+}
+
+// GetMany implements auth.MultiGetter.
+func (s *indexStore) GetMany(ctx context.Context, keys []string) ([][]byte, error) {
+	begin := time.Now()
+	v, err := s.mg.GetMany(ctx, keys)
+	s.getMany.observe(begin, err)
+	return v, err
+}
+
 // Interface guards.
 var (
-	_ auth.Store    = (*Store)(nil)
-	_ auth.Store    = (*setStore)(nil)
-	_ auth.SetStore = (*setStore)(nil)
+	_ auth.SortedIndex = (*indexStore)(nil)
+	_ auth.MultiGetter = (*indexStore)(nil)
+	_ auth.Store       = (*Store)(nil)
+	_ auth.Store       = (*setStore)(nil)
+	_ auth.SetStore    = (*setStore)(nil)
 )

@@ -48,6 +48,7 @@ type shard struct {
 type entry struct {
 	val []byte
 	set map[string]struct{} // members, for keys written by SAdd
+	zs  *zset               // members, for keys written by ZAdd
 	exp int64               // expiry, in nanoseconds since Store.base
 }
 

@@ -74,6 +74,7 @@ const (
 	opCASSet                       // SET key val PXAT deadline where GET key == before (or is val already)
 	opCASDel                       // DEL key where GET key == before
 	opSAdd                         // SADD key member, PEXPIREAT deadline GT
+	opZAdd                         // ZADD key 0 member, PEXPIREAT deadline GT
 )
 
 // entry is one journaled write. Keys carry the store's prefix.
@@ -404,6 +405,9 @@ func replay(ctx context.Context, cn pipeliner, entries []entry, window time.Dura
 				casDelScript.Eval(ctx, p, []string{e.key}, e.before)
 			case opSAdd:
 				p.SAdd(ctx, e.key, e.val)
+				p.Do(ctx, "PEXPIREAT", e.key, at, "GT")
+			case opZAdd:
+				p.ZAdd(ctx, e.key, redis.Z{Member: string(e.val)})
 				p.Do(ctx, "PEXPIREAT", e.key, at, "GT")
 			}
 			sent++

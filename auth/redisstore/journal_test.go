@@ -69,6 +69,7 @@ func TestJournalReplaysOnANewMaster(t *testing.T) {
 		t.Fatal("ban not set")
 	}
 	must(st.SAdd(ctx, "su:alice", "s:login", time.Hour))
+	must(st.ZAdd(ctx, "user:ix", "carol", time.Hour))    // an account the console lists
 	must(st.Set(ctx, "reg:n:x", []byte("4"), time.Hour)) // a counter: not replayed
 
 	// After the promotion, another gateway ends s:gone (it never existed
@@ -100,6 +101,9 @@ func TestJournalReplaysOnANewMaster(t *testing.T) {
 	}
 	if ok, _ := raw.SIsMember(ctx, "p:su:alice", "s:login").Result(); !ok {
 		t.Error("the session index lost an entry")
+	}
+	if _, err := raw.ZScore(ctx, "p:user:ix", "carol").Result(); err != nil {
+		t.Errorf("the console's account index lost an entry: %v", err)
 	}
 	stop := j.Watch(ctx, client(newAddr))
 	defer func() { _ = stop() }()

@@ -70,6 +70,7 @@ func (b *Backend) SetPhone(ctx context.Context, username, phone string) error {
 	}
 	old := r.Phone
 	r.Phone = phone
+	r.PhoneUnproved = false // a new number is proved before it is set, none needs no proof
 	if err := r.newGeneration(); err != nil {
 		return err
 	}
@@ -96,4 +97,16 @@ func (b *Backend) update(ctx context.Context, username string, f func(*record) e
 		return err
 	}
 	return b.put(ctx, r, auth.Forever)
+}
+
+// PhoneProved records that an account's phone number received a code
+// that came back (an administrator gave it: auth.User.PhoneUnproved).
+// The credential generation is kept: nothing about the sign-in changed.
+func (b *Backend) PhoneProved(ctx context.Context, username, phone string) error {
+	return b.update(ctx, username, func(r *record) error {
+		if r.Phone == phone {
+			r.PhoneUnproved = false
+		}
+		return nil
+	})
 }

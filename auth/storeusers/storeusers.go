@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
@@ -16,17 +18,23 @@ import (
 type Store interface {
 	auth.Store
 	auth.SetStore
+	auth.SortedIndex
+	auth.MultiGetter
 }
 
 // Backend keeps users in a Store. Keys: "user:r:<username>" holds the
 // record, "user:e:<email>" and "user:p:<phone>" point at the username,
-// "user:all" lists usernames. Uniqueness is enforced by claiming each key
+// "user:all" lists usernames (and "user:ix", "user:g:GROUP" index them
+// for the console, see index.go). Uniqueness is enforced by claiming each key
 // with SetNX; a failed claim releases the ones already taken, so two
 // concurrent sign-ups for one email never both succeed and neither leaves
 // half an account behind.
 type Backend struct {
 	st     Store
 	region string
+	// built says the console's index is known to exist (ensureIndex).
+	built   atomic.Bool
+	buildMu sync.Mutex
 }
 
 var _ auth.UserRegistry = (*Backend)(nil)
@@ -47,6 +55,7 @@ type record struct {
 	Password       string   `json:"password"` // the argon2id or bcrypt hash, never a password
 	Disabled       bool     `json:"disabled,omitempty"`
 	ForceTwoFactor bool     `json:"force_two_factor,omitempty"`
+	PhoneUnproved  bool     `json:"phone_unproved,omitempty"`
 	Pending        bool     `json:"pending,omitempty"`
 	Created        int64    `json:"created"`
 	// Generation is the credential generation (auth.User.Generation): a
@@ -61,7 +70,7 @@ func (r *record) user() *auth.User {
 	return &auth.User{
 		Username: r.Username, DisplayName: r.DisplayName, Email: r.Email, Phone: r.Phone,
 		Groups: append([]string(nil), r.Groups...), PasswordHash: r.Password,
-		Disabled: r.Disabled, ForceTwoFactor: r.ForceTwoFactor, Generation: r.generation(),
+		Disabled: r.Disabled, ForceTwoFactor: r.ForceTwoFactor, PhoneUnproved: r.PhoneUnproved && r.Phone != "", Generation: r.generation(),
 	}
 }
 
@@ -91,7 +100,7 @@ func fromUser(u *auth.User, pending bool) (*record, error) {
 	r := &record{
 		Username: u.Username, DisplayName: u.DisplayName, Email: strings.ToLower(u.Email), Phone: u.Phone,
 		Groups: append([]string(nil), u.Groups...), Password: u.PasswordHash,
-		Disabled: u.Disabled, ForceTwoFactor: u.ForceTwoFactor, Pending: pending, Created: time.Now().Unix(),
+		Disabled: u.Disabled, ForceTwoFactor: u.ForceTwoFactor, PhoneUnproved: u.PhoneUnproved, Pending: pending, Created: time.Now().Unix(),
 	}
 	return r, r.newGeneration()
 }
@@ -223,7 +232,7 @@ func (b *Backend) create(ctx context.Context, r *record, ttl time.Duration) erro
 		release()
 		return fmt.Errorf("storeusers: index: %w", err)
 	}
-	return nil
+	return b.indexAdd(ctx, r)
 }
 
 // Add creates an active account (the CLI's `user add`).
@@ -313,6 +322,9 @@ func (b *Backend) remove(ctx context.Context, r *record) error {
 	}
 	if _, err := b.st.Delete(ctx, recKey(r.Username)); err != nil {
 		return fmt.Errorf("storeusers: delete: %w", err)
+	}
+	if err := b.indexRemove(ctx, r); err != nil {
+		return err
 	}
 	return b.st.SRem(ctx, allKey, r.Username)
 }

@@ -29,10 +29,7 @@ func opsCommand(ctx context.Context, cfg *config.Config, sub string, args []stri
 	}, nil, nil)
 	switch sub {
 	case "unban":
-		reg := auth.NewRegulator(d.store, d.signer.DeriveKey("regulation"), auth.RegulationConfig{
-			MaxFailures: cfg.Regulation.MaxFailures, FindTime: cfg.Regulation.FindTime, BanTime: cfg.Regulation.BanTime,
-			MaxAccountFailures: cfg.Regulation.MaxAccountFailures, AccountLockTime: cfg.Regulation.AccountLockTime,
-		})
+		reg := auth.NewRegulator(d.store, d.signer.DeriveKey("regulation"), regulationConfig(cfg))
 		lifted, err := reg.Lift(ctx, u.Username, "")
 		if err != nil {
 			return err

@@ -221,6 +221,15 @@ func TestOperatorCommands(t *testing.T) {
 	if st, m := w.post(t, newJarClient(), "login", login); st != http.StatusTooManyRequests {
 		t.Fatalf("after five wrong passwords: %d %v, want 429", st, m)
 	}
+	if out := ops("user", "bans"); !strings.Contains(out, "account  ada") || !strings.Contains(out, "banned") {
+		t.Fatalf("user bans:\n%s", out)
+	}
+	if code, _, _ := runCmd(t, "", "user", "lift-ban", "-c", w.cfg, "ban:u:not-a-handle"); code == 0 {
+		t.Error("lift-ban of a handle the list never gives was accepted")
+	}
+	if out := ops("user", "lift-ban", "192.0.2.99"); !strings.Contains(out, "no ban on 192.0.2.99") {
+		t.Fatalf("lift-ban of a free address: %s", out)
+	}
 	if out := ops("user", "unban", "ada"); !strings.Contains(out, "lifted") {
 		t.Fatalf("user unban: %s", out)
 	}

@@ -35,6 +35,8 @@ works with users.backend: file, where it writes users.file, creating it):
   unban USERNAME             lift the account's ban or lock (any user backend)
   sessions USERNAME          list the account's sessions (any user backend)
   revoke USERNAME [SESSION]  end one session of the account, or all (any user backend)
+  bans                       list the bans and locks: whom each holds, why, for how long (any user backend)
+  lift-ban HANDLE|IP         lift a ban from that list, or an address's (any user backend)
 `
 
 // cmdUser manages accounts of the redis user backend.
@@ -64,7 +66,7 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	want := map[string]int{"add": 1, "list": 0, "show": 1, "delete": 1, "set-phone": 2, "set-password": 1, "disable": 1, "enable": 1,
-		"issue-recovery": 1, "reset-2fa": 1, "unban": 1, "sessions": 1, "revoke": 1}
+		"issue-recovery": 1, "reset-2fa": 1, "unban": 1, "sessions": 1, "revoke": 1, "bans": 0, "lift-ban": 1}
 	n, ok := want[sub]
 	if !ok {
 		_, _ = fmt.Fprintf(stderr, "gatehouse user: unknown command %q\n\n%s", sub, userUsage)
@@ -87,6 +89,8 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return recoveryCommand(ctx, cfg, sub, fs.Arg(0), stdout)
 	case "unban", "sessions", "revoke":
 		return opsCommand(ctx, cfg, sub, fs.Args(), stdout)
+	case "bans", "lift-ban":
+		return bansCommand(ctx, cfg, sub, fs.Args(), stdout)
 	}
 	p := cfg.Hashing.Argon2id
 	hasher := auth.NewHasher(auth.Argon2Params{MemoryKiB: p.MemoryKiB, Iterations: p.Iterations, Parallelism: p.Parallelism}, 1, time.Minute)

@@ -39,6 +39,7 @@ type gateway struct {
 	port    int
 	smsFile string
 	dir     string
+	cfgFile string
 	proc    *testbin.Proc
 }
 
@@ -62,6 +63,12 @@ type options struct {
 	// phishing_resistant) and /strong (policy passkey). The route of host
 	// "localhost" is left out: it would cover every page.
 	passkeys bool
+	// redis, when set, is the address of a Redis to keep state and
+	// accounts in instead of memory (so that `gatehouse user add` can
+	// make an administrator).
+	redis string
+	// admin is the YAML inside the admin section ("" = defaults).
+	admin string
 }
 
 // startGateway writes a demo-like configuration and runs the binary on it:
@@ -126,8 +133,7 @@ func startGateway(t *testing.T, o options) *gateway {
   public_url: "%[2]s"
   admin_listen: ""
 store:
-  driver: memory
-session:
+%[10]ssession:
   secure: false
 %[7]shashing:
   argon2id: { memory_kib: 1024, iterations: 1, parallelism: 1 }
@@ -141,10 +147,11 @@ sms:
   console: { file: %[3]q }
 identity:
   signing_key_file: %[4]q
-%[9]sportal:
+%[9]s%[11]sportal:
 %[6]sroutes:
-%[8]s`, port, g.base, g.smsFile, key, upstream.URL, portal, usersSection(o), strings.ReplaceAll(routes, "UPSTREAM", strconv.Quote(upstream.URL))+totpRoutes, totpSection)
+%[8]s`, port, g.base, g.smsFile, key, upstream.URL, portal, usersSection(o), strings.ReplaceAll(routes, "UPSTREAM", strconv.Quote(upstream.URL))+totpRoutes, totpSection, storeSection(o), adminSection(o))
 	cfgFile := filepath.Join(dir, "gateway.yaml")
+	g.cfgFile = cfgFile
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -178,6 +185,34 @@ identity:
 		time.Sleep(50 * time.Millisecond)
 	}
 	return g
+}
+
+// adminSection is the admin section for o, or "".
+func adminSection(o options) string {
+	if o.admin == "" {
+		return ""
+	}
+	return "admin:\n" + o.admin
+}
+
+// storeSection is the inside of the store section for o.
+func storeSection(o options) string {
+	if o.redis != "" {
+		return fmt.Sprintf("  driver: redis\n  key_prefix: \"bt:\"\n  redis: { addrs: [%q] }\n", o.redis)
+	}
+	return "  driver: memory\n"
+}
+
+// addUser makes an account in the gateway's Redis with `gatehouse user
+// add` (options.redis), password on stdin.
+func (g *gateway) addUser(t *testing.T, a account, groups string) {
+	t.Helper()
+	cmd := exec.Command(binary, "user", "add", "-c", g.cfgFile, "--phone", a.phone, "--email", a.username+"@example.com",
+		"--name", strings.ToUpper(a.username[:1])+a.username[1:], "--groups", groups, a.username)
+	cmd.Stdin = strings.NewReader(a.password + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("user add %s: %v\n%s", a.username, err, out)
+	}
 }
 
 // usersSection is the users section of the configuration for o.

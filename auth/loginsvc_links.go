@@ -1,0 +1,178 @@
+package auth
+
+// Set-password links (docs/contract.md, "Admin console"): an
+// administrator who creates an account, or ends its password, hands its
+// person a one-time link; opening it, they choose a password, through
+// the same last step as a password reset.
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+)
+
+// PasswordLinkTTL is how long a set-password link works.
+const PasswordLinkTTL = 72 * time.Hour
+
+// passwordLinkPrefix starts every set-password token, so that one is
+// recognised when it leaks (a secret scanner can look for it).
+const passwordLinkPrefix = "ghpw_"
+
+// linkKey names a link's store key by the SHA-256 of its token: the
+// store never holds the token (it has 256 random bits, so an unkeyed
+// hash gives nothing away).
+func linkKey(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return "spw:" + base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// passwordLink is what a link's key holds: whose account, and the
+// credential generation it was issued under. A link stops working as
+// soon as the account's credentials change (its password set, by this
+// link or another way).
+type passwordLink struct {
+	User string `json:"u"`
+	Gen  string `json:"g"`
+}
+
+// IssuePasswordLink returns a new set-password token for u, valid
+// PasswordLinkTTL, single-use, kept only as its hash.
+func (l *Login) IssuePasswordLink(ctx context.Context, u *User) (string, error) {
+	if l.d.Registry == nil {
+		return "", ErrAccountUnavailable
+	}
+	secret, err := RandomToken(32)
+	if err != nil {
+		return "", err
+	}
+	token := passwordLinkPrefix + secret
+	v, err := json.Marshal(passwordLink{User: u.Username, Gen: u.Generation})
+	if err != nil {
+		return "", err
+	}
+	if err := l.d.KV.Set(ctx, linkKey(token), v, PasswordLinkTTL); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// PasswordLinkUser returns the account a set-password token is for, or
+// ErrPasswordLinkInvalid (unknown, used, expired, or the account's
+// credentials changed since).
+func (l *Login) PasswordLinkUser(ctx context.Context, token string) (*User, error) {
+	if l.d.Registry == nil {
+		return nil, ErrPasswordLinkInvalid
+	}
+	if !strings.HasPrefix(token, passwordLinkPrefix) || len(token) > 100 {
+		return nil, ErrPasswordLinkInvalid
+	}
+	v, err := l.d.KV.Get(ctx, linkKey(token))
+	if errors.Is(err, ErrNotFound) {
+		return nil, ErrPasswordLinkInvalid
+	}
+	if err != nil {
+		return nil, err
+	}
+	var pl passwordLink
+	if json.Unmarshal(v, &pl) != nil {
+		return nil, ErrPasswordLinkInvalid
+	}
+	u, err := l.d.Users.Lookup(ctx, pl.User)
+	if errors.Is(err, ErrUserNotFound) || err == nil && (u.Username != pl.User || u.Generation != pl.Gen || u.Disabled) {
+		return nil, ErrPasswordLinkInvalid
+	}
+	return u, err
+}
+
+// SetPasswordWithLink sets the password of the account token is for:
+// the password rules of a sign-up, then the token is spent (of two
+// concurrent uses exactly one goes on) and the password set as a reset
+// sets it, ending every session of the account. A refused password
+// keeps the token.
+func (l *Login) SetPasswordWithLink(ctx context.Context, c Client, token, password string) error {
+	u, err := l.PasswordLinkUser(ctx, token)
+	if err != nil {
+		return err
+	}
+	if p := l.d.Policy.Check(password, u); p.ID != "" {
+		return &InputError{Problems: map[string]Problem{"password": p}}
+	}
+	spent, err := l.d.KV.Delete(ctx, linkKey(token))
+	if err != nil {
+		return err
+	}
+	if !spent {
+		return ErrPasswordLinkInvalid
+	}
+	_, err = l.setNewPassword(ctx, c, nil, u, u.Username, password, "password_set")
+	return err
+}
+
+// setNewPassword is the last step of a password reset and of a
+// set-password link: u's new password is hashed and stored, its failures
+// (under subject) forgotten, every session but sess (nil: all) ended,
+// and event audited.
+func (l *Login) setNewPassword(ctx context.Context, c Client, sess *Session, u *User, subject, password, event string) (Step, error) {
+	hash, err := l.d.Hasher.Hash(ctx, password)
+	if err != nil {
+		return Step{}, err
+	}
+	if err := l.d.Registry.SetPassword(ctx, u.Username, hash); err != nil {
+		return Step{}, err
+	}
+	if err := l.signedIn(ctx, subject); err != nil {
+		return Step{}, err
+	}
+	n, err := l.keepOnly(ctx, sess, u.Username)
+	if err != nil {
+		return Step{}, err
+	}
+	l.obs.Audit(ctx, c, Event{Name: event, User: u.Username, Phone: u.Phone, Attrs: []any{"sessions_revoked", n}})
+	return Step{Session: sess}, nil
+}
+
+// ForgetSecondFactors deletes what an account proves its second factor
+// with besides its phone: its authenticator app, its passkeys and its
+// recovery codes (an administrator deleting the account; docs/contract.md,
+// "Admin console"), so that a new account of the same name inherits none
+// of them. A one-time code an administrator issued lives out its 24
+// hours: it works only after the account's password, which is gone.
+func (l *Login) ForgetSecondFactors(ctx context.Context, user string) error {
+	if l.d.Passkeys != nil {
+		if _, err := l.d.Passkeys.RemoveAll(ctx, user); err != nil {
+			return err
+		}
+	}
+	if l.d.TOTP != nil {
+		if err := l.d.TOTP.Remove(ctx, user); err != nil && !errors.Is(err, ErrTOTPNotEnrolled) {
+			return err
+		}
+	}
+	if l.d.Recovery != nil {
+		return l.d.Recovery.Forget(ctx, user)
+	}
+	return nil
+}
+
+// phoneProver is a user backend that records a phone number proved
+// (storeusers).
+type phoneProver interface {
+	PhoneProved(ctx context.Context, username, phone string) error
+}
+
+// phoneProved records that u's number, which an administrator gave,
+// received a code that came back: its routes stop asking for a code
+// because of it.
+func (l *Login) phoneProved(ctx context.Context, u *User, phone string) error {
+	if !u.PhoneUnproved || phone != u.Phone {
+		return nil
+	}
+	if pp, ok := l.d.Registry.(phoneProver); ok {
+		return pp.PhoneProved(ctx, u.Username, phone)
+	}
+	return nil
+}

@@ -1,0 +1,268 @@
+package storeusers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+)
+
+// The console's list of accounts (docs/contract.md, "Admin console"):
+// a sorted index of usernames ("user:ix") read a page at a time, and one
+// set of usernames per group ("user:g:GROUP", for "is this the last
+// administrator"), so that neither reads every record. Both are kept by
+// every create, delete and change of groups; a store written before they
+// existed gets them built once, from "user:all" (the "user:ix:built" key
+// says it was done).
+
+const (
+	indexKey   = "user:ix"
+	indexBuilt = "user:ix:built"
+)
+
+func groupKey(group string) string { return "user:g:" + group }
+
+// SearchScanLimit bounds how many records one Search reads, so that a
+// rare query over 100,000 accounts answers in bounded time; the cursor
+// goes on where it stopped.
+const SearchScanLimit = 2000
+
+// pageChunk is how many records one batch read fetches.
+const pageChunk = 250
+
+// indexAdd puts r in the index and its groups' sets.
+func (b *Backend) indexAdd(ctx context.Context, r *record) error {
+	if err := b.st.ZAdd(ctx, indexKey, r.Username, auth.Forever); err != nil {
+		return fmt.Errorf("storeusers: index: %w", err)
+	}
+	for _, g := range r.Groups {
+		if err := b.st.SAdd(ctx, groupKey(g), r.Username, auth.Forever); err != nil {
+			return fmt.Errorf("storeusers: group index: %w", err)
+		}
+	}
+	return nil
+}
+
+// indexRemove takes r out of the index and its groups' sets.
+func (b *Backend) indexRemove(ctx context.Context, r *record) error {
+	if err := b.st.ZRem(ctx, indexKey, r.Username); err != nil {
+		return fmt.Errorf("storeusers: index: %w", err)
+	}
+	for _, g := range r.Groups {
+		if err := b.st.SRem(ctx, groupKey(g), r.Username); err != nil {
+			return fmt.Errorf("storeusers: group index: %w", err)
+		}
+	}
+	return nil
+}
+
+// ensureIndex builds the index and group sets from "user:all" once, for
+// a store written before they existed.
+func (b *Backend) ensureIndex(ctx context.Context) error {
+	if b.built.Load() {
+		return nil
+	}
+	b.buildMu.Lock()
+	defer b.buildMu.Unlock()
+	if b.built.Load() {
+		return nil
+	}
+	_, err := b.st.Get(ctx, indexBuilt)
+	if err == nil {
+		b.built.Store(true)
+		return nil
+	}
+	if !errors.Is(err, auth.ErrNotFound) {
+		return fmt.Errorf("storeusers: index: %w", err)
+	}
+	names, err := b.st.SMembers(ctx, allKey)
+	if err != nil {
+		return fmt.Errorf("storeusers: index: %w", err)
+	}
+	for len(names) > 0 {
+		n := min(len(names), pageChunk)
+		recs, err := b.getMany(ctx, names[:n])
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			if r != nil {
+				if err := b.indexAdd(ctx, r); err != nil {
+					return err
+				}
+			}
+		}
+		names = names[n:]
+	}
+	if err := b.st.Set(ctx, indexBuilt, []byte{'1'}, auth.Forever); err != nil {
+		return fmt.Errorf("storeusers: index: %w", err)
+	}
+	b.built.Store(true)
+	return nil
+}
+
+// getMany reads the records of names in one round trip: nil where one is
+// missing (an expired sign-up, a delete under way).
+func (b *Backend) getMany(ctx context.Context, names []string) ([]*record, error) {
+	keys := make([]string, len(names))
+	for i, n := range names {
+		keys[i] = recKey(n)
+	}
+	vals, err := b.st.GetMany(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("storeusers: get: %w", err)
+	}
+	out := make([]*record, len(names))
+	for i, v := range vals {
+		if v == nil {
+			continue
+		}
+		var r record
+		if err := json.Unmarshal(v, &r); err != nil {
+			return nil, fmt.Errorf("storeusers: corrupt record for %q: %w", names[i], err)
+		}
+		out[i] = &r
+	}
+	return out, nil
+}
+
+// Page returns up to n active accounts whose usernames sort after after
+// ("" for the first page), in username order, and the cursor of the next
+// page ("" when there is none): one index read and one batch read of n
+// records, however many accounts there are.
+func (b *Backend) Page(ctx context.Context, after string, n int) ([]*auth.User, string, error) {
+	return b.Search(ctx, "", after, n)
+}
+
+// Search is Page for the accounts matching q (auth.MatchUser). It reads
+// at most SearchScanLimit records: a page may then hold fewer than n and
+// still have a next one, which goes on where it stopped.
+func (b *Backend) Search(ctx context.Context, q, after string, n int) ([]*auth.User, string, error) {
+	if err := b.ensureIndex(ctx); err != nil {
+		return nil, "", err
+	}
+	match := auth.UserMatcher(q)
+	var out []*auth.User
+	cursor := after
+	for scanned := 0; scanned < SearchScanLimit; {
+		want := min(pageChunk, SearchScanLimit-scanned)
+		if q == "" {
+			want = n - len(out) + 1 // one more tells whether a next page exists
+		}
+		names, err := b.st.ZAfter(ctx, indexKey, cursor, want)
+		if err != nil {
+			return nil, "", fmt.Errorf("storeusers: list: %w", err)
+		}
+		recs, err := b.getMany(ctx, names)
+		if err != nil {
+			return nil, "", err
+		}
+		for i, r := range recs {
+			if r == nil {
+				_ = b.st.ZRem(ctx, indexKey, names[i]) // an expired sign-up
+				cursor = names[i]
+				continue
+			}
+			if r.Pending || !match(r.user()) {
+				cursor = names[i]
+				scanned++
+				continue
+			}
+			if len(out) == n {
+				return out, cursor, nil
+			}
+			out = append(out, r.user())
+			cursor = names[i]
+			scanned++
+		}
+		if len(names) < want {
+			return out, "", nil
+		}
+	}
+	return out, cursor, nil
+}
+
+// GroupMembers returns the active accounts in group, in no order.
+func (b *Backend) GroupMembers(ctx context.Context, group string) ([]*auth.User, error) {
+	if err := b.ensureIndex(ctx); err != nil {
+		return nil, err
+	}
+	names, err := b.st.SMembers(ctx, groupKey(group))
+	if err != nil {
+		return nil, fmt.Errorf("storeusers: group: %w", err)
+	}
+	recs, err := b.getMany(ctx, names)
+	if err != nil {
+		return nil, err
+	}
+	var out []*auth.User
+	for _, r := range recs {
+		// The set may be behind a change: the record says.
+		if r != nil && !r.Pending && (&auth.User{Groups: r.Groups}).InGroup([]string{group}) {
+			out = append(out, r.user())
+		}
+	}
+	return out, nil
+}
+
+// SetGroups replaces an active account's groups.
+func (b *Backend) SetGroups(ctx context.Context, username string, groups []string) error {
+	r, err := b.get(ctx, username)
+	if err != nil {
+		return err
+	}
+	if r.Pending {
+		return auth.ErrUserNotFound
+	}
+	old := r.Groups
+	r.Groups = append([]string(nil), groups...)
+	if err := b.put(ctx, r, auth.Forever); err != nil {
+		return err
+	}
+	for _, g := range groups {
+		if err := b.st.SAdd(ctx, groupKey(g), r.Username, auth.Forever); err != nil {
+			return fmt.Errorf("storeusers: group index: %w", err)
+		}
+	}
+	for _, g := range old {
+		if !slices.Contains(groups, g) {
+			if err := b.st.SRem(ctx, groupKey(g), r.Username); err != nil {
+				return fmt.Errorf("storeusers: group index: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// Invite creates an active account without a usable password (an
+// administrator's, docs/contract.md "Admin console"): it signs in once
+// its person has set one through a set-password link, and with a phone
+// number, proves it (auth.User.PhoneUnproved) at its first sign-in.
+func (b *Backend) Invite(ctx context.Context, u *auth.User) error {
+	if u.Username == "" || strings.ContainsAny(u.Username, " \t\r\n@") {
+		return auth.FieldErrors{"username": "required, without spaces or @"}
+	}
+	v := *u
+	v.PasswordHash = ""
+	v.PhoneUnproved = v.Phone != ""
+	r, err := fromUser(&v, false)
+	if err != nil {
+		return err
+	}
+	return b.create(ctx, r, auth.Forever)
+}
+
+// ClearPassword makes an account's password stop working (an
+// administrator's forced reset): its sessions end with it (a new
+// credential generation), and it signs in again only after a password
+// reset or a set-password link.
+func (b *Backend) ClearPassword(ctx context.Context, username string) error {
+	return b.update(ctx, username, func(r *record) error {
+		r.Password = ""
+		return r.newGeneration()
+	})
+}

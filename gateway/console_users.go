@@ -1,0 +1,211 @@
+package gateway
+
+// The admin console's account lifecycle (docs/contract.md, "Admin
+// console"): create an account, change its groups, end its password,
+// delete it. Like the other account changes they need users.backend
+// redis. A set-password link is a token: shown once to the administrator,
+// never logged nor audited.
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gin-gonic/gin"
+)
+
+// editor returns the writable user backend, or ErrAccountUnavailable.
+func (s *consoleSurface) editor() (accountEditor, error) {
+	ed, ok := s.registry.(accountEditor)
+	if !ok {
+		return nil, auth.ErrAccountUnavailable
+	}
+	return ed, nil
+}
+
+// passwordLink is a set-password link just made, as the API and the
+// page show it once.
+type passwordLink struct {
+	URL       string `json:"set_password_url"`
+	ExpiresIn int    `json:"expires_in"`
+}
+
+// issueLink makes a set-password link for u (looked up again: the link
+// holds its credential generation, which the change before it moved).
+func (s *consoleSurface) issueLink(ctx context.Context, username string) (*passwordLink, error) {
+	u, err := s.users.Lookup(ctx, username)
+	if err != nil {
+		return nil, err
+	}
+	token, err := s.login.IssuePasswordLink(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	base := strings.TrimSuffix(s.cfg.Server.PublicURL, "/") + s.prefix + "/reset?token="
+	return &passwordLink{URL: base + url.QueryEscape(token), ExpiresIn: int(auth.PasswordLinkTTL.Seconds())}, nil
+}
+
+// createUser makes the account in describes, in groups, without a
+// password, and returns it with its set-password link.
+func (s *consoleSurface) createUser(c *gin.Context, admin *auth.User, in auth.NewAccount, groups []string) (*auth.User, *passwordLink, error) {
+	ed, err := s.editor()
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := auth.ValidateInvite(in, groups, s.region)
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx := c.Request.Context()
+	if err := ed.Invite(ctx, u); err != nil {
+		return nil, nil, err
+	}
+	link, err := s.issueLink(ctx, u.Username)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.audit(c, "admin_user_created", u.Username, u.Phone, "actor", admin.Username, "groups", strings.Join(u.Groups, ","))
+	return u, link, nil
+}
+
+// setGroups replaces u's groups, refusing to take the last enabled
+// administrator out of admin.group.
+func (s *consoleSurface) setGroups(c *gin.Context, admin, u *auth.User, groups []string) ([]string, error) {
+	ed, err := s.editor()
+	if err != nil {
+		return nil, err
+	}
+	gs, err := auth.ValidateGroups(groups)
+	if err != nil {
+		return nil, &auth.InputError{Problems: map[string]auth.Problem{"groups": auth.GroupsProblem}}
+	}
+	ctx := c.Request.Context()
+	if !(&auth.User{Groups: gs}).InGroup([]string{s.cfg.Admin.Group}) {
+		if err := s.keepAnAdmin(ctx, u); err != nil {
+			return nil, err
+		}
+	}
+	if err := ed.SetGroups(ctx, u.Username, gs); err != nil {
+		return nil, err
+	}
+	s.audit(c, "admin_groups_changed", u.Username, "", "actor", admin.Username, "groups", strings.Join(gs, ","), "before", strings.Join(u.Groups, ","))
+	return gs, nil
+}
+
+// forceReset ends u's password and sessions; the person sets a new
+// password with a password reset or the link returned.
+func (s *consoleSurface) forceReset(c *gin.Context, admin, u *auth.User) (*passwordLink, error) {
+	ed, err := s.editor()
+	if err != nil {
+		return nil, err
+	}
+	ctx := c.Request.Context()
+	if err := ed.ClearPassword(ctx, u.Username); err != nil {
+		return nil, err
+	}
+	n, err := s.sessions.RevokeUser(ctx, u.Username, "")
+	if err != nil {
+		return nil, err
+	}
+	link, err := s.issueLink(ctx, u.Username)
+	if err != nil {
+		return nil, err
+	}
+	s.audit(c, "admin_password_reset_forced", u.Username, "", "actor", admin.Username, "sessions_revoked", n)
+	return link, nil
+}
+
+// deleteUser removes u, its sessions, its authenticator app, its
+// recovery codes and its bans; never the last enabled administrator.
+func (s *consoleSurface) deleteUser(c *gin.Context, admin, u *auth.User) error {
+	ed, err := s.editor()
+	if err != nil {
+		return err
+	}
+	ctx := c.Request.Context()
+	if err := s.keepAnAdmin(ctx, u); err != nil {
+		return err
+	}
+	n, err := s.sessions.RevokeUser(ctx, u.Username, "")
+	if err != nil {
+		return err
+	}
+	if err := s.login.ForgetSecondFactors(ctx, u.Username); err != nil {
+		return err
+	}
+	if err := ed.Delete(ctx, u.Username); err != nil && !errors.Is(err, auth.ErrUserNotFound) {
+		return err
+	}
+	if s.regulator != nil {
+		if _, err := s.regulator.Lift(ctx, u.Username, ""); err != nil {
+			return err
+		}
+	}
+	s.audit(c, "admin_user_deleted", u.Username, "", "actor", admin.Username, "sessions_revoked", n)
+	return nil
+}
+
+// newUserRequest is the body of POST /api/admin/users.
+type newUserRequest struct {
+	Username string   `json:"username"`
+	Name     string   `json:"name"`
+	Email    string   `json:"email"`
+	Phone    string   `json:"phone"`
+	Groups   []string `json:"groups"`
+}
+
+// apiCreateUser is POST /api/admin/users: a new account without a
+// password, and its set-password link, shown once.
+func (s *consoleSurface) apiCreateUser(c *gin.Context) {
+	admin, err := s.admin(c)
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	var req newUserRequest
+	if err := decodeJSON(c, &req); err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	u, link, err := s.createUser(c, admin, auth.NewAccount{Username: req.Username, Email: req.Email, Phone: req.Phone, Name: req.Name}, req.Groups)
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	noStore(c)
+	c.JSON(http.StatusCreated, gin.H{"user": viewOf(u), "set_password_url": link.URL, "expires_in": link.ExpiresIn})
+}
+
+// apiGroups is POST /api/admin/users/:name/groups {"groups":[…]}.
+func (s *consoleSurface) apiGroups(c *gin.Context, admin, u *auth.User) (gin.H, error) {
+	var req struct {
+		Groups []string `json:"groups"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return nil, err
+	}
+	gs, err := s.setGroups(c, admin, u, req.Groups)
+	return gin.H{"groups": gs}, err
+}
+
+// apiForceReset is POST /api/admin/users/:name/force-reset.
+func (s *consoleSurface) apiForceReset(c *gin.Context, admin, u *auth.User) (gin.H, error) {
+	link, err := s.forceReset(c, admin, u)
+	if err != nil {
+		return nil, err
+	}
+	return gin.H{"status": "done", "set_password_url": link.URL, "expires_in": link.ExpiresIn}, nil
+}
+
+// apiDelete is POST /api/admin/users/:name/delete.
+func (s *consoleSurface) apiDelete(c *gin.Context, admin, u *auth.User) (gin.H, error) {
+	return gin.H{"status": "deleted"}, s.deleteUser(c, admin, u)
+}
+
+// splitGroups reads a form's comma- or space-separated groups.
+func splitGroups(v string) []string {
+	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' })
+}
