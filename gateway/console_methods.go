@@ -24,6 +24,19 @@ type methodView struct {
 	LastUsed *time.Time `json:"last_used,omitempty"`
 }
 
+// CreatedAt is when a passkey was added (the zero time for others).
+func (m methodView) CreatedAt() time.Time { return deref(m.Created) }
+
+// UsedAt is when a passkey was last used (the zero time if never).
+func (m methodView) UsedAt() time.Time { return deref(m.LastUsed) }
+
+func deref(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
+}
+
 // methodsOf lists u's second factors: phone, app, then each passkey.
 func (s *consoleSurface) methodsOf(ctx context.Context, u *auth.User) ([]methodView, error) {
 	out := []methodView{}
@@ -51,6 +64,16 @@ func (s *consoleSurface) methodsOf(ctx context.Context, u *auth.User) ([]methodV
 	return out, nil
 }
 
+// targetMethods lists the second factors of the account the request
+// names.
+func (s *consoleSurface) targetMethods(c *gin.Context) ([]methodView, error) {
+	u, err := s.target(c)
+	if err != nil {
+		return nil, err
+	}
+	return s.methodsOf(c.Request.Context(), u)
+}
+
 // apiUserMethods is GET /api/admin/users/:name: the account, its
 // sessions, its ban, its recovery codes, its recent audit events
 // (userDetail) and its sign-in methods.
@@ -62,10 +85,7 @@ func (s *consoleSurface) apiUserMethods(c *gin.Context) {
 	d, err := s.userDetail(c)
 	var methods []methodView
 	if err == nil {
-		var u *auth.User
-		if u, err = s.target(c); err == nil {
-			methods, err = s.methodsOf(c.Request.Context(), u)
-		}
+		methods, err = s.targetMethods(c)
 	}
 	if err != nil {
 		s.apiFail(c, err)
@@ -88,12 +108,29 @@ func (s *consoleSurface) apiRemovePasskey(c *gin.Context, admin, u *auth.User) (
 	if err := decodeJSON(c, &req); err != nil {
 		return nil, err
 	}
-	k, err := s.login.RemovePasskeyOf(c.Request.Context(), u.Username, req.ID)
-	if err != nil {
+	if err := s.removePasskey(c, admin, u, req.ID); err != nil {
 		return nil, err
 	}
-	s.audit(c, "admin_passkey_removed", u.Username, "", "actor", admin.Username, "key", k.Name)
 	return gin.H{"status": "removed"}, nil
+}
+
+// removePasskey removes u's passkey id, for the API and the page.
+func (s *consoleSurface) removePasskey(c *gin.Context, admin, u *auth.User, id string) error {
+	k, err := s.login.RemovePasskeyOf(c.Request.Context(), u.Username, id)
+	if err != nil {
+		return err
+	}
+	s.audit(c, "admin_passkey_removed", u.Username, "", "actor", admin.Username, "key", k.Name)
+	return nil
+}
+
+// removeTOTP removes u's authenticator app, for the API and the page.
+func (s *consoleSurface) removeTOTP(c *gin.Context, admin, u *auth.User) error {
+	if err := s.login.RemoveTOTPOf(c.Request.Context(), u.Username); err != nil {
+		return err
+	}
+	s.audit(c, "admin_totp_removed", u.Username, "", "actor", admin.Username)
+	return nil
 }
 
 // apiRemoveTOTP is POST /api/admin/users/:name/totp/remove {}: removes
@@ -102,9 +139,8 @@ func (s *consoleSurface) apiRemoveTOTP(c *gin.Context, admin, u *auth.User) (gin
 	if err := decodeJSON(c, &struct{}{}); err != nil {
 		return nil, err
 	}
-	if err := s.login.RemoveTOTPOf(c.Request.Context(), u.Username); err != nil {
+	if err := s.removeTOTP(c, admin, u); err != nil {
 		return nil, err
 	}
-	s.audit(c, "admin_totp_removed", u.Username, "", "actor", admin.Username)
 	return gin.H{"status": "removed"}, nil
 }

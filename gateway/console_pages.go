@@ -28,6 +28,8 @@ type adminPage struct {
 	// Link is a set-password link just made for LinkFor, shown once.
 	Link    *passwordLink
 	LinkFor string
+	// Methods are the account's second factors (phone, app, passkeys).
+	Methods []methodView
 }
 
 // adminOrRedirect returns the administrator of a page request, or
@@ -122,7 +124,7 @@ func (s *consoleSurface) consoleUser(c *gin.Context) {
 		return
 	}
 	info := ""
-	if done := c.Query("done"); done == "admin.revoked" || done == "admin.unbanned" || done == "admin.changed" || done == "admin.groups_changed" {
+	if done := c.Query("done"); done == "admin.revoked" || done == "admin.unbanned" || done == "admin.changed" || done == "admin.groups_changed" || done == "admin.method_removed" {
 		info = done // after the redirect of an action: say it was done
 	}
 	s.renderUser(c, me, info, "", nil)
@@ -148,6 +150,10 @@ func (s *consoleSurface) renderUserStatus(c *gin.Context, me *auth.User, status 
 	for _, si := range detail.Sessions {
 		a.Sessions = append(a.Sessions, sessionView{SessionInfo: si, Device: s.deviceName(si.Agent)})
 	}
+	if a.Methods, err = s.targetMethods(c); err != nil {
+		s.fail(c, err)
+		return
+	}
 	d.Admin = a
 	if info != "" {
 		d.Info = s.t(info)
@@ -159,7 +165,8 @@ func (s *consoleSurface) renderUserStatus(c *gin.Context, me *auth.User, status 
 }
 
 // consoleAction is POST /admin/users/:name/{revoke,unban,recovery,
-// disable,enable,reset-phone,groups,force-reset,delete}.
+// disable,enable,reset-phone,groups,force-reset,delete,remove-passkey,
+// remove-totp}.
 func (s *consoleSurface) consoleAction(c *gin.Context) {
 	me := s.adminOrRedirect(c)
 	if me == nil {
@@ -216,6 +223,12 @@ func (s *consoleSurface) consoleAction(c *gin.Context) {
 		noStore(c)
 		c.Redirect(http.StatusSeeOther, s.prefix+"/admin/?done=admin.deleted")
 		return
+	case "remove-passkey":
+		err = s.removePasskey(c, me, u, c.PostForm("id"))
+		done = "admin.method_removed"
+	case "remove-totp":
+		err = s.removeTOTP(c, me, u)
+		done = "admin.method_removed"
 	case "disable", "enable", "reset-phone":
 		err = s.change(c, me, u, c.Param("action"))
 		done = "admin.changed"
