@@ -313,35 +313,32 @@ func (p *Passkeys) FinishRegistration(ctx context.Context, sessionID string, u *
 	if err != nil {
 		return Passkey{}, fmt.Errorf("%w: %w", ErrPasskeyInvalid, err)
 	}
-	rec, err := p.load(ctx, u.Username)
-	if err != nil {
-		return Passkey{}, err
-	}
-	switch {
-	case len(rec.Handle) == 0:
-		rec.Handle = c.Data.UserID
-	case !bytes.Equal(rec.Handle, c.Data.UserID):
-		return Passkey{}, ErrPasskeyCeremony // the account changed meanwhile
-	}
-	if len(rec.Keys) >= MaxPasskeys {
-		return Passkey{}, ErrPasskeyLimit
-	}
-	wu := waUser{name: u.Username, display: displayName(u), rec: rec}
-	cred, err := p.wa.CreateCredential(wu, c.Data, parsed)
-	if err != nil {
-		return Passkey{}, fmt.Errorf("%w: %w", ErrPasskeyInvalid, err)
-	}
-	for _, k := range rec.Keys {
-		if bytes.Equal(k.Cred.ID, cred.ID) {
-			return Passkey{}, fmt.Errorf("%w: registered already", ErrPasskeyInvalid)
+	var k storedKey
+	err = p.update(ctx, u.Username, func(rec *passkeyRecord) error {
+		switch {
+		case len(rec.Handle) == 0:
+			rec.Handle = c.Data.UserID
+		case !bytes.Equal(rec.Handle, c.Data.UserID):
+			return ErrPasskeyCeremony // the account changed meanwhile
 		}
-	}
-	k := storedKey{Name: PasskeyName(name, len(rec.Keys)+1), Created: p.clock.Now().Unix(), Cred: *cred}
-	rec.Keys = append(rec.Keys, k)
-	if err := p.kv.Set(ctx, handleKey(rec.Handle), []byte(u.Username), Forever); err != nil {
-		return Passkey{}, err
-	}
-	if err := p.save(ctx, u.Username, rec); err != nil {
+		if len(rec.Keys) >= MaxPasskeys {
+			return ErrPasskeyLimit
+		}
+		wu := waUser{name: u.Username, display: displayName(u), rec: rec}
+		cred, err := p.wa.CreateCredential(wu, c.Data, parsed)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrPasskeyInvalid, err)
+		}
+		for _, k := range rec.Keys {
+			if bytes.Equal(k.Cred.ID, cred.ID) {
+				return fmt.Errorf("%w: registered already", ErrPasskeyInvalid)
+			}
+		}
+		k = storedKey{Name: PasskeyName(name, len(rec.Keys)+1), Created: p.clock.Now().Unix(), Cred: *cred}
+		rec.Keys = append(rec.Keys, k)
+		return p.kv.Set(ctx, handleKey(rec.Handle), []byte(u.Username), Forever)
+	})
+	if err != nil {
 		return Passkey{}, err
 	}
 	return k.view(), nil
@@ -366,27 +363,27 @@ func (p *Passkeys) Remove(ctx context.Context, user, id string) (Passkey, error)
 	if err != nil {
 		return Passkey{}, ErrPasskeyNotFound
 	}
-	rec, err := p.load(ctx, user)
-	if err != nil {
-		return Passkey{}, err
-	}
-	i := slices.IndexFunc(rec.Keys, func(k storedKey) bool { return bytes.Equal(k.Cred.ID, raw) })
-	if i < 0 {
-		return Passkey{}, ErrPasskeyNotFound
-	}
-	gone := rec.Keys[i].view()
-	rec.Keys = slices.Delete(rec.Keys, i, i+1)
-	return gone, p.save(ctx, user, rec)
+	var gone Passkey
+	err = p.update(ctx, user, func(rec *passkeyRecord) error {
+		i := slices.IndexFunc(rec.Keys, func(k storedKey) bool { return bytes.Equal(k.Cred.ID, raw) })
+		if i < 0 {
+			return ErrPasskeyNotFound
+		}
+		gone = rec.Keys[i].view()
+		rec.Keys = slices.Delete(rec.Keys, i, i+1)
+		return nil
+	})
+	return gone, err
 }
 
 // RemoveAll deletes every key of user (an administrator's reset) and
 // says how many there were.
 func (p *Passkeys) RemoveAll(ctx context.Context, user string) (int, error) {
-	rec, err := p.load(ctx, user)
-	if err != nil || len(rec.Keys) == 0 {
-		return 0, err
-	}
-	n := len(rec.Keys)
-	rec.Keys = nil
-	return n, p.save(ctx, user, rec)
+	n := 0
+	err := p.update(ctx, user, func(rec *passkeyRecord) error {
+		n = len(rec.Keys)
+		rec.Keys = nil
+		return nil
+	})
+	return n, err
 }

@@ -80,36 +80,35 @@ func (p *Passkeys) FinishLogin(ctx context.Context, sessionID string, passwordle
 			return LoginResult{}, err
 		}
 	}
-	rec, err := p.load(ctx, user)
-	if err != nil {
-		return LoginResult{}, err
-	}
 	res := LoginResult{User: user}
-	wu := waUser{name: user, rec: rec}
-	var cred *webauthn.Credential
-	if passwordless {
-		cred, err = p.wa.ValidateDiscoverableLogin(func([]byte, []byte) (webauthn.User, error) { return wu, nil }, c.Data, parsed)
-	} else {
-		cred, err = p.wa.ValidateLogin(wu, c.Data, parsed)
-	}
-	if err != nil {
-		return res, fmt.Errorf("%w: %w", ErrPasskeyInvalid, err)
-	}
-	i := slices.IndexFunc(rec.Keys, func(k storedKey) bool { return bytes.Equal(k.Cred.ID, cred.ID) })
-	if i < 0 {
-		return res, ErrPasskeyInvalid
-	}
-	res.Key = rec.Keys[i].Name
-	if cred.Authenticator.CloneWarning {
-		return res, ErrPasskeyCloned
-	}
-	res.UV = parsed.Response.AuthenticatorData.Flags.HasUserVerified()
-	rec.Keys[i].Cred = *cred
-	rec.Keys[i].Used = p.clock.Now().Unix()
-	if err := p.save(ctx, user, rec); err != nil {
-		return res, err
-	}
-	return res, nil
+	// Checked and counted under the account's lock: two answers at once
+	// (a key and its clone) see each other's counter.
+	err = p.update(ctx, user, func(rec *passkeyRecord) error {
+		wu := waUser{name: user, rec: rec}
+		var cred *webauthn.Credential
+		var err error
+		if passwordless {
+			cred, err = p.wa.ValidateDiscoverableLogin(func([]byte, []byte) (webauthn.User, error) { return wu, nil }, c.Data, parsed)
+		} else {
+			cred, err = p.wa.ValidateLogin(wu, c.Data, parsed)
+		}
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrPasskeyInvalid, err)
+		}
+		i := slices.IndexFunc(rec.Keys, func(k storedKey) bool { return bytes.Equal(k.Cred.ID, cred.ID) })
+		if i < 0 {
+			return ErrPasskeyInvalid
+		}
+		res.Key = rec.Keys[i].Name
+		if cred.Authenticator.CloneWarning {
+			return ErrPasskeyCloned
+		}
+		res.UV = parsed.Response.AuthenticatorData.Flags.HasUserVerified()
+		rec.Keys[i].Cred = *cred
+		rec.Keys[i].Used = p.clock.Now().Unix()
+		return nil
+	})
+	return res, err
 }
 
 // userOf is the account of a user handle: ErrPasskeyInvalid for one no

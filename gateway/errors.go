@@ -89,6 +89,7 @@ var errorTable = []struct {
 	{auth.ErrPasskeyNotFound, newAPIError(http.StatusNotFound, "passkey_not_found", "That passkey is not on your account.")},
 	{auth.ErrPasskeyCeremony, newAPIError(http.StatusGone, "passkey_expired", "That passkey request expired. Try again.")},
 	{auth.ErrPasskeyLimit, newAPIError(http.StatusConflict, "passkey_limit", "Your account has as many passkeys as it can: remove one first.")},
+	{auth.ErrPasskeyBusy, newAPIError(http.StatusConflict, "passkey_busy", "Another passkey action on your account is under way. Try again.")},
 	{auth.ErrPasskeysUnavailable, newAPIError(http.StatusNotFound, "passkeys_unavailable", "Passkeys are not enabled here.")},
 	{auth.ErrTOTPUnavailable, newAPIError(http.StatusNotFound, "totp_unavailable", "Authenticator apps are not enabled here.")},
 	{auth.ErrRecoveryCodeInvalid, newAPIError(http.StatusUnauthorized, "invalid_recovery_code", "That recovery code is not right, or it was already used.")},
