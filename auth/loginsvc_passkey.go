@@ -36,8 +36,10 @@ func (l *Login) PasskeyList(ctx context.Context, user string) ([]Passkey, error)
 // in sess, with a key of its account; or, passwordless, with any
 // discoverable key, which must verify the user. It returns the session
 // the ceremony is bound to (a new one, saved, when the client had none)
-// and the options for navigator.credentials.get.
-func (l *Login) PasskeyLoginStart(ctx context.Context, c Client, sess *Session, passwordless bool) (Step, *protocol.CredentialAssertion, error) {
+// and the options for navigator.credentials.get. With verify, the key is
+// asked to verify the user (PIN, biometric) after the password too: for
+// a target that takes only a user-verified key (policy passkey).
+func (l *Login) PasskeyLoginStart(ctx context.Context, c Client, sess *Session, passwordless, verify bool) (Step, *protocol.CredentialAssertion, error) {
 	if l.d.Passkeys == nil {
 		return Step{}, nil, ErrPasskeysUnavailable
 	}
@@ -67,7 +69,7 @@ func (l *Login) PasskeyLoginStart(ctx context.Context, c Client, sess *Session, 
 			return Step{}, nil, err
 		}
 	}
-	opts, err := l.d.Passkeys.BeginLogin(ctx, sess.ID, user)
+	opts, err := l.d.Passkeys.BeginLogin(ctx, sess.ID, user, verify)
 	if err != nil {
 		return Step{}, nil, err
 	}

@@ -18,7 +18,7 @@ import (
 // of user's after the password (user verification preferred), or, for
 // user "", any discoverable key (passwordless: user verification
 // required). It returns the options for navigator.credentials.get.
-func (p *Passkeys) BeginLogin(ctx context.Context, sessionID, user string) (*protocol.CredentialAssertion, error) {
+func (p *Passkeys) BeginLogin(ctx context.Context, sessionID, user string, verify bool) (*protocol.CredentialAssertion, error) {
 	var (
 		assertion *protocol.CredentialAssertion
 		data      *webauthn.SessionData
@@ -36,7 +36,11 @@ func (p *Passkeys) BeginLogin(ctx context.Context, sessionID, user string) (*pro
 			return nil, ErrPasskeyNotEnrolled
 		}
 		c = ceremony{Kind: ceremonySecond, User: user}
-		assertion, data, err = p.wa.BeginLogin(waUser{name: user, rec: rec}, webauthn.WithUserVerification(protocol.VerificationPreferred))
+		uv := protocol.VerificationPreferred
+		if verify {
+			uv = protocol.VerificationRequired
+		}
+		assertion, data, err = p.wa.BeginLogin(waUser{name: user, rec: rec}, webauthn.WithUserVerification(uv))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("passkeys: %w", err)

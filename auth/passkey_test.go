@@ -55,7 +55,7 @@ func (w *loginWorld) keyLogin(t *testing.T, sess *auth.Session, key *softkey.Key
 	t.Helper()
 	ctx := context.Background()
 	passwordless := sess == nil
-	st, opts, err := w.login.PasskeyLoginStart(ctx, client, sess, passwordless)
+	st, opts, err := w.login.PasskeyLoginStart(ctx, client, sess, passwordless, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func TestPasskeyChallengeSingleUse(t *testing.T) {
 	w := newLoginWorld(t)
 	key, _ := w.registerKey(t, w.signIn(t), "Key")
 	ctx := context.Background()
-	st, opts, err := w.login.PasskeyLoginStart(ctx, client, w.passwordOnly(t).Session, false)
+	st, opts, err := w.login.PasskeyLoginStart(ctx, client, w.passwordOnly(t).Session, false, false)
 	if err != nil {
 		t.Fatal(err)
 	}

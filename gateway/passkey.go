@@ -21,8 +21,10 @@ import (
 // passkeyView is what the pages show of passkeys.
 type passkeyView struct {
 	Keys []passkeyRow // the account page: the account's keys
-	// The second-factor page: the other ways the target takes.
-	OTP, SMS bool
+	// The second-factor page: the other ways the target takes, and
+	// whether it takes only a key that verifies the person (policy
+	// passkey): the key is asked to, and a key that did not is told so.
+	OTP, SMS, Verify bool
 	// Confirm is where the account page's script sends the person when
 	// registering needs fresher proofs.
 	Confirm string
@@ -123,6 +125,14 @@ func (s *pagesSurface) passkeyPage(c *gin.Context) {
 	d := s.page("passkey.title")
 	d.RD = rd
 	d.Passkey = &passkeyView{OTP: slices.Contains(choices, auth.MethodOTP), SMS: slices.Contains(choices, auth.MethodSMS)}
+	if rt != nil && rt.policy == PolicyPasskey {
+		d.Passkey.Verify = true
+		if sess.Has(auth.MethodHWK, s.now().Add(-auth.CredentialChangeAge)) {
+			// A key signed in without verifying the person: asking it
+			// again the same way would go round in a circle.
+			d.Error = s.t("passkey.needs_verification")
+		}
+	}
 	s.render(c, http.StatusOK, "passkey.html", d)
 }
 

@@ -18,6 +18,7 @@ import (
 func (s *apiSurface) apiPasskeyLoginStart(c *gin.Context) {
 	var req struct {
 		Passwordless bool `json:"passwordless"`
+		Verify       bool `json:"verify"`
 	}
 	if err := decodeJSON(c, &req); err != nil {
 		s.apiFail(c, err)
@@ -28,7 +29,7 @@ func (s *apiSurface) apiPasskeyLoginStart(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	st, opts, err := s.login.PasskeyLoginStart(c.Request.Context(), s.client(c), sess, req.Passwordless)
+	st, opts, err := s.login.PasskeyLoginStart(c.Request.Context(), s.client(c), sess, req.Passwordless, req.Verify)
 	if err != nil {
 		s.apiFail(c, err)
 		return

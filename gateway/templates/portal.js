@@ -300,13 +300,14 @@
     box.hidden = false;
     var btn = box.querySelector('button'), busy = false;
     var passwordless = box.hasAttribute('data-passwordless');
+    var verify = box.hasAttribute('data-verify');
     btn.addEventListener('click', function () {
       if (busy) {
         return;
       }
       busy = true;
       btn.setAttribute('aria-disabled', 'true');
-      post(box.dataset.api + '/passkey/login/start', { passwordless: passwordless }).then(function (opts) {
+      post(box.dataset.api + '/passkey/login/start', { passwordless: passwordless, verify: verify }).then(function (opts) {
         var pk = opts.publicKey;
         pk.challenge = unb64u(pk.challenge);
         ids(pk.allowCredentials);
