@@ -147,22 +147,15 @@ func (l *Login) OfferRecovery(ctx context.Context, sess *Session, u *User) (bool
 	return l.d.Recovery.MarkOffered(ctx, u.Username)
 }
 
-// HasSecondFactor reports whether u has a second factor for recovery
-// codes to back up: a phone, an authenticator app or a passkey.
-func (l *Login) HasSecondFactor(ctx context.Context, u *User) (bool, error) {
-	f, err := l.factorsOf(ctx, u)
-	return f.any(), err
-}
-
 // recoveryAllowed is nil when the signed-in user u of sess may make a set
 // of recovery codes now: the account has a second factor, and sess proved
 // the password and each of them within CredentialChangeAge.
 func (l *Login) recoveryAllowed(ctx context.Context, sess *Session, u *User) error {
-	f, err := l.factorsOf(ctx, u)
+	f, err := l.Factors(ctx, u)
 	if err != nil {
 		return err
 	}
-	if !f.any() {
+	if !f.Any() {
 		return ErrRecoveryNeedsFactor
 	}
 	return f.fresh(sess, l.now().Add(-CredentialChangeAge))

@@ -129,44 +129,61 @@ func (l *Login) appCodeInput(code string) (string, error) {
 // a recovery code, as for a first phone (docs/contract.md, "Account
 // page").
 func (l *Login) freshProofs(ctx context.Context, sess *Session, u *User) error {
-	f, err := l.factorsOf(ctx, u)
+	f, err := l.Factors(ctx, u)
 	if err != nil {
 		return err
 	}
 	return f.fresh(sess, l.now().Add(-CredentialChangeAge))
 }
 
-// factors are the second factors an account has enrolled.
-type factors struct{ phone, app, keys bool }
+// Factors are the second factors an account has enrolled: a phone, an
+// authenticator app, passkeys (an app or keys only where they are
+// enabled).
+type Factors struct{ Phone, App, Keys bool }
 
-// any reports whether the account has a second factor.
-func (f factors) any() bool { return f.phone || f.app || f.keys }
+// Any reports whether the account has a second factor.
+func (f Factors) Any() bool { return f.Phone || f.App || f.Keys }
+
+// Has reports whether the account has method (MethodSMS, MethodOTP or
+// MethodHWK).
+func (f Factors) Has(method string) bool {
+	switch method {
+	case MethodSMS:
+		return f.Phone
+	case MethodOTP:
+		return f.App
+	case MethodHWK:
+		return f.Keys
+	}
+	return false
+}
 
 // fresh is nil when sess proved the password and each of f since
 // notBefore; an account with no second factor needs a text code (a
 // recovery code stands in: Session.Satisfies).
-func (f factors) fresh(sess *Session, notBefore time.Time) error {
+func (f Factors) fresh(sess *Session, notBefore time.Time) error {
 	switch {
 	case sess == nil || !sess.Satisfies(MethodPassword, notBefore),
-		(f.phone || !f.any()) && !sess.Satisfies(MethodSMS, notBefore),
-		f.app && !sess.Satisfies(MethodOTP, notBefore),
-		f.keys && !sess.Satisfies(MethodHWK, notBefore):
+		(f.Phone || !f.Any()) && !sess.Satisfies(MethodSMS, notBefore),
+		f.App && !sess.Satisfies(MethodOTP, notBefore),
+		f.Keys && !sess.Satisfies(MethodHWK, notBefore):
 		return ErrFreshProofNeeded
 	}
 	return nil
 }
 
-// factorsOf returns the second factors u has enrolled.
-func (l *Login) factorsOf(ctx context.Context, u *User) (factors, error) {
+// Factors returns the second factors u has enrolled: the one place that
+// asks the store (two reads).
+func (l *Login) Factors(ctx context.Context, u *User) (Factors, error) {
 	app, err := l.TOTPEnrolled(ctx, u.Username)
 	if err != nil {
-		return factors{}, err
+		return Factors{}, err
 	}
 	keys, err := l.PasskeyEnrolled(ctx, u.Username)
 	if err != nil {
-		return factors{}, err
+		return Factors{}, err
 	}
-	return factors{phone: u.Phone != "", app: app, keys: keys}, nil
+	return Factors{Phone: u.Phone != "", App: app, Keys: keys}, nil
 }
 
 // TOTPEnrolStart makes a new secret for the signed-in user u of sess, to

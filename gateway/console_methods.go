@@ -16,25 +16,12 @@ import (
 // methodView is one sign-in method of an account: "sms" (its phone,
 // masked), "otp" (an authenticator app) or "hwk" (one passkey).
 type methodView struct {
-	Method   string     `json:"method"`
-	Phone    string     `json:"phone,omitempty"`
-	ID       string     `json:"id,omitempty"`
-	Name     string     `json:"name,omitempty"`
-	Created  *time.Time `json:"created,omitempty"`
-	LastUsed *time.Time `json:"last_used,omitempty"`
-}
-
-// CreatedAt is when a passkey was added (the zero time for others).
-func (m methodView) CreatedAt() time.Time { return deref(m.Created) }
-
-// UsedAt is when a passkey was last used (the zero time if never).
-func (m methodView) UsedAt() time.Time { return deref(m.LastUsed) }
-
-func deref(t *time.Time) time.Time {
-	if t == nil {
-		return time.Time{}
-	}
-	return *t
+	Method   string    `json:"method"`
+	Phone    string    `json:"phone,omitempty"`
+	ID       string    `json:"id,omitempty"`
+	Name     string    `json:"name,omitempty"`
+	Created  time.Time `json:"created,omitzero"`
+	LastUsed time.Time `json:"last_used,omitzero"`
 }
 
 // methodsOf lists u's second factors: phone, app, then each passkey.
@@ -55,11 +42,7 @@ func (s *consoleSurface) methodsOf(ctx context.Context, u *auth.User) ([]methodV
 		return nil, err
 	}
 	for _, k := range keys {
-		v := methodView{Method: auth.MethodHWK, ID: k.ID, Name: k.Name, Created: &k.Created}
-		if !k.LastUsed.IsZero() {
-			v.LastUsed = &k.LastUsed
-		}
-		out = append(out, v)
+		out = append(out, methodView{Method: auth.MethodHWK, ID: k.ID, Name: k.Name, Created: k.Created, LastUsed: k.LastUsed})
 	}
 	return out, nil
 }

@@ -56,21 +56,15 @@ func (s *core) secondChoices(ctx context.Context, sess *auth.Session, u *auth.Us
 	if err != nil {
 		return nil
 	}
+	f, err := s.login.Factors(ctx, u)
+	if err != nil {
+		// The store did not say: the phone, on the account itself, is
+		// still a way in.
+		f = auth.Factors{Phone: u.Phone != ""}
+	}
 	var out []string
 	for _, m := range accepted {
-		var (
-			has bool
-			err error
-		)
-		switch m {
-		case auth.MethodHWK:
-			has, err = s.login.PasskeyEnrolled(ctx, u.Username)
-		case auth.MethodOTP:
-			has, err = s.login.TOTPEnrolled(ctx, u.Username)
-		case auth.MethodSMS:
-			has = u.Phone != ""
-		}
-		if err == nil && has {
+		if f.Has(m) {
 			out = append(out, m)
 		}
 	}

@@ -186,7 +186,8 @@ func (s *core) fillRecovery(c *gin.Context, d *pageData, u *auth.User) error {
 		return err
 	}
 	d.Recovery = &st
-	d.HasFactor, err = s.login.HasSecondFactor(c.Request.Context(), u)
+	f, err := s.login.Factors(c.Request.Context(), u)
+	d.HasFactor = f.Any()
 	return err
 }
 

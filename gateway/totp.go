@@ -60,14 +60,13 @@ func (s *core) forUser(ctx context.Context, rt *route, u *auth.User) (*route, er
 	if rt == nil || rt.policy != policyAccount || u == nil {
 		return rt, nil
 	}
-	app, err := s.login.TOTPEnrolled(ctx, u.Username)
+	f, err := s.login.Factors(ctx, u)
 	if err != nil {
 		return nil, err
 	}
-	keys, err := s.login.PasskeyEnrolled(ctx, u.Username)
-	r := accountRoute(rt.maxAuthAge > 0, app)
-	r.keys = keys
-	return r, err
+	r := accountRoute(rt.maxAuthAge > 0, f.App)
+	r.keys = f.Keys
+	return r, nil
 }
 
 // secondNeeded reports whether, after the proofs in sess, u must still
