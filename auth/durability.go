@@ -47,6 +47,10 @@ func ClassOf(key string) KeyClass {
 		return KeySession
 	case strings.HasPrefix(key, "su:"), key == "user:ix", strings.HasPrefix(key, "user:g:"), key == "reg:list", key == "sx":
 		return KeyIndex
+	case strings.HasPrefix(key, "rc:") && strings.HasSuffix(key, ":ie"):
+		// An account's recovery issue epoch: a lost write brings back the
+		// codes an administrator issued before the account was deleted.
+		return KeyRecord
 	case strings.HasPrefix(key, "otp:{"), strings.HasPrefix(key, "rc:"), strings.HasPrefix(key, "reset:"), strings.HasPrefix(key, "admtok:"), strings.HasPrefix(key, "spw:"):
 		return KeyRevocable
 	case strings.HasPrefix(key, "user:r:"):

@@ -14,6 +14,7 @@ func TestClassOf(t *testing.T) {
 		"su:abc":                      auth.KeyIndex,
 		"otp:{id}:c":                  auth.KeyRevocable,
 		"rc:abc:batch:hash":           auth.KeyRevocable,
+		"rc:abc:ie":                   auth.KeyRecord,
 		"reset:alice":                 auth.KeyRevocable,
 		"admtok:nightly":              auth.KeyRevocable,
 		"spw:abc":                     auth.KeyRevocable,

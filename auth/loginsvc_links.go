@@ -139,8 +139,7 @@ func (l *Login) setNewPassword(ctx context.Context, c Client, sess *Session, u *
 // with besides its phone: its authenticator app, its passkeys and its
 // recovery codes (an administrator deleting the account; docs/contract.md,
 // "Admin console"), so that a new account of the same name inherits none
-// of them. A one-time code an administrator issued lives out its 24
-// hours: it works only after the account's password, which is gone.
+// of them, the one-time codes an administrator issued included.
 func (l *Login) ForgetSecondFactors(ctx context.Context, user string) error {
 	if l.d.Passkeys != nil {
 		if _, err := l.d.Passkeys.RemoveAll(ctx, user); err != nil {

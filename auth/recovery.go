@@ -76,7 +76,45 @@ func (r *Recovery) codeKey(user, batch, hash string) string {
 	return r.setKey(user) + ":" + batch + ":" + hash
 }
 
-func (r *Recovery) issuedKey(user, hash string) string { return r.setKey(user) + ":i:" + hash }
+// issuedKey names an issued code of user under the account's current
+// issue epoch (epochKey): Forget moves the epoch on, so a code issued
+// before an account was deleted never opens the account that takes its
+// name.
+func (r *Recovery) issuedKey(user, epoch, hash string) string {
+	return r.setKey(user) + ":i:" + epoch + ":" + hash
+}
+
+// legacyIssuedKey names a code issued before issue epochs existed; it is
+// honoured only while the account has no epoch (at most IssuedCodeTTL
+// after an upgrade, and never after Forget, which records one).
+func (r *Recovery) legacyIssuedKey(user, hash string) string { return r.setKey(user) + ":i:" + hash }
+
+// epochKey holds the account's issue epoch, a random word that lives as
+// long as the last code issued under it.
+func (r *Recovery) epochKey(user string) string { return r.setKey(user) + ":ie" }
+
+// epoch returns user's issue epoch ("" for none).
+func (r *Recovery) epoch(ctx context.Context, user string) (string, error) {
+	b, err := r.kv.Get(ctx, r.epochKey(user))
+	if errors.Is(err, ErrNotFound) {
+		return "", nil
+	}
+	return string(b), err
+}
+
+// startEpoch records an issue epoch for user, who has none; of two
+// concurrent starts both get the one recorded first.
+func (r *Recovery) startEpoch(ctx context.Context, user string) (string, error) {
+	e, err := randomText(9)
+	if err != nil {
+		return "", err
+	}
+	set, err := r.kv.SetNX(ctx, r.epochKey(user), []byte(e), IssuedCodeTTL)
+	if err != nil || set {
+		return e, err
+	}
+	return r.epoch(ctx, user)
+}
 
 // hash is the keyed hash of a normalized code of user: bound to the
 // account, so one account's code never names another's.
@@ -148,7 +186,21 @@ func (r *Recovery) Issue(ctx context.Context, user string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := r.kv.Set(ctx, r.issuedKey(user, r.hash(user, code)), []byte{1}, IssuedCodeTTL); err != nil {
+	epoch, err := r.epoch(ctx, user)
+	if err != nil {
+		return "", err
+	}
+	if epoch == "" {
+		epoch, err = r.startEpoch(ctx, user)
+	} else {
+		// The epoch outlives the code issued now. A Forget between the
+		// read and this write only kills the new code (fails closed).
+		_, err = r.kv.Expire(ctx, r.epochKey(user), IssuedCodeTTL)
+	}
+	if err != nil {
+		return "", err
+	}
+	if err := r.kv.Set(ctx, r.issuedKey(user, epoch, r.hash(user, code)), []byte{1}, IssuedCodeTTL); err != nil {
 		return "", err
 	}
 	return FormatRecoveryCode(code), nil
@@ -172,7 +224,15 @@ func (r *Recovery) Use(ctx context.Context, user, code string) (issued bool, err
 			return false, err
 		}
 	}
-	ok, err = r.kv.Delete(ctx, r.issuedKey(user, h))
+	epoch, err := r.epoch(ctx, user)
+	if err != nil {
+		return false, err
+	}
+	key := r.legacyIssuedKey(user, h)
+	if epoch != "" {
+		key = r.issuedKey(user, epoch, h)
+	}
+	ok, err = r.kv.Delete(ctx, key)
 	if err != nil {
 		return false, err
 	}
@@ -291,8 +351,17 @@ func randomText(n int) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-// Forget deletes user's set of recovery codes, used or not.
+// Forget deletes user's set of recovery codes, used or not, and kills
+// every code issued to user (a new epoch, recorded even when there was
+// none, so that codes issued before epochs existed die too).
 func (r *Recovery) Forget(ctx context.Context, user string) error {
+	e, err := randomText(9)
+	if err != nil {
+		return err
+	}
+	if err := r.kv.Set(ctx, r.epochKey(user), []byte(e), IssuedCodeTTL); err != nil {
+		return err
+	}
 	set, err := r.load(ctx, user)
 	if err != nil || set == nil {
 		return err

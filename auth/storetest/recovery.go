@@ -13,7 +13,8 @@ var recoveryKey = []byte("storetest recovery key, 32 bytes")
 // recoveryCodes runs the recovery code service on the store
 // (docs/contract.md, "Recovery codes"): a set of codes each usable once,
 // also when one code is tried concurrently; a new set kills the old; an
-// issued code works once beside the set; counts are right.
+// issued code works once beside the set and dies with Forget; counts are
+// right.
 func (s suite) recoveryCodes(t *testing.T) {
 	st, ctx := s.newStore(t), t.Context()
 	r := auth.NewRecovery(st, recoveryKey, nil)
@@ -65,6 +66,26 @@ func (s suite) recoveryCodes(t *testing.T) {
 	}
 	if got, err := r.Status(ctx, "alice"); err != nil || got.Left != auth.RecoveryCodeCount-1 {
 		t.Fatalf("Status of the new set after one use = %+v, %v", got, err)
+	}
+	// Forgetting an account (deleted by an administrator) kills a code
+	// issued to it, so the account that next takes the name inherits
+	// nothing; codes issued afterwards work.
+	stale, err := r.Issue(ctx, "dave")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Forget(ctx, "dave"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Use(ctx, "dave", stale); !errors.Is(err, auth.ErrRecoveryCodeInvalid) {
+		t.Fatalf("a code issued before Forget: %v, want ErrRecoveryCodeInvalid", err)
+	}
+	anew, err := r.Issue(ctx, "dave")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wasIssued, err := r.Use(ctx, "dave", anew); err != nil || !wasIssued {
+		t.Fatalf("a code issued after Forget: issued=%v err=%v, want it to work", wasIssued, err)
 	}
 	if first, err := r.MarkOffered(ctx, "carol"); err != nil || !first {
 		t.Fatalf("MarkOffered(carol) = %v, %v; want the first offer", first, err)
