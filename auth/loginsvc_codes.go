@@ -48,9 +48,13 @@ func (l *Login) Resend(ctx context.Context, c Client, sess *Session, u *User) (S
 		if err != nil {
 			return Step{}, err
 		}
-		// The new challenge follows a proof when the session holds one
-		// (a password step); a passwordless or sign-up one does not.
-		ch, err = l.startCode(ctx, c, sess, pu.Username, pu.Phone, p.Remember, p.Purpose, sess.Has(MethodPassword, time.Time{}) && p.Purpose != PurposeSignup)
+		// The new challenge follows a proof only when the session proved
+		// this account's password (a password step); a passwordless or
+		// sign-up one does not, nor does one started from a session
+		// signed in as someone else: that person's password proves
+		// nothing about this number, whose proved budget is its owner's.
+		proved := p.Purpose != PurposeSignup && sess.User == pu.Username && sess.Has(MethodPassword, time.Time{})
+		ch, err = l.startCode(ctx, c, sess, pu.Username, pu.Phone, p.Remember, p.Purpose, proved)
 		return Step{Session: sess, Code: ch}, err
 	}
 	if u == nil {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-auth/gatehouse/config"
 )
@@ -34,6 +35,43 @@ func TestSMSBudgetCapsAnonymousSends(t *testing.T) {
 	r := c.login(crmHost, alice)
 	if r.status != http.StatusOK || r.jsonMap(t)["status"] != "otp_required" {
 		t.Fatalf("alice's login after the budget ran out: %d %s", r.status, r.body)
+	}
+	h.sms.code(t, alice.phone)
+}
+
+// TestAnotherAccountsPasswordProvesNoNumber: bob, signed in with his own
+// password, starts a code-only sign-in for alice's number in the same
+// session and lets each code die. Restarting it on resend must not count
+// as following a proof (bob's password proves nothing about alice's
+// number): before, each resend took alice's proved budget, which only
+// her own password may spend, and after five of them her right-password
+// login got 429 for the hour; the same resends also escaped otp.budget.
+func TestAnotherAccountsPasswordProvesNoNumber(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withAccounts, setup{edit: func(cfg *config.Config, _ string) { cfg.OTP.Budget.PerPrefixPerHour = 2 }})
+	bobc := h.newClient(t)
+	bobc.login(appHost, bob).wantStatus(t, http.StatusOK) // a password route: pwd only
+	bobc.api(smsHost, "sms/start", map[string]string{"phone": alice.phone}).wantStatus(t, http.StatusOK)
+	toAlice := func() (n int) {
+		for _, m := range h.sms.messages(t) {
+			if m.To == alice.phone {
+				n++
+			}
+		}
+		return n
+	}
+	before := toAlice()
+	for range h.cfg.OTP.MaxSends.Count {
+		h.clock.Advance(h.cfg.OTP.TTL + time.Second) // the code dies; no guess needed
+		bobc.api(smsHost, "otp/resend", nil)
+	}
+	// The budget allows one more text to the range after the start.
+	if n := toAlice() - before; n > 1 {
+		t.Errorf("bob's resends texted alice's number %d times past otp.budget (per_prefix_per_hour 2)", n)
+	}
+	r := h.newClient(t).login(crmHost, alice)
+	if r.status != http.StatusOK || r.jsonMap(t)["status"] != "otp_required" {
+		t.Fatalf("alice's right-password login after bob's resends: %d %s; want her code sent", r.status, r.body)
 	}
 	h.sms.code(t, alice.phone)
 }
