@@ -92,18 +92,16 @@ func (l *Login) signUpTaken(ctx context.Context, c Client, sess *Session, u *Use
 	if err != nil {
 		return Step{}, err
 	}
-	ch, err := l.d.OTP.StartDecoy(ctx, u.Phone, PurposeSignup) // takes the send quotas
-	if err != nil {
-		l.auditBudget(ctx, c, "", u.Phone, err)
-		return Step{}, err
-	}
 	app := l.d.OTP.Config().App
 	notice := "Someone tried to create a " + app + " account with your phone number. If it was you, sign in (or reset your password) instead; if not, you can ignore this message."
 	if field == "email" {
 		notice = "Someone tried to create a " + app + " account with this phone number and an email address that already has an account. If it was you, sign in with that account instead."
 	}
-	if err := l.d.OTP.Notify(ctx, u.Phone, notice); err != nil {
-		l.log.WarnContext(ctx, "sign-up: notice not sent", "error", err)
+	// One send, as a fresh sign-up's code is, from the same quotas.
+	ch, err := l.d.OTP.StartNotice(ctx, u.Phone, PurposeSignup, notice)
+	if err != nil {
+		l.auditBudget(ctx, c, "", u.Phone, err)
+		return Step{}, err
 	}
 	sess.Pending = &Pending{Challenge: ch.ID, Purpose: PurposeSignup, Phone: u.Phone}
 	if err := l.d.Sessions.Save(ctx, sess); err != nil {
@@ -236,20 +234,36 @@ func (l *Login) PhoneChangeStart(ctx context.Context, c Client, sess *Session, u
 	if e164 == u.Phone {
 		return Step{}, FieldProblem("phone", "field.phone.same", "That is already your number.")
 	}
-	if other, err := l.d.Users.Lookup(ctx, e164); err == nil && other.Username != u.Username {
-		return Step{}, &ConflictError{Field: "phone"}
-	} else if err != nil && !errors.Is(err, ErrUserNotFound) {
+	other, err := l.d.Users.Lookup(ctx, e164)
+	if err != nil && !errors.Is(err, ErrUserNotFound) {
 		return Step{}, err
 	}
 	if sess.Change != nil {
 		l.d.OTP.Cancel(ctx, sess.Change.Challenge)
 	}
-	ch, err := l.d.OTP.StartProved(ctx, u.Username, e164, PurposePhoneChange)
+	// Nobody has proved the new number yet: its code is an anonymous
+	// send (the number's anonymous quota, the client's, otp.budget), or
+	// one account could text any run of numbers. A number another
+	// account has is not told to the asker: it gets a notice in place of
+	// the code, which can never succeed (docs/contract.md, "Account
+	// page").
+	var ch *Challenge
+	if other != nil {
+		notice := "Someone tried to move a " + l.d.OTP.Config().App + " account to this phone number, which another account already has. If it was you, sign in with that account instead; if not, you can ignore this message."
+		ch, err = l.d.OTP.StartNotice(ctx, e164, PurposePhoneChange, notice)
+	} else {
+		ch, err = l.d.OTP.Start(ctx, u.Username, e164, PurposePhoneChange)
+	}
 	if err != nil {
+		l.auditBudget(ctx, c, u.Username, e164, err)
 		return Step{}, err
 	}
 	sess.Change = &Pending{User: u.Username, Challenge: ch.ID, Purpose: PurposePhoneChange, Phone: e164}
-	l.obs.Audit(ctx, c, Event{Name: "otp_sent", User: u.Username, Phone: e164, Attrs: []any{"purpose", PurposePhoneChange}})
+	event := "otp_sent"
+	if other != nil {
+		event = "phone_change_taken"
+	}
+	l.obs.Audit(ctx, c, Event{Name: event, User: u.Username, Phone: e164, Attrs: []any{"purpose", PurposePhoneChange}})
 	return Step{Code: ch}, l.d.Sessions.Save(ctx, sess)
 }
 

@@ -146,6 +146,15 @@ func (o *OTP) StartDecoy(ctx context.Context, phone, purpose string) (*Challenge
 	return o.start(ctx, &Challenge{Phone: phone, Purpose: purpose})
 }
 
+// StartNotice is StartDecoy for a number the asker may not learn has an
+// account (a sign-up or a phone change to a taken number): the number
+// gets notice in place of a code, sent as a code is, so that the answer
+// and the time it takes are a real send's (docs/contract.md, "Sign-up").
+// A resend of it sends nothing, as a decoy's does.
+func (o *OTP) StartNotice(ctx context.Context, phone, purpose, notice string) (*Challenge, error) {
+	return o.start(ctx, &Challenge{Phone: phone, Purpose: purpose, notice: notice})
+}
+
 func (o *OTP) start(ctx context.Context, ch *Challenge) (_ *Challenge, err error) {
 	defer func() { o.tally(ctx, ch.Phone, ch.User == "", err) }()
 	// A decoy may stand for something that is not a number at all (a

@@ -32,6 +32,9 @@ type Challenge struct {
 	// come from the number's own budget, which anonymous triggers
 	// (passwordless start, reset, sign-up) cannot spend.
 	Proved bool `json:"v,omitempty"`
+	// notice is sent, in place of a code, by the first send of a decoy
+	// for a number that has an account (OTP.StartNotice); never stored.
+	notice string
 }
 
 // ExpiresAt is when the code stops working.
@@ -41,7 +44,8 @@ func (c *Challenge) ExpiresAt() time.Time { return time.Unix(0, c.Expires) }
 // through Send, or a provider's through StartVerification. A challenge is
 // stored only once its code is on the way (a local one just before, and
 // deleted again when the send fails), so a failure leaves nothing behind.
-// Decoys send nothing but take about as long as a send.
+// Decoys send nothing but take about as long as a send, or send a
+// notice (StartNotice), which is a send.
 func (o *OTP) issue(ctx context.Context, ch *Challenge) (*Challenge, error) {
 	id, err := RandomToken(16)
 	if err != nil {
@@ -79,9 +83,12 @@ func (o *OTP) issue(ctx context.Context, ch *Challenge) (*Challenge, error) {
 	if err := o.save(ctx, ch); err != nil {
 		return nil, &unsentError{err}
 	}
-	if ch.User == "" {
+	if ch.User == "" && ch.notice == "" {
 		o.sendLatency.wait(ctx)
 		return ch, nil // decoy: nothing to send
+	}
+	if ch.User == "" {
+		code, body = "", ch.notice // a decoy whose number is told instead
 	}
 	msg.Code, msg.Body = code, body
 	start := time.Now()

@@ -254,10 +254,15 @@ func TestAccountPage(t *testing.T) {
 		c.get(appHost, "/").wantStatus(t, http.StatusOK)
 	})
 	t.Run("change phone, proved by a code, old number told", func(t *testing.T) {
+		// Bob's number is not told to alice: the answer is a sent
+		// code's, bob's phone gets a notice, and no code moves it.
 		r := c.form(appHost, "/account/phone", url.Values{"phone": {bob.phone}})
-		if r.status != http.StatusConflict {
-			t.Fatalf("taking bob's number: %d", r.status)
+		r.wantStatus(t, http.StatusSeeOther)
+		msgs := h.sms.messages(t)
+		if last := msgs[len(msgs)-1]; last.To != bob.phone || codeRE.MatchString(last.Body) || !strings.Contains(last.Body, "another account") {
+			t.Fatalf("taking bob's number: last SMS %+v, want a notice to bob with no code", last)
 		}
+		c.form(appHost, "/account/phone/verify", url.Values{"code": {"123456"}}).wantStatus(t, http.StatusUnauthorized)
 		r = c.form(appHost, "/account/phone", url.Values{"phone": {"+1 201 555 0150"}})
 		r.wantStatus(t, http.StatusSeeOther)
 		code := h.sms.code(t, "+12015550150")
@@ -265,7 +270,7 @@ func TestAccountPage(t *testing.T) {
 		if u, err := h.users.Lookup(t.Context(), "+12015550150"); err != nil || u.Username != "alice" {
 			t.Fatalf("new phone not saved: %v %v", u, err)
 		}
-		msgs := h.sms.messages(t)
+		msgs = h.sms.messages(t)
 		last := msgs[len(msgs)-1]
 		if last.To != alice.phone || !strings.Contains(last.Body, "changed") {
 			t.Errorf("old number not told: %+v", last)
