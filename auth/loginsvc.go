@@ -73,6 +73,10 @@ var (
 	// ErrFreshProofNeeded: the change needs every method the account
 	// signs in with, proved within CredentialChangeAge.
 	ErrFreshProofNeeded = errors.New("fresh proof of every sign-in method needed")
+	// ErrPasskeyProofNeeded: adding or removing a passkey of an account
+	// that has one needs one of its passkeys; a recovery code, which can
+	// be phished, does not stand in.
+	ErrPasskeyProofNeeded = errors.New("one of the account's passkeys must confirm this")
 )
 
 // LoginDeps are what the login service is built from.

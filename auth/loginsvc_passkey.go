@@ -187,13 +187,14 @@ func (l *Login) passkeyFailed(ctx context.Context, c Client, res LoginResult, er
 
 // PasskeyRegisterStart starts registering a new passkey for the signed-in
 // user u of sess, which takes the same fresh proofs as binding an
-// authenticator app (docs/contract.md, "Passkeys"): the options for
+// authenticator app, with one of the account's keys where it has one
+// (freshKeyProofs; docs/contract.md, "Passkeys"): the options for
 // navigator.credentials.create.
 func (l *Login) PasskeyRegisterStart(ctx context.Context, c Client, sess *Session, u *User) (*protocol.CredentialCreation, error) {
 	if l.d.Passkeys == nil {
 		return nil, ErrPasskeysUnavailable
 	}
-	if err := l.freshProofs(ctx, sess, u); err != nil {
+	if err := l.freshKeyProofs(ctx, sess, u); err != nil {
 		return nil, err
 	}
 	return l.d.Passkeys.BeginRegistration(ctx, sess.ID, u)
@@ -206,7 +207,7 @@ func (l *Login) PasskeyRegisterFinish(ctx context.Context, c Client, sess *Sessi
 	if l.d.Passkeys == nil {
 		return Step{}, Passkey{}, ErrPasskeysUnavailable
 	}
-	if err := l.freshProofs(ctx, sess, u); err != nil {
+	if err := l.freshKeyProofs(ctx, sess, u); err != nil {
 		return Step{}, Passkey{}, err
 	}
 	k, err := l.d.Passkeys.FinishRegistration(ctx, sess.ID, u, name, body)
@@ -228,12 +229,12 @@ func (l *Login) PasskeyRegisterFinish(ctx context.Context, c Client, sess *Sessi
 }
 
 // PasskeyRemove removes the passkey id of the signed-in user u of sess,
-// with the same fresh proofs as registering one.
+// with the same fresh proofs as registering one (freshKeyProofs).
 func (l *Login) PasskeyRemove(ctx context.Context, c Client, sess *Session, u *User, id string) error {
 	if l.d.Passkeys == nil {
 		return ErrPasskeysUnavailable
 	}
-	if err := l.freshProofs(ctx, sess, u); err != nil {
+	if err := l.freshKeyProofs(ctx, sess, u); err != nil {
 		return err
 	}
 	k, err := l.d.Passkeys.Remove(ctx, u.Username, id)

@@ -136,6 +136,27 @@ func (l *Login) freshProofs(ctx context.Context, sess *Session, u *User) error {
 	return f.fresh(sess, l.now().Add(-CredentialChangeAge))
 }
 
+// freshKeyProofs is freshProofs for adding or removing a passkey: where
+// the account has one, one of its passkeys must have answered. A
+// recovery code stands in for a key everywhere else, but here it would
+// let a phished password and recovery code add the phisher's key, which
+// opens the routes that take passkeys only (docs/contract.md,
+// "Passkeys").
+func (l *Login) freshKeyProofs(ctx context.Context, sess *Session, u *User) error {
+	f, err := l.Factors(ctx, u)
+	if err != nil {
+		return err
+	}
+	notBefore := l.now().Add(-CredentialChangeAge)
+	if err := f.fresh(sess, notBefore); err != nil {
+		return err
+	}
+	if f.Keys && !sess.Has(MethodHWK, notBefore) {
+		return ErrPasskeyProofNeeded // a recovery code stood in for the key
+	}
+	return nil
+}
+
 // Factors are the second factors an account has enrolled: a phone, an
 // authenticator app, passkeys (an app or keys only where they are
 // enabled).

@@ -85,6 +85,7 @@ var errorTable = []struct {
 	{auth.ErrTOTPNotEnrolled, newAPIError(http.StatusForbidden, "totp_not_enrolled", "This needs an authenticator app: set one up on your account page first.")},
 	{auth.ErrTOTPEnrolled, newAPIError(http.StatusConflict, "totp_enrolled", "An authenticator app is already set up: remove it first to set up another.")},
 	{auth.ErrPasskeyInvalid, newAPIError(http.StatusUnauthorized, "invalid_passkey", "That passkey could not be checked. Try again, or use another way to sign in.")},
+	{auth.ErrPasskeyProofNeeded, newAPIError(http.StatusForbidden, "passkey_needed", "Adding or removing a passkey needs one of your passkeys (a recovery code does not do). If you have lost them all, ask an administrator to remove them.")},
 	{auth.ErrPasskeyNotEnrolled, newAPIError(http.StatusForbidden, "passkey_not_enrolled", "This needs a passkey: add one on your account page first.")},
 	{auth.ErrPasskeyNotFound, newAPIError(http.StatusNotFound, "passkey_not_found", "That passkey is not on your account.")},
 	{auth.ErrPasskeyCeremony, newAPIError(http.StatusGone, "passkey_expired", "That passkey request expired. Try again.")},

@@ -66,3 +66,40 @@ func TestRecoveryCodesForAnAppOnlyAccount(t *testing.T) {
 	g.login(crmHost, bob)
 	g.api(crmHost, "recovery-codes", map[string]any{}).wantError(t, http.StatusConflict, "recovery_needs_factor")
 }
+
+// TestRecoveryCodeAddsNoPasskey: a phishing-resistant route takes a
+// passkey only, and no recovery code stands in. Before, the password and
+// one recovery code (both can be phished) added the phisher's own key to
+// an account that had one (the code stood in for the owner's key in the
+// fresh proofs), and the new key opened the route. Now adding or removing
+// a key of an account that has one needs one of its keys: 403
+// passkey_needed, on the API and the account page.
+func TestRecoveryCodeAddsNoPasskey(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withPasskeys)
+	owner := h.newClient(t)
+	owner.signIn(crmHost, bob)
+	registerPasskey(t, owner, "Owner's key")
+
+	code, err := h.recovery.Issue(t.Context(), "bob") // one the phisher got hold of
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := h.newClient(t)
+	d.login(keyOnlyHost, bob).wantStatus(t, http.StatusOK)
+	d.api(keyOnlyHost, "recovery", map[string]string{"code": code}).wantStatus(t, http.StatusOK)
+	d.get(keyOnlyHost, "/").wantError(t, http.StatusUnauthorized, "step_up_required")
+	d.api(crmHost, "passkeys/register/start", map[string]string{}).wantError(t, http.StatusForbidden, "passkey_needed")
+	page := d.get(crmHost, "/_gatehouse/account")
+	id := regexpAll(`name="id" value="([^"]+)"`, string(page.body))
+	if len(id) == 0 {
+		t.Fatalf("account page lists no key to remove: %d", page.status)
+	}
+	r := d.form(crmHost, "/account/passkeys/remove", url.Values{"id": {id[0]}})
+	if r.status != http.StatusForbidden || !strings.Contains(string(r.body), "ask an administrator") {
+		t.Fatalf("removing the owner's key with a recovery code: %d, want 403 saying to ask an administrator", r.status)
+	}
+	d.get(keyOnlyHost, "/").wantError(t, http.StatusUnauthorized, "step_up_required")
+	// The owner, who signs in with the key, still adds one.
+	registerPasskey(t, owner, "Spare key")
+}
