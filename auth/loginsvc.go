@@ -350,7 +350,9 @@ func (l *Login) VerifyCode(ctx context.Context, c Client, sess *Session, code st
 		return Step{}, ErrOTPInvalid // the account went away meanwhile
 	case err != nil:
 		return Step{}, err
-	case u.Disabled:
+	case u.Disabled, ch.Phone != u.Phone:
+		// Disabled meanwhile, or the code went to a number the account
+		// has since left (a SIM swapper's code after the owner moved).
 		return Step{}, ErrOTPInvalid
 	}
 	// Under the account's credential generation now: if it changed since

@@ -85,8 +85,8 @@ func (l *Login) ResetFinish(ctx context.Context, c Client, sess *Session, in Res
 		return Step{}, err
 	}
 	_, err = l.d.OTP.VerifyThen(ctx, string(chID), code, func(ch *Challenge) error {
-		if u == nil || ch.User != u.Username {
-			return ErrOTPInvalid
+		if u == nil || ch.User != u.Username || ch.Phone != u.Phone {
+			return ErrOTPInvalid // another account's, or sent to a number it has left
 		}
 		// The account's own data, now that the code is proved; a refusal
 		// keeps the code for another password.
