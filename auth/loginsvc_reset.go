@@ -34,12 +34,25 @@ func (l *Login) ResetStart(ctx context.Context, c Client, login string) error {
 			l.obs.Audit(ctx, c, Event{Name: "otp_sent", User: u.Username, Phone: u.Phone, Attrs: []any{"purpose", PurposeReset}})
 		}
 	} else {
-		ch, err = l.d.OTP.StartDecoy(ctx, "reset:"+subject, PurposeReset)
+		ch, err = l.d.OTP.StartDecoy(ctx, resetDecoyTo(subject), PurposeReset)
 	}
 	if err != nil {
 		return err
 	}
 	return l.d.KV.Set(ctx, resetKey(subject), []byte(ch.ID), l.CodeTTL())
+}
+
+// resetDecoyTo is where the decoy of a reset for an unknown subject
+// "sends": a number typed is the number itself, so that the decoy takes
+// that number's quotas as a real reset to it would (else spending a
+// number's quota first, with code-only sign-ins, and then asking a reset
+// for it would answer 429 only where an account has it); a name is a
+// name of its own.
+func resetDecoyTo(subject string) string {
+	if PhoneCountry(subject) != "" {
+		return subject
+	}
+	return "reset:" + subject
 }
 
 // ResetIn is the second step of a password reset.

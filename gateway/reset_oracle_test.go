@@ -36,3 +36,27 @@ func TestResetStepTwoIsNoOracle(t *testing.T) {
 	}
 	c.api(appHost, "reset", map[string]string{"username": "alice", "code": code, "password": "a brand new passphrase", "recovery_code": rc}).wantStatus(t, http.StatusOK)
 }
+
+// TestResetStepOneIsNoQuotaOracle: a number's anonymous send quota, spent
+// first with code-only sign-ins (decoys for a number without an account:
+// nothing is sent), made a reset asked for by that number answer 429
+// where an account has the number and 200 where none has, since an
+// unknown number's reset decoy counted under a key of its own. Both now
+// count against the number.
+func TestResetStepOneIsNoQuotaOracle(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withAccounts)
+	probe := func(number string) (int, string) {
+		c := h.newClient(t)
+		for range h.cfg.OTP.MaxSends.Count {
+			c.api(smsHost, "sms/start", map[string]string{"phone": number})
+		}
+		r := c.api(appHost, "reset", map[string]string{"username": number})
+		return r.status, string(r.body)
+	}
+	ks, kb := probe(alice.phone)     // an account has it
+	us, ub := probe("+12015550177") // none has
+	if ks != us {
+		t.Fatalf("reset answers %d (%s) for a number an account has and %d (%s) for one none has", ks, kb, us, ub)
+	}
+}
