@@ -54,7 +54,7 @@ func TestResetStepOneIsNoQuotaOracle(t *testing.T) {
 		r := c.api(appHost, "reset", map[string]string{"username": number})
 		return r.status, string(r.body)
 	}
-	ks, kb := probe(alice.phone)     // an account has it
+	ks, kb := probe(alice.phone)    // an account has it
 	us, ub := probe("+12015550177") // none has
 	if ks != us {
 		t.Fatalf("reset answers %d (%s) for a number an account has and %d (%s) for one none has", ks, kb, us, ub)
