@@ -86,6 +86,9 @@ func (s *proxySurface) retireRoutes(old, cur *table) {
 func (s *proxySurface) rewrite(pr *httputil.ProxyRequest, r *route) {
 	st, _ := pr.In.Context().Value(forwardKey{}).(*forwardState)
 	target := r.upstream
+	// The method the route was matched on (docs/contract.md, "Routes:
+	// path_prefix and methods").
+	pr.Out.Method = upstreamMethod(pr.In.Method)
 	pr.Out.URL.Scheme = target.Scheme
 	pr.Out.URL.Host = target.Host
 	p := "/"
