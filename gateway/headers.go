@@ -14,11 +14,8 @@ type identityHeaders struct {
 	// canon are the configured names in canonical form, in the order of
 	// identity's fields; "" for a header that is not sent.
 	canon [numIdentityHeaders]string
-	// normalized are the configured names lower-cased with '-' for '_',
-	// and byLen marks their lengths, so strip only compares names that
-	// can match.
-	normalized []string
-	byLen      [256]bool
+	// names matches the configured names in every spelling.
+	names headerNames
 }
 
 // numIdentityHeaders is the number of identity headers: user, email,
@@ -32,40 +29,70 @@ func newIdentityHeaders(h config.Headers) *identityHeaders {
 			continue
 		}
 		ih.canon[i] = http.CanonicalHeaderKey(name)
-		ih.normalized = append(ih.normalized, normalizeHeaderName(name))
-		if len(name) < len(ih.byLen) {
-			ih.byLen[len(name)] = true
-		}
+		ih.names.add(name)
 	}
 	return ih
+}
+
+// strip deletes every incoming header that is, or could be read by some
+// server as, one of our identity headers. It allocates nothing.
+func (ih *identityHeaders) strip(h http.Header) { ih.names.strip(h) }
+
+// isIdentity reports whether name is a configured identity header in any
+// case, with '_' standing for '-'.
+func (ih *identityHeaders) isIdentity(name string) bool { return ih.names.has(name) }
+
+// headerNames is a set of header names matched in any case and with '_'
+// standing for '-', as CGI, PHP and some servers read them. The names are
+// kept normalised (normalizeHeaderName) and by length, so a lookup only
+// compares names that can match.
+type headerNames struct {
+	byLen [256][]string
+}
+
+// newHeaderNames returns the set of names.
+func newHeaderNames(names ...string) *headerNames {
+	ns := &headerNames{}
+	for _, n := range names {
+		ns.add(n)
+	}
+	return ns
+}
+
+// add puts name in the set; a name of 256 bytes or more (which no client
+// header can match, see has) is left out.
+func (ns *headerNames) add(name string) {
+	if len(name) < len(ns.byLen) {
+		ns.byLen[len(name)] = append(ns.byLen[len(name)], normalizeHeaderName(name))
+	}
 }
 
 func normalizeHeaderName(name string) string {
 	return strings.ReplaceAll(strings.ToLower(name), "_", "-")
 }
 
-// strip deletes every incoming header that is, or could be read by some
-// server as, one of our identity headers. It allocates nothing.
-func (ih *identityHeaders) strip(h http.Header) {
-	for name := range h {
-		if ih.isIdentity(name) {
-			delete(h, name)
-		}
-	}
-}
-
-// isIdentity reports whether name is a configured identity header in any
-// case, with '_' standing for '-'.
-func (ih *identityHeaders) isIdentity(name string) bool {
-	if len(name) >= len(ih.byLen) || !ih.byLen[len(name)] {
+// has reports whether name is in the set in any case, with '_' standing
+// for '-'.
+func (ns *headerNames) has(name string) bool {
+	if len(name) >= len(ns.byLen) {
 		return false
 	}
-	for _, n := range ih.normalized {
-		if len(n) == len(name) && normalizedEqual(name, n) {
+	for _, n := range ns.byLen[len(name)] {
+		if normalizedEqual(name, n) {
 			return true
 		}
 	}
 	return false
+}
+
+// strip deletes every header of h that is in the set. It allocates
+// nothing.
+func (ns *headerNames) strip(h http.Header) {
+	for name := range h {
+		if ns.has(name) {
+			delete(h, name)
+		}
+	}
 }
 
 // normalizedEqual reports whether name, lower-cased with '-' for '_',

@@ -55,6 +55,7 @@ func TestRouteMatch(t *testing.T) {
 		{Name: "app-admin", Host: "App.Example.com", PathPrefix: "/admin"},
 		{Name: "app-api", Host: "app.example.com", PathPrefix: "/api/"},
 		{Name: "app-upload", Host: "app.example.com", PathPrefix: "/upload", Methods: []string{"POST", "PUT"}},
+		{Name: "app-reports", Host: "app.example.com", PathPrefix: "/reports", Methods: []string{"get"}},
 		{Name: "trailing-dot", Host: "dot.example.org.", PathPrefix: "/"},
 	})
 	tests := []struct {
@@ -77,7 +78,7 @@ func TestRouteMatch(t *testing.T) {
 		{"app.example.com", "/administrator", "GET", "app"},
 		{"app.example.com", "/admin.php", "GET", "app"},
 		{"app.example.com", "/api/v1", "GET", "app-api"},
-		{"app.example.com", "/api", "GET", "app"},
+		{"app.example.com", "/api", "GET", "app-api"}, // "/api/" covers "/api" too
 		{"app.example.com", "/apiv2", "GET", "app"},
 		{"other.example.com", "/admin/x", "GET", "wild-admin"},
 		{"other.example.com", "/administrator", "GET", "wild"},
@@ -88,6 +89,14 @@ func TestRouteMatch(t *testing.T) {
 		{"app.example.com", "/upload/file", "PUT", "app-upload"},
 		{"app.example.com", "/upload", "GET", "app"},
 		{"app.example.com", "/upload", "DELETE", "app"},
+		// Methods as apps read them: any case, HEAD wherever GET is listed.
+		{"app.example.com", "/upload", "post", "app-upload"},
+		{"app.example.com", "/upload", "Put", "app-upload"},
+		{"app.example.com", "/reports", "GET", "app-reports"},
+		{"app.example.com", "/reports", "HEAD", "app-reports"},
+		{"app.example.com", "/reports", "head", "app-reports"},
+		{"app.example.com", "/reports", "POST", "app"},
+		{"app.example.com", "/upload", "HEAD", "app"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.host+tt.path, func(t *testing.T) {
@@ -130,7 +139,7 @@ func TestBypassPaths(t *testing.T) {
 		{"/health/live", true},
 		{"/healthz", false},
 		{"/static/app.js", true},
-		{"/static", false},
+		{"/static", false}, // unlike path_prefix: a bypass is never widened
 		{"/staticfiles", false},
 		{"/public/docs", true},
 		{"/public/docs/a", true},

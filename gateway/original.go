@@ -68,7 +68,7 @@ func newOriginal(method, scheme, authority, uri string) (original, error) {
 		return original{}, err
 	}
 	return original{
-		method: strings.ToUpper(method), scheme: scheme, authority: authority,
+		method: upstreamMethod(method), scheme: scheme, authority: authority,
 		host: normalizeHost(authority), uri: uri, path: p,
 	}, nil
 }

@@ -18,6 +18,7 @@ type forwardState struct {
 	path     string   // the decoded path the policy approved (reqPath.path)
 	identity identity // empty for bypass
 	withID   bool
+	clientIP string // the client's address (trusted_proxies), for X-Real-IP
 }
 
 type forwardKey struct{}
@@ -83,15 +84,36 @@ func (s *proxySurface) retireRoutes(old, cur *table) {
 	}
 }
 
+// rewrite makes the request to r's upstream: the approved path, the
+// method the route was matched on, the forwarding headers, and the
+// identity headers when the decision sent them.
 func (s *proxySurface) rewrite(pr *httputil.ProxyRequest, r *route) {
 	st, _ := pr.In.Context().Value(forwardKey{}).(*forwardState)
+	if st == nil {
+		st = &forwardState{path: "/"}
+	}
+	// The method the route was matched on (docs/contract.md, "Routes:
+	// path_prefix and methods").
+	pr.Out.Method = upstreamMethod(pr.In.Method)
+	setUpstreamURL(pr, r, st.path)
+	s.setForwarded(pr, st.clientIP)
+	s.headers.strip(pr.Out.Header)
+	sanitizeUpgrade(pr.In.Method, pr.Out.Header)
+	// Under the configured name too: a browser may still hold the cookie
+	// from before the name was prefixed.
+	removeCookie(pr.Out.Header, s.sessionCookieName(), s.cfg.Session.CookieName)
+	removeCookie(pr.Out.Header, s.csrfCookieName())
+	if st.withID {
+		s.headers.set(pr.Out.Header, st.identity, false)
+	}
+}
+
+// setUpstreamURL points pr's outgoing request at r's upstream, with the
+// decoded path p the decision was made on.
+func setUpstreamURL(pr *httputil.ProxyRequest, r *route, p string) {
 	target := r.upstream
 	pr.Out.URL.Scheme = target.Scheme
 	pr.Out.URL.Host = target.Host
-	p := "/"
-	if st != nil {
-		p = st.path
-	}
 	pr.Out.URL.Path = joinPath(target.Path, p)
 	pr.Out.URL.RawPath = ""
 	if target.RawQuery != "" && pr.Out.URL.RawQuery != "" {
@@ -104,8 +126,13 @@ func (s *proxySurface) rewrite(pr *httputil.ProxyRequest, r *route) {
 	} else {
 		pr.Out.Host = ""
 	}
+}
 
-	// X-Forwarded-*: keep a trusted proxy's chain, else start fresh.
+// setForwarded sets the headers that say where the request came from:
+// X-Forwarded-* (a trusted proxy's chain kept, else started fresh) and
+// X-Real-IP (clientIP); the other headers apps read as the proxy's are
+// deleted (proxyOwnedHeaders).
+func (s *proxySurface) setForwarded(pr *httputil.ProxyRequest, clientIP string) {
 	trusted := s.peerTrusted(pr.In)
 	if trusted {
 		if xff := pr.In.Header["X-Forwarded-For"]; len(xff) > 0 {
@@ -121,16 +148,7 @@ func (s *proxySurface) rewrite(pr *httputil.ProxyRequest, r *route) {
 			pr.Out.Header.Set("X-Forwarded-Host", v)
 		}
 	}
-
-	s.headers.strip(pr.Out.Header)
-	sanitizeUpgrade(pr.In.Method, pr.Out.Header)
-	// Under the configured name too: a browser may still hold the cookie
-	// from before the name was prefixed.
-	removeCookie(pr.Out.Header, s.sessionCookieName(), s.cfg.Session.CookieName)
-	removeCookie(pr.Out.Header, s.csrfCookieName())
-	if st != nil && st.withID {
-		s.headers.set(pr.Out.Header, st.identity, false)
-	}
+	setProxyOwnedHeaders(pr.Out.Header, clientIP)
 }
 
 // joinPath appends the request path to the upstream's base path.
@@ -203,7 +221,7 @@ func (s *proxySurface) proxy(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	s.forward(c, ok.route, &forwardState{path: rp.path, identity: ok.id, withID: ok.withID})
+	s.forward(c, ok.route, &forwardState{path: rp.path, identity: ok.id, withID: ok.withID, clientIP: c.ClientIP()})
 	return nil
 }
 

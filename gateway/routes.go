@@ -97,7 +97,7 @@ func compileRoutes(rs []config.Route) (*table, error) {
 		if len(r.Methods) > 0 {
 			cr.methods = make(map[string]bool, len(r.Methods))
 			for _, m := range r.Methods {
-				cr.methods[strings.ToUpper(m)] = true
+				cr.methods[upstreamMethod(m)] = true
 			}
 		}
 		t.routes = append(t.routes, cr)
@@ -151,18 +151,41 @@ func (r *route) matchHost(host string) bool {
 // whose path prefix and methods fit wins.
 func (t *table) match(host, p, method string) *route {
 	for _, r := range t.routes {
-		if !r.matchHost(host) {
-			continue
+		if r.matchHost(host) && r.coversPath(p) && r.allowsMethod(method) {
+			return r
 		}
-		if !pathHasPrefix(p, r.prefix) {
-			continue
-		}
-		if r.methods != nil && !r.methods[method] {
-			continue
-		}
-		return r
 	}
 	return nil
+}
+
+// coversPath reports whether the route's path_prefix covers p: whole
+// segments (pathHasPrefix), and a prefix ending in "/" also covers the
+// path without that slash ("/admin/" covers "/admin"), which apps serve
+// as the same page or redirect (docs/contract.md, "Routes: path_prefix
+// and methods").
+func (r *route) coversPath(p string) bool {
+	n := len(p)
+	return pathHasPrefix(p, r.prefix) || len(r.prefix) == n+1 && r.prefix[n] == '/' && strings.HasPrefix(r.prefix, p)
+}
+
+// allowsMethod reports whether the route's methods cover method as apps
+// read it: in any case (upstreamMethod), and HEAD wherever GET is listed,
+// since frameworks answer HEAD with the GET handler (docs/contract.md,
+// "Routes: path_prefix and methods").
+func (r *route) allowsMethod(method string) bool {
+	if r.methods == nil {
+		return true
+	}
+	m := upstreamMethod(method)
+	return r.methods[m] || m == http.MethodHead && r.methods[http.MethodGet]
+}
+
+// upstreamMethod is method as routes are matched on it and as proxy mode
+// forwards it: upper-cased, as frameworks read it (docs/contract.md,
+// "Routes: path_prefix and methods"). It allocates only for a method that
+// is not upper-case already.
+func upstreamMethod(method string) string {
+	return strings.ToUpper(method)
 }
 
 // resolve returns the route for host and every reading of rp, and whether

@@ -224,3 +224,72 @@ func TestPathTricks(t *testing.T) {
 		})
 	}
 }
+
+// TestUntrustedRewriteHeadersNeverReachTheApp: headers that apps and
+// frameworks read as set by the proxy in front of them (the real path:
+// X-Original-URL / X-Rewrite-URL in Symfony < 3.4.14, Zend, IIS URL
+// Rewrite; the client's address; X-Forwarded-Port/Prefix; the identity
+// headers of other authenticating proxies) never reach the upstream as a
+// client sent them, in any spelling, from an untrusted client or through
+// a trusted proxy (which passes its clients' headers on); X-Real-IP is
+// the client address the gateway determined (docs/contract.md, "Proxy
+// mode").
+func TestUntrustedRewriteHeadersNeverReachTheApp(t *testing.T) {
+	t.Parallel()
+	sent := http.Header{
+		"X-Original-Url":     {"/admin/users"},
+		"x_rewrite_url":      {"/admin/users"},
+		"X-Real-Ip":          {"203.0.113.66"},
+		"True-Client-IP":     {"203.0.113.66"},
+		"X-Forwarded-Prefix": {"/admin"},
+		"X-FORWARDED-PORT":   {"8443"},
+		// Identity headers of other auth proxies (Authelia, oauth2-proxy).
+		"Remote-User":          {forged},
+		"REMOTE_GROUPS":        {"admins"},
+		"X-Forwarded-User":     {forged},
+		"X-Forwarded-Email":    {"mallory@evil.test"},
+		"X-Forwarded-Groups":   {"admins"},
+		"X-Auth-Request-Email": {"mallory@evil.test"},
+		"x-auth-request-user":  {forged},
+		"X-Remote-User":        {forged},
+	}
+	tests := []struct {
+		name     string
+		trusted  []string
+		xff      string // sent as X-Forwarded-For
+		wantReal string // X-Real-IP at the upstream
+	}{
+		{"untrusted peer", []string{"10.0.0.0/8"}, "198.51.100.9", "127.0.0.1"},
+		{"trusted proxy", []string{"127.0.0.1/32"}, "198.51.100.9", "198.51.100.9"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, setup{edit: func(cfg *config.Config, _ string) { cfg.Server.TrustedProxies = tt.trusted }})
+			signedIn := h.newClient(t)
+			signedIn.signIn(crmHost, alice)
+			for _, target := range []struct {
+				c          *client
+				host, path string
+				user       string
+			}{
+				{h.newClient(t), appHost, "/static/site.css", ""},
+				{signedIn, crmHost, "/deals", "alice"},
+			} {
+				hdr := sent.Clone()
+				hdr["X-Forwarded-For"] = []string{tt.xff}
+				target.c.do(request{host: target.host, path: target.path, accept: "application/json", header: hdr}).wantStatus(t, http.StatusOK)
+				seen := h.up.last(t).Header
+				for name := range sent {
+					if v := seen.Get(name); v != "" && name != "X-Real-Ip" {
+						t.Errorf("%s%s: the client's %s reached the upstream as %q", target.host, target.path, name, v)
+					}
+				}
+				if got := seen.Values("X-Real-Ip"); len(got) != 1 || got[0] != tt.wantReal {
+					t.Errorf("%s%s: X-Real-IP %q, want the client address %q", target.host, target.path, got, tt.wantReal)
+				}
+				checkIdentity(t, h, seen, target.user, "crm")
+			}
+		})
+	}
+}

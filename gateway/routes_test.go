@@ -1,0 +1,123 @@
+package gateway_test
+
+// Route matching as the apps behind the gateway read requests
+// (docs/contract.md, "Routes: path_prefix and methods"): the method in
+// any case, HEAD as GET, and "/admin/" covering "/admin".
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/gatehouse-auth/gatehouse/config"
+)
+
+// withAppRoutes replaces app.example.com's routes with rs (upstream
+// filled in).
+func withAppRoutes(t *testing.T, rs ...config.Route) *harness {
+	t.Helper()
+	return newHarness(t, setup{edit: func(cfg *config.Config, up string) {
+		var keep []config.Route
+		for _, r := range cfg.Routes {
+			if r.Host != appHost {
+				keep = append(keep, r)
+			}
+		}
+		for _, r := range rs {
+			r.Host = appHost
+			if r.Policy != "deny" {
+				r.Upstream = up
+			}
+			keep = append(keep, r)
+		}
+		cfg.Routes = keep
+	}})
+}
+
+// TestLowercaseMethodMatchesMethodRoute: a route limited to methods
+// (config forces them upper-case) also takes the same method in lower
+// case, which Go's server accepts and frameworks that upper-case the
+// method (Symfony/Laravel, Django, Werkzeug, ASP.NET Core routing) run as
+// that method; proxy mode forwards the method it matched on, upper-cased.
+func TestLowercaseMethodMatchesMethodRoute(t *testing.T) {
+	t.Parallel()
+	h := withAppRoutes(t,
+		config.Route{Name: "site", PathPrefix: "/", Policy: "bypass"},
+		config.Route{Name: "api-write", PathPrefix: "/api", Policy: "two_factor", Methods: []string{"POST", "PUT", "PATCH", "DELETE"}},
+	)
+	anon := h.newClient(t)
+	for _, m := range []string{"DELETE", "delete", "Delete", "pUt"} {
+		before := h.up.count()
+		r := anon.do(request{method: m, host: appHost, path: "/api/items/1", accept: "application/json"})
+		if r.status != http.StatusUnauthorized || h.up.count() != before {
+			t.Errorf("anonymous %s /api/items/1: %d, upstream reached %t; want 401 from the two_factor route", m, r.status, h.up.count() != before)
+		}
+		if r := anon.traefik("https", appHost, "/api/items/1", m, ""); r.status != http.StatusUnauthorized {
+			t.Errorf("forward-auth, anonymous %s /api/items/1: %d, want 401", m, r.status)
+		}
+	}
+	// The bypassed read is forwarded as the method it was matched on.
+	anon.do(request{method: "get", host: appHost, path: "/api/items/1", accept: "application/json"}).wantStatus(t, http.StatusOK)
+	if got := h.up.last(t).Method; got != http.MethodGet {
+		t.Errorf("upstream saw method %q for a \"get\", want GET", got)
+	}
+}
+
+// TestHeadIsCoveredByGetRoute: a route whose methods include GET also
+// takes HEAD, in proxy mode and forward-auth; Go's ServeMux ("GET /x"),
+// Express, Flask and Django all run the GET handler for HEAD.
+func TestHeadIsCoveredByGetRoute(t *testing.T) {
+	t.Parallel()
+	h := withAppRoutes(t,
+		config.Route{Name: "site", PathPrefix: "/", Policy: "bypass"},
+		config.Route{Name: "reports", PathPrefix: "/reports", Policy: "two_factor", Methods: []string{"GET", "POST"}},
+	)
+	anon := h.newClient(t)
+	for _, m := range []string{http.MethodGet, http.MethodHead, "head"} {
+		before := h.up.count()
+		r := anon.do(request{method: m, host: appHost, path: "/reports/q3", accept: "application/json"})
+		if r.status != http.StatusUnauthorized || h.up.count() != before {
+			t.Errorf("anonymous %s /reports/q3: %d, upstream reached %t; want 401 from the two_factor route", m, r.status, h.up.count() != before)
+		}
+		if r := anon.traefik("https", appHost, "/reports/q3", m, ""); r.status != http.StatusUnauthorized {
+			t.Errorf("forward-auth, anonymous %s /reports/q3: %d, want 401", m, r.status)
+		}
+		if r := anon.nginx("https://"+appHost+"/reports/q3", m, nil); r.status != http.StatusUnauthorized {
+			t.Errorf("auth-request, anonymous %s /reports/q3: %d, want 401", m, r.status)
+		}
+	}
+	// Methods the route does not list still fall through to the site.
+	anon.do(request{method: http.MethodDelete, host: appHost, path: "/reports/q3", accept: "application/json"}).wantStatus(t, http.StatusOK)
+}
+
+// TestPrefixWithTrailingSlashCoversBarePath: path_prefix "/admin/" also
+// covers "/admin" itself, which most apps serve as the same page (Express
+// non-strict routing, Rails) or redirect from; in proxy mode and
+// forward-auth alike.
+func TestPrefixWithTrailingSlashCoversBarePath(t *testing.T) {
+	t.Parallel()
+	h := withAppRoutes(t,
+		config.Route{Name: "app", PathPrefix: "/", Policy: "password"},
+		config.Route{Name: "admin", PathPrefix: "/admin/", Policy: "two_factor", Groups: []string{"admins"}},
+	)
+	c := h.newClient(t)
+	c.signIn(appHost, bob) // password only, not an admin
+	for _, tc := range []struct {
+		path string
+		want int
+	}{
+		{"/admin/users", http.StatusForbidden},
+		{"/admin/", http.StatusForbidden},
+		{"/admin", http.StatusForbidden},
+		{"/administrator", http.StatusOK}, // whole segments still
+		{"/admins", http.StatusOK},
+	} {
+		before := h.up.count()
+		r := c.get(appHost, tc.path)
+		if r.status != tc.want || (h.up.count() != before) != (tc.want == http.StatusOK) {
+			t.Errorf("bob %s: %d (upstream reached %t), want %d", tc.path, r.status, h.up.count() != before, tc.want)
+		}
+		if r := c.traefik("https", appHost, tc.path, "", ""); r.status != tc.want {
+			t.Errorf("forward-auth, bob %s: %d, want %d", tc.path, r.status, tc.want)
+		}
+	}
+}
