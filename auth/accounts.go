@@ -121,9 +121,12 @@ type NewAccount struct {
 
 // ValidateAccount checks a sign-up and returns the normalised user (phone
 // in E.164, email and username lower-cased) or an *InputError (which
-// unwraps to FieldErrors) naming every bad field.
+// unwraps to FieldErrors) naming every bad field. The user's email is
+// marked unverified: the person chose it, nobody vouched for it
+// (docs/contract.md, "Sign-up").
 func ValidateAccount(in NewAccount, policy PasswordPolicy, defaultRegion string) (*User, error) {
 	u, errs := validateProfile(in, defaultRegion, true)
+	u.EmailUnverified = true
 	if p := policy.Check(in.Password, u); p.ID != "" {
 		errs["password"] = p
 	}
@@ -161,7 +164,7 @@ func validateProfile(in NewAccount, defaultRegion string, needPhone bool) (*User
 	}
 	if u.Email == "" {
 		errs["email"] = Problem{ID: "field.email.required", Text: "Enter your email address."}
-	} else if a, err := mail.ParseAddress(u.Email); err != nil || a.Address != u.Email || !strings.Contains(u.Email, ".") || len(u.Email) > 254 {
+	} else if !ValidEmail(u.Email) {
 		errs["email"] = Problem{ID: "field.email.invalid", Text: "Enter a valid email address, like name@example.com."}
 	}
 	if needPhone || strings.TrimSpace(in.Phone) != "" {
@@ -175,6 +178,14 @@ func validateProfile(in NewAccount, defaultRegion string, needPhone bool) (*User
 		errs["name"] = Problem{ID: "field.name.format", Text: "Use at most 100 characters, on one line."}
 	}
 	return u, errs
+}
+
+// ValidEmail reports whether email, already trimmed and lower-cased, is
+// an address the gateway accepts: a bare addr-spec (RFC 5322) with a dot,
+// at most 254 characters.
+func ValidEmail(email string) bool {
+	a, err := mail.ParseAddress(email)
+	return err == nil && a.Address == email && strings.Contains(email, ".") && len(email) <= 254
 }
 
 // GroupsProblem is what is wrong with a list ValidateGroups refuses.

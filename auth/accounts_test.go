@@ -79,3 +79,18 @@ func TestPasswordPolicyCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestSignupEmailIsUnverified: the email a person signs up with is
+// theirs, not vouched for, and never asserted; an administrator's
+// invitation is (docs/contract.md, "Sign-up").
+func TestSignupEmailIsUnverified(t *testing.T) {
+	u, err := auth.ValidateAccount(auth.NewAccount{Username: "mallory", Email: "cfo@corp.example", Password: "a fine long passphrase", Phone: "+12015550177"},
+		auth.PasswordPolicy{MinLength: 8}, "")
+	if err != nil || !u.EmailUnverified || u.AssertedEmail() != "" {
+		t.Fatalf("sign-up: %+v, %v; want the email unverified and not asserted", u, err)
+	}
+	v, err := auth.ValidateInvite(auth.NewAccount{Username: "erin", Email: "erin@example.com"}, nil, "")
+	if err != nil || v.EmailUnverified || v.AssertedEmail() != "erin@example.com" {
+		t.Fatalf("invitation: %+v, %v; want the email vouched for", v, err)
+	}
+}

@@ -23,6 +23,11 @@ type User struct {
 	// for password and code until one does (docs/contract.md, "Admin
 	// console").
 	PhoneUnproved bool
+	// EmailUnverified says the email is one the account's person gave
+	// themselves (at sign-up), not one an administrator set: Gatehouse
+	// sends no mail, so nothing proved it, and it is never asserted to
+	// an upstream (AssertedEmail; docs/contract.md, "Identity headers").
+	EmailUnverified bool
 	// Generation is the account's credential generation, set by the
 	// backend: it changes whenever the password, the phone number or the
 	// disabled flag changes (docs/contract.md, "Sessions end when
@@ -47,6 +52,18 @@ func CredentialGeneration(u *User) string {
 	h.Write([]byte(strconv.FormatBool(u.Disabled)))
 	sum := h.Sum(nil)
 	return base64.RawURLEncoding.EncodeToString(sum[:12])
+}
+
+// AssertedEmail is the email the gateway tells upstreams and
+// forward-auth callers (X-Auth-Email, the assertion's "email"): the
+// account's email when an administrator vouched for it, "" when its
+// person chose it (EmailUnverified; docs/contract.md, "Identity
+// headers").
+func (u *User) AssertedEmail() string {
+	if u.EmailUnverified {
+		return ""
+	}
+	return u.Email
 }
 
 // InGroup reports whether the user is a member of any of groups.

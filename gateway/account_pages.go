@@ -106,6 +106,7 @@ func (s *pagesSurface) toLogin(c *gin.Context, confirm bool) {
 func (s *pagesSurface) renderAccount(c *gin.Context, status int, sess *auth.Session, u *auth.User, d pageData) {
 	d.Title = "account.title"
 	d.Username, d.Email, d.Name = u.Username, u.Email, u.DisplayName
+	d.EmailUnverified = u.EmailUnverified
 	d.Phone = auth.MaskPhone(u.Phone)
 	d.CanEdit = s.registry != nil
 	switch {

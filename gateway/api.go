@@ -165,7 +165,7 @@ func (s *apiSurface) apiSession(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{
 		"user":       u.Username,
 		"name":       u.DisplayName,
-		"email":      u.Email,
+		"email":      u.AssertedEmail(), // as X-Auth-Email (docs/contract.md, "HTTP endpoints")
 		"groups":     groups,
 		"methods":    sess.Methods(),
 		"expires_at": sess.ExpiresAt().UTC(),

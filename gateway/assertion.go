@@ -17,9 +17,10 @@ import (
 // the people active, not with their sessions. An entry is only reused
 // while everything it asserts (email, name, groups; the phone header too)
 // is still what the user record says, so a changed user (a users.yaml
-// reload) gets a new token at once. A hit allocates nothing: the entry
-// holds the whole identity, its header values already joined, and the
-// array of header values every check it answers shares (identity.values).
+// reload, an email vouched for since) gets a new token at once. A hit
+// allocates nothing: the entry holds the whole identity, its header
+// values already joined, and the array of header values every check it
+// answers shares (identity.values).
 type assertionCache struct {
 	signer *auth.Signer
 	ttl    time.Duration
@@ -103,19 +104,20 @@ func sessionMethods(s *auth.Session) ([]string, string) {
 // session only contributes its proved methods.
 func (a *assertionCache) identity(sess *auth.Session, route string, u *auth.User) (identity, error) {
 	amr, methods := sessionMethods(sess)
+	email := u.AssertedEmail() // "" for an email nobody vouched for (docs/contract.md, "Identity headers")
 	now := a.clock.Now()
 	key := assertionKey{route, u.Username, methods}
 
 	a.mu.RLock()
 	e := a.entries[key]
 	a.mu.RUnlock()
-	if e != nil && now.Before(e.renewAt) && e.id.email == u.Email && e.id.name == u.DisplayName && e.id.phone == u.Phone && slices.Equal(e.groups, u.Groups) {
+	if e != nil && now.Before(e.renewAt) && e.id.email == email && e.id.name == u.DisplayName && e.id.phone == u.Phone && slices.Equal(e.groups, u.Groups) {
 		return e.id, nil
 	}
 	tok, _, err := a.signer.Sign(auth.Assertion{
 		Subject:  u.Username,
 		Audience: route,
-		Email:    u.Email,
+		Email:    email,
 		Name:     u.DisplayName,
 		Groups:   u.Groups,
 		AMR:      amr,
@@ -126,7 +128,7 @@ func (a *assertionCache) identity(sess *auth.Session, route string, u *auth.User
 	e = &cachedAssertion{
 		id: identity{
 			user:      u.Username,
-			email:     u.Email,
+			email:     email,
 			name:      u.DisplayName,
 			phone:     u.Phone,
 			groups:    strings.Join(u.Groups, ","),

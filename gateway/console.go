@@ -90,13 +90,17 @@ func (s *consoleSurface) adminSession(c *gin.Context) (*auth.User, error) {
 
 // userView is an account as the admin API shows it: the phone masked.
 type userView struct {
-	Username string   `json:"username"`
-	Name     string   `json:"name,omitempty"`
-	Email    string   `json:"email,omitempty"`
-	Phone    string   `json:"phone,omitempty"`
-	Groups   []string `json:"groups"`
-	Disabled bool     `json:"disabled,omitempty"`
-	Force2FA bool     `json:"force_two_factor,omitempty"`
+	Username string `json:"username"`
+	Name     string `json:"name,omitempty"`
+	Email    string `json:"email,omitempty"`
+	// EmailUnverified: the email is the person's own from sign-up, never
+	// asserted until an administrator sets it (docs/contract.md, "Admin
+	// console").
+	EmailUnverified bool     `json:"email_unverified,omitempty"`
+	Phone           string   `json:"phone,omitempty"`
+	Groups          []string `json:"groups"`
+	Disabled        bool     `json:"disabled,omitempty"`
+	Force2FA        bool     `json:"force_two_factor,omitempty"`
 }
 
 func viewOf(u *auth.User) userView {
@@ -104,7 +108,8 @@ func viewOf(u *auth.User) userView {
 	if g == nil {
 		g = []string{}
 	}
-	return userView{Username: u.Username, Name: u.DisplayName, Email: u.Email, Phone: auth.MaskPhone(u.Phone), Groups: g, Disabled: u.Disabled, Force2FA: u.ForceTwoFactor}
+	return userView{Username: u.Username, Name: u.DisplayName, Email: u.Email, EmailUnverified: u.EmailUnverified,
+		Phone: auth.MaskPhone(u.Phone), Groups: g, Disabled: u.Disabled, Force2FA: u.ForceTwoFactor}
 }
 
 // userPager is a user backend that reads its accounts a page at a time

@@ -50,12 +50,15 @@ type pageData struct {
 	PhoneExample  string
 	PhoneNational bool
 
-	Fields   map[string]string // per-field problems
-	Errors   []fieldError      // the same, in page order, when several
-	Form     map[string]string // values to put back in a form
-	Email    string
-	Name     string
-	NewPhone string // during a phone change, the whole number as people read it
+	Fields map[string]string // per-field problems
+	Errors []fieldError      // the same, in page order, when several
+	Form   map[string]string // values to put back in a form
+	Email  string
+	// EmailUnverified says Email is the person's own, which apps are not
+	// told (docs/contract.md, "Identity headers").
+	EmailUnverified bool
+	Name            string
+	NewPhone        string // during a phone change, the whole number as people read it
 	// NewPhoneE164 is the same number, for the form that sends a new code.
 	NewPhoneE164 string
 	CanEdit      bool // the user backend accepts changes

@@ -3,6 +3,7 @@ package storeusers
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 )
@@ -80,6 +81,42 @@ func (b *Backend) SetPhone(ctx context.Context, username, phone string) error {
 	if old != "" {
 		if _, err := b.st.Delete(ctx, phoneKey(old)); err != nil {
 			return fmt.Errorf("storeusers: release old phone: %w", err)
+		}
+	}
+	return nil
+}
+
+// SetEmail gives an active account the email an administrator vouches
+// for (lower-cased; it must not belong to another account): setting it,
+// even to the email the account has, clears auth.User.EmailUnverified
+// (docs/contract.md, "Sign-up"). Sessions are left alone: the email is
+// no credential.
+func (b *Backend) SetEmail(ctx context.Context, username, email string) error {
+	email = strings.ToLower(strings.TrimSpace(email))
+	r, err := b.get(ctx, username)
+	if err != nil {
+		return err
+	}
+	if r.Pending {
+		return auth.ErrUserNotFound
+	}
+	old := r.Email
+	if email != old && email != "" {
+		ok, err := b.st.SetNX(ctx, emailKey(email), []byte(r.Username), auth.Forever)
+		if err != nil {
+			return fmt.Errorf("storeusers: claim email: %w", err)
+		}
+		if !ok {
+			return &auth.ConflictError{Field: "email"}
+		}
+	}
+	r.Email, r.EmailUnverified = email, false
+	if err := b.put(ctx, r, auth.Forever); err != nil {
+		return err
+	}
+	if old != "" && old != email {
+		if _, err := b.st.Delete(ctx, emailKey(old)); err != nil {
+			return fmt.Errorf("storeusers: release old email: %w", err)
 		}
 	}
 	return nil

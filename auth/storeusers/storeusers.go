@@ -56,8 +56,12 @@ type record struct {
 	Disabled       bool     `json:"disabled,omitempty"`
 	ForceTwoFactor bool     `json:"force_two_factor,omitempty"`
 	PhoneUnproved  bool     `json:"phone_unproved,omitempty"`
-	Pending        bool     `json:"pending,omitempty"`
-	Created        int64    `json:"created"`
+	// EmailUnverified (auth.User.EmailUnverified) is written for an
+	// email its person gave at sign-up; records written before it existed
+	// have none and read as vouched for (docs/contract.md, "Sign-up").
+	EmailUnverified bool  `json:"email_unverified,omitempty"`
+	Pending         bool  `json:"pending,omitempty"`
+	Created         int64 `json:"created"`
 	// Generation is the credential generation (auth.User.Generation): a
 	// new random value whenever the password, phone or disabled flag is
 	// set, so that even setting one back to what it was ends the sessions
@@ -70,7 +74,8 @@ func (r *record) user() *auth.User {
 	return &auth.User{
 		Username: r.Username, DisplayName: r.DisplayName, Email: r.Email, Phone: r.Phone,
 		Groups: append([]string(nil), r.Groups...), PasswordHash: r.Password,
-		Disabled: r.Disabled, ForceTwoFactor: r.ForceTwoFactor, PhoneUnproved: r.PhoneUnproved && r.Phone != "", Generation: r.generation(),
+		Disabled: r.Disabled, ForceTwoFactor: r.ForceTwoFactor, PhoneUnproved: r.PhoneUnproved && r.Phone != "",
+		EmailUnverified: r.EmailUnverified && r.Email != "", Generation: r.generation(),
 	}
 }
 
@@ -100,7 +105,8 @@ func fromUser(u *auth.User, pending bool) (*record, error) {
 	r := &record{
 		Username: u.Username, DisplayName: u.DisplayName, Email: strings.ToLower(u.Email), Phone: u.Phone,
 		Groups: append([]string(nil), u.Groups...), Password: u.PasswordHash,
-		Disabled: u.Disabled, ForceTwoFactor: u.ForceTwoFactor, PhoneUnproved: u.PhoneUnproved, Pending: pending, Created: time.Now().Unix(),
+		Disabled: u.Disabled, ForceTwoFactor: u.ForceTwoFactor, PhoneUnproved: u.PhoneUnproved, EmailUnverified: u.EmailUnverified,
+		Pending: pending, Created: time.Now().Unix(),
 	}
 	return r, r.newGeneration()
 }

@@ -27,6 +27,7 @@ works with users.backend: file, where it writes users.file, creating it):
   show USERNAME              show one account
   delete USERNAME            delete an account
   set-phone USERNAME PHONE   change the phone number
+  set-email USERNAME EMAIL   set the email, vouching for it: a sign-up's own email is not sent to apps until then
   set-password USERNAME      change the password (stdin, as for add)
   disable USERNAME           refuse the account's logins
   enable USERNAME            allow them again
@@ -65,7 +66,7 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
 	}
-	want := map[string]int{"add": 1, "list": 0, "show": 1, "delete": 1, "set-phone": 2, "set-password": 1, "disable": 1, "enable": 1,
+	want := map[string]int{"add": 1, "list": 0, "show": 1, "delete": 1, "set-phone": 2, "set-email": 2, "set-password": 1, "disable": 1, "enable": 1,
 		"issue-recovery": 1, "reset-2fa": 1, "unban": 1, "sessions": 1, "revoke": 1, "bans": 0, "lift-ban": 1}
 	n, ok := want[sub]
 	if !ok {
@@ -181,6 +182,18 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 		_, err = fmt.Fprintf(stdout, "%s now has phone %s\n", arg, e164)
 		return err
+	case "set-email":
+		// An administrator's email is vouched for, and so asserted to
+		// apps (docs/contract.md, "Sign-up").
+		email := strings.ToLower(strings.TrimSpace(fs.Arg(1)))
+		if !auth.ValidEmail(email) {
+			return fmt.Errorf("%q is not an email address", fs.Arg(1))
+		}
+		if err := users.SetEmail(ctx, arg, email); err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(stdout, "%s now has email %s\n", arg, email)
+		return err
 	case "set-password":
 		u, err := users.Lookup(ctx, arg)
 		if err != nil {
@@ -215,6 +228,9 @@ func userFlags(u *auth.User) string {
 	}
 	if u.Phone == "" {
 		f = append(f, "no-phone")
+	}
+	if u.EmailUnverified {
+		f = append(f, "email-unverified")
 	}
 	return strings.Join(f, ",")
 }

@@ -80,6 +80,27 @@ hashing:
 	}
 	ok("", "enable", "-c", cfgPath, "ivy")
 	ok("", "delete", "-c", cfgPath, "ivy")
+
+	// A sign-up's own email is shown unverified until set-email vouches
+	// for it (docs/contract.md, "Sign-up").
+	ctx := context.Background()
+	if err := users.Reserve(ctx, &auth.User{Username: "sam", Email: "sam@example.com", PasswordHash: u.PasswordHash, EmailUnverified: true}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := users.Activate(ctx, "sam"); err != nil {
+		t.Fatal(err)
+	}
+	if out := ok("", "show", "-c", cfgPath, "sam"); !strings.Contains(out, "email-unverified") {
+		t.Errorf("show of a sign-up:\n%s", out)
+	}
+	fails("", "not an email address", "set-email", "-c", cfgPath, "sam", "nope")
+	ok("", "set-email", "-c", cfgPath, "sam", "Sam@Example.org")
+	if s, err := users.Lookup(ctx, "sam"); err != nil || s.Email != "sam@example.org" || s.EmailUnverified {
+		t.Errorf("after set-email: %+v, %v; want sam@example.org, vouched for", s, err)
+	}
+	if out := ok("", "show", "-c", cfgPath, "sam"); strings.Contains(out, "email-unverified") {
+		t.Errorf("show after set-email:\n%s", out)
+	}
 	fails("", "not found", "show", "-c", cfgPath, "ivy")
 
 	// The file backend is managed by editing users.yaml.
