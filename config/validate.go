@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net"
 	"net/netip"
@@ -586,7 +587,8 @@ func (v *validator) admin() {
 		v.add("admin.group", "required when admin.enabled is true: the group whose members may use the console")
 	}
 	v.positive("admin.max_auth_age", a.MaxAuthAge)
-	for cc, price := range a.SMSPrices {
+	for _, cc := range slices.Sorted(maps.Keys(a.SMSPrices)) { // problems in a stable order
+		price := a.SMSPrices[cc]
 		key := "admin.sms_prices." + cc
 		if cc != "default" {
 			v.region(key, cc)
