@@ -27,12 +27,13 @@ type verdictOK struct {
 
 // check is the one decision proxy mode and both forward-auth endpoints
 // make about a request (docs/contract.md, "Request paths", "Policies"):
-// the route for every reading of the path, then the route's policy
-// applied to r's session. It returns errBadPath, errNoRoute,
+// the route for every reading of the path and of the method (r's
+// method-override headers), then the route's policy applied to r's
+// session. It returns errBadPath, errBadMethod, errNoRoute,
 // errForbidden, a store error (fail closed) or a login error (see
 // isLoginError); observe times the session check.
 func (s *core) check(ctx context.Context, r *http.Request, t target, observe prometheus.Observer) (verdictOK, error) {
-	rt, bypassed, err := s.routes().resolve(t.host, &t.path, t.method)
+	rt, bypassed, err := s.routes().resolve(t.host, &t.path, t.method, methodOverrides(r.Header)...)
 	if err != nil {
 		return verdictOK{}, err
 	}

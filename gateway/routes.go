@@ -192,16 +192,46 @@ func upstreamMethod(method string) string {
 // the path is bypassed; a path whose readings lead to different routes or
 // bypass decisions is refused with errBadPath (docs/contract.md, "Request
 // paths"). A nil route with a nil error means no route covers it.
-func (t *table) resolve(host string, rp *reqPath, method string) (*route, bool, error) {
+//
+// overrides are the methods the request's method-override headers name
+// (methodOverrides): an app that honours them serves the request as that
+// method, so each must lead to the same route and bypass decision too,
+// or the request is refused with errBadMethod.
+func (t *table) resolve(host string, rp *reqPath, method string, overrides ...string) (*route, bool, error) {
 	rt := t.match(host, rp.path, method)
 	bypassed := rt != nil && (rt.policy == PolicyBypass || rt.isBypassed(rp.path))
+	same := func(p, m string) bool {
+		other := t.match(host, p, m)
+		return other == rt && (other == nil || (other.policy == PolicyBypass || other.isBypassed(p)) == bypassed)
+	}
 	for _, alt := range rp.alts {
-		other := t.match(host, alt, method)
-		if other != rt || other != nil && (other.policy == PolicyBypass || other.isBypassed(alt)) != bypassed {
+		if !same(alt, method) {
 			return nil, false, errBadPath
 		}
 	}
+	for _, m := range overrides {
+		if !same(rp.path, m) {
+			return nil, false, errBadMethod
+		}
+	}
 	return rt, bypassed, nil
+}
+
+// methodOverrideNames are the headers frameworks read as the request's
+// real method (Rails and Rack, Laravel and Symfony, Express's
+// method-override, ASP.NET), matched in any case and with '_' for '-'.
+var methodOverrideNames = newHeaderNames("X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override")
+
+// methodOverrides returns the methods h's override headers name (nil for
+// none, which is every ordinary request: nothing is allocated).
+func methodOverrides(h http.Header) []string {
+	var out []string
+	for name, vs := range h {
+		if methodOverrideNames.has(name) {
+			out = append(out, vs...)
+		}
+	}
+	return out
 }
 
 // hostMatchesAny reports whether host is the host of a route (exact or

@@ -121,3 +121,36 @@ func TestPrefixWithTrailingSlashCoversBarePath(t *testing.T) {
 		}
 	}
 }
+
+// TestMethodOverrideIsDecidedToo: Rails, Laravel, Symfony, Express's
+// method-override and ASP.NET serve a POST carrying
+// X-HTTP-Method-Override: DELETE as a DELETE. Before, the decision was
+// made on the POST alone, so a route limited to DELETE was skipped. Now
+// every method an override header names (any case, '_' for '-') must be
+// decided alike, or the request is 400 bad_method (403 to nginx); an
+// override that changes nothing passes.
+func TestMethodOverrideIsDecidedToo(t *testing.T) {
+	t.Parallel()
+	h := withAppRoutes(t,
+		config.Route{Name: "site", PathPrefix: "/", Policy: "bypass"},
+		config.Route{Name: "api-delete", PathPrefix: "/api", Policy: "two_factor", Methods: []string{"DELETE"}},
+	)
+	anon := h.newClient(t)
+	for _, name := range []string{"X-HTTP-Method-Override", "x-http-method", "X_Method_Override"} {
+		before := h.up.count()
+		r := anon.do(request{method: http.MethodPost, host: appHost, path: "/api/items/1", accept: "application/json",
+			header: http.Header{name: {"delete"}}})
+		if r.status != http.StatusBadRequest || h.up.count() != before {
+			t.Errorf("anonymous POST with %s: delete: %d, upstream reached %t; want 400 bad_method", name, r.status, h.up.count() != before)
+		}
+		fa := anon.do(request{host: authHost, path: prefix + "/authz/forward-auth", header: http.Header{
+			"X-Forwarded-Proto": {"https"}, "X-Forwarded-Host": {appHost}, "X-Forwarded-Uri": {"/api/items/1"},
+			"X-Forwarded-Method": {"POST"}, name: {"DELETE"},
+		}})
+		if fa.status == http.StatusOK {
+			t.Errorf("forward-auth, POST with %s: DELETE answered 200", name)
+		}
+	}
+	anon.do(request{method: http.MethodPost, host: appHost, path: "/api/items/1", accept: "application/json",
+		header: http.Header{"X-HTTP-Method-Override": {"PATCH"}}}).wantStatus(t, http.StatusOK)
+}
