@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -121,6 +122,11 @@ func checkDecoded(p string) error {
 			if folded[i] < utf8.RuneSelf {
 				return errBadPath
 			}
+		}
+		// Nor one whose upper or lower case is ASCII (the dotless ı is I
+		// to .NET's case-insensitive comparison, which NFKC leaves alone).
+		if unicode.ToUpper(r) < utf8.RuneSelf || unicode.ToLower(r) < utf8.RuneSelf {
+			return errBadPath
 		}
 	}
 	return nil

@@ -114,6 +114,8 @@ var Cases = []Case{
 	{"/public/%ef%bc%8fadmin", true, "fullwidth solidus alone"},
 	{"/public/%e2%80%a4%e2%80%a4/admin", true, "one dot leader (NFKC reads .)"},
 	{"/%ef%bd%81dmin/x", true, "fullwidth letter (NFKC reads /admin)"},
+	{"/adm%c4%b1n/x", true, "dotless i (.NET's case-insensitive comparison reads /ADMIN)"},
+	{"/%e2%84%aadmin/x", true, "Kelvin sign (lower case k)"},
 
 	// Query, fragment and other delimiters.
 	{"/public/x?y=/../admin/", false, "dot-dot in the query is not the path (CVE-2025-54576 oauth2-proxy)"},
