@@ -398,8 +398,14 @@ type Route struct {
 	// PhishingResistant asks, on a two_factor route, for a passkey as the
 	// second factor, which no recovery code replaces (docs/contract.md,
 	// "Passkeys").
-	PhishingResistant bool          `yaml:"phishing_resistant"`
-	Timeouts          RouteTimeouts `yaml:"timeouts"`
+	PhishingResistant bool `yaml:"phishing_resistant"`
+	// CaseInsensitivePaths says the upstream reads paths without regard
+	// to case (IIS, ASP.NET, Express by default): path_prefix and
+	// bypass_paths then match in any case, so /ADMIN is decided as /admin
+	// (docs/contract.md, "Routes: path_prefix and methods"). Every route
+	// of one upstream must agree.
+	CaseInsensitivePaths bool          `yaml:"case_insensitive_paths"`
+	Timeouts             RouteTimeouts `yaml:"timeouts"`
 	// Cache is what the gateway does to the cacheability of the answers
 	// it forwards to signed-in requests: RouteCacheNoStore (the default,
 	// "" too) or RouteCacheAllow.

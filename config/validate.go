@@ -710,6 +710,7 @@ func (v *validator) identity() {
 }
 
 func (v *validator) routes() {
+	v.routesAgreeOnCase()
 	names := map[string]int{}
 	// Two routes may share a host and path prefix only when their methods
 	// lists are both set and do not overlap (GET to one, POST to another).

@@ -43,7 +43,10 @@ type route struct {
 	second []string
 	// phishing asks for a passkey as the second factor, with no
 	// recovery code in its place (routes[].phishing_resistant).
-	phishing   bool
+	phishing bool
+	// fold matches prefix and bypass in any case: the upstream reads
+	// paths so (routes[].case_insensitive_paths).
+	fold       bool
 	app        bool // account routes: the account has an authenticator app
 	keys       bool // account routes: the account has a passkey
 	upstream   *url.URL
@@ -77,6 +80,7 @@ func compileRoutes(rs []config.Route) (*table, error) {
 			maxAuthAge: r.MaxAuthAge,
 			second:     secondFactorsOf(r.SecondFactors),
 			phishing:   r.PhishingResistant,
+			fold:       r.CaseInsensitivePaths,
 			upstream:   u,
 			preserve:   r.PreserveHost,
 			cacheAllow: r.Cache == config.RouteCacheAllow,
@@ -165,7 +169,7 @@ func (t *table) match(host, p, method string) *route {
 // and methods").
 func (r *route) coversPath(p string) bool {
 	n := len(p)
-	return pathHasPrefix(p, r.prefix) || len(r.prefix) == n+1 && r.prefix[n] == '/' && strings.HasPrefix(r.prefix, p)
+	return segmentPrefix(p, r.prefix, r.fold) || len(r.prefix) == n+1 && r.prefix[n] == '/' && hasPrefix(r.prefix, p, r.fold)
 }
 
 // allowsMethod reports whether the route's methods cover method as apps
@@ -248,7 +252,7 @@ func (t *table) hostMatchesAny(host string) bool {
 // isBypassed reports whether p is under one of the route's bypass_paths.
 func (r *route) isBypassed(p string) bool {
 	for _, b := range r.bypass {
-		if pathHasPrefix(p, b) {
+		if segmentPrefix(p, b, r.fold) {
 			return true
 		}
 	}
@@ -258,14 +262,28 @@ func (r *route) isBypassed(p string) bool {
 // pathHasPrefix matches whole segments: "/admin" matches "/admin" and
 // "/admin/x" but not "/administrator"; a prefix ending in "/" matches
 // everything below it.
-func pathHasPrefix(p, prefix string) bool {
+func pathHasPrefix(p, prefix string) bool { return segmentPrefix(p, prefix, false) }
+
+// segmentPrefix is pathHasPrefix, in any case when fold (a route whose
+// upstream reads paths so: "/ADMIN" is under "/admin"). Paths never hold
+// a character whose case is ASCII but itself is not (checkDecoded), so
+// folding byte for byte is folding as such an app does.
+func segmentPrefix(p, prefix string, fold bool) bool {
 	if prefix == "/" || prefix == "" {
 		return true
 	}
-	if !strings.HasPrefix(p, prefix) {
+	if !hasPrefix(p, prefix, fold) {
 		return false
 	}
 	return len(p) == len(prefix) || prefix[len(prefix)-1] == '/' || p[len(prefix)] == '/'
+}
+
+// hasPrefix is strings.HasPrefix, without regard to case when fold.
+func hasPrefix(s, prefix string, fold bool) bool {
+	if !fold {
+		return strings.HasPrefix(s, prefix)
+	}
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // normalizeHost lower-cases host and strips a port and a trailing dot.

@@ -154,3 +154,52 @@ func TestMethodOverrideIsDecidedToo(t *testing.T) {
 	anon.do(request{method: http.MethodPost, host: appHost, path: "/api/items/1", accept: "application/json",
 		header: http.Header{"X-HTTP-Method-Override": {"PATCH"}}}).wantStatus(t, http.StatusOK)
 }
+
+// TestCaseInsensitiveUpstreamDecidesAnyCase: IIS, ASP.NET and Express
+// (by default) serve /ADMIN as /admin. With case_insensitive_paths on the
+// routes of such an upstream, path_prefix and bypass_paths match in any
+// case, in proxy mode and forward-auth; before, /ADMIN/x fell to the
+// route for "/" and reached the app's admin pages as any signed-in
+// person. Without the setting matching stays exact (a case-sensitive app
+// serves /ADMIN as another page).
+func TestCaseInsensitiveUpstreamDecidesAnyCase(t *testing.T) {
+	t.Parallel()
+	for _, fold := range []bool{true, false} {
+		h := newHarness(t, setup{edit: func(cfg *config.Config, up string) {
+			var keep []config.Route
+			for _, r := range cfg.Routes {
+				if r.Host != appHost {
+					keep = append(keep, r)
+				}
+			}
+			keep = append(keep,
+				config.Route{Name: "site", Host: appHost, PathPrefix: "/", Upstream: up, Policy: "password", BypassPaths: []string{"/public"}},
+				config.Route{Name: "admin", Host: appHost, PathPrefix: "/admin", Upstream: up, Policy: "password", Groups: []string{"admins"}})
+			for i := range keep {
+				keep[i].CaseInsensitivePaths = fold // one upstream: every route alike
+			}
+			cfg.Routes = keep
+		}})
+		c := h.newClient(t)
+		c.login(appHost, bob).wantStatus(t, http.StatusOK) // signed in, not an admin
+		for _, p := range []string{"/ADMIN/x", "/Admin", "/aDmIn/users"} {
+			want := http.StatusForbidden
+			if !fold {
+				want = http.StatusOK
+			}
+			if r := c.do(request{method: http.MethodGet, host: appHost, path: p, accept: "application/json"}); r.status != want {
+				t.Errorf("case_insensitive_paths %t: bob GET %s: %d, want %d", fold, p, r.status, want)
+			}
+			if r := c.traefik("https", appHost, p, http.MethodGet, ""); r.status != want {
+				t.Errorf("case_insensitive_paths %t: forward-auth, bob %s: %d, want %d", fold, p, r.status, want)
+			}
+		}
+		want := http.StatusOK // bypassed
+		if !fold {
+			want = http.StatusUnauthorized
+		}
+		if r := h.newClient(t).do(request{method: http.MethodGet, host: appHost, path: "/PUBLIC/x", accept: "application/json"}); r.status != want {
+			t.Errorf("case_insensitive_paths %t: anonymous GET /PUBLIC/x: %d, want %d", fold, r.status, want)
+		}
+	}
+}
