@@ -229,7 +229,8 @@ func (l *Login) PasskeyRegisterFinish(ctx context.Context, c Client, sess *Sessi
 }
 
 // PasskeyRemove removes the passkey id of the signed-in user u of sess,
-// with the same fresh proofs as registering one (freshKeyProofs).
+// with the same fresh proofs as registering one (freshKeyProofs), and
+// ends u's other sessions that a passkey signed in.
 func (l *Login) PasskeyRemove(ctx context.Context, c Client, sess *Session, u *User, id string) error {
 	if l.d.Passkeys == nil {
 		return ErrPasskeysUnavailable
@@ -241,24 +242,39 @@ func (l *Login) PasskeyRemove(ctx context.Context, c Client, sess *Session, u *U
 	if err != nil {
 		return err
 	}
-	l.obs.Audit(ctx, c, Event{Name: "passkey_removed", User: u.Username, Attrs: []any{"key", k.Name}})
-	return nil
+	// A key is removed because it may be in someone else's hands: the
+	// account's other sessions that a passkey signed in end with it
+	// (which key did is not recorded).
+	n, err := l.d.Sessions.RevokeUserWith(ctx, u.Username, MethodHWK, sess.ID)
+	l.obs.Audit(ctx, c, Event{Name: "passkey_removed", User: u.Username, Attrs: []any{"key", k.Name, "sessions_revoked", n}})
+	return err
 }
 
-// RemovePasskeyOf removes user's passkey id without any proof: an
-// administrator's action (the caller authorises and audits it).
+// RemovePasskeyOf removes user's passkey id without any proof, and ends
+// every session of user that a passkey signed in: an administrator's
+// action (the caller authorises and audits it).
 func (l *Login) RemovePasskeyOf(ctx context.Context, user, id string) (Passkey, error) {
 	if l.d.Passkeys == nil {
 		return Passkey{}, ErrPasskeysUnavailable
 	}
-	return l.d.Passkeys.Remove(ctx, user, id)
+	k, err := l.d.Passkeys.Remove(ctx, user, id)
+	if err != nil {
+		return k, err
+	}
+	_, err = l.d.Sessions.RevokeUserWith(ctx, user, MethodHWK, "") // as PasskeyRemove, every one
+	return k, err
 }
 
-// RemoveTOTPOf removes user's authenticator app without any proof: an
-// administrator's action (the caller authorises and audits it).
+// RemoveTOTPOf removes user's authenticator app without any proof, and
+// ends every session of user that the app signed in: an administrator's
+// action (the caller authorises and audits it).
 func (l *Login) RemoveTOTPOf(ctx context.Context, user string) error {
 	if l.d.TOTP == nil {
 		return ErrTOTPUnavailable
 	}
-	return l.d.TOTP.Remove(ctx, user)
+	if err := l.d.TOTP.Remove(ctx, user); err != nil {
+		return err
+	}
+	_, err := l.d.Sessions.RevokeUserWith(ctx, user, MethodOTP, "") // as TOTPRemove, every one
+	return err
 }

@@ -268,7 +268,8 @@ func (l *Login) TOTPEnrolFinish(ctx context.Context, c Client, sess *Session, u 
 }
 
 // TOTPRemove removes the authenticator app of the signed-in user u of
-// sess, which takes the same fresh proofs as setting one up.
+// sess, which takes the same fresh proofs as setting one up, and ends
+// u's other sessions that the app signed in.
 func (l *Login) TOTPRemove(ctx context.Context, c Client, sess *Session, u *User) error {
 	if l.d.TOTP == nil {
 		return ErrTOTPUnavailable
@@ -279,6 +280,9 @@ func (l *Login) TOTPRemove(ctx context.Context, c Client, sess *Session, u *User
 	if err := l.d.TOTP.Remove(ctx, u.Username); err != nil {
 		return err
 	}
-	l.obs.Audit(ctx, c, Event{Name: "totp_removed", User: u.Username})
-	return nil
+	// As for a passkey: the account's other sessions that the app signed
+	// in end with it.
+	n, err := l.d.Sessions.RevokeUserWith(ctx, u.Username, MethodOTP, sess.ID)
+	l.obs.Audit(ctx, c, Event{Name: "totp_removed", User: u.Username, Attrs: []any{"sessions_revoked", n}})
+	return err
 }

@@ -96,6 +96,19 @@ func (m *Sessions) RevokeOne(ctx context.Context, user, handle string) (bool, er
 // RevokeUser deletes every session of user except the one with cookie
 // value except ("" = all) and returns how many it ended.
 func (m *Sessions) RevokeUser(ctx context.Context, user, except string) (int, error) {
+	return m.revokeWhere(ctx, user, except, "")
+}
+
+// RevokeUserWith is RevokeUser for the sessions that proved method only
+// (a factor removed because it may be in someone else's hands:
+// docs/contract.md, "Passkeys", "Authenticator apps").
+func (m *Sessions) RevokeUserWith(ctx context.Context, user, method, except string) (int, error) {
+	return m.revokeWhere(ctx, user, except, method)
+}
+
+// revokeWhere deletes user's sessions but except's, those that proved
+// method when it is not "".
+func (m *Sessions) revokeWhere(ctx context.Context, user, except, method string) (int, error) {
 	if m.sets == nil {
 		return 0, nil
 	}
@@ -113,6 +126,15 @@ func (m *Sessions) RevokeUser(ctx context.Context, user, except string) (int, er
 		if key == keep {
 			continue
 		}
+		if method != "" {
+			proved, err := m.proved(ctx, key, method)
+			if err != nil {
+				return n, fmt.Errorf("session: revoke: %w", err)
+			}
+			if !proved {
+				continue
+			}
+		}
 		ok, err := m.kv.Delete(ctx, key)
 		if err != nil {
 			return n, fmt.Errorf("session: revoke: %w", err)
@@ -125,6 +147,24 @@ func (m *Sessions) RevokeUser(ctx context.Context, user, except string) (int, er
 		}
 	}
 	return n, nil
+}
+
+// proved reports whether the session under store key proved method; a
+// session gone or unreadable counts as having proved it (deleting it
+// loses nothing).
+func (m *Sessions) proved(ctx context.Context, key, method string) (bool, error) {
+	data, err := m.kv.Get(ctx, key)
+	if errors.Is(err, ErrNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	s, err := decodeSession(data)
+	if err != nil {
+		return true, nil
+	}
+	return s.Has(method, time.Time{}), nil
 }
 
 // userSessionsKey names the index of user's sessions: "su:" and the
