@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -66,11 +67,34 @@ func (s *authzSurface) readOriginal(c *gin.Context, read func(*http.Request) (or
 	if err != nil {
 		return original{}, err
 	}
-	if in && o.host == normalizeHost(s.publicURL.Host) {
+	if in && s.isPortalAuthority(o.authority) {
 		s.metrics.requests.WithLabelValues("", "portal").Inc()
 		return original{}, errPortal
 	}
 	return o, nil
+}
+
+// isPortalAuthority reports whether authority (host[:port], as the front
+// door sent it) is public_url's: the same host and, when a port is
+// written, public_url's port. Another site on the portal's host but
+// another port (auth.example.com:8443) is not the portal, and its
+// portal_prefix paths follow the routes.
+func (s *authzSurface) isPortalAuthority(authority string) bool {
+	if normalizeHost(authority) != normalizeHost(s.publicURL.Host) {
+		return false
+	}
+	_, port, err := net.SplitHostPort(authority)
+	if err != nil || port == "" {
+		return true // no port written: the default one, as browsers send it
+	}
+	want := s.publicURL.Port()
+	if want == "" {
+		want = "443"
+		if s.publicURL.Scheme == "http" {
+			want = "80"
+		}
+	}
+	return port == want
 }
 
 // pass answers an allowed check: 200 with the identity headers (every

@@ -180,6 +180,11 @@ func TestForwardAuthAsFrontDoorsSendIt(t *testing.T) {
 					t.Error("the portal prefix on an app host was allowed without a session")
 				}
 				ask(browser("GET", authHost, prefix+"-other/x", "")).wantError(t, http.StatusForbidden, "forbidden")
+				// Nor on another port of that host, another site
+				// (before: exempted on any port).
+				if r := ask(browser("GET", authHost+":8443", prefix+"/login", "")); r.status == http.StatusOK {
+					t.Error("the portal prefix on another port of public_url's host was allowed without a session")
+				}
 			})
 			t.Run("host with upper case, trailing dot and port", func(t *testing.T) {
 				r := ask(browser("GET", "CRM.Example.COM.:8443", "/deals", cookie(alices)))
