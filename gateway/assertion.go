@@ -32,9 +32,11 @@ type assertionCache struct {
 }
 
 // assertionKey is what an assertion is for: a route (its audience), a
-// user and the methods the session proved (its amr).
+// user and the methods the session proved, with whether its passkey
+// verified the person (its amr: "mfa" for a user-verified key alone).
 type assertionKey struct {
-	route, user, methods string
+	route, user string
+	methods     int // index of methodSets
 }
 
 type cachedAssertion struct {
@@ -84,9 +86,10 @@ var methodSets = func() (sets [2 << len(auth.SessionMethods)]struct {
 // uvBit marks, in a methodSets index, a user-verified passkey.
 const uvBit = 1 << len(auth.SessionMethods)
 
-// sessionMethods returns the amr of s's proved methods and their header
-// form (what Session.Methods returns, comma-joined), without allocating.
-func sessionMethods(s *auth.Session) ([]string, string) {
+// sessionMethods returns the amr of s's proved methods, their header
+// form (what Session.Methods returns, comma-joined) and their index in
+// methodSets, which tells the amr apart, without allocating.
+func sessionMethods(s *auth.Session) ([]string, string, int) {
 	i := 0
 	for bit, m := range auth.SessionMethods {
 		if s.Has(m, time.Time{}) {
@@ -96,17 +99,17 @@ func sessionMethods(s *auth.Session) ([]string, string) {
 	if s.HasVerifiedKey(time.Time{}) {
 		i |= uvBit
 	}
-	return methodSets[i].amr, methodSets[i].joined
+	return methodSets[i].amr, methodSets[i].joined, i
 }
 
 // identity returns the identity headers, with a valid signed assertion,
 // for user u of session sess on route, signing only when needed. The
 // session only contributes its proved methods.
 func (a *assertionCache) identity(sess *auth.Session, route string, u *auth.User) (identity, error) {
-	amr, methods := sessionMethods(sess)
+	amr, methods, set := sessionMethods(sess)
 	email := u.AssertedEmail() // "" for an email nobody vouched for (docs/contract.md, "Identity headers")
 	now := a.clock.Now()
-	key := assertionKey{route, u.Username, methods}
+	key := assertionKey{route, u.Username, set}
 
 	a.mu.RLock()
 	e := a.entries[key]
