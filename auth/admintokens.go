@@ -39,8 +39,13 @@ const adminTokenPrefix = "ghadm_"
 var tokenName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
 // ErrTokenName is a token name that is not 1 to 63 lower-case letters, digits and
-// dashes starting with a letter or digit.
-var ErrTokenName = errors.New("a token name is 1 to 63 lower-case letters, digits and dashes")
+// dashes starting with a letter or digit, or is "all".
+var ErrTokenName = errors.New(`a token name is 1 to 63 lower-case letters, digits and dashes, and not "all"`)
+
+// validTokenName reports whether name may name a token: "all" may not,
+// since its record would be the list of every token's name
+// (allTokensKey), which revoking it would delete.
+func validTokenName(name string) bool { return tokenName.MatchString(name) && name != "all" }
 
 // NewAdminTokens keeps tokens in st (which must keep sets) under names
 // keyed by key (Signer.DeriveKey("admin-token")); it panics on a short key.
@@ -60,7 +65,7 @@ const allTokensKey = "admtok:all"
 // not kept and cannot be shown again. A name in use is an ErrExists
 // conflict.
 func (a *AdminTokens) Create(ctx context.Context, name string, ttl time.Duration) (string, error) {
-	if !tokenName.MatchString(name) {
+	if !validTokenName(name) {
 		return "", ErrTokenName
 	}
 	if ttl <= 0 {
@@ -100,7 +105,7 @@ func (a *AdminTokens) Verify(ctx context.Context, token string) (string, error) 
 	if !ok || !found {
 		return "", ErrInvalidToken
 	}
-	if !tokenName.MatchString(name) {
+	if !validTokenName(name) {
 		return "", ErrInvalidToken
 	}
 	b, err := a.st.Get(ctx, tokenKey(name))
@@ -150,6 +155,9 @@ func (a *AdminTokens) List(ctx context.Context) ([]AdminToken, error) {
 
 // Revoke ends the token named name and reports whether it existed.
 func (a *AdminTokens) Revoke(ctx context.Context, name string) (bool, error) {
+	if !validTokenName(name) {
+		return false, ErrTokenName
+	}
 	ok, err := a.st.Delete(ctx, tokenKey(name))
 	if err != nil {
 		return false, err
