@@ -135,28 +135,6 @@ func (l *Login) setNewPassword(ctx context.Context, c Client, sess *Session, u *
 	return Step{Session: sess}, nil
 }
 
-// ForgetSecondFactors deletes what an account proves its second factor
-// with besides its phone: its authenticator app, its passkeys and its
-// recovery codes (an administrator deleting the account; docs/contract.md,
-// "Admin console"), so that a new account of the same name inherits none
-// of them, the one-time codes an administrator issued included.
-func (l *Login) ForgetSecondFactors(ctx context.Context, user string) error {
-	if l.d.Passkeys != nil {
-		if _, err := l.d.Passkeys.RemoveAll(ctx, user); err != nil {
-			return err
-		}
-	}
-	if l.d.TOTP != nil {
-		if err := l.d.TOTP.Remove(ctx, user); err != nil && !errors.Is(err, ErrTOTPNotEnrolled) {
-			return err
-		}
-	}
-	if l.d.Recovery != nil {
-		return l.d.Recovery.Forget(ctx, user)
-	}
-	return nil
-}
-
 // phoneProver is a user backend that records a phone number proved
 // (storeusers).
 type phoneProver interface {

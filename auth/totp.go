@@ -253,8 +253,16 @@ func (t *TOTP) Check(ctx context.Context, user, code string) error {
 
 // Remove deletes user's authenticator app (and any enrolment in progress).
 func (t *TOTP) Remove(ctx context.Context, user string) error {
-	_, _ = t.kv.Delete(ctx, t.pendingKey(user))
-	ok, err := t.kv.Delete(ctx, t.key(user))
+	return forgetTOTP(ctx, t.kv, t.names.key, user)
+}
+
+// forgetTOTP deletes user's app, and one being set up, from kv, its keys
+// named with nameKey as NewTOTP names them: it needs no secret key, so an
+// app is forgotten with totp.enabled off too (Forget).
+func forgetTOTP(ctx context.Context, kv Store, nameKey []byte, user string) error {
+	t := &TOTP{kv: kv, names: keyNamer{key: requireKey("forgetTOTP", nameKey)}}
+	_, _ = kv.Delete(ctx, t.pendingKey(user))
+	ok, err := kv.Delete(ctx, t.key(user))
 	if err != nil {
 		return err
 	}

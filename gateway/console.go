@@ -25,6 +25,7 @@ type consoleSurface struct {
 	*core
 	regulator *auth.Regulator   // nil: regulation off
 	recovery  *auth.Recovery    // nil: no recovery codes
+	forget    *auth.Forget      // nil without a store that keeps everything (auth.Store)
 	tokens    *auth.AdminTokens // nil: no bearer tokens
 }
 

@@ -129,20 +129,17 @@ func (s *consoleSurface) deleteUser(c *gin.Context, admin, u *auth.User) error {
 	if err := s.keepAnAdmin(ctx, u); err != nil {
 		return err
 	}
-	n, err := s.sessions.RevokeUser(ctx, u.Username, "")
-	if err != nil {
-		return err
+	if s.forget == nil {
+		return auth.ErrAccountUnavailable
 	}
-	if err := s.login.ForgetSecondFactors(ctx, u.Username); err != nil {
+	// Everything but the record first: a failure leaves the account,
+	// which a second delete finishes.
+	n, err := s.forget.Account(ctx, u.Username)
+	if err != nil {
 		return err
 	}
 	if err := ed.Delete(ctx, u.Username); err != nil && !errors.Is(err, auth.ErrUserNotFound) {
 		return err
-	}
-	if s.regulator != nil {
-		if _, err := s.regulator.Lift(ctx, u.Username, ""); err != nil {
-			return err
-		}
 	}
 	s.audit(c, "admin_user_deleted", u.Username, "", "actor", admin.Username, "sessions_revoked", n)
 	return nil

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/auth/storeusers"
 	"github.com/gatehouse-auth/gatehouse/config"
 )
 
@@ -158,4 +160,39 @@ func streamAfter(a, b string) bool {
 	an, _ := strconv.ParseUint(as, 10, 64)
 	bn, _ := strconv.ParseUint(bs, 10, 64)
 	return an > bn
+}
+
+// deleteCommand is `gatehouse user delete USERNAME`: the console's delete
+// (docs/contract.md, "Admin console"): the account's sessions,
+// authenticator app, passkeys, recovery codes and bans go with it
+// (auth.Forget), so that an account later made under the same name
+// inherits none of them; audited as admin_user_deleted.
+func deleteCommand(ctx context.Context, cfg *config.Config, username string, stdout io.Writer) error {
+	d, err := openOps(ctx, cfg, username)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	users, ok := d.users.(*storeusers.Backend)
+	if !ok {
+		return errors.New("gatehouse user delete needs users.backend: redis; with the file backend remove the person from users.file")
+	}
+	forget := &auth.Forget{
+		Store: d.store,
+		Sessions: auth.NewSessions(d.store, auth.SessionConfig{
+			IdleTimeout: cfg.Session.IdleTimeout, AbsoluteTimeout: cfg.Session.AbsoluteTimeout, RememberMe: cfg.Session.RememberMe,
+		}, nil, nil),
+		DeriveKey: d.signer.DeriveKey,
+		Regulator: auth.NewRegulator(d.store, d.signer.DeriveKey("regulation"), regulationConfig(cfg)),
+	}
+	n, err := forget.Account(ctx, d.user.Username)
+	if err != nil {
+		return err
+	}
+	if err := users.Delete(ctx, d.user.Username); err != nil && !errors.Is(err, auth.ErrUserNotFound) {
+		return err
+	}
+	d.audit(ctx, "admin_user_deleted", d.user.Username)
+	_, err = fmt.Fprintf(stdout, "deleted %s (%d sessions ended; its app, passkeys, recovery codes and bans are gone too)\n", d.user.Username, n)
+	return err
 }

@@ -122,6 +122,9 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			return addFileUser(cfg, u, func() (string, error) { return newHash(u) }, stdout)
 		}
 	}
+	if sub == "delete" {
+		return deleteCommand(ctx, cfg, arg, stdout)
+	}
 	users, closeStore, err := openUserStore(cfg)
 	if err != nil {
 		return err
@@ -165,12 +168,6 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 		_, err = fmt.Fprintf(stdout, "username: %s\nname: %s\nemail: %s\nphone: %s\ngroups: %s\nflags: %s\n",
 			u.Username, u.DisplayName, u.Email, u.Phone, strings.Join(u.Groups, ","), userFlags(u))
-		return err
-	case "delete":
-		if err := users.Delete(ctx, arg); err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(stdout, "deleted %s\n", arg)
 		return err
 	case "set-phone":
 		e164, err := auth.NormalizePhone(fs.Arg(1), "")

@@ -21,6 +21,11 @@ import (
 func TestUserCommands(t *testing.T) {
 	addr := testredis.Start(t)
 	dir := t.TempDir()
+	// delete forgets the account's keys in the store, named with keys
+	// derived from the signing key.
+	if code, _, e := runCmd(t, "", "keygen", "-o", filepath.Join(dir, "gatehouse.key")); code != 0 {
+		t.Fatal(e)
+	}
 	cfgPath := filepath.Join(dir, "gateway.yaml")
 	os.WriteFile(cfgPath, []byte(fmt.Sprintf(`store:
   driver: redis

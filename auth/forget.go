@@ -1,0 +1,48 @@
+package auth
+
+import (
+	"context"
+	"errors"
+)
+
+// Forget removes from the store everything an account proves itself with
+// or is held by, besides its record: its sessions, authenticator app,
+// passkeys, recovery codes (its own set and any an administrator issued)
+// and bans, so that an account later made under the same name inherits
+// none of it (docs/contract.md, "Admin console"). It works whatever
+// features are on: an app or keys left while totp or passkeys were off
+// would come back with them. The one place both deletes (the console's
+// and `gatehouse user delete`) go through.
+type Forget struct {
+	Store    Store
+	Sessions *Sessions
+	// DeriveKey names the store keys as the gateway does
+	// (Signer.DeriveKey).
+	DeriveKey func(purpose string) []byte
+	// Regulator holds the bans; nil when regulation is off.
+	Regulator *Regulator
+}
+
+// Account forgets user and returns how many sessions it ended.
+func (f *Forget) Account(ctx context.Context, user string) (int, error) {
+	n, err := f.Sessions.RevokeUser(ctx, user, "")
+	if err != nil {
+		return n, err
+	}
+	if err := forgetTOTP(ctx, f.Store, f.DeriveKey("totp"), user); err != nil && !errors.Is(err, ErrTOTPNotEnrolled) {
+		return n, err
+	}
+	keys := &Passkeys{kv: f.Store, names: keyNamer{key: requireKey("Forget", f.DeriveKey("passkey"))}, clock: SystemClock{}}
+	if _, err := keys.RemoveAll(ctx, user); err != nil {
+		return n, err
+	}
+	if err := NewRecovery(f.Store, f.DeriveKey("recovery"), nil).Forget(ctx, user); err != nil {
+		return n, err
+	}
+	if f.Regulator != nil {
+		if _, err := f.Regulator.Lift(ctx, user, ""); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/config"
+	"github.com/gatehouse-auth/gatehouse/internal/softkey"
+	"github.com/gatehouse-auth/gatehouse/internal/testredis"
+)
+
+// TestUserDeleteForgetsEverything: `gatehouse user delete` removes what
+// the console's delete removes (auth.Forget). Before, it removed the
+// account record only: the deleted holder's passkey (and app, recovery
+// codes) stayed in the store under the username, and a new account later
+// made under the same name was signed into, passwordless, by the old
+// holder's key. The delete here runs with passkeys turned off, as keys
+// left while a feature is off would come back with it.
+func TestUserDeleteForgetsEverything(t *testing.T) {
+	addr := testredis.Start(t)
+	dir := t.TempDir()
+	key := filepath.Join(dir, "gatehouse.key")
+	if code, _, e := runCmd(t, "", "keygen", "-o", key); code != 0 {
+		t.Fatal(e)
+	}
+	origin := "http://localhost:8080"
+	cfgPath := filepath.Join(dir, "gateway.yaml")
+	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(`server:
+  listen: "127.0.0.1:0"
+  public_url: "http://localhost:8080"
+session: { secure: false }
+store:
+  driver: redis
+  key_prefix: "del:"
+  redis: { addrs: [%q] }
+users: { backend: redis }
+hashing: { worker: false, argon2id: { memory_kib: 1024, iterations: 1, parallelism: 1 } }
+identity: { signing_key_file: %q }
+sms: { provider: console }
+passkeys: { enabled: true, rp_id: localhost, origins: [%q] }
+routes:
+  - { name: crm, host: localhost, path_prefix: /, upstream: "http://127.0.0.1:9", policy: two_factor }
+`, addr, key, origin)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run := func(stdin string, args ...string) {
+		t.Helper()
+		if code, out, e := runCmd(t, stdin, append([]string{"user"}, args...)...); code != 0 {
+			t.Fatalf("user %v: %d\n%s%s", args, code, out, e)
+		}
+	}
+	run("the old holder's passphrase\n", "add", "-c", cfgPath, "ada")
+
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, signer, closeStore, err := openStoreSigner(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeStore()
+	rpID, name, origins := cfg.PasskeyRP()
+	keys, err := auth.NewPasskeys(st, signer.DeriveKey("passkey"), auth.PasskeyConfig{RPID: rpID, RPDisplayName: name, Origins: origins}, auth.SystemClock{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	opts, err := keys.BeginRegistration(ctx, "old-session", &auth.User{Username: "ada"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(opts)
+	oldKey := softkey.New(origin)
+	answer, err := oldKey.Create(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keys.FinishRegistration(ctx, "old-session", &auth.User{Username: "ada"}, "Old holder's phone", answer); err != nil {
+		t.Fatal(err)
+	}
+
+	// The account is deleted with the CLI (passkeys turned off meanwhile),
+	// and later a new person gets the name.
+	raw, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offPath := filepath.Join(dir, "off.yaml")
+	off := strings.Replace(string(raw), "passkeys: { enabled: true,", "passkeys: { enabled: false,", 1)
+	if err := os.WriteFile(offPath, []byte(off), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run("", "delete", "-c", offPath, "ada")
+	run("the new holder's passphrase\n", "add", "-c", cfgPath, "ada")
+
+	if left, err := keys.List(ctx, "ada"); err != nil || len(left) != 0 {
+		t.Errorf("the new account ada inherits the deleted account's passkeys: %v (%v)", left, err)
+	}
+	// The old holder signs in passwordless as the new ada.
+	req, err := keys.BeginLogin(ctx, "attacker-session", "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = json.Marshal(req)
+	cred, err := oldKey.Get(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := keys.FinishLogin(ctx, "attacker-session", true, cred); err == nil {
+		t.Fatalf("the deleted account's key signs in to the new account: %+v (uv %v)", res.User, res.UV)
+	}
+}
