@@ -206,15 +206,16 @@ func (l *Login) Password(ctx context.Context, c Client, sess *Session, in Passwo
 	if err != nil {
 		return Step{}, err
 	}
-	if err := l.checkBan(ctx, c, subject); err != nil {
+	if err := l.checkBanOf(ctx, c, subject, u != nil); err != nil {
 		return Step{}, err
 	}
+	known := u != nil
 	u, err = l.d.Authn.VerifyUser(ctx, u, in.Password)
 	if err != nil {
 		if errors.Is(err, ErrInvalidCredentials) {
 			l.obs.Audit(ctx, c, Event{Name: "login_failed", Attrs: []any{"reason", "invalid_credentials"}})
 			l.obs.Password("failed")
-			p, rerr := l.recordFailurePenalty(ctx, c, subject)
+			p, rerr := l.recordFailurePenalty(ctx, c, subject, known)
 			if rerr != nil {
 				return Step{}, rerr
 			}

@@ -83,7 +83,7 @@ func (l *Login) ResetFinish(ctx context.Context, c Client, sess *Session, in Res
 	if p := l.d.Policy.Check(in.Password, &User{Username: login}); p.ID != "" {
 		return Step{}, &InputError{Problems: map[string]Problem{"password": p}}
 	}
-	if err := l.checkBan(ctx, c, subject); err != nil {
+	if err := l.checkBanOf(ctx, c, subject, u != nil); err != nil {
 		return Step{}, err
 	}
 	chID, err := l.d.KV.Get(ctx, resetKey(subject))
@@ -109,7 +109,7 @@ func (l *Login) ResetFinish(ctx context.Context, c Client, sess *Session, in Res
 		return l.resetSecondProof(ctx, c, u, in.RecoveryCode)
 	})
 	if errors.Is(err, ErrOTPInvalid) || errors.Is(err, ErrRecoveryCodeInvalid) {
-		if rerr := l.recordFailure(ctx, c, subject); rerr != nil {
+		if _, rerr := l.recordFailurePenalty(ctx, c, subject, u != nil); rerr != nil {
 			return Step{}, rerr
 		}
 	}

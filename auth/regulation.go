@@ -116,10 +116,17 @@ type Penalty struct {
 
 // Fail records a failed password or code against subject and ip.
 func (r *Regulator) Fail(ctx context.Context, subject, ip string) (Penalty, error) {
+	return r.FailAs(ctx, subject, ShownSubject(subject, true), ip)
+}
+
+// FailAs is Fail, with shown what a ban of subject shows in the console
+// (ShownSubject: never a name typed that no account has, which may be a
+// password typed in the wrong field).
+func (r *Regulator) FailAs(ctx context.Context, subject, shown, ip string) (Penalty, error) {
 	var p Penalty
 	if subject != "" {
 		sk := r.subjectKey(subject)
-		label := subjectLabel(subject)
+		label := subjectLabel(shown)
 		banned, n, err := r.count(ctx, sk, label, r.cfg.MaxFailures)
 		if err != nil {
 			return p, err

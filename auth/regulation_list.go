@@ -26,8 +26,9 @@ const (
 )
 
 // subjectLabel and addressLabel are the values of a subject's and a
-// client's bans: the kind, a NUL, and what the console shows.
-func subjectLabel(subject string) string { return "u\x00" + auditSubject(subject) }
+// client's bans: the kind, a NUL, and what the console shows (for a
+// subject, ShownSubject).
+func subjectLabel(shown string) string { return "u\x00" + shown }
 func addressLabel(ip string) string      { return "ip\x00" + clientNet(ip) }
 
 // Ban is one live ban or lock, as the console lists it.
