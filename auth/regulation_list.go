@@ -29,7 +29,7 @@ const (
 // client's bans: the kind, a NUL, and what the console shows (for a
 // subject, ShownSubject).
 func subjectLabel(shown string) string { return "u\x00" + shown }
-func addressLabel(ip string) string      { return "ip\x00" + clientNet(ip) }
+func addressLabel(ip string) string    { return "ip\x00" + clientNet(ip) }
 
 // Ban is one live ban or lock, as the console lists it.
 type Ban struct {
