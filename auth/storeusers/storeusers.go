@@ -68,6 +68,23 @@ type record struct {
 	// made in between. Records written before it existed have none and
 	// get one derived from their content (generation).
 	Generation string `json:"cg,omitempty"`
+	// Write is a random word new with every write, so that no two writes
+	// leave the same bytes: a failover replay, which writes a record
+	// again only where it still holds what it held before, can then never
+	// mistake a later write that set it back (a group removed, added
+	// back, removed again) for the one it replaces (docs/contract.md,
+	// "Failover durability").
+	Write string `json:"w,omitempty"`
+}
+
+// stamp gives r a new Write word before it is written.
+func (r *record) stamp() error {
+	w, err := auth.RandomToken(9)
+	if err != nil {
+		return fmt.Errorf("storeusers: write stamp: %w", err)
+	}
+	r.Write = w
+	return nil
 }
 
 func (r *record) user() *auth.User {
@@ -179,6 +196,9 @@ func (b *Backend) get(ctx context.Context, username string) (*record, error) {
 }
 
 func (b *Backend) put(ctx context.Context, r *record, ttl time.Duration) error {
+	if err := r.stamp(); err != nil {
+		return err
+	}
 	v, err := json.Marshal(r) //nolint:gosec // r.Password is the hash (record), which this backend stores
 	if err != nil {
 		return err
@@ -205,6 +225,9 @@ func claims(r *record) [][2]string {
 // it. On a conflict it releases what it claimed and returns a
 // *auth.ConflictError.
 func (b *Backend) create(ctx context.Context, r *record, ttl time.Duration) error {
+	if err := r.stamp(); err != nil {
+		return err
+	}
 	v, err := json.Marshal(r) //nolint:gosec // r.Password is the hash (record), which this backend stores
 	if err != nil {
 		return err
