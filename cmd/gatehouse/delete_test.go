@@ -116,3 +116,73 @@ routes:
 		t.Fatalf("the deleted account's key signs in to the new account: %+v (uv %v)", res.User, res.UV)
 	}
 }
+
+// TestUserDeleteForgetsAFileUser: with the file backend the record is the
+// operator's file, and removing a person from it left their passkeys in
+// the store for whoever next gets the name. `gatehouse user delete`
+// forgets them, also once the file no longer lists the person.
+func TestUserDeleteForgetsAFileUser(t *testing.T) {
+	addr := testredis.Start(t)
+	dir := t.TempDir()
+	key := filepath.Join(dir, "gatehouse.key")
+	if code, _, e := runCmd(t, "", "keygen", "-o", key); code != 0 {
+		t.Fatal(e)
+	}
+	usersPath := filepath.Join(dir, "users.yaml")
+	if err := os.WriteFile(usersPath, []byte("users: {}\n"), 0o600); err != nil { // ada is gone from it already
+		t.Fatal(err)
+	}
+	origin := "http://localhost:8080"
+	cfgPath := filepath.Join(dir, "gateway.yaml")
+	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(`server:
+  listen: "127.0.0.1:0"
+  public_url: "http://localhost:8080"
+session: { secure: false }
+store:
+  driver: redis
+  key_prefix: "delf:"
+  redis: { addrs: [%q] }
+users: { backend: file, file: %q }
+identity: { signing_key_file: %q }
+sms: { provider: console }
+passkeys: { enabled: true, rp_id: localhost, origins: [%q] }
+routes:
+  - { name: crm, host: localhost, path_prefix: /, upstream: "http://127.0.0.1:9", policy: two_factor }
+`, addr, usersPath, key, origin)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, signer, closeStore, err := openStoreSigner(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeStore()
+	rpID, name, origins := cfg.PasskeyRP()
+	keys, err := auth.NewPasskeys(st, signer.DeriveKey("passkey"), auth.PasskeyConfig{RPID: rpID, RPDisplayName: name, Origins: origins}, auth.SystemClock{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	ada := &auth.User{Username: "ada"}
+	opts, err := keys.BeginRegistration(ctx, "s", ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(opts)
+	answer, err := softkey.New(origin).Create(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keys.FinishRegistration(ctx, "s", ada, "Old phone", answer); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, e := runCmd(t, "", "user", "delete", "-c", cfgPath, "ada"); code != 0 || !strings.Contains(out, "forgot ada") {
+		t.Fatalf("user delete with the file backend: %d\n%s%s", code, out, e)
+	}
+	if left, err := keys.List(ctx, "ada"); err != nil || len(left) != 0 {
+		t.Fatalf("ada's passkeys after user delete: %v (%v)", left, err)
+	}
+}

@@ -166,8 +166,26 @@ func streamAfter(a, b string) bool {
 // (docs/contract.md, "Admin console"): the account's sessions,
 // authenticator app, passkeys, recovery codes and bans go with it
 // (auth.Forget), so that an account later made under the same name
-// inherits none of them; audited as admin_user_deleted.
+// inherits none of them; audited as admin_user_deleted. With the file
+// backend the record is in the operator's file: it forgets what the
+// store keeps of the name, whether or not the file still lists it, and
+// leaves the file to the operator.
 func deleteCommand(ctx context.Context, cfg *config.Config, username string, stdout io.Writer) error {
+	if cfg.Users.Backend == "file" {
+		st, signer, closeStore, err := openStoreSigner(cfg)
+		if err != nil {
+			return err
+		}
+		defer closeStore()
+		d := &ops{store: st, signer: signer, audits: redisAuditLog(st, cfg)}
+		n, err := forgetter(cfg, d).Account(ctx, username)
+		if err != nil {
+			return err
+		}
+		d.audit(ctx, "admin_user_deleted", username)
+		_, err = fmt.Fprintf(stdout, "forgot %s's sessions, app, passkeys, recovery codes and bans (%d sessions ended); remove the person from %s if not done yet\n", username, n, cfg.Users.File)
+		return err
+	}
 	d, err := openOps(ctx, cfg, username)
 	if err != nil {
 		return err
@@ -175,17 +193,9 @@ func deleteCommand(ctx context.Context, cfg *config.Config, username string, std
 	defer d.close()
 	users, ok := d.users.(*storeusers.Backend)
 	if !ok {
-		return errors.New("gatehouse user delete needs users.backend: redis; with the file backend remove the person from users.file")
+		return errors.New("gatehouse user delete: the account is not in the redis user backend")
 	}
-	forget := &auth.Forget{
-		Store: d.store,
-		Sessions: auth.NewSessions(d.store, auth.SessionConfig{
-			IdleTimeout: cfg.Session.IdleTimeout, AbsoluteTimeout: cfg.Session.AbsoluteTimeout, RememberMe: cfg.Session.RememberMe,
-		}, nil, nil),
-		DeriveKey: d.signer.DeriveKey,
-		Regulator: auth.NewRegulator(d.store, d.signer.DeriveKey("regulation"), regulationConfig(cfg)),
-	}
-	n, err := forget.Account(ctx, d.user.Username)
+	n, err := forgetter(cfg, d).Account(ctx, d.user.Username)
 	if err != nil {
 		return err
 	}
@@ -195,4 +205,16 @@ func deleteCommand(ctx context.Context, cfg *config.Config, username string, std
 	d.audit(ctx, "admin_user_deleted", d.user.Username)
 	_, err = fmt.Fprintf(stdout, "deleted %s (%d sessions ended; its app, passkeys, recovery codes and bans are gone too)\n", d.user.Username, n)
 	return err
+}
+
+// forgetter is auth.Forget over d's store, as the gateway configures it.
+func forgetter(cfg *config.Config, d *ops) *auth.Forget {
+	return &auth.Forget{
+		Store: d.store,
+		Sessions: auth.NewSessions(d.store, auth.SessionConfig{
+			IdleTimeout: cfg.Session.IdleTimeout, AbsoluteTimeout: cfg.Session.AbsoluteTimeout, RememberMe: cfg.Session.RememberMe,
+		}, nil, nil),
+		DeriveKey: d.signer.DeriveKey,
+		Regulator: auth.NewRegulator(d.store, d.signer.DeriveKey("regulation"), regulationConfig(cfg)),
+	}
 }
