@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -105,13 +106,34 @@ func opaqueOrigin(r *http.Request) bool {
 	return false
 }
 
-// foreignOrigin reports a browser request sent by a page of another host
-// (browsers send Origin on every cross-site POST).
+// foreignOrigin reports a browser request sent by a page of another host,
+// or of another port of this one (another program; cookies do not tell
+// ports apart, so the Origin must), as browsers send Origin on every
+// cross-origin POST. A port is compared when either side writes one
+// that is not its scheme's default.
 func (s *core) foreignOrigin(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" || origin == "null" {
 		return false
 	}
 	u, err := url.Parse(origin)
-	return err != nil || normalizeHost(u.Host) != normalizeHost(r.Host)
+	if err != nil || normalizeHost(u.Host) != normalizeHost(r.Host) {
+		return true
+	}
+	return explicitPort(u.Scheme, u.Host) != explicitPort("", r.Host)
+}
+
+// explicitPort is the port written in authority, "" for none or for
+// scheme's default (80, 443; either when scheme is unknown, as for a
+// request's Host behind a front door that ended TLS).
+func explicitPort(scheme, authority string) string {
+	_, port, err := net.SplitHostPort(authority)
+	if err != nil {
+		return ""
+	}
+	switch {
+	case port == "443" && scheme != "http", port == "80" && scheme != "https":
+		return ""
+	}
+	return port
 }

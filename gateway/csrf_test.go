@@ -106,3 +106,20 @@ func TestPortalSecurityHeaders(t *testing.T) {
 		t.Error("no HSTS when a trusted proxy says https")
 	}
 }
+
+// TestErrorPagesCarrySecurityHeaders: the error pages answered outside the
+// portal's route group (an unknown portal path, a route's refusal) carry
+// the portal's security headers too; before, they had only the CSP.
+func TestErrorPagesCarrySecurityHeaders(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	c := h.newClient(t)
+	for _, path := range []string{prefix + "/nope", "/blocked"} {
+		r := c.browse(appHost, path)
+		for k, want := range map[string]string{"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"} {
+			if got := r.header.Get(k); got != want {
+				t.Errorf("GET %s (%d): %s = %q, want %q", path, r.status, k, got, want)
+			}
+		}
+	}
+}

@@ -221,9 +221,10 @@ func TestStoreDown(t *testing.T) {
 	}
 }
 
-// TestBodilessAndCrossOriginAPI: endpoints that need no input accept a
-// POST without a body or Content-Type; a cross-site page cannot call the
-// JSON API at all.
+// TestBodilessAndCrossOriginAPI: the endpoints that need no input
+// (resend, logout) accept a POST without a body or Content-Type, and no
+// other does; a cross-site page, or one on another port of the same
+// host, cannot call the JSON API at all.
 func TestBodilessAndCrossOriginAPI(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
@@ -239,8 +240,20 @@ func TestBodilessAndCrossOriginAPI(t *testing.T) {
 			contentType: "application/json", header: http.Header{"Origin": {"https://evil.example.net"}}})
 		r.wantError(t, http.StatusForbidden, "csrf_failed")
 	}
-	c.do(request{method: http.MethodPost, host: crmHost, path: prefix + "/api/login", accept: "application/json"}).
-		wantError(t, http.StatusBadRequest, "bad_request")
+	// Another port of the same host is another program: cookies do not
+	// tell ports apart, so the Origin must (before: hosts only compared).
+	for _, origin := range []string{"https://crm.example.com:8443", "http://crm.example.com:8080"} {
+		r := c.do(request{method: http.MethodPost, host: crmHost, path: prefix + "/api/logout", body: strings.NewReader(`{}`),
+			contentType: "application/json", header: http.Header{"Origin": {origin}}})
+		r.wantError(t, http.StatusForbidden, "csrf_failed")
+	}
+	// Elsewhere a bodiless POST is refused before its handler runs:
+	// before, the console's actions that read no body (delete, disable,
+	// force-reset) were carried out by one.
+	for _, path := range []string{"/api/login", "/api/admin/users/carol/disable", "/api/totp-app/remove"} {
+		c.do(request{method: http.MethodPost, host: crmHost, path: prefix + path, accept: "application/json"}).
+			wantError(t, http.StatusUnsupportedMediaType, "unsupported_media_type")
+	}
 	c.do(request{method: http.MethodPost, host: crmHost, path: prefix + "/api/logout", accept: "application/json"}).wantStatus(t, http.StatusOK)
 	c.get(appHost, "/").wantError(t, http.StatusUnauthorized, "unauthenticated")
 }

@@ -123,12 +123,15 @@ func (s *core) securityHeaders(c *gin.Context) {
 }
 
 // setSecurityHeaders sets the headers of securityHeaders on c's response.
-func (s *core) setSecurityHeaders(c *gin.Context) {
-	h := c.Writer.Header()
+func (s *core) setSecurityHeaders(c *gin.Context) { s.securityHeadersOn(c.Writer.Header(), c.Request) }
+
+// securityHeadersOn sets the headers of securityHeaders on h, the answer
+// to r.
+func (s *core) securityHeadersOn(h http.Header, r *http.Request) {
 	h["X-Content-Type-Options"] = valNosniff
 	h["Referrer-Policy"] = valNoReferrer
 	h["X-Frame-Options"] = valDeny
-	if s.requestIsHTTPS(c.Request) {
+	if s.requestIsHTTPS(r) {
 		h["Strict-Transport-Security"] = s.hsts
 	}
 }
@@ -164,12 +167,21 @@ func (s *core) limitBody(c *gin.Context) {
 // calls from another origin or an opaque one ("Origin: null": a sandboxed
 // frame, a data: or file: page), which the portal's own script never
 // makes: fetch sends its real origin.
-func (s *core) requireJSON(c *gin.Context) {
+func (s *core) requireJSON(c *gin.Context) { s.checkJSON(c, false) }
+
+// requireJSONOrEmpty is requireJSON for the endpoints that need no input
+// (resend, logout), which also take a POST with no body and no
+// Content-Type (bodiless; docs/contract.md, "JSON API").
+func (s *core) requireJSONOrEmpty(c *gin.Context) { s.checkJSON(c, true) }
+
+// checkJSON is requireJSON, letting a bodiless POST through when empty
+// says the endpoint takes one.
+func (s *core) checkJSON(c *gin.Context, empty bool) {
 	if s.foreignOrigin(c.Request) || opaqueOrigin(c.Request) {
 		s.apiFail(c, errForeignOrigin)
 		return
 	}
-	if c.ContentType() != "application/json" && !bodiless(c.Request) {
+	if c.ContentType() != "application/json" && !(empty && bodiless(c.Request)) {
 		s.apiFail(c, errNeedJSON)
 		return
 	}

@@ -212,6 +212,7 @@ func (s *core) writeErrorPage(w http.ResponseWriter, r *http.Request, e apiError
 	d.RequestID = r.Header.Get("X-Request-Id")
 	d.Retry = retryURL(r)
 	h := w.Header()
+	s.securityHeadersOn(h, r)
 	h.Set("Content-Security-Policy", s.csp())
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(e.Status)
@@ -220,7 +221,11 @@ func (s *core) writeErrorPage(w http.ResponseWriter, r *http.Request, e apiError
 	}
 }
 
+// renderError writes the error page for e, with the portal's security
+// headers wherever it is answered (an unknown portal path and a proxied
+// refusal are outside the portal's route group).
 func (s *core) renderError(c *gin.Context, e apiError) {
+	s.setSecurityHeaders(c)
 	if e.retryAfter > 0 {
 		writeRetryAfter(c, e.retryAfter)
 	}
