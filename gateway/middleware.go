@@ -181,7 +181,7 @@ func (s *core) checkJSON(c *gin.Context, empty bool) {
 		s.apiFail(c, errForeignOrigin)
 		return
 	}
-	if c.ContentType() != "application/json" && !(empty && bodiless(c.Request)) {
+	if c.ContentType() != "application/json" && (!empty || !bodiless(c.Request)) {
 		s.apiFail(c, errNeedJSON)
 		return
 	}
