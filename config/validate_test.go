@@ -336,6 +336,7 @@ func TestValidateRules(t *testing.T) {
 		{"no routes", fn(func(c *config.Config) { c.Routes = nil }), nil},
 		{"route name missing", fn(func(c *config.Config) { c.Routes[0].Name = "" }), []string{"routes.0.name"}},
 		{"routes of one upstream disagree on case", fn(addRoute(config.Route{Name: "admin", Host: "crm.example.com", PathPrefix: "/admin", Upstream: "http://127.0.0.1:9001", Policy: "two_factor", CaseInsensitivePaths: true})), []string{"routes.1.case_insensitive_paths"}},
+		{"routes of one host disagree on case", fn(func(c *config.Config) { c.Routes[0].CaseInsensitivePaths = true }, addRoute(config.Route{Name: "no-admin", Host: "app.example.com", PathPrefix: "/admin", Policy: "deny"})), []string{"routes.1.case_insensitive_paths"}},
 		{"routes of one upstream agree on case", fn(func(c *config.Config) { c.Routes[0].CaseInsensitivePaths = true }, addRoute(config.Route{Name: "admin", Host: "crm.example.com", PathPrefix: "/admin", Upstream: "http://127.0.0.1:9001", Policy: "two_factor", CaseInsensitivePaths: true})), nil},
 		{"route display_name two lines", fn(func(c *config.Config) { c.Routes[0].DisplayName = "Acme\nCRM" }), []string{"routes.0.display_name"}},
 		{"route display_name too long", fn(func(c *config.Config) { c.Routes[0].DisplayName = strings.Repeat("x", 101) }), []string{"routes.0.display_name"}},

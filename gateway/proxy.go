@@ -18,7 +18,9 @@ type forwardState struct {
 	path     string   // the decoded path the policy approved (reqPath.path)
 	identity identity // empty for bypass
 	withID   bool
-	clientIP string // the client's address (trusted_proxies), for X-Real-IP
+	// realIP is the client's address (trusted_proxies), the value of
+	// X-Real-IP: held here so that setting the header allocates nothing.
+	realIP [1]string
 }
 
 type forwardKey struct{}
@@ -96,7 +98,7 @@ func (s *proxySurface) rewrite(pr *httputil.ProxyRequest, r *route) {
 	// path_prefix and methods").
 	pr.Out.Method = upstreamMethod(pr.In.Method)
 	setUpstreamURL(pr, r, st.path)
-	s.setForwarded(pr, st.clientIP)
+	s.setForwarded(pr, st.realIP[:])
 	s.headers.strip(pr.Out.Header)
 	sanitizeUpgrade(pr.In.Method, pr.Out.Header)
 	// Under the configured name too: a browser may still hold the cookie
@@ -132,7 +134,10 @@ func setUpstreamURL(pr *httputil.ProxyRequest, r *route, p string) {
 // X-Forwarded-* (a trusted proxy's chain kept, else started fresh) and
 // X-Real-IP (clientIP); the other headers apps read as the proxy's are
 // deleted (proxyOwnedHeaders).
-func (s *proxySurface) setForwarded(pr *httputil.ProxyRequest, clientIP string) {
+func (s *proxySurface) setForwarded(pr *httputil.ProxyRequest, realIP []string) {
+	// First, so that no spelling of them (X_Forwarded_Host, which CGI and
+	// PHP read as X-Forwarded-Host) outlives the values set below.
+	proxyOwnedHeaders.strip(pr.Out.Header)
 	trusted := s.peerTrusted(pr.In)
 	if trusted {
 		if xff := pr.In.Header["X-Forwarded-For"]; len(xff) > 0 {
@@ -148,7 +153,9 @@ func (s *proxySurface) setForwarded(pr *httputil.ProxyRequest, clientIP string) 
 			pr.Out.Header.Set("X-Forwarded-Host", v)
 		}
 	}
-	setProxyOwnedHeaders(pr.Out.Header, clientIP)
+	if realIP[0] != "" {
+		pr.Out.Header["X-Real-Ip"] = realIP
+	}
 }
 
 // joinPath appends the request path to the upstream's base path.
@@ -221,7 +228,9 @@ func (s *proxySurface) proxy(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	s.forward(c, ok.route, &forwardState{path: rp.path, identity: ok.id, withID: ok.withID, clientIP: c.ClientIP()})
+	st := &forwardState{path: rp.path, identity: ok.id, withID: ok.withID}
+	st.realIP[0] = c.ClientIP()
+	s.forward(c, ok.route, st)
 	return nil
 }
 

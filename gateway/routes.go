@@ -154,6 +154,7 @@ func (r *route) matchHost(host string) bool {
 // wildcard, "*"), and within a host by longest path prefix; the first
 // whose path prefix and methods fit wins.
 func (t *table) match(host, p, method string) *route {
+	method = upstreamMethod(method) // once, not per route
 	for _, r := range t.routes {
 		if r.matchHost(host) && r.coversPath(p) && r.allowsMethod(method) {
 			return r
@@ -165,23 +166,27 @@ func (t *table) match(host, p, method string) *route {
 // coversPath reports whether the route's path_prefix covers p: whole
 // segments (pathHasPrefix), and a prefix ending in "/" also covers the
 // path without that slash ("/admin/" covers "/admin"), which apps serve
-// as the same page or redirect (docs/contract.md, "Routes: path_prefix
-// and methods").
+// as the same page or redirect, unless the route bypasses
+// (docs/contract.md, "Routes: path_prefix and methods").
 func (r *route) coversPath(p string) bool {
 	n := len(p)
-	return segmentPrefix(p, r.prefix, r.fold) || len(r.prefix) == n+1 && r.prefix[n] == '/' && hasPrefix(r.prefix, p, r.fold)
+	if segmentPrefix(p, r.prefix, r.fold) {
+		return true
+	}
+	// Never a bypass route: widening what needs nothing is not safe.
+	return r.policy != PolicyBypass && len(r.prefix) == n+1 && r.prefix[n] == '/' && hasPrefix(r.prefix, p, r.fold)
 }
 
-// allowsMethod reports whether the route's methods cover method as apps
-// read it: in any case (upstreamMethod), and HEAD wherever GET is listed,
+// allowsMethod reports whether the route's methods cover method, which
+// match upper-cased (upstreamMethod, as apps read it), and HEAD wherever
+// GET is listed,
 // since frameworks answer HEAD with the GET handler (docs/contract.md,
 // "Routes: path_prefix and methods").
 func (r *route) allowsMethod(method string) bool {
 	if r.methods == nil {
 		return true
 	}
-	m := upstreamMethod(method)
-	return r.methods[m] || m == http.MethodHead && r.methods[http.MethodGet]
+	return r.methods[method] || method == http.MethodHead && r.methods[http.MethodGet]
 }
 
 // upstreamMethod is method as routes are matched on it and as proxy mode
@@ -213,9 +218,13 @@ func (t *table) resolve(host string, rp *reqPath, method string, overrides ...st
 			return nil, false, errBadPath
 		}
 	}
-	for _, m := range overrides {
-		if !same(rp.path, m) {
-			return nil, false, errBadMethod
+	for _, v := range overrides {
+		// Each item of a list ("DELETE, POST": some read the first,
+		// some the last) is a method the app may serve it as.
+		for m := range strings.SplitSeq(v, ",") {
+			if !same(rp.path, strings.TrimSpace(m)) {
+				return nil, false, errBadMethod
+			}
 		}
 	}
 	return rt, bypassed, nil

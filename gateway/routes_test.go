@@ -151,6 +151,16 @@ func TestMethodOverrideIsDecidedToo(t *testing.T) {
 			t.Errorf("forward-auth, POST with %s: DELETE answered 200", name)
 		}
 	}
+	// A list: some read its first item, some its last; each counts
+	// (before: the whole value was one method name no route lists).
+	for _, v := range []string{"DELETE, POST", "POST,delete", "DELETE\t"} {
+		before := h.up.count()
+		r := anon.do(request{method: http.MethodPost, host: appHost, path: "/api/items/1", accept: "application/json",
+			header: http.Header{"X-HTTP-Method-Override": {v}}})
+		if r.status != http.StatusBadRequest || h.up.count() != before {
+			t.Errorf("anonymous POST with X-HTTP-Method-Override: %q: %d, upstream reached %t; want 400 bad_method", v, r.status, h.up.count() != before)
+		}
+	}
 	anon.do(request{method: http.MethodPost, host: appHost, path: "/api/items/1", accept: "application/json",
 		header: http.Header{"X-HTTP-Method-Override": {"PATCH"}}}).wantStatus(t, http.StatusOK)
 }
@@ -174,7 +184,8 @@ func TestCaseInsensitiveUpstreamDecidesAnyCase(t *testing.T) {
 			}
 			keep = append(keep,
 				config.Route{Name: "site", Host: appHost, PathPrefix: "/", Upstream: up, Policy: "password", BypassPaths: []string{"/public"}},
-				config.Route{Name: "admin", Host: appHost, PathPrefix: "/admin", Upstream: up, Policy: "password", Groups: []string{"admins"}})
+				config.Route{Name: "admin", Host: appHost, PathPrefix: "/admin", Upstream: up, Policy: "password", Groups: []string{"admins"}},
+				config.Route{Name: "secret", Host: appHost, PathPrefix: "/secret", Policy: "deny"})
 			for i := range keep {
 				keep[i].CaseInsensitivePaths = fold // one upstream: every route alike
 			}
@@ -194,6 +205,11 @@ func TestCaseInsensitiveUpstreamDecidesAnyCase(t *testing.T) {
 				t.Errorf("case_insensitive_paths %t: forward-auth, bob %s: %d, want %d", fold, p, r.status, want)
 			}
 		}
+		// A deny route of the host is folded alike (check-config refuses
+		// routes of one host that disagree).
+		if r := c.do(request{method: http.MethodGet, host: appHost, path: "/SECRET/x", accept: "application/json"}); fold && r.status != http.StatusForbidden {
+			t.Errorf("case_insensitive_paths: bob GET /SECRET/x: %d, want 403 from the deny route", r.status)
+		}
 		want := http.StatusOK // bypassed
 		if !fold {
 			want = http.StatusUnauthorized
@@ -202,4 +218,20 @@ func TestCaseInsensitiveUpstreamDecidesAnyCase(t *testing.T) {
 			t.Errorf("case_insensitive_paths %t: anonymous GET /PUBLIC/x: %d, want %d", fold, r.status, want)
 		}
 	}
+}
+
+// TestBypassRouteNotWidenedToBarePath: the trailing-slash rule makes a
+// protecting route cover more, never a bypass route: "/public/" with
+// policy bypass does not open "/public", a page of its own, as
+// bypass_paths "/assets/" does not open "/assets" (before: it did).
+func TestBypassRouteNotWidenedToBarePath(t *testing.T) {
+	t.Parallel()
+	h := withAppRoutes(t,
+		config.Route{Name: "site", PathPrefix: "/", Policy: "password", BypassPaths: []string{"/assets/"}},
+		config.Route{Name: "open-dir", PathPrefix: "/public/", Policy: "bypass"},
+	)
+	anon := h.newClient(t)
+	anon.get(appHost, "/assets").wantError(t, http.StatusUnauthorized, "unauthenticated")
+	anon.get(appHost, "/public").wantError(t, http.StatusUnauthorized, "unauthenticated")
+	anon.get(appHost, "/public/x").wantStatus(t, http.StatusOK)
 }

@@ -293,3 +293,28 @@ func TestUntrustedRewriteHeadersNeverReachTheApp(t *testing.T) {
 		})
 	}
 }
+
+// TestUnderscoreForwardedHeadersNeverReachTheApp: ReverseProxy drops only
+// the exact names X-Forwarded-For, -Host and -Proto; their underscore
+// spellings, which CGI, PHP and WSGI read as the same headers
+// (HTTP_X_FORWARDED_HOST), reached the upstream as the client sent them.
+// They go with the rest of the proxy's own headers.
+func TestUnderscoreForwardedHeadersNeverReachTheApp(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	sent := http.Header{
+		"X_Forwarded_For":   {"10.0.0.1"},
+		"x_forwarded_host":  {"admin.internal.example"},
+		"X_FORWARDED_PROTO": {"https"},
+	}
+	h.newClient(t).do(request{host: appHost, path: "/static/site.css", accept: "application/json", header: sent}).wantStatus(t, http.StatusOK)
+	seen := h.up.last(t).Header
+	for name := range sent {
+		if v := seen.Get(name); v != "" {
+			t.Errorf("the client's %s reached the upstream as %q", name, v)
+		}
+	}
+	if seen.Get("X-Forwarded-Host") == "admin.internal.example" || seen.Get("X-Real-Ip") == "" {
+		t.Errorf("upstream saw X-Forwarded-Host %q, X-Real-IP %q", seen.Get("X-Forwarded-Host"), seen.Get("X-Real-Ip"))
+	}
+}
