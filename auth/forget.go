@@ -29,11 +29,7 @@ func (f *Forget) Account(ctx context.Context, user string) (int, error) {
 	if err != nil {
 		return n, err
 	}
-	if err := forgetTOTP(ctx, f.Store, f.DeriveKey("totp"), user); err != nil && !errors.Is(err, ErrTOTPNotEnrolled) {
-		return n, err
-	}
-	keys := &Passkeys{kv: f.Store, names: keyNamer{key: requireKey("Forget", f.DeriveKey("passkey"))}, clock: SystemClock{}}
-	if _, err := keys.RemoveAll(ctx, user); err != nil {
+	if _, _, err := f.Factors(ctx, user); err != nil {
 		return n, err
 	}
 	if err := NewRecovery(f.Store, f.DeriveKey("recovery"), nil).Forget(ctx, user); err != nil {
@@ -45,4 +41,19 @@ func (f *Forget) Account(ctx context.Context, user string) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// Factors removes user's authenticator app and passkeys (as
+// `gatehouse user reset-2fa` does), whatever features are on, and reports
+// whether there was an app and how many keys.
+func (f *Forget) Factors(ctx context.Context, user string) (app bool, keys int, err error) {
+	switch err := forgetTOTP(ctx, f.Store, f.DeriveKey("totp"), user); {
+	case err == nil:
+		app = true
+	case !errors.Is(err, ErrTOTPNotEnrolled):
+		return false, 0, err
+	}
+	pk := &Passkeys{kv: f.Store, names: keyNamer{key: requireKey("Forget", f.DeriveKey("passkey"))}, clock: SystemClock{}}
+	keys, err = pk.RemoveAll(ctx, user)
+	return app, keys, err
 }

@@ -156,7 +156,8 @@ func (o *OTP) StartNotice(ctx context.Context, phone, purpose, notice string) (*
 }
 
 func (o *OTP) start(ctx context.Context, ch *Challenge) (_ *Challenge, err error) {
-	defer func() { o.tally(ctx, ch.Phone, ch.User == "", err) }()
+	// A notice is a message sent, counted (and priced) as one.
+	defer func() { o.tally(ctx, ch.Phone, ch.User == "" && ch.notice == "", err) }()
 	// A decoy may stand for something that is not a number at all (a
 	// password reset for an unknown name): only numbers have a country.
 	if ch.User != "" || PhoneCountry(ch.Phone) != "" {

@@ -276,7 +276,7 @@ func pathHasPrefix(p, prefix string) bool { return segmentPrefix(p, prefix, fals
 // segmentPrefix is pathHasPrefix, in any case when fold (a route whose
 // upstream reads paths so: "/ADMIN" is under "/admin"). Paths never hold
 // a character whose case is ASCII but itself is not (checkDecoded), so
-// folding byte for byte is folding as such an app does.
+// strings.EqualFold over the prefix's bytes folds as such an app does.
 func segmentPrefix(p, prefix string, fold bool) bool {
 	if prefix == "/" || prefix == "" {
 		return true

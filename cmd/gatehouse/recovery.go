@@ -16,51 +16,6 @@ import (
 	"github.com/gatehouse-auth/gatehouse/config"
 )
 
-// removeApp removes username's authenticator app, if it has one, for
-// reset-2fa (docs/contract.md, "Authenticator apps"). With totp.enabled
-// off no app can be used, and none is touched.
-func removeApp(ctx context.Context, cfg *config.Config, st auth.Store, signer *auth.Signer, username string, stdout io.Writer) error {
-	if !cfg.TOTP.Enabled {
-		return nil
-	}
-	key, err := config.DecodeTOTPKey(cfg.TOTP.SecretKey)
-	if err != nil {
-		return fmt.Errorf("totp.secret_key: %w", err)
-	}
-	apps, err := auth.NewTOTP(st, signer.DeriveKey("totp"), key, "", auth.SystemClock{})
-	if err != nil {
-		return err
-	}
-	err = apps.Remove(ctx, username)
-	if errors.Is(err, auth.ErrTOTPNotEnrolled) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(stdout, "Its authenticator app was removed.\n")
-	return err
-}
-
-// removeKeys removes username's passkeys, for reset-2fa (docs/contract.md,
-// "Passkeys"); with passkeys.enabled off none is touched, as for apps.
-func removeKeys(ctx context.Context, cfg *config.Config, st auth.Store, signer *auth.Signer, username string, stdout io.Writer) error {
-	if !cfg.Passkeys.Enabled {
-		return nil
-	}
-	rpID, name, origins := cfg.PasskeyRP()
-	keys, err := auth.NewPasskeys(st, signer.DeriveKey("passkey"), auth.PasskeyConfig{RPID: rpID, RPDisplayName: name, Origins: origins}, auth.SystemClock{})
-	if err != nil {
-		return err
-	}
-	n, err := keys.RemoveAll(ctx, username)
-	if err != nil || n == 0 {
-		return err
-	}
-	_, err = fmt.Fprintf(stdout, "Its passkeys (%d) were removed.\n", n)
-	return err
-}
-
 // recoveryCommand is `gatehouse user issue-recovery|reset-2fa USERNAME`
 // (docs/contract.md, "Recovery codes"): an administrator's one-time code
 // for username, after clearing the phone binding and removing any
@@ -87,11 +42,21 @@ func recoveryCommand(ctx context.Context, cfg *config.Config, sub, username stri
 		if _, err := fmt.Fprintf(stdout, "%s has no phone now; every session of the account has ended.\n", u.Username); err != nil {
 			return err
 		}
-		if err := removeApp(ctx, cfg, d.store, d.signer, u.Username, stdout); err != nil {
+		// Whatever features are on: an app or keys left while one is off
+		// would come back with it.
+		app, keys, err := forgetter(cfg, d).Factors(ctx, u.Username)
+		if err != nil {
 			return err
 		}
-		if err := removeKeys(ctx, cfg, d.store, d.signer, u.Username, stdout); err != nil {
-			return err
+		if app {
+			if _, err := fmt.Fprintf(stdout, "Its authenticator app was removed.\n"); err != nil {
+				return err
+			}
+		}
+		if keys > 0 {
+			if _, err := fmt.Fprintf(stdout, "Its passkeys (%d) were removed.\n", keys); err != nil {
+				return err
+			}
 		}
 	}
 	code, err := rec.Issue(ctx, u.Username)

@@ -1,0 +1,86 @@
+package auth
+
+// The login service's side of regulation (docs/contract.md,
+// "Regulation"): checking bans before anything is looked at, counting
+// failures, and what the audit shows of a subject.
+
+import (
+	"context"
+	"errors"
+	"strings"
+)
+
+// checkBan refuses a banned or locked subject (Subject) or a banned
+// client (a RateLimitError), before any password or code is looked at
+// (docs/contract.md, "Regulation").
+func (l *Login) checkBan(ctx context.Context, c Client, subject string) error {
+	return l.checkBanOf(ctx, c, subject, true)
+}
+
+// checkBanOf is checkBan for a subject that may be a name no account has
+// (known false), which the audit never shows (ShownSubject).
+func (l *Login) checkBanOf(ctx context.Context, c Client, subject string, known bool) error {
+	if l.d.Regulator == nil {
+		return nil
+	}
+	err := l.d.Regulator.Check(ctx, subject, c.IP)
+	var rl *RateLimitError
+	if errors.As(err, &rl) && rl.Banned {
+		l.obs.Audit(ctx, c, Event{Name: "login_failed", User: ShownSubject(subject, known), Attrs: []any{"reason", rl.Reason}})
+	}
+	return err
+}
+
+// recordFailure counts a failed password or code against subject (an
+// account, or a phone number) and the client, and audits a new ban or
+// lock.
+func (l *Login) recordFailure(ctx context.Context, c Client, subject string) error {
+	_, err := l.recordFailurePenalty(ctx, c, subject, true)
+	return err
+}
+
+// recordFailurePenalty is recordFailure, for a subject that may be a name
+// no account has (known false), also saying what it caused.
+func (l *Login) recordFailurePenalty(ctx context.Context, c Client, subject string, known bool) (Penalty, error) {
+	if l.d.Regulator == nil {
+		return Penalty{}, nil
+	}
+	shown := ShownSubject(subject, known)
+	p, err := l.d.Regulator.FailAs(ctx, subject, shown, c.IP)
+	if p.Banned {
+		l.obs.Audit(ctx, c, Event{Name: "banned", User: shown})
+		l.obs.Ban()
+	}
+	if p.Locked {
+		l.obs.Audit(ctx, c, Event{Name: "banned", User: shown, Attrs: []any{"reason", ReasonLocked}})
+		l.obs.Ban()
+	}
+	return p, err
+}
+
+// UnknownName is what logs, audit events and the console's bans show
+// for a name typed that no account has: it may be a password typed in
+// the wrong field, so it is never shown.
+const UnknownName = "(a name no account has)"
+
+// ShownSubject is a regulation subject fit for logs, audit events and the
+// console: a phone number masked, an account's name (known), else
+// UnknownName.
+func ShownSubject(subject string, known bool) string {
+	switch {
+	case strings.HasPrefix(subject, "+") && LooksLikePhone(subject):
+		return MaskPhone(subject)
+	case known:
+		return subject
+	}
+	return UnknownName
+}
+
+// signedIn tells regulation that user completed a sign-in: the failures
+// against the account are forgotten, its run towards a lock included.
+func (l *Login) signedIn(ctx context.Context, user string) error {
+	if l.d.Regulator == nil {
+		return nil
+	}
+	return l.d.Regulator.SignedIn(ctx, user)
+}
