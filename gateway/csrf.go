@@ -109,8 +109,10 @@ func opaqueOrigin(r *http.Request) bool {
 // foreignOrigin reports a browser request sent by a page of another host,
 // or of another port of this one (another program; cookies do not tell
 // ports apart, so the Origin must), as browsers send Origin on every
-// cross-origin POST. A port is compared when either side writes one
-// that is not its scheme's default.
+// cross-origin POST. The port the client used is the one in Host; a
+// front door that drops it (nginx's $host) leaves public_url's port to
+// compare with on its host, and nothing on the others (docs/contract.md,
+// "JSON API").
 func (s *core) foreignOrigin(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" || origin == "null" {
@@ -120,7 +122,11 @@ func (s *core) foreignOrigin(r *http.Request) bool {
 	if err != nil || normalizeHost(u.Host) != normalizeHost(r.Host) {
 		return true
 	}
-	return explicitPort(u.Scheme, u.Host) != explicitPort("", r.Host)
+	want, known := explicitPort("", r.Host), strings.Contains(r.Host, ":") && !strings.HasSuffix(r.Host, "]")
+	if !known && normalizeHost(r.Host) == normalizeHost(s.publicURL.Host) {
+		want, known = explicitPort(s.publicURL.Scheme, s.publicURL.Host), true
+	}
+	return known && explicitPort(u.Scheme, u.Host) != want
 }
 
 // explicitPort is the port written in authority, "" for none or for

@@ -242,9 +242,15 @@ func TestBodilessAndCrossOriginAPI(t *testing.T) {
 	}
 	// Another port of the same host is another program: cookies do not
 	// tell ports apart, so the Origin must (before: hosts only compared).
-	for _, origin := range []string{"https://crm.example.com:8443", "http://crm.example.com:8080"} {
-		r := c.do(request{method: http.MethodPost, host: crmHost, path: prefix + "/api/logout", body: strings.NewReader(`{}`),
-			contentType: "application/json", header: http.Header{"Origin": {origin}}})
+	// The port the client used is Host's, or public_url's on its host when
+	// a front door drops it from Host.
+	for _, tc := range []struct{ host, origin string }{
+		{authHost, "https://auth.example.com:8443"},
+		{"crm.example.com:8080", "https://crm.example.com:8443"},
+		{"crm.example.com:8080", "https://crm.example.com"},
+	} {
+		r := c.do(request{method: http.MethodPost, host: tc.host, path: prefix + "/api/logout", body: strings.NewReader(`{}`),
+			contentType: "application/json", header: http.Header{"Origin": {tc.origin}}})
 		r.wantError(t, http.StatusForbidden, "csrf_failed")
 	}
 	// Elsewhere a bodiless POST is refused before its handler runs:
