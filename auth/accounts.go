@@ -104,8 +104,11 @@ type UserRegistry interface {
 	Reserve(ctx context.Context, u *User, ttl time.Duration) error
 	// Pending returns a pending account, or ErrUserNotFound.
 	Pending(ctx context.Context, username string) (*User, error)
-	// Activate makes a pending account a real one, for good.
-	Activate(ctx context.Context, username string) error
+	// Activate makes the pending account username, reserved with phone,
+	// a real one, for good. ErrUserNotFound when no account of that name
+	// is pending with that phone (the reservation the code was sent for
+	// expired and another took the name, or it became a real account).
+	Activate(ctx context.Context, username, phone string) error
 	// Release deletes a pending account and frees its claims.
 	Release(ctx context.Context, username string) error
 	// SetPassword replaces the user's password hash.
@@ -159,8 +162,13 @@ func validateProfile(in NewAccount, defaultRegion string, needPhone bool) (*User
 		Email:       strings.ToLower(strings.TrimSpace(in.Email)),
 		DisplayName: strings.TrimSpace(in.Name),
 	}
-	if !usernameRE.MatchString(u.Username) {
+	switch {
+	case !usernameRE.MatchString(u.Username):
 		errs["username"] = Problem{ID: "field.username.format", Text: "Use 3 to 64 letters, digits, dots, dashes or underscores, starting and ending with a letter or digit."}
+	case LooksLikePhone(u.Username):
+		// Sign-in reads such a name as a phone number, and a sign-up
+		// refused for it would tell which numbers have accounts.
+		errs["username"] = Problem{ID: "field.username.phone", Text: "A username cannot look like a phone number: add a letter."}
 	}
 	if u.Email == "" {
 		errs["email"] = Problem{ID: "field.email.required", Text: "Enter your email address."}

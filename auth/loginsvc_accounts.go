@@ -142,7 +142,7 @@ func (l *Login) finishSignup(ctx context.Context, c Client, sess *Session, ch *C
 	if l.d.Registry == nil {
 		return nil, ErrSignupDisabled
 	}
-	if err := l.d.Registry.Activate(ctx, ch.User); err != nil {
+	if err := l.d.Registry.Activate(ctx, ch.User, ch.Phone); err != nil {
 		return nil, err
 	}
 	l.obs.Audit(ctx, c, Event{Name: "signup", User: ch.User, Phone: ch.Phone})

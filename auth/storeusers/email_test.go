@@ -29,7 +29,7 @@ func TestSignupEmailStaysUnverified(t *testing.T) {
 		if p, err := b.Pending(ctx, "mallory"); err != nil || !p.EmailUnverified {
 			t.Fatalf("pending: %+v, %v; want the email unverified", p, err)
 		}
-		if err := b.Activate(ctx, "mallory"); err != nil {
+		if err := b.Activate(ctx, "mallory", "+12015550177"); err != nil {
 			t.Fatal(err)
 		}
 		u, err := b.Lookup(ctx, "cfo@corp.example")

@@ -301,11 +301,18 @@ func (b *Backend) Pending(ctx context.Context, username string) (*auth.User, err
 	return r.user(), nil
 }
 
-// Activate makes a pending account permanent.
-func (b *Backend) Activate(ctx context.Context, username string) error {
+// Activate makes the pending account username, reserved with phone,
+// permanent (auth.AccountRegistry).
+func (b *Backend) Activate(ctx context.Context, username, phone string) error {
 	r, err := b.get(ctx, username)
 	if err != nil {
 		return err
+	}
+	if !r.Pending || r.Phone != phone {
+		// Not the reservation the code was sent for: a code kept alive
+		// by resends past its reservation must not make someone else's
+		// pending sign-up, with a number nobody proved, an account.
+		return auth.ErrUserNotFound
 	}
 	r.Pending = false
 	if err := b.put(ctx, r, auth.Forever); err != nil {

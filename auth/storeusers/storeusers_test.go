@@ -95,7 +95,7 @@ func TestBackend(t *testing.T) {
 		if err := b.Reserve(ctx, user("dan", "dan@example.com", "+12015550103"), 200*time.Millisecond); err != nil {
 			t.Fatal(err)
 		}
-		if err := b.Activate(ctx, "dan"); err != nil {
+		if err := b.Activate(ctx, "dan", "+12015550103"); err != nil {
 			t.Fatal(err)
 		}
 		advance(300 * time.Millisecond)

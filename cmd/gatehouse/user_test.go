@@ -92,7 +92,7 @@ hashing:
 	if err := users.Reserve(ctx, &auth.User{Username: "sam", Email: "sam@example.com", PasswordHash: u.PasswordHash, EmailUnverified: true}, time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	if err := users.Activate(ctx, "sam"); err != nil {
+	if err := users.Activate(ctx, "sam", ""); err != nil {
 		t.Fatal(err)
 	}
 	if out := ok("", "show", "-c", cfgPath, "sam"); !strings.Contains(out, "email-unverified") {
