@@ -152,6 +152,9 @@ func (o *OTP) StartDecoy(ctx context.Context, phone, purpose string) (*Challenge
 // and the time it takes are a real send's (docs/contract.md, "Sign-up").
 // A resend of it sends nothing, as a decoy's does.
 func (o *OTP) StartNotice(ctx context.Context, phone, purpose, notice string) (*Challenge, error) {
+	if !o.SendsText() {
+		notice = "" // a decoy, as Notify sends nothing there
+	}
 	return o.start(ctx, &Challenge{Phone: phone, Purpose: purpose, notice: notice})
 }
 
