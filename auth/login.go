@@ -38,10 +38,18 @@ func NewAuthenticator(users UserBackend, hasher PasswordChecker, log *slog.Logge
 // Users returns the user backend.
 func (a *Authenticator) Users() UserBackend { return a.users }
 
+// MaxPasswordBytes bounds a password offered to sign in: 1024 characters
+// (the most users.password_policy.max_length allows) of at most 4 bytes.
+// A longer one is refused before any hashing.
+const MaxPasswordBytes = 4096
+
 // CheckPassword returns the user whose username, email or phone is login
 // and whose password is password. Errors: ErrInvalidCredentials,
 // ErrOverloaded, or a backend failure (ErrStoreUnavailable).
 func (a *Authenticator) CheckPassword(ctx context.Context, login, password string) (*User, error) {
+	if len(password) > MaxPasswordBytes {
+		return nil, ErrInvalidCredentials
+	}
 	if login == "" || password == "" {
 		return nil, a.dummy(ctx, password)
 	}
@@ -60,6 +68,12 @@ func (a *Authenticator) CheckPassword(ctx context.Context, login, password strin
 // stands for an unknown login and takes a verification's time like one.
 // It returns u when password is its password and it is not disabled.
 func (a *Authenticator) VerifyUser(ctx context.Context, u *User, password string) (*User, error) {
+	if len(password) > MaxPasswordBytes {
+		// Longer than any password policy allows (at most 1024
+		// characters): refused unhashed, whoever it is for, so that it
+		// cannot be hashed outside the hashing worker, at full priority.
+		return nil, ErrInvalidCredentials
+	}
 	if u == nil || password == "" || u.PasswordHash == "" {
 		// An account without a password yet (made by an administrator,
 		// or whose password an administrator reset) is refused like a
