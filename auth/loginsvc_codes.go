@@ -48,6 +48,11 @@ func (l *Login) Resend(ctx context.Context, c Client, sess *Session, u *User) (S
 		if err != nil {
 			return Step{}, err
 		}
+		if p.Purpose == PurposeSignup && pu.Phone != p.Phone {
+			// The reservation expired and someone else's sign-up of the
+			// name holds it now: not this sign-up's to restart.
+			return Step{}, ErrOTPExpired
+		}
 		// The new challenge follows a proof only when the session proved
 		// this account's password (a password step); a passwordless or
 		// sign-up one does not, nor does one started from a session

@@ -48,10 +48,28 @@ func TestStaleSignupCodeActivatesNoOtherReservation(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	pending := *sess.Pending
+	stale := *sess // the session as it was, for a resend below
+	stale.Pending = &pending
 	_, err = w.login.VerifyCode(ctx, client, sess, code)
 	t.Logf("stale code verify: %v", err)
 	if u, lerr := w.users.Lookup(ctx, "bob"); lerr == nil {
 		t.Fatalf("a code sent to %s activated the pending sign-up of %s (phone %s, never proved): %+v", attackerPhone, u.Username, u.Phone, u.Phone)
+	}
+	// A resend of the spent code does not restart it on the other
+	// sign-up (before: it texted that sign-up's number a code).
+	w.sms.mu.Lock()
+	before := len(w.sms.msgs)
+	w.sms.mu.Unlock()
+	if _, err := w.login.Resend(ctx, client, &stale, nil); !errors.Is(err, auth.ErrOTPExpired) {
+		t.Errorf("resend after the reservation passed to another sign-up: %v, want ErrOTPExpired", err)
+	}
+	w.sms.mu.Lock()
+	defer w.sms.mu.Unlock()
+	for _, m := range w.sms.msgs[before:] {
+		if m.To == victimPhone {
+			t.Fatalf("the stale sign-up's resend texted the other sign-up's number %s", victimPhone)
+		}
 	}
 }
 
