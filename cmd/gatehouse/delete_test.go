@@ -8,9 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gatehouse-auth/gatehouse/auth"
-	"github.com/gatehouse-auth/gatehouse/config"
-	"github.com/gatehouse-auth/gatehouse/internal/softkey"
 	"github.com/gatehouse-auth/gatehouse/internal/testredis"
 )
 
@@ -56,34 +53,9 @@ routes:
 	}
 	run("the old holder's passphrase\n", "add", "-c", cfgPath, "ada")
 
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, signer, closeStore, err := openStoreSigner(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeStore()
-	rpID, name, origins := cfg.PasskeyRP()
-	keys, err := auth.NewPasskeys(st, signer.DeriveKey("passkey"), auth.PasskeyConfig{RPID: rpID, RPDisplayName: name, Origins: origins}, auth.SystemClock{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	keys := storePasskeys(t, cfgPath)
+	oldKey := addPasskey(t, keys, origin, "ada", "Old holder's phone")
 	ctx := t.Context()
-	opts, err := keys.BeginRegistration(ctx, "old-session", &auth.User{Username: "ada"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := json.Marshal(opts)
-	oldKey := softkey.New(origin)
-	answer, err := oldKey.Create(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := keys.FinishRegistration(ctx, "old-session", &auth.User{Username: "ada"}, "Old holder's phone", answer); err != nil {
-		t.Fatal(err)
-	}
 
 	// The account is deleted with the CLI (passkeys turned off meanwhile),
 	// and later a new person gets the name.
@@ -107,7 +79,7 @@ routes:
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ = json.Marshal(req)
+	body, _ := json.Marshal(req)
 	cred, err := oldKey.Get(body)
 	if err != nil {
 		t.Fatal(err)
@@ -151,34 +123,9 @@ routes:
 `, addr, usersPath, key, origin)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, signer, closeStore, err := openStoreSigner(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeStore()
-	rpID, name, origins := cfg.PasskeyRP()
-	keys, err := auth.NewPasskeys(st, signer.DeriveKey("passkey"), auth.PasskeyConfig{RPID: rpID, RPDisplayName: name, Origins: origins}, auth.SystemClock{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	keys := storePasskeys(t, cfgPath)
+	addPasskey(t, keys, origin, "ada", "Old phone")
 	ctx := t.Context()
-	ada := &auth.User{Username: "ada"}
-	opts, err := keys.BeginRegistration(ctx, "s", ada)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := json.Marshal(opts)
-	answer, err := softkey.New(origin).Create(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := keys.FinishRegistration(ctx, "s", ada, "Old phone", answer); err != nil {
-		t.Fatal(err)
-	}
 	if code, out, e := runCmd(t, "", "user", "delete", "-c", cfgPath, "ada"); code != 0 || !strings.Contains(out, "forgot ada") {
 		t.Fatalf("user delete with the file backend: %d\n%s%s", code, out, e)
 	}

@@ -1,14 +1,10 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"strings"
 	"testing"
 
-	"github.com/gatehouse-auth/gatehouse/auth"
-	"github.com/gatehouse-auth/gatehouse/config"
-	"github.com/gatehouse-auth/gatehouse/internal/softkey"
 	"github.com/gatehouse-auth/gatehouse/internal/testredis"
 )
 
@@ -26,37 +22,9 @@ func TestReset2FARemovesPasskeys(t *testing.T) {
 	if err := os.WriteFile(w.cfg, []byte(withKeys), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Load(w.cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, signer, closeStore, err := openStoreSigner(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeStore()
-	rpID, name, origins := cfg.PasskeyRP()
-	keys, err := auth.NewPasskeys(st, signer.DeriveKey("passkey"), auth.PasskeyConfig{RPID: rpID, RPDisplayName: name, Origins: origins}, auth.SystemClock{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	keys := storePasskeys(t, w.cfg)
+	addPasskey(t, keys, origin, "ada", "Phone")
 	ctx := t.Context()
-	ada := &auth.User{Username: "ada"}
-	opts, err := keys.BeginRegistration(ctx, "a-session", ada)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, err := json.Marshal(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	answer, err := softkey.New(origin).Create(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := keys.FinishRegistration(ctx, "a-session", ada, "Phone", answer); err != nil {
-		t.Fatal(err)
-	}
 
 	code, out, e := runCmd(t, "", "user", "reset-2fa", "-c", w.cfg, "ada")
 	if code != 0 || !strings.Contains(out, "passkeys (1) were removed") {
