@@ -60,30 +60,14 @@ func (b *Backend) SetPhone(ctx context.Context, username, phone string) error {
 	if r.Phone == phone {
 		return nil
 	}
-	if phone != "" {
-		ok, err := b.st.SetNX(ctx, phoneKey(phone), []byte(r.Username), auth.Forever)
-		if err != nil {
-			return fmt.Errorf("storeusers: claim phone: %w", err)
+	return b.swapClaim(ctx, r.Username, "phone", phoneKey, r.Phone, phone, func() error {
+		r.Phone = phone
+		r.PhoneUnproved = false // a new number is proved before it is set, none needs no proof
+		if err := r.newGeneration(); err != nil {
+			return err
 		}
-		if !ok {
-			return &auth.ConflictError{Field: "phone"}
-		}
-	}
-	old := r.Phone
-	r.Phone = phone
-	r.PhoneUnproved = false // a new number is proved before it is set, none needs no proof
-	if err := r.newGeneration(); err != nil {
-		return err
-	}
-	if err := b.put(ctx, r, auth.Forever); err != nil {
-		return err
-	}
-	if old != "" {
-		if _, err := b.st.Delete(ctx, phoneKey(old)); err != nil {
-			return fmt.Errorf("storeusers: release old phone: %w", err)
-		}
-	}
-	return nil
+		return b.put(ctx, r, auth.Forever)
+	})
 }
 
 // SetEmail gives an active account the email an administrator vouches
@@ -100,23 +84,32 @@ func (b *Backend) SetEmail(ctx context.Context, username, email string) error {
 	if r.Pending {
 		return auth.ErrUserNotFound
 	}
-	old := r.Email
-	if email != old && email != "" {
-		ok, err := b.st.SetNX(ctx, emailKey(email), []byte(r.Username), auth.Forever)
+	return b.swapClaim(ctx, r.Username, "email", emailKey, r.Email, email, func() error {
+		r.Email, r.EmailUnverified = email, false
+		return b.put(ctx, r, auth.Forever)
+	})
+}
+
+// swapClaim moves username's claim on field (an email's or a phone's,
+// named by key) from prev to next: it claims next (unless empty or prev),
+// a ConflictError when another account holds it, runs write, then frees
+// prev.
+func (b *Backend) swapClaim(ctx context.Context, username, field string, key func(string) string, prev, next string, write func() error) error {
+	if next != "" && next != prev {
+		ok, err := b.st.SetNX(ctx, key(next), []byte(username), auth.Forever)
 		if err != nil {
-			return fmt.Errorf("storeusers: claim email: %w", err)
+			return fmt.Errorf("storeusers: claim %s: %w", field, err)
 		}
 		if !ok {
-			return &auth.ConflictError{Field: "email"}
+			return &auth.ConflictError{Field: field}
 		}
 	}
-	r.Email, r.EmailUnverified = email, false
-	if err := b.put(ctx, r, auth.Forever); err != nil {
+	if err := write(); err != nil {
 		return err
 	}
-	if old != "" && old != email {
-		if _, err := b.st.Delete(ctx, emailKey(old)); err != nil {
-			return fmt.Errorf("storeusers: release old email: %w", err)
+	if prev != "" && prev != next {
+		if _, err := b.st.Delete(ctx, key(prev)); err != nil {
+			return fmt.Errorf("storeusers: release old %s: %w", field, err)
 		}
 	}
 	return nil
