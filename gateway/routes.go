@@ -179,9 +179,8 @@ func (r *route) coversPath(p string) bool {
 
 // allowsMethod reports whether the route's methods cover method, which
 // match upper-cased (upstreamMethod, as apps read it), and HEAD wherever
-// GET is listed,
-// since frameworks answer HEAD with the GET handler (docs/contract.md,
-// "Routes: path_prefix and methods").
+// GET is listed, since frameworks answer HEAD with the GET handler
+// (docs/contract.md, "Routes: path_prefix and methods").
 func (r *route) allowsMethod(method string) bool {
 	if r.methods == nil {
 		return true
@@ -208,10 +207,10 @@ func upstreamMethod(method string) string {
 // or the request is refused with errBadMethod.
 func (t *table) resolve(host string, rp *reqPath, method string, overrides ...string) (*route, bool, error) {
 	rt := t.match(host, rp.path, method)
-	bypassed := rt != nil && (rt.policy == PolicyBypass || rt.isBypassed(rp.path))
+	bypassed := rt != nil && rt.bypasses(rp.path)
 	same := func(p, m string) bool {
 		other := t.match(host, p, m)
-		return other == rt && (other == nil || (other.policy == PolicyBypass || other.isBypassed(p)) == bypassed)
+		return other == rt && (other == nil || other.bypasses(p) == bypassed)
 	}
 	for _, alt := range rp.alts {
 		if !same(alt, method) {
@@ -257,6 +256,10 @@ func (t *table) hostMatchesAny(host string) bool {
 	}
 	return false
 }
+
+// bypasses reports whether the route lets p through without a check: a
+// bypass route, or p under one of its bypass_paths.
+func (r *route) bypasses(p string) bool { return r.policy == PolicyBypass || r.isBypassed(p) }
 
 // isBypassed reports whether p is under one of the route's bypass_paths.
 func (r *route) isBypassed(p string) bool {
