@@ -1,5 +1,9 @@
 package config
 
+// The checks of values that are valid in form but unsafe: problems for
+// those that break the security model, warnings for those beyond what
+// ASVS and NIST SP 800-63B advise.
+
 import (
 	"net/netip"
 	"net/url"
@@ -26,13 +30,6 @@ const (
 	// at AAL1 (§7.2, §4.1.3).
 	maxSessionLifetime = 30 * 24 * time.Hour
 )
-
-// reservedHeader reports whether the normalised header name may not be an
-// identity header: reservedHeaders, and every Sec- header (fetch metadata
-// and the like, which browsers alone may send).
-func reservedHeader(norm string) bool {
-	return reservedHeaders[norm] || strings.HasPrefix(norm, "sec-")
-}
 
 // hardening checks values that are valid in form but unsafe: problems for
 // those that break the security model, warnings for those beyond the

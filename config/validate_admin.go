@@ -1,0 +1,37 @@
+package config
+
+// Checks of the admin section (docs/contract.md, "Admin console") and of
+// the audit section (docs/contract.md, "Audit trail").
+
+import (
+	"maps"
+	"math"
+	"slices"
+	"strings"
+)
+
+// admin checks the admin and audit sections.
+func (v *validator) admin() {
+	a := v.c.Admin
+	if a.Enabled && strings.TrimSpace(a.Group) == "" {
+		v.add("admin.group", "required when admin.enabled is true: the group whose members may use the console")
+	}
+	v.positive("admin.max_auth_age", a.MaxAuthAge)
+	for _, cc := range slices.Sorted(maps.Keys(a.SMSPrices)) { // problems in a stable order
+		price := a.SMSPrices[cc]
+		key := "admin.sms_prices." + cc
+		if cc != "default" {
+			v.region(key, cc)
+		}
+		if price < 0 || math.IsNaN(price) || math.IsInf(price, 0) {
+			v.add(key, "must be a price of 0 or more, it is %v", price)
+		}
+	}
+	if c := a.SMSCurrency; len(c) != 3 || !isASCIILetters(c) || strings.ToUpper(c) != c {
+		v.add("admin.sms_currency", "%q is not an ISO 4217 currency code (three upper-case letters, like \"USD\")", c)
+	}
+	if v.c.Audit.Retain.Events < 1 {
+		v.add("audit.retain.events", "must be at least 1, it is %d", v.c.Audit.Retain.Events)
+	}
+	v.positive("audit.retain.max_age", v.c.Audit.Retain.MaxAge)
+}

@@ -1,0 +1,25 @@
+package config
+
+// Checks of the regulation section: brute-force bans and the account
+// lock.
+
+func (v *validator) regulation() {
+	r := v.c.Regulation
+	v.atLeast("regulation.max_failures", r.MaxFailures, 1)
+	v.positive("regulation.find_time", r.FindTime)
+	v.positive("regulation.ban_time", r.BanTime)
+	// ASVS V2.2.1 and NIST SP 800-63B 5.2.2: at most 100 failed attempts
+	// on one account.
+	if r.MaxAccountFailures < 1 || r.MaxAccountFailures > maxAccountFailures {
+		v.add("regulation.max_account_failures", "must be between 1 and %d (it is %d)", maxAccountFailures, r.MaxAccountFailures)
+	}
+	switch {
+	case r.AccountLockTime <= 0:
+		v.positive("regulation.account_lock_time", r.AccountLockTime)
+	case r.FindTime > 0 && r.AccountLockTime < r.FindTime:
+		v.add("regulation.account_lock_time", "must be at least regulation.find_time (%s): a run of failures must be remembered longer than a ban's window (it is %s)", r.FindTime, r.AccountLockTime)
+	}
+}
+
+// maxAccountFailures is the most regulation.max_account_failures may be.
+const maxAccountFailures = 100

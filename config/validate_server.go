@@ -1,0 +1,95 @@
+package config
+
+// Checks of the server section: listeners, public_url, portal_prefix,
+// trusted_proxies, TLS files and timeouts; and the trusted proxies as
+// prefixes, for the gateway.
+
+import (
+	"fmt"
+	"net/netip"
+	"path"
+	"strings"
+)
+
+func (v *validator) server() {
+	s := v.c.Server
+	v.hostPort("server.listen", s.Listen)
+	if s.AdminListen != "" {
+		v.hostPort("server.admin_listen", s.AdminListen)
+		if s.AdminListen == s.Listen {
+			v.add("server.admin_listen", "must differ from server.listen")
+		}
+	}
+
+	if s.PublicURL == "" {
+		v.add("server.public_url", `required: the URL the portal is reached at, e.g. "https://auth.example.com"`)
+	} else if u, ok := v.httpURL("server.public_url", s.PublicURL); ok {
+		if u.Path != "" && u.Path != "/" {
+			v.add("server.public_url", "must not have a path (the portal lives under server.portal_prefix)")
+		}
+		if u.RawQuery != "" || u.ForceQuery {
+			v.add("server.public_url", "must not have a ?query")
+		}
+	}
+
+	p := s.PortalPrefix
+	switch {
+	case !strings.HasPrefix(p, "/"):
+		v.add("server.portal_prefix", "%q must start with \"/\", e.g. \"/_gatehouse\"", p)
+	case p == "/":
+		v.add("server.portal_prefix", "must not be \"/\": the portal needs a path of its own, e.g. \"/_gatehouse\"")
+	case strings.HasSuffix(p, "/"):
+		v.add("server.portal_prefix", "%q must not end with \"/\"", p)
+	case path.Clean(p) != p || strings.ContainsAny(p, "?#%\\ \t"):
+		v.add("server.portal_prefix", "%q must be a plain path such as \"/_gatehouse\"", p)
+	}
+
+	for i, tp := range s.TrustedProxies {
+		if _, ok := parseProxy(tp); !ok {
+			v.add(fmt.Sprintf("server.trusted_proxies.%d", i), "%q is not an IP address or CIDR prefix such as \"10.0.0.0/8\"", tp)
+		}
+	}
+
+	switch {
+	case s.TLS.CertFile != "" && s.TLS.KeyFile == "":
+		v.add("server.tls.key_file", "required when cert_file is set")
+	case s.TLS.CertFile == "" && s.TLS.KeyFile != "":
+		v.add("server.tls.cert_file", "required when key_file is set")
+	}
+
+	t := s.Timeouts
+	v.positive("server.timeouts.read_header", t.ReadHeader)
+	v.positive("server.timeouts.read", t.Read)
+	v.positive("server.timeouts.write", t.Write)
+	v.positive("server.timeouts.idle", t.Idle)
+	v.positive("server.timeouts.shutdown", t.Shutdown)
+}
+
+// TrustedProxyPrefixes returns server.trusted_proxies as prefixes, a bare
+// address becoming a /32 or /128. Entries that do not parse are left out,
+// so call it on a configuration that passed Validate.
+func (c *Config) TrustedProxyPrefixes() []netip.Prefix {
+	prefixes := make([]netip.Prefix, 0, len(c.Server.TrustedProxies))
+	for _, s := range c.Server.TrustedProxies {
+		if p, ok := parseProxy(s); ok {
+			prefixes = append(prefixes, p)
+		}
+	}
+	return prefixes
+}
+
+// parseProxy parses an address or CIDR prefix into a masked prefix.
+func parseProxy(s string) (netip.Prefix, bool) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, false
+		}
+		return p.Masked(), true
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil || a.Zone() != "" {
+		return netip.Prefix{}, false
+	}
+	return netip.PrefixFrom(a, a.BitLen()), true
+}
