@@ -44,9 +44,7 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string, depth int) {
 		d.ps.at(n.Line, path, "the document is too large (more than %d values, counting every use of an alias)", maxNodes)
 		return
 	}
-	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < maxDepth; i++ {
-		n = n.Alias
-	}
+	n = unalias(n)
 	if n.Kind == yaml.AliasNode {
 		d.ps.at(n.Line, path, "alias cannot be resolved")
 		return
@@ -188,18 +186,13 @@ func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path string, depth int)
 // merge applies the value of a "<<" key: a mapping, or a list of mappings
 // of which the earlier ones win.
 func (d *decoder) merge(n *yaml.Node, v reflect.Value, path string, depth int) {
-	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < maxDepth; i++ {
-		n = n.Alias
-	}
+	n = unalias(n)
 	switch n.Kind {
 	case yaml.MappingNode:
 		d.mapping(n, v, path, depth)
 	case yaml.SequenceNode:
 		for i := len(n.Content) - 1; i >= 0; i-- {
-			m := n.Content[i]
-			for j := 0; m.Kind == yaml.AliasNode && m.Alias != nil && j < maxDepth; j++ {
-				m = m.Alias
-			}
+			m := unalias(n.Content[i])
 			if m.Kind != yaml.MappingNode {
 				d.ps.at(m.Line, path, "a merge key (<<) takes mappings, not %s", describe(m))
 				continue
@@ -209,6 +202,15 @@ func (d *decoder) merge(n *yaml.Node, v reflect.Value, path string, depth int) {
 	default:
 		d.ps.at(n.Line, path, "a merge key (<<) takes a mapping, not %s", describe(n))
 	}
+}
+
+// unalias follows n through its aliases, at most maxDepth of them; a
+// longer chain, or an alias with no target, is returned still an alias.
+func unalias(n *yaml.Node) *yaml.Node {
+	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < maxDepth; i++ {
+		n = n.Alias
+	}
+	return n
 }
 
 // scalar checks that n is a single value and returns it with ${VAR}

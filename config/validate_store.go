@@ -14,6 +14,8 @@ func (v *validator) store() {
 		return
 	}
 	r := s.Redis
+	// Several addresses and no master_name: a cluster.
+	cluster := len(r.Addrs) > 1 && r.MasterName == ""
 	if len(r.Addrs) == 0 {
 		v.add("store.redis.addrs", "required when store.driver is redis, e.g. [\"127.0.0.1:6379\"]")
 	}
@@ -22,7 +24,7 @@ func (v *validator) store() {
 	}
 	if r.DB < 0 {
 		v.add("store.redis.db", "must be 0 or more (it is %d)", r.DB)
-	} else if r.DB != 0 && len(r.Addrs) > 1 && r.MasterName == "" {
+	} else if r.DB != 0 && cluster {
 		v.add("store.redis.db", "must be 0 for a redis cluster (several addrs and no master_name)")
 	}
 	v.positive("store.redis.dial_timeout", r.DialTimeout)
@@ -36,7 +38,7 @@ func (v *validator) store() {
 		}
 		v.positive("store.redis.client_cache.max_age", r.ClientCache.MaxAge)
 	}
-	if len(r.Addrs) > 1 && r.MasterName == "" && strings.ContainsAny(s.KeyPrefix, "{}") {
+	if cluster && strings.ContainsAny(s.KeyPrefix, "{}") {
 		v.add("store.key_prefix", "%q must not contain { or } with a redis cluster: a hash tag in the prefix puts every key on one node", s.KeyPrefix)
 	}
 }
