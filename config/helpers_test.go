@@ -1,6 +1,12 @@
 package config_test
 
+// Helpers the tests share: files and environments to parse with, the
+// places and keys of problems, a key's value, configurations compared,
+// and the list of every key.
+
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
@@ -10,6 +16,16 @@ import (
 	"github.com/gatehouse-auth/gatehouse/config"
 	"gopkg.in/yaml.v3"
 )
+
+// writeFile writes content to the file name in dir and returns its path.
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
 
 // noEnv is a lookupEnv with no variables set.
 func noEnv(string) (string, bool) { return "", false }

@@ -1,0 +1,13 @@
+package config_test
+
+// Validate's cases for the admin and audit sections.
+
+import "github.com/gatehouse-auth/gatehouse/config"
+
+// adminRules are the cases of TestValidateRules for the admin section.
+var adminRules = []ruleCase{
+	{"sms prices", fn(func(c *config.Config) { c.Admin.SMSPrices = map[string]float64{"US": 0.0079, "GB": 0, "default": 0.05} }), nil},
+	{"sms price negative", fn(func(c *config.Config) { c.Admin.SMSPrices = map[string]float64{"US": -1} }), []string{"admin.sms_prices.US"}},
+	{"sms price country not ISO", fn(func(c *config.Config) { c.Admin.SMSPrices = map[string]float64{"UK": 0.04, "usa": 1} }), []string{"admin.sms_prices.UK", "admin.sms_prices.usa"}},
+	{"sms currency", fn(func(c *config.Config) { c.Admin.SMSCurrency = "dollars" }), []string{"admin.sms_currency"}},
+}
