@@ -1,5 +1,8 @@
 package config
 
+// The documented defaults: Default and the default values other packages
+// name (docs/contract.md, "Configuration (gateway.yaml)").
+
 import "time"
 
 // DefaultOTPMessage is the SMS text used when otp.message is not set. The

@@ -1,5 +1,8 @@
 package config_test
 
+// Tests of Default: every documented default, a fresh value each call,
+// and defaults that validate alone.
+
 import (
 	"reflect"
 	"testing"

@@ -1,5 +1,8 @@
 package config
 
+// Dev, the configuration of `gatehouse serve --dev` (docs/contract.md,
+// "Development mode").
+
 import (
 	"net/netip"
 )

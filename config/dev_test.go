@@ -1,5 +1,7 @@
 package config_test
 
+// Tests of Dev, the configuration of `gatehouse serve --dev`.
+
 import (
 	"reflect"
 	"strings"

@@ -1,5 +1,8 @@
 package config_test
 
+// Tests of the example gateway.yaml at the repository root: it is valid,
+// shows the defaults and names every key.
+
 import (
 	"os"
 	"path/filepath"

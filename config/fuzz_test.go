@@ -1,5 +1,7 @@
 package config
 
+// The fuzz test of Parse, Validate and the helpers built on them.
+
 import (
 	"os"
 	"strings"

@@ -1,5 +1,8 @@
 package config_test
 
+// Tests of the checks of values valid in form but unsafe: the problems
+// and the warnings of Check.
+
 import (
 	"strings"
 	"testing"

@@ -1,5 +1,8 @@
 package config
 
+// The passkeys section (docs/contract.md, "Passkeys"): its type, the
+// relying party and origins it resolves to, and its checks.
+
 import (
 	"fmt"
 	"net"

@@ -1,5 +1,8 @@
 package config_test
 
+// Tests of the passkeys section: the relying party, the origins and
+// their checks.
+
 import (
 	"slices"
 	"strings"

@@ -1,5 +1,8 @@
 package config
 
+// Problem, one thing wrong with a configuration, and how problems are
+// collected, ordered, joined and located at their lines.
+
 import (
 	"cmp"
 	"errors"
