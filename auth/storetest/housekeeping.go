@@ -1,0 +1,67 @@
+package storetest
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+)
+
+// Housekeeping: what the services write is forgotten once what it is
+// about is gone, so that a store run for a year holds what is live, not
+// everything that ever was (docs/contract.md, "Store keys").
+
+// sessionIndexKey is the store key of user's index of sessions
+// (docs/contract.md, "Store keys": "su:" and the SHA-256 of the name).
+func sessionIndexKey(user string) string {
+	sum := sha256.Sum256([]byte(user))
+	return "su:" + base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// sessionIndexStaysSmall signs a user in (a password, then a code: two
+// new session ids) and out again many times, and never opens the account
+// page (which tidies the index as it reads it): the index of the user's
+// sessions must hold about the sessions alive, not every id the user
+// ever had.
+func (s suite) sessionIndexStaysSmall(t *testing.T) {
+	st, ctx := s.newStore(t), t.Context()
+	sets, ok := st.(auth.SetStore)
+	if !ok {
+		t.Fatal("store does not implement auth.SetStore")
+	}
+	m := auth.NewSessions(st, auth.SessionConfig{IdleTimeout: time.Hour, AbsoluteTimeout: 12 * time.Hour}, nil, nil)
+	alice := &auth.User{Username: "alice", Generation: "g1"}
+	const logins = 40
+	var last *auth.Session
+	for range logins {
+		sess, err := m.New()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, method := range []string{auth.MethodPassword, auth.MethodSMS} {
+			if err := m.AddProof(ctx, sess, alice, method, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if last != nil {
+			if err := m.Delete(ctx, last.ID); err != nil { // signed out
+				t.Fatal(err)
+			}
+		}
+		last = sess
+	}
+	ids, err := sets.SMembers(ctx, sessionIndexKey("alice"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One session is alive; a few ids not yet tidied away are fine.
+	if len(ids) > 6 {
+		t.Errorf("after %d sign-ins and outs the index of alice's sessions holds %d ids, want at most 6: it grows with every sign-in", logins, len(ids))
+	}
+	list, err := m.ListUser(ctx, alice, "")
+	if err != nil || len(list) != 1 {
+		t.Errorf("ListUser = %d sessions, %v; want the one alive", len(list), err)
+	}
+}
