@@ -3,6 +3,7 @@ package storetest
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"testing"
 	"time"
 
@@ -63,5 +64,50 @@ func (s suite) sessionIndexStaysSmall(t *testing.T) {
 	list, err := m.ListUser(ctx, alice, "")
 	if err != nil || len(list) != 1 {
 		t.Errorf("ListUser = %d sessions, %v; want the one alive", len(list), err)
+	}
+}
+
+// banListStaysSmall bans one generation of names, lets the bans end,
+// and bans another, without anyone reading the console's list of bans
+// (which drops the ended ones it reads): the list must hold about the
+// bans alive, not every ban there ever was.
+func (s suite) banListStaysSmall(t *testing.T) {
+	st, ctx := s.newStore(t), t.Context()
+	idx, ok := st.(auth.SortedIndex)
+	if !ok {
+		t.Fatal("store does not implement auth.SortedIndex")
+	}
+	// A long ban keeps the list alive throughout, as bans and locks
+	// coming and going do on a gateway in service.
+	long := auth.NewRegulator(st, recoveryKey, auth.RegulationConfig{MaxFailures: 1, FindTime: time.Minute, BanTime: longTTL})
+	if p, err := long.Fail(ctx, "persistent-guesser", ""); err != nil || !p.Banned {
+		t.Fatalf("Fail = %+v, %v; want a ban", p, err)
+	}
+	r := auth.NewRegulator(st, recoveryKey, auth.RegulationConfig{MaxFailures: 1, FindTime: time.Minute, BanTime: shortTTL})
+	const perGeneration = 30
+	for g := range 2 {
+		if g > 0 {
+			s.wait(t, shortTTL+margin)
+		}
+		for i := range perGeneration {
+			p, err := r.Fail(ctx, fmt.Sprintf("guessed-name-%d-%d", g, i), "")
+			if err != nil || !p.Banned {
+				t.Fatalf("Fail = %+v, %v; want a ban", p, err)
+			}
+		}
+	}
+	listed, err := idx.ZAfter(ctx, "reg:list", "", 10*perGeneration)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One generation and the long ban are alive; a few ended bans not
+	// yet dropped are fine.
+	alive := perGeneration + 1
+	if len(listed) > alive+alive/4 {
+		t.Errorf("the list of bans holds %d entries with %d bans alive: the ended ones stay until someone pages through the list", len(listed), alive)
+	}
+	bans, _, err := r.Bans(ctx, "", 10*perGeneration)
+	if err != nil || len(bans) != alive {
+		t.Errorf("Bans = %d, %v; want the %d alive", len(bans), err, alive)
 	}
 }

@@ -66,6 +66,7 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.Store, wait func(t *test
 		{"AuthenticatorCodes", s.authenticatorCodes},
 		{"PasskeyCeremonies", s.passkeyCeremonies},
 		{"SessionIndexStaysSmall", s.sessionIndexStaysSmall},
+		{"BanListStaysSmall", s.banListStaysSmall},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, tt.fn)
