@@ -164,7 +164,22 @@ func (p *Passkeys) load(ctx context.Context, user string) (*passkeyRecord, error
 	return &rec, nil
 }
 
+// save writes user's record; a record left without keys is deleted, with
+// its handle's key: an account without passkeys keeps nothing in the
+// store (docs/contract.md, "Store housekeeping"), and a first key added
+// later gets a new handle.
 func (p *Passkeys) save(ctx context.Context, user string, rec *passkeyRecord) error {
+	if len(rec.Keys) == 0 {
+		if _, err := p.kv.Delete(ctx, p.key(user)); err != nil {
+			return err
+		}
+		if len(rec.Handle) > 0 {
+			if _, err := p.kv.Delete(ctx, handleKey(rec.Handle)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return err

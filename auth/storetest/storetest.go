@@ -67,6 +67,7 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.Store, wait func(t *test
 		{"PasskeyCeremonies", s.passkeyCeremonies},
 		{"SessionIndexStaysSmall", s.sessionIndexStaysSmall},
 		{"BanListStaysSmall", s.banListStaysSmall},
+		{"ForgottenAccountLeavesNothing", s.forgottenAccountLeavesNothing},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, tt.fn)
