@@ -1,10 +1,14 @@
 package storeusers_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/auth/memstore"
 	"github.com/gatehouse-auth/gatehouse/auth/redisstore"
 	"github.com/gatehouse-auth/gatehouse/auth/storetest"
@@ -78,4 +82,57 @@ func TestAbandonedSignupsLeaveNothing(t *testing.T) {
 			t.Errorf("Page = %d accounts, %v; want the activated one", len(page), err)
 		}
 	})
+}
+
+// failingRecords is a memory store whose account record writes fail
+// while broken is set: a Redis that drops the connection mid-change.
+type failingRecords struct {
+	*memstore.Store
+	broken bool
+}
+
+func (f *failingRecords) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	if f.broken && strings.HasPrefix(key, storeusers.RecordKeyPrefix) {
+		return fmt.Errorf("record write: %w", auth.ErrStoreUnavailable)
+	}
+	return f.Store.Set(ctx, key, value, ttl)
+}
+
+// TestFailedChangeReleasesItsClaim: a phone or email change whose record
+// write fails takes back its claim on the new value. Kept, the claim
+// would hold the number or email for good for an account that does not
+// have it: nobody could take it, the account itself included.
+func TestFailedChangeReleasesItsClaim(t *testing.T) {
+	tests := []struct {
+		field  string
+		change func(ctx context.Context, b *storeusers.Backend) error
+	}{
+		{"phone", func(ctx context.Context, b *storeusers.Backend) error {
+			return b.SetPhone(ctx, "alice", "+12015550177")
+		}},
+		{"email", func(ctx context.Context, b *storeusers.Backend) error {
+			return b.SetEmail(ctx, "alice", "new@example.com")
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.field, func(t *testing.T) {
+			ctx := t.Context()
+			st := &failingRecords{Store: memstore.New(nil)}
+			b := storeusers.New(st, "")
+			for _, u := range []*auth.User{user("alice", "alice@example.com", "+12015550100"), user("bob", "bob@example.com", "+12015550101")} {
+				if err := b.Add(ctx, u); err != nil {
+					t.Fatal(err)
+				}
+			}
+			st.broken = true
+			if err := tt.change(ctx, b); !errors.Is(err, auth.ErrStoreUnavailable) {
+				t.Fatalf("change with the store failing: %v, want ErrStoreUnavailable", err)
+			}
+			st.broken = false
+			// The value is free: the account itself can have it now.
+			if err := tt.change(ctx, b); err != nil {
+				t.Errorf("the same change once the store is back: %v, want it to work (the failed one kept its claim)", err)
+			}
+		})
+	}
 }
