@@ -147,46 +147,6 @@ func ceremonyKey(sessionID string) string {
 	return "pkc:" + hex.EncodeToString(sum[:])
 }
 
-// load returns user's record (empty, without a handle, when there is
-// none).
-func (p *Passkeys) load(ctx context.Context, user string) (*passkeyRecord, error) {
-	b, err := p.kv.Get(ctx, p.key(user))
-	if errors.Is(err, ErrNotFound) {
-		return &passkeyRecord{}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var rec passkeyRecord
-	if err := json.Unmarshal(b, &rec); err != nil {
-		return nil, fmt.Errorf("passkeys: record: %w", ErrStoreUnavailable)
-	}
-	return &rec, nil
-}
-
-// save writes user's record; a record left without keys is deleted, with
-// its handle's key: an account without passkeys keeps nothing in the
-// store (docs/contract.md, "Store housekeeping"), and a first key added
-// later gets a new handle.
-func (p *Passkeys) save(ctx context.Context, user string, rec *passkeyRecord) error {
-	if len(rec.Keys) == 0 {
-		if _, err := p.kv.Delete(ctx, p.key(user)); err != nil {
-			return err
-		}
-		if len(rec.Handle) > 0 {
-			if _, err := p.kv.Delete(ctx, handleKey(rec.Handle)); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	b, err := json.Marshal(rec)
-	if err != nil {
-		return err
-	}
-	return p.kv.Set(ctx, p.key(user), b, Forever)
-}
-
 // List returns user's keys, oldest first.
 func (p *Passkeys) List(ctx context.Context, user string) ([]Passkey, error) {
 	rec, err := p.load(ctx, user)
