@@ -173,9 +173,9 @@ func (m *Sessions) proved(ctx context.Context, key, method string) (bool, error)
 const tidySample = 4
 
 // tidyIndex keeps the index of s's user about the size of the user's live
-// sessions (docs/contract.md, "Store keys"): after a rotation it drops
-// the id rotated away, and checks up to tidySample other ids, picked at
-// random, dropping those whose session is gone (signed out, expired). An
+// sessions (docs/contract.md, "Store housekeeping"): after a rotation it
+// drops the id rotated away, and checks up to tidySample other ids, picked
+// at random, dropping those whose session is gone (signed out, expired). An
 // index checked that way holds at most about tidySample/(tidySample-1)
 // times the live sessions, however many sign-ins there were; the account
 // page still drops every dead id it reads. Tidying is housekeeping: a

@@ -12,7 +12,7 @@ import (
 
 // Housekeeping: what the services write is forgotten once what it is
 // about is gone, so that a store run for a year holds what is live, not
-// everything that ever was (docs/contract.md, "Store keys").
+// everything that ever was (docs/contract.md, "Store housekeeping").
 
 // sessionIndexKey is the store key of user's index of sessions
 // (docs/contract.md, "Store keys": "su:" and the SHA-256 of the name).
