@@ -9,7 +9,9 @@ import (
 // or is held by, besides its record: its sessions, authenticator app,
 // passkeys, recovery codes (its own set and any an administrator issued)
 // and bans, so that an account later made under the same name inherits
-// none of it (docs/contract.md, "Admin console"). It works whatever
+// none of it (docs/contract.md, "Admin console"), and nothing of the
+// account outlives it for long (only the issue epoch that kills its
+// issued codes, IssuedCodeTTL). It works whatever
 // features are on: an app or keys left while totp or passkeys were off
 // would come back with them. The one place both deletes (the console's
 // and `gatehouse user delete`) go through.
@@ -28,6 +30,12 @@ func (f *Forget) Account(ctx context.Context, user string) (int, error) {
 	n, err := f.Sessions.RevokeUser(ctx, user, "")
 	if err != nil {
 		return n, err
+	}
+	if idx, ok := f.Store.(SortedIndex); ok {
+		// No session left: off the console's list of users who signed in.
+		if err := idx.ZRem(ctx, signedInKey, user); err != nil {
+			return n, err
+		}
 	}
 	if _, _, err := f.Factors(ctx, user); err != nil {
 		return n, err

@@ -147,31 +147,6 @@ func ceremonyKey(sessionID string) string {
 	return "pkc:" + hex.EncodeToString(sum[:])
 }
 
-// load returns user's record (empty, without a handle, when there is
-// none).
-func (p *Passkeys) load(ctx context.Context, user string) (*passkeyRecord, error) {
-	b, err := p.kv.Get(ctx, p.key(user))
-	if errors.Is(err, ErrNotFound) {
-		return &passkeyRecord{}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var rec passkeyRecord
-	if err := json.Unmarshal(b, &rec); err != nil {
-		return nil, fmt.Errorf("passkeys: record: %w", ErrStoreUnavailable)
-	}
-	return &rec, nil
-}
-
-func (p *Passkeys) save(ctx context.Context, user string, rec *passkeyRecord) error {
-	b, err := json.Marshal(rec)
-	if err != nil {
-		return err
-	}
-	return p.kv.Set(ctx, p.key(user), b, Forever)
-}
-
 // List returns user's keys, oldest first.
 func (p *Passkeys) List(ctx context.Context, user string) ([]Passkey, error) {
 	rec, err := p.load(ctx, user)

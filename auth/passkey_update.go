@@ -1,15 +1,18 @@
 package auth
 
-// Changes to an account's passkey record (docs/contract.md, "Passkeys"):
-// a sign-in moving a key's signature counter on, a key added, one
-// removed. Each reads the record, changes it and writes it whole, so two
-// at once would lose one of them (a counter going back lets a cloned key
-// through once; a key added while another sign-in saves is lost): they
-// run one at a time per account, under a short lock in the store.
+// Reading and writing an account's passkey record, and changes to it
+// (docs/contract.md, "Passkeys"): a sign-in moving a key's signature
+// counter on, a key added, one removed. Each reads the record, changes it
+// and writes it whole, so two at once would lose one of them (a counter
+// going back lets a cloned key through once; a key added while another
+// sign-in saves is lost): they run one at a time per account, under a
+// short lock in the store.
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -71,4 +74,44 @@ func (p *Passkeys) lock(ctx context.Context, user string) (func(), error) {
 		case <-t.C:
 		}
 	}
+}
+
+// load returns user's record (empty, without a handle, when there is
+// none).
+func (p *Passkeys) load(ctx context.Context, user string) (*passkeyRecord, error) {
+	b, err := p.kv.Get(ctx, p.key(user))
+	if errors.Is(err, ErrNotFound) {
+		return &passkeyRecord{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var rec passkeyRecord
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return nil, fmt.Errorf("passkeys: record: %w", ErrStoreUnavailable)
+	}
+	return &rec, nil
+}
+
+// save writes user's record; a record left without keys is deleted, with
+// its handle's key: an account without passkeys keeps nothing in the
+// store (docs/contract.md, "Store housekeeping"), and a first key added
+// later gets a new handle.
+func (p *Passkeys) save(ctx context.Context, user string, rec *passkeyRecord) error {
+	if len(rec.Keys) == 0 {
+		if _, err := p.kv.Delete(ctx, p.key(user)); err != nil {
+			return err
+		}
+		if len(rec.Handle) > 0 {
+			if _, err := p.kv.Delete(ctx, handleKey(rec.Handle)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	return p.kv.Set(ctx, p.key(user), b, Forever)
 }

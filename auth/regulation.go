@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -36,6 +37,11 @@ type Regulator struct {
 	store Store
 	names keyNamer // names the store keys of subjects and clients
 	cfg   RegulationConfig
+
+	// sweepMu guards sweepAfter, where the next sweep of the list of
+	// bans starts (sweepList).
+	sweepMu    sync.Mutex
+	sweepAfter string
 }
 
 // NewRegulator returns a regulator over store. key names its store keys:

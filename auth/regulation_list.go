@@ -16,8 +16,11 @@ import (
 
 // banListKey is the sorted index of live bans and locks, by the names of
 // their keys ("ban:u:…", "lock:u:…", "ban:ip:…"). An entry outlives its
-// ban at most until the list is next read.
+// ban until the list is next read there, or a sweep passes (sweepList).
 const banListKey = "reg:list"
+
+// listSweep is how many entries of the list each new ban or lock checks.
+const listSweep = 4
 
 // Ban kinds.
 const (
@@ -51,7 +54,50 @@ func (r *Regulator) listed(ctx context.Context, name string, ttl time.Duration) 
 	if err := idx.ZAdd(ctx, banListKey, name, ttl); err != nil {
 		return fmt.Errorf("regulation: list: %w", err)
 	}
+	r.sweepList(ctx, idx)
 	return nil
+}
+
+// sweepList checks the listSweep entries of the list after where the
+// last sweep stopped (from the start again after the end) and drops those
+// whose ban or lock ended. Run with every ban and lock listed, it goes
+// round the whole list once per a quarter of its length in new bans, so
+// the list holds at most about 4/3 of the bans alive whether or not the
+// console reads it (docs/contract.md, "Store housekeeping"). The store
+// keeps the key alive while bans come; without sweeps every ban ever made
+// would stay listed. It is housekeeping: a store failure leaves the
+// entries to a later sweep.
+func (r *Regulator) sweepList(ctx context.Context, idx SortedIndex) {
+	r.sweepMu.Lock()
+	after := r.sweepAfter
+	r.sweepMu.Unlock()
+	names, err := idx.ZAfter(ctx, banListKey, after, listSweep)
+	if err != nil {
+		return
+	}
+	next := ""
+	if len(names) == listSweep {
+		next = names[len(names)-1]
+	}
+	r.sweepMu.Lock()
+	r.sweepAfter = next
+	r.sweepMu.Unlock()
+	for _, name := range names {
+		if _, err := r.store.TTL(ctx, "reg:"+name); errors.Is(err, ErrNotFound) {
+			r.unlist(ctx, idx, name)
+		}
+	}
+}
+
+// unlist drops the entry name, whose ban was found ended, from the list;
+// a ban made again under the name meanwhile is listed again.
+func (r *Regulator) unlist(ctx context.Context, idx SortedIndex, name string) {
+	if idx.ZRem(ctx, banListKey, name) != nil {
+		return
+	}
+	if ttl, err := r.store.TTL(ctx, "reg:"+name); err == nil && ttl > 0 {
+		_ = idx.ZAdd(ctx, banListKey, name, ttl) // a failure leaves it unlisted: it still holds
+	}
 }
 
 // Bans returns up to n live bans and locks whose handles sort after
@@ -75,7 +121,7 @@ func (r *Regulator) Bans(ctx context.Context, after string, n int) ([]Ban, strin
 		key := "reg:" + name
 		ttl, err := r.store.TTL(ctx, key)
 		if errors.Is(err, ErrNotFound) {
-			_ = idx.ZRem(ctx, banListKey, name)
+			r.unlist(ctx, idx, name)
 			continue
 		}
 		if err != nil {

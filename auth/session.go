@@ -283,6 +283,7 @@ func (m *Sessions) Rotate(ctx context.Context, s *Session) error {
 			m.log.WarnContext(ctx, "session: old id not deleted after rotation", "error", err)
 		}
 	}
+	m.tidyIndex(ctx, s, old)
 	return nil
 }
 

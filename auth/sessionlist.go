@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"time"
 )
@@ -165,6 +166,85 @@ func (m *Sessions) proved(ctx context.Context, key, method string) (bool, error)
 		return true, nil
 	}
 	return s.Has(method, time.Time{}), nil
+}
+
+// tidySample is how many other ids of a user's index each new session
+// checks (tidyIndex).
+const tidySample = 4
+
+// tidyIndex keeps the index of s's user about the size of the user's live
+// sessions (docs/contract.md, "Store housekeeping"): after a rotation it
+// drops the id rotated away, and checks up to tidySample other ids, picked
+// at random, dropping those whose session is gone (signed out, expired). An
+// index checked that way holds at most about tidySample/(tidySample-1)
+// times the live sessions, however many sign-ins there were; the account
+// page still drops every dead id it reads. Tidying is housekeeping: a
+// store failure is logged, never the rotation's.
+func (m *Sessions) tidyIndex(ctx context.Context, s *Session, old string) {
+	if m.sets == nil || !s.Authenticated() {
+		return
+	}
+	idx, keep := userSessionsKey(s.User), sessionKey(s.ID)
+	fail := func(err error) { m.log.WarnContext(ctx, "session: index not tidied", "error", err) }
+	if old != "" {
+		if err := m.sets.SRem(ctx, idx, sessionKey(old)); err != nil {
+			fail(err)
+			return
+		}
+	}
+	keys, err := m.sets.SMembers(ctx, idx)
+	if err != nil {
+		fail(err)
+		return
+	}
+	keys = slices.DeleteFunc(keys, func(k string) bool { return k == keep })
+	if len(keys) > tidySample {
+		start := rand.IntN(len(keys)) //nolint:gosec // which ids are checked needs no secrecy
+		sample := make([]string, tidySample)
+		for i := range sample {
+			sample[i] = keys[(start+i)%len(keys)]
+		}
+		keys = sample
+	}
+	gone, err := m.missing(ctx, keys)
+	if err != nil {
+		fail(err)
+		return
+	}
+	for _, k := range gone {
+		if err := m.sets.SRem(ctx, idx, k); err != nil {
+			fail(err)
+			return
+		}
+	}
+}
+
+// missing returns those of keys the store no longer holds, in one round
+// trip when it reads many keys at once.
+func (m *Sessions) missing(ctx context.Context, keys []string) ([]string, error) {
+	var gone []string
+	if mg, ok := m.kv.(MultiGetter); ok {
+		vals, err := mg.GetMany(ctx, keys)
+		if err != nil {
+			return nil, err
+		}
+		for i, v := range vals {
+			if v == nil {
+				gone = append(gone, keys[i])
+			}
+		}
+		return gone, nil
+	}
+	for _, k := range keys {
+		_, err := m.kv.Get(ctx, k)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			gone = append(gone, k)
+		case err != nil:
+			return nil, err
+		}
+	}
+	return gone, nil
 }
 
 // userSessionsKey names the index of user's sessions: "su:" and the

@@ -12,6 +12,8 @@
 // every operation that may add a key also inspects a small sample of its
 // shard and drops the expired keys it finds (the way Redis samples keys
 // for active expiry), and any operation that meets an expired key drops
-// it. Memory therefore follows the number of live keys, give or take a
-// small fraction, and there is nothing to start or Close.
+// it. A shard whose keys fell below a quarter of their peak is copied to
+// a map of its size, since a Go map keeps the room it once grew to.
+// Memory therefore follows the number of live keys, give or take a small
+// fraction, also after a burst, and there is nothing to start or Close.
 package memstore

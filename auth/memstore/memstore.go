@@ -21,6 +21,9 @@ const (
 	// sweepSample is how many keys of a shard each write inspects for
 	// expiry.
 	sweepSample = 8
+	// rebuildMin is the size below which a shard's map is never rebuilt
+	// (see shard.sweep): small maps cost little.
+	rebuildMin = 1024
 )
 
 // errNonPositiveTTL is returned when a TTL or window is not positive.
@@ -36,11 +39,14 @@ type Store struct {
 }
 
 // shard is one locked map, padded so that neighbouring shards' locks do
-// not share a cache line.
+// not share a cache line. peak is the most keys m held since it was
+// made: a Go map never gives back the room a burst made it grow to, so
+// sweep makes a new one once the keys are down to a quarter of that.
 type shard struct {
-	mu sync.Mutex
-	m  map[string]entry
-	_  [48]byte
+	mu   sync.Mutex
+	m    map[string]entry
+	peak int
+	_    [40]byte
 }
 
 // entry is one stored value; counters hold their value in decimal, as
@@ -220,16 +226,28 @@ func (sh *shard) live(key string, now int64) (entry, bool) {
 }
 
 // sweep inspects up to sweepSample keys, starting at the random position
-// Go's map iteration picks, and drops the expired ones. The caller holds
-// sh.mu.
+// Go's map iteration picks, and drops the expired ones. It runs after
+// every write that may add a key, and also gives back the memory of a
+// burst gone by: once the shard holds under a quarter of its peak, its
+// keys move to a map of their size (a copy of at most a quarter of the
+// keys, after at least three quarters were dropped: amortised, constant
+// per write). The caller holds sh.mu.
 func (sh *shard) sweep(now int64) {
+	sh.peak = max(sh.peak, len(sh.m))
 	n := 0
 	for k, e := range sh.m {
 		if now >= e.exp {
 			delete(sh.m, k)
 		}
 		if n++; n == sweepSample {
-			return
+			break
 		}
+	}
+	if sh.peak >= rebuildMin && len(sh.m) < sh.peak/4 {
+		m := make(map[string]entry, len(sh.m))
+		for k, e := range sh.m {
+			m[k] = e
+		}
+		sh.m, sh.peak = m, len(m)
 	}
 }

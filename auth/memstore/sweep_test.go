@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -65,5 +66,46 @@ func TestSweepKeepsLiveKeys(t *testing.T) {
 		if _, err := s.Get(ctx, fmt.Sprintf("live:%d", i)); err != nil {
 			t.Fatalf("Get(live:%d): %v", i, err)
 		}
+	}
+}
+
+// heapInUse is the live heap after a full collection.
+func heapInUse() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// TestMemoryComesBackAfterABurst: a burst of keys (an attack, a storm of
+// sign-ins) that then expire gives its memory back once ordinary writes
+// have swept them. Go maps never shrink by themselves: without rebuilding
+// them, a gateway on the memory store would hold its largest burst's
+// worth of memory until restarted.
+func TestMemoryComesBackAfterABurst(t *testing.T) {
+	clock := storetest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	s := New(clock)
+	ctx := t.Context()
+	base := heapInUse()
+	const burst = 300_000
+	for i := range burst {
+		if err := s.Set(ctx, fmt.Sprintf("burst:%d", i), []byte("v"), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	peak := heapInUse()
+	clock.Advance(2 * time.Minute)
+	// Ordinary traffic afterwards: short-lived keys, a few hundred alive.
+	for i := range burst / 2 {
+		if err := s.Set(ctx, fmt.Sprintf("after:%d", i), []byte("v"), 100*time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Millisecond)
+	}
+	after := heapInUse()
+	held := s.held()
+	if grown, burstCost := int64(after)-int64(base), int64(peak)-int64(base); grown > burstCost/4 {
+		t.Errorf("after a burst of %d keys (%d MB) expired and was swept (%d keys held), the store still holds %d MB", burst, burstCost>>20, held, grown>>20)
 	}
 }

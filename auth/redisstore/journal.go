@@ -73,8 +73,8 @@ const (
 	opSetIfAbsent                  // SET key val NX PXAT deadline
 	opCASSet                       // SET key val PXAT deadline where GET key == before (or is val already)
 	opCASDel                       // DEL key where GET key == before
-	opSAdd                         // SADD key member, PEXPIREAT deadline GT
-	opZAdd                         // ZADD key 0 member, PEXPIREAT deadline GT
+	opSAdd                         // SADD key member, the TTL raised to the deadline (saddScript)
+	opZAdd                         // ZADD key 0 member, the TTL raised to the deadline (zaddScript)
 )
 
 // entry is one journaled write. Keys carry the store's prefix.
@@ -403,12 +403,16 @@ func replay(ctx context.Context, cn pipeliner, entries []entry, window time.Dura
 				casSetScript.Eval(ctx, p, []string{e.key}, e.before, e.val, at, absent)
 			case opCASDel:
 				casDelScript.Eval(ctx, p, []string{e.key}, e.before)
-			case opSAdd:
-				p.SAdd(ctx, e.key, e.val)
-				p.Do(ctx, "PEXPIREAT", e.key, at, "GT")
-			case opZAdd:
-				p.ZAdd(ctx, e.key, redis.Z{Member: string(e.val)})
-				p.Do(ctx, "PEXPIREAT", e.key, at, "GT")
+			case opSAdd, opZAdd:
+				// As the write itself: the key lives at least until the
+				// deadline, and an index the master lost gets its TTL
+				// back (PEXPIREAT GT would leave it none: Redis counts a
+				// key without one as living longest).
+				script := saddScript
+				if e.op == opZAdd {
+					script = zaddScript
+				}
+				script.Eval(ctx, p, []string{e.key}, e.val, ceilMillis(e.deadline.Sub(now)).Milliseconds())
 			}
 			sent++
 		}

@@ -178,3 +178,51 @@ func BenchmarkSessionRotation(b *testing.B) {
 		})
 	}
 }
+
+// TestJournalReplayedIndexesExpire: an index entry replayed to a master
+// that lost the index (a user's sessions, the console's list of bans)
+// gives the index the lifetime it had, never none. Without a TTL the
+// index would outlive everything it lists and stay in Redis for good.
+func TestJournalReplayedIndexesExpire(t *testing.T) {
+	ctx := t.Context()
+	oldAddr, newAddr := testredis.Start(t), testredis.Start(t)
+	j := redisstore.NewJournal(time.Minute, 0, nil)
+	client := func(addr string) redis.UniversalClient {
+		c, err := redisstore.NewClient(config.Redis{Addrs: []string{addr}, DialTimeout: time.Second, OpTimeout: time.Second}, redisstore.WithReplay(j))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		return c
+	}
+	raw := newClient(t, newAddr, time.Second)
+	// The new master has one index already, with less time left than the
+	// replayed entry asks for; the others it lost.
+	if err := raw.SAdd(ctx, "p:su:bob", "s:other").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.Expire(ctx, "p:su:bob", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+
+	st := redisstore.New(client(oldAddr), "p:", time.Second).WithJournal(j)
+	if err := st.SAdd(ctx, "su:alice", "s:login", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SAdd(ctx, "su:bob", "s:login", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ZAdd(ctx, "reg:list", "ban:u:x", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := client(newAddr).Ping(ctx).Err(); err != nil { // the replay
+		t.Fatal(err)
+	}
+	for _, key := range []string{"p:su:alice", "p:su:bob", "p:reg:list"} {
+		d, err := raw.PTTL(ctx, key).Result()
+		if err != nil || d < 59*time.Minute || d > time.Hour {
+			t.Errorf("PTTL %s after the replay = %v, %v; want about an hour (-1ns: it never expires)", key, d, err)
+		}
+	}
+}

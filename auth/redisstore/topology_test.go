@@ -57,6 +57,15 @@ func TestCluster(t *testing.T) {
 			t.Errorf("master %s holds none of the suite's keys", c.Addrs[i])
 		}
 	}
+	// Every master is asked for its eviction policy, and the one that
+	// would evict is named.
+	if err := newClient(t, c.Addrs[1], time.Second).ConfigSet(t.Context(), "maxmemory-policy", "volatile-lru").Err(); err != nil {
+		t.Fatal(err)
+	}
+	risks, err := redisstore.EvictionRisks(t.Context(), client)
+	if err != nil || len(risks) != 1 || risks[0].Addr != c.Addrs[1] || risks[0].Policy != "volatile-lru" {
+		t.Errorf("EvictionRisks = %+v, %v; want %s's volatile-lru alone", risks, err, c.Addrs[1])
+	}
 }
 
 // TestClusterNodeDown stops one master: the keys in its slots fail with

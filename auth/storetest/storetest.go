@@ -65,6 +65,9 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.Store, wait func(t *test
 		{"RecoveryCodes", s.recoveryCodes},
 		{"AuthenticatorCodes", s.authenticatorCodes},
 		{"PasskeyCeremonies", s.passkeyCeremonies},
+		{"SessionIndexStaysSmall", s.sessionIndexStaysSmall},
+		{"BanListStaysSmall", s.banListStaysSmall},
+		{"ForgottenAccountLeavesNothing", s.forgottenAccountLeavesNothing},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, tt.fn)

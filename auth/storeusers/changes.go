@@ -93,9 +93,13 @@ func (b *Backend) SetEmail(ctx context.Context, username, email string) error {
 // swapClaim moves username's claim on field (an email's or a phone's,
 // named by key) from prev to next: it claims next (unless empty or prev),
 // a ConflictError when another account holds it, runs write, then frees
-// prev.
+// prev. When write fails it frees next again, unless the record may hold
+// it all the same (a write that timed out may have been done): kept, the
+// claim would hold the value for good for an account that does not have
+// it.
 func (b *Backend) swapClaim(ctx context.Context, username, field string, key func(string) string, prev, next string, write func() error) error {
-	if next != "" && next != prev {
+	claimed := next != "" && next != prev
+	if claimed {
 		ok, err := b.st.SetNX(ctx, key(next), []byte(username), auth.Forever)
 		if err != nil {
 			return fmt.Errorf("storeusers: claim %s: %w", field, err)
@@ -105,6 +109,9 @@ func (b *Backend) swapClaim(ctx context.Context, username, field string, key fun
 		}
 	}
 	if err := write(); err != nil {
+		if ctx := context.WithoutCancel(ctx); claimed && !b.holds(ctx, username, field, next) {
+			_, _ = b.st.Delete(ctx, key(next)) // the write's error is the one to report
+		}
 		return err
 	}
 	if prev != "" && prev != next {
@@ -113,6 +120,22 @@ func (b *Backend) swapClaim(ctx context.Context, username, field string, key fun
 		}
 	}
 	return nil
+}
+
+// holds reports whether username's record may hold value as its field
+// ("email" or "phone"): true unless it was read and does not.
+func (b *Backend) holds(ctx context.Context, username, field, value string) bool {
+	r, err := b.get(ctx, username)
+	if err != nil {
+		return true
+	}
+	switch field {
+	case "email":
+		return r.Email == value
+	case "phone":
+		return r.Phone == value
+	}
+	return true
 }
 
 func (b *Backend) update(ctx context.Context, username string, f func(*record) error) error {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
@@ -15,9 +16,10 @@ import (
 // a sorted index of usernames ("user:ix") read a page at a time, and one
 // set of usernames per group ("user:g:GROUP", for "is this the last
 // administrator"), so that neither reads every record. Both are kept by
-// every create, delete and change of groups; a store written before they
-// existed gets them built once, from "user:all" (the "user:ix:built" key
-// says it was done).
+// every account made or activated (a pending sign-up is in neither, so an
+// abandoned one expires whole), deleted or regrouped; a store written
+// before they existed gets them built once, from "user:all" (the
+// "user:ix:built" key says it was done).
 
 const (
 	indexKey   = "user:ix"
@@ -33,6 +35,38 @@ const SearchScanLimit = 2000
 
 // pageChunk is how many records one batch read fetches.
 const pageChunk = 250
+
+// list puts an active record in "user:all" and the console's indexes.
+func (b *Backend) list(ctx context.Context, r *record) error {
+	if err := b.st.SAdd(ctx, allKey, r.Username, auth.Forever); err != nil {
+		return fmt.Errorf("storeusers: index: %w", err)
+	}
+	return b.indexAdd(ctx, r)
+}
+
+// List returns the active users, sorted by username.
+func (b *Backend) List(ctx context.Context) ([]*auth.User, error) {
+	names, err := b.st.SMembers(ctx, allKey)
+	if err != nil {
+		return nil, fmt.Errorf("storeusers: list: %w", err)
+	}
+	sort.Strings(names)
+	var out []*auth.User
+	for _, n := range names {
+		r, err := b.get(ctx, n)
+		if errors.Is(err, auth.ErrUserNotFound) {
+			_ = b.st.SRem(ctx, allKey, n) // a delete under way, or a sign-up listed by an older version
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !r.Pending {
+			out = append(out, r.user())
+		}
+	}
+	return out, nil
+}
 
 // indexAdd puts r in the index and its groups' sets.
 func (b *Backend) indexAdd(ctx context.Context, r *record) error {
@@ -163,7 +197,7 @@ func (b *Backend) Search(ctx context.Context, q, after string, n int) ([]*auth.U
 		}
 		for i, r := range recs {
 			if r == nil {
-				_ = b.st.ZRem(ctx, indexKey, names[i]) // an expired sign-up
+				_ = b.st.ZRem(ctx, indexKey, names[i]) // as in List
 				cursor = names[i]
 				continue
 			}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -222,7 +221,9 @@ func claims(r *record) [][2]string {
 }
 
 // create claims the record's username, email and phone for ttl and writes
-// it. On a conflict it releases what it claimed and returns a
+// it, and lists an active record (a pending one is listed when it is
+// activated: an abandoned sign-up then expires with everything it wrote).
+// On a conflict it releases what it claimed and returns a
 // *auth.ConflictError.
 func (b *Backend) create(ctx context.Context, r *record, ttl time.Duration) error {
 	if err := r.stamp(); err != nil {
@@ -257,11 +258,14 @@ func (b *Backend) create(ctx context.Context, r *record, ttl time.Duration) erro
 		}
 		taken = append(taken, c[1])
 	}
-	if err := b.st.SAdd(ctx, allKey, r.Username, auth.Forever); err != nil {
-		release()
-		return fmt.Errorf("storeusers: index: %w", err)
+	if r.Pending {
+		return nil
 	}
-	return b.indexAdd(ctx, r)
+	if err := b.list(ctx, r); err != nil {
+		release()
+		return err
+	}
+	return nil
 }
 
 // Add creates an active account (the CLI's `user add`).
@@ -323,7 +327,7 @@ func (b *Backend) Activate(ctx context.Context, username, phone string) error {
 			return fmt.Errorf("storeusers: keep %s: %w", c[0], err)
 		}
 	}
-	return nil
+	return b.list(ctx, r)
 }
 
 // Release deletes a pending account and its claims.
@@ -363,30 +367,6 @@ func (b *Backend) remove(ctx context.Context, r *record) error {
 		return err
 	}
 	return b.st.SRem(ctx, allKey, r.Username)
-}
-
-// List returns the active users, sorted by username.
-func (b *Backend) List(ctx context.Context) ([]*auth.User, error) {
-	names, err := b.st.SMembers(ctx, allKey)
-	if err != nil {
-		return nil, fmt.Errorf("storeusers: list: %w", err)
-	}
-	sort.Strings(names)
-	var out []*auth.User
-	for _, n := range names {
-		r, err := b.get(ctx, n)
-		if errors.Is(err, auth.ErrUserNotFound) {
-			_ = b.st.SRem(ctx, allKey, n) // an expired sign-up
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if !r.Pending {
-			out = append(out, r.user())
-		}
-	}
-	return out, nil
 }
 
 func validUser(u *auth.User) error {

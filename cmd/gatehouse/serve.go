@@ -194,6 +194,8 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 			// Not fatal: requests fail closed with 503 and /readyz says so
 			// until Redis answers.
 			log.Warn("redis not reachable at startup; serving 503 until it is", "error", err)
+		} else {
+			warnEviction(pctx, client, log)
 		}
 		cancel()
 	default:
