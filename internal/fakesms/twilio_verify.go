@@ -12,12 +12,18 @@ import (
 	"github.com/gatehouse-auth/gatehouse/auth"
 )
 
+// live reports whether v is still pending and within its TTL. Callers
+// hold t.mu.
+func (t *Twilio) live(v *TwilioVerification) bool {
+	return v.Status == "pending" && t.now().Before(v.Created.Add(verifyTTL))
+}
+
 // pending returns the live pending verification for to, if any. Callers
 // hold t.mu.
 func (t *Twilio) pending(to string) *TwilioVerification {
 	for i := len(t.verifications) - 1; i >= 0; i-- {
 		v := t.verifications[i]
-		if v.To == to && v.Status == "pending" && t.now().Before(v.Created.Add(verifyTTL)) {
+		if v.To == to && t.live(v) {
 			return v
 		}
 	}
@@ -89,7 +95,7 @@ func (t *Twilio) checkVerification(w http.ResponseWriter, r *http.Request) {
 	var v *TwilioVerification
 	if sid != "" {
 		for _, x := range t.verifications {
-			if x.SID == sid && x.Status == "pending" && t.now().Before(x.Created.Add(verifyTTL)) && (to == "" || x.To == to) {
+			if x.SID == sid && t.live(x) && (to == "" || x.To == to) {
 				v = x
 			}
 		}
@@ -127,7 +133,7 @@ func (t *Twilio) updateVerification(w http.ResponseWriter, r *http.Request, sid 
 	t.mu.Lock()
 	var v *TwilioVerification
 	for _, x := range t.verifications {
-		if x.SID == sid && x.Status == "pending" && t.now().Before(x.Created.Add(verifyTTL)) {
+		if x.SID == sid && t.live(x) {
 			v = x
 		}
 	}
