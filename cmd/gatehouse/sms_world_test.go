@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -36,17 +35,6 @@ type smsWorld struct {
 	stderr      *syncBuffer
 }
 
-// smsFreeAddr returns a loopback address nothing listens on.
-func smsFreeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // startSMSGateway writes a configuration with the sms section smsYAML (and
 // otpYAML under otp:), starts `gatehouse serve` on it and waits until it
 // answers.
@@ -69,7 +57,7 @@ func startSMSGateway(t *testing.T, smsYAML, otpYAML string) *smsWorld {
 	if code, _, e := runCmd(t, "", "keygen", "-o", key); code != 0 {
 		t.Fatal(e)
 	}
-	listen, admin := smsFreeAddr(t), smsFreeAddr(t)
+	listen, admin := freeAddr(t), freeAddr(t)
 	cfg := fmt.Sprintf(`server:
   listen: %q
   admin_listen: %q
