@@ -1,11 +1,11 @@
 package browser
 
+// TestPortal: every page a person meets on the portal, walked in a real
+// browser.
+
 import (
-	"context"
 	"fmt"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,63 +14,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 )
-
-// wrongCode returns a code of the same length that is not code.
-func wrongCode(code string) string {
-	b := []byte(code)
-	b[0] = '0' + (b[0]-'0'+1)%10
-	return string(b)
-}
-
-// jsString quotes s for a JavaScript expression.
-func jsString(s string) string { return jsQuote(s) }
-
-// js is an action running a script, for steps that lead to a new page.
-func js(script string) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := chromedp.Evaluate[bool]("(function(){"+script+";return true})()")(ctx, t)
-		return err
-	})
-}
-
-// paste fires a paste of text into the input with id, as a person
-// pasting from the SMS app would.
-func paste(id, text string) chromedp.Action[chromedp.Void] {
-	return js(`var i = document.getElementById(` + jsString(id) + `); i.focus();
-var dt = new DataTransfer(); dt.setData('text/plain', ` + jsString(text) + `);
-i.dispatchEvent(new ClipboardEvent('paste', {clipboardData: dt, bubbles: true, cancelable: true}))`)
-}
-
-// webOTPStub stands in for a phone's WebOTP: the page's request is
-// recorded, and the test hands the code over with __deliverOTP(code).
-const webOTPStub = `
-window.OTPCredential = window.OTPCredential || function OTPCredential() {};
-(function () {
-  var deliver;
-  var got = new Promise(function (resolve) { deliver = resolve; });
-  window.__deliverOTP = function (code) { deliver({ type: 'otp', id: '', code: code }); };
-  Object.defineProperty(navigator, 'credentials', { configurable: true, value: {
-    get: function (opts) {
-      window.__otpRequest = JSON.stringify({ transport: opts.otp && opts.otp.transport, signal: !!opts.signal });
-      return got;
-    }
-  }});
-})();
-`
-
-// signIn signs a in through the pages: password, then the texted code.
-func (tb *tab) signIn(a account) {
-	tb.t.Helper()
-	tb.wantPath("/_gatehouse/login")
-	tb.typeIn("#username", a.username)
-	tb.typeIn("#password", a.password)
-	before := tb.g.sent(tb.t)
-	tb.click("form[action$='/login'] button[type=submit]")
-	tb.wantPath("/_gatehouse/otp")
-	code, _ := tb.g.code(tb.t, a.phone, before)
-	tb.typeIn("#code", code)
-	tb.click("form[action$='/otp'] button[type=submit]")
-}
 
 // TestPortal walks every page a person meets, in a real browser.
 func TestPortal(t *testing.T) {
@@ -435,55 +378,4 @@ func TestPortal(t *testing.T) {
 		tb.wantPath("/")
 		tb.wantText("Hello, alice")
 	})
-}
-
-// acmeLogo is a small SVG logo.
-const acmeLogo = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32" width="32" height="32"><circle cx="16" cy="16" r="15" fill="#c2410c"/><path d="M9 23l7-14 7 14h-4l-3-6-3 6z" fill="#fff"/></svg>`
-
-// TestBranding runs the portal with another name, logo, colour and
-// language (docs/messages/fr.yaml), all from the configuration.
-func TestBranding(t *testing.T) {
-	needChromium(t)
-	b := startBrowser(t)
-	logo := filepath.Join(t.TempDir(), "acme.svg")
-	if err := os.WriteFile(logo, []byte(acmeLogo), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	// The French translation shipped in docs/: a translation is a file.
-	messages, err := filepath.Abs("../../docs/messages/fr.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := startGateway(t, options{portal: fmt.Sprintf("  app_name: \"Acme CRM\"\n  logo_file: %q\n  primary_color: \"#c2410c\"\n  messages_file: %q\n", logo, messages)})
-
-	tb := b.newTab(t, g)
-	tb.open("/")
-	tb.wantPath("/_gatehouse/login")
-	for what, c := range map[string]struct{ js, want string }{
-		"language":      {"document.documentElement.lang", "fr"},
-		"heading":       {"document.querySelector('h1').textContent", "Connexion"},
-		"title":         {"document.title", "Connexion · Acme CRM"},
-		"name":          {"document.querySelector('.brand-name').textContent", "Acme CRM"},
-		"logo":          {"String(document.querySelector('img.logo').naturalWidth > 0)", "true"},
-		"button colour": {"getComputedStyle(document.querySelector('button.btn')).backgroundColor", "rgb(194, 65, 12)"},
-		"button text":   {"getComputedStyle(document.querySelector('button.btn')).color", "rgb(255, 255, 255)"},
-	} {
-		if got := evalJS[string](tb, c.js); got != c.want {
-			t.Errorf("%s: %q, want %q", what, got, c.want)
-		}
-	}
-	tb.wantText("Connectez-vous pour continuer vers Acme CRM.")
-	tb.shot("login-branded")
-	tb.colorScheme("dark")
-	if got := evalJS[string](tb, "getComputedStyle(document.body).backgroundColor"); got != "rgb(13, 17, 23)" {
-		t.Errorf("dark scheme: page background %s", got)
-	}
-	tb.shot("login-branded-dark")
-	tb.colorScheme("light")
-	tb.typeIn("#username", "nobody")
-	tb.typeIn("#password", "wrong password")
-	if st := tb.click("form[action$='/login'] button[type=submit]"); st != 401 {
-		t.Errorf("wrong password: status %d, want 401", st)
-	}
-	tb.wantText("Identifiant ou mot de passe incorrect.")
 }

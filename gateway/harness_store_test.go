@@ -1,0 +1,131 @@
+package gateway_test
+
+// switchStore: a real store that can be taken down, every method then
+// failing with auth.ErrStoreUnavailable.
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+)
+
+// switchStore is a real store that can be taken down: while down, every
+// method fails with an error wrapping auth.ErrStoreUnavailable.
+type switchStore struct {
+	auth.Store
+	down atomic.Bool
+}
+
+var errDown = fmt.Errorf("fake store: connection refused: %w", auth.ErrStoreUnavailable)
+
+func (s *switchStore) sets() auth.SetStore { return s.Store.(auth.SetStore) }
+
+func (s *switchStore) SAdd(ctx context.Context, key, member string, ttl time.Duration) error {
+	if s.down.Load() {
+		return errDown
+	}
+	return s.sets().SAdd(ctx, key, member, ttl)
+}
+
+func (s *switchStore) SRem(ctx context.Context, key, member string) error {
+	if s.down.Load() {
+		return errDown
+	}
+	return s.sets().SRem(ctx, key, member)
+}
+
+func (s *switchStore) SMembers(ctx context.Context, key string) ([]string, error) {
+	if s.down.Load() {
+		return nil, errDown
+	}
+	return s.sets().SMembers(ctx, key)
+}
+
+func (s *switchStore) ZAdd(ctx context.Context, key, member string, ttl time.Duration) error {
+	if s.down.Load() {
+		return errDown
+	}
+	return s.Store.(auth.SortedIndex).ZAdd(ctx, key, member, ttl)
+}
+
+func (s *switchStore) ZRem(ctx context.Context, key, member string) error {
+	if s.down.Load() {
+		return errDown
+	}
+	return s.Store.(auth.SortedIndex).ZRem(ctx, key, member)
+}
+
+func (s *switchStore) ZAfter(ctx context.Context, key, after string, n int) ([]string, error) {
+	if s.down.Load() {
+		return nil, errDown
+	}
+	return s.Store.(auth.SortedIndex).ZAfter(ctx, key, after, n)
+}
+
+func (s *switchStore) GetMany(ctx context.Context, keys []string) ([][]byte, error) {
+	if s.down.Load() {
+		return nil, errDown
+	}
+	return s.Store.(auth.MultiGetter).GetMany(ctx, keys)
+}
+
+func (s *switchStore) Get(ctx context.Context, key string) ([]byte, error) {
+	if s.down.Load() {
+		return nil, errDown
+	}
+	return s.Store.Get(ctx, key)
+}
+
+func (s *switchStore) Set(ctx context.Context, key string, v []byte, ttl time.Duration) error {
+	if s.down.Load() {
+		return errDown
+	}
+	return s.Store.Set(ctx, key, v, ttl)
+}
+
+func (s *switchStore) SetNX(ctx context.Context, key string, v []byte, ttl time.Duration) (bool, error) {
+	if s.down.Load() {
+		return false, errDown
+	}
+	return s.Store.SetNX(ctx, key, v, ttl)
+}
+
+func (s *switchStore) Delete(ctx context.Context, key string) (bool, error) {
+	if s.down.Load() {
+		return false, errDown
+	}
+	return s.Store.Delete(ctx, key)
+}
+
+func (s *switchStore) Expire(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	if s.down.Load() {
+		return false, errDown
+	}
+	return s.Store.Expire(ctx, key, ttl)
+}
+
+func (s *switchStore) Incr(ctx context.Context, key string, window time.Duration) (int64, error) {
+	if s.down.Load() {
+		return 0, errDown
+	}
+	return s.Store.Incr(ctx, key, window)
+}
+
+func (s *switchStore) TTL(ctx context.Context, key string) (time.Duration, error) {
+	if s.down.Load() {
+		return 0, errDown
+	}
+	return s.Store.TTL(ctx, key)
+}
+
+func (s *switchStore) Ping(ctx context.Context) error {
+	if s.down.Load() {
+		return errDown
+	}
+	return s.Store.Ping(ctx)
+}
+
+var _ auth.Store = (*switchStore)(nil)
