@@ -65,6 +65,7 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.Store, wait func(t *test
 		{"RecoveryCodes", s.recoveryCodes},
 		{"AuthenticatorCodes", s.authenticatorCodes},
 		{"PasskeyCeremonies", s.passkeyCeremonies},
+		{"PasskeyCredentialIDs", s.passkeyCredentialIDs},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, tt.fn)
