@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -27,7 +26,8 @@ import (
 // so it works with every user backend) holds its random user handle and
 // its credentials; "pk:h:" + SHA-256 of a handle names the account of a
 // handle, for passwordless sign-in, without the handle or the name
-// saying anything about the other; "pkc:" + SHA-256 of a session id holds
+// saying anything about the other; "pk:c:" + SHA-256 of a credential id
+// names the account that holds it (passkey_ids.go); "pkc:" + SHA-256 of a session id holds
 // that session's ceremony in progress (its challenge) for
 // PasskeyCeremonyTTL. A ceremony is finished once: the first Delete of
 // its key wins, so a challenge is never answered twice.
@@ -101,6 +101,9 @@ const (
 type passkeyRecord struct {
 	Handle []byte      `json:"h"`
 	Keys   []storedKey `json:"k,omitempty"`
+	// Claimed: every key's id is entered in the index of credential
+	// ids (claimAll); false for a record written before it existed.
+	Claimed bool `json:"ci,omitempty"`
 }
 
 // storedKey is one registered credential.
@@ -313,7 +316,10 @@ func (p *Passkeys) FinishRegistration(ctx context.Context, sessionID string, u *
 	if err != nil {
 		return Passkey{}, fmt.Errorf("%w: %w", ErrPasskeyInvalid, err)
 	}
-	var k storedKey
+	var (
+		k       storedKey
+		claimed []byte // the id entered for u, released if the key is not saved
+	)
 	err = p.update(ctx, u.Username, func(rec *passkeyRecord) error {
 		switch {
 		case len(rec.Handle) == 0:
@@ -331,14 +337,24 @@ func (p *Passkeys) FinishRegistration(ctx context.Context, sessionID string, u *
 		}
 		for _, k := range rec.Keys {
 			if bytes.Equal(k.Cred.ID, cred.ID) {
-				return fmt.Errorf("%w: registered already", ErrPasskeyInvalid)
+				return ErrPasskeyRegistered
 			}
 		}
+		switch mine, err := p.claim(ctx, u.Username, cred.ID); {
+		case err != nil:
+			return err
+		case !mine:
+			return ErrPasskeyRegistered // another account's
+		}
+		claimed = cred.ID
 		k = storedKey{Name: PasskeyName(name, len(rec.Keys)+1), Created: p.clock.Now().Unix(), Cred: *cred}
 		rec.Keys = append(rec.Keys, k)
 		return p.kv.Set(ctx, handleKey(rec.Handle), []byte(u.Username), Forever)
 	})
 	if err != nil {
+		if claimed != nil {
+			p.release(ctx, u.Username, claimed)
+		}
 		return Passkey{}, err
 	}
 	return k.view(), nil
@@ -355,35 +371,4 @@ func PasskeyName(name string, n int) string {
 		name = fmt.Sprintf("Passkey %d", n)
 	}
 	return name
-}
-
-// Remove deletes user's key id (base64url).
-func (p *Passkeys) Remove(ctx context.Context, user, id string) (Passkey, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(id, "="))
-	if err != nil {
-		return Passkey{}, ErrPasskeyNotFound
-	}
-	var gone Passkey
-	err = p.update(ctx, user, func(rec *passkeyRecord) error {
-		i := slices.IndexFunc(rec.Keys, func(k storedKey) bool { return bytes.Equal(k.Cred.ID, raw) })
-		if i < 0 {
-			return ErrPasskeyNotFound
-		}
-		gone = rec.Keys[i].view()
-		rec.Keys = slices.Delete(rec.Keys, i, i+1)
-		return nil
-	})
-	return gone, err
-}
-
-// RemoveAll deletes every key of user (an administrator's reset) and
-// says how many there were.
-func (p *Passkeys) RemoveAll(ctx context.Context, user string) (int, error) {
-	n := 0
-	err := p.update(ctx, user, func(rec *passkeyRecord) error {
-		n = len(rec.Keys)
-		rec.Keys = nil
-		return nil
-	})
-	return n, err
 }

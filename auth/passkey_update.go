@@ -8,8 +8,12 @@ package auth
 // run one at a time per account, under a short lock in the store.
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -41,6 +45,11 @@ func (p *Passkeys) update(ctx context.Context, user string, f func(*passkeyRecor
 	if err := f(rec); err != nil {
 		return err
 	}
+	if !rec.Claimed {
+		if err := p.claimAll(ctx, user, rec); err != nil {
+			return err
+		}
+	}
 	return p.save(ctx, user, rec)
 }
 
@@ -71,4 +80,44 @@ func (p *Passkeys) lock(ctx context.Context, user string) (func(), error) {
 		case <-t.C:
 		}
 	}
+}
+
+// Remove deletes user's key id (base64url).
+func (p *Passkeys) Remove(ctx context.Context, user, id string) (Passkey, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(id, "="))
+	if err != nil {
+		return Passkey{}, ErrPasskeyNotFound
+	}
+	var gone Passkey
+	err = p.update(ctx, user, func(rec *passkeyRecord) error {
+		i := slices.IndexFunc(rec.Keys, func(k storedKey) bool { return bytes.Equal(k.Cred.ID, raw) })
+		if i < 0 {
+			return ErrPasskeyNotFound
+		}
+		gone = rec.Keys[i].view()
+		rec.Keys = slices.Delete(rec.Keys, i, i+1)
+		return nil
+	})
+	if err == nil {
+		p.release(ctx, user, raw)
+	}
+	return gone, err
+}
+
+// RemoveAll deletes every key of user (an administrator's reset) and
+// says how many there were.
+func (p *Passkeys) RemoveAll(ctx context.Context, user string) (int, error) {
+	var ids [][]byte
+	err := p.update(ctx, user, func(rec *passkeyRecord) error {
+		for _, k := range rec.Keys {
+			ids = append(ids, k.Cred.ID)
+		}
+		rec.Keys = nil
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	p.release(ctx, user, ids...)
+	return len(ids), nil
 }
