@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -32,10 +33,11 @@ import (
 // PasskeyCeremonyTTL. A ceremony is finished once: the first Delete of
 // its key wins, so a challenge is never answered twice.
 type Passkeys struct {
-	kv    Store
-	names keyNamer
-	wa    *webauthn.WebAuthn
-	clock Clock
+	kv      Store
+	names   keyNamer
+	wa      *webauthn.WebAuthn
+	origins []string // PasskeyConfig.Origins
+	clock   Clock
 }
 
 // PasskeyConfig is where passkeys may be used (passkeys: in the
@@ -80,6 +82,9 @@ var (
 	ErrPasskeyCeremony = errors.New("no passkey ceremony in progress")
 	// ErrPasskeyLimit: the account has MaxPasskeys keys already.
 	ErrPasskeyLimit = errors.New("too many passkeys on the account")
+	// ErrPasskeyOrigin: the page asking for a ceremony is on none of
+	// the configured origins, where no key's answer would be accepted.
+	ErrPasskeyOrigin = fmt.Errorf("%w on this origin", ErrPasskeysUnavailable)
 )
 
 // Passkey is what is shown of a key.
@@ -135,7 +140,19 @@ func NewPasskeys(kv Store, nameKey []byte, cfg PasskeyConfig, clock Clock) (*Pas
 	if clock == nil {
 		clock = SystemClock{}
 	}
-	return &Passkeys{kv: kv, names: keyNamer{key: requireKey("NewPasskeys", nameKey)}, wa: wa, clock: clock}, nil
+	return &Passkeys{kv: kv, names: keyNamer{key: requireKey("NewPasskeys", nameKey)}, wa: wa, origins: slices.Clone(cfg.Origins), clock: clock}, nil
+}
+
+// usableAt is nil when a page of origin may run a ceremony: it is one
+// of the configured origins. Each ceremony is bound to the origin of the
+// page that started it (docs/contract.md, "Passkeys"): an answer made on
+// another configured origin (a page of an app behind a front door, which
+// is no page of the portal's) does not finish it.
+func (p *Passkeys) usableAt(origin string) error {
+	if origin == "" || !protocol.IsOriginInHaystack(origin, p.origins) {
+		return ErrPasskeyOrigin
+	}
+	return nil
 }
 
 func (p *Passkeys) key(user string) string { return "pk:" + p.names.name("passkey", user) }
@@ -245,17 +262,24 @@ func (p *Passkeys) take(ctx context.Context, sessionID, kind string) (*ceremony,
 		return nil, err
 	}
 	var c ceremony
-	if !gone || json.Unmarshal(b, &c) != nil || c.Kind != kind {
+	// A ceremony without its origin was started before ceremonies were
+	// bound to one: ended, as an expired one.
+	if !gone || json.Unmarshal(b, &c) != nil || c.Kind != kind || c.Data.Origin == "" {
 		return nil, ErrPasskeyCeremony
 	}
 	return &c, nil
 }
 
 // BeginRegistration starts registering a new key for u in the session
-// sessionID: the options for navigator.credentials.create. A resident
-// (discoverable) key and user verification are preferred; the account's
-// keys are excluded, so one authenticator is not registered twice.
-func (p *Passkeys) BeginRegistration(ctx context.Context, sessionID string, u *User) (*protocol.CredentialCreation, error) {
+// sessionID, on the page of origin (ErrPasskeyOrigin for one that is not
+// configured), which alone may answer: the options for
+// navigator.credentials.create. A resident (discoverable) key and user
+// verification are preferred; the account's keys are excluded, so one
+// authenticator is not registered twice.
+func (p *Passkeys) BeginRegistration(ctx context.Context, sessionID, origin string, u *User) (*protocol.CredentialCreation, error) {
+	if err := p.usableAt(origin); err != nil {
+		return nil, err
+	}
 	rec, err := p.load(ctx, u.Username)
 	if err != nil {
 		return nil, err
@@ -282,6 +306,7 @@ func (p *Passkeys) BeginRegistration(ctx context.Context, sessionID string, u *U
 		}),
 		webauthn.WithExclusions(exclude),
 		webauthn.WithConveyancePreference(protocol.PreferNoAttestation),
+		webauthn.WithRegistrationOrigin(origin),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("passkeys: %w", err)

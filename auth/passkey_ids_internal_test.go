@@ -24,7 +24,7 @@ func TestLegacyPasskeysAreClaimedAtTheNextChange(t *testing.T) {
 	register := func(user, sessionID string, key *softkey.Key) error {
 		t.Helper()
 		u := &User{Username: user}
-		opts, err := p.BeginRegistration(ctx, sessionID, u)
+		opts, err := p.BeginRegistration(ctx, sessionID, origin, u)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -52,7 +52,7 @@ func TestLegacyPasskeysAreClaimedAtTheNextChange(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	opts, err := p.BeginLogin(ctx, "s2", "", false)
+	opts, err := p.BeginLogin(ctx, "s2", origin, "", false)
 	if err != nil {
 		t.Fatal(err)
 	}

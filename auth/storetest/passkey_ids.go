@@ -27,7 +27,7 @@ func newSuitePasskeys(t *testing.T, st auth.Store) *auth.Passkeys {
 // registerSuiteKey registers key for user in the session sessionID.
 func registerSuiteKey(ctx context.Context, keys *auth.Passkeys, user, sessionID string, key *softkey.Key) error {
 	u := &auth.User{Username: user}
-	opts, err := keys.BeginRegistration(ctx, sessionID, u)
+	opts, err := keys.BeginRegistration(ctx, sessionID, suiteOrigin, u)
 	if err != nil {
 		return err
 	}
