@@ -132,6 +132,10 @@ func TestPasskeyRefusals(t *testing.T) {
 		{"another origin", func(k *softkey.Key) *softkey.Key { k.Origin = "https://auth.example.com.evil.test"; return k }, ""},
 		{"another relying party", func(k *softkey.Key) *softkey.Key { k.RPID = "evil.test"; return k }, ""},
 		{"cloned authenticator", func(k *softkey.Key) *softkey.Key { c := k.Clone(); c.Counter = 1; return c }, "passkey_clone_detected"},
+		{"framed by another site", func(k *softkey.Key) *softkey.Key { k.TopOrigin = "https://evil.test"; return k }, ""},
+		{"nobody present", func(k *softkey.Key) *softkey.Key { k.NoUP = true; return k }, ""},
+		{"backup eligibility changed since registration", func(k *softkey.Key) *softkey.Key { k.BE = true; return k }, ""},
+		{"backed up but not eligible", func(k *softkey.Key) *softkey.Key { k.BS = true; return k }, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newLoginWorld(t)
@@ -209,5 +213,72 @@ func TestPasskeyRegistrationNeedsFreshProofs(t *testing.T) {
 	}
 	if !w.events.has("passkey_removed", "alice") || !w.events.has("passkey_registered", "alice") {
 		t.Fatal("registration or removal not audited")
+	}
+}
+
+// TestPasskeyRegistrationRefusals: a registration answer made on another
+// origin, in a frame of another site, without anyone present, or
+// claiming a backup without being eligible for one adds no key.
+func TestPasskeyRegistrationRefusals(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		spoil func(k *softkey.Key)
+	}{
+		{"another origin", func(k *softkey.Key) { k.Origin = "https://auth.example.com.evil.test" }},
+		{"framed by another site", func(k *softkey.Key) { k.TopOrigin = "https://evil.test" }},
+		{"nobody present", func(k *softkey.Key) { k.NoUP = true }},
+		{"backed up but not eligible", func(k *softkey.Key) { k.BS = true }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newLoginWorld(t)
+			ctx := context.Background()
+			u, err := w.users.Lookup(ctx, "alice")
+			if err != nil {
+				t.Fatal(err)
+			}
+			sess := w.signIn(t)
+			opts, err := w.login.PasskeyRegisterStart(ctx, client, sess, u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			key := softkey.New(pkOrigin)
+			tc.spoil(key)
+			body, err := key.Create(mustJSON(t, opts))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := w.login.PasskeyRegisterFinish(ctx, client, sess, u, "Key", body); !errors.Is(err, auth.ErrPasskeyInvalid) {
+				t.Fatalf("error %v, want ErrPasskeyInvalid", err)
+			}
+			if keys, err := w.login.PasskeyList(ctx, "alice"); err != nil || len(keys) != 0 {
+				t.Fatalf("keys %+v (%v), want none", keys, err)
+			}
+		})
+	}
+}
+
+// TestPasskeyOfADisabledAccountSignsNobodyIn: a disabled account's key
+// answers a passwordless sign-in in vain (401, as an unknown key), a
+// session waiting for its key after the password starts no ceremony, and
+// the key signs in again once the account is enabled.
+func TestPasskeyOfADisabledAccountSignsNobodyIn(t *testing.T) {
+	w := newLoginWorld(t)
+	ctx := context.Background()
+	key, _ := w.registerKey(t, w.signIn(t), "Key")
+	pending := w.passwordOnly(t).Session
+	if err := w.users.SetDisabled(ctx, "alice", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.keyLogin(t, nil, key); !errors.Is(err, auth.ErrPasskeyInvalid) {
+		t.Fatalf("a disabled account's key: %v, want ErrPasskeyInvalid", err)
+	}
+	if _, _, err := w.login.PasskeyLoginStart(ctx, client, pending, false, false); !errors.Is(err, auth.ErrPasswordFirst) {
+		t.Fatalf("the key after a password given before the account was disabled: %v, want ErrPasswordFirst", err)
+	}
+	if err := w.users.SetDisabled(ctx, "alice", false); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := w.keyLogin(t, nil, key); err != nil || st.Session.User != "alice" {
+		t.Fatalf("enabled again: %v", err)
 	}
 }
