@@ -282,3 +282,71 @@ func TestPasskeyOfADisabledAccountSignsNobodyIn(t *testing.T) {
 		t.Fatalf("enabled again: %v", err)
 	}
 }
+
+// TestPasskeyCeremonyBelongsToItsSessionAndKind: an answer finishes only
+// the ceremony of its own session (not one started in another browser)
+// and of its own kind: a registration's challenge signs nobody in, a
+// sign-in's registers no key, and a passwordless sign-in's is not one
+// after the password (each refused as no ceremony, which ends it).
+func TestPasskeyCeremonyBelongsToItsSessionAndKind(t *testing.T) {
+	w := newLoginWorld(t)
+	ctx := context.Background()
+	key, _ := w.registerKey(t, w.signIn(t), "Key")
+	u, err := w.users.Lookup(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Another browser's session answers the victim's ceremony.
+	st, opts, err := w.login.PasskeyLoginStart(ctx, client, nil, true, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := key.Get(mustJSON(t, opts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _, err := w.login.PasskeyLoginStart(ctx, client, nil, true, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.login.PasskeyLoginFinish(ctx, client, other.Session, true, body); !errors.Is(err, auth.ErrPasskeyInvalid) && !errors.Is(err, auth.ErrPasskeyCeremony) {
+		t.Fatalf("another session's answer: %v, want a refusal", err)
+	}
+	// The passwordless ceremony answered as one after the password.
+	pending := w.passwordOnly(t).Session
+	pending.ID = st.Session.ID
+	if _, err := w.login.PasskeyLoginFinish(ctx, client, pending, false, body); !errors.Is(err, auth.ErrPasskeyCeremony) {
+		t.Fatalf("a passwordless ceremony finished after the password: %v, want ErrPasskeyCeremony", err)
+	}
+
+	// A registration's challenge answered as a sign-in.
+	proved, err := w.keyLogin(t, w.signIn(t), key) // fresh proofs to add a key
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess := proved.Session
+	created, err := w.login.PasskeyRegisterStart(ctx, client, sess, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err = key.Get(mustJSON(t, created))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.login.PasskeyLoginFinish(ctx, client, sess, true, body); !errors.Is(err, auth.ErrPasskeyCeremony) {
+		t.Fatalf("a registration's challenge as a sign-in: %v, want ErrPasskeyCeremony", err)
+	}
+	// A sign-in's challenge answered as a registration.
+	st, opts, err = w.login.PasskeyLoginStart(ctx, client, sess, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err = softkey.New(pkOrigin).Create(mustJSON(t, opts))
+	if err == nil {
+		_, _, err = w.login.PasskeyRegisterFinish(ctx, client, st.Session, u, "New", body)
+	}
+	if !errors.Is(err, auth.ErrPasskeyCeremony) {
+		t.Fatalf("a sign-in's challenge as a registration: %v, want ErrPasskeyCeremony", err)
+	}
+}
