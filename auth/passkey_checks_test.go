@@ -12,6 +12,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/internal/softkey"
@@ -211,5 +212,25 @@ func TestPasskeyRegistrationOptions(t *testing.T) {
 	}
 	if h := readCreation(t, other).PublicKey.User.ID; len(h) != 32 || bytes.Equal(h, key.UserHandle) {
 		t.Errorf("bob's handle %x: want 32 bytes of his own", []byte(h))
+	}
+}
+
+// TestPasskeyCeremonyExpires: a challenge waits PasskeyCeremonyTTL for
+// its answer; later the answer finds no ceremony (410 passkey_expired).
+func TestPasskeyCeremonyExpires(t *testing.T) {
+	w := newLoginWorld(t)
+	ctx := context.Background()
+	key, _ := w.registerKey(t, w.signIn(t), "Key")
+	st, opts, err := w.login.PasskeyLoginStart(ctx, client, nil, true, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := key.Get(mustJSON(t, opts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.clock.Advance(auth.PasskeyCeremonyTTL + time.Second)
+	if _, err := w.login.PasskeyLoginFinish(ctx, client, st.Session, true, body); !errors.Is(err, auth.ErrPasskeyCeremony) {
+		t.Fatalf("an answer after %v: %v, want ErrPasskeyCeremony", auth.PasskeyCeremonyTTL, err)
 	}
 }
