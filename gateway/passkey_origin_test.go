@@ -68,3 +68,14 @@ func TestPasskeyCeremonyBoundToItsOrigin(t *testing.T) {
 	h.newClient(t).api("elsewhere.test", "passkey/login/start", map[string]bool{"passwordless": true}).
 		wantError(t, http.StatusNotFound, "passkeys_unavailable")
 }
+
+// TestNoPasskeysOnAPublicHost: a host whose routes are all bypass (public
+// pages, which may be anyone's) is no passkey origin: a ceremony is not
+// started there (before: a script on such a page, with the attacker's
+// ceremony started on the same host, relayed a visitor's key).
+func TestNoPasskeysOnAPublicHost(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withPasskeys)
+	h.newClient(t).api(publicHost, "passkey/login/start", map[string]bool{"passwordless": true}).
+		wantError(t, http.StatusNotFound, "passkeys_unavailable")
+}
