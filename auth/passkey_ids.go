@@ -60,10 +60,10 @@ func (p *Passkeys) claimAll(ctx context.Context, user string, rec *passkeyRecord
 }
 
 // release frees the ids of keys user no longer has, where user holds
-// them. It runs after the record is saved without them, and a failure is
-// not reported: a claim left behind only refuses its id to other
-// accounts (stricter), and user's own next registration of it takes it
-// back.
+// them. It runs after the record is saved without them (update), and a
+// failure is not reported: a claim left behind only refuses its id to
+// other accounts (stricter), and user's own next registration of it
+// takes it back.
 func (p *Passkeys) release(ctx context.Context, user string, ids ...[]byte) {
 	ctx = context.WithoutCancel(ctx)
 	for _, id := range ids {

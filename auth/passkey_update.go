@@ -31,7 +31,9 @@ const (
 )
 
 // update runs f on user's record and saves it if f returns nil, holding
-// the account's lock from before the read until after the write.
+// the account's lock from before the read until after the write. The
+// ids of keys f removed are released once the record is saved without
+// them, still under the lock (passkey_ids.go).
 func (p *Passkeys) update(ctx context.Context, user string, f func(*passkeyRecord) error) error {
 	unlock, err := p.lock(ctx, user)
 	if err != nil {
@@ -42,6 +44,10 @@ func (p *Passkeys) update(ctx context.Context, user string, f func(*passkeyRecor
 	if err != nil {
 		return err
 	}
+	had := make([][]byte, 0, len(rec.Keys))
+	for _, k := range rec.Keys {
+		had = append(had, k.Cred.ID)
+	}
 	if err := f(rec); err != nil {
 		return err
 	}
@@ -50,7 +56,13 @@ func (p *Passkeys) update(ctx context.Context, user string, f func(*passkeyRecor
 			return err
 		}
 	}
-	return p.save(ctx, user, rec)
+	if err := p.save(ctx, user, rec); err != nil {
+		return err
+	}
+	p.release(ctx, user, slices.DeleteFunc(had, func(id []byte) bool {
+		return slices.ContainsFunc(rec.Keys, func(k storedKey) bool { return bytes.Equal(k.Cred.ID, id) })
+	})...)
+	return nil
 }
 
 // lock takes user's lock ("pkl:" + the record's name), waiting up to
@@ -98,26 +110,17 @@ func (p *Passkeys) Remove(ctx context.Context, user, id string) (Passkey, error)
 		rec.Keys = slices.Delete(rec.Keys, i, i+1)
 		return nil
 	})
-	if err == nil {
-		p.release(ctx, user, raw)
-	}
 	return gone, err
 }
 
 // RemoveAll deletes every key of user (an administrator's reset) and
 // says how many there were.
 func (p *Passkeys) RemoveAll(ctx context.Context, user string) (int, error) {
-	var ids [][]byte
+	n := 0
 	err := p.update(ctx, user, func(rec *passkeyRecord) error {
-		for _, k := range rec.Keys {
-			ids = append(ids, k.Cred.ID)
-		}
+		n = len(rec.Keys)
 		rec.Keys = nil
 		return nil
 	})
-	if err != nil {
-		return 0, err
-	}
-	p.release(ctx, user, ids...)
-	return len(ids), nil
+	return n, err
 }
