@@ -65,3 +65,17 @@ func (f *Forget) Factors(ctx context.Context, user string) (app bool, keys int, 
 	keys, err = pk.RemoveAll(ctx, user)
 	return app, keys, err
 }
+
+// ResetFactors is `gatehouse user reset-2fa` past the phone: it removes
+// user's authenticator app and passkeys (Factors) and ends every session
+// of user, which a removed app or key may have signed in (docs/contract.md,
+// "Recovery codes"). Clearing a phone ends them by changing the credential
+// generation; for an account without one nothing else would: a stolen
+// key's session would outlive the key.
+func (f *Forget) ResetFactors(ctx context.Context, user string) (app bool, keys int, err error) {
+	if app, keys, err = f.Factors(ctx, user); err != nil {
+		return app, keys, err
+	}
+	_, err = f.Sessions.RevokeUser(ctx, user, "")
+	return app, keys, err
+}

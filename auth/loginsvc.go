@@ -21,6 +21,10 @@ const (
 type Client struct {
 	IP        string // client address, as the trusted hops give it
 	UserAgent string // User-Agent header as sent
+	// Origin is the origin (scheme://host[:port]) of the page that sent
+	// the request, where the gateway knows it: passkey ceremonies are
+	// bound to it ("" starts none).
+	Origin string
 }
 
 // Event is an audit event of the login service (docs/contract.md, "Logs

@@ -36,12 +36,17 @@ func (l *Login) PasskeyList(ctx context.Context, user string) ([]Passkey, error)
 // in sess, with a key of its account; or, passwordless, with any
 // discoverable key, which must verify the user. It returns the session
 // the ceremony is bound to (a new one, saved, when the client had none)
-// and the options for navigator.credentials.get. With verify, the key is
-// asked to verify the user (PIN, biometric) after the password too: for
-// a target that takes only a user-verified key (policy passkey).
+// and the options for navigator.credentials.get; only the page of
+// c.Origin may answer (ErrPasskeyOrigin where no key may be used). With
+// verify, the key is asked to verify the user (PIN, biometric) after the
+// password too: for a target that takes only a user-verified key (policy
+// passkey).
 func (l *Login) PasskeyLoginStart(ctx context.Context, c Client, sess *Session, passwordless, verify bool) (Step, *protocol.CredentialAssertion, error) {
 	if l.d.Passkeys == nil {
 		return Step{}, nil, ErrPasskeysUnavailable
+	}
+	if err := l.d.Passkeys.usableAt(c.Origin); err != nil {
+		return Step{}, nil, err // before a session is made for it
 	}
 	user := ""
 	if !passwordless {
@@ -69,7 +74,7 @@ func (l *Login) PasskeyLoginStart(ctx context.Context, c Client, sess *Session, 
 			return Step{}, nil, err
 		}
 	}
-	opts, err := l.d.Passkeys.BeginLogin(ctx, sess.ID, user, verify)
+	opts, err := l.d.Passkeys.BeginLogin(ctx, sess.ID, c.Origin, user, verify)
 	if err != nil {
 		return Step{}, nil, err
 	}
@@ -189,7 +194,7 @@ func (l *Login) passkeyFailed(ctx context.Context, c Client, res LoginResult, er
 // user u of sess, which takes the same fresh proofs as binding an
 // authenticator app, with one of the account's keys where it has one
 // (freshKeyProofs; docs/contract.md, "Passkeys"): the options for
-// navigator.credentials.create.
+// navigator.credentials.create, answered only on the page of c.Origin.
 func (l *Login) PasskeyRegisterStart(ctx context.Context, c Client, sess *Session, u *User) (*protocol.CredentialCreation, error) {
 	if l.d.Passkeys == nil {
 		return nil, ErrPasskeysUnavailable
@@ -197,7 +202,7 @@ func (l *Login) PasskeyRegisterStart(ctx context.Context, c Client, sess *Sessio
 	if err := l.freshKeyProofs(ctx, sess, u); err != nil {
 		return nil, err
 	}
-	return l.d.Passkeys.BeginRegistration(ctx, sess.ID, u)
+	return l.d.Passkeys.BeginRegistration(ctx, sess.ID, c.Origin, u)
 }
 
 // PasskeyRegisterFinish keeps the key of the answer body under name, and

@@ -137,7 +137,7 @@ func newLoginWorld(t *testing.T) *loginWorld {
 var (
 	alwaysCode = func(*auth.Session, *auth.User) bool { return true }
 	neverCode  = func(*auth.Session, *auth.User) bool { return false }
-	client     = auth.Client{IP: "203.0.113.7", UserAgent: "test"}
+	client     = auth.Client{IP: "203.0.113.7", UserAgent: "test", Origin: pkOrigin}
 )
 
 // signIn runs the password and code steps and returns the session.

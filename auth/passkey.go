@@ -27,15 +27,17 @@ import (
 // so it works with every user backend) holds its random user handle and
 // its credentials; "pk:h:" + SHA-256 of a handle names the account of a
 // handle, for passwordless sign-in, without the handle or the name
-// saying anything about the other; "pkc:" + SHA-256 of a session id holds
+// saying anything about the other; "pk:c:" + SHA-256 of a credential id
+// names the account that holds it (passkey_ids.go); "pkc:" + SHA-256 of a session id holds
 // that session's ceremony in progress (its challenge) for
 // PasskeyCeremonyTTL. A ceremony is finished once: the first Delete of
 // its key wins, so a challenge is never answered twice.
 type Passkeys struct {
-	kv    Store
-	names keyNamer
-	wa    *webauthn.WebAuthn
-	clock Clock
+	kv      Store
+	names   keyNamer
+	wa      *webauthn.WebAuthn
+	origins []string // PasskeyConfig.Origins
+	clock   Clock
 }
 
 // PasskeyConfig is where passkeys may be used (passkeys: in the
@@ -80,6 +82,9 @@ var (
 	ErrPasskeyCeremony = errors.New("no passkey ceremony in progress")
 	// ErrPasskeyLimit: the account has MaxPasskeys keys already.
 	ErrPasskeyLimit = errors.New("too many passkeys on the account")
+	// ErrPasskeyOrigin: the page asking for a ceremony is on none of
+	// the configured origins, where no key's answer would be accepted.
+	ErrPasskeyOrigin = fmt.Errorf("%w on this origin", ErrPasskeysUnavailable)
 )
 
 // Passkey is what is shown of a key.
@@ -101,6 +106,9 @@ const (
 type passkeyRecord struct {
 	Handle []byte      `json:"h"`
 	Keys   []storedKey `json:"k,omitempty"`
+	// Claimed: every key's id is entered in the index of credential
+	// ids (claimAll); false for a record written before it existed.
+	Claimed bool `json:"ci,omitempty"`
 }
 
 // storedKey is one registered credential.
@@ -132,7 +140,19 @@ func NewPasskeys(kv Store, nameKey []byte, cfg PasskeyConfig, clock Clock) (*Pas
 	if clock == nil {
 		clock = SystemClock{}
 	}
-	return &Passkeys{kv: kv, names: keyNamer{key: requireKey("NewPasskeys", nameKey)}, wa: wa, clock: clock}, nil
+	return &Passkeys{kv: kv, names: keyNamer{key: requireKey("NewPasskeys", nameKey)}, wa: wa, origins: slices.Clone(cfg.Origins), clock: clock}, nil
+}
+
+// usableAt is nil when a page of origin may run a ceremony: it is one
+// of the configured origins. Each ceremony is bound to the origin of the
+// page that started it (docs/contract.md, "Passkeys"): an answer made on
+// another configured origin (a page of an app behind a front door, which
+// is no page of the portal's) does not finish it.
+func (p *Passkeys) usableAt(origin string) error {
+	if origin == "" || !protocol.IsOriginInHaystack(origin, p.origins) {
+		return ErrPasskeyOrigin
+	}
+	return nil
 }
 
 func (p *Passkeys) key(user string) string { return "pk:" + p.names.name("passkey", user) }
@@ -217,17 +237,24 @@ func (p *Passkeys) take(ctx context.Context, sessionID, kind string) (*ceremony,
 		return nil, err
 	}
 	var c ceremony
-	if !gone || json.Unmarshal(b, &c) != nil || c.Kind != kind {
+	// A ceremony without its origin was started before ceremonies were
+	// bound to one: ended, as an expired one.
+	if !gone || json.Unmarshal(b, &c) != nil || c.Kind != kind || c.Data.Origin == "" {
 		return nil, ErrPasskeyCeremony
 	}
 	return &c, nil
 }
 
 // BeginRegistration starts registering a new key for u in the session
-// sessionID: the options for navigator.credentials.create. A resident
-// (discoverable) key and user verification are preferred; the account's
-// keys are excluded, so one authenticator is not registered twice.
-func (p *Passkeys) BeginRegistration(ctx context.Context, sessionID string, u *User) (*protocol.CredentialCreation, error) {
+// sessionID, on the page of origin (ErrPasskeyOrigin for one that is not
+// configured), which alone may answer: the options for
+// navigator.credentials.create. A resident (discoverable) key and user
+// verification are preferred; the account's keys are excluded, so one
+// authenticator is not registered twice.
+func (p *Passkeys) BeginRegistration(ctx context.Context, sessionID, origin string, u *User) (*protocol.CredentialCreation, error) {
+	if err := p.usableAt(origin); err != nil {
+		return nil, err
+	}
 	rec, err := p.load(ctx, u.Username)
 	if err != nil {
 		return nil, err
@@ -254,6 +281,7 @@ func (p *Passkeys) BeginRegistration(ctx context.Context, sessionID string, u *U
 		}),
 		webauthn.WithExclusions(exclude),
 		webauthn.WithConveyancePreference(protocol.PreferNoAttestation),
+		webauthn.WithRegistrationOrigin(origin),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("passkeys: %w", err)
@@ -288,7 +316,10 @@ func (p *Passkeys) FinishRegistration(ctx context.Context, sessionID string, u *
 	if err != nil {
 		return Passkey{}, fmt.Errorf("%w: %w", ErrPasskeyInvalid, err)
 	}
-	var k storedKey
+	var (
+		k       storedKey
+		claimed []byte // the id entered for u, released if the key is not saved
+	)
 	err = p.update(ctx, u.Username, func(rec *passkeyRecord) error {
 		switch {
 		case len(rec.Handle) == 0:
@@ -306,14 +337,24 @@ func (p *Passkeys) FinishRegistration(ctx context.Context, sessionID string, u *
 		}
 		for _, k := range rec.Keys {
 			if bytes.Equal(k.Cred.ID, cred.ID) {
-				return fmt.Errorf("%w: registered already", ErrPasskeyInvalid)
+				return ErrPasskeyRegistered
 			}
 		}
+		switch mine, err := p.claim(ctx, u.Username, cred.ID); {
+		case err != nil:
+			return err
+		case !mine:
+			return ErrPasskeyRegistered // another account's
+		}
+		claimed = cred.ID
 		k = storedKey{Name: PasskeyName(name, len(rec.Keys)+1), Created: p.clock.Now().Unix(), Cred: *cred}
 		rec.Keys = append(rec.Keys, k)
 		return p.kv.Set(ctx, handleKey(rec.Handle), []byte(u.Username), Forever)
 	})
 	if err != nil {
+		if claimed != nil {
+			p.release(ctx, u.Username, claimed)
+		}
 		return Passkey{}, err
 	}
 	return k.view(), nil
@@ -330,35 +371,4 @@ func PasskeyName(name string, n int) string {
 		name = fmt.Sprintf("Passkey %d", n)
 	}
 	return name
-}
-
-// Remove deletes user's key id (base64url).
-func (p *Passkeys) Remove(ctx context.Context, user, id string) (Passkey, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(id, "="))
-	if err != nil {
-		return Passkey{}, ErrPasskeyNotFound
-	}
-	var gone Passkey
-	err = p.update(ctx, user, func(rec *passkeyRecord) error {
-		i := slices.IndexFunc(rec.Keys, func(k storedKey) bool { return bytes.Equal(k.Cred.ID, raw) })
-		if i < 0 {
-			return ErrPasskeyNotFound
-		}
-		gone = rec.Keys[i].view()
-		rec.Keys = slices.Delete(rec.Keys, i, i+1)
-		return nil
-	})
-	return gone, err
-}
-
-// RemoveAll deletes every key of user (an administrator's reset) and
-// says how many there were.
-func (p *Passkeys) RemoveAll(ctx context.Context, user string) (int, error) {
-	n := 0
-	err := p.update(ctx, user, func(rec *passkeyRecord) error {
-		n = len(rec.Keys)
-		rec.Keys = nil
-		return nil
-	})
-	return n, err
 }

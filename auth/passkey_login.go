@@ -14,11 +14,16 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 )
 
-// BeginLogin starts a sign-in with a key in the session sessionID: a key
-// of user's after the password (user verification preferred), or, for
-// user "", any discoverable key (passwordless: user verification
-// required). It returns the options for navigator.credentials.get.
-func (p *Passkeys) BeginLogin(ctx context.Context, sessionID, user string, verify bool) (*protocol.CredentialAssertion, error) {
+// BeginLogin starts a sign-in with a key in the session sessionID, on
+// the page of origin (ErrPasskeyOrigin for one that is not configured),
+// which alone may answer: a key of user's after the password (user
+// verification preferred), or, for user "", any discoverable key
+// (passwordless: user verification required). It returns the options
+// for navigator.credentials.get.
+func (p *Passkeys) BeginLogin(ctx context.Context, sessionID, origin, user string, verify bool) (*protocol.CredentialAssertion, error) {
+	if err := p.usableAt(origin); err != nil {
+		return nil, err
+	}
 	var (
 		assertion *protocol.CredentialAssertion
 		data      *webauthn.SessionData
@@ -26,7 +31,7 @@ func (p *Passkeys) BeginLogin(ctx context.Context, sessionID, user string, verif
 		err       error
 	)
 	if user == "" {
-		assertion, data, err = p.wa.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationRequired))
+		assertion, data, err = p.wa.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationRequired), webauthn.WithLoginOrigin(origin))
 	} else {
 		rec, lerr := p.load(ctx, user)
 		if lerr != nil {
@@ -40,7 +45,7 @@ func (p *Passkeys) BeginLogin(ctx context.Context, sessionID, user string, verif
 		if verify {
 			uv = protocol.VerificationRequired
 		}
-		assertion, data, err = p.wa.BeginLogin(waUser{name: user, rec: rec}, webauthn.WithUserVerification(uv))
+		assertion, data, err = p.wa.BeginLogin(waUser{name: user, rec: rec}, webauthn.WithUserVerification(uv), webauthn.WithLoginOrigin(origin))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("passkeys: %w", err)

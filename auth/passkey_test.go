@@ -132,6 +132,10 @@ func TestPasskeyRefusals(t *testing.T) {
 		{"another origin", func(k *softkey.Key) *softkey.Key { k.Origin = "https://auth.example.com.evil.test"; return k }, ""},
 		{"another relying party", func(k *softkey.Key) *softkey.Key { k.RPID = "evil.test"; return k }, ""},
 		{"cloned authenticator", func(k *softkey.Key) *softkey.Key { c := k.Clone(); c.Counter = 1; return c }, "passkey_clone_detected"},
+		{"framed by another site", func(k *softkey.Key) *softkey.Key { k.TopOrigin = "https://evil.test"; return k }, ""},
+		{"nobody present", func(k *softkey.Key) *softkey.Key { k.NoUP = true; return k }, ""},
+		{"backup eligibility changed since registration", func(k *softkey.Key) *softkey.Key { k.BE = true; return k }, ""},
+		{"backed up but not eligible", func(k *softkey.Key) *softkey.Key { k.BS = true; return k }, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newLoginWorld(t)

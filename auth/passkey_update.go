@@ -9,10 +9,14 @@ package auth
 // short lock in the store.
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -30,7 +34,9 @@ const (
 )
 
 // update runs f on user's record and saves it if f returns nil, holding
-// the account's lock from before the read until after the write.
+// the account's lock from before the read until after the write. The
+// ids of keys f removed are released once the record is saved without
+// them, still under the lock (passkey_ids.go).
 func (p *Passkeys) update(ctx context.Context, user string, f func(*passkeyRecord) error) error {
 	unlock, err := p.lock(ctx, user)
 	if err != nil {
@@ -41,10 +47,25 @@ func (p *Passkeys) update(ctx context.Context, user string, f func(*passkeyRecor
 	if err != nil {
 		return err
 	}
+	had := make([][]byte, 0, len(rec.Keys))
+	for _, k := range rec.Keys {
+		had = append(had, k.Cred.ID)
+	}
 	if err := f(rec); err != nil {
 		return err
 	}
-	return p.save(ctx, user, rec)
+	if !rec.Claimed {
+		if err := p.claimAll(ctx, user, rec); err != nil {
+			return err
+		}
+	}
+	if err := p.save(ctx, user, rec); err != nil {
+		return err
+	}
+	p.release(ctx, user, slices.DeleteFunc(had, func(id []byte) bool {
+		return slices.ContainsFunc(rec.Keys, func(k storedKey) bool { return bytes.Equal(k.Cred.ID, id) })
+	})...)
+	return nil
 }
 
 // lock takes user's lock ("pkl:" + the record's name), waiting up to
@@ -114,4 +135,35 @@ func (p *Passkeys) save(ctx context.Context, user string, rec *passkeyRecord) er
 		return err
 	}
 	return p.kv.Set(ctx, p.key(user), b, Forever)
+}
+
+// Remove deletes user's key id (base64url).
+func (p *Passkeys) Remove(ctx context.Context, user, id string) (Passkey, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(id, "="))
+	if err != nil {
+		return Passkey{}, ErrPasskeyNotFound
+	}
+	var gone Passkey
+	err = p.update(ctx, user, func(rec *passkeyRecord) error {
+		i := slices.IndexFunc(rec.Keys, func(k storedKey) bool { return bytes.Equal(k.Cred.ID, raw) })
+		if i < 0 {
+			return ErrPasskeyNotFound
+		}
+		gone = rec.Keys[i].view()
+		rec.Keys = slices.Delete(rec.Keys, i, i+1)
+		return nil
+	})
+	return gone, err
+}
+
+// RemoveAll deletes every key of user (an administrator's reset) and
+// says how many there were.
+func (p *Passkeys) RemoveAll(ctx context.Context, user string) (int, error) {
+	n := 0
+	err := p.update(ctx, user, func(rec *passkeyRecord) error {
+		n = len(rec.Keys)
+		rec.Keys = nil
+		return nil
+	})
+	return n, err
 }

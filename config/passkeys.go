@@ -27,8 +27,9 @@ type Passkeys struct {
 	RPDisplayName string `yaml:"rp_display_name"`
 	// Origins are the origins (scheme://host[:port]) whose pages may use
 	// keys; empty: server.public_url's, and each exact route host under
-	// the relying party id with public_url's scheme and port (the
-	// portal is served on every host).
+	// the relying party id with a route that is neither bypass nor deny,
+	// with public_url's scheme and port (the portal is served on every
+	// host).
 	Origins []string `yaml:"origins"`
 }
 
@@ -55,9 +56,10 @@ func (c *Config) PasskeyRP() (rpID, name string, origins []string) {
 		return rpID, name, nil
 	}
 	origins = []string{pub.Scheme + "://" + strings.ToLower(pub.Host)}
+	signIn := c.signInHosts()
 	for _, r := range c.Routes {
 		h := strings.ToLower(strings.TrimSuffix(r.Host, "."))
-		if h == "" || strings.Contains(h, "*") || !underRPID(h, rpID) {
+		if h == "" || strings.Contains(h, "*") || !underRPID(h, rpID) || !signIn[h] {
 			continue
 		}
 		o := pub.Scheme + "://" + h
@@ -69,6 +71,22 @@ func (c *Config) PasskeyRP() (rpID, name string, origins []string) {
 		}
 	}
 	return rpID, name, origins
+}
+
+// signInHosts are the route hosts (lower-cased, without a final dot)
+// with a route that is neither bypass nor deny: where someone may sign
+// in for something. A host of public routes only is no default passkey
+// origin: its pages may be anyone's, and one that is a passkey origin
+// could have a visitor's key answer a ceremony started on that host by
+// someone else (docs/contract.md, "Passkeys").
+func (c *Config) signInHosts() map[string]bool {
+	out := make(map[string]bool, len(c.Routes))
+	for _, r := range c.Routes {
+		if r.Policy != "bypass" && r.Policy != "deny" {
+			out[strings.ToLower(strings.TrimSuffix(r.Host, "."))] = true
+		}
+	}
+	return out
 }
 
 // underRPID reports whether host is rpID or a subdomain of it: where a

@@ -45,3 +45,21 @@ func TestPasskeysConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestPasskeyOriginsLeaveOutPublicHosts: a route host whose every route
+// lets everyone through or nobody (bypass, deny) is no default passkey
+// origin: nobody signs in for it, and a public host may serve pages that
+// anyone wrote, which as a passkey origin could have a visitor's key
+// answer a ceremony started there by someone else (docs/contract.md,
+// "Passkeys"). A host with one protected route is one.
+func TestPasskeyOriginsLeaveOutPublicHosts(t *testing.T) {
+	cfg := mustParse(t, "server: { public_url: \"https://auth.example.com\" }\n"+
+		"session: { cookie_domain: example.com }\npasskeys: { enabled: true }\nroutes:\n"+
+		"  - { name: uploads, host: uploads.example.com, upstream: \"http://127.0.0.1:9001\", policy: bypass }\n"+
+		"  - { name: gone, host: gone.example.com, upstream: \"http://127.0.0.1:9001\", policy: deny }\n"+
+		"  - { name: shop-public, host: shop.example.com, path_prefix: /static, upstream: \"http://127.0.0.1:9001\", policy: bypass }\n"+
+		"  - { name: shop, host: shop.example.com, path_prefix: /, upstream: \"http://127.0.0.1:9001\", policy: password }\n")
+	if _, _, origins := cfg.PasskeyRP(); !slices.Equal(origins, []string{"https://auth.example.com", "https://shop.example.com"}) {
+		t.Fatalf("origins %v, want the portal's and shop's (not the bypass or deny hosts')", origins)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
@@ -47,6 +48,29 @@ func newPasskeys(cfg *config.Config, kv auth.KV, signer *auth.Signer, clock auth
 	}
 	rpID, name, origins := cfg.PasskeyRP()
 	return auth.NewPasskeys(st, signer.DeriveKey("passkey"), auth.PasskeyConfig{RPID: rpID, RPDisplayName: name, Origins: origins}, clock)
+}
+
+// pageClient is the request's client with the origin of the portal page
+// that sent it, which passkey ceremonies are bound to (docs/contract.md,
+// "Passkeys"): the request's Origin, which the JSON API has already
+// refused for another host or port (checkJSON), else public_url's scheme
+// and the host the request was sent to (public_url's port on its host,
+// when a front door dropped it). Either way a host the request reached.
+func (s *core) pageClient(c *gin.Context) auth.Client {
+	cl := s.client(c)
+	r := c.Request
+	if o := strings.TrimSpace(r.Header.Get("Origin")); o != "" && o != "null" {
+		cl.Origin = o
+		return cl
+	}
+	host := strings.ToLower(r.Host)
+	if !strings.Contains(host, ":") && normalizeHost(host) == normalizeHost(s.publicURL.Host) {
+		host = strings.ToLower(s.publicURL.Host)
+	}
+	if host != "" {
+		cl.Origin = s.publicURL.Scheme + "://" + host
+	}
+	return cl
 }
 
 // secondChoices are the second factors u has that the target of rd

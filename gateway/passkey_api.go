@@ -29,7 +29,7 @@ func (s *apiSurface) apiPasskeyLoginStart(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	st, opts, err := s.login.PasskeyLoginStart(c.Request.Context(), s.client(c), sess, req.Passwordless, req.Verify)
+	st, opts, err := s.login.PasskeyLoginStart(c.Request.Context(), s.pageClient(c), sess, req.Passwordless, req.Verify)
 	if err != nil {
 		s.apiFail(c, err)
 		return
@@ -102,7 +102,7 @@ func (s *apiSurface) apiPasskeyRegisterStart(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	opts, err := s.login.PasskeyRegisterStart(c.Request.Context(), s.client(c), sess, u)
+	opts, err := s.login.PasskeyRegisterStart(c.Request.Context(), s.pageClient(c), sess, u)
 	if err != nil {
 		s.apiFail(c, err)
 		return

@@ -180,7 +180,7 @@ func (s suite) forgottenAccountLeavesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts, err := keys.BeginRegistration(ctx, "session-1", alice)
+	opts, err := keys.BeginRegistration(ctx, "session-1", origin, alice)
 	if err != nil {
 		t.Fatal(err)
 	}

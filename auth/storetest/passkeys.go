@@ -22,7 +22,7 @@ func (s suite) passkeyCeremonies(t *testing.T) {
 		t.Fatal(err)
 	}
 	alice := &auth.User{Username: "alice"}
-	opts, err := keys.BeginRegistration(ctx, "session-1", alice)
+	opts, err := keys.BeginRegistration(ctx, "session-1", origin, alice)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func (s suite) passkeyCeremonies(t *testing.T) {
 	if err != nil {
 		t.Fatalf("FinishRegistration: %v", err)
 	}
-	assertion, err := keys.BeginLogin(ctx, "session-2", "", false)
+	assertion, err := keys.BeginLogin(ctx, "session-2", origin, "", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func (s suite) passkeyCeremonies(t *testing.T) {
 	if _, err := keys.Remove(ctx, "alice", k.ID); err != nil {
 		t.Fatal(err)
 	}
-	if assertion, err = keys.BeginLogin(ctx, "session-3", "", false); err != nil {
+	if assertion, err = keys.BeginLogin(ctx, "session-3", origin, "", false); err != nil {
 		t.Fatal(err)
 	}
 	if answer, err = key.Get(mustMarshal(t, assertion)); err != nil {

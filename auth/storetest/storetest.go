@@ -68,6 +68,7 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.Store, wait func(t *test
 		{"SessionIndexStaysSmall", s.sessionIndexStaysSmall},
 		{"BanListStaysSmall", s.banListStaysSmall},
 		{"ForgottenAccountLeavesNothing", s.forgottenAccountLeavesNothing},
+		{"PasskeyCredentialIDs", s.passkeyCredentialIDs},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, tt.fn)

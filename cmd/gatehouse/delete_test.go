@@ -75,7 +75,7 @@ routes:
 		t.Errorf("the new account ada inherits the deleted account's passkeys: %v (%v)", left, err)
 	}
 	// The old holder signs in passwordless as the new ada.
-	req, err := keys.BeginLogin(ctx, "attacker-session", "", false)
+	req, err := keys.BeginLogin(ctx, "attacker-session", origin, "", false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ func addPasskey(t *testing.T, keys *auth.Passkeys, origin, user, name string) *s
 	t.Helper()
 	ctx := t.Context()
 	u := &auth.User{Username: user}
-	opts, err := keys.BeginRegistration(ctx, "registering", u)
+	opts, err := keys.BeginRegistration(ctx, "registering", origin, u)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,8 +18,9 @@ import (
 
 // recoveryCommand is `gatehouse user issue-recovery|reset-2fa USERNAME`
 // (docs/contract.md, "Recovery codes"): an administrator's one-time code
-// for username, after clearing the phone binding and removing any
-// authenticator app and passkeys for reset-2fa. The codes
+// for username, after clearing the phone binding, removing any
+// authenticator app and passkeys and ending every session of the account
+// for reset-2fa. The codes
 // live in the store, named with a key derived from the signing key, so
 // the command needs both, whatever the user backend.
 func recoveryCommand(ctx context.Context, cfg *config.Config, sub, username string, stdout io.Writer) error {
@@ -39,13 +40,13 @@ func recoveryCommand(ctx context.Context, cfg *config.Config, sub, username stri
 			return err
 		}
 		d.audit(ctx, "admin_phone_cleared", u.Username)
-		if _, err := fmt.Fprintf(stdout, "%s has no phone now; every session of the account has ended.\n", u.Username); err != nil {
-			return err
-		}
 		// Whatever features are on: an app or keys left while one is off
 		// would come back with it.
-		app, keys, err := forgetter(cfg, d).Factors(ctx, u.Username)
+		app, keys, err := forgetter(cfg, d).ResetFactors(ctx, u.Username)
 		if err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintf(stdout, "%s has no phone now; every session of the account has ended.\n", u.Username); err != nil {
 			return err
 		}
 		if app {

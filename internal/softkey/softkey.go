@@ -36,6 +36,14 @@ type Key struct {
 	Origin string
 	// RPID is hashed into the authenticator data; "" is the options' rpId.
 	RPID string
+	// NoUP clears the user-present flag (an answer made without anyone
+	// touching the authenticator).
+	NoUP bool
+	// BE and BS set the backup-eligible and backed-up flags.
+	BE, BS bool
+	// TopOrigin, when set, is the page that framed the one in Origin:
+	// clientDataJSON then says crossOrigin, with it as topOrigin.
+	TopOrigin string
 }
 
 // New returns a key for pages at origin, verifying the user, with a
@@ -85,7 +93,11 @@ func parseOptions(raw []byte) (*options, error) {
 }
 
 func (k *Key) clientData(typ, challenge string) []byte {
-	b, _ := json.Marshal(map[string]any{"type": typ, "challenge": challenge, "origin": k.Origin, "crossOrigin": false})
+	cd := map[string]any{"type": typ, "challenge": challenge, "origin": k.Origin, "crossOrigin": k.TopOrigin != ""}
+	if k.TopOrigin != "" {
+		cd["topOrigin"] = k.TopOrigin
+	}
+	b, _ := json.Marshal(cd)
 	return b
 }
 
@@ -98,7 +110,16 @@ func (k *Key) authData(rpID string, flags byte, attested []byte) []byte {
 	if k.UV {
 		flags |= 0x04
 	}
-	out = append(out, flags|0x01) // user present
+	if k.BE {
+		flags |= 0x08
+	}
+	if k.BS {
+		flags |= 0x10
+	}
+	if !k.NoUP {
+		flags |= 0x01 // user present
+	}
+	out = append(out, flags)
 	out = binary.BigEndian.AppendUint32(out, k.Counter)
 	return append(out, attested...)
 }
