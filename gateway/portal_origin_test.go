@@ -1,0 +1,64 @@
+package gateway_test
+
+// A script injected into a proxied app's page runs on the app's host, the
+// origin the portal shares with it in proxy mode: it must not reach the
+// admin console nor change a person's sign-in factors there
+// (docs/contract.md, "The portal's own origin").
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// fromAppPage is a request as a script on a page of host sends it: the
+// page's Origin (the app's, which the portal shares in proxy mode) and
+// the person's cookies.
+func fromAppPage(c *client, host, path, body string) reply {
+	c.t.Helper()
+	return c.do(request{method: http.MethodPost, host: host, path: prefix + path, body: strings.NewReader(body),
+		contentType: "application/json", accept: "application/json", header: http.Header{"Origin": {"https://" + host}}})
+}
+
+// TestScriptOnAppHostCannotUseAdminConsole: an administrator with fresh
+// proofs views an infected page of the CRM; its script calls the admin
+// API on the CRM's host with the administrator's session and the CRM's
+// Origin. It can neither create an administrator (a backdoor with its
+// set-password link) nor issue a recovery code, nor read the accounts;
+// the console's forms and pages are not served there either (a page
+// goes to public_url's host). On public_url's host the console works.
+func TestScriptOnAppHostCannotUseAdminConsole(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withAccounts)
+	admin := h.newClient(t)
+	admin.signIn(crmHost, alice)
+
+	backdoor := `{"username":"mallory","name":"M","email":"m@example.com","groups":["admins"]}`
+	fromAppPage(admin, crmHost, "/api/admin/users", backdoor).wantError(t, http.StatusForbidden, "portal_origin_only")
+	fromAppPage(admin, crmHost, "/api/admin/users/bob/recovery", `{}`).wantError(t, http.StatusForbidden, "portal_origin_only")
+	fromAppPage(admin, appHost, "/api/admin/users/bob/reveal-phone", `{}`).wantError(t, http.StatusForbidden, "portal_origin_only")
+	fromAppPage(admin, crmHost, "/api/admin/users/bob/delete", `{}`).wantError(t, http.StatusForbidden, "portal_origin_only")
+	admin.get(crmHost, prefix+"/api/admin/users").wantError(t, http.StatusForbidden, "portal_origin_only")
+	if _, err := h.users.Lookup(t.Context(), "mallory"); err == nil {
+		t.Fatal("the script created an account")
+	}
+
+	// The console's forms, with the token a script reads from a portal
+	// page on the same host, are refused too.
+	r := admin.form(crmHost, "/admin/users", url.Values{"username": {"mallory"}, "email": {"m@example.com"}, "groups": {"admins"}})
+	r.wantStatus(t, http.StatusForbidden)
+	if !strings.Contains(string(r.body), "auth.example.com") {
+		t.Fatalf("the refusal does not say where to go: %s", r.body)
+	}
+	// A browser opening the console there goes to public_url's host.
+	r = admin.browse(crmHost, prefix+"/admin/users/bob?done=x")
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != publicURL+prefix+"/admin/users/bob?done=x" {
+		t.Fatalf("console page on an app host: %d %q", r.status, r.header.Get("Location"))
+	}
+
+	// On the portal's own host the same session does it all.
+	fromAppPage(admin, authHost, "/api/admin/users", backdoor).wantStatus(t, http.StatusCreated)
+	fromAppPage(admin, authHost, "/api/admin/users/bob/recovery", `{}`).wantStatus(t, http.StatusOK)
+	admin.browse(authHost, prefix+"/admin/").wantStatus(t, http.StatusOK)
+}
