@@ -48,7 +48,7 @@ func TestRemovingAPasskeyEndsItsSessions(t *testing.T) {
 	if len(id) != 1 {
 		t.Fatal("the console does not list bob's key")
 	}
-	admin.api(appHost, "admin/users/bob/passkeys/remove", map[string]string{"id": id[0]}).wantStatus(t, http.StatusOK)
+	admin.api(authHost, "admin/users/bob/passkeys/remove", map[string]string{"id": id[0]}).wantStatus(t, http.StatusOK)
 	thief.get(appHost, "/").wantError(t, http.StatusUnauthorized, "unauthenticated")
 	owner.get(appHost, "/").wantError(t, http.StatusUnauthorized, "unauthenticated") // it proved a key too
 	other.get(appHost, "/").wantStatus(t, http.StatusOK)

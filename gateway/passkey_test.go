@@ -243,8 +243,8 @@ func TestPasskeyAdminMethods(t *testing.T) {
 		d.Methods[1].Method != "hwk" || d.Methods[1].Name != "Work laptop" || d.Methods[1].ID == "" {
 		t.Fatalf("user detail: %s (%v)", r.body, err)
 	}
-	admin.api(appHost, "admin/users/bob/passkeys/remove", map[string]string{"id": "nope"}).wantError(t, http.StatusNotFound, "passkey_not_found")
-	admin.api(appHost, "admin/users/bob/passkeys/remove", map[string]string{"id": d.Methods[1].ID}).wantStatus(t, http.StatusOK)
+	admin.api(authHost, "admin/users/bob/passkeys/remove", map[string]string{"id": "nope"}).wantError(t, http.StatusNotFound, "passkey_not_found")
+	admin.api(authHost, "admin/users/bob/passkeys/remove", map[string]string{"id": d.Methods[1].ID}).wantStatus(t, http.StatusOK)
 	usePasskey(t, h.newClient(t), key, true).wantError(t, http.StatusUnauthorized, "invalid_passkey")
 	if r := consoleGet(admin, "audit?event=admin_passkey_removed"); !strings.Contains(string(r.body), `"alice"`) {
 		t.Fatalf("audit: %s", r.body)

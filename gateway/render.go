@@ -173,7 +173,12 @@ func (s *core) waitText(d time.Duration) string {
 
 // errorText is the page text of an API error: the catalogue's
 // error.<code>, else the JSON message.
-func (s *core) errorText(e apiError) string { return s.textOr("error."+e.Code, e.Message) }
+func (s *core) errorText(e apiError) string {
+	if e.where != "" && s.portal.msg.has("error."+e.Code) {
+		return s.t("error."+e.Code, "url", e.where)
+	}
+	return s.textOr("error."+e.Code, e.Message)
+}
 
 func (s *core) textOr(id, fallback string) string {
 	if s.portal.msg.has(id) {

@@ -318,9 +318,11 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	p.POST("/recovery", s.limitBody, s.checkCSRF, s.pages.recoverySubmit)
 	p.GET("/recovery-codes", s.pages.recoveryCodesPage)
 	p.POST("/recovery-codes", s.limitBody, s.checkCSRF, s.pages.recoveryCodesSubmit)
-	p.GET("/admin/", s.admin.consoleHome)
-	p.GET("/admin/users/:name", s.admin.consoleUser)
-	p.POST("/admin/users/:name/:action", s.limitBody, s.checkCSRF, s.admin.consoleAction)
+	// The console answers on public_url's origin only (portal_origin.go).
+	con := p.Group("/admin", s.portalOriginOnly)
+	con.GET("/", s.admin.consoleHome)
+	con.GET("/users/:name", s.admin.consoleUser)
+	con.POST("/users/:name/:action", s.limitBody, s.checkCSRF, s.admin.consoleAction)
 	p.GET("/static/style.css", s.pages.styleCSS)
 	p.GET("/static/portal.js", s.pages.portalJS)
 	p.GET("/static/logo", s.pages.logoFile)
@@ -348,7 +350,7 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	api.POST("/recovery-codes", s.limitBody, s.requireJSON, s.api.apiRecoveryCodes)
 	api.POST("/logout", s.limitBody, s.requireJSONOrEmpty, s.api.apiLogout)
 	api.GET("/session", s.api.apiSession)
-	adm := api.Group("/admin")
+	adm := api.Group("/admin", s.adminAPIOrigin)
 	adm.GET("/users", s.admin.apiUsers)
 	adm.GET("/users/:name", s.admin.apiUserMethods)
 	adm.POST("/users/:name/passkeys/remove", s.limitBody, s.requireJSON, s.admin.adminAction(s.admin.apiRemovePasskey))
@@ -362,7 +364,7 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	}
 	adm.GET("/audit", s.admin.apiAudit)
 	adm.GET("/sms", s.admin.apiSMS)
-	s.consoleRoutes(p, adm)
+	s.consoleRoutes(con, adm)
 
 	e.NoRoute(s.proxy.serveProxy)
 	e.NoMethod(func(c *gin.Context) {
