@@ -62,3 +62,59 @@ func TestScriptOnAppHostCannotUseAdminConsole(t *testing.T) {
 	fromAppPage(admin, authHost, "/api/admin/users/bob/recovery", `{}`).wantStatus(t, http.StatusOK)
 	admin.browse(authHost, prefix+"/admin/").wantStatus(t, http.StatusOK)
 }
+
+// TestScriptOnAppHostCannotChangeFactors: a person with fresh proofs
+// views an infected page of the CRM; its script, with their session and
+// the CRM's Origin, cannot add a passkey of its own (a software
+// authenticator: the CRM's host is a passkey origin for sign-in), bind
+// its authenticator app, make recovery codes, move the phone, change the
+// password or end sessions. On public_url's host the same session can.
+func TestScriptOnAppHostCannotChangeFactors(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withAccounts, withTOTP, withPasskeys)
+	person := h.newClient(t)
+	person.signIn(crmHost, bob)
+
+	for _, tc := range []struct{ path, body string }{
+		{"/api/passkeys/register/start", `{}`},
+		{"/api/passkeys/register", `{"name":"x","credential":{}}`},
+		{"/api/passkeys/remove", `{"id":"x"}`},
+		{"/api/totp-app", `{}`},
+		{"/api/totp-app/remove", `{}`},
+		{"/api/recovery-codes", `{}`},
+	} {
+		fromAppPage(person, crmHost, tc.path, tc.body).wantError(t, http.StatusForbidden, "portal_origin_only")
+	}
+	for _, path := range []string{"/api/passkeys", "/api/totp-app", "/api/recovery-codes"} {
+		person.get(crmHost, prefix+path).wantError(t, http.StatusForbidden, "portal_origin_only")
+	}
+	// The account page's forms, with the token a script reads from a
+	// portal page on the same host.
+	for _, tc := range []struct {
+		path string
+		vals url.Values
+	}{
+		{"/account/phone", url.Values{"phone": {"+12015550177"}}},
+		{"/account/password", url.Values{"current": {bob.password}, "password": {"mallory-owns-this-now"}}},
+		{"/account/sessions/revoke", url.Values{}},
+		{"/account/totp", url.Values{}},
+		{"/account/passkeys/remove", url.Values{"id": {"x"}}},
+		{"/recovery-codes", url.Values{}},
+	} {
+		if r := person.form(crmHost, tc.path, tc.vals); r.status != http.StatusForbidden || !strings.Contains(string(r.body), "auth.example.com") {
+			t.Fatalf("POST %s on the CRM's host: %d\n%s", tc.path, r.status, r.body)
+		}
+	}
+	if n := h.sms.count(t); n != 1 {
+		t.Fatalf("%d texts sent, want only the sign-in's", n)
+	}
+	// A browser opening the account page there goes to public_url's.
+	r := person.browse(crmHost, prefix+"/account?confirm=1")
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != publicURL+prefix+"/account?confirm=1" {
+		t.Fatalf("account page on an app host: %d %q", r.status, r.header.Get("Location"))
+	}
+	// On the portal's own host the same session does it.
+	fromAppPage(person, authHost, "/api/passkeys/register/start", `{}`).wantStatus(t, http.StatusOK)
+	fromAppPage(person, authHost, "/api/totp-app", `{}`).wantStatus(t, http.StatusOK)
+	person.browse(authHost, prefix+"/account").wantStatus(t, http.StatusOK)
+}
