@@ -170,7 +170,7 @@ func TestAdminGroupsResetDelete(t *testing.T) {
 	// carol gets recovery codes, then bob deletes her.
 	carolC = h.newClient(t)
 	carolC.signIn(crmHost, testUser{name: "carol", password: "carol-new-and-long", phone: carol.phone})
-	carolC.api(crmHost, "recovery-codes", map[string]any{}).wantStatus(t, http.StatusOK)
+	carolC.api(authHost, "recovery-codes", map[string]any{}).wantStatus(t, http.StatusOK)
 	bobC.api(authHost, "admin/users/carol/delete", map[string]any{}).wantStatus(t, http.StatusOK)
 	carolC.get(crmHost, "/").wantError(t, http.StatusUnauthorized, "unauthenticated")
 	consoleGet(bobC, "users/carol").wantError(t, http.StatusNotFound, "no_route")

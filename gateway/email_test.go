@@ -39,7 +39,7 @@ func TestSignupEmailIsNeverAsserted(t *testing.T) {
 	if s := c.get(crmHost, prefix+"/api/session").jsonMap(t); s["email"] != "" || s["user"] != "mallory" {
 		t.Errorf("/api/session: %v; want email empty", s)
 	}
-	if page := c.browse(crmHost, prefix+"/account"); !strings.Contains(string(page.body), victim) || !strings.Contains(string(page.body), "not verified") {
+	if page := c.browse(authHost, prefix+"/account"); !strings.Contains(string(page.body), victim) || !strings.Contains(string(page.body), "not verified") {
 		t.Errorf("account page does not show the email as not verified:\n%s", page.body)
 	}
 

@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -58,8 +59,8 @@ func (s *core) portalOriginOnly(c *gin.Context) {
 		c.Next()
 		return
 	}
-	where := s.portalURL(r.URL.EscapedPath(), r.URL.RawQuery)
 	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && wantsHTML(r) {
+		where := s.portalURL(r.URL.EscapedPath(), s.rdOnHost(r))
 		noStore(c)
 		c.Redirect(http.StatusSeeOther, where)
 		c.Abort()
@@ -80,4 +81,45 @@ func (s *core) adminAPIOrigin(c *gin.Context) {
 		return
 	}
 	s.portalOriginOnly(c)
+}
+
+// rdOnHost is r's query for the same page on public_url's origin: an
+// rd that is a path of r's host (a link back to the app; the account
+// page without one: that host's /) is made a URL of that host, which
+// the portal honours as any rd (docs/contract.md, "HTTP endpoints");
+// the rest is kept as it came.
+func (s *core) rdOnHost(r *http.Request) string {
+	q := r.URL.Query()
+	rd := q.Get("rd")
+	if !q.Has("rd") && r.URL.Path == s.prefix+"/account" {
+		rd = "/" // the account page links back to the app at / of its host
+	}
+	if !strings.HasPrefix(rd, "/") || strings.HasPrefix(rd, "//") || strings.HasPrefix(rd, "/\\") {
+		return r.URL.RawQuery
+	}
+	q.Set("rd", s.publicURL.Scheme+"://"+r.Host+rd)
+	return q.Encode()
+}
+
+// accountLink is where a page served for r links to the account page:
+// the path on public_url's origin, that URL elsewhere (docs/contract.md,
+// "The portal's own origin").
+func (s *core) accountLink(r *http.Request) string {
+	if s.onPortalOrigin(r) {
+		return s.prefix + "/account"
+	}
+	return s.portalURL(s.prefix+"/account", "")
+}
+
+// accountAfter is the account page with query q, for a browser leaving a
+// sign-in step on r's host: on another host than public_url's, a URL
+// there, with an rd that is a path of r's host made a URL of it.
+func (s *core) accountAfter(r *http.Request, q url.Values) string {
+	if s.onPortalOrigin(r) {
+		return s.prefix + "/account?" + q.Encode()
+	}
+	if rd := q.Get("rd"); strings.HasPrefix(rd, "/") && !strings.HasPrefix(rd, "//") && !strings.HasPrefix(rd, "/\\") {
+		q.Set("rd", s.publicURL.Scheme+"://"+r.Host+rd)
+	}
+	return s.portalURL(s.prefix+"/account", q.Encode())
 }

@@ -110,9 +110,25 @@ func TestScriptOnAppHostCannotChangeFactors(t *testing.T) {
 	}
 	// A browser opening the account page there goes to public_url's.
 	r := person.browse(crmHost, prefix+"/account?confirm=1")
-	if r.status != http.StatusSeeOther || r.header.Get("Location") != publicURL+prefix+"/account?confirm=1" {
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != publicURL+prefix+"/account?confirm=1&rd="+url.QueryEscape("https://"+crmHost+"/") {
 		t.Fatalf("account page on an app host: %d %q", r.status, r.header.Get("Location"))
 	}
+	// A browser with no session on public_url's host (a host-only cookie,
+	// no session.cookie_domain) signs in there and comes back to the
+	// account page; a sign-in on the app's host offers no recovery codes
+	// (made on public_url's host only).
+	stranger := h.newClient(t)
+	r = stranger.browse(authHost, strings.TrimPrefix(r.header.Get("Location"), publicURL))
+	if want := prefix + "/login?rd=" + url.QueryEscape(prefix+"/account"); r.status != http.StatusSeeOther || r.header.Get("Location") != want {
+		t.Fatalf("account page without a session there: %d %q, want %q", r.status, r.header.Get("Location"), want)
+	}
+	r = stranger.form(authHost, "/login", url.Values{"username": {bob.name}, "password": {bob.password}, "rd": {prefix + "/account"}})
+	r = stranger.form(authHost, "/otp", url.Values{"code": {h.sms.code(t, bob.phone)}, "rd": {prefix + "/account"}})
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != prefix+"/account" {
+		t.Fatalf("after signing in on public_url's host: %d %q", r.status, r.header.Get("Location"))
+	}
+	stranger.browse(authHost, prefix+"/account").wantStatus(t, http.StatusOK)
+
 	// On the portal's own host the same session does it.
 	fromAppPage(person, authHost, "/api/passkeys/register/start", `{}`).wantStatus(t, http.StatusOK)
 	fromAppPage(person, authHost, "/api/totp-app", `{}`).wantStatus(t, http.StatusOK)

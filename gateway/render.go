@@ -43,6 +43,7 @@ func (s *core) t(id string, args ...any) string { return s.portal.msg.text(id, a
 func (s *core) render(c *gin.Context, status int, name string, d pageData) {
 	d.CSRF = s.csrfToken(c)
 	d.RequestID = c.Writer.Header().Get("X-Request-Id")
+	d.Account = s.accountLink(c.Request)
 	noStore(c)
 	c.Header("Content-Security-Policy", s.csp())
 	c.Header("Content-Type", "text/html; charset=utf-8")
@@ -215,6 +216,7 @@ func (s *core) writeErrorPage(w http.ResponseWriter, r *http.Request, e apiError
 	d := s.errorData(e)
 	d.Home = s.home(r)
 	d.RequestID = r.Header.Get("X-Request-Id")
+	d.Account = s.accountLink(r)
 	d.Retry = retryURL(r)
 	h := w.Header()
 	s.securityHeadersOn(h, r)
