@@ -37,6 +37,7 @@ const (
 func (v *validator) hardening() {
 	v.trustedProxiesNotAll()
 	v.cookieDomainNotPublic()
+	v.portalHostShared()
 	v.notLinkLocal("sms.webhook.url", v.c.SMS.Webhook.URL, v.c.SMS.Provider == "webhook")
 	v.notLinkLocal("sms.twilio.base_url", v.c.SMS.Twilio.BaseURL, strings.HasPrefix(v.c.SMS.Provider, "twilio_"))
 	v.notLinkLocal("sms.sinch.base_url", v.c.SMS.Sinch.BaseURL, v.c.SMS.Provider == "sinch")

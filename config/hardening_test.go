@@ -96,6 +96,12 @@ func TestCheckHardening(t *testing.T) {
 			c.Session.AbsoluteTimeout = 90 * 24 * time.Hour
 			c.Session.RememberMe = 721 * time.Hour
 		}), nil, []string{"session.idle_timeout", "session.absolute_timeout", "session.remember_me"}},
+		{"public_url's host a route host", fn(func(c *config.Config) { c.Routes[0].Host = "auth.example.com" }), nil, []string{"server.public_url"}},
+		{"public_url's host under a wildcard route", fn(func(c *config.Config) { c.Routes[0].Host = "*.example.com" }), nil, []string{"server.public_url"}},
+		{"public_url's host under the any-host route", fn(func(c *config.Config) { c.Routes[0].Host = "*" }), nil, []string{"server.public_url"}},
+		{"public_url's host only denied", fn(func(c *config.Config) {
+			c.Routes = append(c.Routes, config.Route{Name: "no", Host: "auth.example.com", PathPrefix: "/", Policy: "deny"})
+		}), nil, nil},
 		{"remember_me 30 days", fn(func(c *config.Config) { c.Session.RememberMe = 720 * time.Hour }), nil, nil},
 		{"problems and warnings at once", fn(func(c *config.Config) {
 			c.OTP.TTL = time.Hour

@@ -31,8 +31,8 @@ func TestAccountPageNeedsEveryProof(t *testing.T) {
 	t.Run("password only", func(t *testing.T) {
 		c := h.newClient(t)
 		c.signIn(appHost, alice) // a password route: no code asked
-		toLogin(t, c.browse(appHost, prefix+"/account"), false)
-		toLogin(t, c.form(appHost, "/account/phone", url.Values{"phone": {attacker}}), false)
+		toLogin(t, c.browse(authHost, prefix+"/account"), false)
+		toLogin(t, c.form(authHost, "/account/phone", url.Values{"phone": {attacker}}), false)
 		for _, m := range h.sms.messages(t) {
 			if m.To == attacker {
 				t.Fatalf("a code was sent to the new number %s", attacker)
@@ -47,9 +47,9 @@ func TestAccountPageNeedsEveryProof(t *testing.T) {
 	t.Run("two factors, stale", func(t *testing.T) {
 		c := h.newClient(t)
 		c.signIn(crmHost, alice)
-		c.browse(appHost, prefix+"/account").wantStatus(t, http.StatusOK)
+		c.browse(authHost, prefix+"/account").wantStatus(t, http.StatusOK)
 		h.clock.Advance(11 * time.Minute)
-		toLogin(t, c.form(appHost, "/account/phone", url.Values{"phone": {attacker}}), true)
+		toLogin(t, c.form(authHost, "/account/phone", url.Values{"phone": {attacker}}), true)
 		for _, m := range h.sms.messages(t) {
 			if m.To == attacker {
 				t.Fatalf("a code was sent to the new number with proofs 11 minutes old")
@@ -60,7 +60,7 @@ func TestAccountPageNeedsEveryProof(t *testing.T) {
 	t.Run("two factors, fresh", func(t *testing.T) {
 		c := h.newClient(t)
 		c.signIn(crmHost, alice)
-		c.form(appHost, "/account/phone", url.Values{"phone": {attacker}}).wantStatus(t, http.StatusSeeOther)
+		c.form(authHost, "/account/phone", url.Values{"phone": {attacker}}).wantStatus(t, http.StatusSeeOther)
 		h.sms.code(t, attacker)
 	})
 }

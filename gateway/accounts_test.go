@@ -221,13 +221,13 @@ func TestAccountPage(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, withAccounts)
 	c := h.newClient(t)
-	if r := c.browse(appHost, prefix+"/account"); r.status != http.StatusSeeOther || !strings.Contains(r.header.Get("Location"), "/login") {
+	if r := c.browse(authHost, prefix+"/account"); r.status != http.StatusSeeOther || !strings.Contains(r.header.Get("Location"), "/login") {
 		t.Fatalf("account page without a session: %d %s", r.status, r.header.Get("Location"))
 	}
 	c.signIn(crmHost, alice) // two factors: the account page needs both
 	other := h.newClient(t)
 	other.signIn(crmHost, alice)
-	page := c.browse(appHost, prefix+"/account")
+	page := c.browse(authHost, prefix+"/account")
 	page.wantStatus(t, http.StatusOK)
 	if n := strings.Count(string(page.body), `name="session"`); n != 2 {
 		t.Fatalf("%d sessions listed, want 2\n%s", n, page.body)
@@ -247,7 +247,7 @@ func TestAccountPage(t *testing.T) {
 		mine := currentHandle(t, page.body)
 		for _, hd := range handles {
 			if hd != mine {
-				c.form(appHost, "/account/sessions/revoke", url.Values{"session": {hd}}).wantStatus(t, http.StatusSeeOther)
+				c.form(authHost, "/account/sessions/revoke", url.Values{"session": {hd}}).wantStatus(t, http.StatusSeeOther)
 			}
 		}
 		other.get(appHost, "/").wantError(t, http.StatusUnauthorized, "unauthenticated")
@@ -256,17 +256,17 @@ func TestAccountPage(t *testing.T) {
 	t.Run("change phone, proved by a code, old number told", func(t *testing.T) {
 		// Bob's number is not told to alice: the answer is a sent
 		// code's, bob's phone gets a notice, and no code moves it.
-		r := c.form(appHost, "/account/phone", url.Values{"phone": {bob.phone}})
+		r := c.form(authHost, "/account/phone", url.Values{"phone": {bob.phone}})
 		r.wantStatus(t, http.StatusSeeOther)
 		msgs := h.sms.messages(t)
 		if last := msgs[len(msgs)-1]; last.To != bob.phone || codeRE.MatchString(last.Body) || !strings.Contains(last.Body, "another account") {
 			t.Fatalf("taking bob's number: last SMS %+v, want a notice to bob with no code", last)
 		}
-		c.form(appHost, "/account/phone/verify", url.Values{"code": {"123456"}}).wantStatus(t, http.StatusUnauthorized)
-		r = c.form(appHost, "/account/phone", url.Values{"phone": {"+1 201 555 0150"}})
+		c.form(authHost, "/account/phone/verify", url.Values{"code": {"123456"}}).wantStatus(t, http.StatusUnauthorized)
+		r = c.form(authHost, "/account/phone", url.Values{"phone": {"+1 201 555 0150"}})
 		r.wantStatus(t, http.StatusSeeOther)
 		code := h.sms.code(t, "+12015550150")
-		c.form(appHost, "/account/phone/verify", url.Values{"code": {code}}).wantStatus(t, http.StatusSeeOther)
+		c.form(authHost, "/account/phone/verify", url.Values{"code": {code}}).wantStatus(t, http.StatusSeeOther)
 		if u, err := h.users.Lookup(t.Context(), "+12015550150"); err != nil || u.Username != "alice" {
 			t.Fatalf("new phone not saved: %v %v", u, err)
 		}
@@ -279,11 +279,11 @@ func TestAccountPage(t *testing.T) {
 	t.Run("change password ends other sessions", func(t *testing.T) {
 		third := h.newClient(t)
 		third.signIn(crmHost, testUser{name: alice.name, password: alice.password, phone: "+12015550150"})
-		r := c.form(appHost, "/account/password", url.Values{"current": {"wrong"}, "password": {"a fresh long passphrase"}})
+		r := c.form(authHost, "/account/password", url.Values{"current": {"wrong"}, "password": {"a fresh long passphrase"}})
 		if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "not your current password") {
 			t.Fatalf("wrong current password: %d", r.status)
 		}
-		c.form(appHost, "/account/password", url.Values{"current": {alice.password}, "password": {"a fresh long passphrase"}}).wantStatus(t, http.StatusSeeOther)
+		c.form(authHost, "/account/password", url.Values{"current": {alice.password}, "password": {"a fresh long passphrase"}}).wantStatus(t, http.StatusSeeOther)
 		third.get(appHost, "/").wantError(t, http.StatusUnauthorized, "unauthenticated")
 		c.get(appHost, "/").wantStatus(t, http.StatusOK)
 	})

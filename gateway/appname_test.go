@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -30,13 +31,18 @@ func TestSignInNamesTheApp(t *testing.T) {
 		t.Fatalf("login page for a route without display_name:\n%s", page.body)
 	}
 	c.signIn(crmHost, alice)
-	page = c.browse(crmHost, prefix+"/account?rd="+url.QueryEscape(rd))
+	page = c.browse(authHost, prefix+"/account?rd="+url.QueryEscape(rd))
 	if !strings.Contains(string(page.body), `<a href="`+rd+`">Back to Acme CRM</a>`) {
 		t.Fatalf("account page: no link back to the app\n%s", page.body)
 	}
-	// Without rd, the app at / of the host.
-	page = c.browse(crmHost, prefix+"/account")
-	if !strings.Contains(string(page.body), `<a href="/">Back to Acme CRM</a>`) {
+	// Opened on the app's host without rd: public_url's account page,
+	// back to the app at / of that host.
+	r := c.browse(crmHost, prefix+"/account")
+	if want := publicURL + prefix + "/account?rd=" + url.QueryEscape("https://"+crmHost+"/"); r.status != http.StatusSeeOther || r.header.Get("Location") != want {
+		t.Fatalf("account page on the app's host: %d %q, want %q", r.status, r.header.Get("Location"), want)
+	}
+	page = c.browse(authHost, strings.TrimPrefix(r.header.Get("Location"), publicURL))
+	if !strings.Contains(string(page.body), `<a href="https://`+crmHost+`/">Back to Acme CRM</a>`) {
 		t.Fatalf("account page without rd: no link back to the app\n%s", page.body)
 	}
 }

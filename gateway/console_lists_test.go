@@ -58,11 +58,11 @@ func TestAdminEverySession(t *testing.T) {
 	}
 
 	// The page, without JavaScript: end bob's session from the list.
-	page := admin.browse(appHost, prefix+"/admin/sessions")
+	page := admin.browse(authHost, prefix+"/admin/sessions")
 	if page.wantStatus(t, http.StatusOK); !strings.Contains(string(page.body), `id="live-sessions"`) || !strings.Contains(string(page.body), ">bob<") {
 		t.Fatalf("sessions page:\n%s", page.body)
 	}
-	end := admin.form(appHost, "/admin/users/bob/revoke", url.Values{"session": {bobHandle}, "from": {"sessions"}})
+	end := admin.form(authHost, "/admin/users/bob/revoke", url.Values{"session": {bobHandle}, "from": {"sessions"}})
 	if end.status != http.StatusSeeOther || !strings.HasSuffix(end.header.Get("Location"), "/admin/sessions?done=admin.revoked") {
 		t.Fatalf("end from the list: %d %q", end.status, end.header.Get("Location"))
 	}
@@ -101,23 +101,23 @@ func TestAdminBans(t *testing.T) {
 		out.Bans[0].Remaining <= 0 || out.Bans[0].Remaining > int(h.cfg.Regulation.BanTime.Seconds()) {
 		t.Fatalf("bans: %s", r.body)
 	}
-	page := admin.browse(appHost, prefix+"/admin/bans")
+	page := admin.browse(authHost, prefix+"/admin/bans")
 	if page.wantStatus(t, http.StatusOK); !strings.Contains(string(page.body), `href="/_gatehouse/admin/users/bob"`) {
 		t.Fatalf("bans page:\n%s", page.body)
 	}
-	admin.formRaw(appHost, "/admin/bans/lift", url.Values{"handle": {out.Bans[0].Handle}}).wantStatus(t, http.StatusForbidden)
+	admin.formRaw(authHost, "/admin/bans/lift", url.Values{"handle": {out.Bans[0].Handle}}).wantStatus(t, http.StatusForbidden)
 	h.newClient(t).login(appHost, bob).wantError(t, http.StatusTooManyRequests, "banned")
-	lift := admin.form(appHost, "/admin/bans/lift", url.Values{"handle": {out.Bans[0].Handle}})
+	lift := admin.form(authHost, "/admin/bans/lift", url.Values{"handle": {out.Bans[0].Handle}})
 	if lift.status != http.StatusSeeOther || !strings.HasSuffix(lift.header.Get("Location"), "done=admin.ban_lifted") {
 		t.Fatalf("lift: %d %q", lift.status, lift.header.Get("Location"))
 	}
 	h.newClient(t).login(appHost, bob).wantStatus(t, http.StatusOK)
-	if r := admin.api(appHost, "admin/bans/lift", map[string]string{"handle": out.Bans[0].Handle}); r.jsonMap(t)["lifted"] != false {
+	if r := admin.api(authHost, "admin/bans/lift", map[string]string{"handle": out.Bans[0].Handle}); r.jsonMap(t)["lifted"] != false {
 		t.Fatalf("lifting it again: %s", r.body)
 	}
-	admin.api(appHost, "admin/bans/lift", map[string]string{"handle": "reg:../../x"}).wantError(t, http.StatusBadRequest, "invalid_input")
-	admin.api(appHost, "admin/bans/lift", map[string]string{"ip": "not an address"}).wantError(t, http.StatusBadRequest, "invalid_input")
-	if r := admin.api(appHost, "admin/bans/lift", map[string]string{"ip": "192.0.2.44"}); r.jsonMap(t)["lifted"] != false {
+	admin.api(authHost, "admin/bans/lift", map[string]string{"handle": "reg:../../x"}).wantError(t, http.StatusBadRequest, "invalid_input")
+	admin.api(authHost, "admin/bans/lift", map[string]string{"ip": "not an address"}).wantError(t, http.StatusBadRequest, "invalid_input")
+	if r := admin.api(authHost, "admin/bans/lift", map[string]string{"ip": "192.0.2.44"}); r.jsonMap(t)["lifted"] != false {
 		t.Fatalf("lifting an address with no ban: %s", r.body)
 	}
 	recs, _, err := h.auditPage(t, "admin_ban_lifted")
@@ -159,7 +159,7 @@ func TestAdminSMSReport(t *testing.T) {
 		out.Total == nil || *out.Total < 0.0299 || *out.Total > 0.0301 {
 		t.Fatalf("sms report: %s", r.body)
 	}
-	page := admin.browse(appHost, prefix+"/admin/sms")
+	page := admin.browse(authHost, prefix+"/admin/sms")
 	if page.wantStatus(t, http.StatusOK); !strings.Contains(string(page.body), "0.0300 EUR") {
 		t.Fatalf("sms page:\n%s", page.body)
 	}

@@ -22,8 +22,8 @@ func TestDeletedAccountsPasskeyOpensNoNewAccount(t *testing.T) {
 	old.signIn(crmHost, bob)
 	key := registerPasskey(t, old, "Old phone")
 
-	admin.api(appHost, "admin/users/bob/delete", map[string]any{}).wantStatus(t, http.StatusOK)
-	admin.api(appHost, "admin/users", map[string]any{"username": "bob", "email": "bob@example.com"}).wantStatus(t, http.StatusCreated)
+	admin.api(authHost, "admin/users/bob/delete", map[string]any{}).wantStatus(t, http.StatusOK)
+	admin.api(authHost, "admin/users", map[string]any{"username": "bob", "email": "bob@example.com"}).wantStatus(t, http.StatusCreated)
 
 	thief := h.newClient(t)
 	usePasskey(t, thief, key, true).wantError(t, http.StatusUnauthorized, "invalid_passkey")
@@ -42,19 +42,19 @@ func TestConsolePageRemovesAPasskey(t *testing.T) {
 	admin := h.newClient(t)
 	admin.signIn(crmHost, alice)
 
-	page := admin.browse(appHost, prefix+"/admin/users/bob")
+	page := admin.browse(authHost, prefix+"/admin/users/bob")
 	page.wantStatus(t, http.StatusOK)
 	body := string(page.body)
 	m := keyIDField.FindStringSubmatch(body)
 	if !strings.Contains(body, "Work laptop") || !strings.Contains(body, "Text messages") || strings.Contains(body, bob.phone) || m == nil {
 		t.Fatalf("the account page does not list the methods (phone masked, key by name):\n%s", body)
 	}
-	r := admin.form(appHost, "/admin/users/bob/remove-passkey", url.Values{"id": {m[1]}})
+	r := admin.form(authHost, "/admin/users/bob/remove-passkey", url.Values{"id": {m[1]}})
 	if r.status != http.StatusSeeOther || !strings.Contains(r.header.Get("Location"), "done=admin.method_removed") {
 		t.Fatalf("remove: %d %s", r.status, r.header.Get("Location"))
 	}
 	usePasskey(t, h.newClient(t), key, true).wantError(t, http.StatusUnauthorized, "invalid_passkey")
-	if body := string(admin.browse(appHost, prefix+"/admin/users/bob").body); strings.Contains(body, "Work laptop") {
+	if body := string(admin.browse(authHost, prefix+"/admin/users/bob").body); strings.Contains(body, "Work laptop") {
 		t.Fatal("the removed key is still listed")
 	}
 }

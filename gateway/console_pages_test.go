@@ -15,48 +15,48 @@ import (
 func TestAdminConsolePages(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	if r := h.newClient(t).browse(appHost, prefix+"/admin/"); r.status != http.StatusSeeOther || !strings.Contains(r.header.Get("Location"), "/login?rd=") {
+	if r := h.newClient(t).browse(authHost, prefix+"/admin/"); r.status != http.StatusSeeOther || !strings.Contains(r.header.Get("Location"), "/login?rd=") {
 		t.Fatalf("console without a session: %d %s", r.status, r.header.Get("Location"))
 	}
 	bobC := h.newClient(t)
 	bobC.signIn(crmHost, bob)
 	for _, p := range []string{"/admin/", "/admin/sessions", "/admin/bans", "/admin/sms"} {
-		if r := bobC.browse(appHost, prefix+p); r.status != http.StatusForbidden {
+		if r := bobC.browse(authHost, prefix+p); r.status != http.StatusForbidden {
 			t.Fatalf("%s for a non-admin: %d", p, r.status)
 		}
-		if r := h.newClient(t).browse(appHost, prefix+p); r.status != http.StatusSeeOther || !strings.Contains(r.header.Get("Location"), "/login?rd=") {
+		if r := h.newClient(t).browse(authHost, prefix+p); r.status != http.StatusSeeOther || !strings.Contains(r.header.Get("Location"), "/login?rd=") {
 			t.Fatalf("%s without a session: %d %s", p, r.status, r.header.Get("Location"))
 		}
 	}
 	for _, p := range []string{"/admin/users", "/admin/bans/lift"} {
-		if r := bobC.form(appHost, p, url.Values{"username": {"zed"}, "email": {"zed@example.com"}, "ip": {"192.0.2.1"}}); r.status != http.StatusForbidden {
+		if r := bobC.form(authHost, p, url.Values{"username": {"zed"}, "email": {"zed@example.com"}, "ip": {"192.0.2.1"}}); r.status != http.StatusForbidden {
 			t.Fatalf("POST %s by a non-admin: %d", p, r.status)
 		}
 	}
 
 	admin := h.newClient(t)
 	admin.signIn(crmHost, alice)
-	home := admin.browse(appHost, prefix+"/admin/?q=bo")
+	home := admin.browse(authHost, prefix+"/admin/?q=bo")
 	home.wantStatus(t, http.StatusOK)
 	if !strings.Contains(string(home.body), `href="/_gatehouse/admin/users/bob"`) || strings.Contains(string(home.body), "users/carol") {
 		t.Fatalf("search bo:\n%s", home.body)
 	}
-	page := admin.browse(appHost, prefix+"/admin/users/bob")
+	page := admin.browse(authHost, prefix+"/admin/users/bob")
 	page.wantStatus(t, http.StatusOK)
 	if !strings.Contains(string(page.body), "&#43;1 ••• ••• 0101") || strings.Contains(string(page.body), "0155501") {
 		t.Fatalf("bob's page shows his phone unmasked, or not at all:\n%s", page.body)
 	}
 	// No CSRF token: refused before anything is done.
-	admin.formRaw(appHost, "/admin/users/bob/revoke", url.Values{}).wantStatus(t, http.StatusForbidden)
+	admin.formRaw(authHost, "/admin/users/bob/revoke", url.Values{}).wantStatus(t, http.StatusForbidden)
 	bobC.get(crmHost, "/").wantStatus(t, http.StatusOK)
 
-	r := admin.form(appHost, "/admin/users/bob/revoke", url.Values{})
+	r := admin.form(authHost, "/admin/users/bob/revoke", url.Values{})
 	if r.status != http.StatusSeeOther || !strings.HasSuffix(r.header.Get("Location"), "/admin/users/bob?done=admin.revoked") {
 		t.Fatalf("end every session: %d %s", r.status, r.header.Get("Location"))
 	}
 	bobC.get(crmHost, "/").wantError(t, http.StatusUnauthorized, "unauthenticated")
 
-	r = admin.form(appHost, "/admin/users/bob/recovery", url.Values{})
+	r = admin.form(authHost, "/admin/users/bob/recovery", url.Values{})
 	r.wantStatus(t, http.StatusOK)
 	m := regexp.MustCompile(`id="issued-code">([0-9a-z-]+)<`).FindSubmatch(r.body)
 	if m == nil {
@@ -81,12 +81,12 @@ func TestAdminConsoleLifecyclePages(t *testing.T) {
 	admin := h.newClient(t)
 	admin.signIn(crmHost, alice)
 	create := url.Values{"username": {"erin"}, "name": {"Erin"}, "email": {"erin@example.com"}, "groups": {"staff, ops"}}
-	admin.formRaw(appHost, "/admin/users", create).wantStatus(t, http.StatusForbidden)
-	bad := admin.form(appHost, "/admin/users", url.Values{"username": {"erin"}, "email": {"not an email"}})
+	admin.formRaw(authHost, "/admin/users", create).wantStatus(t, http.StatusForbidden)
+	bad := admin.form(authHost, "/admin/users", url.Values{"username": {"erin"}, "email": {"not an email"}})
 	if bad.status != http.StatusBadRequest || !strings.Contains(string(bad.body), `value="not an email"`) || !strings.Contains(string(bad.body), `aria-invalid="true"`) {
 		t.Fatalf("a bad form: %d\n%s", bad.status, bad.body)
 	}
-	r := admin.form(appHost, "/admin/users", create)
+	r := admin.form(authHost, "/admin/users", create)
 	r.wantStatus(t, http.StatusOK)
 	m := regexp.MustCompile(`id="set-password-link" class="link-text">([^<]+)<`).FindSubmatch(r.body)
 	if m == nil {
@@ -124,19 +124,19 @@ func TestAdminConsoleLifecyclePages(t *testing.T) {
 		t.Fatalf("a used link's page: %d", again.status)
 	}
 
-	r = admin.form(appHost, "/admin/users/erin/groups", url.Values{"groups": {"ops"}})
+	r = admin.form(authHost, "/admin/users/erin/groups", url.Values{"groups": {"ops"}})
 	if r.status != http.StatusSeeOther || !strings.HasSuffix(r.header.Get("Location"), "done=admin.groups_changed") {
 		t.Fatalf("groups: %d %q", r.status, r.header.Get("Location"))
 	}
-	r = admin.form(appHost, "/admin/users/erin/force-reset", url.Values{})
+	r = admin.form(authHost, "/admin/users/erin/force-reset", url.Values{})
 	if r.wantStatus(t, http.StatusOK); !strings.Contains(string(r.body), `id="set-password-link"`) {
 		t.Fatalf("force-reset shows no link:\n%s", r.body)
 	}
 	h.newClient(t).login(appHost, testUser{name: "erin", password: "erin-chose-this-one"}).wantError(t, http.StatusUnauthorized, "invalid_credentials")
-	admin.form(appHost, "/admin/users/erin/delete", url.Values{"confirm": {"bob"}}).wantStatus(t, http.StatusBadRequest)
-	r = admin.form(appHost, "/admin/users/erin/delete", url.Values{"confirm": {"erin"}})
+	admin.form(authHost, "/admin/users/erin/delete", url.Values{"confirm": {"bob"}}).wantStatus(t, http.StatusBadRequest)
+	r = admin.form(authHost, "/admin/users/erin/delete", url.Values{"confirm": {"erin"}})
 	if r.status != http.StatusSeeOther || !strings.HasSuffix(r.header.Get("Location"), "/admin/?done=admin.deleted") {
 		t.Fatalf("delete: %d %q", r.status, r.header.Get("Location"))
 	}
-	admin.browse(appHost, prefix+"/admin/users/erin").wantStatus(t, http.StatusNotFound)
+	admin.browse(authHost, prefix+"/admin/users/erin").wantStatus(t, http.StatusNotFound)
 }

@@ -32,7 +32,7 @@ func TestConsoleSearchPastItsBound(t *testing.T) {
 	}
 	admin := h.newClient(t)
 	admin.signIn(crmHost, alice)
-	first := string(admin.browse(appHost, prefix+"/admin/?q=needle").body)
+	first := string(admin.browse(authHost, prefix+"/admin/?q=needle").body)
 	if strings.Contains(first, "No account matches.") || !strings.Contains(first, "Search the next accounts") {
 		t.Fatalf("a search stopped by its bound reads as a final answer:\n%s", first)
 	}
@@ -40,7 +40,7 @@ func TestConsoleSearchPastItsBound(t *testing.T) {
 	if m == nil {
 		t.Fatal("no link to the next accounts")
 	}
-	next := string(admin.browse(appHost, html.UnescapeString(m[1])).body)
+	next := string(admin.browse(authHost, html.UnescapeString(m[1])).body)
 	if !strings.Contains(next, "zz-needle") {
 		t.Fatalf("the next page does not find the account:\n%s", next)
 	}

@@ -15,10 +15,10 @@ import (
 	"github.com/gatehouse-auth/gatehouse/config"
 )
 
-// consoleGet is an admin API GET on the app host.
+// consoleGet is an admin API GET on the portal's own host.
 func consoleGet(c *client, path string) reply {
 	c.t.Helper()
-	return c.get(appHost, prefix+"/api/admin/"+path)
+	return c.get(authHost, prefix+"/api/admin/"+path)
 }
 
 // TestAdminAPIWhoMayUseIt: only members of admin.group, signed in with
@@ -49,7 +49,7 @@ func TestAdminAPIWhoMayUseIt(t *testing.T) {
 	}
 
 	// A foreign page posting to the API is refused before anything is done.
-	rq := request{method: http.MethodPost, host: appHost, path: prefix + "/api/admin/users/bob/revoke", body: strings.NewReader(`{}`),
+	rq := request{method: http.MethodPost, host: authHost, path: prefix + "/api/admin/users/bob/revoke", body: strings.NewReader(`{}`),
 		contentType: "application/json", accept: "application/json", header: http.Header{"Origin": {"https://evil.example"}}}
 	admin.do(rq).wantError(t, http.StatusForbidden, "csrf_failed")
 	bob.get(crmHost, "/").wantStatus(t, http.StatusOK)
@@ -80,7 +80,7 @@ func TestAdminActions(t *testing.T) {
 	if n := len(d["sessions"].([]any)); n != 1 {
 		t.Fatalf("bob's sessions: %d, want 1 (%v)", n, d)
 	}
-	r := admin.api(appHost, "admin/users/bob/revoke", map[string]string{})
+	r := admin.api(authHost, "admin/users/bob/revoke", map[string]string{})
 	r.wantStatus(t, http.StatusOK)
 	if r.jsonMap(t)["sessions_revoked"] != float64(1) {
 		t.Fatalf("revoke: %s", r.body)
@@ -95,13 +95,13 @@ func TestAdminActions(t *testing.T) {
 	if d := consoleGet(admin, "users/bob").jsonMap(t); d["ban"] == nil {
 		t.Fatalf("bob's ban is not shown: %v", d)
 	}
-	if r := admin.api(appHost, "admin/users/bob/unban", map[string]string{}); r.jsonMap(t)["lifted"] != true {
+	if r := admin.api(authHost, "admin/users/bob/unban", map[string]string{}); r.jsonMap(t)["lifted"] != true {
 		t.Fatalf("unban: %s", r.body)
 	}
 	h.newClient(t).login(appHost, bob).wantStatus(t, http.StatusOK)
 
 	// One-time recovery access, after bob's password.
-	r = admin.api(appHost, "admin/users/bob/recovery", map[string]string{})
+	r = admin.api(authHost, "admin/users/bob/recovery", map[string]string{})
 	r.wantStatus(t, http.StatusOK)
 	code, _ := r.jsonMap(t)["code"].(string)
 	if !auth.LooksLikeRecoveryCode(code) {
@@ -113,7 +113,7 @@ func TestAdminActions(t *testing.T) {
 	lost.get(crmHost, "/").wantStatus(t, http.StatusOK)
 
 	// The audit trail has each action with its actor; NDJSON for a SIEM.
-	nd := admin.do(request{host: appHost, path: prefix + "/api/admin/audit?user=bob&limit=100", accept: "application/x-ndjson"})
+	nd := admin.do(request{host: authHost, path: prefix + "/api/admin/audit?user=bob&limit=100", accept: "application/x-ndjson"})
 	nd.wantStatus(t, http.StatusOK)
 	if ct := nd.header.Get("Content-Type"); ct != "application/x-ndjson" {
 		t.Fatalf("Content-Type %q", ct)
@@ -157,26 +157,26 @@ func TestAdminAccountChanges(t *testing.T) {
 	victim := h.newClient(t)
 	victim.signIn(crmHost, bob)
 
-	admin.api(appHost, "admin/users/bob/disable", map[string]string{}).wantStatus(t, http.StatusOK)
+	admin.api(authHost, "admin/users/bob/disable", map[string]string{}).wantStatus(t, http.StatusOK)
 	victim.get(crmHost, "/").wantError(t, http.StatusUnauthorized, "unauthenticated")
 	h.newClient(t).login(appHost, bob).wantError(t, http.StatusUnauthorized, "invalid_credentials")
-	admin.api(appHost, "admin/users/bob/enable", map[string]string{}).wantStatus(t, http.StatusOK)
+	admin.api(authHost, "admin/users/bob/enable", map[string]string{}).wantStatus(t, http.StatusOK)
 	h.newClient(t).login(appHost, bob).wantStatus(t, http.StatusOK)
 
-	admin.api(appHost, "admin/users/bob/reset-phone", map[string]string{}).wantStatus(t, http.StatusOK)
+	admin.api(authHost, "admin/users/bob/reset-phone", map[string]string{}).wantStatus(t, http.StatusOK)
 	if d := consoleGet(admin, "users/bob").jsonMap(t); d["user"].(map[string]any)["phone"] != nil {
 		t.Fatalf("bob's phone after reset-phone: %v", d["user"])
 	}
 
 	// alice is the only member of admins: she cannot disable herself.
-	admin.api(appHost, "admin/users/alice/disable", map[string]string{}).wantError(t, http.StatusConflict, "last_admin")
+	admin.api(authHost, "admin/users/alice/disable", map[string]string{}).wantError(t, http.StatusConflict, "last_admin")
 	h.newClient(t).signIn(crmHost, alice)
 
 	t.Run("file backend", func(t *testing.T) {
 		h := newHarness(t)
 		admin := h.newClient(t)
 		admin.signIn(crmHost, alice)
-		admin.api(appHost, "admin/users/bob/disable", map[string]string{}).wantError(t, http.StatusNotFound, "account_unavailable")
+		admin.api(authHost, "admin/users/bob/disable", map[string]string{}).wantError(t, http.StatusNotFound, "account_unavailable")
 	})
 }
 
@@ -291,7 +291,7 @@ func TestAdminRevealPhone(t *testing.T) {
 	if strings.Contains(string(consoleGet(admin, "users/bob").body), bob2Phone) {
 		t.Fatal("the detail shows bob's number unmasked")
 	}
-	r := admin.api(appHost, "admin/users/bob/reveal-phone", map[string]string{})
+	r := admin.api(authHost, "admin/users/bob/reveal-phone", map[string]string{})
 	if r.jsonMap(t)["phone"] != bob2Phone {
 		t.Fatalf("reveal: %s", r.body)
 	}

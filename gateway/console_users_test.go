@@ -31,7 +31,7 @@ func TestAdminCreatesAnAccount(t *testing.T) {
 	admin := h.newClient(t)
 	admin.signIn(crmHost, alice)
 	erin := map[string]any{"username": "Erin", "name": "Erin Example", "email": "erin@example.com", "groups": []string{"staff"}}
-	r := admin.api(appHost, "admin/users", erin)
+	r := admin.api(authHost, "admin/users", erin)
 	r.wantStatus(t, http.StatusCreated)
 	if u := r.jsonMap(t)["user"].(map[string]any); u["username"] != "erin" || u["groups"].([]any)[0] != "staff" {
 		t.Fatalf("created: %s", r.body)
@@ -40,9 +40,9 @@ func TestAdminCreatesAnAccount(t *testing.T) {
 		t.Fatalf("expires_in: %s", r.body)
 	}
 	token := linkToken(t, r)
-	admin.api(appHost, "admin/users", erin).wantError(t, http.StatusConflict, "already_exists")
+	admin.api(authHost, "admin/users", erin).wantError(t, http.StatusConflict, "already_exists")
 	bad := map[string]any{"username": "x y", "email": "nope", "groups": []string{"no spaces allowed"}}
-	if f := admin.api(appHost, "admin/users", bad).jsonMap(t)["error"].(map[string]any)["fields"].(map[string]any); f["username"] == nil || f["email"] == nil || f["groups"] == nil {
+	if f := admin.api(authHost, "admin/users", bad).jsonMap(t)["error"].(map[string]any)["fields"].(map[string]any); f["username"] == nil || f["email"] == nil || f["groups"] == nil {
 		t.Fatalf("bad fields: %v", f)
 	}
 
@@ -67,7 +67,7 @@ func TestAdminCreatesAnAccount(t *testing.T) {
 		h := newHarness(t)
 		admin := h.newClient(t)
 		admin.signIn(crmHost, alice)
-		admin.api(appHost, "admin/users", erin).wantError(t, http.StatusNotFound, "account_unavailable")
+		admin.api(authHost, "admin/users", erin).wantError(t, http.StatusNotFound, "account_unavailable")
 	})
 }
 
@@ -80,7 +80,7 @@ func TestAdminCreatedPhoneIsProved(t *testing.T) {
 	admin := h.newClient(t)
 	admin.signIn(crmHost, alice)
 	const phone = "+12015550188"
-	r := admin.api(appHost, "admin/users", map[string]any{"username": "fay", "email": "fay@example.com", "phone": "+1 201 555 0188"})
+	r := admin.api(authHost, "admin/users", map[string]any{"username": "fay", "email": "fay@example.com", "phone": "+1 201 555 0188"})
 	r.wantStatus(t, http.StatusCreated)
 	h.newClient(t).api(appHost, "reset", map[string]string{"token": linkToken(t, r), "password": "fay-chose-a-long-one"}).wantStatus(t, http.StatusOK)
 	fay := testUser{name: "fay", password: "fay-chose-a-long-one", phone: phone}
@@ -110,22 +110,22 @@ func TestAdminLifecycleWhoMayUseIt(t *testing.T) {
 	admin.signIn(crmHost, alice)
 	for _, ep := range []string{"sessions", "bans", "sms"} {
 		consoleGet(bobC, ep).wantError(t, http.StatusForbidden, "forbidden")
-		admin.do(request{host: appHost, path: prefix + "/api/admin/" + ep, accept: "application/json",
+		admin.do(request{host: authHost, path: prefix + "/api/admin/" + ep, accept: "application/json",
 			header: http.Header{"Authorization": {"Bearer ghadm_nope.nope"}}}).wantError(t, http.StatusUnauthorized, "invalid_token")
 		consoleGet(h.newClient(t), ep).wantError(t, http.StatusUnauthorized, "unauthenticated")
 	}
 	for _, ep := range []string{"admin/users", "admin/users/carol/groups", "admin/users/carol/force-reset", "admin/users/carol/delete", "admin/bans/lift"} {
 		body := map[string]any{"username": "zed", "email": "zed@example.com", "groups": []string{"admins"}}
-		bobC.api(appHost, ep, body).wantError(t, http.StatusForbidden, "forbidden")
+		bobC.api(authHost, ep, body).wantError(t, http.StatusForbidden, "forbidden")
 		rq := request{method: http.MethodPost, host: appHost, path: prefix + "/api/" + ep, body: strings.NewReader(`{}`),
 			contentType: "application/json", accept: "application/json", header: http.Header{"Authorization": {"Bearer ghadm_nope.nope"}}}
 		admin.do(rq).wantError(t, http.StatusUnauthorized, "invalid_token")
-		rq = request{method: http.MethodPost, host: appHost, path: prefix + "/api/" + ep, body: strings.NewReader(`{}`),
+		rq = request{method: http.MethodPost, host: authHost, path: prefix + "/api/" + ep, body: strings.NewReader(`{}`),
 			contentType: "application/json", accept: "application/json", header: http.Header{"Origin": {"https://evil.example"}}}
 		admin.do(rq).wantError(t, http.StatusForbidden, "csrf_failed")
 	}
 	h.clock.Advance(h.cfg.Admin.MaxAuthAge + time.Second)
-	admin.api(appHost, "admin/users/carol/delete", map[string]string{}).wantError(t, http.StatusUnauthorized, "step_up_required")
+	admin.api(authHost, "admin/users/carol/delete", map[string]string{}).wantError(t, http.StatusUnauthorized, "step_up_required")
 	consoleGet(admin, "sessions").wantError(t, http.StatusUnauthorized, "step_up_required")
 	// Nothing was done.
 	h.newClient(t).login(appHost, carol).wantStatus(t, http.StatusOK)
@@ -143,9 +143,9 @@ func TestAdminGroupsResetDelete(t *testing.T) {
 	admin := h.newClient(t)
 	admin.signIn(crmHost, alice)
 
-	admin.api(appHost, "admin/users/alice/groups", map[string]any{"groups": []string{"staff"}}).wantError(t, http.StatusConflict, "last_admin")
-	admin.api(appHost, "admin/users/alice/delete", map[string]any{}).wantError(t, http.StatusConflict, "last_admin")
-	r := admin.api(appHost, "admin/users/bob/groups", map[string]any{"groups": []string{"staff", "admins", "staff"}})
+	admin.api(authHost, "admin/users/alice/groups", map[string]any{"groups": []string{"staff"}}).wantError(t, http.StatusConflict, "last_admin")
+	admin.api(authHost, "admin/users/alice/delete", map[string]any{}).wantError(t, http.StatusConflict, "last_admin")
+	r := admin.api(authHost, "admin/users/bob/groups", map[string]any{"groups": []string{"staff", "admins", "staff"}})
 	if r.wantStatus(t, http.StatusOK); !strings.Contains(string(r.body), `"groups":["staff","admins"]`) {
 		t.Fatalf("groups: %s", r.body)
 	}
@@ -153,13 +153,13 @@ func TestAdminGroupsResetDelete(t *testing.T) {
 	bobC.signIn(crmHost, bob)
 	consoleGet(bobC, "users").wantStatus(t, http.StatusOK) // bob is an administrator now
 	// With bob an administrator, alice may leave the group.
-	admin.api(appHost, "admin/users/alice/groups", map[string]any{"groups": []string{"staff"}}).wantStatus(t, http.StatusOK)
+	admin.api(authHost, "admin/users/alice/groups", map[string]any{"groups": []string{"staff"}}).wantStatus(t, http.StatusOK)
 	consoleGet(admin, "users").wantError(t, http.StatusForbidden, "forbidden")
 
 	// bob ends carol's password.
 	carolC := h.newClient(t)
 	carolC.signIn(crmHost, carol)
-	r = bobC.api(appHost, "admin/users/carol/force-reset", map[string]any{})
+	r = bobC.api(authHost, "admin/users/carol/force-reset", map[string]any{})
 	r.wantStatus(t, http.StatusOK)
 	token := linkToken(t, r)
 	carolC.get(crmHost, "/").wantError(t, http.StatusUnauthorized, "unauthenticated")
@@ -170,15 +170,15 @@ func TestAdminGroupsResetDelete(t *testing.T) {
 	// carol gets recovery codes, then bob deletes her.
 	carolC = h.newClient(t)
 	carolC.signIn(crmHost, testUser{name: "carol", password: "carol-new-and-long", phone: carol.phone})
-	carolC.api(crmHost, "recovery-codes", map[string]any{}).wantStatus(t, http.StatusOK)
-	bobC.api(appHost, "admin/users/carol/delete", map[string]any{}).wantStatus(t, http.StatusOK)
+	carolC.api(authHost, "recovery-codes", map[string]any{}).wantStatus(t, http.StatusOK)
+	bobC.api(authHost, "admin/users/carol/delete", map[string]any{}).wantStatus(t, http.StatusOK)
 	carolC.get(crmHost, "/").wantError(t, http.StatusUnauthorized, "unauthenticated")
 	consoleGet(bobC, "users/carol").wantError(t, http.StatusNotFound, "no_route")
 	if strings.Contains(string(consoleGet(bobC, "users?q=carol").body), `"carol"`) {
 		t.Fatal("carol is still listed")
 	}
 	// A new carol starts without the old one's recovery codes.
-	bobC.api(appHost, "admin/users", map[string]any{"username": "carol", "email": "carol@example.com"}).wantStatus(t, http.StatusCreated)
+	bobC.api(authHost, "admin/users", map[string]any{"username": "carol", "email": "carol@example.com"}).wantStatus(t, http.StatusCreated)
 	if d := consoleGet(bobC, "users/carol").jsonMap(t); d["recovery_codes_left"] != float64(0) {
 		t.Fatalf("the new carol inherits recovery codes: %v", d["recovery_codes_left"])
 	}

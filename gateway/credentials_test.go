@@ -188,11 +188,11 @@ func TestOwnCredentialChangesKeepTheirSession(t *testing.T) {
 		change func(t *testing.T, h *harness, c *client)
 	}{
 		{"password on the account page", func(t *testing.T, h *harness, c *client) {
-			c.form(appHost, "/account/password", url.Values{"current": {bob.password}, "password": {"a fresh long passphrase"}}).wantStatus(t, http.StatusSeeOther)
+			c.form(authHost, "/account/password", url.Values{"current": {bob.password}, "password": {"a fresh long passphrase"}}).wantStatus(t, http.StatusSeeOther)
 		}},
 		{"phone on the account page", func(t *testing.T, h *harness, c *client) {
-			c.form(appHost, "/account/phone", url.Values{"phone": {"+1 201 555 0161"}}).wantStatus(t, http.StatusSeeOther)
-			c.form(appHost, "/account/phone/verify", url.Values{"code": {h.sms.code(t, "+12015550161")}}).wantStatus(t, http.StatusSeeOther)
+			c.form(authHost, "/account/phone", url.Values{"phone": {"+1 201 555 0161"}}).wantStatus(t, http.StatusSeeOther)
+			c.form(authHost, "/account/phone/verify", url.Values{"code": {h.sms.code(t, "+12015550161")}}).wantStatus(t, http.StatusSeeOther)
 		}},
 		{"password reset", func(t *testing.T, h *harness, c *client) {
 			c.api(appHost, "reset", map[string]string{"username": "bob"}).wantStatus(t, http.StatusOK)
@@ -218,7 +218,7 @@ func TestOwnCredentialChangesKeepTheirSession(t *testing.T) {
 			}
 			h.clientWithCookie(t, before).get(appHost, "/").wantError(t, http.StatusUnauthorized, "unauthenticated")
 			other.get(appHost, "/").wantError(t, http.StatusUnauthorized, "unauthenticated")
-			page := c.browse(appHost, prefix+"/account")
+			page := c.browse(authHost, prefix+"/account")
 			page.wantStatus(t, http.StatusOK)
 			if handles := regexpAll(`name="session" value="([^"]+)"`, string(page.body)); len(handles) != 1 {
 				t.Errorf("%d sessions listed after the change, want only this one", len(handles))

@@ -39,7 +39,7 @@ func TestSignupEmailIsNeverAsserted(t *testing.T) {
 	if s := c.get(crmHost, prefix+"/api/session").jsonMap(t); s["email"] != "" || s["user"] != "mallory" {
 		t.Errorf("/api/session: %v; want email empty", s)
 	}
-	if page := c.browse(crmHost, prefix+"/account"); !strings.Contains(string(page.body), victim) || !strings.Contains(string(page.body), "not verified") {
+	if page := c.browse(authHost, prefix+"/account"); !strings.Contains(string(page.body), victim) || !strings.Contains(string(page.body), "not verified") {
 		t.Errorf("account page does not show the email as not verified:\n%s", page.body)
 	}
 
@@ -48,7 +48,7 @@ func TestSignupEmailIsNeverAsserted(t *testing.T) {
 	if u := consoleGet(admin, "users/mallory").jsonMap(t)["user"].(map[string]any); u["email"] != victim || u["email_unverified"] != true {
 		t.Errorf("console user: %v; want the email with email_unverified", u)
 	}
-	if page := admin.browse(appHost, prefix+"/admin/users/mallory"); !strings.Contains(string(page.body), "not verified") {
+	if page := admin.browse(authHost, prefix+"/admin/users/mallory"); !strings.Contains(string(page.body), "not verified") {
 		t.Errorf("console page does not say the email is not verified:\n%s", page.body)
 	}
 

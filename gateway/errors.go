@@ -68,7 +68,9 @@ type apiError struct {
 	Code       string `json:"code"`
 	Message    string `json:"message"`
 	retryAfter time.Duration
-	Fields     map[string]string `json:"fields,omitempty"` // per-field problems (400 invalid_input, 409)
+	// where is the address a portal_origin_only answer sends to.
+	where  string
+	Fields map[string]string `json:"fields,omitempty"` // per-field problems (400 invalid_input, 409)
 }
 
 // errorTable maps sentinels to what clients see, first match wins. It is
@@ -116,6 +118,7 @@ var errorTable = []struct {
 	{errReauth, newAPIError(http.StatusUnauthorized, "step_up_required", "This needs your password again: sign in.")},
 	{errCSRFInsecure, newAPIError(http.StatusForbidden, "csrf_insecure", "This page was opened over plain http, so your browser did not keep the sign-in cookies. Open it over https.")},
 	{errForeignOrigin, newAPIError(http.StatusForbidden, "csrf_failed", "The request's Origin is another site (or null): the API answers only this site's pages and clients that send no Origin.")},
+	{errPortalOriginOnly, newAPIError(http.StatusForbidden, "portal_origin_only", "Account changes and the admin console are served only at the sign-in portal's own address (server.public_url): open them there.")},
 	{errCSRF, newAPIError(http.StatusForbidden, "csrf_failed", "This form has expired or came from another site. Go back, reload the page and try again.")},
 	{errBadToken, newAPIError(http.StatusUnauthorized, "invalid_token", "That bearer token is not valid (unknown, revoked or expired).")},
 	{errLastAdmin, newAPIError(http.StatusConflict, "last_admin", "That would leave no enabled administrator. Make someone else an administrator first.")},
@@ -165,6 +168,11 @@ func classify(err error) apiError {
 						out.Message = msg
 					}
 				}
+			}
+			var po *portalOriginError
+			if errors.As(err, &po) {
+				out.where = po.where
+				out.Message = "This is served only at the sign-in portal's own address: open " + po.where + " there."
 			}
 			var ce *auth.ConflictError
 			if errors.As(err, &ce) {

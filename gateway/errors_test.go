@@ -257,7 +257,7 @@ func TestBodilessAndCrossOriginAPI(t *testing.T) {
 	// before, the console's actions that read no body (delete, disable,
 	// force-reset) were carried out by one.
 	for _, path := range []string{"/api/login", "/api/admin/users/carol/disable", "/api/totp-app/remove"} {
-		c.do(request{method: http.MethodPost, host: crmHost, path: prefix + path, accept: "application/json"}).
+		c.do(request{method: http.MethodPost, host: authHost, path: prefix + path, accept: "application/json"}).
 			wantError(t, http.StatusUnsupportedMediaType, "unsupported_media_type")
 	}
 	c.do(request{method: http.MethodPost, host: crmHost, path: prefix + "/api/logout", accept: "application/json"}).wantStatus(t, http.StatusOK)

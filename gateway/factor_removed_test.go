@@ -29,12 +29,12 @@ func TestRemovingAPasskeyEndsItsSessions(t *testing.T) {
 	other.api(crmHost, "otp/resend", nil).wantStatus(t, http.StatusOK) // "use a text message instead"
 	other.api(crmHost, "otp", map[string]string{"code": h.sms.code(t, bob.phone)}).wantStatus(t, http.StatusOK)
 
-	page := owner.get(crmHost, "/_gatehouse/account")
+	page := owner.get(authHost, "/_gatehouse/account")
 	ids := regexpAll(`name="id" value="([^"]+)"`, string(page.body))
 	if len(ids) != 1 {
 		t.Fatalf("account page lists %d keys, want 1", len(ids))
 	}
-	owner.form(crmHost, "/account/passkeys/remove", map[string][]string{"id": {ids[0]}}).wantStatus(t, http.StatusSeeOther)
+	owner.form(authHost, "/account/passkeys/remove", map[string][]string{"id": {ids[0]}}).wantStatus(t, http.StatusSeeOther)
 	thief.get(appHost, "/").wantError(t, http.StatusUnauthorized, "unauthenticated")
 	owner.get(appHost, "/").wantStatus(t, http.StatusOK)
 	other.get(appHost, "/").wantStatus(t, http.StatusOK)
@@ -48,7 +48,7 @@ func TestRemovingAPasskeyEndsItsSessions(t *testing.T) {
 	if len(id) != 1 {
 		t.Fatal("the console does not list bob's key")
 	}
-	admin.api(appHost, "admin/users/bob/passkeys/remove", map[string]string{"id": id[0]}).wantStatus(t, http.StatusOK)
+	admin.api(authHost, "admin/users/bob/passkeys/remove", map[string]string{"id": id[0]}).wantStatus(t, http.StatusOK)
 	thief.get(appHost, "/").wantError(t, http.StatusUnauthorized, "unauthenticated")
 	owner.get(appHost, "/").wantError(t, http.StatusUnauthorized, "unauthenticated") // it proved a key too
 	other.get(appHost, "/").wantStatus(t, http.StatusOK)
@@ -73,7 +73,7 @@ func TestRemovingTheAppEndsItsSessions(t *testing.T) {
 	other.api(crmHost, "otp/resend", nil).wantStatus(t, http.StatusOK)
 	other.api(crmHost, "otp", map[string]string{"code": h.sms.code(t, alice.phone)}).wantStatus(t, http.StatusOK)
 
-	owner.api(crmHost, "totp-app/remove", map[string]string{}).wantStatus(t, http.StatusOK)
+	owner.api(authHost, "totp-app/remove", map[string]string{}).wantStatus(t, http.StatusOK)
 	thief.get(appHost, "/").wantError(t, http.StatusUnauthorized, "unauthenticated")
 	owner.get(appHost, "/").wantStatus(t, http.StatusOK)
 	other.get(appHost, "/").wantStatus(t, http.StatusOK)

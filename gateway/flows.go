@@ -58,7 +58,7 @@ func (s *core) home(r *http.Request) string {
 			return "/"
 		}
 	}
-	return s.prefix + "/account"
+	return s.accountLink(r)
 }
 
 // orHome is rd, or home when there is none.

@@ -18,26 +18,26 @@ func TestAccountChangesRedirect(t *testing.T) {
 	h := newHarness(t, withAccounts)
 	c := h.newClient(t)
 	c.signIn(crmHost, alice)
-	r := c.form(appHost, "/account/phone", url.Values{"phone": {"+1 201 555 0150"}})
+	r := c.form(authHost, "/account/phone", url.Values{"phone": {"+1 201 555 0150"}})
 	if r.status != http.StatusSeeOther || r.header.Get("Location") != prefix+"/account?done=phone_sent" {
 		t.Fatalf("phone change: %d %q", r.status, r.header.Get("Location"))
 	}
-	page := string(c.browse(appHost, r.header.Get("Location")).body)
+	page := string(c.browse(authHost, r.header.Get("Location")).body)
 	if !strings.Contains(page, "We texted a code to the new number") || !strings.Contains(page, "201\u2011555\u20110150") {
 		t.Fatalf("after the phone change's POST:\n%s", page)
 	}
 	if strings.Contains(page, `maxlength="20" required autofocus`) {
 		t.Error("the code field takes the focus: the page opens scrolled down")
 	}
-	r = c.form(appHost, "/account/phone/cancel", url.Values{})
+	r = c.form(authHost, "/account/phone/cancel", url.Values{})
 	if r.status != http.StatusSeeOther || r.header.Get("Location") != prefix+"/account?done=phone_cancelled" {
 		t.Fatalf("cancel: %d %q", r.status, r.header.Get("Location"))
 	}
-	page = string(c.browse(appHost, r.header.Get("Location")).body)
+	page = string(c.browse(authHost, r.header.Get("Location")).body)
 	if !strings.Contains(page, "your phone number is unchanged") || strings.Contains(page, "/account/phone/verify") {
 		t.Fatalf("after cancelling:\n%s", page)
 	}
-	r = c.form(appHost, "/account/password", url.Values{"current": {alice.password}, "password": {"a fresh long passphrase"}})
+	r = c.form(authHost, "/account/password", url.Values{"current": {alice.password}, "password": {"a fresh long passphrase"}})
 	if r.status != http.StatusSeeOther || r.header.Get("Location") != prefix+"/account?done=password" {
 		t.Fatalf("password change: %d %q", r.status, r.header.Get("Location"))
 	}

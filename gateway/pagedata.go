@@ -16,8 +16,11 @@ type pageData struct {
 	Title string // message id
 	App   string // the app a sign-in leads to (display_name)
 	// AppURL is where the account page's link back to the app leads.
-	AppURL    string
-	Home      string // error pages: where "Go to the home page" leads
+	AppURL string
+	Home   string // error pages: where "Go to the home page" leads
+	// Account is the account page's address: on public_url's origin
+	// (docs/contract.md, "The portal's own origin").
+	Account   string
 	Brand     brand
 	Prefix    string
 	RD        string

@@ -22,7 +22,7 @@ func TestPasskeyCeremonyBoundToItsOrigin(t *testing.T) {
 	h := newHarness(t, withPasskeys)
 	c := h.newClient(t)
 	c.signIn(crmHost, bob)
-	key := registerPasskey(t, c, "Key") // made on https://crm.example.com
+	key := registerPasskey(t, c, "Key") // made on public_url, answering on https://crm.example.com
 
 	for _, passwordless := range []bool{true, false} {
 		attacker := h.newClient(t)

@@ -34,14 +34,15 @@ var withPasskeys = setup{edit: func(cfg *config.Config, up string) {
 // with fresh password and text code) through the JSON API.
 func registerPasskey(t *testing.T, c *client, name string) *softkey.Key {
 	t.Helper()
-	r := c.api(crmHost, "passkeys/register/start", map[string]string{})
+	r := c.api(authHost, "passkeys/register/start", map[string]string{})
 	r.wantStatus(t, http.StatusOK)
-	key := softkey.New(crmOrigin)
+	key := softkey.New(publicURL) // made on the account page, public_url's origin
 	cred, err := key.Create(r.body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.api(crmHost, "passkeys/register", map[string]any{"name": name, "credential": json.RawMessage(cred)}).wantStatus(t, http.StatusOK)
+	c.api(authHost, "passkeys/register", map[string]any{"name": name, "credential": json.RawMessage(cred)}).wantStatus(t, http.StatusOK)
+	key.Origin = crmOrigin // and used to sign in on the CRM's host
 	return key
 }
 
@@ -90,7 +91,7 @@ func TestPasskeySignInAPI(t *testing.T) {
 	// Not user-verified: not the passkey policy.
 	d.get(passkeyHost, "/").wantError(t, http.StatusUnauthorized, "step_up_required")
 
-	r = d.get(crmHost, prefix+"/api/passkeys")
+	r = d.get(authHost, prefix+"/api/passkeys")
 	r.wantStatus(t, http.StatusOK)
 	var list struct {
 		Passkeys []struct {
@@ -243,8 +244,8 @@ func TestPasskeyAdminMethods(t *testing.T) {
 		d.Methods[1].Method != "hwk" || d.Methods[1].Name != "Work laptop" || d.Methods[1].ID == "" {
 		t.Fatalf("user detail: %s (%v)", r.body, err)
 	}
-	admin.api(appHost, "admin/users/bob/passkeys/remove", map[string]string{"id": "nope"}).wantError(t, http.StatusNotFound, "passkey_not_found")
-	admin.api(appHost, "admin/users/bob/passkeys/remove", map[string]string{"id": d.Methods[1].ID}).wantStatus(t, http.StatusOK)
+	admin.api(authHost, "admin/users/bob/passkeys/remove", map[string]string{"id": "nope"}).wantError(t, http.StatusNotFound, "passkey_not_found")
+	admin.api(authHost, "admin/users/bob/passkeys/remove", map[string]string{"id": d.Methods[1].ID}).wantStatus(t, http.StatusOK)
 	usePasskey(t, h.newClient(t), key, true).wantError(t, http.StatusUnauthorized, "invalid_passkey")
 	if r := consoleGet(admin, "audit?event=admin_passkey_removed"); !strings.Contains(string(r.body), `"alice"`) {
 		t.Fatalf("audit: %s", r.body)
@@ -259,7 +260,7 @@ func TestPasskeyRegistrationNeedsFreshProofs(t *testing.T) {
 	h := newHarness(t, withPasskeys)
 	c := h.newClient(t)
 	c.signIn(appHost, bob) // password only
-	c.api(appHost, "passkeys/register/start", map[string]string{}).wantError(t, http.StatusUnauthorized, "step_up_required")
+	c.api(authHost, "passkeys/register/start", map[string]string{}).wantError(t, http.StatusUnauthorized, "step_up_required")
 	c.signIn(crmHost, bob)
 	registerPasskey(t, c, "First")
 	h.clock.Advance(11 * time.Minute)
@@ -267,7 +268,7 @@ func TestPasskeyRegistrationNeedsFreshProofs(t *testing.T) {
 	d.login(crmHost, bob).wantStatus(t, http.StatusOK)
 	d.api(crmHost, "otp/resend", nil).wantStatus(t, http.StatusOK)
 	d.api(crmHost, "otp", map[string]string{"code": h.sms.code(t, bob.phone)}).wantStatus(t, http.StatusOK)
-	d.api(crmHost, "passkeys/register/start", map[string]string{}).wantError(t, http.StatusUnauthorized, "step_up_required")
+	d.api(authHost, "passkeys/register/start", map[string]string{}).wantError(t, http.StatusUnauthorized, "step_up_required")
 }
 
 // TestPasskeyForceTwoFactor: a force_two_factor account with a passkey

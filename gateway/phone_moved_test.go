@@ -30,8 +30,8 @@ func TestCodeToALeftNumberIsDead(t *testing.T) {
 	c := h.newClient(t)
 	c.signIn(crmHost, alice)
 	const moved = "+12015550177"
-	c.form(appHost, "/account/phone", url.Values{"phone": {moved}}).wantStatus(t, http.StatusSeeOther)
-	c.form(appHost, "/account/phone/verify", url.Values{"code": {h.sms.code(t, moved)}}).wantStatus(t, http.StatusSeeOther)
+	c.form(authHost, "/account/phone", url.Values{"phone": {moved}}).wantStatus(t, http.StatusSeeOther)
+	c.form(authHost, "/account/phone/verify", url.Values{"code": {h.sms.code(t, moved)}}).wantStatus(t, http.StatusSeeOther)
 
 	r := swapper.api(appHost, "reset", map[string]string{"username": alice.name, "code": resetCode, "password": "the swapper's own passphrase"})
 	if r.status == http.StatusOK {

@@ -118,7 +118,7 @@ func (s *pagesSurface) recoverySubmit(c *gin.Context) {
 		q.Set("rd", rd)
 	}
 	noStore(c)
-	c.Redirect(http.StatusSeeOther, s.prefix+"/account?"+q.Encode())
+	c.Redirect(http.StatusSeeOther, s.accountAfter(c.Request, q))
 }
 
 // toLoginFor sends the browser to the login page, back to rd after it.
@@ -195,6 +195,11 @@ func (s *core) fillRecovery(c *gin.Context, d *pageData, u *auth.User) error {
 // two-factor sign-in goes instead of rd: the offer of recovery codes, the
 // first time (docs/contract.md, "Recovery codes"); "" to go on.
 func (s *pagesSurface) offerRecovery(c *gin.Context, sess *auth.Session, rd string) string {
+	if !s.onPortalOrigin(c.Request) {
+		// Making codes answers on public_url's origin only: the offer
+		// waits for a sign-in there (docs/contract.md, "Recovery codes").
+		return ""
+	}
 	u, err := s.users.Lookup(c.Request.Context(), sess.User)
 	if err != nil {
 		return ""

@@ -29,18 +29,18 @@ func TestRecoveryCodesForAnAppOnlyAccount(t *testing.T) {
 	// Sign in on the portal with the password and the app's code.
 	d := h.newClient(t)
 	rd := "https://" + crmHost + "/deals"
-	r := d.form(crmHost, "/login", url.Values{"username": {alice.name}, "password": {alice.password}, "rd": {rd}})
+	r := d.form(authHost, "/login", url.Values{"username": {alice.name}, "password": {alice.password}, "rd": {rd}})
 	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.header.Get("Location"), prefix+"/totp") {
 		t.Fatalf("password step: %d %s", r.status, r.header.Get("Location"))
 	}
-	r = d.form(crmHost, "/totp", url.Values{"code": {appCodeAt(t, secret, h.clock.Now())}, "rd": {rd}})
+	r = d.form(authHost, "/totp", url.Values{"code": {appCodeAt(t, secret, h.clock.Now())}, "rd": {rd}})
 	if r.status == http.StatusSeeOther && strings.HasPrefix(r.header.Get("Location"), prefix+"/login") {
-		r = d.browse(crmHost, r.header.Get("Location"))
+		r = d.browse(authHost, r.header.Get("Location"))
 	}
 	if want := prefix + "/recovery-codes?rd=" + url.QueryEscape(rd); r.status != http.StatusSeeOther || r.header.Get("Location") != want {
 		t.Fatalf("app sign-in: %d %q, want the offer %q", r.status, r.header.Get("Location"), want)
 	}
-	made := d.api(crmHost, "recovery-codes", map[string]any{})
+	made := d.api(authHost, "recovery-codes", map[string]any{})
 	made.wantStatus(t, http.StatusOK)
 	codes, _ := made.jsonMap(t)["codes"].([]any)
 	if len(codes) != auth.RecoveryCodeCount {
@@ -64,7 +64,7 @@ func TestRecoveryCodesForAnAppOnlyAccount(t *testing.T) {
 	}
 	g := h.newClient(t)
 	g.login(crmHost, bob)
-	g.api(crmHost, "recovery-codes", map[string]any{}).wantError(t, http.StatusConflict, "recovery_needs_factor")
+	g.api(authHost, "recovery-codes", map[string]any{}).wantError(t, http.StatusConflict, "recovery_needs_factor")
 }
 
 // TestRecoveryCodeAddsNoPasskey: a phishing-resistant route takes a
@@ -89,13 +89,13 @@ func TestRecoveryCodeAddsNoPasskey(t *testing.T) {
 	d.login(keyOnlyHost, bob).wantStatus(t, http.StatusOK)
 	d.api(keyOnlyHost, "recovery", map[string]string{"code": code}).wantStatus(t, http.StatusOK)
 	d.get(keyOnlyHost, "/").wantError(t, http.StatusUnauthorized, "step_up_required")
-	d.api(crmHost, "passkeys/register/start", map[string]string{}).wantError(t, http.StatusForbidden, "passkey_needed")
-	page := d.get(crmHost, "/_gatehouse/account")
+	d.api(authHost, "passkeys/register/start", map[string]string{}).wantError(t, http.StatusForbidden, "passkey_needed")
+	page := d.get(authHost, "/_gatehouse/account")
 	id := regexpAll(`name="id" value="([^"]+)"`, string(page.body))
 	if len(id) == 0 {
 		t.Fatalf("account page lists no key to remove: %d", page.status)
 	}
-	r := d.form(crmHost, "/account/passkeys/remove", url.Values{"id": {id[0]}})
+	r := d.form(authHost, "/account/passkeys/remove", url.Values{"id": {id[0]}})
 	if r.status != http.StatusForbidden || !strings.Contains(string(r.body), "ask an administrator") {
 		t.Fatalf("removing the owner's key with a recovery code: %d, want 403 saying to ask an administrator", r.status)
 	}

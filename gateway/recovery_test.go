@@ -52,16 +52,16 @@ func TestRecoveryCodesOfferedOnceAndStandInForTheCode(t *testing.T) {
 			h := newHarness(t, b.s, setup{offerRecovery: true})
 			c := h.newClient(t)
 			rd := "https://" + crmHost + "/deals"
-			loc := portalSignIn(t, h, c, crmHost, alice, rd)
+			loc := portalSignIn(t, h, c, authHost, alice, rd)
 			if want := prefix + "/recovery-codes?rd=" + url.QueryEscape(rd); loc != want {
 				t.Fatalf("first two-factor sign-in went to %q, want the offer %q", loc, want)
 			}
-			offer := c.browse(crmHost, loc)
+			offer := c.browse(authHost, loc)
 			offer.wantStatus(t, http.StatusOK)
 			if !strings.Contains(string(offer.body), `action="/_gatehouse/recovery-codes"`) {
 				t.Fatalf("offer page has no form to make codes:\n%s", offer.body)
 			}
-			made := c.form(crmHost, "/recovery-codes", url.Values{"rd": {rd}})
+			made := c.form(authHost, "/recovery-codes", url.Values{"rd": {rd}})
 			made.wantStatus(t, http.StatusOK)
 			codes := recoveryCodeRe.FindAllStringSubmatch(string(made.body), -1)
 			if len(codes) != auth.RecoveryCodeCount {
@@ -86,14 +86,15 @@ func TestRecoveryCodesOfferedOnceAndStandInForTheCode(t *testing.T) {
 			lost.get(crmHost, "/deals").wantError(t, http.StatusUnauthorized, "step_up_required")
 			code := strings.ToUpper(strings.ReplaceAll(codes[3][1], "-", " ")) // as typed off paper
 			r = lost.form(crmHost, "/recovery", url.Values{"recovery_code": {code}, "rd": {rd}})
-			if r.status != http.StatusSeeOther || !strings.HasPrefix(r.header.Get("Location"), prefix+"/account?") {
+			// On to public_url's account page (served there only).
+			if r.status != http.StatusSeeOther || !strings.HasPrefix(r.header.Get("Location"), publicURL+prefix+"/account?") {
 				t.Fatalf("recovery code: %d %s\n%s", r.status, r.header.Get("Location"), r.body)
 			}
 			lost.get(crmHost, "/deals").wantStatus(t, http.StatusOK)
 			if got := h.up.last(t).Header.Get("X-Auth-Methods"); got != "pwd,rc" {
 				t.Errorf("X-Auth-Methods = %q, want pwd,rc", got)
 			}
-			page := lost.browse(crmHost, r.header.Get("Location"))
+			page := lost.browse(authHost, strings.TrimPrefix(r.header.Get("Location"), publicURL))
 			page.wantStatus(t, http.StatusOK)
 			for _, want := range []string{"You signed in with a recovery code", "You have 9 of 10 recovery codes left", `href="` + rd + `"`} {
 				if !strings.Contains(string(page.body), want) {
@@ -156,15 +157,15 @@ func TestRecoveryCodesNeedEveryProof(t *testing.T) {
 	h := newHarness(t)
 	pwdOnly := h.newClient(t)
 	pwdOnly.signIn(appHost, alice) // the password route asks no code
-	pwdOnly.api(appHost, "recovery-codes", map[string]any{}).wantError(t, http.StatusUnauthorized, "step_up_required")
-	pwdOnly.get(appHost, prefix+"/api/recovery-codes").wantError(t, http.StatusUnauthorized, "step_up_required")
-	if r := pwdOnly.form(appHost, "/recovery-codes", url.Values{}); r.status != http.StatusSeeOther || !strings.Contains(r.header.Get("Location"), "/login") {
+	pwdOnly.api(authHost, "recovery-codes", map[string]any{}).wantError(t, http.StatusUnauthorized, "step_up_required")
+	pwdOnly.get(authHost, prefix+"/api/recovery-codes").wantError(t, http.StatusUnauthorized, "step_up_required")
+	if r := pwdOnly.form(authHost, "/recovery-codes", url.Values{}); r.status != http.StatusSeeOther || !strings.Contains(r.header.Get("Location"), "/login") {
 		t.Fatalf("password-only session making codes on the portal: %d %s", r.status, r.header.Get("Location"))
 	}
 
 	full := h.newClient(t)
 	full.signIn(crmHost, alice)
-	r := full.api(crmHost, "recovery-codes", map[string]any{})
+	r := full.api(authHost, "recovery-codes", map[string]any{})
 	r.wantStatus(t, http.StatusOK)
 	var first []string
 	for _, v := range r.jsonMap(t)["codes"].([]any) {
@@ -173,10 +174,10 @@ func TestRecoveryCodesNeedEveryProof(t *testing.T) {
 	if len(first) != auth.RecoveryCodeCount {
 		t.Fatalf("%d codes, want %d", len(first), auth.RecoveryCodeCount)
 	}
-	if m := full.get(crmHost, prefix+"/api/recovery-codes").jsonMap(t); m["left"] != float64(10) || m["made"] != true {
+	if m := full.get(authHost, prefix+"/api/recovery-codes").jsonMap(t); m["left"] != float64(10) || m["made"] != true {
 		t.Fatalf("status %v", m)
 	}
-	full.api(crmHost, "recovery-codes", map[string]any{}).wantStatus(t, http.StatusOK)
+	full.api(authHost, "recovery-codes", map[string]any{}).wantStatus(t, http.StatusOK)
 	c := h.newClient(t)
 	c.login(crmHost, alice).wantStatus(t, http.StatusOK)
 	c.api(crmHost, "recovery", map[string]string{"code": first[0]}).wantError(t, http.StatusUnauthorized, "invalid_recovery_code")
@@ -200,7 +201,7 @@ func TestFirstPhoneNeedsASecondProof(t *testing.T) {
 	}
 	thief := h.newClient(t)
 	thief.signIn(appHost, erin)
-	r := thief.form(appHost, "/account/phone", url.Values{"phone": {"+1 201 555 0166"}})
+	r := thief.form(authHost, "/account/phone", url.Values{"phone": {"+1 201 555 0166"}})
 	if r.status != http.StatusSeeOther || !strings.Contains(r.header.Get("Location"), "/login") {
 		t.Fatalf("password alone binding a first phone: %d %s\n%s", r.status, r.header.Get("Location"), r.body)
 	}
@@ -219,8 +220,8 @@ func TestFirstPhoneNeedsASecondProof(t *testing.T) {
 		t.Fatalf("password of a phone-less account on a two-factor route: %d %s\n%s", r.status, r.header.Get("Location"), r.body)
 	}
 	owner.form(crmHost, "/recovery", url.Values{"recovery_code": {issued}}).wantStatus(t, http.StatusSeeOther)
-	owner.form(appHost, "/account/phone", url.Values{"phone": {"+1 201 555 0167"}}).wantStatus(t, http.StatusSeeOther)
-	owner.form(appHost, "/account/phone/verify", url.Values{"code": {h.sms.code(t, "+12015550167")}}).wantStatus(t, http.StatusSeeOther)
+	owner.form(authHost, "/account/phone", url.Values{"phone": {"+1 201 555 0167"}}).wantStatus(t, http.StatusSeeOther)
+	owner.form(authHost, "/account/phone/verify", url.Values{"code": {h.sms.code(t, "+12015550167")}}).wantStatus(t, http.StatusSeeOther)
 	u, err := h.users.Lookup(context.Background(), "erin")
 	if err != nil || u.Phone != "+12015550167" {
 		t.Fatalf("erin's phone = %v, %v", u, err)

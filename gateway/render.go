@@ -43,6 +43,7 @@ func (s *core) t(id string, args ...any) string { return s.portal.msg.text(id, a
 func (s *core) render(c *gin.Context, status int, name string, d pageData) {
 	d.CSRF = s.csrfToken(c)
 	d.RequestID = c.Writer.Header().Get("X-Request-Id")
+	d.Account = s.accountLink(c.Request)
 	noStore(c)
 	c.Header("Content-Security-Policy", s.csp())
 	c.Header("Content-Type", "text/html; charset=utf-8")
@@ -173,7 +174,12 @@ func (s *core) waitText(d time.Duration) string {
 
 // errorText is the page text of an API error: the catalogue's
 // error.<code>, else the JSON message.
-func (s *core) errorText(e apiError) string { return s.textOr("error."+e.Code, e.Message) }
+func (s *core) errorText(e apiError) string {
+	if e.where != "" && s.portal.msg.has("error."+e.Code) {
+		return s.t("error."+e.Code, "url", e.where)
+	}
+	return s.textOr("error."+e.Code, e.Message)
+}
 
 func (s *core) textOr(id, fallback string) string {
 	if s.portal.msg.has(id) {
@@ -210,6 +216,7 @@ func (s *core) writeErrorPage(w http.ResponseWriter, r *http.Request, e apiError
 	d := s.errorData(e)
 	d.Home = s.home(r)
 	d.RequestID = r.Header.Get("X-Request-Id")
+	d.Account = s.accountLink(r)
 	d.Retry = retryURL(r)
 	h := w.Header()
 	s.securityHeadersOn(h, r)

@@ -28,10 +28,10 @@ func TestPhoneChangeDoesNotTellWhoHasANumber(t *testing.T) {
 	h := newHarness(t, withAccounts)
 	c := h.newClient(t)
 	c.signIn(crmHost, bob) // password and code: fresh proofs
-	taken := c.form(appHost, "/account/phone", url.Values{"phone": {alice.phone}})
+	taken := c.form(authHost, "/account/phone", url.Values{"phone": {alice.phone}})
 	msgs := h.sms.messages(t)
 	notice := msgs[len(msgs)-1]
-	free := c.form(appHost, "/account/phone", url.Values{"phone": {"+12015550178"}})
+	free := c.form(authHost, "/account/phone", url.Values{"phone": {"+12015550178"}})
 	if taken.status != free.status || taken.header.Get("Location") != free.header.Get("Location") {
 		t.Fatalf("phone change answers %d (%s) for a number an account has and %d (%s) for a free one",
 			taken.status, taken.header.Get("Location"), free.status, free.header.Get("Location"))
@@ -54,7 +54,7 @@ func TestPhoneChangeSpendsTheAnonymousBudget(t *testing.T) {
 	c.signIn(crmHost, bob)
 	before := h.sms.count(t)
 	for i := range 10 {
-		c.form(appHost, "/account/phone", url.Values{"phone": {fmt.Sprintf("+1201555017%d", i)}})
+		c.form(authHost, "/account/phone", url.Values{"phone": {fmt.Sprintf("+1201555017%d", i)}})
 	}
 	if n := h.sms.count(t) - before; n > 3 {
 		t.Fatalf("one account texted %d numbers of one range through phone changes; otp.budget allows 3 an hour", n)

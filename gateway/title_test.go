@@ -41,7 +41,7 @@ func TestNewPhoneIsNotAutofilled(t *testing.T) {
 	h := newHarness(t, withAccounts)
 	c := h.newClient(t)
 	c.signIn(crmHost, alice)
-	r := c.browse(appHost, prefix+"/account")
+	r := c.browse(authHost, prefix+"/account")
 	r.wantStatus(t, http.StatusOK)
 	if !regexp.MustCompile(`<input id="phone" name="phone" type="tel" autocomplete="off"`).Match(r.body) {
 		t.Fatalf("the new-number field may be autofilled:\n%s", r.body)

@@ -44,14 +44,14 @@ func appCodeAt(t *testing.T, secret string, at time.Time) string {
 // The clock moves on a step, past the enrolment's code.
 func enrolApp(t *testing.T, h *harness, c *client) string {
 	t.Helper()
-	r := c.api(crmHost, "totp-app", map[string]string{})
+	r := c.api(authHost, "totp-app", map[string]string{})
 	r.wantStatus(t, http.StatusOK)
 	secret, _ := r.jsonMap(t)["secret"].(string)
 	if secret == "" || !strings.HasPrefix(r.jsonMap(t)["otpauth_url"].(string), "otpauth://totp/") {
 		t.Fatalf("enrolment answer %s", r.body)
 	}
-	c.api(crmHost, "totp-app", map[string]string{"code": "000000"}).wantError(t, http.StatusUnauthorized, "invalid_totp_code")
-	c.api(crmHost, "totp-app", map[string]string{"code": appCodeAt(t, secret, h.clock.Now())}).wantStatus(t, http.StatusOK)
+	c.api(authHost, "totp-app", map[string]string{"code": "000000"}).wantError(t, http.StatusUnauthorized, "invalid_totp_code")
+	c.api(authHost, "totp-app", map[string]string{"code": appCodeAt(t, secret, h.clock.Now())}).wantStatus(t, http.StatusOK)
 	h.clock.Advance(30 * time.Second)
 	return secret
 }
@@ -206,12 +206,12 @@ func TestTOTPEnrolAndRemoveNeedFreshProofs(t *testing.T) {
 	h := newHarness(t, withTOTP)
 	p := h.newClient(t)
 	p.signIn(appHost, alice) // password route: no code
-	p.api(appHost, "totp-app", map[string]string{}).wantError(t, http.StatusUnauthorized, "step_up_required")
+	p.api(authHost, "totp-app", map[string]string{}).wantError(t, http.StatusUnauthorized, "step_up_required")
 
 	c := h.newClient(t)
 	c.signIn(crmHost, alice)
 	h.clock.Advance(11 * time.Minute)
-	c.api(crmHost, "totp-app", map[string]string{}).wantError(t, http.StatusUnauthorized, "step_up_required")
+	c.api(authHost, "totp-app", map[string]string{}).wantError(t, http.StatusUnauthorized, "step_up_required")
 
 	c = h.newClient(t)
 	c.signIn(crmHost, alice)
@@ -222,9 +222,9 @@ func TestTOTPEnrolAndRemoveNeedFreshProofs(t *testing.T) {
 	d.login(crmHost, alice).wantStatus(t, http.StatusOK)
 	d.api(crmHost, "otp/resend", nil).wantStatus(t, http.StatusOK) // "use a text message instead"
 	d.api(crmHost, "otp", map[string]string{"code": h.sms.code(t, alice.phone)}).wantStatus(t, http.StatusOK)
-	d.api(crmHost, "totp-app/remove", map[string]string{}).wantError(t, http.StatusUnauthorized, "step_up_required")
+	d.api(authHost, "totp-app/remove", map[string]string{}).wantError(t, http.StatusUnauthorized, "step_up_required")
 	d.api(crmHost, "totp", map[string]string{"code": appCodeAt(t, secret, h.clock.Now())}).wantStatus(t, http.StatusOK)
-	d.api(crmHost, "totp-app/remove", map[string]string{}).wantStatus(t, http.StatusOK)
+	d.api(authHost, "totp-app/remove", map[string]string{}).wantStatus(t, http.StatusOK)
 	if r := h.newClient(t).login(crmHost, alice); r.jsonMap(t)["status"] != "otp_required" {
 		t.Fatalf("after removal the password step answers %s, want otp_required", r.body)
 	}
@@ -240,12 +240,12 @@ func TestTOTPEnrolPage(t *testing.T) {
 	h := newHarness(t, withTOTP)
 	c := h.newClient(t)
 	c.signIn(crmHost, alice)
-	acct := c.browse(appHost, prefix+"/account")
+	acct := c.browse(authHost, prefix+"/account")
 	acct.wantStatus(t, http.StatusOK)
 	if !strings.Contains(string(acct.body), `id="totp-action"`) {
 		t.Fatal("the account page does not offer an authenticator app")
 	}
-	r := c.form(appHost, "/account/totp", url.Values{})
+	r := c.form(authHost, "/account/totp", url.Values{})
 	r.wantStatus(t, http.StatusOK)
 	if !qrImage.Match(r.body) {
 		t.Fatalf("no server-made QR code on the enrolment page:\n%s", r.body)
@@ -254,11 +254,11 @@ func TestTOTPEnrolPage(t *testing.T) {
 	if secret == nil {
 		t.Fatal("no key on the enrolment page")
 	}
-	r = c.form(appHost, "/account/totp/confirm", url.Values{"code": {"000000"}})
+	r = c.form(authHost, "/account/totp/confirm", url.Values{"code": {"000000"}})
 	if r.status != http.StatusUnauthorized || !strings.Contains(string(r.body), string(secret[1])) {
 		t.Fatalf("wrong code: %d, key shown again %t", r.status, strings.Contains(string(r.body), string(secret[1])))
 	}
-	r = c.form(appHost, "/account/totp/confirm", url.Values{"code": {appCodeAt(t, string(secret[1]), h.clock.Now())}})
+	r = c.form(authHost, "/account/totp/confirm", url.Values{"code": {appCodeAt(t, string(secret[1]), h.clock.Now())}})
 	if r.status != http.StatusSeeOther || !strings.Contains(r.header.Get("Location"), "totp=enrolled") {
 		t.Fatalf("right code: %d %s", r.status, r.header.Get("Location"))
 	}
