@@ -7,7 +7,6 @@ package gateway
 
 import (
 	"context"
-	"errors"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gin-gonic/gin"
@@ -29,13 +28,6 @@ type accountEditor interface {
 type groupLister interface {
 	GroupMembers(ctx context.Context, group string) ([]*auth.User, error)
 }
-
-// errLastAdmin: the change would leave no enabled member of admin.group.
-var errLastAdmin = errors.New("the last enabled administrator")
-
-// errBadToken: an admin API request's bearer token is malformed, unknown,
-// revoked or expired.
-var errBadToken = errors.New("invalid admin token")
 
 // change applies one account change of an administrator: "disable",
 // "enable" or "reset-phone", audited with the administrator.

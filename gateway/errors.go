@@ -62,6 +62,21 @@ var errBadMessages = errors.New("bad messages file")
 // errUpstreamDown is returned without dialing while an upstream is down.
 var errUpstreamDown = fmt.Errorf("%w: marked down after repeated connection failures", errUpstream)
 
+// errLastAdmin: the change would leave no enabled member of admin.group.
+var errLastAdmin = errors.New("the last enabled administrator")
+
+// errBadToken: an admin API request's bearer token is malformed, unknown,
+// revoked or expired.
+var errBadToken = errors.New("invalid admin token")
+
+// errPortalOriginOnly: an admin console or account-changing request on
+// a host other than public_url's. In proxy mode the portal is served on
+// every route host, where a proxied app's page (a script injected into
+// it) shares the portal's origin; the console and the account's factors
+// answer only on the portal's own origin (docs/contract.md, "The
+// portal's own origin").
+var errPortalOriginOnly = errors.New("served on the portal's own origin only")
+
 // apiError is what a client sees: status, stable code, human message.
 type apiError struct {
 	Status     int    `json:"-"`

@@ -1,21 +1,12 @@
 package gateway
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 )
-
-// errPortalOriginOnly: an admin console or account-changing request on
-// a host other than public_url's. In proxy mode the portal is served on
-// every route host, where a proxied app's page (a script injected into
-// it) shares the portal's origin; the console and the account's factors
-// answer only on the portal's own origin (docs/contract.md, "The
-// portal's own origin").
-var errPortalOriginOnly = errors.New("served on the portal's own origin only")
 
 // portalOriginError is errPortalOriginOnly with the address where the
 // request is served, which the answer names.
