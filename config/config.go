@@ -57,10 +57,14 @@ type Audit struct {
 	Retain AuditRetain `yaml:"retain"`
 }
 
-// AuditRetain bounds the kept audit trail by count and by age.
+// AuditRetain bounds the kept audit trail by count and by age: the
+// history (Events) and the attempts (AttemptEvents), which anyone can
+// make at will, each under its own count (docs/contract.md, "Audit
+// trail").
 type AuditRetain struct {
-	Events int           `yaml:"events"`
-	MaxAge time.Duration `yaml:"max_age"`
+	Events        int           `yaml:"events"`
+	AttemptEvents int           `yaml:"attempt_events"`
+	MaxAge        time.Duration `yaml:"max_age"`
 }
 
 // Server holds the listeners and HTTP server settings.

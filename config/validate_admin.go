@@ -33,5 +33,8 @@ func (v *validator) admin() {
 	if v.c.Audit.Retain.Events < 1 {
 		v.add("audit.retain.events", "must be at least 1, it is %d", v.c.Audit.Retain.Events)
 	}
+	if v.c.Audit.Retain.AttemptEvents < 1 {
+		v.add("audit.retain.attempt_events", "must be at least 1, it is %d", v.c.Audit.Retain.AttemptEvents)
+	}
 	v.positive("audit.retain.max_age", v.c.Audit.Retain.MaxAge)
 }

@@ -10,4 +10,7 @@ var adminRules = []ruleCase{
 	{"sms price negative", fn(func(c *config.Config) { c.Admin.SMSPrices = map[string]float64{"US": -1} }), []string{"admin.sms_prices.US"}},
 	{"sms price country not ISO", fn(func(c *config.Config) { c.Admin.SMSPrices = map[string]float64{"UK": 0.04, "usa": 1} }), []string{"admin.sms_prices.UK", "admin.sms_prices.usa"}},
 	{"sms currency", fn(func(c *config.Config) { c.Admin.SMSCurrency = "dollars" }), []string{"admin.sms_currency"}},
+	{"audit caps", fn(func(c *config.Config) { c.Audit.Retain.Events, c.Audit.Retain.AttemptEvents = 10, 1 }), nil},
+	{"audit caps below 1", fn(func(c *config.Config) { c.Audit.Retain.Events, c.Audit.Retain.AttemptEvents = 0, -5 }), []string{"audit.retain.events", "audit.retain.attempt_events"}},
+	{"audit max age", fn(func(c *config.Config) { c.Audit.Retain.MaxAge = 0 }), []string{"audit.retain.max_age"}},
 }

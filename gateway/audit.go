@@ -17,7 +17,7 @@ func (s *core) audit(c *gin.Context, event, user, phone string, kv ...any) {
 // auditEvent logs e for a client at ip and counts it; an event about an
 // error names it by the code clients see for it (the error table).
 func (s *core) auditEvent(ctx context.Context, ip string, e auth.Event) {
-	args := []any{"event", e.Name, "user", e.User, "ip", ip}
+	args := []any{"event", e.Name, "class", auth.AuditClassOf(e), "user", e.User, "ip", ip}
 	if e.Phone != "" {
 		args = append(args, "phone", auth.MaskPhone(e.Phone))
 	}
@@ -40,7 +40,7 @@ func (s *core) keepAudit(ctx context.Context, ip string, e auth.Event, kv []any)
 	if s.auditLog == nil {
 		return
 	}
-	r := auth.AuditRecord{Event: e.Name, User: e.User, IP: ip}
+	r := auth.AuditRecord{Event: e.Name, User: e.User, IP: ip, Class: auth.AuditClassOf(e)}
 	if e.Phone != "" {
 		r.Phone = auth.MaskPhone(e.Phone)
 	}

@@ -178,7 +178,8 @@ func New(opts Options) (*Server, error) {
 	}
 	s.auditLog = opts.AuditLog
 	if s.auditLog == nil {
-		s.auditLog = memstore.NewAuditLog(cfg.Audit.Retain.Events, cfg.Audit.Retain.MaxAge, s.clock)
+		r := cfg.Audit.Retain
+		s.auditLog = memstore.NewAuditLog(auth.AuditRetain{History: r.Events, Attempts: r.AttemptEvents, MaxAge: r.MaxAge}, s.clock)
 	}
 	s.admin = &consoleSurface{core: s.core, regulator: opts.Regulator, recovery: recovery}
 	if st, ok := opts.KV.(auth.Store); ok {
