@@ -55,6 +55,10 @@ type Admin struct {
 // (docs/contract.md, "Audit trail").
 type Audit struct {
 	Retain AuditRetain `yaml:"retain"`
+	// RepeatWindow is how long attempts just like one recorded are
+	// counted rather than recorded, one record of how many ending each
+	// window; 0 records every one (docs/contract.md, "Audit trail").
+	RepeatWindow time.Duration `yaml:"repeat_window"`
 }
 
 // AuditRetain bounds the kept audit trail by count and by age: the

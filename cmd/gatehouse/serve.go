@@ -74,7 +74,7 @@ type generation struct {
 	accounts  *storeusers.Backend // nil with the file backend
 	gateway   *gateway.Server
 	cert      *tls.Certificate // server.tls, nil without TLS
-	stop      context.CancelFunc
+	stop      func()           // ends what start runs, once the gateway's Run returned
 }
 
 // overrides replace parts of the configuration-driven build (the demo and
