@@ -10,19 +10,21 @@ import (
 	"time"
 )
 
-// DefaultAuditRepeatSources is how many sources of repeated attempts an
+// DefaultAuditRepeatSources is how many sources of repeated events an
 // AuditRepeats follows at once (about 1 KB each).
 const DefaultAuditRepeatSources = 10_000
 
-// AuditRepeats folds repeated attempts (docs/contract.md, "Audit trail"):
-// an attempt just like one recorded less than a window ago (the same
+// AuditRepeats folds repeated events (docs/contract.md, "Audit trail"):
+// an event just like one recorded less than a window ago (the same
 // event, user, client network, phone and attributes) is counted rather
 // than recorded, and when the window ends one record says how many there
-// were. A banned client hammering the gateway thus writes one record a
-// window, to the trail and to the log, not one a request. It follows at
-// most a fixed number of sources at once; past that, an attempt of a new
-// source is recorded as it comes. The history is never folded. Safe for
-// concurrent use; a nil *AuditRepeats folds nothing.
+// were. A banned client hammering the gateway, or an account repeating
+// one step (a passkey sign-in, an enrolment started), thus writes one
+// record a window, to the trail and to the log, not one a request. An
+// administrator's action (a record with an actor) is never folded. It
+// follows at most a fixed number of sources at once; past that, an event
+// of a new source is recorded as it comes. Safe for concurrent use; a
+// nil *AuditRepeats folds nothing.
 type AuditRepeats struct {
 	window  time.Duration
 	sources int
@@ -65,11 +67,11 @@ func NewAuditRepeats(window time.Duration, sources int, clock Clock) *AuditRepea
 	return &AuditRepeats{window: window, sources: sources, clock: clock, open: map[string]*list.Element{}, order: list.New()}
 }
 
-// Fold reports whether r, an attempt of the request requestID, repeats
-// one recorded less than a window ago: it is then counted for its
-// window's AuditSummary, and must be neither recorded nor logged.
+// Fold reports whether r, an event of the request requestID, repeats one
+// recorded less than a window ago: it is then counted for its window's
+// AuditSummary, and must be neither recorded nor logged.
 func (a *AuditRepeats) Fold(r *AuditRecord, requestID string) bool {
-	if a == nil || a.window <= 0 || r.Class != AuditAttempt {
+	if a == nil || a.window <= 0 || r.Actor != "" {
 		return false
 	}
 	key := repeatKey(r)
@@ -164,7 +166,7 @@ func (p *repeat) summary(now time.Time) AuditSummary {
 }
 
 // repeatKey names r's source: what two records must share to be one
-// attempt repeated. A client's IPv6 addresses count as its /64, as
+// event repeated. A client's IPv6 addresses count as its /64, as
 // regulation counts them.
 func repeatKey(r *AuditRecord) string {
 	var b strings.Builder

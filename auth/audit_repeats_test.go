@@ -14,21 +14,23 @@ func refused(ip string) *auth.AuditRecord {
 	return &auth.AuditRecord{Event: "login_failed", Class: auth.AuditAttempt, User: "bob", IP: ip, Attrs: map[string]string{"reason": "banned"}}
 }
 
-// TestAuditRepeats: an attempt like one recorded less than a window ago
+// TestAuditRepeats: an event like one recorded less than a window ago
 // is counted, not recorded, and each window with repeats ends in one
 // record of how many, so a client's flood writes one record a window to
-// the trail and the log (docs/contract.md, "Audit trail").
+// the trail and the log (docs/contract.md, "Audit trail"); an
+// administrator's action is always recorded.
 func TestAuditRepeats(t *testing.T) {
 	const window = time.Minute
 	type step struct {
 		advance time.Duration
 		rec     *auth.AuditRecord
 		fold    bool     // what Fold must say
-		due     []string // the summaries Due must then give: "user ip repeats"
+		due     []string // the summaries Due must then give: "event user ip repeats"
 	}
 	other := refused("192.0.2.7")
 	other.Attrs = map[string]string{"reason": "locked"}
-	history := &auth.AuditRecord{Event: "login_succeeded", Class: auth.AuditHistory, User: "bob", IP: "192.0.2.7"}
+	history := &auth.AuditRecord{Event: "login_succeeded", Class: auth.AuditHistory, User: "bob", IP: "192.0.2.7", Attrs: map[string]string{"methods": "hwk"}}
+	adminAction := &auth.AuditRecord{Event: "admin_sessions_revoked", Class: auth.AuditHistory, User: "bob", IP: "192.0.2.9", Actor: "alice"}
 	tests := []struct {
 		name  string
 		steps []step
@@ -37,33 +39,38 @@ func TestAuditRepeats(t *testing.T) {
 			{0, refused("192.0.2.7"), false, nil},
 			{time.Second, refused("192.0.2.7"), true, nil},
 			{time.Second, refused("192.0.2.7"), true, nil},
-			{window, nil, false, []string{"bob 192.0.2.7 2"}},
+			{window, nil, false, []string{"login_failed bob 192.0.2.7 2"}},
 		}},
 		{"the flood goes on: one record a window", []step{
 			{0, refused("192.0.2.7"), false, nil},
 			{time.Second, refused("192.0.2.7"), true, nil},
-			{window, refused("192.0.2.7"), true, []string{"bob 192.0.2.7 2"}},
+			{window, refused("192.0.2.7"), true, []string{"login_failed bob 192.0.2.7 2"}},
 			{window / 2, refused("192.0.2.7"), true, nil},
-			{window / 2, nil, false, []string{"bob 192.0.2.7 1"}},
+			{window / 2, nil, false, []string{"login_failed bob 192.0.2.7 1"}},
 		}},
 		{"a quiet window forgets the source", []step{
 			{0, refused("192.0.2.7"), false, nil},
 			{window, nil, false, nil},
 			{time.Second, refused("192.0.2.7"), false, nil},
 		}},
-		{"another reason, address or class is not a repeat", []step{
+		{"another reason or address is not a repeat", []step{
 			{0, refused("192.0.2.7"), false, nil},
 			{0, other, false, nil},
 			{0, refused("192.0.2.8"), false, nil},
-			{0, history, false, nil},
-			{0, history, false, nil},
 			{window, nil, false, nil},
+		}},
+		{"the history's repeats are counted too, an administrator's action never", []step{
+			{0, history, false, nil},
+			{0, history, true, nil},
+			{0, adminAction, false, nil},
+			{0, adminAction, false, nil},
+			{window, nil, false, []string{"login_succeeded bob 192.0.2.7 1"}},
 		}},
 		{"an IPv6 client's /64 is one source", []step{
 			{0, refused("2001:db8:1:2::1"), false, nil},
 			{0, refused("2001:db8:1:2::99"), true, nil},
 			{0, refused("2001:db8:1:3::1"), false, nil},
-			{window, nil, false, []string{"bob 2001:db8:1:2::/64 1"}},
+			{window, nil, false, []string{"login_failed bob 2001:db8:1:2::/64 1"}},
 		}},
 	}
 	for _, tt := range tests {
@@ -80,8 +87,8 @@ func TestAuditRepeats(t *testing.T) {
 				var got []string
 				for _, sum := range a.Due() {
 					r := sum.Record
-					got = append(got, fmt.Sprintf("%s %s %s", r.User, r.IP, r.Attrs["repeats"]))
-					if r.Event != "login_failed" || r.Class != auth.AuditAttempt || r.Attrs["reason"] != "banned" || r.Attrs["first"] == "" || r.Attrs["last"] == "" || sum.RequestID == "" {
+					got = append(got, fmt.Sprintf("%s %s %s %s", r.Event, r.User, r.IP, r.Attrs["repeats"]))
+					if r.Class == "" || len(r.Attrs) != 4 || r.Attrs["first"] == "" || r.Attrs["last"] == "" || sum.RequestID == "" {
 						t.Errorf("step %d: summary %+v (%q)", i, r, sum.RequestID)
 					}
 				}

@@ -55,9 +55,10 @@ type Admin struct {
 // (docs/contract.md, "Audit trail").
 type Audit struct {
 	Retain AuditRetain `yaml:"retain"`
-	// RepeatWindow is how long attempts just like one recorded are
-	// counted rather than recorded, one record of how many ending each
-	// window; 0 records every one (docs/contract.md, "Audit trail").
+	// RepeatWindow is how long events just like one recorded (but an
+	// administrator's) are counted rather than recorded, one record of how
+	// many ending each window; 0 records every one (docs/contract.md,
+	// "Audit trail").
 	RepeatWindow time.Duration `yaml:"repeat_window"`
 }
 

@@ -39,7 +39,7 @@ func (v *validator) admin() {
 	}
 	v.positive("audit.retain.max_age", v.c.Audit.Retain.MaxAge)
 	if w := v.c.Audit.RepeatWindow; w < 0 || w > MaxAuditRepeatWindow {
-		v.add("audit.repeat_window", "must be from 0 (every attempt recorded) to %s, so that the counts reach the console in time; it is %s", MaxAuditRepeatWindow, w)
+		v.add("audit.repeat_window", "must be from 0 (every event recorded) to %s, so that the counts reach the console in time; it is %s", MaxAuditRepeatWindow, w)
 	}
 }
 

@@ -19,8 +19,9 @@ func (s *core) audit(c *gin.Context, event, user, phone string, kv ...any) {
 
 // auditEvent logs e for a client at ip, keeps it and counts it; an event
 // about an error names it by the code clients see for it (the error
-// table). An attempt like one just recorded is counted only: its window's
-// summary will say how many there were (docs/contract.md, "Audit trail").
+// table). An event like one just recorded (not an administrator's) is
+// counted only: its window's summary will say how many there were
+// (docs/contract.md, "Audit trail").
 func (s *core) auditEvent(ctx context.Context, ip string, e auth.Event) {
 	kv := e.Attrs
 	if e.Err != nil {
@@ -68,8 +69,8 @@ func auditRecord(ip string, e auth.Event, kv []any) auth.AuditRecord {
 }
 
 // writeRepeats logs and keeps the summaries of windows of repeated
-// attempts: the first attempt again, with how many followed it
-// (repeats), the first and last of them, and the request id of the last.
+// events: the first event again, with how many followed it (repeats),
+// the first and last of them, and the request id of the last.
 func (s *core) writeRepeats(ctx context.Context, sums []auth.AuditSummary) {
 	for _, sum := range sums {
 		r := sum.Record
@@ -105,9 +106,9 @@ func (s *core) keepAudit(ctx context.Context, r auth.AuditRecord) {
 }
 
 // Run does the gateway's background work until ctx ends: it writes the
-// summaries of repeated attempts as their windows end, and when ctx
-// ends, those of the windows still open; attempts are then recorded as
-// they come (docs/contract.md, "Audit trail"). cmd/gatehouse runs it for
+// summaries of repeated events as their windows end, and when ctx ends,
+// those of the windows still open; events are then recorded as they
+// come (docs/contract.md, "Audit trail"). cmd/gatehouse runs it for
 // each generation and waits for it to return before the next takes over
 // or the process ends.
 func (s *Server) Run(ctx context.Context) {

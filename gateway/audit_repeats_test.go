@@ -129,3 +129,43 @@ func TestRepeatedAttemptsAreCounted(t *testing.T) {
 		t.Errorf("the metric counts %v refusals, want every one", got)
 	}
 }
+
+// TestAnAccountsRepeatsAreCountedToo: the history is out of an
+// outsider's reach, but anyone with an account (a self-service sign-up,
+// or whoever took one over) could fill it by repeating one step at will,
+// a sign-in after another, pushing a takeover's password change out. Its
+// repeats are counted as attempts are: one record a window per client
+// network. An administrator's action is recorded every time.
+func TestAnAccountsRepeatsAreCountedToo(t *testing.T) {
+	t.Parallel()
+	logs := &lockedBuffer{}
+	h := newHarness(t, setup{logger: slog.New(gateway.NewLogHandler(slog.NewJSONHandler(logs, nil)))})
+	admin := h.newClient(t)
+	admin.signIn(crmHost, alice)
+	const signIns = 30
+	for range signIns {
+		h.newClient(t).login(appHost, bob).wantStatus(t, http.StatusOK)
+	}
+	for range 3 {
+		admin.api(appHost, "admin/users/bob/reveal-phone", map[string]string{}).wantStatus(t, http.StatusOK)
+	}
+	h.clock.Advance(h.cfg.Audit.RepeatWindow)
+	h.newClient(t).login(appHost, bob).wantStatus(t, http.StatusOK)
+	var bobs, counts, reveals int
+	for _, l := range auditLines(t, logs) {
+		switch {
+		case l["event"] == "login_succeeded" && l["user"] == "bob" && l["repeats"] == nil:
+			bobs++
+		case l["event"] == "login_succeeded" && l["user"] == "bob":
+			counts++
+			if l["repeats"] != strconv.Itoa(signIns) || l["class"] != auth.AuditHistory {
+				t.Errorf("the count of bob's sign-ins: %v, want %d repeats of the history", l, signIns)
+			}
+		case l["event"] == "admin_phone_revealed":
+			reveals++
+		}
+	}
+	if bobs != 1 || counts != 1 || reveals != 3 {
+		t.Errorf("%d sign-ins of bob logged %d lines and %d counts, 3 reveals %d lines; want 1, 1 and 3", signIns+1, bobs, counts, reveals)
+	}
+}

@@ -87,7 +87,7 @@ type core struct {
 	trusted   []netip.Prefix
 	login     *auth.Login // every login, sign-up, reset and account change
 	auditLog  auth.AuditLog
-	// repeats folds repeated attempts for the log and the trail
+	// repeats folds repeated events for the log and the trail
 	// (audit.repeat_window); Server.Run writes their counts.
 	repeats   *auth.AuditRepeats
 	table     atomic.Pointer[table]
