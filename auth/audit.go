@@ -8,9 +8,14 @@ import (
 // AuditRecord is one audit event as it is kept (docs/contract.md, "Audit
 // trail"): never a password, code, session id or token; the phone masked.
 type AuditRecord struct {
-	ID    string            `json:"id"` // assigned by the log, ordered by time
-	Time  time.Time         `json:"time"`
-	Event string            `json:"event"`
+	// ID is assigned by the log, ordered by time; it is also the cursor
+	// of the records older than it.
+	ID    string    `json:"id"`
+	Time  time.Time `json:"time"`
+	Event string    `json:"event"`
+	// Class is AuditHistory or AuditAttempt (AuditClassOf): which part of
+	// the trail keeps the record, each under its own cap.
+	Class string            `json:"class"`
 	User  string            `json:"user,omitempty"`
 	IP    string            `json:"ip,omitempty"`
 	Phone string            `json:"phone,omitempty"` // masked
@@ -21,7 +26,9 @@ type AuditRecord struct {
 // AuditFilter selects audit records; zero fields match everything.
 type AuditFilter struct {
 	User, Event, IP string
-	Since, Until    time.Time
+	// Class is AuditHistory or AuditAttempt; "" matches both.
+	Class        string
+	Since, Until time.Time
 }
 
 // Match reports whether r passes f.
@@ -30,6 +37,8 @@ func (f AuditFilter) Match(r *AuditRecord) bool {
 	case f.User != "" && r.User != f.User && r.Actor != f.User:
 		return false
 	case f.Event != "" && r.Event != f.Event:
+		return false
+	case f.Class != "" && r.Class != f.Class:
 		return false
 	case f.IP != "" && r.IP != f.IP:
 		return false
@@ -42,15 +51,28 @@ func (f AuditFilter) Match(r *AuditRecord) bool {
 }
 
 // AuditLog keeps audit records for the admin console and export, capped
-// by count and age (audit.retain). memstore and redisstore implement it.
+// by count and age (audit.retain): the history and the attempts each
+// under its own count, so that attempts, which anyone can make at will,
+// never push the history out (docs/contract.md, "Audit trail").
+// memstore and redisstore implement it.
 type AuditLog interface {
-	// Append keeps r; the log sets its ID (and Time, when zero).
+	// Append keeps r with the records of its Class (AuditAttempt, or
+	// else the history); the log sets its ID (and Time, when zero).
 	Append(ctx context.Context, r AuditRecord) error
 	// Page returns up to limit records matching f, newest first, older
 	// than cursor ("" for the newest), and the cursor of the next page
-	// ("" when there is none). A page may hold fewer than limit records
-	// and still have a next one: a page reads a bounded number of records.
+	// ("" when there is none): both classes merged into one order, each
+	// record with its Class. A page may hold fewer than limit records and
+	// still have a next one: a page reads a bounded number of records.
 	Page(ctx context.Context, f AuditFilter, cursor string, limit int) ([]AuditRecord, string, error)
+}
+
+// AuditRetain bounds the kept audit trail (audit.retain): each class by
+// its own count, both by age.
+type AuditRetain struct {
+	History  int           // records of the history kept (audit.retain.events)
+	Attempts int           // records of attempts kept (audit.retain.attempt_events)
+	MaxAge   time.Duration // none older (audit.retain.max_age); 0: any age
 }
 
 // AuditScanLimit bounds how many records one Page reads to fill a

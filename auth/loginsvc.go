@@ -37,6 +37,10 @@ type Event struct {
 	// Err is the error the event is about, if any: the observer names it
 	// as the event's reason, with the code clients see for it.
 	Err error
+	// Attempt says the client proved nothing for it (a code sent on a
+	// name or number alone, a ban of an address): the trail keeps it
+	// with the attempts, apart from the history (AuditClassOf).
+	Attempt bool
 }
 
 // Observer receives the login service's audit events and counts: the
@@ -302,7 +306,7 @@ func (l *Login) startCode(ctx context.Context, c Client, sess *Session, user, ph
 		l.d.OTP.Cancel(ctx, ch.ID)
 		return nil, err
 	}
-	l.obs.Audit(ctx, c, Event{Name: "otp_sent", User: user, Phone: phone})
+	l.obs.Audit(ctx, c, Event{Name: "otp_sent", User: user, Phone: phone, Attempt: !proved})
 	l.obs.Code("sent")
 	return ch, nil
 }

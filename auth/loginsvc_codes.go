@@ -25,7 +25,10 @@ func (l *Login) Resend(ctx context.Context, c Client, sess *Session, u *User) (S
 				return Step{}, err
 			}
 			if ch.User != "" {
-				l.obs.Audit(ctx, c, Event{Name: "otp_sent", User: ch.User, Phone: ch.Phone, Attrs: []any{"resend", "true"}})
+				// A session that proved nothing of the account yet (a
+				// passwordless or sign-up code) asks as anyone could.
+				anyone := sess.User == "" || sess.User != ch.User
+				l.obs.Audit(ctx, c, Event{Name: "otp_sent", User: ch.User, Phone: ch.Phone, Attrs: []any{"resend", "true"}, Attempt: anyone})
 				l.obs.Code("sent")
 			}
 			return Step{Session: sess, Code: ch}, nil
@@ -116,7 +119,8 @@ func (l *Login) Logout(ctx context.Context, c Client, sess *Session) error {
 	if err := l.d.Sessions.Delete(ctx, sess.ID); err != nil {
 		return err
 	}
-	l.obs.Audit(ctx, c, Event{Name: "logout", User: sess.User})
+	// A session signed in as nobody proves nothing.
+	l.obs.Audit(ctx, c, Event{Name: "logout", User: sess.User, Attempt: sess.User == ""})
 	return nil
 }
 

@@ -40,19 +40,23 @@ func (l *Login) recordFailure(ctx context.Context, c Client, subject string) err
 }
 
 // recordFailurePenalty is recordFailure, for a subject that may be a name
-// no account has (known false), also saying what it caused.
+// no account has (known false), also saying what it caused. The ban or
+// lock of an account is history; one of an address, a phone number or a
+// name no account has, which anyone can cause at will, is an attempt
+// (docs/contract.md, "Audit trail").
 func (l *Login) recordFailurePenalty(ctx context.Context, c Client, subject string, known bool) (Penalty, error) {
 	if l.d.Regulator == nil {
 		return Penalty{}, nil
 	}
 	shown := ShownSubject(subject, known)
+	account := known && shown == subject // not a number, not a typed name
 	p, err := l.d.Regulator.FailAs(ctx, subject, shown, c.IP)
 	if p.Banned {
-		l.obs.Audit(ctx, c, Event{Name: "banned", User: shown})
+		l.obs.Audit(ctx, c, Event{Name: "banned", User: shown, Attempt: !account || !p.SubjectBanned})
 		l.obs.Ban()
 	}
 	if p.Locked {
-		l.obs.Audit(ctx, c, Event{Name: "banned", User: shown, Attrs: []any{"reason", ReasonLocked}})
+		l.obs.Audit(ctx, c, Event{Name: "banned", User: shown, Attrs: []any{"reason", ReasonLocked}, Attempt: !account})
 		l.obs.Ban()
 	}
 	return p, err

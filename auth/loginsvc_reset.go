@@ -31,7 +31,7 @@ func (l *Login) ResetStart(ctx context.Context, c Client, login string) error {
 	if u != nil && !u.Disabled && u.Phone != "" {
 		ch, err = l.d.OTP.Start(ctx, u.Username, u.Phone, PurposeReset)
 		if err == nil {
-			l.obs.Audit(ctx, c, Event{Name: "otp_sent", User: u.Username, Phone: u.Phone, Attrs: []any{"purpose", PurposeReset}})
+			l.obs.Audit(ctx, c, Event{Name: "otp_sent", User: u.Username, Phone: u.Phone, Attrs: []any{"purpose", PurposeReset}, Attempt: true})
 		}
 	} else {
 		ch, err = l.d.OTP.StartDecoy(ctx, resetDecoyTo(subject), PurposeReset)

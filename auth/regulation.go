@@ -115,7 +115,9 @@ func (r *Regulator) Check(ctx context.Context, subject, ip string) error {
 // Penalty is what one failure caused.
 type Penalty struct {
 	Banned bool // the subject or the client was banned now
-	Locked bool // the subject was locked now
+	// SubjectBanned says the subject itself was among those banned now.
+	SubjectBanned bool
+	Locked        bool // the subject was locked now
 	// LastTry says the subject's next failure within find_time bans it.
 	LastTry bool
 }
@@ -137,7 +139,7 @@ func (r *Regulator) FailAs(ctx context.Context, subject, shown, ip string) (Pena
 		if err != nil {
 			return p, err
 		}
-		p.Banned = banned
+		p.Banned, p.SubjectBanned = banned, banned
 		p.LastTry = !banned && n == int64(r.cfg.MaxFailures)-1
 		if p.Locked, err = r.countInARow(ctx, sk, label); err != nil {
 			return p, err

@@ -55,12 +55,21 @@ type Admin struct {
 // (docs/contract.md, "Audit trail").
 type Audit struct {
 	Retain AuditRetain `yaml:"retain"`
+	// RepeatWindow is how long events just like one recorded (but an
+	// administrator's) are counted rather than recorded, one record of how
+	// many ending each window; 0 records every one (docs/contract.md,
+	// "Audit trail").
+	RepeatWindow time.Duration `yaml:"repeat_window"`
 }
 
-// AuditRetain bounds the kept audit trail by count and by age.
+// AuditRetain bounds the kept audit trail by count and by age: the
+// history (Events) and the attempts (AttemptEvents), which anyone can
+// make at will, each under its own count (docs/contract.md, "Audit
+// trail").
 type AuditRetain struct {
-	Events int           `yaml:"events"`
-	MaxAge time.Duration `yaml:"max_age"`
+	Events        int           `yaml:"events"`
+	AttemptEvents int           `yaml:"attempt_events"`
+	MaxAge        time.Duration `yaml:"max_age"`
 }
 
 // Server holds the listeners and HTTP server settings.

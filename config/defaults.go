@@ -104,7 +104,7 @@ func Default() *Config {
 			AccountLockTime:    24 * time.Hour,
 		},
 		Admin: Admin{Enabled: true, Group: "admins", MaxAuthAge: 10 * time.Minute, SMSCurrency: "USD"},
-		Audit: Audit{Retain: AuditRetain{Events: 100_000, MaxAge: 90 * 24 * time.Hour}},
+		Audit: Audit{Retain: AuditRetain{Events: 100_000, AttemptEvents: 100_000, MaxAge: 90 * 24 * time.Hour}, RepeatWindow: time.Minute},
 		Portal: Portal{
 			AppName:      DefaultAppName,
 			PrimaryColor: DefaultPrimaryColor,

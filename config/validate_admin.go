@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 )
 
 // admin checks the admin and audit sections.
@@ -33,5 +34,15 @@ func (v *validator) admin() {
 	if v.c.Audit.Retain.Events < 1 {
 		v.add("audit.retain.events", "must be at least 1, it is %d", v.c.Audit.Retain.Events)
 	}
+	if v.c.Audit.Retain.AttemptEvents < 1 {
+		v.add("audit.retain.attempt_events", "must be at least 1, it is %d", v.c.Audit.Retain.AttemptEvents)
+	}
 	v.positive("audit.retain.max_age", v.c.Audit.Retain.MaxAge)
+	if w := v.c.Audit.RepeatWindow; w < 0 || w > MaxAuditRepeatWindow {
+		v.add("audit.repeat_window", "must be from 0 (every event recorded) to %s, so that the counts reach the console in time; it is %s", MaxAuditRepeatWindow, w)
+	}
 }
+
+// MaxAuditRepeatWindow bounds audit.repeat_window: a window's count is
+// recorded only when it ends.
+const MaxAuditRepeatWindow = time.Hour

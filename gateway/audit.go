@@ -3,6 +3,9 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gin-gonic/gin"
@@ -14,33 +17,36 @@ func (s *core) audit(c *gin.Context, event, user, phone string, kv ...any) {
 	s.auditEvent(c.Request.Context(), c.ClientIP(), auth.Event{Name: event, User: user, Phone: phone, Attrs: kv})
 }
 
-// auditEvent logs e for a client at ip and counts it; an event about an
-// error names it by the code clients see for it (the error table).
+// auditEvent logs e for a client at ip, keeps it and counts it; an event
+// about an error names it by the code clients see for it (the error
+// table). An event like one just recorded (not an administrator's) is
+// counted only: its window's summary will say how many there were
+// (docs/contract.md, "Audit trail").
 func (s *core) auditEvent(ctx context.Context, ip string, e auth.Event) {
-	args := []any{"event", e.Name, "user", e.User, "ip", ip}
-	if e.Phone != "" {
-		args = append(args, "phone", auth.MaskPhone(e.Phone))
-	}
-	if id := RequestID(ctx); id != "" {
-		args = append(args, "request_id", id)
-	}
 	kv := e.Attrs
 	if e.Err != nil {
 		kv = append([]any{"reason", classify(e.Err).Code}, kv...)
 	}
-	s.log.InfoContext(ctx, "audit", append(args, kv...)...)
 	s.metrics.auditEvent(e.Name, auditReason(kv))
-	s.keepAudit(ctx, ip, e, kv)
+	r := auditRecord(ip, e, kv)
+	if !s.repeats.Fold(&r, RequestID(ctx)) {
+		args := []any{"event", e.Name, "class", r.Class, "user", e.User, "ip", ip}
+		if e.Phone != "" {
+			args = append(args, "phone", r.Phone)
+		}
+		if id := RequestID(ctx); id != "" {
+			args = append(args, "request_id", id)
+		}
+		s.log.InfoContext(ctx, "audit", append(args, kv...)...)
+		s.keepAudit(ctx, r)
+	}
+	s.writeRepeats(ctx, s.repeats.Due())
 }
 
-// keepAudit appends the event to the kept audit trail (docs/contract.md,
-// "Audit trail"). A store that fails loses the record, never the request:
-// the log line above has it.
-func (s *core) keepAudit(ctx context.Context, ip string, e auth.Event, kv []any) {
-	if s.auditLog == nil {
-		return
-	}
-	r := auth.AuditRecord{Event: e.Name, User: e.User, IP: ip}
+// auditRecord is the kept record of e, of a client at ip, with the
+// attributes kv.
+func auditRecord(ip string, e auth.Event, kv []any) auth.AuditRecord {
+	r := auth.AuditRecord{Event: e.Name, User: e.User, IP: ip, Class: auth.AuditClassOf(e)}
 	if e.Phone != "" {
 		r.Phone = auth.MaskPhone(e.Phone)
 	}
@@ -59,8 +65,67 @@ func (s *core) keepAudit(ctx context.Context, ip string, e auth.Event, kv []any)
 		}
 		r.Attrs[k] = v
 	}
+	return r
+}
+
+// writeRepeats logs and keeps the summaries of windows of repeated
+// events: the first event again, with how many followed it (repeats),
+// the first and last of them, and the request id of the last.
+func (s *core) writeRepeats(ctx context.Context, sums []auth.AuditSummary) {
+	for _, sum := range sums {
+		r := sum.Record
+		args := []any{"event", r.Event, "class", r.Class, "user", r.User, "ip", r.IP}
+		if r.Phone != "" {
+			args = append(args, "phone", r.Phone) // masked
+		}
+		if sum.RequestID != "" {
+			args = append(args, "request_id", sum.RequestID)
+		}
+		if r.Actor != "" {
+			args = append(args, "actor", r.Actor)
+		}
+		for _, k := range slices.Sorted(maps.Keys(r.Attrs)) {
+			args = append(args, k, r.Attrs[k])
+		}
+		// Not the context's request: the summary stands for others.
+		s.log.Info("audit", args...)
+		s.keepAudit(ctx, r)
+	}
+}
+
+// keepAudit appends r to the kept audit trail (docs/contract.md, "Audit
+// trail"). A store that fails loses the record, never the request: the
+// log line has it.
+func (s *core) keepAudit(ctx context.Context, r auth.AuditRecord) {
+	if s.auditLog == nil {
+		return
+	}
 	if err := s.auditLog.Append(context.WithoutCancel(ctx), r); err != nil {
-		s.log.WarnContext(ctx, "audit trail: event not kept", "event", e.Name, "error", err)
+		s.log.WarnContext(ctx, "audit trail: event not kept", "event", r.Event, "error", err)
+	}
+}
+
+// Run does the gateway's background work until ctx ends: it writes the
+// summaries of repeated events as their windows end, and when ctx ends,
+// those of the windows still open; events are then recorded as they
+// come (docs/contract.md, "Audit trail"). cmd/gatehouse runs it for
+// each generation and waits for it to return before the next takes over
+// or the process ends.
+func (s *Server) Run(ctx context.Context) {
+	w := s.cfg.Audit.RepeatWindow
+	if w <= 0 {
+		return
+	}
+	tick := time.NewTicker(min(max(w/4, time.Second), 15*time.Second))
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			s.writeRepeats(context.WithoutCancel(ctx), s.repeats.Close())
+			return
+		case <-tick.C:
+			s.writeRepeats(ctx, s.repeats.Due())
+		}
 	}
 }
 

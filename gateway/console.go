@@ -8,13 +8,9 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
-	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gin-gonic/gin"
@@ -190,8 +186,16 @@ type userDetail struct {
 	Sessions     []auth.SessionInfo `json:"sessions"`
 	Ban          *auth.BanStatus    `json:"ban,omitempty"`
 	RecoveryLeft int                `json:"recovery_codes_left"`
-	Audit        []auth.AuditRecord `json:"audit"`
+	// Audit is the account's history, Attempts the failures and refusals
+	// about it: apart, so that a flood of the one leaves the other in
+	// view (docs/contract.md, "Audit trail").
+	Audit    []auth.AuditRecord `json:"audit"`
+	Attempts []auth.AuditRecord `json:"attempts"`
 }
+
+// recentEvents is how many of the newest events of each class a console
+// page shows.
+const recentEvents = 20
 
 func (s *consoleSurface) userDetail(c *gin.Context) (*userDetail, error) {
 	ctx := c.Request.Context()
@@ -199,7 +203,7 @@ func (s *consoleSurface) userDetail(c *gin.Context) (*userDetail, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &userDetail{User: viewOf(u), Sessions: []auth.SessionInfo{}, Audit: []auth.AuditRecord{}}
+	d := &userDetail{User: viewOf(u), Sessions: []auth.SessionInfo{}, Audit: []auth.AuditRecord{}, Attempts: []auth.AuditRecord{}}
 	if d.Sessions, err = s.sessions.ListUser(ctx, u, ""); err != nil {
 		return nil, err
 	}
@@ -220,11 +224,16 @@ func (s *consoleSurface) userDetail(c *gin.Context) (*userDetail, error) {
 		d.RecoveryLeft = st.Left
 	}
 	if s.auditLog != nil {
-		recs, _, err := s.auditLog.Page(ctx, auth.AuditFilter{User: u.Username}, "", 20)
-		if err != nil {
-			return nil, err
+		for _, l := range []struct {
+			class string
+			to    *[]auth.AuditRecord
+		}{{auth.AuditHistory, &d.Audit}, {auth.AuditAttempt, &d.Attempts}} {
+			recs, _, err := s.auditLog.Page(ctx, auth.AuditFilter{User: u.Username, Class: l.class}, "", recentEvents)
+			if err != nil {
+				return nil, err
+			}
+			*l.to = append(*l.to, recs...)
 		}
-		d.Audit = append(d.Audit, recs...)
 	}
 	return d, nil
 }
@@ -336,54 +345,6 @@ func (s *consoleSurface) unban(c *gin.Context, admin, u *auth.User) (bool, error
 	}
 	s.audit(c, "admin_unbanned", u.Username, "", "actor", admin.Username, "lifted", lifted)
 	return lifted, nil
-}
-
-// apiAudit is GET /api/admin/audit?user=&event=&ip=&since=&until=&cursor=:
-// a page of the kept audit trail, newest first; with Accept:
-// application/x-ndjson, one record per line (the cursor of the next page
-// in the Audit-Next-Cursor header).
-func (s *consoleSurface) apiAudit(c *gin.Context) {
-	if _, err := s.admin(c); err != nil {
-		s.apiFail(c, err)
-		return
-	}
-	f := auth.AuditFilter{User: c.Query("user"), Event: c.Query("event"), IP: c.Query("ip")}
-	for _, p := range []struct {
-		name string
-		to   *time.Time
-	}{{"since", &f.Since}, {"until", &f.Until}} {
-		if v := c.Query(p.name); v != "" {
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				s.apiFail(c, auth.FieldProblem(p.name, "field.time.format", "Give a time like 2026-12-04T10:00:00Z."))
-				return
-			}
-			*p.to = t
-		}
-	}
-	limit := adminPageSize
-	if n, err := strconv.Atoi(c.Query("limit")); err == nil && n > 0 {
-		limit = min(n, 1000)
-	}
-	recs, next, err := s.auditLog.Page(c.Request.Context(), f, c.Query("cursor"), limit)
-	if err != nil {
-		s.apiFail(c, err)
-		return
-	}
-	noStore(c)
-	if slices.Contains(strings.Split(c.GetHeader("Accept"), ","), "application/x-ndjson") {
-		c.Header("Content-Type", "application/x-ndjson")
-		c.Header("Audit-Next-Cursor", next)
-		c.Status(http.StatusOK)
-		enc := json.NewEncoder(c.Writer)
-		for _, r := range recs {
-			if err := enc.Encode(r); err != nil {
-				return // the client went away
-			}
-		}
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"events": orEmpty(recs), "next": next})
 }
 
 // orEmpty makes a nil list an empty one, for JSON.

@@ -14,14 +14,15 @@ import (
 
 // adminPage is what the console's pages show.
 type adminPage struct {
-	Me       string        // the administrator
-	Query    string        // the search typed
-	Users    []userView    // search results
-	Next     string        // cursor of the next page of users
-	Detail   *userDetail   // one account
-	Sessions []sessionView // its sessions, with device names
-	Audit    []auth.AuditRecord
-	Issued   string // a one-time code just issued, shown once
+	Me       string             // the administrator
+	Query    string             // the search typed
+	Users    []userView         // search results
+	Next     string             // cursor of the next page of users
+	Detail   *userDetail        // one account
+	Sessions []sessionView      // its sessions, with device names
+	Audit    []auth.AuditRecord // the newest of the history
+	Attempts []auth.AuditRecord // the newest attempts, apart
+	Issued   string             // a one-time code just issued, shown once
 	IssuedTo string
 	CanEdit  bool             // accounts can be changed (users.backend: redis)
 	Budget   []auth.BudgetUse // otp.budget's current windows
@@ -79,7 +80,11 @@ func (s *consoleSurface) renderHome(c *gin.Context, me *auth.User, d pageData, s
 		s.fail(c, err)
 		return
 	}
-	if a.Audit, _, err = s.auditLog.Page(c.Request.Context(), auth.AuditFilter{}, "", 20); err != nil {
+	if a.Audit, _, err = s.auditLog.Page(c.Request.Context(), auth.AuditFilter{Class: auth.AuditHistory}, "", recentEvents); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if a.Attempts, _, err = s.auditLog.Page(c.Request.Context(), auth.AuditFilter{Class: auth.AuditAttempt}, "", recentEvents); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -146,7 +151,7 @@ func (s *consoleSurface) renderUserStatus(c *gin.Context, me *auth.User, status 
 	}
 	d := s.page("admin.user_title")
 	_, canEdit := s.registry.(accountEditor)
-	a := &adminPage{Me: me.Username, Detail: detail, Audit: detail.Audit, Issued: issued, IssuedTo: detail.User.Username, CanEdit: canEdit, Link: link, LinkFor: detail.User.Username}
+	a := &adminPage{Me: me.Username, Detail: detail, Audit: detail.Audit, Attempts: detail.Attempts, Issued: issued, IssuedTo: detail.User.Username, CanEdit: canEdit, Link: link, LinkFor: detail.User.Username}
 	for _, si := range detail.Sessions {
 		a.Sessions = append(a.Sessions, sessionView{SessionInfo: si, Device: s.deviceName(si.Agent)})
 	}

@@ -53,6 +53,9 @@ type setup struct {
 	sender    auth.Sender        // nil: the console sender writing to h.sms
 	hasher    gateway.Hasher     // nil: testHasher
 	logger    *slog.Logger       // nil: logs are discarded
+	// auditLog builds the kept audit trail; nil: the gateway's own, in
+	// memory (audit.retain).
+	auditLog func(t *testing.T, cfg *config.Config) auth.AuditLog
 	// offerRecovery leaves the seeded accounts as never offered recovery
 	// codes, so their first two-factor sign-in on the portal goes to the
 	// offer; by default they were offered (recovery_test.go tests it).
@@ -121,6 +124,9 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 		}
 		if x.logger != nil {
 			o.logger = x.logger
+		}
+		if x.auditLog != nil {
+			o.auditLog = x.auditLog
 		}
 		o.offerRecovery = o.offerRecovery || x.offerRecovery
 	}
@@ -249,6 +255,9 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 	}
 	if registry != nil {
 		gopts.Registry = registry
+	}
+	if o.auditLog != nil {
+		gopts.AuditLog = o.auditLog(t, cfg)
 	}
 	h.gw, err = gateway.New(gopts)
 	if err != nil {

@@ -87,6 +87,9 @@ type core struct {
 	trusted   []netip.Prefix
 	login     *auth.Login // every login, sign-up, reset and account change
 	auditLog  auth.AuditLog
+	// repeats folds repeated events for the log and the trail
+	// (audit.repeat_window); Server.Run writes their counts.
+	repeats   *auth.AuditRepeats
 	table     atomic.Pointer[table]
 	portal    *portal // the login pages: templates, messages, theme, assets
 	metrics   *metrics
@@ -178,8 +181,10 @@ func New(opts Options) (*Server, error) {
 	}
 	s.auditLog = opts.AuditLog
 	if s.auditLog == nil {
-		s.auditLog = memstore.NewAuditLog(cfg.Audit.Retain.Events, cfg.Audit.Retain.MaxAge, s.clock)
+		r := cfg.Audit.Retain
+		s.auditLog = memstore.NewAuditLog(auth.AuditRetain{History: r.Events, Attempts: r.AttemptEvents, MaxAge: r.MaxAge}, s.clock)
 	}
+	s.repeats = auth.NewAuditRepeats(cfg.Audit.RepeatWindow, 0, s.clock)
 	s.admin = &consoleSurface{core: s.core, regulator: opts.Regulator, recovery: recovery}
 	if st, ok := opts.KV.(auth.Store); ok {
 		s.admin.tokens = auth.NewAdminTokens(st, s.signer.DeriveKey("admin-token"), s.clock)

@@ -167,5 +167,5 @@ func benchKeys(n int) []string {
 }
 
 func TestAuditConformance(t *testing.T) {
-	storetest.RunAudit(t, func(*testing.T) auth.AuditLog { return memstore.NewAuditLog(1000, time.Hour, nil) })
+	storetest.RunAudit(t, func(_ *testing.T, retain auth.AuditRetain) auth.AuditLog { return memstore.NewAuditLog(retain, nil) })
 }

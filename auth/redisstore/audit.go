@@ -14,30 +14,45 @@ import (
 	"github.com/gatehouse-auth/gatehouse/auth"
 )
 
-// AuditLog is an auth.AuditLog on a Redis Stream (docs/contract.md,
-// "Audit trail"): XADD with MAXLEN ~ for the count, and every so often an
-// XTRIM MINID ~ for the age. One key, so one slot in a cluster.
+// AuditLog is an auth.AuditLog on two Redis Streams (docs/contract.md,
+// "Audit trail"): the history under prefix+"audit", the attempts under
+// prefix+"audit:attempts", each with XADD MAXLEN ~ its own count, and
+// every so often an XTRIM MINID ~ for the age. A page merges the two by
+// stream ID. Each stream is one key, so one slot in a cluster; a page
+// reads them with separate commands.
 type AuditLog struct {
 	client    redis.UniversalClient
-	key       string
-	maxLen    int64
+	streams   [2]stream // history, attempts
 	maxAge    time.Duration
 	opTimeout time.Duration
-	appends   atomic.Uint64
+}
+
+// stream is the stream of one class.
+type stream struct {
+	key     string
+	class   string
+	maxLen  int64
+	appends atomic.Uint64
 }
 
 var _ auth.AuditLog = (*AuditLog)(nil)
 
-// trimEvery is how many appends go between two trims by age.
+// trimEvery is how many appends to one stream go between two trims by
+// age.
 const trimEvery = 1000
 
-// NewAuditLog keeps the stream under prefix+"audit", at most maxRecords
-// (approximately) and none older than maxAge.
-func NewAuditLog(client redis.UniversalClient, prefix string, maxRecords int, maxAge, opTimeout time.Duration) *AuditLog {
+// NewAuditLog keeps the history under prefix+"audit", at most
+// retain.History records (approximately), and the attempts under
+// prefix+"audit:attempts", at most retain.Attempts; none older than
+// retain.MaxAge.
+func NewAuditLog(client redis.UniversalClient, prefix string, retain auth.AuditRetain, opTimeout time.Duration) *AuditLog {
 	if opTimeout <= 0 {
 		opTimeout = DefaultOpTimeout
 	}
-	return &AuditLog{client: client, key: prefix + "audit", maxLen: int64(maxRecords), maxAge: maxAge, opTimeout: opTimeout}
+	l := &AuditLog{client: client, maxAge: retain.MaxAge, opTimeout: opTimeout}
+	l.streams[0].key, l.streams[0].class, l.streams[0].maxLen = prefix+"audit", auth.AuditHistory, int64(max(1, retain.History))
+	l.streams[1].key, l.streams[1].class, l.streams[1].maxLen = prefix+"audit:attempts", auth.AuditAttempt, int64(max(1, retain.Attempts))
+	return l
 }
 
 // Append implements auth.AuditLog.
@@ -45,91 +60,232 @@ func (l *AuditLog) Append(ctx context.Context, r auth.AuditRecord) error {
 	if r.Time.IsZero() {
 		r.Time = time.Now()
 	}
+	s := &l.streams[0]
+	if r.Class == auth.AuditAttempt {
+		s = &l.streams[1]
+	}
+	r.Class = "" // the stream says it
 	b, err := json.Marshal(r)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, l.opTimeout)
 	defer cancel()
-	if err := l.client.XAdd(ctx, &redis.XAddArgs{Stream: l.key, MaxLen: l.maxLen, Approx: true, Values: []any{"r", b}}).Err(); err != nil {
+	if err := l.client.XAdd(ctx, &redis.XAddArgs{Stream: s.key, MaxLen: s.maxLen, Approx: true, Values: []any{"r", b}}).Err(); err != nil {
 		return fail("xadd", err)
 	}
-	if l.maxAge > 0 && l.appends.Add(1)%trimEvery == 1 {
+	if l.maxAge > 0 && s.appends.Add(1)%trimEvery == 1 {
 		minID := strconv.FormatInt(time.Now().Add(-l.maxAge).UnixMilli(), 10) + "-0"
-		if err := l.client.XTrimMinIDApprox(ctx, l.key, minID, 0).Err(); err != nil {
+		if err := l.client.XTrimMinIDApprox(ctx, s.key, minID, 0).Err(); err != nil {
 			return fail("xtrim", err)
 		}
 	}
 	return nil
 }
 
-// auditBatch is how many entries one XREVRANGE reads.
-const auditBatch = 500
-
-// Page implements auth.AuditLog: XREVRANGE from the cursor, filtered.
+// Page implements auth.AuditLog: XREVRANGE of each stream asked for, from
+// the cursor, merged newest first and filtered.
 func (l *AuditLog) Page(ctx context.Context, f auth.AuditFilter, cursor string, limit int) ([]auth.AuditRecord, string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 4*l.opTimeout)
-	defer cancel()
-	end := "+"
+	var at auditPos
 	if cursor != "" {
-		if !validStreamID(cursor) {
+		var ok bool
+		if at, ok = parseAuditID(cursor); !ok {
 			return nil, "", auth.ErrInvalidInput
 		}
-		end = "(" + cursor
 	}
+	ctx, cancel := context.WithTimeout(ctx, 4*l.opTimeout)
+	defer cancel()
 	start := "-"
 	if !f.Since.IsZero() {
 		start = strconv.FormatInt(f.Since.UnixMilli(), 10)
 	}
-	if !f.Until.IsZero() && cursor == "" {
-		end = strconv.FormatInt(f.Until.UnixMilli(), 10)
+	var readers []*streamReader
+	for i := range l.streams {
+		s := &l.streams[i]
+		if f.Class != "" && f.Class != s.class {
+			continue
+		}
+		rd := &streamReader{key: s.key, attempts: i == 1, start: start, end: "+"}
+		switch {
+		case cursor != "":
+			rd.end = at.endFor(rd.attempts)
+		case !f.Until.IsZero():
+			rd.end = strconv.FormatInt(f.Until.UnixMilli(), 10)
+		}
+		readers = append(readers, rd)
+	}
+	if err := l.fill(ctx, readers); err != nil {
+		return nil, "", err
 	}
 	var out []auth.AuditRecord
-	read := 0
-	for read < auth.AuditScanLimit {
-		msgs, err := l.client.XRevRangeN(ctx, l.key, end, start, auditBatch).Result()
+	last := ""
+	for read := 0; read < auth.AuditScanLimit; read++ {
+		rd, err := l.newest(ctx, readers)
 		if err != nil {
-			return nil, "", fail("xrevrange", err)
+			return nil, "", err
 		}
-		for _, m := range msgs {
-			read++
-			r, ok := decodeAudit(m)
-			if ok && f.Match(&r) {
-				out = append(out, r)
-				if len(out) == limit {
-					return out, m.ID, nil
-				}
-			}
-			end = "(" + m.ID
-		}
-		if len(msgs) < auditBatch {
+		if rd == nil {
 			return out, "", nil
 		}
+		m := rd.buf[0]
+		rd.buf = rd.buf[1:]
+		r, ok := decodeAudit(m, rd.attempts)
+		last = r.ID
+		if ok && f.Match(&r) {
+			out = append(out, r)
+			if len(out) == limit {
+				return out, last, nil
+			}
+		}
 	}
-	return out, strings.TrimPrefix(end, "("), nil
+	return out, last, nil
+}
+
+// fill reads the first batch of every reader, in one round trip.
+func (l *AuditLog) fill(ctx context.Context, readers []*streamReader) error {
+	if len(readers) == 0 {
+		return nil
+	}
+	pipe := l.client.Pipeline()
+	cmds := make([]*redis.XMessageSliceCmd, len(readers))
+	for i, rd := range readers {
+		cmds[i] = pipe.XRevRangeN(ctx, rd.key, rd.end, rd.start, auditBatch)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fail("xrevrange", err)
+	}
+	for i, rd := range readers {
+		rd.took(cmds[i].Val())
+	}
+	return nil
+}
+
+// newest is the reader whose next entry is the newest in the trail's
+// order (auditPos), reading a reader's next batch when its last one is
+// spent; nil when every reader is done.
+func (l *AuditLog) newest(ctx context.Context, readers []*streamReader) (*streamReader, error) {
+	var best *streamReader
+	var bestPos auditPos
+	for _, rd := range readers {
+		if len(rd.buf) == 0 && !rd.done {
+			msgs, err := l.client.XRevRangeN(ctx, rd.key, rd.end, rd.start, auditBatch).Result()
+			if err != nil {
+				return nil, fail("xrevrange", err)
+			}
+			rd.took(msgs)
+		}
+		if len(rd.buf) == 0 {
+			continue
+		}
+		p, _ := parseAuditID(auditID(rd.buf[0].ID, rd.attempts))
+		if best == nil || p.after(bestPos) {
+			best, bestPos = rd, p
+		}
+	}
+	return best, nil
+}
+
+// auditBatch is how many entries one XREVRANGE reads.
+const auditBatch = 500
+
+// streamReader reads one stream backwards, a batch at a time.
+type streamReader struct {
+	key        string
+	attempts   bool // the attempts' stream
+	start, end string
+	buf        []redis.XMessage // read, not yet merged
+	done       bool             // nothing is left past buf
+}
+
+// took keeps a batch just read and moves the reader's end past it.
+func (rd *streamReader) took(msgs []redis.XMessage) {
+	rd.buf = append(rd.buf, msgs...)
+	if len(msgs) < auditBatch {
+		rd.done = true
+	}
+	if len(msgs) > 0 {
+		rd.end = "(" + msgs[len(msgs)-1].ID
+	}
 }
 
 // decodeAudit reads a stream entry written by Append.
-func decodeAudit(m redis.XMessage) (auth.AuditRecord, bool) {
+func decodeAudit(m redis.XMessage, attempt bool) (auth.AuditRecord, bool) {
 	var r auth.AuditRecord
 	v, ok := m.Values["r"].(string)
-	if !ok || json.Unmarshal([]byte(v), &r) != nil {
-		return r, false
+	ok = ok && json.Unmarshal([]byte(v), &r) == nil
+	r.ID, r.Class = auditID(m.ID, attempt), auth.AuditHistory
+	if attempt {
+		r.Class = auth.AuditAttempt
 	}
-	r.ID = m.ID
-	return r, true
+	return r, ok
 }
 
-// validStreamID reports whether s is a stream id (ms-seq).
-func validStreamID(s string) bool {
-	ms, seq, ok := strings.Cut(s, "-")
-	if !ok {
-		return false
+// attemptTag starts the ID of an attempt's record: the two streams number
+// their entries alike, and the trail's IDs must not clash.
+const attemptTag = "a"
+
+// auditID is the record ID of stream entry id.
+func auditID(id string, attempt bool) string {
+	if attempt {
+		return attemptTag + id
 	}
-	_, err1 := strconv.ParseUint(ms, 10, 64)
-	_, err2 := strconv.ParseUint(seq, 10, 64)
-	return err1 == nil && err2 == nil
+	return id
+}
+
+// auditPos is a record's place in the trail's order: by stream ID, and at
+// the same ID, the history's record after the attempt's.
+type auditPos struct {
+	ms, seq uint64
+	attempt bool
+	id      string // the stream ID
+}
+
+// parseAuditID reads a record ID (a stream ID, "ms-seq", tagged for an
+// attempt).
+func parseAuditID(s string) (auditPos, bool) {
+	p := auditPos{}
+	p.id, p.attempt = strings.CutPrefix(s, attemptTag)
+	ms, seq, ok := strings.Cut(p.id, "-")
+	if !ok {
+		return p, false
+	}
+	var err1, err2 error
+	p.ms, err1 = strconv.ParseUint(ms, 10, 64)
+	p.seq, err2 = strconv.ParseUint(seq, 10, 64)
+	return p, err1 == nil && err2 == nil
+}
+
+// after reports whether p comes after q: is newer in the trail.
+func (p auditPos) after(q auditPos) bool {
+	switch {
+	case p.ms != q.ms:
+		return p.ms > q.ms
+	case p.seq != q.seq:
+		return p.seq > q.seq
+	}
+	return !p.attempt && q.attempt
+}
+
+// endFor is the XREVRANGE end of one stream for the records older than
+// p: an attempt at p's very stream ID is older than a history record
+// there.
+func (p auditPos) endFor(attempts bool) string {
+	if attempts && !p.attempt {
+		return p.id
+	}
+	return "(" + p.id
+}
+
+// AuditIDAfter reports whether the record ID a comes after b, newer in
+// the trail's order (for `gatehouse audit tail -f`); an ID that is not
+// one of this log's comes after none.
+func AuditIDAfter(a, b string) bool {
+	p, ok1 := parseAuditID(a)
+	q, ok2 := parseAuditID(b)
+	return ok1 && ok2 && p.after(q)
 }
 
 // String names the log for messages.
-func (l *AuditLog) String() string { return fmt.Sprintf("redis stream %s", l.key) }
+func (l *AuditLog) String() string {
+	return fmt.Sprintf("redis streams %s and %s", l.streams[0].key, l.streams[1].key)
+}

@@ -403,7 +403,7 @@ func BenchmarkIncr(b *testing.B) {
 func TestAuditConformance(t *testing.T) {
 	addr := testredis.Start(t)
 	var n atomic.Int64
-	storetest.RunAudit(t, func(t *testing.T) auth.AuditLog {
-		return redisstore.NewAuditLog(newClient(t, addr, time.Second), fmt.Sprintf("audit%d:", n.Add(1)), 1000, time.Hour, time.Second)
+	storetest.RunAudit(t, func(t *testing.T, retain auth.AuditRetain) auth.AuditLog {
+		return redisstore.NewAuditLog(newClient(t, addr, time.Second), fmt.Sprintf("audit%d:", n.Add(1)), retain, time.Second)
 	})
 }

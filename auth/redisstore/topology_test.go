@@ -52,6 +52,11 @@ func TestCluster(t *testing.T) {
 		t.Fatalf("client for %d addresses is %T, want a cluster client", len(c.Addrs), client)
 	}
 	conformance(t, client)
+	// The audit trail's two streams live in two slots: a page reads both.
+	var n atomic.Int64
+	storetest.RunAudit(t, func(_ *testing.T, retain auth.AuditRetain) auth.AuditLog {
+		return redisstore.NewAuditLog(client, fmt.Sprintf("audit%d:", n.Add(1)), retain, time.Second)
+	})
 	for i, n := range c.KeysPerNode(t) {
 		if n == 0 {
 			t.Errorf("master %s holds none of the suite's keys", c.Addrs[i])

@@ -12,10 +12,13 @@ import (
 // RunAudit is the conformance suite of auth.AuditLog (docs/contract.md,
 // "Audit trail"): records come back newest first, a page at a time with
 // a cursor that continues exactly where the last page stopped, filtered
-// by user, event and address.
-func RunAudit(t *testing.T, newLog func(t *testing.T) auth.AuditLog) {
+// by user, event, address and class; the history and the attempts are
+// kept under their own caps, merged into one order. newLog makes an
+// empty log keeping what retain says.
+func RunAudit(t *testing.T, newLog func(t *testing.T, retain auth.AuditRetain) auth.AuditLog) {
+	roomy := auth.AuditRetain{History: 1000, Attempts: 1000, MaxAge: time.Hour}
 	t.Run("PagesNewestFirst", func(t *testing.T) {
-		l, ctx := newLog(t), context.Background()
+		l, ctx := newLog(t, roomy), context.Background()
 		base := time.Now().Add(-time.Minute)
 		for i := range 23 {
 			user := "alice"
@@ -64,5 +67,9 @@ func RunAudit(t *testing.T, newLog func(t *testing.T) auth.AuditLog) {
 		if _, _, err := l.Page(ctx, auth.AuditFilter{}, "not a cursor", 5); err == nil {
 			t.Fatal("a malformed cursor was accepted")
 		}
+	})
+	t.Run("ClassesMergeNewestFirst", func(t *testing.T) { auditClassesMerge(t, newLog(t, roomy)) })
+	t.Run("AttemptsCannotPushOutTheHistory", func(t *testing.T) {
+		auditAttemptsApart(t, newLog(t, auth.AuditRetain{History: 10, Attempts: 10, MaxAge: time.Hour}))
 	})
 }

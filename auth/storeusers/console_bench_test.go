@@ -117,7 +117,7 @@ func BenchmarkConsoleLists(b *testing.B) {
 	ctx := context.Background()
 	st := redisstore.New(client, benchPrefix, 5*time.Second)
 	be := New(st, "")
-	audit := redisstore.NewAuditLog(client, benchPrefix, events, 0, 5*time.Second)
+	audit := redisstore.NewAuditLog(client, benchPrefix, auth.AuditRetain{History: events, Attempts: events}, 5*time.Second)
 	rng := rand.New(rand.NewPCG(1, 2))
 	cursor := func() string { return fmt.Sprintf("user%06d", rng.IntN(users)) }
 	var ids []string

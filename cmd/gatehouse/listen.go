@@ -19,12 +19,22 @@ func (a *app) close() {
 	}
 }
 
-// start runs the generation's background work (the users file watcher)
-// until its stop is called or ctx ends.
+// start runs the generation's background work (the users file watcher,
+// the gateway's counts of repeated attempts) until its stop is called or
+// ctx ends. stop returns once the gateway wrote the counts still open.
 func (g *generation) start(ctx context.Context) {
-	ctx, g.stop = context.WithCancel(ctx)
+	ctx, cancel := context.WithCancel(ctx)
 	if g.fileUsers != nil {
 		go g.fileUsers.Run(ctx, 2*time.Second)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		g.gateway.Run(ctx)
+	}()
+	g.stop = func() {
+		cancel()
+		<-done
 	}
 }
 

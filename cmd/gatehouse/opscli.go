@@ -5,12 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/auth/redisstore"
 	"github.com/gatehouse-auth/gatehouse/auth/storeusers"
 	"github.com/gatehouse-auth/gatehouse/config"
 )
@@ -78,10 +77,11 @@ func opsCommand(ctx context.Context, cfg *config.Config, sub string, args []stri
 	return nil
 }
 
-const auditUsage = `Usage: gatehouse audit tail [-c gateway.yaml] [-f] [--user U] [--event E] [-n N]
+const auditUsage = `Usage: gatehouse audit tail [-c gateway.yaml] [-f] [--user U] [--event E] [--class C] [-n N]
 
 Print the newest N (default 20) events of the kept audit trail as JSON
 lines, oldest first; -f keeps printing new ones (store.driver: redis).
+--class history or attempt shows one part of the trail only.
 `
 
 // cmdAudit is `gatehouse audit tail`.
@@ -99,9 +99,14 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	follow := fs.Bool("f", false, "keep printing new events")
 	user := fs.String("user", "", "only this user's events (as subject or actor)")
 	event := fs.String("event", "", "only this event")
+	class := fs.String("class", "", "only this class: history or attempt")
 	n := fs.Int("n", 20, "how many of the newest events to print first")
 	if err := parseFlagsOnly(fs, args[1:]); err != nil {
 		return err
+	}
+	if *class != "" && !auth.AuditClassValid(*class) {
+		_, _ = fmt.Fprintf(stderr, "gatehouse audit tail: --class is history or attempt, not %q\n", *class)
+		return errUsage
 	}
 	cfg, err := loadConfig(configPath(*c))
 	if err != nil {
@@ -114,7 +119,7 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer closeStore()
 	log := redisAuditLog(st, cfg)
-	f := auth.AuditFilter{User: *user, Event: *event}
+	f := auth.AuditFilter{User: *user, Event: *event, Class: *class}
 	recs, _, err := log.Page(ctx, f, "", max(1, *n))
 	if err != nil {
 		return err
@@ -137,7 +142,7 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		for i := len(recs) - 1; i >= 0; i-- {
-			if last == "" || streamAfter(recs[i].ID, last) {
+			if last == "" || redisstore.AuditIDAfter(recs[i].ID, last) {
 				if err := printRecord(stdout, recs[i]); err != nil {
 					return err
 				}
@@ -146,20 +151,6 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	return nil
-}
-
-// streamAfter reports whether stream id a comes after b ("ms-seq").
-func streamAfter(a, b string) bool {
-	am, as, _ := strings.Cut(a, "-")
-	bm, bs, _ := strings.Cut(b, "-")
-	ai, _ := strconv.ParseUint(am, 10, 64)
-	bi, _ := strconv.ParseUint(bm, 10, 64)
-	if ai != bi {
-		return ai > bi
-	}
-	an, _ := strconv.ParseUint(as, 10, 64)
-	bn, _ := strconv.ParseUint(bs, 10, 64)
-	return an > bn
 }
 
 // deleteCommand is `gatehouse user delete USERNAME`: the console's delete

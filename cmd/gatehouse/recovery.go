@@ -137,7 +137,13 @@ func (d *ops) audit(ctx context.Context, event, user string) {
 
 // redisAuditLog is the audit trail of the configured store.
 func redisAuditLog(st *redisstore.Store, cfg *config.Config) auth.AuditLog {
-	return redisstore.NewAuditLog(st.Client(), cfg.Store.KeyPrefix, cfg.Audit.Retain.Events, cfg.Audit.Retain.MaxAge, cfg.Store.Redis.OpTimeout)
+	return redisstore.NewAuditLog(st.Client(), cfg.Store.KeyPrefix, auditRetain(cfg), cfg.Store.Redis.OpTimeout)
+}
+
+// auditRetain is audit.retain (docs/contract.md, "Audit trail").
+func auditRetain(cfg *config.Config) auth.AuditRetain {
+	r := cfg.Audit.Retain
+	return auth.AuditRetain{History: r.Events, Attempts: r.AttemptEvents, MaxAge: r.MaxAge}
 }
 
 // printRecord writes r as one JSON line.

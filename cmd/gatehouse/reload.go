@@ -149,7 +149,8 @@ func problemList(err error) []string {
 
 // keepRestartOnly returns a copy of next with the running values of the
 // settings a reload cannot change (listeners, TLS on or off, HTTP server
-// timeouts other than shutdown, the hash worker, the store), and logs
+// timeouts other than shutdown, the hash worker, the store, the audit
+// trail's caps), and logs
 // those that differed. next itself is not changed.
 func (a *app) keepRestartOnly(next *config.Config) *config.Config {
 	run := a.cfg
@@ -174,6 +175,8 @@ func (a *app) keepRestartOnly(next *config.Config) *config.Config {
 	})
 	keep("hashing.worker", cfg.Hashing.Worker != run.Hashing.Worker, func() { cfg.Hashing.Worker = run.Hashing.Worker })
 	keep("store", !reflect.DeepEqual(cfg.Store, run.Store), func() { cfg.Store = run.Store })
+	// The trail lives as long as the process (app.audit), built with these.
+	keep("audit.retain", cfg.Audit.Retain != run.Audit.Retain, func() { cfg.Audit.Retain = run.Audit.Retain })
 	if len(keys) > 0 {
 		a.log.Warn("configuration changes that need a restart are not applied", "keys", strings.Join(keys, ", "))
 	}

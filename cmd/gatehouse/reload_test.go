@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/config"
 )
 
 // reloadWorld is a configuration file for serve, with its users and key.
@@ -153,5 +154,24 @@ func TestReloadInProcess(t *testing.T) {
 	}
 	if !bytes.Contains([]byte(logs.String()), []byte(`"keys":"store"`)) {
 		t.Errorf("the restart-only warning does not name store:\n%s", logs.String())
+	}
+}
+
+// TestReloadKeepsTheAuditCaps: the kept trail is built once, with
+// audit.retain (app.audit); a reload that changes the caps says they
+// need a restart rather than seeming to apply them.
+func TestReloadKeepsTheAuditCaps(t *testing.T) {
+	var logs bytes.Buffer
+	run := config.Default()
+	a := &app{cfg: run, log: slog.New(slog.NewTextHandler(&logs, nil))}
+	next := config.Default()
+	next.Audit.Retain.AttemptEvents = 10
+	next.Audit.Retain.Events = 20
+	got := a.keepRestartOnly(next)
+	if got.Audit.Retain != run.Audit.Retain {
+		t.Errorf("audit.retain after the reload: %+v, want the running %+v", got.Audit.Retain, run.Audit.Retain)
+	}
+	if !strings.Contains(logs.String(), "audit.retain") {
+		t.Errorf("no restart-only warning naming audit.retain:\n%s", logs.String())
 	}
 }

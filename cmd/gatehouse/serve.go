@@ -74,7 +74,7 @@ type generation struct {
 	accounts  *storeusers.Backend // nil with the file backend
 	gateway   *gateway.Server
 	cert      *tls.Certificate // server.tls, nil without TLS
-	stop      context.CancelFunc
+	stop      func()           // ends what start runs, once the gateway's Run returned
 }
 
 // overrides replace parts of the configuration-driven build (the demo and
@@ -182,7 +182,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 			a.closers = append(a.closers, journal.Watch(ctx, client))
 		}
 		rs := redisstore.New(client, cfg.Store.KeyPrefix, cfg.Store.Redis.OpTimeout).WithJournal(journal)
-		a.audit = redisstore.NewAuditLog(client, cfg.Store.KeyPrefix, cfg.Audit.Retain.Events, cfg.Audit.Retain.MaxAge, cfg.Store.Redis.OpTimeout)
+		a.audit = redisstore.NewAuditLog(client, cfg.Store.KeyPrefix, auditRetain(cfg), cfg.Store.Redis.OpTimeout)
 		cached, closeCache, err := withClientCache(rs, cfg.Store.Redis, a.registry, log)
 		if err != nil {
 			return nil, err
@@ -200,7 +200,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 		cancel()
 	default:
 		store = memstore.New(auth.SystemClock{})
-		a.audit = memstore.NewAuditLog(cfg.Audit.Retain.Events, cfg.Audit.Retain.MaxAge, auth.SystemClock{})
+		a.audit = memstore.NewAuditLog(auditRetain(cfg), auth.SystemClock{})
 	}
 	if a.store, err = instrumented.NewStore(store, a.registry); err != nil {
 		return nil, err
