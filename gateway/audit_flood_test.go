@@ -98,8 +98,8 @@ func outsiderFloods(t *testing.T, opts ...setup) (*harness, *client) {
 	// an administrator's action.
 	victim := h.newClient(t)
 	victim.signIn(crmHost, bob)
-	victim.form(appHost, "/account/password", url.Values{"current": {bob.password}, "password": {"a fresh long passphrase"}}).wantStatus(t, http.StatusSeeOther)
-	admin.api(appHost, "admin/users/bob/reveal-phone", map[string]string{}).wantStatus(t, http.StatusOK)
+	victim.form(authHost, "/account/password", url.Values{"current": {bob.password}, "password": {"a fresh long passphrase"}}).wantStatus(t, http.StatusSeeOther)
+	admin.api(authHost, "admin/users/bob/reveal-phone", map[string]string{}).wantStatus(t, http.StatusOK)
 
 	// The flood: wrong passwords for an account and for names no account
 	// has, until the client is banned, then refused; four times the cap.
@@ -191,7 +191,7 @@ func TestAttemptsApartOnTheConsole(t *testing.T) {
 		t.Error("bob's page lists none of the attempts against him")
 	}
 
-	home := admin.browse(appHost, prefix+"/admin/")
+	home := admin.browse(authHost, prefix+"/admin/")
 	home.wantStatus(t, http.StatusOK)
 	page := string(home.body)
 	audit, rest, ok := strings.Cut(page, `id="attempts"`)

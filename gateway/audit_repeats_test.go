@@ -147,7 +147,7 @@ func TestAnAccountsRepeatsAreCountedToo(t *testing.T) {
 		h.newClient(t).login(appHost, bob).wantStatus(t, http.StatusOK)
 	}
 	for range 3 {
-		admin.api(appHost, "admin/users/bob/reveal-phone", map[string]string{}).wantStatus(t, http.StatusOK)
+		admin.api(authHost, "admin/users/bob/reveal-phone", map[string]string{}).wantStatus(t, http.StatusOK)
 	}
 	h.clock.Advance(h.cfg.Audit.RepeatWindow)
 	h.newClient(t).login(appHost, bob).wantStatus(t, http.StatusOK)
