@@ -30,6 +30,11 @@ func TestAuditRepeats(t *testing.T) {
 	other := refused("192.0.2.7")
 	other.Attrs = map[string]string{"reason": "locked"}
 	history := &auth.AuditRecord{Event: "login_succeeded", Class: auth.AuditHistory, User: "bob", IP: "192.0.2.7", Attrs: map[string]string{"methods": "hwk"}}
+	// A code sent on a number alone (an attempt) and one sent after the
+	// right password (history) are alike but for their class: the second
+	// must not be hidden in the first's window, kept as an attempt.
+	sentOnNumber := &auth.AuditRecord{Event: "otp_sent", Class: auth.AuditAttempt, User: "bob", IP: "192.0.2.7", Phone: "+1 ••• ••• 0100"}
+	sentAfterPassword := &auth.AuditRecord{Event: "otp_sent", Class: auth.AuditHistory, User: "bob", IP: "192.0.2.7", Phone: "+1 ••• ••• 0100"}
 	adminAction := &auth.AuditRecord{Event: "admin_sessions_revoked", Class: auth.AuditHistory, User: "bob", IP: "192.0.2.9", Actor: "alice"}
 	tests := []struct {
 		name  string
@@ -65,6 +70,11 @@ func TestAuditRepeats(t *testing.T) {
 			{0, adminAction, false, nil},
 			{0, adminAction, false, nil},
 			{window, nil, false, []string{"login_succeeded bob 192.0.2.7 1"}},
+		}},
+		{"an attempt and the history of one event are two sources", []step{
+			{0, sentOnNumber, false, nil},
+			{time.Second, sentAfterPassword, false, nil},
+			{window, nil, false, nil},
 		}},
 		{"an IPv6 client's /64 is one source", []step{
 			{0, refused("2001:db8:1:2::1"), false, nil},
