@@ -16,9 +16,9 @@ const DefaultAuditRepeatSources = 10_000
 
 // AuditRepeats folds repeated events (docs/contract.md, "Audit trail"):
 // an event just like one recorded less than a window ago (the same
-// event, user, client network, phone and attributes) is counted rather
-// than recorded, and when the window ends one record says how many there
-// were. A banned client hammering the gateway, or an account repeating
+// class, event, user, client network, phone and attributes) is counted
+// rather than recorded, and when the window ends one record says how
+// many there were. A banned client hammering the gateway, or an account repeating
 // one step (a passkey sign-in, an enrolment started), thus writes one
 // record a window, to the trail and to the log, not one a request. An
 // administrator's action (a record with an actor) is never folded. It
@@ -167,10 +167,13 @@ func (p *repeat) summary(now time.Time) AuditSummary {
 
 // repeatKey names r's source: what two records must share to be one
 // event repeated. A client's IPv6 addresses count as its /64, as
-// regulation counts them.
+// regulation counts them. The class is part of it: an event of the
+// history is never kept in the window of an attempt alike but for it
+// (a code sent after the password, after one sent on the number alone),
+// where the attempts' flood would push it out.
 func repeatKey(r *AuditRecord) string {
 	var b strings.Builder
-	for _, s := range []string{r.Event, r.User, clientNet(r.IP), r.Phone, r.Actor} {
+	for _, s := range []string{r.Class, r.Event, r.User, clientNet(r.IP), r.Phone, r.Actor} {
 		b.WriteString(s)
 		b.WriteByte(0)
 	}
