@@ -85,11 +85,22 @@ func (s *core) rdOnHost(r *http.Request) string {
 	if !q.Has("rd") && r.URL.Path == s.prefix+"/account" {
 		rd = "/" // the account page links back to the app at / of its host
 	}
-	if !strings.HasPrefix(rd, "/") || strings.HasPrefix(rd, "//") || strings.HasPrefix(rd, "/\\") {
+	u, ok := s.urlOnHost(r, rd)
+	if !ok {
 		return r.URL.RawQuery
 	}
-	q.Set("rd", s.publicURL.Scheme+"://"+r.Host+rd)
+	q.Set("rd", u)
 	return q.Encode()
+}
+
+// urlOnHost is rd, a path of r's host, made a URL of that host, for a
+// page on public_url's origin to lead back there; ok is false for an rd
+// that is no such path (a URL, "//host", "/\host"), to be kept as it came.
+func (s *core) urlOnHost(r *http.Request, rd string) (string, bool) {
+	if !strings.HasPrefix(rd, "/") || strings.HasPrefix(rd, "//") || strings.HasPrefix(rd, "/\\") {
+		return "", false
+	}
+	return s.publicURL.Scheme + "://" + r.Host + rd, true
 }
 
 // accountLink is where a page served for r links to the account page:
@@ -109,8 +120,8 @@ func (s *core) accountAfter(r *http.Request, q url.Values) string {
 	if s.onPortalOrigin(r) {
 		return s.prefix + "/account?" + q.Encode()
 	}
-	if rd := q.Get("rd"); strings.HasPrefix(rd, "/") && !strings.HasPrefix(rd, "//") && !strings.HasPrefix(rd, "/\\") {
-		q.Set("rd", s.publicURL.Scheme+"://"+r.Host+rd)
+	if u, ok := s.urlOnHost(r, q.Get("rd")); ok {
+		q.Set("rd", u)
 	}
 	return s.portalURL(s.prefix+"/account", q.Encode())
 }
