@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/auth/redisstore"
 	"github.com/gatehouse-auth/gatehouse/config"
 	"github.com/gatehouse-auth/gatehouse/internal/testredis"
@@ -224,5 +225,36 @@ func TestJournalReplayedIndexesExpire(t *testing.T) {
 		if err != nil || d < 59*time.Minute || d > time.Hour {
 			t.Errorf("PTTL %s after the replay = %v, %v; want about an hour (-1ns: it never expires)", key, d, err)
 		}
+	}
+}
+
+// TestJournalReplaysCredentialIDClaims: a passkey's credential id
+// entered for its account ("pk:c:", written if absent) and lost by a
+// failover is written again, as the account record that says its ids are
+// entered is (docs/contract.md, "Failover durability"): lost, the id
+// would be free for another account for good.
+func TestJournalReplaysCredentialIDClaims(t *testing.T) {
+	ctx := context.Background()
+	oldAddr, newAddr := testredis.Start(t), testredis.Start(t)
+	j := redisstore.NewJournal(time.Minute, 0, nil)
+	client := func(addr string) redis.UniversalClient {
+		c, err := redisstore.NewClient(config.Redis{Addrs: []string{addr}, DialTimeout: time.Second, OpTimeout: time.Second}, redisstore.WithReplay(j))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		return c
+	}
+	st := redisstore.New(client(oldAddr), "p:", time.Second).WithJournal(j)
+	if ok, err := st.SetNX(ctx, "pk:c:0123", []byte("alice"), auth.Forever); err != nil || !ok {
+		t.Fatalf("claim: %v, %v", ok, err)
+	}
+	raw := newClient(t, newAddr, time.Second) // the promoted replica, which never had it
+	nst := redisstore.New(client(newAddr), "p:", time.Second).WithJournal(j)
+	if _, err := nst.Get(ctx, "pk:other"); !errors.Is(err, auth.ErrNotFound) {
+		t.Fatal(err)
+	}
+	if got, err := raw.Get(ctx, "p:pk:c:0123").Result(); err != nil || got != "alice" {
+		t.Errorf("the claim after the failover: %q, %v; want alice's", got, err)
 	}
 }
