@@ -61,6 +61,13 @@ func ClassOf(key string) KeyClass {
 		// A claimed time step of an authenticator app: lost, the code
 		// would work again within its window; replayed if absent.
 		return KeyBan
+	case strings.HasPrefix(key, "pk:c:"):
+		// The account a passkey's credential id is entered for, written
+		// only if absent: lost, the id would be free for another account
+		// for good (the account's record says its ids are entered);
+		// replayed if absent. A release lost brings the claim back:
+		// stricter, and the account's own next registration takes it.
+		return KeyBan
 	case strings.HasPrefix(key, "pkc:"):
 		// A passkey ceremony's challenge: deleted when answered, so a
 		// lost delete would let the same answer in again.

@@ -31,7 +31,7 @@ func TestClassOf(t *testing.T) {
 		"totp:abc":                    auth.KeyRevocable,
 		"pk:abc":                      auth.KeyRecord,
 		"pk:h:0123abcd":               auth.KeyRecord,
-		"pk:c:0123abcd":               auth.KeyRecord,
+		"pk:c:0123abcd":               auth.KeyBan, // written if absent
 		"pkc:0123abcd":                auth.KeyRevocable,
 		"passkey:ip:abc":              auth.KeyOther,
 		"reg:n:u:abc":                 auth.KeyOther,
