@@ -316,10 +316,7 @@ func (p *Passkeys) FinishRegistration(ctx context.Context, sessionID string, u *
 	if err != nil {
 		return Passkey{}, fmt.Errorf("%w: %w", ErrPasskeyInvalid, err)
 	}
-	var (
-		k       storedKey
-		claimed []byte // the id entered for u, released if the key is not saved
-	)
+	var k storedKey
 	err = p.update(ctx, u.Username, func(rec *passkeyRecord) error {
 		switch {
 		case len(rec.Handle) == 0:
@@ -346,15 +343,15 @@ func (p *Passkeys) FinishRegistration(ctx context.Context, sessionID string, u *
 		case !mine:
 			return ErrPasskeyRegistered // another account's
 		}
-		claimed = cred.ID
+		if err := p.kv.Set(ctx, handleKey(rec.Handle), []byte(u.Username), Forever); err != nil {
+			p.release(ctx, u.Username, cred.ID) // under the lock, as update releases
+			return err
+		}
 		k = storedKey{Name: PasskeyName(name, len(rec.Keys)+1), Created: p.clock.Now().Unix(), Cred: *cred}
 		rec.Keys = append(rec.Keys, k)
-		return p.kv.Set(ctx, handleKey(rec.Handle), []byte(u.Username), Forever)
+		return nil
 	})
 	if err != nil {
-		if claimed != nil {
-			p.release(ctx, u.Username, claimed)
-		}
 		return Passkey{}, err
 	}
 	return k.view(), nil

@@ -54,12 +54,23 @@ func (p *Passkeys) update(ctx context.Context, user string, f func(*passkeyRecor
 	if err := f(rec); err != nil {
 		return err
 	}
+	// The ids f entered for keys it added are released, still under the
+	// lock, when the record is not saved: released after it, the entry
+	// of the same id added again meanwhile would go.
+	added := make([][]byte, 0, 1)
+	for _, k := range rec.Keys {
+		if !slices.ContainsFunc(had, func(id []byte) bool { return bytes.Equal(k.Cred.ID, id) }) {
+			added = append(added, k.Cred.ID)
+		}
+	}
 	if !rec.Claimed {
 		if err := p.claimAll(ctx, user, rec); err != nil {
+			p.release(ctx, user, added...)
 			return err
 		}
 	}
 	if err := p.save(ctx, user, rec); err != nil {
+		p.release(ctx, user, added...)
 		return err
 	}
 	p.release(ctx, user, slices.DeleteFunc(had, func(id []byte) bool {
