@@ -3,8 +3,9 @@
 // JSON), forward-auth endpoints and the admin listener. It holds no
 // authentication logic of its own; that lives in package auth.
 //
-// Files are split by concern: server.go wires the gin engine, routes.go
-// matches requests, policy.go decides, headers.go strips and sets identity
+// Files are split by concern: server.go builds the server and its
+// surfaces, engine.go the gin engine and its routes, routes.go matches
+// requests, policy.go decides, headers.go strips and sets identity
 // headers, proxy.go forwards, authz.go and forwardauth.go answer front
 // doors' forward-auth checks (original.go reads what they ask about),
 // portal.go and api.go serve the login flows, redirect.go validates rd
