@@ -351,51 +351,6 @@ func (m *Sessions) MaxAge(s *Session) time.Duration {
 	return s.ExpiresAt().Sub(m.clock.Now()).Round(time.Second)
 }
 
-func (m *Sessions) ttl(s *Session, now time.Time) time.Duration {
-	left := time.Unix(s.Expires, 0).Sub(now)
-	if !s.Remember && m.cfg.IdleTimeout > 0 && m.cfg.IdleTimeout < left {
-		left = m.cfg.IdleTimeout
-	}
-	if left < time.Second {
-		left = time.Second
-	}
-	return left
-}
-
-func (m *Sessions) refreshDue(key string, now time.Time) bool {
-	n, k := now.UnixNano(), m.memoKey(key) // hashed before taking the lock every check takes
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if next, ok := m.refreshed[k]; ok && n < next {
-		return false
-	}
-	m.refreshed[k] = n + int64(m.cfg.IdleTimeout/10)
-	m.sweepLocked(n)
-	return true
-}
-
-func (m *Sessions) markRefreshed(key string, now time.Time) {
-	n, k := now.UnixNano(), m.memoKey(key)
-	m.mu.Lock()
-	m.refreshed[k] = n + int64(m.cfg.IdleTimeout/10)
-	m.sweepLocked(n)
-	m.mu.Unlock()
-}
-
-// sweepLocked drops memo entries that are due anyway, at most once per
-// refresh interval, so the map stays the size of the active sessions.
-func (m *Sessions) sweepLocked(now int64) {
-	if now < m.sweepAt {
-		return
-	}
-	m.sweepAt = now + int64(m.cfg.IdleTimeout/10)
-	for k, next := range m.refreshed {
-		if next <= now {
-			delete(m.refreshed, k)
-		}
-	}
-}
-
 // SessionKeyPrefix starts the store key of every session: a store may
 // treat keys under it specially (redisstore caches their reads).
 const SessionKeyPrefix = "s:"

@@ -1,0 +1,55 @@
+package auth
+
+// Who a login step comes from, and what the login service tells its
+// observer: audit events and counts (docs/contract.md, "Logs and audit").
+
+import "context"
+
+// Client is who a login step comes from: the address (from trusted hops
+// only) and the user agent, kept on the session for the account page.
+type Client struct {
+	IP        string // client address, as the trusted hops give it
+	UserAgent string // User-Agent header as sent
+	// Origin is the origin (scheme://host[:port]) of the page that sent
+	// the request, where the gateway knows it: passkey ceremonies are
+	// bound to it ("" starts none).
+	Origin string
+}
+
+// Event is an audit event of the login service (docs/contract.md, "Logs
+// and audit"). Phone is in E.164; whoever records it masks it.
+type Event struct {
+	Name  string // login_failed, login_succeeded, otp_sent, …
+	User  string // the account, "" when unknown
+	Phone string // E.164, "" when none
+	Attrs []any  // key/value pairs: reason, methods, purpose, …
+	// Err is the error the event is about, if any: the observer names it
+	// as the event's reason, with the code clients see for it.
+	Err error
+	// Attempt says the client proved nothing for it (a code sent on a
+	// name or number alone, a ban of an address): the trail keeps it
+	// with the attempts, apart from the history (AuditClassOf).
+	Attempt bool
+}
+
+// Observer receives the login service's audit events and counts: the
+// gateway logs and counts them. Every method must be cheap and safe for
+// concurrent use.
+type Observer interface {
+	// Audit records an audit event of client c.
+	Audit(ctx context.Context, c Client, e Event)
+	// Password counts a password step: "password" (accepted) or "failed".
+	Password(result string)
+	// Code counts a code event: "sent", "failed" or "verified".
+	Code(event string)
+	// Ban counts a new ban or lock.
+	Ban()
+}
+
+// noObserver records nothing.
+type noObserver struct{}
+
+func (noObserver) Audit(context.Context, Client, Event) {}
+func (noObserver) Password(string)                      {}
+func (noObserver) Code(string)                          {}
+func (noObserver) Ban()                                 {}
