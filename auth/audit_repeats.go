@@ -23,17 +23,22 @@ const DefaultAuditRepeatSources = 10_000
 // record a window, to the trail and to the log, not one a request. An
 // administrator's action (a record with an actor) is never folded. It
 // follows at most a fixed number of sources at once; past that, an event
-// of a new source is recorded as it comes. Safe for concurrent use; a
-// nil *AuditRepeats folds nothing.
+// of a new source is recorded as it comes. It also keeps each account to
+// its share of the history (AuditShare, audit_share.go). Safe for
+// concurrent use; a nil *AuditRepeats folds nothing.
 type AuditRepeats struct {
 	window  time.Duration
 	sources int
 	clock   Clock
+	share   AuditShare
 
-	mu     sync.Mutex
-	open   map[string]*list.Element // of *repeat, by repeatKey
-	order  *list.List               // of *repeat, by window start, oldest first
-	closed bool
+	mu       sync.Mutex
+	open     map[string]*list.Element // of *repeat, by repeatKey
+	order    *list.List               // of *repeat, by window start, oldest first
+	accounts map[string]*list.Element // of *accountShare, by user
+	byStart  *list.List               // of *accountShare, by window start, oldest first
+	pending  []AuditSummary           // of accounts forgotten for the bound
+	closed   bool
 }
 
 // repeat is one source's window.
@@ -54,24 +59,27 @@ type AuditSummary struct {
 	RequestID string
 }
 
-// NewAuditRepeats folds repeats within window (0 folds nothing),
-// following at most sources sources at once (DefaultAuditRepeatSources
-// when not positive).
-func NewAuditRepeats(window time.Duration, sources int, clock Clock) *AuditRepeats {
+// NewAuditRepeats folds repeats within window (0 folds nothing) and
+// keeps each account to share (the zero AuditShare keeps none), following
+// at most sources sources, and as many accounts, at once
+// (DefaultAuditRepeatSources when not positive).
+func NewAuditRepeats(window time.Duration, share AuditShare, sources int, clock Clock) *AuditRepeats {
 	if sources <= 0 {
 		sources = DefaultAuditRepeatSources
 	}
 	if clock == nil {
 		clock = SystemClock{}
 	}
-	return &AuditRepeats{window: window, sources: sources, clock: clock, open: map[string]*list.Element{}, order: list.New()}
+	return &AuditRepeats{window: window, sources: sources, clock: clock, share: share,
+		open: map[string]*list.Element{}, order: list.New(), accounts: map[string]*list.Element{}, byStart: list.New()}
 }
 
 // Fold reports whether r, an event of the request requestID, repeats one
-// recorded less than a window ago: it is then counted for its window's
-// AuditSummary, and must be neither recorded nor logged.
+// recorded less than a window ago, or is of an account past its share of
+// the history: it is then counted for an AuditSummary, and must be
+// neither recorded nor logged.
 func (a *AuditRepeats) Fold(r *AuditRecord, requestID string) bool {
-	if a == nil || a.window <= 0 || r.Actor != "" {
+	if a == nil || r.Actor != "" || (a.window <= 0 && !a.shared(r)) {
 		return false
 	}
 	key := repeatKey(r)
@@ -81,7 +89,7 @@ func (a *AuditRepeats) Fold(r *AuditRecord, requestID string) bool {
 	if a.closed {
 		return false
 	}
-	if e, ok := a.open[key]; ok {
+	if e, ok := a.open[key]; ok && a.window > 0 {
 		p := e.Value.(*repeat)
 		if p.n == 0 {
 			p.from = now
@@ -91,7 +99,11 @@ func (a *AuditRepeats) Fold(r *AuditRecord, requestID string) bool {
 		p.mixed = p.mixed || r.IP != p.first.IP
 		return true
 	}
-	if len(a.open) < a.sources {
+	// Recorded, unless its account is past its share: then counted.
+	if a.shared(r) && a.charge(r, 1, now, now, requestID, now) {
+		return true
+	}
+	if a.window > 0 && len(a.open) < a.sources {
 		first := *r
 		first.Attrs = maps.Clone(r.Attrs)
 		a.open[key] = a.order.PushBack(&repeat{key: key, first: first, start: now})
@@ -120,11 +132,21 @@ func (a *AuditRepeats) Due() []AuditSummary {
 			delete(a.open, p.key)
 			continue
 		}
-		out = append(out, p.summary(now))
+		out = a.appendRepeats(out, p, now)
 		p.start, p.n, p.mixed = now, 0, false
 		a.order.MoveToBack(e)
 	}
-	return out
+	return append(out, a.dueShares(now)...)
+}
+
+// appendRepeats appends the summary of p's window at now to out, unless
+// its account is past its share: then its repeats are counted there.
+func (a *AuditRepeats) appendRepeats(out []AuditSummary, p *repeat, now time.Time) []AuditSummary {
+	sum := p.summary(now)
+	if a.shared(&sum.Record) && a.charge(&sum.Record, p.n, p.from, p.to, p.requestID, now) {
+		return out
+	}
+	return append(out, sum)
 }
 
 // Close returns the summaries of every window with repeats in it, ended
@@ -139,10 +161,17 @@ func (a *AuditRepeats) Close() []AuditSummary {
 	var out []AuditSummary
 	for e := a.order.Front(); e != nil; e = e.Next() {
 		if p := e.Value.(*repeat); p.n > 0 {
-			out = append(out, p.summary(now))
+			out = a.appendRepeats(out, p, now)
+		}
+	}
+	out = append(out, a.pending...)
+	for e := a.byStart.Front(); e != nil; e = e.Next() {
+		if s := e.Value.(*accountShare); s.n > 0 {
+			out = append(out, s.summary(now))
 		}
 	}
 	a.open, a.order, a.closed = map[string]*list.Element{}, list.New(), true
+	a.accounts, a.byStart, a.pending = map[string]*list.Element{}, list.New(), nil
 	return out
 }
 

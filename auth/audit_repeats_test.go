@@ -86,7 +86,7 @@ func TestAuditRepeats(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clock := storetest.NewClock(time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC))
-			a := auth.NewAuditRepeats(window, 0, clock)
+			a := auth.NewAuditRepeats(window, auth.AuditShare{}, 0, clock)
 			for i, s := range tt.steps {
 				clock.Advance(s.advance)
 				if s.rec != nil {
@@ -116,7 +116,7 @@ func TestAuditRepeats(t *testing.T) {
 // AuditRepeats fold nothing.
 func TestAuditRepeatsBounded(t *testing.T) {
 	clock := storetest.NewClock(time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC))
-	a := auth.NewAuditRepeats(time.Minute, 2, clock)
+	a := auth.NewAuditRepeats(time.Minute, auth.AuditShare{}, 2, clock)
 	for _, ip := range []string{"192.0.2.1", "192.0.2.2", "192.0.2.3"} {
 		if a.Fold(refused(ip), "r") {
 			t.Fatalf("the first attempt of %s was folded", ip)
@@ -135,7 +135,7 @@ func TestAuditRepeatsBounded(t *testing.T) {
 	if a.Fold(refused("192.0.2.1"), "r") || len(a.Due()) != 0 || len(a.Close()) != 0 {
 		t.Error("a closed AuditRepeats still folds")
 	}
-	if auth.NewAuditRepeats(0, 0, clock).Fold(refused("192.0.2.1"), "r") {
+	if auth.NewAuditRepeats(0, auth.AuditShare{}, 0, clock).Fold(refused("192.0.2.1"), "r") {
 		t.Error("a zero window folded")
 	}
 	var none *auth.AuditRepeats

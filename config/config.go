@@ -60,6 +60,18 @@ type Audit struct {
 	// many ending each window; 0 records every one (docs/contract.md,
 	// "Audit trail").
 	RepeatWindow time.Duration `yaml:"repeat_window"`
+	// AccountShare is how much of the history one account may write one
+	// record at a time (docs/contract.md, "Audit trail").
+	AccountShare AuditAccountShare `yaml:"account_share"`
+}
+
+// AuditAccountShare bounds one account's records of the history (an
+// administrator's actions aside): Events a Window are recorded one by
+// one, the rest of the window counted in one record; Events 0 records
+// every one (docs/contract.md, "Audit trail").
+type AuditAccountShare struct {
+	Events int           `yaml:"events"`
+	Window time.Duration `yaml:"window"`
 }
 
 // AuditRetain bounds the kept audit trail by count and by age: the

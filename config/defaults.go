@@ -104,7 +104,8 @@ func Default() *Config {
 			AccountLockTime:    24 * time.Hour,
 		},
 		Admin: Admin{Enabled: true, Group: "admins", MaxAuthAge: 10 * time.Minute, SMSCurrency: "USD"},
-		Audit: Audit{Retain: AuditRetain{Events: 100_000, AttemptEvents: 100_000, MaxAge: 90 * 24 * time.Hour}, RepeatWindow: time.Minute},
+		Audit: Audit{Retain: AuditRetain{Events: 100_000, AttemptEvents: 100_000, MaxAge: 90 * 24 * time.Hour}, RepeatWindow: time.Minute,
+			AccountShare: AuditAccountShare{Events: 100, Window: time.Hour}},
 		Portal: Portal{
 			AppName:      DefaultAppName,
 			PrimaryColor: DefaultPrimaryColor,

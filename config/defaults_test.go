@@ -83,6 +83,8 @@ func TestDefault(t *testing.T) {
 		{"audit.retain.attempt_events", 100_000},
 		{"audit.retain.max_age", 90 * 24 * time.Hour},
 		{"audit.repeat_window", time.Minute},
+		{"audit.account_share.events", 100},
+		{"audit.account_share.window", time.Hour},
 		{"identity.signing_key_file", "gatehouse.key"},
 		{"identity.previous_key_files", []string(nil)},
 		{"identity.assertion_ttl", 60 * time.Second},

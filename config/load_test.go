@@ -85,7 +85,7 @@ sms:
   webhook: { url: "https://sms.internal/send", secret: "whs" }
 regulation: { max_failures: 10, find_time: 5m, ban_time: 1h, max_account_failures: 50, account_lock_time: 48h }
 admin: { enabled: true, group: ops, max_auth_age: 5m, sms_prices: { US: 0.0079, GB: 1, default: 0.05 }, sms_currency: EUR }
-audit: { retain: { events: 5000, attempt_events: 20000, max_age: 720h }, repeat_window: 5m }
+audit: { retain: { events: 5000, attempt_events: 20000, max_age: 720h }, repeat_window: 5m, account_share: { events: 40, window: 30m } }
 identity:
   signing_key_file: "/keys/current.pem"
   previous_key_files: ["/keys/old.pem"]
@@ -187,7 +187,8 @@ func fullConfig() *config.Config {
 		Regulation: config.Regulation{MaxFailures: 10, FindTime: 5 * time.Minute, BanTime: time.Hour, MaxAccountFailures: 50, AccountLockTime: 48 * time.Hour},
 		Admin: config.Admin{Enabled: true, Group: "ops", MaxAuthAge: 5 * time.Minute,
 			SMSPrices: map[string]float64{"US": 0.0079, "GB": 1, "default": 0.05}, SMSCurrency: "EUR"},
-		Audit: config.Audit{Retain: config.AuditRetain{Events: 5000, AttemptEvents: 20000, MaxAge: 720 * time.Hour}, RepeatWindow: 5 * time.Minute},
+		Audit: config.Audit{Retain: config.AuditRetain{Events: 5000, AttemptEvents: 20000, MaxAge: 720 * time.Hour}, RepeatWindow: 5 * time.Minute,
+			AccountShare: config.AuditAccountShare{Events: 40, Window: 30 * time.Minute}},
 		Identity: config.Identity{
 			SigningKeyFile:   "/keys/current.pem",
 			PreviousKeyFiles: []string{"/keys/old.pem"},

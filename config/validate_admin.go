@@ -41,7 +41,18 @@ func (v *validator) admin() {
 	if w := v.c.Audit.RepeatWindow; w < 0 || w > MaxAuditRepeatWindow {
 		v.add("audit.repeat_window", "must be from 0 (every event recorded) to %s, so that the counts reach the console in time; it is %s", MaxAuditRepeatWindow, w)
 	}
+	share := v.c.Audit.AccountShare
+	if share.Events < 0 {
+		v.add("audit.account_share.events", "must be 0 (every record kept) or more, it is %d", share.Events)
+	}
+	if w := share.Window; share.Events > 0 && (w < time.Minute || w > MaxAuditShareWindow) {
+		v.add("audit.account_share.window", "must be from 1m to %s, so that the count reaches the console in time; it is %s", MaxAuditShareWindow, w)
+	}
 }
+
+// MaxAuditShareWindow bounds audit.account_share.window: the window's
+// count is recorded only when it ends.
+const MaxAuditShareWindow = 24 * time.Hour
 
 // MaxAuditRepeatWindow bounds audit.repeat_window: a window's count is
 // recorded only when it ends.

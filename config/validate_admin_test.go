@@ -21,4 +21,9 @@ var adminRules = []ruleCase{
 	{"audit repeat window an hour", fn(func(c *config.Config) { c.Audit.RepeatWindow = time.Hour }), nil},
 	{"audit repeat window too long", fn(func(c *config.Config) { c.Audit.RepeatWindow = 2 * time.Hour }), []string{"audit.repeat_window"}},
 	{"audit repeat window negative", fn(func(c *config.Config) { c.Audit.RepeatWindow = -time.Second }), []string{"audit.repeat_window"}},
+	{"audit account share off", fn(func(c *config.Config) { c.Audit.AccountShare = config.AuditAccountShare{} }), nil},
+	{"audit account share a day", fn(func(c *config.Config) { c.Audit.AccountShare.Window = 24 * time.Hour }), nil},
+	{"audit account share negative", fn(func(c *config.Config) { c.Audit.AccountShare.Events = -1 }), []string{"audit.account_share.events"}},
+	{"audit account share window too short", fn(func(c *config.Config) { c.Audit.AccountShare.Window = time.Second }), []string{"audit.account_share.window"}},
+	{"audit account share window too long", fn(func(c *config.Config) { c.Audit.AccountShare.Window = 25 * time.Hour }), []string{"audit.account_share.window"}},
 }

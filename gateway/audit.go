@@ -19,9 +19,10 @@ func (s *core) audit(c *gin.Context, event, user, phone string, kv ...any) {
 
 // auditEvent logs e for a client at ip, keeps it and counts it; an event
 // about an error names it by the code clients see for it (the error
-// table). An event like one just recorded (not an administrator's) is
-// counted only: its window's summary will say how many there were
-// (docs/contract.md, "Audit trail").
+// table). An event like one just recorded, or of an account past its
+// share of the history (not an administrator's), is counted only: its
+// window's summary will say how many there were (docs/contract.md,
+// "Audit trail").
 func (s *core) auditEvent(ctx context.Context, ip string, e auth.Event) {
 	kv := e.Attrs
 	if e.Err != nil {
@@ -69,8 +70,9 @@ func auditRecord(ip string, e auth.Event, kv []any) auth.AuditRecord {
 }
 
 // writeRepeats logs and keeps the summaries of windows of repeated
-// events: the first event again, with how many followed it (repeats),
-// the first and last of them, and the request id of the last.
+// events (the first event again, with how many followed it) and of
+// accounts past their share (auth.AuditShareEvent): repeats, the first
+// and last of them, and the request id of the last.
 func (s *core) writeRepeats(ctx context.Context, sums []auth.AuditSummary) {
 	for _, sum := range sums {
 		r := sum.Record
@@ -106,13 +108,18 @@ func (s *core) keepAudit(ctx context.Context, r auth.AuditRecord) {
 }
 
 // Run does the gateway's background work until ctx ends: it writes the
-// summaries of repeated events as their windows end, and when ctx ends,
-// those of the windows still open; events are then recorded as they
-// come (docs/contract.md, "Audit trail"). cmd/gatehouse runs it for
-// each generation and waits for it to return before the next takes over
-// or the process ends.
+// summaries of repeated events, and of accounts past their share of the
+// history, as their windows end, and when ctx ends, those of the
+// windows still open; events are then recorded as they come
+// (docs/contract.md, "Audit trail"). cmd/gatehouse runs it for each
+// generation and waits for it to return before the next takes over or
+// the process ends.
 func (s *Server) Run(ctx context.Context) {
-	w := s.cfg.Audit.RepeatWindow
+	a := s.cfg.Audit
+	w := a.RepeatWindow
+	if a.AccountShare.Events > 0 && a.AccountShare.Window > 0 && (w <= 0 || a.AccountShare.Window < w) {
+		w = a.AccountShare.Window
+	}
 	if w <= 0 {
 		return
 	}

@@ -184,7 +184,7 @@ func New(opts Options) (*Server, error) {
 		r := cfg.Audit.Retain
 		s.auditLog = memstore.NewAuditLog(auth.AuditRetain{History: r.Events, Attempts: r.AttemptEvents, MaxAge: r.MaxAge}, s.clock)
 	}
-	s.repeats = auth.NewAuditRepeats(cfg.Audit.RepeatWindow, 0, s.clock)
+	s.repeats = auth.NewAuditRepeats(cfg.Audit.RepeatWindow, auth.AuditShare{Events: cfg.Audit.AccountShare.Events, Window: cfg.Audit.AccountShare.Window}, 0, s.clock)
 	s.admin = &consoleSurface{core: s.core, regulator: opts.Regulator, recovery: recovery}
 	if st, ok := opts.KV.(auth.Store); ok {
 		s.admin.tokens = auth.NewAdminTokens(st, s.signer.DeriveKey("admin-token"), s.clock)
