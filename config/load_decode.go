@@ -126,15 +126,9 @@ func (d *decoder) stringMap(n *yaml.Node, v reflect.Value, path string, isNull b
 	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
-		if k.Kind != yaml.ScalarNode || k.ShortTag() == "!!merge" {
-			d.ps.at(k.Line, path, "keys must be plain names, not %s", describe(k))
+		if !d.plainKey(k, path, seen) {
 			continue
 		}
-		if first, dup := seen[k.Value]; dup {
-			d.ps.at(k.Line, path, "key %q is already set on line %d", k.Value, first)
-			continue
-		}
-		seen[k.Value] = k.Line
 		p := joinPath(path, k.Value)
 		d.lines[p] = k.Line
 		e := reflect.New(v.Type().Elem()).Elem()
@@ -142,6 +136,23 @@ func (d *decoder) stringMap(n *yaml.Node, v reflect.Value, path string, isNull b
 		m.SetMapIndex(reflect.ValueOf(k.Value), e)
 	}
 	v.Set(m)
+}
+
+// plainKey reports whether k names a value of the mapping at path: a
+// plain name (a merge key is not one: a struct's mapping applies its
+// merge keys before) not set before in it; seen holds the names set,
+// with their lines. A key that is not is reported.
+func (d *decoder) plainKey(k *yaml.Node, path string, seen map[string]int) bool {
+	if k.Kind != yaml.ScalarNode || k.ShortTag() == "!!merge" {
+		d.ps.at(k.Line, path, "keys must be plain names, not %s", describe(k))
+		return false
+	}
+	if first, dup := seen[k.Value]; dup {
+		d.ps.at(k.Line, path, "key %q is already set on line %d", k.Value, first)
+		return false
+	}
+	seen[k.Value] = k.Line
+	return true
 }
 
 // mapping decodes the keys of mapping n onto the fields of struct v.
@@ -163,15 +174,9 @@ func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path string, depth int)
 		if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
 			continue
 		}
-		if k.Kind != yaml.ScalarNode {
-			d.ps.at(k.Line, path, "keys must be plain names, not %s", describe(k))
+		if !d.plainKey(k, path, seen) {
 			continue
 		}
-		if first, dup := seen[k.Value]; dup {
-			d.ps.at(k.Line, path, "key %q is already set on line %d", k.Value, first)
-			continue
-		}
-		seen[k.Value] = k.Line
 		idx, ok := fields[k.Value]
 		if !ok {
 			d.ps.at(k.Line, path, "unknown key %q%s", k.Value, suggest(k.Value, fields))
