@@ -2,13 +2,11 @@ package gateway_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/gateway"
@@ -84,18 +82,7 @@ func TestRepeatedAttemptsAreCounted(t *testing.T) {
 	for range 9 {
 		attacker.login(appHost, bob).wantError(t, http.StatusTooManyRequests, "banned")
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		h.gw.Run(ctx)
-	}()
-	stop()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return after its context ended")
-	}
+	h.stopRun(t)
 	if _, counts = refusedLines(); len(counts) != 2 || counts[1]["repeats"] != "9" {
 		t.Fatalf("the counts after Run: %v, want a second one of 9", counts)
 	}

@@ -1,12 +1,10 @@
 package gateway_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/config"
@@ -35,18 +33,7 @@ func TestAnAccountCannotPushHistoryOutFromManyNetworks(t *testing.T) {
 		c.apiFrom(ip, appHost, "login", map[string]string{"username": bob.name, "password": bob.password}).wantStatus(t, http.StatusOK)
 	}
 	// The gateway stops: the open windows' records are written.
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		h.gw.Run(ctx)
-	}()
-	stop()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return after its context ended")
-	}
+	h.stopRun(t)
 
 	trail := readTrail(t, admin, "class=history")
 	var reveals, bobs, counted int

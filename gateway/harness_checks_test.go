@@ -5,12 +5,14 @@ package gateway_test
 // identity headers the upstream got.
 
 import (
+	"context"
 	"crypto/ed25519"
 	"encoding/json"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 )
@@ -123,4 +125,23 @@ func identityValues(h http.Header) map[string][]string {
 		}
 	}
 	return out
+}
+
+// stopRun runs the gateway's background work (Run) and stops it at once,
+// as a reload or shutdown does: what Run writes when it stops (the open
+// audit windows) is then written.
+func (h *harness) stopRun(t *testing.T) {
+	t.Helper()
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.gw.Run(ctx)
+	}()
+	stop()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after its context ended")
+	}
 }
