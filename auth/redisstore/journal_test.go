@@ -24,14 +24,7 @@ func TestJournalReplaysOnANewMaster(t *testing.T) {
 	ctx := context.Background()
 	oldAddr, newAddr := testredis.Start(t), testredis.Start(t)
 	j := redisstore.NewJournal(time.Minute, 0, nil)
-	client := func(addr string) redis.UniversalClient {
-		c, err := redisstore.NewClient(config.Redis{Addrs: []string{addr}, DialTimeout: time.Second, OpTimeout: time.Second}, redisstore.WithReplay(j))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = c.Close() })
-		return c
-	}
+	client := func(addr string) redis.UniversalClient { return replayClient(t, addr, j) }
 	raw := newClient(t, newAddr, time.Second) // the promoted replica, seen from outside
 
 	// Both masters as they were when the replica was promoted: what the
@@ -188,14 +181,7 @@ func TestJournalReplayedIndexesExpire(t *testing.T) {
 	ctx := t.Context()
 	oldAddr, newAddr := testredis.Start(t), testredis.Start(t)
 	j := redisstore.NewJournal(time.Minute, 0, nil)
-	client := func(addr string) redis.UniversalClient {
-		c, err := redisstore.NewClient(config.Redis{Addrs: []string{addr}, DialTimeout: time.Second, OpTimeout: time.Second}, redisstore.WithReplay(j))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = c.Close() })
-		return c
-	}
+	client := func(addr string) redis.UniversalClient { return replayClient(t, addr, j) }
 	raw := newClient(t, newAddr, time.Second)
 	// The new master has one index already, with less time left than the
 	// replayed entry asks for; the others it lost.
@@ -237,14 +223,7 @@ func TestJournalReplaysCredentialIDClaims(t *testing.T) {
 	ctx := context.Background()
 	oldAddr, newAddr := testredis.Start(t), testredis.Start(t)
 	j := redisstore.NewJournal(time.Minute, 0, nil)
-	client := func(addr string) redis.UniversalClient {
-		c, err := redisstore.NewClient(config.Redis{Addrs: []string{addr}, DialTimeout: time.Second, OpTimeout: time.Second}, redisstore.WithReplay(j))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = c.Close() })
-		return c
-	}
+	client := func(addr string) redis.UniversalClient { return replayClient(t, addr, j) }
 	st := redisstore.New(client(oldAddr), "p:", time.Second).WithJournal(j)
 	if ok, err := st.SetNX(ctx, "pk:c:0123", []byte("alice"), auth.Forever); err != nil || !ok {
 		t.Fatalf("claim: %v, %v", ok, err)
@@ -257,4 +236,16 @@ func TestJournalReplaysCredentialIDClaims(t *testing.T) {
 	if got, err := raw.Get(ctx, "p:pk:c:0123").Result(); err != nil || got != "alice" {
 		t.Errorf("the claim after the failover: %q, %v; want alice's", got, err)
 	}
+}
+
+// replayClient is a client of the Redis at addr that replays j on every
+// master it has not written to.
+func replayClient(t *testing.T, addr string, j *redisstore.Journal) redis.UniversalClient {
+	t.Helper()
+	c, err := redisstore.NewClient(config.Redis{Addrs: []string{addr}, DialTimeout: time.Second, OpTimeout: time.Second}, redisstore.WithReplay(j))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
 }
