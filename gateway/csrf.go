@@ -122,11 +122,23 @@ func (s *core) foreignOrigin(r *http.Request) bool {
 	if err != nil || normalizeHost(u.Host) != normalizeHost(r.Host) {
 		return true
 	}
-	want, known := explicitPort("", r.Host), strings.Contains(r.Host, ":") && !strings.HasSuffix(r.Host, "]")
-	if !known && normalizeHost(r.Host) == normalizeHost(s.publicURL.Host) {
-		want, known = explicitPort(s.publicURL.Scheme, s.publicURL.Host), true
-	}
+	_, want, known := s.asked(r)
 	return known && explicitPort(u.Scheme, u.Host) != want
+}
+
+// asked is the authority r was asked at and the port in it (explicitPort):
+// its Host, or public_url's authority when Host names public_url's host
+// without a port (a front door that drops it, nginx's $host). known is
+// false for another host without a port, whose port nothing tells.
+func (s *core) asked(r *http.Request) (authority, port string, known bool) {
+	h := strings.ToLower(r.Host)
+	if _, _, err := net.SplitHostPort(h); err == nil {
+		return h, explicitPort("", h), true
+	}
+	if normalizeHost(h) == normalizeHost(s.publicURL.Host) {
+		return strings.ToLower(s.publicURL.Host), explicitPort(s.publicURL.Scheme, s.publicURL.Host), true
+	}
+	return h, "", false
 }
 
 // explicitPort is the port written in authority, "" for none or for

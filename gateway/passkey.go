@@ -63,11 +63,7 @@ func (s *core) pageClient(c *gin.Context) auth.Client {
 		cl.Origin = o
 		return cl
 	}
-	host := strings.ToLower(r.Host)
-	if !strings.Contains(host, ":") && normalizeHost(host) == normalizeHost(s.publicURL.Host) {
-		host = strings.ToLower(s.publicURL.Host)
-	}
-	if host != "" {
+	if host, _, _ := s.asked(r); host != "" {
 		cl.Origin = s.publicURL.Scheme + "://" + host
 	}
 	return cl

@@ -17,17 +17,12 @@ func (e *portalOriginError) Error() string { return errPortalOriginOnly.Error() 
 func (e *portalOriginError) Unwrap() error { return errPortalOriginOnly }
 
 // onPortalOrigin reports a request made to public_url's host and port:
-// the host of Host, and its port when Host names one (a front door that
-// drops it, nginx's $host, leaves the host alone to compare), read as
-// foreignOrigin reads them.
+// the host of Host, and the port asked (a front door that drops it,
+// nginx's $host, leaves public_url's on its host), read as foreignOrigin
+// reads them.
 func (s *core) onPortalOrigin(r *http.Request) bool {
-	if normalizeHost(r.Host) != normalizeHost(s.publicURL.Host) {
-		return false
-	}
-	if !strings.Contains(r.Host, ":") || strings.HasSuffix(r.Host, "]") {
-		return true
-	}
-	return explicitPort("", r.Host) == explicitPort(s.publicURL.Scheme, s.publicURL.Host)
+	_, port, _ := s.asked(r)
+	return normalizeHost(r.Host) == normalizeHost(s.publicURL.Host) && port == explicitPort(s.publicURL.Scheme, s.publicURL.Host)
 }
 
 // portalURL is path (and query, when not empty) on public_url's origin.
