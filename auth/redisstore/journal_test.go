@@ -249,3 +249,37 @@ func replayClient(t *testing.T, addr string, j *redisstore.Journal) redis.Univer
 	t.Cleanup(func() { _ = c.Close() })
 	return c
 }
+
+// TestJournalNeverBringsBackALiftedBan: every new connection catches
+// the master up on what was journaled since its last replay there, and
+// a ban is replayed if absent. A lift (the ban deleted) was not
+// journaled, so the next connection the pool opened within the replay
+// window, to the very master that had seen both, set the lifted ban
+// again for the time it had left: an administrator's lift undone within
+// minutes (the admin console's bans page showed it back). The lift is
+// replayed after the ban, in order.
+func TestJournalNeverBringsBackALiftedBan(t *testing.T) {
+	ctx := t.Context()
+	addr := testredis.Start(t)
+	j := redisstore.NewJournal(time.Minute, 0, nil)
+	st := redisstore.New(replayClient(t, addr, j), "p:", time.Second).WithJournal(j)
+	raw := newClient(t, addr, time.Second)
+	if err := raw.Ping(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Set(ctx, "user:r:x", []byte("{}"), time.Hour); err != nil { // the first connection's catch-up
+		t.Fatal(err)
+	}
+	if ok, err := st.SetNX(ctx, "reg:ban:u:bob", []byte("u\x00bob"), 15*time.Minute); err != nil || !ok {
+		t.Fatalf("ban: %v, %v", ok, err)
+	}
+	if _, err := st.Delete(ctx, "reg:ban:u:bob"); err != nil { // the lift
+		t.Fatal(err)
+	}
+	if err := replayClient(t, addr, j).Ping(ctx).Err(); err != nil { // a new connection: its catch-up
+		t.Fatal(err)
+	}
+	if n, err := raw.Exists(ctx, "p:reg:ban:u:bob").Result(); err != nil || n != 0 {
+		t.Fatalf("the lifted ban after a new connection: exists %d, %v; want it gone", n, err)
+	}
+}
