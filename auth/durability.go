@@ -35,7 +35,8 @@ const (
 	// later change is never undone.
 	KeyRecord
 	// KeyBan is a ban or lock: a lost write lets a guesser go on. Replayed
-	// as a write-if-absent for the time it had left.
+	// as a write-if-absent for the time it had left, unless deleted since
+	// (lifted): then not at all.
 	KeyBan
 )
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -32,7 +33,8 @@ import (
 // journals can be replayed in any order: deletes are of keys that are
 // never written again (random ids, keyed hashes), a session's with its
 // tombstone; an account record is written only where it still holds the
-// value it had before the change; a ban only if absent. Logins wait
+// value it had before the change; a ban only if absent, and not once
+// lifted (a lift lost in a failover leaves the ban: stricter). Logins wait
 // sessionReplayDelay, until every gateway has replayed its logouts, and
 // are written only where no tombstone says the session was ended.
 type Journal struct {
@@ -119,6 +121,14 @@ func (j *Journal) add(e entry) {
 	j.seq++
 	e.seq = j.seq
 	j.entries = append(j.entries, e)
+}
+
+// drop forgets the writes-if-absent of key (a ban lifted), so that no
+// catch-up sets it again.
+func (j *Journal) drop(key string) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.entries = slices.DeleteFunc(j.entries, func(e entry) bool { return e.op == opSetIfAbsent && e.key == key })
 }
 
 // since returns a copy of the entries of the last window newer than seq,

@@ -222,6 +222,17 @@ func (s *Store) deleteJournaled(ctx context.Context, key string) (bool, error) {
 		}
 		s.journal.add(entry{op: opDelSession, key: full})
 		return del.Val() == 1, nil
+	case auth.KeyBan:
+		// A ban lifted (a credential id's entry released) leaves the
+		// journal: replayed if absent, it would be set again by the next
+		// catch-up, on this very master too. Never replayed as a delete,
+		// which could end another gateway's newer ban.
+		n, err := s.client.Del(ctx, full).Result()
+		if err != nil {
+			return false, fail("delete", err)
+		}
+		s.journal.drop(full)
+		return n == 1, nil
 	case auth.KeyRevocable:
 		n, err := s.client.Del(ctx, full).Result()
 		if err != nil {
