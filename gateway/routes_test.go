@@ -235,3 +235,41 @@ func TestBypassRouteNotWidenedToBarePath(t *testing.T) {
 	anon.get(appHost, "/public").wantError(t, http.StatusUnauthorized, "unauthenticated")
 	anon.get(appHost, "/public/x").wantStatus(t, http.StatusOK)
 }
+
+// TestMethodOverrideOnEveryPathReading: a servlet container drops
+// ";parameters" from the path, and Jersey's HttpMethodOverrideFilter
+// serves a POST with X-HTTP-Method-Override: DELETE as a DELETE, so
+// POST /api;x/items/1 with the header is DELETE /api/items/1 to such an
+// app. Before, the override was decided on the decoded path alone (not
+// under /api) and the path's readings on the request's own method alone
+// (POST, which the DELETE route does not take): the anonymous request
+// reached the app past the two_factor route. Each method an override
+// names must lead to the same decision on every reading of the path.
+func TestMethodOverrideOnEveryPathReading(t *testing.T) {
+	t.Parallel()
+	h := withAppRoutes(t,
+		config.Route{Name: "site", PathPrefix: "/", Policy: "bypass"},
+		config.Route{Name: "api-delete", PathPrefix: "/api", Policy: "two_factor", Methods: []string{"DELETE"}},
+	)
+	anon := h.newClient(t)
+	for _, p := range []string{"/api;x/items/1", "/api;jsessionid=1/items/1", "/api/items;x/1"} {
+		before := h.up.count()
+		r := anon.do(request{method: http.MethodPost, host: appHost, path: p, accept: "application/json",
+			header: http.Header{"X-HTTP-Method-Override": {"DELETE"}}})
+		if r.status != http.StatusBadRequest || r.errorCode(t) != "bad_method" || h.up.count() != before {
+			t.Errorf("anonymous POST %s with X-HTTP-Method-Override: DELETE: %d, upstream reached %t; want 400 bad_method", p, r.status, h.up.count() != before)
+		}
+		fa := anon.do(request{host: authHost, path: prefix + "/authz/forward-auth", header: http.Header{
+			"X-Forwarded-Proto": {"https"}, "X-Forwarded-Host": {appHost}, "X-Forwarded-Uri": {p},
+			"X-Forwarded-Method": {"POST"}, "X-Http-Method-Override": {"DELETE"},
+		}})
+		if fa.status == http.StatusOK {
+			t.Errorf("forward-auth, POST %s with X-HTTP-Method-Override: DELETE answered 200", p)
+		}
+		if r := anon.nginx("https://"+appHost+p, "POST", http.Header{"X-Http-Method-Override": {"DELETE"}}); r.status == http.StatusOK {
+			t.Errorf("auth-request, POST %s with X-HTTP-Method-Override: DELETE answered 200", p)
+		}
+	}
+	// Without the override every reading is the bypassed site.
+	anon.do(request{method: http.MethodPost, host: appHost, path: "/api;x/items/1", accept: "application/json"}).wantStatus(t, http.StatusOK)
+}
