@@ -204,7 +204,9 @@ func upstreamMethod(method string) string {
 // overrides are the methods the request's method-override headers name
 // (methodOverrides): an app that honours them serves the request as that
 // method, so each must lead to the same route and bypass decision too,
-// or the request is refused with errBadMethod.
+// on every reading of the path (an app that drops ";parameters" may
+// honour the override as well), or the request is refused with
+// errBadMethod.
 func (t *table) resolve(host string, rp *reqPath, method string, overrides ...string) (*route, bool, error) {
 	rt := t.match(host, rp.path, method)
 	bypassed := rt != nil && rt.bypasses(rp.path)
@@ -221,8 +223,14 @@ func (t *table) resolve(host string, rp *reqPath, method string, overrides ...st
 		// Each item of a list ("DELETE, POST": some read the first,
 		// some the last) is a method the app may serve it as.
 		for m := range strings.SplitSeq(v, ",") {
-			if !same(rp.path, strings.TrimSpace(m)) {
+			m = strings.TrimSpace(m)
+			if !same(rp.path, m) {
 				return nil, false, errBadMethod
+			}
+			for _, alt := range rp.alts {
+				if !same(alt, m) {
+					return nil, false, errBadMethod
+				}
 			}
 		}
 	}
