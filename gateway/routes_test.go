@@ -273,3 +273,41 @@ func TestMethodOverrideOnEveryPathReading(t *testing.T) {
 	// Without the override every reading is the bypassed site.
 	anon.do(request{method: http.MethodPost, host: appHost, path: "/api;x/items/1", accept: "application/json"}).wantStatus(t, http.StatusOK)
 }
+
+// TestQueryMethodOverrideIsDecidedToo: Express's method-override given a
+// name (methodOverride('_method')), Symfony and Laravel, and Jersey read
+// the method of a POST from a _method parameter of the query, so
+// POST /api/items/1?_method=DELETE is a DELETE to them. Before, the query
+// was never part of the decision, and the anonymous request reached the
+// app past a route for DELETE /api. A _method parameter (its name
+// decoded, in any case, '.' or a space read as '_' as PHP does) is one
+// more reading of the method, like an override header.
+func TestQueryMethodOverrideIsDecidedToo(t *testing.T) {
+	t.Parallel()
+	h := withAppRoutes(t,
+		config.Route{Name: "site", PathPrefix: "/", Policy: "bypass"},
+		config.Route{Name: "api-delete", PathPrefix: "/api", Policy: "two_factor", Methods: []string{"DELETE"}},
+	)
+	anon := h.newClient(t)
+	for _, q := range []string{
+		"_method=DELETE", "_method=delete", "x=1&_method=DELETE", "%5Fmethod=DELETE", "_METHOD=DELETE",
+		".method=DELETE", "_method=DELETE&_method=POST", "_method=POST&_method=DELETE", "_method=%44ELETE",
+	} {
+		target := "/api/items/1?" + q
+		before := h.up.count()
+		r := anon.do(request{method: http.MethodPost, host: appHost, path: target, accept: "application/json"})
+		if r.status != http.StatusBadRequest || r.errorCode(t) != "bad_method" || h.up.count() != before {
+			t.Errorf("anonymous POST %s: %d, upstream reached %t; want 400 bad_method", target, r.status, h.up.count() != before)
+		}
+		if r := anon.traefik("https", appHost, target, http.MethodPost, ""); r.status == http.StatusOK {
+			t.Errorf("forward-auth, POST %s answered 200", target)
+		}
+		if r := anon.nginx("https://"+appHost+target, http.MethodPost, nil); r.status == http.StatusOK {
+			t.Errorf("auth-request, POST %s answered 200", target)
+		}
+	}
+	// An override the decision does not depend on, and other names, pass.
+	for _, q := range []string{"_method=PATCH", "method=DELETE", "q=_method", "x_method=DELETE"} {
+		anon.do(request{method: http.MethodPost, host: appHost, path: "/api/items/1?" + q, accept: "application/json"}).wantStatus(t, http.StatusOK)
+	}
+}
