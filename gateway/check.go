@@ -10,11 +10,13 @@ import (
 )
 
 // target is a request to decide on: the host it is for, its path (every
-// reading, see reqPath) and its method.
+// reading, see reqPath), its method and its raw query (whose _method
+// parameters are read as methods too, see methodOverrides).
 type target struct {
 	host   string // normalised
 	path   reqPath
 	method string
+	query  string
 }
 
 // verdictOK is an allowed request: its route, and the identity to send
@@ -28,12 +30,12 @@ type verdictOK struct {
 // check is the one decision proxy mode and both forward-auth endpoints
 // make about a request (docs/contract.md, "Request paths", "Policies"):
 // the route for every reading of the path and of the method (r's
-// method-override headers), then the route's policy applied to r's
+// method-override headers, t's _method query parameters), then the route's policy applied to r's
 // session. It returns errBadPath, errBadMethod, errNoRoute,
 // errForbidden, a store error (fail closed) or a login error (see
 // isLoginError); observe times the session check.
 func (s *core) check(ctx context.Context, r *http.Request, t target, observe prometheus.Observer) (verdictOK, error) {
-	rt, bypassed, err := s.routes().resolve(t.host, &t.path, t.method, methodOverrides(r.Header)...)
+	rt, bypassed, err := s.routes().resolve(t.host, &t.path, t.method, methodOverrides(r.Header, t.query)...)
 	if err != nil {
 		return verdictOK{}, err
 	}

@@ -30,8 +30,8 @@ var (
 	// errBadPathSubrequest is errBadPath answered to nginx's auth_request,
 	// which turns any status but 2xx, 401 and 403 into a 500.
 	errBadPathSubrequest = fmt.Errorf("%w (auth subrequest)", errBadPath)
-	// errBadMethod is a request whose method-override header names a
-	// method its route would not decide alike (docs/contract.md, "Routes:
+	// errBadMethod is a request whose method-override header or _method
+	// query parameter names a method its route would not decide alike (docs/contract.md, "Routes:
 	// path_prefix and methods"); as errBadPath, it is 403 to nginx's
 	// auth_request.
 	errBadMethod = fmt.Errorf("%w: method override routed elsewhere", errBadPath)
@@ -141,7 +141,7 @@ var errorTable = []struct {
 	{errNoRoute, newAPIError(http.StatusNotFound, "no_route", "Nothing is served at this address.")},
 	{errMethodNotAllowed, newAPIError(http.StatusMethodNotAllowed, "method_not_allowed", "This address does not take that method; see the Allow header.")},
 	{errPasswordlessOff, newAPIError(http.StatusNotFound, "passwordless_disabled", "Sign-in with a code alone is not enabled here. Sign in with your password.")},
-	{errBadMethod, newAPIError(http.StatusBadRequest, "bad_method", "The request's method-override header names a method this address decides differently.")},
+	{errBadMethod, newAPIError(http.StatusBadRequest, "bad_method", "The request's method override (a header or a _method parameter) names a method this address decides differently.")},
 	{errBadPathSubrequest, newAPIError(http.StatusForbidden, "bad_path", "The request path is not allowed.")},
 	{errBadPath, newAPIError(http.StatusBadRequest, "bad_path", "The request path is not allowed.")},
 	{errBodyTooLarge, newAPIError(http.StatusRequestEntityTooLarge, "body_too_large", "The request body is too large.")},

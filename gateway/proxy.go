@@ -205,7 +205,8 @@ func (s *proxySurface) serveProxy(c *gin.Context) {
 // proxy decides on c's request and forwards it, or returns why not.
 func (s *proxySurface) proxy(c *gin.Context) error {
 	req := c.Request
-	rp, err := readPath(rawRequestPath(requestTarget(req)))
+	raw := requestTarget(req)
+	rp, err := readPath(rawRequestPath(raw))
 	if err != nil {
 		return err
 	}
@@ -214,7 +215,7 @@ func (s *proxySurface) proxy(c *gin.Context) error {
 		// path or method is never proxied.
 		return cmp.Or(err, errNoRoute)
 	}
-	ok, err := s.check(req.Context(), req, target{host: normalizeHost(req.Host), path: rp, method: req.Method}, s.metrics.decideProxy)
+	ok, err := s.check(req.Context(), req, target{host: normalizeHost(req.Host), path: rp, method: req.Method, query: rawRequestQuery(raw)}, s.metrics.decideProxy)
 	if isLoginError(err) && isNavigation(req) {
 		rd := rp.path
 		if req.URL.RawQuery != "" {

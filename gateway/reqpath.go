@@ -208,3 +208,12 @@ func rawRequestPath(target string) string {
 	}
 	return target
 }
+
+// rawRequestQuery is the query part of a request target as it came
+// ("" for none).
+func rawRequestQuery(target string) string {
+	if _, q, ok := strings.Cut(target, "?"); ok {
+		return q
+	}
+	return ""
+}

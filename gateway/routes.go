@@ -201,8 +201,8 @@ func upstreamMethod(method string) string {
 // bypass decisions is refused with errBadPath (docs/contract.md, "Request
 // paths"). A nil route with a nil error means no route covers it.
 //
-// overrides are the methods the request's method-override headers name
-// (methodOverrides): an app that honours them serves the request as that
+// overrides are the methods the request's method-override headers and
+// _method query parameters name (methodOverrides): an app that honours them serves the request as that
 // method, so each must lead to the same route and bypass decision too,
 // on every reading of the path (an app that drops ";parameters" may
 // honour the override as well), or the request is refused with
@@ -242,16 +242,55 @@ func (t *table) resolve(host string, rp *reqPath, method string, overrides ...st
 // method-override, ASP.NET), matched in any case and with '_' for '-'.
 var methodOverrideNames = newHeaderNames("X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override")
 
-// methodOverrides returns the methods h's override headers name (nil for
+// methodOverrides returns the methods h's override headers and the
+// _method parameters of query (the request's raw query) name (nil for
 // none, which is every ordinary request: nothing is allocated).
-func methodOverrides(h http.Header) []string {
+func methodOverrides(h http.Header, query string) []string {
 	var out []string
 	for name, vs := range h {
 		if methodOverrideNames.has(name) {
 			out = append(out, vs...)
 		}
 	}
+	// Express's method-override given a name, Symfony and Laravel, and
+	// Jersey read a POST's method from the query's _method parameter.
+	for query != "" {
+		var pair string
+		pair, query = cutPair(query)
+		name, value, _ := strings.Cut(pair, "=")
+		if !isMethodParam(name) {
+			continue
+		}
+		if v, err := url.QueryUnescape(value); err == nil {
+			value = v
+		}
+		out = append(out, value)
+	}
 	return out
+}
+
+// cutPair returns the first name=value pair of query and the rest: pairs
+// are split at '&' and at ';' (which some readers split at too).
+func cutPair(query string) (pair, rest string) {
+	if i := strings.IndexAny(query, "&;"); i >= 0 {
+		return query[:i], query[i+1:]
+	}
+	return query, ""
+}
+
+// isMethodParam reports whether some app reads name, a query parameter's
+// name as sent, as _method: percent-decoded ('+' a space), in any case,
+// and as PHP names variables (leading spaces dropped, '.' read as '_', a
+// "[…]" suffix making an array of it).
+func isMethodParam(name string) bool {
+	if strings.ContainsAny(name, "%+") {
+		if n, err := url.QueryUnescape(name); err == nil {
+			name = n
+		}
+	}
+	name = strings.TrimLeft(name, " ")
+	name, _, _ = strings.Cut(name, "[")
+	return len(name) == len("_method") && (name[0] == '_' || name[0] == '.') && strings.EqualFold(name[1:], "method")
 }
 
 // hostMatchesAny reports whether host is the host of a route (exact or
