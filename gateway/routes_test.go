@@ -6,6 +6,7 @@ package gateway_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/gatehouse-auth/gatehouse/config"
@@ -310,4 +311,41 @@ func TestQueryMethodOverrideIsDecidedToo(t *testing.T) {
 	for _, q := range []string{"_method=PATCH", "method=DELETE", "q=_method", "x_method=DELETE"} {
 		anon.do(request{method: http.MethodPost, host: appHost, path: "/api/items/1?" + q, accept: "application/json"}).wantStatus(t, http.StatusOK)
 	}
+}
+
+// TestForwardAuthMethodAsSent: behind a front door the app gets the
+// method as the client sent it, and Go's ServeMux reads "get" as a method
+// of its own: not GET, so a "GET /api/items" handler does not run, a
+// handler registered without a method does. Traefik and Caddy pass "get"
+// on. Before, forward-auth decided "get" as GET, on the route that makes
+// GET /api/items public, and answered 200 to an anonymous "get" the app
+// served as the signed-in site. A method not in upper case is also read
+// as sent, which no route's methods take; both readings must agree.
+func TestForwardAuthMethodAsSent(t *testing.T) {
+	t.Parallel()
+	h := withAppRoutes(t,
+		config.Route{Name: "site", PathPrefix: "/", Policy: "password"},
+		config.Route{Name: "public-read", PathPrefix: "/api/items", Policy: "bypass", Methods: []string{"GET"}},
+	)
+	// What such an app runs for each method.
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/items", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("public-read")) })
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("site")) })
+	anon := h.newClient(t)
+	for _, m := range []string{"get", "Get", "head"} {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest(m, "/api/items", nil))
+		if rec.Body.String() != "site" {
+			t.Fatalf("ServeMux ran %q for %s, want the site's handler", rec.Body.String(), m)
+		}
+		if r := anon.traefik("https", appHost, "/api/items", m, ""); r.status == http.StatusOK {
+			t.Errorf("forward-auth, anonymous %s /api/items answered 200: the app runs the site's handler", m)
+		}
+	}
+	// The methods as browsers send them, and proxy mode (which forwards
+	// the method upper-cased, as decided), are unchanged.
+	for _, m := range []string{http.MethodGet, http.MethodHead} {
+		anon.traefik("https", appHost, "/api/items", m, "").wantStatus(t, http.StatusOK)
+	}
+	anon.do(request{method: "get", host: appHost, path: "/api/items", accept: "application/json"}).wantStatus(t, http.StatusOK)
 }
