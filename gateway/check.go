@@ -16,7 +16,11 @@ type target struct {
 	host   string // normalised
 	path   reqPath
 	method string
-	query  string
+	// sent is the method as the app will receive it when that is not
+	// method upper-cased: forward-auth's, as the client sent it ("" in
+	// proxy mode, which forwards the method upper-cased).
+	sent  string
+	query string
 }
 
 // verdictOK is an allowed request: its route, and the identity to send
@@ -30,12 +34,17 @@ type verdictOK struct {
 // check is the one decision proxy mode and both forward-auth endpoints
 // make about a request (docs/contract.md, "Request paths", "Policies"):
 // the route for every reading of the path and of the method (r's
-// method-override headers, t's _method query parameters), then the route's policy applied to r's
+// method-override headers, t's _method query parameters, the method as
+// sent), then the route's policy applied to r's
 // session. It returns errBadPath, errBadMethod, errNoRoute,
 // errForbidden, a store error (fail closed) or a login error (see
 // isLoginError); observe times the session check.
 func (s *core) check(ctx context.Context, r *http.Request, t target, observe prometheus.Observer) (verdictOK, error) {
-	rt, bypassed, err := s.routes().resolve(t.host, &t.path, t.method, methodOverrides(r.Header, t.query)...)
+	tab := s.routes()
+	rt, bypassed, err := tab.resolve(t.host, &t.path, t.method, methodOverrides(r.Header, t.query)...)
+	if err == nil && t.sent != "" && !tab.agreesAsSent(t.host, &t.path, t.sent, rt, bypassed) {
+		err = errBadMethod
+	}
 	if err != nil {
 		return verdictOK{}, err
 	}

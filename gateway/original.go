@@ -12,7 +12,8 @@ import (
 // it sent: the decision is made on its path exactly as the front door
 // will pass it to the app (docs/contract.md, "Request paths").
 type original struct {
-	method    string
+	method    string // upper-cased, as routes match it
+	sent      string // the method as the front door passes it on
 	scheme    string
 	authority string // host[:port] as the front door sent it
 	host      string // normalised
@@ -68,7 +69,7 @@ func newOriginal(method, scheme, authority, uri string) (original, error) {
 		return original{}, err
 	}
 	return original{
-		method: upstreamMethod(method), scheme: scheme, authority: authority,
+		method: upstreamMethod(method), sent: method, scheme: scheme, authority: authority,
 		host: normalizeHost(authority), uri: uri, path: p,
 	}, nil
 }

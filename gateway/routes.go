@@ -154,7 +154,12 @@ func (r *route) matchHost(host string) bool {
 // wildcard, "*"), and within a host by longest path prefix; the first
 // whose path prefix and methods fit wins.
 func (t *table) match(host, p, method string) *route {
-	method = upstreamMethod(method) // once, not per route
+	return t.matchMethod(host, p, upstreamMethod(method)) // once, not per route
+}
+
+// matchMethod is match for a method compared as given: a route's
+// methods (upper-case) take it only as listed, and HEAD where GET is.
+func (t *table) matchMethod(host, p, method string) *route {
 	for _, r := range t.routes {
 		if r.matchHost(host) && r.coversPath(p) && r.allowsMethod(method) {
 			return r
@@ -235,6 +240,31 @@ func (t *table) resolve(host string, rp *reqPath, method string, overrides ...st
 		}
 	}
 	return rt, bypassed, nil
+}
+
+// agreesAsSent reports whether sent, the method as the client sent it
+// (which the app behind a front door receives), leads to rt and bypassed
+// on every reading of rp when compared as sent: an app that reads methods
+// case-sensitively (Go's ServeMux) takes "get" for a method of its own,
+// which no route's methods list (docs/contract.md, "Routes: path_prefix
+// and methods"). A method in upper case is its one reading.
+func (t *table) agreesAsSent(host string, rp *reqPath, sent string, rt *route, bypassed bool) bool {
+	if sent == upstreamMethod(sent) {
+		return true
+	}
+	same := func(p string) bool {
+		other := t.matchMethod(host, p, sent)
+		return other == rt && (other == nil || other.bypasses(p) == bypassed)
+	}
+	if !same(rp.path) {
+		return false
+	}
+	for _, alt := range rp.alts {
+		if !same(alt) {
+			return false
+		}
+	}
+	return true
 }
 
 // methodOverrideNames are the headers frameworks read as the request's
