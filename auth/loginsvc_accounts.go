@@ -297,7 +297,7 @@ func (l *Login) PhoneChangeFinish(ctx context.Context, c Client, sess *Session, 
 		return Step{}, err
 	}
 	ch, err := l.d.OTP.Verify(ctx, sess.Change.Challenge, code)
-	if errors.Is(err, ErrOTPInvalid) {
+	if wrongCode(err) {
 		if rerr := l.recordFailure(ctx, c, u.Username); rerr != nil {
 			return Step{}, rerr
 		}
