@@ -281,9 +281,7 @@ func (l *Login) VerifyCode(ctx context.Context, c Client, sess *Session, code st
 	if err != nil {
 		return Step{}, err
 	}
-	// A decoy (unknown number) counts against the number, as the account
-	// would: bans must not tell them apart.
-	subject := Subject(sess.Pending.User, sess.Pending.Phone, l.d.Region)
+	subject := l.codeSubject(sess.Pending)
 	if err := l.checkBan(ctx, c, subject); err != nil {
 		return Step{}, err
 	}
@@ -334,6 +332,12 @@ func (l *Login) VerifyCode(ctx context.Context, c Client, sess *Session, code st
 	}
 	if err := l.signedIn(ctx, ch.User); err != nil {
 		return Step{}, err
+	}
+	if subject != ch.User {
+		// A sign-up's number, now proved: its failures end too.
+		if err := l.signedIn(ctx, subject); err != nil {
+			return Step{}, err
+		}
 	}
 	l.obs.Audit(ctx, c, Event{Name: "otp_verified", User: ch.User, Phone: ch.Phone})
 	l.obs.Audit(ctx, c, Event{Name: "login_succeeded", User: ch.User, Phone: ch.Phone, Attrs: []any{"methods", strings.Join(sess.Methods(), ",")}})
