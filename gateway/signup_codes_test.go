@@ -36,6 +36,10 @@ func TestSignupCodeFailuresTellNoPhone(t *testing.T) {
 		}
 		r := h.signupFrom(t, "198.51.100.2", "probe2", phone).apiFrom("198.51.100.2", appHost, "otp", map[string]string{"code": "000000"})
 		answers[name] = fmt.Sprintf("%d %s", r.status, r.errorCode(t))
+		// A password sign-in with the number counts against the account
+		// that has it, else the number: so must the sign-up's codes.
+		r = h.loginFrom(t, "198.51.100.3", phone, "not the password")
+		answers[name] += fmt.Sprintf(", then login %d %s", r.status, r.errorCode(t))
 	}
 	if answers["taken"] != answers["free"] {
 		t.Fatalf("after max_failures wrong sign-up codes, the next sign-up's code is answered %q for a number an account has and %q for a free one", answers["taken"], answers["free"])
