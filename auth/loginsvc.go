@@ -281,7 +281,10 @@ func (l *Login) VerifyCode(ctx context.Context, c Client, sess *Session, code st
 	if err != nil {
 		return Step{}, err
 	}
-	subject := l.codeSubject(sess.Pending)
+	subject, err := l.codeSubject(ctx, sess.Pending)
+	if err != nil {
+		return Step{}, err
+	}
 	if err := l.checkBan(ctx, c, subject); err != nil {
 		return Step{}, err
 	}

@@ -34,18 +34,19 @@ func (l *Login) checkBanOf(ctx context.Context, c Client, subject string, known 
 // codeSubject is what the wrong codes of the pending login p count
 // against (docs/contract.md, "Regulation"): its account, or for a decoy
 // (an unknown number) the number, as the account would be, so that bans
-// do not tell them apart. A sign-up's code counts against the number it
-// went to whether or not an account has it: nobody has proved that
-// number yet, and the username is the asker's own choice, new at each
-// sign-up. Counted by username, a brute force of one number's code with
-// a new name per sign-up met no ban or lock, and a fresh sign-up's bans
+// do not tell them apart. A sign-up's code counts against what a sign-in
+// with its number counts against: the account that has the number, else
+// the number, never the username chosen, which is the asker's own, new
+// at each sign-up. Counted by username, a brute force of one number's
+// code with a new name per sign-up met no ban or lock, and its bans
 // differed from those of a taken number's decoy, telling which numbers
 // have accounts.
-func (l *Login) codeSubject(p *Pending) string {
-	if p.Purpose == PurposeSignup {
-		return Subject("", p.Phone, l.d.Region)
+func (l *Login) codeSubject(ctx context.Context, p *Pending) (string, error) {
+	if p.Purpose != PurposeSignup {
+		return Subject(p.User, p.Phone, l.d.Region), nil
 	}
-	return Subject(p.User, p.Phone, l.d.Region)
+	_, subject, err := ResolveLogin(ctx, l.d.Users, p.Phone, l.d.Region)
+	return subject, err
 }
 
 // wrongCode reports whether err from OTP.Verify means the code was looked
