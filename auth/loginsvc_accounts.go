@@ -156,8 +156,8 @@ func (l *Login) finishSignup(ctx context.Context, c Client, sess *Session, ch *C
 // keepOnly carries sess (nil: none), which was valid for username until
 // the credential change just made, into the account's new credential
 // generation under a new id, and ends every other session of the account
-// (docs/contract.md, "Sessions end when credentials change"). It returns
-// how many ended.
+// (docs/contract.md, "Sessions end when credentials change"). A sess
+// ended while the change was made stays ended. It returns how many ended.
 func (l *Login) keepOnly(ctx context.Context, sess *Session, username string) (int, error) {
 	keep := ""
 	if sess != nil {
@@ -165,12 +165,41 @@ func (l *Login) keepOnly(ctx context.Context, sess *Session, username string) (i
 		if err != nil {
 			return 0, err
 		}
-		if err := l.d.Sessions.Restamp(ctx, sess, u); err != nil {
+		switch err := l.d.Sessions.Restamp(ctx, sess, u); {
+		case errors.Is(err, ErrSessionNotFound):
+			// Revoked or signed out meanwhile: not written back.
+		case err != nil:
 			return 0, err
+		default:
+			keep = sess.ID
 		}
-		keep = sess.ID
 	}
 	return l.d.Sessions.RevokeUser(ctx, username, keep)
+}
+
+// stillSignedIn is nil while sess, which was checked as a session of u
+// when the request began, is still in the store under the account's
+// credential generation; else ErrSessionNotFound. A change that takes
+// long (a new password's hash, and its wait for a hashing slot, which
+// anyone can lengthen) is written only then: otherwise a thief's change
+// in flight would undo the owner's password reset or an administrator's
+// revocation that came meanwhile (docs/contract.md, "Sessions end when
+// credentials change").
+func (l *Login) stillSignedIn(ctx context.Context, sess *Session, u *User) error {
+	cur, err := l.d.Sessions.Load(ctx, sess.ID)
+	if err != nil {
+		return err
+	}
+	now, err := l.d.Users.Lookup(ctx, u.Username)
+	switch {
+	case errors.Is(err, ErrUserNotFound):
+		return fmt.Errorf("account gone meanwhile: %w", ErrSessionNotFound)
+	case err != nil:
+		return err
+	case now.Disabled || cur.User != u.Username || cur.Gen != now.Generation || sess.Gen != now.Generation:
+		return fmt.Errorf("credentials changed meanwhile: %w", ErrSessionNotFound)
+	}
+	return nil
 }
 
 // ChangePassword is the account page's password change for the signed-in
@@ -197,6 +226,9 @@ func (l *Login) ChangePassword(ctx context.Context, c Client, sess *Session, u *
 	}
 	hash, err := l.d.Hasher.Hash(ctx, password)
 	if err != nil {
+		return Step{}, err
+	}
+	if err := l.stillSignedIn(ctx, sess, u); err != nil {
 		return Step{}, err
 	}
 	if err := l.d.Registry.SetPassword(ctx, u.Username, hash); err != nil {

@@ -323,10 +323,23 @@ func (m *Sessions) addProof(ctx context.Context, s *Session, u *User, p Proof, r
 // Restamp re-issues s, a session of u that was valid until a credential
 // change it made itself (the account page's password or phone change, a
 // password reset), under u's new credential generation: it keeps its proofs, gets a new id
-// (the old one, and any stolen copy of it, dies) and is saved.
+// (the old one, and any stolen copy of it, dies) and is saved. The old id
+// is deleted first, and a session no longer in the store (revoked or
+// signed out while the change was made) is not written back:
+// ErrSessionNotFound (docs/contract.md, "Sessions end when credentials
+// change").
 func (m *Sessions) Restamp(ctx context.Context, s *Session, u *User) error {
 	if s.User != u.Username {
 		return fmt.Errorf("session: restamp for another user: %w", ErrSessionNotFound)
+	}
+	key := sessionKey(s.ID)
+	m.forget(key)
+	alive, err := m.kv.Delete(ctx, key)
+	if err != nil {
+		return fmt.Errorf("session: restamp: %w", err)
+	}
+	if !alive {
+		return fmt.Errorf("session: restamp: ended meanwhile: %w", ErrSessionNotFound)
 	}
 	s.Gen = u.Generation
 	return m.Rotate(ctx, s)

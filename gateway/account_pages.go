@@ -203,6 +203,10 @@ func (s *pagesSurface) accountPassword(c *gin.Context) {
 	d := s.page("account.title")
 	d.RD = s.rdParam(c)
 	err := s.changePassword(c, sess, u, c.PostForm("current"), c.PostForm("password"))
+	if errors.Is(err, auth.ErrSessionNotFound) {
+		s.toLogin(c, false) // ended while the change was made: nothing was changed
+		return
+	}
 	if err != nil {
 		status := s.formError(c, &d, err)
 		s.renderAccount(c, status, sess, u, d)
