@@ -33,9 +33,10 @@ type Reset struct {
 	Enabled bool `yaml:"enabled"`
 	// Require lists the proofs a reset needs: [sms], or [sms,
 	// recovery_code]. Empty: [sms, recovery_code] for accounts that sign
-	// in with two factors (force_two_factor, any route whose policy is
-	// two_factor or passkey, or admin.group members while the console is
-	// on) and [sms] for the others.
+	// in with two factors (force_two_factor, an administrator's number
+	// not yet proved, any route whose policy is two_factor or passkey, or
+	// admin.group members while the console is on) and [sms] for the
+	// others.
 	Require []string `yaml:"require"`
 }
 

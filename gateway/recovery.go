@@ -17,14 +17,15 @@ import (
 
 // resetNeedsRecovery says whether a password reset of u needs a recovery
 // code besides the text-message code (users.reset.require; unset: when u
-// signs in with two factors, by force_two_factor, as a member of
+// signs in with two factors, by force_two_factor, with a number an
+// administrator gave that no code has proved yet, as a member of
 // admin.group, whose console asks for two, or because a route asks for
 // them; docs/contract.md, "Password reset, step one").
 func (s *core) resetNeedsRecovery(u *auth.User) bool {
 	if req := s.cfg.Users.Reset.Require; len(req) > 0 {
 		return slices.Contains(req, config.ResetProofRecoveryCode)
 	}
-	if u.ForceTwoFactor {
+	if u.ForceTwoFactor || u.PhoneUnproved {
 		return true
 	}
 	if a := s.cfg.Admin; a.Enabled && u.InGroup([]string{a.Group}) {
