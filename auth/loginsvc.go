@@ -294,7 +294,7 @@ func (l *Login) VerifyCode(ctx context.Context, c Client, sess *Session, code st
 	case errors.Is(err, ErrOTPInvalid), errors.Is(err, ErrOTPExpired):
 		l.obs.Audit(ctx, c, Event{Name: "otp_failed", User: sess.Pending.User, Err: err})
 		l.obs.Code("failed")
-		if wrongCode(err) {
+		if errors.Is(err, ErrOTPInvalid) {
 			if rerr := l.recordFailure(ctx, c, subject); rerr != nil {
 				return Step{}, rerr
 			}

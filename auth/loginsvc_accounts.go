@@ -329,7 +329,7 @@ func (l *Login) PhoneChangeFinish(ctx context.Context, c Client, sess *Session, 
 		return Step{}, err
 	}
 	ch, err := l.d.OTP.Verify(ctx, sess.Change.Challenge, code)
-	if wrongCode(err) {
+	if errors.Is(err, ErrOTPInvalid) {
 		if rerr := l.recordFailure(ctx, c, u.Username); rerr != nil {
 			return Step{}, rerr
 		}

@@ -49,14 +49,6 @@ func (l *Login) codeSubject(ctx context.Context, p *Pending) (string, error) {
 	return subject, err
 }
 
-// wrongCode reports whether err from OTP.Verify means the code was looked
-// at and was wrong: while the challenge lives (ErrOTPInvalid), and the
-// wrong code that used up its attempts (ErrOTPAttemptsUsed), which is a
-// guess like the ones before it (docs/contract.md, "Regulation").
-func wrongCode(err error) bool {
-	return errors.Is(err, ErrOTPInvalid) || errors.Is(err, ErrOTPAttemptsUsed)
-}
-
 // recordFailure counts a failed password or code against subject (an
 // account, or a phone number) and the client, and audits a new ban or
 // lock.

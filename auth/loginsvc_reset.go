@@ -108,7 +108,7 @@ func (l *Login) ResetFinish(ctx context.Context, c Client, sess *Session, in Res
 		}
 		return l.resetSecondProof(ctx, c, u, in.RecoveryCode)
 	})
-	if wrongCode(err) || errors.Is(err, ErrRecoveryCodeInvalid) {
+	if errors.Is(err, ErrOTPInvalid) || errors.Is(err, ErrRecoveryCodeInvalid) {
 		if _, rerr := l.recordFailurePenalty(ctx, c, subject, u != nil); rerr != nil {
 			return Step{}, rerr
 		}

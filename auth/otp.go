@@ -263,10 +263,8 @@ func (o *OTP) VerifyThen(ctx context.Context, id, code string, accept func(*Chal
 		return nil, fmt.Errorf("otp: count attempt: %w", err)
 	}
 	if n > int64(o.cfg.MaxAttempts) {
-		// Used up by earlier codes: this one is not looked at, so it is
-		// no guess (ErrOTPAttemptsUsed is the wrong code that used them).
 		o.killAndCancel(ctx, ch)
-		return nil, fmt.Errorf("otp: attempts used up: %w", ErrOTPExpired)
+		return nil, fmt.Errorf("otp: attempts used up: %w", ErrOTPAttemptsUsed)
 	}
 	right, err := o.check(ctx, ch, code)
 	if err != nil {
