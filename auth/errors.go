@@ -60,6 +60,12 @@ var (
 	ErrSMSFailed = errors.New("sms provider failed")
 	// ErrInvalidToken: a token (assertion) failed verification.
 	ErrInvalidToken = errors.New("invalid token")
+	// ErrRecordContended: a change of an account was not made because
+	// other changes of the account kept landing between its read of the
+	// record and its write (each write is a compare-and-set,
+	// docs/contract.md "Sessions end when credentials change"). Nothing
+	// was written; trying again shortly works.
+	ErrRecordContended = errors.New("the account kept changing under the change")
 	// ErrPasswordLinkInvalid: a set-password link is unknown, used,
 	// expired, or its account's credentials changed since it was made.
 	ErrPasswordLinkInvalid = errors.New("set-password link not valid")

@@ -81,6 +81,18 @@ type SortedIndex interface {
 	ZAfter(ctx context.Context, key, after string, n int) ([]string, error)
 }
 
+// Swapper writes a key only if it still holds what was read: the
+// compare-and-set under every change of an account record, so that two
+// changes landing at once never lose one (docs/contract.md, "Sessions
+// end when credentials change").
+type Swapper interface {
+	// CompareAndSwap stores value under key for ttl (ttl > 0) only if
+	// the key holds exactly old (old nil: only if the key is absent or
+	// expired), atomically, and reports whether it did. A key holding a
+	// set or sorted index never matches.
+	CompareAndSwap(ctx context.Context, key string, old, value []byte, ttl time.Duration) (bool, error)
+}
+
 // MultiGetter reads many keys in one round trip.
 type MultiGetter interface {
 	// GetMany returns the values under keys, in order: nil where a key

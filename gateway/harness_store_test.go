@@ -93,6 +93,13 @@ func (s *switchStore) SetNX(ctx context.Context, key string, v []byte, ttl time.
 	return s.Store.SetNX(ctx, key, v, ttl)
 }
 
+func (s *switchStore) CompareAndSwap(ctx context.Context, key string, old, v []byte, ttl time.Duration) (bool, error) {
+	if s.down.Load() {
+		return false, errDown
+	}
+	return s.Store.(auth.Swapper).CompareAndSwap(ctx, key, old, v, ttl)
+}
+
 func (s *switchStore) Delete(ctx context.Context, key string) (bool, error) {
 	if s.down.Load() {
 		return false, errDown
@@ -128,4 +135,7 @@ func (s *switchStore) Ping(ctx context.Context) error {
 	return s.Store.Ping(ctx)
 }
 
-var _ auth.Store = (*switchStore)(nil)
+var (
+	_ auth.Store   = (*switchStore)(nil)
+	_ auth.Swapper = (*switchStore)(nil)
+)

@@ -31,6 +31,7 @@ const (
 	opZRem     = "zrem"
 	opZAfter   = "zafter"
 	opGetMany  = "getmany"
+	opCAS      = "cas"
 )
 
 // opMetrics are the pre-resolved series of one operation.
@@ -63,7 +64,9 @@ type setStore struct {
 }
 
 // NewStore returns next wrapped in a Store that records its calls in
-// reg. The result implements auth.SetStore exactly when next does. It
+// reg. The result implements auth.SetStore exactly when next does, and
+// auth.SortedIndex, auth.MultiGetter and auth.Swapper (what the users
+// backend needs) when next implements all four. It
 // fails if reg already holds the store series (one store per registry).
 func NewStore(next auth.Store, reg prometheus.Registerer) (auth.Store, error) {
 	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -92,8 +95,10 @@ func NewStore(next auth.Store, reg prometheus.Registerer) (auth.Store, error) {
 		ss := &setStore{Store: s, sets: sets, sadd: op(opSAdd), srem: op(opSRem), smembers: op(opSMembers)}
 		idx, ok1 := next.(auth.SortedIndex)
 		mg, ok2 := next.(auth.MultiGetter)
-		if ok1 && ok2 {
-			return &indexStore{setStore: ss, idx: idx, mg: mg, zadd: op(opZAdd), zrem: op(opZRem), zafter: op(opZAfter), getMany: op(opGetMany)}, nil
+		sw, ok3 := next.(auth.Swapper)
+		if ok1 && ok2 && ok3 {
+			return &indexStore{setStore: ss, idx: idx, mg: mg, sw: sw, zadd: op(opZAdd), zrem: op(opZRem), zafter: op(opZAfter),
+				getMany: op(opGetMany), cas: op(opCAS)}, nil
 		}
 		return ss, nil
 	}
@@ -188,13 +193,15 @@ func (s *setStore) SMembers(ctx context.Context, key string) ([]string, error) {
 	return v, err
 }
 
-// indexStore is a setStore over a store that also keeps sorted indexes
-// and reads many keys at once (both stores of this project).
+// indexStore is a setStore over a store that also keeps sorted indexes,
+// reads many keys at once and compares and sets (both stores of this
+// project).
 type indexStore struct {
 	*setStore
-	idx                         auth.SortedIndex
-	mg                          auth.MultiGetter
-	zadd, zrem, zafter, getMany *opMetrics
+	idx                              auth.SortedIndex
+	mg                               auth.MultiGetter
+	sw                               auth.Swapper
+	zadd, zrem, zafter, getMany, cas *opMetrics
 }
 
 // ZAdd implements auth.SortedIndex.
@@ -229,8 +236,17 @@ func (s *indexStore) GetMany(ctx context.Context, keys []string) ([][]byte, erro
 	return v, err
 }
 
+// CompareAndSwap implements auth.Swapper.
+func (s *indexStore) CompareAndSwap(ctx context.Context, key string, old, value []byte, ttl time.Duration) (bool, error) {
+	begin := time.Now()
+	ok, err := s.sw.CompareAndSwap(ctx, key, old, value, ttl)
+	s.cas.observe(begin, err)
+	return ok, err
+}
+
 // Interface guards.
 var (
+	_ auth.Swapper     = (*indexStore)(nil)
 	_ auth.SortedIndex = (*indexStore)(nil)
 	_ auth.MultiGetter = (*indexStore)(nil)
 	_ auth.Store       = (*Store)(nil)

@@ -62,8 +62,8 @@ func TestStoreCountsErrorsNotMisses(t *testing.T) {
 	if _, err := up.Get(ctx, "k"); err != nil {
 		t.Fatal(err)
 	}
-	if n := seriesCount(t, reg, "gatehouse_store_errors_total"); n != 15 {
-		t.Errorf("%d error series, want one per operation (15) from the start", n)
+	if n := seriesCount(t, reg, "gatehouse_store_errors_total"); n != 16 {
+		t.Errorf("%d error series, want one per operation (16) from the start", n)
 	}
 	if got := errorsOf(t, reg, "get"); got != 0 {
 		t.Errorf("a missing key counted as %v store errors, want 0", got)

@@ -58,7 +58,11 @@ type entry struct {
 	exp int64               // expiry, in nanoseconds since Store.base
 }
 
-var _ auth.Store = (*Store)(nil)
+// Interface guards.
+var (
+	_ auth.Store   = (*Store)(nil)
+	_ auth.Swapper = (*Store)(nil)
+)
 
 // New returns an empty store that tells time with clock (the system clock
 // if clock is nil).
@@ -113,6 +117,30 @@ func (s *Store) SetNX(_ context.Context, key string, value []byte, ttl time.Dura
 		return false, nil
 	}
 	sh.m[key] = entry{val: bytes.Clone(value), exp: expiry(now, ttl)}
+	sh.sweep(now)
+	return true, nil
+}
+
+// CompareAndSwap stores a copy of value under key for ttl, replacing the
+// TTL as Set does, only if the key holds exactly old (old nil: only if it
+// does not exist or has expired), and reports whether it did. A key
+// holding a set or sorted index never matches. A non-positive ttl is an
+// error.
+func (s *Store) CompareAndSwap(_ context.Context, key string, old, value []byte, ttl time.Duration) (bool, error) {
+	if ttl <= 0 {
+		return false, fmt.Errorf("memstore: compare-and-swap: %w", errNonPositiveTTL)
+	}
+	v, sh, now := bytes.Clone(value), s.shard(key), s.now()
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e, ok := sh.live(key, now)
+	switch {
+	case old == nil && ok, old != nil && !ok:
+		return false, nil
+	case ok && (e.set != nil || e.zs != nil || !bytes.Equal(e.val, old)):
+		return false, nil
+	}
+	sh.m[key] = entry{val: v, exp: expiry(now, ttl)}
 	sh.sweep(now)
 	return true, nil
 }

@@ -66,7 +66,11 @@ type Cached struct {
 	cached  []string // key prefixes whose values are cached
 }
 
-var _ auth.Store = (*Cached)(nil)
+// Interface guards.
+var (
+	_ auth.Store   = (*Cached)(nil)
+	_ auth.Swapper = (*Cached)(nil)
+)
 
 // NewCached returns st with the client-side cache, and starts its
 // tracking goroutine, which runs until Close. A refusal by Redis (version
@@ -219,6 +223,15 @@ func (s *Cached) Set(ctx context.Context, key string, value []byte, ttl time.Dur
 func (s *Cached) SetNX(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
 	defer s.wrote(key)
 	return s.Store.SetNX(ctx, key, value, ttl)
+}
+
+// CompareAndSwap is Store.CompareAndSwap, then drops key from this
+// process's cache, whether or not it swapped: a swap that lost read a
+// value that is no longer there, which the next read must not get from
+// the cache again.
+func (s *Cached) CompareAndSwap(ctx context.Context, key string, old, value []byte, ttl time.Duration) (bool, error) {
+	defer s.wrote(key)
+	return s.Store.CompareAndSwap(ctx, key, old, value, ttl)
 }
 
 // Delete is Store.Delete, then drops key from this process's cache.

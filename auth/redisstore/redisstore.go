@@ -64,7 +64,11 @@ func (s *Store) WithJournal(j *Journal) *Store {
 	return s
 }
 
-var _ auth.Store = (*Store)(nil)
+// Interface guards.
+var (
+	_ auth.Store   = (*Store)(nil)
+	_ auth.Swapper = (*Store)(nil)
+)
 
 // New returns a store that keeps its keys under prefix on client and gives
 // every call opTimeout to complete (DefaultOpTimeout if opTimeout is not

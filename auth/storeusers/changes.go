@@ -2,6 +2,8 @@ package storeusers
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -53,20 +55,14 @@ func (b *Backend) SetDisabled(ctx context.Context, username string, disabled boo
 // SetPhone moves an account to a new phone number (E.164), which must not
 // belong to another account.
 func (b *Backend) SetPhone(ctx context.Context, username, phone string) error {
-	r, err := b.get(ctx, username)
-	if err != nil {
-		return err
-	}
-	if r.Phone == phone {
-		return nil
-	}
-	return b.swapClaim(ctx, r.Username, "phone", phoneKey, r.Phone, phone, func() error {
+	return b.swapClaim(ctx, username, "phone", phoneKey, phone, func(r *record) (string, error) {
+		prev := r.Phone
+		if prev == phone {
+			return prev, errUnchanged
+		}
 		r.Phone = phone
 		r.PhoneUnproved = false // a new number is proved before it is set, none needs no proof
-		if err := r.newGeneration(); err != nil {
-			return err
-		}
-		return b.put(ctx, r, auth.Forever)
+		return prev, r.newGeneration()
 	})
 }
 
@@ -77,38 +73,46 @@ func (b *Backend) SetPhone(ctx context.Context, username, phone string) error {
 // no credential.
 func (b *Backend) SetEmail(ctx context.Context, username, email string) error {
 	email = strings.ToLower(strings.TrimSpace(email))
-	r, err := b.get(ctx, username)
-	if err != nil {
-		return err
-	}
-	if r.Pending {
-		return auth.ErrUserNotFound
-	}
-	return b.swapClaim(ctx, r.Username, "email", emailKey, r.Email, email, func() error {
+	return b.swapClaim(ctx, username, "email", emailKey, email, func(r *record) (string, error) {
+		if r.Pending {
+			return "", auth.ErrUserNotFound
+		}
+		prev := r.Email
 		r.Email, r.EmailUnverified = email, false
-		return b.put(ctx, r, auth.Forever)
+		return prev, nil
 	})
 }
 
-// swapClaim moves username's claim on field (an email's or a phone's,
-// named by key) from prev to next: it claims next (unless empty or prev),
-// a ConflictError when another account holds it, runs write, then frees
-// prev. When write fails it frees next again, unless the record may hold
-// it all the same (a write that timed out may have been done): kept, the
-// claim would hold the value for good for an account that does not have
-// it.
-func (b *Backend) swapClaim(ctx context.Context, username, field string, key func(string) string, prev, next string, write func() error) error {
-	claimed := next != "" && next != prev
-	if claimed {
-		ok, err := b.st.SetNX(ctx, key(next), []byte(username), auth.Forever)
+// swapClaim changes username's record with set, which gives its field
+// ("email" or "phone", whose claims key names) the value next and
+// returns the value it had (prev), and moves the account's claim from
+// prev to next: it claims next (unless empty or prev) before the record
+// is written, a ConflictError when another account holds it, and once
+// the record is written frees prev (the value of the record the write
+// replaced: when another change landed first, set ran again on it). When
+// the write fails it frees next again, unless the record may hold it all
+// the same (a write that timed out may have been done): kept, the claim
+// would hold the value for good for an account that does not have it.
+func (b *Backend) swapClaim(ctx context.Context, username, field string, key func(string) string, next string, set func(*record) (string, error)) error {
+	var prev string
+	claimed := false
+	err := b.change(ctx, username, func(r *record) error {
+		p, err := set(r)
+		prev = p
+		if err != nil || next == "" || next == prev || claimed {
+			return err
+		}
+		ok, err := b.st.SetNX(ctx, key(next), []byte(r.Username), auth.Forever)
 		if err != nil {
 			return fmt.Errorf("storeusers: claim %s: %w", field, err)
 		}
 		if !ok {
 			return &auth.ConflictError{Field: field}
 		}
-	}
-	if err := write(); err != nil {
+		claimed = true
+		return nil
+	})
+	if err != nil {
 		if ctx := context.WithoutCancel(ctx); claimed && !b.holds(ctx, username, field, next) {
 			_, _ = b.st.Delete(ctx, key(next)) // the write's error is the one to report
 		}
@@ -138,18 +142,59 @@ func (b *Backend) holds(ctx context.Context, username, field, value string) bool
 	return true
 }
 
+// update changes an active account's record with f (see change).
 func (b *Backend) update(ctx context.Context, username string, f func(*record) error) error {
-	r, err := b.get(ctx, username)
-	if err != nil {
-		return err
+	return b.change(ctx, username, func(r *record) error {
+		if r.Pending {
+			return auth.ErrUserNotFound
+		}
+		return f(r)
+	})
+}
+
+// maxSwaps bounds how many times change reads a record, applies its
+// change and tries to write it.
+const maxSwaps = 5
+
+// errUnchanged, from a change's f, says the record already is as asked:
+// nothing is written.
+var errUnchanged = errors.New("storeusers: record unchanged")
+
+// change reads username's record, applies f to it and writes it back
+// only if the record still holds the bytes read (a compare-and-set:
+// auth.Swapper). When another change of the account landed in between,
+// it reads the record again and applies f again, so that neither change
+// undoes the other (docs/contract.md, "Sessions end when credentials
+// change"); a record deleted meanwhile is auth.ErrUserNotFound, never
+// written back. After maxSwaps lost races it gives up, writing nothing:
+// auth.ErrRecordContended. f runs once per attempt, on a fresh record.
+func (b *Backend) change(ctx context.Context, username string, f func(*record) error) error {
+	for range maxSwaps {
+		r, old, err := b.read(ctx, username)
+		if err != nil {
+			return err
+		}
+		if err := f(r); errors.Is(err, errUnchanged) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if err := r.stamp(); err != nil {
+			return err
+		}
+		v, err := json.Marshal(r) //nolint:gosec // r.Password is the hash (record), which this backend stores
+		if err != nil {
+			return err
+		}
+		ok, err := b.st.CompareAndSwap(ctx, recKey(username), old, v, auth.Forever)
+		if err != nil {
+			return fmt.Errorf("storeusers: save: %w", err)
+		}
+		if ok {
+			return nil
+		}
 	}
-	if r.Pending {
-		return auth.ErrUserNotFound
-	}
-	if err := f(r); err != nil {
-		return err
-	}
-	return b.put(ctx, r, auth.Forever)
+	return fmt.Errorf("storeusers: save: %w", auth.ErrRecordContended)
 }
 
 // PhoneProved records that an account's phone number received a code

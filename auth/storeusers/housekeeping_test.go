@@ -98,6 +98,13 @@ func (f *failingRecords) Set(ctx context.Context, key string, value []byte, ttl 
 	return f.Store.Set(ctx, key, value, ttl)
 }
 
+func (f *failingRecords) CompareAndSwap(ctx context.Context, key string, old, value []byte, ttl time.Duration) (bool, error) {
+	if f.broken && strings.HasPrefix(key, storeusers.RecordKeyPrefix) {
+		return false, fmt.Errorf("record write: %w", auth.ErrStoreUnavailable)
+	}
+	return f.Store.CompareAndSwap(ctx, key, old, value, ttl)
+}
+
 // TestFailedChangeReleasesItsClaim: a phone or email change whose record
 // write fails takes back its claim on the new value. Kept, the claim
 // would hold the number or email for good for an account that does not

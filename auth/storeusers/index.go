@@ -245,26 +245,23 @@ func (b *Backend) GroupMembers(ctx context.Context, group string) ([]*auth.User,
 
 // SetGroups replaces an active account's groups.
 func (b *Backend) SetGroups(ctx context.Context, username string, groups []string) error {
-	r, err := b.get(ctx, username)
+	var old []string
+	err := b.update(ctx, username, func(r *record) error {
+		old, username = r.Groups, r.Username // of the record written
+		r.Groups = append([]string(nil), groups...)
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	if r.Pending {
-		return auth.ErrUserNotFound
-	}
-	old := r.Groups
-	r.Groups = append([]string(nil), groups...)
-	if err := b.put(ctx, r, auth.Forever); err != nil {
-		return err
-	}
 	for _, g := range groups {
-		if err := b.st.SAdd(ctx, groupKey(g), r.Username, auth.Forever); err != nil {
+		if err := b.st.SAdd(ctx, groupKey(g), username, auth.Forever); err != nil {
 			return fmt.Errorf("storeusers: group index: %w", err)
 		}
 	}
 	for _, g := range old {
 		if !slices.Contains(groups, g) {
-			if err := b.st.SRem(ctx, groupKey(g), r.Username); err != nil {
+			if err := b.st.SRem(ctx, groupKey(g), username); err != nil {
 				return fmt.Errorf("storeusers: group index: %w", err)
 			}
 		}

@@ -54,6 +54,11 @@ func (p *pausingStore) Set(ctx context.Context, key string, value []byte, ttl ti
 	return p.Store.Set(ctx, key, value, ttl)
 }
 
+func (p *pausingStore) CompareAndSwap(ctx context.Context, key string, old, value []byte, ttl time.Duration) (bool, error) {
+	p.pause(key)
+	return p.Store.CompareAndSwap(ctx, key, old, value, ttl)
+}
+
 // pausingStores runs f against a pausing memory store and a pausing
 // store on a real Redis.
 func pausingStores(t *testing.T, f func(t *testing.T, st *pausingStore)) {
@@ -217,5 +222,73 @@ func wantPhoneClaims(t *testing.T, ctx context.Context, b *storeusers.Backend, p
 	}
 	if u, err := b.Lookup(ctx, old); !errors.Is(err, auth.ErrUserNotFound) {
 		t.Errorf("Lookup(%s) = %+v, %v; want nobody (the old number)", old, u, err)
+	}
+}
+
+// losingStore is a memory store on which every compare-and-set of an
+// account record loses, as if another change of the account always
+// landed first.
+type losingStore struct {
+	*memstore.Store
+	swaps int
+}
+
+func (l *losingStore) CompareAndSwap(ctx context.Context, key string, old, value []byte, ttl time.Duration) (bool, error) {
+	if strings.HasPrefix(key, storeusers.RecordKeyPrefix) {
+		l.swaps++
+		return false, nil
+	}
+	return l.Store.CompareAndSwap(ctx, key, old, value, ttl)
+}
+
+// TestChangeGivesUpAfterLosingEveryRace: a change that keeps losing the
+// race for the record gives up after a few attempts with
+// auth.ErrRecordContended (the gateway's retryable 503 account_busy),
+// having written nothing and kept no claim on a new phone or email.
+func TestChangeGivesUpAfterLosingEveryRace(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(ctx context.Context, b *storeusers.Backend) error
+	}{
+		{"disable", func(ctx context.Context, b *storeusers.Backend) error { return b.SetDisabled(ctx, "alice", true) }},
+		{"password", func(ctx context.Context, b *storeusers.Backend) error { return b.SetPassword(ctx, "alice", otherHash) }},
+		{"groups", func(ctx context.Context, b *storeusers.Backend) error {
+			return b.SetGroups(ctx, "alice", []string{"staff"})
+		}},
+		{"phone", func(ctx context.Context, b *storeusers.Backend) error {
+			return b.SetPhone(ctx, "alice", "+12015550177")
+		}},
+		{"email", func(ctx context.Context, b *storeusers.Backend) error {
+			return b.SetEmail(ctx, "alice", "new@example.com")
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := t.Context()
+			st := &losingStore{Store: memstore.New(nil)}
+			b := storeusers.New(st, "")
+			if err := b.Add(ctx, user("alice", "alice@example.com", "+12015550100")); err != nil {
+				t.Fatal(err)
+			}
+			before, err := b.Lookup(ctx, "alice")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tt.change(ctx, b); !errors.Is(err, auth.ErrRecordContended) {
+				t.Fatalf("change = %v, want ErrRecordContended", err)
+			}
+			if st.swaps < 2 || st.swaps > 10 {
+				t.Errorf("%d attempts, want a few (re-read and re-applied), bounded", st.swaps)
+			}
+			after, err := b.Lookup(ctx, "alice")
+			if err != nil || after.Generation != before.Generation || after.Disabled || len(after.Groups) != 0 ||
+				after.Phone != before.Phone || after.Email != before.Email || after.PasswordHash != before.PasswordHash {
+				t.Errorf("account after = %+v, %v; want it untouched: %+v", after, err, before)
+			}
+			// Neither new value stays claimed: another account takes both.
+			if err := b.Add(ctx, user("bob", "new@example.com", "+12015550177")); err != nil {
+				t.Errorf("the new phone or email is still claimed: %v", err)
+			}
+		})
 	}
 }

@@ -13,12 +13,15 @@ import (
 	"github.com/gatehouse-auth/gatehouse/auth"
 )
 
-// Store is what the backend needs of the state store.
+// Store is what the backend needs of the state store: with
+// auth.Swapper, every change of a record is a compare-and-set (see
+// change).
 type Store interface {
 	auth.Store
 	auth.SetStore
 	auth.SortedIndex
 	auth.MultiGetter
+	auth.Swapper
 }
 
 // Backend keeps users in a Store. Keys: "user:r:<username>" holds the
@@ -180,32 +183,24 @@ func (b *Backend) find(ctx context.Context, login string) (*record, error) {
 }
 
 func (b *Backend) get(ctx context.Context, username string) (*record, error) {
+	r, _, err := b.read(ctx, username)
+	return r, err
+}
+
+// read returns username's record and the bytes it was read from.
+func (b *Backend) read(ctx context.Context, username string) (*record, []byte, error) {
 	v, err := b.st.Get(ctx, recKey(username))
 	if errors.Is(err, auth.ErrNotFound) {
-		return nil, auth.ErrUserNotFound
+		return nil, nil, auth.ErrUserNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("storeusers: get: %w", err)
+		return nil, nil, fmt.Errorf("storeusers: get: %w", err)
 	}
 	var r record
 	if err := json.Unmarshal(v, &r); err != nil {
-		return nil, fmt.Errorf("storeusers: corrupt record for %q: %w", username, err)
+		return nil, nil, fmt.Errorf("storeusers: corrupt record for %q: %w", username, err)
 	}
-	return &r, nil
-}
-
-func (b *Backend) put(ctx context.Context, r *record, ttl time.Duration) error {
-	if err := r.stamp(); err != nil {
-		return err
-	}
-	v, err := json.Marshal(r) //nolint:gosec // r.Password is the hash (record), which this backend stores
-	if err != nil {
-		return err
-	}
-	if err := b.st.Set(ctx, recKey(r.Username), v, ttl); err != nil {
-		return fmt.Errorf("storeusers: save: %w", err)
-	}
-	return nil
+	return &r, v, nil
 }
 
 // claims are the keys a record owns besides its own.
@@ -308,18 +303,20 @@ func (b *Backend) Pending(ctx context.Context, username string) (*auth.User, err
 // Activate makes the pending account username, reserved with phone,
 // permanent (auth.AccountRegistry).
 func (b *Backend) Activate(ctx context.Context, username, phone string) error {
-	r, err := b.get(ctx, username)
+	var r *record
+	err := b.change(ctx, username, func(rec *record) error {
+		if !rec.Pending || rec.Phone != phone {
+			// Not the reservation the code was sent for: a code kept
+			// alive by resends past its reservation must not make
+			// someone else's pending sign-up, with a number nobody
+			// proved, an account.
+			return auth.ErrUserNotFound
+		}
+		rec.Pending = false
+		r = rec
+		return nil
+	})
 	if err != nil {
-		return err
-	}
-	if !r.Pending || r.Phone != phone {
-		// Not the reservation the code was sent for: a code kept alive
-		// by resends past its reservation must not make someone else's
-		// pending sign-up, with a number nobody proved, an account.
-		return auth.ErrUserNotFound
-	}
-	r.Pending = false
-	if err := b.put(ctx, r, auth.Forever); err != nil {
 		return err
 	}
 	for _, c := range claims(r) {

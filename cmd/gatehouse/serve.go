@@ -235,7 +235,7 @@ func (a *app) newGeneration(ctx context.Context, cfg *config.Config) (*generatio
 	case "redis":
 		st, ok := a.store.(storeusers.Store)
 		if !ok {
-			return nil, errors.New("users.backend redis: the store does not keep sets")
+			return nil, errors.New("users.backend redis: the store does not keep sets, indexes or compare-and-set writes")
 		}
 		r := storeusers.New(st, cfg.OTP.DefaultRegion)
 		users, registry, g.accounts = r, r, r
