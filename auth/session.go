@@ -2,8 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -66,6 +64,11 @@ type Session struct {
 	// proofs were made; a session whose Gen is no longer the user's is
 	// refused (docs/contract.md, "Sessions end when credentials change").
 	Gen string `json:"g,omitempty"`
+	// stored says the session was read from or written to the store
+	// under ID: a write of it then carries what the store held, and is
+	// made only while the store still holds it (docs/contract.md,
+	// "Sessions end when they are ended").
+	stored bool `json:"-"`
 }
 
 // Authenticated reports whether the session has proved anything.
@@ -208,7 +211,7 @@ func (m *Sessions) Load(ctx context.Context, id string) (*Session, error) {
 	if now.Unix() >= s.Expires {
 		return nil, ErrSessionNotFound
 	}
-	s.ID = id
+	s.ID, s.stored = id, true
 	if !s.Remember && m.refreshDue(key, now) {
 		alive, err := m.kv.Expire(ctx, key, m.ttl(s, now))
 		switch {
@@ -237,7 +240,11 @@ func (m *Sessions) forget(key string) {
 	m.mu.Unlock()
 }
 
-// Save writes the session under its current id.
+// Save writes the session under its current id. A session read from the
+// store (Load) or written before is written again only while the store
+// still holds it: one ended meanwhile (signed out, revoked, rotated away)
+// stays ended, ErrSessionNotFound (docs/contract.md, "Sessions end when
+// they are ended").
 func (m *Sessions) Save(ctx context.Context, s *Session) error {
 	now := m.clock.Now()
 	data, err := json.Marshal(s)
@@ -245,9 +252,13 @@ func (m *Sessions) Save(ctx context.Context, s *Session) error {
 		return fmt.Errorf("session: encode: %w", err)
 	}
 	key := sessionKey(s.ID)
+	if err := m.requireAlive(ctx, s, key, now); err != nil {
+		return err
+	}
 	if err := m.kv.Set(ctx, key, data, m.ttl(s, now)); err != nil {
 		return fmt.Errorf("session: save: %w", err)
 	}
+	s.stored = true
 	m.markRefreshed(key, now)
 	if m.sets != nil && s.Authenticated() {
 		// The index outlives any of the user's sessions; stale members are
@@ -266,16 +277,24 @@ func (m *Sessions) Save(ctx context.Context, s *Session) error {
 }
 
 // Rotate gives the session a new id, saves it and deletes the old entry.
-// Call it whenever the proved methods change (fixation defence).
+// Call it whenever the proved methods change (fixation defence). A
+// stored session ended meanwhile is not written back under the new id
+// either: ErrSessionNotFound.
 func (m *Sessions) Rotate(ctx context.Context, s *Session) error {
 	old := s.ID
+	if old != "" {
+		if err := m.requireAlive(ctx, s, sessionKey(old), m.clock.Now()); err != nil {
+			return err
+		}
+	}
 	id, err := RandomToken(32)
 	if err != nil {
 		return err
 	}
-	s.ID = id
+	wasStored := s.stored
+	s.ID, s.stored = id, false
 	if err := m.Save(ctx, s); err != nil {
-		s.ID = old
+		s.ID, s.stored = old, wasStored
 		return err
 	}
 	if old != "" {
@@ -303,6 +322,9 @@ func (m *Sessions) AddKeyProof(ctx context.Context, s *Session, u *User, uv, rem
 func (m *Sessions) addProof(ctx context.Context, s *Session, u *User, p Proof, remember bool) error {
 	now := m.clock.Now()
 	if s.User != u.Username || s.Gen != u.Generation {
+		// A new sign-in: nothing of the session is carried over, so
+		// it is written whether or not its old id is still stored.
+		s.stored = false
 		s.Proofs = nil
 		s.User = u.Username
 		s.Gen = u.Generation
@@ -341,7 +363,7 @@ func (m *Sessions) Restamp(ctx context.Context, s *Session, u *User) error {
 	if !alive {
 		return fmt.Errorf("session: restamp: ended meanwhile: %w", ErrSessionNotFound)
 	}
-	s.Gen = u.Generation
+	s.Gen, s.stored = u.Generation, false // its old id is gone: deleted just now
 	return m.Rotate(ctx, s)
 }
 
@@ -363,29 +385,3 @@ func (m *Sessions) MaxAge(s *Session) time.Duration {
 	}
 	return s.ExpiresAt().Sub(m.clock.Now()).Round(time.Second)
 }
-
-// SessionKeyPrefix starts the store key of every session: a store may
-// treat keys under it specially (redisstore caches their reads).
-const SessionKeyPrefix = "s:"
-
-// sessionKey is SessionKeyPrefix + hashKey(id), built in one allocation:
-// it runs on every check. A cookie value (43 characters) is hashed from a
-// copy on the stack: converting a string longer than 32 bytes to a []byte
-// allocates.
-func sessionKey(id string) string {
-	var in [64]byte
-	var sum [sha256.Size]byte
-	if len(id) <= len(in) {
-		sum = sha256.Sum256(in[:copy(in[:], id)])
-	} else {
-		sum = sha256.Sum256([]byte(id))
-	}
-	var b [len(SessionKeyPrefix) + 43]byte // 43: raw base64url of 32 bytes
-	copy(b[:], SessionKeyPrefix)
-	base64.RawURLEncoding.Encode(b[len(SessionKeyPrefix):], sum[:])
-	return string(b[:])
-}
-
-// SessionHandle is the opaque handle ListUser reports for the session with
-// cookie value id (a hash: it cannot be used as a cookie).
-func SessionHandle(id string) string { return sessionKey(id) }

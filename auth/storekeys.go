@@ -103,3 +103,29 @@ func (o *OTP) backoffKey() string { return "otp:bo:" + o.names.name("provider", 
 func (o *OTP) budgetKey(kind, value string) string {
 	return "otp:b:" + kind + ":" + o.names.name("budget "+kind, value)
 }
+
+// SessionKeyPrefix starts the store key of every session: a store may
+// treat keys under it specially (redisstore caches their reads).
+const SessionKeyPrefix = "s:"
+
+// sessionKey is SessionKeyPrefix + hashKey(id), built in one allocation:
+// it runs on every check. A cookie value (43 characters) is hashed from a
+// copy on the stack: converting a string longer than 32 bytes to a []byte
+// allocates.
+func sessionKey(id string) string {
+	var in [64]byte
+	var sum [sha256.Size]byte
+	if len(id) <= len(in) {
+		sum = sha256.Sum256(in[:copy(in[:], id)])
+	} else {
+		sum = sha256.Sum256([]byte(id))
+	}
+	var b [len(SessionKeyPrefix) + 43]byte // 43: raw base64url of 32 bytes
+	copy(b[:], SessionKeyPrefix)
+	base64.RawURLEncoding.Encode(b[len(SessionKeyPrefix):], sum[:])
+	return string(b[:])
+}
+
+// SessionHandle is the opaque handle ListUser reports for the session with
+// cookie value id (a hash: it cannot be used as a cookie).
+func SessionHandle(id string) string { return sessionKey(id) }
