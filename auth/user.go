@@ -97,21 +97,31 @@ type DisableNotifier interface {
 
 // UserMatcher returns what the console's search matches (docs/contract.md,
 // "Admin console"): q, case-insensitively, in the username, name or
-// email, or its digits (4 or more) in the phone number. An empty q
+// email, or its digits (PhoneSearch) in the phone number. An empty q
 // matches everyone.
 func UserMatcher(q string) func(u *User) bool {
 	q = strings.ToLower(strings.TrimSpace(q))
 	if q == "" {
 		return func(*User) bool { return true }
 	}
-	digits := strings.Map(func(r rune) rune {
+	digits, byPhone := PhoneSearch(q)
+	return func(u *User) bool {
+		return strings.Contains(strings.ToLower(u.Username), q) || strings.Contains(strings.ToLower(u.DisplayName), q) ||
+			strings.Contains(strings.ToLower(u.Email), q) || (byPhone && strings.Contains(u.Phone, digits))
+	}
+}
+
+// PhoneSearch returns the digits of a console search q and whether it
+// searches phone numbers by them: 4 digits or more. Such a search tells
+// which accounts' numbers hold those digits, which the console
+// otherwise masks, so it is audited like a reveal (docs/contract.md,
+// "Admin console").
+func PhoneSearch(q string) (digits string, byPhone bool) {
+	digits = strings.Map(func(r rune) rune {
 		if r >= '0' && r <= '9' {
 			return r
 		}
 		return -1
 	}, q)
-	return func(u *User) bool {
-		return strings.Contains(strings.ToLower(u.Username), q) || strings.Contains(strings.ToLower(u.DisplayName), q) ||
-			strings.Contains(strings.ToLower(u.Email), q) || (len(digits) >= 4 && strings.Contains(u.Phone, digits))
-	}
+	return digits, len(digits) >= 4
 }

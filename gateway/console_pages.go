@@ -76,7 +76,7 @@ func (s *consoleSurface) renderHome(c *gin.Context, me *auth.User, d pageData, s
 	a.Me, a.Query = me.Username, c.Query("q")
 	_, a.CanEdit = s.registry.(accountEditor)
 	var err error
-	if a.Users, a.Next, err = s.searchUsers(c, a.Query, c.Query("cursor")); err != nil {
+	if a.Users, a.Next, err = s.searchUsers(c, me, a.Query, c.Query("cursor")); err != nil {
 		s.fail(c, err)
 		return
 	}
