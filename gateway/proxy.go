@@ -30,6 +30,10 @@ type forwardKey struct{}
 // Connection) are removed before Rewrite runs, so nothing a client sends
 // can delete the identity headers set here.
 //
+// Its answers never set the gateway's cookies (dropGatewayCookies) and,
+// unless the route allows caching, are marked no-store when sent with an
+// identity (noStoreWithIdentity).
+//
 // Its transport bounds the dial and the wait for response headers with
 // the route's timeouts, records the upstream's latency, and refuses at
 // once (502) while the upstream is marked down.
@@ -48,8 +52,12 @@ func (s *proxySurface) newProxy(r *route, t http.RoundTripper) *httputil.Reverse
 		ErrorLog:   slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BufferPool: proxyBuffers,
 	}
-	if !r.cacheAllow {
-		p.ModifyResponse = noStoreWithIdentity
+	p.ModifyResponse = func(res *http.Response) error {
+		s.dropGatewayCookies(res.Header)
+		if r.cacheAllow {
+			return nil
+		}
+		return noStoreWithIdentity(res)
 	}
 	return p
 }

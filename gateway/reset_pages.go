@@ -54,14 +54,19 @@ const resetLoginTTL = 30 * time.Minute
 // suffix names one of its two uses: "_reset" (the identifier), "_link"
 // (a set-password link's token).
 func (s *pagesSurface) resetCookie(suffix, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{ //nolint:gosec // G124: Secure is session.secure (false only for plain-http development, docs/contract.md); HttpOnly and SameSite=Lax set
+		Name: s.resetCookieName(suffix), Value: url.QueryEscape(value), Path: s.prefix + "/reset", MaxAge: maxAge,
+		Secure: s.cfg.Session.Secure, HttpOnly: true, SameSite: http.SameSiteLaxMode,
+	}
+}
+
+// resetCookieName is the name of the reset cookie of suffix.
+func (s *core) resetCookieName(suffix string) string {
 	name := strings.TrimPrefix(strings.TrimPrefix(s.cfg.Session.CookieName, "__Host-"), "__Secure-") + suffix
 	if s.cfg.Session.Secure {
 		name = "__Secure-" + name
 	}
-	return &http.Cookie{ //nolint:gosec // G124: Secure is session.secure (false only for plain-http development, docs/contract.md); HttpOnly and SameSite=Lax set
-		Name: name, Value: url.QueryEscape(value), Path: s.prefix + "/reset", MaxAge: maxAge,
-		Secure: s.cfg.Session.Secure, HttpOnly: true, SameSite: http.SameSiteLaxMode,
-	}
+	return name
 }
 
 // resetLogin is the identifier the reset's first step remembered, or "".
