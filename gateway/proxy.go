@@ -254,8 +254,17 @@ func (s *core) identityFor(d decision, routeName string) (identity, error) {
 	return s.asserts.identity(d.session, routeName, d.user)
 }
 
+// forward sends c's request to rt's upstream. A WebSocket forwarded with
+// an identity is closed once its session would be refused
+// (watchSession).
 func (s *proxySurface) forward(c *gin.Context, rt *route, st *forwardState) {
 	ctx := context.WithValue(c.Request.Context(), forwardKey{}, st)
+	if st.withID && isWebSocket(c.Request) {
+		var end context.CancelFunc
+		ctx, end = context.WithCancel(ctx)
+		defer end()
+		go s.watchSession(ctx, end, c.Request, rt)
+	}
 	rt.proxy.ServeHTTP(c.Writer, c.Request.WithContext(ctx))
 	c.Abort()
 }
