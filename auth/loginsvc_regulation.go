@@ -106,3 +106,45 @@ func (l *Login) signedIn(ctx context.Context, user string) error {
 	}
 	return l.d.Regulator.SignedIn(ctx, user)
 }
+
+// checkAppBan refuses user's authenticator-app codes while they are
+// banned or locked (Regulator.CheckApp), the right one too.
+func (l *Login) checkAppBan(ctx context.Context, c Client, user string) error {
+	if l.d.Regulator == nil {
+		return nil
+	}
+	err := l.d.Regulator.CheckApp(ctx, user)
+	var rl *RateLimitError
+	if errors.As(err, &rl) && rl.Banned {
+		l.obs.Audit(ctx, c, Event{Name: "login_failed", User: user, Attrs: []any{"reason", rl.Reason, "factor", MethodOTP}})
+	}
+	return err
+}
+
+// recordAppFailure counts a wrong app code against user's app, which
+// neither the right password nor a sign-in without the app forgets
+// (docs/contract.md, "Regulation"), and audits a new ban or lock of it.
+func (l *Login) recordAppFailure(ctx context.Context, c Client, user string) error {
+	if l.d.Regulator == nil {
+		return nil
+	}
+	p, err := l.d.Regulator.FailApp(ctx, user)
+	if p.Banned {
+		l.obs.Audit(ctx, c, Event{Name: "banned", User: user, Attrs: []any{"factor", MethodOTP}})
+		l.obs.Ban()
+	}
+	if p.Locked {
+		l.obs.Audit(ctx, c, Event{Name: "banned", User: user, Attrs: []any{"reason", ReasonLocked, "factor", MethodOTP}})
+		l.obs.Ban()
+	}
+	return err
+}
+
+// appSucceeded tells regulation that user's app gave its right code (or
+// a new app was set up): its wrong codes are forgotten.
+func (l *Login) appSucceeded(ctx context.Context, user string) error {
+	if l.d.Regulator == nil {
+		return nil
+	}
+	return l.d.Regulator.AppSucceeded(ctx, user)
+}

@@ -68,10 +68,16 @@ func (l *Login) TOTPCode(ctx context.Context, c Client, sess *Session, code stri
 	if err := l.checkBan(ctx, c, u.Username); err != nil {
 		return Step{}, err
 	}
+	if err := l.checkAppBan(ctx, c, u.Username); err != nil {
+		return Step{}, err
+	}
 	if code, err = l.appCodeInput(code); err != nil {
 		return Step{}, err
 	}
 	if err := l.checkApp(ctx, c, u.Username, "login", l.d.TOTP.Check(ctx, u.Username, code)); err != nil {
+		return Step{}, err
+	}
+	if err := l.appSucceeded(ctx, u.Username); err != nil {
 		return Step{}, err
 	}
 	l.cancelPending(ctx, sess)
@@ -87,7 +93,9 @@ func (l *Login) TOTPCode(ctx context.Context, c Client, sess *Session, code stri
 }
 
 // checkApp audits and counts the outcome err of checking an app's code
-// for user: a wrong one is a failure against the account and the client.
+// for user: a wrong one is a failure against the account and the client,
+// and a sign-in's also against the account's app (an enrolment's code is
+// of a secret its person is shown, not a guess at the app).
 func (l *Login) checkApp(ctx context.Context, c Client, user, purpose string, err error) error {
 	if errors.Is(err, ErrTOTPInvalid) {
 		reason := "totp_invalid"
@@ -98,6 +106,11 @@ func (l *Login) checkApp(ctx context.Context, c Client, user, purpose string, er
 		l.obs.Code("failed")
 		if rerr := l.recordFailure(ctx, c, user); rerr != nil {
 			return rerr
+		}
+		if purpose == "login" {
+			if rerr := l.recordAppFailure(ctx, c, user); rerr != nil {
+				return rerr
+			}
 		}
 		return ErrTOTPInvalid
 	}
@@ -258,6 +271,10 @@ func (l *Login) TOTPEnrolFinish(ctx context.Context, c Client, sess *Session, u 
 		return Step{}, err
 	}
 	if err := l.checkApp(ctx, c, u.Username, "enrol", l.d.TOTP.Confirm(ctx, u.Username, code)); err != nil {
+		return Step{}, err
+	}
+	// A new app starts with no wrong codes counted against it.
+	if err := l.appSucceeded(ctx, u.Username); err != nil {
 		return Step{}, err
 	}
 	l.obs.Audit(ctx, c, Event{Name: "totp_enrolled", User: u.Username})

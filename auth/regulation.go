@@ -99,7 +99,12 @@ func (r *Regulator) checks(subject, ip string) []check {
 // or ReasonBanned) when subject is locked or banned or ip is banned, nil
 // otherwise. Store failures are returned: callers fail closed.
 func (r *Regulator) Check(ctx context.Context, subject, ip string) error {
-	for _, c := range r.checks(subject, ip) {
+	return r.checkAll(ctx, r.checks(subject, ip))
+}
+
+// checkAll is Check of the keys in checks, in order.
+func (r *Regulator) checkAll(ctx context.Context, checks []check) error {
+	for _, c := range checks {
 		ttl, err := r.store.TTL(ctx, c.key)
 		if errors.Is(err, ErrNotFound) {
 			continue
@@ -262,14 +267,16 @@ func (r *Regulator) Status(ctx context.Context, subject string) (BanStatus, erro
 	return BanStatus{}, err
 }
 
-// Lift ends subject's lock and ban and forgets its failures (an
-// administrator's unban, docs/contract.md "Admin console"); with ip, the
+// Lift ends subject's lock and ban and forgets its failures, those of
+// its authenticator app included (an administrator's unban,
+// docs/contract.md "Admin console"); with ip, the
 // client's ban and count too. It reports whether there was a lock or ban.
 func (r *Regulator) Lift(ctx context.Context, subject, ip string) (bool, error) {
 	var keys []string
 	if subject != "" {
 		sk := r.subjectKey(subject)
 		keys = append(keys, "reg:lock:"+sk, "reg:ban:"+sk, "reg:n:"+sk, "reg:a:"+sk)
+		keys = append(keys, r.appCounters(subject)...)
 	}
 	if ip != "" {
 		ik := r.ipKey(ip)
