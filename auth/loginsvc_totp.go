@@ -236,7 +236,7 @@ func (l *Login) TOTPEnrolStart(ctx context.Context, c Client, sess *Session, u *
 		}
 		return nil, err
 	}
-	e, err := l.d.TOTP.Begin(ctx, u.Username)
+	e, err := l.d.TOTP.Begin(ctx, u.Username, TOTPEnrolOwner(sess.ID))
 	if err != nil {
 		return nil, err
 	}
@@ -244,13 +244,17 @@ func (l *Login) TOTPEnrolStart(ctx context.Context, c Client, sess *Session, u *
 	return e, nil
 }
 
-// TOTPPending returns u's enrolment in progress (to show it again), or
-// ErrTOTPNotEnrolled.
-func (l *Login) TOTPPending(ctx context.Context, u *User) (*TOTPEnrolment, error) {
+// TOTPPending returns u's enrolment in progress that sess started (to
+// show it again), or ErrTOTPNotEnrolled: another session's is never
+// shown (docs/contract.md, "Authenticator apps").
+func (l *Login) TOTPPending(ctx context.Context, sess *Session, u *User) (*TOTPEnrolment, error) {
 	if l.d.TOTP == nil {
 		return nil, ErrTOTPUnavailable
 	}
-	return l.d.TOTP.Pending(ctx, u.Username)
+	if sess == nil {
+		return nil, ErrTOTPNotEnrolled
+	}
+	return l.d.TOTP.Pending(ctx, u.Username, TOTPEnrolOwner(sess.ID))
 }
 
 // TOTPEnrolFinish confirms u's enrolment with a code from the app: the
@@ -270,7 +274,7 @@ func (l *Login) TOTPEnrolFinish(ctx context.Context, c Client, sess *Session, u 
 	if err != nil {
 		return Step{}, err
 	}
-	if err := l.checkApp(ctx, c, u.Username, "enrol", l.d.TOTP.Confirm(ctx, u.Username, code)); err != nil {
+	if err := l.checkApp(ctx, c, u.Username, "enrol", l.d.TOTP.Confirm(ctx, u.Username, TOTPEnrolOwner(sess.ID), code)); err != nil {
 		return Step{}, err
 	}
 	// A new app starts with no wrong codes counted against it.

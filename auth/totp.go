@@ -5,8 +5,10 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -87,10 +89,21 @@ type TOTPEnrolment struct {
 }
 
 // totpRecord is what the store keeps of a secret: nonce and ciphertext,
-// base64, and when it was set up.
+// base64, and when it was set up; for one being set up, the session that
+// started it (TOTPEnrolOwner), which alone is shown it and confirms it.
 type totpRecord struct {
 	Box     string `json:"b"`
 	Created int64  `json:"c"`
+	Owner   string `json:"o,omitempty"`
+}
+
+// TOTPEnrolOwner names the session sessionID as the owner of an
+// enrolment it starts: a hash of its id under a label of its own, so the
+// record does not name the session's store key (docs/contract.md,
+// "Authenticator apps").
+func TOTPEnrolOwner(sessionID string) string {
+	sum := sha256.Sum256([]byte("totp enrol\x00" + sessionID))
+	return hex.EncodeToString(sum[:])
 }
 
 // NewTOTP returns the authenticator-app service over kv. nameKey names
@@ -122,39 +135,50 @@ func (t *TOTP) stepKey(user string, step int64) string {
 
 // seal encrypts secret for user.
 func (t *TOTP) seal(user, secret string) ([]byte, error) {
+	return t.sealFor(user, secret, "")
+}
+
+// sealFor is seal of an enrolment that owner started.
+func (t *TOTP) sealFor(user, secret, owner string) ([]byte, error) {
 	nonce := make([]byte, t.aead.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, err
 	}
 	box := t.aead.Seal(nonce, nonce, []byte(secret), []byte("totp\x00"+user))
-	return json.Marshal(totpRecord{Box: base64.RawStdEncoding.EncodeToString(box), Created: t.clock.Now().Unix()})
+	return json.Marshal(totpRecord{Box: base64.RawStdEncoding.EncodeToString(box), Created: t.clock.Now().Unix(), Owner: owner})
 }
 
 // open loads and decrypts the secret of user under key: "" and nil when
 // there is none. A record that does not open (another key, another
 // account's record) is a store fault: nobody signs in with it.
 func (t *TOTP) open(ctx context.Context, user, key string) (string, error) {
+	secret, _, err := t.openOwned(ctx, user, key)
+	return secret, err
+}
+
+// openOwned is open, also returning the owner of an enrolment.
+func (t *TOTP) openOwned(ctx context.Context, user, key string) (string, string, error) {
 	b, err := t.kv.Get(ctx, key)
 	if errors.Is(err, ErrNotFound) {
-		return "", nil
+		return "", "", nil
 	}
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	var rec totpRecord
 	if err := json.Unmarshal(b, &rec); err != nil {
-		return "", fmt.Errorf("totp: record: %w", ErrStoreUnavailable)
+		return "", "", fmt.Errorf("totp: record: %w", ErrStoreUnavailable)
 	}
 	box, err := base64.RawStdEncoding.DecodeString(rec.Box)
 	n := t.aead.NonceSize()
 	if err != nil || len(box) < n {
-		return "", fmt.Errorf("totp: record: %w", ErrStoreUnavailable)
+		return "", "", fmt.Errorf("totp: record: %w", ErrStoreUnavailable)
 	}
 	secret, err := t.aead.Open(nil, box[:n], box[n:], []byte("totp\x00"+user))
 	if err != nil {
-		return "", fmt.Errorf("totp: record does not decrypt (another secret key?): %w", ErrStoreUnavailable)
+		return "", "", fmt.Errorf("totp: record does not decrypt (another secret key?): %w", ErrStoreUnavailable)
 	}
-	return string(secret), nil
+	return string(secret), rec.Owner, nil
 }
 
 // Enrolled reports whether user has an authenticator app.
@@ -166,9 +190,11 @@ func (t *TOTP) Enrolled(ctx context.Context, user string) (bool, error) {
 	return err == nil, err
 }
 
-// Begin makes a new secret for user, kept TOTPEnrolTTL for Confirm, and
-// returns it to be shown. A previous enrolment in progress is replaced.
-func (t *TOTP) Begin(ctx context.Context, user string) (*TOTPEnrolment, error) {
+// Begin makes a new secret for user, kept TOTPEnrolTTL for Confirm by
+// owner (TOTPEnrolOwner of the session that starts it), and returns it to
+// be shown. A previous enrolment in progress is replaced: its session
+// confirms nothing.
+func (t *TOTP) Begin(ctx context.Context, user, owner string) (*TOTPEnrolment, error) {
 	key, err := totp.Generate(totp.GenerateOpts{
 		Issuer: t.issuer, AccountName: user, Period: uint(TOTPPeriod / time.Second),
 		SecretSize: totpSecretSize, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1, Rand: rand.Reader,
@@ -176,7 +202,7 @@ func (t *TOTP) Begin(ctx context.Context, user string) (*TOTPEnrolment, error) {
 	if err != nil {
 		return nil, fmt.Errorf("totp: %w", err)
 	}
-	rec, err := t.seal(user, key.Secret())
+	rec, err := t.sealFor(user, key.Secret(), owner)
 	if err != nil {
 		return nil, err
 	}
@@ -186,16 +212,28 @@ func (t *TOTP) Begin(ctx context.Context, user string) (*TOTPEnrolment, error) {
 	return t.enrolment(user, key.Secret())
 }
 
-// Pending returns user's enrolment in progress, or ErrTOTPNotEnrolled.
-func (t *TOTP) Pending(ctx context.Context, user string) (*TOTPEnrolment, error) {
-	secret, err := t.open(ctx, user, t.pendingKey(user))
+// Pending returns user's enrolment in progress that owner started, or
+// ErrTOTPNotEnrolled (none, or another session's).
+func (t *TOTP) Pending(ctx context.Context, user, owner string) (*TOTPEnrolment, error) {
+	secret, err := t.pending(ctx, user, owner)
 	if err != nil {
 		return nil, err
 	}
-	if secret == "" {
-		return nil, ErrTOTPNotEnrolled
-	}
 	return t.enrolment(user, secret)
+}
+
+// pending is the secret of user's enrolment in progress that owner
+// started: ErrTOTPNotEnrolled for none, or for one another session
+// started, which is neither shown nor confirmed here.
+func (t *TOTP) pending(ctx context.Context, user, owner string) (string, error) {
+	secret, by, err := t.openOwned(ctx, user, t.pendingKey(user))
+	if err != nil {
+		return "", err
+	}
+	if secret == "" || subtle.ConstantTimeCompare([]byte(by), []byte(owner)) != 1 {
+		return "", ErrTOTPNotEnrolled
+	}
+	return secret, nil
 }
 
 // enrolment is what is shown of secret: itself and its otpauth URL
@@ -211,16 +249,13 @@ func (t *TOTP) enrolment(user, secret string) (*TOTPEnrolment, error) {
 	return &TOTPEnrolment{Secret: secret, URL: u.String()}, nil
 }
 
-// Confirm checks code against user's enrolment in progress and, when it
-// is right, makes its secret the account's. The code's step is claimed:
-// it cannot sign in afterwards.
-func (t *TOTP) Confirm(ctx context.Context, user, code string) error {
-	secret, err := t.open(ctx, user, t.pendingKey(user))
+// Confirm checks code against user's enrolment in progress that owner
+// started and, when it is right, makes its secret the account's. The
+// code's step is claimed: it cannot sign in afterwards.
+func (t *TOTP) Confirm(ctx context.Context, user, owner, code string) error {
+	secret, err := t.pending(ctx, user, owner)
 	if err != nil {
 		return err
-	}
-	if secret == "" {
-		return ErrTOTPNotEnrolled
 	}
 	if err := t.verify(ctx, user, secret, code); err != nil {
 		return err

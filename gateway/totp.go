@@ -283,7 +283,7 @@ func (s *pagesSurface) accountTOTPConfirm(c *gin.Context) {
 		s.toLogin(c, true)
 		return
 	case err != nil:
-		e, perr := s.login.TOTPPending(ctx, u)
+		e, perr := s.login.TOTPPending(ctx, sess, u)
 		if perr != nil { // expired (or the store failed): start again
 			d := s.page("account.title")
 			status := s.formError(c, &d, err)

@@ -164,7 +164,7 @@ func (s suite) forgottenAccountLeavesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := apps.Begin(ctx, "alice")
+	e, err := apps.Begin(ctx, "alice", "suite-session")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func (s suite) forgottenAccountLeavesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := apps.Confirm(ctx, "alice", code); err != nil {
+	if err := apps.Confirm(ctx, "alice", "suite-session", code); err != nil {
 		t.Fatal(err)
 	}
 	const origin = "https://auth.example.com"

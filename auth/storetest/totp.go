@@ -22,7 +22,7 @@ func (s suite) authenticatorCodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := apps.Begin(ctx, "alice")
+	e, err := apps.Begin(ctx, "alice", "session-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,14 @@ func (s suite) authenticatorCodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := apps.Confirm(ctx, "alice", first); err != nil {
+	// Another session neither sees nor confirms it.
+	if _, err := apps.Pending(ctx, "alice", "session-2"); !errors.Is(err, auth.ErrTOTPNotEnrolled) {
+		t.Fatalf("Pending of another session: %v, want ErrTOTPNotEnrolled", err)
+	}
+	if err := apps.Confirm(ctx, "alice", "session-2", first); !errors.Is(err, auth.ErrTOTPNotEnrolled) {
+		t.Fatalf("Confirm by another session: %v, want ErrTOTPNotEnrolled", err)
+	}
+	if err := apps.Confirm(ctx, "alice", "session-1", first); err != nil {
 		t.Fatalf("Confirm: %v", err)
 	}
 	if ok, err := apps.Enrolled(ctx, "alice"); err != nil || !ok {
