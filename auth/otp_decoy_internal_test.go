@@ -41,6 +41,16 @@ func (s *mapStore) SetNX(ctx context.Context, k string, v []byte, ttl time.Durat
 	return true, s.Set(ctx, k, v, ttl)
 }
 
+func (s *mapStore) SetIfExists(_ context.Context, k string, v []byte, _ time.Duration) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.m[k]; !ok {
+		return false, nil
+	}
+	s.m[k] = v
+	return true, nil
+}
+
 func (s *mapStore) Delete(_ context.Context, k string) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

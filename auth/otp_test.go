@@ -65,6 +65,13 @@ func (d *dumpStore) Set(ctx context.Context, k string, v []byte, ttl time.Durati
 	return d.Store.Set(ctx, k, v, ttl)
 }
 
+func (d *dumpStore) SetIfExists(ctx context.Context, k string, v []byte, ttl time.Duration) (bool, error) {
+	d.mu.Lock()
+	d.values = append(d.values, append([]byte(nil), v...))
+	d.mu.Unlock()
+	return d.Store.SetIfExists(ctx, k, v, ttl)
+}
+
 type otpFixture struct {
 	otp    *auth.OTP
 	sender *recordingSender

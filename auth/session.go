@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/maphash"
@@ -240,72 +239,6 @@ func (m *Sessions) forget(key string) {
 	m.mu.Unlock()
 }
 
-// Save writes the session under its current id. A session read from the
-// store (Load) or written before is written again only while the store
-// still holds it: one ended meanwhile (signed out, revoked, rotated away)
-// stays ended, ErrSessionNotFound (docs/contract.md, "Sessions end when
-// they are ended").
-func (m *Sessions) Save(ctx context.Context, s *Session) error {
-	now := m.clock.Now()
-	data, err := json.Marshal(s)
-	if err != nil {
-		return fmt.Errorf("session: encode: %w", err)
-	}
-	key := sessionKey(s.ID)
-	if err := m.requireAlive(ctx, s, key, now); err != nil {
-		return err
-	}
-	if err := m.kv.Set(ctx, key, data, m.ttl(s, now)); err != nil {
-		return fmt.Errorf("session: save: %w", err)
-	}
-	s.stored = true
-	m.markRefreshed(key, now)
-	if m.sets != nil && s.Authenticated() {
-		// The index outlives any of the user's sessions; stale members are
-		// dropped when the index is read.
-		life := max(m.cfg.AbsoluteTimeout, m.cfg.RememberMe)
-		if err := m.sets.SAdd(ctx, userSessionsKey(s.User), key, life); err != nil {
-			return fmt.Errorf("session: index: %w", err)
-		}
-		if idx, ok := m.kv.(SortedIndex); ok {
-			if err := idx.ZAdd(ctx, signedInKey, s.User, life); err != nil {
-				return fmt.Errorf("session: index: %w", err)
-			}
-		}
-	}
-	return nil
-}
-
-// Rotate gives the session a new id, saves it and deletes the old entry.
-// Call it whenever the proved methods change (fixation defence). A
-// stored session ended meanwhile is not written back under the new id
-// either: ErrSessionNotFound.
-func (m *Sessions) Rotate(ctx context.Context, s *Session) error {
-	old := s.ID
-	if old != "" {
-		if err := m.requireAlive(ctx, s, sessionKey(old), m.clock.Now()); err != nil {
-			return err
-		}
-	}
-	id, err := RandomToken(32)
-	if err != nil {
-		return err
-	}
-	wasStored := s.stored
-	s.ID, s.stored = id, false
-	if err := m.Save(ctx, s); err != nil {
-		s.ID, s.stored = old, wasStored
-		return err
-	}
-	if old != "" {
-		if err := m.Delete(ctx, old); err != nil {
-			m.log.WarnContext(ctx, "session: old id not deleted after rotation", "error", err)
-		}
-	}
-	m.tidyIndex(ctx, s, old)
-	return nil
-}
-
 // AddProof records that method was proved now, by u, and rotates the id.
 // Proving a method for another user than the session's, or under another
 // credential generation (the password, phone or disabled flag changed
@@ -339,31 +272,6 @@ func (m *Sessions) addProof(ctx context.Context, s *Session, u *User, p Proof, r
 		s.Remember = true
 		s.Expires = now.Add(m.cfg.RememberMe).Unix()
 	}
-	return m.Rotate(ctx, s)
-}
-
-// Restamp re-issues s, a session of u that was valid until a credential
-// change it made itself (the account page's password or phone change, a
-// password reset), under u's new credential generation: it keeps its proofs, gets a new id
-// (the old one, and any stolen copy of it, dies) and is saved. The old id
-// is deleted first, and a session no longer in the store (revoked or
-// signed out while the change was made) is not written back:
-// ErrSessionNotFound (docs/contract.md, "Sessions end when credentials
-// change").
-func (m *Sessions) Restamp(ctx context.Context, s *Session, u *User) error {
-	if s.User != u.Username {
-		return fmt.Errorf("session: restamp for another user: %w", ErrSessionNotFound)
-	}
-	key := sessionKey(s.ID)
-	m.forget(key)
-	alive, err := m.kv.Delete(ctx, key)
-	if err != nil {
-		return fmt.Errorf("session: restamp: %w", err)
-	}
-	if !alive {
-		return fmt.Errorf("session: restamp: ended meanwhile: %w", ErrSessionNotFound)
-	}
-	s.Gen, s.stored = u.Generation, false // its old id is gone: deleted just now
 	return m.Rotate(ctx, s)
 }
 

@@ -21,16 +21,9 @@ import (
 type lateEndStore struct {
 	*memstore.Store
 	mu      sync.Mutex
-	watched string       // store key of the session; "" when disarmed
-	end     func()       // the end, run once
-	listed  func()       // once armed by armList, run after the next SMembers answers
-	setXX   setIfExister // the memory store's conditional write
-}
-
-// setIfExister is the store's write of a key only if it exists
-// (docs/contract.md, "Sessions end when they are ended").
-type setIfExister interface {
-	SetIfExists(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error)
+	watched string // store key of the session; "" when disarmed
+	end     func() // the end, run once
+	listed  func() // once armed by armList, run after the next SMembers answers
 }
 
 // arm makes end land at the last moment of the next write of the
@@ -76,7 +69,7 @@ func (s *lateEndStore) Set(ctx context.Context, key string, value []byte, ttl ti
 
 func (s *lateEndStore) SetIfExists(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
 	s.fire(key)
-	return s.setXX.SetIfExists(ctx, key, value, ttl)
+	return s.Store.SetIfExists(ctx, key, value, ttl)
 }
 
 func (s *lateEndStore) Delete(ctx context.Context, key string) (bool, error) {
@@ -104,9 +97,6 @@ func newLateEnd(t *testing.T) (*auth.Sessions, *lateEndStore, *auth.Sessions) {
 	clock := storetest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	mem := memstore.New(clock)
 	st := &lateEndStore{Store: mem}
-	if x, ok := any(mem).(setIfExister); ok {
-		st.setXX = x
-	}
 	cfg := auth.SessionConfig{IdleTimeout: 30 * time.Minute, AbsoluteTimeout: 12 * time.Hour}
 	return auth.NewSessions(st, cfg, clock, nil), st, auth.NewSessions(mem, cfg, clock, nil)
 }

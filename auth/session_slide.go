@@ -5,11 +5,7 @@ package auth
 // session.idle_timeout (docs/performance.md, "The knobs"), which a memo of
 // the sessions refreshed lately decides.
 
-import (
-	"context"
-	"fmt"
-	"time"
-)
+import "time"
 
 // ttl is how long s's key should live from now: what is left of its
 // absolute lifetime, at most the idle timeout for a session not
@@ -57,24 +53,4 @@ func (m *Sessions) sweepLocked(now int64) {
 			delete(m.refreshed, k)
 		}
 	}
-}
-
-// requireAlive returns ErrSessionNotFound when s, read from or written
-// to the store under key, is no longer there (ended while the request
-// worked on it), and nil for a session never stored. The check and the
-// write after it are two store operations: an end between them is not
-// seen, a window of one round trip instead of the request's whole work.
-func (m *Sessions) requireAlive(ctx context.Context, s *Session, key string, now time.Time) error {
-	if !s.stored {
-		return nil
-	}
-	alive, err := m.kv.Expire(ctx, key, m.ttl(s, now))
-	if err != nil {
-		return fmt.Errorf("session: save: %w", err)
-	}
-	if !alive {
-		m.forget(key)
-		return fmt.Errorf("session: ended meanwhile: %w", ErrSessionNotFound)
-	}
-	return nil
 }

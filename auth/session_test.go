@@ -32,6 +32,12 @@ func (c *countingKV) Set(ctx context.Context, k string, v []byte, ttl time.Durat
 	return c.KV.Set(ctx, k, v, ttl)
 }
 
+func (c *countingKV) SetIfExists(ctx context.Context, k string, v []byte, ttl time.Duration) (bool, error) {
+	c.keys = append(c.keys, k)
+	c.values = append(c.values, append([]byte(nil), v...))
+	return c.KV.SetIfExists(ctx, k, v, ttl)
+}
+
 func newSessions(t *testing.T) (*auth.Sessions, *countingKV, *storetest.Clock) {
 	t.Helper()
 	clock := storetest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))

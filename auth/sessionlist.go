@@ -108,46 +108,73 @@ func (m *Sessions) RevokeUserWith(ctx context.Context, user, method, except stri
 }
 
 // revokeWhere deletes user's sessions but except's, those that proved
-// method when it is not "".
+// method when it is not "". It reads the user's index again after each
+// pass, until it lists no session it has not dealt with: a rotation in
+// flight indexes its new id before it deletes the old one, so one whose
+// old id the revocation found gone is in the index by the next reading
+// (docs/contract.md, "Sessions end when they are ended"). Every pass past
+// the first is a rotation that landed meanwhile; a revocation stops after
+// revokeRounds of them, and says so in the log.
 func (m *Sessions) revokeWhere(ctx context.Context, user, except, method string) (int, error) {
 	if m.sets == nil {
 		return 0, nil
 	}
 	idx := userSessionsKey(user)
-	keys, err := m.sets.SMembers(ctx, idx)
-	if err != nil {
-		return 0, fmt.Errorf("session: revoke: %w", err)
-	}
 	keep := ""
 	if except != "" {
 		keep = sessionKey(except)
 	}
+	seen := map[string]bool{keep: true}
 	n := 0
-	for _, key := range keys {
-		if key == keep {
-			continue
-		}
-		if method != "" {
-			proved, err := m.proved(ctx, key, method)
-			if err != nil {
-				return n, fmt.Errorf("session: revoke: %w", err)
-			}
-			if !proved {
-				continue
-			}
-		}
-		ok, err := m.kv.Delete(ctx, key)
+	for range revokeRounds {
+		keys, err := m.sets.SMembers(ctx, idx)
 		if err != nil {
 			return n, fmt.Errorf("session: revoke: %w", err)
 		}
-		if ok {
-			n++
+		keys = slices.DeleteFunc(keys, func(k string) bool { return seen[k] })
+		if len(keys) == 0 {
+			return n, nil
 		}
-		if err := m.sets.SRem(ctx, idx, key); err != nil {
-			return n, fmt.Errorf("session: revoke: %w", err)
+		for _, key := range keys {
+			seen[key] = true
+			ended, err := m.revokeKey(ctx, idx, key, method)
+			if ended {
+				n++
+			}
+			if err != nil {
+				return n, err
+			}
 		}
 	}
+	m.log.WarnContext(ctx, "session: revocation stopped with sessions still being rotated", "rounds", revokeRounds)
 	return n, nil
+}
+
+// revokeRounds bounds the readings of a user's index by one revocation
+// (revokeWhere).
+const revokeRounds = 16
+
+// revokeKey deletes the session under store key, if it proved method
+// (any when ""), and drops it from the index idx; it reports whether it
+// ended a session.
+func (m *Sessions) revokeKey(ctx context.Context, idx, key, method string) (bool, error) {
+	if method != "" {
+		proved, err := m.proved(ctx, key, method)
+		if err != nil {
+			return false, fmt.Errorf("session: revoke: %w", err)
+		}
+		if !proved {
+			return false, nil
+		}
+	}
+	ok, err := m.kv.Delete(ctx, key)
+	if err != nil {
+		return false, fmt.Errorf("session: revoke: %w", err)
+	}
+	if err := m.sets.SRem(ctx, idx, key); err != nil {
+		return ok, fmt.Errorf("session: revoke: %w", err)
+	}
+	return ok, nil
 }
 
 // proved reports whether the session under store key proved method; a

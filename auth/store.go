@@ -22,6 +22,12 @@ type KV interface {
 	Delete(ctx context.Context, key string) (bool, error)
 	// Expire sets a new TTL on an existing key; false if the key is missing.
 	Expire(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	// SetIfExists stores value under key for ttl (ttl > 0), replacing
+	// its value and TTL as Set does, only if the key exists (and has not
+	// expired), atomically, and reports whether it did: a key deleted
+	// before is never written back. It is the write of a stored session
+	// (docs/contract.md, "Sessions end when they are ended").
+	SetIfExists(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error)
 }
 
 // Counter is the fixed-window counter part of the store used for attempts,

@@ -48,6 +48,11 @@ func (s *keyRecorder) SetNX(ctx context.Context, key string, v []byte, ttl time.
 	return s.Store.SetNX(ctx, key, v, ttl)
 }
 
+func (s *keyRecorder) SetIfExists(ctx context.Context, key string, v []byte, ttl time.Duration) (bool, error) {
+	s.saw(key)
+	return s.Store.SetIfExists(ctx, key, v, ttl)
+}
+
 func (s *keyRecorder) Delete(ctx context.Context, key string) (bool, error) {
 	s.saw(key)
 	return s.Store.Delete(ctx, key)

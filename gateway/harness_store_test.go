@@ -100,6 +100,13 @@ func (s *switchStore) CompareAndSwap(ctx context.Context, key string, old, v []b
 	return s.Store.(auth.Swapper).CompareAndSwap(ctx, key, old, v, ttl)
 }
 
+func (s *switchStore) SetIfExists(ctx context.Context, key string, v []byte, ttl time.Duration) (bool, error) {
+	if s.down.Load() {
+		return false, errDown
+	}
+	return s.Store.SetIfExists(ctx, key, v, ttl)
+}
+
 func (s *switchStore) Delete(ctx context.Context, key string) (bool, error) {
 	if s.down.Load() {
 		return false, errDown

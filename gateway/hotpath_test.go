@@ -53,6 +53,11 @@ func (c *countingStore) SetNX(ctx context.Context, k string, v []byte, ttl time.
 	return c.Store.SetNX(ctx, k, v, ttl)
 }
 
+func (c *countingStore) SetIfExists(ctx context.Context, k string, v []byte, ttl time.Duration) (bool, error) {
+	c.count("setxx")
+	return c.Store.SetIfExists(ctx, k, v, ttl)
+}
+
 func (c *countingStore) Delete(ctx context.Context, k string) (bool, error) {
 	c.count("delete")
 	return c.Store.Delete(ctx, k)
@@ -114,7 +119,7 @@ func TestHotPathReadsOnceAndWritesNothing(t *testing.T) {
 	if reads := got["get"] - before["get"]; reads != 2*n {
 		t.Errorf("%d requests read the store %d times, want once each", 2*n, reads)
 	}
-	for _, op := range []string{"set", "setnx", "delete", "incr"} {
+	for _, op := range []string{"set", "setnx", "setxx", "delete", "incr"} {
 		if got[op] != before[op] {
 			t.Errorf("signed-in requests wrote to the store: %d %s", got[op]-before[op], op)
 		}
@@ -132,7 +137,7 @@ func TestHotPathReadsOnceAndWritesNothing(t *testing.T) {
 	if e := got["expire"] - before["expire"]; e != 1 {
 		t.Errorf("%d idle refreshes after idle_timeout/10, want exactly 1", e)
 	}
-	if got["set"] != before["set"] {
+	if got["set"] != before["set"] || got["setxx"] != before["setxx"] {
 		t.Error("the idle refresh rewrote the session instead of sliding its expiry")
 	}
 

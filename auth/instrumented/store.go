@@ -19,6 +19,7 @@ const (
 	opGet      = "get"
 	opSet      = "set"
 	opSetNX    = "setnx"
+	opSetXX    = "setxx"
 	opDelete   = "delete"
 	opExpire   = "expire"
 	opIncr     = "incr"
@@ -52,8 +53,8 @@ func (m *opMetrics) observe(begin time.Time, err error) {
 // Store is an auth.Store that records gatehouse_store_duration_seconds and
 // gatehouse_store_errors_total per operation.
 type Store struct {
-	next                                          auth.Store
-	get, set, setNX, del, expire, incr, ttl, ping *opMetrics
+	next                                                 auth.Store
+	get, set, setNX, setXX, del, expire, incr, ttl, ping *opMetrics
 }
 
 // setStore is a Store over a store that also keeps sets.
@@ -88,7 +89,7 @@ func NewStore(next auth.Store, reg prometheus.Registerer) (auth.Store, error) {
 		return &opMetrics{duration: duration.WithLabelValues(name), errors: errs.WithLabelValues(name)}
 	}
 	s := &Store{
-		next: next, get: op(opGet), set: op(opSet), setNX: op(opSetNX), del: op(opDelete),
+		next: next, get: op(opGet), set: op(opSet), setNX: op(opSetNX), setXX: op(opSetXX), del: op(opDelete),
 		expire: op(opExpire), incr: op(opIncr), ttl: op(opTTL), ping: op(opPing),
 	}
 	if sets, ok := next.(auth.SetStore); ok {
@@ -134,6 +135,14 @@ func (s *Store) Expire(ctx context.Context, key string, ttl time.Duration) (bool
 	begin := time.Now()
 	ok, err := s.next.Expire(ctx, key, ttl)
 	s.expire.observe(begin, err)
+	return ok, err
+}
+
+// SetIfExists implements auth.KV.
+func (s *Store) SetIfExists(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	begin := time.Now()
+	ok, err := s.next.SetIfExists(ctx, key, value, ttl)
+	s.setXX.observe(begin, err)
 	return ok, err
 }
 

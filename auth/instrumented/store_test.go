@@ -46,6 +46,10 @@ func (downStore) SetNX(context.Context, string, []byte, time.Duration) (bool, er
 	return false, errDown
 }
 
+func (downStore) SetIfExists(context.Context, string, []byte, time.Duration) (bool, error) {
+	return false, errDown
+}
+
 func TestStoreCountsErrorsNotMisses(t *testing.T) {
 	ctx := t.Context()
 	reg := prometheus.NewRegistry()
@@ -62,8 +66,8 @@ func TestStoreCountsErrorsNotMisses(t *testing.T) {
 	if _, err := up.Get(ctx, "k"); err != nil {
 		t.Fatal(err)
 	}
-	if n := seriesCount(t, reg, "gatehouse_store_errors_total"); n != 16 {
-		t.Errorf("%d error series, want one per operation (16) from the start", n)
+	if n := seriesCount(t, reg, "gatehouse_store_errors_total"); n != 17 {
+		t.Errorf("%d error series, want one per operation (17) from the start", n)
 	}
 	if got := errorsOf(t, reg, "get"); got != 0 {
 		t.Errorf("a missing key counted as %v store errors, want 0", got)

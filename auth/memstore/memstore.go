@@ -121,6 +121,24 @@ func (s *Store) SetNX(_ context.Context, key string, value []byte, ttl time.Dura
 	return true, nil
 }
 
+// SetIfExists stores a copy of value under key for ttl, replacing any
+// value and TTL the key had as Set does, only if the key exists (and has
+// not expired), and reports whether it did. A non-positive ttl is an
+// error.
+func (s *Store) SetIfExists(_ context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	if ttl <= 0 {
+		return false, fmt.Errorf("memstore: set-if-exists: %w", errNonPositiveTTL)
+	}
+	v, sh, now := bytes.Clone(value), s.shard(key), s.now()
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if _, ok := sh.live(key, now); !ok {
+		return false, nil
+	}
+	sh.m[key] = entry{val: v, exp: expiry(now, ttl)}
+	return true, nil
+}
+
 // CompareAndSwap stores a copy of value under key for ttl, replacing the
 // TTL as Set does, only if the key holds exactly old (old nil: only if it
 // does not exist or has expired), and reports whether it did. A key

@@ -225,6 +225,14 @@ func (s *Cached) SetNX(ctx context.Context, key string, value []byte, ttl time.D
 	return s.Store.SetNX(ctx, key, value, ttl)
 }
 
+// SetIfExists is Store.SetIfExists, then drops key from this process's
+// cache, whether or not it wrote: a key found gone must not be read from
+// the cache again.
+func (s *Cached) SetIfExists(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	defer s.wrote(key)
+	return s.Store.SetIfExists(ctx, key, value, ttl)
+}
+
 // CompareAndSwap is Store.CompareAndSwap, then drops key from this
 // process's cache, whether or not it swapped: a swap that lost read a
 // value that is no longer there, which the next read must not get from

@@ -354,8 +354,9 @@ func movedOnly(cmds []redis.Cmder) bool {
 	return true
 }
 
-// journalSet records a Set of key (unprefixed) that went through: an
-// account record, with the value it replaced.
+// journalSet records a write of key (unprefixed) that went through (a
+// Set, a CompareAndSwap, a SetIfExists): a session, or an account
+// record with the value it replaced.
 func (s *Store) journalSet(key string, value, before []byte, ttl time.Duration) {
 	deadline := time.Now().Add(ttl)
 	switch auth.ClassOf(key) {

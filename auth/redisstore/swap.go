@@ -8,8 +8,10 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// The compare-and-set under every change of an account record
-// (docs/contract.md, "Sessions end when credentials change").
+// The conditional writes: the compare-and-set under every change of an
+// account record (docs/contract.md, "Sessions end when credentials
+// change"), and the write of a stored session only while it exists
+// (docs/contract.md, "Sessions end when they are ended").
 
 // casScript sets KEYS[1] to ARGV[3] for ARGV[4] milliseconds where it
 // holds ARGV[2] (ARGV[1] = "1": where it is absent), in one step on the
@@ -55,4 +57,30 @@ func (s *Store) CompareAndSwap(ctx context.Context, key string, old, value []byt
 		s.journalSet(key, value, old, ttl)
 	}
 	return true, nil
+}
+
+// SetIfExists stores value under key for ttl (rounded up to whole
+// milliseconds, replacing the TTL as Set does) only if the key exists,
+// and reports whether it did: one command (SET key value PX ttl XX) on
+// the one key, so it runs alike on a standalone server, under Sentinel
+// and on a cluster. A write that went through is journaled as a Set is.
+// A non-positive ttl is an error.
+func (s *Store) SetIfExists(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	if ttl <= 0 {
+		return false, fmt.Errorf("redisstore: set-if-exists: %w", errNonPositiveTTL)
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.opTimeout)
+	defer cancel()
+	before, err := s.beforeWrite(ctx, key)
+	if err != nil {
+		return false, fail("set-if-exists", err)
+	}
+	ok, err := s.client.SetXX(ctx, s.prefix+key, value, ceilMillis(ttl)).Result()
+	if err != nil {
+		return false, fail("set-if-exists", err)
+	}
+	if ok && s.journal != nil {
+		s.journalSet(key, value, before, ttl)
+	}
+	return ok, nil
 }

@@ -71,6 +71,10 @@ func ops(st auth.Store) map[string]func(t *testing.T) error {
 			_, err := st.SetNX(t.Context(), "k", []byte("v"), time.Minute)
 			return err
 		},
+		"SetIfExists": func(t *testing.T) error {
+			_, err := st.SetIfExists(t.Context(), "k", []byte("v"), time.Minute)
+			return err
+		},
 		"Delete": func(t *testing.T) error { _, err := st.Delete(t.Context(), "k"); return err },
 		"Expire": func(t *testing.T) error { _, err := st.Expire(t.Context(), "k", time.Minute); return err },
 		"Incr":   func(t *testing.T) error { _, err := st.Incr(t.Context(), "counter", time.Minute); return err },

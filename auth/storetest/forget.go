@@ -70,6 +70,12 @@ func (r *recorder) SetNX(ctx context.Context, key string, value []byte, ttl time
 	return r.Store.SetNX(ctx, key, value, ttl)
 }
 
+// SetIfExists notes key and writes through.
+func (r *recorder) SetIfExists(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	r.note(key)
+	return r.Store.SetIfExists(ctx, key, value, ttl)
+}
+
 // Incr notes key and counts through.
 func (r *recorder) Incr(ctx context.Context, key string, window time.Duration) (int64, error) {
 	r.note(key)
