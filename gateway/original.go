@@ -3,6 +3,7 @@ package gateway
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -43,11 +44,14 @@ func originalFromNginx(r *http.Request) (original, error) {
 }
 
 // originalFromForwarded reads X-Forwarded-Proto/Host/Uri/Method (Traefik,
-// Caddy).
+// Caddy). A missing or empty X-Forwarded-Uri is refused like a missing
+// host: every front door sends the request target, and deciding for "/"
+// instead would allow what "/" allows for any path (docs/contract.md,
+// "Forward-auth protocol").
 func originalFromForwarded(r *http.Request) (original, error) {
 	uri := headerValue(r.Header, hdrForwardedURI)
 	if uri == "" {
-		uri = "/"
+		return original{}, errUnauthenticated
 	}
 	return newOriginal(headerValue(r.Header, hdrForwardedMethod), headerValue(r.Header, hdrForwardedProto), headerValue(r.Header, hdrForwardedHost), uri)
 }
@@ -75,7 +79,8 @@ func newOriginal(method, scheme, authority, uri string) (original, error) {
 }
 
 // validAuthority reports whether authority is a bare host[:port], as
-// net/url reads it (no userinfo, path, query or fragment). The answer
+// net/url reads it (no userinfo, path, query or fragment), with a port a
+// connection could have (at most 65535). The answer
 // depends on authority alone (scheme is http or https), so authorities
 // found valid are remembered (see validAuthorities) and later checks for
 // them skip url.Parse and its two allocations.
@@ -89,6 +94,11 @@ func validAuthority(scheme, authority string) bool {
 	u, err := url.Parse(scheme + "://" + authority)
 	if err != nil || u.Host != authority || u.Hostname() == "" {
 		return false
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n > 65535 {
+			return false
+		}
 	}
 	validAuthorities.remember(authority)
 	return true

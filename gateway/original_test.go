@@ -39,6 +39,10 @@ func TestOriginal(t *testing.T) {
 		{"https", "app.example.com:8x", "/", "", errUnauthenticated, "", "", ""},
 		{"https", ":8080", "/", "", errUnauthenticated, "", "", ""},
 		{"https", "app.example.com", "/", "GET /x", errUnauthenticated, "", "", ""},
+		{"https", "app.example.com", "", "", errUnauthenticated, "", "", ""},
+		{"https", "app.example.com:99999", "/", "", errUnauthenticated, "", "", ""},
+		{"https", "app.example.com:65536", "/", "", errUnauthenticated, "", "", ""},
+		{"https", "app.example.com:65535", "/", "", nil, "app.example.com", "/", "https://app.example.com:65535/"},
 	}
 	for _, tt := range tests {
 		r := &http.Request{Header: http.Header{
@@ -49,7 +53,7 @@ func TestOriginal(t *testing.T) {
 			req := r
 			if name == "nginx" {
 				req = ngx
-				if tt.proto == "" || tt.host == "" || tt.uri[0] != '/' {
+				if tt.proto == "" || tt.host == "" || tt.uri == "" || tt.uri[0] != '/' {
 					continue // not a URL nginx can describe this way
 				}
 			}
