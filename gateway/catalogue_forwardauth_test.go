@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/gatehouse-auth/gatehouse/config"
 )
 
 // The forward-auth cases of the security catalogue (19–21): the answer to
@@ -20,6 +22,40 @@ func wantNoAllow(t *testing.T, what string, r reply) {
 	}
 	if u := r.header.Get("X-Auth-User"); u != "" {
 		t.Errorf("%s: answer names user %q", what, u)
+	}
+}
+
+// TestCatalogueForwardingHeadersFromAnUntrustedPeer: catalogue case 19
+// (GHSA-7x63-xv5r-3p2x): a client that calls the forward-auth endpoints
+// itself, from an address not in trusted_proxies, and names a public
+// resource in every forwarding header gets 401 from both; in proxy mode the
+// same headers leave a protected path protected and reach nothing.
+func TestCatalogueForwardingHeadersFromAnUntrustedPeer(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, setup{edit: func(cfg *config.Config, _ string) { cfg.Server.TrustedProxies = []string{"10.0.0.0/8"} }})
+	spoof := http.Header{
+		"X-Forwarded-Uri":    {"/public"},
+		"X-Original-Url":     {"https://app.example.com/public"},
+		"X-Forwarded-Host":   {"public.example.com"},
+		"X-Forwarded-Method": {"GET"},
+		"X-Forwarded-Proto":  {"https"},
+		"X-Original-Method":  {"GET"},
+		"Accept":             {"application/json"},
+	}
+	for _, path := range []string{"/authz/auth-request", "/authz/forward-auth"} {
+		for _, host := range []string{authHost, appHost, publicHost} {
+			r := h.newClient(t).do(request{host: host, path: prefix + path, header: spoof.Clone()})
+			r.wantError(t, http.StatusUnauthorized, "unauthenticated")
+			wantNoAllow(t, host+path, r)
+		}
+	}
+	before := h.up.count()
+	for _, p := range []string{"/admin/users", "/secure/x", "/"} {
+		r := h.newClient(t).do(request{host: appHost, path: p, header: spoof.Clone()})
+		r.wantError(t, http.StatusUnauthorized, "unauthenticated")
+	}
+	if h.up.count() != before {
+		t.Error("a protected path with spoofed forwarding headers reached the upstream")
 	}
 }
 
@@ -57,6 +93,53 @@ func TestCatalogueMalformedForwardedURLsFailClosed(t *testing.T) {
 			wantNoAllow(t, who.name+", X-Forwarded-Host "+trunc(host), r)
 		}
 	}
+}
+
+// TestCatalogueBadSessionCookiesFailClosed: catalogue case 21 (authentik
+// CVE-2026-25748): a garbage, truncated, bad-base64, altered or 8 KB
+// session cookie is no session: 401 or the login from both forward-auth
+// endpoints and in proxy mode, never 200, no identity, nothing proxied.
+func TestCatalogueBadSessionCookiesFailClosed(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	bobs := h.newClient(t)
+	bobs.signIn(crmHost, bob)
+	good := bobs.cookie()
+	flipped := []byte(good)
+	flipped[len(flipped)-1] ^= 1
+	for name, value := range map[string]string{
+		"garbage":         "not-a-session",
+		"empty":           "",
+		"truncated":       good[:len(good)-4],
+		"one character":   good[:1],
+		"bad base64":      strings.Repeat("*", len(good)),
+		"padded":          good + "==",
+		"altered":         string(flipped),
+		"8 KB":            strings.Repeat("A", 8*1024),
+		"valid then more": good + good,
+		"quoted":          `"` + good + `x"`,
+	} {
+		cookie := h.cfg.Session.CookieName + "=" + value
+		for _, fd := range frontDoors {
+			r := h.newClient(t).do(fd.build(clientReq{method: "GET", proto: "https", host: crmHost, uri: "/deals",
+				header: http.Header{"Accept": {"application/json"}, "Cookie": {cookie}}}))
+			if r.status != http.StatusUnauthorized {
+				t.Errorf("%s, %s cookie: %d, want 401", fd.name, name, r.status)
+			}
+			wantNoAllow(t, fd.name+", "+name, r)
+		}
+		before := h.up.count()
+		for _, accept := range []string{"application/json", htmlAccept} {
+			r := h.newClient(t).do(request{host: crmHost, path: "/deals", accept: accept, header: http.Header{"Cookie": {cookie}}})
+			if r.status != http.StatusUnauthorized && r.status != http.StatusFound {
+				t.Errorf("proxy mode, %s cookie: %d, want 401 or the login", name, r.status)
+			}
+		}
+		if h.up.count() != before {
+			t.Errorf("proxy mode, %s cookie: the request reached the upstream", name)
+		}
+	}
+	bobs.get(crmHost, "/deals").wantStatus(t, http.StatusOK) // the real one still works
 }
 
 // trunc shortens s for a test's message.

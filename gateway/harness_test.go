@@ -52,7 +52,10 @@ type setup struct {
 	key       ed25519.PrivateKey // signing key; replicas of one deployment share it
 	sender    auth.Sender        // nil: the console sender writing to h.sms
 	hasher    gateway.Hasher     // nil: testHasher
-	logger    *slog.Logger       // nil: logs are discarded
+	// loginHasher checks passwords at sign-in (and stands in for unknown
+	// names); nil: testHasher.
+	loginHasher auth.PasswordChecker
+	logger      *slog.Logger // nil: logs are discarded
 	// auditLog builds the kept audit trail; nil: the gateway's own, in
 	// memory (audit.retain).
 	auditLog func(t *testing.T, cfg *config.Config) auth.AuditLog
@@ -121,6 +124,9 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 		}
 		if x.sender != nil {
 			o.sender = x.sender
+		}
+		if x.loginHasher != nil {
+			o.loginHasher = x.loginHasher
 		}
 		if x.logger != nil {
 			o.logger = x.logger
@@ -235,7 +241,7 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 		Config:   cfg,
 		Sessions: sessions,
 		OTP:      otp,
-		Auth:     auth.NewAuthenticator(users, testHasher, nil),
+		Auth:     auth.NewAuthenticator(users, orTestHasher(o.loginHasher), nil),
 		Signer:   signer,
 		Regulator: auth.NewRegulator(h.store, signer.DeriveKey("regulation"), auth.RegulationConfig{
 			MaxFailures:        cfg.Regulation.MaxFailures,
@@ -266,6 +272,14 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 	h.srv = httptest.NewServer(h.gw.Handler())
 	t.Cleanup(h.srv.Close)
 	return h
+}
+
+// orTestHasher is p, or testHasher when p is nil.
+func orTestHasher(p auth.PasswordChecker) auth.PasswordChecker {
+	if p == nil {
+		return testHasher
+	}
+	return p
 }
 
 // cmpHasher is h, or testHasher when h is nil.
