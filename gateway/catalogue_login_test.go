@@ -83,12 +83,12 @@ func TestCatalogueUnknownUserLooksLikeAWrongPassword(t *testing.T) {
 		}
 	}
 	med := func(d []time.Duration) time.Duration { slices.Sort(d); return d[len(d)/2] }
+	// Other packages' tests load the machine meanwhile: only a gross
+	// difference (a name answered without its hash: a fraction of a
+	// millisecond against a derivation) is an observer's signal here;
+	// the mechanism that closes it is tested in auth/hashtimes_test.go.
 	mk, mu := med(known), med(unknown)
-	diff := mk - mu
-	if diff < 0 {
-		diff = -diff
-	}
-	if diff > max(mk, mu)/2+3*time.Millisecond {
+	if max(mk, mu) > 5*min(mk, mu)/2+2*time.Millisecond {
 		t.Errorf("median refusal: known user %v, unknown user %v: an observer tells them apart", mk, mu)
 	}
 	if got := h.sms.count(t); got != 0 {
