@@ -4,7 +4,10 @@ package config
 // itself: server, store, session, admin and audit. The other sections are
 // in config_users.go, config_codes.go, config_routes.go and passkeys.go.
 
-import "time"
+import (
+	"io/fs"
+	"time"
+)
 
 // Config is the whole gateway.yaml. Field names follow the YAML keys; see
 // docs/contract.md for the meaning of each key. Secrets given as `<key>_file` are
@@ -31,6 +34,10 @@ type Config struct {
 	// lines maps a dotted key path ("session.idle_timeout", "routes.0.host")
 	// to the line it was written on, for error messages.
 	lines map[string]int
+	// exposed maps the key of each file Load found that others may read
+	// or write (signing key, TLS key, secrets) to its mode; Check warns
+	// of them without doing I/O itself.
+	exposed map[string]fs.FileMode
 }
 
 // Admin configures the operator console and admin API

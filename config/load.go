@@ -55,13 +55,20 @@ func Load(path string) (*Config, error) {
 //     folder, as nginx and Caddy read theirs (docs/contract.md);
 //   - secrets given as <key>_file are read from that file, trimmed of
 //     surrounding white space, and stored in the plain field; setting both
-//     is a problem.
+//     is a problem;
+//   - the signing key, the TLS key and each secret file whose mode lets
+//     others read or write it is noted, for Check to warn of.
 //
 // An empty document gives the defaults. Every problem found is returned at
 // once, as *Problem values joined with errors.Join; then the configuration
 // is nil. Parse does not validate values: call Validate for that.
 func Parse(name string, data []byte, lookupEnv func(string) (string, bool)) (*Config, error) {
-	return parse(name, data, lookupEnv, readSecretFile)
+	cfg, err := parse(name, data, lookupEnv, readSecretFile)
+	if err != nil {
+		return nil, err
+	}
+	cfg.noteExposedFiles(os.Stat)
+	return cfg, nil
 }
 
 // parse is Parse with the secret-file reader injected, for tests.

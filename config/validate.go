@@ -73,6 +73,7 @@ func (c *Config) Check() (warnings []*Problem, err error) {
 	v.portal()
 	v.routes()
 	v.hardening()
+	v.exposedFiles()
 	return inFileOrder(v.ps.warnings), v.ps.err()
 }
 

@@ -1,0 +1,75 @@
+package config
+
+// Files others may read: a signing key, TLS key or secret file whose mode
+// lets any user of the machine read or write it is a warning
+// (docs/contract.md, "check-config"). Load notes the modes; Check warns.
+
+import (
+	"io/fs"
+	"maps"
+	"runtime"
+	"slices"
+)
+
+// exposedPerm are the read and write bits of other users (not the owner, not
+// the group): a key or secret with any of them is exposed.
+const exposedPerm fs.FileMode = 0o006
+
+// secretFiles lists the key and path of every file whose content is a
+// secret: the signing key, the TLS key, and each <key>_file secret.
+func (c *Config) secretFiles() map[string]string {
+	files := map[string]string{
+		"identity.signing_key_file": c.Identity.SigningKeyFile,
+		"server.tls.key_file":       c.Server.TLS.KeyFile,
+	}
+	for _, s := range c.secrets() {
+		files[s.key+"_file"] = *s.file
+	}
+	return files
+}
+
+// noteExposedFiles records, for Check, the mode of each secret file that
+// others may read or write. A file stat cannot read is left to whatever
+// loads it (a missing signing key is a problem there). Windows has no
+// such bits to check.
+func (c *Config) noteExposedFiles(stat func(string) (fs.FileInfo, error)) {
+	if runtime.GOOS == "windows" {
+		return
+	}
+	for key, path := range c.secretFiles() {
+		if path == "" {
+			continue
+		}
+		fi, err := stat(path)
+		if err != nil || fi.Mode().Perm()&exposedPerm == 0 {
+			continue
+		}
+		if c.exposed == nil {
+			c.exposed = map[string]fs.FileMode{}
+		}
+		c.exposed[key] = fi.Mode().Perm()
+	}
+}
+
+// exposedFiles warns of each secret file Load found others may read or
+// write.
+func (v *validator) exposedFiles() {
+	for _, key := range slices.Sorted(maps.Keys(v.c.exposed)) {
+		mode := v.c.exposed[key]
+		what := "a secret"
+		switch key {
+		case "identity.signing_key_file":
+			what = "the key every assertion is signed with"
+		case "server.tls.key_file":
+			what = "the TLS private key"
+		}
+		may := "read"
+		switch {
+		case mode&0o004 == 0:
+			may = "change"
+		case mode&0o002 != 0:
+			may = "read and change"
+		}
+		v.warn(key, "every user of this machine may %s %s (mode %04o): chmod o= the file (0600, or 0640 for the service's group)", may, what, mode)
+	}
+}
