@@ -103,3 +103,41 @@ func TestParseEnvErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestParseEnvErrorsShowTheReferenceNotTheValue: a ${VAR} written where
+// a number, a boolean or a duration belongs, whose value is not one (a
+// secret's variable put on the wrong key), is reported with the text as
+// written, never the variable's value: the error goes to check-config's
+// output and the logs (docs/contract.md, "Configuration").
+func TestParseEnvErrorsShowTheReferenceNotTheValue(t *testing.T) {
+	const secret = "s3cr3t-redis-passw0rd"
+	env := mapEnv(map[string]string{"REDIS_PASSWORD": secret})
+	for _, src := range []string{
+		"store:\n  redis:\n    db: ${REDIS_PASSWORD}\n",
+		"session:\n  secure: ${REDIS_PASSWORD}\n",
+		"session:\n  idle_timeout: ${REDIS_PASSWORD}\n",
+		"session:\n  idle_timeout: \"x${REDIS_PASSWORD}\"\n",
+	} {
+		_, err := config.Parse("gateway.yaml", []byte(src), env)
+		if err == nil {
+			t.Fatalf("Parse(%q) accepted a password as a number", src)
+		}
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("Parse(%q) error shows the variable's value: %v", src, err)
+		}
+		if !strings.Contains(err.Error(), "${REDIS_PASSWORD}") {
+			t.Errorf("Parse(%q) error does not say which reference: %v", src, err)
+		}
+	}
+}
+
+// TestParseEnvDurationWithoutUnitHidesTheValue: a variable holding a
+// bare number where a duration belongs is named, and the suggestion does
+// not spell its value.
+func TestParseEnvDurationWithoutUnitHidesTheValue(t *testing.T) {
+	env := mapEnv(map[string]string{"PIN": "48151623"})
+	_, err := config.Parse("gateway.yaml", []byte("session:\n  idle_timeout: ${PIN}\n"), env)
+	if err == nil || strings.Contains(err.Error(), "48151623") || !strings.Contains(err.Error(), "${PIN}") {
+		t.Fatalf("Parse = %v; want an error naming ${PIN} without its value", err)
+	}
+}
