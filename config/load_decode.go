@@ -54,7 +54,7 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string, depth int) {
 	switch {
 	case v.Type() == durationType:
 		if s, ok := d.scalar(n, path); ok {
-			d.duration(s, v, path)
+			d.duration(s, n.Value, v, path)
 		}
 	case v.Kind() == reflect.Struct:
 		switch {
@@ -106,7 +106,9 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string, depth int) {
 			want = "!!float"
 		}
 		if s.ShortTag() != want || s.Decode(v.Addr().Interface()) != nil {
-			d.ps.at(n.Line, path, "%q is not %s", s.Value, describeType(v.Type()))
+			// The text as written: a ${VAR} is named, never its value
+			// (a secret's variable on the wrong key).
+			d.ps.at(n.Line, path, "%q is not %s", n.Value, describeType(v.Type()))
 		}
 	}
 }
@@ -243,8 +245,11 @@ func (d *decoder) scalar(n *yaml.Node, path string) (*yaml.Node, bool) {
 	return &c, true
 }
 
-// duration decodes a Go duration ("30s", "15m", "0").
-func (d *decoder) duration(n *yaml.Node, v reflect.Value, path string) {
+// duration decodes a Go duration ("30s", "15m", "0") from n, ${VAR}s
+// expanded; a problem quotes written, the text as in the file, which
+// names a variable and never shows its value (docs/contract.md,
+// "Configuration").
+func (d *decoder) duration(n *yaml.Node, written string, v reflect.Value, path string) {
 	if n.ShortTag() == "!!null" {
 		v.SetInt(0)
 		return
@@ -252,10 +257,14 @@ func (d *decoder) duration(n *yaml.Node, v reflect.Value, path string) {
 	dur, err := time.ParseDuration(n.Value)
 	if err != nil {
 		if _, intErr := strconv.ParseInt(n.Value, 10, 64); intErr == nil {
-			d.ps.at(n.Line, path, "%q has no unit (write e.g. %ss or %sm)", n.Value, n.Value, n.Value)
+			example := n.Value
+			if written != n.Value {
+				example = "30" // not the variable's value
+			}
+			d.ps.at(n.Line, path, "%q has no unit (write e.g. %ss or %sm)", written, example, example)
 			return
 		}
-		d.ps.at(n.Line, path, "%q is not a duration (use Go syntax such as 30s, 15m or 12h)", n.Value)
+		d.ps.at(n.Line, path, "%q is not a duration (use Go syntax such as 30s, 15m or 12h)", written)
 		return
 	}
 	v.SetInt(int64(dur))
