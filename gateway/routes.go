@@ -215,12 +215,8 @@ func upstreamMethod(method string) string {
 func (t *table) resolve(host string, rp *reqPath, method string, overrides ...string) (*route, bool, error) {
 	rt := t.match(host, rp.path, method)
 	bypassed := rt != nil && rt.bypasses(rp.path)
-	same := func(p, m string) bool {
-		other := t.match(host, p, m)
-		return other == rt && (other == nil || other.bypasses(p) == bypassed)
-	}
 	for _, alt := range rp.alts {
-		if !same(alt, method) {
+		if other := t.match(host, alt, method); other != rt || (other != nil && other.bypasses(alt) != bypassed) {
 			return nil, false, errBadPath
 		}
 	}
@@ -228,14 +224,8 @@ func (t *table) resolve(host string, rp *reqPath, method string, overrides ...st
 		// Each item of a list ("DELETE, POST": some read the first,
 		// some the last) is a method the app may serve it as.
 		for m := range strings.SplitSeq(v, ",") {
-			m = strings.TrimSpace(m)
-			if !same(rp.path, m) {
+			if !t.leadsTo(host, rp, upstreamMethod(strings.TrimSpace(m)), rt, bypassed) {
 				return nil, false, errBadMethod
-			}
-			for _, alt := range rp.alts {
-				if !same(alt, m) {
-					return nil, false, errBadMethod
-				}
 			}
 		}
 	}
@@ -249,11 +239,15 @@ func (t *table) resolve(host string, rp *reqPath, method string, overrides ...st
 // which no route's methods list (docs/contract.md, "Routes: path_prefix
 // and methods"). A method in upper case is its one reading.
 func (t *table) agreesAsSent(host string, rp *reqPath, sent string, rt *route, bypassed bool) bool {
-	if sent == upstreamMethod(sent) {
-		return true
-	}
+	return sent == upstreamMethod(sent) || t.leadsTo(host, rp, sent, rt, bypassed)
+}
+
+// leadsTo reports whether method m, compared as given (routes' methods
+// are upper case), leads every reading of rp to rt and the same bypass
+// decision.
+func (t *table) leadsTo(host string, rp *reqPath, m string, rt *route, bypassed bool) bool {
 	same := func(p string) bool {
-		other := t.matchMethod(host, p, sent)
+		other := t.matchMethod(host, p, m)
 		return other == rt && (other == nil || other.bypasses(p) == bypassed)
 	}
 	if !same(rp.path) {
