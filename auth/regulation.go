@@ -86,8 +86,7 @@ type check struct{ key, reason string }
 func (r *Regulator) checks(subject, ip string) []check {
 	out := make([]check, 0, 3)
 	if subject != "" {
-		sk := r.subjectKey(subject)
-		out = append(out, check{"reg:lock:" + sk, ReasonLocked}, check{"reg:ban:" + sk, ReasonBanned})
+		out = append(out, lockChecks(r.subjectKey(subject))...)
 	}
 	if ip != "" {
 		out = append(out, check{"reg:ban:" + r.ipKey(ip), ReasonBanned})
@@ -242,8 +241,25 @@ func (r *Regulator) SignedIn(ctx context.Context, subject string) error {
 	if subject == "" {
 		return nil
 	}
-	sk := r.subjectKey(subject)
-	for _, key := range []string{"reg:n:" + sk, "reg:a:" + sk} {
+	return r.forgetCounts(ctx, r.subjectKey(subject))
+}
+
+// lockChecks are the checks of the lock and the ban of counter key k (a
+// subject's or an app's), in the order Check reads them.
+func lockChecks(k string) []check {
+	return []check{{"reg:lock:" + k, ReasonLocked}, {"reg:ban:" + k, ReasonBanned}}
+}
+
+// counterKeys are every store key of counter key k: lock, ban, failures
+// in the window, failures in a row.
+func counterKeys(k string) []string {
+	return []string{"reg:lock:" + k, "reg:ban:" + k, "reg:n:" + k, "reg:a:" + k}
+}
+
+// forgetCounts deletes the failures of counter key k, in the window and
+// in a row (not a ban or lock).
+func (r *Regulator) forgetCounts(ctx context.Context, k string) error {
+	for _, key := range []string{"reg:n:" + k, "reg:a:" + k} {
 		if _, err := r.store.Delete(ctx, key); err != nil {
 			return fmt.Errorf("regulation: reset: %w", err)
 		}
@@ -274,9 +290,8 @@ func (r *Regulator) Status(ctx context.Context, subject string) (BanStatus, erro
 func (r *Regulator) Lift(ctx context.Context, subject, ip string) (bool, error) {
 	var keys []string
 	if subject != "" {
-		sk := r.subjectKey(subject)
-		keys = append(keys, "reg:lock:"+sk, "reg:ban:"+sk, "reg:n:"+sk, "reg:a:"+sk)
-		keys = append(keys, r.appCounters(subject)...)
+		keys = append(keys, counterKeys(r.subjectKey(subject))...)
+		keys = append(keys, counterKeys(r.appKey(subject))...)
 	}
 	if ip != "" {
 		ik := r.ipKey(ip)

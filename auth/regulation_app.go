@@ -11,27 +11,18 @@ package auth
 
 import (
 	"context"
-	"fmt"
 )
 
 // appKey names the counters of user's authenticator-app codes, keyed
 // under a label of their own, so that no login typed names them.
 func (r *Regulator) appKey(user string) string { return "u:" + r.names.name("app", user) }
 
-// appCounters are the store keys of user's app codes' counts, ban and
-// lock.
-func (r *Regulator) appCounters(user string) []string {
-	ak := r.appKey(user)
-	return []string{"reg:lock:" + ak, "reg:ban:" + ak, "reg:n:" + ak, "reg:a:" + ak}
-}
-
 // CheckApp returns a RateLimitError matching ErrBanned (Reason
 // ReasonLocked or ReasonBanned) while user's app codes are locked or
 // banned, nil otherwise. Store failures are returned: callers fail
 // closed.
 func (r *Regulator) CheckApp(ctx context.Context, user string) error {
-	ak := r.appKey(user)
-	return r.checkAll(ctx, []check{{"reg:lock:" + ak, ReasonLocked}, {"reg:ban:" + ak, ReasonBanned}})
+	return r.checkAll(ctx, lockChecks(r.appKey(user)))
 }
 
 // FailApp counts a wrong app code of user against the account's app: a
@@ -56,11 +47,5 @@ func (r *Regulator) FailApp(ctx context.Context, user string) (Penalty, error) {
 // which hold even against the right code): the app's right code was
 // given, or a new app set up.
 func (r *Regulator) AppSucceeded(ctx context.Context, user string) error {
-	ak := r.appKey(user)
-	for _, key := range []string{"reg:n:" + ak, "reg:a:" + ak} {
-		if _, err := r.store.Delete(ctx, key); err != nil {
-			return fmt.Errorf("regulation: reset: %w", err)
-		}
-	}
-	return nil
+	return r.forgetCounts(ctx, r.appKey(user))
 }
