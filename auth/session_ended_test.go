@@ -11,6 +11,28 @@ import (
 	"github.com/gatehouse-auth/gatehouse/auth/storetest"
 )
 
+// sessionWrites are the ways a request writes a session it loaded: a
+// code sent (Save), a proof added, a new id, a credential change's
+// re-issue.
+var sessionWrites = []struct {
+	name  string
+	write func(ctx context.Context, m *auth.Sessions, s *auth.Session) error
+}{
+	{"Save", func(ctx context.Context, m *auth.Sessions, s *auth.Session) error {
+		s.Pending = &auth.Pending{User: s.User, Challenge: "c", Purpose: "login"}
+		return m.Save(ctx, s)
+	}},
+	{"AddProof", func(ctx context.Context, m *auth.Sessions, s *auth.Session) error {
+		return m.AddProof(ctx, s, account(s.User), auth.MethodSMS, false)
+	}},
+	{"Rotate", func(ctx context.Context, m *auth.Sessions, s *auth.Session) error {
+		return m.Rotate(ctx, s)
+	}},
+	{"Restamp", func(ctx context.Context, m *auth.Sessions, s *auth.Session) error {
+		return m.Restamp(ctx, s, &auth.User{Username: s.User, Generation: "gen-2"})
+	}},
+}
+
 // TestEndedSessionIsNeverWrittenBack: a request loads a session, and
 // while it works (a text being sent, a password being hashed) the
 // session is ended (an administrator's revocation, a sign-out, "sign
@@ -20,21 +42,7 @@ import (
 // every revocation (docs/contract.md, "Sessions end when they are
 // ended").
 func TestEndedSessionIsNeverWrittenBack(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		write func(ctx context.Context, m *auth.Sessions, s *auth.Session) error
-	}{
-		{"Save", func(ctx context.Context, m *auth.Sessions, s *auth.Session) error {
-			s.Pending = &auth.Pending{User: s.User, Challenge: "c", Purpose: "login"}
-			return m.Save(ctx, s)
-		}},
-		{"AddProof", func(ctx context.Context, m *auth.Sessions, s *auth.Session) error {
-			return m.AddProof(ctx, s, account(s.User), auth.MethodSMS, false)
-		}},
-		{"Rotate", func(ctx context.Context, m *auth.Sessions, s *auth.Session) error {
-			return m.Rotate(ctx, s)
-		}},
-	} {
+	for _, tc := range sessionWrites {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			clock := storetest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))

@@ -126,26 +126,8 @@ func TestEndBetweenCheckAndWriteIsNotMissed(t *testing.T) {
 			return admin.Delete(ctx, id)
 		}},
 	}
-	writes := []struct {
-		name  string
-		write func(ctx context.Context, m *auth.Sessions, s *auth.Session) error
-	}{
-		{"Save", func(ctx context.Context, m *auth.Sessions, s *auth.Session) error {
-			s.Pending = &auth.Pending{User: s.User, Challenge: "c", Purpose: "login"}
-			return m.Save(ctx, s)
-		}},
-		{"AddProof", func(ctx context.Context, m *auth.Sessions, s *auth.Session) error {
-			return m.AddProof(ctx, s, account(s.User), auth.MethodSMS, false)
-		}},
-		{"Rotate", func(ctx context.Context, m *auth.Sessions, s *auth.Session) error {
-			return m.Rotate(ctx, s)
-		}},
-		{"Restamp", func(ctx context.Context, m *auth.Sessions, s *auth.Session) error {
-			return m.Restamp(ctx, s, &auth.User{Username: s.User, Generation: "gen-2"})
-		}},
-	}
 	for _, e := range ends {
-		for _, w := range writes {
+		for _, w := range sessionWrites {
 			t.Run(e.name+"/"+w.name, func(t *testing.T) {
 				ctx := context.Background()
 				m, st, admin := newLateEnd(t)
