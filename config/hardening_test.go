@@ -11,6 +11,12 @@ import (
 	"github.com/gatehouse-auth/gatehouse/config"
 )
 
+// resetBySMSAlone asks password resets for the text-message code only.
+func resetBySMSAlone(c *config.Config) {
+	c.Users.Backend = "redis"
+	c.Users.Reset.Require = []string{"sms"}
+}
+
 func withWebhook(url string) func(c *config.Config) {
 	return func(c *config.Config) {
 		c.SMS.Provider = "webhook"
@@ -96,6 +102,27 @@ func TestCheckHardening(t *testing.T) {
 			c.Session.AbsoluteTimeout = 90 * 24 * time.Hour
 			c.Session.RememberMe = 721 * time.Hour
 		}), nil, []string{"session.idle_timeout", "session.absolute_timeout", "session.remember_me"}},
+		{"reset by the SMS code alone where a route asks for two factors", fn(resetBySMSAlone, func(c *config.Config) { c.Routes[0].Policy = "two_factor" }),
+			nil, []string{"users.reset.require"}},
+		{"reset by the SMS code alone where a route asks for a passkey", fn(resetBySMSAlone, func(c *config.Config) {
+			c.Passkeys.Enabled = true
+			c.Routes[0].Policy = "passkey"
+		}), nil, []string{"users.reset.require"}},
+		{"reset by the SMS code alone with the console on", fn(resetBySMSAlone, func(c *config.Config) { c.Admin.Enabled = true }),
+			nil, []string{"users.reset.require"}},
+		{"reset by the SMS code alone where no one signs in with two factors", fn(resetBySMSAlone), nil, nil},
+		{"reset by both codes where a route asks for two factors", fn(resetBySMSAlone, func(c *config.Config) {
+			c.Users.Reset.Require = []string{"sms", "recovery_code"}
+			c.Routes[0].Policy = "two_factor"
+		}), nil, nil},
+		{"reset left to the default where a route asks for two factors", fn(func(c *config.Config) {
+			c.Users.Backend = "redis"
+			c.Routes[0].Policy = "two_factor"
+		}), nil, nil},
+		{"reset by the SMS code alone, turned off", fn(resetBySMSAlone, func(c *config.Config) {
+			c.Users.Reset.Enabled = false
+			c.Routes[0].Policy = "two_factor"
+		}), nil, nil},
 		{"public_url's host a route host", fn(func(c *config.Config) { c.Routes[0].Host = "auth.example.com" }), nil, []string{"server.public_url"}},
 		{"public_url's host under a wildcard route", fn(func(c *config.Config) { c.Routes[0].Host = "*.example.com" }), nil, []string{"server.public_url"}},
 		{"public_url's host under the any-host route", fn(func(c *config.Config) { c.Routes[0].Host = "*" }), nil, []string{"server.public_url"}},
