@@ -5,8 +5,10 @@ package config
 // ASVS and NIST SP 800-63B advise.
 
 import (
+	"fmt"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -38,6 +40,7 @@ func (v *validator) hardening() {
 	v.trustedProxiesNotAll()
 	v.cookieDomainNotPublic()
 	v.portalHostShared()
+	v.resetBySMSAlone()
 	v.notLinkLocal("sms.webhook.url", v.c.SMS.Webhook.URL, v.c.SMS.Provider == "webhook")
 	v.notLinkLocal("sms.twilio.base_url", v.c.SMS.Twilio.BaseURL, strings.HasPrefix(v.c.SMS.Provider, "twilio_"))
 	v.notLinkLocal("sms.sinch.base_url", v.c.SMS.Sinch.BaseURL, v.c.SMS.Provider == "sinch")
@@ -70,6 +73,33 @@ func (v *validator) hardening() {
 			v.warn(l.key, "%s is longer than 30 days (720h): NIST SP 800-63B asks for a new sign-in at least every 30 days", l.d)
 		}
 	}
+}
+
+// resetBySMSAlone warns when users.reset.require asks for the text-message
+// code alone although some accounts sign in with two factors (a route
+// whose policy is two_factor or passkey, or the console's administrators):
+// whoever holds such an account's SIM then sets a new password and passes
+// both factors with it. Left unset, those accounts need a recovery code
+// too (docs/contract.md, "Password reset, step one").
+func (v *validator) resetBySMSAlone() {
+	u := v.c.Users
+	if u.Backend != "redis" || !u.Reset.Enabled || len(u.Reset.Require) == 0 || slices.Contains(u.Reset.Require, ResetProofRecoveryCode) {
+		return
+	}
+	why := ""
+	for _, r := range v.c.Routes {
+		if r.Policy == "two_factor" || r.Policy == "passkey" {
+			why = fmt.Sprintf("route %q asks for %s", r.Name, r.Policy)
+			break
+		}
+	}
+	if why == "" && v.c.Admin.Enabled {
+		why = fmt.Sprintf("the console asks admin.group (%q) for two factors", v.c.Admin.Group)
+	}
+	if why == "" {
+		return
+	}
+	v.warn("users.reset.require", "[sms] lets whoever holds an account's SIM set its password and then pass two factors with it (%s); leave it unset, which asks those accounts for a recovery code too, or add recovery_code", why)
 }
 
 // trustedProxiesNotAll refuses a trusted_proxies entry that covers every

@@ -102,15 +102,19 @@ func TestCheckHardening(t *testing.T) {
 			c.Session.AbsoluteTimeout = 90 * 24 * time.Hour
 			c.Session.RememberMe = 721 * time.Hour
 		}), nil, []string{"session.idle_timeout", "session.absolute_timeout", "session.remember_me"}},
-		{"reset by the SMS code alone where a route asks for two factors", fn(resetBySMSAlone, func(c *config.Config) { c.Routes[0].Policy = "two_factor" }),
+		{"reset by the SMS code alone where a route asks for two factors", fn(resetBySMSAlone, func(c *config.Config) {
+			c.Admin.Enabled = false
+			c.Routes[0].Policy = "two_factor"
+		}),
 			nil, []string{"users.reset.require"}},
 		{"reset by the SMS code alone where a route asks for a passkey", fn(resetBySMSAlone, func(c *config.Config) {
+			c.Admin.Enabled = false
 			c.Passkeys.Enabled = true
 			c.Routes[0].Policy = "passkey"
 		}), nil, []string{"users.reset.require"}},
 		{"reset by the SMS code alone with the console on", fn(resetBySMSAlone, func(c *config.Config) { c.Admin.Enabled = true }),
 			nil, []string{"users.reset.require"}},
-		{"reset by the SMS code alone where no one signs in with two factors", fn(resetBySMSAlone), nil, nil},
+		{"reset by the SMS code alone where no one signs in with two factors", fn(resetBySMSAlone, func(c *config.Config) { c.Admin.Enabled = false }), nil, nil},
 		{"reset by both codes where a route asks for two factors", fn(resetBySMSAlone, func(c *config.Config) {
 			c.Users.Reset.Require = []string{"sms", "recovery_code"}
 			c.Routes[0].Policy = "two_factor"
