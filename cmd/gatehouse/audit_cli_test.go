@@ -1,0 +1,106 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse-auth/gatehouse/internal/testredis"
+)
+
+// cliWorld writes a configuration for the operator commands on a fresh
+// Redis (redis user backend, a signing key, passkeys on localhost:8080)
+// and returns its path and the passkeys' origin.
+func cliWorld(t *testing.T, prefix string) (cfgPath, origin string) {
+	t.Helper()
+	addr := testredis.Start(t)
+	dir := t.TempDir()
+	key := filepath.Join(dir, "gatehouse.key")
+	if code, _, e := runCmd(t, "", "keygen", "-o", key); code != 0 {
+		t.Fatal(e)
+	}
+	origin = "http://localhost:8080"
+	cfgPath = filepath.Join(dir, "gateway.yaml")
+	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(`server:
+  public_url: %q
+session: { secure: false }
+store:
+  driver: redis
+  key_prefix: %q
+  redis: { addrs: [%q] }
+users: { backend: redis }
+hashing: { worker: false, argon2id: { memory_kib: 1024, iterations: 1, parallelism: 1 } }
+identity: { signing_key_file: %q }
+sms: { provider: console }
+passkeys: { enabled: true, rp_id: localhost, origins: [%q] }
+routes:
+  - { name: crm, host: localhost, path_prefix: /, upstream: "http://127.0.0.1:9", policy: two_factor }
+`, origin, prefix, addr, key, origin)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return cfgPath, origin
+}
+
+// TestOperatorAccountChangesAreAudited: every `gatehouse user` command
+// that changes an account lands in the audit trail once, with the
+// operator as its actor and never the whole phone number
+// (docs/contract.md, "Command line": operator commands are audited with
+// actor "cli:$USER"). Before, add (into admin.group), set-phone,
+// set-email, set-password, disable and enable left no trace, and
+// reset-2fa recorded the phone cleared but not the passkeys it took: an
+// operator could give themselves an administrator's account, or move its
+// number to their own, and the console's history showed nothing.
+func TestOperatorAccountChangesAreAudited(t *testing.T) {
+	t.Setenv("USER", "opsy")
+	cfgPath, origin := cliWorld(t, "aud:")
+	steps := []struct {
+		stdin string
+		args  []string
+		event string // the record the step must add
+	}{
+		{"a long cli passphrase\n", []string{"add", "--phone", "+1 201 555 0170", "--groups", "admins", "ivy"}, "admin_user_created"},
+		{"", []string{"set-phone", "ivy", "+12015550171"}, "admin_phone_set"},
+		{"", []string{"set-email", "ivy", "ivy@corp.example"}, "admin_email_set"},
+		{"a newer cli passphrase\n", []string{"set-password", "ivy"}, "admin_password_set"},
+		{"", []string{"disable", "ivy"}, "admin_disabled"},
+		{"", []string{"enable", "ivy"}, "admin_enabled"},
+		{"", []string{"reset-2fa", "ivy"}, "admin_passkey_removed"},
+	}
+	for _, st := range steps {
+		if st.args[0] == "reset-2fa" {
+			addPasskey(t, storePasskeys(t, cfgPath), origin, "ivy", "Ivy's phone")
+		}
+		args := append([]string{"user", st.args[0], "-c", cfgPath}, st.args[1:]...)
+		if code, out, e := runCmd(t, st.stdin, args...); code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", st.args, code, out, e)
+		}
+	}
+
+	code, out, e := runCmd(t, "", "audit", "tail", "-c", cfgPath, "--user", "ivy", "-n", "100")
+	if code != 0 {
+		t.Fatalf("audit tail: %d\n%s", code, e)
+	}
+	for _, whole := range []string{"2015550170", "2015550171"} {
+		if strings.Contains(out, whole) {
+			t.Errorf("the audit trail holds the whole number %s:\n%s", whole, out)
+		}
+	}
+	seen := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var r struct{ Event, User, Actor string }
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("audit tail line %q: %v", line, err)
+		}
+		if r.User == "ivy" && r.Actor == "cli:opsy" {
+			seen[r.Event]++
+		}
+	}
+	for _, st := range steps {
+		if seen[st.event] != 1 {
+			t.Errorf("gatehouse user %s: %d %s records of ivy by cli:opsy, want 1 (trail: %v)", st.args[0], seen[st.event], st.event, seen)
+		}
+	}
+}
