@@ -70,7 +70,7 @@ func cmdAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return err
 		}
-		_ = audits.Append(ctx, auth.AuditRecord{Event: "admin_token_created", Actor: cliActor(), Attrs: map[string]string{"token": *name}})
+		auditOp(ctx, audits, auth.AuditRecord{Event: "admin_token_created", Attrs: map[string]string{"token": *name}})
 		_, err = fmt.Fprintf(stdout, "%s\n", token)
 		return err
 	case "list":
@@ -96,7 +96,7 @@ func cmdAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if !ok {
 			return fmt.Errorf("no token %q", fs.Arg(0))
 		}
-		_ = audits.Append(ctx, auth.AuditRecord{Event: "admin_token_revoked", Actor: cliActor(), Attrs: map[string]string{"token": fs.Arg(0)}})
+		auditOp(ctx, audits, auth.AuditRecord{Event: "admin_token_revoked", Attrs: map[string]string{"token": fs.Arg(0)}})
 		_, err = fmt.Fprintf(stdout, "token %s revoked\n", fs.Arg(0))
 		return err
 	}

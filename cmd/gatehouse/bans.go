@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"os"
 	"text/tabwriter"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
@@ -67,10 +66,7 @@ func bansCommand(ctx context.Context, cfg *config.Config, sub string, args []str
 		if b.Kind == auth.BanAccount {
 			user = b.Subject
 		}
-		rec := auth.AuditRecord{Event: "admin_ban_lifted", User: user, Actor: cliActor(), Attrs: map[string]string{"kind": b.Kind, "subject": b.Subject}}
-		if err := redisAuditLog(st, cfg).Append(ctx, rec); err != nil {
-			fmt.Fprintln(os.Stderr, "gatehouse: audit trail: event not kept:", err)
-		}
+		auditOp(ctx, redisAuditLog(st, cfg), auth.AuditRecord{Event: "admin_ban_lifted", User: user, Attrs: map[string]string{"kind": b.Kind, "subject": b.Subject}})
 		_, err = fmt.Fprintf(stdout, "the ban on %s is lifted\n", b.Subject)
 		return err
 	}

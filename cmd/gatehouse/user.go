@@ -125,11 +125,17 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if sub == "delete" {
 		return deleteCommand(ctx, cfg, arg, stdout)
 	}
-	users, closeStore, err := openUserStore(cfg)
+	users, audits, closeStore, err := openUserStore(cfg)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
+	// Every change below is audited with the operator as its actor, as
+	// the console's are with the administrator (docs/contract.md,
+	// "Command line").
+	audit := func(event, user, phone string, attrs map[string]string) {
+		auditOp(ctx, audits, auth.AuditRecord{Event: event, User: user, Phone: phone, Attrs: attrs})
+	}
 
 	switch sub {
 	case "add":
@@ -144,6 +150,7 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		if err := users.Add(ctx, u); err != nil {
 			return err
 		}
+		audit("admin_user_created", u.Username, u.Phone, map[string]string{"groups": strings.Join(u.Groups, ",")})
 		_, err = fmt.Fprintf(stdout, "added %s\n", u.Username)
 		return err
 	case "list":
@@ -177,6 +184,7 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		if err := users.SetPhone(ctx, arg, e164); err != nil {
 			return err
 		}
+		audit("admin_phone_set", arg, e164, nil)
 		_, err = fmt.Fprintf(stdout, "%s now has phone %s\n", arg, e164)
 		return err
 	case "set-email":
@@ -189,6 +197,7 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		if err := users.SetEmail(ctx, arg, email); err != nil {
 			return err
 		}
+		audit("admin_email_set", arg, "", nil)
 		_, err = fmt.Fprintf(stdout, "%s now has email %s\n", arg, email)
 		return err
 	case "set-password":
@@ -203,12 +212,14 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		if err := users.SetPassword(ctx, u.Username, hash); err != nil {
 			return err
 		}
+		audit("admin_password_set", u.Username, "", nil)
 		_, err = fmt.Fprintf(stdout, "password of %s changed\n", u.Username)
 		return err
 	case "disable", "enable":
 		if err := users.SetDisabled(ctx, arg, sub == "disable"); err != nil {
 			return err
 		}
+		audit(map[string]string{"disable": "admin_disabled", "enable": "admin_enabled"}[sub], arg, "", nil)
 		_, err = fmt.Fprintf(stdout, "%sd %s\n", sub, arg)
 		return err
 	}
@@ -232,16 +243,17 @@ func userFlags(u *auth.User) string {
 	return strings.Join(f, ",")
 }
 
-// openUserStore connects to the configured Redis for the user backend.
-func openUserStore(cfg *config.Config) (*storeusers.Backend, func(), error) {
+// openUserStore connects to the configured Redis for the user backend and
+// its audit trail.
+func openUserStore(cfg *config.Config) (*storeusers.Backend, auth.AuditLog, func(), error) {
 	if cfg.Users.Backend != "redis" {
-		return nil, nil, errors.New("with users.backend: file, gatehouse user only adds people (gatehouse user add) and issues recovery codes (issue-recovery); for the rest edit users.yaml (gatehouse hash-password makes the hashes)")
+		return nil, nil, nil, errors.New("with users.backend: file, gatehouse user only adds people (gatehouse user add) and issues recovery codes (issue-recovery); for the rest edit users.yaml (gatehouse hash-password makes the hashes)")
 	}
 	st, closeStore, err := openStore(cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return storeusers.New(st, ""), closeStore, nil
+	return storeusers.New(st, ""), redisAuditLog(st, cfg), closeStore, nil
 }
 
 // openStore connects to the configured Redis store and checks that it
