@@ -7,7 +7,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/auth/storeusers"
+	"github.com/gatehouse-auth/gatehouse/config"
 	"github.com/gatehouse-auth/gatehouse/internal/testredis"
 )
 
@@ -102,5 +106,65 @@ func TestOperatorAccountChangesAreAudited(t *testing.T) {
 		if seen[st.event] != 1 {
 			t.Errorf("gatehouse user %s: %d %s records of ivy by cli:opsy, want 1 (trail: %v)", st.args[0], seen[st.event], st.event, seen)
 		}
+	}
+}
+
+// TestOperatorChangesNameTheAccountExactly: a command that changes an
+// account acts on the account whose username was typed, never on one
+// whose email or phone number it is (as the console's actions and
+// issue-recovery, reset-2fa, unban and revoke do). Before, set-password
+// looked the name up as a login: an operator asked to set a password for
+// "jane@corp.example" set it on mallory, who had given that address at
+// sign-up, and handed mallory's account to jane, or mallory's new
+// password to whoever asked.
+func TestOperatorChangesNameTheAccountExactly(t *testing.T) {
+	cfgPath, _ := cliWorld(t, "exact:")
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, closeStore, err := openStore(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeStore()
+	users := storeusers.New(st, "")
+	ctx := t.Context()
+	if code, out, e := runCmd(t, "jane's own passphrase\n", "user", "add", "-c", cfgPath, "jane"); code != 0 {
+		t.Fatalf("user add: %d\n%s%s", code, out, e)
+	}
+	// mallory signs up with jane's address and a number of her own.
+	hash, err := auth.NewHasher(auth.Argon2Params{MemoryKiB: 1024, Iterations: 1, Parallelism: 1}, 1, time.Minute).Hash(ctx, "mallory's passphrase")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := users.Reserve(ctx, &auth.User{Username: "mallory", Email: "jane@corp.example", EmailUnverified: true, Phone: "+12015550199", PasswordHash: hash}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := users.Activate(ctx, "mallory", "+12015550199"); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, c := range []struct {
+		stdin string
+		args  []string
+	}{
+		{"an operator's passphrase\n", []string{"set-password", "jane@corp.example"}},
+		{"an operator's passphrase\n", []string{"set-password", "+1 201 555 0199"}},
+		{"", []string{"disable", "jane@corp.example"}},
+		{"", []string{"set-phone", "jane@corp.example", "+12015550177"}},
+		{"", []string{"set-email", "+12015550199", "x@corp.example"}},
+	} {
+		args := append([]string{"user", c.args[0], "-c", cfgPath}, c.args[1:]...)
+		if code, out, _ := runCmd(t, c.stdin, args...); code == 0 {
+			t.Errorf("gatehouse user %v was carried out: %s", c.args, out)
+		}
+	}
+	m, err := users.Lookup(ctx, "mallory")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.PasswordHash != hash || m.Disabled || m.Phone != "+12015550199" || m.Email != "jane@corp.example" {
+		t.Errorf("mallory was changed by commands naming her email or phone: %+v", m)
 	}
 }
