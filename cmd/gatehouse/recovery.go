@@ -88,9 +88,7 @@ type ops struct {
 	close  func()
 }
 
-// openOps connects to the store and finds username (exactly: Lookup also
-// finds accounts by email and phone, and a typo must not reach someone
-// else).
+// openOps connects to the store and finds username (exactAccount).
 func openOps(ctx context.Context, cfg *config.Config, username string) (*ops, error) {
 	st, signer, closeStore, err := openStoreSigner(cfg)
 	if err != nil {
@@ -104,19 +102,30 @@ func openOps(ctx context.Context, cfg *config.Config, username string) (*ops, er
 		closeStore()
 		return nil, err
 	}
-	u, err := d.users.Lookup(ctx, username)
-	switch {
-	case errors.Is(err, auth.ErrUserNotFound):
-		err = fmt.Errorf("no account %q", username)
-	case err == nil && u.Username != username:
-		err = fmt.Errorf("no account %q (that is %s's email or phone; give the username)", username, u.Username)
-	}
+	u, err := exactAccount(ctx, d.users, username)
 	if err != nil {
 		closeStore()
 		return nil, err
 	}
 	d.user = u
 	return d, nil
+}
+
+// exactAccount finds the account named username exactly: Lookup also
+// finds accounts by email and phone, and an operator's command must act
+// on the account typed, never on another that claimed the address or
+// number (docs/contract.md, "Command line").
+func exactAccount(ctx context.Context, users auth.UserBackend, username string) (*auth.User, error) {
+	u, err := users.Lookup(ctx, username)
+	switch {
+	case errors.Is(err, auth.ErrUserNotFound):
+		return nil, fmt.Errorf("no account %q", username)
+	case err != nil:
+		return nil, err
+	case u.Username != username:
+		return nil, fmt.Errorf("no account %q (that is %s's email or phone; give the username)", username, u.Username)
+	}
+	return u, nil
 }
 
 // openStoreSigner connects to the configured Redis store and loads the

@@ -136,6 +136,14 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	audit := func(event, user, phone string, attrs map[string]string) {
 		auditOp(ctx, audits, auth.AuditRecord{Event: event, User: user, Phone: phone, Attrs: attrs})
 	}
+	// A change acts on the account whose username was typed, never on
+	// one whose email or phone it is.
+	switch sub {
+	case "set-phone", "set-email", "set-password", "disable", "enable":
+		if u, err = exactAccount(ctx, users, arg); err != nil {
+			return err
+		}
+	}
 
 	switch sub {
 	case "add":
@@ -201,10 +209,6 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		_, err = fmt.Fprintf(stdout, "%s now has email %s\n", arg, email)
 		return err
 	case "set-password":
-		u, err := users.Lookup(ctx, arg)
-		if err != nil {
-			return err
-		}
 		hash, err := newHash(u)
 		if err != nil {
 			return err
