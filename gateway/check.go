@@ -40,11 +40,7 @@ type verdictOK struct {
 // errForbidden, a store error (fail closed) or a login error (see
 // isLoginError); observe times the session check.
 func (s *core) check(ctx context.Context, r *http.Request, t target, observe prometheus.Observer) (verdictOK, error) {
-	tab := s.routes()
-	rt, bypassed, err := tab.resolve(t.host, &t.path, t.method, methodOverrides(r.Header, t.query)...)
-	if err == nil && t.sent != "" && !tab.agreesAsSent(t.host, &t.path, t.sent, rt, bypassed) {
-		err = errBadMethod
-	}
+	rt, bypassed, err := s.routeFor(r, &t)
 	if err != nil {
 		return verdictOK{}, err
 	}
@@ -80,6 +76,18 @@ func (s *core) check(ctx context.Context, r *http.Request, t target, observe pro
 		rt.m.login.Inc()
 		return verdictOK{}, d.loginError()
 	}
+}
+
+// routeFor is check's first step: the route r (read as t) is for, nil
+// for none, and whether its path is bypassed there; errBadPath or
+// errBadMethod when its readings disagree.
+func (s *core) routeFor(r *http.Request, t *target) (*route, bool, error) {
+	tab := s.routes()
+	rt, bypassed, err := tab.resolve(t.host, &t.path, t.method, methodOverrides(r.Header, t.query)...)
+	if err == nil && t.sent != "" && !tab.agreesAsSent(t.host, &t.path, t.sent, rt, bypassed) {
+		err = errBadMethod
+	}
+	return rt, bypassed, err
 }
 
 // isLoginError reports a refusal the person can fix by signing in or

@@ -223,7 +223,8 @@ func (s *proxySurface) proxy(c *gin.Context) error {
 		// path or method is never proxied.
 		return cmp.Or(err, errNoRoute)
 	}
-	ok, err := s.check(req.Context(), req, target{host: normalizeHost(req.Host), path: rp, method: req.Method, query: rawRequestQuery(raw)}, s.metrics.decideProxy)
+	t := target{host: normalizeHost(req.Host), path: rp, method: req.Method, query: rawRequestQuery(raw)}
+	ok, err := s.check(req.Context(), req, t, s.metrics.decideProxy)
 	if isLoginError(err) && isNavigation(req) {
 		rd := rp.path
 		if req.URL.RawQuery != "" {
@@ -239,7 +240,7 @@ func (s *proxySurface) proxy(c *gin.Context) error {
 	}
 	st := &forwardState{path: rp.path, identity: ok.id, withID: ok.withID}
 	st.realIP[0] = c.ClientIP()
-	s.forward(c, ok.route, st)
+	s.forward(c, ok.route, st, t)
 	return nil
 }
 
@@ -254,16 +255,16 @@ func (s *core) identityFor(d decision, routeName string) (identity, error) {
 	return s.asserts.identity(d.session, routeName, d.user)
 }
 
-// forward sends c's request to rt's upstream. A WebSocket forwarded with
-// an identity is closed once its session would be refused
+// forward sends c's request, read as t, to rt's upstream. A WebSocket
+// forwarded with an identity is closed once it would be refused
 // (watchSession).
-func (s *proxySurface) forward(c *gin.Context, rt *route, st *forwardState) {
+func (s *proxySurface) forward(c *gin.Context, rt *route, st *forwardState, t target) {
 	ctx := context.WithValue(c.Request.Context(), forwardKey{}, st)
 	if st.withID && isWebSocket(c.Request) {
 		var end context.CancelFunc
 		ctx, end = context.WithCancel(ctx)
 		defer end()
-		go s.watchSession(ctx, end, c.Request, rt)
+		go s.watchSession(ctx, end, c.Request, rt, t)
 	}
 	rt.proxy.ServeHTTP(c.Writer, c.Request.WithContext(ctx))
 	c.Abort()
@@ -272,8 +273,10 @@ func (s *proxySurface) forward(c *gin.Context, rt *route, st *forwardState) {
 // Retire releases what s holds once next has replaced it (a
 // configuration reload): the idle upstream connections of its transports,
 // and the metric series of routes next does not have. Requests still in
-// flight on s finish normally.
+// flight on s finish normally; WebSockets open on s are decided on by
+// next from then on (watchSession).
 func (s *Server) Retire(next *Server) {
+	s.successor.Store(next.core)
 	s.transport.CloseIdleConnections()
 	if t := s.routes(); t != nil {
 		s.proxy.retireRoutes(t, next.routes())

@@ -104,6 +104,9 @@ type core struct {
 	// hsts is the Strict-Transport-Security value: with includeSubDomains
 	// when the session cookie is shared with a domain's subdomains.
 	hsts []string
+	// successor is the core that replaced this one (Server.Retire), or a
+	// later one; nil while this one serves. See latest.
+	successor atomic.Pointer[core]
 }
 
 // Server is the gateway's HTTP front: four thin surfaces over core (proxy

@@ -16,7 +16,10 @@ import (
 // policy, groups and max_auth_age), and closed, both ways, once that would
 // refuse it: signed out, revoked by an administrator, expired, the account
 // disabled or its credentials changed. A store that does not answer closes
-// it too (fail closed).
+// it too (fail closed). The decision is the one of the configuration
+// serving now (docs/contract.md, "Reload"): after a reload, the new
+// routes and users decide, and a handshake they would send to no route,
+// another route or upstream, or a bypassed path is closed as well.
 
 // upgradeRecheck is how often an open WebSocket's session is looked at.
 const upgradeRecheck = 5 * time.Second
@@ -28,21 +31,21 @@ func isWebSocket(r *http.Request) bool {
 	return ok && r.Method == http.MethodGet && len(up) == 1 && strings.EqualFold(strings.TrimSpace(up[0]), "websocket")
 }
 
-// watchSession calls end once r's session no longer gets rt through, and
-// returns when ctx is done (the connection closed). ReverseProxy closes
-// the upstream's side of a switched connection when the request's context
-// ends, and the client's with it.
-func (s *proxySurface) watchSession(ctx context.Context, end context.CancelFunc, r *http.Request, rt *route) {
-	t := time.NewTicker(upgradeRecheck)
-	defer t.Stop()
+// watchSession calls end once r, read as t, no longer gets through to
+// rt with an identity, and returns when ctx is done (the connection
+// closed). ReverseProxy closes the upstream's side of a switched
+// connection when the request's context ends, and the client's with it.
+func (s *proxySurface) watchSession(ctx context.Context, end context.CancelFunc, r *http.Request, rt *route, t target) {
+	tick := time.NewTicker(upgradeRecheck)
+	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-tick.C:
 		}
-		sess, u, err := s.userOf(ctx, r)
-		if err == nil && decide(rt, sess, u, s.now()).verdict == allow {
+		ok, err := s.latest().stillRelays(ctx, r, t, rt)
+		if ok {
 			continue
 		}
 		if ctx.Err() != nil {
@@ -52,4 +55,36 @@ func (s *proxySurface) watchSession(ctx context.Context, end context.CancelFunc,
 		end()
 		return
 	}
+}
+
+// stillRelays reports whether s would let r, the handshake of a WebSocket
+// relayed to rt, read as t, through now: to a route of the same name and
+// upstream, not bypassed, with an identity. The error says why not when
+// it was one (the store not answering, a path now refused).
+func (s *core) stillRelays(ctx context.Context, r *http.Request, t target, rt *route) (bool, error) {
+	now, bypassed, err := s.routeFor(r, &t)
+	if err != nil || now == nil || bypassed || now.name != rt.name || now.upstream.String() != rt.upstream.String() {
+		return false, err
+	}
+	sess, u, err := s.userOf(ctx, r)
+	if err != nil {
+		return false, err
+	}
+	return decide(now, sess, u, s.now()).verdict == allow, nil
+}
+
+// latest returns the core serving now: s, or the last of the cores that
+// replaced it (Server.Retire). It remembers what it found, so that a
+// WebSocket open across many reloads holds no retired core in between.
+func (s *core) latest() *core {
+	cur := s
+	for next := cur.successor.Load(); next != nil; next = cur.successor.Load() {
+		cur = next
+	}
+	if cur != s {
+		// Always one that replaced s: a store racing this one keeps
+		// the chain leading here.
+		s.successor.Store(cur)
+	}
+	return cur
 }
