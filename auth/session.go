@@ -206,6 +206,7 @@ func (m *Sessions) Load(ctx context.Context, id string) (*Session, error) {
 		m.log.WarnContext(ctx, "session: corrupt entry dropped", "error", err)
 		return nil, ErrSessionNotFound
 	}
+	m.bind(s)
 	now := m.clock.Now()
 	if now.Unix() >= s.Expires {
 		return nil, ErrSessionNotFound

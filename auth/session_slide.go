@@ -21,6 +21,27 @@ func (m *Sessions) ttl(s *Session, now time.Time) time.Duration {
 	return left
 }
 
+// bind applies the lifetimes configured now to s, read from the store
+// (docs/contract.md, "Reload"): a reload that shortened them binds the
+// sessions signed in before it. s ends absolute_timeout after its
+// sign-in, or, remembered, remember_me after the moment remember-me was
+// asked, which is within absolute_timeout of the sign-in; remember-me
+// turned off makes a remembered session one like the others (the idle
+// timeout, a browser-session cookie). Unchanged lifetimes change nothing.
+func (m *Sessions) bind(s *Session) {
+	if m.cfg.AbsoluteTimeout <= 0 {
+		return
+	}
+	if s.Remember && m.cfg.RememberMe <= 0 {
+		s.Remember = false
+	}
+	life := m.cfg.AbsoluteTimeout
+	if s.Remember {
+		life += m.cfg.RememberMe
+	}
+	s.Expires = min(s.Expires, s.Created+int64(life/time.Second))
+}
+
 func (m *Sessions) refreshDue(key string, now time.Time) bool {
 	n, k := now.UnixNano(), m.memoKey(key) // hashed before taking the lock every check takes
 	m.mu.Lock()

@@ -52,7 +52,11 @@ func (m *Sessions) ListUser(ctx context.Context, u *User, current string) ([]Ses
 			return nil, fmt.Errorf("session: list: %w", err)
 		}
 		var s Session
-		if json.Unmarshal(data, &s) != nil || s.User != user || s.Gen != u.Generation || now.Unix() >= s.Expires {
+		if json.Unmarshal(data, &s) != nil {
+			continue
+		}
+		m.bind(&s)
+		if s.User != user || s.Gen != u.Generation || now.Unix() >= s.Expires {
 			continue
 		}
 		info := SessionInfo{Handle: key, Created: time.Unix(s.Created, 0), IP: s.IP, Agent: s.Agent, Methods: s.Methods(), LastSeen: time.Unix(s.Created, 0)}
