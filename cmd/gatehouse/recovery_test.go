@@ -44,8 +44,11 @@ func startOps(t *testing.T, redisAddr, backend string) opsWorld {
 	}
 	addr := freeAddr(t)
 	cfg := filepath.Join(dir, "gateway.yaml")
+	// No admin listener: the default 127.0.0.1:9090 would be taken by
+	// whichever of these tests ran first.
 	yaml := fmt.Sprintf(`server:
   listen: %q
+  admin_listen: ""
   public_url: "http://%s"
 session: { secure: false }
 store:
