@@ -2,12 +2,9 @@ package auth
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -121,25 +118,43 @@ func (r *Recovery) startEpoch(ctx context.Context, user string) (string, error) 
 func (r *Recovery) hash(user, code string) string { return r.names.name("recovery "+user, code) }
 
 func (r *Recovery) load(ctx context.Context, user string) (*recoverySet, error) {
+	set, _, err := r.loadRaw(ctx, user)
+	return set, err
+}
+
+// loadRaw is load, also returning the bytes the record was read from
+// (nil for none), for a compare-and-set of it.
+func (r *Recovery) loadRaw(ctx context.Context, user string) (*recoverySet, []byte, error) {
 	b, err := r.kv.Get(ctx, r.setKey(user))
 	if errors.Is(err, ErrNotFound) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var set recoverySet
 	if err := json.Unmarshal(b, &set); err != nil {
-		return nil, fmt.Errorf("recovery codes of an account: %w", ErrStoreUnavailable)
+		return nil, nil, fmt.Errorf("recovery codes of an account: %w", ErrStoreUnavailable)
 	}
-	return &set, nil
+	return &set, b, nil
 }
 
 // Generate makes a new set of RecoveryCodeCount codes for user and
 // returns them, formatted to be shown once. The account's previous set,
 // used or not, stops working.
+//
+// The set is recorded by a compare-and-set of the record it read: of two
+// sets made at once (a double click, two tabs, two replicas) one is
+// recorded and the other refused with ErrRecordContended, its codes
+// deleted, so that no answer shows codes that never work and nothing of
+// a set nobody holds stays in the store (docs/contract.md, "Recovery
+// codes").
 func (r *Recovery) Generate(ctx context.Context, user string) ([]string, error) {
-	old, err := r.load(ctx, user)
+	sw, ok := r.kv.(Swapper)
+	if !ok {
+		return nil, fmt.Errorf("recovery codes: the store cannot compare and set: %w", ErrStoreUnavailable)
+	}
+	old, oldRaw, err := r.loadRaw(ctx, user)
 	if err != nil {
 		return nil, err
 	}
@@ -152,23 +167,33 @@ func (r *Recovery) Generate(ctx context.Context, user string) ([]string, error) 
 	for i := range codes {
 		code, err := newRecoveryCode()
 		if err != nil {
+			r.dropCodes(ctx, user, set)
 			return nil, err
 		}
 		h := r.hash(user, code)
+		set.Hashes = append(set.Hashes, h)
 		if err := r.kv.Set(ctx, r.codeKey(user, batch, h), []byte{1}, Forever); err != nil {
+			r.dropCodes(ctx, user, set)
 			return nil, err
 		}
-		set.Hashes = append(set.Hashes, h)
 		codes[i] = FormatRecoveryCode(code)
 	}
 	b, err := json.Marshal(set)
 	if err != nil {
+		r.dropCodes(ctx, user, set)
 		return nil, err
 	}
 	// Recording the batch is what switches sets: from here the old codes'
-	// keys are never looked up again; deleting them only tidies.
-	if err := r.kv.Set(ctx, r.setKey(user), b, Forever); err != nil {
+	// keys are never looked up again; deleting them only tidies. It is
+	// recorded only over the record read: another set recorded meanwhile
+	// is the account's, and this one is dropped.
+	switch swapped, err := sw.CompareAndSwap(ctx, r.setKey(user), oldRaw, b, Forever); {
+	case err != nil:
+		r.dropCodes(ctx, user, set)
 		return nil, err
+	case !swapped:
+		r.dropCodes(ctx, user, set)
+		return nil, fmt.Errorf("recovery codes: another set was made at the same moment: %w", ErrRecordContended)
 	}
 	if old != nil {
 		for _, h := range old.Hashes {
@@ -176,6 +201,15 @@ func (r *Recovery) Generate(ctx context.Context, user string) ([]string, error) 
 		}
 	}
 	return codes, nil
+}
+
+// dropCodes deletes the code keys of set, one that was not recorded
+// (Generate); a failure only leaves keys never looked up.
+func (r *Recovery) dropCodes(ctx context.Context, user string, set *recoverySet) {
+	ctx = context.WithoutCancel(ctx)
+	for _, h := range set.Hashes {
+		_, _ = r.kv.Delete(ctx, r.codeKey(user, set.Batch, h))
+	}
 }
 
 // Issue makes one single-use code for user that lives IssuedCodeTTL, for
@@ -282,73 +316,6 @@ func (r *Recovery) MarkOffered(ctx context.Context, user string) (bool, error) {
 		return false, err
 	}
 	return r.kv.SetNX(ctx, r.setKey(user), b, Forever)
-}
-
-// newRecoveryCode returns recoveryCodeLen random symbols of
-// recoveryAlphabet (5 bits each, from crypto/rand).
-func newRecoveryCode() (string, error) {
-	var b [recoveryCodeLen]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", err
-	}
-	out := make([]byte, recoveryCodeLen)
-	for i, v := range b {
-		out[i] = recoveryAlphabet[v&31] // 256 is a multiple of 32: uniform
-	}
-	return string(out), nil
-}
-
-// FormatRecoveryCode shows a normalized code as people copy it: lower
-// case, groups of four joined by hyphens.
-func FormatRecoveryCode(code string) string {
-	code = strings.ToLower(code)
-	var sb strings.Builder
-	for i := 0; i < len(code); i += 4 {
-		if i > 0 {
-			sb.WriteByte('-')
-		}
-		sb.WriteString(code[i:min(i+4, len(code))])
-	}
-	return sb.String()
-}
-
-// normalizeRecovery reads a code as typed: case, spaces and hyphens do
-// not matter, and I, L, O (and their lower case) read as 1, 1, 0.
-func normalizeRecovery(s string) (string, bool) {
-	out := make([]byte, 0, recoveryCodeLen)
-	for _, c := range []byte(strings.ToUpper(s)) {
-		switch {
-		case c == ' ' || c == '-' || c == '\t':
-			continue
-		case c == 'I' || c == 'L':
-			c = '1'
-		case c == 'O':
-			c = '0'
-		case strings.IndexByte(recoveryAlphabet, c) < 0:
-			return "", false
-		}
-		if len(out) == recoveryCodeLen {
-			return "", false
-		}
-		out = append(out, c)
-	}
-	return string(out), len(out) == recoveryCodeLen
-}
-
-// LooksLikeRecoveryCode reports whether s has a recovery code's shape
-// (and so is not a mistyped SMS code).
-func LooksLikeRecoveryCode(s string) bool {
-	_, ok := normalizeRecovery(s)
-	return ok
-}
-
-// randomText returns n random bytes in base64url.
-func randomText(n int) (string, error) {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
 // Forget deletes user's set of recovery codes, used or not, and kills

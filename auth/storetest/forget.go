@@ -21,22 +21,25 @@ type recorder struct {
 	sets auth.SetStore
 	idx  auth.SortedIndex
 	mg   auth.MultiGetter
+	sw   auth.Swapper
 
 	mu      sync.Mutex
 	written map[string]bool
 }
 
-// newRecorder wraps st, which must keep sets and sorted indexes and read
-// many keys at once (every store of this project does).
+// newRecorder wraps st, which must keep sets and sorted indexes, read
+// many keys at once and compare and set (every store of this project
+// does).
 func newRecorder(t *testing.T, st auth.Store) *recorder {
 	t.Helper()
 	sets, ok1 := st.(auth.SetStore)
 	idx, ok2 := st.(auth.SortedIndex)
 	mg, ok3 := st.(auth.MultiGetter)
-	if !ok1 || !ok2 || !ok3 {
-		t.Fatal("store does not keep sets and sorted indexes, or cannot read many keys")
+	sw, ok4 := st.(auth.Swapper)
+	if !ok1 || !ok2 || !ok3 || !ok4 {
+		t.Fatal("store does not keep sets and sorted indexes, cannot read many keys, or cannot compare and set")
 	}
-	return &recorder{Store: st, sets: sets, idx: idx, mg: mg, written: map[string]bool{}}
+	return &recorder{Store: st, sets: sets, idx: idx, mg: mg, sw: sw, written: map[string]bool{}}
 }
 
 // note records that key was written.
@@ -68,6 +71,12 @@ func (r *recorder) Set(ctx context.Context, key string, value []byte, ttl time.D
 func (r *recorder) SetNX(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
 	r.note(key)
 	return r.Store.SetNX(ctx, key, value, ttl)
+}
+
+// CompareAndSwap notes key and writes through.
+func (r *recorder) CompareAndSwap(ctx context.Context, key string, old, value []byte, ttl time.Duration) (bool, error) {
+	r.note(key)
+	return r.sw.CompareAndSwap(ctx, key, old, value, ttl)
 }
 
 // SetIfExists notes key and writes through.
