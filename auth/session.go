@@ -63,6 +63,12 @@ type Session struct {
 	// proofs were made; a session whose Gen is no longer the user's is
 	// refused (docs/contract.md, "Sessions end when credentials change").
 	Gen string `json:"g,omitempty"`
+	// Handle names the session on the account page and in the console
+	// from its sign-in on: random, kept when the id changes, so that
+	// ending the session by the handle a list showed still ends it after
+	// a step-up gave it a new id (docs/contract.md, "Sessions end when
+	// they are ended").
+	Handle string `json:"h,omitempty"`
 	// stored says the session was read from or written to the store
 	// under ID: a write of it then carries what the store held, and is
 	// made only while the store still holds it (docs/contract.md,
@@ -265,6 +271,11 @@ func (m *Sessions) addProof(ctx context.Context, s *Session, u *User, p Proof, r
 		s.Created = now.Unix()
 		s.Expires = now.Add(m.cfg.AbsoluteTimeout).Unix()
 		s.Remember = false
+		h, err := RandomToken(16)
+		if err != nil {
+			return err
+		}
+		s.Handle = h
 	}
 	s.Proofs = slices.DeleteFunc(s.Proofs, func(q Proof) bool { return q.Method == p.Method })
 	p.At = now.Unix()

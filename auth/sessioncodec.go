@@ -41,7 +41,7 @@ type sessionParser struct {
 	b   []byte
 	i   int
 	ok  bool
-	key [10]bool // keys seen (one per Session field), to send duplicates to encoding/json
+	key [11]bool // keys seen (one per Session field), to send duplicates to encoding/json
 	// strs are the string values read so far: where each goes and where
 	// it is in b. finish copies them all in one allocation.
 	strs  [12]strValue
@@ -96,6 +96,9 @@ func parseSession(data []byte, s *Session, proofs []Proof) bool {
 		case "g":
 			p.once(9)
 			p.str(&s.Gen)
+		case "h":
+			p.once(10)
+			p.str(&s.Handle)
 		default:
 			p.ok = false
 		}

@@ -17,7 +17,7 @@ func sampleSessions() []Session {
 			Proofs:  []Proof{{Method: MethodPassword, At: 1700000000}, {Method: MethodSMS, At: 1700000060}},
 			Created: 1700000000, Expires: 1700043200,
 			IP: "203.0.113.7", Agent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0",
-			Gen: "q3mT0w5bX2yVn8Kc",
+			Gen: "q3mT0w5bX2yVn8Kc", Handle: "Hn4b2cXrVq0e8WmT1aKp9Q",
 		},
 		{
 			User: "bob", Proofs: []Proof{{Method: MethodPassword, At: 1}}, Created: -5, Expires: 9223372036854775807,

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -59,7 +60,7 @@ func (m *Sessions) ListUser(ctx context.Context, u *User, current string) ([]Ses
 		if s.User != user || s.Gen != u.Generation || now.Unix() >= s.Expires {
 			continue
 		}
-		info := SessionInfo{Handle: key, Created: time.Unix(s.Created, 0), IP: s.IP, Agent: s.Agent, Methods: s.Methods(), LastSeen: time.Unix(s.Created, 0)}
+		info := SessionInfo{Handle: cmp.Or(s.Handle, key), Created: time.Unix(s.Created, 0), IP: s.IP, Agent: s.Agent, Methods: s.Methods(), LastSeen: time.Unix(s.Created, 0)}
 		for _, p := range s.Proofs {
 			if t := time.Unix(p.At, 0); t.After(info.LastSeen) {
 				info.LastSeen = t
@@ -79,47 +80,47 @@ func (m *Sessions) ListUser(ctx context.Context, u *User, current string) ([]Ses
 	return out, nil
 }
 
-// RevokeOne deletes one of user's sessions by its handle; handles of other
-// users' sessions are refused (false).
+// RevokeOne ends one of user's sessions by the handle a list showed
+// (SessionInfo.Handle): every id the session has had since that list, as
+// a rotation in flight may hold two for a moment; a session listed before
+// it had a handle is named by its store key. Handles of other users'
+// sessions are refused (false).
 func (m *Sessions) RevokeOne(ctx context.Context, user, handle string) (bool, error) {
-	if m.sets == nil {
+	if handle == "" {
 		return false, nil
 	}
-	keys, err := m.sets.SMembers(ctx, userSessionsKey(user))
-	if err != nil {
-		return false, fmt.Errorf("session: revoke: %w", err)
-	}
-	if !slices.Contains(keys, handle) {
-		return false, nil
-	}
-	if _, err := m.kv.Delete(ctx, handle); err != nil {
-		return false, fmt.Errorf("session: revoke: %w", err)
-	}
-	return true, m.sets.SRem(ctx, userSessionsKey(user), handle)
+	n, err := m.revokeWhere(ctx, user, "", func(key string, s *Session) bool {
+		return key == handle || (s != nil && s.User == user && s.Handle == handle)
+	})
+	return n > 0, err
 }
 
 // RevokeUser deletes every session of user except the one with cookie
 // value except ("" = all) and returns how many it ended.
 func (m *Sessions) RevokeUser(ctx context.Context, user, except string) (int, error) {
-	return m.revokeWhere(ctx, user, except, "")
+	return m.revokeWhere(ctx, user, except, nil)
 }
 
 // RevokeUserWith is RevokeUser for the sessions that proved method only
 // (a factor removed because it may be in someone else's hands:
 // docs/contract.md, "Passkeys", "Authenticator apps").
 func (m *Sessions) RevokeUserWith(ctx context.Context, user, method, except string) (int, error) {
-	return m.revokeWhere(ctx, user, except, method)
+	return m.revokeWhere(ctx, user, except, func(_ string, s *Session) bool {
+		// A session gone or unreadable is deleted: that loses nothing.
+		return s == nil || s.Has(method, time.Time{})
+	})
 }
 
-// revokeWhere deletes user's sessions but except's, those that proved
-// method when it is not "". It reads the user's index again after each
+// revokeWhere deletes user's sessions but except's, those want accepts
+// when it is not nil (want is given the store key and the session, nil
+// for one gone or unreadable). It reads the user's index again after each
 // pass, until it lists no session it has not dealt with: a rotation in
 // flight indexes its new id before it deletes the old one, so one whose
 // old id the revocation found gone is in the index by the next reading
 // (docs/contract.md, "Sessions end when they are ended"). Every pass past
 // the first is a rotation that landed meanwhile; a revocation stops after
 // revokeRounds of them, and says so in the log.
-func (m *Sessions) revokeWhere(ctx context.Context, user, except, method string) (int, error) {
+func (m *Sessions) revokeWhere(ctx context.Context, user, except string, want func(key string, s *Session) bool) (int, error) {
 	if m.sets == nil {
 		return 0, nil
 	}
@@ -141,7 +142,7 @@ func (m *Sessions) revokeWhere(ctx context.Context, user, except, method string)
 		}
 		for _, key := range keys {
 			seen[key] = true
-			ended, err := m.revokeKey(ctx, idx, key, method)
+			ended, err := m.revokeKey(ctx, idx, key, want)
 			if ended {
 				n++
 			}
@@ -158,16 +159,16 @@ func (m *Sessions) revokeWhere(ctx context.Context, user, except, method string)
 // (revokeWhere).
 const revokeRounds = 16
 
-// revokeKey deletes the session under store key, if it proved method
-// (any when ""), and drops it from the index idx; it reports whether it
+// revokeKey deletes the session under store key, if want (nil: any)
+// accepts it, and drops it from the index idx; it reports whether it
 // ended a session.
-func (m *Sessions) revokeKey(ctx context.Context, idx, key, method string) (bool, error) {
-	if method != "" {
-		proved, err := m.proved(ctx, key, method)
+func (m *Sessions) revokeKey(ctx context.Context, idx, key string, want func(string, *Session) bool) (bool, error) {
+	if want != nil {
+		s, err := m.peek(ctx, key)
 		if err != nil {
 			return false, fmt.Errorf("session: revoke: %w", err)
 		}
-		if !proved {
+		if !want(key, s) {
 			return false, nil
 		}
 	}
@@ -181,22 +182,21 @@ func (m *Sessions) revokeKey(ctx context.Context, idx, key, method string) (bool
 	return ok, nil
 }
 
-// proved reports whether the session under store key proved method; a
-// session gone or unreadable counts as having proved it (deleting it
-// loses nothing).
-func (m *Sessions) proved(ctx context.Context, key, method string) (bool, error) {
+// peek reads the session under store key: nil for one gone or
+// unreadable.
+func (m *Sessions) peek(ctx context.Context, key string) (*Session, error) {
 	data, err := m.kv.Get(ctx, key)
 	if errors.Is(err, ErrNotFound) {
-		return true, nil
+		return nil, nil
 	}
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	s, err := decodeSession(data)
 	if err != nil {
-		return true, nil
+		return nil, nil //nolint:nilerr // an unreadable session is as good as gone (see above)
 	}
-	return s.Has(method, time.Time{}), nil
+	return s, nil
 }
 
 // tidySample is how many other ids of a user's index each new session
