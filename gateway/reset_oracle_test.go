@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"testing"
+
+	"github.com/gatehouse-auth/gatehouse/config"
 )
 
 // TestResetStepTwoIsNoOracle: without the code, step two of a reset
@@ -58,5 +60,55 @@ func TestResetStepOneIsNoQuotaOracle(t *testing.T) {
 	us, ub := probe("+12015550177") // none has
 	if ks != us {
 		t.Fatalf("reset answers %d (%s) for a number an account has and %d (%s) for one none has", ks, kb, us, ub)
+	}
+}
+
+// TestResetByNameIsNoBudgetOracle: a reset asked for by name answers
+// alike for a name with an account and one without, whatever an outsider
+// spent first (docs/contract.md, "Password reset, step one"). Before, the
+// caps counted a known name's reset under its account's number and an
+// unknown name's decoy under keys of the name's own, so spending one made
+// step one answer 503 or 429 for one kind of name and 200 for the other:
+// three resets for made-up names of alice's length and initial (no SMS at
+// all) told which such names have accounts; spending the number's
+// country, or the number itself, told which names have one there.
+func TestResetByNameIsNoBudgetOracle(t *testing.T) {
+	t.Parallel()
+	spendReset := func(names ...string) func(*client) {
+		return func(c *client) {
+			for _, n := range names {
+				c.api(appHost, "reset", map[string]string{"username": n})
+			}
+		}
+	}
+	spendStart := func(numbers ...string) func(*client) {
+		return func(c *client) {
+			for _, n := range numbers {
+				c.api(smsHost, "sms/start", map[string]string{"phone": n})
+			}
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		edit  func(*config.Config)
+		spend func(*client)
+	}{
+		{"made-up names of one shape", func(cfg *config.Config) { cfg.OTP.Budget.PerPrefixPerHour = 3 },
+			spendReset("axxxa", "axxxb", "axxxc")},
+		{"the number's country", func(cfg *config.Config) { cfg.OTP.Budget.PerCountryPerHour = 3 },
+			spendStart("+12015550170", "+12015550171", "+12015550172")},
+		{"the number itself", func(*config.Config) {},
+			spendStart(alice.phone, alice.phone, alice.phone, alice.phone, alice.phone)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, withAccounts, setup{edit: func(cfg *config.Config, _ string) { tc.edit(cfg) }})
+			tc.spend(h.newClient(t))
+			known := h.newClient(t).api(appHost, "reset", map[string]string{"username": "alice"})
+			unknown := h.newClient(t).api(appHost, "reset", map[string]string{"username": "azzzz"})
+			if known.status != unknown.status {
+				t.Fatalf("step one answers %d (%s) for alice and %d (%s) for a name no account has", known.status, known.body, unknown.status, unknown.body)
+			}
+		})
 	}
 }
