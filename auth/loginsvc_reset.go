@@ -30,8 +30,18 @@ func (l *Login) ResetStart(ctx context.Context, c Client, login string) error {
 	var ch *Challenge
 	if u != nil && !u.Disabled && u.Phone != "" {
 		ch, err = l.d.OTP.Start(ctx, u.Username, u.Phone, PurposeReset)
-		if err == nil {
+		switch {
+		case err == nil:
 			l.obs.Audit(ctx, c, Event{Name: "otp_sent", User: u.Username, Phone: u.Phone, Attrs: []any{"purpose", PurposeReset}, Attempt: true})
+		case PhoneCountry(NormalizeLogin(login, l.d.Region)) == "" && refusedForTheNumber(err):
+			// Asked for by name or email: what refused the account's
+			// number (its quota, its range's or country's cap) must not
+			// tell that the name has one. The answer is the unknown
+			// name's, from the counters a name has (docs/contract.md,
+			// "Password reset, step one"); nothing is sent.
+			l.auditBudget(ctx, c, u.Username, u.Phone, err)
+			l.obs.Audit(ctx, c, Event{Name: "otp_send_failed", User: u.Username, Phone: u.Phone, Err: err, Attempt: true})
+			ch, err = l.d.OTP.StartDecoy(ctx, resetDecoyTo(subject), PurposeReset)
 		}
 	} else {
 		ch, err = l.d.OTP.StartDecoy(ctx, resetDecoyTo(subject), PurposeReset)

@@ -161,9 +161,7 @@ func (o *OTP) StartNotice(ctx context.Context, phone, purpose, notice string) (*
 func (o *OTP) start(ctx context.Context, ch *Challenge) (_ *Challenge, err error) {
 	// A notice is a message sent, counted (and priced) as one.
 	defer func() { o.tally(ctx, ch.Phone, ch.User == "" && ch.notice == "", err) }()
-	// A decoy may stand for something that is not a number at all (a
-	// password reset for an unknown name): only numbers have a country.
-	if ch.User != "" || PhoneCountry(ch.Phone) != "" {
+	if ch.toNumber() {
 		if err := o.countryAllowed(ch.Phone); err != nil {
 			return nil, err
 		}
@@ -171,7 +169,7 @@ func (o *OTP) start(ctx context.Context, ch *Challenge) (_ *Challenge, err error
 	if err := o.providerBackedOff(ctx); err != nil {
 		return nil, err
 	}
-	refund, err := o.takeQuotas(ctx, ch.Phone, ch.Proved)
+	refund, err := o.takeQuotas(ctx, ch)
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +201,7 @@ func (o *OTP) Resend(ctx context.Context, id string) (_ *Challenge, err error) {
 	if err := o.providerBackedOff(ctx); err != nil {
 		return nil, err
 	}
-	refund, err := o.takeQuotas(ctx, old.Phone, old.Proved)
+	refund, err := o.takeQuotas(ctx, old)
 	if err != nil {
 		return nil, err
 	}

@@ -37,6 +37,14 @@ type Challenge struct {
 	notice string
 }
 
+// toNumber reports whether the challenge is for a phone number. A decoy
+// may stand for something that is not a number at all (a password reset
+// for an unknown name): only numbers have a country, a range and a send
+// quota of their own.
+func (c *Challenge) toNumber() bool {
+	return c.User != "" || c.notice != "" || PhoneCountry(c.Phone) != ""
+}
+
 // ExpiresAt is when the code stops working.
 func (c *Challenge) ExpiresAt() time.Time { return time.Unix(0, c.Expires) }
 

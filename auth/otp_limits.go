@@ -61,12 +61,18 @@ func (o *OTP) accountAllowed(ctx context.Context, ch *Challenge) error {
 	return &RateLimitError{RetryAfter: ttl, Reason: "account_code_failures"}
 }
 
-// takeQuotas reserves one send on the client IP's quota and on the
-// phone's. It returns a function that gives both back.
-func (o *OTP) takeQuotas(ctx context.Context, phone string, proved bool) (refund func(context.Context), err error) {
+// takeQuotas reserves one send of ch on the client IP's quota and on
+// the phone's. It returns a function that gives both back. A decoy that
+// stands for no number (a password reset asked for by an unknown name)
+// takes only what does not depend on a number, the client's quota and
+// the day's cap: it has no number, range or country to count under, and
+// keys of its name's own would answer otherwise than its account's number
+// does (docs/contract.md, "Password reset, step one").
+func (o *OTP) takeQuotas(ctx context.Context, ch *Challenge) (refund func(context.Context), err error) {
 	var keys []string
+	phone, number := ch.Phone, ch.toNumber()
 	perPhone := o.sendQuotaKey(phone)
-	if proved {
+	if ch.Proved {
 		// Its own budget per number, of the same size: anonymous
 		// triggers cannot spend it. The person proved who they are, so
 		// their address is not what limits them.
@@ -77,17 +83,18 @@ func (o *OTP) takeQuotas(ctx context.Context, phone string, proved bool) (refund
 		}
 		keys = append(keys, o.ipQuotaKey(ip))
 	}
-	if !proved {
+	if !ch.Proved {
 		for _, b := range []struct {
 			key    string
 			limit  int
 			window time.Duration
+			number bool
 		}{
-			{o.budgetKey("day", ""), o.cfg.BudgetPerDay, 24 * time.Hour},
-			{o.budgetKey("country", PhoneCountry(phone)), o.cfg.BudgetPerCountryPerHour, time.Hour},
-			{o.budgetKey("prefix", phonePrefix(phone)), o.cfg.BudgetPerPrefixPerHour, time.Hour},
+			{o.budgetKey("day", ""), o.cfg.BudgetPerDay, 24 * time.Hour, false},
+			{o.budgetKey("country", PhoneCountry(phone)), o.cfg.BudgetPerCountryPerHour, time.Hour, true},
+			{o.budgetKey("prefix", phonePrefix(phone)), o.cfg.BudgetPerPrefixPerHour, time.Hour, true},
 		} {
-			if b.limit <= 0 {
+			if b.limit <= 0 || b.number && !number {
 				continue
 			}
 			if err := o.reserve(ctx, b.key, b.limit, b.window, "sms_budget"); err != nil {
@@ -99,7 +106,7 @@ func (o *OTP) takeQuotas(ctx context.Context, phone string, proved bool) (refund
 			keys = append(keys, b.key)
 		}
 	}
-	if o.cfg.MaxSends > 0 {
+	if o.cfg.MaxSends > 0 && number {
 		if err := o.reserve(ctx, perPhone, o.cfg.MaxSends, o.cfg.SendWindow, "send_quota"); err != nil {
 			for _, k := range keys {
 				o.release(ctx, k)
@@ -113,6 +120,17 @@ func (o *OTP) takeQuotas(ctx context.Context, phone string, proved bool) (refund
 			o.release(ctx, k)
 		}
 	}, nil
+}
+
+// refusedForTheNumber reports whether err refused a send before anything
+// went out for a reason of its number or of the client: a send quota, a
+// cap of otp.budget, a provider's per-number limit or back-off, or the
+// number's country or kind not being allowed. A decoy for the same
+// client meets every such reason that is not the number's in the same
+// way.
+func refusedForTheNumber(err error) bool {
+	var rl *RateLimitError
+	return errors.As(err, &rl) && !rl.Banned || errors.Is(err, ErrCountryNotAllowed) || errors.Is(err, ErrNumberTypeNotAllowed)
 }
 
 // reserve takes one unit of the fixed-window quota under key. The store's
