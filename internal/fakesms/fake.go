@@ -3,9 +3,12 @@ package fakesms
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -32,6 +35,12 @@ type Failure struct {
 	Delay time.Duration
 	// Drop closes the connection without an answer.
 	Drop bool
+	// After does the job first (the message is sent, the verification
+	// started) and then fails: with Drop the connection closes without
+	// an answer, else the job's status and headers go out with half its
+	// body and the connection closes. It is a provider that took the
+	// request and whose answer was lost on the way back.
+	After bool
 }
 
 // Request is one request a fake received.
@@ -125,6 +134,10 @@ func (b *base) serve(w http.ResponseWriter, r *http.Request, next http.HandlerFu
 		next(sw, r)
 		return
 	}
+	if f.After {
+		afterTheJob(w, r, next, f.Drop)
+		return
+	}
 	if f.Delay > 0 {
 		// Read the body first: the server notices a client hanging up
 		// only once the request body is consumed.
@@ -163,6 +176,27 @@ func (b *base) serve(w http.ResponseWriter, r *http.Request, next http.HandlerFu
 		return
 	}
 	writeJSON(sw, f.Status, errBody(f))
+}
+
+// afterTheJob runs next, then loses its answer: none at all (drop), or
+// its status and headers with half its body.
+func afterTheJob(w http.ResponseWriter, r *http.Request, next http.HandlerFunc, drop bool) {
+	rec := httptest.NewRecorder()
+	next(rec, r)
+	conn, _, err := w.(http.Hijacker).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	defer conn.Close()
+	if drop {
+		return
+	}
+	body := rec.Body.Bytes()
+	fmt.Fprintf(conn, "HTTP/1.1 %d %s\r\n", rec.Code, http.StatusText(rec.Code))
+	rec.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	rec.Header().Write(conn)
+	fmt.Fprint(conn, "\r\n")
+	conn.Write(body[:len(body)/2])
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
