@@ -58,6 +58,12 @@ var (
 	ErrOverloaded = errors.New("overloaded")
 	// ErrSMSFailed: the SMS provider failed (network, 5xx, timeout).
 	ErrSMSFailed = errors.New("sms provider failed")
+	// ErrDeliveryUncertain marks a failed send that the provider may
+	// nevertheless have taken: the request reached it whole and no answer
+	// said it was refused (the connection dropped, a 2xx answer was cut
+	// short or unreadable). It goes with ErrSMSFailed, never alone, and
+	// keeps the send's quotas spent (DeliveryUncertain).
+	ErrDeliveryUncertain = errors.New("the provider may have taken the send")
 	// ErrInvalidToken: a token (assertion) failed verification.
 	ErrInvalidToken = errors.New("invalid token")
 	// ErrRecordContended: a change of an account was not made because

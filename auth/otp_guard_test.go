@@ -92,6 +92,7 @@ func TestOTPFailedSendsGiveTheQuotaBack(t *testing.T) {
 	}{
 		{"provider down", fmt.Errorf("provider: 503: %w", auth.ErrSMSFailed), true},
 		{"timeout, may have been sent", timeout, false},
+		{"answer lost after the provider took it", fmt.Errorf("provider: %w: %w", auth.ErrSMSFailed, auth.ErrDeliveryUncertain), false},
 		{"number refused", fmt.Errorf("provider: 21211: %w", auth.ErrInvalidPhone), false},
 	}
 	for _, tt := range tests {

@@ -59,10 +59,11 @@ type VerificationCanceler interface {
 
 // DeliveryUncertain reports whether a failed send may nevertheless have
 // reached the provider and cost a message: the request timed out or was
-// canceled while in flight. OTP refunds the send quotas only for failures
-// that are certain.
+// canceled while in flight, or it reached the provider and its answer
+// was lost (ErrDeliveryUncertain). OTP refunds the send quotas only for
+// failures that are certain (docs/sms.md, "What the quotas count").
 func DeliveryUncertain(err error) bool {
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+	if errors.Is(err, ErrDeliveryUncertain) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return true
 	}
 	var ne net.Error

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
 )
 
 // Error is a failed provider call, holding only what is safe to log: the
@@ -14,7 +16,8 @@ import (
 // It matches one auth sentinel with errors.Is (ErrInvalidPhone,
 // ErrRateLimited, ErrOTPExpired or ErrSMSFailed; see the package doc),
 // and the transport error, if any, so that auth.DeliveryUncertain can
-// tell a timeout.
+// tell a timeout; a failure after the request reached the provider whole,
+// with no answer that refused it, also matches auth.ErrDeliveryUncertain.
 type Error struct {
 	Provider string // "twilio", "sinch", "webhook"
 	Op       string // "send", "check", "cancel"
@@ -24,6 +27,10 @@ type Error struct {
 
 	kind  error // the auth sentinel (or *auth.RateLimitError)
 	cause error // the transport error, if any
+	// maybeSent: the request reached the provider whole and no answer
+	// said it was refused, so the message may have gone out
+	// (auth.ErrDeliveryUncertain).
+	maybeSent bool
 }
 
 // Error implements error.
@@ -50,9 +57,12 @@ func (e *Error) Error() string {
 
 // Unwrap returns the sentinel and the transport error.
 func (e *Error) Unwrap() []error {
-	out := make([]error, 0, 2)
+	out := make([]error, 0, 3)
 	if e.kind != nil {
 		out = append(out, e.kind)
+	}
+	if e.maybeSent {
+		out = append(out, auth.ErrDeliveryUncertain)
 	}
 	if e.cause != nil {
 		out = append(out, e.cause)

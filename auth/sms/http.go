@@ -6,8 +6,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -72,6 +74,22 @@ func readBody(resp *http.Response) []byte {
 	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	return b
+}
+
+// traceWrite returns ctx traced so that wrote reports whether a request
+// made with it reached the wire whole: from then on the provider may have
+// taken it, whatever becomes of the answer (docs/sms.md, "What the quotas
+// count").
+func traceWrite(ctx context.Context) (_ context.Context, wrote func() bool) {
+	var done atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(i httptrace.WroteRequestInfo) {
+			if i.Err == nil {
+				done.Store(true)
+			}
+		},
+	})
+	return ctx, done.Load
 }
 
 // callContext bounds a provider call by timeout. It fails at once when ctx

@@ -154,7 +154,7 @@ func (s *Sinch) StartVerification(ctx context.Context, msg auth.Message) (string
 		return "", err
 	}
 	if res.ID == "" {
-		return "", &Error{Provider: "sinch", Op: "send", Status: status, Detail: "verification without id", kind: auth.ErrSMSFailed}
+		return "", &Error{Provider: "sinch", Op: "send", Status: status, Detail: "verification without id", kind: auth.ErrSMSFailed, maybeSent: true}
 	}
 	return res.ID, nil
 }
@@ -205,6 +205,7 @@ func (s *Sinch) call(ctx context.Context, op, method, path string, body []byte, 
 	defer cancel()
 	u := *s.base
 	u.Path = s.base.Path + path
+	ctx, wrote := traceWrite(ctx)
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
 	if err != nil {
 		return 0, &Error{Provider: "sinch", Op: op, kind: auth.ErrSMSFailed, cause: err}
@@ -215,12 +216,13 @@ func (s *Sinch) call(ctx context.Context, op, method, path string, body []byte, 
 	req.Header.Set("User-Agent", userAgent)
 	resp, err := s.client.Do(req) //nolint:bodyclose // readBody closes it
 	if err != nil {
-		return 0, &Error{Provider: "sinch", Op: op, kind: auth.ErrSMSFailed, cause: transportError(err)}
+		return 0, &Error{Provider: "sinch", Op: op, kind: auth.ErrSMSFailed, cause: transportError(err), maybeSent: wrote()}
 	}
 	data := readBody(resp)
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		if err := json.Unmarshal(data, out); err != nil {
-			return resp.StatusCode, &Error{Provider: "sinch", Op: op, Status: resp.StatusCode, Detail: "unreadable answer", kind: auth.ErrSMSFailed}
+			// Sinch did what was asked (2xx); only its answer is lost.
+			return resp.StatusCode, &Error{Provider: "sinch", Op: op, Status: resp.StatusCode, Detail: "unreadable answer", kind: auth.ErrSMSFailed, maybeSent: true}
 		}
 		return resp.StatusCode, nil
 	}

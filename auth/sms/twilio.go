@@ -115,13 +115,16 @@ type twilioTransport struct {
 	status atomic.Int32
 	// retryAfter is the last answer's Retry-After, in seconds (0: none).
 	retryAfter atomic.Int64
-	mu         sync.Mutex
-	body       []byte
+	// wrote is set once a request reached the wire whole.
+	wrote atomic.Bool
+	mu    sync.Mutex
+	body  []byte
 }
 
 // RoundTrip implements http.RoundTripper.
 func (t *twilioTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	out := r.Clone(t.ctx)
+	ctx, wrote := traceWrite(t.ctx)
+	out := r.Clone(ctx)
 	if t.base != nil {
 		out.URL.Scheme = t.base.Scheme
 		out.URL.Host = t.base.Host
@@ -130,6 +133,9 @@ func (t *twilioTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		out.Host = t.base.Host
 	}
 	resp, err := t.next.RoundTrip(out)
+	if wrote() {
+		t.wrote.Store(true)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -22,9 +22,12 @@ func twilioError(op string, err error, rt *twilioTransport) *Error {
 	var te *twclient.TwilioRestError
 	if !errors.As(err, &te) {
 		// Network failure, timeout, or an answer that was not Twilio's
-		// JSON (a proxy's error page).
+		// JSON (a proxy's error page). Once the request reached Twilio
+		// whole, only a refusal's status says nothing was done: a lost
+		// or cut 2xx answer, or none at all, may hide a message sent.
 		e.cause = transportError(err)
 		e.kind = auth.ErrSMSFailed
+		e.maybeSent = rt.wrote.Load() && (e.Status == 0 || e.Status/100 == 2)
 		return e
 	}
 	e.Code, e.Detail = te.Code, te.MoreInfo

@@ -57,7 +57,8 @@ func TestTwilioMessagingFailures(t *testing.T) {
 		edit    func(*sms.TwilioConfig)
 		want    error
 		code    int
-		unsure  bool // a timeout: the message may have gone out
+		unsure  bool // a timeout or a lost answer: the message may have gone out
+		sent    bool // the fake sent it (its answer was lost)
 		maxTime time.Duration
 	}{
 		{name: "wrong auth token", to: alicePhone, edit: func(c *sms.TwilioConfig) { c.AuthToken = "0123456789abcdef0123456789abcdef" }, want: auth.ErrSMSFailed, code: 20003},
@@ -69,7 +70,11 @@ func TestTwilioMessagingFailures(t *testing.T) {
 		{name: "500", to: alicePhone, fail: &fakesms.Failure{Status: 500, Code: 20500, Message: "Internal Server Error"}, want: auth.ErrSMSFailed, code: 20500},
 		{name: "503 from a proxy, not JSON", to: alicePhone, fail: &fakesms.Failure{Status: 503, Body: "<html>Service Unavailable</html>"}, want: auth.ErrSMSFailed},
 		{name: "429 too many requests", to: alicePhone, fail: &fakesms.Failure{Status: 429, Code: 20429, Message: "Too Many Requests", Header: http.Header{"Retry-After": {"120"}}}, want: auth.ErrRateLimited, code: 20429},
-		{name: "connection dropped", to: alicePhone, fail: &fakesms.Failure{Drop: true}, want: auth.ErrSMSFailed},
+		// The request reached Twilio whole: whether it was sent before the
+		// connection dropped cannot be told, so the send may have gone out.
+		{name: "connection dropped", to: alicePhone, fail: &fakesms.Failure{Drop: true}, want: auth.ErrSMSFailed, unsure: true},
+		{name: "answer cut short after the send", to: alicePhone, fail: &fakesms.Failure{After: true}, want: auth.ErrSMSFailed, unsure: true, sent: true},
+		{name: "unreachable", to: alicePhone, edit: func(c *sms.TwilioConfig) { c.BaseURL = "http://127.0.0.1:1" }, want: auth.ErrSMSFailed},
 		{name: "timeout", to: alicePhone, fail: &fakesms.Failure{Delay: 10 * time.Second}, edit: func(c *sms.TwilioConfig) { c.Timeout = shortTimeout },
 			want: auth.ErrSMSFailed, unsure: true, maxTime: shortTimeout + time.Second},
 	}
@@ -100,8 +105,8 @@ func TestTwilioMessagingFailures(t *testing.T) {
 			if tt.maxTime > 0 && time.Since(start) > tt.maxTime {
 				t.Fatalf("gave up after %s, want within %s", time.Since(start), tt.maxTime)
 			}
-			if len(f.Messages()) != before {
-				t.Fatal("a message was recorded for a failed send")
+			if sent := len(f.Messages()) != before; sent != tt.sent {
+				t.Fatalf("the fake sent the message: %v, want %v", sent, tt.sent)
 			}
 		})
 	}

@@ -59,7 +59,7 @@ func (t *TwilioVerify) StartVerification(ctx context.Context, msg auth.Message) 
 		v = &twverify.VerifyV2Verification{Sid: &sid}
 	}
 	if v.Sid == nil || *v.Sid == "" {
-		return "", &Error{Provider: "twilio", Op: "send", Status: int(rt.status.Load()), Detail: "verification without sid", kind: auth.ErrSMSFailed}
+		return "", &Error{Provider: "twilio", Op: "send", Status: int(rt.status.Load()), Detail: "verification without sid", kind: auth.ErrSMSFailed, maybeSent: true}
 	}
 	return *v.Sid, nil
 }

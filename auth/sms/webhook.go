@@ -63,7 +63,8 @@ type WebhookPayload struct {
 // Webhook delivers each code as a signed JSON POST to a service of your
 // own, which sends the SMS. A 2xx answer means sent; 400 or 422 means the
 // receiver refused the number (ErrInvalidPhone); anything else, a
-// redirect, a timeout or a network error is ErrSMSFailed.
+// redirect, a timeout or a network error is ErrSMSFailed (one after the
+// delivery reached the receiver, with auth.ErrDeliveryUncertain).
 type Webhook struct {
 	url     string
 	secret  []byte
@@ -99,6 +100,7 @@ func (w *Webhook) Send(ctx context.Context, msg auth.Message) error {
 	if err != nil {
 		return &Error{Provider: "webhook", Op: "send", kind: auth.ErrSMSFailed, cause: err}
 	}
+	ctx, wrote := traceWrite(ctx)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url, bytes.NewReader(body))
 	if err != nil {
 		return &Error{Provider: "webhook", Op: "send", kind: auth.ErrSMSFailed, cause: errors.New("bad url")}
@@ -115,7 +117,7 @@ func (w *Webhook) Send(ctx context.Context, msg auth.Message) error {
 	req.Header.Set(HeaderDelivery, id)
 	resp, err := w.client.Do(req) //nolint:bodyclose // readBody closes it
 	if err != nil {
-		return &Error{Provider: "webhook", Op: "send", kind: auth.ErrSMSFailed, cause: transportError(err)}
+		return &Error{Provider: "webhook", Op: "send", kind: auth.ErrSMSFailed, cause: transportError(err), maybeSent: wrote()}
 	}
 	readBody(resp)
 	switch {
