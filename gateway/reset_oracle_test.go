@@ -112,3 +112,28 @@ func TestResetByNameIsNoBudgetOracle(t *testing.T) {
 		})
 	}
 }
+
+// TestCappedResetKeepsTheOwnersCode: bob asks for a reset; an outsider
+// asks for more by his name until his number's quota is spent, each
+// texting him a new code. The outsider's next reset, answered as an
+// unknown name's, must not replace his newest code with a decoy that
+// nothing was sent for: he still finishes the reset with it.
+func TestCappedResetKeepsTheOwnersCode(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withAccounts)
+	bobs := h.newClient(t)
+	bobs.api(appHost, "reset", map[string]string{"username": "bob"}).wantStatus(t, http.StatusOK)
+	outsider := h.newClient(t)
+	for range h.cfg.OTP.MaxSends.Count {
+		outsider.api(appHost, "reset", map[string]string{"username": "bob"}).wantStatus(t, http.StatusOK)
+	}
+	sent := h.sms.count(t)
+	if outsider.api(appHost, "reset", map[string]string{"username": "bob"}); h.sms.count(t) != sent {
+		t.Fatal("the number's quota is not spent: the test shows nothing")
+	}
+	rc, err := h.recovery.Issue(context.Background(), "bob") // his account takes one too
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobs.api(appHost, "reset", map[string]string{"username": "bob", "code": h.sms.code(t, bob.phone), "password": "a brand new passphrase", "recovery_code": rc}).wantStatus(t, http.StatusOK)
+}
