@@ -28,6 +28,7 @@ func (l *Login) ResetStart(ctx context.Context, c Client, login string) error {
 		return err
 	}
 	var ch *Challenge
+	stood := false // answered as an unknown name, for an account
 	if u != nil && !u.Disabled && u.Phone != "" {
 		ch, err = l.d.OTP.Start(ctx, u.Username, u.Phone, PurposeReset)
 		switch {
@@ -42,12 +43,23 @@ func (l *Login) ResetStart(ctx context.Context, c Client, login string) error {
 			l.auditBudget(ctx, c, u.Username, u.Phone, err)
 			l.obs.Audit(ctx, c, Event{Name: "otp_send_failed", User: u.Username, Phone: u.Phone, Err: err, Attempt: true})
 			ch, err = l.d.OTP.StartDecoy(ctx, resetDecoyTo(subject), PurposeReset)
+			stood = true
 		}
 	} else {
 		ch, err = l.d.OTP.StartDecoy(ctx, resetDecoyTo(subject), PurposeReset)
 	}
 	if err != nil {
 		return err
+	}
+	if stood {
+		// The owner's pending code, if any, stays: a decoy nothing was
+		// sent for must not replace the last code the number got.
+		switch _, err := l.d.KV.Get(ctx, resetKey(subject)); {
+		case err == nil:
+			return nil
+		case !errors.Is(err, ErrNotFound):
+			return err
+		}
 	}
 	return l.d.KV.Set(ctx, resetKey(subject), []byte(ch.ID), l.CodeTTL())
 }
