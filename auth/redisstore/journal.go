@@ -189,7 +189,7 @@ func (j *Journal) replayLogins(ctx context.Context, client redis.UniversalClient
 		if !e.deadline.After(now) {
 			continue
 		}
-		err := setSessionScript.Run(ctx, client, []string{e.key, tombstone(e.key)}, e.val, e.deadline.UnixMilli()).Err()
+		err := setSessionScript.Run(ctx, client, []string{e.key, tombstone(e.key)}, e.val, e.deadline.UnixMilli(), legacyTombstone(e.key)).Err()
 		if err != nil && !errors.Is(err, redis.Nil) {
 			j.log.WarnContext(ctx, "redis: a login was not written again after the failover", "error", err)
 			continue
@@ -199,10 +199,25 @@ func (j *Journal) replayLogins(ctx context.Context, client redis.UniversalClient
 	return n
 }
 
-// tombstone is the key that marks a session deleted, for the window. It
-// hashes to the session key's cluster slot (the session key itself, or
-// the hash tag it already has), so one script can read both.
+// tombstone is the key that marks a session deleted, for the window.
+// It starts with the session key, so with the store's key_prefix too
+// (a Redis user limited to the deployment's keys may write it, and a
+// SCAN of the prefix finds it: docs/contract.md, "Store housekeeping"),
+// and it hashes to the session key's cluster slot (its hash tag is the
+// session key itself, or the tag that key already has), so one script
+// can read both.
 func tombstone(key string) string {
+	if strings.Contains(key, "{") {
+		return key + ":gone"
+	}
+	return key + ":gone{" + key + "}"
+}
+
+// legacyTombstone is where versions before the tombstone carried the
+// key_prefix wrote it ("{" + key + "}:gone", same slot): still read by a
+// replayed login while one of them may share the deployment (it lives
+// for the window only, and is never written).
+func legacyTombstone(key string) string {
 	if strings.Contains(key, "{") {
 		return key + ":gone"
 	}
@@ -210,10 +225,12 @@ func tombstone(key string) string {
 }
 
 // setSessionScript writes a session again (KEYS[1] = ARGV[1] until
-// ARGV[2] unix ms) unless it exists or its tombstone KEYS[2] says it was
-// deleted since.
+// ARGV[2] unix ms) unless it exists or its tombstone KEYS[2] (or the
+// legacy one, ARGV[3]: not a declared key, which a Redis user limited to
+// the prefix could not name; same slot, read where that user may) says
+// it was deleted since.
 var setSessionScript = redis.NewScript(`
-if redis.call('EXISTS', KEYS[2]) == 1 then
+if redis.call('EXISTS', KEYS[2]) == 1 or redis.pcall('EXISTS', ARGV[3]) == 1 then
   return 0
 end
 local ok = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PXAT', ARGV[2])
