@@ -10,8 +10,19 @@ import (
 
 // resetKey names the pending reset of a login: by its regulation subject
 // (Subject), so that every spelling of one account, or of one unknown
-// name, is one pending reset, and both behave alike.
-func resetKey(subject string) string { return "reset:" + subject }
+// name, is one pending reset, and both behave alike; as an HMAC of it,
+// like every key named after a person's value (docs/contract.md, "Store
+// keys"): what was typed (a number a stranger tried, a password typed
+// as the name) never shows in a key's name, and whatever its length the
+// key is as short.
+func (l *Login) resetKey(subject string) string {
+	return "reset:" + l.d.OTP.names.name("reset", subject)
+}
+
+// legacyResetKey is where versions before resetKey kept a pending reset
+// ("reset:" + the subject). Read when resetKey holds none, for the code's
+// lifetime after an upgrade; never written.
+func legacyResetKey(subject string) string { return "reset:" + subject }
 
 // ResetStart sends a reset code to the account's phone. Unknown accounts
 // get the same answer and a decoy that sends nothing.
@@ -42,11 +53,11 @@ func (l *Login) ResetStart(ctx context.Context, c Client, login string) error {
 			// "Password reset, step one"); nothing is sent.
 			l.auditBudget(ctx, c, u.Username, u.Phone, err)
 			l.obs.Audit(ctx, c, Event{Name: "otp_send_failed", User: u.Username, Phone: u.Phone, Err: err, Attempt: true})
-			ch, err = l.d.OTP.StartDecoy(ctx, resetDecoyTo(subject), PurposeReset)
+			ch, err = l.d.OTP.StartDecoy(ctx, l.resetDecoyTo(subject), PurposeReset)
 			stood = true
 		}
 	} else {
-		ch, err = l.d.OTP.StartDecoy(ctx, resetDecoyTo(subject), PurposeReset)
+		ch, err = l.d.OTP.StartDecoy(ctx, l.resetDecoyTo(subject), PurposeReset)
 	}
 	if err != nil {
 		return err
@@ -54,14 +65,14 @@ func (l *Login) ResetStart(ctx context.Context, c Client, login string) error {
 	if stood {
 		// The owner's pending code, if any, stays: a decoy nothing was
 		// sent for must not replace the last code the number got.
-		switch _, err := l.d.KV.Get(ctx, resetKey(subject)); {
+		switch _, err := l.d.KV.Get(ctx, l.resetKey(subject)); {
 		case err == nil:
 			return nil
 		case !errors.Is(err, ErrNotFound):
 			return err
 		}
 	}
-	return l.d.KV.Set(ctx, resetKey(subject), []byte(ch.ID), l.CodeTTL())
+	return l.d.KV.Set(ctx, l.resetKey(subject), []byte(ch.ID), l.CodeTTL())
 }
 
 // resetDecoyTo is where the decoy of a reset for an unknown subject
@@ -69,12 +80,14 @@ func (l *Login) ResetStart(ctx context.Context, c Client, login string) error {
 // that number's quotas as a real reset to it would (else spending a
 // number's quota first, with code-only sign-ins, and then asking a reset
 // for it would answer 429 only where an account has it); a name is a
-// name of its own.
-func resetDecoyTo(subject string) string {
+// name of its own, the name of its pending reset (the same for every
+// spelling, of a fixed length: the decoy's record never holds what was
+// typed).
+func (l *Login) resetDecoyTo(subject string) string {
 	if PhoneCountry(subject) != "" {
 		return subject
 	}
-	return "reset:" + subject
+	return l.resetKey(subject)
 }
 
 // ResetIn is the second step of a password reset.
@@ -108,7 +121,7 @@ func (l *Login) ResetFinish(ctx context.Context, c Client, sess *Session, in Res
 	if err := l.checkBanOf(ctx, c, subject, u != nil); err != nil {
 		return Step{}, err
 	}
-	chID, err := l.d.KV.Get(ctx, resetKey(subject))
+	chID, err := l.pendingReset(ctx, subject)
 	if errors.Is(err, ErrNotFound) {
 		return Step{}, ErrOTPExpired
 	}
@@ -143,9 +156,21 @@ func (l *Login) ResetFinish(ctx context.Context, c Client, sess *Session, in Res
 	}
 	step, err := l.setNewPassword(ctx, c, sess, u, subject, in.Password, "password_reset")
 	if err == nil {
-		_, _ = l.d.KV.Delete(ctx, resetKey(subject))
+		_, _ = l.d.KV.Delete(ctx, l.resetKey(subject))
+		_, _ = l.d.KV.Delete(ctx, legacyResetKey(subject))
 	}
 	return step, err
+}
+
+// pendingReset returns the challenge id of subject's pending reset, or
+// ErrNotFound: under resetKey, else under legacyResetKey (a reset asked
+// of a gateway of an earlier version, within its code's lifetime).
+func (l *Login) pendingReset(ctx context.Context, subject string) ([]byte, error) {
+	chID, err := l.d.KV.Get(ctx, l.resetKey(subject))
+	if errors.Is(err, ErrNotFound) {
+		return l.d.KV.Get(ctx, legacyResetKey(subject))
+	}
+	return chID, err
 }
 
 // resetSecondProof spends the recovery code a reset of u needs besides
