@@ -109,3 +109,45 @@ func TestMemoryComesBackAfterABurst(t *testing.T) {
 		t.Errorf("after a burst of %d keys (%d MB) expired and was swept (%d keys held), the store still holds %d MB", burst, burstCost>>20, held, grown>>20)
 	}
 }
+
+// TestReadsForgetExpiredKeys: after a burst of keys that then expire, a
+// gateway whose traffic is signed-in people's checks (a read of their
+// session, now and then its idle refresh) gives the burst back, as Redis
+// would by expiring it. Only writes swept: on the memory store a burst
+// of an attacker's counters stayed until as many sign-ins had happened
+// as it had keys (months on a small deployment), with every check
+// meanwhile.
+func TestReadsForgetExpiredKeys(t *testing.T) {
+	clock := storetest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	s := New(clock)
+	ctx := t.Context()
+	const burst = 50_000
+	for i := range burst {
+		if err := s.Set(ctx, fmt.Sprintf("reg:n:%d", i), []byte("1"), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sessions := make([]string, 100)
+	for i := range sessions {
+		sessions[i] = fmt.Sprintf("s:%d", i)
+		if err := s.Set(ctx, sessions[i], []byte("session"), time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.Advance(2 * time.Minute)
+	for i := range 2 * burst {
+		key := sessions[i%len(sessions)]
+		if _, err := s.Get(ctx, key); err != nil {
+			t.Fatal(err)
+		}
+		if i%50 == 0 {
+			if _, err := s.Expire(ctx, key, time.Hour); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clock.Advance(time.Millisecond)
+	}
+	if held := s.held(); held > burst/4 {
+		t.Errorf("after %d checks the store still holds %d keys, of which %d are alive: a burst that expired stays until as many writes came", 2*burst, held, len(sessions))
+	}
+}
