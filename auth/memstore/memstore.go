@@ -21,6 +21,11 @@ const (
 	// sweepSample is how many keys of a shard each write inspects for
 	// expiry.
 	sweepSample = 8
+	// sweepEveryLooks is how many lookups of a shard (reads included)
+	// go between two sweeps of it by lookups: reads forget expired keys
+	// too, as Redis does without being asked, at a quarter of a write's
+	// cost each.
+	sweepEveryLooks = 4
 	// rebuildMin is the size below which a shard's map is never rebuilt
 	// (see shard.sweep): small maps cost little.
 	rebuildMin = 1024
@@ -46,7 +51,9 @@ type shard struct {
 	mu   sync.Mutex
 	m    map[string]entry
 	peak int
-	_    [40]byte
+	// looks counts the lookups (live) since the last sweep by one.
+	looks uint32
+	_     [36]byte
 }
 
 // entry is one stored value; counters hold their value in decimal, as
@@ -258,8 +265,15 @@ func expiry(now int64, ttl time.Duration) int64 {
 }
 
 // live returns the entry under key if it has not expired at now, and
-// drops it if it has. The caller holds sh.mu.
+// drops it if it has. Every sweepEveryLooks-th lookup of the shard also
+// sweeps it, so that a burst of keys that expired is forgotten while
+// the traffic is reads (signed-in people's checks), not only writes
+// (docs/contract.md, "Store housekeeping"). The caller holds sh.mu.
 func (sh *shard) live(key string, now int64) (entry, bool) {
+	if sh.looks++; sh.looks >= sweepEveryLooks {
+		sh.looks = 0
+		sh.sweep(now)
+	}
 	e, ok := sh.m[key]
 	if !ok {
 		return entry{}, false
