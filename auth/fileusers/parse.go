@@ -19,6 +19,12 @@ type parser struct {
 	problems []problem
 }
 
+// claim is the user that first had a name, and where.
+type claim struct {
+	user *auth.User
+	node *yaml.Node
+}
+
 // problem is one error at one line of the file.
 type problem struct {
 	line int
@@ -88,7 +94,11 @@ func parse(path string, data []byte, region string) (*snapshot, error) {
 // users parses the users mapping into s, checking that usernames, emails
 // and phone numbers each identify one user.
 func (p *parser) users(m *yaml.Node, s *snapshot) {
-	emailLine := map[string]*yaml.Node{}
+	// Usernames and emails are told apart as an app behind the gateway
+	// may fold them (auth.NameKey; docs/contract.md, "Names an app reads
+	// as one"): two that fold alike are one person there.
+	names := map[string]claim{}
+	emails := map[string]claim{}
 	phoneLine := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], resolve(m.Content[i+1])
@@ -103,12 +113,19 @@ func (p *parser) users(m *yaml.Node, s *snapshot) {
 		}
 		u, email, phone := p.user(k, v)
 		s.byName[name] = u
+		if d := auth.NameDisguise(name); d != "" {
+			p.errorf(k, "users: the username %s", d)
+		} else if prev, dup := names[auth.NameKey(name)]; dup {
+			p.errorf(k, "users.%s: an app may read this username as user %s's (line %d), from which it differs only in case or in the form of its letters: rename one of them", name, prev.user.Username, prev.node.Line)
+		} else {
+			names[auth.NameKey(name)] = claim{u, k}
+		}
 		if u.Email != "" {
-			key := strings.ToLower(u.Email)
-			if prev, dup := s.byEmail[key]; dup {
-				p.errorf(email, "users.%s.email: already used by user %s (line %d)", name, prev.Username, emailLine[key].Line)
+			key := auth.NameKey(u.Email)
+			if prev, dup := emails[key]; dup {
+				p.errorf(email, "users.%s.email: already used by user %s (line %d)", name, prev.user.Username, prev.node.Line)
 			} else {
-				s.byEmail[key], emailLine[key] = u, email
+				s.byEmail[strings.ToLower(u.Email)], emails[key] = u, claim{u, email}
 			}
 		}
 		if u.Phone != "" {
@@ -162,6 +179,8 @@ func (p *parser) user(key, m *yaml.Node) (u *auth.User, email, phone *yaml.Node)
 			u.Email = p.str(key, v)
 			if u.Email != "" && !validEmail(u.Email) {
 				p.errorf(v, "%s: not an email address", key)
+			} else if d := auth.NameDisguise(u.Email); d != "" {
+				p.errorf(v, "%s: %s", key, d)
 			}
 		case "phone":
 			phone = v
