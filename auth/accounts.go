@@ -128,7 +128,7 @@ type NewAccount struct {
 // marked unverified: the person chose it, nobody vouched for it
 // (docs/contract.md, "Sign-up").
 func ValidateAccount(in NewAccount, policy PasswordPolicy, defaultRegion string) (*User, error) {
-	u, errs := validateProfile(in, defaultRegion, true)
+	u, errs := validateProfile(in, defaultRegion, true, true)
 	u.EmailUnverified = true
 	if p := policy.Check(in.Password, u); p.ID != "" {
 		errs["password"] = p
@@ -143,7 +143,22 @@ func ValidateAccount(in NewAccount, policy PasswordPolicy, defaultRegion string)
 // password yet, the phone optional, groups) and returns the normalised
 // user or an *InputError naming every bad field.
 func ValidateInvite(in NewAccount, groups []string, defaultRegion string) (*User, error) {
-	u, errs := validateProfile(in, defaultRegion, false)
+	return validateOperators(in, groups, defaultRegion, true)
+}
+
+// ValidateAdd checks an account an operator adds on the command line
+// (`gatehouse user add` with users.backend: redis): the rules of
+// ValidateInvite, the email optional too, so that it makes no account the
+// console and sign-up would refuse (docs/contract.md, "Names an app reads
+// as one").
+func ValidateAdd(in NewAccount, groups []string, defaultRegion string) (*User, error) {
+	return validateOperators(in, groups, defaultRegion, false)
+}
+
+// validateOperators checks an account an administrator or operator
+// makes: the profile, the phone optional, and groups.
+func validateOperators(in NewAccount, groups []string, defaultRegion string, needEmail bool) (*User, error) {
+	u, errs := validateProfile(in, defaultRegion, false, needEmail)
 	var err error
 	if u.Groups, err = ValidateGroups(groups); err != nil {
 		errs["groups"] = GroupsProblem
@@ -155,7 +170,7 @@ func ValidateInvite(in NewAccount, groups []string, defaultRegion string) (*User
 }
 
 // validateProfile checks what a sign-up and an invitation share.
-func validateProfile(in NewAccount, defaultRegion string, needPhone bool) (*User, map[string]Problem) {
+func validateProfile(in NewAccount, defaultRegion string, needPhone, needEmail bool) (*User, map[string]Problem) {
 	errs := map[string]Problem{}
 	u := &User{
 		Username:    strings.ToLower(strings.TrimSpace(in.Username)),
@@ -171,7 +186,9 @@ func validateProfile(in NewAccount, defaultRegion string, needPhone bool) (*User
 		errs["username"] = Problem{ID: "field.username.phone", Text: "A username cannot look like a phone number: add a letter."}
 	}
 	if u.Email == "" {
-		errs["email"] = Problem{ID: "field.email.required", Text: "Enter your email address."}
+		if needEmail {
+			errs["email"] = Problem{ID: "field.email.required", Text: "Enter your email address."}
+		}
 	} else if !ValidEmail(u.Email) {
 		errs["email"] = Problem{ID: "field.email.invalid", Text: "Enter a valid email address, like name@example.com."}
 	}

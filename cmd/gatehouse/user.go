@@ -111,16 +111,24 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 
 	var u *auth.User
 	if sub == "add" {
-		u = &auth.User{Username: arg, Email: strings.ToLower(strings.TrimSpace(*email)), DisplayName: *name, ForceTwoFactor: *force}
+		var gs []string
 		for _, g := range strings.Split(*groups, ",") {
 			if g = strings.TrimSpace(g); g != "" {
-				u.Groups = append(u.Groups, g)
+				gs = append(gs, g)
 			}
 		}
 		if cfg.Users.Backend == "file" {
+			u = &auth.User{Username: arg, Email: strings.ToLower(strings.TrimSpace(*email)), DisplayName: *name, Groups: gs, ForceTwoFactor: *force}
 			u.Phone = *phone // fileusers.Add normalises it as the gateway reads the file
 			return addFileUser(cfg, u, func() (string, error) { return newHash(u) }, stdout)
 		}
+		// The rules of the console's create and of sign-up: the username,
+		// email, name and groups are what apps are told, the email vouched
+		// for (docs/contract.md, "Names an app reads as one").
+		if u, err = auth.ValidateAdd(auth.NewAccount{Username: arg, Email: *email, Phone: *phone, Name: *name}, gs, ""); err != nil {
+			return err
+		}
+		u.ForceTwoFactor = *force
 	}
 	if sub == "delete" {
 		return deleteCommand(ctx, cfg, arg, stdout)
@@ -147,11 +155,6 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 
 	switch sub {
 	case "add":
-		if *phone != "" {
-			if u.Phone, err = auth.NormalizePhone(*phone, ""); err != nil {
-				return err
-			}
-		}
 		if u.PasswordHash, err = newHash(u); err != nil {
 			return err
 		}

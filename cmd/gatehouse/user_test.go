@@ -56,7 +56,7 @@ hashing:
 
 	ok("a long cli passphrase\n", "add", "-c", cfgPath, "--email", "Ivy@Example.com", "--phone", "+1 201 555 0170", "--name", "Ivy Example", "--groups", "admins, staff", "ivy")
 	fails("another long passphrase\n", "already registered", "add", "-c", cfgPath, "--email", "ivy@example.com", "ivy2")
-	fails("password\n", "common", "add", "-c", cfgPath, "--email", "jo@example.com", "jo")
+	fails("password\n", "common", "add", "-c", cfgPath, "--email", "joe@example.com", "joe")
 	fails("", "argument", "show", "-c", cfgPath)
 
 	if out := ok("", "list", "-c", cfgPath); !strings.Contains(out, "ivy") || !strings.Contains(out, "ivy@example.com") || !strings.Contains(out, "admins,staff") {
