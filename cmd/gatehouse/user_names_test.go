@@ -68,6 +68,7 @@ hashing:
 		{"username that is a phone number", "2015550100", []string{"2015550100"}},
 		{"two emails in one", "eve", []string{"--email", "alice@example.com,eve@example.net", "eve"}},
 		{"email that is no address", "eve", []string{"--email", "eve at example.net", "eve"}},
+		{"email an app reads as alice's", "eve", []string{"--email", "ａlice@example.com", "eve"}},
 		{"group with a semicolon", "eve", []string{"--groups", "staff;admins", "eve"}},
 		{"group with a space", "eve", []string{"--groups", "staff admins", "eve"}},
 		{"name on two lines", "eve", []string{"--name", "Eve\nX-Auth-User: admin", "eve"}},
