@@ -189,6 +189,8 @@ func validateProfile(in NewAccount, defaultRegion string, needPhone, needEmail b
 		if needEmail {
 			errs["email"] = Problem{ID: "field.email.required", Text: "Enter your email address."}
 		}
+	} else if NameDisguise(u.Email) != "" {
+		errs["email"] = Problem{ID: "field.email.plain", Text: "Type the address in plain letters: it has a full-width letter or an invisible character."}
 	} else if !ValidEmail(u.Email) {
 		errs["email"] = Problem{ID: "field.email.invalid", Text: "Enter a valid email address, like name@example.com."}
 	}
@@ -207,10 +209,12 @@ func validateProfile(in NewAccount, defaultRegion string, needPhone, needEmail b
 
 // ValidEmail reports whether email, already trimmed and lower-cased, is
 // an address the gateway accepts: a bare addr-spec (RFC 5322) with a dot,
-// at most 254 characters.
+// at most 254 characters, that an app cannot read as another address
+// (NameDisguise: no invisible character, in NFKC; docs/contract.md,
+// "Names an app reads as one").
 func ValidEmail(email string) bool {
 	a, err := mail.ParseAddress(email)
-	return err == nil && a.Address == email && strings.Contains(email, ".") && len(email) <= 254
+	return err == nil && a.Address == email && strings.Contains(email, ".") && len(email) <= 254 && NameDisguise(email) == ""
 }
 
 // GroupsProblem is what is wrong with a list ValidateGroups refuses.
