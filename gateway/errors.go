@@ -26,7 +26,10 @@ var (
 	// errMethodNotAllowed: a portal or API path asked with a method it
 	// does not take (gin sets Allow).
 	errMethodNotAllowed = errors.New("method not allowed")
-	errBadPath          = errors.New("bad path")
+	// errConnect is a CONNECT in proxy mode, which is never forwarded
+	// (docs/contract.md, "Proxy mode").
+	errConnect = errors.New("CONNECT is never forwarded")
+	errBadPath = errors.New("bad path")
 	// errBadPathSubrequest is errBadPath answered to nginx's auth_request,
 	// which turns any status but 2xx, 401 and 403 into a 500.
 	errBadPathSubrequest = fmt.Errorf("%w (auth subrequest)", errBadPath)
@@ -139,6 +142,7 @@ var errorTable = []struct {
 	{errLastAdmin, newAPIError(http.StatusConflict, "last_admin", "That would leave no enabled administrator. Make someone else an administrator first.")},
 	{errForbidden, newAPIError(http.StatusForbidden, "forbidden", "You do not have access to this page.")},
 	{errNoRoute, newAPIError(http.StatusNotFound, "no_route", "Nothing is served at this address.")},
+	{errConnect, newAPIError(http.StatusMethodNotAllowed, "method_not_allowed", "CONNECT is not forwarded: the applications behind this gateway are not proxies.")},
 	{errMethodNotAllowed, newAPIError(http.StatusMethodNotAllowed, "method_not_allowed", "This address does not take that method; see the Allow header.")},
 	{errPasswordlessOff, newAPIError(http.StatusNotFound, "passwordless_disabled", "Sign-in with a code alone is not enabled here. Sign in with your password.")},
 	{errBadMethod, newAPIError(http.StatusBadRequest, "bad_method", "The request's method override (a header or a _method parameter) names a method this address decides differently.")},

@@ -213,6 +213,12 @@ func (s *proxySurface) serveProxy(c *gin.Context) {
 // proxy decides on c's request and forwards it, or returns why not.
 func (s *proxySurface) proxy(c *gin.Context) error {
 	req := c.Request
+	if upstreamMethod(req.Method) == http.MethodConnect {
+		// Never forwarded, on any route (docs/contract.md, "Proxy mode"):
+		// net/http's Transport writes a CONNECT's body of unknown length
+		// unframed and makes a 2xx answer a raw tunnel to the upstream.
+		return errConnect
+	}
 	raw := requestTarget(req)
 	rp, err := readPath(rawRequestPath(raw))
 	if err != nil {
