@@ -101,3 +101,11 @@ func h2Request(t *testing.T, addr string, fields []hpack.HeaderField, body strin
 		}
 	}
 }
+
+// h2Get is the header block of a GET of path on authority.
+func h2Get(authority, path string) []hpack.HeaderField {
+	return []hpack.HeaderField{
+		{Name: ":method", Value: "GET"}, {Name: ":scheme", Value: "https"},
+		{Name: ":authority", Value: authority}, {Name: ":path", Value: path},
+	}
+}
