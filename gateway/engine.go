@@ -38,7 +38,7 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	}
 	// The recoverer runs inside the access log, so a panic's 500 is
 	// logged like any answer.
-	e.Use(s.requestID, s.accessLog, s.recoverer, s.stripIdentity)
+	e.Use(s.requestID, s.accessLog, s.recoverer, s.checkHost, s.stripIdentity)
 	e.GET(s.prefix+"/authz/auth-request", s.authz.authRequest)
 	e.GET(s.prefix+"/authz/forward-auth", s.authz.forwardAuth)
 

@@ -10,11 +10,12 @@ import (
 // TestHostsHTTP1RefusesAreRefusedOverHTTP2: over HTTP/2 (server.tls)
 // net/http takes any :authority (only "@" is refused), where HTTP/1.1
 // answers 400 to a Host with a byte no host name has. Such a host is
-// refused with 400 on every surface too (docs/contract.md, "Request
-// hosts"). Before, "evil.example.net/x.example.org" matched the route of
-// "*.example.org" and reached its app as X-Forwarded-Host, from which apps
-// behind a proxy build their links (a password reset's, mailed to its
-// victim, pointed at evil.example.net).
+// refused with 400 on every surface too (docs/contract.md, "A host no
+// HTTP/1.1 request could carry"). Before,
+// "evil.example.net/x.example.org" matched the route of "*.example.org"
+// and reached its app as X-Forwarded-Host, from which apps behind a
+// proxy build their links (a password reset's, mailed to its victim,
+// pointed at evil.example.net).
 func TestHostsHTTP1RefusesAreRefusedOverHTTP2(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, setup{edit: func(cfg *config.Config, up string) {

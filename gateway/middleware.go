@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"golang.org/x/net/http/httpguts"
 )
 
 // recoverer turns a panic into a 500 without leaking anything.
@@ -107,6 +108,21 @@ func (s *core) logRequest(c *gin.Context, ctx context.Context, level slog.Level,
 		slog.String("duration", time.Since(start).String()), // text, like every logged duration
 		slog.String("client_ip", c.ClientIP()),
 	)
+}
+
+// checkHost refuses with 400 a request whose Host has a byte no host
+// name has, as net/http does over HTTP/1.1; over HTTP/2 it takes any
+// :authority but one with "@" (docs/contract.md, "A host no HTTP/1.1
+// request could carry"). Such a host would be matched against wildcard
+// routes and sent to apps as X-Forwarded-Host.
+func (s *core) checkHost(c *gin.Context) {
+	if !httpguts.ValidHostHeader(c.Request.Host) {
+		s.setSecurityHeaders(c)
+		noStore(c)
+		s.fail(c, errBadHost)
+		return
+	}
+	c.Next()
 }
 
 // stripIdentity deletes client-sent identity headers before anything else
