@@ -149,6 +149,24 @@ func (v *validator) notLinkLocal(key, raw string, used bool) {
 	}
 }
 
+// ConsoleWarning is the warning for a configuration served without
+// --dev whose sms.provider is console writing to standard error: every
+// code goes out with the whole phone number on the stream the logs go to
+// (docs/contract.md, "Logs and audit": never a code), and whoever reads
+// the logs can sign in or reset a password with it. It is nil for any
+// other sms section. Check cannot tell the configuration of serve --dev
+// (a local try, whose codes belong there) from another, so serve and
+// check-config ask it when --dev is off. Not refused: a container demo
+// without --dev reads its codes there on purpose.
+func (c *Config) ConsoleWarning() *Problem {
+	if s := c.SMS; s.Provider != "console" || s.Console.File != "" {
+		return nil
+	}
+	ps := newProblems(c.File)
+	ps.warnAt(c.lineOf("sms.provider"), "sms.provider", "console writes every code, with the whole phone number, to standard error, where the logs go: whoever reads the logs can sign in or reset a password with them; use a real provider (twilio_messaging, twilio_verify, sinch, webhook) in production, or sms.console.file for a local try")
+	return ps.warnings[0]
+}
+
 // hostAddr returns the address a URL host names literally: an IP address
 // (IPv4-mapped IPv6 unmapped, a trailing dot ignored), or an IPv4 address
 // in one of the numeric forms C resolvers accept (inet_aton: "2852039166",

@@ -64,6 +64,8 @@ routes:
     host: app.example.com
     upstream: "http://127.0.0.1:9001"
     policy: password
+sms:
+  console: { file: sms.jsonl } # not standard error: the only warnings are the files'
 `, users, key, totp)
 			if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
 				t.Fatal(err)

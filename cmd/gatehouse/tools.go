@@ -83,8 +83,8 @@ func newDevMode(fs *flag.FlagSet, on bool, listen string) (devMode, error) {
 }
 
 // checkConfig loads and validates the configuration, with the changes of
-// --dev when dev is on, and returns its warnings (config.Check) too, also
-// when it has problems.
+// --dev when dev is on, and returns its warnings (config.Check, and
+// without --dev config.ConsoleWarning) too, also when it has problems.
 func checkConfig(path string, dev devMode) (*config.Config, []*config.Problem, error) {
 	cfg, err := config.Load(path)
 	if err != nil {
@@ -95,6 +95,9 @@ func checkConfig(path string, dev devMode) (*config.Config, []*config.Problem, e
 		cfg, devErr = cfg.Dev(dev.listen)
 	}
 	warnings, err := cfg.Check()
+	if w := cfg.ConsoleWarning(); w != nil && !dev.on {
+		warnings = append(warnings, w)
+	}
 	if err = errors.Join(devErr, err); err != nil {
 		return nil, warnings, err
 	}
