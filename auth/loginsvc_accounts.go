@@ -23,6 +23,9 @@ func (l *Login) SignUp(ctx context.Context, c Client, sess *Session, in NewAccou
 	if err := l.signupAllowed(ctx, c); err != nil {
 		return Step{}, err
 	}
+	if err := l.checkSendBan(ctx, c, &Pending{Purpose: PurposeSignup, Phone: u.Phone}, nil); err != nil {
+		return Step{}, err
+	}
 	// A taken username is said at once, before the expensive hash. A
 	// taken email or phone is not: the answer is a fresh sign-up's
 	// (docs/contract.md, "Sign-up"), so the hash is made all the same.

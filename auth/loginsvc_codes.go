@@ -17,6 +17,9 @@ func (l *Login) Resend(ctx context.Context, c Client, sess *Session, u *User) (S
 	if sess == nil {
 		return Step{}, ErrNoChallenge
 	}
+	if err := l.checkSendBan(ctx, c, sess.Pending, u); err != nil {
+		return Step{}, err
+	}
 	if p := sess.Pending; p != nil {
 		ch, err := l.d.OTP.Resend(ctx, p.Challenge)
 		if err == nil {
@@ -80,14 +83,22 @@ func (l *Login) Passwordless(ctx context.Context, c Client, sess *Session, phone
 	if err != nil {
 		return Step{}, err
 	}
-	if sess, err = l.begin(ctx, c, sess); err != nil {
-		return Step{}, err
-	}
 	u, err := l.d.Users.Lookup(ctx, e164)
 	if err != nil && !errors.Is(err, ErrUserNotFound) {
 		return Step{}, err
 	}
-	if u == nil || u.Disabled || u.Phone != e164 {
+	decoy := u == nil || u.Disabled || u.Phone != e164
+	p := &Pending{Purpose: PurposeLogin, Phone: e164}
+	if !decoy {
+		p.User = u.Username
+	}
+	if err := l.checkSendBan(ctx, c, p, nil); err != nil {
+		return Step{}, err
+	}
+	if sess, err = l.begin(ctx, c, sess); err != nil {
+		return Step{}, err
+	}
+	if decoy {
 		return l.startDecoy(ctx, c, sess, e164, remember)
 	}
 	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, remember, PurposeLogin, false)

@@ -31,6 +31,27 @@ func (l *Login) checkBanOf(ctx context.Context, c Client, subject string, known 
 	return err
 }
 
+// checkSendBan refuses to send (or start at the provider, or stand a
+// decoy for) a code that the ban would refuse when it is typed: the code
+// of pending p, or with p nil a step-up code for the signed-in user u.
+// Its subject is the one that code's check reads (codeSubject), so an
+// account and a number or name no account has answer alike, and the
+// client's ban is read with it (docs/contract.md, "Regulation": a banned
+// client or subject is sent nothing).
+func (l *Login) checkSendBan(ctx context.Context, c Client, p *Pending, u *User) error {
+	switch {
+	case p != nil:
+		subject, err := l.codeSubject(ctx, p)
+		if err != nil {
+			return err
+		}
+		return l.checkBan(ctx, c, subject) // an account, or a number
+	case u != nil:
+		return l.checkBan(ctx, c, u.Username)
+	}
+	return nil
+}
+
 // codeSubject is what the wrong codes of the pending login p count
 // against (docs/contract.md, "Regulation"): its account, or for a decoy
 // (an unknown number) the number, as the account would be, so that bans

@@ -38,6 +38,11 @@ func (l *Login) ResetStart(ctx context.Context, c Client, login string) error {
 	if err != nil {
 		return err
 	}
+	// Step two would refuse the code while the subject or the client is
+	// banned: nothing is sent (docs/contract.md, "Regulation").
+	if err := l.checkBanOf(ctx, c, subject, u != nil); err != nil {
+		return err
+	}
 	var ch *Challenge
 	stood := false // answered as an unknown name, for an account
 	if u != nil && !u.Disabled && u.Phone != "" {
