@@ -261,6 +261,11 @@ func (l *Login) PhoneChangeStart(ctx context.Context, c Client, sess *Session, u
 	if err := l.freshProofs(ctx, sess, u); err != nil {
 		return Step{}, err
 	}
+	// PhoneChangeFinish would refuse the code (docs/contract.md,
+	// "Regulation": bans stop sends).
+	if err := l.checkSendBan(ctx, c, nil, u); err != nil {
+		return Step{}, err
+	}
 	e164, err := NormalizePhone(phone, l.d.Region)
 	if err != nil {
 		return Step{}, &InputError{Problems: map[string]Problem{"phone": PhoneProblem(err)}}
