@@ -222,6 +222,15 @@ func (l *Login) PasskeyRegisterFinish(ctx context.Context, c Client, sess *Sessi
 		}
 		return Step{}, Passkey{}, err
 	}
+	if err := l.keepFactor(ctx, sess, u, func(ctx context.Context) error {
+		_, err := l.d.Passkeys.Remove(ctx, u.Username, k.ID)
+		if errors.Is(err, ErrPasskeyNotFound) {
+			return nil // removed already
+		}
+		return err
+	}); err != nil {
+		return Step{}, Passkey{}, err
+	}
 	l.obs.Audit(ctx, c, Event{Name: "passkey_registered", User: u.Username, Attrs: []any{"key", k.Name}})
 	// Registering proves possession of the new key, never user
 	// verification: that is shown at its first use.

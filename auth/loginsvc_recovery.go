@@ -117,6 +117,11 @@ func (l *Login) NewRecoveryCodes(ctx context.Context, c Client, sess *Session, u
 	if err != nil {
 		return nil, err
 	}
+	if err := l.keepFactor(ctx, sess, u, func(ctx context.Context) error {
+		return l.d.Recovery.Withdraw(ctx, u.Username, codes)
+	}); err != nil {
+		return nil, err
+	}
 	l.obs.Audit(ctx, c, Event{Name: "recovery_codes_created", User: u.Username})
 	return codes, nil
 }

@@ -277,6 +277,14 @@ func (l *Login) TOTPEnrolFinish(ctx context.Context, c Client, sess *Session, u 
 	if err := l.checkApp(ctx, c, u.Username, "enrol", l.d.TOTP.Confirm(ctx, u.Username, TOTPEnrolOwner(sess.ID), code)); err != nil {
 		return Step{}, err
 	}
+	if err := l.keepFactor(ctx, sess, u, func(ctx context.Context) error {
+		if err := l.d.TOTP.Remove(ctx, u.Username); !errors.Is(err, ErrTOTPNotEnrolled) {
+			return err
+		}
+		return nil // removed already
+	}); err != nil {
+		return Step{}, err
+	}
 	// A new app starts with no wrong codes counted against it.
 	if err := l.appSucceeded(ctx, u.Username); err != nil {
 		return Step{}, err

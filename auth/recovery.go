@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -201,6 +202,34 @@ func (r *Recovery) Generate(ctx context.Context, user string) ([]string, error) 
 		}
 	}
 	return codes, nil
+}
+
+// Withdraw takes back the set Generate just made for user, whose codes
+// are codes, which the request that made it must not keep (its session
+// ended meanwhile; docs/contract.md, "Recovery codes"): while it is
+// still the account's set, its codes stop working and its record goes.
+// Another set recorded since is left alone.
+func (r *Recovery) Withdraw(ctx context.Context, user string, codes []string) error {
+	set, err := r.load(ctx, user)
+	if err != nil || set == nil || set.Batch == "" || len(codes) == 0 {
+		return err
+	}
+	hashes := make([]string, 0, len(codes))
+	for _, code := range codes {
+		if norm, ok := normalizeRecovery(code); ok {
+			hashes = append(hashes, r.hash(user, norm))
+		}
+	}
+	if len(hashes) == 0 || !slices.Contains(set.Hashes, hashes[0]) {
+		return nil // not this set
+	}
+	for _, h := range set.Hashes {
+		if _, err := r.kv.Delete(ctx, r.codeKey(user, set.Batch, h)); err != nil {
+			return err
+		}
+	}
+	_, err = r.kv.Delete(ctx, r.setKey(user))
+	return err
 }
 
 // dropCodes deletes the code keys of set, one that was not recorded
