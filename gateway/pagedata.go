@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"net/url"
 	"strings"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
@@ -92,6 +93,19 @@ type pageData struct {
 	// PasskeyLogin shows "Sign in with a passkey" on the login page (to
 	// the portal's script, which alone can use it).
 	PasskeyLogin bool
+}
+
+// LoginURL is the login page for the page's rd, where the portal's
+// script goes once a passkey signed the person in: the login page sends
+// a signed-in person on to rd. rd is query-escaped here, since a data-
+// attribute is no URL to the template, which would leave its & and +
+// as they are (docs/contract.md, "Portal pages leave no dead ends").
+func (d pageData) LoginURL() string {
+	u := d.Prefix + "/login"
+	if d.RD != "" {
+		u += "?rd=" + url.QueryEscape(d.RD)
+	}
+	return u
 }
 
 // pageLink is a link of a page: where, and its text.
