@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -201,10 +202,21 @@ func validateProfile(in NewAccount, defaultRegion string, needPhone, needEmail b
 			u.Phone = p
 		}
 	}
-	if utf8.RuneCountInString(u.DisplayName) > 100 || strings.ContainsFunc(u.DisplayName, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+	if utf8.RuneCountInString(u.DisplayName) > 100 || strings.ContainsFunc(u.DisplayName, breaksName) {
 		errs["name"] = Problem{ID: "field.name.format", Text: "Use at most 100 characters, on one line."}
 	}
 	return u, errs
+}
+
+// breaksName reports whether r keeps a display name from being one line
+// that shows what it holds (docs/contract.md, "Names an app reads as
+// one"): a control character (C0, DEL, C1: NEL among them), a line or
+// paragraph separator, or a bidi embedding, override or isolate (and
+// their ends), which turns the text after the name around on a page.
+// Direction marks and the joiners scripts and emoji need stay.
+func breaksName(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' ||
+		('\u202a' <= r && r <= '\u202e') || ('\u2066' <= r && r <= '\u2069')
 }
 
 // ValidEmail reports whether email, already trimmed and lower-cased, is
