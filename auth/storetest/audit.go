@@ -72,4 +72,5 @@ func RunAudit(t *testing.T, newLog func(t *testing.T, retain auth.AuditRetain) a
 	t.Run("AttemptsCannotPushOutTheHistory", func(t *testing.T) {
 		auditAttemptsApart(t, newLog(t, auth.AuditRetain{History: 10, Attempts: 10, MaxAge: time.Hour}))
 	})
+	t.Run("OneClock", func(t *testing.T) { auditOneClock(t, newLog(t, roomy)) })
 }
