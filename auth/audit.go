@@ -11,7 +11,7 @@ type AuditRecord struct {
 	// ID is assigned by the log, ordered by time; it is also the cursor
 	// of the records older than it.
 	ID    string    `json:"id"`
-	Time  time.Time `json:"time"`
+	Time  time.Time `json:"time,omitzero"`
 	Event string    `json:"event"`
 	// Class is AuditHistory or AuditAttempt (AuditClassOf): which part of
 	// the trail keeps the record, each under its own cap.
@@ -57,7 +57,11 @@ func (f AuditFilter) Match(r *AuditRecord) bool {
 // memstore and redisstore implement it.
 type AuditLog interface {
 	// Append keeps r with the records of its Class (AuditAttempt, or
-	// else the history); the log sets its ID (and Time, when zero).
+	// else the history); the log sets its ID and its Time, by the log's
+	// one clock (on Redis, the server's), whatever r.Time says: the
+	// writers' clocks (replicas, operator commands) may disagree, and a
+	// record must never read as before one it follows (docs/contract.md,
+	// "Audit trail").
 	Append(ctx context.Context, r AuditRecord) error
 	// Page returns up to limit records matching f, newest first, older
 	// than cursor ("" for the newest), and the cursor of the next page

@@ -55,27 +55,34 @@ func NewAuditLog(client redis.UniversalClient, prefix string, retain auth.AuditR
 	return l
 }
 
-// Append implements auth.AuditLog.
+// Append implements auth.AuditLog. The record's time is its stream ID's,
+// the Redis server's clock, whatever r.Time says: every replica and
+// operator command writes one trail, and a writer's clock that runs
+// behind or ahead must not set a record before or after what it follows
+// (docs/contract.md, "Audit trail"). The age trim reads the same clock.
 func (l *AuditLog) Append(ctx context.Context, r auth.AuditRecord) error {
-	if r.Time.IsZero() {
-		r.Time = time.Now()
-	}
 	s := &l.streams[0]
 	if r.Class == auth.AuditAttempt {
 		s = &l.streams[1]
 	}
-	r.Class = "" // the stream says it
+	r.Class = ""         // the stream says it
+	r.Time = time.Time{} // the stream ID says it
 	b, err := json.Marshal(r)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, l.opTimeout)
 	defer cancel()
-	if err := l.client.XAdd(ctx, &redis.XAddArgs{Stream: s.key, MaxLen: s.maxLen, Approx: true, Values: []any{"r", b}}).Err(); err != nil {
+	id, err := l.client.XAdd(ctx, &redis.XAddArgs{Stream: s.key, MaxLen: s.maxLen, Approx: true, Values: []any{"r", b}}).Result()
+	if err != nil {
 		return fail("xadd", err)
 	}
 	if l.maxAge > 0 && s.appends.Add(1)%trimEvery == 1 {
-		minID := strconv.FormatInt(time.Now().Add(-l.maxAge).UnixMilli(), 10) + "-0"
+		at, ok := streamTime(id)
+		if !ok {
+			return fmt.Errorf("redisstore: xadd gave the stream ID %q", id)
+		}
+		minID := strconv.FormatInt(at.Add(-l.maxAge).UnixMilli(), 10) + "-0"
 		if err := l.client.XTrimMinIDApprox(ctx, s.key, minID, 0).Err(); err != nil {
 			return fail("xtrim", err)
 		}
@@ -217,7 +224,17 @@ func decodeAudit(m redis.XMessage, attempt bool) (auth.AuditRecord, bool) {
 	if attempt {
 		r.Class = auth.AuditAttempt
 	}
-	return r, ok
+	at, timed := streamTime(m.ID)
+	r.Time = at // the server's clock (Append)
+	return r, ok && timed
+}
+
+// streamTime is the time of stream ID id ("ms-seq"): when the Redis
+// server added the entry, by its clock.
+func streamTime(id string) (time.Time, bool) {
+	ms, _, _ := strings.Cut(id, "-")
+	n, err := strconv.ParseInt(ms, 10, 64)
+	return time.UnixMilli(n).UTC(), err == nil
 }
 
 // attemptTag starts the ID of an attempt's record: the two streams number
