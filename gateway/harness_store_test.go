@@ -17,6 +17,10 @@ import (
 type switchStore struct {
 	auth.Store
 	down atomic.Bool
+	// downAfter, when set, takes the store down once a CompareAndSwap of
+	// a key it names has been written: a store failing over in the middle
+	// of a request, right after its change was made.
+	downAfter atomic.Pointer[string]
 }
 
 var errDown = fmt.Errorf("fake store: connection refused: %w", auth.ErrStoreUnavailable)
@@ -97,7 +101,11 @@ func (s *switchStore) CompareAndSwap(ctx context.Context, key string, old, v []b
 	if s.down.Load() {
 		return false, errDown
 	}
-	return s.Store.(auth.Swapper).CompareAndSwap(ctx, key, old, v, ttl)
+	ok, err := s.Store.(auth.Swapper).CompareAndSwap(ctx, key, old, v, ttl)
+	if k := s.downAfter.Load(); ok && err == nil && k != nil && *k == key {
+		s.down.Store(true)
+	}
+	return ok, err
 }
 
 func (s *switchStore) SetIfExists(ctx context.Context, key string, v []byte, ttl time.Duration) (bool, error) {
