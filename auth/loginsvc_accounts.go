@@ -238,10 +238,10 @@ func (l *Login) ChangePassword(ctx context.Context, c Client, sess *Session, u *
 		return Step{}, err
 	}
 	n, err := l.keepOnly(ctx, sess, u.Username)
+	l.auditChange(ctx, c, Event{Name: "password_changed", User: u.Username}, n, err)
 	if err != nil {
 		return Step{}, err
 	}
-	l.obs.Audit(ctx, c, Event{Name: "password_changed", User: u.Username, Attrs: []any{"sessions_revoked", n}})
 	return Step{Session: sess}, nil
 }
 
@@ -356,10 +356,9 @@ func (l *Login) PhoneChangeFinish(ctx context.Context, c Client, sess *Session, 
 		return Step{}, err
 	}
 	sess.Change = nil
+	// Written: the old number is told and the change audited, whatever
+	// ending the other sessions met.
 	n, err := l.keepOnly(ctx, sess, u.Username)
-	if err != nil {
-		return Step{}, err
-	}
 	if u.Phone != "" {
 		// Tell the old number, so a hijacker's change does not go unseen.
 		msg := "The phone number of your account " + u.Username + " was just changed to " + MaskPhone(ch.Phone) + ". If this was not you, contact your administrator now."
@@ -367,6 +366,9 @@ func (l *Login) PhoneChangeFinish(ctx context.Context, c Client, sess *Session, 
 			l.log.WarnContext(ctx, "account: old phone not notified", "user", u.Username, "error", err)
 		}
 	}
-	l.obs.Audit(ctx, c, Event{Name: "phone_changed", User: u.Username, Phone: ch.Phone, Attrs: []any{"sessions_revoked", n}})
+	l.auditChange(ctx, c, Event{Name: "phone_changed", User: u.Username, Phone: ch.Phone}, n, err)
+	if err != nil {
+		return Step{}, err
+	}
 	return Step{Session: sess}, nil
 }

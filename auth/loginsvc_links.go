@@ -124,14 +124,16 @@ func (l *Login) setNewPassword(ctx context.Context, c Client, sess *Session, u *
 	if err := l.d.Registry.SetPassword(ctx, u.Username, hash); err != nil {
 		return Step{}, err
 	}
-	if err := l.signedIn(ctx, subject); err != nil {
-		return Step{}, err
+	// Written: audited whatever its follow-ups meet.
+	n := 0
+	err = l.signedIn(ctx, subject)
+	if err == nil {
+		n, err = l.keepOnly(ctx, sess, u.Username)
 	}
-	n, err := l.keepOnly(ctx, sess, u.Username)
+	l.auditChange(ctx, c, Event{Name: event, User: u.Username, Phone: u.Phone}, n, err)
 	if err != nil {
 		return Step{}, err
 	}
-	l.obs.Audit(ctx, c, Event{Name: event, User: u.Username, Phone: u.Phone, Attrs: []any{"sessions_revoked", n}})
 	return Step{Session: sess}, nil
 }
 

@@ -46,6 +46,17 @@ type Observer interface {
 	Ban()
 }
 
+// auditChange audits e, a change of an account already written, with
+// how many sessions its follow-up ended and, when the follow-up failed
+// (the store, the client gone), its error as the reason: a change is on
+// the trail once it is written, whatever fails after (docs/contract.md,
+// "Audit trail").
+func (l *Login) auditChange(ctx context.Context, c Client, e Event, revoked int, err error) {
+	e.Attrs = append(e.Attrs, "sessions_revoked", revoked)
+	e.Err = err
+	l.obs.Audit(ctx, c, e)
+}
+
 // noObserver records nothing.
 type noObserver struct{}
 

@@ -260,7 +260,7 @@ func (l *Login) PasskeyRemove(ctx context.Context, c Client, sess *Session, u *U
 	// account's other sessions that a passkey signed in end with it
 	// (which key did is not recorded).
 	n, err := l.d.Sessions.RevokeUserWith(ctx, u.Username, MethodHWK, sess.ID)
-	l.obs.Audit(ctx, c, Event{Name: "passkey_removed", User: u.Username, Attrs: []any{"key", k.Name, "sessions_revoked", n}})
+	l.auditChange(ctx, c, Event{Name: "passkey_removed", User: u.Username, Attrs: []any{"key", k.Name}}, n, err)
 	return err
 }
 

@@ -312,6 +312,6 @@ func (l *Login) TOTPRemove(ctx context.Context, c Client, sess *Session, u *User
 	// As for a passkey: the account's other sessions that the app signed
 	// in end with it.
 	n, err := l.d.Sessions.RevokeUserWith(ctx, u.Username, MethodOTP, sess.ID)
-	l.obs.Audit(ctx, c, Event{Name: "totp_removed", User: u.Username, Attrs: []any{"sessions_revoked", n}})
+	l.auditChange(ctx, c, Event{Name: "totp_removed", User: u.Username}, n, err)
 	return err
 }

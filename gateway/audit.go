@@ -17,6 +17,14 @@ func (s *core) audit(c *gin.Context, event, user, phone string, kv ...any) {
 	s.auditEvent(c.Request.Context(), c.ClientIP(), auth.Event{Name: event, User: user, Phone: phone, Attrs: kv})
 }
 
+// auditWritten audits an administrator's change of an account once it is
+// written, whatever its follow-ups (ending sessions, a set-password link)
+// met: err, when one failed, is the record's reason (docs/contract.md,
+// "Audit trail": a change is on the trail once it is written).
+func (s *core) auditWritten(c *gin.Context, event, user, phone string, err error, kv ...any) {
+	s.auditEvent(c.Request.Context(), c.ClientIP(), auth.Event{Name: event, User: user, Phone: phone, Attrs: kv, Err: err})
+}
+
 // auditEvent logs e for a client at ip, keeps it and counts it; an event
 // about an error names it by the code clients see for it (the error
 // table). An event like one just recorded, or of an account past its

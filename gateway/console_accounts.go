@@ -47,10 +47,11 @@ func (s *consoleSurface) change(c *gin.Context, admin, u *auth.User, what string
 		}
 		// The credential generation changed: every session of the
 		// account is refused from now on; the list is emptied too.
-		if _, err := s.sessions.RevokeUser(ctx, u.Username, ""); err != nil {
+		_, err := s.sessions.RevokeUser(ctx, u.Username, "")
+		s.auditWritten(c, "admin_disabled", u.Username, "", err, "actor", admin.Username)
+		if err != nil {
 			return err
 		}
-		s.audit(c, "admin_disabled", u.Username, "", "actor", admin.Username)
 	case "enable":
 		if err := ed.SetDisabled(ctx, u.Username, false); err != nil {
 			return err

@@ -64,10 +64,10 @@ func (s *consoleSurface) createUser(c *gin.Context, admin *auth.User, in auth.Ne
 		return nil, nil, err
 	}
 	link, err := s.issueLink(ctx, u.Username)
+	s.auditWritten(c, "admin_user_created", u.Username, u.Phone, err, "actor", admin.Username, "groups", strings.Join(u.Groups, ","))
 	if err != nil {
 		return nil, nil, err
 	}
-	s.audit(c, "admin_user_created", u.Username, u.Phone, "actor", admin.Username, "groups", strings.Join(u.Groups, ","))
 	return u, link, nil
 }
 
@@ -106,15 +106,15 @@ func (s *consoleSurface) forceReset(c *gin.Context, admin, u *auth.User) (*passw
 	if err := ed.ClearPassword(ctx, u.Username); err != nil {
 		return nil, err
 	}
+	var link *passwordLink
 	n, err := s.sessions.RevokeUser(ctx, u.Username, "")
+	if err == nil {
+		link, err = s.issueLink(ctx, u.Username)
+	}
+	s.auditWritten(c, "admin_password_reset_forced", u.Username, "", err, "actor", admin.Username, "sessions_revoked", n)
 	if err != nil {
 		return nil, err
 	}
-	link, err := s.issueLink(ctx, u.Username)
-	if err != nil {
-		return nil, err
-	}
-	s.audit(c, "admin_password_reset_forced", u.Username, "", "actor", admin.Username, "sessions_revoked", n)
 	return link, nil
 }
 
@@ -138,11 +138,11 @@ func (s *consoleSurface) deleteUser(c *gin.Context, admin, u *auth.User) error {
 	if err != nil {
 		return err
 	}
-	if err := ed.Delete(ctx, u.Username); err != nil && !errors.Is(err, auth.ErrUserNotFound) {
-		return err
+	if err = ed.Delete(ctx, u.Username); errors.Is(err, auth.ErrUserNotFound) {
+		err = nil
 	}
-	s.audit(c, "admin_user_deleted", u.Username, "", "actor", admin.Username, "sessions_revoked", n)
-	return nil
+	s.auditWritten(c, "admin_user_deleted", u.Username, "", err, "actor", admin.Username, "sessions_revoked", n)
+	return err
 }
 
 // newUserRequest is the body of POST /api/admin/users.
