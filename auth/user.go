@@ -95,6 +95,18 @@ type DisableNotifier interface {
 	OnDisabled(f func(ctx context.Context, usernames []string))
 }
 
+// RemoveNotifier is a user backend whose accounts can be removed behind
+// the gateway's back (the file backend: its file is edited) and that says
+// when it sees one go, so that what the store keeps of the name is
+// forgotten before someone else is given it (docs/contract.md, "users.yaml
+// (file backend)").
+type RemoveNotifier interface {
+	// OnRemoved registers f to be told, one at a time, the usernames of
+	// accounts seen removed; a name f returns an error for is offered
+	// again later.
+	OnRemoved(f func(ctx context.Context, username string) error)
+}
+
 // UserMatcher returns what the console's search matches (docs/contract.md,
 // "Admin console"): q, case-insensitively, in the username, name or
 // email, or its digits (PhoneSearch) in the phone number. An empty q

@@ -206,3 +206,17 @@ func (s *consoleSurface) apiDelete(c *gin.Context, admin, u *auth.User) (gin.H, 
 func splitGroups(v string) []string {
 	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' })
 }
+
+// forgetRemoved forgets an account the user backend saw removed (a name
+// gone from users.yaml) as the console's delete does (auth.Forget), and
+// audits it as admin_user_deleted by users_file (docs/contract.md,
+// "users.yaml (file backend)"). An error leaves the name to the backend,
+// which offers it again.
+func (s *consoleSurface) forgetRemoved(ctx context.Context, username string) error {
+	n, err := s.forget.Account(ctx, username)
+	if err != nil {
+		return err
+	}
+	s.auditEvent(ctx, "", auth.Event{Name: "admin_user_deleted", User: username, Attrs: []any{"actor", "users_file", "sessions_revoked", n}})
+	return nil
+}

@@ -246,6 +246,9 @@ func New(opts Options) (*Server, error) {
 	if n, ok := s.users.(auth.DisableNotifier); ok {
 		n.OnDisabled(s.revokeDisabled)
 	}
+	if n, ok := s.users.(auth.RemoveNotifier); ok && s.admin.forget != nil {
+		n.OnRemoved(s.admin.forgetRemoved)
+	}
 	return s, nil
 }
 

@@ -39,8 +39,16 @@ type Backend struct {
 	// onDisabled is told about accounts found disabled (OnDisabled).
 	onDisabled atomic.Pointer[func(ctx context.Context, usernames []string)]
 
-	mu   sync.Mutex // serialises reloads; guards seen and statErr
+	// onRemoved is told about accounts seen leaving the file (OnRemoved).
+	onRemoved atomic.Pointer[func(ctx context.Context, username string) error]
+
+	mu   sync.Mutex // serialises reloads; guards seen, statErr and pending
 	seen fileState  // the file as last read, valid or not
+	// pending holds the names seen leaving the file and not forgotten yet
+	// (OnRemoved), each with whether a failure to forget it was logged.
+	pending map[string]bool
+	// forgetMu serialises forgetPending.
+	forgetMu sync.Mutex
 	// statErr records that the last poll could not read the file, so the
 	// error is logged once rather than on every poll.
 	statErr bool
@@ -142,7 +150,8 @@ func (b *Backend) notify(ctx context.Context, usernames []string) {
 }
 
 // install makes snap the current users and returns the accounts it
-// disables that the previous ones did not.
+// disables that the previous ones did not. The accounts the previous
+// users had and snap has not are added to pending. b.mu must be held.
 func (b *Backend) install(snap *snapshot) []string {
 	old := b.snap.Swap(snap)
 	var out []string
@@ -151,6 +160,7 @@ func (b *Backend) install(snap *snapshot) []string {
 			out = append(out, name)
 		}
 	}
+	b.addRemoved(old, snap)
 	slices.Sort(out)
 	return out
 }
@@ -164,6 +174,7 @@ func (b *Backend) Reload() error {
 		return err
 	}
 	b.notify(context.Background(), disabled)
+	b.forgetPending(context.Background())
 	return nil
 }
 
@@ -185,7 +196,8 @@ func (b *Backend) reload() ([]string, error) {
 }
 
 // Run polls the file every interval (2s when interval <= 0) until ctx ends
-// and reloads it when it changes. A change is noticed through the file's
+// and reloads it when it changes, telling OnRemoved about the names that
+// left it (and, at each poll, those it could not forget yet). A change is noticed through the file's
 // identity, modification time, size and content hash, which covers editors
 // that replace the file and Kubernetes ConfigMap symlink swaps. A file that
 // fails to load is logged once and the previous users are kept.
@@ -201,6 +213,7 @@ func (b *Backend) Run(ctx context.Context, interval time.Duration) {
 	}
 	slices.Sort(disabled)
 	b.notify(ctx, disabled)
+	b.forgetPending(ctx)
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -209,6 +222,8 @@ func (b *Backend) Run(ctx context.Context, interval time.Duration) {
 			return
 		case <-t.C:
 			b.notify(ctx, b.poll(ctx))
+			// Also the names a failure left pending: retried each poll.
+			b.forgetPending(ctx)
 		}
 	}
 }
@@ -292,4 +307,5 @@ func clone(u *auth.User) *auth.User {
 var (
 	_ auth.UserBackend     = (*Backend)(nil)
 	_ auth.DisableNotifier = (*Backend)(nil)
+	_ auth.RemoveNotifier  = (*Backend)(nil)
 )

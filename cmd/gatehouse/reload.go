@@ -119,6 +119,11 @@ func (a *app) reload(ctx context.Context) error {
 			if old.stop != nil {
 				old.stop()
 			}
+			if g.fileUsers != nil && old.fileUsers != nil {
+				// Names gone from the same users file since the old
+				// reading are forgotten (docs/contract.md, "users.yaml").
+				g.fileUsers.Follow(old.fileUsers)
+			}
 			old.gateway.Retire(g.gateway)
 			a.reloads.ok.Inc()
 			a.reloads.success.Set(1)
