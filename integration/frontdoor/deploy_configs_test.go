@@ -36,7 +36,7 @@ func checkTraefikLabels(t *testing.T, file string, labels map[string]string, add
 		t.Errorf("%s: the portal router's middlewares are %q, want gatehouse-strip (a client's X-Request-Id)", file, got)
 	}
 	for _, name := range want {
-		for _, spelling := range []string{name, strings.ReplaceAll(name, "-", "_")} {
+		for _, spelling := range separatorSpellings(name) {
 			if v, ok := labels["traefik.http.middlewares.gatehouse-strip.headers.customrequestheaders."+spelling]; !ok || v != "" {
 				t.Errorf("%s: gatehouse-strip does not delete %s", file, spelling)
 			}
@@ -122,7 +122,7 @@ func TestDeployConfigsCopyEveryIdentityHeader(t *testing.T) {
 			t.Errorf("copy_headers %v, want %q", m, names)
 		}
 		for _, n := range names {
-			for _, spelling := range []string{n, strings.ReplaceAll(n, "-", "_")} {
+			for _, spelling := range separatorSpellings(n) {
 				if !regexp.MustCompile(`(?m)^\s*request_header -` + regexp.QuoteMeta(spelling) + `\s*$`).MatchString(caddyfile) {
 					t.Errorf("the client's %s is not deleted", spelling)
 				}
@@ -146,7 +146,7 @@ func TestDeployConfigsCopyEveryIdentityHeader(t *testing.T) {
 			t.Fatal("no gatehouse-strip headers middleware")
 		}
 		for _, n := range names {
-			for _, spelling := range []string{n, strings.ReplaceAll(n, "-", "_")} {
+			for _, spelling := range separatorSpellings(n) {
 				if v, ok := strip.CustomRequestHeaders[spelling]; !ok || v != "" {
 					t.Errorf("gatehouse-strip does not delete %s", spelling)
 				}

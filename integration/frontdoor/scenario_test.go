@@ -184,6 +184,10 @@ func exercise(t *testing.T, w *world) {
 		}
 	})
 
+	t.Run("identity headers in any separator spelling never reach the app", func(t *testing.T) {
+		checkForgedSpellings(t, w, aliceB)
+	})
+
 	t.Run("API clients and other methods get 401, never a redirect", func(t *testing.T) {
 		anon := newBrowser(t, w.roots)
 		before := w.app.count()
