@@ -21,9 +21,15 @@ const (
 
 // Watch makes sure this gateway replays soon after a failover even when
 // it serves no request (its journal may hold the only copy of a logout
-// another gateway would otherwise accept): a cluster client runs
-// WatchCluster, any other pings every clusterWatchEvery, which opens a
-// connection (and so a replay) once the old one is gone. It returns the
+// another gateway would otherwise accept), and over the connections it
+// already has: a cluster client runs WatchCluster; any other asks its
+// master who it is every clusterWatchEvery over a pooled connection (a
+// new one, and so a replay, once the old ones are gone) and catches it up
+// for clusterWatchGrace after it first sees it. The pool may have dialed
+// the promoted replica, and caught it up, while pooled connections still
+// wrote to the old master; once told, the client drops only those, and
+// the writes they took after that dial would otherwise never reach the
+// new master (docs/contract.md, "Failover durability"). It returns the
 // function that stops it.
 func (j *Journal) Watch(ctx context.Context, client redis.UniversalClient) func() error {
 	ctx, cancel := context.WithCancel(ctx)
@@ -37,14 +43,19 @@ func (j *Journal) Watch(ctx context.Context, client redis.UniversalClient) func(
 		}
 		t := time.NewTicker(clusterWatchEvery)
 		defer t.Stop()
+		seen := map[string]time.Time{}
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				_ = client.Ping(ctx).Err() // a failure is the store's health, reported elsewhere
-				j.replayLogins(ctx, client)
 			}
+			if c, ok := client.(*redis.Client); ok {
+				_ = j.watchMaster(ctx, c, seen, clusterWatchGrace) // a failure is the store's health, reported elsewhere
+			} else {
+				_ = client.Ping(ctx).Err() // opens a connection, and so a replay, once the old one is gone
+			}
+			j.replayLogins(ctx, client)
 		}
 	}()
 	return func() error {
@@ -86,30 +97,36 @@ func (j *Journal) WatchCluster(ctx context.Context, cc *redis.ClusterClient, int
 		case <-t.C:
 		}
 		_ = cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
-			// One connection for the question and the replay: a new
-			// connection made while catchUp holds the replay lock would
-			// wait for it in OnConnect.
-			conn := c.Conn()
-			defer func() { _ = conn.Close() }() // back to the pool; nothing to report
-			info, err := conn.Info(ctx, "server", "replication").Result()
-			if err != nil || infoValue(info, "role") != "master" {
-				return nil
-			}
-			id := infoValue(info, "run_id")
-			j.mu.Lock()
-			_, known := j.masters[id]
-			j.mu.Unlock()
-			first, ok := seen[id]
-			if !ok {
-				first = time.Now()
-				seen[id] = first
-			}
-			if known && time.Since(first) > grace {
-				return nil
-			}
-			return j.catchUp(ctx, conn, id)
+			return j.watchMaster(ctx, c, seen, grace)
 		})
 	}
+}
+
+// watchMaster asks the master c reaches who it is and catches it up
+// while within grace of when seen (run_id → first seen) first had it, or
+// when the journal has not replayed there yet. One connection for the
+// question and the replay: a new connection made while catchUp holds the
+// replay lock would wait for it in OnConnect.
+func (j *Journal) watchMaster(ctx context.Context, c *redis.Client, seen map[string]time.Time, grace time.Duration) error {
+	conn := c.Conn()
+	defer func() { _ = conn.Close() }() // back to the pool; nothing to report
+	info, err := conn.Info(ctx, "server", "replication").Result()
+	if err != nil || infoValue(info, "role") != "master" {
+		return err
+	}
+	id := infoValue(info, "run_id")
+	j.mu.Lock()
+	_, known := j.masters[id]
+	j.mu.Unlock()
+	first, ok := seen[id]
+	if !ok {
+		first = time.Now()
+		seen[id] = first
+	}
+	if known && time.Since(first) > grace {
+		return nil
+	}
+	return j.catchUp(ctx, conn, id)
 }
 
 // infoValue returns field's value in an INFO reply ("" when absent).
