@@ -21,6 +21,10 @@ type target struct {
 	// proxy mode, which forwards the method upper-cased).
 	sent  string
 	query string
+	// unsaid: the front door did not say the method, which is read as
+	// GET where no route decides by it (docs/contract.md, "Forward-auth
+	// protocol").
+	unsaid bool
 }
 
 // verdictOK is an allowed request: its route, and the identity to send
@@ -80,12 +84,17 @@ func (s *core) check(ctx context.Context, r *http.Request, t target, observe pro
 
 // routeFor is check's first step: the route r (read as t) is for, nil
 // for none, and whether its path is bypassed there; errBadPath or
-// errBadMethod when its readings disagree.
+// errBadMethod when its readings disagree, errMethodUnsaid when t's
+// method is unsaid and the routes decide it by method.
 func (s *core) routeFor(r *http.Request, t *target) (*route, bool, error) {
 	tab := s.routes()
 	rt, bypassed, err := tab.resolve(t.host, &t.path, t.method, methodOverrides(r.Header, t.query)...)
-	if err == nil && t.sent != "" && !tab.agreesAsSent(t.host, &t.path, t.sent, rt, bypassed) {
+	switch {
+	case err != nil:
+	case t.sent != "" && !tab.agreesAsSent(t.host, &t.path, t.sent, rt, bypassed):
 		err = errBadMethod
+	case t.unsaid && !tab.agreesForAnyMethod(t.host, &t.path, rt, bypassed):
+		err = errMethodUnsaid
 	}
 	return rt, bypassed, err
 }

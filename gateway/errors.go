@@ -42,6 +42,11 @@ var (
 	// path_prefix and methods"); as errBadPath, it is 403 to nginx's
 	// auth_request.
 	errBadMethod = fmt.Errorf("%w: method override routed elsewhere", errBadPath)
+	// errMethodUnsaid is a forward-auth question without the request's
+	// method, about a host and path whose routes decide by method
+	// (docs/contract.md, "Forward-auth protocol"); as errBadPath, it is
+	// 403 to nginx's auth_request.
+	errMethodUnsaid = fmt.Errorf("%w: method not said", errBadPath)
 	// errPasswordlessOff: a code-only sign-in where nothing enables it.
 	errPasswordlessOff = errors.New("passwordless sign-in not enabled")
 	errUpstream        = errors.New("upstream unavailable")
@@ -150,6 +155,7 @@ var errorTable = []struct {
 	{errMethodNotAllowed, newAPIError(http.StatusMethodNotAllowed, "method_not_allowed", "This address does not take that method; see the Allow header.")},
 	{errPasswordlessOff, newAPIError(http.StatusNotFound, "passwordless_disabled", "Sign-in with a code alone is not enabled here. Sign in with your password.")},
 	{errBadMethod, newAPIError(http.StatusBadRequest, "bad_method", "The request's method override (a header or a _method parameter) names a method this address decides differently.")},
+	{errMethodUnsaid, newAPIError(http.StatusBadRequest, "method_unsaid", "The front door did not say the request's method (X-Original-Method, X-Forwarded-Method), and this address is decided by it.")},
 	{errBadPathSubrequest, newAPIError(http.StatusForbidden, "bad_path", "The request path is not allowed.")},
 	{errBadPath, newAPIError(http.StatusBadRequest, "bad_path", "The request path is not allowed.")},
 	{errBodyTooLarge, newAPIError(http.StatusRequestEntityTooLarge, "body_too_large", "The request body is too large.")},

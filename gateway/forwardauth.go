@@ -38,7 +38,7 @@ func (s *authzSurface) authorize(c *gin.Context, read func(*http.Request) (origi
 	}
 	var ok verdictOK
 	if err == nil {
-		ok, err = s.check(c.Request.Context(), c.Request, target{host: o.host, path: o.path, method: o.method, sent: o.sent, query: rawRequestQuery(o.uri)}, observe)
+		ok, err = s.check(c.Request.Context(), c.Request, target{host: o.host, path: o.path, method: o.method, sent: o.sent, unsaid: o.unsaid, query: rawRequestQuery(o.uri)}, observe)
 	}
 	if err != nil {
 		s.authzFail(c, &o, err, redirect)

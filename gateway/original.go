@@ -14,6 +14,7 @@ import (
 // will pass it to the app (docs/contract.md, "Request paths").
 type original struct {
 	method    string // upper-cased, as routes match it
+	unsaid    bool   // no method was said: method is GET (see target.unsaid)
 	sent      string // the method as the front door passes it on
 	scheme    string
 	authority string // host[:port] as the front door sent it
@@ -61,7 +62,8 @@ func originalFromForwarded(r *http.Request) (original, error) {
 // door is misconfigured: refuse); a path readers could read differently
 // is errBadPath.
 func newOriginal(method, scheme, authority, uri string) (original, error) {
-	if method == "" {
+	unsaid := method == ""
+	if unsaid {
 		method = http.MethodGet
 	}
 	scheme = strings.ToLower(scheme)
@@ -73,7 +75,7 @@ func newOriginal(method, scheme, authority, uri string) (original, error) {
 		return original{}, err
 	}
 	return original{
-		method: upstreamMethod(method), sent: method, scheme: scheme, authority: authority,
+		method: upstreamMethod(method), sent: method, unsaid: unsaid, scheme: scheme, authority: authority,
 		host: normalizeHost(authority), uri: uri, path: p,
 	}, nil
 }

@@ -61,6 +61,11 @@ type route struct {
 type table struct {
 	routes     []*route
 	transports []*http.Transport // made for this table's routes; see prepareRoutes
+	// anyMethod are the methods a request whose method the front door
+	// did not say may have, as far as routes tell them apart: every
+	// method a route lists, HEAD, and "" for any method none lists (no
+	// route's methods take it); nil when no route lists methods.
+	anyMethod []string
 }
 
 func compileRoutes(rs []config.Route) (*table, error) {
@@ -102,9 +107,15 @@ func compileRoutes(rs []config.Route) (*table, error) {
 			cr.methods = make(map[string]bool, len(r.Methods))
 			for _, m := range r.Methods {
 				cr.methods[upstreamMethod(m)] = true
+				t.anyMethod = append(t.anyMethod, upstreamMethod(m))
 			}
 		}
 		t.routes = append(t.routes, cr)
+	}
+	if t.anyMethod != nil {
+		t.anyMethod = append(t.anyMethod, http.MethodHead, "")
+		slices.Sort(t.anyMethod)
+		t.anyMethod = slices.Compact(t.anyMethod)
 	}
 	// Most specific host first (exact, then longer wildcard suffixes, then
 	// any), then longest path prefix.
@@ -240,6 +251,19 @@ func (t *table) resolve(host string, rp *reqPath, method string, overrides ...st
 // and methods"). A method in upper case is its one reading.
 func (t *table) agreesAsSent(host string, rp *reqPath, sent string, rt *route, bypassed bool) bool {
 	return sent == upstreamMethod(sent) || t.leadsTo(host, rp, sent, rt, bypassed)
+}
+
+// agreesForAnyMethod reports whether every method a request may have
+// (anyMethod) leads every reading of rp to rt and bypassed: the question
+// about a request whose method the front door did not say
+// (docs/contract.md, "Forward-auth protocol").
+func (t *table) agreesForAnyMethod(host string, rp *reqPath, rt *route, bypassed bool) bool {
+	for _, m := range t.anyMethod {
+		if !t.leadsTo(host, rp, m, rt, bypassed) {
+			return false
+		}
+	}
+	return true
 }
 
 // leadsTo reports whether method m, compared as given (routes' methods
