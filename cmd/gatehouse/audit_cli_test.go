@@ -2,9 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,41 +9,7 @@ import (
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/auth/storeusers"
 	"github.com/gatehouse-auth/gatehouse/config"
-	"github.com/gatehouse-auth/gatehouse/internal/testredis"
 )
-
-// cliWorld writes a configuration for the operator commands on a fresh
-// Redis (redis user backend, a signing key, passkeys on localhost:8080)
-// and returns its path and the passkeys' origin.
-func cliWorld(t *testing.T, prefix string) (cfgPath, origin string) {
-	t.Helper()
-	addr := testredis.Start(t)
-	dir := t.TempDir()
-	key := filepath.Join(dir, "gatehouse.key")
-	if code, _, e := runCmd(t, "", "keygen", "-o", key); code != 0 {
-		t.Fatal(e)
-	}
-	origin = "http://localhost:8080"
-	cfgPath = filepath.Join(dir, "gateway.yaml")
-	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(`server:
-  public_url: %q
-session: { secure: false }
-store:
-  driver: redis
-  key_prefix: %q
-  redis: { addrs: [%q] }
-users: { backend: redis }
-hashing: { worker: false, argon2id: { memory_kib: 1024, iterations: 1, parallelism: 1 } }
-identity: { signing_key_file: %q }
-sms: { provider: console }
-passkeys: { enabled: true, rp_id: localhost, origins: [%q] }
-routes:
-  - { name: crm, host: localhost, path_prefix: /, upstream: "http://127.0.0.1:9", policy: two_factor }
-`, origin, prefix, addr, key, origin)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return cfgPath, origin
-}
 
 // TestOperatorAccountChangesAreAudited: every `gatehouse user` command
 // that changes an account lands in the audit trail once, with the

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/gatehouse-auth/gatehouse/internal/testredis"
 )
 
 // TestRemovedFileUsersPasskeyOpensNoNewAccount: with the file backend an
@@ -22,34 +20,9 @@ import (
 // it, audited once as admin_user_deleted by users_file
 // (docs/contract.md, "users.yaml (file backend)").
 func TestRemovedFileUsersPasskeyOpensNoNewAccount(t *testing.T) {
-	addr := testredis.Start(t)
-	dir := t.TempDir()
-	key := filepath.Join(dir, "gatehouse.key")
-	if code, _, e := runCmd(t, "", "keygen", "-o", key); code != 0 {
-		t.Fatal(e)
-	}
-	usersPath := filepath.Join(dir, "users.yaml")
-	origin := "http://localhost:8080"
+	usersPath := filepath.Join(t.TempDir(), "users.yaml")
 	listen := freeAddr(t)
-	cfgPath := filepath.Join(dir, "gateway.yaml")
-	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(`server:
-  listen: %q
-  public_url: "http://localhost:8080"
-session: { secure: false }
-store:
-  driver: redis
-  key_prefix: "frm:"
-  redis: { addrs: [%q] }
-users: { backend: file, file: %q }
-hashing: { worker: false, argon2id: { memory_kib: 1024, iterations: 1, parallelism: 1 } }
-identity: { signing_key_file: %q }
-sms: { provider: console }
-passkeys: { enabled: true, rp_id: localhost, origins: [%q] }
-routes:
-  - { name: crm, host: localhost, path_prefix: /, upstream: "http://127.0.0.1:9", policy: two_factor }
-`, listen, addr, usersPath, key, origin)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfgPath, origin := cliWorldOf(t, "frm:", fmt.Sprintf("{ backend: file, file: %q }", usersPath), listen)
 	add := func(pass, phone string) {
 		t.Helper()
 		if code, out, e := runCmd(t, pass+"\n", "user", "add", "-c", cfgPath, "--phone", phone, "ada"); code != 0 {
@@ -88,16 +61,7 @@ routes:
 	if left, err := keys.List(ctx, "ada"); err != nil || len(left) != 0 {
 		t.Errorf("the new ada inherits the old holder's passkeys: %v (%v)", left, err)
 	}
-	req, err := keys.BeginLogin(ctx, "attacker-session", origin, "", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := json.Marshal(req)
-	cred, err := oldKey.Get(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res, err := keys.FinishLogin(ctx, "attacker-session", true, cred); err == nil {
+	if res, err := passwordlessSignIn(t, keys, origin, oldKey); err == nil {
 		t.Fatalf("the old holder's key signs in to the new ada: %+v (uv %v)", res.User, res.UV)
 	}
 
