@@ -26,6 +26,12 @@ type reloadWorld struct {
 
 func newReloadWorld(t *testing.T) *reloadWorld {
 	t.Helper()
+	return newReloadWorldTo(t, http.HandlerFunc(func(rw http.ResponseWriter, _ *http.Request) { io.WriteString(rw, "app") }))
+}
+
+// newReloadWorldTo is newReloadWorld with app as the upstream.
+func newReloadWorldTo(t *testing.T, app http.Handler) *reloadWorld {
+	t.Helper()
 	dir := t.TempDir()
 	w := &reloadWorld{dir: dir, path: filepath.Join(dir, "gateway.yaml"), users: filepath.Join(dir, "users.yaml"), key: filepath.Join(dir, "k.pem")}
 	if err := auth.WriteKeyFile(w.key); err != nil {
@@ -34,7 +40,7 @@ func newReloadWorld(t *testing.T) *reloadWorld {
 	if err := os.WriteFile(w.users, []byte("users: {}\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	up := &http.Server{Handler: http.HandlerFunc(func(rw http.ResponseWriter, _ *http.Request) { io.WriteString(rw, "app") })}
+	up := &http.Server{Handler: app}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

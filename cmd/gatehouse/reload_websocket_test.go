@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,28 +22,18 @@ import (
 // can rewrite and reload (SIGHUP), with bob in users.yaml and a route
 // "term" to an upstream that accepts WebSockets and echoes them.
 type wsWorld struct {
-	dir, path, users, key, upstream, base, hash string
-	hup                                         chan os.Signal
-	logs                                        *syncBuffer
+	*reloadWorld
+	base, hash string
+	hup        chan os.Signal
+	logs       *syncBuffer
 }
 
 const wsPassword = "correct horse battery"
 
 func newWSWorld(t *testing.T) *wsWorld {
 	t.Helper()
-	dir := t.TempDir()
-	w := &wsWorld{dir: dir, path: filepath.Join(dir, "gateway.yaml"), users: filepath.Join(dir, "users.yaml"),
-		key: filepath.Join(dir, "k.pem"), hup: make(chan os.Signal, 1), logs: &syncBuffer{}}
-	if err := auth.WriteKeyFile(w.key); err != nil {
-		t.Fatal(err)
-	}
-	h := auth.NewHasher(auth.Argon2Params{MemoryKiB: 1024, Iterations: 1, Parallelism: 1}, 2, time.Minute)
-	var err error
-	if w.hash, err = h.Hash(context.Background(), wsPassword); err != nil {
-		t.Fatal(err)
-	}
-	w.writeUsers(t, "ops")
-	up := &http.Server{Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+	w := &wsWorld{hup: make(chan os.Signal, 1), logs: &syncBuffer{}}
+	w.reloadWorld = newReloadWorldTo(t, http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
 			io.WriteString(rw, "app")
 			return
@@ -57,14 +46,13 @@ func newWSWorld(t *testing.T) *wsWorld {
 		brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
 		brw.Flush()
 		io.Copy(conn, brw) // echo until either side closes
-	})}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	}))
+	h := auth.NewHasher(auth.Argon2Params{MemoryKiB: 1024, Iterations: 1, Parallelism: 1}, 2, time.Minute)
+	var err error
+	if w.hash, err = h.Hash(context.Background(), wsPassword); err != nil {
 		t.Fatal(err)
 	}
-	go up.Serve(ln)
-	t.Cleanup(func() { up.Close() })
-	w.upstream = "http://" + ln.Addr().String()
+	w.writeUsers(t, "ops")
 	return w
 }
 
