@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
-	"github.com/gatehouse-auth/gatehouse/auth/memstore"
-	"github.com/gatehouse-auth/gatehouse/auth/storetest"
 )
 
 // sessionWrites are the ways a request writes a session it loaded: a
@@ -45,8 +42,7 @@ func TestEndedSessionIsNeverWrittenBack(t *testing.T) {
 	for _, tc := range sessionWrites {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			clock := storetest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
-			m := auth.NewSessions(memstore.New(clock), auth.SessionConfig{IdleTimeout: 30 * time.Minute, AbsoluteTimeout: 12 * time.Hour}, clock, nil)
+			m, _ := indexedSessions(t)
 			id := login(t, m, "alice", false).ID
 			inFlight, err := m.Load(ctx, id)
 			if err != nil {

@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
-	"github.com/gatehouse-auth/gatehouse/auth/memstore"
-	"github.com/gatehouse-auth/gatehouse/auth/storetest"
 )
 
 // TestRevokeOneOutlastsARotation: the owner lists their sessions and
@@ -22,8 +19,7 @@ import (
 // they are ended").
 func TestRevokeOneOutlastsARotation(t *testing.T) {
 	ctx := context.Background()
-	clock := storetest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
-	m := auth.NewSessions(memstore.New(clock), auth.SessionConfig{IdleTimeout: 30 * time.Minute, AbsoluteTimeout: 12 * time.Hour}, clock, nil)
+	m, _ := indexedSessions(t)
 	mine := login(t, m, "alice", false)
 	thief := login(t, m, "alice", false)
 	handle := handleOf(t, m, mine.ID, thief.ID)

@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
-	"github.com/gatehouse-auth/gatehouse/auth/memstore"
-	"github.com/gatehouse-auth/gatehouse/auth/storetest"
 )
 
 // TestRestampNeverRevivesAnEndedSession: Restamp carries the session that
@@ -20,10 +17,9 @@ import (
 // (docs/contract.md, "Sessions end when credentials change").
 func TestRestampNeverRevivesAnEndedSession(t *testing.T) {
 	ctx := context.Background()
-	clock := storetest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	// The memory store itself: it keeps each user's index of sessions,
 	// which revocation reads.
-	m := auth.NewSessions(memstore.New(clock), auth.SessionConfig{IdleTimeout: 30 * time.Minute, AbsoluteTimeout: 12 * time.Hour}, clock, nil)
+	m, _ := indexedSessions(t)
 	thief := login(t, m, "alice", false)
 	if _, err := m.RevokeUser(ctx, "alice", ""); err != nil {
 		t.Fatal(err)

@@ -45,6 +45,14 @@ func newSessions(t *testing.T) (*auth.Sessions, *countingKV, *storetest.Clock) {
 	return auth.NewSessions(kv, auth.SessionConfig{IdleTimeout: 30 * time.Minute, AbsoluteTimeout: 12 * time.Hour, RememberMe: 720 * time.Hour}, clock, nil), kv, clock
 }
 
+// indexedSessions is sessions on the memory store itself, which keeps
+// each user's index of sessions (the account page's list, revocations).
+func indexedSessions(t *testing.T) (*auth.Sessions, *storetest.Clock) {
+	t.Helper()
+	clock := storetest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	return auth.NewSessions(memstore.New(clock), auth.SessionConfig{IdleTimeout: 30 * time.Minute, AbsoluteTimeout: 12 * time.Hour}, clock, nil), clock
+}
+
 // account is the user name, in its first credential generation.
 func account(name string) *auth.User { return &auth.User{Username: name, Generation: "gen-1"} }
 
@@ -226,8 +234,7 @@ func TestSessionDeleteAndNoResurrection(t *testing.T) {
 
 func TestSessionIndexPerUser(t *testing.T) {
 	ctx := context.Background()
-	clock := storetest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
-	m := auth.NewSessions(memstore.New(clock), auth.SessionConfig{IdleTimeout: 30 * time.Minute, AbsoluteTimeout: 12 * time.Hour}, clock, nil)
+	m, clock := indexedSessions(t)
 	a1 := login(t, m, "alice", false)
 	clock.Advance(time.Minute)
 	a2 := login(t, m, "alice", false)

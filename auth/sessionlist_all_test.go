@@ -4,11 +4,8 @@ import (
 	"context"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
-	"github.com/gatehouse-auth/gatehouse/auth/memstore"
-	"github.com/gatehouse-auth/gatehouse/auth/storetest"
 )
 
 // TestListAllIsBounded: the console's list of every session reads at
@@ -16,8 +13,7 @@ import (
 // signed out since, and its cursor reaches the live ones past them;
 // users found without a session leave the index.
 func TestListAllIsBounded(t *testing.T) {
-	clock := storetest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
-	m := auth.NewSessions(memstore.New(clock), auth.SessionConfig{IdleTimeout: 30 * time.Minute, AbsoluteTimeout: 12 * time.Hour}, clock, nil)
+	m, _ := indexedSessions(t)
 	ctx := context.Background()
 	lookups := 0
 	lookup := func(_ context.Context, name string) (*auth.User, error) {
