@@ -2,6 +2,7 @@ package redisstore_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -198,6 +199,27 @@ func TestCacheFollowsEveryChangeInRedis(t *testing.T) {
 	}
 }
 
+// keepReading reads key through st from four goroutines until the
+// returned stop is called: readers that keep filling the client-side
+// cache with whatever Redis had when their read went out.
+func keepReading(ctx context.Context, st *redisstore.Cached, key string) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				_, _ = st.Get(ctx, key)
+			}
+		})
+	}
+	return func() { close(done); wg.Wait() }
+}
+
 func TestCacheReadsItsOwnWritesAtOnce(t *testing.T) {
 	addr := testredis.Start(t)
 	st := cachedStore(t, addr, "c:", time.Second)
@@ -206,21 +228,7 @@ func TestCacheReadsItsOwnWritesAtOnce(t *testing.T) {
 	// Readers keep filling the cache with whatever Redis had when their
 	// read went out; after each write returns, a read here must see that
 	// write or a later one, never an older value a racing read fetched.
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				_, _ = st.Get(ctx, "c:n")
-			}
-		})
-	}
-	defer func() { close(stop); wg.Wait() }()
+	defer keepReading(ctx, st, "c:n")()
 	for i := 1; i <= 300; i++ {
 		if err := st.Set(ctx, "c:n", []byte(strconv.Itoa(i)), time.Minute); err != nil {
 			t.Fatal(err)

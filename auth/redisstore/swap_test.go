@@ -3,7 +3,6 @@ package redisstore_test
 import (
 	"errors"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -76,21 +75,7 @@ func TestCacheReadsItsOwnSwapsAtOnce(t *testing.T) {
 	addr := testredis.Start(t)
 	st := cachedStore(t, addr, "c:", time.Second)
 	ctx := t.Context()
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				_, _ = st.Get(ctx, "c:n")
-			}
-		})
-	}
-	defer func() { close(stop); wg.Wait() }()
+	defer keepReading(ctx, st, "c:n")()
 	var prev []byte
 	for i := 1; i <= 200; i++ {
 		v := []byte(strconv.Itoa(i))
