@@ -214,13 +214,8 @@ func (r *Recovery) Withdraw(ctx context.Context, user string, codes []string) er
 	if err != nil || set == nil || set.Batch == "" || len(codes) == 0 {
 		return err
 	}
-	hashes := make([]string, 0, len(codes))
-	for _, code := range codes {
-		if norm, ok := normalizeRecovery(code); ok {
-			hashes = append(hashes, r.hash(user, norm))
-		}
-	}
-	if len(hashes) == 0 || !slices.Contains(set.Hashes, hashes[0]) {
+	// The set is the one made if it holds the first code given.
+	if norm, ok := normalizeRecovery(codes[0]); !ok || !slices.Contains(set.Hashes, r.hash(user, norm)) {
 		return nil // not this set
 	}
 	for _, h := range set.Hashes {
