@@ -79,6 +79,9 @@ type LoginDeps struct {
 	// Passkeys keeps passkeys and security keys; nil: passkeys.enabled is
 	// off (docs/contract.md, "Passkeys").
 	Passkeys *Passkeys
+	// Devices makes and recognises known-device cookies; nil: none
+	// (docs/contract.md, "Known devices").
+	Devices *KnownDevices
 	// ResetOff turns password reset off (users.reset.enabled: false).
 	ResetOff bool
 	// ResetNeedsRecovery says whether a password reset of u needs a
@@ -206,7 +209,7 @@ func (l *Login) Password(ctx context.Context, c Client, sess *Session, in Passwo
 	}
 	l.obs.Password("password")
 	if in.NeedsCode == nil || !in.NeedsCode(sess, u) {
-		if err := l.signedIn(ctx, u.Username); err != nil {
+		if err := l.signedIn(ctx, c, sess, u); err != nil {
 			return Step{}, err
 		}
 		l.obs.Audit(ctx, c, Event{Name: "login_succeeded", User: u.Username, Attrs: []any{"methods", "pwd"}})
@@ -333,12 +336,12 @@ func (l *Login) VerifyCode(ctx context.Context, c Client, sess *Session, code st
 	if err := l.phoneProved(ctx, u, ch.Phone); err != nil {
 		return Step{}, err
 	}
-	if err := l.signedIn(ctx, ch.User); err != nil {
+	if err := l.signedIn(ctx, c, sess, u); err != nil {
 		return Step{}, err
 	}
 	if subject != ch.User {
 		// A sign-up's number, now proved: its failures end too.
-		if err := l.signedIn(ctx, subject); err != nil {
+		if err := l.forgetFailures(ctx, subject); err != nil {
 			return Step{}, err
 		}
 	}

@@ -64,7 +64,9 @@ func (l *Login) Resend(ctx context.Context, c Client, sess *Session, u *User) (S
 		// sign-up one does not, nor does one started from a session
 		// signed in as someone else: that person's password proves
 		// nothing about this number, whose proved budget is its owner's.
-		proved := p.Purpose != PurposeSignup && sess.User == pu.Username && sess.Has(MethodPassword, time.Time{})
+		// A known device of the account proves as much (docs/contract.md,
+		// "Known devices").
+		proved := p.Purpose != PurposeSignup && (sess.User == pu.Username && sess.Has(MethodPassword, time.Time{}) || l.knownDevice(c, pu) != "")
 		ch, err = l.startCode(ctx, c, sess, pu.Username, pu.Phone, p.Remember, p.Purpose, proved)
 		return Step{Session: sess, Code: ch}, err
 	}
@@ -101,7 +103,10 @@ func (l *Login) Passwordless(ctx context.Context, c Client, sess *Session, phone
 	if decoy {
 		return l.startDecoy(ctx, c, sess, e164, remember)
 	}
-	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, remember, PurposeLogin, false)
+	// From a known device of the account, the code takes the number's
+	// proved budget, which anonymous sends to it cannot spend
+	// (docs/contract.md, "Known devices").
+	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, remember, PurposeLogin, l.knownDevice(c, u) != "")
 	return Step{Session: sess, Code: ch}, err
 }
 

@@ -126,7 +126,7 @@ func (l *Login) setNewPassword(ctx context.Context, c Client, sess *Session, u *
 	}
 	// Written: audited whatever its follow-ups meet.
 	n := 0
-	err = l.signedIn(ctx, subject)
+	err = l.forgetFailures(ctx, subject)
 	if err == nil {
 		n, err = l.keepOnly(ctx, sess, u.Username)
 	}

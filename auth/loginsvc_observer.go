@@ -14,6 +14,9 @@ type Client struct {
 	// the request, where the gateway knows it: passkey ceremonies are
 	// bound to it ("" starts none).
 	Origin string
+	// Device is the known-device cookie the request carried, as sent
+	// ("" when none; docs/contract.md, "Known devices").
+	Device string
 }
 
 // Event is an audit event of the login service (docs/contract.md, "Logs

@@ -158,7 +158,7 @@ func (l *Login) PasskeyLoginFinish(ctx context.Context, c Client, sess *Session,
 	if err := l.d.Sessions.AddKeyProof(ctx, sess, u, res.UV, remember); err != nil {
 		return Step{}, err
 	}
-	if err := l.signedIn(ctx, u.Username); err != nil {
+	if err := l.signedIn(ctx, c, sess, u); err != nil {
 		return Step{}, err
 	}
 	purpose := "login"

@@ -60,7 +60,7 @@ func (l *Login) RecoveryCode(ctx context.Context, c Client, sess *Session, code 
 	if err := l.d.Sessions.AddProof(ctx, sess, u, MethodRecovery, remember); err != nil {
 		return Step{}, err
 	}
-	if err := l.signedIn(ctx, u.Username); err != nil {
+	if err := l.signedIn(ctx, c, sess, u); err != nil {
 		return Step{}, err
 	}
 	l.auditRecoveryUse(ctx, c, u.Username, issued, "login")

@@ -7,6 +7,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -23,12 +24,56 @@ func (l *Login) checkBanOf(ctx context.Context, c Client, subject string, known 
 	if l.d.Regulator == nil {
 		return nil
 	}
-	err := l.d.Regulator.Check(ctx, subject, c.IP)
+	id, err := l.deviceFor(ctx, c, subject, known)
+	if err != nil {
+		return err
+	}
+	var attrs []any
+	if id != "" {
+		// The account's ban and lock may be anyone's doing: this
+		// browser signed in as the account before, and answers for its
+		// own failures (and its address's ban).
+		err = l.d.Regulator.CheckDevice(ctx, id, c.IP)
+		attrs = append(attrs, "known_device", "true")
+	} else {
+		err = l.d.Regulator.Check(ctx, subject, c.IP)
+	}
 	var rl *RateLimitError
 	if errors.As(err, &rl) && rl.Banned {
-		l.obs.Audit(ctx, c, Event{Name: "login_failed", User: ShownSubject(subject, known), Attrs: []any{"reason", rl.Reason}})
+		l.obs.Audit(ctx, c, Event{Name: "login_failed", User: ShownSubject(subject, known), Attrs: append(attrs, "reason", rl.Reason)})
 	}
 	return err
+}
+
+// deviceFor is the id of the known device c signs in from when its
+// cookie was made for the account subject names (known: a name an
+// account has, not a number or a name typed), "" otherwise
+// (docs/contract.md, "Known devices"). Only a request carrying a cookie
+// looks the account up.
+func (l *Login) deviceFor(ctx context.Context, c Client, subject string, known bool) (string, error) {
+	if l.d.Devices == nil || c.Device == "" || !known || subject == "" || ShownSubject(subject, true) != subject {
+		return "", nil
+	}
+	u, err := l.d.Users.Lookup(ctx, subject)
+	switch {
+	case errors.Is(err, ErrUserNotFound):
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("known device: %w", err)
+	case u.Username != subject:
+		return "", nil // another account's email or number
+	}
+	return l.knownDevice(c, u), nil
+}
+
+// knownDevice is the id of the known device c signs in from when its
+// cookie was made for u's account as it is now, "" otherwise.
+func (l *Login) knownDevice(c Client, u *User) string {
+	if l.d.Devices == nil || l.d.Regulator == nil || c.Device == "" || u == nil || u.Disabled {
+		return ""
+	}
+	id, _ := l.d.Devices.Recognise(c.Device, u)
+	return id
 }
 
 // checkSendBan refuses to send (or start at the provider, or stand a
@@ -89,6 +134,13 @@ func (l *Login) recordFailurePenalty(ctx context.Context, c Client, subject stri
 	}
 	shown := ShownSubject(subject, known)
 	account := known && shown == subject // not a number, not a typed name
+	id, err := l.deviceFor(ctx, c, subject, known)
+	if err != nil {
+		return Penalty{}, err
+	}
+	if id != "" {
+		return l.recordDeviceFailure(ctx, c, id, subject)
+	}
 	p, err := l.d.Regulator.FailAs(ctx, subject, shown, c.IP)
 	if p.Banned {
 		l.obs.Audit(ctx, c, Event{Name: "banned", User: shown, Attempt: !account || !p.SubjectBanned})
@@ -119,13 +171,55 @@ func ShownSubject(subject string, known bool) string {
 	return UnknownName
 }
 
-// signedIn tells regulation that user completed a sign-in: the failures
-// against the account are forgotten, its run towards a lock included.
-func (l *Login) signedIn(ctx context.Context, user string) error {
+// recordDeviceFailure counts a failure of the known device id of user
+// against the device (not the account) and the client, and audits a new
+// ban or lock (the device's is the account's history: it signed in as
+// the account before).
+func (l *Login) recordDeviceFailure(ctx context.Context, c Client, id, user string) (Penalty, error) {
+	p, err := l.d.Regulator.FailDevice(ctx, id, user, c.IP)
+	if p.Banned {
+		l.obs.Audit(ctx, c, Event{Name: "banned", User: user, Attrs: []any{"known_device", "true"}, Attempt: !p.SubjectBanned})
+		l.obs.Ban()
+	}
+	if p.Locked {
+		l.obs.Audit(ctx, c, Event{Name: "banned", User: user, Attrs: []any{"reason", ReasonLocked, "known_device", "true"}})
+		l.obs.Ban()
+	}
+	return p, err
+}
+
+// signedIn tells regulation that u completed a sign-in in sess from c:
+// the failures against the account are forgotten, its run towards a lock
+// included, and those of the known device c signed in from; and sess
+// carries a new known-device cookie for the browser (docs/contract.md,
+// "Known devices").
+func (l *Login) signedIn(ctx context.Context, c Client, sess *Session, u *User) error {
+	if err := l.forgetFailures(ctx, u.Username); err != nil {
+		return err
+	}
+	if l.d.Devices == nil {
+		return nil
+	}
+	if id := l.knownDevice(c, u); id != "" {
+		if err := l.d.Regulator.DeviceSignedIn(ctx, id); err != nil {
+			return err
+		}
+	}
+	dev, err := l.d.Devices.Issue(u)
+	if err != nil {
+		return err
+	}
+	sess.Device = dev
+	return nil
+}
+
+// forgetFailures forgets the failures against subject, its run towards a
+// lock included (a completed sign-in or password reset).
+func (l *Login) forgetFailures(ctx context.Context, subject string) error {
 	if l.d.Regulator == nil {
 		return nil
 	}
-	return l.d.Regulator.SignedIn(ctx, user)
+	return l.d.Regulator.SignedIn(ctx, subject)
 }
 
 // checkAppBan refuses user's authenticator-app codes while they are

@@ -46,11 +46,17 @@ func (l *Login) ResetStart(ctx context.Context, c Client, login string) error {
 	var ch *Challenge
 	stood := false // answered as an unknown name, for an account
 	if u != nil && !u.Disabled && u.Phone != "" {
-		ch, err = l.d.OTP.Start(ctx, u.Username, u.Phone, PurposeReset)
+		start, known := l.d.OTP.Start, l.knownDevice(c, u) != ""
+		if known {
+			// A known device of the account: the number's proved budget
+			// (docs/contract.md, "Known devices").
+			start = l.d.OTP.StartProved
+		}
+		ch, err = start(ctx, u.Username, u.Phone, PurposeReset)
 		switch {
 		case err == nil:
-			l.obs.Audit(ctx, c, Event{Name: "otp_sent", User: u.Username, Phone: u.Phone, Attrs: []any{"purpose", PurposeReset}, Attempt: true})
-		case PhoneCountry(NormalizeLogin(login, l.d.Region)) == "" && refusedForTheNumber(err):
+			l.obs.Audit(ctx, c, Event{Name: "otp_sent", User: u.Username, Phone: u.Phone, Attrs: []any{"purpose", PurposeReset}, Attempt: !known})
+		case !known && PhoneCountry(NormalizeLogin(login, l.d.Region)) == "" && refusedForTheNumber(err):
 			// Asked for by name or email: what refused the account's
 			// number (its quota, its range's or country's cap) must not
 			// tell that the name has one. The answer is the unknown

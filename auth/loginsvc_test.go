@@ -27,6 +27,7 @@ type loginWorld struct {
 	totp     *auth.TOTP
 	passkeys *auth.Passkeys
 	store    *recordingStore
+	devices  *auth.KnownDevices
 }
 
 // codeBox is a sender that keeps the messages it was given.
@@ -123,12 +124,13 @@ func newLoginWorld(t *testing.T) *loginWorld {
 		t.Fatal(err2)
 	}
 	w.sessions = auth.NewSessions(store, auth.SessionConfig{IdleTimeout: time.Hour, AbsoluteTimeout: 12 * time.Hour, RememberMe: 24 * time.Hour}, clock, nil)
+	w.devices = auth.NewKnownDevices([]byte("known-device-key-0123456789abcd!"), 30*24*time.Hour, clock)
 	w.login = auth.NewLogin(auth.LoginDeps{
 		Users: w.users, Authn: auth.NewAuthenticator(w.users, cheapHasher, nil), Sessions: w.sessions, OTP: otp,
 		Regulator: auth.NewRegulator(store, []byte("fedcba9876543210fedcba9876543210"), auth.RegulationConfig{MaxFailures: 5, FindTime: time.Minute, BanTime: 5 * time.Minute}),
 		Registry:  w.users, Hasher: cheapHasher, KV: store,
 		Policy: auth.PasswordPolicy{MinLength: 8, MaxLength: 128}, Signup: true, Region: "US",
-		Observer: w.events, Clock: clock, TOTP: w.totp, Passkeys: w.passkeys,
+		Observer: w.events, Clock: clock, TOTP: w.totp, Passkeys: w.passkeys, Devices: w.devices,
 		Recovery: auth.NewRecovery(store, []byte("recovery-names-key-0123456789ab!"), clock),
 	})
 	return w

@@ -84,7 +84,7 @@ func (l *Login) TOTPCode(ctx context.Context, c Client, sess *Session, code stri
 	if err := l.d.Sessions.AddProof(ctx, sess, u, MethodOTP, sess.Remember); err != nil {
 		return Step{}, err
 	}
-	if err := l.signedIn(ctx, u.Username); err != nil {
+	if err := l.signedIn(ctx, c, sess, u); err != nil {
 		return Step{}, err
 	}
 	l.obs.Audit(ctx, c, Event{Name: "totp_used", User: u.Username, Attrs: []any{"purpose", "login"}})

@@ -135,27 +135,41 @@ func (r *Regulator) Fail(ctx context.Context, subject, ip string) (Penalty, erro
 // (ShownSubject: never a name typed that no account has, which may be a
 // password typed in the wrong field).
 func (r *Regulator) FailAs(ctx context.Context, subject, shown, ip string) (Penalty, error) {
+	if subject == "" {
+		return r.failClient(ctx, Penalty{}, ip)
+	}
+	return r.failCounter(ctx, r.subjectKey(subject), subjectLabel(shown), ip)
+}
+
+// failCounter counts a failure against counter key k (a subject's or a
+// known device's, whose bans show label) and the client ip: a ban at
+// max_failures within find_time, a lock at max_account_failures in a
+// row.
+func (r *Regulator) failCounter(ctx context.Context, k, label, ip string) (Penalty, error) {
 	var p Penalty
-	if subject != "" {
-		sk := r.subjectKey(subject)
-		label := subjectLabel(shown)
-		banned, n, err := r.count(ctx, sk, label, r.cfg.MaxFailures)
-		if err != nil {
-			return p, err
-		}
-		p.Banned, p.SubjectBanned = banned, banned
-		p.LastTry = !banned && n == int64(r.cfg.MaxFailures)-1
-		if p.Locked, err = r.countInARow(ctx, sk, label); err != nil {
-			return p, err
-		}
+	banned, n, err := r.count(ctx, k, label, r.cfg.MaxFailures)
+	if err != nil {
+		return p, err
 	}
-	if ip != "" {
-		banned, _, err := r.count(ctx, r.ipKey(ip), addressLabel(ip), r.cfg.MaxFailures*IPFactor)
-		if err != nil {
-			return p, err
-		}
-		p.Banned = p.Banned || banned
+	p.Banned, p.SubjectBanned = banned, banned
+	p.LastTry = !banned && n == int64(r.cfg.MaxFailures)-1
+	if p.Locked, err = r.countInARow(ctx, k, label); err != nil {
+		return p, err
 	}
+	return r.failClient(ctx, p, ip)
+}
+
+// failClient is p with a failure of the client ip counted ("" counts
+// none): banned at IPFactor × max_failures within find_time.
+func (r *Regulator) failClient(ctx context.Context, p Penalty, ip string) (Penalty, error) {
+	if ip == "" {
+		return p, nil
+	}
+	banned, _, err := r.count(ctx, r.ipKey(ip), addressLabel(ip), r.cfg.MaxFailures*IPFactor)
+	if err != nil {
+		return p, err
+	}
+	p.Banned = p.Banned || banned
 	return p, nil
 }
 

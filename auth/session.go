@@ -69,6 +69,10 @@ type Session struct {
 	// a step-up gave it a new id (docs/contract.md, "Sessions end when
 	// they are ended").
 	Handle string `json:"h,omitempty"`
+	// Device is a known-device cookie value for the browser to keep with
+	// this session's cookie, set by the login service when a sign-in
+	// completed (docs/contract.md, "Known devices"); never stored.
+	Device string `json:"-"`
 	// stored says the session was read from or written to the store
 	// under ID: a write of it then carries what the store held, and is
 	// made only while the store still holds it (docs/contract.md,

@@ -79,4 +79,8 @@ type Regulation struct {
 	// AccountLockTime or a completed sign-in.
 	MaxAccountFailures int           `yaml:"max_account_failures"`
 	AccountLockTime    time.Duration `yaml:"account_lock_time"`
+	// KnownDevices is how long a browser that completed a sign-in stays
+	// known to its account, whose ban and lock then do not hold it
+	// (docs/contract.md, "Known devices"); 0 turns known devices off.
+	KnownDevices time.Duration `yaml:"known_devices"`
 }

@@ -102,6 +102,7 @@ func Default() *Config {
 			BanTime:            15 * time.Minute,
 			MaxAccountFailures: 100,
 			AccountLockTime:    24 * time.Hour,
+			KnownDevices:       90 * 24 * time.Hour,
 		},
 		Admin: Admin{Enabled: true, Group: "admins", MaxAuthAge: 10 * time.Minute, SMSCurrency: "USD"},
 		Audit: Audit{Retain: AuditRetain{Events: 100_000, AttemptEvents: 100_000, MaxAge: 90 * 24 * time.Hour}, RepeatWindow: time.Minute,

@@ -83,7 +83,7 @@ sms:
     base_url: "http://127.0.0.1:7000"
   sinch: { auth: basic, key_id: "kid", key_secret: "ks", base_url: "https://eu.sinch.example" }
   webhook: { url: "https://sms.internal/send", secret: "whs" }
-regulation: { max_failures: 10, find_time: 5m, ban_time: 1h, max_account_failures: 50, account_lock_time: 48h }
+regulation: { max_failures: 10, find_time: 5m, ban_time: 1h, max_account_failures: 50, account_lock_time: 48h, known_devices: 720h }
 admin: { enabled: true, group: ops, max_auth_age: 5m, sms_prices: { US: 0.0079, GB: 1, default: 0.05 }, sms_currency: EUR }
 audit: { retain: { events: 5000, attempt_events: 20000, max_age: 720h }, repeat_window: 5m, account_share: { events: 40, window: 30m } }
 identity:
@@ -184,7 +184,7 @@ func fullConfig() *config.Config {
 			Sinch:   config.Sinch{Auth: "basic", KeyID: "kid", KeySecret: "ks", BaseURL: "https://eu.sinch.example"},
 			Webhook: config.Webhook{URL: "https://sms.internal/send", Secret: "whs"},
 		},
-		Regulation: config.Regulation{MaxFailures: 10, FindTime: 5 * time.Minute, BanTime: time.Hour, MaxAccountFailures: 50, AccountLockTime: 48 * time.Hour},
+		Regulation: config.Regulation{MaxFailures: 10, FindTime: 5 * time.Minute, BanTime: time.Hour, MaxAccountFailures: 50, AccountLockTime: 48 * time.Hour, KnownDevices: 720 * time.Hour},
 		Admin: config.Admin{Enabled: true, Group: "ops", MaxAuthAge: 5 * time.Minute,
 			SMSPrices: map[string]float64{"US": 0.0079, "GB": 1, "default": 0.05}, SMSCurrency: "EUR"},
 		Audit: config.Audit{Retain: config.AuditRetain{Events: 5000, AttemptEvents: 20000, MaxAge: 720 * time.Hour}, RepeatWindow: 5 * time.Minute,

@@ -3,6 +3,8 @@ package config
 // Checks of the regulation section: brute-force bans and the account
 // lock.
 
+import "time"
+
 func (v *validator) regulation() {
 	r := v.c.Regulation
 	v.atLeast("regulation.max_failures", r.MaxFailures, 1)
@@ -19,7 +21,14 @@ func (v *validator) regulation() {
 	case r.FindTime > 0 && r.AccountLockTime < r.FindTime:
 		v.add("regulation.account_lock_time", "must be at least regulation.find_time (%s): a run of failures must be remembered longer than a ban's window (it is %s)", r.FindTime, r.AccountLockTime)
 	}
+	// Browsers keep a cookie at most 400 days (RFC 6265bis, "Max-Age").
+	if r.KnownDevices < 0 || r.KnownDevices > maxKnownDevices {
+		v.add("regulation.known_devices", "must be between 0s (off) and %s, the longest a browser keeps a cookie (it is %s)", maxKnownDevices, r.KnownDevices)
+	}
 }
+
+// maxKnownDevices is the most regulation.known_devices may be.
+const maxKnownDevices = 400 * 24 * time.Hour
 
 // maxAccountFailures is the most regulation.max_account_failures may be.
 const maxAccountFailures = 100

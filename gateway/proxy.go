@@ -112,7 +112,7 @@ func (s *proxySurface) rewrite(pr *httputil.ProxyRequest, r *route) {
 	// Under the configured name too: a browser may still hold the cookie
 	// from before the name was prefixed.
 	removeCookie(pr.Out.Header, s.sessionCookieName(), s.cfg.Session.CookieName)
-	removeCookie(pr.Out.Header, s.csrfCookieName())
+	removeCookie(pr.Out.Header, s.csrfCookieName(), s.deviceCookieName())
 	if st.withID {
 		s.headers.set(pr.Out.Header, st.identity, false)
 	}

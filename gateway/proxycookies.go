@@ -16,12 +16,13 @@ import (
 // gatewayCookieNames are the names of the cookies the gateway sets and
 // reads: the session cookie as configured and with either prefix (the
 // one on the wire depends on session.cookie_domain, which a reload may
-// change), the CSRF cookie and the two reset cookies.
+// change), the CSRF cookie, the two reset cookies and the known-device
+// cookie.
 func (s *core) gatewayCookieNames() []string {
 	base := s.cfg.Session.CookieName
 	return []string{
 		base, "__Host-" + base, "__Secure-" + base, s.sessionCookieName(), s.csrfCookieName(),
-		s.resetCookieName("_reset"), s.resetCookieName("_link"),
+		s.resetCookieName("_reset"), s.resetCookieName("_link"), s.deviceCookieName(),
 	}
 }
 

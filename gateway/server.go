@@ -89,18 +89,22 @@ type core struct {
 	auditLog  auth.AuditLog
 	// repeats folds repeated events for the log and the trail
 	// (audit.repeat_window); Server.Run writes their counts.
-	repeats   *auth.AuditRepeats
-	table     atomic.Pointer[table]
-	portal    *portal // the login pages: templates, messages, theme, assets
-	metrics   *metrics
-	csrfKey   []byte
+	repeats *auth.AuditRepeats
+	table   atomic.Pointer[table]
+	portal  *portal // the login pages: templates, messages, theme, assets
+	metrics *metrics
+	csrfKey []byte
+	// devices makes and recognises known-device cookies; nil when
+	// regulation.known_devices is 0s or regulation is off.
+	devices   *auth.KnownDevices
 	asserts   *assertionCache
 	transport *http.Transport
 	// refusedDelay is Options.RefusedLoginDelay.
 	refusedDelay time.Duration
 	health       healthTable // passive health of upstreams
-	// cookieName is sessionCookieName(), computed once.
-	cookieName string
+	// cookieName is sessionCookieName(), computed once; deviceCookie
+	// deviceCookieName().
+	cookieName, deviceCookie string
 	// hsts is the Strict-Transport-Security value: with includeSubDomains
 	// when the session cookie is shared with a domain's subdomains.
 	hsts []string
@@ -201,11 +205,14 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Regulation.KnownDevices > 0 && opts.Regulator != nil {
+		s.devices = auth.NewKnownDevices(s.signer.DeriveKey("known device"), cfg.Regulation.KnownDevices, s.clock)
+	}
 	s.login = auth.NewLogin(auth.LoginDeps{
 		Users: s.users, Authn: opts.Auth, Sessions: opts.Sessions, OTP: opts.OTP,
 		Regulator: opts.Regulator, Registry: opts.Registry, Hasher: opts.Hasher, KV: opts.KV, Limits: limits, SignupsPerHour: cfg.Users.Signup.PerClientPerHour,
 		Policy: s.policy, Signup: cfg.Users.Signup.Enabled, Region: s.region,
-		Recovery: recovery, TOTP: apps, Passkeys: keys, ResetOff: !cfg.Users.Reset.Enabled, ResetNeedsRecovery: s.resetNeedsRecovery,
+		Recovery: recovery, TOTP: apps, Passkeys: keys, Devices: s.devices, ResetOff: !cfg.Users.Reset.Enabled, ResetNeedsRecovery: s.resetNeedsRecovery,
 		Observer: loginObserver{s.core}, Logger: s.log, Clock: s.clock,
 	})
 	if s.publicURL, err = url.Parse(cfg.Server.PublicURL); err != nil {
@@ -227,6 +234,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.csrfKey = s.signer.DeriveKey("csrf")
 	s.cookieName = s.sessionCookieName()
+	s.deviceCookie = s.resetCookieName("_device")
 	s.hsts = valHSTS
 	if cfg.Session.CookieDomain != "" {
 		// A subdomain reached over plain http could plant or read cookies

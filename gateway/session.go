@@ -107,7 +107,8 @@ func (s *core) revokeDisabled(ctx context.Context, usernames []string) {
 	}
 }
 
-// setSessionCookie writes the cookie for sess.
+// setSessionCookie writes the cookie for sess, and the known-device
+// cookie its sign-in made, if one did.
 func (s *core) setSessionCookie(c *gin.Context, sess *auth.Session) {
 	ck := s.baseCookie() //nolint:gosec // G124: Secure is session.secure (default true; false only for plain-http development, docs/contract.md), HttpOnly and SameSite set by baseCookie
 	ck.Value = sess.ID
@@ -115,6 +116,7 @@ func (s *core) setSessionCookie(c *gin.Context, sess *auth.Session) {
 		ck.MaxAge = int(age.Seconds())
 	}
 	http.SetCookie(c.Writer, ck)
+	s.setDeviceCookie(c, sess)
 }
 
 // clearSessionCookie tells the browser to drop the cookie.

@@ -1,0 +1,133 @@
+package auth_test
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/auth/storetest"
+)
+
+// TestKnownDeviceCookiesNameOneAccountAsItIs: a cookie is recognised for
+// the account it was made for, under the credential generation it had,
+// until it expires; nothing else passes: another account, a changed
+// password (a new generation), any byte changed, a cut or padded value.
+func TestKnownDeviceCookiesNameOneAccountAsItIs(t *testing.T) {
+	clock := storetest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	d := auth.NewKnownDevices([]byte("known-device-key-0123456789abcd!"), 24*time.Hour, clock)
+	alice := &auth.User{Username: "alice", Generation: "g1"}
+	value, err := d.Issue(alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, ok := d.Recognise(value, alice)
+	if !ok || id == "" {
+		t.Fatal("a cookie made for alice is not recognised for her")
+	}
+	other, err := d.Issue(alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id2, _ := d.Recognise(other, alice); id2 == id {
+		t.Error("two cookies made for alice name the same device")
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := map[string]struct {
+		value string
+		u     *auth.User
+	}{
+		"another account":         {value, &auth.User{Username: "bob", Generation: "g1"}},
+		"a name alike":            {value, &auth.User{Username: "alice\x00g1", Generation: ""}},
+		"after a password change": {value, &auth.User{Username: "alice", Generation: "g2"}},
+		"cut":                     {value[:len(value)-1], alice},
+		"padded":                  {value + "A", alice},
+		"not base64":              {value[:len(value)-1] + "!", alice},
+		"empty":                   {"", alice},
+		"no account":              {value, nil},
+	}
+	for i := range raw {
+		flipped := append([]byte(nil), raw...)
+		flipped[i] ^= 1
+		refused["byte "+string(rune('a'+i%26))+string(rune('0'+i/26))] = struct {
+			value string
+			u     *auth.User
+		}{base64.RawURLEncoding.EncodeToString(flipped), alice}
+	}
+	for name, tc := range refused {
+		if _, ok := d.Recognise(tc.value, tc.u); ok {
+			t.Errorf("%s: recognised", name)
+		}
+	}
+	clock.Advance(24*time.Hour - time.Second)
+	if _, ok := d.Recognise(value, alice); !ok {
+		t.Error("a cookie is refused before its lifetime ended")
+	}
+	clock.Advance(time.Second)
+	if _, ok := d.Recognise(value, alice); ok {
+		t.Error("a cookie is recognised after its lifetime")
+	}
+}
+
+// lockOut sends wrong passwords for alice from c, waiting out each ban,
+// until the right password from c is refused as locked.
+func (w *loginWorld) lockOut(t *testing.T, c auth.Client) {
+	t.Helper()
+	ctx := context.Background()
+	for i := 0; i < 200; i++ {
+		_, err := w.login.Password(ctx, c, nil, auth.PasswordIn{Login: "alice", Password: "wrong password", NeedsCode: alwaysCode})
+		var rl *auth.RateLimitError
+		if errors.As(err, &rl) && rl.Reason == auth.ReasonLocked {
+			return
+		}
+		if errors.As(err, &rl) {
+			w.clock.Advance(rl.RetryAfter)
+		}
+	}
+	t.Fatal("no lock after 200 wrong passwords")
+}
+
+// TestOutsidersLockHoldsNoKnownDevice: an outsider who waits out every
+// ban locks alice's account for a day (max_account_failures); a stranger
+// with her password is refused as locked, her known browser signs in.
+// Its own wrong passwords lock that browser alone: the account stays
+// open to her other browsers.
+func TestOutsidersLockHoldsNoKnownDevice(t *testing.T) {
+	ctx := context.Background()
+	w := newLoginWorld(t)
+	known := client
+	known.Device = w.signIn(t).Device
+	if known.Device == "" {
+		t.Fatal("a completed sign-in made no known-device cookie")
+	}
+	outsider := auth.Client{IP: "198.51.100.9", UserAgent: "outsider"}
+	w.lockOut(t, outsider)
+
+	_, err := w.login.Password(ctx, auth.Client{IP: "192.0.2.4"}, nil, auth.PasswordIn{Login: "alice", Password: lwPassword, NeedsCode: alwaysCode})
+	var rl *auth.RateLimitError
+	if !errors.As(err, &rl) || rl.Reason != auth.ReasonLocked {
+		t.Fatalf("a stranger with the right password: %v, want locked", err)
+	}
+	st, err := w.login.Password(ctx, known, nil, auth.PasswordIn{Login: "alice", Password: lwPassword, NeedsCode: alwaysCode, Accepts: smsOnly})
+	if err != nil {
+		t.Fatalf("alice's known browser after the outsider's lock: %v", err)
+	}
+	if st, err = w.login.VerifyCode(ctx, known, st.Session, w.sms.lastCode(t, lwPhone)); err != nil || st.Session.Device == "" {
+		t.Fatalf("alice's code on her known browser: %v (new cookie %q)", err, st.Session.Device)
+	}
+	known.Device = st.Session.Device
+
+	// Her known browser's own failures: its lock, not the account's.
+	w2 := newLoginWorld(t)
+	mine := client
+	mine.Device = w2.signIn(t).Device
+	w2.lockOut(t, mine)
+	if _, err := w2.login.Password(ctx, auth.Client{IP: "192.0.2.4"}, nil, auth.PasswordIn{Login: "alice", Password: lwPassword, NeedsCode: neverCode}); err != nil {
+		t.Fatalf("her other browser after the known one locked itself: %v", err)
+	}
+}

@@ -1,0 +1,52 @@
+package gateway
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+)
+
+// The known-device cookie (docs/contract.md, "Known devices"): given with
+// the session cookie when a sign-in completed, on the session cookie's
+// domain (one browser is one device on every host of the deployment),
+// sent back only to the portal's paths, where people sign in: proxy mode
+// never forwards those. SameSite=Strict: every page that signs in is the
+// portal's own.
+
+// deviceCookieName is the known-device cookie's name: the session
+// cookie's base name with "_device", "__Secure-" when session.secure
+// (Path is portal_prefix, so not "__Host-").
+func (s *core) deviceCookieName() string {
+	if s.deviceCookie != "" {
+		return s.deviceCookie
+	}
+	return s.resetCookieName("_device")
+}
+
+// deviceOf is the known-device cookie the request carries, "" when none
+// (or known devices are off).
+func (s *core) deviceOf(c *gin.Context) string {
+	if s.devices == nil {
+		return ""
+	}
+	ck, err := c.Request.Cookie(s.deviceCookieName())
+	if err != nil {
+		return ""
+	}
+	return ck.Value
+}
+
+// setDeviceCookie gives the browser the known-device cookie the login
+// service made for sess, if it made one.
+func (s *core) setDeviceCookie(c *gin.Context, sess *auth.Session) {
+	if s.devices == nil || sess.Device == "" {
+		return
+	}
+	http.SetCookie(c.Writer, &http.Cookie{ //nolint:gosec // G124: Secure is session.secure (false only for plain-http development, docs/contract.md); HttpOnly and SameSite=Strict set
+		Name: s.deviceCookieName(), Value: sess.Device, Path: s.prefix, Domain: s.cfg.Session.CookieDomain,
+		MaxAge: int(s.devices.Lifetime().Seconds()),
+		Secure: s.cfg.Session.Secure, HttpOnly: true, SameSite: http.SameSiteStrictMode,
+	})
+}
