@@ -9,6 +9,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 )
@@ -261,16 +262,22 @@ func (s *core) identityFor(d decision, routeName string) (identity, error) {
 	return s.asserts.identity(d.session, routeName, d.user)
 }
 
-// forward sends c's request, read as t, to rt's upstream. A WebSocket
-// forwarded with an identity is closed once it would be refused
-// (watchSession).
+// forward sends c's request, read as t, to rt's upstream. A request
+// forwarded with an identity that is still under way after
+// upgradeRecheck (a WebSocket, a streamed answer, a long upload or poll)
+// is cut once it would be refused (watchSession).
 func (s *proxySurface) forward(c *gin.Context, rt *route, st *forwardState, t target) {
 	ctx := context.WithValue(c.Request.Context(), forwardKey{}, st)
-	if st.withID && isWebSocket(c.Request) {
+	if st.withID {
 		var end context.CancelFunc
 		ctx, end = context.WithCancel(ctx)
 		defer end()
-		go s.watchSession(ctx, end, c.Request, rt, t)
+		r, aged := c.Request, time.Time{}
+		if !isWebSocket(r) {
+			aged = s.now()
+		}
+		watch := time.AfterFunc(upgradeRecheck, func() { s.watchSession(ctx, end, r, rt, t, aged) })
+		defer watch.Stop()
 	}
 	rt.proxy.ServeHTTP(c.Writer, c.Request.WithContext(ctx))
 	c.Abort()

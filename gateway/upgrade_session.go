@@ -7,11 +7,13 @@ import (
 	"time"
 )
 
-// A WebSocket lasts as long as its session (docs/contract.md, "WebSocket
-// proxying"): the gateway's decision is made once, on the handshake, and a
-// connection switched to WebSocket then relays for as long as both ends
-// keep it. One forwarded with an identity is looked at again every
-// upgradeRecheck, by the decision every request gets (the session in the
+// A WebSocket, or any long request, lasts as long as its session
+// (docs/contract.md, "WebSocket proxying", "Long requests"): the
+// gateway's decision is made once, on the request (the handshake), and a
+// connection switched to WebSocket then relays, or a streamed answer
+// flows, for as long as both ends keep it. One forwarded with an identity
+// and still under way after upgradeRecheck is looked at then and every
+// upgradeRecheck after, by the decision every request gets (the session in the
 // store, its user enabled and with the same credentials, the route's
 // policy, groups and max_auth_age), and closed, both ways, once that would
 // refuse it: signed out, revoked by an administrator, expired, the account
@@ -21,7 +23,8 @@ import (
 // routes and users decide, and a handshake they would send to no route,
 // another route or upstream, or a bypassed path is closed as well.
 
-// upgradeRecheck is how often an open WebSocket's session is looked at.
+// upgradeRecheck is how often the session of an open WebSocket or a long
+// request is looked at.
 const upgradeRecheck = 5 * time.Second
 
 // isWebSocket reports a WebSocket handshake as sanitizeUpgrade lets one
@@ -31,29 +34,43 @@ func isWebSocket(r *http.Request) bool {
 	return ok && r.Method == http.MethodGet && len(up) == 1 && strings.EqualFold(strings.TrimSpace(up[0]), "websocket")
 }
 
-// watchSession calls end once r, read as t, no longer gets through to
-// rt with an identity, and returns when ctx is done (the connection
-// closed). ReverseProxy closes the upstream's side of a switched
-// connection when the request's context ends, and the client's with it.
-func (s *proxySurface) watchSession(ctx context.Context, end context.CancelFunc, r *http.Request, rt *route, t target) {
+// watchSession looks at r, read as t, now and then every
+// upgradeRecheck, and calls end once it no longer gets through to rt with
+// an identity; it returns when ctx is done (the request finished).
+// ReverseProxy closes the upstream's side of a switched connection when
+// the request's context ends, and the client's with it; an answer being
+// copied is cut off (the client's connection dropped), and one not yet
+// begun is a 502.
+//
+// A WebSocket's proofs must stay within the route's max_auth_age as it
+// goes on, as its contract says; any other request's are judged as they
+// were when it started (aged), so that a download or upload begun
+// within max_auth_age is not cut when the proofs grow old on the way.
+func (s *proxySurface) watchSession(ctx context.Context, end context.CancelFunc, r *http.Request, rt *route, t target, aged time.Time) {
 	tick := time.NewTicker(upgradeRecheck)
 	defer tick.Stop()
 	for {
+		if ctx.Err() != nil {
+			return
+		}
+		ok, err := s.latest().stillRelays(ctx, r, t, rt, aged)
+		if !ok {
+			if ctx.Err() != nil {
+				return
+			}
+			what := "request"
+			if isWebSocket(r) {
+				what = "websocket"
+			}
+			s.log.InfoContext(ctx, what+" cut: its session no longer gets it through", "route", rt.name, "error", err)
+			end()
+			return
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
-		ok, err := s.latest().stillRelays(ctx, r, t, rt)
-		if ok {
-			continue
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		s.log.InfoContext(ctx, "websocket closed: its session no longer gets it through", "route", rt.name, "error", err)
-		end()
-		return
 	}
 }
 
@@ -61,7 +78,8 @@ func (s *proxySurface) watchSession(ctx context.Context, end context.CancelFunc,
 // relayed to rt, read as t, through now: to a route of the same name and
 // upstream, not bypassed, with an identity. The error says why not when
 // it was one (the store not answering, a path now refused).
-func (s *core) stillRelays(ctx context.Context, r *http.Request, t target, rt *route) (bool, error) {
+// Proofs are aged at aged, or now when it is zero.
+func (s *core) stillRelays(ctx context.Context, r *http.Request, t target, rt *route, aged time.Time) (bool, error) {
 	now, bypassed, err := s.routeFor(r, &t)
 	if err != nil || now == nil || bypassed || now.name != rt.name || now.upstream.String() != rt.upstream.String() {
 		return false, err
@@ -70,7 +88,10 @@ func (s *core) stillRelays(ctx context.Context, r *http.Request, t target, rt *r
 	if err != nil {
 		return false, err
 	}
-	return decide(now, sess, u, s.now()).verdict == allow, nil
+	if aged.IsZero() {
+		aged = s.now()
+	}
+	return decide(now, sess, u, aged).verdict == allow, nil
 }
 
 // latest returns the core serving now: s, or the last of the cores that
