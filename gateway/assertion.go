@@ -10,10 +10,11 @@ import (
 )
 
 // assertionCache reuses a signed assertion per (route, user, proved
-// methods) for the first three quarters of its lifetime, so signing is not
-// paid on every request while upstreams always get at least a quarter of
-// the TTL. An assertion says nothing about the session it was made for, so
-// a person's sessions (laptop, phone) share it and the cache grows with
+// methods) until a quarter of its lifetime is left (counted to its exp,
+// docs/contract.md, "Assertions are reused"), so signing is not paid on
+// every request while upstreams always get at least a quarter of the TTL.
+// An assertion says nothing about the session it was made for, so a
+// person's sessions (laptop, phone) share it and the cache grows with
 // the people active, not with their sessions. An entry is only reused
 // while everything it asserts (email, name, groups; the phone header too)
 // is still what the user record says, so a changed user (a users.yaml
@@ -117,7 +118,7 @@ func (a *assertionCache) identity(sess *auth.Session, route string, u *auth.User
 	if e != nil && now.Before(e.renewAt) && e.id.email == email && e.id.name == u.DisplayName && e.id.phone == u.Phone && slices.Equal(e.groups, u.Groups) {
 		return e.id, nil
 	}
-	tok, _, err := a.signer.Sign(auth.Assertion{
+	tok, exp, err := a.signer.Sign(auth.Assertion{
 		Subject:  u.Username,
 		Audience: route,
 		Email:    email,
@@ -138,8 +139,10 @@ func (a *assertionCache) identity(sess *auth.Session, route string, u *auth.User
 			methods:   methods,
 			assertion: tok,
 		},
-		groups:  slices.Clone(u.Groups),
-		renewAt: now.Add(a.ttl * 3 / 4),
+		groups: slices.Clone(u.Groups),
+		// From exp, not now: iat is now in whole seconds, so exp can be
+		// up to a second short of now + ttl.
+		renewAt: exp.Add(-a.ttl / 4),
 	}
 	e.id.values = e.id.headerValues()
 	a.mu.Lock()
