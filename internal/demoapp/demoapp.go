@@ -33,10 +33,18 @@ type App struct {
 	shown     []string
 	client    *http.Client
 
+	// now is the clock keys and assertions are judged by.
+	now func() time.Time
+
 	mu      sync.Mutex
 	keys    map[string]ed25519.PublicKey
 	fetched time.Time
 }
+
+// jwksMaxAge is how long the JWKS may be used without fetching it again:
+// the max-age the gateway serves it with. A key the gateway stops
+// publishing stops verifying after it.
+const jwksMaxAge = 5 * time.Minute
 
 // New returns the demo app. It verifies assertions with keys fetched from
 // jwksURL, for issuer and any of audiences. shown lists the headers to
@@ -46,15 +54,18 @@ func New(jwksURL, issuer string, audiences []string, userHeader, assertionHeader
 		jwksURL: jwksURL, issuer: issuer, audiences: audiences,
 		user: userHeader, assertion: assertionHeader, shown: shown,
 		client: &http.Client{Timeout: 5 * time.Second},
+		now:    time.Now,
 	}
 }
 
-// keySet returns the JWKS, refetched at most every 30 s, or at once when a
-// token names a kid we do not know (key rotation).
+// keySet returns the JWKS, fetched again once it is jwksMaxAge old (so a
+// key the gateway stopped publishing stops verifying), and when a token
+// names a kid we do not know (key rotation), then at most every 30 s.
 func (a *App) keySet(ctx context.Context, kid string) (map[string]ed25519.PublicKey, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.keys != nil && (a.keys[kid] != nil || time.Since(a.fetched) < 30*time.Second) {
+	age := a.now().Sub(a.fetched)
+	if a.keys != nil && age < jwksMaxAge && (a.keys[kid] != nil || age < 30*time.Second) {
 		return a.keys, nil
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.jwksURL, nil)
@@ -77,7 +88,7 @@ func (a *App) keySet(ctx context.Context, kid string) (map[string]ed25519.Public
 	if err != nil {
 		return nil, err
 	}
-	a.keys, a.fetched = keys, time.Now()
+	a.keys, a.fetched = keys, a.now()
 	return keys, nil
 }
 
@@ -92,7 +103,7 @@ func (a *App) Verify(ctx context.Context, token string) (*auth.AssertionClaims, 
 		if err != nil {
 			return nil, err
 		}
-		claims, err := auth.VerifyAssertion(token, keys, a.issuer, aud, time.Now)
+		claims, err := auth.VerifyAssertion(token, keys, a.issuer, aud, a.now)
 		if err == nil {
 			return claims, nil
 		}
