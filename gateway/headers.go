@@ -152,7 +152,8 @@ func (ih *identityHeaders) set(h http.Header, id identity, always bool) {
 }
 
 // sanitizeHeaderValue drops control characters so a display name cannot
-// split or corrupt a header.
+// split or corrupt a header; the assertion's name is the same value
+// (docs/contract.md, "Identity headers").
 func sanitizeHeaderValue(v string) string {
 	if strings.IndexFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) < 0 {
 		return v
