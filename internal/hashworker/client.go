@@ -77,7 +77,8 @@ func New(spawn func() *exec.Cmd, log *slog.Logger) *Client {
 
 // Argon2Key returns argon2id(password, salt, iterations, memoryKiB,
 // parallelism, keyLen), computed by the worker. It fails only when ctx
-// ends or the worker dies while computing it.
+// ends, and then returns once the worker is done with the hash (or gone),
+// not before: an abandoned hash still holds its caller's hashing slot.
 func (c *Client) Argon2Key(ctx context.Context, password, salt []byte, iterations, memoryKiB uint32, parallelism uint8, keyLen uint32) ([]byte, error) {
 	q := &request{iterations: iterations, memoryKiB: memoryKiB, parallelism: parallelism, keyLen: keyLen, salt: salt, password: password}
 	c.mu.Lock()
@@ -101,7 +102,7 @@ func (c *Client) Argon2Key(ctx context.Context, password, salt []byte, iteration
 		return argon2.IDKey(password, salt, iterations, memoryKiB, parallelism, keyLen), nil
 	}
 	key, err := ch.call(ctx, q)
-	if errors.Is(err, errWorkerGone) {
+	if errors.Is(err, errWorkerGone) && ctx.Err() == nil {
 		// The worker died under this call (the next one starts a new
 		// one); a login must not fail for it.
 		return argon2.IDKey(password, salt, iterations, memoryKiB, parallelism, keyLen), nil
@@ -279,19 +280,24 @@ func (ch *child) call(ctx context.Context, q *request) ([]byte, error) {
 		ch.forget(q.id)
 		return nil, fmt.Errorf("%w: %w", errWorkerGone, err)
 	}
+	var p *response
 	select {
-	case p := <-w:
-		if p == nil {
-			return nil, errWorkerGone
-		}
-		if !p.ok {
-			return nil, errors.New("hashworker: request refused")
-		}
-		return p.key, nil
+	case p = <-w:
 	case <-ctx.Done():
-		ch.forget(q.id)
+		// The worker computes the hash all the same: the call returns
+		// once it is done, so that the caller's hashing slot
+		// (hashing.max_concurrent, docs/contract.md "Password hashing")
+		// covers it, as it covers a hash computed in process.
+		<-w
 		return nil, ctx.Err()
 	}
+	if p == nil {
+		return nil, errWorkerGone
+	}
+	if !p.ok {
+		return nil, errors.New("hashworker: request refused")
+	}
+	return p.key, nil
 }
 
 func (ch *child) forget(id uint64) {
