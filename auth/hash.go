@@ -358,6 +358,20 @@ func decodeB64(s string) ([]byte, error) {
 	return base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
 }
 
+// bcryptMaxPassword is the part of a password bcrypt sees: the rest is
+// ignored.
+const bcryptMaxPassword = 72
+
+// checkedWhole reports whether a match of password against encoded
+// checked all of it: false for a bcrypt hash and a password over 72
+// bytes, whose tail any other tail would have matched. Such a password
+// is not hashed anew as the account's: the tail typed, a typo or a
+// guess, would become the password (docs/contract.md, "users.yaml
+// (file backend)").
+func checkedWhole(encoded, password string) bool {
+	return !isBcryptPrefix(encoded) || len(password) <= bcryptMaxPassword
+}
+
 func isBcryptPrefix(s string) bool {
 	return strings.HasPrefix(s, "$2a$") || strings.HasPrefix(s, "$2b$") || strings.HasPrefix(s, "$2y$")
 }

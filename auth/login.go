@@ -111,13 +111,14 @@ type hashUpgrader interface {
 }
 
 // rehash replaces a bcrypt hash, or an argon2id hash weaker than
-// configured, after a successful login, when the backend can store it.
+// configured, after a successful login, when the backend can store it,
+// and when the hash checked the whole password (see checkedWhole).
 // The password is the same, so the credential generation is kept
 // (sessions live on). Failures are logged and do not fail the login.
 func (a *Authenticator) rehash(ctx context.Context, u *User, password string) {
 	rh, ok1 := a.hasher.(rehasher)
 	hu, ok2 := a.users.(hashUpgrader)
-	if !ok1 || !ok2 || !rh.NeedsRehash(u.PasswordHash) {
+	if !ok1 || !ok2 || !rh.NeedsRehash(u.PasswordHash) || !checkedWhole(u.PasswordHash, password) {
 		return
 	}
 	enc, err := rh.Hash(ctx, password)
