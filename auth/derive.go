@@ -2,7 +2,10 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // Argon2Deriver computes argon2id keys somewhere other than the calling
@@ -14,6 +17,15 @@ type Argon2Deriver interface {
 	// memoryKiB, parallelism, keyLen). Errors: ctx's when it ends first,
 	// or the deriver's failure.
 	Argon2Key(ctx context.Context, password, salt []byte, iterations, memoryKiB uint32, parallelism uint8, keyLen uint32) ([]byte, error)
+}
+
+// BcryptComparer is an Argon2Deriver that also checks bcrypt hashes
+// where it computes argon2id keys (docs/contract.md, "Password
+// hashing"): a Hasher given one checks no bcrypt hash in process.
+type BcryptComparer interface {
+	// CompareBcrypt reports whether password matches the bcrypt hash.
+	// Errors: ctx's when it ends first, or the comparer's failure.
+	CompareBcrypt(ctx context.Context, hash, password []byte) (bool, error)
 }
 
 // SetDeriver makes h compute argon2id keys with d (nil: in the calling
@@ -42,4 +54,28 @@ func (h *Hasher) argon2Key(ctx context.Context, a *argon2Hash, password string) 
 		return nil, fmt.Errorf("password hashing: %w: %w", ErrOverloaded, err)
 	}
 	return k, nil
+}
+
+// compareBcrypt reports whether password matches the bcrypt hash
+// encoded, with the deriver when it checks bcrypt too. Its failures are
+// argon2Key's; a hash bcrypt cannot read is an error.
+func (h *Hasher) compareBcrypt(ctx context.Context, encoded, password string) (bool, error) {
+	if bc, ok := h.deriver.(BcryptComparer); ok {
+		match, err := bc.CompareBcrypt(ctx, []byte(encoded), []byte(password))
+		if err != nil {
+			if ctx.Err() != nil {
+				return false, fmt.Errorf("password hashing: %w", ctx.Err())
+			}
+			return false, fmt.Errorf("password hashing: %w: %w", ErrOverloaded, err)
+		}
+		return match, nil
+	}
+	err := bcrypt.CompareHashAndPassword([]byte(encoded), []byte(password))
+	if errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("malformed bcrypt hash: %w", err)
+	}
+	return true, nil
 }

@@ -153,14 +153,7 @@ func (h *Hasher) Verify(ctx context.Context, encoded, password string) (bool, er
 			return false, err
 		}
 		defer h.release()
-		err := bcrypt.CompareHashAndPassword([]byte(encoded), []byte(password))
-		if errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
-			return false, nil
-		}
-		if err != nil {
-			return false, fmt.Errorf("malformed bcrypt hash: %w", err)
-		}
-		return true, nil
+		return h.compareBcrypt(ctx, encoded, password)
 	default:
 		return false, errUnknownHash
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // startTimeout bounds how long a starting child may take to say hello.
@@ -80,7 +81,40 @@ func New(spawn func() *exec.Cmd, log *slog.Logger) *Client {
 // ends, and then returns once the worker is done with the hash (or gone),
 // not before: an abandoned hash still holds its caller's hashing slot.
 func (c *Client) Argon2Key(ctx context.Context, password, salt []byte, iterations, memoryKiB uint32, parallelism uint8, keyLen uint32) ([]byte, error) {
-	q := &request{iterations: iterations, memoryKiB: memoryKiB, parallelism: parallelism, keyLen: keyLen, salt: salt, password: password}
+	q := &request{op: opArgon2, iterations: iterations, memoryKiB: memoryKiB, parallelism: parallelism, keyLen: keyLen, salt: salt, password: password}
+	return c.do(ctx, q, func() ([]byte, error) {
+		return argon2.IDKey(password, salt, iterations, memoryKiB, parallelism, keyLen), nil
+	})
+}
+
+// CompareBcrypt reports whether password matches the bcrypt hash,
+// checked by the worker; it fails as Argon2Key does, and when the worker
+// cannot read the hash.
+func (c *Client) CompareBcrypt(ctx context.Context, hash, password []byte) (bool, error) {
+	q := &request{op: opBcrypt, salt: hash, password: password}
+	got, err := c.do(ctx, q, func() ([]byte, error) {
+		switch err := bcrypt.CompareHashAndPassword(hash, password); {
+		case err == nil:
+			return []byte{1}, nil
+		case errors.Is(err, bcrypt.ErrMismatchedHashAndPassword):
+			return []byte{0}, nil
+		default:
+			return nil, fmt.Errorf("hashworker: %w", err)
+		}
+	})
+	switch {
+	case err != nil:
+		return false, err
+	case len(got) != 1 || got[0] > 1:
+		return false, errors.New("hashworker: malformed bcrypt answer")
+	}
+	return got[0] == 1, nil
+}
+
+// do has the worker answer q, or computes the answer with local when
+// there is no worker, q is one it would refuse, or it died under the
+// call (a login must not fail for it; the next call starts a new one).
+func (c *Client) do(ctx context.Context, q *request, local func() ([]byte, error)) ([]byte, error) {
 	c.mu.Lock()
 	ch, err := c.childLocked()
 	c.nextID++
@@ -98,14 +132,11 @@ func (c *Client) Argon2Key(ctx context.Context, password, salt []byte, iteration
 		c.mu.Unlock()
 	}()
 	if err != nil || !q.valid() {
-		// No worker (or a request it would refuse): compute here.
-		return argon2.IDKey(password, salt, iterations, memoryKiB, parallelism, keyLen), nil
+		return local()
 	}
 	key, err := ch.call(ctx, q)
 	if errors.Is(err, errWorkerGone) && ctx.Err() == nil {
-		// The worker died under this call (the next one starts a new
-		// one); a login must not fail for it.
-		return argon2.IDKey(password, salt, iterations, memoryKiB, parallelism, keyLen), nil
+		return local()
 	}
 	return key, err
 }

@@ -21,6 +21,9 @@ import (
 // TestMain lets the test binary play the worker: re-run with
 // HASHWORKER_CHILD=1 it serves on its standard input and output.
 func TestMain(m *testing.M) {
+	if os.Getenv("HASHWORKER_CHILD") == "garbage" {
+		garbageWorker()
+	}
 	if os.Getenv("HASHWORKER_CHILD") == "1" {
 		if err := Serve(os.Stdin, os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, err)

@@ -12,12 +12,26 @@ const (
 	maxPassword = 4096
 	maxSalt     = 64
 	maxKey      = 128
-	maxFrame    = 4 + 8 + 4 + 4 + 1 + 4 + 2 + maxSalt + maxPassword
+	maxFrame    = 4 + 8 + 1 + 4 + 4 + 1 + 4 + 2 + maxSalt + maxPassword
 )
 
-// request asks for argon2id(password, salt, iterations, memory, lanes, keyLen).
+// What a request asks for.
+const (
+	// opArgon2 asks for argon2id(password, salt, iterations, memory,
+	// lanes, keyLen).
+	opArgon2 byte = 0
+	// opBcrypt asks whether password matches the bcrypt hash carried as
+	// the salt: the answer's key is one byte, 1 for a match, 0 for none.
+	opBcrypt byte = 1
+)
+
+// bcryptLen is the length of a bcrypt hash ($2b$CC$ and 53 characters).
+const bcryptLen = 60
+
+// request asks for op over password.
 type request struct {
 	id          uint64
+	op          byte
 	iterations  uint32
 	memoryKiB   uint32
 	parallelism uint8
@@ -36,15 +50,19 @@ type response struct {
 var errFrame = errors.New("hashworker: malformed frame")
 
 func (q *request) valid() bool {
-	return q.iterations > 0 && q.iterations <= 64 && q.memoryKiB >= 8 && q.memoryKiB <= 4<<20 &&
+	if q.op == opBcrypt {
+		return len(q.salt) == bcryptLen && len(q.password) <= maxPassword
+	}
+	return q.op == opArgon2 && q.iterations > 0 && q.iterations <= 64 && q.memoryKiB >= 8 && q.memoryKiB <= 4<<20 &&
 		q.parallelism > 0 && q.keyLen > 0 && q.keyLen <= maxKey && len(q.salt) <= maxSalt && len(q.password) <= maxPassword
 }
 
 // appendRequest appends q's frame: a 4-byte length, then the fields.
 func appendRequest(b []byte, q *request) []byte {
-	n := 8 + 4 + 4 + 1 + 4 + 2 + len(q.salt) + len(q.password)
+	n := 8 + 1 + 4 + 4 + 1 + 4 + 2 + len(q.salt) + len(q.password)
 	b = binary.LittleEndian.AppendUint32(b, uint32(n)) //nolint:gosec // G115: only valid requests are sent, n <= maxFrame
 	b = binary.LittleEndian.AppendUint64(b, q.id)
+	b = append(b, q.op)
 	b = binary.LittleEndian.AppendUint32(b, q.iterations)
 	b = binary.LittleEndian.AppendUint32(b, q.memoryKiB)
 	b = append(b, q.parallelism)
@@ -60,22 +78,24 @@ func readRequest(r io.Reader) (*request, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(body) < 23 {
+	const head = 24
+	if len(body) < head {
 		return nil, errFrame
 	}
 	q := &request{
 		id:          binary.LittleEndian.Uint64(body[0:]),
-		iterations:  binary.LittleEndian.Uint32(body[8:]),
-		memoryKiB:   binary.LittleEndian.Uint32(body[12:]),
-		parallelism: body[16],
-		keyLen:      binary.LittleEndian.Uint32(body[17:]),
+		op:          body[8],
+		iterations:  binary.LittleEndian.Uint32(body[9:]),
+		memoryKiB:   binary.LittleEndian.Uint32(body[13:]),
+		parallelism: body[17],
+		keyLen:      binary.LittleEndian.Uint32(body[18:]),
 	}
-	saltLen := int(binary.LittleEndian.Uint16(body[21:]))
-	if len(body) < 23+saltLen {
+	saltLen := int(binary.LittleEndian.Uint16(body[22:]))
+	if len(body) < head+saltLen {
 		return nil, errFrame
 	}
-	q.salt = body[23 : 23+saltLen]
-	q.password = body[23+saltLen:]
+	q.salt = body[head : head+saltLen]
+	q.password = body[head+saltLen:]
 	return q, nil
 }
 

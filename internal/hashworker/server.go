@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // maxInFlight bounds the hashes the child computes at once; the gateway's
@@ -49,8 +50,7 @@ func Serve(r io.Reader, w io.Writer) error {
 			defer func() { <-sem }()
 			p := &response{id: q.id}
 			if q.valid() {
-				p.key = argon2.IDKey(q.password, q.salt, q.iterations, q.memoryKiB, q.parallelism, q.keyLen)
-				p.ok = true
+				p.key, p.ok = answer(q)
 			}
 			clear(q.password)
 			mu.Lock()
@@ -59,5 +59,21 @@ func Serve(r io.Reader, w io.Writer) error {
 				_ = out.Flush()
 			}
 		})
+	}
+}
+
+// answer computes what the valid request q asks for; false when it
+// cannot be answered (a bcrypt hash bcrypt cannot read).
+func answer(q *request) ([]byte, bool) {
+	if q.op == opArgon2 {
+		return argon2.IDKey(q.password, q.salt, q.iterations, q.memoryKiB, q.parallelism, q.keyLen), true
+	}
+	switch err := bcrypt.CompareHashAndPassword(q.salt, q.password); {
+	case err == nil:
+		return []byte{1}, true
+	case errors.Is(err, bcrypt.ErrMismatchedHashAndPassword):
+		return []byte{0}, true
+	default:
+		return nil, false
 	}
 }
