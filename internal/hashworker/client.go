@@ -16,6 +16,10 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
+// abandonWait bounds how long a call whose caller went away waits for
+// the worker to finish its hash (child.call).
+const abandonWait = 10 * time.Second
+
 // startTimeout bounds how long a starting child may take to say hello.
 const startTimeout = 5 * time.Second
 
@@ -318,8 +322,16 @@ func (ch *child) call(ctx context.Context, q *request) ([]byte, error) {
 		// The worker computes the hash all the same: the call returns
 		// once it is done, so that the caller's hashing slot
 		// (hashing.max_concurrent, docs/contract.md "Password hashing")
-		// covers it, as it covers a hash computed in process.
-		<-w
+		// covers it, as it covers a hash computed in process; at most
+		// abandonWait, so that a worker that hangs holds no slot for
+		// good.
+		t := time.NewTimer(abandonWait)
+		defer t.Stop()
+		select {
+		case <-w:
+		case <-t.C:
+			ch.forget(q.id)
+		}
 		return nil, ctx.Err()
 	}
 	if p == nil {
