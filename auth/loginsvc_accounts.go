@@ -159,8 +159,9 @@ func (l *Login) finishSignup(ctx context.Context, c Client, sess *Session, ch *C
 // keepOnly carries sess (nil: none), which was valid for username until
 // the credential change just made, into the account's new credential
 // generation under a new id, and ends every other session of the account
-// (docs/contract.md, "Sessions end when credentials change"). A sess
-// ended while the change was made stays ended. It returns how many ended.
+// (docs/contract.md, "Sessions end when credentials change"), with a new
+// known-device cookie for its browser. A sess ended while the change was
+// made stays ended. It returns how many ended.
 func (l *Login) keepOnly(ctx context.Context, sess *Session, username string) (int, error) {
 	keep := ""
 	if sess != nil {
@@ -174,6 +175,12 @@ func (l *Login) keepOnly(ctx context.Context, sess *Session, username string) (i
 		case err != nil:
 			return 0, err
 		default:
+			// The browser that made the change stays a known device:
+			// every cookie made before is void now (docs/contract.md,
+			// "Known devices").
+			if err := l.giveDevice(sess, u); err != nil {
+				return 0, err
+			}
 			keep = sess.ID
 		}
 	}

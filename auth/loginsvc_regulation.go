@@ -205,6 +205,17 @@ func (l *Login) signedIn(ctx context.Context, c Client, sess *Session, u *User) 
 			return err
 		}
 	}
+	return l.giveDevice(sess, u)
+}
+
+// giveDevice has sess carry a new known-device cookie for u's account as
+// it is now, for the browser of sess (docs/contract.md, "Known
+// devices"): after a completed sign-in, or a credential change that sess
+// made and survives.
+func (l *Login) giveDevice(sess *Session, u *User) error {
+	if l.d.Devices == nil {
+		return nil
+	}
 	dev, err := l.d.Devices.Issue(u)
 	if err != nil {
 		return err

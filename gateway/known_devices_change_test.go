@@ -1,0 +1,59 @@
+package gateway_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"testing"
+)
+
+// TestOwnCredentialChangeKeepsTheBrowserKnown: bob changes his password
+// or number on the account page, or resets his password, from a browser
+// he is signed in on. The change voids every known-device cookie made
+// before (docs/contract.md, "Known devices"), but the browser that made
+// it stays signed in, and stays a known device: an outsider's ban of the
+// name later does not hold bob out of it. Before, the change left the
+// browser with a dead cookie, so the first outsider to ban the name kept
+// bob out of the very browser he had just secured the account from.
+func TestOwnCredentialChangeKeepsTheBrowserKnown(t *testing.T) {
+	t.Parallel()
+	const newPassword = "a fresh long passphrase"
+	tests := []struct {
+		name   string
+		after  testUser // bob after the change
+		change func(t *testing.T, h *harness, c *client)
+	}{
+		{"password on the account page", testUser{name: bob.name, password: newPassword, phone: bob.phone}, func(t *testing.T, h *harness, c *client) {
+			c.form(authHost, "/account/password", url.Values{"current": {bob.password}, "password": {newPassword}}).wantStatus(t, http.StatusSeeOther)
+		}},
+		{"phone on the account page", testUser{name: bob.name, password: bob.password, phone: "+12015550161"}, func(t *testing.T, h *harness, c *client) {
+			c.form(authHost, "/account/phone", url.Values{"phone": {"+1 201 555 0161"}}).wantStatus(t, http.StatusSeeOther)
+			c.form(authHost, "/account/phone/verify", url.Values{"code": {h.sms.code(t, "+12015550161")}}).wantStatus(t, http.StatusSeeOther)
+		}},
+		{"password reset while signed in", testUser{name: bob.name, password: newPassword, phone: bob.phone}, func(t *testing.T, h *harness, c *client) {
+			c.api(appHost, "reset", map[string]string{"username": bob.name}).wantStatus(t, http.StatusOK)
+			rc, err := h.recovery.Issue(context.Background(), bob.name) // bob signs in with two factors
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.api(appHost, "reset", map[string]string{"username": bob.name, "code": h.sms.code(t, bob.phone), "password": newPassword, "recovery_code": rc}).wantStatus(t, http.StatusOK)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, withAccounts)
+			c := h.newClient(t)
+			c.signIn(crmHost, bob) // both factors: the account page needs them
+			tt.change(t, h, c)
+			c.api(crmHost, "logout", nil).wantStatus(t, http.StatusOK)
+
+			outsiderBans(t, h, tt.after)
+
+			if r := c.login(crmHost, tt.after); r.status != http.StatusOK {
+				t.Fatalf("bob's own browser, after his change: %d %s, want it known (200)", r.status, r.body)
+			}
+			c.api(crmHost, "otp", map[string]string{"code": h.sms.code(t, tt.after.phone)}).wantStatus(t, http.StatusOK)
+		})
+	}
+}
