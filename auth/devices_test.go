@@ -101,8 +101,8 @@ func TestOutsidersLockHoldsNoKnownDevice(t *testing.T) {
 	ctx := context.Background()
 	w := newLoginWorld(t)
 	known := client
-	known.Device = w.signIn(t).Device
-	if known.Device == "" {
+	known.Devices = []string{w.signIn(t).Device}
+	if known.Devices[0] == "" {
 		t.Fatal("a completed sign-in made no known-device cookie")
 	}
 	outsider := auth.Client{IP: "198.51.100.9", UserAgent: "outsider"}
@@ -120,12 +120,12 @@ func TestOutsidersLockHoldsNoKnownDevice(t *testing.T) {
 	if st, err = w.login.VerifyCode(ctx, known, st.Session, w.sms.lastCode(t, lwPhone)); err != nil || st.Session.Device == "" {
 		t.Fatalf("alice's code on her known browser: %v (new cookie %q)", err, st.Session.Device)
 	}
-	known.Device = st.Session.Device
+	known.Devices = []string{st.Session.Device}
 
 	// Her known browser's own failures: its lock, not the account's.
 	w2 := newLoginWorld(t)
 	mine := client
-	mine.Device = w2.signIn(t).Device
+	mine.Devices = []string{w2.signIn(t).Device}
 	w2.lockOut(t, mine)
 	if _, err := w2.login.Password(ctx, auth.Client{IP: "192.0.2.4"}, nil, auth.PasswordIn{Login: "alice", Password: lwPassword, NeedsCode: neverCode}); err != nil {
 		t.Fatalf("her other browser after the known one locked itself: %v", err)

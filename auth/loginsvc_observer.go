@@ -14,9 +14,11 @@ type Client struct {
 	// the request, where the gateway knows it: passkey ceremonies are
 	// bound to it ("" starts none).
 	Origin string
-	// Device is the known-device cookie the request carried, as sent
-	// ("" when none; docs/contract.md, "Known devices").
-	Device string
+	// Devices are the known-device cookies the request carried, as sent,
+	// in their order (none: nil; docs/contract.md, "Known devices"). A
+	// browser may send several under the name (one a sibling subdomain
+	// set, under a longer path, comes first): each is tried.
+	Devices []string
 }
 
 // Event is an audit event of the login service (docs/contract.md, "Logs

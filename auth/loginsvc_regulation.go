@@ -51,7 +51,7 @@ func (l *Login) checkBanOf(ctx context.Context, c Client, subject string, known 
 // (docs/contract.md, "Known devices"). Only a request carrying a cookie
 // looks the account up.
 func (l *Login) deviceFor(ctx context.Context, c Client, subject string, known bool) (string, error) {
-	if l.d.Devices == nil || c.Device == "" || !known || subject == "" || ShownSubject(subject, true) != subject {
+	if l.d.Devices == nil || len(c.Devices) == 0 || !known || subject == "" || ShownSubject(subject, true) != subject {
 		return "", nil
 	}
 	u, err := l.d.Users.Lookup(ctx, subject)
@@ -66,14 +66,19 @@ func (l *Login) deviceFor(ctx context.Context, c Client, subject string, known b
 	return l.knownDevice(c, u), nil
 }
 
-// knownDevice is the id of the known device c signs in from when its
-// cookie was made for u's account as it is now, "" otherwise.
+// knownDevice is the id of the known device c signs in from when one of
+// its cookies (the first that is) was made for u's account as it is now,
+// "" otherwise.
 func (l *Login) knownDevice(c Client, u *User) string {
-	if l.d.Devices == nil || l.d.Regulator == nil || c.Device == "" || u == nil || u.Disabled {
+	if l.d.Devices == nil || l.d.Regulator == nil || u == nil || u.Disabled {
 		return ""
 	}
-	id, _ := l.d.Devices.Recognise(c.Device, u)
-	return id
+	for _, v := range c.Devices {
+		if id, ok := l.d.Devices.Recognise(v, u); ok {
+			return id
+		}
+	}
+	return ""
 }
 
 // checkSendBan refuses to send (or start at the provider, or stand a

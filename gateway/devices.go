@@ -25,17 +25,28 @@ func (s *core) deviceCookieName() string {
 	return s.resetCookieName("_device")
 }
 
-// deviceOf is the known-device cookie the request carries, "" when none
-// (or known devices are off).
-func (s *core) deviceOf(c *gin.Context) string {
+// maxDeviceCookies bounds the known-device cookies read from one
+// request: a browser sends one per path that matches, and a portal path
+// has a handful.
+const maxDeviceCookies = 16
+
+// deviceOf is every known-device cookie the request carries, in the
+// order sent (at most maxDeviceCookies), nil when none (or known devices
+// are off). Not only the first: one a sibling subdomain set under a
+// longer path comes before the portal's own (docs/contract.md, "Known
+// devices").
+func (s *core) deviceOf(c *gin.Context) []string {
 	if s.devices == nil {
-		return ""
+		return nil
 	}
-	ck, err := c.Request.Cookie(s.deviceCookieName())
-	if err != nil {
-		return ""
+	var out []string
+	for _, ck := range c.Request.CookiesNamed(s.deviceCookieName()) {
+		if len(out) == maxDeviceCookies {
+			break
+		}
+		out = append(out, ck.Value)
 	}
-	return ck.Value
+	return out
 }
 
 // setDeviceCookie gives the browser the known-device cookie the login

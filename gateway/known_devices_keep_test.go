@@ -57,3 +57,29 @@ func TestOwnCredentialChangeKeepsTheBrowserKnown(t *testing.T) {
 		})
 	}
 }
+
+// TestTossedDeviceCookieShadowsNone: a sibling subdomain sets a
+// known-device cookie of its own (here bob's, its owner's) in alice's
+// browser, under a longer path, so that her browser sends it before her
+// own; an outsider then bans the name. Her browser is still known: every
+// known-device cookie it sends is tried. Before, only the first was read,
+// so one tossed cookie was enough to take the known device away and
+// leave alice to the outsider's ban.
+func TestTossedDeviceCookieShadowsNone(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withAccounts)
+	bobs := h.newClient(t)
+	bobs.signIn(crmHost, bob)
+	alices := knownBrowser(t, h, alice)
+
+	api := &url.URL{Scheme: "http", Host: crmHost, Path: prefix + "/api/login"}
+	alices.jar.SetCookies(api, []*http.Cookie{{Name: h.deviceCookieName(), Value: bobs.deviceCookie(t), Path: prefix + "/api", Domain: cookieDomain}})
+	if n := len(alices.jar.Cookies(api)); n < 2 {
+		t.Fatalf("alice's browser sends %d cookies to the portal's API: the test shows nothing", n)
+	}
+	outsiderBans(t, h, alice)
+
+	if r := alices.login(crmHost, alice); r.status != http.StatusOK {
+		t.Fatalf("alice's known browser with a tossed cookie: %d %s, want it known (200)", r.status, r.body)
+	}
+}
