@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -129,5 +130,31 @@ func TestOutsidersLockHoldsNoKnownDevice(t *testing.T) {
 	w2.lockOut(t, mine)
 	if _, err := w2.login.Password(ctx, auth.Client{IP: "192.0.2.4"}, nil, auth.PasswordIn{Login: "alice", Password: lwPassword, NeedsCode: neverCode}); err != nil {
 		t.Fatalf("her other browser after the known one locked itself: %v", err)
+	}
+}
+
+// TestKnownDeviceFreesNoBannedAddress: a sprayer's wrong passwords at
+// many names ban its address; a known device of alice's on that address
+// is refused as banned too, even with her password (the address's ban
+// is not the account's, which anyone can cause: only someone sharing the
+// address can cause it), and her known device elsewhere is not.
+func TestKnownDeviceFreesNoBannedAddress(t *testing.T) {
+	ctx := context.Background()
+	w := newLoginWorld(t)
+	device := w.signIn(t).Device
+	sprayer := auth.Client{IP: "198.51.100.9", UserAgent: "sprayer"}
+	for i := 0; i < 5*auth.IPFactor; i++ {
+		_, _ = w.login.Password(ctx, sprayer, nil, auth.PasswordIn{Login: fmt.Sprintf("name%d", i), Password: "wrong password", NeedsCode: alwaysCode})
+	}
+	there := auth.Client{IP: sprayer.IP, UserAgent: "alice", Devices: []string{device}}
+	_, err := w.login.Password(ctx, there, nil, auth.PasswordIn{Login: "alice", Password: lwPassword, NeedsCode: neverCode})
+	var rl *auth.RateLimitError
+	if !errors.As(err, &rl) || rl.Reason != auth.ReasonBanned {
+		t.Fatalf("alice's known device on the sprayer's banned address: %v, want banned", err)
+	}
+	elsewhere := there
+	elsewhere.IP = "192.0.2.4"
+	if _, err := w.login.Password(ctx, elsewhere, nil, auth.PasswordIn{Login: "alice", Password: lwPassword, NeedsCode: neverCode}); err != nil {
+		t.Fatalf("alice's known device on another address: %v", err)
 	}
 }
