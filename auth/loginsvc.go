@@ -224,7 +224,7 @@ func (l *Login) Password(ctx context.Context, c Client, sess *Session, in Passwo
 		// The password proof is saved.
 		return Step{Session: sess, TOTP: m == MethodOTP, Passkey: m == MethodHWK}, err
 	}
-	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, in.Remember, PurposeLogin, true)
+	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, in.Remember, PurposeLogin, provedSend)
 	return Step{Session: sess, Code: ch}, err
 }
 
@@ -243,18 +243,45 @@ func (l *Login) begin(ctx context.Context, c Client, sess *Session) (*Session, e
 	return sess, nil
 }
 
+// sendBudget is which of a number's send budgets a code takes
+// (docs/contract.md, "Send quotas", "Known devices").
+type sendBudget int
+
+const (
+	anonymousSend sendBudget = iota // asked on a name or number alone
+	knownSend                       // asked from a known device of the account
+	provedSend                      // after the password, or from a signed-in session
+)
+
+// start is the OTP call that takes b.
+func (l *Login) start(b sendBudget) func(ctx context.Context, user, phone, purpose string) (*Challenge, error) {
+	switch b {
+	case provedSend:
+		return l.d.OTP.StartProved
+	case knownSend:
+		return l.d.OTP.StartKnown
+	}
+	return l.d.OTP.Start
+}
+
+// budgetFrom is the budget of a code for u's number asked by c, with no
+// proof in its session: the known-device one from a known device of the
+// account, else the anonymous one.
+func (l *Login) budgetFrom(c Client, u *User) sendBudget {
+	if l.knownDevice(c, u) != "" {
+		return knownSend
+	}
+	return anonymousSend
+}
+
 // startCode sends a code to phone for user and records it as pending in
 // sess (saved). The session is saved even when sending fails, so the
-// password proof is not lost and the person can ask again. proved says
-// the code follows a proof (the right password, a signed-in session): it
-// takes the number's proved send budget, which anonymous triggers cannot
-// spend (docs/contract.md, "Send quotas").
-func (l *Login) startCode(ctx context.Context, c Client, sess *Session, user, phone string, remember bool, purpose string, proved bool) (*Challenge, error) {
-	start := l.d.OTP.Start
-	if proved {
-		start = l.d.OTP.StartProved
-	}
-	ch, err := start(ctx, user, phone, purpose)
+// password proof is not lost and the person can ask again. budget says
+// which of the number's send budgets it takes: a code that follows a
+// proof (the right password, a signed-in session) the proved one, which
+// anonymous triggers cannot spend (docs/contract.md, "Send quotas").
+func (l *Login) startCode(ctx context.Context, c Client, sess *Session, user, phone string, remember bool, purpose string, budget sendBudget) (*Challenge, error) {
+	ch, err := l.start(budget)(ctx, user, phone, purpose)
 	if err != nil {
 		l.auditBudget(ctx, c, user, phone, err)
 		l.obs.Audit(ctx, c, Event{Name: "otp_send_failed", User: user, Phone: phone, Err: err})
@@ -268,7 +295,7 @@ func (l *Login) startCode(ctx context.Context, c Client, sess *Session, user, ph
 		l.d.OTP.Cancel(ctx, ch.ID)
 		return nil, err
 	}
-	l.obs.Audit(ctx, c, Event{Name: "otp_sent", User: user, Phone: phone, Attempt: !proved})
+	l.obs.Audit(ctx, c, Event{Name: "otp_sent", User: user, Phone: phone, Attempt: budget == anonymousSend})
 	l.obs.Code("sent")
 	return ch, nil
 }

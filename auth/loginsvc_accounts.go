@@ -55,7 +55,7 @@ func (l *Login) SignUp(ctx context.Context, c Client, sess *Session, in NewAccou
 		release()
 		return Step{}, err
 	}
-	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, false, PurposeSignup, false)
+	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, false, PurposeSignup, anonymousSend)
 	if err != nil {
 		release()
 		return Step{}, err

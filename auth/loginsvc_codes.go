@@ -64,16 +64,23 @@ func (l *Login) Resend(ctx context.Context, c Client, sess *Session, u *User) (S
 		// sign-up one does not, nor does one started from a session
 		// signed in as someone else: that person's password proves
 		// nothing about this number, whose proved budget is its owner's.
-		// A known device of the account proves as much (docs/contract.md,
-		// "Known devices").
-		proved := p.Purpose != PurposeSignup && (sess.User == pu.Username && sess.Has(MethodPassword, time.Time{}) || l.knownDevice(c, pu) != "")
-		ch, err = l.startCode(ctx, c, sess, pu.Username, pu.Phone, p.Remember, p.Purpose, proved)
+		// A known device of the account takes its own budget
+		// (docs/contract.md, "Known devices").
+		budget := anonymousSend
+		switch {
+		case p.Purpose == PurposeSignup:
+		case sess.User == pu.Username && sess.Has(MethodPassword, time.Time{}):
+			budget = provedSend
+		default:
+			budget = l.budgetFrom(c, pu)
+		}
+		ch, err = l.startCode(ctx, c, sess, pu.Username, pu.Phone, p.Remember, p.Purpose, budget)
 		return Step{Session: sess, Code: ch}, err
 	}
 	if u == nil {
 		return Step{}, ErrNoChallenge
 	}
-	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, sess.Remember, PurposeLogin, true)
+	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, sess.Remember, PurposeLogin, provedSend)
 	return Step{Session: sess, Code: ch}, err
 }
 
@@ -104,9 +111,9 @@ func (l *Login) Passwordless(ctx context.Context, c Client, sess *Session, phone
 		return l.startDecoy(ctx, c, sess, e164, remember)
 	}
 	// From a known device of the account, the code takes the number's
-	// proved budget, which anonymous sends to it cannot spend
+	// known-device budget, which anonymous sends to it cannot spend
 	// (docs/contract.md, "Known devices").
-	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, remember, PurposeLogin, l.knownDevice(c, u) != "")
+	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, remember, PurposeLogin, l.budgetFrom(c, u))
 	return Step{Session: sess, Code: ch}, err
 }
 

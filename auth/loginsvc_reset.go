@@ -46,13 +46,11 @@ func (l *Login) ResetStart(ctx context.Context, c Client, login string) error {
 	var ch *Challenge
 	stood := false // answered as an unknown name, for an account
 	if u != nil && !u.Disabled && u.Phone != "" {
-		start, known := l.d.OTP.Start, l.knownDevice(c, u) != ""
-		if known {
-			// A known device of the account: the number's proved budget
-			// (docs/contract.md, "Known devices").
-			start = l.d.OTP.StartProved
-		}
-		ch, err = start(ctx, u.Username, u.Phone, PurposeReset)
+		// From a known device of the account: the number's known-device
+		// budget (docs/contract.md, "Known devices").
+		budget := l.budgetFrom(c, u)
+		known := budget == knownSend
+		ch, err = l.start(budget)(ctx, u.Username, u.Phone, PurposeReset)
 		switch {
 		case err == nil:
 			l.obs.Audit(ctx, c, Event{Name: "otp_sent", User: u.Username, Phone: u.Phone, Attrs: []any{"purpose", PurposeReset}, Attempt: !known})

@@ -138,6 +138,17 @@ func (o *OTP) StartProved(ctx context.Context, user, phone, purpose string) (*Ch
 	return o.start(ctx, &Challenge{User: user, Phone: phone, Purpose: purpose, Proved: true})
 }
 
+// StartKnown is Start for a code asked for from a known device of user's
+// account (docs/contract.md, "Known devices"): its sends, and its
+// resends, take the number's known-device budget, apart from the
+// anonymous one and the proved one.
+func (o *OTP) StartKnown(ctx context.Context, user, phone, purpose string) (*Challenge, error) {
+	if phone == "" {
+		return nil, ErrNoPhone
+	}
+	return o.start(ctx, &Challenge{User: user, Phone: phone, Purpose: purpose, Known: true})
+}
+
 // StartDecoy records a challenge for phone that belongs to no user: it
 // takes the send quotas and answers Verify like a real one, but nothing is
 // sent and it can never sign anyone in. It keeps unknown numbers
@@ -205,7 +216,7 @@ func (o *OTP) Resend(ctx context.Context, id string) (_ *Challenge, err error) {
 	if err != nil {
 		return nil, err
 	}
-	ch, err := o.issue(ctx, &Challenge{User: old.User, Phone: old.Phone, Purpose: old.Purpose, Proved: old.Proved})
+	ch, err := o.issue(ctx, &Challenge{User: old.User, Phone: old.Phone, Purpose: old.Purpose, Proved: old.Proved, Known: old.Known})
 	if err != nil {
 		o.backOffIfAsked(ctx, err)
 		o.refundIfUnsent(ctx, err, refund)

@@ -32,6 +32,13 @@ type Challenge struct {
 	// come from the number's own budget, which anonymous triggers
 	// (passwordless start, reset, sign-up) cannot spend.
 	Proved bool `json:"v,omitempty"`
+	// Known says the code was asked for from a known device of the
+	// account (docs/contract.md, "Known devices"): its sends come from
+	// the number's known-device budget, which neither anonymous triggers
+	// nor the codes after the password spend, so a browser someone left
+	// signed in before (a shared computer) cannot spend the budget the
+	// password's codes use.
+	Known bool `json:"kd,omitempty"`
 	// notice is sent, in place of a code, by the first send of a decoy
 	// for a number that has an account (OTP.StartNotice); never stored.
 	notice string

@@ -77,13 +77,18 @@ func (o *OTP) takeQuotas(ctx context.Context, ch *Challenge) (refund func(contex
 		// triggers cannot spend it. The person proved who they are, so
 		// their address is not what limits them.
 		perPhone = o.provedQuotaKey(phone)
+	} else if ch.Known {
+		// Its own budget per number too: a known device of the account
+		// (docs/contract.md, "Known devices") spends neither the
+		// anonymous one nor the password's.
+		perPhone = o.knownQuotaKey(phone)
 	} else if ip := RequesterFrom(ctx).IP; ip != "" && o.cfg.MaxSendsPerIP > 0 {
 		if err := o.reserve(ctx, o.ipQuotaKey(ip), o.cfg.MaxSendsPerIP, o.cfg.IPSendWindow, "ip_send_quota"); err != nil {
 			return nil, err
 		}
 		keys = append(keys, o.ipQuotaKey(ip))
 	}
-	if !ch.Proved {
+	if !ch.Proved && !ch.Known {
 		for _, b := range []struct {
 			key    string
 			limit  int

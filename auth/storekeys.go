@@ -80,7 +80,11 @@ func (o *OTP) sendQuotaKey(phone string) string { return "otp:q:" + o.names.name
 
 // provedQuotaKey counts the sends to phone that followed a proof.
 func (o *OTP) provedQuotaKey(phone string) string { return "otp:qp:" + o.names.name("phone", phone) }
-func (o *OTP) ipQuotaKey(ip string) string        { return "otp:qi:" + o.names.name("net", clientNet(ip)) }
+
+// knownQuotaKey counts the sends to phone asked from a known device of
+// its account.
+func (o *OTP) knownQuotaKey(phone string) string { return "otp:qk:" + o.names.name("phone", phone) }
+func (o *OTP) ipQuotaKey(ip string) string       { return "otp:qi:" + o.names.name("net", clientNet(ip)) }
 
 // accountFailKey counts the wrong codes of ch's account: its user's, or
 // for a decoy its number's (the number stands for the account it does not

@@ -83,3 +83,31 @@ func TestTossedDeviceCookieShadowsNone(t *testing.T) {
 		t.Fatalf("alice's known browser with a tossed cookie: %d %s, want it known (200)", r.status, r.body)
 	}
 }
+
+// TestKnownDeviceSpendsNotThePasswordsBudget: a copy of alice's
+// known-device cookie (a browser she left on a shared computer) asks
+// code-only sign-ins until its budget is spent; alice's password sign-in
+// from another browser still gets its code. Before, the known device
+// spent the budget of the codes after the password, and held her off it
+// for the quota's window.
+func TestKnownDeviceSpendsNotThePasswordsBudget(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withAccounts)
+	left := knownBrowser(t, h, alice)
+	copied := h.newClient(t)
+	copied.setDeviceCookie(t, left.deviceCookie(t))
+	spent := false
+	for i := 0; i < 20 && !spent; i++ {
+		r := copied.api(smsHost, "sms/start", map[string]string{"phone": alice.phone})
+		spent = r.status == http.StatusTooManyRequests
+	}
+	if !spent {
+		t.Fatal("20 code-only sign-ins from a known device met no quota: the test shows nothing")
+	}
+	sent := h.sms.count(t)
+	r := h.newClient(t).login(crmHost, alice)
+	r.wantStatus(t, http.StatusOK)
+	if got := r.jsonMap(t)["status"]; got != "otp_required" || h.sms.count(t) != sent+1 {
+		t.Fatalf("alice's password sign-in after the known device's sends: %v, %d new SMS; want her code sent", got, h.sms.count(t)-sent)
+	}
+}
