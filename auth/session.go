@@ -49,16 +49,23 @@ type Pending struct {
 // Session is what the store keeps per cookie. The id itself is never
 // stored: the store key is a hash of it.
 type Session struct {
-	ID       string   `json:"-"`            // the cookie value
-	User     string   `json:"u,omitempty"`  // "" before a first proof
-	Proofs   []Proof  `json:"p,omitempty"`  // what was proved, one per method
-	Created  int64    `json:"c"`            // unix seconds
-	Expires  int64    `json:"e"`            // absolute deadline, unix seconds
-	Remember bool     `json:"r,omitempty"`  // lives RememberMe, no idle timeout
-	Pending  *Pending `json:"pd,omitempty"` // code expected
-	Change   *Pending `json:"pc,omitempty"` // phone change awaiting its code
-	IP       string   `json:"ip,omitempty"` // client at login, for the account page
-	Agent    string   `json:"ua,omitempty"` // user agent at login (truncated)
+	ID       string  `json:"-"`           // the cookie value
+	User     string  `json:"u,omitempty"` // "" before a first proof
+	Proofs   []Proof `json:"p,omitempty"` // what was proved, one per method
+	Created  int64   `json:"c"`           // unix seconds
+	Expires  int64   `json:"e"`           // absolute deadline, unix seconds
+	Remember bool    `json:"r,omitempty"` // lives RememberMe, no idle timeout
+	// stored says the session was read from or written to the store
+	// under ID: a write of it then carries what the store held, and is
+	// made only while the store still holds it (docs/contract.md,
+	// "Sessions end when they are ended"). It sits next to Remember so
+	// that the two share a word: a session decoded on every check stays
+	// in its allocation size class.
+	stored  bool     `json:"-"`
+	Pending *Pending `json:"pd,omitempty"` // code expected
+	Change  *Pending `json:"pc,omitempty"` // phone change awaiting its code
+	IP      string   `json:"ip,omitempty"` // client at login, for the account page
+	Agent   string   `json:"ua,omitempty"` // user agent at login (truncated)
 	// Gen is the user's credential generation (User.Generation) when the
 	// proofs were made; a session whose Gen is no longer the user's is
 	// refused (docs/contract.md, "Sessions end when credentials change").
@@ -73,11 +80,6 @@ type Session struct {
 	// this session's cookie, set by the login service when a sign-in
 	// completed (docs/contract.md, "Known devices"); never stored.
 	Device string `json:"-"`
-	// stored says the session was read from or written to the store
-	// under ID: a write of it then carries what the store held, and is
-	// made only while the store still holds it (docs/contract.md,
-	// "Sessions end when they are ended").
-	stored bool `json:"-"`
 }
 
 // Authenticated reports whether the session has proved anything.
