@@ -109,7 +109,7 @@ func (s *proxySurface) rewrite(pr *httputil.ProxyRequest, r *route) {
 	setUpstreamURL(pr, r, st.path)
 	s.setForwarded(pr, st.realIP[:])
 	s.headers.strip(pr.Out.Header)
-	sanitizeUpgrade(pr.In.Method, pr.Out.Header)
+	sanitizeUpgrade(pr.In, pr.Out.Header)
 	// Under the configured name too: a browser may still hold the cookie
 	// from before the name was prefixed.
 	removeCookie(pr.Out.Header, s.sessionCookieName(), s.cfg.Session.CookieName)

@@ -16,22 +16,31 @@ import (
 // request on it would reach the upstream without passing the gateway's
 // checks. Only WebSocket is let through.
 
-// sanitizeUpgrade removes from the outgoing request h any protocol upgrade
-// other than a WebSocket handshake (a GET whose Upgrade is exactly
-// "websocket", in any case), and always HTTP2-Settings. It runs in
-// Rewrite, after ReverseProxy has reduced Connection to "Upgrade" for a
-// request that asked for one.
-func sanitizeUpgrade(method string, h http.Header) {
-	delete(h, "Http2-Settings")
-	up, ok := h["Upgrade"]
-	if !ok {
+// sanitizeUpgrade removes from out, the request forwarded for in, any
+// protocol upgrade unless in is a WebSocket handshake as isWebSocket
+// reads it (a GET with one Upgrade line, exactly "websocket" in any
+// case), and always HTTP2-Settings. It runs in Rewrite, after
+// ReverseProxy has reduced Connection to "Upgrade" and Upgrade to the
+// first line the client sent: a handshake with another line too ("websocket",
+// then "h2c" or "websocket" again) is not switched, so that every
+// WebSocket relayed is one the session watcher judges as a WebSocket
+// (docs/contract.md, "WebSocket proxying").
+func sanitizeUpgrade(in *http.Request, out http.Header) {
+	delete(out, "Http2-Settings")
+	if _, ok := out["Upgrade"]; !ok || isWebSocket(in) {
 		return
 	}
-	if method == http.MethodGet && len(up) == 1 && strings.EqualFold(strings.TrimSpace(up[0]), "websocket") {
-		return
-	}
-	delete(h, "Upgrade")
-	delete(h, "Connection")
+	delete(out, "Upgrade")
+	delete(out, "Connection")
+}
+
+// isWebSocket reports a WebSocket handshake: a GET with one Upgrade
+// line, exactly "websocket" in any case. It is the one reading of it:
+// sanitizeUpgrade lets only these be switched, and the session watcher
+// judges these as WebSockets.
+func isWebSocket(r *http.Request) bool {
+	up, ok := r.Header["Upgrade"]
+	return ok && r.Method == http.MethodGet && len(up) == 1 && strings.EqualFold(strings.TrimSpace(up[0]), "websocket")
 }
 
 // upgradeWriter records that the connection was taken over for a

@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"net/http"
-	"strings"
 	"time"
 )
 
@@ -26,13 +25,6 @@ import (
 // upgradeRecheck is how often the session of an open WebSocket or a long
 // request is looked at.
 const upgradeRecheck = 5 * time.Second
-
-// isWebSocket reports a WebSocket handshake as sanitizeUpgrade lets one
-// through: a GET whose Upgrade is exactly "websocket".
-func isWebSocket(r *http.Request) bool {
-	up, ok := r.Header["Upgrade"]
-	return ok && r.Method == http.MethodGet && len(up) == 1 && strings.EqualFold(strings.TrimSpace(up[0]), "websocket")
-}
 
 // watchSession looks at r, read as t, now and then every
 // upgradeRecheck, and calls end once it no longer gets through to rt with
