@@ -177,20 +177,27 @@ func joinPath(base, p string) string {
 
 func (s *proxySurface) proxyError(w http.ResponseWriter, req *http.Request, r *route, err error) {
 	mapped := proxyErrorStatus(err)
-	if errors.Is(mapped, context.Canceled) {
+	switch {
+	case errors.Is(context.Cause(req.Context()), errSessionCut):
+		// Cut before its answer (docs/contract.md, "Long requests"):
+		// 502; watchSession logged why, and neither the client nor the
+		// upstream failed.
+		mapped = errUpstream
+	case errors.Is(mapped, context.Canceled):
 		s.log.DebugContext(req.Context(), "client went away", "route", r.name)
 		w.WriteHeader(499)
 		return
-	}
-	if !errors.Is(err, errUpstreamDown) {
-		s.log.WarnContext(req.Context(), "upstream failed", "route", r.name, "upstream", r.upstream.Host, "error", err)
+	default:
+		if !errors.Is(err, errUpstreamDown) {
+			s.log.WarnContext(req.Context(), "upstream failed", "route", r.name, "upstream", r.upstream.Host, "error", err)
+		}
+		if errors.Is(mapped, errUpstreamTimeout) {
+			r.m.timeout.Inc()
+		} else {
+			r.m.unavailable.Inc()
+		}
 	}
 	e := classify(mapped)
-	if errors.Is(mapped, errUpstreamTimeout) {
-		r.m.timeout.Inc()
-	} else {
-		r.m.unavailable.Inc()
-	}
 	w.Header().Set("Cache-Control", "no-store")
 	if wantsHTML(req) {
 		s.writeErrorPage(w, req, e)
@@ -269,9 +276,9 @@ func (s *core) identityFor(d decision, routeName string) (identity, error) {
 func (s *proxySurface) forward(c *gin.Context, rt *route, st *forwardState, t target) {
 	ctx := context.WithValue(c.Request.Context(), forwardKey{}, st)
 	if st.withID {
-		var end context.CancelFunc
-		ctx, end = context.WithCancel(ctx)
-		defer end()
+		var end context.CancelCauseFunc
+		ctx, end = context.WithCancelCause(ctx)
+		defer end(nil)
 		r, aged := c.Request, time.Time{}
 		if !isWebSocket(r) {
 			aged = s.now()

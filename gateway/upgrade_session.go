@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 )
@@ -22,6 +23,10 @@ import (
 // routes and users decide, and a handshake they would send to no route,
 // another route or upstream, or a bypassed path is closed as well.
 
+// errSessionCut is the cause of a request's context that watchSession
+// ended: one cut before its answer is 502 (proxyError).
+var errSessionCut = errors.New("its session no longer gets it through")
+
 // upgradeRecheck is how often the session of an open WebSocket or a long
 // request is looked at.
 const upgradeRecheck = 5 * time.Second
@@ -32,13 +37,13 @@ const upgradeRecheck = 5 * time.Second
 // ReverseProxy closes the upstream's side of a switched connection when
 // the request's context ends, and the client's with it; an answer being
 // copied is cut off (the client's connection dropped), and one not yet
-// begun is a 502.
+// begun is a 502 (the context's cause is errSessionCut).
 //
 // A WebSocket's proofs must stay within the route's max_auth_age as it
 // goes on, as its contract says; any other request's are judged as they
 // were when it started (aged), so that a download or upload begun
 // within max_auth_age is not cut when the proofs grow old on the way.
-func (s *proxySurface) watchSession(ctx context.Context, end context.CancelFunc, r *http.Request, rt *route, t target, aged time.Time) {
+func (s *proxySurface) watchSession(ctx context.Context, end context.CancelCauseFunc, r *http.Request, rt *route, t target, aged time.Time) {
 	tick := time.NewTicker(upgradeRecheck)
 	defer tick.Stop()
 	for {
@@ -55,7 +60,7 @@ func (s *proxySurface) watchSession(ctx context.Context, end context.CancelFunc,
 				what = "websocket"
 			}
 			s.log.InfoContext(ctx, what+" cut: its session no longer gets it through", "route", rt.name, "error", err)
-			end()
+			end(errSessionCut)
 			return
 		}
 		select {

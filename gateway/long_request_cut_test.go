@@ -1,0 +1,126 @@
+package gateway_test
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/config"
+	"github.com/gatehouse-auth/gatehouse/gateway"
+)
+
+// TestCutBeforeItsAnswerIs502 checks docs/contract.md, "Long requests": a
+// long poll the upstream holds, or a slow upload it reads to the end
+// before answering, whose session ends is answered 502 once the gateway
+// cuts it, the upload's upstream request is broken off (the app never
+// reads a complete-looking body), and the access log says 502. Before,
+// the client got 499 and the log read "client went away": the operator
+// was told the client had hung up.
+func TestCutBeforeItsAnswerIs502(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, method string
+		body         func() io.Reader
+	}{
+		{"long poll", http.MethodGet, func() io.Reader { return nil }},
+		{"upload", http.MethodPut, slowBody},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			read := make(chan error, 1)
+			up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, err := io.Copy(io.Discard, r.Body)
+				read <- err
+				select {
+				case <-r.Context().Done():
+				case <-time.After(25 * time.Second):
+					fmt.Fprint(w, "late answer")
+				}
+			}))
+			t.Cleanup(up.Close)
+			logs := &lockedBuffer{}
+			h := newHarness(t, setup{logger: slog.New(gateway.NewLogHandler(slog.NewJSONHandler(logs, nil))), edit: withStreamRoute(up.URL)})
+			c := h.newClient(t)
+			c.signIn(streamHost, bob)
+			req := c.streamRequest(t, tc.method, h.srv.URL, "/long", tc.body())
+			go func() {
+				time.Sleep(time.Second)
+				c.api(streamHost, "logout", nil)
+			}()
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusBadGateway {
+				t.Fatalf("a long request cut by its session's end answered %s, want 502", resp.Status)
+			}
+			if tc.method == http.MethodPut {
+				if err := <-read; err == nil {
+					t.Fatal("the app read the whole of an upload cut by its session's end")
+				}
+			}
+			if line := accessLine(t, logs, "/long"); !strings.Contains(line, `"status":502`) {
+				t.Fatalf("access log line of the cut request: %s", line)
+			}
+			if out := logs.String(); strings.Contains(out, "client went away") {
+				t.Fatalf("the cut was logged as the client going away:\n%s", out)
+			}
+		})
+	}
+}
+
+// withStreamRoute adds the route "stream" on streamHost to upstream, for
+// signed-in people.
+func withStreamRoute(upstream string) func(*config.Config, string) {
+	return func(cfg *config.Config, _ string) {
+		cfg.Routes = append(cfg.Routes, config.Route{Name: "stream", Host: streamHost, PathPrefix: "/", Upstream: upstream, Policy: "password"})
+	}
+}
+
+// streamRequest is a request of path on streamHost, sent to base with c's
+// session cookie.
+func (c *client) streamRequest(t *testing.T, method, base, path string, body io.Reader) *http.Request {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, base+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = streamHost
+	req.AddCookie(&http.Cookie{Name: c.h.cfg.Session.CookieName, Value: c.cookie()})
+	return req
+}
+
+// slowBody is an upload of ten bytes every 100 ms for 30 s.
+func slowBody() io.Reader {
+	pr, pw := io.Pipe()
+	go func() {
+		for range 300 {
+			if _, err := pw.Write([]byte("0123456789")); err != nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		pw.CloseWithError(errors.New("the test is over"))
+	}()
+	return pr
+}
+
+// accessLine waits for the access log line of path and returns it.
+func accessLine(t *testing.T, logs *lockedBuffer, path string) string {
+	t.Helper()
+	out := logs.waitFor(`"path":"`+path+`"`, 2*time.Second)
+	for l := range strings.SplitSeq(out, "\n") {
+		if strings.Contains(l, `"msg":"request"`) && strings.Contains(l, `"path":"`+path+`"`) {
+			return l
+		}
+	}
+	t.Fatalf("no access log line for %s:\n%s", path, out)
+	return ""
+}
