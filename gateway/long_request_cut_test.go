@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -71,6 +72,64 @@ func TestCutBeforeItsAnswerIs502(t *testing.T) {
 			}
 			if out := logs.String(); strings.Contains(out, "client went away") {
 				t.Fatalf("the cut was logged as the client going away:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestCutStreamIsLogged checks docs/contract.md, "Long requests": an
+// answer cut off mid-stream by its session's end, over HTTP/1.1 or
+// HTTP/2, ends with an error at the client (never a complete-looking
+// answer) and has its access log line, marked incomplete. Before, a cut
+// stream (or one the client closed) had no access log line at all.
+func TestCutStreamIsLogged(t *testing.T) {
+	t.Parallel()
+	for _, h2 := range []bool{false, true} {
+		t.Run(fmt.Sprintf("h2=%t", h2), func(t *testing.T) {
+			t.Parallel()
+			up := newStreamingUpstream(t)
+			logs := &lockedBuffer{}
+			h := newHarness(t, setup{logger: slog.New(gateway.NewLogHandler(slog.NewJSONHandler(logs, nil))), edit: withStreamRoute(up.URL)})
+			c := h.newClient(t)
+			c.signIn(streamHost, bob)
+			base, cl := h.srv.URL, http.DefaultClient
+			if h2 {
+				srv := httptest.NewUnstartedServer(h.gw.Handler())
+				srv.EnableHTTP2 = true
+				srv.StartTLS()
+				t.Cleanup(srv.Close)
+				tr := srv.Client().Transport.(*http.Transport).Clone()
+				tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the test server's own certificate
+				tr.ForceAttemptHTTP2 = true
+				base, cl = srv.URL, &http.Client{Transport: tr}
+			}
+			resp, err := cl.Do(c.streamRequest(t, http.MethodGet, base, "/events", nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			if h2 != (resp.ProtoMajor == 2) {
+				t.Fatalf("answered over %s", resp.Proto)
+			}
+			go func() {
+				time.Sleep(6 * time.Second)
+				c.api(streamHost, "logout", nil)
+			}()
+			done := make(chan error, 1)
+			go func() {
+				_, err := io.Copy(io.Discard, resp.Body)
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if err == nil {
+					t.Fatal("the cut stream ended as a complete answer")
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatal("the stream still flows 14 s after its session was ended")
+			}
+			if line := accessLine(t, logs, "/events"); !strings.Contains(line, `"status":200`) || !strings.Contains(line, `"incomplete":true`) {
+				t.Fatalf("access log line of the cut stream: %s", line)
 			}
 		})
 	}

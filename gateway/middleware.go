@@ -83,6 +83,16 @@ func (s *core) accessLog(c *gin.Context) {
 	}
 	start := time.Now()
 	watchUpgrade(c) // a WebSocket is logged as 101, when it ends
+	defer func() {
+		// An answer broken off (http.ErrAbortHandler: a stream cut by
+		// its session's end or the client going away) has its line
+		// too, marked incomplete; the panic goes on for net/http to
+		// drop the connection.
+		if v := recover(); v != nil {
+			s.logRequest(c, c.Request.Context(), slog.LevelInfo, start, true)
+			panic(v)
+		}
+	}()
 	c.Next()
 	level := slog.LevelInfo
 	if c.Writer.Status() < http.StatusMultipleChoices && s.isAuthzTarget(c.FullPath()) {
@@ -93,13 +103,13 @@ func (s *core) accessLog(c *gin.Context) {
 			return // not built at all: the line's values cost a check
 		}
 	}
-	s.logRequest(c, c.Request.Context(), level, start)
+	s.logRequest(c, c.Request.Context(), level, start, false)
 }
 
 // logRequest writes the access log line of c's request, which started at
-// start, at level with ctx.
-func (s *core) logRequest(c *gin.Context, ctx context.Context, level slog.Level, start time.Time) {
-	s.log.LogAttrs(ctx, level, "request",
+// start, at level with ctx; incomplete marks an answer broken off.
+func (s *core) logRequest(c *gin.Context, ctx context.Context, level slog.Level, start time.Time, incomplete bool) {
+	attrs := [...]slog.Attr{
 		slog.String("request_id", c.Writer.Header().Get("X-Request-Id")),
 		slog.String("method", c.Request.Method),
 		slog.String("host", c.Request.Host),
@@ -107,7 +117,13 @@ func (s *core) logRequest(c *gin.Context, ctx context.Context, level slog.Level,
 		slog.Int("status", c.Writer.Status()),
 		slog.String("duration", time.Since(start).String()), // text, like every logged duration
 		slog.String("client_ip", c.ClientIP()),
-	)
+		slog.Bool("incomplete", true),
+	}
+	n := len(attrs) - 1
+	if incomplete {
+		n++
+	}
+	s.log.LogAttrs(ctx, level, "request", attrs[:n]...)
 }
 
 // checkHost refuses with 400 a request whose Host has a byte no host
