@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -182,4 +184,41 @@ func accessLine(t *testing.T, logs *lockedBuffer, path string) string {
 	}
 	t.Fatalf("no access log line for %s:\n%s", path, out)
 	return ""
+}
+
+// TestLongRequestLeavesNoWatcher: a long request's session watcher ends
+// with the request (here the client closing a stream past the first
+// look): no goroutine is left looking at a session for a request gone.
+// Not parallel, so that no other test's stream is being watched.
+func TestLongRequestLeavesNoWatcher(t *testing.T) {
+	up := newStreamingUpstream(t)
+	h := newHarness(t, setup{edit: withStreamRoute(up.URL)})
+	c := h.newClient(t)
+	c.signIn(streamHost, bob)
+	ctx, cancel := context.WithCancel(t.Context())
+	resp, err := http.DefaultClient.Do(c.streamRequest(t, http.MethodGet, h.srv.URL, "/events", nil).WithContext(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	time.Sleep(upgradeRecheckForTests + time.Second)
+	if !watching() {
+		t.Fatal("no watcher while the stream flows: this test would prove nothing")
+	}
+	cancel()
+	for deadline := time.Now().Add(3 * time.Second); watching(); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("a session watcher outlived its request by 3 s")
+		}
+	}
+}
+
+// upgradeRecheckForTests is the gateway's 5 s between looks at a long
+// request's session.
+const upgradeRecheckForTests = 5 * time.Second
+
+// watching reports whether a goroutine is in a session watcher.
+func watching() bool {
+	buf := make([]byte, 1<<20)
+	return strings.Contains(string(buf[:runtime.Stack(buf, true)]), ".watchSession(")
 }
