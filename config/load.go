@@ -56,8 +56,9 @@ func Load(path string) (*Config, error) {
 //   - secrets given as <key>_file are read from that file, trimmed of
 //     surrounding white space, and stored in the plain field; setting both
 //     is a problem;
-//   - the signing key, the TLS key and each secret file whose mode lets
-//     others read or write it is noted, for Check to warn of.
+//   - the signing key, a previous signing key holding the private key,
+//     the TLS key and each secret file whose mode lets others read or
+//     write it is noted, for Check to warn of.
 //
 // An empty document gives the defaults. Every problem found is returned at
 // once, as *Problem values joined with errors.Join; then the configuration
@@ -67,7 +68,7 @@ func Parse(name string, data []byte, lookupEnv func(string) (string, bool)) (*Co
 	if err != nil {
 		return nil, err
 	}
-	cfg.noteExposedFiles(os.Stat)
+	cfg.noteExposedFiles(os.Stat, readSecretFile)
 	return cfg, nil
 }
 

@@ -5,10 +5,12 @@ package config
 // (docs/contract.md, "check-config"). Load notes the modes; Check warns.
 
 import (
+	"fmt"
 	"io/fs"
 	"maps"
 	"runtime"
 	"slices"
+	"strings"
 )
 
 // exposedPerm are the read and write bits of other users (not the owner, not
@@ -28,15 +30,36 @@ func (c *Config) secretFiles() map[string]string {
 	return files
 }
 
+// previousKeyPrefix is the key of identity.previous_key_files' items,
+// less the index.
+const previousKeyPrefix = "identity.previous_key_files."
+
+// previousPrivateKeys lists the key and path of each previous signing key
+// file that holds a private key (read, not only stat'ed): it still signs
+// whatever its holder likes, while only the verifiers' trust in it is
+// meant to be winding down. One holding the public key alone is no
+// secret.
+func (c *Config) previousPrivateKeys(readFile func(string) (string, error)) map[string]string {
+	files := map[string]string{}
+	for i, path := range c.Identity.PreviousKeyFiles {
+		if data, err := readFile(path); err == nil && strings.Contains(data, "PRIVATE KEY") {
+			files[fmt.Sprintf("%s%d", previousKeyPrefix, i)] = path
+		}
+	}
+	return files
+}
+
 // noteExposedFiles records, for Check, the mode of each secret file that
 // others may read or write. A file stat cannot read is left to whatever
 // loads it (a missing signing key is a problem there). Windows has no
 // such bits to check.
-func (c *Config) noteExposedFiles(stat func(string) (fs.FileInfo, error)) {
+func (c *Config) noteExposedFiles(stat func(string) (fs.FileInfo, error), readFile func(string) (string, error)) {
 	if runtime.GOOS == "windows" {
 		return
 	}
-	for key, path := range c.secretFiles() {
+	files := c.secretFiles()
+	maps.Copy(files, c.previousPrivateKeys(readFile))
+	for key, path := range files {
 		if path == "" {
 			continue
 		}
@@ -62,6 +85,9 @@ func (v *validator) exposedFiles() {
 			what = "the key every assertion is signed with"
 		case "server.tls.key_file":
 			what = "the TLS private key"
+		}
+		if strings.HasPrefix(key, previousKeyPrefix) {
+			what = "a previous signing key, which still signs assertions apps accept"
 		}
 		may := "read"
 		switch {
