@@ -73,7 +73,10 @@ func (s *core) forUser(ctx context.Context, rt *route, u *auth.User) (*route, er
 // prove a second factor for rt (or because of force_two_factor), and the
 // ones that would do, strongest first.
 func (s *core) secondNeeded(ctx context.Context, sess *auth.Session, u *auth.User, rt *route) (bool, []string, error) {
-	if rt == nil {
+	if rt == nil || rt.policy == PolicyBypass || rt.policy == PolicyDeny {
+		// No target, or one that opens nothing to a session: the
+		// password alone, or what the account needs on every route
+		// (force_two_factor; docs/contract.md, "Policies").
 		rt = &route{policy: PolicyPassword}
 	}
 	rt, err := s.forUser(ctx, rt, u)
