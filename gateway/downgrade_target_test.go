@@ -38,3 +38,31 @@ func TestForceTwoFactorAsksTheCodeWhateverTheTarget(t *testing.T) {
 		}
 	}
 }
+
+// TestProofsStayWithTheirAccount: a browser that proved alice's password
+// and then signs in as bob with a code alone holds bob's text code only:
+// alice's password is no proof of bob's, so bob's two-factor route asks
+// for a password, and the browser is no longer alice's; alice's password
+// again makes it alice's, without bob's code (docs/contract.md,
+// "Policies").
+func TestProofsStayWithTheirAccount(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	c := h.newClient(t)
+	c.login(appHost, alice).wantStatus(t, http.StatusOK) // a password route: pwd only
+	c.api(smsHost, "sms/start", map[string]string{"phone": bob.phone}).wantStatus(t, http.StatusOK)
+	c.api(smsHost, "otp", map[string]string{"code": h.sms.code(t, bob.phone)}).wantStatus(t, http.StatusOK)
+	c.get(crmHost, "/").wantError(t, http.StatusUnauthorized, "step_up_required")
+	if r := c.get(appHost, "/"); r.status == http.StatusOK {
+		t.Errorf("bob's code-only session passed alice's password route")
+	}
+
+	// Then the right password of alice, in the same browser: alice's
+	// session, without bob's code.
+	c.login(appHost, alice).wantStatus(t, http.StatusOK)
+	c.get(crmHost, "/").wantError(t, http.StatusUnauthorized, "step_up_required")
+	c.get(appHost, "/").wantStatus(t, http.StatusOK)
+	if got := h.up.last(t).Header.Get(h.cfg.Identity.Headers.User); got != alice.name {
+		t.Errorf("alice's password reached the app as %q", got)
+	}
+}
