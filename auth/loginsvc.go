@@ -243,37 +243,6 @@ func (l *Login) begin(ctx context.Context, c Client, sess *Session) (*Session, e
 	return sess, nil
 }
 
-// sendBudget is which of a number's send budgets a code takes
-// (docs/contract.md, "Send quotas", "Known devices").
-type sendBudget int
-
-const (
-	anonymousSend sendBudget = iota // asked on a name or number alone
-	knownSend                       // asked from a known device of the account
-	provedSend                      // after the password, or from a signed-in session
-)
-
-// start is the OTP call that takes b.
-func (l *Login) start(b sendBudget) func(ctx context.Context, user, phone, purpose string) (*Challenge, error) {
-	switch b {
-	case provedSend:
-		return l.d.OTP.StartProved
-	case knownSend:
-		return l.d.OTP.StartKnown
-	}
-	return l.d.OTP.Start
-}
-
-// budgetFrom is the budget of a code for u's number asked by c, with no
-// proof in its session: the known-device one from a known device of the
-// account, else the anonymous one.
-func (l *Login) budgetFrom(c Client, u *User) sendBudget {
-	if l.knownDevice(c, u) != "" {
-		return knownSend
-	}
-	return anonymousSend
-}
-
 // startCode sends a code to phone for user and records it as pending in
 // sess (saved). The session is saved even when sending fails, so the
 // password proof is not lost and the person can ask again. budget says
@@ -281,6 +250,16 @@ func (l *Login) budgetFrom(c Client, u *User) sendBudget {
 // proof (the right password, a signed-in session) the proved one, which
 // anonymous triggers cannot spend (docs/contract.md, "Send quotas").
 func (l *Login) startCode(ctx context.Context, c Client, sess *Session, user, phone string, remember bool, purpose string, budget sendBudget) (*Challenge, error) {
+	if budget == provedSend && purpose == PurposeLogin {
+		// A code its factor's ban would refuse is not sent
+		// (docs/contract.md, "Regulation"); the session keeps its proofs.
+		if err := l.checkFactorBan(ctx, c, FactorSMS, user); err != nil {
+			if serr := l.d.Sessions.Save(ctx, sess); serr != nil {
+				return nil, serr
+			}
+			return nil, err
+		}
+	}
 	ch, err := l.start(budget)(ctx, user, phone, purpose)
 	if err != nil {
 		l.auditBudget(ctx, c, user, phone, err)
@@ -318,6 +297,12 @@ func (l *Login) VerifyCode(ctx context.Context, c Client, sess *Session, code st
 	if err := l.checkBan(ctx, c, subject); err != nil {
 		return Step{}, err
 	}
+	second := afterPassword(sess) // a guess at the account's second factor
+	if second {
+		if err := l.checkFactorBan(ctx, c, FactorSMS, sess.User); err != nil {
+			return Step{}, err
+		}
+	}
 	ch, err := l.d.OTP.Verify(ctx, sess.Pending.Challenge, code)
 	switch {
 	case err == nil:
@@ -327,6 +312,11 @@ func (l *Login) VerifyCode(ctx context.Context, c Client, sess *Session, code st
 		if errors.Is(err, ErrOTPInvalid) {
 			if rerr := l.recordFailure(ctx, c, subject); rerr != nil {
 				return Step{}, rerr
+			}
+			if second {
+				if rerr := l.recordFactorFailure(ctx, c, FactorSMS, sess.User); rerr != nil {
+					return Step{}, rerr
+				}
 			}
 		}
 		return Step{}, err
@@ -361,6 +351,9 @@ func (l *Login) VerifyCode(ctx context.Context, c Client, sess *Session, code st
 		return Step{}, err
 	}
 	if err := l.phoneProved(ctx, u, ch.Phone); err != nil {
+		return Step{}, err
+	}
+	if err := l.factorSucceeded(ctx, FactorSMS, u.Username); err != nil {
 		return Step{}, err
 	}
 	if err := l.signedIn(ctx, c, sess, u); err != nil {

@@ -20,6 +20,11 @@ func (l *Login) Resend(ctx context.Context, c Client, sess *Session, u *User) (S
 	if err := l.checkSendBan(ctx, c, sess.Pending, u); err != nil {
 		return Step{}, err
 	}
+	if afterPassword(sess) {
+		if err := l.checkFactorBan(ctx, c, FactorSMS, sess.User); err != nil {
+			return Step{}, err
+		}
+	}
 	if p := sess.Pending; p != nil {
 		ch, err := l.d.OTP.Resend(ctx, p.Challenge)
 		if err == nil {
@@ -193,4 +198,35 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
+}
+
+// sendBudget is which of a number's send budgets a code takes
+// (docs/contract.md, "Send quotas", "Known devices").
+type sendBudget int
+
+const (
+	anonymousSend sendBudget = iota // asked on a name or number alone
+	knownSend                       // asked from a known device of the account
+	provedSend                      // after the password, or from a signed-in session
+)
+
+// start is the OTP call that takes b.
+func (l *Login) start(b sendBudget) func(ctx context.Context, user, phone, purpose string) (*Challenge, error) {
+	switch b {
+	case provedSend:
+		return l.d.OTP.StartProved
+	case knownSend:
+		return l.d.OTP.StartKnown
+	}
+	return l.d.OTP.Start
+}
+
+// budgetFrom is the budget of a code for u's number asked by c, with no
+// proof in its session: the known-device one from a known device of the
+// account, else the anonymous one.
+func (l *Login) budgetFrom(c Client, u *User) sendBudget {
+	if l.knownDevice(c, u) != "" {
+		return knownSend
+	}
+	return anonymousSend
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // checkBan refuses a banned or locked subject (Subject) or a banned
@@ -238,44 +239,61 @@ func (l *Login) forgetFailures(ctx context.Context, subject string) error {
 	return l.d.Regulator.SignedIn(ctx, subject)
 }
 
-// checkAppBan refuses user's authenticator-app codes while they are
-// banned or locked (Regulator.CheckApp), the right one too.
-func (l *Login) checkAppBan(ctx context.Context, c Client, user string) error {
+// checkFactorBan refuses user's codes of factor (FactorApp, FactorSMS)
+// while they are banned or locked (Regulator.CheckFactor), the right one
+// too.
+func (l *Login) checkFactorBan(ctx context.Context, c Client, factor, user string) error {
 	if l.d.Regulator == nil {
 		return nil
 	}
-	err := l.d.Regulator.CheckApp(ctx, user)
+	err := l.d.Regulator.CheckFactor(ctx, factor, user)
 	var rl *RateLimitError
 	if errors.As(err, &rl) && rl.Banned {
-		l.obs.Audit(ctx, c, Event{Name: "login_failed", User: user, Attrs: []any{"reason", rl.Reason, "factor", MethodOTP}})
+		l.obs.Audit(ctx, c, Event{Name: "login_failed", User: user, Attrs: []any{"reason", rl.Reason, "factor", factorMethod(factor)}})
 	}
 	return err
 }
 
-// recordAppFailure counts a wrong app code against user's app, which
-// neither the right password nor a sign-in without the app forgets
+// recordFactorFailure counts a wrong code against user's factor, which
+// neither the right password nor a sign-in without the factor forgets
 // (docs/contract.md, "Regulation"), and audits a new ban or lock of it.
-func (l *Login) recordAppFailure(ctx context.Context, c Client, user string) error {
+func (l *Login) recordFactorFailure(ctx context.Context, c Client, factor, user string) error {
 	if l.d.Regulator == nil {
 		return nil
 	}
-	p, err := l.d.Regulator.FailApp(ctx, user)
+	p, err := l.d.Regulator.FailFactor(ctx, factor, user)
 	if p.Banned {
-		l.obs.Audit(ctx, c, Event{Name: "banned", User: user, Attrs: []any{"factor", MethodOTP}})
+		l.obs.Audit(ctx, c, Event{Name: "banned", User: user, Attrs: []any{"factor", factorMethod(factor)}})
 		l.obs.Ban()
 	}
 	if p.Locked {
-		l.obs.Audit(ctx, c, Event{Name: "banned", User: user, Attrs: []any{"reason", ReasonLocked, "factor", MethodOTP}})
+		l.obs.Audit(ctx, c, Event{Name: "banned", User: user, Attrs: []any{"reason", ReasonLocked, "factor", factorMethod(factor)}})
 		l.obs.Ban()
 	}
 	return err
 }
 
-// appSucceeded tells regulation that user's app gave its right code (or
-// a new app was set up): its wrong codes are forgotten.
-func (l *Login) appSucceeded(ctx context.Context, user string) error {
+// factorSucceeded tells regulation that user's factor gave its right
+// code (or a new app was set up): its wrong codes are forgotten.
+func (l *Login) factorSucceeded(ctx context.Context, factor, user string) error {
 	if l.d.Regulator == nil {
 		return nil
 	}
-	return l.d.Regulator.AppSucceeded(ctx, user)
+	return l.d.Regulator.FactorSucceeded(ctx, factor, user)
+}
+
+// factorMethod is the sign-in method (audit's "factor") of factor.
+func factorMethod(factor string) string {
+	if factor == FactorApp {
+		return MethodOTP
+	}
+	return MethodSMS
+}
+
+// afterPassword reports whether the code pending in sess is a sign-in
+// code of the account whose password sess proved: its wrong codes count
+// against the account's FactorSMS too (docs/contract.md, "Regulation").
+func afterPassword(sess *Session) bool {
+	p := sess.Pending
+	return p != nil && p.Purpose == PurposeLogin && p.User != "" && sess.User == p.User && sess.Has(MethodPassword, time.Time{})
 }

@@ -68,7 +68,7 @@ func (l *Login) TOTPCode(ctx context.Context, c Client, sess *Session, code stri
 	if err := l.checkBan(ctx, c, u.Username); err != nil {
 		return Step{}, err
 	}
-	if err := l.checkAppBan(ctx, c, u.Username); err != nil {
+	if err := l.checkFactorBan(ctx, c, FactorApp, u.Username); err != nil {
 		return Step{}, err
 	}
 	if code, err = l.appCodeInput(code); err != nil {
@@ -77,7 +77,7 @@ func (l *Login) TOTPCode(ctx context.Context, c Client, sess *Session, code stri
 	if err := l.checkApp(ctx, c, u.Username, "login", l.d.TOTP.Check(ctx, u.Username, code)); err != nil {
 		return Step{}, err
 	}
-	if err := l.appSucceeded(ctx, u.Username); err != nil {
+	if err := l.factorSucceeded(ctx, FactorApp, u.Username); err != nil {
 		return Step{}, err
 	}
 	l.cancelPending(ctx, sess)
@@ -108,7 +108,7 @@ func (l *Login) checkApp(ctx context.Context, c Client, user, purpose string, er
 			return rerr
 		}
 		if purpose == "login" {
-			if rerr := l.recordAppFailure(ctx, c, user); rerr != nil {
+			if rerr := l.recordFactorFailure(ctx, c, FactorApp, user); rerr != nil {
 				return rerr
 			}
 		}
@@ -286,7 +286,7 @@ func (l *Login) TOTPEnrolFinish(ctx context.Context, c Client, sess *Session, u 
 		return Step{}, err
 	}
 	// A new app starts with no wrong codes counted against it.
-	if err := l.appSucceeded(ctx, u.Username); err != nil {
+	if err := l.factorSucceeded(ctx, FactorApp, u.Username); err != nil {
 		return Step{}, err
 	}
 	l.obs.Audit(ctx, c, Event{Name: "totp_enrolled", User: u.Username})

@@ -305,7 +305,9 @@ func (r *Regulator) Lift(ctx context.Context, subject, ip string) (bool, error) 
 	var keys []string
 	if subject != "" {
 		keys = append(keys, counterKeys(r.subjectKey(subject))...)
-		keys = append(keys, counterKeys(r.appKey(subject))...)
+		for _, f := range []string{FactorApp, FactorSMS} {
+			keys = append(keys, counterKeys(r.factorKey(f, subject))...)
+		}
 	}
 	if ip != "" {
 		ik := r.ipKey(ip)

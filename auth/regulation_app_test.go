@@ -26,10 +26,10 @@ func TestAppCodesCountApart(t *testing.T) {
 	guess := func(n int) {
 		t.Helper()
 		for range n {
-			if err := r.CheckApp(ctx, "alice"); err != nil {
+			if err := r.CheckFactor(ctx, auth.FactorApp, "alice"); err != nil {
 				t.Fatalf("app codes refused before the lock: %v", err)
 			}
-			if _, err := r.FailApp(ctx, "alice"); err != nil {
+			if _, err := r.FailFactor(ctx, auth.FactorApp, "alice"); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := r.Fail(ctx, "alice", "198.51.100.7"); err != nil {
@@ -47,32 +47,32 @@ func TestAppCodesCountApart(t *testing.T) {
 	}
 	guess(4)
 	guess(4)
-	if err := r.AppSucceeded(ctx, "alice"); err != nil { // the owner's right code
+	if err := r.FactorSucceeded(ctx, auth.FactorApp, "alice"); err != nil { // the owner's right code
 		t.Fatal(err)
 	}
 	guess(4)
 	guess(4)
 	guess(3)
-	if err := r.CheckApp(ctx, "alice"); err != nil {
+	if err := r.CheckFactor(ctx, auth.FactorApp, "alice"); err != nil {
 		t.Fatalf("11 in a row: %v", err)
 	}
-	if _, err := r.FailApp(ctx, "alice"); err != nil {
+	if _, err := r.FailFactor(ctx, auth.FactorApp, "alice"); err != nil {
 		t.Fatal(err)
 	}
 	var rl *auth.RateLimitError
-	if err := r.CheckApp(ctx, "alice"); !errors.As(err, &rl) || rl.Reason != auth.ReasonLocked || rl.RetryAfter <= cfg.BanTime {
+	if err := r.CheckFactor(ctx, auth.FactorApp, "alice"); !errors.As(err, &rl) || rl.Reason != auth.ReasonLocked || rl.RetryAfter <= cfg.BanTime {
 		t.Fatalf("12 in a row: %v, want the app locked for account_lock_time", err)
 	}
 	if err := r.Check(ctx, "alice", ""); err != nil {
 		t.Fatalf("the account itself: %v, want free", err)
 	}
-	if err := r.CheckApp(ctx, "bob"); err != nil {
+	if err := r.CheckFactor(ctx, auth.FactorApp, "bob"); err != nil {
 		t.Fatalf("another account's app: %v", err)
 	}
 	if lifted, err := r.Lift(ctx, "alice", ""); err != nil || !lifted {
 		t.Fatalf("Lift = %v, %v", lifted, err)
 	}
-	if err := r.CheckApp(ctx, "alice"); err != nil {
+	if err := r.CheckFactor(ctx, auth.FactorApp, "alice"); err != nil {
 		t.Fatalf("after the unban: %v", err)
 	}
 }
