@@ -87,21 +87,40 @@ func (l *Login) PasskeyLoginStart(ctx context.Context, c Client, sess *Session, 
 const (
 	PasskeyStartsPerWindow = 60
 	PasskeyStartWindow     = 10 * time.Minute
+	// PasskeyStartsPerWindowAll bounds them over all clients: the
+	// limit per network alone let one holder of an IPv6 /48 (65,536
+	// /64s) write 3.9 million sessions and challenges per window.
+	PasskeyStartsPerWindowAll = 1000 * PasskeyStartsPerWindow
 )
 
 // ceremonyAllowed counts a passwordless start without a session against
-// the client's network, and refuses it past PasskeyStartsPerWindow (429,
-// Retry-After): each one writes a session and a challenge to the store.
+// the client's network, then against every client's, and refuses it past
+// PasskeyStartsPerWindow, or PasskeyStartsPerWindowAll (429,
+// Retry-After): each one writes a session and a challenge to the store
+// (docs/contract.md, "HTTP endpoints"). A start the client's own limit
+// refuses takes nothing of the one over all clients, so that one network
+// cannot spend it alone.
 func (l *Login) ceremonyAllowed(ctx context.Context, c Client) error {
-	if l.d.Limits == nil || c.IP == "" {
+	if l.d.Limits == nil {
 		return nil
 	}
-	key := "passkey:ip:" + l.d.OTP.names.name("net", clientNet(c.IP))
+	if c.IP != "" {
+		key := "passkey:ip:" + l.d.OTP.names.name("net", clientNet(c.IP))
+		if err := l.ceremonyLimit(ctx, key, PasskeyStartsPerWindow); err != nil {
+			return err
+		}
+	}
+	return l.ceremonyLimit(ctx, "passkey:all", PasskeyStartsPerWindowAll)
+}
+
+// ceremonyLimit counts one start under key and refuses it past limit in
+// PasskeyStartWindow.
+func (l *Login) ceremonyLimit(ctx context.Context, key string, limit int64) error {
 	n, err := l.d.Limits.Incr(ctx, key, PasskeyStartWindow)
 	if err != nil {
 		return fmt.Errorf("passkey start limit: %w", err)
 	}
-	if n > PasskeyStartsPerWindow {
+	if n > limit {
 		ttl, err := l.d.Limits.TTL(ctx, key)
 		if err != nil {
 			ttl = PasskeyStartWindow

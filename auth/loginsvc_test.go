@@ -96,7 +96,7 @@ const (
 	lwPhone    = "+12015550100"
 )
 
-func newLoginWorld(t *testing.T) *loginWorld {
+func newLoginWorld(t *testing.T, edits ...func(*auth.LoginDeps)) *loginWorld {
 	t.Helper()
 	clock := storetest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	store := &recordingStore{Store: memstore.New(clock)}
@@ -125,14 +125,18 @@ func newLoginWorld(t *testing.T) *loginWorld {
 	}
 	w.sessions = auth.NewSessions(store, auth.SessionConfig{IdleTimeout: time.Hour, AbsoluteTimeout: 12 * time.Hour, RememberMe: 24 * time.Hour}, clock, nil)
 	w.devices = auth.NewKnownDevices([]byte("known-device-key-0123456789abcd!"), 30*24*time.Hour, clock)
-	w.login = auth.NewLogin(auth.LoginDeps{
+	deps := auth.LoginDeps{
 		Users: w.users, Authn: auth.NewAuthenticator(w.users, cheapHasher, nil), Sessions: w.sessions, OTP: otp,
 		Regulator: auth.NewRegulator(store, []byte("fedcba9876543210fedcba9876543210"), auth.RegulationConfig{MaxFailures: 5, FindTime: time.Minute, BanTime: 5 * time.Minute}),
 		Registry:  w.users, Hasher: cheapHasher, KV: store,
 		Policy: auth.PasswordPolicy{MinLength: 8, MaxLength: 128}, Signup: true, Region: "US",
 		Observer: w.events, Clock: clock, TOTP: w.totp, Passkeys: w.passkeys, Devices: w.devices,
 		Recovery: auth.NewRecovery(store, []byte("recovery-names-key-0123456789ab!"), clock),
-	})
+	}
+	for _, edit := range edits {
+		edit(&deps)
+	}
+	w.login = auth.NewLogin(deps)
 	return w
 }
 
