@@ -72,3 +72,33 @@ func (r *recordingStore) sessionWrites() int {
 	}
 	return n
 }
+
+// TestSessionHoldingNothingLivesAsLongAsItsCeremony: a passwordless
+// start without a session writes a session that holds nothing but the
+// ceremony's binding; it was kept the idle timeout (30 minutes by
+// default) though its ceremony ends in 5, six times the memory per
+// start. It lives PasskeyCeremonyTTL; a sign-in made in it lives as any.
+func TestSessionHoldingNothingLivesAsLongAsItsCeremony(t *testing.T) {
+	t.Parallel()
+	w := newLoginWorld(t)
+	ctx := context.Background()
+	st, _, err := w.login.PasskeyLoginStart(ctx, client, nil, true, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ttl, err := w.store.TTL(ctx, auth.SessionHandle(st.Session.ID))
+	if err != nil || ttl > auth.PasskeyCeremonyTTL {
+		t.Fatalf("the ceremony's session is kept %v (%v), want at most %v", ttl, err, auth.PasskeyCeremonyTTL)
+	}
+	if _, err := w.sessions.Load(ctx, st.Session.ID); err != nil {
+		t.Fatalf("the ceremony's session: %v", err)
+	}
+	in, err := w.login.Password(ctx, client, st.Session, auth.PasswordIn{Login: "alice", Password: lwPassword, NeedsCode: neverCode})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ttl, err = w.store.TTL(ctx, auth.SessionHandle(in.Session.ID))
+	if err != nil || ttl != w.sessions.Config().IdleTimeout {
+		t.Fatalf("a sign-in in it is kept %v (%v), want the idle timeout %v", ttl, err, w.sessions.Config().IdleTimeout)
+	}
+}

@@ -9,11 +9,16 @@ import "time"
 
 // ttl is how long s's key should live from now: what is left of its
 // absolute lifetime, at most the idle timeout for a session not
-// remembered, at least a second.
+// remembered, at most PasskeyCeremonyTTL for one that holds nothing (made
+// before any proof to bind a passkey ceremony to, which ends by then:
+// docs/contract.md, "Passkeys"), at least a second.
 func (m *Sessions) ttl(s *Session, now time.Time) time.Duration {
 	left := time.Unix(s.Expires, 0).Sub(now)
 	if !s.Remember && m.cfg.IdleTimeout > 0 && m.cfg.IdleTimeout < left {
 		left = m.cfg.IdleTimeout
+	}
+	if s.User == "" && len(s.Proofs) == 0 && s.Pending == nil && s.Change == nil {
+		left = min(left, PasskeyCeremonyTTL)
 	}
 	if left < time.Second {
 		left = time.Second
