@@ -14,7 +14,7 @@ import (
 // audit writes an audit event of c's request (docs/contract.md, "Logs
 // and audit"): user, masked phone and client IP, never a secret.
 func (s *core) audit(c *gin.Context, event, user, phone string, kv ...any) {
-	s.auditEvent(c.Request.Context(), c.ClientIP(), auth.Event{Name: event, User: user, Phone: phone, Attrs: kv})
+	s.auditEvent(c.Request.Context(), s.clientIP(c), auth.Event{Name: event, User: user, Phone: phone, Attrs: kv})
 }
 
 // auditWritten audits an administrator's change of an account once it is
@@ -22,7 +22,7 @@ func (s *core) audit(c *gin.Context, event, user, phone string, kv ...any) {
 // met: err, when one failed, is the record's reason (docs/contract.md,
 // "Audit trail": a change is on the trail once it is written).
 func (s *core) auditWritten(c *gin.Context, event, user, phone string, err error, kv ...any) {
-	s.auditEvent(c.Request.Context(), c.ClientIP(), auth.Event{Name: event, User: user, Phone: phone, Attrs: kv, Err: err})
+	s.auditEvent(c.Request.Context(), s.clientIP(c), auth.Event{Name: event, User: user, Phone: phone, Attrs: kv, Err: err})
 }
 
 // auditEvent logs e for a client at ip, keeps it and counts it; an event

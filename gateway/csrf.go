@@ -90,7 +90,7 @@ func (s *core) checkCSRF(c *gin.Context) {
 
 // csrfFail refuses a form post, logging why (never the token).
 func (s *core) csrfFail(c *gin.Context, why string, err error) {
-	s.log.InfoContext(c.Request.Context(), "form refused: csrf check failed", "path", c.Request.URL.Path, "ip", c.ClientIP(), "why", why)
+	s.log.InfoContext(c.Request.Context(), "form refused: csrf check failed", "path", c.Request.URL.Path, "ip", s.clientIP(c), "why", why)
 	s.fail(c, err)
 }
 

@@ -80,7 +80,7 @@ func (s *core) appName(rt *route) string {
 
 // client is who a request comes from, for the login service.
 func (s *core) client(c *gin.Context) auth.Client {
-	return auth.Client{IP: c.ClientIP(), UserAgent: c.Request.UserAgent(), Devices: s.deviceOf(c)}
+	return auth.Client{IP: s.clientIP(c), UserAgent: c.Request.UserAgent(), Devices: s.deviceOf(c)}
 }
 
 // passwordLogin is the password step for the request's session (a new one

@@ -116,7 +116,7 @@ func (s *core) logRequest(c *gin.Context, ctx context.Context, level slog.Level,
 		slog.String("path", c.Request.URL.Path),
 		slog.Int("status", c.Writer.Status()),
 		slog.String("duration", time.Since(start).String()), // text, like every logged duration
-		slog.String("client_ip", c.ClientIP()),
+		slog.String("client_ip", s.clientIP(c)),
 		slog.Bool("incomplete", true),
 	}
 	n := len(attrs) - 1

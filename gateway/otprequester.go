@@ -13,7 +13,7 @@ import (
 // so a forged Host header can never bind a code to another site.
 func (s *core) otpRequester(c *gin.Context) {
 	c.Request = c.Request.WithContext(auth.WithRequester(c.Request.Context(), auth.Requester{
-		IP:   c.ClientIP(),
+		IP:   s.clientIP(c),
 		Host: s.codeHost(c.Request.Host),
 	}))
 	c.Next()

@@ -253,7 +253,7 @@ func (s *proxySurface) proxy(c *gin.Context) error {
 		return err
 	}
 	st := &forwardState{path: rp.path, identity: ok.id, withID: ok.withID}
-	st.realIP[0] = c.ClientIP()
+	st.realIP[0] = s.clientIP(c)
 	s.forward(c, ok.route, st, t)
 	return nil
 }
