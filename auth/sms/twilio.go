@@ -152,7 +152,14 @@ func (t *twilioTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		t.body = b
 		t.mu.Unlock()
 		resp.Body = io.NopCloser(bytes.NewReader(b))
+		return resp, nil
 	}
+	// twilio-go decodes an error answer itself: no more of it than of
+	// any other answer (docs/contract.md, "SMS delivery").
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.LimitReader(resp.Body, maxResponse), resp.Body}
 	return resp, nil
 }
 

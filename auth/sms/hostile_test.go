@@ -1,0 +1,116 @@
+package sms_test
+
+// Tests of answers a broken or hostile provider (or a proxy in front of
+// it) may give: huge bodies, redirects, absurd Retry-After values, and
+// references that are not a provider's ids.
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/auth/sms"
+)
+
+// hugeBody is the size of the error bodies of TestProviderErrorBodiesAreBounded:
+// far beyond what a provider call may read.
+const hugeBody = 32 << 20
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// hugeAnswer is a transport that answers every request with status and a
+// JSON object holding one string of hugeBody bytes, counting what the
+// client read of it.
+type hugeAnswer struct {
+	status int
+	read   *atomic.Int64
+}
+
+func (h hugeAnswer) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		_, _ = io.Copy(io.Discard, r.Body)
+		_ = r.Body.Close()
+	}
+	body := io.MultiReader(strings.NewReader(`{"code":20500,"errorCode":50000,"message":"`),
+		io.LimitReader(repeatReader('a'), hugeBody), strings.NewReader(`"}`))
+	return &http.Response{
+		StatusCode: h.status, Status: http.StatusText(h.status), Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header:  http.Header{"Content-Type": {"application/json"}},
+		Body:    io.NopCloser(countingReader{body, h.read}),
+		Request: r, ContentLength: -1,
+	}, nil
+}
+
+// repeatReader is an endless stream of one byte.
+type repeatReader byte
+
+func (b repeatReader) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(b)
+	}
+	return len(p), nil
+}
+
+// TestProviderErrorBodiesAreBounded: a provider (or a proxy) answering an
+// error with an endless body must not make Gatehouse read it all: a call
+// reads at most about 1 MiB of any answer (docs/contract.md, "SMS
+// delivery"). Twilio's error answers went whole to twilio-go's decoder.
+func TestProviderErrorBodiesAreBounded(t *testing.T) {
+	ctx := context.Background()
+	const limit = 2 << 20
+	for _, status := range []int{http.StatusInternalServerError, http.StatusOK} {
+		calls := map[string]func(rt http.RoundTripper) error{
+			"twilio_messaging send": func(rt http.RoundTripper) error {
+				p, _ := sms.NewTwilioMessaging(sms.TwilioConfig{AccountSID: "AC0123456789abcdef0123456789abcdef", AuthToken: "0123456789abcdef0123456789abcdef", From: "+12015550199", Transport: rt})
+				return p.Send(ctx, auth.Message{To: alicePhone, Code: "123456", Body: "code 123456"})
+			},
+			"twilio_verify check": func(rt http.RoundTripper) error {
+				p, _ := sms.NewTwilioVerify(sms.TwilioConfig{AccountSID: "AC0123456789abcdef0123456789abcdef", AuthToken: "0123456789abcdef0123456789abcdef", VerifyServiceSID: "VA0123456789abcdef0123456789abcdef", Transport: rt})
+				ok, err := p.CheckCode(ctx, "VE0123456789abcdef0123456789abcdef", alicePhone, "123456")
+				if ok {
+					t.Error("a huge answer approved a code")
+				}
+				return err
+			},
+			"sinch check": func(rt http.RoundTripper) error {
+				p, _ := sms.NewSinch(sms.SinchConfig{KeyID: "key", KeySecret: "c2VjcmV0", Transport: rt})
+				ok, err := p.CheckCode(ctx, "0123456789", alicePhone, "1234")
+				if ok {
+					t.Error("a huge answer approved a code")
+				}
+				return err
+			},
+			"webhook send": func(rt http.RoundTripper) error {
+				p, _ := sms.NewWebhook(sms.WebhookConfig{URL: "http://hook.invalid/sms", Secret: "s", Transport: rt})
+				return p.Send(ctx, auth.Message{To: alicePhone, Code: "123456", Body: "code 123456"})
+			},
+		}
+		for name, call := range calls {
+			t.Run(http.StatusText(status)+"/"+name, func(t *testing.T) {
+				var read atomic.Int64
+				err := call(hugeAnswer{status: status, read: &read})
+				if status != http.StatusOK && !errors.Is(err, auth.ErrSMSFailed) {
+					t.Errorf("err = %v, want ErrSMSFailed", err)
+				}
+				if n := read.Load(); n > limit {
+					t.Fatalf("read %d bytes of the answer, want at most %d", n, limit)
+				}
+			})
+		}
+	}
+}
