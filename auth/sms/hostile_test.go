@@ -114,3 +114,46 @@ func TestProviderErrorBodiesAreBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestTwilioRedirectIsNoAnswer: a Twilio call answered with a redirect
+// (a captive proxy, a moved base_url) is a failure, whatever its body
+// says: twilio-go takes a 3xx as success and decoded its body, so a
+// redirect saying "approved" approved the code and one with any JSON body
+// counted as a message sent. Nothing is sent where it points.
+func TestTwilioRedirectIsNoAnswer(t *testing.T) {
+	ctx := context.Background()
+	var followed atomic.Int64
+	elsewhere := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { followed.Add(1) }))
+	redirect := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", elsewhere+r.URL.Path)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusFound)
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/Messages.json"):
+			w.Write([]byte(`{"sid":"SM0123456789abcdef0123456789abcdef","status":"queued"}`))
+		case strings.HasSuffix(r.URL.Path, "/VerificationCheck"):
+			w.Write([]byte(`{"sid":"VE0123456789abcdef0123456789abcdef","status":"approved","valid":true}`))
+		default:
+			w.Write([]byte(`{"sid":"VE0123456789abcdef0123456789abcdef","status":"pending"}`))
+		}
+	}))
+	cfg := sms.TwilioConfig{AccountSID: "AC0123456789abcdef0123456789abcdef", AuthToken: "0123456789abcdef0123456789abcdef",
+		From: "+12015550199", VerifyServiceSID: "VA0123456789abcdef0123456789abcdef", BaseURL: redirect}
+	m, _ := sms.NewTwilioMessaging(cfg)
+	err := m.Send(ctx, auth.Message{To: alicePhone, Code: "123456", Body: "code 123456"})
+	wantKind(t, err, auth.ErrSMSFailed, cfg.AuthToken)
+	if errors.Is(err, auth.ErrDeliveryUncertain) {
+		t.Errorf("a redirect (a refusal, as Sinch's and the webhook's) kept its quota: %v", err)
+	}
+	v, _ := sms.NewTwilioVerify(cfg)
+	_, err = v.StartVerification(ctx, auth.Message{To: alicePhone})
+	wantKind(t, err, auth.ErrSMSFailed, cfg.AuthToken)
+	ok, err := v.CheckCode(ctx, "VE0123456789abcdef0123456789abcdef", alicePhone, "123456")
+	if ok {
+		t.Fatal("a redirect approved the code")
+	}
+	wantKind(t, err, auth.ErrSMSFailed, cfg.AuthToken)
+	if n := followed.Load(); n != 0 {
+		t.Fatalf("%d requests followed the redirect", n)
+	}
+}

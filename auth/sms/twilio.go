@@ -105,6 +105,10 @@ func (c *twilioConn) handler(ctx context.Context) (*twclient.RequestHandler, *tw
 	return &twclient.RequestHandler{Client: cl}, rt
 }
 
+// errRedirect is a Twilio call answered with a redirect, which is not
+// followed.
+var errRedirect = errors.New("answered with a redirect, not followed")
+
 // twilioTransport binds twilio-go's requests to a context, points them at
 // the configured origin, and remembers the last status code and the body
 // of the last 2xx answer.
@@ -142,6 +146,12 @@ func (t *twilioTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	t.status.Store(int32(resp.StatusCode)) //nolint:gosec // an HTTP status: three digits
 	secs, _ := strconv.ParseInt(resp.Header.Get("Retry-After"), 10, 64)
 	t.retryAfter.Store(max(secs, 0))
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		// twilio-go decodes a 3xx answer as a success: it is a failure,
+		// whatever its body says (docs/contract.md, "SMS delivery").
+		_ = resp.Body.Close()
+		return nil, errRedirect
+	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		b, rerr := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 		_ = resp.Body.Close() // fully read: a close error changes nothing
