@@ -15,6 +15,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/auth/sms"
+	"github.com/gatehouse-auth/gatehouse/internal/fakesms"
 )
 
 // hugeBody is the size of the error bodies of TestProviderErrorBodiesAreBounded:
@@ -155,5 +156,42 @@ func TestTwilioRedirectIsNoAnswer(t *testing.T) {
 	wantKind(t, err, auth.ErrSMSFailed, cfg.AuthToken)
 	if n := followed.Load(); n != 0 {
 		t.Fatalf("%d requests followed the redirect", n)
+	}
+}
+
+// TestProviderRetryAfterIsBounded: a provider's Retry-After stops sends
+// for at most sms.MaxRetryAfter. Twilio's 20429 stops every send of the
+// gateway (the provider back-off) for as long as it says: a broken or
+// hostile answer of ten years stopped them for ten years, and past
+// 292 years the wait wrapped around.
+func TestProviderRetryAfterIsBounded(t *testing.T) {
+	ctx := context.Background()
+	for _, secs := range []string{"315360000", "99999999999"} {
+		t.Run("twilio "+secs, func(t *testing.T) {
+			f := newFakeTwilio(t)
+			p, _ := sms.NewTwilioMessaging(twilioConfig(f))
+			f.FailNext(fakesms.Failure{Status: 429, Code: 20429, Header: http.Header{"Retry-After": {secs}}})
+			wantRetry(t, p.Send(ctx, auth.Message{To: alicePhone, Code: "123456", Body: "code 123456"}))
+		})
+		t.Run("sinch "+secs, func(t *testing.T) {
+			f, cfg := newFakeSinch(t, nil)
+			p, _ := sms.NewSinch(cfg)
+			f.FailNext(fakesms.Failure{Status: 429, Code: 42901, Header: http.Header{"Retry-After": {secs}}})
+			_, err := p.StartVerification(ctx, auth.Message{To: alicePhone})
+			wantRetry(t, err)
+		})
+	}
+}
+
+// wantRetry asserts that err is a RateLimitError asking for a wait of
+// more than nothing and at most sms.MaxRetryAfter.
+func wantRetry(t *testing.T, err error) {
+	t.Helper()
+	var rl *auth.RateLimitError
+	if !errors.As(err, &rl) {
+		t.Fatalf("err = %v, want a RateLimitError", err)
+	}
+	if rl.RetryAfter <= 0 || rl.RetryAfter > sms.MaxRetryAfter {
+		t.Fatalf("RetryAfter = %v, want (0, %v]", rl.RetryAfter, sms.MaxRetryAfter)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -16,6 +17,11 @@ import (
 // DefaultTimeout bounds a provider call when a configuration gives none
 // (sms.timeout's default).
 const DefaultTimeout = 10 * time.Second
+
+// MaxRetryAfter bounds how long a provider's Retry-After may stop sends
+// (docs/contract.md, "SMS delivery"): a longer one, or one past what a
+// time.Duration holds, is taken as MaxRetryAfter.
+const MaxRetryAfter = 15 * time.Minute
 
 // maxResponse bounds what is read of a provider's answer.
 const maxResponse = 1 << 20
@@ -67,6 +73,19 @@ func parseBase(name, raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("sms: %s must be an absolute http:// or https:// URL without query or credentials", name)
 	}
 	return u, nil
+}
+
+// retryAfter returns the Retry-After of h, in seconds, at most
+// MaxRetryAfter; def when it is absent or not a positive number.
+func retryAfter(h http.Header, def time.Duration) time.Duration {
+	n, err := strconv.ParseInt(strings.TrimSpace(h.Get("Retry-After")), 10, 64)
+	switch {
+	case err != nil || n <= 0:
+		return def
+	case n >= int64(MaxRetryAfter/time.Second):
+		return MaxRetryAfter
+	}
+	return time.Duration(n) * time.Second
 }
 
 // readBody reads at most maxResponse bytes of a response and closes it.

@@ -248,11 +248,7 @@ func sinchError(op string, resp *http.Response, data []byte) *Error {
 	case e.Code == 42901 || (resp.StatusCode == http.StatusTooManyRequests && e.Code != 42900):
 		// Too many verifications of this number too quickly (42900 is
 		// the account's own request rate: a provider failure).
-		wait := sinchRetry
-		if n, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && n > 0 {
-			wait = time.Duration(n) * time.Second
-		}
-		e.kind = &auth.RateLimitError{RetryAfter: wait, Reason: "provider_send_limit"}
+		e.kind = &auth.RateLimitError{RetryAfter: retryAfter(resp.Header, sinchRetry), Reason: "provider_send_limit"}
 	case op == "check" && (e.Code == 40400 || resp.StatusCode == http.StatusNotFound):
 		e.kind = auth.ErrOTPExpired
 	}

@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -117,7 +116,8 @@ type twilioTransport struct {
 	base   *url.URL
 	next   http.RoundTripper
 	status atomic.Int32
-	// retryAfter is the last answer's Retry-After, in seconds (0: none).
+	// retryAfter is the last answer's Retry-After, a time.Duration (0:
+	// none).
 	retryAfter atomic.Int64
 	// wrote is set once a request reached the wire whole.
 	wrote atomic.Bool
@@ -144,8 +144,7 @@ func (t *twilioTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	t.status.Store(int32(resp.StatusCode)) //nolint:gosec // an HTTP status: three digits
-	secs, _ := strconv.ParseInt(resp.Header.Get("Retry-After"), 10, 64)
-	t.retryAfter.Store(max(secs, 0))
+	t.retryAfter.Store(int64(retryAfter(resp.Header, 0)))
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		// twilio-go decodes a 3xx answer as a success: it is a failure,
 		// whatever its body says (docs/contract.md, "SMS delivery").

@@ -53,7 +53,7 @@ func twilioError(op string, err error, rt *twilioTransport) *Error {
 	case 21610: // the recipient replied STOP
 		e.kind = auth.ErrOptedOut
 	case 20429: // too many requests: Twilio says when to come back
-		wait := time.Duration(rt.retryAfter.Load()) * time.Second
+		wait := time.Duration(rt.retryAfter.Load())
 		if wait <= 0 {
 			wait = time.Minute
 		}
