@@ -195,3 +195,37 @@ func wantRetry(t *testing.T, err error) {
 		t.Fatalf("RetryAfter = %v, want (0, %v]", rl.RetryAfter, sms.MaxRetryAfter)
 	}
 }
+
+// TestTwilioVerificationRefStaysInItsPath: the verification SID Twilio
+// answers goes into the path of the cancel call, where twilio-go puts it
+// unescaped; one that is not letters and digits (a broken answer, a
+// proxy's) is refused when it comes back, and never sent.
+func TestTwilioVerificationRefStaysInItsPath(t *testing.T) {
+	ctx := context.Background()
+	const service = "VA0123456789abcdef0123456789abcdef"
+	const evil = "VE1/../../../2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages.json?x="
+	var strays atomic.Int64
+	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.RawQuery != "" || !strings.HasPrefix(r.URL.Path, "/v2/Services/"+service+"/Verifications") || strings.Contains(r.URL.Path, "..") {
+			strays.Add(1)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		w.Write([]byte(`{"sid":"` + evil + `","status":"pending"}`))
+	}))
+	v, _ := sms.NewTwilioVerify(sms.TwilioConfig{AccountSID: "AC0123456789abcdef0123456789abcdef", AuthToken: "0123456789abcdef0123456789abcdef", VerifyServiceSID: service, BaseURL: srv})
+	ref, err := v.StartVerification(ctx, auth.Message{To: alicePhone})
+	if err == nil {
+		t.Fatalf("StartVerification took the reference %q", ref)
+	}
+	wantKind(t, err, auth.ErrSMSFailed)
+	if !errors.Is(err, auth.ErrDeliveryUncertain) {
+		t.Errorf("err = %v: the verification may have started, its quota must stay spent", err)
+	}
+	if err := v.CancelVerification(ctx, evil); err == nil {
+		t.Error("CancelVerification of a malformed reference succeeded")
+	}
+	if n := strays.Load(); n != 0 {
+		t.Fatalf("%d requests went outside the verification's path", n)
+	}
+}

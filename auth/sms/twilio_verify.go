@@ -58,8 +58,10 @@ func (t *TwilioVerify) StartVerification(ctx context.Context, msg auth.Message) 
 		sid := str(ans, "sid")
 		v = &twverify.VerifyV2Verification{Sid: &sid}
 	}
-	if v.Sid == nil || *v.Sid == "" {
-		return "", &Error{Provider: "twilio", Op: "send", Status: int(rt.status.Load()), Detail: "verification without sid", kind: auth.ErrSMSFailed, maybeSent: true}
+	// The SID goes into the cancel call's path, which twilio-go does not
+	// escape: only letters and digits (docs/contract.md, "SMS delivery").
+	if v.Sid == nil || !twilioToken.MatchString(*v.Sid) {
+		return "", &Error{Provider: "twilio", Op: "send", Status: int(rt.status.Load()), Detail: "verification without a valid sid", kind: auth.ErrSMSFailed, maybeSent: true}
 	}
 	return *v.Sid, nil
 }
@@ -108,6 +110,9 @@ func (t *TwilioVerify) CheckCode(ctx context.Context, ref, to, code string) (boo
 // CancelVerification sets the verification ref to canceled, so the next
 // verification for its number starts afresh. One already gone is fine.
 func (t *TwilioVerify) CancelVerification(ctx context.Context, ref string) error {
+	if !twilioToken.MatchString(ref) {
+		return &Error{Provider: "twilio", Op: "cancel", Detail: "malformed verification sid", kind: auth.ErrSMSFailed}
+	}
 	ctx, cancel, err := callContext(ctx, t.conn.timeout)
 	if err != nil {
 		return &Error{Provider: "twilio", Op: "cancel", kind: auth.ErrSMSFailed, cause: err}
