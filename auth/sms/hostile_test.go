@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/auth/sms"
@@ -227,5 +228,53 @@ func TestTwilioVerificationRefStaysInItsPath(t *testing.T) {
 	}
 	if n := strays.Load(); n != 0 {
 		t.Fatalf("%d requests went outside the verification's path", n)
+	}
+}
+
+// TestSlowAnswersEndAtTheTimeout: a provider that sends its answer's
+// headers at once and then its body a byte at a time (slow loris) holds a
+// call no longer than sms.timeout, and approves nothing. (A webhook's
+// answer is its 2xx status, whatever follows.)
+func TestSlowAnswersEndAtTheTimeout(t *testing.T) {
+	ctx := context.Background()
+	drip := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		for _, b := range []byte(`{"id":"0123456789","sid":"VE0123456789abcdef0123456789abcdef","status":"approved","valid":true}`) {
+			w.Write([]byte{b})
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}))
+	tw := sms.TwilioConfig{AccountSID: "AC0123456789abcdef0123456789abcdef", AuthToken: "0123456789abcdef0123456789abcdef",
+		From: "+12015550199", VerifyServiceSID: "VA0123456789abcdef0123456789abcdef", BaseURL: drip, Timeout: shortTimeout}
+	m, _ := sms.NewTwilioMessaging(tw)
+	v, _ := sms.NewTwilioVerify(tw)
+	s, _ := sms.NewSinch(sms.SinchConfig{KeyID: "key", KeySecret: "c2VjcmV0", BaseURL: drip, Timeout: shortTimeout})
+	w, _ := sms.NewWebhook(sms.WebhookConfig{URL: drip + "/sms", Secret: "s", Timeout: shortTimeout})
+	msg := auth.Message{To: alicePhone, Code: "123456", Body: "code 123456"}
+	calls := map[string]func() (bool, error){
+		"twilio_messaging send": func() (bool, error) { return false, m.Send(ctx, msg) },
+		"twilio_verify check": func() (bool, error) {
+			return v.CheckCode(ctx, "VE0123456789abcdef0123456789abcdef", alicePhone, "123456")
+		},
+		"sinch check":  func() (bool, error) { return s.CheckCode(ctx, "0123456789", alicePhone, "1234") },
+		"webhook send": func() (bool, error) { return false, w.Send(ctx, msg) },
+	}
+	for name, call := range calls {
+		t.Run(name, func(t *testing.T) {
+			start := time.Now()
+			ok, err := call()
+			if took := time.Since(start); took > shortTimeout+time.Second {
+				t.Fatalf("took %s with a timeout of %s", took, shortTimeout)
+			}
+			if ok || (err == nil && name != "webhook send") {
+				t.Fatalf("a cut answer counted: %v, %v", ok, err)
+			}
+		})
 	}
 }

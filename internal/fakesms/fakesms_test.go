@@ -1,6 +1,7 @@
 package fakesms_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse-auth/gatehouse/auth/sms"
 	"github.com/gatehouse-auth/gatehouse/internal/fakesms"
 )
 
@@ -120,5 +122,54 @@ func TestSinchAnswersLikeSinch(t *testing.T) {
 	f.FailAll(nil)
 	if status, _ = call(t, http.MethodPost, start, f.KeyID, f.KeySecret, "application/json", body); status != 200 {
 		t.Fatalf("after FailAll(nil): %d", status)
+	}
+}
+
+// TestFakesRefuseMalformedRequests: the fakes refuse what the real APIs
+// refuse, so that a provider sending a wrong request fails its tests: a
+// Twilio call that is not a form, a Sinch signed request whose
+// signature, timestamp, body or content type is not what was signed.
+func TestFakesRefuseMalformedRequests(t *testing.T) {
+	tw := fakesms.NewTwilio(t, fakesms.TwilioOptions{})
+	msgs := tw.URL + "/2010-04-01/Accounts/" + tw.AccountSID + "/Messages.json"
+	if status, _ := call(t, http.MethodPost, msgs, tw.AccountSID, tw.AuthToken, "application/json", `{"To":"+12015550100","From":"+12015550199","Body":"hi"}`); status != 400 || len(tw.Messages()) != 0 {
+		t.Fatalf("Twilio took JSON: %d, %d messages", status, len(tw.Messages()))
+	}
+
+	now := time.Now()
+	f := fakesms.NewSinch(t, fakesms.SinchOptions{Now: func() time.Time { return now }})
+	const path = "/verification/v1/verifications"
+	body := `{"identity":{"type":"number","endpoint":"+12015550100"},"method":"sms"}`
+	secret, _ := base64.StdEncoding.DecodeString(f.KeySecret)
+	signed := func(key []byte, at time.Time, signedBody, sentBody, ctype string) int {
+		ts := at.UTC().Format("2006-01-02T15:04:05Z")
+		req, _ := http.NewRequest(http.MethodPost, f.URL+path, strings.NewReader(sentBody))
+		req.Header.Set("Content-Type", ctype)
+		req.Header.Set("X-Timestamp", ts)
+		req.Header.Set("Authorization", "Application "+f.KeyID+":"+sms.SinchSignature(key, http.MethodPost, []byte(signedBody), ctype, ts, path))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	tests := []struct {
+		name         string
+		status, want int
+	}{
+		{"signed right", signed(secret, now, body, body, "application/json"), 200},
+		{"wrong secret", signed([]byte("not the secret"), now, body, body, "application/json"), 401},
+		{"twenty minutes old", signed(secret, now.Add(-20*time.Minute), body, body, "application/json"), 401},
+		{"body changed", signed(secret, now, body, strings.Replace(body, "0100", "0101", 1), "application/json"), 401},
+		{"not JSON", signed(secret, now, body, body, "text/plain"), 400},
+	}
+	for _, tt := range tests {
+		if tt.status != tt.want {
+			t.Errorf("%s: Sinch answered %d, want %d", tt.name, tt.status, tt.want)
+		}
+	}
+	if n := len(f.Verifications()); n != 1 {
+		t.Fatalf("%d verifications started, want only the rightly signed one", n)
 	}
 }
