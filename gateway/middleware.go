@@ -65,6 +65,15 @@ type requestIDContext struct {
 	id [1]string
 }
 
+// requestIDValue is the X-Request-Id header value of the request ctx
+// belongs to, shared and of capacity one (an Add allocates anew), or nil.
+func requestIDValue(ctx context.Context) []string {
+	if c, ok := ctx.Value(requestIDKey).(*requestIDContext); ok {
+		return c.id[:]
+	}
+	return nil
+}
+
 // Value returns the requestIDContext itself for requestIDKey, and asks
 // the parent for any other key.
 func (c *requestIDContext) Value(key any) any {
@@ -110,7 +119,7 @@ func (s *core) accessLog(c *gin.Context) {
 // start, at level with ctx; incomplete marks an answer broken off.
 func (s *core) logRequest(c *gin.Context, ctx context.Context, level slog.Level, start time.Time, incomplete bool) {
 	attrs := [...]slog.Attr{
-		slog.String("request_id", c.Writer.Header().Get("X-Request-Id")),
+		slog.String("request_id", RequestID(ctx)),
 		slog.String("method", c.Request.Method),
 		slog.String("host", c.Request.Host),
 		slog.String("path", c.Request.URL.Path),

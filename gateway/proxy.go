@@ -54,6 +54,7 @@ func (s *proxySurface) newProxy(r *route, t http.RoundTripper) *httputil.Reverse
 		BufferPool: proxyBuffers,
 	}
 	p.ModifyResponse = func(res *http.Response) error {
+		res.Header[hdrRequestID] = requestIDValue(res.Request.Context())
 		s.dropGatewayCookies(res.Header)
 		if r.cacheAllow {
 			return nil
@@ -176,6 +177,7 @@ func joinPath(base, p string) string {
 }
 
 func (s *proxySurface) proxyError(w http.ResponseWriter, req *http.Request, r *route, err error) {
+	w.Header()[hdrRequestID] = requestIDValue(req.Context())
 	mapped := proxyErrorStatus(err)
 	switch {
 	case errors.Is(context.Cause(req.Context()), errSessionCut):
@@ -286,6 +288,10 @@ func (s *proxySurface) forward(c *gin.Context, rt *route, st *forwardState, t ta
 		watch := time.AfterFunc(upgradeRecheck, func() { s.watchSession(ctx, end, r, rt, t, aged) })
 		defer watch.Stop()
 	}
+	// The answer's X-Request-Id comes with the upstream's answer
+	// (ModifyResponse) or error (proxyError), not before: an upstream's
+	// 1xx answer (103 Early Hints) clears every header set so far.
+	delete(c.Writer.Header(), hdrRequestID)
 	rt.proxy.ServeHTTP(c.Writer, c.Request.WithContext(ctx))
 	c.Abort()
 }
