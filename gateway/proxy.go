@@ -111,6 +111,9 @@ func (s *proxySurface) rewrite(pr *httputil.ProxyRequest, r *route) {
 	s.setForwarded(pr, st.realIP[:])
 	s.headers.strip(pr.Out.Header)
 	sanitizeUpgrade(pr.In, pr.Out.Header)
+	// No trailers (docs/contract.md, "Proxy mode"): an app server may
+	// merge them into the headers, where no strip above reaches them.
+	pr.Out.Trailer = nil
 	// Under the configured name too: a browser may still hold the cookie
 	// from before the name was prefixed.
 	removeCookie(pr.Out.Header, s.sessionCookieName(), s.cfg.Session.CookieName)
