@@ -148,15 +148,23 @@ func (l *Login) recordFailurePenalty(ctx context.Context, c Client, subject stri
 		return l.recordDeviceFailure(ctx, c, id, subject)
 	}
 	p, err := l.d.Regulator.FailAs(ctx, subject, shown, c.IP)
+	l.auditPenalty(ctx, c, p, shown, nil, !account || !p.SubjectBanned, !account)
+	return p, err
+}
+
+// auditPenalty audits the ban and the lock p caused, each an event
+// "banned" of user (as shown) with attrs (the lock's led by its reason);
+// banAttempt and lockAttempt say which is an attempt rather than history
+// (docs/contract.md, "Audit trail").
+func (l *Login) auditPenalty(ctx context.Context, c Client, p Penalty, user string, attrs []any, banAttempt, lockAttempt bool) {
 	if p.Banned {
-		l.obs.Audit(ctx, c, Event{Name: "banned", User: shown, Attempt: !account || !p.SubjectBanned})
+		l.obs.Audit(ctx, c, Event{Name: "banned", User: user, Attrs: attrs, Attempt: banAttempt})
 		l.obs.Ban()
 	}
 	if p.Locked {
-		l.obs.Audit(ctx, c, Event{Name: "banned", User: shown, Attrs: []any{"reason", ReasonLocked}, Attempt: !account})
+		l.obs.Audit(ctx, c, Event{Name: "banned", User: user, Attrs: append([]any{"reason", ReasonLocked}, attrs...), Attempt: lockAttempt})
 		l.obs.Ban()
 	}
-	return p, err
 }
 
 // UnknownName is what logs, audit events and the console's bans show
@@ -183,14 +191,7 @@ func ShownSubject(subject string, known bool) string {
 // the account before).
 func (l *Login) recordDeviceFailure(ctx context.Context, c Client, id, user string) (Penalty, error) {
 	p, err := l.d.Regulator.FailDevice(ctx, id, user, c.IP)
-	if p.Banned {
-		l.obs.Audit(ctx, c, Event{Name: "banned", User: user, Attrs: []any{"known_device", "true"}, Attempt: !p.SubjectBanned})
-		l.obs.Ban()
-	}
-	if p.Locked {
-		l.obs.Audit(ctx, c, Event{Name: "banned", User: user, Attrs: []any{"reason", ReasonLocked, "known_device", "true"}})
-		l.obs.Ban()
-	}
+	l.auditPenalty(ctx, c, p, user, []any{"known_device", "true"}, !p.SubjectBanned, false)
 	return p, err
 }
 
@@ -262,14 +263,7 @@ func (l *Login) recordFactorFailure(ctx context.Context, c Client, factor, user 
 		return nil
 	}
 	p, err := l.d.Regulator.FailFactor(ctx, factor, user)
-	if p.Banned {
-		l.obs.Audit(ctx, c, Event{Name: "banned", User: user, Attrs: []any{"factor", factorMethod(factor)}})
-		l.obs.Ban()
-	}
-	if p.Locked {
-		l.obs.Audit(ctx, c, Event{Name: "banned", User: user, Attrs: []any{"reason", ReasonLocked, "factor", factorMethod(factor)}})
-		l.obs.Ban()
-	}
+	l.auditPenalty(ctx, c, p, user, []any{"factor", factorMethod(factor)}, false, false)
 	return err
 }
 
