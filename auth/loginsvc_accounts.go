@@ -359,6 +359,15 @@ func (l *Login) PhoneChangeFinish(ctx context.Context, c Client, sess *Session, 
 	if ch.User != u.Username {
 		return Step{}, ErrOTPInvalid
 	}
+	// Made only while sess is still signed in under the credentials it
+	// was checked against: a thief's move whose code was being checked
+	// (a provider's round trip) when the owner reset the password or an
+	// administrator ended every session must not land after it and send
+	// the account's next codes to the thief (docs/contract.md, "Sessions
+	// end when credentials change").
+	if err := l.stillSignedIn(ctx, sess, u); err != nil {
+		return Step{}, err
+	}
 	if err := ps.SetPhone(ctx, u.Username, ch.Phone); err != nil {
 		return Step{}, err
 	}

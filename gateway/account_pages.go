@@ -297,7 +297,12 @@ func (s *pagesSurface) accountPhoneVerify(c *gin.Context) {
 	}
 	d := s.page("account.title")
 	d.RD = s.rdParam(c)
-	if err := s.finishPhoneChange(c, sess, u, c.PostForm("code")); err != nil {
+	err := s.finishPhoneChange(c, sess, u, c.PostForm("code"))
+	if errors.Is(err, auth.ErrSessionNotFound) {
+		s.toLogin(c, false) // ended while the code was checked: nothing was changed
+		return
+	}
+	if err != nil {
 		status := s.formError(c, &d, err)
 		s.renderAccount(c, status, sess, u, d)
 		return

@@ -57,6 +57,11 @@ func (s *heldStore) SetNX(ctx context.Context, key string, v []byte, ttl time.Du
 	return s.Store.SetNX(ctx, key, v, ttl)
 }
 
+func (s *heldStore) Delete(ctx context.Context, key string) (bool, error) {
+	s.hold("delete", key)
+	return s.Store.Delete(ctx, key)
+}
+
 func (s *heldStore) CompareAndSwap(ctx context.Context, key string, old, v []byte, ttl time.Duration) (bool, error) {
 	s.hold("cas", key)
 	return s.Store.CompareAndSwap(ctx, key, old, v, ttl)
