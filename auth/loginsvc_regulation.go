@@ -285,9 +285,12 @@ func factorMethod(factor string) string {
 }
 
 // afterPassword reports whether the code pending in sess is a sign-in
-// code of the account whose password sess proved: its wrong codes count
-// against the account's FactorSMS too (docs/contract.md, "Regulation").
+// code of the account whose password sess proved (or a user-verified
+// passkey, which stands in for it): its wrong codes count against the
+// account's FactorSMS too (docs/contract.md, "Regulation"). Counted
+// against the account alone, they were forgotten at each sign-in with
+// the key, so its holder guessed the code without end.
 func afterPassword(sess *Session) bool {
 	p := sess.Pending
-	return p != nil && p.Purpose == PurposeLogin && p.User != "" && sess.User == p.User && sess.Has(MethodPassword, time.Time{})
+	return p != nil && p.Purpose == PurposeLogin && p.User != "" && sess.User == p.User && sess.Satisfies(MethodPassword, time.Time{})
 }

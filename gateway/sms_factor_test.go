@@ -40,3 +40,43 @@ func TestCodeGuessesAfterThePasswordReachABan(t *testing.T) {
 	other := h.newClient(t)
 	other.signIn(appHost, bob)
 }
+
+// TestCodeGuessesAfterAVerifiedPasskeyReachABan: someone holding bob's
+// passkey, which verifies its user (a synced passkey taken with the
+// account it syncs through, unlocked by the thief's own fingerprint),
+// signs in without the password and guesses the text-message code that
+// the sms route steps up to, three at a time, signing in with the key
+// again between rounds (which ended the account's count and its run, and
+// the known device's). A user-verified passkey stands in for the
+// password (docs/contract.md, "Policies"), so those wrong codes count
+// against bob's text-message factor as they would after the password:
+// the second round's guesses ban it, and the next step-up sends nothing.
+// Before, they counted against the account and the browser only, which
+// each sign-in with the key forgot: the rounds went on without end.
+func TestCodeGuessesAfterAVerifiedPasskeyReachABan(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withPasskeys)
+	owner := h.newClient(t)
+	owner.signIn(crmHost, bob)
+	key := registerPasskey(t, owner, "Synced")
+	thief := h.newClient(t)
+	for round := 0; round < 2; round++ {
+		usePasskey(t, thief, key, true).wantStatus(t, http.StatusOK)
+		thief.api(smsHost, "otp/resend", nil).wantStatus(t, http.StatusOK)
+		for i := 0; i < 3; i++ {
+			if r := thief.api(smsHost, "otp", map[string]string{"code": "000000"}); r.status == http.StatusOK {
+				t.Fatal("000000 was the code: the test shows nothing")
+			}
+		}
+	}
+	usePasskey(t, thief, key, true).wantStatus(t, http.StatusOK)
+	sent := h.sms.count(t)
+	r := thief.api(smsHost, "otp/resend", nil)
+	if r.status != http.StatusTooManyRequests || r.errorCode(t) != "banned" || h.sms.count(t) != sent {
+		t.Fatalf("after 6 wrong codes between passkey sign-ins: %d %s, %d new SMS; want 429 banned, none sent", r.status, r.body, h.sms.count(t)-sent)
+	}
+	// The ban is the factor's: the key still signs in where it is all a
+	// route asks, and so does the password.
+	usePasskey(t, h.newClient(t), key, true).wantStatus(t, http.StatusOK)
+	h.newClient(t).signIn(appHost, bob)
+}
