@@ -16,9 +16,8 @@ import (
 // Gateway-level errors (auth's sentinels cover the rest).
 var (
 	errBadRequest = errors.New("bad request")
-	// errBadHost is a Host with a byte no host name has, which net/http
-	// refuses over HTTP/1.1 only (docs/contract.md, "A host no HTTP/1.1
-	// request could carry").
+	// errBadHost is a Host that is no host[:port] (validHost;
+	// docs/contract.md, "A host that is no host name").
 	errBadHost         = fmt.Errorf("%w: malformed host", errBadRequest)
 	errBodyTooLarge    = errors.New("body too large")
 	errNeedJSON        = errors.New("content type must be application/json")

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"golang.org/x/net/http/httpguts"
 )
 
 // recoverer turns a panic into a 500 without leaking anything.
@@ -135,13 +134,13 @@ func (s *core) logRequest(c *gin.Context, ctx context.Context, level slog.Level,
 	s.log.LogAttrs(ctx, level, "request", attrs[:n]...)
 }
 
-// checkHost refuses with 400 a request whose Host has a byte no host
-// name has, as net/http does over HTTP/1.1; over HTTP/2 it takes any
-// :authority but one with "@" (docs/contract.md, "A host no HTTP/1.1
-// request could carry"). Such a host would be matched against wildcard
-// routes and sent to apps as X-Forwarded-Host.
+// checkHost refuses with 400 a request whose Host is no host[:port]
+// (validHost): over HTTP/2 net/http takes any :authority but one with
+// "@", and over HTTP/1.1 RFC 3986's sub-delimiters (docs/contract.md, "A
+// host that is no host name"). Such a host would be matched against
+// wildcard routes and sent to apps as X-Forwarded-Host.
 func (s *core) checkHost(c *gin.Context) {
-	if !httpguts.ValidHostHeader(c.Request.Host) {
+	if !validHost(c.Request.Host) {
 		s.setSecurityHeaders(c)
 		noStore(c)
 		s.fail(c, errBadHost)

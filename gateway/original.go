@@ -2,11 +2,7 @@ package gateway
 
 import (
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 )
 
 // original is the request a front door asks about, read from the headers
@@ -67,7 +63,7 @@ func newOriginal(method, scheme, authority, uri string) (original, error) {
 		method = http.MethodGet
 	}
 	scheme = strings.ToLower(scheme)
-	if scheme != "http" && scheme != "https" || !validAuthority(scheme, authority) || !validMethod(method) {
+	if scheme != "http" && scheme != "https" || !validAuthority(authority) || !validMethod(method) {
 		return original{}, errUnauthenticated
 	}
 	p, err := readPath(rawRequestPath(uri))
@@ -80,30 +76,11 @@ func newOriginal(method, scheme, authority, uri string) (original, error) {
 	}, nil
 }
 
-// validAuthority reports whether authority is a bare host[:port], as
-// net/url reads it (no userinfo, path, query or fragment), with a port a
-// connection could have (at most 65535). The answer
-// depends on authority alone (scheme is http or https), so authorities
-// found valid are remembered (see validAuthorities) and later checks for
-// them skip url.Parse and its two allocations.
-func validAuthority(scheme, authority string) bool {
-	if authority == "" || strings.ContainsAny(authority, "@/?#\\ ") {
-		return false
-	}
-	if _, ok := validAuthorities.m.Load(authority); ok {
-		return true
-	}
-	u, err := url.Parse(scheme + "://" + authority)
-	if err != nil || u.Host != authority || u.Hostname() == "" {
-		return false
-	}
-	if p := u.Port(); p != "" {
-		if n, err := strconv.Atoi(p); err != nil || n > 65535 {
-			return false
-		}
-	}
-	validAuthorities.remember(authority)
-	return true
+// validAuthority reports whether authority is a bare host[:port], as a
+// connection could have it (validHost): no userinfo, path, query or
+// fragment, no byte a host name does not have, a port of at most 65535.
+func validAuthority(authority string) bool {
+	return authority != "" && validHost(authority)
 }
 
 // validMethod reports an HTTP token of letters.
@@ -117,30 +94,4 @@ func validMethod(m string) bool {
 		}
 	}
 	return true
-}
-
-// validAuthorities are the authorities validAuthority accepted.
-var validAuthorities authoritySet
-
-// authoritySet remembers authorities url.Parse accepted: the hosts a
-// front door asks about, a handful in practice. Hosts come from clients,
-// so the set stops growing at maxValidAuthorities (others are then
-// checked every time).
-type authoritySet struct {
-	m sync.Map // authority → struct{}
-	n atomic.Int32
-}
-
-// maxValidAuthorities bounds an authoritySet.
-const maxValidAuthorities = 1024
-
-// remember adds authority to the set unless it is full.
-func (v *authoritySet) remember(authority string) {
-	if v.n.Add(1) > maxValidAuthorities {
-		v.n.Add(-1)
-		return
-	}
-	if _, loaded := v.m.LoadOrStore(authority, struct{}{}); loaded {
-		v.n.Add(-1)
-	}
 }

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"testing"
 )
@@ -43,6 +42,7 @@ func TestOriginal(t *testing.T) {
 		{"https", "app.example.com:99999", "/", "", errUnauthenticated, "", "", ""},
 		{"https", "app.example.com:65536", "/", "", errUnauthenticated, "", "", ""},
 		{"https", "app.example.com:65535", "/", "", nil, "app.example.com", "/", "https://app.example.com:65535/"},
+		{"https", "evil.example.net,app.example.com", "/", "", errUnauthenticated, "", "", ""},
 	}
 	for _, tt := range tests {
 		r := &http.Request{Header: http.Header{
@@ -72,30 +72,21 @@ func TestOriginal(t *testing.T) {
 	}
 }
 
-// TestValidAuthorityRemembered: remembering accepted authorities changes
-// no answer, and the set holds only accepted ones, up to its bound.
-func TestValidAuthorityRemembered(t *testing.T) {
-	for _, a := range []string{
-		"app.example.com", "app.example.com:8443", "[::1]:8080", "127.0.0.1",
-		"app.example.com:port", "user@app.example.com", "app.example.com/x", "[::1", ":8080", "a b", "%zz",
+// TestValidHost pins what is a host a connection could have
+// (docs/contract.md, "A host that is no host name").
+func TestValidHost(t *testing.T) {
+	for h, want := range map[string]bool{
+		"": true, "app.example.com": true, "App.Example.COM.": true, "app.example.com:8443": true,
+		"app.example.com:": true, "app_1.internal": true, "127.0.0.1:80": true, "[::1]": true,
+		"[2001:db8::1]:443": true, "app.example.com:65535": true,
+		"app.example.com:65536": false, "app.example.com:8x": false, "app.example.com:443:443": false,
+		":8080": false, "[::1": false, "[::1]x": false, "[127.0.0.1]": false, "[fe80::1%25eth0]": false,
+		"::1": false, "a b": false, "user@app.example.com": false, "app.example.com/x": false,
+		"evil.example.net,x.example.org": false, "evil.example.net;x.example.org": false,
+		"evil.example.net%2cx.example.org": false, "caf\xc3\xa9.example.org": false, "app.example.com:0x1bb": false,
 	} {
-		_, before := validAuthorities.m.Load(a)
-		first, second := validAuthority("https", a), validAuthority("http", a)
-		if first != second {
-			t.Errorf("validAuthority(%q) = %v, then %v", a, first, second)
+		if got := validHost(h); got != want {
+			t.Errorf("validHost(%q) = %v, want %v", h, got, want)
 		}
-		if _, in := validAuthorities.m.Load(a); in != (first || before) {
-			t.Errorf("%q remembered: %v, valid: %v", a, in, first)
-		}
-	}
-	var set authoritySet
-	for i := range maxValidAuthorities + 10 {
-		set.remember(fmt.Sprintf("host%d.example.com", i))
-	}
-	set.remember("host1.example.com")
-	n := 0
-	set.m.Range(func(any, any) bool { n++; return true })
-	if n != maxValidAuthorities || set.n.Load() != maxValidAuthorities {
-		t.Errorf("set holds %d (counted %d), want %d", n, set.n.Load(), maxValidAuthorities)
 	}
 }
