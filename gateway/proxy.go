@@ -144,7 +144,8 @@ func setUpstreamURL(pr *httputil.ProxyRequest, r *route, p string) {
 }
 
 // setForwarded sets the headers that say where the request came from:
-// X-Forwarded-* (a trusted proxy's chain kept, else started fresh) and
+// X-Forwarded-* (a trusted proxy's chain kept, and its X-Forwarded-Host
+// when it names the host decided on; else started fresh) and
 // X-Real-IP (clientIP); the other headers apps read as the proxy's are
 // deleted (proxyOwnedHeaders).
 func (s *proxySurface) setForwarded(pr *httputil.ProxyRequest, realIP []string) {
@@ -162,7 +163,10 @@ func (s *proxySurface) setForwarded(pr *httputil.ProxyRequest, realIP []string) 
 		if v := pr.In.Header.Get("X-Forwarded-Proto"); v == "http" || v == "https" {
 			pr.Out.Header.Set("X-Forwarded-Proto", v)
 		}
-		if v := pr.In.Header.Get("X-Forwarded-Host"); v != "" {
+		// Only a spelling of the host decided on (its port as the
+		// client used it): another is the client's, passed on by a
+		// proxy that does not set it (docs/contract.md, "Proxy mode").
+		if v := pr.In.Header.Get("X-Forwarded-Host"); v != "" && validHost(v) && normalizeHost(v) == normalizeHost(pr.In.Host) {
 			pr.Out.Header.Set("X-Forwarded-Host", v)
 		}
 	}
