@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/gatehouse-auth/gatehouse/config"
@@ -166,8 +165,9 @@ func sanitizeHeaderValue(v string) string {
 	}, v)
 }
 
-// removeCookie deletes the cookies named one of names from the Cookie
-// headers of h, keeping every other cookie as sent.
+// removeCookie deletes the cookies named one of names, compared without
+// regard to case, from the Cookie headers of h, keeping every other
+// cookie as sent.
 func removeCookie(h http.Header, names ...string) {
 	lines := h["Cookie"]
 	if len(lines) == 0 {
@@ -183,7 +183,7 @@ func removeCookie(h http.Header, names ...string) {
 				continue
 			}
 			k, _, _ := strings.Cut(p, "=")
-			if slices.Contains(names, strings.TrimSpace(k)) {
+			if containsFold(names, strings.TrimSpace(k)) {
 				continue
 			}
 			if b.Len() == 0 {

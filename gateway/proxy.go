@@ -114,10 +114,11 @@ func (s *proxySurface) rewrite(pr *httputil.ProxyRequest, r *route) {
 	// No trailers (docs/contract.md, "Proxy mode"): an app server may
 	// merge them into the headers, where no strip above reaches them.
 	pr.Out.Trailer = nil
-	// Under the configured name too: a browser may still hold the cookie
-	// from before the name was prefixed.
-	removeCookie(pr.Out.Header, s.sessionCookieName(), s.cfg.Session.CookieName)
-	removeCookie(pr.Out.Header, s.csrfCookieName(), s.deviceCookieName())
+	// Under every name the session cookie has had (docs/contract.md,
+	// "Proxy mode"): a browser may still hold the cookie from before the
+	// name was prefixed, or before session.cookie_domain moved it from
+	// __Host- to __Secure- (or back), and its value is a live session.
+	removeCookie(pr.Out.Header, s.gatewayCookieNames()...)
 	if st.withID {
 		s.headers.set(pr.Out.Header, st.identity, false)
 	}

@@ -16,9 +16,14 @@ import (
 // gatewayCookieNames are the names of the cookies the gateway sets and
 // reads: the session cookie as configured and with either prefix (the
 // one on the wire depends on session.cookie_domain, which a reload may
-// change), the CSRF cookie, the two reset cookies and the known-device
-// cookie.
+// change, and browsers keep the cookie they got under the other), the
+// CSRF cookie, the two reset cookies and the known-device cookie. Proxy
+// mode removes them from requests and answers alike, compared without
+// regard to case.
 func (s *core) gatewayCookieNames() []string {
+	if s.ownCookies != nil {
+		return s.ownCookies
+	}
 	base := s.cfg.Session.CookieName
 	return []string{
 		base, "__Host-" + base, "__Secure-" + base, s.sessionCookieName(), s.csrfCookieName(),

@@ -104,8 +104,9 @@ type core struct {
 	refusedDelay time.Duration
 	health       healthTable // passive health of upstreams
 	// cookieName is sessionCookieName(), computed once; deviceCookie
-	// deviceCookieName().
+	// deviceCookieName(); ownCookies gatewayCookieNames().
 	cookieName, deviceCookie string
+	ownCookies               []string
 	// hsts is the Strict-Transport-Security value: with includeSubDomains
 	// when the session cookie is shared with a domain's subdomains.
 	hsts []string
@@ -236,6 +237,7 @@ func New(opts Options) (*Server, error) {
 	s.csrfKey = s.signer.DeriveKey("csrf")
 	s.cookieName = s.sessionCookieName()
 	s.deviceCookie = s.resetCookieName("_device")
+	s.ownCookies = s.gatewayCookieNames()
 	s.hsts = valHSTS
 	if cfg.Session.CookieDomain != "" {
 		// A subdomain reached over plain http could plant or read cookies
