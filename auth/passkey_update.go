@@ -21,17 +21,11 @@ import (
 )
 
 // ErrPasskeyBusy is returned when another change to the account's
-// passkeys held its lock for longer than passkeyLockWait.
+// passkeys held its lock for longer than passkeyLock.wait.
 var ErrPasskeyBusy = errors.New("another passkey change on the account is under way")
 
-const (
-	// passkeyLockTTL frees the lock of a gateway that died holding it.
-	passkeyLockTTL = 5 * time.Second
-	// passkeyLockWait is how long a change waits for the lock.
-	passkeyLockWait = time.Second
-	// passkeyLockPoll is how often a waiting change asks again.
-	passkeyLockPoll = 10 * time.Millisecond
-)
+// passkeyLock is the lock of one account's passkey record (storeLock).
+var passkeyLock = lockTimes{ttl: 5 * time.Second, wait: time.Second, poll: 10 * time.Millisecond}
 
 // update runs f on user's record and saves it if f returns nil, holding
 // the account's lock from before the read until after the write. The
@@ -80,32 +74,9 @@ func (p *Passkeys) update(ctx context.Context, user string, f func(*passkeyRecor
 }
 
 // lock takes user's lock ("pkl:" + the record's name), waiting up to
-// passkeyLockWait, and returns its release.
+// passkeyLock.wait, and returns its release.
 func (p *Passkeys) lock(ctx context.Context, user string) (func(), error) {
-	key := "pkl:" + p.names.name("passkey", user)
-	deadline := time.Now().Add(passkeyLockWait)
-	for {
-		ok, err := p.kv.SetNX(ctx, key, []byte{1}, passkeyLockTTL)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			return func() {
-				// Released even when the request was cancelled meanwhile.
-				_, _ = p.kv.Delete(context.WithoutCancel(ctx), key)
-			}, nil
-		}
-		if time.Now().After(deadline) {
-			return nil, ErrPasskeyBusy
-		}
-		t := time.NewTimer(passkeyLockPoll)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		case <-t.C:
-		}
-	}
+	return storeLock(ctx, p.kv, "pkl:"+p.names.name("passkey", user), passkeyLock, ErrPasskeyBusy)
 }
 
 // load returns user's record (empty, without a handle, when there is

@@ -22,6 +22,7 @@ type consoleSurface struct {
 	regulator *auth.Regulator   // nil: regulation off
 	recovery  *auth.Recovery    // nil: no recovery codes
 	forget    *auth.Forget      // nil without a store that keeps everything (auth.Store)
+	locks     auth.Store        // holds auth.LockAdmins; nil as forget
 	tokens    *auth.AdminTokens // nil: no bearer tokens
 }
 

@@ -83,15 +83,21 @@ func (s *consoleSurface) setGroups(c *gin.Context, admin, u *auth.User, groups [
 		return nil, &auth.InputError{Problems: map[string]auth.Problem{"groups": auth.GroupsProblem}}
 	}
 	ctx := c.Request.Context()
-	if !(&auth.User{Groups: gs}).InGroup([]string{s.cfg.Admin.Group}) {
-		if err := s.keepAnAdmin(ctx, u); err != nil {
-			return nil, err
+	set := func(u *auth.User) error {
+		if err := ed.SetGroups(ctx, u.Username, gs); err != nil {
+			return err
 		}
+		s.audit(c, "admin_groups_changed", u.Username, "", "actor", admin.Username, "groups", strings.Join(gs, ","), "before", strings.Join(u.Groups, ","))
+		return nil
 	}
-	if err := ed.SetGroups(ctx, u.Username, gs); err != nil {
+	if (&auth.User{Groups: gs}).InGroup([]string{s.cfg.Admin.Group}) {
+		err = set(u) // takes nobody out of admin.group
+	} else {
+		err = s.keepingAnAdmin(ctx, u.Username, set)
+	}
+	if err != nil {
 		return nil, err
 	}
-	s.audit(c, "admin_groups_changed", u.Username, "", "actor", admin.Username, "groups", strings.Join(gs, ","), "before", strings.Join(u.Groups, ","))
 	return gs, nil
 }
 
@@ -125,24 +131,23 @@ func (s *consoleSurface) deleteUser(c *gin.Context, admin, u *auth.User) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
-	if err := s.keepAnAdmin(ctx, u); err != nil {
-		return err
-	}
 	if s.forget == nil {
 		return auth.ErrAccountUnavailable
 	}
-	// Everything but the record first: a failure leaves the account,
-	// which a second delete finishes.
-	n, err := s.forget.Account(ctx, u.Username)
-	if err != nil {
+	ctx := c.Request.Context()
+	return s.keepingAnAdmin(ctx, u.Username, func(u *auth.User) error {
+		// Everything but the record first: a failure leaves the account,
+		// which a second delete finishes.
+		n, err := s.forget.Account(ctx, u.Username)
+		if err != nil {
+			return err
+		}
+		if err = ed.Delete(ctx, u.Username); errors.Is(err, auth.ErrUserNotFound) {
+			err = nil
+		}
+		s.auditWritten(c, "admin_user_deleted", u.Username, "", err, "actor", admin.Username, "sessions_revoked", n)
 		return err
-	}
-	if err = ed.Delete(ctx, u.Username); errors.Is(err, auth.ErrUserNotFound) {
-		err = nil
-	}
-	s.auditWritten(c, "admin_user_deleted", u.Username, "", err, "actor", admin.Username, "sessions_revoked", n)
-	return err
+	})
 }
 
 // newUserRequest is the body of POST /api/admin/users.

@@ -171,6 +171,7 @@ var errorTable = []struct {
 	{errUpstreamTimeout, newAPIError(http.StatusGatewayTimeout, "upstream_timeout", "The application did not answer in time.")},
 	{errUpstream, newAPIError(http.StatusBadGateway, "upstream_unavailable", "The application is not reachable right now.")},
 	{auth.ErrOverloaded, newAPIError(http.StatusServiceUnavailable, "overloaded", "The service is busy. Try again in a moment.")},
+	{auth.ErrAdminsBusy, newAPIError(http.StatusServiceUnavailable, "account_busy", "Another administrator's account was being changed at the same moment, so nothing was changed. Try again.")},
 	{auth.ErrRecordContended, newAPIError(http.StatusServiceUnavailable, "account_busy", "Your account was being changed by another request at the same moment, so nothing was changed. Try again.")},
 	{auth.ErrStoreUnavailable, newAPIError(http.StatusServiceUnavailable, "store_unavailable", "The service is temporarily unavailable.")},
 }

@@ -197,6 +197,7 @@ func New(opts Options) (*Server, error) {
 	s.admin = &consoleSurface{core: s.core, regulator: opts.Regulator, recovery: recovery}
 	if st, ok := opts.KV.(auth.Store); ok {
 		s.admin.tokens = auth.NewAdminTokens(st, s.signer.DeriveKey("admin-token"), s.clock)
+		s.admin.locks = st
 		s.admin.forget = &auth.Forget{Store: st, Sessions: opts.Sessions, DeriveKey: s.signer.DeriveKey, Regulator: opts.Regulator}
 	}
 	apps, err := newTOTP(cfg, opts.KV, s.signer, s.clock)
