@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/go-webauthn/webauthn/protocol"
@@ -357,10 +358,23 @@ func (p *Passkeys) FinishRegistration(ctx context.Context, sessionID string, u *
 	return k.view(), nil
 }
 
-// PasskeyName is the name a key is kept under: name trimmed to one line
-// of at most MaxPasskeyName characters, or "Passkey N" when empty.
+// PasskeyName is the name a key is kept under: name on one line that
+// shows what it holds, of at most MaxPasskeyName characters, or
+// "Passkey N" when empty. Spaces and line breaks become one space; the
+// other characters a display name may not hold (breaksName: controls,
+// bidi embeddings, overrides and isolates) are dropped, since the name
+// is shown on the account's and the administrator's pages and kept in
+// the audit trail (docs/contract.md, "Passkeys").
 func PasskeyName(name string, n int) string {
-	name = strings.Join(strings.Fields(name), " ")
+	name = strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsSpace(r):
+			return ' '
+		case breaksName(r):
+			return -1
+		}
+		return r
+	}, name)), " ")
 	if utf8.RuneCountInString(name) > MaxPasskeyName {
 		name = string([]rune(name)[:MaxPasskeyName])
 	}
