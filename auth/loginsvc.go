@@ -239,7 +239,7 @@ func (l *Login) begin(ctx context.Context, c Client, sess *Session) (*Session, e
 		}
 	}
 	l.cancelPending(ctx, sess)
-	sess.IP, sess.Agent = c.IP, truncate(c.UserAgent, 200)
+	c.stamp(sess)
 	return sess, nil
 }
 

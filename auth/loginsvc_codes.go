@@ -193,13 +193,6 @@ func NormalizeCode(code string) string {
 	return string(out)
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
-}
-
 // sendBudget is which of a number's send budgets a code takes
 // (docs/contract.md, "Send quotas", "Known devices").
 type sendBudget int

@@ -3,7 +3,11 @@ package auth
 // Who a login step comes from, and what the login service tells its
 // observer: audit events and counts (docs/contract.md, "Logs and audit").
 
-import "context"
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+)
 
 // Client is who a login step comes from: the address (from trusted hops
 // only) and the user agent, kept on the session for the account page.
@@ -19,6 +23,37 @@ type Client struct {
 	// browser may send several under the name (one a sibling subdomain
 	// set, under a longer path, comes first): each is tried.
 	Devices []string
+}
+
+// maxAgent bounds the User-Agent a session keeps, in bytes.
+const maxAgent = 200
+
+// stamp records c in sess: its address, and its User-Agent as
+// ShownAgent keeps it.
+func (c Client) stamp(sess *Session) {
+	sess.IP, sess.Agent = c.IP, ShownAgent(c.UserAgent, maxAgent)
+}
+
+// ShownAgent is a User-Agent as a session keeps it and the portal and
+// the console show it: valid UTF-8 without the characters a display name
+// may not hold (breaksName: controls, bidi embeddings, overrides and
+// isolates, line separators), cut between characters to at most n
+// bytes. Whoever signs in chooses it (docs/contract.md, "Admin console").
+func ShownAgent(ua string, n int) string {
+	ua = strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || breaksName(r) {
+			return -1
+		}
+		return r
+	}, ua)
+	if len(ua) > n {
+		i := n
+		for i > 0 && !utf8.RuneStart(ua[i]) {
+			i--
+		}
+		ua = ua[:i]
+	}
+	return ua
 }
 
 // Event is an audit event of the login service (docs/contract.md, "Logs

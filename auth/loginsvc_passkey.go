@@ -69,7 +69,7 @@ func (l *Login) PasskeyLoginStart(ctx context.Context, c Client, sess *Session, 
 		if sess, err = l.d.Sessions.New(); err != nil {
 			return Step{}, nil, err
 		}
-		sess.IP, sess.Agent = c.IP, truncate(c.UserAgent, 200)
+		c.stamp(sess)
 		if err := l.d.Sessions.Save(ctx, sess); err != nil {
 			return Step{}, nil, err
 		}

@@ -1,6 +1,10 @@
 package gateway
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+)
 
 // uaRule names a browser or system by a marker in the User-Agent header;
 // the first matching rule wins, so more specific markers come first.
@@ -53,15 +57,7 @@ func (s *core) deviceName(ua string) string {
 	case system != "":
 		return system
 	case ua != "":
-		return truncate(ua, 60)
+		return auth.ShownAgent(ua, 60)
 	}
 	return s.t("account.unknown_device")
-}
-
-// truncate cuts s to at most n bytes.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }
