@@ -297,11 +297,9 @@ func (l *Login) VerifyCode(ctx context.Context, c Client, sess *Session, code st
 	if err := l.checkBan(ctx, c, subject); err != nil {
 		return Step{}, err
 	}
-	second := afterPassword(sess) // a guess at the account's second factor
-	if second {
-		if err := l.checkFactorBan(ctx, c, FactorSMS, sess.User); err != nil {
-			return Step{}, err
-		}
+	factor, err := l.checkCodeBan(ctx, c, sess, sess.Pending)
+	if err != nil {
+		return Step{}, err
 	}
 	ch, err := l.d.OTP.Verify(ctx, sess.Pending.Challenge, code)
 	switch {
@@ -313,8 +311,8 @@ func (l *Login) VerifyCode(ctx context.Context, c Client, sess *Session, code st
 			if rerr := l.recordFailure(ctx, c, subject); rerr != nil {
 				return Step{}, rerr
 			}
-			if second {
-				if rerr := l.recordFactorFailure(ctx, c, FactorSMS, sess.User); rerr != nil {
+			if factor != "" {
+				if rerr := l.recordFactorFailure(ctx, c, factor, sess.Pending.User); rerr != nil {
 					return Step{}, rerr
 				}
 			}
@@ -353,7 +351,7 @@ func (l *Login) VerifyCode(ctx context.Context, c Client, sess *Session, code st
 	if err := l.phoneProved(ctx, u, ch.Phone); err != nil {
 		return Step{}, err
 	}
-	if err := l.factorSucceeded(ctx, FactorSMS, u.Username); err != nil {
+	if err := l.smsProved(ctx, u.Username); err != nil {
 		return Step{}, err
 	}
 	if err := l.signedIn(ctx, c, sess, u); err != nil {

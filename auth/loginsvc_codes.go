@@ -20,10 +20,8 @@ func (l *Login) Resend(ctx context.Context, c Client, sess *Session, u *User) (S
 	if err := l.checkSendBan(ctx, c, sess.Pending, u); err != nil {
 		return Step{}, err
 	}
-	if afterPassword(sess) {
-		if err := l.checkFactorBan(ctx, c, FactorSMS, sess.User); err != nil {
-			return Step{}, err
-		}
+	if _, err := l.checkCodeBan(ctx, c, sess, sess.Pending); err != nil {
+		return Step{}, err
 	}
 	if p := sess.Pending; p != nil {
 		ch, err := l.d.OTP.Resend(ctx, p.Challenge)
@@ -107,6 +105,9 @@ func (l *Login) Passwordless(ctx context.Context, c Client, sess *Session, phone
 		p.User = u.Username
 	}
 	if err := l.checkSendBan(ctx, c, p, nil); err != nil {
+		return Step{}, err
+	}
+	if _, err := l.checkCodeBan(ctx, c, sess, p); err != nil {
 		return Step{}, err
 	}
 	if sess, err = l.begin(ctx, c, sess); err != nil {

@@ -284,13 +284,50 @@ func factorMethod(factor string) string {
 	return MethodSMS
 }
 
-// afterPassword reports whether the code pending in sess is a sign-in
-// code of the account whose password sess proved (or a user-verified
-// passkey, which stands in for it): its wrong codes count against the
-// account's FactorSMS too (docs/contract.md, "Regulation"). Counted
-// against the account alone, they were forgotten at each sign-in with
-// the key, so its holder guessed the code without end.
-func afterPassword(sess *Session) bool {
-	p := sess.Pending
-	return p != nil && p.Purpose == PurposeLogin && p.User != "" && sess.User == p.User && sess.Satisfies(MethodPassword, time.Time{})
+// codeFactor is the factor whose count a wrong code of the sign-in p,
+// pending in sess, counts against besides the account and the client
+// (docs/contract.md, "Account lock"), "" for none (a sign-up's, a
+// reset's, a decoy's). Each is one the password does not forget:
+// FactorSMS for a code typed after the account's password (or a
+// user-verified passkey, which stands in for it) or from a known device
+// of the account (whose browser signed in with it before: its holder
+// has the password), FactorCode for a code-only sign-in's anywhere
+// else. Counted against the account alone, the right password forgot
+// them and a sign-in with it alone ended their run (the known device's
+// too), so whoever had the password guessed the code without end.
+func (l *Login) codeFactor(ctx context.Context, c Client, sess *Session, p *Pending) (string, error) {
+	switch {
+	case p == nil || p.Purpose != PurposeLogin || p.User == "":
+		return "", nil
+	case sess != nil && sess.User == p.User && sess.Satisfies(MethodPassword, time.Time{}):
+		return FactorSMS, nil
+	}
+	id, err := l.deviceFor(ctx, c, p.User, true)
+	switch {
+	case err != nil:
+		return "", err
+	case id != "":
+		return FactorSMS, nil
+	}
+	return FactorCode, nil
+}
+
+// checkCodeBan refuses the codes of the sign-in p pending in sess (and
+// sends for it) while the factor its wrong codes count against
+// (codeFactor) is banned or locked; it says which factor that is.
+func (l *Login) checkCodeBan(ctx context.Context, c Client, sess *Session, p *Pending) (string, error) {
+	factor, err := l.codeFactor(ctx, c, sess, p)
+	if err != nil || factor == "" {
+		return factor, err
+	}
+	return factor, l.checkFactorBan(ctx, c, factor, p.User)
+}
+
+// smsProved tells regulation that user's text-message code came back
+// right: the wrong codes of both its counts are forgotten.
+func (l *Login) smsProved(ctx context.Context, user string) error {
+	if err := l.factorSucceeded(ctx, FactorSMS, user); err != nil {
+		return err
+	}
+	return l.factorSucceeded(ctx, FactorCode, user)
 }

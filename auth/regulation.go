@@ -305,7 +305,7 @@ func (r *Regulator) Lift(ctx context.Context, subject, ip string) (bool, error) 
 	var keys []string
 	if subject != "" {
 		keys = append(keys, counterKeys(r.subjectKey(subject))...)
-		for _, f := range []string{FactorApp, FactorSMS} {
+		for _, f := range countedFactors {
 			keys = append(keys, counterKeys(r.factorKey(f, subject))...)
 		}
 	}

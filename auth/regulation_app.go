@@ -7,9 +7,11 @@ package auth
 // alone ends its run, so whoever has the password could guess the second
 // factor's code a few at a time without end. Wrong codes of an
 // authenticator app, and text-message codes typed after the account's
-// password, therefore also count against that factor of the account,
-// whose ban and lock only time, the factor's right code, a new app or an
-// administrator ends.
+// password (or a code-only sign-in's from a known device of it),
+// therefore also count against that factor of the account, and a
+// code-only sign-in's typed anywhere else against its code-only count
+// (FactorCode), whose bans and locks only time, the factor's right code,
+// a new app or an administrator ends.
 
 import (
 	"context"
@@ -19,7 +21,15 @@ import (
 const (
 	FactorApp = "app" // the authenticator app's codes
 	FactorSMS = "sms" // text-message codes typed after the password
+	// FactorCode counts an account's code-only sign-in codes typed
+	// where nothing proved its password (docs/contract.md, "Account
+	// lock"): anyone can cause its ban, which therefore holds only
+	// such codes, never a browser that signed in as the account.
+	FactorCode = "code"
 )
+
+// countedFactors are every factor with a count of its own.
+var countedFactors = [...]string{FactorApp, FactorSMS, FactorCode}
 
 // factorKey names the counters of user's factor, keyed under a label of
 // their own, so that no login typed names them.
