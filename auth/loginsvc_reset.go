@@ -62,11 +62,11 @@ func (l *Login) ResetStart(ctx context.Context, c Client, login string) error {
 			// "Password reset, step one"); nothing is sent.
 			l.auditBudget(ctx, c, u.Username, u.Phone, err)
 			l.obs.Audit(ctx, c, Event{Name: "otp_send_failed", User: u.Username, Phone: u.Phone, Err: err, Attempt: true})
-			ch, err = l.d.OTP.StartDecoy(ctx, l.resetDecoyTo(subject), PurposeReset)
+			ch, err = l.d.OTP.StartDecoy(ctx, l.resetDecoyTo(login, subject), PurposeReset)
 			stood = true
 		}
 	} else {
-		ch, err = l.d.OTP.StartDecoy(ctx, l.resetDecoyTo(subject), PurposeReset)
+		ch, err = l.d.OTP.StartDecoy(ctx, l.resetDecoyTo(login, subject), PurposeReset)
 	}
 	if err != nil {
 		return err
@@ -84,17 +84,18 @@ func (l *Login) ResetStart(ctx context.Context, c Client, login string) error {
 	return l.d.KV.Set(ctx, l.resetKey(subject), []byte(ch.ID), l.CodeTTL())
 }
 
-// resetDecoyTo is where the decoy of a reset for an unknown subject
-// "sends": a number typed is the number itself, so that the decoy takes
-// that number's quotas as a real reset to it would (else spending a
-// number's quota first, with code-only sign-ins, and then asking a reset
-// for it would answer 429 only where an account has it); a name is a
-// name of its own, the name of its pending reset (the same for every
-// spelling, of a fixed length: the decoy's record never holds what was
-// typed).
-func (l *Login) resetDecoyTo(subject string) string {
-	if PhoneCountry(subject) != "" {
-		return subject
+// resetDecoyTo is where the decoy of a reset that sends nothing (login
+// names no account, or a disabled one, or one without a number) "sends":
+// a number typed is the number itself, so that the decoy takes that
+// number's quotas as a real reset to it would (else spending a number's
+// quota first, with code-only sign-ins or resets, and then asking a reset
+// for it would answer 429 only where an enabled account has it); a name
+// is a name of its own, the name of its pending reset under subject (the
+// same for every spelling, of a fixed length: the decoy's record never
+// holds what was typed).
+func (l *Login) resetDecoyTo(login, subject string) string {
+	if n := NormalizeLogin(login, l.d.Region); PhoneCountry(n) != "" {
+		return n
 	}
 	return l.resetKey(subject)
 }
