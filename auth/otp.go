@@ -70,9 +70,10 @@ type OTP struct {
 	cfg     OTPConfig
 	clock   Clock
 	log     *slog.Logger
-	// sendLatency and checkLatency track how long real provider calls
-	// take, so that decoys (which call nothing) take about as long.
-	sendLatency, checkLatency latency
+	// sendLatency, checkLatency and cancelLatency track how long real
+	// provider calls take, so that decoys (which call nothing) take about
+	// as long.
+	sendLatency, checkLatency, cancelLatency latency
 }
 
 // NewOTP returns the code service. key keys the code hashes and, through
@@ -316,15 +317,19 @@ func (o *OTP) VerifyThen(ctx context.Context, id, code string, accept func(*Chal
 
 // check compares code with the challenge's: locally, or by asking the
 // provider that made it. Decoys take about as long as a provider check.
+// Where the provider makes the codes, a code it cannot have made is
+// wrong at once, for a real challenge and a decoy alike: a decoy that
+// waited for it while a real challenge did not would tell them apart
+// (docs/contract.md, "SMS delivery").
 func (o *OTP) check(ctx context.Context, ch *Challenge, code string) (bool, error) {
+	if o.checker != nil && !plausibleCode(code) {
+		return false, nil // not worth a provider call
+	}
 	if ch.Ref == "" || o.checker == nil {
 		if o.checker != nil {
 			o.checkLatency.wait(ctx)
 		}
 		return hmac.Equal(o.hash(ch.ID, code), ch.CodeHash), nil
-	}
-	if !plausibleCode(code) {
-		return false, nil // not worth a provider call
 	}
 	start := time.Now()
 	right, err := o.checker.CheckCode(ctx, ch.Ref, ch.Phone, code)
@@ -368,13 +373,24 @@ func (o *OTP) kill(ctx context.Context, id string) {
 // killAndCancel deletes a challenge that can no longer succeed and, for a
 // provider-made code, cancels the provider's verification so that the
 // next code is a fresh one rather than refused for spent attempts.
+//
+// A decoy (no verification at the provider) takes about as long as a
+// cancel, so that its last wrong code is answered in a real challenge's
+// time (docs/contract.md, "SMS delivery").
 func (o *OTP) killAndCancel(ctx context.Context, ch *Challenge) {
 	o.kill(ctx, ch.ID)
 	c, ok := o.checker.(VerificationCanceler)
-	if !ok || ch.Ref == "" {
+	switch {
+	case !ok:
+		return
+	case ch.Ref == "":
+		o.cancelLatency.wait(ctx)
 		return
 	}
+	start := time.Now()
 	if err := c.CancelVerification(ctx, ch.Ref); err != nil {
 		o.log.WarnContext(ctx, "otp: could not cancel the provider's verification", "error", err)
+		return
 	}
+	o.cancelLatency.observe(time.Since(start))
 }
