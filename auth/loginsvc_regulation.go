@@ -105,20 +105,25 @@ func (l *Login) checkSendBan(ctx context.Context, c Client, p *Pending, u *User)
 
 // codeSubject is what the wrong codes of the pending login p count
 // against (docs/contract.md, "Regulation"): its account, or for a decoy
-// (an unknown number) the number, as the account would be, so that bans
-// do not tell them apart. A sign-up's code counts against what a sign-in
-// with its number counts against: the account that has the number, else
-// the number, never the username chosen, which is the asker's own, new
-// at each sign-up. Counted by username, a brute force of one number's
-// code with a new name per sign-up met no ban or lock, and its bans
-// differed from those of a taken number's decoy, telling which numbers
-// have accounts.
+// what a sign-in with its number counts against (the account that has
+// the number, a disabled one too, else the number), so that bans do not
+// tell them apart. A sign-up's code counts against that too, never the
+// username chosen, which is the asker's own, new at each sign-up.
+// Counted by username, a brute force of one number's code with a new
+// name per sign-up met no ban or lock, and its bans differed from those
+// of a taken number's decoy, telling which numbers have accounts; a
+// disabled account's decoy counted against its number as typed, while
+// its password sign-in counted against the account. The number is
+// looked up for every code, so that a decoy takes a real one's time.
 func (l *Login) codeSubject(ctx context.Context, p *Pending) (string, error) {
-	if p.Purpose != PurposeSignup {
-		return Subject(p.User, p.Phone, l.d.Region), nil
-	}
 	_, subject, err := ResolveLogin(ctx, l.d.Users, p.Phone, l.d.Region)
-	return subject, err
+	if err != nil {
+		return "", err
+	}
+	if p.Purpose != PurposeSignup && p.User != "" {
+		return p.User, nil
+	}
+	return subject, nil
 }
 
 // recordFailure counts a failed password or code against subject (an
