@@ -69,7 +69,7 @@ func TestOTPDecoyAnswersEveryCodeInARealChallengesTime(t *testing.T) {
 		switch {
 		case d < call/2:
 			return 0
-		case d < call*7/5:
+		case d < call*3/2:
 			return 1
 		}
 		return 2
