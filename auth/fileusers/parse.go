@@ -62,8 +62,12 @@ func parse(path string, data []byte, region string) (*snapshot, error) {
 		return nil, p.err()
 	}
 	var users *yaml.Node
+	seen := map[string]int{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], resolve(root.Content[i+1])
+		if !p.once(k, "", seen) {
+			continue
+		}
 		if k.Value == "users" {
 			users = v
 			continue
@@ -168,8 +172,12 @@ func (p *parser) user(key, m *yaml.Node) (u *auth.User, email, phone *yaml.Node)
 		return u, key, key
 	}
 	var password *yaml.Node
+	seen := map[string]int{}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], resolve(m.Content[i+1])
+		if !p.once(k, "users."+name+": ", seen) {
+			continue
+		}
 		key := "users." + name + "." + k.Value
 		switch k.Value {
 		case "display_name":
@@ -221,6 +229,22 @@ func (p *parser) user(key, m *yaml.Node) (u *auth.User, email, phone *yaml.Node)
 	// Once per load, so that a session check only compares it.
 	u.Generation = auth.CredentialGeneration(u)
 	return u, email, phone
+}
+
+// once reports whether k is the first key of its mapping with its name;
+// seen holds the names met so far, with their lines. A key given again
+// is a problem, not a new value: the later one would otherwise replace
+// the earlier without a word, so that "disabled: true" written above an
+// old "disabled: false" would leave the account enabled, or a new
+// password above the old one keep the old (docs/contract.md, "users.yaml
+// (file backend)"). where prefixes the message ("users.alice: ").
+func (p *parser) once(k *yaml.Node, where string, seen map[string]int) bool {
+	if first, dup := seen[k.Value]; dup {
+		p.errorf(k, "%skey %q is already set on line %d: give each key once", where, k.Value, first)
+		return false
+	}
+	seen[k.Value] = k.Line
+	return true
 }
 
 // str returns a scalar's text ("" for null). Numbers and other scalars are
