@@ -43,20 +43,20 @@ func (v *validator) routes() {
 			prefixOK = false
 		}
 		if hostOK && prefixOK {
-			host := strings.ToLower(r.Host)
+			host, prefix := routeHostKey(r.Host), routePrefixKey(r)
 			methods := r.Methods
 			if len(methods) == 0 {
 				methods = []string{"*"}
 			}
 			for _, m := range methods {
 				m = strings.ToUpper(m)
-				first, dup := places[place{host, r.PathPrefix, m}]
+				first, dup := places[place{host, prefix, m}]
 				if !dup && m != "*" {
-					first, dup = places[place{host, r.PathPrefix, "*"}]
+					first, dup = places[place{host, prefix, "*"}]
 				}
 				if !dup && m == "*" {
 					for at, j := range places {
-						if at.host == host && at.prefix == r.PathPrefix {
+						if at.host == host && at.prefix == prefix {
 							first, dup = j, true
 							break
 						}
@@ -66,7 +66,7 @@ func (v *validator) routes() {
 					v.add(p, "routes.%d already has host %q and path_prefix %q for these methods", first, r.Host, r.PathPrefix)
 					break
 				}
-				places[place{host, r.PathPrefix, m}] = i
+				places[place{host, prefix, m}] = i
 			}
 		}
 
@@ -104,6 +104,7 @@ func (v *validator) routes() {
 		}
 		v.routeTimeouts(p+".timeouts", r.Timeouts)
 	}
+	v.routesReach()
 }
 
 // routesAgreeOnCase refuses routes of one host, or of one upstream, that
@@ -118,7 +119,7 @@ func (v *validator) routesAgreeOnCase() {
 	}
 	first := map[group]int{}
 	for i, r := range v.c.Routes {
-		groups := []group{{"host", strings.ToLower(strings.TrimSuffix(r.Host, "."))}}
+		groups := []group{{"host", routeHostKey(r.Host)}}
 		if r.Upstream != "" {
 			groups = append(groups, group{"upstream", strings.ToLower(strings.TrimSuffix(r.Upstream, "/"))})
 		}
