@@ -8,7 +8,9 @@ package config
 // hold their own).
 
 import (
+	"errors"
 	"net"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -115,18 +117,47 @@ func (v *validator) atLeast(key string, n, least int) {
 	}
 }
 
+// hostPort checks an address to listen on or dial: a host name, an IP
+// address or nothing, a colon and a port. A value with "@" is not quoted:
+// it is most likely a URL carrying a password ("redis://:pw@redis:6379",
+// whose host "redis://:pw@redis" net.SplitHostPort takes as one), which
+// would otherwise reach check-config's output and the logs, where a
+// reload's problems go (docs/contract.md, "Logs and audit").
 func (v *validator) hostPort(key, value string) {
 	if value == "" {
 		v.add(key, "required: host:port, e.g. \":8080\" or \"127.0.0.1:8080\"")
 		return
 	}
-	_, port, err := net.SplitHostPort(value)
+	host, port, err := net.SplitHostPort(value)
 	if err == nil {
 		_, err = strconv.ParseUint(port, 10, 16)
 	}
-	if err != nil {
+	if err == nil && !validAddrHost(host) {
+		err = errNotHost
+	}
+	switch {
+	case err == nil:
+	case strings.Contains(value, "@"):
+		v.add(key, "is not host:port, e.g. \"redis.internal:6379\" (not shown: it holds \"@\", as a URL with a password does; a password goes in its own key or *_file)")
+	default:
 		v.add(key, "%q is not host:port, e.g. \":8080\" or \"127.0.0.1:8080\"", value)
 	}
+}
+
+// errNotHost says that the host part of host:port is no host.
+var errNotHost = errors.New("not a host")
+
+// validAddrHost reports whether host, the host part of host:port, is
+// empty (every address), an IP address (with a zone) or a host name
+// (one trailing dot allowed).
+func validAddrHost(host string) bool {
+	if host == "" {
+		return true
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return true
+	}
+	return isHostname(strings.ToLower(strings.TrimSuffix(host, ".")))
 }
 
 // httpURL checks an absolute http or https URL with a host. It does not
