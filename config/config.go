@@ -38,6 +38,12 @@ type Config struct {
 	// or write (signing key, TLS key, secrets) to its mode; Check warns
 	// of them without doing I/O itself.
 	exposed map[string]fs.FileMode
+	// fromEnv holds the key paths whose value in the file names a ${VAR}.
+	fromEnv map[string]bool
+	// inline maps each secret written in the file itself (not *_file nor
+	// ${VAR}), when Load found the file others may read or write, to the
+	// file's mode; Check warns of them.
+	inline map[string]fs.FileMode
 }
 
 // Admin configures the operator console and admin API

@@ -39,7 +39,12 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	return Parse(path, data, os.LookupEnv)
+	cfg, err := Parse(path, data, os.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	cfg.noteInlineSecrets(os.Stat)
+	return cfg, nil
 }
 
 // Parse builds a configuration from the YAML document data, whose file name
@@ -77,6 +82,7 @@ func parse(name string, data []byte, lookupEnv func(string) (string, bool), read
 	cfg := Default()
 	cfg.File = name
 	cfg.lines = map[string]int{}
+	cfg.fromEnv = map[string]bool{}
 	ps := newProblems(name)
 
 	root, ok := parseYAML(data, ps)
@@ -84,7 +90,7 @@ func parse(name string, data []byte, lookupEnv func(string) (string, bool), read
 		return nil, ps.err()
 	}
 	if root != nil {
-		d := &decoder{ps: ps, env: lookupEnv, lines: cfg.lines, budget: maxNodes}
+		d := &decoder{ps: ps, env: lookupEnv, lines: cfg.lines, fromEnv: cfg.fromEnv, budget: maxNodes}
 		d.value(root, reflect.ValueOf(cfg).Elem(), "", 0)
 	}
 	for i := range cfg.Routes {

@@ -21,10 +21,12 @@ var durationType = reflect.TypeFor[time.Duration]()
 // yaml tags, so that every unknown key and every wrong value is reported
 // with its line, and keys left out keep their defaults.
 type decoder struct {
-	ps     *problems
-	env    func(string) (string, bool)
-	lines  map[string]int
-	budget int
+	ps    *problems
+	env   func(string) (string, bool)
+	lines map[string]int
+	// fromEnv records the paths whose value names a ${VAR}.
+	fromEnv map[string]bool
+	budget  int
 }
 
 func joinPath(parent, key string) string {
@@ -229,6 +231,9 @@ func (d *decoder) scalar(n *yaml.Node, path string) (*yaml.Node, bool) {
 	}
 	if !strings.Contains(n.Value, "$") {
 		return n, true
+	}
+	if strings.Contains(n.Value, "${") {
+		d.fromEnv[path] = true
 	}
 	expanded, err := expandEnv(n.Value, d.env)
 	if err != nil {

@@ -74,9 +74,37 @@ func (c *Config) noteExposedFiles(stat func(string) (fs.FileInfo, error), readFi
 	}
 }
 
+// noteInlineSecrets records, for Check, each secret written in the
+// configuration file itself (neither <key>_file nor ${VAR}) when the
+// file's mode lets others read or write it: whoever may read the file
+// has the secret. Load calls it with the file it read.
+func (c *Config) noteInlineSecrets(stat func(string) (fs.FileInfo, error)) {
+	if runtime.GOOS == "windows" || c.File == "" {
+		return
+	}
+	fi, err := stat(c.File)
+	if err != nil || fi.Mode().Perm()&exposedPerm == 0 {
+		return
+	}
+	for _, s := range c.secrets() {
+		if *s.value == "" || c.lines[s.key] == 0 || c.fromEnv[s.key] {
+			continue
+		}
+		if c.inline == nil {
+			c.inline = map[string]fs.FileMode{}
+		}
+		c.inline[s.key] = fi.Mode().Perm()
+	}
+}
+
 // exposedFiles warns of each secret file Load found others may read or
-// write.
+// write, and of each secret written in a configuration file they may.
 func (v *validator) exposedFiles() {
+	for _, key := range slices.Sorted(maps.Keys(v.c.inline)) {
+		mode := v.c.inline[key]
+		name := key[strings.LastIndexByte(key, '.')+1:]
+		v.warn(key, "is written in this file, which every user of this machine may %s (mode %04o): give it as %s_file, a file only the service reads, or as ${VAR}, or chmod o= this file", othersMay(mode), mode, name)
+	}
 	for _, key := range slices.Sorted(maps.Keys(v.c.exposed)) {
 		mode := v.c.exposed[key]
 		what := "a secret"
@@ -89,13 +117,17 @@ func (v *validator) exposedFiles() {
 		if strings.HasPrefix(key, previousKeyPrefix) {
 			what = "a previous signing key, which still signs assertions apps accept"
 		}
-		may := "read"
-		switch {
-		case mode&0o004 == 0:
-			may = "change"
-		case mode&0o002 != 0:
-			may = "read and change"
-		}
-		v.warn(key, "every user of this machine may %s %s (mode %04o): chmod o= the file (0600, or 0640 for the service's group)", may, what, mode)
+		v.warn(key, "every user of this machine may %s %s (mode %04o): chmod o= the file (0600, or 0640 for the service's group)", othersMay(mode), what, mode)
 	}
+}
+
+// othersMay says what mode lets other users do to a file.
+func othersMay(mode fs.FileMode) string {
+	switch {
+	case mode&0o004 == 0:
+		return "change"
+	case mode&0o002 != 0:
+		return "read and change"
+	}
+	return "read"
 }
