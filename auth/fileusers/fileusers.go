@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/internal/filesettle"
 )
 
 const (
@@ -42,8 +43,11 @@ type Backend struct {
 	// onRemoved is told about accounts seen leaving the file (OnRemoved).
 	onRemoved atomic.Pointer[func(ctx context.Context, username string) error]
 
-	mu   sync.Mutex // serialises reloads; guards seen, statErr and pending
-	seen fileState  // the file as last read, valid or not
+	mu   sync.Mutex // serialises reloads; guards seen, settle, statErr and pending
+	seen fileState  // the file as last taken, valid or not
+	// settle takes a change the poll finds once it reads the same twice
+	// in a row (a save written in place may be caught half done).
+	settle filesettle.Settle
 	// pending holds the names seen leaving the file and not forgotten yet
 	// (OnRemoved), each with whether a failure to forget it was logged.
 	pending map[string]bool
@@ -87,6 +91,7 @@ func New(path, defaultRegion string, logger *slog.Logger) (*Backend, error) {
 	}
 	b.snap.Store(snap)
 	b.seen = fileState{info: info, sum: sha256.Sum256(data), readAt: time.Now()}
+	b.settle.Take(b.seen.sum)
 	return b, nil
 }
 
@@ -186,6 +191,7 @@ func (b *Backend) reload() ([]string, error) {
 		return nil, err
 	}
 	b.seen = fileState{info: info, sum: sha256.Sum256(data), readAt: time.Now()}
+	b.settle.Take(b.seen.sum)
 	snap, err := parse(b.path, data, b.region)
 	if err != nil {
 		return nil, err
@@ -228,8 +234,9 @@ func (b *Backend) Run(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// poll reloads the file if it changed since it was last read, and returns
-// the accounts the reload disabled.
+// poll reloads the file if it changed since it was last taken and the
+// previous poll read it the same (filesettle), and returns the accounts
+// the reload disabled.
 func (b *Backend) poll(ctx context.Context) []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -248,11 +255,17 @@ func (b *Backend) poll(ctx context.Context) []string {
 	}
 	b.statErr = false
 	sum := sha256.Sum256(data)
-	changed := sum != b.seen.sum
-	b.seen = fileState{info: info, sum: sum, readAt: time.Now()}
-	if !changed {
+	switch {
+	case b.settle.Taken(sum):
+		b.seen = fileState{info: info, sum: sum, readAt: time.Now()}
+		b.settle.Poll(sum) // back to the content taken: nothing pending
+		return nil
+	case !b.settle.Poll(sum):
+		// Changed since the last poll: b.seen stays, so the next poll
+		// reads the file again and takes it if it reads the same.
 		return nil
 	}
+	b.seen = fileState{info: info, sum: sum, readAt: time.Now()}
 	snap, err := parse(b.path, data, b.region)
 	if err != nil {
 		b.log.ErrorContext(ctx, "users file invalid; keeping the previous users",

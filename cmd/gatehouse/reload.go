@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/config"
+	"github.com/gatehouse-auth/gatehouse/internal/filesettle"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -63,12 +64,15 @@ func newReloadMetrics(reg prometheus.Registerer) (reloadMetrics, error) {
 }
 
 // watchConfig reloads the configuration on SIGHUP and when the file's
-// content changes, until ctx ends.
+// content changes (read the same by two polls in a row), until ctx ends.
 func (a *app) watchConfig(ctx context.Context) {
 	if a.configPath == "" {
 		return
 	}
-	seen, _ := fileSum(a.configPath)
+	var settle filesettle.Settle
+	if sum, err := fileSum(a.configPath); err == nil {
+		settle.Take(sum)
+	}
 	tick := time.NewTicker(configPoll)
 	defer tick.Stop()
 	for {
@@ -77,14 +81,18 @@ func (a *app) watchConfig(ctx context.Context) {
 			return
 		case <-a.hup:
 			a.log.Info("SIGHUP: reloading the configuration", "file", a.configPath)
-			seen, _ = fileSum(a.configPath)
+			if sum, err := fileSum(a.configPath); err == nil {
+				settle.Take(sum)
+			}
 			_ = a.reload(ctx)
 		case <-tick.C:
+			// A change is taken once two polls in a row read it the
+			// same: a save written in place may be caught half done
+			// (docs/contract.md, "Command line").
 			sum, err := fileSum(a.configPath)
-			if err != nil || sum == seen {
+			if err != nil || !settle.Poll(sum) {
 				continue // an unreadable file is reported when it is loaded
 			}
-			seen = sum
 			a.log.Info("configuration file changed: reloading", "file", a.configPath)
 			_ = a.reload(ctx)
 		}
@@ -92,10 +100,10 @@ func (a *app) watchConfig(ctx context.Context) {
 }
 
 // fileSum hashes a file's content.
-func fileSum(path string) ([sha256.Size]byte, error) {
+func fileSum(path string) (filesettle.Sum, error) {
 	b, err := os.ReadFile(path) //nolint:gosec // G304: path is the configuration file the operator named (-c, $GATEHOUSE_CONFIG)
 	if err != nil {
-		return [sha256.Size]byte{}, err
+		return filesettle.Sum{}, err
 	}
 	return sha256.Sum256(b), nil
 }
