@@ -224,8 +224,7 @@ func (l *Login) Password(ctx context.Context, c Client, sess *Session, in Passwo
 		// The password proof is saved.
 		return Step{Session: sess, TOTP: m == MethodOTP, Passkey: m == MethodHWK}, err
 	}
-	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, in.Remember, PurposeLogin, provedSend)
-	return Step{Session: sess, Code: ch}, err
+	return l.startCode(ctx, c, sess, u.Username, u.Phone, in.Remember, PurposeLogin, provedSend)
 }
 
 // begin returns the session a new login step works on: the client's own
@@ -244,39 +243,54 @@ func (l *Login) begin(ctx context.Context, c Client, sess *Session) (*Session, e
 }
 
 // startCode sends a code to phone for user and records it as pending in
-// sess (saved). The session is saved even when sending fails, so the
-// password proof is not lost and the person can ask again. budget says
-// which of the number's send budgets it takes: a code that follows a
-// proof (the right password, a signed-in session) the proved one, which
-// anonymous triggers cannot spend (docs/contract.md, "Send quotas").
-func (l *Login) startCode(ctx context.Context, c Client, sess *Session, user, phone string, remember bool, purpose string, budget sendBudget) (*Challenge, error) {
+// sess (saved). When sending is refused or fails, the session is kept as
+// refused says, so that a password proof is not lost and the person can
+// ask again. budget says which of the number's send budgets it takes: a
+// code that follows a proof (the right password, a signed-in session)
+// the proved one, which anonymous triggers cannot spend
+// (docs/contract.md, "Send quotas").
+func (l *Login) startCode(ctx context.Context, c Client, sess *Session, user, phone string, remember bool, purpose string, budget sendBudget) (Step, error) {
 	if budget == provedSend && purpose == PurposeLogin {
 		// A code its factor's ban would refuse is not sent
 		// (docs/contract.md, "Regulation"); the session keeps its proofs.
 		if err := l.checkFactorBan(ctx, c, FactorSMS, user); err != nil {
-			if serr := l.d.Sessions.Save(ctx, sess); serr != nil {
-				return nil, serr
-			}
-			return nil, err
+			return l.refused(ctx, sess, err)
 		}
 	}
 	ch, err := l.start(budget)(ctx, user, phone, purpose)
 	if err != nil {
 		l.auditBudget(ctx, c, user, phone, err)
 		l.obs.Audit(ctx, c, Event{Name: "otp_send_failed", User: user, Phone: phone, Err: err})
-		if serr := l.d.Sessions.Save(ctx, sess); serr != nil {
-			return nil, serr
-		}
-		return nil, err
+		return l.refused(ctx, sess, err)
 	}
 	sess.Pending = &Pending{User: user, Challenge: ch.ID, Purpose: purpose, Remember: remember, Phone: phone}
 	if err := l.d.Sessions.Save(ctx, sess); err != nil {
 		l.d.OTP.Cancel(ctx, ch.ID)
-		return nil, err
+		return Step{}, err
 	}
 	l.obs.Audit(ctx, c, Event{Name: "otp_sent", User: user, Phone: phone, Attempt: budget == anonymousSend})
 	l.obs.Code("sent")
-	return ch, nil
+	return Step{Session: sess, Code: ch}, nil
+}
+
+// refused is a code step's answer when its code was not sent (err): a
+// real account's and a decoy's alike, so that a refusal (a send quota, a
+// cap of otp.budget, a provider failing) tells nothing of whether the
+// number or name has an account. The session, its earlier code
+// cancelled, is saved and handed back only when it holds something to
+// keep: proofs (a password just proved), or a place in the store the
+// client already holds. One that holds nothing and was never stored (a
+// code-only sign-in or sign-up from a client without a session) is
+// neither written nor handed back, so refused requests add nothing to
+// the store (docs/contract.md, "Store housekeeping").
+func (l *Login) refused(ctx context.Context, sess *Session, err error) (Step, error) {
+	if !sess.stored && !sess.Authenticated() {
+		return Step{}, err
+	}
+	if serr := l.d.Sessions.Save(ctx, sess); serr != nil {
+		return Step{}, serr
+	}
+	return Step{Session: sess}, err
 }
 
 // VerifyCode checks code against the session's pending challenge and, on

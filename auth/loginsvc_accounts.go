@@ -55,12 +55,11 @@ func (l *Login) SignUp(ctx context.Context, c Client, sess *Session, in NewAccou
 		release()
 		return Step{}, err
 	}
-	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, false, PurposeSignup, anonymousSend)
+	st, err := l.startCode(ctx, c, sess, u.Username, u.Phone, false, PurposeSignup, anonymousSend)
 	if err != nil {
 		release()
-		return Step{}, err
 	}
-	return Step{Session: sess, Code: ch}, nil
+	return st, err
 }
 
 // DefaultSignupsPerHour is the default of LoginDeps.SignupsPerHour.
@@ -103,7 +102,7 @@ func (l *Login) signUpTaken(ctx context.Context, c Client, sess *Session, u *Use
 	ch, err := l.d.OTP.StartNotice(ctx, u.Phone, PurposeSignup, notice)
 	if err != nil {
 		l.auditBudget(ctx, c, "", u.Phone, err)
-		return Step{}, err
+		return l.refused(ctx, sess, err)
 	}
 	sess.Pending = &Pending{Challenge: ch.ID, Purpose: PurposeSignup, Phone: u.Phone}
 	if err := l.d.Sessions.Save(ctx, sess); err != nil {

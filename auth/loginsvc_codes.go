@@ -77,14 +77,12 @@ func (l *Login) Resend(ctx context.Context, c Client, sess *Session, u *User) (S
 		default:
 			budget = l.budgetFrom(c, pu)
 		}
-		ch, err = l.startCode(ctx, c, sess, pu.Username, pu.Phone, p.Remember, p.Purpose, budget)
-		return Step{Session: sess, Code: ch}, err
+		return l.startCode(ctx, c, sess, pu.Username, pu.Phone, p.Remember, p.Purpose, budget)
 	}
 	if u == nil {
 		return Step{}, ErrNoChallenge
 	}
-	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, sess.Remember, PurposeLogin, provedSend)
-	return Step{Session: sess, Code: ch}, err
+	return l.startCode(ctx, c, sess, u.Username, u.Phone, sess.Remember, PurposeLogin, provedSend)
 }
 
 // Passwordless begins a passwordless login for phone. Unknown numbers get
@@ -119,8 +117,7 @@ func (l *Login) Passwordless(ctx context.Context, c Client, sess *Session, phone
 	// From a known device of the account, the code takes the number's
 	// known-device budget, which anonymous sends to it cannot spend
 	// (docs/contract.md, "Known devices").
-	ch, err := l.startCode(ctx, c, sess, u.Username, u.Phone, remember, PurposeLogin, l.budgetFrom(c, u))
-	return Step{Session: sess, Code: ch}, err
+	return l.startCode(ctx, c, sess, u.Username, u.Phone, remember, PurposeLogin, l.budgetFrom(c, u))
 }
 
 // startDecoy records a challenge for an unknown phone that looks and
@@ -129,7 +126,7 @@ func (l *Login) startDecoy(ctx context.Context, c Client, sess *Session, phone s
 	ch, err := l.d.OTP.StartDecoy(ctx, phone, PurposeLogin)
 	if err != nil {
 		l.auditBudget(ctx, c, "", phone, err)
-		return Step{}, err
+		return l.refused(ctx, sess, err)
 	}
 	sess.Pending = &Pending{Challenge: ch.ID, Purpose: PurposeLogin, Remember: remember, Phone: phone}
 	if err := l.d.Sessions.Save(ctx, sess); err != nil {
