@@ -53,7 +53,7 @@ func cmdAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		printProblems(stderr, err)
 		return errProblems
 	}
-	st, signer, closeStore, err := openStoreSigner(cfg)
+	st, signer, closeStore, err := openStoreSigner(ctx, cfg)
 	if err != nil {
 		return err
 	}

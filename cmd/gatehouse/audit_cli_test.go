@@ -86,7 +86,7 @@ func TestOperatorChangesNameTheAccountExactly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, closeStore, err := openStore(cfg)
+	st, closeStore, err := openStore(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

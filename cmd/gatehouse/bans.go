@@ -17,7 +17,7 @@ import (
 // bans and its lift, on the configured Redis store, audited with the
 // operating-system user as the actor.
 func bansCommand(ctx context.Context, cfg *config.Config, sub string, args []string, stdout io.Writer) error {
-	st, signer, closeStore, err := openStoreSigner(cfg)
+	st, signer, closeStore, err := openStoreSigner(ctx, cfg)
 	if err != nil {
 		return err
 	}

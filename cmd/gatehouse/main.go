@@ -73,6 +73,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			cmd, args = args[0], args[1:]
 		}
 	}
+	// An operator command's writes are confirmed on the replicas once
+	// its stores are closed (replicas.go).
+	ctx, replicated := withReplication(ctx)
 	var err error
 	switch cmd {
 	case "serve":
@@ -102,6 +105,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	default:
 		_, _ = fmt.Fprintf(stderr, "gatehouse: unknown command %q\n\n%s", cmd, usage)
 		return 2
+	}
+	if rerr := replicated(); rerr != nil {
+		err = errors.Join(err, rerr)
 	}
 	switch {
 	case err == nil:

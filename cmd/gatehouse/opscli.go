@@ -113,7 +113,7 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		printProblems(stderr, err)
 		return errProblems
 	}
-	st, closeStore, err := openStore(cfg)
+	st, closeStore, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -163,7 +163,7 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // leaves the file to the operator.
 func deleteCommand(ctx context.Context, cfg *config.Config, username string, stdout io.Writer) error {
 	if cfg.Users.Backend == "file" {
-		st, signer, closeStore, err := openStoreSigner(cfg)
+		st, signer, closeStore, err := openStoreSigner(ctx, cfg)
 		if err != nil {
 			return err
 		}

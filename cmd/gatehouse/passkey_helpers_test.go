@@ -21,7 +21,7 @@ func storePasskeys(t *testing.T, cfgPath string) *auth.Passkeys {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, signer, closeStore, err := openStoreSigner(cfg)
+	st, signer, closeStore, err := openStoreSigner(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,12 @@ func cliWorld(t *testing.T, prefix string) (cfgPath, origin string) {
 // port another test may hold).
 func cliWorldOf(t *testing.T, prefix, users, listen string) (cfgPath, origin string) {
 	t.Helper()
-	addr := testredis.Start(t)
+	return cliWorldAt(t, testredis.Start(t), prefix, users, listen)
+}
+
+// cliWorldAt is cliWorldOf on the Redis at addr.
+func cliWorldAt(t *testing.T, addr, prefix, users, listen string) (cfgPath, origin string) {
+	t.Helper()
 	dir := t.TempDir()
 	key := filepath.Join(dir, "gatehouse.key")
 	if code, _, e := runCmd(t, "", "keygen", "-o", key); code != 0 {

@@ -90,7 +90,7 @@ type ops struct {
 
 // openOps connects to the store and finds username (exactAccount).
 func openOps(ctx context.Context, cfg *config.Config, username string) (*ops, error) {
-	st, signer, closeStore, err := openStoreSigner(cfg)
+	st, signer, closeStore, err := openStoreSigner(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -130,12 +130,12 @@ func exactAccount(ctx context.Context, users auth.UserBackend, username string) 
 
 // openStoreSigner connects to the configured Redis store and loads the
 // signer whose derived keys name the store's keys, as the gateway does.
-func openStoreSigner(cfg *config.Config) (*redisstore.Store, *auth.Signer, func(), error) {
+func openStoreSigner(ctx context.Context, cfg *config.Config) (*redisstore.Store, *auth.Signer, func(), error) {
 	key, err := auth.LoadSigningKey(cfg.Identity.SigningKeyFile)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	st, closeStore, err := openStore(cfg)
+	st, closeStore, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, nil, nil, err
 	}

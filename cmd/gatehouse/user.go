@@ -133,7 +133,7 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if sub == "delete" {
 		return deleteCommand(ctx, cfg, arg, stdout)
 	}
-	users, audits, closeStore, err := openUserStore(cfg)
+	users, audits, closeStore, err := openUserStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -252,11 +252,11 @@ func userFlags(u *auth.User) string {
 
 // openUserStore connects to the configured Redis for the user backend and
 // its audit trail.
-func openUserStore(cfg *config.Config) (*storeusers.Backend, auth.AuditLog, func(), error) {
+func openUserStore(ctx context.Context, cfg *config.Config) (*storeusers.Backend, auth.AuditLog, func(), error) {
 	if cfg.Users.Backend != "redis" {
 		return nil, nil, nil, errors.New("with users.backend: file, gatehouse user only adds people (gatehouse user add) and issues recovery codes (issue-recovery); for the rest edit users.yaml (gatehouse hash-password makes the hashes)")
 	}
-	st, closeStore, err := openStore(cfg)
+	st, closeStore, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -264,25 +264,35 @@ func openUserStore(cfg *config.Config) (*storeusers.Backend, auth.AuditLog, func
 }
 
 // openStore connects to the configured Redis store and checks that it
-// answers.
-func openStore(cfg *config.Config) (*redisstore.Store, func(), error) {
+// answers. Its close waits until the replicas the master has now confirm
+// what the command wrote (confirmReplicated): the client keeps one
+// connection per master, the one their WAIT is asked on.
+func openStore(ctx context.Context, cfg *config.Config) (*redisstore.Store, func(), error) {
 	if cfg.Store.Driver != "redis" {
 		return nil, nil, errors.New("gatehouse user needs store.driver: redis: a memory store lives inside one gatehouse process only")
 	}
-	client, err := redisstore.NewClient(cfg.Store.Redis)
+	client, err := redisstore.NewClient(cfg.Store.Redis, redisstore.OneConnection())
 	if err != nil {
 		return nil, nil, err
 	}
 	st := redisstore.New(client, cfg.Store.KeyPrefix, cfg.Store.Redis.OpTimeout)
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.Store.Redis.DialTimeout+cfg.Store.Redis.OpTimeout)
+	pctx, cancel := context.WithTimeout(ctx, cfg.Store.Redis.DialTimeout+cfg.Store.Redis.OpTimeout)
 	defer cancel()
 	// Closing the client only drops its idle connections: nothing to
 	// report, on failure as after the command.
-	if err := st.Ping(ctx); err != nil {
+	if err := st.Ping(pctx); err != nil {
 		_ = client.Close()
 		return nil, nil, fmt.Errorf("redis: %w", err)
 	}
-	return st, func() { _ = client.Close() }, nil
+	mark, err := st.MarkReplicas(pctx)
+	if err != nil {
+		_ = client.Close()
+		return nil, nil, fmt.Errorf("redis: %w", err)
+	}
+	return st, func() {
+		confirmReplicated(ctx, st, mark)
+		_ = client.Close()
+	}, nil
 }
 
 // readNewPassword reads a password: prompted twice without echo when
