@@ -9,7 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,7 +29,9 @@ func OneConnection() ClientOption {
 }
 
 // ReplicaMark is what the masters were when a change began: each
-// master's run id and how many replicas it had then.
+// master's run id and how many replicas it had online then (a replica
+// still loading its first copy acknowledges nothing, and is not one a
+// failover promotes).
 type ReplicaMark map[string]int
 
 // MarkReplicas records the masters the store reaches and their
@@ -44,9 +46,8 @@ func (s *Store) MarkReplicas(ctx context.Context) (ReplicaMark, error) {
 		if err != nil {
 			return err
 		}
-		n, _ := strconv.Atoi(infoValue(info, "connected_slaves"))
 		mu.Lock()
-		m[infoValue(info, "run_id")] = n
+		m[infoValue(info, "run_id")] = onlineReplicas(info)
 		mu.Unlock()
 		return nil
 	})
@@ -117,6 +118,18 @@ func (s *Store) waitOnce(ctx context.Context, c *redis.Client, want int) (int64,
 	}
 	n, err := wait.Int64()
 	return n, id, err
+}
+
+// onlineReplicas counts the replicas an INFO replication reply lists as
+// online ("slave0:ip=…,port=…,state=online,offset=…").
+func onlineReplicas(info string) int {
+	n := 0
+	for _, line := range strings.Split(info, "\n") {
+		if strings.HasPrefix(line, "slave") && strings.Contains(line, ":") && strings.Contains(line, ",state=online,") {
+			n++
+		}
+	}
+	return n
 }
 
 // eachMaster runs fn on every master: a cluster's each, else the one.
