@@ -273,26 +273,6 @@ func (l *Login) startCode(ctx context.Context, c Client, sess *Session, user, ph
 	return Step{Session: sess, Code: ch}, nil
 }
 
-// refused is a code step's answer when its code was not sent (err): a
-// real account's and a decoy's alike, so that a refusal (a send quota, a
-// cap of otp.budget, a provider failing) tells nothing of whether the
-// number or name has an account. The session, its earlier code
-// cancelled, is saved and handed back only when it holds something to
-// keep: proofs (a password just proved), or a place in the store the
-// client already holds. One that holds nothing and was never stored (a
-// code-only sign-in or sign-up from a client without a session) is
-// neither written nor handed back, so refused requests add nothing to
-// the store (docs/contract.md, "Store housekeeping").
-func (l *Login) refused(ctx context.Context, sess *Session, err error) (Step, error) {
-	if !sess.stored && !sess.Authenticated() {
-		return Step{}, err
-	}
-	if serr := l.d.Sessions.Save(ctx, sess); serr != nil {
-		return Step{}, serr
-	}
-	return Step{Session: sess}, err
-}
-
 // VerifyCode checks code against the session's pending challenge and, on
 // success, adds the sms proof (activating the account first when the
 // code was a sign-up's) and rotates the session id.

@@ -85,6 +85,26 @@ func (l *Login) Resend(ctx context.Context, c Client, sess *Session, u *User) (S
 	return l.startCode(ctx, c, sess, u.Username, u.Phone, sess.Remember, PurposeLogin, provedSend)
 }
 
+// refused is a code step's answer when its code was not sent (err): a
+// real account's and a decoy's alike, so that a refusal (a send quota, a
+// cap of otp.budget, a provider failing) tells nothing of whether the
+// number or name has an account. The session, its earlier code
+// cancelled, is saved and handed back only when it holds something to
+// keep: proofs (a password just proved), or a place in the store the
+// client already holds. One that holds nothing and was never stored (a
+// code-only sign-in or sign-up from a client without a session) is
+// neither written nor handed back, so refused requests add nothing to
+// the store (docs/contract.md, "SMS delivery").
+func (l *Login) refused(ctx context.Context, sess *Session, err error) (Step, error) {
+	if !sess.stored && !sess.Authenticated() {
+		return Step{}, err
+	}
+	if serr := l.d.Sessions.Save(ctx, sess); serr != nil {
+		return Step{}, serr
+	}
+	return Step{Session: sess}, err
+}
+
 // Passwordless begins a passwordless login for phone. Unknown numbers get
 // the same answer and a decoy challenge that can never succeed; no SMS is
 // sent to them.
