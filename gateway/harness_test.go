@@ -215,6 +215,8 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 		MaxAttempts:             cfg.OTP.MaxAttempts,
 		ResendCooldown:          cfg.OTP.ResendCooldown,
 		MaxSends:                cfg.OTP.MaxSends.Count,
+		MaxSendsPerIP:           cfg.OTP.MaxSendsPerIP.Count,
+		IPSendWindow:            cfg.OTP.MaxSendsPerIP.Window,
 		AllowedNumberTypes:      cfg.OTP.AllowedNumberTypes,
 		AllowedCountries:        cfg.OTP.AllowedCountries,
 		BudgetPerDay:            cfg.OTP.Budget.PerDay,
