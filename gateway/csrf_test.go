@@ -107,18 +107,38 @@ func TestPortalSecurityHeaders(t *testing.T) {
 	}
 }
 
-// TestErrorPagesCarrySecurityHeaders: the error pages answered outside the
-// portal's route group (an unknown portal path, a route's refusal) carry
-// the portal's security headers too; before, they had only the CSP.
+// TestErrorPagesCarrySecurityHeaders: the answers the gateway makes
+// outside the portal's route group (an unknown portal path, a path the
+// portal prefix reserves, a route's refusal, an upstream that failed, the
+// redirect to sign in) carry the portal's security headers, as a page and
+// as JSON, with HSTS over https; before, the pages had only the CSP, and
+// the JSON answers (a script's fetch, an API client) and the redirect had
+// none of them: no HSTS, nosniff, X-Frame-Options or Referrer-Policy.
 func TestErrorPagesCarrySecurityHeaders(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	c := h.newClient(t)
-	for _, path := range []string{prefix + "/nope", "/blocked"} {
-		r := c.browse(appHost, path)
-		for k, want := range map[string]string{"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"} {
-			if got := r.header.Get(k); got != want {
-				t.Errorf("GET %s (%d): %s = %q, want %q", path, r.status, k, got, want)
+	https := http.Header{"X-Forwarded-Proto": {"https"}} // from a trusted proxy
+	for _, tc := range []struct{ host, path string }{
+		{appHost, prefix + "/nope"},
+		{strings.TrimPrefix(publicURL, "https://"), prefix + "/api/nope"},
+		{appHost, prefix + "/%2e%2e/x"},
+		{appHost, "/blocked"},
+		{deadHost, "/"},
+		{crmHost, "/"}, // the way to sign in (302) for a page load
+	} {
+		for _, accept := range []string{htmlAccept, "application/json"} {
+			r := c.do(request{host: tc.host, path: tc.path, accept: accept, header: https})
+			if r.status < 300 {
+				t.Fatalf("GET %s%s (%s): %d, want a refusal or a redirect", tc.host, tc.path, accept, r.status)
+			}
+			for k, want := range map[string]string{
+				"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+				"Cache-Control": "no-store", "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+			} {
+				if got := r.header.Get(k); got != want {
+					t.Errorf("GET %s%s (%s, %d): %s = %q, want %q", tc.host, tc.path, accept, r.status, k, got, want)
+				}
 			}
 		}
 	}

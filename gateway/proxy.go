@@ -213,6 +213,7 @@ func (s *proxySurface) proxyError(w http.ResponseWriter, req *http.Request, r *r
 		s.writeErrorPage(w, req, e)
 		return
 	}
+	s.securityHeadersOn(w.Header(), req)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(e.Status)
 	_, _ = w.Write(jsonErrorBody(e))
@@ -254,6 +255,7 @@ func (s *proxySurface) proxy(c *gin.Context) error {
 		if req.URL.RawQuery != "" {
 			rd += "?" + req.URL.RawQuery
 		}
+		s.setSecurityHeaders(c)
 		noStore(c)
 		c.Redirect(http.StatusFound, s.prefix+"/login?rd="+url.QueryEscape(rd))
 		c.Abort()

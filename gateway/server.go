@@ -365,7 +365,10 @@ func wantsHTML(r *http.Request) bool {
 	return strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
-// fail answers with err as an HTML page for browsers, JSON otherwise.
+// fail answers with err as an HTML page for browsers, JSON otherwise,
+// either with the portal's security headers: it also answers outside the
+// portal's route group (an unknown portal path, a route's refusal), where
+// the securityHeaders middleware does not run.
 func (s *core) fail(c *gin.Context, err error) {
 	e := classify(err)
 	s.logIfServerError(c, e, err)
@@ -373,6 +376,7 @@ func (s *core) fail(c *gin.Context, err error) {
 		s.renderError(c, e)
 		return
 	}
+	s.setSecurityHeaders(c)
 	writeJSONError(c, e)
 }
 
