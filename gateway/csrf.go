@@ -108,18 +108,22 @@ func opaqueOrigin(r *http.Request) bool {
 
 // foreignOrigin reports a browser request sent by a page of another host,
 // or of another port of this one (another program; cookies do not tell
-// ports apart, so the Origin must), as browsers send Origin on every
-// cross-origin POST. The port the client used is the one in Host; a
-// front door that drops it (nginx's $host) leaves public_url's port to
-// compare with on its host, and nothing on the others (docs/contract.md,
-// "JSON API").
+// ports apart, so the Origin must), or over plain http to a request that
+// came over https (a page a network attacker served on http:// of this
+// host), as browsers send Origin on every cross-origin POST. The port
+// the client used is the one in Host; a front door that drops it
+// (nginx's $host) leaves public_url's port to compare with on its host,
+// and nothing on the others (docs/contract.md, "JSON API").
 func (s *core) foreignOrigin(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" || origin == "null" {
 		return false
 	}
 	u, err := url.Parse(origin)
-	if err != nil || normalizeHost(u.Host) != normalizeHost(r.Host) {
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || normalizeHost(u.Host) != normalizeHost(r.Host) {
+		return true
+	}
+	if u.Scheme == "http" && s.requestIsHTTPS(r) {
 		return true
 	}
 	_, want, known := s.asked(r)
