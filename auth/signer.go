@@ -39,6 +39,7 @@ type Assertion struct {
 // the public keys as a JWKS. It is immutable and safe for concurrent use.
 type Signer struct {
 	key    ed25519.PrivateKey
+	derive []byte // the seed DeriveKey derives from: key's, unless WithDerivationKey
 	kid    string
 	issuer string
 	ttl    time.Duration
@@ -118,14 +119,34 @@ func (s *Signer) Keys() map[string]ed25519.PublicKey {
 func (s *Signer) JWKS() []byte { return s.jwks }
 
 // DeriveKey returns a 32-byte key for purpose, derived with HKDF-SHA256
-// from the signing key. Every replica that shares the signing key derives
-// the same key, and keys for different purposes are independent.
+// from the signing key, or the derivation key (WithDerivationKey). Every
+// replica that shares that key derives the same key, and keys for
+// different purposes are independent.
 func (s *Signer) DeriveKey(purpose string) []byte {
-	k, err := hkdf.Key(sha256.New, s.key.Seed(), nil, "gatehouse "+purpose, 32)
+	seed := s.derive
+	if seed == nil {
+		seed = s.key.Seed()
+	}
+	k, err := hkdf.Key(sha256.New, seed, nil, "gatehouse "+purpose, 32)
 	if err != nil {
 		panic("auth: hkdf: " + err.Error()) // only for lengths > 255*32
 	}
 	return k
+}
+
+// WithDerivationKey returns a copy of s whose DeriveKey derives from key
+// rather than the signing key (identity.derivation_key_file,
+// docs/contract.md "Identity headers"): what DeriveKey keys (the store's
+// names for each account's authenticator app, passkeys and recovery
+// codes, code hashes, counters, known-device and CSRF MACs) then
+// survives a new signing key. A nil key changes nothing.
+func (s *Signer) WithDerivationKey(key ed25519.PrivateKey) *Signer {
+	if key == nil {
+		return s
+	}
+	c := *s
+	c.derive = key.Seed()
+	return &c
 }
 
 // Sign returns a signed assertion for a and when it expires. The header is

@@ -273,3 +273,29 @@ func BenchmarkSign(b *testing.B) {
 		}
 	}
 }
+
+// TestDerivationKeyOutlivesTheSigningKey: a signer of a new key given the
+// old one as its derivation key derives what the old signer derived (the
+// store's names stay found) and signs with the new key; without it, the
+// new key derives other keys.
+func TestDerivationKeyOutlivesTheSigningKey(t *testing.T) {
+	_, oldKey, _ := ed25519.GenerateKey(nil)
+	_, newKey, _ := ed25519.GenerateKey(nil)
+	old := auth.NewSigner(oldKey, "https://auth.example.com", time.Minute, nil)
+	rotated := auth.NewSigner(newKey, "https://auth.example.com", time.Minute, nil, oldKey.Public().(ed25519.PublicKey))
+	kept := rotated.WithDerivationKey(oldKey)
+	for _, purpose := range []string{"totp", "passkey", "recovery", "regulation", "otp"} {
+		if !bytes.Equal(kept.DeriveKey(purpose), old.DeriveKey(purpose)) {
+			t.Errorf("%s: the derivation key derives another key than the old signer did", purpose)
+		}
+		if bytes.Equal(rotated.DeriveKey(purpose), old.DeriveKey(purpose)) {
+			t.Errorf("%s: a new signing key derives the old key without a derivation key", purpose)
+		}
+	}
+	if kept.KeyID() != rotated.KeyID() || kept.KeyID() == old.KeyID() {
+		t.Errorf("kid %s, want the new key's %s", kept.KeyID(), rotated.KeyID())
+	}
+	if rotated.WithDerivationKey(nil) != rotated {
+		t.Error("a nil derivation key changed the signer")
+	}
+}

@@ -7,10 +7,16 @@ import "time"
 
 // Identity configures the signed assertion and identity headers.
 type Identity struct {
-	SigningKeyFile   string        `yaml:"signing_key_file"`
-	PreviousKeyFiles []string      `yaml:"previous_key_files"`
-	AssertionTTL     time.Duration `yaml:"assertion_ttl"`
-	Headers          Headers       `yaml:"headers"`
+	SigningKeyFile   string   `yaml:"signing_key_file"`
+	PreviousKeyFiles []string `yaml:"previous_key_files"`
+	// DerivationKeyFile is the key (an Ed25519 private key, as
+	// `gatehouse keygen` writes, such as the first signing key) that
+	// the store's names, code hashes and cookie MACs are derived from;
+	// "" derives them from the signing key (docs/contract.md,
+	// "Identity headers": rotating the signing key).
+	DerivationKeyFile string        `yaml:"derivation_key_file"`
+	AssertionTTL      time.Duration `yaml:"assertion_ttl"`
+	Headers           Headers       `yaml:"headers"`
 }
 
 // Headers names the identity headers; "" means the header is not sent.

@@ -64,7 +64,7 @@ func (c *Config) resolvePaths() {
 	if dir == "." || dir == "" {
 		return
 	}
-	paths := []*string{&c.Users.File, &c.Identity.SigningKeyFile, &c.Server.TLS.CertFile, &c.Server.TLS.KeyFile,
+	paths := []*string{&c.Users.File, &c.Identity.SigningKeyFile, &c.Identity.DerivationKeyFile, &c.Server.TLS.CertFile, &c.Server.TLS.KeyFile,
 		&c.Portal.LogoFile, &c.Portal.MessagesFile, &c.SMS.Console.File}
 	for i := range c.Identity.PreviousKeyFiles {
 		paths = append(paths, &c.Identity.PreviousKeyFiles[i])

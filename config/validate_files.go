@@ -24,6 +24,9 @@ func (c *Config) secretFiles() map[string]string {
 		"identity.signing_key_file": c.Identity.SigningKeyFile,
 		"server.tls.key_file":       c.Server.TLS.KeyFile,
 	}
+	if c.Identity.DerivationKeyFile != "" {
+		files["identity.derivation_key_file"] = c.Identity.DerivationKeyFile
+	}
 	for _, s := range c.secrets() {
 		files[s.key+"_file"] = *s.file
 	}

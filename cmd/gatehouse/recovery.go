@@ -135,11 +135,29 @@ func openStoreSigner(ctx context.Context, cfg *config.Config) (*redisstore.Store
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	signer, err := derivingSigner(cfg, auth.NewSigner(key, cfg.Server.PublicURL, cfg.Identity.AssertionTTL, auth.SystemClock{}))
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	st, closeStore, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return st, auth.NewSigner(key, cfg.Server.PublicURL, cfg.Identity.AssertionTTL, auth.SystemClock{}), closeStore, nil
+	return st, signer, closeStore, nil
+}
+
+// derivingSigner is s deriving its keys from identity.derivation_key_file
+// when one is set (docs/contract.md, "Identity headers"), as every
+// gateway and operator command must, or the store's names differ.
+func derivingSigner(cfg *config.Config, s *auth.Signer) (*auth.Signer, error) {
+	if cfg.Identity.DerivationKeyFile == "" {
+		return s, nil
+	}
+	key, err := auth.LoadSigningKey(cfg.Identity.DerivationKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("identity.derivation_key_file: %w", err)
+	}
+	return s.WithDerivationKey(key), nil
 }
 
 // audit keeps an operator command's action on user in the audit trail

@@ -262,7 +262,10 @@ func (a *app) newGeneration(ctx context.Context, cfg *config.Config) (*generatio
 		}
 		previous = append(previous, pk)
 	}
-	signer := auth.NewSigner(key, cfg.Server.PublicURL, cfg.Identity.AssertionTTL, clock, previous...)
+	signer, err := derivingSigner(cfg, auth.NewSigner(key, cfg.Server.PublicURL, cfg.Identity.AssertionTTL, clock, previous...))
+	if err != nil {
+		return nil, err
+	}
 
 	sender := a.ov.sender
 	if sender == nil {

@@ -165,6 +165,11 @@ func cmdCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) 
 	if _, err := auth.LoadSigningKey(cfg.Identity.SigningKeyFile); err != nil {
 		note(err, "identity.signing_key_file")
 	}
+	if f := cfg.Identity.DerivationKeyFile; f != "" {
+		if _, err := auth.LoadSigningKey(f); err != nil {
+			note(err, "identity.derivation_key_file")
+		}
+	}
 	for i, f := range cfg.Identity.PreviousKeyFiles {
 		if _, err := auth.LoadPublicKey(f); err != nil {
 			key := fmt.Sprintf("identity.previous_key_files.%d", i)
