@@ -24,7 +24,7 @@ func TestAuditClasses(t *testing.T) {
 		user  string
 		want  string
 	}{
-		{"a wrong password", func(_ *testing.T, w *loginWorld) { wrong(w, "alice") }, "login_failed", "", auth.AuditAttempt},
+		{"a wrong password", func(_ *testing.T, w *loginWorld) { wrong(w, "alice") }, "login_failed", "alice", auth.AuditAttempt},
 		{"an account banned", func(_ *testing.T, w *loginWorld) {
 			for range 5 {
 				wrong(w, "alice")

@@ -183,7 +183,7 @@ func (l *Login) Password(ctx context.Context, c Client, sess *Session, in Passwo
 	u, err = l.d.Authn.VerifyUser(ctx, u, in.Password)
 	if err != nil {
 		if errors.Is(err, ErrInvalidCredentials) {
-			l.obs.Audit(ctx, c, Event{Name: "login_failed", Attrs: []any{"reason", "invalid_credentials"}})
+			l.obs.Audit(ctx, c, Event{Name: "login_failed", User: ShownSubject(subject, known), Attrs: []any{"reason", "invalid_credentials"}})
 			l.obs.Password("failed")
 			p, rerr := l.recordFailurePenalty(ctx, c, subject, known)
 			if rerr != nil {
