@@ -98,13 +98,24 @@ func (s *authzSurface) isPortalAuthority(authority string) bool {
 }
 
 // pass answers an allowed check: 200 with the identity headers (every
-// one, empty if unknown) and no-store. Only the front door reads it,
-// copying just the identity headers it is told to, so it goes without the
-// browser security headers that refusals carry.
+// one, empty if unknown), the Cookie header the app is to get, and
+// no-store. Only the front door reads it, copying just the headers it is
+// told to, so it goes without the browser security headers that refusals
+// carry.
 func (s *authzSurface) pass(c *gin.Context, id identity) {
 	h := c.Writer.Header()
 	h["Cache-Control"] = valNoStore
 	s.headers.set(h, id, true)
+	// The client's cookies without the gateway's (docs/contract.md,
+	// "Forward-auth protocol"), always sent, empty when none is left, so
+	// that a front door copying it never passes the client's on: the
+	// session cookie goes to every app under session.cookie_domain, and
+	// an app that logs or shows its request headers would hand out a live
+	// session for every app and the portal.
+	h["Cookie"] = valEmpty
+	if kept := keptCookies(c.Request.Header["Cookie"], s.gatewayCookieNames()); kept != "" {
+		h["Cookie"] = []string{kept}
+	}
 	c.Status(http.StatusOK)
 }
 

@@ -173,6 +173,18 @@ func removeCookie(h http.Header, names ...string) {
 	if len(lines) == 0 {
 		return
 	}
+	kept := keptCookies(lines, names)
+	if kept == "" {
+		delete(h, "Cookie")
+		return
+	}
+	h["Cookie"] = []string{kept}
+}
+
+// keptCookies returns the cookies of the Cookie header lines without
+// those named one of names (compared without regard to case), each pair
+// as sent, on one line joined by "; ": "" when none is left.
+func keptCookies(lines, names []string) string {
 	var b strings.Builder
 	for _, line := range lines {
 		for line != "" {
@@ -194,9 +206,5 @@ func removeCookie(h http.Header, names ...string) {
 			b.WriteString(p)
 		}
 	}
-	if b.Len() == 0 {
-		delete(h, "Cookie")
-		return
-	}
-	h["Cookie"] = []string{b.String()}
+	return b.String()
 }

@@ -31,6 +31,9 @@ var (
 	// valHSTSSubdomains is HSTS when session.cookie_domain is set.
 	valHSTSSubdomains = []string{"max-age=31536000; includeSubDomains"}
 	valClearCache     = []string{`"cache"`}
+	// valEmpty is a header sent empty (a forward-auth 200's Cookie when
+	// the client sent only the gateway's cookies, or none).
+	valEmpty = []string{""}
 )
 
 // Request headers read on every check, in canonical form: headerValue

@@ -26,8 +26,8 @@ func checkTraefikLabels(t *testing.T, file string, labels map[string]string, add
 		t.Errorf("%s: forwardauth.maxresponsebodysize %q, want \"65536\" (as deploy/traefik/dynamic.yml)", file, got)
 	}
 	want := headerNames(h)
-	if got := strings.Split(labels[fa+"authresponseheaders"], ","); !slices.Equal(got, append(want, "X-Request-Id")) {
-		t.Errorf("%s: authresponseheaders %q, want every identity header %q and X-Request-Id", file, got, want)
+	if got := strings.Split(labels[fa+"authresponseheaders"], ","); !slices.Equal(got, append(want, "X-Request-Id", "Cookie")) {
+		t.Errorf("%s: authresponseheaders %q, want every identity header %q, X-Request-Id and Cookie", file, got, want)
 	}
 	if v, ok := labels["traefik.http.middlewares.gatehouse-strip.headers.customrequestheaders.X-Request-Id"]; !ok || v != "" {
 		t.Errorf("%s: gatehouse-strip does not delete X-Request-Id", file)
@@ -96,7 +96,8 @@ func loadDeployGateway(t *testing.T) *config.Config {
 // TestDeployConfigsCopyEveryIdentityHeader checks that each front door
 // config passes on, and strips from clients, exactly the identity headers
 // deploy/gateway.yaml configures: a header added there but forgotten in a
-// front door would either not reach apps or, worse, be forgeable.
+// front door would either not reach apps or, worse, be forgeable. Each
+// also copies the answer's Cookie (the client's cookies less Gatehouse's).
 func TestDeployConfigsCopyEveryIdentityHeader(t *testing.T) {
 	t.Parallel()
 	cfg := loadDeployGateway(t)
@@ -104,7 +105,7 @@ func TestDeployConfigsCopyEveryIdentityHeader(t *testing.T) {
 
 	t.Run("nginx", func(t *testing.T) {
 		protect := readRepoFile(t, "deploy/nginx/snippets/gatehouse-protect.conf")
-		for _, n := range names {
+		for _, n := range append(names[:len(names):len(names)], "Cookie") {
 			v := regexp.MustCompile(`(?m)^auth_request_set\s+\$(\w+)\s+\$upstream_http_` + strings.ToLower(strings.ReplaceAll(n, "-", "_")) + `;`).FindStringSubmatch(protect)
 			if v == nil {
 				t.Errorf("no auth_request_set for %s", n)
@@ -118,8 +119,8 @@ func TestDeployConfigsCopyEveryIdentityHeader(t *testing.T) {
 	t.Run("caddy", func(t *testing.T) {
 		caddyfile := readRepoFile(t, "deploy/caddy/Caddyfile")
 		m := regexp.MustCompile(`(?m)^\s*copy_headers (.*)$`).FindStringSubmatch(caddyfile)
-		if m == nil || !slices.Equal(strings.Fields(m[1]), names) {
-			t.Errorf("copy_headers %v, want %q", m, names)
+		if m == nil || !slices.Equal(strings.Fields(m[1]), append(names[:len(names):len(names)], "Cookie")) {
+			t.Errorf("copy_headers %v, want %q and Cookie", m, names)
 		}
 		for _, n := range names {
 			for _, spelling := range separatorSpellings(n) {
@@ -135,8 +136,8 @@ func TestDeployConfigsCopyEveryIdentityHeader(t *testing.T) {
 	t.Run("traefik", func(t *testing.T) {
 		dyn := parseTraefikDynamic(t, readRepoFile(t, "deploy/traefik/dynamic.yml"))
 		fa := dyn.HTTP.Middlewares["gatehouse-auth"].ForwardAuth
-		if fa == nil || !slices.Equal(fa.AuthResponseHeaders, append(names[:len(names):len(names)], "X-Request-Id")) {
-			t.Fatalf("authResponseHeaders %v, want %q and X-Request-Id", fa, names)
+		if fa == nil || !slices.Equal(fa.AuthResponseHeaders, append(names[:len(names):len(names)], "X-Request-Id", "Cookie")) {
+			t.Fatalf("authResponseHeaders %v, want %q, X-Request-Id and Cookie", fa, names)
 		}
 		if want := fmt.Sprintf("http://%s%s/authz/forward-auth", cfg.Server.Listen, cfg.Server.PortalPrefix); fa.Address != want {
 			t.Errorf("forwardAuth address %q, want %q (server.listen)", fa.Address, want)

@@ -52,6 +52,7 @@ func checkGatehouseDown(t *testing.T, w *world, signedIn *browser) {
 // checkRequestID's.
 func checkAfterLogin(t *testing.T, w *world, bobB *browser, frontDoorID func(t *testing.T, path string) string) {
 	t.Run("request ids are the front door's or Gatehouse's, never the client's", func(t *testing.T) { checkRequestID(t, w, bobB, frontDoorID) })
+	t.Run("the gateway's cookies never reach the app", func(t *testing.T) { checkGatewayCookies(t, w, bobB) })
 	t.Run("the path corpus reaches no handler it may not", func(t *testing.T) { checkPathCorpus(t, w, bobB) })
 	t.Run("chunk-size lines ending in a bare LF never split a request", func(t *testing.T) { checkBareLFChunks(t, w) })
 	t.Run("absolute-form request lines are decided for the host routed to", func(t *testing.T) { checkAbsoluteForm(t, w, bobB) })
