@@ -21,6 +21,41 @@ import (
 // cookies as in production.
 func TestNginx(t *testing.T) {
 	t.Parallel()
+	n := startNginx(t, "")
+	w := n.world
+	exercise(t, w)
+
+	t.Run("plain http is sent to https", func(t *testing.T) {
+		checkHTTPRedirect(t, w, n.httpAddr)
+	})
+	t.Run("the auth-request endpoint is not reachable from outside", func(t *testing.T) {
+		b := newBrowser(t, w.roots)
+		p := b.get(w.authURL+"/_gatehouse/authz/auth-request", http.Header{"X-Original-Url": {w.appURL + "/public/x"}})
+		p.wantStatus(t, http.StatusNotFound)
+		b.get(w.appURL+"/_gatehouse_authz", nil).wantStatus(t, http.StatusNotFound)
+	})
+	accessLog := filepath.Join(n.dir, "access.log")
+	checkAfterLogin(t, w, signInBoth(t, w, bob), func(t *testing.T, path string) string {
+		id := nginxRequestID(t, accessLog, path)
+		if !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(id) {
+			t.Fatalf("nginx logged request id %q for %s", id, path)
+		}
+		return id
+	})
+}
+
+// nginxRun is a running nginx with the shipped configuration.
+type nginxRun struct {
+	world    *world
+	dir      string // its prefix: logs, rendered files
+	httpAddr string // the plain-http listener
+}
+
+// startNginx starts Gatehouse, the app and nginx with the shipped files.
+// appServer, if not empty, is put at the top of the app's server block
+// before the snippets' include, as a site's own settings would be there.
+func startNginx(t *testing.T, appServer string) *nginxRun {
+	t.Helper()
 	nginx := requireTool(t, "nginx")
 	bin := gatehouseBinary(t)
 	dir := t.TempDir()
@@ -34,7 +69,9 @@ func TestNginx(t *testing.T) {
 	for _, name := range []string{"gatehouse-authz.conf", "gatehouse-protect.conf"} {
 		writeFile(t, filepath.Join(snippets, name), readRepoFile(t, "deploy/nginx/snippets/"+name))
 	}
+	const include = "    include /etc/nginx/snippets/gatehouse-authz.conf;\n"
 	conf := render(t, "deploy/nginx/gatehouse.conf", readRepoFile(t, "deploy/nginx/gatehouse.conf"),
+		include, appServer+include,
 		"listen 443 ssl;", "listen "+httpsAddr+" ssl;",
 		"listen 80;", "listen "+httpAddr+";",
 		"server 127.0.0.1:8080;", "server "+gh.addr+";",
@@ -87,26 +124,7 @@ http {
 	})
 
 	t.Logf("front door: %s", versionOf(t, nginx, "-v"))
-	w := newWorld(t, "nginx", gh, a, httpsAddr, roots)
-	exercise(t, w)
-
-	t.Run("plain http is sent to https", func(t *testing.T) {
-		checkHTTPRedirect(t, w, httpAddr)
-	})
-	t.Run("the auth-request endpoint is not reachable from outside", func(t *testing.T) {
-		b := newBrowser(t, roots)
-		p := b.get(w.authURL+"/_gatehouse/authz/auth-request", http.Header{"X-Original-Url": {w.appURL + "/public/x"}})
-		p.wantStatus(t, http.StatusNotFound)
-		b.get(w.appURL+"/_gatehouse_authz", nil).wantStatus(t, http.StatusNotFound)
-	})
-	accessLog := filepath.Join(dir, "access.log")
-	checkAfterLogin(t, w, signInBoth(t, w, bob), func(t *testing.T, path string) string {
-		id := nginxRequestID(t, accessLog, path)
-		if !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(id) {
-			t.Fatalf("nginx logged request id %q for %s", id, path)
-		}
-		return id
-	})
+	return &nginxRun{world: newWorld(t, "nginx", gh, a, httpsAddr, roots), dir: dir, httpAddr: httpAddr}
 }
 
 // nginxRequestID returns the $request_id nginx logged for the last
