@@ -35,7 +35,7 @@ func checkTraefikLabels(t *testing.T, file string, labels map[string]string, add
 	if got := labels["traefik.http.routers.gatehouse.middlewares"]; got != "gatehouse-strip" {
 		t.Errorf("%s: the portal router's middlewares are %q, want gatehouse-strip (a client's X-Request-Id)", file, got)
 	}
-	for _, name := range want {
+	for _, name := range append(want[:len(want):len(want)], pathHeaders...) {
 		for _, spelling := range separatorSpellings(name) {
 			if v, ok := labels["traefik.http.middlewares.gatehouse-strip.headers.customrequestheaders."+spelling]; !ok || v != "" {
 				t.Errorf("%s: gatehouse-strip does not delete %s", file, spelling)
@@ -97,7 +97,8 @@ func loadDeployGateway(t *testing.T) *config.Config {
 // config passes on, and strips from clients, exactly the identity headers
 // deploy/gateway.yaml configures: a header added there but forgotten in a
 // front door would either not reach apps or, worse, be forgeable. Each
-// also copies the answer's Cookie (the client's cookies less Gatehouse's).
+// also copies the answer's Cookie (the client's cookies less Gatehouse's)
+// and deletes the client's path headers (pathHeaders).
 func TestDeployConfigsCopyEveryIdentityHeader(t *testing.T) {
 	t.Parallel()
 	cfg := loadDeployGateway(t)
@@ -115,6 +116,11 @@ func TestDeployConfigsCopyEveryIdentityHeader(t *testing.T) {
 				t.Errorf("no proxy_set_header %s $%s", n, v[1])
 			}
 		}
+		for _, n := range pathHeaders {
+			if !regexp.MustCompile(`(?m)^proxy_set_header\s+` + regexp.QuoteMeta(n) + `\s+"";`).MatchString(protect) {
+				t.Errorf("the client's %s is not cleared", n)
+			}
+		}
 	})
 	t.Run("caddy", func(t *testing.T) {
 		caddyfile := readRepoFile(t, "deploy/caddy/Caddyfile")
@@ -122,7 +128,7 @@ func TestDeployConfigsCopyEveryIdentityHeader(t *testing.T) {
 		if m == nil || !slices.Equal(strings.Fields(m[1]), append(names[:len(names):len(names)], "Cookie")) {
 			t.Errorf("copy_headers %v, want %q and Cookie", m, names)
 		}
-		for _, n := range names {
+		for _, n := range append(names[:len(names):len(names)], pathHeaders...) {
 			for _, spelling := range separatorSpellings(n) {
 				if !regexp.MustCompile(`(?m)^\s*request_header -` + regexp.QuoteMeta(spelling) + `\s*$`).MatchString(caddyfile) {
 					t.Errorf("the client's %s is not deleted", spelling)
@@ -146,7 +152,7 @@ func TestDeployConfigsCopyEveryIdentityHeader(t *testing.T) {
 		if strip == nil {
 			t.Fatal("no gatehouse-strip headers middleware")
 		}
-		for _, n := range names {
+		for _, n := range append(names[:len(names):len(names)], pathHeaders...) {
 			for _, spelling := range separatorSpellings(n) {
 				if v, ok := strip.CustomRequestHeaders[spelling]; !ok || v != "" {
 					t.Errorf("gatehouse-strip does not delete %s", spelling)

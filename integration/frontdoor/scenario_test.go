@@ -184,7 +184,7 @@ func exercise(t *testing.T, w *world) {
 		}
 	})
 
-	t.Run("identity headers in any separator spelling never reach the app", func(t *testing.T) {
+	t.Run("identity and path headers in any separator spelling never reach the app", func(t *testing.T) {
 		checkForgedSpellings(t, w, aliceB)
 	})
 

@@ -28,13 +28,23 @@ func separatorSpellings(name string) []string {
 	return out
 }
 
-// checkForgedSpellings sends the identity headers in every separator
-// spelling, in three cases each, and checks that none of the client's
-// values reaches the app, signed in on a protected route and on a bypass
-// route, and anonymous on a bypass route.
+// pathHeaders are the headers that carry a request's real path or URL
+// to an app (docs/contract.md, "Proxy mode"): IIS URL Rewrite, Zend
+// Framework 1 (Magento 1), Yii, Symfony before 3.4.14 read X-Original-URL
+// or X-Rewrite-URL in place of the request line's path, without being
+// told to; Spring, ASP.NET Core and Rack read the prefix ones. A client's
+// copy would have the app serve another page than the one Gatehouse
+// decided on, so the shipped configs delete them as they delete the
+// identity headers.
+var pathHeaders = []string{"X-Original-URL", "X-Original-URI", "X-Rewrite-URL", "X-Forwarded-Prefix", "X-Forwarded-Path", "X-Forwarded-Uri"}
+
+// checkForgedSpellings sends the identity headers and the path headers
+// in every separator spelling, in three cases each, and checks that none
+// of the client's values reaches the app, signed in on a protected route
+// and on a bypass route, and anonymous on a bypass route.
 func checkForgedSpellings(t *testing.T, w *world, signedIn *browser) {
 	forged := http.Header{}
-	for _, name := range identityHeaders {
+	for _, name := range append(identityHeaders[:len(identityHeaders):len(identityHeaders)], pathHeaders...) {
 		for _, s := range separatorSpellings(name) {
 			for _, spelling := range []string{s, strings.ToLower(s), strings.ToUpper(s)} {
 				forged[spelling] = []string{"mallory " + spelling}
