@@ -342,7 +342,7 @@ func (l *Login) VerifyCode(ctx context.Context, c Client, sess *Session, code st
 	if err := l.d.Sessions.AddProof(ctx, sess, u, MethodSMS, remember); err != nil {
 		return Step{}, err
 	}
-	if err := l.phoneProved(ctx, u, ch.Phone); err != nil {
+	if err := l.phoneProved(ctx, sess, u, ch.Phone); err != nil {
 		return Step{}, err
 	}
 	if err := l.smsProved(ctx, u.Username); err != nil {
