@@ -112,8 +112,11 @@ type UserRegistry interface {
 	Activate(ctx context.Context, username, phone string) error
 	// Release deletes a pending account and frees its claims.
 	Release(ctx context.Context, username string) error
-	// SetPassword replaces the user's password hash.
-	SetPassword(ctx context.Context, username, hash string) error
+	// SetPasswordIf replaces the user's password hash, only while the
+	// account is enabled and its credential generation is gen, decided
+	// with the write: ErrCredentialsChanged (or ErrUserNotFound)
+	// otherwise.
+	SetPasswordIf(ctx context.Context, username, gen, hash string) error
 }
 
 var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,62}[a-z0-9]$`)

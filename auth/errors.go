@@ -72,6 +72,14 @@ var (
 	// docs/contract.md "Sessions end when credentials change"). Nothing
 	// was written; trying again shortly works.
 	ErrRecordContended = errors.New("the account kept changing under the change")
+	// ErrCredentialsChanged: a change checked against an account's
+	// credentials (its credential generation, enabled) was not made
+	// because they changed before it was written: another password or
+	// phone, disabled, or the account deleted and the name given again
+	// (docs/contract.md, "Sessions end when credentials change"). The
+	// login service answers it as what the change was proved with having
+	// expired (the code, the link, the session).
+	ErrCredentialsChanged = errors.New("the account's credentials changed meanwhile")
 	// ErrPasswordLinkInvalid: a set-password link is unknown, used,
 	// expired, or its account's credentials changed since it was made.
 	ErrPasswordLinkInvalid = errors.New("set-password link not valid")

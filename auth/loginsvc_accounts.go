@@ -240,7 +240,7 @@ func (l *Login) ChangePassword(ctx context.Context, c Client, sess *Session, u *
 	if err := l.stillSignedIn(ctx, sess, u); err != nil {
 		return Step{}, err
 	}
-	if err := l.d.Registry.SetPassword(ctx, u.Username, hash); err != nil {
+	if err := l.setPassword(ctx, u, hash, fmt.Errorf("credentials changed meanwhile: %w", ErrSessionNotFound)); err != nil {
 		return Step{}, err
 	}
 	n, err := l.keepOnly(ctx, sess, u.Username)

@@ -108,20 +108,21 @@ func (l *Login) SetPasswordWithLink(ctx context.Context, c Client, token, passwo
 	if !spent {
 		return ErrPasswordLinkInvalid
 	}
-	_, err = l.setNewPassword(ctx, c, nil, u, u.Username, password, "password_set")
+	_, err = l.setNewPassword(ctx, c, nil, u, u.Username, password, "password_set", ErrPasswordLinkInvalid)
 	return err
 }
 
 // setNewPassword is the last step of a password reset and of a
-// set-password link: u's new password is hashed and stored, its failures
-// (under subject) forgotten, every session but sess (nil: all) ended,
-// and event audited.
-func (l *Login) setNewPassword(ctx context.Context, c Client, sess *Session, u *User, subject, password, event string) (Step, error) {
+// set-password link: u's new password is hashed and stored while u still
+// has the credentials the code or link was checked against (setPassword:
+// else expired), its failures (under subject) forgotten, every session
+// but sess (nil: all) ended, and event audited.
+func (l *Login) setNewPassword(ctx context.Context, c Client, sess *Session, u *User, subject, password, event string, expired error) (Step, error) {
 	hash, err := l.d.Hasher.Hash(ctx, password)
 	if err != nil {
 		return Step{}, err
 	}
-	if err := l.d.Registry.SetPassword(ctx, u.Username, hash); err != nil {
+	if err := l.setPassword(ctx, u, hash, expired); err != nil {
 		return Step{}, err
 	}
 	// Written: audited whatever its follow-ups meet.
@@ -135,6 +136,25 @@ func (l *Login) setNewPassword(ctx context.Context, c Client, sess *Session, u *
 		return Step{}, err
 	}
 	return Step{Session: sess}, nil
+}
+
+// setPassword stores hash as u's password only while the account is
+// enabled under the credential generation u was read with, decided with
+// the write (UserRegistry.SetPasswordIf): a new password, hashed at
+// length (and after a wait for a hashing slot, which anyone can
+// lengthen), is never written over a change of the credentials that
+// landed meanwhile: the owner's reset, an administrator's disable,
+// cleared number or forced reset, the name deleted and given to someone
+// else (docs/contract.md, "Sessions end when credentials change").
+// expired is the answer then: what the change was proved with (a code, a
+// link, a session) was for credentials that are gone.
+func (l *Login) setPassword(ctx context.Context, u *User, hash string, expired error) error {
+	err := l.d.Registry.SetPasswordIf(ctx, u.Username, u.Generation, hash)
+	if errors.Is(err, ErrCredentialsChanged) || errors.Is(err, ErrUserNotFound) {
+		l.log.InfoContext(ctx, "account: new password not set, the credentials changed meanwhile", "user", u.Username)
+		return expired
+	}
+	return err
 }
 
 // phoneProver is a user backend that records a phone number proved

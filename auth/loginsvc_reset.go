@@ -164,7 +164,7 @@ func (l *Login) ResetFinish(ctx context.Context, c Client, sess *Session, in Res
 	if sess != nil && (!sess.Authenticated() || sess.User != u.Username || sess.Gen != u.Generation) {
 		sess = nil
 	}
-	step, err := l.setNewPassword(ctx, c, sess, u, subject, in.Password, "password_reset")
+	step, err := l.setNewPassword(ctx, c, sess, u, subject, in.Password, "password_reset", ErrOTPExpired)
 	if err == nil {
 		_, _ = l.d.KV.Delete(ctx, l.resetKey(subject))
 		_, _ = l.d.KV.Delete(ctx, legacyResetKey(subject))

@@ -24,6 +24,25 @@ func (b *Backend) SetPassword(ctx context.Context, username, hash string) error 
 	})
 }
 
+// SetPasswordIf is SetPassword made only while the account is enabled and
+// its credential generation is gen, decided in the compare-and-set that
+// writes it: a password chosen with a reset code or a set-password link,
+// or on the account page, checked against those credentials, is never
+// written over a change of them that landed while it was hashed (another
+// password or phone, a disable, a forced reset, the account deleted and
+// its name given again; docs/contract.md, "Sessions end when credentials
+// change"). auth.ErrCredentialsChanged otherwise, or auth.ErrUserNotFound
+// for an account gone.
+func (b *Backend) SetPasswordIf(ctx context.Context, username, gen, hash string) error {
+	return b.update(ctx, username, func(r *record) error {
+		if r.Disabled || r.generation() != gen {
+			return auth.ErrCredentialsChanged
+		}
+		r.Password = hash
+		return r.newGeneration()
+	})
+}
+
 // UpgradeHash replaces the hash of a password that did not change (a
 // stronger hash of it, after a login), keeping the credential generation:
 // sessions are not ended. It does nothing when the stored hash is no
