@@ -72,15 +72,31 @@ func (b *Backend) SetDisabled(ctx context.Context, username string, disabled boo
 }
 
 // SetPhone moves an account to a new phone number (E.164), which must not
-// belong to another account.
+// belong to another account: one its person proved (a code to it came
+// back on the account page), or none.
 func (b *Backend) SetPhone(ctx context.Context, username, phone string) error {
+	return b.setPhone(ctx, username, phone, false)
+}
+
+// AssignPhone is SetPhone of a number an administrator gives (`gatehouse
+// user set-phone`): nobody proved it, so it counts as unproved
+// (auth.User.PhoneUnproved) until a code sent to it comes back after the
+// account's password, as the number of an account an administrator
+// creates (docs/contract.md, "Command line"). The number the account had
+// stays as it was, proved or not.
+func (b *Backend) AssignPhone(ctx context.Context, username, phone string) error {
+	return b.setPhone(ctx, username, phone, phone != "")
+}
+
+// setPhone moves username to phone, marked unproved or not.
+func (b *Backend) setPhone(ctx context.Context, username, phone string, unproved bool) error {
 	return b.swapClaim(ctx, username, "phone", phoneKey, phone, func(r *record) (string, error) {
 		prev := r.Phone
 		if prev == phone {
 			return prev, errUnchanged
 		}
 		r.Phone = phone
-		r.PhoneUnproved = false // a new number is proved before it is set, none needs no proof
+		r.PhoneUnproved = unproved
 		return prev, r.newGeneration()
 	})
 }

@@ -192,7 +192,11 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		if err != nil {
 			return err
 		}
-		if err := users.SetPhone(ctx, arg, e164); err != nil {
+		// The operator's number, which nobody proved: the account is asked
+		// a code to it after the password before it counts (a typo, or a
+		// caller claiming to be the account's person, would otherwise
+		// reset its password by the text code alone).
+		if err := users.AssignPhone(ctx, arg, e164); err != nil {
 			return err
 		}
 		audit("admin_phone_set", arg, e164, nil)
@@ -243,6 +247,9 @@ func userFlags(u *auth.User) string {
 	}
 	if u.Phone == "" {
 		f = append(f, "no-phone")
+	}
+	if u.PhoneUnproved {
+		f = append(f, "phone-unproved")
 	}
 	if u.EmailUnverified {
 		f = append(f, "email-unverified")
