@@ -26,7 +26,7 @@ works with users.backend: file, where it writes users.file, creating it):
   list                       list accounts
   show USERNAME              show one account
   delete USERNAME            delete an account
-  set-phone USERNAME PHONE   change the phone number
+  set-phone USERNAME PHONE   change the phone number (unproved until a code to it follows the password)
   set-email USERNAME EMAIL   set the email, vouching for it: a sign-up's own email is not sent to apps until then
   set-password USERNAME      change the password (stdin, as for add)
   disable USERNAME           refuse the account's logins
