@@ -31,6 +31,12 @@ const (
 	deviceLen      = deviceNonceLen + 8 + deviceMACLen
 )
 
+// deviceCodeOnly marks, in a cookie's expiry word (under the MAC), a
+// device whose sign-in did not prove the password: a code-only sign-in
+// (docs/contract.md, "Known devices"). Cookies made before the mark
+// existed have none: their sign-ins are taken to have proved it.
+const deviceCodeOnly = uint64(1) << 63
+
 // KnownDevices makes and recognises known-device cookies.
 type KnownDevices struct {
 	key      []byte
@@ -56,38 +62,62 @@ func NewKnownDevices(key []byte, lifetime time.Duration, clock Clock) *KnownDevi
 func (d *KnownDevices) Lifetime() time.Duration { return d.lifetime }
 
 // Issue returns a new cookie value that Recognise accepts for u's account
-// while its credential generation stays the same, for Lifetime.
+// while its credential generation stays the same, for Lifetime, for a
+// browser whose sign-in proved the password (or a user-verified passkey,
+// which includes it).
 func (d *KnownDevices) Issue(u *User) (string, error) {
+	return d.issue(u, 0)
+}
+
+// IssueCodeOnly is Issue for a browser whose sign-in proved a code to
+// the account's number and not the password (a code-only sign-in):
+// Recognised says so, and such a device never answers for a password
+// in the account's place (docs/contract.md, "Known devices").
+func (d *KnownDevices) IssueCodeOnly(u *User) (string, error) {
+	return d.issue(u, deviceCodeOnly)
+}
+
+// issue makes a cookie value for u with mark (0 or deviceCodeOnly).
+func (d *KnownDevices) issue(u *User, mark uint64) (string, error) {
 	var raw [deviceLen]byte
 	if _, err := rand.Read(raw[:deviceNonceLen]); err != nil {
 		return "", fmt.Errorf("known device: %w", err)
 	}
-	binary.BigEndian.PutUint64(raw[deviceNonceLen:], uint64(d.clock.Now().Add(d.lifetime).Unix())) //nolint:gosec // G115: a time after 1970
+	binary.BigEndian.PutUint64(raw[deviceNonceLen:], uint64(d.clock.Now().Add(d.lifetime).Unix())|mark) //nolint:gosec // G115: a time after 1970
 	copy(raw[deviceNonceLen+8:], d.mac(u, raw[:deviceNonceLen+8]))
 	return base64.RawURLEncoding.EncodeToString(raw[:]), nil
 }
 
 // Recognise returns the id of the device whose cookie value is, when
-// Issue made it for u's account under its current credential generation
-// and it has not expired; ok is false for anything else (another
-// account's cookie, one from before a password change, a forgery).
+// Issue (or IssueCodeOnly) made it for u's account under its current
+// credential generation and it has not expired; ok is false for anything
+// else (another account's cookie, one from before a password change, a
+// forgery).
 func (d *KnownDevices) Recognise(value string, u *User) (id string, ok bool) {
+	id, _, ok = d.Recognised(value, u)
+	return id, ok
+}
+
+// Recognised is Recognise, also saying whether the device's sign-in
+// proved the password (Issue) or only a code (IssueCodeOnly).
+func (d *KnownDevices) Recognised(value string, u *User) (id string, password, ok bool) {
 	if u == nil || base64.RawURLEncoding.DecodedLen(len(value)) != deviceLen {
-		return "", false
+		return "", false, false
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(value)
 	if err != nil || len(raw) != deviceLen {
-		return "", false
+		return "", false, false
 	}
 	body, sum := raw[:deviceNonceLen+8], raw[deviceNonceLen+8:]
 	if !hmac.Equal(sum, d.mac(u, body)) {
-		return "", false
+		return "", false, false
 	}
-	expires := int64(binary.BigEndian.Uint64(body[deviceNonceLen:])) //nolint:gosec // G115: checked by the MAC, written by Issue
+	word := binary.BigEndian.Uint64(body[deviceNonceLen:])
+	expires := int64(word &^ deviceCodeOnly) //nolint:gosec // G115: checked by the MAC, written by issue
 	if !d.clock.Now().Before(time.Unix(expires, 0)) {
-		return "", false
+		return "", false, false
 	}
-	return base64.RawURLEncoding.EncodeToString(body[:deviceNonceLen]), true
+	return base64.RawURLEncoding.EncodeToString(body[:deviceNonceLen]), word&deviceCodeOnly == 0, true
 }
 
 // mac is the MAC of a cookie's nonce and expiry (body) for u's account

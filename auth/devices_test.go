@@ -158,3 +158,40 @@ func TestKnownDeviceFreesNoBannedAddress(t *testing.T) {
 		t.Fatalf("alice's known device on another address: %v", err)
 	}
 }
+
+// TestCodeOnlyDeviceSaysSo: a cookie made after a code-only sign-in is
+// recognised as the account's, and says its sign-in did not prove the
+// password; one made after the password says it did. The mark is under
+// the MAC: a code-only cookie with it cleared is no cookie at all
+// (docs/contract.md, "Known devices").
+func TestCodeOnlyDeviceSaysSo(t *testing.T) {
+	clock := storetest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	d := auth.NewKnownDevices([]byte("known-device-key-0123456789abcd!"), 24*time.Hour, clock)
+	alice := &auth.User{Username: "alice", Generation: "g1"}
+	codeOnly, err := d.IssueCodeOnly(alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withPassword, err := d.Issue(alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, pwd, ok := d.Recognised(codeOnly, alice); !ok || id == "" || pwd {
+		t.Errorf("code-only cookie: id %q, password %v, ok %v; want recognised, without the password", id, pwd, ok)
+	}
+	if _, pwd, ok := d.Recognised(withPassword, alice); !ok || !pwd {
+		t.Errorf("password cookie: password %v, ok %v; want recognised, with the password", pwd, ok)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(codeOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw[16] &^= 0x80 // the mark, in the expiry word after the nonce
+	if _, _, ok := d.Recognised(base64.RawURLEncoding.EncodeToString(raw), alice); ok {
+		t.Error("a code-only cookie with its mark cleared was recognised")
+	}
+	clock.Advance(25 * time.Hour)
+	if _, _, ok := d.Recognised(codeOnly, alice); ok {
+		t.Error("an expired code-only cookie was recognised")
+	}
+}

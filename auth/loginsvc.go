@@ -176,7 +176,7 @@ func (l *Login) Password(ctx context.Context, c Client, sess *Session, in Passwo
 	if err != nil {
 		return Step{}, err
 	}
-	if err := l.checkBanOf(ctx, c, subject, u != nil); err != nil {
+	if err := l.checkBanOf(ctx, c, subject, u != nil, true); err != nil {
 		return Step{}, err
 	}
 	known := u != nil
@@ -185,7 +185,7 @@ func (l *Login) Password(ctx context.Context, c Client, sess *Session, in Passwo
 		if errors.Is(err, ErrInvalidCredentials) {
 			l.obs.Audit(ctx, c, Event{Name: "login_failed", User: ShownSubject(subject, known), Attrs: []any{"reason", "invalid_credentials"}})
 			l.obs.Password("failed")
-			p, rerr := l.recordFailurePenalty(ctx, c, subject, known)
+			p, rerr := l.recordFailurePenalty(ctx, c, subject, known, true)
 			if rerr != nil {
 				return Step{}, rerr
 			}

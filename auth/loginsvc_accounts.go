@@ -177,7 +177,7 @@ func (l *Login) keepOnly(ctx context.Context, sess *Session, username string) (i
 			// The browser that made the change stays a known device:
 			// every cookie made before is void now (docs/contract.md,
 			// "Known devices").
-			if err := l.giveDevice(sess, u); err != nil {
+			if err := l.giveDevice(sess, u, true); err != nil {
 				return 0, err
 			}
 			keep = sess.ID

@@ -16,16 +16,17 @@ import (
 // client (a RateLimitError), before any password or code is looked at
 // (docs/contract.md, "Regulation").
 func (l *Login) checkBan(ctx context.Context, c Client, subject string) error {
-	return l.checkBanOf(ctx, c, subject, true)
+	return l.checkBanOf(ctx, c, subject, true, false)
 }
 
 // checkBanOf is checkBan for a subject that may be a name no account has
-// (known false), which the audit never shows (ShownSubject).
-func (l *Login) checkBanOf(ctx context.Context, c Client, subject string, known bool) error {
+// (known false), which the audit never shows (ShownSubject), of a
+// password attempt or not (password: see deviceFor).
+func (l *Login) checkBanOf(ctx context.Context, c Client, subject string, known, password bool) error {
 	if l.d.Regulator == nil {
 		return nil
 	}
-	id, err := l.deviceFor(ctx, c, subject, known)
+	id, err := l.deviceFor(ctx, c, subject, known, password)
 	if err != nil {
 		return err
 	}
@@ -49,9 +50,13 @@ func (l *Login) checkBanOf(ctx context.Context, c Client, subject string, known 
 // deviceFor is the id of the known device c signs in from when its
 // cookie was made for the account subject names (known: a name an
 // account has, not a number or a name typed), "" otherwise
-// (docs/contract.md, "Known devices"). Only a request carrying a cookie
-// looks the account up.
-func (l *Login) deviceFor(ctx context.Context, c Client, subject string, known bool) (string, error) {
+// (docs/contract.md, "Known devices"). For a password attempt
+// (password), only a device whose sign-in proved the password answers
+// in the account's place: one a code-only sign-in made shows that its
+// browser holds the number, not the password, and each such sign-in
+// would make a new one, with a count of its own. Only a request carrying
+// a cookie looks the account up.
+func (l *Login) deviceFor(ctx context.Context, c Client, subject string, known, password bool) (string, error) {
 	if l.d.Devices == nil || len(c.Devices) == 0 || !known || subject == "" || ShownSubject(subject, true) != subject {
 		return "", nil
 	}
@@ -64,22 +69,36 @@ func (l *Login) deviceFor(ctx context.Context, c Client, subject string, known b
 	case u.Username != subject:
 		return "", nil // another account's email or number
 	}
-	return l.knownDevice(c, u), nil
+	id, proved := l.knownDeviceOf(c, u)
+	if password && !proved {
+		return "", nil
+	}
+	return id, nil
 }
 
 // knownDevice is the id of the known device c signs in from when one of
-// its cookies (the first that is) was made for u's account as it is now,
-// "" otherwise.
+// its cookies was made for u's account as it is now, "" otherwise.
 func (l *Login) knownDevice(c Client, u *User) string {
+	id, _ := l.knownDeviceOf(c, u)
+	return id
+}
+
+// knownDeviceOf is knownDevice, also saying whether the device's sign-in
+// proved the password (KnownDevices.Recognised): of c's cookies for u,
+// the first that did, else the first that is u's.
+func (l *Login) knownDeviceOf(c Client, u *User) (id string, password bool) {
 	if l.d.Devices == nil || l.d.Regulator == nil || u == nil || u.Disabled {
-		return ""
+		return "", false
 	}
 	for _, v := range c.Devices {
-		if id, ok := l.d.Devices.Recognise(v, u); ok {
-			return id
+		switch did, pwd, ok := l.d.Devices.Recognised(v, u); {
+		case ok && pwd:
+			return did, true
+		case ok && id == "":
+			id = did
 		}
 	}
-	return ""
+	return id, false
 }
 
 // checkSendBan refuses to send (or start at the provider, or stand a
@@ -130,22 +149,23 @@ func (l *Login) codeSubject(ctx context.Context, p *Pending) (string, error) {
 // account, or a phone number) and the client, and audits a new ban or
 // lock.
 func (l *Login) recordFailure(ctx context.Context, c Client, subject string) error {
-	_, err := l.recordFailurePenalty(ctx, c, subject, true)
+	_, err := l.recordFailurePenalty(ctx, c, subject, true, false)
 	return err
 }
 
 // recordFailurePenalty is recordFailure, for a subject that may be a name
-// no account has (known false), also saying what it caused. The ban or
+// no account has (known false), of a password or not (password: see
+// deviceFor), also saying what it caused. The ban or
 // lock of an account is history; one of an address, a phone number or a
 // name no account has, which anyone can cause at will, is an attempt
 // (docs/contract.md, "Audit trail").
-func (l *Login) recordFailurePenalty(ctx context.Context, c Client, subject string, known bool) (Penalty, error) {
+func (l *Login) recordFailurePenalty(ctx context.Context, c Client, subject string, known, password bool) (Penalty, error) {
 	if l.d.Regulator == nil {
 		return Penalty{}, nil
 	}
 	shown := ShownSubject(subject, known)
 	account := known && shown == subject // not a number, not a typed name
-	id, err := l.deviceFor(ctx, c, subject, known)
+	id, err := l.deviceFor(ctx, c, subject, known, password)
 	if err != nil {
 		return Penalty{}, err
 	}
@@ -200,35 +220,62 @@ func (l *Login) recordDeviceFailure(ctx context.Context, c Client, id, user stri
 	return p, err
 }
 
-// signedIn tells regulation that u completed a sign-in in sess from c:
-// the failures against the account are forgotten, its run towards a lock
-// included, and those of the known device c signed in from; and sess
-// carries a new known-device cookie for the browser (docs/contract.md,
-// "Known devices").
+// signedIn tells regulation that u completed a sign-in in sess from c,
+// and has sess carry a new known-device cookie for the browser
+// (docs/contract.md, "Known devices"). A sign-in that proved the password
+// (or a user-verified passkey, which includes it) forgets the failures
+// against the account, its run towards a lock included, and those of the
+// known device c signed in from. One that proved only a code to the
+// account's number (a code-only sign-in) proves nothing of the password,
+// which the account's other routes ask for: it forgets the account's
+// failures of the window (a right code), not its run, and a device's
+// only when that device is itself a code-only one; its cookie says it is
+// code-only, and a browser that holds one that proved the password keeps
+// that one. Before, whoever held the number ended the account's run, and
+// got a new device with a count of its own, at each code-only sign-in,
+// and so guessed the password a few at a time without end.
 func (l *Login) signedIn(ctx context.Context, c Client, sess *Session, u *User) error {
-	if err := l.forgetFailures(ctx, u.Username); err != nil {
-		return err
+	password := sess.Satisfies(MethodPassword, time.Time{})
+	switch {
+	case password:
+		if err := l.forgetFailures(ctx, u.Username); err != nil {
+			return err
+		}
+	case l.d.Regulator != nil:
+		if err := l.d.Regulator.Succeed(ctx, u.Username); err != nil {
+			return err
+		}
 	}
 	if l.d.Devices == nil {
 		return nil
 	}
-	if id := l.knownDevice(c, u); id != "" {
+	id, proved := l.knownDeviceOf(c, u)
+	if id != "" && (password || !proved) {
 		if err := l.d.Regulator.DeviceSignedIn(ctx, id); err != nil {
 			return err
 		}
 	}
-	return l.giveDevice(sess, u)
+	if !password && proved {
+		return nil // the browser keeps the cookie that proved the password
+	}
+	return l.giveDevice(sess, u, password)
 }
 
 // giveDevice has sess carry a new known-device cookie for u's account as
 // it is now, for the browser of sess (docs/contract.md, "Known
 // devices"): after a completed sign-in, or a credential change that sess
-// made and survives.
-func (l *Login) giveDevice(sess *Session, u *User) error {
+// made and survives (which proves the password: the current one, or the
+// new one chosen). password says whether the sign-in proved the password
+// (KnownDevices.IssueCodeOnly when not).
+func (l *Login) giveDevice(sess *Session, u *User, password bool) error {
 	if l.d.Devices == nil {
 		return nil
 	}
-	dev, err := l.d.Devices.Issue(u)
+	issue := l.d.Devices.Issue
+	if !password {
+		issue = l.d.Devices.IssueCodeOnly
+	}
+	dev, err := issue(u)
 	if err != nil {
 		return err
 	}
@@ -307,7 +354,7 @@ func (l *Login) codeFactor(ctx context.Context, c Client, sess *Session, p *Pend
 	case sess != nil && sess.User == p.User && sess.Satisfies(MethodPassword, time.Time{}):
 		return FactorSMS, nil
 	}
-	id, err := l.deviceFor(ctx, c, p.User, true)
+	id, err := l.deviceFor(ctx, c, p.User, true, false)
 	switch {
 	case err != nil:
 		return "", err

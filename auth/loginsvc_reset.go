@@ -40,7 +40,7 @@ func (l *Login) ResetStart(ctx context.Context, c Client, login string) error {
 	}
 	// Step two would refuse the code while the subject or the client is
 	// banned: nothing is sent (docs/contract.md, "Regulation").
-	if err := l.checkBanOf(ctx, c, subject, u != nil); err != nil {
+	if err := l.checkBanOf(ctx, c, subject, u != nil, false); err != nil {
 		return err
 	}
 	var ch *Challenge
@@ -128,7 +128,7 @@ func (l *Login) ResetFinish(ctx context.Context, c Client, sess *Session, in Res
 	if p := l.d.Policy.Check(in.Password, &User{Username: login}); p.ID != "" {
 		return Step{}, &InputError{Problems: map[string]Problem{"password": p}}
 	}
-	if err := l.checkBanOf(ctx, c, subject, u != nil); err != nil {
+	if err := l.checkBanOf(ctx, c, subject, u != nil, false); err != nil {
 		return Step{}, err
 	}
 	chID, err := l.pendingReset(ctx, subject)
@@ -154,7 +154,7 @@ func (l *Login) ResetFinish(ctx context.Context, c Client, sess *Session, in Res
 		return l.resetSecondProof(ctx, c, u, in.RecoveryCode)
 	})
 	if errors.Is(err, ErrOTPInvalid) || errors.Is(err, ErrRecoveryCodeInvalid) {
-		if _, rerr := l.recordFailurePenalty(ctx, c, subject, u != nil); rerr != nil {
+		if _, rerr := l.recordFailurePenalty(ctx, c, subject, u != nil, false); rerr != nil {
 			return Step{}, rerr
 		}
 	}
