@@ -52,6 +52,10 @@ var (
 	errUpstreamTimeout = errors.New("upstream timeout")
 )
 
+// errMultipart is a multipart body, which no page or API call of the
+// portal takes (docs/contract.md, "Request bodies"): refused unread.
+var errMultipart = errors.New("multipart body")
+
 // errCSRF: a state-changing form post without a valid token, or from
 // another origin.
 var errCSRF = errors.New("csrf check failed")
@@ -158,6 +162,7 @@ var errorTable = []struct {
 	{errBadPathSubrequest, newAPIError(http.StatusForbidden, "bad_path", "The request path is not allowed.")},
 	{errBadPath, newAPIError(http.StatusBadRequest, "bad_path", "The request path is not allowed.")},
 	{errBodyTooLarge, newAPIError(http.StatusRequestEntityTooLarge, "body_too_large", "The request body is too large.")},
+	{errMultipart, newAPIError(http.StatusUnsupportedMediaType, "unsupported_media_type", "This address takes no multipart body: send a form as application/x-www-form-urlencoded, an API call as JSON.")},
 	{errNeedJSON, newAPIError(http.StatusUnsupportedMediaType, "unsupported_media_type", "Send JSON with Content-Type: application/json.")},
 	{errBadRequest, newAPIError(http.StatusBadRequest, "bad_request", "The request is malformed.")},
 	{auth.ErrResetUnavailable, newAPIError(http.StatusNotFound, "reset_unavailable", "Password reset is not available here. Ask an administrator.")},

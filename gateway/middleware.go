@@ -186,9 +186,17 @@ func (s *core) requestIsHTTPS(r *http.Request) bool {
 }
 
 // limitBody caps the body and rejects oversize declared lengths at once.
+// A multipart body is refused unread: no page or API call of the portal
+// sends one, and gin's PostForm would parse it into a header map, a part
+// and a buffer per part, about 25 times the bytes sent, before anything
+// looked at the request (docs/contract.md, "Request bodies").
 func (s *core) limitBody(c *gin.Context) {
 	if c.Request.ContentLength > maxFormBody {
 		s.fail(c, errBodyTooLarge)
+		return
+	}
+	if multipartBody(c.Request) {
+		s.fail(c, errMultipart)
 		return
 	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxFormBody)
@@ -201,6 +209,13 @@ func (s *core) limitBody(c *gin.Context) {
 		return
 	}
 	c.Next()
+}
+
+// multipartBody reports whether r's Content-Type names a multipart media
+// type (any subtype, any case): what net/http's ParseMultipartForm reads.
+func multipartBody(r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	return len(ct) >= len("multipart/") && strings.EqualFold(ct[:len("multipart/")], "multipart/")
 }
 
 // requireJSON refuses JSON endpoints posted as forms (a CSRF vector), and
