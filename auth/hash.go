@@ -46,8 +46,12 @@ const (
 // unbounded burst of logins would take the process down. A Hasher is safe
 // for concurrent use.
 type Hasher struct {
-	params  Argon2Params
+	params Argon2Params
+	// sem are the slots any hash may take, kept those only a known
+	// device's sign-in may (see hashslots.go); together they are
+	// hashing.max_concurrent.
 	sem     chan struct{}
+	kept    chan struct{}
 	maxWait time.Duration
 	// dummy has the configured parameters, a random salt and a random key:
 	// verifying against it costs exactly what verifying a real hash does and
@@ -63,7 +67,8 @@ type Hasher struct {
 // NewHasher returns a Hasher that creates argon2id hashes with p and runs
 // at most maxConcurrent hashes at once (GOMAXPROCS when maxConcurrent <= 0).
 // A caller waits at most maxWait for a free slot; maxWait <= 0 means it does
-// not wait at all. Zero fields of p fall back to the defaults of
+// not wait at all. Of two or more slots a quarter (at least one) is kept
+// for sign-ins from a known device (see hashslots.go). Zero fields of p fall back to the defaults of
 // hashing.argon2id in docs/contract.md (64 MiB, 3 iterations, 2 lanes).
 func NewHasher(p Argon2Params, maxConcurrent int, maxWait time.Duration) *Hasher {
 	if p.MemoryKiB == 0 {
@@ -80,7 +85,7 @@ func NewHasher(p Argon2Params, maxConcurrent int, maxWait time.Duration) *Hasher
 	}
 	h := &Hasher{
 		params:  p,
-		sem:     make(chan struct{}, maxConcurrent),
+		sem:     make(chan struct{}, maxConcurrent-keptSlots(maxConcurrent)),
 		maxWait: maxWait,
 		dummy: argon2Hash{
 			memory:      p.MemoryKiB,
@@ -89,6 +94,9 @@ func NewHasher(p Argon2Params, maxConcurrent int, maxWait time.Duration) *Hasher
 			salt:        make([]byte, argon2SaltLen),
 			key:         make([]byte, argon2KeyLen),
 		},
+	}
+	if n := keptSlots(maxConcurrent); n > 0 {
+		h.kept = make(chan struct{}, n)
 	}
 	rand.Read(h.dummy.salt)
 	rand.Read(h.dummy.key)
@@ -101,10 +109,11 @@ func NewHasher(p Argon2Params, maxConcurrent int, maxWait time.Duration) *Hasher
 // ErrOverloaded when no hashing slot frees up within the wait budget, or
 // the context's error when ctx ends first.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
-	if err := h.acquire(ctx); err != nil {
+	slot, err := h.acquire(ctx)
+	if err != nil {
 		return "", err
 	}
-	defer h.release()
+	defer slot.release()
 	a := argon2Hash{
 		memory:      h.params.MemoryKiB,
 		iterations:  h.params.Iterations,
@@ -136,10 +145,11 @@ func (h *Hasher) Verify(ctx context.Context, encoded, password string) (bool, er
 		if err != nil {
 			return false, err
 		}
-		if err := h.acquire(ctx); err != nil {
+		slot, err := h.acquire(ctx)
+		if err != nil {
 			return false, err
 		}
-		defer h.release()
+		defer slot.release()
 		key, err := h.timedKey(ctx, &a, password)
 		if err != nil {
 			return false, err
@@ -149,10 +159,11 @@ func (h *Hasher) Verify(ctx context.Context, encoded, password string) (bool, er
 		if err := checkBcrypt(encoded); err != nil {
 			return false, err
 		}
-		if err := h.acquire(ctx); err != nil {
+		slot, err := h.acquire(ctx)
+		if err != nil {
 			return false, err
 		}
-		defer h.release()
+		defer slot.release()
 		return h.compareBcrypt(ctx, encoded, password)
 	default:
 		return false, errUnknownHash
@@ -170,10 +181,11 @@ func (h *Hasher) Verify(ctx context.Context, encoded, password string) (bool, er
 // one took without working (see hashtimes.go): the time is the same, the
 // CPU is not spent.
 func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
-	if err := h.acquire(ctx); err != nil {
+	slot, err := h.acquire(ctx)
+	if err != nil {
 		return err
 	}
-	defer h.release()
+	defer slot.release()
 	if d, ok := h.times.standIn(); ok {
 		return hold(ctx, d)
 	}
@@ -229,34 +241,6 @@ func CheckHash(encoded string) error {
 }
 
 var errUnknownHash = errors.New("unsupported password hash: want an argon2id PHC string ($argon2id$...) or bcrypt ($2a$, $2b$, $2y$)")
-
-// acquire takes a hashing slot, waiting at most maxWait and no longer than
-// ctx allows.
-func (h *Hasher) acquire(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("password hashing: %w", err)
-	}
-	select {
-	case h.sem <- struct{}{}:
-		return nil
-	default:
-	}
-	if h.maxWait <= 0 {
-		return fmt.Errorf("password hashing: all %d slots busy: %w", cap(h.sem), ErrOverloaded)
-	}
-	timer := time.NewTimer(h.maxWait)
-	defer timer.Stop()
-	select {
-	case h.sem <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("password hashing: waiting for a slot: %w", ctx.Err())
-	case <-timer.C:
-		return fmt.Errorf("password hashing: all %d slots busy for %s: %w", cap(h.sem), h.maxWait, ErrOverloaded)
-	}
-}
-
-func (h *Hasher) release() { <-h.sem }
 
 // argon2Hash is a parsed argon2id PHC string.
 type argon2Hash struct {

@@ -176,11 +176,12 @@ func (l *Login) Password(ctx context.Context, c Client, sess *Session, in Passwo
 	if err != nil {
 		return Step{}, err
 	}
-	if err := l.checkBanOf(ctx, c, subject, u != nil, true); err != nil {
+	checkCtx, err := l.checkPasswordBan(ctx, c, subject, u != nil)
+	if err != nil {
 		return Step{}, err
 	}
 	known := u != nil
-	u, err = l.d.Authn.VerifyUser(ctx, u, in.Password)
+	u, err = l.d.Authn.VerifyUser(checkCtx, u, in.Password)
 	if err != nil {
 		if errors.Is(err, ErrInvalidCredentials) {
 			l.obs.Audit(ctx, c, Event{Name: "login_failed", User: ShownSubject(subject, known), Attrs: []any{"reason", "invalid_credentials"}})

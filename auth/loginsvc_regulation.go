@@ -23,12 +23,29 @@ func (l *Login) checkBan(ctx context.Context, c Client, subject string) error {
 // (known false), which the audit never shows (ShownSubject), of a
 // password attempt or not (password: see deviceFor).
 func (l *Login) checkBanOf(ctx context.Context, c Client, subject string, known, password bool) error {
+	_, err := l.bannedAs(ctx, c, subject, known, password)
+	return err
+}
+
+// checkPasswordBan is checkBanOf for a password attempt, returning ctx
+// marked when it comes from a known device of the account, whose check
+// may take a kept hashing slot (docs/contract.md, "Password hashing").
+func (l *Login) checkPasswordBan(ctx context.Context, c Client, subject string, known bool) (context.Context, error) {
+	id, err := l.bannedAs(ctx, c, subject, known, true)
+	if err != nil || id == "" {
+		return ctx, err
+	}
+	return withKnownDevice(ctx), nil
+}
+
+// bannedAs is checkBanOf, returning the known device judged ("" none).
+func (l *Login) bannedAs(ctx context.Context, c Client, subject string, known, password bool) (string, error) {
 	if l.d.Regulator == nil {
-		return nil
+		return "", nil
 	}
 	id, err := l.deviceFor(ctx, c, subject, known, password)
 	if err != nil {
-		return err
+		return "", err
 	}
 	var attrs []any
 	if id != "" {
@@ -44,7 +61,7 @@ func (l *Login) checkBanOf(ctx context.Context, c Client, subject string, known,
 	if errors.As(err, &rl) && rl.Banned {
 		l.obs.Audit(ctx, c, Event{Name: "login_failed", User: ShownSubject(subject, known), Attrs: append(attrs, "reason", rl.Reason)})
 	}
-	return err
+	return id, err
 }
 
 // deviceFor is the id of the known device c signs in from when its

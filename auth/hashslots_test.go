@@ -1,0 +1,107 @@
+package auth_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+)
+
+// gatedDeriver computes argon2id keys as a hashing worker would, telling
+// the password of each computation it starts on entered: the right one
+// (free) at once, any other once gate is closed.
+type gatedDeriver struct {
+	entered chan string
+	gate    chan struct{}
+	free    string
+}
+
+func (g *gatedDeriver) Argon2Key(ctx context.Context, password, salt []byte, iterations, memoryKiB uint32, parallelism uint8, keyLen uint32) ([]byte, error) {
+	g.entered <- string(password)
+	if string(password) != g.free {
+		select {
+		case <-g.gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return argon2.IDKey(password, salt, iterations, memoryKiB, parallelism, keyLen), nil
+}
+
+// TestAFloodLeavesKnownDevicesASlot: wrong passwords from many addresses
+// (anyone can send them) hold at most three of four hashing slots, so
+// that a person signing in from a browser that signed in to the account
+// before still gets one at once, and signs in (docs/contract.md,
+// "Password hashing"). Before, the flood held all four and the person's
+// sign-in was refused as overloaded, for as long as the flood went on.
+func TestAFloodLeavesKnownDevicesASlot(t *testing.T) {
+	const slots, flood = 4, 6
+	d := &gatedDeriver{entered: make(chan string, 64), gate: make(chan struct{}), free: lwPassword}
+	defer close(d.gate)
+	hasher := auth.NewHasher(auth.Argon2Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1}, slots, 300*time.Millisecond)
+	hasher.SetDeriver(d)
+	w := newLoginWorld(t, func(deps *auth.LoginDeps) { deps.Authn = auth.NewAuthenticator(deps.Users, hasher, nil) })
+	ctx := context.Background()
+
+	// alice signs in once in her browser, which keeps its known-device
+	// cookie.
+	st, err := w.login.Password(ctx, client, nil, auth.PasswordIn{Login: "alice", Password: lwPassword, NeedsCode: neverCode})
+	if err != nil || st.Session == nil || st.Session.Device == "" {
+		t.Fatalf("first sign-in: %v, %+v: want a session and a known-device cookie", err, st.Session)
+	}
+	<-d.entered
+	browser := client
+	browser.Devices = []string{st.Session.Device}
+
+	// The flood: wrong passwords from addresses of their own, each held
+	// in the hashing worker until the test ends.
+	ended := make(chan error, flood)
+	for i := range flood {
+		go func() {
+			c := auth.Client{IP: fmt.Sprintf("198.51.100.%d", i+1), UserAgent: "flood"}
+			_, err := w.login.Password(ctx, c, nil, auth.PasswordIn{Login: "alice", Password: "not the password", NeedsCode: neverCode})
+			ended <- err
+		}()
+	}
+	held := 0
+	for settled := 0; settled < flood; settled++ {
+		select {
+		case <-d.entered:
+			held++
+		case err := <-ended:
+			if !errors.Is(err, auth.ErrOverloaded) {
+				t.Fatalf("a flood request not let in ended with %v, want ErrOverloaded", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("the flood neither hashed nor gave up")
+		}
+	}
+	if held != slots-1 {
+		t.Errorf("the flood held %d of %d hashing slots, want %d: one is kept for known devices", held, slots, slots-1)
+	}
+
+	// alice, from her browser, while the flood holds what it can.
+	signedIn := make(chan error, 1)
+	go func() {
+		st, err := w.login.Password(ctx, browser, nil, auth.PasswordIn{Login: "alice", Password: lwPassword, NeedsCode: neverCode})
+		if err == nil && (st.Session == nil || !st.Session.Authenticated()) {
+			err = fmt.Errorf("no signed-in session: %+v", st.Session)
+		}
+		signedIn <- err
+	}()
+	select {
+	case <-d.entered:
+		if err := <-signedIn; err != nil {
+			t.Fatalf("alice's sign-in from her own browser during the flood: %v", err)
+		}
+	case err := <-signedIn:
+		t.Fatalf("alice's sign-in from her own browser during the flood: %v, want a hashing slot at once", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("alice's sign-in neither hashed nor ended")
+	}
+}
