@@ -27,7 +27,9 @@ var (
 // codes (or one an administrator issued) in place of the text-message
 // code: after the password, proved in this session within
 // CredentialChangeAge. The code is spent; a wrong one counts against the
-// account and the client like a wrong text-message code.
+// account and the client like a wrong text-message code, and against the
+// account's recovery codes (FactorRecovery), a count that neither the
+// password nor a sign-in without a recovery code forgets.
 func (l *Login) RecoveryCode(ctx context.Context, c Client, sess *Session, code string) (Step, error) {
 	if l.d.Recovery == nil {
 		return Step{}, ErrRecoveryUnavailable
@@ -42,14 +44,23 @@ func (l *Login) RecoveryCode(ctx context.Context, c Client, sess *Session, code 
 	if err := l.checkBan(ctx, c, u.Username); err != nil {
 		return Step{}, err
 	}
+	if err := l.checkFactorBan(ctx, c, FactorRecovery, u.Username); err != nil {
+		return Step{}, err
+	}
 	issued, err := l.d.Recovery.Use(ctx, u.Username, code)
 	if errors.Is(err, ErrRecoveryCodeInvalid) {
 		l.obs.Audit(ctx, c, Event{Name: "login_failed", User: u.Username, Attrs: []any{"reason", "recovery_code_invalid"}})
 		if rerr := l.recordFailure(ctx, c, u.Username); rerr != nil {
 			return Step{}, rerr
 		}
+		if rerr := l.recordFactorFailure(ctx, c, FactorRecovery, u.Username); rerr != nil {
+			return Step{}, rerr
+		}
 	}
 	if err != nil {
+		return Step{}, err
+	}
+	if err := l.factorSucceeded(ctx, FactorRecovery, u.Username); err != nil {
 		return Step{}, err
 	}
 	remember := sess.Remember
@@ -120,6 +131,10 @@ func (l *Login) NewRecoveryCodes(ctx context.Context, c Client, sess *Session, u
 	if err := l.keepFactor(ctx, sess, u, func(ctx context.Context) error {
 		return l.d.Recovery.Withdraw(ctx, u.Username, codes)
 	}); err != nil {
+		return nil, err
+	}
+	// A new set starts with no wrong codes counted against it.
+	if err := l.factorSucceeded(ctx, FactorRecovery, u.Username); err != nil {
 		return nil, err
 	}
 	l.obs.Audit(ctx, c, Event{Name: "recovery_codes_created", User: u.Username})

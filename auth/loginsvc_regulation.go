@@ -309,8 +309,8 @@ func (l *Login) forgetFailures(ctx context.Context, subject string) error {
 	return l.d.Regulator.SignedIn(ctx, subject)
 }
 
-// checkFactorBan refuses user's codes of factor (FactorApp, FactorSMS)
-// while they are banned or locked (Regulator.CheckFactor), the right one
+// checkFactorBan refuses user's codes of factor (FactorApp, FactorSMS,
+// FactorCode, FactorRecovery) while they are banned or locked (Regulator.CheckFactor), the right one
 // too.
 func (l *Login) checkFactorBan(ctx context.Context, c Client, factor, user string) error {
 	if l.d.Regulator == nil {
@@ -347,8 +347,11 @@ func (l *Login) factorSucceeded(ctx context.Context, factor, user string) error 
 
 // factorMethod is the sign-in method (audit's "factor") of factor.
 func factorMethod(factor string) string {
-	if factor == FactorApp {
+	switch factor {
+	case FactorApp:
 		return MethodOTP
+	case FactorRecovery:
+		return MethodRecovery
 	}
 	return MethodSMS
 }

@@ -10,8 +10,10 @@ package auth
 // password (or a code-only sign-in's from a known device of it),
 // therefore also count against that factor of the account, and a
 // code-only sign-in's typed anywhere else against its code-only count
-// (FactorCode), whose bans and locks only time, the factor's right code,
-// a new app or an administrator ends.
+// (FactorCode), and recovery codes typed after the password against the
+// account's recovery codes (FactorRecovery), whose bans and locks only
+// time, the factor's right code, a new app or set or an administrator
+// ends.
 
 import (
 	"context"
@@ -26,10 +28,14 @@ const (
 	// lock"): anyone can cause its ban, which therefore holds only
 	// such codes, never a browser that signed in as the account.
 	FactorCode = "code"
+	// FactorRecovery counts an account's recovery codes typed after its
+	// password (docs/contract.md, "Recovery codes"): 60 bits each, under
+	// the 64 below which NIST SP 800-63B asks that guesses be limited.
+	FactorRecovery = "recovery"
 )
 
 // countedFactors are every factor with a count of its own.
-var countedFactors = [...]string{FactorApp, FactorSMS, FactorCode}
+var countedFactors = [...]string{FactorApp, FactorSMS, FactorCode, FactorRecovery}
 
 // factorKey names the counters of user's factor, keyed under a label of
 // their own, so that no login typed names them.
@@ -37,7 +43,7 @@ func (r *Regulator) factorKey(factor, user string) string { return "u:" + r.name
 
 // CheckFactor returns a RateLimitError matching ErrBanned (Reason
 // ReasonLocked or ReasonBanned) while user's factor (FactorApp,
-// FactorSMS) is locked or banned, nil otherwise. Store failures are
+// FactorSMS, FactorCode, FactorRecovery) is locked or banned, nil otherwise. Store failures are
 // returned: callers fail closed.
 func (r *Regulator) CheckFactor(ctx context.Context, factor, user string) error {
 	return r.checkAll(ctx, lockChecks(r.factorKey(factor, user)))
@@ -56,7 +62,7 @@ func (r *Regulator) FailFactor(ctx context.Context, factor, user string) (Penalt
 
 // FactorSucceeded forgets the wrong codes of user's factor (not a ban or
 // lock, which hold even against the right code): the factor's right code
-// was given, or a new app set up.
+// was given, or a new app or set of recovery codes made.
 func (r *Regulator) FactorSucceeded(ctx context.Context, factor, user string) error {
 	return r.forgetCounts(ctx, r.factorKey(factor, user))
 }
