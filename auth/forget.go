@@ -67,15 +67,28 @@ func (f *Forget) Factors(ctx context.Context, user string) (app bool, keys int, 
 }
 
 // ResetFactors is `gatehouse user reset-2fa` past the phone: it removes
-// user's authenticator app and passkeys (Factors) and ends every session
-// of user, which a removed app or key may have signed in (docs/contract.md,
-// "Recovery codes"). Clearing a phone ends them by changing the credential
+// user's authenticator app and passkeys (Factors), voids its recovery
+// codes (its own set, and any code issued before: the one reset-2fa then
+// issues is the way back), and ends every session of user, which a
+// removed app or key may have signed in (docs/contract.md, "Recovery
+// codes"). Clearing a phone ends them by changing the credential
 // generation; for an account without one nothing else would: a stolen
-// key's session would outlive the key.
-func (f *Forget) ResetFactors(ctx context.Context, user string) (app bool, keys int, err error) {
+// key's session would outlive the key. A set is a second factor like the
+// others, and may be in the same hands: kept, its codes signed in after
+// the password and bound the holder's number to the account left
+// without one. codes reports whether the account had a set.
+func (f *Forget) ResetFactors(ctx context.Context, user string) (app bool, keys int, codes bool, err error) {
 	if app, keys, err = f.Factors(ctx, user); err != nil {
-		return app, keys, err
+		return app, keys, false, err
+	}
+	rec := NewRecovery(f.Store, f.DeriveKey("recovery"), nil)
+	st, err := rec.Status(ctx, user)
+	if err != nil {
+		return app, keys, false, err
+	}
+	if err := rec.Forget(ctx, user); err != nil {
+		return app, keys, false, err
 	}
 	_, err = f.Sessions.RevokeUser(ctx, user, "")
-	return app, keys, err
+	return app, keys, st.Made, err
 }

@@ -19,8 +19,8 @@ import (
 // recoveryCommand is `gatehouse user issue-recovery|reset-2fa USERNAME`
 // (docs/contract.md, "Recovery codes"): an administrator's one-time code
 // for username, after clearing the phone binding, removing any
-// authenticator app and passkeys and ending every session of the account
-// for reset-2fa. The codes
+// authenticator app and passkeys, voiding its recovery codes and ending
+// every session of the account for reset-2fa. The codes
 // live in the store, named with a key derived from the signing key, so
 // the command needs both, whatever the user backend.
 func recoveryCommand(ctx context.Context, cfg *config.Config, sub, username string, stdout io.Writer) error {
@@ -42,7 +42,7 @@ func recoveryCommand(ctx context.Context, cfg *config.Config, sub, username stri
 		d.audit(ctx, "admin_phone_cleared", u.Username)
 		// Whatever features are on: an app or keys left while one is off
 		// would come back with it.
-		app, keys, err := forgetter(cfg, d).ResetFactors(ctx, u.Username)
+		app, keys, codes, err := forgetter(cfg, d).ResetFactors(ctx, u.Username)
 		if err != nil {
 			return err
 		}
@@ -62,6 +62,12 @@ func recoveryCommand(ctx context.Context, cfg *config.Config, sub, username stri
 		}
 		if keys > 0 {
 			if _, err := fmt.Fprintf(stdout, "Its passkeys (%d) were removed.\n", keys); err != nil {
+				return err
+			}
+		}
+		if codes {
+			d.audit(ctx, "admin_recovery_codes_voided", u.Username)
+			if _, err := fmt.Fprintf(stdout, "Its recovery codes no longer work.\n"); err != nil {
 				return err
 			}
 		}

@@ -32,7 +32,7 @@ works with users.backend: file, where it writes users.file, creating it):
   disable USERNAME           refuse the account's logins
   enable USERNAME            allow them again
   issue-recovery USERNAME    print one single-use recovery code, valid 24 h (any user backend)
-  reset-2fa USERNAME         clear the phone, remove the app and passkeys, end every session, print a one-time code as issue-recovery
+  reset-2fa USERNAME         clear the phone, remove the app and passkeys, void the recovery codes, end every session, print a one-time code as issue-recovery
   unban USERNAME             lift the account's ban or lock (any user backend)
   sessions USERNAME          list the account's sessions (any user backend)
   revoke USERNAME [SESSION]  end one session of the account, or all (any user backend)
