@@ -133,8 +133,8 @@ func (l *Login) NewRecoveryCodes(ctx context.Context, c Client, sess *Session, u
 	}); err != nil {
 		return nil, err
 	}
-	// A new set starts with no wrong codes counted against it.
-	if err := l.factorSucceeded(ctx, FactorRecovery, u.Username); err != nil {
+	// A new set starts with no wrong codes, ban or lock against it.
+	if err := l.factorReplaced(ctx, FactorRecovery, u.Username); err != nil {
 		return nil, err
 	}
 	l.obs.Audit(ctx, c, Event{Name: "recovery_codes_created", User: u.Username})

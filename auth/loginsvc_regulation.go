@@ -337,12 +337,22 @@ func (l *Login) recordFactorFailure(ctx context.Context, c Client, factor, user 
 }
 
 // factorSucceeded tells regulation that user's factor gave its right
-// code (or a new app was set up): its wrong codes are forgotten.
+// code: its wrong codes are forgotten.
 func (l *Login) factorSucceeded(ctx context.Context, factor, user string) error {
 	if l.d.Regulator == nil {
 		return nil
 	}
 	return l.d.Regulator.FactorSucceeded(ctx, factor, user)
+}
+
+// factorReplaced tells regulation that user's factor was replaced by a
+// new one (an app set up, a set of recovery codes made): the old one's
+// ban, lock and wrong codes are forgotten (Regulator.FactorReplaced).
+func (l *Login) factorReplaced(ctx context.Context, factor, user string) error {
+	if l.d.Regulator == nil {
+		return nil
+	}
+	return l.d.Regulator.FactorReplaced(ctx, factor, user)
 }
 
 // factorMethod is the sign-in method (audit's "factor") of factor.

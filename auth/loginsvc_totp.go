@@ -285,8 +285,8 @@ func (l *Login) TOTPEnrolFinish(ctx context.Context, c Client, sess *Session, u 
 	}); err != nil {
 		return Step{}, err
 	}
-	// A new app starts with no wrong codes counted against it.
-	if err := l.factorSucceeded(ctx, FactorApp, u.Username); err != nil {
+	// A new app starts with no wrong codes, ban or lock against it.
+	if err := l.factorReplaced(ctx, FactorApp, u.Username); err != nil {
 		return Step{}, err
 	}
 	l.obs.Audit(ctx, c, Event{Name: "totp_enrolled", User: u.Username})

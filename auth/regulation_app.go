@@ -11,12 +11,13 @@ package auth
 // therefore also count against that factor of the account, and a
 // code-only sign-in's typed anywhere else against its code-only count
 // (FactorCode), and recovery codes typed after the password against the
-// account's recovery codes (FactorRecovery), whose bans and locks only
-// time, the factor's right code, a new app or set or an administrator
-// ends.
+// account's recovery codes (FactorRecovery), whose runs only the
+// factor's right code ends, and whose bans and locks only time, a new
+// app or set (FactorReplaced) or an administrator ends.
 
 import (
 	"context"
+	"fmt"
 )
 
 // Factors with a count of their own.
@@ -62,7 +63,22 @@ func (r *Regulator) FailFactor(ctx context.Context, factor, user string) (Penalt
 
 // FactorSucceeded forgets the wrong codes of user's factor (not a ban or
 // lock, which hold even against the right code): the factor's right code
-// was given, or a new app or set of recovery codes made.
+// was given.
 func (r *Regulator) FactorSucceeded(ctx context.Context, factor, user string) error {
 	return r.forgetCounts(ctx, r.factorKey(factor, user))
+}
+
+// FactorReplaced ends the ban and lock of user's factor and forgets its
+// wrong codes: a new authenticator app or set of recovery codes was
+// made, which takes every factor of the account fresh, and guesses at
+// the old one tell nothing of the new (docs/contract.md, "Authenticator
+// apps", "Recovery codes"). Kept, the old one's lock refused the new
+// one's right codes for up to account_lock_time.
+func (r *Regulator) FactorReplaced(ctx context.Context, factor, user string) error {
+	for _, key := range counterKeys(r.factorKey(factor, user)) {
+		if _, err := r.store.Delete(ctx, key); err != nil {
+			return fmt.Errorf("regulation: factor replaced: %w", err)
+		}
+	}
+	return nil
 }

@@ -26,6 +26,44 @@ func TestRecoveryCodeGuessesReachTheLock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c := guessRecoveryCodesToTheLock(t, h)
+	c.api(crmHost, "recovery", map[string]string{"code": codes[0]}).wantError(t, http.StatusTooManyRequests, "banned")
+	// The lock is the recovery codes': the owner's other factors still
+	// work, and an unban ends it.
+	h.newClient(t).signIn(crmHost, bob)
+	admin := h.newClient(t)
+	admin.signIn(crmHost, alice) // an administrator
+	admin.api(authHost, "admin/users/bob/unban", map[string]any{}).wantStatus(t, http.StatusOK)
+	owner := h.newClient(t)
+	owner.login(crmHost, bob).wantStatus(t, http.StatusOK)
+	owner.api(crmHost, "recovery", map[string]string{"code": codes[0]}).wantStatus(t, http.StatusOK)
+}
+
+// TestANewSetOfRecoveryCodesStartsUnlocked: after someone with bob's
+// password locked his recovery codes (TestRecoveryCodeGuessesReachTheLock),
+// bob signs in with the password and a text code and makes a new set,
+// which takes every factor fresh: its codes work at once. Before, they
+// were refused 429 for the rest of the old set's lock, up to a day.
+func TestANewSetOfRecoveryCodesStartsUnlocked(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	guessRecoveryCodesToTheLock(t, h)
+	owner := h.newClient(t)
+	owner.signIn(crmHost, bob)
+	r := owner.api(authHost, "recovery-codes", map[string]any{})
+	r.wantStatus(t, http.StatusOK)
+	codes := toStrings(r.jsonMap(t)["codes"])
+	c := h.newClient(t)
+	c.login(crmHost, bob).wantStatus(t, http.StatusOK)
+	c.api(crmHost, "recovery", map[string]string{"code": codes[0]}).wantStatus(t, http.StatusOK)
+}
+
+// guessRecoveryCodesToTheLock guesses bob's recovery codes as
+// TestRecoveryCodeGuessesReachTheLock tells, until they are refused,
+// which must be at max_account_failures wrong codes and not before, and
+// returns the guesser's client.
+func guessRecoveryCodesToTheLock(t *testing.T, h *harness) *client {
+	t.Helper()
 	perRound := h.cfg.Regulation.MaxFailures - 1 // stays under the ban
 	guessed := 0
 	for round := 0; guessed <= defaultMaxAccountFailures; round++ {
@@ -44,18 +82,7 @@ func TestRecoveryCodeGuessesReachTheLock(t *testing.T) {
 				if guessed < defaultMaxAccountFailures {
 					t.Fatalf("banned after %d wrong recovery codes, before the lock (%s)", guessed, r.body)
 				}
-				c.apiFrom(ip, crmHost, "recovery", map[string]string{"code": codes[0]}).
-					wantError(t, http.StatusTooManyRequests, "banned")
-				// The lock is the recovery codes': the owner's other
-				// factors still work, and an unban ends it.
-				h.newClient(t).signIn(crmHost, bob)
-				admin := h.newClient(t)
-				admin.signIn(crmHost, alice) // an administrator
-				admin.api(authHost, "admin/users/bob/unban", map[string]any{}).wantStatus(t, http.StatusOK)
-				owner := h.newClient(t)
-				owner.login(crmHost, bob).wantStatus(t, http.StatusOK)
-				owner.api(crmHost, "recovery", map[string]string{"code": codes[0]}).wantStatus(t, http.StatusOK)
-				return
+				return c
 			case http.StatusUnauthorized:
 				guessed++
 			default:
@@ -64,4 +91,5 @@ func TestRecoveryCodeGuessesReachTheLock(t *testing.T) {
 		}
 	}
 	t.Fatalf("%d wrong recovery codes after password-only sign-ins, and no lock (max_account_failures %d)", guessed, defaultMaxAccountFailures)
+	return nil
 }

@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"testing"
@@ -24,6 +25,19 @@ func TestAppCodeGuessesReachTheLock(t *testing.T) {
 	owner.signIn(crmHost, alice)
 	secret := enrolApp(t, h, owner)
 
+	c := guessAppCodesToTheLock(t, h, secret)
+	c.api(crmHost, "totp", map[string]string{"code": appCodeAt(t, secret, h.clock.Now())}).
+		wantError(t, http.StatusTooManyRequests, "banned")
+	// The lock is the app's: the owner's other factors still work.
+	h.newClient(t).signIn(smsOnlyHost, alice)
+}
+
+// guessAppCodesToTheLock guesses alice's app codes (secret) as
+// TestAppCodeGuessesReachTheLock tells, until they are refused, which
+// must be at max_account_failures wrong codes and not before, and
+// returns the guesser's client.
+func guessAppCodesToTheLock(t *testing.T, h *harness, secret string) *client {
+	t.Helper()
 	perRound := h.cfg.Regulation.MaxFailures - 1 // stays under the ban
 	guess, guessed := 0, 0
 	for round := 0; guessed <= defaultMaxAccountFailures; round++ {
@@ -50,11 +64,7 @@ func TestAppCodeGuessesReachTheLock(t *testing.T) {
 				if guessed < defaultMaxAccountFailures {
 					t.Fatalf("banned after %d wrong app codes, before the lock (%s)", guessed, r.body)
 				}
-				c.apiFrom(ip, crmHost, "totp", map[string]string{"code": appCodeAt(t, secret, h.clock.Now())}).
-					wantError(t, http.StatusTooManyRequests, "banned")
-				// The lock is the app's: the owner's other factors still work.
-				h.newClient(t).signIn(smsOnlyHost, alice)
-				return
+				return c
 			case http.StatusUnauthorized:
 				guessed++
 			default:
@@ -63,4 +73,36 @@ func TestAppCodeGuessesReachTheLock(t *testing.T) {
 		}
 	}
 	t.Fatalf("%d wrong app codes after password-only sign-ins, and no lock (max_account_failures %d)", guessed, defaultMaxAccountFailures)
+	return nil
+}
+
+// TestANewAppStartsUnlocked: someone with alice's password locked her
+// authenticator app by guessing its codes (TestAppCodeGuessesReachTheLock).
+// She signs in with the password and a recovery code, removes the app
+// and sets up a new one, which takes every factor fresh: the new app's
+// codes work at once, and so does a new set of recovery codes after
+// their lock (docs/contract.md, "Authenticator apps", "Recovery
+// codes"). Before, the new app's right codes were refused 429 for the
+// rest of the old one's lock, up to a day.
+func TestANewAppStartsUnlocked(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withTOTP)
+	owner := h.newClient(t)
+	owner.signIn(crmHost, alice)
+	secret := enrolApp(t, h, owner)
+	codes, err := h.recovery.Generate(context.Background(), alice.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	guessAppCodesToTheLock(t, h, secret)
+
+	back := h.newClient(t)
+	back.login(crmHost, alice).wantStatus(t, http.StatusOK)
+	back.api(crmHost, "recovery", map[string]string{"code": codes[0]}).wantStatus(t, http.StatusOK)
+	back.api(authHost, "totp-app/remove", map[string]string{}).wantStatus(t, http.StatusOK)
+	fresh := enrolApp(t, h, back)
+
+	c := h.newClient(t)
+	c.login(crmHost, alice).wantStatus(t, http.StatusOK)
+	c.api(crmHost, "totp", map[string]string{"code": appCodeAt(t, fresh, h.clock.Now())}).wantStatus(t, http.StatusOK)
 }
