@@ -71,7 +71,8 @@ func (f *Forget) Factors(ctx context.Context, user string) (app bool, keys int, 
 // codes (its own set, and any code issued before: the one reset-2fa then
 // issues is the way back), and ends every session of user, which a
 // removed app or key may have signed in (docs/contract.md, "Recovery
-// codes"). Clearing a phone ends them by changing the credential
+// codes"), and ends the ban and lock of each second factor (not the
+// account's own, which the password answers for). Clearing a phone ends them by changing the credential
 // generation; for an account without one nothing else would: a stolen
 // key's session would outlive the key. A set is a second factor like the
 // others, and may be in the same hands: kept, its codes signed in after
@@ -88,6 +89,15 @@ func (f *Forget) ResetFactors(ctx context.Context, user string) (app bool, keys 
 	}
 	if err := rec.Forget(ctx, user); err != nil {
 		return app, keys, false, err
+	}
+	if f.Regulator != nil {
+		// Every second factor is gone: the bans and locks of the old ones
+		// would refuse the code reset-2fa issues and the new ones.
+		for _, factor := range countedFactors {
+			if err := f.Regulator.FactorReplaced(ctx, factor, user); err != nil {
+				return app, keys, false, err
+			}
+		}
 	}
 	_, err = f.Sessions.RevokeUser(ctx, user, "")
 	return app, keys, st.Made, err
