@@ -93,6 +93,16 @@ func (p *Passkeys) FinishLogin(ctx context.Context, sessionID string, passwordle
 	// Checked and counted under the account's lock: two answers at once
 	// (a key and its clone) see each other's counter.
 	err = p.update(ctx, user, func(rec *passkeyRecord) error {
+		i := slices.IndexFunc(rec.Keys, func(k storedKey) bool { return bytes.Equal(k.Cred.ID, parsed.RawID) })
+		if i < 0 {
+			return ErrPasskeyInvalid
+		}
+		res.Key = rec.Keys[i].Name
+		// Before its signature is checked: a key kept before public keys
+		// were bounded may take seconds to check.
+		if err := keyAcceptable(rec.Keys[i].Cred.PublicKey); err != nil {
+			return err
+		}
 		wu := waUser{name: user, rec: rec}
 		var cred *webauthn.Credential
 		var err error
@@ -104,11 +114,9 @@ func (p *Passkeys) FinishLogin(ctx context.Context, sessionID string, passwordle
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrPasskeyInvalid, err)
 		}
-		i := slices.IndexFunc(rec.Keys, func(k storedKey) bool { return bytes.Equal(k.Cred.ID, cred.ID) })
-		if i < 0 {
+		if !bytes.Equal(cred.ID, rec.Keys[i].Cred.ID) {
 			return ErrPasskeyInvalid
 		}
-		res.Key = rec.Keys[i].Name
 		if cred.Authenticator.CloneWarning {
 			return ErrPasskeyCloned
 		}

@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 
 	"github.com/fxamacker/cbor/v2"
 )
@@ -44,6 +45,27 @@ type Key struct {
 	// TopOrigin, when set, is the page that framed the one in Origin:
 	// clientDataJSON then says crossOrigin, with it as topOrigin.
 	TopOrigin string
+	// PublicKey, when set, is the COSE public key Create registers in
+	// place of the key's own (a key an attacker made up, whose private
+	// half nobody needs: attestation "none" signs nothing).
+	PublicKey []byte
+	// Transports, when set, are the transports Create lists in place of
+	// ["internal"].
+	Transports []string
+	// ClientDataPad, when set, is added to clientDataJSON as a member
+	// browsers do not send (the client data may carry more members).
+	ClientDataPad string
+}
+
+// RSAPublicKey is the COSE encoding of an RS256 public key of modulus n
+// and exponent e, for PublicKey.
+func RSAPublicKey(n []byte, e int) []byte {
+	eb := big.NewInt(int64(e)).Bytes()
+	b, err := cbor.Marshal(map[int]any{1: 3, 3: -257, -1: n, -2: eb})
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 // New returns a key for pages at origin, verifying the user, with a
@@ -94,6 +116,9 @@ func parseOptions(raw []byte) (*options, error) {
 
 func (k *Key) clientData(typ, challenge string) []byte {
 	cd := map[string]any{"type": typ, "challenge": challenge, "origin": k.Origin, "crossOrigin": k.TopOrigin != ""}
+	if k.ClientDataPad != "" {
+		cd["pad"] = k.ClientDataPad
+	}
 	if k.TopOrigin != "" {
 		cd["topOrigin"] = k.TopOrigin
 	}
@@ -142,6 +167,9 @@ func (k *Key) Create(raw []byte) ([]byte, error) {
 	att := make([]byte, 16)                                     // AAGUID: none
 	att = binary.BigEndian.AppendUint16(att, uint16(len(k.ID))) //nolint:gosec // G115: an id of 32 bytes (New)
 	att = append(att, k.ID...)
+	if k.PublicKey != nil {
+		pub = k.PublicKey
+	}
 	att = append(att, pub...)
 	ad := k.authData(o.PublicKey.RP.ID, 0x40, att)
 	if k.Counter != 0 {
@@ -151,12 +179,16 @@ func (k *Key) Create(raw []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	transports := k.Transports
+	if transports == nil {
+		transports = []string{"internal"}
+	}
 	return json.Marshal(map[string]any{
 		"id": b64.EncodeToString(k.ID), "rawId": b64.EncodeToString(k.ID), "type": "public-key",
 		"response": map[string]any{
 			"clientDataJSON":    b64.EncodeToString(k.clientData("webauthn.create", o.PublicKey.Challenge)),
 			"attestationObject": b64.EncodeToString(obj),
-			"transports":        []string{"internal"},
+			"transports":        transports,
 		},
 	})
 }

@@ -1,0 +1,52 @@
+package auth
+
+// Which public keys a passkey may have (docs/contract.md, "Passkeys"):
+// one whose signatures are checked in bounded time, and not a weak one.
+// Attestation "none" signs nothing at registration, so a registration's
+// public key may be anything its sender made up; an RSA modulus of
+// 320,000 bits fits in a request, and checking one signature with it
+// takes seconds of CPU, at every answer that names the key.
+
+import (
+	"fmt"
+	"math/big"
+
+	"github.com/go-webauthn/webauthn/protocol/webauthncose"
+)
+
+// Bounds of a passkey's public key.
+const (
+	// maxPasskeyPublicKey bounds its COSE encoding, in bytes (an RSA key
+	// of maxPasskeyRSABits takes about 530).
+	maxPasskeyPublicKey = 1024
+	// minPasskeyRSABits and maxPasskeyRSABits bound an RSA modulus: the
+	// authenticators that make RSA keys (TPMs, Windows Hello) make 2048
+	// bits.
+	minPasskeyRSABits = 2048
+	maxPasskeyRSABits = 4096
+)
+
+// ErrPasskeyKey is a key whose public key is weak, malformed, or one
+// whose signatures take unbounded time to check. Clients see
+// ErrPasskeyInvalid's answer.
+var ErrPasskeyKey = fmt.Errorf("%w: public key refused", ErrPasskeyInvalid)
+
+// keyAcceptable is nil when pub, a COSE public key, may be a passkey's:
+// it is checked when a key is registered, before anything is verified
+// with it, and before each answer naming a kept key is (a key kept
+// before the check existed).
+func keyAcceptable(pub []byte) error {
+	if len(pub) == 0 || len(pub) > maxPasskeyPublicKey {
+		return ErrPasskeyKey
+	}
+	k, err := webauthncose.ParsePublicKey(pub)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrPasskeyKey, err)
+	}
+	if r, ok := k.(webauthncose.RSAPublicKeyData); ok {
+		if bits := new(big.Int).SetBytes(r.Modulus).BitLen(); bits < minPasskeyRSABits || bits > maxPasskeyRSABits {
+			return fmt.Errorf("%w: RSA modulus of %d bits", ErrPasskeyKey, bits)
+		}
+	}
+	return nil
+}
