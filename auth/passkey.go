@@ -317,10 +317,10 @@ func (p *Passkeys) FinishRegistration(ctx context.Context, sessionID string, u *
 	if err != nil {
 		return Passkey{}, fmt.Errorf("%w: %w", ErrPasskeyInvalid, err)
 	}
-	// Before an attestation signature is checked with it.
 	if err := keyAcceptable(parsed.Response.AttestationObject.AuthData.AttData.CredentialPublicKey); err != nil {
 		return Passkey{}, err
 	}
+	readNoAttestation(parsed)
 	var k storedKey
 	err = p.update(ctx, u.Username, func(rec *passkeyRecord) error {
 		switch {
