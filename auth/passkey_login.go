@@ -81,7 +81,9 @@ func (p *Passkeys) FinishLogin(ctx context.Context, sessionID string, passwordle
 	}
 	parsed, err := protocol.ParseCredentialRequestResponseBytes(body)
 	if err != nil {
-		return LoginResult{}, fmt.Errorf("%w: %w", ErrPasskeyInvalid, err)
+		// After the password the ceremony names the account: the refusal
+		// is its own, as every other is.
+		return LoginResult{User: c.User}, fmt.Errorf("%w: %w", ErrPasskeyInvalid, err)
 	}
 	user := c.User
 	if passwordless {
