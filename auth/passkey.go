@@ -337,6 +337,7 @@ func (p *Passkeys) FinishRegistration(ctx context.Context, sessionID string, u *
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrPasskeyInvalid, err)
 		}
+		slim(cred)
 		for _, k := range rec.Keys {
 			if bytes.Equal(k.Cred.ID, cred.ID) {
 				return ErrPasskeyRegistered

@@ -11,9 +11,11 @@ package auth
 import (
 	"fmt"
 	"math/big"
+	"slices"
 
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/protocol/webauthncose"
+	"github.com/go-webauthn/webauthn/webauthn"
 )
 
 // Bounds of a passkey's public key.
@@ -66,4 +68,27 @@ func readNoAttestation(parsed *protocol.ParsedCredentialCreationData) {
 	att.Format = string(protocol.AttestationFormatNone)
 	att.AttStatement = nil
 	att.SubStatements = nil
+}
+
+// knownTransports are the transports a key is kept with (WebAuthn
+// §5.8.4); the browser ignores others.
+var knownTransports = []protocol.AuthenticatorTransport{protocol.USB, protocol.NFC, protocol.BLE, protocol.SmartCard, protocol.Hybrid, protocol.Internal}
+
+// slim leaves of cred what signing in with it needs: not the
+// registration's raw answer (its client data, authenticator data and
+// attestation object, which nothing reads again), and of its transports
+// the known ones, once each. A registration padded to the request limit
+// was otherwise kept whole, some 45 KB a key, read and written at each
+// sign-in, its transports sent back in every ceremony's options
+// (docs/contract.md, "Passkeys"). Records kept before are slimmed as
+// they are read.
+func slim(cred *webauthn.Credential) {
+	cred.Attestation = webauthn.CredentialAttestation{PublicKeyAlgorithm: cred.Attestation.PublicKeyAlgorithm}
+	var kept []protocol.AuthenticatorTransport
+	for _, t := range cred.Transport {
+		if slices.Contains(knownTransports, t) && !slices.Contains(kept, t) {
+			kept = append(kept, t)
+		}
+	}
+	cred.Transport = kept
 }

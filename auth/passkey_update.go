@@ -93,6 +93,9 @@ func (p *Passkeys) load(ctx context.Context, user string) (*passkeyRecord, error
 	if err := json.Unmarshal(b, &rec); err != nil {
 		return nil, fmt.Errorf("passkeys: record: %w", ErrStoreUnavailable)
 	}
+	for i := range rec.Keys {
+		slim(&rec.Keys[i].Cred) // a record kept before keys were slimmed
+	}
 	return &rec, nil
 }
 
