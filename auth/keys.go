@@ -75,6 +75,32 @@ func LoadSigningKey(path string) (ed25519.PrivateKey, error) {
 	return priv, nil
 }
 
+// LoadDerivationKey reads identity.derivation_key_file, the Ed25519
+// private key the store's names, code hashes and cookie MACs derive from
+// (docs/contract.md, "Identity headers"). Unlike LoadSigningKey's, its
+// errors never advise a new key: only the key the store's records were
+// derived from finds them, and a new one leaves every account's app,
+// passkeys, recovery codes, bans and known devices behind.
+func LoadDerivationKey(path string) (ed25519.PrivateKey, error) {
+	const keep = "it must be the key the store's records were derived from (the signing key before a rotation): restore that file, or unset the setting if that key is the signing key; a new key leaves every authenticator app, passkey, recovery code and ban behind"
+	data, err := os.ReadFile(path) //nolint:gosec // a key file named in the operator's configuration
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("derivation key %s does not exist; %s: %w", path, keep, fs.ErrNotExist)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read derivation key: %w", err)
+	}
+	key, err := parseKeyFile(path, data)
+	if err != nil {
+		return nil, fmt.Errorf("derivation key %s: not an Ed25519 private key PEM; %s", path, keep)
+	}
+	priv, ok := key.(ed25519.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("derivation key %s: is a public key; %s", path, keep)
+	}
+	return priv, nil
+}
+
 // LoadPublicKey reads an Ed25519 key for verification only, as listed in
 // identity.previous_key_files: either a private key PEM (the retired
 // signing key itself) or a "PUBLIC KEY" PEM.
@@ -102,6 +128,12 @@ func loadKeyFile(path string) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read key file: %w", err)
 	}
+	return parseKeyFile(path, data)
+}
+
+// parseKeyFile returns the first key PEM block in data, read from path,
+// as an ed25519.PrivateKey or ed25519.PublicKey.
+func parseKeyFile(path string, data []byte) (any, error) {
 	for rest := data; ; {
 		var block *pem.Block
 		block, rest = pem.Decode(rest)

@@ -159,7 +159,7 @@ func derivingSigner(cfg *config.Config, s *auth.Signer) (*auth.Signer, error) {
 	if cfg.Identity.DerivationKeyFile == "" {
 		return s, nil
 	}
-	key, err := auth.LoadSigningKey(cfg.Identity.DerivationKeyFile)
+	key, err := auth.LoadDerivationKey(cfg.Identity.DerivationKeyFile)
 	if err != nil {
 		return nil, fmt.Errorf("identity.derivation_key_file: %w", err)
 	}

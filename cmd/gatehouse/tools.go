@@ -166,7 +166,7 @@ func cmdCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) 
 		note(err, "identity.signing_key_file")
 	}
 	if f := cfg.Identity.DerivationKeyFile; f != "" {
-		if _, err := auth.LoadSigningKey(f); err != nil {
+		if _, err := auth.LoadDerivationKey(f); err != nil {
 			note(err, "identity.derivation_key_file")
 		}
 	}
