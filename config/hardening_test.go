@@ -97,6 +97,12 @@ func TestCheckHardening(t *testing.T) {
 		{"otp.max_attempts over 10", fn(func(c *config.Config) { c.OTP.MaxAttempts = 11 }), nil, []string{"otp.max_attempts"}},
 		{"regulation.max_failures over 100", fn(func(c *config.Config) { c.Regulation.MaxFailures = 101 }), nil, []string{"regulation.max_failures"}},
 		{"regulation.max_failures 100", fn(func(c *config.Config) { c.Regulation.MaxFailures = 100 }), nil, nil},
+		{"regulation.ban_time shorter than find_time", fn(func(c *config.Config) {
+			c.Regulation.BanTime, c.Regulation.FindTime = 5*time.Minute, 10*time.Minute
+		}), nil, []string{"regulation.ban_time"}},
+		{"regulation.ban_time as long as find_time", fn(func(c *config.Config) {
+			c.Regulation.BanTime, c.Regulation.FindTime = 10*time.Minute, 10*time.Minute
+		}), nil, nil},
 		{"session lifetimes over 30 days", fn(func(c *config.Config) {
 			c.Session.IdleTimeout = 31 * 24 * time.Hour
 			c.Session.AbsoluteTimeout = 90 * 24 * time.Hour

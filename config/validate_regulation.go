@@ -21,6 +21,13 @@ func (v *validator) regulation() {
 	case r.FindTime > 0 && r.AccountLockTime < r.FindTime:
 		v.add("regulation.account_lock_time", "must be at least regulation.find_time (%s): a run of failures must be remembered longer than a ban's window (it is %s)", r.FindTime, r.AccountLockTime)
 	}
+	if r.BanTime > 0 && r.FindTime > 0 && r.BanTime < r.FindTime {
+		// docs/contract.md, "Account lock": a count's window outliving
+		// the ban it caused lets failures from before the ban count
+		// after it, and the counts of an account and of a number no
+		// account has then run apart.
+		v.warn("regulation.ban_time", "is shorter than regulation.find_time (%s): failures counted before a ban still count once it ends, and the bans of an account's number and of a number no account has can then differ, telling which numbers have accounts; make ban_time at least find_time (it is %s)", r.FindTime, r.BanTime)
+	}
 	// Browsers keep a cookie at most 400 days (RFC 6265bis, "Max-Age").
 	if r.KnownDevices < 0 || r.KnownDevices > maxKnownDevices {
 		v.add("regulation.known_devices", "must be between 0s (off) and %s, the longest a browser keeps a cookie (it is %s)", maxKnownDevices, r.KnownDevices)
