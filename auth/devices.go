@@ -61,7 +61,7 @@ func NewKnownDevices(key []byte, lifetime time.Duration, clock Clock) *KnownDevi
 // Lifetime is how long a cookie Issue makes lasts.
 func (d *KnownDevices) Lifetime() time.Duration { return d.lifetime }
 
-// Issue returns a new cookie value that Recognise accepts for u's account
+// Issue returns a new cookie value that Recognised accepts for u's account
 // while its credential generation stays the same, for Lifetime, for a
 // browser whose sign-in proved the password (or a user-verified passkey,
 // which includes it).
@@ -88,18 +88,12 @@ func (d *KnownDevices) issue(u *User, mark uint64) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(raw[:]), nil
 }
 
-// Recognise returns the id of the device whose cookie value is, when
+// Recognised returns the id of the device whose cookie value is, when
 // Issue (or IssueCodeOnly) made it for u's account under its current
-// credential generation and it has not expired; ok is false for anything
-// else (another account's cookie, one from before a password change, a
-// forgery).
-func (d *KnownDevices) Recognise(value string, u *User) (id string, ok bool) {
-	id, _, ok = d.Recognised(value, u)
-	return id, ok
-}
-
-// Recognised is Recognise, also saying whether the device's sign-in
-// proved the password (Issue) or only a code (IssueCodeOnly).
+// credential generation and it has not expired, and whether the
+// device's sign-in proved the password (Issue) or only a code
+// (IssueCodeOnly); ok is false for anything else (another account's
+// cookie, one from before a password change, a forgery).
 func (d *KnownDevices) Recognised(value string, u *User) (id string, password, ok bool) {
 	if u == nil || base64.RawURLEncoding.DecodedLen(len(value)) != deviceLen {
 		return "", false, false

@@ -24,7 +24,7 @@ func TestKnownDeviceCookiesNameOneAccountAsItIs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, ok := d.Recognise(value, alice)
+	id, _, ok := d.Recognised(value, alice)
 	if !ok || id == "" {
 		t.Fatal("a cookie made for alice is not recognised for her")
 	}
@@ -32,7 +32,7 @@ func TestKnownDeviceCookiesNameOneAccountAsItIs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if id2, _ := d.Recognise(other, alice); id2 == id {
+	if id2, _, _ := d.Recognised(other, alice); id2 == id {
 		t.Error("two cookies made for alice name the same device")
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(value)
@@ -61,16 +61,16 @@ func TestKnownDeviceCookiesNameOneAccountAsItIs(t *testing.T) {
 		}{base64.RawURLEncoding.EncodeToString(flipped), alice}
 	}
 	for name, tc := range refused {
-		if _, ok := d.Recognise(tc.value, tc.u); ok {
+		if _, _, ok := d.Recognised(tc.value, tc.u); ok {
 			t.Errorf("%s: recognised", name)
 		}
 	}
 	clock.Advance(24*time.Hour - time.Second)
-	if _, ok := d.Recognise(value, alice); !ok {
+	if _, _, ok := d.Recognised(value, alice); !ok {
 		t.Error("a cookie is refused before its lifetime ended")
 	}
 	clock.Advance(time.Second)
-	if _, ok := d.Recognise(value, alice); ok {
+	if _, _, ok := d.Recognised(value, alice); ok {
 		t.Error("a cookie is recognised after its lifetime")
 	}
 }

@@ -12,8 +12,8 @@ import (
 )
 
 // checkFactorBan refuses user's codes of factor (FactorApp, FactorSMS,
-// FactorCode, FactorRecovery) while they are banned or locked (Regulator.CheckFactor), the right one
-// too.
+// FactorCode, FactorRecovery) while they are banned or locked
+// (Regulator.CheckFactor), the right one too.
 func (l *Login) checkFactorBan(ctx context.Context, c Client, factor, user string) error {
 	if l.d.Regulator == nil {
 		return nil

@@ -23,7 +23,7 @@ import (
 // Factors with a count of their own.
 const (
 	FactorApp = "app" // the authenticator app's codes
-	FactorSMS = "sms" // text-message codes typed after the password
+	FactorSMS = "sms" // text-message codes typed after the password, or from a known device
 	// FactorCode counts an account's code-only sign-in codes typed
 	// where nothing proved its password (docs/contract.md, "Account
 	// lock"): anyone can cause its ban, which therefore holds only

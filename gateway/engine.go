@@ -127,7 +127,6 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	e.NoMethod(func(c *gin.Context) {
 		// gin has set Allow; the answer is the JSON error (or the error
 		// page for a browser).
-		s.setSecurityHeaders(c)
 		noStore(c)
 		s.fail(c, errMethodNotAllowed)
 	})

@@ -141,7 +141,6 @@ func (s *core) logRequest(c *gin.Context, ctx context.Context, level slog.Level,
 // wildcard routes and sent to apps as X-Forwarded-Host.
 func (s *core) checkHost(c *gin.Context) {
 	if !validHost(c.Request.Host) {
-		s.setSecurityHeaders(c)
 		noStore(c)
 		s.fail(c, errBadHost)
 		return

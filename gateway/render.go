@@ -228,11 +228,10 @@ func (s *core) writeErrorPage(w http.ResponseWriter, r *http.Request, e apiError
 	}
 }
 
-// renderError writes the error page for e, with the portal's security
-// headers wherever it is answered (an unknown portal path and a proxied
-// refusal are outside the portal's route group).
+// renderError writes the error page for e (fail has set the portal's
+// security headers: an unknown portal path and a proxied refusal are
+// outside the portal's route group).
 func (s *core) renderError(c *gin.Context, e apiError) {
-	s.setSecurityHeaders(c)
 	if e.retryAfter > 0 {
 		writeRetryAfter(c, e.retryAfter)
 	}

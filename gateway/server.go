@@ -372,11 +372,11 @@ func wantsHTML(r *http.Request) bool {
 func (s *core) fail(c *gin.Context, err error) {
 	e := classify(err)
 	s.logIfServerError(c, e, err)
+	s.setSecurityHeaders(c)
 	if wantsHTML(c.Request) {
 		s.renderError(c, e)
 		return
 	}
-	s.setSecurityHeaders(c)
 	writeJSONError(c, e)
 }
 
