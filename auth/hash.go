@@ -53,6 +53,10 @@ type Hasher struct {
 	sem     chan struct{}
 	kept    chan struct{}
 	maxWait time.Duration
+	// keptUses counts each account's kept slots (see hashslots.go),
+	// on clock.
+	keptUses keptUses
+	clock    Clock
 	// dummy has the configured parameters, a random salt and a random key:
 	// verifying against it costs exactly what verifying a real hash does and
 	// can never succeed.
@@ -87,6 +91,7 @@ func NewHasher(p Argon2Params, maxConcurrent int, maxWait time.Duration) *Hasher
 		params:  p,
 		sem:     make(chan struct{}, maxConcurrent-keptSlots(maxConcurrent)),
 		maxWait: maxWait,
+		clock:   SystemClock{},
 		dummy: argon2Hash{
 			memory:      p.MemoryKiB,
 			iterations:  p.Iterations,

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -15,7 +16,10 @@ import (
 // of the account signed in to (docs/contract.md, "Known devices"), which
 // an outsider cannot make: a flood holds the other slots only, and
 // people signing in from a browser they signed in with before still find
-// one.
+// one. Anyone with an account of their own has a known device of it, so
+// one account takes a kept slot at most keptPerAccount times in
+// keptWindow (per gateway process, as the slots are): a loop of its own
+// sign-ins cannot hold them, and holding them takes hundreds of accounts.
 
 // keptSlots is how many of n hashing slots are kept for known devices.
 func keptSlots(n int) int {
@@ -25,18 +29,73 @@ func keptSlots(n int) int {
 	return (n + 3) / 4
 }
 
+// How often one account may take a kept slot, and how many accounts are
+// followed at once (beyond that, an account not followed yet takes the
+// open slots only until the window frees some).
+const (
+	keptPerAccount = 3
+	keptWindow     = time.Minute
+	keptAccounts   = 100_000
+)
+
 type knownDeviceKey struct{}
 
-// withKnownDevice marks ctx as a sign-in from a known device of the
-// account it signs in to: its hashes may take a kept slot.
-func withKnownDevice(ctx context.Context) context.Context {
-	return context.WithValue(ctx, knownDeviceKey{}, true)
+// withKnownDevice marks ctx as a sign-in from a known device of account:
+// its hashes may take a kept slot.
+func withKnownDevice(ctx context.Context, account string) context.Context {
+	return context.WithValue(ctx, knownDeviceKey{}, account)
 }
 
-// fromKnownDevice reports whether ctx was marked by withKnownDevice.
-func fromKnownDevice(ctx context.Context) bool {
-	known, _ := ctx.Value(knownDeviceKey{}).(bool)
-	return known
+// fromKnownDevice is the account ctx was marked for by withKnownDevice,
+// "" when it was not.
+func fromKnownDevice(ctx context.Context) string {
+	account, _ := ctx.Value(knownDeviceKey{}).(string)
+	return account
+}
+
+// keptUses counts each account's kept slots taken in its current window.
+type keptUses struct {
+	mu   sync.Mutex
+	uses map[string]keptCount
+}
+
+type keptCount struct {
+	since time.Time
+	n     int
+}
+
+// allowed reports whether account may take a kept slot at now.
+func (k *keptUses) allowed(account string, now time.Time) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	c, ok := k.uses[account]
+	if ok && now.Sub(c.since) < keptWindow {
+		return c.n < keptPerAccount
+	}
+	if len(k.uses) < keptAccounts {
+		return true
+	}
+	for a, c := range k.uses {
+		if now.Sub(c.since) >= keptWindow {
+			delete(k.uses, a)
+		}
+	}
+	return len(k.uses) < keptAccounts
+}
+
+// take counts a kept slot taken by account at now.
+func (k *keptUses) take(account string, now time.Time) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.uses == nil {
+		k.uses = make(map[string]keptCount)
+	}
+	c, ok := k.uses[account]
+	if !ok || now.Sub(c.since) >= keptWindow {
+		c = keptCount{since: now}
+	}
+	c.n++
+	k.uses[account] = c
 }
 
 // hashSlot is a slot taken; release gives it back.
@@ -46,20 +105,22 @@ func (s hashSlot) release() { <-s }
 
 // acquire takes a hashing slot, waiting at most maxWait and no longer
 // than ctx allows: any open slot, or for a known device's sign-in
-// (fromKnownDevice) a kept one too, whichever frees first.
+// (fromKnownDevice) whose account has not used up its share
+// (keptPerAccount) a kept one too, whichever frees first.
 func (h *Hasher) acquire(ctx context.Context) (hashSlot, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("password hashing: %w", err)
 	}
 	var kept chan struct{} // nil: never ready
-	if fromKnownDevice(ctx) {
+	account := fromKnownDevice(ctx)
+	if account != "" && h.kept != nil && h.keptUses.allowed(account, h.clock.Now()) {
 		kept = h.kept
 	}
 	select {
 	case h.sem <- struct{}{}:
 		return h.sem, nil
 	case kept <- struct{}{}:
-		return kept, nil
+		return h.tookKept(account), nil
 	default:
 	}
 	busy := cap(h.sem) + cap(kept)
@@ -72,10 +133,21 @@ func (h *Hasher) acquire(ctx context.Context) (hashSlot, error) {
 	case h.sem <- struct{}{}:
 		return h.sem, nil
 	case kept <- struct{}{}:
-		return kept, nil
+		return h.tookKept(account), nil
 	case <-ctx.Done():
 		return nil, fmt.Errorf("password hashing: waiting for a slot: %w", ctx.Err())
 	case <-timer.C:
 		return nil, fmt.Errorf("password hashing: all %d slots busy for %s: %w", busy, h.maxWait, ErrOverloaded)
 	}
 }
+
+// tookKept counts the kept slot account took, and returns it.
+func (h *Hasher) tookKept(account string) hashSlot {
+	h.keptUses.take(account, h.clock.Now())
+	return h.kept
+}
+
+// SetClock makes h count each account's kept slots (keptPerAccount in
+// keptWindow) on c rather than the system clock. Call it before h is
+// used.
+func (h *Hasher) SetClock(c Clock) { h.clock = c }

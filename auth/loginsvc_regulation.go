@@ -29,13 +29,13 @@ func (l *Login) checkBanOf(ctx context.Context, c Client, subject string, known,
 
 // checkPasswordBan is checkBanOf for a password attempt, returning ctx
 // marked when it comes from a known device of the account, whose check
-// may take a kept hashing slot (docs/contract.md, "Password hashing").
+// may take a kept hashing slot, as the account's share allows (docs/contract.md, "Password hashing").
 func (l *Login) checkPasswordBan(ctx context.Context, c Client, subject string, known bool) (context.Context, error) {
 	id, err := l.bannedAs(ctx, c, subject, known, true)
 	if err != nil || id == "" {
 		return ctx, err
 	}
-	return withKnownDevice(ctx), nil
+	return withKnownDevice(ctx, subject), nil
 }
 
 // bannedAs is checkBanOf, returning the known device judged ("" none).
