@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strconv"
@@ -81,6 +82,27 @@ func (s *mapStore) TTL(ctx context.Context, k string) (time.Duration, error) {
 }
 
 func (s *mapStore) Ping(context.Context) error { return nil }
+
+func (s *mapStore) CompareAndSwap(_ context.Context, k string, old, v []byte, _ time.Duration) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, ok := s.m[k]
+	if (old == nil) == ok || (ok && !bytes.Equal(cur, old)) {
+		return false, nil
+	}
+	s.m[k] = v
+	return true, nil
+}
+
+func (s *mapStore) CompareAndDelete(_ context.Context, k string, old []byte) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cur, ok := s.m[k]; !ok || old == nil || !bytes.Equal(cur, old) {
+		return false, nil
+	}
+	delete(s.m, k)
+	return true, nil
+}
 
 // TestDecoyNeverSucceedsEvenWithItsCode: a decoy (a code "sent" to an
 // unknown number, or for a reset of an unknown name) is answered like a

@@ -83,7 +83,7 @@ func mustJSONOf(t *testing.T, v any) []byte {
 
 // unlockHookStore is a mapStore whose first Set of a passkey record
 // fails, and which runs then once, right after the account's passkey lock
-// is deleted: another request that was waiting on the lock.
+// is released: another request that was waiting on the lock.
 type unlockHookStore struct {
 	*mapStore
 	record string // the passkey record's key
@@ -99,8 +99,8 @@ func (s *unlockHookStore) Set(ctx context.Context, k string, v []byte, ttl time.
 	return s.mapStore.Set(ctx, k, v, ttl)
 }
 
-func (s *unlockHookStore) Delete(ctx context.Context, k string) (bool, error) {
-	ok, err := s.mapStore.Delete(ctx, k)
+func (s *unlockHookStore) CompareAndDelete(ctx context.Context, k string, old []byte) (bool, error) {
+	ok, err := s.mapStore.CompareAndDelete(ctx, k, old)
 	if strings.HasPrefix(k, "pkl:") && s.then != nil {
 		then := s.then
 		s.then = nil

@@ -87,16 +87,23 @@ type SortedIndex interface {
 	ZAfter(ctx context.Context, key, after string, n int) ([]string, error)
 }
 
-// Swapper writes a key only if it still holds what was read: the
-// compare-and-set under every change of an account record, so that two
-// changes landing at once never lose one (docs/contract.md, "Sessions
-// end when credentials change").
+// Swapper writes or deletes a key only if it still holds what was read:
+// the compare-and-set under every change of an account record, so that
+// two changes landing at once never lose one (docs/contract.md,
+// "Sessions end when credentials change"), and the release of a store
+// lock by the request that holds it.
 type Swapper interface {
 	// CompareAndSwap stores value under key for ttl (ttl > 0) only if
 	// the key holds exactly old (old nil: only if the key is absent or
 	// expired), atomically, and reports whether it did. A key holding a
 	// set or sorted index never matches.
 	CompareAndSwap(ctx context.Context, key string, old, value []byte, ttl time.Duration) (bool, error)
+	// CompareAndDelete deletes key only if it holds exactly old (not
+	// nil), atomically, and reports whether it did: the release of a
+	// store lock by its owner, which never frees a lock another request
+	// took once the owner's expired (docs/contract.md, "Admin
+	// console"). A key holding a set or sorted index never matches.
+	CompareAndDelete(ctx context.Context, key string, old []byte) (bool, error)
 }
 
 // MultiGetter reads many keys in one round trip.

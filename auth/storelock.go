@@ -8,7 +8,9 @@ package auth
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -19,20 +21,31 @@ type lockTimes struct {
 	poll time.Duration // how often a waiting request asks again
 }
 
-// storeLock takes the lock key in st (SetNX, for at most t.ttl), asking
-// again every t.poll until t.wait has passed, then giving up with busy.
-// It returns the lock's release, which frees it even when the request
-// was cancelled meanwhile.
+// storeLock takes the lock key in st (SetNX of a random owner token, for
+// at most t.ttl), asking again every t.poll until t.wait has passed,
+// then giving up with busy. It returns the lock's release, which frees
+// it even when the request was cancelled meanwhile, and only while it
+// still holds this owner's token (Swapper.CompareAndDelete): a holder
+// that outlived t.ttl (a paused process, a slow delete) never frees the
+// lock another request took since, which would let a third run
+// alongside that one (docs/contract.md, "Admin console"). A store that
+// cannot delete by owner fails closed, as an unreachable one.
 func storeLock(ctx context.Context, st Store, key string, t lockTimes, busy error) (func(), error) {
+	sw, ok := st.(Swapper)
+	if !ok {
+		return nil, fmt.Errorf("store lock: the store cannot release a lock by its owner: %w", ErrStoreUnavailable)
+	}
+	token := make([]byte, 16)
+	_, _ = rand.Read(token) // never fails (crypto/rand)
 	deadline := time.Now().Add(t.wait)
 	for {
-		ok, err := st.SetNX(ctx, key, []byte{1}, t.ttl)
+		ok, err := st.SetNX(ctx, key, token, t.ttl)
 		if err != nil {
 			return nil, err
 		}
 		if ok {
 			return func() {
-				_, _ = st.Delete(context.WithoutCancel(ctx), key)
+				_, _ = sw.CompareAndDelete(context.WithoutCancel(ctx), key, token)
 			}, nil
 		}
 		if time.Now().After(deadline) {

@@ -108,6 +108,13 @@ func (s *switchStore) CompareAndSwap(ctx context.Context, key string, old, v []b
 	return ok, err
 }
 
+func (s *switchStore) CompareAndDelete(ctx context.Context, key string, old []byte) (bool, error) {
+	if s.down.Load() {
+		return false, errDown
+	}
+	return s.Store.(auth.Swapper).CompareAndDelete(ctx, key, old)
+}
+
 func (s *switchStore) SetIfExists(ctx context.Context, key string, v []byte, ttl time.Duration) (bool, error) {
 	if s.down.Load() {
 		return false, errDown

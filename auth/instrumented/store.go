@@ -33,6 +33,7 @@ const (
 	opZAfter   = "zafter"
 	opGetMany  = "getmany"
 	opCAS      = "cas"
+	opCAD      = "cad"
 )
 
 // opMetrics are the pre-resolved series of one operation.
@@ -99,7 +100,7 @@ func NewStore(next auth.Store, reg prometheus.Registerer) (auth.Store, error) {
 		sw, ok3 := next.(auth.Swapper)
 		if ok1 && ok2 && ok3 {
 			return &indexStore{setStore: ss, idx: idx, mg: mg, sw: sw, zadd: op(opZAdd), zrem: op(opZRem), zafter: op(opZAfter),
-				getMany: op(opGetMany), cas: op(opCAS)}, nil
+				getMany: op(opGetMany), cas: op(opCAS), cad: op(opCAD)}, nil
 		}
 		return ss, nil
 	}
@@ -207,10 +208,10 @@ func (s *setStore) SMembers(ctx context.Context, key string) ([]string, error) {
 // project).
 type indexStore struct {
 	*setStore
-	idx                              auth.SortedIndex
-	mg                               auth.MultiGetter
-	sw                               auth.Swapper
-	zadd, zrem, zafter, getMany, cas *opMetrics
+	idx                                   auth.SortedIndex
+	mg                                    auth.MultiGetter
+	sw                                    auth.Swapper
+	zadd, zrem, zafter, getMany, cas, cad *opMetrics
 }
 
 // ZAdd implements auth.SortedIndex.
@@ -250,6 +251,14 @@ func (s *indexStore) CompareAndSwap(ctx context.Context, key string, old, value 
 	begin := time.Now()
 	ok, err := s.sw.CompareAndSwap(ctx, key, old, value, ttl)
 	s.cas.observe(begin, err)
+	return ok, err
+}
+
+// CompareAndDelete implements auth.Swapper.
+func (s *indexStore) CompareAndDelete(ctx context.Context, key string, old []byte) (bool, error) {
+	begin := time.Now()
+	ok, err := s.sw.CompareAndDelete(ctx, key, old)
+	s.cad.observe(begin, err)
 	return ok, err
 }
 

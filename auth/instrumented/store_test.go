@@ -66,8 +66,8 @@ func TestStoreCountsErrorsNotMisses(t *testing.T) {
 	if _, err := up.Get(ctx, "k"); err != nil {
 		t.Fatal(err)
 	}
-	if n := seriesCount(t, reg, "gatehouse_store_errors_total"); n != 17 {
-		t.Errorf("%d error series, want one per operation (17) from the start", n)
+	if n := seriesCount(t, reg, "gatehouse_store_errors_total"); n != 18 {
+		t.Errorf("%d error series, want one per operation (18) from the start", n)
 	}
 	if got := errorsOf(t, reg, "get"); got != 0 {
 		t.Errorf("a missing key counted as %v store errors, want 0", got)

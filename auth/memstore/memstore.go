@@ -170,6 +170,21 @@ func (s *Store) CompareAndSwap(_ context.Context, key string, old, value []byte,
 	return true, nil
 }
 
+// CompareAndDelete deletes key only if it holds exactly old (not nil),
+// and reports whether it did. A key holding a set or sorted index, or
+// expired, never matches.
+func (s *Store) CompareAndDelete(_ context.Context, key string, old []byte) (bool, error) {
+	sh, now := s.shard(key), s.now()
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e, ok := sh.live(key, now)
+	if !ok || old == nil || e.set != nil || e.zs != nil || !bytes.Equal(e.val, old) {
+		return false, nil
+	}
+	delete(sh.m, key)
+	return true, nil
+}
+
 // Delete removes key and reports whether it existed (and had not expired).
 // Of concurrent Deletes of one key exactly one reports true.
 func (s *Store) Delete(_ context.Context, key string) (bool, error) {

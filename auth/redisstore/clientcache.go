@@ -242,6 +242,13 @@ func (s *Cached) CompareAndSwap(ctx context.Context, key string, old, value []by
 	return s.Store.CompareAndSwap(ctx, key, old, value, ttl)
 }
 
+// CompareAndDelete is Store.CompareAndDelete, then drops key from this
+// process's cache, whether or not it deleted.
+func (s *Cached) CompareAndDelete(ctx context.Context, key string, old []byte) (bool, error) {
+	defer s.wrote(key)
+	return s.Store.CompareAndDelete(ctx, key, old)
+}
+
 // Delete is Store.Delete, then drops key from this process's cache.
 func (s *Cached) Delete(ctx context.Context, key string) (bool, error) {
 	defer s.wrote(key)

@@ -31,6 +31,17 @@ redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
 return 1
 `)
 
+// cadScript deletes KEYS[1] where it holds ARGV[1], in one step on the
+// one key, so it runs alike on a standalone server, under Sentinel and
+// on a cluster. A key of another type (a set) never matches.
+var cadScript = redis.NewScript(`
+local cur = redis.pcall('GET', KEYS[1])
+if type(cur) == 'table' or cur ~= ARGV[1] then
+	return 0
+end
+return redis.call('DEL', KEYS[1])
+`)
+
 // CompareAndSwap stores value under key for ttl (rounded up to whole
 // milliseconds, replacing the TTL as Set does) only if the key holds
 // exactly old (old nil: only if it is absent), atomically, and reports
@@ -83,4 +94,21 @@ func (s *Store) SetIfExists(ctx context.Context, key string, value []byte, ttl t
 		s.journalSet(key, value, before, ttl)
 	}
 	return ok, nil
+}
+
+// CompareAndDelete deletes key only if it holds exactly old (not nil),
+// atomically, and reports whether it did. It releases store locks,
+// which a failover's replay must not bring back or free: it is not
+// journaled.
+func (s *Store) CompareAndDelete(ctx context.Context, key string, old []byte) (bool, error) {
+	if old == nil {
+		return false, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.opTimeout)
+	defer cancel()
+	n, err := cadScript.Run(ctx, s.client, []string{s.prefix + key}, old).Int64()
+	if err != nil {
+		return false, fail("compare-and-delete", err)
+	}
+	return n == 1, nil
 }

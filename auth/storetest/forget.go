@@ -79,6 +79,11 @@ func (r *recorder) CompareAndSwap(ctx context.Context, key string, old, value []
 	return r.sw.CompareAndSwap(ctx, key, old, value, ttl)
 }
 
+// CompareAndDelete deletes through (a lock's release).
+func (r *recorder) CompareAndDelete(ctx context.Context, key string, old []byte) (bool, error) {
+	return r.sw.CompareAndDelete(ctx, key, old)
+}
+
 // SetIfExists notes key and writes through.
 func (r *recorder) SetIfExists(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
 	r.note(key)
