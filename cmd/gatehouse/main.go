@@ -36,6 +36,7 @@ Commands:
   user bans | user lift-ban HANDLE|IP   list the bans, lift one (store.driver: redis)
   audit tail [-f] [--user U]   print the kept audit trail as JSON lines
   admin token create|list|revoke   bearer tokens for the admin API
+  derivation-key adopt [-c FILE]   start over under the configured derivation key (leaves the store's records behind)
   version                      print the version
 
 -c defaults to $GATEHOUSE_CONFIG, then ./gateway.yaml.
@@ -98,6 +99,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdAudit(ctx, args, stdout, stderr)
 	case "admin":
 		err = cmdAdmin(ctx, args, stdout, stderr)
+	case "derivation-key":
+		err = cmdDerivationKey(ctx, args, stdout, stderr)
 	case "version", "-version", "--version":
 		_, err = fmt.Fprintln(stdout, "gatehouse", version)
 	case "help", "-h", "-help", "--help":

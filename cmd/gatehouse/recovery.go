@@ -135,13 +135,11 @@ func exactAccount(ctx context.Context, users auth.UserBackend, username string) 
 }
 
 // openStoreSigner connects to the configured Redis store and loads the
-// signer whose derived keys name the store's keys, as the gateway does.
+// signer whose derived keys name the store's keys, as the gateway does,
+// once the store is found to keep that derivation key
+// (auth.CheckDerivationKey).
 func openStoreSigner(ctx context.Context, cfg *config.Config) (*redisstore.Store, *auth.Signer, func(), error) {
-	key, err := auth.LoadSigningKey(cfg.Identity.SigningKeyFile)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	signer, err := derivingSigner(cfg, auth.NewSigner(key, cfg.Server.PublicURL, cfg.Identity.AssertionTTL, auth.SystemClock{}))
+	signer, err := loadSigner(cfg)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -149,7 +147,20 @@ func openStoreSigner(ctx context.Context, cfg *config.Config) (*redisstore.Store
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	if err := auth.CheckDerivationKey(ctx, st, auth.KeyFingerprint(signer.DeriveKey)); err != nil {
+		closeStore()
+		return nil, nil, nil, keyRefused(err)
+	}
 	return st, signer, closeStore, nil
+}
+
+// loadSigner loads the signing key and the derivation key of cfg.
+func loadSigner(cfg *config.Config) (*auth.Signer, error) {
+	key, err := auth.LoadSigningKey(cfg.Identity.SigningKeyFile)
+	if err != nil {
+		return nil, err
+	}
+	return derivingSigner(cfg, auth.NewSigner(key, cfg.Server.PublicURL, cfg.Identity.AssertionTTL, auth.SystemClock{}))
 }
 
 // derivingSigner is s deriving its keys from identity.derivation_key_file

@@ -41,6 +41,9 @@ type app struct {
 	cfg   *config.Config // as started: listeners, TLS on/off, store
 	log   *slog.Logger
 	store auth.Store
+	// keys holds the store to the derivation key of the current
+	// generation; nil for the memory store, which outlives no process.
+	keys *auth.KeyGate
 	// audit keeps the audit trail across reloads (Redis Stream, or a
 	// memory ring with the memory store).
 	audit    auth.AuditLog
@@ -202,6 +205,12 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 		store = memstore.New(auth.SystemClock{})
 		a.audit = memstore.NewAuditLog(auditRetain(cfg), auth.SystemClock{})
 	}
+	if cfg.Store.Driver == "redis" {
+		// Nothing is read or written under a derivation key the store
+		// has not been found to keep (newGeneration).
+		a.keys = auth.NewKeyGate(store)
+		store = a.keys.Store()
+	}
 	if a.store, err = instrumented.NewStore(store, a.registry); err != nil {
 		return nil, err
 	}
@@ -265,6 +274,11 @@ func (a *app) newGeneration(ctx context.Context, cfg *config.Config) (*generatio
 	signer, err := derivingSigner(cfg, auth.NewSigner(key, cfg.Server.PublicURL, cfg.Identity.AssertionTTL, clock, previous...))
 	if err != nil {
 		return nil, err
+	}
+	if a.keys != nil {
+		if err := a.keys.Expect(ctx, auth.KeyFingerprint(signer.DeriveKey)); err != nil {
+			return nil, keyRefused(err)
+		}
 	}
 
 	sender := a.ov.sender
