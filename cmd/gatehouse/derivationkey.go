@@ -73,6 +73,9 @@ func cmdDerivationKey(ctx context.Context, args []string, stdout, stderr io.Writ
 		_, err = fmt.Fprintln(stdout, "the store's records are kept under the configured derivation key; nothing changed")
 		return err
 	}
+	// Every ban, lock and second factor was just left behind: the trail
+	// says who did it (docs/contract.md, "Command line").
+	auditOp(ctx, redisAuditLog(st, cfg), auth.AuditRecord{Event: "derivation_key_adopted"})
 	_, err = fmt.Fprintln(stdout, "the store now keeps its records under the configured derivation key; what it kept under the previous one (authenticator apps, passkeys, recovery codes, bans, known devices) is left behind")
 	return err
 }

@@ -117,6 +117,11 @@ func TestAnotherDerivationKeyIsRefused(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "left behind") {
 		t.Fatalf("derivation-key adopt: exit %d\n%s%s", code, out, e)
 	}
+	// Leaving every ban and second factor behind is in the audit trail,
+	// with the operator who did it.
+	if code, out, e := runCmd(t, "", "audit", "tail", "-c", cfg, "-n", "100"); code != 0 || !strings.Contains(out, `"derivation_key_adopted"`) || !strings.Contains(out, `"actor":"cli`) {
+		t.Errorf("audit tail after derivation-key adopt: exit %d, want a derivation_key_adopted record with its cli actor\n%s%s", code, out, e)
+	}
 	if started, code, e := serveBriefly(t, cfg, listen); !started {
 		t.Fatalf("serve once the new key is adopted: exit %d\n%s", code, e)
 	}
