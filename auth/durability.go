@@ -19,8 +19,10 @@ const (
 	// code, a pending reset): a lost delete would bring back what was
 	// revoked or spent, so deletes are replayed as they are.
 	KeyRevocable
-	// KeySession is a session: a lost delete is a revocation undone
-	// (replayed at once, with a tombstone); a lost write is a login that
+	// KeySession is a session, or a key kept as one (a code of a set
+	// of recovery codes: written once, ended by its delete): a lost
+	// delete is a revocation undone or a code spent twice (replayed at
+	// once, with a tombstone); a lost write is a login or a code that
 	// vanished (replayed later, unless a tombstone says it was deleted
 	// since; docs/contract.md, "Failover durability").
 	KeySession
@@ -48,11 +50,9 @@ func ClassOf(key string) KeyClass {
 		return KeySession
 	case strings.HasPrefix(key, "su:"), key == "user:ix", strings.HasPrefix(key, "user:g:"), key == "reg:list", key == "sx":
 		return KeyIndex
-	case strings.HasPrefix(key, "rc:") && strings.HasSuffix(key, ":ie"):
-		// An account's recovery issue epoch: a lost write brings back the
-		// codes an administrator issued before the account was deleted.
-		return KeyRecord
-	case strings.HasPrefix(key, "otp:{"), strings.HasPrefix(key, "rc:"), strings.HasPrefix(key, "reset:"), strings.HasPrefix(key, "admtok:"), strings.HasPrefix(key, "spw:"):
+	case strings.HasPrefix(key, "rc:"):
+		return recoveryKeyClass(key)
+	case strings.HasPrefix(key, "otp:{"), strings.HasPrefix(key, "reset:"), strings.HasPrefix(key, "admtok:"), strings.HasPrefix(key, "spw:"):
 		return KeyRevocable
 	case strings.HasPrefix(key, "user:r:"):
 		return KeyRecord
@@ -86,4 +86,28 @@ func ClassOf(key string) KeyClass {
 		return KeyRevocable
 	}
 	return KeyOther
+}
+
+// recoveryKeyClass is the class of a key of an account's recovery codes
+// ("rc:" and the account's name; auth.Recovery names them).
+func recoveryKeyClass(key string) KeyClass {
+	parts := strings.Split(key, ":")
+	switch {
+	case len(parts) == 2, len(parts) == 3 && parts[2] == "ie":
+		// The account's set (its batch) or its issue epoch: a lost write
+		// undoes a new set, whose codes, shown once, never work (and may
+		// bring back the old set its person believes void), or brings
+		// back the codes an administrator issued before the account was
+		// deleted.
+		return KeyRecord
+	case len(parts) == 4 && parts[2] != "i":
+		// A code of a set: written once, spent by its delete. A lost
+		// write is a set that never works, so it is written again as a
+		// login is (unless a tombstone says it was spent since); a lost
+		// delete, a code that works twice.
+		return KeySession
+	}
+	// A code an administrator issued: deleted when spent; a lost write
+	// only makes the administrator issue another.
+	return KeyRevocable
 }

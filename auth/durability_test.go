@@ -13,7 +13,10 @@ func TestClassOf(t *testing.T) {
 		auth.SessionKeyPrefix + "abc": auth.KeySession,
 		"su:abc":                      auth.KeyIndex,
 		"otp:{id}:c":                  auth.KeyRevocable,
-		"rc:abc:batch:hash":           auth.KeyRevocable,
+		"rc:abc":                      auth.KeyRecord,  // a set
+		"rc:abc:batch:hash":           auth.KeySession, // a code of it
+		"rc:abc:i:epoch:hash":         auth.KeyRevocable,
+		"rc:abc:i:hash":               auth.KeyRevocable, // issued before epochs
 		"rc:abc:ie":                   auth.KeyRecord,
 		"reset:alice":                 auth.KeyRevocable,
 		"admtok:nightly":              auth.KeyRevocable,

@@ -333,13 +333,20 @@ func (r *Recovery) Status(ctx context.Context, user string) (RecoveryStatus, err
 
 // MarkOffered records that user was offered a set and declined, so the
 // offer after a sign-in is made once. It reports whether this call was
-// the one to record it (false: offered or made before).
+// the one to record it (false: offered or made before). Written as a set
+// is, by a compare-and-set (of nothing), so that a store that replays
+// its account records after a failover has both, in order: a set made
+// over a lost offer would find nothing to replace.
 func (r *Recovery) MarkOffered(ctx context.Context, user string) (bool, error) {
+	sw, ok := r.kv.(Swapper)
+	if !ok {
+		return false, fmt.Errorf("recovery codes: the store cannot compare and set: %w", ErrStoreUnavailable)
+	}
 	b, err := json.Marshal(recoverySet{Offered: true})
 	if err != nil {
 		return false, err
 	}
-	return r.kv.SetNX(ctx, r.setKey(user), b, Forever)
+	return sw.CompareAndSwap(ctx, r.setKey(user), nil, b, Forever)
 }
 
 // Forget deletes user's set of recovery codes, used or not, and kills
