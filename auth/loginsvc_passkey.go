@@ -177,6 +177,11 @@ func (l *Login) PasskeyLoginFinish(ctx context.Context, c Client, sess *Session,
 	if err := l.d.Sessions.AddKeyProof(ctx, sess, u, res.UV, remember); err != nil {
 		return Step{}, err
 	}
+	if err := l.keepProof(ctx, sess, func(ctx context.Context) (bool, error) {
+		return l.d.Passkeys.Holds(ctx, u.Username, res.ID)
+	}, ErrPasskeyInvalid); err != nil {
+		return Step{}, l.passkeyFailed(ctx, c, res, err)
+	}
 	if err := l.signedIn(ctx, c, sess, u); err != nil {
 		return Step{}, err
 	}

@@ -84,6 +84,11 @@ func (l *Login) TOTPCode(ctx context.Context, c Client, sess *Session, code stri
 	if err := l.d.Sessions.AddProof(ctx, sess, u, MethodOTP, sess.Remember); err != nil {
 		return Step{}, err
 	}
+	if err := l.keepProof(ctx, sess, func(ctx context.Context) (bool, error) {
+		return l.d.TOTP.Enrolled(ctx, u.Username)
+	}, ErrTOTPNotEnrolled); err != nil {
+		return Step{}, err
+	}
 	if err := l.signedIn(ctx, c, sess, u); err != nil {
 		return Step{}, err
 	}

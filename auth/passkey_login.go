@@ -62,6 +62,7 @@ type LoginResult struct {
 	User string // the account whose key answered
 	UV   bool   // the authenticator verified the user
 	Key  string // the key's name
+	ID   string // the key's credential id, base64url (Passkey.ID)
 }
 
 // FinishLogin checks the answer body (the PublicKeyCredential JSON of
@@ -99,7 +100,7 @@ func (p *Passkeys) FinishLogin(ctx context.Context, sessionID string, passwordle
 		if i < 0 {
 			return ErrPasskeyInvalid
 		}
-		res.Key = rec.Keys[i].Name
+		res.Key, res.ID = rec.Keys[i].Name, rec.Keys[i].view().ID
 		// Before its signature is checked: a key kept before public keys
 		// were bounded may take seconds to check.
 		if err := keyAcceptable(rec.Keys[i].Cred.PublicKey); err != nil {
@@ -128,6 +129,13 @@ func (p *Passkeys) FinishLogin(ctx context.Context, sessionID string, passwordle
 		return nil
 	})
 	return res, err
+}
+
+// Holds reports whether user has the key id (base64url, Passkey.ID):
+// asked once a sign-in with it is written (Login.keepProof).
+func (p *Passkeys) Holds(ctx context.Context, user, id string) (bool, error) {
+	keys, err := p.List(ctx, user)
+	return slices.ContainsFunc(keys, func(k Passkey) bool { return k.ID == id }), err
 }
 
 // userOf is the account of a user handle: ErrPasskeyInvalid for one no
