@@ -137,8 +137,29 @@ func (l *Login) NewRecoveryCodes(ctx context.Context, c Client, sess *Session, u
 	if err := l.factorReplaced(ctx, FactorRecovery, u.Username); err != nil {
 		return nil, err
 	}
-	l.obs.Audit(ctx, c, Event{Name: "recovery_codes_created", User: u.Username})
+	// The old set is voided because it may be in someone else's hands
+	// (a lost sheet): the account's other sessions that a recovery code
+	// signed in end with it, as for a removed app or key.
+	n, err := l.d.Sessions.RevokeUserWith(ctx, u.Username, MethodRecovery, sess.ID)
+	l.auditChange(ctx, c, Event{Name: "recovery_codes_created", User: u.Username}, n, err)
+	if err != nil {
+		return nil, err
+	}
 	return codes, nil
+}
+
+// VoidRecoveryOf voids user's recovery codes without any proof, its set
+// and every code issued before, and ends every session of user that a
+// recovery code signed in: an administrator's action (the caller
+// authorises and audits it). It reports how many sessions ended.
+func (l *Login) VoidRecoveryOf(ctx context.Context, user string) (int, error) {
+	if l.d.Recovery == nil {
+		return 0, ErrRecoveryUnavailable
+	}
+	if err := l.d.Recovery.Forget(ctx, user); err != nil {
+		return 0, err
+	}
+	return l.d.Sessions.RevokeUserWith(ctx, user, MethodRecovery, "")
 }
 
 // RecoveryStatus reports the recovery codes of user.

@@ -6,6 +6,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -126,4 +127,28 @@ func (s *consoleSurface) apiRemoveTOTP(c *gin.Context, admin, u *auth.User) (gin
 		return nil, err
 	}
 	return gin.H{"status": "removed"}, nil
+}
+
+// voidRecovery voids u's recovery codes (its set and every code issued
+// before) and ends every session one of them signed in; audited
+// admin_recovery_codes_voided with admin (docs/contract.md, "Admin
+// console").
+func (s *consoleSurface) voidRecovery(c *gin.Context, admin, u *auth.User) error {
+	n, err := s.login.VoidRecoveryOf(c.Request.Context(), u.Username)
+	if errors.Is(err, auth.ErrRecoveryUnavailable) {
+		return err
+	}
+	s.auditWritten(c, "admin_recovery_codes_voided", u.Username, "", err, "actor", admin.Username, "sessions_revoked", n)
+	return err
+}
+
+// apiVoidRecovery is POST /api/admin/users/:name/recovery/void {}.
+func (s *consoleSurface) apiVoidRecovery(c *gin.Context, admin, u *auth.User) (gin.H, error) {
+	if err := decodeJSON(c, &struct{}{}); err != nil {
+		return nil, err
+	}
+	if err := s.voidRecovery(c, admin, u); err != nil {
+		return nil, err
+	}
+	return gin.H{"status": "voided"}, nil
 }

@@ -171,7 +171,7 @@ func (s *consoleSurface) renderUserStatus(c *gin.Context, me *auth.User, status 
 
 // consoleAction is POST /admin/users/:name/{revoke,unban,recovery,
 // disable,enable,reset-phone,groups,force-reset,delete,remove-passkey,
-// remove-totp}.
+// remove-totp,void-recovery}.
 func (s *consoleSurface) consoleAction(c *gin.Context) {
 	me := s.adminOrRedirect(c)
 	if me == nil {
@@ -234,6 +234,9 @@ func (s *consoleSurface) consoleAction(c *gin.Context) {
 	case "remove-totp":
 		err = s.removeTOTP(c, me, u)
 		done = "admin.method_removed"
+	case "void-recovery":
+		err = s.voidRecovery(c, me, u)
+		done = "admin.recovery_voided"
 	case "disable", "enable", "reset-phone":
 		err = s.change(c, me, u, c.Param("action"))
 		done = "admin.changed"

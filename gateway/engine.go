@@ -112,6 +112,7 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	adm.GET("/users/:name", s.admin.apiUserMethods)
 	adm.POST("/users/:name/passkeys/remove", s.limitBody, s.requireJSON, s.admin.adminAction(s.admin.apiRemovePasskey))
 	adm.POST("/users/:name/totp/remove", s.limitBody, s.requireJSON, s.admin.adminAction(s.admin.apiRemoveTOTP))
+	adm.POST("/users/:name/recovery/void", s.limitBody, s.requireJSON, s.admin.adminAction(s.admin.apiVoidRecovery))
 	adm.POST("/users/:name/revoke", s.limitBody, s.requireJSON, s.admin.adminAction(s.admin.apiRevoke))
 	adm.POST("/users/:name/recovery", s.limitBody, s.requireJSON, s.admin.adminAction(s.admin.apiRecovery))
 	adm.POST("/users/:name/unban", s.limitBody, s.requireJSON, s.admin.adminAction(s.admin.apiUnban))
