@@ -62,6 +62,11 @@ func (s *heldStore) Delete(ctx context.Context, key string) (bool, error) {
 	return s.Store.Delete(ctx, key)
 }
 
+func (s *heldStore) CompareAndDelete(ctx context.Context, key string, old []byte) (bool, error) {
+	s.hold("cad", key)
+	return s.Store.CompareAndDelete(ctx, key, old)
+}
+
 func (s *heldStore) CompareAndSwap(ctx context.Context, key string, old, v []byte, ttl time.Duration) (bool, error) {
 	s.hold("cas", key)
 	return s.Store.CompareAndSwap(ctx, key, old, v, ttl)

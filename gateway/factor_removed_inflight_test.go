@@ -43,7 +43,7 @@ func TestFactorRemovedInFlightSignsNoOneIn(t *testing.T) {
 			// The session's write once the key's record is unlocked.
 			unlocked := false
 			return func(op, key string) bool {
-				if op == "delete" && strings.HasPrefix(key, "pkl:") {
+				if op == "cad" && strings.HasPrefix(key, "pkl:") {
 					unlocked = true
 				}
 				return unlocked && op == "set" && strings.HasPrefix(key, auth.SessionKeyPrefix)
