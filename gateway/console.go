@@ -119,9 +119,14 @@ type userPager interface {
 
 // searchUsers returns the accounts matching q (auth.UserMatcher) after
 // the username cursor, a page at a time. A search by phone digits is
-// audited with admin (auth.PhoneSearch).
+// audited with admin (auth.PhoneSearch), and so made only for a bearer
+// token or a request of the console's own page (ownRequest): any other
+// is errSearchNotAsked, nothing searched nor written.
 func (s *consoleSurface) searchUsers(c *gin.Context, admin *auth.User, q, cursor string) ([]userView, string, error) {
 	ctx := c.Request.Context()
+	if _, byPhone := auth.PhoneSearch(strings.TrimSpace(q)); byPhone && !byToken(c) && !ownRequest(c.Request) {
+		return nil, "", errSearchNotAsked
+	}
 	var page []*auth.User
 	next := ""
 	if pager, ok := s.users.(userPager); ok {

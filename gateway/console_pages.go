@@ -14,18 +14,21 @@ import (
 
 // adminPage is what the console's pages show.
 type adminPage struct {
-	Me       string             // the administrator
-	Query    string             // the search typed
-	Users    []userView         // search results
-	Next     string             // cursor of the next page of users
-	Detail   *userDetail        // one account
-	Sessions []sessionView      // its sessions, with device names
-	Audit    []auth.AuditRecord // the newest of the history
-	Attempts []auth.AuditRecord // the newest attempts, apart
-	Issued   string             // a one-time code just issued, shown once
-	IssuedTo string
-	CanEdit  bool             // accounts can be changed (users.backend: redis)
-	Budget   []auth.BudgetUse // otp.budget's current windows
+	Me    string     // the administrator
+	Query string     // the search typed
+	Users []userView // search results
+	// Unsearched: a search of phone numbers this origin's page did not
+	// ask for (errSearchNotAsked), shown to run, not run.
+	Unsearched bool
+	Next       string             // cursor of the next page of users
+	Detail     *userDetail        // one account
+	Sessions   []sessionView      // its sessions, with device names
+	Audit      []auth.AuditRecord // the newest of the history
+	Attempts   []auth.AuditRecord // the newest attempts, apart
+	Issued     string             // a one-time code just issued, shown once
+	IssuedTo   string
+	CanEdit    bool             // accounts can be changed (users.backend: redis)
+	Budget     []auth.BudgetUse // otp.budget's current windows
 	// Link is a set-password link just made for LinkFor, shown once.
 	Link    *passwordLink
 	LinkFor string
@@ -76,7 +79,11 @@ func (s *consoleSurface) renderHome(c *gin.Context, me *auth.User, d pageData, s
 	a.Me, a.Query = me.Username, c.Query("q")
 	_, a.CanEdit = s.registry.(accountEditor)
 	var err error
-	if a.Users, a.Next, err = s.searchUsers(c, me, a.Query, c.Query("cursor")); err != nil {
+	a.Users, a.Next, err = s.searchUsers(c, me, a.Query, c.Query("cursor"))
+	switch {
+	case errors.Is(err, errSearchNotAsked):
+		a.Unsearched = true // the search box holds it, for the person to run
+	case err != nil:
 		s.fail(c, err)
 		return
 	}

@@ -88,6 +88,26 @@ func (s *core) checkCSRF(c *gin.Context) {
 	}
 }
 
+// ownRequest reports a request the browser says a page of this origin,
+// or the person, asked for (Sec-Fetch-Site same-origin, or none: an
+// address typed or bookmarked), which no other page can make it say.
+// Another site's link, a sibling host's img or frame (cookies are sent
+// to them, SameSite being the site's, not the host's) and a request that
+// does not say (a browser before Chrome 76, Firefox 90 or Safari 16.4,
+// or no browser) are not: a GET whose side effect is an audit record is
+// made only for one (docs/contract.md, "Admin console").
+func ownRequest(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin", "none":
+		return true
+	}
+	return false
+}
+
+// byToken reports an admin API request that carries a bearer token,
+// which is judged by the token alone: no cookie a page could borrow.
+func byToken(c *gin.Context) bool { return c.GetHeader("Authorization") != "" }
+
 // csrfFail refuses a form post, logging why (never the token).
 func (s *core) csrfFail(c *gin.Context, why string, err error) {
 	s.log.InfoContext(c.Request.Context(), "form refused: csrf check failed", "path", c.Request.URL.Path, "ip", s.clientIP(c), "why", why)
