@@ -265,9 +265,16 @@ func (l *Login) startCode(ctx context.Context, c Client, sess *Session, user, ph
 		return l.refused(ctx, sess, err)
 	}
 	sess.Pending = &Pending{User: user, Challenge: ch.ID, Purpose: purpose, Remember: remember, Phone: phone}
+	if ch.sendErr != nil {
+		sess.Pending.User = "" // a decoy stood in: a decoy's, as for a number without an account
+	}
 	if err := l.d.Sessions.Save(ctx, sess); err != nil {
 		l.d.OTP.Cancel(ctx, ch.ID)
 		return Step{}, err
+	}
+	if ch.sendErr != nil {
+		l.auditStoodIn(ctx, c, user, ch)
+		return Step{Session: sess, Code: ch}, nil
 	}
 	l.obs.Audit(ctx, c, Event{Name: "otp_sent", User: user, Phone: phone, Attempt: budget == anonymousSend})
 	l.obs.Code("sent")
@@ -362,6 +369,14 @@ func (l *Login) VerifyCode(ctx context.Context, c Client, sess *Session, code st
 	l.obs.Audit(ctx, c, Event{Name: "login_succeeded", User: ch.User, Phone: ch.Phone, Attrs: []any{"methods", strings.Join(sess.Methods(), ",")}})
 	l.obs.Code("verified")
 	return Step{Session: sess}, nil
+}
+
+// auditStoodIn records the provider's failure that the decoy ch stands
+// in for (OTP.standIn), a send to user's number ("" for a notice): the
+// asker is answered as for a number without an account, and the
+// operator sees the failure here (docs/contract.md, "SMS delivery").
+func (l *Login) auditStoodIn(ctx context.Context, c Client, user string, ch *Challenge) {
+	l.obs.Audit(ctx, c, Event{Name: "otp_send_failed", User: user, Phone: ch.Phone, Err: ch.sendErr, Attrs: []any{"purpose", ch.Purpose, "answered", "as_unknown"}, Attempt: true})
 }
 
 // auditBudget records an sms_budget_exhausted event when err says a cap

@@ -56,8 +56,8 @@ func (l *Login) SignUp(ctx context.Context, c Client, sess *Session, in NewAccou
 		return Step{}, err
 	}
 	st, err := l.startCode(ctx, c, sess, u.Username, u.Phone, false, PurposeSignup, anonymousSend)
-	if err != nil {
-		release()
+	if err != nil || st.Code.sendErr != nil {
+		release() // nothing can activate it: a stand-in is a decoy, as a taken number's
 	}
 	return st, err
 }
@@ -99,10 +99,14 @@ func (l *Login) signUpTaken(ctx context.Context, c Client, sess *Session, u *Use
 		notice = "Someone tried to create a " + app + " account with this phone number and an email address that already has an account. If it was you, sign in with that account instead."
 	}
 	// One send, as a fresh sign-up's code is, from the same quotas.
-	ch, err := l.d.OTP.StartNotice(ctx, u.Phone, PurposeSignup, notice)
+	// Hidden: a fresh sign-up's failed send is stood in for, so this one's is.
+	ch, err := l.d.OTP.startNotice(ctx, &Challenge{Phone: u.Phone, Purpose: PurposeSignup, Hidden: true}, notice)
 	if err != nil {
 		l.auditBudget(ctx, c, "", u.Phone, err)
 		return l.refused(ctx, sess, err)
+	}
+	if ch.sendErr != nil {
+		l.auditStoodIn(ctx, c, "", ch)
 	}
 	sess.Pending = &Pending{Challenge: ch.ID, Purpose: PurposeSignup, Phone: u.Phone}
 	if err := l.d.Sessions.Save(ctx, sess); err != nil {

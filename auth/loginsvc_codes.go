@@ -30,7 +30,9 @@ func (l *Login) Resend(ctx context.Context, c Client, sess *Session, u *User) (S
 			if err := l.d.Sessions.Save(ctx, sess); err != nil {
 				return Step{}, err
 			}
-			if ch.User != "" {
+			if ch.sendErr != nil {
+				l.auditStoodIn(ctx, c, p.User, ch)
+			} else if ch.User != "" {
 				// A session that proved nothing of the account yet (a
 				// passwordless or sign-up code) asks as anyone could.
 				anyone := sess.User == "" || sess.User != ch.User
@@ -229,7 +231,7 @@ func (l *Login) start(b sendBudget) func(ctx context.Context, user, phone, purpo
 	case knownSend:
 		return l.d.OTP.StartKnown
 	}
-	return l.d.OTP.Start
+	return l.d.OTP.startHidden // its asker proved nothing of the account
 }
 
 // budgetFrom is the budget of a code for u's number asked by c, with no

@@ -52,6 +52,11 @@ func (l *Login) ResetStart(ctx context.Context, c Client, login string) error {
 		known := budget == knownSend
 		ch, err = l.start(budget)(ctx, u.Username, u.Phone, PurposeReset)
 		switch {
+		case err == nil && ch.sendErr != nil:
+			// A decoy stood in (OTP.standIn): the owner's pending code,
+			// if any, stays, as for the unknown name's.
+			l.auditStoodIn(ctx, c, u.Username, ch)
+			stood = true
 		case err == nil:
 			l.obs.Audit(ctx, c, Event{Name: "otp_sent", User: u.Username, Phone: u.Phone, Attrs: []any{"purpose", PurposeReset}, Attempt: !known})
 		case !known && PhoneCountry(NormalizeLogin(login, l.d.Region)) == "" && refusedForTheNumber(err):

@@ -158,21 +158,10 @@ func (o *OTP) StartDecoy(ctx context.Context, phone, purpose string) (*Challenge
 	return o.start(ctx, &Challenge{Phone: phone, Purpose: purpose})
 }
 
-// StartNotice is StartDecoy for a number the asker may not learn has an
-// account (a sign-up or a phone change to a taken number): the number
-// gets notice in place of a code, sent as a code is, so that the answer
-// and the time it takes are a real send's (docs/contract.md, "Sign-up").
-// A resend of it sends nothing, as a decoy's does.
-func (o *OTP) StartNotice(ctx context.Context, phone, purpose, notice string) (*Challenge, error) {
-	if !o.SendsText() {
-		notice = "" // a decoy, as Notify sends nothing there
-	}
-	return o.start(ctx, &Challenge{Phone: phone, Purpose: purpose, notice: notice})
-}
-
-func (o *OTP) start(ctx context.Context, ch *Challenge) (_ *Challenge, err error) {
-	// A notice is a message sent, counted (and priced) as one.
-	defer func() { o.tally(ctx, ch.Phone, ch.User == "" && ch.notice == "", err) }()
+func (o *OTP) start(ctx context.Context, ch *Challenge) (out *Challenge, err error) {
+	// A notice is a message sent, counted (and priced) as one; a
+	// stand-in's send failed.
+	defer func() { o.tally(ctx, ch.Phone, ch.User == "" && ch.notice == "", sendFailure(out, err)) }()
 	if ch.toNumber() {
 		if err := o.countryAllowed(ch.Phone); err != nil {
 			return nil, err
@@ -185,9 +174,12 @@ func (o *OTP) start(ctx context.Context, ch *Challenge) (_ *Challenge, err error
 	if err != nil {
 		return nil, err
 	}
-	out, err := o.issue(ctx, ch)
-	if err != nil {
+	began := time.Now()
+	if out, err = o.issue(ctx, ch); err != nil {
 		o.backOffIfAsked(ctx, err)
+		if standsIn(ch, err) {
+			return o.standIn(ctx, ch, began, err)
+		}
 		o.refundIfUnsent(ctx, err, refund)
 		return nil, err
 	}
@@ -196,13 +188,15 @@ func (o *OTP) start(ctx context.Context, ch *Challenge) (_ *Challenge, err error
 
 // Resend replaces the challenge id with a fresh one and a new code (the old
 // code stops working), honouring the resend cooldown and the send quotas.
-// When the send fails the old challenge stays as it was.
-func (o *OTP) Resend(ctx context.Context, id string) (_ *Challenge, err error) {
+// When the send fails the old challenge stays as it was; but a hidden
+// one's failure at the provider is answered by a stand-in (standIn),
+// which replaces it as a send would.
+func (o *OTP) Resend(ctx context.Context, id string) (ch *Challenge, err error) {
 	old, err := o.load(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	defer func() { o.tally(ctx, old.Phone, old.User == "", err) }()
+	defer func() { o.tally(ctx, old.Phone, old.User == "", sendFailure(ch, err)) }()
 	now := o.clock.Now()
 	if wait := time.Unix(0, old.SentAt).Add(o.cfg.ResendCooldown).Sub(now); wait > 0 {
 		return nil, &RateLimitError{RetryAfter: wait, Reason: "resend_cooldown"}
@@ -217,11 +211,17 @@ func (o *OTP) Resend(ctx context.Context, id string) (_ *Challenge, err error) {
 	if err != nil {
 		return nil, err
 	}
-	ch, err := o.issue(ctx, &Challenge{User: old.User, Phone: old.Phone, Purpose: old.Purpose, Proved: old.Proved, Known: old.Known})
-	if err != nil {
+	next := &Challenge{User: old.User, Phone: old.Phone, Purpose: old.Purpose, Proved: old.Proved, Known: old.Known, Hidden: old.Hidden}
+	began := time.Now()
+	if ch, err = o.issue(ctx, next); err != nil {
 		o.backOffIfAsked(ctx, err)
-		o.refundIfUnsent(ctx, err, refund)
-		return nil, err
+		if !standsIn(next, err) {
+			o.refundIfUnsent(ctx, err, refund)
+			return nil, err
+		}
+		if ch, err = o.standIn(ctx, next, began, err); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := o.store.Delete(ctx, challengeKey(id)); err != nil {
 		o.log.WarnContext(ctx, "otp: could not delete replaced challenge", "error", err)

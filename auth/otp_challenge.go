@@ -39,6 +39,19 @@ type Challenge struct {
 	// signed in before (a shared computer) cannot spend the budget the
 	// password's codes use.
 	Known bool `json:"kd,omitempty"`
+	// Hidden says its asker may not learn that the number has an
+	// account (a code-only sign-in, a password reset, a sign-up, by
+	// someone who proved nothing of it): a send of it that fails at the
+	// provider is answered as the decoy of a number without one, which
+	// calls no provider, would be (OTP.standIn; docs/contract.md, "SMS
+	// delivery").
+	Hidden bool `json:"hd,omitempty"`
+	// sendErr is the provider's failure a decoy stands in for
+	// (OTP.standIn), for the caller to put on the trail; never stored.
+	sendErr error
+	// began is when the send a stand-in replaces began, so that the
+	// stand-in answers in a decoy's time from then; never stored.
+	began time.Time
 	// notice is sent, in place of a code, by the first send of a decoy
 	// for a number that has an account (OTP.StartNotice); never stored.
 	notice string
@@ -76,7 +89,7 @@ func (o *OTP) issue(ctx context.Context, ch *Challenge) (*Challenge, error) {
 		start := time.Now()
 		ref, err := o.checker.StartVerification(ctx, msg)
 		if err != nil {
-			return nil, fmt.Errorf("otp: send: %w", err)
+			return nil, &providerError{fmt.Errorf("otp: send: %w", err)}
 		}
 		o.sendLatency.observe(time.Since(start))
 		ch.Ref = ref
@@ -99,7 +112,7 @@ func (o *OTP) issue(ctx context.Context, ch *Challenge) (*Challenge, error) {
 		return nil, &unsentError{err}
 	}
 	if ch.User == "" && ch.notice == "" {
-		o.sendLatency.wait(ctx)
+		o.sendLatency.waitFrom(ctx, ch.began)
 		return ch, nil // decoy: nothing to send
 	}
 	if ch.User == "" {
@@ -109,7 +122,7 @@ func (o *OTP) issue(ctx context.Context, ch *Challenge) (*Challenge, error) {
 	start := time.Now()
 	if err := o.sender.Send(ctx, msg); err != nil {
 		o.kill(ctx, id)
-		return nil, fmt.Errorf("otp: send: %w", err)
+		return nil, &providerError{fmt.Errorf("otp: send: %w", err)}
 	}
 	o.sendLatency.observe(time.Since(start))
 	return ch, nil

@@ -23,12 +23,22 @@ func (l *latency) observe(d time.Duration) {
 }
 
 // wait sleeps about as long as the average call (±25%), or until ctx ends.
-func (l *latency) wait(ctx context.Context) {
+func (l *latency) wait(ctx context.Context) { l.waitFrom(ctx, time.Time{}) }
+
+// waitFrom is wait for a call that began at began (zero: now), less the
+// time already gone since.
+func (l *latency) waitFrom(ctx context.Context, began time.Time) {
 	avg := time.Duration(l.avg.Load())
 	if avg <= 0 {
 		return
 	}
 	d := min(avg*3/4+time.Duration(mrand.Int64N(int64(avg)/2+1)), maxDecoyWait) //nolint:gosec // jitter around a public average, not a secret
+	if !began.IsZero() {
+		d -= time.Since(began)
+	}
+	if d <= 0 {
+		return
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -196,6 +196,13 @@ func (o *OTP) refundIfUnsent(ctx context.Context, err error, refund func(context
 	refund(ctx)
 }
 
+// providerError marks a failure of the provider's call (its refusal, its
+// outage, a timeout): what a decoy, which calls none, never meets.
+type providerError struct{ err error }
+
+func (e *providerError) Error() string { return e.err.Error() }
+func (e *providerError) Unwrap() error { return e.err }
+
 // unsentError marks a failure before anything was handed to the provider.
 type unsentError struct{ err error }
 
