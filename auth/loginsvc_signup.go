@@ -1,0 +1,177 @@
+package auth
+
+// The login service's sign-up (docs/contract.md, "Sign-up").
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// SignUp reserves a new account and sends a code to its phone; the
+// account becomes active when the code is verified (VerifyCode) with the
+// session returned.
+func (l *Login) SignUp(ctx context.Context, c Client, sess *Session, in NewAccount) (Step, error) {
+	if !l.d.Signup || l.d.Registry == nil {
+		return Step{}, ErrSignupDisabled
+	}
+	u, err := ValidateAccount(in, l.d.Policy, l.d.Region)
+	if err != nil {
+		return Step{}, err
+	}
+	// Counted before anything about existing accounts is said, so that
+	// "that username is taken" is behind the per-client limit.
+	if err := l.signupAllowed(ctx, c); err != nil {
+		return Step{}, err
+	}
+	if err := l.checkSendBan(ctx, c, &Pending{Purpose: PurposeSignup, Phone: u.Phone}, nil); err != nil {
+		return Step{}, err
+	}
+	// A taken username is said at once, before the expensive hash. A
+	// taken email or phone is not: the answer is a fresh sign-up's
+	// (docs/contract.md, "Sign-up"), so the hash is made all the same.
+	taken, err := l.notTaken(ctx, u)
+	if err != nil {
+		return Step{}, err
+	}
+	if u.PasswordHash, err = l.d.Hasher.Hash(ctx, in.Password); err != nil {
+		return Step{}, err
+	}
+	// The reservation outlives a few resends; unverified, it expires.
+	hold := 3 * l.CodeTTL()
+	if taken == "" {
+		err := l.d.Registry.Reserve(ctx, u, hold)
+		var ce *ConflictError
+		switch {
+		case errors.As(err, &ce) && ce.Field != "username":
+			taken = ce.Field // a pending sign-up holds it
+		case err != nil:
+			return Step{}, err
+		}
+	}
+	release := func() { _ = l.d.Registry.Release(context.WithoutCancel(ctx), u.Username) }
+	if taken != "" {
+		// The username is held as a fresh sign-up's is, released on the
+		// same failures, and a held one refused alike (409): else a
+		// second sign-up with the name told whether the first one's
+		// number or email has an account (docs/contract.md, "Sign-up").
+		// Nothing can activate this one.
+		if err := l.d.Registry.Reserve(ctx, &User{Username: u.Username, PasswordHash: u.PasswordHash}, hold); err != nil {
+			return Step{}, err
+		}
+		st, err := l.signUpTaken(ctx, c, sess, u, taken)
+		if err != nil {
+			release()
+		}
+		return st, err
+	}
+	if sess, err = l.begin(ctx, c, sess); err != nil {
+		release()
+		return Step{}, err
+	}
+	// A send stood in for (OTP.standIn) keeps its reservation, as a taken
+	// number's sign-up holds its name: nothing activates it, it expires.
+	st, err := l.startCode(ctx, c, sess, u.Username, u.Phone, false, PurposeSignup, anonymousSend)
+	if err != nil {
+		release()
+	}
+	return st, err
+}
+
+// DefaultSignupsPerHour is the default of LoginDeps.SignupsPerHour.
+const DefaultSignupsPerHour = 10
+
+// notTaken refuses a sign-up whose username an account has (a
+// ConflictError), and says which of its email and phone one has ("" for
+// none). The reservation checks pending sign-ups too, after the hash.
+func (l *Login) notTaken(ctx context.Context, u *User) (string, error) {
+	for _, f := range []struct{ field, login string }{{"username", u.Username}, {"email", u.Email}, {"phone", u.Phone}} {
+		_, err := l.d.Users.Lookup(ctx, f.login)
+		switch {
+		case err == nil && f.field == "username":
+			return "", &ConflictError{Field: f.field}
+		case err == nil:
+			return f.field, nil
+		case !errors.Is(err, ErrUserNotFound):
+			return "", err
+		}
+	}
+	return "", nil
+}
+
+// signUpTaken answers a sign-up whose email or phone (field) an account
+// already has exactly as a fresh one: a session waiting for a code. But
+// the code is a decoy that never succeeds, and the number typed gets a
+// notice instead of a code, so only the number's owner learns anything
+// (docs/contract.md, "Sign-up").
+func (l *Login) signUpTaken(ctx context.Context, c Client, sess *Session, u *User, field string) (Step, error) {
+	sess, err := l.begin(ctx, c, sess)
+	if err != nil {
+		return Step{}, err
+	}
+	app := l.d.OTP.Config().App
+	notice := "Someone tried to create a " + app + " account with your phone number. If it was you, sign in (or reset your password) instead; if not, you can ignore this message."
+	if field == "email" {
+		notice = "Someone tried to create a " + app + " account with this phone number and an email address that already has an account. If it was you, sign in with that account instead."
+	}
+	// One send, as a fresh sign-up's code is, from the same quotas.
+	// Hidden: a fresh sign-up's failed send is stood in for, so this one's is.
+	ch, err := l.d.OTP.startNotice(ctx, &Challenge{Phone: u.Phone, Purpose: PurposeSignup, Hidden: true}, notice)
+	if err != nil {
+		l.auditBudget(ctx, c, "", u.Phone, err)
+		return l.refused(ctx, sess, err)
+	}
+	if ch.sendErr != nil {
+		l.auditStoodIn(ctx, c, "", ch)
+	}
+	sess.Pending = &Pending{Challenge: ch.ID, Purpose: PurposeSignup, Phone: u.Phone}
+	if err := l.d.Sessions.Save(ctx, sess); err != nil {
+		return Step{}, err
+	}
+	l.obs.Audit(ctx, c, Event{Name: "signup_taken", Phone: u.Phone, Attrs: []any{"field", field}})
+	return Step{Session: sess, Code: ch}, nil
+}
+
+// signupAllowed counts a sign-up against the client's network and
+// refuses it past SignupsPerHour (429, Retry-After).
+func (l *Login) signupAllowed(ctx context.Context, c Client) error {
+	if l.d.Limits == nil || c.IP == "" {
+		return nil
+	}
+	limit := l.d.SignupsPerHour
+	if limit <= 0 {
+		limit = DefaultSignupsPerHour
+	}
+	key := "signup:ip:" + l.d.OTP.names.name("net", clientNet(c.IP))
+	n, err := l.d.Limits.Incr(ctx, key, time.Hour)
+	if err != nil {
+		return fmt.Errorf("sign-up limit: %w", err)
+	}
+	if n > int64(limit) {
+		ttl, err := l.d.Limits.TTL(ctx, key)
+		if err != nil {
+			ttl = time.Hour
+		}
+		return &RateLimitError{RetryAfter: ttl, Reason: "signup_quota"}
+	}
+	return nil
+}
+
+// finishSignup activates the account whose code was just verified,
+// records its password proof (the sms proof follows in VerifyCode) and
+// returns the account.
+func (l *Login) finishSignup(ctx context.Context, c Client, sess *Session, ch *Challenge) (*User, error) {
+	if l.d.Registry == nil {
+		return nil, ErrSignupDisabled
+	}
+	if err := l.d.Registry.Activate(ctx, ch.User, ch.Phone); err != nil {
+		return nil, err
+	}
+	l.obs.Audit(ctx, c, Event{Name: "signup", User: ch.User, Phone: ch.Phone})
+	u, err := l.d.Users.Lookup(ctx, ch.User)
+	if err != nil {
+		return nil, err
+	}
+	return u, l.d.Sessions.AddProof(ctx, sess, u, MethodPassword, false)
+}
