@@ -104,6 +104,17 @@ func ownRequest(r *http.Request) bool {
 	return false
 }
 
+// pageLoad reports a request whose answer the person sees: a page load
+// (Sec-Fetch-Dest document), or one from a browser that does not say.
+// An img, a frame (the portal's pages refuse to be framed), a script or
+// another page's fetch is not, so a GET whose side effect is for the
+// person to see (the once-only offer of recovery codes) waits for one
+// (docs/contract.md, "Recovery codes").
+func pageLoad(r *http.Request) bool {
+	d := r.Header.Get("Sec-Fetch-Dest")
+	return d == "" || d == "document"
+}
+
 // byToken reports an admin API request that carries a bearer token,
 // which is judged by the token alone: no cookie a page could borrow.
 func byToken(c *gin.Context) bool { return c.GetHeader("Authorization") != "" }

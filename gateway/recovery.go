@@ -200,9 +200,10 @@ func (s *core) fillRecovery(c *gin.Context, d *pageData, u *auth.User) error {
 // two-factor sign-in goes instead of rd: the offer of recovery codes, the
 // first time (docs/contract.md, "Recovery codes"); "" to go on.
 func (s *pagesSurface) offerRecovery(c *gin.Context, sess *auth.Session, rd string) string {
-	if !s.onPortalOrigin(c.Request) {
+	if !s.onPortalOrigin(c.Request) || !pageLoad(c.Request) {
 		// Making codes answers on public_url's origin only: the offer
-		// waits for a sign-in there (docs/contract.md, "Recovery codes").
+		// waits for a sign-in there, and for a page the person sees, not
+		// another page's img (docs/contract.md, "Recovery codes").
 		return ""
 	}
 	u, err := s.users.Lookup(c.Request.Context(), sess.User)
