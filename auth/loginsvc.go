@@ -205,11 +205,21 @@ func (l *Login) Password(ctx context.Context, c Client, sess *Session, in Passwo
 	if sess, err = l.begin(ctx, c, sess); err != nil {
 		return Step{}, err
 	}
-	if err := l.d.Sessions.AddProof(ctx, sess, u, MethodPassword, in.Remember); err != nil {
+	// Remember-me asked with a password that owes a second factor waits
+	// for it (docs/contract.md, "Remember me"): the session is saved as
+	// one not remembered until the sign-in completes.
+	if err := l.d.Sessions.prove(sess, u, Proof{Method: MethodPassword}, in.Remember); err != nil {
+		return Step{}, err
+	}
+	complete := in.NeedsCode == nil || !in.NeedsCode(sess, u)
+	if complete {
+		l.d.Sessions.complete(sess)
+	}
+	if err := l.d.Sessions.Rotate(ctx, sess); err != nil {
 		return Step{}, err
 	}
 	l.obs.Password("password")
-	if in.NeedsCode == nil || !in.NeedsCode(sess, u) {
+	if complete {
 		if err := l.signedIn(ctx, c, sess, u); err != nil {
 			return Step{}, err
 		}
@@ -347,7 +357,7 @@ func (l *Login) VerifyCode(ctx context.Context, c Client, sess *Session, code st
 	// Under the account's credential generation now: if it changed since
 	// the password step, that proof is dropped (docs/contract.md,
 	// "Sessions end when credentials change").
-	if err := l.d.Sessions.AddProof(ctx, sess, u, MethodSMS, remember); err != nil {
+	if err := l.d.Sessions.AddProof(ctx, sess, u, MethodSMS, SignIn{Remember: remember, Complete: true}); err != nil {
 		return Step{}, err
 	}
 	if err := l.phoneProved(ctx, sess, u, ch.Phone); err != nil {

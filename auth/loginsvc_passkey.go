@@ -169,12 +169,11 @@ func (l *Login) PasskeyLoginFinish(ctx context.Context, c Client, sess *Session,
 			return Step{}, err
 		}
 	}
-	remember := sess.Remember
-	if sess.Pending != nil {
-		remember = remember || sess.Pending.Remember
-	}
+	// Remember-me asked with a code-only start this stands in for; one
+	// asked with the password is the session's (Session.RememberAsked).
+	remember := sess.Pending != nil && sess.Pending.Remember
 	l.cancelPending(ctx, sess)
-	if err := l.d.Sessions.AddKeyProof(ctx, sess, u, res.UV, remember); err != nil {
+	if err := l.d.Sessions.AddKeyProof(ctx, sess, u, res.UV, SignIn{Remember: remember, Complete: true}); err != nil {
 		return Step{}, err
 	}
 	if err := l.keepProof(ctx, sess, func(ctx context.Context) (bool, error) {
@@ -259,7 +258,7 @@ func (l *Login) PasskeyRegisterFinish(ctx context.Context, c Client, sess *Sessi
 	// Registering proves possession of the new key, never user
 	// verification: that is shown at its first use.
 	if !sess.Has(MethodHWK, l.now().Add(-CredentialChangeAge)) {
-		if err := l.d.Sessions.AddKeyProof(ctx, sess, u, false, false); err != nil {
+		if err := l.d.Sessions.AddKeyProof(ctx, sess, u, false, SignIn{}); err != nil {
 			return Step{}, k, err
 		}
 	}

@@ -63,12 +63,11 @@ func (l *Login) RecoveryCode(ctx context.Context, c Client, sess *Session, code 
 	if err := l.factorSucceeded(ctx, FactorRecovery, u.Username); err != nil {
 		return Step{}, err
 	}
-	remember := sess.Remember
-	if sess.Pending != nil {
-		remember = remember || sess.Pending.Remember
-	}
+	// Remember-me asked with a code-only start this stands in for; one
+	// asked with the password is the session's (Session.RememberAsked).
+	remember := sess.Pending != nil && sess.Pending.Remember
 	l.cancelPending(ctx, sess)
-	if err := l.d.Sessions.AddProof(ctx, sess, u, MethodRecovery, remember); err != nil {
+	if err := l.d.Sessions.AddProof(ctx, sess, u, MethodRecovery, SignIn{Remember: remember, Complete: true}); err != nil {
 		return Step{}, err
 	}
 	if err := l.signedIn(ctx, c, sess, u); err != nil {

@@ -173,5 +173,5 @@ func (l *Login) finishSignup(ctx context.Context, c Client, sess *Session, ch *C
 	if err != nil {
 		return nil, err
 	}
-	return u, l.d.Sessions.AddProof(ctx, sess, u, MethodPassword, false)
+	return u, l.d.Sessions.AddProof(ctx, sess, u, MethodPassword, SignIn{})
 }

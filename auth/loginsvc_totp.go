@@ -81,7 +81,7 @@ func (l *Login) TOTPCode(ctx context.Context, c Client, sess *Session, code stri
 		return Step{}, err
 	}
 	l.cancelPending(ctx, sess)
-	if err := l.d.Sessions.AddProof(ctx, sess, u, MethodOTP, sess.Remember); err != nil {
+	if err := l.d.Sessions.AddProof(ctx, sess, u, MethodOTP, SignIn{Complete: true}); err != nil {
 		return Step{}, err
 	}
 	if err := l.keepProof(ctx, sess, func(ctx context.Context) (bool, error) {
@@ -295,7 +295,7 @@ func (l *Login) TOTPEnrolFinish(ctx context.Context, c Client, sess *Session, u 
 		return Step{}, err
 	}
 	l.obs.Audit(ctx, c, Event{Name: "totp_enrolled", User: u.Username})
-	if err := l.d.Sessions.AddProof(ctx, sess, u, MethodOTP, false); err != nil {
+	if err := l.d.Sessions.AddProof(ctx, sess, u, MethodOTP, SignIn{}); err != nil {
 		return Step{}, err
 	}
 	return Step{Session: sess}, nil

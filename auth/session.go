@@ -42,7 +42,7 @@ type Pending struct {
 	User      string `json:"u,omitempty"`  // "" for an unknown phone: the code can never succeed
 	Challenge string `json:"c,omitempty"`  // OTP challenge id
 	Purpose   string `json:"k,omitempty"`  // "login"
-	Remember  bool   `json:"r,omitempty"`  // remember-me asked at the password step
+	Remember  bool   `json:"r,omitempty"`  // remember-me asked with the sign-in's first step
 	Phone     string `json:"ph,omitempty"` // E.164 destination (shown masked)
 }
 
@@ -55,12 +55,17 @@ type Session struct {
 	Created  int64   `json:"c"`           // unix seconds
 	Expires  int64   `json:"e"`           // absolute deadline, unix seconds
 	Remember bool    `json:"r,omitempty"` // lives RememberMe, no idle timeout
+	// RememberAsked says remember-me was asked with a proof of a sign-in
+	// that still owes a factor (a password awaiting its second factor):
+	// the session is remembered only once the sign-in completes
+	// (docs/contract.md, "Remember me").
+	RememberAsked bool `json:"ra,omitempty"`
 	// stored says the session was read from or written to the store
 	// under ID: a write of it then carries what the store held, and is
 	// made only while the store still holds it (docs/contract.md,
-	// "Sessions end when they are ended"). It sits next to Remember so
-	// that the two share a word: a session decoded on every check stays
-	// in its allocation size class.
+	// "Sessions end when they are ended"). It sits next to Remember and
+	// RememberAsked so that the three share a word: a session decoded on
+	// every check stays in its allocation size class.
 	stored  bool     `json:"-"`
 	Pending *Pending `json:"pd,omitempty"` // code expected
 	Change  *Pending `json:"pc,omitempty"` // phone change awaiting its code
@@ -252,20 +257,47 @@ func (m *Sessions) forget(key string) {
 	m.mu.Unlock()
 }
 
+// SignIn is what a proof does to the sign-in it is part of
+// (docs/contract.md, "Remember me").
+type SignIn struct {
+	// Remember says remember-me was asked with the proof; the session
+	// keeps that (Session.RememberAsked) until its sign-in completes.
+	Remember bool
+	// Complete says the proof completes the sign-in (no factor is owed
+	// any more): one for which remember-me was asked is remembered from
+	// then on, its cookie persistent. A step-up of a remembered session
+	// leaves it as it is; an enrolment completes nothing.
+	Complete bool
+}
+
 // AddProof records that method was proved now, by u, and rotates the id.
 // Proving a method for another user than the session's, or under another
 // credential generation (the password, phone or disabled flag changed
 // since), replaces the session's proofs: a new login, not a step-up.
-func (m *Sessions) AddProof(ctx context.Context, s *Session, u *User, method string, remember bool) error {
-	return m.addProof(ctx, s, u, Proof{Method: method}, remember)
+func (m *Sessions) AddProof(ctx context.Context, s *Session, u *User, method string, in SignIn) error {
+	return m.addProof(ctx, s, u, Proof{Method: method}, in)
 }
 
 // AddKeyProof is AddProof of a passkey (MethodHWK), user-verified or not.
-func (m *Sessions) AddKeyProof(ctx context.Context, s *Session, u *User, uv, remember bool) error {
-	return m.addProof(ctx, s, u, Proof{Method: MethodHWK, UV: uv}, remember)
+func (m *Sessions) AddKeyProof(ctx context.Context, s *Session, u *User, uv bool, in SignIn) error {
+	return m.addProof(ctx, s, u, Proof{Method: MethodHWK, UV: uv}, in)
 }
 
-func (m *Sessions) addProof(ctx context.Context, s *Session, u *User, p Proof, remember bool) error {
+func (m *Sessions) addProof(ctx context.Context, s *Session, u *User, p Proof, in SignIn) error {
+	if err := m.prove(s, u, p, in.Remember); err != nil {
+		return err
+	}
+	if in.Complete {
+		m.complete(s)
+	}
+	return m.Rotate(ctx, s)
+}
+
+// prove records p, proved now by u, in s (unsaved), and that remember-me
+// was asked with it when remember. A proof for another user than the
+// session's, or under another credential generation, starts a new
+// sign-in: nothing of the session is carried over.
+func (m *Sessions) prove(s *Session, u *User, p Proof, remember bool) error {
 	now := m.clock.Now()
 	if s.User != u.Username || s.Gen != u.Generation {
 		// A new sign-in: nothing of the session is carried over, so
@@ -277,6 +309,7 @@ func (m *Sessions) addProof(ctx context.Context, s *Session, u *User, p Proof, r
 		s.Created = now.Unix()
 		s.Expires = now.Add(m.cfg.AbsoluteTimeout).Unix()
 		s.Remember = false
+		s.RememberAsked = false
 		h, err := RandomToken(16)
 		if err != nil {
 			return err
@@ -286,11 +319,22 @@ func (m *Sessions) addProof(ctx context.Context, s *Session, u *User, p Proof, r
 	s.Proofs = slices.DeleteFunc(s.Proofs, func(q Proof) bool { return q.Method == p.Method })
 	p.At = now.Unix()
 	s.Proofs = append(s.Proofs, p)
-	if remember && m.cfg.RememberMe > 0 && !s.Remember {
+	s.RememberAsked = s.RememberAsked || remember
+	return nil
+}
+
+// complete applies what a completed sign-in of s gets (unsaved): asked
+// for (Session.RememberAsked) and on (session.remember_me), remember-me,
+// which lives remember_me from now with a persistent cookie
+// (docs/contract.md, "Remember me"). Until then, a sign-in that owes a
+// factor lives as a session not remembered: the idle timeout, a
+// browser-session cookie.
+func (m *Sessions) complete(s *Session) {
+	if s.RememberAsked && m.cfg.RememberMe > 0 && !s.Remember {
 		s.Remember = true
-		s.Expires = now.Add(m.cfg.RememberMe).Unix()
+		s.Expires = m.clock.Now().Add(m.cfg.RememberMe).Unix()
 	}
-	return m.Rotate(ctx, s)
+	s.RememberAsked = false
 }
 
 // Delete removes the session with cookie value id.

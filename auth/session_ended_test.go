@@ -20,7 +20,7 @@ var sessionWrites = []struct {
 		return m.Save(ctx, s)
 	}},
 	{"AddProof", func(ctx context.Context, m *auth.Sessions, s *auth.Session) error {
-		return m.AddProof(ctx, s, account(s.User), auth.MethodSMS, false)
+		return m.AddProof(ctx, s, account(s.User), auth.MethodSMS, auth.SignIn{})
 	}},
 	{"Rotate", func(ctx context.Context, m *auth.Sessions, s *auth.Session) error {
 		return m.Rotate(ctx, s)

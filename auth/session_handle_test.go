@@ -26,7 +26,7 @@ func TestRevokeOneOutlastsARotation(t *testing.T) {
 
 	// The thief steps up: the session gets a new id.
 	old := thief.ID
-	if err := m.AddProof(ctx, thief, account("alice"), auth.MethodSMS, false); err != nil {
+	if err := m.AddProof(ctx, thief, account("alice"), auth.MethodSMS, auth.SignIn{}); err != nil {
 		t.Fatal(err)
 	}
 	if thief.ID == old {

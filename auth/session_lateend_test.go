@@ -185,7 +185,7 @@ func TestRevocationOutrunsARotation(t *testing.T) {
 	}
 	other := login(t, m, "alice", false)
 	st.armList(func() {
-		if err := m.AddProof(ctx, inFlight, account("alice"), auth.MethodSMS, false); err != nil {
+		if err := m.AddProof(ctx, inFlight, account("alice"), auth.MethodSMS, auth.SignIn{}); err != nil {
 			t.Errorf("the rotation: %v", err)
 		}
 	})

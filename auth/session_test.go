@@ -62,7 +62,7 @@ func login(t *testing.T, m *auth.Sessions, user string, remember bool) *auth.Ses
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.AddProof(context.Background(), s, account(user), auth.MethodPassword, remember); err != nil {
+	if err := m.AddProof(context.Background(), s, account(user), auth.MethodPassword, auth.SignIn{Remember: remember, Complete: true}); err != nil {
 		t.Fatal(err)
 	}
 	return s
@@ -95,7 +95,7 @@ func TestSessionLoadAndRotate(t *testing.T) {
 	if err := m.Save(ctx, s); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.AddProof(ctx, s, account("alice"), auth.MethodPassword, false); err != nil {
+	if err := m.AddProof(ctx, s, account("alice"), auth.MethodPassword, auth.SignIn{}); err != nil {
 		t.Fatal(err)
 	}
 	if s.ID == preLogin {
@@ -105,7 +105,7 @@ func TestSessionLoadAndRotate(t *testing.T) {
 		t.Fatalf("pre-login id still loads: %v", err)
 	}
 	afterPwd := s.ID
-	if err := m.AddProof(ctx, s, account("alice"), auth.MethodSMS, false); err != nil {
+	if err := m.AddProof(ctx, s, account("alice"), auth.MethodSMS, auth.SignIn{}); err != nil {
 		t.Fatal(err)
 	}
 	if s.ID == afterPwd {
@@ -122,7 +122,7 @@ func TestSessionLoadAndRotate(t *testing.T) {
 		t.Fatalf("loaded %+v, methods %v", got, got.Methods())
 	}
 	// Proving a method as another user starts a new login, not a step-up.
-	if err := m.AddProof(ctx, got, account("bob"), auth.MethodPassword, false); err != nil {
+	if err := m.AddProof(ctx, got, account("bob"), auth.MethodPassword, auth.SignIn{}); err != nil {
 		t.Fatal(err)
 	}
 	if got.User != "bob" || got.Has(auth.MethodSMS, time.Time{}) {
@@ -241,7 +241,7 @@ func TestSessionIndexPerUser(t *testing.T) {
 	a3 := login(t, m, "alice", false)
 	b1 := login(t, m, "bob", false)
 	// Step-up rotates: the index must follow the new id.
-	if err := m.AddProof(ctx, a3, account("alice"), auth.MethodSMS, false); err != nil {
+	if err := m.AddProof(ctx, a3, account("alice"), auth.MethodSMS, auth.SignIn{}); err != nil {
 		t.Fatal(err)
 	}
 	list, err := m.ListUser(ctx, account("alice"), a2.ID)
@@ -304,7 +304,7 @@ func TestSessionsFollowTheCredentialGeneration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.AddProof(ctx, stale, changed, auth.MethodSMS, false); err != nil {
+	if err := m.AddProof(ctx, stale, changed, auth.MethodSMS, auth.SignIn{}); err != nil {
 		t.Fatal(err)
 	}
 	if stale.Gen != "gen-2" || stale.Has(auth.MethodPassword, time.Time{}) || stale.Remember {

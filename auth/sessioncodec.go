@@ -41,7 +41,7 @@ type sessionParser struct {
 	b   []byte
 	i   int
 	ok  bool
-	key [11]bool // keys seen (one per Session field), to send duplicates to encoding/json
+	key [12]bool // keys seen (one per Session field), to send duplicates to encoding/json
 	// strs are the string values read so far: where each goes and where
 	// it is in b. finish copies them all in one allocation.
 	strs  [12]strValue
@@ -99,6 +99,9 @@ func parseSession(data []byte, s *Session, proofs []Proof) bool {
 		case "h":
 			p.once(10)
 			p.str(&s.Handle)
+		case "ra":
+			p.once(11)
+			s.RememberAsked = p.bool()
 		default:
 			p.ok = false
 		}

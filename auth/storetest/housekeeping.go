@@ -42,7 +42,7 @@ func (s suite) sessionIndexStaysSmall(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, method := range []string{auth.MethodPassword, auth.MethodSMS} {
-			if err := m.AddProof(ctx, sess, alice, method, false); err != nil {
+			if err := m.AddProof(ctx, sess, alice, method, auth.SignIn{}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -162,7 +162,7 @@ func signIn(t *testing.T, cfgPath, user string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sessions.AddProof(t.Context(), s, u, auth.MethodPassword, false); err != nil {
+	if err := sessions.AddProof(t.Context(), s, u, auth.MethodPassword, auth.SignIn{}); err != nil {
 		t.Fatal(err)
 	}
 	return s.ID

@@ -75,7 +75,7 @@ func TestReset2FAEndsSessionsOfAnAccountWithoutAPhone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sessions.AddKeyProof(ctx, sess, d.user, true, false); err != nil {
+	if err := sessions.AddKeyProof(ctx, sess, d.user, true, auth.SignIn{}); err != nil {
 		t.Fatal(err)
 	}
 
