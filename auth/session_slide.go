@@ -29,10 +29,11 @@ func (m *Sessions) ttl(s *Session, now time.Time) time.Duration {
 // bind applies the lifetimes configured now to s, read from the store
 // (docs/contract.md, "Reload"): a reload that shortened them binds the
 // sessions signed in before it. s ends absolute_timeout after its
-// sign-in, or, remembered, remember_me after the moment remember-me was
-// asked, which is within absolute_timeout of the sign-in; remember-me
-// turned off makes a remembered session one like the others (the idle
-// timeout, a browser-session cookie). Unchanged lifetimes change nothing.
+// sign-in, or, remembered, remember_me after the sign-in completed
+// (docs/contract.md, "Remember me"), which is within absolute_timeout of
+// the sign-in; remember-me turned off makes a remembered session one like
+// the others (the idle timeout, a browser-session cookie). Unchanged
+// lifetimes change nothing.
 func (m *Sessions) bind(s *Session) {
 	if m.cfg.AbsoluteTimeout <= 0 {
 		return
