@@ -60,7 +60,7 @@ func (m *Sessions) ListUser(ctx context.Context, u *User, current string) ([]Ses
 		if s.User != user || s.Gen != u.Generation || now.Unix() >= s.Expires {
 			continue
 		}
-		info := SessionInfo{Handle: cmp.Or(s.Handle, key), Created: time.Unix(s.Created, 0), IP: s.IP, Agent: s.Agent, Methods: s.Methods(), LastSeen: time.Unix(s.Created, 0)}
+		info := SessionInfo{Handle: listedHandle(s.Handle, key), Created: time.Unix(s.Created, 0), IP: s.IP, Agent: s.Agent, Methods: s.Methods(), LastSeen: time.Unix(s.Created, 0)}
 		for _, p := range s.Proofs {
 			if t := time.Unix(p.At, 0); t.After(info.LastSeen) {
 				info.LastSeen = t
@@ -79,6 +79,16 @@ func (m *Sessions) ListUser(ctx context.Context, u *User, current string) ([]Ses
 	slices.SortFunc(out, func(a, b SessionInfo) int { return b.Created.Compare(a.Created) })
 	return out, nil
 }
+
+// ListedHandle is the handle the lists show for s (SessionInfo.Handle),
+// which RevokeOne ends: its own, made at its sign-in, or the store key of
+// its id for a session signed in before handles existed
+// (docs/contract.md, "Sessions end when they are ended").
+func (s *Session) ListedHandle() string { return listedHandle(s.Handle, sessionKey(s.ID)) }
+
+// listedHandle is a session's listed handle: handle, or its store key when
+// it has none.
+func listedHandle(handle, key string) string { return cmp.Or(handle, key) }
 
 // RevokeOne ends one of user's sessions by the handle a list showed
 // (SessionInfo.Handle): every id the session has had since that list, as

@@ -334,8 +334,9 @@ func (s *pagesSurface) accountRevoke(c *gin.Context) {
 	if ok {
 		s.audit(c, "session_revoked", u.Username, "")
 	}
-	if c.PostForm("session") == auth.SessionHandle(sess.ID) {
-		s.clearSessionCookie(c)
+	if c.PostForm("session") == sess.ListedHandle() {
+		// This browser's: a sign-out (docs/contract.md, "Account page").
+		s.signedOut(c)
 		c.Redirect(http.StatusSeeOther, s.prefix+"/login")
 		return
 	}

@@ -171,9 +171,17 @@ func (s *core) logout(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	s.signedOut(c)
+	return s.login.Logout(c.Request.Context(), s.client(c), sess)
+}
+
+// signedOut tells the browser of a session just ended by its own request
+// (a sign-out, or its end from the account page's list) to drop the
+// cookie and what it cached of this origin, so that Back cannot show the
+// signed-out person's pages (docs/contract.md).
+func (s *core) signedOut(c *gin.Context) {
 	s.clearSessionCookie(c)
 	c.Writer.Header()["Clear-Site-Data"] = valClearCache
-	return s.login.Logout(c.Request.Context(), s.client(c), sess)
 }
 
 // passwordless reports whether code-only sign-in is enabled.
