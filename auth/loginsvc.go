@@ -208,7 +208,7 @@ func (l *Login) Password(ctx context.Context, c Client, sess *Session, in Passwo
 	// Remember-me asked with a password that owes a second factor waits
 	// for it (docs/contract.md, "Remember me"): the session is saved as
 	// one not remembered until the sign-in completes.
-	if err := l.d.Sessions.prove(sess, u, Proof{Method: MethodPassword}, in.Remember); err != nil {
+	if err := l.d.Sessions.prove(sess, u, Proof{Method: MethodPassword}, Answer(in.Remember)); err != nil {
 		return Step{}, err
 	}
 	complete := in.NeedsCode == nil || !in.NeedsCode(sess, u)
@@ -336,7 +336,7 @@ func (l *Login) VerifyCode(ctx context.Context, c Client, sess *Session, code st
 	if ch.User != sess.Pending.User {
 		return Step{}, ErrOTPInvalid // not this session's challenge
 	}
-	remember, purpose := sess.Pending.Remember, sess.Pending.Purpose
+	remember, purpose := sess.Pending.rememberAnswer(), sess.Pending.Purpose
 	sess.Pending = nil
 	var u *User
 	if purpose == PurposeSignup {

@@ -84,7 +84,9 @@ func (l *Login) Resend(ctx context.Context, c Client, sess *Session, u *User) (S
 	if u == nil {
 		return Step{}, ErrNoChallenge
 	}
-	return l.startCode(ctx, c, sess, u.Username, u.Phone, sess.Remember, PurposeLogin, provedSend)
+	// A step-up's code carries the answer its sign-in stands by, if it
+	// is not complete yet (docs/contract.md, "Remember me").
+	return l.startCode(ctx, c, sess, u.Username, u.Phone, sess.RememberAsked, PurposeLogin, provedSend)
 }
 
 // refused is a code step's answer when its code was not sent (err): a

@@ -63,9 +63,8 @@ func (l *Login) RecoveryCode(ctx context.Context, c Client, sess *Session, code 
 	if err := l.factorSucceeded(ctx, FactorRecovery, u.Username); err != nil {
 		return Step{}, err
 	}
-	// Remember-me asked with a code-only start this stands in for; one
-	// asked with the password is the session's (Session.RememberAsked).
-	remember := sess.Pending != nil && sess.Pending.Remember
+	// In place of a pending code: the answer that code carried.
+	remember := sess.Pending.rememberAnswer()
 	l.cancelPending(ctx, sess)
 	if err := l.d.Sessions.AddProof(ctx, sess, u, MethodRecovery, SignIn{Remember: remember, Complete: true}); err != nil {
 		return Step{}, err

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 )
@@ -42,7 +41,7 @@ type Pending struct {
 	User      string `json:"u,omitempty"`  // "" for an unknown phone: the code can never succeed
 	Challenge string `json:"c,omitempty"`  // OTP challenge id
 	Purpose   string `json:"k,omitempty"`  // "login"
-	Remember  bool   `json:"r,omitempty"`  // remember-me asked with the sign-in's first step
+	Remember  bool   `json:"r,omitempty"`  // the remember-me answer of the sign-in the code completes
 	Phone     string `json:"ph,omitempty"` // E.164 destination (shown masked)
 }
 
@@ -55,10 +54,10 @@ type Session struct {
 	Created  int64   `json:"c"`           // unix seconds
 	Expires  int64   `json:"e"`           // absolute deadline, unix seconds
 	Remember bool    `json:"r,omitempty"` // lives RememberMe, no idle timeout
-	// RememberAsked says remember-me was asked with a proof of a sign-in
-	// that still owes a factor (a password awaiting its second factor):
-	// the session is remembered only once the sign-in completes
-	// (docs/contract.md, "Remember me").
+	// RememberAsked says the last answer to the remember-me box of a
+	// sign-in that still owes a factor (a password awaiting its second
+	// factor) was yes: the session is remembered only once the sign-in
+	// completes (docs/contract.md, "Remember me").
 	RememberAsked bool `json:"ra,omitempty"`
 	// stored says the session was read from or written to the store
 	// under ID: a write of it then carries what the store held, and is
@@ -255,86 +254,6 @@ func (m *Sessions) forget(key string) {
 	m.mu.Lock()
 	delete(m.refreshed, m.memoKey(key))
 	m.mu.Unlock()
-}
-
-// SignIn is what a proof does to the sign-in it is part of
-// (docs/contract.md, "Remember me").
-type SignIn struct {
-	// Remember says remember-me was asked with the proof; the session
-	// keeps that (Session.RememberAsked) until its sign-in completes.
-	Remember bool
-	// Complete says the proof completes the sign-in (no factor is owed
-	// any more): one for which remember-me was asked is remembered from
-	// then on, its cookie persistent. A step-up of a remembered session
-	// leaves it as it is; an enrolment completes nothing.
-	Complete bool
-}
-
-// AddProof records that method was proved now, by u, and rotates the id.
-// Proving a method for another user than the session's, or under another
-// credential generation (the password, phone or disabled flag changed
-// since), replaces the session's proofs: a new login, not a step-up.
-func (m *Sessions) AddProof(ctx context.Context, s *Session, u *User, method string, in SignIn) error {
-	return m.addProof(ctx, s, u, Proof{Method: method}, in)
-}
-
-// AddKeyProof is AddProof of a passkey (MethodHWK), user-verified or not.
-func (m *Sessions) AddKeyProof(ctx context.Context, s *Session, u *User, uv bool, in SignIn) error {
-	return m.addProof(ctx, s, u, Proof{Method: MethodHWK, UV: uv}, in)
-}
-
-func (m *Sessions) addProof(ctx context.Context, s *Session, u *User, p Proof, in SignIn) error {
-	if err := m.prove(s, u, p, in.Remember); err != nil {
-		return err
-	}
-	if in.Complete {
-		m.complete(s)
-	}
-	return m.Rotate(ctx, s)
-}
-
-// prove records p, proved now by u, in s (unsaved), and that remember-me
-// was asked with it when remember. A proof for another user than the
-// session's, or under another credential generation, starts a new
-// sign-in: nothing of the session is carried over.
-func (m *Sessions) prove(s *Session, u *User, p Proof, remember bool) error {
-	now := m.clock.Now()
-	if s.User != u.Username || s.Gen != u.Generation {
-		// A new sign-in: nothing of the session is carried over, so
-		// it is written whether or not its old id is still stored.
-		s.stored = false
-		s.Proofs = nil
-		s.User = u.Username
-		s.Gen = u.Generation
-		s.Created = now.Unix()
-		s.Expires = now.Add(m.cfg.AbsoluteTimeout).Unix()
-		s.Remember = false
-		s.RememberAsked = false
-		h, err := RandomToken(16)
-		if err != nil {
-			return err
-		}
-		s.Handle = h
-	}
-	s.Proofs = slices.DeleteFunc(s.Proofs, func(q Proof) bool { return q.Method == p.Method })
-	p.At = now.Unix()
-	s.Proofs = append(s.Proofs, p)
-	s.RememberAsked = s.RememberAsked || remember
-	return nil
-}
-
-// complete applies what a completed sign-in of s gets (unsaved): asked
-// for (Session.RememberAsked) and on (session.remember_me), remember-me,
-// which lives remember_me from now with a persistent cookie
-// (docs/contract.md, "Remember me"). Until then, a sign-in that owes a
-// factor lives as a session not remembered: the idle timeout, a
-// browser-session cookie.
-func (m *Sessions) complete(s *Session) {
-	if s.RememberAsked && m.cfg.RememberMe > 0 && !s.Remember {
-		s.Remember = true
-		s.Expires = m.clock.Now().Add(m.cfg.RememberMe).Unix()
-	}
-	s.RememberAsked = false
 }
 
 // Delete removes the session with cookie value id.

@@ -62,7 +62,7 @@ func login(t *testing.T, m *auth.Sessions, user string, remember bool) *auth.Ses
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.AddProof(context.Background(), s, account(user), auth.MethodPassword, auth.SignIn{Remember: remember, Complete: true}); err != nil {
+	if err := m.AddProof(context.Background(), s, account(user), auth.MethodPassword, auth.SignIn{Remember: auth.Answer(remember), Complete: true}); err != nil {
 		t.Fatal(err)
 	}
 	return s

@@ -140,3 +140,48 @@ func TestRememberMeWaitsForTheSecondFactor(t *testing.T) {
 	h.clock.Advance(3 * time.Hour)
 	c.get(smsHost, "/").wantStatus(t, http.StatusOK)
 }
+
+// TestRememberMeTakesTheLastAnswer: a sign-in asked again before it
+// completed (the person went back to the login page, on a shared
+// computer say, and left the box clear this time) is remembered as the
+// last password step says, not as the first; the way back (the page
+// marks a step-up) and a text message asked instead keep the answer.
+func TestRememberMeTakesTheLastAnswer(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	for _, tc := range []struct {
+		name          string
+		user          testUser
+		first, second bool
+	}{
+		{"ticked, then left clear", alice, true, false},
+		{"left clear, then ticked", bob, false, true},
+	} {
+		c := h.newClient(t)
+		for _, ticked := range []bool{tc.first, tc.second} {
+			c.api(crmHost, "login", map[string]any{"username": tc.user.name, "password": tc.user.password, "remember_me": ticked}).wantStatus(t, http.StatusOK)
+			h.clock.Advance(h.cfg.OTP.ResendCooldown)
+		}
+		r := c.api(crmHost, "otp", map[string]string{"code": h.sms.code(t, tc.user.phone)})
+		r.wantStatus(t, http.StatusOK)
+		age := rememberedFor(t, r)
+		if tc.second && age != h.cfg.Session.RememberMe || !tc.second && age != 0 {
+			t.Errorf("%s: cookie Max-Age %v, want the last answer's", tc.name, age)
+		}
+	}
+
+	// Asked with the password, and a step-up's code asked for later
+	// (the login page's "Send code"): the answer stands.
+	h = newHarness(t) // alice's number, its sends unspent
+	c := h.newClient(t)
+	r := c.api(crmHost, "login", map[string]any{"username": alice.name, "password": alice.password, "remember_me": true})
+	r.wantStatus(t, http.StatusOK)
+	h.clock.Advance(h.cfg.OTP.ResendCooldown)
+	c.get(appHost, "/").wantStatus(t, http.StatusOK) // the password route, meanwhile
+	c.api(crmHost, "otp/resend", nil).wantStatus(t, http.StatusOK)
+	r = c.api(crmHost, "otp", map[string]string{"code": h.sms.code(t, alice.phone)})
+	r.wantStatus(t, http.StatusOK)
+	if age := rememberedFor(t, r); age != h.cfg.Session.RememberMe {
+		t.Errorf("completed by a code asked later: cookie Max-Age %v, want %v", age, h.cfg.Session.RememberMe)
+	}
+}

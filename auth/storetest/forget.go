@@ -176,7 +176,7 @@ func (s suite) forgottenAccountLeavesNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := sessions.AddProof(ctx, sess, alice, auth.MethodPassword, auth.SignIn{Remember: remember, Complete: true}); err != nil {
+		if err := sessions.AddProof(ctx, sess, alice, auth.MethodPassword, auth.SignIn{Remember: auth.Answer(remember), Complete: true}); err != nil {
 			t.Fatal(err)
 		}
 	}
