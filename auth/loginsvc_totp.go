@@ -80,8 +80,10 @@ func (l *Login) TOTPCode(ctx context.Context, c Client, sess *Session, code stri
 	if err := l.factorSucceeded(ctx, FactorApp, u.Username); err != nil {
 		return Step{}, err
 	}
+	// In place of a pending code, if one was sent: the answer it carried.
+	remember := sess.Pending.rememberAnswer()
 	l.cancelPending(ctx, sess)
-	if err := l.d.Sessions.AddProof(ctx, sess, u, MethodOTP, SignIn{Complete: true}); err != nil {
+	if err := l.d.Sessions.AddProof(ctx, sess, u, MethodOTP, SignIn{Remember: remember, Complete: true}); err != nil {
 		return Step{}, err
 	}
 	if err := l.keepProof(ctx, sess, func(ctx context.Context) (bool, error) {
