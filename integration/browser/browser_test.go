@@ -328,12 +328,22 @@ func (tb *tab) cookie(name string) *network.Cookie {
 	return nil
 }
 
-// waitJS waits until the JavaScript expression is true.
+// waitJS waits until the JavaScript expression is true. A poll whose
+// page was replaced under it (a navigation still settling on a loaded
+// machine: Chrome answers "Cannot find context with specified id") is
+// asked again in the new page, within the same limit.
 func (tb *tab) waitJS(what, expr string, limit time.Duration) {
 	tb.t.Helper()
 	ctx, cancel := context.WithTimeout(tb.ctx, limit)
 	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
-		tb.t.Fatalf("on %s: waiting for %s: %v", tb.location(), what, err)
+	for {
+		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond)))
+		if err == nil {
+			return
+		}
+		if ctx.Err() != nil || !strings.Contains(err.Error(), "Cannot find context with specified id") {
+			tb.t.Fatalf("on %s: waiting for %s: %v", tb.location(), what, err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -115,12 +116,14 @@ type redisConfig struct {
 // world is what a set of gateway processes share: users, signing key,
 // SMS file, application and Redis.
 type world struct {
-	dir   string
-	key   string
-	users string
-	sms   string
-	app   *app
-	redis redisConfig
+	// prefix is its store.key_prefix (see worlds).
+	prefix string
+	dir    string
+	key    string
+	users  string
+	sms    string
+	app    *app
+	redis  redisConfig
 
 	// Settings written into every configuration (see config).
 	opTimeout   time.Duration
@@ -132,11 +135,19 @@ type world struct {
 	replayWindow string
 }
 
+// worlds numbers the worlds of a test binary: each is a deployment of
+// its own, with its own signing key, so it keeps its keys under a
+// key_prefix of its own as two deployments sharing a Redis must (its
+// store refuses a gateway of another key: docs/contract.md, "Identity
+// headers").
+var worlds atomic.Int64
+
 func newWorld(t *testing.T, r redisConfig) *world {
 	t.Helper()
 	dir := t.TempDir()
 	w := &world{
-		dir: dir, key: filepath.Join(dir, "gatehouse.key"), users: filepath.Join(dir, "users.yaml"),
+		prefix: fmt.Sprintf("it%d:", worlds.Add(1)),
+		dir:    dir, key: filepath.Join(dir, "gatehouse.key"), users: filepath.Join(dir, "users.yaml"),
 		sms: filepath.Join(dir, "sms.jsonl"), app: newApp(t), redis: r,
 		opTimeout: 300 * time.Millisecond, shutdown: 5 * time.Second, maxFailures: 5, maxSends: 5,
 	}
@@ -171,7 +182,7 @@ func (w *world) config(listen, admin string) string {
   timeouts: { shutdown: %s }
 store:
   driver: redis
-  key_prefix: "it:"
+  key_prefix: %q
   redis:
     addrs: [%s]
     master_name: %q
@@ -201,6 +212,6 @@ routes:
     path_prefix: /public
     upstream: %q
     policy: bypass
-%s`, listen, admin, w.shutdown, strings.Join(addrs, ", "), w.redis.masterName, w.opTimeout, w.replayLine(),
+%s`, listen, admin, w.shutdown, w.prefix, strings.Join(addrs, ", "), w.redis.masterName, w.opTimeout, w.replayLine(),
 		w.users, w.maxSends, w.sms, w.maxFailures, w.key, w.app.srv.URL, w.app.srv.URL, w.extraRoutes)
 }
