@@ -4,7 +4,8 @@ package auth
 // authenticator app, a set of recovery codes) is kept only by a session
 // that outlived its write, and a sign-in's proof of a factor only while
 // the account still has the factor once it is written (docs/contract.md,
-// "Admin console", "Sessions end when they are ended", "Passkeys").
+// "Admin console", "Sessions end when they are ended", "Passkeys",
+// "Recovery codes").
 
 import (
 	"context"
@@ -46,7 +47,8 @@ func (l *Login) keepFactor(ctx context.Context, sess *Session, u *User, undo fun
 // finds this session with the proof. Before, a sign-in whose factor was
 // removed between its check and its write stayed signed in by a factor
 // the account no longer had (docs/contract.md, "Passkeys",
-// "Authenticator apps").
+// "Authenticator apps", "Recovery codes": a new set or a void of the
+// codes is the removal of a recovery code's).
 func (l *Login) keepProof(ctx context.Context, sess *Session, held func(context.Context) (bool, error), refused error) error {
 	ok, err := held(ctx)
 	if err == nil && ok {

@@ -47,18 +47,9 @@ func (l *Login) RecoveryCode(ctx context.Context, c Client, sess *Session, code 
 	if err := l.checkFactorBan(ctx, c, FactorRecovery, u.Username); err != nil {
 		return Step{}, err
 	}
-	issued, err := l.d.Recovery.Use(ctx, u.Username, code)
-	if errors.Is(err, ErrRecoveryCodeInvalid) {
-		l.obs.Audit(ctx, c, Event{Name: "login_failed", User: u.Username, Attrs: []any{"reason", "recovery_code_invalid"}})
-		if rerr := l.recordFailure(ctx, c, u.Username); rerr != nil {
-			return Step{}, rerr
-		}
-		if rerr := l.recordFactorFailure(ctx, c, FactorRecovery, u.Username); rerr != nil {
-			return Step{}, rerr
-		}
-	}
+	spent, err := l.d.Recovery.Use(ctx, u.Username, code)
 	if err != nil {
-		return Step{}, err
+		return Step{}, l.recoveryFailed(ctx, c, u.Username, err)
 	}
 	if err := l.factorSucceeded(ctx, FactorRecovery, u.Username); err != nil {
 		return Step{}, err
@@ -69,12 +60,38 @@ func (l *Login) RecoveryCode(ctx context.Context, c Client, sess *Session, code 
 	if err := l.d.Sessions.AddProof(ctx, sess, u, MethodRecovery, SignIn{Remember: remember, Complete: true}); err != nil {
 		return Step{}, err
 	}
+	// A new set or a void that landed after the code was spent, and
+	// found no session of it to end, leaves this one signed in by a code
+	// the account no longer has: it ends, answered as a voided code.
+	if err := l.keepProof(ctx, sess, func(ctx context.Context) (bool, error) {
+		return l.d.Recovery.Holds(ctx, u.Username, spent)
+	}, ErrRecoveryCodeInvalid); err != nil {
+		return Step{}, l.recoveryFailed(ctx, c, u.Username, err)
+	}
 	if err := l.signedIn(ctx, c, sess, u); err != nil {
 		return Step{}, err
 	}
-	l.auditRecoveryUse(ctx, c, u.Username, issued, "login")
+	l.auditRecoveryUse(ctx, c, u.Username, spent.Issued, "login")
 	l.obs.Audit(ctx, c, Event{Name: "login_succeeded", User: u.Username, Attrs: []any{"methods", "pwd,rc"}})
 	return Step{Session: sess}, nil
+}
+
+// recoveryFailed returns err, the refusal of a recovery code typed
+// after the password; a wrong or voided code (ErrRecoveryCodeInvalid) is
+// audited and counted first, against the account and the client and
+// against the account's recovery codes (FactorRecovery).
+func (l *Login) recoveryFailed(ctx context.Context, c Client, user string, err error) error {
+	if !errors.Is(err, ErrRecoveryCodeInvalid) {
+		return err
+	}
+	l.obs.Audit(ctx, c, Event{Name: "login_failed", User: user, Attrs: []any{"reason", "recovery_code_invalid"}})
+	if rerr := l.recordFailure(ctx, c, user); rerr != nil {
+		return rerr
+	}
+	if rerr := l.recordFactorFailure(ctx, c, FactorRecovery, user); rerr != nil {
+		return rerr
+	}
+	return err
 }
 
 // passwordUser returns the account of a session that proved its password

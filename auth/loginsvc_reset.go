@@ -202,10 +202,10 @@ func (l *Login) resetSecondProof(ctx context.Context, c Client, u *User, code st
 	if code == "" {
 		return FieldProblem("recovery_code", "field.recovery_code.reset", "Your account signs in with two factors: enter one of your recovery codes too.")
 	}
-	issued, err := l.d.Recovery.Use(ctx, u.Username, code)
+	spent, err := l.d.Recovery.Use(ctx, u.Username, code)
 	if err != nil {
 		return err
 	}
-	l.auditRecoveryUse(ctx, c, u.Username, issued, PurposeReset)
+	l.auditRecoveryUse(ctx, c, u.Username, spent.Issued, PurposeReset)
 	return nil
 }

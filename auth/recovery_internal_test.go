@@ -28,7 +28,8 @@ func TestLegacyIssuedCodeDiesWithForget(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		issued, err := r.Use(ctx, "erin", FormatRecoveryCode(code))
+		spent, err := r.Use(ctx, "erin", FormatRecoveryCode(code))
+		issued := spent.Issued
 		switch {
 		case forget && !errors.Is(err, ErrRecoveryCodeInvalid):
 			t.Errorf("legacy issued code after Forget: issued=%v err=%v, want ErrRecoveryCodeInvalid", issued, err)

@@ -55,14 +55,14 @@ func (s suite) recoveryCodes(t *testing.T) {
 	if _, err := r.Use(ctx, "alice", codes[1]); !errors.Is(err, auth.ErrRecoveryCodeInvalid) {
 		t.Fatalf("a code of the old set after a new one: %v, want ErrRecoveryCodeInvalid", err)
 	}
-	if wasIssued, err := r.Use(ctx, "alice", issued); err != nil || !wasIssued {
-		t.Fatalf("issued code: issued=%v err=%v, want it to work (a new set does not kill it)", wasIssued, err)
+	if spent, err := r.Use(ctx, "alice", issued); err != nil || !spent.Issued {
+		t.Fatalf("issued code: issued=%v err=%v, want it to work (a new set does not kill it)", spent.Issued, err)
 	}
 	if _, err := r.Use(ctx, "alice", issued); !errors.Is(err, auth.ErrRecoveryCodeInvalid) {
 		t.Fatalf("issued code twice: %v, want ErrRecoveryCodeInvalid", err)
 	}
-	if wasIssued, err := r.Use(ctx, "alice", fresh[9]); err != nil || wasIssued {
-		t.Fatalf("a code of the new set: issued=%v err=%v", wasIssued, err)
+	if spent, err := r.Use(ctx, "alice", fresh[9]); err != nil || spent.Issued {
+		t.Fatalf("a code of the new set: issued=%v err=%v", spent.Issued, err)
 	}
 	if got, err := r.Status(ctx, "alice"); err != nil || got.Left != auth.RecoveryCodeCount-1 {
 		t.Fatalf("Status of the new set after one use = %+v, %v", got, err)
@@ -84,8 +84,8 @@ func (s suite) recoveryCodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if wasIssued, err := r.Use(ctx, "dave", anew); err != nil || !wasIssued {
-		t.Fatalf("a code issued after Forget: issued=%v err=%v, want it to work", wasIssued, err)
+	if spent, err := r.Use(ctx, "dave", anew); err != nil || !spent.Issued {
+		t.Fatalf("a code issued after Forget: issued=%v err=%v, want it to work", spent.Issued, err)
 	}
 	if first, err := r.MarkOffered(ctx, "carol"); err != nil || !first {
 		t.Fatalf("MarkOffered(carol) = %v, %v; want the first offer", first, err)
