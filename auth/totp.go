@@ -60,8 +60,16 @@ const (
 	// totpSecretSize is the secret's length in bytes (RFC 4226 §4: 160
 	// bits recommended).
 	totpSecretSize = 20
-	// totpClaimTTL outlives every step a code can be accepted for.
-	totpClaimTTL = (2*TOTPSkew + 2) * TOTPPeriod
+	// TOTPMaxReplicaSkew is how far apart the clocks of the replicas
+	// sharing a store may be (or one replica's clock be set back) with
+	// no code accepted twice (docs/contract.md, "Authenticator apps").
+	TOTPMaxReplicaSkew = 8 * time.Minute
+	// totpClaimTTL outlives every step a code can be accepted for, by
+	// any replica: a step is accepted within (2*TOTPSkew+1) periods of
+	// the clock of the replica that claims it, by one whose clock is
+	// behind until up to TOTPMaxReplicaSkew later, and a period more is
+	// kept to spare (10 minutes: one small key per accepted code).
+	totpClaimTTL = (2*TOTPSkew+2)*TOTPPeriod + TOTPMaxReplicaSkew
 )
 
 // Errors of authenticator-app codes.

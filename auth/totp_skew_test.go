@@ -1,0 +1,79 @@
+package auth_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/auth/memstore"
+	"github.com/gatehouse-auth/gatehouse/auth/storetest"
+)
+
+// skewedClock is a replica's clock: the store's time, off by off.
+type skewedClock struct {
+	store *storetest.Clock
+	off   time.Duration
+}
+
+func (c skewedClock) Now() time.Time { return c.store.Now().Add(c.off) }
+
+// TestTOTPCodeNotReplayedAcrossReplicaClocks: two gateway replicas share
+// one store, their clocks apart (containers on hosts without NTP drift
+// minutes apart). Alice signs in through one with her app's code; an
+// attacker who saw it types it through the other, again and again, for
+// twelve minutes. A replica whose clock is behind accepts her step until
+// its own clock leaves the step's window, long after the other's. Before,
+// the step's claim lived 2 minutes of the store's time, and the replica
+// more than about 30 s behind accepted the code again once it expired.
+// Replicas whose clocks are up to TOTPMaxReplicaSkew apart never accept
+// a code twice (docs/contract.md, "Authenticator apps").
+func TestTOTPCodeNotReplayedAcrossReplicaClocks(t *testing.T) {
+	t.Parallel()
+	for _, off := range []time.Duration{
+		-auth.TOTPMaxReplicaSkew, -5 * time.Minute, -2 * time.Minute, -31 * time.Second,
+		31 * time.Second, 2 * time.Minute, auth.TOTPMaxReplicaSkew,
+	} {
+		t.Run(fmt.Sprint(off), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			// A step's start: the code used below is accepted by the first
+			// replica from its earliest moment.
+			clock := storetest.NewClock(time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC))
+			store := memstore.New(clock)
+			replica := func(off time.Duration) *auth.TOTP {
+				t.Helper()
+				app, err := auth.NewTOTP(store, []byte("totp-names-key-0123456789abcdef!"), []byte("0123456789abcdef0123456789abcdef"), "Acme", skewedClock{clock, off})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return app
+			}
+			first, other := replica(0), replica(off)
+			e, err := first.Begin(ctx, "alice", "enrol")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := first.Confirm(ctx, "alice", "enrol", appCode(t, e.Secret, clock.Now())); err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(3 * auth.TOTPPeriod)
+			// Her phone runs a step ahead of the first replica: the code
+			// is of the last step it still accepts the longest.
+			code := appCode(t, e.Secret, clock.Now().Add(auth.TOTPPeriod))
+			if err := first.Check(ctx, "alice", code); err != nil {
+				t.Fatalf("alice's code: %v", err)
+			}
+			for waited := time.Duration(0); waited <= 12*time.Minute; waited += time.Second {
+				for name, app := range map[string]*auth.TOTP{"the same replica": first, "the other replica": other} {
+					if err := app.Check(ctx, "alice", code); !errors.Is(err, auth.ErrTOTPInvalid) {
+						t.Fatalf("alice's code again through %s, its clock %v off, %v later: %v, want ErrTOTPInvalid", name, off, waited, err)
+					}
+				}
+				clock.Advance(time.Second)
+			}
+		})
+	}
+}
