@@ -24,8 +24,11 @@ type PasswordHasher interface {
 
 // PhoneSetter is a registry that can move an account to a new number.
 type PhoneSetter interface {
-	// SetPhone gives username the number phone (E.164).
-	SetPhone(ctx context.Context, username, phone string) error
+	// SetPhoneIf gives username the number phone (E.164), only while the
+	// account is enabled under the credential generation gen, decided
+	// with the write: ErrCredentialsChanged otherwise (ErrUserNotFound
+	// for an account gone).
+	SetPhoneIf(ctx context.Context, username, gen, phone string) error
 }
 
 // Errors of the login service.

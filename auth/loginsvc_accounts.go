@@ -218,7 +218,12 @@ func (l *Login) PhoneChangeFinish(ctx context.Context, c Client, sess *Session, 
 	if err := l.stillSignedIn(ctx, sess, u); err != nil {
 		return Step{}, err
 	}
-	if err := ps.SetPhone(ctx, u.Username, ch.Phone); err != nil {
+	// A change of the credentials landing after that check, in the round
+	// trip before the write, is seen by the write itself.
+	switch err := ps.SetPhoneIf(ctx, u.Username, sess.Gen, ch.Phone); {
+	case errors.Is(err, ErrCredentialsChanged), errors.Is(err, ErrUserNotFound):
+		return Step{}, fmt.Errorf("credentials changed meanwhile: %w", ErrSessionNotFound)
+	case err != nil:
 		return Step{}, err
 	}
 	sess.Change = nil

@@ -88,17 +88,42 @@ func (b *Backend) AssignPhone(ctx context.Context, username, phone string) error
 	return b.setPhone(ctx, username, phone, phone != "")
 }
 
+// SetPhoneIf is SetPhone made only while the account is enabled and its
+// credential generation is gen, decided in the compare-and-set that
+// writes it: a move checked against those credentials (its session still
+// signed in under them) is never written over a change of them that
+// landed since (the owner's reset, an administrator's cleared number or
+// disable, the account deleted and its name given again;
+// docs/contract.md, "Sessions end when credentials change").
+// auth.ErrCredentialsChanged otherwise, or auth.ErrUserNotFound for an
+// account gone.
+func (b *Backend) SetPhoneIf(ctx context.Context, username, gen, phone string) error {
+	return b.swapClaim(ctx, username, "phone", phoneKey, phone, func(r *record) (string, error) {
+		if r.Pending || r.Disabled || r.generation() != gen {
+			return "", auth.ErrCredentialsChanged
+		}
+		return movePhone(r, phone, false)
+	})
+}
+
 // setPhone moves username to phone, marked unproved or not.
 func (b *Backend) setPhone(ctx context.Context, username, phone string, unproved bool) error {
 	return b.swapClaim(ctx, username, "phone", phoneKey, phone, func(r *record) (string, error) {
-		prev := r.Phone
-		if prev == phone {
-			return prev, errUnchanged
-		}
-		r.Phone = phone
-		r.PhoneUnproved = unproved
-		return prev, r.newGeneration()
+		return movePhone(r, phone, unproved)
 	})
+}
+
+// movePhone gives r the number phone, marked unproved or not, and a new
+// credential generation, and returns the number it had (errUnchanged
+// when it had phone already).
+func movePhone(r *record, phone string, unproved bool) (string, error) {
+	prev := r.Phone
+	if prev == phone {
+		return prev, errUnchanged
+	}
+	r.Phone = phone
+	r.PhoneUnproved = unproved
+	return prev, r.newGeneration()
 }
 
 // SetEmail gives an active account the email an administrator vouches
