@@ -264,67 +264,6 @@ func (r *Recovery) Issue(ctx context.Context, user string) (string, error) {
 	return FormatRecoveryCode(code), nil
 }
 
-// SpentCode is a recovery code Use spent: whether an administrator
-// issued it, and what of the account's it came from (its set, or the
-// issue epoch it was issued under), which Holds asks about.
-type SpentCode struct {
-	Issued bool   // issued by an administrator, not of the account's set
-	batch  string // the set's batch, for a code of the set
-	epoch  string // the issue epoch of an issued code ("": before epochs)
-}
-
-// Use spends code, one of user's codes or an issued one, and reports
-// where it came from. Anything else is ErrRecoveryCodeInvalid.
-func (r *Recovery) Use(ctx context.Context, user, code string) (SpentCode, error) {
-	norm, ok := normalizeRecovery(code)
-	if !ok {
-		return SpentCode{}, ErrRecoveryCodeInvalid
-	}
-	h := r.hash(user, norm)
-	set, err := r.load(ctx, user)
-	if err != nil {
-		return SpentCode{}, err
-	}
-	if set != nil && set.Batch != "" {
-		ok, err := r.kv.Delete(ctx, r.codeKey(user, set.Batch, h))
-		if err != nil || ok {
-			return SpentCode{batch: set.Batch}, err
-		}
-	}
-	epoch, err := r.epoch(ctx, user)
-	if err != nil {
-		return SpentCode{}, err
-	}
-	key := r.legacyIssuedKey(user, h)
-	if epoch != "" {
-		key = r.issuedKey(user, epoch, h)
-	}
-	ok, err = r.kv.Delete(ctx, key)
-	if err != nil {
-		return SpentCode{}, err
-	}
-	if !ok {
-		return SpentCode{}, ErrRecoveryCodeInvalid
-	}
-	return SpentCode{Issued: true, epoch: epoch}, nil
-}
-
-// Holds reports whether what spent came from is still user's: the set
-// its code was of is still the account's (no new set was made, nothing
-// voided it), or the issue epoch it was issued under is still the
-// account's (Forget did not move it on). It is asked once the sign-in
-// the code proved is written (Login.keepProof): a void that came between
-// the code's use and that write is seen here, one that comes after
-// finds the session (docs/contract.md, "Recovery codes").
-func (r *Recovery) Holds(ctx context.Context, user string, spent SpentCode) (bool, error) {
-	if !spent.Issued {
-		set, err := r.load(ctx, user)
-		return err == nil && set != nil && set.Batch == spent.batch, err
-	}
-	epoch, err := r.epoch(ctx, user)
-	return err == nil && epoch == spent.epoch, err
-}
-
 // RecoveryStatus is what an account has of recovery codes.
 type RecoveryStatus struct {
 	Made    bool      // a set was made (it may be used up)
