@@ -103,10 +103,14 @@ func TestCheckHardening(t *testing.T) {
 		{"regulation.ban_time as long as find_time", fn(func(c *config.Config) {
 			c.Regulation.BanTime, c.Regulation.FindTime = 10*time.Minute, 10*time.Minute
 		}), nil, nil},
+		{"session.remember_me shorter than absolute_timeout", fn(func(c *config.Config) {
+			c.Session.RememberMe, c.Session.AbsoluteTimeout = 8*time.Hour, 12*time.Hour
+		}), nil, []string{"session.remember_me"}},
+		{"session.remember_me off", fn(func(c *config.Config) { c.Session.RememberMe = 0 }), nil, nil},
 		{"session lifetimes over 30 days", fn(func(c *config.Config) {
 			c.Session.IdleTimeout = 31 * 24 * time.Hour
 			c.Session.AbsoluteTimeout = 90 * 24 * time.Hour
-			c.Session.RememberMe = 721 * time.Hour
+			c.Session.RememberMe = 91 * 24 * time.Hour
 		}), nil, []string{"session.idle_timeout", "session.absolute_timeout", "session.remember_me"}},
 		{"reset by the SMS code alone where a route asks for two factors", fn(resetBySMSAlone, func(c *config.Config) {
 			c.Admin.Enabled = false

@@ -47,4 +47,7 @@ func (v *validator) session() {
 	if s.RememberMe < 0 {
 		v.add("session.remember_me", "must be 0 (disabled) or more, it is %s", s.RememberMe)
 	}
+	if s.RememberMe > 0 && s.RememberMe < s.AbsoluteTimeout {
+		v.warn("session.remember_me", "is shorter than session.absolute_timeout (%s): a person who ticks \"remember me\" is signed out sooner than one who does not, however busy; make it longer, or 0 to hide the box (it is %s)", s.AbsoluteTimeout, s.RememberMe)
+	}
 }
