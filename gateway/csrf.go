@@ -107,10 +107,18 @@ func ownRequest(r *http.Request) bool {
 // pageLoad reports a request whose answer the person sees: a page load
 // (Sec-Fetch-Dest document), or one from a browser that does not say.
 // An img, a frame (the portal's pages refuse to be framed), a script or
-// another page's fetch is not, so a GET whose side effect is for the
-// person to see (the once-only offer of recovery codes) waits for one
-// (docs/contract.md, "Recovery codes").
+// another page's fetch is not, nor a page fetched ahead of a navigation
+// that may never come (a prefetch or prerender, which another page's
+// speculation rules or link can ask for: Sec-Fetch-Dest document, but
+// marked Sec-Purpose, Purpose or X-Moz), so a GET whose side effect is
+// for the person to see (the once-only offer of recovery codes) waits
+// for one (docs/contract.md, "Recovery codes").
 func pageLoad(r *http.Request) bool {
+	for _, h := range []string{"Sec-Purpose", "Purpose", "X-Moz"} {
+		if r.Header.Get(h) != "" {
+			return false
+		}
+	}
 	d := r.Header.Get("Sec-Fetch-Dest")
 	return d == "" || d == "document"
 }

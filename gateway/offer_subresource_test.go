@@ -33,3 +33,48 @@ func TestRecoveryOfferIsNotSpentByAnImage(t *testing.T) {
 		t.Fatalf("the person's page load went to %q, want the offer %q: another page's requests spent it", r.header.Get("Location"), want)
 	}
 }
+
+// TestRecoveryOfferIsNotSpentByAPrefetch: a page of a sibling host of
+// the same site can have the browser fetch the sign-in page ahead of a
+// navigation that may never come (speculation rules, <link
+// rel=prefetch|prerender>): the browser says Sec-Fetch-Dest document,
+// as for a page load, and sends the SameSite=Lax cookie, but marks it
+// Sec-Purpose (Purpose in older browsers). Nobody sees that answer, so
+// it leaves the offer for the person's page load (docs/contract.md,
+// "Recovery codes").
+func TestRecoveryOfferIsNotSpentByAPrefetch(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		header http.Header
+	}{
+		{"speculation rules prefetch", http.Header{"Sec-Purpose": {"prefetch"}}},
+		{"prerender", http.Header{"Sec-Purpose": {"prefetch;prerender"}}},
+		{"older browser", http.Header{"Purpose": {"prefetch"}}},
+		{"firefox", http.Header{"X-Moz": {"prefetch"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, setup{offerRecovery: true})
+			c := h.newClient(t)
+			c.signIn(authHost, alice) // the API: no offer on the way
+			rd := "https://" + crmHost + "/deals"
+			page := prefix + "/login?rd=" + url.QueryEscape(rd)
+			ahead := http.Header{"Sec-Fetch-Site": {"same-site"}, "Sec-Fetch-Mode": {"navigate"}, "Sec-Fetch-Dest": {"document"}}
+			for k, v := range tc.header {
+				ahead[k] = v
+			}
+			r := c.do(request{host: authHost, path: page, accept: htmlAccept, header: ahead})
+			r.wantStatus(t, http.StatusSeeOther)
+			if got := r.header.Get("Location"); got != rd {
+				t.Errorf("the prefetch went to %q, want on to %q, the offer left for a page load", got, rd)
+			}
+			r = c.do(request{host: authHost, path: page, accept: htmlAccept,
+				header: http.Header{"Sec-Fetch-Site": {"same-site"}, "Sec-Fetch-Mode": {"navigate"}, "Sec-Fetch-Dest": {"document"}}})
+			r.wantStatus(t, http.StatusSeeOther)
+			if want := prefix + "/recovery-codes?rd=" + url.QueryEscape(rd); r.header.Get("Location") != want {
+				t.Fatalf("the person's page load went to %q, want the offer %q: a prefetch spent it", r.header.Get("Location"), want)
+			}
+		})
+	}
+}
