@@ -89,6 +89,12 @@ type KeyGate struct {
 	// refused is the error of a check that found another key: every
 	// later use fails with it, without asking the store again.
 	refused error
+	// inflight is closed when the check Ready is making ends (nil: none
+	// in flight), and lastErr is what it found: requests arriving
+	// meanwhile share it rather than each making its own in turn, one
+	// timeout each while the store does not answer.
+	inflight chan struct{}
+	lastErr  error
 }
 
 // NewKeyGate returns a gate over st that has checked nothing yet:
@@ -127,22 +133,59 @@ func (g *KeyGate) Expect(ctx context.Context, fingerprint []byte) error {
 // Ready returns nil once the store has been found to keep the expected
 // key, checking it now if it has not been yet; until then every use of
 // the store fails with ErrStoreUnavailable (wrapped), and for good when
-// the store keeps another key.
+// the store keeps another key. Uses arriving while a check is in flight
+// share its answer, each waiting no longer than its ctx allows.
 func (g *KeyGate) Ready(ctx context.Context) error {
 	if g.checked.Load() {
 		return nil
 	}
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	switch {
 	case g.checked.Load():
+		g.mu.Unlock()
 		return nil
 	case g.refused != nil:
+		g.mu.Unlock()
 		return g.refused
 	case g.fingerprint == nil:
+		g.mu.Unlock()
 		return fmt.Errorf("identity: no derivation key expected yet: %w", ErrStoreUnavailable)
+	case g.inflight != nil:
+		done := g.inflight
+		g.mu.Unlock()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return fmt.Errorf("identity: derivation key not checked yet (%w): %w", ctx.Err(), ErrStoreUnavailable)
+		}
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		switch {
+		case g.checked.Load():
+			return nil
+		case g.refused != nil:
+			return g.refused
+		}
+		return g.lastErr
 	}
-	err := CheckDerivationKey(ctx, g.st, g.fingerprint)
+	done, fingerprint := make(chan struct{}), g.fingerprint
+	g.inflight = done
+	g.mu.Unlock()
+	// Shared: a request that gives up does not end it for the others
+	// (the store's own timeout bounds it).
+	err := CheckDerivationKey(context.WithoutCancel(ctx), g.st, fingerprint)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.inflight = nil
+	defer close(done)
+	if !bytes.Equal(fingerprint, g.fingerprint) || g.checked.Load() {
+		// A reload's Expect checked another key meanwhile: its answer
+		// stands.
+		if g.checked.Load() {
+			return nil
+		}
+		return fmt.Errorf("identity: derivation key not checked yet: %w", ErrStoreUnavailable)
+	}
 	switch {
 	case err == nil:
 		g.checked.Store(true)
@@ -151,5 +194,6 @@ func (g *KeyGate) Ready(ctx context.Context) error {
 		g.refused = fmt.Errorf("%w: %w", ErrStoreUnavailable, err)
 		return g.refused
 	}
+	g.lastErr = err
 	return err
 }
