@@ -64,17 +64,36 @@ type keptCount struct {
 	n     int
 }
 
-// allowed reports whether account may take a kept slot at now.
-func (k *keptUses) allowed(account string, now time.Time) bool {
+// reserve counts a kept slot for account at now, if its share allows
+// one, and reports whether it did and the window it was counted in (for
+// giveBack). The count is made before the slot is waited for, so that
+// requests sent together cannot all be let in on a count none of them
+// has raised yet.
+func (k *keptUses) reserve(account string, now time.Time) (time.Time, bool) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if k.uses == nil {
+		k.uses = make(map[string]keptCount)
+	}
 	c, ok := k.uses[account]
-	if ok && now.Sub(c.since) < keptWindow {
-		return c.n < keptPerAccount
+	switch {
+	case ok && now.Sub(c.since) < keptWindow:
+		if c.n >= keptPerAccount {
+			return time.Time{}, false
+		}
+	case len(k.uses) >= keptAccounts && !k.sweep(now):
+		return time.Time{}, false
+	default:
+		c = keptCount{since: now}
 	}
-	if len(k.uses) < keptAccounts {
-		return true
-	}
+	c.n++
+	k.uses[account] = c
+	return c.since, true
+}
+
+// sweep drops the counts whose window ended by now (k.mu held), and
+// reports whether an account not followed yet may be.
+func (k *keptUses) sweep(now time.Time) bool {
 	for a, c := range k.uses {
 		if now.Sub(c.since) >= keptWindow {
 			delete(k.uses, a)
@@ -83,19 +102,15 @@ func (k *keptUses) allowed(account string, now time.Time) bool {
 	return len(k.uses) < keptAccounts
 }
 
-// take counts a kept slot taken by account at now.
-func (k *keptUses) take(account string, now time.Time) {
+// giveBack returns the reservation of account counted in the window
+// since, which took no kept slot (an open one freed first, or none).
+func (k *keptUses) giveBack(account string, since time.Time) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.uses == nil {
-		k.uses = make(map[string]keptCount)
+	if c, ok := k.uses[account]; ok && c.since.Equal(since) && c.n > 0 {
+		c.n--
+		k.uses[account] = c
 	}
-	c, ok := k.uses[account]
-	if !ok || now.Sub(c.since) >= keptWindow {
-		c = keptCount{since: now}
-	}
-	c.n++
-	k.uses[account] = c
 }
 
 // hashSlot is a slot taken; release gives it back.
@@ -113,14 +128,22 @@ func (h *Hasher) acquire(ctx context.Context) (hashSlot, error) {
 	}
 	var kept chan struct{} // nil: never ready
 	account := fromKnownDevice(ctx)
-	if account != "" && h.kept != nil && h.keptUses.allowed(account, h.clock.Now()) {
-		kept = h.kept
+	if account != "" && h.kept != nil {
+		if since, ok := h.keptUses.reserve(account, h.clock.Now()); ok {
+			kept = h.kept
+			// Given back unless a kept slot is what this request takes.
+			defer func() {
+				if kept != nil {
+					h.keptUses.giveBack(account, since)
+				}
+			}()
+		}
 	}
 	select {
 	case h.sem <- struct{}{}:
 		return h.sem, nil
 	case kept <- struct{}{}:
-		return h.tookKept(account), nil
+		return h.tookKept(&kept), nil
 	default:
 	}
 	busy := cap(h.sem) + cap(kept)
@@ -133,7 +156,7 @@ func (h *Hasher) acquire(ctx context.Context) (hashSlot, error) {
 	case h.sem <- struct{}{}:
 		return h.sem, nil
 	case kept <- struct{}{}:
-		return h.tookKept(account), nil
+		return h.tookKept(&kept), nil
 	case <-ctx.Done():
 		return nil, fmt.Errorf("password hashing: waiting for a slot: %w", ctx.Err())
 	case <-timer.C:
@@ -141,9 +164,10 @@ func (h *Hasher) acquire(ctx context.Context) (hashSlot, error) {
 	}
 }
 
-// tookKept counts the kept slot account took, and returns it.
-func (h *Hasher) tookKept(account string) hashSlot {
-	h.keptUses.take(account, h.clock.Now())
+// tookKept is the kept slot a request took, its reservation spent
+// (*reserved set to nil: not to be given back).
+func (h *Hasher) tookKept(reserved *chan struct{}) hashSlot {
+	*reserved = nil
 	return h.kept
 }
 
