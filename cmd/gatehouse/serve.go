@@ -217,6 +217,10 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 	a.admin = gateway.NewAdmin(a.store, a.registry, log)
 	if a.hashWorker = startHashWorker(ctx, cfg, log); a.hashWorker != nil {
 		a.closers = append(a.closers, a.hashWorker.Close)
+		if err := registerHashWorkerMetrics(a.registry, a.hashWorker); err != nil {
+			a.close()
+			return nil, err
+		}
 	}
 
 	g, err := a.newGeneration(ctx, cfg)

@@ -27,11 +27,6 @@ const startTimeout = 5 * time.Second
 // failed to start, before it tries to start one again.
 const retryAfter = 10 * time.Second
 
-// idleExit is how long a worker may go without a hash before the Client
-// lets it exit; the next hash starts a new one (a few tens of
-// milliseconds). A gateway with no logins under way holds no worker.
-const idleExit = 10 * time.Second
-
 // errWorkerGone is returned to the callers whose hash was in flight when
 // the child died; the next call starts a new child.
 var errWorkerGone = errors.New("hashworker: worker process exited")
@@ -52,6 +47,11 @@ type Client struct {
 	inFlight int           // calls under way
 	idle     time.Duration // idleExit; shorter in tests
 	retire   *time.Timer   // stops cur after idle with nothing in flight
+	// pace times recent answers, which bound how long the next may
+	// take before the worker is taken for hung (hang.go).
+	pace      pace
+	hangFloor time.Duration // hangFloor; shorter in tests
+	stats     Stats
 }
 
 // child is one running worker process.
@@ -62,6 +62,10 @@ type child struct {
 	mu      sync.Mutex // guards pending
 	pending map[uint64]chan *response
 	dead    chan struct{} // closed when the child's output ended
+	// hung: killed for not answering (Client.hang); stopping: retired
+	// idle or closed. Either way its end was asked for. Guarded by mu.
+	hung, stopping bool
+	onExit         func(*child) // called once it is gone and reaped
 }
 
 // New returns a Client that starts workers with spawn (typically the
@@ -71,7 +75,7 @@ func New(spawn func() *exec.Cmd, log *slog.Logger) *Client {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{spawn: spawn, log: log, idle: idleExit}
+	c := &Client{spawn: spawn, log: log, idle: idleExit, hangFloor: hangFloor}
 	c.mu.Lock()
 	if _, err := c.childLocked(); err == nil {
 		c.armLocked()
@@ -118,9 +122,13 @@ func (c *Client) CompareBcrypt(ctx context.Context, hash, password []byte) (bool
 // do has the worker answer q, or computes the answer with local when
 // there is no worker, q is one it would refuse, or it died under the
 // call (a login must not fail for it; the next call starts a new one).
+// A worker that leaves q unanswered past its bound (hang.go) is killed
+// and the call fails with errWorkerHung: it is not computed again in
+// process, where a hang of the worker's making could follow it.
 func (c *Client) do(ctx context.Context, q *request, local func() ([]byte, error)) ([]byte, error) {
 	c.mu.Lock()
 	ch, err := c.childLocked()
+	floor := c.hangFloor
 	c.nextID++
 	q.id = c.nextID
 	c.inFlight++
@@ -138,38 +146,18 @@ func (c *Client) do(ctx context.Context, q *request, local func() ([]byte, error
 	if err != nil || !q.valid() {
 		return local()
 	}
-	key, err := ch.call(ctx, q)
-	if errors.Is(err, errWorkerGone) && ctx.Err() == nil {
+	bound := c.pace.bound(q, floor)
+	begin := time.Now()
+	key, err := ch.call(ctx, q, bound)
+	switch {
+	case err == nil:
+		c.pace.observe(q, time.Since(begin))
+	case errors.Is(err, errWorkerHung):
+		c.hang(ch, bound)
+	case errors.Is(err, errWorkerGone) && ctx.Err() == nil:
 		return local()
 	}
 	return key, err
-}
-
-// armLocked schedules the running worker's exit after c.idle without a
-// call. The caller holds c.mu.
-func (c *Client) armLocked() {
-	if c.cur == nil {
-		return
-	}
-	if c.retire == nil {
-		c.retire = time.AfterFunc(c.idle, c.retireIdle)
-		return
-	}
-	c.retire.Reset(c.idle)
-}
-
-// retireIdle lets the worker exit (its input closes) if still nothing is
-// in flight; the next call starts a new one.
-func (c *Client) retireIdle() {
-	c.mu.Lock()
-	ch := c.cur
-	if c.inFlight > 0 || ch == nil {
-		c.mu.Unlock()
-		return
-	}
-	c.cur = nil
-	c.mu.Unlock()
-	_ = ch.stdin.Close()
 }
 
 // Close kills the worker; later calls compute in process. The worker is
@@ -192,6 +180,7 @@ func (c *Client) Close() error {
 	if ch == nil {
 		return nil
 	}
+	ch.stop()
 	_ = ch.stdin.Close()
 	_ = ch.cmd.Process.Kill() // an error means it already exited
 	return nil
@@ -214,7 +203,7 @@ func (c *Client) childLocked() (*child, error) {
 	if !c.failedAt.IsZero() && time.Since(c.failedAt) < retryAfter {
 		return nil, errors.New("hashworker: recently failed to start")
 	}
-	ch, err := start(c.spawn(), c.log)
+	ch, err := start(c.spawn(), c.log, c.exited)
 	if err != nil {
 		c.failedAt = time.Now()
 		c.log.Warn("password hashing worker did not start; hashing in the gateway process", "error", err)
@@ -225,8 +214,9 @@ func (c *Client) childLocked() (*child, error) {
 	return ch, nil
 }
 
-// start runs cmd, lowers its priority and waits for its hello.
-func start(cmd *exec.Cmd, log *slog.Logger) (*child, error) {
+// start runs cmd, lowers its priority and waits for its hello; onExit
+// is called once the child is gone and reaped.
+func start(cmd *exec.Cmd, log *slog.Logger, onExit func(*child)) (*child, error) {
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -262,7 +252,7 @@ func start(cmd *exec.Cmd, log *slog.Logger) (*child, error) {
 		_ = cmd.Wait()
 		return nil, err
 	}
-	ch := &child{cmd: cmd, stdin: stdin, pending: map[uint64]chan *response{}, dead: make(chan struct{})}
+	ch := &child{cmd: cmd, stdin: stdin, pending: map[uint64]chan *response{}, dead: make(chan struct{}), onExit: onExit}
 	go ch.read(out)
 	return ch, nil
 }
@@ -285,6 +275,7 @@ func (ch *child) read(out *bufio.Reader) {
 	}
 	_ = ch.stdin.Close()
 	_ = ch.cmd.Wait()
+	ch.onExit(ch)
 	ch.mu.Lock()
 	close(ch.dead)
 	for id, w := range ch.pending {
@@ -294,10 +285,16 @@ func (ch *child) read(out *bufio.Reader) {
 	ch.mu.Unlock()
 }
 
-// call sends q and waits for its answer.
-func (ch *child) call(ctx context.Context, q *request) ([]byte, error) {
+// call sends q and waits for its answer, at most bound: past it the
+// error is errWorkerHung (with ctx's when ctx ended first), and the
+// caller kills the worker.
+func (ch *child) call(ctx context.Context, q *request, bound time.Duration) ([]byte, error) {
 	w := make(chan *response, 1)
 	ch.mu.Lock()
+	if ch.hung {
+		ch.mu.Unlock()
+		return nil, errWorkerHung
+	}
 	select {
 	case <-ch.dead:
 		ch.mu.Unlock()
@@ -315,26 +312,38 @@ func (ch *child) call(ctx context.Context, q *request) ([]byte, error) {
 		ch.forget(q.id)
 		return nil, fmt.Errorf("%w: %w", errWorkerGone, err)
 	}
+	hang := time.NewTimer(bound)
+	defer hang.Stop()
 	var p *response
 	select {
 	case p = <-w:
+	case <-hang.C:
+		return nil, errWorkerHung
 	case <-ctx.Done():
 		// The worker computes the hash all the same: the call returns
 		// once it is done, so that the caller's hashing slot
 		// (hashing.max_concurrent, docs/contract.md "Password hashing")
 		// covers it, as it covers a hash computed in process; at most
 		// abandonWait, so that a worker that hangs holds no slot for
-		// good.
+		// good, and no longer than bound, past which it is hung.
 		t := time.NewTimer(abandonWait)
 		defer t.Stop()
 		select {
 		case <-w:
 		case <-t.C:
 			ch.forget(q.id)
+		case <-hang.C:
+			return nil, fmt.Errorf("%w (%w)", ctx.Err(), errWorkerHung)
 		}
 		return nil, ctx.Err()
 	}
 	if p == nil {
+		ch.mu.Lock()
+		hung := ch.hung
+		ch.mu.Unlock()
+		if hung {
+			return nil, errWorkerHung
+		}
 		return nil, errWorkerGone
 	}
 	if !p.ok {

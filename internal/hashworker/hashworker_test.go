@@ -138,6 +138,9 @@ func TestWorkerDeathIsSurvived(t *testing.T) {
 	if second == nil || second == first {
 		t.Fatal("no new worker after the first one died")
 	}
+	if s := c.Stats(); s != (Stats{Exited: 1}) {
+		t.Errorf("Stats() = %+v; want one worker that exited", s)
+	}
 }
 
 func TestNotAWorkerFallsBackToInProcess(t *testing.T) {
