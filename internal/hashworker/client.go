@@ -51,6 +51,7 @@ type Client struct {
 	// take before the worker is taken for hung (hang.go).
 	pace      pace
 	hangFloor time.Duration // hangFloor; shorter in tests
+	grace     time.Duration // retireGrace; shorter in tests
 	stats     Stats
 }
 
@@ -75,7 +76,7 @@ func New(spawn func() *exec.Cmd, log *slog.Logger) *Client {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{spawn: spawn, log: log, idle: idleExit, hangFloor: hangFloor}
+	c := &Client{spawn: spawn, log: log, idle: idleExit, hangFloor: hangFloor, grace: retireGrace}
 	c.mu.Lock()
 	if _, err := c.childLocked(); err == nil {
 		c.armLocked()
@@ -153,7 +154,7 @@ func (c *Client) do(ctx context.Context, q *request, local func() ([]byte, error
 	case err == nil:
 		c.pace.observe(q, time.Since(begin))
 	case errors.Is(err, errWorkerHung):
-		c.hang(ch, bound)
+		c.hang(ch, "a hash went unanswered past its bound", bound)
 	case errors.Is(err, errWorkerGone) && ctx.Err() == nil:
 		return local()
 	}

@@ -93,10 +93,15 @@ func (c *Client) Stats() Stats {
 	return c.stats
 }
 
-// hang kills ch, found hung: the calls waiting on it fail with
-// errWorkerHung, any answer it still sends is ignored, and the next call
-// starts a new worker. It logs and counts once per worker.
-func (c *Client) hang(ch *child, bound time.Duration) {
+// hang kills ch, found hung (why says how): the calls waiting on it
+// fail with errWorkerHung, any answer it still sends is ignored, and the
+// next call starts a new worker. It logs and counts once per worker.
+func (c *Client) hang(ch *child, why string, bound time.Duration) {
+	c.mu.Lock()
+	if c.cur == ch { // no call gets it from here on
+		c.cur = nil
+	}
+	c.mu.Unlock()
 	ch.mu.Lock()
 	first := !ch.hung
 	ch.hung = true
@@ -112,12 +117,9 @@ func (c *Client) hang(ch *child, bound time.Duration) {
 	// output closes.
 	_ = ch.cmd.Process.Kill()
 	c.mu.Lock()
-	if c.cur == ch {
-		c.cur = nil
-	}
 	c.stats.Hung++
 	c.mu.Unlock()
-	c.log.Error("password hashing worker hung: a hash went unanswered past its bound; killed it, the next hash starts a new one",
+	c.log.Error("password hashing worker hung: "+why+"; killed it, the next hash starts a new one",
 		"pid", ch.cmd.Process.Pid, "bound", bound.String())
 }
 
