@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os/exec"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -52,7 +53,8 @@ type Client struct {
 	pace      pace
 	hangFloor time.Duration // hangFloor; shorter in tests
 	grace     time.Duration // retireGrace; shorter in tests
-	stats     Stats
+	hung      atomic.Uint64 // Stats.Hung; read without mu by the metrics
+	exits     atomic.Uint64 // Stats.Exited
 }
 
 // child is one running worker process.
@@ -250,7 +252,9 @@ func start(cmd *exec.Cmd, log *slog.Logger, onExit func(*child)) (*child, error)
 	}
 	if err != nil {
 		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		// Reaped aside: a process stuck in the kernel dies only when it
+		// leaves it, and the caller holds the Client's lock.
+		go func() { _ = cmd.Wait() }()
 		return nil, err
 	}
 	ch := &child{cmd: cmd, stdin: stdin, pending: map[uint64]chan *response{}, dead: make(chan struct{}), onExit: onExit}

@@ -88,9 +88,7 @@ type Stats struct {
 
 // Stats returns how many workers were replaced, and why.
 func (c *Client) Stats() Stats {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.stats
+	return Stats{Hung: c.hung.Load(), Exited: c.exits.Load()}
 }
 
 // hang kills ch, found hung (why says how): the calls waiting on it
@@ -116,9 +114,7 @@ func (c *Client) hang(ch *child, why string, bound time.Duration) {
 	// SIGKILL ends a stopped process too; ch.read reaps it once its
 	// output closes.
 	_ = ch.cmd.Process.Kill()
-	c.mu.Lock()
-	c.stats.Hung++
-	c.mu.Unlock()
+	c.hung.Add(1)
 	c.log.Error("password hashing worker hung: "+why+"; killed it, the next hash starts a new one",
 		"pid", ch.cmd.Process.Pid, "bound", bound.String())
 }
@@ -134,11 +130,9 @@ func (c *Client) exited(ch *child) {
 	}
 	c.mu.Lock()
 	closed := c.closed
-	if !closed {
-		c.stats.Exited++
-	}
 	c.mu.Unlock()
 	if !closed {
+		c.exits.Add(1)
 		c.log.Warn("password hashing worker exited; the next hash starts a new one",
 			"pid", ch.cmd.Process.Pid, "state", ch.cmd.ProcessState.String())
 	}
