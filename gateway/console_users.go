@@ -222,6 +222,31 @@ func (s *consoleSurface) forgetRemoved(ctx context.Context, username string) err
 	if err != nil {
 		return err
 	}
-	s.auditEvent(ctx, "", auth.Event{Name: "admin_user_deleted", User: username, Attrs: []any{"actor", "users_file", "sessions_revoked", n}})
+	s.auditEvent(ctx, "", auth.Event{Name: "admin_user_deleted", User: username, Attrs: []any{"actor", auth.UsersFileActor, "sessions_revoked", n}})
 	return nil
+}
+
+// recordUsersChange puts on the audit trail how the user backend's
+// accounts changed behind the gateway's back (an edit of users.yaml), one
+// record per thing changed, by users_file (auth.AccountChanges), once
+// among the replicas sharing the store (auth.ClaimUsersChange); when the
+// store cannot say whether another recorded it, recorded all the same
+// (docs/contract.md, "users.yaml (file backend)").
+func (s *consoleSurface) recordUsersChange(ctx context.Context, c auth.UsersChange) {
+	events := auth.AccountChanges(c.Before, c.After, auth.UsersFileActor)
+	if len(events) == 0 {
+		return
+	}
+	if s.locks != nil {
+		first, err := auth.ClaimUsersChange(ctx, s.locks, c)
+		switch {
+		case err != nil:
+			s.log.WarnContext(ctx, "users file change: the store did not say whether another replica recorded it; recording it here", "error", err)
+		case !first:
+			return
+		}
+	}
+	for _, e := range events {
+		s.auditEvent(ctx, "", e)
+	}
 }

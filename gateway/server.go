@@ -261,6 +261,9 @@ func New(opts Options) (*Server, error) {
 	if n, ok := s.users.(auth.RemoveNotifier); ok && s.admin.forget != nil {
 		n.OnRemoved(s.admin.forgetRemoved)
 	}
+	if n, ok := s.users.(auth.ChangeNotifier); ok {
+		n.OnChanged(s.admin.recordUsersChange)
+	}
 	return s, nil
 }
 

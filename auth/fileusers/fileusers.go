@@ -42,6 +42,8 @@ type Backend struct {
 
 	// onRemoved is told about accounts seen leaving the file (OnRemoved).
 	onRemoved atomic.Pointer[func(ctx context.Context, username string) error]
+	// onChanged is told about each reading replacing another (OnChanged).
+	onChanged atomic.Pointer[func(ctx context.Context, c auth.UsersChange)]
 
 	mu   sync.Mutex // serialises reloads; guards seen, settle, statErr and pending
 	seen fileState  // the file as last taken, valid or not
@@ -63,6 +65,9 @@ type snapshot struct {
 	byName  map[string]*auth.User
 	byEmail map[string]*auth.User // lowercased email
 	byPhone map[string]*auth.User // E.164
+	// sum is the content hash of the file this snapshot was read from:
+	// with the previous snapshot's, it names a change (UsersChange.ID).
+	sum filesettle.Sum
 }
 
 // fileState identifies a version of the file on disk.
@@ -89,8 +94,9 @@ func New(path, defaultRegion string, logger *slog.Logger) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.snap.Store(snap)
 	b.seen = fileState{info: info, sum: sha256.Sum256(data), readAt: time.Now()}
+	snap.sum = b.seen.sum
+	b.snap.Store(snap)
 	b.settle.Take(b.seen.sum)
 	return b, nil
 }
@@ -154,10 +160,16 @@ func (b *Backend) notify(ctx context.Context, usernames []string) {
 	}
 }
 
-// install makes snap the current users and returns the accounts it
-// disables that the previous ones did not. The accounts the previous
-// users had and snap has not are added to pending. b.mu must be held.
-func (b *Backend) install(snap *snapshot) []string {
+// applied is what installing a new reading did: the accounts it disables
+// that the previous one did not, and the change (nil for none).
+type applied struct {
+	disabled []string
+	change   *auth.UsersChange
+}
+
+// install makes snap the current users. The accounts the previous users
+// had and snap has not are added to pending. b.mu must be held.
+func (b *Backend) install(snap *snapshot) applied {
 	old := b.snap.Swap(snap)
 	var out []string
 	for name, u := range snap.byName {
@@ -167,38 +179,45 @@ func (b *Backend) install(snap *snapshot) []string {
 	}
 	b.addRemoved(old, snap)
 	slices.Sort(out)
-	return out
+	return applied{disabled: out, change: changeOf(old, snap)}
+}
+
+// tell tells the OnDisabled and OnChanged functions what a reload did.
+func (b *Backend) tell(ctx context.Context, a applied) {
+	b.changed(ctx, a.change)
+	b.notify(ctx, a.disabled)
 }
 
 // Reload reads and validates the file now, as on SIGHUP. On success the
 // new users replace the old ones; on failure the old ones stay and the
 // error lists the problems.
 func (b *Backend) Reload() error {
-	disabled, err := b.reload()
+	a, err := b.reload()
 	if err != nil {
 		return err
 	}
-	b.notify(context.Background(), disabled)
+	b.tell(context.Background(), a)
 	b.forgetPending(context.Background())
 	return nil
 }
 
-func (b *Backend) reload() ([]string, error) {
+func (b *Backend) reload() (applied, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	data, info, err := b.read()
 	if err != nil {
-		return nil, err
+		return applied{}, err
 	}
 	b.seen = fileState{info: info, sum: sha256.Sum256(data), readAt: time.Now()}
 	b.settle.Take(b.seen.sum)
 	snap, err := parse(b.path, data, b.region)
 	if err != nil {
-		return nil, err
+		return applied{}, err
 	}
-	disabled := b.install(snap)
+	snap.sum = b.seen.sum
+	a := b.install(snap)
 	b.log.Info("users file reloaded", "file", b.path, "users", len(snap.byName))
-	return disabled, nil
+	return a, nil
 }
 
 // Run polls the file every interval (2s when interval <= 0) until ctx ends
@@ -227,7 +246,7 @@ func (b *Backend) Run(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			b.notify(ctx, b.poll(ctx))
+			b.tell(ctx, b.poll(ctx))
 			// Also the names a failure left pending: retried each poll.
 			b.forgetPending(ctx)
 		}
@@ -235,14 +254,14 @@ func (b *Backend) Run(ctx context.Context, interval time.Duration) {
 }
 
 // poll reloads the file if it changed since it was last taken and the
-// previous poll read it the same (filesettle), and returns the accounts
-// the reload disabled.
-func (b *Backend) poll(ctx context.Context) []string {
+// previous poll read it the same (filesettle), and returns what the
+// reload did.
+func (b *Backend) poll(ctx context.Context) applied {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if info, err := os.Stat(b.path); err == nil && b.unchanged(info) {
 		b.statErr = false
-		return nil
+		return applied{}
 	}
 	data, info, err := b.read()
 	if err != nil {
@@ -251,7 +270,7 @@ func (b *Backend) poll(ctx context.Context) []string {
 				"file", b.path, "users", b.Users(), "error", err)
 		}
 		b.statErr = true
-		return nil
+		return applied{}
 	}
 	b.statErr = false
 	sum := sha256.Sum256(data)
@@ -259,22 +278,23 @@ func (b *Backend) poll(ctx context.Context) []string {
 	case b.settle.Taken(sum):
 		b.seen = fileState{info: info, sum: sum, readAt: time.Now()}
 		b.settle.Poll(sum) // back to the content taken: nothing pending
-		return nil
+		return applied{}
 	case !b.settle.Poll(sum):
 		// Changed since the last poll: b.seen stays, so the next poll
 		// reads the file again and takes it if it reads the same.
-		return nil
+		return applied{}
 	}
 	b.seen = fileState{info: info, sum: sum, readAt: time.Now()}
 	snap, err := parse(b.path, data, b.region)
 	if err != nil {
 		b.log.ErrorContext(ctx, "users file invalid; keeping the previous users",
 			"file", b.path, "users", b.Users(), "error", err)
-		return nil
+		return applied{}
 	}
-	disabled := b.install(snap)
+	snap.sum = sum
+	a := b.install(snap)
 	b.log.InfoContext(ctx, "users file reloaded", "file", b.path, "users", len(snap.byName))
-	return disabled
+	return a
 }
 
 // unchanged reports whether info describes the file as last read, and the
@@ -321,4 +341,5 @@ var (
 	_ auth.UserBackend     = (*Backend)(nil)
 	_ auth.DisableNotifier = (*Backend)(nil)
 	_ auth.RemoveNotifier  = (*Backend)(nil)
+	_ auth.ChangeNotifier  = (*Backend)(nil)
 )

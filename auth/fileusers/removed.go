@@ -24,9 +24,11 @@ func (b *Backend) OnRemoved(f func(ctx context.Context, username string) error) 
 // Follow takes over from prev, the reading of the same file that a
 // configuration reload replaces with b: the names prev had and b has not,
 // and those prev could not forget yet, are b's to forget at its next
-// poll. A reading of another file takes over nothing (docs/contract.md,
-// "users.yaml (file backend)"): the names missing from it are not counted
-// as removed. Call it once prev's Run has been stopped.
+// poll, and the change from prev's reading to b's is told to b's
+// OnChanged function now. A reading of another file takes over nothing
+// (docs/contract.md, "users.yaml (file backend)"): the names missing from
+// it are not counted as removed, nor is the difference a change. Call it
+// once prev's Run has been stopped.
 func (b *Backend) Follow(prev *Backend) {
 	if prev == nil || prev == b || prev.path != b.path {
 		return
@@ -37,14 +39,17 @@ func (b *Backend) Follow(prev *Backend) {
 	old, carried := prev.snap.Load(), maps.Clone(prev.pending)
 	prev.mu.Unlock()
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.addRemoved(old, b.snap.Load())
+	snap := b.snap.Load()
+	b.addRemoved(old, snap)
 	for name, logged := range carried {
 		if b.pending == nil {
 			b.pending = map[string]bool{}
 		}
 		b.pending[name] = b.pending[name] || logged
 	}
+	b.mu.Unlock()
+	// What changed between the two readings is b's to tell (OnChanged).
+	b.changed(context.Background(), changeOf(old, snap))
 }
 
 // addRemoved adds to pending the names old has and snap has not. b.mu

@@ -37,7 +37,7 @@ func TestHalfWrittenSaveForgetsNoOne(t *testing.T) {
 		return nil
 	})
 	poll := func() {
-		b.notify(ctx, b.poll(ctx))
+		b.tell(ctx, b.poll(ctx))
 		b.forgetPending(ctx)
 	}
 	found := func(name string) bool {

@@ -1,0 +1,114 @@
+package auth
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// UsersFileActor is the actor of the audit records of changes made by
+// editing the users file (docs/contract.md, "users.yaml (file backend)"):
+// no administrator acted through the gateway, the file did.
+const UsersFileActor = "users_file"
+
+// UsersChange is one reading of a user backend's accounts replacing
+// another behind the gateway's back (the file backend: its file edited).
+// Before and After map usernames to accounts and are read only.
+type UsersChange struct {
+	Before, After map[string]*User
+	// ID names the change alike on every replica that reads the same
+	// content replace the same content (a hash of both, never of a
+	// secret alone), so that one of them records it.
+	ID string
+}
+
+// ChangeNotifier is a user backend whose accounts can change behind the
+// gateway's back and that says when they do, so that the change is on
+// the audit trail (docs/contract.md, "users.yaml (file backend)").
+type ChangeNotifier interface {
+	// OnChanged registers f to be told each change of the accounts.
+	OnChanged(f func(ctx context.Context, c UsersChange))
+}
+
+// usersChangeClaim is how long the claim of a change is kept: far longer
+// than replicas reading the same file (every 2 s) take to apply it.
+const usersChangeClaim = 24 * time.Hour
+
+// ClaimUsersChange reports whether this replica is the first of those
+// sharing st to record the change c on the trail (docs/contract.md,
+// "users.yaml (file backend)"): the store keeps `usersfile:` and c.ID, a
+// hash of the file's contents before and after, for a day. An error means
+// nobody can tell; the caller records the change rather than lose it.
+func ClaimUsersChange(ctx context.Context, st Store, c UsersChange) (bool, error) {
+	return st.SetNX(ctx, "usersfile:"+c.ID, []byte("1"), usersChangeClaim)
+}
+
+// AccountChanges returns the audit events that say how the accounts of
+// before became those of after, each an administrator's action by actor,
+// named as the console's and the operator commands' equivalents
+// (docs/contract.md, "Audit trail"), in username order: an account added
+// (admin_user_created, then admin_disabled if it came disabled), and for
+// an account kept, one event per thing changed (admin_password_set,
+// admin_phone_set or admin_phone_cleared, admin_email_set,
+// admin_groups_changed, admin_disabled or admin_enabled,
+// admin_display_name_set, admin_force_two_factor_set). An account removed
+// is not among them: forgetting it records its admin_user_deleted. No
+// event carries a password hash; a phone goes in Event.Phone, which the
+// trail masks.
+func AccountChanges(before, after map[string]*User, actor string) []Event {
+	names := make([]string, 0, len(after))
+	for name := range after {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	var out []Event
+	ev := func(name, user, phone string, kv ...any) {
+		out = append(out, Event{Name: name, User: user, Phone: phone, Attrs: append([]any{"actor", actor}, kv...)})
+	}
+	for _, name := range names {
+		u, old := after[name], before[name]
+		if old == nil {
+			ev("admin_user_created", name, u.Phone, "groups", strings.Join(u.Groups, ","))
+			if u.Disabled {
+				ev("admin_disabled", name, "")
+			}
+			continue
+		}
+		if u.PasswordHash != old.PasswordHash {
+			ev("admin_password_set", name, "")
+		}
+		if u.Phone != old.Phone {
+			if u.Phone == "" {
+				ev("admin_phone_cleared", name, "")
+			} else {
+				ev("admin_phone_set", name, u.Phone)
+			}
+		}
+		if u.Email != old.Email {
+			ev("admin_email_set", name, "")
+		}
+		if !sameGroups(u.Groups, old.Groups) {
+			ev("admin_groups_changed", name, "", "groups", strings.Join(u.Groups, ","), "before", strings.Join(old.Groups, ","))
+		}
+		if u.Disabled != old.Disabled {
+			ev(map[bool]string{true: "admin_disabled", false: "admin_enabled"}[u.Disabled], name, "")
+		}
+		if u.DisplayName != old.DisplayName {
+			ev("admin_display_name_set", name, "")
+		}
+		if u.ForceTwoFactor != old.ForceTwoFactor {
+			ev("admin_force_two_factor_set", name, "", "force_two_factor", strconv.FormatBool(u.ForceTwoFactor))
+		}
+	}
+	return out
+}
+
+// sameGroups reports whether a and b name the same groups, in any order.
+func sameGroups(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}
