@@ -1,7 +1,9 @@
 package auth
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,10 +20,10 @@ const UsersFileActor = "users_file"
 // Before and After map usernames to accounts and are read only.
 type UsersChange struct {
 	Before, After map[string]*User
-	// ID names the change alike on every replica that reads the same
-	// content replace the same content (a hash of both, never of a
-	// secret alone), so that one of them records it.
-	ID string
+	// Source names what was read (the file) and To what it read now (its
+	// content), alike on every replica reading the same (hashes, never of
+	// a secret alone), so that one of them records the change.
+	Source, To string
 }
 
 // ChangeNotifier is a user backend whose accounts can change behind the
@@ -32,17 +34,43 @@ type ChangeNotifier interface {
 	OnChanged(f func(ctx context.Context, c UsersChange))
 }
 
-// usersChangeClaim is how long the claim of a change is kept: far longer
-// than replicas reading the same file (every 2 s) take to apply it.
+// usersChangeClaim is how long the content last recorded is kept: far
+// longer than replicas reading the same file (every 2 s) take to take it.
 const usersChangeClaim = 24 * time.Hour
 
 // ClaimUsersChange reports whether this replica is the first of those
 // sharing st to record the change c on the trail (docs/contract.md,
-// "users.yaml (file backend)"): the store keeps `usersfile:` and c.ID, a
-// hash of the file's contents before and after, for a day. An error means
-// nobody can tell; the caller records the change rather than lose it.
+// "users.yaml (file backend)"): the store keeps, under `usersfile:` and
+// c.Source, the content whose arrival was last recorded, and the replica
+// that swaps it for c.To records the change; one that finds c.To there
+// already records nothing. So every taking of a change is recorded once,
+// also the same change made again (a number moved back and forth). An
+// error means nobody can tell; the caller records the change rather than
+// lose it. A store that cannot swap claims nothing: each replica records.
 func ClaimUsersChange(ctx context.Context, st Store, c UsersChange) (bool, error) {
-	return st.SetNX(ctx, "usersfile:"+c.ID, []byte("1"), usersChangeClaim)
+	sw, ok := st.(Swapper)
+	if !ok {
+		return true, nil
+	}
+	key, to := "usersfile:"+c.Source, []byte(c.To)
+	for range 3 {
+		cur, err := st.Get(ctx, key)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			cur = nil
+		case err != nil:
+			return true, err
+		}
+		if bytes.Equal(cur, to) {
+			return false, nil
+		}
+		swapped, err := sw.CompareAndSwap(ctx, key, cur, to, usersChangeClaim)
+		if err != nil || swapped {
+			return true, err
+		}
+		// Another replica swapped it meanwhile: read what it wrote.
+	}
+	return true, nil
 }
 
 // AccountChanges returns the audit events that say how the accounts of

@@ -1,12 +1,14 @@
 package auth_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/auth/memstore"
 )
 
 // TestAccountChanges: each thing an edit of the users file changes is
@@ -100,4 +102,29 @@ func describe(t *testing.T, e auth.Event) string {
 		s += " " + strings.Join(kv, " ")
 	}
 	return s
+}
+
+// TestUsersChangeIsClaimedOncePerTaking: of the replicas taking one
+// change of the file, one records it; the same change made again later
+// (the file back and forth) is recorded again.
+func TestUsersChangeIsClaimedOncePerTaking(t *testing.T) {
+	st := memstore.New(nil)
+	ctx := context.Background()
+	steps := []struct {
+		to   string
+		want bool
+	}{
+		{"B", true}, {"B", false}, // two replicas take A→B
+		{"A", true}, {"A", false}, // and back
+		{"B", true}, {"B", false}, // and A→B again
+	}
+	for i, s := range steps {
+		got, err := auth.ClaimUsersChange(ctx, st, auth.UsersChange{Source: "users.yaml", To: s.to})
+		if err != nil || got != s.want {
+			t.Errorf("step %d, to %s: claimed %v (%v), want %v", i, s.to, got, err, s.want)
+		}
+	}
+	if got, _ := auth.ClaimUsersChange(ctx, st, auth.UsersChange{Source: "other.yaml", To: "B"}); !got {
+		t.Error("a change of another file was taken for this one's")
+	}
 }

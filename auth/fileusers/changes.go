@@ -26,15 +26,21 @@ func (b *Backend) changed(ctx context.Context, c *auth.UsersChange) {
 	}
 }
 
-// changeOf is the change from the reading old to snap; nil when both were
-// read from the same content.
-func changeOf(old, snap *snapshot) *auth.UsersChange {
+// changeOf is the change from the reading old to snap of the file at
+// path; nil when both were read from the same content.
+func changeOf(path string, old, snap *snapshot) *auth.UsersChange {
 	if old == nil || old.sum == snap.sum {
 		return nil
 	}
+	return &auth.UsersChange{Before: old.byName, After: snap.byName, Source: tag("path", []byte(path)), To: tag("content", snap.sum[:])}
+}
+
+// tag names v, a kind of thing, in a UsersChange: a short hash. The file's
+// content holds a salted password hash per account, so its hash gives
+// nothing away.
+func tag(kind string, v []byte) string {
 	h := sha256.New()
-	h.Write([]byte("gatehouse users file change v1\x00"))
-	h.Write(old.sum[:])
-	h.Write(snap.sum[:])
-	return &auth.UsersChange{Before: old.byName, After: snap.byName, ID: base64.RawURLEncoding.EncodeToString(h.Sum(nil))}
+	h.Write([]byte("gatehouse users file " + kind + "\x00"))
+	h.Write(v)
+	return base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:18])
 }

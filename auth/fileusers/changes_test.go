@@ -46,8 +46,8 @@ func TestChangesAreTold(t *testing.T) {
 	if got := c.Before["alice"].Groups; len(got) != 2 || len(c.After["alice"].Groups) != 1 {
 		t.Errorf("alice's groups before %v, after %v", got, c.After["alice"].Groups)
 	}
-	if c.ID == "" || c.ID != (*replicaTold)[0].ID {
-		t.Errorf("two readings of one change named %q and %q", c.ID, (*replicaTold)[0].ID)
+	if r := (*replicaTold)[0]; c.To == "" || c.Source == "" || c.To != r.To || c.Source != r.Source {
+		t.Errorf("two readings of one change named %q %q and %q %q", c.Source, c.To, r.Source, r.To)
 	}
 
 	// A configuration reload: a new reading of the same file, edited
@@ -64,7 +64,7 @@ func TestChangesAreTold(t *testing.T) {
 	if len(*otherTold) != 0 {
 		t.Errorf("a reading of another file told %d changes", len(*otherTold))
 	}
-	if len(*nextTold) != 1 || len((*nextTold)[0].After["alice"].Groups) != 2 || (*nextTold)[0].ID == c.ID {
+	if len(*nextTold) != 1 || len((*nextTold)[0].After["alice"].Groups) != 2 || (*nextTold)[0].To == c.To {
 		t.Errorf("the same file's new reading told %+v, want alice's groups back", *nextTold)
 	}
 }

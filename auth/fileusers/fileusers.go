@@ -179,7 +179,7 @@ func (b *Backend) install(snap *snapshot) applied {
 	}
 	b.addRemoved(old, snap)
 	slices.Sort(out)
-	return applied{disabled: out, change: changeOf(old, snap)}
+	return applied{disabled: out, change: changeOf(b.path, old, snap)}
 }
 
 // tell tells the OnDisabled and OnChanged functions what a reload did.

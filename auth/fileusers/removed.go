@@ -49,7 +49,7 @@ func (b *Backend) Follow(prev *Backend) {
 	}
 	b.mu.Unlock()
 	// What changed between the two readings is b's to tell (OnChanged).
-	b.changed(context.Background(), changeOf(old, snap))
+	b.changed(context.Background(), changeOf(b.path, old, snap))
 }
 
 // addRemoved adds to pending the names old has and snap has not. b.mu
