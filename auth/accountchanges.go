@@ -81,14 +81,19 @@ func ClaimUsersChange(ctx context.Context, st Store, c UsersChange) (bool, error
 // an account kept, one event per thing changed (admin_password_set,
 // admin_phone_set or admin_phone_cleared, admin_email_set,
 // admin_groups_changed, admin_disabled or admin_enabled,
-// admin_display_name_set, admin_force_two_factor_set). An account removed
-// is not among them: forgetting it records its admin_user_deleted. No
-// event carries a password hash; a phone goes in Event.Phone, which the
+// admin_display_name_set, admin_force_two_factor_set), and an account
+// removed (admin_user_deleted, whatever forgetting it meets). No event
+// carries a password hash; a phone goes in Event.Phone, which the
 // trail masks.
 func AccountChanges(before, after map[string]*User, actor string) []Event {
 	names := make([]string, 0, len(after))
 	for name := range after {
 		names = append(names, name)
+	}
+	for name := range before {
+		if _, ok := after[name]; !ok {
+			names = append(names, name)
+		}
 	}
 	slices.Sort(names)
 	var out []Event
@@ -97,6 +102,10 @@ func AccountChanges(before, after map[string]*User, actor string) []Event {
 	}
 	for _, name := range names {
 		u, old := after[name], before[name]
+		if u == nil {
+			ev("admin_user_deleted", name, "")
+			continue
+		}
 		if old == nil {
 			ev("admin_user_created", name, u.Phone, "groups", strings.Join(u.Groups, ","))
 			if u.Disabled {

@@ -25,7 +25,7 @@ func TestAccountChanges(t *testing.T) {
 	}{
 		{"nothing", func(u *auth.User) *auth.User { return u }, nil},
 		{"groups reordered", func(u *auth.User) *auth.User { u.Groups = []string{"ops", "admins"}; return u }, nil},
-		{"removed", func(*auth.User) *auth.User { return nil }, nil},
+		{"removed", func(*auth.User) *auth.User { return nil }, []string{"admin_user_deleted"}},
 		{"password", func(u *auth.User) *auth.User { u.PasswordHash = "$argon2id$new"; return u }, []string{"admin_password_set"}},
 		{"phone moved", func(u *auth.User) *auth.User { u.Phone = "+12015550199"; return u }, []string{"admin_phone_set +12015550199"}},
 		{"phone cleared", func(u *auth.User) *auth.User { u.Phone = ""; return u }, []string{"admin_phone_cleared"}},

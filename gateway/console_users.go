@@ -213,16 +213,17 @@ func splitGroups(v string) []string {
 }
 
 // forgetRemoved forgets an account the user backend saw removed (a name
-// gone from users.yaml) as the console's delete does (auth.Forget), and
-// audits it as admin_user_deleted by users_file (docs/contract.md,
-// "users.yaml (file backend)"). An error leaves the name to the backend,
-// which offers it again.
+// gone from users.yaml) as the console's delete does (auth.Forget). Its
+// admin_user_deleted by users_file is the change's, recorded once among
+// the replicas by recordUsersChange; the forgetting, which each replica
+// does, is logged (docs/contract.md, "users.yaml (file backend)"). An
+// error leaves the name to the backend, which offers it again.
 func (s *consoleSurface) forgetRemoved(ctx context.Context, username string) error {
 	n, err := s.forget.Account(ctx, username)
 	if err != nil {
 		return err
 	}
-	s.auditEvent(ctx, "", auth.Event{Name: "admin_user_deleted", User: username, Attrs: []any{"actor", auth.UsersFileActor, "sessions_revoked", n}})
+	s.log.InfoContext(ctx, "an account removed from the users file is forgotten", "user", username, "sessions_revoked", n)
 	return nil
 }
 

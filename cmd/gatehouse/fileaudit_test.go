@@ -52,7 +52,8 @@ func fileTrail(t *testing.T, cfgPath string) (recs []string, raw string) {
 // password, disables an account. Before, none of it was on the audit
 // trail: the accounts' history in the console said nothing. Now each
 // change is recorded once, by users_file, even with two replicas reading
-// the file, with the phone masked and never the password hash; the first
+// the file (a name removed included: each replica that forgot it
+// recorded it), with the phone masked and never the password hash; the first
 // reading at start records nothing.
 func TestUsersFileEditsAreOnTheTrail(t *testing.T) {
 	usersPath := filepath.Join(t.TempDir(), "users.yaml")
@@ -79,7 +80,8 @@ func TestUsersFileEditsAreOnTheTrail(t *testing.T) {
   alice: { email: alice@corp.example, phone: "+12015550140", groups: [admins], password: %q }
   bob: { phone: "+12015550141", password: %q }
   dave: { password: %q }
-`, h1, h2, h2))
+  carl: { password: %q }
+`, h1, h2, h2, h2))
 
 	// Two replicas on one store, reading the same file.
 	listenA, listenB := freeAddr(t), freeAddr(t)
@@ -132,12 +134,13 @@ func TestUsersFileEditsAreOnTheTrail(t *testing.T) {
 
 	// The edit: alice's number moved to another phone, bob's password
 	// set and bob made an administrator, dave disabled and made to use a
-	// second factor, mallory added as an administrator.
+	// second factor, mallory added as an administrator, carl removed.
 	edit("+12015550199")
 	want := []string{
 		"alice admin_phone_set phone=" + auth.MaskPhone("+12015550199"),
 		"bob admin_groups_changed groups=admins before=",
 		"bob admin_password_set",
+		"carl admin_user_deleted",
 		"dave admin_disabled",
 		"dave admin_force_two_factor_set force_two_factor=true",
 		"mallory admin_user_created phone=" + auth.MaskPhone("+12015550177") + " groups=admins",
