@@ -3,8 +3,10 @@ package auth
 // Short locks in the store, shared by every replica: a key set only
 // while no other request holds it. They serialise the read-change-write
 // of records that a compare-and-set on one key cannot guard: an
-// account's passkeys, and the members of the admin group, a rule over
-// many accounts (docs/contract.md, "Passkeys" and "Admin console").
+// account's passkeys, an account's recovery codes (a set or a void and
+// the sessions it ends), and the members of the admin group, a rule over
+// many accounts (docs/contract.md, "Passkeys", "Recovery codes" and
+// "Admin console").
 
 import (
 	"context"

@@ -35,7 +35,11 @@ var errWorkerGone = errors.New("hashworker: worker process exited")
 // Client computes argon2id keys in a child process at the lowest CPU
 // priority, starting it when needed and again if it dies. When a child
 // cannot be started it computes in process (and logs why) rather than
-// refusing logins. It is safe for concurrent use.
+// refusing logins. A child that leaves a hash unanswered past its bound
+// is killed as hung and the calls waiting on it fail (hang.go; the next
+// call starts a new one), as is one retired after its idle time that
+// does not exit (idle.go; docs/contract.md, "Password hashing"). It is
+// safe for concurrent use.
 type Client struct {
 	spawn func() *exec.Cmd
 	log   *slog.Logger
