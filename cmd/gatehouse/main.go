@@ -31,7 +31,7 @@ Commands:
                [--dev [-listen ADDR]]  as serve --dev would run it
   hash-password [-c FILE]      read a password on stdin, print an argon2id PHC string
   keygen [-o FILE]             write a new Ed25519 signing key (PEM, mode 0600)
-  user add|list|show|delete|set-phone|set-password|disable|enable   manage accounts (users.backend: redis; add also writes users.file)
+  user add|list|show|delete|set-phone|set-email|set-password|disable|enable   manage accounts (users.backend: redis; add also writes users.file)
   user issue-recovery|reset-2fa|unban|sessions|revoke USERNAME     operator actions (store.driver: redis)
   user bans | user lift-ban HANDLE|IP   list the bans, lift one (store.driver: redis)
   audit tail [-f] [--user U]   print the kept audit trail as JSON lines
