@@ -271,7 +271,7 @@ func (l *Login) startCode(ctx context.Context, c Client, sess *Session, user, ph
 			return l.refused(ctx, sess, err)
 		}
 	}
-	ch, err := l.start(budget)(ctx, user, phone, purpose)
+	ch, err := l.start(budget)(l.reporting(ctx, c), user, phone, purpose)
 	if err != nil {
 		l.auditBudget(ctx, c, user, phone, err)
 		l.obs.Audit(ctx, c, Event{Name: "otp_send_failed", User: user, Phone: phone, Err: err})
@@ -382,22 +382,6 @@ func (l *Login) VerifyCode(ctx context.Context, c Client, sess *Session, code st
 	l.obs.Audit(ctx, c, Event{Name: "login_succeeded", User: ch.User, Phone: ch.Phone, Attrs: []any{"methods", strings.Join(sess.Methods(), ",")}})
 	l.obs.Code("verified")
 	return Step{Session: sess}, nil
-}
-
-// auditStoodIn records the provider's failure that the decoy ch stands
-// in for (OTP.standIn), a send to user's number ("" for a notice): the
-// asker is answered as for a number without an account, and the
-// operator sees the failure here (docs/contract.md, "SMS delivery").
-func (l *Login) auditStoodIn(ctx context.Context, c Client, user string, ch *Challenge) {
-	l.obs.Audit(ctx, c, Event{Name: "otp_send_failed", User: user, Phone: ch.Phone, Err: ch.sendErr, Attrs: []any{"purpose", ch.Purpose, "answered", "as_unknown"}, Attempt: true})
-}
-
-// auditBudget records an sms_budget_exhausted event when err says a cap
-// of otp.budget stopped a send (docs/contract.md, "Send quotas").
-func (l *Login) auditBudget(ctx context.Context, c Client, user, phone string, err error) {
-	if errors.Is(err, ErrBudgetExhausted) {
-		l.obs.Audit(ctx, c, Event{Name: "sms_budget_exhausted", User: user, Phone: phone, Err: err})
-	}
 }
 
 // now is the service's clock.

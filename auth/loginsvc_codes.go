@@ -24,7 +24,7 @@ func (l *Login) Resend(ctx context.Context, c Client, sess *Session, u *User) (S
 		return Step{}, err
 	}
 	if p := sess.Pending; p != nil {
-		ch, err := l.d.OTP.Resend(ctx, p.Challenge)
+		ch, err := l.d.OTP.Resend(l.reporting(ctx, c), p.Challenge)
 		if err == nil {
 			p.Challenge = ch.ID
 			if err := l.d.Sessions.Save(ctx, sess); err != nil {

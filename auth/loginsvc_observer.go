@@ -5,6 +5,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"unicode/utf8"
 )
@@ -95,6 +96,33 @@ func (l *Login) auditChange(ctx context.Context, c Client, e Event, revoked int,
 	e.Attrs = append(e.Attrs, "sessions_revoked", revoked)
 	e.Err = err
 	l.obs.Audit(ctx, c, e)
+}
+
+// auditStoodIn records the provider's failure that the decoy ch stands
+// in for (OTP.standIn, OTP.late), a send to user's number ("" for a notice): the
+// asker is answered as for a number without an account, and the
+// operator sees the failure here (docs/contract.md, "SMS delivery").
+func (l *Login) auditStoodIn(ctx context.Context, c Client, user string, ch *Challenge) {
+	attrs := []any{"purpose", ch.Purpose, "answered", "as_unknown"}
+	if ch.detached {
+		attrs = append(attrs, "after_answer", true)
+	}
+	l.obs.Audit(ctx, c, Event{Name: "otp_send_failed", User: user, Phone: ch.Phone, Err: ch.sendErr, Attrs: attrs, Attempt: true})
+}
+
+// reporting is ctx for a send asked by c: a hidden one that fails after
+// its answer (OTP.late) is audited as one that failed before it is
+// (auditStoodIn), with after_answer (docs/contract.md, "SMS delivery").
+func (l *Login) reporting(ctx context.Context, c Client) context.Context {
+	return withLateReport(ctx, func(ctx context.Context, ch *Challenge) { l.auditStoodIn(ctx, c, ch.User, ch) })
+}
+
+// auditBudget records an sms_budget_exhausted event when err says a cap
+// of otp.budget stopped a send (docs/contract.md, "Send quotas").
+func (l *Login) auditBudget(ctx context.Context, c Client, user, phone string, err error) {
+	if errors.Is(err, ErrBudgetExhausted) {
+		l.obs.Audit(ctx, c, Event{Name: "sms_budget_exhausted", User: user, Phone: phone, Err: err})
+	}
 }
 
 // noObserver records nothing.

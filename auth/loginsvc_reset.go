@@ -50,7 +50,7 @@ func (l *Login) ResetStart(ctx context.Context, c Client, login string) error {
 		// budget (docs/contract.md, "Known devices").
 		budget := l.budgetFrom(c, u)
 		known := budget == knownSend
-		ch, err = l.start(budget)(ctx, u.Username, u.Phone, PurposeReset)
+		ch, err = l.start(budget)(l.reporting(ctx, c), u.Username, u.Phone, PurposeReset)
 		switch {
 		case err == nil && ch.sendErr != nil:
 			// A decoy stood in (OTP.standIn): the owner's pending code,

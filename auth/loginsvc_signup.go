@@ -117,7 +117,7 @@ func (l *Login) signUpTaken(ctx context.Context, c Client, sess *Session, u *Use
 	}
 	// One send, as a fresh sign-up's code is, from the same quotas.
 	// Hidden: a fresh sign-up's failed send is stood in for, so this one's is.
-	ch, err := l.d.OTP.startNotice(ctx, &Challenge{Phone: u.Phone, Purpose: PurposeSignup, Hidden: true}, notice)
+	ch, err := l.d.OTP.startNotice(l.reporting(ctx, c), &Challenge{Phone: u.Phone, Purpose: PurposeSignup, Hidden: true}, notice)
 	if err != nil {
 		l.auditBudget(ctx, c, "", u.Phone, err)
 		return l.refused(ctx, sess, err)

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/hmac"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -45,6 +44,14 @@ type OTPConfig struct {
 	// resends and restarted logins (0 = 100).
 	MaxAccountFailures int
 	Message            *template.Template // otp.message
+	// MaxSendsInFlight bounds the hidden sends (a code or notice whose
+	// asker may not learn that the number has an account) at the
+	// provider at once, answered or not (0 = DefaultMaxSendsInFlight);
+	// past it a hidden send is answered as a decoy, nothing sent.
+	MaxSendsInFlight int
+	// SendTimeout bounds a hidden send that goes on after its answer
+	// (sms.timeout; 0 = DefaultSendTimeout).
+	SendTimeout time.Duration
 }
 
 // OTP issues and checks one-time codes. Codes come from crypto/rand without
@@ -74,6 +81,9 @@ type OTP struct {
 	// provider calls take, so that decoys (which call nothing) take about
 	// as long.
 	sendLatency, checkLatency, cancelLatency latency
+	// inFlight holds a token for each hidden send at the provider
+	// (sendHidden), MaxSendsInFlight at most.
+	inFlight chan struct{}
 }
 
 // NewOTP returns the code service. key keys the code hashes and, through
@@ -87,6 +97,12 @@ func NewOTP(store Store, sender Sender, key []byte, cfg OTPConfig, clock Clock, 
 	if cfg.MaxAccountFailures == 0 {
 		cfg.MaxAccountFailures = 100
 	}
+	if cfg.MaxSendsInFlight <= 0 {
+		cfg.MaxSendsInFlight = DefaultMaxSendsInFlight
+	}
+	if cfg.SendTimeout <= 0 {
+		cfg.SendTimeout = DefaultSendTimeout
+	}
 	if clock == nil {
 		clock = SystemClock{}
 	}
@@ -98,7 +114,8 @@ func NewOTP(store Store, sender Sender, key []byte, cfg OTPConfig, clock Clock, 
 		cfg.AllowedCountries[i] = strings.ToUpper(c)
 	}
 	checker, _ := sender.(CodeChecker)
-	return &OTP{store: store, sender: sender, checker: checker, key: key, names: keyNamer{subKey(key, "otp store key names")}, cfg: cfg, clock: clock, log: log}
+	return &OTP{store: store, sender: sender, checker: checker, key: key, names: keyNamer{subKey(key, "otp store key names")}, cfg: cfg, clock: clock, log: log,
+		inFlight: make(chan struct{}, cfg.MaxSendsInFlight)}
 }
 
 // Config returns the settings the service runs with.
@@ -161,7 +178,7 @@ func (o *OTP) StartDecoy(ctx context.Context, phone, purpose string) (*Challenge
 func (o *OTP) start(ctx context.Context, ch *Challenge) (out *Challenge, err error) {
 	// A notice is a message sent, counted (and priced) as one; a
 	// stand-in's send failed.
-	defer func() { o.tally(ctx, ch.Phone, ch.User == "" && ch.notice == "", sendFailure(out, err)) }()
+	defer func() { o.tallySend(ctx, ch.Phone, ch.User == "" && ch.notice == "", out, err) }()
 	if ch.toNumber() {
 		if err := o.countryAllowed(ch.Phone); err != nil {
 			return nil, err
@@ -174,11 +191,10 @@ func (o *OTP) start(ctx context.Context, ch *Challenge) (out *Challenge, err err
 	if err != nil {
 		return nil, err
 	}
-	began := time.Now()
 	if out, err = o.issue(ctx, ch); err != nil {
 		o.backOffIfAsked(ctx, err)
 		if standsIn(ch, err) {
-			return o.standIn(ctx, ch, began, err)
+			return o.standIn(ctx, ch, err)
 		}
 		o.refundIfUnsent(ctx, err, refund)
 		return nil, err
@@ -196,7 +212,7 @@ func (o *OTP) Resend(ctx context.Context, id string) (ch *Challenge, err error) 
 	if err != nil {
 		return nil, err
 	}
-	defer func() { o.tally(ctx, old.Phone, old.User == "", sendFailure(ch, err)) }()
+	defer func() { o.tallySend(ctx, old.Phone, old.User == "", ch, err) }()
 	now := o.clock.Now()
 	if wait := time.Unix(0, old.SentAt).Add(o.cfg.ResendCooldown).Sub(now); wait > 0 {
 		return nil, &RateLimitError{RetryAfter: wait, Reason: "resend_cooldown"}
@@ -212,14 +228,13 @@ func (o *OTP) Resend(ctx context.Context, id string) (ch *Challenge, err error) 
 		return nil, err
 	}
 	next := &Challenge{User: old.User, Phone: old.Phone, Purpose: old.Purpose, Proved: old.Proved, Known: old.Known, Hidden: old.Hidden}
-	began := time.Now()
 	if ch, err = o.issue(ctx, next); err != nil {
 		o.backOffIfAsked(ctx, err)
 		if !standsIn(next, err) {
 			o.refundIfUnsent(ctx, err, refund)
 			return nil, err
 		}
-		if ch, err = o.standIn(ctx, next, began, err); err != nil {
+		if ch, err = o.standIn(ctx, next, err); err != nil {
 			return nil, err
 		}
 	}
@@ -313,84 +328,4 @@ func (o *OTP) VerifyThen(ctx context.Context, id, code string, accept func(*Chal
 	}
 	ch.ID = id
 	return ch, nil
-}
-
-// check compares code with the challenge's: locally, or by asking the
-// provider that made it. Decoys take about as long as a provider check.
-// Where the provider makes the codes, a code it cannot have made is
-// wrong at once, for a real challenge and a decoy alike: a decoy that
-// waited for it while a real challenge did not would tell them apart
-// (docs/contract.md, "SMS delivery").
-func (o *OTP) check(ctx context.Context, ch *Challenge, code string) (bool, error) {
-	if o.checker != nil && !plausibleCode(code) {
-		return false, nil // not worth a provider call
-	}
-	if ch.Ref == "" || o.checker == nil {
-		if o.checker != nil {
-			o.checkLatency.wait(ctx)
-		}
-		return hmac.Equal(o.hash(ch.ID, code), ch.CodeHash), nil
-	}
-	start := time.Now()
-	right, err := o.checker.CheckCode(ctx, ch.Ref, ch.Phone, code)
-	if errors.Is(err, ErrSMSFailed) {
-		// The provider could not answer: nothing was sent, so not "the
-		// code could not be sent".
-		return false, fmt.Errorf("otp: check code: %w: %w", ErrCheckFailed, err)
-	}
-	if err != nil {
-		return false, fmt.Errorf("otp: check code: %w", err)
-	}
-	o.checkLatency.observe(time.Since(start))
-	return right, nil
-}
-
-// plausibleCode reports whether code could be a provider's code: 4 to 10
-// digits (providers choose their own length).
-func plausibleCode(code string) bool {
-	if len(code) < 4 || len(code) > 10 {
-		return false
-	}
-	for i := 0; i < len(code); i++ {
-		if code[i] < '0' || code[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// Cancel deletes a challenge (logout, abandoned login).
-func (o *OTP) Cancel(ctx context.Context, id string) {
-	o.kill(ctx, id)
-}
-
-func (o *OTP) kill(ctx context.Context, id string) {
-	if _, err := o.store.Delete(ctx, challengeKey(id)); err != nil {
-		o.log.WarnContext(ctx, "otp: could not delete challenge", "error", err)
-	}
-}
-
-// killAndCancel deletes a challenge that can no longer succeed and, for a
-// provider-made code, cancels the provider's verification so that the
-// next code is a fresh one rather than refused for spent attempts.
-//
-// A decoy (no verification at the provider) takes about as long as a
-// cancel, so that its last wrong code is answered in a real challenge's
-// time (docs/contract.md, "SMS delivery").
-func (o *OTP) killAndCancel(ctx context.Context, ch *Challenge) {
-	o.kill(ctx, ch.ID)
-	c, ok := o.checker.(VerificationCanceler)
-	switch {
-	case !ok:
-		return
-	case ch.Ref == "":
-		o.cancelLatency.wait(ctx)
-		return
-	}
-	start := time.Now()
-	if err := c.CancelVerification(ctx, ch.Ref); err != nil {
-		o.log.WarnContext(ctx, "otp: could not cancel the provider's verification", "error", err)
-		return
-	}
-	o.cancelLatency.observe(time.Since(start))
 }

@@ -49,9 +49,14 @@ type Challenge struct {
 	// sendErr is the provider's failure a decoy stands in for
 	// (OTP.standIn), for the caller to put on the trail; never stored.
 	sendErr error
-	// began is when the send a stand-in replaces began, so that the
-	// stand-in answers in a decoy's time from then; never stored.
-	began time.Time
+	// due is when a decoy, or a hidden send (OTP.sendHidden), is
+	// answered: a decoy's time (latency.draw) from the send's start, the
+	// same for a stand-in as for the send it replaces; never stored.
+	due time.Time
+	// detached says the answer came before the provider's (a hidden
+	// send, OTP.sendHidden): the send goes on, and is counted and its
+	// failure reported when it ends; never stored.
+	detached bool
 	// notice is sent, in place of a code, by the first send of a decoy
 	// for a number that has an account (OTP.StartNotice); never stored.
 	notice string
@@ -70,11 +75,16 @@ func (c *Challenge) ExpiresAt() time.Time { return time.Unix(0, c.Expires) }
 
 // issue makes the challenge, stores it and sends its code: a local code
 // through Send, or a provider's through StartVerification. A challenge is
-// stored only once its code is on the way (a local one just before, and
-// deleted again when the send fails), so a failure leaves nothing behind.
-// Decoys send nothing but take about as long as a send, or send a
-// notice (StartNotice), which is a send.
+// stored just before its code is sent (a provider's without its
+// reference, which is added once the provider gives it), and deleted
+// again when the send fails, so a failure leaves nothing behind. Decoys
+// send nothing but take about as long as a send (until ch.due), or send
+// a notice (StartNotice), which is a send. A hidden send is answered at
+// ch.due, as a decoy is, whatever the provider's time (sendHidden).
 func (o *OTP) issue(ctx context.Context, ch *Challenge) (*Challenge, error) {
+	if ch.due.IsZero() {
+		ch.due = time.Now().Add(max(o.sendLatency.draw(), minSendWait))
+	}
 	id, err := RandomToken(16)
 	if err != nil {
 		return nil, &unsentError{err}
@@ -84,48 +94,60 @@ func (o *OTP) issue(ctx context.Context, ch *Challenge) (*Challenge, error) {
 	ch.SentAt = now.UnixNano()
 	ch.Expires = now.Add(o.cfg.TTL).UnixNano()
 	msg := Message{To: ch.Phone, ExpiresAt: ch.ExpiresAt()}
-
-	if ch.User != "" && o.checker != nil {
-		start := time.Now()
-		ref, err := o.checker.StartVerification(ctx, msg)
+	if ch.User == "" || o.checker == nil { // a code of ours
+		code, err := GenerateCode(o.cfg.Length)
 		if err != nil {
-			return nil, &providerError{fmt.Errorf("otp: send: %w", err)}
+			return nil, &unsentError{err}
 		}
-		o.sendLatency.observe(time.Since(start))
-		ch.Ref = ref
-		if err := o.save(ctx, ch); err != nil {
-			return nil, err
+		ch.CodeHash = o.hash(id, code)
+		body, err := o.render(ctx, code)
+		if err != nil {
+			return nil, &unsentError{err}
 		}
-		return ch, nil
-	}
-
-	code, err := GenerateCode(o.cfg.Length)
-	if err != nil {
-		return nil, &unsentError{err}
-	}
-	ch.CodeHash = o.hash(id, code)
-	body, err := o.render(ctx, code)
-	if err != nil {
-		return nil, &unsentError{err}
+		msg.Code, msg.Body = code, body
+		if ch.User == "" {
+			msg.Code, msg.Body = "", ch.notice // a decoy whose number is told instead
+		}
 	}
 	if err := o.save(ctx, ch); err != nil {
 		return nil, &unsentError{err}
 	}
-	if ch.User == "" && ch.notice == "" {
-		o.sendLatency.waitFrom(ctx, ch.began)
+	switch {
+	case ch.User == "" && ch.notice == "":
+		waitUntil(ctx, ch.due)
 		return ch, nil // decoy: nothing to send
+	case ch.Hidden:
+		return o.sendHidden(ctx, ch, msg)
 	}
-	if ch.User == "" {
-		code, body = "", ch.notice // a decoy whose number is told instead
-	}
-	msg.Code, msg.Body = code, body
-	start := time.Now()
-	if err := o.sender.Send(ctx, msg); err != nil {
+	if err := o.deliver(ctx, ch, msg); err != nil {
 		o.kill(ctx, id)
-		return nil, &providerError{fmt.Errorf("otp: send: %w", err)}
+		return nil, err
+	}
+	return ch, nil
+}
+
+// deliver hands the stored challenge ch's code (msg) to the provider,
+// and stores the provider's reference when it makes the code. A
+// provider's failure is a providerError; the store's is returned as is.
+func (o *OTP) deliver(ctx context.Context, ch *Challenge, msg Message) error {
+	start := time.Now()
+	if ch.User != "" && o.checker != nil {
+		ref, err := o.checker.StartVerification(ctx, msg)
+		if err != nil {
+			return &providerError{fmt.Errorf("otp: send: %w", err)}
+		}
+		o.sendLatency.observe(time.Since(start))
+		ch.Ref = ref
+		if _, err := o.replace(ctx, ch); err != nil {
+			return err
+		}
+		return nil
+	}
+	if err := o.sender.Send(ctx, msg); err != nil {
+		return &providerError{fmt.Errorf("otp: send: %w", err)}
 	}
 	o.sendLatency.observe(time.Since(start))
-	return ch, nil
+	return nil
 }
 
 func (o *OTP) save(ctx context.Context, ch *Challenge) error {
@@ -137,6 +159,25 @@ func (o *OTP) save(ctx context.Context, ch *Challenge) error {
 		return fmt.Errorf("otp: save challenge: %w", err)
 	}
 	return nil
+}
+
+// replace stores ch over the stored challenge of its id, and reports
+// whether there was one: a challenge ended meanwhile (used up, cancelled,
+// replaced by a resend) stays ended.
+func (o *OTP) replace(ctx context.Context, ch *Challenge) (bool, error) {
+	ttl := ch.ExpiresAt().Sub(o.clock.Now())
+	if ttl <= 0 {
+		return false, nil
+	}
+	data, err := json.Marshal(ch)
+	if err != nil {
+		return false, err
+	}
+	ok, err := o.store.SetIfExists(ctx, challengeKey(ch.ID), data, ttl)
+	if err != nil {
+		return false, fmt.Errorf("otp: save challenge: %w", err)
+	}
+	return ok, nil
 }
 
 // render fills in otp.message and, when WebOTP is on, appends the

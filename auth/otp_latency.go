@@ -13,6 +13,12 @@ type latency struct{ avg atomic.Int64 } // nanoseconds
 // maxDecoyWait bounds how long a decoy imitates a provider call.
 const maxDecoyWait = 3 * time.Second
 
+// minSendWait is the least time a decoy's send, and a hidden one
+// (OTP.sendHidden), takes to answer: less than any provider over a
+// network takes, and time enough for one that answers at once (a local
+// service, the console) to have answered when the answer is given.
+const minSendWait = 50 * time.Millisecond
+
 func (l *latency) observe(d time.Duration) {
 	old := l.avg.Load()
 	if old == 0 {
@@ -22,20 +28,24 @@ func (l *latency) observe(d time.Duration) {
 	l.avg.Store((7*old + int64(d)) / 8)
 }
 
-// wait sleeps about as long as the average call (±25%), or until ctx ends.
-func (l *latency) wait(ctx context.Context) { l.waitFrom(ctx, time.Time{}) }
-
-// waitFrom is wait for a call that began at began (zero: now), less the
-// time already gone since.
-func (l *latency) waitFrom(ctx context.Context, began time.Time) {
+// draw is how long one imitation of a call takes: about as long as the
+// average call (±25%), at most maxDecoyWait; 0 before any call was
+// timed.
+func (l *latency) draw() time.Duration {
 	avg := time.Duration(l.avg.Load())
 	if avg <= 0 {
-		return
+		return 0
 	}
-	d := min(avg*3/4+time.Duration(mrand.Int64N(int64(avg)/2+1)), maxDecoyWait) //nolint:gosec // jitter around a public average, not a secret
-	if !began.IsZero() {
-		d -= time.Since(began)
-	}
+	return min(avg*3/4+time.Duration(mrand.Int64N(int64(avg)/2+1)), maxDecoyWait) //nolint:gosec // jitter around a public average, not a secret
+}
+
+// wait sleeps about as long as the average call (draw), or until ctx
+// ends.
+func (l *latency) wait(ctx context.Context) { waitUntil(ctx, time.Now().Add(l.draw())) }
+
+// waitUntil sleeps until due, or until ctx ends.
+func waitUntil(ctx context.Context, due time.Time) {
+	d := time.Until(due)
 	if d <= 0 {
 		return
 	}

@@ -8,7 +8,6 @@ package auth
 import (
 	"context"
 	"errors"
-	"time"
 )
 
 // startHidden is Start for a code whose asker may not learn that the
@@ -51,16 +50,16 @@ func standsIn(ch *Challenge, err error) bool {
 	return ch.Hidden && errors.As(err, &pe)
 }
 
-// standIn answers ch, whose send began at began and failed at the
-// provider with err (standsIn), as the decoy of a number without an
-// account would be answered: a decoy for ch's number, which sends
-// nothing and is never right, is stored in its place, ready once a
-// decoy's wait from began is over; the send quotas ch took stay spent,
+// standIn answers ch, whose send failed at the provider with err
+// (standsIn), as the decoy of a number without an account would be
+// answered: a decoy for ch's number, which sends nothing and is never
+// right, is stored in its place, answered when ch would have been
+// (ch.due); the send quotas ch took stay spent,
 // as a decoy's do; and err rides on it (sendErr) for the caller to put
 // on the trail. Before, the provider's answer (400 opted_out, 502
 // sms_failed) told which numbers and names have accounts.
-func (o *OTP) standIn(ctx context.Context, ch *Challenge, began time.Time, err error) (*Challenge, error) {
-	d, derr := o.issue(ctx, &Challenge{Phone: ch.Phone, Purpose: ch.Purpose, Hidden: true, began: began})
+func (o *OTP) standIn(ctx context.Context, ch *Challenge, err error) (*Challenge, error) {
+	d, derr := o.issue(ctx, &Challenge{Phone: ch.Phone, Purpose: ch.Purpose, Hidden: true, due: ch.due})
 	if derr != nil {
 		return nil, derr // the store's failure, as a decoy's would be
 	}
@@ -68,11 +67,17 @@ func (o *OTP) standIn(ctx context.Context, ch *Challenge, began time.Time, err e
 	return d, nil
 }
 
-// sendFailure is the failure a send that ended with ch and err met: err,
-// or the provider's that ch stands in for (nil for a send that went out).
-func sendFailure(ch *Challenge, err error) error {
-	if err == nil && ch != nil {
-		return ch.sendErr
+// tallySend counts (tally) a send to phone that ended with ch and err:
+// err, or the provider's failure ch stands in for. A send that goes on
+// after its answer (Challenge.detached) is counted when it ends
+// (OTP.late).
+func (o *OTP) tallySend(ctx context.Context, phone string, decoy bool, ch *Challenge, err error) {
+	switch {
+	case err != nil:
+	case ch.detached:
+		return
+	default:
+		err = ch.sendErr
 	}
-	return err
+	o.tally(ctx, phone, decoy, err)
 }

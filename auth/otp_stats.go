@@ -27,7 +27,8 @@ type SendStat struct {
 	Country string `json:"country"` // ISO 3166 alpha-2; "ZZ" for a number of no known country
 	Sent    int64  `json:"sent"`    // texts handed to the provider
 	// Refused counts the sends the gateway refused: quotas, the budget,
-	// a country or kind of number not allowed, a provider's back-off.
+	// a country or kind of number not allowed, a provider's back-off,
+	// the cap of sends in flight (OTPConfig.MaxSendsInFlight).
 	Refused int64 `json:"refused"`
 }
 
@@ -44,7 +45,7 @@ func statCountry(phone string) string {
 // refusal reports whether err is the gateway declining a send (not the
 // provider failing one).
 func refusal(err error) bool {
-	return errors.Is(err, ErrRateLimited) || errors.Is(err, ErrBudgetExhausted) || errors.Is(err, ErrInvalidPhone)
+	return errors.Is(err, ErrRateLimited) || errors.Is(err, ErrBudgetExhausted) || errors.Is(err, ErrInvalidPhone) || errors.Is(err, ErrSendsInFlight)
 }
 
 // tally counts a send to phone that ended with err: a real send, or a

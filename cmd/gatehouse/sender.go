@@ -73,6 +73,7 @@ func otpConfig(cfg *config.Config) auth.OTPConfig {
 		BudgetPerCountryPerHour: o.Budget.PerCountryPerHour,
 		BudgetPerPrefixPerHour:  o.Budget.PerPrefixPerHour,
 		WebOTPDomain:            webOTPDomain(cfg),
+		SendTimeout:             cfg.SMS.Timeout,
 	}
 }
 

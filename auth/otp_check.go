@@ -1,0 +1,91 @@
+package auth
+
+// Checking a code, and ending a challenge.
+
+import (
+	"context"
+	"crypto/hmac"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// check compares code with the challenge's: locally, or by asking the
+// provider that made it. Decoys take about as long as a provider check.
+// Where the provider makes the codes, a code it cannot have made is
+// wrong at once, for a real challenge and a decoy alike: a decoy that
+// waited for it while a real challenge did not would tell them apart
+// (docs/contract.md, "SMS delivery").
+func (o *OTP) check(ctx context.Context, ch *Challenge, code string) (bool, error) {
+	if o.checker != nil && !plausibleCode(code) {
+		return false, nil // not worth a provider call
+	}
+	if ch.Ref == "" || o.checker == nil {
+		if o.checker != nil {
+			o.checkLatency.wait(ctx)
+		}
+		return hmac.Equal(o.hash(ch.ID, code), ch.CodeHash), nil
+	}
+	start := time.Now()
+	right, err := o.checker.CheckCode(ctx, ch.Ref, ch.Phone, code)
+	if errors.Is(err, ErrSMSFailed) {
+		// The provider could not answer: nothing was sent, so not "the
+		// code could not be sent".
+		return false, fmt.Errorf("otp: check code: %w: %w", ErrCheckFailed, err)
+	}
+	if err != nil {
+		return false, fmt.Errorf("otp: check code: %w", err)
+	}
+	o.checkLatency.observe(time.Since(start))
+	return right, nil
+}
+
+// plausibleCode reports whether code could be a provider's code: 4 to 10
+// digits (providers choose their own length).
+func plausibleCode(code string) bool {
+	if len(code) < 4 || len(code) > 10 {
+		return false
+	}
+	for i := 0; i < len(code); i++ {
+		if code[i] < '0' || code[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Cancel deletes a challenge (logout, abandoned login).
+func (o *OTP) Cancel(ctx context.Context, id string) {
+	o.kill(ctx, id)
+}
+
+func (o *OTP) kill(ctx context.Context, id string) {
+	if _, err := o.store.Delete(ctx, challengeKey(id)); err != nil {
+		o.log.WarnContext(ctx, "otp: could not delete challenge", "error", err)
+	}
+}
+
+// killAndCancel deletes a challenge that can no longer succeed and, for a
+// provider-made code, cancels the provider's verification so that the
+// next code is a fresh one rather than refused for spent attempts.
+//
+// A decoy (no verification at the provider) takes about as long as a
+// cancel, so that its last wrong code is answered in a real challenge's
+// time (docs/contract.md, "SMS delivery").
+func (o *OTP) killAndCancel(ctx context.Context, ch *Challenge) {
+	o.kill(ctx, ch.ID)
+	c, ok := o.checker.(VerificationCanceler)
+	switch {
+	case !ok:
+		return
+	case ch.Ref == "":
+		o.cancelLatency.wait(ctx)
+		return
+	}
+	start := time.Now()
+	if err := c.CancelVerification(ctx, ch.Ref); err != nil {
+		o.log.WarnContext(ctx, "otp: could not cancel the provider's verification", "error", err)
+		return
+	}
+	o.cancelLatency.observe(time.Since(start))
+}
