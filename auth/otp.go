@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 )
@@ -84,6 +85,7 @@ type OTP struct {
 	// inFlight holds a token for each hidden send at the provider
 	// (sendHidden), MaxSendsInFlight at most.
 	inFlight chan struct{}
+	flights  sync.WaitGroup // the hidden sends at the provider (Wait)
 }
 
 // NewOTP returns the code service. key keys the code hashes and, through

@@ -54,6 +54,7 @@ func (o *OTP) sendHidden(ctx context.Context, ch *Challenge, msg Message) (*Chal
 	}
 	sent := *ch // the send's own: the answer's is read meanwhile
 	f := &flight{done: make(chan error, 1)}
+	o.flights.Add(1)
 	go o.fly(context.WithoutCancel(ctx), &sent, msg, f)
 	t := time.NewTimer(time.Until(ch.due))
 	defer t.Stop()
@@ -86,6 +87,7 @@ func (o *OTP) landed(ctx context.Context, ch *Challenge, err error) (*Challenge,
 // or, once the answer was given, ends it itself (late). ctx has the
 // request's values, not its cancellation.
 func (o *OTP) fly(ctx context.Context, ch *Challenge, msg Message, f *flight) {
+	defer o.flights.Done()
 	defer func() { <-o.inFlight }()
 	sctx, cancel := context.WithTimeout(ctx, o.cfg.SendTimeout)
 	err := o.deliver(sctx, ch, msg)
@@ -118,6 +120,24 @@ func (o *OTP) late(ctx context.Context, ch *Challenge, err error) {
 		return
 	}
 	o.log.WarnContext(ctx, "otp: a send failed after its answer", "error", err)
+}
+
+// Wait returns once every hidden send at the provider has ended (each
+// within OTPConfig.SendTimeout), its failure met, or when ctx ends, with
+// its error: a shutdown waits for the sends answered before it
+// (docs/contract.md, "SMS delivery").
+func (o *OTP) Wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		o.flights.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 type lateReportKey struct{}

@@ -147,7 +147,8 @@ func (a *app) serve(ctx context.Context, ln, adminLn net.Listener) error {
 // shutdown drains the main server within server.timeouts.shutdown (of the
 // current configuration): its listener ln closes, every request already
 // sent is answered, with Connection: close, and idle connections close
-// (see drainer). What is still open after that is closed. Then it stops
+// (see drainer). What is still open after that is closed. Then it waits,
+// within the same grace, for the texts still at the provider, and stops
 // the admin server.
 func (a *app) shutdown(main *http.Server, ln net.Listener, drain *drainer, admin *http.Server) {
 	a.admin.SetDraining()
@@ -162,6 +163,13 @@ func (a *app) shutdown(main *http.Server, ln net.Listener, drain *drainer, admin
 		_ = main.Close()
 	} else {
 		a.log.Info("requests in flight finished", "took", time.Since(begin).Round(time.Millisecond).String())
+	}
+	// Texts answered before the shutdown and still at the provider are
+	// waited for, within the same grace (docs/contract.md, "SMS delivery").
+	if g := a.current.Load(); g.otp != nil {
+		if err := g.otp.Wait(ctx); err != nil {
+			a.log.Warn("shutdown grace expired with texts still at the provider", "grace", grace.String())
+		}
 	}
 	if admin != nil {
 		actx, acancel := context.WithTimeout(context.Background(), adminShutdown)

@@ -76,6 +76,7 @@ type generation struct {
 	fileUsers *fileusers.Backend  // nil with the redis backend
 	accounts  *storeusers.Backend // nil with the file backend
 	gateway   *gateway.Server
+	otp       *auth.OTP        // its code service: a shutdown waits for its sends (OTP.Wait)
 	cert      *tls.Certificate // server.tls, nil without TLS
 	stop      func()           // ends what start runs, once the gateway's Run returned
 }
@@ -299,6 +300,7 @@ func (a *app) newGeneration(ctx context.Context, cfg *config.Config) (*generatio
 	ocfg := otpConfig(cfg)
 	ocfg.Message = msg
 	otp := auth.NewOTP(a.store, sender, signer.DeriveKey("otp"), ocfg, clock, log)
+	g.otp = otp
 	sessions := auth.NewSessions(a.store, auth.SessionConfig{
 		IdleTimeout:     cfg.Session.IdleTimeout,
 		AbsoluteTimeout: cfg.Session.AbsoluteTimeout,

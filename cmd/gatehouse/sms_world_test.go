@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,6 +34,7 @@ const (
 type smsWorld struct {
 	base, admin string
 	stderr      *syncBuffer
+	stop        func() // shuts the gateway down, and returns once serve did
 }
 
 // startSMSGateway writes a configuration with the sms section smsYAML (and
@@ -95,7 +97,7 @@ routes:
 	w := &smsWorld{base: "http://" + listen, admin: "http://" + admin, stderr: &syncBuffer{}}
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, []string{"serve", "-c", path}, strings.NewReader(""), io.Discard, w.stderr) }()
-	t.Cleanup(func() {
+	w.stop = sync.OnceFunc(func() {
 		cancel()
 		select {
 		case <-done:
@@ -103,6 +105,7 @@ routes:
 			t.Error("gatehouse serve did not stop")
 		}
 	})
+	t.Cleanup(w.stop)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		resp, err := http.Get(w.admin + "/readyz")
