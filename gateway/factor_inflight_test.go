@@ -47,6 +47,14 @@ func (s *heldStore) hold(op, key string) {
 	}
 }
 
+// newHeldHarness is a harness over a heldStore of its own, with opts.
+func newHeldHarness(t *testing.T, opts ...setup) (*heldStore, *harness) {
+	t.Helper()
+	st := &heldStore{Store: memstore.New(auth.SystemClock{})}
+	opts = append(opts, setup{store: func(*testing.T) auth.Store { return st }})
+	return st, newHarness(t, opts...)
+}
+
 func (s *heldStore) Set(ctx context.Context, key string, v []byte, ttl time.Duration) error {
 	s.hold("set", key)
 	return s.Store.Set(ctx, key, v, ttl)
@@ -139,8 +147,7 @@ func TestDeletedAccountsFactorInFlightOpensNoNewAccount(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			st := &heldStore{Store: memstore.New(auth.SystemClock{})}
-			h := newHarness(t, withAccounts, withPasskeys, withTOTP, tc.extra, setup{store: func(*testing.T) auth.Store { return st }})
+			st, h := newHeldHarness(t, withAccounts, withPasskeys, withTOTP, tc.extra)
 			admin := h.newClient(t)
 			admin.signIn(crmHost, alice)
 			old := h.newClient(t)

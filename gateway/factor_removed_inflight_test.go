@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
-	"github.com/gatehouse-auth/gatehouse/auth/memstore"
 )
 
 // TestFactorRemovedInFlightSignsNoOneIn: a thief signs in with a stolen
@@ -63,8 +62,7 @@ func TestFactorRemovedInFlightSignsNoOneIn(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			st := &heldStore{Store: memstore.New(auth.SystemClock{})}
-			h := newHarness(t, tc.extra, setup{store: func(*testing.T) auth.Store { return st }})
+			st, h := newHeldHarness(t, tc.extra)
 			owner, thief := h.newClient(t), h.newClient(t)
 			owner.signIn(crmHost, bob)
 			send, remove := tc.start(t, h, owner, thief)

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-auth/gatehouse/auth"
-	"github.com/gatehouse-auth/gatehouse/auth/memstore"
 	"github.com/gatehouse-auth/gatehouse/auth/storeusers"
 )
 
@@ -34,8 +32,7 @@ func TestLastAdminHoldsAgainstTwoAdministratorsAtOnce(t *testing.T) {
 	} {
 		t.Run(tc.action, func(t *testing.T) {
 			t.Parallel()
-			st := &heldStore{Store: memstore.New(auth.SystemClock{})}
-			h := newHarness(t, withAccounts, setup{store: func(*testing.T) auth.Store { return st }})
+			st, h := newHeldHarness(t, withAccounts)
 			if err := h.users.SetGroups(context.Background(), "bob", []string{"staff", "admins"}); err != nil {
 				t.Fatal(err)
 			}

@@ -7,9 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/gatehouse-auth/gatehouse/auth"
-	"github.com/gatehouse-auth/gatehouse/auth/memstore"
 )
 
 // TestPhoneChangeInFlightUndoesNoRecovery: a thief who holds a fresh
@@ -69,8 +66,7 @@ func TestPhoneChangeInFlightUndoesNoRecovery(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			st := &heldStore{Store: memstore.New(auth.SystemClock{})}
-			h := newHarness(t, withAccounts, setup{store: func(*testing.T) auth.Store { return st }})
+			st, h := newHeldHarness(t, withAccounts)
 			thief := h.newClient(t)
 			thief.signIn(crmHost, bob)
 			thief.form(authHost, "/account/phone", url.Values{"phone": {thiefNumber}}).wantStatus(t, http.StatusSeeOther)

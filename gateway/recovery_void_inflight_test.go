@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
-	"github.com/gatehouse-auth/gatehouse/auth/memstore"
 )
 
 // TestRecoveryCodeVoidedInFlightSignsNoOneIn: the finder of bob's lost
@@ -47,8 +46,7 @@ func TestRecoveryCodeVoidedInFlightSignsNoOneIn(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			st := &heldStore{Store: memstore.New(auth.SystemClock{})}
-			h := newHarness(t, withAccounts, setup{store: func(*testing.T) auth.Store { return st }})
+			st, h := newHeldHarness(t, withAccounts)
 			owner, admin, finder := h.newClient(t), h.newClient(t), h.newClient(t)
 			owner.signIn(crmHost, bob)
 			admin.signIn(crmHost, alice)
@@ -136,8 +134,7 @@ func TestRecoveryVoidLeavesNoSetMadeMeanwhile(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			st := &heldStore{Store: memstore.New(auth.SystemClock{})}
-			h := newHarness(t, withAccounts, setup{store: func(*testing.T) auth.Store { return st }})
+			st, h := newHeldHarness(t, withAccounts)
 			owner, admin, finder := h.newClient(t), h.newClient(t), h.newClient(t)
 			owner.signIn(crmHost, bob)
 			admin.signIn(crmHost, alice)
