@@ -97,6 +97,9 @@ func render(ctx context.Context, o options, r *series, mem *memReport, took time
 		{what: "proxy mode (memory store) p99 ÷ bare p99", want: "≤ 1.5", values: r.ratios("proxy-memory", "bare-proxy", p99), ok: atMost(1.5)},
 		{what: "forward-auth during one-account flood ÷ without", want: "≥ 0.80", values: r.ratios("flood-one", "fa-redis", rps), ok: atLeast(0.80)},
 		{what: "forward-auth during spraying flood ÷ without", want: "≥ 0.80", values: r.ratios("flood-spray", "fa-redis", rps), ok: atLeast(0.80)},
+		{what: "forward-auth (Redis) ÷ plain Go given the same request", want: "(information)", values: r.ratios("fa-redis", "plain-fa", rps)},
+		{what: "forward-auth (memory) ÷ plain Go given the same request", want: "(information)", values: r.ratios("fa-memory", "plain-fa", rps)},
+		{what: "plain Go given forward-auth's request ÷ plain Go", want: "(information)", values: r.ratios("plain-fa", "plain", rps)},
 		{what: "one-GET floor ÷ plain Go", want: "(≈ 0.54)", values: r.ratios("floor", "plain", rps)},
 		{what: "bare ReverseProxy ÷ upstream direct", want: "(≈ 0.15)", values: r.ratios("bare-proxy", "direct", rps)},
 	}

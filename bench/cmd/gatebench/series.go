@@ -25,7 +25,10 @@ type scenario struct {
 
 // scenarios is the series, in the order each round runs it.
 func scenarios(e *env, o options) []scenario {
-	fa := func(p *proc) load {
+	// faAs is forward-auth's request (what nginx, Traefik or Caddy send:
+	// five X-Forwarded-* headers and the session cookie) sent to p,
+	// carrying the cookie of gatehouse g.
+	faAs := func(p, g *proc) load {
 		return load{
 			url: "http://" + p.addr + "/_gatehouse/authz/forward-auth",
 			headers: []string{
@@ -34,17 +37,22 @@ func scenarios(e *env, o options) []scenario {
 				"X-Forwarded-Uri: /dashboard?tab=1",
 				"X-Forwarded-Method: GET",
 				"X-Forwarded-For: 203.0.113.7",
-				"Cookie: " + cookieName + "=" + e.cookie[p],
+				"Cookie: " + cookieName + "=" + e.cookie[g],
 			},
 			script: e.scripts["report"],
 			conns:  o.conns,
 		}
 	}
+	fa := func(p *proc) load { return faAs(p, p) }
 	get := func(p *proc, headers ...string) load {
 		return load{url: "http://" + p.addr + "/", headers: headers, script: e.scripts["report"], conns: o.conns}
 	}
 	all := []scenario{
 		{key: "plain", label: "plain Go net/http handler", target: e.plain, load: get(e.plain)},
+		// The plain handler given forward-auth's request: what net/http
+		// alone costs for those request bytes, so the gateway's own share
+		// can be told from the request's (docs/performance.md).
+		{key: "plain-fa", label: "plain Go net/http handler, given forward-auth's request", target: e.plain, load: faAs(e.plain, e.ghRedis)},
 		{key: "floor", label: "one go-redis GET per request (floor)", target: e.floor, load: get(e.floor)},
 		{key: "fa-redis", label: "forward-auth, 2FA session in Redis", target: e.ghRedis, load: fa(e.ghRedis)},
 		{key: "fa-memory", label: "forward-auth, 2FA session in memory", target: e.ghMem, load: fa(e.ghMem)},
