@@ -23,9 +23,16 @@ them, name the old key's file as identity.derivation_key_file instead.
 
 // keyRefused explains err when it is auth.ErrDerivationKeyChanged: what
 // happened and the two ways on (docs/contract.md, "Identity headers").
-func keyRefused(err error) error {
+// driver is store.driver: the memory store keeps the key of the running
+// process's first configuration, and only a reload can meet another.
+func keyRefused(driver string, err error) error {
 	if !errors.Is(err, auth.ErrDerivationKeyChanged) {
 		return err
+	}
+	if driver != "redis" {
+		return fmt.Errorf("%w (the memory store keeps its records under the key this process started with). Nothing was changed: under this key, the gateway would find none of the accounts' authenticator apps, passkeys, recovery codes, bans or known devices. "+
+			"If the signing key was replaced, set identity.derivation_key_file to the file of the key the gateway started with (the old signing key); "+
+			"to start over under this key instead, restart the gateway: the memory store starts empty", err)
 	}
 	return fmt.Errorf("%w (the store keeps the fingerprint of another key). Nothing was changed: started with this key, the gateway would find none of the accounts' authenticator apps, passkeys, recovery codes, bans or known devices. "+
 		"If the signing key was replaced, set identity.derivation_key_file to the file of the key they were written under (the old signing key; restore it from your backup); "+

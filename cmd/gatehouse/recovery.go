@@ -149,7 +149,7 @@ func openStoreSigner(ctx context.Context, cfg *config.Config) (*redisstore.Store
 	}
 	if err := auth.CheckDerivationKey(ctx, st, auth.KeyFingerprint(signer.DeriveKey)); err != nil {
 		closeStore()
-		return nil, nil, nil, keyRefused(err)
+		return nil, nil, nil, keyRefused(cfg.Store.Driver, err)
 	}
 	return st, signer, closeStore, nil
 }

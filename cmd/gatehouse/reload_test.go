@@ -22,6 +22,8 @@ import (
 // reloadWorld is a configuration file for serve, with its users and key.
 type reloadWorld struct {
 	dir, path, users, key, upstream string
+	// derive is identity.derivation_key_file ("": none).
+	derive string
 }
 
 func newReloadWorld(t *testing.T) *reloadWorld {
@@ -55,6 +57,10 @@ func newReloadWorldTo(t *testing.T, app http.Handler) *reloadWorld {
 // prefix, with extra appended.
 func (w *reloadWorld) write(t *testing.T, prefix, extra string) {
 	t.Helper()
+	deriveLine := ""
+	if w.derive != "" {
+		deriveLine = fmt.Sprintf("  derivation_key_file: %q\n", w.derive)
+	}
 	text := fmt.Sprintf(`server:
   listen: "127.0.0.1:0"
   admin_listen: ""
@@ -65,13 +71,13 @@ users:
   file: %q
 identity:
   signing_key_file: %q
-routes:
+%sroutes:
   - name: r
     host: "*"
     path_prefix: %q
     upstream: %q
     policy: bypass
-%s`, w.users, w.key, prefix, w.upstream, extra)
+%s`, w.users, w.key, deriveLine, prefix, w.upstream, extra)
 	if err := os.WriteFile(w.path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -179,5 +185,86 @@ func TestReloadKeepsTheAuditCaps(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "audit.retain") {
 		t.Errorf("no restart-only warning naming audit.retain:\n%s", logs.String())
+	}
+}
+
+// TestMemoryStoreRefusesAReloadToAnotherKey: with the memory store, an
+// operator replaces the signing key and reloads, forgetting
+// identity.derivation_key_file. Every authenticator app, passkey,
+// recovery code set, ban and known device the running gateway keeps was
+// derived from the old key: the reload is rejected, saying so and the
+// ways on, and the running configuration keeps serving (docs/contract.md,
+// "Identity headers"). Before, the reload was taken and all of that was
+// silently lost until the next restart.
+func TestMemoryStoreRefusesAReloadToAnotherKey(t *testing.T) {
+	w := newReloadWorld(t)
+	w.write(t, "/one", "")
+	cfg, err := loadConfig(w.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	a, err := build(t.Context(), cfg, slog.New(slog.NewJSONHandler(&logs, nil)), overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	hup := make(chan os.Signal, 1)
+	a.configPath, a.hup = w.path, hup
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.serve(ctx, ln, nil) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	status := func(path string) int {
+		t.Helper()
+		resp, err := http.Get("http://" + ln.Addr().String() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	reload := func(want string) {
+		t.Helper()
+		before := strings.Count(logs.String(), want)
+		hup <- syscall.SIGHUP
+		for deadline := time.Now().Add(5 * time.Second); strings.Count(logs.String(), want) == before; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no %q after SIGHUP:\n%s", want, logs.String())
+			}
+		}
+	}
+	first := w.key
+	w.key = filepath.Join(w.dir, "second.pem")
+	if err := auth.WriteKeyFile(w.key); err != nil {
+		t.Fatal(err)
+	}
+	w.write(t, "/two", "")
+	reload("configuration reload rejected")
+	if status("/one") != http.StatusOK || status("/two") != http.StatusNotFound {
+		t.Error("a reload to another derivation key was applied: the memory store's records were left behind")
+	}
+	for _, want := range []string{"another derivation key", "identity.derivation_key_file", "restart"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the rejection does not say %q:\n%s", want, logs.String())
+		}
+	}
+
+	// The old key named as the derivation key: the new signing key is
+	// taken, and everything kept stays found.
+	w.derive = first
+	w.write(t, "/three", "")
+	reload("configuration reloaded")
+	if status("/three") != http.StatusOK {
+		t.Error("a reload with the old key as derivation_key_file was not applied")
 	}
 }

@@ -123,9 +123,11 @@ func (w *wsWorld) serve(t *testing.T) {
 }
 
 // reload sends SIGHUP and waits for the reload's log line.
-func (w *wsWorld) reload(t *testing.T) {
+func (w *wsWorld) reload(t *testing.T) { t.Helper(); w.reloadTo(t, "configuration reloaded") }
+
+// reloadTo sends SIGHUP and waits for the log line msg.
+func (w *wsWorld) reloadTo(t *testing.T, msg string) {
 	t.Helper()
-	const msg = "configuration reloaded"
 	before := strings.Count(w.logs.String(), msg)
 	w.hup <- syscall.SIGHUP
 	deadline := time.Now().Add(5 * time.Second)

@@ -20,8 +20,9 @@ import (
 // signed with the new key at once, while everything the store keeps under
 // names keyed from the old one stays found: here bob's ban (the same
 // derivation names each account's authenticator app, passkeys, recovery
-// codes and known devices). Without derivation_key_file a new signing
-// key leaves it all behind, as the contract says: the ban is gone.
+// codes and known devices). Without derivation_key_file the reload to a
+// new signing key is rejected (the store keeps the fingerprint of the
+// key it started with), and the ban and the key in use stay.
 // Before, there was no such setting: the rotation was refused as an
 // unknown key, and every rotation left the store's records behind.
 func TestSigningKeyRotatesKeepingWhatTheStoreKeeps(t *testing.T) {
@@ -94,9 +95,12 @@ func TestSigningKeyRotatesKeepingWhatTheStoreKeeps(t *testing.T) {
 	third, _ := newKey("third.pem")
 	w.key = third
 	writeIdentity(t, w, fmt.Sprintf("  previous_key_files: [%q]\n", second))
-	w.reload(t)
-	if got := login(wsPassword); got != http.StatusOK {
-		t.Fatalf("bob's right password after a rotation without a derivation key: %d, want 200 (the store's names are new)", got)
+	w.reloadTo(t, "configuration reload rejected")
+	if got := kid(); got != secondKid {
+		t.Fatalf("after a rejected rotation the JWKS leads with %s, want the key in use %s", got, secondKid)
+	}
+	if got := login(wsPassword); got != http.StatusTooManyRequests {
+		t.Fatalf("bob's right password after a rejected rotation without a derivation key: %d, want 429 (his ban kept)", got)
 	}
 }
 

@@ -42,7 +42,7 @@ type app struct {
 	log   *slog.Logger
 	store auth.Store
 	// keys holds the store to the derivation key of the current
-	// generation; nil for the memory store, which outlives no process.
+	// generation (for the memory store, the process's first one).
 	keys *auth.KeyGate
 	// audit keeps the audit trail across reloads (Redis Stream, or a
 	// memory ring with the memory store).
@@ -206,12 +206,12 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 		store = memstore.New(auth.SystemClock{})
 		a.audit = memstore.NewAuditLog(auditRetain(cfg), auth.SystemClock{})
 	}
-	if cfg.Store.Driver == "redis" {
-		// Nothing is read or written under a derivation key the store
-		// has not been found to keep (newGeneration).
-		a.keys = auth.NewKeyGate(store)
-		store = a.keys.Store()
-	}
+	// Nothing is read or written under a derivation key the store has
+	// not been found to keep (newGeneration). The memory store keeps the
+	// key of the process's first configuration, so a reload to another is
+	// refused as a restart against Redis is.
+	a.keys = auth.NewKeyGate(store)
+	store = a.keys.Store()
 	if a.store, err = instrumented.NewStore(store, a.registry); err != nil {
 		return nil, err
 	}
@@ -280,10 +280,8 @@ func (a *app) newGeneration(ctx context.Context, cfg *config.Config) (*generatio
 	if err != nil {
 		return nil, err
 	}
-	if a.keys != nil {
-		if err := a.keys.Expect(ctx, auth.KeyFingerprint(signer.DeriveKey)); err != nil {
-			return nil, keyRefused(err)
-		}
+	if err := a.keys.Expect(ctx, auth.KeyFingerprint(signer.DeriveKey)); err != nil {
+		return nil, keyRefused(cfg.Store.Driver, err)
 	}
 
 	sender := a.ov.sender
