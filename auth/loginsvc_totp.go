@@ -74,7 +74,8 @@ func (l *Login) TOTPCode(ctx context.Context, c Client, sess *Session, code stri
 	if code, err = l.appCodeInput(code); err != nil {
 		return Step{}, err
 	}
-	if err := l.checkApp(ctx, c, u.Username, "login", l.d.TOTP.Check(ctx, u.Username, code)); err != nil {
+	app, err := l.d.TOTP.CheckApp(ctx, u.Username, code)
+	if err := l.checkApp(ctx, c, u.Username, "login", err); err != nil {
 		return Step{}, err
 	}
 	if err := l.factorSucceeded(ctx, FactorApp, u.Username); err != nil {
@@ -87,7 +88,7 @@ func (l *Login) TOTPCode(ctx context.Context, c Client, sess *Session, code stri
 		return Step{}, err
 	}
 	if err := l.keepProof(ctx, sess, func(ctx context.Context) (bool, error) {
-		return l.d.TOTP.Enrolled(ctx, u.Username)
+		return l.d.TOTP.Holds(ctx, u.Username, app)
 	}, ErrTOTPNotEnrolled); err != nil {
 		return Step{}, err
 	}

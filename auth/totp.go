@@ -156,37 +156,41 @@ func (t *TOTP) sealFor(user, secret, owner string) ([]byte, error) {
 	return json.Marshal(totpRecord{Box: base64.RawStdEncoding.EncodeToString(box), Created: t.clock.Now().Unix(), Owner: owner})
 }
 
-// open loads and decrypts the secret of user under key: "" and nil when
-// there is none. A record that does not open (another key, another
-// account's record) is a store fault: nobody signs in with it.
-func (t *TOTP) open(ctx context.Context, user, key string) (string, error) {
-	secret, _, err := t.openOwned(ctx, user, key)
-	return secret, err
+// openOwned is openRecord, returning the owner of an enrolment.
+func (t *TOTP) openOwned(ctx context.Context, user, key string) (string, string, error) {
+	secret, rec, err := t.openRecord(ctx, user, key)
+	if rec == nil {
+		return secret, "", err
+	}
+	return secret, rec.Owner, err
 }
 
-// openOwned is open, also returning the owner of an enrolment.
-func (t *TOTP) openOwned(ctx context.Context, user, key string) (string, string, error) {
+// openRecord loads and decrypts the secret of user under key, and
+// returns it with its record: "", nil and nil when there is none. A
+// record that does not open (another key, another account's record) is
+// a store fault: nobody signs in with it.
+func (t *TOTP) openRecord(ctx context.Context, user, key string) (string, *totpRecord, error) {
 	b, err := t.kv.Get(ctx, key)
 	if errors.Is(err, ErrNotFound) {
-		return "", "", nil
+		return "", nil, nil
 	}
 	if err != nil {
-		return "", "", err
+		return "", nil, err
 	}
 	var rec totpRecord
 	if err := json.Unmarshal(b, &rec); err != nil {
-		return "", "", fmt.Errorf("totp: record: %w", ErrStoreUnavailable)
+		return "", nil, fmt.Errorf("totp: record: %w", ErrStoreUnavailable)
 	}
 	box, err := base64.RawStdEncoding.DecodeString(rec.Box)
 	n := t.aead.NonceSize()
 	if err != nil || len(box) < n {
-		return "", "", fmt.Errorf("totp: record: %w", ErrStoreUnavailable)
+		return "", nil, fmt.Errorf("totp: record: %w", ErrStoreUnavailable)
 	}
 	secret, err := t.aead.Open(nil, box[:n], box[n:], []byte("totp\x00"+user))
 	if err != nil {
-		return "", "", fmt.Errorf("totp: record does not decrypt (another secret key?): %w", ErrStoreUnavailable)
+		return "", nil, fmt.Errorf("totp: record does not decrypt (another secret key?): %w", ErrStoreUnavailable)
 	}
-	return string(secret), rec.Owner, nil
+	return string(secret), &rec, nil
 }
 
 // Enrolled reports whether user has an authenticator app.
@@ -284,14 +288,36 @@ func (t *TOTP) Confirm(ctx context.Context, user, owner, code string) error {
 // code is not that of the current step or its neighbours, or its step (or
 // a later one) was accepted before.
 func (t *TOTP) Check(ctx context.Context, user, code string) error {
-	secret, err := t.open(ctx, user, t.key(user))
+	_, err := t.CheckApp(ctx, user, code)
+	return err
+}
+
+// TOTPApp names one enrolment of an authenticator app (its sealed
+// record, which a new enrolment of the same account never repeats).
+type TOTPApp string
+
+// CheckApp is Check, also naming the app the code was checked against,
+// for Holds.
+func (t *TOTP) CheckApp(ctx context.Context, user, code string) (TOTPApp, error) {
+	secret, rec, err := t.openRecord(ctx, user, t.key(user))
 	if err != nil {
-		return err
+		return "", err
 	}
-	if secret == "" {
-		return ErrTOTPNotEnrolled
+	if rec == nil {
+		return "", ErrTOTPNotEnrolled
 	}
-	return t.verify(ctx, user, secret, code)
+	return TOTPApp(rec.Box), t.verify(ctx, user, secret, code)
+}
+
+// Holds reports whether app is still user's authenticator app: false
+// once it was removed, and once another took its place (docs/contract.md,
+// "Authenticator apps").
+func (t *TOTP) Holds(ctx context.Context, user string, app TOTPApp) (bool, error) {
+	_, rec, err := t.openRecord(ctx, user, t.key(user))
+	if err != nil || rec == nil {
+		return false, err
+	}
+	return app != "" && subtle.ConstantTimeCompare([]byte(rec.Box), []byte(app)) == 1, nil
 }
 
 // Remove deletes user's authenticator app (and any enrolment in progress).

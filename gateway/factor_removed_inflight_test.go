@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,7 +12,8 @@ import (
 
 // TestFactorRemovedInFlightSignsNoOneIn: a thief signs in with a stolen
 // passkey or authenticator app; the factor has been checked, and the
-// session's write is a round trip away, when its owner removes it. The
+// session's write is a round trip away, when its owner removes it (or
+// replaces the app with a new one). The
 // removal ends the sessions the factor signed in, but the thief's was
 // not one yet. Before, its write landed after the removal: the thief
 // was signed in by a factor the account no longer had, until the
@@ -59,6 +61,27 @@ func TestFactorRemovedInFlightSignsNoOneIn(t *testing.T) {
 			// The claim of the code's step, once the secret was read.
 			return func(op, key string) bool { return op == "setnx" && strings.HasPrefix(key, "totp:") }
 		}},
+		// The owner removes the stolen app and binds a new one before
+		// the thief's write lands (its phone a step behind, which is
+		// accepted): the account has an app again, but not the one the
+		// thief's code was of. Before, only "has an app" was asked, and
+		// the thief stayed signed in.
+		{"authenticator app, replaced", withTOTP, func(t *testing.T, h *harness, owner, thief *client) (func() reply, func()) {
+			secret := enrolApp(t, h, owner)
+			h.clock.Advance(auth.TOTPPeriod) // the step behind is no enrolment's
+			thief.login(crmHost, bob).wantStatus(t, http.StatusOK)
+			code := appCodeAt(t, secret, h.clock.Now())
+			return func() reply { return thief.api(crmHost, "totp", map[string]string{"code": code}) }, func() {
+				owner.api(authHost, "totp-app/remove", map[string]string{}).wantStatus(t, http.StatusOK)
+				r := owner.api(authHost, "totp-app", map[string]string{})
+				r.wantStatus(t, http.StatusOK)
+				next, _ := r.jsonMap(t)["secret"].(string)
+				behind := appCodeAt(t, next, h.clock.Now().Add(-auth.TOTPPeriod))
+				owner.api(authHost, "totp-app", map[string]string{"code": behind}).wantStatus(t, http.StatusOK)
+			}
+		}, func() func(op, key string) bool {
+			return func(op, key string) bool { return op == "setnx" && strings.HasPrefix(key, "totp:") }
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -68,6 +91,8 @@ func TestFactorRemovedInFlightSignsNoOneIn(t *testing.T) {
 			send, remove := tc.start(t, h, owner, thief)
 
 			st.arm(tc.hold())
+			release := sync.OnceFunc(func() { close(st.release) })
+			t.Cleanup(release) // a failure before the release holds no request for good
 			done := make(chan reply, 1)
 			go func() { done <- send() }()
 			select {
@@ -76,7 +101,7 @@ func TestFactorRemovedInFlightSignsNoOneIn(t *testing.T) {
 				t.Fatal("the thief's sign-in never reached its write")
 			}
 			remove()
-			close(st.release)
+			release()
 			select {
 			case r := <-done:
 				if r.status == http.StatusOK {
