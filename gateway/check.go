@@ -25,6 +25,9 @@ type target struct {
 	// GET where no route decides by it (docs/contract.md, "Forward-auth
 	// protocol").
 	unsaid bool
+	// elsewhere: a WebSocket handshake sent by a page of another origin
+	// (pageElsewhere), which is never let through with an identity.
+	elsewhere bool
 }
 
 // verdictOK is an allowed request: its route, and the identity to send
@@ -40,8 +43,10 @@ type verdictOK struct {
 // the route for every reading of the path and of the method (r's
 // method-override headers, t's _method query parameters, the method as
 // sent), then the route's policy applied to r's
-// session. It returns errBadPath, errBadMethod, errNoRoute,
-// errForbidden, a store error (fail closed) or a login error (see
+// session; a WebSocket handshake allowed with an identity must come from
+// a page of the request's own origin (t.elsewhere). It returns
+// errBadPath, errBadMethod, errNoRoute, errForbidden,
+// errSocketElsewhere, a store error (fail closed) or a login error (see
 // isLoginError); observe times the session check.
 func (s *core) check(ctx context.Context, r *http.Request, t target, observe prometheus.Observer) (verdictOK, error) {
 	rt, bypassed, err := s.routeFor(r, &t)
@@ -67,6 +72,10 @@ func (s *core) check(ctx context.Context, r *http.Request, t target, observe pro
 	observe.Observe(since(begin))
 	switch d.verdict {
 	case allow:
+		if t.elsewhere {
+			rt.m.forbidden.Inc()
+			return verdictOK{}, errSocketElsewhere
+		}
 		id, err := s.identityFor(d, rt.name)
 		if err != nil {
 			return verdictOK{}, err

@@ -133,11 +133,12 @@ func (s *core) csrfFail(c *gin.Context, why string, err error) {
 	s.fail(c, err)
 }
 
-// opaqueOrigin reports a request whose Origin is "null". Portal forms may
-// send it legitimately (a form post from a page with Referrer-Policy:
-// no-referrer has an opaque origin), so only the JSON API refuses it.
-func opaqueOrigin(r *http.Request) bool {
-	for _, v := range r.Header["Origin"] {
+// opaqueOrigin reports a request (its header h) whose Origin is "null".
+// Portal forms may send it legitimately (a form post from a page with
+// Referrer-Policy: no-referrer has an opaque origin), so only the JSON
+// API and WebSocket handshakes refuse it.
+func opaqueOrigin(h http.Header) bool {
+	for _, v := range h["Origin"] {
 		if strings.EqualFold(strings.TrimSpace(v), "null") {
 			return true
 		}
@@ -158,15 +159,29 @@ func (s *core) foreignOrigin(r *http.Request) bool {
 	if origin == "" || origin == "null" {
 		return false
 	}
+	_, port, known := s.asked(r)
+	return foreignTo(origin, s.requestIsHTTPS(r), r.Host, port, known)
+}
+
+// foreignTo is the rule of foreignOrigin: whether origin, an Origin
+// header's value, names a page of another origin than that of a request
+// asked at host (host[:port]) over https or not, port being the port it
+// was asked at (explicitPort) when known: another host, a scheme other
+// than http and https, http:// for a request over https, another port.
+// No Origin and "null" (no page, an opaque one) are not foreign here:
+// whoever refuses an opaque origin says so (opaqueOrigin).
+func foreignTo(origin string, https bool, host, port string, known bool) bool {
+	if origin == "" || origin == "null" {
+		return false
+	}
 	u, err := url.Parse(origin)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || normalizeHost(u.Host) != normalizeHost(r.Host) {
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || normalizeHost(u.Host) != normalizeHost(host) {
 		return true
 	}
-	if u.Scheme == "http" && s.requestIsHTTPS(r) {
+	if u.Scheme == "http" && https {
 		return true
 	}
-	_, want, known := s.asked(r)
-	return known && explicitPort(u.Scheme, u.Host) != want
+	return known && explicitPort(u.Scheme, u.Host) != port
 }
 
 // asked is the authority r was asked at and the port in it (explicitPort):

@@ -249,6 +249,10 @@ func (s *proxySurface) proxy(c *gin.Context) error {
 		return cmp.Or(err, errNoRoute)
 	}
 	t := target{host: normalizeHost(req.Host), path: rp, method: req.Method, query: rawRequestQuery(raw)}
+	if isHandshake(req.Header) {
+		_, port, known := s.asked(req)
+		t.elsewhere = pageElsewhere(req.Header, s.requestIsHTTPS(req), req.Host, port, known)
+	}
 	ok, err := s.check(req.Context(), req, t, s.metrics.decideProxy)
 	if isLoginError(err) && isNavigation(req) {
 		rd := rp.path

@@ -43,6 +43,29 @@ func isWebSocket(r *http.Request) bool {
 	return ok && r.Method == http.MethodGet && len(up) == 1 && strings.EqualFold(strings.TrimSpace(up[0]), "websocket")
 }
 
+// isHandshake reports a WebSocket handshake as a browser sends it: with
+// Sec-WebSocket-Key, which every handshake carries and no script can set,
+// and which the front doors pass on to forward-auth (Upgrade and
+// Connection are hop-by-hop: they drop those).
+func isHandshake(h http.Header) bool {
+	_, ok := h["Sec-Websocket-Key"]
+	return ok
+}
+
+// pageElsewhere reports a WebSocket handshake (its header h) sent by a
+// page of another origin than the request's (foreignTo, for a request
+// asked at authority over https or not, at port when known) or by an
+// opaque one ("null"). A WebSocket is not bound by the same-origin
+// policy, and its handshake carries the session cookie from any page of
+// the same site (a sibling host's: SameSite=Lax and Strict send it
+// alike) or, with session.same_site none, of any site: one sent with an
+// identity would give that page the app, read and written as the
+// signed-in person. check refuses it (docs/contract.md, "WebSocket
+// proxying").
+func pageElsewhere(h http.Header, https bool, authority, port string, known bool) bool {
+	return opaqueOrigin(h) || foreignTo(headerValue(h, "Origin"), https, authority, port, known)
+}
+
 // upgradeWriter records that the connection was taken over for a
 // switched protocol. ReverseProxy writes the upstream's 101 on the
 // hijacked connection itself, so gin never sees the status and would
