@@ -49,8 +49,8 @@ func (v *validator) unreached(r Route, key, format string, args ...any) {
 // are matched on their path decoded once, and refused (bad_path) when
 // it has an empty, "." or ".." segment, a segment that starts or ends
 // with a space, a backslash or control character, or when its readings
-// disagree, as they do under ";parameters" (docs/contract.md, "Request
-// paths"). A p that does not start with "/", or holds "?" or "#", is
+// disagree, as they do under ";parameters", a segment ending in a dot
+// and an ASP.NET cookieless segment (docs/contract.md, "Request paths"). A p that does not start with "/", or holds "?" or "#", is
 // reported by routes().
 func unreachablePath(p string) string {
 	switch {
@@ -77,6 +77,10 @@ func unreachablePath(p string) string {
 			return `it holds a "." or ".." segment, which requests are refused for (bad_path)`
 		case strings.TrimSpace(seg) != seg:
 			return "it has a segment that starts or ends with a space, which requests are refused for (bad_path)"
+		case strings.HasSuffix(seg, ".") && strings.Trim(seg, ".") != "":
+			return "it has a segment ending in a dot, which an app on Windows reads without it: such a path's readings disagree, and requests are refused (bad_path)"
+		case len(seg) >= 5 && seg[0] == '(' && 'A' <= seg[1] && seg[1] <= 'Z' && seg[2] == '(' && strings.HasSuffix(seg, "))"):
+			return "it has an ASP.NET cookieless-session segment, which ASP.NET reads the path without: its readings disagree, and requests are refused (bad_path)"
 		}
 	}
 	return ""

@@ -20,10 +20,11 @@ type reqPath struct {
 	// path the decision was made on.
 	path string
 	// alts are the other ways an application may read the same request
-	// target: as it came (not decoded), and with ";parameters" dropped
-	// from each segment (servlet containers), each only when it differs
-	// from path. Every reading must lead to the same decision, or the
-	// request is refused with bad_path.
+	// target: as it came (not decoded), with ";parameters" dropped
+	// from each segment (servlet containers), and as an app on Windows
+	// reads it (windowsReading), each only when it differs from path.
+	// Every reading must lead to the same decision, or the request is
+	// refused with bad_path.
 	alts []string
 }
 
@@ -43,6 +44,9 @@ type reqPath struct {
 //     compatibility folding turns into ASCII (fullwidth dots, slashes
 //     and letters);
 //   - a target that does not start with '/'.
+//
+// A path that an app on Windows reads as another (windowsReading) is
+// one more reading, refused only where it leads to another decision.
 func readPath(raw string) (reqPath, error) {
 	if raw == "" || raw[0] != '/' {
 		return reqPath{}, errBadPath
@@ -68,6 +72,8 @@ func readPath(raw string) (reqPath, error) {
 		return reqPath{}, err
 	}
 	rp.addAlt(bare)
+	rp.addAlt(windowsReading(decoded))
+	rp.addAlt(windowsReading(bare))
 	if raw != decoded {
 		rawBare, err := dropParams(raw)
 		if err != nil {
@@ -165,6 +171,48 @@ func dropParams(p string) (string, error) {
 		return p, nil
 	}
 	return b.String(), nil
+}
+
+// windowsReading is p (a decoded path, dot segments refused already) as
+// an app on Windows reads it (docs/contract.md, "Request paths"):
+// ASP.NET takes its cookieless-session segments ("(S(id))",
+// "(A(id)F(ticket))") out of every path before it routes or maps it, and
+// Windows opens a file or directory whose name is written with trailing
+// dots or spaces ("admin.", "admin..", "admin .") as the name without
+// them. A segment of dots (and spaces) only is a name of its own and
+// stays. It returns p itself, without
+// allocating, when neither applies.
+func windowsReading(p string) string {
+	if !strings.Contains(p, "(") && !strings.Contains(p, "./") && !strings.HasSuffix(p, ".") {
+		return p
+	}
+	var b strings.Builder
+	b.Grow(len(p))
+	for rest := p[1:]; ; {
+		seg, next, more := strings.Cut(rest, "/")
+		if !isCookieless(seg) {
+			if strings.Trim(seg, ". ") != "" {
+				seg = strings.TrimRight(seg, ". ")
+			}
+			b.WriteByte('/')
+			b.WriteString(seg)
+		}
+		if !more {
+			break
+		}
+		rest = next
+	}
+	if b.Len() == 0 {
+		return "/"
+	}
+	return b.String()
+}
+
+// isCookieless reports a segment of ASP.NET's cookieless data: a
+// capital letter and its value in parentheses, one or more of them, in
+// parentheses ("(S(id))", "(A(id)F(ticket))").
+func isCookieless(seg string) bool {
+	return len(seg) >= 5 && seg[0] == '(' && 'A' <= seg[1] && seg[1] <= 'Z' && seg[2] == '(' && strings.HasSuffix(seg, "))")
 }
 
 // under reports whether every reading of rp is under prefix (whole

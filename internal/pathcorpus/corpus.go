@@ -5,7 +5,7 @@
 // The world it assumes is the one deploy/gateway.yaml describes for
 // app.example.com: "/" needs a signed-in person, "/public" is bypassed,
 // "/admin" needs the admins group. The upstream app reads every request
-// it receives with three routers that disagree about paths (see
+// it receives with four routers that disagree about paths (see
 // routers.go); the property is that a request the gateway did not allow
 // never reaches a handler of a protected prefix, in any of them.
 package pathcorpus
@@ -130,7 +130,19 @@ var Cases = []Case{
 	{"/%61dmin/x", false, "encoded letter: /admin to every decoding reader"},
 	{"/%61dmin;x=1/y", true, "encoded letter with a parameter: / route to a literal reader, /admin to a servlet"},
 	{"/ADMIN/x", false, "case: the routers here are case-sensitive, so this is the / route"},
-	{"/admin..;/x", false, "not a dot segment: every reading is the / route"},
+	{"/admin..;/x", true, "not a dot segment, but a servlet container on Windows opens /admin../x as /admin/x"},
 	{"/public/...;/admin", false, "three dots are a name, not a dot segment"},
 	{"/public/..../admin", false, "four dots are a name"},
+
+	// Windows and ASP.NET (the windows router).
+	{"/admin./x", true, "trailing dot: Windows opens admin. as admin (CWE-42)"},
+	{"/admin../x", true, "trailing dots (CWE-43)"},
+	{"/admin%2e/x", true, "encoded trailing dot"},
+	{"/admin.", true, "trailing dot on the last segment"},
+	{"/public/x.", false, "a name ending in a dot where every reading agrees stays allowed"},
+	{"/(S(x))/admin/x", true, "ASP.NET drops a cookieless-session segment (Cookieless DuoDrop, CVE-2023-36899)"},
+	{"/(A(x)F(y))/admin/x", true, "cookieless segment with several values"},
+	{"/admin/(S(x))/x", false, "cookieless segment inside /admin: every reading is /admin"},
+	{"/%28S%28x%29%29/admin/x", true, "encoded cookieless segment"},
+	{"/public/(S(x))/x", false, "cookieless segment inside /public: every reading is /public"},
 }

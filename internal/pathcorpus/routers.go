@@ -26,7 +26,7 @@ type Router struct {
 	Route func(r *http.Request) string
 }
 
-// Routers are the three readers the property is checked against:
+// Routers are the four readers the property is checked against:
 //
 //   - servemux: Go's http.ServeMux (decodes, redirects unclean paths);
 //   - prefix: a literal prefix router, as many Node and Python routers
@@ -34,11 +34,19 @@ type Router struct {
 //   - servlet: a lenient servlet container: ";parameters" dropped from
 //     each raw segment, then decoded (encoded slashes and backslashes
 //     allowed, overlong UTF-8 dots read as dots, compatibility
-//     characters folded), then "." and ".." resolved.
+//     characters folded), then "." and ".." resolved;
+//   - windows: an ASP.NET app on IIS serving files from NTFS: decoded,
+//     '\' read as '/', the cookieless-session segments ASP.NET takes
+//     out of every path ("(S(…))", "(A(…)F(…))") dropped, then each
+//     segment's trailing dots and spaces, which Windows drops from file
+//     and directory names ("admin." opens "admin"), then "." and ".."
+//     resolved. It reads case as the routes do here (case-sensitively):
+//     case_insensitive_paths is tested apart.
 var Routers = []Router{
 	{Name: "servemux", Route: serveMux},
 	{Name: "prefix", Route: prefixRouter},
 	{Name: "servlet", Route: servletRouter},
+	{Name: "windows", Route: windowsRouter},
 }
 
 var (
@@ -102,11 +110,39 @@ func servletRouter(r *http.Request) string {
 		return None
 	}
 	p = strings.NewReplacer("\xc0\xae", ".", "\xe0\x80\xae", ".", "\xc0\xaf", "/", "\\", "/").Replace(p)
-	p = norm.NFKC.String(p)
+	return resolved(norm.NFKC.String(p))
+}
+
+func windowsRouter(r *http.Request) string {
+	p, err := url.PathUnescape(rawPath(r))
+	if err != nil {
+		return None
+	}
+	var segs []string
+	for _, s := range strings.Split(strings.ReplaceAll(p, "\\", "/"), "/") {
+		if cookieless(s) {
+			continue
+		}
+		if strings.Trim(s, ". ") != "" {
+			s = strings.TrimRight(s, ". ")
+		}
+		segs = append(segs, s)
+	}
+	return resolved(strings.Join(segs, "/"))
+}
+
+// cookieless reports a segment of ASP.NET's cookieless data: "(S(id))",
+// "(A(id)F(ticket))", a letter and its value in parentheses, one or more.
+func cookieless(seg string) bool {
+	return len(seg) >= 5 && seg[0] == '(' && ('A' <= seg[1] && seg[1] <= 'Z') && seg[2] == '(' && strings.HasSuffix(seg, "))")
+}
+
+// resolved is the handler for p once "." and ".." are resolved (above the
+// root: none, a 400 in a servlet container or IIS).
+func resolved(p string) string {
 	if !strings.HasPrefix(p, "/") {
 		p = "/" + p
 	}
-	// Above the root is a 400 in a servlet container.
 	depth := 0
 	for _, s := range strings.Split(p, "/") {
 		switch s {
