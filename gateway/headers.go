@@ -44,9 +44,13 @@ func (ih *identityHeaders) isIdentity(name string) bool { return ih.names.has(na
 // headerNames is a set of header names matched in any case and with '_'
 // standing for '-', as CGI, PHP and some servers read them. The names are
 // kept normalised (normalizeHeaderName) and by length, so a lookup only
-// compares names that can match.
+// compares names that can match; families of names (withPrefixes) by
+// their first byte.
 type headerNames struct {
 	byLen [256][]string
+	// prefixes are normalised name prefixes by their first byte: a name
+	// that starts with one is in the set.
+	prefixes [128][]string
 }
 
 // newHeaderNames returns the set of names.
@@ -66,6 +70,18 @@ func (ns *headerNames) add(name string) {
 	}
 }
 
+// withPrefixes puts in the set every name that starts with one of
+// prefixes (a family of names, "X-Amzn-Oidc-" for X-Amzn-Oidc-Data and
+// the rest), in any case and with '_' for '-', and returns ns.
+func (ns *headerNames) withPrefixes(prefixes ...string) *headerNames {
+	for _, p := range prefixes {
+		if p = normalizeHeaderName(p); p != "" && p[0] < 128 {
+			ns.prefixes[p[0]] = append(ns.prefixes[p[0]], p)
+		}
+	}
+	return ns
+}
+
 func normalizeHeaderName(name string) string {
 	return strings.ReplaceAll(strings.ToLower(name), "_", "-")
 }
@@ -73,11 +89,25 @@ func normalizeHeaderName(name string) string {
 // has reports whether name is in the set in any case, with '_' standing
 // for '-'.
 func (ns *headerNames) has(name string) bool {
-	if len(name) >= len(ns.byLen) {
+	if len(name) < len(ns.byLen) {
+		for _, n := range ns.byLen[len(name)] {
+			if normalizedEqual(name, n) {
+				return true
+			}
+		}
+	}
+	if name == "" {
 		return false
 	}
-	for _, n := range ns.byLen[len(name)] {
-		if normalizedEqual(name, n) {
+	first := name[0]
+	if 'A' <= first && first <= 'Z' {
+		first += 'a' - 'A'
+	}
+	if first >= 128 {
+		return false
+	}
+	for _, p := range ns.prefixes[first] {
+		if len(name) >= len(p) && normalizedEqual(name[:len(p)], p) {
 			return true
 		}
 	}

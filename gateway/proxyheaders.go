@@ -2,8 +2,10 @@ package gateway
 
 // proxyOwnedHeaders are headers that apps and frameworks read as set by
 // the proxy in front of them, never by a client: the request's real path
-// or URL, the client's address, and the identity headers of common
-// authenticating proxies. Proxy mode deletes every one of them, in any
+// or URL, the client's address, the identity headers of common
+// authenticating proxies (hosted ones among them) and the client
+// certificates TLS-terminating proxies pass on. Proxy mode deletes every
+// one of them (families of names by their prefix), in any
 // case and with '_' for '-', from every request it forwards, whoever sent
 // it (a trusted proxy passes its clients' headers on too), then sets
 // X-Real-IP to the client address it determined (docs/contract.md, "Proxy
@@ -35,4 +37,26 @@ var proxyOwnedHeaders = newHeaderNames(
 	"X-Auth-Request-User", "X-Auth-Request-Email", "X-Auth-Request-Groups",
 	"X-Auth-Request-Preferred-Username", "X-Auth-Request-Access-Token",
 	"X-Webauth-User", "X-Webauth-Email", "X-Authenticated-User", "X-Authenticated-Userid",
+	// mod_auth_openidc's tokens (its claims are a family, below).
+	"OIDC-Access-Token", "OIDC-Id-Token", "OIDC-Id-Token-Payload",
+	// Client-certificate headers of TLS-terminating proxies (nginx and
+	// HAProxy conventions), read as the client authenticated by its
+	// certificate; the families are below.
+	"X-Client-Verify", "X-Client-DN",
+).withPrefixes(
+	// Identity headers of hosted and other authenticating proxies, each a
+	// family of names: Google's IAP, AWS's load balancers, Cloudflare
+	// Access, Azure App Service's authentication, Pomerium, Vouch,
+	// Tailscale, mod_auth_openidc's claims.
+	"X-Goog-Authenticated-User-", "X-Goog-Iap-", "X-Amzn-Oidc-", "Cf-Access-",
+	"X-Ms-Client-Principal", "X-Ms-Token-", "X-Pomerium-", "X-Vouch-",
+	"Tailscale-User-", "OIDC-Claim-",
+	// Client certificates: RFC 9440's Client-Cert and Client-Cert-Chain
+	// (which it asks a TLS-terminating proxy to remove from every
+	// request), Envoy's X-Forwarded-Client-Cert, Traefik's
+	// X-Forwarded-Tls-Client-Cert(-Info), nginx's and HAProxy's
+	// X-SSL-Client-* and SSL_CLIENT_*, Google's X-Client-Cert-*, Azure's
+	// X-ARR-ClientCert, AWS's X-Amzn-Mtls-Clientcert*.
+	"Client-Cert", "X-Forwarded-Client-Cert", "X-Forwarded-Tls-Client-Cert",
+	"X-SSL-Client-", "SSL-Client-", "X-Client-Cert", "X-ARR-ClientCert", "X-Amzn-Mtls-Clientcert",
 )
