@@ -39,7 +39,7 @@ func (s *authzSurface) authorize(c *gin.Context, read func(*http.Request) (origi
 	var ok verdictOK
 	if err == nil {
 		t := target{host: o.host, path: o.path, method: o.method, sent: o.sent, unsaid: o.unsaid, query: rawRequestQuery(o.uri)}
-		if r := c.Request; isHandshake(r.Header) {
+		if r := c.Request; isHandshake(r.Header, o.method) {
 			// The front door describes the authority as the client
 			// sent it: no port there is the scheme's default.
 			t.elsewhere = pageElsewhere(r.Header, o.scheme == "https", o.authority, explicitPort(o.scheme, o.authority), true)

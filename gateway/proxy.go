@@ -249,7 +249,7 @@ func (s *proxySurface) proxy(c *gin.Context) error {
 		return cmp.Or(err, errNoRoute)
 	}
 	t := target{host: normalizeHost(req.Host), path: rp, method: req.Method, query: rawRequestQuery(raw)}
-	if isHandshake(req.Header) {
+	if isHandshake(req.Header, req.Method) {
 		_, port, known := s.asked(req)
 		t.elsewhere = pageElsewhere(req.Header, s.requestIsHTTPS(req), req.Host, port, known)
 	}

@@ -43,13 +43,17 @@ func isWebSocket(r *http.Request) bool {
 	return ok && r.Method == http.MethodGet && len(up) == 1 && strings.EqualFold(strings.TrimSpace(up[0]), "websocket")
 }
 
-// isHandshake reports a WebSocket handshake as a browser sends it: with
-// Sec-WebSocket-Key, which every handshake carries and no script can set,
-// and which the front doors pass on to forward-auth (Upgrade and
-// Connection are hop-by-hop: they drop those).
-func isHandshake(h http.Header) bool {
+// isHandshake reports a WebSocket handshake as a browser sends it, with
+// header h and method (upper-cased): over HTTP/1.1 with
+// Sec-WebSocket-Key, which every such handshake carries and no script
+// can set, and which the front doors pass on to forward-auth (Upgrade
+// and Connection are hop-by-hop: they drop those); over HTTP/2 and
+// HTTP/3 (RFC 8441, RFC 9220) a CONNECT, which carries no key. Proxy
+// mode never forwards a CONNECT; behind a front door that speaks them, a
+// CONNECT is asked about as any request.
+func isHandshake(h http.Header, method string) bool {
 	_, ok := h["Sec-Websocket-Key"]
-	return ok
+	return ok || method == http.MethodConnect
 }
 
 // pageElsewhere reports a WebSocket handshake (its header h) sent by a

@@ -115,23 +115,31 @@ func TestWebSocketsOpenOnlyFromTheAppsOwnPages(t *testing.T) {
 		for _, fd := range frontDoors {
 			for _, tc := range []struct {
 				name, origin string
-				want         int
+				// h2: a WebSocket over HTTP/2 (RFC 8441), a CONNECT
+				// without Sec-WebSocket-Key.
+				h2   bool
+				want int
 			}{
-				{"a sibling host's page", "https://" + blogHost, http.StatusForbidden},
-				{"another port of the app's host", "https://" + wsAuthHost + ":8443", http.StatusForbidden},
-				{"a page over plain http", "http://" + wsAuthHost, http.StatusForbidden},
-				{"an opaque origin", "null", http.StatusForbidden},
-				{"the app's own page", "https://" + wsAuthHost, http.StatusOK},
-				{"no Origin: not a browser", "", http.StatusOK},
+				{"a sibling host's page", "https://" + blogHost, false, http.StatusForbidden},
+				{"another port of the app's host", "https://" + wsAuthHost + ":8443", false, http.StatusForbidden},
+				{"a page over plain http", "http://" + wsAuthHost, false, http.StatusForbidden},
+				{"an opaque origin", "null", false, http.StatusForbidden},
+				{"a sibling host's page, over HTTP/2", "https://" + blogHost, true, http.StatusForbidden},
+				{"the app's own page", "https://" + wsAuthHost, false, http.StatusOK},
+				{"the app's own page, over HTTP/2", "https://" + wsAuthHost, true, http.StatusOK},
+				{"no Origin: not a browser", "", false, http.StatusOK},
 			} {
 				t.Run(fd.name+", "+tc.name, func(t *testing.T) {
 					// The front doors pass Sec-WebSocket-Key and Origin on;
 					// Upgrade and Connection are hop-by-hop, and they drop them.
-					hdr := http.Header{"Accept": {"*/*"}, "Cookie": {cookie}, "Sec-Websocket-Key": {wsKey}, "Sec-Websocket-Version": {"13"}}
+					method, hdr := http.MethodGet, http.Header{"Accept": {"*/*"}, "Cookie": {cookie}, "Sec-Websocket-Key": {wsKey}, "Sec-Websocket-Version": {"13"}}
+					if tc.h2 {
+						method, hdr = http.MethodConnect, http.Header{"Accept": {"*/*"}, "Cookie": {cookie}, "Sec-Websocket-Version": {"13"}}
+					}
 					if tc.origin != "" {
 						hdr["Origin"] = []string{tc.origin}
 					}
-					r := h.newClient(t).do(fd.build(clientReq{method: http.MethodGet, proto: "https", host: wsAuthHost, uri: "/terminal", header: hdr}))
+					r := h.newClient(t).do(fd.build(clientReq{method: method, proto: "https", host: wsAuthHost, uri: "/terminal", header: hdr}))
 					if r.status != tc.want {
 						t.Fatalf("%d %s, want %d", r.status, r.body, tc.want)
 					}
