@@ -255,7 +255,10 @@ func (s *proxySurface) proxy(c *gin.Context) error {
 	}
 	ok, err := s.check(req.Context(), req, t, s.metrics.decideProxy)
 	if isLoginError(err) && isNavigation(req) {
-		rd := rp.path
+		// The path as it is forwarded, re-encoded: decoded, an encoded
+		// space would be a raw one, which the redirect after sign-in
+		// refuses (docs/contract.md, "Proxy mode").
+		rd := (&url.URL{Path: rp.path}).EscapedPath()
 		if req.URL.RawQuery != "" {
 			rd += "?" + req.URL.RawQuery
 		}
