@@ -4,15 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // keepOnly carries sess (nil: none), which was valid for username until
 // the credential change just made, into the account's new credential
 // generation under a new id, and ends every other session of the account
 // (docs/contract.md, "Sessions end when credentials change"), with a new
-// known-device cookie for its browser. A sess ended while the change was
-// made stays ended. It returns how many ended.
-func (l *Login) keepOnly(ctx context.Context, sess *Session, username string) (int, error) {
+// known-device cookie for its browser, one that answers for passwords
+// when password says the change showed the password (the current one
+// typed, or a new one chosen). A sess ended while the change was made
+// stays ended. It returns how many ended.
+func (l *Login) keepOnly(ctx context.Context, sess *Session, username string, password bool) (int, error) {
 	keep := ""
 	if sess != nil {
 		u, err := l.d.Users.Lookup(ctx, username)
@@ -28,7 +31,7 @@ func (l *Login) keepOnly(ctx context.Context, sess *Session, username string) (i
 			// The browser that made the change stays a known device:
 			// every cookie made before is void now (docs/contract.md,
 			// "Known devices").
-			if err := l.giveDevice(sess, u, true); err != nil {
+			if err := l.giveDevice(sess, u, password); err != nil {
 				return 0, err
 			}
 			keep = sess.ID
@@ -69,12 +72,16 @@ func (l *Login) ChangePassword(ctx context.Context, c Client, sess *Session, u *
 	if l.d.Registry == nil {
 		return Step{}, ErrAccountUnavailable
 	}
-	if err := l.checkBan(ctx, c, u.Username); err != nil {
+	// The current password is a password attempt: judged and counted
+	// as one at the sign-in is, so that a known device that did not type
+	// the password (a code-only sign-in's, a passkey's alone) does not
+	// answer for it (docs/contract.md, "Known devices").
+	if err := l.checkBanOf(ctx, c, u.Username, true, true); err != nil {
 		return Step{}, err
 	}
 	if _, err := l.d.Authn.CheckPassword(ctx, u.Username, current); err != nil {
 		if errors.Is(err, ErrInvalidCredentials) {
-			if rerr := l.recordFailure(ctx, c, u.Username); rerr != nil {
+			if _, rerr := l.recordFailurePenalty(ctx, c, u.Username, true, true); rerr != nil {
 				return Step{}, rerr
 			}
 			return Step{}, FieldProblem("current", "field.current.wrong", "That is not your current password.")
@@ -94,7 +101,7 @@ func (l *Login) ChangePassword(ctx context.Context, c Client, sess *Session, u *
 	if err := l.setPassword(ctx, u, hash, fmt.Errorf("credentials changed meanwhile: %w", ErrSessionNotFound)); err != nil {
 		return Step{}, err
 	}
-	n, err := l.keepOnly(ctx, sess, u.Username)
+	n, err := l.keepOnly(ctx, sess, u.Username, true)
 	l.auditChange(ctx, c, Event{Name: "password_changed", User: u.Username}, n, err)
 	if err != nil {
 		return Step{}, err
@@ -229,7 +236,7 @@ func (l *Login) PhoneChangeFinish(ctx context.Context, c Client, sess *Session, 
 	sess.Change = nil
 	// Written: the old number is told and the change audited, whatever
 	// ending the other sessions met.
-	n, err := l.keepOnly(ctx, sess, u.Username)
+	n, err := l.keepOnly(ctx, sess, u.Username, sess.Has(MethodPassword, time.Time{}))
 	if u.Phone != "" {
 		// Tell the old number, so a hijacker's change does not go unseen.
 		msg := "The phone number of your account " + u.Username + " was just changed to " + MaskPhone(ch.Phone) + ". If this was not you, contact your administrator now."

@@ -239,20 +239,21 @@ func (l *Login) recordDeviceFailure(ctx context.Context, c Client, id, user stri
 
 // signedIn tells regulation that u completed a sign-in in sess from c,
 // and has sess carry a new known-device cookie for the browser
-// (docs/contract.md, "Known devices"). A sign-in that proved the password
-// (or a user-verified passkey, which includes it) forgets the failures
-// against the account, its run towards a lock included, and those of the
-// known device c signed in from. One that proved only a code to the
-// account's number (a code-only sign-in) proves nothing of the password,
-// which the account's other routes ask for: it forgets the account's
-// failures of the window (a right code), not its run, and a device's
-// only when that device is itself a code-only one; its cookie says it is
-// code-only, and a browser that holds one that proved the password keeps
-// that one. Before, whoever held the number ended the account's run, and
-// got a new device with a count of its own, at each code-only sign-in,
-// and so guessed the password a few at a time without end.
+// (docs/contract.md, "Known devices"). A sign-in in a session that typed
+// the account's password forgets the failures against the account, its
+// run towards a lock included, and those of the known device c signed
+// in from. One that did not (a code-only sign-in, which proved a code to
+// the account's number, or a user-verified passkey alone, which stands
+// in for the password on routes but shows nothing of it) forgets the
+// account's failures of the window, not its run, and a device's only
+// when that device did not type the password either; its cookie says
+// so, and a browser that holds one that typed the password keeps that
+// one. Before, whoever held the number, or a synced passkey unlocked by
+// their own fingerprint, ended the account's run, and got a new device
+// with a count of its own, at each such sign-in, and so guessed the
+// password a few at a time without end.
 func (l *Login) signedIn(ctx context.Context, c Client, sess *Session, u *User) error {
-	password := sess.Satisfies(MethodPassword, time.Time{})
+	password := sess.Has(MethodPassword, time.Time{}) // typed: not a key standing in
 	switch {
 	case password:
 		if err := l.forgetFailures(ctx, u.Username); err != nil {
