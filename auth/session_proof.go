@@ -84,6 +84,10 @@ func (m *Sessions) prove(s *Session, u *User, p Proof, remember RememberAnswer) 
 		s.Expires = now.Add(m.cfg.AbsoluteTimeout).Unix()
 		s.Remember = false
 		s.RememberAsked = false
+		// A phone change waiting for its code is the earlier sign-in's:
+		// its new number is never shown to, nor confirmed by, this one
+		// (docs/contract.md, "Account page").
+		s.Change = nil
 		h, err := RandomToken(16)
 		if err != nil {
 			return err
