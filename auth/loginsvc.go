@@ -238,7 +238,7 @@ func (l *Login) Password(ctx context.Context, c Client, sess *Session, in Passwo
 		// The password proof is saved.
 		return Step{Session: sess, TOTP: m == MethodOTP, Passkey: m == MethodHWK}, err
 	}
-	return l.startCode(ctx, c, sess, u.Username, u.Phone, in.Remember, PurposeLogin, provedSend)
+	return l.startCode(ctx, c, sess, Pending{User: u.Username, Phone: u.Phone, Remember: in.Remember, Purpose: PurposeLogin}, provedSend)
 }
 
 // begin returns the session a new login step works on: the client's own
@@ -256,14 +256,15 @@ func (l *Login) begin(ctx context.Context, c Client, sess *Session) (*Session, e
 	return sess, nil
 }
 
-// startCode sends a code to phone for user and records it as pending in
-// sess (saved). When sending is refused or fails, the session is kept as
-// refused says, so that a password proof is not lost and the person can
-// ask again. budget says which of the number's send budgets it takes: a
-// code that follows a proof (the right password, a signed-in session)
-// the proved one, which anonymous triggers cannot spend
-// (docs/contract.md, "Send quotas").
-func (l *Login) startCode(ctx context.Context, c Client, sess *Session, user, phone string, remember bool, purpose string, budget sendBudget) (Step, error) {
+// startCode sends a code to p.Phone for p.User and records p, with the
+// code's challenge, as pending in sess (saved). When sending is refused
+// or fails, the session is kept as refused says, so that a password
+// proof is not lost and the person can ask again. budget says which of
+// the number's send budgets it takes: a code that follows a proof (the
+// right password, a signed-in session) the proved one, which anonymous
+// triggers cannot spend (docs/contract.md, "Send quotas").
+func (l *Login) startCode(ctx context.Context, c Client, sess *Session, p Pending, budget sendBudget) (Step, error) {
+	user, phone, purpose := p.User, p.Phone, p.Purpose
 	if budget == provedSend && purpose == PurposeLogin {
 		// A code its factor's ban would refuse is not sent
 		// (docs/contract.md, "Regulation"); the session keeps its proofs.
@@ -277,7 +278,8 @@ func (l *Login) startCode(ctx context.Context, c Client, sess *Session, user, ph
 		l.obs.Audit(ctx, c, Event{Name: "otp_send_failed", User: user, Phone: phone, Err: err})
 		return l.refused(ctx, sess, err)
 	}
-	sess.Pending = &Pending{User: user, Challenge: ch.ID, Purpose: purpose, Remember: remember, Phone: phone}
+	p.Challenge = ch.ID
+	sess.Pending = &p
 	if ch.sendErr != nil {
 		sess.Pending.User = "" // a decoy stood in: a decoy's, as for a number without an account
 	}

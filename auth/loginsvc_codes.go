@@ -47,8 +47,16 @@ func (l *Login) Resend(ctx context.Context, c Client, sess *Session, u *User) (S
 		// The challenge died (expired or out of attempts): start over for
 		// the same person.
 		sess.Pending = nil
+		if p.Purpose == PurposeSignup && l.now().Unix() >= p.Until {
+			// The sign-up's hold on its name has ended: nothing can
+			// activate it any more, whether its number is free or taken
+			// (a decoy), so neither starts a code (docs/contract.md,
+			// "Sign-up").
+			return l.signupOver(ctx, sess)
+		}
+		next := Pending{Phone: p.Phone, Remember: p.Remember, Purpose: p.Purpose, Until: p.Until}
 		if p.User == "" {
-			return l.startDecoy(ctx, c, sess, p.Phone, p.Remember)
+			return l.startDecoy(ctx, c, sess, next)
 		}
 		var pu *User
 		if p.Purpose == PurposeSignup && l.d.Registry != nil {
@@ -56,13 +64,14 @@ func (l *Login) Resend(ctx context.Context, c Client, sess *Session, u *User) (S
 		} else {
 			pu, err = l.d.Users.Lookup(ctx, p.User)
 		}
-		if err != nil {
-			return Step{}, err
-		}
-		if p.Purpose == PurposeSignup && pu.Phone != p.Phone {
-			// The reservation expired and someone else's sign-up of the
+		switch {
+		case p.Purpose == PurposeSignup && (errors.Is(err, ErrUserNotFound) || err == nil && pu.Phone != p.Phone):
+			// The reservation is gone (expired a moment early, or by a
+			// clock ahead of this one) or someone else's sign-up of the
 			// name holds it now: not this sign-up's to restart.
-			return Step{}, ErrOTPExpired
+			return l.signupOver(ctx, sess)
+		case err != nil:
+			return Step{}, err
 		}
 		// The new challenge follows a proof only when the session proved
 		// this account's password (a password step); a passwordless or
@@ -79,14 +88,26 @@ func (l *Login) Resend(ctx context.Context, c Client, sess *Session, u *User) (S
 		default:
 			budget = l.budgetFrom(c, pu)
 		}
-		return l.startCode(ctx, c, sess, pu.Username, pu.Phone, p.Remember, p.Purpose, budget)
+		next.User, next.Phone = pu.Username, pu.Phone
+		return l.startCode(ctx, c, sess, next, budget)
 	}
 	if u == nil {
 		return Step{}, ErrNoChallenge
 	}
 	// A step-up's code carries the answer its sign-in stands by, if it
 	// is not complete yet (docs/contract.md, "Remember me").
-	return l.startCode(ctx, c, sess, u.Username, u.Phone, sess.RememberAsked, PurposeLogin, provedSend)
+	return l.startCode(ctx, c, sess, Pending{User: u.Username, Phone: u.Phone, Remember: sess.RememberAsked, Purpose: PurposeLogin}, provedSend)
+}
+
+// signupOver ends the sign-up pending in sess (its code died after its
+// hold on the name ended): the session no longer waits for a code, and
+// the answer is the dead code's, the same for a free number and a taken
+// one (docs/contract.md, "Sign-up").
+func (l *Login) signupOver(ctx context.Context, sess *Session) (Step, error) {
+	if err := l.d.Sessions.Save(ctx, sess); err != nil {
+		return Step{}, err
+	}
+	return Step{Session: sess}, ErrOTPExpired
 }
 
 // refused is a code step's answer when its code was not sent (err): a
@@ -136,23 +157,27 @@ func (l *Login) Passwordless(ctx context.Context, c Client, sess *Session, phone
 		return Step{}, err
 	}
 	if decoy {
-		return l.startDecoy(ctx, c, sess, e164, remember)
+		return l.startDecoy(ctx, c, sess, Pending{Phone: e164, Remember: remember, Purpose: PurposeLogin})
 	}
 	// From a known device of the account, the code takes the number's
 	// known-device budget, which anonymous sends to it cannot spend
 	// (docs/contract.md, "Known devices").
-	return l.startCode(ctx, c, sess, u.Username, u.Phone, remember, PurposeLogin, l.budgetFrom(c, u))
+	return l.startCode(ctx, c, sess, Pending{User: u.Username, Phone: u.Phone, Remember: remember, Purpose: PurposeLogin}, l.budgetFrom(c, u))
 }
 
-// startDecoy records a challenge for an unknown phone that looks and
-// counts like a real one but sends nothing and can never succeed.
-func (l *Login) startDecoy(ctx context.Context, c Client, sess *Session, phone string, remember bool) (Step, error) {
-	ch, err := l.d.OTP.StartDecoy(ctx, phone, PurposeLogin)
+// startDecoy records p (its User empty) as pending in sess with a
+// challenge for p.Phone that looks and counts like a real one but sends
+// nothing and can never succeed: a code-only sign-in's for a number
+// without an account, or a sign-up's restarted for a taken number, kept
+// a sign-up's as a free number's is (docs/contract.md, "Sign-up").
+func (l *Login) startDecoy(ctx context.Context, c Client, sess *Session, p Pending) (Step, error) {
+	ch, err := l.d.OTP.StartDecoy(ctx, p.Phone, p.Purpose)
 	if err != nil {
-		l.auditBudget(ctx, c, "", phone, err)
+		l.auditBudget(ctx, c, "", p.Phone, err)
 		return l.refused(ctx, sess, err)
 	}
-	sess.Pending = &Pending{Challenge: ch.ID, Purpose: PurposeLogin, Remember: remember, Phone: phone}
+	p.User, p.Challenge = "", ch.ID
+	sess.Pending = &p
 	if err := l.d.Sessions.Save(ctx, sess); err != nil {
 		return Step{}, err
 	}

@@ -40,6 +40,7 @@ func (l *Login) SignUp(ctx context.Context, c Client, sess *Session, in NewAccou
 	}
 	// The reservation outlives a few resends; unverified, it expires.
 	hold := 3 * l.CodeTTL()
+	until := l.now().Add(hold).Unix()
 	if taken == "" {
 		err := l.d.Registry.Reserve(ctx, u, hold)
 		var ce *ConflictError
@@ -60,7 +61,7 @@ func (l *Login) SignUp(ctx context.Context, c Client, sess *Session, in NewAccou
 		if err := l.d.Registry.Reserve(ctx, &User{Username: u.Username, PasswordHash: u.PasswordHash}, hold); err != nil {
 			return Step{}, err
 		}
-		st, err := l.signUpTaken(ctx, c, sess, u, taken)
+		st, err := l.signUpTaken(ctx, c, sess, u, taken, until)
 		if err != nil {
 			release()
 		}
@@ -72,7 +73,7 @@ func (l *Login) SignUp(ctx context.Context, c Client, sess *Session, in NewAccou
 	}
 	// A send stood in for (OTP.standIn) keeps its reservation, as a taken
 	// number's sign-up holds its name: nothing activates it, it expires.
-	st, err := l.startCode(ctx, c, sess, u.Username, u.Phone, false, PurposeSignup, anonymousSend)
+	st, err := l.startCode(ctx, c, sess, Pending{User: u.Username, Phone: u.Phone, Purpose: PurposeSignup, Until: until}, anonymousSend)
 	if err != nil {
 		release()
 	}
@@ -105,7 +106,7 @@ func (l *Login) notTaken(ctx context.Context, u *User) (string, error) {
 // the code is a decoy that never succeeds, and the number typed gets a
 // notice instead of a code, so only the number's owner learns anything
 // (docs/contract.md, "Sign-up").
-func (l *Login) signUpTaken(ctx context.Context, c Client, sess *Session, u *User, field string) (Step, error) {
+func (l *Login) signUpTaken(ctx context.Context, c Client, sess *Session, u *User, field string, until int64) (Step, error) {
 	sess, err := l.begin(ctx, c, sess)
 	if err != nil {
 		return Step{}, err
@@ -125,7 +126,7 @@ func (l *Login) signUpTaken(ctx context.Context, c Client, sess *Session, u *Use
 	if ch.sendErr != nil {
 		l.auditStoodIn(ctx, c, "", ch)
 	}
-	sess.Pending = &Pending{Challenge: ch.ID, Purpose: PurposeSignup, Phone: u.Phone}
+	sess.Pending = &Pending{Challenge: ch.ID, Purpose: PurposeSignup, Phone: u.Phone, Until: until}
 	if err := l.d.Sessions.Save(ctx, sess); err != nil {
 		return Step{}, err
 	}

@@ -43,6 +43,11 @@ type Pending struct {
 	Purpose   string `json:"k,omitempty"`  // "login"
 	Remember  bool   `json:"r,omitempty"`  // the remember-me answer of the sign-in the code completes
 	Phone     string `json:"ph,omitempty"` // E.164 destination (shown masked)
+	// Until is, for a sign-up's code, when the sign-up's hold on its
+	// username ends (unix seconds): no new code is started for it after
+	// that, whether its number is free or taken (docs/contract.md,
+	// "Sign-up").
+	Until int64 `json:"t,omitempty"`
 }
 
 // Session is what the store keeps per cookie. The id itself is never

@@ -323,7 +323,7 @@ func (p *sessionParser) proofs() []Proof {
 
 func (p *sessionParser) pending() *Pending {
 	pd := new(Pending)
-	var seen [5]bool
+	var seen [6]bool
 	p.object(func(k []byte) {
 		i := -1
 		switch string(k) {
@@ -342,6 +342,9 @@ func (p *sessionParser) pending() *Pending {
 		case "ph":
 			i = 4
 			p.str(&pd.Phone)
+		case "t":
+			i = 5
+			pd.Until = p.int()
 		}
 		if i < 0 || seen[i] {
 			p.ok = false

@@ -26,6 +26,7 @@ func sampleSessions() []Session {
 			Change:  &Pending{User: "bob", Challenge: "ch-2", Purpose: "phone", Phone: "+12015550102"},
 		},
 		{Pending: &Pending{Challenge: "decoy", Phone: "+447700900123"}},
+		{Pending: &Pending{Challenge: "signup", Purpose: "signup", Phone: "+447700900124", Until: 1700000900}},
 		{User: "zoë", Agent: "quote \" and \\ and \u2028", Proofs: []Proof{{Method: "future", At: -9223372036854775808}}},
 		{User: "carol", Proofs: []Proof{}},
 		{User: "dora", Proofs: []Proof{{Method: MethodHWK, At: 1700000000, UV: true}}, Created: 1700000000, Expires: 1700043200},
