@@ -64,12 +64,20 @@ func (l *Login) Resend(ctx context.Context, c Client, sess *Session, u *User) (S
 		} else {
 			pu, err = l.d.Users.Lookup(ctx, p.User)
 		}
+		gone := errors.Is(err, ErrUserNotFound) || err == nil && pu.Phone != p.Phone
 		switch {
-		case p.Purpose == PurposeSignup && (errors.Is(err, ErrUserNotFound) || err == nil && pu.Phone != p.Phone):
+		case p.Purpose == PurposeSignup && gone:
 			// The reservation is gone (expired a moment early, or by a
 			// clock ahead of this one) or someone else's sign-up of the
 			// name holds it now: not this sign-up's to restart.
 			return l.signupOver(ctx, sess)
+		case p.Purpose != PurposeSignup && sess.User != p.User && (gone || err == nil && pu.Disabled):
+			// A code-only sign-in is for the number typed, not for the
+			// account that had it: one that left it (moved, disabled,
+			// deleted) is not followed, and the number gets a decoy as
+			// any number without an account does (docs/contract.md,
+			// "Login flows").
+			return l.startDecoy(ctx, c, sess, next)
 		case err != nil:
 			return Step{}, err
 		}
