@@ -24,17 +24,36 @@ var (
 	ErrExists = errors.New("already exists")
 	// ErrInvalidInput: one or more fields are invalid; see FieldErrors.
 	ErrInvalidInput = errors.New("invalid input")
+	// ErrNameHeld: the username belonged to a deleted account, and is
+	// given again only by an administrator who says so
+	// (docs/contract.md, "Names of deleted accounts"). Only the
+	// administrator's create is told; a sign-up gets a taken name's
+	// answer.
+	ErrNameHeld = errors.New("username held: it belonged to a deleted account")
 )
 
 // ConflictError names the field that is already taken. It matches
-// ErrExists.
-type ConflictError struct{ Field string }
+// ErrExists, and ErrNameHeld too when Held.
+type ConflictError struct {
+	Field string
+	// Held says the username is a deleted account's (ErrNameHeld), for
+	// an administrator's create only.
+	Held bool
+}
 
 // Error implements error.
-func (e *ConflictError) Error() string { return e.Field + " already registered" }
+func (e *ConflictError) Error() string {
+	if e.Held {
+		return ErrNameHeld.Error()
+	}
+	return e.Field + " already registered"
+}
 
-// Is makes errors.Is(err, ErrExists) work.
-func (e *ConflictError) Is(target error) bool { return target == ErrExists }
+// Is makes errors.Is(err, ErrExists) work, and errors.Is(err,
+// ErrNameHeld) for a held name.
+func (e *ConflictError) Is(target error) bool {
+	return target == ErrExists || (e.Held && target == ErrNameHeld)
+}
 
 // FieldErrors maps a field name to what is wrong with it. It matches
 // ErrInvalidInput.
@@ -101,7 +120,8 @@ type UserRegistry interface {
 	UserBackend
 	// Reserve creates u as a pending account that Lookup does not see,
 	// claiming its username, email and phone for ttl. Returns a
-	// *ConflictError when one is taken.
+	// *ConflictError when one is taken (a held username as a taken one,
+	// never Held).
 	Reserve(ctx context.Context, u *User, ttl time.Duration) error
 	// Pending returns a pending account, or ErrUserNotFound.
 	Pending(ctx context.Context, username string) (*User, error)
@@ -112,6 +132,10 @@ type UserRegistry interface {
 	Activate(ctx context.Context, username, phone string) error
 	// Release deletes a pending account and frees its claims.
 	Release(ctx context.Context, username string) error
+	// NameHeld reports whether username belonged to a deleted account,
+	// which Reserve then refuses as a taken one (docs/contract.md, "Names
+	// of deleted accounts").
+	NameHeld(ctx context.Context, username string) (bool, error)
 	// SetPasswordIf replaces the user's password hash, only while the
 	// account is enabled and its credential generation is gen, decided
 	// with the write: ErrCredentialsChanged (or ErrUserNotFound)

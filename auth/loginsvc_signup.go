@@ -83,12 +83,23 @@ func (l *Login) SignUp(ctx context.Context, c Client, sess *Session, in NewAccou
 // DefaultSignupsPerHour is the default of LoginDeps.SignupsPerHour.
 const DefaultSignupsPerHour = 10
 
-// notTaken refuses a sign-up whose username an account has (a
-// ConflictError), and says which of its email and phone one has ("" for
-// none). The reservation checks pending sign-ups too, after the hash.
+// notTaken refuses a sign-up whose username an account has or a deleted
+// account had (a ConflictError, the same for both: docs/contract.md,
+// "Names of deleted accounts"), and says which of its email and phone
+// one has ("" for none). The reservation checks pending sign-ups too,
+// after the hash.
 func (l *Login) notTaken(ctx context.Context, u *User) (string, error) {
 	for _, f := range []struct{ field, login string }{{"username", u.Username}, {"email", u.Email}, {"phone", u.Phone}} {
 		_, err := l.d.Users.Lookup(ctx, f.login)
+		if errors.Is(err, ErrUserNotFound) && f.field == "username" {
+			held, herr := l.d.Registry.NameHeld(ctx, u.Username)
+			switch {
+			case herr != nil:
+				return "", herr
+			case held:
+				err = nil // answered as a taken name, below
+			}
+		}
 		switch {
 		case err == nil && f.field == "username":
 			return "", &ConflictError{Field: f.field}

@@ -18,7 +18,7 @@ import (
 type accountEditor interface {
 	SetDisabled(ctx context.Context, username string, disabled bool) error
 	SetPhone(ctx context.Context, username, phone string) error
-	Invite(ctx context.Context, u *auth.User) error
+	Invite(ctx context.Context, u *auth.User, reuseName bool) (reused bool, err error)
 	SetGroups(ctx context.Context, username string, groups []string) error
 	ClearPassword(ctx context.Context, username string) error
 	Delete(ctx context.Context, username string) error

@@ -23,7 +23,7 @@ func TestDeletedAccountsPasskeyOpensNoNewAccount(t *testing.T) {
 	key := registerPasskey(t, old, "Old phone")
 
 	admin.api(authHost, "admin/users/bob/delete", map[string]any{}).wantStatus(t, http.StatusOK)
-	admin.api(authHost, "admin/users", map[string]any{"username": "bob", "email": "bob@example.com"}).wantStatus(t, http.StatusCreated)
+	admin.api(authHost, "admin/users", map[string]any{"username": "bob", "email": "bob@example.com", "reuse_name": true}).wantStatus(t, http.StatusCreated)
 
 	thief := h.newClient(t)
 	usePasskey(t, thief, key, true).wantError(t, http.StatusUnauthorized, "invalid_passkey")

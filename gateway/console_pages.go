@@ -112,7 +112,7 @@ func (s *consoleSurface) consoleCreate(c *gin.Context) {
 	}
 	in := auth.NewAccount{Username: c.PostForm("username"), Email: c.PostForm("email"), Phone: c.PostForm("phone"), Name: c.PostForm("name")}
 	d := s.page("admin.title")
-	u, link, err := s.createUser(c, me, in, splitGroups(c.PostForm("groups")))
+	u, link, err := s.createUser(c, me, in, splitGroups(c.PostForm("groups")), c.PostForm("reuse_name") != "")
 	if err != nil {
 		var ie *auth.InputError
 		var ce *auth.ConflictError
@@ -122,6 +122,9 @@ func (s *consoleSurface) consoleCreate(c *gin.Context) {
 		}
 		status := s.formError(c, &d, err)
 		d.Form = map[string]string{"username": in.Username, "email": in.Email, "phone": in.Phone, "name": in.Name, "groups": c.PostForm("groups")}
+		if errors.Is(err, auth.ErrNameHeld) {
+			d.Form["reuse_offer"] = "1" // the form offers to give the name again
+		}
 		s.renderHome(c, me, d, status, nil)
 		return
 	}

@@ -49,8 +49,11 @@ func (s *consoleSurface) issueLink(ctx context.Context, username string) (*passw
 }
 
 // createUser makes the account in describes, in groups, without a
-// password, and returns it with its set-password link.
-func (s *consoleSurface) createUser(c *gin.Context, admin *auth.User, in auth.NewAccount, groups []string) (*auth.User, *passwordLink, error) {
+// password, and returns it with its set-password link. A deleted
+// account's name is given only when reuseName says so, and its
+// admin_user_created then says reused_name (docs/contract.md, "Names of
+// deleted accounts").
+func (s *consoleSurface) createUser(c *gin.Context, admin *auth.User, in auth.NewAccount, groups []string, reuseName bool) (*auth.User, *passwordLink, error) {
 	ed, err := s.editor()
 	if err != nil {
 		return nil, nil, err
@@ -60,11 +63,16 @@ func (s *consoleSurface) createUser(c *gin.Context, admin *auth.User, in auth.Ne
 		return nil, nil, err
 	}
 	ctx := c.Request.Context()
-	if err := ed.Invite(ctx, u); err != nil {
+	reused, err := ed.Invite(ctx, u, reuseName)
+	if err != nil {
 		return nil, nil, err
 	}
+	attrs := []any{"actor", admin.Username, "groups", strings.Join(u.Groups, ",")}
+	if reused {
+		attrs = append(attrs, "reused_name", true)
+	}
 	link, err := s.issueLink(ctx, u.Username)
-	s.auditWritten(c, "admin_user_created", u.Username, u.Phone, err, "actor", admin.Username, "groups", strings.Join(u.Groups, ","))
+	s.auditWritten(c, "admin_user_created", u.Username, u.Phone, err, attrs...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -157,6 +165,9 @@ type newUserRequest struct {
 	Email    string   `json:"email"`
 	Phone    string   `json:"phone"`
 	Groups   []string `json:"groups"`
+	// ReuseName gives a deleted account's name (docs/contract.md, "Names
+	// of deleted accounts").
+	ReuseName bool `json:"reuse_name"`
 }
 
 // apiCreateUser is POST /api/admin/users: a new account without a
@@ -172,7 +183,7 @@ func (s *consoleSurface) apiCreateUser(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	u, link, err := s.createUser(c, admin, auth.NewAccount{Username: req.Username, Email: req.Email, Phone: req.Phone, Name: req.Name}, req.Groups)
+	u, link, err := s.createUser(c, admin, auth.NewAccount{Username: req.Username, Email: req.Email, Phone: req.Phone, Name: req.Name}, req.Groups, req.ReuseName)
 	if err != nil {
 		s.apiFail(c, err)
 		return

@@ -178,7 +178,7 @@ func TestAdminGroupsResetDelete(t *testing.T) {
 		t.Fatal("carol is still listed")
 	}
 	// A new carol starts without the old one's recovery codes.
-	bobC.api(authHost, "admin/users", map[string]any{"username": "carol", "email": "carol@example.com"}).wantStatus(t, http.StatusCreated)
+	bobC.api(authHost, "admin/users", map[string]any{"username": "carol", "email": "carol@example.com", "reuse_name": true}).wantStatus(t, http.StatusCreated)
 	if d := consoleGet(bobC, "users/carol").jsonMap(t); d["recovery_codes_left"] != float64(0) {
 		t.Fatalf("the new carol inherits recovery codes: %v", d["recovery_codes_left"])
 	}

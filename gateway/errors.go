@@ -178,6 +178,7 @@ var errorTable = []struct {
 	{errBadRequest, newAPIError(http.StatusBadRequest, "bad_request", "The request is malformed.")},
 	{auth.ErrResetUnavailable, newAPIError(http.StatusNotFound, "reset_unavailable", "Password reset is not available here. Ask an administrator.")},
 	{auth.ErrAccountUnavailable, newAPIError(http.StatusNotFound, "account_unavailable", "Account changes are not available here. Ask an administrator.")},
+	{auth.ErrNameHeld, newAPIError(http.StatusConflict, "name_held", "That username belonged to a deleted account, and an app behind the gateway may still keep that person's data under it. Give it to a new account only on purpose (reuse_name).")},
 	{auth.ErrExists, newAPIError(http.StatusConflict, "already_exists", "That is already registered.")},
 	{auth.ErrInvalidInput, newAPIError(http.StatusBadRequest, "invalid_input", "Some fields need another look.")},
 	{auth.ErrSignupDisabled, newAPIError(http.StatusNotFound, "signup_disabled", "Sign-up is not enabled.")},
@@ -222,7 +223,9 @@ func classify(err error) apiError {
 			}
 			var ce *auth.ConflictError
 			if errors.As(err, &ce) {
-				out.Message = "That " + ce.Field + " is already registered."
+				if !ce.Held {
+					out.Message = "That " + ce.Field + " is already registered."
+				}
 				out.Fields = map[string]string{ce.Field: out.Message} // a sentence, like every field message
 			}
 			return out

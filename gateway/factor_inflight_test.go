@@ -163,7 +163,7 @@ func TestDeletedAccountsFactorInFlightOpensNoNewAccount(t *testing.T) {
 				t.Fatal("bob's request never reached its write")
 			}
 			admin.api(authHost, "admin/users/bob/delete", map[string]any{}).wantStatus(t, http.StatusOK)
-			admin.api(authHost, "admin/users", map[string]any{"username": "bob", "email": "bob@example.com"}).wantStatus(t, http.StatusCreated)
+			admin.api(authHost, "admin/users", map[string]any{"username": "bob", "email": "bob@example.com", "reuse_name": true}).wantStatus(t, http.StatusCreated)
 			close(st.release)
 			select {
 			case r := <-done:

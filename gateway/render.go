@@ -71,6 +71,8 @@ func (s *core) setError(d *pageData, err error) int {
 		for f, p := range ie.Problems {
 			d.Fields[f] = s.problemText(p)
 		}
+	case errors.As(err, &ce) && ce.Held:
+		d.Fields = map[string]string{ce.Field: s.textOr("conflict.username_held", e.Message)}
 	case errors.As(err, &ce):
 		d.Fields = map[string]string{ce.Field: s.textOr("conflict."+ce.Field, e.Message)}
 	case errors.As(err, &pe):

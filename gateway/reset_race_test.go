@@ -51,7 +51,7 @@ func TestNewPasswordInFlightUndoesNoAdministratorsChange(t *testing.T) {
 			return "gus", func() reply { return thief.api(authHost, "reset", in) }
 		}, func(t *testing.T, h *harness, admin *client, name string) {
 			admin.api(authHost, "admin/users/"+name+"/delete", map[string]any{}).wantStatus(t, http.StatusOK)
-			admin.api(authHost, "admin/users", map[string]any{"username": name, "email": "another.gus@example.com"}).wantStatus(t, http.StatusCreated)
+			admin.api(authHost, "admin/users", map[string]any{"username": name, "email": "another.gus@example.com", "reuse_name": true}).wantStatus(t, http.StatusCreated)
 		}, http.StatusGone, "link_expired"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

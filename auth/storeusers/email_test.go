@@ -39,7 +39,7 @@ func TestSignupEmailStaysUnverified(t *testing.T) {
 		if err := b.Add(ctx, user("alice", "alice@example.com", "+12015550100")); err != nil {
 			t.Fatal(err)
 		}
-		if err := b.Invite(ctx, &auth.User{Username: "erin", Email: "erin@example.com"}); err != nil {
+		if _, err := b.Invite(ctx, &auth.User{Username: "erin", Email: "erin@example.com"}, false); err != nil {
 			t.Fatal(err)
 		}
 		for _, name := range []string{"alice", "erin"} {

@@ -140,7 +140,7 @@ func (b *Backend) ensureIndex(ctx context.Context) error {
 }
 
 // getMany reads the records of names in one round trip: nil where one is
-// missing (an expired sign-up, a delete under way).
+// missing (an expired sign-up, a delete under way, a held name).
 func (b *Backend) getMany(ctx context.Context, names []string) ([]*record, error) {
 	keys := make([]string, len(names))
 	for i, n := range names {
@@ -158,6 +158,9 @@ func (b *Backend) getMany(ctx context.Context, names []string) ([]*record, error
 		var r record
 		if err := json.Unmarshal(v, &r); err != nil {
 			return nil, fmt.Errorf("storeusers: corrupt record for %q: %w", names[i], err)
+		}
+		if r.Held {
+			continue // a deleted account's name: none
 		}
 		out[i] = &r
 	}
@@ -272,19 +275,22 @@ func (b *Backend) SetGroups(ctx context.Context, username string, groups []strin
 // Invite creates an active account without a usable password (an
 // administrator's, docs/contract.md "Admin console"): it signs in once
 // its person has set one through a set-password link, and with a phone
-// number, proves it (auth.User.PhoneUnproved) at its first sign-in.
-func (b *Backend) Invite(ctx context.Context, u *auth.User) error {
+// number, proves it (auth.User.PhoneUnproved) at its first sign-in. A
+// deleted account's name is given only when reuseName says so (else a
+// Held *auth.ConflictError; docs/contract.md, "Names of deleted
+// accounts"); reused reports whether the name was one.
+func (b *Backend) Invite(ctx context.Context, u *auth.User, reuseName bool) (reused bool, err error) {
 	if u.Username == "" || strings.ContainsAny(u.Username, " \t\r\n@") {
-		return auth.FieldErrors{"username": "required, without spaces or @"}
+		return false, auth.FieldErrors{"username": "required, without spaces or @"}
 	}
 	v := *u
 	v.PasswordHash = ""
 	v.PhoneUnproved = v.Phone != ""
 	r, err := fromUser(&v, false)
 	if err != nil {
-		return err
+		return false, err
 	}
-	return b.create(ctx, r, auth.Forever)
+	return b.create(ctx, r, auth.Forever, reuseName)
 }
 
 // ClearPassword makes an account's password stop working (an

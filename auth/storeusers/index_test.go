@@ -145,7 +145,7 @@ func TestGroupsAndInvites(t *testing.T) {
 	backends(t, func(t *testing.T, b *storeusers.Backend, _ func(time.Duration)) {
 		ctx := context.Background()
 		inv := &auth.User{Username: "dave", Email: "dave@example.com", Groups: []string{"admins"}}
-		if err := b.Invite(ctx, inv); err != nil {
+		if _, err := b.Invite(ctx, inv, false); err != nil {
 			t.Fatal(err)
 		}
 		u, err := b.Lookup(ctx, "dave@example.com")

@@ -64,6 +64,12 @@ type record struct {
 	EmailUnverified bool  `json:"email_unverified,omitempty"`
 	Pending         bool  `json:"pending,omitempty"`
 	Created         int64 `json:"created"`
+	// Held marks a deleted account's name (holdOf): the record keeps
+	// nothing else, is no account (read says ErrUserNotFound), and its
+	// key, kept for good, is what refuses the name to a sign-up
+	// (docs/contract.md, "Names of deleted accounts"). Deleted is when.
+	Held    bool  `json:"held,omitempty"`
+	Deleted int64 `json:"deleted,omitempty"`
 	// Generation is the credential generation (auth.User.Generation): a
 	// new random value whenever the password, phone or disabled flag is
 	// set, so that even setting one back to what it was ends the sessions
@@ -187,8 +193,18 @@ func (b *Backend) get(ctx context.Context, username string) (*record, error) {
 	return r, err
 }
 
-// read returns username's record and the bytes it was read from.
+// read returns username's record and the bytes it was read from; a held
+// name (record.Held) is no account: auth.ErrUserNotFound.
 func (b *Backend) read(ctx context.Context, username string) (*record, []byte, error) {
+	r, v, err := b.readAny(ctx, username)
+	if err == nil && r.Held {
+		return nil, nil, auth.ErrUserNotFound
+	}
+	return r, v, err
+}
+
+// readAny is read, a held name's record included.
+func (b *Backend) readAny(ctx context.Context, username string) (*record, []byte, error) {
 	v, err := b.st.Get(ctx, recKey(username))
 	if errors.Is(err, auth.ErrNotFound) {
 		return nil, nil, auth.ErrUserNotFound
@@ -218,49 +234,50 @@ func claims(r *record) [][2]string {
 // create claims the record's username, email and phone for ttl and writes
 // it, and lists an active record (a pending one is listed when it is
 // activated: an abandoned sign-up then expires with everything it wrote).
-// On a conflict it releases what it claimed and returns a
+// A held name (a deleted account's) is taken only when reuse says so
+// (claimName), and reports whether it was. On a conflict it releases
+// what it claimed (a held name is held again) and returns a
 // *auth.ConflictError.
-func (b *Backend) create(ctx context.Context, r *record, ttl time.Duration) error {
+func (b *Backend) create(ctx context.Context, r *record, ttl time.Duration, reuse bool) (reused bool, err error) {
 	if err := r.stamp(); err != nil {
-		return err
+		return false, err
 	}
 	v, err := json.Marshal(r) //nolint:gosec // r.Password is the hash (record), which this backend stores
 	if err != nil {
-		return err
+		return false, err
 	}
-	ok, err := b.st.SetNX(ctx, recKey(r.Username), v, ttl)
+	unclaim, reused, err := b.claimName(ctx, r.Username, v, ttl, reuse)
 	if err != nil {
-		return fmt.Errorf("storeusers: claim username: %w", err)
+		return false, err
 	}
-	if !ok {
-		return &auth.ConflictError{Field: "username"}
-	}
-	taken := []string{recKey(r.Username)}
+	var taken []string
 	release := func() {
+		ctx := context.WithoutCancel(ctx)
 		for _, k := range taken {
-			_, _ = b.st.Delete(context.WithoutCancel(ctx), k)
+			_, _ = b.st.Delete(ctx, k)
 		}
+		unclaim(ctx)
 	}
 	for _, c := range claims(r) {
 		ok, err := b.st.SetNX(ctx, c[1], []byte(r.Username), ttl)
 		if err != nil {
 			release()
-			return fmt.Errorf("storeusers: claim %s: %w", c[0], err)
+			return false, fmt.Errorf("storeusers: claim %s: %w", c[0], err)
 		}
 		if !ok {
 			release()
-			return &auth.ConflictError{Field: c[0]}
+			return false, &auth.ConflictError{Field: c[0]}
 		}
 		taken = append(taken, c[1])
 	}
 	if r.Pending {
-		return nil
+		return reused, nil
 	}
 	if err := b.list(ctx, r); err != nil {
 		release()
-		return err
+		return false, err
 	}
-	return nil
+	return reused, nil
 }
 
 // Add creates an active account (the CLI's `user add`).
@@ -272,7 +289,23 @@ func (b *Backend) Add(ctx context.Context, u *auth.User) error {
 	if err != nil {
 		return err
 	}
-	return b.create(ctx, r, auth.Forever)
+	_, err = b.create(ctx, r, auth.Forever, false)
+	return err
+}
+
+// AddReusingName is Add that may give the account a deleted account's
+// name, which Add refuses (`gatehouse user add --reuse-name`;
+// docs/contract.md, "Names of deleted accounts"), and reports whether
+// the name was one.
+func (b *Backend) AddReusingName(ctx context.Context, u *auth.User) (reused bool, err error) {
+	if err := validUser(u); err != nil {
+		return false, err
+	}
+	r, err := fromUser(u, false)
+	if err != nil {
+		return false, err
+	}
+	return b.create(ctx, r, auth.Forever, true)
 }
 
 // Reserve creates a pending sign-up that expires after ttl unless
@@ -285,7 +318,14 @@ func (b *Backend) Reserve(ctx context.Context, u *auth.User, ttl time.Duration) 
 	if err != nil {
 		return err
 	}
-	return b.create(ctx, r, ttl)
+	var ce *auth.ConflictError
+	if _, err := b.create(ctx, r, ttl, false); errors.As(err, &ce) && ce.Held {
+		// A sign-up is answered for a held name as for a taken one.
+		return &auth.ConflictError{Field: ce.Field}
+	} else if err != nil {
+		return err
+	}
+	return nil
 }
 
 // Pending returns a pending (unverified) account.
@@ -342,24 +382,30 @@ func (b *Backend) Release(ctx context.Context, username string) error {
 	return b.remove(ctx, r)
 }
 
-// Delete removes an account for good.
-func (b *Backend) Delete(ctx context.Context, username string) error {
-	r, err := b.get(ctx, username)
-	if err != nil {
+// remove deletes a pending record, its claims and its entries in the
+// lists (a deleted account's name is held instead: Delete).
+func (b *Backend) remove(ctx context.Context, r *record) error {
+	if err := b.unclaim(ctx, r); err != nil {
 		return err
 	}
-	return b.remove(ctx, r)
+	if _, err := b.st.Delete(ctx, recKey(r.Username)); err != nil {
+		return fmt.Errorf("storeusers: delete: %w", err)
+	}
+	return b.unlist(ctx, r)
 }
 
-func (b *Backend) remove(ctx context.Context, r *record) error {
+// unclaim frees r's email and phone.
+func (b *Backend) unclaim(ctx context.Context, r *record) error {
 	for _, c := range claims(r) {
 		if _, err := b.st.Delete(ctx, c[1]); err != nil {
 			return fmt.Errorf("storeusers: delete %s: %w", c[0], err)
 		}
 	}
-	if _, err := b.st.Delete(ctx, recKey(r.Username)); err != nil {
-		return fmt.Errorf("storeusers: delete: %w", err)
-	}
+	return nil
+}
+
+// unlist takes r out of "user:all" and the console's indexes.
+func (b *Backend) unlist(ctx context.Context, r *record) error {
 	if err := b.indexRemove(ctx, r); err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -42,7 +43,7 @@ func TestUserDeleteForgetsEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	run("", "delete", "-c", offPath, "ada")
-	run("the new holder's passphrase\n", "add", "-c", cfgPath, "ada")
+	run("the new holder's passphrase\n", "add", "-c", cfgPath, "--reuse-name", "ada")
 
 	if left, err := keys.List(ctx, "ada"); err != nil || len(left) != 0 {
 		t.Errorf("the new account ada inherits the deleted account's passkeys: %v (%v)", left, err)
@@ -71,5 +72,50 @@ func TestUserDeleteForgetsAFileUser(t *testing.T) {
 	}
 	if left, err := keys.List(ctx, "ada"); err != nil || len(left) != 0 {
 		t.Fatalf("ada's passkeys after user delete: %v (%v)", left, err)
+	}
+}
+
+// TestUserAddGivesADeletedNameOnlyWhenTold: the apps behind the gateway
+// keep a person's data under the username. `gatehouse user add` of a
+// name `gatehouse user delete` freed gave it to whoever was typed, and
+// the app handed them the deleted person's data; it is now refused (exit
+// 1, saying why and what to add, no account made) unless --reuse-name
+// says so, and then audited admin_user_created with reused_name
+// (docs/contract.md, "Names of deleted accounts").
+func TestUserAddGivesADeletedNameOnlyWhenTold(t *testing.T) {
+	cfgPath, _ := cliWorld(t, "held:")
+	const pw = "a long cli passphrase\n"
+	if code, out, e := runCmd(t, pw, "user", "add", "-c", cfgPath, "--email", "ada@example.com", "ada"); code != 0 {
+		t.Fatalf("add: %d\n%s%s", code, out, e)
+	}
+	if code, out, e := runCmd(t, "", "user", "delete", "-c", cfgPath, "ada"); code != 0 {
+		t.Fatalf("delete: %d\n%s%s", code, out, e)
+	}
+	code, out, e := runCmd(t, pw, "user", "add", "-c", cfgPath, "--email", "someone.else@example.com", "ada")
+	if code == 0 || !strings.Contains(e, "deleted account") || !strings.Contains(e, "--reuse-name") {
+		t.Fatalf("add of a deleted name without --reuse-name: exit %d, want 1 saying why\n%s%s", code, out, e)
+	}
+	if code, out, _ := runCmd(t, "", "user", "show", "-c", cfgPath, "ada"); code == 0 {
+		t.Fatalf("the refused add made the account:\n%s", out)
+	}
+	if code, out, e := runCmd(t, pw, "user", "add", "-c", cfgPath, "--email", "someone.else@example.com", "--reuse-name", "ada"); code != 0 {
+		t.Fatalf("add --reuse-name: %d\n%s%s", code, out, e)
+	}
+	code, out, e = runCmd(t, "", "audit", "tail", "-c", cfgPath, "--user", "ada", "--event", "admin_user_created", "-n", "10")
+	if code != 0 {
+		t.Fatalf("audit tail: %d\n%s", code, e)
+	}
+	var reused []string
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var r struct {
+			Attrs map[string]string
+		}
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("audit tail line %q: %v", line, err)
+		}
+		reused = append(reused, r.Attrs["reused_name"])
+	}
+	if fmt.Sprint(reused) != "[ true]" {
+		t.Errorf("admin_user_created of ada, oldest first, reused_name = %q; want the first without, the second true", reused)
 	}
 }

@@ -21,8 +21,9 @@ const userUsage = `Usage: gatehouse user <command> [-c gateway.yaml] [flags] [ar
 
 Commands (users.backend: redis, accounts in the configured Redis; add also
 works with users.backend: file, where it writes users.file, creating it):
-  add [--email E] [--phone P] [--name N] [--groups a,b] [--force-2fa] USERNAME
-                             create an account; password on stdin (prompted twice without echo on a terminal)
+  add [--email E] [--phone P] [--name N] [--groups a,b] [--force-2fa] [--reuse-name] USERNAME
+                             create an account; password on stdin (prompted twice without echo on a terminal);
+                             a deleted account's name only with --reuse-name (redis backend)
   list                       list accounts
   show USERNAME              show one account
   delete USERNAME            delete an account
@@ -55,13 +56,14 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	c := fs.String("c", "", "configuration file")
 	// Only add takes these: other subcommands do not list them.
 	var email, phone, name, groups *string
-	var force *bool
+	var force, reuse *bool
 	if sub == "add" {
 		email = fs.String("email", "", "email address")
 		phone = fs.String("phone", "", "mobile number, international form")
 		name = fs.String("name", "", "display name")
 		groups = fs.String("groups", "", "comma-separated groups")
 		force = fs.Bool("force-2fa", false, "always require password and code")
+		reuse = fs.Bool("reuse-name", false, "give the account a deleted account's name (the apps may still keep that person's data under it)")
 	}
 	if err := parseFlagsOnly(fs, args); err != nil {
 		return err
@@ -118,6 +120,10 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			}
 		}
 		if cfg.Users.Backend == "file" {
+			if *reuse {
+				// The file is the operator's own record: no name is held.
+				return errors.New("--reuse-name is for users.backend: redis; with the file backend no name is held (see \"Names of deleted accounts\")")
+			}
 			u = &auth.User{Username: arg, Email: strings.ToLower(strings.TrimSpace(*email)), DisplayName: *name, Groups: gs, ForceTwoFactor: *force}
 			u.Phone = *phone // fileusers.Add normalises it as the gateway reads the file
 			return addFileUser(cfg, u, func() (string, error) { return newHash(u) }, stdout)
@@ -158,10 +164,21 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		if u.PasswordHash, err = newHash(u); err != nil {
 			return err
 		}
-		if err := users.Add(ctx, u); err != nil {
+		attrs := map[string]string{"groups": strings.Join(u.Groups, ",")}
+		if *reuse {
+			reused, err := users.AddReusingName(ctx, u)
+			if err != nil {
+				return err
+			}
+			if reused {
+				attrs["reused_name"] = "true"
+			}
+		} else if err := users.Add(ctx, u); errors.Is(err, auth.ErrNameHeld) {
+			return fmt.Errorf("%s belonged to a deleted account, and an app behind the gateway may still keep that person's data under it: add --reuse-name to give it to this account on purpose", u.Username)
+		} else if err != nil {
 			return err
 		}
-		audit("admin_user_created", u.Username, u.Phone, map[string]string{"groups": strings.Join(u.Groups, ",")})
+		audit("admin_user_created", u.Username, u.Phone, attrs)
 		_, err = fmt.Fprintf(stdout, "added %s\n", u.Username)
 		return err
 	case "list":
