@@ -25,14 +25,14 @@ import (
 // again where the record is still the deleted account's, as any record
 // change (docs/contract.md, "Failover durability").
 
-// holdOf is the record that holds username once its account is deleted.
-func holdOf(username string) (*record, []byte, error) {
+// holdOf is the stored record that holds username once its account is
+// deleted.
+func holdOf(username string) ([]byte, error) {
 	h := &record{Username: username, Held: true, Deleted: time.Now().Unix()}
 	if err := h.stamp(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	v, err := json.Marshal(h) //nolint:gosec // a hold has no password hash
-	return h, v, err
+	return json.Marshal(h) //nolint:gosec // a hold has no password hash
 }
 
 // NameHeld reports whether username belonged to a deleted account
@@ -69,7 +69,7 @@ func (b *Backend) Delete(ctx context.Context, username string) error {
 		if err := b.unclaim(ctx, r); err != nil {
 			return err
 		}
-		_, hold, err := holdOf(r.Username)
+		hold, err := holdOf(r.Username)
 		if err != nil {
 			return err
 		}
