@@ -26,9 +26,15 @@ import (
 // change (docs/contract.md, "Failover durability").
 
 // holdOf is the stored record that holds username once its account is
-// deleted.
+// deleted. It is disabled, without password or phone, under a credential
+// generation of its own, so that a replica of an earlier version, which
+// knows no hold and reads it as an account, refuses it everything
+// (docs/operations.md, "Upgrading a fleet").
 func holdOf(username string) ([]byte, error) {
-	h := &record{Username: username, Held: true, Deleted: time.Now().Unix()}
+	h := &record{Username: username, Disabled: true, Held: true, Deleted: time.Now().Unix()}
+	if err := h.newGeneration(); err != nil {
+		return nil, err
+	}
 	if err := h.stamp(); err != nil {
 		return nil, err
 	}
@@ -119,4 +125,40 @@ func (b *Backend) claimName(ctx context.Context, username string, v []byte, ttl 
 		}
 	}
 	return nil, false, fmt.Errorf("storeusers: claim username: %w", auth.ErrRecordContended)
+}
+
+// Hold holds username as a delete does, for a name deleted before names
+// were held (`gatehouse user hold-deleted`; docs/contract.md, "Names of
+// deleted accounts"), and reports whether it did: not for a name an
+// account has or one already held. A pending sign-up of the name is
+// replaced by the hold (its code then activates nothing): taking a
+// deleted person's name is what the hold is for.
+func (b *Backend) Hold(ctx context.Context, username string) (bool, error) {
+	hold, err := holdOf(username)
+	if err != nil {
+		return false, err
+	}
+	key := recKey(username)
+	for range maxSwaps {
+		ok, err := b.st.SetNX(ctx, key, hold, auth.Forever)
+		if err != nil || ok {
+			return ok, err
+		}
+		cur, old, err := b.readAny(ctx, username)
+		switch {
+		case errors.Is(err, auth.ErrUserNotFound):
+			continue // gone meanwhile: hold it again
+		case err != nil:
+			return false, err
+		case !cur.Pending:
+			return false, nil // an account, or held already
+		}
+		if ok, err = b.st.CompareAndSwap(ctx, key, old, hold, auth.Forever); err != nil || ok {
+			if ok {
+				err = b.unclaim(ctx, cur)
+			}
+			return ok, err
+		}
+	}
+	return false, fmt.Errorf("storeusers: hold: %w", auth.ErrRecordContended)
 }

@@ -2,6 +2,7 @@ package storeusers_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -36,6 +37,16 @@ func TestDeletedNameIsHeld(t *testing.T) {
 			}
 		}
 		held(true)
+		// A replica of an earlier version, which knows no hold, reads it as
+		// a disabled account without password or phone: refused everything.
+		raw, err := storeusers.StoreOf(b).Get(ctx, storeusers.RecordKeyPrefix+"alice")
+		var old struct {
+			Disabled        bool
+			Password, Phone string
+		}
+		if err != nil || json.Unmarshal(raw, &old) != nil || !old.Disabled || old.Password != "" || old.Phone != "" {
+			t.Errorf("the hold as an earlier version reads it: %s (%v), want a disabled account without password or phone", raw, err)
+		}
 		if _, err := b.Lookup(ctx, "alice"); !errors.Is(err, auth.ErrUserNotFound) {
 			t.Errorf("Lookup of a held name: %v, want ErrUserNotFound", err)
 		}

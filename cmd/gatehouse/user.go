@@ -26,7 +26,8 @@ works with users.backend: file, where it writes users.file, creating it):
                              a deleted account's name only with --reuse-name (redis backend)
   list                       list accounts
   show USERNAME              show one account
-  delete USERNAME            delete an account
+  delete USERNAME            delete an account (its name is held: no sign-up gets it)
+  hold-deleted               hold the names of accounts the audit trail says were deleted, once, after an upgrade
   set-phone USERNAME PHONE   change the phone number (unproved until a code to it follows the password)
   set-email USERNAME EMAIL   set the email, vouching for it: a sign-up's own email is not sent to apps until then
   set-password USERNAME      change the password (stdin, as for add)
@@ -69,7 +70,7 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	want := map[string]int{"add": 1, "list": 0, "show": 1, "delete": 1, "set-phone": 2, "set-email": 2, "set-password": 1, "disable": 1, "enable": 1,
-		"issue-recovery": 1, "reset-2fa": 1, "unban": 1, "sessions": 1, "revoke": 1, "bans": 0, "lift-ban": 1}
+		"hold-deleted": 0, "issue-recovery": 1, "reset-2fa": 1, "unban": 1, "sessions": 1, "revoke": 1, "bans": 0, "lift-ban": 1}
 	n, ok := want[sub]
 	if !ok {
 		_, _ = fmt.Fprintf(stderr, "gatehouse user: unknown command %q\n\n%s", sub, userUsage)
@@ -181,6 +182,8 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		audit("admin_user_created", u.Username, u.Phone, attrs)
 		_, err = fmt.Fprintf(stdout, "added %s\n", u.Username)
 		return err
+	case "hold-deleted":
+		return holdDeleted(ctx, users, audits, stdout)
 	case "list":
 		list, err := users.List(ctx)
 		if err != nil {
