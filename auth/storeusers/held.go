@@ -68,7 +68,7 @@ func (b *Backend) Delete(ctx context.Context, username string) error {
 			return err
 		}
 		if r.Pending {
-			return b.remove(ctx, r)
+			return b.remove(ctx, r, old)
 		}
 		// The claims first: a failure leaves the account, which a second
 		// delete finishes.

@@ -117,6 +117,41 @@ func TestDeletedNameIsHeld(t *testing.T) {
 	})
 }
 
+// TestReleasedSignUpFreesNoHold: a pending sign-up's release (its send
+// failed) that read the pending record while `gatehouse user
+// hold-deleted` replaced it with the name's hold deleted the record
+// whatever it held by then: the hold, and the name was free again.
+// The release now deletes only the pending record it read.
+func TestReleasedSignUpFreesNoHold(t *testing.T) {
+	pausingStores(t, func(t *testing.T, st *pausingStore) {
+		ctx := t.Context()
+		b := storeusers.New(st, "")
+		if err := b.Reserve(ctx, user("cyd", "stranger@example.net", "+12015550177"), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		st.mu.Lock()
+		st.armed = true
+		st.mu.Unlock()
+		done := make(chan error, 1)
+		go func() { done <- b.Release(ctx, "cyd") }()
+		select {
+		case <-st.held:
+		case err := <-done:
+			t.Fatalf("the release ended without deleting the record: %v", err)
+		}
+		if ok, err := b.Hold(ctx, "cyd"); err != nil || !ok {
+			t.Fatalf("Hold(cyd) of a pending sign-up = %v, %v; want held", ok, err)
+		}
+		close(st.release)
+		if err := <-done; err != nil {
+			t.Fatalf("the release: %v", err)
+		}
+		if held, err := b.NameHeld(ctx, "cyd"); err != nil || !held {
+			t.Fatalf("NameHeld(cyd) after a release in flight = %v, %v; want the hold kept", held, err)
+		}
+	})
+}
+
 // TestJournalKeepsADeletedNamesHold: a delete acknowledged by a Redis
 // master and lost in a failover is written again on the promoted
 // replica, as the hold (docs/contract.md, "Failover durability"): the

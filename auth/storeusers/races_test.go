@@ -59,6 +59,11 @@ func (p *pausingStore) CompareAndSwap(ctx context.Context, key string, old, valu
 	return p.Store.CompareAndSwap(ctx, key, old, value, ttl)
 }
 
+func (p *pausingStore) CompareAndDelete(ctx context.Context, key string, old []byte) (bool, error) {
+	p.pause(key)
+	return p.Store.CompareAndDelete(ctx, key, old)
+}
+
 // pausingStores runs f against a pausing memory store and a pausing
 // store on a real Redis.
 func pausingStores(t *testing.T, f func(t *testing.T, st *pausingStore)) {

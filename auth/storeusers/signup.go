@@ -73,7 +73,7 @@ func (b *Backend) Activate(ctx context.Context, username, phone string) error {
 
 // Release deletes a pending account and its claims.
 func (b *Backend) Release(ctx context.Context, username string) error {
-	r, err := b.get(ctx, username)
+	r, old, err := b.read(ctx, username)
 	if errors.Is(err, auth.ErrUserNotFound) {
 		return nil
 	}
@@ -83,17 +83,24 @@ func (b *Backend) Release(ctx context.Context, username string) error {
 	if !r.Pending {
 		return nil
 	}
-	return b.remove(ctx, r)
+	return b.remove(ctx, r, old)
 }
 
-// remove deletes a pending record, its claims and its entries in the
-// lists (a deleted account's name is held instead: Delete).
-func (b *Backend) remove(ctx context.Context, r *record) error {
+// remove deletes a pending record r, read as old, then its claims and
+// its entries in the lists (a deleted account's name is held instead:
+// Delete). The record is deleted only while it still holds old: one
+// activated, or replaced by a hold (Hold), meanwhile is no longer the
+// pending one, and nothing of it is freed.
+func (b *Backend) remove(ctx context.Context, r *record, old []byte) error {
+	ok, err := b.st.CompareAndDelete(ctx, recKey(r.Username), old)
+	if err != nil {
+		return fmt.Errorf("storeusers: delete: %w", err)
+	}
+	if !ok {
+		return nil
+	}
 	if err := b.unclaim(ctx, r); err != nil {
 		return err
-	}
-	if _, err := b.st.Delete(ctx, recKey(r.Username)); err != nil {
-		return fmt.Errorf("storeusers: delete: %w", err)
 	}
 	return b.unlist(ctx, r)
 }
