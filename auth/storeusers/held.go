@@ -16,7 +16,7 @@ import (
 // name freed by a delete and taken by someone else hands them the
 // deleted person's data. A delete therefore leaves in the account's
 // record key a hold (holdOf): a record that is no account, kept for good
-// (a few dozen bytes; an app's data lives as long). The key being the
+// (about a hundred bytes; an app's data lives as long). The key being the
 // record's own, a sign-up's SetNX of the name fails on it as on an
 // account, in one step, on any store (a Redis Cluster included: one
 // key); only an administrator's create that says so (reuse) takes it,
