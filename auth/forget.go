@@ -88,11 +88,11 @@ func (f *Forget) ResetFactors(ctx context.Context, user string) (app bool, keys 
 		return app, keys, false, err
 	}
 	// From the codes' removal to the sessions' end, as the console's void.
-	release, err := rec.lock(ctx, user, voidLock)
+	lease, ctx, err := rec.lock(ctx, user, voidLock)
 	if err != nil {
 		return app, keys, false, err
 	}
-	defer release()
+	defer lease.Release()
 	if err := rec.Forget(ctx, user); err != nil {
 		return app, keys, false, err
 	}

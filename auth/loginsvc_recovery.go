@@ -139,11 +139,11 @@ func (l *Login) NewRecoveryCodes(ctx context.Context, c Client, sess *Session, u
 	if err := l.recoveryAllowed(ctx, sess, u); err != nil {
 		return nil, err
 	}
-	release, err := l.d.Recovery.lock(ctx, u.Username, setLock)
+	lease, ctx, err := l.d.Recovery.lock(ctx, u.Username, setLock)
 	if err != nil {
 		return nil, err
 	}
-	defer release()
+	defer lease.Release()
 	// A void or another set that ended this session before the lock was
 	// held leaves it nothing to make.
 	if err := l.stillSignedIn(ctx, sess, u); err != nil {
@@ -181,11 +181,11 @@ func (l *Login) VoidRecoveryOf(ctx context.Context, user string) (int, error) {
 	if l.d.Recovery == nil {
 		return 0, ErrRecoveryUnavailable
 	}
-	release, err := l.d.Recovery.lock(ctx, user, voidLock)
+	lease, ctx, err := l.d.Recovery.lock(ctx, user, voidLock)
 	if err != nil {
 		return 0, err
 	}
-	defer release()
+	defer lease.Release()
 	if err := l.d.Recovery.Forget(ctx, user); err != nil {
 		return 0, err
 	}

@@ -32,11 +32,11 @@ var passkeyLock = lockTimes{ttl: 5 * time.Second, wait: time.Second, poll: 10 * 
 // ids of keys f removed are released once the record is saved without
 // them, still under the lock (passkey_ids.go).
 func (p *Passkeys) update(ctx context.Context, user string, f func(*passkeyRecord) error) error {
-	unlock, err := p.lock(ctx, user)
+	lease, ctx, err := p.lock(ctx, user)
 	if err != nil {
 		return err
 	}
-	defer unlock()
+	defer lease.Release()
 	rec, err := p.load(ctx, user)
 	if err != nil {
 		return err
@@ -74,8 +74,8 @@ func (p *Passkeys) update(ctx context.Context, user string, f func(*passkeyRecor
 }
 
 // lock takes user's lock ("pkl:" + the record's name), waiting up to
-// passkeyLock.wait, and returns its release.
-func (p *Passkeys) lock(ctx context.Context, user string) (func(), error) {
+// passkeyLock.wait, and returns its lease and the context to work in.
+func (p *Passkeys) lock(ctx context.Context, user string) (*Lease, context.Context, error) {
 	return storeLock(ctx, p.kv, "pkl:"+p.names.name("passkey", user), passkeyLock, ErrPasskeyBusy)
 }
 

@@ -88,7 +88,7 @@ var (
 var errRecoveryBusy = fmt.Errorf("recovery codes: another change of them is under way: %w", ErrRecordContended)
 
 // lock takes user's lock on its recovery codes with times t and returns
-// its release. A void (the codes removed, then the sessions they signed
+// its lease and the context to work in. A void (the codes removed, then the sessions they signed
 // in ended) and a new set (recorded, then the sessions the old set's
 // codes signed in ended) hold it from their write to their last end, and
 // a set is made under it only by a session still signed in once it is
@@ -96,6 +96,6 @@ var errRecoveryBusy = fmt.Errorf("recovery codes: another change of them is unde
 // session the void then ended, outlived the void, and one recorded over
 // another set's before that set's ends left the codes it showed dead
 // (docs/contract.md, "Recovery codes").
-func (r *Recovery) lock(ctx context.Context, user string, t lockTimes) (func(), error) {
+func (r *Recovery) lock(ctx context.Context, user string, t lockTimes) (*Lease, context.Context, error) {
 	return storeLock(ctx, r.kv, "rcl:"+r.names.name("user", user), t, errRecoveryBusy)
 }

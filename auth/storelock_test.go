@@ -35,37 +35,37 @@ func TestALateReleaseLeavesTheNextHoldersLock(t *testing.T) {
 			ctx := t.Context()
 			clock := storetest.NewClock(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
 			st := memstore.New(clock)
-			releaseFirst, err := auth.LockAdmins(ctx, st)
+			first, _, err := auth.LockAdmins(ctx, st)
 			if err != nil {
 				t.Fatal(err)
 			}
 			clock.Advance(tc.held)
 			if tc.held < 30*time.Second {
-				releaseFirst()
+				first.Release()
 			}
-			releaseSecond, err := auth.LockAdmins(ctx, st)
+			second, _, err := auth.LockAdmins(ctx, st)
 			if err != nil {
 				t.Fatalf("the second change: %v, want the lock (its first holder released it or outlived it)", err)
 			}
 			if tc.held >= 30*time.Second {
-				releaseFirst() // late: the lock is the second's now
+				first.Release() // late: the lock is the second's now
 			}
 			short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 			defer cancel()
-			releaseThird, err := auth.LockAdmins(short, st)
+			third, _, err := auth.LockAdmins(short, st)
 			if err == nil {
-				releaseThird()
+				third.Release()
 				t.Fatal("a third change took the admins' lock while the second held it")
 			}
 			if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, auth.ErrAdminsBusy) {
 				t.Fatalf("the third change: %v, want it to wait for the lock", err)
 			}
-			releaseSecond()
-			releaseThird, err = auth.LockAdmins(ctx, st)
+			second.Release()
+			third, _, err = auth.LockAdmins(ctx, st)
 			if err != nil {
 				t.Fatalf("once the second released it: %v, want the lock", err)
 			}
-			releaseThird()
+			third.Release()
 		})
 	}
 }

@@ -40,7 +40,7 @@ func (s *consoleSurface) change(c *gin.Context, admin, u *auth.User, what string
 	ctx := c.Request.Context()
 	switch what {
 	case "disable":
-		return s.keepingAnAdmin(ctx, u.Username, func(u *auth.User) error {
+		return s.keepingAnAdmin(ctx, u.Username, func(ctx context.Context, u *auth.User) error {
 			if err := ed.SetDisabled(ctx, u.Username, true); err != nil {
 				return err
 			}
@@ -66,24 +66,25 @@ func (s *consoleSurface) change(c *gin.Context, admin, u *auth.User, what string
 	return nil
 }
 
-// keepingAnAdmin makes change, which may take the account username out
-// of the enabled members of admin.group (disable, delete, a change of
-// groups), under the lock on them (auth.LockAdmins), on the account read
-// again under it, once keepAnAdmin lets it: the check and the write are
-// then one change at a time over every replica, so that of two
-// administrators taking each other out at once the second finds itself
-// the last (docs/contract.md, "Admin console"; before, both checks
-// passed before either write landed, and the console was left to
-// nobody).
-func (s *consoleSurface) keepingAnAdmin(ctx context.Context, username string, change func(u *auth.User) error) error {
+// keepingAnAdmin makes the steps of a change, which may take the
+// account username out of the enabled members of admin.group (disable,
+// delete, a change of groups), under the lock on them (auth.LockAdmins),
+// on the account read again under it, once keepAnAdmin lets it: the
+// check and the writes are then one change at a time over every replica,
+// so that of two administrators taking each other out at once the
+// second finds itself the last (docs/contract.md, "Admin console";
+// before, both checks passed before either write landed, and the
+// console was left to nobody). The steps run in the lease's context,
+// cancelled once the lock is lost.
+func (s *consoleSurface) keepingAnAdmin(ctx context.Context, username string, steps ...func(ctx context.Context, u *auth.User) error) error {
 	if s.locks == nil {
 		return auth.ErrAccountUnavailable
 	}
-	release, err := auth.LockAdmins(ctx, s.locks)
+	lease, ctx, err := auth.LockAdmins(ctx, s.locks)
 	if err != nil {
 		return err
 	}
-	defer release()
+	defer lease.Release()
 	u, err := s.users.Lookup(ctx, username)
 	if errors.Is(err, auth.ErrUserNotFound) {
 		return errNoRoute // deleted meanwhile
@@ -94,7 +95,12 @@ func (s *consoleSurface) keepingAnAdmin(ctx context.Context, username string, ch
 	if err := s.keepAnAdmin(ctx, u); err != nil {
 		return err
 	}
-	return change(u)
+	for _, step := range steps {
+		if err := step(ctx, u); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // keepAnAdmin refuses to disable or delete u, or take it out of

@@ -91,7 +91,7 @@ func (s *consoleSurface) setGroups(c *gin.Context, admin, u *auth.User, groups [
 		return nil, &auth.InputError{Problems: map[string]auth.Problem{"groups": auth.GroupsProblem}}
 	}
 	ctx := c.Request.Context()
-	set := func(u *auth.User) error {
+	set := func(ctx context.Context, u *auth.User) error {
 		if err := ed.SetGroups(ctx, u.Username, gs); err != nil {
 			return err
 		}
@@ -99,7 +99,7 @@ func (s *consoleSurface) setGroups(c *gin.Context, admin, u *auth.User, groups [
 		return nil
 	}
 	if (&auth.User{Groups: gs}).InGroup([]string{s.cfg.Admin.Group}) {
-		err = set(u) // takes nobody out of admin.group
+		err = set(ctx, u) // takes nobody out of admin.group
 	} else {
 		err = s.keepingAnAdmin(ctx, u.Username, set)
 	}
@@ -143,14 +143,15 @@ func (s *consoleSurface) deleteUser(c *gin.Context, admin, u *auth.User) error {
 		return auth.ErrAccountUnavailable
 	}
 	ctx := c.Request.Context()
-	return s.keepingAnAdmin(ctx, u.Username, func(u *auth.User) error {
-		// Everything but the record first: a failure leaves the account,
-		// which a second delete finishes.
-		n, err := s.forget.Account(ctx, u.Username)
-		if err != nil {
-			return err
-		}
-		if err = ed.Delete(ctx, u.Username); errors.Is(err, auth.ErrUserNotFound) {
+	// Everything but the record first, then the record: a failure leaves
+	// the account, which a second delete finishes.
+	var n int
+	return s.keepingAnAdmin(ctx, u.Username, func(ctx context.Context, u *auth.User) (err error) {
+		n, err = s.forget.Account(ctx, u.Username)
+		return err
+	}, func(ctx context.Context, u *auth.User) error {
+		err := ed.Delete(ctx, u.Username)
+		if errors.Is(err, auth.ErrUserNotFound) {
 			err = nil
 		}
 		s.auditWritten(c, "admin_user_deleted", u.Username, "", err, "actor", admin.Username, "sessions_revoked", n)

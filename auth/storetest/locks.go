@@ -125,3 +125,36 @@ func (s suite) compareAndDeleteConcurrent(t *testing.T) {
 		expectGone(t, st, "lock")
 	}
 }
+
+// compareAndSwapRenewsALock: a lock's renewal is a compare-and-swap of
+// its owner's token on itself (auth.Lease; docs/contract.md, "Store
+// locks are leases"). It keeps the lock past the TTL it was taken with,
+// never takes it back once it lapsed, and never renews another owner's.
+func (s suite) compareAndSwapRenewsALock(t *testing.T) {
+	st, ctx := s.swapper(t), t.Context()
+	owner := []byte("owner")
+	if ok, err := st.SetNX(ctx, "lock", owner, shortTTL); err != nil || !ok {
+		t.Fatalf("SetNX(lock) = %v, %v; want true", ok, err)
+	}
+	mustSwap(t, st, "lock", []byte("intruder"), []byte("intruder"), longTTL, false)
+	for range 3 { // three halves of its TTL
+		s.wait(t, shortTTL/2)
+		mustSwap(t, st, "lock", owner, owner, shortTTL, true)
+	}
+	if got := mustGet(t, st, "lock"); !bytes.Equal(got, owner) {
+		t.Fatalf("Get(lock) after its renewals = %q, want %q", got, owner)
+	}
+	expectTTL(t, st, "lock", 1, shortTTL)
+	s.wait(t, shortTTL+margin)
+	expectGone(t, st, "lock")
+	mustSwap(t, st, "lock", owner, owner, longTTL, false) // lapsed: not taken back
+	expectGone(t, st, "lock")
+	if ok, err := st.SetNX(ctx, "lock", []byte("second"), longTTL); err != nil || !ok {
+		t.Fatalf("SetNX(lock) once it lapsed = %v, %v; want true", ok, err)
+	}
+	mustSwap(t, st, "lock", owner, owner, shortTTL, false)
+	if got := mustGet(t, st, "lock"); string(got) != "second" {
+		t.Fatalf("the first owner's renewal changed the second's lock: Get = %q", got)
+	}
+	expectTTL(t, st, "lock", longTTL-slack, longTTL)
+}

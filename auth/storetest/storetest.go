@@ -53,6 +53,7 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.Store, wait func(t *test
 		{"CompareAndDelete", s.compareAndDelete},
 		{"CompareAndDeleteExpiry", s.compareAndDeleteExpiry},
 		{"CompareAndDeleteConcurrentExactlyOneWins", s.compareAndDeleteConcurrent},
+		{"CompareAndSwapRenewsALock", s.compareAndSwapRenewsALock},
 		{"SetIfExists", s.setIfExists},
 		{"SetIfExistsExpiry", s.setIfExistsExpiry},
 		{"SetIfExistsConcurrentDeleteNeverComesBack", s.setIfExistsConcurrentDelete},
