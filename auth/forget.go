@@ -93,7 +93,7 @@ func (f *Forget) ResetFactors(ctx context.Context, user string) (app bool, keys 
 		return app, keys, false, err
 	}
 	defer lease.Release()
-	if err := rec.Forget(ctx, user); err != nil {
+	if err := lease.Write(ctx, func(ctx context.Context) error { return rec.Forget(ctx, user) }); err != nil {
 		return app, keys, false, err
 	}
 	if f.Regulator != nil {

@@ -149,8 +149,15 @@ func (l *Login) NewRecoveryCodes(ctx context.Context, c Client, sess *Session, u
 	if err := l.stillSignedIn(ctx, sess, u); err != nil {
 		return nil, err
 	}
-	codes, err := l.d.Recovery.Generate(ctx, u.Username)
-	if err != nil {
+	// Recorded only while the lock is still this set's: one paused past
+	// its TTL while a void or another set took it records nothing
+	// (before, it was recorded over the other set, whose codes, shown,
+	// were dead).
+	var codes []string
+	if err := lease.Write(ctx, func(ctx context.Context) (err error) {
+		codes, err = l.d.Recovery.Generate(ctx, u.Username)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	if err := l.keepFactor(ctx, sess, u, func(ctx context.Context) error {
@@ -186,7 +193,7 @@ func (l *Login) VoidRecoveryOf(ctx context.Context, user string) (int, error) {
 		return 0, err
 	}
 	defer lease.Release()
-	if err := l.d.Recovery.Forget(ctx, user); err != nil {
+	if err := lease.Write(ctx, func(ctx context.Context) error { return l.d.Recovery.Forget(ctx, user) }); err != nil {
 		return 0, err
 	}
 	return l.d.Sessions.RevokeUserWith(ctx, user, MethodRecovery, "")

@@ -28,7 +28,10 @@ var ErrPasskeyBusy = errors.New("another passkey change on the account is under 
 var passkeyLock = lockTimes{ttl: 5 * time.Second, wait: time.Second, poll: 10 * time.Millisecond}
 
 // update runs f on user's record and saves it if f returns nil, holding
-// the account's lock from before the read until after the write. The
+// the account's lock from before the read until after the write, and
+// writing only once the lock is confirmed still its own (Lease.Write): a
+// change paused past the lock's TTL while another took it writes
+// nothing (before, it saved the record it read over the other's). The
 // ids of keys f removed are released once the record is saved without
 // them, still under the lock (passkey_ids.go).
 func (p *Passkeys) update(ctx context.Context, user string, f func(*passkeyRecord) error) error {
@@ -57,20 +60,26 @@ func (p *Passkeys) update(ctx context.Context, user string, f func(*passkeyRecor
 			added = append(added, k.Cred.ID)
 		}
 	}
-	if !rec.Claimed {
-		if err := p.claimAll(ctx, user, rec); err != nil {
+	// The ids f entered stay entered when the lock was lost before the
+	// write: released without the lock, the entry of the same id added
+	// by its next holder could go, and one left is the account's own to
+	// take again.
+	return lease.Write(ctx, func(ctx context.Context) error {
+		if !rec.Claimed {
+			if err := p.claimAll(ctx, user, rec); err != nil {
+				p.release(ctx, user, added...)
+				return err
+			}
+		}
+		if err := p.save(ctx, user, rec); err != nil {
 			p.release(ctx, user, added...)
 			return err
 		}
-	}
-	if err := p.save(ctx, user, rec); err != nil {
-		p.release(ctx, user, added...)
-		return err
-	}
-	p.release(ctx, user, slices.DeleteFunc(had, func(id []byte) bool {
-		return slices.ContainsFunc(rec.Keys, func(k storedKey) bool { return bytes.Equal(k.Cred.ID, id) })
-	})...)
-	return nil
+		p.release(ctx, user, slices.DeleteFunc(had, func(id []byte) bool {
+			return slices.ContainsFunc(rec.Keys, func(k storedKey) bool { return bytes.Equal(k.Cred.ID, id) })
+		})...)
+		return nil
+	})
 }
 
 // lock takes user's lock ("pkl:" + the record's name), waiting up to

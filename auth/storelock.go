@@ -11,7 +11,7 @@ package auth
 // A lock is a lease (docs/contract.md, "Admin console", "Store locks
 // are leases"): renewed while its holder works, so a slow holder that is
 // alive keeps it past its TTL; lost once it lapsed or another holder has
-// it, and then its holder's work is cancelled.
+// it, and then its holder's work is cancelled and its writes refused.
 
 import (
 	"context"
@@ -22,11 +22,12 @@ import (
 	"time"
 )
 
-// ErrLockLost is the cause of the cancellation of a change whose store
-// lock lapsed, or was found another holder's (its process was paused,
-// its store out of reach, past the lock's TTL; docs/contract.md, "Store
-// locks are leases"). It comes with the lock's busy error, which says
-// how it is answered.
+// ErrLockLost is in the error of a change whose store lock lapsed, or
+// was another holder's, when it confirmed it before a write (its process
+// was paused, its store out of reach, past the lock's TTL): the write was
+// not made, and what the change wrote before it may have to be made
+// again (docs/contract.md, "Store locks are leases"). It comes with the
+// lock's busy error, which says how it is answered.
 var ErrLockLost = errors.New("the change's lock lapsed before its write")
 
 // lockTimes are a store lock's times.
@@ -194,6 +195,24 @@ func (l *Lease) confirm(ctx context.Context) (time.Time, error) {
 	return sent, nil
 }
 
+// Write makes write, a write the lock guards, once a renewal in the
+// store has confirmed, immediately before it, that the lock is still
+// this holder's. write gets ctx with a deadline two thirds of the lock's
+// TTL after the renewal was sent, so that on Redis a write held up past
+// it (a process paused between the two) is never sent, as the lock may
+// be another's by then. A lease lost, now or before, writes nothing and
+// is an error wrapping ErrLockLost and the lock's busy error; a store
+// error is returned as it is (fail closed), nothing written.
+func (l *Lease) Write(ctx context.Context, write func(ctx context.Context) error) error {
+	sent, err := l.confirm(ctx)
+	if err != nil {
+		return err
+	}
+	held, cancel := context.WithDeadline(ctx, sent.Add(l.ttl-l.ttl/3))
+	defer cancel()
+	return write(held)
+}
+
 // Release ends the lease: its renewals stop, the holder's context is
 // cancelled, and the lock is freed if it still holds this owner's token.
 // Later calls do nothing.
@@ -224,7 +243,7 @@ var adminsLock = lockTimes{ttl: 30 * time.Second, wait: 5 * time.Second, poll: 2
 // write that follows it are then made one change at a time, over every
 // replica, so that two administrators taking each other out at once
 // cannot both pass the check (docs/contract.md, "Admin console"). It
-// returns the lease and the
+// returns the lease (each write is made under Lease.Write) and the
 // context the change runs in, or ErrAdminsBusy after 5 s of waiting.
 func LockAdmins(ctx context.Context, st Store) (*Lease, context.Context, error) {
 	return storeLock(ctx, st, "admins:lock", adminsLock, ErrAdminsBusy)

@@ -74,8 +74,11 @@ func (s *consoleSurface) change(c *gin.Context, admin, u *auth.User, what string
 // so that of two administrators taking each other out at once the
 // second finds itself the last (docs/contract.md, "Admin console";
 // before, both checks passed before either write landed, and the
-// console was left to nobody). The steps run in the lease's context,
-// cancelled once the lock is lost.
+// console was left to nobody). Each step is made only once the lock is
+// confirmed still this change's (auth.Lease.Write), in the context that
+// gives it: a change paused past the lock's 30 s while another took it
+// writes nothing more (before, its write landed after the other change's
+// check, and two administrators took each other out).
 func (s *consoleSurface) keepingAnAdmin(ctx context.Context, username string, steps ...func(ctx context.Context, u *auth.User) error) error {
 	if s.locks == nil {
 		return auth.ErrAccountUnavailable
@@ -96,7 +99,7 @@ func (s *consoleSurface) keepingAnAdmin(ctx context.Context, username string, st
 		return err
 	}
 	for _, step := range steps {
-		if err := step(ctx, u); err != nil {
+		if err := lease.Write(ctx, func(ctx context.Context) error { return step(ctx, u) }); err != nil {
 			return err
 		}
 	}

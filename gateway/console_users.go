@@ -143,8 +143,9 @@ func (s *consoleSurface) deleteUser(c *gin.Context, admin, u *auth.User) error {
 		return auth.ErrAccountUnavailable
 	}
 	ctx := c.Request.Context()
-	// Everything but the record first, then the record: a failure leaves
-	// the account, which a second delete finishes.
+	// Everything but the record first, then the record, each once the
+	// lock is confirmed still this delete's: a failure leaves the
+	// account, which a second delete finishes.
 	var n int
 	return s.keepingAnAdmin(ctx, u.Username, func(ctx context.Context, u *auth.User) (err error) {
 		n, err = s.forget.Account(ctx, u.Username)
