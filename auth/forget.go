@@ -105,6 +105,10 @@ func (f *Forget) ResetFactors(ctx context.Context, user string) (app bool, keys 
 			}
 		}
 	}
-	_, err = f.Sessions.RevokeUser(ctx, user, "")
-	return app, keys, st.Made, err
+	if _, err = f.Sessions.RevokeUser(ctx, user, ""); err != nil {
+		return app, keys, st.Made, err
+	}
+	// As the console's void: a set made while the lock had lapsed would
+	// outlive it.
+	return app, keys, st.Made, lease.heldThrough(ctx)
 }

@@ -177,6 +177,11 @@ func (l *Login) NewRecoveryCodes(ctx context.Context, c Client, sess *Session, u
 	if err != nil {
 		return nil, err
 	}
+	// Held to the last end, or another set may have been recorded over
+	// this one: its codes are not shown (try again).
+	if err := lease.heldThrough(ctx); err != nil {
+		return nil, err
+	}
 	return codes, nil
 }
 
@@ -196,7 +201,13 @@ func (l *Login) VoidRecoveryOf(ctx context.Context, user string) (int, error) {
 	if err := lease.Write(ctx, func(ctx context.Context) error { return l.d.Recovery.Forget(ctx, user) }); err != nil {
 		return 0, err
 	}
-	return l.d.Sessions.RevokeUserWith(ctx, user, MethodRecovery, "")
+	n, err := l.d.Sessions.RevokeUserWith(ctx, user, MethodRecovery, "")
+	if err != nil {
+		return n, err
+	}
+	// A set made while the lock had lapsed, between the removal and the
+	// ends, would outlive the void: it is then to be made again.
+	return n, lease.heldThrough(ctx)
 }
 
 // RecoveryStatus reports the recovery codes of user.

@@ -213,6 +213,16 @@ func (l *Lease) Write(ctx context.Context, write func(ctx context.Context) error
 	return write(held)
 }
 
+// heldThrough reports whether the lock was this holder's from its
+// taking until now, asked once the change it guarded is made: a change
+// whose lock lapsed on the way (an error wrapping ErrLockLost) may have
+// let another run alongside it, and is answered as busy, to be made
+// again.
+func (l *Lease) heldThrough(ctx context.Context) error {
+	_, err := l.confirm(ctx)
+	return err
+}
+
 // Release ends the lease: its renewals stop, the holder's context is
 // cancelled, and the lock is freed if it still holds this owner's token.
 // Later calls do nothing.
