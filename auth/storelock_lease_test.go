@@ -16,7 +16,7 @@ import (
 )
 
 // leaseTTL is the TTL of the locks these tests take.
-const leaseTTL = 300 * time.Millisecond
+const leaseTTL = 500 * time.Millisecond
 
 // TestStoreLockIsKeptWhileItsHolderIsAlive: a change holding a store
 // lock runs for longer than the lock's TTL (a slow store, a long delete)

@@ -25,18 +25,20 @@ import (
 // bob is left to use the console (docs/contract.md, "Admin console").
 func TestLastAdminHoldsAgainstAChangePausedPastItsLock(t *testing.T) {
 	t.Parallel()
-	// alice's first write after her check, whatever it is (the lock's
-	// confirmation, or bob's record, his sessions).
-	written := func(op, key string) bool {
-		return key == "admins:lock" && op == "cas" || key == storeusers.RecordKeyPrefix+"bob" && op == "cas" || op == "delete"
+	// alice's first write after her check, whatever it is: the lock's
+	// confirmation, or bob's record (a delete: his sessions first).
+	confirmed := func(op, key string) bool { return op == "cas" && key == "admins:lock" }
+	bobsRecord := func(op, key string) bool {
+		return confirmed(op, key) || op == "cas" && key == storeusers.RecordKeyPrefix+"bob"
 	}
 	for _, tc := range []struct {
-		action string
-		body   map[string]any
+		action  string
+		body    map[string]any
+		written func(op, key string) bool
 	}{
-		{"disable", map[string]any{}},
-		{"delete", map[string]any{}},
-		{"groups", map[string]any{"groups": []string{"staff"}}},
+		{"disable", map[string]any{}, bobsRecord},
+		{"delete", map[string]any{}, func(op, key string) bool { return confirmed(op, key) || op == "delete" }},
+		{"groups", map[string]any{"groups": []string{"staff"}}, bobsRecord},
 	} {
 		t.Run(tc.action, func(t *testing.T) {
 			t.Parallel()
@@ -49,7 +51,7 @@ func TestLastAdminHoldsAgainstAChangePausedPastItsLock(t *testing.T) {
 			bobC := h.newClient(t)
 			bobC.signIn(crmHost, bob)
 
-			st.arm(written)
+			st.arm(tc.written)
 			aliceDone := make(chan reply, 1)
 			go func() { aliceDone <- aliceC.api(authHost, "admin/users/bob/"+tc.action, tc.body) }()
 			select {
