@@ -88,14 +88,15 @@ func (f *Forget) ResetFactors(ctx context.Context, user string) (app bool, keys 
 		return app, keys, false, err
 	}
 	// From the codes' removal to the sessions' end, as the console's void.
-	lease, ctx, err := rec.lock(ctx, user, voidLock)
+	lease, work, err := rec.lock(ctx, user, voidLock)
 	if err != nil {
 		return app, keys, false, err
 	}
 	defer lease.Release()
-	if err := lease.Write(ctx, func(ctx context.Context) error { return rec.Forget(ctx, user) }); err != nil {
+	if err := lease.Write(work, func(ctx context.Context) error { return rec.Forget(ctx, user) }); err != nil {
 		return app, keys, false, err
 	}
+	// Ends made even once the lease is lost, as the console's void's.
 	if f.Regulator != nil {
 		// Every second factor is gone: the bans and locks of the old ones
 		// would refuse the code reset-2fa issues and the new ones.

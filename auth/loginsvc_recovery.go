@@ -139,14 +139,14 @@ func (l *Login) NewRecoveryCodes(ctx context.Context, c Client, sess *Session, u
 	if err := l.recoveryAllowed(ctx, sess, u); err != nil {
 		return nil, err
 	}
-	lease, ctx, err := l.d.Recovery.lock(ctx, u.Username, setLock)
+	lease, work, err := l.d.Recovery.lock(ctx, u.Username, setLock)
 	if err != nil {
 		return nil, err
 	}
 	defer lease.Release()
 	// A void or another set that ended this session before the lock was
 	// held leaves it nothing to make.
-	if err := l.stillSignedIn(ctx, sess, u); err != nil {
+	if err := l.stillSignedIn(work, sess, u); err != nil {
 		return nil, err
 	}
 	// Recorded only while the lock is still this set's: one paused past
@@ -154,12 +154,15 @@ func (l *Login) NewRecoveryCodes(ctx context.Context, c Client, sess *Session, u
 	// (before, it was recorded over the other set, whose codes, shown,
 	// were dead).
 	var codes []string
-	if err := lease.Write(ctx, func(ctx context.Context) (err error) {
+	if err := lease.Write(work, func(ctx context.Context) (err error) {
 		codes, err = l.d.Recovery.Generate(ctx, u.Username)
 		return err
 	}); err != nil {
 		return nil, err
 	}
+	// What follows only ends sessions and bans, which undoes no other
+	// change: it is made in the request's context, not cut short once
+	// the lease is lost (heldThrough says so after it).
 	if err := l.keepFactor(ctx, sess, u, func(ctx context.Context) error {
 		return l.d.Recovery.Withdraw(ctx, u.Username, codes)
 	}); err != nil {
@@ -193,14 +196,15 @@ func (l *Login) VoidRecoveryOf(ctx context.Context, user string) (int, error) {
 	if l.d.Recovery == nil {
 		return 0, ErrRecoveryUnavailable
 	}
-	lease, ctx, err := l.d.Recovery.lock(ctx, user, voidLock)
+	lease, work, err := l.d.Recovery.lock(ctx, user, voidLock)
 	if err != nil {
 		return 0, err
 	}
 	defer lease.Release()
-	if err := lease.Write(ctx, func(ctx context.Context) error { return l.d.Recovery.Forget(ctx, user) }); err != nil {
+	if err := lease.Write(work, func(ctx context.Context) error { return l.d.Recovery.Forget(ctx, user) }); err != nil {
 		return 0, err
 	}
+	// Ends made even once the lease is lost, as a new set's.
 	n, err := l.d.Sessions.RevokeUserWith(ctx, user, MethodRecovery, "")
 	if err != nil {
 		return n, err
