@@ -92,7 +92,7 @@ func (f *Forget) ResetFactors(ctx context.Context, user string) (app bool, keys 
 	if err != nil {
 		return app, keys, false, err
 	}
-	defer lease.Release()
+	defer func() { err = lease.Done(err) }()
 	if err := lease.Write(work, func(ctx context.Context) error { return rec.Forget(ctx, user) }); err != nil {
 		return app, keys, false, err
 	}

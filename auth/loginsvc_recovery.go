@@ -132,7 +132,7 @@ func (l *Login) auditRecoveryUse(ctx context.Context, c Client, user string, iss
 // account has, each proved within CredentialChangeAge (NIST SP 800-63B
 // §6.1.2.3), and an account with at least one (a phone, an authenticator
 // app or a passkey).
-func (l *Login) NewRecoveryCodes(ctx context.Context, c Client, sess *Session, u *User) ([]string, error) {
+func (l *Login) NewRecoveryCodes(ctx context.Context, c Client, sess *Session, u *User) (_ []string, err error) {
 	if l.d.Recovery == nil {
 		return nil, ErrRecoveryUnavailable
 	}
@@ -143,7 +143,7 @@ func (l *Login) NewRecoveryCodes(ctx context.Context, c Client, sess *Session, u
 	if err != nil {
 		return nil, err
 	}
-	defer lease.Release()
+	defer func() { err = lease.Done(err) }()
 	// A void or another set that ended this session before the lock was
 	// held leaves it nothing to make.
 	if err := l.stillSignedIn(work, sess, u); err != nil {
@@ -192,7 +192,7 @@ func (l *Login) NewRecoveryCodes(ctx context.Context, c Client, sess *Session, u
 // and every code issued before, and ends every session of user that a
 // recovery code signed in: an administrator's action (the caller
 // authorises and audits it). It reports how many sessions ended.
-func (l *Login) VoidRecoveryOf(ctx context.Context, user string) (int, error) {
+func (l *Login) VoidRecoveryOf(ctx context.Context, user string) (_ int, err error) {
 	if l.d.Recovery == nil {
 		return 0, ErrRecoveryUnavailable
 	}
@@ -200,7 +200,7 @@ func (l *Login) VoidRecoveryOf(ctx context.Context, user string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer lease.Release()
+	defer func() { err = lease.Done(err) }()
 	if err := lease.Write(work, func(ctx context.Context) error { return l.d.Recovery.Forget(ctx, user) }); err != nil {
 		return 0, err
 	}

@@ -34,12 +34,12 @@ var passkeyLock = lockTimes{ttl: 5 * time.Second, wait: time.Second, poll: 10 * 
 // nothing (before, it saved the record it read over the other's). The
 // ids of keys f removed are released once the record is saved without
 // them, still under the lock (passkey_ids.go).
-func (p *Passkeys) update(ctx context.Context, user string, f func(*passkeyRecord) error) error {
+func (p *Passkeys) update(ctx context.Context, user string, f func(*passkeyRecord) error) (err error) {
 	lease, ctx, err := p.lock(ctx, user)
 	if err != nil {
 		return err
 	}
-	defer lease.Release()
+	defer func() { err = lease.Done(err) }()
 	rec, err := p.load(ctx, user)
 	if err != nil {
 		return err

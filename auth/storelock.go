@@ -56,6 +56,7 @@ type Lease struct {
 	end    time.Time // renewed no longer after
 	lost   error     // ErrLockLost with the lock's busy error
 	cancel context.CancelCauseFunc
+	work   context.Context // the holder's, cancelled once the lease is lost
 	bg     context.Context // the store calls of the lease itself
 	stop   chan struct{}
 	once   sync.Once
@@ -94,7 +95,7 @@ func storeLock(ctx context.Context, st Store, key string, t lockTimes, busy erro
 			work, cancel := context.WithCancelCause(ctx)
 			l := &Lease{
 				sw: sw, key: key, token: token, ttl: t.ttl, end: sent.Add(leaseTTLs * t.ttl),
-				lost: fmt.Errorf("%w: %w", ErrLockLost, busy), cancel: cancel,
+				lost: fmt.Errorf("%w: %w", ErrLockLost, busy), cancel: cancel, work: work,
 				bg: context.WithoutCancel(ctx), stop: make(chan struct{}), until: sent.Add(t.ttl),
 			}
 			l.mu.Lock()
@@ -236,6 +237,20 @@ func (l *Lease) Release() {
 		l.cancel(nil)
 		_, _ = l.sw.CompareAndDelete(l.bg, l.key, l.token)
 	})
+}
+
+// Done ends the lease (Release) and returns err, from the holder's
+// work, as the holder is to answer it: a cancellation the lease's loss
+// caused (a store call made in the work context, which Redis fails once
+// it is done) is the lease's error, ErrLockLost with the lock's busy
+// error, not a client that went away (docs/contract.md, "Store locks
+// are leases").
+func (l *Lease) Done(err error) error {
+	l.Release()
+	if err != nil && errors.Is(err, context.Canceled) && errors.Is(context.Cause(l.work), ErrLockLost) {
+		return l.lost
+	}
+	return err
 }
 
 // ErrAdminsBusy is returned when another change that may take a member

@@ -79,7 +79,7 @@ func (s *consoleSurface) change(c *gin.Context, admin, u *auth.User, what string
 // gives it: a change paused past the lock's 30 s while another took it
 // writes nothing more (before, its write landed after the other change's
 // check, and two administrators took each other out).
-func (s *consoleSurface) keepingAnAdmin(ctx context.Context, username string, steps ...func(ctx context.Context, u *auth.User) error) error {
+func (s *consoleSurface) keepingAnAdmin(ctx context.Context, username string, steps ...func(ctx context.Context, u *auth.User) error) (err error) {
 	if s.locks == nil {
 		return auth.ErrAccountUnavailable
 	}
@@ -87,7 +87,7 @@ func (s *consoleSurface) keepingAnAdmin(ctx context.Context, username string, st
 	if err != nil {
 		return err
 	}
-	defer lease.Release()
+	defer func() { err = lease.Done(err) }()
 	u, err := s.users.Lookup(ctx, username)
 	if errors.Is(err, auth.ErrUserNotFound) {
 		return errNoRoute // deleted meanwhile

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/auth/memstore"
+	"github.com/gatehouse-auth/gatehouse/auth/storetest"
 	"github.com/gatehouse-auth/gatehouse/internal/softkey"
 )
 
@@ -61,6 +64,53 @@ func TestPasskeyRemovalPausedPastItsLockBringsNoKeyBack(t *testing.T) {
 	}
 	oldR.wantError(t, http.StatusConflict, "passkey_busy")
 	if r := signIn(old); r.status != http.StatusOK {
+		t.Errorf("the key whose removal was refused: %d %s, want it to sign in", r.status, r.body)
+	}
+}
+
+// TestPasskeyChangeWhoseLeaseIsLostAnswersBusy: bob removes a key; the
+// removal took the lock of his keys, then its process paused past the
+// lock's 5 s before it read his record, and its next renewal found the
+// lock lapsed: the lease is lost and the removal's work cancelled. Its
+// read then fails as it does on Redis, whose calls fail once their
+// context is done. Before, the removal answered 499 client_gone to bob,
+// who was still there, as if he had hung up. Now it answers as the lock
+// it lost, 409 passkey_busy, and nothing changed (docs/contract.md,
+// "Store locks are leases").
+func TestPasskeyChangeWhoseLeaseIsLostAnswersBusy(t *testing.T) {
+	t.Parallel()
+	clock := storetest.NewClock(time.Now().Truncate(time.Second))
+	held := &heldStore{Store: memstore.New(clock)}
+	h := newHarness(t, withAccounts, withPasskeys, setup{store: func(*testing.T) auth.Store { return ctxStore{held} }})
+	owner := h.newClient(t)
+	owner.signIn(crmHost, bob)
+	registerPasskey(t, owner, "Kept")
+	old := registerPasskey(t, owner, "Old")
+
+	// The removal is held at its read of the record, once it has the lock.
+	locked := false
+	held.arm(func(op, key string) bool {
+		if op == "setnx" && strings.HasPrefix(key, "pkl:") {
+			locked = true
+		}
+		return locked && op == "get" && strings.HasPrefix(key, "pk:") && !strings.HasPrefix(key, "pk:c:") && !strings.HasPrefix(key, "pk:h:")
+	})
+	removed := make(chan reply, 1)
+	go func() {
+		removed <- owner.api(authHost, "passkeys/remove", map[string]string{"id": base64.RawURLEncoding.EncodeToString(old.ID)})
+	}()
+	select {
+	case <-held.entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the removal never reached its read")
+	}
+	clock.Advance(6 * time.Second)
+	time.Sleep(2500 * time.Millisecond) // its next renewal (a third of 5 s) finds the lock lapsed
+	close(held.release)
+	(<-removed).wantError(t, http.StatusConflict, "passkey_busy")
+	c := h.newClient(t)
+	c.login(crmHost, bob).wantStatus(t, http.StatusOK)
+	if r := usePasskey(t, c, old, false); r.status != http.StatusOK {
 		t.Errorf("the key whose removal was refused: %d %s, want it to sign in", r.status, r.body)
 	}
 }

@@ -126,9 +126,18 @@ func TestRecoveryVoidWhoseLockLapsedIsToBeMadeAgain(t *testing.T) {
 	}
 }
 
-// ctxStore is a heldStore whose deletes, as a Redis store's calls do,
-// fail once their context is done (the memory store ignores it).
+// ctxStore is a heldStore whose deletes and reads, as a Redis store's
+// calls do, fail once their context is done (the memory store ignores
+// it); a read is held as a write is ("get").
 type ctxStore struct{ *heldStore }
+
+func (s ctxStore) Get(ctx context.Context, key string) ([]byte, error) {
+	s.hold("get", key)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("ctx store: %w: %w", err, auth.ErrStoreUnavailable)
+	}
+	return s.Store.Get(ctx, key)
+}
 
 func (s ctxStore) Delete(ctx context.Context, key string) (bool, error) {
 	s.hold("delete", key)
