@@ -69,7 +69,8 @@ type Lease struct {
 
 // storeLock takes the lock key in st (SetNX of a random owner token, for
 // t.ttl), asking again every t.poll until t.wait has passed, then giving
-// up with busy. It returns the lease, renewed until its Release, and the
+// up with busy. It returns the lease, renewed until its Release (or
+// Done, which the holder ends it with), and the
 // context the holder's work runs in: ctx, also cancelled once the lease
 // is lost. Release frees the lock, even when the request was cancelled
 // meanwhile, only while it still holds this owner's token
@@ -268,8 +269,9 @@ var adminsLock = lockTimes{ttl: 30 * time.Second, wait: 5 * time.Second, poll: 2
 // write that follows it are then made one change at a time, over every
 // replica, so that two administrators taking each other out at once
 // cannot both pass the check (docs/contract.md, "Admin console"). It
-// returns the lease (each write is made under Lease.Write) and the
-// context the change runs in, or ErrAdminsBusy after 5 s of waiting.
+// returns the lease (each write is made under Lease.Write, and the
+// change ends it with Lease.Done) and the context the change runs in,
+// or ErrAdminsBusy after 5 s of waiting.
 func LockAdmins(ctx context.Context, st Store) (*Lease, context.Context, error) {
 	return storeLock(ctx, st, "admins:lock", adminsLock, ErrAdminsBusy)
 }
