@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"strconv"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
@@ -217,10 +218,21 @@ func printRecord(w io.Writer, r auth.AuditRecord) error {
 	return err
 }
 
-// cliActor names the operator of a command in the audit trail.
+// cliActor names the operator of a command in the audit trail: "cli:"
+// and $USER, else the name of the process's user, else its uid
+// (docs/contract.md, "Command line"). Always with the colon, which no
+// account's name holds: a bare "cli" (what $USER unset gave, as in a
+// docker exec) is a name sign-up gives anyone, whose history then listed
+// the operator's changes as its own.
 func cliActor() string {
-	if name := os.Getenv("USER"); name != "" {
-		return "cli:" + name
+	name := os.Getenv("USER")
+	if name == "" {
+		if u, err := user.Current(); err == nil {
+			name = u.Username
+		}
 	}
-	return "cli"
+	if name == "" {
+		name = "uid " + strconv.Itoa(os.Getuid())
+	}
+	return "cli:" + name
 }
