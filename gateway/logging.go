@@ -2,7 +2,10 @@ package gateway
 
 import (
 	"context"
+	"io"
 	"log/slog"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
 )
 
 // RequestID returns the id of the request ctx belongs to (the value of
@@ -54,4 +57,22 @@ func hasAttr(r slog.Record, key string) bool {
 		return !found
 	})
 	return found
+}
+
+// NewLogWriter wraps w, where a JSON log handler writes its lines, so
+// that each line holds only characters a terminal shows
+// (auth.ShownJSON): a path, a name or an agent a client chose reaches
+// whoever reads the logs on a terminal with its controls as \u escapes,
+// the same JSON value (docs/contract.md, "Logs and audit"). A handler
+// writes each line in one Write, as log/slog's do.
+func NewLogWriter(w io.Writer) io.Writer { return logWriter{w} }
+
+type logWriter struct{ w io.Writer }
+
+// Write implements io.Writer.
+func (l logWriter) Write(p []byte) (int, error) {
+	if _, err := l.w.Write(auth.ShownJSON(p)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

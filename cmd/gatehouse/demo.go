@@ -15,6 +15,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/config"
+	"github.com/gatehouse-auth/gatehouse/gateway"
 	"github.com/gatehouse-auth/gatehouse/internal/demoapp"
 )
 
@@ -37,7 +38,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *verbose {
 		level = slog.LevelInfo
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	log := slog.New(slog.NewJSONHandler(gateway.NewLogWriter(stderr), &slog.HandlerOptions{Level: level}))
 
 	// On a failed listen, those already open were never served: closing
 	// them cannot fail in a way worth reporting over the listen error.

@@ -208,13 +208,14 @@ func auditRetain(cfg *config.Config) auth.AuditRetain {
 	return auth.AuditRetain{History: r.Events, Attempts: r.AttemptEvents, MaxAge: r.MaxAge}
 }
 
-// printRecord writes r as one JSON line.
+// printRecord writes r as one JSON line, in characters a terminal shows
+// (auth.ShownJSON).
 func printRecord(w io.Writer, r auth.AuditRecord) error {
 	b, err := json.Marshal(r)
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(w, "%s\n", b)
+	_, err = fmt.Fprintf(w, "%s\n", auth.ShownJSON(b))
 	return err
 }
 

@@ -146,9 +146,10 @@ func startHashWorker(ctx context.Context, cfg *config.Config, log *slog.Logger) 
 }
 
 // newLogger is the JSON logger of serve: every line a request causes
-// carries its request_id.
+// carries its request_id, and shows only what a terminal shows
+// (gateway.NewLogWriter).
 func newLogger(w io.Writer) *slog.Logger {
-	return slog.New(gateway.NewLogHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	return slog.New(gateway.NewLogHandler(slog.NewJSONHandler(gateway.NewLogWriter(w), &slog.HandlerOptions{Level: slog.LevelInfo})))
 }
 
 // build makes what lives as long as the process (store, registry, admin

@@ -1,0 +1,40 @@
+package auth
+
+import (
+	"bytes"
+	"fmt"
+	"unicode/utf8"
+)
+
+// Unshown reports whether r acts on a terminal or on the text around it
+// rather than showing as itself: what a display name may not hold
+// (breaksName: a control character, C1's CSI and NEL among them, a line
+// or paragraph separator, a bidi embedding, override or isolate).
+func Unshown(r rune) bool { return breaksName(r) }
+
+// ShownJSON returns the JSON text b with each Unshown character in its
+// strings spelled as a \u escape (docs/contract.md, "Logs and audit"):
+// the same JSON value, in characters a terminal shows. encoding/json and
+// log/slog escape C0 controls and the line separators but leave DEL, C1
+// controls and bidi overrides raw, which a terminal obeys (a client's
+// CSI sequence in a logged path) or which turn a line around. Outside a
+// string only C0 (the line's newline) stands, which is kept; b is
+// returned as it is when it holds nothing to escape.
+func ShownJSON(b []byte) []byte {
+	i := bytes.IndexFunc(b, func(r rune) bool { return r >= utf8.RuneSelf-1 && Unshown(r) })
+	if i < 0 {
+		return b
+	}
+	out := make([]byte, 0, len(b)+16)
+	out = append(out, b[:i]...)
+	for len(b[i:]) > 0 {
+		r, n := utf8.DecodeRune(b[i:])
+		if r >= utf8.RuneSelf-1 && Unshown(r) {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		} else {
+			out = append(out, b[i:i+n]...)
+		}
+		i += n
+	}
+	return out
+}
