@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gin-gonic/gin"
@@ -132,6 +133,11 @@ func (s *consoleSurface) consoleCreate(c *gin.Context) {
 	s.renderHome(c, me, d, http.StatusOK, &adminPage{Link: link, LinkFor: u.Username})
 }
 
+// consoleAccountDone are the messages an account's page says after the
+// redirect of an action (?done=), one for each done of consoleAction; any
+// other value says nothing.
+var consoleAccountDone = []string{"admin.revoked", "admin.unbanned", "admin.changed", "admin.groups_changed", "admin.method_removed", "admin.recovery_voided"}
+
 // consoleUser is GET /admin/users/:name.
 func (s *consoleSurface) consoleUser(c *gin.Context) {
 	me := s.adminOrRedirect(c)
@@ -139,7 +145,7 @@ func (s *consoleSurface) consoleUser(c *gin.Context) {
 		return
 	}
 	info := ""
-	if done := c.Query("done"); done == "admin.revoked" || done == "admin.unbanned" || done == "admin.changed" || done == "admin.groups_changed" || done == "admin.method_removed" {
+	if done := c.Query("done"); slices.Contains(consoleAccountDone, done) {
 		info = done // after the redirect of an action: say it was done
 	}
 	s.renderUser(c, me, info, "", nil)
