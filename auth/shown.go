@@ -3,6 +3,7 @@ package auth
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -37,4 +38,25 @@ func ShownJSON(b []byte) []byte {
 		i += n
 	}
 	return out
+}
+
+// ShownText is s for a terminal: each Unshown character (a tab and a
+// newline among them, which would break a table's columns and lines)
+// spelled as its \u escape, the rest as it is. The operator commands
+// print what accounts and sessions hold with it: a value kept before
+// names and agents were checked may hold anything (docs/contract.md,
+// "Command line").
+func ShownText(s string) string {
+	if !strings.ContainsFunc(s, Unshown) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if Unshown(r) {
+			fmt.Fprintf(&b, `\u%04x`, r)
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

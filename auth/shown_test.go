@@ -42,3 +42,19 @@ func must(b []byte, err error) []byte {
 	}
 	return b
 }
+
+// TestShownText: ShownText spells what a terminal would obey, or what
+// breaks a table's columns and lines, as \u escapes, and nothing else.
+func TestShownText(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"Alice Example", "Alice Example"},
+		{"Eve \u009b2J", `Eve \u009b2J`},
+		{"a\tb\nc\u0085d\u007f", `a\u0009b\u000ac\u0085d\u007f`},
+		{"Laptop \u202eyeK\u2067", `Laptop \u202eyeK\u2067`},
+		{"Zoë \u200f\u200d\U0001F600", "Zoë \u200f\u200d\U0001F600"},
+	} {
+		if got := auth.ShownText(c.in); got != c.want {
+			t.Errorf("ShownText(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

@@ -34,7 +34,7 @@ func bansCommand(ctx context.Context, cfg *config.Config, sub string, args []str
 				return err
 			}
 			for _, b := range page {
-				if _, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", b.Handle, b.Kind, b.Subject, b.Reason, b.Remaining.Round(1e9)); err != nil {
+				if _, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", b.Handle, b.Kind, shown(b.Subject), b.Reason, b.Remaining.Round(1e9)); err != nil {
 					return err
 				}
 			}
@@ -67,7 +67,7 @@ func bansCommand(ctx context.Context, cfg *config.Config, sub string, args []str
 			user = b.Subject
 		}
 		auditOp(ctx, redisAuditLog(st, cfg), auth.AuditRecord{Event: "admin_ban_lifted", User: user, Attrs: map[string]string{"kind": b.Kind, "subject": b.Subject}})
-		_, err = fmt.Fprintf(stdout, "the ban on %s is lifted\n", b.Subject)
+		_, err = fmt.Fprintf(stdout, "the ban on %s is lifted\n", shown(b.Subject))
 		return err
 	}
 	_, err = fmt.Fprintf(stdout, "no ban on %s to lift\n", what)

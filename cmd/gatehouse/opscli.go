@@ -52,7 +52,7 @@ func opsCommand(ctx context.Context, cfg *config.Config, sub string, args []stri
 			return err
 		}
 		for _, s := range list {
-			if _, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", s.Handle, s.Created.UTC().Format(time.RFC3339), s.LastSeen.UTC().Format(time.RFC3339), s.IP, s.Agent); err != nil {
+			if _, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", s.Handle, s.Created.UTC().Format(time.RFC3339), s.LastSeen.UTC().Format(time.RFC3339), shown(s.IP), shown(s.Agent)); err != nil {
 				return err
 			}
 		}

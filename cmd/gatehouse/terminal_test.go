@@ -10,6 +10,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/auth/redisstore"
+	"github.com/gatehouse-auth/gatehouse/auth/storeusers"
 	"github.com/gatehouse-auth/gatehouse/config"
 )
 
@@ -130,5 +131,44 @@ func TestAuditTailShowsNoTerminalControls(t *testing.T) {
 	}
 	if r.Attrs["key"] != name {
 		t.Errorf("audit tail reads the key's name as %q, want %q", r.Attrs["key"], name)
+	}
+}
+
+// TestUserCommandsShowNoTerminalControls: `gatehouse user list` and
+// `show` print what an account holds in characters a terminal shows,
+// the rest as \u escapes. Before, a display name a sign-up took before
+// names were checked (kept in the store as it was) reached the
+// operator's terminal raw: its CSI sequence obeyed, its override turning
+// the columns after it around.
+func TestUserCommandsShowNoTerminalControls(t *testing.T) {
+	cfgPath, _ := cliWorld(t, "ttyu:")
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, closeStore, err := openStore(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeStore()
+	hash, err := auth.NewHasher(auth.Argon2Params{MemoryKiB: 1024, Iterations: 1, Parallelism: 1}, 1, time.Minute).Hash(t.Context(), "eve's long passphrase")
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "Eve \u009b2J\u0085\u007f\u202enimda\u2067\tx"
+	if err := storeusers.New(st, "").Add(t.Context(), &auth.User{Username: "eve", DisplayName: name, PasswordHash: hash}); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"list"}, {"show", "eve"}} {
+		code, out, e := runCmd(t, "", append([]string{"user", args[0], "-c", cfgPath}, args[1:]...)...)
+		if code != 0 {
+			t.Fatalf("user %v: %d\n%s", args, code, e)
+		}
+		if u := holdsUnshown(out); u != "" || strings.Contains(out, "\tx") {
+			t.Errorf("user %v prints %s raw: %q", args, u, out)
+		}
+		if !strings.Contains(out, `Eve \u009b2J\u0085\u007f\u202enimda\u2067\u0009x`) {
+			t.Errorf("user %v does not show the name as it is held: %q", args, out)
+		}
 	}
 }

@@ -194,7 +194,7 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			return err
 		}
 		for _, u := range list {
-			if _, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Username, u.DisplayName, u.Email, u.Phone, strings.Join(u.Groups, ","), userFlags(u)); err != nil {
+			if _, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", shown(u.Username), shown(u.DisplayName), shown(u.Email), shown(u.Phone), shown(strings.Join(u.Groups, ",")), userFlags(u)); err != nil {
 				return err
 			}
 		}
@@ -205,7 +205,7 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			return err
 		}
 		_, err = fmt.Fprintf(stdout, "username: %s\nname: %s\nemail: %s\nphone: %s\ngroups: %s\nflags: %s\n",
-			u.Username, u.DisplayName, u.Email, u.Phone, strings.Join(u.Groups, ","), userFlags(u))
+			shown(u.Username), shown(u.DisplayName), shown(u.Email), shown(u.Phone), shown(strings.Join(u.Groups, ",")), userFlags(u))
 		return err
 	case "set-phone":
 		e164, err := auth.NormalizePhone(fs.Arg(1), "")
@@ -256,6 +256,11 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	return nil
 }
+
+// shown is what an account or a session holds, as an operator command
+// prints it on a terminal (auth.ShownText): a display name or an agent
+// kept before they were checked may hold controls.
+func shown(s string) string { return auth.ShownText(s) }
 
 func userFlags(u *auth.User) string {
 	var f []string
