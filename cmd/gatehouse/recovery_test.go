@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/internal/testredis"
 	"github.com/pquerna/otp/totp"
 )
@@ -294,5 +295,16 @@ func TestOperatorCommands(t *testing.T) {
 	tok("revoke", "nightly")
 	if st := get(); st != http.StatusUnauthorized {
 		t.Fatalf("admin API with a revoked token: %d", st)
+	}
+	// Both are on the trail, by the operator, with the token's name only.
+	for _, event := range []string{"admin_token_created", "admin_token_revoked"} {
+		out := ops("audit", "tail", "--event", event)
+		var r auth.AuditRecord
+		if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &r); err != nil || r.Attrs["token"] != "nightly" || !strings.HasPrefix(r.Actor, "cli:") {
+			t.Errorf("%s on the trail: %q", event, out)
+		}
+		if strings.Contains(out, token) {
+			t.Errorf("%s holds the token: %q", event, out)
+		}
 	}
 }
