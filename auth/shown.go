@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -22,15 +21,15 @@ func Unshown(r rune) bool { return breaksName(r) }
 // string only C0 (the line's newline) stands, which is kept; b is
 // returned as it is when it holds nothing to escape.
 func ShownJSON(b []byte) []byte {
-	i := bytes.IndexFunc(b, func(r rune) bool { return r >= utf8.RuneSelf-1 && Unshown(r) })
+	i := firstUnshown(b)
 	if i < 0 {
 		return b
 	}
 	out := make([]byte, 0, len(b)+16)
 	out = append(out, b[:i]...)
-	for len(b[i:]) > 0 {
+	for i < len(b) {
 		r, n := utf8.DecodeRune(b[i:])
-		if r >= utf8.RuneSelf-1 && Unshown(r) {
+		if r >= runeDEL && Unshown(r) {
 			out = fmt.Appendf(out, `\u%04x`, r)
 		} else {
 			out = append(out, b[i:i+n]...)
@@ -38,6 +37,27 @@ func ShownJSON(b []byte) []byte {
 		i += n
 	}
 	return out
+}
+
+// runeDEL is DEL, the first character at or past which a JSON encoder
+// leaves what Unshown names raw.
+const runeDEL = 0x7f
+
+// firstUnshown is the index in b of the first character at or past DEL
+// that is Unshown, or -1; ASCII below DEL is skipped byte by byte.
+func firstUnshown(b []byte) int {
+	for i := 0; i < len(b); {
+		if b[i] < runeDEL {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if Unshown(r) {
+			return i
+		}
+		i += n
+	}
+	return -1
 }
 
 // ShownText is s for a terminal: each Unshown character (a tab and a
