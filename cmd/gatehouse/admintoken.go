@@ -102,18 +102,30 @@ func cmdAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 }
 
-// parseLifetime reads a duration with days allowed ("90d").
+// maxTokenLifetime is the longest --ttl an admin token takes (ten years,
+// docs/contract.md "Admin console"): far past any use, and far below
+// where a count of days overflows a time.Duration.
+const maxTokenLifetime = 3650 * 24 * time.Hour
+
+// parseLifetime reads a duration with days allowed ("90d"), at most
+// maxTokenLifetime. Before the bound, 213504d overflowed to a lifetime
+// of minutes, the token expiring at once without a word.
 func parseLifetime(s string) (time.Duration, error) {
+	d, err := time.Duration(0), error(nil)
 	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(days)
-		if err != nil || n <= 0 {
-			return 0, fmt.Errorf("--ttl %q: give days like 90d, or a duration like 12h", s)
+		var n int
+		if n, err = strconv.Atoi(days); err == nil && (n <= 0 || n > int(maxTokenLifetime/(24*time.Hour))) {
+			return 0, fmt.Errorf("--ttl %q: give from 1d to 3650d, or a duration like 12h", s)
 		}
-		return time.Duration(n) * 24 * time.Hour, nil
+		d = time.Duration(n) * 24 * time.Hour
+	} else {
+		d, err = time.ParseDuration(s)
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
+	switch {
+	case err != nil || d <= 0:
 		return 0, fmt.Errorf("--ttl %q: give days like 90d, or a duration like 12h", s)
+	case d > maxTokenLifetime:
+		return 0, fmt.Errorf("--ttl %q: at most 3650d (ten years)", s)
 	}
 	return d, nil
 }
