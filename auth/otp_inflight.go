@@ -27,76 +27,91 @@ const DefaultSendTimeout = 10 * time.Second
 // decoy and counted as refused (docs/contract.md, "SMS delivery").
 var ErrSendsInFlight = errors.New("too many sends in flight at the provider")
 
-// flight is one hidden send at the provider: claimed says who settled
-// its fate first, the answer (its due time came) or the provider (its
-// result, on done).
+// flight is one hidden call at the provider (a send, a check, a
+// cancel): claimed says who settled its fate first, the answer (its due
+// time came) or the provider (its result, on done).
 type flight struct {
 	claimed atomic.Bool
 	done    chan error
 }
 
-// sendHidden sends the stored challenge ch's code (msg), for an asker
-// who may not learn that the number has an account: the answer is given
-// at ch.due, when a decoy's would be, whatever the provider's time.
-// The provider's answer before then is the answer (its failure a
-// providerError, stood in for by the caller); after then, the challenge
-// is answered as sent and the send goes on, detached from the request
-// (its values kept, not its end), bounded by OTPConfig.SendTimeout, and
-// its failure then turns the challenge into a decoy (late). At most
-// OTPConfig.MaxSendsInFlight such sends are at the provider at once:
-// past it nothing is sent and the failure is ErrSendsInFlight.
-func (o *OTP) sendHidden(ctx context.Context, ch *Challenge, msg Message) (*Challenge, error) {
+// errNoRoom marks a hidden call not made because its in-flight bound
+// was reached (atDecoyTime).
+var errNoRoom = errors.New("no room at the provider")
+
+// atDecoyTime makes call, a provider call for a hidden challenge whose
+// asker may not learn that the number has an account, answered at due,
+// when a decoy's would be, whatever the provider's time: a result
+// before then is returned at due (landed true); at due the answer is
+// given without it (landed false) and the call goes on, detached from
+// the request (its values kept, not its end), bounded by
+// OTPConfig.SendTimeout, handing its result to late when it ends. A
+// call takes a token of room (its in-flight bound) while at the
+// provider; with none free, call is not made and the error is errNoRoom
+// (landed true). The shutdown waits for the calls (Wait).
+func (o *OTP) atDecoyTime(ctx context.Context, room chan struct{}, due time.Time, call func(context.Context) error, late func(context.Context, error)) (landed bool, err error) {
 	select {
-	case o.inFlight <- struct{}{}:
+	case room <- struct{}{}:
 	default:
-		o.kill(ctx, ch.ID)
-		return nil, &providerError{fmt.Errorf("otp: send: %d in flight: %w: %w", cap(o.inFlight), ErrSendsInFlight, ErrSMSFailed)}
+		return true, fmt.Errorf("%d in flight: %w", cap(room), errNoRoom)
 	}
-	sent := *ch // the send's own: the answer's is read meanwhile
 	f := &flight{done: make(chan error, 1)}
 	o.flights.Add(1)
-	go o.fly(context.WithoutCancel(ctx), &sent, msg, f)
-	t := time.NewTimer(time.Until(ch.due))
+	go func(ctx context.Context) {
+		defer o.flights.Done()
+		defer func() { <-room }()
+		cctx, cancel := context.WithTimeout(ctx, o.cfg.SendTimeout)
+		err := call(cctx)
+		cancel()
+		if f.claimed.CompareAndSwap(false, true) {
+			f.done <- err
+			return
+		}
+		late(ctx, err)
+	}(context.WithoutCancel(ctx))
+	t := time.NewTimer(time.Until(due))
 	defer t.Stop()
 	select {
 	case err := <-f.done:
-		return o.landed(ctx, &sent, err)
+		waitUntil(ctx, due)
+		return true, err
 	case <-t.C:
 	case <-ctx.Done():
 	}
 	if f.claimed.CompareAndSwap(false, true) {
-		ch.detached = true
-		return ch, nil
+		return false, nil
 	}
-	return o.landed(ctx, &sent, <-f.done)
+	err = <-f.done
+	waitUntil(ctx, due)
+	return true, err
 }
 
-// landed answers the hidden send ch whose provider answered, with err,
-// before ch.due: its failure is the caller's to stand in for; its
-// success is told at ch.due.
-func (o *OTP) landed(ctx context.Context, ch *Challenge, err error) (*Challenge, error) {
-	if err != nil {
+// sendHidden sends the stored challenge ch's code (msg), for an asker
+// who may not learn that the number has an account: the answer is given
+// at ch.due, when a decoy's would be, whatever the provider's time
+// (atDecoyTime). The provider's answer before then is the answer (its
+// failure a providerError, stood in for by the caller); after then, the
+// challenge is answered as sent and the send goes on, and its failure
+// then turns the challenge into a decoy (late). At most
+// OTPConfig.MaxSendsInFlight such sends are at the provider at once:
+// past it nothing is sent and the failure is ErrSendsInFlight.
+func (o *OTP) sendHidden(ctx context.Context, ch *Challenge, msg Message) (*Challenge, error) {
+	sent := *ch // the send's own: the answer's is read meanwhile
+	landed, err := o.atDecoyTime(ctx, o.inFlight, ch.due,
+		func(ctx context.Context) error { return o.deliver(ctx, &sent, msg) },
+		func(ctx context.Context, err error) { o.late(ctx, &sent, err) })
+	switch {
+	case errors.Is(err, errNoRoom):
+		o.kill(ctx, ch.ID)
+		return nil, &providerError{fmt.Errorf("otp: send: %d in flight: %w: %w", cap(o.inFlight), ErrSendsInFlight, ErrSMSFailed)}
+	case !landed:
+		ch.detached = true
+		return ch, nil
+	case err != nil:
 		o.kill(ctx, ch.ID)
 		return nil, err
 	}
-	waitUntil(ctx, ch.due)
-	return ch, nil
-}
-
-// fly makes the send of sendHidden and hands its result to the answer,
-// or, once the answer was given, ends it itself (late). ctx has the
-// request's values, not its cancellation.
-func (o *OTP) fly(ctx context.Context, ch *Challenge, msg Message, f *flight) {
-	defer o.flights.Done()
-	defer func() { <-o.inFlight }()
-	sctx, cancel := context.WithTimeout(ctx, o.cfg.SendTimeout)
-	err := o.deliver(sctx, ch, msg)
-	cancel()
-	if f.claimed.CompareAndSwap(false, true) {
-		f.done <- err
-		return
-	}
-	o.late(ctx, ch, err)
+	return &sent, nil
 }
 
 // late ends the hidden send ch, answered as sent before the provider's
@@ -122,10 +137,10 @@ func (o *OTP) late(ctx context.Context, ch *Challenge, err error) {
 	o.log.WarnContext(ctx, "otp: a send failed after its answer", "error", err)
 }
 
-// Wait returns once every hidden send at the provider has ended (each
-// within OTPConfig.SendTimeout), its failure met, or when ctx ends, with
-// its error: a shutdown waits for the sends answered before it
-// (docs/contract.md, "SMS delivery").
+// Wait returns once every hidden call at the provider (a send, a check,
+// a cancel) has ended (each within OTPConfig.SendTimeout), its result
+// met, or when ctx ends, with its error: a shutdown waits for the calls
+// answered before it (docs/contract.md, "SMS delivery").
 func (o *OTP) Wait(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() {
