@@ -14,3 +14,8 @@ var ErrLockBusyForTest = errors.New("test lock busy")
 func StoreLockForTest(ctx context.Context, st Store, key string, ttl, wait time.Duration) (*Lease, context.Context, error) {
 	return storeLock(ctx, st, key, lockTimes{ttl: ttl, wait: wait, poll: 5 * time.Millisecond}, ErrLockBusyForTest)
 }
+
+// StartHidden is startHidden for the package's black-box tests: the
+// challenge of a code-only sign-in, a reset or a sign-up asked by
+// someone who proved nothing of the account.
+var StartHidden = (*OTP).startHidden

@@ -322,7 +322,7 @@ func (l *Login) VerifyCode(ctx context.Context, c Client, sess *Session, code st
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrOTPInvalid), errors.Is(err, ErrOTPExpired):
-		l.obs.Audit(ctx, c, Event{Name: "otp_failed", User: sess.Pending.User, Err: err})
+		l.obs.Audit(ctx, c, codeFailed(sess.Pending.User, err))
 		l.obs.Code("failed")
 		if errors.Is(err, ErrOTPInvalid) {
 			if rerr := l.recordFailure(ctx, c, subject); rerr != nil {

@@ -117,6 +117,17 @@ func (l *Login) reporting(ctx context.Context, c Client) context.Context {
 	return withLateReport(ctx, func(ctx context.Context, ch *Challenge) { l.auditStoodIn(ctx, c, ch.User, ch) })
 }
 
+// codeFailed is the otp_failed event of user's code refused with err:
+// one the provider gave no verdict on (a hidden challenge's, answered
+// as a wrong code, OTP.checkHidden) has the provider's failure as its
+// reason and answered as_wrong (docs/contract.md, "SMS delivery").
+func codeFailed(user string, err error) Event {
+	if u, ok := errors.AsType[*uncheckedError](err); ok {
+		return Event{Name: "otp_failed", User: user, Err: u.cause, Attrs: []any{"answered", "as_wrong"}}
+	}
+	return Event{Name: "otp_failed", User: user, Err: err}
+}
+
 // auditBudget records an sms_budget_exhausted event when err says a cap
 // of otp.budget stopped a send (docs/contract.md, "Send quotas").
 func (l *Login) auditBudget(ctx context.Context, c Client, user, phone string, err error) {

@@ -85,7 +85,11 @@ type OTP struct {
 	// inFlight holds a token for each hidden send at the provider
 	// (sendHidden), MaxSendsInFlight at most.
 	inFlight chan struct{}
-	flights  sync.WaitGroup // the hidden sends at the provider (Wait)
+	// checking holds a token for each hidden check or cancel at the
+	// provider (checkHidden, killAndCancel), MaxSendsInFlight at most,
+	// apart from the sends.
+	checking chan struct{}
+	flights  sync.WaitGroup // the hidden calls at the provider (Wait)
 }
 
 // NewOTP returns the code service. key keys the code hashes and, through
@@ -117,7 +121,7 @@ func NewOTP(store Store, sender Sender, key []byte, cfg OTPConfig, clock Clock, 
 	}
 	checker, _ := sender.(CodeChecker)
 	return &OTP{store: store, sender: sender, checker: checker, key: key, names: keyNamer{subKey(key, "otp store key names")}, cfg: cfg, clock: clock, log: log,
-		inFlight: make(chan struct{}, cfg.MaxSendsInFlight)}
+		inFlight: make(chan struct{}, cfg.MaxSendsInFlight), checking: make(chan struct{}, cfg.MaxSendsInFlight)}
 }
 
 // Config returns the settings the service runs with.
@@ -172,9 +176,11 @@ func (o *OTP) StartKnown(ctx context.Context, user, phone, purpose string) (*Cha
 // StartDecoy records a challenge for phone that belongs to no user: it
 // takes the send quotas and answers Verify like a real one, but nothing is
 // sent and it can never sign anyone in. It keeps unknown numbers
-// indistinguishable from known ones, down to the time a send takes.
+// indistinguishable from known ones, down to the time a send takes. It
+// is hidden (Challenge.Hidden), as the real challenges it stands for
+// are, so that its checks take their time (checkHidden).
 func (o *OTP) StartDecoy(ctx context.Context, phone, purpose string) (*Challenge, error) {
-	return o.start(ctx, &Challenge{Phone: phone, Purpose: purpose})
+	return o.start(ctx, &Challenge{Phone: phone, Purpose: purpose, Hidden: true})
 }
 
 func (o *OTP) start(ctx context.Context, ch *Challenge) (out *Challenge, err error) {
@@ -265,8 +271,10 @@ func (o *OTP) ResendIn(ch *Challenge) time.Duration {
 // attempts remain, ErrOTPExpired when the challenge is expired, used or out
 // of attempts, and a RateLimitError when the account has too many recent
 // wrong codes (a decoy's number counts as its account, so a decoy answers
-// wrong codes exactly as a real challenge does). For provider-made codes an unreachable provider is
-// ErrSMSFailed; the attempt still counts.
+// wrong codes exactly as a real challenge does). For provider-made codes
+// a provider that cannot be asked is ErrCheckFailed (the attempt still
+// counts), but for a hidden challenge's code, which is answered as a
+// wrong one (checkHidden).
 func (o *OTP) Verify(ctx context.Context, id, code string) (*Challenge, error) {
 	return o.VerifyThen(ctx, id, code, nil)
 }
@@ -294,7 +302,11 @@ func (o *OTP) VerifyThen(ctx context.Context, id, code string, accept func(*Chal
 		return nil, fmt.Errorf("otp: attempts used up: %w", ErrOTPAttemptsUsed)
 	}
 	right, err := o.check(ctx, ch, code)
-	if err != nil {
+	// A hidden challenge's code the provider gave no verdict on is
+	// answered, and counted, as a wrong one, as a decoy's is
+	// (checkHidden).
+	unchecked, _ := errors.AsType[*uncheckedError](err)
+	if err != nil && unchecked == nil {
 		if errors.Is(err, ErrOTPExpired) {
 			o.killAndCancel(ctx, ch)
 		}
@@ -307,14 +319,19 @@ func (o *OTP) VerifyThen(ctx context.Context, id, code string, accept func(*Chal
 		if _, err := o.store.Incr(ctx, o.accountFailKey(ch), time.Hour); err != nil {
 			return nil, fmt.Errorf("otp: count failure: %w", err)
 		}
-		if n >= int64(o.cfg.MaxAttempts) {
+		answer := ErrOTPInvalid
+		switch n {
+		case int64(o.cfg.MaxAttempts):
 			o.killAndCancel(ctx, ch)
-			return nil, fmt.Errorf("otp: last attempt failed: %w", ErrOTPAttemptsUsed)
+			answer = fmt.Errorf("otp: last attempt failed: %w", ErrOTPAttemptsUsed)
+		case int64(o.cfg.MaxAttempts) - 1:
+			answer = ErrOTPLastAttempt
 		}
-		if n == int64(o.cfg.MaxAttempts)-1 {
-			return nil, ErrOTPLastAttempt
+		if unchecked != nil {
+			unchecked.answer = answer
+			return nil, unchecked
 		}
-		return nil, ErrOTPInvalid
+		return nil, answer
 	}
 	if accept != nil {
 		if err := accept(ch); err != nil {

@@ -54,7 +54,8 @@ func TestOTPDecoyAnswersEveryCodeInARealChallengesTime(t *testing.T) {
 			t.Fatal("a wrong code was accepted")
 		}
 	}
-	real, err := o.Start(ctx, "alice", "+12015550100", "login")
+	// The real challenge a decoy stands for: a code-only sign-in's.
+	real, err := auth.StartHidden(o, ctx, "alice", "+12015550100", "login")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,8 +64,8 @@ func TestOTPDecoyAnswersEveryCodeInARealChallengesTime(t *testing.T) {
 		t.Fatal(err)
 	}
 	// What a client can time: how many of the provider's calls the answer
-	// waited for, none, one or two (the decoy's imitation of one is
-	// within a quarter of it).
+	// waited for, none, one or two (a check's time is twice a call's,
+	// within a quarter, for both).
 	calls := func(d time.Duration) int {
 		switch {
 		case d < call/2:
