@@ -80,7 +80,7 @@ type OTP struct {
 	log     *slog.Logger
 	// sendLatency, checkLatency and cancelLatency track how long real
 	// provider calls take, so that decoys (which call nothing) take about
-	// as long.
+	// as long: the calls no stranger can cause (learnFrom).
 	sendLatency, checkLatency, cancelLatency latency
 	// inFlight holds a token for each hidden send at the provider
 	// (sendHidden), MaxSendsInFlight at most.

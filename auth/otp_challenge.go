@@ -134,6 +134,7 @@ func (o *OTP) issue(ctx context.Context, ch *Challenge) (*Challenge, error) {
 // deliver hands the stored challenge ch's code (msg) to the provider,
 // and stores the provider's reference when it makes the code. A
 // provider's failure is a providerError; the store's is returned as is.
+// Its time teaches the decoys (learnFrom).
 func (o *OTP) deliver(ctx context.Context, ch *Challenge, msg Message) error {
 	start := time.Now()
 	if ch.User != "" && o.checker != nil {
@@ -141,7 +142,7 @@ func (o *OTP) deliver(ctx context.Context, ch *Challenge, msg Message) error {
 		if err != nil {
 			return &providerError{fmt.Errorf("otp: send: %w", err)}
 		}
-		o.sendLatency.observe(time.Since(start))
+		learnFrom(ch, &o.sendLatency, start)
 		ch.Ref = ref
 		if _, err := o.replace(ctx, ch); err != nil {
 			return err
@@ -151,7 +152,7 @@ func (o *OTP) deliver(ctx context.Context, ch *Challenge, msg Message) error {
 	if err := o.sender.Send(ctx, msg); err != nil {
 		return &providerError{fmt.Errorf("otp: send: %w", err)}
 	}
-	o.sendLatency.observe(time.Since(start))
+	learnFrom(ch, &o.sendLatency, start)
 	return nil
 }
 

@@ -40,7 +40,7 @@ func (o *OTP) check(ctx context.Context, ch *Challenge, code string) (bool, erro
 	if err != nil {
 		return false, fmt.Errorf("otp: check code: %w", err)
 	}
-	o.checkLatency.observe(time.Since(start))
+	learnFrom(ch, &o.checkLatency, start)
 	return right, nil
 }
 
@@ -88,7 +88,7 @@ func (o *OTP) killAndCancel(ctx context.Context, ch *Challenge) {
 	case ch.Hidden:
 		due := time.Now().Add(o.cancelLatency.draw())
 		if ch.Ref != "" && ch.Approved == nil {
-			cancel := func(ctx context.Context) error { return o.cancel(ctx, c, ch.Ref) }
+			cancel := func(ctx context.Context) error { return o.cancel(ctx, c, ch) }
 			if _, err := o.atDecoyTime(ctx, o.checking, due, cancel, func(context.Context, error) {}); errors.Is(err, errNoRoom) {
 				o.log.WarnContext(ctx, "otp: the provider's verification was left to expire", "error", err)
 			}
@@ -99,17 +99,17 @@ func (o *OTP) killAndCancel(ctx context.Context, ch *Challenge) {
 		o.cancelLatency.wait(ctx)
 		return
 	}
-	_ = o.cancel(ctx, c, ch.Ref)
+	_ = o.cancel(ctx, c, ch)
 }
 
-// cancel ends the provider's verification ref (killAndCancel), timing
-// it; its failure is logged and returned.
-func (o *OTP) cancel(ctx context.Context, c VerificationCanceler, ref string) error {
+// cancel ends the provider's verification of ch (killAndCancel), timing
+// it (learnFrom); its failure is logged and returned.
+func (o *OTP) cancel(ctx context.Context, c VerificationCanceler, ch *Challenge) error {
 	start := time.Now()
-	if err := c.CancelVerification(ctx, ref); err != nil {
+	if err := c.CancelVerification(ctx, ch.Ref); err != nil {
 		o.log.WarnContext(ctx, "otp: could not cancel the provider's verification", "error", err)
 		return err
 	}
-	o.cancelLatency.observe(time.Since(start))
+	learnFrom(ch, &o.cancelLatency, start)
 	return nil
 }

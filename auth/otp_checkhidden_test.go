@@ -40,6 +40,21 @@ func (o *outageChecker) CancelVerification(ctx context.Context, ref string) erro
 	return o.fakeChecker.CancelVerification(ctx, ref)
 }
 
+// teachProviderTime signs alice in with her password and code (before
+// p fails), so that w's OTP times a send and a check at p: decoys learn
+// the provider's time from such codes after a proof.
+func teachProviderTime(t *testing.T, w *loginWorld, p *fakeChecker) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := w.login.Password(ctx, client, nil, auth.PasswordIn{Login: "alice", Password: lwPassword, NeedsCode: alwaysCode, Accepts: smsOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.login.VerifyCode(ctx, client, st.Session, p.code("VE1")); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // codeAnswer is what the asker of a code step sees of err.
 func codeAnswer(err error) string {
 	switch {
@@ -83,12 +98,14 @@ func TestHiddenCodesAnswerAsADecoysWhateverTheProvider(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := tc.provider
-			p.fakeChecker = newFakeChecker()
+			p.fakeChecker, p.checkErr = newFakeChecker(), nil // the outage comes after the proved sign-in
 			w := newLoginWorld(t, func(d *auth.LoginDeps) {
 				d.OTP = auth.NewOTP(d.KV.(auth.Store), &p, []byte("0123456789abcdef0123456789abcdef"), d.OTP.Config(), d.Clock, nil)
 			})
 			ctx := context.Background()
+			teachProviderTime(t, w, p.fakeChecker)
 			realC, decoyC := auth.Client{IP: "192.0.2.7"}, auth.Client{IP: "192.0.2.8"}
+			p.checkErr = tc.provider.checkErr
 			real, err := w.login.Passwordless(ctx, realC, nil, lwPhone, false)
 			if err != nil {
 				t.Fatal(err)
@@ -97,7 +114,7 @@ func TestHiddenCodesAnswerAsADecoysWhateverTheProvider(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			right := p.code("VE1")
+			right := p.code("VE2")
 			typed := right // a person types their code through the outage
 			if !tc.unjudged {
 				typed = wrong(right)
@@ -196,6 +213,11 @@ func TestHiddenChecksInFlightAreCapped(t *testing.T) {
 	t.Cleanup(release)
 	time.AfterFunc(3*time.Second, release) // the hang's end, if the answers wait for it
 	o := auth.NewOTP(f.store, p, []byte("0123456789abcdef0123456789abcdef"), f.otp.Config(), f.clock, nil)
+	// A code after a proof times a send (a decoy's checks take about
+	// twice as long before a check was timed).
+	if _, err := o.StartProved(ctx, "bob", "+12015550199", "login"); err != nil {
+		t.Fatal(err)
+	}
 	var ids []string
 	for i := range limit + 2 {
 		ch, err := auth.StartHidden(o, ctx, "alice", fmt.Sprintf("+1201555010%d", i), "login")

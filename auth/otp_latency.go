@@ -28,6 +28,19 @@ func (l *latency) observe(d time.Duration) {
 	l.avg.Store((7*old + int64(d)) / 8)
 }
 
+// learnFrom times, into l, the provider call for ch that began at
+// start, unless ch is hidden (Challenge.Hidden): a stranger causes those
+// calls, for an account's number only, and a decoy never makes one, so
+// a decoy whose time moved after a stranger's probe (a slow provider's
+// call ending) would tell that the number has an account. Decoys learn
+// the provider's time from the codes after a proof, a known device's
+// and a phone change's (docs/contract.md, "SMS delivery").
+func learnFrom(ch *Challenge, l *latency, start time.Time) {
+	if !ch.Hidden {
+		l.observe(time.Since(start))
+	}
+}
+
 // draw is how long one imitation of a call takes: about as long as the
 // average call (±25%), at most maxDecoyWait; 0 before any call was
 // timed.

@@ -41,6 +41,16 @@ func outageProviders(timeout time.Duration) map[string]func(t *testing.T) outage
 	}
 }
 
+// teachProviderTime signs alice in with her password and code, so that
+// the gateway times a send and a check at p (decoys learn the
+// provider's time from such codes after a proof).
+func teachProviderTime(t *testing.T, h *harness, p outageProvider) {
+	t.Helper()
+	c := h.newClient(t)
+	c.login(crmHost, alice).wantStatus(t, http.StatusOK)
+	c.api(crmHost, "otp", map[string]string{"code": p.code(alice.phone)}).wantStatus(t, http.StatusOK)
+}
+
 // TestProviderOutageAtTheCheckTellsNoAccount: with Twilio Verify or
 // Sinch the provider checks the code, so a code-only sign-in for an
 // account's number asked it while one for a number without an account
@@ -58,9 +68,10 @@ func TestProviderOutageAtTheCheckTellsNoAccount(t *testing.T) {
 	const stranger = "+12015550177" // no account has it
 	const timeout = 2 * time.Second // the provider's client's sms.timeout
 	const slow = 1500 * time.Millisecond
-	// A decoy answers a check in about twice a check's (here a send's)
-	// usual time, a few ms with the fakes: an answer within bound is a
-	// decoy's time, one after it waited for the provider.
+	// A decoy answers a check in about twice a check's usual time (a
+	// few ms with the fakes, taught by alice's sign-in): an answer
+	// within bound is a decoy's time, one after it waited for the
+	// provider.
 	const bound = slow / 2
 	failures := map[string]fakesms.Failure{
 		"down":      {Status: http.StatusServiceUnavailable, Code: 20503, Message: "service unavailable"},
@@ -82,6 +93,7 @@ func TestProviderOutageAtTheCheckTellsNoAccount(t *testing.T) {
 					cfg.OTP.MaxSendsPerIP.Count = 100
 				}
 				h := newHarness(t, s)
+				teachProviderTime(t, h, p)
 				real, decoy := h.newClient(t), h.newClient(t)
 				real.api(smsHost, "sms/start", map[string]string{"phone": bob.phone}).wantStatus(t, http.StatusOK)
 				decoy.api(smsHost, "sms/start", map[string]string{"phone": stranger}).wantStatus(t, http.StatusOK)
@@ -180,6 +192,7 @@ func TestProviderOutageAtTheResetAndSignupCheck(t *testing.T) {
 					s := withAccounts
 					s.sender = p.sender
 					h := newHarness(t, s)
+					teachProviderTime(t, h, p)
 					real, decoy := h.newClient(t), h.newClient(t)
 					if ra, ru := st.start(real, st.account), st.start(decoy, st.unknown); ra.status >= 300 || answerShape(t, ra) != answerShape(t, ru) {
 						t.Fatalf("step one: %d %s and %d %s", ra.status, ra.body, ru.status, ru.body)

@@ -64,9 +64,9 @@ func TestSlowProviderTellsNoAccount(t *testing.T) {
 	t.Parallel()
 	const stranger = "+12015550177" // no account has it
 	const slow = 4 * time.Second    // the provider's time now
-	// A decoy waits a send's usual time ±25% (100 ms here, growing to
-	// about 1.4 s as the slow sends that end are timed): an answer
-	// within 3 s is a decoy's time, one of 4 s waited for the provider.
+	// A decoy waits a send's usual time ±25%, learnt from the codes
+	// after a proof (none here: 50 ms), at most 3 s: an answer within
+	// 3 s is a decoy's time, one of 4 s waited for the provider.
 	const bound = slow * 3 / 4
 	p := &stallingProvider{delay: 100 * time.Millisecond}
 	h := newHarness(t, withAccounts, setup{sender: p, edit: func(cfg *config.Config, _ string) {
@@ -89,7 +89,8 @@ func TestSlowProviderTellsNoAccount(t *testing.T) {
 		}
 		return n
 	}
-	// Two sends at the provider's usual speed teach the decoys its time.
+	// Two sends at the provider's usual speed (a code-only sign-in's
+	// teach the decoys nothing).
 	for range 2 {
 		start(bob.phone)
 	}

@@ -37,7 +37,8 @@ func TestSMSSlowTwilioTellsNoAccountAndShutdownWaits(t *testing.T) {
 		}
 		return false
 	}
-	// Two sends at the fake's speed teach the decoys a send's time.
+	// Two sends at the fake's speed (a code-only sign-in's teach the
+	// decoys nothing: they answer in 50 ms).
 	start(smsAlicePhone)
 	start(smsAlicePhone)
 	if !sent(2) {
