@@ -127,7 +127,7 @@ var errorTable = []struct {
 	{auth.ErrBanned, newAPIError(http.StatusTooManyRequests, "banned", "Too many failed attempts. Try again later.")},
 	{auth.ErrRateLimited, newAPIError(http.StatusTooManyRequests, "rate_limited", "Too many requests. Try again later.")},
 	{auth.ErrInvalidCredentials, newAPIError(http.StatusUnauthorized, "invalid_credentials", "Wrong username or password.")},
-	{auth.ErrOTPInvalid, newAPIError(http.StatusUnauthorized, "invalid_code", "That code is not right. Check the SMS and try again.")},
+	{auth.ErrOTPInvalid, newAPIError(http.StatusUnauthorized, "invalid_code", "That code did not work. Check the SMS and try again.")},
 	{auth.ErrTOTPInvalid, newAPIError(http.StatusUnauthorized, "invalid_totp_code", "That code is not right, or it was already used. Enter the code your authenticator app shows now.")},
 	{auth.ErrTOTPNotEnrolled, newAPIError(http.StatusForbidden, "totp_not_enrolled", "This needs an authenticator app: set one up on your account page first.")},
 	{auth.ErrTOTPEnrolled, newAPIError(http.StatusConflict, "totp_enrolled", "An authenticator app is already set up: remove it first to set up another.")},

@@ -208,7 +208,7 @@ func TestHTMLLoginThroughProxy(t *testing.T) {
 
 	r = c.form(crmHost, "/otp", url.Values{"code": {"12"}, "rd": {rd}})
 	r.wantStatus(t, http.StatusUnauthorized)
-	if !strings.Contains(string(r.body), "That code is not right.") {
+	if !strings.Contains(string(r.body), "That code did not work.") {
 		t.Errorf("wrong code page:\n%s", r.body)
 	}
 

@@ -122,6 +122,9 @@ func TestProviderOutageAtTheCheckTellsNoAccount(t *testing.T) {
 					t.Fatalf("the provider %s: bob signed in without a verdict", fname)
 				}
 				rr.wantError(t, http.StatusUnauthorized, "invalid_code")
+				if strings.Contains(string(rr.body), "not right") {
+					t.Errorf("the provider %s: bob's right code is said to be wrong: %s", fname, rr.body)
+				}
 				if !strings.Contains(string(trail(t, h, "otp_failed").body), `"user":"bob"`) {
 					t.Errorf("the provider %s: bob's unchecked code is not on the trail (otp_failed)", fname)
 				}

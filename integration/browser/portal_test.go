@@ -65,7 +65,7 @@ func TestPortal(t *testing.T) {
 		if st := tb.click("form[action$='/otp'] button[type=submit]"); st != 401 {
 			t.Errorf("wrong code: status %d, want 401", st)
 		}
-		tb.wantText("That code is not right. Check the SMS and try again.")
+		tb.wantText("That code did not work. Check the SMS and try again.")
 		if got := evalJS[string](tb, "document.getElementById('code').getAttribute('aria-invalid') + ' ' + document.getElementById('code').getAttribute('aria-describedby')"); !strings.HasPrefix(got, "true form-error") {
 			t.Errorf("code input after a wrong code: aria-invalid, aria-describedby = %q, want true and the error", got)
 		}
