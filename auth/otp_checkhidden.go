@@ -101,9 +101,11 @@ func (o *OTP) checkHidden(ctx context.Context, ch *Challenge, code string) (bool
 	case err != nil:
 		cause = fmt.Errorf("otp: check code: %w: %w", ErrCheckFailed, err)
 	default:
+		waitUntil(ctx, due)
 		return right, nil
 	}
 	o.log.WarnContext(ctx, "otp: a code was answered as wrong without the provider's verdict", "error", cause)
+	waitUntil(ctx, due)
 	return false, &uncheckedError{cause: cause}
 }
 

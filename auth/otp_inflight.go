@@ -40,15 +40,16 @@ type flight struct {
 var errNoRoom = errors.New("no room at the provider")
 
 // atDecoyTime makes call, a provider call for a hidden challenge whose
-// asker may not learn that the number has an account, answered at due,
-// when a decoy's would be, whatever the provider's time: a result
-// before then is returned at due (landed true); at due the answer is
-// given without it (landed false) and the call goes on, detached from
-// the request (its values kept, not its end), bounded by
-// OTPConfig.SendTimeout, handing its result to late when it ends. A
-// call takes a token of room (its in-flight bound) while at the
-// provider; with none free, call is not made and the error is errNoRoom
-// (landed true). The shutdown waits for the calls (Wait).
+// asker may not learn that the number has an account, to be answered
+// at due, when a decoy's would be, whatever the provider's time: a
+// result before then is returned as it comes (landed true; the caller
+// answers at due); at due the answer is given without it (landed
+// false) and the call goes on, detached from the request (its values
+// kept, not its end), bounded by OTPConfig.SendTimeout, handing its
+// result to late when it ends. A call takes a token of room (its
+// in-flight bound) while at the provider; with none free, call is not
+// made and the error is errNoRoom (landed true). The shutdown waits for
+// the calls (Wait).
 func (o *OTP) atDecoyTime(ctx context.Context, room chan struct{}, due time.Time, call func(context.Context) error, late func(context.Context, error)) (landed bool, err error) {
 	select {
 	case room <- struct{}{}:
@@ -73,7 +74,6 @@ func (o *OTP) atDecoyTime(ctx context.Context, room chan struct{}, due time.Time
 	defer t.Stop()
 	select {
 	case err := <-f.done:
-		waitUntil(ctx, due)
 		return true, err
 	case <-t.C:
 	case <-ctx.Done():
@@ -81,9 +81,7 @@ func (o *OTP) atDecoyTime(ctx context.Context, room chan struct{}, due time.Time
 	if f.claimed.CompareAndSwap(false, true) {
 		return false, nil
 	}
-	err = <-f.done
-	waitUntil(ctx, due)
-	return true, err
+	return true, <-f.done
 }
 
 // sendHidden sends the stored challenge ch's code (msg), for an asker
@@ -109,8 +107,9 @@ func (o *OTP) sendHidden(ctx context.Context, ch *Challenge, msg Message) (*Chal
 		return ch, nil
 	case err != nil:
 		o.kill(ctx, ch.ID)
-		return nil, err
+		return nil, err // its stand-in is answered at ch.due
 	}
+	waitUntil(ctx, ch.due)
 	return &sent, nil
 }
 
