@@ -237,6 +237,7 @@ func TestHiddenChecksInFlightAreCapped(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	eventually(t, "the checks under the cap at the provider", func() bool { return p.most() >= limit })
 	if n := p.most(); n != limit {
 		t.Fatalf("%d checks were at the provider at once, want the cap, %d", n, limit)
 	}
