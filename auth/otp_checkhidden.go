@@ -19,10 +19,12 @@ import (
 // wrong one (docs/contract.md, "SMS delivery").
 var ErrChecksInFlight = errors.New("too many checks in flight at the provider")
 
-// firstCheckWait stands for the provider's time (a check's, else a
-// send's) before any was timed: about a round trip to a provider over
-// the internet.
-const firstCheckWait = 500 * time.Millisecond
+// minCheckWait is the least time the check of a hidden challenge's code
+// takes to answer (hiddenCheckWait): a provider's check over the
+// internet is nearly always answered by then, so a right code is
+// rarely answered without its verdict, and a person who typed a code
+// hardly notices the wait.
+const minCheckWait = time.Second
 
 // uncheckedError is the wrong-code answer (ErrOTPInvalid,
 // ErrOTPLastAttempt or ErrOTPAttemptsUsed, all that errors.Is sees)
@@ -39,19 +41,15 @@ func (e *uncheckedError) Unwrap() error { return e.answer }
 
 // hiddenCheckWait is how long the check of a hidden challenge's code
 // takes to answer (checkHidden), a decoy's as a real one's: about twice
-// the provider's usual check time (±25%), so that the provider has
-// answered by then nearly always, at least minSendWait, at most
-// maxDecoyWait. A send's usual time stands in before any check was
-// timed, firstCheckWait before anything was.
+// the provider's usual check time (±25%; its usual send time before a
+// check was timed), so that the provider has answered by then nearly
+// always, at least minCheckWait, at most maxDecoyWait.
 func (o *OTP) hiddenCheckWait() time.Duration {
 	d := o.checkLatency.draw()
 	if d == 0 {
 		d = o.sendLatency.draw()
 	}
-	if d == 0 {
-		d = firstCheckWait
-	}
-	return min(max(2*d, minSendWait), maxDecoyWait)
+	return min(max(2*d, minCheckWait), maxDecoyWait)
 }
 
 // checkHidden is check for a hidden challenge (Challenge.Hidden: a

@@ -66,12 +66,12 @@ func teachProviderTime(t *testing.T, h *harness, p outageProvider) {
 func TestProviderOutageAtTheCheckTellsNoAccount(t *testing.T) {
 	t.Parallel()
 	const stranger = "+12015550177" // no account has it
-	const timeout = 2 * time.Second // the provider's client's sms.timeout
-	const slow = 1500 * time.Millisecond
+	const timeout = 4 * time.Second // the provider's client's sms.timeout
+	const slow = 2500 * time.Millisecond
 	// A decoy answers a check in about twice a check's usual time (a
-	// few ms with the fakes, taught by alice's sign-in): an answer
-	// within bound is a decoy's time, one after it waited for the
-	// provider.
+	// few ms with the fakes, taught by alice's sign-in), at least 1 s:
+	// an answer within bound is a decoy's time, one after it waited for
+	// the provider.
 	const bound = slow / 2
 	failures := map[string]fakesms.Failure{
 		"down":      {Status: http.StatusServiceUnavailable, Code: 20503, Message: "service unavailable"},
@@ -156,7 +156,7 @@ func TestProviderOutageAtTheCheckTellsNoAccount(t *testing.T) {
 func TestProviderOutageAtTheResetAndSignupCheck(t *testing.T) {
 	t.Parallel()
 	const free = "+12015550177" // no account has it
-	const slow = 1500 * time.Millisecond
+	const slow = 2500 * time.Millisecond
 	const password = "a brand new passphrase"
 	failures := map[string]fakesms.Failure{
 		"down": {Status: http.StatusServiceUnavailable, Code: 20503, Message: "service unavailable"},
@@ -186,7 +186,7 @@ func TestProviderOutageAtTheResetAndSignupCheck(t *testing.T) {
 			return c.api(appHost, "otp", map[string]string{"code": code})
 		}, free, bob.phone, free, func(r reply) bool { return r.status == http.StatusOK }},
 	}
-	for name, start := range outageProviders(2 * time.Second) {
+	for name, start := range outageProviders(4 * time.Second) {
 		for fname, failure := range failures {
 			for _, st := range steps {
 				t.Run(name+"/"+fname+"/"+st.name, func(t *testing.T) {
