@@ -48,10 +48,13 @@ type OTPConfig struct {
 	// MaxSendsInFlight bounds the hidden sends (a code or notice whose
 	// asker may not learn that the number has an account) at the
 	// provider at once, answered or not (0 = DefaultMaxSendsInFlight);
-	// past it a hidden send is answered as a decoy, nothing sent.
+	// past it a hidden send is answered as a decoy, nothing sent. It
+	// bounds the hidden checks and cancels too, apart from the sends:
+	// past it a hidden code is answered as a wrong one, unchecked
+	// (checkHidden).
 	MaxSendsInFlight int
-	// SendTimeout bounds a hidden send that goes on after its answer
-	// (sms.timeout; 0 = DefaultSendTimeout).
+	// SendTimeout bounds a hidden send, check or cancel that goes on
+	// after its answer (sms.timeout; 0 = DefaultSendTimeout).
 	SendTimeout time.Duration
 }
 
