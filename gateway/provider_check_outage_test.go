@@ -115,6 +115,9 @@ func TestProviderOutageAtTheCheckTellsNoAccount(t *testing.T) {
 				if acc, unk := answerShape(t, rr), answerShape(t, rd); acc != unk {
 					t.Errorf("the provider %s: bob's number answers\n\t%s %.200s\nand a number without an account\n\t%s", fname, acc, rr.body, unk)
 				}
+				if ra, ua := rr.header.Get("Retry-After"), rd.header.Get("Retry-After"); ra != ua {
+					t.Errorf("the provider %s: bob's number answers Retry-After %q, a number without an account %q", fname, ra, ua)
+				}
 				if rt > bound || dt > bound {
 					t.Errorf("the provider %s: bob's number answered in %v, a number without an account in %v, want both within %v", fname, rt, dt, bound)
 				}
