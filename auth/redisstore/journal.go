@@ -220,7 +220,7 @@ func replay(ctx context.Context, cn pipeliner, entries []entry, window time.Dura
 			case opDel:
 				p.Del(ctx, e.key)
 			case opDelSession:
-				delSessionScript.Eval(ctx, p, []string{e.key, tombstone(e.key)}, window.Milliseconds())
+				delSessionScript.Eval(ctx, p, []string{e.key, tombstone(e.key)}, ceilMillis(tombstoneLife(window)).Milliseconds())
 			case opSetSession:
 				continue // later: replayLogins
 			case opSetIfAbsent:

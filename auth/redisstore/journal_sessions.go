@@ -25,6 +25,29 @@ type deferredLogin struct {
 // written back over a logout another gateway acknowledged.
 const sessionReplayDelay = 2 * time.Second
 
+// tombstoneSlack is how much longer than the replay window a session's
+// tombstone lives. A login is written again up to the window after it was
+// journaled (a catch-up replays the window), plus sessionReplayDelay,
+// plus a watcher's tick; the tombstone of a delete that followed it must
+// still be there then, whichever gateway wrote it. With the window alone,
+// a window shorter than sessionReplayDelay (or a login journaled just
+// before its logout, at the window's edge) let the login come back over
+// the logout (docs/contract.md, "Failover durability").
+const tombstoneSlack = sessionReplayDelay + 5*time.Second
+
+// tombstoneLife is how long a session's tombstone lives with a journal
+// of window: every session delete, and its replay, writes it for that.
+func tombstoneLife(window time.Duration) time.Duration { return window + tombstoneSlack }
+
+// staleLogin reports whether a login journaled at at is too old to be
+// written again at now: the tombstones of the deletes that followed it
+// may be gone (one second kept for a delete that reached Redis just
+// before the login was journaled). Not written, the session answers 401:
+// sign in again, never a logout undone.
+func staleLogin(window time.Duration, at, now time.Time) bool {
+	return now.Sub(at) >= tombstoneLife(window)-time.Second
+}
+
 // deferLogins queues the logins among entries for their delayed replay.
 func (j *Journal) deferLogins(entries []entry) {
 	due := j.now().Add(sessionReplayDelay)
@@ -52,7 +75,7 @@ func (j *Journal) replayLogins(ctx context.Context, client redis.UniversalClient
 	j.mu.Unlock()
 	n := 0
 	for _, e := range due {
-		if !e.deadline.After(now) {
+		if !e.deadline.After(now) || staleLogin(j.window, e.at, now) {
 			continue
 		}
 		err := setSessionScript.Run(ctx, client, []string{e.key, tombstone(e.key)}, e.val, e.deadline.UnixMilli(), legacyTombstone(e.key)).Err()
@@ -65,7 +88,8 @@ func (j *Journal) replayLogins(ctx context.Context, client redis.UniversalClient
 	return n
 }
 
-// tombstone is the key that marks a session deleted, for the window.
+// tombstone is the key that marks a session deleted, for
+// tombstoneLife.
 // It starts with the session key, so with the store's key_prefix too
 // (a Redis user limited to the deployment's keys may write it, and a
 // SCAN of the prefix finds it: docs/contract.md, "Store housekeeping"),

@@ -215,10 +215,11 @@ func (s *Store) deleteJournaled(ctx context.Context, key string) (bool, error) {
 	case auth.KeySession:
 		var del *redis.IntCmd
 		// One round trip; no MULTI: the tombstone only has to outlive
-		// the window, not to appear at the same instant.
+		// every replay of a login before it (tombstoneLife), not to
+		// appear at the same instant.
 		_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
 			del = p.Del(ctx, full)
-			p.Set(ctx, tombstone(full), "1", ceilMillis(s.journal.window))
+			p.Set(ctx, tombstone(full), "1", ceilMillis(tombstoneLife(s.journal.window)))
 			return nil
 		})
 		if err != nil {
