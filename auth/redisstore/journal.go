@@ -60,7 +60,7 @@ const (
 	opDel         uint8 = iota + 1 // DEL key
 	opDelSession                   // DEL key, and its tombstone for the window
 	opSetSession                   // later (sessionReplayDelay): SET key val NX PXAT deadline unless the tombstone exists
-	opSetIfAbsent                  // SET key val NX PXAT deadline
+	opSetIfAbsent                  // SET key val NX PXAT deadline unless its lift mark says it was lifted (replayBanScript)
 	opCASSet                       // SET key val PXAT deadline where GET key == before (or is val already)
 	opCASDel                       // DEL key where GET key == before
 	opSAdd                         // SADD key member, the TTL raised to the deadline (saddScript)
@@ -224,7 +224,7 @@ func replay(ctx context.Context, cn pipeliner, entries []entry, window time.Dura
 			case opSetSession:
 				continue // later: replayLogins
 			case opSetIfAbsent:
-				p.SetArgs(ctx, e.key, e.val, redis.SetArgs{Mode: "NX", ExpireAt: e.deadline})
+				replayBanScript.Eval(ctx, p, []string{e.key, liftMark(e.key)}, e.val, at, liftSlack.Milliseconds())
 			case opCASSet:
 				absent := "0"
 				if e.before == nil {

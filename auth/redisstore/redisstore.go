@@ -183,12 +183,12 @@ func (s *Store) SetNX(ctx context.Context, key string, value []byte, ttl time.Du
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opTimeout)
 	defer cancel()
+	if s.journal != nil && auth.ClassOf(key) == auth.KeyBan {
+		return s.setBanJournaled(ctx, key, value, ttl)
+	}
 	ok, err := s.client.SetNX(ctx, s.prefix+key, value, ceilMillis(ttl)).Result()
 	if err != nil {
 		return false, fail("setnx", err)
-	}
-	if ok && s.journal != nil && auth.ClassOf(key) == auth.KeyBan {
-		s.journal.add(entry{op: opSetIfAbsent, key: s.prefix + key, val: value, deadline: time.Now().Add(ttl)})
 	}
 	return ok, nil
 }
@@ -228,16 +228,9 @@ func (s *Store) deleteJournaled(ctx context.Context, key string) (bool, error) {
 		s.journal.add(entry{op: opDelSession, key: full})
 		return del.Val() == 1, nil
 	case auth.KeyBan:
-		// A ban lifted (a credential id's entry released) leaves the
-		// journal: replayed if absent, it would be set again by the next
-		// catch-up, on this very master too. Never replayed as a delete,
-		// which could end another gateway's newer ban.
-		n, err := s.client.Del(ctx, full).Result()
-		if err != nil {
-			return false, fail("delete", err)
-		}
-		s.journal.drop(full)
-		return n == 1, nil
+		// A ban lifted (a credential id's entry released): see
+		// liftJournaled.
+		return s.liftJournaled(ctx, full)
 	case auth.KeyRevocable:
 		n, err := s.client.Del(ctx, full).Result()
 		if err != nil {
