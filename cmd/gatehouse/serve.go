@@ -172,10 +172,9 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 	switch cfg.Store.Driver {
 	case "redis":
 		useRedisLogger(log)
-		var journal *redisstore.Journal
+		journal := storeJournal(cfg.Store.Redis, log)
 		var opts []redisstore.ClientOption
-		if w := cfg.Store.Redis.ReplayWindow; w > 0 {
-			journal = redisstore.NewJournal(w, 0, log)
+		if journal != nil {
 			opts = append(opts, redisstore.WithReplay(journal))
 		}
 		client, err := redisstore.NewClient(cfg.Store.Redis, opts...)

@@ -307,7 +307,12 @@ func openStore(ctx context.Context, cfg *config.Config) (*redisstore.Store, func
 	if err != nil {
 		return nil, nil, err
 	}
-	st := redisstore.New(client, cfg.Store.KeyPrefix, cfg.Store.Redis.OpTimeout)
+	// A journal never replayed (the command exits right after its
+	// writes): what it ends is ended as a gateway ends it, a session with
+	// its tombstone, a ban with its lift mark, which the running
+	// gateways' journals respect (docs/contract.md, "Failover
+	// durability").
+	st := redisstore.New(client, cfg.Store.KeyPrefix, cfg.Store.Redis.OpTimeout).WithJournal(storeJournal(cfg.Store.Redis, nil))
 	pctx, cancel := context.WithTimeout(ctx, cfg.Store.Redis.DialTimeout+cfg.Store.Redis.OpTimeout)
 	defer cancel()
 	// Closing the client only drops its idle connections: nothing to
