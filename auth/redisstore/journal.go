@@ -58,7 +58,7 @@ type Journal struct {
 // Journal operations.
 const (
 	opDel         uint8 = iota + 1 // DEL key
-	opDelSession                   // DEL key, and its tombstone for the window
+	opDelSession                   // DEL key, and its tombstone for tombstoneLife
 	opSetSession                   // later (sessionReplayDelay): SET key val NX PXAT deadline unless the tombstone exists
 	opSetIfAbsent                  // SET key val NX PXAT deadline unless its lift mark says it was lifted (replayBanScript)
 	opCASSet                       // SET key val PXAT deadline where GET key == before (or is val already)
