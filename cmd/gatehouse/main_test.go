@@ -292,7 +292,9 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("credentials not printed:\n%s", out.String())
 	}
 	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	// Long enough for a first password hash under -race on a loaded
+	// 2-core machine (it once took over 10 s there).
+	client := &http.Client{Jar: jar, Timeout: 30 * time.Second}
 
 	post := func(path, body string) map[string]any {
 		t.Helper()
@@ -326,7 +328,7 @@ func TestDemo(t *testing.T) {
 	}
 	// Sign-up works in the demo too: a new person, a code on the terminal.
 	jar2, _ := cookiejar.New(nil)
-	newcomer := &http.Client{Jar: jar2, Timeout: 10 * time.Second}
+	newcomer := &http.Client{Jar: jar2, Timeout: 30 * time.Second}
 	resp, err := newcomer.Post(base+"/_gatehouse/api/signup", "application/json",
 		strings.NewReader(`{"username":"zoe","email":"zoe@example.com","password":"zoe has a long passphrase","phone":"+1 201 555 0199","name":"Zoe"}`))
 	if err != nil || resp.StatusCode != http.StatusCreated {
