@@ -229,10 +229,18 @@ func validateProfile(in NewAccount, defaultRegion string, needPhone, needEmail b
 			u.Phone = p
 		}
 	}
-	if utf8.RuneCountInString(u.DisplayName) > 100 || strings.ContainsFunc(u.DisplayName, breaksName) {
+	if BadDisplayName(u.DisplayName) {
 		errs["name"] = Problem{ID: "field.name.format", Text: "Use at most 100 characters, on one line."}
 	}
 	return u, errs
+}
+
+// BadDisplayName reports whether name is not a display name the gateway
+// shows and asserts (X-Auth-Name, the assertion's name): over 100
+// characters, or holding a character breaksName names. Every way a name
+// comes in (sign-up, the console, the CLI, users.yaml) is held to it.
+func BadDisplayName(name string) bool {
+	return utf8.RuneCountInString(name) > 100 || strings.ContainsFunc(name, breaksName)
 }
 
 // breaksName reports whether r keeps a display name from being one line

@@ -176,6 +176,10 @@ func TestInvalidFiles(t *testing.T) {
 		{"UsernameIsOthersEmail", "users:\n  alice:\n    email: a@example.com\n    password: \"" + argonHash + "\"\n  a@example.com:\n    password: \"" + argonHash + "\"\n",
 			[]string{"users.yaml:5: users.a@example.com: username is the email of user alice"}},
 		{"UsernameWithSpace", "users:\n  \"al ice\":\n    password: \"" + argonHash + "\"\n", []string{"users.yaml:2: users: \"al ice\" is not a valid username"}},
+		// A display name is shown on the console's pages and asserted to
+		// apps: held to the rule sign-up and the console hold it to.
+		{"DisplayNameOverride", "users:\n  alice:\n    password: \"" + argonHash + "\"\n    display_name: \"Alice \\u202Enimda\"\n", []string{"users.yaml:4: users.alice.display_name: at most 100 characters on one line"}},
+		{"DisplayNameTwoLines", "users:\n  alice:\n    password: \"" + argonHash + "\"\n    display_name: \"Alice\\nX-Admin: yes\"\n", []string{"users.yaml:4: users.alice.display_name"}},
 		{"ManyProblemsAtOnce", "users:\n  alice:\n    phone: \"+1 201 555\"\n    password: nope\n    colour: blue\n",
 			[]string{"users.yaml:3: users.alice.phone", "users.yaml:4: users.alice.password", "users.yaml:5: users.alice: unknown key"}},
 	}

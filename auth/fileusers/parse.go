@@ -182,6 +182,9 @@ func (p *parser) user(key, m *yaml.Node) (u *auth.User, email, phone *yaml.Node)
 		switch k.Value {
 		case "display_name":
 			u.DisplayName = p.str(key, v)
+			if auth.BadDisplayName(u.DisplayName) {
+				p.errorf(v, "%s: at most 100 characters on one line, without control characters or bidi embeddings, overrides or isolates (a page or terminal showing it would turn around what follows it)", key)
+			}
 		case "email":
 			email = v
 			u.Email = p.str(key, v)
