@@ -95,7 +95,8 @@ func (b *Backend) Delete(ctx context.Context, username string) error {
 // reuse says so, by a compare-and-set from the hold; else a
 // *auth.ConflictError (Held for a held name). It returns what gives the
 // name back if the rest of the create fails (the record deleted, or the
-// hold written back over it), and whether the name was held.
+// hold written back over it, each only while the key still holds v),
+// and whether the name was held.
 func (b *Backend) claimName(ctx context.Context, username string, v []byte, ttl time.Duration, reuse bool) (unclaim func(context.Context), reused bool, err error) {
 	key := recKey(username)
 	for range maxSwaps {
@@ -104,7 +105,9 @@ func (b *Backend) claimName(ctx context.Context, username string, v []byte, ttl 
 			return nil, false, fmt.Errorf("storeusers: claim username: %w", err)
 		}
 		if ok {
-			return func(ctx context.Context) { _, _ = b.st.Delete(ctx, key) }, false, nil
+			// Deleted only while it is still v: a hold written over the
+			// reservation meanwhile (Hold) stays.
+			return func(ctx context.Context) { _, _ = b.st.CompareAndDelete(ctx, key, v) }, false, nil
 		}
 		cur, old, err := b.readAny(ctx, username)
 		switch {

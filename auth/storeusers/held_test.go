@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/auth/memstore"
 	"github.com/gatehouse-auth/gatehouse/auth/redisstore"
 	"github.com/gatehouse-auth/gatehouse/auth/storeusers"
 	"github.com/gatehouse-auth/gatehouse/config"
@@ -220,4 +222,68 @@ func copyKeys(t *testing.T, from, to string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// claimHookStore runs hook once, before the first claim of a phone
+// number (a SetNX of "user:p:…") made once armed: a sign-up's
+// reservation has claimed its name and its email and is about to claim
+// its number when something else lands.
+type claimHookStore struct {
+	storeusers.Store
+	hook func()
+}
+
+func (s *claimHookStore) SetNX(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	if h := s.hook; h != nil && strings.HasPrefix(key, "user:p:") {
+		s.hook = nil
+		h()
+	}
+	return s.Store.SetNX(ctx, key, value, ttl)
+}
+
+// TestFailedReservationFreesNoHold: a sign-up's reservation whose number
+// another pending sign-up held (its claim failed after the name's and the
+// email's) gave back what it had claimed by deleting the keys whatever
+// they held by then. Where `gatehouse user hold-deleted` held the name in
+// between (the reservation racing the upgrade's one run), the name's
+// hold went with it and the deleted person's name was free again; and
+// the hold, freeing the claims of the pending record it replaced, freed
+// the number the other sign-up held, which a third then took. Each key
+// is now given back only while it still holds what this reservation
+// wrote (docs/contract.md, "Names of deleted accounts").
+func TestFailedReservationFreesNoHold(t *testing.T) {
+	ctx := context.Background()
+	run := func(t *testing.T, st storeusers.Store) {
+		hs := &claimHookStore{Store: st}
+		b := storeusers.New(hs, "")
+		if err := b.Reserve(ctx, user("amy", "amy@example.com", "+12015550188"), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		hs.hook = func() {
+			if ok, err := b.Hold(ctx, "cyd"); err != nil || !ok {
+				t.Errorf("Hold(cyd) of a reservation in flight = %v, %v; want held", ok, err)
+			}
+		}
+		err := b.Reserve(ctx, user("cyd", "cyd@example.net", "+12015550188"), time.Minute)
+		if ce, ok := errors.AsType[*auth.ConflictError](err); !ok || ce.Field != "phone" {
+			t.Fatalf("Reserve(cyd) with amy's pending number = %v; want a conflict on phone", err)
+		}
+		if held, err := b.NameHeld(ctx, "cyd"); err != nil || !held {
+			t.Errorf("NameHeld(cyd) after the failed reservation = %v, %v; want the hold kept", held, err)
+		}
+		err = b.Reserve(ctx, user("dan", "dan@example.org", "+12015550188"), time.Minute)
+		if ce, ok := errors.AsType[*auth.ConflictError](err); !ok || ce.Field != "phone" {
+			t.Errorf("Reserve(dan) with amy's pending number = %v; want a conflict on phone (amy's sign-up holds it)", err)
+		}
+	}
+	t.Run("memory", func(t *testing.T) { run(t, memstore.New(nil)) })
+	t.Run("redis", func(t *testing.T) {
+		addr := testredis.Start(t)
+		client, err := redisstore.NewClient(config.Redis{Addrs: []string{addr}, DialTimeout: time.Second, OpTimeout: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = client.Close() })
+		run(t, redisstore.New(client, "t:", time.Second))
+	})
 }

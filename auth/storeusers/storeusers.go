@@ -254,7 +254,7 @@ func (b *Backend) create(ctx context.Context, r *record, ttl time.Duration, reus
 	release := func() {
 		ctx := context.WithoutCancel(ctx)
 		for _, k := range taken {
-			_, _ = b.st.Delete(ctx, k)
+			_, _ = b.st.CompareAndDelete(ctx, k, []byte(r.Username))
 		}
 		unclaim(ctx)
 	}
@@ -308,10 +308,14 @@ func (b *Backend) AddReusingName(ctx context.Context, u *auth.User) (reused bool
 	return b.create(ctx, r, auth.Forever, true)
 }
 
-// unclaim frees r's email and phone.
+// unclaim frees r's email and phone, each only while its claim names
+// r: a pending sign-up replaced by a hold (Hold) while its reservation
+// was still claiming may name a number another sign-up holds, whose
+// claim stays that one's (docs/contract.md, "Names of deleted
+// accounts").
 func (b *Backend) unclaim(ctx context.Context, r *record) error {
 	for _, c := range claims(r) {
-		if _, err := b.st.Delete(ctx, c[1]); err != nil {
+		if _, err := b.st.CompareAndDelete(ctx, c[1], []byte(r.Username)); err != nil {
 			return fmt.Errorf("storeusers: delete %s: %w", c[0], err)
 		}
 	}
