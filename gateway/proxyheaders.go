@@ -47,10 +47,10 @@ var proxyOwnedHeaders = newHeaderNames(
 	// Identity headers of hosted and other authenticating proxies, each a
 	// family of names: Google's IAP, AWS's load balancers, Cloudflare
 	// Access, Azure App Service's authentication, Pomerium, Vouch,
-	// Tailscale, mod_auth_openidc's claims.
+	// Tailscale, authentik's proxy outposts, mod_auth_openidc's claims.
 	"X-Goog-Authenticated-User-", "X-Goog-Iap-", "X-Amzn-Oidc-", "Cf-Access-",
 	"X-Ms-Client-Principal", "X-Ms-Token-", "X-Pomerium-", "X-Vouch-",
-	"Tailscale-User-", "OIDC-Claim-",
+	"Tailscale-User-", "X-Authentik-", "OIDC-Claim-",
 	// Client certificates: RFC 9440's Client-Cert and Client-Cert-Chain
 	// (which it asks a TLS-terminating proxy to remove from every
 	// request), Envoy's X-Forwarded-Client-Cert, Traefik's

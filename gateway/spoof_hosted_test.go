@@ -21,7 +21,7 @@ func normalizedName(name string) string {
 // X-Goog-Authenticated-User-Email (Google's IAP), X-Amzn-Oidc-Identity
 // (AWS's load balancers), Cf-Access-Authenticated-User-Email (Cloudflare
 // Access), X-Ms-Client-Principal-Name (Azure App Service), Pomerium's,
-// Vouch's, Tailscale's and mod_auth_openidc's headers, and Client-Cert,
+// Vouch's, Tailscale's, authentik's and mod_auth_openidc's headers, and Client-Cert,
 // X-Forwarded-Client-Cert, X-SSL-Client-* and the like, reached the app
 // as sent, on a bypassed path anonymously and on a protected one from a
 // signed-in person: such an app took whoever the client named. They go
@@ -47,6 +47,10 @@ func TestHostedProxiesIdentityHeadersNeverReachTheApp(t *testing.T) {
 		"X-Vouch-User":                       {"ceo@example.com"},
 		"X-Vouch-Idp-Claims-Groups":          {"admins"},
 		"Tailscale-User-Login":               {"ceo@example.com"},
+		"X-Authentik-Username":               {"ceo"},
+		"X-authentik-groups":                 {"admins"},
+		"X_AUTHENTIK_EMAIL":                  {"ceo@example.com"},
+		"X-Authentik-Meta-Jwks":              {"forged"},
 		"OIDC_CLAIM_email":                   {"ceo@example.com"},
 		"OIDC_access_token":                  {"forged"},
 		"Client-Cert":                        {":MIIB:"},
