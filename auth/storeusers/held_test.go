@@ -225,7 +225,7 @@ func copyKeys(t *testing.T, from, to string) {
 }
 
 // claimHookStore runs hook once, before the first claim of a phone
-// number (a SetNX of "user:p:…") made once armed: a sign-up's
+// number (a SetNX of "user:p:…") made once hook is set: a sign-up's
 // reservation has claimed its name and its email and is about to claim
 // its number when something else lands.
 type claimHookStore struct {
@@ -248,7 +248,8 @@ func (s *claimHookStore) SetNX(ctx context.Context, key string, value []byte, tt
 // between (the reservation racing the upgrade's one run), the name's
 // hold went with it and the deleted person's name was free again; and
 // the hold, freeing the claims of the pending record it replaced, freed
-// the number the other sign-up held, which a third then took. Each key
+// the number the other sign-up held, which the racing reservation then
+// took (and a third sign-up could have). Each key
 // is now given back only while it still holds what this reservation
 // wrote (docs/contract.md, "Names of deleted accounts").
 func TestFailedReservationFreesNoHold(t *testing.T) {
