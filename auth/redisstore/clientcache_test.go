@@ -108,6 +108,10 @@ func TestCacheAnswersRepeatedReadsWithoutRedis(t *testing.T) {
 	// late rightly stops the cache answering (TestCacheFailsClosedWithRedis
 	// holds that), which is not what this test counts.
 	st := cachedStore(t, addr, "c:", 10*time.Second)
+	// The Set's own invalidation comes on the tracking connection, in
+	// its own time: on a loaded machine it can land after the first read
+	// fetched, which then rightly keeps nothing, and the second read
+	// fetches again. Past that, reads cost Redis nothing.
 	ctx := t.Context()
 	for _, k := range []string{"c:1", "other"} {
 		if err := st.Set(ctx, k, []byte("v-"+k), time.Minute); err != nil {
@@ -120,8 +124,8 @@ func TestCacheAnswersRepeatedReadsWithoutRedis(t *testing.T) {
 			t.Fatalf("Get(c:1) = %q, %v", v, err)
 		}
 	}
-	if got := redisGets(t, addr) - before; got != 1 {
-		t.Errorf("50 reads of a cached key cost %d GETs in Redis, want 1", got)
+	if got := redisGets(t, addr) - before; got < 1 || got > 2 {
+		t.Errorf("50 reads of a cached key cost %d GETs in Redis, want 1 (2 when the write's invalidation came late)", got)
 	}
 	before = redisGets(t, addr)
 	for range 5 {
