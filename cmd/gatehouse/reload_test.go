@@ -83,6 +83,68 @@ identity:
 	}
 }
 
+// servedWorld is w's configuration served in process: status gets a
+// path's status, reload sends SIGHUP and waits for the log line msg,
+// logs is what serve logged and a the app. serve stops with the test.
+type servedWorld struct {
+	a      *app
+	logs   *syncBuffer
+	status func(path string) int
+	reload func(msg string)
+}
+
+func serveWorld(t *testing.T, w *reloadWorld) *servedWorld {
+	t.Helper()
+	cfg, err := loadConfig(w.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	a, err := build(t.Context(), cfg, slog.New(slog.NewJSONHandler(logs, nil)), overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hup := make(chan os.Signal, 1)
+	a.configPath, a.hup = w.path, hup
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		a.close()
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.serve(ctx, ln, nil) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		a.close()
+	})
+	base := "http://" + ln.Addr().String()
+	return &servedWorld{a: a, logs: logs,
+		status: func(path string) int {
+			t.Helper()
+			resp, err := http.Get(base + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		},
+		reload: func(msg string) {
+			t.Helper()
+			before := strings.Count(logs.String(), msg)
+			hup <- syscall.SIGHUP
+			for deadline := time.Now().Add(5 * time.Second); strings.Count(logs.String(), msg) == before; time.Sleep(10 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("no %q after SIGHUP:\n%s", msg, logs.String())
+				}
+			}
+		},
+	}
+}
+
 // TestReloadInProcess drives the reload code under the race detector: a
 // good file replaces the routes, a bad one is rejected and the old routes
 // keep serving, and a restart-only change is reported and not applied.
@@ -93,50 +155,8 @@ func TestReloadInProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
-	log := slog.New(slog.NewJSONHandler(&logs, nil))
-	a, err := build(t.Context(), cfg, log, overrides{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.close()
-	hup := make(chan os.Signal, 1)
-	a.configPath, a.hup = w.path, hup
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.serve(ctx, ln, nil) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
-	base := "http://" + ln.Addr().String()
-	status := func(path string) int {
-		t.Helper()
-		resp, err := http.Get(base + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
-	reload := func(wantMsg string) {
-		t.Helper()
-		before := strings.Count(logs.String(), wantMsg)
-		hup <- syscall.SIGHUP
-		deadline := time.Now().Add(5 * time.Second)
-		for strings.Count(logs.String(), wantMsg) == before {
-			if time.Now().After(deadline) {
-				t.Fatalf("no %q after SIGHUP:\n%s", wantMsg, logs.String())
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
+	sw := serveWorld(t, w)
+	a, logs, status, reload := sw.a, sw.logs, sw.status, sw.reload
 	if status("/one") != http.StatusOK || status("/two") != http.StatusNotFound {
 		t.Fatal("initial routes not served")
 	}
@@ -199,50 +219,8 @@ func TestReloadKeepsTheAuditCaps(t *testing.T) {
 func TestMemoryStoreRefusesAReloadToAnotherKey(t *testing.T) {
 	w := newReloadWorld(t)
 	w.write(t, "/one", "")
-	cfg, err := loadConfig(w.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logs syncBuffer
-	a, err := build(t.Context(), cfg, slog.New(slog.NewJSONHandler(&logs, nil)), overrides{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.close()
-	hup := make(chan os.Signal, 1)
-	a.configPath, a.hup = w.path, hup
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.serve(ctx, ln, nil) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
-	status := func(path string) int {
-		t.Helper()
-		resp, err := http.Get("http://" + ln.Addr().String() + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
-	reload := func(want string) {
-		t.Helper()
-		before := strings.Count(logs.String(), want)
-		hup <- syscall.SIGHUP
-		for deadline := time.Now().Add(5 * time.Second); strings.Count(logs.String(), want) == before; time.Sleep(10 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("no %q after SIGHUP:\n%s", want, logs.String())
-			}
-		}
-	}
+	sw := serveWorld(t, w)
+	logs, status, reload := sw.logs, sw.status, sw.reload
 	first := w.key
 	w.key = filepath.Join(w.dir, "second.pem")
 	if err := auth.WriteKeyFile(w.key); err != nil {
