@@ -62,7 +62,15 @@ func newOriginal(method, scheme, authority, uri string) (original, error) {
 	if unsaid {
 		method = http.MethodGet
 	}
-	scheme = strings.ToLower(scheme)
+	switch scheme = strings.ToLower(scheme); scheme {
+	// A WebSocket's scheme, as Traefik passes it with trustForwardHeader
+	// (docs/contract.md, "Forward-auth protocol"): the same origin as
+	// the page's.
+	case "ws":
+		scheme = "http"
+	case "wss":
+		scheme = "https"
+	}
 	if scheme != "http" && scheme != "https" || !validAuthority(authority) || !validMethod(method) {
 		return original{}, errUnauthenticated
 	}

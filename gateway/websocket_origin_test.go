@@ -119,15 +119,21 @@ func TestWebSocketsOpenOnlyFromTheAppsOwnPages(t *testing.T) {
 				// without Sec-WebSocket-Key.
 				h2   bool
 				want int
+				// proto is the scheme the front door says ("": https);
+				// Traefik with trustForwardHeader says wss for a
+				// WebSocket (before: 401, the scheme refused).
+				proto string
 			}{
-				{"a sibling host's page", "https://" + blogHost, false, http.StatusForbidden},
-				{"another port of the app's host", "https://" + wsAuthHost + ":8443", false, http.StatusForbidden},
-				{"a page over plain http", "http://" + wsAuthHost, false, http.StatusForbidden},
-				{"an opaque origin", "null", false, http.StatusForbidden},
-				{"a sibling host's page, over HTTP/2", "https://" + blogHost, true, http.StatusForbidden},
-				{"the app's own page", "https://" + wsAuthHost, false, http.StatusOK},
-				{"the app's own page, over HTTP/2", "https://" + wsAuthHost, true, http.StatusOK},
-				{"no Origin: not a browser", "", false, http.StatusOK},
+				{"the app's own page, said wss", "https://" + wsAuthHost, false, http.StatusOK, "wss"},
+				{"a sibling host's page, said wss", "https://" + blogHost, false, http.StatusForbidden, "wss"},
+				{"a sibling host's page", "https://" + blogHost, false, http.StatusForbidden, ""},
+				{"another port of the app's host", "https://" + wsAuthHost + ":8443", false, http.StatusForbidden, ""},
+				{"a page over plain http", "http://" + wsAuthHost, false, http.StatusForbidden, ""},
+				{"an opaque origin", "null", false, http.StatusForbidden, ""},
+				{"a sibling host's page, over HTTP/2", "https://" + blogHost, true, http.StatusForbidden, ""},
+				{"the app's own page", "https://" + wsAuthHost, false, http.StatusOK, ""},
+				{"the app's own page, over HTTP/2", "https://" + wsAuthHost, true, http.StatusOK, ""},
+				{"no Origin: not a browser", "", false, http.StatusOK, ""},
 			} {
 				t.Run(fd.name+", "+tc.name, func(t *testing.T) {
 					// The front doors pass Sec-WebSocket-Key and Origin on;
@@ -139,7 +145,11 @@ func TestWebSocketsOpenOnlyFromTheAppsOwnPages(t *testing.T) {
 					if tc.origin != "" {
 						hdr["Origin"] = []string{tc.origin}
 					}
-					r := h.newClient(t).do(fd.build(clientReq{method: method, proto: "https", host: wsAuthHost, uri: "/terminal", header: hdr}))
+					proto := "https"
+					if tc.proto != "" {
+						proto = tc.proto
+					}
+					r := h.newClient(t).do(fd.build(clientReq{method: method, proto: proto, host: wsAuthHost, uri: "/terminal", header: hdr}))
 					if r.status != tc.want {
 						t.Fatalf("%d %s, want %d", r.status, r.body, tc.want)
 					}
