@@ -8,7 +8,6 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/auth/storeusers"
-	"github.com/gatehouse-auth/gatehouse/config"
 )
 
 // TestOperatorIsNoAccountOnTheTrail: an operator command run where $USER
@@ -24,15 +23,7 @@ func TestOperatorIsNoAccountOnTheTrail(t *testing.T) {
 		t.Fatalf("the test needs an account name sign-up takes: %v", err)
 	}
 	cfgPath, _ := cliWorld(t, "actor:")
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, closeStore, err := openStore(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeStore()
+	_, st := cliStore(t, cfgPath)
 	ctx := t.Context()
 	// A stranger signs up as "cli".
 	hash, err := auth.NewHasher(auth.Argon2Params{MemoryKiB: 1024, Iterations: 1, Parallelism: 1}, 1, time.Minute).Hash(ctx, "a stranger's passphrase")

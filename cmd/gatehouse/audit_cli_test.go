@@ -8,7 +8,6 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/auth/storeusers"
-	"github.com/gatehouse-auth/gatehouse/config"
 )
 
 // TestOperatorAccountChangesAreAudited: every `gatehouse user` command
@@ -82,15 +81,7 @@ func TestOperatorAccountChangesAreAudited(t *testing.T) {
 // password to whoever asked.
 func TestOperatorChangesNameTheAccountExactly(t *testing.T) {
 	cfgPath, _ := cliWorld(t, "exact:")
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, closeStore, err := openStore(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeStore()
+	_, st := cliStore(t, cfgPath)
 	users := storeusers.New(st, "")
 	ctx := t.Context()
 	if code, out, e := runCmd(t, "jane's own passphrase\n", "user", "add", "-c", cfgPath, "jane"); code != 0 {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/auth/redisstore"
 	"github.com/gatehouse-auth/gatehouse/config"
 	"github.com/gatehouse-auth/gatehouse/internal/softkey"
 	"github.com/gatehouse-auth/gatehouse/internal/testredis"
@@ -128,4 +129,20 @@ routes:
 		t.Fatal(err)
 	}
 	return cfgPath, origin
+}
+
+// cliStore loads the configuration at cfgPath and opens its store, as
+// the operator commands do, closed when the test ends.
+func cliStore(t *testing.T, cfgPath string) (*config.Config, *redisstore.Store) {
+	t.Helper()
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, closeStore, err := openStore(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closeStore)
+	return cfg, st
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/auth/storeusers"
-	"github.com/gatehouse-auth/gatehouse/config"
 	"github.com/gatehouse-auth/gatehouse/internal/testredis"
 )
 
@@ -144,15 +143,7 @@ func TestOperatorRevocationHoldsAfterAFailover(t *testing.T) {
 // store of the configuration at cfgPath, and returns its cookie value.
 func signIn(t *testing.T, cfgPath, user string) string {
 	t.Helper()
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, closeStore, err := openStore(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeStore()
+	_, st := cliStore(t, cfgPath)
 	u, err := storeusers.New(st, "").Lookup(t.Context(), user)
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,6 @@ import (
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/auth/redisstore"
 	"github.com/gatehouse-auth/gatehouse/auth/storeusers"
-	"github.com/gatehouse-auth/gatehouse/config"
 )
 
 // unshown are characters that act on a terminal or on the text around
@@ -104,15 +103,7 @@ routes:
 // reached the operator's terminal.
 func TestAuditTailShowsNoTerminalControls(t *testing.T) {
 	cfgPath, _ := cliWorld(t, "tty:")
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, closeStore, err := openStore(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeStore()
+	cfg, st := cliStore(t, cfgPath)
 	name := "Laptop \u009b2J\u0085\u007f\u202eyeK\u2067"
 	log := redisstore.NewAuditLog(st.Client(), cfg.Store.KeyPrefix, auditRetain(cfg), time.Second)
 	if err := log.Append(t.Context(), auth.AuditRecord{Event: "passkey_registered", Class: auth.AuditHistory, User: "ann", Attrs: map[string]string{"key": name}}); err != nil {
@@ -142,15 +133,7 @@ func TestAuditTailShowsNoTerminalControls(t *testing.T) {
 // the columns after it around.
 func TestUserCommandsShowNoTerminalControls(t *testing.T) {
 	cfgPath, _ := cliWorld(t, "ttyu:")
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, closeStore, err := openStore(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeStore()
+	_, st := cliStore(t, cfgPath)
 	hash, err := auth.NewHasher(auth.Argon2Params{MemoryKiB: 1024, Iterations: 1, Parallelism: 1}, 1, time.Minute).Hash(t.Context(), "eve's long passphrase")
 	if err != nil {
 		t.Fatal(err)
