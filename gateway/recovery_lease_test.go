@@ -29,9 +29,7 @@ func TestRecoverySetWhoseLockLapsedShowsNoDeadCodes(t *testing.T) {
 	st, clock, h := newPausedHarness(t, withAccounts)
 	owner, finder := h.newClient(t), h.newClient(t)
 	owner.signIn(crmHost, bob)
-	lost := makeRecoverySet(t, owner)
-	finder.login(crmHost, bob).wantStatus(t, http.StatusOK)
-	finder.api(crmHost, "recovery", map[string]string{"code": lost[0]}).wantStatus(t, http.StatusOK)
+	finderSignsIn(t, owner, finder)
 
 	// bob's set is held where, recorded, it ends the finder's session.
 	recorded := false
@@ -89,9 +87,7 @@ func TestRecoveryVoidWhoseLockLapsedIsToBeMadeAgain(t *testing.T) {
 	owner, admin, finder := h.newClient(t), h.newClient(t), h.newClient(t)
 	owner.signIn(crmHost, bob)
 	admin.signIn(crmHost, alice)
-	lost := makeRecoverySet(t, owner)
-	finder.login(crmHost, bob).wantStatus(t, http.StatusOK)
-	finder.api(crmHost, "recovery", map[string]string{"code": lost[0]}).wantStatus(t, http.StatusOK)
+	finderSignsIn(t, owner, finder)
 
 	// The void is held where, the codes removed, it ends the finder's
 	// session.

@@ -99,6 +99,16 @@ func makeRecoverySet(t *testing.T, c *client) []string {
 	return codes
 }
 
+// finderSignsIn makes bob a set of recovery codes in owner's session
+// and signs finder in as bob with the password and the set's first code:
+// the finder of the lost sheet.
+func finderSignsIn(t *testing.T, owner, finder *client) {
+	t.Helper()
+	lost := makeRecoverySet(t, owner)
+	finder.login(crmHost, bob).wantStatus(t, http.StatusOK)
+	finder.api(crmHost, "recovery", map[string]string{"code": lost[0]}).wantStatus(t, http.StatusOK)
+}
+
 // voidRecoveryCodes voids bob's recovery codes from the console, as
 // admin.
 func voidRecoveryCodes(t *testing.T, _, admin *client) {
@@ -138,9 +148,7 @@ func TestRecoveryVoidLeavesNoSetMadeMeanwhile(t *testing.T) {
 			owner, admin, finder := h.newClient(t), h.newClient(t), h.newClient(t)
 			owner.signIn(crmHost, bob)
 			admin.signIn(crmHost, alice)
-			lost := makeRecoverySet(t, owner)
-			finder.login(crmHost, bob).wantStatus(t, http.StatusOK)
-			finder.api(crmHost, "recovery", map[string]string{"code": lost[0]}).wantStatus(t, http.StatusOK)
+			finderSignsIn(t, owner, finder)
 
 			// The void is held where, the codes removed, it ends the
 			// finder's session.
