@@ -111,15 +111,16 @@ const maxTokenLifetime = 3650 * 24 * time.Hour
 // maxTokenLifetime. Before the bound, 213504d overflowed to a lifetime
 // of minutes, the token expiring at once without a word.
 func parseLifetime(s string) (time.Duration, error) {
-	d, err := time.Duration(0), error(nil)
+	d, err := time.ParseDuration(s)
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		var n int
-		if n, err = strconv.Atoi(days); err == nil && (n <= 0 || n > int(maxTokenLifetime/(24*time.Hour))) {
-			return 0, fmt.Errorf("--ttl %q: give from 1d to 3650d, or a duration like 12h", s)
+		switch n, err = strconv.Atoi(days); {
+		case err == nil && n > int(maxTokenLifetime/(24*time.Hour)):
+			return 0, fmt.Errorf("--ttl %q: at most 3650d (ten years)", s)
+		case n < 1:
+			n = 0 // refused below; a negative count could wrap around too
 		}
 		d = time.Duration(n) * 24 * time.Hour
-	} else {
-		d, err = time.ParseDuration(s)
 	}
 	switch {
 	case err != nil || d <= 0:
