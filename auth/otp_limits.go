@@ -61,9 +61,15 @@ func (o *OTP) accountAllowed(ctx context.Context, ch *Challenge) error {
 	return &RateLimitError{RetryAfter: ttl, Reason: "account_code_failures"}
 }
 
-// takeQuotas reserves one send of ch on the client IP's quota and on
-// the phone's. It returns a function that gives both back. A decoy that
-// stands for no number (a password reset asked for by an unknown name)
+// IPv6SiteShare is how many clients' send quotas (otp.max_sends_per_ip)
+// the /64s of one IPv6 /48 share between them (docs/contract.md, "SMS
+// delivery"): a site of several networks, an office say, gets as many as
+// four IPv4 addresses would, and one holder of a /48 no more.
+const IPv6SiteShare = 4
+
+// takeQuotas reserves one send of ch on the client IP's quota (an IPv6
+// client's /64 and its /48's) and on the phone's. It returns a function
+// that gives them back. A decoy that stands for no number (a password reset asked for by an unknown name)
 // takes only what does not depend on a number, the client's quota and
 // the day's cap: it has no number, range or country to count under, and
 // keys of its name's own would answer otherwise than its account's number
@@ -87,6 +93,15 @@ func (o *OTP) takeQuotas(ctx context.Context, ch *Challenge) (refund func(contex
 			return nil, err
 		}
 		keys = append(keys, o.ipQuotaKey(ip))
+		// An IPv6 client's /48 shares IPv6SiteShare clients' quotas:
+		// counted by /64 alone, one holder of a /48 had 65,536.
+		if site := clientSite(ip); site != "" {
+			if err := o.reserve(ctx, o.siteQuotaKey(site), IPv6SiteShare*o.cfg.MaxSendsPerIP, o.cfg.IPSendWindow, "ip_send_quota"); err != nil {
+				o.release(ctx, o.ipQuotaKey(ip))
+				return nil, err
+			}
+			keys = append(keys, o.siteQuotaKey(site))
+		}
 	}
 	if !ch.Proved && !ch.Known {
 		for _, b := range []struct {

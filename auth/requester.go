@@ -5,7 +5,7 @@ import "context"
 // Requester is who asked for a code, as the gateway saw the request.
 type Requester struct {
 	// IP is the client address, for the per-IP send quota ("" skips it).
-	// IPv6 clients are counted by /64.
+	// IPv6 clients are counted by /64, and by /48 (IPv6SiteShare).
 	IP string
 	// Host is the host of the page the code will be typed on, already
 	// checked to be one of the gateway's own hosts: the origin of the

@@ -68,6 +68,21 @@ func clientNet(ip string) string {
 	return netip.PrefixFrom(a, 64).Masked().String()
 }
 
+// clientSite is the IPv6 /48 of ip, one site (RFC 6177): what one holder
+// of many /64s has whole (a tunnel broker gives one away), counted by
+// the per-client send quota besides its /64 (docs/contract.md, "SMS
+// delivery"). "" for an IPv4 address, which is counted alone.
+func clientSite(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ""
+	}
+	if a = a.Unmap(); a.Is4() {
+		return ""
+	}
+	return netip.PrefixFrom(a, 48).Masked().String()
+}
+
 // Store keys of the code service: a challenge and its attempt counter
 // (one hash slot, see redisstore), named by the challenge's random id; the
 // send quotas per phone and per client with their refunds, and the wrong
@@ -85,6 +100,10 @@ func (o *OTP) provedQuotaKey(phone string) string { return "otp:qp:" + o.names.n
 // its account.
 func (o *OTP) knownQuotaKey(phone string) string { return "otp:qk:" + o.names.name("phone", phone) }
 func (o *OTP) ipQuotaKey(ip string) string       { return "otp:qi:" + o.names.name("net", clientNet(ip)) }
+
+// siteQuotaKey counts the sends of every client of an IPv6 /48
+// (clientSite).
+func (o *OTP) siteQuotaKey(site string) string { return "otp:qs:" + o.names.name("site", site) }
 
 // accountFailKey counts the wrong codes of ch's account: its user's, or
 // for a decoy its number's (the number stands for the account it does not

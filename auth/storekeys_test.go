@@ -79,7 +79,7 @@ var (
 	unknownPhone = "+12015550199"
 	clientIPv4   = "203.0.113.9"
 	clientIPv6   = "2001:db8:1:2::7"
-	personal     = []string{knownPhone, unknownPhone, "alice", "bob", clientIPv4, clientIPv6, "2001:db8:1:2::/64"}
+	personal     = []string{knownPhone, unknownPhone, "alice", "bob", clientIPv4, clientIPv6, "2001:db8:1:2::/64", "2001:db8:1::/48"}
 )
 
 // storeKeysOf runs codes (a real challenge and a decoy, each with a wrong

@@ -1,12 +1,14 @@
 package gateway_test
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/config"
 )
 
@@ -74,4 +76,57 @@ func TestAnotherAccountsPasswordProvesNoNumber(t *testing.T) {
 		t.Fatalf("alice's right-password login after bob's resends: %d %s; want her code sent", r.status, r.body)
 	}
 	h.sms.code(t, alice.phone)
+}
+
+// TestIPv6SiteSharesTheSendQuota: one holder of an IPv6 /48 (a tunnel
+// broker gives one away; 65,536 /64s) asks code-only sign-ins from a new
+// /64 each. Before, the per-client quota counted each /64 as a client of
+// its own, so the /48 had 65,536 quotas: every request was 200 and went
+// on to otp.budget, which it could spend alone. A /48 is one site and
+// shares auth.IPv6SiteShare clients' quotas; a /64 keeps its own, and
+// another /48 is not held up (docs/contract.md, "SMS delivery").
+func TestIPv6SiteSharesTheSendQuota(t *testing.T) {
+	t.Parallel()
+	const perClient = 2
+	h := newHarness(t, withAccounts, setup{edit: func(cfg *config.Config, _ string) {
+		cfg.OTP.MaxSendsPerIP.Count = perClient
+	}})
+	type ask struct {
+		name, ip string
+		want     int
+	}
+	// The first /64 spends its own quota, and one more is refused: a
+	// refusal takes nothing of the /48's, which the other /64s then
+	// spend to the last send.
+	asks := []ask{
+		{"the first /64", "2001:db8:77::1", http.StatusOK},
+		{"the first /64 again", "2001:db8:77::2", http.StatusOK},
+		{"the first /64 past its own quota", "2001:db8:77::3", http.StatusTooManyRequests},
+	}
+	for i := 1; i < auth.IPv6SiteShare; i++ {
+		for j := range perClient {
+			asks = append(asks, ask{fmt.Sprintf("/64 number %d of the /48", i+1), fmt.Sprintf("2001:db8:77:%x::%x", i, j+1), http.StatusOK})
+		}
+	}
+	asks = append(asks,
+		ask{"one /64 more of the same /48", "2001:db8:77:ffff::1", http.StatusTooManyRequests},
+		ask{"another address in another of its /64s", "2001:db8:77:abcd:1:2:3:4", http.StatusTooManyRequests},
+		ask{"another /48", "2001:db8:78::1", http.StatusOK},
+		ask{"an IPv4 client", "198.51.100.77", http.StatusOK},
+	)
+	sent := h.sms.count(t)
+	for i, a := range asks {
+		// Numbers no account has, in ranges of their own: decoys,
+		// counted as sends, and no cap of otp.budget in the way.
+		r := h.newClient(t).apiFrom(a.ip, smsHost, "sms/start", map[string]string{"phone": fmt.Sprintf("+1201%03d0100", 200+i)})
+		if r.status != a.want {
+			t.Fatalf("%s (%s): %d %s, want %d", a.name, a.ip, r.status, r.body, a.want)
+		}
+		if a.want == http.StatusTooManyRequests {
+			r.wantError(t, a.want, "rate_limited")
+		}
+	}
+	if n := h.sms.count(t) - sent; n != 0 {
+		t.Errorf("%d texts to numbers without an account", n)
+	}
 }
