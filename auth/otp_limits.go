@@ -32,9 +32,18 @@ func phonePrefix(e164 string) string {
 // pumping texts. It matches ErrInvalidPhone as well.
 var ErrNumberTypeNotAllowed = fmt.Errorf("%w: kind of number not allowed", ErrInvalidPhone)
 
-// countryAllowed refuses numbers outside AllowedCountries.
+// noCountry is libphonenumber's region of the numbers of no country:
+// satellite phones (Iridium +881, Inmarsat +870), the international
+// networks (+882, +883), international freephone and premium rate.
+const noCountry = "001"
+
+// countryAllowed refuses numbers outside AllowedCountries, and numbers
+// of no country whatever it says: an empty list allows every country,
+// and those are none, but among the dearest numbers to text, and some
+// of them mobile by their kind (docs/contract.md, "SMS delivery").
 func (o *OTP) countryAllowed(phone string) error {
-	if len(o.cfg.AllowedCountries) > 0 && !slices.Contains(o.cfg.AllowedCountries, PhoneCountry(phone)) {
+	cc := PhoneCountry(phone)
+	if cc == noCountry || len(o.cfg.AllowedCountries) > 0 && !slices.Contains(o.cfg.AllowedCountries, cc) {
 		return ErrCountryNotAllowed
 	}
 	if len(o.cfg.AllowedNumberTypes) > 0 && !slices.Contains(o.cfg.AllowedNumberTypes, PhoneNumberType(phone)) {
