@@ -42,6 +42,36 @@ func TestOTPAllowedCountries(t *testing.T) {
 	}
 }
 
+// TestNoticesGoWhereCodesMay: a notice (the old number's "your phone
+// was changed") goes only where a code may: not to a country outside
+// otp.allowed_countries, nor to a number of no country, nor of a kind
+// not allowed. Before, Notify sent to any number, past every check.
+func TestNoticesGoWhereCodesMay(t *testing.T) {
+	f := newOTP(t, func(c *auth.OTPConfig) {
+		c.AllowedCountries = []string{"US"}
+		c.AllowedNumberTypes = []string{"mobile", "fixed_line_or_mobile"}
+	})
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, to string
+		sent     bool
+	}{
+		{"a country not allowed", "+447400123456", false},
+		{"a number of no country", "+881631234567", false},
+		{"a premium-rate number of an allowed country", "+19005550100", false},
+		{"an allowed number", "+12015550100", true},
+	} {
+		before := f.sender.count()
+		err := f.otp.Notify(ctx, tc.to, "Your phone was changed.")
+		if sent := f.sender.count() > before; sent != tc.sent || (err == nil) != tc.sent {
+			t.Errorf("%s: sent %v, err %v; want sent %v", tc.name, sent, err, tc.sent)
+		}
+		if !tc.sent && !errors.Is(err, auth.ErrInvalidPhone) {
+			t.Errorf("%s: err %v, want the number refused", tc.name, err)
+		}
+	}
+}
+
 func TestOTPPerIPQuota(t *testing.T) {
 	f := newOTP(t, func(c *auth.OTPConfig) { c.MaxSendsPerIP, c.IPSendWindow = 3, time.Hour })
 	ip1 := auth.WithRequester(context.Background(), auth.Requester{IP: "192.0.2.1"})

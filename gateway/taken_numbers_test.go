@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -110,5 +111,34 @@ func TestSignupWithATakenPhoneTakesOneSend(t *testing.T) {
 	}
 	if n != 5 {
 		t.Errorf("bob's number got %d messages for 5 sign-ups with it, want 5 notices", n)
+	}
+}
+
+// TestPhoneChangedNoticeIsCounted: the notice to the old number after a
+// phone change is a text like any other: the console's SMS page counts
+// it (and prices it). Before, it went out past every count, so the page
+// showed two texts where the provider billed three.
+func TestPhoneChangedNoticeIsCounted(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withAccounts, setup{edit: func(cfg *config.Config, _ string) {
+		cfg.Admin.SMSPrices = map[string]float64{"default": 0.05}
+	}})
+	admin := h.newClient(t)
+	admin.signIn(crmHost, alice) // one text to her number
+	moved := "+12015550188"
+	admin.form(authHost, "/account/phone", url.Values{"phone": {moved}}).wantStatus(t, http.StatusSeeOther)
+	admin.form(authHost, "/account/phone/verify", url.Values{"code": {h.sms.code(t, moved)}}).wantStatus(t, http.StatusSeeOther)
+	if n := h.sms.count(t); n != 3 {
+		t.Fatalf("%d texts; want the sign-in's code, the new number's code and the old number's notice", n)
+	}
+	var out struct {
+		Sends []struct{ Sent, Refused int }
+	}
+	r := consoleGet(admin, "sms")
+	if err := json.Unmarshal(r.body, &out); err != nil || len(out.Sends) != 1 {
+		t.Fatalf("sms report: %d %s", r.status, r.body)
+	}
+	if out.Sends[0].Sent != h.sms.count(t) {
+		t.Errorf("the SMS page counts %d texts sent; %d went out", out.Sends[0].Sent, h.sms.count(t))
 	}
 }
