@@ -188,6 +188,10 @@ func exercise(t *testing.T, w *world) {
 		checkForgedSpellings(t, w, aliceB)
 	})
 
+	t.Run("other proxies' identity and client-certificate headers never reach the app", func(t *testing.T) {
+		checkOtherProxiesHeaders(t, w, aliceB)
+	})
+
 	t.Run("API clients and other methods get 401, never a redirect", func(t *testing.T) {
 		anon := newBrowser(t, w.roots)
 		before := w.app.count()

@@ -34,8 +34,11 @@ type traefikForwardAuth struct {
 	Address             string   `yaml:"address"`
 	TrustForwardHeader  bool     `yaml:"trustForwardHeader"`
 	AuthResponseHeaders []string `yaml:"authResponseHeaders"`
-	AuthRequestHeaders  []string `yaml:"authRequestHeaders"`
-	MaxResponseBodySize *int64   `yaml:"maxResponseBodySize"`
+	// AuthResponseHeadersRegex: Traefik deletes every request header it
+	// matches, then copies the answer's that it matches.
+	AuthResponseHeadersRegex string   `yaml:"authResponseHeadersRegex"`
+	AuthRequestHeaders       []string `yaml:"authRequestHeaders"`
+	MaxResponseBodySize      *int64   `yaml:"maxResponseBodySize"`
 }
 
 type traefikRouter struct {
