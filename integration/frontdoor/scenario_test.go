@@ -192,6 +192,10 @@ func exercise(t *testing.T, w *world) {
 		checkOtherProxiesHeaders(t, w, aliceB)
 	})
 
+	t.Run("a Connection header naming the identity headers does not remove them", func(t *testing.T) {
+		checkConnectionNamesNoIdentity(t, w, aliceB)
+	})
+
 	t.Run("API clients and other methods get 401, never a redirect", func(t *testing.T) {
 		anon := newBrowser(t, w.roots)
 		before := w.app.count()
