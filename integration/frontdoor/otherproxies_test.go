@@ -66,14 +66,30 @@ var otherProxiesFamilyMembers = []string{
 	"X-Amzn-Mtls-Clientcert-Subject", "X-Amzn-Mtls-Clientcert-Validity", "X-Amzn-Mtls-Clientcert-Leaf",
 }
 
+// clientAddressHeaders are the headers that carry the client's address
+// or the scheme it used, which apps log, rate-limit and allow-list by, or
+// build links from, as set by their proxy; proxy mode deletes them and
+// sets X-Real-IP (docs/contract.md, "Proxy mode"). Traefik sets
+// X-Real-Ip and X-Forwarded-Port itself, so they are not here.
+var clientAddressHeaders = []string{
+	"X-Client-IP", "Client-IP", "True-Client-IP", "CF-Connecting-IP", "Fastly-Client-IP",
+	"X-Cluster-Client-IP", "X-Originating-IP", "X-Remote-IP", "X-Remote-Addr",
+	"X-Forwarded", "Forwarded-For", "Forwarded",
+	"X-Forwarded-Scheme", "X-Forwarded-Ssl", "X-Url-Scheme", "Front-End-Https",
+}
+
 // forgedOtherProxiesHeaders is what a client sends to pass for someone
 // through the front door w: every name of otherProxiesHeaders and
 // otherProxiesFamilyMembers as written, lower-cased and upper-cased, with
 // '_' at every separator and at the first only (CGI, PHP and Rack read
 // them as the name), and, through a front door that deletes whole
-// families (Caddy, Traefik), a member of each family no proxy sets today.
+// families (Caddy, Traefik), a member of each family no proxy sets today;
+// and the client's address and scheme headers (clientAddressHeaders,
+// X-Real-IP and X-Forwarded-Port).
 func forgedOtherProxiesHeaders(w *world) http.Header {
 	names := append(otherProxiesHeaders[:len(otherProxiesHeaders):len(otherProxiesHeaders)], otherProxiesFamilyMembers...)
+	names = append(names, clientAddressHeaders...)
+	names = append(names, "X-Real-IP", "X-Forwarded-Port")
 	if w.name != "nginx" {
 		for _, f := range otherProxiesFamilies {
 			names = append(names, f+"Made-Up")
@@ -119,6 +135,10 @@ func checkOtherProxiesHeaders(t *testing.T, w *world, signedIn *browser) {
 					}
 				}
 			}
+			// The client's address as the front door saw it, or none.
+			if ip := got.Header.Values("X-Real-Ip"); len(ip) > 1 || len(ip) == 1 && ip[0] != "127.0.0.1" {
+				t.Errorf("through %s the app got X-Real-IP %q, want 127.0.0.1", w.name, ip)
+			}
 		})
 	}
 }
@@ -131,7 +151,11 @@ func TestDeployConfigsClearOtherProxiesHeaders(t *testing.T) {
 	t.Parallel()
 	t.Run("nginx clears each name", func(t *testing.T) {
 		protect := readRepoFile(t, "deploy/nginx/snippets/gatehouse-protect.conf")
-		for _, n := range append(otherProxiesHeaders[:len(otherProxiesHeaders):len(otherProxiesHeaders)], otherProxiesFamilyMembers...) {
+		names := append(otherProxiesHeaders[:len(otherProxiesHeaders):len(otherProxiesHeaders)], otherProxiesFamilyMembers...)
+		if !regexp.MustCompile(`(?m)^proxy_set_header\s+X-Real-IP\s+\$remote_addr;`).MatchString(protect) {
+			t.Error("no proxy_set_header X-Real-IP $remote_addr")
+		}
+		for _, n := range append(append(names, clientAddressHeaders...), "X-Forwarded-Port") {
 			if !regexp.MustCompile(`(?m)^proxy_set_header\s+` + regexp.QuoteMeta(n) + `\s+"";`).MatchString(protect) {
 				t.Errorf("the client's %s is not cleared", n)
 			}
@@ -139,7 +163,11 @@ func TestDeployConfigsClearOtherProxiesHeaders(t *testing.T) {
 	})
 	t.Run("caddy deletes each name, each family and every name with an underscore", func(t *testing.T) {
 		caddyfile := readRepoFile(t, "deploy/caddy/Caddyfile")
-		want := append(otherProxiesHeaders[:len(otherProxiesHeaders):len(otherProxiesHeaders)], "*_*")
+		if !regexp.MustCompile(`(?m)^\s*request_header X-Real-IP \{remote_host\}\s*$`).MatchString(caddyfile) {
+			t.Error("no request_header X-Real-IP {remote_host}")
+		}
+		want := append(otherProxiesHeaders[:len(otherProxiesHeaders):len(otherProxiesHeaders)], "*_*", "X-Forwarded-Port")
+		want = append(want, clientAddressHeaders...)
 		for _, f := range otherProxiesFamilies {
 			want = append(want, f+"*")
 		}
@@ -181,13 +209,17 @@ func checkOtherProxiesRegex(t *testing.T, expr string) {
 		t.Fatalf("%q: %v", expr, err)
 	}
 	for name := range forgedOtherProxiesHeaders(&world{name: "traefik"}) {
+		if n := http.CanonicalHeaderKey(name); n == "X-Real-Ip" || n == "X-Forwarded-Port" {
+			continue // Traefik sets them after the client
+		}
 		if !re.MatchString(http.CanonicalHeaderKey(name)) {
 			t.Errorf("%q does not match %s", expr, http.CanonicalHeaderKey(name))
 		}
 	}
 	keep := append(identityHeaders[:len(identityHeaders):len(identityHeaders)], "Cookie", "X-Request-Id",
 		"Accept", "Authorization", "Content-Type", "Content-Length", "Origin", "User-Agent",
-		"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Real-Ip", "Sec-Websocket-Key",
+		"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Real-Ip", "X-Forwarded-Port", "X-Forwarded-Server",
+		"Sec-Websocket-Key",
 		"Remote-Username-Hint", "X-Client", "X-Client-Version", "X-Clientcert-Hint")
 	for _, name := range keep {
 		if re.MatchString(name) {
