@@ -239,7 +239,9 @@ func (l *Login) PhoneChangeFinish(ctx context.Context, c Client, sess *Session, 
 	n, err := l.keepOnly(ctx, sess, u.Username, sess.Has(MethodPassword, time.Time{}))
 	if u.Phone != "" {
 		// Tell the old number, so a hijacker's change does not go unseen.
-		msg := "The phone number of your account " + u.Username + " was just changed to " + MaskPhone(ch.Phone) + ". If this was not you, contact your administrator now."
+		// One text: GSM 7-bit, at most 160 characters with a username's
+		// 64 (docs/contract.md, "SMS delivery").
+		msg := "The phone of account " + u.Username + " was changed to " + maskPhoneText(ch.Phone) + ". Not you? Tell your administrator."
 		if err := l.d.OTP.Notify(ctx, u.Phone, msg); err != nil {
 			l.log.WarnContext(ctx, "account: old phone not notified", "user", u.Username, "error", err)
 		}

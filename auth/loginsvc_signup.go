@@ -123,9 +123,11 @@ func (l *Login) signUpTaken(ctx context.Context, c Client, sess *Session, u *Use
 		return Step{}, err
 	}
 	app := l.d.OTP.Config().App
-	notice := "Someone tried to create a " + app + " account with your phone number. If it was you, sign in (or reset your password) instead; if not, you can ignore this message."
+	// One text each with an app name of up to 30 characters
+	// (docs/contract.md, "SMS delivery").
+	notice := "Someone tried to sign up for " + app + " with this number. If it was you, sign in or reset your password; if not, ignore this."
 	if field == "email" {
-		notice = "Someone tried to create a " + app + " account with this phone number and an email address that already has an account. If it was you, sign in with that account instead."
+		notice = "Someone tried to sign up for " + app + " with this number and an email that has an account. If it was you, sign in with that account."
 	}
 	// One send, as a fresh sign-up's code is, from the same quotas.
 	// Hidden: a fresh sign-up's failed send is stood in for, so this one's is.

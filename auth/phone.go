@@ -181,6 +181,11 @@ func MaskPhone(e164 string) string {
 	return prefix + bulletGroups(len(rest)-4) + " " + rest[len(rest)-4:]
 }
 
+// maskPhoneText is MaskPhone for a text message, with "*" for "•": a
+// bullet is not in GSM 7-bit, and one would send the whole text as UCS-2,
+// billed as two (docs/contract.md, "SMS delivery").
+func maskPhoneText(e164 string) string { return strings.ReplaceAll(MaskPhone(e164), "•", "*") }
+
 // bulletGroups writes n bullets in groups of three, folding a lone
 // leftover bullet into the last group ("•••", "••• ••", "••• ••••").
 func bulletGroups(n int) string {
