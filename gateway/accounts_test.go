@@ -81,7 +81,7 @@ func TestSignup(t *testing.T) {
 			if field == "phone" {
 				to = alice.phone
 			}
-			if last.To != to || !strings.Contains(last.Body, "tried to create") || codeRE.MatchString(last.Body) {
+			if last.To != to || !strings.Contains(last.Body, "tried to sign up") || codeRE.MatchString(last.Body) {
 				t.Errorf("taken %s: the last SMS is %+v, want a notice to %s", field, last, to)
 			}
 			c.api(crmHost, "otp", map[string]string{"code": "123456"}).wantError(t, http.StatusUnauthorized, "invalid_code")
