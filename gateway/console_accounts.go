@@ -67,8 +67,8 @@ func (s *consoleSurface) change(c *gin.Context, admin, u *auth.User, what string
 }
 
 // keepingAnAdmin makes the steps of a change, which may take the
-// account username out of the enabled members of admin.group (disable,
-// delete, a change of groups), under the lock on them (auth.LockAdmins),
+// account username out of the members of admin.group who can sign in
+// (disable, delete, a change of groups, a forced password reset), under the lock on them (auth.LockAdmins),
 // on the account read again under it, once keepAnAdmin lets it: the
 // check and the writes are then one change at a time over every replica,
 // so that of two administrators taking each other out at once the
@@ -106,19 +106,20 @@ func (s *consoleSurface) keepingAnAdmin(ctx context.Context, username string, st
 	return nil
 }
 
-// keepAnAdmin refuses to disable or delete u, or take it out of
-// admin.group, when u is the last enabled member of admin.group: nobody
+// keepAnAdmin refuses to disable or delete u, take it out of
+// admin.group or end its password when u is the last member of
+// admin.group who can sign in to the console (auth.KeepAnAdmin): nobody
 // could use the console after it. Only keepingAnAdmin calls it, under
 // the lock.
 func (s *consoleSurface) keepAnAdmin(ctx context.Context, u *auth.User) error {
-	group := []string{s.cfg.Admin.Group}
-	if u.Disabled || !u.InGroup(group) {
+	group := s.cfg.Admin.Group
+	if !auth.CanAdminister(u, group) {
 		return nil
 	}
 	var members []*auth.User
 	var err error
 	if gl, ok := s.users.(groupLister); ok {
-		members, err = gl.GroupMembers(ctx, s.cfg.Admin.Group)
+		members, err = gl.GroupMembers(ctx, group)
 	} else if lister, ok := s.users.(userLister); ok {
 		members, err = lister.List(ctx)
 	} else {
@@ -127,12 +128,7 @@ func (s *consoleSurface) keepAnAdmin(ctx context.Context, u *auth.User) error {
 	if err != nil {
 		return err
 	}
-	for _, o := range members {
-		if o.Username != u.Username && !o.Disabled && o.InGroup(group) {
-			return nil
-		}
-	}
-	return errLastAdmin
+	return auth.KeepAnAdmin(u, members, group)
 }
 
 // apiChange is POST /api/admin/users/:name/{disable,enable,reset-phone}.

@@ -79,8 +79,8 @@ func (s *consoleSurface) createUser(c *gin.Context, admin *auth.User, in auth.Ne
 	return u, link, nil
 }
 
-// setGroups replaces u's groups, refusing to take the last enabled
-// administrator out of admin.group.
+// setGroups replaces u's groups, refusing to take the last administrator
+// who can sign in out of admin.group.
 func (s *consoleSurface) setGroups(c *gin.Context, admin, u *auth.User, groups []string) ([]string, error) {
 	ed, err := s.editor()
 	if err != nil {
@@ -110,14 +110,20 @@ func (s *consoleSurface) setGroups(c *gin.Context, admin, u *auth.User, groups [
 }
 
 // forceReset ends u's password and sessions; the person sets a new
-// password with a password reset or the link returned.
+// password with a password reset or the link returned. Without a
+// password u signs in to nothing, the console included: it is made under
+// the lock on the administrators, never to the last who can sign in
+// (docs/contract.md, "Admin console").
 func (s *consoleSurface) forceReset(c *gin.Context, admin, u *auth.User) (*passwordLink, error) {
 	ed, err := s.editor()
 	if err != nil {
 		return nil, err
 	}
 	ctx := c.Request.Context()
-	if err := ed.ClearPassword(ctx, u.Username); err != nil {
+	err = s.keepingAnAdmin(ctx, u.Username, func(ctx context.Context, u *auth.User) error {
+		return ed.ClearPassword(ctx, u.Username)
+	})
+	if err != nil {
 		return nil, err
 	}
 	var link *passwordLink
@@ -133,7 +139,8 @@ func (s *consoleSurface) forceReset(c *gin.Context, admin, u *auth.User) (*passw
 }
 
 // deleteUser removes u, its sessions, its authenticator app, its
-// recovery codes and its bans; never the last enabled administrator.
+// recovery codes and its bans; never the last administrator who can sign
+// in.
 func (s *consoleSurface) deleteUser(c *gin.Context, admin, u *auth.User) error {
 	ed, err := s.editor()
 	if err != nil {

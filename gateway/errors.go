@@ -87,9 +87,6 @@ var errBadMessages = errors.New("bad messages file")
 // errUpstreamDown is returned without dialing while an upstream is down.
 var errUpstreamDown = fmt.Errorf("%w: marked down after repeated connection failures", errUpstream)
 
-// errLastAdmin: the change would leave no enabled member of admin.group.
-var errLastAdmin = errors.New("the last enabled administrator")
-
 // errBadToken: an admin API request's bearer token is malformed, unknown,
 // revoked or expired.
 var errBadToken = errors.New("invalid admin token")
@@ -162,7 +159,7 @@ var errorTable = []struct {
 	{errPortalOriginOnly, newAPIError(http.StatusForbidden, "portal_origin_only", "Account changes and the admin console are served only at the sign-in portal's own address (server.public_url): open them there.")},
 	{errCSRF, newAPIError(http.StatusForbidden, "csrf_failed", "This form has expired or came from another site. Go back, reload the page and try again.")},
 	{errBadToken, newAPIError(http.StatusUnauthorized, "invalid_token", "That bearer token is not valid (unknown, revoked or expired).")},
-	{errLastAdmin, newAPIError(http.StatusConflict, "last_admin", "That would leave no enabled administrator. Make someone else an administrator first.")},
+	{auth.ErrLastAdmin, newAPIError(http.StatusConflict, "last_admin", "That would leave no administrator who can sign in. Make someone else an administrator first (one who has set a password).")},
 	{errForbidden, newAPIError(http.StatusForbidden, "forbidden", "You do not have access to this page.")},
 	{errNoRoute, newAPIError(http.StatusNotFound, "no_route", "Nothing is served at this address.")},
 	{errConnect, newAPIError(http.StatusMethodNotAllowed, "method_not_allowed", "CONNECT is not forwarded: the applications behind this gateway are not proxies.")},
