@@ -44,7 +44,7 @@ func TestOperatorIsNoAccountOnTheTrail(t *testing.T) {
 		args  []string
 	}{
 		{"bob's long passphrase\n", []string{"add", "--groups", "admins", "bob"}},
-		{"", []string{"disable", "bob"}},
+		{"", []string{"disable", "--force", "bob"}}, // the only administrator
 		{"", []string{"issue-recovery", "bob"}},
 	} {
 		args := append([]string{"user", c.args[0], "-c", cfgPath}, c.args[1:]...)

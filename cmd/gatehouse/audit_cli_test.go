@@ -31,7 +31,7 @@ func TestOperatorAccountChangesAreAudited(t *testing.T) {
 		{"", []string{"set-phone", "ivy", "+12015550171"}, "admin_phone_set"},
 		{"", []string{"set-email", "ivy", "ivy@corp.example"}, "admin_email_set"},
 		{"a newer cli passphrase\n", []string{"set-password", "ivy"}, "admin_password_set"},
-		{"", []string{"disable", "ivy"}, "admin_disabled"},
+		{"", []string{"disable", "--force", "ivy"}, "admin_disabled"}, // the only administrator
 		{"", []string{"enable", "ivy"}, "admin_enabled"},
 		{"", []string{"reset-2fa", "ivy"}, "admin_passkey_removed"},
 	}

@@ -161,7 +161,7 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // backend the record is in the operator's file: it forgets what the
 // store keeps of the name, whether or not the file still lists it, and
 // leaves the file to the operator.
-func deleteCommand(ctx context.Context, cfg *config.Config, username string, stdout io.Writer) error {
+func deleteCommand(ctx context.Context, cfg *config.Config, username string, force bool, stdout, stderr io.Writer) error {
 	if cfg.Users.Backend == "file" {
 		st, signer, closeStore, err := openStoreSigner(ctx, cfg)
 		if err != nil {
@@ -186,14 +186,23 @@ func deleteCommand(ctx context.Context, cfg *config.Config, username string, std
 	if !ok {
 		return errors.New("gatehouse user delete: the account is not in the redis user backend")
 	}
-	n, err := forgetter(cfg, d).Account(ctx, d.user.Username)
+	// Everything but the record first, then the record, as the console's
+	// delete: a failure leaves the account, which a second delete
+	// finishes.
+	var n int
+	err = keepingAnAdmin(ctx, cfg, d.store, users, d.user.Username, force, stderr, func(ctx context.Context, u *auth.User) (err error) {
+		n, err = forgetter(cfg, d).Account(ctx, u.Username)
+		return err
+	}, func(ctx context.Context, u *auth.User) error {
+		if err := users.Delete(ctx, u.Username); err != nil && !errors.Is(err, auth.ErrUserNotFound) {
+			return err
+		}
+		d.audit(ctx, "admin_user_deleted", u.Username)
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	if err := users.Delete(ctx, d.user.Username); err != nil && !errors.Is(err, auth.ErrUserNotFound) {
-		return err
-	}
-	d.audit(ctx, "admin_user_deleted", d.user.Username)
 	_, err = fmt.Fprintf(stdout, "deleted %s (%d sessions ended; its app, passkeys, recovery codes and bans are gone too)\n", d.user.Username, n)
 	return err
 }

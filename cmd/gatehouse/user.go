@@ -26,12 +26,14 @@ works with users.backend: file, where it writes users.file, creating it):
                              a deleted account's name only with --reuse-name (redis backend)
   list                       list accounts
   show USERNAME              show one account
-  delete USERNAME            delete an account (its name is held: no sign-up gets it)
+  delete [--force] USERNAME  delete an account (its name is held: no sign-up gets it); the last
+                             administrator who can sign in to the console only with --force
   hold-deleted               hold the names of accounts the audit trail says were deleted, once, after an upgrade
   set-phone USERNAME PHONE   change the phone number (unproved until a code to it follows the password)
   set-email USERNAME EMAIL   set the email, vouching for it: a sign-up's own email is not sent to apps until then
   set-password USERNAME      change the password (stdin, as for add)
-  disable USERNAME           refuse the account's logins
+  disable [--force] USERNAME refuse the account's logins; the last administrator who can sign
+                             in to the console only with --force
   enable USERNAME            allow them again
   issue-recovery USERNAME    print one single-use recovery code, valid 24 h (any user backend)
   reset-2fa USERNAME         clear the phone, remove the app and passkeys, void the recovery codes, end every session, print a one-time code as issue-recovery
@@ -57,7 +59,10 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	c := fs.String("c", "", "configuration file")
 	// Only add takes these: other subcommands do not list them.
 	var email, phone, name, groups *string
-	var force, reuse *bool
+	var force, reuse, anyway *bool
+	if sub == "disable" || sub == "delete" {
+		anyway = fs.Bool("force", false, "also the last administrator who can sign in to the console")
+	}
 	if sub == "add" {
 		email = fs.String("email", "", "email address")
 		phone = fs.String("phone", "", "mobile number, international form")
@@ -138,9 +143,9 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		u.ForceTwoFactor = *force
 	}
 	if sub == "delete" {
-		return deleteCommand(ctx, cfg, arg, stdout)
+		return deleteCommand(ctx, cfg, arg, *anyway, stdout, stderr)
 	}
-	users, audits, closeStore, err := openUserStore(ctx, cfg)
+	users, st, audits, closeStore, err := openUserStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -246,12 +251,25 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		audit("admin_password_set", u.Username, "", nil)
 		_, err = fmt.Fprintf(stdout, "password of %s changed\n", u.Username)
 		return err
-	case "disable", "enable":
-		if err := users.SetDisabled(ctx, arg, sub == "disable"); err != nil {
+	case "enable":
+		if err := users.SetDisabled(ctx, arg, false); err != nil {
 			return err
 		}
-		audit(map[string]string{"disable": "admin_disabled", "enable": "admin_enabled"}[sub], arg, "", nil)
-		_, err = fmt.Fprintf(stdout, "%sd %s\n", sub, arg)
+		audit("admin_enabled", arg, "", nil)
+		_, err = fmt.Fprintf(stdout, "enabled %s\n", arg)
+		return err
+	case "disable":
+		err := keepingAnAdmin(ctx, cfg, st, users, arg, *anyway, stderr, func(ctx context.Context, u *auth.User) error {
+			if err := users.SetDisabled(ctx, u.Username, true); err != nil {
+				return err
+			}
+			audit("admin_disabled", u.Username, "", nil)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(stdout, "disabled %s\n", arg)
 		return err
 	}
 	return nil
@@ -284,15 +302,15 @@ func userFlags(u *auth.User) string {
 
 // openUserStore connects to the configured Redis for the user backend and
 // its audit trail.
-func openUserStore(ctx context.Context, cfg *config.Config) (*storeusers.Backend, auth.AuditLog, func(), error) {
+func openUserStore(ctx context.Context, cfg *config.Config) (*storeusers.Backend, auth.Store, auth.AuditLog, func(), error) {
 	if cfg.Users.Backend != "redis" {
-		return nil, nil, nil, errors.New("with users.backend: file, gatehouse user only adds people (gatehouse user add) and issues recovery codes (issue-recovery); for the rest edit users.yaml (gatehouse hash-password makes the hashes)")
+		return nil, nil, nil, nil, errors.New("with users.backend: file, gatehouse user only adds people (gatehouse user add) and issues recovery codes (issue-recovery); for the rest edit users.yaml (gatehouse hash-password makes the hashes)")
 	}
 	st, closeStore, err := openStore(ctx, cfg)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
-	return storeusers.New(st, ""), redisAuditLog(st, cfg), closeStore, nil
+	return storeusers.New(st, ""), st, redisAuditLog(st, cfg), closeStore, nil
 }
 
 // openStore connects to the configured Redis store and checks that it

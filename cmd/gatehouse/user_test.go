@@ -67,7 +67,7 @@ hashing:
 	}
 	ok("", "set-phone", "-c", cfgPath, "ivy", "+12015550171")
 	ok("a newer cli passphrase\n", "set-password", "-c", cfgPath, "ivy")
-	ok("", "disable", "-c", cfgPath, "ivy")
+	ok("", "disable", "-c", cfgPath, "--force", "ivy") // the only administrator
 
 	client, err := redisstore.NewClient(config.Redis{Addrs: []string{addr}, DialTimeout: time.Second, OpTimeout: time.Second})
 	if err != nil {
@@ -84,7 +84,7 @@ hashing:
 		t.Error("set-password did not take")
 	}
 	ok("", "enable", "-c", cfgPath, "ivy")
-	ok("", "delete", "-c", cfgPath, "ivy")
+	ok("", "delete", "-c", cfgPath, "--force", "ivy")
 
 	// A sign-up's own email is shown unverified until set-email vouches
 	// for it (docs/contract.md, "Sign-up").
