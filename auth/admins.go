@@ -7,6 +7,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"iter"
 )
 
 // ErrLastAdmin is returned for a change that would take the last
@@ -45,9 +46,9 @@ func KeepAnAdmin(u *User, members []*User, group string) error {
 }
 
 // Administrators returns how many of users CanAdminister in group.
-func Administrators(users []*User, group string) int {
+func Administrators(users iter.Seq[*User], group string) int {
 	n := 0
-	for _, u := range users {
+	for u := range users {
 		if CanAdminister(u, group) {
 			n++
 		}

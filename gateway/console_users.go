@@ -9,6 +9,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -254,6 +255,12 @@ func (s *consoleSurface) forgetRemoved(ctx context.Context, username string) err
 // store cannot say whether another recorded it, recorded all the same
 // (docs/contract.md, "users.yaml (file backend)").
 func (s *consoleSurface) recordUsersChange(ctx context.Context, c auth.UsersChange) {
+	if g := s.cfg.Admin.Group; s.cfg.Admin.Enabled && auth.Administrators(maps.Values(c.Before), g) > 0 && auth.Administrators(maps.Values(c.After), g) == 0 {
+		// Taken all the same: the file is the operator's own record, and
+		// its edit may be a stolen administrator's account taken away
+		// (docs/contract.md, "users.yaml (file backend)").
+		s.log.ErrorContext(ctx, "users file: no administrator can sign in to the console now (no member of the admin group is enabled with a password)", "group", g)
+	}
 	events := auth.AccountChanges(c.Before, c.After, auth.UsersFileActor)
 	if len(events) == 0 {
 		return

@@ -21,7 +21,7 @@ func TestCheckConfigHardening(t *testing.T) {
 		t.Fatal(e)
 	}
 	users := filepath.Join(dir, "users.yaml")
-	os.WriteFile(users, []byte("users: {}\n"), 0o600)
+	os.WriteFile(users, []byte(oneAdminUsers), 0o600)
 	write := func(name, body string) string {
 		path := filepath.Join(dir, name)
 		os.WriteFile(path, []byte(fmt.Sprintf("users:\n  file: %q\nidentity:\n  signing_key_file: %q\n", users, key)+body), 0o600)

@@ -42,7 +42,7 @@ func TestCheckConfigWarnsOfSecretsInAFileOthersCanRead(t *testing.T) {
 				t.Fatal(e)
 			}
 			users := filepath.Join(dir, "users.yaml")
-			if err := os.WriteFile(users, []byte("users: {}\n"), 0o600); err != nil {
+			if err := os.WriteFile(users, []byte(oneAdminUsers), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			cfg := filepath.Join(dir, "gateway.yaml")

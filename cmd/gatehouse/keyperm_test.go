@@ -61,7 +61,7 @@ func TestCheckConfigWarnsOfSecretsOthersCanRead(t *testing.T) {
 				}
 			}
 			users := filepath.Join(dir, "users.yaml")
-			if err := os.WriteFile(users, []byte("users: {}\n"), 0o600); err != nil {
+			if err := os.WriteFile(users, []byte(oneAdminUsers), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			cfg := filepath.Join(dir, "gateway.yaml")

@@ -10,6 +10,7 @@ import (
 	"io"
 	iofs "io/fs"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -177,11 +178,14 @@ func cmdCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) 
 		}
 	}
 	if cfg.Users.Backend == "file" {
-		if _, err := fileusers.New(cfg.Users.File, cfg.OTP.DefaultRegion, nil); err != nil {
+		fu, err := fileusers.New(cfg.Users.File, cfg.OTP.DefaultRegion, nil)
+		if err != nil {
 			if errors.Is(err, iofs.ErrNotExist) {
 				err = fmt.Errorf("%w; create it with `gatehouse user add -c %s USERNAME`, or from users.example.yaml (cp users.example.yaml %s, then put a hash from `gatehouse hash-password` in it)", err, path, cfg.Users.File)
 			}
 			note(err, "users.file")
+		} else if w := fileAdminsWarning(cfg, fu); w != nil {
+			warnings = append(warnings, w)
 		}
 	}
 	portal := gateway.CheckPortal(cfg)
@@ -271,4 +275,21 @@ func cmdKeygen(args []string, stdout, stderr io.Writer) error {
 	}
 	_, err = fmt.Fprintf(stdout, "wrote %s (kid %s)\n", *o, auth.Thumbprint(key.Public().(ed25519.PublicKey)))
 	return err
+}
+
+// fileAdminsWarning is check-config's warning for a users file where no
+// member of admin.group can sign in to the console (auth.CanAdminister)
+// while it is on: a warning, not a problem, the file being the
+// operator's own record, whose edit may be a stolen administrator's
+// account taken away (docs/contract.md, "users.yaml (file backend)").
+func fileAdminsWarning(cfg *config.Config, fu *fileusers.Backend) *config.Problem {
+	if !cfg.Admin.Enabled {
+		return nil
+	}
+	list, err := fu.List(context.Background())
+	if err != nil || auth.Administrators(slices.Values(list), cfg.Admin.Group) > 0 {
+		return nil
+	}
+	return &config.Problem{File: cfg.File, Line: cfg.Line("users.file"), Key: "users.file", Warning: true,
+		Message: fmt.Sprintf("no administrator can sign in to the console: no member of %s in %s is enabled with a password; add one (gatehouse user add --groups %s) or set admin.enabled: false", cfg.Admin.Group, cfg.Users.File, cfg.Admin.Group)}
 }
