@@ -63,6 +63,19 @@ func TestUsersFileLeavingNoAdministratorIsSaid(t *testing.T) {
 	}
 }
 
+// TestGatewayStartedWithoutAnAdministratorSaysSo: a gateway started (or
+// reloaded) on a users.yaml where nobody can sign in to the console
+// logs it as a configuration warning, as check-config prints it.
+// Before, it started without a word.
+func TestGatewayStartedWithoutAnAdministratorSaysSo(t *testing.T) {
+	w := newReloadWorld(t) // users: {}
+	w.write(t, "/public/", "")
+	s := serveWorld(t, w)
+	if !strings.Contains(s.logs.String(), "no administrator can sign in") {
+		t.Fatalf("started without a word:\n%s", s.logs.String())
+	}
+}
+
 // oneAdminUsers is a users.yaml with one administrator who can sign in,
 // for the checks whose warnings are counted: an empty file is warned of
 // (TestUsersFileLeavingNoAdministratorIsSaid).

@@ -258,6 +258,9 @@ func (a *app) newGeneration(ctx context.Context, cfg *config.Config) (*generatio
 		if err != nil {
 			return nil, err
 		}
+		if w := fileAdminsWarning(cfg, fu); w != nil {
+			logWarnings(a.log, []*config.Problem{w}) // at start and each reload
+		}
 		g.fileUsers, users = fu, fu
 	}
 	var err error
