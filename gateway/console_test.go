@@ -147,7 +147,7 @@ func TestAdminActions(t *testing.T) {
 
 // TestAdminAccountChanges: with the redis user backend an administrator
 // disables (every session ends) and enables an account and clears a phone
-// binding; nobody can disable the last enabled administrator; with the
+// binding; nobody can disable the last administrator who can sign in; with the
 // file backend accounts are read-only here.
 func TestAdminAccountChanges(t *testing.T) {
 	t.Parallel()
