@@ -94,6 +94,16 @@ func (m *Sessions) prove(s *Session, u *User, p Proof, remember RememberAnswer) 
 		}
 		s.Handle = h
 	}
+	if remember == RememberYes && !s.RememberAsked && !s.Remember {
+		// Remember-me asked in a sign-in that holds proofs made before
+		// it was (a session signed in without it): they are dropped and
+		// the sign-in goes on from this proof, so that a remembered
+		// session's every factor was proved after the box was ticked
+		// (docs/contract.md, "Remember me"). Else the password typed
+		// again near the session's end, with a code proved hours
+		// before, would make it live remember_me.
+		s.Proofs = nil
+	}
 	s.Proofs = slices.DeleteFunc(s.Proofs, func(q Proof) bool { return q.Method == p.Method })
 	p.At = now.Unix()
 	s.Proofs = append(s.Proofs, p)

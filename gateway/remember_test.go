@@ -185,3 +185,67 @@ func TestRememberMeTakesTheLastAnswer(t *testing.T) {
 		t.Errorf("completed by a code asked later: cookie Max-Age %v, want %v", age, h.cfg.Session.RememberMe)
 	}
 }
+
+// TestRememberMeNeedsEveryFactorProvedAfterIt: a session signed in
+// without remember-me lives session.absolute_timeout; typing the
+// password again near its end with the box ticked (someone who has the
+// password, at a shared computer the owner left signed in, without the
+// phone) made it a remembered session for remember_me, 30 days, on the
+// strength of a text-message code proved 11 hours before. A remembered
+// session's every factor is proved after the box was ticked: the password
+// step asks the second factor again, and the session is remembered only
+// once it is given.
+func TestRememberMeNeedsEveryFactorProvedAfterIt(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name       string
+		withCode   bool          // the second factor is given again
+		remembered time.Duration // the cookie's Max-Age at the end
+		alive      bool          // signed in past absolute_timeout
+	}{
+		{"the password alone", false, 0, false},
+		{"the password and the code", true, 720 * time.Hour, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			idle, absolute := h.cfg.Session.IdleTimeout, h.cfg.Session.AbsoluteTimeout
+			c := h.newClient(t)
+			c.signIn(crmHost, alice) // the box left clear
+			// Used until an hour before its end.
+			for used := time.Duration(0); used < absolute-time.Hour; used += idle / 2 {
+				h.clock.Advance(idle / 2)
+				c.get(crmHost, "/").wantStatus(t, http.StatusOK)
+			}
+			r := c.api(crmHost, "login", map[string]any{"username": alice.name, "password": alice.password, "remember_me": true})
+			r.wantStatus(t, http.StatusOK)
+			if got := r.jsonMap(t)["status"]; got != "otp_required" {
+				t.Fatalf("password with remember-me in a session signed in 11h ago: status %v, want otp_required", got)
+			}
+			if age := rememberedFor(t, r); age != 0 {
+				t.Errorf("password with remember-me, the code not given again: cookie Max-Age %v, want a browser-session cookie", age)
+			}
+			if tc.withCode {
+				r = c.api(crmHost, "otp", map[string]string{"code": h.sms.code(t, alice.phone)})
+				r.wantStatus(t, http.StatusOK)
+				if age := rememberedFor(t, r); age != tc.remembered {
+					t.Errorf("code given after remember-me: cookie Max-Age %v, want %v", age, tc.remembered)
+				}
+			}
+			// Past the session's absolute end.
+			for range 5 {
+				h.clock.Advance(idle / 2)
+				c.get(appHost, "/")
+			}
+			want := http.StatusUnauthorized
+			if tc.alive {
+				want = http.StatusOK
+			}
+			for _, path := range []string{"/", prefix + "/api/session"} {
+				if r := c.get(appHost, path); r.status != want {
+					t.Errorf("%s 12h15 after a sign-in without remember-me: %d, want %d", path, r.status, want)
+				}
+			}
+		})
+	}
+}
