@@ -17,6 +17,8 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -112,6 +114,58 @@ func (d *KnownDevices) Recognised(value string, u *User) (id string, password, o
 		return "", false, false
 	}
 	return base64.RawURLEncoding.EncodeToString(body[:deviceNonceLen]), word&deviceCodeOnly == 0, true
+}
+
+// MaxDeviceAccounts is how many accounts one browser is a known device
+// of: its cookie holds a value for each, the newest first
+// (docs/contract.md, "Known devices").
+const MaxDeviceAccounts = 4
+
+// deviceSeparator joins the values of one known-device cookie; base64url
+// never holds it, and a cookie value may.
+const deviceSeparator = "."
+
+// SplitDevices returns the values one known-device cookie holds, in the
+// order it holds them, at most MaxDeviceAccounts: the cookie of a
+// browser known as several accounts holds one for each (Keep). A cookie
+// of many separators costs no more than one of MaxDeviceAccounts values.
+func SplitDevices(cookie string) []string {
+	values := strings.SplitN(cookie, deviceSeparator, MaxDeviceAccounts+1)
+	return values[:min(len(values), MaxDeviceAccounts)]
+}
+
+// Keep returns the known-device cookie for a browser that sent values
+// (SplitDevices of each cookie it sent) and was just given issued, a
+// value made for u's account: issued first, then each of values that is
+// not that account's (another account's, which signed in on the same
+// browser before), has the shape of a value and has not expired, without
+// repeats, at most MaxDeviceAccounts in all. mine are the account as it
+// is (u) and as it was before a credential change the browser just made,
+// whose values are void. Before, each sign-in replaced the cookie, and a
+// browser was known as the last account to sign in there only
+// (docs/contract.md, "Known devices").
+func (d *KnownDevices) Keep(issued string, values []string, mine ...*User) string {
+	out := []string{issued}
+	now := d.clock.Now().Unix()
+	for _, v := range values {
+		if len(out) == MaxDeviceAccounts {
+			break
+		}
+		raw, err := base64.RawURLEncoding.Strict().DecodeString(v)
+		if err != nil || len(raw) != deviceLen || slices.Contains(out, v) {
+			continue
+		}
+		// The expiry is read without the MAC, only to drop a value that
+		// would be refused anyway; Recognised checks the MAC.
+		expires := int64(binary.BigEndian.Uint64(raw[deviceNonceLen:]) &^ deviceCodeOnly) //nolint:gosec // G115: a time written by issue, or a forgery Recognised refuses
+		if expires <= now {
+			continue
+		}
+		if !slices.ContainsFunc(mine, func(u *User) bool { _, _, ok := d.Recognised(v, u); return ok }) {
+			out = append(out, v) // another account's; the account's own earlier value issued replaces
+		}
+	}
+	return strings.Join(out, deviceSeparator)
 }
 
 // mac is the MAC of a cookie's nonce and expiry (body) for u's account

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -193,5 +194,78 @@ func TestCodeOnlyDeviceSaysSo(t *testing.T) {
 	clock.Advance(25 * time.Hour)
 	if _, _, ok := d.Recognised(codeOnly, alice); ok {
 		t.Error("an expired code-only cookie was recognised")
+	}
+}
+
+// TestKnownDeviceCookieKeepsTheNewestAccounts: a browser signed in as
+// five accounts in turn keeps a value for the newest four
+// (auth.MaxDeviceAccounts), each recognised for its account; signing in
+// again as one of them replaces its value rather than adding one; values
+// past their expiry and strings of no value's shape are not kept, nor
+// an account's value from before a credential change its browser made; a
+// cookie of separators alone is split into no more than four.
+func TestKnownDeviceCookieKeepsTheNewestAccounts(t *testing.T) {
+	clock := storetest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	d := auth.NewKnownDevices([]byte("known-device-key-0123456789abcd!"), 24*time.Hour, clock)
+	var users []*auth.User
+	for _, name := range []string{"ann", "ben", "cat", "dan", "eve"} {
+		users = append(users, &auth.User{Username: name, Generation: "g"})
+	}
+	signIn := func(cookie string, u *auth.User) string {
+		t.Helper()
+		v, err := d.Issue(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sent []string
+		if cookie != "" {
+			sent = auth.SplitDevices(cookie)
+		}
+		return d.Keep(v, sent, u)
+	}
+	known := func(cookie string, u *auth.User) int {
+		n := 0
+		for _, v := range auth.SplitDevices(cookie) {
+			if _, _, ok := d.Recognised(v, u); ok {
+				n++
+			}
+		}
+		return n
+	}
+	cookie := ""
+	for _, u := range users {
+		cookie = signIn(cookie, u)
+	}
+	for i, u := range users {
+		want := 1
+		if i == 0 {
+			want = 0 // the oldest, past auth.MaxDeviceAccounts
+		}
+		if got := known(cookie, u); got != want {
+			t.Errorf("after five sign-ins, %s has %d values in the cookie, want %d", u.Username, got, want)
+		}
+	}
+	cookie = signIn(cookie, users[2])
+	if n := len(auth.SplitDevices(cookie)); n != auth.MaxDeviceAccounts || known(cookie, users[2]) != 1 || known(cookie, users[1]) != 1 {
+		t.Errorf("cat signing in again: %d values, cat's %d, ben's %d; want %d, 1, 1", n, known(cookie, users[2]), known(cookie, users[1]), auth.MaxDeviceAccounts)
+	}
+	clock.Advance(25 * time.Hour)
+	if got := signIn(cookie+".junk.."+strings.Repeat("A", 54), users[0]); len(auth.SplitDevices(got)) != 1 || known(got, users[0]) != 1 {
+		t.Errorf("a day later: the cookie kept expired or malformed values: %q", got)
+	}
+	// A credential change made from the browser: the account's value
+	// under its earlier generation is dropped, not kept as another's.
+	ben := &auth.User{Username: "ben", Generation: "g"}
+	cookie = signIn(signIn("", users[3]), ben)
+	changed := &auth.User{Username: "ben", Generation: "g2"}
+	v, err := d.Issue(changed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Keep(v, auth.SplitDevices(cookie), changed, ben); len(auth.SplitDevices(got)) != 2 || known(got, changed) != 1 || known(got, users[3]) != 1 {
+		t.Errorf("ben's credential change: %d values, want his new one and dan's", len(auth.SplitDevices(got)))
+	}
+	if n := len(auth.SplitDevices(strings.Repeat(".", 4000))); n > auth.MaxDeviceAccounts {
+		t.Errorf("a cookie of 4000 separators split into %d values", n)
 	}
 }

@@ -15,13 +15,14 @@ import (
 // when password says the change showed the password (the current one
 // typed, or a new one chosen). A sess ended while the change was made
 // stays ended. It returns how many ended.
-func (l *Login) keepOnly(ctx context.Context, sess *Session, username string, password bool) (int, error) {
+func (l *Login) keepOnly(ctx context.Context, c Client, sess *Session, username string, password bool) (int, error) {
 	keep := ""
 	if sess != nil {
 		u, err := l.d.Users.Lookup(ctx, username)
 		if err != nil {
 			return 0, err
 		}
+		before := &User{Username: u.Username, Generation: sess.Gen}
 		switch err := l.d.Sessions.Restamp(ctx, sess, u); {
 		case errors.Is(err, ErrSessionNotFound):
 			// Revoked or signed out meanwhile: not written back.
@@ -31,7 +32,7 @@ func (l *Login) keepOnly(ctx context.Context, sess *Session, username string, pa
 			// The browser that made the change stays a known device:
 			// every cookie made before is void now (docs/contract.md,
 			// "Known devices").
-			if err := l.giveDevice(sess, u, password); err != nil {
+			if err := l.giveDevice(c, sess, u, before, password); err != nil {
 				return 0, err
 			}
 			keep = sess.ID
@@ -101,7 +102,7 @@ func (l *Login) ChangePassword(ctx context.Context, c Client, sess *Session, u *
 	if err := l.setPassword(ctx, u, hash, fmt.Errorf("credentials changed meanwhile: %w", ErrSessionNotFound)); err != nil {
 		return Step{}, err
 	}
-	n, err := l.keepOnly(ctx, sess, u.Username, true)
+	n, err := l.keepOnly(ctx, c, sess, u.Username, true)
 	l.auditChange(ctx, c, Event{Name: "password_changed", User: u.Username}, n, err)
 	if err != nil {
 		return Step{}, err
@@ -236,7 +237,7 @@ func (l *Login) PhoneChangeFinish(ctx context.Context, c Client, sess *Session, 
 	sess.Change = nil
 	// Written: the old number is told and the change audited, whatever
 	// ending the other sessions met.
-	n, err := l.keepOnly(ctx, sess, u.Username, sess.Has(MethodPassword, time.Time{}))
+	n, err := l.keepOnly(ctx, c, sess, u.Username, sess.Has(MethodPassword, time.Time{}))
 	if u.Phone != "" {
 		// Tell the old number, so a hijacker's change does not go unseen.
 		// One text: GSM 7-bit, at most 160 characters with a username's

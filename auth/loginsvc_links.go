@@ -129,7 +129,7 @@ func (l *Login) setNewPassword(ctx context.Context, c Client, sess *Session, u *
 	n := 0
 	err = l.forgetFailures(ctx, subject)
 	if err == nil {
-		n, err = l.keepOnly(ctx, sess, u.Username, true) // a new password chosen
+		n, err = l.keepOnly(ctx, c, sess, u.Username, true) // a new password chosen
 	}
 	l.auditChange(ctx, c, Event{Name: event, User: u.Username, Phone: u.Phone}, n, err)
 	if err != nil {

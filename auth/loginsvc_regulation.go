@@ -276,16 +276,19 @@ func (l *Login) signedIn(ctx context.Context, c Client, sess *Session, u *User) 
 	if !password && proved {
 		return nil // the browser keeps the cookie that proved the password
 	}
-	return l.giveDevice(sess, u, password)
+	return l.giveDevice(c, sess, u, nil, password)
 }
 
 // giveDevice has sess carry a new known-device cookie for u's account as
-// it is now, for the browser of sess (docs/contract.md, "Known
+// it is now, for the browser of sess, c (docs/contract.md, "Known
 // devices"): after a completed sign-in, or a credential change that sess
 // made and survives (which proves the password: the current one, or the
 // new one chosen). password says whether the sign-in proved the password
-// (KnownDevices.IssueCodeOnly when not).
-func (l *Login) giveDevice(sess *Session, u *User, password bool) error {
+// (KnownDevices.IssueCodeOnly when not). The cookie keeps what c's
+// cookies hold for other accounts (KnownDevices.Keep); before, when not
+// nil, is the account as it was before the credential change sess made,
+// whose values it drops too.
+func (l *Login) giveDevice(c Client, sess *Session, u, before *User, password bool) error {
 	if l.d.Devices == nil {
 		return nil
 	}
@@ -297,7 +300,11 @@ func (l *Login) giveDevice(sess *Session, u *User, password bool) error {
 	if err != nil {
 		return err
 	}
-	sess.Device = dev
+	mine := []*User{u}
+	if before != nil {
+		mine = append(mine, before)
+	}
+	sess.Device = l.d.Devices.Keep(dev, c.Devices, mine...)
 	return nil
 }
 

@@ -30,21 +30,23 @@ func (s *core) deviceCookieName() string {
 // has a handful.
 const maxDeviceCookies = 16
 
-// deviceOf is every known-device cookie the request carries, in the
-// order sent (at most maxDeviceCookies), nil when none (or known devices
-// are off). Not only the first: one a sibling subdomain set under a
-// longer path comes before the portal's own (docs/contract.md, "Known
-// devices").
+// deviceOf is every known-device value the request's cookies hold, in
+// the order sent: at most auth.MaxDeviceAccounts of each cookie (one for
+// each account the browser is known as), of at most maxDeviceCookies
+// cookies; nil when none (or known devices are off). Not only the first
+// cookie: one a sibling subdomain set under a longer path comes before
+// the portal's own, and holding more values buys it no more of the
+// cookies after it (docs/contract.md, "Known devices").
 func (s *core) deviceOf(c *gin.Context) []string {
 	if s.devices == nil {
 		return nil
 	}
 	var out []string
-	for _, ck := range c.Request.CookiesNamed(s.deviceCookieName()) {
-		if len(out) == maxDeviceCookies {
+	for i, ck := range c.Request.CookiesNamed(s.deviceCookieName()) {
+		if i == maxDeviceCookies {
 			break
 		}
-		out = append(out, ck.Value)
+		out = append(out, auth.SplitDevices(ck.Value)...)
 	}
 	return out
 }

@@ -111,3 +111,29 @@ func TestKnownDeviceSpendsNotThePasswordsBudget(t *testing.T) {
 		t.Fatalf("alice's password sign-in after the known device's sends: %v, %d new SMS; want her code sent", got, h.sms.count(t)-sent)
 	}
 }
+
+// TestKnownDeviceKeepsEveryAccountOfItsBrowser: alice, bob and carol sign
+// in, one after the other, on one browser (a family computer; an
+// administrator's own and administrative accounts); an outsider bans the
+// three names. The browser is still each one's known device. Before, the
+// cookie held one account: each sign-in replaced the one before, and
+// only the last account to sign in was known there, the others held out
+// by the outsider's ban.
+func TestKnownDeviceKeepsEveryAccountOfItsBrowser(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	shared := h.newClient(t)
+	accounts := []testUser{alice, bob, carol}
+	for _, u := range accounts {
+		shared.signIn(crmHost, u)
+		shared.api(crmHost, "logout", nil).wantStatus(t, http.StatusOK)
+	}
+	for _, u := range accounts {
+		outsiderBans(t, h, u)
+	}
+	for _, u := range accounts {
+		if r := shared.login(crmHost, u); r.status != http.StatusOK {
+			t.Errorf("%s on the browser they share, after an outsider's ban: %d %s, want it known (200)", u.name, r.status, r.body)
+		}
+	}
+}
