@@ -77,3 +77,59 @@ func TestTOTPCodeNotReplayedAcrossReplicaClocks(t *testing.T) {
 		})
 	}
 }
+
+// TestTOTPOlderCodeRefusedAcrossReplicaClocks: two gateway replicas share
+// one store, their clocks apart. An attacker saw alice's code of one step
+// on her phone; she waited for the next and signed in with that one
+// through the replica on time. A code older than one accepted is refused
+// (the accepted steps of an account strictly increase), through any
+// replica, for as long as the attacker tries. Before, a replica whose
+// clock was behind looked for later claims only within its own window,
+// and accepted the older code once its clock reached its step: through
+// one 31 s, 2, 5 or 8 minutes behind (docs/contract.md, "Authenticator
+// apps").
+func TestTOTPOlderCodeRefusedAcrossReplicaClocks(t *testing.T) {
+	t.Parallel()
+	for _, off := range []time.Duration{
+		-auth.TOTPMaxReplicaSkew, -5 * time.Minute, -2 * time.Minute, -31 * time.Second,
+		31 * time.Second, 2 * time.Minute, auth.TOTPMaxReplicaSkew,
+	} {
+		t.Run(fmt.Sprint(off), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			clock := storetest.NewClock(time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC))
+			store := memstore.New(clock)
+			replica := func(off time.Duration) *auth.TOTP {
+				t.Helper()
+				app, err := auth.NewTOTP(store, []byte("totp-names-key-0123456789abcdef!"), []byte("0123456789abcdef0123456789abcdef"), "Acme", skewedClock{clock, off})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return app
+			}
+			first, other := replica(0), replica(off)
+			e, err := first.Begin(ctx, "alice", "enrol")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := first.Confirm(ctx, "alice", "enrol", appCode(t, e.Secret, clock.Now())); err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(3 * auth.TOTPPeriod)
+			seen := appCode(t, e.Secret, clock.Now())
+			clock.Advance(auth.TOTPPeriod)
+			if err := first.Check(ctx, "alice", appCode(t, e.Secret, clock.Now())); err != nil {
+				t.Fatalf("alice's next code: %v", err)
+			}
+			// Through the other replica only: a refused try through the
+			// first claims the older step, which would hide what the other
+			// does.
+			for waited := time.Duration(0); waited <= 12*time.Minute; waited += time.Second {
+				if err := other.Check(ctx, "alice", seen); !errors.Is(err, auth.ErrTOTPInvalid) {
+					t.Fatalf("the older code through the other replica, its clock %v off, %v later: %v, want ErrTOTPInvalid", off, waited, err)
+				}
+				clock.Advance(time.Second)
+			}
+		})
+	}
+}
