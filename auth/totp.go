@@ -170,16 +170,9 @@ func (t *TOTP) openOwned(ctx context.Context, user, key string) (string, string,
 // record that does not open (another key, another account's record) is
 // a store fault: nobody signs in with it.
 func (t *TOTP) openRecord(ctx context.Context, user, key string) (string, *totpRecord, error) {
-	b, err := t.kv.Get(ctx, key)
-	if errors.Is(err, ErrNotFound) {
-		return "", nil, nil
-	}
-	if err != nil {
+	rec, err := t.loadRecord(ctx, key)
+	if err != nil || rec == nil {
 		return "", nil, err
-	}
-	var rec totpRecord
-	if err := json.Unmarshal(b, &rec); err != nil {
-		return "", nil, fmt.Errorf("totp: record: %w", ErrStoreUnavailable)
 	}
 	box, err := base64.RawStdEncoding.DecodeString(rec.Box)
 	n := t.aead.NonceSize()
@@ -190,7 +183,24 @@ func (t *TOTP) openRecord(ctx context.Context, user, key string) (string, *totpR
 	if err != nil {
 		return "", nil, fmt.Errorf("totp: record does not decrypt (another secret key?): %w", ErrStoreUnavailable)
 	}
-	return string(secret), &rec, nil
+	return string(secret), rec, nil
+}
+
+// loadRecord loads the record under key, still sealed: nil and nil when
+// there is none.
+func (t *TOTP) loadRecord(ctx context.Context, key string) (*totpRecord, error) {
+	b, err := t.kv.Get(ctx, key)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var rec totpRecord
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return nil, fmt.Errorf("totp: record: %w", ErrStoreUnavailable)
+	}
+	return &rec, nil
 }
 
 // Enrolled reports whether user has an authenticator app.
@@ -312,8 +322,11 @@ func (t *TOTP) CheckApp(ctx context.Context, user, code string) (TOTPApp, error)
 // Holds reports whether app is still user's authenticator app: false
 // once it was removed, and once another took its place (docs/contract.md,
 // "Authenticator apps").
+//
+// The sealed records are compared, nothing decrypted: the code was
+// checked against the secret already.
 func (t *TOTP) Holds(ctx context.Context, user string, app TOTPApp) (bool, error) {
-	_, rec, err := t.openRecord(ctx, user, t.key(user))
+	rec, err := t.loadRecord(ctx, t.key(user))
 	if err != nil || rec == nil {
 		return false, err
 	}
