@@ -40,7 +40,8 @@ func (l *Login) PasskeyList(ctx context.Context, user string) ([]Passkey, error)
 // c.Origin may answer (ErrPasskeyOrigin where no key may be used). With
 // verify, the key is asked to verify the user (PIN, biometric) after the
 // password too: for a target that takes only a user-verified key (policy
-// passkey).
+// passkey), and always in a session that typed no password, whose
+// sign-in rests on a user-verified key (docs/contract.md, "Passkeys").
 func (l *Login) PasskeyLoginStart(ctx context.Context, c Client, sess *Session, passwordless, verify bool) (Step, *protocol.CredentialAssertion, error) {
 	if l.d.Passkeys == nil {
 		return Step{}, nil, ErrPasskeysUnavailable
@@ -55,6 +56,10 @@ func (l *Login) PasskeyLoginStart(ctx context.Context, c Client, sess *Session, 
 			return Step{}, nil, err
 		}
 		user = u.Username
+		// Its key's answer replaces the session's passkey proof: one that
+		// did not verify the person would take away the password a
+		// passwordless sign-in stands for, and sign it out.
+		verify = verify || !sess.Has(MethodPassword, time.Time{})
 	}
 	if err := l.checkBan(ctx, c, user); err != nil {
 		return Step{}, nil, err
