@@ -55,7 +55,7 @@ func TestAuditClasses(t *testing.T) {
 			}
 		}, "otp_sent", "alice", auth.AuditAttempt},
 		{"a reset code", func(t *testing.T, w *loginWorld) {
-			if err := w.login.ResetStart(ctx, client, "alice"); err != nil {
+			if _, err := w.login.ResetStart(ctx, client, "alice", ""); err != nil {
 				t.Fatal(err)
 			}
 		}, "otp_sent", "alice", auth.AuditAttempt},

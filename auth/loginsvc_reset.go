@@ -8,40 +8,52 @@ import (
 	"strings"
 )
 
-// resetKey names the pending reset of a login: by its regulation subject
-// (Subject), so that every spelling of one account, or of one unknown
-// name, is one pending reset, and both behave alike; as an HMAC of it,
-// like every key named after a person's value (docs/contract.md, "Store
-// keys"): what was typed (a number a stranger tried, a password typed
-// as the name) never shows in a key's name, and whatever its length the
-// key is as short.
+// resetKey names a login's reset decoy (resetDecoyTo): by its
+// regulation subject (Subject), so that every spelling of one account,
+// or of one unknown name, is one name, and both behave alike; as an HMAC
+// of it, like every key named after a person's value (docs/contract.md,
+// "Store keys"): what was typed (a number a stranger tried, a password
+// typed as the name) never shows in a key's name, and whatever its
+// length the key is as short.
 func (l *Login) resetKey(subject string) string {
 	return "reset:" + l.d.OTP.names.name("reset", subject)
 }
 
-// legacyResetKey is where versions before resetKey kept a pending reset
-// ("reset:" + the subject). Read when resetKey holds none, for the code's
-// lifetime after an upgrade; never written.
-func legacyResetKey(subject string) string { return "reset:" + subject }
+// askedResetKey names the pending reset that the asker given handle
+// asked for subject: a reset is its asker's, so that nobody else's
+// request replaces or uses up the code it sent (docs/contract.md,
+// "Password reset, step two"). Named like resetKey, after the subject
+// and the handle both: a handle finds its reset only with the login it
+// was asked for (in any spelling).
+func (l *Login) askedResetKey(subject, handle string) string {
+	return "reset:" + l.d.OTP.names.name("reset asked", subject+"\x00"+handle)
+}
 
 // ResetStart sends a reset code to the account's phone. Unknown accounts
-// get the same answer and a decoy that sends nothing.
-func (l *Login) ResetStart(ctx context.Context, c Client, login string) error {
+// get the same answer and a decoy that sends nothing. It returns the
+// handle of the reset it started, which only its asker holds: step two
+// takes it (ResetIn.Handle), so that another's start of a reset of the
+// same account, or another's wrong codes, leave this one's code as it
+// was (docs/contract.md, "Password reset, step two"). prev is the
+// asker's handle from an earlier start, or "": when this start sends
+// nothing (a decoy stood in for the account's number), the new handle
+// stands for prev's reset, whose code is the last the asker got.
+func (l *Login) ResetStart(ctx context.Context, c Client, login, prev string) (string, error) {
 	if l.d.Registry == nil || l.d.ResetOff {
-		return ErrResetUnavailable
+		return "", ErrResetUnavailable
 	}
 	login = strings.TrimSpace(login)
 	if login == "" {
-		return FieldProblem("username", "field.username.required", "Enter your username, email or phone number.")
+		return "", FieldProblem("username", "field.username.required", "Enter your username, email or phone number.")
 	}
 	u, subject, err := ResolveLogin(ctx, l.d.Users, login, l.d.Region)
 	if err != nil {
-		return err
+		return "", err
 	}
 	// Step two would refuse the code while the subject or the client is
 	// banned: nothing is sent (docs/contract.md, "Regulation").
 	if err := l.checkBanOf(ctx, c, subject, u != nil, false); err != nil {
-		return err
+		return "", err
 	}
 	var ch *Challenge
 	stood := false // answered as an unknown name, for an account
@@ -53,7 +65,7 @@ func (l *Login) ResetStart(ctx context.Context, c Client, login string) error {
 		ch, err = l.start(budget)(l.reporting(ctx, c), u.Username, u.Phone, PurposeReset)
 		switch {
 		case err == nil && ch.sendErr != nil:
-			// A decoy stood in (OTP.standIn): the owner's pending code,
+			// A decoy stood in (OTP.standIn): the asker's pending code,
 			// if any, stays, as for the unknown name's.
 			l.auditStoodIn(ctx, c, u.Username, ch)
 			stood = true
@@ -74,19 +86,28 @@ func (l *Login) ResetStart(ctx context.Context, c Client, login string) error {
 		ch, err = l.d.OTP.StartDecoy(ctx, l.resetDecoyTo(login, subject), PurposeReset)
 	}
 	if err != nil {
-		return err
+		return "", err
 	}
+	id := []byte(ch.ID)
 	if stood {
-		// The owner's pending code, if any, stays: a decoy nothing was
-		// sent for must not replace the last code the number got.
-		switch _, err := l.d.KV.Get(ctx, l.resetKey(subject)); {
+		// The asker's pending code, if any, stays the one to type: a
+		// decoy nothing was sent for must not replace the last code the
+		// asker got.
+		switch v, err := l.pendingReset(ctx, subject, prev); {
 		case err == nil:
-			return nil
+			id = v
 		case !errors.Is(err, ErrNotFound):
-			return err
+			return "", err
 		}
 	}
-	return l.d.KV.Set(ctx, l.resetKey(subject), []byte(ch.ID), l.CodeTTL())
+	handle, err := RandomToken(32)
+	if err != nil {
+		return "", err
+	}
+	if err := l.d.KV.Set(ctx, l.askedResetKey(subject, handle), id, l.CodeTTL()); err != nil {
+		return "", err
+	}
+	return handle, nil
 }
 
 // resetDecoyTo is where the decoy of a reset that sends nothing (login
@@ -108,6 +129,10 @@ func (l *Login) resetDecoyTo(login, subject string) string {
 // ResetIn is the second step of a password reset.
 type ResetIn struct {
 	Login, Code, Password string
+	// Handle is what ResetStart gave the asker: the reset whose code is
+	// checked. Without it, or with another asker's, there is no pending
+	// reset (ErrOTPExpired).
+	Handle string
 	// RecoveryCode is one of the account's recovery codes, needed besides
 	// the text-message code when ResetNeedsRecovery says so.
 	RecoveryCode string
@@ -136,7 +161,7 @@ func (l *Login) ResetFinish(ctx context.Context, c Client, sess *Session, in Res
 	if err := l.checkBanOf(ctx, c, subject, u != nil, false); err != nil {
 		return Step{}, err
 	}
-	chID, err := l.pendingReset(ctx, subject)
+	chID, err := l.pendingReset(ctx, subject, in.Handle)
 	if errors.Is(err, ErrNotFound) {
 		return Step{}, ErrOTPExpired
 	}
@@ -171,22 +196,24 @@ func (l *Login) ResetFinish(ctx context.Context, c Client, sess *Session, in Res
 	}
 	step, err := l.setNewPassword(ctx, c, sess, u, subject, in.Password, "password_reset", ErrOTPExpired)
 	if err == nil {
-		_, _ = l.d.KV.Delete(ctx, l.resetKey(subject))
-		_, _ = l.d.KV.Delete(ctx, legacyResetKey(subject))
+		_, _ = l.d.KV.Delete(ctx, l.askedResetKey(subject, in.Handle))
 	}
 	return step, err
 }
 
-// pendingReset returns the challenge id of subject's pending reset, or
-// ErrNotFound: under resetKey, else under legacyResetKey (a reset asked
-// of a gateway of an earlier version, within its code's lifetime).
-func (l *Login) pendingReset(ctx context.Context, subject string) ([]byte, error) {
-	chID, err := l.d.KV.Get(ctx, l.resetKey(subject))
-	if errors.Is(err, ErrNotFound) {
-		return l.d.KV.Get(ctx, legacyResetKey(subject))
+// pendingReset returns the challenge id of the reset the asker of
+// handle asked for subject, or ErrNotFound (none: no handle, another
+// login's, or expired).
+func (l *Login) pendingReset(ctx context.Context, subject, handle string) ([]byte, error) {
+	if handle == "" || len(handle) > maxResetHandle {
+		return nil, ErrNotFound
 	}
-	return chID, err
+	return l.d.KV.Get(ctx, l.askedResetKey(subject, handle))
 }
+
+// maxResetHandle bounds a handle given back (RandomToken(32) is 43
+// characters): a longer one names no reset, unhashed.
+const maxResetHandle = 64
 
 // resetSecondProof spends the recovery code a reset of u needs besides
 // the text-message code (users.reset.require): after the code, so that

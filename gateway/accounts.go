@@ -3,6 +3,7 @@ package gateway
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gin-gonic/gin"
@@ -26,9 +27,10 @@ func (s *core) signup(c *gin.Context, in auth.NewAccount) (_ *auth.Session, _ *o
 }
 
 // resetStart sends a reset code to the account's phone (a decoy for an
-// unknown one).
-func (s *core) resetStart(c *gin.Context, login string) error {
-	return s.login.ResetStart(c.Request.Context(), s.client(c), login)
+// unknown one) and returns the handle of the reset, which only its asker
+// gets back; prev is the asker's handle from an earlier start, or "".
+func (s *core) resetStart(c *gin.Context, login, prev string) (string, error) {
+	return s.login.ResetStart(c.Request.Context(), s.client(c), login, prev)
 }
 
 // resetFinish checks the code and sets the new password; the browser's
@@ -69,8 +71,10 @@ func (s *apiSurface) apiSignup(c *gin.Context) {
 	s.writeAuthResult(c, http.StatusCreated, sess, info)
 }
 
-// apiReset is POST /api/reset: {"username"} sends a code; {"username",
-// "code","password"} sets the new password.
+// apiReset is POST /api/reset: {"username"} sends a code and answers the
+// reset's handle ("reset", also in a cookie of the API's path);
+// {"username","code","password","reset"} sets the new password
+// (docs/contract.md, "Password reset, step two").
 func (s *apiSurface) apiReset(c *gin.Context) {
 	var req struct {
 		Username string `json:"username"`
@@ -82,6 +86,8 @@ func (s *apiSurface) apiReset(c *gin.Context) {
 		RecoveryCode string `json:"recovery_code"`
 		// Token: a set-password link's, instead of the rest.
 		Token string `json:"token"`
+		// Reset: the handle step one answered (else its cookie's).
+		Reset string `json:"reset"`
 	}
 	if err := decodeJSON(c, &req); err != nil {
 		s.apiFail(c, err)
@@ -97,18 +103,22 @@ func (s *apiSurface) apiReset(c *gin.Context) {
 		c.JSON(http.StatusOK, gin.H{"status": "password_set"})
 		return
 	}
+	handle := firstNonEmpty(req.Reset, s.namedCookieValue(c, s.apiResetCookie("", 0).Name))
 	if req.Code == "" && req.Password == "" {
-		if err := s.resetStart(c, login); err != nil {
+		handle, err := s.resetStart(c, login, handle)
+		if err != nil {
 			s.apiFail(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, gin.H{"status": "code_sent", "expires_in": int(s.cfg.OTP.TTL.Seconds())})
+		http.SetCookie(c.Writer, s.apiResetCookie(handle, int(resetLoginTTL/time.Second)))
+		c.JSON(http.StatusOK, gin.H{"status": "code_sent", "expires_in": int(s.cfg.OTP.TTL.Seconds()), "reset": handle})
 		return
 	}
-	if err := s.resetFinish(c, auth.ResetIn{Login: login, Code: req.Code, Password: req.Password, RecoveryCode: req.RecoveryCode}); err != nil {
+	if err := s.resetFinish(c, auth.ResetIn{Login: login, Code: req.Code, Password: req.Password, RecoveryCode: req.RecoveryCode, Handle: handle}); err != nil {
 		s.apiFail(c, err)
 		return
 	}
+	http.SetCookie(c.Writer, s.apiResetCookie("", -1))
 	c.JSON(http.StatusOK, gin.H{"status": "password_reset"})
 }
 

@@ -24,10 +24,12 @@ func TestResetStepTwoIsNoOracle(t *testing.T) {
 	if code == wrong {
 		wrong = "111111"
 	}
-	// Three guesses: with the two tries below, within otp.max_attempts (5)
-	// and under regulation.max_failures (5).
+	// Three guesses, by an outsider with a reset of alice's of its own:
+	// with the two tries below, under regulation.max_failures (5).
+	outsider := h.newClient(t)
+	outsider.api(appHost, "reset", map[string]string{"username": "alice"}).wantStatus(t, http.StatusOK)
 	for _, guess := range []string{alice.email, alice.phone, "some unrelated passphrase"} {
-		r := h.newClient(t).api(appHost, "reset", map[string]string{"username": "alice", "code": wrong, "password": guess})
+		r := outsider.api(appHost, "reset", map[string]string{"username": "alice", "code": wrong, "password": guess})
 		r.wantError(t, http.StatusUnauthorized, "invalid_code")
 	}
 	c.api(appHost, "reset", map[string]string{"username": "alice", "code": code, "password": alice.email}).wantError(t, http.StatusBadRequest, "invalid_input")
@@ -115,25 +117,29 @@ func TestResetByNameIsNoBudgetOracle(t *testing.T) {
 
 // TestCappedResetKeepsTheOwnersCode: bob asks for a reset; an outsider
 // asks for more by his name until his number's quota is spent, each
-// texting him a new code. The outsider's next reset, answered as an
-// unknown name's, must not replace his newest code with a decoy that
-// nothing was sent for: he still finishes the reset with it.
+// texting him a code of the outsider's reset. bob, whose code has not
+// come yet, asks again: his number's quota spent, nothing is sent, and
+// that answer must not replace the code he was sent with a decoy that
+// nothing was sent for: he still finishes the reset with it. (Before
+// resets were their askers', the test typed the newest code, the
+// outsider's, which was then the one pending for bob.)
 func TestCappedResetKeepsTheOwnersCode(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, withAccounts)
 	bobs := h.newClient(t)
 	bobs.api(appHost, "reset", map[string]string{"username": "bob"}).wantStatus(t, http.StatusOK)
+	code := h.sms.code(t, bob.phone)
 	outsider := h.newClient(t)
-	for range h.cfg.OTP.MaxSends.Count {
+	for range h.cfg.OTP.MaxSends.Count - 1 {
 		outsider.api(appHost, "reset", map[string]string{"username": "bob"}).wantStatus(t, http.StatusOK)
 	}
 	sent := h.sms.count(t)
-	if outsider.api(appHost, "reset", map[string]string{"username": "bob"}); h.sms.count(t) != sent {
+	if bobs.api(appHost, "reset", map[string]string{"username": "bob"}).wantStatus(t, http.StatusOK); h.sms.count(t) != sent {
 		t.Fatal("the number's quota is not spent: the test shows nothing")
 	}
 	rc, err := h.recovery.Issue(context.Background(), "bob") // his account takes one too
 	if err != nil {
 		t.Fatal(err)
 	}
-	bobs.api(appHost, "reset", map[string]string{"username": "bob", "code": h.sms.code(t, bob.phone), "password": "a brand new passphrase", "recovery_code": rc}).wantStatus(t, http.StatusOK)
+	bobs.api(appHost, "reset", map[string]string{"username": "bob", "code": code, "password": "a brand new passphrase", "recovery_code": rc}).wantStatus(t, http.StatusOK)
 }

@@ -33,7 +33,7 @@ func (s *pagesSurface) resetPage(c *gin.Context) {
 	d.RD = s.rdParam(c)
 	switch c.Query("step") {
 	case "code":
-		if d.Username = s.resetLogin(c); d.Username != "" {
+		if d.Username, _ = s.resetAsked(c); d.Username != "" {
 			d.Mode = "code"
 			d.AskRecovery = s.resetAsksRecovery()
 		}
@@ -47,15 +47,28 @@ func (s *pagesSurface) resetPage(c *gin.Context) {
 const resetLoginTTL = 30 * time.Minute
 
 // resetCookie is the cookie that carries the identifier typed at the
-// reset's first step to the second: never the URL, where it would stay
-// in the history and logs (docs/contract.md, "Portal pages").
+// reset's first step, and the handle of the reset it asked for, to the
+// second: never the URL, where it would stay in the history and logs
+// (docs/contract.md, "Password reset pages").
 // It is host-only and limited to the reset's path, so browsers refuse
 // the __Host- prefix for it: a Secure one is named __Secure-.
-// suffix names one of its two uses: "_reset" (the identifier), "_link"
-// (a set-password link's token).
-func (s *pagesSurface) resetCookie(suffix, value string, maxAge int) *http.Cookie {
+// suffix names one of its two uses: "_reset" (the identifier and the
+// handle), "_link" (a set-password link's token).
+func (s *core) resetCookie(suffix, value string, maxAge int) *http.Cookie {
+	return s.resetCookieAt(s.prefix+"/reset", suffix, value, maxAge)
+}
+
+// apiResetCookie is the reset cookie of the API's path, which carries
+// the handle of the reset step one of POST /api/reset asked for to its
+// step two, for a client that does not send it back itself.
+func (s *core) apiResetCookie(handle string, maxAge int) *http.Cookie {
+	return s.resetCookieAt(s.prefix+"/api/reset", "_reset", handle, maxAge)
+}
+
+// resetCookieAt is the reset cookie of suffix on path.
+func (s *core) resetCookieAt(path, suffix, value string, maxAge int) *http.Cookie {
 	return &http.Cookie{ //nolint:gosec // G124: Secure is session.secure (false only for plain-http development, docs/contract.md); HttpOnly and SameSite=Lax set
-		Name: s.resetCookieName(suffix), Value: url.QueryEscape(value), Path: s.prefix + "/reset", MaxAge: maxAge,
+		Name: s.resetCookieName(suffix), Value: url.QueryEscape(value), Path: path, MaxAge: maxAge,
 		Secure: s.cfg.Session.Secure, HttpOnly: true, SameSite: http.SameSiteLaxMode,
 	}
 }
@@ -69,14 +82,31 @@ func (s *core) resetCookieName(suffix string) string {
 	return name
 }
 
-// resetLogin is the identifier the reset's first step remembered, or "".
-func (s *pagesSurface) resetLogin(c *gin.Context) string {
-	return s.resetCookieValue(c, "_reset")
+// resetAsked is what the reset's first step remembered: the identifier
+// typed and the handle of the reset it asked for, or "".
+func (s *pagesSurface) resetAsked(c *gin.Context) (login, handle string) {
+	v := s.resetCookieValue(c, "_reset")
+	q, err := url.ParseQuery(v)
+	if err != nil || !q.Has("u") {
+		return v, "" // a cookie from before handles: the identifier alone
+	}
+	return q.Get("u"), q.Get("r")
+}
+
+// resetAskedValue is the reset cookie's value for login and handle.
+func resetAskedValue(login, handle string) string {
+	return url.Values{"u": {login}, "r": {handle}}.Encode()
 }
 
 // resetCookieValue is the value of the reset cookie of suffix, or "".
 func (s *pagesSurface) resetCookieValue(c *gin.Context, suffix string) string {
-	ck, err := c.Request.Cookie(s.resetCookie(suffix, "", 0).Name)
+	return s.namedCookieValue(c, s.resetCookieName(suffix))
+}
+
+// namedCookieValue is the (query-unescaped) value of the request's cookie
+// name, or "".
+func (s *core) namedCookieValue(c *gin.Context, name string) string {
+	ck, err := c.Request.Cookie(name)
 	if err != nil {
 		return ""
 	}
@@ -107,19 +137,21 @@ func (s *pagesSurface) resetSubmit(c *gin.Context) {
 	d := s.page("reset.title")
 	d.Username = login
 	d.RD = s.rdParam(c)
+	_, handle := s.resetAsked(c)
 	if c.PostForm("code") == "" && c.PostForm("password") == "" {
-		if err := s.resetStart(c, login); err != nil {
+		handle, err := s.resetStart(c, login, handle)
+		if err != nil {
 			status := s.formError(c, &d, err)
 			s.render(c, status, "reset.html", d)
 			return
 		}
-		http.SetCookie(c.Writer, s.resetCookie("_reset", login, int(resetLoginTTL/time.Second)))
+		http.SetCookie(c.Writer, s.resetCookie("_reset", resetAskedValue(login, handle), int(resetLoginTTL/time.Second)))
 		s.resetRedirect(c, "code", d.RD)
 		return
 	}
 	d.Mode = "code"
 	d.AskRecovery = s.resetAsksRecovery()
-	in := auth.ResetIn{Login: login, Code: c.PostForm("code"), Password: c.PostForm("password"), RecoveryCode: c.PostForm("recovery_code")}
+	in := auth.ResetIn{Login: login, Code: c.PostForm("code"), Password: c.PostForm("password"), RecoveryCode: c.PostForm("recovery_code"), Handle: handle}
 	if err := s.resetFinish(c, in); err != nil {
 		if errors.Is(err, auth.ErrInvalidInput) || errors.Is(err, auth.ErrRecoveryCodeInvalid) {
 			// The code was not used up: keep it for the next try.
