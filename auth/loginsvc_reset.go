@@ -4,6 +4,7 @@ package auth
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 )
@@ -88,26 +89,44 @@ func (l *Login) ResetStart(ctx context.Context, c Client, login, prev string) (s
 	if err != nil {
 		return "", err
 	}
-	id := []byte(ch.ID)
+	pending := askedReset{Challenge: ch.ID}
+	if u != nil {
+		pending.Gen = u.Generation
+	}
 	if stood {
 		// The asker's pending code, if any, stays the one to type: a
 		// decoy nothing was sent for must not replace the last code the
 		// asker got.
-		switch v, err := l.pendingReset(ctx, subject, prev); {
+		switch prior, err := l.pendingReset(ctx, subject, prev); {
 		case err == nil:
-			id = v
+			pending = prior
 		case !errors.Is(err, ErrNotFound):
 			return "", err
 		}
+	}
+	v, err := json.Marshal(pending)
+	if err != nil {
+		return "", err
 	}
 	handle, err := RandomToken(32)
 	if err != nil {
 		return "", err
 	}
-	if err := l.d.KV.Set(ctx, l.askedResetKey(subject, handle), id, l.CodeTTL()); err != nil {
+	if err := l.d.KV.Set(ctx, l.askedResetKey(subject, handle), v, l.CodeTTL()); err != nil {
 		return "", err
 	}
 	return handle, nil
+}
+
+// askedReset is what a pending reset's key (askedResetKey) holds: the
+// challenge of its code, and the credential generation of the account
+// when it was asked for ("" for a decoy's). A change of the account's
+// credentials meanwhile (its owner's reset, an administrator's forced
+// reset, disable, enable or cleared number) ends it, as it ends a
+// set-password link (docs/contract.md, "Password reset, step two").
+type askedReset struct {
+	Challenge string `json:"c"`
+	Gen       string `json:"g,omitempty"`
 }
 
 // resetDecoyTo is where the decoy of a reset that sends nothing (login
@@ -161,7 +180,7 @@ func (l *Login) ResetFinish(ctx context.Context, c Client, sess *Session, in Res
 	if err := l.checkBanOf(ctx, c, subject, u != nil, false); err != nil {
 		return Step{}, err
 	}
-	chID, err := l.pendingReset(ctx, subject, in.Handle)
+	pending, err := l.pendingReset(ctx, subject, in.Handle)
 	if errors.Is(err, ErrNotFound) {
 		return Step{}, ErrOTPExpired
 	}
@@ -172,9 +191,14 @@ func (l *Login) ResetFinish(ctx context.Context, c Client, sess *Session, in Res
 	if err != nil {
 		return Step{}, err
 	}
-	_, err = l.d.OTP.VerifyThen(ctx, string(chID), code, func(ch *Challenge) error {
+	_, err = l.d.OTP.VerifyThen(ctx, pending.Challenge, code, func(ch *Challenge) error {
 		if u == nil || ch.User != u.Username || ch.Phone != u.Phone {
 			return ErrOTPInvalid // another account's, or sent to a number it has left
+		}
+		if pending.Gen != u.Generation {
+			// Asked for under credentials since changed: told only to
+			// whoever holds the code.
+			return ErrOTPExpired
 		}
 		// The account's own data, now that the code is proved; a refusal
 		// keeps the code for another password.
@@ -201,14 +225,21 @@ func (l *Login) ResetFinish(ctx context.Context, c Client, sess *Session, in Res
 	return step, err
 }
 
-// pendingReset returns the challenge id of the reset the asker of
-// handle asked for subject, or ErrNotFound (none: no handle, another
-// login's, or expired).
-func (l *Login) pendingReset(ctx context.Context, subject, handle string) ([]byte, error) {
+// pendingReset returns the reset the asker of handle asked for subject,
+// or ErrNotFound (none: no handle, another login's, or expired).
+func (l *Login) pendingReset(ctx context.Context, subject, handle string) (askedReset, error) {
+	var pending askedReset
 	if handle == "" || len(handle) > maxResetHandle {
-		return nil, ErrNotFound
+		return pending, ErrNotFound
 	}
-	return l.d.KV.Get(ctx, l.askedResetKey(subject, handle))
+	v, err := l.d.KV.Get(ctx, l.askedResetKey(subject, handle))
+	if err != nil {
+		return pending, err
+	}
+	if json.Unmarshal(v, &pending) != nil {
+		return pending, ErrNotFound
+	}
+	return pending, nil
 }
 
 // maxResetHandle bounds a handle given back (RandomToken(32) is 43

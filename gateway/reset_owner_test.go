@@ -105,3 +105,54 @@ func TestOutsidersResetVoidsNoOwnersCode(t *testing.T) {
 		}
 	}
 }
+
+// TestPendingResetDiesWithTheCredentials: a thief who held bob's number
+// for a while (a SIM swap, since undone) asked for a reset and got its
+// code. Whatever changes bob's credentials before the thief types it,
+// bob's own reset, an administrator's forced reset, or a disable and
+// enable, ends that reset: the thief's code sets nothing (410
+// `code_expired`), as a set-password link stops working
+// (docs/contract.md, "Password reset, step two"). Before, the code
+// still set bob's password after an administrator's forced reset or a
+// disable and enable (a reset read the account afresh at step two);
+// and once resets were their askers', after bob's own reset too.
+func TestPendingResetDiesWithTheCredentials(t *testing.T) {
+	t.Parallel()
+	const thiefPassword = "the thief's own choice"
+	for _, tc := range []struct {
+		name      string
+		meanwhile func(t *testing.T, h *harness)
+	}{
+		{"bob resets his password", func(t *testing.T, h *harness) {
+			bobs := h.newClient(t)
+			bobs.api(appHost, "reset", map[string]string{"username": "bob"}).wantStatus(t, http.StatusOK)
+			bobs.api(appHost, "reset", map[string]string{"username": "bob", "code": h.sms.code(t, bob.phone), "password": "bob's own new passphrase"}).wantStatus(t, http.StatusOK)
+		}},
+		{"an administrator forces a reset", func(t *testing.T, h *harness) {
+			admin := h.newClient(t)
+			admin.signIn(crmHost, alice)
+			admin.api(authHost, "admin/users/bob/force-reset", map[string]any{}).wantStatus(t, http.StatusOK)
+		}},
+		{"an administrator disables and enables bob", func(t *testing.T, h *harness) {
+			admin := h.newClient(t)
+			admin.signIn(crmHost, alice)
+			admin.api(authHost, "admin/users/bob/disable", map[string]any{}).wantStatus(t, http.StatusOK)
+			admin.api(authHost, "admin/users/bob/enable", map[string]any{}).wantStatus(t, http.StatusOK)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, withAccounts, resetBySMS)
+			thief := h.newClient(t)
+			thief.api(appHost, "reset", map[string]string{"username": "bob"}).wantStatus(t, http.StatusOK)
+			code := h.sms.code(t, bob.phone)
+			tc.meanwhile(t, h)
+			r := thief.api(appHost, "reset", map[string]string{"username": "bob", "code": code, "password": thiefPassword})
+			if r.status == http.StatusOK {
+				t.Errorf("the thief's code set bob's password after his credentials changed")
+			}
+			r.wantError(t, http.StatusGone, "code_expired")
+			h.newClient(t).login(appHost, testUser{name: "bob", password: thiefPassword}).wantError(t, http.StatusUnauthorized, "invalid_credentials")
+		})
+	}
+}
