@@ -89,10 +89,12 @@ func (l *Login) PasswordLinkUser(ctx context.Context, token string) (*User, erro
 }
 
 // SetPasswordWithLink sets the password of the account token is for:
-// the password rules of a sign-up, then the token is spent (of two
-// concurrent uses exactly one goes on) and the password set as a reset
-// sets it, ending every session of the account. A refused password
-// keeps the token.
+// the password rules of a sign-up, then the password is hashed, then the
+// token is spent (of two concurrent uses exactly one goes on) and the
+// password set as a reset sets it, ending every session of the account.
+// A refused password keeps the token, and so does a hash that failed (its
+// slots busy, which anyone can make them: docs/contract.md, "Password
+// reset, step two").
 func (l *Login) SetPasswordWithLink(ctx context.Context, c Client, token, password string) error {
 	u, err := l.PasswordLinkUser(ctx, token)
 	if err != nil {
@@ -101,6 +103,10 @@ func (l *Login) SetPasswordWithLink(ctx context.Context, c Client, token, passwo
 	if p := l.d.Policy.Check(password, u); p.ID != "" {
 		return &InputError{Problems: map[string]Problem{"password": p}}
 	}
+	hash, err := l.d.Hasher.Hash(ctx, password)
+	if err != nil {
+		return err
+	}
 	spent, err := l.d.KV.Delete(ctx, linkKey(token))
 	if err != nil {
 		return err
@@ -108,26 +114,23 @@ func (l *Login) SetPasswordWithLink(ctx context.Context, c Client, token, passwo
 	if !spent {
 		return ErrPasswordLinkInvalid
 	}
-	_, err = l.setNewPassword(ctx, c, nil, u, u.Username, password, "password_set", ErrPasswordLinkInvalid)
+	_, err = l.setNewPassword(ctx, c, nil, u, u.Username, hash, "password_set", ErrPasswordLinkInvalid)
 	return err
 }
 
 // setNewPassword is the last step of a password reset and of a
-// set-password link: u's new password is hashed and stored while u still
-// has the credentials the code or link was checked against (setPassword:
-// else expired), its failures (under subject) forgotten, every session
-// but sess (nil: all) ended, and event audited.
-func (l *Login) setNewPassword(ctx context.Context, c Client, sess *Session, u *User, subject, password, event string, expired error) (Step, error) {
-	hash, err := l.d.Hasher.Hash(ctx, password)
-	if err != nil {
-		return Step{}, err
-	}
+// set-password link: u's new password, hashed before what proved it was
+// spent, is stored while u still has the credentials the code or link
+// was checked against (setPassword: else expired), its failures (under
+// subject) forgotten, every session but sess (nil: all) ended, and event
+// audited.
+func (l *Login) setNewPassword(ctx context.Context, c Client, sess *Session, u *User, subject, hash, event string, expired error) (Step, error) {
 	if err := l.setPassword(ctx, u, hash, expired); err != nil {
 		return Step{}, err
 	}
 	// Written: audited whatever its follow-ups meet.
 	n := 0
-	err = l.forgetFailures(ctx, subject)
+	err := l.forgetFailures(ctx, subject)
 	if err == nil {
 		n, err = l.keepOnly(ctx, c, sess, u.Username, true) // a new password chosen
 	}

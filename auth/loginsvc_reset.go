@@ -191,6 +191,7 @@ func (l *Login) ResetFinish(ctx context.Context, c Client, sess *Session, in Res
 	if err != nil {
 		return Step{}, err
 	}
+	var hash string
 	_, err = l.d.OTP.VerifyThen(ctx, pending.Challenge, code, func(ch *Challenge) error {
 		if u == nil || ch.User != u.Username || ch.Phone != u.Phone {
 			return ErrOTPInvalid // another account's, or sent to a number it has left
@@ -205,7 +206,18 @@ func (l *Login) ResetFinish(ctx context.Context, c Client, sess *Session, in Res
 		if p := l.d.Policy.Check(in.Password, u); p.ID != "" {
 			return &InputError{Problems: map[string]Problem{"password": p}}
 		}
-		return l.resetSecondProof(ctx, c, u, in.RecoveryCode)
+		// Hashed before the recovery code and the code are spent: a hash
+		// refused (its slots busy, which anyone can make them) keeps both
+		// for another try (docs/contract.md, "Password reset, step two").
+		h, err := l.d.Hasher.Hash(ctx, in.Password)
+		if err != nil {
+			return err
+		}
+		if err := l.resetSecondProof(ctx, c, u, in.RecoveryCode); err != nil {
+			return err
+		}
+		hash = h
+		return nil
 	})
 	if errors.Is(err, ErrOTPInvalid) || errors.Is(err, ErrRecoveryCodeInvalid) {
 		if _, rerr := l.recordFailurePenalty(ctx, c, subject, u != nil, false); rerr != nil {
@@ -218,7 +230,7 @@ func (l *Login) ResetFinish(ctx context.Context, c Client, sess *Session, in Res
 	if sess != nil && (!sess.Authenticated() || sess.User != u.Username || sess.Gen != u.Generation) {
 		sess = nil
 	}
-	step, err := l.setNewPassword(ctx, c, sess, u, subject, in.Password, "password_reset", ErrOTPExpired)
+	step, err := l.setNewPassword(ctx, c, sess, u, subject, hash, "password_reset", ErrOTPExpired)
 	if err == nil {
 		_, _ = l.d.KV.Delete(ctx, l.askedResetKey(subject, in.Handle))
 	}
