@@ -135,9 +135,9 @@ type askedReset struct {
 // number's quotas as a real reset to it would (else spending a number's
 // quota first, with code-only sign-ins or resets, and then asking a reset
 // for it would answer 429 only where an enabled account has it); a name
-// is a name of its own, the name of its pending reset under subject (the
-// same for every spelling, of a fixed length: the decoy's record never
-// holds what was typed).
+// is a name of its own, resetKey's for subject (the same for every
+// spelling, of a fixed length: the decoy's record never holds what was
+// typed).
 func (l *Login) resetDecoyTo(login, subject string) string {
 	if n := NormalizeLogin(login, l.d.Region); PhoneCountry(n) != "" {
 		return n
