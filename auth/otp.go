@@ -238,7 +238,7 @@ func (o *OTP) Resend(ctx context.Context, id string) (ch *Challenge, err error) 
 	if err != nil {
 		return nil, err
 	}
-	next := &Challenge{User: old.User, Phone: old.Phone, Purpose: old.Purpose, Proved: old.Proved, Known: old.Known, Hidden: old.Hidden}
+	next := &Challenge{User: old.User, Phone: old.Phone, Purpose: old.Purpose, Proved: old.Proved, Known: old.Known, Hidden: old.Hidden, replaces: id}
 	if ch, err = o.issue(ctx, next); err != nil {
 		o.backOffIfAsked(ctx, err)
 		if !standsIn(next, err) {

@@ -62,6 +62,10 @@ type Challenge struct {
 	// send, OTP.sendHidden): the send goes on, and is counted and its
 	// failure reported when it ends; never stored.
 	detached bool
+	// replaces is the id of the challenge a resend replaces, whose hold
+	// on the number's verification at the provider it takes over
+	// (OTP.claim); never stored.
+	replaces string
 	// notice is sent, in place of a code, by the first send of a decoy
 	// for a number that has an account (OTP.StartNotice); never stored.
 	notice string
@@ -138,6 +142,10 @@ func (o *OTP) issue(ctx context.Context, ch *Challenge) (*Challenge, error) {
 func (o *OTP) deliver(ctx context.Context, ch *Challenge, msg Message) error {
 	start := time.Now()
 	if ch.User != "" && o.checker != nil {
+		if err := o.claim(ctx, ch); err != nil {
+			return err
+		}
+		start = time.Now() // a takeover's cancel is no send's time
 		ref, err := o.checker.StartVerification(ctx, msg)
 		if err != nil {
 			return &providerError{fmt.Errorf("otp: send: %w", err)}

@@ -30,6 +30,14 @@ func (o *OTP) check(ctx context.Context, ch *Challenge, code string) (bool, erro
 		}
 		return hmac.Equal(o.hash(ch.ID, code), ch.CodeHash), nil
 	}
+	switch holds, err := o.holds(ctx, ch); {
+	case err != nil:
+		return false, err
+	case !holds:
+		// A newer code, asked after a proof, took the number's
+		// verification over (claim): this one can no longer pass.
+		return false, fmt.Errorf("otp: check code: the verification was taken over: %w", ErrOTPExpired)
+	}
 	start := time.Now()
 	right, err := o.checker.CheckCode(ctx, ch.Ref, ch.Phone, code)
 	if errors.Is(err, ErrSMSFailed) {
@@ -87,7 +95,7 @@ func (o *OTP) killAndCancel(ctx context.Context, ch *Challenge) {
 		return
 	case ch.Hidden:
 		due := time.Now().Add(o.cancelLatency.draw())
-		if ch.Ref != "" && ch.Approved == nil {
+		if ch.Ref != "" && ch.Approved == nil && o.stillHolds(ctx, ch) {
 			cancel := func(ctx context.Context) error { return o.cancel(ctx, c, ch) }
 			if _, err := o.atDecoyTime(ctx, o.checking, due, cancel, func(context.Context, error) {}); errors.Is(err, errNoRoom) {
 				o.log.WarnContext(ctx, "otp: the provider's verification was left to expire", "error", err)
@@ -98,8 +106,22 @@ func (o *OTP) killAndCancel(ctx context.Context, ch *Challenge) {
 	case ch.Ref == "":
 		o.cancelLatency.wait(ctx)
 		return
+	case !o.stillHolds(ctx, ch):
+		return
 	}
 	_ = o.cancel(ctx, c, ch)
+}
+
+// stillHolds is holds for a cancel: a challenge that no longer holds
+// the number's verification, or whose hold cannot be read, leaves the
+// verification alone (it expires with its code), since it may be
+// another sign-in's (claim).
+func (o *OTP) stillHolds(ctx context.Context, ch *Challenge) bool {
+	holds, err := o.holds(ctx, ch)
+	if err != nil {
+		o.log.WarnContext(ctx, "otp: the provider's verification was left to expire", "error", err)
+	}
+	return holds && err == nil
 }
 
 // cancel ends the provider's verification of ch (killAndCancel), timing

@@ -78,6 +78,17 @@ func (o *OTP) checkHidden(ctx context.Context, ch *Challenge, code string) (bool
 		waitUntil(ctx, due)
 		return hmac.Equal(h, ch.CodeHash), nil
 	}
+	switch holds, err := o.holds(ctx, ch); {
+	case err != nil:
+		waitUntil(ctx, due)
+		return false, err
+	case !holds:
+		// A newer code, asked after a proof, took the number's
+		// verification over (claim): answered as a decoy's, which no
+		// code passes, so that its asker learns nothing of it.
+		waitUntil(ctx, due)
+		return false, nil
+	}
 	var right bool
 	landed, err := o.atDecoyTime(ctx, o.checking, due,
 		func(ctx context.Context) error {

@@ -105,6 +105,10 @@ func (o *OTP) ipQuotaKey(ip string) string       { return "otp:qi:" + o.names.na
 // (clientSite).
 func (o *OTP) siteQuotaKey(site string) string { return "otp:qs:" + o.names.name("site", site) }
 
+// holderKey names the challenge that holds phone's one verification at
+// a provider that checks the codes (OTP.claim).
+func (o *OTP) holderKey(phone string) string { return "otp:vh:" + o.names.name("phone", phone) }
+
 // accountFailKey counts the wrong codes of ch's account: its user's, or
 // for a decoy its number's (the number stands for the account it does not
 // have), so that the account cap answers a decoy as it answers a real
