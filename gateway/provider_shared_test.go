@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -150,5 +151,44 @@ func TestOutsidersCodesVoidNoOnesPendingCode(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestPhoneChangeSpendsNoPendingSignupCode: a phone change on the
+// account page texts its code to the new number, a number nobody has
+// proved. While a sign-up's code for that number (free: no account has
+// it) was pending, with Twilio Verify or Sinch the change's start had
+// the sign-up's code texted again (or aborted it) and its checks
+// spent it. Now the change is told 429 rate_limited until the
+// sign-up's code ends, nothing texted, and the sign-up's code still
+// activates its account (docs/contract.md, "SMS delivery").
+func TestPhoneChangeSpendsNoPendingSignupCode(t *testing.T) {
+	t.Parallel()
+	const free = "+12015550166" // no account has it
+	for pname, provider := range sharedProviders() {
+		t.Run(pname, func(t *testing.T) {
+			t.Parallel()
+			p := provider(t)
+			s := withAccounts
+			s.sender = p.sender
+			h := newHarness(t, s)
+			alices := h.newClient(t)
+			alices.login(crmHost, alice).wantStatus(t, http.StatusOK)
+			alices.api(crmHost, "otp", map[string]string{"code": p.code(alice.phone)}).wantStatus(t, http.StatusOK)
+
+			erin := h.newClient(t)
+			erin.api(crmHost, "signup", map[string]string{"username": "erin", "email": "erin@example.com", "password": "a long unusual passphrase", "phone": free}).wantStatus(t, http.StatusCreated)
+			code := p.code(free)
+			texts := p.texts(free)
+
+			r := alices.form(authHost, "/account/phone", url.Values{"phone": {free}})
+			if got := p.texts(free); got != texts {
+				t.Errorf("alice's phone change texted the number of erin's pending sign-up (%d texts, then %d)", texts, got)
+			}
+			if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "" {
+				t.Errorf("alice's phone change to the number of erin's pending sign-up answered %d (Retry-After %q); want 429 with Retry-After", r.status, r.header.Get("Retry-After"))
+			}
+			erin.api(crmHost, "otp", map[string]string{"code": code}).wantStatus(t, http.StatusOK)
+		})
 	}
 }
