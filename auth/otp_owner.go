@@ -14,8 +14,7 @@ import (
 // claim makes ch, about to start a verification at the provider, the
 // challenge that holds ch.Phone's verification, unless another live
 // challenge (not the one ch replaces) holds it already: a code asked
-// after a proof (Proved, Known) takes it over, cancelling that
-// challenge's verification so that its own starts afresh; any other is
+// after a proof (Proved, Known) takes it over (spent); any other is
 // refused with a RateLimitError (until the holder's code expires), a
 // send that was never made (its quota given back, or a hidden one
 // answered as a decoy, standIn). So an outsider's code-only sign-in,
@@ -40,13 +39,31 @@ func (o *OTP) claim(ctx context.Context, ch *Challenge) error {
 			wait := held.ExpiresAt().Sub(o.clock.Now())
 			return &providerError{&unsentError{fmt.Errorf("otp: send: %w", &RateLimitError{RetryAfter: wait, Reason: "code_pending"})}}
 		}
-		if c, ok := o.checker.(VerificationCanceler); ok && held.Ref != "" {
-			_ = o.cancel(ctx, c, held) // logged; the start then shares it
+		if err := o.spent(ctx, held); err != nil {
+			return &unsentError{err}
 		}
 	}
 	if err := o.store.Set(ctx, key, []byte(ch.ID), o.cfg.TTL); err != nil {
 		return &unsentError{fmt.Errorf("otp: claim the verification: %w", err)}
 	}
+	return nil
+}
+
+// spent cancels, for a takeover (claim), the verification of held when
+// held has had codes tried, which may have spent the provider's checks,
+// so that the start makes a fresh one; else the start shares it, and
+// the code already texted stays good. A cancel that fails is logged,
+// and the start shares the verification.
+func (o *OTP) spent(ctx context.Context, held *Challenge) error {
+	c, ok := o.checker.(VerificationCanceler)
+	if !ok || held.Ref == "" {
+		return nil // Sinch's next start aborts it
+	}
+	n, err := o.count(ctx, attemptsKey(held.ID))
+	if err != nil || n == 0 {
+		return err
+	}
+	_ = o.cancel(ctx, c, held)
 	return nil
 }
 
