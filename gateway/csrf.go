@@ -88,20 +88,17 @@ func (s *core) checkCSRF(c *gin.Context) {
 	}
 }
 
-// ownRequest reports a request the browser says a page of this origin,
-// or the person, asked for (Sec-Fetch-Site same-origin, or none: an
-// address typed or bookmarked), which no other page can make it say.
-// Another site's link, a sibling host's img or frame (cookies are sent
-// to them, SameSite being the site's, not the host's) and a request that
-// does not say (a browser before Chrome 76, Firefox 90 or Safari 16.4,
-// or no browser) are not: a GET whose side effect is an audit record is
-// made only for one (docs/contract.md, "Admin console").
+// ownRequest reports a request the browser says a page of this origin
+// asked for (Sec-Fetch-Site same-origin), which no other page can make
+// it say. Another site's link, a sibling host's img or frame (cookies
+// are sent to them, SameSite being the site's, not the host's), a link
+// opened from a mail or chat app (Sec-Fetch-Site none, as for an address
+// typed: the browser cannot tell them apart) and a request that does not
+// say (a browser before Chrome 76, Firefox 90 or Safari 16.4, or no
+// browser) are not: a GET whose side effect is an audit record is made
+// only for one (docs/contract.md, "Admin console").
 func ownRequest(r *http.Request) bool {
-	switch r.Header.Get("Sec-Fetch-Site") {
-	case "same-origin", "none":
-		return true
-	}
-	return false
+	return r.Header.Get("Sec-Fetch-Site") == "same-origin"
 }
 
 // pageLoad reports a request whose answer the person sees: a page load

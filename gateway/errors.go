@@ -65,8 +65,8 @@ var errCSRF = errors.New("csrf check failed")
 var errCSRFInsecure = fmt.Errorf("%w: secure cookies over plain http", errCSRF)
 
 // errSearchNotAsked: errCSRF for a search of phone numbers, which is
-// audited, by a browser that does not say the console's own page or the
-// person asked for it (ownRequest; docs/contract.md, "Admin console").
+// audited, by a browser that does not say the console's own page asked
+// for it (ownRequest; docs/contract.md, "Admin console").
 var errSearchNotAsked = fmt.Errorf("%w: phone search not asked on the console", errCSRF)
 
 // errForeignOrigin: errCSRF for the JSON API, whose callers are scripts
