@@ -95,10 +95,19 @@ func (l *Login) PasswordLinkUser(ctx context.Context, token string) (*User, erro
 // A refused password keeps the token, and so does a hash that failed (its
 // slots busy, which anyone can make them: docs/contract.md, "Password
 // reset, step two").
-func (l *Login) SetPasswordWithLink(ctx context.Context, c Client, token, password string) error {
+// account is the account the page the password was typed on named, ""
+// for a caller that sent the token itself (the API's body): a token of
+// another account's link is ErrPasswordLinkInvalid, nothing set nor
+// spent, as a page's token rides in a cookie that a sibling host of the
+// same site can overwrite between the page and its post
+// (docs/contract.md, "Admin console").
+func (l *Login) SetPasswordWithLink(ctx context.Context, c Client, token, account, password string) error {
 	u, err := l.PasswordLinkUser(ctx, token)
 	if err != nil {
 		return err
+	}
+	if account != "" && account != u.Username {
+		return ErrPasswordLinkInvalid
 	}
 	if p := l.d.Policy.Check(password, u); p.ID != "" {
 		return &InputError{Problems: map[string]Problem{"password": p}}

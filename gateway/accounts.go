@@ -96,7 +96,7 @@ func (s *apiSurface) apiReset(c *gin.Context) {
 	login := firstNonEmpty(req.Username, req.Email, req.Phone)
 	noStore(c)
 	if req.Token != "" {
-		if err := s.login.SetPasswordWithLink(c.Request.Context(), s.client(c), req.Token, req.Password); err != nil {
+		if err := s.login.SetPasswordWithLink(c.Request.Context(), s.client(c), req.Token, "", req.Password); err != nil {
 			s.apiFail(c, err)
 			return
 		}

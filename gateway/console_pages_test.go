@@ -109,11 +109,11 @@ func TestAdminConsoleLifecyclePages(t *testing.T) {
 	if form.status != http.StatusOK || !strings.Contains(string(form.body), "erin") || !strings.Contains(string(form.body), `name="link"`) {
 		t.Fatalf("the link's page: %d\n%s", form.status, form.body)
 	}
-	weak := person.form(appHost, "/reset", url.Values{"link": {"1"}, "password": {"password"}})
+	weak := person.form(appHost, "/reset", url.Values{"link": {"1"}, "username": {"erin"}, "password": {"password"}})
 	if weak.status != http.StatusBadRequest {
 		t.Fatalf("a common password: %d", weak.status)
 	}
-	done := person.form(appHost, "/reset", url.Values{"link": {"1"}, "password": {"erin-chose-this-one"}})
+	done := person.form(appHost, "/reset", url.Values{"link": {"1"}, "username": {"erin"}, "password": {"erin-chose-this-one"}})
 	if done.status != http.StatusSeeOther || !strings.HasSuffix(done.header.Get("Location"), "/reset?step=done") {
 		t.Fatalf("setting the password: %d %q", done.status, done.header.Get("Location"))
 	}

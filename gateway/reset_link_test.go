@@ -55,7 +55,7 @@ func TestSetPasswordLinkSurvivesScanners(t *testing.T) {
 		t.Fatalf("the person opening the link: %d %q", open.status, open.header.Get("Location"))
 	}
 	person.browse(authHost, prefix+"/reset?step=link").wantStatus(t, http.StatusOK)
-	done := person.form(authHost, "/reset", url.Values{"link": {"1"}, "password": {"gus chose this one"}})
+	done := person.form(authHost, "/reset", url.Values{"link": {"1"}, "username": {"gus"}, "password": {"gus chose this one"}})
 	if done.status != http.StatusSeeOther || !strings.HasSuffix(done.header.Get("Location"), "/reset?step=done") {
 		t.Fatalf("the person's password, after the scanners: %d %q\n%s", done.status, done.header.Get("Location"), done.body)
 	}

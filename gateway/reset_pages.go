@@ -182,9 +182,17 @@ func (s *pagesSurface) linkPage(c *gin.Context, d pageData, status int) {
 }
 
 // linkSubmit is POST /reset with link=1: sets the password of the link's
-// account, which spends the link.
+// account, which spends the link. The form names the account its page
+// showed (username), and the link in the cookie must be that account's:
+// a sibling host can overwrite the cookie between the page and the post
+// (docs/contract.md, "Admin console"). A form without one is refused.
 func (s *pagesSurface) linkSubmit(c *gin.Context) {
-	err := s.login.SetPasswordWithLink(c.Request.Context(), s.client(c), s.resetCookieValue(c, "_link"), c.PostForm("password"))
+	account := c.PostForm("username")
+	if account == "" {
+		s.fail(c, auth.ErrPasswordLinkInvalid)
+		return
+	}
+	err := s.login.SetPasswordWithLink(c.Request.Context(), s.client(c), s.resetCookieValue(c, "_link"), account, c.PostForm("password"))
 	var ie *auth.InputError
 	if errors.As(err, &ie) {
 		d := s.page("reset.link_title")
