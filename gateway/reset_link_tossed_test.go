@@ -13,15 +13,16 @@ var linkUsernameInput = regexp.MustCompile(`name="username" value="([^"]*)"`)
 // TestSetPasswordGoesToTheAccountThePageShowed: a set-password link's
 // token rides from its page to the POST in a host-only cookie, but a
 // sibling host of the same site can set a cookie of the same name for
-// the whole site (Domain=example.com), which the browser sends first, or
-// alone once it has pushed the portal's out of the jar. Before, the POST
-// set the password on the account of whichever link's cookie came first:
-// the page said "gus", and the password gus typed went to the account
-// of the link the attacker planted, which the attacker holds, while gus's
-// own link stayed unused. The POST carries the account its page showed,
-// and is refused (410 link_expired) when the cookie's link is for
-// another: nothing set, neither link spent (docs/contract.md, "Admin
-// console").
+// the whole site (Domain=example.com), which the browser sends beside
+// the portal's, first when it is the older, or alone once it has pushed
+// the portal's out of the jar. Before, the page and the POST took
+// whichever came first: the page named the planted link's account, or
+// named gus and the password gus typed went to the account of the link
+// the attacker planted, which the attacker holds, gus's own link left
+// unused. Two link cookies are no link (410 link_expired, on the page
+// and the POST), and the POST carries the account its page showed, a
+// cookie of another account's link refused alike: nothing set, neither
+// link spent (docs/contract.md, "Admin console").
 func TestSetPasswordGoesToTheAccountThePageShowed(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, withAccounts)
@@ -33,34 +34,55 @@ func TestSetPasswordGoesToTheAccountThePageShowed(t *testing.T) {
 		r.wantStatus(t, http.StatusCreated)
 		links[name] = linkToken(t, r)
 	}
+	linkCookie := h.cfg.Session.CookieName + "_link"
+	planted := linkCookie + "=" + url.QueryEscape(links["mallory"])
 
 	person := h.newClient(t)
 	person.browse(authHost, prefix+"/reset?token="+url.QueryEscape(links["gus"]))
+	// The sibling host's cookie is there before the page loads: the
+	// page must not name the planted link's account.
+	r := person.do(request{host: authHost, path: prefix + "/reset?step=link", accept: htmlAccept, header: http.Header{"Cookie": {planted}}})
+	if r.status != http.StatusGone || strings.Contains(string(r.body), "mallory") {
+		t.Errorf("the link's page with a planted cookie beside gus's: %d, want 410 naming nobody:\n%s", r.status, r.body)
+	}
 	page := person.browse(authHost, prefix+"/reset?step=link")
 	page.wantStatus(t, http.StatusOK)
 	m := linkUsernameInput.FindSubmatch(page.body)
 	if m == nil || string(m[1]) != "gus" {
 		t.Fatalf("the link's page does not name gus:\n%s", page.body)
 	}
-	// What the page's form posts, with the sibling host's cookie first.
+	// What the page's form posts, the sibling host's cookie planted
+	// since: beside gus's, or alone (gus's pushed out of the jar).
 	form := url.Values{"csrf": {person.csrfToken(authHost)}, "link": {"1"}, "username": {string(m[1])}, "password": {"gus chose this one"}}
-	tossed := h.cfg.Session.CookieName + "_link=" + url.QueryEscape(links["mallory"])
-	r := person.do(request{method: http.MethodPost, host: authHost, path: prefix + "/reset", body: strings.NewReader(form.Encode()),
-		contentType: "application/x-www-form-urlencoded", accept: htmlAccept, header: http.Header{"Cookie": {tossed}}})
-	if r.status != http.StatusGone {
-		t.Errorf("the POST with the planted cookie: %d, want 410", r.status)
+	var others []string
+	for _, ck := range person.jar.Cookies(&url.URL{Scheme: "http", Host: authHost, Path: "/"}) {
+		if ck.Name != linkCookie {
+			others = append(others, ck.Name+"="+ck.Value)
+		}
 	}
-	if got := h.newClient(t).login(appHost, testUser{name: "mallory", password: "gus chose this one"}); got.status == http.StatusOK {
-		t.Error("the password gus typed was set on the account of the link the sibling host planted")
+	for _, tc := range []struct {
+		name   string
+		client *client
+		cookie string
+	}{
+		{"beside gus's", person, planted},
+		{"alone", h.newClient(t), strings.Join(append(others, planted), "; ")},
+	} {
+		r := tc.client.do(request{method: http.MethodPost, host: authHost, path: prefix + "/reset", body: strings.NewReader(form.Encode()),
+			contentType: "application/x-www-form-urlencoded", accept: htmlAccept, header: http.Header{"Cookie": {tc.cookie}}})
+		if r.status != http.StatusGone {
+			t.Errorf("the POST with the planted cookie %s: %d, want 410", tc.name, r.status)
+		}
+		if got := h.newClient(t).login(appHost, testUser{name: "mallory", password: "gus chose this one"}); got.status == http.StatusOK {
+			t.Fatalf("the planted cookie %s: the password gus typed was set on the account of the link the sibling host planted", tc.name)
+		}
 	}
 
-	// Neither link was spent: gus opens his again and sets his password;
-	// the planted one still works for its own page.
-	person.browse(authHost, prefix+"/reset?token="+url.QueryEscape(links["gus"]))
-	person.browse(authHost, prefix+"/reset?step=link").wantStatus(t, http.StatusOK)
+	// Neither link was spent: gus sets his password with his, and the
+	// planted one still opens its own page.
 	done := person.form(authHost, "/reset", url.Values{"link": {"1"}, "username": {"gus"}, "password": {"gus chose this one"}})
 	if done.status != http.StatusSeeOther || !strings.HasSuffix(done.header.Get("Location"), "/reset?step=done") {
-		t.Fatalf("gus's own link, again: %d %q\n%s", done.status, done.header.Get("Location"), done.body)
+		t.Fatalf("gus's own link: %d %q\n%s", done.status, done.header.Get("Location"), done.body)
 	}
 	h.newClient(t).login(appHost, testUser{name: "gus", password: "gus chose this one"}).wantStatus(t, http.StatusOK)
 	other := h.newClient(t)

@@ -169,7 +169,7 @@ func (s *pagesSurface) resetSubmit(c *gin.Context) {
 // the set-password link in the cookie (docs/contract.md, "Admin
 // console"), or the error page for a link that no longer works.
 func (s *pagesSurface) linkPage(c *gin.Context, d pageData, status int) {
-	u, err := s.login.PasswordLinkUser(c.Request.Context(), s.resetCookieValue(c, "_link"))
+	u, err := s.login.PasswordLinkUser(c.Request.Context(), s.linkCookieToken(c))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -179,6 +179,26 @@ func (s *pagesSurface) linkPage(c *gin.Context, d pageData, status int) {
 	}
 	d.Mode, d.Username = "link", u.Username
 	s.render(c, status, "reset.html", d)
+}
+
+// linkCookieToken is the set-password link's token in the request's
+// cookie, or "" (no link) when it carries more than one cookie of that
+// name: the portal sets one, host-only, so another was set by a sibling
+// host of the same site for the whole site, and which of them the person
+// opened nothing tells (docs/contract.md, "Admin console").
+func (s *pagesSurface) linkCookieToken(c *gin.Context) string {
+	name := s.resetCookieName("_link")
+	n := 0
+	for _, ck := range c.Request.Cookies() {
+		if ck.Name == name {
+			n++
+		}
+	}
+	if n > 1 {
+		s.log.InfoContext(c.Request.Context(), "set-password link refused: two link cookies, one set by another host of the site", "path", c.Request.URL.Path, "ip", s.clientIP(c))
+		return ""
+	}
+	return s.resetCookieValue(c, "_link")
 }
 
 // linkSubmit is POST /reset with link=1: sets the password of the link's
@@ -192,7 +212,7 @@ func (s *pagesSurface) linkSubmit(c *gin.Context) {
 		s.fail(c, auth.ErrPasswordLinkInvalid)
 		return
 	}
-	err := s.login.SetPasswordWithLink(c.Request.Context(), s.client(c), s.resetCookieValue(c, "_link"), account, c.PostForm("password"))
+	err := s.login.SetPasswordWithLink(c.Request.Context(), s.client(c), s.linkCookieToken(c), account, c.PostForm("password"))
 	var ie *auth.InputError
 	if errors.As(err, &ie) {
 		d := s.page("reset.link_title")
