@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -110,5 +111,49 @@ func TestCrossSitePhoneSearchWritesNothing(t *testing.T) {
 		if got := phoneSearches(t, admin); got != before+1 {
 			t.Errorf("%s: %d admin_phone_searched records, want 1", tc.name, got-before)
 		}
+	}
+}
+
+// TestMailedPhoneSearchIsNotRunBySigningIn: the console sends a page
+// request without fresh proofs to sign in and back to the same address.
+// The page the sign-in ends on is the portal's own (Sec-Fetch-Site
+// same-origin), so a phone search in a link mailed to an administrator
+// whose proofs were older than admin.max_auth_age (or who was signed
+// out) was run, and audited in their name, once they signed in as the
+// link led them to. The way back keeps the console's page but not a
+// search of phone numbers (docs/contract.md, "Admin console").
+func TestMailedPhoneSearchIsNotRunBySigningIn(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	watcher := h.newClient(t)
+	watcher.signIn(crmHost, alice)
+	admin := h.newClient(t)
+	for _, tc := range []struct{ name, q string }{
+		{"a phone search", "?q=5550101"},
+		{"a phone search with a cursor", "?q=555-0101&cursor=a"},
+	} {
+		r := admin.do(request{host: authHost, path: prefix + "/admin/" + tc.q, accept: htmlAccept,
+			header: http.Header{"Sec-Fetch-Site": {"none"}, "Sec-Fetch-Mode": {"navigate"}, "Sec-Fetch-Dest": {"document"}}})
+		loc, err := url.Parse(r.header.Get("Location"))
+		if r.status != http.StatusSeeOther || err != nil || loc.Path != prefix+"/login" {
+			t.Fatalf("%s without a session: %d %q, want 303 to sign in", tc.name, r.status, r.header.Get("Location"))
+		}
+		rd := loc.Query().Get("rd")
+		if !strings.HasPrefix(rd, prefix+"/admin/") {
+			t.Fatalf("%s: the sign-in leads back to %q, want the console", tc.name, rd)
+		}
+		admin.signIn(crmHost, alice)
+		before := phoneSearches(t, watcher)
+		back := admin.do(request{host: authHost, path: rd, accept: htmlAccept, header: http.Header{"Sec-Fetch-Site": {"same-origin"}}})
+		back.wantStatus(t, http.StatusOK)
+		if got := phoneSearches(t, watcher); got != before {
+			t.Errorf("%s: back from signing in at %q, %d admin_phone_searched records in alice's name, want none", tc.name, rd, got-before)
+		}
+		admin = h.newClient(t)
+	}
+	// Another search comes back whole.
+	r := admin.browse(authHost, prefix+"/admin/?q=bob")
+	if loc, _ := url.Parse(r.header.Get("Location")); loc == nil || loc.Query().Get("rd") != prefix+"/admin/?q=bob" {
+		t.Errorf("a search by name: the sign-in leads back to %q, want it whole", r.header.Get("Location"))
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gin-gonic/gin"
@@ -49,13 +50,30 @@ func (s *consoleSurface) adminOrRedirect(c *gin.Context) *auth.User {
 		noStore(c)
 		rd := s.prefix + "/admin/"
 		if c.Request.Method == http.MethodGet {
-			rd = c.Request.URL.RequestURI()
+			rd = withoutPhoneSearch(c.Request.URL)
 		}
 		c.Redirect(http.StatusSeeOther, s.prefix+"/login?rd="+url.QueryEscape(rd))
 	default:
 		s.fail(c, err)
 	}
 	return nil
+}
+
+// withoutPhoneSearch is u as a path and query to come back to after
+// signing in, without a search of phone numbers (its q and cursor): the
+// page a sign-in ends on is the portal's own, so a search in a link
+// mailed to an administrator would run once they signed in as it led
+// them to (ownRequest; docs/contract.md, "Admin console").
+func withoutPhoneSearch(u *url.URL) string {
+	q := u.Query()
+	if _, byPhone := auth.PhoneSearch(strings.TrimSpace(q.Get("q"))); !byPhone {
+		return u.RequestURI()
+	}
+	q.Del("q")
+	q.Del("cursor")
+	back := *u
+	back.RawQuery = q.Encode()
+	return back.RequestURI()
 }
 
 // consoleHome is GET /admin/: the user search, the form that creates an
