@@ -19,7 +19,8 @@ var linkUsernameInput = regexp.MustCompile(`name="username" value="([^"]*)"`)
 // whichever came first: the page named the planted link's account, or
 // named gus and the password gus typed went to the account of the link
 // the attacker planted, which the attacker holds, gus's own link left
-// unused. Two link cookies are no link (410 link_expired, on the page
+// unused; another site's link to the planted link does the same,
+// replacing the portal's cookie itself. Two link cookies are no link (410 link_expired, on the page
 // and the POST), and the POST carries the account its page showed, a
 // cookie of another account's link refused alike: nothing set, neither
 // link spent (docs/contract.md, "Admin console").
@@ -78,8 +79,20 @@ func TestSetPasswordGoesToTheAccountThePageShowed(t *testing.T) {
 		}
 	}
 
-	// Neither link was spent: gus sets his password with his, and the
-	// planted one still opens its own page.
+	// Another site's link to the planted link replaces the portal's
+	// cookie itself, between gus's page and his post.
+	person.do(request{host: authHost, path: prefix + "/reset?token=" + url.QueryEscape(links["mallory"]), accept: htmlAccept,
+		header: http.Header{"Sec-Fetch-Site": {"cross-site"}, "Sec-Fetch-Mode": {"navigate"}}})
+	if r := person.form(authHost, "/reset", form); r.status != http.StatusGone {
+		t.Errorf("the POST after another site's link replaced the cookie: %d, want 410", r.status)
+	}
+	if got := h.newClient(t).login(appHost, testUser{name: "mallory", password: "gus chose this one"}); got.status == http.StatusOK {
+		t.Fatal("another site's link: the password gus typed was set on the account of its link")
+	}
+
+	// Neither link was spent: gus opens his again and sets his password,
+	// and the planted one still opens its own page.
+	person.browse(authHost, prefix+"/reset?token="+url.QueryEscape(links["gus"]))
 	done := person.form(authHost, "/reset", url.Values{"link": {"1"}, "username": {"gus"}, "password": {"gus chose this one"}})
 	if done.status != http.StatusSeeOther || !strings.HasSuffix(done.header.Get("Location"), "/reset?step=done") {
 		t.Fatalf("gus's own link: %d %q\n%s", done.status, done.header.Get("Location"), done.body)
