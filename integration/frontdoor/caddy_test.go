@@ -79,6 +79,10 @@ func TestCaddy(t *testing.T) {
 			"X-Forwarded-Host": {"app.example.com"}, "X-Forwarded-Uri": {"/public/x"}, "X-Forwarded-Proto": {"https"}})
 		p.wantStatus(t, http.StatusNotFound)
 	})
+	t.Run("no set-password link's token in the access log", func(t *testing.T) {
+		// Caddy's logs, access log included, go to its standard error.
+		checkLinkKeptOutOfAccessLog(t, w, func() string { return readLog(t, filepath.Join(dir, "caddy.log")) })
+	})
 	checkAfterLogin(t, w, signInBoth(t, w, bob), nil)
 }
 

@@ -34,6 +34,11 @@ func TestNginx(t *testing.T) {
 		p.wantStatus(t, http.StatusNotFound)
 		b.get(w.appURL+"/_gatehouse_authz", nil).wantStatus(t, http.StatusNotFound)
 	})
+	t.Run("no set-password link's token in the access log", func(t *testing.T) {
+		checkLinkKeptOutOfAccessLog(t, w, func() string {
+			return readLog(t, filepath.Join(n.dir, "access.log")) + readLog(t, filepath.Join(n.dir, "portal-access.log"))
+		})
+	})
 	accessLog := filepath.Join(n.dir, "access.log")
 	checkAfterLogin(t, w, signInBoth(t, w, bob), func(t *testing.T, path string) string {
 		id := nginxRequestID(t, accessLog, path)
@@ -78,6 +83,7 @@ func startNginx(t *testing.T, appServer string) *nginxRun {
 		"server 127.0.0.1:9001;", "server "+a.addr()+";",
 		"/etc/ssl/gatehouse/", dir+"/",
 		"/etc/nginx/snippets/", snippets+"/",
+		"/var/log/nginx/access.log", dir+"/portal-access.log",
 	)
 	writeFile(t, filepath.Join(dir, "gatehouse.conf"), conf)
 	// The main file is the test's own: what a distribution's nginx.conf
@@ -129,7 +135,9 @@ http {
 
 // nginxRequestID returns the $request_id nginx logged for the last
 // request of path (the request id the snippets send to Gatehouse and the
-// app) (the test's log_format: "$request_id $status $request").
+// app): from accessLog, in the test's log_format ("$request_id $status
+// $request"), or from the portal's portal-access.log next to it, in the
+// shipped gatehouse_portal (combined, then $request_id).
 func nginxRequestID(t *testing.T, accessLog, path string) string {
 	t.Helper()
 	// nginx writes the line once the answer is sent: wait for it.
@@ -139,9 +147,15 @@ func nginxRequestID(t *testing.T, accessLog, path string) string {
 			t.Fatal(err)
 		}
 		id := ""
+		if p, err := os.ReadFile(filepath.Join(filepath.Dir(accessLog), "portal-access.log")); err == nil {
+			b = append(b, p...)
+		}
 		for line := range strings.SplitSeq(string(b), "\n") {
-			if f := strings.Fields(line); len(f) >= 4 && f[3] == path {
+			switch f := strings.Fields(line); {
+			case len(f) >= 4 && f[3] == path:
 				id = f[0]
+			case len(f) >= 7 && f[6] == path: // log_format gatehouse_portal
+				id = f[len(f)-1]
 			}
 		}
 		if id != "" {

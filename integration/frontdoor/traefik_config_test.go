@@ -49,6 +49,9 @@ type traefikRouter struct {
 	TLS         *struct {
 		CertResolver string `yaml:"certResolver"`
 	} `yaml:"tls"`
+	Observability *struct {
+		AccessLogs *bool `yaml:"accessLogs"`
+	} `yaml:"observability"`
 }
 
 type traefikService struct {

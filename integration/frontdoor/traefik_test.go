@@ -53,7 +53,7 @@ func requireTraefik(t *testing.T) string {
 // addresses, ports and paths; the certificate comes from the test instead
 // of Let's Encrypt (the ACME resolver is removed and the routers use the
 // certificate in the dynamic configuration's tls section), and the test
-// adds Traefik's logs and turns off its calls home.
+// adds Traefik's logs and access log and turns off its calls home.
 func TestTraefik(t *testing.T) {
 	t.Parallel()
 	traefik := requireTraefik(t)
@@ -79,7 +79,9 @@ func TestTraefik(t *testing.T) {
 		`address: ":443"`, fmt.Sprintf("address: %q", httpsAddr),
 		"filename: /etc/traefik/dynamic.yml", fmt.Sprintf("filename: %q", dynFile),
 	)
-	static += "\n# Added by the test.\nglobal:\n  checkNewVersion: false\n  sendAnonymousUsage: false\nlog:\n  level: INFO\n  format: json\n"
+	accessLog := filepath.Join(dir, "access.log")
+	static += fmt.Sprintf("\n# Added by the test.\nglobal:\n  checkNewVersion: false\n  sendAnonymousUsage: false\nlog:\n  level: INFO\n  format: json\n"+
+		"accessLog:\n  filePath: %q\n", accessLog)
 	staticFile := filepath.Join(dir, "traefik.yml")
 	writeFile(t, staticFile, static)
 
@@ -118,6 +120,10 @@ func TestTraefik(t *testing.T) {
 			}
 			t.Errorf("traefik: %s", line)
 		}
+	})
+	t.Run("no set-password link's token in the access log", func(t *testing.T) {
+		// Traefik's access log as it is once turned on (common log format).
+		checkLinkKeptOutOfAccessLog(t, w, func() string { return readLog(t, accessLog) })
 	})
 	checkAfterLogin(t, w, signInBoth(t, w, bob), nil)
 }
