@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -20,9 +22,11 @@ var digits = regexp.MustCompile(`^[0-9]+$`)
 // line the gateway logs, at debug level, through sign-ins right and
 // wrong, a password typed as the name, texted codes right and wrong, a
 // code-only sign-in, sign-up, a reset by SMS, an administrator's new
-// account and its set-password link, admin bearer tokens good and bad, a
-// forged session cookie, proxied requests with their assertion and
-// sign-out, holds none of the secrets those steps carried.
+// account and its set-password link (by the API, and opened as a page
+// and by a scanner's HEAD), a reset's handle, admin bearer tokens good
+// and bad, a forged session cookie, proxied requests with their
+// assertion and sign-out, holds none of the secrets those steps carried;
+// nor do the metrics served after them.
 func TestLogsHoldNoSecrets(t *testing.T) {
 	t.Parallel()
 	logs := &lockedBuffer{}
@@ -84,6 +88,20 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	keep("erin's password", erinPassword)
 	h.newClient(t).api(appHost, "reset", map[string]string{"token": link, "password": erinPassword}).wantStatus(t, http.StatusOK)
 
+	// Another's link opened as a person (and a scanner) opens it: the
+	// page, its cookie, the form.
+	r = admin.api(authHost, "admin/users", map[string]any{"username": "frank", "email": "frank@example.com"})
+	r.wantStatus(t, http.StatusCreated)
+	pageLink := linkToken(t, r)
+	keep("a set-password link's token opened as a page", pageLink)
+	const frankPassword = "frank-chose-this-one"
+	keep("frank's password", frankPassword)
+	h.newClient(t).do(request{method: http.MethodHead, host: authHost, path: prefix + "/reset?token=" + pageLink, accept: htmlAccept})
+	frank := h.newClient(t)
+	frank.browse(authHost, prefix+"/reset?token="+pageLink).wantStatus(t, http.StatusSeeOther)
+	frank.browse(authHost, prefix+"/reset?step=link").wantStatus(t, http.StatusOK)
+	frank.form(authHost, "/reset", url.Values{"link": {"1"}, "password": {frankPassword}}).wantStatus(t, http.StatusSeeOther)
+
 	// Admin bearer tokens, a good one and a forged one.
 	tokens := auth.NewAdminTokens(h.store, h.signer.DeriveKey("admin-token"), h.clock)
 	token, err := tokens.Create(context.Background(), "ci", time.Hour)
@@ -108,8 +126,11 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	keep("a recovery code", recovery[0])
 	keep("a wrong recovery code", "zzzz-zzzz-zzzz")
 	reset := h.newClient(t)
-	reset.api(appHost, "reset", map[string]string{"username": "bob"}).wantStatus(t, http.StatusOK)
-	in := map[string]string{"username": "bob", "code": h.sms.code(t, bob.phone), "password": bobNew, "recovery_code": "zzzz-zzzz-zzzz"}
+	asked := reset.api(appHost, "reset", map[string]string{"username": "bob"})
+	asked.wantStatus(t, http.StatusOK)
+	handle, _ := asked.jsonMap(t)["reset"].(string)
+	keep("a reset's handle", handle)
+	in := map[string]string{"username": "bob", "code": h.sms.code(t, bob.phone), "password": bobNew, "recovery_code": "zzzz-zzzz-zzzz", "reset": handle}
 	reset.api(appHost, "reset", in).wantError(t, http.StatusUnauthorized, "invalid_recovery_code")
 	in["recovery_code"] = recovery[0]
 	reset.api(appHost, "reset", in).wantStatus(t, http.StatusOK)
@@ -145,6 +166,14 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	if strings.Count(out, "\n") < 20 {
 		t.Fatalf("only %d log lines: the test logs nothing it could check:\n%s", strings.Count(out, "\n"), out)
 	}
+	// The metrics the admin listener serves, after all that, too.
+	metricsSrv := httptest.NewServer(h.gw.AdminHandler(h.registry))
+	t.Cleanup(metricsSrv.Close)
+	status, metrics := adminGet(t, metricsSrv.URL, "/metrics")
+	if status != http.StatusOK || !strings.Contains(metrics, "gatehouse_otp_total") {
+		t.Fatalf("/metrics = %d, without gatehouse_otp_total", status)
+	}
+	out += metrics
 	for _, s := range secrets {
 		// A run of digits (a code, a number without its +) counts where
 		// no digit or dot touches it: durations and times are digits too.
