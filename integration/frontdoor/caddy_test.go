@@ -81,7 +81,7 @@ func TestCaddy(t *testing.T) {
 	})
 	t.Run("no set-password link's token in the access log", func(t *testing.T) {
 		// Caddy's logs, access log included, go to its standard error.
-		checkLinkKeptOutOfAccessLog(t, w, func() string { return readLog(t, filepath.Join(dir, "caddy.log")) })
+		checkLinkKeptOutOfAccessLog(t, w, httpAddr, func() string { return readLog(t, filepath.Join(dir, "caddy.log")) })
 	})
 	checkAfterLogin(t, w, signInBoth(t, w, bob), nil)
 }

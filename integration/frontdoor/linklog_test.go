@@ -16,14 +16,21 @@ import (
 // "Set-password links and the front door's access log") as their person
 // and as link scanners do: GET and HEAD, the token first or among other
 // parameters, its name spelled %74oken (Gatehouse reads that as token
-// too). Each link opened with GET must still work: Gatehouse answers 303
-// to the link's page and its link cookie holds the very token. The front door's access
-// log, read by accessLog, must log those requests and the link's page
-// opened after, and hold none of the tokens.
-func checkLinkKeptOutOfAccessLog(t *testing.T, w *world, accessLog func() string) {
+// too), and over plain http (httpAddr), which the front door sends to
+// https. Each link opened with GET must still work: Gatehouse answers
+// 303 to the link's page and its link cookie holds the very token. The
+// front door's access log, read by accessLog, must log those requests
+// and the link's page opened after, and hold none of the tokens.
+func checkLinkKeptOutOfAccessLog(t *testing.T, w *world, httpAddr string, accessLog func() string) {
 	t.Helper()
 	const reset = "/_gatehouse/reset"
 	var tokens []string
+	plain := newLinkToken(t)
+	tokens = append(tokens, plain)
+	p := newBrowser(t, w.roots).get("http://auth.example.com:"+portOf(t, httpAddr)+reset+"?token="+plain, nil)
+	if p.status != http.StatusMovedPermanently && p.status != http.StatusPermanentRedirect {
+		t.Errorf("the link over plain http: %d, want a permanent redirect to https", p.status)
+	}
 	for _, c := range []struct {
 		name, method, query string
 	}{

@@ -35,7 +35,7 @@ func TestNginx(t *testing.T) {
 		b.get(w.appURL+"/_gatehouse_authz", nil).wantStatus(t, http.StatusNotFound)
 	})
 	t.Run("no set-password link's token in the access log", func(t *testing.T) {
-		checkLinkKeptOutOfAccessLog(t, w, func() string {
+		checkLinkKeptOutOfAccessLog(t, w, n.httpAddr, func() string {
 			return readLog(t, filepath.Join(n.dir, "access.log")) + readLog(t, filepath.Join(n.dir, "portal-access.log"))
 		})
 	})

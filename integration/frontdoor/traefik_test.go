@@ -123,7 +123,7 @@ func TestTraefik(t *testing.T) {
 	})
 	t.Run("no set-password link's token in the access log", func(t *testing.T) {
 		// Traefik's access log as it is once turned on (common log format).
-		checkLinkKeptOutOfAccessLog(t, w, func() string { return readLog(t, accessLog) })
+		checkLinkKeptOutOfAccessLog(t, w, httpAddr, func() string { return readLog(t, accessLog) })
 	})
 	checkAfterLogin(t, w, signInBoth(t, w, bob), nil)
 }
