@@ -126,7 +126,7 @@ func byToken(c *gin.Context) bool { return c.GetHeader("Authorization") != "" }
 
 // csrfFail refuses a form post, logging why (never the token).
 func (s *core) csrfFail(c *gin.Context, why string, err error) {
-	s.log.InfoContext(c.Request.Context(), "form refused: csrf check failed", "path", c.Request.URL.Path, "ip", s.clientIP(c), "why", why)
+	s.log.InfoContext(c.Request.Context(), "form refused: csrf check failed", "path", loggedPath(c.Request.URL.Path), "ip", s.clientIP(c), "why", why)
 	s.fail(c, err)
 }
 

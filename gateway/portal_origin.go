@@ -52,7 +52,7 @@ func (s *core) portalOriginOnly(c *gin.Context) {
 		c.Abort()
 		return
 	}
-	s.log.InfoContext(r.Context(), "request refused: portal origin only", "path", r.URL.Path, "host", r.Host, "ip", s.clientIP(c))
+	s.log.InfoContext(r.Context(), "request refused: portal origin only", "path", loggedPath(r.URL.Path), "host", r.Host, "ip", s.clientIP(c))
 	noStore(c)
 	s.fail(c, &portalOriginError{where: s.portalURL(r.URL.EscapedPath(), "")})
 }
