@@ -253,6 +253,9 @@ var encodedQueryMark = regexp.MustCompile(`\?|%(?:25)*3[fF]`)
 // re-encoded carries its token there), and the logs never hold a query
 // (docs/contract.md, "Password reset pages" and GET/POST /reset).
 func loggedPath(p string) string {
+	if strings.IndexByte(p, '?') < 0 && strings.IndexByte(p, '%') < 0 {
+		return p // the common path, without a regular expression
+	}
 	if loc := encodedQueryMark.FindStringIndex(p); loc != nil {
 		return p[:loc[0]] + "?…"
 	}
