@@ -105,7 +105,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	frank := h.newClient(t)
 	frank.browse(authHost, prefix+"/reset?token="+pageLink).wantStatus(t, http.StatusSeeOther)
 	frank.browse(authHost, prefix+"/reset?step=link").wantStatus(t, http.StatusOK)
-	frank.form(authHost, "/reset", url.Values{"link": {"1"}, "password": {frankPassword}}).wantStatus(t, http.StatusSeeOther)
+	frank.form(authHost, "/reset", url.Values{"link": {"1"}, "username": {"frank"}, "password": {frankPassword}}).wantStatus(t, http.StatusSeeOther)
 
 	// Admin bearer tokens, a good one and a forged one.
 	tokens := auth.NewAdminTokens(h.store, h.signer.DeriveKey("admin-token"), h.clock)
