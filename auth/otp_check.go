@@ -38,6 +38,9 @@ func (o *OTP) check(ctx context.Context, ch *Challenge, code string) (bool, erro
 		// verification over (claim): this one can no longer pass.
 		return false, fmt.Errorf("otp: check code: the verification was taken over: %w", ErrOTPExpired)
 	}
+	if err := o.tried(ctx, ch); err != nil {
+		return false, err
+	}
 	start := time.Now()
 	right, err := o.checker.CheckCode(ctx, ch.Ref, ch.Phone, code)
 	if errors.Is(err, ErrSMSFailed) {
@@ -49,6 +52,9 @@ func (o *OTP) check(ctx context.Context, ch *Challenge, code string) (bool, erro
 		return false, fmt.Errorf("otp: check code: %w", err)
 	}
 	learnFrom(ch, &o.checkLatency, start)
+	if right {
+		o.approvedAt(ctx, ch)
+	}
 	return right, nil
 }
 

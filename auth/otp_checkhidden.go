@@ -92,8 +92,14 @@ func (o *OTP) checkHidden(ctx context.Context, ch *Challenge, code string) (bool
 	var right bool
 	landed, err := o.atDecoyTime(ctx, o.checking, due,
 		func(ctx context.Context) error {
+			if err := o.tried(ctx, ch); err != nil {
+				return err
+			}
 			ok, err := o.checker.CheckCode(ctx, ch.Ref, ch.Phone, code)
 			right = ok && err == nil // untimed: learnFrom
+			if right {
+				o.approvedAt(ctx, ch)
+			}
 			return err
 		},
 		func(ctx context.Context, err error) {

@@ -109,6 +109,10 @@ func (o *OTP) siteQuotaKey(site string) string { return "otp:qs:" + o.names.name
 // a provider that checks the codes (OTP.claim).
 func (o *OTP) holderKey(phone string) string { return "otp:vh:" + o.names.name("phone", phone) }
 
+// triedKey holds the reference of phone's verification at a provider
+// that checks the codes once codes were tried against it (OTP.tried).
+func (o *OTP) triedKey(phone string) string { return "otp:vt:" + o.names.name("phone", phone) }
+
 // accountFailKey counts the wrong codes of ch's account: its user's, or
 // for a decoy its number's (the number stands for the account it does not
 // have), so that the account cap answers a decoy as it answers a real
