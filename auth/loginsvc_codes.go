@@ -269,6 +269,20 @@ func (l *Login) start(b sendBudget) func(ctx context.Context, user, phone, purpo
 	return l.d.OTP.startHidden // its asker proved nothing of the account
 }
 
+// startAgain is start(b) for a code that replaces its asker's own
+// pending one for the same account and number, whose challenge is
+// replaces ("" for none): as a resend's, its start continues that
+// code's hold on the number's verification at a provider that checks
+// the codes (OTP.claim), so that asking again texts the asker; else it
+// is answered as anyone's while another code holds the number.
+func (l *Login) startAgain(ctx context.Context, b sendBudget, replaces, user, phone, purpose string) (*Challenge, error) {
+	if replaces == "" || phone == "" {
+		return l.start(b)(ctx, user, phone, purpose)
+	}
+	return l.d.OTP.start(ctx, &Challenge{User: user, Phone: phone, Purpose: purpose,
+		Proved: b == provedSend, Known: b == knownSend, Hidden: b == anonymousSend, replaces: replaces})
+}
+
 // budgetFrom is the budget of a code for u's number asked by c, with no
 // proof in its session: the known-device one from a known device of the
 // account, else the anonymous one.

@@ -56,6 +56,13 @@ func (l *Login) ResetStart(ctx context.Context, c Client, login, prev string) (s
 	if err := l.checkBanOf(ctx, c, subject, u != nil, false); err != nil {
 		return "", err
 	}
+	// The asker's own pending reset of this login, if any: asked again,
+	// this one continues it (docs/contract.md, "Password reset, step
+	// two").
+	prior, err := l.pendingReset(ctx, subject, prev)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return "", err
+	}
 	var ch *Challenge
 	stood := false // answered as an unknown name, for an account
 	if u != nil && !u.Disabled && u.Phone != "" {
@@ -63,7 +70,7 @@ func (l *Login) ResetStart(ctx context.Context, c Client, login, prev string) (s
 		// budget (docs/contract.md, "Known devices").
 		budget := l.budgetFrom(c, u)
 		known := budget == knownSend
-		ch, err = l.start(budget)(l.reporting(ctx, c), u.Username, u.Phone, PurposeReset)
+		ch, err = l.startAgain(l.reporting(ctx, c), budget, prior.Challenge, u.Username, u.Phone, PurposeReset)
 		switch {
 		case err == nil && ch.sendErr != nil:
 			// A decoy stood in (OTP.standIn): the asker's pending code,
@@ -93,16 +100,15 @@ func (l *Login) ResetStart(ctx context.Context, c Client, login, prev string) (s
 	if u != nil {
 		pending.Gen = u.Generation
 	}
-	if stood {
-		// The asker's pending code, if any, stays the one to type: a
-		// decoy nothing was sent for must not replace the last code the
-		// asker got.
-		switch prior, err := l.pendingReset(ctx, subject, prev); {
-		case err == nil:
-			pending = prior
-		case !errors.Is(err, ErrNotFound):
-			return "", err
-		}
+	switch {
+	case stood && prior.Challenge != "":
+		// The asker's pending code stays the one to type: a decoy
+		// nothing was sent for must not replace the last code the asker
+		// got.
+		pending = prior
+	case prior.Challenge != "":
+		// Replaced, as a resend replaces its code.
+		l.d.OTP.Cancel(ctx, prior.Challenge)
 	}
 	v, err := json.Marshal(pending)
 	if err != nil {
