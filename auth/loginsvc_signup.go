@@ -148,7 +148,11 @@ func (l *Login) signUpTaken(ctx context.Context, c Client, sess *Session, u *Use
 }
 
 // signupAllowed counts a sign-up against the client's network and
-// refuses it past SignupsPerHour (429, Retry-After).
+// refuses it past SignupsPerHour (429, Retry-After); an IPv6 client's
+// /48 shares IPv6SiteShare clients' limits besides, as the SMS send
+// quota does (docs/contract.md, "Sign-up"): counted by /64 alone, one
+// holder of a /48 had 65,536 limits, each sign-up a password hash. A
+// sign-up its /64 refuses takes nothing of the /48's.
 func (l *Login) signupAllowed(ctx context.Context, c Client) error {
 	if l.d.Limits == nil || c.IP == "" {
 		return nil
@@ -157,7 +161,19 @@ func (l *Login) signupAllowed(ctx context.Context, c Client) error {
 	if limit <= 0 {
 		limit = DefaultSignupsPerHour
 	}
-	key := "signup:ip:" + l.d.OTP.names.name("net", clientNet(c.IP))
+	names := l.d.OTP.names
+	if err := l.signupCount(ctx, "signup:ip:"+names.name("net", clientNet(c.IP)), limit); err != nil {
+		return err
+	}
+	if site := clientSite(c.IP); site != "" {
+		return l.signupCount(ctx, "signup:site:"+names.name("site", site), IPv6SiteShare*limit)
+	}
+	return nil
+}
+
+// signupCount adds a sign-up to the hour's count under key and refuses
+// it past limit.
+func (l *Login) signupCount(ctx context.Context, key string, limit int) error {
 	n, err := l.d.Limits.Incr(ctx, key, time.Hour)
 	if err != nil {
 		return fmt.Errorf("sign-up limit: %w", err)

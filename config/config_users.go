@@ -22,7 +22,8 @@ type Users struct {
 type Signup struct {
 	Enabled bool `yaml:"enabled"`
 	// PerClientPerHour bounds the sign-ups one client address (IPv4) or
-	// /64 (IPv6) may start per hour (docs/contract.md, "Sign-up").
+	// /64 (IPv6) may start per hour, and four times it those of one IPv6
+	// /48 (docs/contract.md, "Sign-up").
 	PerClientPerHour int `yaml:"per_client_per_hour"`
 }
 

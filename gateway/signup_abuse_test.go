@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/config"
 )
 
@@ -53,5 +54,66 @@ func TestSignupRefusesCheaplyAndPerClient(t *testing.T) {
 		wantError(t, http.StatusTooManyRequests, "rate_limited")
 	if n := hasher.n.Load(); n != 9 {
 		t.Errorf("%d passwords hashed, want 9 (none for the refused ones)", n)
+	}
+}
+
+// TestIPv6SiteSharesTheSignupLimit: one holder of an IPv6 /48 (a tunnel
+// broker gives one away; 65,536 /64s) signs up from a new /64 each.
+// Before, the sign-up limit counted each /64 as a client of its own, so
+// the /48 had 65,536 limits: every sign-up was 201 and cost a password
+// hash. A /48 is one site and shares auth.IPv6SiteShare clients'
+// limits; a /64 keeps its own, a sign-up one of them refuses takes
+// nothing of the other, and another /48 is not held up (docs/contract.md,
+// "Sign-up").
+func TestIPv6SiteSharesTheSignupLimit(t *testing.T) {
+	t.Parallel()
+	const perClient = 2
+	hasher := &countingHasher{}
+	h := newHarness(t, withAccounts, setup{hasher: hasher, edit: func(cfg *config.Config, _ string) {
+		cfg.Users.Backend = "redis"
+		cfg.Users.Signup.Enabled = true
+		cfg.Users.Signup.PerClientPerHour = perClient
+	}})
+	type ask struct {
+		name, ip string
+		want     int
+	}
+	asks := []ask{
+		{"the first /64", "2001:db8:66::1", http.StatusCreated},
+		{"the first /64 again", "2001:db8:66::2", http.StatusCreated},
+		{"the first /64 past its own limit", "2001:db8:66::3", http.StatusTooManyRequests},
+	}
+	for i := 1; i < auth.IPv6SiteShare; i++ {
+		for j := range perClient {
+			asks = append(asks, ask{fmt.Sprintf("/64 number %d of the /48", i+1), fmt.Sprintf("2001:db8:66:%x::%x", i, j+1), http.StatusCreated})
+		}
+	}
+	asks = append(asks,
+		ask{"one /64 more of the same /48", "2001:db8:66:ffff::1", http.StatusTooManyRequests},
+		ask{"another address in another of its /64s", "2001:db8:66:abcd:1:2:3:4", http.StatusTooManyRequests},
+		ask{"another /48", "2001:db8:67::1", http.StatusCreated},
+		ask{"an IPv4 client", "198.51.100.66", http.StatusCreated},
+	)
+	want := int64(0)
+	for i, a := range asks {
+		// Numbers in ranges of their own: no cap of otp.budget in the way.
+		r := h.newClient(t).apiFrom(a.ip, appHost, "signup", map[string]string{
+			"username": fmt.Sprintf("site%d", i), "email": fmt.Sprintf("site%d@example.com", i),
+			"phone": fmt.Sprintf("+1201%03d0100", 300+i), "password": "a long enough passphrase",
+		})
+		if r.status != a.want {
+			t.Fatalf("%s (%s): %d %s, want %d", a.name, a.ip, r.status, r.body, a.want)
+		}
+		if a.want == http.StatusTooManyRequests {
+			r.wantError(t, a.want, "rate_limited")
+			if r.header.Get("Retry-After") == "" {
+				t.Errorf("%s: no Retry-After", a.name)
+			}
+		} else {
+			want++
+		}
+	}
+	if n := hasher.n.Load(); n != want {
+		t.Errorf("%d passwords hashed, want %d (none for the refused sign-ups)", n, want)
 	}
 }
