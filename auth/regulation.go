@@ -78,20 +78,35 @@ const (
 func (r *Regulator) subjectKey(subject string) string { return "u:" + r.names.name("subject", subject) }
 func (r *Regulator) ipKey(ip string) string           { return "ip:" + r.names.name("net", clientNet(ip)) }
 
+// siteKey names the counters of site, an IPv6 /48 (clientSite), which its
+// /64s share (docs/contract.md, "Regulation"). Under "ip:", the console
+// lists and lifts a site's ban as it does an address's.
+func (r *Regulator) siteKey(site string) string { return "ip:" + r.names.name("site", site) }
+
+// clientChecks are the checks of the client ip's bans: its own (an IPv6
+// client's /64), and with site its IPv6 /48's.
+func (r *Regulator) clientChecks(ip string, site bool) []check {
+	if ip == "" {
+		return nil
+	}
+	out := []check{{"reg:ban:" + r.ipKey(ip), ReasonBanned}}
+	if s := clientSite(ip); site && s != "" {
+		out = append(out, check{"reg:ban:" + r.siteKey(s), ReasonBanned})
+	}
+	return out
+}
+
 // check is one key Check reads the TTL of, and what its presence means.
 type check struct{ key, reason string }
 
 // checks are what Check reads, in order: the subject's lock and ban, the
-// client's ban.
+// client's bans (its own and its IPv6 /48's).
 func (r *Regulator) checks(subject, ip string) []check {
-	out := make([]check, 0, 3)
+	out := make([]check, 0, 4)
 	if subject != "" {
 		out = append(out, lockChecks(r.subjectKey(subject))...)
 	}
-	if ip != "" {
-		out = append(out, check{"reg:ban:" + r.ipKey(ip), ReasonBanned})
-	}
-	return out
+	return append(out, r.clientChecks(ip, true)...)
 }
 
 // Check returns a RateLimitError matching ErrBanned (Reason ReasonLocked
@@ -160,7 +175,11 @@ func (r *Regulator) failCounter(ctx context.Context, k, label, ip string) (Penal
 }
 
 // failClient is p with a failure of the client ip counted ("" counts
-// none): banned at IPFactor × max_failures within find_time.
+// none): banned at IPFactor × max_failures within find_time; an IPv6
+// client's /48 too, at IPv6SiteShare times that, which bans every /64 of
+// the site (docs/contract.md, "Regulation"). Counted by /64 alone, one
+// holder of a /48 had 65,536 counts, and wrote as many failures as the
+// hashing slots let through, each a subject's run kept a day.
 func (r *Regulator) failClient(ctx context.Context, p Penalty, ip string) (Penalty, error) {
 	if ip == "" {
 		return p, nil
@@ -170,6 +189,13 @@ func (r *Regulator) failClient(ctx context.Context, p Penalty, ip string) (Penal
 		return p, err
 	}
 	p.Banned = p.Banned || banned
+	if site := clientSite(ip); site != "" {
+		banned, _, err := r.count(ctx, r.siteKey(site), netLabel(site), IPv6SiteShare*r.cfg.MaxFailures*IPFactor)
+		if err != nil {
+			return p, err
+		}
+		p.Banned = p.Banned || banned
+	}
 	return p, nil
 }
 
@@ -300,7 +326,7 @@ func (r *Regulator) Status(ctx context.Context, subject string) (BanStatus, erro
 // Lift ends subject's lock and ban and forgets its failures, those of
 // its authenticator app included (an administrator's unban,
 // docs/contract.md "Admin console"); with ip, the
-// client's ban and count too. It reports whether there was a lock or ban.
+// client's ban and count too, and an IPv6 client's /48's. It reports whether there was a lock or ban.
 func (r *Regulator) Lift(ctx context.Context, subject, ip string) (bool, error) {
 	var keys []string
 	if subject != "" {
@@ -312,6 +338,10 @@ func (r *Regulator) Lift(ctx context.Context, subject, ip string) (bool, error) 
 	if ip != "" {
 		ik := r.ipKey(ip)
 		keys = append(keys, "reg:ban:"+ik, "reg:n:"+ik)
+		if site := clientSite(ip); site != "" {
+			sk := r.siteKey(site)
+			keys = append(keys, "reg:ban:"+sk, "reg:n:"+sk)
+		}
 	}
 	lifted := false
 	for _, key := range keys {

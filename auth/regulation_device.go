@@ -24,14 +24,13 @@ func DeviceLabel(user string) string { return user + " (a known device)" }
 
 // CheckDevice returns a RateLimitError matching ErrBanned (Reason
 // ReasonLocked or ReasonBanned) while the known device id is locked or
-// banned, or the client ip is banned, nil otherwise. Store failures are
+// banned, or the client ip is banned, nil otherwise. An IPv6 client's
+// /48's ban does not hold a known device (docs/contract.md,
+// "Regulation"): anyone of the site can cause it, and the device tries
+// only its own account, with a count of its own. Store failures are
 // returned: callers fail closed.
 func (r *Regulator) CheckDevice(ctx context.Context, id, ip string) error {
-	checks := lockChecks(r.deviceKey(id))
-	if ip != "" {
-		checks = append(checks, check{"reg:ban:" + r.ipKey(ip), ReasonBanned})
-	}
-	return r.checkAll(ctx, checks)
+	return r.checkAll(ctx, append(lockChecks(r.deviceKey(id)), r.clientChecks(ip, false)...))
 }
 
 // FailDevice counts a failure of the known device id of user, and of the

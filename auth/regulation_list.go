@@ -3,8 +3,9 @@ package auth
 // The console's list of bans (docs/contract.md, "Admin console"): ban
 // and lock keys are named by keyed hashes, which give away neither the
 // account nor the address; the ban's value says whom it holds (a phone
-// number masked, an IPv6 client as its /64), and "reg:list", a sorted
-// index of the keys, lets the console read them a page at a time.
+// number masked, an IPv6 client as its /64, a site as its /48), and
+// "reg:list", a sorted index of the keys, lets the console read them a
+// page at a time.
 
 import (
 	"context"
@@ -25,14 +26,15 @@ const listSweep = 4
 // Ban kinds.
 const (
 	BanAccount = "account" // an account, or a name typed that has none
-	BanAddress = "address" // a client address (an IPv6 client's /64)
+	BanAddress = "address" // a client address (an IPv6 client's /64 or /48)
 )
 
-// subjectLabel and addressLabel are the values of a subject's and a
-// client's bans: the kind, a NUL, and what the console shows (for a
-// subject, ShownSubject).
+// subjectLabel, addressLabel and netLabel are the values of a subject's,
+// a client's and a network's (an IPv6 /48's) bans: the kind, a NUL, and
+// what the console shows (for a subject, ShownSubject).
 func subjectLabel(shown string) string { return "u\x00" + shown }
-func addressLabel(ip string) string    { return "ip\x00" + clientNet(ip) }
+func addressLabel(ip string) string    { return netLabel(clientNet(ip)) }
+func netLabel(network string) string   { return "ip\x00" + network }
 
 // Ban is one live ban or lock, as the console lists it.
 type Ban struct {

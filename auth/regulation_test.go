@@ -166,6 +166,30 @@ func TestRegulator(t *testing.T) {
 			w.want(t, "someone-else", "2001:db8:1:2:ffff:ffff:ffff:ffff", auth.ReasonBanned)
 			w.want(t, "someone-else", "2001:db8:1:3::1", "")
 		},
+		"the /64s of an IPv6 /48 share IPv6SiteShare clients' counts; lifting an address lifts its /48's ban": func(t *testing.T, w regWorld) {
+			ctx := context.Background()
+			perNet := w.cfg.MaxFailures * auth.IPFactor / 2 // each /64 under its own ban
+			nets := auth.IPv6SiteShare * 2
+			for i := range nets {
+				w.fail(t, perNet-1, "", fmt.Sprintf("2001:db8:4:%x::1", i)) // the client alone: quick, in Redis's second
+			}
+			w.want(t, "someone-else", "2001:db8:4:ffff::1", "")
+			for i := range nets - 1 {
+				w.fail(t, 1, "", fmt.Sprintf("2001:db8:4:%x::1", i))
+			}
+			if p := w.fail(t, 1, "last", "2001:db8:4:abcd::1"); !p.Banned || p.SubjectBanned {
+				t.Fatalf("the site's last failure: %+v, want the client banned", p)
+			}
+			w.want(t, "someone-else", "2001:db8:4:ffff::1", auth.ReasonBanned) // a /64 that never failed
+			w.want(t, "someone-else", "2001:db8:5::1", "")                     // another /48
+			if err := w.r.CheckDevice(ctx, "a-device", "2001:db8:4:ffff::1"); err != nil {
+				t.Fatalf("a known device held by its site's ban: %v", err)
+			}
+			if lifted, err := w.r.Lift(ctx, "", "2001:db8:4:ffff::2"); err != nil || !lifted {
+				t.Fatalf("Lift of an address of the banned site = %v, %v; want lifted", lifted, err)
+			}
+			w.want(t, "someone-else", "2001:db8:4:ffff::1", "")
+		},
 		"a slow run of max_account_failures locks the subject for account_lock_time": func(t *testing.T, w regWorld) {
 			p := w.slowRun(t, w.cfg.MaxAccountFailures-1, "erin")
 			if p.Locked {
