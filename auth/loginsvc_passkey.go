@@ -88,7 +88,8 @@ func (l *Login) PasskeyLoginStart(ctx context.Context, c Client, sess *Session, 
 
 // PasskeyStartsPerWindow bounds the passwordless passkey starts that
 // make a new session, per client address (IPv4) or /64 (IPv6), per
-// PasskeyStartWindow.
+// PasskeyStartWindow; the /64s of an IPv6 /48 share IPv6SiteShare times
+// it.
 const (
 	PasskeyStartsPerWindow = 60
 	PasskeyStartWindow     = 10 * time.Minute
@@ -99,20 +100,26 @@ const (
 )
 
 // ceremonyAllowed counts a passwordless start without a session against
-// the client's network, then against every client's, and refuses it past
-// PasskeyStartsPerWindow, or PasskeyStartsPerWindowAll (429,
-// Retry-After): each one writes a session and a challenge to the store
-// (docs/contract.md, "HTTP endpoints"). A start the client's own limit
-// refuses takes nothing of the one over all clients, so that one network
-// cannot spend it alone.
+// the client's network, an IPv6 client's /48, then every client's, and
+// refuses it past PasskeyStartsPerWindow, IPv6SiteShare times that, or
+// PasskeyStartsPerWindowAll (429, Retry-After): each one writes a session
+// and a challenge to the store (docs/contract.md, "HTTP endpoints"). A
+// start a limit refuses takes nothing of those after it, so that one
+// network cannot spend them alone: counted by /64 alone, one holder of a
+// /48 spent the limit over all clients from a thousand of its /64s.
 func (l *Login) ceremonyAllowed(ctx context.Context, c Client) error {
 	if l.d.Limits == nil {
 		return nil
 	}
 	if c.IP != "" {
-		key := "passkey:ip:" + l.d.OTP.names.name("net", clientNet(c.IP))
-		if err := l.ceremonyLimit(ctx, key, PasskeyStartsPerWindow); err != nil {
+		names := l.d.OTP.names
+		if err := l.ceremonyLimit(ctx, "passkey:ip:"+names.name("net", clientNet(c.IP)), PasskeyStartsPerWindow); err != nil {
 			return err
+		}
+		if site := clientSite(c.IP); site != "" {
+			if err := l.ceremonyLimit(ctx, "passkey:site:"+names.name("site", site), IPv6SiteShare*PasskeyStartsPerWindow); err != nil {
+				return err
+			}
 		}
 	}
 	return l.ceremonyLimit(ctx, "passkey:all", PasskeyStartsPerWindowAll)

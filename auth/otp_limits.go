@@ -70,11 +70,13 @@ func (o *OTP) accountAllowed(ctx context.Context, ch *Challenge) error {
 	return &RateLimitError{RetryAfter: ttl, Reason: "account_code_failures"}
 }
 
-// IPv6SiteShare is how many clients' send quotas (otp.max_sends_per_ip)
-// and sign-up limits the /64s of one IPv6 /48 share between them
-// (docs/contract.md, "SMS delivery", "Sign-up"): a site of several
-// networks, an office say, gets as many as four IPv4 addresses would,
-// and one holder of a /48 no more.
+// IPv6SiteShare is how many clients' limits the /64s of one IPv6 /48
+// share between them: the send quota (otp.max_sends_per_ip), the
+// sign-up limit, the client's count of failures and the passwordless
+// passkey starts (docs/contract.md, "SMS delivery", "Sign-up",
+// "Regulation", "HTTP endpoints"). A site of several networks, an office
+// say, gets as many as four IPv4 addresses would, and one holder of a
+// /48 no more.
 const IPv6SiteShare = 4
 
 // takeQuotas reserves one send of ch on the client IP's quota (an IPv6
