@@ -22,7 +22,7 @@ import (
 // failure wrote a subject's count kept 24 hours (account_lock_time), a
 // flood of millions of keys a day. The /64s of one /48 share
 // auth.IPv6SiteShare clients' counts: past them every /64 of the site is
-// banned, and its refused attempts write nothing to the store. A browser
+// banned, and its refused attempts write no count, ban or lock. A browser
 // that signed in as an account before (a known device) still signs in
 // to it from the site, another /48 and an IPv4 client are not held up
 // (docs/contract.md, "Regulation").
