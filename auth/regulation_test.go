@@ -182,6 +182,17 @@ func TestRegulator(t *testing.T) {
 			}
 			w.want(t, "someone-else", "2001:db8:4:ffff::1", auth.ReasonBanned) // a /64 that never failed
 			w.want(t, "someone-else", "2001:db8:5::1", "")                     // another /48
+			bans, _, err := w.r.Bans(ctx, "", 50)
+			if err != nil {
+				t.Fatal(err)
+			}
+			listed := false
+			for _, b := range bans {
+				listed = listed || b.Kind == auth.BanAddress && b.Subject == "2001:db8:4::/48"
+			}
+			if !listed {
+				t.Errorf("the console's bans %+v do not show the /48's", bans)
+			}
 			if err := w.r.CheckDevice(ctx, "a-device", "2001:db8:4:ffff::1"); err != nil {
 				t.Fatalf("a known device held by its site's ban: %v", err)
 			}
