@@ -2,30 +2,11 @@ package gateway
 
 import (
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gin-gonic/gin"
 )
-
-// decodeJSON reads one JSON object from the body into v. Malformed JSON,
-// trailing data and oversize bodies are errors the mapper understands.
-func decodeJSON(c *gin.Context, v any) error {
-	dec := json.NewDecoder(c.Request.Body)
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return errBodyTooLarge
-		}
-		return errBadRequest
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errBadRequest
-	}
-	return nil
-}
 
 // writeAuthResult answers a login step: authenticated, or a code is needed.
 func (s *apiSurface) writeAuthResult(c *gin.Context, status int, sess *auth.Session, info *otpInfo) {

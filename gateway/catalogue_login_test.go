@@ -99,8 +99,9 @@ func TestCatalogueUnknownUserLooksLikeAWrongPassword(t *testing.T) {
 // TestCatalogueCodeInputVariants: catalogue case 60 (ASVS V15.3.7). Only
 // the code's ASCII digits sign in; spaces and dashes people type are
 // dropped (docs/contract.md, "Login flows"); anything else that is not
-// digits is 400 invalid_input and signs nobody in; parameter pollution is
-// read as its first value, one guess; a JSON number is not a code.
+// digits is 400 invalid_input and signs nobody in; a form's parameter
+// pollution is read as its first value, one guess; a JSON number or a
+// JSON key given twice is not a code (400 bad_request, no guess).
 func TestCatalogueCodeInputVariants(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
@@ -122,8 +123,10 @@ func TestCatalogueCodeInputVariants(t *testing.T) {
 	}
 	post(`{"code":`+code+`}`).wantError(t, http.StatusBadRequest, "bad_request")
 	post(`{"code":["`+code+`"]}`).wantError(t, http.StatusBadRequest, "bad_request")
-	// Duplicate keys: encoding/json reads the last one; one guess, of that.
-	post(`{"code":"`+code+`","code":"000000"}`).wantError(t, http.StatusUnauthorized, "invalid_code")
+	// Duplicate keys are no code: 400, no guess (docs/contract.md, "JSON
+	// bodies"; before, encoding/json read the last one, a guess of that).
+	post(`{"code":"`+code+`","code":"000000"}`).wantError(t, http.StatusBadRequest, "bad_request")
+	post(`{"code":"000000","Code":"`+code+`"}`).wantError(t, http.StatusBadRequest, "bad_request")
 	c.get(crmHost, "/deals").wantError(t, http.StatusUnauthorized, "step_up_required")
 
 	// The form: code=<wrong>&code=<right> is one guess of the first value

@@ -172,6 +172,7 @@ var errorTable = []struct {
 	{errBodyTooLarge, newAPIError(http.StatusRequestEntityTooLarge, "body_too_large", "The request body is too large.")},
 	{errMultipart, newAPIError(http.StatusUnsupportedMediaType, "unsupported_media_type", "This address takes no multipart body: send a form as application/x-www-form-urlencoded, an API call as JSON.")},
 	{errNeedJSON, newAPIError(http.StatusUnsupportedMediaType, "unsupported_media_type", "Send JSON with Content-Type: application/json.")},
+	{errJSONShape, newAPIError(http.StatusBadRequest, "bad_request", "Send one JSON object (UTF-8) with only the keys this address takes, each once and written as documented, in lower case.")},
 	{errBadRequest, newAPIError(http.StatusBadRequest, "bad_request", "The request is malformed.")},
 	{auth.ErrResetUnavailable, newAPIError(http.StatusNotFound, "reset_unavailable", "Password reset is not available here. Ask an administrator.")},
 	{auth.ErrAccountUnavailable, newAPIError(http.StatusNotFound, "account_unavailable", "Account changes are not available here. Ask an administrator.")},

@@ -1,0 +1,71 @@
+package gateway_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestJSONBodiesAreReadOneWay: a JSON body is read by Gatehouse only as
+// every other reader reads it (a WAF, a front door's rule, an audit
+// proxy): one object whose keys are the endpoint's, each once and as
+// written, in valid UTF-8; anything else is 400 bad_request before any
+// work (docs/contract.md, "JSON bodies"). Before, encoding/json took the
+// last of two keys, a key in any case and by Unicode folding
+// ("uſername", long s, for "username"), ignored keys it did not know,
+// and replaced bytes that are no UTF-8: a WAF that saw "username":"nobody"
+// let through a sign-in Gatehouse read as alice's, and an administrator's
+// typo ("sesion") ended every session of the account instead of one.
+func TestJSONBodiesAreReadOneWay(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	pw := `"password":"` + alice.password + `"`
+	for _, tc := range []struct{ name, body string }{
+		{"two keys, another case last", `{"username":"nobody",` + pw + `,"Username":"alice"}`},
+		{"the same key twice", `{"username":"nobody",` + pw + `,"username":"alice"}`},
+		{"another case alone", `{"USERNAME":"alice",` + pw + `}`},
+		{"Unicode folding (long s)", "{\"u\u017fername\":\"alice\"," + pw + "}"},
+		{"Unicode folding, escaped", `{"u\u017fername":"alice",` + pw + `}`},
+		{"a key the endpoint does not take", `{"username":"alice",` + pw + `,"remember":true}`},
+		{"bytes that are no UTF-8", "{\"username\":\"alice\",\"password\":\"" + alice.password + "\xff\"}"},
+		{"null", `null`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := h.newClient(t)
+			sent := h.sms.count(t)
+			r := c.do(request{method: http.MethodPost, host: crmHost, path: prefix + "/api/login", body: strings.NewReader(tc.body),
+				contentType: "application/json", accept: "application/json"})
+			r.wantError(t, http.StatusBadRequest, "bad_request")
+			if n := h.sms.count(t); n != sent {
+				t.Errorf("%d codes texted for a body refused", n-sent)
+			}
+			if c.cookie() != "" {
+				t.Error("a session cookie was set for a body refused")
+			}
+		})
+	}
+
+	// An administrator's typo changes nothing: before, {"sesion": …} was
+	// read as {} and ended every session of bob's. (A harness of its own:
+	// before, the sign-ins above used up alice's codes.)
+	h = newHarness(t)
+	admin := h.newClient(t)
+	admin.signIn(crmHost, alice)
+	victim := h.newClient(t)
+	victim.signIn(crmHost, bob)
+	if r := admin.api(authHost, "admin/users/bob/revoke", map[string]string{"sesion": "not-a-handle"}); r.status != http.StatusBadRequest {
+		t.Errorf("revoke with a typo'd key: %d %s, want 400 bad_request", r.status, r.body)
+	}
+	if r := victim.get(crmHost, "/"); r.status != http.StatusOK {
+		t.Errorf("bob's session after a revoke with a typo'd key: %d, want 200 (still signed in)", r.status)
+	}
+	admin.api(authHost, "admin/users/bob/revoke", map[string]string{"Session": "not-a-handle"}).wantError(t, http.StatusBadRequest, "bad_request")
+
+	// Inside a passkey's answer too, one key is there once (in any case).
+	c := h.newClient(t)
+	c.do(request{method: http.MethodPost, host: crmHost, path: prefix + "/api/passkey/login", body: strings.NewReader(`{"passwordless":true,"credential":{"id":"a","ID":"b"}}`),
+		contentType: "application/json", accept: "application/json"}).wantError(t, http.StatusBadRequest, "bad_request")
+
+	// The keys as written still work.
+	h.newClient(t).signIn(crmHost, alice)
+}
