@@ -266,10 +266,14 @@ func (s *consoleSurface) userDetail(c *gin.Context) (*userDetail, error) {
 	return d, nil
 }
 
+// adminDo is an admin API action on the account u by admin: it returns
+// the JSON answer.
+type adminDo func(c *gin.Context, admin, u *auth.User) (gin.H, error)
+
 // adminAction is an admin API action on the account :name: do returns
 // the JSON answer. The administrator, the account and the error writer
 // are this one place's.
-func (s *consoleSurface) adminAction(do func(c *gin.Context, admin, u *auth.User) (gin.H, error)) gin.HandlerFunc {
+func (s *consoleSurface) adminAction(do adminDo) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		admin, err := s.admin(c)
 		var u *auth.User

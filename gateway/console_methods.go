@@ -120,9 +120,6 @@ func (s *consoleSurface) removeTOTP(c *gin.Context, admin, u *auth.User) error {
 // apiRemoveTOTP is POST /api/admin/users/:name/totp/remove {}: removes
 // the account's authenticator app; audited admin_totp_removed.
 func (s *consoleSurface) apiRemoveTOTP(c *gin.Context, admin, u *auth.User) (gin.H, error) {
-	if err := decodeJSON(c, &struct{}{}); err != nil {
-		return nil, err
-	}
 	if err := s.removeTOTP(c, admin, u); err != nil {
 		return nil, err
 	}
@@ -144,9 +141,6 @@ func (s *consoleSurface) voidRecovery(c *gin.Context, admin, u *auth.User) error
 
 // apiVoidRecovery is POST /api/admin/users/:name/recovery/void {}.
 func (s *consoleSurface) apiVoidRecovery(c *gin.Context, admin, u *auth.User) (gin.H, error) {
-	if err := decodeJSON(c, &struct{}{}); err != nil {
-		return nil, err
-	}
 	if err := s.voidRecovery(c, admin, u); err != nil {
 		return nil, err
 	}

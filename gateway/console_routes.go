@@ -14,8 +14,8 @@ func (s *Server) consoleRoutes(con, adm *gin.RouterGroup) {
 
 	adm.POST("/users", s.limitBody, s.requireJSON, s.admin.apiCreateUser)
 	adm.POST("/users/:name/groups", s.limitBody, s.requireJSON, s.admin.adminAction(s.admin.apiGroups))
-	adm.POST("/users/:name/force-reset", s.limitBody, s.requireJSON, s.admin.adminAction(s.admin.apiForceReset))
-	adm.POST("/users/:name/delete", s.limitBody, s.requireJSON, s.admin.adminAction(s.admin.apiDelete))
+	adm.POST("/users/:name/force-reset", s.limitBody, s.requireJSON, s.admin.adminAction(takesNoInput(s.admin.apiForceReset)))
+	adm.POST("/users/:name/delete", s.limitBody, s.requireJSON, s.admin.adminAction(takesNoInput(s.admin.apiDelete)))
 	adm.GET("/sessions", s.admin.apiSessions)
 	adm.GET("/bans", s.admin.apiBans)
 	adm.POST("/bans/lift", s.limitBody, s.requireJSON, s.admin.apiLiftBan)

@@ -46,9 +46,10 @@ func TestJSONBodiesAreReadOneWay(t *testing.T) {
 	}
 
 	// An administrator's typo changes nothing: before, {"sesion": …} was
-	// read as {} and ended every session of bob's. (A harness of its own:
-	// before, the sign-ins above used up alice's codes.)
-	h = newHarness(t)
+	// read as {} and ended every session of bob's. (A harness of its own,
+	// with the redis user backend that disable needs: before, the
+	// sign-ins above used up alice's codes.)
+	h = newHarness(t, withAccounts)
 	admin := h.newClient(t)
 	admin.signIn(crmHost, alice)
 	victim := h.newClient(t)
@@ -60,6 +61,16 @@ func TestJSONBodiesAreReadOneWay(t *testing.T) {
 		t.Errorf("bob's session after a revoke with a typo'd key: %d, want 200 (still signed in)", r.status)
 	}
 	admin.api(authHost, "admin/users/bob/revoke", map[string]string{"Session": "not-a-handle"}).wantError(t, http.StatusBadRequest, "bad_request")
+	// An endpoint that takes no keys takes none: before, its body was
+	// never read, and {"disabled":false} disabled bob all the same.
+	if r := admin.api(authHost, "admin/users/bob/disable", map[string]bool{"disabled": false}); r.status != http.StatusBadRequest {
+		t.Errorf("disable with {\"disabled\":false}: %d %s, want 400 bad_request", r.status, r.body)
+	}
+	if r := victim.get(crmHost, "/"); r.status != http.StatusOK {
+		t.Errorf("bob after a disable with a key it does not take: %d, want 200 (still signed in)", r.status)
+	}
+	victim.api(crmHost, "logout", map[string]bool{"everywhere": false}).wantError(t, http.StatusBadRequest, "bad_request")
+	victim.do(request{method: http.MethodPost, host: crmHost, path: prefix + "/api/logout", accept: "application/json"}).wantStatus(t, http.StatusOK)
 
 	// Inside a passkey's answer too, one key is there once (in any case).
 	c := h.newClient(t)

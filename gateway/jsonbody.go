@@ -20,6 +20,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gin-gonic/gin"
 )
 
@@ -32,14 +33,61 @@ var errJSONShape = fmt.Errorf("%w: JSON body is not one object of the endpoint's
 // trailing data, a body of another shape (see errJSONShape) and oversize
 // bodies are errors the mapper understands.
 func decodeJSON(c *gin.Context, v any) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	return unmarshalJSON(body, v)
+}
+
+// noInput is the middleware of a portal API endpoint that takes no keys
+// (decodeNoInput).
+func (s *core) noInput(c *gin.Context) {
+	if err := decodeNoInput(c); err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	c.Next()
+}
+
+// takesNoInput is an admin action that takes no keys (decodeNoInput),
+// its body read once adminAction knows the administrator.
+func takesNoInput(do adminDo) adminDo {
+	return func(c *gin.Context, admin, u *auth.User) (gin.H, error) {
+		if err := decodeNoInput(c); err != nil {
+			return nil, err
+		}
+		return do(c, admin, u)
+	}
+}
+
+// decodeNoInput reads the body of an endpoint that takes no keys: {} or
+// nothing, by decodeJSON's rule (docs/contract.md, "JSON bodies").
+// Before, such a body was never read, and a script's {"disabled":false}
+// disabled the account all the same.
+func decodeNoInput(c *gin.Context) error {
+	body, err := readBody(c)
+	if err == nil && len(bytes.TrimSpace(body)) > 0 {
+		err = unmarshalJSON(body, &struct{}{})
+	}
+	return err
+}
+
+// readBody reads the request's body, held to its limit by limitBody.
+func readBody(c *gin.Context) ([]byte, error) {
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return errBodyTooLarge
+			return nil, errBodyTooLarge
 		}
-		return errBadRequest
+		return nil, errBadRequest
 	}
+	return body, nil
+}
+
+// unmarshalJSON is decodeJSON's reading of body into v.
+func unmarshalJSON(body []byte, v any) error {
 	if !utf8.Valid(body) {
 		return errJSONShape
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"testing"
@@ -21,11 +22,15 @@ const (
 // harness trusts from its loopback peer).
 func (c *client) apiFrom(ip, host, endpoint string, v any) reply {
 	c.t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		c.t.Fatal(err)
+	var body io.Reader = http.NoBody // as api: nil is no body, not null
+	if v != nil {
+		b, err := json.Marshal(v)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		body = bytes.NewReader(b)
 	}
-	return c.do(request{method: http.MethodPost, host: host, path: prefix + "/api/" + endpoint, body: bytes.NewReader(b),
+	return c.do(request{method: http.MethodPost, host: host, path: prefix + "/api/" + endpoint, body: body,
 		contentType: "application/json", accept: "application/json", header: http.Header{"X-Forwarded-For": {ip}}})
 }
 
