@@ -61,13 +61,13 @@ func takesNoInput(do adminDo) adminDo {
 	}
 }
 
-// decodeNoInput reads the body of an endpoint that takes no keys: {} or
-// nothing, by decodeJSON's rule (docs/contract.md, "JSON bodies").
-// Before, such a body was never read, and a script's {"disabled":false}
-// disabled the account all the same.
+// decodeNoInput reads the body of an endpoint that takes no keys: {},
+// null or nothing, by decodeJSON's rule (docs/contract.md, "JSON
+// bodies"). Before, such a body was never read, and a script's
+// {"disabled":false} disabled the account all the same.
 func decodeNoInput(c *gin.Context) error {
 	body, err := readBody(c)
-	if err == nil && len(bytes.TrimSpace(body)) > 0 {
+	if body = bytes.TrimSpace(body); err == nil && len(body) > 0 && string(body) != "null" {
 		err = unmarshalJSON(body, &struct{}{})
 	}
 	return err
