@@ -41,9 +41,20 @@ func (v *validator) hardening() {
 	v.cookieDomainNotPublic()
 	v.portalHostShared()
 	v.resetBySMSAlone()
-	v.notLinkLocal("sms.webhook.url", v.c.SMS.Webhook.URL, v.c.SMS.Provider == "webhook")
-	v.notLinkLocal("sms.twilio.base_url", v.c.SMS.Twilio.BaseURL, strings.HasPrefix(v.c.SMS.Provider, "twilio_"))
-	v.notLinkLocal("sms.sinch.base_url", v.c.SMS.Sinch.BaseURL, v.c.SMS.Provider == "sinch")
+	sms := v.c.SMS
+	if sms.Provider == "webhook" {
+		v.providerURL("sms.webhook.url", sms.Webhook.URL, "")
+	}
+	if strings.HasPrefix(sms.Provider, "twilio_") {
+		v.providerURL("sms.twilio.base_url", sms.Twilio.BaseURL, "the account's credentials (HTTP Basic: the account SID with the auth token or API key secret)")
+	}
+	if sms.Provider == "sinch" {
+		credential := ""
+		if sms.Sinch.Auth == "basic" {
+			credential = "the application's key and secret (HTTP Basic)"
+		}
+		v.providerURL("sms.sinch.base_url", sms.Sinch.BaseURL, credential)
+	}
 
 	if p := v.c.SMS.Provider; p != "console" && p != "" && len(v.c.OTP.AllowedCountries) == 0 {
 		v.warn("otp.allowed_countries", "is empty with the paid provider %s: anyone can have codes texted to any country, which is how SMS pumping runs up the bill; list your people's countries", p)
@@ -131,22 +142,46 @@ func (v *validator) cookieDomainNotPublic() {
 	}
 }
 
-// notLinkLocal refuses a provider URL (when used) whose host is a
-// link-local address in any spelling: 169.254.169.254 and fe80::/10 are
-// where clouds serve instance metadata and credentials, and the gateway
-// would post phone numbers and codes there (SSRF). Host names are not
-// resolved (Check does no I/O); loopback is allowed.
-func (v *validator) notLinkLocal(key, raw string, used bool) {
-	if !used || raw == "" {
+// providerURL checks the URL of the SMS provider in use. A host that is a
+// link-local address in any spelling is refused: 169.254.169.254 and
+// fe80::/10 are where clouds serve instance metadata and credentials, and
+// the gateway would post phone numbers and codes there (SSRF). Plain
+// http:// to a host not on this machine (loopback, localhost) sends every
+// request in clear to whoever is on the network: refused when the requests
+// carry credential, the provider's (HTTP Basic); else, phone numbers and
+// codes only, a warning, for a network the operator trusts
+// (docs/contract.md, "check-config"). Host names are not resolved (Check
+// does no I/O).
+func (v *validator) providerURL(key, raw, credential string) {
+	if raw == "" {
 		return
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return // reported by sms()
 	}
-	if a, ok := hostAddr(u.Hostname()); ok && a.IsLinkLocalUnicast() {
+	a, isAddr := hostAddr(u.Hostname())
+	switch {
+	case isAddr && a.IsLinkLocalUnicast():
 		v.add(key, "points at the link-local address %s (cloud instance metadata): refused", a)
+	case u.Scheme != "http" || localHost(u.Hostname()):
+	case credential != "":
+		v.add(key, "is plain http:// to %s: every request would carry %s in clear to whoever is on the network; use https://", u.Hostname(), credential)
+	default:
+		v.warn(key, "is plain http:// to %s: every request carries phone numbers and codes in clear to whoever is on the network; use https:// unless that network is yours alone", u.Hostname())
 	}
+}
+
+// localHost reports whether a URL's host is this machine: a loopback
+// address in any spelling, or localhost (RFC 6761, which keeps it and
+// its subdomains on loopback).
+func localHost(host string) bool {
+	h := strings.ToLower(strings.TrimSuffix(host, "."))
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	a, ok := hostAddr(h)
+	return ok && a.IsLoopback()
 }
 
 // ConsoleWarning is the warning for a configuration served without

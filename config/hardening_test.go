@@ -26,6 +26,17 @@ func withWebhook(url string) func(c *config.Config) {
 	}
 }
 
+// withCountries lists a country, which a paid provider's cases are not about.
+func withCountries(c *config.Config) { c.OTP.AllowedCountries = []string{"US"} }
+
+// withSinch makes the provider sinch with auth and base_url.
+func withSinch(auth, baseURL string) func(c *config.Config) {
+	return func(c *config.Config) {
+		c.SMS.Provider = "sinch"
+		c.SMS.Sinch = config.Sinch{Auth: auth, KeyID: "k", KeySecret: "BeIukql3pTKJ8RGL5zo0DA==", BaseURL: baseURL}
+	}
+}
+
 // TestCheckHardening checks the values Check refuses because they break
 // the security model, and those it only warns about because they go
 // beyond what ASVS and NIST SP 800-63B allow or advise.
@@ -90,8 +101,29 @@ func TestCheckHardening(t *testing.T) {
 		}),
 			[]string{"sms.twilio.base_url"}, nil},
 		{"unused webhook URL", fn(func(c *config.Config) { c.SMS.Webhook.URL = "http://169.254.169.254/" }), nil, nil},
+		// A credential in clear: HTTP Basic to a host not on this machine.
+		{"twilio base_url plain http elsewhere", fn(withTwilio("twilio_verify"), withCountries, func(c *config.Config) {
+			c.SMS.Twilio.BaseURL = "http://api.dublin.ie1.twilio.com"
+		}), []string{"sms.twilio.base_url"}, nil},
+		{"twilio base_url plain http, upper case", fn(withTwilio("twilio_messaging"), withCountries, func(c *config.Config) {
+			c.SMS.Twilio.BaseURL = "HTTP://twilio-edge.internal:8080"
+		}), []string{"sms.twilio.base_url"}, nil},
+		{"sinch basic base_url plain http elsewhere", fn(withSinch("basic", "http://verification.api.sinch.com"), withCountries), []string{"sms.sinch.base_url"}, nil},
+		{"twilio base_url plain http on loopback", fn(withTwilio("twilio_messaging"), withCountries, func(c *config.Config) {
+			c.SMS.Twilio.BaseURL = "http://127.0.0.1:7000"
+		}), nil, nil},
+		{"twilio base_url plain http on localhost", fn(withTwilio("twilio_messaging"), withCountries, func(c *config.Config) {
+			c.SMS.Twilio.BaseURL = "http://localhost:7000/"
+		}), nil, nil},
+		{"twilio base_url https", fn(withTwilio("twilio_messaging"), withCountries, func(c *config.Config) {
+			c.SMS.Twilio.BaseURL = "https://api.dublin.ie1.twilio.com"
+		}), nil, nil},
+		{"unused twilio base_url plain http", fn(func(c *config.Config) { c.SMS.Twilio.BaseURL = "http://api.twilio.com" }), nil, nil},
 
 		// Warned about.
+		{"webhook plain http elsewhere", fn(withWebhook("http://sms.example.net/hook")), nil, []string{"sms.webhook.url"}},
+		{"webhook plain http on IPv6 loopback", fn(withWebhook("http://[::1]:9000/hook")), nil, nil},
+		{"sinch signed base_url plain http elsewhere", fn(withSinch("signed", "http://verification.api.sinch.com"), withCountries), nil, []string{"sms.sinch.base_url"}},
 		{"otp.ttl over 10 minutes", fn(func(c *config.Config) { c.OTP.TTL = 11 * time.Minute }), nil, []string{"otp.ttl"}},
 		{"otp.ttl 10 minutes", fn(func(c *config.Config) { c.OTP.TTL = 10 * time.Minute }), nil, nil},
 		{"otp.max_attempts over 10", fn(func(c *config.Config) { c.OTP.MaxAttempts = 11 }), nil, []string{"otp.max_attempts"}},
