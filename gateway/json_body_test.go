@@ -80,3 +80,41 @@ func TestJSONBodiesAreReadOneWay(t *testing.T) {
 	// The keys as written still work.
 	h.newClient(t).signIn(crmHost, alice)
 }
+
+// TestJSONCharsetIsUTF8: a JSON body labelled with a charset
+// other than UTF-8 (charset=utf-16, ibm037: a WAF that decodes it so sees
+// noise, where Gatehouse read the bytes as UTF-8, a classic way past a
+// WAF) is 415 unsupported_media_type before any work (docs/contract.md,
+// "JSON endpoints"); charset=utf-8, in any case or quoted, is JSON.
+func TestJSONCharsetIsUTF8(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	body := `{"username":"alice","password":"` + alice.password + `"}`
+	for _, tc := range []struct {
+		contentType string
+		status      int
+	}{
+		{"application/json; charset=utf-16", http.StatusUnsupportedMediaType},
+		{"application/json;charset=IBM037", http.StatusUnsupportedMediaType},
+		{"application/json; charset=utf-7", http.StatusUnsupportedMediaType},
+		{"application/json; charset=utf-8; charset=utf-16", http.StatusUnsupportedMediaType},
+		{"application/json; charset=UTF-8", http.StatusOK},
+		{`application/json; charset="utf-8"`, http.StatusOK},
+		{"application/json", http.StatusOK},
+	} {
+		t.Run(tc.contentType, func(t *testing.T) {
+			c := h.newClient(t)
+			sent := h.sms.count(t)
+			r := c.do(request{method: http.MethodPost, host: appHost, path: prefix + "/api/login", body: strings.NewReader(body),
+				contentType: tc.contentType, accept: "application/json"})
+			if tc.status != http.StatusOK {
+				r.wantError(t, tc.status, "unsupported_media_type")
+				if c.cookie() != "" || h.sms.count(t) != sent {
+					t.Error("a body refused signed in or texted")
+				}
+				return
+			}
+			r.wantStatus(t, http.StatusOK)
+		})
+	}
+}

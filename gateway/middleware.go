@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"regexp"
 	"strings"
@@ -211,6 +212,20 @@ func (s *core) limitBody(c *gin.Context) {
 	c.Next()
 }
 
+// jsonContentType reports whether r's Content-Type is application/json,
+// UTF-8 as JSON is (RFC 8259): no charset, or utf-8 in any case. A body
+// labelled utf-16 or ibm037 would be decoded so by a reader that honours
+// the label (a WAF), which sees noise where Gatehouse reads the bytes as
+// UTF-8 (docs/contract.md, "JSON endpoints").
+func jsonContentType(r *http.Request) bool {
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return false
+	}
+	cs, ok := params["charset"]
+	return !ok || strings.EqualFold(cs, "utf-8")
+}
+
 // multipartBody reports whether r's Content-Type names a multipart media
 // type (any subtype, any case): what net/http's ParseMultipartForm reads.
 func multipartBody(r *http.Request) bool {
@@ -236,7 +251,7 @@ func (s *core) checkJSON(c *gin.Context, empty bool) {
 		s.apiFail(c, errForeignOrigin)
 		return
 	}
-	if c.ContentType() != "application/json" && (!empty || !bodiless(c.Request)) {
+	if !jsonContentType(c.Request) && (!empty || !bodiless(c.Request)) {
 		s.apiFail(c, errNeedJSON)
 		return
 	}
