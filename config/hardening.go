@@ -164,24 +164,12 @@ func (v *validator) providerURL(key, raw, credential string) {
 	switch {
 	case isAddr && a.IsLinkLocalUnicast():
 		v.add(key, "points at the link-local address %s (cloud instance metadata): refused", a)
-	case u.Scheme != "http" || localHost(u.Hostname()):
+	case u.Scheme != "http" || isLoopback(u.Hostname()):
 	case credential != "":
 		v.add(key, "is plain http:// to %s: every request would carry %s in clear to whoever is on the network; use https://", u.Hostname(), credential)
 	default:
 		v.warn(key, "is plain http:// to %s: every request carries phone numbers and codes in clear to whoever is on the network; use https:// unless that network is yours alone", u.Hostname())
 	}
-}
-
-// localHost reports whether a URL's host is this machine: a loopback
-// address in any spelling, or localhost (RFC 6761, which keeps it and
-// its subdomains on loopback).
-func localHost(host string) bool {
-	h := strings.ToLower(strings.TrimSuffix(host, "."))
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return true
-	}
-	a, ok := hostAddr(h)
-	return ok && a.IsLoopback()
 }
 
 // ConsoleWarning is the warning for a configuration served without
