@@ -16,6 +16,11 @@ import (
 	"golang.org/x/net/publicsuffix"
 )
 
+// minWebhookSecret is the length under which sms.webhook.secret, the
+// HMAC key of the webhook's requests, is a warning: 32 characters, 128
+// bits as hex (docs/contract.md, "check-config").
+const minWebhookSecret = 32
+
 // Limits beyond which a valid value is a warning (docs/contract.md,
 // "check-config"): what NIST SP 800-63B allows or advises.
 const (
@@ -44,6 +49,9 @@ func (v *validator) hardening() {
 	sms := v.c.SMS
 	if sms.Provider == "webhook" {
 		v.providerURL("sms.webhook.url", sms.Webhook.URL, "")
+		if n := len(sms.Webhook.Secret); n > 0 && n < minWebhookSecret {
+			v.warn(v.secretKey("sms.webhook.secret"), "is %d characters: a key this short is found from one signed request (a receiver's log), and whoever finds it has your receiver text what they like, from your sender, to any number; use at least %d random characters (`openssl rand -hex 32`)", n, minWebhookSecret)
+		}
 	}
 	if strings.HasPrefix(sms.Provider, "twilio_") {
 		v.providerURL("sms.twilio.base_url", sms.Twilio.BaseURL, "the account's credentials (HTTP Basic: the account SID with the auth token or API key secret)")

@@ -17,11 +17,14 @@ func resetBySMSAlone(c *config.Config) {
 	c.Users.Reset.Require = []string{"sms"}
 }
 
+// webhookSecret is a webhook secret as `openssl rand -hex 32` makes one.
+const webhookSecret = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
 func withWebhook(url string) func(c *config.Config) {
 	return func(c *config.Config) {
 		c.SMS.Provider = "webhook"
 		c.SMS.Webhook.URL = url
-		c.SMS.Webhook.Secret = "s3cret"
+		c.SMS.Webhook.Secret = webhookSecret
 		c.OTP.AllowedCountries = []string{"US"} // not what these cases are about
 	}
 }
@@ -122,6 +125,12 @@ func TestCheckHardening(t *testing.T) {
 
 		// Warned about.
 		{"webhook plain http elsewhere", fn(withWebhook("http://sms.example.net/hook")), nil, []string{"sms.webhook.url"}},
+		{"webhook secret short", fn(withWebhook("https://sms.example.com/hook"), func(c *config.Config) { c.SMS.Webhook.Secret = "s3cret" }),
+			nil, []string{"sms.webhook.secret"}},
+		{"webhook secret 31 characters", fn(withWebhook("https://sms.example.com/hook"), func(c *config.Config) { c.SMS.Webhook.Secret = webhookSecret[:31] }),
+			nil, []string{"sms.webhook.secret"}},
+		{"webhook secret 32 characters", fn(withWebhook("https://sms.example.com/hook"), func(c *config.Config) { c.SMS.Webhook.Secret = webhookSecret[:32] }), nil, nil},
+		{"unused short webhook secret", fn(func(c *config.Config) { c.SMS.Webhook.Secret = "s3cret" }), nil, nil},
 		{"webhook plain http on IPv6 loopback", fn(withWebhook("http://[::1]:9000/hook")), nil, nil},
 		{"sinch signed base_url plain http elsewhere", fn(withSinch("signed", "http://verification.api.sinch.com"), withCountries), nil, []string{"sms.sinch.base_url"}},
 		{"otp.ttl over 10 minutes", fn(func(c *config.Config) { c.OTP.TTL = 11 * time.Minute }), nil, []string{"otp.ttl"}},
