@@ -101,6 +101,19 @@ func ownRequest(r *http.Request) bool {
 	return r.Header.Get("Sec-Fetch-Site") == "same-origin"
 }
 
+// otherSitesRequest reports a request the browser says another site's
+// page, or a sibling host's, asked for (Sec-Fetch-Site cross-site or
+// same-site). The portal's own script never makes one: a JSON endpoint
+// refuses it even without an Origin, which a browser or an extension may
+// strip while it keeps Sec-Fetch-* (docs/contract.md, "JSON endpoints").
+func otherSitesRequest(h http.Header) bool {
+	switch h.Get("Sec-Fetch-Site") {
+	case "cross-site", "same-site":
+		return true
+	}
+	return false
+}
+
 // pageLoad reports a request whose answer the person sees: a page load
 // (Sec-Fetch-Dest document), or one from a browser that does not say.
 // An img, a frame (the portal's pages refuse to be framed), a script or

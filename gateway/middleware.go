@@ -247,7 +247,7 @@ func (s *core) requireJSONOrEmpty(c *gin.Context) { s.checkJSON(c, true) }
 // checkJSON is requireJSON, letting a bodiless POST through when empty
 // says the endpoint takes one.
 func (s *core) checkJSON(c *gin.Context, empty bool) {
-	if s.foreignOrigin(c.Request) || opaqueOrigin(c.Request.Header) {
+	if s.foreignOrigin(c.Request) || opaqueOrigin(c.Request.Header) || otherSitesRequest(c.Request.Header) {
 		s.apiFail(c, errForeignOrigin)
 		return
 	}
