@@ -20,6 +20,37 @@ type skewedClock struct {
 
 func (c skewedClock) Now() time.Time { return c.store.Now().Add(c.off) }
 
+// twoReplicas is alice's authenticator app enrolled through one replica
+// (first) of two sharing a memory store, the other's clock off by off,
+// three steps after the enrolment's: the store's clock, both replicas
+// and the app's secret.
+func twoReplicas(t *testing.T, off time.Duration) (*storetest.Clock, *auth.TOTP, *auth.TOTP, string) {
+	t.Helper()
+	ctx := context.Background()
+	// A step's start: a code is accepted by the first replica from its
+	// earliest moment.
+	clock := storetest.NewClock(time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC))
+	store := memstore.New(clock)
+	replica := func(off time.Duration) *auth.TOTP {
+		t.Helper()
+		app, err := auth.NewTOTP(store, []byte("totp-names-key-0123456789abcdef!"), []byte("0123456789abcdef0123456789abcdef"), "Acme", skewedClock{clock, off})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return app
+	}
+	first, other := replica(0), replica(off)
+	e, err := first.Begin(ctx, "alice", "enrol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Confirm(ctx, "alice", "enrol", appCode(t, e.Secret, clock.Now())); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(3 * auth.TOTPPeriod)
+	return clock, first, other, e.Secret
+}
+
 // TestTOTPCodeNotReplayedAcrossReplicaClocks: two gateway replicas share
 // one store, their clocks apart (containers on hosts without NTP drift
 // minutes apart). Alice signs in through one with her app's code; an
@@ -39,30 +70,10 @@ func TestTOTPCodeNotReplayedAcrossReplicaClocks(t *testing.T) {
 		t.Run(fmt.Sprint(off), func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			// A step's start: the code used below is accepted by the first
-			// replica from its earliest moment.
-			clock := storetest.NewClock(time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC))
-			store := memstore.New(clock)
-			replica := func(off time.Duration) *auth.TOTP {
-				t.Helper()
-				app, err := auth.NewTOTP(store, []byte("totp-names-key-0123456789abcdef!"), []byte("0123456789abcdef0123456789abcdef"), "Acme", skewedClock{clock, off})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return app
-			}
-			first, other := replica(0), replica(off)
-			e, err := first.Begin(ctx, "alice", "enrol")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := first.Confirm(ctx, "alice", "enrol", appCode(t, e.Secret, clock.Now())); err != nil {
-				t.Fatal(err)
-			}
-			clock.Advance(3 * auth.TOTPPeriod)
+			clock, first, other, secret := twoReplicas(t, off)
 			// Her phone runs a step ahead of the first replica: the code
 			// is of the last step it still accepts the longest.
-			code := appCode(t, e.Secret, clock.Now().Add(auth.TOTPPeriod))
+			code := appCode(t, secret, clock.Now().Add(auth.TOTPPeriod))
 			if err := first.Check(ctx, "alice", code); err != nil {
 				t.Fatalf("alice's code: %v", err)
 			}
@@ -97,28 +108,10 @@ func TestTOTPOlderCodeRefusedAcrossReplicaClocks(t *testing.T) {
 		t.Run(fmt.Sprint(off), func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			clock := storetest.NewClock(time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC))
-			store := memstore.New(clock)
-			replica := func(off time.Duration) *auth.TOTP {
-				t.Helper()
-				app, err := auth.NewTOTP(store, []byte("totp-names-key-0123456789abcdef!"), []byte("0123456789abcdef0123456789abcdef"), "Acme", skewedClock{clock, off})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return app
-			}
-			first, other := replica(0), replica(off)
-			e, err := first.Begin(ctx, "alice", "enrol")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := first.Confirm(ctx, "alice", "enrol", appCode(t, e.Secret, clock.Now())); err != nil {
-				t.Fatal(err)
-			}
-			clock.Advance(3 * auth.TOTPPeriod)
-			seen := appCode(t, e.Secret, clock.Now())
+			clock, first, other, secret := twoReplicas(t, off)
+			seen := appCode(t, secret, clock.Now())
 			clock.Advance(auth.TOTPPeriod)
-			if err := first.Check(ctx, "alice", appCode(t, e.Secret, clock.Now())); err != nil {
+			if err := first.Check(ctx, "alice", appCode(t, secret, clock.Now())); err != nil {
 				t.Fatalf("alice's next code: %v", err)
 			}
 			// Through the other replica only: a refused try through the
