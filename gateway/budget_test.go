@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/config"
 )
 
@@ -91,29 +90,7 @@ func TestIPv6SiteSharesTheSendQuota(t *testing.T) {
 	h := newHarness(t, withAccounts, setup{edit: func(cfg *config.Config, _ string) {
 		cfg.OTP.MaxSendsPerIP.Count = perClient
 	}})
-	type ask struct {
-		name, ip string
-		want     int
-	}
-	// The first /64 spends its own quota, and one more is refused: a
-	// refusal takes nothing of the /48's, which the other /64s then
-	// spend to the last send.
-	asks := []ask{
-		{"the first /64", "2001:db8:77::1", http.StatusOK},
-		{"the first /64 again", "2001:db8:77::2", http.StatusOK},
-		{"the first /64 past its own quota", "2001:db8:77::3", http.StatusTooManyRequests},
-	}
-	for i := 1; i < auth.IPv6SiteShare; i++ {
-		for j := range perClient {
-			asks = append(asks, ask{fmt.Sprintf("/64 number %d of the /48", i+1), fmt.Sprintf("2001:db8:77:%x::%x", i, j+1), http.StatusOK})
-		}
-	}
-	asks = append(asks,
-		ask{"one /64 more of the same /48", "2001:db8:77:ffff::1", http.StatusTooManyRequests},
-		ask{"another address in another of its /64s", "2001:db8:77:abcd:1:2:3:4", http.StatusTooManyRequests},
-		ask{"another /48", "2001:db8:78::1", http.StatusOK},
-		ask{"an IPv4 client", "198.51.100.77", http.StatusOK},
-	)
+	asks := siteAsks(0x77, perClient, http.StatusOK)
 	sent := h.sms.count(t)
 	for i, a := range asks {
 		// Numbers no account has, in ranges of their own: decoys,

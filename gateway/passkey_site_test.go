@@ -1,7 +1,6 @@
 package gateway_test
 
 import (
-	"fmt"
 	"net/http"
 	"testing"
 
@@ -25,32 +24,14 @@ func TestIPv6SiteSharesThePasskeyStarts(t *testing.T) {
 		t.Helper()
 		return h.newClient(t).apiFrom(ip, crmHost, "passkey/login/start", map[string]bool{"passwordless": true})
 	}
-	type ask struct {
-		name, ip string
-		n, want  int
-	}
-	asks := []ask{
-		{"the first /64", "2001:db8:55::1", auth.PasskeyStartsPerWindow, http.StatusOK},
-		{"the first /64 past its own limit", "2001:db8:55::2", 1, http.StatusTooManyRequests},
-	}
-	for i := 1; i < auth.IPv6SiteShare; i++ {
-		asks = append(asks, ask{fmt.Sprintf("/64 number %d of the /48", i+1), fmt.Sprintf("2001:db8:55:%x::1", i), auth.PasskeyStartsPerWindow, http.StatusOK})
-	}
-	asks = append(asks,
-		ask{"one /64 more of the same /48", "2001:db8:55:ffff::1", 1, http.StatusTooManyRequests},
-		ask{"another address in another of its /64s", "2001:db8:55:abcd:1:2:3:4", 1, http.StatusTooManyRequests},
-		ask{"another /48", "2001:db8:56::1", 1, http.StatusOK},
-		ask{"an IPv4 client", "198.51.100.55", 1, http.StatusOK},
-	)
-	for _, a := range asks {
-		for i := range a.n {
-			r := start(a.ip)
-			if r.status != a.want {
-				t.Fatalf("%s (%s), start %d: %d %s, want %d", a.name, a.ip, i+1, r.status, r.body, a.want)
-			}
-			if a.want == http.StatusTooManyRequests && r.header.Get("Retry-After") == "" {
-				t.Errorf("%s: 429 without Retry-After", a.name)
-			}
+	asks := siteAsks(0x55, auth.PasskeyStartsPerWindow, http.StatusOK)
+	for i, a := range asks {
+		r := start(a.ip)
+		if r.status != a.want {
+			t.Fatalf("%s (%s), start %d: %d %s, want %d", a.name, a.ip, i+1, r.status, r.body, a.want)
+		}
+		if a.want == http.StatusTooManyRequests && r.header.Get("Retry-After") == "" {
+			t.Errorf("%s: 429 without Retry-After", a.name)
 		}
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/config"
 )
 
@@ -74,26 +73,7 @@ func TestIPv6SiteSharesTheSignupLimit(t *testing.T) {
 		cfg.Users.Signup.Enabled = true
 		cfg.Users.Signup.PerClientPerHour = perClient
 	}})
-	type ask struct {
-		name, ip string
-		want     int
-	}
-	asks := []ask{
-		{"the first /64", "2001:db8:66::1", http.StatusCreated},
-		{"the first /64 again", "2001:db8:66::2", http.StatusCreated},
-		{"the first /64 past its own limit", "2001:db8:66::3", http.StatusTooManyRequests},
-	}
-	for i := 1; i < auth.IPv6SiteShare; i++ {
-		for j := range perClient {
-			asks = append(asks, ask{fmt.Sprintf("/64 number %d of the /48", i+1), fmt.Sprintf("2001:db8:66:%x::%x", i, j+1), http.StatusCreated})
-		}
-	}
-	asks = append(asks,
-		ask{"one /64 more of the same /48", "2001:db8:66:ffff::1", http.StatusTooManyRequests},
-		ask{"another address in another of its /64s", "2001:db8:66:abcd:1:2:3:4", http.StatusTooManyRequests},
-		ask{"another /48", "2001:db8:67::1", http.StatusCreated},
-		ask{"an IPv4 client", "198.51.100.66", http.StatusCreated},
-	)
+	asks := siteAsks(0x66, perClient, http.StatusCreated)
 	want := int64(0)
 	for i, a := range asks {
 		// Numbers in ranges of their own: no cap of otp.budget in the way.
