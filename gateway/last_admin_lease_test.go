@@ -1,7 +1,6 @@
 package gateway_test
 
 import (
-	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -43,13 +42,7 @@ func TestLastAdminHoldsAgainstAChangePausedPastItsLock(t *testing.T) {
 		t.Run(tc.action, func(t *testing.T) {
 			t.Parallel()
 			st, clock, h := newPausedHarness(t, withAccounts)
-			if err := h.users.SetGroups(context.Background(), "bob", []string{"staff", "admins"}); err != nil {
-				t.Fatal(err)
-			}
-			aliceC := h.newClient(t)
-			aliceC.signIn(crmHost, alice)
-			bobC := h.newClient(t)
-			bobC.signIn(crmHost, bob)
+			aliceC, bobC := twoAdmins(t, h)
 
 			st.arm(tc.written)
 			aliceDone := make(chan reply, 1)

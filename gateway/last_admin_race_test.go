@@ -33,35 +33,16 @@ func TestLastAdminHoldsAgainstTwoAdministratorsAtOnce(t *testing.T) {
 		t.Run(tc.action, func(t *testing.T) {
 			t.Parallel()
 			st, h := newHeldHarness(t, withAccounts)
-			if err := h.users.SetGroups(context.Background(), "bob", []string{"staff", "admins"}); err != nil {
-				t.Fatal(err)
-			}
-			aliceC := h.newClient(t)
-			aliceC.signIn(crmHost, alice)
-			bobC := h.newClient(t)
-			bobC.signIn(crmHost, bob)
+			aliceC, bobC := twoAdmins(t, h)
 
 			// alice's change of bob is held at its write, its check done.
 			st.arm(tc.held)
 			aliceDone := make(chan reply, 1)
 			go func() { aliceDone <- aliceC.api(authHost, "admin/users/bob/"+tc.action, tc.body) }()
-			select {
-			case <-st.entered:
-			case <-time.After(10 * time.Second):
-				t.Fatal("alice's change never reached its write")
-			}
 			// bob's change of alice meanwhile.
-			bobDone := make(chan reply, 1)
-			go func() { bobDone <- bobC.api(authHost, "admin/users/alice/"+tc.action, tc.body) }()
-			var bobR reply
-			select {
-			case bobR = <-bobDone: // made at once: nothing held it back
-				close(st.release)
-			case <-time.After(500 * time.Millisecond):
-				close(st.release)
-				bobR = <-bobDone
-			}
-			aliceR := <-aliceDone
+			aliceR, bobR := whileHeld(t, st, aliceDone, func() reply {
+				return bobC.api(authHost, "admin/users/alice/"+tc.action, tc.body)
+			})
 
 			if aliceR.status == http.StatusOK && bobR.status == http.StatusOK {
 				t.Errorf("both administrators took each other out: alice %d, bob %d", aliceR.status, bobR.status)
@@ -74,4 +55,40 @@ func TestLastAdminHoldsAgainstTwoAdministratorsAtOnce(t *testing.T) {
 			consoleGet(again, "users").wantStatus(t, http.StatusOK)
 		})
 	}
+}
+
+// twoAdmins makes bob an administrator beside alice and signs both in.
+func twoAdmins(t *testing.T, h *harness) (aliceC, bobC *client) {
+	t.Helper()
+	if err := h.users.SetGroups(context.Background(), "bob", []string{"staff", "admins"}); err != nil {
+		t.Fatal(err)
+	}
+	aliceC = h.newClient(t)
+	aliceC.signIn(crmHost, alice)
+	bobC = h.newClient(t)
+	bobC.signIn(crmHost, bob)
+	return aliceC, bobC
+}
+
+// whileHeld waits for the first change (its answer to come on first) to
+// be held at its write by st, makes the second meanwhile, and lets the
+// first go once the second is answered, or after 500 ms when the second
+// waits for the first (as a lock makes it). It returns both answers.
+func whileHeld(t *testing.T, st *heldStore, first <-chan reply, second func() reply) (firstR, secondR reply) {
+	t.Helper()
+	select {
+	case <-st.entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first change never reached its write")
+	}
+	done := make(chan reply, 1)
+	go func() { done <- second() }()
+	select {
+	case secondR = <-done: // made at once: nothing held it back
+		close(st.release)
+	case <-time.After(500 * time.Millisecond):
+		close(st.release)
+		secondR = <-done
+	}
+	return <-first, secondR
 }

@@ -1,10 +1,8 @@
 package gateway_test
 
 import (
-	"context"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth/storeusers"
 )
@@ -72,34 +70,15 @@ func TestOnlyAdministratorsWhoCanSignInKeepTheConsole(t *testing.T) {
 func TestForcedResetAndDisableAtOnceLeaveAnAdministrator(t *testing.T) {
 	t.Parallel()
 	st, h := newHeldHarness(t, withAccounts)
-	if err := h.users.SetGroups(context.Background(), "bob", []string{"staff", "admins"}); err != nil {
-		t.Fatal(err)
-	}
-	aliceC := h.newClient(t)
-	aliceC.signIn(crmHost, alice)
-	bobC := h.newClient(t)
-	bobC.signIn(crmHost, bob)
+	aliceC, bobC := twoAdmins(t, h)
 
 	// alice's forced reset of bob is held at its write of bob's record.
 	st.arm(func(op, key string) bool { return op == "cas" && key == storeusers.RecordKeyPrefix+"bob" })
 	aliceDone := make(chan reply, 1)
 	go func() { aliceDone <- aliceC.api(authHost, "admin/users/bob/force-reset", map[string]any{}) }()
-	select {
-	case <-st.entered:
-	case <-time.After(10 * time.Second):
-		t.Fatal("alice's forced reset never reached its write")
-	}
-	bobDone := make(chan reply, 1)
-	go func() { bobDone <- bobC.api(authHost, "admin/users/alice/disable", map[string]any{}) }()
-	var bobR reply
-	select {
-	case bobR = <-bobDone: // made at once: nothing held it back
-		close(st.release)
-	case <-time.After(500 * time.Millisecond):
-		close(st.release)
-		bobR = <-bobDone
-	}
-	aliceR := <-aliceDone
+	aliceR, bobR := whileHeld(t, st, aliceDone, func() reply {
+		return bobC.api(authHost, "admin/users/alice/disable", map[string]any{})
+	})
 
 	if aliceR.status == http.StatusOK && bobR.status == http.StatusOK {
 		t.Errorf("both answered 200: alice disabled, bob without a password")
