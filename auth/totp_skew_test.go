@@ -20,6 +20,13 @@ type skewedClock struct {
 
 func (c skewedClock) Now() time.Time { return c.store.Now().Add(c.off) }
 
+// replicaSkews are how far the other replica's clock is off in the
+// replica-clock tests: either way, up to TOTPMaxReplicaSkew.
+var replicaSkews = []time.Duration{
+	-auth.TOTPMaxReplicaSkew, -5 * time.Minute, -2 * time.Minute, -31 * time.Second,
+	31 * time.Second, 2 * time.Minute, auth.TOTPMaxReplicaSkew,
+}
+
 // twoReplicas is alice's authenticator app enrolled through one replica
 // (first) of two sharing a memory store, the other's clock off by off,
 // three steps after the enrolment's: the store's clock, both replicas
@@ -63,10 +70,7 @@ func twoReplicas(t *testing.T, off time.Duration) (*storetest.Clock, *auth.TOTP,
 // a code twice (docs/contract.md, "Authenticator apps").
 func TestTOTPCodeNotReplayedAcrossReplicaClocks(t *testing.T) {
 	t.Parallel()
-	for _, off := range []time.Duration{
-		-auth.TOTPMaxReplicaSkew, -5 * time.Minute, -2 * time.Minute, -31 * time.Second,
-		31 * time.Second, 2 * time.Minute, auth.TOTPMaxReplicaSkew,
-	} {
+	for _, off := range replicaSkews {
 		t.Run(fmt.Sprint(off), func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
@@ -101,10 +105,7 @@ func TestTOTPCodeNotReplayedAcrossReplicaClocks(t *testing.T) {
 // apps").
 func TestTOTPOlderCodeRefusedAcrossReplicaClocks(t *testing.T) {
 	t.Parallel()
-	for _, off := range []time.Duration{
-		-auth.TOTPMaxReplicaSkew, -5 * time.Minute, -2 * time.Minute, -31 * time.Second,
-		31 * time.Second, 2 * time.Minute, auth.TOTPMaxReplicaSkew,
-	} {
+	for _, off := range replicaSkews {
 		t.Run(fmt.Sprint(off), func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
