@@ -138,9 +138,9 @@ type UserRegistry interface {
 	NameHeld(ctx context.Context, username string) (bool, error)
 	// SetPasswordIf replaces the user's password hash, only while the
 	// account is enabled and its credential generation is gen, decided
-	// with the write: ErrCredentialsChanged (or ErrUserNotFound)
-	// otherwise.
-	SetPasswordIf(ctx context.Context, username, gen, hash string) error
+	// with the write, and returns the credential generation it wrote:
+	// ErrCredentialsChanged (or ErrUserNotFound) otherwise.
+	SetPasswordIf(ctx context.Context, username, gen, hash string) (string, error)
 }
 
 var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,62}[a-z0-9]$`)

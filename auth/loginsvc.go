@@ -26,9 +26,10 @@ type PasswordHasher interface {
 type PhoneSetter interface {
 	// SetPhoneIf gives username the number phone (E.164), only while the
 	// account is enabled under the credential generation gen, decided
-	// with the write: ErrCredentialsChanged otherwise (ErrUserNotFound
+	// with the write, and returns the credential generation the account
+	// has once moved: ErrCredentialsChanged otherwise (ErrUserNotFound
 	// for an account gone).
-	SetPhoneIf(ctx context.Context, username, gen, phone string) error
+	SetPhoneIf(ctx context.Context, username, gen, phone string) (string, error)
 }
 
 // Errors of the login service.

@@ -8,21 +8,22 @@ import (
 )
 
 // keepOnly carries sess (nil: none), which was valid for username until
-// the credential change just made, into the account's new credential
-// generation under a new id, and ends every other session of the account
-// (docs/contract.md, "Sessions end when credentials change"), with a new
-// known-device cookie for its browser, one that answers for passwords
-// when password says the change showed the password (the current one
-// typed, or a new one chosen). A sess ended while the change was made
-// stays ended. It returns how many ended.
-func (l *Login) keepOnly(ctx context.Context, c Client, sess *Session, username string, password bool) (int, error) {
+// the credential change just made, into gen, the credential generation
+// that change wrote, under a new id, and ends every other session of the
+// account (docs/contract.md, "Sessions end when credentials change"),
+// with a new known-device cookie for its browser, one that answers for
+// passwords when password says the change showed the password (the
+// current one typed, or a new one chosen). A sess ended while the change
+// was made stays ended, and so does one ended by another change of the
+// credentials landing after this one's write (an administrator clearing
+// the number): carried into gen, not into what the account holds by
+// then, it is refused as any session of the credentials before. It
+// returns how many ended.
+func (l *Login) keepOnly(ctx context.Context, c Client, sess *Session, username, gen string, password bool) (int, error) {
 	keep := ""
 	if sess != nil {
-		u, err := l.d.Users.Lookup(ctx, username)
-		if err != nil {
-			return 0, err
-		}
-		before := &User{Username: u.Username, Generation: sess.Gen}
+		u := &User{Username: username, Generation: gen}
+		before := &User{Username: username, Generation: sess.Gen}
 		switch err := l.d.Sessions.Restamp(ctx, sess, u); {
 		case errors.Is(err, ErrSessionNotFound):
 			// Revoked or signed out meanwhile: not written back.
@@ -99,10 +100,11 @@ func (l *Login) ChangePassword(ctx context.Context, c Client, sess *Session, u *
 	if err := l.stillSignedIn(ctx, sess, u); err != nil {
 		return Step{}, err
 	}
-	if err := l.setPassword(ctx, u, hash, fmt.Errorf("credentials changed meanwhile: %w", ErrSessionNotFound)); err != nil {
+	gen, err := l.setPassword(ctx, u, hash, fmt.Errorf("credentials changed meanwhile: %w", ErrSessionNotFound))
+	if err != nil {
 		return Step{}, err
 	}
-	n, err := l.keepOnly(ctx, c, sess, u.Username, true)
+	n, err := l.keepOnly(ctx, c, sess, u.Username, gen, true)
 	l.auditChange(ctx, c, Event{Name: "password_changed", User: u.Username}, n, err)
 	if err != nil {
 		return Step{}, err
@@ -228,7 +230,8 @@ func (l *Login) PhoneChangeFinish(ctx context.Context, c Client, sess *Session, 
 	}
 	// A change of the credentials landing after that check, in the round
 	// trip before the write, is seen by the write itself.
-	switch err := ps.SetPhoneIf(ctx, u.Username, sess.Gen, ch.Phone); {
+	gen, err := ps.SetPhoneIf(ctx, u.Username, sess.Gen, ch.Phone)
+	switch {
 	case errors.Is(err, ErrCredentialsChanged), errors.Is(err, ErrUserNotFound):
 		return Step{}, fmt.Errorf("credentials changed meanwhile: %w", ErrSessionNotFound)
 	case err != nil:
@@ -237,7 +240,7 @@ func (l *Login) PhoneChangeFinish(ctx context.Context, c Client, sess *Session, 
 	sess.Change = nil
 	// Written: the old number is told and the change audited, whatever
 	// ending the other sessions met.
-	n, err := l.keepOnly(ctx, c, sess, u.Username, sess.Has(MethodPassword, time.Time{}))
+	n, err := l.keepOnly(ctx, c, sess, u.Username, gen, sess.Has(MethodPassword, time.Time{}))
 	if u.Phone != "" {
 		// Tell the old number, so a hijacker's change does not go unseen.
 		// One text: GSM 7-bit, at most 160 characters with a username's

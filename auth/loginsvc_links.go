@@ -134,14 +134,15 @@ func (l *Login) SetPasswordWithLink(ctx context.Context, c Client, token, accoun
 // subject) forgotten, every session but sess (nil: all) ended, and event
 // audited.
 func (l *Login) setNewPassword(ctx context.Context, c Client, sess *Session, u *User, subject, hash, event string, expired error) (Step, error) {
-	if err := l.setPassword(ctx, u, hash, expired); err != nil {
+	gen, err := l.setPassword(ctx, u, hash, expired)
+	if err != nil {
 		return Step{}, err
 	}
 	// Written: audited whatever its follow-ups meet.
 	n := 0
-	err := l.forgetFailures(ctx, subject)
+	err = l.forgetFailures(ctx, subject)
 	if err == nil {
-		n, err = l.keepOnly(ctx, c, sess, u.Username, true) // a new password chosen
+		n, err = l.keepOnly(ctx, c, sess, u.Username, gen, true) // a new password chosen
 	}
 	l.auditChange(ctx, c, Event{Name: event, User: u.Username, Phone: u.Phone}, n, err)
 	if err != nil {
@@ -159,14 +160,15 @@ func (l *Login) setNewPassword(ctx context.Context, c Client, sess *Session, u *
 // cleared number or forced reset, the name deleted and given to someone
 // else (docs/contract.md, "Sessions end when credentials change").
 // expired is the answer then: what the change was proved with (a code, a
-// link, a session) was for credentials that are gone.
-func (l *Login) setPassword(ctx context.Context, u *User, hash string, expired error) error {
-	err := l.d.Registry.SetPasswordIf(ctx, u.Username, u.Generation, hash)
+// link, a session) was for credentials that are gone. It returns the
+// credential generation it wrote.
+func (l *Login) setPassword(ctx context.Context, u *User, hash string, expired error) (string, error) {
+	gen, err := l.d.Registry.SetPasswordIf(ctx, u.Username, u.Generation, hash)
 	if errors.Is(err, ErrCredentialsChanged) || errors.Is(err, ErrUserNotFound) {
 		l.log.InfoContext(ctx, "account: new password not set, the credentials changed meanwhile", "user", u.Username)
-		return expired
+		return "", expired
 	}
-	return err
+	return gen, err
 }
 
 // phoneProver is a user backend that records a phone number proved

@@ -75,9 +75,15 @@ func (s *heldStore) CompareAndDelete(ctx context.Context, key string, old []byte
 	return s.Store.CompareAndDelete(ctx, key, old)
 }
 
+// CompareAndSwap holds "cas" before the write, and "swapped" once it
+// was made: a change held there has written, its follow-ups not yet.
 func (s *heldStore) CompareAndSwap(ctx context.Context, key string, old, v []byte, ttl time.Duration) (bool, error) {
 	s.hold("cas", key)
-	return s.Store.CompareAndSwap(ctx, key, old, v, ttl)
+	ok, err := s.Store.CompareAndSwap(ctx, key, old, v, ttl)
+	if ok {
+		s.hold("swapped", key)
+	}
+	return ok, err
 }
 
 // TestDeletedAccountsFactorInFlightOpensNoNewAccount: a departing bob,

@@ -31,16 +31,21 @@ func (b *Backend) SetPassword(ctx context.Context, username, hash string) error 
 // written over a change of them that landed while it was hashed (another
 // password or phone, a disable, a forced reset, the account deleted and
 // its name given again; docs/contract.md, "Sessions end when credentials
-// change"). auth.ErrCredentialsChanged otherwise, or auth.ErrUserNotFound
-// for an account gone.
-func (b *Backend) SetPasswordIf(ctx context.Context, username, gen, hash string) error {
-	return b.update(ctx, username, func(r *record) error {
+// change"). It returns the credential generation it wrote.
+// auth.ErrCredentialsChanged otherwise, or auth.ErrUserNotFound for an
+// account gone.
+func (b *Backend) SetPasswordIf(ctx context.Context, username, gen, hash string) (string, error) {
+	var written string
+	err := b.update(ctx, username, func(r *record) error {
 		if r.Disabled || r.generation() != gen {
 			return auth.ErrCredentialsChanged
 		}
 		r.Password = hash
-		return r.newGeneration()
+		err := r.newGeneration()
+		written = r.generation()
+		return err
 	})
+	return written, err
 }
 
 // UpgradeHash replaces the hash of a password that did not change (a
@@ -94,16 +99,21 @@ func (b *Backend) AssignPhone(ctx context.Context, username, phone string) error
 // signed in under them) is never written over a change of them that
 // landed since (the owner's reset, an administrator's cleared number or
 // disable, the account deleted and its name given again;
-// docs/contract.md, "Sessions end when credentials change").
-// auth.ErrCredentialsChanged otherwise, or auth.ErrUserNotFound for an
-// account gone.
-func (b *Backend) SetPhoneIf(ctx context.Context, username, gen, phone string) error {
-	return b.swapClaim(ctx, username, "phone", phoneKey, phone, func(r *record) (string, error) {
+// docs/contract.md, "Sessions end when credentials change"). It
+// returns the credential generation the account has once moved (gen
+// when it had phone already). auth.ErrCredentialsChanged otherwise, or
+// auth.ErrUserNotFound for an account gone.
+func (b *Backend) SetPhoneIf(ctx context.Context, username, gen, phone string) (string, error) {
+	var written string
+	err := b.swapClaim(ctx, username, "phone", phoneKey, phone, func(r *record) (string, error) {
 		if r.Pending || r.Disabled || r.generation() != gen {
 			return "", auth.ErrCredentialsChanged
 		}
-		return movePhone(r, phone, false)
+		prev, err := movePhone(r, phone, false)
+		written = r.generation()
+		return prev, err
 	})
+	return written, err
 }
 
 // setPhone moves username to phone, marked unproved or not.
