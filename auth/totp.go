@@ -272,9 +272,20 @@ func (t *TOTP) enrolment(user, secret string) (*TOTPEnrolment, error) {
 }
 
 // Confirm checks code against user's enrolment in progress that owner
-// started and, when it is right, makes its secret the account's. The
-// code's step is claimed: it cannot sign in afterwards.
+// started and, when it is right, makes its secret the account's, only
+// while the account has no app, decided with the write (a
+// compare-and-set on the absent key): ErrTOTPEnrolled otherwise. Of two
+// enrolments confirmed at the same moment (the second started before
+// the first was written) one is the account's, and the other is told
+// so; before, both were answered as set up and the secret written last
+// replaced the other (docs/contract.md, "Authenticator apps"). The
+// code's step is claimed: it cannot sign in afterwards. A store that
+// cannot compare and set fails closed.
 func (t *TOTP) Confirm(ctx context.Context, user, owner, code string) error {
+	sw, ok := t.kv.(Swapper)
+	if !ok {
+		return fmt.Errorf("totp: the store cannot write an app only where none is: %w", ErrStoreUnavailable)
+	}
 	secret, err := t.pending(ctx, user, owner)
 	if err != nil {
 		return err
@@ -286,8 +297,12 @@ func (t *TOTP) Confirm(ctx context.Context, user, owner, code string) error {
 	if err != nil {
 		return err
 	}
-	if err := t.kv.Set(ctx, t.key(user), rec, Forever); err != nil {
+	written, err := sw.CompareAndSwap(ctx, t.key(user), nil, rec, Forever)
+	if err != nil {
 		return err
+	}
+	if !written {
+		return ErrTOTPEnrolled
 	}
 	_, _ = t.kv.Delete(ctx, t.pendingKey(user))
 	return nil

@@ -139,7 +139,7 @@ func TestDeletedAccountsFactorInFlightOpensNoNewAccount(t *testing.T) {
 					t.Errorf("the new bob has the old bob's authenticator app: %s", body)
 				}
 			}
-		}, func(op, key string) bool { return op == "set" && strings.HasPrefix(key, "totp:") && notPending(key) }, setup{}},
+		}, func(op, key string) bool { return op == "cas" && strings.HasPrefix(key, "totp:") && notPending(key) }, setup{}},
 		{"recovery codes", func(_ *testing.T, _ *harness, old *client) (func() reply, func(*testing.T, *harness, *client)) {
 			send := func() reply { return old.api(authHost, "recovery-codes", map[string]any{}) }
 			return send, func(t *testing.T, _ *harness, admin *client) {
