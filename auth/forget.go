@@ -78,7 +78,18 @@ func (f *Forget) Factors(ctx context.Context, user string) (app bool, keys int, 
 // others, and may be in the same hands: kept, its codes signed in after
 // the password and bound the holder's number to the account left
 // without one. codes reports whether the account had a set.
+//
+// The sessions are ended before the removals too, as a delete's are
+// (Account): a factor that a session in flight adds (Login.keepFactor)
+// is then either written before the removals, which find it, or after
+// the end, which its own check finds, and it is taken away again.
+// Ended only after them, a thief's key written in between outlived
+// reset-2fa on an account without a phone, whose credential generation
+// does not change (docs/contract.md, "Recovery codes").
 func (f *Forget) ResetFactors(ctx context.Context, user string) (app bool, keys int, codes bool, err error) {
+	if _, err = f.Sessions.RevokeUser(ctx, user, ""); err != nil {
+		return false, 0, false, err
+	}
 	if app, keys, err = f.Factors(ctx, user); err != nil {
 		return app, keys, false, err
 	}
