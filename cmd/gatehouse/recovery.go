@@ -186,14 +186,20 @@ func (d *ops) audit(ctx context.Context, event, user string) {
 
 // auditOp keeps r, an operator command's action, in the audit trail log,
 // with the operating-system user as the actor and its phone masked
-// (docs/contract.md, "Command line"); a failure is reported, not fatal.
+// (docs/contract.md, "Command line"). The change is made by then: an
+// interrupt (Ctrl-C, a job's SIGTERM), which ends ctx, does not keep it
+// off the trail, as a client hanging up does not keep a console change
+// off it (docs/contract.md, "Audit trail"); the store's own timeout
+// bounds the append. A failure is reported with the record itself, not
+// fatal.
 func auditOp(ctx context.Context, log auth.AuditLog, r auth.AuditRecord) {
 	r.Actor = cliActor()
 	if r.Phone != "" {
 		r.Phone = auth.MaskPhone(r.Phone)
 	}
-	if err := log.Append(ctx, r); err != nil {
-		fmt.Fprintln(os.Stderr, "gatehouse: audit trail: event not kept:", err)
+	if err := log.Append(context.WithoutCancel(ctx), r); err != nil {
+		b, _ := json.Marshal(r)
+		fmt.Fprintf(os.Stderr, "gatehouse: audit trail: event not kept (%v): %s\n", err, auth.ShownJSON(b))
 	}
 }
 
