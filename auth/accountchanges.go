@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // UsersFileActor is the actor of the audit records of changes made by
@@ -32,45 +31,65 @@ type UsersChange struct {
 type ChangeNotifier interface {
 	// OnChanged registers f to be told each change of the accounts.
 	OnChanged(f func(ctx context.Context, c UsersChange))
+	// Reading is the accounts as read now, as a change from nothing
+	// (Before nil): what a gateway starting compares with the content
+	// last recorded (UsersChangeEvents).
+	Reading() UsersChange
 }
 
-// usersChangeClaim is how long the content last recorded is kept: far
-// longer than replicas reading the same file (every 2 s) take to take it.
-const usersChangeClaim = 24 * time.Hour
-
-// ClaimUsersChange reports whether this replica is the first of those
-// sharing st to record the change c on the trail (docs/contract.md,
-// "users.yaml (file backend)"): the store keeps, under `usersfile:` and
-// c.Source, the content whose arrival was last recorded, and the replica
-// that swaps it for c.To records the change; one that finds c.To there
-// already records nothing. So every taking of a change is recorded once,
-// also the same change made again (a number moved back and forth). An
-// error means nobody can tell; the caller records the change rather than
-// lose it. A store that cannot swap claims nothing: each replica records.
-func ClaimUsersChange(ctx context.Context, st Store, c UsersChange) (bool, error) {
+// UsersChangeEvents returns the audit events, by actor, that this
+// replica records for c, once among the replicas sharing st
+// (docs/contract.md, "users.yaml (file backend)"). The store keeps, under
+// `usersfile:` and c.Source, the content whose arrival was last recorded
+// and a print of its accounts (usersPrint, keyed by key); the replica
+// that swaps them for c's records the change, and one that finds c.To
+// there already records nothing. So every taking of a change is recorded
+// once, also the same change made again (a number moved back and forth).
+// A reading compared with the one before it (c.Before) gives
+// AccountChanges of the two; a first reading (c.Before nil: a gateway
+// starting) gives the changes since the content last recorded, from its
+// print, so that an edit made while no gateway ran is on the trail when
+// one starts (none when the store keeps no print of this file, or one
+// under another key). An error means nobody can tell: c.Before's changes
+// are returned all the same, to be recorded rather than lost; a first
+// reading's, which need the print, are not. A store that cannot swap
+// keeps nothing: each replica records c.Before's changes.
+func UsersChangeEvents(ctx context.Context, st Store, key []byte, c UsersChange, actor string) ([]Event, error) {
+	own := func(err error) ([]Event, error) {
+		if c.Before == nil {
+			return nil, err
+		}
+		return AccountChanges(c.Before, c.After, actor), err
+	}
 	sw, ok := st.(Swapper)
 	if !ok {
-		return true, nil
+		return own(nil)
 	}
-	key, to := "usersfile:"+c.Source, []byte(c.To)
+	k, next := "usersfile:"+c.Source, recordedUsers(c.To, key, c.After)
 	for range 3 {
-		cur, err := st.Get(ctx, key)
+		cur, err := st.Get(ctx, k)
 		switch {
 		case errors.Is(err, ErrNotFound):
 			cur = nil
 		case err != nil:
-			return true, err
+			return own(err)
 		}
-		if bytes.Equal(cur, to) {
-			return false, nil
+		to, saved, _ := bytes.Cut(cur, []byte{'\n'})
+		if string(to) == c.To {
+			return nil, nil
 		}
-		swapped, err := sw.CompareAndSwap(ctx, key, cur, to, usersChangeClaim)
-		if err != nil || swapped {
-			return true, err
+		swapped, err := sw.CompareAndSwap(ctx, k, cur, next, Forever)
+		switch {
+		case err != nil:
+			return own(err)
+		case swapped && c.Before == nil:
+			return changesSince(saved, key, c.After, actor), nil
+		case swapped:
+			return own(nil)
 		}
 		// Another replica swapped it meanwhile: read what it wrote.
 	}
-	return true, nil
+	return own(nil)
 }
 
 // AccountChanges returns the audit events that say how the accounts of

@@ -110,21 +110,26 @@ func describe(t *testing.T, e auth.Event) string {
 func TestUsersChangeIsClaimedOncePerTaking(t *testing.T) {
 	st := memstore.New(nil)
 	ctx := context.Background()
+	key := []byte("a derived key of thirty-two bytes")
+	on := map[string]map[string]*auth.User{
+		"A": {"ann": {Username: "ann", Phone: "+12015550140"}},
+		"B": {"ann": {Username: "ann", Phone: "+12015550199"}},
+	}
 	steps := []struct {
-		to   string
-		want bool
+		from, to string
+		want     bool
 	}{
-		{"B", true}, {"B", false}, // two replicas take A→B
-		{"A", true}, {"A", false}, // and back
-		{"B", true}, {"B", false}, // and A→B again
+		{"A", "B", true}, {"A", "B", false}, // two replicas take A→B
+		{"B", "A", true}, {"B", "A", false}, // and back
+		{"A", "B", true}, {"A", "B", false}, // and A→B again
 	}
 	for i, s := range steps {
-		got, err := auth.ClaimUsersChange(ctx, st, auth.UsersChange{Source: "users.yaml", To: s.to})
-		if err != nil || got != s.want {
-			t.Errorf("step %d, to %s: claimed %v (%v), want %v", i, s.to, got, err, s.want)
+		got, err := auth.UsersChangeEvents(ctx, st, key, auth.UsersChange{Before: on[s.from], After: on[s.to], Source: "users.yaml", To: s.to}, "users_file")
+		if err != nil || (len(got) == 1) != s.want {
+			t.Errorf("step %d, to %s: %d events (%v), want recorded %v", i, s.to, len(got), err, s.want)
 		}
 	}
-	if got, _ := auth.ClaimUsersChange(ctx, st, auth.UsersChange{Source: "other.yaml", To: "B"}); !got {
+	if got, _ := auth.UsersChangeEvents(ctx, st, key, auth.UsersChange{Before: on["A"], After: on["B"], Source: "other.yaml", To: "B"}, "users_file"); len(got) != 1 {
 		t.Error("a change of another file was taken for this one's")
 	}
 }

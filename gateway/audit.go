@@ -117,12 +117,18 @@ func (s *core) keepAudit(ctx context.Context, r auth.AuditRecord) {
 
 // Run does the gateway's background work until ctx ends: it writes the
 // summaries of repeated events, and of accounts past their share of the
-// history, as their windows end, and when ctx ends, those of the
+// history, as their windows end (having first recorded what changed in
+// the users file since it was last recorded), and when ctx ends, those of the
 // windows still open; events are then recorded as they come
 // (docs/contract.md, "Audit trail"). cmd/gatehouse runs it for each
 // generation and waits for it to return before the next takes over or
 // the process ends.
 func (s *Server) Run(ctx context.Context) {
+	if n, ok := s.users.(auth.ChangeNotifier); ok {
+		// What changed in the users file while no gateway ran
+		// (docs/contract.md, "users.yaml (file backend)").
+		s.admin.recordUsersChange(ctx, n.Reading())
+	}
 	a := s.cfg.Audit
 	w := a.RepeatWindow
 	if a.AccountShare.Events > 0 && a.AccountShare.Window > 0 && (w <= 0 || a.AccountShare.Window < w) {

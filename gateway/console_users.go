@@ -250,9 +250,11 @@ func (s *consoleSurface) forgetRemoved(ctx context.Context, username string) err
 
 // recordUsersChange puts on the audit trail how the user backend's
 // accounts changed behind the gateway's back (an edit of users.yaml), one
-// record per thing changed, by users_file (auth.AccountChanges), once
-// among the replicas sharing the store (auth.ClaimUsersChange); when the
-// store cannot say whether another recorded it, recorded all the same
+// record per thing changed, by users_file, once among the replicas
+// sharing the store (auth.UsersChangeEvents); when the store cannot say
+// whether another recorded it, recorded all the same. A first reading
+// (c.Before nil, a gateway starting) records what changed since the
+// content last recorded, which the store keeps a print of
 // (docs/contract.md, "users.yaml (file backend)").
 func (s *consoleSurface) recordUsersChange(ctx context.Context, c auth.UsersChange) {
 	if g := s.cfg.Admin.Group; s.cfg.Admin.Enabled && auth.Administrators(maps.Values(c.Before), g) > 0 && auth.Administrators(maps.Values(c.After), g) == 0 {
@@ -261,18 +263,12 @@ func (s *consoleSurface) recordUsersChange(ctx context.Context, c auth.UsersChan
 		// (docs/contract.md, "users.yaml (file backend)").
 		s.log.ErrorContext(ctx, "users file: no administrator can sign in to the console now (no member of the admin group is enabled with a password)", "group", g)
 	}
-	events := auth.AccountChanges(c.Before, c.After, auth.UsersFileActor)
-	if len(events) == 0 {
-		return
-	}
-	if s.locks != nil {
-		first, err := auth.ClaimUsersChange(ctx, s.locks, c)
-		switch {
-		case err != nil:
-			s.log.WarnContext(ctx, "users file change: the store did not say whether another replica recorded it; recording it here", "error", err)
-		case !first:
-			return
-		}
+	events, err := auth.UsersChangeEvents(ctx, s.locks, s.signer.DeriveKey("users-file"), c, auth.UsersFileActor)
+	switch {
+	case err != nil && c.Before == nil:
+		s.log.WarnContext(ctx, "users file: the store did not say what was recorded of it; changes made while no gateway ran are not recorded", "error", err)
+	case err != nil:
+		s.log.WarnContext(ctx, "users file change: the store did not say whether another replica recorded it; recording it here", "error", err)
 	}
 	for _, e := range events {
 		s.auditEvent(ctx, "", e)

@@ -19,6 +19,13 @@ func (b *Backend) OnChanged(f func(ctx context.Context, c auth.UsersChange)) {
 	b.onChanged.Store(&f)
 }
 
+// Reading implements auth.ChangeNotifier: the users as read now, Before
+// nil.
+func (b *Backend) Reading() auth.UsersChange {
+	snap := b.snap.Load()
+	return auth.UsersChange{After: snap.byName, Source: tag("path", []byte(b.path)), To: tag("content", snap.sum[:])}
+}
+
 // changed tells the OnChanged function about c, if any.
 func (b *Backend) changed(ctx context.Context, c *auth.UsersChange) {
 	if f := b.onChanged.Load(); f != nil && c != nil {

@@ -35,7 +35,7 @@ func fileTrail(t *testing.T, cfgPath string) (recs []string, raw string) {
 		if r.Phone != "" {
 			s += " phone=" + r.Phone
 		}
-		for _, k := range []string{"groups", "before", "force_two_factor"} {
+		for _, k := range []string{"groups", "before", "force_two_factor", "forgotten"} {
 			if v, ok := r.Attrs[k]; ok {
 				s += " " + k + "=" + v
 			}
