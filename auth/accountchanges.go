@@ -76,6 +76,12 @@ func UsersChangeEvents(ctx context.Context, st Store, key []byte, c UsersChange,
 		}
 		to, saved, _ := bytes.Cut(cur, []byte{'\n'})
 		if string(to) == c.To {
+			if !bytes.Equal(cur, next) {
+				// Recorded without a print (before prints were kept) or
+				// under another key: the next start compares with this
+				// one's. Best effort: it records nothing.
+				_, _ = sw.CompareAndSwap(ctx, k, cur, next, Forever)
+			}
 			return nil, nil
 		}
 		swapped, err := sw.CompareAndSwap(ctx, k, cur, next, Forever)

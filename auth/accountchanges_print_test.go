@@ -60,3 +60,27 @@ func TestFirstReadingComparesWithTheRecordedPrint(t *testing.T) {
 		})
 	}
 }
+
+// TestFirstReadingKeepsAPrintOfWhatWasRecordedWithout: content recorded
+// before prints were kept (the hash alone) gets its print at the next
+// start on it, so that the start after an edit then compares with it.
+func TestFirstReadingKeepsAPrintOfWhatWasRecordedWithout(t *testing.T) {
+	ctx := context.Background()
+	st := memstore.New(nil)
+	key := []byte("a derived key of thirty-two bytes")
+	if err := st.Set(ctx, "usersfile:users.yaml", []byte("A"), auth.Forever); err != nil {
+		t.Fatal(err)
+	}
+	before := map[string]*auth.User{"ann": {Username: "ann", Groups: []string{"staff"}}}
+	after := map[string]*auth.User{"ann": {Username: "ann", Groups: []string{"admins"}}}
+	for _, step := range []struct {
+		users map[string]*auth.User
+		to    string
+		want  int
+	}{{before, "A", 0}, {after, "B", 1}} {
+		got, err := auth.UsersChangeEvents(ctx, st, key, auth.UsersChange{After: step.users, Source: "users.yaml", To: step.to}, "users_file")
+		if err != nil || len(got) != step.want {
+			t.Errorf("start on %s: %d events (%v), want %d", step.to, len(got), err, step.want)
+		}
+	}
+}
