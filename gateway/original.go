@@ -25,6 +25,9 @@ func (o *original) URL() string { return o.scheme + "://" + o.authority + o.uri 
 // originalFromNginx reads X-Original-URL ($scheme://$host$request_uri)
 // and X-Original-Method.
 func originalFromNginx(r *http.Request) (original, error) {
+	if repeated(r.Header, hdrOriginalURL, hdrOriginalMethod) {
+		return original{}, errUnauthenticated
+	}
 	raw := headerValue(r.Header, hdrOriginalURL)
 	scheme, rest, ok := strings.Cut(raw, "://")
 	if !ok {
@@ -47,10 +50,26 @@ func originalFromNginx(r *http.Request) (original, error) {
 // "Forward-auth protocol").
 func originalFromForwarded(r *http.Request) (original, error) {
 	uri := headerValue(r.Header, hdrForwardedURI)
-	if uri == "" {
+	if uri == "" || repeated(r.Header, hdrForwardedProto, hdrForwardedHost, hdrForwardedURI, hdrForwardedMethod) {
 		return original{}, errUnauthenticated
 	}
 	return newOriginal(headerValue(r.Header, hdrForwardedMethod), headerValue(r.Header, hdrForwardedProto), headerValue(r.Header, hdrForwardedHost), uri)
+}
+
+// repeated reports whether any of keys (canonical names) is on more than
+// one line of h. A front door that adds its line after the client's
+// (HAProxy's add-header, Envoy's appending request_headers_to_add)
+// passes the client's own description on first, and nothing tells which
+// line is the front door's: the question is refused, never decided on
+// either (docs/contract.md, "Forward-auth protocol"). It allocates
+// nothing.
+func repeated(h http.Header, keys ...string) bool {
+	for _, k := range keys {
+		if len(h[k]) > 1 {
+			return true
+		}
+	}
+	return false
 }
 
 // newOriginal checks and reads the parts of an original request. Missing
