@@ -196,6 +196,10 @@ func exercise(t *testing.T, w *world) {
 		checkConnectionNamesNoIdentity(t, w, aliceB)
 	})
 
+	t.Run("the client's own description of the request is replaced, never decided on", func(t *testing.T) {
+		checkClientsOwnDescription(t, w, aliceB)
+	})
+
 	t.Run("API clients and other methods get 401, never a redirect", func(t *testing.T) {
 		anon := newBrowser(t, w.roots)
 		before := w.app.count()
