@@ -66,10 +66,12 @@ func checkGatewayCookies(t *testing.T, w *world, signedIn *browser) {
 		{"signed in, bypass route", signedIn, "/public/cookies", own, ""},
 		{"anonymous with a stale session, bypass route", anon, "/public/cookies", own, ""},
 		{"signed in, a 6 KB cookie", signedIn, "/deals/cookies", append([]string{big}, own...), "bob"},
+		{"signed in, none of the app's own", signedIn, "/deals/cookies", nil, "bob"},
+		{"anonymous with a stale session, none of the app's own, bypass route", anon, "/public/cookies", nil, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := w.app.count()
-			cookie := strings.Join(tc.extra, "; ") + "; " + gateways
+			cookie := strings.Join(append(tc.extra[:len(tc.extra):len(tc.extra)], gateways), "; ")
 			p := tc.b.get(w.appURL+tc.path, http.Header{"Accept": {"application/json"}, "Cookie": {cookie}})
 			p.wantStatus(t, http.StatusOK)
 			if w.app.count() != before+1 {
