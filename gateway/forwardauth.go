@@ -33,8 +33,7 @@ func (s *authzSurface) forwardAuth(c *gin.Context) {
 func (s *authzSurface) authorize(c *gin.Context, read func(*http.Request) (original, error), redirect bool, observe prometheus.Observer) {
 	o, err := s.readOriginal(c, read)
 	if errors.Is(err, errPortal) {
-		// The request goes to the portal, which reads its own cookies.
-		s.pass(c, identity{}, nil)
+		s.pass(c, identity{})
 		return
 	}
 	var ok verdictOK
@@ -51,7 +50,7 @@ func (s *authzSurface) authorize(c *gin.Context, read func(*http.Request) (origi
 		s.authzFail(c, &o, err, redirect)
 		return
 	}
-	s.pass(c, ok.id, s.gatewayCookieNames())
+	s.pass(c, ok.id)
 }
 
 // readOriginal reads the original request, from a trusted front door
@@ -105,24 +104,22 @@ func (s *authzSurface) isPortalAuthority(authority string) bool {
 }
 
 // pass answers an allowed check: 200 with the identity headers (every
-// one, empty if unknown), the Cookie header the request is to go on with
-// (the client's, less the cookies named in drop), and no-store. Only the
-// front door reads it, copying just the headers it is told to, so it goes
-// without the browser security headers that refusals carry.
-func (s *authzSurface) pass(c *gin.Context, id identity, drop []string) {
+// one, empty if unknown), the Cookie header the app is to get, and
+// no-store. Only the front door reads it, copying just the headers it is
+// told to, so it goes without the browser security headers that refusals
+// carry.
+func (s *authzSurface) pass(c *gin.Context, id identity) {
 	h := c.Writer.Header()
 	h["Cache-Control"] = valNoStore
 	s.headers.set(h, id, true)
-	// Always sent, empty when no cookie is left, so that a front door
-	// copying it never passes the client's on (docs/contract.md,
-	// "Forward-auth protocol"). For an app, drop is the gateway's cookies:
-	// the session cookie goes to every app under session.cookie_domain,
-	// and an app that logs or shows its request headers would hand out a
-	// live session for every app and the portal. For the portal's own
-	// pages (errPortal) it is nil: the portal reads its session and CSRF
-	// cookies ("The portal is never behind forward-auth").
+	// The client's cookies without the gateway's (docs/contract.md,
+	// "Forward-auth protocol"), always sent, empty when none is left, so
+	// that a front door copying it never passes the client's on: the
+	// session cookie goes to every app under session.cookie_domain, and
+	// an app that logs or shows its request headers would hand out a live
+	// session for every app and the portal.
 	h["Cookie"] = valEmpty
-	if kept := keptCookies(c.Request.Header["Cookie"], drop); kept != "" {
+	if kept := keptCookies(c.Request.Header["Cookie"], s.gatewayCookieNames()); kept != "" {
 		h["Cookie"] = []string{kept}
 	}
 	c.Status(http.StatusOK)
