@@ -42,7 +42,7 @@ const (
 // those that break the security model, warnings for those beyond the
 // numbers of ASVS and NIST SP 800-63B.
 func (v *validator) hardening() {
-	v.trustedProxiesNotAll()
+	v.trustedProxies()
 	v.cookieDomainNotPublic()
 	v.portalHostShared()
 	v.resetBySMSAlone()
@@ -119,22 +119,6 @@ func (v *validator) resetBySMSAlone() {
 		return
 	}
 	v.warn("users.reset.require", "[sms] lets whoever holds an account's SIM set its password and then pass two factors with it (%s); leave it unset, which asks those accounts for a recovery code too, or add recovery_code", why)
-}
-
-// trustedProxiesNotAll refuses a trusted_proxies entry that covers every
-// address: every client could then set X-Forwarded-For (its address for
-// bans) and the forward-auth headers (the request being authorised).
-func (v *validator) trustedProxiesNotAll() {
-	for i, tp := range v.c.Server.TrustedProxies {
-		p, ok := parseProxy(tp)
-		if !ok {
-			continue // reported by server()
-		}
-		if p.Bits() == 0 || (p.Addr().Is4In6() && p.Bits() <= 96) {
-			v.add("server.trusted_proxies."+strconv.Itoa(i),
-				"%q trusts every client: anyone could forge X-Forwarded-For (their address for bans) and the forward-auth headers; list your front proxies' addresses", tp)
-		}
-	}
 }
 
 // cookieDomainNotPublic refuses a cookie_domain that is a public suffix
