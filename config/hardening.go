@@ -156,7 +156,7 @@ func (v *validator) providerURL(key, raw, credential string) {
 	switch {
 	case isAddr && a.IsLinkLocalUnicast():
 		v.add(key, "points at the link-local address %s (cloud instance metadata): refused", a)
-	case u.Scheme != "http" || isLoopback(u.Hostname()):
+	case u.Scheme != "http" || dialLoopback(u.Hostname()):
 	case credential != "":
 		v.add(key, "is plain http:// to %s: every request would carry %s in clear to whoever is on the network; use https://", u.Hostname(), credential)
 	default:

@@ -52,17 +52,7 @@ func TestTrustedProxiesThatLetClientsNameThemselves(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := validConfig()
 			cfg.Server.TrustedProxies = tt.proxies
-			warnings, err := cfg.Check()
-			if got := keys(err); !equal(got, tt.problems) {
-				t.Errorf("problems at %q, want %q\n%v", got, tt.problems, err)
-			}
-			var got []string
-			for _, w := range warnings {
-				got = append(got, w.Key)
-			}
-			if !equal(got, tt.warnings) {
-				t.Errorf("warnings at %q, want %q\n%v", got, tt.warnings, warnings)
-			}
+			wantChecked(t, cfg, tt.problems, tt.warnings)
 		})
 	}
 }

@@ -175,3 +175,20 @@ func secretFileKey(key string) bool {
 	}
 	return false
 }
+
+// wantChecked checks cfg with Check: the keys of its problems and of its
+// warnings, each in order.
+func wantChecked(t *testing.T, cfg *config.Config, problems, warnings []string) {
+	t.Helper()
+	ws, err := cfg.Check()
+	if got := keys(err); !equal(got, problems) {
+		t.Errorf("problems at %q, want %q\n%v", got, problems, err)
+	}
+	var got []string
+	for _, w := range ws {
+		got = append(got, w.Key)
+	}
+	if !equal(got, warnings) {
+		t.Errorf("warnings at %q, want %q\n%v", got, warnings, ws)
+	}
+}

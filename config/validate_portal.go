@@ -39,7 +39,7 @@ func (v *validator) portal() {
 			if strings.HasPrefix(u, "//") || strings.ContainsAny(u, "\\ \t\n\"'<>") {
 				v.add("portal.logo_url", "%q must be an https:// URL or a plain path such as \"/static/logo.svg\"", u)
 			}
-		} else if pu, ok := v.httpURL("portal.logo_url", u); ok && pu.Scheme != "https" && !isLoopback(pu.Hostname()) {
+		} else if pu, ok := v.httpURL("portal.logo_url", u); ok && pu.Scheme != "https" && !browserLoopback(pu.Hostname()) {
 			v.add("portal.logo_url", "must be https:// (browsers block http images on https pages)")
 		}
 	}

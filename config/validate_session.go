@@ -33,7 +33,7 @@ func (v *validator) session() {
 		}
 	}
 
-	if u, err := url.Parse(v.c.Server.PublicURL); err == nil && u.Scheme == "http" && s.Secure && !isLoopback(u.Hostname()) {
+	if u, err := url.Parse(v.c.Server.PublicURL); err == nil && u.Scheme == "http" && s.Secure && !browserLoopback(u.Hostname()) {
 		v.add("session.secure", "true, but server.public_url is http://: browsers would not send the cookie back (use https, or secure: false for development)")
 	}
 

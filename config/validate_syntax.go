@@ -1,8 +1,8 @@
 package config
 
 // The syntax of the values the checks share: tokens (header and cookie
-// names, methods), host names, letters and digits, loopback hosts and
-// base64.
+// names, methods), host names, letters and digits, loopback hosts (as a
+// browser and as the gateway's HTTP client reach them) and base64.
 
 import (
 	"encoding/base64"
@@ -70,14 +70,37 @@ func isASCIILetters(s string) bool {
 	return true
 }
 
-// isLoopback reports whether host is localhost or a loopback address,
-// where browsers accept Secure cookies over plain http.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+// browserLoopback reports whether a browser takes host, a URL's host, for
+// this machine, where it accepts Secure cookies over plain http (W3C
+// Secure Contexts, "potentially trustworthy origin"): "localhost" and the
+// names under it, a trailing dot or not, in any case; an IPv4 address in
+// 127.0.0.0/8 in any form the URL standard reads ("127.1", "0x7f.1"); and
+// ::1. An IPv4-mapped address ("::ffff:127.0.0.1") is an IPv6 host there,
+// outside ::1/128, so it is not one.
+func browserLoopback(host string) bool {
+	h := strings.ToLower(strings.TrimSuffix(host, "."))
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	if a, err := netip.ParseAddr(h); err == nil {
+		return a == netip.IPv6Loopback() || (a.Is4() && a.IsLoopback())
+	}
+	a, ok := hostAddr(h)
+	return ok && a.IsLoopback()
+}
+
+// dialLoopback reports whether the gateway's HTTP client reaches host on
+// this machine without asking DNS: a loopback IP address as Go reads one
+// (IPv4-mapped too), or "localhost" in any case, which /etc/hosts names.
+// Go's resolver has no rule of its own for the names under "localhost",
+// nor for "localhost." or "127.1": it asks DNS, through the search
+// domains, and the answer may be any host on the network.
+func dialLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	a, err := netip.ParseAddr(host)
-	return err == nil && a.IsLoopback()
+	return err == nil && a.Zone() == "" && a.Unmap().IsLoopback()
 }
 
 // isBase64 reports whether s is standard base64, padded or not.
