@@ -33,9 +33,7 @@ func (v *validator) session() {
 		}
 	}
 
-	if u, err := url.Parse(v.c.Server.PublicURL); err == nil && u.Scheme == "http" && s.Secure && !browserLoopback(u.Hostname()) {
-		v.add("session.secure", "true, but server.public_url is http://: browsers would not send the cookie back (use https, or secure: false for development)")
-	}
+	v.plainHTTP()
 
 	if v.oneOf("session.same_site", s.SameSite, sameSites) && s.SameSite == "none" && !s.Secure {
 		v.add("session.same_site", "none needs secure: true (browsers drop SameSite=None cookies that are not Secure)")
@@ -49,5 +47,34 @@ func (v *validator) session() {
 	}
 	if s.RememberMe > 0 && s.RememberMe < s.AbsoluteTimeout {
 		v.warn("session.remember_me", "is shorter than session.absolute_timeout (%s): a person who ticks \"remember me\" is signed out sooner than one who does not, however busy; make it longer, or 0 to hide the box (it is %s)", s.AbsoluteTimeout, s.RememberMe)
+	}
+}
+
+// plainHTTP checks the scheme of server.public_url against session.secure
+// (docs/contract.md, "check-config"). With https, secure: false is a
+// warning: the cookie goes without Secure, so the browser also sends it
+// over plain http, to this host and to every host under cookie_domain,
+// where anyone on the network reads it and signs in as its owner. With
+// http to a host a browser does not take for this machine, secure: true
+// is a problem (browsers keep no Secure cookie from an http page), and
+// secure: false a warning: passwords, codes and the session cross the
+// network in clear. Warnings, not problems: a network of one's own
+// (WireGuard, Tailscale) encrypts below http, and an app served only over
+// http needs the cookie there. serve --dev's configuration, on loopback,
+// says nothing.
+func (v *validator) plainHTTP() {
+	u, err := url.Parse(v.c.Server.PublicURL)
+	if err != nil || u.Hostname() == "" {
+		return
+	}
+	secure := v.c.Session.Secure
+	switch {
+	case u.Scheme == "https" && !secure:
+		v.warn("session.secure", "is false although server.public_url is https://: the session cookie goes without Secure, so browsers also send it over plain http (to this host, and to every host under session.cookie_domain), where anyone on the network reads it and signs in as its owner; keep it true (for a local try over http, serve --dev)")
+	case u.Scheme != "http" || browserLoopback(u.Hostname()):
+	case secure:
+		v.add("session.secure", "true, but server.public_url is http://: browsers would not send the cookie back (use https, or secure: false for development)")
+	default:
+		v.warn("server.public_url", "is plain http:// to %s, a host not on this machine: every password, code and session cookie crosses the network in clear; use https:// (for a local try, serve --dev)", u.Hostname())
 	}
 }
