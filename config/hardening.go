@@ -43,6 +43,7 @@ const (
 // numbers of ASVS and NIST SP 800-63B.
 func (v *validator) hardening() {
 	v.trustedProxies()
+	v.adminListenOpen()
 	v.cookieDomainNotPublic()
 	v.portalHostShared()
 	v.resetBySMSAlone()
