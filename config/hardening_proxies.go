@@ -111,8 +111,7 @@ func widePublic(p netip.Prefix) bool {
 	if p.Bits() >= limit {
 		return false
 	}
-	_, private := within(nonPublic, p)
-	return !private
+	return !within(nonPublic, p)
 }
 
 // sameFamily reports whether one of ps is of r's family (IPv4, IPv6).
@@ -125,14 +124,14 @@ func sameFamily(ps []netip.Prefix, r netip.Prefix) bool {
 	return false
 }
 
-// within returns the first of ranges that holds p whole.
-func within(ranges []netip.Prefix, p netip.Prefix) (netip.Prefix, bool) {
+// within reports whether one of ranges holds p whole.
+func within(ranges []netip.Prefix, p netip.Prefix) bool {
 	for _, r := range ranges {
 		if contains(r, p) {
-			return r, true
+			return true
 		}
 	}
-	return netip.Prefix{}, false
+	return false
 }
 
 // contains reports whether outer holds every address of inner.
@@ -142,7 +141,7 @@ func contains(outer, inner netip.Prefix) bool {
 
 // covers reports whether the prefixes ps hold every address of r between
 // them. It splits r in halves only where some prefix overlaps it without
-// holding it, so it looks at no more ranges than ps have bits.
+// holding it: only the ranges above a prefix of ps are looked at.
 func covers(ps []netip.Prefix, r netip.Prefix) bool {
 	overlap := false
 	for _, p := range ps {
