@@ -133,13 +133,13 @@ func (s *pagesSurface) renderAccount(c *gin.Context, status int, sess *auth.Sess
 		s.fail(c, err)
 		return
 	}
-	switch c.Query("totp") {
+	switch s.notice(c, "totp") {
 	case "enrolled":
 		d.Info = s.t("account.totp_enrolled")
 	case "removed":
 		d.Info = s.t("account.totp_removed")
 	}
-	switch c.Query("passkey") {
+	switch s.notice(c, "passkey") {
 	case "added":
 		d.Info = s.t("account.passkey_added_info")
 	case "removed":
@@ -169,12 +169,12 @@ var accountDone = map[string]string{
 // accountRedirect ends a successful account POST with a redirect, so that
 // Reload and Back never offer to send the form again.
 func (s *pagesSurface) accountRedirect(c *gin.Context, done string) {
-	q := url.Values{"done": {done}}
+	q := url.Values{}
 	if rd := s.rdParam(c); rd != "" {
 		q.Set("rd", rd)
 	}
 	noStore(c)
-	c.Redirect(http.StatusSeeOther, s.prefix+"/account?"+q.Encode())
+	c.Redirect(http.StatusSeeOther, s.noticeURL(c, s.prefix+"/account", q, "done", done))
 }
 
 // accountPage is GET /account.
@@ -185,7 +185,7 @@ func (s *pagesSurface) accountPage(c *gin.Context) {
 	}
 	d := s.page("account.title")
 	d.RD = s.rdParam(c)
-	if done, ok := accountDone[c.Query("done")]; ok {
+	if done, ok := accountDone[s.notice(c, "done")]; ok {
 		d.Info = s.t(done)
 	}
 	if c.Query("recovered") != "" && sess.Has(auth.MethodRecovery, s.now().Add(-auth.CredentialChangeAge)) {

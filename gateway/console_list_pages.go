@@ -6,7 +6,6 @@ package gateway
 
 import (
 	"net/http"
-	"net/url"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gin-gonic/gin"
@@ -27,7 +26,7 @@ func (s *consoleSurface) renderList(c *gin.Context, me *auth.User, l *listPage, 
 	d := s.page(title)
 	l.Me = me.Username
 	d.List = l
-	if done := c.Query("done"); done == "admin.revoked" || done == "admin.ban_lifted" || done == "admin.ban_none" {
+	if done := s.notice(c, "done"); done == "admin.revoked" || done == "admin.ban_lifted" || done == "admin.ban_none" {
 		d.Info = s.t(done) // after the redirect of an action: say it was done
 	}
 	s.render(c, status, "admin_lists.html", d)
@@ -77,7 +76,7 @@ func (s *consoleSurface) consoleLiftBan(c *gin.Context) {
 		done = "admin.ban_none"
 	}
 	noStore(c)
-	c.Redirect(http.StatusSeeOther, s.prefix+"/admin/bans?done="+url.QueryEscape(done))
+	c.Redirect(http.StatusSeeOther, s.noticeURL(c, s.prefix+"/admin/bans", nil, "done", done))
 }
 
 // consoleSMS is GET /admin/sms.

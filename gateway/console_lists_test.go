@@ -63,7 +63,7 @@ func TestAdminEverySession(t *testing.T) {
 		t.Fatalf("sessions page:\n%s", page.body)
 	}
 	end := admin.form(authHost, "/admin/users/bob/revoke", url.Values{"session": {bobHandle}, "from": {"sessions"}})
-	if end.status != http.StatusSeeOther || !strings.HasSuffix(end.header.Get("Location"), "/admin/sessions?done=admin.revoked") {
+	if end.status != http.StatusSeeOther || !leadsTo(end, prefix+"/admin/sessions", "done", "admin.revoked") {
 		t.Fatalf("end from the list: %d %q", end.status, end.header.Get("Location"))
 	}
 	bobC.get(crmHost, "/").wantError(t, http.StatusUnauthorized, "unauthenticated")
@@ -108,7 +108,7 @@ func TestAdminBans(t *testing.T) {
 	admin.formRaw(authHost, "/admin/bans/lift", url.Values{"handle": {out.Bans[0].Handle}}).wantStatus(t, http.StatusForbidden)
 	h.newClient(t).login(appHost, bob).wantError(t, http.StatusTooManyRequests, "banned")
 	lift := admin.form(authHost, "/admin/bans/lift", url.Values{"handle": {out.Bans[0].Handle}})
-	if lift.status != http.StatusSeeOther || !strings.HasSuffix(lift.header.Get("Location"), "done=admin.ban_lifted") {
+	if lift.status != http.StatusSeeOther || !leadsTo(lift, prefix+"/admin/bans", "done", "admin.ban_lifted") {
 		t.Fatalf("lift: %d %q", lift.status, lift.header.Get("Location"))
 	}
 	h.newClient(t).login(appHost, bob).wantStatus(t, http.StatusOK)

@@ -84,7 +84,7 @@ func (s *consoleSurface) consoleHome(c *gin.Context) {
 		return
 	}
 	d := s.page("admin.title")
-	if c.Query("done") == "admin.deleted" {
+	if s.notice(c, "done") == "admin.deleted" {
 		d.Info = s.t("admin.deleted") // after the redirect of a delete
 	}
 	s.renderHome(c, me, d, http.StatusOK, nil)
@@ -163,7 +163,7 @@ func (s *consoleSurface) consoleUser(c *gin.Context) {
 		return
 	}
 	info := ""
-	if done := c.Query("done"); slices.Contains(consoleAccountDone, done) {
+	if done := s.notice(c, "done"); slices.Contains(consoleAccountDone, done) {
 		info = done // after the redirect of an action: say it was done
 	}
 	s.renderUser(c, me, info, "", nil)
@@ -223,7 +223,7 @@ func (s *consoleSurface) consoleAction(c *gin.Context) {
 		done = "admin.revoked"
 		if err == nil && c.PostForm("from") == "sessions" {
 			noStore(c)
-			c.Redirect(http.StatusSeeOther, s.prefix+"/admin/sessions?done="+done)
+			c.Redirect(http.StatusSeeOther, s.noticeURL(c, s.prefix+"/admin/sessions", nil, "done", done))
 			return
 		}
 	case "unban":
@@ -260,7 +260,7 @@ func (s *consoleSurface) consoleAction(c *gin.Context) {
 			return
 		}
 		noStore(c)
-		c.Redirect(http.StatusSeeOther, s.prefix+"/admin/?done=admin.deleted")
+		c.Redirect(http.StatusSeeOther, s.noticeURL(c, s.prefix+"/admin/", nil, "done", "admin.deleted"))
 		return
 	case "remove-passkey":
 		err = s.removePasskey(c, me, u, c.PostForm("id"))
@@ -283,5 +283,5 @@ func (s *consoleSurface) consoleAction(c *gin.Context) {
 		return
 	}
 	noStore(c)
-	c.Redirect(http.StatusSeeOther, s.prefix+"/admin/users/"+url.PathEscape(u.Username)+"?done="+done)
+	c.Redirect(http.StatusSeeOther, s.noticeURL(c, s.prefix+"/admin/users/"+url.PathEscape(u.Username), nil, "done", done))
 }

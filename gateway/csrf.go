@@ -40,11 +40,22 @@ func (s *core) csrfTokenFor(value string) string {
 // csrfToken returns the token for this browser's forms, setting the
 // cookie when the browser has none yet.
 func (s *core) csrfToken(c *gin.Context) string {
+	value := s.formCookie(c)
+	if value == "" {
+		return ""
+	}
+	return s.csrfTokenFor(value)
+}
+
+// formCookie returns the random value of this browser's form cookie,
+// which tells it from every other browser: the one it sent, or one set
+// now when it has none ("" when no random value could be made).
+func (s *core) formCookie(c *gin.Context) string {
 	if ck, err := c.Request.Cookie(s.csrfCookieName()); err == nil && len(ck.Value) == 43 {
-		return s.csrfTokenFor(ck.Value)
+		return ck.Value
 	}
 	if v, ok := c.Get("csrf_value"); ok {
-		return s.csrfTokenFor(v.(string))
+		return v.(string)
 	}
 	value, err := auth.RandomToken(32)
 	if err != nil {
@@ -59,7 +70,7 @@ func (s *core) csrfToken(c *gin.Context) string {
 		HttpOnly: true,
 		SameSite: http.SameSiteLaxMode,
 	})
-	return s.csrfTokenFor(value)
+	return value
 }
 
 // checkCSRF refuses a form post whose token does not match the cookie, or

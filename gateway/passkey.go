@@ -27,8 +27,9 @@ type passkeyView struct {
 	// passkey): the key is asked to, and a key that did not is told so.
 	OTP, SMS, Verify bool
 	// Confirm is where the account page's script sends the person when
-	// registering needs fresher proofs.
-	Confirm string
+	// registering needs fresher proofs; Done where it goes once a key is
+	// added (the account page, saying so to this browser).
+	Confirm, Done string
 }
 
 // passkeyRow is one key on the account page.
@@ -159,7 +160,10 @@ func (s *core) fillPasskeys(c *gin.Context, d *pageData, u *auth.User) error {
 	if err != nil {
 		return err
 	}
-	v := &passkeyView{Confirm: s.prefix + "/login?rd=" + url.QueryEscape(s.prefix+"/account?confirm=1")}
+	v := &passkeyView{
+		Confirm: s.prefix + "/login?rd=" + url.QueryEscape(s.prefix+"/account?confirm=1"),
+		Done:    s.noticeURL(c, s.prefix+"/account", nil, "passkey", "added"),
+	}
 	for _, k := range keys {
 		row := passkeyRow{ID: k.ID, Name: k.Name, Created: k.Created.Format(time.DateOnly)}
 		if !k.LastUsed.IsZero() {
@@ -189,5 +193,5 @@ func (s *pagesSurface) accountPasskeyRemove(c *gin.Context) {
 		return
 	}
 	noStore(c)
-	c.Redirect(http.StatusSeeOther, s.prefix+"/account?passkey=removed")
+	c.Redirect(http.StatusSeeOther, s.noticeURL(c, s.prefix+"/account", nil, "passkey", "removed"))
 }

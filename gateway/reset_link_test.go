@@ -56,7 +56,7 @@ func TestSetPasswordLinkSurvivesScanners(t *testing.T) {
 	}
 	person.browse(authHost, prefix+"/reset?step=link").wantStatus(t, http.StatusOK)
 	done := person.form(authHost, "/reset", url.Values{"link": {"1"}, "username": {"gus"}, "password": {"gus chose this one"}})
-	if done.status != http.StatusSeeOther || !strings.HasSuffix(done.header.Get("Location"), "/reset?step=done") {
+	if done.status != http.StatusSeeOther || !leadsTo(done, prefix+"/reset", "step", "done") {
 		t.Fatalf("the person's password, after the scanners: %d %q\n%s", done.status, done.header.Get("Location"), done.body)
 	}
 	h.newClient(t).login(appHost, testUser{name: "gus", password: "gus chose this one"}).wantStatus(t, http.StatusOK)

@@ -35,7 +35,7 @@ func resetAskers() []resetAsker {
 				vals.Set(k, v)
 			}
 			r := c.form(appHost, "/reset", vals)
-			if r.status == http.StatusSeeOther && !strings.HasSuffix(r.header.Get("Location"), "/reset?step=done") {
+			if r.status == http.StatusSeeOther && !leadsTo(r, prefix+"/reset", "step", "done") {
 				t.Fatalf("reset step two went to %q", r.header.Get("Location"))
 			}
 			if r.status == http.StatusSeeOther {

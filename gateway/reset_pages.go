@@ -38,7 +38,9 @@ func (s *pagesSurface) resetPage(c *gin.Context) {
 			d.AskRecovery = s.resetAsksRecovery()
 		}
 	case "done":
-		d.Mode, d.Title, d.Info = "done", "reset.done_title", s.t("reset.done")
+		if s.notice(c, "step") == "done" { // else a link anyone can send: step one
+			d.Mode, d.Title, d.Info = "done", "reset.done_title", s.t("reset.done")
+		}
 	}
 	s.render(c, http.StatusOK, "reset.html", d)
 }
@@ -119,11 +121,16 @@ func (s *core) namedCookieValue(c *gin.Context, name string) string {
 
 // resetRedirect ends a reset POST with a redirect to its next step.
 func (s *pagesSurface) resetRedirect(c *gin.Context, step, rd string) {
-	q := url.Values{"step": {step}}
+	q := url.Values{}
 	if rd != "" {
 		q.Set("rd", rd)
 	}
 	noStore(c)
+	if step == "done" { // a notice: this browser's alone (notice.go)
+		c.Redirect(http.StatusSeeOther, s.noticeURL(c, s.prefix+"/reset", q, "step", step))
+		return
+	}
+	q.Set("step", step)
 	c.Redirect(http.StatusSeeOther, s.prefix+"/reset?"+q.Encode())
 }
 

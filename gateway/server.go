@@ -95,6 +95,9 @@ type core struct {
 	portal  *portal // the login pages: templates, messages, theme, assets
 	metrics *metrics
 	csrfKey []byte
+	// noticeKey marks the notices of a change for the browser that made
+	// it (notice.go).
+	noticeKey []byte
 	// devices makes and recognises known-device cookies; nil when
 	// regulation.known_devices is 0s or regulation is off.
 	devices   *auth.KnownDevices
@@ -236,6 +239,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.csrfKey = s.signer.DeriveKey("csrf")
+	s.noticeKey = s.signer.DeriveKey("notice")
 	s.cookieName = s.sessionCookieName()
 	s.deviceCookie = s.resetCookieName("_device")
 	s.ownCookies = s.gatewayCookieNames()

@@ -298,7 +298,7 @@ func (s *pagesSurface) accountTOTPConfirm(c *gin.Context) {
 	}
 	s.setSessionCookie(c, st.Session)
 	noStore(c)
-	c.Redirect(http.StatusSeeOther, s.prefix+"/account?totp=enrolled")
+	c.Redirect(http.StatusSeeOther, s.noticeURL(c, s.prefix+"/account", nil, "totp", "enrolled"))
 }
 
 // accountTOTPRemove is POST /account/totp/remove.
@@ -319,7 +319,7 @@ func (s *pagesSurface) accountTOTPRemove(c *gin.Context) {
 		return
 	}
 	noStore(c)
-	c.Redirect(http.StatusSeeOther, s.prefix+"/account?totp=removed")
+	c.Redirect(http.StatusSeeOther, s.noticeURL(c, s.prefix+"/account", nil, "totp", "removed"))
 }
 
 // fillTOTP puts u's authenticator app status in d (nothing when apps are
