@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gin-gonic/gin"
@@ -64,17 +63,7 @@ func (s *consoleSurface) adminOrRedirect(c *gin.Context) *auth.User {
 // page a sign-in ends on is the portal's own, so a search in a link
 // mailed to an administrator would run once they signed in as it led
 // them to (ownRequest; docs/contract.md, "Admin console").
-func withoutPhoneSearch(u *url.URL) string {
-	q := u.Query()
-	if _, byPhone := auth.PhoneSearch(strings.TrimSpace(q.Get("q"))); !byPhone {
-		return u.RequestURI()
-	}
-	q.Del("q")
-	q.Del("cursor")
-	back := *u
-	back.RawQuery = q.Encode()
-	return back.RequestURI()
-}
+func withoutPhoneSearch(u *url.URL) string { return dropPhoneSearch(u).RequestURI() }
 
 // consoleHome is GET /admin/: the user search, the form that creates an
 // account, and the newest events.

@@ -2,8 +2,11 @@ package gateway
 
 import (
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
 )
 
 // safeRedirect returns rd if it is a safe place to send the browser after
@@ -31,6 +34,9 @@ func (s *core) safeRedirect(rd string) string {
 		if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
 			return "/"
 		}
+		if v := s.intoConsole(u); v != u {
+			return v.String()
+		}
 		return rd
 	}
 	u, err := url.Parse(rd)
@@ -52,7 +58,35 @@ func (s *core) safeRedirect(rd string) string {
 	default:
 		return "/"
 	}
-	return u.String()
+	return s.intoConsole(u).String()
+}
+
+// intoConsole is u, or a copy without a search of phone numbers when u
+// leads into the admin console (its pages or its API). A link of a
+// portal page and a sign-in's redirect are the portal's own
+// (Sec-Fetch-Site same-origin), which the console takes as its own page
+// asking for the search it audits in the administrator's name; rd is
+// whoever wrote the link's (docs/contract.md, "Redirect targets").
+func (s *core) intoConsole(u *url.URL) *url.URL {
+	p := path.Clean("/" + u.Path) // as the browser will ask for it: dot segments resolved
+	if !pathHasPrefix(p, s.prefix+"/admin") && !pathHasPrefix(p, s.prefix+"/api/admin") {
+		return u
+	}
+	return dropPhoneSearch(u)
+}
+
+// dropPhoneSearch is u, or a copy without its search of phone numbers (q
+// and cursor) when it has one.
+func dropPhoneSearch(u *url.URL) *url.URL {
+	q := u.Query()
+	if _, byPhone := auth.PhoneSearch(strings.TrimSpace(q.Get("q"))); !byPhone {
+		return u
+	}
+	q.Del("q")
+	q.Del("cursor")
+	v := *u
+	v.RawQuery = q.Encode()
+	return &v
 }
 
 // urlPort returns the port u's browser would connect to: the explicit one
