@@ -253,10 +253,12 @@ func TestSingleSignOnAcrossSubdomains(t *testing.T) {
 			header: http.Header{"Accept": {htmlAccept}, "Cookie": {session.Name + "=" + session.Value}}}
 		wantIdentityHeaders(t, fresh.do(fd.build(cr)), map[string]string{"X-Auth-User": "bob", "X-Auth-Methods": "pwd"})
 	}
-	// rd to a host that is neither public_url's nor a route's falls back to /.
+	// rd to a host that is neither public_url's nor a route's is dropped:
+	// the sign-in goes on to the portal's home, here the account page,
+	// which asks for the code first.
 	r = h.newClient(t).form(authHost, "/login", url.Values{"username": {"bob"}, "password": {bob.password}, "rd": {"https://evil.example.org/"}})
 	r.wantStatus(t, http.StatusSeeOther)
-	if got := r.header.Get("Location"); got != "/" {
-		t.Errorf("rd to another site: Location = %q, want /", got)
+	if got := r.header.Get("Location"); got != prefix+"/otp" {
+		t.Errorf("rd to another site: Location = %q, want the code page of the portal's home", got)
 	}
 }

@@ -18,7 +18,7 @@ type pageData struct {
 	App   string // the app a sign-in leads to (display_name)
 	// AppURL is where the account page's link back to the app leads.
 	AppURL string
-	Home   string // error pages: where "Go to the home page" leads
+	Home   string // error pages, the sign-out page: where "Go to the home page" and Cancel lead
 	// Account is the account page's address: on public_url's origin
 	// (docs/contract.md, "The portal's own origin").
 	Account   string

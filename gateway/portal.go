@@ -18,16 +18,16 @@ func retryURL(r *http.Request) string {
 	return r.URL.RequestURI()
 }
 
-// rdParam returns the validated rd of a request (query or form).
+// rdParam returns the validated rd of a request (query or form): "" for
+// none, and for one refused, so that the page leads where it leads
+// without one, the portal's home (docs/contract.md, "Redirect targets").
 func (s *core) rdParam(c *gin.Context) string {
 	rd := c.PostForm("rd")
 	if rd == "" {
 		rd = c.Query("rd")
 	}
-	if rd == "" {
-		return ""
-	}
-	return s.safeRedirect(rd)
+	v, _ := s.allowedRedirect(rd)
+	return v
 }
 
 // loginPage is GET /login: the password form, the phone form for sms
@@ -327,7 +327,7 @@ func (s *pagesSurface) redirectOTPSent(c *gin.Context, rd string) {
 // let any page log people out).
 func (s *pagesSurface) logoutPage(c *gin.Context) {
 	d := s.page("logout.title")
-	d.RD = s.rdParam(c)
+	d.RD, d.Home = s.rdParam(c), s.home(c.Request)
 	s.render(c, http.StatusOK, "logout.html", d)
 }
 

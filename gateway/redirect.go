@@ -10,45 +10,55 @@ import (
 )
 
 // safeRedirect returns rd if it is a safe place to send the browser after
-// login, else "/". Safe means: a path on the current host (not "//host" or
-// "/\host"), or an absolute URL with the public_url's scheme whose host
-// and port are allowed (docs/contract.md, "Redirect targets"):
+// login (allowedRedirect), else "/".
+func (s *core) safeRedirect(rd string) string {
+	if v, ok := s.allowedRedirect(rd); ok {
+		return v
+	}
+	return "/"
+}
+
+// allowedRedirect returns rd and true if it is a safe place to send the
+// browser after login, as sent (less a search of phone numbers into the
+// console: intoConsole). Safe means: a path on the current host (not
+// "//host" or "/\host"), or an absolute URL with the public_url's scheme
+// whose host and port are allowed (docs/contract.md, "Redirect targets"):
 // public_url's host on public_url's port, or a configured route host
 // (exact or wildcard at a dot boundary) on the scheme's default port or
 // public_url's port. Userinfo, control characters, backslashes and other
 // schemes are refused.
-func (s *core) safeRedirect(rd string) string {
+func (s *core) allowedRedirect(rd string) (string, bool) {
 	if rd == "" || len(rd) > 4096 {
-		return "/"
+		return "", false
 	}
 	for i := 0; i < len(rd); i++ {
 		if c := rd[i]; c < 0x21 || c == 0x7f || c == '\\' {
-			return "/"
+			return "", false
 		}
 	}
 	if strings.HasPrefix(rd, "/") {
 		if strings.HasPrefix(rd, "//") {
-			return "/"
+			return "", false
 		}
 		u, err := url.Parse(rd)
 		if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
-			return "/"
+			return "", false
 		}
 		if v := s.intoConsole(u); v != u {
-			return v.String()
+			return v.String(), true
 		}
-		return rd
+		return rd, true
 	}
 	u, err := url.Parse(rd)
 	if err != nil || u.User != nil || u.Opaque != "" || u.Host == "" {
-		return "/"
+		return "", false
 	}
 	if u.Scheme != s.publicURL.Scheme {
-		return "/"
+		return "", false
 	}
 	port, ok := urlPort(u)
 	if !ok {
-		return "/"
+		return "", false
 	}
 	publicPort, _ := urlPort(s.publicURL)
 	host := normalizeHost(u.Host)
@@ -56,9 +66,9 @@ func (s *core) safeRedirect(rd string) string {
 	case host == normalizeHost(s.publicURL.Host) && port == publicPort:
 	case (port == defaultPort(u.Scheme) || port == publicPort) && s.routes().hostMatchesAny(host):
 	default:
-		return "/"
+		return "", false
 	}
-	return s.intoConsole(u).String()
+	return s.intoConsole(u).String(), true
 }
 
 // intoConsole is u, or a copy without a search of phone numbers when u
