@@ -148,6 +148,9 @@ func (b *Backend) SetEmail(ctx context.Context, username, email string) error {
 			return "", auth.ErrUserNotFound
 		}
 		prev := r.Email
+		if !vouches(r, prev) {
+			prev = "" // it claimed nothing (claims)
+		}
 		r.Email, r.EmailUnverified = email, false
 		return prev, nil
 	})
@@ -164,15 +167,15 @@ func (b *Backend) SetEmail(ctx context.Context, username, email string) error {
 // the same (a write that timed out may have been done): kept, the claim
 // would hold the value for good for an account that does not have it.
 func (b *Backend) swapClaim(ctx context.Context, username, field string, key func(string) string, next string, set func(*record) (string, error)) error {
-	var prev string
+	var prev, owner string
 	claimed := false
 	err := b.change(ctx, username, func(r *record) error {
 		p, err := set(r)
-		prev = p
+		prev, owner = p, r.Username
 		if err != nil || next == "" || next == prev || claimed {
 			return err
 		}
-		ok, err := b.st.SetNX(ctx, key(next), []byte(r.Username), auth.Forever)
+		ok, err := b.claim(ctx, field, key(next), r.Username, auth.Forever)
 		if err != nil {
 			return fmt.Errorf("storeusers: claim %s: %w", field, err)
 		}
@@ -184,12 +187,13 @@ func (b *Backend) swapClaim(ctx context.Context, username, field string, key fun
 	})
 	if err != nil {
 		if ctx := context.WithoutCancel(ctx); claimed && !b.holds(ctx, username, field, next) {
-			_, _ = b.st.Delete(ctx, key(next)) // the write's error is the one to report
+			_, _ = b.st.CompareAndDelete(ctx, key(next), []byte(owner)) // the write's error is the one to report
 		}
 		return err
 	}
 	if prev != "" && prev != next {
-		if _, err := b.st.Delete(ctx, key(prev)); err != nil {
+		// Only while it names the account: a claim is never another's.
+		if _, err := b.st.CompareAndDelete(ctx, key(prev), []byte(owner)); err != nil {
 			return fmt.Errorf("storeusers: release old %s: %w", field, err)
 		}
 	}

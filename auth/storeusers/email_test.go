@@ -14,7 +14,7 @@ import (
 
 // TestSignupEmailStaysUnverified checks, on memory and a real Redis,
 // that an email a person gave at sign-up is kept unverified through the
-// reservation and its activation, that accounts an administrator adds
+// reservation and its activation, naming no account, that accounts an administrator adds
 // or invites are vouched for, and that an administrator's SetEmail
 // vouches (moving the email's claim when it changes) without ending
 // sessions (docs/contract.md, "Sign-up").
@@ -32,9 +32,12 @@ func TestSignupEmailStaysUnverified(t *testing.T) {
 		if err := b.Activate(ctx, "mallory", "+12015550177"); err != nil {
 			t.Fatal(err)
 		}
-		u, err := b.Lookup(ctx, "cfo@corp.example")
+		u, err := b.Lookup(ctx, "mallory")
 		if err != nil || !u.EmailUnverified || u.AssertedEmail() != "" || u.Email != "cfo@corp.example" {
 			t.Fatalf("after activation: %+v, %v; want the email kept, unverified, not asserted", u, err)
+		}
+		if n, err := b.Lookup(ctx, "cfo@corp.example"); !errors.Is(err, auth.ErrUserNotFound) {
+			t.Fatalf("Lookup by the unproved email: %+v, %v; want none", n, err)
 		}
 		if err := b.Add(ctx, user("alice", "alice@example.com", "+12015550100")); err != nil {
 			t.Fatal(err)
@@ -87,4 +90,58 @@ func TestEmailOfOldRecordsIsVouched(t *testing.T) {
 	if err != nil || u.EmailUnverified || u.AssertedEmail() != "olga@example.com" {
 		t.Fatalf("old record: %+v, %v; want its email asserted", u, err)
 	}
+}
+
+// TestOldClaimOfAnUnprovedEmailGivesWay checks, on memory and a real
+// Redis, a store where an earlier version claimed an email typed at
+// sign-up: the claim names no account, an administrator gives the
+// address to another account all the same, and the squatter's delete
+// then frees nothing of it (docs/contract.md, "Sign-up"). Before, the
+// claim named the squatter's account and refused the address to anyone
+// else.
+func TestOldClaimOfAnUnprovedEmailGivesWay(t *testing.T) {
+	backends(t, func(t *testing.T, b *storeusers.Backend, _ func(time.Duration)) {
+		ctx := context.Background()
+		const email = "cfo@corp.example"
+		squat := user("mallory", email, "+12015550177")
+		squat.EmailUnverified = true
+		if err := b.Reserve(ctx, squat, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Activate(ctx, "mallory", "+12015550177"); err != nil {
+			t.Fatal(err)
+		}
+		// What an earlier version's sign-up left.
+		if err := storeusers.StoreOf(b).Set(ctx, "user:e:"+email, []byte("mallory"), auth.Forever); err != nil {
+			t.Fatal(err)
+		}
+		steps := []struct {
+			name  string
+			do    func() error
+			names string // the account the email names after, "" for none
+		}{
+			{"nothing", func() error { return nil }, ""},
+			{"add", func() error { return b.Add(ctx, user("cfo", email, "")) }, "cfo"},
+			{"its delete", func() error { return b.Delete(ctx, "cfo") }, ""},
+			{"set-email", func() error {
+				if err := b.Add(ctx, user("cfo2", "", "")); err != nil {
+					return err
+				}
+				return b.SetEmail(ctx, "cfo2", "CFO@corp.example")
+			}, "cfo2"},
+			{"the squatter's delete", func() error { return b.Delete(ctx, "mallory") }, "cfo2"},
+		}
+		for _, s := range steps {
+			if err := s.do(); err != nil {
+				t.Fatalf("%s: %v", s.name, err)
+			}
+			got, err := b.Lookup(ctx, email)
+			switch {
+			case err == nil && got.Username != s.names:
+				t.Errorf("after %s: the email names %q, want %q", s.name, got.Username, s.names)
+			case err != nil && (s.names != "" || !errors.Is(err, auth.ErrUserNotFound)):
+				t.Errorf("after %s: %v, want it to name %q", s.name, err, s.names)
+			}
+		}
+	})
 }

@@ -160,32 +160,47 @@ func (b *Backend) Lookup(ctx context.Context, login string) (*auth.User, error) 
 
 func (b *Backend) find(ctx context.Context, login string) (*record, error) {
 	login = strings.TrimSpace(login)
-	if login == "" {
-		return nil, auth.ErrUserNotFound
-	}
-	username := login
-	var idx string
 	switch {
+	case login == "":
+		return nil, auth.ErrUserNotFound
 	case strings.Contains(login, "@"):
-		idx = emailKey(login)
+		r, err := b.claimant(ctx, emailKey(login))
+		if err == nil && !vouches(r, login) {
+			// A claim the record does not back: an unproved email's,
+			// written before they stopped claiming (docs/contract.md,
+			// "Sign-up").
+			return nil, auth.ErrUserNotFound
+		}
+		return r, err
 	case auth.LooksLikePhone(login):
 		p, err := auth.NormalizePhone(login, b.region)
 		if err != nil {
 			return nil, auth.ErrUserNotFound
 		}
-		idx = phoneKey(p)
+		return b.claimant(ctx, phoneKey(p))
 	}
-	if idx != "" {
-		v, err := b.st.Get(ctx, idx)
-		if errors.Is(err, auth.ErrNotFound) {
-			return nil, auth.ErrUserNotFound
-		}
-		if err != nil {
-			return nil, fmt.Errorf("storeusers: lookup: %w", err)
-		}
-		username = string(v)
+	return b.get(ctx, login)
+}
+
+// claimant returns the record of the username the claim key names.
+func (b *Backend) claimant(ctx context.Context, key string) (*record, error) {
+	v, err := b.st.Get(ctx, key)
+	if errors.Is(err, auth.ErrNotFound) {
+		return nil, auth.ErrUserNotFound
 	}
-	return b.get(ctx, username)
+	if err != nil {
+		return nil, fmt.Errorf("storeusers: lookup: %w", err)
+	}
+	return b.get(ctx, string(v))
+}
+
+// vouches reports whether r holds email as one an administrator vouched
+// for: the only email that names an account (Lookup) and is claimed
+// (claims). One its person typed at sign-up claims nothing, so an
+// outsider who signs up first with someone's address takes nothing
+// from them (docs/contract.md, "Sign-up").
+func vouches(r *record, email string) bool {
+	return r.Email != "" && r.Email == strings.ToLower(email) && !r.EmailUnverified
 }
 
 func (b *Backend) get(ctx context.Context, username string) (*record, error) {
@@ -219,10 +234,11 @@ func (b *Backend) readAny(ctx context.Context, username string) (*record, []byte
 	return &r, v, nil
 }
 
-// claims are the keys a record owns besides its own.
+// claims are the keys a record owns besides its own: its phone, and its
+// email when vouched for (vouches).
 func claims(r *record) [][2]string {
 	var out [][2]string
-	if r.Email != "" {
+	if vouches(r, r.Email) {
 		out = append(out, [2]string{"email", emailKey(r.Email)})
 	}
 	if r.Phone != "" {
@@ -259,7 +275,7 @@ func (b *Backend) create(ctx context.Context, r *record, ttl time.Duration, reus
 		unclaim(ctx)
 	}
 	for _, c := range claims(r) {
-		ok, err := b.st.SetNX(ctx, c[1], []byte(r.Username), ttl)
+		ok, err := b.claim(ctx, c[0], c[1], r.Username, ttl)
 		if err != nil {
 			release()
 			return false, fmt.Errorf("storeusers: claim %s: %w", c[0], err)
@@ -308,13 +324,52 @@ func (b *Backend) AddReusingName(ctx context.Context, u *auth.User) (reused bool
 	return b.create(ctx, r, auth.Forever, true)
 }
 
+// claim claims key, the claim of field ("email" or "phone"), for
+// username for ttl, and reports whether it did: not while another
+// record holds it. An email's claim that the record it names does not
+// back (vouches), one an earlier version wrote for an address typed at
+// sign-up or one a record gone left, is taken over: it keeps no
+// administrator from giving the address to its owner (docs/contract.md,
+// "Sign-up").
+func (b *Backend) claim(ctx context.Context, field, key, username string, ttl time.Duration) (bool, error) {
+	for range maxSwaps {
+		ok, err := b.st.SetNX(ctx, key, []byte(username), ttl)
+		if err != nil || ok || field != "email" {
+			return ok, err
+		}
+		holder, err := b.st.Get(ctx, key)
+		if errors.Is(err, auth.ErrNotFound) {
+			continue // freed meanwhile: claim it again
+		}
+		if err != nil {
+			return false, err
+		}
+		r, err := b.get(ctx, string(holder))
+		switch {
+		case err == nil && vouches(r, r.Email) && emailKey(r.Email) == key:
+			return false, nil
+		case err != nil && !errors.Is(err, auth.ErrUserNotFound):
+			return false, err
+		}
+		if ok, err := b.st.CompareAndSwap(ctx, key, holder, []byte(username), ttl); err != nil || ok {
+			return ok, err
+		}
+	}
+	return false, auth.ErrRecordContended
+}
+
 // unclaim frees r's email and phone, each only while its claim names
 // r: a pending sign-up replaced by a hold (Hold) while its reservation
 // was still claiming may name a number another sign-up holds, whose
 // claim stays that one's (docs/contract.md, "Names of deleted
-// accounts").
+// accounts"). An unproved email's claim, which an earlier version wrote,
+// is freed too.
 func (b *Backend) unclaim(ctx context.Context, r *record) error {
-	for _, c := range claims(r) {
+	keys := claims(r)
+	if r.Email != "" && !vouches(r, r.Email) {
+		keys = append(keys, [2]string{"email", emailKey(r.Email)})
+	}
+	for _, c := range keys {
 		if _, err := b.st.CompareAndDelete(ctx, c[1], []byte(r.Username)); err != nil {
 			return fmt.Errorf("storeusers: delete %s: %w", c[0], err)
 		}
