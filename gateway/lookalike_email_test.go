@@ -12,9 +12,11 @@ import (
 
 // TestLookAlikeEmailsAreRefused: an app matching accounts by X-Auth-Email
 // (or the assertion's email) folds it as it folds names (NFKC, invisible
-// characters dropped), so "ａlice@example.com" (fullwidth a, as a
-// Japanese input method types it) or alice@example.com with a zero-width
-// space is alice's address to it. Neither a sign-up (whose email an
+// characters dropped, case folded through upper case), so
+// "ａlice@example.com" (fullwidth a, as a Japanese input method types it),
+// alice@example.com with a zero-width space, or alice@fırm.example with a
+// dotless ı (upper-cased to I, as MySQL's _ci collations and .NET's
+// invariant upper case read it) is alice's address to it. Neither a sign-up (whose email an
 // administrator may later vouch for, copying what the console shows, the
 // same to the eye) nor the console's create (vouched for at once) takes
 // such an address: 400 invalid_input naming the email, and no account
@@ -30,6 +32,8 @@ func TestLookAlikeEmailsAreRefused(t *testing.T) {
 		func(name string) string { return name + "\u200b@example.com" },                                        // zero-width space
 		func(name string) string { return "\u202e" + name + "@example.com" },                                   // right-to-left override
 		func(name string) string { return name[:1] + "\u00ad" + name[1:] + "@example.com" },                    // soft hyphen
+		func(name string) string { return name + "@f\u0131rm.example" },                                        // a dotless ı, which apps upper-case to I
+		func(name string) string { return name + "@\u03c3\u03b9\u03c2.example" },                               // a final ς, which apps read as σ
 	} {
 		t.Run(fmt.Sprintf("%+q", lookAlike("alice")), func(t *testing.T) {
 			mallory := fmt.Sprintf("mallory%d", i)

@@ -69,6 +69,7 @@ hashing:
 		{"two emails in one", "eve", []string{"--email", "alice@example.com,eve@example.net", "eve"}},
 		{"email that is no address", "eve", []string{"--email", "eve at example.net", "eve"}},
 		{"email an app reads as alice's", "eve", []string{"--email", "ａlice@example.com", "eve"}},
+		{"email an upper-casing app reads as alice's", "eve", []string{"--email", "al\u0131ce@example.com", "eve"}},
 		{"group with a semicolon", "eve", []string{"--groups", "staff;admins", "eve"}},
 		{"group with a space", "eve", []string{"--groups", "staff admins", "eve"}},
 		{"name on two lines", "eve", []string{"--name", "Eve\nX-Auth-User: admin", "eve"}},
