@@ -35,10 +35,22 @@ func reservedHeader(norm string) bool {
 	return reservedHeaders[norm] || strings.HasPrefix(norm, "sec-")
 }
 
-// normHeader folds a header name for comparison: case is ignored, and "_"
-// counts as "-" because some proxies translate one into the other.
+// normHeader folds a header name for comparison as the gateway matches
+// header names (docs/contract.md, "Identity headers"): case is ignored,
+// and every byte that is neither a letter nor a digit counts as "-",
+// because CGI servers name the variables apps read so ("X.Auth.User" and
+// "X_Auth_User" are HTTP_X_AUTH_USER to PHP behind lighttpd).
 func normHeader(s string) string {
-	return strings.ReplaceAll(strings.ToLower(s), "_", "-")
+	return strings.Map(func(r rune) rune {
+		switch {
+		case 'A' <= r && r <= 'Z':
+			return r + 'a' - 'A'
+		case 'a' <= r && r <= 'z', '0' <= r && r <= '9':
+			return r
+		default:
+			return '-'
+		}
+	}, s)
 }
 
 func (v *validator) identity() {
@@ -86,7 +98,7 @@ func (v *validator) identity() {
 		}
 		norm := normHeader(hd.value)
 		if other, dup := used[norm]; dup {
-			v.add(key, "%q is the same header as %s (names are compared ignoring case, and \"_\" counts as \"-\")", hd.value, other)
+			v.add(key, "%q is the same header as %s (names are compared ignoring case, and every character but a letter or digit counts as \"-\")", hd.value, other)
 			continue
 		}
 		used[norm] = key

@@ -32,4 +32,15 @@ var identityRules = []ruleCase{
 		c.Identity.Headers.Groups = "x-auth-user"
 		c.Identity.Headers.Phone = "X_Auth_Email"
 	}), []string{"identity.headers.groups", "identity.headers.phone"}},
+	// Any byte but a letter or digit is '-' to the gateway's matching of
+	// header names (docs/contract.md, "Identity headers"): these would
+	// delete Sec-Fetch-Site and X-Forwarded-For from every request, and
+	// send the app the user's name twice.
+	{"header reserved in another spelling", fn(func(c *config.Config) {
+		c.Identity.Headers.Name = "Sec.Fetch.Site"
+		c.Identity.Headers.Phone = "X~Forwarded~For"
+	}), []string{"identity.headers.name", "identity.headers.phone"}},
+	{"headers not distinct by their separators", fn(func(c *config.Config) {
+		c.Identity.Headers.Groups = "X.Auth.User"
+	}), []string{"identity.headers.groups"}},
 }

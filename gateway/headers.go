@@ -8,7 +8,8 @@ import (
 )
 
 // identityHeaders knows the configured identity header names and strips
-// every variant of them (any case, '_' for '-') from requests.
+// every variant of them (any case, any separator: foldHeaderByte) from
+// requests.
 type identityHeaders struct {
 	// canon are the configured names in canonical form, in the order of
 	// identity's fields; "" for a header that is not sent.
@@ -38,11 +39,12 @@ func newIdentityHeaders(h config.Headers) *identityHeaders {
 func (ih *identityHeaders) strip(h http.Header) { ih.names.strip(h) }
 
 // isIdentity reports whether name is a configured identity header in any
-// case, with '_' standing for '-'.
+// case and with any separator (foldHeaderByte).
 func (ih *identityHeaders) isIdentity(name string) bool { return ih.names.has(name) }
 
-// headerNames is a set of header names matched in any case and with '_'
-// standing for '-', as CGI, PHP and some servers read them. The names are
+// headerNames is a set of header names matched in any case and with any
+// byte but a letter or digit standing for '-' (foldHeaderByte), as CGI,
+// PHP and some servers read them. The names are
 // kept normalised (normalizeHeaderName) and by length, so a lookup only
 // compares names that can match; families of names (withPrefixes) by
 // their first byte.
@@ -72,7 +74,7 @@ func (ns *headerNames) add(name string) {
 
 // withPrefixes puts in the set every name that starts with one of
 // prefixes (a family of names, "X-Amzn-Oidc-" for X-Amzn-Oidc-Data and
-// the rest), in any case and with '_' for '-', and returns ns.
+// the rest), in any case and with any separator, and returns ns.
 func (ns *headerNames) withPrefixes(prefixes ...string) *headerNames {
 	for _, p := range prefixes {
 		if p = normalizeHeaderName(p); p != "" && p[0] < 128 {
@@ -82,12 +84,36 @@ func (ns *headerNames) withPrefixes(prefixes ...string) *headerNames {
 	return ns
 }
 
+// normalizeHeaderName is name as headerNames compares it: letters in
+// lower case, digits kept, and every other byte '-' (foldHeaderByte).
 func normalizeHeaderName(name string) string {
-	return strings.ReplaceAll(strings.ToLower(name), "_", "-")
+	b := []byte(name)
+	for i, c := range b {
+		b[i] = foldHeaderByte(c)
+	}
+	return string(b)
 }
 
-// has reports whether name is in the set in any case, with '_' standing
-// for '-'.
+// foldHeaderByte is c as a header name's byte is compared: a letter in
+// lower case, a digit as it is, and any other byte '-'. CGI, FastCGI and
+// SCGI servers name a header's variable so (lighttpd maps every byte that
+// is neither a letter nor a digit to '_', and PHP reads '.' and ' ' in a
+// variable's name as '_'), and Rack and WSGI read '_' for '-': to an app
+// behind them "X.Auth.User", "X~Auth~User" and "X_Auth_User" are all
+// X-Auth-User (docs/contract.md, "Identity headers").
+func foldHeaderByte(c byte) byte {
+	switch {
+	case 'A' <= c && c <= 'Z':
+		return c + 'a' - 'A'
+	case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		return c
+	default:
+		return '-'
+	}
+}
+
+// has reports whether name is in the set in any case, with any byte but
+// a letter or digit standing for '-'.
 func (ns *headerNames) has(name string) bool {
 	if len(name) < len(ns.byLen) {
 		for _, n := range ns.byLen[len(name)] {
@@ -99,13 +125,7 @@ func (ns *headerNames) has(name string) bool {
 	if name == "" {
 		return false
 	}
-	first := name[0]
-	if 'A' <= first && first <= 'Z' {
-		first += 'a' - 'A'
-	}
-	if first >= 128 {
-		return false
-	}
+	first := foldHeaderByte(name[0])
 	for _, p := range ns.prefixes[first] {
 		if len(name) >= len(p) && normalizedEqual(name[:len(p)], p) {
 			return true
@@ -124,18 +144,11 @@ func (ns *headerNames) strip(h http.Header) {
 	}
 }
 
-// normalizedEqual reports whether name, lower-cased with '-' for '_',
+// normalizedEqual reports whether name, normalised (foldHeaderByte),
 // equals norm (same length).
 func normalizedEqual(name, norm string) bool {
 	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case 'A' <= c && c <= 'Z':
-			c += 'a' - 'A'
-		case c == '_':
-			c = '-'
-		}
-		if c != norm[i] {
+		if foldHeaderByte(name[i]) != norm[i] {
 			return false
 		}
 	}

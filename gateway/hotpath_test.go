@@ -261,6 +261,7 @@ func TestIdentityHeaderVariantsStripped(t *testing.T) {
 	ih := h.srv.headers
 	for name, want := range map[string]bool{
 		"X-Auth-User": true, "x-auth-user": true, "X_AUTH_USER": true, "x_Auth-user": true,
+		"X.Auth.User": true, "x~auth+user": true, "X!Auth*Groups": true, "XAuthUser": false,
 		"X-Auth-Assertion": true, "X-Auth-Groups": true, "X-Auth-Methods": true,
 		"X-Auth-Users": false, "X-Auth-Use": false, "X-Auth-User-Agent": false, "Cookie": false,
 		"X-Forwarded-User": false, "": false,

@@ -287,7 +287,8 @@ func (t *table) leadsTo(host string, rp *reqPath, m string, rt *route, bypassed 
 
 // methodOverrideNames are the headers frameworks read as the request's
 // real method (Rails and Rack, Laravel and Symfony, Express's
-// method-override, ASP.NET), matched in any case and with '_' for '-'.
+// method-override, ASP.NET), matched in any case and with any separator
+// for '-' (foldHeaderByte).
 var methodOverrideNames = newHeaderNames("X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override")
 
 // methodOverrides returns the methods h's override headers and the
