@@ -146,13 +146,19 @@ func setUpstreamURL(pr *httputil.ProxyRequest, r *route, p string) {
 
 // setForwarded sets the headers that say where the request came from:
 // X-Forwarded-* (a trusted proxy's chain kept, and its X-Forwarded-Host
-// when it names the host decided on; else started fresh) and
-// X-Real-IP (clientIP); the other headers apps read as the proxy's are
-// deleted (proxyOwnedHeaders).
+// when it names the host decided on; else started fresh), X-Real-IP
+// (clientIP) and X-Request-Id (the request's id, as answered and
+// logged); the other headers apps read as the proxy's are deleted
+// (proxyOwnedHeaders).
 func (s *proxySurface) setForwarded(pr *httputil.ProxyRequest, realIP []string) {
 	// First, so that no spelling of them (X_Forwarded_Host, which CGI and
 	// PHP read as X-Forwarded-Host) outlives the values set below.
 	proxyOwnedHeaders.strip(pr.Out.Header)
+	// Here, not on the incoming request, where ReverseProxy has deleted
+	// whatever the client's Connection names (docs/contract.md, "Logs").
+	if id := requestIDValue(pr.In.Context()); id != nil {
+		pr.Out.Header[hdrRequestID] = id
+	}
 	trusted := s.peerTrusted(pr.In)
 	if trusted {
 		if xff := pr.In.Header["X-Forwarded-For"]; len(xff) > 0 {

@@ -12,7 +12,7 @@ package gateway
 // X-Real-IP to the client address it determined (docs/contract.md, "Proxy
 // mode"). The configured identity headers are handled apart (headers.go)
 // and may be among these names: they are set after this deletion, as
-// are X-Forwarded-* and X-Real-IP (setForwarded).
+// are X-Forwarded-*, X-Real-IP and X-Request-Id (setForwarded).
 var proxyOwnedHeaders = newHeaderNames(
 	// The real path or URL: IIS URL Rewrite, Symfony < 3.4.14, Zend and
 	// Laminas read X-Original-URL and X-Rewrite-URL; prefix and port
@@ -22,6 +22,9 @@ var proxyOwnedHeaders = newHeaderNames(
 	// The gateway's own, set after this deletion: every other spelling
 	// goes (ReverseProxy removes only these exact names).
 	"X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "Forwarded",
+	// The request's id, which apps log as theirs (Rails, Heroku's router):
+	// set after this deletion to the gateway's (docs/contract.md, "Logs").
+	"X-Request-Id",
 	"X-Forwarded-Prefix", "X-Forwarded-Path", "X-Forwarded-Uri", "X-Forwarded-Port",
 	"X-Forwarded-Scheme", "X-Forwarded-Ssl", "X-Url-Scheme", "Front-End-Https",
 	// The client's address, which apps log, rate-limit or allow-list by.
