@@ -208,6 +208,29 @@ func windowsReading(p string) string {
 	return b.String()
 }
 
+// formatReadings are p (a decoded path) without its last segment's
+// extension, as Rails and Spring MVC route it (docs/contract.md, "Request
+// paths"): Rails gives every route an optional "(.:format)", so
+// /admin.html is /admin rendered as HTML (cut at the segment's last dot,
+// before a non-empty extension); Spring MVC before 5.3 matched /admin.*
+// with /admin (cut at its first dot). Each is "" where it does not apply
+// (no dot after the segment's first byte), and spring is "" when it is
+// rails. Neither allocates: both are prefixes of p.
+func formatReadings(p string) (rails, spring string) {
+	start := strings.LastIndexByte(p, '/') + 1
+	seg := p[start:]
+	if first := strings.IndexByte(seg, '.'); first > 0 {
+		spring = p[:start+first]
+	}
+	if last := strings.LastIndexByte(seg, '.'); last > 0 && last < len(seg)-1 {
+		rails = p[:start+last]
+	}
+	if spring == rails {
+		spring = ""
+	}
+	return rails, spring
+}
+
 // isCookieless reports a segment of ASP.NET's cookieless data: a
 // capital letter and its value in parentheses, one or more of them, in
 // parentheses ("(S(id))", "(A(id)F(ticket))").

@@ -231,6 +231,9 @@ func (t *table) resolve(host string, rp *reqPath, method string, overrides ...st
 			return nil, false, errBadPath
 		}
 	}
+	if !t.formatAgrees(host, rp, upstreamMethod(method), rt) {
+		return nil, false, errBadPath
+	}
 	for _, v := range overrides {
 		// Each item of a list ("DELETE, POST": some read the first,
 		// some the last) is a method the app may serve it as.
@@ -279,6 +282,28 @@ func (t *table) leadsTo(host string, rp *reqPath, m string, rt *route, bypassed 
 	}
 	for _, alt := range rp.alts {
 		if !same(alt) {
+			return false
+		}
+	}
+	return t.formatAgrees(host, rp, m, rt)
+}
+
+// formatAgrees reports whether rp's path read without its extension
+// (formatReadings: /admin.html as Rails and Spring MVC read it, /admin),
+// with method m compared as given, leads to rt, or to a route that covers
+// the path as sent too: a route more general than rt, which the path was
+// given to on purpose (a route for /robots.txt beside the one for /). A
+// route that covers only the reading (/admin for /admin.html) is the one
+// whose handlers such an app serves it from (docs/contract.md, "Request
+// paths"). Bypass decisions are not compared: a bypass_paths entry that
+// the reading leaves names the file itself (/favicon.ico).
+func (t *table) formatAgrees(host string, rp *reqPath, m string, rt *route) bool {
+	rails, spring := formatReadings(rp.path)
+	for _, p := range [...]string{rails, spring} {
+		if p == "" {
+			continue
+		}
+		if other := t.matchMethod(host, p, m); other != nil && other != rt && !other.coversPath(rp.path) {
 			return false
 		}
 	}

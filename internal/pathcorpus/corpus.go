@@ -5,7 +5,7 @@
 // The world it assumes is the one deploy/gateway.yaml describes for
 // app.example.com: "/" needs a signed-in person, "/public" is bypassed,
 // "/admin" needs the admins group. The upstream app reads every request
-// it receives with four routers that disagree about paths (see
+// it receives with five routers that disagree about paths (see
 // routers.go); the property is that a request the gateway did not allow
 // never reaches a handler of a protected prefix, in any of them.
 package pathcorpus
@@ -145,4 +145,15 @@ var Cases = []Case{
 	{"/admin/(S(x))/x", false, "cookieless segment inside /admin: every reading is /admin"},
 	{"/%28S%28x%29%29/admin/x", true, "encoded cookieless segment"},
 	{"/public/(S(x))/x", false, "cookieless segment inside /public: every reading is /public"},
+
+	// Extensions (the format router): Rails and Spring MVC serve
+	// /admin.html from /admin.
+	{"/admin.html", true, "Rails: /admin(.:format) renders /admin as HTML"},
+	{"/admin.json", true, "Rails: /admin as JSON; Spring MVC before 5.3: /admin.*"},
+	{"/admin.tar.gz", true, "Spring MVC's suffix pattern: /admin.* whatever follows the dot"},
+	{"/admin%2ejson", true, "encoded dot before the extension"},
+	{"/public.html", true, "/public to Rails, the / route to the others"},
+	{"/admin/users.json", false, "an extension inside /admin: every reading is /admin"},
+	{"/public/logo.png", false, "an extension inside /public: every reading is /public"},
+	{"/deals.json", false, "an extension where every reading agrees stays allowed"},
 }

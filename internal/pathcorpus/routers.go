@@ -26,7 +26,7 @@ type Router struct {
 	Route func(r *http.Request) string
 }
 
-// Routers are the four readers the property is checked against:
+// Routers are the five readers the property is checked against:
 //
 //   - servemux: Go's http.ServeMux (decodes, redirects unclean paths);
 //   - prefix: a literal prefix router, as many Node and Python routers
@@ -41,12 +41,19 @@ type Router struct {
 //     segment's trailing dots and spaces, which Windows drops from file
 //     and directory names ("admin." opens "admin"), then "." and ".."
 //     resolved. It reads case as the routes do here (case-sensitively):
-//     case_insensitive_paths is tested apart.
+//     case_insensitive_paths is tested apart;
+//   - format: Rails, which gives every route an optional "(.:format)"
+//     (/admin.html is /admin, rendered as HTML), and Spring MVC before
+//     5.3, whose suffix pattern matching serves /admin.* from /admin:
+//     decoded, the last segment read without its extension (from its
+//     first dot, as Spring does; Rails cuts at the last, the same where
+//     the extension has no dot).
 var Routers = []Router{
 	{Name: "servemux", Route: serveMux},
 	{Name: "prefix", Route: prefixRouter},
 	{Name: "servlet", Route: servletRouter},
 	{Name: "windows", Route: windowsRouter},
+	{Name: "format", Route: formatRouter},
 }
 
 var (
@@ -129,6 +136,18 @@ func windowsRouter(r *http.Request) string {
 		segs = append(segs, s)
 	}
 	return resolved(strings.Join(segs, "/"))
+}
+
+func formatRouter(r *http.Request) string {
+	p, err := url.PathUnescape(rawPath(r))
+	if err != nil {
+		return None
+	}
+	last := strings.LastIndexByte(p, '/') + 1
+	if dot := strings.IndexByte(p[last:], '.'); dot > 0 {
+		p = p[:last+dot]
+	}
+	return resolved(p)
 }
 
 // cookieless reports a segment of ASP.NET's cookieless data: "(S(id))",

@@ -1,0 +1,84 @@
+package gateway_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/gatehouse-auth/gatehouse/config"
+)
+
+// TestExtensionReadingsRefuseOnlyWhereTheRouteChanges checks
+// docs/contract.md, "Request paths": Rails serves /admin.html from
+// /admin (every route takes an optional "(.:format)") and Spring MVC
+// before 5.3 served /admin.* from /admin, so a path whose last segment,
+// read without its extension, is under a route that does not cover the
+// path as sent is 400 bad_path, in proxy mode and forward-auth. Paths
+// whose reading stays on their route, or falls to a more general route
+// that covers them too, are decided as before, and so are the files a
+// bypass_paths entry names.
+func TestExtensionReadingsRefuseOnlyWhereTheRouteChanges(t *testing.T) {
+	t.Parallel()
+	h := withAppRoutes(t,
+		config.Route{Name: "site", PathPrefix: "/", Policy: "password", BypassPaths: []string{"/favicon.ico", "/static/"}},
+		config.Route{Name: "robots", PathPrefix: "/robots.txt", Policy: "bypass"},
+		config.Route{Name: "admin", PathPrefix: "/admin", Policy: "password", Groups: []string{"admins"}},
+		config.Route{Name: "api", PathPrefix: "/api.v2", Policy: "password", Groups: []string{"admins"}},
+	)
+	bobC := h.newClient(t)
+	bobC.signIn(appHost, bob)
+	anon := h.newClient(t)
+	for _, tc := range []struct {
+		c    *client
+		who  string
+		path string
+		want int
+	}{
+		// Served from /admin (or /api.v2) by Rails or Spring: refused.
+		{bobC, "bob", "/admin.html", http.StatusBadRequest},
+		{bobC, "bob", "/admin.json", http.StatusBadRequest},
+		{bobC, "bob", "/admin.tar.gz", http.StatusBadRequest},
+		{bobC, "bob", "/api.v2.json", http.StatusBadRequest},
+		{anon, "anonymous", "/admin.html", http.StatusBadRequest},
+		// Every reading on the same route, or a more general one that
+		// covers the path too: decided as before.
+		{bobC, "bob", "/admin", http.StatusForbidden},
+		{bobC, "bob", "/admin/users.json", http.StatusForbidden},
+		{bobC, "bob", "/deals.json", http.StatusOK},
+		{bobC, "bob", "/wiki/Washington,_D.C.", http.StatusOK},
+		{bobC, "bob", "/.well-known/security.txt", http.StatusOK},
+		{anon, "anonymous", "/robots.txt", http.StatusOK},
+		{anon, "anonymous", "/favicon.ico", http.StatusOK},
+		{anon, "anonymous", "/static/app.min.js", http.StatusOK},
+		{anon, "anonymous", "/deals.json", http.StatusUnauthorized},
+	} {
+		before := h.up.count()
+		r := tc.c.do(request{host: appHost, path: tc.path, accept: "application/json"})
+		if r.status != tc.want {
+			t.Errorf("%s GET %s: %d %s, want %d", tc.who, tc.path, r.status, r.body, tc.want)
+		}
+		if tc.want == http.StatusBadRequest && h.up.count() != before {
+			t.Errorf("%s GET %s reached the app", tc.who, tc.path)
+		}
+		if r.status == http.StatusBadRequest && tc.want == http.StatusBadRequest {
+			if code := r.errorCode(t); code != "bad_path" {
+				t.Errorf("%s GET %s: error %q, want bad_path", tc.who, tc.path, code)
+			}
+		}
+		cookie := ""
+		if tc.c == bobC {
+			cookie = h.cfg.Session.CookieName + "=" + bobC.cookie()
+		}
+		hd := http.Header{"Accept": {"application/json"}}
+		if cookie != "" {
+			hd.Set("Cookie", cookie)
+		}
+		for _, fd := range frontDoors {
+			fa := h.newClient(t).do(fd.build(clientReq{method: http.MethodGet, proto: "https", host: appHost, uri: tc.path, header: hd}))
+			if refused := fa.status/100 != 2; tc.want == http.StatusBadRequest && (!refused || fa.status/100 != 4 || fa.errorCode(t) != "bad_path") {
+				t.Errorf("%s, %s GET %s: %d %s, want bad_path", fd.name, tc.who, tc.path, fa.status, fa.body)
+			} else if tc.want == http.StatusOK && refused {
+				t.Errorf("%s, %s GET %s: %d %s, want it allowed", fd.name, tc.who, tc.path, fa.status, fa.body)
+			}
+		}
+	}
+}
