@@ -45,7 +45,7 @@ var catalogueTargets = []struct{ target, why string }{
 // mode and from every front door, anonymously and as bob (not an admin):
 // each target is refused (400 bad_path; 403 to nginx) or decided as the
 // protected path it can be read as, and no request the gateway did not
-// allow reaches a protected handler of any of the corpus's five routers.
+// allow reaches a protected handler of any of the corpus's six routers.
 func TestCatalogueAmbiguousPaths(t *testing.T) {
 	t.Parallel()
 	w := newCorpusWorld(t)

@@ -21,8 +21,9 @@ type reqPath struct {
 	path string
 	// alts are the other ways an application may read the same request
 	// target: as it came (not decoded), with ";parameters" dropped
-	// from each segment (servlet containers), and as an app on Windows
-	// reads it (windowsReading), each only when it differs from path.
+	// from each segment (servlet containers), as an app on Windows
+	// reads it (windowsReading) and as a PHP front controller routes it
+	// (pathInfoReading), each only when it differs from path.
 	// Every reading must lead to the same decision, or the request is
 	// refused with bad_path.
 	alts []string
@@ -45,8 +46,9 @@ type reqPath struct {
 //     and letters);
 //   - a target that does not start with '/'.
 //
-// A path that an app on Windows reads as another (windowsReading) is
-// one more reading, refused only where it leads to another decision.
+// A path that an app on Windows reads as another (windowsReading), or a
+// PHP front controller routes as another (pathInfoReading), is one more
+// reading, refused only where it leads to another decision.
 func readPath(raw string) (reqPath, error) {
 	if raw == "" || raw[0] != '/' {
 		return reqPath{}, errBadPath
@@ -74,6 +76,8 @@ func readPath(raw string) (reqPath, error) {
 	rp.addAlt(bare)
 	rp.addAlt(windowsReading(decoded))
 	rp.addAlt(windowsReading(bare))
+	rp.addAlt(pathInfoReading(decoded))
+	rp.addAlt(pathInfoReading(bare))
 	if raw != decoded {
 		rawBare, err := dropParams(raw)
 		if err != nil {
@@ -206,6 +210,29 @@ func windowsReading(p string) string {
 		return "/"
 	}
 	return b.String()
+}
+
+// pathInfoReading is p (a decoded path) as a PHP front controller routes
+// it (docs/contract.md, "Request paths"): behind nginx's
+// fastcgi_split_path_info or Apache's AcceptPathInfo, /index.php/admin/x
+// runs index.php with the PATH_INFO /admin/x, which Symfony, Laravel and
+// CodeIgniter route as /admin/x (their path is what follows the script,
+// under the script's directory). The first segment that ends in ".php",
+// in any case, and that another segment follows is dropped. It returns p
+// itself, without allocating, when there is none.
+func pathInfoReading(p string) string {
+	for start := 1; start < len(p); {
+		end := strings.IndexByte(p[start:], '/')
+		if end < 0 {
+			return p
+		}
+		end += start
+		if seg := p[start:end]; len(seg) > len(".php") && strings.EqualFold(seg[len(seg)-len(".php"):], ".php") {
+			return p[:start-1] + p[end:]
+		}
+		start = end + 1
+	}
+	return p
 }
 
 // formatReadings are p (a decoded path) without its last segment's

@@ -23,7 +23,7 @@ type seen struct {
 }
 
 // app is the protected application: it records what reaches it, and
-// reads every request with the path corpus's five routers
+// reads every request with the path corpus's six routers
 // (pathcorpus.Upstream), so that a test can tell which of the app's
 // handlers a request reached (docs/contract.md, "Request paths").
 type app struct {

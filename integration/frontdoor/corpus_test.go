@@ -56,7 +56,7 @@ func (o corpusOutcome) String() string {
 // (docs/contract.md, "Request paths"): whatever the front door does with
 // the target (refuse it, normalise it, pass it on), no request that
 // reaches the app reaches a handler the person may not use, in any of
-// the app's five routers. It logs what the front door did with each
+// the app's six routers. It logs what the front door did with each
 // target.
 func checkPathCorpus(t *testing.T, w *world, bobB *browser) {
 	host := "app.example.com:" + w.port

@@ -5,7 +5,7 @@
 // The world it assumes is the one deploy/gateway.yaml describes for
 // app.example.com: "/" needs a signed-in person, "/public" is bypassed,
 // "/admin" needs the admins group. The upstream app reads every request
-// it receives with five routers that disagree about paths (see
+// it receives with six routers that disagree about paths (see
 // routers.go); the property is that a request the gateway did not allow
 // never reaches a handler of a protected prefix, in any of them.
 package pathcorpus
@@ -156,4 +156,14 @@ var Cases = []Case{
 	{"/admin/users.json", false, "an extension inside /admin: every reading is /admin"},
 	{"/public/logo.png", false, "an extension inside /public: every reading is /public"},
 	{"/deals.json", false, "an extension where every reading agrees stays allowed"},
+
+	// PATH_INFO (the php router): a PHP front controller routes
+	// /index.php/admin/x as /admin/x.
+	{"/index.php/admin/x", true, "Symfony and Laravel route the PATH_INFO after index.php: /admin/x"},
+	{"/INDEX.PHP/admin", true, "the script's name in another case (Windows, IIS)"},
+	{"/index.php/public/x", true, "/public/x to a front controller, the / route to the others"},
+	{"/index%2ephp/admin/x", true, "encoded dot in the script's name"},
+	{"/index.php/deals", false, "PATH_INFO where every reading agrees stays allowed"},
+	{"/public/index.php/x", false, "a script inside /public: every reading is /public"},
+	{"/admin/index.php/x", false, "a script inside /admin: every reading is /admin"},
 }

@@ -26,7 +26,7 @@ type Router struct {
 	Route func(r *http.Request) string
 }
 
-// Routers are the five readers the property is checked against:
+// Routers are the six readers the property is checked against:
 //
 //   - servemux: Go's http.ServeMux (decodes, redirects unclean paths);
 //   - prefix: a literal prefix router, as many Node and Python routers
@@ -47,13 +47,19 @@ type Router struct {
 //     5.3, whose suffix pattern matching serves /admin.* from /admin:
 //     decoded, the last segment read without its extension (from its
 //     first dot, as Spring does; Rails cuts at the last, the same where
-//     the extension has no dot).
+//     the extension has no dot);
+//   - php: a PHP front controller (Symfony, Laravel, CodeIgniter) behind
+//     nginx's fastcgi_split_path_info or Apache's AcceptPathInfo, which
+//     routes /index.php/admin/x by its PATH_INFO, as /admin/x: decoded,
+//     the first segment ending in ".php" (any case) that another follows
+//     dropped.
 var Routers = []Router{
 	{Name: "servemux", Route: serveMux},
 	{Name: "prefix", Route: prefixRouter},
 	{Name: "servlet", Route: servletRouter},
 	{Name: "windows", Route: windowsRouter},
 	{Name: "format", Route: formatRouter},
+	{Name: "php", Route: phpRouter},
 }
 
 var (
@@ -148,6 +154,21 @@ func formatRouter(r *http.Request) string {
 		p = p[:last+dot]
 	}
 	return resolved(p)
+}
+
+func phpRouter(r *http.Request) string {
+	p, err := url.PathUnescape(rawPath(r))
+	if err != nil {
+		return None
+	}
+	segs := strings.Split(p, "/")
+	for i := 1; i < len(segs)-1; i++ {
+		if strings.HasSuffix(strings.ToLower(segs[i]), ".php") {
+			segs = append(segs[:i], segs[i+1:]...)
+			break
+		}
+	}
+	return resolved(strings.Join(segs, "/"))
 }
 
 // cookieless reports a segment of ASP.NET's cookieless data: "(S(id))",

@@ -7,16 +7,18 @@ import (
 	"github.com/gatehouse-auth/gatehouse/config"
 )
 
-// TestExtensionReadingsRefuseOnlyWhereTheRouteChanges checks
-// docs/contract.md, "Request paths": Rails serves /admin.html from
-// /admin (every route takes an optional "(.:format)") and Spring MVC
-// before 5.3 served /admin.* from /admin, so a path whose last segment,
-// read without its extension, is under a route that does not cover the
-// path as sent is 400 bad_path, in proxy mode and forward-auth. Paths
-// whose reading stays on their route, or falls to a more general route
-// that covers them too, are decided as before, and so are the files a
-// bypass_paths entry names.
-func TestExtensionReadingsRefuseOnlyWhereTheRouteChanges(t *testing.T) {
+// TestFrameworkReadingsOfPathsAreDecidedToo checks docs/contract.md,
+// "Request paths": Rails serves /admin.html from /admin (every route
+// takes an optional "(.:format)") and Spring MVC before 5.3 served
+// /admin.* from /admin, so a path whose last segment, read without its
+// extension, is under a route that does not cover the path as sent is
+// 400 bad_path, in proxy mode and forward-auth; and a PHP front
+// controller (Symfony, Laravel) routes /index.php/admin/x by its
+// PATH_INFO, /admin/x, which must be decided as the path is. Paths
+// whose readings stay on their route (or, for an extension, fall to a
+// more general route that covers them too) are decided as before, and
+// so are the files a bypass_paths entry names.
+func TestFrameworkReadingsOfPathsAreDecidedToo(t *testing.T) {
 	t.Parallel()
 	h := withAppRoutes(t,
 		config.Route{Name: "site", PathPrefix: "/", Policy: "password", BypassPaths: []string{"/favicon.ico", "/static/"}},
@@ -39,6 +41,10 @@ func TestExtensionReadingsRefuseOnlyWhereTheRouteChanges(t *testing.T) {
 		{bobC, "bob", "/admin.tar.gz", http.StatusBadRequest},
 		{bobC, "bob", "/api.v2.json", http.StatusBadRequest},
 		{anon, "anonymous", "/admin.html", http.StatusBadRequest},
+		// Routed by a PHP front controller as what follows the script.
+		{bobC, "bob", "/index.php/admin/users", http.StatusBadRequest},
+		{bobC, "bob", "/Index.PHP/admin", http.StatusBadRequest},
+		{anon, "anonymous", "/index.php/robots.txt", http.StatusBadRequest},
 		// Every reading on the same route, or a more general one that
 		// covers the path too: decided as before.
 		{bobC, "bob", "/admin", http.StatusForbidden},
@@ -50,6 +56,9 @@ func TestExtensionReadingsRefuseOnlyWhereTheRouteChanges(t *testing.T) {
 		{anon, "anonymous", "/favicon.ico", http.StatusOK},
 		{anon, "anonymous", "/static/app.min.js", http.StatusOK},
 		{anon, "anonymous", "/deals.json", http.StatusUnauthorized},
+		{bobC, "bob", "/index.php/deals", http.StatusOK},
+		{bobC, "bob", "/blog/index.php/admin", http.StatusOK},
+		{bobC, "bob", "/index.php", http.StatusOK},
 	} {
 		before := h.up.count()
 		r := tc.c.do(request{host: appHost, path: tc.path, accept: "application/json"})
