@@ -16,8 +16,8 @@ import (
 // controller (Symfony, Laravel) routes /index.php/admin/x by its
 // PATH_INFO, /admin/x, which must be decided as the path is. Paths
 // whose readings stay on their route (or, for an extension, fall to a
-// more general route that covers them too) are decided as before, and
-// so are the files a bypass_paths entry names.
+// more general route that covers them too, or to a bypassed path) are
+// decided as before, and so are the files a bypass_paths entry names.
 func TestFrameworkReadingsOfPathsAreDecidedToo(t *testing.T) {
 	t.Parallel()
 	h := withAppRoutes(t,
@@ -25,6 +25,7 @@ func TestFrameworkReadingsOfPathsAreDecidedToo(t *testing.T) {
 		config.Route{Name: "robots", PathPrefix: "/robots.txt", Policy: "bypass"},
 		config.Route{Name: "admin", PathPrefix: "/admin", Policy: "password", Groups: []string{"admins"}},
 		config.Route{Name: "api", PathPrefix: "/api.v2", Policy: "password", Groups: []string{"admins"}},
+		config.Route{Name: "docs", PathPrefix: "/docs", Policy: "bypass"},
 	)
 	bobC := h.newClient(t)
 	bobC.signIn(appHost, bob)
@@ -56,6 +57,10 @@ func TestFrameworkReadingsOfPathsAreDecidedToo(t *testing.T) {
 		{anon, "anonymous", "/favicon.ico", http.StatusOK},
 		{anon, "anonymous", "/static/app.min.js", http.StatusOK},
 		{anon, "anonymous", "/deals.json", http.StatusUnauthorized},
+		// The reading is bypassed: whatever the app serves from it, anyone
+		// may have; the path is decided on its own route.
+		{bobC, "bob", "/docs.pdf", http.StatusOK},
+		{anon, "anonymous", "/docs.pdf", http.StatusUnauthorized},
 		{bobC, "bob", "/index.php/deals", http.StatusOK},
 		{bobC, "bob", "/blog/index.php/admin", http.StatusOK},
 		{bobC, "bob", "/index.php", http.StatusOK},

@@ -290,20 +290,22 @@ func (t *table) leadsTo(host string, rp *reqPath, m string, rt *route, bypassed 
 
 // formatAgrees reports whether rp's path read without its extension
 // (formatReadings: /admin.html as Rails and Spring MVC read it, /admin),
-// with method m compared as given, leads to rt, or to a route that covers
-// the path as sent too: a route more general than rt, which the path was
-// given to on purpose (a route for /robots.txt beside the one for /). A
-// route that covers only the reading (/admin for /admin.html) is the one
-// whose handlers such an app serves it from (docs/contract.md, "Request
-// paths"). Bypass decisions are not compared: a bypass_paths entry that
-// the reading leaves names the file itself (/favicon.ico).
+// with method m compared as given, leads to rt, to a route that covers
+// the path as sent too (a route more general than rt, which the path was
+// given to on purpose: a route for /robots.txt beside the one for /), or
+// to a reading anyone may have (bypassed there). Otherwise the reading's
+// route covers only the reading (/admin for /admin.html), and its
+// handlers are those such an app serves the path from (docs/contract.md,
+// "Request paths"). Bypass decisions within rt are not compared: a
+// bypass_paths entry that the reading leaves names the file itself
+// (/favicon.ico).
 func (t *table) formatAgrees(host string, rp *reqPath, m string, rt *route) bool {
 	rails, spring := formatReadings(rp.path)
 	for _, p := range [...]string{rails, spring} {
 		if p == "" {
 			continue
 		}
-		if other := t.matchMethod(host, p, m); other != nil && other != rt && !other.coversPath(rp.path) {
+		if other := t.matchMethod(host, p, m); other != nil && other != rt && !other.coversPath(rp.path) && !other.bypasses(p) {
 			return false
 		}
 	}
