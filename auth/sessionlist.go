@@ -219,8 +219,10 @@ const tidySample = 4
 // at random, dropping those whose session is gone (signed out, expired). An
 // index checked that way holds at most about tidySample/(tidySample-1)
 // times the live sessions, however many sign-ins there were; the account
-// page still drops every dead id it reads. Tidying is housekeeping: a
-// store failure is logged, never the rotation's.
+// page still drops every dead id it reads. An index that lists
+// MaxUserSessions other ids is read whole instead, and the sessions past
+// that limit end (limitUser). Tidying is housekeeping: a store failure is
+// logged, never the rotation's.
 func (m *Sessions) tidyIndex(ctx context.Context, s *Session, old string) {
 	if m.sets == nil || !s.Authenticated() {
 		return
@@ -239,6 +241,12 @@ func (m *Sessions) tidyIndex(ctx context.Context, s *Session, old string) {
 		return
 	}
 	keys = slices.DeleteFunc(keys, func(k string) bool { return k == keep })
+	if len(keys) >= MaxUserSessions {
+		if err := m.limitUser(ctx, s, idx, keys); err != nil {
+			fail(err)
+		}
+		return
+	}
 	if len(keys) > tidySample {
 		start := rand.IntN(len(keys)) //nolint:gosec // which ids are checked needs no secrecy
 		sample := make([]string, tidySample)
@@ -263,26 +271,14 @@ func (m *Sessions) tidyIndex(ctx context.Context, s *Session, old string) {
 // missing returns those of keys the store no longer holds, in one round
 // trip when it reads many keys at once.
 func (m *Sessions) missing(ctx context.Context, keys []string) ([]string, error) {
-	var gone []string
-	if mg, ok := m.kv.(MultiGetter); ok {
-		vals, err := mg.GetMany(ctx, keys)
-		if err != nil {
-			return nil, err
-		}
-		for i, v := range vals {
-			if v == nil {
-				gone = append(gone, keys[i])
-			}
-		}
-		return gone, nil
+	vals, err := m.readMany(ctx, keys)
+	if err != nil {
+		return nil, err
 	}
-	for _, k := range keys {
-		_, err := m.kv.Get(ctx, k)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			gone = append(gone, k)
-		case err != nil:
-			return nil, err
+	var gone []string
+	for i, v := range vals {
+		if v == nil {
+			gone = append(gone, keys[i])
 		}
 	}
 	return gone, nil

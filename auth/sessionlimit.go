@@ -1,0 +1,101 @@
+package auth
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+)
+
+// MaxUserSessions is how many sessions one account keeps
+// (docs/contract.md, "Sessions per account"): a new session of an
+// account that has as many already ends the one that proved least, the
+// oldest of those, so that signing in again and again (a script, every
+// second for a month, remember-me ticked) leaves a bounded index and a
+// bounded number of sessions rather than millions.
+const MaxUserSessions = 100
+
+// limitUser ends the sessions of s's user beyond MaxUserSessions, s
+// itself counted and never ended; keys are the other ids of the user's
+// index idx. Ids whose session is gone leave the index. Of the others,
+// those that proved fewer factors are ended first (a session still
+// owing its second factor, which the password alone makes, before one
+// that completed it: whoever has only the password cannot sign the
+// person out by filling the account), and of those the oldest sign-in
+// first. It reads every session listed, which only an account at the
+// limit pays for.
+func (m *Sessions) limitUser(ctx context.Context, s *Session, idx string, keys []string) error {
+	vals, err := m.readMany(ctx, keys)
+	if err != nil {
+		return err
+	}
+	type listed struct {
+		key     string
+		weight  int
+		created int64
+	}
+	var live []listed
+	for i, v := range vals {
+		var other *Session
+		if v != nil {
+			other, _ = decodeSession(v) // unreadable: as good as gone
+		}
+		if other == nil {
+			if err := m.sets.SRem(ctx, idx, keys[i]); err != nil {
+				return err
+			}
+			continue
+		}
+		weight := proofWeight(other)
+		if other.User != s.User || other.Gen != s.Gen {
+			weight = -1 // refused on its next read: dead already
+		}
+		live = append(live, listed{key: keys[i], weight: weight, created: other.Created})
+	}
+	over := len(live) - (MaxUserSessions - 1)
+	if over <= 0 {
+		return nil
+	}
+	slices.SortFunc(live, func(a, b listed) int {
+		return cmp.Or(cmp.Compare(a.weight, b.weight), cmp.Compare(a.created, b.created))
+	})
+	for _, l := range live[:over] {
+		m.forget(l.key)
+		if _, err := m.revokeKey(ctx, idx, l.key, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// proofWeight is how many factors s proved: one a proof, two for a
+// passkey that verified its user (Proof.UV).
+func proofWeight(s *Session) int {
+	n := len(s.Proofs)
+	for _, p := range s.Proofs {
+		if p.UV {
+			n++
+		}
+	}
+	return n
+}
+
+// readMany returns the values under keys, nil where a key is missing, in
+// one round trip when the store reads many keys at once.
+func (m *Sessions) readMany(ctx context.Context, keys []string) ([][]byte, error) {
+	if mg, ok := m.kv.(MultiGetter); ok {
+		return mg.GetMany(ctx, keys)
+	}
+	out := make([][]byte, len(keys))
+	for i, k := range keys {
+		v, err := m.kv.Get(ctx, k)
+		switch {
+		case errors.Is(err, ErrNotFound):
+		case err != nil:
+			return nil, err
+		default:
+			out[i] = v
+		}
+	}
+	return out, nil
+}
