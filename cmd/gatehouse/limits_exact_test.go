@@ -104,3 +104,31 @@ func TestSlowBodyIsCut(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminListenerHasTheMainLimits: admin_listen (/healthz, /readyz,
+// /metrics, which a cluster's scraper reaches) refuses a header block past
+// 64 KiB as the main listener does. Before, it took net/http's default of
+// 1 MiB a request: sixteen times the main listener's, from anyone who
+// could reach the port.
+func TestAdminListenerHasTheMainLimits(t *testing.T) {
+	admin := freeAddr(t)
+	addr, _ := startServe(t, func(addr, users, key string) string {
+		return strings.Replace(limitsConfig(addr, users, key), `admin_listen: ""`, fmt.Sprintf("admin_listen: %q", admin), 1)
+	})
+	for _, tt := range []struct {
+		listener, addr, path string
+		size                 int
+		want                 string
+	}{
+		{"main", addr, "/_gatehouse/jwks.json", 60 << 10, "HTTP/1.1 200 "},
+		{"main", addr, "/_gatehouse/jwks.json", 70 << 10, "HTTP/1.1 431 "},
+		{"admin", admin, "/healthz", 60 << 10, "HTTP/1.1 200 "},
+		{"admin", admin, "/healthz", 70 << 10, "HTTP/1.1 431 "},
+		{"admin", admin, "/metrics", 512 << 10, "HTTP/1.1 431 "},
+	} {
+		raw := fmt.Sprintf("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: %s\r\nConnection: close\r\n\r\n", tt.path, strings.Repeat("a", tt.size))
+		if got := statusLine(t, tt.addr, raw); !strings.HasPrefix(got, tt.want) {
+			t.Errorf("%s listener, %d KiB of headers: %q, want %q", tt.listener, tt.size>>10, got, tt.want)
+		}
+	}
+}

@@ -38,6 +38,11 @@ func (g *generation) start(ctx context.Context) {
 	}
 }
 
+// maxHeaderBytes bounds a request's line and headers on every listener,
+// admin_listen's included (docs/contract.md, "Decisions": 431 past it):
+// net/http's default is 1 MiB.
+const maxHeaderBytes = 64 << 10
+
 // serve runs the main and admin listeners until ctx ends, reloading the
 // configuration on SIGHUP and when its file changes, then shuts down
 // gracefully: /readyz turns 503, the listeners stop accepting, and
@@ -84,7 +89,7 @@ func (a *app) serve(ctx context.Context, ln, adminLn net.Listener) error {
 		ReadTimeout:       t.Read,
 		WriteTimeout:      t.Write,
 		IdleTimeout:       t.Idle,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          errLog,
 	}
 	tlsOn := cfg.Server.TLS.CertFile != ""
@@ -115,6 +120,7 @@ func (a *app) serve(ctx context.Context, ln, adminLn net.Listener) error {
 			ReadHeaderTimeout: t.ReadHeader,
 			ReadTimeout:       t.Read,
 			WriteTimeout:      t.Write,
+			MaxHeaderBytes:    maxHeaderBytes,
 			ErrorLog:          errLog,
 		}
 		go func() { errc <- admin.Serve(adminLn) }()
