@@ -67,7 +67,7 @@ func (l *keyLog) live(t *testing.T, prefix string) []string {
 		if !strings.HasPrefix(k, prefix) {
 			continue
 		}
-		if _, err := l.Store.TTL(t.Context(), k); err == nil {
+		if _, err := l.TTL(t.Context(), k); err == nil {
 			out = append(out, k)
 		}
 	}
