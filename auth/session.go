@@ -161,6 +161,7 @@ type SessionConfig struct {
 	IdleTimeout     time.Duration // a session unused this long ends
 	AbsoluteTimeout time.Duration // a session ends this long after sign-in
 	RememberMe      time.Duration // 0 disables remember-me
+	MaxPerUser      int           // sessions one account keeps; 0 is MaxUserSessions
 }
 
 // Sessions creates, loads, rotates and deletes sessions in a KV store.

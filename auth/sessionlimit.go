@@ -15,6 +15,15 @@ import (
 // bounded number of sessions rather than millions.
 const MaxUserSessions = 100
 
+// maxSessions is how many sessions one account keeps under m's
+// configuration (session.max_per_account), MaxUserSessions unless set.
+func (m *Sessions) maxSessions() int {
+	if m.cfg.MaxPerUser > 0 {
+		return m.cfg.MaxPerUser
+	}
+	return MaxUserSessions
+}
+
 // limitUser ends the sessions of s's user beyond MaxUserSessions, s
 // itself counted and never ended; keys are the other ids of the user's
 // index idx. Ids whose session is gone leave the index. Of the others,
@@ -52,7 +61,7 @@ func (m *Sessions) limitUser(ctx context.Context, s *Session, idx string, keys [
 		}
 		live = append(live, listed{key: keys[i], weight: weight, created: other.Created})
 	}
-	over := len(live) - (MaxUserSessions - 1)
+	over := len(live) - (m.maxSessions() - 1)
 	if over <= 0 {
 		return nil
 	}

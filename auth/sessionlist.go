@@ -241,7 +241,7 @@ func (m *Sessions) tidyIndex(ctx context.Context, s *Session, old string) {
 		return
 	}
 	keys = slices.DeleteFunc(keys, func(k string) bool { return k == keep })
-	if len(keys) >= MaxUserSessions {
+	if len(keys) >= m.maxSessions() {
 		if err := m.limitUser(ctx, s, idx, keys); err != nil {
 			fail(err)
 		}

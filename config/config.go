@@ -173,4 +173,7 @@ type Session struct {
 	IdleTimeout     time.Duration `yaml:"idle_timeout"`
 	AbsoluteTimeout time.Duration `yaml:"absolute_timeout"`
 	RememberMe      time.Duration `yaml:"remember_me"`
+	// MaxPerAccount is how many sessions one account keeps
+	// (docs/contract.md, "Sessions per account").
+	MaxPerAccount int `yaml:"max_per_account"`
 }

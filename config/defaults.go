@@ -65,6 +65,7 @@ func Default() *Config {
 			IdleTimeout:     30 * time.Minute,
 			AbsoluteTimeout: 12 * time.Hour,
 			RememberMe:      720 * time.Hour,
+			MaxPerAccount:   100,
 		},
 		Users: Users{
 			Backend:        "file",

@@ -148,6 +148,9 @@ func TestCheckHardening(t *testing.T) {
 			c.Session.RememberMe, c.Session.AbsoluteTimeout = 8*time.Hour, 12*time.Hour
 		}), nil, []string{"session.remember_me"}},
 		{"session.remember_me off", fn(func(c *config.Config) { c.Session.RememberMe = 0 }), nil, nil},
+		{"session.max_per_account 0", fn(func(c *config.Config) { c.Session.MaxPerAccount = 0 }), []string{"session.max_per_account"}, nil},
+		{"session.max_per_account past 10000", fn(func(c *config.Config) { c.Session.MaxPerAccount = 10001 }), []string{"session.max_per_account"}, nil},
+		{"session.max_per_account 10000", fn(func(c *config.Config) { c.Session.MaxPerAccount = 10000 }), nil, nil},
 		{"session lifetimes over 30 days", fn(func(c *config.Config) {
 			c.Session.IdleTimeout = 31 * 24 * time.Hour
 			c.Session.AbsoluteTimeout = 90 * 24 * time.Hour

@@ -49,6 +49,7 @@ session:
   idle_timeout: 1h
   absolute_timeout: 24h
   remember_me: 0
+  max_per_account: 300
 users:
   backend: redis
   file: ""
@@ -148,7 +149,7 @@ func fullConfig() *config.Config {
 		},
 		Session: config.Session{
 			CookieName: "__Host-gh", Secure: true, SameSite: "strict",
-			IdleTimeout: time.Hour, AbsoluteTimeout: 24 * time.Hour, RememberMe: 0,
+			IdleTimeout: time.Hour, AbsoluteTimeout: 24 * time.Hour, RememberMe: 0, MaxPerAccount: 300,
 		},
 		Users: config.Users{
 			Backend: "redis", File: "", Signup: config.Signup{Enabled: true, PerClientPerHour: 10},

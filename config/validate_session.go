@@ -8,6 +8,11 @@ import (
 	"strings"
 )
 
+// maxSessionsPerAccount bounds session.max_per_account: an account at
+// the limit has every session read at each sign-in (docs/contract.md,
+// "Sessions per account").
+const maxSessionsPerAccount = 10000
+
 func (v *validator) session() {
 	s := v.c.Session
 	switch {
@@ -44,6 +49,9 @@ func (v *validator) session() {
 	}
 	if s.RememberMe < 0 {
 		v.add("session.remember_me", "must be 0 (disabled) or more, it is %s", s.RememberMe)
+	}
+	if s.MaxPerAccount < 1 || s.MaxPerAccount > maxSessionsPerAccount {
+		v.add("session.max_per_account", "must be 1 to %d, it is %d (an account signing in past it ends its sessions that proved least, oldest first)", maxSessionsPerAccount, s.MaxPerAccount)
 	}
 	if s.RememberMe > 0 && s.RememberMe < s.AbsoluteTimeout {
 		v.warn("session.remember_me", "is shorter than session.absolute_timeout (%s): a person who ticks \"remember me\" is signed out sooner than one who does not, however busy; make it longer, or 0 to hide the box (it is %s)", s.AbsoluteTimeout, s.RememberMe)

@@ -238,6 +238,7 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 		IdleTimeout:     cfg.Session.IdleTimeout,
 		AbsoluteTimeout: cfg.Session.AbsoluteTimeout,
 		RememberMe:      cfg.Session.RememberMe,
+		MaxPerUser:      cfg.Session.MaxPerAccount,
 	}, h.clock, nil)
 	gopts := gateway.Options{
 		Config:   cfg,

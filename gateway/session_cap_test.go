@@ -10,6 +10,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/auth/memstore"
+	"github.com/gatehouse-auth/gatehouse/config"
 )
 
 // keyLog is the harness's memory store noting the name of every key
@@ -131,4 +132,28 @@ func TestPasswordStepsEndNoSignedInSession(t *testing.T) {
 		h.clock.Advance(time.Second)
 	}
 	owner.get(crmHost, "/").wantStatus(t, http.StatusOK)
+}
+
+// TestSharedAccountKeepsItsConfiguredSessions: session.max_per_account
+// sets the limit (a shared account used from more browsers than the
+// default's at once): with 3, the fourth and fifth sign-ins end the two
+// oldest, and the three newest stay signed in.
+func TestSharedAccountKeepsItsConfiguredSessions(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, setup{edit: func(cfg *config.Config, _ string) { cfg.Session.MaxPerAccount = 3 }})
+	var clients []*client
+	for range 5 {
+		c := h.newClient(t)
+		c.api(appHost, "login", map[string]any{"username": bob.name, "password": bob.password}).wantStatus(t, http.StatusOK)
+		clients = append(clients, c)
+		h.clock.Advance(time.Minute)
+	}
+	for i, c := range clients {
+		r := c.get(appHost, "/")
+		if i < 2 {
+			r.wantError(t, http.StatusUnauthorized, "unauthenticated")
+		} else {
+			r.wantStatus(t, http.StatusOK)
+		}
+	}
 }

@@ -25,9 +25,7 @@ func opsCommand(ctx context.Context, cfg *config.Config, sub string, args []stri
 	}
 	defer d.close()
 	u := d.user
-	sessions := auth.NewSessions(d.store, auth.SessionConfig{
-		IdleTimeout: cfg.Session.IdleTimeout, AbsoluteTimeout: cfg.Session.AbsoluteTimeout, RememberMe: cfg.Session.RememberMe,
-	}, nil, nil)
+	sessions := auth.NewSessions(d.store, sessionConfig(cfg), nil, nil)
 	switch sub {
 	case "unban":
 		reg := auth.NewRegulator(d.store, d.signer.DeriveKey("regulation"), regulationConfig(cfg))
@@ -210,10 +208,8 @@ func deleteCommand(ctx context.Context, cfg *config.Config, username string, for
 // forgetter is auth.Forget over d's store, as the gateway configures it.
 func forgetter(cfg *config.Config, d *ops) *auth.Forget {
 	return &auth.Forget{
-		Store: d.store,
-		Sessions: auth.NewSessions(d.store, auth.SessionConfig{
-			IdleTimeout: cfg.Session.IdleTimeout, AbsoluteTimeout: cfg.Session.AbsoluteTimeout, RememberMe: cfg.Session.RememberMe,
-		}, nil, nil),
+		Store:     d.store,
+		Sessions:  auth.NewSessions(d.store, sessionConfig(cfg), nil, nil),
 		DeriveKey: d.signer.DeriveKey,
 		Regulator: auth.NewRegulator(d.store, d.signer.DeriveKey("regulation"), regulationConfig(cfg)),
 	}

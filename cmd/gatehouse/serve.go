@@ -302,11 +302,7 @@ func (a *app) newGeneration(ctx context.Context, cfg *config.Config) (*generatio
 	ocfg.Message = msg
 	otp := auth.NewOTP(a.store, sender, signer.DeriveKey("otp"), ocfg, clock, log)
 	g.otp = otp
-	sessions := auth.NewSessions(a.store, auth.SessionConfig{
-		IdleTimeout:     cfg.Session.IdleTimeout,
-		AbsoluteTimeout: cfg.Session.AbsoluteTimeout,
-		RememberMe:      cfg.Session.RememberMe,
-	}, clock, log)
+	sessions := auth.NewSessions(a.store, sessionConfig(cfg), clock, log)
 	p := cfg.Hashing.Argon2id
 	hasher := auth.NewHasher(auth.Argon2Params{MemoryKiB: p.MemoryKiB, Iterations: p.Iterations, Parallelism: p.Parallelism}, cfg.Hashing.MaxConcurrent, hashWait)
 	if a.hashWorker != nil {
@@ -349,4 +345,16 @@ func (a *app) newGeneration(ctx context.Context, cfg *config.Config) (*generatio
 		g.cert = &cert
 	}
 	return g, nil
+}
+
+// sessionConfig is cfg's session lifetimes and per-account limit, as the
+// gateway and the operator commands build their session managers.
+func sessionConfig(cfg *config.Config) auth.SessionConfig {
+	s := cfg.Session
+	return auth.SessionConfig{
+		IdleTimeout:     s.IdleTimeout,
+		AbsoluteTimeout: s.AbsoluteTimeout,
+		RememberMe:      s.RememberMe,
+		MaxPerUser:      s.MaxPerAccount,
+	}
 }
