@@ -27,12 +27,9 @@ func (m *Sessions) maxSessions() int {
 // limitUser ends the sessions of s's user beyond MaxUserSessions, s
 // itself counted and never ended; keys are the other ids of the user's
 // index idx. Ids whose session is gone leave the index. Of the others,
-// those that proved fewer factors are ended first (a session still
-// owing its second factor, which the password alone makes, before one
-// that completed it: whoever has only the password cannot sign the
-// person out by filling the account), and of those the oldest sign-in
-// first. It reads every session listed, which only an account at the
-// limit pays for.
+// those that proved least are ended first (proofRank), and of those the
+// oldest sign-in first. It reads every session listed, which only an
+// account at the limit pays for.
 func (m *Sessions) limitUser(ctx context.Context, s *Session, idx string, keys []string) error {
 	vals, err := m.readMany(ctx, keys)
 	if err != nil {
@@ -55,7 +52,7 @@ func (m *Sessions) limitUser(ctx context.Context, s *Session, idx string, keys [
 			}
 			continue
 		}
-		weight := proofWeight(other)
+		weight := proofRank(other)
 		if other.User != s.User || other.Gen != s.Gen {
 			weight = -1 // refused on its next read: dead already
 		}
@@ -77,16 +74,27 @@ func (m *Sessions) limitUser(ctx context.Context, s *Session, idx string, keys [
 	return nil
 }
 
-// proofWeight is how many factors s proved: one a proof, two for a
-// passkey that verified its user (Proof.UV).
-func proofWeight(s *Session) int {
-	n := len(s.Proofs)
+// proofRank orders the sessions of an account by what they proved
+// (docs/contract.md, "Sessions per account"): twice the factors (one a
+// proof, two for a passkey that verified its user, Proof.UV), and one
+// more when a factor other than the password is among them. So a session
+// still owing its second factor, which the password alone makes, goes
+// before one that completed it, and one that proved the password alone
+// before one that proved a phone's code alone (a code-only sign-in):
+// whoever has only the password, however many steps they make, cannot
+// sign the person out by filling the account.
+func proofRank(s *Session) int {
+	n, other := 0, 0
 	for _, p := range s.Proofs {
+		n++
 		if p.UV {
 			n++
 		}
+		if p.Method != MethodPassword {
+			other = 1
+		}
 	}
-	return n
+	return 2*n + other
 }
 
 // readMany returns the values under keys, nil where a key is missing, in

@@ -157,3 +157,29 @@ func TestSharedAccountKeepsItsConfiguredSessions(t *testing.T) {
 		}
 	}
 }
+
+// TestPasswordStepsEndNoCodeOnlySignIn: whoever has only the password of
+// an account cannot sign out its person who signed in with a code to
+// their phone alone (users.passwordless, an sms route) by filling the
+// account's sessions with password steps: a session that proved only
+// the password, the one factor they hold, ends before one that proved
+// the phone. Before, both counted one factor and the oldest went first:
+// a hundred password steps signed the person out, and as many again did
+// each time they signed back in.
+func TestPasswordStepsEndNoCodeOnlySignIn(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	owner := h.newClient(t)
+	owner.api(smsHost, "sms/start", map[string]string{"phone": bob.phone}).wantStatus(t, http.StatusOK)
+	owner.api(smsHost, "otp", map[string]string{"code": h.sms.code(t, bob.phone)}).wantStatus(t, http.StatusOK)
+	owner.get(smsHost, "/").wantStatus(t, http.StatusOK)
+	for range auth.MaxUserSessions + 5 {
+		h.clock.Advance(time.Second)
+		// The code each step sends may be refused (the number's quota):
+		// the password step is kept all the same.
+		if r := h.newClient(t).login(crmHost, bob); r.status == http.StatusUnauthorized {
+			t.Fatalf("password step: %d %s", r.status, r.body)
+		}
+	}
+	owner.get(smsHost, "/").wantStatus(t, http.StatusOK)
+}
