@@ -240,10 +240,15 @@ func pathInfoReading(p string) string {
 // paths"): Rails gives every route an optional "(.:format)", so
 // /admin.html is /admin rendered as HTML (cut at the segment's last dot,
 // before a non-empty extension); Spring MVC before 5.3 matched /admin.*
-// with /admin (cut at its first dot). Each is "" where it does not apply
-// (no dot after the segment's first byte), and spring is "" when it is
-// rails. Neither allocates: both are prefixes of p.
+// with /admin (cut at its first dot). Rails drops a trailing slash before
+// it routes (/admin.html/ is /admin.html), so the last segment is the
+// last one that is not empty. Each is "" where it does not apply (no dot
+// after the segment's first byte), and spring is "" when it is rails.
+// Neither allocates: both are prefixes of p.
 func formatReadings(p string) (rails, spring string) {
+	if len(p) > 1 && p[len(p)-1] == '/' {
+		p = p[:len(p)-1] // "//" is refused: one slash at most
+	}
 	start := strings.LastIndexByte(p, '/') + 1
 	seg := p[start:]
 	if first := strings.IndexByte(seg, '.'); first > 0 {

@@ -8,8 +8,9 @@ import (
 )
 
 // TestFrameworkReadingsOfPathsAreDecidedToo checks docs/contract.md,
-// "Request paths": Rails serves /admin.html from /admin (every route
-// takes an optional "(.:format)") and Spring MVC before 5.3 served
+// "Request paths": Rails serves /admin.html, and /admin.html/ once it
+// drops the trailing slash, from /admin (every route takes an optional
+// "(.:format)") and Spring MVC before 5.3 served
 // /admin.* from /admin, so a path whose last segment, read without its
 // extension, is under a route that does not cover the path as sent is
 // 400 bad_path, in proxy mode and forward-auth; and a PHP front
@@ -41,6 +42,9 @@ func TestFrameworkReadingsOfPathsAreDecidedToo(t *testing.T) {
 		{bobC, "bob", "/admin.json", http.StatusBadRequest},
 		{bobC, "bob", "/admin.tar.gz", http.StatusBadRequest},
 		{bobC, "bob", "/api.v2.json", http.StatusBadRequest},
+		// Rails drops a trailing slash before it reads the format.
+		{bobC, "bob", "/admin.html/", http.StatusBadRequest},
+		{bobC, "bob", "/admin.json/", http.StatusBadRequest},
 		{anon, "anonymous", "/admin.html", http.StatusBadRequest},
 		// Routed by a PHP front controller as what follows the script.
 		{bobC, "bob", "/index.php/admin/users", http.StatusBadRequest},
@@ -53,6 +57,12 @@ func TestFrameworkReadingsOfPathsAreDecidedToo(t *testing.T) {
 		{bobC, "bob", "/deals.json", http.StatusOK},
 		{bobC, "bob", "/wiki/Washington,_D.C.", http.StatusOK},
 		{bobC, "bob", "/.well-known/security.txt", http.StatusOK},
+		{bobC, "bob", "/users/john.smith", http.StatusOK},
+		{bobC, "bob", "/users/john.smith/", http.StatusOK},
+		{bobC, "bob", "/files/report.2024.pdf", http.StatusOK},
+		{bobC, "bob", "/v1.2/items.json", http.StatusOK},
+		{bobC, "bob", "/api.v2/", http.StatusForbidden},
+		{bobC, "bob", "/api.v2/items.json", http.StatusForbidden},
 		{anon, "anonymous", "/robots.txt", http.StatusOK},
 		{anon, "anonymous", "/favicon.ico", http.StatusOK},
 		{anon, "anonymous", "/static/app.min.js", http.StatusOK},

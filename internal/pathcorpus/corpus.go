@@ -152,6 +152,8 @@ var Cases = []Case{
 	{"/admin.json", true, "Rails: /admin as JSON; Spring MVC before 5.3: /admin.*"},
 	{"/admin.tar.gz", true, "Spring MVC's suffix pattern: /admin.* whatever follows the dot"},
 	{"/admin%2ejson", true, "encoded dot before the extension"},
+	{"/admin.html/", true, "Rails drops the trailing slash, then reads the format: /admin"},
+	{"/deals.json/", false, "a trailing slash where every reading agrees stays allowed"},
 	{"/public.html", false, "/public to Rails, the / route to the others: the reading is bypassed, so either serves what the decision allows"},
 	{"/admin/users.json", false, "an extension inside /admin: every reading is /admin"},
 	{"/public/logo.png", false, "an extension inside /public: every reading is /public"},

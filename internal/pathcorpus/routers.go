@@ -45,9 +45,10 @@ type Router struct {
 //   - format: Rails, which gives every route an optional "(.:format)"
 //     (/admin.html is /admin, rendered as HTML), and Spring MVC before
 //     5.3, whose suffix pattern matching serves /admin.* from /admin:
-//     decoded, the last segment read without its extension (from its
-//     first dot, as Spring does; Rails cuts at the last, the same where
-//     the extension has no dot);
+//     decoded, a trailing slash dropped (as Rails drops it), the last
+//     segment read without its extension (from its first dot, as Spring
+//     does; Rails cuts at the last, the same where the extension has no
+//     dot);
 //   - php: a PHP front controller (Symfony, Laravel, CodeIgniter) behind
 //     nginx's fastcgi_split_path_info or Apache's AcceptPathInfo, which
 //     routes /index.php/admin/x by its PATH_INFO, as /admin/x: decoded,
@@ -148,6 +149,9 @@ func formatRouter(r *http.Request) string {
 	p, err := url.PathUnescape(rawPath(r))
 	if err != nil {
 		return None
+	}
+	if len(p) > 1 {
+		p = strings.TrimSuffix(p, "/") // Rails routes /admin.html/ as /admin.html
 	}
 	last := strings.LastIndexByte(p, '/') + 1
 	if dot := strings.IndexByte(p[last:], '.'); dot > 0 {
