@@ -50,6 +50,10 @@ func TestFrameworkReadingsOfPathsAreDecidedToo(t *testing.T) {
 		{bobC, "bob", "/index.php/admin/users", http.StatusBadRequest},
 		{bobC, "bob", "/Index.PHP/admin", http.StatusBadRequest},
 		{anon, "anonymous", "/index.php/robots.txt", http.StatusBadRequest},
+		// A front controller whose routes take a format (API Platform's
+		// ".{_format}", CodeIgniter's url_suffix): /admin.
+		{bobC, "bob", "/index.php/admin.json", http.StatusBadRequest},
+		{bobC, "bob", "/index.php/admin.html/", http.StatusBadRequest},
 		// Every reading on the same route, or a more general one that
 		// covers the path too: decided as before.
 		{bobC, "bob", "/admin", http.StatusForbidden},
@@ -61,6 +65,7 @@ func TestFrameworkReadingsOfPathsAreDecidedToo(t *testing.T) {
 		{bobC, "bob", "/users/john.smith/", http.StatusOK},
 		{bobC, "bob", "/files/report.2024.pdf", http.StatusOK},
 		{bobC, "bob", "/v1.2/items.json", http.StatusOK},
+		{bobC, "bob", "/index.php/deals.json", http.StatusOK},
 		{bobC, "bob", "/api.v2/", http.StatusForbidden},
 		{bobC, "bob", "/api.v2/items.json", http.StatusForbidden},
 		{anon, "anonymous", "/robots.txt", http.StatusOK},

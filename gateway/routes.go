@@ -288,24 +288,39 @@ func (t *table) leadsTo(host string, rp *reqPath, m string, rt *route, bypassed 
 	return t.formatAgrees(host, rp, m, rt)
 }
 
-// formatAgrees reports whether rp's path read without its extension
-// (formatReadings: /admin.html as Rails and Spring MVC read it, /admin),
-// with method m compared as given, leads to rt, to a route that covers
-// the path as sent too (a route more general than rt, which the path was
-// given to on purpose: a route for /robots.txt beside the one for /), or
-// to a reading anyone may have (bypassed there). Otherwise the reading's
-// route covers only the reading (/admin for /admin.html), and its
+// formatAgrees reports whether each reading of rp (its path and alts)
+// read without its extension (formatReadings: /admin.html as Rails and
+// Spring MVC read it, /admin; /index.php/admin.json as a front controller
+// whose routes take a format reads it), with method m compared as given,
+// leads to rt, to a route that covers that reading with its extension
+// too (a route more general than rt, which the path was given to on
+// purpose: a route for /robots.txt beside the one for /), or to a path
+// anyone may have (bypassed there). Otherwise the route covers only the
+// reading without the extension (/admin for /admin.html), and its
 // handlers are those such an app serves the path from (docs/contract.md,
 // "Request paths"). Bypass decisions within rt are not compared: a
 // bypass_paths entry that the reading leaves names the file itself
 // (/favicon.ico).
 func (t *table) formatAgrees(host string, rp *reqPath, m string, rt *route) bool {
-	rails, spring := formatReadings(rp.path)
-	for _, p := range [...]string{rails, spring} {
-		if p == "" {
+	if !t.formatAgreesOn(host, rp.path, m, rt) {
+		return false
+	}
+	for _, alt := range rp.alts {
+		if !t.formatAgreesOn(host, alt, m, rt) {
+			return false
+		}
+	}
+	return true
+}
+
+// formatAgreesOn is formatAgrees for the one reading p.
+func (t *table) formatAgreesOn(host, p, m string, rt *route) bool {
+	rails, spring := formatReadings(p)
+	for _, f := range [...]string{rails, spring} {
+		if f == "" {
 			continue
 		}
-		if other := t.matchMethod(host, p, m); other != nil && other != rt && !other.coversPath(rp.path) && !other.bypasses(p) {
+		if other := t.matchMethod(host, f, m); other != nil && other != rt && !other.coversPath(p) && !other.bypasses(f) {
 			return false
 		}
 	}

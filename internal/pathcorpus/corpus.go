@@ -166,6 +166,8 @@ var Cases = []Case{
 	{"/index.php/public/x", true, "/public/x to a front controller, the / route to the others"},
 	{"/index%2ephp/admin/x", true, "encoded dot in the script's name"},
 	{"/index.php/deals", false, "PATH_INFO where every reading agrees stays allowed"},
+	{"/index.php/admin.json", true, "API Platform's .{_format}, CodeIgniter's url_suffix: the PATH_INFO /admin.json is /admin"},
+	{"/index.php/deals.json", false, "PATH_INFO with an extension where every reading agrees stays allowed"},
 	{"/public/index.php/x", false, "a script inside /public: every reading is /public"},
 	{"/admin/index.php/x", false, "a script inside /admin: every reading is /admin"},
 }

@@ -53,7 +53,9 @@ type Router struct {
 //     nginx's fastcgi_split_path_info or Apache's AcceptPathInfo, which
 //     routes /index.php/admin/x by its PATH_INFO, as /admin/x: decoded,
 //     the first segment ending in ".php" (any case) that another follows
-//     dropped.
+//     dropped, then read as the format router reads a path, as routes
+//     that take a format do (API Platform's ".{_format}", CodeIgniter's
+//     url_suffix: /index.php/admin.json is /admin).
 var Routers = []Router{
 	{Name: "servemux", Route: serveMux},
 	{Name: "prefix", Route: prefixRouter},
@@ -150,14 +152,21 @@ func formatRouter(r *http.Request) string {
 	if err != nil {
 		return None
 	}
+	return resolved(withoutFormat(p))
+}
+
+// withoutFormat is p as the format router reads it: a trailing slash
+// dropped (Rails routes /admin.html/ as /admin.html), and the last
+// segment cut at its first dot.
+func withoutFormat(p string) string {
 	if len(p) > 1 {
-		p = strings.TrimSuffix(p, "/") // Rails routes /admin.html/ as /admin.html
+		p = strings.TrimSuffix(p, "/")
 	}
 	last := strings.LastIndexByte(p, '/') + 1
 	if dot := strings.IndexByte(p[last:], '.'); dot > 0 {
 		p = p[:last+dot]
 	}
-	return resolved(p)
+	return p
 }
 
 func phpRouter(r *http.Request) string {
@@ -172,7 +181,7 @@ func phpRouter(r *http.Request) string {
 			break
 		}
 	}
-	return resolved(strings.Join(segs, "/"))
+	return resolved(withoutFormat(strings.Join(segs, "/")))
 }
 
 // cookieless reports a segment of ASP.NET's cookieless data: "(S(id))",
