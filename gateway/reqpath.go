@@ -217,22 +217,30 @@ func windowsReading(p string) string {
 // fastcgi_split_path_info or Apache's AcceptPathInfo, /index.php/admin/x
 // runs index.php with the PATH_INFO /admin/x, which Symfony, Laravel and
 // CodeIgniter route as /admin/x (their path is what follows the script,
-// under the script's directory). The first segment that ends in ".php",
-// in any case, and that another segment follows is dropped. It returns p
-// itself, without allocating, when there is none.
+// under the script's directory). The script's segment (scriptSegment) is
+// dropped. It returns p itself, without allocating, when there is none.
 func pathInfoReading(p string) string {
-	for start := 1; start < len(p); {
-		end := strings.IndexByte(p[start:], '/')
+	if start, end := scriptSegment(p); end > 0 {
+		return p[:start-1] + p[end:]
+	}
+	return p
+}
+
+// scriptSegment returns the bounds (p[start:end]) of p's first segment
+// that ends in ".php", in any case, and that another segment follows: a
+// PHP script with a PATH_INFO. Both are 0 when there is none.
+func scriptSegment(p string) (start, end int) {
+	for start = 1; start < len(p); start = end + 1 {
+		end = strings.IndexByte(p[start:], '/')
 		if end < 0 {
-			return p
+			return 0, 0
 		}
 		end += start
 		if seg := p[start:end]; len(seg) > len(".php") && strings.EqualFold(seg[len(seg)-len(".php"):], ".php") {
-			return p[:start-1] + p[end:]
+			return start, end
 		}
-		start = end + 1
 	}
-	return p
+	return 0, 0
 }
 
 // formatReadings are p (a decoded path) without its last segment's

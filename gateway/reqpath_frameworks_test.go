@@ -31,12 +31,7 @@ func TestFrameworkReadingsOfPathsAreDecidedToo(t *testing.T) {
 	bobC := h.newClient(t)
 	bobC.signIn(appHost, bob)
 	anon := h.newClient(t)
-	for _, tc := range []struct {
-		c    *client
-		who  string
-		path string
-		want int
-	}{
+	checkPathAnswers(t, h, []pathAnswer{
 		// Served from /admin (or /api.v2) by Rails or Spring: refused.
 		{bobC, "bob", "/admin.html", http.StatusBadRequest},
 		{bobC, "bob", "/admin.json", http.StatusBadRequest},
@@ -79,7 +74,24 @@ func TestFrameworkReadingsOfPathsAreDecidedToo(t *testing.T) {
 		{bobC, "bob", "/index.php/deals", http.StatusOK},
 		{bobC, "bob", "/blog/index.php/admin", http.StatusOK},
 		{bobC, "bob", "/index.php", http.StatusOK},
-	} {
+	})
+}
+
+// pathAnswer is a request for path by c (signed in as who, or anonymous)
+// and the status proxy mode answers it (want).
+type pathAnswer struct {
+	c    *client
+	who  string
+	path string
+	want int
+}
+
+// checkPathAnswers sends each request in proxy mode and asks every front
+// door's forward-auth about it: 400 bad_path must reach no app and be
+// bad_path through every front door, 200 must be allowed there too.
+func checkPathAnswers(t *testing.T, h *harness, cases []pathAnswer) {
+	t.Helper()
+	for _, tc := range cases {
 		before := h.up.count()
 		r := tc.c.do(request{host: appHost, path: tc.path, accept: "application/json"})
 		if r.status != tc.want {
@@ -94,8 +106,8 @@ func TestFrameworkReadingsOfPathsAreDecidedToo(t *testing.T) {
 			}
 		}
 		cookie := ""
-		if tc.c == bobC {
-			cookie = h.cfg.Session.CookieName + "=" + bobC.cookie()
+		if tc.who != "anonymous" {
+			cookie = h.cfg.Session.CookieName + "=" + tc.c.cookie()
 		}
 		hd := http.Header{"Accept": {"application/json"}}
 		if cookie != "" {
@@ -110,4 +122,42 @@ func TestFrameworkReadingsOfPathsAreDecidedToo(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestRoutesThatNameTheScriptServeItsPaths checks docs/contract.md,
+// "Request paths": an app whose addresses hold its front controller
+// (CodeIgniter's /index.php/admin, Magento's) is protected by a route
+// whose path_prefix names the script and what follows it, and the paths
+// under that route are decided on it, though their PATH_INFO reading
+// (/admin/users) leads to another route: the operator gave them to it.
+// A route for the script alone (/index.php) names no PATH_INFO, and
+// what a front controller routes elsewhere through it stays refused.
+func TestRoutesThatNameTheScriptServeItsPaths(t *testing.T) {
+	t.Parallel()
+	h := withAppRoutes(t,
+		config.Route{Name: "site", PathPrefix: "/", Policy: "password"},
+		config.Route{Name: "home", PathPrefix: "/index.php", Policy: "bypass"},
+		config.Route{Name: "ci-admin", PathPrefix: "/index.php/admin", Policy: "password", Groups: []string{"admins"}},
+		config.Route{Name: "admin", PathPrefix: "/admin", Policy: "password", Groups: []string{"admins"}},
+		config.Route{Name: "shop", PathPrefix: "/shop/index.php/cart/", Policy: "bypass"},
+	)
+	aliceC, bobC, anon := h.newClient(t), h.newClient(t), h.newClient(t)
+	aliceC.signIn(appHost, alice)
+	bobC.signIn(appHost, bob)
+	checkPathAnswers(t, h, []pathAnswer{
+		// Decided on the route that names them, as before the PATH_INFO
+		// reading.
+		{aliceC, "alice", "/index.php/admin", http.StatusOK},
+		{aliceC, "alice", "/index.php/admin/users", http.StatusOK},
+		{aliceC, "alice", "/index.php/admin/users.json", http.StatusOK},
+		{bobC, "bob", "/index.php/admin/users", http.StatusForbidden},
+		{anon, "anonymous", "/index.php/admin/users", http.StatusUnauthorized},
+		{anon, "anonymous", "/shop/index.php/cart/add", http.StatusOK},
+		// The script's own route names no PATH_INFO: what the front
+		// controller routes as /admin or /deals through it is refused.
+		{anon, "anonymous", "/index.php", http.StatusOK},
+		{anon, "anonymous", "/index.php/deals", http.StatusBadRequest},
+		{anon, "anonymous", "/index.php/admin.json", http.StatusBadRequest},
+		{bobC, "bob", "/index.php/adminx", http.StatusBadRequest},
+	})
 }

@@ -46,7 +46,11 @@ type route struct {
 	phishing bool
 	// fold matches prefix and bypass in any case: the upstream reads
 	// paths so (routes[].case_insensitive_paths).
-	fold       bool
+	fold bool
+	// namesInfo: prefix names a PHP script and a PATH_INFO after it
+	// (/index.php/admin), which the paths under it are decided on
+	// (givesPathInfo).
+	namesInfo  bool
 	app        bool // account routes: the account has an authenticator app
 	keys       bool // account routes: the account has a passkey
 	upstream   *url.URL
@@ -94,6 +98,7 @@ func compileRoutes(rs []config.Route) (*table, error) {
 		if cr.prefix == "" {
 			cr.prefix = "/"
 		}
+		cr.namesInfo = namesPathInfo(cr.prefix)
 		h := strings.ToLower(strings.TrimSuffix(r.Host, "."))
 		switch {
 		case h == "*":
@@ -227,7 +232,7 @@ func (t *table) resolve(host string, rp *reqPath, method string, overrides ...st
 	rt := t.match(host, rp.path, method)
 	bypassed := rt != nil && rt.bypasses(rp.path)
 	for _, alt := range rp.alts {
-		if other := t.match(host, alt, method); other != rt || (other != nil && other.bypasses(alt) != bypassed) {
+		if other := t.match(host, alt, method); (other != rt || (other != nil && other.bypasses(alt) != bypassed)) && !rt.givesPathInfo(rp, alt) {
 			return nil, false, errBadPath
 		}
 	}
@@ -281,50 +286,11 @@ func (t *table) leadsTo(host string, rp *reqPath, m string, rt *route, bypassed 
 		return false
 	}
 	for _, alt := range rp.alts {
-		if !same(alt) {
+		if !same(alt) && !rt.givesPathInfo(rp, alt) {
 			return false
 		}
 	}
 	return t.formatAgrees(host, rp, m, rt)
-}
-
-// formatAgrees reports whether each reading of rp (its path and alts)
-// read without its extension (formatReadings: /admin.html as Rails and
-// Spring MVC read it, /admin; /index.php/admin.json as a front controller
-// whose routes take a format reads it), with method m compared as given,
-// leads to rt, to a route that covers that reading with its extension
-// too (a route more general than rt, which the path was given to on
-// purpose: a route for /robots.txt beside the one for /), or to a path
-// anyone may have (bypassed there). Otherwise the route covers only the
-// reading without the extension (/admin for /admin.html), and its
-// handlers are those such an app serves the path from (docs/contract.md,
-// "Request paths"). Bypass decisions within rt are not compared: a
-// bypass_paths entry that the reading leaves names the file itself
-// (/favicon.ico).
-func (t *table) formatAgrees(host string, rp *reqPath, m string, rt *route) bool {
-	if !t.formatAgreesOn(host, rp.path, m, rt) {
-		return false
-	}
-	for _, alt := range rp.alts {
-		if !t.formatAgreesOn(host, alt, m, rt) {
-			return false
-		}
-	}
-	return true
-}
-
-// formatAgreesOn is formatAgrees for the one reading p.
-func (t *table) formatAgreesOn(host, p, m string, rt *route) bool {
-	rails, spring := formatReadings(p)
-	for _, f := range [...]string{rails, spring} {
-		if f == "" {
-			continue
-		}
-		if other := t.matchMethod(host, f, m); other != nil && other != rt && !other.coversPath(p) && !other.bypasses(f) {
-			return false
-		}
-	}
-	return true
 }
 
 // hostMatchesAny reports whether host is the host of a route (exact or
