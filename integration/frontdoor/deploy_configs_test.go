@@ -36,14 +36,14 @@ func checkTraefikLabels(t *testing.T, file string, labels map[string]string, add
 	if got := labels["traefik.http.routers.gatehouse.middlewares"]; got != "gatehouse-strip" {
 		t.Errorf("%s: the portal router's middlewares are %q, want gatehouse-strip (a client's X-Request-Id)", file, got)
 	}
-	underscores, err := regexp.Compile(labels[fa+"authresponseheadersregex"])
+	byRule, err := regexp.Compile(labels[fa+"authresponseheadersregex"])
 	if err != nil {
 		t.Fatalf("%s: authresponseheadersregex: %v", file, err)
 	}
 	for _, name := range append(want[:len(want):len(want)], pathHeaders...) {
-		for _, spelling := range separatorSpellings(name) {
+		for _, spelling := range everySpelling(name) {
 			v, ok := labels["traefik.http.middlewares.gatehouse-strip.headers.customrequestheaders."+spelling]
-			if !spellingDeleted(spelling, ok && v == "", underscores.MatchString(http.CanonicalHeaderKey(spelling))) {
+			if !spellingDeleted(spelling, ok && v == "", byRule.MatchString(http.CanonicalHeaderKey(spelling))) {
 				t.Errorf("%s: neither gatehouse-strip nor authresponseheadersregex deletes %s", file, spelling)
 			}
 		}
@@ -54,14 +54,31 @@ func checkTraefikLabels(t *testing.T, file string, labels map[string]string, add
 }
 
 // spellingDeleted reports whether a front door's config deletes a
-// client's spelling of a header (separatorSpellings): the '-' spelling
-// only by a line of its own (listed), one with an underscore by its own
-// line or by the config's rule for every name with an underscore
-// (byUnderscoreRule: Caddy's request_header -*_*, Traefik's
-// authResponseHeadersRegex), which the running tests prove through the
-// real servers (checkForgedSpellings).
-func spellingDeleted(spelling string, listed, byUnderscoreRule bool) bool {
-	return listed || strings.Contains(spelling, "_") && byUnderscoreRule
+// client's spelling of a header (everySpelling): the '-' spelling only
+// by a line of its own (listed), one with another separator by its own
+// line or by the config's rule for names with a byte but a letter, a
+// digit or '-' (byRule: Caddy's request_header -*_*, -*.* and the rest,
+// Traefik's authResponseHeadersRegex), which the running tests prove
+// through the real servers (checkForgedSpellings,
+// checkOtherSeparatorSpellings).
+func spellingDeleted(spelling string, listed, byRule bool) bool {
+	return listed || !lettersDigitsDashes(spelling) && byRule
+}
+
+// caddyByteDelete is a Caddyfile line that deletes every header name
+// holding one byte: request_header -*.* (quoted for '`').
+var caddyByteDelete = regexp.MustCompile(`(?m)^\s*request_header "?-\*(.)\*"?\s*$`)
+
+// caddyDeletesByByte reports whether caddyfile has a line
+// request_header -*c* (Caddy deletes every name holding c) for a byte c
+// of name.
+func caddyDeletesByByte(caddyfile, name string) bool {
+	for _, m := range caddyByteDelete.FindAllStringSubmatch(caddyfile, -1) {
+		if strings.Contains(name, m[1]) {
+			return true
+		}
+	}
+	return false
 }
 
 // headerNames lists the configured identity headers in configuration order.
@@ -145,12 +162,11 @@ func TestDeployConfigsCopyEveryIdentityHeader(t *testing.T) {
 		if m == nil || !slices.Equal(strings.Fields(m[1]), append(names[:len(names):len(names)], "Cookie")) {
 			t.Errorf("copy_headers %v, want %q and Cookie", m, names)
 		}
-		underscores := regexp.MustCompile(`(?m)^\s*request_header -\*_\*\s*$`).MatchString(caddyfile)
 		for _, n := range append(names[:len(names):len(names)], pathHeaders...) {
-			for _, spelling := range separatorSpellings(n) {
+			for _, spelling := range everySpelling(n) {
 				listed := regexp.MustCompile(`(?m)^\s*request_header -` + regexp.QuoteMeta(spelling) + `\s*$`).MatchString(caddyfile)
-				if !spellingDeleted(spelling, listed, underscores) {
-					t.Errorf("the client's %s is not deleted (request_header -%[1]s, or -*_* for a name with '_')", spelling)
+				if !spellingDeleted(spelling, listed, caddyDeletesByByte(caddyfile, spelling)) {
+					t.Errorf("the client's %s is not deleted (request_header -%[1]s, or -*c* for a byte c of it)", spelling)
 				}
 			}
 		}
@@ -171,11 +187,11 @@ func TestDeployConfigsCopyEveryIdentityHeader(t *testing.T) {
 		if strip == nil {
 			t.Fatal("no gatehouse-strip headers middleware")
 		}
-		underscores := regexp.MustCompile(fa.AuthResponseHeadersRegex)
+		byRule := regexp.MustCompile(fa.AuthResponseHeadersRegex)
 		for _, n := range append(names[:len(names):len(names)], pathHeaders...) {
-			for _, spelling := range separatorSpellings(n) {
+			for _, spelling := range everySpelling(n) {
 				v, ok := strip.CustomRequestHeaders[spelling]
-				if !spellingDeleted(spelling, ok && v == "", underscores.MatchString(http.CanonicalHeaderKey(spelling))) {
+				if !spellingDeleted(spelling, ok && v == "", byRule.MatchString(http.CanonicalHeaderKey(spelling))) {
 					t.Errorf("neither gatehouse-strip nor gatehouse-auth's authResponseHeadersRegex deletes %s", spelling)
 				}
 			}

@@ -192,6 +192,10 @@ func exercise(t *testing.T, w *world) {
 		checkOtherProxiesHeaders(t, w, aliceB)
 	})
 
+	t.Run("identity, proxies' and method-override headers spelt with another separator never reach the app", func(t *testing.T) {
+		checkOtherSeparatorSpellings(t, w, aliceB)
+	})
+
 	t.Run("a Connection header naming the identity headers does not remove them", func(t *testing.T) {
 		checkConnectionNamesNoIdentity(t, w, aliceB)
 	})
