@@ -212,6 +212,8 @@ func validateProfile(in NewAccount, defaultRegion string, needPhone, needEmail b
 		// Sign-in reads such a name as a phone number, and a sign-up
 		// refused for it would tell which numbers have accounts.
 		errs["username"] = Problem{ID: "field.username.phone", Text: "A username cannot look like a phone number: add a letter."}
+	case TrailActor(u.Username):
+		errs["username"] = Problem{ID: "field.username.reserved", Text: "This username is kept for the gateway itself. Choose another."}
 	}
 	if u.Email == "" {
 		if needEmail {

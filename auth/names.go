@@ -49,3 +49,15 @@ func NameDisguise(name string) string {
 	}
 	return ""
 }
+
+// TrailActor reports whether the audit trail names, as the actor of its
+// records, a doer that is no account by name: the users file
+// (UsersFileActor), an operator ("cli:" and a name) or an admin API
+// token ("token:" and its name). An account's history lists what its
+// name did beside what was done to it, so no account may be given such
+// a name: its history would show the file's, the operator's or the
+// token's changes of other accounts as its own (docs/contract.md,
+// "Sign-up"). name is compared as it is kept (lower-cased).
+func TrailActor(name string) bool {
+	return name == UsersFileActor || strings.HasPrefix(name, "cli:") || strings.HasPrefix(name, "token:")
+}
