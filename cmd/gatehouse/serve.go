@@ -215,7 +215,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 	if a.store, err = instrumented.NewStore(store, a.registry); err != nil {
 		return nil, err
 	}
-	a.admin = gateway.NewAdmin(a.store, a.registry, log)
+	a.admin = gateway.NewAdmin(a.store, a.registry, log, auth.SystemClock{})
 	if a.hashWorker = startHashWorker(ctx, cfg, log); a.hashWorker != nil {
 		a.closers = append(a.closers, a.hashWorker.Close)
 		if err := registerHashWorkerMetrics(a.registry, a.hashWorker); err != nil {
