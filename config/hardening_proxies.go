@@ -56,9 +56,8 @@ func (v *validator) trustedProxies() {
 	for i, tp := range v.c.Server.TrustedProxies {
 		p, ok := parseProxy(tp)
 		if !ok {
-			continue // reported by server()
+			continue // reported by server(), an IPv4-mapped entry too
 		}
-		p = asClients(p)
 		all = append(all, p)
 		key := "server.trusted_proxies." + strconv.Itoa(i)
 		if covered := everyClientIn(p); len(covered) > 0 {
@@ -88,17 +87,6 @@ func everyClientIn(p netip.Prefix) []netip.Prefix {
 		}
 	}
 	return out
-}
-
-// asClients returns p as the gateway matches client addresses against
-// it: an IPv4-mapped IPv6 prefix of /96 or longer is the IPv4 prefix it
-// maps (Go's net.IPNet, which the client address is read with, takes it
-// so).
-func asClients(p netip.Prefix) netip.Prefix {
-	if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
-		return netip.PrefixFrom(a.Unmap(), p.Bits()-96)
-	}
-	return p
 }
 
 // widePublic reports whether p holds public addresses and is wider than

@@ -27,8 +27,10 @@ func TestTrustedProxiesThatLetClientsNameThemselves(t *testing.T) {
 			[]string{"server.trusted_proxies"}, []string{"server.trusted_proxies.0", "server.trusted_proxies.1"}},
 		{"every IPv4 in pieces", []string{"10.0.0.0/8", "0.0.0.0/5", "8.0.0.0/7", "11.0.0.0/8", "12.0.0.0/6", "16.0.0.0/4", "32.0.0.0/3", "64.0.0.0/2", "128.0.0.0/1"},
 			[]string{"server.trusted_proxies"}, []string{"server.trusted_proxies.1", "server.trusted_proxies.2", "server.trusted_proxies.3", "server.trusted_proxies.4", "server.trusted_proxies.5", "server.trusted_proxies.6", "server.trusted_proxies.7", "server.trusted_proxies.8"}},
+		// Refused on their own lines, as every mapped entry is
+		// (TestMappedTrustedProxiesAreRefused).
 		{"every mapped IPv4 in two halves", []string{"::ffff:0.0.0.0/97", "::ffff:128.0.0.0/97"},
-			[]string{"server.trusted_proxies"}, []string{"server.trusted_proxies.0", "server.trusted_proxies.1"}},
+			[]string{"server.trusted_proxies.0", "server.trusted_proxies.1"}, nil},
 		{"every IPv6 in pieces", []string{"::/3", "2000::/4", "3000::/4", "4000::/2", "8000::/1"},
 			[]string{"server.trusted_proxies"}, []string{"server.trusted_proxies.0", "server.trusted_proxies.1", "server.trusted_proxies.2", "server.trusted_proxies.3", "server.trusted_proxies.4"}},
 		{"the IPv6 half that holds every client", []string{"::/1"}, []string{"server.trusted_proxies.0"}, nil},
@@ -41,7 +43,7 @@ func TestTrustedProxiesThatLetClientsNameThemselves(t *testing.T) {
 			[]string{"server.trusted_proxies.2"}, []string{"server.trusted_proxies.0", "server.trusted_proxies.1"}},
 		{"half of IPv4", []string{"0.0.0.0/1"}, nil, []string{"server.trusted_proxies.0"}},
 		{"a public /8", []string{"10.0.0.0/8", "3.0.0.0/8"}, nil, []string{"server.trusted_proxies.1"}},
-		{"a public /8, mapped", []string{"::ffff:3.0.0.0/104"}, nil, []string{"server.trusted_proxies.0"}},
+		{"a public /8, mapped", []string{"::ffff:3.0.0.0/104"}, []string{"server.trusted_proxies.0"}, nil},
 		{"a private /8 and the public /8 beside it", []string{"10.0.0.0/7"}, nil, []string{"server.trusted_proxies.0"}},
 		{"a public IPv6 /16", []string{"2a00::/16"}, nil, []string{"server.trusted_proxies.0"}},
 		{"private networks", []string{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "fd00::/8", "fc00::/7", "::1"}, nil, nil},

@@ -45,8 +45,11 @@ func (v *validator) server() {
 	}
 
 	for i, tp := range s.TrustedProxies {
-		if _, ok := parseProxy(tp); !ok {
-			v.add(fmt.Sprintf("server.trusted_proxies.%d", i), "%q is not an IP address or CIDR prefix such as \"10.0.0.0/8\"", tp)
+		key := fmt.Sprintf("server.trusted_proxies.%d", i)
+		if ipv4, mapped := mappedProxy(tp); mapped {
+			v.add(key, "%q is written as an IPv4-mapped IPv6 address, which the gateway's own checks and its web framework read differently; %s", tp, ipv4)
+		} else if _, ok := parseProxy(tp); !ok {
+			v.add(key, "%q is not an IP address or CIDR prefix such as \"10.0.0.0/8\"", tp)
 		}
 	}
 
@@ -78,18 +81,51 @@ func (c *Config) TrustedProxyPrefixes() []netip.Prefix {
 	return prefixes
 }
 
-// parseProxy parses an address or CIDR prefix into a masked prefix.
+// parseProxy parses an address or CIDR prefix into a masked prefix. An
+// IPv4-mapped one (mappedProxy) is none: server() refuses it.
 func parseProxy(s string) (netip.Prefix, bool) {
+	p, ok := parseProxyAny(s)
+	if !ok || p.Addr().Is4In6() {
+		return netip.Prefix{}, false
+	}
+	return p.Masked(), true
+}
+
+// parseProxyAny parses an address or CIDR prefix as written, unmasked,
+// a bare address becoming a /32 or /128.
+func parseProxyAny(s string) (netip.Prefix, bool) {
 	if strings.Contains(s, "/") {
 		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			return netip.Prefix{}, false
-		}
-		return p.Masked(), true
+		return p, err == nil
 	}
 	a, err := netip.ParseAddr(s)
 	if err != nil || a.Zone() != "" {
 		return netip.Prefix{}, false
 	}
 	return netip.PrefixFrom(a, a.BitLen()), true
+}
+
+// mappedProxy reports whether the trusted_proxies entry s is written as
+// an IPv4-mapped IPv6 address or prefix ("::ffff:10.0.0.0/104"), and
+// says what to write instead. Such an entry is refused rather than read
+// as the IPv4 range it maps: the web framework reads it so when it is a
+// prefix of /96 or longer, but a bare mapped address as ::/32 (which
+// holds ::1) and a shorter prefix as a range of IPv6, while the
+// gateway's own check matched no IPv4 peer against any of them
+// (docs/contract.md, "check-config"). Refused, no reading of it is
+// trusted that the operator did not write plainly: rewriting it could
+// trust more than either reader did.
+func mappedProxy(s string) (string, bool) {
+	p, ok := parseProxyAny(s)
+	if !ok || !p.Addr().Is4In6() {
+		return "", false
+	}
+	a := p.Addr().Unmap()
+	switch {
+	case !strings.Contains(s, "/"):
+		return fmt.Sprintf("write it as %q", a.String()), true
+	case p.Bits() >= 96:
+		return fmt.Sprintf("write it as %q", netip.PrefixFrom(a, p.Bits()-96).Masked().String()), true
+	}
+	return "it is wider than the IPv4 addresses (a prefix under /96): write the IPv4 range meant, such as \"10.0.0.0/8\"", true
 }
