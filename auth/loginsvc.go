@@ -127,6 +127,11 @@ func NewLogin(d LoginDeps) *Login {
 	if l.d.Clock == nil {
 		l.d.Clock = SystemClock{}
 	}
+	if d.Sessions != nil {
+		// Every sign-in writes its session through d.Sessions: the
+		// sessions its limit ends are audited there, once a sign-in.
+		d.Sessions.limited = l.auditLimited
+	}
 	return l
 }
 

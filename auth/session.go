@@ -175,6 +175,10 @@ type Sessions struct {
 	cfg   SessionConfig
 	clock Clock
 	log   *slog.Logger
+	// limited is told of the n sessions the per-account limit ended when
+	// s was written (limitUser); NewLogin has its Observer told. nil
+	// tells no one.
+	limited func(ctx context.Context, s *Session, n int)
 
 	mu        sync.Mutex
 	seed      maphash.Seed

@@ -29,11 +29,12 @@ func (m *Sessions) maxSessions() int {
 // index idx. Ids whose session is gone leave the index. Of the others,
 // those that proved least are ended first (proofRank), and of those the
 // oldest sign-in first. It reads every session listed, which only an
-// account at the limit pays for.
-func (m *Sessions) limitUser(ctx context.Context, s *Session, idx string, keys []string) error {
+// account at the limit pays for. It returns how many sessions it ended,
+// those ended before a failure too.
+func (m *Sessions) limitUser(ctx context.Context, s *Session, idx string, keys []string) (int, error) {
 	vals, err := m.readMany(ctx, keys)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	type listed struct {
 		key     string
@@ -48,7 +49,7 @@ func (m *Sessions) limitUser(ctx context.Context, s *Session, idx string, keys [
 		}
 		if other == nil {
 			if err := m.sets.SRem(ctx, idx, keys[i]); err != nil {
-				return err
+				return 0, err
 			}
 			continue
 		}
@@ -60,18 +61,26 @@ func (m *Sessions) limitUser(ctx context.Context, s *Session, idx string, keys [
 	}
 	over := len(live) - (m.maxSessions() - 1)
 	if over <= 0 {
-		return nil
+		return 0, nil
 	}
 	slices.SortFunc(live, func(a, b listed) int {
 		return cmp.Or(cmp.Compare(a.weight, b.weight), cmp.Compare(a.created, b.created))
 	})
-	for _, l := range live[:over] {
+	for i, l := range live[:over] {
 		m.forget(l.key)
 		if _, err := m.revokeKey(ctx, idx, l.key, nil); err != nil {
-			return err
+			return i, err
 		}
 	}
-	return nil
+	return over, nil
+}
+
+// auditLimited audits n sessions of s's account that the per-account
+// limit ended when s was written: sessions_limited, with how many
+// (sessions_revoked) and the address of the client signing in, which s
+// was stamped with (docs/contract.md, "Sessions per account").
+func (l *Login) auditLimited(ctx context.Context, s *Session, n int) {
+	l.obs.Audit(ctx, Client{IP: s.IP}, Event{Name: "sessions_limited", User: s.User, Attrs: []any{"sessions_revoked", n}})
 }
 
 // proofRank orders the sessions of an account by what they proved

@@ -242,8 +242,12 @@ func (m *Sessions) tidyIndex(ctx context.Context, s *Session, old string) {
 	}
 	keys = slices.DeleteFunc(keys, func(k string) bool { return k == keep })
 	if len(keys) >= m.maxSessions() {
-		if err := m.limitUser(ctx, s, idx, keys); err != nil {
+		n, err := m.limitUser(ctx, s, idx, keys)
+		if err != nil {
 			fail(err)
+		}
+		if n > 0 && m.limited != nil {
+			m.limited(ctx, s, n)
 		}
 		return
 	}
