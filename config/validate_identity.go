@@ -8,13 +8,15 @@ package config
 import (
 	"fmt"
 	"strings"
+
+	"github.com/gatehouse-auth/gatehouse/internal/headername"
 )
 
 // reservedHeaders may not be used as identity headers: the gateway deletes
 // identity headers from every request, and these carry the request itself,
 // its credentials, what browsers say about it (Origin, which the CSRF
 // checks read; every Sec- header, see reservedHeader), or what proxies
-// tell each other. Keys are normalised with normHeader.
+// tell each other. Keys are normalised with headername.Normal.
 var reservedHeaders = map[string]bool{
 	"host": true, "cookie": true, "set-cookie": true, "authorization": true,
 	"proxy-authorization": true, "proxy-authenticate": true, "www-authenticate": true,
@@ -33,24 +35,6 @@ var reservedHeaders = map[string]bool{
 // and the like, which browsers alone may send).
 func reservedHeader(norm string) bool {
 	return reservedHeaders[norm] || strings.HasPrefix(norm, "sec-")
-}
-
-// normHeader folds a header name for comparison as the gateway matches
-// header names (docs/contract.md, "Identity headers"): case is ignored,
-// and every byte that is neither a letter nor a digit counts as "-",
-// because CGI servers name the variables apps read so ("X.Auth.User" and
-// "X_Auth_User" are HTTP_X_AUTH_USER to PHP behind lighttpd).
-func normHeader(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case 'A' <= r && r <= 'Z':
-			return r + 'a' - 'A'
-		case 'a' <= r && r <= 'z', '0' <= r && r <= '9':
-			return r
-		default:
-			return '-'
-		}
-	}, s)
 }
 
 func (v *validator) identity() {
@@ -92,11 +76,11 @@ func (v *validator) identity() {
 		case !isToken(hd.value):
 			v.add(key, "%q is not a valid header name", hd.value)
 			continue
-		case reservedHeader(normHeader(hd.value)):
+		case reservedHeader(headername.Normal(hd.value)):
 			v.add(key, "%q is reserved for HTTP itself, browsers or proxies (identity headers are deleted from every request, so the gateway would lose it); choose a name such as \"X-Auth-User\"", hd.value)
 			continue
 		}
-		norm := normHeader(hd.value)
+		norm := headername.Normal(hd.value)
 		if other, dup := used[norm]; dup {
 			v.add(key, "%q is the same header as %s (names are compared ignoring case, and every character but a letter or digit counts as \"-\")", hd.value, other)
 			continue

@@ -5,10 +5,11 @@ import (
 	"strings"
 
 	"github.com/gatehouse-auth/gatehouse/config"
+	"github.com/gatehouse-auth/gatehouse/internal/headername"
 )
 
 // identityHeaders knows the configured identity header names and strips
-// every variant of them (any case, any separator: foldHeaderByte) from
+// every variant of them (any case, any separator: headername.Fold) from
 // requests.
 type identityHeaders struct {
 	// canon are the configured names in canonical form, in the order of
@@ -39,13 +40,13 @@ func newIdentityHeaders(h config.Headers) *identityHeaders {
 func (ih *identityHeaders) strip(h http.Header) { ih.names.strip(h) }
 
 // isIdentity reports whether name is a configured identity header in any
-// case and with any separator (foldHeaderByte).
+// case and with any separator (headername.Fold).
 func (ih *identityHeaders) isIdentity(name string) bool { return ih.names.has(name) }
 
 // headerNames is a set of header names matched in any case and with any
-// byte but a letter or digit standing for '-' (foldHeaderByte), as CGI,
+// byte but a letter or digit standing for '-' (headername.Fold), as CGI,
 // PHP and some servers read them. The names are
-// kept normalised (normalizeHeaderName) and by length, so a lookup only
+// kept normalised (headername.Normal) and by length, so a lookup only
 // compares names that can match; families of names (withPrefixes) by
 // their first byte.
 type headerNames struct {
@@ -68,7 +69,7 @@ func newHeaderNames(names ...string) *headerNames {
 // header can match, see has) is left out.
 func (ns *headerNames) add(name string) {
 	if len(name) < len(ns.byLen) {
-		ns.byLen[len(name)] = append(ns.byLen[len(name)], normalizeHeaderName(name))
+		ns.byLen[len(name)] = append(ns.byLen[len(name)], headername.Normal(name))
 	}
 }
 
@@ -77,39 +78,11 @@ func (ns *headerNames) add(name string) {
 // the rest), in any case and with any separator, and returns ns.
 func (ns *headerNames) withPrefixes(prefixes ...string) *headerNames {
 	for _, p := range prefixes {
-		if p = normalizeHeaderName(p); p != "" && p[0] < 128 {
+		if p = headername.Normal(p); p != "" && p[0] < 128 {
 			ns.prefixes[p[0]] = append(ns.prefixes[p[0]], p)
 		}
 	}
 	return ns
-}
-
-// normalizeHeaderName is name as headerNames compares it: letters in
-// lower case, digits kept, and every other byte '-' (foldHeaderByte).
-func normalizeHeaderName(name string) string {
-	b := []byte(name)
-	for i, c := range b {
-		b[i] = foldHeaderByte(c)
-	}
-	return string(b)
-}
-
-// foldHeaderByte is c as a header name's byte is compared: a letter in
-// lower case, a digit as it is, and any other byte '-'. CGI, FastCGI and
-// SCGI servers name a header's variable so (lighttpd maps every byte that
-// is neither a letter nor a digit to '_', and PHP reads '.' and ' ' in a
-// variable's name as '_'), and Rack and WSGI read '_' for '-': to an app
-// behind them "X.Auth.User", "X~Auth~User" and "X_Auth_User" are all
-// X-Auth-User (docs/contract.md, "Identity headers").
-func foldHeaderByte(c byte) byte {
-	switch {
-	case 'A' <= c && c <= 'Z':
-		return c + 'a' - 'A'
-	case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
-		return c
-	default:
-		return '-'
-	}
 }
 
 // has reports whether name is in the set in any case, with any byte but
@@ -125,7 +98,7 @@ func (ns *headerNames) has(name string) bool {
 	if name == "" {
 		return false
 	}
-	first := foldHeaderByte(name[0])
+	first := headername.Fold(name[0])
 	for _, p := range ns.prefixes[first] {
 		if len(name) >= len(p) && normalizedEqual(name[:len(p)], p) {
 			return true
@@ -144,11 +117,11 @@ func (ns *headerNames) strip(h http.Header) {
 	}
 }
 
-// normalizedEqual reports whether name, normalised (foldHeaderByte),
+// normalizedEqual reports whether name, normalised (headername.Fold),
 // equals norm (same length).
 func normalizedEqual(name, norm string) bool {
 	for i := 0; i < len(name); i++ {
-		if foldHeaderByte(name[i]) != norm[i] {
+		if headername.Fold(name[i]) != norm[i] {
 			return false
 		}
 	}

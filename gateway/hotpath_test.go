@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/auth/memstore"
 	"github.com/gatehouse-auth/gatehouse/auth/storetest"
+	"github.com/gatehouse-auth/gatehouse/internal/headername"
 )
 
 // countingStore counts the calls the gateway makes to its store.
@@ -278,13 +279,13 @@ func FuzzIdentityHeaderMatch(f *testing.F) {
 	want := map[string]bool{}
 	for _, n := range ih.canon {
 		if n != "" {
-			want[normalizeHeaderName(n)] = true
+			want[headername.Normal(n)] = true
 		}
 	}
 	f.Add("X_AUTH_USER")
 	f.Add("x-auth-assertion")
 	f.Fuzz(func(t *testing.T, name string) {
-		if got := ih.isIdentity(name); got != want[normalizeHeaderName(name)] && isASCII(name) {
+		if got := ih.isIdentity(name); got != want[headername.Normal(name)] && isASCII(name) {
 			t.Fatalf("isIdentity(%q) = %v; the normalised comparison says %v", name, got, !got)
 		}
 	})

@@ -13,7 +13,7 @@ import (
 // methodOverrideNames are the headers frameworks read as the request's
 // real method (Rails and Rack, Laravel and Symfony, Express's
 // method-override, ASP.NET), matched in any case and with any separator
-// for '-' (foldHeaderByte).
+// for '-' (headername.Fold).
 var methodOverrideNames = newHeaderNames("X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override")
 
 // methodOverrides returns the methods h's override headers and the

@@ -6,7 +6,7 @@ package gateway
 // authenticating proxies (hosted ones among them) and the client
 // certificates TLS-terminating proxies pass on. Proxy mode deletes every
 // one of them (families of names by their prefix), in any
-// case and with any separator ('_', '.', '~': foldHeaderByte) for '-',
+// case and with any separator ('_', '.', '~': headername.Fold) for '-',
 // from every request it forwards, whoever sent
 // it (a trusted proxy passes its clients' headers on too), then sets
 // X-Real-IP to the client address it determined (docs/contract.md, "Proxy
