@@ -85,7 +85,11 @@ func (a *Admin) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 	defer cancel()
 	err := a.store.Ping(ctx)
-	a.logOutage(ctx, err)
+	if r.Context().Err() == nil {
+		// A check whose client left failed with its context, not the
+		// store's answer: it says nothing of an outage.
+		a.logOutage(ctx, err)
+	}
 	if err != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte("store unreachable\n"))
@@ -98,8 +102,8 @@ func (a *Admin) ready(w http.ResponseWriter, r *http.Request) {
 // that it became unreachable, that it still is (at most once every
 // readyLogEvery, with how many checks failed since the last line), or
 // that it is reachable again. /readyz answers anyone who reaches the
-// admin port, so a line a request would let them fill the log
-// (docs/contract.md, "HTTP endpoints").
+// admin port, so a line a request would let them fill the log; a check
+// whose client left is not logged (docs/contract.md, "HTTP endpoints").
 func (a *Admin) logOutage(ctx context.Context, err error) {
 	now := a.clock.Now()
 	a.mu.Lock()

@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -8,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gatehouse-auth/gatehouse/gateway"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // TestReadyzLogsAnOutageOnce: /readyz answers whoever reaches the admin
@@ -73,5 +77,43 @@ func TestReadyzLogsAnOutageOnce(t *testing.T) {
 		if s.want == 1 && got[0]["msg"] != s.wantMsg {
 			t.Errorf("%s: %q, want %q", s.name, got[0]["msg"], s.wantMsg)
 		}
+	}
+}
+
+// redisLikePinger answers a check as Redis's client does: one whose
+// context has ended fails with the context's error (the pool hands out
+// no connection for it), the others pass: the store is reachable.
+type redisLikePinger struct{}
+
+func (redisLikePinger) Ping(ctx context.Context) error { return ctx.Err() }
+
+// TestReadyzLogsNoOutageForClientsThatLeave: a client that closes its
+// connection to /readyz before the answer ends the check's context, and
+// the store's client then fails the check with that context's error,
+// though the store is reachable. Before, such a check was logged as an
+// outage's start and the next check as its end: whoever reached the
+// admin port wrote two lines for each pair of requests, as fast as they
+// asked, and the log told of outages that never were. A check whose
+// client left says nothing of the store and is not logged
+// (docs/contract.md, "HTTP endpoints").
+func TestReadyzLogsNoOutageForClientsThatLeave(t *testing.T) {
+	t.Parallel()
+	logs := &lockedBuffer{}
+	admin := gateway.NewAdmin(redisLikePinger{}, prometheus.NewRegistry(), slog.New(slog.NewJSONHandler(logs, nil)), nil)
+	check := func(ctx context.Context) int {
+		rec := httptest.NewRecorder()
+		admin.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil).WithContext(ctx))
+		return rec.Code
+	}
+	gone, leave := context.WithCancel(context.Background())
+	leave()
+	for range 100 {
+		check(gone)
+		if code := check(context.Background()); code != http.StatusOK {
+			t.Fatalf("/readyz = %d with the store reachable, want 200", code)
+		}
+	}
+	if n := strings.Count(logs.String(), `"msg":"readiness`); n != 0 {
+		t.Errorf("%d readiness lines for 100 clients that left, the store reachable throughout; want none", n)
 	}
 }
