@@ -107,7 +107,8 @@ func parseProxyAny(s string) (netip.Prefix, bool) {
 
 // mappedProxy reports whether the trusted_proxies entry s is written as
 // an IPv4-mapped IPv6 address or prefix ("::ffff:10.0.0.0/104"), and
-// says what to write instead. Such an entry is refused rather than read
+// says what to write instead, or, for one whose IPv4 form trusts every
+// client ("::ffff:0.0.0.0/96"), why none will do. Such an entry is refused rather than read
 // as the IPv4 range it maps: the web framework reads it so when it is a
 // prefix of /96 or longer, but a bare mapped address as ::/32 (which
 // holds ::1) and a shorter prefix as a range of IPv6, while the
@@ -124,8 +125,14 @@ func mappedProxy(s string) (string, bool) {
 	switch {
 	case !strings.Contains(s, "/"):
 		return fmt.Sprintf("write it as %q", a.String()), true
-	case p.Bits() >= 96:
-		return fmt.Sprintf("write it as %q", netip.PrefixFrom(a, p.Bits()-96).Masked().String()), true
+	case p.Bits() < 96:
+		return "it is wider than the IPv4 addresses (a prefix under /96): write the IPv4 range meant, such as \"10.0.0.0/8\"", true
 	}
-	return "it is wider than the IPv4 addresses (a prefix under /96): write the IPv4 range meant, such as \"10.0.0.0/8\"", true
+	ipv4 := netip.PrefixFrom(a, p.Bits()-96).Masked()
+	if len(everyClientIn(ipv4)) > 0 {
+		// Its IPv4 form is refused in turn (trustedProxies): not a
+		// form to write.
+		return "it maps every IPv4 address, so it trusts every client: anyone could forge X-Forwarded-For (their address for bans) and the forward-auth headers; list your front proxies' IPv4 addresses", true
+	}
+	return fmt.Sprintf("write it as %q", ipv4.String()), true
 }
