@@ -104,8 +104,12 @@ type Server struct {
 	PortalPrefix   string   `yaml:"portal_prefix"`
 	AdminListen    string   `yaml:"admin_listen"`
 	TrustedProxies []string `yaml:"trusted_proxies"`
-	TLS            TLS      `yaml:"tls"`
-	Timeouts       Timeouts `yaml:"timeouts"`
+	// ForwardAuth serves the forward-auth endpoints (docs/contract.md,
+	// "Forward-auth protocol"); false answers them 404, for a gateway
+	// that only proxies, behind a load balancer in TrustedProxies.
+	ForwardAuth bool     `yaml:"forward_auth"`
+	TLS         TLS      `yaml:"tls"`
+	Timeouts    Timeouts `yaml:"timeouts"`
 	// FastAuthz is deprecated and ignored (docs/contract.md,
 	// "server.fast_authz is deprecated and ignored"): the fast front it
 	// switched was removed. Accepted for one

@@ -37,6 +37,7 @@ func Default() *Config {
 			PortalPrefix:   "/_gatehouse",
 			AdminListen:    "127.0.0.1:9090",
 			TrustedProxies: []string{"127.0.0.1/32", "::1/128"},
+			ForwardAuth:    true,
 			Timeouts: Timeouts{
 				ReadHeader: 10 * time.Second,
 				Read:       30 * time.Second,

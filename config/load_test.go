@@ -24,6 +24,7 @@ server:
   portal_prefix: "/_auth"
   admin_listen: ""
   trusted_proxies: ["10.0.0.0/8", "192.168.1.1"]
+  forward_auth: false
   tls: { cert_file: "/tls/cert.pem", key_file: "/tls/key.pem" }
   timeouts: { read_header: 5s, read: 15s, write: 45s, idle: 90s, shutdown: 1m }
   fast_authz: false

@@ -39,8 +39,12 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	// The recoverer runs inside the access log, so a panic's 500 is
 	// logged like any answer.
 	e.Use(s.requestID, s.accessLog, s.recoverer, s.checkHost, s.stripIdentity)
-	e.GET(s.prefix+"/authz/auth-request", s.authz.authRequest)
-	e.GET(s.prefix+"/authz/forward-auth", s.authz.forwardAuth)
+	if s.cfg.Server.ForwardAuth {
+		// Off, the paths fall to the portal's 404 (docs/contract.md,
+		// "Forward-auth protocol": server.forward_auth).
+		e.GET(s.prefix+"/authz/auth-request", s.authz.authRequest)
+		e.GET(s.prefix+"/authz/forward-auth", s.authz.forwardAuth)
+	}
 
 	p := e.Group(s.prefix, s.securityHeaders, s.otpRequester)
 	// The account's pages and changes answer on public_url's origin
