@@ -108,13 +108,13 @@ func parseProxyAny(s string) (netip.Prefix, bool) {
 // mappedProxy reports whether the trusted_proxies entry s is written as
 // an IPv4-mapped IPv6 address or prefix ("::ffff:10.0.0.0/104"), and
 // says what to write instead, or, for one whose IPv4 form trusts every
-// client ("::ffff:0.0.0.0/96"), why none will do. Such an entry is refused rather than read
-// as the IPv4 range it maps: the web framework reads it so when it is a
-// prefix of /96 or longer, but a bare mapped address as ::/32 (which
-// holds ::1) and a shorter prefix as a range of IPv6, while the
-// gateway's own check matched no IPv4 peer against any of them
-// (docs/contract.md, "check-config"). Refused, no reading of it is
-// trusted that the operator did not write plainly: rewriting it could
+// client ("::ffff:0.0.0.0/96"), why none will do. Such an entry is
+// refused rather than read as the IPv4 range it maps: the web framework
+// reads it so when it is a prefix of /96 or longer, but a bare mapped
+// address as ::/32 (which holds ::1) and a shorter prefix as a range of
+// IPv6, while the gateway's own check matched no IPv4 peer against any
+// of them (docs/contract.md, "check-config"). Refused, no reading of it
+// is trusted that the operator did not write plainly: rewriting it could
 // trust more than either reader did.
 func mappedProxy(s string) (string, bool) {
 	p, ok := parseProxyAny(s)
