@@ -99,10 +99,34 @@ func (s *Session) Authenticated() bool { return s.User != "" && len(s.Proofs) > 
 func (s *Session) Has(method string, notBefore time.Time) bool {
 	for _, p := range s.Proofs {
 		if p.Method == method {
-			return notBefore.IsZero() || p.At >= notBefore.Unix()
+			return p.since(notBefore)
 		}
 	}
 	return false
+}
+
+// since reports whether p was proved no earlier than notBefore (zero
+// time = any age): the one reading of a route's max_auth_age.
+func (p Proof) since(notBefore time.Time) bool {
+	return notBefore.IsZero() || p.At >= notBefore.Unix()
+}
+
+// ProvedSince returns s with only the proofs made no earlier than
+// notBefore: what a route with max_auth_age counts, and so all its app
+// is told was proved (docs/contract.md, "Identity headers"). It is s
+// itself for the zero time, else a copy that must not be saved.
+func (s *Session) ProvedSince(notBefore time.Time) *Session {
+	if notBefore.IsZero() {
+		return s
+	}
+	v := *s
+	v.Proofs = make([]Proof, 0, len(s.Proofs))
+	for _, p := range s.Proofs {
+		if p.since(notBefore) {
+			v.Proofs = append(v.Proofs, p)
+		}
+	}
+	return &v
 }
 
 // HasVerifiedKey reports whether a user-verified passkey was proved, no
@@ -111,7 +135,7 @@ func (s *Session) Has(method string, notBefore time.Time) bool {
 func (s *Session) HasVerifiedKey(notBefore time.Time) bool {
 	for _, p := range s.Proofs {
 		if p.Method == MethodHWK {
-			return p.UV && (notBefore.IsZero() || p.At >= notBefore.Unix())
+			return p.UV && p.since(notBefore)
 		}
 	}
 	return false

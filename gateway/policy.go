@@ -22,6 +22,10 @@ type decision struct {
 	missing []string // methods to prove (step-up), when needLogin
 	user    *auth.User
 	session *auth.Session
+	// proved is session as the route counts it, when allowed: only the
+	// proofs within its max_auth_age (Session.ProvedSince), which the
+	// identity the app gets says (docs/contract.md, "Identity headers").
+	proved *auth.Session
 }
 
 // policyAccount is the account page's own policy (not configurable):
@@ -163,7 +167,7 @@ func decide(r *route, s *auth.Session, u *auth.User, now time.Time) decision {
 	if len(missing) > 0 {
 		return decision{verdict: needLogin, missing: missing, user: u, session: s}
 	}
-	return decision{verdict: allow, user: u, session: s}
+	return decision{verdict: allow, user: u, session: s, proved: s.ProvedSince(notBefore)}
 }
 
 // loginError is what a client that must (re)authenticate is told: not

@@ -291,7 +291,7 @@ func isNavigation(r *http.Request) bool {
 // identityFor builds the identity (with a signed assertion) for an allowed
 // decision on route.
 func (s *core) identityFor(d decision, routeName string) (identity, error) {
-	return s.asserts.identity(d.session, routeName, d.user)
+	return s.asserts.identity(d.proved, routeName, d.user)
 }
 
 // forward sends c's request, read as t, to rt's upstream. A request
