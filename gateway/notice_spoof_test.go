@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // spoofableNotices are the portal's links that name a change, each with
@@ -92,5 +93,45 @@ func TestPasskeyAddedNoticeIsTheBrowsersOwn(t *testing.T) {
 	}
 	if strings.Contains(string(h.newClient(t).browse(authHost, next).body), "Your passkey was added.") {
 		t.Errorf("%s says the passkey was added to another browser", next)
+	}
+}
+
+// TestCodeSentNoticeIsTheBrowsersOwn: the code page says a new code was
+// sent only after this browser's resend (docs/contract.md, "Notices
+// after a change"). Before, a link anyone could send a person midway
+// through signing in (/otp?sent=1) made the portal's own page say "We
+// sent a new code to …" when nothing was sent: a phishing page's cue to
+// read out the code that came.
+func TestCodeSentNoticeIsTheBrowsersOwn(t *testing.T) {
+	t.Parallel()
+	const says = "We sent a new code to"
+	h := newHarness(t)
+	victim := h.newClient(t)
+	victim.login(crmHost, alice).wantStatus(t, http.StatusOK)
+	for _, path := range []string{"/otp?sent=1", "/otp?sent=yes&rd=%2F"} {
+		r := victim.browse(crmHost, prefix+path)
+		r.wantStatus(t, http.StatusOK)
+		if strings.Contains(string(r.body), says) {
+			t.Errorf("%s, a link anyone can send, says a code was sent", path)
+		}
+	}
+
+	// The browser that asked for a new code is told where it went, and
+	// the address it was sent to says nothing in another browser.
+	h.clock.Advance(time.Minute)
+	sent := h.sms.count(t)
+	r := victim.form(crmHost, "/otp/resend", url.Values{})
+	r.wantStatus(t, http.StatusSeeOther)
+	if h.sms.count(t) != sent+1 {
+		t.Fatal("no new code sent")
+	}
+	loc := r.header.Get("Location")
+	if !strings.Contains(string(victim.browse(crmHost, loc).body), says) {
+		t.Errorf("%s does not say a code was sent to the browser that asked", loc)
+	}
+	other := h.newClient(t)
+	other.login(crmHost, alice).wantStatus(t, http.StatusOK)
+	if strings.Contains(string(other.browse(crmHost, loc).body), says) {
+		t.Errorf("%s, from another browser's resend, says a code was sent", loc)
 	}
 }

@@ -218,7 +218,7 @@ func (s *pagesSurface) otpPage(c *gin.Context) {
 		return
 	}
 	info := ""
-	if c.Query("sent") != "" {
+	if s.notice(c, "sent") != "" {
 		info = s.t("otp.resent", "phone", auth.MaskPhone(sess.Pending.Phone))
 	}
 	s.renderOTP(c, http.StatusOK, sess, rd, nil, info)
@@ -313,14 +313,15 @@ func (s *pagesSurface) otpResendSubmit(c *gin.Context) {
 }
 
 // redirectOTPSent is redirectOTP after a new code was sent, which the
-// code page confirms (docs/contract.md, "Portal pages").
+// code page confirms to this browser only (docs/contract.md, "Notices
+// after a change").
 func (s *pagesSurface) redirectOTPSent(c *gin.Context, rd string) {
-	q := url.Values{"sent": {"1"}}
+	q := url.Values{}
 	if rd != "" {
 		q.Set("rd", rd)
 	}
 	noStore(c)
-	c.Redirect(http.StatusSeeOther, s.prefix+"/otp?"+q.Encode())
+	c.Redirect(http.StatusSeeOther, s.noticeURL(c, s.prefix+"/otp", q, "sent", "1"))
 }
 
 // logoutPage is GET /logout: a confirmation form (logging out on GET would
