@@ -103,8 +103,15 @@ func (l *Login) TOTPCode(ctx context.Context, c Client, sess *Session, code stri
 // checkApp audits and counts the outcome err of checking an app's code
 // for user: a wrong one is a failure against the account and the client,
 // and a sign-in's also against the account's app (an enrolment's code is
-// of a secret its person is shown, not a guess at the app).
+// of a secret its person is shown, not a guess at the app). An
+// enrolment's right code whose time step was used already (the same
+// confirmation sent twice, a double click) is refused but counted
+// against nobody: it guesses at nothing (docs/contract.md,
+// "Authenticator apps").
 func (l *Login) checkApp(ctx context.Context, c Client, user, purpose string, err error) error {
+	if purpose == "enrol" && errors.Is(err, errTOTPReplayed) {
+		return ErrTOTPInvalid
+	}
 	if errors.Is(err, ErrTOTPInvalid) {
 		reason := "totp_invalid"
 		if errors.Is(err, errTOTPReplayed) {
