@@ -178,6 +178,7 @@ type Session struct {
 	AbsoluteTimeout time.Duration `yaml:"absolute_timeout"`
 	RememberMe      time.Duration `yaml:"remember_me"`
 	// MaxPerAccount is how many sessions one account keeps
-	// (docs/contract.md, "Sessions per account").
+	// (docs/contract.md, "Sessions per account"), and how many
+	// WebSockets it holds open through a replica ("WebSocket proxying").
 	MaxPerAccount int `yaml:"max_per_account"`
 }

@@ -278,6 +278,14 @@ func (s *proxySurface) proxy(c *gin.Context) error {
 		return err
 	}
 	st := &forwardState{path: rp.path, identity: ok.id, withID: ok.withID}
+	if ok.withID && isWebSocket(req) {
+		// Bounded per account (upgrade_limit.go); counted until it ends.
+		release, err := s.sockets.Load().take(ok.id.user, s.cfg.Session.MaxPerAccount)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	st.realIP[0] = s.clientIP(c)
 	s.forward(c, ok.route, st, t)
 	return nil
@@ -323,9 +331,12 @@ func (s *proxySurface) forward(c *gin.Context, rt *route, st *forwardState, t ta
 // configuration reload): the idle upstream connections of its transports,
 // and the metric series of routes next does not have. Requests still in
 // flight on s finish normally; WebSockets open on s are decided on by
-// next from then on (watchSession).
+// next from then on (watchSession), and counted with next's against
+// their accounts (upgrade_limit.go).
 func (s *Server) Retire(next *Server) {
 	s.successor.Store(next.core)
+	// The WebSockets open on s still count against their accounts.
+	next.sockets.Store(s.sockets.Load())
 	s.transport.CloseIdleConnections()
 	if t := s.routes(); t != nil {
 		s.proxy.retireRoutes(t, next.routes())

@@ -106,6 +106,9 @@ type core struct {
 	// refusedDelay is Options.RefusedLoginDelay.
 	refusedDelay time.Duration
 	health       healthTable // passive health of upstreams
+	// sockets counts the WebSockets open per account (upgrade_limit.go),
+	// handed on to the core that replaces this one (Retire).
+	sockets atomic.Pointer[socketCount]
 	// cookieName is sessionCookieName(), computed once; deviceCookie
 	// deviceCookieName(); ownCookies gatewayCookieNames().
 	cookieName, deviceCookie string
@@ -250,6 +253,7 @@ func New(opts Options) (*Server, error) {
 		s.hsts = valHSTSSubdomains
 	}
 	s.refusedDelay = opts.RefusedLoginDelay
+	s.sockets.Store(newSocketCount())
 	s.asserts = newAssertionCache(s.signer, cfg.Identity.AssertionTTL, s.clock)
 	if err := s.SetRoutes(cfg.Routes); err != nil {
 		return nil, err

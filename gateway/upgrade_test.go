@@ -93,6 +93,13 @@ func newSwitchingUpstream(t *testing.T) *switchingUpstream {
 	return u
 }
 
+// count is how many requests the upstream got.
+func (u *switchingUpstream) count() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return len(u.seen)
+}
+
 func (u *switchingUpstream) last(t *testing.T) http.Header {
 	t.Helper()
 	u.mu.Lock()
