@@ -338,6 +338,12 @@ func (o *OTP) VerifyThen(ctx context.Context, id, code string, accept func(*Chal
 	}
 	if accept != nil {
 		if err := accept(ch); err != nil {
+			// The provider's verification is spent by its approval:
+			// the code stays good by its keyed hash (docs/contract.md,
+			// "SMS delivery").
+			if o.checker != nil && ch.Ref != "" && ch.Approved == nil {
+				o.approve(ctx, ch, o.hash(ch.ID, code))
+			}
 			return nil, err
 		}
 	}

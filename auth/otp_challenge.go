@@ -48,8 +48,9 @@ type Challenge struct {
 	Hidden bool `json:"hd,omitempty"`
 	// Approved is the keyed hash of the code the provider approved
 	// after its check of a hidden challenge was answered, without its
-	// verdict (OTP.checkHidden): that code typed again passes, without
-	// the provider, whose verification it spent.
+	// verdict (OTP.checkHidden), or approved for a step that then
+	// refused what came with it (OTP.VerifyThen): that code typed again
+	// passes, without the provider, whose verification it spent.
 	Approved []byte `json:"a,omitempty"`
 	// sendErr is the provider's failure a decoy stands in for
 	// (OTP.standIn), for the caller to put on the trail; never stored.
