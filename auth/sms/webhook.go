@@ -25,8 +25,11 @@ const (
 	// HeaderSignature carries "sha256=" and the hex HMAC-SHA256, keyed
 	// with the shared secret, of the timestamp, ".", and the body.
 	HeaderSignature = "X-Gatehouse-Signature"
-	// HeaderDelivery carries a random id, the same for no two deliveries,
-	// so a receiver can drop a replay inside the timestamp tolerance.
+	// HeaderDelivery carries a random id, the same for no two
+	// deliveries, for the receiver's logs. The signature does not cover
+	// it, so a replay may carry any id: a receiver drops a replay inside
+	// the timestamp tolerance by its signature (docs/sms.md, "Webhook
+	// receivers").
 	HeaderDelivery = "X-Gatehouse-Delivery"
 )
 
@@ -143,8 +146,10 @@ func SignWebhook(secret []byte, timestamp string, body []byte) string {
 // VerifyWebhook is the receiver's check of a delivery, for Go receivers
 // (docs/sms.md gives the recipe for others): the signature must match in
 // constant time, and the timestamp must be within tolerance of now. It
-// returns ErrWebhookSignature or ErrWebhookStale. Dropping a repeated
-// X-Gatehouse-Delivery inside the tolerance is left to the receiver.
+// returns ErrWebhookSignature or ErrWebhookStale. Dropping a replay
+// inside the tolerance is left to the receiver: a delivery whose
+// X-Gatehouse-Signature it accepted before, whatever its
+// X-Gatehouse-Delivery, which the signature does not cover.
 func VerifyWebhook(secret []byte, h http.Header, body []byte, now time.Time, tolerance time.Duration) error {
 	ts := h.Get(HeaderTimestamp)
 	sec, err := strconv.ParseInt(ts, 10, 64)

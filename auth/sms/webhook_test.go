@@ -21,8 +21,8 @@ func TestWebhookDelivers(t *testing.T) {
 	}
 	expires := time.Date(2030, 1, 2, 3, 4, 5, 0, time.FixedZone("CET", 3600))
 	msg := auth.Message{To: alicePhone, Code: "123456", Body: "Your code is 123456.", ExpiresAt: expires}
-	for range 2 {
-		if err := p.Send(context.Background(), msg); err != nil {
+	for _, m := range []auth.Message{msg, {To: alicePhone, Code: "654321", Body: "Your code is 654321.", ExpiresAt: expires}} {
+		if err := p.Send(context.Background(), m); err != nil {
 			t.Fatalf("Send: %v", err)
 		}
 	}

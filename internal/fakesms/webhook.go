@@ -25,7 +25,8 @@ type Delivery struct {
 // Webhook is a receiver for the webhook provider that checks deliveries
 // the way docs/sms.md tells receivers to: POST, JSON, a valid signature
 // with a timestamp within five minutes (401 otherwise) and no replayed
-// delivery id (409).
+// delivery (409): one whose signature it accepted before, whatever its
+// X-Gatehouse-Delivery, which the signature does not cover.
 type Webhook struct {
 	base
 	// URL is where deliveries go (sms.webhook.url).
@@ -35,7 +36,7 @@ type Webhook struct {
 
 	now        func() time.Time
 	deliveries []Delivery
-	seen       map[string]bool
+	seen       map[string]bool // the signatures of the deliveries accepted
 }
 
 // NewWebhook starts a receiver with a fresh secret, stopped when tb ends.
@@ -104,14 +105,14 @@ func (h *Webhook) receive(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnprocessableEntity, webhookErr{"invalid number"})
 		return
 	}
-	id := r.Header.Get(sms.HeaderDelivery)
+	sig := r.Header.Get(sms.HeaderSignature) // verified: covers the timestamp and the body
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if id == "" || h.seen[id] {
+	if r.Header.Get(sms.HeaderDelivery) == "" || h.seen[sig] {
 		writeJSON(w, http.StatusConflict, webhookErr{"replayed delivery"})
 		return
 	}
-	h.seen[id] = true
+	h.seen[sig] = true
 	h.deliveries = append(h.deliveries, Delivery{Payload: p, Header: r.Header.Clone(), Body: body})
 	writeJSON(w, http.StatusAccepted, map[string]string{"status": "queued"})
 }
