@@ -220,6 +220,12 @@ func (s *Sinch) call(ctx context.Context, op, method, path string, body []byte, 
 	}
 	data := readBody(resp)
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		if sinchErrorBody(data) {
+			// Sinch answers "a success response, or an Error" with 200:
+			// the error it names, as with any other status
+			// (docs/contract.md, "SMS delivery").
+			return resp.StatusCode, sinchError(op, resp, data)
+		}
 		if err := json.Unmarshal(data, out); err != nil {
 			// Sinch did what was asked (2xx); only its answer is lost.
 			return resp.StatusCode, &Error{Provider: "sinch", Op: op, Status: resp.StatusCode, Detail: "unreadable answer", kind: auth.ErrSMSFailed, maybeSent: true}
@@ -227,6 +233,21 @@ func (s *Sinch) call(ctx context.Context, op, method, path string, body []byte, 
 		return resp.StatusCode, nil
 	}
 	return resp.StatusCode, sinchError(op, resp, data)
+}
+
+// sinchErrorBody reports whether a 2xx answer's body is Sinch's error
+// body: an errorCode, and neither the id nor the status of a
+// verification.
+func sinchErrorBody(data []byte) bool {
+	var b struct {
+		ErrorCode  json.RawMessage `json:"errorCode"`
+		ID, Status string
+	}
+	if json.Unmarshal(data, &b) != nil {
+		return false
+	}
+	code := strings.Trim(string(b.ErrorCode), `"`)
+	return code != "" && code != "null" && b.ID == "" && b.Status == ""
 }
 
 // sinchRetry is how long to wait after Sinch refused to verify a number

@@ -212,3 +212,68 @@ func TestSinchSignsUnlessBasic(t *testing.T) {
 		t.Error("a secret that is not base64 was accepted for signing")
 	}
 }
+
+// TestSinchErrorAnsweredWith200: Sinch's reference says its answers are
+// "a success response, or an Error" with status 200. Such an error was
+// taken for an answer without a verification: a start Sinch refused
+// for the number was a provider failure whose text may have gone out
+// (502, its quota kept) rather than invalid_phone or rate_limited, and
+// a check it refused (a malformed code, its own failure) said the
+// verification was over, which ends the code. It is now the error it
+// names, as with any other status.
+func TestSinchErrorAnsweredWith200(t *testing.T) {
+	ctx := context.Background()
+	answer := func(body string) string {
+		return newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(body))
+		}))
+	}
+	tests := []struct {
+		name, body string
+		check      bool
+		want       error // nil: a wrong code
+		code       int
+	}{
+		{"start, invalid number", `{"errorCode":40001,"message":"Number +4813 is invalid. Too short."}`, false, auth.ErrInvalidPhone, 40001},
+		{"start, too quickly", `{"errorCode":"42901","message":"Cannot initiate verification to the same number too quickly."}`, false, auth.ErrRateLimited, 42901},
+		{"start, internal error", `{"errorCode":50000,"message":"Internal error.","reference":"abc"}`, false, auth.ErrSMSFailed, 50000},
+		{"check, malformed code", `{"errorCode":40003,"message":"Invalid code format."}`, true, nil, 0},
+		{"check, internal error", `{"errorCode":50000,"message":"Internal error."}`, true, auth.ErrSMSFailed, 50000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := sms.NewSinch(sms.SinchConfig{KeyID: "key", KeySecret: "c2VjcmV0", BaseURL: answer(tt.body)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.check {
+				var ok bool
+				ok, err = p.CheckCode(ctx, "0123456789", alicePhone, "1234")
+				if ok {
+					t.Fatal("an error approved the code")
+				}
+				if tt.want == nil {
+					if err != nil {
+						t.Fatalf("err = %v, want a wrong code", err)
+					}
+					return
+				}
+				wantKind(t, err, tt.want)
+				if errors.Is(err, auth.ErrOTPExpired) {
+					t.Fatalf("err = %v: the verification is not over", err)
+				}
+			} else {
+				_, err = p.StartVerification(ctx, auth.Message{To: alicePhone})
+				wantKind(t, err, tt.want)
+				if errors.Is(err, auth.ErrDeliveryUncertain) {
+					t.Fatalf("err = %v: Sinch refused the start, nothing went out", err)
+				}
+			}
+			var e *sms.Error
+			if !errors.As(err, &e) || e.Code != tt.code {
+				t.Fatalf("err = %#v, want code %d", err, tt.code)
+			}
+		})
+	}
+}
