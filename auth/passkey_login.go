@@ -112,7 +112,11 @@ func (p *Passkeys) FinishLogin(ctx context.Context, sessionID string, passwordle
 		if passwordless {
 			cred, err = p.wa.ValidateDiscoverableLogin(func([]byte, []byte) (webauthn.User, error) { return wu, nil }, c.Data, parsed)
 		} else {
-			cred, err = p.wa.ValidateLogin(wu, c.Data, parsed)
+			data, ok := stillAllowed(c.Data, rec, parsed.RawID)
+			if !ok {
+				return ErrPasskeyInvalid
+			}
+			cred, err = p.wa.ValidateLogin(wu, data, parsed)
 		}
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrPasskeyInvalid, err)
@@ -129,6 +133,24 @@ func (p *Passkeys) FinishLogin(ctx context.Context, sessionID string, passwordle
 		return nil
 	})
 	return res, err
+}
+
+// stillAllowed returns the ceremony data with the keys it asked for
+// that rec still holds, and whether the key id that answered is one of
+// them. A key removed since the ceremony began (in another tab, by an
+// administrator) does not answer it; the others still do: the check of
+// the answer (go-webauthn) refuses every answer when a key it asked for
+// is no longer the account's (docs/contract.md, "Passkeys").
+func stillAllowed(data webauthn.SessionData, rec *passkeyRecord, id []byte) (webauthn.SessionData, bool) {
+	held := func(id []byte) bool {
+		return slices.ContainsFunc(rec.Keys, func(k storedKey) bool { return bytes.Equal(k.Cred.ID, id) })
+	}
+	asked := func(a []byte) bool { return bytes.Equal(a, id) }
+	if !slices.ContainsFunc(data.AllowedCredentialIDs, asked) || !held(id) {
+		return data, false
+	}
+	data.AllowedCredentialIDs = slices.DeleteFunc(slices.Clone(data.AllowedCredentialIDs), func(a []byte) bool { return !held(a) })
+	return data, true
 }
 
 // Holds reports whether user has the key id (base64url, Passkey.ID):
