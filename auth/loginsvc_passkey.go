@@ -166,20 +166,23 @@ func (l *Login) PasskeyLoginFinish(ctx context.Context, c Client, sess *Session,
 	} else if err := l.checkBan(ctx, c, ""); err != nil {
 		return Step{}, err
 	}
-	res, err := l.d.Passkeys.FinishLogin(ctx, sess.ID, passwordless, body)
+	// Passwordless, the answer names the account: one that may not sign
+	// in now is refused before the key is checked, its record unchanged
+	// (a disabled or deleted one as an unknown key).
+	admit := func(ctx context.Context, user string) error {
+		v, err := l.d.Users.Lookup(ctx, user)
+		switch {
+		case errors.Is(err, ErrUserNotFound), err == nil && v.Disabled:
+			return ErrPasskeyInvalid
+		case err != nil:
+			return err
+		}
+		u = v
+		return l.checkBan(ctx, c, v.Username)
+	}
+	res, err := l.d.Passkeys.FinishLoginAdmitting(ctx, sess.ID, passwordless, body, admit)
 	if err != nil {
 		return Step{}, l.passkeyFailed(ctx, c, res, err)
-	}
-	if u == nil {
-		if u, err = l.d.Users.Lookup(ctx, res.User); err != nil || u.Disabled {
-			if err == nil || errors.Is(err, ErrUserNotFound) {
-				err = l.passkeyFailed(ctx, c, LoginResult{}, ErrPasskeyInvalid)
-			}
-			return Step{}, err
-		}
-		if err := l.checkBan(ctx, c, u.Username); err != nil {
-			return Step{}, err
-		}
 	}
 	// In place of a pending code: the answer that code carried.
 	remember := sess.Pending.rememberAnswer()

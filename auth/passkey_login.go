@@ -67,11 +67,20 @@ type LoginResult struct {
 
 // FinishLogin checks the answer body (the PublicKeyCredential JSON of
 // navigator.credentials.get) to the sign-in the session sessionID
-// started, and records the key's use. user is "" for a passwordless
-// sign-in. A key whose signature counter did not increase is refused with
-// ErrPasskeyCloned (its record unchanged); the result names the account
-// then too, for the audit.
+// started, and records the key's use. A key whose signature counter did
+// not increase is refused with ErrPasskeyCloned (its record unchanged);
+// the result names the account then too, for the audit. Every account
+// is admitted: the login service asks FinishLoginAdmitting.
 func (p *Passkeys) FinishLogin(ctx context.Context, sessionID string, passwordless bool, body []byte) (LoginResult, error) {
+	return p.FinishLoginAdmitting(ctx, sessionID, passwordless, body, func(context.Context, string) error { return nil })
+}
+
+// FinishLoginAdmitting is FinishLogin where, in a passwordless sign-in,
+// whose answer names the account, admit is asked whether that account
+// may sign in before its record is read: an error it returns refuses the
+// answer with nothing of the record changed (its counter, its last use)
+// and no account named (docs/contract.md, "Passkeys").
+func (p *Passkeys) FinishLoginAdmitting(ctx context.Context, sessionID string, passwordless bool, body []byte, admit func(ctx context.Context, user string) error) (LoginResult, error) {
 	kind := ceremonySecond
 	if passwordless {
 		kind = ceremonyPasswordless
@@ -89,6 +98,9 @@ func (p *Passkeys) FinishLogin(ctx context.Context, sessionID string, passwordle
 	user := c.User
 	if passwordless {
 		if user, err = p.userOf(ctx, parsed.Response.UserHandle); err != nil {
+			return LoginResult{}, err
+		}
+		if err := admit(ctx, user); err != nil {
 			return LoginResult{}, err
 		}
 	}
