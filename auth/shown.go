@@ -12,6 +12,23 @@ import (
 // or paragraph separator, a bidi embedding, override or isolate).
 func Unshown(r rune) bool { return breaksName(r) }
 
+// ShownName is the display name an app is told (X-Auth-Name and the
+// assertion's name, docs/contract.md "Identity headers"): name without
+// the characters a display name may not hold (Unshown), which an account
+// made before names were checked may. A name without them is returned
+// as it is.
+func ShownName(name string) string {
+	if !strings.ContainsFunc(name, Unshown) {
+		return name
+	}
+	return strings.Map(func(r rune) rune {
+		if Unshown(r) {
+			return -1
+		}
+		return r
+	}, name)
+}
+
 // ShownJSON returns the JSON text b with each Unshown character in its
 // strings spelled as a \u escape (docs/contract.md, "Logs and audit"):
 // the same JSON value, in characters a terminal shows. encoding/json and

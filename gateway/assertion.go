@@ -122,7 +122,7 @@ func (a *assertionCache) identity(sess *auth.Session, route string, u *auth.User
 		Subject:  u.Username,
 		Audience: route,
 		Email:    email,
-		Name:     sanitizeHeaderValue(u.DisplayName), // what X-Auth-Name says
+		Name:     auth.ShownName(u.DisplayName), // what X-Auth-Name says
 		Groups:   u.Groups,
 		AMR:      amr,
 	})

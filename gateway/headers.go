@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/config"
 	"github.com/gatehouse-auth/gatehouse/internal/headername"
 )
@@ -143,9 +144,9 @@ type identity struct {
 }
 
 // headerValues returns id's header values in the order of
-// identityHeaders.canon, the name with control characters dropped.
+// identityHeaders.canon, the name as auth.ShownName shows it.
 func (id *identity) headerValues() *[numIdentityHeaders]string {
-	return &[numIdentityHeaders]string{id.user, id.email, sanitizeHeaderValue(id.name), id.groups, id.phone, id.methods, id.assertion}
+	return &[numIdentityHeaders]string{id.user, id.email, auth.ShownName(id.name), id.groups, id.phone, id.methods, id.assertion}
 }
 
 // set writes the identity headers. With always set, headers whose value is
@@ -164,21 +165,6 @@ func (ih *identityHeaders) set(h http.Header, id identity, always bool) {
 		}
 		h[name] = vals[i : i+1 : i+1]
 	}
-}
-
-// sanitizeHeaderValue drops control characters so a display name cannot
-// split or corrupt a header; the assertion's name is the same value
-// (docs/contract.md, "Identity headers").
-func sanitizeHeaderValue(v string) string {
-	if strings.IndexFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) < 0 {
-		return v
-	}
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return -1
-		}
-		return r
-	}, v)
 }
 
 // removeCookie deletes the cookies named one of names, compared without
