@@ -64,7 +64,7 @@ func WriteKeyFile(path string) error {
 // written by `gatehouse keygen`). A missing file is an error wrapping
 // fs.ErrNotExist that tells the operator how to create one.
 func LoadSigningKey(path string) (ed25519.PrivateKey, error) {
-	key, err := loadKeyFile(path)
+	key, err := loadKeyFile(path, "create one with `gatehouse keygen -o "+path+"`")
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +90,7 @@ func LoadDerivationKey(path string) (ed25519.PrivateKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read derivation key: %w", err)
 	}
-	key, err := parseKeyFile(path, data)
+	key, err := parseKeyFile(path, data, keep)
 	if err != nil {
 		return nil, fmt.Errorf("derivation key %s: not an Ed25519 private key PEM; %s", path, keep)
 	}
@@ -103,9 +103,13 @@ func LoadDerivationKey(path string) (ed25519.PrivateKey, error) {
 
 // LoadPublicKey reads an Ed25519 key for verification only, as listed in
 // identity.previous_key_files: either a private key PEM (the retired
-// signing key itself) or a "PUBLIC KEY" PEM.
+// signing key itself) or a "PUBLIC KEY" PEM. Its errors never advise a
+// new key (docs/contract.md, "Identity headers"): only the retired key
+// verifies what it signed, and a new one's private half would forge
+// assertions every app takes.
 func LoadPublicKey(path string) (ed25519.PublicKey, error) {
-	key, err := loadKeyFile(path)
+	const keep = "restore the retired signing key's file (or its public half: `openssl pkey -in OLD.key -pubout`), or take it out of identity.previous_key_files; a new key verifies none of the assertions the retired one signed"
+	key, err := loadKeyFile(path, keep)
 	if err != nil {
 		return nil, err
 	}
@@ -119,48 +123,50 @@ func LoadPublicKey(path string) (ed25519.PublicKey, error) {
 }
 
 // loadKeyFile reads path and returns the first key PEM block in it as an
-// ed25519.PrivateKey or ed25519.PublicKey.
-func loadKeyFile(path string) (any, error) {
+// ed25519.PrivateKey or ed25519.PublicKey; advice ends the error when the
+// file is missing or holds no such key.
+func loadKeyFile(path, advice string) (any, error) {
 	data, err := os.ReadFile(path) //nolint:gosec // a key file named in the operator's configuration
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("key file %s does not exist; create one with `gatehouse keygen -o %s`: %w", path, path, fs.ErrNotExist)
+		return nil, fmt.Errorf("key file %s does not exist; %s: %w", path, advice, fs.ErrNotExist)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read key file: %w", err)
 	}
-	return parseKeyFile(path, data)
+	return parseKeyFile(path, data, advice)
 }
 
 // parseKeyFile returns the first key PEM block in data, read from path,
-// as an ed25519.PrivateKey or ed25519.PublicKey.
-func parseKeyFile(path string, data []byte) (any, error) {
+// as an ed25519.PrivateKey or ed25519.PublicKey; advice ends the error
+// when there is none.
+func parseKeyFile(path string, data []byte, advice string) (any, error) {
 	for rest := data; ; {
 		var block *pem.Block
 		block, rest = pem.Decode(rest)
 		if block == nil {
-			return nil, fmt.Errorf("key file %s: no PEM key found; create one with `gatehouse keygen -o PATH`", path)
+			return nil, fmt.Errorf("key file %s: no PEM key found; %s", path, advice)
 		}
 		switch block.Type {
 		case "PRIVATE KEY":
 			key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 			if err != nil {
-				return nil, fmt.Errorf("key file %s: malformed PKCS#8 private key: %w", path, err)
+				return nil, fmt.Errorf("key file %s: malformed PKCS#8 private key (%w); %s", path, err, advice)
 			}
 			if k, ok := key.(ed25519.PrivateKey); ok {
 				return k, nil
 			}
-			return nil, fmt.Errorf("key file %s: is a %s key; Gatehouse signs with Ed25519 (create one with `gatehouse keygen -o PATH`)", path, keyTypeName(key))
+			return nil, fmt.Errorf("key file %s: is a %s key; Gatehouse signs with Ed25519: %s", path, keyTypeName(key), advice)
 		case "PUBLIC KEY":
 			key, err := x509.ParsePKIXPublicKey(block.Bytes)
 			if err != nil {
-				return nil, fmt.Errorf("key file %s: malformed public key: %w", path, err)
+				return nil, fmt.Errorf("key file %s: malformed public key (%w); %s", path, err, advice)
 			}
 			if k, ok := key.(ed25519.PublicKey); ok {
 				return k, nil
 			}
-			return nil, fmt.Errorf("key file %s: is a %s key; Gatehouse signs with Ed25519", path, keyTypeName(key))
+			return nil, fmt.Errorf("key file %s: is a %s key; Gatehouse signs with Ed25519: %s", path, keyTypeName(key), advice)
 		case "RSA PRIVATE KEY", "EC PRIVATE KEY", "OPENSSH PRIVATE KEY", "ENCRYPTED PRIVATE KEY":
-			return nil, fmt.Errorf("key file %s: holds an unsupported %q; Gatehouse needs an unencrypted PKCS#8 Ed25519 key (create one with `gatehouse keygen -o PATH`)", path, block.Type)
+			return nil, fmt.Errorf("key file %s: holds an unsupported %q; Gatehouse needs an unencrypted PKCS#8 Ed25519 key: %s", path, block.Type, advice)
 		}
 		// Other blocks (certificates, parameters) are skipped.
 	}

@@ -119,3 +119,48 @@ func writeFile(t *testing.T, path string, data []byte) {
 		t.Fatal(err)
 	}
 }
+
+// TestAMissingPreviousKeyIsNotToBeCreated: an identity.previous_key_files
+// entry that is missing or is no Ed25519 key is refused with the advice
+// to restore the retired key (or its public half) or take the entry out,
+// never to create one (docs/contract.md, "Identity headers"). Before, the
+// refusal said "create one with `gatehouse keygen`", as for the signing
+// key: a new key verifies none of the assertions the retired one signed,
+// and the operator who followed the advice published a key whose
+// private half, now on disk beside the signing key, forges assertions
+// every app takes.
+func TestAMissingPreviousKeyIsNotToBeCreated(t *testing.T) {
+	dir := t.TempDir()
+	rk, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(rk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "rsa.key"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	writeFile(t, filepath.Join(dir, "garbage.key"), []byte("hello"))
+	for _, tc := range []struct {
+		file, reason string
+		missing      bool
+	}{
+		{"gone.key", "does not exist", true},
+		{"garbage.key", "no PEM key", false},
+		{"rsa.key", "RSA", false},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			_, err := auth.LoadPublicKey(filepath.Join(dir, tc.file))
+			if err == nil {
+				t.Fatal("LoadPublicKey took it")
+			}
+			msg := err.Error()
+			if errors.Is(err, fs.ErrNotExist) != tc.missing || !strings.Contains(msg, tc.reason) {
+				t.Errorf("error %q: want %q (fs.ErrNotExist %v)", msg, tc.reason, tc.missing)
+			}
+			if strings.Contains(msg, "keygen") || !strings.Contains(msg, "restore") || !strings.Contains(msg, "identity.previous_key_files") {
+				t.Errorf("error %q: want the advice to restore the retired key or take it out of identity.previous_key_files, never to create one", msg)
+			}
+		})
+	}
+}
