@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -21,11 +22,13 @@ import (
 // reload, an email vouched for since) gets a new token at once. A hit
 // allocates nothing: the entry holds the whole identity, its header
 // values already joined, and the array of header values every check it
-// answers shares (identity.values).
+// answers shares (identity.values). An assertion larger than the apps'
+// verifiers take is still sent, and logged at each signing.
 type assertionCache struct {
 	signer *auth.Signer
 	ttl    time.Duration
 	clock  auth.Clock
+	log    *slog.Logger
 
 	mu      sync.RWMutex
 	entries map[assertionKey]*cachedAssertion
@@ -50,8 +53,8 @@ type cachedAssertion struct {
 // and, if still full, the cache starts over.
 const maxAssertionEntries = 100_000
 
-func newAssertionCache(signer *auth.Signer, ttl time.Duration, clock auth.Clock) *assertionCache {
-	return &assertionCache{signer: signer, ttl: ttl, clock: clock, entries: make(map[assertionKey]*cachedAssertion)}
+func newAssertionCache(signer *auth.Signer, ttl time.Duration, clock auth.Clock, log *slog.Logger) *assertionCache {
+	return &assertionCache{signer: signer, ttl: ttl, clock: clock, log: log, entries: make(map[assertionKey]*cachedAssertion)}
 }
 
 // amrMFA is the RFC 8176 amr value of two or more methods.
@@ -128,6 +131,12 @@ func (a *assertionCache) identity(sess *auth.Session, route string, u *auth.User
 	})
 	if err != nil {
 		return identity{}, err
+	}
+	if len(tok) > auth.MaxAssertionSize {
+		// Apps verifying it refuse every request of this person
+		// (docs/contract.md, "Identity headers"): say whose groups.
+		a.log.Error("assertion larger than verifiers take", "user", u.Username, "route", route,
+			"bytes", len(tok), "max", auth.MaxAssertionSize, "groups", len(u.Groups))
 	}
 	e = &cachedAssertion{
 		id: identity{

@@ -3,6 +3,7 @@ package gateway
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"log/slog"
 	"slices"
 	"testing"
 	"time"
@@ -21,7 +22,7 @@ func TestAssertionCacheTellsVerifiedKeysApart(t *testing.T) {
 		t.Fatal(err)
 	}
 	signer := auth.NewSigner(key, "https://auth.example.com", 5*time.Minute, auth.SystemClock{})
-	a := newAssertionCache(signer, 5*time.Minute, auth.SystemClock{})
+	a := newAssertionCache(signer, 5*time.Minute, auth.SystemClock{}, slog.New(slog.DiscardHandler))
 	u := &auth.User{Username: "bob"}
 	now := time.Now().Unix()
 	amr := func(uv bool) []string {

@@ -254,7 +254,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.refusedDelay = opts.RefusedLoginDelay
 	s.sockets.Store(newSocketCount())
-	s.asserts = newAssertionCache(s.signer, cfg.Identity.AssertionTTL, s.clock)
+	s.asserts = newAssertionCache(s.signer, cfg.Identity.AssertionTTL, s.clock, s.log)
 	if err := s.SetRoutes(cfg.Routes); err != nil {
 		return nil, err
 	}
