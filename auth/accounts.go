@@ -320,9 +320,10 @@ func PhoneProblem(err error) Problem {
 	return Problem{ID: "phone." + PhoneInvalid, Text: "Enter a valid mobile number with its country code, like +1 201 555 0100."}
 }
 
-// PasswordPolicy is what new passwords must satisfy.
+// PasswordPolicy is what new passwords must satisfy, judged in the form
+// they are hashed in (PasswordForm).
 type PasswordPolicy struct {
-	MinLength, MaxLength int // in characters; never truncated
+	MinLength, MaxLength int // in characters (code points) of the PasswordForm; never truncated
 }
 
 // Problem returns what is wrong with password for u, in English, or "".
@@ -332,8 +333,11 @@ func (p PasswordPolicy) Problem(password string, u *User) string {
 
 // Check returns what is wrong with password for u; a zero Problem (ID "")
 // when nothing is. The ids are password.too_short and password.too_long
-// (N is the bound), password.personal and password.common.
+// (N is the bound), password.personal and password.common. Each rule
+// reads the PasswordForm, what is hashed: ｐａｓｓｗｏｒｄ１２３ is
+// password123 (docs/contract.md, "Password hashing").
 func (p PasswordPolicy) Check(password string, u *User) Problem {
+	password = PasswordForm(password)
 	n := utf8.RuneCountInString(password)
 	switch {
 	case n < p.MinLength:

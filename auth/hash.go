@@ -108,7 +108,7 @@ func NewHasher(p Argon2Params, maxConcurrent int, maxWait time.Duration) *Hasher
 	return h
 }
 
-// Hash returns an argon2id PHC string for password:
+// Hash returns an argon2id PHC string for password in its PasswordForm:
 // $argon2id$v=19$m=65536,t=3,p=2$<salt>$<key>, with a 16-byte random salt,
 // a 32-byte key and unpadded standard base64. It returns an error wrapping
 // ErrOverloaded when no hashing slot frees up within the wait budget, or
@@ -127,7 +127,7 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 		key:         make([]byte, argon2KeyLen),
 	}
 	rand.Read(a.salt)
-	key, err := h.timedKey(ctx, &a, password) // reads the key length from a.key
+	key, err := h.timedKey(ctx, &a, PasswordForm(password)) // reads the key length from a.key
 	if err != nil {
 		return "", err
 	}
@@ -135,50 +135,67 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	return a.String(), nil
 }
 
-// Verify reports whether password matches encoded, an argon2id PHC string
-// (any sane parameters) or a bcrypt hash ($2a$, $2b$ or $2y$). A wrong
-// password is (false, nil). A malformed or absurd hash is an error, as are
-// ErrOverloaded (no hashing slot within the wait budget) and ctx ending
-// while waiting for one.
+// Verify reports whether password, as given, matches encoded, an
+// argon2id PHC string (any sane parameters) or a bcrypt hash ($2a$, $2b$
+// or $2y$). A wrong password is (false, nil). A malformed or absurd hash
+// is an error, as are ErrOverloaded (no hashing slot within the wait
+// budget) and ctx ending while waiting for one. Sign-ins use Check, which
+// reads a password as Hash does (PasswordForm).
 //
 // Like every bcrypt implementation, bcrypt hashes only see the first 72
 // bytes of the password.
 func (h *Hasher) Verify(ctx context.Context, encoded, password string) (bool, error) {
+	m, err := h.check(ctx, encoded, []string{password})
+	return m != NoMatch, err
+}
+
+// check verifies encoded against each of passwords in turn, in one
+// hashing slot, and returns which matched (Matched for the first,
+// MatchedAsTyped for the second): see Verify for its errors.
+func (h *Hasher) check(ctx context.Context, encoded string, passwords []string) (Match, error) {
+	var try func(password string) (bool, error)
 	switch {
 	case strings.HasPrefix(encoded, "$argon2"):
 		a, err := parseArgon2id(encoded)
 		if err != nil {
-			return false, err
+			return NoMatch, err
 		}
-		slot, err := h.acquire(ctx)
-		if err != nil {
-			return false, err
+		try = func(password string) (bool, error) {
+			key, err := h.timedKey(ctx, &a, password)
+			if err != nil {
+				return false, err
+			}
+			return subtle.ConstantTimeCompare(a.key, key) == 1, nil
 		}
-		defer slot.release()
-		key, err := h.timedKey(ctx, &a, password)
-		if err != nil {
-			return false, err
-		}
-		return subtle.ConstantTimeCompare(a.key, key) == 1, nil
 	case isBcryptPrefix(encoded):
 		if err := checkBcrypt(encoded); err != nil {
-			return false, err
+			return NoMatch, err
 		}
-		slot, err := h.acquire(ctx)
-		if err != nil {
-			return false, err
-		}
-		defer slot.release()
-		return h.compareBcrypt(ctx, encoded, password)
+		try = func(password string) (bool, error) { return h.compareBcrypt(ctx, encoded, password) }
 	default:
-		return false, errUnknownHash
+		return NoMatch, errUnknownHash
 	}
+	slot, err := h.acquire(ctx)
+	if err != nil {
+		return NoMatch, err
+	}
+	defer slot.release()
+	for i, password := range passwords {
+		ok, err := try(password)
+		if err != nil {
+			return NoMatch, err
+		}
+		if ok {
+			return Matched + Match(i), nil
+		}
+	}
+	return NoMatch, nil
 }
 
-// VerifyDummy stands in for verifying password against an argon2id hash
-// with the configured parameters; the login flow calls it for unknown
-// users so that they take as long as known ones. It takes a hashing slot
-// like Verify, waiting the same way, and returns the same error Verify
+// VerifyDummy stands in for checking password (Check) against an
+// argon2id hash with the configured parameters, once for each form Check
+// would try; the login flow calls it for unknown users so that they take
+// as long as known ones. It takes a hashing slot like Verify, waiting the same way, and returns the same error Verify
 // would have returned (ErrOverloaded or a context error), so that
 // overload answers do not tell known users from unknown. Holding the
 // slot, it either derives a key against a random hash and throws it away,
@@ -191,14 +208,19 @@ func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
 		return err
 	}
 	defer slot.release()
-	if d, ok := h.times.standIn(); ok {
-		return hold(ctx, d)
+	for _, form := range passwordForms(password) {
+		if d, ok := h.times.standIn(); ok {
+			if err := hold(ctx, d); err != nil {
+				return err
+			}
+			continue
+		}
+		key, err := h.timedKey(ctx, &h.dummy, form)
+		if err != nil {
+			return err
+		}
+		subtle.ConstantTimeCompare(h.dummy.key, key)
 	}
-	key, err := h.timedKey(ctx, &h.dummy, password)
-	if err != nil {
-		return err
-	}
-	subtle.ConstantTimeCompare(h.dummy.key, key)
 	return nil
 }
 

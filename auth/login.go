@@ -9,9 +9,10 @@ import (
 
 // PasswordChecker is the part of Hasher the login flow needs.
 type PasswordChecker interface {
-	// Verify reports whether password matches encoded; errors wrap
-	// ErrOverloaded when hashing capacity is exhausted.
-	Verify(ctx context.Context, encoded, password string) (bool, error)
+	// Check reports whether password matches encoded, in its
+	// PasswordForm or as typed; errors wrap ErrOverloaded when hashing
+	// capacity is exhausted.
+	Check(ctx context.Context, encoded, password string) (Match, error)
 	// VerifyDummy takes as long as one verification (holding a hashing
 	// slot like one) and can never succeed, so unknown users cost the
 	// same time as known ones.
@@ -38,16 +39,17 @@ func NewAuthenticator(users UserBackend, hasher PasswordChecker, log *slog.Logge
 // Users returns the user backend.
 func (a *Authenticator) Users() UserBackend { return a.users }
 
-// MaxPasswordBytes bounds a password offered to sign in: 1024 characters
-// (the most users.password_policy.max_length allows) of at most 4 bytes.
-// A longer one is refused before any hashing.
+// MaxPasswordBytes bounds a password offered to sign in, as typed and in
+// its PasswordForm: 1024 characters (the most
+// users.password_policy.max_length allows) of at most 4 bytes. A longer
+// one is refused before any hashing.
 const MaxPasswordBytes = 4096
 
 // CheckPassword returns the user whose username, email or phone is login
 // and whose password is password. Errors: ErrInvalidCredentials,
 // ErrOverloaded, or a backend failure (ErrStoreUnavailable).
 func (a *Authenticator) CheckPassword(ctx context.Context, login, password string) (*User, error) {
-	if len(password) > MaxPasswordBytes {
+	if overLong(password) {
 		return nil, ErrInvalidCredentials
 	}
 	if login == "" || password == "" {
@@ -68,7 +70,7 @@ func (a *Authenticator) CheckPassword(ctx context.Context, login, password strin
 // stands for an unknown login and takes a verification's time like one.
 // It returns u when password is its password and it is not disabled.
 func (a *Authenticator) VerifyUser(ctx context.Context, u *User, password string) (*User, error) {
-	if len(password) > MaxPasswordBytes {
+	if overLong(password) {
 		// Longer than any password policy allows (at most 1024
 		// characters): refused unhashed, whoever it is for, so that it
 		// cannot be hashed outside the hashing worker, at full priority.
@@ -80,7 +82,7 @@ func (a *Authenticator) VerifyUser(ctx context.Context, u *User, password string
 		// wrong password, in a verification's time.
 		return nil, a.dummy(ctx, password)
 	}
-	ok, err := a.hasher.Verify(ctx, u.PasswordHash, password)
+	m, err := a.hasher.Check(ctx, u.PasswordHash, password)
 	if errors.Is(err, ErrOverloaded) {
 		return nil, err
 	}
@@ -91,10 +93,10 @@ func (a *Authenticator) VerifyUser(ctx context.Context, u *User, password string
 		a.log.ErrorContext(ctx, "login: stored password hash unusable", "user", u.Username, "error", err)
 		return nil, ErrInvalidCredentials
 	}
-	if !ok || u.Disabled {
+	if m == NoMatch || u.Disabled {
 		return nil, ErrInvalidCredentials
 	}
-	a.rehash(ctx, u, password)
+	a.rehash(ctx, u, password, m)
 	return u, nil
 }
 
@@ -110,15 +112,21 @@ type hashUpgrader interface {
 	UpgradeHash(ctx context.Context, username, old, hash string) error
 }
 
-// rehash replaces a bcrypt hash, or an argon2id hash weaker than
-// configured, after a successful login, when the backend can store it,
-// and when the hash checked the whole password (see checkedWhole).
-// The password is the same, so the credential generation is kept
-// (sessions live on). Failures are logged and do not fail the login.
-func (a *Authenticator) rehash(ctx context.Context, u *User, password string) {
+// rehash replaces a bcrypt hash, an argon2id hash weaker than
+// configured, or a hash of the password as typed rather than in its
+// PasswordForm (m, what Check found), after a successful login, when the
+// backend can store it, and when the hash checked the whole password
+// (see checkedWhole). The password is the same, so the credential
+// generation is kept (sessions live on). Failures are logged and do not
+// fail the login.
+func (a *Authenticator) rehash(ctx context.Context, u *User, password string, m Match) {
 	rh, ok1 := a.hasher.(rehasher)
 	hu, ok2 := a.users.(hashUpgrader)
-	if !ok1 || !ok2 || !rh.NeedsRehash(u.PasswordHash) || !checkedWhole(u.PasswordHash, password) {
+	checked := PasswordForm(password) // what the stored hash matched
+	if m == MatchedAsTyped {
+		checked = password
+	}
+	if !ok1 || !ok2 || (m != MatchedAsTyped && !rh.NeedsRehash(u.PasswordHash)) || !checkedWhole(u.PasswordHash, checked) {
 		return
 	}
 	enc, err := rh.Hash(ctx, password)
