@@ -2,6 +2,8 @@ package auth
 
 import (
 	"context"
+	"crypto/subtle"
+	"strings"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -59,4 +61,47 @@ const (
 // typed, both in one hashing slot. Its errors are Verify's.
 func (h *Hasher) Check(ctx context.Context, encoded, password string) (Match, error) {
 	return h.check(ctx, encoded, passwordForms(password))
+}
+
+// check verifies encoded against each of passwords in turn, in one
+// hashing slot, and returns which matched (Matched for the first,
+// MatchedAsTyped for the second): see Verify for its errors.
+func (h *Hasher) check(ctx context.Context, encoded string, passwords []string) (Match, error) {
+	var try func(password string) (bool, error)
+	switch {
+	case strings.HasPrefix(encoded, "$argon2"):
+		a, err := parseArgon2id(encoded)
+		if err != nil {
+			return NoMatch, err
+		}
+		try = func(password string) (bool, error) {
+			key, err := h.timedKey(ctx, &a, password)
+			if err != nil {
+				return false, err
+			}
+			return subtle.ConstantTimeCompare(a.key, key) == 1, nil
+		}
+	case isBcryptPrefix(encoded):
+		if err := checkBcrypt(encoded); err != nil {
+			return NoMatch, err
+		}
+		try = func(password string) (bool, error) { return h.compareBcrypt(ctx, encoded, password) }
+	default:
+		return NoMatch, errUnknownHash
+	}
+	slot, err := h.acquire(ctx)
+	if err != nil {
+		return NoMatch, err
+	}
+	defer slot.release()
+	for i, password := range passwords {
+		ok, err := try(password)
+		if err != nil {
+			return NoMatch, err
+		}
+		if ok {
+			return Matched + Match(i), nil
+		}
+	}
+	return NoMatch, nil
 }
