@@ -1,10 +1,7 @@
 package auth
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	_ "embed"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -12,7 +9,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -318,69 +314,4 @@ func PhoneProblem(err error) Problem {
 		return Problem{ID: "phone." + pe.Reason, Text: text}
 	}
 	return Problem{ID: "phone." + PhoneInvalid, Text: "Enter a valid mobile number with its country code, like +1 201 555 0100."}
-}
-
-// PasswordPolicy is what new passwords must satisfy, judged in the form
-// they are hashed in (PasswordForm).
-type PasswordPolicy struct {
-	MinLength, MaxLength int // in characters (code points) of the PasswordForm; never truncated
-}
-
-// Problem returns what is wrong with password for u, in English, or "".
-func (p PasswordPolicy) Problem(password string, u *User) string {
-	return p.Check(password, u).Text
-}
-
-// Check returns what is wrong with password for u; a zero Problem (ID "")
-// when nothing is. The ids are password.too_short and password.too_long
-// (N is the bound), password.personal and password.common. Each rule
-// reads the PasswordForm, what is hashed: ｐａｓｓｗｏｒｄ１２３ is
-// password123 (docs/contract.md, "Password hashing").
-func (p PasswordPolicy) Check(password string, u *User) Problem {
-	password = PasswordForm(password)
-	n := utf8.RuneCountInString(password)
-	switch {
-	case n < p.MinLength:
-		return Problem{ID: "password.too_short", N: p.MinLength, Text: fmt.Sprintf("Use at least %d characters.", p.MinLength)}
-	case p.MaxLength > 0 && n > p.MaxLength:
-		return Problem{ID: "password.too_long", N: p.MaxLength, Text: fmt.Sprintf("Use at most %d characters.", p.MaxLength)}
-	}
-	lower := strings.ToLower(password)
-	if u != nil {
-		for _, v := range []string{u.Username, u.Email, u.Phone, strings.TrimPrefix(u.Phone, "+")} {
-			if v != "" && lower == strings.ToLower(v) {
-				return Problem{ID: "password.personal", Text: "Do not use your username, email or phone number as your password."}
-			}
-		}
-	}
-	if IsCommonPassword(password) {
-		return Problem{ID: "password.common", Text: "This password is among the most common ones attackers try first. Choose another."}
-	}
-	return Problem{}
-}
-
-//go:embed commonpasswords.txt
-var commonPasswordsFile []byte
-
-var (
-	commonOnce      sync.Once
-	commonPasswords map[string]struct{}
-)
-
-// IsCommonPassword reports whether password (case-insensitively) is in the
-// bundled list of the 10,000 most common breached passwords.
-func IsCommonPassword(password string) bool {
-	commonOnce.Do(func() {
-		commonPasswords = make(map[string]struct{}, 10000)
-		sc := bufio.NewScanner(bytes.NewReader(commonPasswordsFile))
-		for sc.Scan() {
-			line := sc.Text()
-			if line == "" || strings.HasPrefix(line, "# ") {
-				continue
-			}
-			commonPasswords[strings.ToLower(line)] = struct{}{}
-		}
-	})
-	_, ok := commonPasswords[strings.ToLower(password)]
-	return ok
 }

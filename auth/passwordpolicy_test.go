@@ -1,0 +1,44 @@
+package auth_test
+
+import (
+	"testing"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+)
+
+// TestPasswordOfTheAccountsOwnNamesIsRefused: a new password made of the
+// account's own username, email or phone number, or their words, with
+// only digits and symbols added, is a sprayer's first guess for that
+// account (NIST SP 800-63B §5.1.1.2: context-specific words and their
+// derivatives). Before, only the exact name, email or number was refused:
+// alice2024! and AliceSmith1 were taken. A passphrase that holds a name
+// among other words is the person's own choice and stays allowed.
+func TestPasswordOfTheAccountsOwnNamesIsRefused(t *testing.T) {
+	p := auth.PasswordPolicy{MinLength: 8, MaxLength: 128}
+	u := &auth.User{Username: "asmith", Email: "alice.smith@example.org", Phone: "+12015550100"}
+	for pw, want := range map[string]string{
+		"asmith2024!":                  "password.personal",
+		"ASmith-ASmith":                "password.personal",
+		"AliceSmith1":                  "password.personal",
+		"alice.smith@example.org":      "password.personal",
+		"example.org 2024":             "password.personal",
+		"smith alice 99":               "password.personal",
+		"12015550100":                  "password.personal",
+		"asmith likes green tea":       "", // a passphrase with the name in it
+		"alice in wonderland 1865":     "", // other words with hers
+		"correct horse battery staple": "",
+	} {
+		if got := p.Check(pw, u); got.ID != want {
+			t.Errorf("Check(%q) = %q (%s), want %q", pw, got.ID, got.Text, want)
+		}
+	}
+	// Before the code of a reset only the name typed is known: a
+	// password is judged against it alone (docs/contract.md, "Password
+	// reset, step two").
+	if got := p.Check("asmith2024!", &auth.User{Username: "alice.smith@example.org"}); got.ID != "" {
+		t.Errorf("judged against the email typed, asmith2024! = %q, want accepted", got.ID)
+	}
+	if got := p.Check("alice2024!!", &auth.User{Username: "alice.smith@example.org"}); got.ID != "password.personal" {
+		t.Errorf("judged against the email typed, alice2024!! = %q, want password.personal", got.ID)
+	}
+}
