@@ -31,14 +31,21 @@ const (
 	argon2SaltLen = 16 // bytes of salt in new hashes
 	argon2KeyLen  = 32 // bytes of key in new hashes
 
-	maxArgon2MemoryKiB  = 4 * 1024 * 1024 // 4 GiB
-	maxArgon2Iterations = 100
-	minArgon2SaltLen    = 8
-	maxArgon2SaltLen    = 64
-	minArgon2KeyLen     = 16
-	maxArgon2KeyLen     = 64
-	maxBcryptCost       = 16
-	maxEncodedHashLen   = 512
+	minArgon2SaltLen  = 8
+	maxArgon2SaltLen  = 64
+	minArgon2KeyLen   = 16
+	maxArgon2KeyLen   = 64
+	maxBcryptCost     = 16
+	maxEncodedHashLen = 512
+)
+
+// The most costly argon2id parameters a hash may have to be checked:
+// stored hashes beyond them are refused (CheckHash), none is made
+// (Hash), hashing.argon2id may not ask for more, and the hashing worker
+// computes anything within them (docs/contract.md, "Password hashing").
+const (
+	MaxArgon2MemoryKiB  = 4 * 1024 * 1024 // 4 GiB
+	MaxArgon2Iterations = 100
 )
 
 // Hasher hashes and verifies passwords. The number of hashes computed at
@@ -111,14 +118,10 @@ func NewHasher(p Argon2Params, maxConcurrent int, maxWait time.Duration) *Hasher
 // Hash returns an argon2id PHC string for password in its PasswordForm:
 // $argon2id$v=19$m=65536,t=3,p=2$<salt>$<key>, with a 16-byte random salt,
 // a 32-byte key and unpadded standard base64. It returns an error wrapping
-// ErrOverloaded when no hashing slot frees up within the wait budget, or
-// the context's error when ctx ends first.
+// ErrOverloaded when no hashing slot frees up within the wait budget, the
+// context's error when ctx ends first, and an error when h's parameters
+// are beyond what a hash may cost (checkCost), which it never makes.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
-	slot, err := h.acquire(ctx)
-	if err != nil {
-		return "", err
-	}
-	defer slot.release()
 	a := argon2Hash{
 		memory:      h.params.MemoryKiB,
 		iterations:  h.params.Iterations,
@@ -126,6 +129,16 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 		salt:        make([]byte, argon2SaltLen),
 		key:         make([]byte, argon2KeyLen),
 	}
+	// A hash that Verify would refuse is never made: stored, by a
+	// sign-up or a sign-in's upgrade, it would lock its account out.
+	if err := a.checkCost(); err != nil {
+		return "", fmt.Errorf("password hashing: hashing.argon2id: %w", err)
+	}
+	slot, err := h.acquire(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer slot.release()
 	rand.Read(a.salt)
 	key, err := h.timedKey(ctx, &a, PasswordForm(password)) // reads the key length from a.key
 	if err != nil {
@@ -284,13 +297,8 @@ func parseArgon2id(encoded string) (argon2Hash, error) {
 		return a, err
 	}
 	a.parallelism = uint8(p) //nolint:gosec // parseParam parsed it in 8 bits
-	switch {
-	case a.parallelism < 1:
-		return a, errors.New("malformed argon2id hash: parallelism p must be at least 1")
-	case a.iterations < 1 || a.iterations > maxArgon2Iterations:
-		return a, fmt.Errorf("argon2id hash rejected: iterations t must be 1..%d", maxArgon2Iterations)
-	case a.memory < 8*uint32(a.parallelism) || a.memory > maxArgon2MemoryKiB:
-		return a, fmt.Errorf("argon2id hash rejected: memory m must be 8*p..%d KiB", maxArgon2MemoryKiB)
+	if err := a.checkCost(); err != nil {
+		return a, err
 	}
 	if a.salt, err = decodeB64(parts[4]); err != nil || len(a.salt) < minArgon2SaltLen || len(a.salt) > maxArgon2SaltLen {
 		return a, fmt.Errorf("malformed argon2id hash: salt must be %d..%d bytes of unpadded base64", minArgon2SaltLen, maxArgon2SaltLen)
@@ -299,6 +307,21 @@ func parseArgon2id(encoded string) (argon2Hash, error) {
 		return a, fmt.Errorf("malformed argon2id hash: hash must be %d..%d bytes of unpadded base64", minArgon2KeyLen, maxArgon2KeyLen)
 	}
 	return a, nil
+}
+
+// checkCost refuses parameters outside what a hash may cost to check
+// (MaxArgon2Iterations, MaxArgon2MemoryKiB) or that argon2id does not
+// take.
+func (a *argon2Hash) checkCost() error {
+	switch {
+	case a.parallelism < 1:
+		return errors.New("malformed argon2id hash: parallelism p must be at least 1")
+	case a.iterations < 1 || a.iterations > MaxArgon2Iterations:
+		return fmt.Errorf("argon2id hash rejected: iterations t must be 1..%d", MaxArgon2Iterations)
+	case a.memory < 8*uint32(a.parallelism) || a.memory > MaxArgon2MemoryKiB:
+		return fmt.Errorf("argon2id hash rejected: memory m must be 8*p..%d KiB", MaxArgon2MemoryKiB)
+	}
+	return nil
 }
 
 func parseParam(s, name string, bits int) (uint32, error) {

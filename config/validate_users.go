@@ -3,6 +3,8 @@ package config
 // Checks of the users section (backend, sign-up, reset, password policy)
 // and of the hashing section, the cost of the passwords' hashes.
 
+import "github.com/gatehouse-auth/gatehouse/auth"
+
 func (v *validator) users() {
 	u := v.c.Users
 	if v.oneOf("users.backend", u.Backend, userBackends) {
@@ -59,8 +61,17 @@ func (v *validator) hashing() {
 	a := h.Argon2id
 	v.atLeast("hashing.argon2id.parallelism", int(a.Parallelism), 1)
 	v.atLeast("hashing.argon2id.iterations", int(a.Iterations), 1)
+	// No more than a stored hash may cost to be checked: a hash made
+	// with more is refused at every sign-in, and each sign-in's upgrade
+	// would lock its account out (docs/contract.md, "Password hashing").
+	if a.Iterations > auth.MaxArgon2Iterations {
+		v.add("hashing.argon2id.iterations", "must be at most %d, the most a password hash may cost to be checked (it is %d)", auth.MaxArgon2Iterations, a.Iterations)
+	}
 	if uint64(a.MemoryKiB) < 8*uint64(max(a.Parallelism, 1)) {
 		v.add("hashing.argon2id.memory_kib", "must be at least 8 × parallelism (%d), it is %d", 8*int(max(a.Parallelism, 1)), a.MemoryKiB)
+	}
+	if a.MemoryKiB > auth.MaxArgon2MemoryKiB {
+		v.add("hashing.argon2id.memory_kib", "must be at most %d (4 GiB), the most a password hash may cost to be checked (it is %d)", auth.MaxArgon2MemoryKiB, a.MemoryKiB)
 	}
 	v.atLeast("hashing.max_concurrent", h.MaxConcurrent, 1)
 }

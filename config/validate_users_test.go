@@ -2,7 +2,12 @@ package config_test
 
 // Validate's cases for the users and hashing sections.
 
-import "github.com/gatehouse-auth/gatehouse/config"
+import (
+	"testing"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/config"
+)
 
 // usersRules are the cases of TestValidateRules for the users and hashing sections.
 var usersRules = []ruleCase{
@@ -34,4 +39,32 @@ var usersRules = []ruleCase{
 	{"argon2 iterations zero", fn(func(c *config.Config) { c.Hashing.Argon2id.Iterations = 0 }), []string{"hashing.argon2id.iterations"}},
 	{"argon2 parallelism zero", fn(func(c *config.Config) { c.Hashing.Argon2id.Parallelism = 0 }), []string{"hashing.argon2id.parallelism"}},
 	{"max_concurrent zero", fn(func(c *config.Config) { c.Hashing.MaxConcurrent = 0 }), []string{"hashing.max_concurrent"}},
+}
+
+// TestHashingCostTheGatewayChecks: hashing.argon2id may not ask for more
+// than a stored hash may cost to be checked (auth.MaxArgon2Iterations
+// passes, auth.MaxArgon2MemoryKiB). Before, 101 passes or 4 GiB and a
+// KiB were taken without a word, and every hash made with them was one
+// the gateway refused: each account that signed in had its hash upgraded
+// to one and was locked out, and each sign-up made an account that could
+// never sign in.
+func TestHashingCostTheGatewayChecks(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		a    config.Argon2id
+		want []string
+	}{
+		{"iterations at the limit", config.Argon2id{MemoryKiB: 8, Iterations: auth.MaxArgon2Iterations, Parallelism: 1}, nil},
+		{"iterations beyond", config.Argon2id{MemoryKiB: 8, Iterations: auth.MaxArgon2Iterations + 1, Parallelism: 1}, []string{"hashing.argon2id.iterations"}},
+		{"memory at the limit", config.Argon2id{MemoryKiB: auth.MaxArgon2MemoryKiB, Iterations: 1, Parallelism: 1}, nil},
+		{"memory beyond", config.Argon2id{MemoryKiB: auth.MaxArgon2MemoryKiB + 1, Iterations: 1, Parallelism: 1}, []string{"hashing.argon2id.memory_kib"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := validConfig()
+			cfg.Hashing.Argon2id = tc.a
+			if got := keys(cfg.Validate()); !equal(got, tc.want) {
+				t.Fatalf("problems at %q, want %q", got, tc.want)
+			}
+		})
+	}
 }

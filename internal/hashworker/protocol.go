@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
 )
 
 // Limits that keep a corrupt or hostile frame from allocating much.
@@ -53,7 +55,10 @@ func (q *request) valid() bool {
 	if q.op == opBcrypt {
 		return len(q.salt) == bcryptLen && len(q.password) <= maxPassword
 	}
-	return q.op == opArgon2 && q.iterations > 0 && q.iterations <= 64 && q.memoryKiB >= 8 && q.memoryKiB <= 4<<20 &&
+	// Every hash the gateway checks (auth.MaxArgon2Iterations,
+	// auth.MaxArgon2MemoryKiB): one refused here is computed in the
+	// gateway process (Client.do).
+	return q.op == opArgon2 && q.iterations > 0 && q.iterations <= auth.MaxArgon2Iterations && q.memoryKiB >= 8 && q.memoryKiB <= auth.MaxArgon2MemoryKiB &&
 		q.parallelism > 0 && q.keyLen > 0 && q.keyLen <= maxKey && len(q.salt) <= maxSalt && len(q.password) <= maxPassword
 }
 
