@@ -211,27 +211,33 @@ func cmdCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) 
 
 // cmdHashPassword reads one password from stdin (one trailing newline
 // ignored) and prints its argon2id PHC string with the configured (or
-// default) parameters.
+// default) parameters, once it passes users.password_policy.
 func cmdHashPassword(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("hash-password", stderr)
 	c := fs.String("c", "", "configuration file for the argon2id parameters (default: built-in defaults)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	params := config.Default().Hashing.Argon2id
+	cfg := config.Default()
 	if *c != "" {
-		cfg, err := loadConfig(*c)
-		if err != nil {
+		var err error
+		if cfg, err = loadConfig(*c); err != nil {
 			printProblems(stderr, err)
 			return errProblems
 		}
-		params = cfg.Hashing.Argon2id
 	}
+	params := cfg.Hashing.Argon2id
 	// On a terminal: a prompt, twice, without echo (as user add); from
 	// a pipe or file: everything up to EOF.
 	pw, err := readNewPassword(stdin, stderr)
 	if err != nil {
 		return err
+	}
+	// The rules every other way of setting a password keeps
+	// (docs/contract.md, "Password rules"); no account is named here,
+	// so not the personal one.
+	if msg := passwordPolicy(cfg).Problem(pw, nil); msg != "" {
+		return fmt.Errorf("password refused: %s", msg)
 	}
 	h := auth.NewHasher(auth.Argon2Params{MemoryKiB: params.MemoryKiB, Iterations: params.Iterations, Parallelism: params.Parallelism}, 1, time.Minute)
 	enc, err := h.Hash(ctx, pw)
@@ -240,6 +246,12 @@ func cmdHashPassword(ctx context.Context, args []string, stdin io.Reader, stdout
 	}
 	_, err = fmt.Fprintln(stdout, enc)
 	return err
+}
+
+// passwordPolicy is cfg's users.password_policy, which every command
+// that sets a password keeps.
+func passwordPolicy(cfg *config.Config) auth.PasswordPolicy {
+	return auth.PasswordPolicy{MinLength: cfg.Users.PasswordPolicy.MinLength, MaxLength: cfg.Users.PasswordPolicy.MaxLength}
 }
 
 // readPassword reads everything up to EOF, dropping one trailing newline

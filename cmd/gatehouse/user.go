@@ -103,7 +103,7 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	p := cfg.Hashing.Argon2id
 	hasher := auth.NewHasher(auth.Argon2Params{MemoryKiB: p.MemoryKiB, Iterations: p.Iterations, Parallelism: p.Parallelism}, 1, time.Minute)
-	policy := auth.PasswordPolicy{MinLength: cfg.Users.PasswordPolicy.MinLength, MaxLength: cfg.Users.PasswordPolicy.MaxLength}
+	policy := passwordPolicy(cfg)
 	arg := fs.Arg(0)
 
 	newHash := func(u *auth.User) (string, error) {
