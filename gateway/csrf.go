@@ -73,11 +73,21 @@ func (s *core) formCookie(c *gin.Context) string {
 	return value
 }
 
-// checkCSRF refuses a form post whose token does not match the cookie, or
-// whose Origin is another site, before any work is done.
+// checkCSRF refuses a form post whose token does not match the cookie,
+// whose Origin is another site, or that the browser says a page of
+// another site or of a sibling host sent (otherSitesRequest), before any
+// work is done. The portal's forms are posted by its own pages only: a
+// sibling host can set a form cookie of its own for the whole site where
+// it has no __Host- prefix (session.secure off), and post with the token
+// a page gave it for that cookie and Origin null (docs/contract.md,
+// "CSRF").
 func (s *core) checkCSRF(c *gin.Context) {
 	if s.foreignOrigin(c.Request) {
 		s.csrfFail(c, "the form was posted from another site (Origin)", errCSRF)
+		return
+	}
+	if otherSitesRequest(c.Request.Header) {
+		s.csrfFail(c, "the form was posted from another site or a sibling host (Sec-Fetch-Site)", errCSRF)
 		return
 	}
 	ck, err := c.Request.Cookie(s.csrfCookieName())
@@ -114,9 +124,10 @@ func ownRequest(r *http.Request) bool {
 
 // otherSitesRequest reports a request the browser says another site's
 // page, or a sibling host's, asked for (Sec-Fetch-Site cross-site or
-// same-site). The portal's own script never makes one: a JSON endpoint
-// refuses it even without an Origin, which a browser or an extension may
-// strip while it keeps Sec-Fetch-* (docs/contract.md, "JSON endpoints").
+// same-site). The portal's own pages and script never make one: a JSON
+// endpoint refuses it even without an Origin, which a browser or an
+// extension may strip while it keeps Sec-Fetch-* (docs/contract.md, "JSON
+// endpoints"), and a form even with Origin null (checkCSRF).
 func otherSitesRequest(h http.Header) bool {
 	switch h.Get("Sec-Fetch-Site") {
 	case "cross-site", "same-site":
