@@ -83,6 +83,12 @@ type Route struct {
 	// it forwards to signed-in requests: RouteCacheNoStore (the default,
 	// "" too) or RouteCacheAllow.
 	Cache string `yaml:"cache"`
+	// CrossOriginPosts is what the gateway does with a post a page of
+	// another origin sent without asking the app (a form, a no-cors
+	// fetch, a CORS request without a preflight) that it would forward
+	// with an identity: RouteCrossOriginRefuse (the default, "" too) or
+	// RouteCrossOriginAllow (docs/contract.md, "Proxy mode").
+	CrossOriginPosts string `yaml:"cross_origin_posts"`
 }
 
 // Values of routes[].cache.
@@ -93,6 +99,14 @@ const (
 	RouteCacheNoStore = "no-store"
 	// RouteCacheAllow keeps the upstream's caching headers.
 	RouteCacheAllow = "allow"
+)
+
+// Values of routes[].cross_origin_posts.
+const (
+	// RouteCrossOriginRefuse answers 403 csrf_failed to such a post.
+	RouteCrossOriginRefuse = "refuse"
+	// RouteCrossOriginAllow forwards it, as any request of the person.
+	RouteCrossOriginAllow = "allow"
 )
 
 // RouteTimeouts bound the calls to a route's upstream; zero means the

@@ -26,6 +26,7 @@ var (
 	smsProviders  = []string{"console", "twilio_messaging", "twilio_verify", "sinch", "webhook"}
 	routePolicies = []string{"bypass", "password", "sms", "two_factor", "passkey", "deny"}
 	routeCaches   = []string{RouteCacheNoStore, RouteCacheAllow}
+	routeOrigins  = []string{RouteCrossOriginRefuse, RouteCrossOriginAllow}
 	secondFactors = []string{"sms", "otp", "hwk"}
 )
 

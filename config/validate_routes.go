@@ -98,6 +98,9 @@ func (v *validator) routes() {
 		if r.Cache != "" {
 			v.oneOf(p+".cache", r.Cache, routeCaches)
 		}
+		if r.CrossOriginPosts != "" {
+			v.oneOf(p+".cross_origin_posts", r.CrossOriginPosts, routeOrigins)
+		}
 		v.routeSecondFactors(p, r)
 		if r.MaxAuthAge < 0 {
 			v.add(p+".max_auth_age", "must be 0 (no limit) or more, it is %s", r.MaxAuthAge)

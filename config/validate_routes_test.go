@@ -63,6 +63,7 @@ var routesRules = []ruleCase{
 	{"route cache allow", fn(func(c *config.Config) { c.Routes[0].Cache = config.RouteCacheAllow }), nil},
 	{"route cache no-store", fn(func(c *config.Config) { c.Routes[0].Cache = config.RouteCacheNoStore }), nil},
 	{"route cache unknown", fn(func(c *config.Config) { c.Routes[0].Cache = "public" }), []string{"routes.0.cache"}},
+	{"route cross_origin_posts unknown", fn(func(c *config.Config) { c.Routes[0].CrossOriginPosts = "same-site" }), []string{"routes.0.cross_origin_posts"}},
 	{"route policies", fn(func(c *config.Config) {
 		for _, p := range []string{"bypass", "sms", "two_factor", "deny"} {
 			c.Routes = append(c.Routes, config.Route{Name: p, Host: "app.example.com", PathPrefix: "/" + p,

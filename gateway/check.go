@@ -28,6 +28,10 @@ type target struct {
 	// elsewhere: a WebSocket handshake sent by a page of another origin
 	// (pageElsewhere), which is never let through with an identity.
 	elsewhere bool
+	// unasked: a post a page of another origin sent without asking the
+	// app (unaskedPost), let through with an identity only where the
+	// route takes them (cross_origin_posts: allow).
+	unasked bool
 }
 
 // verdictOK is an allowed request: its route, and the identity to send
@@ -44,10 +48,11 @@ type verdictOK struct {
 // method-override headers, t's _method query parameters, the method as
 // sent), then the route's policy applied to r's
 // session; a WebSocket handshake allowed with an identity must come from
-// a page of the request's own origin (t.elsewhere). It returns
-// errBadPath, errBadMethod, errNoRoute, errForbidden,
-// errSocketElsewhere, a store error (fail closed) or a login error (see
-// isLoginError); observe times the session check.
+// a page of the request's own origin (t.elsewhere), and so must a post
+// the app was not asked about (t.unasked) unless the route takes them. It
+// returns errBadPath, errBadMethod, errNoRoute, errForbidden,
+// errSocketElsewhere, errUnaskedPost, a store error (fail closed) or a
+// login error (see isLoginError); observe times the session check.
 func (s *core) check(ctx context.Context, r *http.Request, t target, observe prometheus.Observer) (verdictOK, error) {
 	rt, bypassed, err := s.routeFor(r, &t)
 	if err != nil {
@@ -75,6 +80,10 @@ func (s *core) check(ctx context.Context, r *http.Request, t target, observe pro
 		if t.elsewhere {
 			rt.m.forbidden.Inc()
 			return verdictOK{}, errSocketElsewhere
+		}
+		if t.unasked && !rt.anyOrigin {
+			rt.m.forbidden.Inc()
+			return verdictOK{}, errUnaskedPost
 		}
 		id, err := s.identityFor(d, rt.name)
 		if err != nil {

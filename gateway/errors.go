@@ -78,6 +78,11 @@ var errForeignOrigin = fmt.Errorf("%w: foreign origin", errCSRF)
 // the app's (pageElsewhere; docs/contract.md, "WebSocket proxying").
 var errSocketElsewhere = fmt.Errorf("%w: WebSocket from another origin's page", errCSRF)
 
+// errUnaskedPost: errCSRF for a post that would be let through with an
+// identity, sent by a page of another origin without asking the app
+// (unaskedPost; docs/contract.md, "Proxy mode").
+var errUnaskedPost = fmt.Errorf("%w: post from another origin's page", errCSRF)
+
 // errPortal says the original request is for the portal itself.
 var errPortal = errors.New("portal page")
 
@@ -155,6 +160,7 @@ var errorTable = []struct {
 	{errReauth, newAPIError(http.StatusUnauthorized, "step_up_required", "This needs your password again: sign in.")},
 	{errCSRFInsecure, newAPIError(http.StatusForbidden, "csrf_insecure", "This page was opened over plain http, so your browser did not keep the sign-in cookies. Open it over https.")},
 	{errForeignOrigin, newAPIError(http.StatusForbidden, "csrf_failed", "The request's Origin is another site (or null): the API answers only this site's pages and clients that send no Origin.")},
+	{errUnaskedPost, newAPIError(http.StatusForbidden, "csrf_failed", "This app takes posts only from its own pages: this one came from a page of another site or host.")},
 	{errSocketElsewhere, newAPIError(http.StatusForbidden, "csrf_failed", "A WebSocket to this app is opened only by the app's own pages: this one came from a page of another origin (or null).")},
 	{errPortalOriginOnly, newAPIError(http.StatusForbidden, "portal_origin_only", "Account changes and the admin console are served only at the sign-in portal's own address (server.public_url): open them there.")},
 	{errCSRF, newAPIError(http.StatusForbidden, "csrf_failed", "This form has expired or came from another site. Go back, reload the page and try again.")},

@@ -258,6 +258,9 @@ func (s *proxySurface) proxy(c *gin.Context) error {
 	if isHandshake(req.Header, req.Method) {
 		_, port, known := s.asked(req)
 		t.elsewhere = pageElsewhere(req.Header, s.requestIsHTTPS(req), req.Host, port, known)
+	} else if upstreamMethod(req.Method) == http.MethodPost {
+		_, port, known := s.asked(req)
+		t.unasked = unaskedPost(req.Header, s.requestIsHTTPS(req), req.Host, port, known)
 	}
 	ok, err := s.check(req.Context(), req, t, s.metrics.decideProxy)
 	if isLoginError(err) && isNavigation(req) {

@@ -57,6 +57,7 @@ type route struct {
 	proxy      *httputil.ReverseProxy
 	preserve   bool
 	cacheAllow bool                 // cache: allow (see noStoreWithIdentity)
+	anyOrigin  bool                 // cross_origin_posts: allow (see unaskedPost)
 	timeouts   config.RouteTimeouts // resolved: never zero
 	m          *routeMetrics        // set by SetRoutes
 }
@@ -93,6 +94,7 @@ func compileRoutes(rs []config.Route) (*table, error) {
 			upstream:   u,
 			preserve:   r.PreserveHost,
 			cacheAllow: r.Cache == config.RouteCacheAllow,
+			anyOrigin:  r.CrossOriginPosts == config.RouteCrossOriginAllow,
 			timeouts:   resolveTimeouts(r.Timeouts),
 		}
 		if cr.prefix == "" {
