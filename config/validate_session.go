@@ -24,6 +24,8 @@ func (v *validator) session() {
 		v.add("session.cookie_name", "a __Host- cookie needs secure: true and no cookie_domain")
 	case strings.HasPrefix(s.CookieName, "__Secure-") && !s.Secure:
 		v.add("session.cookie_name", "a __Secure- cookie needs secure: true")
+	default:
+		v.tossableCookieName()
 	}
 
 	if s.CookieDomain != "" {
@@ -84,5 +86,27 @@ func (v *validator) plainHTTP() {
 		v.add("session.secure", "true, but server.public_url is http://: browsers would not send the cookie back (use https, or secure: false for development)")
 	default:
 		v.warn("server.public_url", "is plain http:// to %s, a host not on this machine: every password, code and session cookie crosses the network in clear; use https:// (for a local try, serve --dev)", u.Hostname())
+	}
+}
+
+// tossableCookieName warns of a session.cookie_name that another host of
+// the site can set (docs/contract.md, "Session cookie names"): with
+// secure on, the gateway adds __Host- to a host-only cookie's name, which
+// no other host can set, unless the name starts with "__". A host-only
+// __Secure-… name, or "__" without a prefix, is a cookie a sibling host
+// can set for the whole site, signing a visitor into its own account
+// (cookie tossing). A warning: it is the operator's name, and browsers
+// take it.
+func (v *validator) tossableCookieName() {
+	s := v.c.Session
+	name := s.CookieName
+	switch {
+	case !s.Secure || !strings.HasPrefix(name, "__") || strings.HasPrefix(name, "__Host-"):
+	case strings.HasPrefix(name, "__Secure-"):
+		if s.CookieDomain == "" {
+			v.warn("session.cookie_name", "%q is a host-only cookie every other host of the site can set for the whole site (cookie tossing: a visitor signed into that host's account); write it without __Secure- and the gateway sends it as __Host-%s, which no other host can set", name, strings.TrimPrefix(name, "__Secure-"))
+		}
+	default:
+		v.warn("session.cookie_name", "%q starts with \"__\" without __Host- or __Secure-, so the gateway adds no prefix, and every other host of the site can set the cookie (cookie tossing: a visitor signed into that host's account); write it without the leading underscores and the gateway adds the prefix", name)
 	}
 }
