@@ -193,7 +193,9 @@ func (b *Backend) swapClaim(ctx context.Context, username, field string, key fun
 	}
 	if prev != "" && prev != next {
 		// Only while it names the account: a claim is never another's.
-		if _, err := b.st.CompareAndDelete(ctx, key(prev), []byte(owner)); err != nil {
+		// The record is written: a caller hanging up now must not keep
+		// the old value claimed.
+		if _, err := b.st.CompareAndDelete(context.WithoutCancel(ctx), key(prev), []byte(owner)); err != nil {
 			return fmt.Errorf("storeusers: release old %s: %w", field, err)
 		}
 	}

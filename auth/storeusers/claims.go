@@ -39,15 +39,15 @@ func claims(r *record) [][2]string {
 
 // claim claims key, the claim of field ("email" or "phone"), for
 // username for ttl, and reports whether it did: not while another
-// record holds it. An email's claim that the record it names does not
-// back (vouches), one an earlier version wrote for an address typed at
-// sign-up or one a record gone left, is taken over: it keeps no
-// administrator from giving the address to its owner (docs/contract.md,
-// "Sign-up").
+// record holds it. A stale claim (stale: one the record it names does
+// not back, an earlier version's for an email typed at sign-up, or one
+// a record gone, a change cut off or a failover left) is taken over: it
+// keeps no administrator from giving the value to its owner
+// (docs/contract.md, "Sign-up", "Store housekeeping").
 func (b *Backend) claim(ctx context.Context, field, key, username string, ttl time.Duration) (bool, error) {
 	for range maxSwaps {
 		ok, err := b.st.SetNX(ctx, key, []byte(username), ttl)
-		if err != nil || ok || field != "email" {
+		if err != nil || ok {
 			return ok, err
 		}
 		holder, err := b.st.Get(ctx, key)
@@ -57,11 +57,7 @@ func (b *Backend) claim(ctx context.Context, field, key, username string, ttl ti
 		if err != nil {
 			return false, err
 		}
-		r, err := b.get(ctx, string(holder))
-		switch {
-		case err == nil && vouches(r, r.Email) && emailKey(r.Email) == key:
-			return false, nil
-		case err != nil && !errors.Is(err, auth.ErrUserNotFound):
+		if stale, err := b.stale(ctx, field, key, string(holder)); err != nil || !stale {
 			return false, err
 		}
 		if ok, err := b.st.CompareAndSwap(ctx, key, holder, []byte(username), ttl); err != nil || ok {
@@ -69,6 +65,46 @@ func (b *Backend) claim(ctx context.Context, field, key, username string, ttl ti
 		}
 	}
 	return false, auth.ErrRecordContended
+}
+
+// claimSettle is how long a claim the record it names does not back is
+// still taken for a change in flight: a change claims its new value
+// before it writes the record (swapClaim), within a few round trips.
+const claimSettle = time.Minute
+
+// stale reports whether key, field's claim held by holder, may be taken
+// over: holder's record does not back it (backs), or is gone, and the
+// claim was written more than claimSettle ago. Every claim an account
+// keeps is written for auth.Forever, so its TTL tells its age; a claim
+// written for less (a sign-up's reservation) is made after its record.
+func (b *Backend) stale(ctx context.Context, field, key, holder string) (bool, error) {
+	r, err := b.get(ctx, holder)
+	switch {
+	case err == nil && backs(r, field, key):
+		return false, nil
+	case err != nil && !errors.Is(err, auth.ErrUserNotFound):
+		return false, err
+	}
+	left, err := b.st.TTL(ctx, key)
+	if errors.Is(err, auth.ErrNotFound) {
+		return true, nil // freed meanwhile: the swap fails and claim tries again
+	}
+	if err != nil {
+		return false, err
+	}
+	return left <= auth.Forever-claimSettle, nil
+}
+
+// backs reports whether r owns key, the claim of field: one of its
+// claims. Only such a claim names an account (Lookup) or keeps its value
+// from another (claim).
+func backs(r *record, field, key string) bool {
+	for _, c := range claims(r) {
+		if c == [2]string{field, key} {
+			return true
+		}
+	}
+	return false
 }
 
 // unclaim frees r's email and phone, each only while its claim names

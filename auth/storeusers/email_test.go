@@ -111,10 +111,8 @@ func TestOldClaimOfAnUnprovedEmailGivesWay(t *testing.T) {
 		if err := b.Activate(ctx, "mallory", "+12015550177"); err != nil {
 			t.Fatal(err)
 		}
-		// What an earlier version's sign-up left.
-		if err := storeusers.StoreOf(b).Set(ctx, "user:e:"+email, []byte("mallory"), auth.Forever); err != nil {
-			t.Fatal(err)
-		}
+		// What an earlier version's sign-up left, before the upgrade.
+		staleClaim(t, b, "user:e:"+email, "mallory", time.Hour)
 		steps := []struct {
 			name  string
 			do    func() error

@@ -165,26 +165,23 @@ func (b *Backend) find(ctx context.Context, login string) (*record, error) {
 	case login == "":
 		return nil, auth.ErrUserNotFound
 	case strings.Contains(login, "@"):
-		r, err := b.claimant(ctx, emailKey(login))
-		if err == nil && !vouches(r, login) {
-			// A claim the record does not back: an unproved email's,
-			// written before they stopped claiming (docs/contract.md,
-			// "Sign-up").
-			return nil, auth.ErrUserNotFound
-		}
-		return r, err
+		return b.claimant(ctx, "email", emailKey(login))
 	case auth.LooksLikePhone(login):
 		p, err := auth.NormalizePhone(login, b.region)
 		if err != nil {
 			return nil, auth.ErrUserNotFound
 		}
-		return b.claimant(ctx, phoneKey(p))
+		return b.claimant(ctx, "phone", phoneKey(p))
 	}
 	return b.get(ctx, login)
 }
 
-// claimant returns the record of the username the claim key names.
-func (b *Backend) claimant(ctx context.Context, key string) (*record, error) {
+// claimant returns the record of the username the claim key of field
+// names, where that record backs it (backs): a claim it does not back
+// (an unproved email's, written before they stopped claiming; one a
+// change cut off or a failover left) names no account
+// (docs/contract.md, "Sign-up", "Store housekeeping").
+func (b *Backend) claimant(ctx context.Context, field, key string) (*record, error) {
 	v, err := b.st.Get(ctx, key)
 	if errors.Is(err, auth.ErrNotFound) {
 		return nil, auth.ErrUserNotFound
@@ -192,7 +189,11 @@ func (b *Backend) claimant(ctx context.Context, key string) (*record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storeusers: lookup: %w", err)
 	}
-	return b.get(ctx, string(v))
+	r, err := b.get(ctx, string(v))
+	if err == nil && !backs(r, field, key) {
+		return nil, auth.ErrUserNotFound
+	}
+	return r, err
 }
 
 func (b *Backend) get(ctx context.Context, username string) (*record, error) {
