@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -43,10 +44,17 @@ type Journal struct {
 	log    *slog.Logger
 	now    func() time.Time
 
-	mu      sync.Mutex
+	mu sync.Mutex
+	// entries are the writes kept, oldest first: a write drops the
+	// oldest by moving the slice's start, never by copying the rest, so
+	// that it costs as little on a full journal as on an empty one.
 	entries []entry
-	seq     uint64            // of the newest entry
-	masters map[string]uint64 // run_id of a master → seq of the last entry replayed there
+	// ifAbsent counts the writes-if-absent (bans) among entries by key,
+	// so that a new ban finds its key's older ones (drop) without
+	// reading every entry.
+	ifAbsent map[string]int
+	seq      uint64            // of the newest entry
+	masters  map[string]uint64 // run_id of a master → seq of the last entry replayed there
 
 	replayMu sync.Mutex // one replay at a time; connections wait for it
 
@@ -91,44 +99,65 @@ func NewJournal(window time.Duration, maxEntries int, log *slog.Logger) *Journal
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Journal{window: window, max: maxEntries, log: log, now: time.Now, masters: map[string]uint64{}, deferred: map[string]deferredLogin{}}
+	return &Journal{window: window, max: maxEntries, log: log, now: time.Now, ifAbsent: map[string]int{},
+		masters: map[string]uint64{}, deferred: map[string]deferredLogin{}}
 }
 
 // add records e, dropping entries older than the window or past max.
+// Amortized, it costs the same however many entries are kept.
 func (j *Journal) add(e entry) {
-	e.at = j.now()
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	e.at = j.now() // under the lock: entries are in order of time as of seq (since)
 	cut := 0
 	for cut < len(j.entries) && (e.at.Sub(j.entries[cut].at) > j.window || len(j.entries)-cut >= j.max) {
+		j.uncount(j.entries[cut])
 		cut++
 	}
 	if cut > 0 {
-		j.entries = append(j.entries[:0], j.entries[cut:]...)
+		clear(j.entries[:cut]) // their keys and values go now, not when append moves the rest
+		j.entries = j.entries[cut:]
 	}
 	j.seq++
 	e.seq = j.seq
+	if e.op == opSetIfAbsent {
+		j.ifAbsent[e.key]++
+	}
 	j.entries = append(j.entries, e)
 }
 
-// drop forgets the writes-if-absent of key (a ban lifted), so that no
-// catch-up sets it again.
+// uncount takes e, leaving the journal, out of ifAbsent.
+func (j *Journal) uncount(e entry) {
+	if e.op != opSetIfAbsent {
+		return
+	}
+	if j.ifAbsent[e.key]--; j.ifAbsent[e.key] <= 0 {
+		delete(j.ifAbsent, e.key)
+	}
+}
+
+// drop forgets the writes-if-absent of key (a ban lifted, or replaced by
+// a new one), so that no catch-up sets it again.
 func (j *Journal) drop(key string) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.ifAbsent[key] == 0 {
+		return // the common case, a key's first ban in the window: nothing to read
+	}
+	delete(j.ifAbsent, key)
 	j.entries = slices.DeleteFunc(j.entries, func(e entry) bool { return e.op == opSetIfAbsent && e.key == key })
 }
 
 // since returns a copy of the entries of the last window newer than seq,
-// and the newest seq.
+// and the newest seq. Entries are in order of both time and seq, so the
+// first one wanted is found by bisection.
 func (j *Journal) since(seq uint64) ([]entry, uint64) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	from := j.now().Add(-j.window)
-	i := 0
-	for i < len(j.entries) && (j.entries[i].at.Before(from) || j.entries[i].seq <= seq) {
-		i++
-	}
+	i := sort.Search(len(j.entries), func(i int) bool {
+		return !j.entries[i].at.Before(from) && j.entries[i].seq > seq
+	})
 	return append([]entry(nil), j.entries[i:]...), j.seq
 }
 
