@@ -79,6 +79,17 @@ type AuditRetain struct {
 	MaxAge   time.Duration // none older (audit.retain.max_age); 0: any age
 }
 
+// Kept narrows f to the records r keeps at now: none older than MaxAge,
+// whether a trim removed them yet or not (docs/contract.md, "Audit
+// trail"). A store's age trim runs now and then; what it has not reached
+// is never shown nor exported.
+func (r AuditRetain) Kept(f AuditFilter, now time.Time) AuditFilter {
+	if oldest := now.Add(-r.MaxAge); r.MaxAge > 0 && f.Since.Before(oldest) {
+		f.Since = oldest
+	}
+	return f
+}
+
 // AuditScanLimit bounds how many records one Page reads to fill a
 // filtered page, so that a rare filter over a million records answers in
 // bounded time; the cursor continues where it stopped.

@@ -88,6 +88,7 @@ func (l *AuditLog) Page(_ context.Context, f auth.AuditFilter, cursor string, li
 			return nil, "", auth.ErrInvalidInput
 		}
 	}
+	f = auth.AuditRetain{MaxAge: l.maxAge}.Kept(f, l.clock.Now())
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	// next[k] is the index of the newest record of ring k not yet read

@@ -33,13 +33,30 @@ type stream struct {
 	class   string
 	maxLen  int64
 	appends atomic.Uint64
+	// trimmed is when this process last trimmed the stream by age (unix
+	// ms, the server's clock), so that a quiet replica trims too (trimDue).
+	trimmed atomic.Int64
 }
 
 var _ auth.AuditLog = (*AuditLog)(nil)
 
 // trimEvery is how many appends to one stream go between two trims by
-// age.
+// age, at most.
 const trimEvery = 1000
+
+// trimInterval is the longest a stream goes untrimmed by age between
+// two appends of this process (less with a max_age under it), however
+// few they are: records past max_age go within it (docs/contract.md,
+// "Audit trail").
+const trimInterval = time.Hour
+
+// trimDue reports whether the append that gave the stream ID at (unix
+// ms) trims s by age: every trimEvery appends, and whenever the last
+// trim is over trimInterval (or max_age) old.
+func (l *AuditLog) trimDue(s *stream, at int64) bool {
+	every := min(trimInterval, l.maxAge).Milliseconds()
+	return s.appends.Add(1)%trimEvery == 1 || at-s.trimmed.Load() >= every
+}
 
 // NewAuditLog keeps the history under prefix+"audit", at most
 // retain.History records (approximately), and the attempts under
@@ -77,11 +94,15 @@ func (l *AuditLog) Append(ctx context.Context, r auth.AuditRecord) error {
 	if err != nil {
 		return fail("xadd", err)
 	}
-	if l.maxAge > 0 && s.appends.Add(1)%trimEvery == 1 {
-		at, ok := streamTime(id)
-		if !ok {
-			return fmt.Errorf("redisstore: xadd gave the stream ID %q", id)
-		}
+	if l.maxAge <= 0 {
+		return nil
+	}
+	at, ok := streamTime(id)
+	if !ok {
+		return fmt.Errorf("redisstore: xadd gave the stream ID %q", id)
+	}
+	if l.trimDue(s, at.UnixMilli()) {
+		s.trimmed.Store(at.UnixMilli())
 		minID := strconv.FormatInt(at.Add(-l.maxAge).UnixMilli(), 10) + "-0"
 		if err := l.client.XTrimMinIDApprox(ctx, s.key, minID, 0).Err(); err != nil {
 			return fail("xtrim", err)
@@ -102,6 +123,8 @@ func (l *AuditLog) Page(ctx context.Context, f auth.AuditFilter, cursor string, 
 	}
 	ctx, cancel := context.WithTimeout(ctx, 4*l.opTimeout)
 	defer cancel()
+	// By this gateway's clock (the trim's is the server's).
+	f = auth.AuditRetain{MaxAge: l.maxAge}.Kept(f, time.Now())
 	start := "-"
 	if !f.Since.IsZero() {
 		start = strconv.FormatInt(f.Since.UnixMilli(), 10)
