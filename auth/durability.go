@@ -69,6 +69,14 @@ func ClassOf(key string) KeyClass {
 		// replayed if absent. A release lost brings the claim back:
 		// stricter, and the account's own next registration takes it.
 		return KeyBan
+	case strings.HasPrefix(key, "user:p:"), strings.HasPrefix(key, "user:e:"):
+		// The account a phone number or a vouched email is claimed for,
+		// written only if absent: lost while the account's record (a
+		// KeyRecord, replayed) holds the value, the value would be free
+		// for a second account; replayed if absent. A claim brought back
+		// that its account no longer backs names no account and gives
+		// way (docs/contract.md, "Store housekeeping").
+		return KeyBan
 	case strings.HasPrefix(key, "pkc:"):
 		// A passkey ceremony's challenge: deleted when answered, so a
 		// lost delete would let the same answer in again.

@@ -28,6 +28,9 @@ func TestClassOf(t *testing.T) {
 		"sx":                          auth.KeyIndex,
 		"otp:st:2026-12-04:sent:US":   auth.KeyOther,
 		"user:r:alice":                auth.KeyRecord,
+		"user:p:+12015550101":         auth.KeyBan, // claimed if absent
+		"user:e:alice@example.com":    auth.KeyBan,
+		"user:all":                    auth.KeyOther,
 		"reg:ban:u:abc":               auth.KeyBan,
 		"reg:lock:u:abc":              auth.KeyBan,
 		"totp:abc:n:123":              auth.KeyBan,

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
 )
 
 // The conditional writes: the compare-and-set under every change of an
@@ -99,7 +101,9 @@ func (s *Store) SetIfExists(ctx context.Context, key string, value []byte, ttl t
 // CompareAndDelete deletes key only if it holds exactly old (not nil),
 // atomically, and reports whether it did. It releases store locks,
 // which a failover's replay must not bring back or free: it is not
-// journaled.
+// journaled. A claim it releases (auth.KeyBan: an account's number or
+// email) leaves this gateway's journal, which would otherwise set it
+// again at its next catch-up of a master.
 func (s *Store) CompareAndDelete(ctx context.Context, key string, old []byte) (bool, error) {
 	if old == nil {
 		return false, nil
@@ -109,6 +113,9 @@ func (s *Store) CompareAndDelete(ctx context.Context, key string, old []byte) (b
 	n, err := cadScript.Run(ctx, s.client, []string{s.prefix + key}, old).Int64()
 	if err != nil {
 		return false, fail("compare-and-delete", err)
+	}
+	if n == 1 && s.journal != nil && auth.ClassOf(key) == auth.KeyBan {
+		s.journal.drop(s.prefix + key)
 	}
 	return n == 1, nil
 }
