@@ -29,8 +29,9 @@ type target struct {
 	// (pageElsewhere), which is never let through with an identity.
 	elsewhere bool
 	// unasked: a post a page of another origin sent without asking the
-	// app (unaskedPost), let through with an identity only where the
-	// route takes them (cross_origin_posts: allow).
+	// app (unaskedPost), or with the method unsaid a request that may be
+	// one, let through with an identity only where the route takes them
+	// (cross_origin_posts: allow).
 	unasked bool
 }
 
@@ -51,8 +52,9 @@ type verdictOK struct {
 // a page of the request's own origin (t.elsewhere), and so must a post
 // the app was not asked about (t.unasked) unless the route takes them. It
 // returns errBadPath, errBadMethod, errNoRoute, errForbidden,
-// errSocketElsewhere, errUnaskedPost, a store error (fail closed) or a
-// login error (see isLoginError); observe times the session check.
+// errSocketElsewhere, errUnaskedPost (errMethodUnsaid when t's method is
+// unsaid), a store error (fail closed) or a login error (see
+// isLoginError); observe times the session check.
 func (s *core) check(ctx context.Context, r *http.Request, t target, observe prometheus.Observer) (verdictOK, error) {
 	rt, bypassed, err := s.routeFor(r, &t)
 	if err != nil {
@@ -83,6 +85,10 @@ func (s *core) check(ctx context.Context, r *http.Request, t target, observe pro
 		}
 		if t.unasked && !rt.anyOrigin {
 			rt.m.forbidden.Inc()
+			if t.unsaid {
+				// Refused as a POST, passed as a GET: the method decides.
+				return verdictOK{}, errMethodUnsaid
+			}
 			return verdictOK{}, errUnaskedPost
 		}
 		id, err := s.identityFor(d, rt.name)

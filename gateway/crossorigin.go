@@ -38,6 +38,25 @@ func unaskedPost(h http.Header, https bool, authority, port string, known bool) 
 	return false // same-origin, none (the person's own doing)
 }
 
+// onlyAGet reports a request (its header h) that a browser makes only as
+// a GET or HEAD, whatever its method: no body type, and either a
+// navigation (a form's post always says its type) or a load whose
+// destination no post has (an image, a script, a style: a post from a
+// page is a form's navigation or a fetch, beacon or ping, Sec-Fetch-Dest
+// empty). A forward-auth question whose method the front door did not
+// say is read as a possible POST of another origin's page (unaskedPost)
+// unless it is one (docs/contract.md, "Forward-auth protocol").
+func onlyAGet(h http.Header) bool {
+	if len(h["Content-Type"]) > 0 {
+		return false
+	}
+	if headerValue(h, "Sec-Fetch-Mode") == "navigate" {
+		return true
+	}
+	dest := headerValue(h, "Sec-Fetch-Dest")
+	return dest != "" && dest != "empty"
+}
+
 // formBody reports a request whose body is one a page of any origin may
 // send without a preflight (the Fetch standard's CORS-safelisted
 // Content-Type): none, or a type whose essence is

@@ -43,7 +43,8 @@ func (s *authzSurface) authorize(c *gin.Context, read func(*http.Request) (origi
 			// The front door describes the authority as the client
 			// sent it: no port there is the scheme's default.
 			t.elsewhere = pageElsewhere(r.Header, o.scheme == "https", o.authority, explicitPort(o.scheme, o.authority), true)
-		} else if o.method == http.MethodPost {
+		} else if o.method == http.MethodPost || (o.unsaid && !onlyAGet(r.Header)) {
+			// A method not said may be a POST (check: method_unsaid).
 			t.unasked = unaskedPost(r.Header, o.scheme == "https", o.authority, explicitPort(o.scheme, o.authority), true)
 		}
 		ok, err = s.check(c.Request.Context(), c.Request, t, observe)
