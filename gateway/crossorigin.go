@@ -23,7 +23,8 @@ import (
 // asking the app: Sec-Fetch-Site cross-site or same-site, and either not
 // a CORS request (Sec-Fetch-Mode navigate, no-cors) or a CORS request that
 // needs no preflight (formBody). A browser that sends no Sec-Fetch-Site
-// (before Chrome 76, Firefox 90, Safari 16.4) is judged by its Origin,
+// (before Chrome 76, Firefox 90, Safari 16.4; any browser over plain
+// http, which gets no Sec-Fetch-* headers) is judged by its Origin,
 // read as the JSON API reads it (foreignTo, for a request asked at
 // authority over https or not, at port when known): another origin's
 // with a form's body. Origin null is not judged: the app's own pages
