@@ -104,7 +104,10 @@ func (l *Login) ChangePassword(ctx context.Context, c Client, sess *Session, u *
 	if err != nil {
 		return Step{}, err
 	}
+	// Written: the account's number is told whatever ending the other
+	// sessions met (docs/contract.md, "Security notices").
 	n, err := l.keepOnly(ctx, c, sess, u.Username, gen, true)
+	l.tellOwner(ctx, u, noticePassword)
 	l.auditChange(ctx, c, Event{Name: "password_changed", User: u.Username}, n, err)
 	if err != nil {
 		return Step{}, err

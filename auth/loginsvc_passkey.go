@@ -269,6 +269,7 @@ func (l *Login) PasskeyRegisterFinish(ctx context.Context, c Client, sess *Sessi
 		return Step{}, Passkey{}, err
 	}
 	l.obs.Audit(ctx, c, Event{Name: "passkey_registered", User: u.Username, Attrs: []any{"key", k.Name}})
+	l.tellOwner(ctx, u, noticePasskey)
 	// Registering proves possession of the new key, never user
 	// verification: that is shown at its first use.
 	if !sess.Has(MethodHWK, l.now().Add(-CredentialChangeAge)) {

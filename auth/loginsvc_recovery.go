@@ -131,23 +131,37 @@ func (l *Login) auditRecoveryUse(ctx context.Context, c Client, user string, iss
 // authenticator: it needs the password and every second factor the
 // account has, each proved within CredentialChangeAge (NIST SP 800-63B
 // §6.1.2.3), and an account with at least one (a phone, an authenticator
-// app or a passkey).
-func (l *Login) NewRecoveryCodes(ctx context.Context, c Client, sess *Session, u *User) (_ []string, err error) {
+// app or a passkey). The account's number is told (docs/contract.md,
+// "Security notices").
+func (l *Login) NewRecoveryCodes(ctx context.Context, c Client, sess *Session, u *User) ([]string, error) {
 	if l.d.Recovery == nil {
 		return nil, ErrRecoveryUnavailable
 	}
 	if err := l.recoveryAllowed(ctx, sess, u); err != nil {
 		return nil, err
 	}
+	codes, kept, err := l.makeRecoveryCodes(ctx, c, sess, u)
+	if kept {
+		// Told once the lock is given back: a slow provider holds up
+		// no void nor other set (docs/contract.md, "Security notices").
+		l.tellOwner(ctx, u, noticeRecovery)
+	}
+	return codes, err
+}
+
+// makeRecoveryCodes is NewRecoveryCodes under the lock of u's sets; kept
+// says whether the new set was recorded and kept for sess (whatever
+// came after).
+func (l *Login) makeRecoveryCodes(ctx context.Context, c Client, sess *Session, u *User) (_ []string, kept bool, err error) {
 	lease, work, err := l.d.Recovery.lock(ctx, u.Username, setLock)
 	if err != nil {
-		return nil, err
+		return nil, kept, err
 	}
 	defer func() { err = lease.Done(err) }()
 	// A void or another set that ended this session before the lock was
 	// held leaves it nothing to make.
 	if err := l.stillSignedIn(work, sess, u); err != nil {
-		return nil, err
+		return nil, kept, err
 	}
 	// Recorded only while the lock is still this set's: one paused past
 	// its TTL while a void or another set took it records nothing
@@ -158,7 +172,7 @@ func (l *Login) NewRecoveryCodes(ctx context.Context, c Client, sess *Session, u
 		codes, err = l.d.Recovery.Generate(ctx, u.Username)
 		return err
 	}); err != nil {
-		return nil, err
+		return nil, kept, err
 	}
 	// What follows only ends sessions and bans, which undoes no other
 	// change: it is made in the request's context, not cut short once
@@ -166,11 +180,12 @@ func (l *Login) NewRecoveryCodes(ctx context.Context, c Client, sess *Session, u
 	if err := l.keepFactor(ctx, sess, u, func(ctx context.Context) error {
 		return l.d.Recovery.Withdraw(ctx, u.Username, codes)
 	}); err != nil {
-		return nil, err
+		return nil, kept, err
 	}
+	kept = true
 	// A new set starts with no wrong codes, ban or lock against it.
 	if err := l.factorReplaced(ctx, FactorRecovery, u.Username); err != nil {
-		return nil, err
+		return nil, kept, err
 	}
 	// The old set is voided because it may be in someone else's hands
 	// (a lost sheet): the account's other sessions that a recovery code
@@ -178,14 +193,14 @@ func (l *Login) NewRecoveryCodes(ctx context.Context, c Client, sess *Session, u
 	n, err := l.d.Sessions.RevokeUserWith(ctx, u.Username, MethodRecovery, sess.ID)
 	l.auditChange(ctx, c, Event{Name: "recovery_codes_created", User: u.Username}, n, err)
 	if err != nil {
-		return nil, err
+		return nil, kept, err
 	}
 	// Held to the last end, or another set may have been recorded over
 	// this one: its codes are not shown (try again).
 	if err := lease.heldThrough(ctx); err != nil {
-		return nil, err
+		return nil, kept, err
 	}
-	return codes, nil
+	return codes, kept, nil
 }
 
 // VoidRecoveryOf voids user's recovery codes without any proof, its set

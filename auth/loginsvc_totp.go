@@ -300,6 +300,7 @@ func (l *Login) TOTPEnrolFinish(ctx context.Context, c Client, sess *Session, u 
 	}); err != nil {
 		return Step{}, err
 	}
+	l.tellOwner(ctx, u, noticeApp)
 	// A new app starts with no wrong codes, ban or lock against it.
 	if err := l.factorReplaced(ctx, FactorApp, u.Username); err != nil {
 		return Step{}, err

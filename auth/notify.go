@@ -12,13 +12,42 @@ import "context"
 // CodeChecker) sends nothing else, and a notice would reach the number
 // as a bare verification code: none is sent (docs/contract.md, "SMS
 // providers").
-func (o *OTP) Notify(ctx context.Context, to, body string) (err error) {
+func (o *OTP) Notify(ctx context.Context, to, body string) error {
+	return o.notify(ctx, to, body, "")
+}
+
+// NotifyOwner sends body, a security notice, to an account's own number
+// to as Notify does, but counted against the number's notice quota
+// (otp.max_sends per its window, store key otp:qn:), a budget of its
+// own apart from the codes': a person adding and removing passkeys in a
+// loop gets that many notices in a window and no more, and spends
+// neither otp.budget nor the quota their sign-in codes need. The send
+// is not cut short by the request's end (a client that hangs up once
+// its change is written), only by sms.timeout (docs/contract.md,
+// "Security notices").
+func (o *OTP) NotifyOwner(ctx context.Context, to, body string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.cfg.SendTimeout)
+	defer cancel()
+	return o.notify(ctx, to, body, o.noticeQuotaKey(to))
+}
+
+// notify sends body to to, counted against the quota under key ("":
+// none); a send that surely did not go out gives its unit back.
+func (o *OTP) notify(ctx context.Context, to, body, quota string) (err error) {
 	if !o.SendsText() {
 		return nil
 	}
 	defer func() { o.tally(ctx, to, false, err) }()
 	if err := o.countryAllowed(to); err != nil {
 		return err
+	}
+	if quota != "" && o.cfg.MaxSends > 0 {
+		if err := o.reserve(ctx, quota, o.cfg.MaxSends, o.cfg.SendWindow, "notice_quota"); err != nil {
+			return err
+		}
+		defer func() {
+			o.refundIfUnsent(ctx, err, func(ctx context.Context) { o.release(ctx, quota) })
+		}()
 	}
 	return o.sender.Send(ctx, Message{To: to, Body: body})
 }

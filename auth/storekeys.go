@@ -99,7 +99,12 @@ func (o *OTP) provedQuotaKey(phone string) string { return "otp:qp:" + o.names.n
 // knownQuotaKey counts the sends to phone asked from a known device of
 // its account.
 func (o *OTP) knownQuotaKey(phone string) string { return "otp:qk:" + o.names.name("phone", phone) }
-func (o *OTP) ipQuotaKey(ip string) string       { return "otp:qi:" + o.names.name("net", clientNet(ip)) }
+
+// noticeQuotaKey counts the security notices sent to phone
+// (OTP.NotifyOwner).
+func (o *OTP) noticeQuotaKey(phone string) string { return "otp:qn:" + o.names.name("phone", phone) }
+
+func (o *OTP) ipQuotaKey(ip string) string { return "otp:qi:" + o.names.name("net", clientNet(ip)) }
 
 // siteQuotaKey counts the sends of every client of an IPv6 /48
 // (clientSite).

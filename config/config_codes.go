@@ -89,6 +89,11 @@ type SMS struct {
 	Twilio   Twilio        `yaml:"twilio"`
 	Sinch    Sinch         `yaml:"sinch"`
 	Webhook  Webhook       `yaml:"webhook"`
+	// SecurityNotices texts an account's own number when its signed-in
+	// person adds a passkey, sets up an authenticator app, makes recovery
+	// codes or changes the password (docs/contract.md, "Security
+	// notices"); default true. twilio_verify and sinch cannot send them.
+	SecurityNotices bool `yaml:"security_notices"`
 }
 
 // Console is the development sender.

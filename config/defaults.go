@@ -97,6 +97,9 @@ func Default() *Config {
 			Provider: "console",
 			Timeout:  10 * time.Second,
 			Sinch:    Sinch{Auth: "signed", BaseURL: "https://verification.api.sinch.com"},
+			// The owner's number is told of new ways to sign in
+			// (docs/contract.md, "Security notices").
+			SecurityNotices: true,
 		},
 		Regulation: Regulation{
 			MaxFailures:        5,

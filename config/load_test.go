@@ -75,6 +75,7 @@ otp:
 sms:
   provider: twilio_verify
   timeout: 5s
+  security_notices: false
   console: { file: "/var/log/sms.jsonl" }
   twilio:
     account_sid: "AC0123456789abcdef0123456789abcdef"

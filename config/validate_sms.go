@@ -26,6 +26,12 @@ func (v *validator) sms() {
 	if !v.oneOf("sms.provider", s.Provider, smsProviders) {
 		return
 	}
+	// Verify and Sinch send only their own codes: a notice asked for in
+	// so many words would never come (docs/contract.md, "Security
+	// notices").
+	if (s.Provider == "twilio_verify" || s.Provider == "sinch") && s.SecurityNotices && v.c.Line("sms.security_notices") > 0 {
+		v.warn("sms.security_notices", "is true, but %s sends only its own codes: no security notice is texted; use twilio_messaging or webhook for them, or set it false", s.Provider)
+	}
 	switch s.Provider {
 	case "twilio_messaging", "twilio_verify":
 		t := s.Twilio

@@ -2,7 +2,11 @@ package config_test
 
 // Validate's cases for the sms section and its providers.
 
-import "github.com/gatehouse-auth/gatehouse/config"
+import (
+	"testing"
+
+	"github.com/gatehouse-auth/gatehouse/config"
+)
 
 func withTwilio(provider string) func(c *config.Config) {
 	return func(c *config.Config) {
@@ -95,4 +99,41 @@ var smsRules = []ruleCase{
 		c.SMS.Webhook = config.Webhook{URL: "http://sms.internal:8000/send", Secret: "s"}
 	}), nil},
 	{"unused provider sections ignored", fn(func(c *config.Config) { c.SMS.Twilio.AccountSID = "nonsense"; c.SMS.Webhook.URL = "nonsense" }), nil},
+}
+
+// TestSecurityNoticesWithAVerifyProvider: sms.security_notices written
+// true with a provider that sends only its own codes is a warning (no
+// notice will come); its default, or false, or a provider that sends
+// them, is none.
+func TestSecurityNoticesWithAVerifyProvider(t *testing.T) {
+	for _, tc := range []struct {
+		name, provider, setting string
+		warned                  bool
+	}{
+		{"verify, asked for", "twilio_verify", "  security_notices: true\n", true},
+		{"verify, the default", "twilio_verify", "", false},
+		{"verify, off", "twilio_verify", "  security_notices: false\n", false},
+		{"messaging, asked for", "twilio_messaging", "  security_notices: true\n", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := "server:\n  public_url: \"https://auth.example.com\"\notp:\n  allowed_countries: [\"US\"]\nsms:\n  provider: " + tc.provider + "\n" + tc.setting +
+				"  twilio:\n    account_sid: \"AC0123456789abcdef0123456789abcdef\"\n    auth_token: \"token\"\n    from: \"+12015550100\"\n    verify_service_sid: \"VA0123456789abcdef0123456789abcdef\"\n" +
+				"routes:\n  - name: app\n    host: app.example.com\n    upstream: http://127.0.0.1:9001\n    policy: password\n"
+			cfg, err := config.Parse("gateway.yaml", []byte(src), noEnv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			warnings, err := cfg.Check()
+			if err != nil {
+				t.Fatal(err)
+			}
+			warned := false
+			for _, w := range warnings {
+				warned = warned || w.Key == "sms.security_notices"
+			}
+			if warned != tc.warned {
+				t.Errorf("warned %v, want %v: %v", warned, tc.warned, warnings)
+			}
+		})
+	}
 }
