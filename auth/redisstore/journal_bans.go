@@ -7,6 +7,8 @@ package redisstore
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -54,7 +56,11 @@ return n`)
 
 // replayBanScript sets the ban KEYS[1] to ARGV[1] until ARGV[2] (unix
 // ms) if it is absent and its lift mark KEYS[2] does not say that this
-// ban, or a later one, was lifted (ARGV[3]: liftSlack in ms).
+// ban, or a later one, was lifted (ARGV[3]: liftSlack in ms). Where the
+// key holds ARGV[1] already but expires sooner, its life is extended to
+// ARGV[2]: the entry was kept longer (expireBanJournaled: a sign-up's
+// claim of a number kept for good once activated) and the extension was
+// lost.
 var replayBanScript = redis.NewScript(`
 local lifted = redis.call('GET', KEYS[2])
 if lifted and tonumber(ARGV[2]) <= tonumber(lifted) + tonumber(ARGV[3]) then
@@ -63,7 +69,28 @@ end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PXAT', ARGV[2]) then
   return 1
 end
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return 0
+end
+local left = redis.call('PTTL', KEYS[1])
+local t = redis.call('TIME')
+if left >= 0 and tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + left < tonumber(ARGV[2]) then
+  redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+  return 1
+end
 return 0`)
+
+// expireBanScript gives KEYS[1] a TTL of ARGV[1] ms if it exists and
+// returns its value and its new expiry (unix ms, Redis's clock), or
+// false when it does not exist.
+var expireBanScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if not v then
+  return false
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+local t = redis.call('TIME')
+return {v, tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1])}`)
 
 // setBanJournaled is SetNX of a ban with the journal: the ban is
 // journaled with its expiry as Redis set it, which a lift's mark
@@ -80,6 +107,39 @@ func (s *Store) setBanJournaled(ctx context.Context, key string, value []byte, t
 	}
 	s.journal.drop(full)
 	s.journal.add(entry{op: opSetIfAbsent, key: full, val: value, deadline: time.UnixMilli(at)})
+	return true, nil
+}
+
+// expireBanJournaled is Expire of a ban's key with the journal: the
+// entry is journaled again with its new expiry, in place of the one it
+// was set with, so that a failover that loses the extension does not
+// end it sooner (docs/contract.md, "Failover durability"). Before, a
+// sign-up's claim of a number, kept for good at activation, came back
+// with the reservation's few minutes and then freed the number for a
+// second account.
+func (s *Store) expireBanJournaled(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	full := s.prefix + key
+	res, err := expireBanScript.Run(ctx, s.client, []string{full}, ceilMillis(ttl).Milliseconds()).Slice()
+	if errors.Is(err, redis.Nil) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fail("expire", err)
+	}
+	var val string
+	var at int64
+	ok := len(res) == 2
+	if ok {
+		val, ok = res[0].(string)
+	}
+	if ok {
+		at, ok = res[1].(int64)
+	}
+	if !ok {
+		return false, fail("expire", fmt.Errorf("unexpected reply %v", res))
+	}
+	s.journal.drop(full)
+	s.journal.add(entry{op: opSetIfAbsent, key: full, val: []byte(val), deadline: time.UnixMilli(at)})
 	return true, nil
 }
 

@@ -261,13 +261,17 @@ func (s *Store) deleteJournaled(ctx context.Context, key string) (bool, error) {
 
 // Expire gives an existing key a new TTL counted from now and reports
 // whether the key existed. A non-positive ttl is an error and leaves the
-// key alone (Redis would delete it).
+// key alone (Redis would delete it). A ban's key (auth.KeyBan) is
+// journaled with its new expiry.
 func (s *Store) Expire(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	if ttl <= 0 {
 		return false, fmt.Errorf("redisstore: expire: %w", errNonPositiveTTL)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opTimeout)
 	defer cancel()
+	if s.journal != nil && auth.ClassOf(key) == auth.KeyBan {
+		return s.expireBanJournaled(ctx, key, ttl)
+	}
 	ok, err := s.client.PExpire(ctx, s.prefix+key, ceilMillis(ttl)).Result()
 	if err != nil {
 		return false, fail("expire", err)
