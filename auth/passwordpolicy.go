@@ -50,15 +50,18 @@ func (p PasswordPolicy) Check(password string, u *User) Problem {
 
 // personal reports whether password (in its PasswordForm) is made of
 // u's own names and nothing a guesser must find besides: its username,
-// email or phone number, or the words of the username and email (alice,
-// smith and example of alice.smith@example.com, three characters or
-// more), any of them, any number of times, in any case, with only
-// digits, punctuation, symbols or spaces added (alice2024!,
-// AliceSmith1, 12015550100). These are a password sprayer's first
-// guesses for an account (NIST SP 800-63B §5.1.1.2: context-specific
-// words and their derivatives; docs/contract.md, "Password rules").
+// email or phone number (as its person writes it at home too, in its
+// national form: 2015550100, (201) 555-0100, 06 12 34 56 78), or the
+// words of the username and email (alice, smith and example of
+// alice.smith@example.com, three characters or more), any of them, any
+// number of times, in any case, with only digits, punctuation, symbols
+// or spaces added (alice2024!, AliceSmith1, 12015550100). These are a
+// password sprayer's first guesses for an account (NIST SP 800-63B
+// §5.1.1.2: context-specific words and their derivatives;
+// docs/contract.md, "Password rules"). The password is read as typed
+// and without the spaces, dashes, dots, slashes and parentheses people
+// put in numbers.
 func personal(password string, u *User) bool {
-	lower := strings.ToLower(password)
 	var words []string
 	for _, v := range []string{u.Username, u.Email, u.Phone} {
 		v = strings.ToLower(v)
@@ -72,13 +75,21 @@ func personal(password string, u *User) bool {
 			}
 		}
 	}
+	words = append(words, nationalForms(u.Phone)...)
 	// Longest first: alice.smith goes whole before alice takes its part.
 	slices.SortStableFunc(words, func(a, b string) int { return len(b) - len(a) })
-	rest := lower
+	lower := strings.ToLower(password)
+	return madeOf(lower, words) || madeOf(stripPhonePunct(lower), words)
+}
+
+// madeOf reports whether s holds one of words and, without them, no
+// letter.
+func madeOf(s string, words []string) bool {
+	rest := s
 	for _, w := range words {
 		rest = strings.ReplaceAll(rest, w, "")
 	}
-	return rest != lower && !strings.ContainsFunc(rest, unicode.IsLetter)
+	return rest != s && !strings.ContainsFunc(rest, unicode.IsLetter)
 }
 
 //go:embed commonpasswords.txt

@@ -24,12 +24,23 @@ func TestPasswordOfTheAccountsOwnNamesIsRefused(t *testing.T) {
 		"example.org 2024":             "password.personal",
 		"smith alice 99":               "password.personal",
 		"12015550100":                  "password.personal",
+		"2015550100":                   "password.personal", // the number as its person writes it at home
+		"(201) 555-0100":               "password.personal",
+		"201-555-0100!":                "password.personal",
+		"+1 201 555 0100":              "password.personal",
 		"asmith likes green tea":       "", // a passphrase with the name in it
 		"alice in wonderland 1865":     "", // other words with hers
 		"correct horse battery staple": "",
 	} {
 		if got := p.Check(pw, u); got.ID != want {
 			t.Errorf("Check(%q) = %q (%s), want %q", pw, got.ID, got.Text, want)
+		}
+	}
+	// A number's national form keeps its trunk prefix (0 in France).
+	fr := &auth.User{Username: "mdupont", Phone: "+33612345678"}
+	for _, pw := range []string{"0612345678", "06 12 34 56 78", "06.12.34.56.78!", "612345678"} {
+		if got := p.Check(pw, fr); got.ID != "password.personal" {
+			t.Errorf("Check(%q) for +33612345678 = %q, want password.personal", pw, got.ID)
 		}
 	}
 	// Before the code of a reset only the name typed is known: a

@@ -149,6 +149,24 @@ func PhoneCountry(e164 string) string {
 	return region
 }
 
+// nationalForms returns the digits of e164 as dialled within its
+// country: with its trunk prefix ("0612345678" for +33612345678) and
+// without ("612345678"; "2015550100" for +12015550100), or nothing when
+// it cannot be parsed.
+func nationalForms(e164 string) []string {
+	num, err := phonenumbers.Parse(e164, "")
+	if e164 == "" || err != nil {
+		return nil
+	}
+	forms := []string{phonenumbers.GetNationalSignificantNumber(num)}
+	if trunk := stripPhonePunct(phonenumbers.Format(num, phonenumbers.NATIONAL)); trunk != forms[0] {
+		forms = append(forms, trunk)
+	}
+	return slices.DeleteFunc(forms, func(f string) bool {
+		return f == "" || strings.ContainsFunc(f, func(r rune) bool { return r < '0' || r > '9' })
+	})
+}
+
 // MaskPhone hides all but the country code and the last four digits of an
 // E.164 number, for display and logs: "+12015550100" becomes
 // "+1 ••• ••• 0100" and "+33612345678" becomes "+33 ••• •• 5678". Input
