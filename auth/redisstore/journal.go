@@ -305,7 +305,10 @@ func movedOnly(cmds []redis.Cmder) bool {
 
 // journalSet records a write of key (unprefixed) that went through (a
 // Set, a CompareAndSwap, a SetIfExists): a session, or an account
-// record with the value it replaced.
+// record with the value it replaced, or a ban-class entry swapped from
+// the value it replaced (a stale claim of a number or an email taken
+// over: replayed where the master still holds the stale one; before, it
+// came back naming the gone account, and gave way to a second one).
 func (s *Store) journalSet(key string, value, before []byte, ttl time.Duration) {
 	deadline := time.Now().Add(ttl)
 	switch auth.ClassOf(key) {
@@ -313,6 +316,10 @@ func (s *Store) journalSet(key string, value, before []byte, ttl time.Duration) 
 		s.journal.add(entry{op: opSetSession, key: s.prefix + key, val: value, deadline: deadline})
 	case auth.KeyRecord:
 		s.journal.add(entry{op: opCASSet, key: s.prefix + key, val: value, before: before, deadline: deadline})
+	case auth.KeyBan:
+		if before != nil {
+			s.journal.add(entry{op: opCASSet, key: s.prefix + key, val: value, before: before, deadline: deadline})
+		}
 	}
 }
 

@@ -27,6 +27,9 @@ import (
 // the reservation's claim for good (an extension of its TTL, not
 // journaled), came back as bob's account with a claim that expired with
 // the reservation a few minutes later: then the number was free again.
+// And a number whose claim a gone account left behind (stale), taken
+// over by a compare-and-set that was not journaled, came back claimed by
+// the gone account: it named nobody, and gave way to the next account.
 func TestFailoverKeepsANumberToOneAccount(t *testing.T) {
 	const bobs, moved = "+12015550101", "+12015550109"
 	const reservation = time.Second // a sign-up's hold (3 × otp.ttl)
@@ -34,15 +37,28 @@ func TestFailoverKeepsANumberToOneAccount(t *testing.T) {
 		name   string
 		number string
 		// before is acknowledged by both masters, lost by the old only.
-		before, lost func(ctx context.Context, b *storeusers.Backend) error
-		wait         time.Duration // after the failover, before carol
+		before func(ctx context.Context, b *storeusers.Backend, c redis.UniversalClient) error
+		lost   func(ctx context.Context, b *storeusers.Backend) error
+		wait   time.Duration // after the failover, before carol
 	}{
 		{"a move to a new number", moved,
-			func(ctx context.Context, b *storeusers.Backend) error { return b.Add(ctx, user("bob", "", bobs)) },
+			func(ctx context.Context, b *storeusers.Backend, _ redis.UniversalClient) error {
+				return b.Add(ctx, user("bob", "", bobs))
+			},
+			func(ctx context.Context, b *storeusers.Backend) error { return b.SetPhone(ctx, "bob", moved) },
+			0},
+		{"a stale claim taken over", moved,
+			func(ctx context.Context, b *storeusers.Backend, c redis.UniversalClient) error {
+				if err := b.Add(ctx, user("bob", "", bobs)); err != nil {
+					return err
+				}
+				// Left by dave, gone an hour ago.
+				return c.Set(ctx, "p:user:p:"+moved, "dave", auth.Forever-time.Hour).Err()
+			},
 			func(ctx context.Context, b *storeusers.Backend) error { return b.SetPhone(ctx, "bob", moved) },
 			0},
 		{"a sign-up's number", bobs,
-			func(ctx context.Context, b *storeusers.Backend) error {
+			func(ctx context.Context, b *storeusers.Backend, _ redis.UniversalClient) error {
 				return b.Reserve(ctx, user("bob", "", bobs), reservation)
 			},
 			func(ctx context.Context, b *storeusers.Backend) error { return b.Activate(ctx, "bob", bobs) },
@@ -66,11 +82,11 @@ func TestFailoverKeepsANumberToOneAccount(t *testing.T) {
 			}
 			j := redisstore.NewJournal(time.Minute, 0, nil)
 			gw := storeusers.New(redisstore.New(client(oldAddr, j), "p:", time.Second).WithJournal(j), "")
-			if err := tc.before(ctx, gw); err != nil {
+			old, fresh := client(oldAddr, nil), client(newAddr, nil)
+			if err := tc.before(ctx, gw, old); err != nil {
 				t.Fatal(err)
 			}
 			// The promoted replica had everything up to here.
-			old, fresh := client(oldAddr, nil), client(newAddr, nil)
 			keys, err := old.Keys(ctx, "p:*").Result()
 			if err != nil {
 				t.Fatal(err)
