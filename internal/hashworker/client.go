@@ -221,7 +221,7 @@ func (c *Client) childLocked() (*child, error) {
 	return ch, nil
 }
 
-// start runs cmd, lowers its priority and waits for its hello; onExit
+// start runs cmd, waits for its hello and lowers its priority; onExit
 // is called once the child is gone and reaped.
 func start(cmd *exec.Cmd, log *slog.Logger, onExit func(*child)) (*child, error) {
 	stdin, err := cmd.StdinPipe()
@@ -235,10 +235,6 @@ func start(cmd *exec.Cmd, log *slog.Logger, onExit func(*child)) (*child, error)
 	setDeathSignal(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("hashworker: start: %w", err)
-	}
-	if err := lowerPriority(cmd.Process.Pid); err != nil {
-		// Still useful (memory, isolation), but say so.
-		log.Warn("password hashing worker runs at normal priority", "error", err)
 	}
 	out := bufio.NewReader(stdout)
 	got := make(chan error, 1)
@@ -260,6 +256,15 @@ func start(cmd *exec.Cmd, log *slog.Logger, onExit func(*child)) (*child, error)
 		// leaves it, and the caller holds the Client's lock.
 		go func() { _ = cmd.Wait() }()
 		return nil, err
+	}
+	// Lowered once it has greeted, before it is sent any hash: lowered
+	// at its start, a busy machine (the signed-in traffic of a flood)
+	// left it no CPU to start its runtime in startTimeout, and every hash
+	// then ran in the gateway process at full priority, the opposite of
+	// what the worker is for (docs/contract.md, "Password hashing").
+	if err := lowerPriority(cmd.Process.Pid); err != nil {
+		// Still useful (memory, isolation), but say so.
+		log.Warn("password hashing worker runs at normal priority", "error", err)
 	}
 	ch := &child{cmd: cmd, stdin: stdin, pending: map[uint64]chan *response{}, dead: make(chan struct{}), onExit: onExit}
 	go ch.read(out)
