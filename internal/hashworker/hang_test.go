@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -54,9 +56,13 @@ func TestHungWorkerIsReplaced(t *testing.T) {
 		}
 	}
 	hung := workerPid(c)
+	if hung == 0 { // kill(0, SIGSTOP) would stop this test's process group
+		t.Fatal("no worker after three answered hashes")
+	}
 	if err := syscall.Kill(hung, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
+	waitStopped(t, hung)
 	// Sign-ins during the hang, their clients willing to wait 5 s: each
 	// is refused as overloaded well before.
 	begin := time.Now()
@@ -107,6 +113,44 @@ func TestHungWorkerIsReplaced(t *testing.T) {
 	}
 	if s := c.Stats(); s.Hung != 1 {
 		t.Errorf("Stats() = %+v; want one hung worker replaced", s)
+	}
+}
+
+// waitStopped waits until every thread of process pid is stopped. kill
+// returns once SIGSTOP is pending, not once it took effect: the thread
+// that takes it stops the others at their next entry into the kernel,
+// and a worker under SCHED_IDLE on a busy machine may first read a hash
+// sent meanwhile, compute it and answer (a wrong password answered
+// within 211 µs, its verdict the worker's, in a run on a loaded
+// machine).
+func waitStopped(t *testing.T, pid int) {
+	t.Helper()
+	dir := "/proc/" + strconv.Itoa(pid) + "/task/"
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		running := ""
+		tasks, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, task := range tasks {
+			stat, err := os.ReadFile(dir + task.Name() + "/stat")
+			if err != nil {
+				continue // a thread that exited
+			}
+			// pid (comm) STATE ...: comm may hold spaces and ')'.
+			if _, rest, ok := bytes.Cut(stat[bytes.LastIndexByte(stat, ')')+1:], []byte(" ")); !ok || len(rest) == 0 || rest[0] != 'T' {
+				running = task.Name()
+				break
+			}
+		}
+		if running == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("thread %s of the worker %d is not stopped 5 s after SIGSTOP", running, pid)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 

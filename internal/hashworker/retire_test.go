@@ -25,6 +25,7 @@ func TestRetiredWorkerThatHangsIsKilled(t *testing.T) {
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
+	waitStopped(t, pid) // else it may see its input close and exit first
 	c.mu.Lock()
 	c.idle = 100 * time.Millisecond
 	c.armLocked()
