@@ -10,13 +10,14 @@ import (
 )
 
 // identityHeaders knows the configured identity header names and strips
-// every variant of them (any case, any separator: headername.Fold) from
-// requests.
+// every variant of them, and of the default names (any case, any
+// separator: headername.Fold), from requests.
 type identityHeaders struct {
 	// canon are the configured names in canonical form, in the order of
 	// identity's fields; "" for a header that is not sent.
 	canon [numIdentityHeaders]string
-	// names matches the configured names in every spelling.
+	// names matches the configured and default names in every
+	// spelling.
 	names headerNames
 }
 
@@ -26,22 +27,49 @@ const numIdentityHeaders = 7
 
 func newIdentityHeaders(h config.Headers) *identityHeaders {
 	ih := &identityHeaders{}
-	for i, name := range [numIdentityHeaders]string{h.User, h.Email, h.Name, h.Groups, h.Phone, h.Methods, h.Assertion} {
+	for i, name := range headerList(h) {
 		if name == "" {
 			continue
 		}
 		ih.canon[i] = http.CanonicalHeaderKey(name)
 		ih.names.add(name)
 	}
+	// The default names are deleted too, whatever is configured
+	// (docs/contract.md, "Identity headers"): an app still reading them
+	// after a rename would take a client's for the gateway's.
+	for _, name := range defaultIdentityNames() {
+		if !ih.names.has(name) {
+			ih.names.add(name)
+		}
+	}
 	return ih
 }
 
+// headerList returns h's names in the order of identityHeaders.canon.
+func headerList(h config.Headers) [numIdentityHeaders]string {
+	return [numIdentityHeaders]string{h.User, h.Email, h.Name, h.Groups, h.Phone, h.Methods, h.Assertion}
+}
+
+// defaultIdentityNames are the identity headers' default names, and
+// X-Auth-Phone for the phone header, which is not sent by default.
+func defaultIdentityNames() []string {
+	names := []string{"X-Auth-Phone"}
+	for _, name := range headerList(config.Default().Identity.Headers) {
+		if name != "" {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
 // strip deletes every incoming header that is, or could be read by some
-// server as, one of our identity headers. It allocates nothing.
+// server as, one of our identity headers or their default names. It
+// allocates nothing.
 func (ih *identityHeaders) strip(h http.Header) { ih.names.strip(h) }
 
-// isIdentity reports whether name is a configured identity header in any
-// case and with any separator (headername.Fold).
+// isIdentity reports whether name is a configured identity header or a
+// default name of one (defaultIdentityNames) in any case and with any
+// separator (headername.Fold).
 func (ih *identityHeaders) isIdentity(name string) bool { return ih.names.has(name) }
 
 // headerNames is a set of header names matched in any case and with any

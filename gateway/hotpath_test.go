@@ -277,7 +277,7 @@ func FuzzIdentityHeaderMatch(f *testing.F) {
 	h := newHotServer(f, hotSetup{})
 	ih := h.srv.headers
 	want := map[string]bool{}
-	for _, n := range ih.canon {
+	for _, n := range append(ih.canon[:], defaultIdentityNames()...) {
 		if n != "" {
 			want[headername.Normal(n)] = true
 		}
