@@ -53,3 +53,37 @@ func TestPasswordOfTheAccountsOwnNamesIsRefused(t *testing.T) {
 		t.Errorf("judged against the email typed, alice2024!! = %q, want password.personal", got.ID)
 	}
 }
+
+// TestPhoneNumberTypedAsWrittenIsPersonal: the account's phone number as
+// people write it, with spaces, dashes, dots or brackets, with or
+// without its country code, or with its national trunk prefix, is the
+// number all the same (docs/contract.md, "Password rules"). Before, only
+// its digits in one run were refused: +1 201 555 0100 and (201)
+// 555-0100 were taken.
+func TestPhoneNumberTypedAsWrittenIsPersonal(t *testing.T) {
+	p := auth.PasswordPolicy{MinLength: 8, MaxLength: 128}
+	us := &auth.User{Username: "asmith", Email: "alice.smith@example.org", Phone: "+12015550100"}
+	uk := &auth.User{Username: "bjones", Phone: "+447700900123"}
+	for _, tc := range []struct {
+		u    *auth.User
+		pw   string
+		want string
+	}{
+		{us, "+1 201 555 0100", "password.personal"},
+		{us, "+1-201-555-0100", "password.personal"},
+		{us, "+1 (201) 555-0100!", "password.personal"},
+		{us, "(201) 555-0100", "password.personal"},
+		{us, "201.555.0100", "password.personal"},
+		{us, "2015550100", "password.personal"},
+		{us, "asmith 201-555-0100", "password.personal"},
+		{uk, "07700 900123", "password.personal"},
+		{uk, "+44 7700 900 123", "password.personal"},
+		{uk, "7700900123", "password.personal"},
+		{us, "call 201 555 0100 for tea", ""}, // other words with it
+		{us, "201 555 0199 7713", ""},          // another number
+	} {
+		if got := p.Check(tc.pw, tc.u); got.ID != tc.want {
+			t.Errorf("Check(%q) for %s = %q (%s), want %q", tc.pw, tc.u.Phone, got.ID, got.Text, tc.want)
+		}
+	}
+}
