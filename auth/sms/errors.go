@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 )
@@ -23,7 +25,7 @@ type Error struct {
 	Op       string // "send", "check", "cancel"
 	Status   int    // HTTP status; 0 when no answer came back
 	Code     int    // the provider's error code; 0 when none
-	Detail   string // safe detail: a status name or a documentation link
+	Detail   string // safe detail: a status name or a documentation link (printed clipped: clipDetail)
 
 	kind  error // the auth sentinel (or *auth.RateLimitError)
 	cause error // the transport error, if any
@@ -44,7 +46,7 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, ", error %d", e.Code)
 	}
 	if e.Detail != "" {
-		fmt.Fprintf(&b, " (%s)", e.Detail)
+		fmt.Fprintf(&b, " (%s)", clipDetail(e.Detail))
 	}
 	if e.cause != nil {
 		fmt.Fprintf(&b, ": %v", e.cause)
@@ -68,6 +70,33 @@ func (e *Error) Unwrap() []error {
 		out = append(out, e.cause)
 	}
 	return out
+}
+
+// maxDetail bounds the bytes of a detail an error prints.
+const maxDetail = 160
+
+// clipDetail returns detail as an error prints it (docs/contract.md, "SMS
+// delivery"): on one line, without the invisible characters that turn
+// text around (control characters become spaces, format characters and
+// line or paragraph separators go), and cut to maxDetail bytes, "…"
+// marking the cut. A detail holds a provider's text, which a broken or
+// hostile provider makes as long as an answer may be.
+func clipDetail(detail string) string {
+	var b strings.Builder
+	for _, r := range detail {
+		switch {
+		case unicode.IsControl(r):
+			r = ' '
+		case unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp):
+			continue
+		}
+		if b.Len()+utf8.RuneLen(r) > maxDetail {
+			b.WriteString("…")
+			break
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // transportError strips the URL from a *url.Error: a webhook URL may hold
