@@ -80,7 +80,7 @@ func TestPhoneNumberTypedAsWrittenIsPersonal(t *testing.T) {
 		{uk, "+44 7700 900 123", "password.personal"},
 		{uk, "7700900123", "password.personal"},
 		{us, "call 201 555 0100 for tea", ""}, // other words with it
-		{us, "201 555 0199 7713", ""},          // another number
+		{us, "201 555 0199 7713", ""},         // another number
 	} {
 		if got := p.Check(tc.pw, tc.u); got.ID != tc.want {
 			t.Errorf("Check(%q) for %s = %q (%s), want %q", tc.pw, tc.u.Phone, got.ID, got.Text, tc.want)
