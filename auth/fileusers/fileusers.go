@@ -65,6 +65,8 @@ type snapshot struct {
 	byName  map[string]*auth.User
 	byEmail map[string]*auth.User // lowercased email
 	byPhone map[string]*auth.User // E.164
+	// warnings are the file's (Warnings), in line order.
+	warnings []string
 	// sum is the content hash of the file this snapshot was read from:
 	// with the previous snapshot's, it names a change (UsersChange.ID).
 	sum filesettle.Sum
@@ -98,6 +100,7 @@ func New(path, defaultRegion string, logger *slog.Logger) (*Backend, error) {
 	snap.sum = b.seen.sum
 	b.snap.Store(snap)
 	b.settle.Take(b.seen.sum)
+	b.logWarnings(context.Background(), snap)
 	return b, nil
 }
 
@@ -217,6 +220,7 @@ func (b *Backend) reload() (applied, error) {
 	snap.sum = b.seen.sum
 	a := b.install(snap)
 	b.log.Info("users file reloaded", "file", b.path, "users", len(snap.byName))
+	b.logWarnings(context.Background(), snap)
 	return a, nil
 }
 
@@ -294,6 +298,7 @@ func (b *Backend) poll(ctx context.Context) applied {
 	snap.sum = sum
 	a := b.install(snap)
 	b.log.InfoContext(ctx, "users file reloaded", "file", b.path, "users", len(snap.byName))
+	b.logWarnings(ctx, snap)
 	return a
 }
 

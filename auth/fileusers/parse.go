@@ -17,6 +17,8 @@ type parser struct {
 	path     string
 	region   string
 	problems []problem
+	// warnings do not refuse the file (warnings.go).
+	warnings []problem
 }
 
 // claim is the user that first had a name, and where.
@@ -92,6 +94,7 @@ func parse(path string, data []byte, region string) (*snapshot, error) {
 	if err := p.err(); err != nil {
 		return nil, err
 	}
+	s.warnings = p.warningLines()
 	return s, nil
 }
 
@@ -292,7 +295,12 @@ func (p *parser) groups(key string, n *yaml.Node) []string {
 			p.errorf(item, "%s: empty group name", key)
 		case strings.Contains(g, ","):
 			p.errorf(item, "%s: group %q contains a comma, which the groups header uses as separator", key, g)
+		case strings.ContainsFunc(g, auth.Unshown):
+			p.errorf(item, "%s: group %q holds a control character, a line or paragraph separator or a bidi control: no header carries it as written, and an app showing the groups would break its line or turn the text after it around; name it with letters, digits, dots, dashes or underscores", key, g)
 		default:
+			if _, err := auth.ValidateGroups([]string{g}); err != nil {
+				p.warnf(item, "%s: group %q is not a name a users.backend: redis account may hold (letters, digits, dots, dashes or underscores, at most 64 characters): an app that splits the groups header on spaces or ';' reads other groups in it; rename it here and in the policies that name it", key, g)
+			}
 			out = append(out, g)
 		}
 	}

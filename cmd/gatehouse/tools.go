@@ -184,8 +184,13 @@ func cmdCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) 
 				err = fmt.Errorf("%w; create it with `gatehouse user add -c %s USERNAME`, or from users.example.yaml (cp users.example.yaml %s, then put a hash from `gatehouse hash-password` in it)", err, path, cfg.Users.File)
 			}
 			note(err, "users.file")
-		} else if w := fileAdminsWarning(cfg, fu); w != nil {
-			warnings = append(warnings, w)
+		} else {
+			if w := fileAdminsWarning(cfg, fu); w != nil {
+				warnings = append(warnings, w)
+			}
+			for _, w := range fu.Warnings() {
+				warnings = append(warnings, errors.New(w))
+			}
 		}
 	}
 	portal := gateway.CheckPortal(cfg)
