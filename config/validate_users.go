@@ -74,4 +74,7 @@ func (v *validator) hashing() {
 		v.add("hashing.argon2id.memory_kib", "must be at most %d (4 GiB), the most a password hash may cost to be checked (it is %d)", auth.MaxArgon2MemoryKiB, a.MemoryKiB)
 	}
 	v.atLeast("hashing.max_concurrent", h.MaxConcurrent, 1)
+	if a.MemoryKiB > 0 && a.Iterations > 0 && auth.BelowOWASPArgon2(a.MemoryKiB, a.Iterations) {
+		v.warn("hashing.argon2id.memory_kib", "%d KiB with %d iterations is below every minimum of OWASP's Password Storage Cheat Sheet (46 MiB with 1 iteration, 19 MiB with 2, 12 MiB with 3, 9 MiB with 4, 7 MiB with 5): a stolen hash is guessed that much faster; keep the default, 65536 with 3", a.MemoryKiB, a.Iterations)
+	}
 }

@@ -57,3 +57,36 @@ func TestGroupsARedisAccountCouldNotHoldAreFlagged(t *testing.T) {
 		}
 	}
 }
+
+// TestWeakHashesAreWarnedOf: a users.yaml password hash weaker than
+// OWASP's Password Storage Cheat Sheet allows (bcrypt under cost 10,
+// argon2id below every minimum configuration) is a warning at its line,
+// never quoting the hash: the file backend never hashes a password anew,
+// so such a hash stays as weak for as long as the file holds it
+// (docs/contract.md, "users.yaml (file backend)"). Before, nothing was
+// said.
+func TestWeakHashesAreWarnedOf(t *testing.T) {
+	weakArgon := "$argon2id$v=19$m=1024,t=1,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc"
+	bcrypt10 := "$2b$10$abcdefghijklmnopqrstuu5SyjmCQgiKGaWmy3X7q9mn4Ut3PCbMW"
+	path := filepath.Join(t.TempDir(), "users.yaml")
+	writeUsers(t, path, "users:\n"+
+		"  alice:\n    password: \""+bcryptHash+"\"\n"+ // line 3: cost 4
+		"  bob:\n    password: \""+weakArgon+"\"\n"+ // line 5
+		"  carol:\n    password: \""+argonHash+"\"\n"+ // line 7: 64 MiB, 2 passes
+		"  dave:\n    password: \""+bcrypt10+"\"\n") // line 9
+	b, err := fileusers.New(path, "US", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := b.Warnings()
+	all := strings.Join(got, "\n")
+	if len(got) != 2 || !strings.HasPrefix(got[0], path+":3: warning: users.alice.password: bcrypt cost 4") ||
+		!strings.HasPrefix(got[1], path+":5: warning: users.bob.password: argon2id with 1024 KiB and 1 iterations") {
+		t.Errorf("warnings:\n%s\nwant one at line 3 (bcrypt cost 4) and one at line 5 (argon2id 1024 KiB, 1 pass)", all)
+	}
+	for _, h := range []string{bcryptHash, weakArgon, "CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc", "abcdefghijklmnopqrstuu"} {
+		if strings.Contains(all, h) {
+			t.Errorf("a warning quotes the hash %q:\n%s", h, all)
+		}
+	}
+}

@@ -224,6 +224,8 @@ func (p *parser) user(key, m *yaml.Node) (u *auth.User, email, phone *yaml.Node)
 	default:
 		if err := auth.CheckHash(u.PasswordHash); err != nil {
 			p.errorf(password, "users.%s.password: %v", name, err)
+		} else if why := auth.WeakHash(u.PasswordHash); why != "" {
+			p.warnf(password, "users.%s.password: %s: a stolen copy of this file gives the password up that much faster, and the file backend never hashes it anew; set it again (gatehouse hash-password)", name, why)
 		}
 	}
 	if email == nil {

@@ -18,7 +18,7 @@ func TestCheckConfigWarnsOfTheUsersFile(t *testing.T) {
 		t.Fatal(e)
 	}
 	users := filepath.Join(dir, "users.yaml")
-	os.WriteFile(users, []byte(oneAdminUsers+"  alice:\n    groups: [\"staff admins\"]\n    password: \"$2a$04$abcdefghijklmnopqrstuuK0pKk7G2n2nYEAm1aUO5mB8S0bm4v5a\"\n"), 0o600)
+	os.WriteFile(users, []byte(oneAdminUsers+"  alice:\n    groups: [\"staff admins\"]\n    password: \"$2a$10$abcdefghijklmnopqrstuuK0pKk7G2n2nYEAm1aUO5mB8S0bm4v5a\"\n"), 0o600)
 	cfg := filepath.Join(dir, "gateway.yaml")
 	os.WriteFile(cfg, []byte(fmt.Sprintf(`server:
   public_url: "https://auth.example.com"
