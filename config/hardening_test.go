@@ -188,15 +188,33 @@ func TestCheckHardening(t *testing.T) {
 			c.Routes = append(c.Routes, config.Route{Name: "no", Host: "auth.example.com", PathPrefix: "/", Policy: "deny"})
 		}), nil, nil},
 		{"remember_me 30 days", fn(func(c *config.Config) { c.Session.RememberMe = 720 * time.Hour }), nil, nil},
-		{"argon2id 19455 KiB, 2 passes: below every OWASP minimum", fn(func(c *config.Config) { c.Hashing.Argon2id = config.Argon2id{MemoryKiB: 19455, Iterations: 2, Parallelism: 1} }), nil, []string{"hashing.argon2id.memory_kib"}},
-		{"argon2id 1 MiB, 1 pass", fn(func(c *config.Config) { c.Hashing.Argon2id = config.Argon2id{MemoryKiB: 1024, Iterations: 1, Parallelism: 1} }), nil, []string{"hashing.argon2id.memory_kib"}},
-		{"argon2id 46 MiB less 1, 1 pass", fn(func(c *config.Config) { c.Hashing.Argon2id = config.Argon2id{MemoryKiB: 47103, Iterations: 1, Parallelism: 1} }), nil, []string{"hashing.argon2id.memory_kib"}},
-		{"argon2id 7 MiB less 1, 5 passes", fn(func(c *config.Config) { c.Hashing.Argon2id = config.Argon2id{MemoryKiB: 7167, Iterations: 5, Parallelism: 1} }), nil, []string{"hashing.argon2id.memory_kib"}},
-		{"argon2id at OWASP 46 MiB, 1 pass", fn(func(c *config.Config) { c.Hashing.Argon2id = config.Argon2id{MemoryKiB: 47104, Iterations: 1, Parallelism: 1} }), nil, nil},
-		{"argon2id at OWASP 19 MiB, 2 passes", fn(func(c *config.Config) { c.Hashing.Argon2id = config.Argon2id{MemoryKiB: 19456, Iterations: 2, Parallelism: 1} }), nil, nil},
-		{"argon2id at OWASP 12 MiB, 3 passes", fn(func(c *config.Config) { c.Hashing.Argon2id = config.Argon2id{MemoryKiB: 12288, Iterations: 3, Parallelism: 1} }), nil, nil},
-		{"argon2id at OWASP 9 MiB, 4 passes", fn(func(c *config.Config) { c.Hashing.Argon2id = config.Argon2id{MemoryKiB: 9216, Iterations: 4, Parallelism: 1} }), nil, nil},
-		{"argon2id at OWASP 7 MiB, 5 passes", fn(func(c *config.Config) { c.Hashing.Argon2id = config.Argon2id{MemoryKiB: 7168, Iterations: 5, Parallelism: 1} }), nil, nil},
+		{"argon2id 19455 KiB, 2 passes: below every OWASP minimum", fn(func(c *config.Config) {
+			c.Hashing.Argon2id = config.Argon2id{MemoryKiB: 19455, Iterations: 2, Parallelism: 1}
+		}), nil, []string{"hashing.argon2id.memory_kib"}},
+		{"argon2id 1 MiB, 1 pass", fn(func(c *config.Config) {
+			c.Hashing.Argon2id = config.Argon2id{MemoryKiB: 1024, Iterations: 1, Parallelism: 1}
+		}), nil, []string{"hashing.argon2id.memory_kib"}},
+		{"argon2id 46 MiB less 1, 1 pass", fn(func(c *config.Config) {
+			c.Hashing.Argon2id = config.Argon2id{MemoryKiB: 47103, Iterations: 1, Parallelism: 1}
+		}), nil, []string{"hashing.argon2id.memory_kib"}},
+		{"argon2id 7 MiB less 1, 5 passes", fn(func(c *config.Config) {
+			c.Hashing.Argon2id = config.Argon2id{MemoryKiB: 7167, Iterations: 5, Parallelism: 1}
+		}), nil, []string{"hashing.argon2id.memory_kib"}},
+		{"argon2id at OWASP 46 MiB, 1 pass", fn(func(c *config.Config) {
+			c.Hashing.Argon2id = config.Argon2id{MemoryKiB: 47104, Iterations: 1, Parallelism: 1}
+		}), nil, nil},
+		{"argon2id at OWASP 19 MiB, 2 passes", fn(func(c *config.Config) {
+			c.Hashing.Argon2id = config.Argon2id{MemoryKiB: 19456, Iterations: 2, Parallelism: 1}
+		}), nil, nil},
+		{"argon2id at OWASP 12 MiB, 3 passes", fn(func(c *config.Config) {
+			c.Hashing.Argon2id = config.Argon2id{MemoryKiB: 12288, Iterations: 3, Parallelism: 1}
+		}), nil, nil},
+		{"argon2id at OWASP 9 MiB, 4 passes", fn(func(c *config.Config) {
+			c.Hashing.Argon2id = config.Argon2id{MemoryKiB: 9216, Iterations: 4, Parallelism: 1}
+		}), nil, nil},
+		{"argon2id at OWASP 7 MiB, 5 passes", fn(func(c *config.Config) {
+			c.Hashing.Argon2id = config.Argon2id{MemoryKiB: 7168, Iterations: 5, Parallelism: 1}
+		}), nil, nil},
 		{"problems and warnings at once", fn(func(c *config.Config) {
 			c.OTP.TTL = time.Hour
 			c.Server.TrustedProxies = []string{"0.0.0.0/0"}
