@@ -56,6 +56,7 @@ func (s *consoleSurface) admin(c *gin.Context) (*auth.User, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.Set(bearerKey, name)
 	return &auth.User{Username: "token:" + name}, nil
 }
 

@@ -155,9 +155,22 @@ func pageLoad(r *http.Request) bool {
 	return d == "" || d == "document"
 }
 
-// byToken reports an admin API request that carries a bearer token,
-// which is judged by the token alone: no cookie a page could borrow.
-func byToken(c *gin.Context) bool { return c.GetHeader("Authorization") != "" }
+// carriesAuthorization reports an admin API request with an
+// Authorization header, which is judged by it alone (consoleSurface.admin:
+// a valid bearer token, else 401 invalid_token), never by a cookie a
+// page could borrow.
+func carriesAuthorization(c *gin.Context) bool { return c.GetHeader("Authorization") != "" }
+
+// bearerKey is the gin context key under which consoleSurface.admin
+// keeps the name of the bearer token that it found valid.
+const bearerKey = "admin_bearer_token"
+
+// byToken reports a request whose administrator is a bearer token that
+// consoleSurface.admin found valid. An Authorization header alone is not
+// one: a browser sends the front door's Basic or Negotiate credentials by
+// itself with every request to the host, another site's link included
+// (docs/contract.md, "Admin console").
+func byToken(c *gin.Context) bool { return c.GetString(bearerKey) != "" }
 
 // csrfFail refuses a form post, logging why (never the token).
 func (s *core) csrfFail(c *gin.Context, why string, err error) {

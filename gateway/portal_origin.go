@@ -62,7 +62,7 @@ func (s *core) portalOriginOnly(c *gin.Context) {
 // Authorization header is judged by it alone, on any host
 // (docs/contract.md, "Admin console").
 func (s *core) adminAPIOrigin(c *gin.Context) {
-	if byToken(c) {
+	if carriesAuthorization(c) {
 		c.Next()
 		return
 	}
