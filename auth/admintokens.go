@@ -36,6 +36,16 @@ type AdminToken struct {
 // repository is recognisable (and secret scanners can match it).
 const adminTokenPrefix = "ghadm_"
 
+// CarriesAdminToken reports whether v, an Authorization header's value,
+// holds an admin token (or what is shaped as one: a revoked or mistyped
+// token is still one to keep from an app), whatever its scheme's case or
+// the spaces after it. Proxy mode removes such a header from what it
+// forwards (docs/contract.md, "Admin console").
+func CarriesAdminToken(v string) bool {
+	_, cred, _ := strings.Cut(strings.TrimSpace(v), " ")
+	return strings.HasPrefix(strings.TrimSpace(cred), adminTokenPrefix)
+}
+
 var tokenName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
 // ErrTokenName is a token name that is not 1 to 63 lower-case letters, digits and

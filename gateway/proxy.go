@@ -119,6 +119,7 @@ func (s *proxySurface) rewrite(pr *httputil.ProxyRequest, r *route) {
 	// name was prefixed, or before session.cookie_domain moved it from
 	// __Host- to __Secure- (or back), and its value is a live session.
 	removeCookie(pr.Out.Header, s.gatewayCookieNames()...)
+	dropAdminTokens(pr.Out.Header)
 	if st.withID {
 		s.headers.set(pr.Out.Header, st.identity, false)
 	}

@@ -3,6 +3,8 @@ package gateway
 import (
 	"net/http"
 	"strings"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
 )
 
 // The gateway's cookies are the gateway's (docs/contract.md, "Proxy
@@ -80,4 +82,27 @@ func containsFold(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// dropAdminTokens removes from a request to an upstream every
+// Authorization value that holds an admin bearer token
+// (auth.CarriesAdminToken): it works on the admin API only, and an app
+// that logs or shows its request headers would hand out the console
+// (docs/contract.md, "Admin console"). The app's own credentials pass.
+func dropAdminTokens(h http.Header) {
+	vals, ok := h["Authorization"]
+	if !ok {
+		return
+	}
+	kept := vals[:0:0]
+	for _, v := range vals {
+		if !auth.CarriesAdminToken(v) {
+			kept = append(kept, v)
+		}
+	}
+	if len(kept) == 0 {
+		delete(h, "Authorization")
+		return
+	}
+	h["Authorization"] = kept
 }
