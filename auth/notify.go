@@ -7,6 +7,7 @@ import "context"
 // and counts against no quota, but it is a text like any other: only to
 // a number whose country and kind codes may go to, and counted on the
 // console's SMS page, sent or refused (docs/contract.md, "Account page").
+// As every notice, it is not cut short by the request's end (notify).
 //
 // A provider that makes and sends its own codes (twilio_verify, sinch: a
 // CodeChecker) sends nothing else, and a notice would reach the number
@@ -21,22 +22,24 @@ func (o *OTP) Notify(ctx context.Context, to, body string) error {
 // (otp.max_sends per its window, store key otp:qn:), a budget of its
 // own apart from the codes': a person adding and removing passkeys in a
 // loop gets that many notices in a window and no more, and spends
-// neither otp.budget nor the quota their sign-in codes need. The send
-// is not cut short by the request's end (a client that hangs up once
-// its change is written), only by sms.timeout (docs/contract.md,
-// "Security notices").
+// neither otp.budget nor the quota their sign-in codes need
+// (docs/contract.md, "Security notices").
 func (o *OTP) NotifyOwner(ctx context.Context, to, body string) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.cfg.SendTimeout)
-	defer cancel()
 	return o.notify(ctx, to, body, o.noticeQuotaKey(to))
 }
 
 // notify sends body to to, counted against the quota under key ("":
-// none); a send that surely did not go out gives its unit back.
+// none); a send that surely did not go out gives its unit back. A notice
+// tells of a change already written: its send is not cut short by the
+// request's end (a client that hangs up once its change is written, as
+// a thief who moved the number would to keep the old one from hearing
+// of it), only by sms.timeout (docs/contract.md, "Security notices").
 func (o *OTP) notify(ctx context.Context, to, body, quota string) (err error) {
 	if !o.SendsText() {
 		return nil
 	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.cfg.SendTimeout)
+	defer cancel()
 	defer func() { o.tally(ctx, to, false, err) }()
 	if err := o.countryAllowed(to); err != nil {
 		return err
