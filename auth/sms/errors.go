@@ -25,7 +25,7 @@ type Error struct {
 	Op       string // "send", "check", "cancel"
 	Status   int    // HTTP status; 0 when no answer came back
 	Code     int    // the provider's error code; 0 when none
-	Detail   string // safe detail: a status name or a documentation link (printed clipped: clipDetail)
+	Detail   string // safe detail: a status name or a documentation link (printed clipped: clip)
 
 	kind  error // the auth sentinel (or *auth.RateLimitError)
 	cause error // the transport error, if any
@@ -46,10 +46,12 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, ", error %d", e.Code)
 	}
 	if e.Detail != "" {
-		fmt.Fprintf(&b, " (%s)", clipDetail(e.Detail))
+		fmt.Fprintf(&b, " (%s)", clip(e.Detail, maxDetail))
 	}
 	if e.cause != nil {
-		fmt.Fprintf(&b, ": %v", e.cause)
+		// Go's HTTP client quotes what came back where a status line
+		// should be, whole: a provider's text like any other.
+		fmt.Fprintf(&b, ": %s", clip(e.cause.Error(), maxCause))
 	}
 	if e.kind != nil {
 		fmt.Fprintf(&b, ": %v", e.kind)
@@ -72,25 +74,32 @@ func (e *Error) Unwrap() []error {
 	return out
 }
 
-// maxDetail bounds the bytes of a detail an error prints.
-const maxDetail = 160
+// maxDetail bounds the bytes of a detail an error prints; maxCause those
+// of its transport error, whose own words (a certificate's names) may
+// run longer.
+const (
+	maxDetail = 160
+	maxCause  = 240
+)
 
-// clipDetail returns detail as an error prints it (docs/contract.md, "SMS
-// delivery"): on one line, without the invisible characters that turn
-// text around (control characters become spaces, format characters and
-// line or paragraph separators go), and cut to maxDetail bytes, "…"
-// marking the cut. A detail holds a provider's text, which a broken or
-// hostile provider makes as long as an answer may be.
-func clipDetail(detail string) string {
+// clip returns text, a detail or a transport error, as an error prints
+// it (docs/contract.md, "SMS delivery"): on one line, without the
+// invisible characters that turn text around (control characters become
+// spaces, format characters and line or paragraph separators go), and
+// cut to limit bytes, "…" marking the cut. Both hold a provider's text
+// (a status, a reason, a link; a status line that was no HTTP, quoted by
+// Go's HTTP client), which a broken or hostile provider makes as long as
+// an answer may be.
+func clip(text string, limit int) string {
 	var b strings.Builder
-	for _, r := range detail {
+	for _, r := range text {
 		switch {
 		case unicode.IsControl(r):
 			r = ' '
 		case unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp):
 			continue
 		}
-		if b.Len()+utf8.RuneLen(r) > maxDetail {
+		if b.Len()+utf8.RuneLen(r) > limit {
 			b.WriteString("…")
 			break
 		}
