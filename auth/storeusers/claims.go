@@ -43,7 +43,11 @@ func claims(r *record) [][2]string {
 // not back, an earlier version's for an email typed at sign-up, or one
 // a record gone, a change cut off or a failover left) is taken over: it
 // keeps no administrator from giving the value to its owner
-// (docs/contract.md, "Sign-up", "Store housekeeping").
+// (docs/contract.md, "Sign-up", "Store housekeeping"). So is one that
+// names username already, whatever its age: a name has one record at a
+// time, so it is this account's (one an activation that failed
+// half-way kept, Activate), and it must not refuse its own name the
+// value.
 func (b *Backend) claim(ctx context.Context, field, key, username string, ttl time.Duration) (bool, error) {
 	for range maxSwaps {
 		ok, err := b.st.SetNX(ctx, key, []byte(username), ttl)
@@ -57,8 +61,10 @@ func (b *Backend) claim(ctx context.Context, field, key, username string, ttl ti
 		if err != nil {
 			return false, err
 		}
-		if stale, err := b.stale(ctx, field, key, string(holder)); err != nil || !stale {
-			return false, err
+		if string(holder) != username {
+			if stale, err := b.stale(ctx, field, key, string(holder)); err != nil || !stale {
+				return false, err
+			}
 		}
 		if ok, err := b.st.CompareAndSwap(ctx, key, holder, []byte(username), ttl); err != nil || ok {
 			return ok, err
