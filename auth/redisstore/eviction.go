@@ -19,11 +19,12 @@ import (
 // answers with 503 (fail closed).
 type EvictionRisk struct {
 	Addr      string // the master's address; "" for the one master of a standalone or Sentinel client
+	RunID     string // its run_id: another after a failover or a restart, under the same Addr
 	Policy    string // its maxmemory-policy
 	MaxMemory int64  // its maxmemory in bytes; 0: no limit yet, the policy applies once one is set
 }
 
-// EvictionRisks asks each master client writes to (INFO memory) for its
+// EvictionRisks asks each master client writes to (INFO server, memory) for its
 // maxmemory-policy and returns those that may evict keys. An error means
 // a master did not answer, or its answer did not say.
 func EvictionRisks(ctx context.Context, client redis.UniversalClient) ([]EvictionRisk, error) {
@@ -61,7 +62,7 @@ var errNoPolicy = errors.New("INFO memory has no maxmemory_policy")
 
 // evictionRisk reads one server's policy: nil when it is noeviction.
 func evictionRisk(ctx context.Context, c redis.Cmdable) (*EvictionRisk, error) {
-	info, err := c.Info(ctx, "memory").Result()
+	info, err := c.Info(ctx, "server", "memory").Result()
 	if err != nil {
 		return nil, fail("info", err)
 	}
@@ -73,5 +74,5 @@ func evictionRisk(ctx context.Context, c redis.Cmdable) (*EvictionRisk, error) {
 		return nil, nil
 	}
 	limit, _ := strconv.ParseInt(infoValue(info, "maxmemory"), 10, 64) // absent or odd: reported as no limit
-	return &EvictionRisk{Policy: policy, MaxMemory: limit}, nil
+	return &EvictionRisk{RunID: infoValue(info, "run_id"), Policy: policy, MaxMemory: limit}, nil
 }

@@ -193,15 +193,20 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 		}
 		a.closers = append(a.closers, closeCache)
 		store = cached
+		eviction, err := newEvictionWatch(client, log, a.registry, cfg.Store.Redis.DialTimeout+cfg.Store.Redis.OpTimeout)
+		if err != nil {
+			return nil, err
+		}
 		pctx, cancel := context.WithTimeout(ctx, cfg.Store.Redis.DialTimeout+cfg.Store.Redis.OpTimeout)
 		if err := store.Ping(pctx); err != nil {
 			// Not fatal: requests fail closed with 503 and /readyz says so
 			// until Redis answers.
 			log.Warn("redis not reachable at startup; serving 503 until it is", "error", err)
 		} else {
-			warnEviction(pctx, client, log)
+			eviction.check(ctx, true)
 		}
 		cancel()
+		a.closers = append(a.closers, eviction.run(ctx))
 	default:
 		store = memstore.New(auth.SystemClock{})
 		a.audit = memstore.NewAuditLog(auditRetain(cfg), auth.SystemClock{})
