@@ -20,6 +20,7 @@ func TestClassOf(t *testing.T) {
 		"rc:abc:ie":                   auth.KeyRecord,
 		"reset:alice":                 auth.KeyRevocable,
 		"admtok:nightly":              auth.KeyRevocable,
+		"admtok:all":                  auth.KeyIndex,
 		"spw:abc":                     auth.KeyRevocable,
 		"user:ix":                     auth.KeyIndex,
 		"user:ix:built":               auth.KeyOther,
