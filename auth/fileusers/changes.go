@@ -20,9 +20,15 @@ func (b *Backend) OnChanged(f func(ctx context.Context, c auth.UsersChange)) {
 }
 
 // Reading implements auth.ChangeNotifier: the users as read now, Before
-// nil.
+// nil; while a configuration reload's reading waits to be confirmed
+// (Follow), the reading it follows.
 func (b *Backend) Reading() auth.UsersChange {
-	snap := b.snap.Load()
+	b.mu.Lock()
+	snap := b.base
+	b.mu.Unlock()
+	if snap == nil {
+		snap = b.snap.Load()
+	}
 	return auth.UsersChange{After: snap.byName, Source: tag("path", []byte(b.path)), To: tag("content", snap.sum[:])}
 }
 

@@ -15,7 +15,7 @@ import (
 // of the same content, the first reading, and a configuration reload's
 // reading of another file tell nothing, and one of the same file tells
 // what changed since the old reading (docs/contract.md, "users.yaml
-// (file backend)").
+// (file backend)"), once a poll or a reload confirms it.
 func TestChangesAreTold(t *testing.T) {
 	b, path := newBackend(t, usersYAML)
 	replica, err := fileusers.New(path, "US", nil)
@@ -51,7 +51,8 @@ func TestChangesAreTold(t *testing.T) {
 	}
 
 	// A configuration reload: a new reading of the same file, edited
-	// meanwhile, tells the change since the old reading; of another, none.
+	// meanwhile, tells the change since the old reading once it is
+	// confirmed (here by a reload); of another, none.
 	writeUsers(t, path, usersYAML)
 	next, err := fileusers.New(path, "US", nil)
 	if err != nil {
@@ -61,6 +62,15 @@ func TestChangesAreTold(t *testing.T) {
 	nextTold, otherTold := record(next), record(other)
 	next.Follow(b)
 	other.Follow(b)
+	if len(*nextTold) != 0 {
+		t.Errorf("the same file's new reading told %d changes before it was confirmed", len(*nextTold))
+	}
+	if err := next.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Reload(); err != nil {
+		t.Fatal(err)
+	}
 	if len(*otherTold) != 0 {
 		t.Errorf("a reading of another file told %d changes", len(*otherTold))
 	}

@@ -58,6 +58,13 @@ type Backend struct {
 	// statErr records that the last poll could not read the file, so the
 	// error is logged once rather than on every poll.
 	statErr bool
+	// base is the reading that removals and changes are counted from
+	// while the reading served is not confirmed: a configuration
+	// reload's reading of the file after it changed (Follow), which may
+	// have caught a save half done. The next poll reading the same
+	// content confirms it, or a later change the poll takes replaces it
+	// (docs/contract.md, "users.yaml (file backend)"). nil otherwise.
+	base *snapshot
 }
 
 // snapshot is one immutable version of the file with its indexes.
@@ -171,7 +178,8 @@ type applied struct {
 }
 
 // install makes snap the current users. The accounts the previous users
-// had and snap has not are added to pending. b.mu must be held.
+// (or the unconfirmed reading's base) had and snap has not are added to
+// pending. b.mu must be held.
 func (b *Backend) install(snap *snapshot) applied {
 	old := b.snap.Swap(snap)
 	var out []string
@@ -180,9 +188,27 @@ func (b *Backend) install(snap *snapshot) applied {
 			out = append(out, name)
 		}
 	}
-	b.addRemoved(old, snap)
 	slices.Sort(out)
-	return applied{disabled: out, change: changeOf(b.path, old, snap)}
+	from := old
+	if b.base != nil {
+		from, b.base = b.base, nil
+	}
+	b.addRemoved(from, snap)
+	return applied{disabled: out, change: changeOf(b.path, from, snap)}
+}
+
+// confirm takes the reading served as the file's, once a poll found the
+// file still as it was read: the accounts base had and it has not are
+// added to pending, and the change is returned. Nothing when the reading
+// was not waiting to be confirmed. b.mu must be held.
+func (b *Backend) confirm() applied {
+	if b.base == nil {
+		return applied{}
+	}
+	from, snap := b.base, b.snap.Load()
+	b.base = nil
+	b.addRemoved(from, snap)
+	return applied{change: changeOf(b.path, from, snap)}
 }
 
 // tell tells the OnDisabled and OnChanged functions what a reload did.
@@ -265,7 +291,7 @@ func (b *Backend) poll(ctx context.Context) applied {
 	defer b.mu.Unlock()
 	if info, err := os.Stat(b.path); err == nil && b.unchanged(info) {
 		b.statErr = false
-		return applied{}
+		return b.confirm()
 	}
 	data, info, err := b.read()
 	if err != nil {
@@ -282,7 +308,7 @@ func (b *Backend) poll(ctx context.Context) applied {
 	case b.settle.Taken(sum):
 		b.seen = fileState{info: info, sum: sum, readAt: time.Now()}
 		b.settle.Poll(sum) // back to the content taken: nothing pending
-		return applied{}
+		return b.confirm()
 	case !b.settle.Poll(sum):
 		// Changed since the last poll: b.seen stays, so the next poll
 		// reads the file again and takes it if it reads the same.

@@ -22,10 +22,13 @@ func (b *Backend) OnRemoved(f func(ctx context.Context, username string) error) 
 }
 
 // Follow takes over from prev, the reading of the same file that a
-// configuration reload replaces with b: the names prev had and b has not,
-// and those prev could not forget yet, are b's to forget at its next
-// poll, and the change from prev's reading to b's is told to b's
-// OnChanged function now. A reading of another file takes over nothing
+// configuration reload replaces with b: the names prev could not forget
+// yet are b's to forget at its next poll. When the file changed since
+// prev's reading, the names prev had and b has not are b's to forget,
+// and the change from prev's reading to b's is told to b's OnChanged
+// function, once b's poll reads the file as b read it (or takes a later
+// change instead, counted from prev's reading): a reload may catch a
+// save written in place half done. A reading of another file takes over nothing
 // (docs/contract.md, "users.yaml (file backend)"): the names missing from
 // it are not counted as removed, nor is the difference a change. Call it
 // once prev's Run has been stopped.
@@ -39,8 +42,12 @@ func (b *Backend) Follow(prev *Backend) {
 	old, carried := prev.snap.Load(), maps.Clone(prev.pending)
 	prev.mu.Unlock()
 	b.mu.Lock()
-	snap := b.snap.Load()
-	b.addRemoved(old, snap)
+	if b.snap.Load().sum != old.sum && b.base == nil {
+		// The file changed since prev took it, and b's reading may have
+		// caught a save half done: what it misses is removed, and the
+		// change told, once b's poll confirms it (confirm, install).
+		b.base = old
+	}
 	for name, logged := range carried {
 		if b.pending == nil {
 			b.pending = map[string]bool{}
@@ -48,8 +55,6 @@ func (b *Backend) Follow(prev *Backend) {
 		b.pending[name] = b.pending[name] || logged
 	}
 	b.mu.Unlock()
-	// What changed between the two readings is b's to tell (OnChanged).
-	b.changed(context.Background(), changeOf(b.path, old, snap))
 }
 
 // addRemoved adds to pending the names old has and snap has not. b.mu

@@ -5,8 +5,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
 )
 
 const settleHash = "$2a$04$abcdefghijklmnopqrstuuK0pKk7G2n2nYEAm1aUO5mB8S0bm4v5a"
@@ -81,5 +84,82 @@ func TestHalfWrittenSaveForgetsNoOne(t *testing.T) {
 	poll()
 	if found("bob") || len(forgotten) != 1 || forgotten[0] != "bob" {
 		t.Fatalf("an edit read the same by two polls: bob found %v, forgotten %v; want bob removed", found("bob"), forgotten)
+	}
+}
+
+// TestReloadCaughtMidSaveForgetsNoOne: a configuration reload (SIGHUP,
+// or gateway.yaml changed) reads users.yaml while a save written in
+// place is half done, holding alice but not yet bob. Before, the new
+// reading took over at once (Follow): bob was seen leaving the file and
+// the next poll forgot his factors although the finished save still had
+// him. The names a reading of a file that changed since the running
+// gateway took it misses are now forgotten only once a poll reads the
+// same content again, or a later save settles without them
+// (docs/contract.md, "users.yaml (file backend)").
+func TestReloadCaughtMidSaveForgetsNoOne(t *testing.T) {
+	ctx := context.Background()
+	alice := "users:\n  alice:\n    password: \"" + settleHash + "\"\n"
+	whole := alice + "  bob:\n    password: \"" + settleHash + "\"\n  carol:\n    password: \"" + settleHash + "\"\n"
+	for _, tc := range []struct {
+		name string
+		// after is the file from the reload's reading on: what the
+		// polls that follow read.
+		after     string
+		forgotten []string
+	}{
+		{"the save ends", whole, nil},
+		{"the reading was the save", alice, []string{"bob", "carol"}},
+		{"a later save drops carol", alice + "  bob:\n    password: \"" + settleHash + "\"\n", []string{"carol"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "users.yaml")
+			if err := os.WriteFile(path, []byte(whole), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			running, err := New(path, "US", slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The save, in place, caught by the reload after alice.
+			if err := os.WriteFile(path, []byte(alice), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			b, err := New(path, "US", slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var forgotten []string
+			b.OnRemoved(func(_ context.Context, name string) error {
+				forgotten = append(forgotten, name)
+				return nil
+			})
+			var changes int
+			b.OnChanged(func(context.Context, auth.UsersChange) { changes++ })
+			b.Follow(running)
+			b.forgetPending(ctx) // Run's start
+			if len(forgotten) != 0 || changes != 0 {
+				t.Fatalf("at the reload: forgotten %v, %d changes told; want none before a poll", forgotten, changes)
+			}
+			if err := os.WriteFile(path, []byte(tc.after), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			for range 3 {
+				b.tell(ctx, b.poll(ctx))
+				b.forgetPending(ctx)
+			}
+			slices.Sort(forgotten)
+			if !slices.Equal(forgotten, tc.forgotten) {
+				t.Fatalf("forgotten %v, want %v", forgotten, tc.forgotten)
+			}
+			if want := min(len(tc.forgotten), 1); changes != want {
+				t.Errorf("%d changes told, want %d", changes, want)
+			}
+			for _, name := range []string{"alice", "bob", "carol"} {
+				_, err := b.Lookup(ctx, name)
+				if found, want := err == nil, !slices.Contains(tc.forgotten, name); found != want {
+					t.Errorf("%s found %v, want %v", name, found, want)
+				}
+			}
+		})
 	}
 }

@@ -122,16 +122,19 @@ func (a *app) reload(ctx context.Context) error {
 		cfg = a.keepRestartOnly(cfg)
 		var g *generation
 		if g, err = a.newGeneration(ctx, cfg); err == nil {
-			g.start(ctx)
-			old := a.current.Swap(g)
+			old := a.current.Load()
 			if old.stop != nil {
 				old.stop()
 			}
 			if g.fileUsers != nil && old.fileUsers != nil {
 				// Names gone from the same users file since the old
-				// reading are forgotten (docs/contract.md, "users.yaml").
+				// reading are forgotten, once the new reading is
+				// confirmed; g's start records that reading only then
+				// (docs/contract.md, "users.yaml (file backend)").
 				g.fileUsers.Follow(old.fileUsers)
 			}
+			g.start(ctx)
+			a.current.Store(g)
 			old.gateway.Retire(g.gateway)
 			a.reloads.ok.Inc()
 			a.reloads.success.Set(1)
