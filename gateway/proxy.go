@@ -307,22 +307,19 @@ func (s *core) identityFor(d decision, routeName string) (identity, error) {
 }
 
 // forward sends c's request, read as t, to rt's upstream. A request
-// forwarded with an identity that is still under way after
-// upgradeRecheck (a WebSocket, a streamed answer, a long upload or poll)
-// is cut once it would be refused (watchSession).
+// still under way after upgradeRecheck (a WebSocket, a streamed answer,
+// a long upload or poll) is cut once it would be refused: one forwarded
+// with an identity once its session no longer gets it through, one on a
+// bypassed path once a reload no longer bypasses it (watchSession).
 func (s *proxySurface) forward(c *gin.Context, rt *route, st *forwardState, t target) {
-	ctx := context.WithValue(c.Request.Context(), forwardKey{}, st)
-	if st.withID {
-		var end context.CancelCauseFunc
-		ctx, end = context.WithCancelCause(ctx)
-		defer end(nil)
-		r, aged := c.Request, time.Time{}
-		if !isWebSocket(r) {
-			aged = s.now()
-		}
-		watch := time.AfterFunc(upgradeRecheck, func() { s.watchSession(ctx, end, r, rt, t, aged) })
-		defer watch.Stop()
+	ctx, end := context.WithCancelCause(context.WithValue(c.Request.Context(), forwardKey{}, st))
+	defer end(nil)
+	r, aged := c.Request, time.Time{}
+	if st.withID && !isWebSocket(r) {
+		aged = s.now()
 	}
+	watch := time.AfterFunc(upgradeRecheck, func() { s.watchSession(ctx, end, r, rt, t, aged, st.withID) })
+	defer watch.Stop()
 	// The answer's X-Request-Id comes with the upstream's answer
 	// (ModifyResponse) or error (proxyError), not before: an upstream's
 	// 1xx answer (103 Early Hints) clears every header set so far.

@@ -23,9 +23,16 @@ import (
 // routes and users decide, and a handshake they would send to no route,
 // another route or upstream, or a bypassed path is closed as well.
 
+// A WebSocket or long request forwarded without an identity (its path
+// bypassed) is looked at the same way, but only by a configuration that
+// replaced the one it was opened under: it is closed once the one
+// serving now would not bypass its handshake on a route of the same name
+// and upstream (a reload that gave the route a policy, denied or removed
+// it, or took the path out of bypass_paths).
+
 // errSessionCut is the cause of a request's context that watchSession
 // ended: one cut before its answer is 502 (proxyError).
-var errSessionCut = errors.New("its session no longer gets it through")
+var errSessionCut = errors.New("no longer let through")
 
 // upgradeRecheck is how often the session of an open WebSocket or a long
 // request is looked at.
@@ -43,15 +50,18 @@ const upgradeRecheck = 5 * time.Second
 // goes on, as its contract says; any other request's are judged as they
 // were when it started (aged), so that a download or upload begun
 // within max_auth_age is not cut when the proofs grow old on the way.
-func (s *proxySurface) watchSession(ctx context.Context, end context.CancelCauseFunc, r *http.Request, rt *route, t target, aged time.Time) {
+//
+// One forwarded without an identity (withID false) is looked at only
+// once a reload replaced s, and is cut once the configuration serving
+// now would not bypass it (stillBypasses).
+func (s *proxySurface) watchSession(ctx context.Context, end context.CancelCauseFunc, r *http.Request, rt *route, t target, aged time.Time, withID bool) {
 	tick := time.NewTicker(upgradeRecheck)
 	defer tick.Stop()
 	for {
 		if ctx.Err() != nil {
 			return
 		}
-		ok, err := s.latest().stillRelays(ctx, r, t, rt, aged)
-		if !ok {
+		if why, err := s.stillForwarded(ctx, r, t, rt, aged, withID); why != "" {
 			if ctx.Err() != nil {
 				return
 			}
@@ -59,7 +69,7 @@ func (s *proxySurface) watchSession(ctx context.Context, end context.CancelCause
 			if isWebSocket(r) {
 				what = "websocket"
 			}
-			s.log.InfoContext(ctx, what+" cut: its session no longer gets it through", "route", rt.name, "error", err)
+			s.log.InfoContext(ctx, what+" cut: "+why, "route", rt.name, "error", err)
 			end(errSessionCut)
 			return
 		}
@@ -71,14 +81,32 @@ func (s *proxySurface) watchSession(ctx context.Context, end context.CancelCause
 	}
 }
 
+// stillForwarded returns "" while the configuration serving now would
+// still forward r, read as t, to rt as it was (with an identity or
+// not), else why not, with the error when one refused it.
+func (s *proxySurface) stillForwarded(ctx context.Context, r *http.Request, t target, rt *route, aged time.Time, withID bool) (string, error) {
+	cur := s.latest()
+	switch {
+	case withID:
+		if ok, err := cur.stillRelays(ctx, r, t, rt, aged); !ok {
+			return "its session no longer gets it through", err
+		}
+	case cur != s.core:
+		if ok, err := cur.stillBypasses(r, t, rt); !ok {
+			return "the configuration serving now no longer bypasses it", err
+		}
+	}
+	return "", nil
+}
+
 // stillRelays reports whether s would let r, the handshake of a WebSocket
 // relayed to rt, read as t, through now: to a route of the same name and
 // upstream, not bypassed, with an identity. The error says why not when
 // it was one (the store not answering, a path now refused).
 // Proofs are aged at aged, or now when it is zero.
 func (s *core) stillRelays(ctx context.Context, r *http.Request, t target, rt *route, aged time.Time) (bool, error) {
-	now, bypassed, err := s.routeFor(r, &t)
-	if err != nil || now == nil || bypassed || now.name != rt.name || now.upstream.String() != rt.upstream.String() {
+	now, bypassed, err := s.routeAgain(r, t, rt)
+	if now == nil || bypassed {
 		return false, err
 	}
 	sess, u, err := s.userOf(ctx, r)
@@ -89,6 +117,25 @@ func (s *core) stillRelays(ctx context.Context, r *http.Request, t target, rt *r
 		aged = s.now()
 	}
 	return decide(now, sess, u, aged).verdict == allow, nil
+}
+
+// stillBypasses reports whether s would forward r, a request relayed to
+// rt without an identity, read as t, as it was: bypassed, on a route of
+// the same name and upstream.
+func (s *core) stillBypasses(r *http.Request, t target, rt *route) (bool, error) {
+	now, bypassed, err := s.routeAgain(r, t, rt)
+	return now != nil && bypassed, err
+}
+
+// routeAgain is the route s sends r, read as t, to, and whether its path
+// is bypassed there, when that route has rt's name and upstream; nil
+// otherwise (with the error, when one refused it).
+func (s *core) routeAgain(r *http.Request, t target, rt *route) (*route, bool, error) {
+	now, bypassed, err := s.routeFor(r, &t)
+	if err != nil || now == nil || now.name != rt.name || now.upstream.String() != rt.upstream.String() {
+		return nil, false, err
+	}
+	return now, bypassed, nil
 }
 
 // latest returns the core serving now: s, or the last of the cores that
