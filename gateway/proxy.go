@@ -328,13 +328,22 @@ func (s *proxySurface) forward(c *gin.Context, rt *route, st *forwardState, t ta
 	c.Abort()
 }
 
-// Retire releases what s holds once next has replaced it (a
-// configuration reload): the idle upstream connections of its transports,
-// and the metric series of routes next does not have. Requests still in
+// Retire releases what s holds once next replaces it (a configuration
+// reload), and hands next what outlives s; call it before next serves.
+// It closes the idle upstream connections of s's transports, and forgets
+// the metric series of routes next does not have. Requests still in
 // flight on s finish normally; WebSockets open on s are decided on by
 // next from then on (watchSession), and counted with next's against
-// their accounts (upgrade_limit.go).
+// their accounts (upgrade_limit.go). The names of s's cookies stay
+// next's to remove from forwarded requests and answers: browsers keep
+// the session cookie under a name a reload changed, and its id lives
+// on in the store (docs/contract.md, "Proxy mode").
 func (s *Server) Retire(next *Server) {
+	for _, name := range s.ownCookies {
+		if !containsFold(next.ownCookies, name) {
+			next.ownCookies = append(next.ownCookies, name)
+		}
+	}
 	s.successor.Store(next.core)
 	// The WebSockets open on s still count against their accounts.
 	next.sockets.Store(s.sockets.Load())

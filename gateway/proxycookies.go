@@ -19,9 +19,11 @@ import (
 // reads: the session cookie as configured and with either prefix (the
 // one on the wire depends on session.cookie_domain, which a reload may
 // change, and browsers keep the cookie they got under the other), the
-// CSRF cookie, the two reset cookies and the known-device cookie. Proxy
-// mode removes them from requests and answers alike, compared without
-// regard to case.
+// CSRF cookie, the two reset cookies and the known-device cookie, and
+// the names those had in the configurations a reload replaced (Retire).
+// Proxy mode removes them from requests and answers alike, and
+// forward-auth from the Cookie it answers, compared without regard to
+// case.
 func (s *core) gatewayCookieNames() []string {
 	if s.ownCookies != nil {
 		return s.ownCookies

@@ -134,8 +134,8 @@ func (a *app) reload(ctx context.Context) error {
 				g.fileUsers.Follow(old.fileUsers)
 			}
 			g.start(ctx)
+			old.gateway.Retire(g.gateway) // before g serves
 			a.current.Store(g)
-			old.gateway.Retire(g.gateway)
 			a.reloads.ok.Inc()
 			a.reloads.success.Set(1)
 			a.reloads.at.SetToCurrentTime()
