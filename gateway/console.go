@@ -45,7 +45,7 @@ func (s *consoleSurface) admin(c *gin.Context) (*auth.User, error) {
 	if h == "" {
 		return s.adminSession(c)
 	}
-	token, ok := strings.CutPrefix(h, "Bearer ")
+	token, ok := bearerCredential(h)
 	if !ok || s.tokens == nil {
 		return nil, errBadToken
 	}

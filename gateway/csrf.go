@@ -165,6 +165,18 @@ func carriesAuthorization(c *gin.Context) bool { return c.GetHeader("Authorizati
 // keeps the name of the bearer token that it found valid.
 const bearerKey = "admin_bearer_token"
 
+// bearerCredential returns the credentials of an Authorization value
+// under the scheme "Bearer", spelt in any case (RFC 9110 section 11.1;
+// docs/contract.md, "Admin console"), and whether it was that scheme: a
+// space must follow the scheme, and further spaces are dropped.
+func bearerCredential(h string) (string, bool) {
+	scheme, cred, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return cred, true
+}
+
 // byToken reports a request whose administrator is a bearer token that
 // consoleSurface.admin found valid. An Authorization header alone is not
 // one: a browser sends the front door's Basic or Negotiate credentials by
