@@ -23,7 +23,7 @@ Bearer tokens for scripts that use the admin API (store.driver: redis):
 // cmdAdmin is `gatehouse admin token create|list|revoke` (docs/contract.md,
 // "Admin console").
 func cmdAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+	if askedHelp(args) || (len(args) > 0 && args[0] == "token" && askedHelp(args[1:])) {
 		_, _ = fmt.Fprint(stdout, adminUsage)
 		return errHelp
 	}

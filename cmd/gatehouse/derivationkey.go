@@ -42,7 +42,7 @@ func keyRefused(driver string, err error) error {
 // cmdDerivationKey is `gatehouse derivation-key adopt`.
 func cmdDerivationKey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "adopt" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+		if askedHelp(args) {
 			_, _ = fmt.Fprint(stdout, adoptUsage)
 			return errHelp
 		}

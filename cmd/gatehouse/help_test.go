@@ -33,3 +33,28 @@ func TestHelpAndVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpExitsZeroEverywhere: -h, -help and --help print a usage and
+// exit 0 after every command and subcommand that takes them (a script
+// or an operator reading the exit status takes 2 for a mistyped
+// command); before, `admin token --help` printed the usage to stderr
+// and exited 2, and `admin -help`, `audit -help` and `derivation-key
+// -help` did too, while `admin --help` and `user -help` exited 0.
+func TestHelpExitsZeroEverywhere(t *testing.T) {
+	commands := [][]string{
+		{}, {"serve"}, {"demo"}, {"demo-app"}, {"check-config"}, {"hash-password"}, {"keygen"},
+		{"user"}, {"user", "list"}, {"user", "add"}, {"user", "revoke"},
+		{"audit"}, {"audit", "tail"},
+		{"admin"}, {"admin", "token"}, {"admin", "token", "create"}, {"admin", "token", "list"}, {"admin", "token", "revoke"},
+		{"derivation-key"}, {"derivation-key", "adopt"},
+	}
+	for _, cmd := range commands {
+		for _, help := range []string{"-h", "-help", "--help"} {
+			args := append(append([]string{}, cmd...), help)
+			code, out, errOut := runCmd(t, "", args...)
+			if code != 0 || !strings.Contains(out+errOut, "sage") {
+				t.Errorf("gatehouse %s: exit %d, output:\n%s%s\nwant exit 0 with a usage", strings.Join(args, " "), code, out, errOut)
+			}
+		}
+	}
+}

@@ -85,7 +85,7 @@ lines, oldest first; -f keeps printing new ones (store.driver: redis).
 // cmdAudit is `gatehouse audit tail`.
 func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "tail" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+		if askedHelp(args) {
 			_, _ = fmt.Fprint(stdout, auditUsage)
 			return errHelp
 		}

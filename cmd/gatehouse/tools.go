@@ -43,6 +43,14 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// askedHelp reports whether args start with -h, -help or --help, the
+// spellings the flag package takes: a command that reads its subcommand
+// before its flags answers them with its usage and exit 0, as every
+// flag set does (docs/contract.md, "Command line").
+func askedHelp(args []string) bool {
+	return len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help")
+}
+
 // parseFlagsOnly is parseFlags for a command that takes arguments too.
 func parseFlagsOnly(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {

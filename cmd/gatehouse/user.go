@@ -46,7 +46,7 @@ works with users.backend: file, where it writes users.file, creating it):
 
 // cmdUser manages accounts of the redis user backend.
 func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+	if askedHelp(args) {
 		_, _ = fmt.Fprint(stdout, userUsage)
 		return errHelp
 	}
