@@ -48,6 +48,16 @@ func cmdAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		_, _ = fmt.Fprint(stderr, adminUsage)
 		return errUsage
 	}
+	var lifetime time.Duration
+	if sub == "create" {
+		// A --ttl out of bounds is a mistake on the command line: exit 2,
+		// before the store is opened (docs/contract.md, "Admin console").
+		var err error
+		if lifetime, err = parseLifetime(*ttl); err != nil {
+			_, _ = fmt.Fprintf(stderr, "gatehouse admin token create: %v\n", err)
+			return errUsage
+		}
+	}
 	cfg, err := loadConfig(configPath(*c))
 	if err != nil {
 		printProblems(stderr, err)
@@ -62,11 +72,7 @@ func cmdAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	audits := redisAuditLog(st, cfg)
 	switch sub {
 	case "create":
-		d, err := parseLifetime(*ttl)
-		if err != nil {
-			return err
-		}
-		token, err := tokens.Create(ctx, *name, d)
+		token, err := tokens.Create(ctx, *name, lifetime)
 		if err != nil {
 			return err
 		}
@@ -102,13 +108,18 @@ func cmdAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 }
 
+// minTokenLifetime is the shortest --ttl an admin token takes (one
+// second, docs/contract.md "Admin console"): a shorter one is dead before
+// a script could use it.
+const minTokenLifetime = time.Second
+
 // maxTokenLifetime is the longest --ttl an admin token takes (ten years,
 // docs/contract.md "Admin console"): far past any use, and far below
 // where a count of days overflows a time.Duration.
 const maxTokenLifetime = 3650 * 24 * time.Hour
 
-// parseLifetime reads a duration with days allowed ("90d"), at most
-// maxTokenLifetime. Before the bound, 213504d overflowed to a lifetime
+// parseLifetime reads a duration with days allowed ("90d"), at least
+// minTokenLifetime and at most maxTokenLifetime. Before the bound, 213504d overflowed to a lifetime
 // of minutes, the token expiring at once without a word.
 func parseLifetime(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
@@ -125,6 +136,8 @@ func parseLifetime(s string) (time.Duration, error) {
 	switch {
 	case err != nil || d <= 0:
 		return 0, fmt.Errorf("--ttl %q: give days like 90d, or a duration like 12h", s)
+	case d < minTokenLifetime:
+		return 0, fmt.Errorf("--ttl %q: at least 1s", s)
 	case d > maxTokenLifetime:
 		return 0, fmt.Errorf("--ttl %q: at most 3650d (ten years)", s)
 	}
