@@ -28,10 +28,10 @@ const (
 	KeySession
 	// KeyIndex is a set that lists a user's sessions, or one of the
 	// console's indexes (accounts, a group's members, bans, users who
-	// signed in, admin tokens); adding to it again is harmless, and the
-	// account page, revoke-all and the console's lists need the entry (a
-	// working admin token missing from its list is one nobody reviewing
-	// them revokes).
+	// signed in, admin tokens) or the accounts `gatehouse user list`
+	// reads; adding to it again is harmless, and the account page,
+	// revoke-all and the lists need the entry (a working admin token or
+	// account missing from its list is one nobody reviewing them sees).
 	KeyIndex
 	// KeyRecord is an account record: a lost write undoes a password,
 	// phone or disabled change, a lost delete brings the account back.
@@ -50,7 +50,7 @@ func ClassOf(key string) KeyClass {
 	switch {
 	case strings.HasPrefix(key, SessionKeyPrefix):
 		return KeySession
-	case strings.HasPrefix(key, "su:"), key == "user:ix", strings.HasPrefix(key, "user:g:"), key == "reg:list", key == "sx", key == "admtok:all":
+	case strings.HasPrefix(key, "su:"), key == "user:ix", key == "user:all", strings.HasPrefix(key, "user:g:"), key == "reg:list", key == "sx", key == "admtok:all":
 		return KeyIndex
 	case strings.HasPrefix(key, "rc:"):
 		return recoveryKeyClass(key)

@@ -31,7 +31,7 @@ func TestClassOf(t *testing.T) {
 		"user:r:alice":                auth.KeyRecord,
 		"user:p:+12015550101":         auth.KeyBan, // claimed if absent
 		"user:e:alice@example.com":    auth.KeyBan,
-		"user:all":                    auth.KeyOther,
+		"user:all":                    auth.KeyIndex, // gatehouse user list
 		"reg:ban:u:abc":               auth.KeyBan,
 		"reg:lock:u:abc":              auth.KeyBan,
 		"totp:abc:n:123":              auth.KeyBan,
