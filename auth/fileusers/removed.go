@@ -24,11 +24,12 @@ func (b *Backend) OnRemoved(f func(ctx context.Context, username string) error) 
 // Follow takes over from prev, the reading of the same file that a
 // configuration reload replaces with b: the names prev could not forget
 // yet are b's to forget at its next poll. When the file changed since
-// prev's reading, the names prev had and b has not are b's to forget,
-// and the change from prev's reading to b's is told to b's OnChanged
-// function, once b's poll reads the file as b read it (or takes a later
-// change instead, counted from prev's reading): a reload may catch a
-// save written in place half done. A reading of another file takes over nothing
+// prev's reading (or, while prev's own reading waits to be confirmed,
+// since the reading prev counts from), the names that reading had and b
+// has not are b's to forget, and the change from it to b's is told to
+// b's OnChanged function, once b's poll reads the file as b read it (or
+// takes a later change instead, counted from that reading): a reload may
+// catch a save written in place half done. A reading of another file takes over nothing
 // (docs/contract.md, "users.yaml (file backend)"): the names missing from
 // it are not counted as removed, nor is the difference a change. Call it
 // once prev's Run has been stopped.
@@ -39,13 +40,18 @@ func (b *Backend) Follow(prev *Backend) {
 	prev.forgetMu.Lock() // a forgetting in flight ends first
 	defer prev.forgetMu.Unlock()
 	prev.mu.Lock()
+	// prev's own reading may not be confirmed yet (a reload shortly
+	// after another): prev counts from its base, and so does b.
 	old, carried := prev.snap.Load(), maps.Clone(prev.pending)
+	if prev.base != nil {
+		old = prev.base
+	}
 	prev.mu.Unlock()
 	b.mu.Lock()
 	if b.snap.Load().sum != old.sum && b.base == nil {
-		// The file changed since prev took it, and b's reading may have
-		// caught a save half done: what it misses is removed, and the
-		// change told, once b's poll confirms it (confirm, install).
+		// The file changed since it was last taken, and b's reading may
+		// have caught a save half done: what it misses is removed, and
+		// the change told, once b's poll confirms it (confirm, install).
 		b.base = old
 	}
 	for name, logged := range carried {
