@@ -165,13 +165,14 @@ func (h *Hasher) Verify(ctx context.Context, encoded, password string) (bool, er
 // VerifyDummy stands in for checking password (Check) against an
 // argon2id hash with the configured parameters, once for each form Check
 // would try; the login flow calls it for unknown users so that they take
-// as long as known ones. It takes a hashing slot like Verify, waiting the same way, and returns the same error Verify
-// would have returned (ErrOverloaded or a context error), so that
-// overload answers do not tell known users from unknown. Holding the
-// slot, it either derives a key against a random hash and throws it away,
-// or, once real derivations have been timed, waits as long as a recent
-// one took without working (see hashtimes.go): the time is the same, the
-// CPU is not spent.
+// as long as known ones. It takes a hashing slot like Verify, waiting
+// the same way, and returns the same error Verify would have returned
+// (ErrOverloaded or a context error), so that overload answers do not
+// tell known users from unknown. Holding the slot, it either derives a
+// key against a random hash and throws it away, or, once real
+// derivations have been timed, waits as long as a recent one took
+// without working (see hashtimes.go): the time is the same, the CPU is
+// not spent.
 func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
 	slot, err := h.acquire(ctx)
 	if err != nil {

@@ -1,12 +1,8 @@
 package gateway_test
 
 import (
-	"context"
 	"net/http"
 	"testing"
-	"time"
-
-	"github.com/gatehouse-auth/gatehouse/auth"
 )
 
 // TestBearerSchemeIsCaseInsensitive: the admin API takes its token under
@@ -18,10 +14,7 @@ import (
 func TestBearerSchemeIsCaseInsensitive(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	token, err := auth.NewAdminTokens(h.store, h.signer.DeriveKey("admin-token"), h.clock).Create(context.Background(), "ci", time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	token := h.adminToken(t, "ci")
 	c := h.newClient(t)
 	for _, tc := range []struct {
 		name, authz string

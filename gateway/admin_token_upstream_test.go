@@ -1,13 +1,9 @@
 package gateway_test
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/gatehouse-auth/gatehouse/auth"
 )
 
 // TestUpstreamsGetNoAdminToken: an admin bearer token works on the admin
@@ -20,10 +16,7 @@ import (
 func TestUpstreamsGetNoAdminToken(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	token, err := auth.NewAdminTokens(h.store, h.signer.DeriveKey("admin-token"), h.clock).Create(context.Background(), "ci", time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	token := h.adminToken(t, "ci")
 	c := h.newClient(t)
 	for _, tc := range []struct {
 		name, authz string

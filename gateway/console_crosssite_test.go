@@ -1,15 +1,11 @@
 package gateway_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/gatehouse-auth/gatehouse/auth"
 )
 
 // phoneSearches is how many admin_phone_searched records the trail holds.
@@ -86,10 +82,7 @@ func TestCrossSitePhoneSearchWritesNothing(t *testing.T) {
 	}
 	// The console's own search and a script's with a bearer token (no
 	// cookie, no Sec-Fetch-Site) are made and audited, as before.
-	token, err := auth.NewAdminTokens(h.store, h.signer.DeriveKey("admin-token"), h.clock).Create(context.Background(), "ci", time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	token := h.adminToken(t, "ci")
 	for _, tc := range []struct {
 		name, path string
 		header     http.Header

@@ -292,3 +292,14 @@ func cmpHasher(h gateway.Hasher) gateway.Hasher {
 	}
 	return h
 }
+
+// adminToken makes an admin API token named name, good for an hour, as
+// `gatehouse admin token create` would.
+func (h *harness) adminToken(t *testing.T, name string) string {
+	t.Helper()
+	token, err := auth.NewAdminTokens(h.store, h.signer.DeriveKey("admin-token"), h.clock).Create(context.Background(), name, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}

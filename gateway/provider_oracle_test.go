@@ -238,10 +238,7 @@ func TestProviderFailureTellsNoAccount(t *testing.T) {
 // a bearer token.
 func trail(t *testing.T, h *harness, event string) reply {
 	t.Helper()
-	token, err := auth.NewAdminTokens(h.store, h.signer.DeriveKey("admin-token"), h.clock).Create(context.Background(), "ops", time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	token := h.adminToken(t, "ops")
 	r := h.newClient(t).do(request{host: authHost, path: prefix + "/api/admin/audit?event=" + event, accept: "application/json",
 		header: http.Header{"Authorization": {"Bearer " + token}}})
 	r.wantStatus(t, http.StatusOK)

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
@@ -92,9 +93,9 @@ func containsFold(list []string, s string) bool {
 // that logs or shows its request headers would hand out the console
 // (docs/contract.md, "Admin console"). The app's own credentials pass.
 func dropAdminTokens(h http.Header) {
-	vals, ok := h["Authorization"]
-	if !ok {
-		return
+	vals := h["Authorization"]
+	if !slices.ContainsFunc(vals, auth.CarriesAdminToken) {
+		return // an app's own credentials: nothing to copy
 	}
 	kept := vals[:0:0]
 	for _, v := range vals {

@@ -11,7 +11,6 @@ import (
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/auth/redisstore"
 	"github.com/gatehouse-auth/gatehouse/auth/storeusers"
-	"github.com/gatehouse-auth/gatehouse/config"
 	"github.com/gatehouse-auth/gatehouse/internal/testredis"
 )
 
@@ -68,50 +67,19 @@ func TestFailoverKeepsANumberToOneAccount(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			oldAddr, newAddr := testredis.Start(t), testredis.Start(t)
-			client := func(addr string, j *redisstore.Journal) redis.UniversalClient {
-				var opts []redisstore.ClientOption
-				if j != nil {
-					opts = append(opts, redisstore.WithReplay(j))
-				}
-				c, err := redisstore.NewClient(config.Redis{Addrs: []string{addr}, DialTimeout: time.Second, OpTimeout: time.Second}, opts...)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { _ = c.Close() })
-				return c
-			}
 			j := redisstore.NewJournal(time.Minute, 0, nil)
-			gw := storeusers.New(redisstore.New(client(oldAddr, j), "p:", time.Second).WithJournal(j), "")
-			old, fresh := client(oldAddr, nil), client(newAddr, nil)
+			gw := storeusers.New(redisstore.New(replayClient(t, oldAddr, j), "p:", time.Second).WithJournal(j), "")
+			old, fresh := replayClient(t, oldAddr, nil), replayClient(t, newAddr, nil)
 			if err := tc.before(ctx, gw, old); err != nil {
 				t.Fatal(err)
 			}
 			// The promoted replica had everything up to here.
-			keys, err := old.Keys(ctx, "p:*").Result()
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, k := range keys {
-				v, err := old.Dump(ctx, k).Result()
-				if err != nil {
-					t.Fatal(err)
-				}
-				ttl, err := old.PTTL(ctx, k).Result()
-				if err != nil {
-					t.Fatal(err)
-				}
-				if ttl < 0 {
-					ttl = 0 // none: RESTORE's 0
-				}
-				if err := fresh.RestoreReplace(ctx, k, ttl, v).Err(); err != nil {
-					t.Fatal(err)
-				}
-			}
+			replicate(ctx, t, old, fresh)
 			if err := tc.lost(ctx, gw); err != nil {
 				t.Fatal(err)
 			}
 			// The same gateway now reaches the new master.
-			after := storeusers.New(redisstore.New(client(newAddr, j), "p:", time.Second).WithJournal(j), "")
+			after := storeusers.New(redisstore.New(replayClient(t, newAddr, j), "p:", time.Second).WithJournal(j), "")
 			if u, err := after.Lookup(ctx, "bob"); err != nil || u.Phone != tc.number {
 				t.Fatalf("bob after the failover: %+v, %v; want him with %s (the record is replayed)", u, err, tc.number)
 			}

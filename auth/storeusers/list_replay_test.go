@@ -5,11 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/gatehouse-auth/gatehouse/auth/redisstore"
 	"github.com/gatehouse-auth/gatehouse/auth/storeusers"
-	"github.com/gatehouse-auth/gatehouse/config"
 	"github.com/gatehouse-auth/gatehouse/internal/testredis"
 )
 
@@ -24,25 +21,13 @@ import (
 func TestFailoverKeepsANewAccountListed(t *testing.T) {
 	ctx := context.Background()
 	oldAddr, newAddr := testredis.Start(t), testredis.Start(t)
-	client := func(addr string, j *redisstore.Journal) redis.UniversalClient {
-		var opts []redisstore.ClientOption
-		if j != nil {
-			opts = append(opts, redisstore.WithReplay(j))
-		}
-		c, err := redisstore.NewClient(config.Redis{Addrs: []string{addr}, DialTimeout: time.Second, OpTimeout: time.Second}, opts...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = c.Close() })
-		return c
-	}
 	j := redisstore.NewJournal(time.Minute, 0, nil)
-	gw := storeusers.New(redisstore.New(client(oldAddr, j), "p:", time.Second).WithJournal(j), "")
+	gw := storeusers.New(redisstore.New(replayClient(t, oldAddr, j), "p:", time.Second).WithJournal(j), "")
 	if err := gw.Add(ctx, user("alice", "", "")); err != nil {
 		t.Fatal(err)
 	}
 	// The promoted replica had the account's record, not the lists'.
-	old, fresh := client(oldAddr, nil), client(newAddr, nil)
+	old, fresh := replayClient(t, oldAddr, nil), replayClient(t, newAddr, nil)
 	rec, err := old.Dump(ctx, "p:user:r:alice").Result()
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +37,7 @@ func TestFailoverKeepsANewAccountListed(t *testing.T) {
 	}
 
 	// The same gateway now reaches the new master.
-	after := storeusers.New(redisstore.New(client(newAddr, j), "p:", time.Second).WithJournal(j), "")
+	after := storeusers.New(redisstore.New(replayClient(t, newAddr, j), "p:", time.Second).WithJournal(j), "")
 	if u, err := after.Lookup(ctx, "alice"); err != nil || u.Username != "alice" {
 		t.Fatalf("alice after the failover: %+v, %v; want her account (its record reached the replica)", u, err)
 	}

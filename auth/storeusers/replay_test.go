@@ -6,12 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/auth/redisstore"
 	"github.com/gatehouse-auth/gatehouse/auth/storeusers"
-	"github.com/gatehouse-auth/gatehouse/config"
 	"github.com/gatehouse-auth/gatehouse/internal/testredis"
 )
 
@@ -27,21 +24,9 @@ import (
 func TestReplayNeverUndoesALaterWrite(t *testing.T) {
 	ctx := context.Background()
 	oldAddr, newAddr := testredis.Start(t), testredis.Start(t)
-	client := func(addr string, j *redisstore.Journal) redis.UniversalClient {
-		var opts []redisstore.ClientOption
-		if j != nil {
-			opts = append(opts, redisstore.WithReplay(j))
-		}
-		c, err := redisstore.NewClient(config.Redis{Addrs: []string{addr}, DialTimeout: time.Second, OpTimeout: time.Second}, opts...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = c.Close() })
-		return c
-	}
 	ja, jb := redisstore.NewJournal(time.Minute, 0, nil), redisstore.NewJournal(time.Minute, 0, nil)
-	a := storeusers.New(redisstore.New(client(oldAddr, ja), "p:", time.Second).WithJournal(ja), "")
-	b := storeusers.New(redisstore.New(client(oldAddr, jb), "p:", time.Second).WithJournal(jb), "")
+	a := storeusers.New(redisstore.New(replayClient(t, oldAddr, ja), "p:", time.Second).WithJournal(ja), "")
+	b := storeusers.New(redisstore.New(replayClient(t, oldAddr, jb), "p:", time.Second).WithJournal(jb), "")
 	if err := a.Add(ctx, &auth.User{Username: "mallory", PasswordHash: hash, Groups: []string{"admins"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -55,23 +40,11 @@ func TestReplayNeverUndoesALaterWrite(t *testing.T) {
 	}
 	// The new master has every write (a planned failover, fully
 	// replicated): copy the keys over.
-	old, fresh := client(oldAddr, nil), client(newAddr, nil)
-	keys, err := old.Keys(ctx, "p:*").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range keys {
-		v, err := old.Dump(ctx, k).Result()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := fresh.RestoreReplace(ctx, k, 0, v).Err(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	fresh := replayClient(t, newAddr, nil)
+	replicate(ctx, t, replayClient(t, oldAddr, nil), fresh)
 	// Gateway A reaches the new master first, then B.
 	for _, j := range []*redisstore.Journal{ja, jb} {
-		if err := client(newAddr, j).Ping(ctx).Err(); err != nil {
+		if err := replayClient(t, newAddr, j).Ping(ctx).Err(); err != nil {
 			t.Fatal(err)
 		}
 	}
