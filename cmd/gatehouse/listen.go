@@ -91,6 +91,13 @@ func (a *app) serve(ctx context.Context, ln, adminLn net.Listener) error {
 		IdleTimeout:       t.Idle,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          errLog,
+		// WriteTimeout bounds an HTTP/1.x connection's writes, but over
+		// HTTP/2 only each stream's: a client that stops reading
+		// (its TCP window shut) held its connection, and a goroutine
+		// blocked writing to it, for good (docs/contract.md, "Slow
+		// clients"). So over HTTP/2 the connection is closed once
+		// nothing could be written to it for as long.
+		HTTP2: &http.HTTP2Config{WriteByteTimeout: t.Write},
 	}
 	tlsOn := cfg.Server.TLS.CertFile != ""
 	if tlsOn {
