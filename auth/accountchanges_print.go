@@ -77,10 +77,9 @@ func recordedUsers(to string, key []byte, users map[string]*User) []byte {
 
 // changesSince returns the events, by actor, that made the accounts
 // printed in saved (under key) those of after: AccountChanges of the
-// two prints, each phone the new one of after, and an account removed
-// marked `forgotten` `false` (a gateway's first reading forgets no one:
-// docs/contract.md, "users.yaml (file backend)"). None when saved is no
-// print under key (kept before prints were, or under another key).
+// two prints, each phone the new one of after (docs/contract.md,
+// "users.yaml (file backend)"). None when saved is no print under key
+// (kept before prints were, or under another key).
 func changesSince(saved, key []byte, after map[string]*User, actor string) []Event {
 	var before usersPrint
 	if json.Unmarshal(saved, &before) != nil || before.A == nil || before.K != printDigest(key, "key", "check") {
@@ -90,9 +89,6 @@ func changesSince(saved, key []byte, after map[string]*User, actor string) []Eve
 	for i := range out {
 		if out[i].Phone != "" {
 			out[i].Phone = after[out[i].User].Phone
-		}
-		if out[i].Name == "admin_user_deleted" {
-			out[i].Attrs = append(out[i].Attrs, "forgotten", "false")
 		}
 	}
 	return out

@@ -105,6 +105,11 @@ type RemoveNotifier interface {
 	// accounts seen removed; a name f returns an error for is offered
 	// again later.
 	OnRemoved(f func(ctx context.Context, username string) error)
+	// Removed hands over usernames that left the backend while no
+	// gateway read it (UsersChangeEvents at a start), to be told to the
+	// OnRemoved function as those seen removed are, once the backend is
+	// sure of its reading.
+	Removed(usernames []string)
 }
 
 // UserMatcher returns what the console's search matches (docs/contract.md,

@@ -255,7 +255,9 @@ func (s *consoleSurface) forgetRemoved(ctx context.Context, username string) err
 // whether another recorded it, recorded all the same. A first reading
 // (c.Before nil, a gateway starting) records what changed since the
 // content last recorded, which the store keeps a print of
-// (docs/contract.md, "users.yaml (file backend)").
+// (docs/contract.md, "users.yaml (file backend)"). The names such a
+// first reading finds removed are handed to the backend to forget
+// (auth.RemoveNotifier.Removed).
 func (s *consoleSurface) recordUsersChange(ctx context.Context, c auth.UsersChange) {
 	if g := s.cfg.Admin.Group; s.cfg.Admin.Enabled && auth.Administrators(maps.Values(c.Before), g) > 0 && auth.Administrators(maps.Values(c.After), g) == 0 {
 		// Taken all the same: the file is the operator's own record, and
@@ -272,5 +274,20 @@ func (s *consoleSurface) recordUsersChange(ctx context.Context, c auth.UsersChan
 	}
 	for _, e := range events {
 		s.auditEvent(ctx, "", e)
+	}
+	if c.Before == nil && s.forget != nil {
+		// Names gone from the file while no gateway ran are forgotten as
+		// those a running gateway sees go (docs/contract.md, "users.yaml
+		// (file backend)"): before, their factors stayed for good, and
+		// went to whoever was given the name later.
+		var gone []string
+		for _, e := range events {
+			if e.Name == "admin_user_deleted" {
+				gone = append(gone, e.User)
+			}
+		}
+		if n, ok := s.users.(auth.RemoveNotifier); ok && len(gone) > 0 {
+			n.Removed(gone)
+		}
 	}
 }

@@ -65,6 +65,10 @@ type Backend struct {
 	// content confirms it, or a later change the poll takes replaces it
 	// (docs/contract.md, "users.yaml (file backend)"). nil otherwise.
 	base *snapshot
+	// stopped holds the names the store says left the file while no
+	// gateway read it (Removed), waiting for a poll to confirm the
+	// reading they are missing from (takeStopped).
+	stopped []string
 }
 
 // snapshot is one immutable version of the file with its indexes.
@@ -202,6 +206,7 @@ func (b *Backend) install(snap *snapshot) applied {
 // added to pending, and the change is returned. Nothing when the reading
 // was not waiting to be confirmed. b.mu must be held.
 func (b *Backend) confirm() applied {
+	b.takeStopped(b.snap.Load())
 	if b.base == nil {
 		return applied{}
 	}
@@ -323,6 +328,7 @@ func (b *Backend) poll(ctx context.Context) applied {
 	}
 	snap.sum = sum
 	a := b.install(snap)
+	b.takeStopped(snap) // read the same twice: confirmed
 	b.log.InfoContext(ctx, "users file reloaded", "file", b.path, "users", len(snap.byName))
 	b.logWarnings(ctx, snap)
 	return a

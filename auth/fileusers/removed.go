@@ -42,7 +42,7 @@ func (b *Backend) Follow(prev *Backend) {
 	prev.mu.Lock()
 	// prev's own reading may not be confirmed yet (a reload shortly
 	// after another): prev counts from its base, and so does b.
-	old, carried := prev.snap.Load(), maps.Clone(prev.pending)
+	old, carried, stopped := prev.snap.Load(), maps.Clone(prev.pending), slices.Clone(prev.stopped)
 	if prev.base != nil {
 		old = prev.base
 	}
@@ -54,6 +54,7 @@ func (b *Backend) Follow(prev *Backend) {
 		// the change told, once b's poll confirms it (confirm, install).
 		b.base = old
 	}
+	b.stopped = append(b.stopped, stopped...)
 	for name, logged := range carried {
 		if b.pending == nil {
 			b.pending = map[string]bool{}
@@ -61,6 +62,37 @@ func (b *Backend) Follow(prev *Backend) {
 		b.pending[name] = b.pending[name] || logged
 	}
 	b.mu.Unlock()
+}
+
+// Removed hands over usernames the store says left the file while no
+// gateway read it (auth.UsersChangeEvents, at a start: names the content
+// last recorded had and the file has not), to be forgotten as a name seen
+// leaving is: told to the OnRemoved function once a poll confirms the
+// reading (finds the file as read, or takes a later save read the same
+// twice), those of them the file then still lacks (docs/contract.md,
+// "users.yaml (file backend)"). A reading caught half done at start is
+// not confirmed, so it forgets no one it missed.
+func (b *Backend) Removed(usernames []string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.stopped = append(b.stopped, usernames...)
+}
+
+// takeStopped adds to pending the names handed over by Removed that snap,
+// a confirmed reading, has not, and drops the rest. b.mu must be held.
+func (b *Backend) takeStopped(snap *snapshot) {
+	for _, name := range b.stopped {
+		if _, ok := snap.byName[name]; ok {
+			continue
+		}
+		if b.pending == nil {
+			b.pending = map[string]bool{}
+		}
+		if _, ok := b.pending[name]; !ok {
+			b.pending[name] = false
+		}
+	}
+	b.stopped = nil
 }
 
 // addRemoved adds to pending the names old has and snap has not. b.mu
