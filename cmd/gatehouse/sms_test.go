@@ -197,18 +197,37 @@ func TestSMSResendCooldownAndQuota(t *testing.T) {
 
 // TestSMSWebOTPLine checks the origin-bound line of otp.webotp: it names
 // the host the person signs in on when that is one of the gateway's, and
-// public_url's host for any other Host header.
+// public_url's host for any other Host header. A host a wildcard route
+// takes is named only when the part the wildcard matched is at most 63
+// characters of DNS labels: a Host header is the client's to write, and
+// before, one of 60,000 characters under "*.apps.example.com" was texted
+// whole, a code's one segment billed as hundreds, and words of the
+// client's own ("call-this-number-…") put in the text to any number.
 func TestSMSWebOTPLine(t *testing.T) {
 	twilio := fakesms.NewTwilio(t, fakesms.TwilioOptions{})
 	w := startSMSGateway(t, fmt.Sprintf("provider: twilio_messaging\ntwilio:\n  account_sid: %s\n  auth_token: %s\n  from: \"+12015550199\"\n  base_url: %s",
-		twilio.AccountSID, twilio.AuthToken, twilio.URL), "webotp: true\nmax_sends: { count: 10, window: 1h }")
+		twilio.AccountSID, twilio.AuthToken, twilio.URL), "webotp: true\nmax_sends: { count: 20, window: 1h }")
+	long := strings.Repeat("a", 63)
 	tests := []struct{ host, want string }{
 		{"crm.example.com", "@crm.example.com #"},
 		{"evil.example.net", "@127.0.0.1 #"},
 		{"", "@127.0.0.1 #"},
+		{"shop.apps.example.com", "@shop.apps.example.com #"},
+		{"eu.shop.apps.example.com", "@eu.shop.apps.example.com #"},
+		{long + ".apps.example.com", "@" + long + ".apps.example.com #"},
+		{long + "a.apps.example.com", "@127.0.0.1 #"},
+		{strings.Repeat("call-0900-123-456-to-claim-your-prize.", 1500) + "apps.example.com", "@127.0.0.1 #"},
+		{"x." + long + ".apps.example.com", "@127.0.0.1 #"},
+		{"-shop.apps.example.com", "@127.0.0.1 #"},
+		{"a..b.apps.example.com", "@127.0.0.1 #"},
+		{"my_shop.apps.example.com", "@127.0.0.1 #"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.host, func(t *testing.T) {
+		name := tt.host
+		if len(name) > 80 {
+			name = fmt.Sprintf("%s…(%d)", name[:40], len(name))
+		}
+		t.Run(name, func(t *testing.T) {
 			c := w.client(t)
 			req, _ := http.NewRequest(http.MethodPost, w.base+"/_gatehouse/api/login", strings.NewReader(`{"username":"alice","password":"`+smsPassword+`","rd":"http://crm.example.com/"}`))
 			req.Header.Set("Content-Type", "application/json")

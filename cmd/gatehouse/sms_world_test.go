@@ -86,7 +86,11 @@ routes:
     host: "crm.example.com"
     upstream: %q
     policy: two_factor
-`, listen, admin, listen, filepath.Join(dir, "users.yaml"), smsIndent(otpYAML), smsIndent(smsYAML), key, up.URL, up.URL)
+  - name: apps
+    host: "*.apps.example.com"
+    upstream: %q
+    policy: two_factor
+`, listen, admin, listen, filepath.Join(dir, "users.yaml"), smsIndent(otpYAML), smsIndent(smsYAML), key, up.URL, up.URL, up.URL)
 	path := filepath.Join(dir, "gateway.yaml")
 	smsMust(t, os.WriteFile(path, []byte(cfg), 0o600))
 	if code, out, e := runCmd(t, "", "check-config", "-c", path); code != 0 {
