@@ -158,7 +158,9 @@ func (l *Login) PhoneChangeStart(ctx context.Context, c Client, sess *Session, u
 	// page").
 	var ch *Challenge
 	if other != nil {
-		notice := "Someone tried to move a " + l.d.OTP.Config().App + " account to this phone number, which another account already has. If it was you, sign in with that account instead; if not, you can ignore this message."
+		// One text with an app name of up to 30 characters, as the
+		// sign-up's notices (docs/contract.md, "SMS delivery").
+		notice := "Someone tried to move a " + l.d.OTP.Config().App + " account to this number, which another account has. If it was you, sign in with that account."
 		ch, err = l.d.OTP.StartNotice(ctx, e164, PurposePhoneChange, notice)
 	} else {
 		ch, err = l.d.OTP.Start(ctx, u.Username, e164, PurposePhoneChange)

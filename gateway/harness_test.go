@@ -209,7 +209,7 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 		sender = o.sender
 	}
 	otp := auth.NewOTP(h.store, sender, signer.DeriveKey("otp"), auth.OTPConfig{
-		App:                     "Gatehouse",
+		App:                     cfg.Portal.AppName, // {{.App}}, as cmd/gatehouse wires it
 		Length:                  cfg.OTP.Length,
 		TTL:                     cfg.OTP.TTL,
 		MaxAttempts:             cfg.OTP.MaxAttempts,

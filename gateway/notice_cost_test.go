@@ -28,11 +28,13 @@ func oneSegment(body string) bool {
 
 // TestNoticesAreOneTextEach: the notices Gatehouse texts besides codes
 // (the old number's "your phone was changed", a sign-up's "someone tried
-// to sign up with your number" for a taken number or email) are billed
-// as one text each, as a code is. Before, the phone-changed notice
-// showed the new number masked with "•", which sent it as UCS-2 in two
-// segments, and both sign-up notices ran past 160 characters: two texts
-// billed for one, to numbers an attacker chooses.
+// to sign up with your number" for a taken number or email, a phone
+// change's "someone tried to move an account to this number" for a
+// taken one) are billed as one text each, as a code is. Before, the
+// phone-changed notice showed the new number masked with "•", which sent
+// it as UCS-2 in two segments, both sign-up notices ran past 160
+// characters, and so did the phone change's, 176 characters before the
+// app's name: two texts billed for one, to numbers an attacker chooses.
 func TestNoticesAreOneTextEach(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, withAccounts, setup{edit: func(cfg *config.Config, _ string) {
@@ -43,6 +45,9 @@ func TestNoticesAreOneTextEach(t *testing.T) {
 	moved := "+12015550188"
 	c.form(authHost, "/account/phone", url.Values{"phone": {moved}}).wantStatus(t, http.StatusSeeOther)
 	c.form(authHost, "/account/phone/verify", url.Values{"code": {h.sms.code(t, moved)}}).wantStatus(t, http.StatusSeeOther)
+	// A move to a number another account has: a notice to that number
+	// in place of its code.
+	c.form(authHost, "/account/phone", url.Values{"phone": {carol.phone}}).wantStatus(t, http.StatusSeeOther)
 	for _, in := range []map[string]string{
 		{"username": "erin", "email": "erin@example.com", "phone": alice.phone}, // a taken number
 		{"username": "fred", "email": alice.email, "phone": "+12015550176"},     // a taken email
@@ -59,7 +64,7 @@ func TestNoticesAreOneTextEach(t *testing.T) {
 			t.Errorf("the text to %s is billed as more than one (%d characters): %q", m.To, len([]rune(m.Body)), m.Body)
 		}
 	}
-	for _, to := range []string{bob.phone, moved, alice.phone, "+12015550176"} {
+	for _, to := range []string{bob.phone, moved, alice.phone, "+12015550176", carol.phone} {
 		if texted[to] == 0 {
 			t.Errorf("nothing texted to %s", to)
 		}
