@@ -46,6 +46,11 @@ func newApp(t *testing.T) *app {
 		a.reqs = append(a.reqs, s)
 		a.mu.Unlock()
 		a.corpus.ServeHTTP(httptest.NewRecorder(), r)
+		// A header injection in the app (checkAppRedirectsDecided): the
+		// query's "inject-accel" becomes the answer's X-Accel-Redirect.
+		if v := r.URL.Query().Get("inject-accel"); v != "" {
+			w.Header().Set("X-Accel-Redirect", v)
+		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintf(w, "app: %s %s as %q", r.Method, r.URL.Path, r.Header.Get("X-Auth-User"))
 	}))

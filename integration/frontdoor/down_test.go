@@ -58,5 +58,6 @@ func checkAfterLogin(t *testing.T, w *world, bobB *browser, frontDoorID func(t *
 	t.Run("absolute-form request lines are decided for the host routed to", func(t *testing.T) { checkAbsoluteForm(t, w, bobB) })
 	t.Run("WebSockets open only from the app's own pages", func(t *testing.T) { checkSocketOrigins(t, w, bobB) })
 	t.Run("posts from other origins' pages never reach the app", func(t *testing.T) { checkOtherOriginsPosts(t, w, bobB) })
+	t.Run("an app's X-Accel-Redirect leads nowhere undecided", func(t *testing.T) { checkAppRedirectsDecided(t, w, bobB) })
 	t.Run("with Gatehouse down the front door fails closed", func(t *testing.T) { checkGatehouseDown(t, w, bobB) })
 }
