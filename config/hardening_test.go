@@ -187,6 +187,12 @@ func TestCheckHardening(t *testing.T) {
 		{"public_url's host only denied", fn(func(c *config.Config) {
 			c.Routes = append(c.Routes, config.Route{Name: "no", Host: "auth.example.com", PathPrefix: "/", Policy: "deny"})
 		}), nil, nil},
+		// A denied route's bypass_paths are still forwarded, anonymously:
+		// that app's pages share the portal's origin.
+		{"public_url's host denied but for bypass_paths", fn(func(c *config.Config) {
+			c.Routes = append(c.Routes, config.Route{Name: "no", Host: "auth.example.com", PathPrefix: "/", Policy: "deny",
+				Upstream: "http://127.0.0.1:9002", BypassPaths: []string{"/status"}})
+		}), nil, []string{"server.public_url"}},
 		{"remember_me 30 days", fn(func(c *config.Config) { c.Session.RememberMe = 720 * time.Hour }), nil, nil},
 		{"argon2id 19455 KiB, 2 passes: below every OWASP minimum", fn(func(c *config.Config) {
 			c.Hashing.Argon2id = config.Argon2id{MemoryKiB: 19455, Iterations: 2, Parallelism: 1}
