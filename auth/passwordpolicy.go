@@ -27,7 +27,8 @@ func (p PasswordPolicy) Problem(password string, u *User) string {
 
 // Check returns what is wrong with password for u; a zero Problem (ID "")
 // when nothing is. The ids are password.too_short and password.too_long
-// (N is the bound), password.personal and password.common. Each rule
+// (N is the bound), password.personal, password.common and
+// password.pattern (patterned). Each rule
 // reads the PasswordForm, what is hashed: ｐａｓｓｗｏｒｄ１２３ is
 // password123 (docs/contract.md, "Password hashing").
 func (p PasswordPolicy) Check(password string, u *User) Problem {
@@ -44,6 +45,9 @@ func (p PasswordPolicy) Check(password string, u *User) Problem {
 	}
 	if IsCommonPassword(password) {
 		return Problem{ID: "password.common", Text: "This password is among the most common ones attackers try first. Choose another."}
+	}
+	if patterned(password) {
+		return Problem{ID: "password.pattern", Text: "Do not build your password from repeated characters or runs such as abcd, 1234 or qwerty."}
 	}
 	return Problem{}
 }

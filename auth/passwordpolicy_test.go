@@ -1,7 +1,9 @@
 package auth_test
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 )
@@ -85,5 +87,40 @@ func TestPhoneNumberTypedAsWrittenIsPersonal(t *testing.T) {
 		if got := p.Check(tc.pw, tc.u); got.ID != tc.want {
 			t.Errorf("Check(%q) for %s = %q (%s), want %q", tc.pw, tc.u.Phone, got.ID, got.Text, tc.want)
 		}
+	}
+}
+
+// TestPatternedPasswordsAreRefused: repeated and sequential characters
+// (NIST SP 800-63B §5.1.1.2) are password.pattern, in the form hashed
+// (fullwidth letters are letters), with spaces and symbols between the
+// runs; a run among other text is not; the longest password the policy
+// can allow is judged at once (no backtracking over its runs).
+func TestPatternedPasswordsAreRefused(t *testing.T) {
+	p := auth.PasswordPolicy{MinLength: 8, MaxLength: 1024}
+	for pw, want := range map[string]string{
+		"aaaaaaaaaaaa":      "password.pattern",
+		"ab!ab!ab!ab!":      "password.pattern",
+		"1234 5678 9012":    "password.pattern",
+		"ZYXWVUTSRQ":        "password.pattern",
+		"mnbvcxzlkjhg":      "password.pattern", // the keyboard backwards, across rows
+		"ａｂｃｄｅｆｇｈｉｊ":        "password.pattern",
+		"abcdefgh12345678":  "password.pattern",
+		"aaabbbcccddd":      "password.pattern",
+		"abcdxyzw1234":      "",
+		"hello abcdef 2024": "",
+		"a1b2c3d4e5f6":      "",
+		"aaaa9173xk":        "",
+	} {
+		if got := p.Check(pw, nil); got.ID != want {
+			t.Errorf("Check(%q) = %q (%s), want %q", pw, got.ID, got.Text, want)
+		}
+	}
+	long := strings.Repeat("0123456789", 102) + "0123"
+	start := time.Now()
+	if got := p.Check(long, nil); got.ID != "password.pattern" {
+		t.Errorf("1024 digits in order: %q, want password.pattern", got.ID)
+	}
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Errorf("judging 1024 digits in order took %s", d)
 	}
 }
