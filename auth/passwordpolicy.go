@@ -18,6 +18,10 @@ import (
 // they are hashed in (PasswordForm).
 type PasswordPolicy struct {
 	MinLength, MaxLength int // in characters (code points) of the PasswordForm; never truncated
+	// Service are the service's own names (its app name, its public
+	// host), which a new password may not be made of (password.context;
+	// NIST SP 800-63B §5.1.1.2: "the name of the service").
+	Service []string
 }
 
 // Problem returns what is wrong with password for u, in English, or "".
@@ -27,8 +31,8 @@ func (p PasswordPolicy) Problem(password string, u *User) string {
 
 // Check returns what is wrong with password for u; a zero Problem (ID "")
 // when nothing is. The ids are password.too_short and password.too_long
-// (N is the bound), password.personal, password.common and
-// password.pattern (patterned). Each rule
+// (N is the bound), password.personal, password.context (the
+// service's names), password.common and password.pattern (patterned). Each rule
 // reads the PasswordForm, what is hashed: ｐａｓｓｗｏｒｄ１２３ is
 // password123 (docs/contract.md, "Password hashing").
 func (p PasswordPolicy) Check(password string, u *User) Problem {
@@ -42,6 +46,9 @@ func (p PasswordPolicy) Check(password string, u *User) Problem {
 	}
 	if u != nil && personal(password, u) {
 		return Problem{ID: "password.personal", Text: "Do not build your password from your username, email or phone number."}
+	}
+	if madeOf(strings.ToLower(password), serviceWords(p.Service)) {
+		return Problem{ID: "password.context", Text: "Do not build your password from the name of this service or its address."}
 	}
 	if IsCommonPassword(password) {
 		return Problem{ID: "password.common", Text: "This password is among the most common ones attackers try first. Choose another."}
@@ -73,17 +80,40 @@ func personal(password string, u *User) bool {
 			continue
 		}
 		words = append(words, v, strings.TrimPrefix(v, "+"))
-		for _, w := range strings.FieldsFunc(v, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-			if utf8.RuneCountInString(w) >= 3 {
-				words = append(words, w)
-			}
-		}
+		words = append(words, wordsOf(v)...)
 	}
 	words = append(words, nationalForms(u.Phone)...)
 	// Longest first: alice.smith goes whole before alice takes its part.
 	slices.SortStableFunc(words, func(a, b string) int { return len(b) - len(a) })
 	lower := strings.ToLower(password)
 	return madeOf(lower, words) || madeOf(stripPhonePunct(lower), words)
+}
+
+// wordsOf returns the words of v (runs of letters and digits) of three
+// characters or more.
+func wordsOf(v string) []string {
+	var words []string
+	for _, w := range strings.FieldsFunc(v, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if utf8.RuneCountInString(w) >= 3 {
+			words = append(words, w)
+		}
+	}
+	return words
+}
+
+// serviceWords returns the names in service, lower-cased, each whole and
+// by its words (wordsOf), longest first.
+func serviceWords(service []string) []string {
+	var words []string
+	for _, v := range service {
+		v = strings.ToLower(PasswordForm(v))
+		if v != "" {
+			words = append(words, v)
+			words = append(words, wordsOf(v)...)
+		}
+	}
+	slices.SortStableFunc(words, func(a, b string) int { return len(b) - len(a) })
+	return words
 }
 
 // madeOf reports whether s holds one of words and, without them, no

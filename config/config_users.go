@@ -3,7 +3,14 @@ package config
 // The sections about accounts: users (backend, sign-up, reset, password
 // policy), hashing and regulation.
 
-import "time"
+import (
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/net/publicsuffix"
+)
 
 // Users selects the user backend.
 type Users struct {
@@ -84,4 +91,27 @@ type Regulation struct {
 	// known to its account, whose ban and lock then do not hold it
 	// (docs/contract.md, "Known devices"); 0 turns known devices off.
 	KnownDevices time.Duration `yaml:"known_devices"`
+}
+
+// ServiceNames are the names people know this service by, which a new
+// password may not be made of (docs/contract.md, "Password rules"):
+// portal.app_name, and server.public_url's host name whole, as its
+// registrable domain and without its public suffix (auth.example.com,
+// example.com, auth.example; none for an IP address).
+func (c *Config) ServiceNames() []string {
+	names := []string{c.Portal.AppName}
+	u, err := url.Parse(c.Server.PublicURL)
+	if err != nil {
+		return names
+	}
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if host == "" || net.ParseIP(host) != nil {
+		return names
+	}
+	names = append(names, host)
+	if domain, err := publicsuffix.EffectiveTLDPlusOne(host); err == nil {
+		suffix, _ := publicsuffix.PublicSuffix(host)
+		names = append(names, domain, strings.TrimSuffix(host, "."+suffix))
+	}
+	return names
 }

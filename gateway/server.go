@@ -172,7 +172,7 @@ func New(opts Options) (*Server, error) {
 		users:    opts.Auth.Users(),
 		signer:   opts.Signer,
 		registry: opts.Registry,
-		policy:   auth.PasswordPolicy{MinLength: cfg.Users.PasswordPolicy.MinLength, MaxLength: cfg.Users.PasswordPolicy.MaxLength},
+		policy:   auth.PasswordPolicy{MinLength: cfg.Users.PasswordPolicy.MinLength, MaxLength: cfg.Users.PasswordPolicy.MaxLength, Service: cfg.ServiceNames()},
 		region:   cfg.OTP.DefaultRegion,
 		store:    opts.Store,
 		log:      opts.Logger,

@@ -264,7 +264,7 @@ func cmdHashPassword(ctx context.Context, args []string, stdin io.Reader, stdout
 // passwordPolicy is cfg's users.password_policy, which every command
 // that sets a password keeps.
 func passwordPolicy(cfg *config.Config) auth.PasswordPolicy {
-	return auth.PasswordPolicy{MinLength: cfg.Users.PasswordPolicy.MinLength, MaxLength: cfg.Users.PasswordPolicy.MaxLength}
+	return auth.PasswordPolicy{MinLength: cfg.Users.PasswordPolicy.MinLength, MaxLength: cfg.Users.PasswordPolicy.MaxLength, Service: cfg.ServiceNames()}
 }
 
 // readPassword reads everything up to EOF, dropping one trailing newline
