@@ -28,9 +28,16 @@ func (m *Sessions) maxSessions() int {
 // itself counted and never ended; keys are the other ids of the user's
 // index idx. Ids whose session is gone leave the index. Of the others,
 // those that proved least are ended first (proofRank), and of those the
-// oldest sign-in first. It reads every session listed, which only an
-// account at the limit pays for. It returns how many sessions it ended,
-// those ended before a failure too.
+// oldest sign-in first; none that proved more than s is ended for it
+// (docs/contract.md, "Sessions per account"): a password step still
+// owing its second factor, which s is for whoever has the password
+// alone, must not sign out a person who proved both, whatever the
+// limit. Such sessions stay past the limit, until a step that proved as
+// much ends them; a strictly weaker step past them ends the weaker one
+// before it, so the account exceeds the limit by at most one session
+// per rank below the strongest. It reads every session listed, which
+// only an account at the limit pays for. It returns how many sessions
+// it ended, those ended before a failure too.
 func (m *Sessions) limitUser(ctx context.Context, s *Session, idx string, keys []string) (int, error) {
 	vals, err := m.readMany(ctx, keys)
 	if err != nil {
@@ -66,7 +73,11 @@ func (m *Sessions) limitUser(ctx context.Context, s *Session, idx string, keys [
 	slices.SortFunc(live, func(a, b listed) int {
 		return cmp.Or(cmp.Compare(a.weight, b.weight), cmp.Compare(a.created, b.created))
 	})
+	rank := proofRank(s)
 	for i, l := range live[:over] {
+		if l.weight > rank {
+			return i, nil // proved more than s: kept (sorted, so are the rest)
+		}
 		m.forget(l.key)
 		if _, err := m.revokeKey(ctx, idx, l.key, nil); err != nil {
 			return i, err
