@@ -27,17 +27,19 @@ func (m *Sessions) maxSessions() int {
 // limitUser ends the sessions of s's user beyond MaxUserSessions, s
 // itself counted and never ended; keys are the other ids of the user's
 // index idx. Ids whose session is gone leave the index. Of the others,
-// those that proved least are ended first (proofRank), and of those the
-// oldest sign-in first; none that proved more than s is ended for it
-// (docs/contract.md, "Sessions per account"): a password step still
-// owing its second factor, which s is for whoever has the password
-// alone, must not sign out a person who proved both, whatever the
-// limit. Such sessions stay past the limit, until a step that proved as
-// much ends them; a strictly weaker step past them ends the weaker one
-// before it, so the account exceeds the limit by at most one session
-// per rank below the strongest. It reads every session listed, which
-// only an account at the limit pays for. It returns how many sessions
-// it ended, those ended before a failure too.
+// those refused already (another credential generation, or past the
+// lifetimes in force, Sessions.bind) end first, then those that proved
+// least (proofRank), and of those the oldest sign-in first; none that
+// proved more than s is ended for it (docs/contract.md, "Sessions per
+// account"): a password step still owing its second factor, which s is
+// for whoever has the password alone, must not sign out a person who
+// proved both, whatever the limit. Such sessions stay past the limit
+// until a step that proved as much ends them; a strictly weaker step
+// past them ends the weaker one before it, so the account exceeds the
+// limit by at most one session per rank below the strongest. It reads
+// every session listed, which only an account at the limit pays for.
+// It returns how many sessions it ended, those ended before a failure
+// too.
 func (m *Sessions) limitUser(ctx context.Context, s *Session, idx string, keys []string) (int, error) {
 	vals, err := m.readMany(ctx, keys)
 	if err != nil {
@@ -49,6 +51,7 @@ func (m *Sessions) limitUser(ctx context.Context, s *Session, idx string, keys [
 		created int64
 	}
 	var live []listed
+	now := m.clock.Now().Unix()
 	for i, v := range vals {
 		var other *Session
 		if v != nil {
@@ -60,8 +63,9 @@ func (m *Sessions) limitUser(ctx context.Context, s *Session, idx string, keys [
 			}
 			continue
 		}
+		m.bind(other) // the lifetimes in force, as Load reads it
 		weight := proofRank(other)
-		if other.User != s.User || other.Gen != s.Gen {
+		if other.User != s.User || other.Gen != s.Gen || now >= other.Expires {
 			weight = -1 // refused on its next read: dead already
 		}
 		live = append(live, listed{key: keys[i], weight: weight, created: other.Created})
