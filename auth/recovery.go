@@ -197,9 +197,7 @@ func (r *Recovery) Generate(ctx context.Context, user string) ([]string, error) 
 		return nil, fmt.Errorf("recovery codes: another set was made at the same moment: %w", ErrRecordContended)
 	}
 	if old != nil {
-		for _, h := range old.Hashes {
-			_, _ = r.kv.Delete(ctx, r.codeKey(user, old.Batch, h))
-		}
+		r.dropCodes(ctx, user, old) // also when the client hung up meanwhile
 	}
 	return codes, nil
 }
@@ -227,10 +225,19 @@ func (r *Recovery) Withdraw(ctx context.Context, user string, codes []string) er
 	return err
 }
 
-// dropCodes deletes the code keys of set, one that was not recorded
-// (Generate); a failure only leaves keys never looked up.
+// tidyTimeout bounds the deletes dropCodes makes once its caller may
+// have gone: the keys of a set nobody can use are deleted though the
+// client hung up, but a store that hangs does not hold the goroutine.
+const tidyTimeout = 5 * time.Second
+
+// dropCodes deletes the code keys of set, one that is no longer the
+// account's or was never recorded (Generate), whether or not the request
+// is still there: the keys are kept for good, so a hang-up at the wrong
+// moment would leave them for ever (docs/contract.md, "Store
+// housekeeping"). A failure only leaves keys never looked up.
 func (r *Recovery) dropCodes(ctx context.Context, user string, set *recoverySet) {
-	ctx = context.WithoutCancel(ctx)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tidyTimeout)
+	defer cancel()
 	for _, h := range set.Hashes {
 		_, _ = r.kv.Delete(ctx, r.codeKey(user, set.Batch, h))
 	}

@@ -1,0 +1,71 @@
+package auth_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/auth/memstore"
+	"github.com/gatehouse-auth/gatehouse/auth/storetest"
+)
+
+// hangUpStore is a setReadStore whose client hangs up once a new record
+// of recovery codes is written: it cancels the request's context right
+// after the swap of an account's record ("rc:" and a name) lands, and,
+// as Redis does, refuses every later call made with a cancelled context.
+type hangUpStore struct {
+	*setReadStore
+	hangUp context.CancelFunc
+}
+
+func (s *hangUpStore) CompareAndSwap(ctx context.Context, key string, old, value []byte, ttl time.Duration) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	ok, err := s.setReadStore.CompareAndSwap(ctx, key, old, value, ttl)
+	if ok && s.hangUp != nil && strings.HasPrefix(key, "rc:") && strings.Count(key, ":") == 1 {
+		s.hangUp()
+	}
+	return ok, err
+}
+
+func (s *hangUpStore) Delete(ctx context.Context, key string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	return s.setReadStore.Delete(ctx, key)
+}
+
+// TestNewRecoveryCodesLeaveNoOldCodesOnHangUp: a person makes a new set
+// of recovery codes and their browser hangs up just as the new set is
+// recorded. The old set's codes are dead from that moment, and their keys
+// (kept for good, like every code of a set) must go all the same. Before,
+// they were deleted with the request's context, so a hang-up at that
+// moment left ten keys in the store for ever, one batch per hang-up.
+func TestNewRecoveryCodesLeaveNoOldCodesOnHangUp(t *testing.T) {
+	clock := storetest.NewClock(time.Unix(1_700_000_000, 0))
+	st := &hangUpStore{setReadStore: &setReadStore{Store: memstore.New(clock), live: map[string]bool{}}}
+	r := auth.NewRecovery(st, []byte("recovery hang-up test key, 32 b"), clock)
+	old, err := r.Generate(t.Context(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	st.hangUp = cancel
+	codes, err := r.Generate(ctx, "alice")
+	if err != nil {
+		t.Fatalf("making a new set: %v", err)
+	}
+	if got, want := st.recoveryKeys(), 1+auth.RecoveryCodeCount; got != want {
+		t.Errorf("after a hang-up as the new set was recorded the store holds %d recovery keys, want %d (the new set only)", got, want)
+	}
+	if _, err := r.Use(t.Context(), "alice", old[0]); err == nil {
+		t.Error("a code of the old set still works")
+	}
+	if _, err := r.Use(t.Context(), "alice", codes[0]); err != nil {
+		t.Errorf("a code of the new set: %v, want it to work", err)
+	}
+}
