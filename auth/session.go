@@ -207,6 +207,7 @@ type Sessions struct {
 	mu        sync.Mutex
 	seed      maphash.Seed
 	refreshed map[uint64]int64 // memoKey(store key) → unix nanos of next allowed refresh
+	memoPeak  int              // the most entries refreshed held at a sweep (mapshrink)
 	sweepAt   int64
 }
 

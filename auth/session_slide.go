@@ -5,7 +5,11 @@ package auth
 // session.idle_timeout (docs/performance.md, "The knobs"), which a memo of
 // the sessions refreshed lately decides.
 
-import "time"
+import (
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/internal/mapshrink"
+)
 
 // ttl is how long s's key should live from now: what is left of its
 // absolute lifetime, at most the idle timeout for a session not
@@ -69,15 +73,19 @@ func (m *Sessions) markRefreshed(key string, now time.Time) {
 }
 
 // sweepLocked drops memo entries that are due anyway, at most once per
-// refresh interval, so the map stays the size of the active sessions.
+// refresh interval, so the map stays the size of the active sessions,
+// and gives back the room of a burst gone by the way the memory store
+// does (mapshrink; docs/contract.md, "Store housekeeping").
 func (m *Sessions) sweepLocked(now int64) {
 	if now < m.sweepAt {
 		return
 	}
 	m.sweepAt = now + int64(m.cfg.IdleTimeout/10)
+	m.memoPeak = max(m.memoPeak, len(m.refreshed))
 	for k, next := range m.refreshed {
 		if next <= now {
 			delete(m.refreshed, k)
 		}
 	}
+	m.refreshed, m.memoPeak = mapshrink.Shrunk(m.refreshed, m.memoPeak)
 }

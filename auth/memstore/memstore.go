@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/internal/mapshrink"
 )
 
 const (
@@ -26,9 +27,6 @@ const (
 	// too, as Redis does without being asked, at a quarter of a write's
 	// cost each.
 	sweepEveryLooks = 4
-	// rebuildMin is the size below which a shard's map is never rebuilt
-	// (see shard.sweep): small maps cost little.
-	rebuildMin = 1024
 )
 
 // errNonPositiveTTL is returned when a TTL or window is not positive.
@@ -304,9 +302,9 @@ func (sh *shard) live(key string, now int64) (entry, bool) {
 // Go's map iteration picks, and drops the expired ones. It runs after
 // every write that may add a key, and also gives back the memory of a
 // burst gone by: once the shard holds under a quarter of its peak, its
-// keys move to a map of their size (a copy of at most a quarter of the
-// keys, after at least three quarters were dropped: amortised, constant
-// per write). The caller holds sh.mu.
+// keys move to a map of their size (mapshrink: a copy of at most a
+// quarter of the keys, after at least three quarters were dropped:
+// amortised, constant per write). The caller holds sh.mu.
 func (sh *shard) sweep(now int64) {
 	sh.peak = max(sh.peak, len(sh.m))
 	n := 0
@@ -318,11 +316,5 @@ func (sh *shard) sweep(now int64) {
 			break
 		}
 	}
-	if sh.peak >= rebuildMin && len(sh.m) < sh.peak/4 {
-		m := make(map[string]entry, len(sh.m))
-		for k, e := range sh.m {
-			m[k] = e
-		}
-		sh.m, sh.peak = m, len(m)
-	}
+	sh.m, sh.peak = mapshrink.Shrunk(sh.m, sh.peak)
 }
