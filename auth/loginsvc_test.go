@@ -28,6 +28,7 @@ type loginWorld struct {
 	passkeys *auth.Passkeys
 	store    *recordingStore
 	devices  *auth.KnownDevices
+	hash     string // of lwPassword
 }
 
 // codeBox is a sender that keeps the messages it was given.
@@ -109,6 +110,7 @@ func newLoginWorld(t *testing.T, edits ...func(*auth.LoginDeps)) *loginWorld {
 	if err := w.users.Add(context.Background(), &auth.User{Username: "alice", Email: "alice@example.com", Phone: lwPhone, PasswordHash: hash}); err != nil {
 		t.Fatal(err)
 	}
+	w.hash = hash
 	otp := auth.NewOTP(store, w.sms, []byte("0123456789abcdef0123456789abcdef"), auth.OTPConfig{
 		App: "Acme", Length: 6, TTL: 5 * time.Minute, MaxAttempts: 5, ResendCooldown: 30 * time.Second,
 		MaxSends: 50, SendWindow: time.Hour,

@@ -26,6 +26,7 @@ type recordingStore struct {
 	*memstore.Store
 	mu      sync.Mutex
 	written [][]byte
+	keys    map[string]struct{} // every key written (longrun_test.go)
 }
 
 func (r *recordingStore) record(v []byte) {
@@ -37,12 +38,14 @@ func (r *recordingStore) record(v []byte) {
 func (r *recordingStore) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	r.record([]byte(key))
 	r.record(value)
+	r.note(key)
 	return r.Store.Set(ctx, key, value, ttl)
 }
 
 func (r *recordingStore) SetNX(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
 	r.record([]byte(key))
 	r.record(value)
+	r.note(key)
 	return r.Store.SetNX(ctx, key, value, ttl)
 }
 
