@@ -59,7 +59,7 @@ func (r *recordingStore) liveKeys(ctx context.Context) map[string]int {
 	r.mu.Unlock()
 	live := map[string]int{}
 	for _, k := range keys {
-		if _, err := r.Store.TTL(ctx, k); err == nil {
+		if _, err := r.TTL(ctx, k); err == nil {
 			live[family(k)]++
 		}
 	}
