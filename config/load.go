@@ -149,9 +149,22 @@ func parseYAML(data []byte, ps *problems) (*yaml.Node, bool) {
 	return root, true
 }
 
+// maxIndentScan bounds the lines slippedLine reads past yaml.v3's line.
+const maxIndentScan = 2000
+
+// syntaxProblem records a yaml.v3 syntax error at its line. An
+// indentation slip ("did not find expected key", "... '-' indicator")
+// is located on the line that slipped, which yaml.v3 does not say (it
+// names the block the line broke, often the routes: line): see
+// slippedLine.
 func syntaxProblem(ps *problems, err error, data []byte) {
 	if m := yamlErrorLine.FindStringSubmatch(err.Error()); m != nil {
 		line, _ := strconv.Atoi(m[1])
+		if m[2] == "did not find expected key" || m[2] == "did not find expected '-' indicator" {
+			if at := slippedLine(data, line, err.Error()); at > 0 {
+				line, m[2] = at, "this line is not indented as the lines around it are ("+m[2]+"); indent it with spaces like the keys it belongs with"
+			}
+		}
 		hint := ""
 		if lines := bytes.Split(data, []byte("\n")); line >= 1 && line <= len(lines) {
 			text := lines[line-1]
@@ -164,4 +177,27 @@ func syntaxProblem(ps *problems, err error, data []byte) {
 		return
 	}
 	ps.at(0, "", "invalid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+}
+
+// slippedLine returns the line of data that makes yaml.v3 fail with
+// message, whose line, from, is that of the block the line broke: the
+// first line from there on whose addition to the lines above it gives
+// that very error. 0 when none does within maxIndentScan lines.
+func slippedLine(data []byte, from int, message string) int {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	end := 0
+	for i, l := range lines {
+		if i >= from+maxIndentScan {
+			break
+		}
+		end += len(l)
+		if i+1 < from {
+			continue
+		}
+		var n yaml.Node
+		if err := yaml.Unmarshal(data[:end], &n); err != nil && err.Error() == message {
+			return i + 1
+		}
+	}
+	return 0
 }

@@ -200,7 +200,12 @@ func TestParseMalformed(t *testing.T) {
 		hint      string
 	}{
 		{"unclosed flow list", "server:\n  listen: \":8080\"\n  trusted_proxies: [\n", 3, ""},
-		{"bad indentation", "server:\n  listen: a\n public_url: b\n", 2, ""},
+		// An indentation slip is reported on the line that slipped, not on
+		// the first line of the block it broke (yaml.v3's own line).
+		{"bad indentation", "server:\n  listen: a\n public_url: b\n", 3, "indented"},
+		{"route key outdented", "routes:\n  - name: a\n    host: a.example.com\n    upstream: http://127.0.0.1:9001\n  policy: password\n  - name: b\n", 5, "indented"},
+		{"route key half outdented", "routes:\n  - name: a\n    host: x\n   policy: deny\n", 4, "indented"},
+		{"key outdented after a comment", "session:\n  secure: true\n  # the cookie's site\n same_site: lax\nusers:\n  backend: file\n", 4, "indented"},
 		{"tab indentation", "server:\n\tlisten: \":8080\"\n", 2, "tabs"},
 		{"top-level list", "- server\n- store\n", 1, "mapping"},
 		{"top-level scalar", "hello\n", 1, "mapping"},
