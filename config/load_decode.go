@@ -183,7 +183,11 @@ func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path string, depth int)
 		}
 		idx, ok := fields[k.Value]
 		if !ok {
-			d.ps.at(k.Line, path, "unknown key %q%s", k.Value, suggest(k.Value, fields))
+			hint := suggest(k.Value, fields)
+			if hint == "" {
+				hint = misplaced(k.Value, path)
+			}
+			d.ps.at(k.Line, path, "unknown key %q%s", k.Value, hint)
 			continue
 		}
 		p := joinPath(path, k.Value)

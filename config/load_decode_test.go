@@ -149,6 +149,33 @@ routes:
 	}
 }
 
+// TestParseMisplacedKeys: a key written under the wrong section, or
+// not indented under any (the commonest YAML slip), is named with the
+// section it belongs to.
+func TestParseMisplacedKeys(t *testing.T) {
+	tests := []struct{ name, src, want string }{
+		{"top level", "session:\n  idle_timeout: 1h\nsecure: true\n",
+			`gateway.yaml:3: unknown key "secure" (a key of session: is it indented under session:?)`},
+		{"other section", "session:\n  public_url: \"https://auth.example.com\"\n",
+			`gateway.yaml:2: session: unknown key "public_url" (a key of server: is it indented under server:?)`},
+		{"route key at the top", "routes:\n  - name: a\n    host: a.example.com\npolicy: deny\n",
+			`gateway.yaml:4: unknown key "policy" (a key of each route: is it indented under routes: - ?)`},
+		{"a few sections", "max_entries: 10\n",
+			`gateway.yaml:1: unknown key "max_entries" (a key of store.redis.client_cache: is it indented under store.redis.client_cache:?)`},
+		{"typo first", "sesion:\n  secure: true\n",
+			`gateway.yaml:1: unknown key "sesion" (did you mean "session"?)`},
+		{"nowhere", "colour: blue\n", `gateway.yaml:1: unknown key "colour"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.Parse("gateway.yaml", []byte(tt.src), noEnv)
+			if err == nil || err.Error() != tt.want {
+				t.Fatalf("error:\n%v\nwant:\n%s", err, tt.want)
+			}
+		})
+	}
+}
+
 func TestParseTypeErrors(t *testing.T) {
 	tests := []struct {
 		name, src string

@@ -5,7 +5,10 @@ package config
 
 import (
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
+	"sync"
 )
 
 // suggest returns ` (did you mean "x"?)` when name looks like a typo of a
@@ -41,6 +44,60 @@ func suggest(name string, fields map[string]int) string {
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
 }
+
+// misplaced returns ` (a key of server: is it indented under server:?)`
+// when name, unknown in the mapping at path, is a key of one or two
+// other sections, as when a line lost or gained indentation; else "".
+// A route's keys are "each route", under "routes: - ".
+func misplaced(name, path string) string {
+	here := strings.Join(slices.DeleteFunc(strings.Split(path, "."), func(s string) bool {
+		return s != "" && strings.Trim(s, "0123456789") == ""
+	}), ".")
+	var in []string
+	for _, section := range keySections()[name] {
+		if section != here {
+			in = append(in, section)
+		}
+	}
+	if len(in) == 0 || len(in) > 2 {
+		return ""
+	}
+	for i, s := range in {
+		if s == "routes" {
+			in[i] = "each route"
+		}
+	}
+	under := strings.Join(in, ": or ") + ":"
+	if in[0] == "each route" && len(in) == 1 {
+		under = "routes: - "
+	}
+	return fmt.Sprintf(" (a key of %s: is it indented under %s?)", strings.Join(in, " and of "), under)
+}
+
+// keySections maps each key of the configuration to the sections it is
+// a key of ("session", "store.redis"; "routes" for a route's keys; ""
+// for the top level).
+var keySections = sync.OnceValue(func() map[string][]string {
+	out := map[string][]string{}
+	var walk func(t reflect.Type, path string)
+	walk = func(t reflect.Type, path string) {
+		for name, i := range fieldsOf(t) {
+			out[name] = append(out[name], path)
+			ft := t.Field(i).Type
+			if ft.Kind() == reflect.Slice {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				walk(ft, joinPath(path, name))
+			}
+		}
+	}
+	walk(reflect.TypeFor[Config](), "")
+	for _, sections := range out {
+		slices.Sort(sections)
+	}
+	return out
+})
 
 // editDistance is the optimal string alignment distance: insertions,
 // deletions, substitutions and swaps of neighbours each cost 1.
