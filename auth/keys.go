@@ -85,7 +85,7 @@ func LoadDerivationKey(path string) (ed25519.PrivateKey, error) {
 	const keep = "it must be the key the store's records were derived from (the signing key before a rotation): restore that file, or unset the setting if that key is the signing key; a new key leaves every authenticator app, passkey, recovery code and ban behind"
 	data, err := os.ReadFile(path) //nolint:gosec // a key file named in the operator's configuration
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("derivation key %s does not exist; %s: %w", path, keep, fs.ErrNotExist)
+		return nil, fmt.Errorf("derivation key %s: %w; %s", path, fs.ErrNotExist, keep)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read derivation key: %w", err)
@@ -128,7 +128,7 @@ func LoadPublicKey(path string) (ed25519.PublicKey, error) {
 func loadKeyFile(path, advice string) (any, error) {
 	data, err := os.ReadFile(path) //nolint:gosec // a key file named in the operator's configuration
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("key file %s does not exist; %s: %w", path, advice, fs.ErrNotExist)
+		return nil, fmt.Errorf("key file %s: %w; %s", path, fs.ErrNotExist, advice)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read key file: %w", err)

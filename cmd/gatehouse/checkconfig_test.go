@@ -130,3 +130,61 @@ otp:
 		t.Fatalf("no warning logged at start:\n%s", out)
 	}
 }
+
+// TestCheckConfigMissingFiles: the files a newcomer has not made yet,
+// the signing key and users.yaml, are reported with what to run; one
+// the file names at its line, one left to its default without a line
+// (never "FILE:0:") and saying it is the default; and running
+// check-config where there is no gateway.yaml says how to name one.
+func TestCheckConfigMissingFiles(t *testing.T) {
+	dir := t.TempDir()
+	const routes = `server:
+  public_url: "https://auth.example.com"
+routes:
+  - name: app
+    host: app.example.com
+    upstream: "http://127.0.0.1:9001"
+    policy: password
+`
+	tests := []struct {
+		name, body string
+		want       []string
+	}{
+		{"left to their defaults", routes, []string{
+			"gateway.yaml: identity.signing_key_file (not in this file: the default): key file " + filepath.Join(dir, "gatehouse.key") + ": file does not exist; create one with `gatehouse keygen -o " + filepath.Join(dir, "gatehouse.key") + "`\n",
+			"gateway.yaml: users.file (not in this file: the default): users file: open " + filepath.Join(dir, "users.yaml") + ": no such file or directory; create it with `gatehouse user add",
+		}},
+		{"named in the file", routes + "identity:\n  signing_key_file: my.key\nusers:\n  file: people.yaml\n", []string{
+			"gateway.yaml:9: identity.signing_key_file: key file " + filepath.Join(dir, "my.key") + ": file does not exist; create one with `gatehouse keygen -o " + filepath.Join(dir, "my.key") + "`\n",
+			"gateway.yaml:11: users.file: users file: open " + filepath.Join(dir, "people.yaml") + ": no such file or directory; create it with `gatehouse user add",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, "gateway.yaml")
+			if err := os.WriteFile(path, []byte(tt.body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			code, out, errOut := runCmd(t, "", "check-config", "-c", path)
+			if code != 1 {
+				t.Fatalf("exit %d, want 1:\n%s%s", code, out, errOut)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(out, filepath.Join(dir, want)) && !strings.Contains(out, dir+"/"+want) {
+					t.Errorf("output lacks %q:\n%s", dir+"/"+want, out)
+				}
+			}
+			if strings.Contains(out, ":0:") {
+				t.Errorf("a problem on line 0:\n%s", out)
+			}
+		})
+	}
+	t.Run("no gateway.yaml here", func(t *testing.T) {
+		t.Chdir(t.TempDir())
+		t.Setenv("GATEHOUSE_CONFIG", "")
+		code, out, errOut := runCmd(t, "", "check-config")
+		if code != 1 || !strings.Contains(out+errOut, "gateway.yaml") || !strings.Contains(out+errOut, "-c FILE") || !strings.Contains(out+errOut, "GATEHOUSE_CONFIG") {
+			t.Errorf("exit %d, want 1 and a word of -c FILE and $GATEHOUSE_CONFIG:\n%s%s", code, out, errOut)
+		}
+	})
+}

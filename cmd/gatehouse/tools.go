@@ -96,6 +96,9 @@ func newDevMode(fs *flag.FlagSet, on bool, listen string) (devMode, error) {
 // without --dev config.ConsoleWarning) too, also when it has problems.
 func checkConfig(path string, dev devMode) (*config.Config, []*config.Problem, error) {
 	cfg, err := config.Load(path)
+	if errors.Is(err, iofs.ErrNotExist) {
+		return nil, nil, fmt.Errorf("%w (name the configuration with -c FILE or $GATEHOUSE_CONFIG; the repository's gateway.yaml is a complete example)", err)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -140,6 +143,17 @@ func printProblems(w io.Writer, err error) {
 	_, _ = fmt.Fprintln(w, err)
 }
 
+// problemAt formats err, a problem of key, as check-config prints one:
+// "FILE:LINE: key: message". A key the file does not write, whose
+// default named what is wrong (gatehouse.key, users.yaml), has no line,
+// and says it is the default.
+func problemAt(path string, cfg *config.Config, key string, err error) error {
+	if line := cfg.Line(key); line > 0 {
+		return fmt.Errorf("%s:%d: %s: %w", path, line, key, err)
+	}
+	return fmt.Errorf("%s: %s (not in this file: the default): %w", path, key, err)
+}
+
 // cmdCheckConfig validates the file, then checks that what it points at
 // (signing keys, users file, portal logo and messages) can be loaded.
 // Exit 1 on any problem.
@@ -169,7 +183,7 @@ func cmdCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) 
 		warnings = append(warnings, w)
 	}
 	note := func(err error, key string) {
-		problems = append(problems, fmt.Errorf("%s:%d: %s: %w", path, cfg.Line(key), key, err))
+		problems = append(problems, problemAt(path, cfg, key, err))
 	}
 	if _, err := auth.LoadSigningKey(cfg.Identity.SigningKeyFile); err != nil {
 		note(err, "identity.signing_key_file")
@@ -181,8 +195,7 @@ func cmdCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	for i, f := range cfg.Identity.PreviousKeyFiles {
 		if _, err := auth.LoadPublicKey(f); err != nil {
-			key := fmt.Sprintf("identity.previous_key_files.%d", i)
-			problems = append(problems, fmt.Errorf("%s:%d: %s: %w", path, cfg.Line(key), key, err))
+			note(err, fmt.Sprintf("identity.previous_key_files.%d", i))
 		}
 	}
 	if cfg.Users.Backend == "file" {
