@@ -14,7 +14,10 @@ import (
 //   - server.listen becomes listen when listen is not "" (the -listen flag);
 //   - server.public_url becomes "http://" + the listen address;
 //   - session.secure becomes false (no Secure attribute, no __Host- or
-//     __Secure- cookie names added by the gateway).
+//     __Secure- cookie names added by the gateway);
+//
+// the last two only when the listen address is one --dev takes, so that
+// a refused address is the one problem said of it.
 //
 // It fails closed: the listen address and admin_listen (when set) must be
 // a literal loopback IP address with a port other than 0 (no host names,
@@ -30,7 +33,13 @@ func (c *Config) Dev(listen string) (*Config, error) {
 		d.Server.Listen = listen
 		key, line = "-listen", 0
 	}
-	if !devLoopback(d.Server.Listen) {
+	if devLoopback(d.Server.Listen) {
+		d.Server.PublicURL = "http://" + d.Server.Listen
+		d.Session.Secure = false
+	} else {
+		// The file's public_url and secure are kept: a public_url made
+		// of a refused address would be a second problem, reported on
+		// public_url's line, which the file has right.
 		ps.at(line, key, "--dev serves this machine only: %q is not a loopback address with a port; use e.g. -listen 127.0.0.1:8080", d.Server.Listen)
 	}
 	if a := d.Server.AdminListen; a != "" && !devLoopback(a) {
@@ -39,8 +48,6 @@ func (c *Config) Dev(listen string) (*Config, error) {
 	if d.Server.TLS.CertFile != "" || d.Server.TLS.KeyFile != "" {
 		ps.at(c.lineOf("server.tls"), "server.tls", "--dev serves plain http; remove server.tls, or run without --dev")
 	}
-	d.Server.PublicURL = "http://" + d.Server.Listen
-	d.Session.Secure = false
 	return &d, ps.err()
 }
 

@@ -54,6 +54,7 @@ func TestServeDevRefuses(t *testing.T) {
 	}{
 		{"every interface", ":" + port, "", []string{"--dev"}, 1, `gateway.yaml:2: server.listen: --dev serves this machine only: ":` + port + `"`},
 		{"bad -listen", "127.0.0.1:" + port, "", []string{"--dev", "-listen", "0.0.0.0:" + port}, 1, "-listen: --dev serves this machine only"},
+		{"-listen on every interface", "127.0.0.1:" + port, "", []string{"--dev", "-listen", ":" + port}, 1, "-listen: --dev serves this machine only"},
 		{"admin on every interface", "127.0.0.1:" + port, ":0", []string{"--dev"}, 1, "gateway.yaml:4: server.admin_listen: --dev serves this machine only"},
 		{"-listen without --dev", "127.0.0.1:" + port, "", []string{"-listen", "127.0.0.1:" + port}, 2, "-listen goes with --dev only"},
 	} {
@@ -63,6 +64,11 @@ func TestServeDevRefuses(t *testing.T) {
 				code, out, errOut := runCmd(t, "", append([]string{cmd, "-c", cfg}, tc.args...)...)
 				if code != tc.code || !strings.Contains(out+errOut, tc.want) {
 					t.Errorf("%s %v: exit %d, want %d and %q:\n%s%s", cmd, tc.args, code, tc.code, tc.want, out, errOut)
+				}
+				// The file's public_url is right: only the address is
+				// refused, not a public_url made of it.
+				if strings.Contains(out+errOut, "public_url") {
+					t.Errorf("%s %v: a problem with public_url, which the file has right:\n%s%s", cmd, tc.args, out, errOut)
 				}
 			}
 			if resp, err := http.Get("http://127.0.0.1:" + port + "/"); err == nil {
