@@ -234,11 +234,14 @@ func CheckHash(encoded string) error {
 	case isBcryptPrefix(encoded):
 		return checkBcrypt(encoded)
 	default:
-		return errUnknownHash
+		return ErrUnknownHash
 	}
 }
 
-var errUnknownHash = errors.New("unsupported password hash: want an argon2id PHC string ($argon2id$...) or bcrypt ($2a$, $2b$, $2y$)")
+// ErrUnknownHash: a stored password is none of the hashes Verify knows
+// (no $argon2 or bcrypt prefix): often the password itself, written
+// where its hash goes.
+var ErrUnknownHash = errors.New("unsupported password hash: want an argon2id PHC string ($argon2id$...) or bcrypt ($2a$, $2b$, $2y$)")
 
 // argon2Hash is a parsed argon2id PHC string.
 type argon2Hash struct {

@@ -87,7 +87,7 @@ func (h *Hasher) check(ctx context.Context, encoded string, passwords []string) 
 		}
 		try = func(password string) (bool, error) { return h.compareBcrypt(ctx, encoded, password) }
 	default:
-		return NoMatch, errUnknownHash
+		return NoMatch, ErrUnknownHash
 	}
 	slot, err := h.acquire(ctx)
 	if err != nil {

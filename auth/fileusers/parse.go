@@ -222,7 +222,10 @@ func (p *parser) user(key, m *yaml.Node) (u *auth.User, email, phone *yaml.Node)
 	case password == nil || u.PasswordHash == "":
 		p.errorf(key, "users.%s.password: required; create one with `gatehouse hash-password`", name)
 	default:
-		if err := auth.CheckHash(u.PasswordHash); err != nil {
+		if err := auth.CheckHash(u.PasswordHash); errors.Is(err, auth.ErrUnknownHash) {
+			// The password itself, most often: never quoted.
+			p.errorf(password, "users.%s.password: %v; it takes a hash, not the password itself: put the output of `gatehouse hash-password` here, or let `gatehouse user add` write it", name, err)
+		} else if err != nil {
 			p.errorf(password, "users.%s.password: %v", name, err)
 		} else if why := auth.WeakHash(u.PasswordHash); why != "" {
 			p.warnf(password, "users.%s.password: %s: a stolen copy of this file gives the password up that much faster, and the file backend never hashes it anew; set it again (gatehouse hash-password)", name, why)
