@@ -167,7 +167,7 @@ func (v *validator) httpURL(key, value string) (*url.URL, bool) {
 	u, err := url.Parse(value)
 	switch {
 	case err != nil:
-		v.add(key, "not a valid URL")
+		v.add(key, "not a valid URL: write an absolute http:// or https:// URL, scheme first (http://127.0.0.1:9001, not 127.0.0.1:9001)")
 	case u.Scheme != "http" && u.Scheme != "https":
 		v.add(key, "must be an absolute http:// or https:// URL")
 	case u.Host == "" || u.Hostname() == "":

@@ -114,3 +114,17 @@ func TestRoutesMaySplitOnePathByMethod(t *testing.T) {
 		})
 	}
 }
+
+// TestUpstreamWithoutSchemeSaysWhatToWrite: an upstream written as
+// host:port, as nginx's proxy_pass never takes it but many other
+// configurations do, is told to start with http://.
+func TestUpstreamWithoutSchemeSaysWhatToWrite(t *testing.T) {
+	for _, upstream := range []string{"127.0.0.1:9001", "10.0.0.5:8080"} {
+		cfg := mustParse(t, "routes:\n  - name: app\n    host: app.example.com\n    upstream: \""+upstream+"\"\n    policy: password\n")
+		err := cfg.Validate()
+		want := "gateway.yaml:4: routes.0.upstream: not a valid URL: write an absolute http:// or https:// URL, scheme first (http://127.0.0.1:9001, not 127.0.0.1:9001)"
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error:\n%v\nwant a line:\n%s", upstream, err, want)
+		}
+	}
+}
