@@ -238,9 +238,9 @@ func CheckHash(encoded string) error {
 	}
 }
 
-// ErrUnknownHash: a stored password is none of the hashes Verify knows
-// (no $argon2 or bcrypt prefix): often the password itself, written
-// where its hash goes.
+// ErrUnknownHash is CheckHash's and Verify's error for a stored password
+// that is none of the hashes Verify knows (no $argon2 or bcrypt prefix):
+// often the password itself, written where its hash goes.
 var ErrUnknownHash = errors.New("unsupported password hash: want an argon2id PHC string ($argon2id$...) or bcrypt ($2a$, $2b$, $2y$)")
 
 // argon2Hash is a parsed argon2id PHC string.
