@@ -70,8 +70,14 @@ func (v *validator) routes() {
 			}
 		}
 
-		if v.oneOf(p+".policy", r.Policy, routePolicies) && r.Policy != "deny" && r.Upstream == "" {
+		switch policyOK := v.oneOf(p+".policy", r.Policy, routePolicies); {
+		case r.Upstream != "", !policyOK:
+		case r.Policy != "deny":
 			v.add(p+".upstream", "required unless policy is deny, e.g. \"http://127.0.0.1:9001\"")
+		case len(r.BypassPaths) > 0:
+			// Its bypass_paths are forwarded to the upstream (docs/contract.md,
+			// "Routes: path_prefix and methods").
+			v.add(p+".upstream", "required with bypass_paths, which are forwarded to it, e.g. \"http://127.0.0.1:9001\"; or drop bypass_paths to deny every path")
 		}
 		if r.Upstream != "" {
 			v.httpURL(p+".upstream", r.Upstream)

@@ -55,6 +55,12 @@ var routesRules = []ruleCase{
 	{"route path_prefix query", fn(func(c *config.Config) { c.Routes[0].PathPrefix = "/a?b" }), []string{"routes.0.path_prefix"}},
 	{"route upstream missing", fn(func(c *config.Config) { c.Routes[0].Upstream = "" }), []string{"routes.0.upstream"}},
 	{"route upstream missing on deny", fn(func(c *config.Config) { c.Routes[0].Upstream = ""; c.Routes[0].Policy = "deny" }), nil},
+	// A deny route's bypass_paths are forwarded to its upstream: without
+	// one, each answered 502 (docs/contract.md, "Routes: path_prefix and
+	// methods").
+	{"route upstream missing on deny with bypass_paths", fn(func(c *config.Config) {
+		c.Routes[0].Upstream, c.Routes[0].Policy, c.Routes[0].BypassPaths = "", "deny", []string{"/health"}
+	}), []string{"routes.0.upstream"}},
 	{"route upstream without scheme", fn(func(c *config.Config) { c.Routes[0].Upstream = "127.0.0.1:9001" }), []string{"routes.0.upstream"}},
 	{"route upstream without host", fn(func(c *config.Config) { c.Routes[0].Upstream = "http://" }), []string{"routes.0.upstream"}},
 	{"route upstream with path", fn(func(c *config.Config) { c.Routes[0].Upstream = "https://backend:8443/app/" }), nil},
