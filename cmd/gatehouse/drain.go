@@ -37,19 +37,26 @@ type drainer struct {
 
 // connInfo is what the drain knows of one connection.
 type connInfo struct {
-	state  http.ConnState
-	since  time.Time // when it entered state
-	h2     bool      // HTTP/2: Shutdown's GOAWAY ends it
-	closed bool      // the drain closed it
+	state http.ConnState
+	// since is when it entered state, if that was after the drain began
+	// (zero before: closeIdle counts from the drain's beginning).
+	since  time.Time
+	h2     bool // HTTP/2: Shutdown's GOAWAY ends it
+	closed bool // the drain closed it
 }
 
 func newDrainer() *drainer {
 	return &drainer{changed: make(chan struct{}, 1), conns: map[net.Conn]*connInfo{}}
 }
 
-// connState is the server's ConnState hook.
+// connState is the server's ConnState hook. It runs twice a request on
+// a keep-alive connection, so it reads the clock and wakes the drain
+// only while draining: a state entered before the drain began counts
+// from its beginning. draining is read under mu, so a change that the
+// drain's closeIdle did not see wakes it.
 func (d *drainer) connState(c net.Conn, s http.ConnState) {
 	d.mu.Lock()
+	draining := d.draining.Load()
 	switch s {
 	case http.StateClosed, http.StateHijacked:
 		delete(d.conns, c)
@@ -59,13 +66,19 @@ func (d *drainer) connState(c net.Conn, s http.ConnState) {
 			ci = &connInfo{}
 			d.conns[c] = ci
 		}
-		ci.state, ci.since = s, time.Now()
+		ci.state, ci.since = s, time.Time{}
+		if draining {
+			ci.since = time.Now()
+		}
 		if tc, ok := c.(*tls.Conn); ok && s != http.StateNew {
 			// Past StateNew the handshake is over: this does not block.
 			ci.h2 = tc.ConnectionState().NegotiatedProtocol == "h2"
 		}
 	}
 	d.mu.Unlock()
+	if !draining {
+		return
+	}
 	select {
 	case d.changed <- struct{}{}:
 	default:
@@ -87,8 +100,10 @@ func (d *drainer) handler(h http.Handler) http.Handler {
 // what it was sent and closed, closing those idle for idleDrain. It
 // reports false when ctx ended first.
 func (d *drainer) drain(ctx context.Context, ln net.Listener) bool {
-	begin := time.Now()
+	// Marked first, then timed: a state entered before begin, its time
+	// not read (connState), is idle since begin.
 	d.draining.Store(true)
+	begin := time.Now()
 	_ = ln.Close()
 	timer := time.NewTimer(idleDrain)
 	defer timer.Stop()
