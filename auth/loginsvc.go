@@ -88,10 +88,8 @@ type LoginDeps struct {
 	Devices *KnownDevices
 	// ResetOff turns password reset off (users.reset.enabled: false).
 	ResetOff bool
-	// NoticesOff turns the security notices off (sms.security_notices);
-	// NoticeName names the gateway in them ("": OTP's App, NoticeName).
+	// NoticesOff turns the security notices off (sms.security_notices).
 	NoticesOff bool
-	NoticeName string
 	// ResetNeedsRecovery says whether a password reset of u needs a
 	// recovery code besides the text-message code (users.reset.require);
 	// nil: never.

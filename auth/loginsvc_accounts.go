@@ -158,8 +158,8 @@ func (l *Login) PhoneChangeStart(ctx context.Context, c Client, sess *Session, u
 	// page").
 	var ch *Challenge
 	if other != nil {
-		// One text with an app name of up to 30 characters, as the
-		// sign-up's notices (docs/contract.md, "SMS delivery").
+		// One text: the name is at most 30 GSM 7-bit characters (TextName),
+		// as in the sign-up's notices (docs/contract.md, "SMS delivery").
 		notice := "Someone tried to move a " + l.d.OTP.Config().App + " account to this number, which another account has. If it was you, sign in with that account."
 		ch, err = l.d.OTP.StartNotice(ctx, e164, PurposePhoneChange, notice)
 	} else {

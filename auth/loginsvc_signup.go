@@ -123,8 +123,8 @@ func (l *Login) signUpTaken(ctx context.Context, c Client, sess *Session, u *Use
 		return Step{}, err
 	}
 	app := l.d.OTP.Config().App
-	// One text each with an app name of up to 30 characters
-	// (docs/contract.md, "SMS delivery").
+	// One text each: the name is at most 30 GSM 7-bit characters
+	// (TextName; docs/contract.md, "SMS delivery").
 	notice := "Someone tried to sign up for " + app + " with this number. If it was you, sign in or reset your password; if not, ignore this."
 	if field == "email" {
 		notice = "Someone tried to sign up for " + app + " with this number and an email that has an account. If it was you, sign in with that account."

@@ -14,7 +14,11 @@ import (
 
 // OTPConfig are the one-time code settings (config.OTP, resolved).
 type OTPConfig struct {
-	App            string        // shown in the message as {{.App}}
+	// App names the gateway in every text: {{.App}} in Message, and the
+	// notices. NewOTP keeps it as TextName has it, PublicURL (public_url)
+	// the fallback's host (docs/contract.md, "SMS delivery").
+	App            string
+	PublicURL      string
 	Length         int           // digits, 6..10
 	TTL            time.Duration // lifetime of one code
 	MaxAttempts    int           // wrong codes per challenge
@@ -118,6 +122,7 @@ func NewOTP(store Store, sender Sender, key []byte, cfg OTPConfig, clock Clock, 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	cfg.App = TextName(cfg.App, cfg.PublicURL)
 	cfg.AllowedCountries = slices.Clone(cfg.AllowedCountries)
 	for i, c := range cfg.AllowedCountries {
 		cfg.AllowedCountries[i] = strings.ToUpper(c)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
 )
 
 // hexColor is the syntax of portal.primary_color.
@@ -30,6 +32,8 @@ func (v *validator) portal() {
 		v.add("portal.app_name", "must be at most %d characters", maxAppName)
 	case strings.ContainsFunc(p.AppName, unicode.IsControl):
 		v.add("portal.app_name", "must not contain control characters or line breaks")
+	default:
+		v.appNameTexted()
 	}
 	if p.LogoURL != "" && p.LogoFile != "" {
 		v.add("portal.logo_url", "set either logo_url or logo_file, not both")
@@ -48,5 +52,16 @@ func (v *validator) portal() {
 	}
 	if !hexColor.MatchString(p.PrimaryColor) {
 		v.add("portal.primary_color", "%q is not a colour such as \"#0b5cad\" (# and 3 or 6 hexadecimal digits)", p.PrimaryColor)
+	}
+}
+
+// appNameTexted warns of a portal.app_name that codes and notices do not
+// carry as written (auth.TextName), saying what they carry instead; a
+// provider that sends only its own codes texts no name
+// (docs/contract.md, "SMS delivery").
+func (v *validator) appNameTexted() {
+	app := strings.TrimSpace(v.c.Portal.AppName)
+	if name := auth.TextName(app, v.c.Server.PublicURL); name != app && !ownCodesOnly(v.c.SMS.Provider) {
+		v.warn("portal.app_name", "%q is not texted as written: codes and notices name the gateway %q instead, so that each stays one text message (a name is texted as written when it has at most 30 characters, all of GSM 7-bit's basic set: no curly quotes, emoji, [ ] { } ~ | \\ ^ or €); the pages keep the name", app, name)
 	}
 }

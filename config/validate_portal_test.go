@@ -1,9 +1,11 @@
 package config_test
 
-// Validate's cases for the portal section.
+// Validate's cases for the portal section, and its warning of a name
+// texts do not carry as written.
 
 import (
 	"strings"
+	"testing"
 
 	"github.com/gatehouse-auth/gatehouse/config"
 )
@@ -26,4 +28,33 @@ var portalRules = []ruleCase{
 	{"primary_color name", fn(func(c *config.Config) { c.Portal.PrimaryColor = "red" }), []string{"portal.primary_color"}},
 	{"primary_color without #", fn(func(c *config.Config) { c.Portal.PrimaryColor = "0b5cad" }), []string{"portal.primary_color"}},
 	{"primary_color with alpha", fn(func(c *config.Config) { c.Portal.PrimaryColor = "#0b5cadff" }), []string{"portal.primary_color"}},
+}
+
+// TestAppNameNotTextedAsWrittenIsWarned: check-config warns, at
+// portal.app_name's line, of a name that codes and notices do not carry
+// as written (more than 30 characters, or one outside GSM 7-bit's basic
+// set), saying what they name the gateway instead; a provider that
+// sends only its own codes texts no name, and gets no warning
+// (docs/contract.md, "SMS delivery").
+func TestAppNameNotTextedAsWrittenIsWarned(t *testing.T) {
+	for _, tc := range []struct{ app, provider, want string }{
+		{"Acme Customer Relations Portal", "webhook", ""}, // 30 characters
+		{"Acme Customer Relations Portal!", "webhook", `gateway.yaml:5: warning: portal.app_name: "Acme Customer Relations Portal!" is not texted as written: codes and notices name the gateway "auth.example.com"`},
+		{"Acme’s CRM", "twilio_messaging", `gateway.yaml:5: warning: portal.app_name: "Acme’s CRM" is not texted as written: codes and notices name the gateway "auth.example.com"`},
+		{"Acme’s CRM", "twilio_verify", ""},
+	} {
+		t.Run(tc.app+" "+tc.provider, func(t *testing.T) {
+			src := "server:\n  public_url: \"https://auth.example.com\"\nsms: { provider: " + tc.provider + " }\nportal:\n  app_name: \"" + tc.app + "\"\n"
+			warnings, _ := mustParse(t, src).Check()
+			var got string
+			for _, w := range warnings {
+				if w.Key == "portal.app_name" {
+					got = w.Error()
+				}
+			}
+			if tc.want == "" && got != "" || !strings.HasPrefix(got, tc.want) {
+				t.Errorf("warning %q, want one starting %q", got, tc.want)
+			}
+		})
+	}
 }

@@ -29,7 +29,7 @@ func (v *validator) sms() {
 	// Verify and Sinch send only their own codes: a notice asked for in
 	// so many words would never come (docs/contract.md, "Security
 	// notices").
-	if (s.Provider == "twilio_verify" || s.Provider == "sinch") && s.SecurityNotices && v.c.Line("sms.security_notices") > 0 {
+	if ownCodesOnly(s.Provider) && s.SecurityNotices && v.c.Line("sms.security_notices") > 0 {
 		v.warn("sms.security_notices", "is true, but %s sends only its own codes: no security notice is texted; use twilio_messaging or webhook for them, or set it false", s.Provider)
 	}
 	switch s.Provider {
@@ -113,4 +113,11 @@ func (v *validator) sms() {
 			v.add("sms.webhook.secret", "required for provider webhook (or secret_file)")
 		}
 	}
+}
+
+// ownCodesOnly reports whether provider sends only codes of its own
+// making (twilio_verify, sinch): no text of Gatehouse's, no notice
+// (docs/contract.md, "Security notices").
+func ownCodesOnly(provider string) bool {
+	return provider == "twilio_verify" || provider == "sinch"
 }

@@ -210,6 +210,7 @@ func newHarness(t *testing.T, opts ...setup) *harness {
 	}
 	otp := auth.NewOTP(h.store, sender, signer.DeriveKey("otp"), auth.OTPConfig{
 		App:                     cfg.Portal.AppName, // {{.App}}, as cmd/gatehouse wires it
+		PublicURL:               cfg.Server.PublicURL,
 		Length:                  cfg.OTP.Length,
 		TTL:                     cfg.OTP.TTL,
 		MaxAttempts:             cfg.OTP.MaxAttempts,

@@ -35,11 +35,35 @@ func oneSegment(body string) bool {
 // it as UCS-2 in two segments, both sign-up notices ran past 160
 // characters, and so did the phone change's, 176 characters before the
 // app's name: two texts billed for one, to numbers an attacker chooses.
+//
+// Every text names the gateway as the security notices do: by
+// portal.app_name when it is at most 30 GSM 7-bit characters, else by
+// public_url's host. Before, the sign-up and phone-change notices and
+// the codes took portal.app_name as written: a 60-character name, or
+// one with a curly apostrophe (UCS-2, 70 characters a segment), made
+// each of them two or three texts (docs/contract.md, "SMS delivery").
 func TestNoticesAreOneTextEach(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, withAccounts, setup{edit: func(cfg *config.Config, _ string) {
-		cfg.Portal.AppName = "Acme Customer Relations Portal" // 30 characters
-	}})
+	for _, tc := range []struct{ app, want string }{
+		{"Acme Customer Relations Portal", "Acme Customer Relations Portal"}, // 30 characters
+		{"Acme Customer Relations Portal for Partners and Resellers", "auth.example.com"},
+		{"Acme’s Customer Relations", "auth.example.com"}, // ’: UCS-2
+	} {
+		t.Run(tc.app, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, withAccounts, setup{edit: func(cfg *config.Config, _ string) {
+				cfg.Portal.AppName = tc.app
+			}})
+			textsAreOneEach(t, h, tc.want)
+		})
+	}
+}
+
+// textsAreOneEach has h text codes and every notice but the security
+// notices, and checks that each is one text and that those naming the
+// gateway name it want.
+func textsAreOneEach(t *testing.T, h *harness, want string) {
+	t.Helper()
 	c := h.newClient(t)
 	c.signIn(crmHost, bob)
 	moved := "+12015550188"
@@ -57,19 +81,26 @@ func TestNoticesAreOneTextEach(t *testing.T) {
 	}
 	// Codes, and a notice to each of bob's old number, alice's number and
 	// the number typed with alice's email.
-	texted := map[string]int{}
+	texted := map[string][]string{}
 	for _, m := range h.sms.messages(t) {
-		texted[m.To]++
+		texted[m.To] = append(texted[m.To], m.Body)
 		if !oneSegment(m.Body) {
 			t.Errorf("the text to %s is billed as more than one (%d characters): %q", m.To, len([]rune(m.Body)), m.Body)
 		}
 	}
 	for _, to := range []string{bob.phone, moved, alice.phone, "+12015550176", carol.phone} {
-		if texted[to] == 0 {
+		if len(texted[to]) == 0 {
 			t.Errorf("nothing texted to %s", to)
 		}
+		// Each names the gateway but the old number's notice, which
+		// names the account.
+		for _, body := range texted[to] {
+			if !strings.Contains(body, " "+want+" ") && !strings.HasPrefix(body, "The phone of account ") {
+				t.Errorf("the text to %s does not name %q: %q", to, want, body)
+			}
+		}
 	}
-	if texted[bob.phone] != 2 {
-		t.Errorf("%d texts to bob's old number; want his sign-in code and the phone-changed notice", texted[bob.phone])
+	if len(texted[bob.phone]) != 2 {
+		t.Errorf("%d texts to bob's old number; want his sign-in code and the phone-changed notice", len(texted[bob.phone]))
 	}
 }

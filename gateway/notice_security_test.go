@@ -240,14 +240,15 @@ func TestNoSecurityNoticeWhenOffOrUnsendable(t *testing.T) {
 	})
 }
 
-// TestSecurityNoticeNamesTheGateway: a notice names the gateway by
-// portal.app_name when that fits one GSM 7-bit text (60 such characters
-// at most), else by public_url's host, and stays one text either way.
+// TestSecurityNoticeNamesTheGateway: a notice names the gateway as every
+// text does, by portal.app_name when that is at most 30 GSM 7-bit
+// characters, else by public_url's host, and stays one text either way.
 func TestSecurityNoticeNamesTheGateway(t *testing.T) {
 	t.Parallel()
-	long := strings.Repeat("Acme Customer Relations ", 3)[:60]
+	long := strings.Repeat("Acme Customer Relations ", 3)
 	for _, tc := range []struct{ app, want string }{
-		{long, long},
+		{long[:30], long[:30]},
+		{long[:31], "auth.example.com"},
 		{"Acme “CRM” ✓", "auth.example.com"},
 		{"Acme [CRM]", "auth.example.com"}, // "[" is two characters in GSM 7-bit
 	} {

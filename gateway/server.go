@@ -222,8 +222,7 @@ func New(opts Options) (*Server, error) {
 		Regulator: opts.Regulator, Registry: opts.Registry, Hasher: opts.Hasher, KV: opts.KV, Limits: limits, SignupsPerHour: cfg.Users.Signup.PerClientPerHour,
 		Policy: s.policy, Signup: cfg.Users.Signup.Enabled, Region: s.region,
 		Recovery: recovery, TOTP: apps, Passkeys: keys, Devices: s.devices, ResetOff: !cfg.Users.Reset.Enabled, ResetNeedsRecovery: s.resetNeedsRecovery,
-		NoticesOff: !cfg.SMS.SecurityNotices, NoticeName: auth.NoticeName(cfg.Portal.AppName, cfg.Server.PublicURL),
-		Observer: loginObserver{s.core}, Logger: s.log, Clock: s.clock,
+		NoticesOff: !cfg.SMS.SecurityNotices, Observer: loginObserver{s.core}, Logger: s.log, Clock: s.clock,
 	})
 	if s.publicURL, err = url.Parse(cfg.Server.PublicURL); err != nil {
 		return nil, fmt.Errorf("gateway: public_url: %w", err)

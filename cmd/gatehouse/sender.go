@@ -50,7 +50,8 @@ func newSender(cfg *config.Config) (auth.Sender, error) {
 }
 
 // otpConfig is the code service's configuration from cfg (without the
-// parsed message template). {{.App}} is portal.app_name.
+// parsed message template). {{.App}} is portal.app_name as texts have it
+// (auth.TextName: public_url's host for a name that is not one text).
 func otpConfig(cfg *config.Config) auth.OTPConfig {
 	o := cfg.OTP
 	app := cfg.Portal.AppName
@@ -59,6 +60,7 @@ func otpConfig(cfg *config.Config) auth.OTPConfig {
 	}
 	return auth.OTPConfig{
 		App:                     app,
+		PublicURL:               cfg.Server.PublicURL,
 		Length:                  o.Length,
 		TTL:                     o.TTL,
 		MaxAttempts:             o.MaxAttempts,
