@@ -160,7 +160,7 @@ func (l *Login) PhoneChangeStart(ctx context.Context, c Client, sess *Session, u
 	if other != nil {
 		// One text: the name is at most 30 GSM 7-bit characters (TextName),
 		// as in the sign-up's notices (docs/contract.md, "SMS delivery").
-		notice := "Someone tried to move a " + l.d.OTP.Config().App + " account to this number, which another account has. If it was you, sign in with that account."
+		notice := "Someone tried to move an account on " + l.d.OTP.Config().App + " to this number, which another account has. If it was you, sign in with that account."
 		ch, err = l.d.OTP.StartNotice(ctx, e164, PurposePhoneChange, notice)
 	} else {
 		ch, err = l.d.OTP.Start(ctx, u.Username, e164, PurposePhoneChange)
