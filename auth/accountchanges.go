@@ -50,7 +50,10 @@ type ChangeNotifier interface {
 // starting) gives the changes since the content last recorded, from its
 // print, so that an edit made while no gateway ran is on the trail when
 // one starts (none when the store keeps no print of this file, or one
-// under another key). An error means nobody can tell: c.Before's changes
+// under another key). The print remembers the contents it replaced
+// (usersPrint.H): a first reading of one of them, a file older than the
+// one last recorded, has the accounts it lacks marked `forgotten`
+// `false`, for ForgetAtStart to leave. An error means nobody can tell: c.Before's changes
 // are returned all the same, to be recorded rather than lost; a first
 // reading's, which need the print, are not. A store that cannot swap
 // keeps nothing: each replica records c.Before's changes.
@@ -65,7 +68,7 @@ func UsersChangeEvents(ctx context.Context, st Store, key []byte, c UsersChange,
 	if !ok {
 		return own(nil)
 	}
-	k, next := "usersfile:"+c.Source, recordedUsers(c.To, key, c.After)
+	k := "usersfile:" + c.Source
 	for range 3 {
 		cur, err := st.Get(ctx, k)
 		switch {
@@ -75,8 +78,9 @@ func UsersChangeEvents(ctx context.Context, st Store, key []byte, c UsersChange,
 			return own(err)
 		}
 		to, saved, _ := bytes.Cut(cur, []byte{'\n'})
+		before, printed := savedPrint(saved, key)
 		if string(to) == c.To {
-			if !bytes.Equal(cur, next) {
+			if next := recordedUsers(c.To, key, c.After, before.H); !bytes.Equal(cur, next) {
 				// Recorded without a print (before prints were kept) or
 				// under another key: the next start compares with this
 				// one's. Best effort: it records nothing.
@@ -84,12 +88,15 @@ func UsersChangeEvents(ctx context.Context, st Store, key []byte, c UsersChange,
 			}
 			return nil, nil
 		}
+		next := recordedUsers(c.To, key, c.After, before.replacedBy(key, string(to)))
 		swapped, err := sw.CompareAndSwap(ctx, k, cur, next, Forever)
 		switch {
 		case err != nil:
 			return own(err)
+		case swapped && c.Before == nil && printed:
+			return changesSince(before, key, c.After, c.To, actor), nil
 		case swapped && c.Before == nil:
-			return changesSince(saved, key, c.After, actor), nil
+			return nil, nil
 		case swapped:
 			return own(nil)
 		}

@@ -257,7 +257,8 @@ func (s *consoleSurface) forgetRemoved(ctx context.Context, username string) err
 // content last recorded, which the store keeps a print of
 // (docs/contract.md, "users.yaml (file backend)"). The names such a
 // first reading finds removed are handed to the backend to forget
-// (auth.RemoveNotifier.Removed).
+// (auth.RemoveNotifier.Removed), unless the file is older than the one
+// last recorded (auth.ForgetAtStart).
 func (s *consoleSurface) recordUsersChange(ctx context.Context, c auth.UsersChange) {
 	if g := s.cfg.Admin.Group; s.cfg.Admin.Enabled && auth.Administrators(maps.Values(c.Before), g) > 0 && auth.Administrators(maps.Values(c.After), g) == 0 {
 		// Taken all the same: the file is the operator's own record, and
@@ -279,13 +280,9 @@ func (s *consoleSurface) recordUsersChange(ctx context.Context, c auth.UsersChan
 		// Names gone from the file while no gateway ran are forgotten as
 		// those a running gateway sees go (docs/contract.md, "users.yaml
 		// (file backend)"): before, their factors stayed for good, and
-		// went to whoever was given the name later.
-		var gone []string
-		for _, e := range events {
-			if e.Name == "admin_user_deleted" {
-				gone = append(gone, e.User)
-			}
-		}
+		// went to whoever was given the name later. Those a file older
+		// than the one last recorded lacks are not (auth.ForgetAtStart).
+		gone := auth.ForgetAtStart(events)
 		if n, ok := s.users.(auth.RemoveNotifier); ok && len(gone) > 0 {
 			n.Removed(gone)
 		}
