@@ -338,12 +338,13 @@ func (s *consoleSurface) apiRecovery(c *gin.Context, admin, u *auth.User) (gin.H
 }
 
 // issueRecovery issues u a one-time recovery code, audited with admin
-// (never with the code).
+// (never with the code); it ends the lock of u's recovery codes
+// (auth.IssueRecoveryCode).
 func (s *consoleSurface) issueRecovery(c *gin.Context, admin, u *auth.User) (string, error) {
 	if s.recovery == nil {
 		return "", auth.ErrRecoveryUnavailable
 	}
-	code, err := s.recovery.Issue(c.Request.Context(), u.Username)
+	code, err := auth.IssueRecoveryCode(c.Request.Context(), s.recovery, s.regulator, u.Username)
 	if err != nil {
 		return "", err
 	}

@@ -73,7 +73,7 @@ func recoveryCommand(ctx context.Context, cfg *config.Config, sub, username stri
 			}
 		}
 	}
-	code, err := rec.Issue(ctx, u.Username)
+	code, err := auth.IssueRecoveryCode(ctx, rec, forgetter(cfg, d).Regulator, u.Username)
 	if err != nil {
 		return err
 	}
