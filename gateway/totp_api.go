@@ -48,10 +48,13 @@ func (s *apiSurface) apiTOTPStatus(c *gin.Context) {
 }
 
 // apiTOTPEnrol is POST /api/totp-app: {} starts setting an app up and
-// returns its secret and otpauth URL; {"code"} confirms it.
+// returns its secret and otpauth URL; {"code"} confirms it. A code sent
+// blank is a blank code (400 invalid_input), never a new start: that
+// would replace the secret its person has just scanned
+// (docs/contract.md, "Authenticator apps").
 func (s *apiSurface) apiTOTPEnrol(c *gin.Context) {
 	var req struct {
-		Code string `json:"code"`
+		Code *string `json:"code"`
 	}
 	if err := decodeJSON(c, &req); err != nil {
 		s.apiFail(c, err)
@@ -63,7 +66,7 @@ func (s *apiSurface) apiTOTPEnrol(c *gin.Context) {
 		return
 	}
 	noStore(c)
-	if req.Code == "" {
+	if req.Code == nil {
 		e, err := s.login.TOTPEnrolStart(c.Request.Context(), s.client(c), sess, u)
 		if err != nil {
 			s.apiFail(c, err)
@@ -72,7 +75,7 @@ func (s *apiSurface) apiTOTPEnrol(c *gin.Context) {
 		c.JSON(http.StatusOK, gin.H{"status": "confirm_required", "secret": e.Secret, "otpauth_url": e.URL})
 		return
 	}
-	st, err := s.login.TOTPEnrolFinish(c.Request.Context(), s.client(c), sess, u, req.Code)
+	st, err := s.login.TOTPEnrolFinish(c.Request.Context(), s.client(c), sess, u, *req.Code)
 	if err != nil {
 		s.apiFail(c, err)
 		return
