@@ -237,7 +237,9 @@ func (l *Login) Factors(ctx context.Context, u *User) (Factors, error) {
 
 // TOTPEnrolStart makes a new secret for the signed-in user u of sess, to
 // be shown (QR code and text) and confirmed by TOTPEnrolFinish within
-// TOTPEnrolTTL. An account has one app at most.
+// TOTPEnrolTTL; while sess has one waiting, that one is shown again (it
+// may be in the person's app already: a step-up came between showing it
+// and its code). An account has one app at most.
 func (l *Login) TOTPEnrolStart(ctx context.Context, c Client, sess *Session, u *User) (*TOTPEnrolment, error) {
 	if l.d.TOTP == nil {
 		return nil, ErrTOTPUnavailable
@@ -251,7 +253,13 @@ func (l *Login) TOTPEnrolStart(ctx context.Context, c Client, sess *Session, u *
 		}
 		return nil, err
 	}
-	e, err := l.d.TOTP.Begin(ctx, u.Username, TOTPEnrolOwner(sess.ID))
+	switch e, err := l.d.TOTP.Pending(ctx, u.Username, TOTPEnrolOwner(sess)); {
+	case err == nil:
+		return e, nil
+	case !errors.Is(err, ErrTOTPNotEnrolled):
+		return nil, err
+	}
+	e, err := l.d.TOTP.Begin(ctx, u.Username, TOTPEnrolOwner(sess))
 	if err != nil {
 		return nil, err
 	}
@@ -269,7 +277,7 @@ func (l *Login) TOTPPending(ctx context.Context, sess *Session, u *User) (*TOTPE
 	if sess == nil {
 		return nil, ErrTOTPNotEnrolled
 	}
-	return l.d.TOTP.Pending(ctx, u.Username, TOTPEnrolOwner(sess.ID))
+	return l.d.TOTP.Pending(ctx, u.Username, TOTPEnrolOwner(sess))
 }
 
 // TOTPEnrolFinish confirms u's enrolment with a code from the app: the
@@ -289,7 +297,7 @@ func (l *Login) TOTPEnrolFinish(ctx context.Context, c Client, sess *Session, u 
 	if err != nil {
 		return Step{}, err
 	}
-	if err := l.checkApp(ctx, c, u.Username, "enrol", l.d.TOTP.Confirm(ctx, u.Username, TOTPEnrolOwner(sess.ID), code)); err != nil {
+	if err := l.checkApp(ctx, c, u.Username, "enrol", l.d.TOTP.Confirm(ctx, u.Username, TOTPEnrolOwner(sess), code)); err != nil {
 		return Step{}, err
 	}
 	if err := l.keepFactor(ctx, sess, u, func(ctx context.Context) error {

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
@@ -105,12 +106,15 @@ type totpRecord struct {
 	Owner   string `json:"o,omitempty"`
 }
 
-// TOTPEnrolOwner names the session sessionID as the owner of an
-// enrolment it starts: a hash of its id under a label of its own, so the
-// record does not name the session's store key (docs/contract.md,
-// "Authenticator apps").
-func TOTPEnrolOwner(sessionID string) string {
-	sum := sha256.Sum256([]byte("totp enrol\x00" + sessionID))
+// TOTPEnrolOwner names sess as the owner of an enrolment it starts: a
+// hash, under a label of its own, of its handle, which its step-ups keep
+// (they give it a new id), else of its id (a session from before
+// handles), so the record does not name the session's store key
+// (docs/contract.md, "Authenticator apps"). Before, the id was hashed,
+// and the step-up a stale confirmation asks for left the enrolment
+// bound to no session: the secret scanned never worked.
+func TOTPEnrolOwner(sess *Session) string {
+	sum := sha256.Sum256([]byte("totp enrol\x00" + cmp.Or(sess.Handle, sess.ID)))
 	return hex.EncodeToString(sum[:])
 }
 
