@@ -335,13 +335,14 @@ func (r *Recovery) Forget(ctx context.Context, user string) error {
 	if err != nil || set == nil {
 		return err
 	}
-	if _, err := r.kv.Delete(ctx, r.setKey(user)); err != nil {
-		return err
-	}
+	// The codes go before the record that names them: cut off between
+	// the two, a retry finds the record and ends the job. The other way
+	// round, the codes stayed for good (docs/contract.md, "Store keys").
 	for _, h := range set.Hashes {
 		if _, err := r.kv.Delete(ctx, r.codeKey(user, set.Batch, h)); err != nil {
 			return err
 		}
 	}
-	return nil
+	_, err = r.kv.Delete(ctx, r.setKey(user))
+	return err
 }

@@ -69,3 +69,50 @@ func TestNewRecoveryCodesLeaveNoOldCodesOnHangUp(t *testing.T) {
 		t.Errorf("a code of the new set: %v, want it to work", err)
 	}
 }
+
+// deleteHangUpStore is a hangUpStore whose client hangs up once the
+// first recovery key is deleted.
+type deleteHangUpStore struct {
+	*hangUpStore
+}
+
+func (s *deleteHangUpStore) Delete(ctx context.Context, key string) (bool, error) {
+	ok, err := s.hangUpStore.Delete(ctx, key)
+	if err == nil && s.hangUp != nil && strings.HasPrefix(key, "rc:") {
+		s.hangUp()
+		s.hangUp = nil
+	}
+	return ok, err
+}
+
+// TestForgottenRecoveryCodesLeaveNoKeysOnHangUp: an administrator deletes
+// an account (or resets its second factors) and the request is cut off
+// after the first recovery key is deleted; the delete is then run again,
+// as an administrator does on an error. Nothing of the set may stay.
+// Before, the set's record went first: cut off there, its ten codes
+// stayed in the store for good, since the retry found no record naming
+// them.
+func TestForgottenRecoveryCodesLeaveNoKeysOnHangUp(t *testing.T) {
+	clock := storetest.NewClock(time.Unix(1_700_000_000, 0))
+	st := &deleteHangUpStore{&hangUpStore{setReadStore: &setReadStore{Store: memstore.New(clock), live: map[string]bool{}}}}
+	r := auth.NewRecovery(st, []byte("recovery hang-up test key, 32 b"), clock)
+	if _, err := r.Generate(t.Context(), "alice"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	st.hangUp = cancel
+	_ = r.Forget(ctx, "alice") // cut off: an error, tried again below
+	if err := r.Forget(t.Context(), "alice"); err != nil {
+		t.Fatalf("forgetting again: %v", err)
+	}
+	left := 0
+	for k := range st.live {
+		if !strings.HasSuffix(k, ":ie") { // the issue epoch, which lives a day
+			left++
+		}
+	}
+	if left != 0 {
+		t.Errorf("after a cut-off forget and its retry the store holds %d recovery keys, want 0", left)
+	}
+}
