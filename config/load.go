@@ -47,6 +47,27 @@ func Load(path string) (*Config, error) {
 	return cfg, nil
 }
 
+// LoadAll is Load for `gatehouse check-config`, which reports every
+// problem at once (docs/contract.md, "Command line"): when the file is
+// YAML but some of its keys or values are not what the configuration
+// takes, it returns their problems together with the configuration as
+// far as it was read, those keys left at their defaults, so that Check
+// and the files it names can still be checked. The configuration is nil
+// only when the file could not be read or is not YAML. Never serve what
+// it returns with an error.
+func LoadAll(path string) (*Config, error) {
+	data, err := os.ReadFile(path) //nolint:gosec // G304: path is the configuration file the operator named (-c, $GATEHOUSE_CONFIG)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	cfg, err := parseAll(path, data, os.LookupEnv, readSecretFile)
+	if cfg != nil {
+		cfg.noteExposedFiles(os.Stat, readSecretFile)
+		cfg.noteInlineSecrets(os.Stat)
+	}
+	return cfg, err
+}
+
 // Parse builds a configuration from the YAML document data, whose file name
 // (used in messages and kept in Config.File) is name:
 //
@@ -79,6 +100,17 @@ func Parse(name string, data []byte, lookupEnv func(string) (string, bool)) (*Co
 
 // parse is Parse with the secret-file reader injected, for tests.
 func parse(name string, data []byte, lookupEnv func(string) (string, bool), readFile func(string) (string, error)) (*Config, error) {
+	cfg, err := parseAll(name, data, lookupEnv, readFile)
+	if err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// parseAll is parse that also returns, with its problems, the
+// configuration as far as it was read (see LoadAll); nil when data is
+// not YAML.
+func parseAll(name string, data []byte, lookupEnv func(string) (string, bool), readFile func(string) (string, error)) (*Config, error) {
 	cfg := Default()
 	cfg.File = name
 	cfg.lines = map[string]int{}
@@ -103,10 +135,7 @@ func parse(name string, data []byte, lookupEnv func(string) (string, bool), read
 	}
 	cfg.resolvePaths()
 	cfg.readSecrets(ps, readFile)
-	if err := ps.err(); err != nil {
-		return nil, err
-	}
-	return cfg, nil
+	return cfg, ps.err()
 }
 
 // yamlErrorLine picks the line out of a yaml.v3 syntax error, whose only

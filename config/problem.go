@@ -108,6 +108,32 @@ func inFileOrder(list []*Problem) []*Problem {
 	return sorted
 }
 
+// Report returns what `gatehouse check-config` prints: the problems
+// LoadAll found, then found, every other problem and warning of the
+// configuration it returned (Check's, and those of the files it
+// names), all in file order, those without a line last in the order
+// given (docs/contract.md, "Command line"). A problem in found on the
+// line or key of one of loaded is left out: that value could not be
+// read and was checked as its default, whose problem says nothing more.
+func Report(loaded, found []*Problem) []*Problem {
+	lines, keys := map[int]bool{}, map[string]bool{}
+	for _, p := range loaded {
+		if p.Line > 0 {
+			lines[p.Line] = true
+		}
+		if p.Key != "" {
+			keys[p.Key] = true
+		}
+	}
+	all := slices.Clone(loaded)
+	for _, p := range found {
+		if !lines[p.Line] && !keys[p.Key] {
+			all = append(all, p)
+		}
+	}
+	return inFileOrder(all)
+}
+
 // err returns every problem joined, in file order (problems without a line
 // last, in the order they were found), or nil when there is none.
 func (ps *problems) err() error {

@@ -125,20 +125,24 @@ routes:
 		t.Fatalf("bad config: exit %d, want 1\n%s", code, out)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	re := regexp.MustCompile(`^` + regexp.QuoteMeta(badPath) + `:(\d+): `)
-	wantLines := map[string]bool{"4": false}
+	// Each line is FILE:LINE: message, or FILE: message for what has no
+	// line (a default); the unknown key hides none of the others.
+	re := regexp.MustCompile(`^` + regexp.QuoteMeta(dir) + `/[a-z.]+(:(\d+))?: `)
+	wantLines := map[string]bool{"4": false, "7": false, "12": false}
 	for _, l := range lines {
 		m := re.FindStringSubmatch(l)
 		if m == nil {
 			t.Errorf("line %q is not FILE:LINE: message", l)
 			continue
 		}
-		if _, ok := wantLines[m[1]]; ok {
-			wantLines[m[1]] = true
+		if _, ok := wantLines[m[2]]; ok && strings.HasPrefix(l, badPath) {
+			wantLines[m[2]] = true
 		}
 	}
-	if !wantLines["4"] {
-		t.Errorf("unknown key on line 4 not reported:\n%s", out)
+	for line, seen := range wantLines {
+		if !seen {
+			t.Errorf("the problem on line %s not reported:\n%s", line, out)
+		}
 	}
 	t.Setenv("GATEHOUSE_CONFIG", goodPath)
 	if code, _, _ := runCmd(t, "", "check-config"); code != 0 {

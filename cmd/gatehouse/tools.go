@@ -10,14 +10,11 @@ import (
 	"io"
 	iofs "io/fs"
 	"log/slog"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
-	"github.com/gatehouse-auth/gatehouse/auth/fileusers"
 	"github.com/gatehouse-auth/gatehouse/config"
-	"github.com/gatehouse-auth/gatehouse/gateway"
 )
 
 // errProblems means problems were already printed; exit 1 quietly.
@@ -96,11 +93,8 @@ func newDevMode(fs *flag.FlagSet, on bool, listen string) (devMode, error) {
 // without --dev config.ConsoleWarning) too, also when it has problems.
 func checkConfig(path string, dev devMode) (*config.Config, []*config.Problem, error) {
 	cfg, err := config.Load(path)
-	if errors.Is(err, iofs.ErrNotExist) {
-		return nil, nil, fmt.Errorf("%w (name the configuration with -c FILE or $GATEHOUSE_CONFIG; the repository's gateway.yaml is a complete example)", err)
-	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, noConfigHint(err)
 	}
 	var devErr error
 	if dev.on {
@@ -114,6 +108,15 @@ func checkConfig(path string, dev devMode) (*config.Config, []*config.Problem, e
 		return nil, warnings, err
 	}
 	return cfg, warnings, nil
+}
+
+// noConfigHint adds to err, when the configuration file does not exist,
+// how to name one.
+func noConfigHint(err error) error {
+	if errors.Is(err, iofs.ErrNotExist) {
+		return fmt.Errorf("%w (name the configuration with -c FILE or $GATEHOUSE_CONFIG; the repository's gateway.yaml is a complete example)", err)
+	}
+	return err
 }
 
 // printWarnings prints one line per warning. A failed write is dropped:
@@ -141,98 +144,6 @@ func printProblems(w io.Writer, err error) {
 		return
 	}
 	_, _ = fmt.Fprintln(w, err)
-}
-
-// problemAt formats err, a problem of key, as check-config prints one:
-// "FILE:LINE: key: message". A key the file does not write, whose
-// default named what is wrong (gatehouse.key, users.yaml), has no line,
-// and says it is the default.
-func problemAt(path string, cfg *config.Config, key string, err error) error {
-	if line := cfg.Line(key); line > 0 {
-		return fmt.Errorf("%s:%d: %s: %w", path, line, key, err)
-	}
-	return fmt.Errorf("%s: %s (not in this file: the default): %w", path, key, err)
-}
-
-// cmdCheckConfig validates the file, then checks that what it points at
-// (signing keys, users file, portal logo and messages) can be loaded.
-// Exit 1 on any problem.
-func cmdCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("check-config", stderr)
-	c := fs.String("c", "", "configuration file")
-	devOn, listen := devFlags(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	dev, err := newDevMode(fs, *devOn, *listen)
-	if err != nil {
-		return err
-	}
-	path := configPath(*c)
-	cfg, weak, err := checkConfig(path, dev)
-	if err != nil {
-		printWarnings(stdout, weak)
-		printProblems(stdout, err)
-		return errProblems
-	}
-	// check-config fails whenever serve would: a referenced file that is
-	// missing or cannot be used is a problem (serve refuses to start
-	// without it). Values beyond what ASVS and NIST advise are warnings.
-	var problems, warnings []error
-	for _, w := range weak {
-		warnings = append(warnings, w)
-	}
-	note := func(err error, key string) {
-		problems = append(problems, problemAt(path, cfg, key, err))
-	}
-	if _, err := auth.LoadSigningKey(cfg.Identity.SigningKeyFile); err != nil {
-		note(err, "identity.signing_key_file")
-	}
-	if f := cfg.Identity.DerivationKeyFile; f != "" {
-		if _, err := auth.LoadDerivationKey(f); err != nil {
-			note(err, "identity.derivation_key_file")
-		}
-	}
-	for i, f := range cfg.Identity.PreviousKeyFiles {
-		if _, err := auth.LoadPublicKey(f); err != nil {
-			note(err, fmt.Sprintf("identity.previous_key_files.%d", i))
-		}
-	}
-	if cfg.Users.Backend == "file" {
-		fu, err := fileusers.New(cfg.Users.File, cfg.OTP.DefaultRegion, nil)
-		if err != nil {
-			if errors.Is(err, iofs.ErrNotExist) {
-				err = fmt.Errorf("%w; create it with `gatehouse user add -c %s USERNAME`, or from users.example.yaml (cp users.example.yaml %s, then put a hash from `gatehouse hash-password` in it)", err, path, cfg.Users.File)
-			}
-			note(err, "users.file")
-		} else {
-			if w := fileAdminsWarning(cfg, fu); w != nil {
-				warnings = append(warnings, w)
-			}
-			for _, w := range fu.Warnings() {
-				warnings = append(warnings, errors.New(w))
-			}
-		}
-	}
-	portal := gateway.CheckPortal(cfg)
-	for _, key := range []string{"portal.messages_file", "portal.logo_file"} {
-		if err := portal[key]; err != nil {
-			problems = append(problems, fmt.Errorf("%s:%d: %w", path, cfg.Line(key), err))
-		}
-	}
-	if len(warnings) > 0 {
-		printProblems(stdout, errors.Join(warnings...))
-	}
-	if len(problems) > 0 {
-		printProblems(stdout, errors.Join(problems...))
-		return errProblems
-	}
-	mode := ""
-	if dev.on {
-		mode = "; --dev: " + cfg.Server.PublicURL
-	}
-	_, err = fmt.Fprintf(stdout, "%s: OK (%d routes%s)\n", path, len(cfg.Routes), mode)
-	return err
 }
 
 // cmdHashPassword reads one password from stdin (one trailing newline
@@ -313,21 +224,4 @@ func cmdKeygen(args []string, stdout, stderr io.Writer) error {
 	}
 	_, err = fmt.Fprintf(stdout, "wrote %s (kid %s)\n", *o, auth.Thumbprint(key.Public().(ed25519.PublicKey)))
 	return err
-}
-
-// fileAdminsWarning is check-config's warning for a users file where no
-// member of admin.group can sign in to the console (auth.CanAdminister)
-// while it is on: a warning, not a problem, the file being the
-// operator's own record, whose edit may be a stolen administrator's
-// account taken away (docs/contract.md, "users.yaml (file backend)").
-func fileAdminsWarning(cfg *config.Config, fu *fileusers.Backend) *config.Problem {
-	if !cfg.Admin.Enabled {
-		return nil
-	}
-	list, err := fu.List(context.Background())
-	if err != nil || auth.Administrators(slices.Values(list), cfg.Admin.Group) > 0 {
-		return nil
-	}
-	return &config.Problem{File: cfg.File, Line: cfg.Line("users.file"), Key: "users.file", Warning: true,
-		Message: fmt.Sprintf("no administrator can sign in to the console: no member of %s in %s is enabled with a password; add one (gatehouse user add --groups %s) or set admin.enabled: false", cfg.Admin.Group, cfg.Users.File, cfg.Admin.Group)}
 }
