@@ -70,7 +70,7 @@ func TestReadyzTellsOfAClusterSlotNobodyServes(t *testing.T) {
 			}
 			waitFor(t, 10*time.Second, func() error {
 				if _, err := st.Get(ctx, "k"); !errors.Is(err, auth.ErrStoreUnavailable) {
-					return fmt.Errorf("Get of a key in an unserved slot = %v, want ErrStoreUnavailable", err)
+					return fmt.Errorf("Get of a key in an unserved slot = %w, want ErrStoreUnavailable", err)
 				}
 				return nil
 			})
