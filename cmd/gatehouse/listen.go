@@ -150,7 +150,7 @@ func (a *app) serve(ctx context.Context, ln, adminLn net.Listener) error {
 	}
 	stopWatching()
 	<-watchDone
-	a.shutdown(main, ln, drain, admin)
+	a.shutdown(stopNow(ctx), main, ln, drain, admin)
 	if g := a.current.Load(); g.stop != nil {
 		g.stop()
 	}
@@ -162,17 +162,22 @@ func (a *app) serve(ctx context.Context, ln, adminLn net.Listener) error {
 // sent is answered, with Connection: close, and idle connections close
 // (see drainer). What is still open after that is closed. Then it waits,
 // within the same grace, for the texts still at the provider, and stops
-// the admin server.
-func (a *app) shutdown(main *http.Server, ln net.Listener, drain *drainer, admin *http.Server) {
+// the admin server. The end of now (a second SIGTERM or SIGINT) cuts
+// the grace short: what is still open is closed, no text is waited for.
+func (a *app) shutdown(now context.Context, main *http.Server, ln net.Listener, drain *drainer, admin *http.Server) {
 	a.admin.SetDraining()
 	grace := a.current.Load().cfg.Server.Timeouts.Shutdown
 	a.log.Info("shutting down: no new connections, finishing requests in flight", "grace", grace.String())
 	begin := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	ctx, cancel := context.WithTimeout(now, grace)
 	defer cancel()
 	drain.drain(ctx, ln)
 	if err := main.Shutdown(ctx); err != nil {
-		a.log.Warn("shutdown grace expired; closing the connections still open", "grace", grace.String(), "error", err)
+		if now.Err() != nil {
+			a.log.Warn("second signal: closing the connections still open", "after", time.Since(begin).Round(time.Millisecond).String())
+		} else {
+			a.log.Warn("shutdown grace expired; closing the connections still open", "grace", grace.String(), "error", err)
+		}
 		_ = main.Close()
 	} else {
 		a.log.Info("requests in flight finished", "took", time.Since(begin).Round(time.Millisecond).String())
@@ -180,7 +185,7 @@ func (a *app) shutdown(main *http.Server, ln net.Listener, drain *drainer, admin
 	// Texts answered before the shutdown and still at the provider are
 	// waited for, within the same grace (docs/contract.md, "SMS delivery").
 	if g := a.current.Load(); g.otp != nil {
-		if err := g.otp.Wait(ctx); err != nil {
+		if err := g.otp.Wait(ctx); err != nil && now.Err() == nil {
 			a.log.Warn("shutdown grace expired with texts still at the provider", "grace", grace.String())
 		}
 	}

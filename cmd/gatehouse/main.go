@@ -11,8 +11,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/gatehouse-auth/gatehouse/internal/hashworker"
 )
@@ -49,10 +47,10 @@ var errUsage = errors.New("usage")
 var errHelp = errors.New("help")
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, release := stopSignals()
+	defer release()
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
+	release()
 	os.Exit(code)
 }
 
