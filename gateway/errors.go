@@ -252,13 +252,15 @@ func writeJSONError(c *gin.Context, e apiError) {
 const statusClientGone = 499
 
 // logIfServerError logs 5xx causes (without secrets) with the request id,
-// and a client that went away as such.
+// and counts them by code (gatehouse_http_errors_total); a client that
+// went away is logged as such, and not counted.
 func (s *core) logIfServerError(c *gin.Context, e apiError, err error) {
 	if e.Status == statusClientGone {
 		s.log.InfoContext(c.Request.Context(), "client went away", "error", err)
 		return
 	}
 	if e.Status >= 500 {
+		s.metrics.serverError(e.Code)
 		s.log.ErrorContext(c.Request.Context(), "request failed", "status", e.Status, "code", e.Code, "error", err)
 	}
 }

@@ -39,6 +39,7 @@ type metrics struct {
 	logins           *prometheus.CounterVec // result
 	otp              *prometheus.CounterVec // event
 	audit            *prometheus.CounterVec // event, reason
+	errors           *prometheus.CounterVec // code
 	upstreamErrors   *prometheus.CounterVec // route, code
 	upstreamDuration *prometheus.HistogramVec
 	decisionDuration *prometheus.HistogramVec
@@ -84,6 +85,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		Name: "gatehouse_audit_events_total",
 		Help: "Audit events (login_succeeded, login_failed, otp_sent, otp_verified, otp_failed, banned, logout, ...) by reason where the event has one.",
 	}, []string{"event", "reason"})).(*prometheus.CounterVec)
+	m.errors = reuse(prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "gatehouse_http_errors_total",
+		Help: "Answers of 500 or more by error code (store_unavailable, overloaded, sms_failed, upstream_unavailable, ...).",
+	}, []string{"code"})).(*prometheus.CounterVec)
 	m.upstreamErrors = reuse(prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "gatehouse_upstream_errors_total",
 		Help: "Upstream failures by route and code (upstream_unavailable: 502, upstream_timeout: 504).",
@@ -148,6 +153,12 @@ func (m *metrics) forget(name string) {
 // auditEvent counts one audit event with its reason ("" if none).
 func (m *metrics) auditEvent(event, reason string) {
 	m.audit.WithLabelValues(event, reason).Inc()
+}
+
+// serverError counts one answer of 500 or more by its error code, one
+// of the error table's (docs/operations.md, "Metrics").
+func (m *metrics) serverError(code string) {
+	m.errors.WithLabelValues(code).Inc()
 }
 
 // since returns the seconds elapsed since begin, for Observe.
