@@ -142,16 +142,25 @@ type Store struct {
 
 // Redis configures the go-redis UniversalClient.
 type Redis struct {
-	Addrs        []string      `yaml:"addrs"`
-	MasterName   string        `yaml:"master_name"`
-	Username     string        `yaml:"username"`
-	Password     string        `yaml:"password"`
-	PasswordFile string        `yaml:"password_file"`
-	DB           int           `yaml:"db"`
-	TLS          bool          `yaml:"tls"`
-	DialTimeout  time.Duration `yaml:"dial_timeout"`
-	OpTimeout    time.Duration `yaml:"op_timeout"`
-	ClientCache  ClientCache   `yaml:"client_cache"`
+	Addrs        []string `yaml:"addrs"`
+	MasterName   string   `yaml:"master_name"`
+	Username     string   `yaml:"username"`
+	Password     string   `yaml:"password"`
+	PasswordFile string   `yaml:"password_file"`
+	DB           int      `yaml:"db"`
+	TLS          bool     `yaml:"tls"`
+	// TLSCAFile, TLSCertFile, TLSKeyFile and TLSServerName shape TLS to
+	// Redis (docs/contract.md, "TLS to Redis"): the PEM certificates
+	// that may sign the server's (else the system's), a client
+	// certificate and its key, and the name the server's certificate
+	// must hold (else the host dialled). Each needs TLS.
+	TLSCAFile     string        `yaml:"tls_ca_file"`
+	TLSCertFile   string        `yaml:"tls_cert_file"`
+	TLSKeyFile    string        `yaml:"tls_key_file"`
+	TLSServerName string        `yaml:"tls_server_name"`
+	DialTimeout   time.Duration `yaml:"dial_timeout"`
+	OpTimeout     time.Duration `yaml:"op_timeout"`
+	ClientCache   ClientCache   `yaml:"client_cache"`
 	// ReplayWindow is how long the gateway keeps its security-relevant
 	// writes to write them again on a master it has not written to before
 	// (docs/contract.md, "Failover durability"); 0 keeps none.

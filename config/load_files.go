@@ -65,7 +65,8 @@ func (c *Config) resolvePaths() {
 		return
 	}
 	paths := []*string{&c.Users.File, &c.Identity.SigningKeyFile, &c.Identity.DerivationKeyFile, &c.Server.TLS.CertFile, &c.Server.TLS.KeyFile,
-		&c.Portal.LogoFile, &c.Portal.MessagesFile, &c.SMS.Console.File}
+		&c.Portal.LogoFile, &c.Portal.MessagesFile, &c.SMS.Console.File,
+		&c.Store.Redis.TLSCAFile, &c.Store.Redis.TLSCertFile, &c.Store.Redis.TLSKeyFile}
 	for i := range c.Identity.PreviousKeyFiles {
 		paths = append(paths, &c.Identity.PreviousKeyFiles[i])
 	}

@@ -24,6 +24,9 @@ func (c *Config) secretFiles() map[string]string {
 		"identity.signing_key_file": c.Identity.SigningKeyFile,
 		"server.tls.key_file":       c.Server.TLS.KeyFile,
 	}
+	if c.Store.Redis.TLSKeyFile != "" {
+		files["store.redis.tls_key_file"] = c.Store.Redis.TLSKeyFile
+	}
 	if c.Identity.DerivationKeyFile != "" {
 		files["identity.derivation_key_file"] = c.Identity.DerivationKeyFile
 	}

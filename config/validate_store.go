@@ -1,7 +1,7 @@
 package config
 
 // Checks of the store section: the driver and, for redis, its addresses,
-// database, timeouts, client cache and key prefix.
+// database, timeouts, TLS, client cache and key prefix.
 
 import (
 	"fmt"
@@ -38,7 +38,31 @@ func (v *validator) store() {
 		}
 		v.positive("store.redis.client_cache.max_age", r.ClientCache.MaxAge)
 	}
+	v.redisTLS(r)
 	if cluster && strings.ContainsAny(s.KeyPrefix, "{}") {
 		v.add("store.key_prefix", "%q must not contain { or } with a redis cluster: a hash tag in the prefix puts every key on one node", s.KeyPrefix)
+	}
+}
+
+// redisTLS checks the TLS settings of store.redis (docs/contract.md,
+// "TLS to Redis"): none of them without tls, which would leave the
+// connection in plain text while the file reads as if encrypted, and a
+// client certificate with its key.
+func (v *validator) redisTLS(r Redis) {
+	for _, k := range []struct{ key, val string }{
+		{"store.redis.tls_ca_file", r.TLSCAFile},
+		{"store.redis.tls_cert_file", r.TLSCertFile},
+		{"store.redis.tls_key_file", r.TLSKeyFile},
+		{"store.redis.tls_server_name", r.TLSServerName},
+	} {
+		if k.val != "" && !r.TLS {
+			v.add(k.key, "needs tls: true (without it the connection to redis is not encrypted)")
+		}
+	}
+	switch {
+	case r.TLSCertFile != "" && r.TLSKeyFile == "":
+		v.add("store.redis.tls_key_file", "required with tls_cert_file")
+	case r.TLSCertFile == "" && r.TLSKeyFile != "":
+		v.add("store.redis.tls_cert_file", "required with tls_key_file")
 	}
 }

@@ -27,6 +27,16 @@ var storeRules = []ruleCase{
 	{"redis client cache off ignores bounds", fn(withRedis, func(c *config.Config) {
 		c.Store.Redis.ClientCache = config.ClientCache{}
 	}), nil},
+	{"redis tls files without tls", fn(withRedis, func(c *config.Config) {
+		c.Store.Redis.TLSCAFile, c.Store.Redis.TLSServerName = "ca.pem", "redis.internal"
+	}), []string{"store.redis.tls_ca_file", "store.redis.tls_server_name"}},
+	{"redis tls client cert without key", fn(withRedis, func(c *config.Config) {
+		c.Store.Redis.TLS, c.Store.Redis.TLSCertFile = true, "client.pem"
+	}), []string{"store.redis.tls_key_file"}},
+	{"redis tls whole", fn(withRedis, func(c *config.Config) {
+		r := &c.Store.Redis
+		r.TLS, r.TLSCAFile, r.TLSCertFile, r.TLSKeyFile, r.TLSServerName = true, "ca.pem", "client.pem", "client.key", "redis.internal"
+	}), nil},
 	{"redis cluster db", fn(withRedis, func(c *config.Config) {
 		c.Store.Redis.Addrs = []string{"a:6379", "b:6379"}
 		c.Store.Redis.DB = 2

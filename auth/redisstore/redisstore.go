@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"math"
@@ -93,7 +92,8 @@ func WithReplay(j *Journal) ClientOption {
 // NewClient builds the go-redis client described by cfg without
 // connecting: one address is a standalone server, several a cluster, and
 // a master_name makes the addresses Sentinels. The password is expected
-// in cfg.Password (config.Load reads password_file into it).
+// in cfg.Password (config.Load reads password_file into it); the TLS
+// files are read here, and one that cannot be is an error.
 func NewClient(cfg config.Redis, options ...ClientOption) (redis.UniversalClient, error) {
 	if len(cfg.Addrs) == 0 {
 		return nil, errors.New("redisstore: no redis address configured")
@@ -134,9 +134,11 @@ func NewClient(cfg config.Redis, options ...ClientOption) (redis.UniversalClient
 		PipelineReadBufferSize:  connBufferSize,
 		PipelineWriteBufferSize: connBufferSize,
 	}
-	if cfg.TLS {
-		opts.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	tc, err := tlsConfig(cfg)
+	if err != nil {
+		return nil, err
 	}
+	opts.TLSConfig = tc
 	for _, o := range options {
 		o(opts)
 	}
