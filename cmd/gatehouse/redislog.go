@@ -43,3 +43,18 @@ func (l *redisLogger) Printf(ctx context.Context, format string, v ...any) {
 	l.mu.Unlock()
 	l.log.WarnContext(ctx, "redis client", "message", fmt.Sprintf(format, v...), "similar_dropped", dropped)
 }
+
+// redisStartProblem is the start-up log line for a Redis that does not
+// serve the gateway yet: one refusing its credentials or a command its
+// ACL user may not run (docs/operations.md, "Redis settings") is said
+// so, not taken for a Redis that is down. Redis's message (err) never
+// holds the password.
+func redisStartProblem(err error) string {
+	switch {
+	case redis.IsAuthError(err):
+		return "redis refused the username or password; serving 503 until it accepts them"
+	case redis.IsPermissionError(err):
+		return `the redis user may not run a command gatehouse sends; serving 503 until it may (docs/operations.md, "Redis settings")`
+	}
+	return "redis not reachable at startup; serving 503 until it is"
+}

@@ -201,7 +201,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 		if err := store.Ping(pctx); err != nil {
 			// Not fatal: requests fail closed with 503 and /readyz says so
 			// until Redis answers.
-			log.Warn("redis not reachable at startup; serving 503 until it is", "error", err)
+			log.Warn(redisStartProblem(err), "error", err)
 		} else {
 			eviction.check(ctx, true)
 		}
