@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -61,12 +62,20 @@ func NewRecovery(kv Store, key []byte, clock Clock) *Recovery {
 // batch id (part of every code's key, so an old set's codes are dead the
 // moment a new batch is recorded) and the codes' hashes, to count them.
 // Offered alone records that the set was offered and not made.
+//
+// Void holds instead of Batch the batch of a set being voided (Forget):
+// its codes are dead, as Use looks them up under Batch only, and their
+// keys, which the record still names, are going.
 type recoverySet struct {
 	Batch   string   `json:"b,omitempty"`
 	Hashes  []string `json:"h,omitempty"`
 	Offered bool     `json:"o,omitempty"`
 	Created int64    `json:"c,omitempty"`
+	Void    string   `json:"v,omitempty"`
 }
+
+// codesBatch is the batch the keys of set's codes are named with.
+func (s *recoverySet) codesBatch() string { return cmp.Or(s.Batch, s.Void) }
 
 func (r *Recovery) setKey(user string) string { return "rc:" + r.names.name("user", user) }
 
@@ -239,7 +248,7 @@ func (r *Recovery) dropCodes(ctx context.Context, user string, set *recoverySet)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tidyTimeout)
 	defer cancel()
 	for _, h := range set.Hashes {
-		_, _ = r.kv.Delete(ctx, r.codeKey(user, set.Batch, h))
+		_, _ = r.kv.Delete(ctx, r.codeKey(user, set.codesBatch(), h))
 	}
 }
 
@@ -283,8 +292,8 @@ type RecoveryStatus struct {
 // many of its codes are left.
 func (r *Recovery) Status(ctx context.Context, user string) (RecoveryStatus, error) {
 	set, err := r.load(ctx, user)
-	if err != nil || set == nil {
-		return RecoveryStatus{}, err
+	if err != nil || set == nil || set.Void != "" {
+		return RecoveryStatus{}, err // none, or one being voided
 	}
 	st := RecoveryStatus{Made: set.Batch != "", Offered: true}
 	if st.Made {
@@ -318,31 +327,4 @@ func (r *Recovery) MarkOffered(ctx context.Context, user string) (bool, error) {
 		return false, err
 	}
 	return sw.CompareAndSwap(ctx, r.setKey(user), nil, b, Forever)
-}
-
-// Forget deletes user's set of recovery codes, used or not, and kills
-// every code issued to user (a new epoch, recorded even when there was
-// none, so that codes issued before epochs existed die too).
-func (r *Recovery) Forget(ctx context.Context, user string) error {
-	e, err := randomText(9)
-	if err != nil {
-		return err
-	}
-	if err := r.kv.Set(ctx, r.epochKey(user), []byte(e), IssuedCodeTTL); err != nil {
-		return err
-	}
-	set, err := r.load(ctx, user)
-	if err != nil || set == nil {
-		return err
-	}
-	// The codes go before the record that names them: cut off between
-	// the two, a retry finds the record and ends the job. The other way
-	// round, the codes stayed for good (docs/contract.md, "Store keys").
-	for _, h := range set.Hashes {
-		if _, err := r.kv.Delete(ctx, r.codeKey(user, set.Batch, h)); err != nil {
-			return err
-		}
-	}
-	_, err = r.kv.Delete(ctx, r.setKey(user))
-	return err
 }

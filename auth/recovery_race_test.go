@@ -69,6 +69,16 @@ func (s *setReadStore) Delete(ctx context.Context, key string) (bool, error) {
 	return ok, err
 }
 
+func (s *setReadStore) CompareAndDelete(ctx context.Context, key string, old []byte) (bool, error) {
+	ok, err := s.Store.CompareAndDelete(ctx, key, old)
+	if ok {
+		s.mu.Lock()
+		delete(s.live, key)
+		s.mu.Unlock()
+	}
+	return ok, err
+}
+
 func (s *setReadStore) note(key string, written bool) {
 	if !written || !strings.HasPrefix(key, "rc:") {
 		return
