@@ -304,14 +304,18 @@ func (l *Login) PasskeyRemove(ctx context.Context, c Client, sess *Session, u *U
 
 // RemovePasskeyOf removes user's passkey id without any proof, and ends
 // every session of user that a passkey signed in: an administrator's
-// action (the caller authorises and audits it).
+// action (the caller authorises and audits it). The key is returned once
+// it is removed, even when ending the sessions then failed (with that
+// error): the removal is written, and is to be audited all the same
+// (docs/contract.md, "Audit trail"); a zero Passkey says nothing was
+// removed.
 func (l *Login) RemovePasskeyOf(ctx context.Context, user, id string) (Passkey, error) {
 	if l.d.Passkeys == nil {
 		return Passkey{}, ErrPasskeysUnavailable
 	}
 	k, err := l.d.Passkeys.Remove(ctx, user, id)
 	if err != nil {
-		return k, err
+		return Passkey{}, err
 	}
 	_, err = l.d.Sessions.RevokeUserWith(ctx, user, MethodHWK, "") // as PasskeyRemove, every one
 	return k, err
@@ -319,14 +323,17 @@ func (l *Login) RemovePasskeyOf(ctx context.Context, user, id string) (Passkey, 
 
 // RemoveTOTPOf removes user's authenticator app without any proof, and
 // ends every session of user that the app signed in: an administrator's
-// action (the caller authorises and audits it).
-func (l *Login) RemoveTOTPOf(ctx context.Context, user string) error {
+// action (the caller authorises and audits it). removed says the app is
+// gone, even when ending the sessions then failed (err): the removal is
+// written, and is to be audited all the same (docs/contract.md, "Audit
+// trail").
+func (l *Login) RemoveTOTPOf(ctx context.Context, user string) (removed bool, err error) {
 	if l.d.TOTP == nil {
-		return ErrTOTPUnavailable
+		return false, ErrTOTPUnavailable
 	}
 	if err := l.d.TOTP.Remove(ctx, user); err != nil {
-		return err
+		return false, err
 	}
-	_, err := l.d.Sessions.RevokeUserWith(ctx, user, MethodOTP, "") // as TOTPRemove, every one
-	return err
+	_, err = l.d.Sessions.RevokeUserWith(ctx, user, MethodOTP, "") // as TOTPRemove, every one
+	return true, err
 }

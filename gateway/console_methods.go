@@ -98,23 +98,26 @@ func (s *consoleSurface) apiRemovePasskey(c *gin.Context, admin, u *auth.User) (
 	return gin.H{"status": "removed"}, nil
 }
 
-// removePasskey removes u's passkey id, for the API and the page.
+// removePasskey removes u's passkey id, for the API and the page:
+// audited once the key is removed, whatever ending its sessions met
+// (docs/contract.md, "Audit trail").
 func (s *consoleSurface) removePasskey(c *gin.Context, admin, u *auth.User, id string) error {
 	k, err := s.login.RemovePasskeyOf(c.Request.Context(), u.Username, id)
-	if err != nil {
-		return err
+	if k.ID == "" {
+		return err // nothing removed
 	}
-	s.audit(c, "admin_passkey_removed", u.Username, "", "actor", admin.Username, "key", k.Name)
-	return nil
+	s.auditWritten(c, "admin_passkey_removed", u.Username, "", err, "actor", admin.Username, "key", k.Name)
+	return err
 }
 
-// removeTOTP removes u's authenticator app, for the API and the page.
+// removeTOTP removes u's authenticator app, for the API and the page:
+// audited once the app is removed, whatever ending its sessions met.
 func (s *consoleSurface) removeTOTP(c *gin.Context, admin, u *auth.User) error {
-	if err := s.login.RemoveTOTPOf(c.Request.Context(), u.Username); err != nil {
-		return err
+	removed, err := s.login.RemoveTOTPOf(c.Request.Context(), u.Username)
+	if removed {
+		s.auditWritten(c, "admin_totp_removed", u.Username, "", err, "actor", admin.Username)
 	}
-	s.audit(c, "admin_totp_removed", u.Username, "", "actor", admin.Username)
-	return nil
+	return err
 }
 
 // apiRemoveTOTP is POST /api/admin/users/:name/totp/remove {}: removes

@@ -21,6 +21,10 @@ type switchStore struct {
 	// a key it names has been written: a store failing over in the middle
 	// of a request, right after its change was made.
 	downAfter atomic.Pointer[string]
+	// downAfterDelete, when set, takes the store down once a Delete of a
+	// key it accepts has removed something: a store failing over right
+	// after a factor was removed, before what follows it.
+	downAfterDelete atomic.Pointer[func(key string) bool]
 }
 
 var errDown = fmt.Errorf("fake store: connection refused: %w", auth.ErrStoreUnavailable)
@@ -126,7 +130,11 @@ func (s *switchStore) Delete(ctx context.Context, key string) (bool, error) {
 	if s.down.Load() {
 		return false, errDown
 	}
-	return s.Store.Delete(ctx, key)
+	ok, err := s.Store.Delete(ctx, key)
+	if f := s.downAfterDelete.Load(); ok && err == nil && f != nil && (*f)(key) {
+		s.down.Store(true)
+	}
+	return ok, err
 }
 
 func (s *switchStore) Expire(ctx context.Context, key string, ttl time.Duration) (bool, error) {
