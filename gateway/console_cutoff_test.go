@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
 )
 
 // TestConsoleRemovalCutOffHalfWayIsOnTheTrail: an administrator's
@@ -104,4 +106,48 @@ func methodID(t *testing.T, h *harness, m string) string {
 		}
 	}
 	return ""
+}
+
+// TestConsoleRevocationCutOffHalfWayIsOnTheTrail: an administrator ends
+// every session of an account and the store goes down after the first
+// is deleted. That session is ended for good, so the console's history
+// of the account says so, with the failure as its reason. Before, a
+// revocation that failed part-way wrote nothing, though it had signed
+// the person out of some of their browsers.
+func TestConsoleRevocationCutOffHalfWayIsOnTheTrail(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withAccounts)
+	laptop, phone := h.newClient(t), h.newClient(t)
+	laptop.signIn(crmHost, bob)
+	phone.signIn(crmHost, bob)
+	admin := h.newClient(t)
+	admin.signIn(crmHost, alice)
+	vals := url.Values{"csrf": {admin.csrfToken(authHost)}}
+
+	cut := func(k string) bool { return strings.HasPrefix(k, auth.SessionKeyPrefix) }
+	h.store.downAfterDelete.Store(&cut)
+	r := admin.formRaw(authHost, "/admin/users/bob/revoke", vals)
+	h.store.downAfterDelete.Store(nil)
+	h.store.down.Store(false)
+	if r.status < 500 {
+		t.Fatalf("the revocation cut off half-way answered %d; the store went down after a session was deleted", r.status)
+	}
+	ended := 0
+	for _, c := range []*client{laptop, phone} {
+		if c.get(crmHost, "/").status == http.StatusUnauthorized {
+			ended++
+		}
+	}
+	if ended == 0 {
+		t.Fatal("none of bob's sessions ended: nothing to audit")
+	}
+	n := 0
+	for _, rec := range readTrail(t, admin, "user=bob&class=history") {
+		if rec.Event == "admin_sessions_revoked" && rec.Actor == "alice" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("alice ended %d of bob's sessions, yet the console's history of bob has %d admin_sessions_revoked records by her, want 1", ended, n)
+	}
 }
