@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -123,7 +124,10 @@ func aclConformance(t *testing.T, client redis.UniversalClient, cached bool) {
 // the client cache on a standalone server), the audit trail, the
 // eviction watch, the operator commands' replication check (WAIT), a
 // Sentinel failover (the sentinel user, the journal's replay on the new
-// master) and a cluster (with the documented `+cluster|slots +asking`).
+// master) and a cluster (with the page's cluster line, `+cluster|slots
+// +cluster|info +asking`: /readyz sees a slot served by nobody under it;
+// before, the page gave no `+cluster|info`, and /readyz, asking PING
+// alone, stayed 200).
 // Before, the page gave no such user: only `+@all`, which also allows
 // FLUSHALL and ACL SETUSER (TestDeploymentsSharingARedisStayApart).
 func TestDocumentedACLRunsTheStore(t *testing.T) {
@@ -197,9 +201,25 @@ func TestDocumentedACLRunsTheStore(t *testing.T) {
 
 	t.Run("cluster", func(t *testing.T) {
 		c := testredis.NewCluster(t, 3)
-		data.create(t, c.Addrs, "+cluster|slots", "+asking")
+		data.create(t, c.Addrs)
+		documentedACL(t, "cluster|").create(t, c.Addrs)
 		client := topologyClient(t, data.config(config.Redis{Addrs: c.Addrs}))
 		aclConformance(t, client, false)
+
+		// Readiness asks each master's CLUSTER INFO: under the
+		// documented user too, a slot served by nobody is 503.
+		st := redisstore.New(client, "gatehouse:ready:", time.Second)
+		if code := readyz(st); code != http.StatusOK {
+			t.Fatalf("/readyz on a healthy cluster = %d, want 200", code)
+		}
+		for _, addr := range c.Addrs {
+			if _, err := testredis.Do(addr, "CLUSTER", "DELSLOTS", "0"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if code := readyz(st); code != http.StatusServiceUnavailable {
+			t.Errorf("/readyz under the documented user with slot 0 served by nobody = %d, want 503", code)
+		}
 	})
 }
 

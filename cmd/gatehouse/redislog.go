@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/gatehouse-auth/gatehouse/auth/redisstore"
 )
 
 // redisLogEvery is the most often the Redis client's own messages are
@@ -57,4 +59,14 @@ func redisStartProblem(err error) string {
 		return `the redis user may not run a command gatehouse sends; serving 503 until it may (docs/operations.md, "Redis settings")`
 	}
 	return "redis not reachable at startup; serving 503 until it is"
+}
+
+// warnClusterInfoRefused warns, at start, when a Redis Cluster master
+// refuses CLUSTER INFO to the gateway's user: /readyz then asks it PING
+// alone and stays 200 while a slot is served by nobody
+// (docs/operations.md, "Redis settings").
+func warnClusterInfoRefused(ctx context.Context, client redis.UniversalClient, log *slog.Logger) {
+	if err := redisstore.ClusterInfoRefused(ctx, client); err != nil {
+		log.WarnContext(ctx, `the redis user may not run CLUSTER INFO: /readyz cannot tell a cluster slot served by nobody; add +cluster|info (docs/operations.md, "Redis settings")`, "error", err)
+	}
 }

@@ -204,6 +204,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, ov overrid
 			log.Warn(redisStartProblem(err), "error", err)
 		} else {
 			eviction.check(ctx, true)
+			warnClusterInfoRefused(pctx, client, log)
 		}
 		cancel()
 		a.closers = append(a.closers, eviction.run(ctx))
