@@ -14,6 +14,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/auth/fileusers"
+	"github.com/gatehouse-auth/gatehouse/auth/redisstore"
 	"github.com/gatehouse-auth/gatehouse/config"
 	"github.com/gatehouse-auth/gatehouse/gateway"
 )
@@ -93,7 +94,8 @@ func problemsOf(path string, err error) []*config.Problem {
 	return []*config.Problem{{File: path, Message: err.Error()}}
 }
 
-// fileProblems checks the files cfg names: the problems (and warnings)
+// fileProblems checks the files cfg names (signing keys, users file,
+// Redis's TLS files, portal files): the problems (and warnings)
 // of the configuration file's keys that name them, and the warnings
 // located in those files themselves (the users file's own, "FILE:LINE:
 // warning: message"), printed after the configuration's.
@@ -126,6 +128,14 @@ func fileProblems(path string, cfg *config.Config) (found []*config.Problem, els
 				found = append(found, w)
 			}
 			elsewhere = fu.Warnings()
+		}
+	}
+	if cfg.Store.Driver == "redis" {
+		tlsFiles := redisstore.CheckTLS(cfg.Store.Redis)
+		for _, key := range []string{"store.redis.tls_ca_file", "store.redis.tls_cert_file"} {
+			if err := tlsFiles[key]; err != nil {
+				note(err, key)
+			}
 		}
 	}
 	portal := gateway.CheckPortal(cfg)
