@@ -156,7 +156,9 @@ func (m *metrics) auditEvent(event, reason string) {
 }
 
 // serverError counts one answer of 500 or more by its error code, one
-// of the error table's (docs/operations.md, "Metrics").
+// of the error table's (docs/operations.md, "Metrics"): the portal's,
+// its API's and forward-auth's (logIfServerError), a proxied request's
+// (proxyError) and a panic's (recovered).
 func (m *metrics) serverError(code string) {
 	m.errors.WithLabelValues(code).Inc()
 }

@@ -41,7 +41,9 @@ func (s *core) recovered(c *gin.Context, ctx context.Context, v any) {
 	if !c.Writer.Written() {
 		s.setSecurityHeaders(c)
 		noStore(c)
-		writeJSONError(c, classify(errors.New("panic")))
+		e := classify(errors.New("panic"))
+		s.metrics.serverError(e.Code)
+		writeJSONError(c, e)
 	}
 }
 

@@ -215,6 +215,7 @@ func (s *proxySurface) proxyError(w http.ResponseWriter, req *http.Request, r *r
 		}
 	}
 	e := classify(mapped)
+	s.metrics.serverError(e.Code)
 	w.Header().Set("Cache-Control", "no-store")
 	if wantsHTML(req) {
 		s.writeErrorPage(w, req, e)
