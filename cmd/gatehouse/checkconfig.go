@@ -21,9 +21,8 @@ import (
 
 // cmdCheckConfig validates the file, then checks that what it points at
 // (signing keys, users file, portal logo and messages) can be loaded,
-// and prints every problem and warning found, in file order. A key or
-// value the file cannot give hides nothing else it could still check
-// (config.LoadAll). Exit 1 on any problem.
+// and prints every problem and warning found, in file order
+// (checkAll). Exit 1 on any problem.
 func cmdCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("check-config", stderr)
 	c := fs.String("c", "", "configuration file")
@@ -36,10 +35,52 @@ func cmdCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	path := configPath(*c)
+	r := checkAll(path, dev)
+	r.print(stdout)
+	if r.failed {
+		return errProblems
+	}
+	mode := ""
+	if dev.on {
+		mode = "; --dev: " + r.cfg.Server.PublicURL
+	}
+	_, err = fmt.Fprintf(stdout, "%s: OK (%d routes%s)\n", path, len(r.cfg.Routes), mode)
+	return err
+}
+
+// configReport is what check-config, serve and a reload find in a
+// configuration file: one list, one order (docs/contract.md, "Command
+// line").
+type configReport struct {
+	// cfg is the configuration, with --dev applied; serve it only when
+	// failed is false. nil when the file could not be read or is not YAML.
+	cfg *config.Config
+	// unread is why cfg is nil.
+	unread error
+	// found is every problem and warning of the configuration and of the
+	// files it names, in file order (config.Report).
+	found []*config.Problem
+	// warnings are the configuration's own warnings (config.Check, and
+	// without --dev config.ConsoleWarning), which serve and a reload log
+	// when they go on; the users file's are logged as it is loaded.
+	warnings []*config.Problem
+	// elsewhere are the warnings located in the users file itself
+	// ("FILE:LINE: warning: message"), listed after found.
+	elsewhere []string
+	// failed is set when the configuration must not be served: a
+	// problem, not a warning, was found.
+	failed bool
+}
+
+// checkAll reads and checks the configuration at path, with the changes
+// of --dev when dev is on, and the files it names. A key or value the
+// file cannot give hides nothing else it could still check
+// (config.LoadAll); a missing signing key or users file is found with
+// the rest, not after it.
+func checkAll(path string, dev devMode) configReport {
 	cfg, loadErr := config.LoadAll(path)
 	if cfg == nil {
-		printProblems(stdout, noConfigHint(loadErr))
-		return errProblems
+		return configReport{unread: noConfigHint(loadErr), failed: true}
 	}
 	var devErr error
 	if dev.on {
@@ -49,28 +90,38 @@ func cmdCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) 
 	if w := cfg.ConsoleWarning(); w != nil && !dev.on {
 		warnings = append(warnings, w)
 	}
-	// check-config fails whenever serve would: a referenced file that is
-	// missing or cannot be used is a problem (serve refuses to start
-	// without it). Values beyond what ASVS and NIST advise are warnings.
+	// A referenced file that is missing or cannot be used is a problem:
+	// serve cannot start without it. Values beyond what ASVS and NIST
+	// advise are warnings.
 	files, elsewhere := fileProblems(path, cfg)
 	found := slices.Concat(problemsOf(path, devErr), problemsOf(path, checkErr), files, warnings)
-	failed := loadErr != nil || devErr != nil || checkErr != nil
-	for _, p := range config.Report(problemsOf(path, loadErr), found) {
-		failed = failed || !p.Warning
-		_, _ = fmt.Fprintln(stdout, p) // a failed write: the exit status reports the outcome
+	r := configReport{cfg: cfg, warnings: warnings, elsewhere: elsewhere,
+		failed: loadErr != nil || devErr != nil || checkErr != nil}
+	r.found = config.Report(problemsOf(path, loadErr), found)
+	for _, p := range r.found {
+		r.failed = r.failed || !p.Warning
 	}
-	for _, w := range elsewhere {
-		_, _ = fmt.Fprintln(stdout, w)
+	return r
+}
+
+// lines returns what check-config prints, one string a line.
+func (r configReport) lines() []string {
+	if r.cfg == nil {
+		return problemList(r.unread)
 	}
-	if failed {
-		return errProblems
+	out := make([]string, 0, len(r.found)+len(r.elsewhere))
+	for _, p := range r.found {
+		out = append(out, p.Error())
 	}
-	mode := ""
-	if dev.on {
-		mode = "; --dev: " + cfg.Server.PublicURL
+	return append(out, r.elsewhere...)
+}
+
+// print writes lines to w. A failed write is dropped: the exit status
+// reports the outcome.
+func (r configReport) print(w io.Writer) {
+	for _, l := range r.lines() {
+		_, _ = fmt.Fprintln(w, l)
 	}
-	_, err = fmt.Fprintf(stdout, "%s: OK (%d routes%s)\n", path, len(cfg.Routes), mode)
-	return err
 }
 
 // problemsOf returns each error joined in err as a *config.Problem, one

@@ -116,10 +116,11 @@ func fileSum(path string) (filesettle.Sum, error) {
 func (a *app) reload(ctx context.Context) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	cfg, warnings, err := checkConfig(a.configPath, a.dev)
-	if err == nil {
-		logWarnings(a.log, warnings)
-		cfg = a.keepRestartOnly(cfg)
+	r := checkAll(a.configPath, a.dev)
+	problems, err := r.lines(), errProblems
+	if !r.failed {
+		logWarnings(a.log, r.warnings)
+		cfg := a.keepRestartOnly(r.cfg)
 		var g *generation
 		if g, err = a.newGeneration(ctx, cfg); err == nil {
 			old := a.current.Load()
@@ -142,11 +143,14 @@ func (a *app) reload(ctx context.Context) error {
 			a.log.Info("configuration reloaded", "file", a.configPath, "routes", len(cfg.Routes))
 			return nil
 		}
+		problems = problemList(err)
 	}
 	a.reloads.failed.Inc()
 	a.reloads.success.Set(0)
+	// What check-config prints, in its order (docs/contract.md, "Command
+	// line"), or why the generation could not be built.
 	a.log.Error("configuration reload rejected; the previous configuration keeps serving",
-		"file", a.configPath, "problems", problemList(err))
+		"file", a.configPath, "problems", problems)
 	return err
 }
 

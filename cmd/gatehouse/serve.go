@@ -101,16 +101,16 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log := newLogger(stderr)
 	path := configPath(*c)
-	cfg, warnings, err := checkConfig(path, dev)
-	if err != nil {
-		printWarnings(stderr, warnings)
-		printProblems(stderr, err)
+	r := checkAll(path, dev)
+	if r.failed {
+		r.print(stderr) // what check-config prints (docs/contract.md, "Command line")
 		return errProblems
 	}
+	cfg := r.cfg
 	if dev.on {
 		warnDev(stderr, log, cfg)
 	}
-	logWarnings(log, warnings)
+	logWarnings(log, r.warnings)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)

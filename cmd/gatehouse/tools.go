@@ -59,10 +59,18 @@ func parseFlagsOnly(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// loadConfig loads and validates the configuration.
+// loadConfig loads and validates the configuration, for the commands
+// that work on the store or users file, not on the files it names (user
+// add creates the users file); serve and check-config use checkAll.
 func loadConfig(path string) (*config.Config, error) {
-	cfg, _, err := checkConfig(path, devMode{})
-	return cfg, err
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, noConfigHint(err)
+	}
+	if _, err := cfg.Check(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
 }
 
 // devMode is --dev and its -listen (docs/contract.md, "Development
@@ -88,28 +96,6 @@ func newDevMode(fs *flag.FlagSet, on bool, listen string) (devMode, error) {
 	return devMode{on: on, listen: listen}, nil
 }
 
-// checkConfig loads and validates the configuration, with the changes of
-// --dev when dev is on, and returns its warnings (config.Check, and
-// without --dev config.ConsoleWarning) too, also when it has problems.
-func checkConfig(path string, dev devMode) (*config.Config, []*config.Problem, error) {
-	cfg, err := config.Load(path)
-	if err != nil {
-		return nil, nil, noConfigHint(err)
-	}
-	var devErr error
-	if dev.on {
-		cfg, devErr = cfg.Dev(dev.listen)
-	}
-	warnings, err := cfg.Check()
-	if w := cfg.ConsoleWarning(); w != nil && !dev.on {
-		warnings = append(warnings, w)
-	}
-	if err = errors.Join(devErr, err); err != nil {
-		return nil, warnings, err
-	}
-	return cfg, warnings, nil
-}
-
 // noConfigHint adds to err, when the configuration file does not exist,
 // how to name one.
 func noConfigHint(err error) error {
@@ -117,14 +103,6 @@ func noConfigHint(err error) error {
 		return fmt.Errorf("%w (name the configuration with -c FILE or $GATEHOUSE_CONFIG; the repository's gateway.yaml is a complete example)", err)
 	}
 	return err
-}
-
-// printWarnings prints one line per warning. A failed write is dropped:
-// check-config's own last line, or the exit status, reports the outcome.
-func printWarnings(w io.Writer, warnings []*config.Problem) {
-	for _, p := range warnings {
-		_, _ = fmt.Fprintln(w, p)
-	}
 }
 
 // logWarnings logs the configuration's warnings, one line each.
