@@ -317,11 +317,18 @@ func (s *Store) TTL(ctx context.Context, key string) (time.Duration, error) {
 	return d, nil
 }
 
+// readyProbe is the key Ping deletes: never written, so its DEL changes
+// nothing.
+const readyProbe = "readyz:never-written"
+
 // Ping reports whether Redis answers, wrapping auth.ErrStoreUnavailable if
 // not. On a cluster every master must answer and say that every slot is
 // served (clusterServes): with a master down, or a slot nobody serves,
 // the keys there are unreachable though the masters answer PING
-// (docs/contract.md, "HTTP endpoints").
+// (docs/contract.md, "HTTP endpoints"). Elsewhere it must take a write:
+// a server the sentinels name as master that has turned replica
+// (READONLY), or a master short of its min-replicas-to-write
+// (NOREPLICAS), answers PING while it refuses every write.
 func (s *Store) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, s.opTimeout)
 	defer cancel()
@@ -329,7 +336,7 @@ func (s *Store) Ping(ctx context.Context) error {
 	if cc, ok := s.client.(*redis.ClusterClient); ok {
 		err = cc.ForEachMaster(ctx, clusterServes)
 	} else {
-		err = s.client.Ping(ctx).Err()
+		err = s.client.Del(ctx, s.prefix+readyProbe).Err()
 	}
 	if err != nil {
 		return fail("ping", err)
