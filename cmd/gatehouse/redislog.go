@@ -48,8 +48,9 @@ func (l *redisLogger) Printf(ctx context.Context, format string, v ...any) {
 
 // redisStartProblem is the start-up log line for a Redis that does not
 // serve the gateway yet: one refusing its credentials or a command its
-// ACL user may not run (docs/operations.md, "Redis settings") is said
-// so, not taken for a Redis that is down. Redis's message (err) never
+// ACL user may not run (docs/operations.md, "Redis settings"), or one
+// refusing writes (a replica, a master short of min-replicas-to-write),
+// is said so, not taken for a Redis that is down. Redis's message (err) never
 // holds the password.
 func redisStartProblem(err error) string {
 	switch {
@@ -57,6 +58,8 @@ func redisStartProblem(err error) string {
 		return "redis refused the username or password; serving 503 until it accepts them"
 	case redis.IsPermissionError(err):
 		return `the redis user may not run a command gatehouse sends; serving 503 until it may (docs/operations.md, "Redis settings")`
+	case redis.IsReadOnlyError(err), redis.IsNoReplicasError(err):
+		return "redis refuses writes (a replica, or a master short of min-replicas-to-write); serving 503 until it takes them"
 	}
 	return "redis not reachable at startup; serving 503 until it is"
 }
