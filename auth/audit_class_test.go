@@ -60,7 +60,17 @@ func TestAuditClasses(t *testing.T) {
 			}
 		}, "otp_sent", "alice", auth.AuditAttempt},
 		{"a logout", func(t *testing.T, w *loginWorld) {
-			if err := w.login.Logout(ctx, client, w.signIn(t)); err != nil {
+			if err := w.login.Logout(ctx, client, w.signIn(t).ID); err != nil {
+				t.Fatal(err)
+			}
+		}, "logout", "alice", auth.AuditHistory},
+		{"a logout with the id a step-up just replaced", func(t *testing.T, w *loginWorld) {
+			sess := w.signIn(t)
+			old := sess.ID
+			if err := w.sessions.Rotate(ctx, sess); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.login.Logout(ctx, client, old); err != nil {
 				t.Fatal(err)
 			}
 		}, "logout", "alice", auth.AuditHistory},
@@ -69,7 +79,7 @@ func TestAuditClasses(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := w.login.Logout(ctx, client, st.Session); err != nil {
+			if err := w.login.Logout(ctx, client, st.Session.ID); err != nil {
 				t.Fatal(err)
 			}
 		}, "logout", "", auth.AuditAttempt},

@@ -12,6 +12,7 @@ func TestClassOf(t *testing.T) {
 	for key, want := range map[string]auth.KeyClass{
 		auth.SessionKeyPrefix + "abc": auth.KeySession,
 		"su:abc":                      auth.KeyIndex,
+		"sm:abc":                      auth.KeyOther, // a rotated session's pointer
 		"otp:{id}:c":                  auth.KeyRevocable,
 		"rc:abc":                      auth.KeyRecord,  // a set
 		"rc:abc:batch:hash":           auth.KeySession, // a code of it

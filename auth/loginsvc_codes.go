@@ -192,18 +192,34 @@ func (l *Login) startDecoy(ctx context.Context, c Client, sess *Session, p Pendi
 	return Step{Session: sess, Code: ch}, nil
 }
 
-// Logout deletes sess (nil: nothing to do) everywhere, with any pending
-// code.
-func (l *Login) Logout(ctx context.Context, c Client, sess *Session) error {
-	if sess == nil {
+// Logout ends the session with cookie value id ("": nothing to do)
+// everywhere, with any pending code: the session under id, or the one a
+// rotation in flight moved it to (Sessions.End; docs/contract.md,
+// "Sessions end when they are ended").
+func (l *Login) Logout(ctx context.Context, c Client, id string) error {
+	if id == "" {
 		return nil
 	}
-	l.cancelPending(ctx, sess)
-	if err := l.d.Sessions.Delete(ctx, sess.ID); err != nil {
+	sess, err := l.d.Sessions.Load(ctx, id)
+	switch {
+	case errors.Is(err, ErrSessionNotFound):
+		sess = nil
+	case err != nil:
+		return err
+	default:
+		l.cancelPending(ctx, sess)
+	}
+	user, err := l.d.Sessions.End(ctx, id)
+	if err != nil {
 		return err
 	}
+	if sess != nil {
+		user = sess.User
+	} else if user == "" {
+		return nil // no session, nor one it became
+	}
 	// A session signed in as nobody proves nothing.
-	l.obs.Audit(ctx, c, Event{Name: "logout", User: sess.User, Attempt: sess.User == ""})
+	l.obs.Audit(ctx, c, Event{Name: "logout", User: user, Attempt: user == ""})
 	return nil
 }
 

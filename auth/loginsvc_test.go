@@ -337,13 +337,13 @@ func TestLoginLogout(t *testing.T) {
 	w := newLoginWorld(t)
 	ctx := context.Background()
 	sess := w.signIn(t)
-	if err := w.login.Logout(ctx, client, sess); err != nil {
+	if err := w.login.Logout(ctx, client, sess.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := w.sessions.Load(ctx, sess.ID); !errors.Is(err, auth.ErrSessionNotFound) {
 		t.Fatalf("after logout the session loads: %v", err)
 	}
-	if err := w.login.Logout(ctx, client, nil); err != nil {
+	if err := w.login.Logout(ctx, client, ""); err != nil {
 		t.Fatalf("logout without a session: %v", err)
 	}
 }

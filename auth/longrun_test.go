@@ -97,7 +97,7 @@ func longRunDay(t *testing.T, w *loginWorld, rec *auth.Recovery, forget *auth.Fo
 	// the other to expire; she walks away from a third half-way (the
 	// code never typed), and makes new recovery codes twice.
 	sess := w.signIn(t)
-	if err := w.login.Logout(ctx, client, sess); err != nil {
+	if err := w.login.Logout(ctx, client, sess.ID); err != nil {
 		t.Fatal(err)
 	}
 	w.signIn(t)

@@ -241,7 +241,7 @@ func (m *Sessions) New() (*Session, error) {
 // Store failures wrap ErrStoreUnavailable. It refreshes the idle expiry
 // when due.
 func (m *Sessions) Load(ctx context.Context, id string) (*Session, error) {
-	if len(id) != 43 { // 32 bytes, raw base64url
+	if !wellFormedID(id) {
 		return nil, ErrSessionNotFound
 	}
 	key := sessionKey(id)
@@ -277,6 +277,11 @@ func (m *Sessions) Load(ctx context.Context, id string) (*Session, error) {
 	}
 	return s, nil
 }
+
+// wellFormedID reports whether id can be a cookie value New made: 32
+// bytes, raw base64url. Any other names no session, and costs no store
+// round trip.
+func wellFormedID(id string) bool { return len(id) == 43 }
 
 // memoKey is the idle-refresh memo's key for a session's store key: a
 // 64-bit keyed hash, a quarter of the memory of the key itself. Two

@@ -66,8 +66,9 @@ func (m *Sessions) Rotate(ctx context.Context, s *Session) error {
 
 // rotate moves s to a new id. When held, the old id must still be in the
 // store, and one operation decides it: the new id is written and indexed
-// first (under a fresh random id nobody holds yet), then the old one is
-// deleted, and the Delete reports whether the key existed. Of that
+// first (under a fresh random id nobody holds yet), with a pointer from
+// the old id to the session's handle for a sign-out that comes with the
+// old id (End), then the old one is deleted, and the Delete reports whether the key existed. Of that
 // Delete and an end's (each end deletes the key) exactly one finds it:
 // if the end's did, the old session was ended before the rotation, and
 // the new id is deleted again, never handed out; if the rotation's did,
@@ -86,6 +87,13 @@ func (m *Sessions) rotate(ctx context.Context, s *Session, held bool) error {
 	if err := m.Save(ctx, s); err != nil {
 		s.ID, s.stored = old, wasStored
 		return err
+	}
+	if held && s.Authenticated() {
+		if err := m.leavePointer(ctx, old, s); err != nil {
+			m.undo(ctx, s)
+			s.ID, s.stored = old, wasStored
+			return err
+		}
 	}
 	if old != "" {
 		oldKey := sessionKey(old)

@@ -167,12 +167,8 @@ func (s *core) smsStart(c *gin.Context, phone string, remember bool) (*auth.Sess
 // the browser to drop the cookie and what it cached of this origin, so
 // Back cannot show the signed-out person's pages (docs/contract.md).
 func (s *core) logout(c *gin.Context) error {
-	sess, err := s.loadSession(c)
-	if err != nil {
-		return err
-	}
 	s.signedOut(c)
-	return s.login.Logout(c.Request.Context(), s.client(c), sess)
+	return s.login.Logout(c.Request.Context(), s.client(c), s.cookieValue(c.Request))
 }
 
 // signedOut tells the browser of a session just ended by its own request
