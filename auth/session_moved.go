@@ -66,19 +66,42 @@ func (m *Sessions) End(ctx context.Context, id string) (string, error) {
 	if existed {
 		return "", nil
 	}
-	data, err := m.kv.Get(ctx, movedKey(id))
-	if errors.Is(err, ErrNotFound) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("session: end: %w", err)
-	}
-	var to moved
-	if json.Unmarshal(data, &to) != nil || to.User == "" {
-		return "", nil
+	to, err := m.movedTo(ctx, id)
+	if err != nil || to.User == "" {
+		return "", err
 	}
 	if _, err := m.RevokeOne(ctx, to.User, to.Handle); err != nil {
 		return "", fmt.Errorf("session: end: %w", err)
 	}
 	return to.User, nil
+}
+
+// Moved returns the user and the handle (SessionInfo.Handle) of the
+// session a rotation of the last MovedTTL moved from cookie value id to a
+// new id, "" and "" for none: how a request that comes with an id a
+// step-up in another tab just replaced knows the session it named
+// (docs/contract.md, "Sessions end when they are ended").
+func (m *Sessions) Moved(ctx context.Context, id string) (user, handle string, err error) {
+	to, err := m.movedTo(ctx, id)
+	return to.User, to.Handle, err
+}
+
+// movedTo reads the pointer a rotation left from id; the zero moved for
+// none, or one unreadable.
+func (m *Sessions) movedTo(ctx context.Context, id string) (moved, error) {
+	var to moved
+	if !wellFormedID(id) {
+		return to, nil
+	}
+	data, err := m.kv.Get(ctx, movedKey(id))
+	if errors.Is(err, ErrNotFound) {
+		return to, nil
+	}
+	if err != nil {
+		return to, fmt.Errorf("session: moved: %w", err)
+	}
+	if json.Unmarshal(data, &to) != nil {
+		return moved{}, nil
+	}
+	return to, nil
 }

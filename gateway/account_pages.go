@@ -322,6 +322,9 @@ func (s *pagesSurface) finishPhoneChange(c *gin.Context, sess *auth.Session, u *
 
 // accountRevoke is POST /account/sessions/revoke.
 func (s *pagesSurface) accountRevoke(c *gin.Context) {
+	if s.revokeMoved(c) {
+		return
+	}
 	sess, u := s.accountUser(c)
 	if u == nil {
 		return
@@ -335,10 +338,36 @@ func (s *pagesSurface) accountRevoke(c *gin.Context) {
 		s.audit(c, "session_revoked", u.Username, "")
 	}
 	if c.PostForm("session") == sess.ListedHandle() {
-		// This browser's: a sign-out (docs/contract.md, "Account page").
-		s.signedOut(c)
-		c.Redirect(http.StatusSeeOther, s.prefix+"/login")
+		s.toSignedOut(c)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, s.prefix+"/account")
+}
+
+// revokeMoved ends this browser's session from the list when a step-up
+// in another tab gave it a new id since the list was shown: the cookie's
+// id no longer loads, and the pointer its rotation left names the
+// session by the handle posted. It is a sign-out (Login.Logout), and it
+// reports whether it answered (docs/contract.md, "Account page").
+func (s *pagesSurface) revokeMoved(c *gin.Context) bool {
+	ctx, id, posted := c.Request.Context(), s.cookieValue(c.Request), c.PostForm("session")
+	if id == "" || posted == "" {
+		return false
+	}
+	if _, handle, err := s.sessions.Moved(ctx, id); err != nil || handle != posted {
+		return false // a store failure: the page fails as it would
+	}
+	if err := s.login.Logout(ctx, s.client(c), id); err != nil {
+		s.fail(c, err)
+		return true
+	}
+	s.toSignedOut(c)
+	return true
+}
+
+// toSignedOut answers the end of this browser's session from the list:
+// a sign-out, to the login page (docs/contract.md, "Account page").
+func (s *pagesSurface) toSignedOut(c *gin.Context) {
+	s.signedOut(c)
+	c.Redirect(http.StatusSeeOther, s.prefix+"/login")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -50,13 +51,15 @@ func (s *movedStore) Delete(ctx context.Context, key string) (bool, error) {
 
 // TestSignOutDuringAStepUpStaysSignedOut: alice proves something again
 // in one tab (her password, a code), which gives her session a new id,
-// and signs out in another while that answer is on its way. The sign-out
-// carries the old id, which the rotation has just deleted. Before, the
-// sign-out found nothing, answered 200 "signed out", and the step-up's
-// answer then set the new id: on a shared computer, signed in again after
-// signing out. A sign-out now ends the session the old id became
-// (docs/contract.md, "Sessions end when they are ended"): whatever cookie
-// the browser ends up with is signed out.
+// and signs out in another while that answer is on its way (the sign-out
+// endpoints, or ending "this browser" from the account page's list,
+// shown before). The sign-out carries the old id, which the rotation has
+// just deleted. Before, the sign-out found nothing, answered 200 "signed
+// out" (the account page sent her to the login page, ending nothing),
+// and the step-up's answer then set the new id: on a shared computer,
+// signed in again after signing out. A sign-out now ends the session the
+// old id became (docs/contract.md, "Sessions end when they are ended"):
+// whatever cookie the browser ends up with is signed out.
 func TestSignOutDuringAStepUpStaysSignedOut(t *testing.T) {
 	t.Parallel()
 	steps := []struct {
@@ -76,10 +79,22 @@ func TestSignOutDuringAStepUpStaysSignedOut(t *testing.T) {
 	}
 	signOuts := []struct {
 		name string
-		out  func(t *testing.T, tab *client) reply
+		// ready is run with the other tab before the step-up; it returns
+		// the sign-out and the status that says "signed out".
+		ready func(t *testing.T, tab *client) (func() reply, int)
 	}{
-		{"POST /api/logout", func(_ *testing.T, tab *client) reply { return tab.api(authHost, "logout", nil) }},
-		{"POST /logout", func(_ *testing.T, tab *client) reply { return tab.form(authHost, "/logout", url.Values{}) }},
+		{"POST /api/logout", func(_ *testing.T, tab *client) (func() reply, int) {
+			return func() reply { return tab.api(authHost, "logout", nil) }, http.StatusOK
+		}},
+		{"POST /logout", func(_ *testing.T, tab *client) (func() reply, int) {
+			return func() reply { return tab.form(authHost, "/logout", url.Values{}) }, http.StatusOK
+		}},
+		{"this browser's session ended from the account page", func(t *testing.T, tab *client) (func() reply, int) {
+			page := tab.browse(authHost, prefix+"/account")
+			page.wantStatus(t, http.StatusOK)
+			handle := currentHandle(t, page.body)
+			return func() reply { return tab.form(authHost, "/account/sessions/revoke", url.Values{"session": {handle}}) }, http.StatusSeeOther
+		}},
 	}
 	for _, step := range steps {
 		for _, so := range signOuts {
@@ -93,6 +108,7 @@ func TestSignOutDuringAStepUpStaysSignedOut(t *testing.T) {
 				old := c.cookie()
 				// The other tab: the same browser, its cookie as it is now.
 				tab := h.clientWithCookie(t, old)
+				out, signedOut := so.ready(t, tab)
 
 				st.arm(old)
 				answered := make(chan reply, 1)
@@ -102,19 +118,30 @@ func TestSignOutDuringAStepUpStaysSignedOut(t *testing.T) {
 				case r := <-answered:
 					t.Fatalf("%s answered %d without deleting the old id: no rotation", step.name, r.status)
 				}
-				r := so.out(t, tab)
+				r := out()
 				close(st.release)
 				stepUp := <-answered
-				if r.status != http.StatusOK {
-					t.Fatalf("%s during the step-up: %d %s", so.name, r.status, r.body)
+				if r.status != signedOut || !clearsCookie(h, r) {
+					t.Errorf("%s during the step-up: %d, Set-Cookie %q, want %d dropping the cookie", so.name, r.status, r.header.Values("Set-Cookie"), signedOut)
 				}
 				// The browser keeps whichever cookie it was given last.
 				for _, id := range []string{old, c.cookie()} {
 					if got := h.clientWithCookie(t, id).get(crmHost, "/"); got.status != http.StatusUnauthorized {
-						t.Errorf("after %s answered 200 (the step-up %d), a cookie the browser holds reaches the app: %d", so.name, stepUp.status, got.status)
+						t.Errorf("after %s said signed out (the step-up %d), a cookie the browser holds reaches the app: %d", so.name, stepUp.status, got.status)
 					}
 				}
 			})
 		}
 	}
+}
+
+// clearsCookie reports whether r tells the browser to drop the session
+// cookie.
+func clearsCookie(h *harness, r reply) bool {
+	for _, sc := range r.header.Values("Set-Cookie") {
+		if strings.HasPrefix(sc, h.cfg.Session.CookieName+"=;") && strings.Contains(sc, "Max-Age=0") {
+			return true
+		}
+	}
+	return false
 }
