@@ -115,16 +115,20 @@ func (e *InputError) Unwrap() error { return e.Fields() }
 type UserRegistry interface {
 	UserBackend
 	// Reserve creates u as a pending account that Lookup does not see,
-	// claiming its username, email and phone for ttl. Returns a
-	// *ConflictError when one is taken (a held username as a taken one,
-	// never Held).
+	// claiming its username for ttl, and nothing else: its phone (and an
+	// email an administrator vouched for) is claimed by Activate, so that
+	// a sign-up nobody finishes keeps them from nobody (docs/contract.md,
+	// "Sign-up"). Returns a *ConflictError when the name is taken (a held
+	// one as a taken one, never Held).
 	Reserve(ctx context.Context, u *User, ttl time.Duration) error
 	// Pending returns a pending account, or ErrUserNotFound.
 	Pending(ctx context.Context, username string) (*User, error)
 	// Activate makes the pending account username, reserved with phone,
-	// a real one, for good. ErrUserNotFound when no account of that name
-	// is pending with that phone (the reservation the code was sent for
-	// expired and another took the name, or it became a real account).
+	// a real one, for good, claiming its phone: a *ConflictError when
+	// another account has it (another sign-up's code came back first).
+	// ErrUserNotFound when no account of that name is pending with that
+	// phone (the reservation the code was sent for expired and another
+	// took the name, or it became a real account).
 	Activate(ctx context.Context, username, phone string) error
 	// Release deletes a pending account and frees its claims.
 	Release(ctx context.Context, username string) error

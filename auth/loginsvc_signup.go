@@ -42,12 +42,10 @@ func (l *Login) SignUp(ctx context.Context, c Client, sess *Session, in NewAccou
 	hold := 3 * l.CodeTTL()
 	until := l.now().Add(hold).Unix()
 	if taken == "" {
-		err := l.d.Registry.Reserve(ctx, u, hold)
-		var ce *ConflictError
-		switch {
-		case errors.As(err, &ce) && ce.Field != "username":
-			taken = ce.Field // a pending sign-up holds it
-		case err != nil:
+		// Only the name is claimed: the number is, when the code comes
+		// back (Activate), so that a sign-up nobody finishes keeps it
+		// from nobody (docs/contract.md, "Sign-up").
+		if err := l.d.Registry.Reserve(ctx, u, hold); err != nil {
 			return Step{}, err
 		}
 	}

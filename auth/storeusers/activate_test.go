@@ -37,6 +37,13 @@ func (s *refusingStore) Expire(ctx context.Context, key string, ttl time.Duratio
 	return s.Store.Expire(ctx, key, ttl)
 }
 
+func (s *refusingStore) SetNX(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	if err := s.refuses("setnx", key); err != nil {
+		return false, err
+	}
+	return s.Store.SetNX(ctx, key, value, ttl)
+}
+
 func (s *refusingStore) SAdd(ctx context.Context, key, member string, ttl time.Duration) error {
 	if err := s.refuses("sadd", key); err != nil {
 		return err
@@ -59,7 +66,7 @@ func (s *refusingStore) CompareAndSwap(ctx context.Context, key string, old, val
 }
 
 // TestActivationIsWhole: an activation that fails half-way (the store
-// refuses the one command that keeps the number's claim for good, lists
+// refuses the one command that claims the number for good, lists
 // the account, or writes the record) leaves the sign-up pending: no
 // account yet, and the next try activates it whole; abandoned, it
 // expires, and its person can sign up again with the name and number
@@ -73,7 +80,7 @@ func TestActivationIsWhole(t *testing.T) {
 	const bobs = "+12015550101"
 	const reservation = 5 * time.Minute
 	for _, tc := range []struct{ name, cmd, prefix string }{
-		{"the number's claim kept", "expire", "user:p:"},
+		{"the number's claim kept", "setnx", "user:p:"},
 		{"the account listed", "sadd", "user:all"},
 		{"the account indexed", "zadd", "user:ix"},
 		{"its group listed", "sadd", "user:g:"},
@@ -115,9 +122,14 @@ func TestActivationIsWhole(t *testing.T) {
 				if u, err := b.Lookup(ctx, bobs); err != nil || u.Username != "bob" {
 					t.Errorf("Lookup of bob's number after the reservation: %+v, %v; want bob", u, err)
 				}
+				// A sign-up claims its number when its code comes back
+				// (docs/contract.md, "Sign-up"): carol's, were it to.
+				if err := b.Reserve(ctx, user("carol", "", bobs), reservation); err != nil {
+					t.Fatalf("carol signing up with bob's number: %v, want a pending sign-up that claims nothing", err)
+				}
 				var ce *auth.ConflictError
-				if err := b.Reserve(ctx, user("carol", "", bobs), reservation); !errors.As(err, &ce) || ce.Field != "phone" {
-					t.Errorf("carol signing up with bob's number: %v, want it taken", err)
+				if err := b.Activate(ctx, "carol", bobs); !errors.As(err, &ce) || ce.Field != "phone" {
+					t.Errorf("carol's sign-up with bob's number activated: %v, want it taken", err)
 				}
 				if page, _, err := b.Page(ctx, "", 10); err != nil || len(page) != 1 || page[0].Username != "bob" {
 					t.Errorf("the console's accounts: %v, %v; want bob", names(page), err)

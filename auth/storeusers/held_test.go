@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"strings"
 	"testing"
 	"time"
 
@@ -224,23 +223,6 @@ func copyKeys(t *testing.T, from, to string) {
 	}
 }
 
-// claimHookStore runs hook once, before the first claim of a phone
-// number (a SetNX of "user:p:…") made once hook is set: a sign-up's
-// reservation has claimed its name and its email and is about to claim
-// its number when something else lands.
-type claimHookStore struct {
-	storeusers.Store
-	hook func()
-}
-
-func (s *claimHookStore) SetNX(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
-	if h := s.hook; h != nil && strings.HasPrefix(key, "user:p:") {
-		s.hook = nil
-		h()
-	}
-	return s.Store.SetNX(ctx, key, value, ttl)
-}
-
 // TestFailedReservationFreesNoHold: a sign-up's reservation whose number
 // another pending sign-up held (its claim failed after the name's and the
 // email's) gave back what it had claimed by deleting the keys whatever
@@ -249,32 +231,38 @@ func (s *claimHookStore) SetNX(ctx context.Context, key string, value []byte, tt
 // hold went with it and the deleted person's name was free again; and
 // the hold, freeing the claims of the pending record it replaced, freed
 // the number the other sign-up held, which the racing reservation then
-// took (and a third sign-up could have). Each key
-// is now given back only while it still holds what this reservation
-// wrote (docs/contract.md, "Names of deleted accounts").
+// took (and a third sign-up could have). A reservation now claims its
+// name alone (docs/contract.md, "Sign-up"): one with another pending
+// sign-up's number is made, a hold that replaces it stays, and frees
+// nothing of the other sign-up, whose code still makes it the number's
+// account (docs/contract.md, "Names of deleted accounts").
 func TestFailedReservationFreesNoHold(t *testing.T) {
 	ctx := context.Background()
 	run := func(t *testing.T, st storeusers.Store) {
-		hs := &claimHookStore{Store: st}
-		b := storeusers.New(hs, "")
+		b := storeusers.New(st, "")
 		if err := b.Reserve(ctx, user("amy", "amy@example.com", "+12015550188"), time.Minute); err != nil {
 			t.Fatal(err)
 		}
-		hs.hook = func() {
-			if ok, err := b.Hold(ctx, "cyd"); err != nil || !ok {
-				t.Errorf("Hold(cyd) of a reservation in flight = %v, %v; want held", ok, err)
-			}
+		if err := b.Reserve(ctx, user("cyd", "cyd@example.net", "+12015550188"), time.Minute); err != nil {
+			t.Fatalf("Reserve(cyd) with amy's pending number = %v; want pending too", err)
 		}
-		err := b.Reserve(ctx, user("cyd", "cyd@example.net", "+12015550188"), time.Minute)
-		if ce, ok := errors.AsType[*auth.ConflictError](err); !ok || ce.Field != "phone" {
-			t.Fatalf("Reserve(cyd) with amy's pending number = %v; want a conflict on phone", err)
+		if ok, err := b.Hold(ctx, "cyd"); err != nil || !ok {
+			t.Fatalf("Hold(cyd) of a pending sign-up = %v, %v; want held", ok, err)
+		}
+		if err := b.Release(ctx, "cyd"); err != nil {
+			t.Fatal(err)
 		}
 		if held, err := b.NameHeld(ctx, "cyd"); err != nil || !held {
-			t.Errorf("NameHeld(cyd) after the failed reservation = %v, %v; want the hold kept", held, err)
+			t.Errorf("NameHeld(cyd) after the sign-up's release = %v, %v; want the hold kept", held, err)
 		}
-		err = b.Reserve(ctx, user("dan", "dan@example.org", "+12015550188"), time.Minute)
-		if ce, ok := errors.AsType[*auth.ConflictError](err); !ok || ce.Field != "phone" {
-			t.Errorf("Reserve(dan) with amy's pending number = %v; want a conflict on phone (amy's sign-up holds it)", err)
+		if err := b.Reserve(ctx, user("dan", "dan@example.org", "+12015550188"), time.Minute); err != nil {
+			t.Errorf("Reserve(dan) with amy's pending number = %v; want pending too", err)
+		}
+		if err := b.Activate(ctx, "amy", "+12015550188"); err != nil {
+			t.Fatalf("Activate(amy) = %v; want the number hers", err)
+		}
+		if u, err := b.Lookup(ctx, "+12015550188"); err != nil || u.Username != "amy" {
+			t.Errorf("Lookup of amy's number = %+v, %v; want amy", u, err)
 		}
 	}
 	t.Run("memory", func(t *testing.T) { run(t, memstore.New(nil)) })

@@ -228,8 +228,11 @@ func (b *Backend) readAny(ctx context.Context, username string) (*record, []byte
 }
 
 // create claims the record's username, email and phone for ttl and writes
-// it, and lists an active record (a pending one is listed when it is
-// activated: an abandoned sign-up then expires with everything it wrote).
+// it, and lists an active record. A pending one (a sign-up) claims its
+// name alone: its phone is claimed, and it is listed, when its code comes
+// back (Activate), so that a sign-up nobody finished keeps its number
+// from nobody, and an abandoned one expires with everything it wrote
+// (docs/contract.md, "Sign-up").
 // A held name (a deleted account's) is taken only when reuse says so
 // (claimName), and reports whether it was. On a conflict it releases
 // what it claimed (a held name is held again) and returns a
@@ -254,7 +257,11 @@ func (b *Backend) create(ctx context.Context, r *record, ttl time.Duration, reus
 		}
 		unclaim(ctx)
 	}
-	for _, c := range claims(r) {
+	var claimed [][2]string
+	if !r.Pending {
+		claimed = claims(r)
+	}
+	for _, c := range claimed {
 		ok, err := b.claim(ctx, c[0], c[1], r.Username, ttl)
 		if err != nil {
 			release()
