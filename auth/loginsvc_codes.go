@@ -81,6 +81,18 @@ func (l *Login) Resend(ctx context.Context, c Client, sess *Session, u *User) (S
 		case err != nil:
 			return Step{}, err
 		}
+		if p.Purpose == PurposeSignup {
+			// A pending sign-up claims no number: another sign-up's code
+			// may have made it an account's since, and this one is then
+			// a taken number's, a decoy (docs/contract.md, "Sign-up").
+			_, err := l.d.Users.Lookup(ctx, p.Phone)
+			switch {
+			case err == nil:
+				return l.startDecoy(ctx, c, sess, next)
+			case !errors.Is(err, ErrUserNotFound):
+				return Step{}, err
+			}
+		}
 		// The new challenge follows a proof only when the session proved
 		// this account's password (a password step); a passwordless or
 		// sign-up one does not, nor does one started from a session

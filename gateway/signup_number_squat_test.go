@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestPendingSignupKeepsNoNumber: a sign-up nobody finished keeps its
@@ -63,5 +64,29 @@ func TestPendingSignupKeepsNoNumber(t *testing.T) {
 				t.Errorf("the outsider's sign-up became an account: %d %s", r.status, r.body)
 			}
 		})
+	}
+}
+
+// TestLosingSignupTextsNoCodeToTheNumber: once the number of a pending
+// sign-up became another sign-up's account (its code came back first),
+// "Send a new code" of the pending one starts a decoy, as a sign-up
+// with a number an account has does (docs/contract.md, "Sign-up").
+// Before, it texted the account's number a new sign-up code, again at
+// each restart, codes that could never activate anything.
+func TestLosingSignupTextsNoCodeToTheNumber(t *testing.T) {
+	t.Parallel()
+	const number = "+12015550167"
+	h := newHarness(t, withAccounts)
+	squatter := h.signupFrom(t, "203.0.113.7", "squatter", number)
+	owner := h.signupFrom(t, "198.51.100.2", "owner", number)
+	owner.apiFrom("198.51.100.2", appHost, "otp", map[string]string{"code": h.sms.code(t, number)}).wantStatus(t, http.StatusOK)
+	h.clock.Advance(h.cfg.OTP.TTL + time.Second) // the squatter's code died; its sign-up holds its name still
+	sent := h.sms.count(t)
+	r := squatter.apiFrom("203.0.113.7", appHost, "otp/resend", map[string]string{})
+	if r.status != http.StatusOK {
+		t.Fatalf("Send a new code: %d %s, want the code page's answer", r.status, r.body)
+	}
+	if n := h.sms.count(t) - sent; n != 0 {
+		t.Errorf("the account's number was texted %d new sign-up codes for another sign-up", n)
 	}
 }
