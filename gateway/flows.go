@@ -165,10 +165,16 @@ func (s *core) smsStart(c *gin.Context, phone string, remember bool) (*auth.Sess
 
 // logout deletes the session everywhere and any pending code, and tells
 // the browser to drop the cookie and what it cached of this origin, so
-// Back cannot show the signed-out person's pages (docs/contract.md).
+// Back cannot show the signed-out person's pages (docs/contract.md). A
+// sign-out the store could not make leaves the cookie, to sign out again
+// with: dropped, the session would live on unseen ("Sessions end when
+// they are ended").
 func (s *core) logout(c *gin.Context) error {
+	if err := s.login.Logout(c.Request.Context(), s.client(c), s.cookieValue(c.Request)); err != nil {
+		return err
+	}
 	s.signedOut(c)
-	return s.login.Logout(c.Request.Context(), s.client(c), s.cookieValue(c.Request))
+	return nil
 }
 
 // signedOut tells the browser of a session just ended by its own request
