@@ -26,22 +26,7 @@ func TestServeWarnsOfAnEvictingRedis(t *testing.T) {
 			if _, err := testredis.Do(redisAddr, "CONFIG", "SET", "maxmemory-policy", tc.policy); err != nil {
 				t.Fatal(err)
 			}
-			_, stderr := startServe(t, func(addr, users, key string) string {
-				return fmt.Sprintf(`server:
-  listen: %q
-  public_url: "http://127.0.0.1"
-  admin_listen: ""
-session:
-  secure: false
-store:
-  driver: redis
-  redis: { addrs: [%q] }
-users:
-  file: %q
-identity:
-  signing_key_file: %q
-`, addr, redisAddr, users, key)
-			})
+			_, stderr := startServeOnRedis(t, "", fmt.Sprintf("{ addrs: [%q] }", redisAddr))
 			const msg = `"msg":"redis may evict Gatehouse's keys when full; set maxmemory-policy noeviction"`
 			out := stderr.waitFor(msg, 2*time.Second)
 			switch {
@@ -68,22 +53,7 @@ func TestServeWarnsOfAnEvictionPolicyLater(t *testing.T) {
 	t.Cleanup(func() { evictionCheckEvery = every })
 	redisAddr := testredis.Start(t)
 	admin := freeAddr(t)
-	_, stderr := startServe(t, func(addr, users, key string) string {
-		return fmt.Sprintf(`server:
-  listen: %q
-  public_url: "http://127.0.0.1"
-  admin_listen: %q
-session:
-  secure: false
-store:
-  driver: redis
-  redis: { addrs: [%q] }
-users:
-  file: %q
-identity:
-  signing_key_file: %q
-`, addr, admin, redisAddr, users, key)
-	})
+	_, stderr := startServeOnRedis(t, admin, fmt.Sprintf("{ addrs: [%q] }", redisAddr))
 	const warning = `"msg":"redis may evict Gatehouse's keys when full; set maxmemory-policy noeviction"`
 	const cleared = `"msg":"redis no longer evicts Gatehouse's keys"`
 	for i, step := range []struct {

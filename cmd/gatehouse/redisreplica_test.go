@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"net"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -38,42 +37,11 @@ func TestServeFailsClosedOnARedisThatTakesNoWrites(t *testing.T) {
 			redisAddr := testredis.Start(t)
 			tc.setup(t, redisAddr)
 			admin := freeAddr(t)
-			addr, stderr := startServe(t, func(addr, users, key string) string {
-				return fmt.Sprintf(`server:
-  listen: %q
-  public_url: "http://127.0.0.1"
-  admin_listen: %q
-session:
-  secure: false
-store:
-  driver: redis
-  redis: { addrs: [%q] }
-users:
-  file: %q
-identity:
-  signing_key_file: %q
-`, addr, admin, redisAddr, users, key)
-			})
+			addr, stderr := startServeOnRedis(t, admin, fmt.Sprintf("{ addrs: [%q] }", redisAddr))
 			if out := stderr.waitFor(want, 3*time.Second); !strings.Contains(out, want) {
 				t.Errorf("start-up log without %s:\n%s", want, out)
 			}
-			resp, err := http.Get("http://" + admin + "/readyz")
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusServiceUnavailable {
-				t.Errorf("/readyz = %d, want 503", resp.StatusCode)
-			}
-			resp, err = http.Post("http://"+addr+"/_gatehouse/api/login", "application/json",
-				strings.NewReader(`{"username":"alice","password":"a long enough passphrase"}`))
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusServiceUnavailable {
-				t.Errorf("login = %d, want 503", resp.StatusCode)
-			}
+			wantServedClosed(t, addr, admin)
 		})
 	}
 }

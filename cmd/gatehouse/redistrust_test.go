@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,43 +40,12 @@ func TestServeFailsClosedOnARedisItMayNotUse(t *testing.T) {
 				t.Fatal(err)
 			}
 			admin := freeAddr(t)
-			addr, stderr := startServe(t, func(addr, users, key string) string {
-				return fmt.Sprintf(`server:
-  listen: %q
-  public_url: "http://127.0.0.1"
-  admin_listen: %q
-session:
-  secure: false
-store:
-  driver: redis
-  redis: { addrs: [%q], username: gh, password_file: %q }
-users:
-  file: %q
-identity:
-  signing_key_file: %q
-`, addr, admin, redisAddr, pwFile, users, key)
-			})
+			addr, stderr := startServeOnRedis(t, admin, fmt.Sprintf("{ addrs: [%q], username: gh, password_file: %q }", redisAddr, pwFile))
 			out := stderr.waitFor(tc.want, 3*time.Second)
 			if !strings.Contains(out, tc.want) {
 				t.Errorf("start-up log without %s:\n%s", tc.want, out)
 			}
-			resp, err := http.Get("http://" + admin + "/readyz")
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusServiceUnavailable {
-				t.Errorf("/readyz = %d, want 503", resp.StatusCode)
-			}
-			resp, err = http.Post("http://"+addr+"/_gatehouse/api/login", "application/json",
-				strings.NewReader(`{"username":"alice","password":"a long enough passphrase"}`))
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusServiceUnavailable {
-				t.Errorf("login = %d, want 503", resp.StatusCode)
-			}
+			wantServedClosed(t, addr, admin)
 			if strings.Contains(stderr.String(), secret) {
 				t.Errorf("the Redis password is in the logs:\n%s", stderr.String())
 			}

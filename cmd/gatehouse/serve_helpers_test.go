@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -63,5 +64,51 @@ func runServe(t *testing.T, cfg, addr string) (stderr *syncBuffer) {
 			t.Fatalf("serve did not start: %v\n%s", err, stderr.String())
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// startServeOnRedis is startServe with the Redis store: redis is the
+// value of store.redis (a YAML flow mapping, as `{ addrs: ["host:port"] }`)
+// and admin the admin listener ("" for none).
+func startServeOnRedis(t *testing.T, admin, redis string) (addr string, stderr *syncBuffer) {
+	t.Helper()
+	return startServe(t, func(addr, users, key string) string {
+		return fmt.Sprintf(`server:
+  listen: %q
+  public_url: "http://127.0.0.1"
+  admin_listen: %q
+session:
+  secure: false
+store:
+  driver: redis
+  redis: %s
+users:
+  file: %q
+identity:
+  signing_key_file: %q
+`, addr, admin, redis, users, key)
+	})
+}
+
+// wantServedClosed asserts that the gateway on addr (its admin listener
+// on admin) fails closed: /readyz and a sign-in both answer 503.
+func wantServedClosed(t *testing.T, addr, admin string) {
+	t.Helper()
+	resp, err := http.Get("http://" + admin + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("/readyz = %d, want 503", resp.StatusCode)
+	}
+	resp, err = http.Post("http://"+addr+"/_gatehouse/api/login", "application/json",
+		strings.NewReader(`{"username":"alice","password":"a long enough passphrase"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("login = %d, want 503", resp.StatusCode)
 	}
 }
