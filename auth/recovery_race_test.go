@@ -88,6 +88,20 @@ func (s *setReadStore) note(key string, written bool) {
 	s.mu.Unlock()
 }
 
+// keysButEpoch is how many recovery keys the store holds but the issue
+// epoch (which lives a day after a delete or void).
+func (s *setReadStore) keysButEpoch() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for k := range s.live {
+		if !strings.HasSuffix(k, ":ie") {
+			n++
+		}
+	}
+	return n
+}
+
 // recoveryKeys is how many recovery keys the store holds.
 func (s *setReadStore) recoveryKeys() int {
 	s.mu.Lock()
