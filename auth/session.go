@@ -298,12 +298,18 @@ func (m *Sessions) forget(key string) {
 
 // Delete removes the session with cookie value id.
 func (m *Sessions) Delete(ctx context.Context, id string) error {
-	key := sessionKey(id)
-	m.forget(key)
-	if _, err := m.kv.Delete(ctx, key); err != nil {
+	if _, err := m.drop(ctx, id); err != nil {
 		return fmt.Errorf("session: delete: %w", err)
 	}
 	return nil
+}
+
+// drop deletes the session with cookie value id from the store and from
+// the refresh memo, and reports whether the store held it.
+func (m *Sessions) drop(ctx context.Context, id string) (bool, error) {
+	key := sessionKey(id)
+	m.forget(key)
+	return m.kv.Delete(ctx, key)
 }
 
 // MaxAge is how long the cookie should live: 0 for a browser-session

@@ -57,9 +57,7 @@ func (m *Sessions) End(ctx context.Context, id string) (string, error) {
 	if !wellFormedID(id) {
 		return "", nil
 	}
-	key := sessionKey(id)
-	m.forget(key)
-	existed, err := m.kv.Delete(ctx, key)
+	existed, err := m.drop(ctx, id)
 	if err != nil {
 		return "", fmt.Errorf("session: end: %w", err)
 	}
