@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -25,7 +24,7 @@ var ErrClusterInfoRefused = errors.New("the redis user may not run CLUSTER INFO"
 func clusterInfo(ctx context.Context, c *redis.Client) error {
 	info, err := c.ClusterInfo(ctx).Result()
 	if err != nil {
-		if strings.HasPrefix(err.Error(), "NOPERM") {
+		if redis.IsPermissionError(err) {
 			return fmt.Errorf("cluster node %s: %w: %w", c.Options().Addr, ErrClusterInfoRefused, err)
 		}
 		return err
