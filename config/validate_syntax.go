@@ -8,6 +8,8 @@ import (
 	"encoding/base64"
 	"net/netip"
 	"strings"
+
+	"github.com/gatehouse-auth/gatehouse/internal/dnsname"
 )
 
 // isToken reports whether s is an RFC 9110 token, the syntax of header
@@ -35,22 +37,7 @@ func isTokenChar(c byte) bool {
 // isHostname reports whether s (lower-case) is a DNS name or IPv4 address:
 // dot-separated labels of letters, digits, "-" and "_", each 1 to 63
 // characters and not starting or ending with "-".
-func isHostname(s string) bool {
-	if s == "" || len(s) > 253 {
-		return false
-	}
-	for _, label := range strings.Split(s, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for _, c := range []byte(label) {
-			if c != '-' && c != '_' && (c < 'a' || c > 'z') && (c < '0' || c > '9') {
-				return false
-			}
-		}
-	}
-	return true
-}
+func isHostname(s string) bool { return dnsname.Valid(s, 253, true) }
 
 func isAlphanumeric(s string) bool {
 	for _, c := range []byte(s) {

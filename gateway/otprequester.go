@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/internal/dnsname"
 	"github.com/gin-gonic/gin"
 )
 
@@ -54,26 +55,8 @@ func (t *table) textHost(host string) bool {
 		default:
 			// Routes are in order of the most specific host first: this
 			// is the longest wildcard domain that takes host.
-			return dnsLabels(strings.TrimSuffix(host, r.hostSuffix), maxWildcardText)
+			return dnsname.Valid(strings.TrimSuffix(host, r.hostSuffix), maxWildcardText, false)
 		}
 	}
 	return false
-}
-
-// dnsLabels reports whether s, lower-case, is at most n characters of
-// dot-separated DNS labels: 1 to 63 letters, digits and hyphens, neither
-// first nor last a hyphen.
-func dnsLabels(s string, n int) bool {
-	if s == "" || len(s) > n {
-		return false
-	}
-	for label := range strings.SplitSeq(s, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		if strings.ContainsFunc(label, func(r rune) bool { return (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' }) {
-			return false
-		}
-	}
-	return true
 }
